@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Thin wrapper over meson. Every target first makes sure the Debian packages are present.
+#   make demo      install, build, bring up a router between two namespaces, send traffic
+#   make test      install, build (release + ASan/UBSan), run unit, packet and end-to-end tests
+#   make bench     install, build, print the benchmark figures (name=value)
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+KEEP       ?= 0
+
+.PHONY: all deps build build-asan test test-unit test-pcap test-e2e demo bench format clean
+
+all: build
+
+deps:
+	@tools/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+# Unit tests and packet tests run on the sanitizer build; end-to-end tests on the release build.
+test: build build-asan
+	tests/run-all $(BUILD) $(ASAN_BUILD)
+
+test-unit: build-asan
+	tests/run-all --only unit $(BUILD) $(ASAN_BUILD)
+
+test-pcap: build build-asan
+	tests/run-all --only pcap $(BUILD) $(ASAN_BUILD)
+
+test-e2e: build
+	tests/run-all --only e2e $(BUILD) $(ASAN_BUILD)
+
+demo: build
+	KEEP=$(KEEP) tools/demo $(BUILD)
+
+bench: build
+	tools/bench/run $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane control socket: how svrctl, svr-control and tests talk to a
+ * running svr-dataplane. Plain C, no DPDK; the messages are JSON.
+ *
+ * Transport: a unix SOCK_STREAM socket at <runtime-dir>/SVR_CTLSOCK_NAME,
+ * mode 0600, served by the dataplane's main lcore (never by a worker).
+ * A client writes one JSON object followed by '\n' and reads one JSON object
+ * followed by '\n'; it may send further requests on the same connection.
+ * A request longer than SVR_CTLSOCK_MAX_REQUEST is refused and the connection
+ * closed.
+ *
+ * Request:   {"cmd": "<command>"}
+ * Success:   {"ok": true,  "data": <value>}
+ * Failure:   {"ok": false, "error": "<sentence>"}
+ *
+ * Commands and the shape of "data":
+ *
+ *  "version"     {"version": "0.1.0", "instance": "r1", "uptime-s": 12,
+ *                 "workers": 1, "pid": 1234}
+ *  "ports"       [{"id": 0, "name": "net_af_packet0", "device": "<devargs>",
+ *                  "mac": "02:..", "link": "up"|"down", "speed-mbps": 10000,
+ *                  "rx-queues": 1, "tx-queues": 1,
+ *                  "rx-packets": n, "rx-bytes": n, "tx-packets": n, "tx-bytes": n,
+ *                  "rx-missed": n, "rx-errors": n, "tx-errors": n, "rx-nombuf": n}]
+ *  "interfaces"  [{"name": "lan", "port": 0, "vlan": 0, "mac": "02:..",
+ *                  "mtu": 1500, "addresses": ["198.18.1.1/24", "2001:db8:1::1/64"]}]
+ *  "stats"       {"totals":  {"rx-packets": n, "tx-packets": n, "forwarded": n,
+ *                             "punted": n, "dropped": n},
+ *                 "workers": [{"lcore": 1, "rx-packets": n, "tx-packets": n,
+ *                              "forwarded": n, "punted": n, "dropped": n,
+ *                              "busy-polls": n, "idle-polls": n, "sleeps": n,
+ *                              "slept-us": n}],
+ *                 "drops":   {"<reason>": n, ...}   every name of SVR_DROP_REASONS,
+ *                 "events":  {"<event>": n, ...}}   every name of SVR_EVENTS
+ *  "neighbors"   [{"address": "198.18.1.2", "interface": "lan", "mac": "02:.."|"",
+ *                  "state": "incomplete"|"reachable"|"probe"|"static",
+ *                  "age-s": 3, "queued": 0}]
+ *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local",
+ *                  "gateway": "198.18.100.254"|"", "interface": "lan"}]
+ *
+ * Counters are unsigned 64-bit integers, cumulative since the dataplane started.
+ */
+#ifndef SVR_CTLSOCK_H
+#define SVR_CTLSOCK_H
+
+#define SVR_CTLSOCK_NAME        "dataplane.sock"
+#define SVR_CTLSOCK_MAX_REQUEST 65536
+#define SVR_RUNTIME_DIR_DEFAULT "/run/svrouter"
+
+#endif
