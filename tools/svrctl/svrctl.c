@@ -1,6 +1,1054 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder until svrctl lands */
-int main(void)
+/*
+ * svrctl: read-only queries against a running svr-dataplane over its control
+ * socket (protocol in include/svr/ctlsock.h). One request per invocation.
+ */
+#include "svr/counters.h"
+#include "svr/ctlsock.h"
+#include "svr/version.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	EXIT_DP_ERROR = 1, /* the dataplane answered an error, or an unusable answer */
+	EXIT_USAGE = 2,
+	EXIT_CONNECT = 3,
+};
+
+/* Generous: a full FIB dump is a few MiB; anything beyond this is a broken peer. */
+#define MAX_RESPONSE    (64u << 20)
+#define INSTANCE_MAXLEN 32
+
+static const char *prog = "svrctl";
+
+struct opts {
+	const char *instance;
+	const char *socket;
+	bool json;
+	bool all;
+	double timeout_s;
+};
+
+static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+static void die(int code, const char *fmt, ...)
 {
-	return 1;
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: svrctl [--instance NAME | --socket PATH] [--json] show "
+			"ports|interfaces|stats|neighbors|routes|version\n"
+			"Try 'svrctl --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (!q)
+		die(EXIT_DP_ERROR, "out of memory");
+	return q;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		die(EXIT_DP_ERROR, "out of memory");
+	return d;
+}
+
+/* ---------------------------------------------------------------- help -- */
+
+static const char help_main[] =
+    "NAME\n"
+    "    svrctl - query a running svr-dataplane\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] [--timeout SECONDS] show OBJECT\n"
+    "    svrctl [--instance NAME | --socket PATH] [--all] show stats\n"
+    "    svrctl help [show]\n"
+    "    svrctl --help | --version\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    svrctl connects to the control socket of a running svr-dataplane, sends one\n"
+    "    request and prints the answer: as aligned tables for people or, with --json,\n"
+    "    as the raw \"data\" value for scripts. It only reads state; it never changes\n"
+    "    the router. Counters are cumulative since the dataplane started. Options\n"
+    "    may come before or after the command.\n"
+    "\n"
+    "COMMANDS\n"
+    "    show ports        DPDK ports: device, MAC, link, queues, packet and error counters\n"
+    "    show interfaces   router interfaces: port, VLAN, MAC, MTU and addresses\n"
+    "    show stats        totals, per-worker counters, non-zero drop reasons and events\n"
+    "    show neighbors    ARP and IPv6 neighbour entries with their state\n"
+    "    show routes       forwarding table: local, connected and gateway routes\n"
+    "    show version      dataplane version, instance, uptime, workers and pid\n"
+    "    help [show]       this page, or the columns of every show command\n"
+    "\n"
+    "OPTIONS\n"
+    "    -i, --instance NAME\n"
+    "        Router instance to talk to; its socket is\n"
+    "        " SVR_RUNTIME_DIR_DEFAULT "/NAME/" SVR_CTLSOCK_NAME ". Default: $SVR_INSTANCE,\n"
+    "        else \"default\".\n"
+    "    -s, --socket PATH\n"
+    "        Control socket to use instead, for a dataplane started with its own\n"
+    "        \"runtime-dir\". Cannot be combined with --instance.\n"
+    "    -j, --json\n"
+    "        Print the answer's \"data\" value as indented JSON instead of tables.\n"
+    "    -a, --all\n"
+    "        show stats: list every drop reason and event, including those at zero.\n"
+    "    -t, --timeout SECONDS\n"
+    "        Give up if connecting and reading the answer take longer (default 5;\n"
+    "        fractions allowed).\n"
+    "    -h, --help\n"
+    "        Print this page and exit.\n"
+    "    --version\n"
+    "        Print svrctl's own version and exit (the dataplane's: show version).\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    SVR_INSTANCE\n"
+    "        Instance used when neither --instance nor --socket is given.\n"
+    "\n"
+    "FILES\n"
+    "    " SVR_RUNTIME_DIR_DEFAULT "/INSTANCE/" SVR_CTLSOCK_NAME "\n"
+    "        The dataplane's control socket, mode 0600: run svrctl as root or as the\n"
+    "        user that runs svr-dataplane.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0   success\n"
+    "    1   the dataplane answered with an error, or its answer was unusable\n"
+    "        (timed out, closed early, not valid JSON, unexpected shape)\n"
+    "    2   usage error\n"
+    "    3   cannot connect to the control socket (missing, refused, permission\n"
+    "        denied, or timed out)\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl show stats\n"
+    "    svrctl --instance r1 show routes\n"
+    "    svrctl --all show stats\n"
+    "    svrctl --socket /tmp/r1/" SVR_CTLSOCK_NAME " show neighbors\n"
+    "    svrctl --json show ports | jq '.[0][\"rx-packets\"]'\n"
+    "    SVR_INSTANCE=r2 watch -n1 svrctl show stats\n";
+
+static const char help_show[] =
+    "NAME\n"
+    "    svrctl show - print the state of a running svr-dataplane\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] [--timeout SECONDS] show OBJECT\n"
+    "    svrctl [--instance NAME | --socket PATH] [--all] show stats\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Each OBJECT is one request on the control socket; --json prints its \"data\"\n"
+    "    value unchanged (the shapes are documented in include/svr/ctlsock.h). In\n"
+    "    tables, \"-\" marks a value that is empty or unknown.\n"
+    "\n"
+    "OBJECTS\n"
+    "    ports       DPDK ports, then their counters.\n"
+    "                ID, NAME (DPDK name), DEVICE (PCI address or vdev arguments),\n"
+    "                MAC, LINK (up/down), SPEED, RXQ/TXQ (queues);\n"
+    "                RX-PACKETS, RX-BYTES, TX-PACKETS, TX-BYTES, RX-MISSED (dropped by\n"
+    "                the NIC: no free descriptor), RX-ERRORS, TX-ERRORS, RX-NOMBUF\n"
+    "                (no free mbuf: raise \"mbufs\").\n"
+    "    interfaces  NAME, PORT, VLAN (\"-\" when untagged), MAC, MTU, ADDRESSES (one\n"
+    "                per line).\n"
+    "    stats       Totals (RX-PACKETS, TX-PACKETS, FORWARDED, PUNTED to the main\n"
+    "                lcore, DROPPED); one row per worker lcore with the same counters\n"
+    "                plus BUSY-POLLS, IDLE-POLLS, SLEEPS and SLEPT-US (idle backoff);\n"
+    "                drop reasons with their meaning, and slow-path events. Reasons\n"
+    "                and events at zero are left out unless --all is given.\n"
+    "    neighbors   ADDRESS, INTERFACE, MAC (\"-\" while unresolved), STATE\n"
+    "                (incomplete, reachable, probe, static), AGE-S (age of the entry in\n"
+    "                seconds), QUEUED (packets waiting for resolution).\n"
+    "    routes      PREFIX, TYPE (local, connected, gateway), GATEWAY, INTERFACE.\n"
+    "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
+    "                svrctl's own version.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl show interfaces\n"
+    "    svrctl --all show stats\n"
+    "    svrctl --json show stats | jq '.drops[\"no-route\"]'\n";
+
+/* ------------------------------------------------------------- tables -- */
+
+struct col {
+	const char *head;
+	bool right; /* numbers are right-aligned */
+};
+
+struct table {
+	const struct col *cols;
+	size_t ncols;
+	bool headless; /* key/value lists need no header row */
+	char **cells;  /* row-major, ncols per row */
+	size_t ncells, cap;
+};
+
+static void tab_init(struct table *t, const struct col *cols, size_t ncols)
+{
+	memset(t, 0, sizeof(*t));
+	t->cols = cols;
+	t->ncols = ncols;
+}
+
+static void tab_add(struct table *t, const char *s)
+{
+	if (t->ncells == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->cells = xrealloc(t->cells, t->cap * sizeof(*t->cells));
+	}
+	t->cells[t->ncells++] = xstrdup(s && *s ? s : "-");
+}
+
+static void tab_addf(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void tab_addf(struct table *t, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	tab_add(t, buf);
+}
+
+/* Display width: count UTF-8 code points so a non-ASCII name does not skew columns. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void print_cell(const char *s, size_t width, bool right, bool last)
+{
+	size_t pad = width - text_width(s);
+	if (right)
+		printf("%*s%s", (int)pad, "", s);
+	else if (last)
+		fputs(s, stdout); /* no trailing blanks */
+	else
+		printf("%s%*s", s, (int)pad, "");
+}
+
+static void tab_print(const struct table *t)
+{
+	size_t width[t->ncols];
+	for (size_t c = 0; c < t->ncols; c++)
+		width[c] = text_width(t->cols[c].head);
+	for (size_t i = 0; i < t->ncells; i++) {
+		size_t w = text_width(t->cells[i]);
+		if (w > width[i % t->ncols])
+			width[i % t->ncols] = w;
+	}
+	for (size_t c = 0; c < t->ncols && !t->headless; c++) {
+		print_cell(t->cols[c].head, width[c], t->cols[c].right, c + 1 == t->ncols);
+		fputs(c + 1 == t->ncols ? "\n" : "  ", stdout);
+	}
+	for (size_t i = 0; i < t->ncells; i++) {
+		size_t c = i % t->ncols;
+		print_cell(t->cells[i], width[c], t->cols[c].right, c + 1 == t->ncols);
+		fputs(c + 1 == t->ncols ? "\n" : "  ", stdout);
+	}
+}
+
+static void tab_free(struct table *t)
+{
+	for (size_t i = 0; i < t->ncells; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------- value formatting -- */
+
+/* Any JSON scalar as table text; a missing or odd value shows as "-". */
+static void tab_add_json(struct table *t, const json_t *v)
+{
+	if (json_is_integer(v))
+		tab_addf(t, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		tab_addf(t, "%.0f", json_real_value(v));
+	else if (json_is_string(v))
+		tab_add(t, json_string_value(v));
+	else if (json_is_true(v))
+		tab_add(t, "yes");
+	else if (json_is_false(v))
+		tab_add(t, "no");
+	else
+		tab_add(t, "-");
+}
+
+static void tab_add_key(struct table *t, const json_t *obj, const char *key)
+{
+	tab_add_json(t, json_object_get(obj, key));
+}
+
+static void tab_add_speed(struct table *t, const json_t *v)
+{
+	/* 0 is DPDK's "none" and UINT32_MAX its "unknown". */
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+	    json_integer_value(v) >= (json_int_t)UINT32_MAX)
+		tab_add(t, "-");
+	else if (json_integer_value(v) % 1000 == 0)
+		tab_addf(t, "%" JSON_INTEGER_FORMAT "G", json_integer_value(v) / 1000);
+	else
+		tab_addf(t, "%" JSON_INTEGER_FORMAT "M", json_integer_value(v));
+}
+
+static void tab_add_vlan(struct table *t, const json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) == 0)
+		tab_add(t, "-");
+	else
+		tab_add_json(t, v);
+}
+
+static void heading(bool *first, const char *title)
+{
+	if (!*first)
+		putchar('\n');
+	*first = false;
+	if (title)
+		printf("%s\n", title);
+}
+
+static void bad_shape(const char *cmd, const char *what)
+{
+	die(EXIT_DP_ERROR, "unexpected answer to '%s': %s (try --json to see it)", cmd, what);
+}
+
+static const json_t *want_array(const json_t *data, const char *cmd)
+{
+	if (!json_is_array(data))
+		bad_shape(cmd, "\"data\" is not an array");
+	return data;
+}
+
+static void show_empty(const char *what)
+{
+	printf("no %s\n", what);
+}
+
+/* ------------------------------------------------------------ objects -- */
+
+static void print_ports(const json_t *data)
+{
+	static const struct col info_cols[] = {
+	    {"ID", true},    {"NAME", false}, {"DEVICE", false}, {"MAC", false},
+	    {"LINK", false}, {"SPEED", true}, {"RXQ", true},     {"TXQ", true},
+	};
+	static const struct col ctr_cols[] = {
+	    {"ID", true},         {"RX-PACKETS", true}, {"RX-BYTES", true},
+	    {"TX-PACKETS", true}, {"TX-BYTES", true},   {"RX-MISSED", true},
+	    {"RX-ERRORS", true},  {"TX-ERRORS", true},  {"RX-NOMBUF", true},
+	};
+	static const char *const ctr_keys[] = {"rx-packets", "rx-bytes",  "tx-packets",
+					       "tx-bytes",   "rx-missed", "rx-errors",
+					       "tx-errors",  "rx-nombuf"};
+	struct table info, ctr;
+	size_t i;
+	const json_t *p;
+
+	want_array(data, "ports");
+	if (json_array_size(data) == 0) {
+		show_empty("ports");
+		return;
+	}
+	tab_init(&info, info_cols, NCOLS(info_cols));
+	tab_init(&ctr, ctr_cols, NCOLS(ctr_cols));
+	json_array_foreach(data, i, p)
+	{
+		tab_add_key(&info, p, "id");
+		tab_add_key(&info, p, "name");
+		tab_add_key(&info, p, "device");
+		tab_add_key(&info, p, "mac");
+		tab_add_key(&info, p, "link");
+		tab_add_speed(&info, json_object_get(p, "speed-mbps"));
+		tab_add_key(&info, p, "rx-queues");
+		tab_add_key(&info, p, "tx-queues");
+		tab_add_key(&ctr, p, "id");
+		for (size_t k = 0; k < NCOLS(ctr_keys); k++)
+			tab_add_key(&ctr, p, ctr_keys[k]);
+	}
+	tab_print(&info);
+	putchar('\n');
+	tab_print(&ctr);
+	tab_free(&info);
+	tab_free(&ctr);
+}
+
+static void print_interfaces(const json_t *data)
+{
+	static const struct col cols[] = {
+	    {"NAME", false}, {"PORT", true}, {"VLAN", true},
+	    {"MAC", false},  {"MTU", true},  {"ADDRESSES", false},
+	};
+	struct table t;
+	size_t i;
+	const json_t *ifc;
+
+	want_array(data, "interfaces");
+	if (json_array_size(data) == 0) {
+		show_empty("interfaces");
+		return;
+	}
+	tab_init(&t, cols, NCOLS(cols));
+	json_array_foreach(data, i, ifc)
+	{
+		const json_t *addrs = json_object_get(ifc, "addresses");
+		size_t n = json_array_size(addrs); /* 0 when not an array */
+
+		tab_add_key(&t, ifc, "name");
+		tab_add_key(&t, ifc, "port");
+		tab_add_vlan(&t, json_object_get(ifc, "vlan"));
+		tab_add_key(&t, ifc, "mac");
+		tab_add_key(&t, ifc, "mtu");
+		tab_add_json(&t, n ? json_array_get(addrs, 0) : NULL);
+		/* Further addresses go on continuation rows, one per line. */
+		for (size_t a = 1; a < n; a++) {
+			for (int c = 0; c < 5; c++)
+				tab_add(&t, " ");
+			tab_add_json(&t, json_array_get(addrs, a));
+		}
+	}
+	tab_print(&t);
+	tab_free(&t);
+}
+
+static bool counter_is_zero(const json_t *v)
+{
+	return (json_is_integer(v) && json_integer_value(v) == 0) ||
+	       (json_is_real(v) && json_real_value(v) == 0);
+}
+
+/*
+ * Named counters (drops or events): the names svrctl knows first, in the
+ * order of counters.h, then any the dataplane reports that svrctl does not
+ * know yet, so a newer dataplane never hides a counter.
+ */
+struct named {
+	const char *name;
+	const char *help;
+};
+
+static void print_named_counters(const json_t *obj, const struct named *known, size_t nknown,
+				 const char *title, const char *head, bool with_help, bool all,
+				 bool *first)
+{
+	const struct col cols[] = {
+	    {head, false},
+	    {with_help ? "PACKETS" : "COUNT", true},
+	    {"MEANING", false},
+	};
+	struct table t;
+	const char *key;
+	const json_t *v;
+
+	tab_init(&t, cols, with_help ? 3 : 2);
+	for (size_t k = 0; k < nknown; k++) {
+		v = json_object_get(obj, known[k].name);
+		if (!v || (!all && counter_is_zero(v)))
+			continue;
+		tab_add(&t, known[k].name);
+		tab_add_json(&t, v);
+		if (with_help)
+			tab_add(&t, known[k].help);
+	}
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		bool is_known = false;
+		for (size_t k = 0; k < nknown && !is_known; k++)
+			is_known = strcmp(key, known[k].name) == 0;
+		if (is_known || (!all && counter_is_zero(v)))
+			continue;
+		tab_add(&t, key);
+		tab_add_json(&t, v);
+		if (with_help)
+			tab_add(&t, "");
+	}
+	heading(first, NULL);
+	if (t.ncells == 0) {
+		printf("%s: none\n", title);
+	} else {
+		printf("%s%s\n", title, all ? "" : " (non-zero; --all lists every one)");
+		tab_print(&t);
+	}
+	tab_free(&t);
+}
+
+static void print_stats(const json_t *data, bool all)
+{
+	static const struct col tot_cols[] = {
+	    {"RX-PACKETS", true}, {"TX-PACKETS", true}, {"FORWARDED", true},
+	    {"PUNTED", true},     {"DROPPED", true},
+	};
+	static const char *const tot_keys[] = {"rx-packets", "tx-packets", "forwarded", "punted",
+					       "dropped"};
+	static const struct col w_cols[] = {
+	    {"LCORE", true},  {"RX-PACKETS", true}, {"TX-PACKETS", true}, {"FORWARDED", true},
+	    {"PUNTED", true}, {"DROPPED", true},    {"BUSY-POLLS", true}, {"IDLE-POLLS", true},
+	    {"SLEEPS", true}, {"SLEPT-US", true},
+	};
+	static const char *const w_keys[] = {"lcore",  "rx-packets", "tx-packets", "forwarded",
+					     "punted", "dropped",    "busy-polls", "idle-polls",
+					     "sleeps", "slept-us"};
+#define DROP_NAMED(e, name, help) {name, help},
+	static const struct named drops[] = {SVR_DROP_REASONS(DROP_NAMED)};
+#undef DROP_NAMED
+#define EVENT_NAMED(e, name) {name, NULL},
+	static const struct named events[] = {SVR_EVENTS(EVENT_NAMED)};
+#undef EVENT_NAMED
+	const json_t *totals, *workers, *w, *dr, *ev;
+	struct table t;
+	bool first = true;
+	size_t i;
+
+	if (!json_is_object(data))
+		bad_shape("stats", "\"data\" is not an object");
+	totals = json_object_get(data, "totals");
+	workers = json_object_get(data, "workers");
+	dr = json_object_get(data, "drops");
+	ev = json_object_get(data, "events");
+	if (!json_is_object(totals) || !json_is_array(workers) || !json_is_object(dr) ||
+	    !json_is_object(ev))
+		bad_shape("stats", "expected \"totals\", \"workers\", \"drops\" and \"events\"");
+
+	heading(&first, "Totals");
+	tab_init(&t, tot_cols, NCOLS(tot_cols));
+	for (size_t k = 0; k < NCOLS(tot_keys); k++)
+		tab_add_key(&t, totals, tot_keys[k]);
+	tab_print(&t);
+	tab_free(&t);
+
+	heading(&first, "Workers");
+	if (json_array_size(workers) == 0) {
+		printf("no workers\n");
+	} else {
+		tab_init(&t, w_cols, NCOLS(w_cols));
+		json_array_foreach(workers, i, w) for (size_t k = 0; k < NCOLS(w_keys); k++)
+		    tab_add_key(&t, w, w_keys[k]);
+		tab_print(&t);
+		tab_free(&t);
+	}
+
+	print_named_counters(dr, drops, NCOLS(drops), "Drops", "REASON", true, all, &first);
+	print_named_counters(ev, events, NCOLS(events), "Events", "EVENT", false, all, &first);
+}
+
+static void print_neighbors(const json_t *data)
+{
+	static const struct col cols[] = {
+	    {"ADDRESS", false}, {"INTERFACE", false}, {"MAC", false},
+	    {"STATE", false},   {"AGE-S", true},      {"QUEUED", true},
+	};
+	static const char *const keys[] = {"address", "interface", "mac",
+					   "state",   "age-s",     "queued"};
+	struct table t;
+	size_t i;
+	const json_t *n;
+
+	want_array(data, "neighbors");
+	if (json_array_size(data) == 0) {
+		show_empty("neighbors");
+		return;
+	}
+	tab_init(&t, cols, NCOLS(cols));
+	json_array_foreach(data, i, n) for (size_t k = 0; k < NCOLS(keys); k++)
+	    tab_add_key(&t, n, keys[k]);
+	tab_print(&t);
+	tab_free(&t);
+}
+
+static void print_routes(const json_t *data)
+{
+	static const struct col cols[] = {
+	    {"PREFIX", false},
+	    {"TYPE", false},
+	    {"GATEWAY", false},
+	    {"INTERFACE", false},
+	};
+	static const char *const keys[] = {"prefix", "type", "gateway", "interface"};
+	struct table t;
+	size_t i;
+	const json_t *r;
+
+	want_array(data, "routes");
+	if (json_array_size(data) == 0) {
+		show_empty("routes");
+		return;
+	}
+	tab_init(&t, cols, NCOLS(cols));
+	json_array_foreach(data, i, r) for (size_t k = 0; k < NCOLS(keys); k++)
+	    tab_add_key(&t, r, keys[k]);
+	tab_print(&t);
+	tab_free(&t);
+}
+
+static void print_version(const json_t *data)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	const json_t *up = json_object_get(data, "uptime-s");
+	struct table t;
+
+	if (!json_is_object(data))
+		bad_shape("version", "\"data\" is not an object");
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	tab_add(&t, "version:");
+	tab_add_key(&t, data, "version");
+	tab_add(&t, "instance:");
+	tab_add_key(&t, data, "instance");
+	tab_add(&t, "uptime:");
+	if (json_is_integer(up) && json_integer_value(up) >= 0) {
+		json_int_t s = json_integer_value(up);
+		tab_addf(&t,
+			 "%" JSON_INTEGER_FORMAT "d %02d:%02d:%02d (%" JSON_INTEGER_FORMAT " s)",
+			 s / 86400, (int)(s / 3600 % 24), (int)(s / 60 % 60), (int)(s % 60), s);
+	} else {
+		tab_add_json(&t, up);
+	}
+	tab_add(&t, "workers:");
+	tab_add_key(&t, data, "workers");
+	tab_add(&t, "pid:");
+	tab_add_key(&t, data, "pid");
+	tab_add(&t, "svrctl:");
+	tab_add(&t, SVR_VERSION);
+	tab_print(&t);
+	tab_free(&t);
+}
+
+/* ---------------------------------------------------------- transport -- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int ms_left(double deadline)
+{
+	double left = deadline - now_s();
+	if (left <= 0)
+		return 0;
+	return (int)(left * 1000) + 1; /* round up: never poll(0) while time remains */
+}
+
+/* Names instances that have a socket, to help when the chosen one has none. */
+static void list_instances(void)
+{
+	DIR *d = opendir(SVR_RUNTIME_DIR_DEFAULT);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char p[PATH_MAX];
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, de->d_name,
+			 SVR_CTLSOCK_NAME);
+		if (stat(p, &st) == 0 && S_ISSOCK(st.st_mode))
+			fprintf(stderr, "%s %s",
+				found++ ? "," : "  instances with a socket here:", de->d_name);
+	}
+	closedir(d);
+	if (found)
+		fputc('\n', stderr);
+}
+
+static void connect_failed(const char *path, int err, bool by_instance)
+{
+	struct stat st;
+
+	fprintf(stderr, "%s: cannot connect to %s: %s\n", prog, path, strerror(err));
+	if (err == ENOENT) {
+		fprintf(stderr, "  the socket does not exist: is svr-dataplane running%s?\n",
+			by_instance ? " for this instance" : "");
+		if (by_instance)
+			list_instances();
+	} else if (err == EACCES || err == EPERM) {
+		if (stat(path, &st) == 0)
+			fprintf(stderr,
+				"  permission denied: the socket is owned by uid %u with mode %04o;"
+				" run svrctl as root or as that user\n",
+				(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		else
+			fprintf(stderr,
+				"  permission denied on a directory of the path; run svrctl "
+				"as root\n");
+	} else if (err == ECONNREFUSED) {
+		if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			fprintf(stderr, "  the file exists but is not a socket\n");
+		else
+			fprintf(stderr, "  the socket exists but nothing listens on it: a stale "
+					"socket from a dataplane that has exited?\n");
+	} else if (err == ETIMEDOUT) {
+		fprintf(stderr, "  the dataplane did not accept the connection in time; it may "
+				"be stuck or very busy (see --timeout)\n");
+	}
+	fprintf(stderr, "  choose the router with --instance NAME (or SVR_INSTANCE) or give the "
+			"socket path with --socket PATH\n");
+	exit(EXIT_CONNECT);
+}
+
+static int ctl_connect(const char *path, double deadline, bool by_instance)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		usage_error("socket path too long (at most %zu bytes): %s", sizeof(sa.sun_path) - 1,
+			    path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		die(EXIT_CONNECT, "socket: %s", strerror(errno));
+	/* A non-blocking unix connect fails with EAGAIN while the backlog is full: retry. */
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EINPROGRESS)
+			connect_failed(path, errno, by_instance);
+		if (errno == EINPROGRESS) {
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+			int err = 0;
+			socklen_t len = sizeof(err);
+			if (poll(&pfd, 1, ms_left(deadline)) <= 0)
+				connect_failed(path, ETIMEDOUT, by_instance);
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err)
+				connect_failed(path, err, by_instance);
+			break;
+		}
+		if (ms_left(deadline) == 0)
+			connect_failed(path, ETIMEDOUT, by_instance);
+		poll(NULL, 0, 10);
+	}
+	return fd;
+}
+
+static void send_all(int fd, const char *buf, size_t len, double deadline, const char *path)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+			if (poll(&pfd, 1, ms_left(deadline)) <= 0)
+				die(EXIT_DP_ERROR, "timed out sending the request to %s", path);
+			continue;
+		}
+		die(EXIT_DP_ERROR, "sending the request to %s: %s", path, strerror(errno));
+	}
+}
+
+/* Reads up to and including the first '\n'; returns a NUL-terminated line without it. */
+static char *recv_line(int fd, double deadline, const char *path, const char *cmd)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = xrealloc(NULL, cap);
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int r = poll(&pfd, 1, ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			die(EXIT_DP_ERROR,
+			    "no complete answer to '%s' from %s within the timeout (%zu bytes "
+			    "received); the dataplane may be busy: try a longer --timeout",
+			    cmd, path, len);
+		if (r < 0)
+			die(EXIT_DP_ERROR, "poll: %s", strerror(errno));
+
+		if (cap - len < 4096) {
+			if (cap >= MAX_RESPONSE)
+				die(EXIT_DP_ERROR, "answer from %s exceeds %u MiB; giving up", path,
+				    MAX_RESPONSE >> 20);
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			die(EXIT_DP_ERROR, "reading the answer from %s: %s", path, strerror(errno));
+		if (n == 0) {
+			/* Tolerate a peer that closes instead of sending the final '\n'. */
+			if (len > 0)
+				break;
+			die(EXIT_DP_ERROR, "%s closed the connection without answering '%s'", path,
+			    cmd);
+		}
+		char *nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+		if (nl) {
+			len = (size_t)(nl - buf);
+			break;
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Sends {"cmd": cmd} and returns the "data" value of a successful answer. */
+static json_t *request(const char *path, bool by_instance, const char *cmd, double timeout_s)
+{
+	double deadline = now_s() + timeout_s;
+	json_t *req, *resp, *ok, *data;
+	json_error_t jerr;
+	char *line, *txt;
+	int fd;
+
+	fd = ctl_connect(path, deadline, by_instance);
+
+	req = json_pack("{s:s}", "cmd", cmd);
+	txt = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	if (!txt)
+		die(EXIT_DP_ERROR, "out of memory");
+	size_t tlen = strlen(txt);
+	txt = xrealloc(txt, tlen + 2);
+	memcpy(txt + tlen, "\n", 2);
+	send_all(fd, txt, tlen + 1, deadline, path);
+	free(txt);
+	json_decref(req);
+
+	line = recv_line(fd, deadline, path, cmd);
+	close(fd);
+
+	resp = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	if (!resp)
+		die(EXIT_DP_ERROR, "answer to '%s' is not valid JSON (%s, at byte %d)", cmd,
+		    jerr.text, jerr.position);
+	free(line);
+	ok = json_object_get(resp, "ok");
+	if (!json_is_boolean(ok))
+		die(EXIT_DP_ERROR, "answer to '%s' has no boolean \"ok\"", cmd);
+	if (!json_is_true(ok)) {
+		const char *msg = json_string_value(json_object_get(resp, "error"));
+		fprintf(stderr, "%s: dataplane: %s\n", prog,
+			msg && *msg ? msg : "request failed (no error message given)");
+		exit(EXIT_DP_ERROR);
+	}
+	data = json_object_get(resp, "data");
+	if (!data)
+		die(EXIT_DP_ERROR, "answer to '%s' has \"ok\" true but no \"data\"", cmd);
+	json_incref(data);
+	json_decref(resp);
+	return data;
+}
+
+/* --------------------------------------------------------------- main -- */
+
+static bool instance_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > INSTANCE_MAXLEN)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+static const struct {
+	const char *name; /* show OBJECT */
+	const char *cmd;  /* ctlsock command */
+} objects[] = {
+    {"ports", "ports"},         {"interfaces", "interfaces"}, {"stats", "stats"},
+    {"neighbors", "neighbors"}, {"routes", "routes"},         {"version", "version"},
+};
+
+static void put_help(const char *text)
+{
+	fputs(text, stdout);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_DP_ERROR);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_VERSION = 256 };
+	static const struct option longopts[] = {
+	    {"instance", required_argument, NULL, 'i'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	struct opts o = {.timeout_s = 5};
+	char sockpath[PATH_MAX];
+	const char *cmd = NULL;
+	json_t *data;
+	int c;
+
+	opterr = 0; /* our own messages, with the usage hint */
+	while ((c = getopt_long(argc, argv, ":i:s:jat:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o.instance = optarg;
+			break;
+		case 's':
+			o.socket = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'a':
+			o.all = true;
+			break;
+		case 't': {
+			char *end;
+			errno = 0;
+			o.timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(o.timeout_s) ||
+			    o.timeout_s <= 0 || o.timeout_s > 86400)
+				usage_error(
+				    "--timeout: '%s' is not a number of seconds in (0, 86400]",
+				    optarg);
+			break;
+		}
+		case 'h':
+			put_help(help_main);
+			break;
+		case OPT_VERSION:
+			printf("svrctl %s\n", SVR_VERSION);
+			return 0;
+		case ':':
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+
+	int nargs = argc - optind;
+	char **args = argv + optind;
+	if (nargs == 0)
+		usage_error("no command given");
+	if (strcmp(args[0], "help") == 0) {
+		if (nargs == 1)
+			put_help(help_main);
+		if (nargs == 2 && strcmp(args[1], "show") == 0)
+			put_help(help_show);
+		usage_error("help: unknown topic '%s' (topics: show)", args[1]);
+	}
+	if (strcmp(args[0], "show") != 0)
+		usage_error("unknown command '%s'", args[0]);
+	if (nargs < 2)
+		usage_error(
+		    "show: missing OBJECT (ports, interfaces, stats, neighbors, routes, version)");
+	if (nargs > 2)
+		usage_error("show %s: unexpected argument '%s'", args[1], args[2]);
+	for (size_t k = 0; k < NCOLS(objects); k++)
+		if (strcmp(args[1], objects[k].name) == 0)
+			cmd = objects[k].cmd;
+	if (!cmd)
+		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
+			    "routes, version)",
+			    args[1]);
+
+	if (o.instance && o.socket)
+		usage_error("--instance and --socket exclude each other");
+	if (o.socket) {
+		if (!*o.socket)
+			usage_error("--socket: empty path");
+		snprintf(sockpath, sizeof(sockpath), "%s", o.socket);
+	} else {
+		const char *inst = o.instance;
+		const char *from = "--instance";
+		if (!inst) {
+			inst = getenv("SVR_INSTANCE");
+			from = "SVR_INSTANCE";
+		}
+		/* An empty SVR_INSTANCE counts as unset; an empty --instance is a mistake. */
+		if (!inst || (!*inst && !o.instance)) {
+			inst = "default";
+			from = NULL;
+		}
+		if (from && !instance_valid(inst))
+			usage_error(
+			    "%s: '%s' is not an instance name (letters, digits, '-', '_'; at "
+			    "most %d)",
+			    from, inst, INSTANCE_MAXLEN);
+		snprintf(sockpath, sizeof(sockpath), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, inst,
+			 SVR_CTLSOCK_NAME);
+	}
+
+	data = request(sockpath, !o.socket, cmd, o.timeout_s);
+	if (o.json) {
+		char *txt = json_dumps(data, JSON_INDENT(2) | JSON_ENCODE_ANY);
+		if (!txt)
+			die(EXIT_DP_ERROR, "out of memory");
+		puts(txt);
+		free(txt);
+	} else if (strcmp(cmd, "ports") == 0) {
+		print_ports(data);
+	} else if (strcmp(cmd, "interfaces") == 0) {
+		print_interfaces(data);
+	} else if (strcmp(cmd, "stats") == 0) {
+		print_stats(data, o.all);
+	} else if (strcmp(cmd, "neighbors") == 0) {
+		print_neighbors(data);
+	} else if (strcmp(cmd, "routes") == 0) {
+		print_routes(data);
+	} else {
+		print_version(data);
+	}
+	json_decref(data);
+
+	/* A full disk or closed pipe must not look like success to a script. */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_DP_ERROR, "writing output: %s", strerror(errno));
+	return 0;
 }
