@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header validation on plain byte buffers (no mbufs): the worker calls these
+ * per packet, unit tests and the fuzz target call them on malloc'd buffers.
+ * Each check returns SVR_DROP_MAX when the header is acceptable, otherwise the
+ * drop reason to count.
+ */
+#ifndef SVR_PARSE_H
+#define SVR_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "svr/counters.h"
+#include "l2l3/cksum.h"
+
+#define SVR_ETHERTYPE_IPV4 0x0800
+#define SVR_ETHERTYPE_ARP  0x0806
+#define SVR_ETHERTYPE_VLAN 0x8100
+#define SVR_ETHERTYPE_IPV6 0x86dd
+
+#define SVR_ETH_HLEN  14
+#define SVR_VLAN_HLEN 4
+/* Ethernet + one VLAN tag + FCS around an MTU-sized packet. */
+#define SVR_ETH_FRAME_OVERHEAD 22
+
+struct svr_eth_info {
+	uint16_t ethertype; /* of the payload, after any VLAN tag */
+	uint16_t vlan;      /* 0 when untagged */
+	uint8_t l3_off;     /* 14 or 18 */
+	bool dst_group;     /* broadcast or multicast destination MAC */
+};
+
+static inline uint16_t svr_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t svr_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Ethernet and one optional 802.1Q tag. */
+static inline enum svr_drop_reason svr_parse_eth(const uint8_t *d, uint32_t len,
+						 struct svr_eth_info *out)
+{
+	if (len < SVR_ETH_HLEN)
+		return SVR_DROP_ETH_SHORT;
+	out->dst_group = d[0] & 1;
+	out->ethertype = svr_be16(d + 12);
+	out->vlan = 0;
+	out->l3_off = SVR_ETH_HLEN;
+	if (out->ethertype == SVR_ETHERTYPE_VLAN) {
+		if (len < SVR_ETH_HLEN + SVR_VLAN_HLEN)
+			return SVR_DROP_ETH_SHORT;
+		out->vlan = svr_be16(d + 14) & 0x0fff;
+		out->ethertype = svr_be16(d + 16);
+		out->l3_off = SVR_ETH_HLEN + SVR_VLAN_HLEN;
+	}
+	return SVR_DROP_MAX;
+}
+
+/*
+ * IPv4 header checks a router must make (RFC 1812 5.2.2): length, version,
+ * header length, total length, checksum; plus martian sources.
+ * len is what the frame holds from the IP header on.
+ */
+static inline enum svr_drop_reason svr_check_ip4(const uint8_t *ip, uint32_t len, bool cksum_done)
+{
+	if (len < 20)
+		return SVR_DROP_IP4_SHORT;
+	if ((ip[0] >> 4) != 4)
+		return SVR_DROP_IP4_VERSION;
+	uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+	if (hlen < 20 || hlen > len)
+		return SVR_DROP_IP4_HDRLEN;
+	uint32_t total = svr_be16(ip + 2);
+	if (total < hlen || total > len)
+		return SVR_DROP_IP4_TOTLEN;
+	if (!cksum_done && !svr_ip4_cksum_ok(ip, hlen))
+		return SVR_DROP_IP4_CKSUM;
+	uint8_t s0 = ip[12];
+	if (s0 == 127 || s0 >= 224) /* loopback, multicast, class E and broadcast */
+		return SVR_DROP_IP4_SRC;
+	return SVR_DROP_MAX;
+}
+
+static inline bool svr_ip4_dst_is_group(const uint8_t *ip)
+{
+	return ip[16] >= 224; /* multicast, class E, limited broadcast */
+}
+
+static inline enum svr_drop_reason svr_check_ip6(const uint8_t *ip, uint32_t len)
+{
+	if (len < 40)
+		return SVR_DROP_IP6_SHORT;
+	if ((ip[0] >> 4) != 6)
+		return SVR_DROP_IP6_VERSION;
+	if (40u + svr_be16(ip + 4) > len)
+		return SVR_DROP_IP6_PAYLEN;
+	static const uint8_t loopback[16] = {[15] = 1};
+	const uint8_t *src = ip + 8;
+	if (src[0] == 0xff)
+		return SVR_DROP_IP6_SRC;
+	bool is_loopback = true;
+	for (int i = 0; i < 16; i++)
+		is_loopback = is_loopback && src[i] == loopback[i];
+	if (is_loopback)
+		return SVR_DROP_IP6_SRC;
+	return SVR_DROP_MAX;
+}
+
+static inline bool svr_ip6_dst_is_multicast(const uint8_t *ip)
+{
+	return ip[24] == 0xff;
+}
+
+#endif

@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "l2l3/slowpath.h"
+
+#include <string.h>
+
+#include "common/log.h"
+#include "l2l3/cksum.h"
+#include "l2l3/fib.h"
+#include "l2l3/l2.h"
+#include "l2l3/neigh.h"
+#include "l2l3/parse.h"
+#include "main/dp.h"
+
+#define ICMP4_ECHO_REPLY    0
+#define ICMP4_UNREACH       3
+#define ICMP4_ECHO_REQUEST  8
+#define ICMP4_TIME_EXCEEDED 11
+#define ICMP6_UNREACH       1
+#define ICMP6_TOO_BIG       2
+#define ICMP6_TIME_EXCEEDED 3
+#define ICMP6_ECHO_REQUEST  128
+#define ICMP6_ECHO_REPLY    129
+#define ND_NS               135
+#define ND_NA               136
+#define ND_OPT_SLLA         1
+#define ND_OPT_TLLA         2
+#define IPPROTO_ICMP4       1
+#define IPPROTO_ICMP6       58
+
+/* RFC 1812 4.3.2.3: an ICMPv4 error quotes as much as fits in 576 bytes. */
+#define ICMP4_ERR_MAX 576
+/* RFC 4443 2.4(c): an ICMPv6 error fits in the minimum MTU. */
+#define ICMP6_ERR_MAX 1280
+
+static const struct rte_ether_addr bcast = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+static void count_drop(struct rte_mbuf *m, enum svr_drop_reason why)
+{
+	dp.main_stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static void count_event(enum svr_event ev)
+{
+	dp.main_stats.events[ev]++;
+}
+
+/* Queues a finished frame for transmission by worker 0. */
+static void transmit(struct rte_mbuf *m)
+{
+	if (rte_ring_sp_enqueue(dp.workers[0]->inject, m) != 0)
+		count_drop(m, SVR_DROP_TX_FULL);
+}
+
+/* Sends a packet whose L3 starts at l3_off out of iface to dst. */
+static void send_l3(struct rte_mbuf *m, unsigned l3_off, uint16_t iface,
+		    const struct rte_ether_addr *dst)
+{
+	if (dp_l2_write(m, l3_off, &dp.ifaces[iface], dst) < 0) {
+		count_drop(m, SVR_DROP_NO_MBUF);
+		return;
+	}
+	transmit(m);
+}
+
+/* A new frame for iface: reserves room for the L2 header and returns the L3 pointer. */
+static uint8_t *frame_new(struct rte_mbuf **out, uint16_t ethertype, unsigned l3_len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	if (!m) {
+		dp.main_stats.drops[SVR_DROP_NO_MBUF]++;
+		return NULL;
+	}
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(SVR_ETH_HLEN + l3_len));
+	if (!d) {
+		rte_pktmbuf_free(m);
+		dp.main_stats.drops[SVR_DROP_NO_MBUF]++;
+		return NULL;
+	}
+	d[12] = (uint8_t)(ethertype >> 8);
+	d[13] = (uint8_t)ethertype;
+	*out = m;
+	return d + SVR_ETH_HLEN;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* --- addresses of our interfaces --- */
+
+static bool iface_has_addr(uint16_t ifi, const struct svr_ip *ip)
+{
+	const struct dp_iface *ifc = &dp.ifaces[ifi];
+	for (unsigned i = 0; i < ifc->n_addrs; i++)
+		if (svr_ip_equal(&ifc->addrs[i].ip, ip))
+			return true;
+	return false;
+}
+
+static bool is_our_addr(const struct svr_ip *ip)
+{
+	for (unsigned i = 0; i < dp.n_ifaces; i++)
+		if (iface_has_addr((uint16_t)i, ip))
+			return true;
+	return false;
+}
+
+/* Our address on ifi to use toward peer: one whose subnet holds peer, else the first. */
+static const struct svr_ip *iface_source(uint16_t ifi, const struct svr_ip *peer)
+{
+	const struct dp_iface *ifc = &dp.ifaces[ifi];
+	const struct svr_ip *first = NULL;
+	for (unsigned i = 0; i < ifc->n_addrs; i++) {
+		if (ifc->addrs[i].ip.family != peer->family)
+			continue;
+		if (svr_prefix_contains(&ifc->addrs[i], peer))
+			return &ifc->addrs[i].ip;
+		if (!first)
+			first = &ifc->addrs[i].ip;
+	}
+	return first;
+}
+
+static bool on_subnet(uint16_t ifi, const struct svr_ip *ip)
+{
+	const struct dp_iface *ifc = &dp.ifaces[ifi];
+	for (unsigned i = 0; i < ifc->n_addrs; i++)
+		if (svr_prefix_contains(&ifc->addrs[i], ip))
+			return true;
+	return false;
+}
+
+/* --- ICMP errors --- */
+
+static bool icmp_allowed(void)
+{
+	uint64_t now = dp_now_ms();
+	double rate = dp.conf->icmp_rate, cap = dp.conf->icmp_burst;
+	dp.icmp_tokens += (double)(now - dp.icmp_refill_ms) * rate / 1000.0;
+	if (dp.icmp_tokens > cap)
+		dp.icmp_tokens = cap;
+	dp.icmp_refill_ms = now;
+	if (dp.icmp_tokens < 1.0) {
+		count_event(SVR_EV_ICMP_RATE_LIMITED);
+		return false;
+	}
+	dp.icmp_tokens -= 1.0;
+	return true;
+}
+
+/* Rules of RFC 1812 4.3.2.7: never an error about an error, a group, or a later fragment. */
+static bool icmp4_may_answer(const uint8_t *ip)
+{
+	if (ip[12] == 0 || ip[12] >= 224 || ip[16] >= 224)
+		return false;
+	if (svr_be16(ip + 6) & 0x1fff)
+		return false;
+	if (ip[9] == IPPROTO_ICMP4) {
+		unsigned hlen = (ip[0] & 0x0f) * 4u;
+		uint8_t type = ip[hlen];
+		if (type != ICMP4_ECHO_REQUEST && type != ICMP4_ECHO_REPLY && type != 13 &&
+		    type != 14)
+			return false;
+	}
+	return true;
+}
+
+static void icmp4_error(struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t rest)
+{
+	const struct dp_pkt_meta *meta = dp_meta(orig);
+	const uint8_t *d = rte_pktmbuf_mtod(orig, const uint8_t *);
+	const uint8_t *oip = d + meta->l3_off;
+	if (!icmp4_may_answer(oip) || !icmp_allowed())
+		return;
+	struct svr_ip peer = {.family = SVR_AF_INET};
+	memcpy(peer.addr, oip + 12, 4);
+	const struct svr_ip *src = iface_source(meta->iface_in, &peer);
+	if (!src)
+		return;
+
+	unsigned quote = svr_be16(oip + 2);
+	if (quote > ICMP4_ERR_MAX - 28)
+		quote = ICMP4_ERR_MAX - 28;
+	struct rte_mbuf *m;
+	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV4, 28 + quote);
+	if (!ip)
+		return;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[1] = 0xc0; /* internetwork control */
+	put16(ip + 2, (uint16_t)(28 + quote));
+	ip[8] = 64;
+	ip[9] = IPPROTO_ICMP4;
+	memcpy(ip + 12, src->addr, 4);
+	memcpy(ip + 16, oip + 12, 4);
+	put16(ip + 10, svr_cksum(ip, 20));
+	uint8_t *icmp = ip + 20;
+	icmp[0] = type;
+	icmp[1] = code;
+	put16(icmp + 4, (uint16_t)(rest >> 16));
+	put16(icmp + 6, (uint16_t)rest);
+	memcpy(icmp + 8, oip, quote);
+	put16(icmp + 2, svr_cksum(icmp, 8 + quote));
+
+	const struct rte_ether_addr *back = (const struct rte_ether_addr *)(d + 6);
+	count_event(SVR_EV_ICMP_ERRORS_SENT);
+	send_l3(m, SVR_ETH_HLEN, meta->iface_in, back);
+}
+
+static bool icmp6_may_answer(const uint8_t *ip)
+{
+	static const uint8_t unspec[16];
+	if (memcmp(ip + 8, unspec, 16) == 0 || ip[8] == 0xff || ip[24] == 0xff)
+		return false;
+	if (ip[6] == IPPROTO_ICMP6 && ip[40] < 128) /* an error itself */
+		return false;
+	return true;
+}
+
+static void icmp6_error(struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t rest)
+{
+	const struct dp_pkt_meta *meta = dp_meta(orig);
+	const uint8_t *d = rte_pktmbuf_mtod(orig, const uint8_t *);
+	const uint8_t *oip = d + meta->l3_off;
+	if (!icmp6_may_answer(oip) || !icmp_allowed())
+		return;
+	struct svr_ip peer = {.family = SVR_AF_INET6};
+	memcpy(peer.addr, oip + 8, 16);
+	const struct svr_ip *src = iface_source(meta->iface_in, &peer);
+	if (!src)
+		return;
+
+	unsigned quote = 40u + svr_be16(oip + 4);
+	if (quote > ICMP6_ERR_MAX - 48)
+		quote = ICMP6_ERR_MAX - 48;
+	struct rte_mbuf *m;
+	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 48 + quote);
+	if (!ip)
+		return;
+	memset(ip, 0, 48);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)(8 + quote));
+	ip[6] = IPPROTO_ICMP6;
+	ip[7] = 64;
+	memcpy(ip + 8, src->addr, 16);
+	memcpy(ip + 24, oip + 8, 16);
+	uint8_t *icmp = ip + 40;
+	icmp[0] = type;
+	icmp[1] = code;
+	put16(icmp + 4, (uint16_t)(rest >> 16));
+	put16(icmp + 6, (uint16_t)rest);
+	memcpy(icmp + 8, oip, quote);
+	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 8 + quote));
+
+	const struct rte_ether_addr *back = (const struct rte_ether_addr *)(d + 6);
+	count_event(SVR_EV_ICMP_ERRORS_SENT);
+	send_l3(m, SVR_ETH_HLEN, meta->iface_in, back);
+}
+
+/* kind: 0 no route, 1 TTL, 2 MTU, 3 neighbour unreachable. */
+static void icmp_error(struct rte_mbuf *m, int kind)
+{
+	const struct dp_pkt_meta *meta = dp_meta(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+	bool v4 = (ip[0] >> 4) == 4;
+	uint32_t mtu = kind == 2 ? dp.ifaces[meta->iface_out].mtu : 0;
+	switch (kind) {
+	case 0:
+		v4 ? icmp4_error(m, ICMP4_UNREACH, 0, 0) : icmp6_error(m, ICMP6_UNREACH, 0, 0);
+		break;
+	case 1:
+		v4 ? icmp4_error(m, ICMP4_TIME_EXCEEDED, 0, 0)
+		   : icmp6_error(m, ICMP6_TIME_EXCEEDED, 0, 0);
+		break;
+	case 2:
+		v4 ? icmp4_error(m, ICMP4_UNREACH, 4, mtu) : icmp6_error(m, ICMP6_TOO_BIG, 0, mtu);
+		break;
+	default:
+		v4 ? icmp4_error(m, ICMP4_UNREACH, 1, 0) : icmp6_error(m, ICMP6_UNREACH, 3, 0);
+		break;
+	}
+}
+
+/* --- neighbour resolution --- */
+
+static void neigh_send_request(uint32_t pos, bool unicast)
+{
+	const struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
+	const struct dp_iface *ifc = &dp.ifaces[n->iface];
+	const struct svr_ip *src = iface_source(n->iface, &n->ip);
+	if (!src)
+		return;
+	struct rte_ether_addr dst = bcast;
+	if (unicast && !svr_neigh_mac(dp.neigh, pos, &dst))
+		dst = bcast;
+	struct rte_mbuf *m;
+
+	if (n->ip.family == SVR_AF_INET) {
+		uint8_t *a = frame_new(&m, SVR_ETHERTYPE_ARP, 28);
+		if (!a)
+			return;
+		put16(a, 1);
+		put16(a + 2, SVR_ETHERTYPE_IPV4);
+		a[4] = 6;
+		a[5] = 4;
+		put16(a + 6, 1);
+		memcpy(a + 8, ifc->mac.addr_bytes, 6);
+		memcpy(a + 14, src->addr, 4);
+		memset(a + 18, 0, 6);
+		memcpy(a + 24, n->ip.addr, 4);
+		count_event(SVR_EV_ARP_REQUESTS_SENT);
+		send_l3(m, SVR_ETH_HLEN, n->iface, &dst);
+		return;
+	}
+
+	/* Neighbour solicitation with our link-layer address (RFC 4861 4.3). */
+	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 40 + 32);
+	if (!ip)
+		return;
+	memset(ip, 0, 40 + 32);
+	ip[0] = 0x60;
+	put16(ip + 4, 32);
+	ip[6] = IPPROTO_ICMP6;
+	ip[7] = 255;
+	memcpy(ip + 8, src->addr, 16);
+	if (dst.addr_bytes[0] & 1) { /* solicited-node multicast ff02::1:ffXX:XXXX */
+		static const uint8_t snm[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+		memcpy(ip + 24, snm, 13);
+		memcpy(ip + 37, n->ip.addr + 13, 3);
+		uint8_t mc[6] = {0x33, 0x33, 0xff, n->ip.addr[13], n->ip.addr[14], n->ip.addr[15]};
+		memcpy(dst.addr_bytes, mc, 6);
+	} else {
+		memcpy(ip + 24, n->ip.addr, 16);
+	}
+	uint8_t *icmp = ip + 40;
+	icmp[0] = ND_NS;
+	memcpy(icmp + 8, n->ip.addr, 16);
+	icmp[24] = ND_OPT_SLLA;
+	icmp[25] = 1;
+	memcpy(icmp + 26, ifc->mac.addr_bytes, 6);
+	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
+	count_event(SVR_EV_ND_SOLICITS_SENT);
+	send_l3(m, SVR_ETH_HLEN, n->iface, &dst);
+}
+
+/* The MAC of pos is known: send everything that waited for it. */
+static void neigh_release(uint32_t pos)
+{
+	struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
+	struct rte_ether_addr mac;
+	if (!svr_neigh_mac(dp.neigh, pos, &mac))
+		return;
+	for (unsigned i = 0; i < n->n_queued; i++) {
+		struct rte_mbuf *m = n->queue[i];
+		count_event(SVR_EV_QUEUED_RELEASED);
+		send_l3(m, dp_meta(m)->l3_off, n->iface, &mac);
+	}
+	n->n_queued = 0;
+}
+
+/* Learns or refreshes (iface, ip) -> mac. create: make an entry if there is none. */
+static void neigh_learn(uint16_t iface, const struct svr_ip *ip, const struct rte_ether_addr *mac,
+			bool create)
+{
+	uint32_t pos = svr_neigh_lookup(dp.neigh, iface, ip);
+	if (pos == SVR_NEIGH_NONE) {
+		if (!create || !on_subnet(iface, ip))
+			return;
+		pos = svr_neigh_add(dp.neigh, iface, ip, NULL, dp_now_ms());
+		if (pos == SVR_NEIGH_NONE) {
+			dp.main_stats.drops[SVR_DROP_NEIGH_TABLE_FULL]++;
+			return;
+		}
+		svr_fib_link_neigh(dp.fib, iface, ip, pos);
+	}
+	svr_neigh_confirm(dp.neigh, pos, mac, dp_now_ms());
+	count_event(SVR_EV_NEIGH_LEARNED);
+	neigh_release(pos);
+}
+
+static void neigh_expire(void *ctx, uint32_t pos)
+{
+	(void)ctx;
+	struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
+	for (unsigned i = 0; i < n->n_queued; i++) {
+		icmp_error(n->queue[i], 3);
+		count_drop(n->queue[i], SVR_DROP_NEIGH_FAILED);
+	}
+	n->n_queued = 0;
+	svr_fib_link_neigh(dp.fib, n->iface, &n->ip, SVR_NEIGH_NONE);
+	count_event(SVR_EV_NEIGH_EXPIRED);
+	svr_neigh_delete(dp.neigh, pos);
+}
+
+static void neigh_probe(void *ctx, uint32_t pos, bool unicast)
+{
+	(void)ctx;
+	neigh_send_request(pos, unicast);
+}
+
+static void resolve(struct rte_mbuf *m)
+{
+	struct dp_pkt_meta *meta = dp_meta(m);
+	uint32_t pos = svr_neigh_lookup(dp.neigh, meta->iface_out, &meta->next_hop);
+	if (pos == SVR_NEIGH_NONE) {
+		uint64_t now = dp_now_ms();
+		pos = svr_neigh_add(dp.neigh, meta->iface_out, &meta->next_hop, NULL, now);
+		if (pos == SVR_NEIGH_NONE) {
+			count_drop(m, SVR_DROP_NEIGH_TABLE_FULL);
+			return;
+		}
+		svr_fib_link_neigh(dp.fib, meta->iface_out, &meta->next_hop, pos);
+		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
+		n->probes = 1;
+		n->next_probe_ms = now + dp.conf->neigh_probe_interval_ms;
+		neigh_send_request(pos, false);
+	}
+	struct rte_ether_addr mac;
+	if (svr_neigh_mac(dp.neigh, pos, &mac)) { /* resolved since the worker looked */
+		send_l3(m, meta->l3_off, meta->iface_out, &mac);
+		return;
+	}
+	struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
+	if (n->n_queued >= dp.conf->neigh_queue_len) {
+		count_drop(m, SVR_DROP_NEIGH_QUEUE_FULL);
+		return;
+	}
+	n->queue[n->n_queued++] = m;
+}
+
+/* --- ARP --- */
+
+static void handle_arp(struct rte_mbuf *m)
+{
+	const struct dp_pkt_meta *meta = dp_meta(m);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *a = d + meta->l3_off;
+	if (rte_pktmbuf_data_len(m) < meta->l3_off + 28u || svr_be16(a) != 1 ||
+	    svr_be16(a + 2) != SVR_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4) {
+		count_drop(m, SVR_DROP_ARP_MALFORMED);
+		return;
+	}
+	uint16_t op = svr_be16(a + 6);
+	struct svr_ip spa = {.family = SVR_AF_INET}, tpa = {.family = SVR_AF_INET};
+	memcpy(spa.addr, a + 14, 4);
+	memcpy(tpa.addr, a + 24, 4);
+	struct rte_ether_addr sha;
+	memcpy(sha.addr_bytes, a + 8, 6);
+	bool ours = iface_has_addr(meta->iface_in, &tpa);
+
+	if ((op != 1 && op != 2) || rte_is_multicast_ether_addr(&sha)) {
+		count_drop(m, SVR_DROP_ARP_MALFORMED);
+		return;
+	}
+	/* RFC 826: update an existing entry from any ARP; create one when the request is for us. */
+	if (svr_ip4_host(&spa) != 0)
+		neigh_learn(meta->iface_in, &spa, &sha, ours && op == 1);
+
+	if (op == 2 || !ours) {
+		if (!ours)
+			count_drop(m, SVR_DROP_ARP_NOT_OURS);
+		else
+			rte_pktmbuf_free(m);
+		return;
+	}
+	const struct dp_iface *ifc = &dp.ifaces[meta->iface_in];
+	put16(a + 6, 2);
+	memcpy(a + 18, a + 8, 10); /* target := requester (MAC and address) */
+	memcpy(a + 8, ifc->mac.addr_bytes, 6);
+	memcpy(a + 14, tpa.addr, 4);
+	count_event(SVR_EV_ARP_REPLIES_SENT);
+	send_l3(m, meta->l3_off, meta->iface_in, &sha);
+}
+
+/* --- packets for us --- */
+
+static void handle_local4(struct rte_mbuf *m)
+{
+	const struct dp_pkt_meta *meta = dp_meta(m);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = d + meta->l3_off;
+	unsigned hlen = (ip[0] & 0x0f) * 4u, total = svr_be16(ip + 2);
+	uint8_t *icmp = ip + hlen;
+	if (ip[9] != IPPROTO_ICMP4 || (svr_be16(ip + 6) & 0x3fff) || total < hlen + 8 ||
+	    icmp[0] != ICMP4_ECHO_REQUEST) {
+		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		return;
+	}
+	if (svr_cksum_fold(svr_cksum_add(0, icmp, total - hlen)) != 0xffff) {
+		count_drop(m, SVR_DROP_ICMP_MALFORMED);
+		return;
+	}
+	/* Echo reply in place (RFC 792): swap addresses, type 0, fresh TTL. */
+	uint8_t tmp[4];
+	memcpy(tmp, ip + 12, 4);
+	memcpy(ip + 12, ip + 16, 4);
+	memcpy(ip + 16, tmp, 4);
+	ip[8] = 64;
+	put16(ip + 10, 0);
+	put16(ip + 10, svr_cksum(ip, hlen));
+	icmp[0] = ICMP4_ECHO_REPLY;
+	put16(icmp + 2, svr_cksum_update16(svr_be16(icmp + 2), ICMP4_ECHO_REQUEST << 8,
+					   ICMP4_ECHO_REPLY << 8));
+	struct rte_ether_addr back;
+	memcpy(back.addr_bytes, d + 6, 6);
+	count_event(SVR_EV_ICMP_ECHO_REPLIES);
+	send_l3(m, meta->l3_off, meta->iface_in, &back);
+}
+
+/* Finds a link-layer address option of the given type in ND options. */
+static const uint8_t *nd_option(const uint8_t *opt, unsigned len, uint8_t type)
+{
+	while (len >= 8) {
+		unsigned olen = opt[1] * 8u;
+		if (olen == 0 || olen > len)
+			return NULL;
+		if (opt[0] == type && olen >= 8)
+			return opt + 2;
+		opt += olen;
+		len -= olen;
+	}
+	return NULL;
+}
+
+static void send_na(struct rte_mbuf *ns, const uint8_t *target, bool solicited)
+{
+	const struct dp_pkt_meta *meta = dp_meta(ns);
+	const uint8_t *d = rte_pktmbuf_mtod(ns, const uint8_t *);
+	const uint8_t *nip = d + meta->l3_off;
+	const struct dp_iface *ifc = &dp.ifaces[meta->iface_in];
+	struct rte_mbuf *m;
+	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 40 + 32);
+	if (!ip)
+		return;
+	memset(ip, 0, 40 + 32);
+	ip[0] = 0x60;
+	put16(ip + 4, 32);
+	ip[6] = IPPROTO_ICMP6;
+	ip[7] = 255;
+	memcpy(ip + 8, target, 16);
+	struct rte_ether_addr dst;
+	if (solicited) {
+		memcpy(ip + 24, nip + 8, 16);
+		memcpy(dst.addr_bytes, d + 6, 6);
+	} else { /* DAD probe from ::, answer all-nodes (RFC 4861 7.2.4) */
+		static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+		memcpy(ip + 24, all_nodes, 16);
+		static const struct rte_ether_addr mc = {.addr_bytes = {0x33, 0x33, 0, 0, 0, 1}};
+		dst = mc;
+	}
+	uint8_t *icmp = ip + 40;
+	icmp[0] = ND_NA;
+	icmp[4] = (uint8_t)(0x80 | (solicited ? 0x40 : 0) | 0x20); /* router, solicited, override */
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = ND_OPT_TLLA;
+	icmp[25] = 1;
+	memcpy(icmp + 26, ifc->mac.addr_bytes, 6);
+	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
+	count_event(SVR_EV_ND_ADVERTS_SENT);
+	send_l3(m, SVR_ETH_HLEN, meta->iface_in, &dst);
+}
+
+static void handle_nd(struct rte_mbuf *m, uint8_t *ip, uint8_t *icmp, unsigned icmp_len)
+{
+	const struct dp_pkt_meta *meta = dp_meta(m);
+	/* RFC 4861 7.1.1/7.1.2: hop limit 255, code 0, at least 24 bytes. */
+	if (ip[7] != 255 || icmp[1] != 0 || icmp_len < 24) {
+		count_drop(m, SVR_DROP_ND_MALFORMED);
+		return;
+	}
+	struct svr_ip target = {.family = SVR_AF_INET6}, src = {.family = SVR_AF_INET6};
+	memcpy(target.addr, icmp + 8, 16);
+	memcpy(src.addr, ip + 8, 16);
+	static const uint8_t unspec[16];
+	bool from_unspec = memcmp(src.addr, unspec, 16) == 0;
+	const uint8_t *lla = nd_option(icmp + 24, icmp_len - 24,
+				       icmp[0] == ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA);
+	struct rte_ether_addr mac;
+	memcpy(mac.addr_bytes, lla ? lla : rte_pktmbuf_mtod(m, uint8_t *) + 6, 6);
+
+	if (icmp[0] == ND_NS) {
+		if (!iface_has_addr(meta->iface_in, &target)) {
+			count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+			return;
+		}
+		if (!from_unspec && lla)
+			neigh_learn(meta->iface_in, &src, &mac, true);
+		send_na(m, target.addr, !from_unspec);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* NA: refresh an entry we have (we never create one from an unsolicited advert). */
+	neigh_learn(meta->iface_in, &target, &mac, false);
+	rte_pktmbuf_free(m);
+}
+
+static void handle_local6(struct rte_mbuf *m)
+{
+	const struct dp_pkt_meta *meta = dp_meta(m);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = d + meta->l3_off;
+	unsigned plen = svr_be16(ip + 4);
+	uint8_t *icmp = ip + 40;
+	if (ip[6] != IPPROTO_ICMP6 || plen < 8) {
+		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		return;
+	}
+	if (svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, plen) != 0) {
+		count_drop(m, SVR_DROP_ICMP_MALFORMED);
+		return;
+	}
+	if (icmp[0] == ND_NS || icmp[0] == ND_NA) {
+		handle_nd(m, ip, icmp, plen);
+		return;
+	}
+	struct svr_ip dst = {.family = SVR_AF_INET6};
+	memcpy(dst.addr, ip + 24, 16);
+	if (icmp[0] != ICMP6_ECHO_REQUEST || !is_our_addr(&dst)) {
+		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		return;
+	}
+	uint8_t tmp[16];
+	memcpy(tmp, ip + 8, 16);
+	memcpy(ip + 8, ip + 24, 16);
+	memcpy(ip + 24, tmp, 16);
+	ip[7] = 64;
+	icmp[0] = ICMP6_ECHO_REPLY;
+	put16(icmp + 2, 0);
+	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, plen));
+	struct rte_ether_addr back;
+	memcpy(back.addr_bytes, d + 6, 6);
+	count_event(SVR_EV_ICMP_ECHO_REPLIES);
+	send_l3(m, meta->l3_off, meta->iface_in, &back);
+}
+
+static void handle(struct rte_mbuf *m)
+{
+	struct dp_pkt_meta *meta = dp_meta(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+	bool v4 = meta->punt != DP_PUNT_ARP && (ip[0] >> 4) == 4;
+	switch (meta->punt) {
+	case DP_PUNT_ARP:
+		handle_arp(m);
+		break;
+	case DP_PUNT_LOCAL:
+		v4 ? handle_local4(m) : handle_local6(m);
+		break;
+	case DP_PUNT_TTL:
+		icmp_error(m, 1);
+		count_drop(m, SVR_DROP_TTL_EXCEEDED);
+		break;
+	case DP_PUNT_NO_ROUTE:
+		icmp_error(m, 0);
+		count_drop(m, SVR_DROP_NO_ROUTE);
+		break;
+	case DP_PUNT_MTU:
+		icmp_error(m, 2);
+		count_drop(m, SVR_DROP_MTU_EXCEEDED);
+		break;
+	case DP_PUNT_RESOLVE:
+		resolve(m);
+		break;
+	default:
+		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		break;
+	}
+}
+
+unsigned dp_slowpath_poll(void)
+{
+	unsigned total = 0;
+	for (unsigned i = 0; i < dp.n_workers; i++) {
+		struct rte_mbuf *pkts[32];
+		unsigned n = rte_ring_sc_dequeue_burst(dp.workers[i]->punt, (void **)pkts, 32, NULL);
+		for (unsigned k = 0; k < n; k++)
+			handle(pkts[k]);
+		total += n;
+	}
+	return total;
+}
+
+void dp_slowpath_housekeeping(uint64_t now_ms)
+{
+	const struct dp_config *c = dp.conf;
+	struct svr_neigh_timers tm = {
+		.reachable_ms = (uint64_t)c->neigh_reachable_s * 1000,
+		.probe_interval_ms = c->neigh_probe_interval_ms,
+		.max_probes = c->neigh_probes,
+	};
+	static const struct svr_neigh_ops ops = {.probe = neigh_probe, .expire = neigh_expire};
+	svr_neigh_age(dp.neigh, now_ms, &tm, &ops, NULL);
+}
+
+int dp_slowpath_init(void)
+{
+	const struct dp_config *c = dp.conf;
+	dp.icmp_tokens = c->icmp_burst;
+	dp.icmp_refill_ms = dp_now_ms();
+	for (unsigned i = 0; i < c->n_neighs; i++) {
+		const struct dp_neigh_conf *nc = &c->neighs[i];
+		struct rte_ether_addr mac;
+		memcpy(mac.addr_bytes, nc->mac, 6);
+		uint32_t pos = svr_neigh_add(dp.neigh, (uint16_t)nc->iface, &nc->addr, &mac,
+					     dp_now_ms());
+		if (pos == SVR_NEIGH_NONE) {
+			LOG_ERR("static-neighbors[%u]: neighbour table full", i);
+			return -1;
+		}
+		svr_fib_link_neigh(dp.fib, (uint16_t)nc->iface, &nc->addr, pos);
+	}
+	return 0;
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "main/config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svr/ctlsock.h"
+
+static void config_defaults(struct dp_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->instance, "default");
+	strcpy(c->lcores, "0-1");
+	c->main_lcore = -1;
+	c->memory_mb = 256;
+	c->mbufs = 8192;
+	c->burst = 32;
+	c->spin_polls = 256;
+	c->min_sleep_us = 1;
+	c->max_sleep_us = 1000;
+	c->neigh_max = 4096;
+	c->neigh_reachable_s = 300;
+	c->neigh_probes = 3;
+	c->neigh_probe_interval_ms = 1000;
+	c->neigh_queue_len = 4;
+	c->icmp_rate = 100;
+	c->icmp_burst = 50;
+}
+
+int dp_parse_lcore_list(const char *s, unsigned *ids, unsigned max)
+{
+	unsigned n = 0;
+	const char *p = s;
+	while (*p) {
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return -1;
+			b = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (b < a || b >= 1024)
+			return -1;
+		for (unsigned long i = a; i <= b; i++) {
+			if (n == max)
+				return -1;
+			ids[n++] = (unsigned)i;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return n ? (int)n : -1;
+}
+
+bool dp_device_is_pci(const char *device)
+{
+	unsigned dom, bus, dev, fn;
+	char tail;
+	return sscanf(device, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) == 4 ||
+	       sscanf(device, "%x:%x.%x%c", &bus, &dev, &fn, &tail) == 3;
+}
+
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+static int find_iface(const struct dp_config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_ifaces; i++)
+		if (strcmp(c->ifaces[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"lcores",	 "main-lcore", "memory-mb",
+					   "huge-pages", "extra-args", NULL};
+	if (svr_json_only_keys(eal, "eal", keys, e) < 0)
+		return -1;
+	const char *lcores = NULL;
+	if (svr_json_get_string(eal, "lcores", "eal", &lcores, e) < 0)
+		return -1;
+	if (lcores) {
+		unsigned ids[DP_MAX_WORKERS + 1];
+		if (strlen(lcores) >= sizeof(c->lcores) ||
+		    dp_parse_lcore_list(lcores, ids, DP_MAX_WORKERS + 1) < 0)
+			return svr_jerr_set(e, "eal.lcores",
+					    "\"%s\" is not a list like \"0-1\" or \"0,2-3\" (at most "
+					    "%d lcores)",
+					    lcores, DP_MAX_WORKERS + 1);
+		strcpy(c->lcores, lcores);
+	}
+	uint64_t v;
+	int r = svr_json_get_uint(eal, "main-lcore", "eal", 0, 1023, &v, e);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		c->main_lcore = (int)v;
+	if ((r = svr_json_get_uint(eal, "memory-mb", "eal", 64, 1 << 20, &v, e)) < 0)
+		return -1;
+	if (r > 0)
+		c->memory_mb = (unsigned)v;
+	if (svr_json_get_bool(eal, "huge-pages", "eal", &c->huge_pages, e) < 0)
+		return -1;
+	json_t *extra;
+	if (svr_json_get_array(eal, "extra-args", "eal", &extra, e) < 0)
+		return -1;
+	size_t i;
+	json_t *arg;
+	json_array_foreach(extra, i, arg) {
+		char p[64];
+		snprintf(p, sizeof(p), "eal.extra-args[%zu]", i);
+		if (!json_is_string(arg) || strlen(json_string_value(arg)) >= 256)
+			return svr_jerr_set(e, p, "must be a string of at most 255 characters");
+		if (c->n_extra_args == DP_MAX_EXTRA_ARGS)
+			return svr_jerr_set(e, p, "at most %d extra arguments", DP_MAX_EXTRA_ARGS);
+		strcpy(c->extra_args[c->n_extra_args++], json_string_value(arg));
+	}
+	return 0;
+}
+
+/* Reads an optional unsigned into an unsigned field. */
+static int opt_uint(const json_t *o, const char *key, const char *path, uint64_t min, uint64_t max,
+		    unsigned *field, struct svr_jerr *e)
+{
+	uint64_t v;
+	int r = svr_json_get_uint(o, key, path, min, max, &v, e);
+	if (r > 0)
+		*field = (unsigned)v;
+	return r < 0 ? -1 : 0;
+}
+
+static int parse_iface(const json_t *o, const char *path, struct dp_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"name", "device", "vlan", "mac", "mtu", "addresses", NULL};
+	if (svr_json_only_keys(o, path, keys, e) < 0)
+		return -1;
+	struct dp_iface_conf *ifc = &c->ifaces[c->n_ifaces];
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->mtu = 1500;
+
+	const char *name = NULL, *device = NULL, *mac = NULL;
+	char p[128];
+	if (svr_json_get_string(o, "name", path, &name, e) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s.name", path);
+	if (!name)
+		return svr_jerr_set(e, p, "is required");
+	if (!valid_name(name, DP_IFNAME_LEN - 1))
+		return svr_jerr_set(e, p,
+				    "\"%s\" must be 1-15 letters, digits, '-' or '_'", name);
+	if (find_iface(c, name) >= 0)
+		return svr_jerr_set(e, p, "\"%s\" is already used by another interface", name);
+	strcpy(ifc->name, name);
+
+	if (svr_json_get_string(o, "device", path, &device, e) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s.device", path);
+	if (!device || !*device)
+		return svr_jerr_set(e, p, "is required (a PCI address or vdev devargs)");
+	if (strlen(device) >= DP_DEVARGS_LEN)
+		return svr_jerr_set(e, p, "longer than %d characters", DP_DEVARGS_LEN - 1);
+	strcpy(ifc->device, device);
+
+	unsigned vlan = 0, mtu = 1500;
+	if (opt_uint(o, "vlan", path, 0, 4094, &vlan, e) < 0 ||
+	    opt_uint(o, "mtu", path, 68, 9600, &mtu, e) < 0)
+		return -1;
+	ifc->vlan = (uint16_t)vlan;
+	ifc->mtu = (uint16_t)mtu;
+	for (unsigned i = 0; i < c->n_ifaces; i++) {
+		if (strcmp(c->ifaces[i].device, device) == 0 && c->ifaces[i].vlan == vlan) {
+			snprintf(p, sizeof(p), "%s.vlan", path);
+			return svr_jerr_set(e, p, "interface \"%s\" already uses device %s vlan %u",
+					    c->ifaces[i].name, device, vlan);
+		}
+	}
+
+	if (svr_json_get_string(o, "mac", path, &mac, e) < 0)
+		return -1;
+	if (mac) {
+		snprintf(p, sizeof(p), "%s.mac", path);
+		if (svr_mac_parse(mac, ifc->mac) < 0 || (ifc->mac[0] & 1))
+			return svr_jerr_set(e, p, "\"%s\" is not a unicast MAC like 02:00:00:00:01:01",
+					    mac);
+		ifc->has_mac = true;
+	}
+
+	json_t *addrs;
+	if (svr_json_get_array(o, "addresses", path, &addrs, e) < 0)
+		return -1;
+	size_t i;
+	json_t *a;
+	json_array_foreach(addrs, i, a) {
+		snprintf(p, sizeof(p), "%s.addresses[%zu]", path, i);
+		if (ifc->n_addrs == DP_MAX_IFACE_ADDRS)
+			return svr_jerr_set(e, p, "at most %d addresses per interface",
+					    DP_MAX_IFACE_ADDRS);
+		struct svr_prefix *pf = &ifc->addrs[ifc->n_addrs];
+		if (!json_is_string(a) || svr_prefix_parse(json_string_value(a), pf, false) < 0)
+			return svr_jerr_set(e, p, "must be \"address/prefix-length\"");
+		unsigned max = pf->ip.family == SVR_AF_INET ? 32 : 128;
+		if (pf->len == 0 || pf->len > max)
+			return svr_jerr_set(e, p, "prefix length must be 1-%u", max);
+		ifc->n_addrs++;
+	}
+	c->n_ifaces++;
+	return 0;
+}
+
+/* The interface whose connected subnet holds addr, or -1. */
+static int iface_for_addr(const struct dp_config *c, const struct svr_ip *addr)
+{
+	for (unsigned i = 0; i < c->n_ifaces; i++)
+		for (unsigned j = 0; j < c->ifaces[i].n_addrs; j++)
+			if (svr_prefix_contains(&c->ifaces[i].addrs[j], addr))
+				return (int)i;
+	return -1;
+}
+
+static int parse_route(const json_t *o, const char *path, struct dp_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"prefix", "gateway", "interface", NULL};
+	if (svr_json_only_keys(o, path, keys, e) < 0)
+		return -1;
+	struct dp_route_conf *r = &c->routes[c->n_routes];
+	const char *prefix = NULL, *gw = NULL, *ifname = NULL;
+	char p[128];
+	if (svr_json_get_string(o, "prefix", path, &prefix, e) < 0 ||
+	    svr_json_get_string(o, "gateway", path, &gw, e) < 0 ||
+	    svr_json_get_string(o, "interface", path, &ifname, e) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s.prefix", path);
+	if (!prefix || svr_prefix_parse(prefix, &r->prefix, false) < 0)
+		return svr_jerr_set(e, p, "must be \"address/prefix-length\"");
+	svr_prefix_mask(&r->prefix);
+	snprintf(p, sizeof(p), "%s.gateway", path);
+	if (!gw || svr_ip_parse(gw, &r->gateway) < 0)
+		return svr_jerr_set(e, p, "must be an IP address");
+	if (r->gateway.family != r->prefix.ip.family)
+		return svr_jerr_set(e, p, "\"%s\" is not of the prefix's address family", gw);
+	if (ifname) {
+		r->iface = find_iface(c, ifname);
+		snprintf(p, sizeof(p), "%s.interface", path);
+		if (r->iface < 0)
+			return svr_jerr_set(e, p, "no interface named \"%s\"", ifname);
+	} else {
+		r->iface = iface_for_addr(c, &r->gateway);
+		if (r->iface < 0)
+			return svr_jerr_set(e, p,
+					    "%s is on no interface's subnet; add \"interface\"", gw);
+	}
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		const struct dp_route_conf *o2 = &c->routes[i];
+		if (o2->prefix.len == r->prefix.len && svr_ip_equal(&o2->prefix.ip, &r->prefix.ip)) {
+			snprintf(p, sizeof(p), "%s.prefix", path);
+			return svr_jerr_set(e, p, "%s is already routed by static-routes[%u]", prefix,
+					    i);
+		}
+	}
+	c->n_routes++;
+	return 0;
+}
+
+static int parse_neigh(const json_t *o, const char *path, struct dp_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"address", "interface", "mac", NULL};
+	if (svr_json_only_keys(o, path, keys, e) < 0)
+		return -1;
+	struct dp_neigh_conf *n = &c->neighs[c->n_neighs];
+	const char *addr = NULL, *ifname = NULL, *mac = NULL;
+	char p[128];
+	if (svr_json_get_string(o, "address", path, &addr, e) < 0 ||
+	    svr_json_get_string(o, "interface", path, &ifname, e) < 0 ||
+	    svr_json_get_string(o, "mac", path, &mac, e) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s.address", path);
+	if (!addr || svr_ip_parse(addr, &n->addr) < 0)
+		return svr_jerr_set(e, p, "must be an IP address");
+	snprintf(p, sizeof(p), "%s.interface", path);
+	int idx = ifname ? find_iface(c, ifname) : -1;
+	if (idx < 0)
+		return svr_jerr_set(e, p, "must name a configured interface");
+	n->iface = (unsigned)idx;
+	snprintf(p, sizeof(p), "%s.mac", path);
+	if (!mac || svr_mac_parse(mac, n->mac) < 0 || (n->mac[0] & 1))
+		return svr_jerr_set(e, p, "must be a unicast MAC like 02:00:00:00:01:01");
+	c->n_neighs++;
+	return 0;
+}
+
+/* Calls fn on each element of an optional array, with its JSON path. */
+static int each(const json_t *doc, const char *key, unsigned max,
+		int (*fn)(const json_t *, const char *, struct dp_config *, struct svr_jerr *),
+		struct dp_config *c, struct svr_jerr *e)
+{
+	json_t *arr;
+	if (svr_json_get_array(doc, key, "", &arr, e) < 0)
+		return -1;
+	size_t i;
+	json_t *o;
+	json_array_foreach(arr, i, o) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s[%zu]", key, i);
+		if (i >= max)
+			return svr_jerr_set(e, p, "at most %u entries", max);
+		if (fn(o, p, c, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"instance", "runtime-dir", "eal",	    "workers",
+					   "mbufs",    "burst",	      "idle",	    "neighbor",
+					   "icmp",     "interfaces",  "static-routes",
+					   "static-neighbors", NULL};
+	if (svr_json_only_keys(doc, "", keys, e) < 0)
+		return -1;
+
+	const char *s = NULL;
+	if (svr_json_get_string(doc, "instance", "", &s, e) < 0)
+		return -1;
+	if (s) {
+		if (!valid_name(s, sizeof(c->instance) - 1))
+			return svr_jerr_set(e, "instance",
+					    "\"%s\" must be 1-32 letters, digits, '-' or '_'", s);
+		strcpy(c->instance, s);
+	}
+	s = NULL;
+	if (svr_json_get_string(doc, "runtime-dir", "", &s, e) < 0)
+		return -1;
+	if (s && (strlen(s) == 0 || strlen(s) >= sizeof(c->runtime_dir) - 20))
+		return svr_jerr_set(e, "runtime-dir", "must be a path of 1-200 characters");
+	if (s)
+		strcpy(c->runtime_dir, s);
+	else
+		snprintf(c->runtime_dir, sizeof(c->runtime_dir), "%s/%s", SVR_RUNTIME_DIR_DEFAULT,
+			 c->instance);
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s/%s", c->runtime_dir,
+		 SVR_CTLSOCK_NAME);
+
+	json_t *o;
+	if (svr_json_get_object(doc, "eal", "", &o, e) < 0 || (o && parse_eal(o, c, e) < 0))
+		return -1;
+
+	unsigned lcores[DP_MAX_WORKERS + 1];
+	int n_lcores = dp_parse_lcore_list(c->lcores, lcores, DP_MAX_WORKERS + 1);
+	if (c->main_lcore < 0)
+		c->main_lcore = (int)lcores[0];
+	bool main_listed = false;
+	for (int i = 0; i < n_lcores; i++)
+		main_listed = main_listed || lcores[i] == (unsigned)c->main_lcore;
+	if (!main_listed)
+		return svr_jerr_set(e, "eal.main-lcore", "lcore %d is not in eal.lcores \"%s\"",
+				    c->main_lcore, c->lcores);
+
+	json_t *workers;
+	if (svr_json_get_array(doc, "workers", "", &workers, e) < 0)
+		return -1;
+	if (workers) {
+		size_t i;
+		json_t *w;
+		json_array_foreach(workers, i, w) {
+			char p[64];
+			snprintf(p, sizeof(p), "workers[%zu]", i);
+			if (i >= DP_MAX_WORKERS)
+				return svr_jerr_set(e, p, "at most %d workers", DP_MAX_WORKERS);
+			if (!json_is_integer(w))
+				return svr_jerr_set(e, p, "must be an lcore id");
+			json_int_t id = json_integer_value(w);
+			bool listed = false;
+			for (int k = 0; k < n_lcores; k++)
+				listed = listed || (json_int_t)lcores[k] == id;
+			if (!listed || id == c->main_lcore)
+				return svr_jerr_set(e, p,
+						    "lcore %lld must be in eal.lcores and not the "
+						    "main lcore",
+						    (long long)id);
+			for (unsigned k = 0; k < c->n_workers; k++)
+				if (c->workers[k] == (unsigned)id)
+					return svr_jerr_set(e, p, "lcore %lld listed twice",
+							    (long long)id);
+			c->workers[c->n_workers++] = (unsigned)id;
+		}
+	} else {
+		for (int k = 0; k < n_lcores; k++)
+			if (lcores[k] != (unsigned)c->main_lcore)
+				c->workers[c->n_workers++] = lcores[k];
+	}
+	if (c->n_workers == 0)
+		return svr_jerr_set(e, workers ? "workers" : "eal.lcores",
+				    "at least one worker lcore besides the main lcore is needed");
+
+	if (opt_uint(doc, "mbufs", "", 1024, 1 << 24, &c->mbufs, e) < 0 ||
+	    opt_uint(doc, "burst", "", 1, 64, &c->burst, e) < 0)
+		return -1;
+
+	if (svr_json_get_object(doc, "idle", "", &o, e) < 0)
+		return -1;
+	if (o) {
+		static const char *const k[] = {"spin-polls", "min-sleep-us", "max-sleep-us", NULL};
+		if (svr_json_only_keys(o, "idle", k, e) < 0 ||
+		    opt_uint(o, "spin-polls", "idle", 0, 1u << 30, &c->spin_polls, e) < 0 ||
+		    opt_uint(o, "min-sleep-us", "idle", 1, 1000000, &c->min_sleep_us, e) < 0 ||
+		    opt_uint(o, "max-sleep-us", "idle", 1, 1000000, &c->max_sleep_us, e) < 0)
+			return -1;
+		if (c->min_sleep_us > c->max_sleep_us)
+			return svr_jerr_set(e, "idle.min-sleep-us", "is greater than max-sleep-us");
+	}
+
+	if (svr_json_get_object(doc, "neighbor", "", &o, e) < 0)
+		return -1;
+	if (o) {
+		static const char *const k[] = {"max-entries", "reachable-s", "probes",
+						"probe-interval-ms", "queue-len", NULL};
+		if (svr_json_only_keys(o, "neighbor", k, e) < 0 ||
+		    opt_uint(o, "max-entries", "neighbor", 16, 1 << 20, &c->neigh_max, e) < 0 ||
+		    opt_uint(o, "reachable-s", "neighbor", 1, 86400, &c->neigh_reachable_s, e) < 0 ||
+		    opt_uint(o, "probes", "neighbor", 1, 20, &c->neigh_probes, e) < 0 ||
+		    opt_uint(o, "probe-interval-ms", "neighbor", 10, 60000,
+			     &c->neigh_probe_interval_ms, e) < 0 ||
+		    opt_uint(o, "queue-len", "neighbor", 0, DP_NEIGH_QUEUE_MAX, &c->neigh_queue_len,
+			     e) < 0)
+			return -1;
+	}
+
+	if (svr_json_get_object(doc, "icmp", "", &o, e) < 0)
+		return -1;
+	if (o) {
+		static const char *const k[] = {"rate-per-s", "burst", NULL};
+		if (svr_json_only_keys(o, "icmp", k, e) < 0 ||
+		    opt_uint(o, "rate-per-s", "icmp", 0, 1000000, &c->icmp_rate, e) < 0 ||
+		    opt_uint(o, "burst", "icmp", 1, 1000000, &c->icmp_burst, e) < 0)
+			return -1;
+	}
+
+	if (!json_object_get(doc, "interfaces"))
+		return svr_jerr_set(e, "interfaces", "is required (at least one interface)");
+	if (each(doc, "interfaces", DP_MAX_IFACES, parse_iface, c, e) < 0 ||
+	    each(doc, "static-routes", DP_MAX_ROUTES, parse_route, c, e) < 0 ||
+	    each(doc, "static-neighbors", DP_MAX_STATIC_NEIGHS, parse_neigh, c, e) < 0)
+		return -1;
+	if (c->n_ifaces == 0)
+		return svr_jerr_set(e, "interfaces", "needs at least one interface");
+	return 0;
+}
+
+int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e)
+{
+	config_defaults(c);
+	json_error_t jerr;
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return svr_jerr_set(e, "", "line %d column %d: %s", jerr.line, jerr.column,
+				    jerr.text);
+	int r = parse_doc(doc, c, e);
+	json_decref(doc);
+	return r;
+}
+
+int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return svr_jerr_set(e, "", "cannot open %s: %m", path);
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	rewind(f);
+	if (len < 0 || len > (16 << 20)) {
+		fclose(f);
+		return svr_jerr_set(e, "", "%s: not a regular file of at most 16 MiB", path);
+	}
+	char *text = malloc((size_t)len + 1);
+	size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
+	fclose(f);
+	if (!text)
+		return svr_jerr_set(e, "", "out of memory");
+	text[got] = '\0';
+	int r = dp_config_parse(text, c, e);
+	free(text);
+	return r;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's startup configuration (docs/startup-config.md): parsed and
+ * validated in full before EAL starts, so a bad file fails with the JSON path
+ * of the offending field and nothing half-started. No DPDK here.
+ */
+#ifndef SVR_DP_CONFIG_H
+#define SVR_DP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/inet.h"
+#include "common/jsonutil.h"
+
+#define DP_MAX_IFACES        64
+#define DP_MAX_IFACE_ADDRS   8
+#define DP_MAX_ROUTES        1024
+#define DP_MAX_STATIC_NEIGHS 256
+#define DP_MAX_WORKERS       16
+#define DP_MAX_EXTRA_ARGS    32
+#define DP_IFNAME_LEN        16
+#define DP_DEVARGS_LEN       512
+
+struct dp_iface_conf {
+	char name[DP_IFNAME_LEN];
+	char device[DP_DEVARGS_LEN];
+	uint16_t vlan;
+	bool has_mac;
+	uint8_t mac[6];
+	uint16_t mtu;
+	unsigned n_addrs;
+	struct svr_prefix addrs[DP_MAX_IFACE_ADDRS]; /* host bits kept: the address itself */
+};
+
+struct dp_route_conf {
+	struct svr_prefix prefix; /* masked */
+	struct svr_ip gateway;
+	int iface; /* index into ifaces, or -1: the interface whose subnet holds the gateway */
+};
+
+struct dp_neigh_conf {
+	struct svr_ip addr;
+	unsigned iface;
+	uint8_t mac[6];
+};
+
+struct dp_config {
+	char instance[33];
+	char runtime_dir[256];
+	char socket_path[300];
+
+	char lcores[128];
+	int main_lcore; /* -1: first of lcores */
+	unsigned memory_mb;
+	bool huge_pages;
+	unsigned n_extra_args;
+	char extra_args[DP_MAX_EXTRA_ARGS][256];
+
+	unsigned n_workers; /* 0: every lcore but the main one */
+	unsigned workers[DP_MAX_WORKERS];
+	unsigned mbufs;
+	unsigned burst;
+
+	unsigned spin_polls;
+	unsigned min_sleep_us;
+	unsigned max_sleep_us;
+
+	unsigned neigh_max;
+	unsigned neigh_reachable_s;
+	unsigned neigh_probes;
+	unsigned neigh_probe_interval_ms;
+	unsigned neigh_queue_len;
+
+	unsigned icmp_rate;
+	unsigned icmp_burst;
+
+	unsigned n_ifaces;
+	struct dp_iface_conf ifaces[DP_MAX_IFACES];
+	unsigned n_routes;
+	struct dp_route_conf routes[DP_MAX_ROUTES];
+	unsigned n_neighs;
+	struct dp_neigh_conf neighs[DP_MAX_STATIC_NEIGHS];
+};
+
+#define DP_NEIGH_QUEUE_MAX 16
+
+/* Fills c with defaults, then the file. Returns 0, or -1 with e->msg set. */
+int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e);
+/* Same, from a JSON text (unit tests). */
+int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e);
+/* Expands an EAL lcore list ("0-2,4") into ids; returns the count or -1. */
+int dp_parse_lcore_list(const char *s, unsigned *ids, unsigned max);
+/* True when a device string names a PCI address rather than a vdev. */
+bool dp_device_is_pci(const char *device);
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The state of one svr-dataplane process.
+ *
+ * Who writes what:
+ * - startup (main lcore, before workers launch): everything.
+ * - workers: their own struct dp_worker (stats, tx buffers) and nothing else.
+ * - main lcore: the neighbour table, next-hop neighbour links, slow-path stats.
+ * Workers read interfaces, ports and the FIB, which do not change while they run
+ * (a later generation is swapped in whole, under RCU).
+ */
+#ifndef SVR_DP_H
+#define SVR_DP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "common/inet.h"
+#include "main/config.h"
+#include "svr/counters.h"
+
+#define DP_NO_IFACE   0xffff
+#define DP_MAX_PORTS  32
+#define DP_VLAN_COUNT 4096
+#define DP_RING_SIZE  1024
+
+struct svr_fib;
+struct svr_neigh_table;
+struct rte_rcu_qsbr;
+
+/* An L3 interface: a port, or one VLAN of a port. */
+struct dp_iface {
+	char name[DP_IFNAME_LEN];
+	uint16_t port;
+	uint16_t vlan; /* 0: untagged */
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	unsigned n_addrs;
+	struct svr_prefix addrs[DP_MAX_IFACE_ADDRS];
+};
+
+struct dp_port {
+	uint16_t id;
+	char device[DP_DEVARGS_LEN];
+	struct rte_ether_addr mac;
+	uint16_t vlan_iface[DP_VLAN_COUNT]; /* VLAN id -> interface index, DP_NO_IFACE if none */
+};
+
+/* Why a worker hands a packet to the main lcore. */
+enum dp_punt {
+	DP_PUNT_ARP,
+	DP_PUNT_LOCAL,    /* addressed to us, or IPv6 multicast (ND) */
+	DP_PUNT_TTL,      /* TTL/hop limit would reach zero */
+	DP_PUNT_NO_ROUTE,
+	DP_PUNT_MTU,      /* larger than the egress MTU */
+	DP_PUNT_RESOLVE,  /* next hop not resolved; TTL already decremented */
+};
+
+/* Per-packet metadata in the mbuf private area, set by the worker for the slow path. */
+struct dp_pkt_meta {
+	uint16_t iface_in;
+	uint16_t iface_out;
+	uint8_t punt;
+	uint8_t l3_off;
+	struct svr_ip next_hop;
+};
+
+static inline struct dp_pkt_meta *dp_meta(struct rte_mbuf *m)
+{
+	return (struct dp_pkt_meta *)rte_mbuf_to_priv(m);
+}
+
+/* Written only by its worker; read (racily, for display) by the main lcore. */
+struct dp_worker_stats {
+	uint64_t rx, tx, forwarded, punted, dropped;
+	uint64_t busy_polls, idle_polls, sleeps, slept_us;
+	uint64_t drops[SVR_DROP_MAX];
+} __rte_cache_aligned;
+
+struct dp_worker {
+	unsigned lcore;
+	unsigned index;           /* queue id on every port and RCU thread id */
+	struct rte_ring *punt;    /* worker -> main */
+	struct rte_ring *inject;  /* main -> worker: packets built by the slow path */
+	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
+	struct dp_worker_stats stats;
+} __rte_cache_aligned;
+
+/* Slow-path counters, main lcore only. */
+struct dp_main_stats {
+	uint64_t drops[SVR_DROP_MAX];
+	uint64_t events[SVR_EV_MAX];
+};
+
+struct dp {
+	const struct dp_config *conf;
+	uint64_t start_ms;
+	atomic_bool stop;
+
+	struct rte_mempool *pool;
+	unsigned n_ports;
+	struct dp_port *ports[DP_MAX_PORTS]; /* indexed by DPDK port id */
+	unsigned n_ifaces;
+	struct dp_iface ifaces[DP_MAX_IFACES];
+
+	struct svr_fib *fib;
+	struct svr_neigh_table *neigh;
+	struct rte_rcu_qsbr *qsbr;
+
+	unsigned n_workers;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+
+	struct dp_main_stats main_stats;
+	double icmp_tokens;
+	uint64_t icmp_refill_ms;
+};
+
+extern struct dp dp;
+
+uint64_t dp_now_ms(void);
+
+#endif

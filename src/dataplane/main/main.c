@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svr-dataplane: reads the startup configuration, starts DPDK, probes ports,
+ * builds the FIB and neighbour table, launches the workers, then runs the
+ * main-lcore loop (slow path, timers, control socket) until SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "common/log.h"
+#include "ctlsock/ctlsock.h"
+#include "io/port.h"
+#include "l2l3/fib.h"
+#include "l2l3/neigh.h"
+#include "l2l3/slowpath.h"
+#include "main/config.h"
+#include "main/dp.h"
+#include "svr/version.h"
+#include "worker/worker.h"
+
+#define HOUSEKEEPING_MS  100
+#define MAIN_IDLE_MAX_MS 2
+
+struct dp dp;
+
+uint64_t dp_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: svr-dataplane --config FILE [--log-level LEVEL] [--check]\n"
+		"\n"
+		"The svrouter forwarding plane: a poll-mode DPDK process that forwards IPv4 and\n"
+		"IPv6 between the interfaces listed in its startup configuration.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE      startup configuration (JSON; see docs/startup-config.md)\n"
+		"  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
+		"      --check            validate the configuration, print the EAL arguments, exit\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
+		"Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes\n"
+		"Exit status: 0 clean stop, 1 bad configuration or start-up failure, 2 usage.\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&dp.stop, true);
+}
+
+/* Builds the EAL command line from the configuration. */
+static int eal_args(const struct dp_config *c, char **argv, int max)
+{
+	static char buf[8][64];
+	int n = 0;
+	argv[n++] = "svr-dataplane";
+	argv[n++] = "-l";
+	argv[n++] = (char *)c->lcores;
+	snprintf(buf[0], sizeof(buf[0]), "--main-lcore=%d", c->main_lcore);
+	argv[n++] = buf[0];
+	snprintf(buf[1], sizeof(buf[1]), "-m%u", c->memory_mb);
+	argv[n++] = buf[1];
+	snprintf(buf[2], sizeof(buf[2]), "--file-prefix=svr-%s", c->instance);
+	argv[n++] = buf[2];
+	argv[n++] = "--no-shconf";
+	if (!c->huge_pages)
+		argv[n++] = "--no-huge";
+	bool any_pci = false;
+	for (unsigned i = 0; i < c->n_ifaces; i++) {
+		if (dp_device_is_pci(c->ifaces[i].device) && n + 2 < max) {
+			argv[n++] = "-a";
+			argv[n++] = (char *)c->ifaces[i].device;
+			any_pci = true;
+		}
+	}
+	if (!any_pci)
+		argv[n++] = "--no-pci";
+	for (unsigned i = 0; i < c->n_extra_args && n + 1 < max; i++)
+		argv[n++] = (char *)c->extra_args[i];
+	argv[n] = NULL;
+	return n;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[256];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	}
+	if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Connected and local routes for every address, then the static routes. */
+static int build_fib(void)
+{
+	const struct dp_config *c = dp.conf;
+	char name[64];
+	snprintf(name, sizeof(name), "fib-%s", c->instance);
+	dp.fib = svr_fib_create(name, DP_MAX_ROUTES + 2 * DP_MAX_IFACES * DP_MAX_IFACE_ADDRS);
+	if (!dp.fib) {
+		LOG_ERR("cannot create the FIB: %s (raise eal.memory-mb)", rte_strerror(rte_errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < dp.n_ifaces; i++) {
+		const struct dp_iface *ifc = &dp.ifaces[i];
+		for (unsigned a = 0; a < ifc->n_addrs; a++) {
+			struct svr_prefix host = ifc->addrs[a];
+			host.len = host.ip.family == SVR_AF_INET ? 32 : 128;
+			if (svr_fib_add(dp.fib, &ifc->addrs[a], SVR_NH_CONNECTED, (uint16_t)i, NULL) <
+				    0 ||
+			    svr_fib_add(dp.fib, &host, SVR_NH_LOCAL, (uint16_t)i, NULL) < 0) {
+				LOG_ERR("interfaces[%u].addresses[%u]: cannot add route", i, a);
+				return -1;
+			}
+		}
+	}
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		const struct dp_route_conf *r = &c->routes[i];
+		int rc = svr_fib_add(dp.fib, &r->prefix, SVR_NH_GATEWAY, (uint16_t)r->iface,
+				     &r->gateway);
+		if (rc < 0) {
+			LOG_ERR("static-routes[%u]: cannot add route: %s", i, strerror(-rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void main_loop(void)
+{
+	uint64_t next_hk = dp_now_ms() + HOUSEKEEPING_MS;
+	int idle_ms = 0;
+	while (!atomic_load(&dp.stop)) {
+		unsigned n = dp_slowpath_poll();
+		uint64_t now = dp_now_ms();
+		if (now >= next_hk) {
+			dp_slowpath_housekeeping(now);
+			next_hk = now + HOUSEKEEPING_MS;
+		}
+		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it. */
+		idle_ms = n ? 0 : (idle_ms < MAIN_IDLE_MAX_MS ? idle_ms + 1 : MAIN_IDLE_MAX_MS);
+		dp_ctlsock_poll(idle_ms);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"log-level", required_argument, NULL, 'l'},
+		{"check", no_argument, NULL, 'k'},	  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL;
+	bool check_only = false;
+	int opt;
+	svr_log_init("svr-dataplane", NULL);
+	while ((opt = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'l': {
+			int lvl = svr_log_level_parse(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "svr-dataplane: unknown log level \"%s\"\n", optarg);
+				return 2;
+			}
+			svr_log_set_level((enum svr_log_level)lvl);
+			break;
+		}
+		case 'k':
+			check_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("svr-dataplane %s\n", SVR_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!config_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	static struct dp_config conf;
+	struct svr_jerr err;
+	if (dp_config_load(config_path, &conf, &err) < 0) {
+		LOG_ERR("%s: %s", config_path, err.msg);
+		return 1;
+	}
+	svr_log_init("svr-dataplane", conf.instance);
+	dp.conf = &conf;
+
+	char *eargv[96];
+	int eargc = eal_args(&conf, eargv, 95);
+	if (check_only) {
+		printf("configuration ok; EAL arguments:");
+		for (int i = 1; i < eargc; i++)
+			printf(" %s", eargv[i]);
+		printf("\n");
+		return 0;
+	}
+	if (mkdir_p(conf.runtime_dir) < 0) {
+		LOG_ERR("cannot create runtime-dir %s: %s", conf.runtime_dir, strerror(errno));
+		return 1;
+	}
+	if (rte_eal_init(eargc, eargv) < 0) {
+		LOG_ERR("EAL init failed: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+	dp.start_ms = dp_now_ms();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = 1;
+	char name[64];
+	snprintf(name, sizeof(name), "neigh-%s", conf.instance);
+	if (dp_ports_init() < 0 || dp_workers_init() < 0 || build_fib() < 0)
+		goto out;
+	dp.neigh = svr_neigh_create(name, conf.neigh_max, dp.qsbr);
+	if (!dp.neigh) {
+		LOG_ERR("cannot create the neighbour table: %s", rte_strerror(rte_errno));
+		goto out;
+	}
+	if (dp_slowpath_init() < 0 || dp_ports_start() < 0 ||
+	    dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
+		goto out;
+
+	LOG_NOTICE("svr-dataplane %s running: %u interface(s), %u port(s), %u worker(s)",
+		   SVR_VERSION, dp.n_ifaces, dp.n_ports, dp.n_workers);
+	main_loop();
+	LOG_NOTICE("stopping");
+	rc = 0;
+out:
+	atomic_store(&dp.stop, true);
+	rte_eal_mp_wait_lcore();
+	dp_ctlsock_close();
+	dp_ports_close();
+	svr_neigh_free(dp.neigh);
+	dp_workers_free();
+	svr_fib_free(dp.fib);
+	rte_eal_cleanup();
+	return rc;
+}
