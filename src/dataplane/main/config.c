@@ -69,13 +69,15 @@ bool dp_device_is_pci(const char *device)
 	       sscanf(device, "%x:%x.%x%c", &bus, &dev, &fn, &tail) == 3;
 }
 
-static bool valid_name(const char *s, size_t max)
+/* Letters, digits, '-', '_' and any of extra. */
+static bool valid_name(const char *s, size_t max, const char *extra)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' &&
+		    !strchr(extra, s[i]))
 			return false;
 	return true;
 }
@@ -163,9 +165,9 @@ static int parse_iface(const json_t *o, const char *path, struct dp_config *c, s
 	snprintf(p, sizeof(p), "%s.name", path);
 	if (!name)
 		return svr_jerr_set(e, p, "is required");
-	if (!valid_name(name, DP_IFNAME_LEN - 1))
+	if (!valid_name(name, DP_IFNAME_LEN - 1, "."))
 		return svr_jerr_set(e, p,
-				    "\"%s\" must be 1-15 letters, digits, '-' or '_'", name);
+				    "\"%s\" must be 1-15 letters, digits, '-', '_' or '.'", name);
 	if (find_iface(c, name) >= 0)
 		return svr_jerr_set(e, p, "\"%s\" is already used by another interface", name);
 	strcpy(ifc->name, name);
@@ -340,7 +342,7 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	if (svr_json_get_string(doc, "instance", "", &s, e) < 0)
 		return -1;
 	if (s) {
-		if (!valid_name(s, sizeof(c->instance) - 1))
+		if (!valid_name(s, sizeof(c->instance) - 1, ""))
 			return svr_jerr_set(e, "instance",
 					    "\"%s\" must be 1-32 letters, digits, '-' or '_'", s);
 		strcpy(c->instance, s);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The FIB wrapper over rte_fib/rte_fib6: longest prefix match, next-hop sharing, replacement. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eal_fixture.h"
+#include "l2l3/fib.h"
+
+static struct svr_ip ip(const char *s)
+{
+	struct svr_ip a;
+	assert_int_equal(svr_ip_parse(s, &a), 0);
+	return a;
+}
+
+static struct svr_prefix pfx(const char *s)
+{
+	struct svr_prefix p;
+	assert_int_equal(svr_prefix_parse(s, &p, false), 0);
+	return p;
+}
+
+static const struct svr_nexthop *route_of(const struct svr_fib *fib, const char *dst)
+{
+	struct svr_ip a = ip(dst);
+	return &fib->nh[svr_fib_lookup(fib, &a)];
+}
+
+static void longest_prefix_wins(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_lpm", 64);
+	assert_non_null(fib);
+	struct svr_prefix p;
+	struct svr_ip gw1 = ip("198.18.100.254"), gw2 = ip("198.18.1.254");
+
+	p = pfx("0.0.0.0/0");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_GATEWAY, 1, &gw1), 0);
+	p = pfx("198.18.1.0/24");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_CONNECTED, 0, NULL), 0);
+	p = pfx("198.18.1.1/32");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_LOCAL, 0, NULL), 0);
+	p = pfx("198.18.1.128/25");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_GATEWAY, 0, &gw2), 0);
+
+	assert_int_equal(route_of(fib, "198.18.1.1")->type, SVR_NH_LOCAL);
+	assert_int_equal(route_of(fib, "198.18.1.7")->type, SVR_NH_CONNECTED);
+	const struct svr_nexthop *h = route_of(fib, "198.18.1.200");
+	assert_int_equal(h->type, SVR_NH_GATEWAY);
+	assert_true(svr_ip_equal(&h->gateway, &gw2));
+	h = route_of(fib, "203.0.113.1");
+	assert_int_equal(h->type, SVR_NH_GATEWAY);
+	assert_int_equal(h->iface, 1);
+	assert_true(svr_ip_equal(&h->gateway, &gw1));
+	assert_int_equal(fib->n_routes, 4);
+	svr_fib_free(fib);
+}
+
+static void no_route_is_index_zero(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_none", 16);
+	struct svr_prefix p = pfx("198.18.0.0/16");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_CONNECTED, 0, NULL), 0);
+	struct svr_ip a = ip("198.19.0.1");
+	assert_int_equal(svr_fib_lookup(fib, &a), 0);
+	assert_int_equal(fib->nh[0].type, SVR_NH_NONE);
+	a = ip("2001:db8::1");
+	assert_int_equal(svr_fib_lookup(fib, &a), 0);
+	svr_fib_free(fib);
+}
+
+static void ipv6_and_bulk(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_v6", 16);
+	struct svr_prefix p = pfx("2001:db8:1::/64");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_CONNECTED, 2, NULL), 0);
+	struct svr_ip gw = ip("2001:db8:1::fe");
+	p = pfx("::/0");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_GATEWAY, 2, &gw), 0);
+	p = pfx("198.18.1.0/24");
+	assert_int_equal(svr_fib_add(fib, &p, SVR_NH_CONNECTED, 3, NULL), 0);
+
+	uint8_t dst[3][16];
+	struct svr_ip a = ip("2001:db8:1::5"), b = ip("2001:db8:99::1"), c = ip("2001:db8:1::ffff");
+	memcpy(dst[0], a.addr, 16);
+	memcpy(dst[1], b.addr, 16);
+	memcpy(dst[2], c.addr, 16);
+	uint64_t nh[3];
+	svr_fib_lookup6(fib, dst, nh, 3);
+	assert_int_equal(fib->nh[nh[0]].type, SVR_NH_CONNECTED);
+	assert_int_equal(fib->nh[nh[1]].type, SVR_NH_GATEWAY);
+	assert_int_equal(nh[2], nh[0]);
+
+	uint32_t d4[2] = {0xc6120107 /* 198.18.1.7 */, 0xc6130001 /* 198.19.0.1 */};
+	uint64_t nh4[2];
+	svr_fib_lookup4(fib, d4, nh4, 2);
+	assert_int_equal(fib->nh[nh4[0]].iface, 3);
+	assert_int_equal(nh4[1], 0);
+	svr_fib_free(fib);
+}
+
+static void nexthops_shared_and_routes_replaced(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_nh", 16);
+	struct svr_ip gw = ip("198.18.100.254"), gw2 = ip("198.18.100.253");
+	struct svr_prefix a = pfx("203.0.113.0/24"), b = pfx("198.51.100.0/24");
+	assert_int_equal(svr_fib_add(fib, &a, SVR_NH_GATEWAY, 1, &gw), 0);
+	assert_int_equal(svr_fib_add(fib, &b, SVR_NH_GATEWAY, 1, &gw), 0);
+	assert_int_equal(fib->n_nh, 2); /* index 0 plus one shared gateway */
+
+	assert_int_equal(svr_fib_add(fib, &a, SVR_NH_GATEWAY, 1, &gw2), 0);
+	assert_int_equal(fib->n_routes, 2);
+	const struct svr_nexthop *h = route_of(fib, "203.0.113.9");
+	assert_true(svr_ip_equal(&h->gateway, &gw2));
+
+	/* Host bits of the prefix are ignored. */
+	struct svr_prefix c = pfx("192.0.2.77/24");
+	assert_int_equal(svr_fib_add(fib, &c, SVR_NH_CONNECTED, 0, NULL), 0);
+	char buf[64];
+	assert_string_equal(svr_prefix_fmt(&fib->routes[2].prefix, buf, sizeof(buf)), "192.0.2.0/24");
+
+	assert_int_equal(svr_fib_add(fib, &c, SVR_NH_GATEWAY, 0, NULL), -EINVAL);
+	svr_fib_free(fib);
+}
+
+static void neighbour_links_gateway_nexthops(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_link", 16);
+	struct svr_ip gw = ip("198.18.100.254");
+	struct svr_prefix a = pfx("0.0.0.0/0"), b = pfx("203.0.113.0/24");
+	assert_int_equal(svr_fib_add(fib, &a, SVR_NH_GATEWAY, 1, &gw), 0);
+	assert_int_equal(svr_fib_add(fib, &b, SVR_NH_GATEWAY, 2, &gw), 0);
+	svr_fib_link_neigh(fib, 1, &gw, 42);
+	assert_int_equal(atomic_load(&route_of(fib, "8.8.8.8")->neigh), 42);
+	/* Same gateway address on another interface is another neighbour. */
+	assert_int_equal(atomic_load(&route_of(fib, "203.0.113.5")->neigh), SVR_NEIGH_NONE);
+	svr_fib_link_neigh(fib, 1, &gw, SVR_NEIGH_NONE);
+	assert_int_equal(atomic_load(&route_of(fib, "8.8.8.8")->neigh), SVR_NEIGH_NONE);
+	svr_fib_free(fib);
+}
+
+static void capacity_is_enforced(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_cap", 2);
+	struct svr_prefix a = pfx("198.18.1.0/24"), b = pfx("198.18.2.0/24"), c = pfx("198.18.3.0/24");
+	assert_int_equal(svr_fib_add(fib, &a, SVR_NH_CONNECTED, 0, NULL), 0);
+	assert_int_equal(svr_fib_add(fib, &b, SVR_NH_CONNECTED, 1, NULL), 0);
+	assert_int_equal(svr_fib_add(fib, &c, SVR_NH_CONNECTED, 1, NULL), -ENOSPC);
+	svr_fib_free(fib);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(longest_prefix_wins),
+		cmocka_unit_test(no_route_is_index_zero),
+		cmocka_unit_test(ipv6_and_bulk),
+		cmocka_unit_test(nexthops_shared_and_routes_replaced),
+		cmocka_unit_test(neighbour_links_gateway_nexthops),
+		cmocka_unit_test(capacity_is_enforced),
+	};
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}

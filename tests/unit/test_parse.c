@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Header validation: one case per drop reason, on malloc'd buffers so ASan sees overreads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "l2l3/parse.h"
+
+/* A valid 198.18.0.5 -> 198.18.1.7 UDP header (checksum filled in by ip4_fix). */
+static uint8_t *ip4_new(size_t len)
+{
+	uint8_t *ip = calloc(1, len);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = 64;
+	ip[9] = 17;
+	const uint8_t src[4] = {198, 18, 0, 5}, dst[4] = {198, 18, 1, 7};
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	return ip;
+}
+
+static void ip4_fix(uint8_t *ip)
+{
+	unsigned hlen = (ip[0] & 0x0f) * 4u;
+	ip[10] = ip[11] = 0;
+	uint16_t ck = svr_cksum(ip, hlen);
+	ip[10] = (uint8_t)(ck >> 8);
+	ip[11] = (uint8_t)ck;
+}
+
+static void eth_untagged_and_tagged(void **state)
+{
+	(void)state;
+	uint8_t *f = calloc(1, 64);
+	struct svr_eth_info e;
+	f[12] = 0x08;
+	assert_int_equal(svr_parse_eth(f, 64, &e), SVR_DROP_MAX);
+	assert_int_equal(e.ethertype, SVR_ETHERTYPE_IPV4);
+	assert_int_equal(e.vlan, 0);
+	assert_int_equal(e.l3_off, 14);
+	assert_false(e.dst_group);
+
+	f[0] = 0xff;
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = 0x20; /* PCP 1, VLAN 0x005 */
+	f[15] = 0x05;
+	f[16] = 0x86;
+	f[17] = 0xdd;
+	assert_int_equal(svr_parse_eth(f, 64, &e), SVR_DROP_MAX);
+	assert_int_equal(e.vlan, 5);
+	assert_int_equal(e.ethertype, SVR_ETHERTYPE_IPV6);
+	assert_int_equal(e.l3_off, 18);
+	assert_true(e.dst_group);
+	free(f);
+}
+
+static void eth_short(void **state)
+{
+	(void)state;
+	uint8_t *f = calloc(1, 17);
+	struct svr_eth_info e;
+	assert_int_equal(svr_parse_eth(f, 13, &e), SVR_DROP_ETH_SHORT);
+	f[12] = 0x81;
+	assert_int_equal(svr_parse_eth(f, 17, &e), SVR_DROP_ETH_SHORT);
+	free(f);
+}
+
+static void ip4_valid(void **state)
+{
+	(void)state;
+	uint8_t *ip = ip4_new(28);
+	ip4_fix(ip);
+	assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_MAX);
+	/* Ethernet padding after the datagram is fine. */
+	uint8_t *padded = calloc(1, 46);
+	memcpy(padded, ip, 28);
+	assert_int_equal(svr_check_ip4(padded, 46, false), SVR_DROP_MAX);
+	free(padded);
+	free(ip);
+}
+
+static void ip4_each_drop_reason(void **state)
+{
+	(void)state;
+	uint8_t *ip = ip4_new(28);
+	ip4_fix(ip);
+	assert_int_equal(svr_check_ip4(ip, 19, false), SVR_DROP_IP4_SHORT);
+
+	ip[0] = 0x65;
+	assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_VERSION);
+	ip[0] = 0x44;
+	assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_HDRLEN);
+	ip[0] = 0x48; /* 32-byte header in a 28-byte packet */
+	assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_HDRLEN);
+	ip[0] = 0x45;
+
+	ip[3] = 60; /* total length beyond the frame */
+	assert_int_equal(svr_check_ip4(ip, 28, true), SVR_DROP_IP4_TOTLEN);
+	ip[3] = 16; /* below the header length */
+	assert_int_equal(svr_check_ip4(ip, 28, true), SVR_DROP_IP4_TOTLEN);
+	ip[3] = 28;
+
+	ip4_fix(ip);
+	ip[11] ^= 1;
+	assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_CKSUM);
+	/* When the NIC has verified the checksum the software check is skipped. */
+	assert_int_equal(svr_check_ip4(ip, 28, true), SVR_DROP_MAX);
+
+	const uint8_t martians[] = {127, 224, 239, 255};
+	for (size_t i = 0; i < sizeof(martians); i++) {
+		ip[12] = martians[i];
+		ip4_fix(ip);
+		assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_SRC);
+	}
+	free(ip);
+}
+
+static void ip4_group_destination(void **state)
+{
+	(void)state;
+	uint8_t *ip = ip4_new(20);
+	assert_false(svr_ip4_dst_is_group(ip));
+	ip[16] = 224;
+	assert_true(svr_ip4_dst_is_group(ip));
+	ip[16] = 255;
+	assert_true(svr_ip4_dst_is_group(ip));
+	free(ip);
+}
+
+static uint8_t *ip6_new(size_t len)
+{
+	uint8_t *ip = calloc(1, len);
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)((len - 40) >> 8);
+	ip[5] = (uint8_t)(len - 40);
+	ip[6] = 17;
+	ip[7] = 64;
+	ip[8] = 0x20;
+	ip[9] = 0x01;
+	ip[23] = 2;
+	ip[24] = 0x20;
+	ip[25] = 0x01;
+	ip[39] = 1;
+	return ip;
+}
+
+static void ip6_checks(void **state)
+{
+	(void)state;
+	uint8_t *ip = ip6_new(48);
+	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_MAX);
+	assert_int_equal(svr_check_ip6(ip, 39), SVR_DROP_IP6_SHORT);
+	assert_int_equal(svr_check_ip6(ip, 47), SVR_DROP_IP6_PAYLEN);
+	ip[0] = 0x40;
+	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_IP6_VERSION);
+	ip[0] = 0x60;
+	ip[8] = 0xff; /* multicast source */
+	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_IP6_SRC);
+	memset(ip + 8, 0, 16);
+	ip[23] = 1; /* ::1 */
+	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_IP6_SRC);
+	assert_false(svr_ip6_dst_is_multicast(ip));
+	ip[24] = 0xff;
+	assert_true(svr_ip6_dst_is_multicast(ip));
+	free(ip);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(eth_untagged_and_tagged), cmocka_unit_test(eth_short),
+		cmocka_unit_test(ip4_valid),		   cmocka_unit_test(ip4_each_drop_reason),
+		cmocka_unit_test(ip4_group_destination),   cmocka_unit_test(ip6_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
