@@ -173,12 +173,55 @@ static void ip6_checks(void **state)
 	free(ip);
 }
 
+static void arp_checks(void **state)
+{
+	(void)state;
+	uint8_t *a = calloc(1, 28);
+	const uint8_t hdr[8] = {0, 1, 0x08, 0, 6, 4, 0, 1};
+	memcpy(a, hdr, 8);
+	a[8] = 0x02;
+	assert_int_equal(svr_check_arp(a, 28), SVR_DROP_MAX);
+	assert_int_equal(svr_check_arp(a, 27), SVR_DROP_ARP_MALFORMED);
+	a[4] = 8; /* hardware length */
+	assert_int_equal(svr_check_arp(a, 28), SVR_DROP_ARP_MALFORMED);
+	a[4] = 6;
+	a[7] = 3; /* RARP-style opcode */
+	assert_int_equal(svr_check_arp(a, 28), SVR_DROP_ARP_MALFORMED);
+	a[7] = 2;
+	a[8] = 0x01; /* multicast sender */
+	assert_int_equal(svr_check_arp(a, 28), SVR_DROP_ARP_MALFORMED);
+	free(a);
+}
+
+static void nd_options(void **state)
+{
+	(void)state;
+	/* A nonce option (type 14, 8 bytes), then a source link-layer address option. */
+	uint8_t *o = calloc(1, 16);
+	o[0] = 14;
+	o[1] = 1;
+	o[8] = 1;
+	o[9] = 1;
+	o[10] = 0x02;
+	o[15] = 0x77;
+	const uint8_t *lla = svr_nd_find_lla(o, 16, 1);
+	assert_non_null(lla);
+	assert_int_equal(lla[0], 0x02);
+	assert_int_equal(lla[5], 0x77);
+	assert_null(svr_nd_find_lla(o, 16, 2));
+	assert_null(svr_nd_find_lla(o, 15, 1)); /* truncated */
+	o[1] = 0; /* zero length: malformed, stop */
+	assert_null(svr_nd_find_lla(o, 16, 1));
+	free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(eth_untagged_and_tagged), cmocka_unit_test(eth_short),
 		cmocka_unit_test(ip4_valid),		   cmocka_unit_test(ip4_each_drop_reason),
 		cmocka_unit_test(ip4_group_destination),   cmocka_unit_test(ip6_checks),
+		cmocka_unit_test(arp_checks),		   cmocka_unit_test(nd_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,4 +116,35 @@ static inline bool svr_ip6_dst_is_multicast(const uint8_t *ip)
 	return ip[24] == 0xff;
 }
 
+/* ARP for IPv4 over Ethernet (RFC 826): 28 bytes, request or reply, unicast sender MAC. */
+static inline enum svr_drop_reason svr_check_arp(const uint8_t *a, uint32_t len)
+{
+	if (len < 28 || svr_be16(a) != 1 || svr_be16(a + 2) != SVR_ETHERTYPE_IPV4 || a[4] != 6 ||
+	    a[5] != 4)
+		return SVR_DROP_ARP_MALFORMED;
+	uint16_t op = svr_be16(a + 6);
+	if ((op != 1 && op != 2) || (a[8] & 1))
+		return SVR_DROP_ARP_MALFORMED;
+	return SVR_DROP_MAX;
+}
+
+/*
+ * Finds the first neighbour-discovery option of the given type (RFC 4861 4.6)
+ * in len bytes of options and returns its link-layer address (6 bytes), or
+ * NULL. A zero-length option ends the search: the message is malformed.
+ */
+static inline const uint8_t *svr_nd_find_lla(const uint8_t *opt, uint32_t len, uint8_t type)
+{
+	while (len >= 8) {
+		uint32_t olen = opt[1] * 8u;
+		if (olen == 0 || olen > len)
+			return NULL;
+		if (opt[0] == type)
+			return opt + 2;
+		opt += olen;
+		len -= olen;
+	}
+	return NULL;
+}
+
 #endif

@@ -438,8 +438,7 @@ static void handle_arp(struct rte_mbuf *m)
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *a = d + meta->l3_off;
-	if (rte_pktmbuf_data_len(m) < meta->l3_off + 28u || svr_be16(a) != 1 ||
-	    svr_be16(a + 2) != SVR_ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4) {
+	if (svr_check_arp(a, rte_pktmbuf_data_len(m) - meta->l3_off) != SVR_DROP_MAX) {
 		count_drop(m, SVR_DROP_ARP_MALFORMED);
 		return;
 	}
@@ -451,10 +450,6 @@ static void handle_arp(struct rte_mbuf *m)
 	memcpy(sha.addr_bytes, a + 8, 6);
 	bool ours = iface_has_addr(meta->iface_in, &tpa);
 
-	if ((op != 1 && op != 2) || rte_is_multicast_ether_addr(&sha)) {
-		count_drop(m, SVR_DROP_ARP_MALFORMED);
-		return;
-	}
 	/* RFC 826: update an existing entry from any ARP; create one when the request is for us. */
 	if (svr_ip4_host(&spa) != 0)
 		neigh_learn(meta->iface_in, &spa, &sha, ours && op == 1);
@@ -510,21 +505,6 @@ static void handle_local4(struct rte_mbuf *m)
 	send_l3(m, meta->l3_off, meta->iface_in, &back);
 }
 
-/* Finds a link-layer address option of the given type in ND options. */
-static const uint8_t *nd_option(const uint8_t *opt, unsigned len, uint8_t type)
-{
-	while (len >= 8) {
-		unsigned olen = opt[1] * 8u;
-		if (olen == 0 || olen > len)
-			return NULL;
-		if (opt[0] == type && olen >= 8)
-			return opt + 2;
-		opt += olen;
-		len -= olen;
-	}
-	return NULL;
-}
-
 static void send_na(struct rte_mbuf *ns, const uint8_t *target, bool solicited)
 {
 	const struct dp_pkt_meta *meta = dp_meta(ns);
@@ -576,7 +556,7 @@ static void handle_nd(struct rte_mbuf *m, uint8_t *ip, uint8_t *icmp, unsigned i
 	memcpy(src.addr, ip + 8, 16);
 	static const uint8_t unspec[16];
 	bool from_unspec = memcmp(src.addr, unspec, 16) == 0;
-	const uint8_t *lla = nd_option(icmp + 24, icmp_len - 24,
+	const uint8_t *lla = svr_nd_find_lla(icmp + 24, icmp_len - 24,
 				       icmp[0] == ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA);
 	struct rte_ether_addr mac;
 	memcpy(mac.addr_bytes, lla ? lla : rte_pktmbuf_mtod(m, uint8_t *) + 6, 6);
