@@ -86,7 +86,10 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 		argv[n++] = "--no-huge";
 	bool any_pci = false;
 	for (unsigned i = 0; i < c->n_ifaces; i++) {
-		if (dp_device_is_pci(c->ifaces[i].device) && n + 2 < max) {
+		bool seen = false; /* VLAN interfaces share their port's device */
+		for (unsigned k = 0; k < i; k++)
+			seen = seen || strcmp(c->ifaces[k].device, c->ifaces[i].device) == 0;
+		if (!seen && dp_device_is_pci(c->ifaces[i].device) && n + 2 < max) {
 			argv[n++] = "-a";
 			argv[n++] = (char *)c->ifaces[i].device;
 			any_pci = true;
