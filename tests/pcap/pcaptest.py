@@ -1,0 +1,498 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Packet tests: run the real svr-dataplane on net_pcap ports, feed it input pcaps,
+read the output pcaps back and check them field by field.
+
+A test script builds a Router (ports, interfaces, routes, neighbours), gives each
+port the frames it receives, calls run(), and checks the Result with a Check:
+
+    r = Router("arp")
+    p_in = r.port(frames)                    # DPDK port 0, rx = frames
+    r.iface("in", p_in, MAC_IN, ["198.18.0.1/24"])
+    res = r.run()                            # start, wait until consumed, stop
+    c = Check("arp")
+    c.eq(res.out[p_in][0][ARP].op, 2, "ARP reply op")
+    c.drops(res, {"arp-not-ours": 1})        # every other drop reason must be 0
+    c.done()                                 # exit 0 pass / 1 fail
+
+Environment: SVR_BUILD (build directory with svr-dataplane; tests/run-all passes the
+ASan build), SVR_PCAP_KEEP=1 keeps the temporary directory (pcaps, config, log).
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tools", "pktgen"))
+
+import logging  # noqa: E402
+
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import PcapWriter, raw, rdpcap  # noqa: E402
+from scapy.layers.inet import IP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+
+SKIP = 77
+
+
+def _on_sigterm(signum, frame):
+    # tests/run-all's timeout sends SIGTERM: unwind so that Router.run() stops the dataplane and
+    # removes its temporary and DPDK runtime directories.
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def skip(reason):
+    print(reason)
+    sys.exit(SKIP)
+
+
+def build_dir():
+    b = os.environ.get("SVR_BUILD")
+    if not b:
+        skip("SVR_BUILD is not set (the meson build directory to test)")
+    b = os.path.abspath(b)
+    exe = os.path.join(b, "src", "dataplane", "svr-dataplane")
+    if not os.access(exe, os.X_OK):
+        skip(f"no svr-dataplane in {b}")
+    return b
+
+
+# --------------------------------------------------------------------------------------------
+# Control socket
+
+
+def ctl(sock_path, cmd, timeout=2.0):
+    """One request on the dataplane control socket; returns "data" or raises."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(sock_path)
+        s.sendall(json.dumps({"cmd": cmd}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    reply = json.loads(buf)
+    if not reply.get("ok"):
+        raise RuntimeError(f"control socket: {cmd}: {reply.get('error')}")
+    return reply["data"]
+
+
+def _progress(stats):
+    """The part of "stats" that changes only when packets move (not idle polls)."""
+    return (stats["totals"], stats["drops"], stats["events"])
+
+
+# --------------------------------------------------------------------------------------------
+# Router
+
+
+class RouterError(Exception):
+    pass
+
+
+class Result:
+    def __init__(self):
+        self.out = {}  # port index -> [Ether]
+        self.stats = None
+        self.neighbors = None
+        self.log = ""
+        self.rc = None
+        self.tmpdir = None
+
+    def drop(self, name):
+        return self.stats["drops"][name]
+
+    def event(self, name):
+        return self.stats["events"][name]
+
+    def total(self, name):
+        return self.stats["totals"][name]
+
+
+class Router:
+    """One svr-dataplane process on net_pcap ports."""
+
+    def __init__(self, name):
+        if not all(ch.isalnum() or ch in "-_" for ch in name):
+            raise ValueError("router name: letters, digits, - and _")
+        self.name = name
+        self.ports = []  # [frames]
+        self.ifaces = []
+        self.routes = []
+        self.neighbors = []
+        self.conf = {}  # further top-level keys ("neighbor", "icmp", ...)
+
+    def port(self, rx=()):
+        """Adds a net_pcap port receiving the frames rx; returns its index (DPDK port id)."""
+        self.ports.append([bytes(f) for f in rx])
+        return len(self.ports) - 1
+
+    def iface(self, name, port, mac, addresses=(), vlan=0, mtu=None):
+        i = {"name": name, "port": port, "mac": mac, "addresses": list(addresses)}
+        if vlan:
+            i["vlan"] = vlan
+        if mtu is not None:
+            i["mtu"] = mtu
+        self.ifaces.append(i)
+
+    def route(self, prefix, gateway, interface=None):
+        r = {"prefix": prefix, "gateway": gateway}
+        if interface:
+            r["interface"] = interface
+        self.routes.append(r)
+
+    def neighbor(self, address, interface, mac):
+        self.neighbors.append({"address": address, "interface": interface, "mac": mac})
+
+    def _config(self, tmp, instance):
+        devices = [
+            f"net_pcap{i},rx_pcap={tmp}/in{i}.pcap,tx_pcap={tmp}/out{i}.pcap"
+            for i in range(len(self.ports))
+        ]
+        ifaces = []
+        # Devices are probed in the order they first appear: keep port i = DPDK port i.
+        order = sorted(self.ifaces, key=lambda x: x["port"])
+        for i in order:
+            d = {k: v for k, v in i.items() if k != "port"}
+            d["device"] = devices[i["port"]]
+            ifaces.append(d)
+        used = {i["port"] for i in self.ifaces}
+        if used != set(range(len(self.ports))):
+            raise ValueError("every port needs at least one interface")
+        cfg = {
+            "instance": instance,
+            "runtime-dir": f"{tmp}/run",
+            "eal": {"lcores": "0-1", "memory-mb": 256},
+            "mbufs": 2048,
+            "interfaces": ifaces,
+        }
+        if self.routes:
+            cfg["static-routes"] = self.routes
+        if self.neighbors:
+            cfg["static-neighbors"] = self.neighbors
+        cfg.update(self.conf)
+        return cfg
+
+    def run(self, until=None, timeout=30.0, settle=0.5, keep=None):
+        """
+        Starts the dataplane, waits until every input frame is received and the counters
+        stay still for `settle` seconds (and, if given, until(stats) is true), stops it with
+        SIGTERM and returns a Result. Raises RouterError when the process fails, times out
+        or a sanitizer reports an error.
+        """
+        build = build_dir()
+        exe = os.path.join(build, "src", "dataplane", "svr-dataplane")
+        if keep is None:
+            keep = os.environ.get("SVR_PCAP_KEEP") == "1"
+        tmp = tempfile.mkdtemp(prefix=f"svr-pcap-{self.name}-")
+        instance = f"p{os.getpid()}-{self.name}"[:32]
+        dpdk_dir = f"/var/run/dpdk/svr-{instance}"
+        res = Result()
+        res.tmpdir = tmp
+        proc = None
+        logf = None
+        try:
+            for i, frames in enumerate(self.ports):
+                w = PcapWriter(f"{tmp}/in{i}.pcap", linktype=1, sync=True)
+                w.write_header(None)
+                for f in frames:
+                    w.write(f)
+                w.close()
+            cfg = self._config(tmp, instance)
+            with open(f"{tmp}/config.json", "w") as f:
+                json.dump(cfg, f, indent=1)
+            sock = f"{tmp}/run/dataplane.sock"
+            env = dict(os.environ)
+            env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+            env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+            logf = open(f"{tmp}/dataplane.log", "w")
+            proc = subprocess.Popen([exe, "-c", f"{tmp}/config.json"], stdout=logf,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+            expected_rx = sum(len(p) for p in self.ports)
+            deadline = time.monotonic() + timeout
+            stats = None
+            while True:  # control socket up
+                if proc.poll() is not None:
+                    raise RouterError(f"svr-dataplane exited with {proc.returncode} at start")
+                if time.monotonic() > deadline:
+                    raise RouterError("control socket did not answer")
+                try:
+                    stats = ctl(sock, "stats")
+                    break
+                except (OSError, ValueError):
+                    time.sleep(0.05)
+            last, since = None, time.monotonic()
+            while True:  # every frame received, counters still, until() true
+                if proc.poll() is not None:
+                    raise RouterError(f"svr-dataplane exited with {proc.returncode}")
+                stats = ctl(sock, "stats")
+                now = time.monotonic()
+                prog = _progress(stats)
+                if prog != last:
+                    last, since = prog, now
+                rx = stats["totals"]["rx-packets"]
+                if rx > expected_rx:
+                    raise RouterError(f"rx-packets {rx} > {expected_rx} frames fed")
+                if (rx == expected_rx and now - since >= settle
+                        and (until is None or until(stats))):
+                    break
+                if now > deadline:
+                    raise RouterError(
+                        f"timed out after {timeout}s: rx-packets {rx} of {expected_rx}"
+                        + ("" if until is None else f", until() {bool(until(stats))}"))
+                time.sleep(0.05)
+            res.stats = stats
+            res.neighbors = ctl(sock, "neighbors")
+            proc.send_signal(signal.SIGTERM)
+            try:
+                res.rc = proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                raise RouterError("svr-dataplane did not stop within 20 s of SIGTERM")
+            proc = None
+            logf.close()
+            logf = None
+            with open(f"{tmp}/dataplane.log", errors="replace") as f:
+                res.log = f.read()
+            for i in range(len(self.ports)):
+                path = f"{tmp}/out{i}.pcap"
+                if not os.path.exists(path):
+                    raise RouterError(f"no tx pcap for port {i}")
+                res.out[i] = [Ether(raw(p)) for p in rdpcap(path)]
+            return res
+        except BaseException:
+            if logf:
+                logf.flush()
+            try:
+                with open(f"{tmp}/dataplane.log", errors="replace") as f:
+                    res.log = f.read()
+            except OSError:
+                pass
+            print("---- dataplane log ----\n" + res.log + "---- end of log ----")
+            raise
+        finally:
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if logf:
+                logf.close()
+            shutil.rmtree(dpdk_dir, ignore_errors=True)
+            if keep:
+                print(f"kept {tmp}")
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+
+
+class Check:
+    """Collects results; every check prints one line. done() exits 0 or 1."""
+
+    def __init__(self, name):
+        self.name = name
+        self.n = 0
+        self.failed = []
+        self.xfailed = []
+
+    def _report(self, ok, what, detail, xfail=None):
+        self.n += 1
+        if ok:
+            if xfail:
+                print(f"XPASS {what} (expected to fail: {xfail}; remove the FIXME)")
+                self.failed.append(what + " (unexpected pass)")
+            else:
+                print(f"ok    {what}")
+        elif xfail:
+            print(f"XFAIL {what}: {detail}  [FIXME: {xfail}]")
+            self.xfailed.append(what)
+        else:
+            print(f"FAIL  {what}: {detail}")
+            self.failed.append(what)
+        return ok
+
+    def true(self, cond, what, detail="", xfail=None):
+        return self._report(bool(cond), what, detail or "condition false", xfail)
+
+    def eq(self, got, want, what, xfail=None):
+        return self._report(got == want, what, f"got {got!r}, want {want!r}", xfail)
+
+    def router_ok(self, res):
+        """Clean exit and no sanitizer report in the dataplane log."""
+        self.eq(res.rc, 0, "svr-dataplane exit status after SIGTERM")
+        bad = [ln for ln in res.log.splitlines()
+               if "ERROR: AddressSanitizer" in ln or "runtime error:" in ln
+               or "ERROR: LeakSanitizer" in ln]
+        if not self.true(not bad, "no sanitizer report in the dataplane log",
+                         "; ".join(bad[:5])):
+            print("---- dataplane log ----\n" + res.log + "---- end of log ----")
+
+    def drops(self, res, want, what="drop counters", xfail=None):
+        """want: {reason: n}; every reason not named must be 0. xfail: {reason: FIXME text}
+        for counters known to be wrong (the total is then expected to fail too)."""
+        xfail = xfail or {}
+        got = res.stats["drops"]
+        for k in list(want) + list(xfail):
+            if k not in got:
+                raise KeyError(f"unknown drop reason {k!r}")
+        for k in sorted(got):
+            self.eq(got[k], want.get(k, 0), f"{what}: {k}", xfail=xfail.get(k))
+        self.eq(res.stats["totals"]["dropped"], sum(want.values()), f"{what}: total dropped",
+                xfail="; ".join(sorted(set(xfail.values()))) or None)
+
+    def events(self, res, want, ignore=(), xfail=None):
+        """want: {event: n}; every event not named (nor ignored) must be 0."""
+        xfail = xfail or {}
+        got = res.stats["events"]
+        for k in list(want) + list(xfail):
+            if k not in got:
+                raise KeyError(f"unknown event {k!r}")
+        for k in sorted(got):
+            if k in ignore:
+                continue
+            self.eq(got[k], want.get(k, 0), f"event {k}", xfail=xfail.get(k))
+
+    def totals(self, res, xfail=None, **want):
+        """totals(res, rx_packets=3, forwarded=2): names with '_' for '-'."""
+        xfail = xfail or {}
+        for k, v in want.items():
+            name = k.replace("_", "-")
+            self.eq(res.stats["totals"][name], v, f"totals {name}", xfail=xfail.get(name))
+
+    def count(self, pkts, n, what, xfail=None):
+        ok = self.eq(len(pkts), n, f"{what}: number of frames", xfail=xfail)
+        if not ok and not xfail:
+            for p in pkts[:10]:
+                print("      " + p.summary())
+        return ok
+
+    def done(self):
+        print(f"{self.name}: {self.n} checks, {len(self.failed)} failed"
+              + (f", {len(self.xfailed)} expected failures (FIXME)" if self.xfailed else ""))
+        if self.failed:
+            for f in self.failed:
+                print(f"  failed: {f}")
+            sys.exit(1)
+        sys.exit(0)
+
+
+def run_or_fail(router, check, **kw):
+    """router.run(), turning a RouterError into a failed check and exit 1."""
+    try:
+        return router.run(**kw)
+    except RouterError as e:
+        check.true(False, f"run {router.name}", str(e))
+        check.done()
+
+
+# --------------------------------------------------------------------------------------------
+# Packet helpers
+
+
+def recomputed(pkt, layer, field):
+    """(value in the packet, value scapy computes) for a checksum field of layer."""
+    base = pkt[IP] if IP in pkt else pkt[IPv6]
+    p = base.__class__(raw(base))
+    got = getattr(p[layer], field)
+    delattr(p[layer], field)
+    want = getattr(base.__class__(raw(p))[layer], field)
+    return got, want
+
+
+def check_cksum(c, pkt, layer, field, what):
+    got, want = recomputed(pkt, layer, field)
+    return c.eq(f"0x{got:04x}", f"0x{want:04x}", f"{what}: {layer.__name__}.{field} correct")
+
+
+def where(pkts, pred):
+    """Frames of pkts for which pred(frame) is true (exceptions count as false)."""
+    out = []
+    for p in pkts:
+        try:
+            if pred(p):
+                out.append(p)
+        except (AttributeError, IndexError, TypeError):
+            pass
+    return out
+
+
+def hexdiff(a, b):
+    a, b = bytes(a), bytes(b)
+    for i in range(max(len(a), len(b))):
+        if i >= len(a) or i >= len(b) or a[i] != b[i]:
+            return f"first difference at byte {i} (lengths {len(a)}, {len(b)})"
+    return "identical"
+
+
+def same_bytes(c, got, want, what):
+    return c.true(bytes(got) == bytes(want), f"{what}: frame bytes as expected",
+                  hexdiff(got, want))
+
+
+# --------------------------------------------------------------------------------------------
+# Standard topology (tools/pktgen/pcap_cases.py) and expected outputs
+
+import pcap_cases as pc  # noqa: E402
+
+
+def standard_router(name, rx_in=(), rx_out=(), mtu_out=None):
+    """Port 0 "in", port 1 "out", routes to 198.18.1.0/24 and 2001:db8:99::/48 via the gateway
+    on "out", which is a static neighbour for IPv4 and IPv6."""
+    r = Router(name)
+    p_in = r.port(rx_in)
+    p_out = r.port(rx_out)
+    r.iface("in", p_in, pc.MAC_IN, [pc.NET_IN, pc.NET6_IN])
+    r.iface("out", p_out, pc.MAC_OUT, [pc.NET_OUT, pc.NET6_OUT], mtu=mtu_out)
+    r.route(pc.ROUTE4, pc.GW4)
+    r.route(pc.ROUTE6, pc.GW6)
+    r.neighbor(pc.GW4, "out", pc.MAC_GW)
+    r.neighbor(pc.GW6, "out", pc.MAC_GW)
+    return r
+
+
+def l3_bytes(frame):
+    """The bytes after the Ethernet header and any 802.1Q tags (padding included)."""
+    b = bytes(frame)
+    off = 12
+    while b[off:off + 2] in (b"\x81\x00", b"\x88\xa8"):
+        off += 4
+    return b[off:off + 2], b[off + 2:]
+
+
+def expected_forward(frame, src_mac, dst_mac, vlan=0):
+    """What a router forwarding frame must send: new MACs, tag as the egress wants, TTL or
+    hop limit one less, IPv4 checksum as scapy computes it; everything else unchanged."""
+    etype, l3 = l3_bytes(frame)
+    if etype == b"\x08\x00":
+        ip = IP(l3)
+        ip.ttl -= 1
+        del ip.chksum
+        l3 = raw(ip)
+    elif etype == b"\x86\xdd":
+        ip = IPv6(l3)
+        ip.hlim -= 1
+        l3 = raw(ip)
+    else:
+        raise ValueError("not IP")
+    hdr = bytes.fromhex(dst_mac.replace(":", "") + src_mac.replace(":", ""))
+    if vlan:
+        hdr += b"\x81\x00" + struct.pack("!H", vlan)
+    return hdr + etype + l3
+
