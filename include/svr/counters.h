@@ -22,11 +22,16 @@
 	X(IP4_HDRLEN, "ip4-bad-header-length", "IPv4 IHL below 5 or beyond the packet")            \
 	X(IP4_TOTLEN, "ip4-bad-total-length", "IPv4 total length beyond the frame or below IHL")   \
 	X(IP4_CKSUM, "ip4-bad-checksum", "IPv4 header checksum is wrong")                         \
-	X(IP4_SRC, "ip4-bad-source", "IPv4 source is multicast, broadcast or loopback")           \
+	X(IP4_SRC, "ip4-bad-source", "IPv4 source on network 0 or 127, multicast or broadcast")   \
+	X(IP4_DST, "ip4-bad-destination", "IPv4 destination on network 0 or 127")                 \
+	X(IP4_BCAST, "ip4-directed-broadcast", "to a connected subnet's broadcast address")       \
+	X(GROUP_FRAME, "unicast-in-group-frame", "unicast IP in a broadcast/multicast frame")     \
 	X(IP6_SHORT, "ip6-short", "IPv6 packet shorter than its header")                          \
 	X(IP6_VERSION, "ip6-bad-version", "IPv6 EtherType but version field is not 6")            \
 	X(IP6_PAYLEN, "ip6-bad-payload-length", "IPv6 payload length beyond the frame")           \
-	X(IP6_SRC, "ip6-bad-source", "IPv6 source is multicast or loopback")                      \
+	X(IP6_SRC, "ip6-bad-source", "IPv6 source multicast, loopback, or unspecified if routed") \
+	X(IP6_DST, "ip6-bad-destination", "IPv6 destination is loopback or unspecified")          \
+	X(IP6_SCOPE, "ip6-link-local", "link-local IPv6 source or destination is not routed")     \
 	X(TTL_EXCEEDED, "ttl-exceeded", "TTL or hop limit reached zero (ICMP error sent)")         \
 	X(NO_ROUTE, "no-route", "no FIB entry for the destination (ICMP unreachable sent)")       \
 	X(NEIGH_QUEUE_FULL, "neigh-queue-full", "next hop unresolved and its wait queue is full") \

@@ -37,9 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)svr_ip6_dst_is_multicast(l3);
 				if (l3[6] == 58 && plen >= 24) {
 					(void)svr_cksum_ip6(l3 + 8, l3 + 24, 58, l3 + 40, plen);
-					const uint8_t *lla =
-						svr_nd_find_lla(l3 + 64, plen - 24, l3[40] == 135 ? 1 : 2);
-					if (lla && (lla[0] ^ lla[5]) == 0x5a)
+					const uint8_t *lla;
+					int r = svr_nd_find_lla(l3 + 64, plen - 24,
+								l3[40] == 135 ? 1 : 2, &lla);
+					if (r == 1 && (lla[0] ^ lla[5]) == 0x5a)
 						f[0] ^= 1; /* use the result so it is not optimised away */
 				}
 			}

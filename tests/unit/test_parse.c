@@ -114,11 +114,18 @@ static void ip4_each_drop_reason(void **state)
 	/* When the NIC has verified the checksum the software check is skipped. */
 	assert_int_equal(svr_check_ip4(ip, 28, true), SVR_DROP_MAX);
 
-	const uint8_t martians[] = {127, 224, 239, 255};
+	const uint8_t martians[] = {0, 127, 224, 239, 255};
 	for (size_t i = 0; i < sizeof(martians); i++) {
 		ip[12] = martians[i];
 		ip4_fix(ip);
 		assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_SRC);
+	}
+	ip[12] = 198;
+	const uint8_t bad_dst[] = {0, 127};
+	for (size_t i = 0; i < sizeof(bad_dst); i++) {
+		ip[16] = bad_dst[i];
+		ip4_fix(ip);
+		assert_int_equal(svr_check_ip4(ip, 28, false), SVR_DROP_IP4_DST);
 	}
 	free(ip);
 }
@@ -167,9 +174,21 @@ static void ip6_checks(void **state)
 	memset(ip + 8, 0, 16);
 	ip[23] = 1; /* ::1 */
 	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_IP6_SRC);
+	memset(ip + 8, 0, 16);
+	ip[8] = 0x20; /* a global source again */
 	assert_false(svr_ip6_dst_is_multicast(ip));
 	ip[24] = 0xff;
 	assert_true(svr_ip6_dst_is_multicast(ip));
+	memset(ip + 24, 0, 16);
+	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_IP6_DST); /* :: */
+	ip[39] = 1;
+	assert_int_equal(svr_check_ip6(ip, 48), SVR_DROP_IP6_DST); /* ::1 */
+	const uint8_t ll[16] = {0xfe, 0x80, [15] = 2}, ll_top[16] = {0xfe, 0xbf};
+	const uint8_t site[16] = {0xfe, 0xc0, [15] = 2};
+	assert_true(svr_ip6_is_link_local(ll));
+	assert_true(svr_ip6_is_link_local(ll_top));
+	assert_false(svr_ip6_is_link_local(site));
+	assert_true(svr_ip6_is_unspecified((const uint8_t[16]){0}));
 	free(ip);
 }
 
@@ -204,14 +223,16 @@ static void nd_options(void **state)
 	o[9] = 1;
 	o[10] = 0x02;
 	o[15] = 0x77;
-	const uint8_t *lla = svr_nd_find_lla(o, 16, 1);
-	assert_non_null(lla);
+	const uint8_t *lla;
+	assert_int_equal(svr_nd_find_lla(o, 16, 1, &lla), 1);
 	assert_int_equal(lla[0], 0x02);
 	assert_int_equal(lla[5], 0x77);
-	assert_null(svr_nd_find_lla(o, 16, 2));
-	assert_null(svr_nd_find_lla(o, 15, 1)); /* truncated */
-	o[1] = 0; /* zero length: malformed, stop */
-	assert_null(svr_nd_find_lla(o, 16, 1));
+	assert_int_equal(svr_nd_find_lla(o, 16, 2, &lla), 0);
+	assert_null(lla);
+	assert_int_equal(svr_nd_find_lla(o, 0, 1, &lla), 0);
+	assert_int_equal(svr_nd_find_lla(o, 15, 1, &lla), -1); /* truncated */
+	o[9] = 0; /* zero length after a good option: the whole message is malformed */
+	assert_int_equal(svr_nd_find_lla(o, 16, 14, &lla), -1);
 	free(o);
 }
 

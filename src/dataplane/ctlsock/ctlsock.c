@@ -218,7 +218,8 @@ static json_t *cmd_neighbors(void)
 
 static json_t *cmd_routes(void)
 {
-	static const char *const types[] = {"none", "local", "connected", "gateway"};
+	static const char *const types[] = {"none", "local", "connected", "gateway",
+					     "broadcast"};
 	json_t *arr = json_array();
 	for (uint32_t i = 0; i < dp.fib->n_routes; i++) {
 		const struct svr_route *r = &dp.fib->routes[i];

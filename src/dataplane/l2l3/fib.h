@@ -22,6 +22,7 @@ enum svr_nh_type {
 	SVR_NH_LOCAL,     /* one of our addresses: deliver to the slow path */
 	SVR_NH_CONNECTED, /* destination is on the interface's subnet */
 	SVR_NH_GATEWAY,   /* via a gateway on the interface's subnet */
+	SVR_NH_BROADCAST, /* a connected IPv4 subnet's broadcast address: never forwarded */
 };
 
 #define SVR_NEIGH_NONE UINT32_MAX

@@ -52,6 +52,9 @@ static inline void forward4(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 	case SVR_NH_LOCAL:
 		dp_punt(w, m, DP_PUNT_LOCAL);
 		return;
+	case SVR_NH_BROADCAST: /* RFC 2644: directed broadcasts are not forwarded */
+		dp_drop(w, m, SVR_DROP_IP4_BCAST);
+		return;
 	}
 	if (ip[8] <= 1) {
 		dp_punt(w, m, DP_PUNT_TTL);
@@ -74,12 +77,21 @@ static inline void forward6(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
-	switch (h->type) {
-	case SVR_NH_NONE:
-		dp_punt(w, m, DP_PUNT_NO_ROUTE);
-		return;
-	case SVR_NH_LOCAL:
+	if (h->type == SVR_NH_LOCAL) {
 		dp_punt(w, m, DP_PUNT_LOCAL);
+		return;
+	}
+	/* RFC 4291: link-local addresses never cross a router; :: is no source for a routed packet. */
+	if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
+		dp_drop(w, m, SVR_DROP_IP6_SCOPE);
+		return;
+	}
+	if (svr_ip6_is_unspecified(ip + 8)) {
+		dp_drop(w, m, SVR_DROP_IP6_SRC);
+		return;
+	}
+	if (h->type == SVR_NH_NONE) {
+		dp_punt(w, m, DP_PUNT_NO_ROUTE);
 		return;
 	}
 	if (ip[7] <= 1) {
@@ -100,11 +112,11 @@ static inline void forward6(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts, unsigned n)
 {
 	const struct dp_port *p = dp.ports[port];
-	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST];
+	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST], *later[MAX_BURST];
 	uint32_t dst4[MAX_BURST];
 	uint8_t dst6[MAX_BURST][16];
 	uint64_t nh[MAX_BURST];
-	unsigned n4 = 0, n6 = 0;
+	unsigned n4 = 0, n6 = 0, n_later = 0;
 
 	for (unsigned i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -147,6 +159,8 @@ void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts
 				dp_drop(w, m, r);
 			} else if (svr_ip4_dst_is_group(ip)) {
 				dp_drop(w, m, SVR_DROP_LOCAL_UNSUPPORTED);
+			} else if (eth.dst_group) { /* RFC 1812 5.3.4 */
+				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
 			} else {
 				dst4[n4] = svr_be32(ip + 16);
 				v4[n4++] = m;
@@ -158,14 +172,18 @@ void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts
 			if (r != SVR_DROP_MAX) {
 				dp_drop(w, m, r);
 			} else if (svr_ip6_dst_is_multicast(ip)) {
-				dp_punt(w, m, DP_PUNT_LOCAL); /* neighbour discovery */
+				dp_meta(m)->punt = DP_PUNT_LOCAL; /* neighbour discovery */
+				later[n_later++] = m;
+			} else if (eth.dst_group) {
+				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
 			} else {
 				memcpy(dst6[n6], ip + 24, 16);
 				v6[n6++] = m;
 			}
 			break;
 		case SVR_ETHERTYPE_ARP:
-			dp_punt(w, m, DP_PUNT_ARP);
+			dp_meta(m)->punt = DP_PUNT_ARP;
+			later[n_later++] = m;
 			break;
 		default:
 			dp_drop(w, m, SVR_DROP_ETHERTYPE);
@@ -183,4 +201,10 @@ void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts
 		for (unsigned i = 0; i < n6; i++)
 			forward6(w, v6[i], (uint32_t)nh[i]);
 	}
+	/*
+	 * ARP and ND go to the main lcore after the burst's packets that wait for a
+	 * next hop, so that an answer never overtakes the packet it resolves.
+	 */
+	for (unsigned i = 0; i < n_later; i++)
+		dp_punt(w, later[i], (enum dp_punt)dp_meta(later[i])->punt);
 }

@@ -80,15 +80,36 @@ static inline enum svr_drop_reason svr_check_ip4(const uint8_t *ip, uint32_t len
 		return SVR_DROP_IP4_TOTLEN;
 	if (!cksum_done && !svr_ip4_cksum_ok(ip, hlen))
 		return SVR_DROP_IP4_CKSUM;
-	uint8_t s0 = ip[12];
-	if (s0 == 127 || s0 >= 224) /* loopback, multicast, class E and broadcast */
+	/* RFC 1812 4.2.2.11/5.3.7: network 0 ("this"), 127 (loopback), multicast, class E. */
+	uint8_t s0 = ip[12], d0 = ip[16];
+	if (s0 == 0 || s0 == 127 || s0 >= 224)
 		return SVR_DROP_IP4_SRC;
+	if (d0 == 0 || d0 == 127)
+		return SVR_DROP_IP4_DST;
 	return SVR_DROP_MAX;
 }
 
 static inline bool svr_ip4_dst_is_group(const uint8_t *ip)
 {
 	return ip[16] >= 224; /* multicast, class E, limited broadcast */
+}
+
+static inline bool svr_ip6_is_unspecified(const uint8_t *a)
+{
+	static const uint8_t unspecified[16];
+	return __builtin_memcmp(a, unspecified, 16) == 0;
+}
+
+static inline bool svr_ip6_is_loopback(const uint8_t *a)
+{
+	static const uint8_t loopback[16] = {[15] = 1};
+	return __builtin_memcmp(a, loopback, 16) == 0;
+}
+
+/* fe80::/10 (RFC 4291 2.5.6): never routed. */
+static inline bool svr_ip6_is_link_local(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
 
 static inline enum svr_drop_reason svr_check_ip6(const uint8_t *ip, uint32_t len)
@@ -99,15 +120,10 @@ static inline enum svr_drop_reason svr_check_ip6(const uint8_t *ip, uint32_t len
 		return SVR_DROP_IP6_VERSION;
 	if (40u + svr_be16(ip + 4) > len)
 		return SVR_DROP_IP6_PAYLEN;
-	static const uint8_t loopback[16] = {[15] = 1};
-	const uint8_t *src = ip + 8;
-	if (src[0] == 0xff)
+	if (ip[8] == 0xff || svr_ip6_is_loopback(ip + 8))
 		return SVR_DROP_IP6_SRC;
-	bool is_loopback = true;
-	for (int i = 0; i < 16; i++)
-		is_loopback = is_loopback && src[i] == loopback[i];
-	if (is_loopback)
-		return SVR_DROP_IP6_SRC;
+	if (svr_ip6_is_loopback(ip + 24) || svr_ip6_is_unspecified(ip + 24))
+		return SVR_DROP_IP6_DST;
 	return SVR_DROP_MAX;
 }
 
@@ -129,22 +145,27 @@ static inline enum svr_drop_reason svr_check_arp(const uint8_t *a, uint32_t len)
 }
 
 /*
- * Finds the first neighbour-discovery option of the given type (RFC 4861 4.6)
- * in len bytes of options and returns its link-layer address (6 bytes), or
- * NULL. A zero-length option ends the search: the message is malformed.
+ * Walks len bytes of neighbour-discovery options (RFC 4861 4.6) and sets *lla
+ * to the link-layer address (6 bytes) of the first option of the given type.
+ * Returns 1 when found, 0 when absent, -1 when any option has length zero or
+ * runs past the end (RFC 4861 7.1.1: the message must be discarded).
  */
-static inline const uint8_t *svr_nd_find_lla(const uint8_t *opt, uint32_t len, uint8_t type)
+static inline int svr_nd_find_lla(const uint8_t *opt, uint32_t len, uint8_t type,
+				  const uint8_t **lla)
 {
-	while (len >= 8) {
+	*lla = NULL;
+	while (len > 0) {
+		if (len < 2)
+			return -1;
 		uint32_t olen = opt[1] * 8u;
 		if (olen == 0 || olen > len)
-			return NULL;
-		if (opt[0] == type)
-			return opt + 2;
+			return -1;
+		if (opt[0] == type && !*lla)
+			*lla = opt + 2;
 		opt += olen;
 		len -= olen;
 	}
-	return NULL;
+	return *lla ? 1 : 0;
 }
 
 #endif

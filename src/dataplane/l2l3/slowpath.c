@@ -556,8 +556,14 @@ static void handle_nd(struct rte_mbuf *m, uint8_t *ip, uint8_t *icmp, unsigned i
 	memcpy(src.addr, ip + 8, 16);
 	static const uint8_t unspec[16];
 	bool from_unspec = memcmp(src.addr, unspec, 16) == 0;
-	const uint8_t *lla = svr_nd_find_lla(icmp + 24, icmp_len - 24,
-				       icmp[0] == ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA);
+	const uint8_t *lla;
+	int has_lla = svr_nd_find_lla(icmp + 24, icmp_len - 24,
+				      icmp[0] == ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA, &lla);
+	/* RFC 4861 7.1.1: bad options, or a DAD probe (from ::) that carries our-style SLLA. */
+	if (has_lla < 0 || (icmp[0] == ND_NS && from_unspec && has_lla)) {
+		count_drop(m, SVR_DROP_ND_MALFORMED);
+		return;
+	}
 	struct rte_ether_addr mac;
 	memcpy(mac.addr_bytes, lla ? lla : rte_pktmbuf_mtod(m, uint8_t *) + 6, 6);
 

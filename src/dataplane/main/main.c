@@ -141,6 +141,15 @@ static int build_fib(void)
 				LOG_ERR("interfaces[%u].addresses[%u]: cannot add route", i, a);
 				return -1;
 			}
+			/* The subnet's broadcast address is never resolved nor forwarded. */
+			if (host.ip.family == SVR_AF_INET && ifc->addrs[a].len <= 30) {
+				struct svr_prefix bc = host;
+				uint32_t v = svr_ip4_host(&bc.ip) | (0xffffffffu >> ifc->addrs[a].len);
+				for (int b = 0; b < 4; b++)
+					bc.ip.addr[b] = (uint8_t)(v >> (24 - 8 * b));
+				if (svr_fib_add(dp.fib, &bc, SVR_NH_BROADCAST, (uint16_t)i, NULL) < 0)
+					return -1;
+			}
 		}
 	}
 	for (unsigned i = 0; i < c->n_routes; i++) {
