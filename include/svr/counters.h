@@ -41,7 +41,7 @@
 	X(LOCAL_UNSUPPORTED, "local-unsupported", "packet for us that we do not answer")          \
 	X(ICMP_MALFORMED, "icmp-malformed", "ICMP/ICMPv6 message for us is malformed")            \
 	X(ND_MALFORMED, "nd-malformed", "neighbour discovery message is malformed")               \
-	X(MTU_EXCEEDED, "mtu-exceeded", "packet larger than the egress MTU (ICMP sent)")          \
+	X(MTU_EXCEEDED, "mtu-exceeded", "larger than the egress MTU with DF, or IPv6 (ICMP sent)") \
 	X(NO_MBUF, "no-mbuf", "could not allocate a buffer for a generated packet")               \
 	X(TX_FULL, "tx-full", "transmit queue full")
 
@@ -63,7 +63,8 @@ enum svr_drop_reason {
 	X(ICMP_RATE_LIMITED, "icmp-rate-limited")                                                   \
 	X(NEIGH_LEARNED, "neigh-learned")                                                           \
 	X(NEIGH_EXPIRED, "neigh-expired")                                                           \
-	X(QUEUED_RELEASED, "queued-released")
+	X(QUEUED_RELEASED, "queued-released")                                                       \
+	X(IP4_FRAGMENTS, "ip4-fragments-sent")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

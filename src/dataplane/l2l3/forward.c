@@ -60,14 +60,15 @@ static inline void forward4(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 		dp_punt(w, m, DP_PUNT_TTL);
 		return;
 	}
+	struct svr_ip dst = {.family = SVR_AF_INET};
+	memcpy(dst.addr, ip + 16, 4);
 	if (svr_be16(ip + 2) > dp.ifaces[h->iface].mtu) {
 		meta->iface_out = h->iface;
-		dp_punt(w, m, DP_PUNT_MTU);
+		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : dst;
+		dp_punt(w, m, DP_PUNT_MTU); /* fragmented, or refused if DF */
 		return;
 	}
 	svr_ip4_dec_ttl(ip);
-	struct svr_ip dst = {.family = SVR_AF_INET};
-	memcpy(dst.addr, ip + 16, 4);
 	send_via(w, m, h, &dst);
 }
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "l2l3/slowpath.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include <rte_ip_frag.h>
 
 #include "common/log.h"
 #include "l2l3/cksum.h"
@@ -622,6 +625,47 @@ static void handle_local6(struct rte_mbuf *m)
 	send_l3(m, meta->l3_off, meta->iface_in, &back);
 }
 
+/*
+ * A datagram larger than the egress MTU without DF is fragmented (RFC 791);
+ * with DF, or IPv6 (routers never fragment it), the sender is told the MTU.
+ */
+static void too_big(struct rte_mbuf *m)
+{
+	struct dp_pkt_meta meta = *dp_meta(m);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta.l3_off);
+	if ((ip[0] >> 4) != 4 || (svr_be16(ip + 6) & 0x4000)) {
+		icmp_error(m, 2);
+		count_drop(m, SVR_DROP_MTU_EXCEEDED);
+		return;
+	}
+	svr_ip4_dec_ttl(ip); /* the worker checked TTL > 1 before the MTU */
+	rte_pktmbuf_adj(m, meta.l3_off);
+	struct rte_mbuf *frags[64];
+	int32_t n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, RTE_DIM(frags),
+							 dp.ifaces[meta.iface_out].mtu, dp.pool);
+	if (n < 0) {
+		count_drop(m, n == -ENOMEM ? SVR_DROP_NO_MBUF : SVR_DROP_MTU_EXCEEDED);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	for (int32_t i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+		uint8_t *fip = rte_pktmbuf_mtod(f, uint8_t *);
+		put16(fip + 10, 0);
+		put16(fip + 10, svr_cksum(fip, (fip[0] & 0x0f) * 4u));
+		uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(f, SVR_ETH_HLEN);
+		if (!eth) {
+			count_drop(f, SVR_DROP_NO_MBUF);
+			continue;
+		}
+		put16(eth + 12, SVR_ETHERTYPE_IPV4);
+		*dp_meta(f) = meta;
+		dp_meta(f)->l3_off = SVR_ETH_HLEN;
+		count_event(SVR_EV_IP4_FRAGMENTS);
+		resolve(f);
+	}
+}
+
 static void handle(struct rte_mbuf *m)
 {
 	struct dp_pkt_meta *meta = dp_meta(m);
@@ -643,8 +687,7 @@ static void handle(struct rte_mbuf *m)
 		count_drop(m, SVR_DROP_NO_ROUTE);
 		break;
 	case DP_PUNT_MTU:
-		icmp_error(m, 2);
-		count_drop(m, SVR_DROP_MTU_EXCEEDED);
+		too_big(m);
 		break;
 	case DP_PUNT_RESOLVE:
 		resolve(m);
