@@ -387,9 +387,9 @@ svr_router_config() {
   "eal": { "lcores": "0-1", "memory-mb": 256 },
   "workers": [1],
   "interfaces": [
-    { "name": "a", "device": "net_af_packet0,iface=$SVR_IF_A",
+    { "name": "a", "device": "net_af_packet0,iface=$SVR_IF_A,framecnt=4096",
       "addresses": ["$SVR_ROUTER_A_V4/24", "$SVR_ROUTER_A_V6/64"] },
-    { "name": "b", "device": "net_af_packet1,iface=$SVR_IF_B",
+    { "name": "b", "device": "net_af_packet1,iface=$SVR_IF_B,framecnt=4096",
       "addresses": ["$SVR_ROUTER_B_V4/24", "$SVR_ROUTER_B_V6/64"] }
   ]
 }
