@@ -17,6 +17,27 @@ import socket
 import sys
 
 
+def request(path, cmd, timeout=2.0):
+    """One request; returns the decoded answer (a dict with "ok"). Raises OSError or ValueError."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        s.sendall(json.dumps({"cmd": cmd}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    ans = json.loads(buf)
+    if not isinstance(ans, dict) or "ok" not in ans:
+        raise ValueError(f"answer has no \"ok\": {buf[:200]!r}")
+    return ans
+
+
 def main(argv):
     timeout = 2.0
     data_only = False
@@ -34,27 +55,12 @@ def main(argv):
         return 2
     path, cmd = args
     try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        s.connect(path)
-        s.sendall(json.dumps({"cmd": cmd}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-        s.close()
+        ans = request(path, cmd, timeout)
     except OSError as e:
         print(f"ctlsock: {path}: {e}", file=sys.stderr)
         return 2
-    try:
-        ans = json.loads(buf)
-    except ValueError:
-        print(f"ctlsock: {path}: answer is not JSON: {buf[:200]!r}", file=sys.stderr)
-        return 2
-    if not isinstance(ans, dict) or "ok" not in ans:
-        print(f"ctlsock: {path}: answer has no \"ok\": {buf[:200]!r}", file=sys.stderr)
+    except ValueError as e:
+        print(f"ctlsock: {path}: not a valid answer: {e}", file=sys.stderr)
         return 2
     if data_only and ans.get("ok"):
         print(json.dumps(ans.get("data"), indent=2))

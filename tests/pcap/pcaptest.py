@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -32,6 +31,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "tools", "pktgen"))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import ctlsock  # noqa: E402
 
 import logging  # noqa: E402
 
@@ -75,20 +76,7 @@ def build_dir():
 
 def ctl(sock_path, cmd, timeout=2.0):
     """One request on the dataplane control socket; returns "data" or raises."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(sock_path)
-        s.sendall(json.dumps({"cmd": cmd}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    finally:
-        s.close()
-    reply = json.loads(buf)
+    reply = ctlsock.request(sock_path, cmd, timeout)
     if not reply.get("ok"):
         raise RuntimeError(f"control socket: {cmd}: {reply.get('error')}")
     return reply["data"]

@@ -171,48 +171,6 @@ static bool icmp4_may_answer(const uint8_t *ip)
 	return true;
 }
 
-static void icmp4_error(struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t rest)
-{
-	const struct dp_pkt_meta *meta = dp_meta(orig);
-	const uint8_t *d = rte_pktmbuf_mtod(orig, const uint8_t *);
-	const uint8_t *oip = d + meta->l3_off;
-	if (!icmp4_may_answer(oip) || !icmp_allowed())
-		return;
-	struct svr_ip peer = {.family = SVR_AF_INET};
-	memcpy(peer.addr, oip + 12, 4);
-	const struct svr_ip *src = iface_source(meta->iface_in, &peer);
-	if (!src)
-		return;
-
-	unsigned quote = svr_be16(oip + 2);
-	if (quote > ICMP4_ERR_MAX - 28)
-		quote = ICMP4_ERR_MAX - 28;
-	struct rte_mbuf *m;
-	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV4, 28 + quote);
-	if (!ip)
-		return;
-	memset(ip, 0, 28);
-	ip[0] = 0x45;
-	ip[1] = 0xc0; /* internetwork control */
-	put16(ip + 2, (uint16_t)(28 + quote));
-	ip[8] = 64;
-	ip[9] = IPPROTO_ICMP4;
-	memcpy(ip + 12, src->addr, 4);
-	memcpy(ip + 16, oip + 12, 4);
-	put16(ip + 10, svr_cksum(ip, 20));
-	uint8_t *icmp = ip + 20;
-	icmp[0] = type;
-	icmp[1] = code;
-	put16(icmp + 4, (uint16_t)(rest >> 16));
-	put16(icmp + 6, (uint16_t)rest);
-	memcpy(icmp + 8, oip, quote);
-	put16(icmp + 2, svr_cksum(icmp, 8 + quote));
-
-	const struct rte_ether_addr *back = (const struct rte_ether_addr *)(d + 6);
-	count_event(SVR_EV_ICMP_ERRORS_SENT);
-	send_l3(m, SVR_ETH_HLEN, meta->iface_in, back);
-}
-
 static bool icmp6_may_answer(const uint8_t *ip)
 {
 	static const uint8_t unspec[16];
@@ -223,41 +181,55 @@ static bool icmp6_may_answer(const uint8_t *ip)
 	return true;
 }
 
-static void icmp6_error(struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t rest)
+/* Sends an ICMP (v4) or ICMPv6 (!v4) error about orig back to where it came from. */
+static void icmp_error_send(struct rte_mbuf *orig, bool v4, uint8_t type, uint8_t code,
+			    uint32_t rest)
 {
 	const struct dp_pkt_meta *meta = dp_meta(orig);
 	const uint8_t *d = rte_pktmbuf_mtod(orig, const uint8_t *);
 	const uint8_t *oip = d + meta->l3_off;
-	if (!icmp6_may_answer(oip) || !icmp_allowed())
+	if (!(v4 ? icmp4_may_answer(oip) : icmp6_may_answer(oip)) || !icmp_allowed())
 		return;
-	struct svr_ip peer = {.family = SVR_AF_INET6};
-	memcpy(peer.addr, oip + 8, 16);
+	struct svr_ip peer = {.family = v4 ? SVR_AF_INET : SVR_AF_INET6};
+	memcpy(peer.addr, oip + (v4 ? 12 : 8), v4 ? 4 : 16);
 	const struct svr_ip *src = iface_source(meta->iface_in, &peer);
 	if (!src)
 		return;
 
-	unsigned quote = 40u + svr_be16(oip + 4);
-	if (quote > ICMP6_ERR_MAX - 48)
-		quote = ICMP6_ERR_MAX - 48;
+	unsigned hlen = v4 ? 20 : 40, max = v4 ? ICMP4_ERR_MAX : ICMP6_ERR_MAX;
+	unsigned quote = v4 ? svr_be16(oip + 2) : 40u + svr_be16(oip + 4);
+	if (quote > max - hlen - 8)
+		quote = max - hlen - 8;
 	struct rte_mbuf *m;
-	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 48 + quote);
+	uint8_t *ip = frame_new(&m, v4 ? SVR_ETHERTYPE_IPV4 : SVR_ETHERTYPE_IPV6, hlen + 8 + quote);
 	if (!ip)
 		return;
-	memset(ip, 0, 48);
-	ip[0] = 0x60;
-	put16(ip + 4, (uint16_t)(8 + quote));
-	ip[6] = IPPROTO_ICMP6;
-	ip[7] = 64;
-	memcpy(ip + 8, src->addr, 16);
-	memcpy(ip + 24, oip + 8, 16);
-	uint8_t *icmp = ip + 40;
+	memset(ip, 0, hlen + 8);
+	uint8_t *icmp = ip + hlen;
 	icmp[0] = type;
 	icmp[1] = code;
 	put16(icmp + 4, (uint16_t)(rest >> 16));
 	put16(icmp + 6, (uint16_t)rest);
 	memcpy(icmp + 8, oip, quote);
-	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 8 + quote));
-
+	if (v4) {
+		ip[0] = 0x45;
+		ip[1] = 0xc0; /* internetwork control */
+		put16(ip + 2, (uint16_t)(hlen + 8 + quote));
+		ip[8] = 64;
+		ip[9] = IPPROTO_ICMP4;
+		memcpy(ip + 12, src->addr, 4);
+		memcpy(ip + 16, peer.addr, 4);
+		put16(ip + 10, svr_cksum(ip, hlen));
+		put16(icmp + 2, svr_cksum(icmp, 8 + quote));
+	} else {
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)(8 + quote));
+		ip[6] = IPPROTO_ICMP6;
+		ip[7] = 64;
+		memcpy(ip + 8, src->addr, 16);
+		memcpy(ip + 24, peer.addr, 16);
+		put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 8 + quote));
+	}
 	const struct rte_ether_addr *back = (const struct rte_ether_addr *)(d + 6);
 	count_event(SVR_EV_ICMP_ERRORS_SENT);
 	send_l3(m, SVR_ETH_HLEN, meta->iface_in, back);
@@ -266,25 +238,19 @@ static void icmp6_error(struct rte_mbuf *orig, uint8_t type, uint8_t code, uint3
 /* kind: 0 no route, 1 TTL, 2 MTU, 3 neighbour unreachable. */
 static void icmp_error(struct rte_mbuf *m, int kind)
 {
+	/* (ICMPv4 type, code), (ICMPv6 type, code) for each kind */
+	static const uint8_t codes[4][2][2] = {
+		{{ICMP4_UNREACH, 0}, {ICMP6_UNREACH, 0}},
+		{{ICMP4_TIME_EXCEEDED, 0}, {ICMP6_TIME_EXCEEDED, 0}},
+		{{ICMP4_UNREACH, 4}, {ICMP6_TOO_BIG, 0}},
+		{{ICMP4_UNREACH, 1}, {ICMP6_UNREACH, 3}},
+	};
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
 	bool v4 = (ip[0] >> 4) == 4;
 	uint32_t mtu = kind == 2 ? dp.ifaces[meta->iface_out].mtu : 0;
-	switch (kind) {
-	case 0:
-		v4 ? icmp4_error(m, ICMP4_UNREACH, 0, 0) : icmp6_error(m, ICMP6_UNREACH, 0, 0);
-		break;
-	case 1:
-		v4 ? icmp4_error(m, ICMP4_TIME_EXCEEDED, 0, 0)
-		   : icmp6_error(m, ICMP6_TIME_EXCEEDED, 0, 0);
-		break;
-	case 2:
-		v4 ? icmp4_error(m, ICMP4_UNREACH, 4, mtu) : icmp6_error(m, ICMP6_TOO_BIG, 0, mtu);
-		break;
-	default:
-		v4 ? icmp4_error(m, ICMP4_UNREACH, 1, 0) : icmp6_error(m, ICMP6_UNREACH, 3, 0);
-		break;
-	}
+	const uint8_t *tc = codes[kind][v4 ? 0 : 1];
+	icmp_error_send(m, v4, tc[0], tc[1], mtu);
 }
 
 /* --- neighbour resolution --- */
