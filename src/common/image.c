@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "common/image.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/crc32c.h"
+
+static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
+	[SVR_SEC_STRINGS] = 1,
+	[SVR_SEC_PREFIXES] = sizeof(struct svr_img_prefix),
+	[SVR_SEC_INTERFACES] = sizeof(struct svr_img_iface),
+	[SVR_SEC_ROUTES] = sizeof(struct svr_img_route),
+	[SVR_SEC_NEIGHBORS] = sizeof(struct svr_img_neigh),
+	[SVR_SEC_TENANTS] = sizeof(struct svr_img_tenant),
+	[SVR_SEC_TENANT_MEMBERS] = sizeof(struct svr_img_member),
+	[SVR_SEC_SERVICES] = sizeof(struct svr_img_service),
+	[SVR_SEC_TRANSPORTS] = sizeof(struct svr_img_transport),
+	[SVR_SEC_ACCESS_RULES] = sizeof(struct svr_img_access),
+	[SVR_SEC_SERVICE_CLASSES] = sizeof(struct svr_img_class),
+	[SVR_SEC_SERVICE_POLICIES] = sizeof(struct svr_img_policy),
+	[SVR_SEC_POLICY_VECTORS] = sizeof(struct svr_img_vector),
+	[SVR_SEC_SECURITY_POLICIES] = sizeof(struct svr_img_security),
+	[SVR_SEC_PEERS] = sizeof(struct svr_img_peer),
+	[SVR_SEC_PEER_PATHS] = sizeof(struct svr_img_peer_path),
+	[SVR_SEC_SERVICE_ROUTES] = sizeof(struct svr_img_service_route),
+};
+
+static const char *const section_names[SVR_SEC_COUNT] = {
+	"strings",	   "prefixes",	       "interfaces",	   "routes",
+	"neighbors",	   "tenants",	       "tenant-members",   "services",
+	"transports",	   "access-rules",     "service-classes",  "service-policies",
+	"policy-vectors", "security-policies", "peers",		   "peer-paths",
+	"service-routes",
+};
+
+uint32_t svr_img_entry_size(enum svr_img_section s)
+{
+	return entry_sizes[s];
+}
+
+void svr_img_builder_init(struct svr_img_builder *b)
+{
+	memset(b, 0, sizeof(*b));
+	/* Offset 0 of the string table is the empty string. */
+	svr_img_str_add(b, "");
+}
+
+void svr_img_builder_free(struct svr_img_builder *b)
+{
+	for (int s = 0; s < SVR_SEC_COUNT; s++)
+		free(b->sec[s].data);
+	memset(b, 0, sizeof(*b));
+}
+
+static uint32_t append(struct svr_img_builder *b, enum svr_img_section s, const void *data,
+		       size_t len, uint32_t entries)
+{
+	struct svr_img_buf *sec = &b->sec[s];
+	if (sec->len + len > sec->cap) {
+		size_t cap = sec->cap ? sec->cap * 2 : 4096;
+		while (cap < sec->len + len)
+			cap *= 2;
+		uint8_t *d = realloc(sec->data, cap);
+		if (!d) {
+			b->failed = true;
+			return SVR_IMG_NONE;
+		}
+		sec->data = d;
+		sec->cap = cap;
+	}
+	uint32_t at = s == SVR_SEC_STRINGS ? (uint32_t)sec->len : sec->count;
+	memcpy(sec->data + sec->len, data, len);
+	sec->len += len;
+	sec->count += entries;
+	return at;
+}
+
+uint32_t svr_img_add(struct svr_img_builder *b, enum svr_img_section s, const void *entry)
+{
+	return append(b, s, entry, entry_sizes[s], 1);
+}
+
+uint32_t svr_img_str_add(struct svr_img_builder *b, const char *str)
+{
+	size_t n = strlen(str) + 1;
+	return append(b, SVR_SEC_STRINGS, str, n, (uint32_t)n);
+}
+
+uint32_t svr_img_next(const struct svr_img_builder *b, enum svr_img_section s)
+{
+	return b->sec[s].count;
+}
+
+uint32_t svr_img_prefix_add(struct svr_img_builder *b, const struct svr_prefix *p)
+{
+	struct svr_img_prefix ip = {.family = p->ip.family, .len = p->len};
+	memcpy(ip.addr, p->ip.addr, 16);
+	return svr_img_add(b, SVR_SEC_PREFIXES, &ip);
+}
+
+void svr_img_prefix_to(const struct svr_img_prefix *ip, struct svr_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->ip.family = ip->family;
+	p->len = ip->len;
+	memcpy(p->ip.addr, ip->addr, 16);
+}
+
+static size_t align_up(size_t n)
+{
+	return (n + SVR_IMG_ALIGN - 1) & ~(size_t)(SVR_IMG_ALIGN - 1);
+}
+
+static uint32_t image_crc(const void *img, size_t len)
+{
+	const uint8_t *p = img;
+	size_t at = offsetof(struct svr_img_header, checksum);
+	const uint32_t zero = 0;
+	uint32_t crc = svr_crc32c(0, p, at);
+	crc = svr_crc32c(crc, &zero, sizeof(zero));
+	return svr_crc32c(crc, p + at + sizeof(zero), len - at - sizeof(zero));
+}
+
+void svr_img_seal(void *img)
+{
+	struct svr_img_header *h = img;
+	h->checksum = image_crc(img, h->length);
+}
+
+int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, size_t max_len,
+		   void **out, size_t *out_len)
+{
+	if (b->failed)
+		return -1;
+	size_t len = align_up(sizeof(struct svr_img_header));
+	size_t offs[SVR_SEC_COUNT];
+	for (int s = 0; s < SVR_SEC_COUNT; s++) {
+		offs[s] = len;
+		len = align_up(len + b->sec[s].len);
+	}
+	if (len > max_len || len > UINT32_MAX)
+		return -1;
+	uint8_t *img = calloc(1, len);
+	if (!img)
+		return -1;
+	struct svr_img_header *h = (struct svr_img_header *)img;
+	*h = *hdr;
+	h->magic = SVR_IMAGE_MAGIC;
+	h->version = SVR_IMAGE_VERSION;
+	h->header_size = sizeof(*h);
+	h->length = len;
+	for (int s = 0; s < SVR_SEC_COUNT; s++) {
+		h->sections[s] = (struct svr_img_section_desc){
+			.offset = (uint32_t)offs[s],
+			.count = b->sec[s].count,
+			.entry_size = entry_sizes[s],
+		};
+		if (b->sec[s].len)
+			memcpy(img + offs[s], b->sec[s].data, b->sec[s].len);
+	}
+	svr_img_seal(img);
+	*out = img;
+	*out_len = len;
+	return 0;
+}
+
+/* --- checking --- */
+
+struct checker {
+	const uint8_t *img;
+	const struct svr_img_header *h;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct checker *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint32_t count_of(const struct checker *c, enum svr_img_section s)
+{
+	return c->h->sections[s].count;
+}
+
+static const void *entry(const struct checker *c, enum svr_img_section s, uint32_t i)
+{
+	return c->img + c->h->sections[s].offset + (size_t)i * entry_sizes[s];
+}
+
+/* An index into table s, or SVR_IMG_NONE when allowed. */
+static int check_index(struct checker *c, uint32_t idx, enum svr_img_section s, bool none_ok,
+		       enum svr_img_section from, uint32_t i, const char *field)
+{
+	if (idx == SVR_IMG_NONE && none_ok)
+		return 0;
+	if (idx >= count_of(c, s))
+		return fail(c, "%s[%u].%s: index %u beyond the %u %s", section_names[from], i,
+			    field, idx, count_of(c, s), section_names[s]);
+	return 0;
+}
+
+static int check_range(struct checker *c, const struct svr_img_range *r, enum svr_img_section s,
+		       enum svr_img_section from, uint32_t i, const char *field)
+{
+	uint64_t end = (uint64_t)r->first + r->count;
+	if (r->count && end > count_of(c, s))
+		return fail(c, "%s[%u].%s: entries %u+%u beyond the %u %s", section_names[from], i,
+			    field, r->first, r->count, count_of(c, s), section_names[s]);
+	return 0;
+}
+
+static int check_string(struct checker *c, uint32_t off, enum svr_img_section from, uint32_t i,
+			const char *field)
+{
+	if (off >= count_of(c, SVR_SEC_STRINGS))
+		return fail(c, "%s[%u].%s: string offset %u beyond the string table",
+			    section_names[from], i, field, off);
+	return 0;
+}
+
+static int check_prefix(struct checker *c, const struct svr_img_prefix *p, bool zero_ok,
+			enum svr_img_section from, uint32_t i, const char *field)
+{
+	if (zero_ok && p->family == 0)
+		return 0;
+	if ((p->family != 4 || p->len > 32) && (p->family != 6 || p->len > 128))
+		return fail(c, "%s[%u].%s: not an IPv4 or IPv6 prefix", section_names[from], i,
+			    field);
+	return 0;
+}
+
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if ((x) < 0)                                                                       \
+			return -1;                                                                 \
+	} while (0)
+
+static int check_entries(struct checker *c)
+{
+	const enum svr_img_section P = SVR_SEC_PREFIXES;
+	for (uint32_t i = 0; i < count_of(c, P); i++)
+		CHECK(check_prefix(c, entry(c, P, i), false, P, i, "prefix"));
+
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_INTERFACES); i++) {
+		const struct svr_img_iface *e = entry(c, SVR_SEC_INTERFACES, i);
+		const enum svr_img_section S = SVR_SEC_INTERFACES;
+		CHECK(check_string(c, e->name, S, i, "name"));
+		CHECK(check_string(c, e->device, S, i, "device"));
+		CHECK(check_index(c, e->tenant, SVR_SEC_TENANTS, true, S, i, "tenant"));
+		CHECK(check_range(c, &e->addresses, P, S, i, "addresses"));
+		CHECK(check_prefix(c, &e->gateway, true, S, i, "gateway"));
+		if (e->vlan > 4094 || e->mtu < 68)
+			return fail(c, "interfaces[%u]: vlan %u or mtu %u out of range", i, e->vlan,
+				    e->mtu);
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_ROUTES); i++) {
+		const struct svr_img_route *e = entry(c, SVR_SEC_ROUTES, i);
+		CHECK(check_prefix(c, &e->prefix, false, SVR_SEC_ROUTES, i, "prefix"));
+		CHECK(check_prefix(c, &e->gateway, false, SVR_SEC_ROUTES, i, "gateway"));
+		CHECK(check_index(c, e->iface, SVR_SEC_INTERFACES, false, SVR_SEC_ROUTES, i,
+				  "iface"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_NEIGHBORS); i++) {
+		const struct svr_img_neigh *e = entry(c, SVR_SEC_NEIGHBORS, i);
+		CHECK(check_prefix(c, &e->address, false, SVR_SEC_NEIGHBORS, i, "address"));
+		CHECK(check_index(c, e->iface, SVR_SEC_INTERFACES, false, SVR_SEC_NEIGHBORS, i,
+				  "iface"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANTS); i++) {
+		const struct svr_img_tenant *e = entry(c, SVR_SEC_TENANTS, i);
+		CHECK(check_string(c, e->name, SVR_SEC_TENANTS, i, "name"));
+		CHECK(check_index(c, e->parent, SVR_SEC_TENANTS, true, SVR_SEC_TENANTS, i,
+				  "parent"));
+		CHECK(check_range(c, &e->members, SVR_SEC_TENANT_MEMBERS, SVR_SEC_TENANTS, i,
+				  "members"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANT_MEMBERS); i++) {
+		const struct svr_img_member *e = entry(c, SVR_SEC_TENANT_MEMBERS, i);
+		CHECK(check_string(c, e->neighborhood, SVR_SEC_TENANT_MEMBERS, i, "neighborhood"));
+		CHECK(check_index(c, e->prefix, P, false, SVR_SEC_TENANT_MEMBERS, i, "prefix"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICES); i++) {
+		const struct svr_img_service *e = entry(c, SVR_SEC_SERVICES, i);
+		const enum svr_img_section S = SVR_SEC_SERVICES;
+		CHECK(check_string(c, e->name, S, i, "name"));
+		CHECK(check_index(c, e->policy, SVR_SEC_SERVICE_POLICIES, true, S, i, "policy"));
+		CHECK(check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i,
+				  "security"));
+		CHECK(check_range(c, &e->prefixes, P, S, i, "prefixes"));
+		CHECK(check_range(c, &e->transports, SVR_SEC_TRANSPORTS, S, i, "transports"));
+		CHECK(check_range(c, &e->access, SVR_SEC_ACCESS_RULES, S, i, "access"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TRANSPORTS); i++) {
+		const struct svr_img_transport *e = entry(c, SVR_SEC_TRANSPORTS, i);
+		if (e->port_lo > e->port_hi)
+			return fail(c, "transports[%u]: port range %u-%u", i, e->port_lo, e->port_hi);
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_ACCESS_RULES); i++) {
+		const struct svr_img_access *e = entry(c, SVR_SEC_ACCESS_RULES, i);
+		const enum svr_img_section S = SVR_SEC_ACCESS_RULES;
+		CHECK(check_index(c, e->tenant, SVR_SEC_TENANTS, true, S, i, "tenant"));
+		CHECK(check_index(c, e->prefix, P, true, S, i, "prefix"));
+		if (e->permission > SVR_PERMIT_ALLOW)
+			return fail(c, "access-rules[%u]: permission %u", i, e->permission);
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_CLASSES); i++) {
+		const struct svr_img_class *e = entry(c, SVR_SEC_SERVICE_CLASSES, i);
+		CHECK(check_string(c, e->name, SVR_SEC_SERVICE_CLASSES, i, "name"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_POLICIES); i++) {
+		const struct svr_img_policy *e = entry(c, SVR_SEC_SERVICE_POLICIES, i);
+		const enum svr_img_section S = SVR_SEC_SERVICE_POLICIES;
+		CHECK(check_string(c, e->name, S, i, "name"));
+		CHECK(check_index(c, e->class, SVR_SEC_SERVICE_CLASSES, true, S, i, "class"));
+		CHECK(check_range(c, &e->vectors, SVR_SEC_POLICY_VECTORS, S, i, "vectors"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_POLICY_VECTORS); i++) {
+		const struct svr_img_vector *e = entry(c, SVR_SEC_POLICY_VECTORS, i);
+		CHECK(check_string(c, e->vector, SVR_SEC_POLICY_VECTORS, i, "vector"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SECURITY_POLICIES); i++) {
+		const struct svr_img_security *e = entry(c, SVR_SEC_SECURITY_POLICIES, i);
+		CHECK(check_string(c, e->name, SVR_SEC_SECURITY_POLICIES, i, "name"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_PEERS); i++) {
+		const struct svr_img_peer *e = entry(c, SVR_SEC_PEERS, i);
+		CHECK(check_string(c, e->name, SVR_SEC_PEERS, i, "name"));
+		CHECK(check_range(c, &e->paths, SVR_SEC_PEER_PATHS, SVR_SEC_PEERS, i, "paths"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_PEER_PATHS); i++) {
+		const struct svr_img_peer_path *e = entry(c, SVR_SEC_PEER_PATHS, i);
+		const enum svr_img_section S = SVR_SEC_PEER_PATHS;
+		CHECK(check_index(c, e->local_iface, SVR_SEC_INTERFACES, false, S, i, "local-iface"));
+		CHECK(check_string(c, e->neighborhood, S, i, "neighborhood"));
+		CHECK(check_string(c, e->vector, S, i, "vector"));
+		CHECK(check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i,
+				  "security"));
+		CHECK(check_prefix(c, &e->local, false, S, i, "local"));
+		CHECK(check_prefix(c, &e->remote, false, S, i, "remote"));
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_ROUTES); i++) {
+		const struct svr_img_service_route *e = entry(c, SVR_SEC_SERVICE_ROUTES, i);
+		const enum svr_img_section S = SVR_SEC_SERVICE_ROUTES;
+		CHECK(check_index(c, e->service, SVR_SEC_SERVICES, false, S, i, "service"));
+		if (e->kind == SVR_SROUTE_PEER)
+			CHECK(check_index(c, e->peer, SVR_SEC_PEERS, false, S, i, "peer"));
+		else if (e->kind == SVR_SROUTE_NEXT_HOP)
+			CHECK(check_index(c, e->iface, SVR_SEC_INTERFACES, false, S, i, "iface"));
+		else if (e->kind != SVR_SROUTE_NAT_TARGET)
+			return fail(c, "service-routes[%u]: kind %u", i, e->kind);
+		if (e->kind != SVR_SROUTE_PEER)
+			CHECK(check_prefix(c, &e->address, false, S, i, "address"));
+	}
+	return 0;
+}
+
+int svr_img_check(const void *img, size_t len, char *err, size_t errlen)
+{
+	struct checker c = {.img = img, .h = img, .err = err, .errlen = errlen};
+	if (len < sizeof(struct svr_img_header))
+		return fail(&c, "image of %zu bytes is shorter than its header", len);
+	const struct svr_img_header *h = img;
+	if (h->magic != SVR_IMAGE_MAGIC)
+		return fail(&c, "bad magic 0x%08x", h->magic);
+	if (h->version != SVR_IMAGE_VERSION)
+		return fail(&c, "format version %u, this program reads version %u", h->version,
+			    SVR_IMAGE_VERSION);
+	if (h->header_size != sizeof(*h))
+		return fail(&c, "header size %u, expected %zu", h->header_size, sizeof(*h));
+	if (h->length != len)
+		return fail(&c, "length field %llu but %zu bytes received",
+			    (unsigned long long)h->length, len);
+	uint32_t crc = image_crc(img, len);
+	if (crc != h->checksum)
+		return fail(&c, "checksum 0x%08x, computed 0x%08x", h->checksum, crc);
+	for (int s = 0; s < SVR_SEC_COUNT; s++) {
+		const struct svr_img_section_desc *d = &h->sections[s];
+		uint64_t end = d->offset + (uint64_t)d->count * entry_sizes[s];
+		if (d->entry_size != entry_sizes[s])
+			return fail(&c, "section %s: entry size %u, expected %u", section_names[s],
+				    d->entry_size, entry_sizes[s]);
+		if (d->offset % SVR_IMG_ALIGN || d->offset < sizeof(*h) || end > len)
+			return fail(&c, "section %s: offset %u and %u entries outside the image",
+				    section_names[s], d->offset, d->count);
+	}
+	const struct svr_img_section_desc *str = &h->sections[SVR_SEC_STRINGS];
+	if (str->count == 0 || ((const uint8_t *)img)[str->offset + str->count - 1] != 0)
+		return fail(&c, "string table is empty or not NUL-terminated");
+	if (check_string(&c, h->router_name, SVR_SEC_STRINGS, 0, "router") < 0 ||
+	    check_string(&c, h->authority_name, SVR_SEC_STRINGS, 0, "authority") < 0 ||
+	    check_index(&c, h->inter_router_security, SVR_SEC_SECURITY_POLICIES, true,
+			SVR_SEC_STRINGS, 0, "inter-router-security") < 0)
+		return -1;
+	return check_entries(&c);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Both ends of the policy-image channel (protocol: include/svr/shm.h).
+ * No DPDK: svr-control writes, the dataplane's main lcore reads.
+ */
+#ifndef SVR_COMMON_SHM_H
+#define SVR_COMMON_SHM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "svr/shm.h"
+
+struct svr_shm {
+	void *base;
+	struct svr_shm_ctl *ctl;
+	char name[64];
+};
+
+/*
+ * Opens the instance's object, creating it (full size, once) if it does not
+ * exist. Returns 0, -EAGAIN while another process is still creating it, or
+ * another negative errno with err set.
+ */
+int svr_shm_open(struct svr_shm *s, const char *instance, char *err, size_t errlen);
+void svr_shm_close(struct svr_shm *s);
+/* Removes the name (tests and uninstall); mapped users keep their mapping. */
+int svr_shm_unlink(const char *instance);
+
+/* Writer: publishes image (its generation and checksum are set here); returns the generation. */
+uint64_t svr_shm_publish(struct svr_shm *s, void *image, size_t len);
+/* Writer: 1 when gen (or later) is acknowledged, -1 rejected (reason copied), 0 on timeout. */
+int svr_shm_wait(struct svr_shm *s, uint64_t gen, unsigned timeout_ms, char *reason, size_t len);
+
+/*
+ * Reader: when a generation newer than have is published, copies it into a
+ * malloc'd buffer and returns 1; 0 when there is nothing new; -1 when the
+ * writer reused the slot during the copy (try again later).
+ */
+int svr_shm_fetch(struct svr_shm *s, uint64_t have, void **image, size_t *len, uint64_t *gen);
+void svr_shm_ack(struct svr_shm *s, uint64_t gen);
+void svr_shm_reject(struct svr_shm *s, uint64_t gen, const char *reason);
+
+#endif
