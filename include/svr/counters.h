@@ -38,6 +38,7 @@
 	X(NEIGH_FAILED, "neigh-unresolved", "next hop did not answer ARP/ND (ICMP sent)")         \
 	X(NEIGH_TABLE_FULL, "neigh-table-full", "no free neighbour entry to start resolution")    \
 	X(PUNT_RING_FULL, "punt-ring-full", "worker to main-lcore ring full")                     \
+	X(IFACE_GONE, "interface-removed", "its interface was removed by a new configuration")    \
 	X(LOCAL_UNSUPPORTED, "local-unsupported", "packet for us that we do not answer")          \
 	X(ICMP_MALFORMED, "icmp-malformed", "ICMP/ICMPv6 message for us is malformed")            \
 	X(ND_MALFORMED, "nd-malformed", "neighbour discovery message is malformed")               \
@@ -64,7 +65,9 @@ enum svr_drop_reason {
 	X(NEIGH_LEARNED, "neigh-learned")                                                           \
 	X(NEIGH_EXPIRED, "neigh-expired")                                                           \
 	X(QUEUED_RELEASED, "queued-released")                                                       \
-	X(IP4_FRAGMENTS, "ip4-fragments-sent")
+	X(IP4_FRAGMENTS, "ip4-fragments-sent")                                                      \
+	X(POLICY_APPLIED, "policy-images-applied")                                                  \
+	X(POLICY_REJECTED, "policy-images-rejected")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

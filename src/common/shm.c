@@ -16,12 +16,13 @@
 #define ACQ memory_order_acquire
 #define REL memory_order_release
 
-int svr_shm_open(struct svr_shm *s, const char *instance, char *err, size_t errlen)
+int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err,
+		 size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), SVR_SHM_NAME_FMT, instance);
 	bool created = false;
-	int fd = shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	int fd = create ? shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600) : -1;
 	if (fd >= 0) {
 		/* Sized once, here, and never again: shrinking would SIGBUS a reader. */
 		if (ftruncate(fd, (off_t)SVR_SHM_TOTAL_SIZE) < 0) {
@@ -32,8 +33,10 @@ int svr_shm_open(struct svr_shm *s, const char *instance, char *err, size_t errl
 			return -e;
 		}
 		created = true;
-	} else if (errno == EEXIST) {
+	} else if (!create || errno == EEXIST) {
 		fd = shm_open(s->name, O_RDWR, 0600);
+		if (fd < 0 && errno == ENOENT && !create)
+			return -EAGAIN; /* svr-control has not created it yet */
 	}
 	if (fd < 0) {
 		int e = errno;

@@ -19,11 +19,12 @@ struct svr_shm {
 };
 
 /*
- * Opens the instance's object, creating it (full size, once) if it does not
- * exist. Returns 0, -EAGAIN while another process is still creating it, or
- * another negative errno with err set.
+ * Opens the instance's object; with create (svr-control), creates it first
+ * (full size, once) if it does not exist. Returns 0, -EAGAIN while it does
+ * not exist yet or is still being created, or another negative errno with err set.
  */
-int svr_shm_open(struct svr_shm *s, const char *instance, char *err, size_t errlen);
+int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err,
+		 size_t errlen);
 void svr_shm_close(struct svr_shm *s);
 /* Removes the name (tests and uninstall); mapped users keep their mapping. */
 int svr_shm_unlink(const char *instance);

@@ -17,7 +17,9 @@
 #include "common/log.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
+#include "common/image.h"
 #include "main/dp.h"
+#include "policy/channel.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
 
@@ -131,8 +133,11 @@ static json_t *addrs_json(const struct dp_iface *ifc)
 static json_t *cmd_interfaces(void)
 {
 	json_t *arr = json_array();
-	for (unsigned i = 0; i < dp.n_ifaces; i++) {
-		const struct dp_iface *ifc = &dp.ifaces[i];
+	const struct dp_gen *g = dp_gen_main();
+	for (unsigned i = 0; g && i < g->n_ifaces; i++) {
+		const struct dp_iface *ifc = &g->ifaces[i];
+		if (!ifc->in_use)
+			continue;
 		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:o, s:i, s:o}", "name",
 						     ifc->name, "port", ifc->port, "vlan", ifc->vlan,
 						     "mac", mac_json(&ifc->mac), "mtu", ifc->mtu,
@@ -199,16 +204,18 @@ static json_t *cmd_neighbors(void)
 	json_t *arr = json_array();
 	uint32_t it = 0, pos;
 	uint64_t now = dp_now_ms();
+	const struct dp_gen *g = dp_gen_main();
 	while ((pos = svr_neigh_next(dp.neigh, &it)) != SVR_NEIGH_NONE) {
 		const struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
+		const char *ifname = g && g->ifaces[n->iface].in_use ? g->ifaces[n->iface].name : "-";
 		struct rte_ether_addr mac;
 		char ip[64], macs[18] = "";
 		if (svr_neigh_mac(dp.neigh, pos, &mac))
 			svr_mac_fmt(mac.addr_bytes, macs, sizeof(macs));
 		json_array_append_new(
 			arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "address",
-				       svr_ip_fmt(&n->ip, ip, sizeof(ip)), "interface",
-				       dp.ifaces[n->iface].name, "mac", macs, "state",
+				       svr_ip_fmt(&n->ip, ip, sizeof(ip)), "interface", ifname,
+				       "mac", macs, "state",
 				       svr_neigh_state_name(n->state), "age-s",
 				       (json_int_t)((now - n->confirmed_ms) / 1000), "queued",
 				       (int)n->n_queued));
@@ -221,9 +228,10 @@ static json_t *cmd_routes(void)
 	static const char *const types[] = {"none", "local", "connected", "gateway",
 					     "broadcast"};
 	json_t *arr = json_array();
-	for (uint32_t i = 0; i < dp.fib->n_routes; i++) {
-		const struct svr_route *r = &dp.fib->routes[i];
-		const struct svr_nexthop *h = &dp.fib->nh[r->nh];
+	const struct dp_gen *g = dp_gen_main();
+	for (uint32_t i = 0; g && i < g->fib->n_routes; i++) {
+		const struct svr_route *r = &g->fib->routes[i];
+		const struct svr_nexthop *h = &g->fib->nh[r->nh];
 		char p[64], gw[64] = "";
 		if (h->type == SVR_NH_GATEWAY)
 			svr_ip_fmt(&h->gateway, gw, sizeof(gw));
@@ -231,15 +239,36 @@ static json_t *cmd_routes(void)
 				      json_pack("{s:s, s:s, s:s, s:s}", "prefix",
 						svr_prefix_fmt(&r->prefix, p, sizeof(p)), "type",
 						types[h->type], "gateway", gw, "interface",
-						dp.ifaces[h->iface].name));
+						g->ifaces[h->iface].name));
 	}
 	return arr;
+}
+
+static json_t *cmd_policy(void)
+{
+	const struct dp_gen *g = dp_gen_main();
+	uint32_t n_services = 0, n_tenants = 0;
+	const char *router = "";
+	if (g && g->image) {
+		svr_img_table(g->image, SVR_SEC_SERVICES, &n_services);
+		svr_img_table(g->image, SVR_SEC_TENANTS, &n_tenants);
+		router = svr_img_str(g->image, svr_img_hdr(g->image)->router_name);
+	}
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, s:I, s:I, s:s}", "generation",
+			 (json_int_t)(g ? g->generation : 0), "router", router, "channel",
+			 dp_channel_name(), "image-bytes", (json_int_t)(g ? g->image_len : 0),
+			 "services", (json_int_t)n_services, "tenants", (int)n_tenants, "interfaces",
+			 g ? (int)g->n_ifaces : 0, "images-applied",
+			 (json_int_t)dp.main_stats.events[SVR_EV_POLICY_APPLIED], "images-rejected",
+			 (json_int_t)dp.main_stats.events[SVR_EV_POLICY_REJECTED], "last-error",
+			 dp_channel_last_error());
 }
 
 static const struct {
 	const char *name;
 	json_t *(*fn)(void);
 } commands[] = {
+	{"policy", cmd_policy},
 	{"version", cmd_version},     {"ports", cmd_ports},	    {"interfaces", cmd_interfaces},
 	{"stats", cmd_stats},	      {"neighbors", cmd_neighbors}, {"routes", cmd_routes},
 };

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Ports: probing devices, one RX and one TX queue per worker, start and stop. */
+/*
+ * Ports: the mbuf pool, and devices probed, started, stopped and unplugged
+ * while the router runs (DPDK hot-plug). Main lcore only. Each port gets one
+ * RX and one TX queue per worker.
+ */
 #ifndef SVR_PORT_H
 #define SVR_PORT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "main/dp.h"
 
-/* Creates the mbuf pool, probes every configured device and fills dp.ports and dp.ifaces. */
-int dp_ports_init(void);
-/* Configures and starts every port with one queue pair per worker. */
-int dp_ports_start(void);
-/* Stops, closes and unplugs every port. */
-void dp_ports_close(void);
+int dp_pool_create(void);
+/* The DPDK port name a device string will get: a PCI address, or the vdev name. */
+void dp_device_name(const char *device, char *name, size_t len);
+/* Probes (hot-plugs) and starts device; dp.ports[*pid] describes it. */
+int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen);
+/* Stops, closes and unplugs a port no worker polls any more. */
+void dp_port_remove(uint16_t pid);
+/* The port already running device (same devargs), or -1. */
+int dp_port_find(const char *device);
 
 #endif

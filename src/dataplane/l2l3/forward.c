@@ -12,11 +12,11 @@
 #define MAX_BURST 64
 
 /* Resolves the next hop's MAC and sends; punts when unresolved. TTL is already decremented. */
-static inline void send_via(struct dp_worker *w, struct rte_mbuf *m, const struct svr_nexthop *h,
-			    const struct svr_ip *dst)
+static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    const struct svr_nexthop *h, const struct svr_ip *dst)
 {
 	struct dp_pkt_meta *meta = dp_meta(m);
-	const struct dp_iface *out = &dp.ifaces[h->iface];
+	const struct dp_iface *out = &g->ifaces[h->iface];
 	uint32_t pos;
 	if (h->type == SVR_NH_GATEWAY)
 		pos = atomic_load_explicit(&h->neigh, memory_order_acquire);
@@ -39,9 +39,10 @@ static inline void send_via(struct dp_worker *w, struct rte_mbuf *m, const struc
 	rte_eth_tx_buffer(out->port, (uint16_t)w->index, w->txb[out->port], m);
 }
 
-static inline void forward4(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh_id)
+static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    uint32_t nh_id)
 {
-	const struct svr_nexthop *h = &dp.fib->nh[nh_id];
+	const struct svr_nexthop *h = &g->fib->nh[nh_id];
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -62,19 +63,20 @@ static inline void forward4(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 	}
 	struct svr_ip dst = {.family = SVR_AF_INET};
 	memcpy(dst.addr, ip + 16, 4);
-	if (svr_be16(ip + 2) > dp.ifaces[h->iface].mtu) {
+	if (svr_be16(ip + 2) > g->ifaces[h->iface].mtu) {
 		meta->iface_out = h->iface;
 		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : dst;
 		dp_punt(w, m, DP_PUNT_MTU); /* fragmented, or refused if DF */
 		return;
 	}
 	svr_ip4_dec_ttl(ip);
-	send_via(w, m, h, &dst);
+	send_via(w, g, m, h, &dst);
 }
 
-static inline void forward6(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh_id)
+static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    uint32_t nh_id)
 {
-	const struct svr_nexthop *h = &dp.fib->nh[nh_id];
+	const struct svr_nexthop *h = &g->fib->nh[nh_id];
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -99,7 +101,7 @@ static inline void forward6(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 		dp_punt(w, m, DP_PUNT_TTL);
 		return;
 	}
-	if (40u + svr_be16(ip + 4) > dp.ifaces[h->iface].mtu) {
+	if (40u + svr_be16(ip + 4) > g->ifaces[h->iface].mtu) {
 		meta->iface_out = h->iface;
 		dp_punt(w, m, DP_PUNT_MTU);
 		return;
@@ -107,12 +109,13 @@ static inline void forward6(struct dp_worker *w, struct rte_mbuf *m, uint32_t nh
 	ip[7]--; /* IPv6 has no header checksum */
 	struct svr_ip dst = {.family = SVR_AF_INET6};
 	memcpy(dst.addr, ip + 24, 16);
-	send_via(w, m, h, &dst);
+	send_via(w, g, m, h, &dst);
 }
 
-void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts, unsigned n)
+void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
+		      struct rte_mbuf **pkts, unsigned n)
 {
-	const struct dp_port *p = dp.ports[port];
+	const struct dp_port_map *p = g->port_map[port];
 	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST], *later[MAX_BURST];
 	uint32_t dst4[MAX_BURST];
 	uint8_t dst6[MAX_BURST][16];
@@ -141,7 +144,7 @@ void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts
 			continue;
 		}
 		if (!eth.dst_group &&
-		    !rte_is_same_ether_addr((const struct rte_ether_addr *)d, &dp.ifaces[ifi].mac)) {
+		    !rte_is_same_ether_addr((const struct rte_ether_addr *)d, &g->ifaces[ifi].mac)) {
 			dp_drop(w, m, SVR_DROP_NOT_FOR_US);
 			continue;
 		}
@@ -193,14 +196,14 @@ void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts
 	}
 
 	if (n4) {
-		svr_fib_lookup4(dp.fib, dst4, nh, n4);
+		svr_fib_lookup4(g->fib, dst4, nh, n4);
 		for (unsigned i = 0; i < n4; i++)
-			forward4(w, v4[i], (uint32_t)nh[i]);
+			forward4(w, g, v4[i], (uint32_t)nh[i]);
 	}
 	if (n6) {
-		svr_fib_lookup6(dp.fib, dst6, nh, n6);
+		svr_fib_lookup6(g->fib, dst6, nh, n6);
 		for (unsigned i = 0; i < n6; i++)
-			forward6(w, v6[i], (uint32_t)nh[i]);
+			forward6(w, g, v6[i], (uint32_t)nh[i]);
 	}
 	/*
 	 * ARP and ND go to the main lcore after the burst's packets that wait for a

@@ -10,6 +10,7 @@
 
 #include "main/dp.h"
 
-void dp_forward_burst(struct dp_worker *w, uint16_t port, struct rte_mbuf **pkts, unsigned n);
+void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
+		      struct rte_mbuf **pkts, unsigned n);
 
 #endif

@@ -103,6 +103,16 @@ void svr_neigh_confirm(struct svr_neigh_table *t, uint32_t pos, const struct rte
 	n->confirmed_ms = now_ms;
 }
 
+void svr_neigh_set_static(struct svr_neigh_table *t, uint32_t pos, const struct rte_ether_addr *mac)
+{
+	struct svr_neigh *n = &t->entries[pos];
+	for (unsigned i = 0; i < n->n_queued; i++)
+		rte_pktmbuf_free(n->queue[i]);
+	n->n_queued = 0;
+	n->state = SVR_NEIGH_STATIC;
+	atomic_store_explicit(&n->mac, mac_word(mac), memory_order_release);
+}
+
 void svr_neigh_delete(struct svr_neigh_table *t, uint32_t pos)
 {
 	struct svr_neigh *n = &t->entries[pos];

@@ -35,6 +35,17 @@
 /* RFC 4443 2.4(c): an ICMPv6 error fits in the minimum MTU. */
 #define ICMP6_ERR_MAX 1280
 
+/* The main lcore writes generations, so it reads the current one without ordering. */
+static struct dp_gen *cur(void)
+{
+	return dp_gen_main();
+}
+
+static bool slot_in_use(uint16_t slot)
+{
+	return slot < DP_MAX_IFACES && cur() && cur()->ifaces[slot].in_use;
+}
+
 static const struct rte_ether_addr bcast = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
 static void count_drop(struct rte_mbuf *m, enum svr_drop_reason why)
@@ -59,7 +70,7 @@ static void transmit(struct rte_mbuf *m)
 static void send_l3(struct rte_mbuf *m, unsigned l3_off, uint16_t iface,
 		    const struct rte_ether_addr *dst)
 {
-	if (dp_l2_write(m, l3_off, &dp.ifaces[iface], dst) < 0) {
+	if (dp_l2_write(m, l3_off, &cur()->ifaces[iface], dst) < 0) {
 		count_drop(m, SVR_DROP_NO_MBUF);
 		return;
 	}
@@ -96,7 +107,7 @@ static void put16(uint8_t *p, uint16_t v)
 
 static bool iface_has_addr(uint16_t ifi, const struct svr_ip *ip)
 {
-	const struct dp_iface *ifc = &dp.ifaces[ifi];
+	const struct dp_iface *ifc = &cur()->ifaces[ifi];
 	for (unsigned i = 0; i < ifc->n_addrs; i++)
 		if (svr_ip_equal(&ifc->addrs[i].ip, ip))
 			return true;
@@ -105,7 +116,7 @@ static bool iface_has_addr(uint16_t ifi, const struct svr_ip *ip)
 
 static bool is_our_addr(const struct svr_ip *ip)
 {
-	for (unsigned i = 0; i < dp.n_ifaces; i++)
+	for (unsigned i = 0; i < cur()->n_ifaces; i++)
 		if (iface_has_addr((uint16_t)i, ip))
 			return true;
 	return false;
@@ -114,7 +125,7 @@ static bool is_our_addr(const struct svr_ip *ip)
 /* Our address on ifi to use toward peer: one whose subnet holds peer, else the first. */
 static const struct svr_ip *iface_source(uint16_t ifi, const struct svr_ip *peer)
 {
-	const struct dp_iface *ifc = &dp.ifaces[ifi];
+	const struct dp_iface *ifc = &cur()->ifaces[ifi];
 	const struct svr_ip *first = NULL;
 	for (unsigned i = 0; i < ifc->n_addrs; i++) {
 		if (ifc->addrs[i].ip.family != peer->family)
@@ -129,7 +140,7 @@ static const struct svr_ip *iface_source(uint16_t ifi, const struct svr_ip *peer
 
 static bool on_subnet(uint16_t ifi, const struct svr_ip *ip)
 {
-	const struct dp_iface *ifc = &dp.ifaces[ifi];
+	const struct dp_iface *ifc = &cur()->ifaces[ifi];
 	for (unsigned i = 0; i < ifc->n_addrs; i++)
 		if (svr_prefix_contains(&ifc->addrs[i], ip))
 			return true;
@@ -248,7 +259,7 @@ static void icmp_error(struct rte_mbuf *m, int kind)
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
 	bool v4 = (ip[0] >> 4) == 4;
-	uint32_t mtu = kind == 2 ? dp.ifaces[meta->iface_out].mtu : 0;
+	uint32_t mtu = kind == 2 ? cur()->ifaces[meta->iface_out].mtu : 0;
 	const uint8_t *tc = codes[kind][v4 ? 0 : 1];
 	icmp_error_send(m, v4, tc[0], tc[1], mtu);
 }
@@ -258,7 +269,7 @@ static void icmp_error(struct rte_mbuf *m, int kind)
 static void neigh_send_request(uint32_t pos, bool unicast)
 {
 	const struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
-	const struct dp_iface *ifc = &dp.ifaces[n->iface];
+	const struct dp_iface *ifc = &cur()->ifaces[n->iface];
 	const struct svr_ip *src = iface_source(n->iface, &n->ip);
 	if (!src)
 		return;
@@ -343,7 +354,7 @@ static void neigh_learn(uint16_t iface, const struct svr_ip *ip, const struct rt
 			dp.main_stats.drops[SVR_DROP_NEIGH_TABLE_FULL]++;
 			return;
 		}
-		svr_fib_link_neigh(dp.fib, iface, ip, pos);
+		svr_fib_link_neigh(cur()->fib, iface, ip, pos);
 	}
 	svr_neigh_confirm(dp.neigh, pos, mac, dp_now_ms());
 	count_event(SVR_EV_NEIGH_LEARNED);
@@ -359,14 +370,17 @@ static void neigh_expire(void *ctx, uint32_t pos)
 		count_drop(n->queue[i], SVR_DROP_NEIGH_FAILED);
 	}
 	n->n_queued = 0;
-	svr_fib_link_neigh(dp.fib, n->iface, &n->ip, SVR_NEIGH_NONE);
+	svr_fib_link_neigh(cur()->fib, n->iface, &n->ip, SVR_NEIGH_NONE);
 	count_event(SVR_EV_NEIGH_EXPIRED);
 	svr_neigh_delete(dp.neigh, pos);
 }
 
 static void neigh_probe(void *ctx, uint32_t pos, bool unicast)
 {
-	(void)ctx;
+	if (!slot_in_use(svr_neigh_entry(dp.neigh, pos)->iface)) {
+		neigh_expire(ctx, pos);
+		return;
+	}
 	neigh_send_request(pos, unicast);
 }
 
@@ -381,7 +395,7 @@ static void resolve(struct rte_mbuf *m)
 			count_drop(m, SVR_DROP_NEIGH_TABLE_FULL);
 			return;
 		}
-		svr_fib_link_neigh(dp.fib, meta->iface_out, &meta->next_hop, pos);
+		svr_fib_link_neigh(cur()->fib, meta->iface_out, &meta->next_hop, pos);
 		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 		n->probes = 1;
 		n->next_probe_ms = now + dp.conf->neigh_probe_interval_ms;
@@ -430,7 +444,7 @@ static void handle_arp(struct rte_mbuf *m)
 			rte_pktmbuf_free(m);
 		return;
 	}
-	const struct dp_iface *ifc = &dp.ifaces[meta->iface_in];
+	const struct dp_iface *ifc = &cur()->ifaces[meta->iface_in];
 	put16(a + 6, 2);
 	memcpy(a + 18, a + 8, 10); /* target := requester (MAC and address) */
 	memcpy(a + 8, ifc->mac.addr_bytes, 6);
@@ -479,7 +493,7 @@ static void send_na(struct rte_mbuf *ns, const uint8_t *target, bool solicited)
 	const struct dp_pkt_meta *meta = dp_meta(ns);
 	const uint8_t *d = rte_pktmbuf_mtod(ns, const uint8_t *);
 	const uint8_t *nip = d + meta->l3_off;
-	const struct dp_iface *ifc = &dp.ifaces[meta->iface_in];
+	const struct dp_iface *ifc = &cur()->ifaces[meta->iface_in];
 	struct rte_mbuf *m;
 	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 40 + 32);
 	if (!ip)
@@ -608,7 +622,7 @@ static void too_big(struct rte_mbuf *m)
 	rte_pktmbuf_adj(m, meta.l3_off);
 	struct rte_mbuf *frags[64];
 	int32_t n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, RTE_DIM(frags),
-							 dp.ifaces[meta.iface_out].mtu, dp.pool);
+							 cur()->ifaces[meta.iface_out].mtu, dp.pool);
 	if (n < 0) {
 		count_drop(m, n == -ENOMEM ? SVR_DROP_NO_MBUF : SVR_DROP_MTU_EXCEEDED);
 		return;
@@ -635,6 +649,13 @@ static void too_big(struct rte_mbuf *m)
 static void handle(struct rte_mbuf *m)
 {
 	struct dp_pkt_meta *meta = dp_meta(m);
+	/* Punted under a generation that a newer one has replaced since. */
+	if (!slot_in_use(meta->iface_in) ||
+	    ((meta->punt == DP_PUNT_RESOLVE || meta->punt == DP_PUNT_MTU) &&
+	     !slot_in_use(meta->iface_out))) {
+		count_drop(m, SVR_DROP_IFACE_GONE);
+		return;
+	}
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
 	bool v4 = meta->punt != DP_PUNT_ARP && (ip[0] >> 4) == 4;
 	switch (meta->punt) {
@@ -689,22 +710,8 @@ void dp_slowpath_housekeeping(uint64_t now_ms)
 	svr_neigh_age(dp.neigh, now_ms, &tm, &ops, NULL);
 }
 
-int dp_slowpath_init(void)
+void dp_slowpath_init(void)
 {
-	const struct dp_config *c = dp.conf;
-	dp.icmp_tokens = c->icmp_burst;
+	dp.icmp_tokens = dp.conf->icmp_burst;
 	dp.icmp_refill_ms = dp_now_ms();
-	for (unsigned i = 0; i < c->n_neighs; i++) {
-		const struct dp_neigh_conf *nc = &c->neighs[i];
-		struct rte_ether_addr mac;
-		memcpy(mac.addr_bytes, nc->mac, 6);
-		uint32_t pos = svr_neigh_add(dp.neigh, (uint16_t)nc->iface, &nc->addr, &mac,
-					     dp_now_ms());
-		if (pos == SVR_NEIGH_NONE) {
-			LOG_ERR("static-neighbors[%u]: neighbour table full", i);
-			return -1;
-		}
-		svr_fib_link_neigh(dp.fib, (uint16_t)nc->iface, &nc->addr, pos);
-	}
-	return 0;
 }

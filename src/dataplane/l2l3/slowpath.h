@@ -10,8 +10,7 @@
 
 #include <stdint.h>
 
-/* Adds static neighbours and links gateway next hops. */
-int dp_slowpath_init(void);
+void dp_slowpath_init(void);
 /* Handles punted packets; returns how many. */
 unsigned dp_slowpath_poll(void);
 /* Neighbour ageing and probes; call every ~100 ms. */

@@ -455,14 +455,10 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 			return -1;
 	}
 
-	if (!json_object_get(doc, "interfaces"))
-		return svr_jerr_set(e, "interfaces", "is required (at least one interface)");
 	if (each(doc, "interfaces", DP_MAX_IFACES, parse_iface, c, e) < 0 ||
 	    each(doc, "static-routes", DP_MAX_ROUTES, parse_route, c, e) < 0 ||
 	    each(doc, "static-neighbors", DP_MAX_STATIC_NEIGHS, parse_neigh, c, e) < 0)
 		return -1;
-	if (c->n_ifaces == 0)
-		return svr_jerr_set(e, "interfaces", "needs at least one interface");
 	return 0;
 }
 

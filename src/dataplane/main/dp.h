@@ -37,6 +37,7 @@ struct rte_rcu_qsbr;
 /* An L3 interface: a port, or one VLAN of a port. */
 struct dp_iface {
 	char name[DP_IFNAME_LEN];
+	bool in_use;
 	uint16_t port;
 	uint16_t vlan; /* 0: untagged */
 	uint16_t mtu;
@@ -45,11 +46,41 @@ struct dp_iface {
 	struct svr_prefix addrs[DP_MAX_IFACE_ADDRS];
 };
 
+/* How a port's frames map to interfaces: VLAN id -> interface slot, DP_NO_IFACE if none. */
+struct dp_port_map {
+	uint16_t vlan_iface[DP_VLAN_COUNT];
+};
+
+/*
+ * One configuration generation, built by the main lcore from a policy image
+ * and published with a release store; immutable afterwards. Workers load the
+ * current one at the top of each poll loop and use only it until their next
+ * quiescent state; an old one is freed after every worker has passed one.
+ * Interface slots are stable across generations (by name), so neighbour
+ * entries keyed by slot survive a re-apply.
+ */
+struct dp_gen {
+	uint64_t generation; /* of the policy image; 0 for none */
+	unsigned n_ports;
+	uint16_t port_ids[DP_MAX_PORTS];	  /* the ports workers poll */
+	struct dp_port_map *port_map[DP_MAX_PORTS]; /* by port id; NULL: not in use */
+	unsigned n_ifaces;			  /* slots [0, n_ifaces) may be in use */
+	struct dp_iface ifaces[DP_MAX_IFACES];
+	struct svr_fib *fib;
+	void *image; /* private copy of the policy image, owned */
+	size_t image_len;
+	unsigned n_static;
+	struct dp_static_neigh {
+		uint16_t iface;
+		struct svr_ip ip;
+	} *statics; /* static neighbours this generation installed */
+};
+
+/* A DPDK port the main lcore has probed and started (main lcore only). */
 struct dp_port {
 	uint16_t id;
 	char device[DP_DEVARGS_LEN];
 	struct rte_ether_addr mac;
-	uint16_t vlan_iface[DP_VLAN_COUNT]; /* VLAN id -> interface index, DP_NO_IFACE if none */
 };
 
 /* Why a worker hands a packet to the main lcore. */
@@ -104,12 +135,10 @@ struct dp {
 	atomic_bool stop;
 
 	struct rte_mempool *pool;
-	unsigned n_ports;
-	struct dp_port *ports[DP_MAX_PORTS]; /* indexed by DPDK port id */
-	unsigned n_ifaces;
-	struct dp_iface ifaces[DP_MAX_IFACES];
+	struct dp_port *ports[DP_MAX_PORTS]; /* by DPDK port id; main lcore only */
+	struct dp_gen *_Atomic gen;	     /* the current generation (see struct dp_gen) */
+	char iface_slot_names[DP_MAX_IFACES][DP_IFNAME_LEN]; /* main lcore only */
 
-	struct svr_fib *fib;
 	struct svr_neigh_table *neigh;
 	struct rte_rcu_qsbr *qsbr;
 
@@ -122,6 +151,18 @@ struct dp {
 };
 
 extern struct dp dp;
+
+/* The current generation, as workers read it. */
+static inline const struct dp_gen *dp_gen_load(void)
+{
+	return atomic_load_explicit(&dp.gen, memory_order_acquire);
+}
+
+/* The current generation on the main lcore, its only writer. */
+static inline struct dp_gen *dp_gen_main(void)
+{
+	return atomic_load_explicit(&dp.gen, memory_order_relaxed);
+}
 
 uint64_t dp_now_ms(void);
 

@@ -25,7 +25,11 @@
 #include "l2l3/neigh.h"
 #include "l2l3/slowpath.h"
 #include "main/config.h"
+#include "main/config_image.h"
 #include "main/dp.h"
+#include "policy/apply.h"
+#include "policy/channel.h"
+#include "svr/shm.h"
 #include "svr/version.h"
 #include "worker/worker.h"
 
@@ -119,47 +123,20 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-/* Connected and local routes for every address, then the static routes. */
-static int build_fib(void)
+/* Transitional: interfaces listed in the startup file become generation 0 (main/config_image.h). */
+static int apply_startup_interfaces(const struct dp_config *c)
 {
-	const struct dp_config *c = dp.conf;
-	char name[64];
-	snprintf(name, sizeof(name), "fib-%s", c->instance);
-	dp.fib = svr_fib_create(name, DP_MAX_ROUTES + 2 * DP_MAX_IFACES * DP_MAX_IFACE_ADDRS);
-	if (!dp.fib) {
-		LOG_ERR("cannot create the FIB: %s (raise eal.memory-mb)", rte_strerror(rte_errno));
+	void *img;
+	size_t len;
+	char err[256];
+	if (dp_config_to_image(c, &img, &len) < 0) {
+		LOG_ERR("cannot build an image from the startup interfaces");
 		return -1;
 	}
-	for (unsigned i = 0; i < dp.n_ifaces; i++) {
-		const struct dp_iface *ifc = &dp.ifaces[i];
-		for (unsigned a = 0; a < ifc->n_addrs; a++) {
-			struct svr_prefix host = ifc->addrs[a];
-			host.len = host.ip.family == SVR_AF_INET ? 32 : 128;
-			if (svr_fib_add(dp.fib, &ifc->addrs[a], SVR_NH_CONNECTED, (uint16_t)i, NULL) <
-				    0 ||
-			    svr_fib_add(dp.fib, &host, SVR_NH_LOCAL, (uint16_t)i, NULL) < 0) {
-				LOG_ERR("interfaces[%u].addresses[%u]: cannot add route", i, a);
-				return -1;
-			}
-			/* The subnet's broadcast address is never resolved nor forwarded. */
-			if (host.ip.family == SVR_AF_INET && ifc->addrs[a].len <= 30) {
-				struct svr_prefix bc = host;
-				uint32_t v = svr_ip4_host(&bc.ip) | (0xffffffffu >> ifc->addrs[a].len);
-				for (int b = 0; b < 4; b++)
-					bc.ip.addr[b] = (uint8_t)(v >> (24 - 8 * b));
-				if (svr_fib_add(dp.fib, &bc, SVR_NH_BROADCAST, (uint16_t)i, NULL) < 0)
-					return -1;
-			}
-		}
-	}
-	for (unsigned i = 0; i < c->n_routes; i++) {
-		const struct dp_route_conf *r = &c->routes[i];
-		int rc = svr_fib_add(dp.fib, &r->prefix, SVR_NH_GATEWAY, (uint16_t)r->iface,
-				     &r->gateway);
-		if (rc < 0) {
-			LOG_ERR("static-routes[%u]: cannot add route: %s", i, strerror(-rc));
-			return -1;
-		}
+	if (dp_policy_apply(img, len, err, sizeof(err)) < 0) {
+		LOG_ERR("startup interfaces: %s", err);
+		free(img);
+		return -1;
 	}
 	return 0;
 }
@@ -171,8 +148,11 @@ static void main_loop(void)
 	while (!atomic_load(&dp.stop)) {
 		unsigned n = dp_slowpath_poll();
 		uint64_t now = dp_now_ms();
+		/* One atomic load when nothing is published: checked every turn for fast applies. */
+		dp_channel_poll(now);
 		if (now >= next_hk) {
 			dp_slowpath_housekeeping(now);
+			dp_policy_reclaim();
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it. */
@@ -259,19 +239,21 @@ int main(int argc, char **argv)
 	int rc = 1;
 	char name[64];
 	snprintf(name, sizeof(name), "neigh-%s", conf.instance);
-	if (dp_ports_init() < 0 || dp_workers_init() < 0 || build_fib() < 0)
+	if (dp_pool_create() < 0 || dp_workers_init() < 0 || dp_policy_init() < 0)
 		goto out;
 	dp.neigh = svr_neigh_create(name, conf.neigh_max, dp.qsbr);
 	if (!dp.neigh) {
 		LOG_ERR("cannot create the neighbour table: %s", rte_strerror(rte_errno));
 		goto out;
 	}
-	if (dp_slowpath_init() < 0 || dp_ports_start() < 0 ||
-	    dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
+	dp_slowpath_init();
+	if (conf.n_ifaces && apply_startup_interfaces(&conf) < 0)
+		goto out;
+	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
 		goto out;
 
-	LOG_NOTICE("svr-dataplane %s running: %u interface(s), %u port(s), %u worker(s)",
-		   SVR_VERSION, dp.n_ifaces, dp.n_ports, dp.n_workers);
+	LOG_NOTICE("svr-dataplane %s running: %u worker(s); policy images on " SVR_SHM_NAME_FMT,
+		   SVR_VERSION, dp.n_workers, conf.instance);
 	main_loop();
 	LOG_NOTICE("stopping");
 	rc = 0;
@@ -279,10 +261,12 @@ out:
 	atomic_store(&dp.stop, true);
 	rte_eal_mp_wait_lcore();
 	dp_ctlsock_close();
-	dp_ports_close();
+	dp_channel_close();
+	dp_policy_shutdown();
+	for (uint16_t pid = 0; pid < DP_MAX_PORTS; pid++)
+		dp_port_remove(pid);
 	svr_neigh_free(dp.neigh);
 	dp_workers_free();
-	svr_fib_free(dp.fib);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -47,9 +47,7 @@ int dp_workers_init(void)
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!w->punt || !w->inject)
 			return -1;
-		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
-			if (!dp.ports[p])
-				continue;
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) { /* any port may be plugged later */
 			w->txb[p] = rte_zmalloc("txb", RTE_ETH_TX_BUFFER_SIZE(TXB_SIZE), 0);
 			if (!w->txb[p])
 				return -1;
@@ -72,13 +70,17 @@ static void idle_sleep(struct dp_worker *w, unsigned us)
 	w->stats.slept_us += us;
 }
 
-/* Transmits what the slow path built; m->port says where. */
-static unsigned drain_inject(struct dp_worker *w)
+/* Transmits what the slow path built; m->port says where (a port of this generation). */
+static unsigned drain_inject(struct dp_worker *w, const struct dp_gen *g)
 {
 	struct rte_mbuf *pkts[32];
 	unsigned n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, 32, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t port = pkts[i]->port;
+		if (port >= DP_MAX_PORTS || !g || !g->port_map[port]) {
+			dp_drop(w, pkts[i], SVR_DROP_IFACE_GONE);
+			continue;
+		}
 		w->stats.tx++;
 		rte_eth_tx_buffer(port, (uint16_t)w->index, w->txb[port], pkts[i]);
 	}
@@ -91,29 +93,25 @@ static int worker_main(void *arg)
 	const struct dp_config *c = dp.conf;
 	const uint16_t q = (uint16_t)w->index;
 	const uint16_t burst = (uint16_t)c->burst;
-	uint16_t port_ids[DP_MAX_PORTS];
-	unsigned n_ports = 0;
-	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
-		if (dp.ports[p])
-			port_ids[n_ports++] = (uint16_t)p;
-
 	unsigned empty = 0, sleep_us = c->min_sleep_us;
 	struct rte_mbuf *pkts[64];
 
 	rte_rcu_qsbr_thread_online(dp.qsbr, w->index);
 	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
-		unsigned got = 0;
+		/* One generation for the whole iteration; released by the quiescent report. */
+		const struct dp_gen *g = dp_gen_load();
+		unsigned got = 0, n_ports = g ? g->n_ports : 0;
 		for (unsigned i = 0; i < n_ports; i++) {
-			uint16_t n = rte_eth_rx_burst(port_ids[i], q, pkts, burst);
+			uint16_t n = rte_eth_rx_burst(g->port_ids[i], q, pkts, burst);
 			if (n) {
 				w->stats.rx += n;
-				dp_forward_burst(w, port_ids[i], pkts, n);
+				dp_forward_burst(w, g, g->port_ids[i], pkts, n);
 				got += n;
 			}
 		}
-		got += drain_inject(w);
+		got += drain_inject(w, g);
 		for (unsigned i = 0; i < n_ports; i++)
-			rte_eth_tx_buffer_flush(port_ids[i], q, w->txb[port_ids[i]]);
+			rte_eth_tx_buffer_flush(g->port_ids[i], q, w->txb[g->port_ids[i]]);
 		rte_rcu_qsbr_quiescent(dp.qsbr, w->index);
 
 		if (got) {
