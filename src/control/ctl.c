@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "model/compile.h"
+
+#define STORED_NAME "model.json"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void add_error(struct svr_model_errors *e, const char *path, const char *msg)
+{
+	if (e->count == e->cap) {
+		unsigned cap = e->cap ? e->cap * 2 : 8;
+		struct svr_model_error *l = realloc(e->list, cap * sizeof(*l));
+		if (!l)
+			return;
+		e->list = l;
+		e->cap = cap;
+	}
+	snprintf(e->list[e->count].path, sizeof(e->list[0].path), "%s", path);
+	snprintf(e->list[e->count].message, sizeof(e->list[0].message), "%s", msg);
+	e->count++;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[256];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	}
+	return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
+		 const char *state_dir, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->instance = instance;
+	c->router = router;
+	c->started_ms = now_ms();
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", state_dir);
+	pthread_mutex_init(&c->lock, NULL);
+	if (mkdir_p(c->state_dir) < 0) {
+		snprintf(err, errlen, "cannot create state directory %s: %s", c->state_dir,
+			 strerror(errno));
+		return -1;
+	}
+	int rc;
+	/* The dataplane may be creating nothing (it only opens): retry briefly on EAGAIN. */
+	for (int i = 0; (rc = svr_shm_open(&c->shm, instance, true, err, errlen)) == -EAGAIN && i < 100;
+	     i++)
+		usleep(10000);
+	if (rc < 0)
+		return -1;
+	c->generation = atomic_load(&c->shm.ctl->published_generation);
+	return 0;
+}
+
+void svr_ctl_fini(struct svr_ctl *c)
+{
+	svr_shm_close(&c->shm);
+	json_decref(c->model);
+	c->model = NULL;
+	pthread_mutex_destroy(&c->lock);
+}
+
+void svr_ctl_stored_path(const struct svr_ctl *c, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", c->state_dir, STORED_NAME);
+}
+
+/* Writes the model atomically (temporary file, fsync, rename), mode 0600. */
+static int store(struct svr_ctl *c, const char *text, size_t len, char *err, size_t errlen)
+{
+	char path[300], tmp[310];
+	svr_ctl_stored_path(c, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write %.200s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot write %.200s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		snprintf(err, errlen, "cannot store %.200s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
+					 struct svr_model_errors *errors, uint64_t *gen)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		add_error(errors, "(top)", msg);
+		return SVR_APPLY_BAD_JSON;
+	}
+	if (svr_model_validate(doc, errors) < 0) {
+		json_decref(doc);
+		return SVR_APPLY_INVALID;
+	}
+	if (!svr_model_router(doc, c->router)) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "the model has no router named \"%s\" (this router)",
+			 c->router);
+		add_error(errors, "authority.routers", msg);
+		json_decref(doc);
+		return SVR_APPLY_INVALID;
+	}
+	void *img;
+	size_t img_len;
+	char err[256];
+	if (svr_model_compile(doc, c->router, &img, &img_len, err, sizeof(err)) < 0) {
+		add_error(errors, "(top)", err);
+		json_decref(doc);
+		return SVR_APPLY_FAILED;
+	}
+	pthread_mutex_lock(&c->lock);
+	enum svr_apply_result rc = SVR_APPLY_OK;
+	if (store(c, text, len, err, sizeof(err)) < 0) {
+		add_error(errors, "(top)", err);
+		rc = SVR_APPLY_FAILED;
+	} else {
+		c->generation = svr_shm_publish(&c->shm, img, img_len);
+		*gen = c->generation;
+		json_decref(c->model);
+		c->model = json_incref(doc);
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(img);
+	json_decref(doc);
+	return rc;
+}
+
+int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen)
+{
+	char path[300];
+	svr_ctl_stored_path(c, path, sizeof(path));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *text = n > 0 ? malloc((size_t)n) : NULL;
+	size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
+	fclose(f);
+	int rc = text && got == (size_t)n &&
+				 svr_ctl_apply_text(c, text, got, errors, gen) == SVR_APPLY_OK
+			 ? 0
+			 : -1;
+	free(text);
+	return rc;
+}
+
+int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *reason, size_t len)
+{
+	return svr_shm_wait(&c->shm, gen, timeout_ms, reason, len);
+}
+
+uint64_t svr_ctl_acked(const struct svr_ctl *c)
+{
+	return atomic_load(&c->shm.ctl->acked_generation);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svr-control's core: a model in, a policy image out to the dataplane.
+ * text -> JSON -> validate -> compile -> store as last good -> publish.
+ * Used by the command line (--model, SIGHUP) and by the REST API (PUT /model).
+ */
+#ifndef SVR_CTL_H
+#define SVR_CTL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/shm.h"
+#include "model/validate.h"
+
+struct svr_ctl {
+	const char *instance;
+	const char *router;
+	char state_dir[256];
+	struct svr_shm shm;
+	pthread_mutex_t lock; /* one apply at a time; guards model and generation */
+	json_t *model;	      /* the model in force (last applied) */
+	uint64_t generation;  /* last published */
+	uint64_t started_ms;
+};
+
+enum svr_apply_result {
+	SVR_APPLY_OK = 0,	/* published */
+	SVR_APPLY_BAD_JSON,	/* errors[0]: "(top)", "line L column C: ..." */
+	SVR_APPLY_INVALID,	/* errors: every validation error */
+	SVR_APPLY_FAILED,	/* errors[0]: why (compile, storage, channel) */
+};
+
+int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
+		 const char *state_dir, char *err, size_t errlen);
+void svr_ctl_fini(struct svr_ctl *c);
+
+/* Applies a model given as JSON text; on success *gen is the published generation. */
+enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
+					 struct svr_model_errors *errors, uint64_t *gen);
+/* Applies the last good model stored in the state directory (0, or -1 if there is none). */
+int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen);
+/* The model file in the state directory. */
+void svr_ctl_stored_path(const struct svr_ctl *c, char *path, size_t len);
+/* Waits for the dataplane: 1 applied, -1 rejected (reason), 0 not yet after timeout_ms. */
+int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *reason, size_t len);
+uint64_t svr_ctl_acked(const struct svr_ctl *c);
+
+#endif

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svr-control: the per-router control daemon. Loads the intent model (a file,
+ * or the last good model it stored), validates it, compiles this router's
+ * policy image and publishes it to the dataplane over shared memory.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "ctl.h"
+#include "svr/ctlsock.h"
+#include "svr/version.h"
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: svr-control --router NAME [--instance NAME] [--model FILE] [--state-dir DIR]\n"
+		"                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
+		"\n"
+		"The svrouter control daemon for one router: validates the intent model, compiles\n"
+		"this router's policy image and hands it to svr-dataplane over shared memory\n"
+		"(" SVR_SHM_NAME_FMT "). The dataplane keeps forwarding with its last image while\n"
+		"svr-control is stopped or restarting.\n"
+		"\n"
+		"Options:\n"
+		"  -r, --router NAME      this router's name in the model (required)\n"
+		"  -i, --instance NAME    the dataplane instance to feed (default: default)\n"
+		"  -m, --model FILE       the model to apply; without it, the last good model\n"
+		"                         stored in the state directory\n"
+		"  -s, --state-dir DIR    where the last good model is kept\n"
+		"                         (default: /var/lib/svrouter/<instance>)\n"
+		"      --once             apply, wait for the dataplane, exit (0 applied, 1 invalid\n"
+		"                         or rejected, 3 not acknowledged within --wait-ms)\n"
+		"      --wait-ms MS       how long --once waits for the dataplane (default 5000)\n"
+		"  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
+		"  -h, --help, -V, --version\n"
+		"\n"
+		"Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
+		"Validation errors are printed one per line as JSON-PATH: sentence.\n",
+		"%s");
+}
+
+static void print_errors(const struct svr_model_errors *e)
+{
+	for (unsigned i = 0; i < e->count; i++)
+		fprintf(stderr, "%s: %s\n", e->list[i].path, e->list[i].message);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	*len = text ? fread(text, 1, (size_t)n, f) : 0;
+	fclose(f);
+	return text;
+}
+
+/* Applies the model file, or the stored one. Returns 0 and the generation, or -1. */
+static int apply(struct svr_ctl *c, const char *model, uint64_t *gen)
+{
+	struct svr_model_errors errors;
+	svr_model_errors_init(&errors);
+	int rc = -1;
+	if (model) {
+		size_t len;
+		char *text = read_file(model, &len);
+		if (!text) {
+			LOG_ERR("cannot read %s: %s", model, strerror(errno));
+		} else {
+			enum svr_apply_result r = svr_ctl_apply_text(c, text, len, &errors, gen);
+			if (r != SVR_APPLY_OK) {
+				LOG_ERR("%s: %u error(s); nothing applied", model, errors.count);
+				print_errors(&errors);
+			}
+			rc = r == SVR_APPLY_OK ? 0 : -1;
+			free(text);
+		}
+	} else {
+		char path[300];
+		svr_ctl_stored_path(c, path, sizeof(path));
+		rc = svr_ctl_apply_stored(c, &errors, gen);
+		if (rc < 0 && access(path, F_OK) == 0) {
+			LOG_ERR("stored model %s no longer applies", path);
+			print_errors(&errors);
+		} else if (rc < 0) {
+			LOG_WARN("no --model and no stored model (%s): waiting for one", path);
+		}
+	}
+	if (rc == 0)
+		LOG_NOTICE("published generation %llu for router %s", (unsigned long long)*gen,
+			   c->router);
+	svr_model_errors_free(&errors);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"router", required_argument, NULL, 'r'}, {"instance", required_argument, NULL, 'i'},
+		{"model", required_argument, NULL, 'm'},  {"state-dir", required_argument, NULL, 's'},
+		{"once", no_argument, NULL, 'o'},	  {"wait-ms", required_argument, NULL, 'w'},
+		{"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	};
+	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
+	bool once = false;
+	unsigned wait_ms = 5000;
+	int opt;
+	svr_log_init("svr-control", NULL);
+	while ((opt = getopt_long(argc, argv, "r:i:m:s:l:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			router = optarg;
+			break;
+		case 'i':
+			instance = optarg;
+			break;
+		case 'm':
+			model = optarg;
+			break;
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'w':
+			wait_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'l': {
+			int lvl = svr_log_level_parse(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "svr-control: unknown log level \"%s\"\n", optarg);
+				return 2;
+			}
+			svr_log_set_level((enum svr_log_level)lvl);
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("svr-control %s\n", SVR_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!router || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	svr_log_init("svr-control", instance);
+	char dflt_state[256];
+	snprintf(dflt_state, sizeof(dflt_state), "/var/lib/svrouter/%s", instance);
+
+	static struct svr_ctl ctl;
+	char err[256];
+	if (svr_ctl_init(&ctl, instance, router, state_dir ? state_dir : dflt_state, err,
+			 sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		return 1;
+	}
+	uint64_t gen = 0;
+	int rc = apply(&ctl, model, &gen);
+	if (once) {
+		if (rc == 0) {
+			char reason[256];
+			int w = svr_ctl_wait(&ctl, gen, wait_ms, reason, sizeof(reason));
+			if (w > 0)
+				printf("generation %llu applied by the dataplane\n",
+				       (unsigned long long)gen);
+			else if (w < 0)
+				LOG_ERR("the dataplane rejected generation %llu: %s",
+					(unsigned long long)gen, reason);
+			else
+				LOG_WARN("generation %llu published; not acknowledged within %u ms "
+					 "(is svr-dataplane running as instance \"%s\"?)",
+					 (unsigned long long)gen, wait_ms, instance);
+			rc = w > 0 ? 0 : w < 0 ? 1 : 3;
+		} else {
+			rc = 1;
+		}
+		svr_ctl_fini(&ctl);
+		return rc;
+	}
+
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_hup);
+	signal(SIGPIPE, SIG_IGN);
+	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
+	while (!stop_requested) {
+		pause();
+		if (reload_requested) {
+			reload_requested = 0;
+			apply(&ctl, model, &gen);
+		}
+	}
+	LOG_NOTICE("stopping; the dataplane keeps generation %llu",
+		   (unsigned long long)svr_ctl_acked(&ctl));
+	svr_ctl_fini(&ctl);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Compiles a validated intent model into the policy image of one router:
+ * derives that router's view (its interfaces, peers and peer paths from shared
+ * neighborhoods, service routes) and lays out the tables of include/svr/image.h.
+ */
+#ifndef SVR_COMPILE_H
+#define SVR_COMPILE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * doc must have passed svr_model_validate. Returns 0 with a malloc'd image of
+ * *len bytes (generation 0: the publisher sets it), or -1 with err set.
+ */
+int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len,
+		      char *err, size_t errlen);
+
+#endif
