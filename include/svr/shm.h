@@ -49,6 +49,7 @@ struct svr_shm_ctl {
 	struct svr_shm_slot_state slots[2];
 	/* Written by the dataplane. */
 	_Atomic uint64_t acked_generation;
+	_Atomic uint64_t acked_at_ns; /* CLOCK_MONOTONIC when acked_generation was stored */
 	_Atomic uint64_t rejected_generation;
 	_Atomic uint64_t dataplane_pid;
 	char reject_reason[256];

@@ -169,6 +169,10 @@ int svr_shm_fetch(struct svr_shm *s, uint64_t have, void **image, size_t *len, u
 
 void svr_shm_ack(struct svr_shm *s, uint64_t gen)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	atomic_store_explicit(&s->ctl->acked_at_ns,
+			      (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, REL);
 	atomic_store_explicit(&s->ctl->dataplane_pid, (uint64_t)getpid(), REL);
 	atomic_store_explicit(&s->ctl->acked_generation, gen, REL);
 }

@@ -122,8 +122,10 @@ static int store(struct svr_ctl *c, const char *text, size_t len, char *err, siz
 enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
 					 struct svr_model_errors *errors, uint64_t *gen)
 {
+	uint64_t t0 = now_ms();
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	uint64_t t_parse = now_ms();
 	if (!doc) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
@@ -134,6 +136,7 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 		json_decref(doc);
 		return SVR_APPLY_INVALID;
 	}
+	uint64_t t_valid = now_ms();
 	if (!svr_model_router(doc, c->router)) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "the model has no router named \"%s\" (this router)",
@@ -150,21 +153,27 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 		json_decref(doc);
 		return SVR_APPLY_FAILED;
 	}
+	uint64_t t_compile = now_ms();
 	pthread_mutex_lock(&c->lock);
-	enum svr_apply_result rc = SVR_APPLY_OK;
-	if (store(c, text, len, err, sizeof(err)) < 0) {
-		add_error(errors, "(top)", err);
-		rc = SVR_APPLY_FAILED;
-	} else {
-		c->generation = svr_shm_publish(&c->shm, img, img_len);
-		*gen = c->generation;
-		json_decref(c->model);
-		c->model = json_incref(doc);
-	}
+	c->generation = svr_shm_publish(&c->shm, img, img_len);
+	*gen = c->generation;
+	json_t *previous = c->model;
+	c->model = doc; /* our reference moves to c->model */
 	pthread_mutex_unlock(&c->lock);
+	uint64_t t_publish = now_ms();
 	free(img);
-	json_decref(doc);
-	return rc;
+	/* While the dataplane applies: keep it as the last good model, free the old one. */
+	if (store(c, text, len, err, sizeof(err)) < 0)
+		LOG_ERR("generation %llu is in force but was not stored: %s",
+			(unsigned long long)*gen, err);
+	json_decref(previous);
+	LOG_INFO("generation %llu: %zu-byte model, %zu-byte image; parse %llu ms, validate %llu ms, "
+		 "compile %llu ms, publish %llu ms, store %llu ms",
+		 (unsigned long long)*gen, len, img_len, (unsigned long long)(t_parse - t0),
+		 (unsigned long long)(t_valid - t_parse), (unsigned long long)(t_compile - t_valid),
+		 (unsigned long long)(t_publish - t_compile),
+		 (unsigned long long)(now_ms() - t_publish));
+	return SVR_APPLY_OK;
 }
 
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen)
@@ -196,4 +205,9 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 uint64_t svr_ctl_acked(const struct svr_ctl *c)
 {
 	return atomic_load(&c->shm.ctl->acked_generation);
+}
+
+uint64_t svr_ctl_acked_at_ns(const struct svr_ctl *c)
+{
+	return atomic_load(&c->shm.ctl->acked_at_ns);
 }

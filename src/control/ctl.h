@@ -48,5 +48,7 @@ void svr_ctl_stored_path(const struct svr_ctl *c, char *path, size_t len);
 /* Waits for the dataplane: 1 applied, -1 rejected (reason), 0 not yet after timeout_ms. */
 int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *reason, size_t len);
 uint64_t svr_ctl_acked(const struct svr_ctl *c);
+/* CLOCK_MONOTONIC (ns) at which the dataplane acknowledged its latest generation. */
+uint64_t svr_ctl_acked_at_ns(const struct svr_ctl *c);
 
 #endif

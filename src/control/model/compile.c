@@ -275,12 +275,13 @@ static void compile_transports(struct compiler *c, const json_t *svc,
 		size_t k;
 		json_t *p;
 		json_array_foreach(ports, k, p) {
-			unsigned lo = 0, hi = 0;
 			const char *s = json_string_value(p);
-			if (!s || sscanf(s, "%u-%u", &lo, &hi) < 1)
+			if (!s)
 				continue;
-			if (!strchr(s, '-'))
-				hi = lo;
+			char *end;
+			unsigned long lo = strtoul(s, &end, 10), hi = lo;
+			if (*end == '-')
+				hi = strtoul(end + 1, NULL, 10);
 			struct svr_img_transport it = {.protocol = proto,
 						       .port_lo = (uint16_t)lo,
 						       .port_hi = (uint16_t)hi,

@@ -150,9 +150,10 @@ static void main_loop(void)
 		uint64_t now = dp_now_ms();
 		/* One atomic load when nothing is published: checked every turn for fast applies. */
 		dp_channel_poll(now);
+		/* Old generations hold a FIB each: give their memory back as soon as allowed. */
+		dp_policy_reclaim();
 		if (now >= next_hk) {
 			dp_slowpath_housekeeping(now);
-			dp_policy_reclaim();
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it. */

@@ -336,6 +336,7 @@ static struct dp_gen *unplug_now(const uint16_t *pids, unsigned n)
 
 int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 {
+	uint64_t t0 = dp_now_ms();
 	if (svr_img_check(img, len, err, errlen) < 0)
 		return -1;
 	uint32_t n_if;
@@ -435,7 +436,9 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 	}
 	atomic_store_explicit(&dp.gen, g, memory_order_release);
 	retire(r);
-	LOG_INFO("policy generation %llu applied: %u interface(s), %u port(s), %u route(s)",
-		 (unsigned long long)g->generation, n_if, g->n_ports, g->fib->n_routes);
+	LOG_INFO("policy generation %llu applied in %llu ms: %u interface(s), %u port(s), "
+		 "%u route(s)",
+		 (unsigned long long)g->generation, (unsigned long long)(dp_now_ms() - t0), n_if,
+		 g->n_ports, g->fib->n_routes);
 	return 0;
 }
