@@ -123,6 +123,7 @@ svr_build_dir() {
 }
 svr_dataplane_bin() { echo "${SVR_DATAPLANE:-$(svr_build_dir)/src/dataplane/svr-dataplane}"; }
 svr_svrctl_bin() { echo "${SVRCTL:-$(svr_build_dir)/tools/svrctl/svrctl}"; }
+svr_control_bin() { echo "${SVR_CONTROL:-$(svr_build_dir)/src/control/svr-control}"; }
 
 # ---------------------------------------------------------------------------------------------
 # Cleanup registry
@@ -421,6 +422,7 @@ svr_router_start() {
 	SVR_ROUTER_SOCK=$rundir/dataplane.sock
 	SVR_ROUTER_LOG=$SVR_TMP/router-$SVR_ROUTER_INSTANCE.log
 	svr_defer "rm -rf '/var/run/dpdk/svr-$SVR_ROUTER_INSTANCE'"
+	svr_defer "rm -f '/dev/shm/svr-$SVR_ROUTER_INSTANCE-policy'"
 	setsid "$bin" --config "$cfg" </dev/null >"$SVR_ROUTER_LOG" 2>&1 &
 	SVR_ROUTER_PID=$!
 	svr_track "$SVR_ROUTER_PID"
