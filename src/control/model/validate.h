@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Validation of the intent model (docs/model.md, "Validation"): the whole
+ * document is checked and every error is reported with its JSON path and a
+ * sentence, e.g.
+ *   authority.services[3].transport[0].ports[1]: "9000-80": start is greater than end
+ * A document that passes may be compiled for any of its routers.
+ */
+#ifndef SVR_VALIDATE_H
+#define SVR_VALIDATE_H
+
+#include <jansson.h>
+
+/* At most this many entries are kept; the last then says how many more were found. */
+#define SVR_MODEL_MAX_ERRORS 1000
+
+/* Per-router limits of the dataplane (src/dataplane/main/config.h), checked here so that a
+ * model that validates also fits the router it is compiled for. */
+#define SVR_MODEL_MAX_IFACES        64
+#define SVR_MODEL_MAX_IFACE_ADDRS   8
+#define SVR_MODEL_MAX_STATIC_ROUTES 1024
+#define SVR_MODEL_MAX_STATIC_NEIGHS 256
+
+struct svr_model_error {
+	char path[256];    /* "authority.routers[0].interfaces[1].vlan"; "(top)": the document */
+	char message[256]; /* a sentence */
+};
+
+struct svr_model_errors {
+	unsigned count, cap;
+	struct svr_model_error *list;
+};
+
+void svr_model_errors_init(struct svr_model_errors *e);
+void svr_model_errors_free(struct svr_model_errors *e);
+
+/*
+ * Validates the whole document; appends every error found (does not stop at
+ * the first). Returns 0 when valid, -1 otherwise (also when memory ran out:
+ * the last entry then says so).
+ */
+int svr_model_validate(const json_t *doc, struct svr_model_errors *e);
+
+/* The router object named name inside a (validated) document, or NULL. */
+const json_t *svr_model_router(const json_t *doc, const char *name);
+
+#endif
