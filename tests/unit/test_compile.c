@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Compiling the example models: the image checks, and each router's derived view is right. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/image.h"
+#include "model/compile.h"
+#include "model/validate.h"
+
+static json_t *load(const char *rel)
+{
+	char path[512];
+	const char *root = getenv("SVR_SOURCE_ROOT");
+	snprintf(path, sizeof(path), "%s/%s", root ? root : ".", rel);
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	if (!doc)
+		fail_msg("%s: %s", path, e.text);
+	struct svr_model_errors errs;
+	svr_model_errors_init(&errs);
+	if (svr_model_validate(doc, &errs) < 0)
+		fail_msg("%s: %s: %s", rel, errs.list[0].path, errs.list[0].message);
+	svr_model_errors_free(&errs);
+	return doc;
+}
+
+static void *compile(const json_t *doc, const char *router, size_t *len)
+{
+	void *img;
+	char err[256];
+	if (svr_model_compile(doc, router, &img, len, err, sizeof(err)) < 0)
+		fail_msg("compile %s: %s", router, err);
+	if (svr_img_check(img, *len, err, sizeof(err)) < 0)
+		fail_msg("image of %s: %s", router, err);
+	return img;
+}
+
+static const char *prefix_str(const void *img, const struct svr_img_prefix *p, char *buf,
+			      size_t len)
+{
+	(void)img;
+	struct svr_prefix x;
+	svr_img_prefix_to(p, &x);
+	return svr_ip_fmt(&x.ip, buf, len);
+}
+
+/* r1 and r2 share two neighborhoods: each sees the other as a peer with two paths. */
+static void two_site_peers_and_routes(void **state)
+{
+	(void)state;
+	json_t *doc = load("config/model-two-site.json");
+	for (int r = 1; r <= 2; r++) {
+		char me[8], other[8];
+		snprintf(me, sizeof(me), "r%d", r);
+		snprintf(other, sizeof(other), "r%d", 3 - r);
+		size_t len;
+		void *img = compile(doc, me, &len);
+		assert_string_equal(svr_img_str(img, svr_img_hdr(img)->router_name), me);
+
+		uint32_t n_peers, n_paths, n_if;
+		const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+		const struct svr_img_peer_path *paths = svr_img_table(img, SVR_SEC_PEER_PATHS, &n_paths);
+		const struct svr_img_iface *ifs = svr_img_table(img, SVR_SEC_INTERFACES, &n_if);
+		assert_int_equal(n_peers, 1);
+		assert_string_equal(svr_img_str(img, peers[0].name), other);
+		assert_int_equal(peers[0].paths.count, 2);
+		assert_int_equal(n_if, 3);
+		for (uint32_t i = 0; i < peers[0].paths.count; i++) {
+			const struct svr_img_peer_path *pp = &paths[peers[0].paths.first + i];
+			const char *ifname = svr_img_str(img, ifs[pp->local_iface].name);
+			const char *vec = svr_img_str(img, pp->vector);
+			char a[64], b[64];
+			prefix_str(img, &pp->local, a, sizeof(a));
+			prefix_str(img, &pp->remote, b, sizeof(b));
+			if (strcmp(ifname, "wan1") == 0) {
+				assert_string_equal(vec, "mpls");
+				assert_string_equal(svr_img_str(img, pp->neighborhood), "mpls-core");
+				assert_string_equal(a, r == 1 ? "198.18.101.1" : "198.18.101.2");
+				assert_string_equal(b, r == 1 ? "198.18.101.2" : "198.18.101.1");
+			} else {
+				assert_string_equal(ifname, "wan2");
+				assert_string_equal(vec, "internet");
+				assert_string_equal(a, r == 1 ? "198.18.102.1" : "198.18.102.2");
+			}
+			/* The authority's inter-router security policy applies. */
+			assert_int_equal(pp->security, svr_img_hdr(img)->inter_router_security);
+			assert_int_not_equal(pp->security, SVR_IMG_NONE);
+		}
+
+		uint32_t n_sr;
+		const struct svr_img_service_route *sr =
+			svr_img_table(img, SVR_SEC_SERVICE_ROUTES, &n_sr);
+		const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, NULL);
+		assert_int_equal(n_sr, 1);
+		assert_int_equal(sr[0].kind, SVR_SROUTE_PEER);
+		assert_int_equal(sr[0].peer, 0);
+		assert_string_equal(svr_img_str(img, svc[sr[0].service].name),
+				    r == 1 ? "site2-lan" : "site1-lan");
+		free(img);
+	}
+	json_decref(doc);
+}
+
+static void one_router_tables(void **state)
+{
+	(void)state;
+	json_t *doc = load("config/model-one-router.json");
+	size_t len;
+	void *img = compile(doc, "r1", &len);
+	uint32_t n_svc, n_ten, n_rt, n_peers;
+	const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, &n_svc);
+	svr_img_table(img, SVR_SEC_TENANTS, &n_ten);
+	svr_img_table(img, SVR_SEC_ROUTES, &n_rt);
+	svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+	json_t *auth = json_object_get(doc, "authority");
+	assert_int_equal(n_svc, json_array_size(json_object_get(auth, "services")));
+	assert_int_equal(n_ten, json_array_size(json_object_get(auth, "tenants")));
+	assert_true(n_rt >= 1);
+	assert_int_equal(n_peers, 0);
+	/* Every service's ranges stay within their tables (svr_img_check), and names survive. */
+	for (uint32_t i = 0; i < n_svc; i++) {
+		const json_t *s = json_array_get(json_object_get(auth, "services"), i);
+		assert_string_equal(svr_img_str(img, svc[i].name),
+				    json_string_value(json_object_get(s, "name")));
+		assert_int_equal(svc[i].prefixes.count,
+				 json_array_size(json_object_get(s, "addresses")));
+	}
+	free(img);
+	char err[256];
+	void *none;
+	assert_int_equal(svr_model_compile(doc, "nosuch", &none, &len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no router named \"nosuch\""));
+	json_decref(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(two_site_peers_and_routes),
+		cmocka_unit_test(one_router_tables),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
