@@ -7,8 +7,8 @@
       --route 198.18.9.0/24=198.18.1.254 --neighbor 198.19.0.2=out=02:00:00:00:00:03 \\
       --services 10000 --tenants 100 --variant 7
 
---iface NAME=DEVICE=ADDRESSES: DEVICE may contain commas but not '='; ADDRESSES are
-comma-separated prefixes. --variant changes services, tenants, access rules and one extra
+--iface NAME=DEVICE=ADDRESSES[@MAC]: DEVICE may contain commas but not '='; ADDRESSES are
+comma-separated prefixes; MAC, if given, is the interface's MAC. --variant changes services, tenants, access rules and one extra
 static route (198.19.<variant % 250>.0/24, via the first --route's gateway, or none without
 one) so that consecutive variants are different models that route the same traffic the same way.
 Addresses of generated services: 198.19.0.0/16 host routes and 2001:db8:f000::/36.
@@ -21,8 +21,13 @@ import sys
 def split_iface(spec):
     name, rest = spec.split("=", 1)
     device, addrs = rest.rsplit("=", 1)
-    return {"name": name, "device": device,
-            "addresses": [a for a in addrs.split(",") if a]}
+    mac = None
+    if "@" in addrs:
+        addrs, mac = addrs.split("@", 1)
+    iface = {"name": name, "device": device, "addresses": [a for a in addrs.split(",") if a]}
+    if mac:
+        iface["mac"] = mac
+    return iface
 
 
 def model(args):
