@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "ctl.h"
+#include "rest/rest.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
 
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: svr-control --router NAME [--instance NAME] [--model FILE] [--state-dir DIR]\n"
 		"                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
+		"                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
+		"                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
 		"\n"
 		"The svrouter control daemon for one router: validates the intent model, compiles\n"
 		"this router's policy image and hands it to svr-dataplane over shared memory\n"
@@ -53,6 +56,20 @@ static void usage(FILE *f)
 		"                         or rejected, 3 not acknowledged within --wait-ms)\n"
 		"      --wait-ms MS       how long --once waits for the dataplane (default 5000)\n"
 		"  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
+		"\n"
+		"REST API (docs/api.md; not started with --once):\n"
+		"      --listen ADDR:PORT\n"
+		"                         where to serve /api/v1: IPV4:PORT or [IPV6]:PORT\n"
+		"                         (default " SVR_REST_LISTEN_DEFAULT "); \"none\": no API\n"
+		"      --token-file FILE  the bearer token clients must send; created with a\n"
+		"                         random token (mode 0600) if missing\n"
+		"                         (default: <state-dir>/" SVR_REST_TOKEN_NAME ")\n"
+		"      --max-body-bytes N\n"
+		"                         larger request bodies get 413 (default 67108864)\n"
+		"      --dataplane-socket PATH\n"
+		"                         the dataplane's control socket, for /interfaces,\n"
+		"                         /ports, /routes, /neighbors, /stats, /policy\n"
+		"                         (default " SVR_RUNTIME_DIR_DEFAULT "/<instance>/" SVR_CTLSOCK_NAME ")\n"
 		"  -h, --help, -V, --version\n"
 		"\n"
 		"Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
@@ -120,15 +137,23 @@ static int apply(struct svr_ctl *c, const char *model, uint64_t *gen)
 
 int main(int argc, char **argv)
 {
+	enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_DP_SOCKET };
 	static const struct option opts[] = {
 		{"router", required_argument, NULL, 'r'}, {"instance", required_argument, NULL, 'i'},
 		{"model", required_argument, NULL, 'm'},  {"state-dir", required_argument, NULL, 's'},
 		{"once", no_argument, NULL, 'o'},	  {"wait-ms", required_argument, NULL, 'w'},
 		{"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'},
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+		{"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
+		{"dataplane-socket", required_argument, NULL, OPT_DP_SOCKET},
+		{NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
 	bool once = false;
+	struct svr_rest_opts rest_opts = {.listen = SVR_REST_LISTEN_DEFAULT,
+					  .max_body = SVR_REST_MAX_BODY_DEFAULT};
 	unsigned wait_ms = 5000;
 	int opt;
 	svr_log_init("svr-control", NULL);
@@ -161,6 +186,29 @@ int main(int argc, char **argv)
 			svr_log_set_level((enum svr_log_level)lvl);
 			break;
 		}
+		case OPT_LISTEN:
+			rest_opts.listen = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			rest_opts.token_file = optarg;
+			break;
+		case OPT_MAX_BODY: {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || n == 0) {
+				fprintf(stderr,
+					"svr-control: --max-body-bytes: \"%s\" is not a positive "
+					"number of bytes\n",
+					optarg);
+				return 2;
+			}
+			rest_opts.max_body = n;
+			break;
+		}
+		case OPT_DP_SOCKET:
+			rest_opts.dataplane_sock = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -215,6 +263,24 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
+	struct svr_rest *rest = NULL;
+	char token_path[300], dp_sock[300];
+	if (strcmp(rest_opts.listen, "none") != 0) {
+		snprintf(token_path, sizeof(token_path), "%s/%s", ctl.state_dir,
+			 SVR_REST_TOKEN_NAME);
+		snprintf(dp_sock, sizeof(dp_sock), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, instance,
+			 SVR_CTLSOCK_NAME);
+		if (!rest_opts.token_file)
+			rest_opts.token_file = token_path;
+		if (!rest_opts.dataplane_sock)
+			rest_opts.dataplane_sock = dp_sock;
+		rest = svr_rest_start(&ctl, &rest_opts, err, sizeof(err));
+		if (!rest) {
+			LOG_ERR("%s", err);
+			svr_ctl_fini(&ctl);
+			return 1;
+		}
+	}
 	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
 	while (!stop_requested) {
 		pause();
@@ -223,6 +289,7 @@ int main(int argc, char **argv)
 			apply(&ctl, model, &gen);
 		}
 	}
+	svr_rest_stop(rest);
 	LOG_NOTICE("stopping; the dataplane keeps generation %llu",
 		   (unsigned long long)svr_ctl_acked(&ctl));
 	svr_ctl_fini(&ctl);

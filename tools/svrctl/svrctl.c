@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * svrctl: read-only queries against a running svr-dataplane over its control
- * socket (protocol in include/svr/ctlsock.h). One request per invocation.
+ * socket (protocol in include/svr/ctlsock.h), and the model and status
+ * commands that go through svr-control's REST API (api.c). One request per
+ * invocation.
  */
+#include "api.h"
 #include "svr/counters.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
@@ -70,6 +73,10 @@ static void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nUsage: svrctl [--instance NAME | --socket PATH] [--json] show "
 			"ports|interfaces|stats|neighbors|routes|version\n"
+			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] config "
+			"apply FILE|show\n"
+			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] "
+			"status\n"
 			"Try 'svrctl --help' for more information.\n");
 	exit(EXIT_USAGE);
 }
@@ -94,66 +101,104 @@ static char *xstrdup(const char *s)
 
 static const char help_main[] =
     "NAME\n"
-    "    svrctl - query a running svr-dataplane\n"
+    "    svrctl - control and query an svrouter router\n"
     "\n"
     "SYNOPSIS\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] [--timeout SECONDS] show OBJECT\n"
     "    svrctl [--instance NAME | --socket PATH] [--all] show stats\n"
-    "    svrctl help [show]\n"
+    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] config apply FILE\n"
+    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] config show\n"
+    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] status\n"
+    "    svrctl help [show | config | status]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
-    "    svrctl connects to the control socket of a running svr-dataplane, sends one\n"
-    "    request and prints the answer: as aligned tables for people or, with --json,\n"
-    "    as the raw \"data\" value for scripts. It only reads state; it never changes\n"
-    "    the router. Counters are cumulative since the dataplane started. Options\n"
-    "    may come before or after the command.\n"
+    "    svrctl talks to the two processes of a router. The show commands connect to\n"
+    "    the control socket of a running svr-dataplane, send one request and print the\n"
+    "    answer: as aligned tables for people or, with --json, as the raw \"data\"\n"
+    "    value for scripts. They only read state. Counters are cumulative since the\n"
+    "    dataplane started.\n"
+    "\n"
+    "    The config and status commands use the REST API of svr-control (docs/api.md)\n"
+    "    with a bearer token: config apply replaces the intent model (validated whole;\n"
+    "    nothing is applied if any part is invalid), config show prints the model in\n"
+    "    force, status compares what svr-control published with what the dataplane\n"
+    "    runs. Options may come before or after the command.\n"
     "\n"
     "COMMANDS\n"
-    "    show ports        DPDK ports: device, MAC, link, queues, packet and error counters\n"
-    "    show interfaces   router interfaces: port, VLAN, MAC, MTU and addresses\n"
-    "    show stats        totals, per-worker counters, non-zero drop reasons and events\n"
-    "    show neighbors    ARP and IPv6 neighbour entries with their state\n"
-    "    show routes       forwarding table: local, connected and gateway routes\n"
-    "    show version      dataplane version, instance, uptime, workers and pid\n"
-    "    help [show]       this page, or the columns of every show command\n"
+    "    show ports          DPDK ports: device, MAC, link, queues, packet and error counters\n"
+    "    show interfaces     router interfaces: port, VLAN, MAC, MTU and addresses\n"
+    "    show stats          totals, per-worker counters, non-zero drop reasons and events\n"
+    "    show neighbors      ARP and IPv6 neighbour entries with their state\n"
+    "    show routes         forwarding table: local, connected and gateway routes\n"
+    "    show version        dataplane version, instance, uptime, workers and pid\n"
+    "    config apply FILE   apply the model in FILE (\"-\": standard input); prints\n"
+    "                        \"generation N applied\", or every error as PATH: MESSAGE\n"
+    "    config show         the model in force, as indented JSON\n"
+    "    status              svr-control's version, router, uptime, the generation it\n"
+    "                        published and the one the dataplane acknowledged\n"
+    "    help [TOPIC]        this page, or details of show, config or status\n"
     "\n"
     "OPTIONS\n"
+    "  Control socket (show):\n"
     "    -i, --instance NAME\n"
     "        Router instance to talk to; its socket is\n"
     "        " SVR_RUNTIME_DIR_DEFAULT "/NAME/" SVR_CTLSOCK_NAME ". Default: $SVR_INSTANCE,\n"
-    "        else \"default\".\n"
+    "        else \"default\". Also picks the default token file of the REST commands.\n"
     "    -s, --socket PATH\n"
     "        Control socket to use instead, for a dataplane started with its own\n"
     "        \"runtime-dir\". Cannot be combined with --instance.\n"
-    "    -j, --json\n"
-    "        Print the answer's \"data\" value as indented JSON instead of tables.\n"
     "    -a, --all\n"
     "        show stats: list every drop reason and event, including those at zero.\n"
+    "\n"
+    "  REST API (config, status):\n"
+    "    --api URL\n"
+    "        Base URL of svr-control's API, without /api/v1. Default: $SVR_API, else\n"
+    "        " SVRCTL_API_DEFAULT ". https:// URLs work as well.\n"
+    "    --token-file FILE\n"
+    "        Read the bearer token from FILE (its first line). Default:\n"
+    "        $SVR_TOKEN_FILE, else /var/lib/svrouter/INSTANCE/api-token, the file\n"
+    "        svr-control creates on its first start (mode 0600: run as root or as the\n"
+    "        user that runs svr-control).\n"
+    "    --token TOKEN\n"
+    "        Use TOKEN itself. Other users can see command lines: prefer --token-file\n"
+    "        or $SVR_TOKEN. Order: --token, --token-file, $SVR_TOKEN, $SVR_TOKEN_FILE,\n"
+    "        the default file.\n"
+    "\n"
+    "  Both:\n"
+    "    -j, --json\n"
+    "        Print JSON instead of tables: show prints the answer's \"data\", status and\n"
+    "        config apply print the API's answer.\n"
     "    -t, --timeout SECONDS\n"
-    "        Give up if connecting and reading the answer take longer (default 5;\n"
-    "        fractions allowed).\n"
+    "        Give up if the request takes longer (default 5 for show, 30 for the REST\n"
+    "        commands; fractions allowed).\n"
     "    -h, --help\n"
     "        Print this page and exit.\n"
     "    --version\n"
     "        Print svrctl's own version and exit (the dataplane's: show version).\n"
     "\n"
     "ENVIRONMENT\n"
-    "    SVR_INSTANCE\n"
-    "        Instance used when neither --instance nor --socket is given.\n"
+    "    SVR_INSTANCE     instance used when neither --instance nor --socket is given\n"
+    "    SVR_API          API base URL when --api is not given\n"
+    "    SVR_TOKEN        API token when neither --token nor --token-file is given\n"
+    "    SVR_TOKEN_FILE   token file when no --token, --token-file or SVR_TOKEN\n"
     "\n"
     "FILES\n"
     "    " SVR_RUNTIME_DIR_DEFAULT "/INSTANCE/" SVR_CTLSOCK_NAME "\n"
     "        The dataplane's control socket, mode 0600: run svrctl as root or as the\n"
     "        user that runs svr-dataplane.\n"
+    "    /var/lib/svrouter/INSTANCE/api-token\n"
+    "        svr-control's API token (its --state-dir and --token-file options move it).\n"
     "\n"
     "EXIT STATUS\n"
-    "    0   success\n"
-    "    1   the dataplane answered with an error, or its answer was unusable\n"
-    "        (timed out, closed early, not valid JSON, unexpected shape)\n"
+    "    0   success (config apply: the model was applied, or published and not yet\n"
+    "        acknowledged by the dataplane within 2 s)\n"
+    "    1   the dataplane or the API answered with an error (config apply: malformed\n"
+    "        or invalid model, rejected by the dataplane; wrong token), or the answer\n"
+    "        was unusable (timed out, closed early, not valid JSON, unexpected shape)\n"
     "    2   usage error\n"
-    "    3   cannot connect to the control socket (missing, refused, permission\n"
-    "        denied, or timed out)\n"
+    "    3   cannot connect to the control socket or the API (missing, refused,\n"
+    "        permission denied, timed out), or no token to send\n"
     "\n"
     "EXAMPLES\n"
     "    svrctl show stats\n"
@@ -161,7 +206,73 @@ static const char help_main[] =
     "    svrctl --all show stats\n"
     "    svrctl --socket /tmp/r1/" SVR_CTLSOCK_NAME " show neighbors\n"
     "    svrctl --json show ports | jq '.[0][\"rx-packets\"]'\n"
-    "    SVR_INSTANCE=r2 watch -n1 svrctl show stats\n";
+    "    SVR_INSTANCE=r2 watch -n1 svrctl show stats\n"
+    "    svrctl --instance r1 config apply model.json\n"
+    "    svrctl config show > model-in-force.json\n"
+    "    svrctl --api http://[::1]:8740 --token-file ~/r1.token status\n";
+
+static const char help_config[] =
+    "NAME\n"
+    "    svrctl config - apply or print the intent model through svr-control\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] config apply FILE\n"
+    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] config show\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    config apply sends FILE (\"-\" reads standard input) as it is with\n"
+    "    PUT /api/v1/model. svr-control parses and validates the whole model, compiles\n"
+    "    this router's policy image, stores the model as its last good one and\n"
+    "    publishes the image to the dataplane; then it waits up to 2 s for the\n"
+    "    dataplane's acknowledgement. Outcomes:\n"
+    "\n"
+    "      generation N applied\n"
+    "          The dataplane runs the new model (HTTP 200). Exit 0.\n"
+    "      generation N published; not yet acknowledged by the dataplane\n"
+    "          Published, but the dataplane did not answer within 2 s (HTTP 202;\n"
+    "          svrctl status shows when it catches up). Exit 0.\n"
+    "      FILE:LINE:COLUMN: malformed JSON: MESSAGE\n"
+    "          The file is not JSON (HTTP 400). Nothing applied; exit 1.\n"
+    "      PATH: MESSAGE (one line per error), then a summary\n"
+    "          The model is invalid (HTTP 422), e.g.\n"
+    "            authority.routers[0].interfaces[1].addresses[0]: ...\n"
+    "          Nothing applied; exit 1.\n"
+    "      generation N rejected by the dataplane: REASON\n"
+    "          The dataplane refused the image and keeps the previous one (HTTP 409).\n"
+    "          Exit 1.\n"
+    "\n"
+    "    With --json the API's answer is printed as JSON on standard output instead\n"
+    "    (the exit status is the same).\n"
+    "\n"
+    "    config show prints the model in force (the last one applied) as indented\n"
+    "    JSON; it fails (exit 1) while no model has been applied.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl config apply /etc/svrouter/model.json\n"
+    "    jq '.authority.services += [$s]' --argjson s \"$SVC\" <(svrctl config show) |\n"
+    "        svrctl config apply -\n";
+
+static const char help_status[] =
+    "NAME\n"
+    "    svrctl status - svr-control's view of the router\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] status\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    GET /api/v1/status, printed as key/value lines:\n"
+    "\n"
+    "      router                 this router's name in the model\n"
+    "      instance               the dataplane instance svr-control feeds\n"
+    "      version                svr-control's version\n"
+    "      uptime                 since svr-control started\n"
+    "      model-generation       the last generation svr-control published\n"
+    "      dataplane-generation   the last generation the dataplane acknowledged\n"
+    "      rejected-generation    shown when the dataplane refused a generation\n"
+    "      dataplane              reachable (and whether both generations agree) or\n"
+    "                             unreachable with the reason\n"
+    "\n"
+    "    --json prints the API's JSON answer unchanged.\n";
 
 static const char help_show[] =
     "NAME\n"
@@ -912,9 +1023,84 @@ static void put_help(const char *text)
 	exit(fflush(stdout) == 0 ? 0 : EXIT_DP_ERROR);
 }
 
+/* The instance named by --instance or SVR_INSTANCE, else "default" (usage error if invalid). */
+static const char *instance_name(const struct opts *o)
+{
+	const char *inst = o->instance;
+	const char *from = "--instance";
+	if (!inst) {
+		inst = getenv("SVR_INSTANCE");
+		from = "SVR_INSTANCE";
+	}
+	/* An empty SVR_INSTANCE counts as unset; an empty --instance is a mistake. */
+	if (!inst || (!*inst && !o->instance))
+		return "default";
+	if (!instance_valid(inst))
+		usage_error("%s: '%s' is not an instance name (letters, digits, '-', '_'; at "
+			    "most %d)",
+			    from, inst, INSTANCE_MAXLEN);
+	return inst;
+}
+
+/* config apply FILE | config show | status, through svr-control's REST API. */
+static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_given, int nargs,
+		       char **args)
+{
+	static char token_path[PATH_MAX];
+	const char *env;
+	if (o->socket)
+		usage_error("%s: --socket is for the show commands (the REST API is at --api URL)",
+			    args[0]);
+	if (o->all)
+		usage_error("%s: --all is for show stats", args[0]);
+	if (ao->token && ao->token_file)
+		usage_error("--token and --token-file exclude each other");
+	if (!ao->url)
+		ao->url = (env = getenv("SVR_API")) && *env ? env : SVRCTL_API_DEFAULT;
+	if (!*ao->url)
+		usage_error("--api: empty URL");
+	if (!ao->token && !ao->token_file) {
+		if ((env = getenv("SVR_TOKEN")) && *env)
+			ao->token = env;
+		else if ((env = getenv("SVR_TOKEN_FILE")) && *env)
+			ao->token_file = env;
+	}
+	if (!ao->token && !ao->token_file) {
+		snprintf(token_path, sizeof(token_path), SVRCTL_TOKEN_FMT, instance_name(o));
+		ao->token_file = token_path;
+	}
+	ao->timeout_s = timeout_given ? o->timeout_s : SVRCTL_API_TIMEOUT;
+	ao->json = o->json;
+
+	int rc;
+	if (strcmp(args[0], "status") == 0) {
+		if (nargs > 1)
+			usage_error("status: unexpected argument '%s'", args[1]);
+		rc = api_status(ao);
+	} else if (nargs < 2) {
+		usage_error("config: missing subcommand (apply FILE, show)");
+	} else if (strcmp(args[1], "apply") == 0) {
+		if (nargs < 3)
+			usage_error("config apply: missing FILE (a model in JSON; - for stdin)");
+		if (nargs > 3)
+			usage_error("config apply: unexpected argument '%s'", args[3]);
+		rc = api_config_apply(ao, args[2]);
+	} else if (strcmp(args[1], "show") == 0) {
+		if (nargs > 2)
+			usage_error("config show: unexpected argument '%s'", args[2]);
+		rc = api_config_show(ao);
+	} else {
+		usage_error("config: unknown subcommand '%s' (apply FILE, show)", args[1]);
+	}
+	/* A full disk or closed pipe must not look like success to a script. */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_DP_ERROR, "writing output: %s", strerror(errno));
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256 };
+	enum { OPT_VERSION = 256, OPT_API, OPT_TOKEN_FILE, OPT_TOKEN };
 	static const struct option longopts[] = {
 	    {"instance", required_argument, NULL, 'i'},
 	    {"socket", required_argument, NULL, 's'},
@@ -923,9 +1109,14 @@ int main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"api", required_argument, NULL, OPT_API},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"token", required_argument, NULL, OPT_TOKEN},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_s = 5};
+	struct api_opts ao = {0};
+	bool timeout_given = false;
 	char sockpath[PATH_MAX];
 	const char *cmd = NULL;
 	json_t *data;
@@ -955,6 +1146,7 @@ int main(int argc, char **argv)
 				usage_error(
 				    "--timeout: '%s' is not a number of seconds in (0, 86400]",
 				    optarg);
+			timeout_given = true;
 			break;
 		}
 		case 'h':
@@ -963,6 +1155,15 @@ int main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("svrctl %s\n", SVR_VERSION);
 			return 0;
+		case OPT_API:
+			ao.url = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			ao.token_file = optarg;
+			break;
+		case OPT_TOKEN:
+			ao.token = optarg;
+			break;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -981,10 +1182,19 @@ int main(int argc, char **argv)
 			put_help(help_main);
 		if (nargs == 2 && strcmp(args[1], "show") == 0)
 			put_help(help_show);
-		usage_error("help: unknown topic '%s' (topics: show)", args[1]);
+		if (nargs == 2 && strcmp(args[1], "config") == 0)
+			put_help(help_config);
+		if (nargs == 2 && strcmp(args[1], "status") == 0)
+			put_help(help_status);
+		usage_error("help: unknown topic '%s' (topics: show, config, status)", args[1]);
 	}
+	if (strcmp(args[0], "config") == 0 || strcmp(args[0], "status") == 0)
+		return api_command(&o, &ao, timeout_given, nargs, args);
 	if (strcmp(args[0], "show") != 0)
 		usage_error("unknown command '%s'", args[0]);
+	if (ao.url || ao.token || ao.token_file)
+		usage_error("show: --api, --token and --token-file are for the config and status "
+			    "commands");
 	if (nargs < 2)
 		usage_error(
 		    "show: missing OBJECT (ports, interfaces, stats, neighbors, routes, version)");
@@ -1005,24 +1215,8 @@ int main(int argc, char **argv)
 			usage_error("--socket: empty path");
 		snprintf(sockpath, sizeof(sockpath), "%s", o.socket);
 	} else {
-		const char *inst = o.instance;
-		const char *from = "--instance";
-		if (!inst) {
-			inst = getenv("SVR_INSTANCE");
-			from = "SVR_INSTANCE";
-		}
-		/* An empty SVR_INSTANCE counts as unset; an empty --instance is a mistake. */
-		if (!inst || (!*inst && !o.instance)) {
-			inst = "default";
-			from = NULL;
-		}
-		if (from && !instance_valid(inst))
-			usage_error(
-			    "%s: '%s' is not an instance name (letters, digits, '-', '_'; at "
-			    "most %d)",
-			    from, inst, INSTANCE_MAXLEN);
-		snprintf(sockpath, sizeof(sockpath), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, inst,
-			 SVR_CTLSOCK_NAME);
+		snprintf(sockpath, sizeof(sockpath), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT,
+			 instance_name(&o), SVR_CTLSOCK_NAME);
 	}
 
 	data = request(sockpath, !o.socket, cmd, o.timeout_s);

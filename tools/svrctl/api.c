@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* svrctl's REST commands: one HTTP request to svr-control per invocation (libcurl). */
+#include "api.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svr/version.h"
+
+enum {
+	EXIT_API_ERROR = 1, /* the API answered an error, or an unusable answer */
+	EXIT_UNREACHABLE = 3,
+};
+
+/* GET /model of a 10,000-service model is a few MiB; anything far beyond is not svr-control. */
+#define MAX_ANSWER (256u << 20)
+#define MAX_MODEL  (1u << 30)
+#define TOKEN_MAX  256
+
+struct buf {
+	char *data;
+	size_t len, cap;
+	bool too_big;
+};
+
+static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void errmsg(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("svrctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct buf *b = userdata;
+	size_t n = size * nmemb;
+	if (b->len + n + 1 > MAX_ANSWER) {
+		b->too_big = true;
+		return 0; /* aborts the transfer */
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return 0;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* The token: given, or the first line of the token file. NULL (message printed) if none. */
+static char *get_token(const struct api_opts *o)
+{
+	if (o->token) {
+		if (!*o->token) {
+			errmsg("the token is empty");
+			return NULL;
+		}
+		return strdup(o->token);
+	}
+	FILE *f = fopen(o->token_file, "r");
+	if (!f) {
+		errmsg("cannot read the API token from %s: %s (use --token-file or --token; "
+		       "the file is created by svr-control on its first start)",
+		       o->token_file, strerror(errno));
+		return NULL;
+	}
+	char line[TOKEN_MAX + 4];
+	char *tok = fgets(line, sizeof(line), f) ? line : NULL;
+	fclose(f);
+	if (tok)
+		tok[strcspn(tok, "\r\n \t")] = '\0';
+	if (!tok || !*tok) {
+		errmsg("the token file %s is empty", o->token_file);
+		return NULL;
+	}
+	return strdup(tok);
+}
+
+struct answer {
+	long code;
+	json_t *json; /* NULL if the body was not JSON */
+	struct buf body;
+};
+
+/* One request; on a transport failure prints why and returns EXIT_UNREACHABLE or
+ * EXIT_API_ERROR, else 0 with the answer filled in. */
+static int call(const struct api_opts *o, const char *method, const char *path, const char *body,
+		size_t body_len, struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	char *token = get_token(o);
+	if (!token)
+		return EXIT_UNREACHABLE;
+	size_t ulen = strlen(o->url);
+	while (ulen > 0 && o->url[ulen - 1] == '/')
+		ulen--;
+	size_t urlsz = ulen + strlen(path) + 16;
+	char *url = malloc(urlsz);
+	size_t hsz = strlen(token) + 32;
+	char *auth = malloc(hsz);
+	CURL *c = curl_easy_init();
+	if (!url || !auth || !c) {
+		errmsg("out of memory");
+		free(url);
+		free(auth);
+		free(token);
+		curl_easy_cleanup(c);
+		return EXIT_API_ERROR;
+	}
+	snprintf(url, urlsz, "%.*s/api/v1%s", (int)ulen, o->url, path);
+	snprintf(auth, hsz, "Authorization: Bearer %s", token);
+	memset(token, 0, strlen(token));
+	free(token);
+
+	struct curl_slist *hdrs = curl_slist_append(NULL, auth);
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (body)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	char ua[64];
+	snprintf(ua, sizeof(ua), "svrctl/%s", SVR_VERSION);
+	char cerr[CURL_ERROR_SIZE] = "";
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* No redirects: the token must not travel to another host. */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a->body);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+
+	CURLcode rc = curl_easy_perform(c);
+	int ret = 0;
+	if (rc != CURLE_OK) {
+		bool unreachable =
+		    rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_OPERATION_TIMEDOUT;
+		if (a->body.too_big)
+			errmsg("%s %s: the answer is larger than %u bytes", method, url,
+			       MAX_ANSWER);
+		else
+			errmsg("%s %s: %s%s", method, url, *cerr ? cerr : curl_easy_strerror(rc),
+			       rc == CURLE_COULDNT_CONNECT
+				   ? " (is svr-control running with its REST API there? "
+				     "--api URL or SVR_API)"
+				   : "");
+		ret = unreachable ? EXIT_UNREACHABLE : EXIT_API_ERROR;
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->code);
+		if (a->body.len)
+			a->json = json_loadb(a->body.data, a->body.len, 0, NULL);
+	}
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	memset(auth, 0, strlen(auth));
+	free(auth);
+	free(url);
+	return ret;
+}
+
+static void answer_free(struct answer *a)
+{
+	json_decref(a->json);
+	free(a->body.data);
+}
+
+/* A non-2xx answer as one line (or the 422 error list); returns EXIT_API_ERROR. */
+static int report_error(const struct api_opts *o, const char *what, const struct answer *a)
+{
+	const char *msg = json_string_value(json_object_get(a->json, "error"));
+	if (a->code == 401)
+		errmsg("%s: 401 unauthorized: the API refused the token%s%s", what,
+		       o->token ? "" : " from ", o->token ? "" : o->token_file);
+	else if (msg)
+		errmsg("%s: %ld: %s", what, a->code, msg);
+	else if (a->json || a->body.len == 0)
+		errmsg("%s: HTTP %ld", what, a->code);
+	else
+		errmsg("%s: HTTP %ld (not a JSON answer: is --api pointing at svr-control?)", what,
+		       a->code);
+	return EXIT_API_ERROR;
+}
+
+static char *read_all(const char *file, size_t *len)
+{
+	bool std_in = strcmp(file, "-") == 0;
+	FILE *f = std_in ? stdin : fopen(file, "rb");
+	if (!f) {
+		errmsg("cannot open %s: %s", file, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 65536, n = 0;
+	char *d = malloc(cap);
+	while (d) {
+		if (n == cap) {
+			if (cap >= MAX_MODEL) {
+				errmsg("%s: larger than %u bytes", file, MAX_MODEL);
+				free(d);
+				d = NULL;
+				break;
+			}
+			char *nd = realloc(d, cap * 2);
+			if (!nd) {
+				free(d);
+				d = NULL;
+				break;
+			}
+			d = nd;
+			cap *= 2;
+		}
+		size_t got = fread(d + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				errmsg("cannot read %s: %s", file, strerror(errno));
+				free(d);
+				d = NULL;
+			}
+			break;
+		}
+	}
+	if (!std_in)
+		fclose(f);
+	*len = n;
+	return d;
+}
+
+int api_config_apply(const struct api_opts *o, const char *file)
+{
+	size_t len;
+	char *text = read_all(file, &len);
+	if (!text)
+		return EXIT_API_ERROR;
+	struct answer a;
+	int rc = call(o, "PUT", "/model", text, len, &a);
+	free(text);
+	if (rc)
+		return rc;
+	const char *name = strcmp(file, "-") == 0 ? "(stdin)" : file;
+	json_t *j = a.json;
+	json_int_t gen = json_integer_value(json_object_get(j, "generation"));
+	const char *msg = json_string_value(json_object_get(j, "error"));
+	if (o->json && j) {
+		char *t = json_dumps(j, JSON_INDENT(2));
+		if (t)
+			puts(t);
+		free(t);
+	}
+	switch (a.code) {
+	case 200:
+		if (!o->json)
+			printf("generation %" JSON_INTEGER_FORMAT " applied\n", gen);
+		break;
+	case 202:
+		if (!o->json)
+			printf("generation %" JSON_INTEGER_FORMAT
+			       " published; not yet acknowledged by the dataplane\n",
+			       gen);
+		break;
+	case 400: {
+		json_t *line = json_object_get(j, "line"), *col = json_object_get(j, "column");
+		const char *why = json_string_value(json_object_get(j, "message"));
+		if (json_is_integer(line) && json_is_integer(col))
+			fprintf(stderr,
+				"%s:%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT
+				": malformed JSON: %s\n",
+				name, json_integer_value(line), json_integer_value(col),
+				why ? why : "?");
+		else
+			report_error(o, name, &a);
+		rc = EXIT_API_ERROR;
+		break;
+	}
+	case 422:
+	case 500: {
+		json_t *errs = json_object_get(j, "errors"), *e;
+		size_t i;
+		json_array_foreach (errs, i, e) {
+			const char *path = json_string_value(json_object_get(e, "path"));
+			const char *m = json_string_value(json_object_get(e, "message"));
+			fprintf(stderr, "%s: %s\n", path ? path : "?", m ? m : "?");
+		}
+		errmsg("%s: %s", name, msg ? msg : "not applied");
+		rc = EXIT_API_ERROR;
+		break;
+	}
+	case 409:
+		errmsg("%s: generation %" JSON_INTEGER_FORMAT " rejected by the dataplane: %s",
+		       name, gen, msg ? msg : "?");
+		rc = EXIT_API_ERROR;
+		break;
+	default:
+		rc = a.code >= 200 && a.code < 300 ? 0 : report_error(o, name, &a);
+		break;
+	}
+	answer_free(&a);
+	return rc;
+}
+
+int api_config_show(const struct api_opts *o)
+{
+	struct answer a;
+	int rc = call(o, "GET", "/model", NULL, 0, &a);
+	if (rc)
+		return rc;
+	if (a.code != 200) {
+		rc = report_error(o, "config show", &a);
+	} else if (!a.json) {
+		errmsg("config show: the answer is not JSON");
+		rc = EXIT_API_ERROR;
+	} else {
+		char *t = json_dumps(a.json, JSON_INDENT(2));
+		if (t)
+			puts(t);
+		free(t);
+	}
+	answer_free(&a);
+	return rc;
+}
+
+static void kv(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void kv(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	printf("%-22s", key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void kv_json(const char *key, const json_t *v)
+{
+	if (json_is_string(v))
+		kv(key, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		kv(key, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_boolean(v))
+		kv(key, "%s", json_is_true(v) ? "yes" : "no");
+	else if (!v || json_is_null(v))
+		kv(key, "-");
+	else {
+		char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		kv(key, "%s", t ? t : "?");
+		free(t);
+	}
+}
+
+int api_status(const struct api_opts *o)
+{
+	struct answer a;
+	int rc = call(o, "GET", "/status", NULL, 0, &a);
+	if (rc)
+		return rc;
+	if (a.code != 200) {
+		rc = report_error(o, "status", &a);
+		answer_free(&a);
+		return rc;
+	}
+	if (!json_is_object(a.json)) {
+		errmsg("status: the answer is not a JSON object");
+		answer_free(&a);
+		return EXIT_API_ERROR;
+	}
+	json_t *j = a.json;
+	if (o->json) {
+		char *t = json_dumps(j, JSON_INDENT(2));
+		if (t)
+			puts(t);
+		free(t);
+		answer_free(&a);
+		return 0;
+	}
+	kv_json("router:", json_object_get(j, "router"));
+	kv_json("instance:", json_object_get(j, "instance"));
+	kv_json("version:", json_object_get(j, "version"));
+	json_t *up = json_object_get(j, "uptime-s");
+	if (json_is_integer(up) && json_integer_value(up) >= 0) {
+		json_int_t s = json_integer_value(up);
+		kv("uptime:",
+		   "%" JSON_INTEGER_FORMAT "d %02d:%02d:%02d (%" JSON_INTEGER_FORMAT " s)",
+		   s / 86400, (int)(s / 3600 % 24), (int)(s / 60 % 60), (int)(s % 60), s);
+	} else {
+		kv_json("uptime:", up);
+	}
+	json_t *pub = json_object_get(j, "model-generation");
+	json_t *ack = json_object_get(j, "dataplane-generation");
+	kv_json("model-generation:", pub);
+	kv_json("dataplane-generation:", ack);
+	json_t *rej = json_object_get(j, "dataplane-rejected-generation");
+	if (json_integer_value(rej) > 0)
+		kv_json("rejected-generation:", rej);
+	const char *dperr = json_string_value(json_object_get(j, "dataplane-error"));
+	if (json_is_true(json_object_get(j, "dataplane")))
+		kv("dataplane:", "reachable%s",
+		   json_integer_value(pub) == json_integer_value(ack) ? ", in sync"
+								      : ", not in sync");
+	else
+		kv("dataplane:", "unreachable%s%s", dperr ? ": " : "", dperr ? dperr : "");
+	/* Fields added by a newer svr-control still show up. */
+	static const char *const known[] = {"router",
+					    "instance",
+					    "version",
+					    "uptime-s",
+					    "model-generation",
+					    "dataplane-generation",
+					    "dataplane-rejected-generation",
+					    "dataplane",
+					    "dataplane-error"};
+	const char *key;
+	json_t *v;
+	json_object_foreach (j, key, v) {
+		bool seen = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			seen |= strcmp(key, known[i]) == 0;
+		if (!seen) {
+			char k[64];
+			snprintf(k, sizeof(k), "%s:", key);
+			kv_json(k, v);
+		}
+	}
+	answer_free(&a);
+	return fflush(stdout) == 0 ? 0 : EXIT_API_ERROR;
+}
