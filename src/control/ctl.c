@@ -80,7 +80,8 @@ void svr_ctl_fini(struct svr_ctl *c)
 {
 	svr_shm_close(&c->shm);
 	json_decref(c->model);
-	c->model = NULL;
+	json_decref(c->previous);
+	c->model = c->previous = NULL;
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -157,8 +158,10 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	pthread_mutex_lock(&c->lock);
 	c->generation = svr_shm_publish(&c->shm, img, img_len);
 	*gen = c->generation;
-	json_t *previous = c->model;
+	json_t *older = c->previous; /* a model two applies old is not needed any more */
+	c->previous = c->model;
 	c->model = doc; /* our reference moves to c->model */
+	c->pending = c->generation;
 	pthread_mutex_unlock(&c->lock);
 	uint64_t t_publish = now_ms();
 	free(img);
@@ -166,7 +169,7 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	if (store(c, text, len, err, sizeof(err)) < 0)
 		LOG_ERR("generation %llu is in force but was not stored: %s",
 			(unsigned long long)*gen, err);
-	json_decref(previous);
+	json_decref(older);
 	LOG_INFO("generation %llu: %zu-byte model, %zu-byte image; parse %llu ms, validate %llu ms, "
 		 "compile %llu ms, publish %llu ms, store %llu ms",
 		 (unsigned long long)*gen, len, img_len, (unsigned long long)(t_parse - t0),
@@ -199,7 +202,29 @@ int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uin
 
 int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *reason, size_t len)
 {
-	return svr_shm_wait(&c->shm, gen, timeout_ms, reason, len);
+	int w = svr_shm_wait(&c->shm, gen, timeout_ms, reason, len);
+	pthread_mutex_lock(&c->lock);
+	json_t *drop = NULL;
+	if (w != 0 && c->pending == gen) {
+		c->pending = 0;
+		if (w > 0) {
+			drop = c->previous; /* accepted: the old model can go (off the reply path) */
+		} else if (c->previous) {
+			drop = c->model;
+			c->model = c->previous;
+			char *text = json_dumps(c->model, JSON_COMPACT);
+			char err[256];
+			if (!text || store(c, text, strlen(text), err, sizeof(err)) < 0)
+				LOG_ERR("cannot store the model back after rejection");
+			free(text);
+			LOG_WARN("generation %llu rejected by the dataplane: the previous model stays",
+				 (unsigned long long)gen);
+		}
+		c->previous = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	json_decref(drop);
+	return w;
 }
 
 uint64_t svr_ctl_acked(const struct svr_ctl *c)

@@ -23,6 +23,8 @@ struct svr_ctl {
 	struct svr_shm shm;
 	pthread_mutex_t lock; /* one apply at a time; guards model and generation */
 	json_t *model;	      /* the model in force (last applied) */
+	json_t *previous;     /* the model before it, until the dataplane accepts it */
+	uint64_t pending;     /* generation whose fate svr_ctl_wait has not seen yet */
 	uint64_t generation;  /* last published */
 	uint64_t started_ms;
 };
@@ -45,7 +47,11 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen);
 /* The model file in the state directory. */
 void svr_ctl_stored_path(const struct svr_ctl *c, char *path, size_t len);
-/* Waits for the dataplane: 1 applied, -1 rejected (reason), 0 not yet after timeout_ms. */
+/*
+ * Waits for the dataplane: 1 applied, -1 rejected (reason), 0 not yet after timeout_ms.
+ * A rejected generation's model is dropped: the previous one is in force again, in memory and
+ * on disk, so that GET /model and a restart use what the dataplane runs.
+ */
 int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *reason, size_t len);
 uint64_t svr_ctl_acked(const struct svr_ctl *c);
 /* CLOCK_MONOTONIC (ns) at which the dataplane acknowledged its latest generation. */

@@ -39,6 +39,7 @@ struct rest_reply {
 	size_t text_len;
 	bool text_static;  /* text is not to be freed */
 	const char *allow; /* 405: the Allow header */
+	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
 };
 
 struct rest_route;

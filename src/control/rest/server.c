@@ -150,7 +150,8 @@ static enum MHD_Result answer_error(struct MHD_Connection *conn, struct rest_req
 static enum MHD_Result run_handler(struct svr_rest *r, struct MHD_Connection *conn,
 				   struct rest_req *q)
 {
-	struct rest_reply rep = {.status = MHD_HTTP_INTERNAL_SERVER_ERROR};
+	struct rest_reply rep = {.status = MHD_HTTP_INTERNAL_SERVER_ERROR,
+				 .received_us = q->start_us};
 	q->fn(r, q->route, q->body ? q->body : "", q->len, &rep);
 	if (!rep.json && !rep.text)
 		rest_error(&rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer (out of memory?)");
