@@ -67,7 +67,8 @@ struct dp_gen {
 	unsigned n_ifaces;			  /* slots [0, n_ifaces) may be in use */
 	struct dp_iface ifaces[DP_MAX_IFACES];
 	struct svr_fib *fib;
-	void *image; /* private copy of the policy image, owned */
+	bool owns_fib; /* false once a newer generation has taken the FIB over unchanged */
+	void *image;   /* private copy of the policy image, owned */
 	size_t image_len;
 	unsigned n_static;
 	struct dp_static_neigh {
