@@ -376,9 +376,9 @@ svr_topology_up() {
 	svr_route_add "$SVR_NS_SERVER" default "$SVR_ROUTER_B_V6" || return 1
 }
 
-# svr_router_config FILE [INSTANCE]: the standard two-interface router config for the topology.
-# The instance (DPDK file prefix svr-<instance>) defaults to the test prefix; the runtime dir is
-# inside the temp dir.
+# svr_router_config FILE [INSTANCE]: the router's startup file (process settings only) in FILE,
+# and its intent model in FILE's sibling "model.json" (interfaces a and b toward the client and
+# server namespaces, router r1), which svr_router_start hands to svr-control.
 svr_router_config() {
 	local file=$1 inst=${2:-$SVR_PREFIX}
 	cat >"$file" <<EOF
@@ -386,13 +386,24 @@ svr_router_config() {
   "instance": "$inst",
   "runtime-dir": "$SVR_TMP/run-$inst",
   "eal": { "lcores": "0-1", "memory-mb": 256 },
-  "workers": [1],
-  "interfaces": [
-    { "name": "a", "device": "net_af_packet0,iface=$SVR_IF_A,framecnt=4096",
-      "addresses": ["$SVR_ROUTER_A_V4/24", "$SVR_ROUTER_A_V6/64"] },
-    { "name": "b", "device": "net_af_packet1,iface=$SVR_IF_B,framecnt=4096",
-      "addresses": ["$SVR_ROUTER_B_V4/24", "$SVR_ROUTER_B_V6/64"] }
-  ]
+  "workers": [1]
+}
+EOF
+	cat >"$(dirname "$file")/model.json" <<EOF
+{
+  "model-version": 1,
+  "authority": {
+    "name": "lab",
+    "routers": [ {
+      "name": "r1",
+      "interfaces": [
+        { "name": "a", "device": "net_af_packet0,iface=$SVR_IF_A,framecnt=4096",
+          "addresses": ["$SVR_ROUTER_A_V4/24", "$SVR_ROUTER_A_V6/64"] },
+        { "name": "b", "device": "net_af_packet1,iface=$SVR_IF_B,framecnt=4096",
+          "addresses": ["$SVR_ROUTER_B_V4/24", "$SVR_ROUTER_B_V6/64"] }
+      ]
+    } ]
+  }
 }
 EOF
 }
@@ -438,7 +449,8 @@ svr_router_start() {
 		if [ -S "$SVR_ROUTER_SOCK" ] &&
 			"$SVR_PYTHON" "$SVR_LIB_DIR/ctlsock.py" --timeout 1 "$SVR_ROUTER_SOCK" version \
 				>/dev/null 2>&1; then
-			return 0
+			svr_router_apply_model "$(dirname "$cfg")/model.json"
+			return
 		fi
 		sleep 0.1
 		t=$((t + 1))
@@ -447,6 +459,20 @@ svr_router_start() {
 	sed 's/^/    | /' "$SVR_ROUTER_LOG" >&2
 	SVR_LOG_SHOWN=1
 	return 1
+}
+
+# svr_router_apply_model MODEL: svr-control --once for router r1 of the started router, if MODEL
+# exists; returns non-zero (with svr-control's errors) when the dataplane did not apply it.
+svr_router_apply_model() {
+	local model=$1 out
+	[ -f "$model" ] || return 0
+	if ! out=$(timeout 60 "$(svr_control_bin)" --router r1 --instance "$SVR_ROUTER_INSTANCE" \
+		--model "$model" --state-dir "$SVR_TMP/state-$SVR_ROUTER_INSTANCE" --once \
+		--wait-ms 20000 2>&1); then
+		echo "svr-control could not apply $model:" >&2
+		printf '%s\n' "$out" | sed 's/^/    | /' >&2
+		return 1
+	fi
 }
 
 # svr_router_stop [TIMEOUT_S]: SIGTERM the router, SIGKILL after TIMEOUT_S (default 10).

@@ -150,6 +150,7 @@ class Router:
         self.neighbors.append({"address": address, "interface": interface, "mac": mac})
 
     def _config(self, tmp, instance):
+        """(startup configuration of svr-dataplane, intent model for svr-control)."""
         devices = [
             f"net_pcap{i},rx_pcap={tmp}/in{i}.pcap,tx_pcap={tmp}/out{i}.pcap"
             for i in range(len(self.ports))
@@ -169,14 +170,15 @@ class Router:
             "runtime-dir": f"{tmp}/run",
             "eal": {"lcores": "0-1", "memory-mb": 256},
             "mbufs": 2048,
-            "interfaces": ifaces,
         }
-        if self.routes:
-            cfg["static-routes"] = self.routes
-        if self.neighbors:
-            cfg["static-neighbors"] = self.neighbors
         cfg.update(self.conf)
-        return cfg
+        router = {"name": "r1", "interfaces": ifaces}
+        if self.routes:
+            router["static-routes"] = self.routes
+        if self.neighbors:
+            router["static-neighbors"] = self.neighbors
+        model = {"model-version": 1, "authority": {"name": "pcap-test", "routers": [router]}}
+        return cfg, model
 
     def run(self, until=None, timeout=30.0, settle=0.5, keep=None):
         """
@@ -203,9 +205,11 @@ class Router:
                 for f in frames:
                     w.write(f)
                 w.close()
-            cfg = self._config(tmp, instance)
+            cfg, model = self._config(tmp, instance)
             with open(f"{tmp}/config.json", "w") as f:
                 json.dump(cfg, f, indent=1)
+            with open(f"{tmp}/model.json", "w") as f:
+                json.dump(model, f, indent=1)
             sock = f"{tmp}/run/dataplane.sock"
             env = dict(os.environ)
             env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
@@ -226,6 +230,15 @@ class Router:
                     break
                 except (OSError, ValueError):
                     time.sleep(0.05)
+            # Interfaces come from the model: svr-control compiles it and the dataplane
+            # hot-plugs the pcap ports, which start feeding their frames at once.
+            ctl_exe = os.path.join(build, "src", "control", "svr-control")
+            r = subprocess.run([ctl_exe, "--router", "r1", "--instance", instance,
+                                "--model", f"{tmp}/model.json", "--state-dir", f"{tmp}/state",
+                                "--once", "--wait-ms", str(int(timeout * 1000))],
+                               capture_output=True, text=True, env=env, timeout=timeout + 10)
+            if r.returncode != 0:
+                raise RouterError(f"svr-control --once failed ({r.returncode}):\n{r.stderr}")
             last, since = None, time.monotonic()
             while True:  # every frame received, counters still, until() true
                 if proc.poll() is not None:
@@ -281,6 +294,10 @@ class Router:
             if logf:
                 logf.close()
             shutil.rmtree(dpdk_dir, ignore_errors=True)
+            try:
+                os.unlink(f"/dev/shm/svr-{instance}-policy")
+            except OSError:
+                pass
             if keep:
                 print(f"kept {tmp}")
             else:
@@ -289,6 +306,10 @@ class Router:
 
 # --------------------------------------------------------------------------------------------
 # Checks
+
+
+# Checked once by Check.router_ok, not by every events() call.
+POLICY_EVENTS = ("policy-images-applied", "policy-images-rejected")
 
 
 class Check:
@@ -331,6 +352,9 @@ class Check:
         if not self.true(not bad, "no sanitizer report in the dataplane log",
                          "; ".join(bad[:5])):
             print("---- dataplane log ----\n" + res.log + "---- end of log ----")
+        ev = res.stats["events"]
+        self.eq((ev["policy-images-applied"], ev["policy-images-rejected"]), (1, 0),
+                "the model arrived as one policy image, applied")
 
     def drops(self, res, want, what="drop counters", xfail=None):
         """want: {reason: n}; every reason not named must be 0. xfail: {reason: FIXME text}
@@ -353,7 +377,7 @@ class Check:
             if k not in got:
                 raise KeyError(f"unknown event {k!r}")
         for k in sorted(got):
-            if k in ignore:
+            if k in ignore or k in POLICY_EVENTS:
                 continue
             self.eq(got[k], want.get(k, 0), f"event {k}", xfail=xfail.get(k))
 

@@ -106,6 +106,8 @@ bench_stop() {
 	wait "$pid" 2>/dev/null
 	unset "BENCH_LIVE[$pid]"
 	[ -n "$prefix" ] && rm -rf "${BENCH_DPDK_RUNDIR:?}/$prefix"
+	# svr-dataplane's policy channel is named after the same prefix (svr-<instance>).
+	[ -n "$prefix" ] && rm -f "/dev/shm/$prefix-policy"
 	return 0
 }
 

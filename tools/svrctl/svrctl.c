@@ -131,6 +131,7 @@ static const char help_main[] =
     "    show stats          totals, per-worker counters, non-zero drop reasons and events\n"
     "    show neighbors      ARP and IPv6 neighbour entries with their state\n"
     "    show routes         forwarding table: local, connected and gateway routes\n"
+    "    show policy         policy generation in force, its size, images applied/rejected\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
     "    config apply FILE   apply the model in FILE (\"-\": standard input); prints\n"
     "                        \"generation N applied\", or every error as PATH: MESSAGE\n"
@@ -304,7 +305,11 @@ static const char help_show[] =
     "    neighbors   ADDRESS, INTERFACE, MAC (\"-\" while unresolved), STATE\n"
     "                (incomplete, reachable, probe, static), AGE-S (age of the entry in\n"
     "                seconds), QUEUED (packets waiting for resolution).\n"
-    "    routes      PREFIX, TYPE (local, connected, gateway), GATEWAY, INTERFACE.\n"
+    "    routes      PREFIX, TYPE (local, connected, gateway, broadcast), GATEWAY,\n"
+    "                INTERFACE.\n"
+    "    policy      The policy image generation in force (0: none yet), its router,\n"
+    "                interface, service and tenant counts and size; the shared-memory\n"
+    "                channel; images applied and rejected, and the last rejection.\n"
     "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
     "                svrctl's own version.\n"
     "\n"
@@ -764,6 +769,27 @@ static void print_version(const json_t *data)
 	tab_free(&t);
 }
 
+/* The policy generation in force and what the dataplane made of the images it received. */
+static void print_policy(const json_t *data)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	static const char *const keys[] = {"generation", "router",	"interfaces",
+					   "services",	 "tenants",	"image-bytes",
+					   "channel",	 "images-applied", "images-rejected",
+					   "last-error"};
+	struct table t;
+	if (!json_is_object(data))
+		bad_shape("policy", "\"data\" is not an object");
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	for (size_t i = 0; i < NCOLS(keys); i++) {
+		tab_addf(&t, "%s:", keys[i]);
+		tab_add_key(&t, data, keys[i]);
+	}
+	tab_print(&t);
+	tab_free(&t);
+}
+
 /* ---------------------------------------------------------- transport -- */
 
 static double now_s(void)
@@ -1015,6 +1041,7 @@ static const struct {
 } objects[] = {
     {"ports", "ports"},         {"interfaces", "interfaces"}, {"stats", "stats"},
     {"neighbors", "neighbors"}, {"routes", "routes"},         {"version", "version"},
+    {"policy", "policy"},
 };
 
 static void put_help(const char *text)
@@ -1197,7 +1224,8 @@ int main(int argc, char **argv)
 			    "commands");
 	if (nargs < 2)
 		usage_error(
-		    "show: missing OBJECT (ports, interfaces, stats, neighbors, routes, version)");
+		    "show: missing OBJECT (ports, interfaces, stats, neighbors, routes, policy, "
+		    "version)");
 	if (nargs > 2)
 		usage_error("show %s: unexpected argument '%s'", args[1], args[2]);
 	for (size_t k = 0; k < NCOLS(objects); k++)
@@ -1205,7 +1233,7 @@ int main(int argc, char **argv)
 			cmd = objects[k].cmd;
 	if (!cmd)
 		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-			    "routes, version)",
+			    "routes, policy, version)",
 			    args[1]);
 
 	if (o.instance && o.socket)
@@ -1236,6 +1264,8 @@ int main(int argc, char **argv)
 		print_neighbors(data);
 	} else if (strcmp(cmd, "routes") == 0) {
 		print_routes(data);
+	} else if (strcmp(cmd, "policy") == 0) {
+		print_policy(data);
 	} else {
 		print_version(data);
 	}
