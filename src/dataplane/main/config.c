@@ -82,14 +82,6 @@ static bool valid_name(const char *s, size_t max, const char *extra)
 	return true;
 }
 
-static int find_iface(const struct dp_config *c, const char *name)
-{
-	for (unsigned i = 0; i < c->n_ifaces; i++)
-		if (strcmp(c->ifaces[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"lcores",	 "main-lcore", "memory-mb",
@@ -149,192 +141,39 @@ static int opt_uint(const json_t *o, const char *key, const char *path, uint64_t
 	return r < 0 ? -1 : 0;
 }
 
-static int parse_iface(const json_t *o, const char *path, struct dp_config *c, struct svr_jerr *e)
-{
-	static const char *const keys[] = {"name", "device", "vlan", "mac", "mtu", "addresses", NULL};
-	if (svr_json_only_keys(o, path, keys, e) < 0)
-		return -1;
-	struct dp_iface_conf *ifc = &c->ifaces[c->n_ifaces];
-	memset(ifc, 0, sizeof(*ifc));
-	ifc->mtu = 1500;
-
-	const char *name = NULL, *device = NULL, *mac = NULL;
-	char p[128];
-	if (svr_json_get_string(o, "name", path, &name, e) < 0)
-		return -1;
-	snprintf(p, sizeof(p), "%s.name", path);
-	if (!name)
-		return svr_jerr_set(e, p, "is required");
-	if (!valid_name(name, DP_IFNAME_LEN - 1, "."))
-		return svr_jerr_set(e, p,
-				    "\"%s\" must be 1-15 letters, digits, '-', '_' or '.'", name);
-	if (find_iface(c, name) >= 0)
-		return svr_jerr_set(e, p, "\"%s\" is already used by another interface", name);
-	strcpy(ifc->name, name);
-
-	if (svr_json_get_string(o, "device", path, &device, e) < 0)
-		return -1;
-	snprintf(p, sizeof(p), "%s.device", path);
-	if (!device || !*device)
-		return svr_jerr_set(e, p, "is required (a PCI address or vdev devargs)");
-	if (strlen(device) >= DP_DEVARGS_LEN)
-		return svr_jerr_set(e, p, "longer than %d characters", DP_DEVARGS_LEN - 1);
-	strcpy(ifc->device, device);
-
-	unsigned vlan = 0, mtu = 1500;
-	if (opt_uint(o, "vlan", path, 0, 4094, &vlan, e) < 0 ||
-	    opt_uint(o, "mtu", path, 68, 9600, &mtu, e) < 0)
-		return -1;
-	ifc->vlan = (uint16_t)vlan;
-	ifc->mtu = (uint16_t)mtu;
-	for (unsigned i = 0; i < c->n_ifaces; i++) {
-		if (strcmp(c->ifaces[i].device, device) == 0 && c->ifaces[i].vlan == vlan) {
-			snprintf(p, sizeof(p), "%s.vlan", path);
-			return svr_jerr_set(e, p, "interface \"%s\" already uses device %s vlan %u",
-					    c->ifaces[i].name, device, vlan);
-		}
-	}
-
-	if (svr_json_get_string(o, "mac", path, &mac, e) < 0)
-		return -1;
-	if (mac) {
-		snprintf(p, sizeof(p), "%s.mac", path);
-		if (svr_mac_parse(mac, ifc->mac) < 0 || (ifc->mac[0] & 1))
-			return svr_jerr_set(e, p, "\"%s\" is not a unicast MAC like 02:00:00:00:01:01",
-					    mac);
-		ifc->has_mac = true;
-	}
-
-	json_t *addrs;
-	if (svr_json_get_array(o, "addresses", path, &addrs, e) < 0)
-		return -1;
-	size_t i;
-	json_t *a;
-	json_array_foreach(addrs, i, a) {
-		snprintf(p, sizeof(p), "%s.addresses[%zu]", path, i);
-		if (ifc->n_addrs == DP_MAX_IFACE_ADDRS)
-			return svr_jerr_set(e, p, "at most %d addresses per interface",
-					    DP_MAX_IFACE_ADDRS);
-		struct svr_prefix *pf = &ifc->addrs[ifc->n_addrs];
-		if (!json_is_string(a) || svr_prefix_parse(json_string_value(a), pf, false) < 0)
-			return svr_jerr_set(e, p, "must be \"address/prefix-length\"");
-		unsigned max = pf->ip.family == SVR_AF_INET ? 32 : 128;
-		if (pf->len == 0 || pf->len > max)
-			return svr_jerr_set(e, p, "prefix length must be 1-%u", max);
-		ifc->n_addrs++;
-	}
-	c->n_ifaces++;
-	return 0;
-}
-
-/* The interface whose connected subnet holds addr, or -1. */
-static int iface_for_addr(const struct dp_config *c, const struct svr_ip *addr)
-{
-	for (unsigned i = 0; i < c->n_ifaces; i++)
-		for (unsigned j = 0; j < c->ifaces[i].n_addrs; j++)
-			if (svr_prefix_contains(&c->ifaces[i].addrs[j], addr))
-				return (int)i;
-	return -1;
-}
-
-static int parse_route(const json_t *o, const char *path, struct dp_config *c, struct svr_jerr *e)
-{
-	static const char *const keys[] = {"prefix", "gateway", "interface", NULL};
-	if (svr_json_only_keys(o, path, keys, e) < 0)
-		return -1;
-	struct dp_route_conf *r = &c->routes[c->n_routes];
-	const char *prefix = NULL, *gw = NULL, *ifname = NULL;
-	char p[128];
-	if (svr_json_get_string(o, "prefix", path, &prefix, e) < 0 ||
-	    svr_json_get_string(o, "gateway", path, &gw, e) < 0 ||
-	    svr_json_get_string(o, "interface", path, &ifname, e) < 0)
-		return -1;
-	snprintf(p, sizeof(p), "%s.prefix", path);
-	if (!prefix || svr_prefix_parse(prefix, &r->prefix, false) < 0)
-		return svr_jerr_set(e, p, "must be \"address/prefix-length\"");
-	svr_prefix_mask(&r->prefix);
-	snprintf(p, sizeof(p), "%s.gateway", path);
-	if (!gw || svr_ip_parse(gw, &r->gateway) < 0)
-		return svr_jerr_set(e, p, "must be an IP address");
-	if (r->gateway.family != r->prefix.ip.family)
-		return svr_jerr_set(e, p, "\"%s\" is not of the prefix's address family", gw);
-	if (ifname) {
-		r->iface = find_iface(c, ifname);
-		snprintf(p, sizeof(p), "%s.interface", path);
-		if (r->iface < 0)
-			return svr_jerr_set(e, p, "no interface named \"%s\"", ifname);
-	} else {
-		r->iface = iface_for_addr(c, &r->gateway);
-		if (r->iface < 0)
-			return svr_jerr_set(e, p,
-					    "%s is on no interface's subnet; add \"interface\"", gw);
-	}
-	for (unsigned i = 0; i < c->n_routes; i++) {
-		const struct dp_route_conf *o2 = &c->routes[i];
-		if (o2->prefix.len == r->prefix.len && svr_ip_equal(&o2->prefix.ip, &r->prefix.ip)) {
-			snprintf(p, sizeof(p), "%s.prefix", path);
-			return svr_jerr_set(e, p, "%s is already routed by static-routes[%u]", prefix,
-					    i);
-		}
-	}
-	c->n_routes++;
-	return 0;
-}
-
-static int parse_neigh(const json_t *o, const char *path, struct dp_config *c, struct svr_jerr *e)
-{
-	static const char *const keys[] = {"address", "interface", "mac", NULL};
-	if (svr_json_only_keys(o, path, keys, e) < 0)
-		return -1;
-	struct dp_neigh_conf *n = &c->neighs[c->n_neighs];
-	const char *addr = NULL, *ifname = NULL, *mac = NULL;
-	char p[128];
-	if (svr_json_get_string(o, "address", path, &addr, e) < 0 ||
-	    svr_json_get_string(o, "interface", path, &ifname, e) < 0 ||
-	    svr_json_get_string(o, "mac", path, &mac, e) < 0)
-		return -1;
-	snprintf(p, sizeof(p), "%s.address", path);
-	if (!addr || svr_ip_parse(addr, &n->addr) < 0)
-		return svr_jerr_set(e, p, "must be an IP address");
-	snprintf(p, sizeof(p), "%s.interface", path);
-	int idx = ifname ? find_iface(c, ifname) : -1;
-	if (idx < 0)
-		return svr_jerr_set(e, p, "must name a configured interface");
-	n->iface = (unsigned)idx;
-	snprintf(p, sizeof(p), "%s.mac", path);
-	if (!mac || svr_mac_parse(mac, n->mac) < 0 || (n->mac[0] & 1))
-		return svr_jerr_set(e, p, "must be a unicast MAC like 02:00:00:00:01:01");
-	c->n_neighs++;
-	return 0;
-}
-
-/* Calls fn on each element of an optional array, with its JSON path. */
-static int each(const json_t *doc, const char *key, unsigned max,
-		int (*fn)(const json_t *, const char *, struct dp_config *, struct svr_jerr *),
-		struct dp_config *c, struct svr_jerr *e)
+/* "pci": the PCI devices EAL may take (the model's PCI devices must be among them). */
+static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
 	json_t *arr;
-	if (svr_json_get_array(doc, key, "", &arr, e) < 0)
+	if (svr_json_get_array(doc, "pci", "", &arr, e) < 0)
 		return -1;
 	size_t i;
-	json_t *o;
-	json_array_foreach(arr, i, o) {
-		char p[64];
-		snprintf(p, sizeof(p), "%s[%zu]", key, i);
-		if (i >= max)
-			return svr_jerr_set(e, p, "at most %u entries", max);
-		if (fn(o, p, c, e) < 0)
-			return -1;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char p[32];
+		snprintf(p, sizeof(p), "pci[%zu]", i);
+		const char *s = json_string_value(v);
+		if (!s || !dp_device_is_pci(s) || strlen(s) >= sizeof(c->pci[0]))
+			return svr_jerr_set(e, p, "must be a PCI address like \"0000:03:00.0\"");
+		if (c->n_pci == DP_MAX_PCI)
+			return svr_jerr_set(e, p, "at most %d PCI devices", DP_MAX_PCI);
+		strcpy(c->pci[c->n_pci++], s);
 	}
 	return 0;
 }
 
 static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {"instance", "runtime-dir", "eal",	    "workers",
-					   "mbufs",    "burst",	      "idle",	    "neighbor",
-					   "icmp",     "interfaces",  "static-routes",
-					   "static-neighbors", NULL};
+	static const char *const keys[] = {"instance", "runtime-dir", "eal",	  "workers",
+					   "mbufs",    "burst",	      "idle",	  "neighbor",
+					   "icmp",     "pci",	      NULL};
+	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
+	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
+		if (json_object_get(doc, moved[i]))
+			return svr_jerr_set(e, moved[i],
+					    "belongs to the intent model now (routers[].%s, applied "
+					    "by svr-control); see docs/startup-config.md",
+					    moved[i]);
 	if (svr_json_only_keys(doc, "", keys, e) < 0)
 		return -1;
 
@@ -455,11 +294,7 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 			return -1;
 	}
 
-	if (each(doc, "interfaces", DP_MAX_IFACES, parse_iface, c, e) < 0 ||
-	    each(doc, "static-routes", DP_MAX_ROUTES, parse_route, c, e) < 0 ||
-	    each(doc, "static-neighbors", DP_MAX_STATIC_NEIGHS, parse_neigh, c, e) < 0)
-		return -1;
-	return 0;
+	return parse_pci(doc, c, e);
 }
 
 int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The dataplane's startup configuration (docs/startup-config.md): parsed and
+ * The dataplane's startup configuration (docs/startup-config.md): process
+ * settings only — interfaces and routes come from policy images. Parsed and
  * validated in full before EAL starts, so a bad file fails with the JSON path
  * of the offending field and nothing half-started. No DPDK here.
  */
@@ -19,31 +20,9 @@
 #define DP_MAX_STATIC_NEIGHS 256
 #define DP_MAX_WORKERS       16
 #define DP_MAX_EXTRA_ARGS    32
+#define DP_MAX_PCI           32
 #define DP_IFNAME_LEN        16
 #define DP_DEVARGS_LEN       512
-
-struct dp_iface_conf {
-	char name[DP_IFNAME_LEN];
-	char device[DP_DEVARGS_LEN];
-	uint16_t vlan;
-	bool has_mac;
-	uint8_t mac[6];
-	uint16_t mtu;
-	unsigned n_addrs;
-	struct svr_prefix addrs[DP_MAX_IFACE_ADDRS]; /* host bits kept: the address itself */
-};
-
-struct dp_route_conf {
-	struct svr_prefix prefix; /* masked */
-	struct svr_ip gateway;
-	int iface; /* index into ifaces, or -1: the interface whose subnet holds the gateway */
-};
-
-struct dp_neigh_conf {
-	struct svr_ip addr;
-	unsigned iface;
-	uint8_t mac[6];
-};
 
 struct dp_config {
 	char instance[33];
@@ -75,12 +54,8 @@ struct dp_config {
 	unsigned icmp_rate;
 	unsigned icmp_burst;
 
-	unsigned n_ifaces;
-	struct dp_iface_conf ifaces[DP_MAX_IFACES];
-	unsigned n_routes;
-	struct dp_route_conf routes[DP_MAX_ROUTES];
-	unsigned n_neighs;
-	struct dp_neigh_conf neighs[DP_MAX_STATIC_NEIGHS];
+	unsigned n_pci;
+	char pci[DP_MAX_PCI][32]; /* EAL allowlist (-a) */
 };
 
 #define DP_NEIGH_QUEUE_MAX 16

@@ -25,7 +25,6 @@
 #include "l2l3/neigh.h"
 #include "l2l3/slowpath.h"
 #include "main/config.h"
-#include "main/config_image.h"
 #include "main/dp.h"
 #include "policy/apply.h"
 #include "policy/channel.h"
@@ -88,18 +87,12 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 	argv[n++] = "--no-shconf";
 	if (!c->huge_pages)
 		argv[n++] = "--no-huge";
-	bool any_pci = false;
-	for (unsigned i = 0; i < c->n_ifaces; i++) {
-		bool seen = false; /* VLAN interfaces share their port's device */
-		for (unsigned k = 0; k < i; k++)
-			seen = seen || strcmp(c->ifaces[k].device, c->ifaces[i].device) == 0;
-		if (!seen && dp_device_is_pci(c->ifaces[i].device) && n + 2 < max) {
-			argv[n++] = "-a";
-			argv[n++] = (char *)c->ifaces[i].device;
-			any_pci = true;
-		}
+	/* PCI devices the model may name: EAL takes only these (hot-plugged when an image uses them). */
+	for (unsigned i = 0; i < c->n_pci && n + 2 < max; i++) {
+		argv[n++] = "-a";
+		argv[n++] = (char *)c->pci[i];
 	}
-	if (!any_pci)
+	if (c->n_pci == 0)
 		argv[n++] = "--no-pci";
 	for (unsigned i = 0; i < c->n_extra_args && n + 1 < max; i++)
 		argv[n++] = (char *)c->extra_args[i];
@@ -120,24 +113,6 @@ static int mkdir_p(const char *path)
 	}
 	if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
 		return -1;
-	return 0;
-}
-
-/* Transitional: interfaces listed in the startup file become generation 0 (main/config_image.h). */
-static int apply_startup_interfaces(const struct dp_config *c)
-{
-	void *img;
-	size_t len;
-	char err[256];
-	if (dp_config_to_image(c, &img, &len) < 0) {
-		LOG_ERR("cannot build an image from the startup interfaces");
-		return -1;
-	}
-	if (dp_policy_apply(img, len, err, sizeof(err)) < 0) {
-		LOG_ERR("startup interfaces: %s", err);
-		free(img);
-		return -1;
-	}
 	return 0;
 }
 
@@ -248,8 +223,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dp_slowpath_init();
-	if (conf.n_ifaces && apply_startup_interfaces(&conf) < 0)
-		goto out;
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
 		goto out;
 
