@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "session/table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#define NO_DATA UINT64_MAX
+
+/* A deleted session awaiting its grace period. */
+struct retired_session {
+	int32_t pos[2];
+	uint32_t idx;
+	uint32_t family;
+};
+
+/* After the grace period: the key slots and the entry index are free again. */
+static void release_sessions(void *p, void *e, unsigned n)
+{
+	struct svr_session_table *t = p;
+	const struct retired_session *r = e;
+	rte_spinlock_lock(&t->writer);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_hash *h = r[i].family == 6 ? t->h6 : t->h4;
+		for (int d = 0; d < 2; d++)
+			if (r[i].pos[d] >= 0)
+				rte_hash_free_key_with_position(h, r[i].pos[d]);
+		rte_ring_mp_enqueue(t->free_idx, (void *)(uintptr_t)r[i].idx);
+	}
+	rte_spinlock_unlock(&t->writer);
+}
+
+static struct rte_hash *make_hash(const char *name, uint32_t keys, uint32_t key_len)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = keys,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+		/* Writers are serialised by the table's lock: rte_hash stays single-writer. In
+		 * lock-free mode a deleted key's slot is freed by us, after the grace period. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	return rte_hash_create(&hp);
+}
+
+struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
+						   struct rte_rcu_qsbr *qs)
+{
+	struct svr_session_table *t = rte_zmalloc("svr_sessions", sizeof(*t), 0);
+	if (!t)
+		return NULL;
+	t->capacity = capacity;
+	rte_spinlock_init(&t->writer);
+	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
+				 RTE_CACHE_LINE_SIZE);
+	char n[RTE_RING_NAMESIZE];
+	snprintf(n, sizeof(n), "%s-free", name);
+	t->free_idx = rte_ring_create(n, rte_align32pow2(capacity + 1), SOCKET_ID_ANY, 0);
+	if (!t->entries || !t->free_idx)
+		goto fail;
+	for (uint32_t i = 0; i < capacity; i++)
+		rte_ring_enqueue(t->free_idx, (void *)(uintptr_t)i);
+	/* Two keys per session; IPv6 gets an eighth of the table (a table of its own). */
+	snprintf(n, sizeof(n), "%s-4", name);
+	t->h4 = make_hash(n, 2 * capacity, sizeof(struct svr_skey4));
+	snprintf(n, sizeof(n), "%s-6", name);
+	t->h6 = make_hash(n, capacity / 4 > 64 ? capacity / 4 : 64, sizeof(struct svr_skey6));
+	if (!t->h4 || !t->h6)
+		goto fail;
+	/* Deletions pending a grace period; when it is full a delete waits for one instead. */
+	char dqn[RTE_RCU_QSBR_DQ_NAMESIZE];
+	snprintf(dqn, sizeof(dqn), "%s-dq", name);
+	struct rte_rcu_qsbr_dq_parameters dp = {
+		.name = dqn,
+		.size = capacity / 4 + 1024,
+		.esize = sizeof(struct retired_session),
+		.trigger_reclaim_limit = capacity / 16 + 64,
+		.max_reclaim_size = 4096,
+		.free_fn = release_sessions,
+		.p = t,
+		.v = qs,
+	};
+	t->qs = qs;
+	t->dq = rte_rcu_qsbr_dq_create(&dp);
+	if (!t->dq)
+		goto fail;
+	return t;
+fail:
+	svr_session_table_free(t);
+	return NULL;
+}
+
+void svr_session_table_free(struct svr_session_table *t)
+{
+	if (!t)
+		return;
+	if (t->dq)
+		rte_rcu_qsbr_dq_delete(t->dq);
+	rte_hash_free(t->h4);
+	rte_hash_free(t->h6);
+	rte_ring_free(t->free_idx);
+	rte_free(t->entries);
+	rte_free(t);
+}
+
+static unsigned lookup(const struct rte_hash *h, const void **keys, unsigned n, uint64_t *hits)
+{
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint64_t mask = 0;
+	unsigned found = 0;
+	for (unsigned off = 0; off < n; off += RTE_HASH_LOOKUP_BULK_MAX) {
+		unsigned k = n - off < RTE_HASH_LOOKUP_BULK_MAX ? n - off : RTE_HASH_LOOKUP_BULK_MAX;
+		int r = rte_hash_lookup_bulk_data(h, keys + off, k, &mask, data);
+		found += r > 0 ? (unsigned)r : 0;
+		for (unsigned i = 0; i < k; i++)
+			hits[off + i] = (mask >> i) & 1 ? (uint64_t)(uintptr_t)data[i] : NO_DATA;
+	}
+	return found;
+}
+
+unsigned svr_session_lookup4(const struct svr_session_table *t, const struct svr_skey4 **keys,
+			     unsigned n, uint64_t *hits)
+{
+	return lookup(t->h4, (const void **)keys, n, hits);
+}
+
+unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr_skey6 **keys,
+			     unsigned n, uint64_t *hits)
+{
+	return lookup(t->h6, (const void **)keys, n, hits);
+}
+
+static int64_t create(struct svr_session_table *t, struct rte_hash *h, const void *fwd,
+		      const void *rev, uint8_t family, svr_session_fill_fn fill, void *arg,
+		      bool *existing)
+{
+	*existing = false;
+	void *slot;
+	if (rte_ring_mc_dequeue(t->free_idx, &slot) != 0)
+		return -ENOSPC;
+	uint32_t idx = (uint32_t)(uintptr_t)slot;
+	struct svr_session *s = &t->entries[idx];
+	memset(s, 0, sizeof(*s));
+	s->family = family;
+	s->key_pos[0] = s->key_pos[1] = -1;
+	fill(s, arg); /* complete before any reader can reach it */
+
+	uintptr_t d_fwd = (uintptr_t)idx << 1 | SVR_DIR_FWD;
+	uintptr_t d_rev = (uintptr_t)idx << 1 | SVR_DIR_REV;
+	void *other;
+	int64_t rc = idx;
+	rte_spinlock_lock(&t->writer);
+	if (rte_hash_lookup_data(h, fwd, &other) >= 0) {
+		/* Another worker created this session since our lookup missed. */
+		*existing = true;
+		rc = svr_sess_idx((uintptr_t)other);
+	} else if (rte_hash_add_key_data(h, fwd, (void *)d_fwd) != 0) {
+		rc = -ENOSPC;
+	} else if (rte_hash_add_key_data(h, rev, (void *)d_rev) != 0) {
+		/* Unpublish the forward key: a reader may hold it, so it is retired like a session. */
+		struct retired_session r = {.pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx,
+					    .family = family};
+		rte_spinlock_unlock(&t->writer);
+		if (rte_rcu_qsbr_dq_enqueue(t->dq, &r) != 0) {
+			rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
+			release_sessions(t, &r, 1);
+		}
+		return -ENOSPC;
+	} else {
+		s->key_pos[0] = rte_hash_lookup(h, fwd);
+		s->key_pos[1] = rte_hash_lookup(h, rev);
+		atomic_store_explicit(&s->in_use, 1, memory_order_release);
+	}
+	rte_spinlock_unlock(&t->writer);
+	if (rc != idx)
+		rte_ring_mp_enqueue(t->free_idx, slot);
+	return rc;
+}
+
+int64_t svr_session_create4(struct svr_session_table *t, const struct svr_skey4 *fwd,
+			    const struct svr_skey4 *rev, svr_session_fill_fn fill, void *arg,
+			    bool *existing)
+{
+	return create(t, t->h4, fwd, rev, 4, fill, arg, existing);
+}
+
+int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 *fwd,
+			    const struct svr_skey6 *rev, svr_session_fill_fn fill, void *arg,
+			    bool *existing)
+{
+	return create(t, t->h6, fwd, rev, 6, fill, arg, existing);
+}
+
+void svr_session_delete(struct svr_session_table *t, uint32_t idx)
+{
+	struct svr_session *s = &t->entries[idx];
+	if (!atomic_exchange_explicit(&s->in_use, 0, memory_order_acq_rel))
+		return;
+	struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
+	struct retired_session r = {.pos = {s->key_pos[0], s->key_pos[1]}, .idx = idx,
+				    .family = s->family};
+	rte_spinlock_lock(&t->writer);
+	for (int d = 0; d < 2; d++) {
+		void *key;
+		if (r.pos[d] >= 0 && rte_hash_get_key_with_position(h, r.pos[d], &key) == 0)
+			rte_hash_del_key(h, key);
+	}
+	rte_spinlock_unlock(&t->writer);
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &r) != 0) {
+		/* Queue full: wait for the grace period here (the main lcore, never a worker). */
+		rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
+		release_sessions(t, &r, 1);
+	}
+}
+
+void svr_session_reclaim(struct svr_session_table *t)
+{
+	unsigned freed, pending, available;
+	rte_rcu_qsbr_dq_reclaim(t->dq, 4096, &freed, &pending, &available);
+}
+
+uint32_t svr_session_free_count(const struct svr_session_table *t)
+{
+	return rte_ring_count(t->free_idx);
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session table: flow key -> session entry, both directions of a session
+ * pointing at one entry of a preallocated array.
+ *
+ * Writer model (architecture.md §4, design b): ONE shared table.
+ * - Lookups (the hit path, any worker) are lock-free: rte_hash in
+ *   RW_CONCURRENCY_LF mode, bulk over the burst; the entry is read through the
+ *   index stored with the key.
+ * - Inserts happen on the session-creation path only (any worker) and deletes
+ *   on the main lcore only (ageing, DELETE /sessions); both take the table's
+ *   writer lock, which makes "look up, then add both keys" atomic (rte_hash
+ *   would silently overwrite a key added twice) and keeps rte_hash
+ *   single-writer. The hit path never takes it. The entry comes from a
+ *   lock-free ring of free indices and is filled before its first key is
+ *   published, so a reader that finds a key sees a complete entry. When two
+ *   workers create the same session, the second finds the first's entry.
+ * - A deleted session's key slots and entry index go back only after every
+ *   worker has passed a quiescent state (an RCU defer queue the main lcore
+ *   reclaims at housekeeping, svr_session_reclaim), so "awaiting reclaim"
+ *   counts as used and a reader never sees an entry reused under it.
+ * - Per-entry fields written after creation (counters, last-seen second, TCP
+ *   state) are written by the worker that receives that direction; the
+ *   last-seen second only when it changes. in_use is stored last (release) by
+ *   the creator and read first (acquire) by the main lcore's scans.
+ */
+#ifndef SVR_SESSION_TABLE_H
+#define SVR_SESSION_TABLE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+/* IPv4 flow key: 16 bytes. Addresses and ports in network order; ICMP echo: id in sport. */
+struct svr_skey4 {
+	uint32_t src;
+	uint32_t dst;
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad;
+	uint16_t ctx; /* routing context (tenant/VRF id) */
+};
+_Static_assert(sizeof(struct svr_skey4) == 16, "IPv4 session key is 16 bytes");
+
+/* IPv6 flow key: 40 bytes, in a table of its own. */
+struct svr_skey6 {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t pad;
+	uint16_t ctx;
+};
+_Static_assert(sizeof(struct svr_skey6) == 40, "IPv6 session key is 40 bytes");
+
+enum svr_sdir { SVR_DIR_FWD = 0, SVR_DIR_REV = 1 };
+
+/* What a hit in one direction does to the packet: computed once, at creation. */
+struct svr_rewrite {
+	uint32_t src, dst;     /* IPv4 addresses after the rewrite (network order) */
+	uint16_t sport, dport; /* ports (or ICMP id in sport) after the rewrite */
+	uint16_t cksum_ip;     /* ones'-complement delta for the IPv4 header checksum */
+	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
+	uint16_t out_iface;    /* egress interface slot */
+	uint8_t flags;	       /* SVR_RW_* */
+	uint8_t reserved;
+	uint32_t next_hop;     /* FIB next-hop index for the egress */
+};
+
+#define SVR_RW_NAT 0x1 /* addresses or ports change */
+
+enum svr_tcp_state {
+	SVR_TCP_NONE,	     /* not TCP */
+	SVR_TCP_SYN_SENT,    /* half-open */
+	SVR_TCP_ESTABLISHED, /* a packet came back */
+	SVR_TCP_CLOSING,     /* FIN or RST seen */
+};
+
+/* One session; 128 bytes: the first line is read by every hit, the second holds counters. */
+struct svr_session {
+	struct svr_rewrite dir[2];
+	uint32_t tenant;	     /* image tenant index, or UINT32_MAX */
+	uint32_t service;	     /* image service index, or UINT32_MAX */
+	_Atomic uint32_t last_seen_s; /* coarse clock; written only when the second changes */
+	uint8_t proto;
+	_Atomic uint8_t tcp_state;
+	uint8_t family; /* 4 or 6: which table holds the keys */
+	_Atomic uint8_t in_use;
+
+	uint64_t pkts[2], bytes[2]; /* per direction, by the worker receiving it */
+	uint8_t uuid[16];
+	uint32_t created_s;
+	uint32_t reserved;
+	int32_t key_pos[2]; /* positions of the two keys in their hash, for deletion */
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache lines");
+
+struct svr_session_table {
+	struct rte_hash *h4, *h6;
+	struct rte_ring *free_idx; /* free entry indices */
+	struct svr_session *entries;
+	uint32_t capacity;
+	rte_spinlock_t writer; /* creation and deletion only; see above */
+	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
+	struct rte_rcu_qsbr *qs;
+};
+
+struct rte_rcu_qsbr;
+/* name: unique in the process (at most 20 characters). qs: the workers' RCU variable. */
+struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
+						   struct rte_rcu_qsbr *qs);
+void svr_session_table_free(struct svr_session_table *t);
+
+/* Data stored with a key: entry index << 1 | direction. */
+static inline uint32_t svr_sess_idx(uintptr_t data)
+{
+	return (uint32_t)(data >> 1);
+}
+
+static inline enum svr_sdir svr_sess_dir(uintptr_t data)
+{
+	return (enum svr_sdir)(data & 1);
+}
+
+/* Hit path: bulk lookup; hits[i] = data or UINT64_MAX on a miss. Returns the number of hits. */
+unsigned svr_session_lookup4(const struct svr_session_table *t, const struct svr_skey4 **keys,
+			     unsigned n, uint64_t *hits);
+unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr_skey6 **keys,
+			     unsigned n, uint64_t *hits);
+
+/*
+ * Creation path: takes a free entry, lets fill() complete it, publishes both
+ * keys. Returns the entry index and sets *dir for the key the caller holds
+ * (forward), or -ENOSPC (table full: nothing changed), or the index of an
+ * entry another worker created for the same key meanwhile (*existing = true).
+ */
+typedef void (*svr_session_fill_fn)(struct svr_session *s, void *arg);
+int64_t svr_session_create4(struct svr_session_table *t, const struct svr_skey4 *fwd,
+			    const struct svr_skey4 *rev, svr_session_fill_fn fill, void *arg,
+			    bool *existing);
+int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 *fwd,
+			    const struct svr_skey6 *rev, svr_session_fill_fn fill, void *arg,
+			    bool *existing);
+
+/* Main lcore: unpublishes both keys; the entry is reused after a grace period. */
+void svr_session_delete(struct svr_session_table *t, uint32_t idx);
+
+/* Main lcore, housekeeping: frees what every worker has stopped seeing. */
+void svr_session_reclaim(struct svr_session_table *t);
+
+/* Entries free right now (awaiting reclaim counts as used). */
+uint32_t svr_session_free_count(const struct svr_session_table *t);
+
+#endif

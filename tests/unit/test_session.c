@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session table: both directions to one entry, refusal when full without
+ * disturbing live sessions, RCU-deferred reuse, and two workers creating and
+ * looking up concurrently (the writer model of session/table.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "eal_fixture.h"
+#include "session/table.h"
+
+static struct rte_rcu_qsbr *qsbr(unsigned threads)
+{
+	struct rte_rcu_qsbr *qs = rte_zmalloc("qs", rte_rcu_qsbr_get_memsize(threads), 64);
+	assert_non_null(qs);
+	assert_int_equal(rte_rcu_qsbr_init(qs, threads), 0);
+	return qs;
+}
+
+static struct svr_skey4 key(uint32_t i, bool rev)
+{
+	struct svr_skey4 k = {.src = 0xc6120000 + i, .dst = 0xc6130001, .sport = (uint16_t)i,
+			      .dport = 80, .proto = 6};
+	if (rev) {
+		k = (struct svr_skey4){.src = k.dst, .dst = k.src, .sport = k.dport,
+				       .dport = k.sport, .proto = 6};
+	}
+	return k;
+}
+
+static void fill_service(struct svr_session *s, void *arg)
+{
+	s->service = (uint32_t)(uintptr_t)arg;
+	s->proto = 6;
+}
+
+static int64_t create(struct svr_session_table *t, uint32_t i, bool *existing)
+{
+	struct svr_skey4 f = key(i, false), r = key(i, true);
+	return svr_session_create4(t, &f, &r, fill_service, (void *)(uintptr_t)(1000 + i),
+				   existing);
+}
+
+/* Looks key i up in both directions: the entry index, or -1 unless both agree. */
+static int64_t find(struct svr_session_table *t, uint32_t i)
+{
+	struct svr_skey4 f = key(i, false), r = key(i, true);
+	const struct svr_skey4 *keys[2] = {&f, &r};
+	uint64_t hits[2];
+	if (svr_session_lookup4(t, keys, 2, hits) != 2)
+		return -1;
+	if (svr_sess_dir(hits[0]) != SVR_DIR_FWD || svr_sess_dir(hits[1]) != SVR_DIR_REV ||
+	    svr_sess_idx(hits[0]) != svr_sess_idx(hits[1]))
+		return -1;
+	return svr_sess_idx(hits[0]);
+}
+
+static void both_directions_one_entry(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_basic", 1024, qs);
+	assert_non_null(t);
+	bool existing;
+	int64_t idx = create(t, 7, &existing);
+	assert_true(idx >= 0);
+	assert_false(existing);
+	assert_int_equal(find(t, 7), idx);
+	const struct svr_session *s = &t->entries[idx];
+	assert_int_equal(s->service, 1007);
+	assert_int_equal(atomic_load(&s->in_use), 1);
+	assert_int_equal(s->family, 4);
+	assert_int_equal(find(t, 8), -1);
+
+	/* The same session again: the existing entry, no entry spent. */
+	uint32_t free_before = svr_session_free_count(t);
+	assert_int_equal(create(t, 7, &existing), idx);
+	assert_true(existing);
+	assert_int_equal(svr_session_free_count(t), free_before);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+static void full_table_refuses_and_keeps_the_rest(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_full", 64, qs);
+	bool existing;
+	for (uint32_t i = 0; i < 64; i++)
+		assert_true(create(t, i, &existing) >= 0);
+	assert_int_equal(svr_session_free_count(t), 0);
+	assert_int_equal(create(t, 100, &existing), -ENOSPC);
+	for (uint32_t i = 0; i < 64; i++)
+		assert_true(find(t, i) >= 0);
+	assert_int_equal(find(t, 100), -1);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+/* A deleted session's entry is reused only after the readers' grace period. */
+static void deleted_entries_wait_for_readers(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	assert_int_equal(rte_rcu_qsbr_thread_register(qs, 0), 0);
+	rte_rcu_qsbr_thread_online(qs, 0);
+	struct svr_session_table *t = svr_session_table_create("s_rcu", 16, qs);
+	bool existing;
+	int64_t victim = -1;
+	for (uint32_t i = 0; i < 16; i++) {
+		int64_t idx = create(t, i, &existing);
+		assert_true(idx >= 0);
+		if (i == 3)
+			victim = idx;
+	}
+	svr_session_delete(t, (uint32_t)victim);
+	assert_int_equal(find(t, 3), -1);
+	assert_int_equal(atomic_load(&t->entries[victim].in_use), 0);
+	svr_session_reclaim(t); /* the reader has not reported: nothing comes back */
+	assert_int_equal(svr_session_free_count(t), 0);
+	assert_int_equal(create(t, 50, &existing), -ENOSPC);
+
+	rte_rcu_qsbr_quiescent(qs, 0);
+	svr_session_reclaim(t);
+	assert_int_equal(svr_session_free_count(t), 1);
+	int64_t again = create(t, 50, &existing);
+	assert_int_equal(again, victim);
+	assert_int_equal(find(t, 50), victim);
+	assert_int_equal(t->entries[again].service, 1050);
+	/* Deleting twice is harmless. */
+	svr_session_delete(t, (uint32_t)victim);
+	svr_session_delete(t, (uint32_t)victim);
+	rte_rcu_qsbr_thread_offline(qs, 0);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+/* Two workers: disjoint sessions plus a shared range both try to create. */
+#define PER_WORKER 20000
+#define SHARED	   5000
+
+struct worker_arg {
+	struct svr_session_table *t;
+	struct rte_rcu_qsbr *qs;
+	unsigned id;
+	uint32_t first;
+	int64_t idx_of_shared[SHARED];
+	unsigned created, existing, errors;
+};
+
+static void *worker(void *p)
+{
+	struct worker_arg *a = p;
+	rte_rcu_qsbr_thread_register(a->qs, a->id);
+	rte_rcu_qsbr_thread_online(a->qs, a->id);
+	for (uint32_t n = 0; n < PER_WORKER; n++) {
+		/* The last SHARED keys of each worker are the same keys. */
+		uint32_t i = n < PER_WORKER - SHARED ? a->first + n : 1000000 + n;
+		bool existing;
+		int64_t idx = create(a->t, i, &existing);
+		if (idx < 0 || find(a->t, i) != idx)
+			a->errors++;
+		else if (existing)
+			a->existing++;
+		else
+			a->created++;
+		if (n >= PER_WORKER - SHARED)
+			a->idx_of_shared[n - (PER_WORKER - SHARED)] = idx;
+		if ((n & 63) == 0)
+			rte_rcu_qsbr_quiescent(a->qs, a->id);
+	}
+	rte_rcu_qsbr_thread_offline(a->qs, a->id);
+	return NULL;
+}
+
+static void two_workers_concurrently(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(2);
+	const uint32_t cap = 2 * PER_WORKER;
+	struct svr_session_table *t = svr_session_table_create("s_mt", cap, qs);
+	assert_non_null(t);
+	static struct worker_arg a[2];
+	pthread_t th[2];
+	for (unsigned w = 0; w < 2; w++) {
+		a[w] = (struct worker_arg){.t = t, .qs = qs, .id = w, .first = w * 100000};
+		assert_int_equal(pthread_create(&th[w], NULL, worker, &a[w]), 0);
+	}
+	for (unsigned w = 0; w < 2; w++)
+		pthread_join(th[w], NULL);
+	assert_int_equal(a[0].errors + a[1].errors, 0);
+	/* Every shared session exists once, and both workers got the same entry for it. */
+	assert_int_equal(a[0].existing + a[1].existing, SHARED);
+	for (unsigned i = 0; i < SHARED; i++)
+		assert_int_equal(a[0].idx_of_shared[i], a[1].idx_of_shared[i]);
+	uint32_t live = 2 * PER_WORKER - SHARED;
+	assert_int_equal(a[0].created + a[1].created, live);
+	assert_int_equal(svr_session_free_count(t), cap - live);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(both_directions_one_entry),
+		cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
+		cmocka_unit_test(deleted_entries_wait_for_readers),
+		cmocka_unit_test(two_workers_concurrently),
+	};
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}
