@@ -1057,18 +1057,32 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 	long long vlan = 0;
 	bool vlan_ok = get_int(v, o, "vlan", p, 0, 4094, false, &vlan) >= 0;
 	if (dev_ok && vlan_ok) {
-		char key[600];
-		snprintf(key, sizeof(key), "%lld %s", vlan, dev);
-		const json_t *first = json_object_get(devices, key);
-		if (first)
+		/* The dataplane knows a port by its DPDK name (the devargs before the first ','):
+		 * one name, one set of devargs; one interface per (name, vlan). */
+		char key[600], dname[520];
+		size_t nl = strcspn(dev, ",");
+		snprintf(dname, sizeof(dname), "%.*s", (int)nl, dev);
+		snprintf(key, sizeof(key), "dev %s", dname);
+		const json_t *same = json_object_get(devices, key);
+		bool other_args = same && strcmp(json_string_value(same), dev) != 0;
+		if (other_args)
 			err(v, PKEY(p, "device"),
-			    "%s with vlan %lld is already used by interface \"%s\"", dev, vlan,
+			    "\"%s\" names device %s with other arguments than \"%s\"", dev, dname,
+			    json_string_value(same));
+		else if (!same)
+			map_put(v, devices, key, json_string(dev));
+		snprintf(key, sizeof(key), "%lld %s", vlan, dname);
+		const json_t *first = json_object_get(devices, key);
+		if (first && !other_args) /* other arguments: reported above */
+			err(v, PKEY(p, "device"),
+			    "%s with vlan %lld is already used by interface \"%s\"", dname, vlan,
 			    json_string_value(first));
 		else
 			map_put(v, devices, key, json_string(name));
 	}
 	check_mac(v, o, "mac", p, false);
-	get_int(v, o, "mtu", p, 68, 9600, false, NULL);
+	/* A frame must fit one 2 KiB packet buffer of the dataplane (no jumbo frames yet). */
+	get_int(v, o, "mtu", p, 68, SVR_MODEL_MAX_MTU, false, NULL);
 
 	const json_t *list = get_arr(v, o, "addresses", p, false);
 	const struct vpath *ap = PKEY(p, "addresses");

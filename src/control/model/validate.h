@@ -20,6 +20,7 @@
 #define SVR_MODEL_MAX_IFACE_ADDRS   8
 #define SVR_MODEL_MAX_STATIC_ROUTES 1024
 #define SVR_MODEL_MAX_STATIC_NEIGHS 256
+#define SVR_MODEL_MAX_MTU           2026 /* RTE_MBUF_DEFAULT_DATAROOM - Ethernet, VLAN, FCS */
 
 struct svr_model_error {
 	char path[256];    /* "authority.routers[0].interfaces[1].vlan"; "(top)": the document */
