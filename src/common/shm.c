@@ -99,6 +99,8 @@ int svr_shm_unlink(const char *instance)
 
 uint64_t svr_shm_publish(struct svr_shm *s, void *image, size_t len)
 {
+	if (len > SVR_SHM_SLOT_SIZE || len < sizeof(struct svr_img_header))
+		return 0;
 	struct svr_shm_ctl *c = s->ctl;
 	uint64_t gen = atomic_load_explicit(&c->published_generation, ACQ) + 1;
 	unsigned slot = atomic_load_explicit(&c->published_slot, ACQ) ^ 1;

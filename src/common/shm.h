@@ -29,7 +29,8 @@ void svr_shm_close(struct svr_shm *s);
 /* Removes the name (tests and uninstall); mapped users keep their mapping. */
 int svr_shm_unlink(const char *instance);
 
-/* Writer: publishes image (its generation and checksum are set here); returns the generation. */
+/* Writer: publishes image (its generation and checksum are set here); returns the generation,
+ * or 0 when the image does not fit a slot. */
 uint64_t svr_shm_publish(struct svr_shm *s, void *image, size_t len);
 /* Writer: 1 when gen (or later) is acknowledged, -1 rejected (reason copied), 0 on timeout. */
 int svr_shm_wait(struct svr_shm *s, uint64_t gen, unsigned timeout_ms, char *reason, size_t len);

@@ -156,7 +156,15 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	}
 	uint64_t t_compile = now_ms();
 	pthread_mutex_lock(&c->lock);
-	c->generation = svr_shm_publish(&c->shm, img, img_len);
+	uint64_t published = svr_shm_publish(&c->shm, img, img_len);
+	if (published == 0) {
+		pthread_mutex_unlock(&c->lock);
+		free(img);
+		json_decref(doc);
+		add_error(errors, "(top)", "the compiled image does not fit a shared-memory slot");
+		return SVR_APPLY_FAILED;
+	}
+	c->generation = published;
 	*gen = c->generation;
 	json_t *older = c->previous; /* a model two applies old is not needed any more */
 	c->previous = c->model;
@@ -218,6 +226,15 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 				LOG_ERR("cannot store the model back after rejection");
 			free(text);
 			LOG_WARN("generation %llu rejected by the dataplane: the previous model stays",
+				 (unsigned long long)gen);
+		} else {
+			/* Nothing before it: a model the dataplane refused is no "last good" model. */
+			drop = c->model;
+			c->model = NULL;
+			char path[300];
+			svr_ctl_stored_path(c, path, sizeof(path));
+			unlink(path);
+			LOG_WARN("generation %llu rejected by the dataplane: no model is stored",
 				 (unsigned long long)gen);
 		}
 		c->previous = NULL;

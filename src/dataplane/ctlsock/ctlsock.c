@@ -291,15 +291,24 @@ static json_t *dispatch(const char *line)
 	return resp;
 }
 
-/* Responses are small and the client is local: write it all, waiting briefly if needed. */
+/*
+ * Answers fit the socket buffer (SNDBUF_BYTES), so send does not block. A client
+ * that stops reading gets WRITE_WAIT_MS in all, then is dropped: the main lcore
+ * also runs the slow path and must not wait on it.
+ */
+#define SNDBUF_BYTES  (4 << 20)
+#define WRITE_WAIT_MS 20
+
 static int write_all(int fd, const char *buf, size_t len)
 {
+	int waited = 0;
 	while (len) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			if (poll(&p, 1, 1000) <= 0)
+			if (waited >= WRITE_WAIT_MS || poll(&p, 1, WRITE_WAIT_MS - waited) <= 0)
 				return -1;
+			waited += 5; /* coarse: each wake-up counts as a few ms */
 			continue;
 		}
 		if (n <= 0)
@@ -374,6 +383,8 @@ void dp_ctlsock_poll(int timeout_ms)
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		int sz = SNDBUF_BYTES;
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		for (int i = 0; i < MAX_CLIENTS; i++) {
 			if (!clients[i]) {
 				clients[i] = calloc(1, sizeof(*clients[i]));

@@ -118,6 +118,11 @@ int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
 			 DP_MAX_PORTS);
 		return -ENODEV;
 	}
+	if (dp.ports[*pid]) {
+		snprintf(err, errlen, "%s: port %u is already in use as \"%s\"", device, *pid,
+			 dp.ports[*pid]->device);
+		return -EBUSY;
+	}
 	struct dp_port *p = rte_zmalloc("dp_port", sizeof(*p), 0);
 	if (!p) {
 		snprintf(err, errlen, "out of memory");

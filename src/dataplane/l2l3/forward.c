@@ -17,6 +17,10 @@ static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct 
 {
 	struct dp_pkt_meta *meta = dp_meta(m);
 	const struct dp_iface *out = &g->ifaces[h->iface];
+	if (unlikely(!out->in_use)) { /* its port is being unplugged (policy/apply.c) */
+		dp_drop(w, m, SVR_DROP_IFACE_GONE);
+		return;
+	}
 	uint32_t pos;
 	if (h->type == SVR_NH_GATEWAY)
 		pos = atomic_load_explicit(&h->neigh, memory_order_acquire);

@@ -174,6 +174,8 @@ static bool icmp4_may_answer(const uint8_t *ip)
 		return false;
 	if (ip[9] == IPPROTO_ICMP4) {
 		unsigned hlen = (ip[0] & 0x0f) * 4u;
+		if (svr_be16(ip + 2) <= hlen)
+			return false; /* no ICMP header: not worth an answer */
 		uint8_t type = ip[hlen];
 		if (type != ICMP4_ECHO_REQUEST && type != ICMP4_ECHO_REPLY && type != 13 &&
 		    type != 14)
@@ -187,7 +189,7 @@ static bool icmp6_may_answer(const uint8_t *ip)
 	static const uint8_t unspec[16];
 	if (memcmp(ip + 8, unspec, 16) == 0 || ip[8] == 0xff || ip[24] == 0xff)
 		return false;
-	if (ip[6] == IPPROTO_ICMP6 && ip[40] < 128) /* an error itself */
+	if (ip[6] == IPPROTO_ICMP6 && (svr_be16(ip + 4) == 0 || ip[40] < 128)) /* an error */
 		return false;
 	return true;
 }
@@ -619,7 +621,14 @@ static void too_big(struct rte_mbuf *m)
 		return;
 	}
 	svr_ip4_dec_ttl(ip); /* the worker checked TTL > 1 before the MTU */
+	/* The MACs go on every fragment (an ICMP error about one is sent back to them). */
+	uint8_t macs[12];
+	memcpy(macs, rte_pktmbuf_mtod(m, uint8_t *), sizeof(macs));
 	rte_pktmbuf_adj(m, meta.l3_off);
+	/* Ethernet padding after the datagram is not data: keep it out of the last fragment. */
+	uint16_t total = svr_be16(ip + 2);
+	if (rte_pktmbuf_pkt_len(m) > total)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - total));
 	struct rte_mbuf *frags[64];
 	int32_t n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, RTE_DIM(frags),
 							 cur()->ifaces[meta.iface_out].mtu, dp.pool);
@@ -638,6 +647,7 @@ static void too_big(struct rte_mbuf *m)
 			count_drop(f, SVR_DROP_NO_MBUF);
 			continue;
 		}
+		memcpy(eth, macs, sizeof(macs));
 		put16(eth + 12, SVR_ETHERTYPE_IPV4);
 		*dp_meta(f) = meta;
 		dp_meta(f)->l3_off = SVR_ETH_HLEN;

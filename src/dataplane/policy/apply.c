@@ -53,14 +53,17 @@ static void gen_free(struct dp_gen *g)
 	rte_free(g);
 }
 
-/* Forgets every neighbour learned on an interface slot that is gone. */
-static void neigh_flush_slot(uint16_t slot)
+/* Forgets every neighbour learned on an interface slot, unlinking it from fib's next hops. */
+static void neigh_flush_slot(uint16_t slot, struct svr_fib *fib)
 {
 	uint32_t it = 0, pos;
 	while ((pos = svr_neigh_next(dp.neigh, &it)) != SVR_NEIGH_NONE) {
 		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 		if (n->iface != slot)
 			continue;
+		if (fib)
+			svr_fib_link_neigh(fib, n->iface, &n->ip, SVR_NEIGH_NONE);
+		dp.main_stats.drops[SVR_DROP_IFACE_GONE] += n->n_queued;
 		for (unsigned i = 0; i < n->n_queued; i++)
 			rte_pktmbuf_free(n->queue[i]);
 		n->n_queued = 0;
@@ -78,7 +81,7 @@ static void retired_release(struct retired *r)
 	for (unsigned i = 0; i < r->n_slots; i++) {
 		uint16_t s = r->slots[i];
 		if (!now || !now->ifaces[s].in_use) {
-			neigh_flush_slot(s);
+			neigh_flush_slot(s, now ? now->fib : NULL);
 			dp.iface_slot_names[s][0] = '\0';
 		}
 	}
@@ -357,6 +360,11 @@ static struct dp_gen *unplug_now(const uint16_t *pids, unsigned n)
 			else
 				tmp->port_ids[tmp->n_ports++] = old->port_ids[i];
 		}
+		/* Routes may still point at their interfaces: forwarding checks in_use. */
+		for (unsigned s = 0; s < tmp->n_ifaces; s++)
+			for (unsigned k = 0; k < n; k++)
+				if (tmp->ifaces[s].in_use && tmp->ifaces[s].port == pids[k])
+					tmp->ifaces[s].in_use = false;
 		atomic_store_explicit(&dp.gen, tmp, memory_order_release);
 	} else if (old) {
 		atomic_store_explicit(&dp.gen, NULL, memory_order_release); /* out of memory: pause */
@@ -433,9 +441,15 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 			}
 		}
 		pid_of[i] = (uint16_t)pid;
-		int slot = slot_for(svr_img_str(img, fs[i].name));
+		const char *name = svr_img_str(img, fs[i].name);
+		size_t nl = strlen(name);
+		int slot = nl && nl < DP_IFNAME_LEN ? slot_for(name) : -1;
+		for (uint32_t k = 0; rc == 0 && slot >= 0 && k < i; k++)
+			if (slot_of[k] == slot)
+				rc = fail(err, errlen, "interface name \"%s\" used twice", name);
 		if (rc == 0 && slot < 0)
-			rc = fail(err, errlen, "no free interface slot");
+			rc = fail(err, errlen, "interface name \"%s\": empty, too long or no free slot",
+				  name);
 		slot_of[i] = (uint16_t)slot;
 	}
 	if (rc == 0)
@@ -459,26 +473,25 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		free(r);
 		return -1;
 	}
+	/* An interface that moved to another port or VLAN keeps its slot but not its neighbours. */
+	const struct dp_gen *prev = dp_gen_main();
+	for (unsigned s = 0; prev && s < prev->n_ifaces; s++)
+		if (prev->ifaces[s].in_use && g->ifaces[s].in_use &&
+		    (prev->ifaces[s].port != g->ifaces[s].port ||
+		     prev->ifaces[s].vlan != g->ifaces[s].vlan))
+			neigh_flush_slot((uint16_t)s, g->fib);
 	link_gateways(g);
 	g->generation = svr_img_hdr(img)->generation;
 	g->image = img;
 	g->image_len = len;
 
 	/* What the old generation alone used goes after the grace period. */
-	const struct dp_gen *prev = dp_gen_main();
 	for (unsigned i = 0; prev && i < prev->n_ports; i++)
 		if (!g->port_map[prev->port_ids[i]])
 			r->ports[r->n_ports++] = prev->port_ids[i];
-	for (unsigned s = 0; prev && s < prev->n_ifaces; s++) {
-		bool gone = prev->ifaces[s].in_use && !g->ifaces[s].in_use;
-		bool moved = prev->ifaces[s].in_use && g->ifaces[s].in_use &&
-			     (prev->ifaces[s].port != g->ifaces[s].port ||
-			      prev->ifaces[s].vlan != g->ifaces[s].vlan);
-		if (moved)
-			neigh_flush_slot((uint16_t)s); /* its neighbours are on another link now */
-		if (gone)
+	for (unsigned s = 0; prev && s < prev->n_ifaces; s++)
+		if (prev->ifaces[s].in_use && !g->ifaces[s].in_use)
 			r->slots[r->n_slots++] = (uint16_t)s;
-	}
 	atomic_store_explicit(&dp.gen, g, memory_order_release);
 	retire(r);
 	LOG_INFO("policy generation %llu applied in %llu ms: %u interface(s), %u port(s), "
