@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "model/compile.h"
 
@@ -37,20 +38,6 @@ static void add_error(struct svr_model_errors *e, const char *path, const char *
 	e->count++;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[256];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(tmp, 0755);
-			*p = '/';
-		}
-	}
-	return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
 		 const char *state_dir, char *err, size_t errlen)
 {
@@ -60,7 +47,7 @@ int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
 	c->started_ms = now_ms();
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", state_dir);
 	pthread_mutex_init(&c->lock, NULL);
-	if (mkdir_p(c->state_dir) < 0) {
+	if (svr_mkdir_p(c->state_dir, 0700) < 0) {
 		snprintf(err, errlen, "cannot create state directory %s: %s", c->state_dir,
 			 strerror(errno));
 		return -1;

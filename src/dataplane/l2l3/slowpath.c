@@ -97,6 +97,15 @@ static uint8_t *frame_new(struct rte_mbuf **out, uint16_t ethertype, unsigned l3
 	return d + SVR_ETH_HLEN;
 }
 
+/* Swaps two address fields of n <= 16 bytes (echo replies). */
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t tmp[16];
+	memcpy(tmp, a, n);
+	memcpy(a, b, n);
+	memcpy(b, tmp, n);
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -474,10 +483,7 @@ static void handle_local4(struct rte_mbuf *m)
 		return;
 	}
 	/* Echo reply in place (RFC 792): swap addresses, type 0, fresh TTL. */
-	uint8_t tmp[4];
-	memcpy(tmp, ip + 12, 4);
-	memcpy(ip + 12, ip + 16, 4);
-	memcpy(ip + 16, tmp, 4);
+	swap_bytes(ip + 12, ip + 16, 4);
 	ip[8] = 64;
 	put16(ip + 10, 0);
 	put16(ip + 10, svr_cksum(ip, hlen));
@@ -593,10 +599,7 @@ static void handle_local6(struct rte_mbuf *m)
 		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
 		return;
 	}
-	uint8_t tmp[16];
-	memcpy(tmp, ip + 8, 16);
-	memcpy(ip + 8, ip + 24, 16);
-	memcpy(ip + 24, tmp, 16);
+	swap_bytes(ip + 8, ip + 24, 16);
 	ip[7] = 64;
 	icmp[0] = ICMP6_ECHO_REPLY;
 	put16(icmp + 2, 0);

@@ -18,6 +18,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
 #include "io/port.h"
@@ -98,22 +99,6 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 		argv[n++] = (char *)c->extra_args[i];
 	argv[n] = NULL;
 	return n;
-}
-
-static int mkdir_p(const char *path)
-{
-	char tmp[256];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(tmp, 0755);
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0750) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
 }
 
 static void main_loop(void)
@@ -199,7 +184,7 @@ int main(int argc, char **argv)
 		printf("\n");
 		return 0;
 	}
-	if (mkdir_p(conf.runtime_dir) < 0) {
+	if (svr_mkdir_p(conf.runtime_dir, 0750) < 0) {
 		LOG_ERR("cannot create runtime-dir %s: %s", conf.runtime_dir, strerror(errno));
 		return 1;
 	}
