@@ -43,6 +43,7 @@ enum svr_img_section {
 	SVR_SEC_PEERS,		   /* struct svr_img_peer */
 	SVR_SEC_PEER_PATHS,	   /* struct svr_img_peer_path */
 	SVR_SEC_SERVICE_ROUTES,	   /* struct svr_img_service_route */
+	SVR_SEC_IFACE_HOODS,	   /* struct svr_img_hood: an interface's neighborhoods */
 	SVR_SEC_COUNT
 };
 
@@ -103,6 +104,13 @@ struct svr_img_iface {
 	struct svr_img_range addresses; /* PREFIXES: address/prefix-length */
 	struct svr_img_prefix gateway;  /* valid with SVR_IMG_IFACE_HAS_GW */
 	uint64_t capacity_bps;
+	struct svr_img_range hoods; /* IFACE_HOODS: the neighborhoods it is in */
+};
+
+/* A neighborhood an interface belongs to (tenant members are per neighborhood). */
+struct svr_img_hood {
+	uint32_t name; /* string */
+	uint32_t vector; /* string, "" when none */
 };
 
 struct svr_img_route {

@@ -26,6 +26,7 @@ static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
 	[SVR_SEC_PEERS] = sizeof(struct svr_img_peer),
 	[SVR_SEC_PEER_PATHS] = sizeof(struct svr_img_peer_path),
 	[SVR_SEC_SERVICE_ROUTES] = sizeof(struct svr_img_service_route),
+	[SVR_SEC_IFACE_HOODS] = sizeof(struct svr_img_hood),
 };
 
 static const char *const section_names[SVR_SEC_COUNT] = {
@@ -33,7 +34,7 @@ static const char *const section_names[SVR_SEC_COUNT] = {
 	"neighbors",	   "tenants",	       "tenant-members",   "services",
 	"transports",	   "access-rules",     "service-classes",  "service-policies",
 	"policy-vectors", "security-policies", "peers",		   "peer-paths",
-	"service-routes",
+	"service-routes", "interface-neighborhoods",
 };
 
 uint32_t svr_img_entry_size(enum svr_img_section s)
@@ -256,10 +257,16 @@ static int check_entries(struct checker *c)
 		CHECK(check_string(c, e->device, S, i, "device"));
 		CHECK(check_index(c, e->tenant, SVR_SEC_TENANTS, true, S, i, "tenant"));
 		CHECK(check_range(c, &e->addresses, P, S, i, "addresses"));
+		CHECK(check_range(c, &e->hoods, SVR_SEC_IFACE_HOODS, S, i, "hoods"));
 		CHECK(check_prefix(c, &e->gateway, true, S, i, "gateway"));
 		if (e->vlan > 4094 || e->mtu < 68)
 			return fail(c, "interfaces[%u]: vlan %u or mtu %u out of range", i, e->vlan,
 				    e->mtu);
+	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_IFACE_HOODS); i++) {
+		const struct svr_img_hood *e = entry(c, SVR_SEC_IFACE_HOODS, i);
+		CHECK(check_string(c, e->name, SVR_SEC_IFACE_HOODS, i, "name"));
+		CHECK(check_string(c, e->vector, SVR_SEC_IFACE_HOODS, i, "vector"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_ROUTES); i++) {
 		const struct svr_img_route *e = entry(c, SVR_SEC_ROUTES, i);

@@ -72,6 +72,18 @@ static void two_site_peers_and_routes(void **state)
 		assert_string_equal(svr_img_str(img, peers[0].name), other);
 		assert_int_equal(peers[0].paths.count, 2);
 		assert_int_equal(n_if, 3);
+		/* Each interface carries its neighborhoods (tenant members are per neighborhood). */
+		const struct svr_img_hood *hoods = svr_img_table(img, SVR_SEC_IFACE_HOODS, NULL);
+		for (uint32_t i = 0; i < n_if; i++) {
+			const char *ifn = svr_img_str(img, ifs[i].name);
+			if (strcmp(ifn, "wan1") == 0) {
+				assert_int_equal(ifs[i].hoods.count, 1);
+				assert_string_equal(svr_img_str(img, hoods[ifs[i].hoods.first].name),
+						    "mpls-core");
+				assert_string_equal(svr_img_str(img, hoods[ifs[i].hoods.first].vector),
+						    "mpls");
+			}
+		}
 		for (uint32_t i = 0; i < peers[0].paths.count; i++) {
 			const struct svr_img_peer_path *pp = &paths[peers[0].paths.first + i];
 			const char *ifname = svr_img_str(img, ifs[pp->local_iface].name);

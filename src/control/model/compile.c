@@ -361,6 +361,15 @@ static int compile_interfaces(struct compiler *c)
 		if (parse_ip(str(f, "gateway", NULL), &ii.gateway) == 0)
 			ii.flags |= SVR_IMG_IFACE_HAS_GW;
 		ii.addresses = prefixes(c, arr(f, "addresses"), false);
+		ii.hoods.first = svr_img_next(&c->b, SVR_SEC_IFACE_HOODS);
+		size_t k;
+		json_t *h;
+		json_array_foreach(arr(f, "neighborhoods"), k, h) {
+			struct svr_img_hood ih = {.name = svr_img_str_add(&c->b, str(h, "name", "")),
+						  .vector = svr_img_str_add(&c->b, str(h, "vector", ""))};
+			svr_img_add(&c->b, SVR_SEC_IFACE_HOODS, &ih);
+			ii.hoods.count++;
+		}
 		remember(c->n.ifaces, str(f, "name", ""),
 			 svr_img_add(&c->b, SVR_SEC_INTERFACES, &ii));
 	}
