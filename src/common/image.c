@@ -53,6 +53,7 @@ void svr_img_builder_free(struct svr_img_builder *b)
 {
 	for (int s = 0; s < SVR_SEC_COUNT; s++)
 		free(b->sec[s].data);
+	free(b->str_slots);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -84,10 +85,60 @@ uint32_t svr_img_add(struct svr_img_builder *b, enum svr_img_section s, const vo
 	return append(b, s, entry, entry_sizes[s], 1);
 }
 
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* Keeps the intern table at most half full; false when out of memory. */
+static bool str_table_room(struct svr_img_builder *b)
+{
+	if (b->str_slots && (b->str_used + 1) * 2 <= b->str_mask + 1)
+		return true;
+	uint32_t size = b->str_slots ? (b->str_mask + 1) * 2 : 1024;
+	uint32_t *slots = calloc(size, sizeof(*slots));
+	if (!slots)
+		return false;
+	const char *pool = (const char *)b->sec[SVR_SEC_STRINGS].data;
+	for (uint32_t i = 0; b->str_slots && i <= b->str_mask; i++) {
+		uint32_t v = b->str_slots[i];
+		if (!v)
+			continue;
+		uint32_t j = str_hash(pool + v - 1) & (size - 1);
+		while (slots[j])
+			j = (j + 1) & (size - 1);
+		slots[j] = v;
+	}
+	free(b->str_slots);
+	b->str_slots = slots;
+	b->str_mask = size - 1;
+	return true;
+}
+
 uint32_t svr_img_str_add(struct svr_img_builder *b, const char *str)
 {
+	if (!str_table_room(b)) {
+		b->failed = true;
+		return 0;
+	}
+	uint32_t j = str_hash(str) & b->str_mask;
+	for (;; j = (j + 1) & b->str_mask) {
+		uint32_t v = b->str_slots[j];
+		if (!v)
+			break;
+		if (strcmp((const char *)b->sec[SVR_SEC_STRINGS].data + v - 1, str) == 0)
+			return v - 1;
+	}
 	size_t n = strlen(str) + 1;
-	return append(b, SVR_SEC_STRINGS, str, n, (uint32_t)n);
+	uint32_t off = append(b, SVR_SEC_STRINGS, str, n, (uint32_t)n);
+	if (off != SVR_IMG_NONE) {
+		b->str_slots[j] = off + 1;
+		b->str_used++;
+	}
+	return off;
 }
 
 uint32_t svr_img_next(const struct svr_img_builder *b, enum svr_img_section s)

@@ -22,13 +22,16 @@ struct svr_img_buf {
 struct svr_img_builder {
 	struct svr_img_buf sec[SVR_SEC_COUNT];
 	bool failed; /* an allocation failed: finish reports it */
+	/* Strings are interned: one name, one offset, so offsets compare like names. */
+	uint32_t *str_slots; /* open addressing: string offset + 1, 0 = empty */
+	uint32_t str_mask, str_used;
 };
 
 void svr_img_builder_init(struct svr_img_builder *b);
 void svr_img_builder_free(struct svr_img_builder *b);
 /* Appends one entry (of the section's entry size) and returns its index. */
 uint32_t svr_img_add(struct svr_img_builder *b, enum svr_img_section s, const void *entry);
-/* Appends a NUL-terminated string and returns its offset in the string table. */
+/* Adds a NUL-terminated string (once: equal strings share one offset) and returns its offset. */
 uint32_t svr_img_str_add(struct svr_img_builder *b, const char *str);
 uint32_t svr_img_prefix_add(struct svr_img_builder *b, const struct svr_prefix *p);
 /* Index the next svr_img_add to section s will return. */

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* First-packet classification: tenant, service precedence and access, from a compiled model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/image.h"
+#include "common/timeutil.h"
+#include "model/compile.h"
+#include "model/validate.h"
+#include "policy/classify.h"
+
+static const char *model =
+	"{\"model-version\": 1, \"authority\": {\"name\": \"t\","
+	" \"tenants\": [{\"name\": \"c2\"}, {\"name\": \"c2.east\"},"
+	"  {\"name\": \"logistics\", \"members\": [{\"neighborhood\": \"lan-east\","
+	"    \"prefixes\": [\"198.18.12.0/24\"]}]}],"
+	" \"services\": ["
+	"  {\"name\": \"portal\", \"addresses\": [\"198.19.20.10/32\"],"
+	"   \"transport\": [{\"protocol\": \"tcp\", \"ports\": [\"443\", \"8000-8099\"]}],"
+	"   \"access\": [{\"source\": {\"tenant\": \"c2\"}, \"permission\": \"allow\"},"
+	"    {\"source\": {\"tenant\": \"logistics\"}, \"permission\": \"allow\","
+	"     \"valid-from\": \"2026-12-01T06:00:00Z\", \"valid-until\": \"2026-12-01T18:00:00Z\"},"
+	"    {\"source\": {\"prefix\": \"198.18.12.66/32\"}, \"permission\": \"deny\"}]},"
+	"  {\"name\": \"web-any\", \"addresses\": [\"198.19.20.0/24\"],"
+	"   \"access\": [{\"source\": {\"prefix\": \"198.18.0.0/15\"}, \"permission\": \"allow\"}]},"
+	"  {\"name\": \"dns\", \"addresses\": [\"198.19.0.0/16\"],"
+	"   \"transport\": [{\"protocol\": \"udp\", \"ports\": [\"53\"]}],"
+	"   \"access\": [{\"source\": {\"tenant\": \"c2\"}, \"permission\": \"allow\"},"
+	"    {\"source\": {\"tenant\": \"c2.east\"}, \"permission\": \"deny\"}]}],"
+	" \"routers\": [{\"name\": \"r1\", \"interfaces\": ["
+	"  {\"name\": \"lan\", \"device\": \"net_null0\", \"addresses\": [\"198.18.12.1/24\"],"
+	"   \"tenant\": \"c2.east\", \"neighborhoods\": [{\"name\": \"lan-east\"}]},"
+	"  {\"name\": \"wan\", \"device\": \"net_null1\", \"addresses\": [\"198.18.100.1/24\"]}]}]}}";
+
+static void *img;
+static struct svr_classifier *cls;
+static const struct svr_img_tenant *ten;
+static const struct svr_img_service *svc;
+
+static int setup(void **state)
+{
+	(void)state;
+	json_error_t je;
+	json_t *doc = json_loads(model, 0, &je);
+	if (!doc)
+		return -1;
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	int bad = svr_model_validate(doc, &e);
+	for (unsigned i = 0; i < e.count; i++)
+		fprintf(stderr, "%s: %s\n", e.list[i].path, e.list[i].message);
+	svr_model_errors_free(&e);
+	size_t len;
+	char err[256];
+	if (bad || svr_model_compile(doc, "r1", &img, &len, err, sizeof(err)) < 0)
+		return -1;
+	json_decref(doc);
+	cls = svr_classifier_build(img);
+	ten = svr_img_table(img, SVR_SEC_TENANTS, NULL);
+	svc = svr_img_table(img, SVR_SEC_SERVICES, NULL);
+	return cls ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	svr_classifier_free(cls);
+	free(img);
+	return 0;
+}
+
+static struct svr_ip ip(const char *s)
+{
+	struct svr_ip a;
+	assert_int_equal(svr_ip_parse(s, &a), 0);
+	return a;
+}
+
+static const char *tenant_of(uint32_t iface, const char *src)
+{
+	struct svr_ip a = ip(src);
+	uint32_t t = svr_classify_tenant(cls, iface, &a);
+	return t == UINT32_MAX ? "-" : svr_img_str(img, ten[t].name);
+}
+
+static const char *service_of(uint8_t proto, const char *dst, uint16_t port)
+{
+	struct svr_ip a = ip(dst);
+	uint32_t s = svr_classify_service(cls, proto, &a, port);
+	return s == UINT32_MAX ? "-" : svr_img_str(img, svc[s].name);
+}
+
+static void tenants(void **state)
+{
+	(void)state;
+	assert_string_equal(tenant_of(0, "198.18.12.5"), "logistics"); /* members prefix */
+	assert_string_equal(tenant_of(0, "198.18.13.5"), "c2.east");   /* the interface's */
+	assert_string_equal(tenant_of(1, "198.18.12.5"), "-");	       /* wan: no tenant */
+	assert_string_equal(tenant_of(7, "198.18.12.5"), "-");	       /* no such interface */
+}
+
+static void service_precedence(void **state)
+{
+	(void)state;
+	assert_string_equal(service_of(6, "198.19.20.10", 443), "portal");
+	assert_string_equal(service_of(6, "198.19.20.10", 8050), "portal");
+	/* Port not listed: the port-less /24 service. */
+	assert_string_equal(service_of(6, "198.19.20.10", 22), "web-any");
+	/* Port-qualified /16 beats port-less /24, whatever the prefix lengths. */
+	assert_string_equal(service_of(17, "198.19.20.10", 53), "dns");
+	assert_string_equal(service_of(17, "198.19.99.1", 53), "dns");
+	assert_string_equal(service_of(17, "198.19.99.1", 54), "-");
+	assert_string_equal(service_of(6, "198.19.21.1", 80), "-");
+	assert_string_equal(service_of(1, "198.19.20.77", 0), "web-any");
+}
+
+static uint32_t tenant_idx(const char *name)
+{
+	uint32_t n;
+	svr_img_table(img, SVR_SEC_TENANTS, &n);
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(svr_img_str(img, ten[i].name), name) == 0)
+			return i;
+	return UINT32_MAX;
+}
+
+static enum svr_access access(const char *service, const char *tenant, const char *src,
+			      const char *when)
+{
+	uint32_t n, s = UINT32_MAX;
+	svr_img_table(img, SVR_SEC_SERVICES, &n);
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(svr_img_str(img, svc[i].name), service) == 0)
+			s = i;
+	int64_t t;
+	assert_int_equal(svr_rfc3339_parse(when, &t), 0);
+	struct svr_ip a = ip(src);
+	return svr_classify_access(cls, s, tenant ? tenant_idx(tenant) : UINT32_MAX, &a, t);
+}
+
+static void access_rules(void **state)
+{
+	(void)state;
+	const char *in = "2026-12-01T12:00:00Z", *out = "2026-12-02T12:00:00Z";
+	/* A rule for a parent tenant admits its children. */
+	assert_int_equal(access("portal", "c2.east", "198.18.13.5", out), SVR_ACCESS_ALLOW);
+	/* Time windows: the rule exists only inside. */
+	assert_int_equal(access("portal", "logistics", "198.18.12.5", in), SVR_ACCESS_ALLOW);
+	assert_int_equal(access("portal", "logistics", "198.18.12.5", out), SVR_ACCESS_NO_RULE);
+	/* A prefix deny is more specific than a tenant allow. */
+	assert_int_equal(access("portal", "logistics", "198.18.12.66", in), SVR_ACCESS_DENIED);
+	/* No tenant: only prefix rules can admit; deny by default. */
+	assert_int_equal(access("portal", NULL, "198.18.13.5", in), SVR_ACCESS_NO_RULE);
+	assert_int_equal(access("web-any", NULL, "198.18.50.1", in), SVR_ACCESS_ALLOW);
+	assert_int_equal(access("web-any", NULL, "198.20.0.1", in), SVR_ACCESS_NO_RULE);
+	/* A deny for the child tenant beats an allow for its parent; the parent stays allowed. */
+	assert_int_equal(access("dns", "c2.east", "198.18.13.5", in), SVR_ACCESS_DENIED);
+	assert_int_equal(access("dns", "c2", "198.18.13.5", in), SVR_ACCESS_ALLOW);
+	assert_int_equal(access("dns", "logistics", "198.18.12.5", in), SVR_ACCESS_NO_RULE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tenants),
+		cmocka_unit_test(service_precedence),
+		cmocka_unit_test(access_rules),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
