@@ -31,6 +31,7 @@
 #define DP_RING_SIZE  1024
 
 struct svr_fib;
+struct svr_classifier;
 struct svr_neigh_table;
 struct rte_rcu_qsbr;
 
@@ -69,6 +70,7 @@ struct dp_gen {
 	struct svr_fib *fib;
 	bool owns_fib; /* false once a newer generation has taken the FIB over unchanged */
 	void *image;   /* private copy of the policy image, owned */
+	struct svr_classifier *classifier; /* first-packet lookups built from image, owned */
 	size_t image_len;
 	unsigned n_static;
 	struct dp_static_neigh {

@@ -16,6 +16,7 @@
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
 #include "main/dp.h"
+#include "policy/classify.h"
 
 /* The largest IP MTU whose frame (with a VLAN tag) fits one default mbuf. */
 #define MTU_MAX (RTE_MBUF_DEFAULT_DATAROOM - SVR_ETH_FRAME_OVERHEAD)
@@ -48,6 +49,7 @@ static void gen_free(struct dp_gen *g)
 		svr_fib_free(g->fib);
 	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
 		rte_free(g->port_map[p]);
+	svr_classifier_free(g->classifier);
 	free(g->image);
 	free(g->statics);
 	rte_free(g);
@@ -458,6 +460,8 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		rc = build_fib(g, img, slot_of, err, errlen);
 	if (rc == 0)
 		rc = apply_statics(g, old, img, slot_of, err, errlen);
+	if (rc == 0 && !(g->classifier = svr_classifier_build(img)))
+		rc = fail(err, errlen, "out of memory building the classifier");
 	if (rc != 0) {
 		if (old && g->fib == old->fib) { /* give the FIB back to the generation in force */
 			old->owns_fib = true;
