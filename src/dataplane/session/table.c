@@ -30,9 +30,19 @@ static void release_sessions(void *p, void *e, unsigned n)
 		for (int d = 0; d < 2; d++)
 			if (r[i].pos[d] >= 0)
 				rte_hash_free_key_with_position(h, r[i].pos[d]);
-		rte_ring_mp_enqueue(t->free_idx, (void *)(uintptr_t)r[i].idx);
+		t->free_stack[t->n_free++] = r[i].idx;
 	}
 	rte_spinlock_unlock(&t->writer);
+}
+
+/* Queues a deleted session for its grace period (outside the writer lock). */
+static void retire(struct svr_session_table *t, struct retired_session *r)
+{
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, r) != 0) {
+		/* Queue full: wait for the grace period here. */
+		rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
+		release_sessions(t, r, 1);
+	}
 }
 
 static struct rte_hash *make_hash(const char *name, uint32_t keys, uint32_t key_len)
@@ -60,18 +70,19 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	rte_spinlock_init(&t->writer);
 	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
 				 RTE_CACHE_LINE_SIZE);
-	char n[RTE_RING_NAMESIZE];
-	snprintf(n, sizeof(n), "%s-free", name);
-	t->free_idx = rte_ring_create(n, rte_align32pow2(capacity + 1), SOCKET_ID_ANY, 0);
-	if (!t->entries || !t->free_idx)
+	t->free_stack = rte_malloc("svr_session_free", (size_t)capacity * sizeof(uint32_t), 0);
+	if (!t->entries || !t->free_stack)
 		goto fail;
+	/* Lowest indices first out: a small load stays in few pages. */
 	for (uint32_t i = 0; i < capacity; i++)
-		rte_ring_enqueue(t->free_idx, (void *)(uintptr_t)i);
-	/* Two keys per session; IPv6 gets an eighth of the table (a table of its own). */
+		t->free_stack[i] = capacity - 1 - i;
+	t->n_free = capacity;
+	/* Two keys per session; IPv6 sessions (a table of their own) up to an eighth. */
+	char n[RTE_HASH_NAMESIZE];
 	snprintf(n, sizeof(n), "%s-4", name);
 	t->h4 = make_hash(n, 2 * capacity, sizeof(struct svr_skey4));
 	snprintf(n, sizeof(n), "%s-6", name);
-	t->h6 = make_hash(n, capacity / 4 > 64 ? capacity / 4 : 64, sizeof(struct svr_skey6));
+	t->h6 = make_hash(n, capacity / 8 > 64 ? capacity / 8 : 64, sizeof(struct svr_skey6));
 	if (!t->h4 || !t->h6)
 		goto fail;
 	/* Deletions pending a grace period; when it is full a delete waits for one instead. */
@@ -79,7 +90,7 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	snprintf(dqn, sizeof(dqn), "%s-dq", name);
 	struct rte_rcu_qsbr_dq_parameters dp = {
 		.name = dqn,
-		.size = capacity / 4 + 1024,
+		.size = capacity / 16 + 1024,
 		.esize = sizeof(struct retired_session),
 		.trigger_reclaim_limit = capacity / 16 + 64,
 		.max_reclaim_size = 4096,
@@ -105,7 +116,7 @@ void svr_session_table_free(struct svr_session_table *t)
 		rte_rcu_qsbr_dq_delete(t->dq);
 	rte_hash_free(t->h4);
 	rte_hash_free(t->h6);
-	rte_ring_free(t->free_idx);
+	rte_free(t->free_stack);
 	rte_free(t->entries);
 	rte_free(t);
 }
@@ -142,45 +153,46 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		      bool *existing)
 {
 	*existing = false;
-	void *slot;
-	if (rte_ring_mc_dequeue(t->free_idx, &slot) != 0)
-		return -ENOSPC;
-	uint32_t idx = (uint32_t)(uintptr_t)slot;
-	struct svr_session *s = &t->entries[idx];
-	memset(s, 0, sizeof(*s));
-	s->family = family;
-	s->key_pos[0] = s->key_pos[1] = -1;
-	fill(s, arg); /* complete before any reader can reach it */
-
-	uintptr_t d_fwd = (uintptr_t)idx << 1 | SVR_DIR_FWD;
-	uintptr_t d_rev = (uintptr_t)idx << 1 | SVR_DIR_REV;
 	void *other;
-	int64_t rc = idx;
+	int64_t rc;
 	rte_spinlock_lock(&t->writer);
 	if (rte_hash_lookup_data(h, fwd, &other) >= 0) {
 		/* Another worker created this session since our lookup missed. */
 		*existing = true;
 		rc = svr_sess_idx((uintptr_t)other);
-	} else if (rte_hash_add_key_data(h, fwd, (void *)d_fwd) != 0) {
+		goto out;
+	}
+	if (t->n_free == 0) {
 		rc = -ENOSPC;
-	} else if (rte_hash_add_key_data(h, rev, (void *)d_rev) != 0) {
+		goto out;
+	}
+	uint32_t idx = t->free_stack[--t->n_free];
+	struct svr_session *s = &t->entries[idx];
+	memset(s, 0, sizeof(*s));
+	s->family = family;
+	s->key_pos[0] = s->key_pos[1] = -1;
+	fill(s, arg); /* complete before any reader can reach it */
+	uintptr_t d_fwd = (uintptr_t)idx << 1 | SVR_DIR_FWD;
+	uintptr_t d_rev = (uintptr_t)idx << 1 | SVR_DIR_REV;
+	if (rte_hash_add_key_data(h, fwd, (void *)d_fwd) != 0) {
+		t->free_stack[t->n_free++] = idx;
+		rc = -ENOSPC;
+		goto out;
+	}
+	if (rte_hash_add_key_data(h, rev, (void *)d_rev) != 0) {
 		/* Unpublish the forward key: a reader may hold it, so it is retired like a session. */
 		struct retired_session r = {.pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx,
 					    .family = family};
 		rte_spinlock_unlock(&t->writer);
-		if (rte_rcu_qsbr_dq_enqueue(t->dq, &r) != 0) {
-			rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
-			release_sessions(t, &r, 1);
-		}
+		retire(t, &r);
 		return -ENOSPC;
-	} else {
-		s->key_pos[0] = rte_hash_lookup(h, fwd);
-		s->key_pos[1] = rte_hash_lookup(h, rev);
-		atomic_store_explicit(&s->in_use, 1, memory_order_release);
 	}
+	s->key_pos[0] = rte_hash_lookup(h, fwd);
+	s->key_pos[1] = rte_hash_lookup(h, rev);
+	atomic_store_explicit(&s->in_use, 1, memory_order_release);
+	rc = idx;
+out:
 	rte_spinlock_unlock(&t->writer);
-	if (rc != idx)
-		rte_ring_mp_enqueue(t->free_idx, slot);
 	return rc;
 }
 
@@ -213,11 +225,7 @@ void svr_session_delete(struct svr_session_table *t, uint32_t idx)
 			rte_hash_del_key(h, key);
 	}
 	rte_spinlock_unlock(&t->writer);
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, &r) != 0) {
-		/* Queue full: wait for the grace period here (the main lcore, never a worker). */
-		rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
-		release_sessions(t, &r, 1);
-	}
+	retire(t, &r);
 }
 
 void svr_session_reclaim(struct svr_session_table *t)
@@ -228,5 +236,5 @@ void svr_session_reclaim(struct svr_session_table *t)
 
 uint32_t svr_session_free_count(const struct svr_session_table *t)
 {
-	return rte_ring_count(t->free_idx);
+	return t->n_free; /* a racy read, for display and tests */
 }

@@ -11,9 +11,10 @@
  *   on the main lcore only (ageing, DELETE /sessions); both take the table's
  *   writer lock, which makes "look up, then add both keys" atomic (rte_hash
  *   would silently overwrite a key added twice) and keeps rte_hash
- *   single-writer. The hit path never takes it. The entry comes from a
- *   lock-free ring of free indices and is filled before its first key is
- *   published, so a reader that finds a key sees a complete entry. When two
+ *   single-writer. The hit path never takes it. The entry comes from a stack
+ *   of free indices (under the same lock: 4 bytes a session) and is filled
+ *   before its first key is published, so a reader that finds a key sees a
+ *   complete entry. When two
  *   workers create the same session, the second finds the first's entry.
  * - A deleted session's key slots and entry index go back only after every
  *   worker has passed a quiescent state (an RCU defer queue the main lcore
@@ -32,7 +33,6 @@
 #include <stdint.h>
 
 #include <rte_hash.h>
-#include <rte_ring.h>
 #include <rte_spinlock.h>
 
 /* IPv4 flow key: 16 bytes. Addresses and ports in network order; ICMP echo: id in sport. */
@@ -103,7 +103,8 @@ _Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache 
 
 struct svr_session_table {
 	struct rte_hash *h4, *h6;
-	struct rte_ring *free_idx; /* free entry indices */
+	uint32_t *free_stack; /* free entry indices, under the writer lock */
+	uint32_t n_free;
 	struct svr_session *entries;
 	uint32_t capacity;
 	rte_spinlock_t writer; /* creation and deletion only; see above */
