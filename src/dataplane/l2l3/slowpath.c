@@ -277,6 +277,38 @@ static void icmp_error(struct rte_mbuf *m, int kind)
 
 /* --- neighbour resolution --- */
 
+/*
+ * Sends a 32-byte neighbour-discovery message (RFC 4861 4.3/4.4): hop limit 255,
+ * target, and one link-layer address option carrying our MAC. Returns false if
+ * no buffer could be had.
+ */
+static bool nd_send(uint16_t iface, const uint8_t *ip_src, const uint8_t *ip_dst,
+		    const struct rte_ether_addr *dst, uint8_t type, uint8_t flags,
+		    const uint8_t *target, uint8_t opt)
+{
+	struct rte_mbuf *m;
+	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 40 + 32);
+	if (!ip)
+		return false;
+	memset(ip, 0, 40 + 32);
+	ip[0] = 0x60;
+	put16(ip + 4, 32);
+	ip[6] = IPPROTO_ICMP6;
+	ip[7] = 255;
+	memcpy(ip + 8, ip_src, 16);
+	memcpy(ip + 24, ip_dst, 16);
+	uint8_t *icmp = ip + 40;
+	icmp[0] = type;
+	icmp[4] = flags;
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = opt;
+	icmp[25] = 1;
+	memcpy(icmp + 26, cur()->ifaces[iface].mac.addr_bytes, 6);
+	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
+	send_l3(m, SVR_ETH_HLEN, iface, dst);
+	return true;
+}
+
 static void neigh_send_request(uint32_t pos, bool unicast)
 {
 	const struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
@@ -308,33 +340,18 @@ static void neigh_send_request(uint32_t pos, bool unicast)
 	}
 
 	/* Neighbour solicitation with our link-layer address (RFC 4861 4.3). */
-	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 40 + 32);
-	if (!ip)
-		return;
-	memset(ip, 0, 40 + 32);
-	ip[0] = 0x60;
-	put16(ip + 4, 32);
-	ip[6] = IPPROTO_ICMP6;
-	ip[7] = 255;
-	memcpy(ip + 8, src->addr, 16);
+	uint8_t ip_dst[16];
 	if (dst.addr_bytes[0] & 1) { /* solicited-node multicast ff02::1:ffXX:XXXX */
 		static const uint8_t snm[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
-		memcpy(ip + 24, snm, 13);
-		memcpy(ip + 37, n->ip.addr + 13, 3);
+		memcpy(ip_dst, snm, 13);
+		memcpy(ip_dst + 13, n->ip.addr + 13, 3);
 		uint8_t mc[6] = {0x33, 0x33, 0xff, n->ip.addr[13], n->ip.addr[14], n->ip.addr[15]};
 		memcpy(dst.addr_bytes, mc, 6);
 	} else {
-		memcpy(ip + 24, n->ip.addr, 16);
+		memcpy(ip_dst, n->ip.addr, 16);
 	}
-	uint8_t *icmp = ip + 40;
-	icmp[0] = ND_NS;
-	memcpy(icmp + 8, n->ip.addr, 16);
-	icmp[24] = ND_OPT_SLLA;
-	icmp[25] = 1;
-	memcpy(icmp + 26, ifc->mac.addr_bytes, 6);
-	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
-	count_event(SVR_EV_ND_SOLICITS_SENT);
-	send_l3(m, SVR_ETH_HLEN, n->iface, &dst);
+	if (nd_send(n->iface, src->addr, ip_dst, &dst, ND_NS, 0, n->ip.addr, ND_OPT_SLLA))
+		count_event(SVR_EV_ND_SOLICITS_SENT);
 }
 
 /* The MAC of pos is known: send everything that waited for it. */
@@ -501,37 +518,15 @@ static void send_na(struct rte_mbuf *ns, const uint8_t *target, bool solicited)
 	const struct dp_pkt_meta *meta = dp_meta(ns);
 	const uint8_t *d = rte_pktmbuf_mtod(ns, const uint8_t *);
 	const uint8_t *nip = d + meta->l3_off;
-	const struct dp_iface *ifc = &cur()->ifaces[meta->iface_in];
-	struct rte_mbuf *m;
-	uint8_t *ip = frame_new(&m, SVR_ETHERTYPE_IPV6, 40 + 32);
-	if (!ip)
-		return;
-	memset(ip, 0, 40 + 32);
-	ip[0] = 0x60;
-	put16(ip + 4, 32);
-	ip[6] = IPPROTO_ICMP6;
-	ip[7] = 255;
-	memcpy(ip + 8, target, 16);
-	struct rte_ether_addr dst;
-	if (solicited) {
-		memcpy(ip + 24, nip + 8, 16);
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	static const struct rte_ether_addr all_nodes_mac = {.addr_bytes = {0x33, 0x33, 0, 0, 0, 1}};
+	struct rte_ether_addr dst = all_nodes_mac; /* DAD probe from ::: all-nodes (7.2.4) */
+	if (solicited)
 		memcpy(dst.addr_bytes, d + 6, 6);
-	} else { /* DAD probe from ::, answer all-nodes (RFC 4861 7.2.4) */
-		static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
-		memcpy(ip + 24, all_nodes, 16);
-		static const struct rte_ether_addr mc = {.addr_bytes = {0x33, 0x33, 0, 0, 0, 1}};
-		dst = mc;
-	}
-	uint8_t *icmp = ip + 40;
-	icmp[0] = ND_NA;
-	icmp[4] = (uint8_t)(0x80 | (solicited ? 0x40 : 0) | 0x20); /* router, solicited, override */
-	memcpy(icmp + 8, target, 16);
-	icmp[24] = ND_OPT_TLLA;
-	icmp[25] = 1;
-	memcpy(icmp + 26, ifc->mac.addr_bytes, 6);
-	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
-	count_event(SVR_EV_ND_ADVERTS_SENT);
-	send_l3(m, SVR_ETH_HLEN, meta->iface_in, &dst);
+	uint8_t flags = (uint8_t)(0x80 | (solicited ? 0x40 : 0) | 0x20); /* router, S, override */
+	if (nd_send(meta->iface_in, target, solicited ? nip + 8 : all_nodes, &dst, ND_NA, flags,
+		    target, ND_OPT_TLLA))
+		count_event(SVR_EV_ND_ADVERTS_SENT);
 }
 
 static void handle_nd(struct rte_mbuf *m, uint8_t *ip, uint8_t *icmp, unsigned icmp_len)
