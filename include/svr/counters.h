@@ -16,64 +16,64 @@
 	X(NOT_FOR_US, "not-for-us", "unicast destination MAC is not ours")                         \
 	X(ETHERTYPE, "ethertype-unsupported", "EtherType we do not route (not IPv4/IPv6/ARP)")     \
 	X(ARP_MALFORMED, "arp-malformed", "ARP packet too short or not Ethernet/IPv4")             \
-	X(ARP_NOT_OURS, "arp-not-ours", "ARP request for an address that is not ours")            \
-	X(IP4_SHORT, "ip4-short", "IPv4 packet shorter than its header")                          \
-	X(IP4_VERSION, "ip4-bad-version", "IPv4 EtherType but version field is not 4")            \
+	X(ARP_NOT_OURS, "arp-not-ours", "ARP request for an address that is not ours")             \
+	X(IP4_SHORT, "ip4-short", "IPv4 packet shorter than its header")                           \
+	X(IP4_VERSION, "ip4-bad-version", "IPv4 EtherType but version field is not 4")             \
 	X(IP4_HDRLEN, "ip4-bad-header-length", "IPv4 IHL below 5 or beyond the packet")            \
 	X(IP4_TOTLEN, "ip4-bad-total-length", "IPv4 total length beyond the frame or below IHL")   \
-	X(IP4_CKSUM, "ip4-bad-checksum", "IPv4 header checksum is wrong")                         \
-	X(IP4_SRC, "ip4-bad-source", "IPv4 source on network 0 or 127, multicast or broadcast")   \
-	X(IP4_DST, "ip4-bad-destination", "IPv4 destination on network 0 or 127")                 \
-	X(IP4_BCAST, "ip4-directed-broadcast", "to a connected subnet's broadcast address")       \
-	X(GROUP_FRAME, "unicast-in-group-frame", "unicast IP in a broadcast/multicast frame")     \
-	X(IP6_SHORT, "ip6-short", "IPv6 packet shorter than its header")                          \
-	X(IP6_VERSION, "ip6-bad-version", "IPv6 EtherType but version field is not 6")            \
-	X(IP6_PAYLEN, "ip6-bad-payload-length", "IPv6 payload length beyond the frame")           \
-	X(IP6_SRC, "ip6-bad-source", "IPv6 source multicast, loopback, or unspecified if routed") \
-	X(IP6_DST, "ip6-bad-destination", "IPv6 destination is loopback or unspecified")          \
-	X(IP6_SCOPE, "ip6-link-local", "link-local IPv6 source or destination is not routed")     \
+	X(IP4_CKSUM, "ip4-bad-checksum", "IPv4 header checksum is wrong")                          \
+	X(IP4_SRC, "ip4-bad-source", "IPv4 source on network 0 or 127, multicast or broadcast")    \
+	X(IP4_DST, "ip4-bad-destination", "IPv4 destination on network 0 or 127")                  \
+	X(IP4_BCAST, "ip4-directed-broadcast", "to a connected subnet's broadcast address")        \
+	X(GROUP_FRAME, "unicast-in-group-frame", "unicast IP in a broadcast/multicast frame")      \
+	X(IP6_SHORT, "ip6-short", "IPv6 packet shorter than its header")                           \
+	X(IP6_VERSION, "ip6-bad-version", "IPv6 EtherType but version field is not 6")             \
+	X(IP6_PAYLEN, "ip6-bad-payload-length", "IPv6 payload length beyond the frame")            \
+	X(IP6_SRC, "ip6-bad-source", "IPv6 source multicast, loopback, or unspecified if routed")  \
+	X(IP6_DST, "ip6-bad-destination", "IPv6 destination is loopback or unspecified")           \
+	X(IP6_SCOPE, "ip6-link-local", "link-local IPv6 source or destination is not routed")      \
 	X(TTL_EXCEEDED, "ttl-exceeded", "TTL or hop limit reached zero (ICMP error sent)")         \
-	X(NO_ROUTE, "no-route", "no FIB entry for the destination (ICMP unreachable sent)")       \
-	X(NEIGH_QUEUE_FULL, "neigh-queue-full", "next hop unresolved and its wait queue is full") \
-	X(NEIGH_FAILED, "neigh-unresolved", "next hop did not answer ARP/ND (ICMP sent)")         \
-	X(NEIGH_TABLE_FULL, "neigh-table-full", "no free neighbour entry to start resolution")    \
-	X(PUNT_RING_FULL, "punt-ring-full", "worker to main-lcore ring full")                     \
-	X(IFACE_GONE, "interface-removed", "its interface was removed by a new configuration")    \
-	X(LOCAL_UNSUPPORTED, "local-unsupported", "packet for us that we do not answer")          \
-	X(ICMP_MALFORMED, "icmp-malformed", "ICMP/ICMPv6 message for us is malformed")            \
-	X(ND_MALFORMED, "nd-malformed", "neighbour discovery message is malformed")               \
+	X(NO_ROUTE, "no-route", "no FIB entry for the destination (ICMP unreachable sent)")        \
+	X(NEIGH_QUEUE_FULL, "neigh-queue-full", "next hop unresolved and its wait queue is full")  \
+	X(NEIGH_FAILED, "neigh-unresolved", "next hop did not answer ARP/ND (ICMP sent)")          \
+	X(NEIGH_TABLE_FULL, "neigh-table-full", "no free neighbour entry to start resolution")     \
+	X(PUNT_RING_FULL, "punt-ring-full", "worker to main-lcore ring full")                      \
+	X(IFACE_GONE, "interface-removed", "its interface was removed by a new configuration")     \
+	X(LOCAL_UNSUPPORTED, "local-unsupported", "packet for us that we do not answer")           \
+	X(ICMP_MALFORMED, "icmp-malformed", "ICMP/ICMPv6 message for us is malformed")             \
+	X(ND_MALFORMED, "nd-malformed", "neighbour discovery message is malformed")                \
 	X(MTU_EXCEEDED, "mtu-exceeded", "larger than the egress MTU with DF, or IPv6 (ICMP sent)") \
-	X(NO_MBUF, "no-mbuf", "could not allocate a buffer for a generated packet")               \
+	X(NO_MBUF, "no-mbuf", "could not allocate a buffer for a generated packet")                \
 	X(TX_FULL, "tx-full", "transmit queue full")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,
 	SVR_DROP_REASONS(SVR_DROP_ENUM)
 #undef SVR_DROP_ENUM
-	SVR_DROP_MAX
+	    SVR_DROP_MAX
 };
 
 /* Events that are not drops, counted on the main lcore's slow path. */
 #define SVR_EVENTS(X)                                                                              \
-	X(ARP_REPLIES_SENT, "arp-replies-sent")                                                     \
-	X(ARP_REQUESTS_SENT, "arp-requests-sent")                                                   \
-	X(ND_ADVERTS_SENT, "nd-adverts-sent")                                                       \
-	X(ND_SOLICITS_SENT, "nd-solicits-sent")                                                     \
-	X(ICMP_ECHO_REPLIES, "icmp-echo-replies")                                                   \
-	X(ICMP_ERRORS_SENT, "icmp-errors-sent")                                                     \
-	X(ICMP_RATE_LIMITED, "icmp-rate-limited")                                                   \
-	X(NEIGH_LEARNED, "neigh-learned")                                                           \
-	X(NEIGH_EXPIRED, "neigh-expired")                                                           \
-	X(QUEUED_RELEASED, "queued-released")                                                       \
-	X(IP4_FRAGMENTS, "ip4-fragments-sent")                                                      \
-	X(POLICY_APPLIED, "policy-images-applied")                                                  \
+	X(ARP_REPLIES_SENT, "arp-replies-sent")                                                    \
+	X(ARP_REQUESTS_SENT, "arp-requests-sent")                                                  \
+	X(ND_ADVERTS_SENT, "nd-adverts-sent")                                                      \
+	X(ND_SOLICITS_SENT, "nd-solicits-sent")                                                    \
+	X(ICMP_ECHO_REPLIES, "icmp-echo-replies")                                                  \
+	X(ICMP_ERRORS_SENT, "icmp-errors-sent")                                                    \
+	X(ICMP_RATE_LIMITED, "icmp-rate-limited")                                                  \
+	X(NEIGH_LEARNED, "neigh-learned")                                                          \
+	X(NEIGH_EXPIRED, "neigh-expired")                                                          \
+	X(QUEUED_RELEASED, "queued-released")                                                      \
+	X(IP4_FRAGMENTS, "ip4-fragments-sent")                                                     \
+	X(POLICY_APPLIED, "policy-images-applied")                                                 \
 	X(POLICY_REJECTED, "policy-images-rejected")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,
 	SVR_EVENTS(SVR_EVENT_ENUM)
 #undef SVR_EVENT_ENUM
-	SVR_EV_MAX
+	    SVR_EV_MAX
 };
 
 #endif

@@ -26,24 +26,24 @@
 #define SVR_IMG_ALIGN     8
 
 enum svr_img_section {
-	SVR_SEC_STRINGS,	   /* NUL-terminated names; entry_size 1 */
-	SVR_SEC_PREFIXES,	   /* struct svr_img_prefix */
-	SVR_SEC_INTERFACES,	   /* struct svr_img_iface */
-	SVR_SEC_ROUTES,		   /* struct svr_img_route */
-	SVR_SEC_NEIGHBORS,	   /* struct svr_img_neigh */
-	SVR_SEC_TENANTS,	   /* struct svr_img_tenant */
-	SVR_SEC_TENANT_MEMBERS,	   /* struct svr_img_member */
-	SVR_SEC_SERVICES,	   /* struct svr_img_service */
-	SVR_SEC_TRANSPORTS,	   /* struct svr_img_transport */
-	SVR_SEC_ACCESS_RULES,	   /* struct svr_img_access */
+	SVR_SEC_STRINGS,           /* NUL-terminated names; entry_size 1 */
+	SVR_SEC_PREFIXES,          /* struct svr_img_prefix */
+	SVR_SEC_INTERFACES,        /* struct svr_img_iface */
+	SVR_SEC_ROUTES,            /* struct svr_img_route */
+	SVR_SEC_NEIGHBORS,         /* struct svr_img_neigh */
+	SVR_SEC_TENANTS,           /* struct svr_img_tenant */
+	SVR_SEC_TENANT_MEMBERS,    /* struct svr_img_member */
+	SVR_SEC_SERVICES,          /* struct svr_img_service */
+	SVR_SEC_TRANSPORTS,        /* struct svr_img_transport */
+	SVR_SEC_ACCESS_RULES,      /* struct svr_img_access */
 	SVR_SEC_SERVICE_CLASSES,   /* struct svr_img_class */
 	SVR_SEC_SERVICE_POLICIES,  /* struct svr_img_policy */
-	SVR_SEC_POLICY_VECTORS,	   /* struct svr_img_vector */
+	SVR_SEC_POLICY_VECTORS,    /* struct svr_img_vector */
 	SVR_SEC_SECURITY_POLICIES, /* struct svr_img_security */
-	SVR_SEC_PEERS,		   /* struct svr_img_peer */
-	SVR_SEC_PEER_PATHS,	   /* struct svr_img_peer_path */
-	SVR_SEC_SERVICE_ROUTES,	   /* struct svr_img_service_route */
-	SVR_SEC_IFACE_HOODS,	   /* struct svr_img_hood: an interface's neighborhoods */
+	SVR_SEC_PEERS,             /* struct svr_img_peer */
+	SVR_SEC_PEER_PATHS,        /* struct svr_img_peer_path */
+	SVR_SEC_SERVICE_ROUTES,    /* struct svr_img_service_route */
+	SVR_SEC_IFACE_HOODS,       /* struct svr_img_hood: an interface's neighborhoods */
 	SVR_SEC_COUNT
 };
 
@@ -55,9 +55,9 @@ struct svr_img_section_desc {
 };
 
 struct svr_img_limits {
-	uint64_t session_capacity;	    /* 0: the dataplane's own */
+	uint64_t session_capacity;        /* 0: the dataplane's own */
 	uint32_t new_sessions_per_source; /* per second, 0: unlimited */
-	uint32_t half_open_tcp;	    /* 0: unlimited */
+	uint32_t half_open_tcp;           /* 0: unlimited */
 };
 
 struct svr_img_header {
@@ -100,7 +100,7 @@ struct svr_img_iface {
 	uint16_t mtu;
 	uint8_t mac[6];
 	uint16_t flags;
-	uint32_t tenant;	   /* tenant index or SVR_IMG_NONE */
+	uint32_t tenant;                /* tenant index or SVR_IMG_NONE */
 	struct svr_img_range addresses; /* PREFIXES: address/prefix-length */
 	struct svr_img_prefix gateway;  /* valid with SVR_IMG_IFACE_HAS_GW */
 	uint64_t capacity_bps;
@@ -109,7 +109,7 @@ struct svr_img_iface {
 
 /* A neighborhood an interface belongs to (tenant members are per neighborhood). */
 struct svr_img_hood {
-	uint32_t name; /* string */
+	uint32_t name;   /* string */
 	uint32_t vector; /* string, "" when none */
 };
 
@@ -196,11 +196,11 @@ enum svr_img_resiliency {
 
 struct svr_img_policy {
 	uint32_t name;
-	uint32_t class; /* service class index or SVR_IMG_NONE */
+	uint32_t class;               /* service class index or SVR_IMG_NONE */
 	struct svr_img_range vectors; /* POLICY_VECTORS */
-	uint32_t max_loss_milli_pct; /* 1.0% = 1000; UINT32_MAX: no limit */
-	uint32_t max_latency_ms;     /* UINT32_MAX: no limit */
-	uint32_t max_jitter_ms;      /* UINT32_MAX: no limit */
+	uint32_t max_loss_milli_pct;  /* 1.0% = 1000; UINT32_MAX: no limit */
+	uint32_t max_latency_ms;      /* UINT32_MAX: no limit */
+	uint32_t max_jitter_ms;       /* UINT32_MAX: no limit */
 	uint8_t best_effort;
 	uint8_t resiliency;
 	uint8_t reserved[2];
@@ -233,10 +233,10 @@ struct svr_img_peer {
 };
 
 struct svr_img_peer_path {
-	uint32_t local_iface;	      /* our interface index */
-	uint32_t neighborhood;	      /* string */
-	uint32_t vector;	      /* string, "" when the neighborhood names none */
-	uint32_t security;	      /* security policy index (neighborhood override or authority's) */
+	uint32_t local_iface;  /* our interface index */
+	uint32_t neighborhood; /* string */
+	uint32_t vector;       /* string, "" when the neighborhood names none */
+	uint32_t security;     /* security policy index (neighborhood override or authority's) */
 	struct svr_img_prefix local;  /* our waypoint address */
 	struct svr_img_prefix remote; /* the peer's waypoint address */
 };
@@ -247,8 +247,8 @@ struct svr_img_service_route {
 	uint32_t service;
 	uint8_t kind;
 	uint8_t reserved[3];
-	uint32_t peer;  /* PEER index (kind PEER) */
-	uint32_t iface; /* interface index (kind NEXT_HOP) */
+	uint32_t peer;                 /* PEER index (kind PEER) */
+	uint32_t iface;                /* interface index (kind NEXT_HOP) */
 	struct svr_img_prefix address; /* gateway (NEXT_HOP) or NAT target (NAT_TARGET) */
 };
 

@@ -29,7 +29,7 @@
 #define SVR_SHM_NAME_FMT   "/svr-%s-policy" /* %s: instance */
 #define SVR_SHM_MAGIC      0x4d485356u      /* "SVHM" */
 #define SVR_SHM_VERSION    1
-#define SVR_SHM_SLOT_SIZE  (48u << 20)      /* bytes per image slot */
+#define SVR_SHM_SLOT_SIZE  (48u << 20) /* bytes per image slot */
 #define SVR_SHM_CTL_SIZE   4096u
 #define SVR_SHM_TOTAL_SIZE ((uint64_t)SVR_SHM_CTL_SIZE + 2 * (uint64_t)SVR_SHM_SLOT_SIZE)
 

@@ -31,9 +31,9 @@ uint32_t svr_crc32c(uint32_t crc, const void *data, size_t len)
 		memcpy(&lo, p, 4);
 		memcpy(&hi, p + 4, 4);
 		lo ^= crc; /* little-endian hosts, like the image itself */
-		crc = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^ table[5][(lo >> 16) & 0xff] ^
-		      table[4][lo >> 24] ^ table[3][hi & 0xff] ^ table[2][(hi >> 8) & 0xff] ^
-		      table[1][(hi >> 16) & 0xff] ^ table[0][hi >> 24];
+		crc = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^
+		      table[5][(lo >> 16) & 0xff] ^ table[4][lo >> 24] ^ table[3][hi & 0xff] ^
+		      table[2][(hi >> 8) & 0xff] ^ table[1][(hi >> 16) & 0xff] ^ table[0][hi >> 24];
 		p += 8;
 		len -= 8;
 	}

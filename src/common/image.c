@@ -9,32 +9,33 @@
 #include "common/crc32c.h"
 
 static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
-	[SVR_SEC_STRINGS] = 1,
-	[SVR_SEC_PREFIXES] = sizeof(struct svr_img_prefix),
-	[SVR_SEC_INTERFACES] = sizeof(struct svr_img_iface),
-	[SVR_SEC_ROUTES] = sizeof(struct svr_img_route),
-	[SVR_SEC_NEIGHBORS] = sizeof(struct svr_img_neigh),
-	[SVR_SEC_TENANTS] = sizeof(struct svr_img_tenant),
-	[SVR_SEC_TENANT_MEMBERS] = sizeof(struct svr_img_member),
-	[SVR_SEC_SERVICES] = sizeof(struct svr_img_service),
-	[SVR_SEC_TRANSPORTS] = sizeof(struct svr_img_transport),
-	[SVR_SEC_ACCESS_RULES] = sizeof(struct svr_img_access),
-	[SVR_SEC_SERVICE_CLASSES] = sizeof(struct svr_img_class),
-	[SVR_SEC_SERVICE_POLICIES] = sizeof(struct svr_img_policy),
-	[SVR_SEC_POLICY_VECTORS] = sizeof(struct svr_img_vector),
-	[SVR_SEC_SECURITY_POLICIES] = sizeof(struct svr_img_security),
-	[SVR_SEC_PEERS] = sizeof(struct svr_img_peer),
-	[SVR_SEC_PEER_PATHS] = sizeof(struct svr_img_peer_path),
-	[SVR_SEC_SERVICE_ROUTES] = sizeof(struct svr_img_service_route),
-	[SVR_SEC_IFACE_HOODS] = sizeof(struct svr_img_hood),
+    [SVR_SEC_STRINGS] = 1,
+    [SVR_SEC_PREFIXES] = sizeof(struct svr_img_prefix),
+    [SVR_SEC_INTERFACES] = sizeof(struct svr_img_iface),
+    [SVR_SEC_ROUTES] = sizeof(struct svr_img_route),
+    [SVR_SEC_NEIGHBORS] = sizeof(struct svr_img_neigh),
+    [SVR_SEC_TENANTS] = sizeof(struct svr_img_tenant),
+    [SVR_SEC_TENANT_MEMBERS] = sizeof(struct svr_img_member),
+    [SVR_SEC_SERVICES] = sizeof(struct svr_img_service),
+    [SVR_SEC_TRANSPORTS] = sizeof(struct svr_img_transport),
+    [SVR_SEC_ACCESS_RULES] = sizeof(struct svr_img_access),
+    [SVR_SEC_SERVICE_CLASSES] = sizeof(struct svr_img_class),
+    [SVR_SEC_SERVICE_POLICIES] = sizeof(struct svr_img_policy),
+    [SVR_SEC_POLICY_VECTORS] = sizeof(struct svr_img_vector),
+    [SVR_SEC_SECURITY_POLICIES] = sizeof(struct svr_img_security),
+    [SVR_SEC_PEERS] = sizeof(struct svr_img_peer),
+    [SVR_SEC_PEER_PATHS] = sizeof(struct svr_img_peer_path),
+    [SVR_SEC_SERVICE_ROUTES] = sizeof(struct svr_img_service_route),
+    [SVR_SEC_IFACE_HOODS] = sizeof(struct svr_img_hood),
 };
 
 static const char *const section_names[SVR_SEC_COUNT] = {
-	"strings",	   "prefixes",	       "interfaces",	   "routes",
-	"neighbors",	   "tenants",	       "tenant-members",   "services",
-	"transports",	   "access-rules",     "service-classes",  "service-policies",
-	"policy-vectors", "security-policies", "peers",		   "peer-paths",
-	"service-routes", "interface-neighborhoods",
+    "strings",        "prefixes",          "interfaces",
+    "routes",         "neighbors",         "tenants",
+    "tenant-members", "services",          "transports",
+    "access-rules",   "service-classes",   "service-policies",
+    "policy-vectors", "security-policies", "peers",
+    "peer-paths",     "service-routes",    "interface-neighborhoods",
 };
 
 uint32_t svr_img_entry_size(enum svr_img_section s)
@@ -206,9 +207,9 @@ int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, 
 	h->length = len;
 	for (int s = 0; s < SVR_SEC_COUNT; s++) {
 		h->sections[s] = (struct svr_img_section_desc){
-			.offset = (uint32_t)offs[s],
-			.count = b->sec[s].count,
-			.entry_size = entry_sizes[s],
+		    .offset = (uint32_t)offs[s],
+		    .count = b->sec[s].count,
+		    .entry_size = entry_sizes[s],
 		};
 		if (b->sec[s].len)
 			memcpy(img + offs[s], b->sec[s].data, b->sec[s].len);
@@ -335,8 +336,8 @@ static int check_entries(struct checker *c)
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANTS); i++) {
 		const struct svr_img_tenant *e = entry(c, SVR_SEC_TENANTS, i);
 		CHECK(check_string(c, e->name, SVR_SEC_TENANTS, i, "name"));
-		CHECK(check_index(c, e->parent, SVR_SEC_TENANTS, true, SVR_SEC_TENANTS, i,
-				  "parent"));
+		CHECK(
+		    check_index(c, e->parent, SVR_SEC_TENANTS, true, SVR_SEC_TENANTS, i, "parent"));
 		CHECK(check_range(c, &e->members, SVR_SEC_TENANT_MEMBERS, SVR_SEC_TENANTS, i,
 				  "members"));
 	}
@@ -350,8 +351,8 @@ static int check_entries(struct checker *c)
 		const enum svr_img_section S = SVR_SEC_SERVICES;
 		CHECK(check_string(c, e->name, S, i, "name"));
 		CHECK(check_index(c, e->policy, SVR_SEC_SERVICE_POLICIES, true, S, i, "policy"));
-		CHECK(check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i,
-				  "security"));
+		CHECK(
+		    check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i, "security"));
 		CHECK(check_range(c, &e->prefixes, P, S, i, "prefixes"));
 		CHECK(check_range(c, &e->transports, SVR_SEC_TRANSPORTS, S, i, "transports"));
 		CHECK(check_range(c, &e->access, SVR_SEC_ACCESS_RULES, S, i, "access"));
@@ -359,7 +360,8 @@ static int check_entries(struct checker *c)
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TRANSPORTS); i++) {
 		const struct svr_img_transport *e = entry(c, SVR_SEC_TRANSPORTS, i);
 		if (e->port_lo > e->port_hi)
-			return fail(c, "transports[%u]: port range %u-%u", i, e->port_lo, e->port_hi);
+			return fail(c, "transports[%u]: port range %u-%u", i, e->port_lo,
+				    e->port_hi);
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_ACCESS_RULES); i++) {
 		const struct svr_img_access *e = entry(c, SVR_SEC_ACCESS_RULES, i);
@@ -396,11 +398,12 @@ static int check_entries(struct checker *c)
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_PEER_PATHS); i++) {
 		const struct svr_img_peer_path *e = entry(c, SVR_SEC_PEER_PATHS, i);
 		const enum svr_img_section S = SVR_SEC_PEER_PATHS;
-		CHECK(check_index(c, e->local_iface, SVR_SEC_INTERFACES, false, S, i, "local-iface"));
+		CHECK(
+		    check_index(c, e->local_iface, SVR_SEC_INTERFACES, false, S, i, "local-iface"));
 		CHECK(check_string(c, e->neighborhood, S, i, "neighborhood"));
 		CHECK(check_string(c, e->vector, S, i, "vector"));
-		CHECK(check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i,
-				  "security"));
+		CHECK(
+		    check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i, "security"));
 		CHECK(check_prefix(c, &e->local, false, S, i, "local"));
 		CHECK(check_prefix(c, &e->remote, false, S, i, "remote"));
 	}

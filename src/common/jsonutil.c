@@ -32,7 +32,7 @@ int svr_json_only_keys(const json_t *obj, const char *path, const char *const *a
 		return svr_jerr_set(e, path, "must be an object");
 	const char *key;
 	json_t *val;
-	json_object_foreach((json_t *)obj, key, val) {
+	json_object_foreach ((json_t *)obj, key, val) {
 		bool known = false;
 		for (const char *const *a = allowed; *a; a++)
 			known = known || strcmp(*a, key) == 0;

@@ -18,7 +18,7 @@ struct svr_jerr {
 };
 
 int svr_jerr_set(struct svr_jerr *e, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Fails on any key of obj not listed in allowed (NULL-terminated). */
 int svr_json_only_keys(const json_t *obj, const char *path, const char *const *allowed,

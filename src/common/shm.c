@@ -16,8 +16,7 @@
 #define ACQ memory_order_acquire
 #define REL memory_order_release
 
-int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err,
-		 size_t errlen)
+int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), SVR_SHM_NAME_FMT, instance);
@@ -48,8 +47,8 @@ int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err
 		close(fd);
 		if (st.st_size == 0)
 			return -EAGAIN; /* its creator has not sized it yet */
-		snprintf(err, errlen, "%s has %lld bytes, expected %llu (another version?)", s->name,
-			 (long long)st.st_size, (unsigned long long)SVR_SHM_TOTAL_SIZE);
+		snprintf(err, errlen, "%s has %lld bytes, expected %llu (another version?)",
+			 s->name, (long long)st.st_size, (unsigned long long)SVR_SHM_TOTAL_SIZE);
 		return -EINVAL;
 	}
 	s->base = mmap(NULL, SVR_SHM_TOTAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -23,8 +23,7 @@ struct svr_shm {
  * (full size, once) if it does not exist. Returns 0, -EAGAIN while it does
  * not exist yet or is still being created, or another negative errno with err set.
  */
-int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err,
-		 size_t errlen);
+int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err, size_t errlen);
 void svr_shm_close(struct svr_shm *s);
 /* Removes the name (tests and uninstall); mapped users keep their mapping. */
 int svr_shm_unlink(const char *instance);

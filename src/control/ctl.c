@@ -38,8 +38,8 @@ static void add_error(struct svr_model_errors *e, const char *path, const char *
 	e->count++;
 }
 
-int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
-		 const char *state_dir, char *err, size_t errlen)
+int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router, const char *state_dir,
+		 char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->instance = instance;
@@ -54,8 +54,8 @@ int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
 	}
 	int rc;
 	/* The dataplane may be creating nothing (it only opens): retry briefly on EAGAIN. */
-	for (int i = 0; (rc = svr_shm_open(&c->shm, instance, true, err, errlen)) == -EAGAIN && i < 100;
-	     i++)
+	for (int i = 0;
+	     (rc = svr_shm_open(&c->shm, instance, true, err, errlen)) == -EAGAIN && i < 100; i++)
 		usleep(10000);
 	if (rc < 0)
 		return -1;
@@ -116,7 +116,8 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	uint64_t t_parse = now_ms();
 	if (!doc) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		snprintf(msg, sizeof(msg), "line %d column %d: %s", jerr.line, jerr.column,
+			 jerr.text);
 		add_error(errors, "(top)", msg);
 		return SVR_APPLY_BAD_JSON;
 	}
@@ -165,12 +166,13 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 		LOG_ERR("generation %llu is in force but was not stored: %s",
 			(unsigned long long)*gen, err);
 	json_decref(older);
-	LOG_INFO("generation %llu: %zu-byte model, %zu-byte image; parse %llu ms, validate %llu ms, "
-		 "compile %llu ms, publish %llu ms, store %llu ms",
-		 (unsigned long long)*gen, len, img_len, (unsigned long long)(t_parse - t0),
-		 (unsigned long long)(t_valid - t_parse), (unsigned long long)(t_compile - t_valid),
-		 (unsigned long long)(t_publish - t_compile),
-		 (unsigned long long)(now_ms() - t_publish));
+	LOG_INFO(
+	    "generation %llu: %zu-byte model, %zu-byte image; parse %llu ms, validate %llu ms, "
+	    "compile %llu ms, publish %llu ms, store %llu ms",
+	    (unsigned long long)*gen, len, img_len, (unsigned long long)(t_parse - t0),
+	    (unsigned long long)(t_valid - t_parse), (unsigned long long)(t_compile - t_valid),
+	    (unsigned long long)(t_publish - t_compile),
+	    (unsigned long long)(now_ms() - t_publish));
 	return SVR_APPLY_OK;
 }
 
@@ -188,9 +190,9 @@ int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uin
 	size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
 	fclose(f);
 	int rc = text && got == (size_t)n &&
-				 svr_ctl_apply_text(c, text, got, errors, gen) == SVR_APPLY_OK
-			 ? 0
-			 : -1;
+			 svr_ctl_apply_text(c, text, got, errors, gen) == SVR_APPLY_OK
+		     ? 0
+		     : -1;
 	free(text);
 	return rc;
 }
@@ -203,7 +205,8 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 	if (w != 0 && c->pending == gen) {
 		c->pending = 0;
 		if (w > 0) {
-			drop = c->previous; /* accepted: the old model can go (off the reply path) */
+			drop =
+			    c->previous; /* accepted: the old model can go (off the reply path) */
 		} else if (c->previous) {
 			drop = c->model;
 			c->model = c->previous;
@@ -212,10 +215,12 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 			if (!text || store(c, text, strlen(text), err, sizeof(err)) < 0)
 				LOG_ERR("cannot store the model back after rejection");
 			free(text);
-			LOG_WARN("generation %llu rejected by the dataplane: the previous model stays",
-				 (unsigned long long)gen);
+			LOG_WARN(
+			    "generation %llu rejected by the dataplane: the previous model stays",
+			    (unsigned long long)gen);
 		} else {
-			/* Nothing before it: a model the dataplane refused is no "last good" model. */
+			/* Nothing before it: a model the dataplane refused is no "last good" model.
+			 */
 			drop = c->model;
 			c->model = NULL;
 			char path[300];

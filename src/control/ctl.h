@@ -22,7 +22,7 @@ struct svr_ctl {
 	char state_dir[256];
 	struct svr_shm shm;
 	pthread_mutex_t lock; /* one apply at a time; guards model and generation */
-	json_t *model;	      /* the model in force (last applied) */
+	json_t *model;        /* the model in force (last applied) */
 	json_t *previous;     /* the model before it, until the dataplane accepts it */
 	uint64_t pending;     /* generation whose fate svr_ctl_wait has not seen yet */
 	uint64_t generation;  /* last published */
@@ -30,14 +30,14 @@ struct svr_ctl {
 };
 
 enum svr_apply_result {
-	SVR_APPLY_OK = 0,	/* published */
-	SVR_APPLY_BAD_JSON,	/* errors[0]: "(top)", "line L column C: ..." */
-	SVR_APPLY_INVALID,	/* errors: every validation error */
-	SVR_APPLY_FAILED,	/* errors[0]: why (compile, storage, channel) */
+	SVR_APPLY_OK = 0,   /* published */
+	SVR_APPLY_BAD_JSON, /* errors[0]: "(top)", "line L column C: ..." */
+	SVR_APPLY_INVALID,  /* errors: every validation error */
+	SVR_APPLY_FAILED,   /* errors[0]: why (compile, storage, channel) */
 };
 
-int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router,
-		 const char *state_dir, char *err, size_t errlen);
+int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router, const char *state_dir,
+		 char *err, size_t errlen);
 void svr_ctl_fini(struct svr_ctl *c);
 
 /* Applies a model given as JSON text; on success *gen is the published generation. */

@@ -34,47 +34,49 @@ static void on_hup(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: svr-control --router NAME [--instance NAME] [--model FILE] [--state-dir DIR]\n"
-		"                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
-		"                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
-		"                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
-		"\n"
-		"The svrouter control daemon for one router: validates the intent model, compiles\n"
-		"this router's policy image and hands it to svr-dataplane over shared memory\n"
-		"(" SVR_SHM_NAME_FMT "). The dataplane keeps forwarding with its last image while\n"
-		"svr-control is stopped or restarting.\n"
-		"\n"
-		"Options:\n"
-		"  -r, --router NAME      this router's name in the model (required)\n"
-		"  -i, --instance NAME    the dataplane instance to feed (default: default)\n"
-		"  -m, --model FILE       the model to apply; without it, the last good model\n"
-		"                         stored in the state directory\n"
-		"  -s, --state-dir DIR    where the last good model is kept\n"
-		"                         (default: /var/lib/svrouter/<instance>)\n"
-		"      --once             apply, wait for the dataplane, exit (0 applied, 1 invalid\n"
-		"                         or rejected, 3 not acknowledged within --wait-ms)\n"
-		"      --wait-ms MS       how long --once waits for the dataplane (default 5000)\n"
-		"  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
-		"\n"
-		"REST API (docs/api.md; not started with --once):\n"
-		"      --listen ADDR:PORT\n"
-		"                         where to serve /api/v1: IPV4:PORT or [IPV6]:PORT\n"
-		"                         (default " SVR_REST_LISTEN_DEFAULT "); \"none\": no API\n"
-		"      --token-file FILE  the bearer token clients must send; created with a\n"
-		"                         random token (mode 0600) if missing\n"
-		"                         (default: <state-dir>/" SVR_REST_TOKEN_NAME ")\n"
-		"      --max-body-bytes N\n"
-		"                         larger request bodies get 413 (default 67108864)\n"
-		"      --dataplane-socket PATH\n"
-		"                         the dataplane's control socket, for /interfaces,\n"
-		"                         /ports, /routes, /neighbors, /stats, /policy\n"
-		"                         (default " SVR_RUNTIME_DIR_DEFAULT "/<instance>/" SVR_CTLSOCK_NAME ")\n"
-		"  -h, --help, -V, --version\n"
-		"\n"
-		"Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
-		"Validation errors are printed one per line as JSON-PATH: sentence.\n",
-		"%s");
+	fprintf(
+	    f,
+	    "Usage: svr-control --router NAME [--instance NAME] [--model FILE] [--state-dir DIR]\n"
+	    "                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
+	    "                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
+	    "                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
+	    "\n"
+	    "The svrouter control daemon for one router: validates the intent model, compiles\n"
+	    "this router's policy image and hands it to svr-dataplane over shared memory\n"
+	    "(" SVR_SHM_NAME_FMT "). The dataplane keeps forwarding with its last image while\n"
+	    "svr-control is stopped or restarting.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -r, --router NAME      this router's name in the model (required)\n"
+	    "  -i, --instance NAME    the dataplane instance to feed (default: default)\n"
+	    "  -m, --model FILE       the model to apply; without it, the last good model\n"
+	    "                         stored in the state directory\n"
+	    "  -s, --state-dir DIR    where the last good model is kept\n"
+	    "                         (default: /var/lib/svrouter/<instance>)\n"
+	    "      --once             apply, wait for the dataplane, exit (0 applied, 1 invalid\n"
+	    "                         or rejected, 3 not acknowledged within --wait-ms)\n"
+	    "      --wait-ms MS       how long --once waits for the dataplane (default 5000)\n"
+	    "  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
+	    "\n"
+	    "REST API (docs/api.md; not started with --once):\n"
+	    "      --listen ADDR:PORT\n"
+	    "                         where to serve /api/v1: IPV4:PORT or [IPV6]:PORT\n"
+	    "                         (default " SVR_REST_LISTEN_DEFAULT "); \"none\": no API\n"
+	    "      --token-file FILE  the bearer token clients must send; created with a\n"
+	    "                         random token (mode 0600) if missing\n"
+	    "                         (default: <state-dir>/" SVR_REST_TOKEN_NAME ")\n"
+	    "      --max-body-bytes N\n"
+	    "                         larger request bodies get 413 (default 67108864)\n"
+	    "      --dataplane-socket PATH\n"
+	    "                         the dataplane's control socket, for /interfaces,\n"
+	    "                         /ports, /routes, /neighbors, /stats, /policy\n"
+	    "                         (default " SVR_RUNTIME_DIR_DEFAULT
+	    "/<instance>/" SVR_CTLSOCK_NAME ")\n"
+	    "  -h, --help, -V, --version\n"
+	    "\n"
+	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
+	    "Validation errors are printed one per line as JSON-PATH: sentence.\n",
+	    "%s");
 }
 
 static void print_errors(const struct svr_model_errors *e)
@@ -139,16 +141,20 @@ int main(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_DP_SOCKET };
 	static const struct option opts[] = {
-		{"router", required_argument, NULL, 'r'}, {"instance", required_argument, NULL, 'i'},
-		{"model", required_argument, NULL, 'm'},  {"state-dir", required_argument, NULL, 's'},
-		{"once", no_argument, NULL, 'o'},	  {"wait-ms", required_argument, NULL, 'w'},
-		{"log-level", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"listen", required_argument, NULL, OPT_LISTEN},
-		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-		{"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
-		{"dataplane-socket", required_argument, NULL, OPT_DP_SOCKET},
-		{NULL, 0, NULL, 0},
+	    {"router", required_argument, NULL, 'r'},
+	    {"instance", required_argument, NULL, 'i'},
+	    {"model", required_argument, NULL, 'm'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"once", no_argument, NULL, 'o'},
+	    {"wait-ms", required_argument, NULL, 'w'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"listen", required_argument, NULL, OPT_LISTEN},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
+	    {"dataplane-socket", required_argument, NULL, OPT_DP_SOCKET},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
 	bool once = false;

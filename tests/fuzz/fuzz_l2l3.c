@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					int r = svr_nd_find_lla(l3 + 64, plen - 24,
 								l3[40] == 135 ? 1 : 2, &lla);
 					if (r == 1 && (lla[0] ^ lla[5]) == 0x5a)
-						f[0] ^= 1; /* use the result so it is not optimised away */
+						f[0] ^= 1; /* use the result so it is not optimised
+							      away */
 				}
 			}
 			break;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Checksums: full, incremental (RFC 1624) and IPv6 pseudo-header, against vectors made with scapy. */
+/* Checksums: full, incremental (RFC 1624) and IPv6 pseudo-header, against vectors made with scapy.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,11 +108,11 @@ static void update16_identity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ip4_header_checksum),
-		cmocka_unit_test(ttl_decrement_matches_full_recompute),
-		cmocka_unit_test(odd_length_sum),
-		cmocka_unit_test(icmp6_pseudo_header),
-		cmocka_unit_test(update16_identity),
+	    cmocka_unit_test(ip4_header_checksum),
+	    cmocka_unit_test(ttl_decrement_matches_full_recompute),
+	    cmocka_unit_test(odd_length_sum),
+	    cmocka_unit_test(icmp6_pseudo_header),
+	    cmocka_unit_test(update16_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,27 +17,27 @@
 #include "policy/classify.h"
 
 static const char *model =
-	"{\"model-version\": 1, \"authority\": {\"name\": \"t\","
-	" \"tenants\": [{\"name\": \"c2\"}, {\"name\": \"c2.east\"},"
-	"  {\"name\": \"logistics\", \"members\": [{\"neighborhood\": \"lan-east\","
-	"    \"prefixes\": [\"198.18.12.0/24\"]}]}],"
-	" \"services\": ["
-	"  {\"name\": \"portal\", \"addresses\": [\"198.19.20.10/32\"],"
-	"   \"transport\": [{\"protocol\": \"tcp\", \"ports\": [\"443\", \"8000-8099\"]}],"
-	"   \"access\": [{\"source\": {\"tenant\": \"c2\"}, \"permission\": \"allow\"},"
-	"    {\"source\": {\"tenant\": \"logistics\"}, \"permission\": \"allow\","
-	"     \"valid-from\": \"2026-12-01T06:00:00Z\", \"valid-until\": \"2026-12-01T18:00:00Z\"},"
-	"    {\"source\": {\"prefix\": \"198.18.12.66/32\"}, \"permission\": \"deny\"}]},"
-	"  {\"name\": \"web-any\", \"addresses\": [\"198.19.20.0/24\"],"
-	"   \"access\": [{\"source\": {\"prefix\": \"198.18.0.0/15\"}, \"permission\": \"allow\"}]},"
-	"  {\"name\": \"dns\", \"addresses\": [\"198.19.0.0/16\"],"
-	"   \"transport\": [{\"protocol\": \"udp\", \"ports\": [\"53\"]}],"
-	"   \"access\": [{\"source\": {\"tenant\": \"c2\"}, \"permission\": \"allow\"},"
-	"    {\"source\": {\"tenant\": \"c2.east\"}, \"permission\": \"deny\"}]}],"
-	" \"routers\": [{\"name\": \"r1\", \"interfaces\": ["
-	"  {\"name\": \"lan\", \"device\": \"net_null0\", \"addresses\": [\"198.18.12.1/24\"],"
-	"   \"tenant\": \"c2.east\", \"neighborhoods\": [{\"name\": \"lan-east\"}]},"
-	"  {\"name\": \"wan\", \"device\": \"net_null1\", \"addresses\": [\"198.18.100.1/24\"]}]}]}}";
+    "{\"model-version\": 1, \"authority\": {\"name\": \"t\","
+    " \"tenants\": [{\"name\": \"c2\"}, {\"name\": \"c2.east\"},"
+    "  {\"name\": \"logistics\", \"members\": [{\"neighborhood\": \"lan-east\","
+    "    \"prefixes\": [\"198.18.12.0/24\"]}]}],"
+    " \"services\": ["
+    "  {\"name\": \"portal\", \"addresses\": [\"198.19.20.10/32\"],"
+    "   \"transport\": [{\"protocol\": \"tcp\", \"ports\": [\"443\", \"8000-8099\"]}],"
+    "   \"access\": [{\"source\": {\"tenant\": \"c2\"}, \"permission\": \"allow\"},"
+    "    {\"source\": {\"tenant\": \"logistics\"}, \"permission\": \"allow\","
+    "     \"valid-from\": \"2026-12-01T06:00:00Z\", \"valid-until\": \"2026-12-01T18:00:00Z\"},"
+    "    {\"source\": {\"prefix\": \"198.18.12.66/32\"}, \"permission\": \"deny\"}]},"
+    "  {\"name\": \"web-any\", \"addresses\": [\"198.19.20.0/24\"],"
+    "   \"access\": [{\"source\": {\"prefix\": \"198.18.0.0/15\"}, \"permission\": \"allow\"}]},"
+    "  {\"name\": \"dns\", \"addresses\": [\"198.19.0.0/16\"],"
+    "   \"transport\": [{\"protocol\": \"udp\", \"ports\": [\"53\"]}],"
+    "   \"access\": [{\"source\": {\"tenant\": \"c2\"}, \"permission\": \"allow\"},"
+    "    {\"source\": {\"tenant\": \"c2.east\"}, \"permission\": \"deny\"}]}],"
+    " \"routers\": [{\"name\": \"r1\", \"interfaces\": ["
+    "  {\"name\": \"lan\", \"device\": \"net_null0\", \"addresses\": [\"198.18.12.1/24\"],"
+    "   \"tenant\": \"c2.east\", \"neighborhoods\": [{\"name\": \"lan-east\"}]},"
+    "  {\"name\": \"wan\", \"device\": \"net_null1\", \"addresses\": [\"198.18.100.1/24\"]}]}]}}";
 
 static void *img;
 static struct svr_classifier *cls;
@@ -102,8 +102,8 @@ static void tenants(void **state)
 	(void)state;
 	assert_string_equal(tenant_of(0, "198.18.12.5"), "logistics"); /* members prefix */
 	assert_string_equal(tenant_of(0, "198.18.13.5"), "c2.east");   /* the interface's */
-	assert_string_equal(tenant_of(1, "198.18.12.5"), "-");	       /* wan: no tenant */
-	assert_string_equal(tenant_of(7, "198.18.12.5"), "-");	       /* no such interface */
+	assert_string_equal(tenant_of(1, "198.18.12.5"), "-");         /* wan: no tenant */
+	assert_string_equal(tenant_of(7, "198.18.12.5"), "-");         /* no such interface */
 }
 
 static void service_precedence(void **state)
@@ -169,9 +169,9 @@ static void access_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tenants),
-		cmocka_unit_test(service_precedence),
-		cmocka_unit_test(access_rules),
+	    cmocka_unit_test(tenants),
+	    cmocka_unit_test(service_precedence),
+	    cmocka_unit_test(access_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

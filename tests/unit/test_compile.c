@@ -66,22 +66,24 @@ static void two_site_peers_and_routes(void **state)
 
 		uint32_t n_peers, n_paths, n_if;
 		const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
-		const struct svr_img_peer_path *paths = svr_img_table(img, SVR_SEC_PEER_PATHS, &n_paths);
+		const struct svr_img_peer_path *paths =
+		    svr_img_table(img, SVR_SEC_PEER_PATHS, &n_paths);
 		const struct svr_img_iface *ifs = svr_img_table(img, SVR_SEC_INTERFACES, &n_if);
 		assert_int_equal(n_peers, 1);
 		assert_string_equal(svr_img_str(img, peers[0].name), other);
 		assert_int_equal(peers[0].paths.count, 2);
 		assert_int_equal(n_if, 3);
-		/* Each interface carries its neighborhoods (tenant members are per neighborhood). */
+		/* Each interface carries its neighborhoods (tenant members are per neighborhood).
+		 */
 		const struct svr_img_hood *hoods = svr_img_table(img, SVR_SEC_IFACE_HOODS, NULL);
 		for (uint32_t i = 0; i < n_if; i++) {
 			const char *ifn = svr_img_str(img, ifs[i].name);
 			if (strcmp(ifn, "wan1") == 0) {
 				assert_int_equal(ifs[i].hoods.count, 1);
-				assert_string_equal(svr_img_str(img, hoods[ifs[i].hoods.first].name),
-						    "mpls-core");
-				assert_string_equal(svr_img_str(img, hoods[ifs[i].hoods.first].vector),
-						    "mpls");
+				assert_string_equal(
+				    svr_img_str(img, hoods[ifs[i].hoods.first].name), "mpls-core");
+				assert_string_equal(
+				    svr_img_str(img, hoods[ifs[i].hoods.first].vector), "mpls");
 			}
 		}
 		for (uint32_t i = 0; i < peers[0].paths.count; i++) {
@@ -93,7 +95,8 @@ static void two_site_peers_and_routes(void **state)
 			prefix_str(img, &pp->remote, b, sizeof(b));
 			if (strcmp(ifname, "wan1") == 0) {
 				assert_string_equal(vec, "mpls");
-				assert_string_equal(svr_img_str(img, pp->neighborhood), "mpls-core");
+				assert_string_equal(svr_img_str(img, pp->neighborhood),
+						    "mpls-core");
 				assert_string_equal(a, r == 1 ? "198.18.101.1" : "198.18.101.2");
 				assert_string_equal(b, r == 1 ? "198.18.101.2" : "198.18.101.1");
 			} else {
@@ -108,7 +111,7 @@ static void two_site_peers_and_routes(void **state)
 
 		uint32_t n_sr;
 		const struct svr_img_service_route *sr =
-			svr_img_table(img, SVR_SEC_SERVICE_ROUTES, &n_sr);
+		    svr_img_table(img, SVR_SEC_SERVICE_ROUTES, &n_sr);
 		const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, NULL);
 		assert_int_equal(n_sr, 1);
 		assert_int_equal(sr[0].kind, SVR_SROUTE_PEER);
@@ -155,8 +158,8 @@ static void one_router_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(two_site_peers_and_routes),
-		cmocka_unit_test(one_router_tables),
+	    cmocka_unit_test(two_site_peers_and_routes),
+	    cmocka_unit_test(one_router_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,10 +36,10 @@ static void full_config(void **state)
 	(void)state;
 	struct svr_jerr e;
 	const char *text =
-		"{\"instance\": \"r1\", \"eal\": {\"lcores\": \"0-2\", \"main-lcore\": 2,"
-		" \"memory-mb\": 512, \"huge-pages\": true}, \"idle\": {\"max-sleep-us\": 200},"
-		" \"pci\": [\"0000:03:00.0\", \"0000:04:00.1\"], \"neighbor\": {\"queue-len\": 8},"
-		" \"icmp\": {\"rate-per-s\": 10}}";
+	    "{\"instance\": \"r1\", \"eal\": {\"lcores\": \"0-2\", \"main-lcore\": 2,"
+	    " \"memory-mb\": 512, \"huge-pages\": true}, \"idle\": {\"max-sleep-us\": 200},"
+	    " \"pci\": [\"0000:03:00.0\", \"0000:04:00.1\"], \"neighbor\": {\"queue-len\": 8},"
+	    " \"icmp\": {\"rate-per-s\": 10}}";
 	if (dp_config_parse(text, &conf, &e) != 0)
 		fail_msg("%s", e.msg);
 	assert_int_equal(conf.n_workers, 2);
@@ -58,30 +58,30 @@ static const struct {
 	const char *doc;
 	const char *error;
 } bad[] = {
-	{"{", "(top): line 1 column 1"},
-	{"{\"bogus\": 1}", "bogus: unknown key"},
-	{"{\"interfaces\": []}", "interfaces: belongs to the intent model now"},
-	{"{\"static-routes\": []}", "static-routes: belongs to the intent model now"},
-	{"{\"pci\": [\"net_tap0\"]}", "pci[0]: must be a PCI address"},
-	{"{\"pci\": \"0000:03:00.0\"}", "pci: must be an array"},
-	{"{\"eal\": {\"lcores\": \"0-x\"}}", "eal.lcores: \"0-x\" is not a list"},
-	{"{\"eal\": {\"lcores\": \"0\"}}", "eal.lcores: at least one worker lcore"},
-	{"{\"eal\": {\"main-lcore\": 5}}", "eal.main-lcore: lcore 5 is not in eal.lcores"},
-	{"{\"eal\": {\"memory-mb\": 10}}", "eal.memory-mb: must be between 64 and"},
-	{"{\"eal\": {\"huge-pages\": 1}}", "eal.huge-pages: must be true or false"},
-	{"{\"eal\": {\"extra-args\": [1]}}", "eal.extra-args[0]: must be a string"},
-	{"{\"eal\": {\"typo\": 1}}", "eal.typo: unknown key"},
-	{"{\"workers\": [0]}", "workers[0]: lcore 0 must be in eal.lcores and not the main lcore"},
-	{"{\"workers\": [1, 1], \"eal\": {\"lcores\": \"0-2\"}}", "workers[1]: lcore 1 listed twice"},
-	{"{\"idle\": {\"min-sleep-us\": 50, \"max-sleep-us\": 10}}",
-	 "idle.min-sleep-us: is greater than max-sleep-us"},
-	{"{\"idle\": {\"sleep\": 1}}", "idle.sleep: unknown key"},
-	{"{\"burst\": 0}", "burst: must be between 1 and 64"},
-	{"{\"mbufs\": 10}", "mbufs: must be between 1024 and"},
-	{"{\"instance\": \"bad name\"}", "instance: \"bad name\" must be 1-32"},
-	{"{\"runtime-dir\": \"\"}", "runtime-dir: must be a path of 1-200 characters"},
-	{"{\"neighbor\": {\"queue-len\": 99}}", "neighbor.queue-len: must be between 0 and 16"},
-	{"{\"icmp\": {\"burst\": 0}}", "icmp.burst: must be between 1 and"},
+    {"{", "(top): line 1 column 1"},
+    {"{\"bogus\": 1}", "bogus: unknown key"},
+    {"{\"interfaces\": []}", "interfaces: belongs to the intent model now"},
+    {"{\"static-routes\": []}", "static-routes: belongs to the intent model now"},
+    {"{\"pci\": [\"net_tap0\"]}", "pci[0]: must be a PCI address"},
+    {"{\"pci\": \"0000:03:00.0\"}", "pci: must be an array"},
+    {"{\"eal\": {\"lcores\": \"0-x\"}}", "eal.lcores: \"0-x\" is not a list"},
+    {"{\"eal\": {\"lcores\": \"0\"}}", "eal.lcores: at least one worker lcore"},
+    {"{\"eal\": {\"main-lcore\": 5}}", "eal.main-lcore: lcore 5 is not in eal.lcores"},
+    {"{\"eal\": {\"memory-mb\": 10}}", "eal.memory-mb: must be between 64 and"},
+    {"{\"eal\": {\"huge-pages\": 1}}", "eal.huge-pages: must be true or false"},
+    {"{\"eal\": {\"extra-args\": [1]}}", "eal.extra-args[0]: must be a string"},
+    {"{\"eal\": {\"typo\": 1}}", "eal.typo: unknown key"},
+    {"{\"workers\": [0]}", "workers[0]: lcore 0 must be in eal.lcores and not the main lcore"},
+    {"{\"workers\": [1, 1], \"eal\": {\"lcores\": \"0-2\"}}", "workers[1]: lcore 1 listed twice"},
+    {"{\"idle\": {\"min-sleep-us\": 50, \"max-sleep-us\": 10}}",
+     "idle.min-sleep-us: is greater than max-sleep-us"},
+    {"{\"idle\": {\"sleep\": 1}}", "idle.sleep: unknown key"},
+    {"{\"burst\": 0}", "burst: must be between 1 and 64"},
+    {"{\"mbufs\": 10}", "mbufs: must be between 1024 and"},
+    {"{\"instance\": \"bad name\"}", "instance: \"bad name\" must be 1-32"},
+    {"{\"runtime-dir\": \"\"}", "runtime-dir: must be a path of 1-200 characters"},
+    {"{\"neighbor\": {\"queue-len\": 99}}", "neighbor.queue-len: must be between 0 and 16"},
+    {"{\"icmp\": {\"burst\": 0}}", "icmp.burst: must be between 1 and"},
 };
 
 static void bad_configs_name_the_field(void **state)
@@ -113,10 +113,10 @@ static void lcore_lists_and_pci(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(minimal_config_gets_defaults),
-		cmocka_unit_test(full_config),
-		cmocka_unit_test(bad_configs_name_the_field),
-		cmocka_unit_test(lcore_lists_and_pci),
+	    cmocka_unit_test(minimal_config_gets_defaults),
+	    cmocka_unit_test(full_config),
+	    cmocka_unit_test(bad_configs_name_the_field),
+	    cmocka_unit_test(lcore_lists_and_pci),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,8 @@ static void nexthops_shared_and_routes_replaced(void **state)
 	struct svr_prefix c = pfx("192.0.2.77/24");
 	assert_int_equal(svr_fib_add(fib, &c, SVR_NH_CONNECTED, 0, NULL), 0);
 	char buf[64];
-	assert_string_equal(svr_prefix_fmt(&fib->routes[2].prefix, buf, sizeof(buf)), "192.0.2.0/24");
+	assert_string_equal(svr_prefix_fmt(&fib->routes[2].prefix, buf, sizeof(buf)),
+			    "192.0.2.0/24");
 
 	assert_int_equal(svr_fib_add(fib, &c, SVR_NH_GATEWAY, 0, NULL), -EINVAL);
 	svr_fib_free(fib);
@@ -153,7 +154,8 @@ static void capacity_is_enforced(void **state)
 {
 	(void)state;
 	struct svr_fib *fib = svr_fib_create("t_cap", 2);
-	struct svr_prefix a = pfx("198.18.1.0/24"), b = pfx("198.18.2.0/24"), c = pfx("198.18.3.0/24");
+	struct svr_prefix a = pfx("198.18.1.0/24"), b = pfx("198.18.2.0/24"),
+			  c = pfx("198.18.3.0/24");
 	assert_int_equal(svr_fib_add(fib, &a, SVR_NH_CONNECTED, 0, NULL), 0);
 	assert_int_equal(svr_fib_add(fib, &b, SVR_NH_CONNECTED, 1, NULL), 0);
 	assert_int_equal(svr_fib_add(fib, &c, SVR_NH_CONNECTED, 1, NULL), -ENOSPC);
@@ -163,12 +165,12 @@ static void capacity_is_enforced(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(longest_prefix_wins),
-		cmocka_unit_test(no_route_is_index_zero),
-		cmocka_unit_test(ipv6_and_bulk),
-		cmocka_unit_test(nexthops_shared_and_routes_replaced),
-		cmocka_unit_test(neighbour_links_gateway_nexthops),
-		cmocka_unit_test(capacity_is_enforced),
+	    cmocka_unit_test(longest_prefix_wins),
+	    cmocka_unit_test(no_route_is_index_zero),
+	    cmocka_unit_test(ipv6_and_bulk),
+	    cmocka_unit_test(nexthops_shared_and_routes_replaced),
+	    cmocka_unit_test(neighbour_links_gateway_nexthops),
+	    cmocka_unit_test(capacity_is_enforced),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

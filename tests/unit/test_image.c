@@ -21,27 +21,28 @@ static void *build(size_t *len)
 	struct svr_prefix p;
 	svr_prefix_parse("198.18.1.1/24", &p, false);
 	struct svr_img_iface f = {
-		.name = svr_img_str_add(&b, "lan"),
-		.device = svr_img_str_add(&b, "net_af_packet0,iface=x"),
-		.mtu = 1500,
-		.tenant = SVR_IMG_NONE,
-		.addresses = {.first = svr_img_prefix_add(&b, &p), .count = 1},
+	    .name = svr_img_str_add(&b, "lan"),
+	    .device = svr_img_str_add(&b, "net_af_packet0,iface=x"),
+	    .mtu = 1500,
+	    .tenant = SVR_IMG_NONE,
+	    .addresses = {.first = svr_img_prefix_add(&b, &p), .count = 1},
 	};
 	svr_img_add(&b, SVR_SEC_INTERFACES, &f);
 	struct svr_img_tenant t = {.name = svr_img_str_add(&b, "c2"), .parent = SVR_IMG_NONE};
 	svr_img_add(&b, SVR_SEC_TENANTS, &t);
 	struct svr_img_access a = {.tenant = 0, .prefix = SVR_IMG_NONE, .permission = 1};
 	svr_img_add(&b, SVR_SEC_ACCESS_RULES, &a);
-	struct svr_img_transport tr = {.protocol = 6, .port_lo = 443, .port_hi = 443, .has_ports = 1};
+	struct svr_img_transport tr = {
+	    .protocol = 6, .port_lo = 443, .port_hi = 443, .has_ports = 1};
 	svr_img_add(&b, SVR_SEC_TRANSPORTS, &tr);
 	svr_prefix_parse("198.19.20.10/32", &p, false);
 	struct svr_img_service s = {
-		.name = svr_img_str_add(&b, "portal"),
-		.policy = SVR_IMG_NONE,
-		.security = SVR_IMG_NONE,
-		.prefixes = {.first = svr_img_prefix_add(&b, &p), .count = 1},
-		.transports = {.first = 0, .count = 1},
-		.access = {.first = 0, .count = 1},
+	    .name = svr_img_str_add(&b, "portal"),
+	    .policy = SVR_IMG_NONE,
+	    .security = SVR_IMG_NONE,
+	    .prefixes = {.first = svr_img_prefix_add(&b, &p), .count = 1},
+	    .transports = {.first = 0, .count = 1},
+	    .access = {.first = 0, .count = 1},
 	};
 	svr_img_add(&b, SVR_SEC_SERVICES, &s);
 	struct svr_img_header h = {.router_name = svr_img_str_add(&b, "r1"),
@@ -140,7 +141,7 @@ static void bad_indices_and_bounds_with_valid_checksum(void **state)
 	struct svr_img_header *h = (struct svr_img_header *)img;
 
 	struct svr_img_service *s =
-		(struct svr_img_service *)(img + h->sections[SVR_SEC_SERVICES].offset);
+	    (struct svr_img_service *)(img + h->sections[SVR_SEC_SERVICES].offset);
 	s->access.count = 5;
 	svr_img_seal(img);
 	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), -1);
@@ -148,7 +149,7 @@ static void bad_indices_and_bounds_with_valid_checksum(void **state)
 	s->access.count = 1;
 
 	struct svr_img_iface *f =
-		(struct svr_img_iface *)(img + h->sections[SVR_SEC_INTERFACES].offset);
+	    (struct svr_img_iface *)(img + h->sections[SVR_SEC_INTERFACES].offset);
 	f->name = 1u << 30;
 	svr_img_seal(img);
 	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), -1);
@@ -200,13 +201,13 @@ static void rfc3339(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip),
-		cmocka_unit_test(every_flipped_byte_is_rejected),
-		cmocka_unit_test(truncation_and_length),
-		cmocka_unit_test(wrong_version_and_magic),
-		cmocka_unit_test(bad_indices_and_bounds_with_valid_checksum),
-		cmocka_unit_test(crc32c_known_value),
-		cmocka_unit_test(rfc3339),
+	    cmocka_unit_test(round_trip),
+	    cmocka_unit_test(every_flipped_byte_is_rejected),
+	    cmocka_unit_test(truncation_and_length),
+	    cmocka_unit_test(wrong_version_and_magic),
+	    cmocka_unit_test(bad_indices_and_bounds_with_valid_checksum),
+	    cmocka_unit_test(crc32c_known_value),
+	    cmocka_unit_test(rfc3339),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 static const struct rte_ether_addr mac_a = {.addr_bytes = {0x02, 0, 0, 0, 0, 0xaa}};
 static const struct rte_ether_addr mac_b = {.addr_bytes = {0x02, 0, 0, 0, 0, 0xbb}};
 static const struct svr_neigh_timers timers = {
-	.reachable_ms = 30000, .probe_interval_ms = 1000, .max_probes = 3};
+    .reachable_ms = 30000, .probe_interval_ms = 1000, .max_probes = 3};
 
 struct calls {
 	struct svr_neigh_table *t;
@@ -230,13 +230,13 @@ static void deleted_position_waits_for_readers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(resolve_and_read_mac),
-		cmocka_unit_test(reachable_entry_is_probed_then_expires),
-		cmocka_unit_test(confirmation_during_probe_restores_reachable),
-		cmocka_unit_test(incomplete_entry_broadcasts_then_fails),
-		cmocka_unit_test(static_entries_never_age),
-		cmocka_unit_test(iteration_lists_every_entry),
-		cmocka_unit_test(deleted_position_waits_for_readers),
+	    cmocka_unit_test(resolve_and_read_mac),
+	    cmocka_unit_test(reachable_entry_is_probed_then_expires),
+	    cmocka_unit_test(confirmation_during_probe_restores_reachable),
+	    cmocka_unit_test(incomplete_entry_broadcasts_then_fails),
+	    cmocka_unit_test(static_entries_never_age),
+	    cmocka_unit_test(iteration_lists_every_entry),
+	    cmocka_unit_test(deleted_position_waits_for_readers),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

@@ -239,10 +239,14 @@ static void nd_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(eth_untagged_and_tagged), cmocka_unit_test(eth_short),
-		cmocka_unit_test(ip4_valid),		   cmocka_unit_test(ip4_each_drop_reason),
-		cmocka_unit_test(ip4_group_destination),   cmocka_unit_test(ip6_checks),
-		cmocka_unit_test(arp_checks),		   cmocka_unit_test(nd_options),
+	    cmocka_unit_test(eth_untagged_and_tagged),
+	    cmocka_unit_test(eth_short),
+	    cmocka_unit_test(ip4_valid),
+	    cmocka_unit_test(ip4_each_drop_reason),
+	    cmocka_unit_test(ip4_group_destination),
+	    cmocka_unit_test(ip6_checks),
+	    cmocka_unit_test(arp_checks),
+	    cmocka_unit_test(nd_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,11 +28,14 @@ static struct rte_rcu_qsbr *qsbr(unsigned threads)
 
 static struct svr_skey4 key(uint32_t i, bool rev)
 {
-	struct svr_skey4 k = {.src = 0xc6120000 + i, .dst = 0xc6130001, .sport = (uint16_t)i,
-			      .dport = 80, .proto = 6};
+	struct svr_skey4 k = {.src = 0xc6120000 + i,
+			      .dst = 0xc6130001,
+			      .sport = (uint16_t)i,
+			      .dport = 80,
+			      .proto = 6};
 	if (rev) {
-		k = (struct svr_skey4){.src = k.dst, .dst = k.src, .sport = k.dport,
-				       .dport = k.sport, .proto = 6};
+		k = (struct svr_skey4){
+		    .src = k.dst, .dst = k.src, .sport = k.dport, .dport = k.sport, .proto = 6};
 	}
 	return k;
 }
@@ -147,7 +150,7 @@ static void deleted_entries_wait_for_readers(void **state)
 
 /* Two workers: disjoint sessions plus a shared range both try to create. */
 #define PER_WORKER 20000
-#define SHARED	   5000
+#define SHARED     5000
 
 struct worker_arg {
 	struct svr_session_table *t;
@@ -213,10 +216,10 @@ static void two_workers_concurrently(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(both_directions_one_entry),
-		cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
-		cmocka_unit_test(deleted_entries_wait_for_readers),
-		cmocka_unit_test(two_workers_concurrently),
+	    cmocka_unit_test(both_directions_one_entry),
+	    cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
+	    cmocka_unit_test(deleted_entries_wait_for_readers),
+	    cmocka_unit_test(two_workers_concurrently),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

@@ -119,8 +119,8 @@ static void torn_copy_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(publish_fetch_ack),
-		cmocka_unit_test(torn_copy_is_refused),
+	    cmocka_unit_test(publish_fetch_ack),
+	    cmocka_unit_test(torn_copy_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

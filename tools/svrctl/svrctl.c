@@ -508,8 +508,7 @@ static void print_ports(const json_t *data)
 	}
 	tab_init(&info, info_cols, NCOLS(info_cols));
 	tab_init(&ctr, ctr_cols, NCOLS(ctr_cols));
-	json_array_foreach(data, i, p)
-	{
+	json_array_foreach (data, i, p) {
 		tab_add_key(&info, p, "id");
 		tab_add_key(&info, p, "name");
 		tab_add_key(&info, p, "device");
@@ -545,8 +544,7 @@ static void print_interfaces(const json_t *data)
 		return;
 	}
 	tab_init(&t, cols, NCOLS(cols));
-	json_array_foreach(data, i, ifc)
-	{
+	json_array_foreach (data, i, ifc) {
 		const json_t *addrs = json_object_get(ifc, "addresses");
 		size_t n = json_array_size(addrs); /* 0 when not an array */
 
@@ -606,8 +604,7 @@ static void print_named_counters(const json_t *obj, const struct named *known, s
 		if (with_help)
 			tab_add(&t, known[k].help);
 	}
-	json_object_foreach((json_t *)obj, key, v)
-	{
+	json_object_foreach ((json_t *)obj, key, v) {
 		bool is_known = false;
 		for (size_t k = 0; k < nknown && !is_known; k++)
 			is_known = strcmp(key, known[k].name) == 0;
@@ -677,8 +674,9 @@ static void print_stats(const json_t *data, bool all)
 		printf("no workers\n");
 	} else {
 		tab_init(&t, w_cols, NCOLS(w_cols));
-		json_array_foreach(workers, i, w) for (size_t k = 0; k < NCOLS(w_keys); k++)
-		    tab_add_key(&t, w, w_keys[k]);
+		json_array_foreach (workers, i, w)
+			for (size_t k = 0; k < NCOLS(w_keys); k++)
+				tab_add_key(&t, w, w_keys[k]);
 		tab_print(&t);
 		tab_free(&t);
 	}
@@ -705,8 +703,9 @@ static void print_neighbors(const json_t *data)
 		return;
 	}
 	tab_init(&t, cols, NCOLS(cols));
-	json_array_foreach(data, i, n) for (size_t k = 0; k < NCOLS(keys); k++)
-	    tab_add_key(&t, n, keys[k]);
+	json_array_foreach (data, i, n)
+		for (size_t k = 0; k < NCOLS(keys); k++)
+			tab_add_key(&t, n, keys[k]);
 	tab_print(&t);
 	tab_free(&t);
 }
@@ -730,8 +729,9 @@ static void print_routes(const json_t *data)
 		return;
 	}
 	tab_init(&t, cols, NCOLS(cols));
-	json_array_foreach(data, i, r) for (size_t k = 0; k < NCOLS(keys); k++)
-	    tab_add_key(&t, r, keys[k]);
+	json_array_foreach (data, i, r)
+		for (size_t k = 0; k < NCOLS(keys); k++)
+			tab_add_key(&t, r, keys[k]);
 	tab_print(&t);
 	tab_free(&t);
 }
@@ -773,10 +773,9 @@ static void print_version(const json_t *data)
 static void print_policy(const json_t *data)
 {
 	static const struct col cols[] = {{"", false}, {"", false}};
-	static const char *const keys[] = {"generation", "router",	"interfaces",
-					   "services",	 "tenants",	"image-bytes",
-					   "channel",	 "images-applied", "images-rejected",
-					   "last-error"};
+	static const char *const keys[] = {
+	    "generation",  "router",  "interfaces",     "services",        "tenants",
+	    "image-bytes", "channel", "images-applied", "images-rejected", "last-error"};
 	struct table t;
 	if (!json_is_object(data))
 		bad_shape("policy", "\"data\" is not an object");

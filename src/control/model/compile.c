@@ -76,7 +76,7 @@ static struct svr_img_range prefixes(struct compiler *c, const json_t *list, boo
 	struct svr_img_range r = {.first = svr_img_next(&c->b, SVR_SEC_PREFIXES)};
 	size_t i;
 	json_t *v;
-	json_array_foreach(list, i, v) {
+	json_array_foreach (list, i, v) {
 		struct svr_prefix p;
 		if (svr_prefix_parse(json_string_value(v), &p, host_ok) == 0) {
 			svr_img_prefix_add(&c->b, &p);
@@ -107,21 +107,21 @@ static void compile_security(struct compiler *c)
 {
 	size_t i;
 	json_t *sp;
-	json_array_foreach(arr(c->auth, "security-policies"), i, sp) {
+	json_array_foreach (arr(c->auth, "security-policies"), i, sp) {
 		const char *h = str(sp, "hmac-cipher", "sha256-128");
 		const char *e = str(sp, "encryption-cipher", "aes-cbc-256");
 		struct svr_img_security s = {
-			.name = svr_img_str_add(&c->b, str(sp, "name", "")),
-			.hmac_cipher = strcmp(h, "none") == 0	 ? SVR_HMAC_NONE
-				       : strcmp(h, "sha256") == 0 ? SVR_HMAC_SHA256
-								  : SVR_HMAC_SHA256_128,
-			.hmac_mode = strcmp(str(sp, "hmac-mode", "time-based"), "regular") == 0
-					     ? SVR_HMAC_REGULAR
-					     : SVR_HMAC_TIME_BASED,
-			.encryption_cipher = strcmp(e, "none") == 0	     ? SVR_CIPHER_NONE
-					     : strcmp(e, "aes-cbc-128") == 0 ? SVR_CIPHER_AES_CBC_128
-									     : SVR_CIPHER_AES_CBC_256,
-			.encrypt_payload = bool_or(sp, "encrypt-payload", false),
+		    .name = svr_img_str_add(&c->b, str(sp, "name", "")),
+		    .hmac_cipher = strcmp(h, "none") == 0     ? SVR_HMAC_NONE
+				   : strcmp(h, "sha256") == 0 ? SVR_HMAC_SHA256
+							      : SVR_HMAC_SHA256_128,
+		    .hmac_mode = strcmp(str(sp, "hmac-mode", "time-based"), "regular") == 0
+				     ? SVR_HMAC_REGULAR
+				     : SVR_HMAC_TIME_BASED,
+		    .encryption_cipher = strcmp(e, "none") == 0          ? SVR_CIPHER_NONE
+					 : strcmp(e, "aes-cbc-128") == 0 ? SVR_CIPHER_AES_CBC_128
+									 : SVR_CIPHER_AES_CBC_256,
+		    .encrypt_payload = bool_or(sp, "encrypt-payload", false),
 		};
 		remember(c->n.security, str(sp, "name", ""),
 			 svr_img_add(&c->b, SVR_SEC_SECURITY_POLICIES, &s));
@@ -134,32 +134,32 @@ static void compile_tenants(struct compiler *c)
 	json_t *list = arr(c->auth, "tenants");
 	size_t i;
 	json_t *t;
-	json_array_foreach(list, i, t)
+	json_array_foreach (list, i, t)
 		remember(c->n.tenants, str(t, "name", ""), (uint32_t)i);
-	json_array_foreach(list, i, t) {
+	json_array_foreach (list, i, t) {
 		const char *name = str(t, "name", "");
 		char parent[256] = "";
 		const char *dot = strrchr(name, '.');
 		if (dot && (size_t)(dot - name) < sizeof(parent))
 			memcpy(parent, name, (size_t)(dot - name));
 		struct svr_img_tenant it = {
-			.name = svr_img_str_add(&c->b, name),
-			.parent = dot ? lookup(c->n.tenants, parent) : SVR_IMG_NONE,
-			.max_sessions = (uint32_t)uint_or(t, "max-sessions", 0),
-			.members = {.first = svr_img_next(&c->b, SVR_SEC_TENANT_MEMBERS)},
+		    .name = svr_img_str_add(&c->b, name),
+		    .parent = dot ? lookup(c->n.tenants, parent) : SVR_IMG_NONE,
+		    .max_sessions = (uint32_t)uint_or(t, "max-sessions", 0),
+		    .members = {.first = svr_img_next(&c->b, SVR_SEC_TENANT_MEMBERS)},
 		};
 		size_t k;
 		json_t *m;
-		json_array_foreach(arr(t, "members"), k, m) {
+		json_array_foreach (arr(t, "members"), k, m) {
 			uint32_t hood = svr_img_str_add(&c->b, str(m, "neighborhood", ""));
 			size_t j;
 			json_t *p;
-			json_array_foreach(arr(m, "prefixes"), j, p) {
+			json_array_foreach (arr(m, "prefixes"), j, p) {
 				struct svr_prefix pf;
 				if (svr_prefix_parse(json_string_value(p), &pf, true) < 0)
 					continue;
-				struct svr_img_member im = {.neighborhood = hood,
-							    .prefix = svr_img_prefix_add(&c->b, &pf)};
+				struct svr_img_member im = {
+				    .neighborhood = hood, .prefix = svr_img_prefix_add(&c->b, &pf)};
 				svr_img_add(&c->b, SVR_SEC_TENANT_MEMBERS, &im);
 				it.members.count++;
 			}
@@ -172,23 +172,23 @@ static void compile_classes(struct compiler *c)
 {
 	size_t i;
 	json_t *k;
-	json_array_foreach(arr(c->auth, "service-classes"), i, k) {
+	json_array_foreach (arr(c->auth, "service-classes"), i, k) {
 		json_t *to = json_object_get(k, "timeouts");
 		json_t *wd = json_object_get(k, "when-degraded");
 		const char *act = str(wd, "action", "none");
 		struct svr_img_class ic = {
-			.name = svr_img_str_add(&c->b, str(k, "name", "")),
-			.priority = (uint8_t)uint_or(k, "priority", 3),
-			.dscp = (uint8_t)uint_or(k, "dscp", 0),
-			.degraded_action = strcmp(act, "block") == 0	    ? SVR_DEGRADED_BLOCK
-					   : strcmp(act, "rate-limit") == 0 ? SVR_DEGRADED_RATE_LIMIT
-									    : SVR_DEGRADED_NONE,
-			.degraded_rate_bps = uint_or(wd, "rate-bps", 0),
-			.tcp_established_s = (uint32_t)uint_or(to, "tcp-established-s", 0),
-			.tcp_handshake_s = (uint32_t)uint_or(to, "tcp-handshake-s", 0),
-			.tcp_closing_s = (uint32_t)uint_or(to, "tcp-closing-s", 0),
-			.udp_s = (uint32_t)uint_or(to, "udp-s", 0),
-			.icmp_s = (uint32_t)uint_or(to, "icmp-s", 0),
+		    .name = svr_img_str_add(&c->b, str(k, "name", "")),
+		    .priority = (uint8_t)uint_or(k, "priority", 3),
+		    .dscp = (uint8_t)uint_or(k, "dscp", 0),
+		    .degraded_action = strcmp(act, "block") == 0        ? SVR_DEGRADED_BLOCK
+				       : strcmp(act, "rate-limit") == 0 ? SVR_DEGRADED_RATE_LIMIT
+									: SVR_DEGRADED_NONE,
+		    .degraded_rate_bps = uint_or(wd, "rate-bps", 0),
+		    .tcp_established_s = (uint32_t)uint_or(to, "tcp-established-s", 0),
+		    .tcp_handshake_s = (uint32_t)uint_or(to, "tcp-handshake-s", 0),
+		    .tcp_closing_s = (uint32_t)uint_or(to, "tcp-closing-s", 0),
+		    .udp_s = (uint32_t)uint_or(to, "udp-s", 0),
+		    .icmp_s = (uint32_t)uint_or(to, "icmp-s", 0),
 		};
 		remember(c->n.classes, str(k, "name", ""),
 			 svr_img_add(&c->b, SVR_SEC_SERVICE_CLASSES, &ic));
@@ -206,21 +206,21 @@ static void compile_policies(struct compiler *c)
 	static const char *const res[] = {"none", "failover", "revertible-failover", "duplicate"};
 	size_t i;
 	json_t *p;
-	json_array_foreach(arr(c->auth, "service-policies"), i, p) {
+	json_array_foreach (arr(c->auth, "service-policies"), i, p) {
 		json_t *sla = json_object_get(p, "sla");
 		json_t *rl = json_object_get(p, "rate-limit");
 		struct svr_img_policy ip = {
-			.name = svr_img_str_add(&c->b, str(p, "name", "")),
-			.class = lookup(c->n.classes, str(p, "class", NULL)),
-			.vectors = {.first = svr_img_next(&c->b, SVR_SEC_POLICY_VECTORS)},
-			.max_loss_milli_pct = limit_or_none(sla, "max-loss-pct", 1000.0),
-			.max_latency_ms = limit_or_none(sla, "max-latency-ms", 1.0),
-			.max_jitter_ms = limit_or_none(sla, "max-jitter-ms", 1.0),
-			.best_effort = bool_or(p, "best-effort", true),
-			.max_sessions = (uint32_t)uint_or(p, "max-sessions", 0),
-			.session_rate_bps = uint_or(rl, "session-rate-bps", 0),
-			.aggregate_rate_bps = uint_or(rl, "aggregate-rate-bps", 0),
-			.burst_bytes = uint_or(rl, "burst-bytes", 0),
+		    .name = svr_img_str_add(&c->b, str(p, "name", "")),
+		    .class = lookup(c->n.classes, str(p, "class", NULL)),
+		    .vectors = {.first = svr_img_next(&c->b, SVR_SEC_POLICY_VECTORS)},
+		    .max_loss_milli_pct = limit_or_none(sla, "max-loss-pct", 1000.0),
+		    .max_latency_ms = limit_or_none(sla, "max-latency-ms", 1.0),
+		    .max_jitter_ms = limit_or_none(sla, "max-jitter-ms", 1.0),
+		    .best_effort = bool_or(p, "best-effort", true),
+		    .max_sessions = (uint32_t)uint_or(p, "max-sessions", 0),
+		    .session_rate_bps = uint_or(rl, "session-rate-bps", 0),
+		    .aggregate_rate_bps = uint_or(rl, "aggregate-rate-bps", 0),
+		    .burst_bytes = uint_or(rl, "burst-bytes", 0),
 		};
 		const char *r = str(p, "resiliency", "none");
 		for (uint8_t k = 0; k < 4; k++)
@@ -228,12 +228,12 @@ static void compile_policies(struct compiler *c)
 				ip.resiliency = k;
 		size_t k;
 		json_t *v;
-		json_array_foreach(arr(p, "vectors"), k, v) {
+		json_array_foreach (arr(p, "vectors"), k, v) {
 			json_t *cost = json_object_get(v, "cost");
 			struct svr_img_vector iv = {
-				.vector = svr_img_str_add(&c->b, str(v, "vector", "")),
-				.cost = json_is_integer(cost) ? (uint32_t)json_integer_value(cost)
-							      : SVR_IMG_COST_NEVER,
+			    .vector = svr_img_str_add(&c->b, str(v, "vector", "")),
+			    .cost = json_is_integer(cost) ? (uint32_t)json_integer_value(cost)
+							  : SVR_IMG_COST_NEVER,
 			};
 			svr_img_add(&c->b, SVR_SEC_POLICY_VECTORS, &iv);
 			ip.vectors.count++;
@@ -257,13 +257,12 @@ static uint8_t protocol_number(const json_t *v)
 	return 0;
 }
 
-static void compile_transports(struct compiler *c, const json_t *svc,
-			       struct svr_img_range *range)
+static void compile_transports(struct compiler *c, const json_t *svc, struct svr_img_range *range)
 {
 	range->first = svr_img_next(&c->b, SVR_SEC_TRANSPORTS);
 	size_t i;
 	json_t *t;
-	json_array_foreach(arr(svc, "transport"), i, t) {
+	json_array_foreach (arr(svc, "transport"), i, t) {
 		uint8_t proto = protocol_number(json_object_get(t, "protocol"));
 		json_t *ports = arr(t, "ports");
 		if (!ports || json_array_size(ports) == 0) {
@@ -274,7 +273,7 @@ static void compile_transports(struct compiler *c, const json_t *svc,
 		}
 		size_t k;
 		json_t *p;
-		json_array_foreach(ports, k, p) {
+		json_array_foreach (ports, k, p) {
 			const char *s = json_string_value(p);
 			if (!s)
 				continue;
@@ -297,16 +296,16 @@ static void compile_access(struct compiler *c, const json_t *svc, struct svr_img
 	range->first = svr_img_next(&c->b, SVR_SEC_ACCESS_RULES);
 	size_t i;
 	json_t *a;
-	json_array_foreach(arr(svc, "access"), i, a) {
+	json_array_foreach (arr(svc, "access"), i, a) {
 		json_t *src = json_object_get(a, "source");
 		struct svr_img_access ia = {
-			.tenant = lookup(c->n.tenants, str(src, "tenant", NULL)),
-			.prefix = SVR_IMG_NONE,
-			.permission = strcmp(str(a, "permission", "deny"), "allow") == 0
-					      ? SVR_PERMIT_ALLOW
-					      : SVR_PERMIT_DENY,
-			.valid_from_unix_s = INT64_MIN,
-			.valid_until_unix_s = INT64_MAX,
+		    .tenant = lookup(c->n.tenants, str(src, "tenant", NULL)),
+		    .prefix = SVR_IMG_NONE,
+		    .permission = strcmp(str(a, "permission", "deny"), "allow") == 0
+				      ? SVR_PERMIT_ALLOW
+				      : SVR_PERMIT_DENY,
+		    .valid_from_unix_s = INT64_MIN,
+		    .valid_until_unix_s = INT64_MAX,
 		};
 		struct svr_prefix p;
 		const char *ps = str(src, "prefix", NULL);
@@ -326,11 +325,11 @@ static void compile_services(struct compiler *c)
 {
 	size_t i;
 	json_t *s;
-	json_array_foreach(arr(c->auth, "services"), i, s) {
+	json_array_foreach (arr(c->auth, "services"), i, s) {
 		struct svr_img_service is = {
-			.name = svr_img_str_add(&c->b, str(s, "name", "")),
-			.policy = lookup(c->n.policies, str(s, "policy", NULL)),
-			.security = lookup(c->n.security, str(s, "security", NULL)),
+		    .name = svr_img_str_add(&c->b, str(s, "name", "")),
+		    .policy = lookup(c->n.policies, str(s, "policy", NULL)),
+		    .security = lookup(c->n.security, str(s, "security", NULL)),
 		};
 		is.prefixes = prefixes(c, arr(s, "addresses"), true);
 		compile_transports(c, s, &is.transports);
@@ -344,14 +343,14 @@ static int compile_interfaces(struct compiler *c)
 {
 	size_t i;
 	json_t *f;
-	json_array_foreach(arr(c->router, "interfaces"), i, f) {
+	json_array_foreach (arr(c->router, "interfaces"), i, f) {
 		struct svr_img_iface ii = {
-			.name = svr_img_str_add(&c->b, str(f, "name", "")),
-			.device = svr_img_str_add(&c->b, str(f, "device", "")),
-			.vlan = (uint16_t)uint_or(f, "vlan", 0),
-			.mtu = (uint16_t)uint_or(f, "mtu", 1500),
-			.tenant = lookup(c->n.tenants, str(f, "tenant", NULL)),
-			.capacity_bps = uint_or(f, "capacity-bps", 0),
+		    .name = svr_img_str_add(&c->b, str(f, "name", "")),
+		    .device = svr_img_str_add(&c->b, str(f, "device", "")),
+		    .vlan = (uint16_t)uint_or(f, "vlan", 0),
+		    .mtu = (uint16_t)uint_or(f, "mtu", 1500),
+		    .tenant = lookup(c->n.tenants, str(f, "tenant", NULL)),
+		    .capacity_bps = uint_or(f, "capacity-bps", 0),
 		};
 		const char *mac = str(f, "mac", NULL);
 		if (mac && svr_mac_parse(mac, ii.mac) == 0)
@@ -364,9 +363,10 @@ static int compile_interfaces(struct compiler *c)
 		ii.hoods.first = svr_img_next(&c->b, SVR_SEC_IFACE_HOODS);
 		size_t k;
 		json_t *h;
-		json_array_foreach(arr(f, "neighborhoods"), k, h) {
-			struct svr_img_hood ih = {.name = svr_img_str_add(&c->b, str(h, "name", "")),
-						  .vector = svr_img_str_add(&c->b, str(h, "vector", ""))};
+		json_array_foreach (arr(f, "neighborhoods"), k, h) {
+			struct svr_img_hood ih = {
+			    .name = svr_img_str_add(&c->b, str(h, "name", "")),
+			    .vector = svr_img_str_add(&c->b, str(h, "vector", ""))};
 			svr_img_add(&c->b, SVR_SEC_IFACE_HOODS, &ih);
 			ii.hoods.count++;
 		}
@@ -381,10 +381,10 @@ static uint32_t iface_for(struct compiler *c, const struct svr_ip *gw)
 {
 	size_t i;
 	json_t *f;
-	json_array_foreach(arr(c->router, "interfaces"), i, f) {
+	json_array_foreach (arr(c->router, "interfaces"), i, f) {
 		size_t k;
 		json_t *a;
-		json_array_foreach(arr(f, "addresses"), k, a) {
+		json_array_foreach (arr(f, "addresses"), k, a) {
 			struct svr_prefix p;
 			if (svr_prefix_parse(json_string_value(a), &p, false) == 0 &&
 			    svr_prefix_contains(&p, gw))
@@ -398,12 +398,13 @@ static int compile_routes(struct compiler *c)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(arr(c->router, "static-routes"), i, r) {
+	json_array_foreach (arr(c->router, "static-routes"), i, r) {
 		struct svr_prefix p;
 		struct svr_ip gw;
 		if (svr_prefix_parse(str(r, "prefix", ""), &p, false) < 0 ||
 		    svr_ip_parse(str(r, "gateway", ""), &gw) < 0)
-			return fail(c, "static-routes[%zu]: unparsable (was the model validated?)", i);
+			return fail(c, "static-routes[%zu]: unparsable (was the model validated?)",
+				    i);
 		svr_prefix_mask(&p);
 		struct svr_img_route ir = {0};
 		img_prefix(&ir.prefix, &p.ip, p.len);
@@ -414,7 +415,7 @@ static int compile_routes(struct compiler *c)
 			return fail(c, "static-routes[%zu]: no interface for the gateway", i);
 		svr_img_add(&c->b, SVR_SEC_ROUTES, &ir);
 	}
-	json_array_foreach(arr(c->router, "static-neighbors"), i, r) {
+	json_array_foreach (arr(c->router, "static-neighbors"), i, r) {
 		struct svr_img_neigh in = {.iface = lookup(c->n.ifaces, str(r, "interface", ""))};
 		if (parse_ip(str(r, "address", NULL), &in.address) < 0 ||
 		    svr_mac_parse(str(r, "mac", ""), in.mac) < 0 || in.iface == SVR_IMG_NONE)
@@ -429,7 +430,7 @@ static int first_address(const json_t *iface, uint8_t family, struct svr_img_pre
 {
 	size_t i;
 	json_t *a;
-	json_array_foreach(arr(iface, "addresses"), i, a) {
+	json_array_foreach (arr(iface, "addresses"), i, a) {
 		struct svr_prefix p;
 		if (svr_prefix_parse(json_string_value(a), &p, false) == 0 &&
 		    p.ip.family == family) {
@@ -444,7 +445,7 @@ static const json_t *find_hood(const json_t *iface, const char *name)
 {
 	size_t i;
 	json_t *h;
-	json_array_foreach(arr(iface, "neighborhoods"), i, h)
+	json_array_foreach (arr(iface, "neighborhoods"), i, h)
 		if (strcmp(str(h, "name", ""), name) == 0)
 			return h;
 	return NULL;
@@ -460,23 +461,23 @@ static void derive_peers(struct compiler *c)
 	uint32_t dflt_sec = lookup(c->n.security, str(c->auth, "inter-router-security", NULL));
 	size_t r;
 	json_t *other;
-	json_array_foreach(arr(c->auth, "routers"), r, other) {
+	json_array_foreach (arr(c->auth, "routers"), r, other) {
 		if (other == c->router)
 			continue;
 		struct svr_img_peer peer = {
-			.name = SVR_IMG_NONE,
-			.paths = {.first = svr_img_next(&c->b, SVR_SEC_PEER_PATHS)},
+		    .name = SVR_IMG_NONE,
+		    .paths = {.first = svr_img_next(&c->b, SVR_SEC_PEER_PATHS)},
 		};
 		size_t i;
 		json_t *ours;
-		json_array_foreach(arr(c->router, "interfaces"), i, ours) {
+		json_array_foreach (arr(c->router, "interfaces"), i, ours) {
 			size_t k;
 			json_t *hood;
-			json_array_foreach(arr(ours, "neighborhoods"), k, hood) {
+			json_array_foreach (arr(ours, "neighborhoods"), k, hood) {
 				const char *hn = str(hood, "name", "");
 				size_t j;
 				json_t *theirs;
-				json_array_foreach(arr(other, "interfaces"), j, theirs) {
+				json_array_foreach (arr(other, "interfaces"), j, theirs) {
 					const json_t *th = find_hood(theirs, hn);
 					if (!th)
 						continue;
@@ -484,14 +485,15 @@ static void derive_peers(struct compiler *c)
 					    strcmp(str(th, "topology", "mesh"), "spoke") == 0)
 						continue;
 					struct svr_img_peer_path pp = {
-						.local_iface = (uint32_t)i,
-						.neighborhood = svr_img_str_add(&c->b, hn),
-						.vector = svr_img_str_add(
-							&c->b, str(hood, "vector", str(th, "vector", ""))),
-						.security = dflt_sec,
+					    .local_iface = (uint32_t)i,
+					    .neighborhood = svr_img_str_add(&c->b, hn),
+					    .vector = svr_img_str_add(
+						&c->b, str(hood, "vector", str(th, "vector", ""))),
+					    .security = dflt_sec,
 					};
-					uint32_t sec = lookup(
-						c->n.security, str(hood, "inter-router-security", NULL));
+					uint32_t sec =
+					    lookup(c->n.security,
+						   str(hood, "inter-router-security", NULL));
 					if (sec != SVR_IMG_NONE)
 						pp.security = sec;
 					if ((first_address(ours, SVR_AF_INET, &pp.local) < 0 ||
@@ -507,7 +509,8 @@ static void derive_peers(struct compiler *c)
 		if (peer.paths.count == 0)
 			continue;
 		peer.name = svr_img_str_add(&c->b, str(other, "name", ""));
-		remember(c->n.peers, str(other, "name", ""), svr_img_add(&c->b, SVR_SEC_PEERS, &peer));
+		remember(c->n.peers, str(other, "name", ""),
+			 svr_img_add(&c->b, SVR_SEC_PEERS, &peer));
 	}
 }
 
@@ -515,11 +518,11 @@ static int compile_service_routes(struct compiler *c)
 {
 	size_t i;
 	json_t *sr;
-	json_array_foreach(arr(c->router, "service-routes"), i, sr) {
+	json_array_foreach (arr(c->router, "service-routes"), i, sr) {
 		struct svr_img_service_route is = {
-			.service = lookup(c->n.services, str(sr, "service", NULL)),
-			.peer = SVR_IMG_NONE,
-			.iface = SVR_IMG_NONE,
+		    .service = lookup(c->n.services, str(sr, "service", NULL)),
+		    .peer = SVR_IMG_NONE,
+		    .iface = SVR_IMG_NONE,
 		};
 		json_t *nh = json_object_get(sr, "next-hop");
 		if (json_object_get(sr, "peer")) {
@@ -533,7 +536,8 @@ static int compile_service_routes(struct compiler *c)
 			is.kind = SVR_SROUTE_NAT_TARGET;
 			parse_ip(str(sr, "nat-target", NULL), &is.address);
 		}
-		if (is.service == SVR_IMG_NONE || (is.kind == SVR_SROUTE_PEER && is.peer == SVR_IMG_NONE) ||
+		if (is.service == SVR_IMG_NONE ||
+		    (is.kind == SVR_SROUTE_PEER && is.peer == SVR_IMG_NONE) ||
 		    (is.kind == SVR_SROUTE_NEXT_HOP && is.iface == SVR_IMG_NONE) ||
 		    (is.kind != SVR_SROUTE_PEER && is.address.family == 0))
 			return fail(c, "service-routes[%zu]: does not resolve on router %s", i,
@@ -543,14 +547,14 @@ static int compile_service_routes(struct compiler *c)
 	return 0;
 }
 
-int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len,
-		      char *err, size_t errlen)
+int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len, char *err,
+		      size_t errlen)
 {
 	struct compiler c = {.doc = doc, .router_name = router, .err = err, .errlen = errlen};
 	c.auth = json_object_get(doc, "authority");
 	size_t i;
 	json_t *r;
-	json_array_foreach(arr(c.auth, "routers"), i, r)
+	json_array_foreach (arr(c.auth, "routers"), i, r)
 		if (strcmp(str(r, "name", ""), router) == 0)
 			c.router = r;
 	if (!c.router)
@@ -577,15 +581,15 @@ int svr_model_compile(const json_t *doc, const char *router, void **image, size_
 	if (rc == 0) {
 		json_t *lim = json_object_get(c.router, "limits");
 		struct svr_img_header h = {
-			.router_name = svr_img_str_add(&c.b, router),
-			.authority_name = svr_img_str_add(&c.b, str(c.auth, "name", "")),
-			.inter_router_security =
-				lookup(c.n.security, str(c.auth, "inter-router-security", NULL)),
-			.compiled_unix_s = (int64_t)time(NULL),
-			.limits = {.session_capacity = uint_or(lim, "session-capacity", 0),
-				   .new_sessions_per_source =
-					   (uint32_t)uint_or(lim, "new-sessions-per-source-per-s", 0),
-				   .half_open_tcp = (uint32_t)uint_or(lim, "half-open-tcp", 0)},
+		    .router_name = svr_img_str_add(&c.b, router),
+		    .authority_name = svr_img_str_add(&c.b, str(c.auth, "name", "")),
+		    .inter_router_security =
+			lookup(c.n.security, str(c.auth, "inter-router-security", NULL)),
+		    .compiled_unix_s = (int64_t)time(NULL),
+		    .limits = {.session_capacity = uint_or(lim, "session-capacity", 0),
+			       .new_sessions_per_source =
+				   (uint32_t)uint_or(lim, "new-sessions-per-source-per-s", 0),
+			       .half_open_tcp = (uint32_t)uint_or(lim, "half-open-tcp", 0)},
 		};
 		if (svr_img_finish(&c.b, &h, SVR_SHM_SLOT_SIZE, image, len) < 0)
 			rc = fail(&c, "the image does not fit in %u MiB (or out of memory)",

@@ -15,7 +15,7 @@
  * doc must have passed svr_model_validate. Returns 0 with a malloc'd image of
  * *len bytes (generation 0: the publisher sets it), or -1 with err set.
  */
-int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len,
-		      char *err, size_t errlen);
+int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len, char *err,
+		      size_t errlen);
 
 #endif

@@ -99,13 +99,13 @@ void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const char 
 		json_int_t g = (json_int_t)gen;
 		if (w > 0) {
 			/* From the request's arrival to the dataplane's acknowledgement. */
-			double ms = (double)(svr_ctl_acked_at_ns(r->ctl) / 1000 - out->received_us) /
-				    1000.0;
+			double ms =
+			    (double)(svr_ctl_acked_at_ns(r->ctl) / 1000 - out->received_us) /
+			    1000.0;
 			rest_json(out, MHD_HTTP_OK,
 				  json_pack("{s:I, s:s, s:f}", "generation", g, "status", "applied",
 					    "apply-ms", ms));
-		}
-		else if (w == 0)
+		} else if (w == 0)
 			rest_json(out, MHD_HTTP_ACCEPTED,
 				  json_pack("{s:I, s:s}", "generation", g, "status", "published"));
 		else

@@ -37,8 +37,8 @@ struct rest_reply {
 	json_t *json; /* owned; used when text is NULL */
 	char *text;   /* malloc'd unless text_static */
 	size_t text_len;
-	bool text_static;  /* text is not to be freed */
-	const char *allow; /* 405: the Allow header */
+	bool text_static;     /* text is not to be freed */
+	const char *allow;    /* 405: the Allow header */
 	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
 };
 

@@ -86,8 +86,9 @@ static json_t *mac_json(const struct rte_ether_addr *mac)
 static json_t *cmd_version(void)
 {
 	return json_pack("{s:s, s:s, s:I, s:i, s:i}", "version", SVR_VERSION, "instance",
-			 dp.conf->instance, "uptime-s", (json_int_t)((dp_now_ms() - dp.start_ms) / 1000),
-			 "workers", (int)dp.n_workers, "pid", (int)getpid());
+			 dp.conf->instance, "uptime-s",
+			 (json_int_t)((dp_now_ms() - dp.start_ms) / 1000), "workers",
+			 (int)dp.n_workers, "pid", (int)getpid());
 }
 
 static json_t *cmd_ports(void)
@@ -106,15 +107,16 @@ static json_t *cmd_ports(void)
 		rte_eth_dev_info_get((uint16_t)pid, &info);
 		rte_eth_dev_get_name_by_port((uint16_t)pid, name);
 		json_t *o = json_pack(
-			"{s:i, s:s, s:s, s:o, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"id", (int)pid, "name", name, "device", p->device, "mac", mac_json(&p->mac),
-			"link", link.link_status ? "up" : "down", "speed-mbps",
-			(json_int_t)link.link_speed, "rx-queues", (int)info.nb_rx_queues, "tx-queues",
-			(int)info.nb_tx_queues, "rx-packets", (json_int_t)st.ipackets, "rx-bytes",
-			(json_int_t)st.ibytes, "tx-packets", (json_int_t)st.opackets, "tx-bytes",
-			(json_int_t)st.obytes, "rx-missed", (json_int_t)st.imissed, "rx-errors",
-			(json_int_t)st.ierrors, "tx-errors", (json_int_t)st.oerrors, "rx-nombuf",
-			(json_int_t)st.rx_nombuf);
+		    "{s:i, s:s, s:s, s:o, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		    "s:I}",
+		    "id", (int)pid, "name", name, "device", p->device, "mac", mac_json(&p->mac),
+		    "link", link.link_status ? "up" : "down", "speed-mbps",
+		    (json_int_t)link.link_speed, "rx-queues", (int)info.nb_rx_queues, "tx-queues",
+		    (int)info.nb_tx_queues, "rx-packets", (json_int_t)st.ipackets, "rx-bytes",
+		    (json_int_t)st.ibytes, "tx-packets", (json_int_t)st.opackets, "tx-bytes",
+		    (json_int_t)st.obytes, "rx-missed", (json_int_t)st.imissed, "rx-errors",
+		    (json_int_t)st.ierrors, "tx-errors", (json_int_t)st.oerrors, "rx-nombuf",
+		    (json_int_t)st.rx_nombuf);
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -125,7 +127,8 @@ static json_t *addrs_json(const struct dp_iface *ifc)
 	json_t *a = json_array();
 	for (unsigned i = 0; i < ifc->n_addrs; i++) {
 		char buf[64];
-		json_array_append_new(a, json_string(svr_prefix_fmt(&ifc->addrs[i], buf, sizeof(buf))));
+		json_array_append_new(
+		    a, json_string(svr_prefix_fmt(&ifc->addrs[i], buf, sizeof(buf))));
 	}
 	return a;
 }
@@ -139,9 +142,9 @@ static json_t *cmd_interfaces(void)
 		if (!ifc->in_use)
 			continue;
 		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:o, s:i, s:o}", "name",
-						     ifc->name, "port", ifc->port, "vlan", ifc->vlan,
-						     "mac", mac_json(&ifc->mac), "mtu", ifc->mtu,
-						     "addresses", addrs_json(ifc)));
+						     ifc->name, "port", ifc->port, "vlan",
+						     ifc->vlan, "mac", mac_json(&ifc->mac), "mtu",
+						     ifc->mtu, "addresses", addrs_json(ifc)));
 	}
 	return arr;
 }
@@ -154,18 +157,18 @@ static json_t *cmd_stats(void)
 	uint64_t dropped = 0;
 	json_t *workers = json_array();
 	for (unsigned i = 0; i < dp.n_workers; i++) {
-		/* Racy but word-sized reads of counters only the worker writes: good for display. */
+		/* Racy but word-sized reads of counters only the worker writes: good for display.
+		 */
 		const struct dp_worker_stats *s = &dp.workers[i]->stats;
 		json_array_append_new(
-			workers,
-			json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lcore",
-				  (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
-				  "tx-packets", (json_int_t)s->tx, "forwarded",
-				  (json_int_t)s->forwarded, "punted", (json_int_t)s->punted,
-				  "dropped", (json_int_t)s->dropped, "busy-polls",
-				  (json_int_t)s->busy_polls, "idle-polls", (json_int_t)s->idle_polls,
-				  "sleeps", (json_int_t)s->sleeps, "slept-us",
-				  (json_int_t)s->slept_us));
+		    workers,
+		    json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lcore",
+			      (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
+			      "tx-packets", (json_int_t)s->tx, "forwarded",
+			      (json_int_t)s->forwarded, "punted", (json_int_t)s->punted, "dropped",
+			      (json_int_t)s->dropped, "busy-polls", (json_int_t)s->busy_polls,
+			      "idle-polls", (json_int_t)s->idle_polls, "sleeps",
+			      (json_int_t)s->sleeps, "slept-us", (json_int_t)s->slept_us));
 		rx += s->rx;
 		tx += s->tx;
 		fwd += s->forwarded;
@@ -176,7 +179,7 @@ static json_t *cmd_stats(void)
 	json_t *jd = json_object();
 	static const char *const drop_names[] = {
 #define NAME(e, name, help) name,
-		SVR_DROP_REASONS(NAME)
+	    SVR_DROP_REASONS(NAME)
 #undef NAME
 	};
 	for (int r = 0; r < SVR_DROP_MAX; r++) {
@@ -186,7 +189,7 @@ static json_t *cmd_stats(void)
 	json_t *je = json_object();
 	static const char *const event_names[] = {
 #define NAME(e, name) name,
-		SVR_EVENTS(NAME)
+	    SVR_EVENTS(NAME)
 #undef NAME
 	};
 	for (int e = 0; e < SVR_EV_MAX; e++)
@@ -207,26 +210,25 @@ static json_t *cmd_neighbors(void)
 	const struct dp_gen *g = dp_gen_main();
 	while ((pos = svr_neigh_next(dp.neigh, &it)) != SVR_NEIGH_NONE) {
 		const struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
-		const char *ifname = g && g->ifaces[n->iface].in_use ? g->ifaces[n->iface].name : "-";
+		const char *ifname =
+		    g && g->ifaces[n->iface].in_use ? g->ifaces[n->iface].name : "-";
 		struct rte_ether_addr mac;
 		char ip[64], macs[18] = "";
 		if (svr_neigh_mac(dp.neigh, pos, &mac))
 			svr_mac_fmt(mac.addr_bytes, macs, sizeof(macs));
-		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "address",
-				       svr_ip_fmt(&n->ip, ip, sizeof(ip)), "interface", ifname,
-				       "mac", macs, "state",
-				       svr_neigh_state_name(n->state), "age-s",
-				       (json_int_t)((now - n->confirmed_ms) / 1000), "queued",
-				       (int)n->n_queued));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "address",
+						     svr_ip_fmt(&n->ip, ip, sizeof(ip)),
+						     "interface", ifname, "mac", macs, "state",
+						     svr_neigh_state_name(n->state), "age-s",
+						     (json_int_t)((now - n->confirmed_ms) / 1000),
+						     "queued", (int)n->n_queued));
 	}
 	return arr;
 }
 
 static json_t *cmd_routes(void)
 {
-	static const char *const types[] = {"none", "local", "connected", "gateway",
-					     "broadcast"};
+	static const char *const types[] = {"none", "local", "connected", "gateway", "broadcast"};
 	json_t *arr = json_array();
 	const struct dp_gen *g = dp_gen_main();
 	for (uint32_t i = 0; g && i < g->fib->n_routes; i++) {
@@ -235,11 +237,10 @@ static json_t *cmd_routes(void)
 		char p[64], gw[64] = "";
 		if (h->type == SVR_NH_GATEWAY)
 			svr_ip_fmt(&h->gateway, gw, sizeof(gw));
-		json_array_append_new(arr,
-				      json_pack("{s:s, s:s, s:s, s:s}", "prefix",
-						svr_prefix_fmt(&r->prefix, p, sizeof(p)), "type",
-						types[h->type], "gateway", gw, "interface",
-						g->ifaces[h->iface].name));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "prefix",
+						     svr_prefix_fmt(&r->prefix, p, sizeof(p)),
+						     "type", types[h->type], "gateway", gw,
+						     "interface", g->ifaces[h->iface].name));
 	}
 	return arr;
 }
@@ -257,8 +258,8 @@ static json_t *cmd_policy(void)
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:i, s:i, s:I, s:I, s:s}", "generation",
 			 (json_int_t)(g ? g->generation : 0), "router", router, "channel",
 			 dp_channel_name(), "image-bytes", (json_int_t)(g ? g->image_len : 0),
-			 "services", (json_int_t)n_services, "tenants", (int)n_tenants, "interfaces",
-			 g ? (int)g->n_ifaces : 0, "images-applied",
+			 "services", (json_int_t)n_services, "tenants", (int)n_tenants,
+			 "interfaces", g ? (int)g->n_ifaces : 0, "images-applied",
 			 (json_int_t)dp.main_stats.events[SVR_EV_POLICY_APPLIED], "images-rejected",
 			 (json_int_t)dp.main_stats.events[SVR_EV_POLICY_REJECTED], "last-error",
 			 dp_channel_last_error());
@@ -268,9 +269,9 @@ static const struct {
 	const char *name;
 	json_t *(*fn)(void);
 } commands[] = {
-	{"policy", cmd_policy},
-	{"version", cmd_version},     {"ports", cmd_ports},	    {"interfaces", cmd_interfaces},
-	{"stats", cmd_stats},	      {"neighbors", cmd_neighbors}, {"routes", cmd_routes},
+    {"policy", cmd_policy},         {"version", cmd_version}, {"ports", cmd_ports},
+    {"interfaces", cmd_interfaces}, {"stats", cmd_stats},     {"neighbors", cmd_neighbors},
+    {"routes", cmd_routes},
 };
 
 static json_t *dispatch(const char *line)
@@ -285,8 +286,8 @@ static json_t *dispatch(const char *line)
 		if (strcmp(cmd, commands[i].name) == 0)
 			resp = json_pack("{s:b, s:o}", "ok", 1, "data", commands[i].fn());
 	if (!resp)
-		resp = json_pack("{s:b, s:s+}", "ok", 0, "error", "unknown command: ",
-				 cmd ? cmd : "(no \"cmd\")");
+		resp = json_pack("{s:b, s:s+}", "ok", 0, "error",
+				 "unknown command: ", cmd ? cmd : "(no \"cmd\")");
 	json_decref(req);
 	return resp;
 }

@@ -31,12 +31,13 @@ int dp_pool_create(void)
 	 * 2 KiB of data room covers the usual 1500-byte MTU; jumbo frames arrive
 	 * as chains, which the dataplane counts and drops (see docs/dataplane.md).
 	 */
-	dp.pool = rte_pktmbuf_pool_create("svr_mbufs", dp.conf->mbufs, 256,
-					  RTE_ALIGN(sizeof(struct dp_pkt_meta), RTE_MBUF_PRIV_ALIGN),
-					  RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	dp.pool =
+	    rte_pktmbuf_pool_create("svr_mbufs", dp.conf->mbufs, 256,
+				    RTE_ALIGN(sizeof(struct dp_pkt_meta), RTE_MBUF_PRIV_ALIGN),
+				    RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (!dp.pool) {
-		LOG_ERR("cannot create a pool of %u mbufs: %s (raise eal.memory-mb)", dp.conf->mbufs,
-			rte_strerror(rte_errno));
+		LOG_ERR("cannot create a pool of %u mbufs: %s (raise eal.memory-mb)",
+			dp.conf->mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	return 0;

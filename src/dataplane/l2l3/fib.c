@@ -10,9 +10,9 @@
 #include <rte_malloc.h>
 
 /* 2-byte next hops keep the IPv4 tbl24 at 32 MiB (2^24 entries). */
-#define FIB_NH_MAX    32767
-#define FIB_TBL8      (1 << 12)
-#define FIB6_TBL8     (1 << 13)
+#define FIB_NH_MAX 32767
+#define FIB_TBL8   (1 << 12)
+#define FIB6_TBL8  (1 << 13)
 
 struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes)
 {
@@ -30,18 +30,18 @@ struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes)
 
 	char n[64];
 	struct rte_fib_conf c4 = {
-		.type = RTE_FIB_DIR24_8,
-		.default_nh = 0,
-		.max_routes = (int)max_routes,
-		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = FIB_TBL8},
+	    .type = RTE_FIB_DIR24_8,
+	    .default_nh = 0,
+	    .max_routes = (int)max_routes,
+	    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = FIB_TBL8},
 	};
 	snprintf(n, sizeof(n), "%s4", name);
 	fib->v4 = rte_fib_create(n, SOCKET_ID_ANY, &c4);
 	struct rte_fib6_conf c6 = {
-		.type = RTE_FIB6_TRIE,
-		.default_nh = 0,
-		.max_routes = (int)max_routes,
-		.trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = FIB6_TBL8},
+	    .type = RTE_FIB6_TRIE,
+	    .default_nh = 0,
+	    .max_routes = (int)max_routes,
+	    .trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = FIB6_TBL8},
 	};
 	snprintf(n, sizeof(n), "%s6", name);
 	fib->v6 = rte_fib6_create(n, SOCKET_ID_ANY, &c6);
@@ -97,7 +97,8 @@ int svr_fib_add(struct svr_fib *fib, const struct svr_prefix *prefix, enum svr_n
 	svr_prefix_mask(&p);
 	uint32_t slot = fib->n_routes;
 	for (uint32_t i = 0; i < fib->n_routes; i++)
-		if (fib->routes[i].prefix.len == p.len && svr_ip_equal(&fib->routes[i].prefix.ip, &p.ip))
+		if (fib->routes[i].prefix.len == p.len &&
+		    svr_ip_equal(&fib->routes[i].prefix.ip, &p.ip))
 			slot = i;
 	if (slot == fib->max_routes)
 		return -ENOSPC;

@@ -30,8 +30,8 @@ enum svr_nh_type {
 struct svr_nexthop {
 	uint8_t type;
 	uint16_t iface;
-	struct svr_ip gateway;     /* SVR_NH_GATEWAY only */
-	_Atomic uint32_t neigh;    /* resolved neighbour entry of the gateway, or SVR_NEIGH_NONE */
+	struct svr_ip gateway;  /* SVR_NH_GATEWAY only */
+	_Atomic uint32_t neigh; /* resolved neighbour entry of the gateway, or SVR_NEIGH_NONE */
 };
 
 struct svr_route {

@@ -88,7 +88,7 @@ static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct 
 		dp_punt(w, m, DP_PUNT_LOCAL);
 		return;
 	}
-	/* RFC 4291: link-local addresses never cross a router; :: is no source for a routed packet. */
+	/* RFC 4291: link-local addresses never cross a router; :: is no routed source. */
 	if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
 		dp_drop(w, m, SVR_DROP_IP6_SCOPE);
 		return;
@@ -147,8 +147,8 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 			dp_drop(w, m, SVR_DROP_VLAN_UNKNOWN);
 			continue;
 		}
-		if (!eth.dst_group &&
-		    !rte_is_same_ether_addr((const struct rte_ether_addr *)d, &g->ifaces[ifi].mac)) {
+		if (!eth.dst_group && !rte_is_same_ether_addr((const struct rte_ether_addr *)d,
+							      &g->ifaces[ifi].mac)) {
 			dp_drop(w, m, SVR_DROP_NOT_FOR_US);
 			continue;
 		}

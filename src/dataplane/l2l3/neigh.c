@@ -15,20 +15,20 @@ struct svr_neigh_table *svr_neigh_create(const char *name, uint32_t max, struct 
 	if (!t)
 		return NULL;
 	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max,
-		.key_len = sizeof(struct svr_neigh_key),
-		.hash_func = rte_jhash,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	    .name = name,
+	    .entries = max,
+	    .key_len = sizeof(struct svr_neigh_key),
+	    .hash_func = rte_jhash,
+	    .socket_id = SOCKET_ID_ANY,
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	t->hash = rte_hash_create(&hp);
 	if (!t->hash)
 		goto fail;
 	/* Positions run up to the key store size, which may exceed max. */
 	t->max = (uint32_t)rte_hash_max_key_id(t->hash) + 1;
-	t->entries = rte_zmalloc("svr_neigh_entries", sizeof(*t->entries) * t->max,
-				 RTE_CACHE_LINE_SIZE);
+	t->entries =
+	    rte_zmalloc("svr_neigh_entries", sizeof(*t->entries) * t->max, RTE_CACHE_LINE_SIZE);
 	if (!t->entries)
 		goto fail;
 	if (qs) {
@@ -76,7 +76,8 @@ uint32_t svr_neigh_add(struct svr_neigh_table *t, uint16_t iface, const struct s
 	if (pos < 0 || (uint32_t)pos >= t->max)
 		return SVR_NEIGH_NONE;
 	struct svr_neigh *n = &t->entries[pos];
-	/* .mac of a fresh position is zero (svr_neigh_delete cleared it), so no reader sees a MAC yet. */
+	/* .mac of a fresh position is zero (svr_neigh_delete cleared it), so no reader sees a MAC
+	 * yet. */
 	n->ip = *ip;
 	n->iface = iface;
 	n->probes = 0;

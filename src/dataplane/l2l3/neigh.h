@@ -100,14 +100,16 @@ static inline bool svr_neigh_mac(const struct svr_neigh_table *t, uint32_t pos,
 
 /* --- writer side: main lcore only --- */
 
-/* Creates an entry (INCOMPLETE, or STATIC with mac). Returns position or SVR_NEIGH_NONE when full. */
+/* Creates an entry (INCOMPLETE, or STATIC with mac). Returns position or SVR_NEIGH_NONE when full.
+ */
 uint32_t svr_neigh_add(struct svr_neigh_table *t, uint16_t iface, const struct svr_ip *ip,
 		       const struct rte_ether_addr *static_mac, uint64_t now_ms);
 /* A reply or a request from the neighbour confirmed its MAC. Static entries keep theirs. */
 void svr_neigh_confirm(struct svr_neigh_table *t, uint32_t pos, const struct rte_ether_addr *mac,
 		       uint64_t now_ms);
 /* Makes an existing entry static with mac (packets waiting on it are dropped). */
-void svr_neigh_set_static(struct svr_neigh_table *t, uint32_t pos, const struct rte_ether_addr *mac);
+void svr_neigh_set_static(struct svr_neigh_table *t, uint32_t pos,
+			  const struct rte_ether_addr *mac);
 /* Removes the entry; the caller has already taken care of queued packets and next hops. */
 void svr_neigh_delete(struct svr_neigh_table *t, uint32_t pos);
 

@@ -262,10 +262,10 @@ static void icmp_error(struct rte_mbuf *m, int kind)
 {
 	/* (ICMPv4 type, code), (ICMPv6 type, code) for each kind */
 	static const uint8_t codes[4][2][2] = {
-		{{ICMP4_UNREACH, 0}, {ICMP6_UNREACH, 0}},
-		{{ICMP4_TIME_EXCEEDED, 0}, {ICMP6_TIME_EXCEEDED, 0}},
-		{{ICMP4_UNREACH, 4}, {ICMP6_TOO_BIG, 0}},
-		{{ICMP4_UNREACH, 1}, {ICMP6_UNREACH, 3}},
+	    {{ICMP4_UNREACH, 0}, {ICMP6_UNREACH, 0}},
+	    {{ICMP4_TIME_EXCEEDED, 0}, {ICMP6_TIME_EXCEEDED, 0}},
+	    {{ICMP4_UNREACH, 4}, {ICMP6_TOO_BIG, 0}},
+	    {{ICMP4_UNREACH, 1}, {ICMP6_UNREACH, 3}},
 	};
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
@@ -628,8 +628,8 @@ static void too_big(struct rte_mbuf *m)
 	if (rte_pktmbuf_pkt_len(m) > total)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - total));
 	struct rte_mbuf *frags[64];
-	int32_t n = rte_ipv4_fragment_copy_nonseg_packet(m, frags, RTE_DIM(frags),
-							 cur()->ifaces[meta.iface_out].mtu, dp.pool);
+	int32_t n = rte_ipv4_fragment_copy_nonseg_packet(
+	    m, frags, RTE_DIM(frags), cur()->ifaces[meta.iface_out].mtu, dp.pool);
 	if (n < 0) {
 		count_drop(m, n == -ENOMEM ? SVR_DROP_NO_MBUF : SVR_DROP_MTU_EXCEEDED);
 		return;
@@ -698,7 +698,8 @@ unsigned dp_slowpath_poll(void)
 	unsigned total = 0;
 	for (unsigned i = 0; i < dp.n_workers; i++) {
 		struct rte_mbuf *pkts[32];
-		unsigned n = rte_ring_sc_dequeue_burst(dp.workers[i]->punt, (void **)pkts, 32, NULL);
+		unsigned n =
+		    rte_ring_sc_dequeue_burst(dp.workers[i]->punt, (void **)pkts, 32, NULL);
 		for (unsigned k = 0; k < n; k++)
 			handle(pkts[k]);
 		total += n;
@@ -710,9 +711,9 @@ void dp_slowpath_housekeeping(uint64_t now_ms)
 {
 	const struct dp_config *c = dp.conf;
 	struct svr_neigh_timers tm = {
-		.reachable_ms = (uint64_t)c->neigh_reachable_s * 1000,
-		.probe_interval_ms = c->neigh_probe_interval_ms,
-		.max_probes = c->neigh_probes,
+	    .reachable_ms = (uint64_t)c->neigh_reachable_s * 1000,
+	    .probe_interval_ms = c->neigh_probe_interval_ms,
+	    .max_probes = c->neigh_probes,
 	};
 	static const struct svr_neigh_ops ops = {.probe = neigh_probe, .expire = neigh_expire};
 	svr_neigh_age(dp.neigh, now_ms, &tm, &ops, NULL);

@@ -84,7 +84,7 @@ static bool valid_name(const char *s, size_t max, const char *extra)
 
 static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {"lcores",	 "main-lcore", "memory-mb",
+	static const char *const keys[] = {"lcores",     "main-lcore", "memory-mb",
 					   "huge-pages", "extra-args", NULL};
 	if (svr_json_only_keys(eal, "eal", keys, e) < 0)
 		return -1;
@@ -95,10 +95,11 @@ static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 		unsigned ids[DP_MAX_WORKERS + 1];
 		if (strlen(lcores) >= sizeof(c->lcores) ||
 		    dp_parse_lcore_list(lcores, ids, DP_MAX_WORKERS + 1) < 0)
-			return svr_jerr_set(e, "eal.lcores",
-					    "\"%s\" is not a list like \"0-1\" or \"0,2-3\" (at most "
-					    "%d lcores)",
-					    lcores, DP_MAX_WORKERS + 1);
+			return svr_jerr_set(
+			    e, "eal.lcores",
+			    "\"%s\" is not a list like \"0-1\" or \"0,2-3\" (at most "
+			    "%d lcores)",
+			    lcores, DP_MAX_WORKERS + 1);
 		strcpy(c->lcores, lcores);
 	}
 	uint64_t v;
@@ -118,7 +119,7 @@ static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 		return -1;
 	size_t i;
 	json_t *arg;
-	json_array_foreach(extra, i, arg) {
+	json_array_foreach (extra, i, arg) {
 		char p[64];
 		snprintf(p, sizeof(p), "eal.extra-args[%zu]", i);
 		if (!json_is_string(arg) || strlen(json_string_value(arg)) >= 256)
@@ -149,7 +150,7 @@ static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 		return -1;
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach (arr, i, v) {
 		char p[32];
 		snprintf(p, sizeof(p), "pci[%zu]", i);
 		const char *s = json_string_value(v);
@@ -164,16 +165,17 @@ static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 
 static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {"instance", "runtime-dir", "eal",	  "workers",
-					   "mbufs",    "burst",	      "idle",	  "neighbor",
-					   "icmp",     "pci",	      NULL};
+	static const char *const keys[] = {"instance", "runtime-dir", "eal",  "workers",
+					   "mbufs",    "burst",       "idle", "neighbor",
+					   "icmp",     "pci",         NULL};
 	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
 		if (json_object_get(doc, moved[i]))
-			return svr_jerr_set(e, moved[i],
-					    "belongs to the intent model now (routers[].%s, applied "
-					    "by svr-control); see docs/startup-config.md",
-					    moved[i]);
+			return svr_jerr_set(
+			    e, moved[i],
+			    "belongs to the intent model now (routers[].%s, applied "
+			    "by svr-control); see docs/startup-config.md",
+			    moved[i]);
 	if (svr_json_only_keys(doc, "", keys, e) < 0)
 		return -1;
 
@@ -196,8 +198,7 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	else
 		snprintf(c->runtime_dir, sizeof(c->runtime_dir), "%s/%s", SVR_RUNTIME_DIR_DEFAULT,
 			 c->instance);
-	snprintf(c->socket_path, sizeof(c->socket_path), "%s/%s", c->runtime_dir,
-		 SVR_CTLSOCK_NAME);
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s/%s", c->runtime_dir, SVR_CTLSOCK_NAME);
 
 	json_t *o;
 	if (svr_json_get_object(doc, "eal", "", &o, e) < 0 || (o && parse_eal(o, c, e) < 0))
@@ -220,7 +221,7 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	if (workers) {
 		size_t i;
 		json_t *w;
-		json_array_foreach(workers, i, w) {
+		json_array_foreach (workers, i, w) {
 			char p[64];
 			snprintf(p, sizeof(p), "workers[%zu]", i);
 			if (i >= DP_MAX_WORKERS)
@@ -271,11 +272,12 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	if (svr_json_get_object(doc, "neighbor", "", &o, e) < 0)
 		return -1;
 	if (o) {
-		static const char *const k[] = {"max-entries", "reachable-s", "probes",
-						"probe-interval-ms", "queue-len", NULL};
+		static const char *const k[] = {"max-entries",       "reachable-s", "probes",
+						"probe-interval-ms", "queue-len",   NULL};
 		if (svr_json_only_keys(o, "neighbor", k, e) < 0 ||
 		    opt_uint(o, "max-entries", "neighbor", 16, 1 << 20, &c->neigh_max, e) < 0 ||
-		    opt_uint(o, "reachable-s", "neighbor", 1, 86400, &c->neigh_reachable_s, e) < 0 ||
+		    opt_uint(o, "reachable-s", "neighbor", 1, 86400, &c->neigh_reachable_s, e) <
+			0 ||
 		    opt_uint(o, "probes", "neighbor", 1, 20, &c->neigh_probes, e) < 0 ||
 		    opt_uint(o, "probe-interval-ms", "neighbor", 10, 60000,
 			     &c->neigh_probe_interval_ms, e) < 0 ||

@@ -63,9 +63,9 @@ struct dp_port_map {
 struct dp_gen {
 	uint64_t generation; /* of the policy image; 0 for none */
 	unsigned n_ports;
-	uint16_t port_ids[DP_MAX_PORTS];	  /* the ports workers poll */
+	uint16_t port_ids[DP_MAX_PORTS];            /* the ports workers poll */
 	struct dp_port_map *port_map[DP_MAX_PORTS]; /* by port id; NULL: not in use */
-	unsigned n_ifaces;			  /* slots [0, n_ifaces) may be in use */
+	unsigned n_ifaces;                          /* slots [0, n_ifaces) may be in use */
 	struct dp_iface ifaces[DP_MAX_IFACES];
 	struct svr_fib *fib;
 	bool owns_fib; /* false once a newer generation has taken the FIB over unchanged */
@@ -76,7 +76,7 @@ struct dp_gen {
 	struct dp_static_neigh {
 		uint16_t iface;
 		struct svr_ip ip;
-	} *statics; /* static neighbours this generation installed */
+	} * statics; /* static neighbours this generation installed */
 };
 
 /* A DPDK port the main lcore has probed and started (main lcore only). */
@@ -89,11 +89,11 @@ struct dp_port {
 /* Why a worker hands a packet to the main lcore. */
 enum dp_punt {
 	DP_PUNT_ARP,
-	DP_PUNT_LOCAL,    /* addressed to us, or IPv6 multicast (ND) */
-	DP_PUNT_TTL,      /* TTL/hop limit would reach zero */
+	DP_PUNT_LOCAL, /* addressed to us, or IPv6 multicast (ND) */
+	DP_PUNT_TTL,   /* TTL/hop limit would reach zero */
 	DP_PUNT_NO_ROUTE,
-	DP_PUNT_MTU,      /* larger than the egress MTU */
-	DP_PUNT_RESOLVE,  /* next hop not resolved; TTL already decremented */
+	DP_PUNT_MTU,     /* larger than the egress MTU */
+	DP_PUNT_RESOLVE, /* next hop not resolved; TTL already decremented */
 };
 
 /* Per-packet metadata in the mbuf private area, set by the worker for the slow path. */
@@ -119,9 +119,9 @@ struct dp_worker_stats {
 
 struct dp_worker {
 	unsigned lcore;
-	unsigned index;           /* queue id on every port and RCU thread id */
-	struct rte_ring *punt;    /* worker -> main */
-	struct rte_ring *inject;  /* main -> worker: packets built by the slow path */
+	unsigned index;          /* queue id on every port and RCU thread id */
+	struct rte_ring *punt;   /* worker -> main */
+	struct rte_ring *inject; /* main -> worker: packets built by the slow path */
 	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;
@@ -139,7 +139,7 @@ struct dp {
 
 	struct rte_mempool *pool;
 	struct dp_port *ports[DP_MAX_PORTS]; /* by DPDK port id; main lcore only */
-	struct dp_gen *_Atomic gen;	     /* the current generation (see struct dp_gen) */
+	struct dp_gen *_Atomic gen;          /* the current generation (see struct dp_gen) */
 	char iface_slot_names[DP_MAX_IFACES][DP_IFNAME_LEN]; /* main lcore only */
 
 	struct svr_neigh_table *neigh;

@@ -47,22 +47,23 @@ uint64_t dp_now_ms(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: svr-dataplane --config FILE [--log-level LEVEL] [--check]\n"
-		"\n"
-		"The svrouter forwarding plane: a poll-mode DPDK process that forwards IPv4 and\n"
-		"IPv6 between the interfaces listed in its startup configuration.\n"
-		"\n"
-		"Options:\n"
-		"  -c, --config FILE      startup configuration (JSON; see docs/startup-config.md)\n"
-		"  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
-		"      --check            validate the configuration, print the EAL arguments, exit\n"
-		"  -h, --help             this text\n"
-		"  -V, --version          print the version\n"
-		"\n"
-		"Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
-		"Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes\n"
-		"Exit status: 0 clean stop, 1 bad configuration or start-up failure, 2 usage.\n");
+	fprintf(
+	    f,
+	    "Usage: svr-dataplane --config FILE [--log-level LEVEL] [--check]\n"
+	    "\n"
+	    "The svrouter forwarding plane: a poll-mode DPDK process that forwards IPv4 and\n"
+	    "IPv6 between the interfaces listed in its startup configuration.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -c, --config FILE      startup configuration (JSON; see docs/startup-config.md)\n"
+	    "  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
+	    "      --check            validate the configuration, print the EAL arguments, exit\n"
+	    "  -h, --help             this text\n"
+	    "  -V, --version          print the version\n"
+	    "\n"
+	    "Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
+	    "Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes\n"
+	    "Exit status: 0 clean stop, 1 bad configuration or start-up failure, 2 usage.\n");
 }
 
 static void on_signal(int sig)
@@ -88,7 +89,8 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 	argv[n++] = "--no-shconf";
 	if (!c->huge_pages)
 		argv[n++] = "--no-huge";
-	/* PCI devices the model may name: EAL takes only these (hot-plugged when an image uses them). */
+	/* PCI devices the model may name: EAL takes only these (hot-plugged when an image uses
+	 * them). */
 	for (unsigned i = 0; i < c->n_pci && n + 2 < max; i++) {
 		argv[n++] = "-a";
 		argv[n++] = (char *)c->pci[i];
@@ -108,7 +110,8 @@ static void main_loop(void)
 	while (!atomic_load(&dp.stop)) {
 		unsigned n = dp_slowpath_poll();
 		uint64_t now = dp_now_ms();
-		/* One atomic load when nothing is published: checked every turn for fast applies. */
+		/* One atomic load when nothing is published: checked every turn for fast applies.
+		 */
 		dp_channel_poll(now);
 		/* Old generations hold a FIB each: give their memory back as soon as allowed. */
 		dp_policy_reclaim();
@@ -116,7 +119,8 @@ static void main_loop(void)
 			dp_slowpath_housekeeping(now);
 			next_hk = now + HOUSEKEEPING_MS;
 		}
-		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it. */
+		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.
+		 */
 		idle_ms = n ? 0 : (idle_ms < MAIN_IDLE_MAX_MS ? idle_ms + 1 : MAIN_IDLE_MAX_MS);
 		dp_ctlsock_poll(idle_ms);
 	}
@@ -125,9 +129,9 @@ static void main_loop(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"log-level", required_argument, NULL, 'l'},
-		{"check", no_argument, NULL, 'k'},	  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"log-level", required_argument, NULL, 'l'},
+	    {"check", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	bool check_only = false;
@@ -141,7 +145,8 @@ int main(int argc, char **argv)
 		case 'l': {
 			int lvl = svr_log_level_parse(optarg);
 			if (lvl < 0) {
-				fprintf(stderr, "svr-dataplane: unknown log level \"%s\"\n", optarg);
+				fprintf(stderr, "svr-dataplane: unknown log level \"%s\"\n",
+					optarg);
 				return 2;
 			}
 			svr_log_set_level((enum svr_log_level)lvl);

@@ -112,13 +112,13 @@ int dp_policy_init(void)
 	char name[RTE_RCU_QSBR_DQ_NAMESIZE];
 	snprintf(name, sizeof(name), "retire");
 	struct rte_rcu_qsbr_dq_parameters p = {
-		.name = name,
-		.size = 64,
-		.esize = sizeof(struct retired *),
-		.trigger_reclaim_limit = 1,
-		.max_reclaim_size = 8,
-		.free_fn = retire_cb,
-		.v = dp.qsbr,
+	    .name = name,
+	    .size = 64,
+	    .esize = sizeof(struct retired *),
+	    .trigger_reclaim_limit = 1,
+	    .max_reclaim_size = 8,
+	    .free_fn = retire_cb,
+	    .v = dp.qsbr,
 	};
 	retire_dq = rte_rcu_qsbr_dq_create(&p);
 	return retire_dq ? 0 : -1;
@@ -169,9 +169,10 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 			return fail(err, errlen, "interface %s: %u addresses, at most %d", name,
 				    f->addresses.count, DP_MAX_IFACE_ADDRS);
 		if (f->mtu > MTU_MAX)
-			return fail(err, errlen,
-				    "interface %s: mtu %u above the %u bytes one 2 KiB buffer holds",
-				    name, f->mtu, MTU_MAX);
+			return fail(
+			    err, errlen,
+			    "interface %s: mtu %u above the %u bytes one 2 KiB buffer holds", name,
+			    f->mtu, MTU_MAX);
 		snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 		ifc->in_use = true;
 		ifc->port = pid;
@@ -244,7 +245,8 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 {
 	struct dp_gen *old = dp_gen_main();
 	if (fib_unchanged(old, g, img)) {
-		g->fib = old->fib; /* ownership moves forward: old is retired after g is published */
+		g->fib =
+		    old->fib; /* ownership moves forward: old is retired after g is published */
 		g->owns_fib = true;
 		old->owns_fib = false;
 		return 0;
@@ -263,18 +265,20 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 		for (unsigned a = 0; ifc->in_use && a < ifc->n_addrs; a++) {
 			struct svr_prefix host = ifc->addrs[a];
 			host.len = host.ip.family == SVR_AF_INET ? 32 : 128;
-			if (svr_fib_add(g->fib, &ifc->addrs[a], SVR_NH_CONNECTED, (uint16_t)i, NULL) <
-				    0 ||
+			if (svr_fib_add(g->fib, &ifc->addrs[a], SVR_NH_CONNECTED, (uint16_t)i,
+					NULL) < 0 ||
 			    svr_fib_add(g->fib, &host, SVR_NH_LOCAL, (uint16_t)i, NULL) < 0)
 				return fail(err, errlen, "interface %s: cannot add its routes",
 					    ifc->name);
 			/* The subnet's broadcast address is never resolved nor forwarded. */
 			if (host.ip.family == SVR_AF_INET && ifc->addrs[a].len <= 30) {
 				struct svr_prefix bc = host;
-				uint32_t v = svr_ip4_host(&bc.ip) | (0xffffffffu >> ifc->addrs[a].len);
+				uint32_t v =
+				    svr_ip4_host(&bc.ip) | (0xffffffffu >> ifc->addrs[a].len);
 				for (int b = 0; b < 4; b++)
 					bc.ip.addr[b] = (uint8_t)(v >> (24 - 8 * b));
-				if (svr_fib_add(g->fib, &bc, SVR_NH_BROADCAST, (uint16_t)i, NULL) < 0)
+				if (svr_fib_add(g->fib, &bc, SVR_NH_BROADCAST, (uint16_t)i, NULL) <
+				    0)
 					return fail(err, errlen, "interface %s: no room for routes",
 						    ifc->name);
 			}
@@ -324,7 +328,8 @@ static int apply_statics(struct dp_gen *g, const struct dp_gen *old, const void 
 		for (unsigned k = 0; k < g->n_static && !kept; k++)
 			kept = g->statics[k].iface == old->statics[i].iface &&
 			       svr_ip_equal(&g->statics[k].ip, &old->statics[i].ip);
-		uint32_t pos = svr_neigh_lookup(dp.neigh, old->statics[i].iface, &old->statics[i].ip);
+		uint32_t pos =
+		    svr_neigh_lookup(dp.neigh, old->statics[i].iface, &old->statics[i].ip);
 		if (!kept && pos != SVR_NEIGH_NONE)
 			svr_neigh_delete(dp.neigh, pos);
 	}
@@ -369,7 +374,8 @@ static struct dp_gen *unplug_now(const uint16_t *pids, unsigned n)
 					tmp->ifaces[s].in_use = false;
 		atomic_store_explicit(&dp.gen, tmp, memory_order_release);
 	} else if (old) {
-		atomic_store_explicit(&dp.gen, NULL, memory_order_release); /* out of memory: pause */
+		atomic_store_explicit(&dp.gen, NULL,
+				      memory_order_release); /* out of memory: pause */
 	}
 	rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
 	for (unsigned k = 0; k < n; k++)
@@ -450,8 +456,8 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 			if (slot_of[k] == slot)
 				rc = fail(err, errlen, "interface name \"%s\" used twice", name);
 		if (rc == 0 && slot < 0)
-			rc = fail(err, errlen, "interface name \"%s\": empty, too long or no free slot",
-				  name);
+			rc = fail(err, errlen,
+				  "interface name \"%s\": empty, too long or no free slot", name);
 		slot_of[i] = (uint16_t)slot;
 	}
 	if (rc == 0)

@@ -28,7 +28,8 @@ void dp_channel_poll(uint64_t now_ms)
 		int rc = svr_shm_open(&shm, dp.conf->instance, false, err, sizeof(err));
 		if (rc < 0) {
 			if (rc != -EAGAIN && next_open_ms == 0)
-				LOG_ERR("policy channel: %s (retrying every %d ms)", err, RETRY_OPEN_MS);
+				LOG_ERR("policy channel: %s (retrying every %d ms)", err,
+					RETRY_OPEN_MS);
 			next_open_ms = now_ms + RETRY_OPEN_MS;
 			return;
 		}

@@ -27,7 +27,7 @@ struct pslot {
 
 struct ptable {
 	struct pslot *slots;
-	uint32_t mask; /* slots - 1 */
+	uint32_t mask;        /* slots - 1 */
 	uint32_t *val, *next; /* chained values */
 	uint32_t n_vals;
 	uint8_t lens[2][129]; /* [family 4/6][len]: some entry has this length */
@@ -110,7 +110,8 @@ static void ptable_add(struct ptable *t, uint32_t scope, const struct svr_prefix
 
 /* Chain of values under the longest prefix of scope holding ip that passes ok(); NONE. */
 static uint32_t ptable_longest(const struct ptable *t, uint32_t scope, const struct svr_ip *ip,
-			       bool (*ok)(const void *ctx, uint32_t v), const void *ctx, int *len_out)
+			       bool (*ok)(const void *ctx, uint32_t v), const void *ctx,
+			       int *len_out)
 {
 	int fam = ip->family == SVR_AF_INET ? 0 : 1;
 	for (int len = fam ? 128 : 32; len >= 0; len--) {
@@ -132,7 +133,7 @@ static uint32_t ptable_longest(const struct ptable *t, uint32_t scope, const str
 
 struct svr_classifier {
 	const void *img;
-	struct ptable members;	/* scope: neighborhood string offset; value: tenant */
+	struct ptable members;  /* scope: neighborhood string offset; value: tenant */
 	struct ptable services; /* scope: 1 port-qualified, 0 port-less; value: transport index */
 	uint32_t *transport_service; /* transport index -> service */
 	uint8_t *tenant_depth;

@@ -48,14 +48,14 @@ static void retire(struct svr_session_table *t, struct retired_session *r)
 static struct rte_hash *make_hash(const char *name, uint32_t keys, uint32_t key_len)
 {
 	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = keys,
-		.key_len = key_len,
-		.hash_func = rte_hash_crc,
-		.socket_id = SOCKET_ID_ANY,
-		/* Writers are serialised by the table's lock: rte_hash stays single-writer. In
-		 * lock-free mode a deleted key's slot is freed by us, after the grace period. */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	    .name = name,
+	    .entries = keys,
+	    .key_len = key_len,
+	    .hash_func = rte_hash_crc,
+	    .socket_id = SOCKET_ID_ANY,
+	    /* Writers are serialised by the table's lock: rte_hash stays single-writer. In
+	     * lock-free mode a deleted key's slot is freed by us, after the grace period. */
+	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	return rte_hash_create(&hp);
 }
@@ -89,14 +89,14 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	char dqn[RTE_RCU_QSBR_DQ_NAMESIZE];
 	snprintf(dqn, sizeof(dqn), "%s-dq", name);
 	struct rte_rcu_qsbr_dq_parameters dp = {
-		.name = dqn,
-		.size = capacity / 16 + 1024,
-		.esize = sizeof(struct retired_session),
-		.trigger_reclaim_limit = capacity / 16 + 64,
-		.max_reclaim_size = 4096,
-		.free_fn = release_sessions,
-		.p = t,
-		.v = qs,
+	    .name = dqn,
+	    .size = capacity / 16 + 1024,
+	    .esize = sizeof(struct retired_session),
+	    .trigger_reclaim_limit = capacity / 16 + 64,
+	    .max_reclaim_size = 4096,
+	    .free_fn = release_sessions,
+	    .p = t,
+	    .v = qs,
 	};
 	t->qs = qs;
 	t->dq = rte_rcu_qsbr_dq_create(&dp);
@@ -127,7 +127,8 @@ static unsigned lookup(const struct rte_hash *h, const void **keys, unsigned n, 
 	uint64_t mask = 0;
 	unsigned found = 0;
 	for (unsigned off = 0; off < n; off += RTE_HASH_LOOKUP_BULK_MAX) {
-		unsigned k = n - off < RTE_HASH_LOOKUP_BULK_MAX ? n - off : RTE_HASH_LOOKUP_BULK_MAX;
+		unsigned k =
+		    n - off < RTE_HASH_LOOKUP_BULK_MAX ? n - off : RTE_HASH_LOOKUP_BULK_MAX;
 		int r = rte_hash_lookup_bulk_data(h, keys + off, k, &mask, data);
 		found += r > 0 ? (unsigned)r : 0;
 		for (unsigned i = 0; i < k; i++)
@@ -180,9 +181,10 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		goto out;
 	}
 	if (rte_hash_add_key_data(h, rev, (void *)d_rev) != 0) {
-		/* Unpublish the forward key: a reader may hold it, so it is retired like a session. */
-		struct retired_session r = {.pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx,
-					    .family = family};
+		/* Unpublish the forward key: a reader may hold it, so it is retired like a session.
+		 */
+		struct retired_session r = {
+		    .pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx, .family = family};
 		rte_spinlock_unlock(&t->writer);
 		retire(t, &r);
 		return -ENOSPC;
@@ -216,8 +218,8 @@ void svr_session_delete(struct svr_session_table *t, uint32_t idx)
 	if (!atomic_exchange_explicit(&s->in_use, 0, memory_order_acq_rel))
 		return;
 	struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
-	struct retired_session r = {.pos = {s->key_pos[0], s->key_pos[1]}, .idx = idx,
-				    .family = s->family};
+	struct retired_session r = {
+	    .pos = {s->key_pos[0], s->key_pos[1]}, .idx = idx, .family = s->family};
 	rte_spinlock_lock(&t->writer);
 	for (int d = 0; d < 2; d++) {
 		void *key;

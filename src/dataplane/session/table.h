@@ -68,15 +68,15 @@ struct svr_rewrite {
 	uint16_t cksum_ip;     /* ones'-complement delta for the IPv4 header checksum */
 	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
 	uint16_t out_iface;    /* egress interface slot */
-	uint8_t flags;	       /* SVR_RW_* */
+	uint8_t flags;         /* SVR_RW_* */
 	uint8_t reserved;
-	uint32_t next_hop;     /* FIB next-hop index for the egress */
+	uint32_t next_hop; /* FIB next-hop index for the egress */
 };
 
 #define SVR_RW_NAT 0x1 /* addresses or ports change */
 
 enum svr_tcp_state {
-	SVR_TCP_NONE,	     /* not TCP */
+	SVR_TCP_NONE,        /* not TCP */
 	SVR_TCP_SYN_SENT,    /* half-open */
 	SVR_TCP_ESTABLISHED, /* a packet came back */
 	SVR_TCP_CLOSING,     /* FIN or RST seen */
@@ -85,8 +85,8 @@ enum svr_tcp_state {
 /* One session; 128 bytes: the first line is read by every hit, the second holds counters. */
 struct svr_session {
 	struct svr_rewrite dir[2];
-	uint32_t tenant;	     /* image tenant index, or UINT32_MAX */
-	uint32_t service;	     /* image service index, or UINT32_MAX */
+	uint32_t tenant;              /* image tenant index, or UINT32_MAX */
+	uint32_t service;             /* image service index, or UINT32_MAX */
 	_Atomic uint32_t last_seen_s; /* coarse clock; written only when the second changes */
 	uint8_t proto;
 	_Atomic uint8_t tcp_state;
@@ -107,7 +107,7 @@ struct svr_session_table {
 	uint32_t n_free;
 	struct svr_session *entries;
 	uint32_t capacity;
-	rte_spinlock_t writer; /* creation and deletion only; see above */
+	rte_spinlock_t writer;      /* creation and deletion only; see above */
 	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
 };

@@ -137,7 +137,8 @@ int dp_workers_launch(void)
 		struct dp_worker *w = dp.workers[i];
 		int rc = rte_eal_remote_launch(worker_main, w, w->lcore);
 		if (rc != 0) {
-			LOG_ERR("cannot launch worker on lcore %u: %s", w->lcore, rte_strerror(-rc));
+			LOG_ERR("cannot launch worker on lcore %u: %s", w->lcore,
+				rte_strerror(-rc));
 			return -1;
 		}
 		LOG_INFO("worker %u running on lcore %u", i, w->lcore);

@@ -38,18 +38,30 @@ static void fill(struct svr_session *s, void *arg)
 
 static struct svr_skey4 key(uint32_t i, int rev)
 {
-	struct svr_skey4 k = {.src = 0xc6120000u + (i >> 8), .dst = 0xc6130000u + (i & 0xff),
-			      .sport = (uint16_t)(1024 + (i & 0x7fff)), .dport = 53, .proto = 17};
+	struct svr_skey4 k = {.src = 0xc6120000u + (i >> 8),
+			      .dst = 0xc6130000u + (i & 0xff),
+			      .sport = (uint16_t)(1024 + (i & 0x7fff)),
+			      .dport = 53,
+			      .proto = 17};
 	if (rev)
-		k = (struct svr_skey4){.src = k.dst, .dst = k.src, .sport = k.dport,
-				       .dport = k.sport, .proto = 17};
+		k = (struct svr_skey4){
+		    .src = k.dst, .dst = k.src, .sport = k.dport, .dport = k.sport, .proto = 17};
 	return k;
 }
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {"bench", "-l", "0", "--no-huge", "-m", "2048", "--no-pci", "--no-shconf",
-		       "--file-prefix=svr-bench-st", "--log-level=error", NULL};
+	char *eal[] = {"bench",
+		       "-l",
+		       "0",
+		       "--no-huge",
+		       "-m",
+		       "2048",
+		       "--no-pci",
+		       "--no-shconf",
+		       "--file-prefix=svr-bench-st",
+		       "--log-level=error",
+		       NULL};
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
 	uint32_t cap = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1u << 20;
