@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "common/image.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/crc32c.h"
+#include "common/log.h"
 
 static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
     [SVR_SEC_STRINGS] = 1,
@@ -229,14 +229,8 @@ struct checker {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3))) static int fail(struct checker *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Checks return through this: the sentence goes to the caller's buffer. */
+#define fail(c, ...) svr_errf((c)->err, (c)->errlen, __VA_ARGS__)
 
 static uint32_t count_of(const struct checker *c, enum svr_img_section s)
 {

@@ -53,3 +53,12 @@ void svr_log(enum svr_log_level level, const char *fmt, ...)
 	else
 		fprintf(stderr, "%s %s %s: %s\n", stamp, log_program, level_names[level], msg);
 }
+
+int svr_errf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}

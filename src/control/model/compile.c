@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "model/compile.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/image.h"
+#include "common/log.h"
 #include "common/inet.h"
 #include "common/timeutil.h"
 #include "svr/shm.h"
@@ -26,14 +26,8 @@ struct compiler {
 	size_t errlen;
 };
 
-__attribute__((format(printf, 2, 3))) static int fail(struct compiler *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* Checks return through this: the sentence goes to the caller's buffer. */
+#define fail(c, ...) svr_errf((c)->err, (c)->errlen, __VA_ARGS__)
 
 static const char *str(const json_t *o, const char *key, const char *dflt)
 {

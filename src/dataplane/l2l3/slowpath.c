@@ -35,15 +35,9 @@
 /* RFC 4443 2.4(c): an ICMPv6 error fits in the minimum MTU. */
 #define ICMP6_ERR_MAX 1280
 
-/* The main lcore writes generations, so it reads the current one without ordering. */
-static struct dp_gen *cur(void)
-{
-	return dp_gen_main();
-}
-
 static bool slot_in_use(uint16_t slot)
 {
-	return slot < DP_MAX_IFACES && cur() && cur()->ifaces[slot].in_use;
+	return slot < DP_MAX_IFACES && dp_gen_main() && dp_gen_main()->ifaces[slot].in_use;
 }
 
 static const struct rte_ether_addr bcast = {.addr_bytes = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
@@ -70,7 +64,7 @@ static void transmit(struct rte_mbuf *m)
 static void send_l3(struct rte_mbuf *m, unsigned l3_off, uint16_t iface,
 		    const struct rte_ether_addr *dst)
 {
-	if (dp_l2_write(m, l3_off, &cur()->ifaces[iface], dst) < 0) {
+	if (dp_l2_write(m, l3_off, &dp_gen_main()->ifaces[iface], dst) < 0) {
 		count_drop(m, SVR_DROP_NO_MBUF);
 		return;
 	}
@@ -116,7 +110,7 @@ static void put16(uint8_t *p, uint16_t v)
 
 static bool iface_has_addr(uint16_t ifi, const struct svr_ip *ip)
 {
-	const struct dp_iface *ifc = &cur()->ifaces[ifi];
+	const struct dp_iface *ifc = &dp_gen_main()->ifaces[ifi];
 	for (unsigned i = 0; i < ifc->n_addrs; i++)
 		if (svr_ip_equal(&ifc->addrs[i].ip, ip))
 			return true;
@@ -125,7 +119,7 @@ static bool iface_has_addr(uint16_t ifi, const struct svr_ip *ip)
 
 static bool is_our_addr(const struct svr_ip *ip)
 {
-	for (unsigned i = 0; i < cur()->n_ifaces; i++)
+	for (unsigned i = 0; i < dp_gen_main()->n_ifaces; i++)
 		if (iface_has_addr((uint16_t)i, ip))
 			return true;
 	return false;
@@ -134,7 +128,7 @@ static bool is_our_addr(const struct svr_ip *ip)
 /* Our address on ifi to use toward peer: one whose subnet holds peer, else the first. */
 static const struct svr_ip *iface_source(uint16_t ifi, const struct svr_ip *peer)
 {
-	const struct dp_iface *ifc = &cur()->ifaces[ifi];
+	const struct dp_iface *ifc = &dp_gen_main()->ifaces[ifi];
 	const struct svr_ip *first = NULL;
 	for (unsigned i = 0; i < ifc->n_addrs; i++) {
 		if (ifc->addrs[i].ip.family != peer->family)
@@ -149,7 +143,7 @@ static const struct svr_ip *iface_source(uint16_t ifi, const struct svr_ip *peer
 
 static bool on_subnet(uint16_t ifi, const struct svr_ip *ip)
 {
-	const struct dp_iface *ifc = &cur()->ifaces[ifi];
+	const struct dp_iface *ifc = &dp_gen_main()->ifaces[ifi];
 	for (unsigned i = 0; i < ifc->n_addrs; i++)
 		if (svr_prefix_contains(&ifc->addrs[i], ip))
 			return true;
@@ -270,7 +264,7 @@ static void icmp_error(struct rte_mbuf *m, int kind)
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
 	bool v4 = (ip[0] >> 4) == 4;
-	uint32_t mtu = kind == 2 ? cur()->ifaces[meta->iface_out].mtu : 0;
+	uint32_t mtu = kind == 2 ? dp_gen_main()->ifaces[meta->iface_out].mtu : 0;
 	const uint8_t *tc = codes[kind][v4 ? 0 : 1];
 	icmp_error_send(m, v4, tc[0], tc[1], mtu);
 }
@@ -303,7 +297,7 @@ static bool nd_send(uint16_t iface, const uint8_t *ip_src, const uint8_t *ip_dst
 	memcpy(icmp + 8, target, 16);
 	icmp[24] = opt;
 	icmp[25] = 1;
-	memcpy(icmp + 26, cur()->ifaces[iface].mac.addr_bytes, 6);
+	memcpy(icmp + 26, dp_gen_main()->ifaces[iface].mac.addr_bytes, 6);
 	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
 	send_l3(m, SVR_ETH_HLEN, iface, dst);
 	return true;
@@ -312,7 +306,7 @@ static bool nd_send(uint16_t iface, const uint8_t *ip_src, const uint8_t *ip_dst
 static void neigh_send_request(uint32_t pos, bool unicast)
 {
 	const struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
-	const struct dp_iface *ifc = &cur()->ifaces[n->iface];
+	const struct dp_iface *ifc = &dp_gen_main()->ifaces[n->iface];
 	const struct svr_ip *src = iface_source(n->iface, &n->ip);
 	if (!src)
 		return;
@@ -382,7 +376,7 @@ static void neigh_learn(uint16_t iface, const struct svr_ip *ip, const struct rt
 			dp.main_stats.drops[SVR_DROP_NEIGH_TABLE_FULL]++;
 			return;
 		}
-		svr_fib_link_neigh(cur()->fib, iface, ip, pos);
+		svr_fib_link_neigh(dp_gen_main()->fib, iface, ip, pos);
 	}
 	svr_neigh_confirm(dp.neigh, pos, mac, dp_now_ms());
 	count_event(SVR_EV_NEIGH_LEARNED);
@@ -398,7 +392,7 @@ static void neigh_expire(void *ctx, uint32_t pos)
 		count_drop(n->queue[i], SVR_DROP_NEIGH_FAILED);
 	}
 	n->n_queued = 0;
-	svr_fib_link_neigh(cur()->fib, n->iface, &n->ip, SVR_NEIGH_NONE);
+	svr_fib_link_neigh(dp_gen_main()->fib, n->iface, &n->ip, SVR_NEIGH_NONE);
 	count_event(SVR_EV_NEIGH_EXPIRED);
 	svr_neigh_delete(dp.neigh, pos);
 }
@@ -423,7 +417,7 @@ static void resolve(struct rte_mbuf *m)
 			count_drop(m, SVR_DROP_NEIGH_TABLE_FULL);
 			return;
 		}
-		svr_fib_link_neigh(cur()->fib, meta->iface_out, &meta->next_hop, pos);
+		svr_fib_link_neigh(dp_gen_main()->fib, meta->iface_out, &meta->next_hop, pos);
 		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 		n->probes = 1;
 		n->next_probe_ms = now + dp.conf->neigh_probe_interval_ms;
@@ -472,7 +466,7 @@ static void handle_arp(struct rte_mbuf *m)
 			rte_pktmbuf_free(m);
 		return;
 	}
-	const struct dp_iface *ifc = &cur()->ifaces[meta->iface_in];
+	const struct dp_iface *ifc = &dp_gen_main()->ifaces[meta->iface_in];
 	put16(a + 6, 2);
 	memcpy(a + 18, a + 8, 10); /* target := requester (MAC and address) */
 	memcpy(a + 8, ifc->mac.addr_bytes, 6);
@@ -629,7 +623,7 @@ static void too_big(struct rte_mbuf *m)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - total));
 	struct rte_mbuf *frags[64];
 	int32_t n = rte_ipv4_fragment_copy_nonseg_packet(
-	    m, frags, RTE_DIM(frags), cur()->ifaces[meta.iface_out].mtu, dp.pool);
+	    m, frags, RTE_DIM(frags), dp_gen_main()->ifaces[meta.iface_out].mtu, dp.pool);
 	if (n < 0) {
 		count_drop(m, n == -ENOMEM ? SVR_DROP_NO_MBUF : SVR_DROP_MTU_EXCEEDED);
 		return;

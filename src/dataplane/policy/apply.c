@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "policy/apply.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +30,6 @@ struct retired {
 
 static struct rte_rcu_qsbr_dq *retire_dq;
 static unsigned fib_seq;
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void gen_free(struct dp_gen *g)
 {
@@ -166,10 +156,10 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 		uint16_t pid = pid_of[i], slot = slot_of[i];
 		struct dp_iface *ifc = &g->ifaces[slot];
 		if (f->addresses.count > DP_MAX_IFACE_ADDRS)
-			return fail(err, errlen, "interface %s: %u addresses, at most %d", name,
-				    f->addresses.count, DP_MAX_IFACE_ADDRS);
+			return svr_errf(err, errlen, "interface %s: %u addresses, at most %d", name,
+					f->addresses.count, DP_MAX_IFACE_ADDRS);
 		if (f->mtu > MTU_MAX)
-			return fail(
+			return svr_errf(
 			    err, errlen,
 			    "interface %s: mtu %u above the %u bytes one 2 KiB buffer holds", name,
 			    f->mtu, MTU_MAX);
@@ -192,16 +182,16 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 		if (!pm) {
 			pm = rte_malloc("dp_port_map", sizeof(*pm), RTE_CACHE_LINE_SIZE);
 			if (!pm)
-				return fail(err, errlen, "out of memory");
+				return svr_errf(err, errlen, "out of memory");
 			for (unsigned v = 0; v < DP_VLAN_COUNT; v++)
 				pm->vlan_iface[v] = DP_NO_IFACE;
 			g->port_map[pid] = pm;
 			g->port_ids[g->n_ports++] = pid;
 		}
 		if (pm->vlan_iface[f->vlan] != DP_NO_IFACE)
-			return fail(err, errlen, "interfaces %s and %s share device %s vlan %u",
-				    g->ifaces[pm->vlan_iface[f->vlan]].name, name,
-				    dp.ports[pid]->device, f->vlan);
+			return svr_errf(err, errlen, "interfaces %s and %s share device %s vlan %u",
+					g->ifaces[pm->vlan_iface[f->vlan]].name, name,
+					dp.ports[pid]->device, f->vlan);
 		pm->vlan_iface[f->vlan] = slot;
 	}
 	return 0;
@@ -258,8 +248,8 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 	g->fib = svr_fib_create(name, n_routes + 3 * DP_MAX_IFACES * DP_MAX_IFACE_ADDRS + 16);
 	g->owns_fib = true;
 	if (!g->fib)
-		return fail(err, errlen, "cannot create a FIB: %s (raise eal.memory-mb)",
-			    rte_strerror(rte_errno));
+		return svr_errf(err, errlen, "cannot create a FIB: %s (raise eal.memory-mb)",
+				rte_strerror(rte_errno));
 	for (unsigned i = 0; i < g->n_ifaces; i++) {
 		const struct dp_iface *ifc = &g->ifaces[i];
 		for (unsigned a = 0; ifc->in_use && a < ifc->n_addrs; a++) {
@@ -268,8 +258,8 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 			if (svr_fib_add(g->fib, &ifc->addrs[a], SVR_NH_CONNECTED, (uint16_t)i,
 					NULL) < 0 ||
 			    svr_fib_add(g->fib, &host, SVR_NH_LOCAL, (uint16_t)i, NULL) < 0)
-				return fail(err, errlen, "interface %s: cannot add its routes",
-					    ifc->name);
+				return svr_errf(err, errlen, "interface %s: cannot add its routes",
+						ifc->name);
 			/* The subnet's broadcast address is never resolved nor forwarded. */
 			if (host.ip.family == SVR_AF_INET && ifc->addrs[a].len <= 30) {
 				struct svr_prefix bc = host;
@@ -279,8 +269,9 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 					bc.ip.addr[b] = (uint8_t)(v >> (24 - 8 * b));
 				if (svr_fib_add(g->fib, &bc, SVR_NH_BROADCAST, (uint16_t)i, NULL) <
 				    0)
-					return fail(err, errlen, "interface %s: no room for routes",
-						    ifc->name);
+					return svr_errf(err, errlen,
+							"interface %s: no room for routes",
+							ifc->name);
 			}
 		}
 	}
@@ -291,8 +282,8 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 		int rc = svr_fib_add(g->fib, &p, SVR_NH_GATEWAY, slot_of[rs[i].iface], &gw.ip);
 		if (rc < 0) {
 			char b[64];
-			return fail(err, errlen, "route %s: %s", svr_prefix_fmt(&p, b, sizeof(b)),
-				    strerror(-rc));
+			return svr_errf(err, errlen, "route %s: %s",
+					svr_prefix_fmt(&p, b, sizeof(b)), strerror(-rc));
 		}
 	}
 	return 0;
@@ -306,7 +297,7 @@ static int apply_statics(struct dp_gen *g, const struct dp_gen *old, const void 
 	const struct svr_img_neigh *ns = svr_img_table(img, SVR_SEC_NEIGHBORS, &n);
 	g->statics = calloc(n ? n : 1, sizeof(*g->statics));
 	if (!g->statics)
-		return fail(err, errlen, "out of memory");
+		return svr_errf(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < n; i++) {
 		struct svr_prefix a;
 		svr_img_prefix_to(&ns[i].address, &a);
@@ -319,7 +310,8 @@ static int apply_statics(struct dp_gen *g, const struct dp_gen *old, const void 
 		else
 			svr_neigh_set_static(dp.neigh, pos, &mac);
 		if (pos == SVR_NEIGH_NONE)
-			return fail(err, errlen, "neighbour table full (static neighbour %u)", i);
+			return svr_errf(err, errlen, "neighbour table full (static neighbour %u)",
+					i);
 		g->statics[g->n_static++] = (struct dp_static_neigh){.iface = slot, .ip = a.ip};
 	}
 	/* Static entries the new image no longer has become ordinary (deleted, re-learned). */
@@ -399,14 +391,14 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 	uint32_t n_if;
 	const struct svr_img_iface *fs = svr_img_table(img, SVR_SEC_INTERFACES, &n_if);
 	if (n_if > DP_MAX_IFACES)
-		return fail(err, errlen, "%u interfaces, at most %d", n_if, DP_MAX_IFACES);
+		return svr_errf(err, errlen, "%u interfaces, at most %d", n_if, DP_MAX_IFACES);
 
 	struct retired *r = calloc(1, sizeof(*r));
 	struct dp_gen *g = rte_zmalloc("dp_gen", sizeof(*g), RTE_CACHE_LINE_SIZE);
 	if (!r || !g) {
 		free(r);
 		rte_free(g);
-		return fail(err, errlen, "out of memory");
+		return svr_errf(err, errlen, "out of memory");
 	}
 
 	/* Devices whose devargs change keep their DPDK name: the old port must go first. */
@@ -454,10 +446,12 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		int slot = nl && nl < DP_IFNAME_LEN ? slot_for(name) : -1;
 		for (uint32_t k = 0; rc == 0 && slot >= 0 && k < i; k++)
 			if (slot_of[k] == slot)
-				rc = fail(err, errlen, "interface name \"%s\" used twice", name);
+				rc =
+				    svr_errf(err, errlen, "interface name \"%s\" used twice", name);
 		if (rc == 0 && slot < 0)
-			rc = fail(err, errlen,
-				  "interface name \"%s\": empty, too long or no free slot", name);
+			rc = svr_errf(err, errlen,
+				      "interface name \"%s\": empty, too long or no free slot",
+				      name);
 		slot_of[i] = (uint16_t)slot;
 	}
 	if (rc == 0)
@@ -467,7 +461,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 	if (rc == 0)
 		rc = apply_statics(g, old, img, slot_of, err, errlen);
 	if (rc == 0 && !(g->classifier = svr_classifier_build(img)))
-		rc = fail(err, errlen, "out of memory building the classifier");
+		rc = svr_errf(err, errlen, "out of memory building the classifier");
 	if (rc != 0) {
 		if (old && g->fib == old->fib) { /* give the FIB back to the generation in force */
 			old->owns_fib = true;
