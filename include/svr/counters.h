@@ -44,7 +44,23 @@
 	X(ND_MALFORMED, "nd-malformed", "neighbour discovery message is malformed")                \
 	X(MTU_EXCEEDED, "mtu-exceeded", "larger than the egress MTU with DF, or IPv6 (ICMP sent)") \
 	X(NO_MBUF, "no-mbuf", "could not allocate a buffer for a generated packet")                \
-	X(TX_FULL, "tx-full", "transmit queue full")
+	X(TX_FULL, "tx-full", "transmit queue full")                                               \
+	X(L4_SHORT, "l4-short", "TCP/UDP/ICMP header truncated or malformed")                     \
+	X(FRAGMENT, "fragment-no-session", "non-first IP fragment: sessions need the L4 header")   \
+	X(TCP_NOT_SYN, "tcp-first-not-syn", "TCP packet of no session that is not a SYN")         \
+	X(ICMP_NOT_REQUEST, "icmp-first-not-request", "ICMP of no session, not an echo request")   \
+	X(ICMP_ERR_NO_SESSION, "icmp-error-no-session", "ICMP error about no session we hold")     \
+	X(NO_SERVICE, "no-service", "first packet matches no service (ICMP prohibited sent)")     \
+	X(ACCESS_NO_RULE, "access-no-rule", "no allow rule for this source (deny by default)")    \
+	X(ACCESS_DENIED, "access-denied", "a deny rule matched the source")                       \
+	X(SOURCE_RATE, "session-rate-per-source", "source over its new-sessions-per-second limit") \
+	X(HALF_OPEN, "half-open-tcp-limit", "router at its half-open TCP session limit")          \
+	X(TENANT_MAX, "tenant-max-sessions", "tenant at its max-sessions")                        \
+	X(TABLE_FULL, "session-table-full", "session table at capacity (new session refused)")    \
+	X(NAT_PORTS, "nat-ports-exhausted", "no free source-NAT port for this destination")       \
+	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")    \
+	X(ROUTE_PEER, "service-route-peer", "service routed to an SVR peer (not supported yet)")   \
+	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,
@@ -67,7 +83,9 @@ enum svr_drop_reason {
 	X(QUEUED_RELEASED, "queued-released")                                                      \
 	X(IP4_FRAGMENTS, "ip4-fragments-sent")                                                     \
 	X(POLICY_APPLIED, "policy-images-applied")                                                 \
-	X(POLICY_REJECTED, "policy-images-rejected")
+	X(POLICY_REJECTED, "policy-images-rejected")                                               \
+	X(SESSIONS_AGED, "sessions-aged")                                                          \
+	X(SESSIONS_CLEARED, "sessions-cleared")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

@@ -39,6 +39,26 @@
  *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local",
  *                  "gateway": "198.18.100.254"|"", "interface": "lan"}]
  *
+ *  "sessions"    request: {"cmd": "sessions", "tenant": NAME, "service": NAME,
+ *                "address": IP, "cursor": n, "limit": 1-1000 (default 100)}, all optional;
+ *                an address matches any of the four addresses a session was seen with.
+ *                {"summary": {"capacity": n, "limit": n, "in-use": n, "half-open-tcp": n,
+ *                             "created": n, "aged": n, "cleared": n},
+ *                 "sessions": [<session>], "next": n}   next: the cursor for the following
+ *                page, 0 when this one reached the end.
+ *                <session>: {"uuid": "…", "family": 4|6, "protocol": "tcp"|"udp"|"icmp"|
+ *                  "icmpv6"|"<number>", "tenant": NAME|null, "service": NAME|null,
+ *                  "tcp-state": "-"|"syn-sent"|"established"|"closing", "nat": bool,
+ *                  "age-s": n, "idle-s": n, "timeout-s": n,
+ *                  "forward"|"reverse": {"received": <tuple>, "sent": <tuple> (with NAT),
+ *                                        "packets": n, "bytes": n}}
+ *                <tuple>: {"source": IP, "destination": IP, "source-port": n,
+ *                          "destination-port": n}   (ICMP echo: the identifier in
+ *                          source-port)
+ *  "session"     request {"cmd": "session", "uuid": "…"}: <session>
+ *  "session-clear" request {"cmd": "session-clear", "uuid": "…"}: {"cleared": "…"};
+ *                the session ends now (its next packet is a first packet again).
+ *
  * Counters are unsigned 64-bit integers, cumulative since the dataplane started.
  */
 #ifndef SVR_CTLSOCK_H
@@ -46,6 +66,7 @@
 
 #define SVR_CTLSOCK_NAME        "dataplane.sock"
 #define SVR_CTLSOCK_MAX_REQUEST 65536
+#define SVR_CTLSOCK_MAX_SESSIONS 1000 /* sessions per "sessions" answer */
 #define SVR_RUNTIME_DIR_DEFAULT "/run/svrouter"
 
 #endif

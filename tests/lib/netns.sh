@@ -386,7 +386,8 @@ svr_router_config() {
   "instance": "$inst",
   "runtime-dir": "$SVR_TMP/run-$inst",
   "eal": { "lcores": "0-1", "memory-mb": 256 },
-  "workers": [1]
+  "workers": [1],
+  "sessions": { "capacity": 65536 }
 }
 EOF
 	cat >"$(dirname "$file")/model.json" <<EOF
@@ -394,6 +395,9 @@ EOF
   "model-version": 1,
   "authority": {
     "name": "lab",
+    "services": [ { "name": "any", "addresses": ["0.0.0.0/0", "::/0"],
+      "access": [ { "source": { "prefix": "0.0.0.0/0" }, "permission": "allow" },
+                  { "source": { "prefix": "::/0" }, "permission": "allow" } ] } ],
     "routers": [ {
       "name": "r1",
       "interfaces": [

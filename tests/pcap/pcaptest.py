@@ -114,6 +114,14 @@ class Result:
         return self.stats["totals"][name]
 
 
+ALLOW_ALL = {
+    "name": "any",
+    "addresses": ["0.0.0.0/0", "::/0"],
+    "access": [{"source": {"prefix": "0.0.0.0/0"}, "permission": "allow"},
+               {"source": {"prefix": "::/0"}, "permission": "allow"}],
+}
+
+
 class Router:
     """One svr-dataplane process on net_pcap ports."""
 
@@ -126,6 +134,14 @@ class Router:
         self.routes = []
         self.neighbors = []
         self.conf = {}  # further top-level keys ("neighbor", "icmp", ...)
+        # The intent the router enforces. Nothing passes that no service allows, so by default
+        # one service admits every source to every destination (L2/L3 tests); session tests
+        # set their own services, tenants, service routes and limits.
+        self.services = [ALLOW_ALL]
+        self.tenants = []
+        self.service_routes = []
+        self.limits = None
+        self.sessions_capacity = 16384
 
     def port(self, rx=()):
         """Adds a net_pcap port receiving the frames rx; returns its index (DPDK port id)."""
@@ -170,6 +186,7 @@ class Router:
             "runtime-dir": f"{tmp}/run",
             "eal": {"lcores": "0-1", "memory-mb": 256},
             "mbufs": 2048,
+            "sessions": {"capacity": self.sessions_capacity},
         }
         cfg.update(self.conf)
         router = {"name": "r1", "interfaces": ifaces}
@@ -177,7 +194,14 @@ class Router:
             router["static-routes"] = self.routes
         if self.neighbors:
             router["static-neighbors"] = self.neighbors
-        model = {"model-version": 1, "authority": {"name": "pcap-test", "routers": [router]}}
+        if self.service_routes:
+            router["service-routes"] = self.service_routes
+        if self.limits:
+            router["limits"] = self.limits
+        authority = {"name": "pcap-test", "routers": [router], "services": self.services}
+        if self.tenants:
+            authority["tenants"] = self.tenants
+        model = {"model-version": 1, "authority": authority}
         return cfg, model
 
     def run(self, until=None, timeout=30.0, settle=0.5, keep=None):

@@ -42,15 +42,16 @@ static struct svr_skey4 key(uint32_t i, bool rev)
 
 static void fill_service(struct svr_session *s, void *arg)
 {
-	s->service = (uint32_t)(uintptr_t)arg;
+	s->service = (uint16_t)(uintptr_t)arg;
 	s->proto = 6;
 }
 
 static int64_t create(struct svr_session_table *t, uint32_t i, bool *existing)
 {
 	struct svr_skey4 f = key(i, false), r = key(i, true);
-	return svr_session_create4(t, &f, &r, fill_service, (void *)(uintptr_t)(1000 + i),
-				   existing);
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	return svr_session_create4(t, &f, &r, &anywhere, fill_service,
+				   (void *)(uintptr_t)(1000 + i), existing);
 }
 
 /* Looks key i up in both directions: the entry index, or -1 unless both agree. */

@@ -21,6 +21,7 @@
 #include "main/dp.h"
 #include "policy/channel.h"
 #include "svr/ctlsock.h"
+#include "session/sessions.h"
 #include "svr/version.h"
 
 #define MAX_CLIENTS 16
@@ -265,6 +266,71 @@ static json_t *cmd_policy(void)
 			 dp_channel_last_error());
 }
 
+/* "sessions": filters and paging (see include/svr/ctlsock.h). */
+static json_t *cmd_sessions(const json_t *req, const char **error)
+{
+	struct dp_session_filter f = {.limit = 100};
+	f.tenant = json_string_value(json_object_get(req, "tenant"));
+	f.service = json_string_value(json_object_get(req, "service"));
+	const char *addr = json_string_value(json_object_get(req, "address"));
+	if (addr) {
+		if (svr_ip_parse(addr, &f.addr) < 0) {
+			*error = "address: not an IPv4 or IPv6 address";
+			return NULL;
+		}
+		f.has_addr = true;
+	}
+	const json_t *c = json_object_get(req, "cursor"), *l = json_object_get(req, "limit");
+	if (c && (!json_is_integer(c) || json_integer_value(c) < 0 ||
+		  json_integer_value(c) > UINT32_MAX)) {
+		*error = "cursor: must be the \"next\" value of a previous answer";
+		return NULL;
+	}
+	if (l && (!json_is_integer(l) || json_integer_value(l) < 1 ||
+		  json_integer_value(l) > SVR_CTLSOCK_MAX_SESSIONS)) {
+		*error = "limit: must be an integer 1-1000";
+		return NULL;
+	}
+	if (c)
+		f.cursor = (uint32_t)json_integer_value(c);
+	if (l)
+		f.limit = (uint32_t)json_integer_value(l);
+	json_t *arr = json_array();
+	uint32_t next = dp_sessions_list(&f, arr);
+	return json_pack("{s:o, s:o, s:I}", "summary", dp_sessions_summary(), "sessions", arr,
+			 "next", (json_int_t)next);
+}
+
+static int64_t session_of(const json_t *req, const char **error)
+{
+	const char *uuid = json_string_value(json_object_get(req, "uuid"));
+	int64_t idx = uuid ? dp_session_by_uuid(uuid) : -1;
+	if (idx < 0)
+		*error = uuid ? "no live session has this uuid" : "uuid: required";
+	return idx;
+}
+
+static json_t *cmd_session(const json_t *req, const char **error)
+{
+	int64_t idx = session_of(req, error);
+	json_t *o = idx >= 0 ? dp_session_json((uint32_t)idx) : NULL;
+	if (idx >= 0 && !o)
+		*error = "no live session has this uuid";
+	return o;
+}
+
+static json_t *cmd_session_clear(const json_t *req, const char **error)
+{
+	int64_t idx = session_of(req, error);
+	if (idx < 0)
+		return NULL;
+	if (!dp_session_clear((uint32_t)idx)) {
+		*error = "no live session has this uuid";
+		return NULL;
+	}
+	return json_pack("{s:O}", "cleared", json_object_get(req, "uuid"));
+}
+
 static const struct {
 	const char *name;
 	json_t *(*fn)(void);
@@ -272,6 +338,16 @@ static const struct {
     {"policy", cmd_policy},         {"version", cmd_version}, {"ports", cmd_ports},
     {"interfaces", cmd_interfaces}, {"stats", cmd_stats},     {"neighbors", cmd_neighbors},
     {"routes", cmd_routes},
+};
+
+/* Commands with arguments: NULL and *error on a bad request. */
+static const struct {
+	const char *name;
+	json_t *(*fn)(const json_t *req, const char **error);
+} arg_commands[] = {
+    {"sessions", cmd_sessions},
+    {"session", cmd_session},
+    {"session-clear", cmd_session_clear},
 };
 
 static json_t *dispatch(const char *line)
@@ -285,6 +361,14 @@ static json_t *dispatch(const char *line)
 	for (size_t i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			resp = json_pack("{s:b, s:o}", "ok", 1, "data", commands[i].fn());
+	for (size_t i = 0; cmd && !resp && i < sizeof(arg_commands) / sizeof(arg_commands[0]); i++) {
+		if (strcmp(cmd, arg_commands[i].name) != 0)
+			continue;
+		const char *error = "failed";
+		json_t *data = arg_commands[i].fn(req, &error);
+		resp = data ? json_pack("{s:b, s:o}", "ok", 1, "data", data)
+			    : json_pack("{s:b, s:s}", "ok", 0, "error", error);
+	}
 	if (!resp)
 		resp = json_pack("{s:b, s:s+}", "ok", 0, "error",
 				 "unknown command: ", cmd ? cmd : "(no \"cmd\")");

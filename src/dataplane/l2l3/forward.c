@@ -7,6 +7,8 @@
 #include "l2l3/l2.h"
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
+#include "session/rewrite.h"
+#include "session/sessions.h"
 #include "worker/worker.h"
 
 #define MAX_BURST 64
@@ -43,10 +45,35 @@ static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct 
 	rte_eth_tx_buffer(out->port, (uint16_t)w->index, w->txb[out->port], m);
 }
 
-static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			    uint32_t nh_id)
+/*
+ * The next hop of a session's direction: a service route's gateway (a stable
+ * slot, its neighbour looked up per packet), else the FIB's answer.
+ */
+static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint32_t nh_id,
+						    const struct svr_rewrite *rw,
+						    struct svr_nexthop *via)
 {
-	const struct svr_nexthop *h = &g->fib->nh[nh_id];
+	if (likely(rw->via == SVR_VIA_FIB))
+		return &g->fib->nh[nh_id];
+	const struct dp_via *v = &dp_sess.vias[rw->via];
+	via->type = SVR_NH_GATEWAY;
+	via->iface = v->iface;
+	via->gateway = v->gw;
+	atomic_store_explicit(&via->neigh, svr_neigh_lookup(dp.neigh, v->iface, &v->gw),
+			      memory_order_relaxed);
+	return via;
+}
+
+/*
+ * Routes one IPv4 packet of a session. Checks that may answer with an ICMP
+ * error (TTL, DF and MTU) see the packet as it arrived, so that the error
+ * goes back to the real sender; the rewrite comes just before sending.
+ */
+static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    uint32_t nh_id, const struct svr_rewrite *rw, uint16_t l4_off)
+{
+	struct svr_nexthop via;
+	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -65,36 +92,33 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 		dp_punt(w, m, DP_PUNT_TTL);
 		return;
 	}
+	bool nat = rw->flags & SVR_RW_NAT;
 	struct svr_ip dst = {.family = SVR_AF_INET};
-	memcpy(dst.addr, ip + 16, 4);
+	memcpy(dst.addr, &rw->dst, 4);
 	if (svr_be16(ip + 2) > g->ifaces[h->iface].mtu) {
 		meta->iface_out = h->iface;
 		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : dst;
+		if (nat && !(ip[6] & 0x40)) /* to be fragmented: translate first */
+			svr_rewrite4(ip, ip + l4_off, ip[9], rw);
 		dp_punt(w, m, DP_PUNT_MTU); /* fragmented, or refused if DF */
 		return;
 	}
+	if (nat)
+		svr_rewrite4(ip, ip + l4_off, ip[9], rw);
 	svr_ip4_dec_ttl(ip);
 	send_via(w, g, m, h, &dst);
 }
 
 static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			    uint32_t nh_id)
+			    uint32_t nh_id, const struct svr_rewrite *rw)
 {
-	const struct svr_nexthop *h = &g->fib->nh[nh_id];
+	struct svr_nexthop via;
+	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
 	if (h->type == SVR_NH_LOCAL) {
 		dp_punt(w, m, DP_PUNT_LOCAL);
-		return;
-	}
-	/* RFC 4291: link-local addresses never cross a router; :: is no routed source. */
-	if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
-		dp_drop(w, m, SVR_DROP_IP6_SCOPE);
-		return;
-	}
-	if (svr_ip6_is_unspecified(ip + 8)) {
-		dp_drop(w, m, SVR_DROP_IP6_SRC);
 		return;
 	}
 	if (h->type == SVR_NH_NONE) {
@@ -116,14 +140,197 @@ static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct 
 	send_via(w, g, m, h, &dst);
 }
 
+/* A refused first packet: counted under its reason; the slow path answers "prohibited". */
+static inline void refuse(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop_reason why)
+{
+	w->stats.drops[why]++;
+	w->stats.dropped++;
+	dp_meta(m)->punt = DP_PUNT_REFUSED;
+	if (rte_ring_sp_enqueue(w->punt, m) != 0)
+		rte_pktmbuf_free(m); /* the answer is best effort; the drop is counted */
+}
+
+/* What the creation path decided for a packet that missed: true when it has a session now. */
+static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum dp_first r,
+				 enum svr_drop_reason why)
+{
+	switch (r) {
+	case DP_FIRST_SESSION:
+		return true;
+	case DP_FIRST_LOCAL:
+		dp_punt(w, m, DP_PUNT_LOCAL);
+		break;
+	case DP_FIRST_NO_ROUTE:
+		dp_punt(w, m, DP_PUNT_NO_ROUTE);
+		break;
+	case DP_FIRST_DROP:
+		dp_drop(w, m, why);
+		break;
+	case DP_FIRST_REFUSE:
+		refuse(w, m, why);
+		break;
+	}
+	return false;
+}
+
+/* Is an IPv4/IPv6 destination one of ours (the FIB says local)? */
+static bool dst_is_local(const struct dp_gen *g, const uint8_t *ip, bool v4)
+{
+	struct svr_ip dst = {.family = v4 ? SVR_AF_INET : SVR_AF_INET6};
+	memcpy(dst.addr, ip + (v4 ? 16 : 24), v4 ? 4 : 16);
+	return g->fib->nh[svr_fib_lookup(g->fib, &dst)].type == SVR_NH_LOCAL;
+}
+
+/*
+ * An ICMP error: forwarded (and translated) when the packet it quotes belongs
+ * to a session; for us when addressed to us; dropped otherwise. Rare: scalar.
+ */
+static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			uint8_t *ip, const struct svr_flow4 *f)
+{
+	const struct svr_skey4 *k = &f->key;
+	uint64_t hit;
+	if (svr_session_lookup4(dp_sess.table, &k, 1, &hit) == 0) {
+		if (dst_is_local(g, ip, true))
+			dp_punt(w, m, DP_PUNT_LOCAL);
+		else
+			dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
+		return;
+	}
+	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	struct svr_rewrite rw = s->dir[svr_sess_dir(hit)];
+	if (rw.flags & SVR_RW_NAT)
+		svr_rewrite_icmp_error4(ip, svr_be16(ip + 2), f->inner_off, &rw);
+	rw.flags = 0; /* translated already */
+	uint32_t dst = rte_be_to_cpu_32(rw.dst);
+	uint64_t nh;
+	svr_fib_lookup4(g->fib, &dst, &nh, 1);
+	forward4(w, g, m, (uint32_t)nh, &rw, f->l4_off);
+}
+
+static void icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			uint8_t *ip, const struct svr_flow6 *f)
+{
+	const struct svr_skey6 *k = &f->key;
+	uint64_t hit;
+	if (svr_session_lookup6(dp_sess.table, &k, 1, &hit) == 0) {
+		if (dst_is_local(g, ip, false))
+			dp_punt(w, m, DP_PUNT_LOCAL);
+		else
+			dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
+		return;
+	}
+	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	uint8_t d[1][16];
+	memcpy(d[0], ip + 24, 16);
+	uint64_t nh;
+	svr_fib_lookup6(g->fib, d, &nh, 1);
+	forward6(w, g, m, (uint32_t)nh, &s->dir[svr_sess_dir(hit)]);
+}
+
+/* Entries of a burst's hits, prefetched while the misses are created. */
+static inline struct svr_session *entry_of(uint64_t d)
+{
+	return &dp_sess.table->entries[svr_sess_idx(d)];
+}
+
+/*
+ * IPv4 packets of a burst: one bulk session lookup; misses go through the
+ * creation path; then one bulk FIB lookup of the (translated) destinations.
+ */
+static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
+		      struct svr_flow4 *fl, unsigned n)
+{
+	const struct svr_skey4 *keys[MAX_BURST];
+	const struct svr_rewrite *rw[MAX_BURST];
+	struct rte_mbuf *out[MAX_BURST];
+	uint16_t l4_off[MAX_BURST];
+	uint32_t dst[MAX_BURST];
+	uint64_t hit[MAX_BURST], nh[MAX_BURST];
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+
+	for (unsigned i = 0; i < n; i++)
+		keys[i] = &fl[i].key;
+	svr_session_lookup4(dp_sess.table, keys, n, hit);
+	for (unsigned i = 0; i < n; i++)
+		if (hit[i] != UINT64_MAX)
+			rte_prefetch0(entry_of(hit[i]));
+
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
+		uint64_t d = hit[i];
+		if (unlikely(d == UINT64_MAX)) {
+			uint32_t idx = 0;
+			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
+			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &idx, &why);
+			if (!first_outcome(w, m, r, why))
+				continue;
+			d = (uint64_t)idx << 1 | SVR_DIR_FWD;
+		}
+		struct svr_session *s = entry_of(d);
+		enum svr_sdir dir = svr_sess_dir(d);
+		dp_session_touch(s, dir, svr_be16(ip + 2), fl[i].tcp_flags, now);
+		rw[k] = &s->dir[dir];
+		dst[k] = rte_be_to_cpu_32(rw[k]->dst);
+		l4_off[k] = fl[i].l4_off;
+		out[k++] = m;
+	}
+	if (!k)
+		return;
+	svr_fib_lookup4(g->fib, dst, nh, k);
+	for (unsigned i = 0; i < k; i++)
+		forward4(w, g, out[i], (uint32_t)nh[i], rw[i], l4_off[i]);
+}
+
+static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
+		      struct svr_flow6 *fl, unsigned n)
+{
+	const struct svr_skey6 *keys[MAX_BURST];
+	const struct svr_rewrite *rw[MAX_BURST];
+	struct rte_mbuf *out[MAX_BURST];
+	uint8_t dst[MAX_BURST][16];
+	uint64_t hit[MAX_BURST], nh[MAX_BURST];
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+
+	for (unsigned i = 0; i < n; i++)
+		keys[i] = &fl[i].key;
+	svr_session_lookup6(dp_sess.table, keys, n, hit);
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
+		uint64_t d = hit[i];
+		if (unlikely(d == UINT64_MAX)) {
+			uint32_t idx = 0;
+			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
+			enum dp_first r = dp_session_first6(w, g, m, ip, &fl[i], &idx, &why);
+			if (!first_outcome(w, m, r, why))
+				continue;
+			d = (uint64_t)idx << 1 | SVR_DIR_FWD;
+		}
+		struct svr_session *s = entry_of(d);
+		enum svr_sdir dir = svr_sess_dir(d);
+		dp_session_touch(s, dir, 40u + svr_be16(ip + 4), fl[i].tcp_flags, now);
+		rw[k] = &s->dir[dir];
+		memcpy(dst[k], ip + 24, 16);
+		out[k++] = m;
+	}
+	if (!k)
+		return;
+	svr_fib_lookup6(g->fib, dst, nh, k);
+	for (unsigned i = 0; i < k; i++)
+		forward6(w, g, out[i], (uint32_t)nh[i], rw[i]);
+}
+
 void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
 		      struct rte_mbuf **pkts, unsigned n)
 {
 	const struct dp_port_map *p = g->port_map[port];
 	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST], *later[MAX_BURST];
-	uint32_t dst4[MAX_BURST];
-	uint8_t dst6[MAX_BURST][16];
-	uint64_t nh[MAX_BURST];
+	struct svr_flow4 fl4[MAX_BURST];
+	struct svr_flow6 fl6[MAX_BURST];
 	unsigned n4 = 0, n6 = 0, n_later = 0;
 
 	for (unsigned i = 0; i < n && i < 4; i++)
@@ -133,7 +340,7 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 		struct rte_mbuf *m = pkts[i];
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = rte_pktmbuf_data_len(m);
 
 		struct svr_eth_info eth;
@@ -155,8 +362,9 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 		struct dp_pkt_meta *meta = dp_meta(m);
 		meta->iface_in = ifi;
 		meta->l3_off = eth.l3_off;
-		const uint8_t *ip = d + eth.l3_off;
+		uint8_t *ip = d + eth.l3_off;
 		uint32_t l3_len = len - eth.l3_off;
+		enum svr_flow_kind kind;
 
 		switch (eth.ethertype) {
 		case SVR_ETHERTYPE_IPV4: {
@@ -165,29 +373,62 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 			r = svr_check_ip4(ip, l3_len, good);
 			if (r != SVR_DROP_MAX) {
 				dp_drop(w, m, r);
+				break;
 			} else if (svr_ip4_dst_is_group(ip)) {
 				dp_drop(w, m, SVR_DROP_LOCAL_UNSUPPORTED);
+				break;
 			} else if (eth.dst_group) { /* RFC 1812 5.3.4 */
 				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
-			} else {
-				dst4[n4] = svr_be32(ip + 16);
-				v4[n4++] = m;
+				break;
 			}
+			kind = svr_flow_parse4(ip, svr_be16(ip + 2), &fl4[n4]);
+			if (likely(kind == SVR_FLOW_PACKET))
+				v4[n4++] = m;
+			else if (kind == SVR_FLOW_ICMP_ERROR)
+				icmp_error4(w, g, m, ip, &fl4[n4]);
+			else
+				dp_drop(w, m,
+					kind == SVR_FLOW_FRAGMENT ? SVR_DROP_FRAGMENT
+								  : SVR_DROP_L4_SHORT);
 			break;
 		}
 		case SVR_ETHERTYPE_IPV6:
 			r = svr_check_ip6(ip, l3_len);
 			if (r != SVR_DROP_MAX) {
 				dp_drop(w, m, r);
+				break;
 			} else if (svr_ip6_dst_is_multicast(ip)) {
 				dp_meta(m)->punt = DP_PUNT_LOCAL; /* neighbour discovery */
 				later[n_later++] = m;
+				break;
 			} else if (eth.dst_group) {
 				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
-			} else {
-				memcpy(dst6[n6], ip + 24, 16);
-				v6[n6++] = m;
+				break;
 			}
+			/* RFC 4291: link-local addresses never cross a router. */
+			if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
+				/* ours to answer (ND, echo), else not routed */
+				if (dst_is_local(g, ip, false)) {
+					dp_meta(m)->punt = DP_PUNT_LOCAL;
+					later[n_later++] = m;
+				} else {
+					dp_drop(w, m, SVR_DROP_IP6_SCOPE);
+				}
+				break;
+			}
+			if (svr_ip6_is_unspecified(ip + 8)) {
+				dp_drop(w, m, SVR_DROP_IP6_SRC);
+				break;
+			}
+			kind = svr_flow_parse6(ip, 40u + svr_be16(ip + 4), &fl6[n6]);
+			if (likely(kind == SVR_FLOW_PACKET))
+				v6[n6++] = m;
+			else if (kind == SVR_FLOW_ICMP_ERROR)
+				icmp_error6(w, g, m, ip, &fl6[n6]);
+			else
+				dp_drop(w, m,
+					kind == SVR_FLOW_FRAGMENT ? SVR_DROP_FRAGMENT
+								  : SVR_DROP_L4_SHORT);
 			break;
 		case SVR_ETHERTYPE_ARP:
 			dp_meta(m)->punt = DP_PUNT_ARP;
@@ -199,16 +440,10 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 		}
 	}
 
-	if (n4) {
-		svr_fib_lookup4(g->fib, dst4, nh, n4);
-		for (unsigned i = 0; i < n4; i++)
-			forward4(w, g, v4[i], (uint32_t)nh[i]);
-	}
-	if (n6) {
-		svr_fib_lookup6(g->fib, dst6, nh, n6);
-		for (unsigned i = 0; i < n6; i++)
-			forward6(w, g, v6[i], (uint32_t)nh[i]);
-	}
+	if (n4)
+		sessions4(w, g, v4, fl4, n4);
+	if (n6)
+		sessions6(w, g, v6, fl6, n6);
 	/*
 	 * ARP and ND go to the main lcore after the burst's packets that wait for a
 	 * next hop, so that an answer never overtakes the packet it resolves.

@@ -251,15 +251,16 @@ static void icmp_error_send(struct rte_mbuf *orig, bool v4, uint8_t type, uint8_
 	send_l3(m, SVR_ETH_HLEN, meta->iface_in, back);
 }
 
-/* kind: 0 no route, 1 TTL, 2 MTU, 3 neighbour unreachable. */
+/* kind: 0 no route, 1 TTL, 2 MTU, 3 neighbour unreachable, 4 refused by policy. */
 static void icmp_error(struct rte_mbuf *m, int kind)
 {
 	/* (ICMPv4 type, code), (ICMPv6 type, code) for each kind */
-	static const uint8_t codes[4][2][2] = {
+	static const uint8_t codes[5][2][2] = {
 	    {{ICMP4_UNREACH, 0}, {ICMP6_UNREACH, 0}},
 	    {{ICMP4_TIME_EXCEEDED, 0}, {ICMP6_TIME_EXCEEDED, 0}},
 	    {{ICMP4_UNREACH, 4}, {ICMP6_TOO_BIG, 0}},
 	    {{ICMP4_UNREACH, 1}, {ICMP6_UNREACH, 3}},
+	    {{ICMP4_UNREACH, 13}, {ICMP6_UNREACH, 1}}, /* administratively prohibited */
 	};
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
@@ -680,6 +681,10 @@ static void handle(struct rte_mbuf *m)
 		break;
 	case DP_PUNT_RESOLVE:
 		resolve(m);
+		break;
+	case DP_PUNT_REFUSED: /* counted by the worker under its reason */
+		icmp_error(m, 4);
+		rte_pktmbuf_free(m);
 		break;
 	default:
 		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);

@@ -14,7 +14,8 @@ static void config_defaults(struct dp_config *c)
 	strcpy(c->instance, "default");
 	strcpy(c->lcores, "0-1");
 	c->main_lcore = -1;
-	c->memory_mb = 256;
+	c->memory_mb = 0; /* automatic: see parse_doc */
+	c->session_capacity = DP_SESSIONS_DEFAULT;
 	c->mbufs = 8192;
 	c->burst = 32;
 	c->spin_polls = 256;
@@ -167,7 +168,8 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"instance", "runtime-dir", "eal",  "workers",
 					   "mbufs",    "burst",       "idle", "neighbor",
-					   "icmp",     "pci",         NULL};
+					   "icmp",     "pci",         "sessions",
+					   NULL};
 	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
 		if (json_object_get(doc, moved[i]))
@@ -295,6 +297,20 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 		    opt_uint(o, "burst", "icmp", 1, 1000000, &c->icmp_burst, e) < 0)
 			return -1;
 	}
+
+	if (svr_json_get_object(doc, "sessions", "", &o, e) < 0)
+		return -1;
+	if (o) {
+		static const char *const k[] = {"capacity", NULL};
+		if (svr_json_only_keys(o, "sessions", k, e) < 0 ||
+		    opt_uint(o, "capacity", "sessions", DP_SESSIONS_MIN, DP_SESSIONS_MAX,
+			     &c->session_capacity, e) < 0)
+			return -1;
+	}
+	/* Unless given: 256 MiB for buffers, FIBs and tables, plus the sessions' share. */
+	if (c->memory_mb == 0)
+		c->memory_mb = 256 + (unsigned)((uint64_t)c->session_capacity *
+						DP_SESSION_BYTES_BUDGET >> 20);
 
 	return parse_pci(doc, c, e);
 }

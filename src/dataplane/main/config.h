@@ -51,6 +51,8 @@ struct dp_config {
 	unsigned neigh_probe_interval_ms;
 	unsigned neigh_queue_len;
 
+	unsigned session_capacity;
+
 	unsigned icmp_rate;
 	unsigned icmp_burst;
 
@@ -59,6 +61,12 @@ struct dp_config {
 };
 
 #define DP_NEIGH_QUEUE_MAX 16
+
+#define DP_SESSIONS_DEFAULT (1u << 20)
+#define DP_SESSIONS_MIN     1024u
+#define DP_SESSIONS_MAX     (1u << 24)
+/* Memory reserved per session of capacity when eal.memory-mb is not given (measured ~260). */
+#define DP_SESSION_BYTES_BUDGET 320u
 
 /* Fills c with defaults, then the file. Returns 0, or -1 with e->msg set. */
 int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e);

@@ -32,6 +32,7 @@
 
 struct svr_fib;
 struct svr_classifier;
+struct dp_session_policy;
 struct svr_neigh_table;
 struct rte_rcu_qsbr;
 
@@ -45,6 +46,8 @@ struct dp_iface {
 	struct rte_ether_addr mac;
 	unsigned n_addrs;
 	struct svr_prefix addrs[DP_MAX_IFACE_ADDRS];
+	bool source_nat;    /* sessions leaving here get its address as source (NAPT) */
+	uint32_t img_index; /* this generation's image interface index */
 };
 
 /* How a port's frames map to interfaces: VLAN id -> interface slot, DP_NO_IFACE if none. */
@@ -71,6 +74,7 @@ struct dp_gen {
 	bool owns_fib; /* false once a newer generation has taken the FIB over unchanged */
 	void *image;   /* private copy of the policy image, owned */
 	struct svr_classifier *classifier; /* first-packet lookups built from image, owned */
+	struct dp_session_policy *spol;    /* what new sessions get, built from image, owned */
 	size_t image_len;
 	unsigned n_static;
 	struct dp_static_neigh {
@@ -94,6 +98,7 @@ enum dp_punt {
 	DP_PUNT_NO_ROUTE,
 	DP_PUNT_MTU,     /* larger than the egress MTU */
 	DP_PUNT_RESOLVE, /* next hop not resolved; TTL already decremented */
+	DP_PUNT_REFUSED, /* refused by policy (counted): answer administratively prohibited */
 };
 
 /* Per-packet metadata in the mbuf private area, set by the worker for the slow path. */
@@ -113,6 +118,7 @@ static inline struct dp_pkt_meta *dp_meta(struct rte_mbuf *m)
 /* Written only by its worker; read (racily, for display) by the main lcore. */
 struct dp_worker_stats {
 	uint64_t rx, tx, forwarded, punted, dropped;
+	uint64_t sessions_created;
 	uint64_t busy_polls, idle_polls, sleeps, slept_us;
 	uint64_t drops[SVR_DROP_MAX];
 } __rte_cache_aligned;

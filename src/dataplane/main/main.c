@@ -21,6 +21,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
+#include "session/sessions.h"
 #include "io/port.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
@@ -117,6 +118,7 @@ static void main_loop(void)
 		dp_policy_reclaim();
 		if (now >= next_hk) {
 			dp_slowpath_housekeeping(now);
+			dp_sessions_housekeeping(now);
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.
@@ -212,6 +214,8 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot create the neighbour table: %s", rte_strerror(rte_errno));
 		goto out;
 	}
+	if (dp_sessions_init(conf.session_capacity) < 0)
+		goto out;
 	dp_slowpath_init();
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
 		goto out;
@@ -230,6 +234,7 @@ out:
 	for (uint16_t pid = 0; pid < DP_MAX_PORTS; pid++)
 		dp_port_remove(pid);
 	svr_neigh_free(dp.neigh);
+	dp_sessions_free();
 	dp_workers_free();
 	rte_eal_cleanup();
 	return rc;

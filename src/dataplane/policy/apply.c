@@ -16,6 +16,7 @@
 #include "l2l3/parse.h"
 #include "main/dp.h"
 #include "policy/classify.h"
+#include "session/sessions.h"
 
 /* The largest IP MTU whose frame (with a VLAN tag) fits one default mbuf. */
 #define MTU_MAX (RTE_MBUF_DEFAULT_DATAROOM - SVR_ETH_FRAME_OVERHEAD)
@@ -40,6 +41,7 @@ static void gen_free(struct dp_gen *g)
 	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
 		rte_free(g->port_map[p]);
 	svr_classifier_free(g->classifier);
+	dp_session_policy_free(g->spol);
 	free(g->image);
 	free(g->statics);
 	rte_free(g);
@@ -172,6 +174,8 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 			memcpy(ifc->mac.addr_bytes, f->mac, 6);
 		else
 			ifc->mac = dp.ports[pid]->mac;
+		ifc->source_nat = f->flags & SVR_IMG_IFACE_SOURCE_NAT;
+		ifc->img_index = i;
 		ifc->n_addrs = f->addresses.count;
 		for (uint32_t a = 0; a < f->addresses.count; a++)
 			svr_img_prefix_to(&px[f->addresses.first + a], &ifc->addrs[a]);
@@ -462,6 +466,8 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		rc = apply_statics(g, old, img, slot_of, err, errlen);
 	if (rc == 0 && !(g->classifier = svr_classifier_build(img)))
 		rc = svr_errf(err, errlen, "out of memory building the classifier");
+	if (rc == 0)
+		rc = dp_session_policy_build(g, img, slot_of, err, errlen);
 	if (rc != 0) {
 		if (old && g->fib == old->fib) { /* give the FIB back to the generation in force */
 			old->owns_fib = true;

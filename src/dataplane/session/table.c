@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #define NO_DATA UINT64_MAX
+/* Ports tried for one source-NAT mapping before refusing (a full range is rare). */
+#define SVR_NAT_PROBES 4096
 
 /* A deleted session awaiting its grace period. */
 struct retired_session {
@@ -149,9 +152,28 @@ unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr
 	return lookup(t->h6, (const void **)keys, n, hits);
 }
 
-static int64_t create(struct svr_session_table *t, struct rte_hash *h, const void *fwd,
-		      const void *rev, uint8_t family, svr_session_fill_fn fill, void *arg,
-		      bool *existing)
+/* Under the writer lock: settles the reverse key; 0, -EADDRINUSE or -EEXIST. */
+static int place_reverse(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
+			 const struct svr_session_place *p)
+{
+	if (p->nat_hi == 0)
+		return rte_hash_lookup(h, rev) >= 0 ? -EEXIST : 0;
+	/* Start where the forward key hashes, so sessions spread over the range. */
+	uint32_t span = (uint32_t)p->nat_hi - p->nat_lo + 1;
+	uint32_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % span;
+	uint32_t tries = span < SVR_NAT_PROBES ? span : SVR_NAT_PROBES;
+	for (uint32_t i = 0; i < tries; i++) {
+		uint16_t port = rte_cpu_to_be_16((uint16_t)(p->nat_lo + (start + i) % span));
+		memcpy(rev + p->nat_port_off, &port, 2);
+		if (rte_hash_lookup(h, rev) < 0)
+			return 0;
+	}
+	return -EADDRINUSE;
+}
+
+static int64_t create(struct svr_session_table *t, struct rte_hash *h, const void *fwd, void *rev,
+		      size_t key_len, uint8_t family, const struct svr_session_place *place,
+		      svr_session_fill_fn fill, void *arg, bool *existing)
 {
 	*existing = false;
 	void *other;
@@ -163,11 +185,19 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		rc = svr_sess_idx((uintptr_t)other);
 		goto out;
 	}
-	if (t->n_free == 0) {
+	uint32_t limit = place->limit < t->capacity ? place->limit : t->capacity;
+	if (t->n_free == 0 || t->capacity - t->n_free >= limit) {
 		rc = -ENOSPC;
 		goto out;
 	}
+	int r = place_reverse(h, fwd, rev, key_len, place);
+	if (r < 0) {
+		rc = r;
+		goto out;
+	}
 	uint32_t idx = t->free_stack[--t->n_free];
+	if (idx >= t->high_water)
+		t->high_water = idx + 1;
 	struct svr_session *s = &t->entries[idx];
 	memset(s, 0, sizeof(*s));
 	s->family = family;
@@ -199,24 +229,24 @@ out:
 }
 
 int64_t svr_session_create4(struct svr_session_table *t, const struct svr_skey4 *fwd,
-			    const struct svr_skey4 *rev, svr_session_fill_fn fill, void *arg,
-			    bool *existing)
+			    struct svr_skey4 *rev, const struct svr_session_place *place,
+			    svr_session_fill_fn fill, void *arg, bool *existing)
 {
-	return create(t, t->h4, fwd, rev, 4, fill, arg, existing);
+	return create(t, t->h4, fwd, rev, sizeof(*fwd), 4, place, fill, arg, existing);
 }
 
 int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 *fwd,
-			    const struct svr_skey6 *rev, svr_session_fill_fn fill, void *arg,
-			    bool *existing)
+			    struct svr_skey6 *rev, const struct svr_session_place *place,
+			    svr_session_fill_fn fill, void *arg, bool *existing)
 {
-	return create(t, t->h6, fwd, rev, 6, fill, arg, existing);
+	return create(t, t->h6, fwd, rev, sizeof(*fwd), 6, place, fill, arg, existing);
 }
 
-void svr_session_delete(struct svr_session_table *t, uint32_t idx)
+bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 {
 	struct svr_session *s = &t->entries[idx];
 	if (!atomic_exchange_explicit(&s->in_use, 0, memory_order_acq_rel))
-		return;
+		return false;
 	struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
 	struct retired_session r = {
 	    .pos = {s->key_pos[0], s->key_pos[1]}, .idx = idx, .family = s->family};
@@ -228,6 +258,22 @@ void svr_session_delete(struct svr_session_table *t, uint32_t idx)
 	}
 	rte_spinlock_unlock(&t->writer);
 	retire(t, &r);
+	return true;
+}
+
+int svr_session_keys(const struct svr_session_table *t, uint32_t idx, const void **fwd,
+		     const void **rev)
+{
+	const struct svr_session *s = &t->entries[idx];
+	const struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
+	void *k0, *k1;
+	if (s->key_pos[0] < 0 || s->key_pos[1] < 0 ||
+	    rte_hash_get_key_with_position(h, s->key_pos[0], &k0) != 0 ||
+	    rte_hash_get_key_with_position(h, s->key_pos[1], &k1) != 0)
+		return -1;
+	*fwd = k0;
+	*rev = k1;
+	return 0;
 }
 
 void svr_session_reclaim(struct svr_session_table *t)

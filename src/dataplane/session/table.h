@@ -44,7 +44,7 @@ struct svr_skey4 {
 	uint8_t proto;
 	uint8_t pad;
 	uint16_t ctx; /* routing context (tenant/VRF id) */
-};
+} __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 _Static_assert(sizeof(struct svr_skey4) == 16, "IPv4 session key is 16 bytes");
 
 /* IPv6 flow key: 40 bytes, in a table of its own. */
@@ -56,7 +56,7 @@ struct svr_skey6 {
 	uint8_t proto;
 	uint8_t pad;
 	uint16_t ctx;
-};
+} __attribute__((aligned(8)));
 _Static_assert(sizeof(struct svr_skey6) == 40, "IPv6 session key is 40 bytes");
 
 enum svr_sdir { SVR_DIR_FWD = 0, SVR_DIR_REV = 1 };
@@ -64,16 +64,18 @@ enum svr_sdir { SVR_DIR_FWD = 0, SVR_DIR_REV = 1 };
 /* What a hit in one direction does to the packet: computed once, at creation. */
 struct svr_rewrite {
 	uint32_t src, dst;     /* IPv4 addresses after the rewrite (network order) */
-	uint16_t sport, dport; /* ports (or ICMP id in sport) after the rewrite */
+	uint16_t sport, dport; /* ports (or ICMP id in sport) after the rewrite, network order */
 	uint16_t cksum_ip;     /* ones'-complement delta for the IPv4 header checksum */
 	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
-	uint16_t out_iface;    /* egress interface slot */
+	uint16_t via;          /* next-hop slot of a service route (dp.vias), or SVR_VIA_FIB */
 	uint8_t flags;         /* SVR_RW_* */
 	uint8_t reserved;
-	uint32_t next_hop; /* FIB next-hop index for the egress */
+	uint32_t reserved2;
 };
+_Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 
-#define SVR_RW_NAT 0x1 /* addresses or ports change */
+#define SVR_RW_NAT  0x1    /* addresses or ports change (IPv4 only) */
+#define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
 
 enum svr_tcp_state {
 	SVR_TCP_NONE,        /* not TCP */
@@ -82,21 +84,30 @@ enum svr_tcp_state {
 	SVR_TCP_CLOSING,     /* FIN or RST seen */
 };
 
-/* One session; 128 bytes: the first line is read by every hit, the second holds counters. */
+#define SVR_NO_NAME 0xffff /* tenant/service id: none */
+
+/*
+ * One session; 128 bytes: the first line is read by every hit, the second
+ * holds the counters and what only the main lcore reads (ageing, display).
+ * tenant and service are ids of the dataplane's name registry (stable across
+ * policy generations), not image indices.
+ */
 struct svr_session {
 	struct svr_rewrite dir[2];
-	uint32_t tenant;              /* image tenant index, or UINT32_MAX */
-	uint32_t service;             /* image service index, or UINT32_MAX */
-	_Atomic uint32_t last_seen_s; /* coarse clock; written only when the second changes */
+	uint16_t tenant, service;
+	_Atomic uint32_t last_seen_s; /* dataplane clock; written only when the second changes */
 	uint8_t proto;
 	_Atomic uint8_t tcp_state;
 	uint8_t family; /* 4 or 6: which table holds the keys */
 	_Atomic uint8_t in_use;
+	uint16_t idle_s;      /* idle timeout: established TCP, UDP, ICMP, other */
+	uint16_t handshake_s; /* TCP until established */
 
 	uint64_t pkts[2], bytes[2]; /* per direction, by the worker receiving it */
 	uint8_t uuid[16];
 	uint32_t created_s;
-	uint32_t reserved;
+	uint16_t closing_s; /* TCP after FIN or RST */
+	uint16_t reserved;
 	int32_t key_pos[2]; /* positions of the two keys in their hash, for deletion */
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache lines");
@@ -107,6 +118,7 @@ struct svr_session_table {
 	uint32_t n_free;
 	struct svr_session *entries;
 	uint32_t capacity;
+	uint32_t high_water;        /* entries [0, high_water) have been used: scans stop there */
 	rte_spinlock_t writer;      /* creation and deletion only; see above */
 	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
@@ -136,21 +148,43 @@ unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr
 			     unsigned n, uint64_t *hits);
 
 /*
- * Creation path: takes a free entry, lets fill() complete it, publishes both
- * keys. Returns the entry index and sets *dir for the key the caller holds
- * (forward), or -ENOSPC (table full: nothing changed), or the index of an
- * entry another worker created for the same key meanwhile (*existing = true).
+ * How a new session may be placed. limit: live sessions (plus those awaiting
+ * reclaim) allowed, at most the capacity. With nat_hi != 0 the 16-bit field
+ * at nat_port_off in the reverse key is a source-NAT port to choose in
+ * [nat_lo, nat_hi] such that the reverse key is not in use (a live mapping is
+ * never handed out twice); without, a reverse key already in use refuses.
+ */
+struct svr_session_place {
+	uint32_t limit;
+	uint16_t nat_lo, nat_hi;
+	uint16_t nat_port_off;
+};
+
+/*
+ * Creation path: takes a free entry, settles the reverse key (rev, updated in
+ * place), lets fill() complete the entry, publishes both keys. Returns the
+ * entry index; or the index of an entry another worker created for the same
+ * forward key meanwhile (*existing = true); or -ENOSPC (table or limit full),
+ * -EADDRINUSE (no free NAT port), -EEXIST (reverse key in use). On an error
+ * nothing changed.
  */
 typedef void (*svr_session_fill_fn)(struct svr_session *s, void *arg);
 int64_t svr_session_create4(struct svr_session_table *t, const struct svr_skey4 *fwd,
-			    const struct svr_skey4 *rev, svr_session_fill_fn fill, void *arg,
-			    bool *existing);
+			    struct svr_skey4 *rev, const struct svr_session_place *place,
+			    svr_session_fill_fn fill, void *arg, bool *existing);
 int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 *fwd,
-			    const struct svr_skey6 *rev, svr_session_fill_fn fill, void *arg,
-			    bool *existing);
+			    struct svr_skey6 *rev, const struct svr_session_place *place,
+			    svr_session_fill_fn fill, void *arg, bool *existing);
 
-/* Main lcore: unpublishes both keys; the entry is reused after a grace period. */
-void svr_session_delete(struct svr_session_table *t, uint32_t idx);
+/*
+ * Main lcore: unpublishes both keys; the entry is reused after a grace period.
+ * Returns false when the session was not live (already deleted).
+ */
+bool svr_session_delete(struct svr_session_table *t, uint32_t idx);
+
+/* Main lcore: the two keys of a live session (family says which type). */
+int svr_session_keys(const struct svr_session_table *t, uint32_t idx, const void **fwd,
+		     const void **rev);
 
 /* Main lcore, housekeeping: frees what every worker has stopped seeing. */
 void svr_session_reclaim(struct svr_session_table *t);

@@ -81,7 +81,9 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < cap; i++) {
 		struct svr_skey4 f = key(i, 0), r = key(i, 1);
 		bool existing;
-		if (svr_session_create4(t, &f, &r, fill, NULL, &existing) >= 0 && !existing)
+		static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+		if (svr_session_create4(t, &f, &r, &anywhere, fill, NULL, &existing) >= 0 &&
+		    !existing)
 			made++;
 	}
 	uint64_t insert_cycles = rte_rdtsc() - start;

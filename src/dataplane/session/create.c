@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The creation path: a worker's first packet of a would-be session.
+ * Order (docs/sessions.md): packets for the router itself (unless a service
+ * translates them elsewhere); may this packet start a session; service;
+ * tenant; access; protection limits; route and NAT; create. Every refusal
+ * returns its counted reason.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_hash_crc.h>
+#include <rte_random.h>
+
+#include "l2l3/fib.h"
+#include "main/dp.h"
+#include "policy/classify.h"
+#include "session/rewrite.h"
+#include "session/sessions.h"
+
+/* What admission decided, shared by both families. */
+struct admitted {
+	const struct dp_svc_policy *svc;
+	uint16_t tenant_id;
+};
+
+static enum svr_drop_reason not_startable(uint8_t proto)
+{
+	if (proto == SVR_IPPROTO_TCP)
+		return SVR_DROP_TCP_NOT_SYN;
+	return SVR_DROP_ICMP_NOT_REQUEST;
+}
+
+/* One count-min slot of the per-source rate: true while the source is within its limit. */
+static uint32_t src_rate_bump(uint32_t h, uint32_t now)
+{
+	_Atomic uint64_t *slot = &dp_sess.src_rate[h & (DP_SRC_RATE_SLOTS - 1)];
+	uint64_t v = atomic_load_explicit(slot, memory_order_relaxed);
+	for (;;) {
+		uint64_t next = (v >> 32) == now ? v + 1 : (uint64_t)now << 32 | 1;
+		if (atomic_compare_exchange_weak_explicit(slot, &v, next, memory_order_relaxed,
+							  memory_order_relaxed))
+			return (uint32_t)next;
+	}
+}
+
+static bool src_rate_ok(const struct svr_ip *src, uint32_t limit, uint32_t now)
+{
+	size_t len = src->family == SVR_AF_INET ? 4 : 16;
+	uint32_t h1 = rte_hash_crc(src->addr, (uint32_t)len, 0x1234567);
+	uint32_t h2 = rte_hash_crc(src->addr, (uint32_t)len, 0x89abcdef);
+	uint32_t a = src_rate_bump(h1, now), b = src_rate_bump(h2, now);
+	return (a < b ? a : b) <= limit; /* both slots over: this source is (count-min) */
+}
+
+/*
+ * Service, tenant, access and limits for a first packet that may start a
+ * session and is not for the router itself. Returns SVR_DROP_MAX when admitted.
+ */
+static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uint8_t proto,
+				  const struct svr_ip *src, uint32_t svc, struct admitted *a,
+				  bool *refuse)
+{
+	const struct dp_session_policy *p = g->spol;
+	*refuse = true;
+	if (svc == UINT32_MAX)
+		return SVR_DROP_NO_SERVICE;
+	uint32_t tenant = svr_classify_tenant(g->classifier, g->ifaces[iface_in].img_index, src);
+	int64_t unix_now = atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed);
+	switch (svr_classify_access(g->classifier, svc, tenant, src, unix_now)) {
+	case SVR_ACCESS_ALLOW:
+		break;
+	case SVR_ACCESS_DENIED:
+		return SVR_DROP_ACCESS_DENIED;
+	default:
+		return SVR_DROP_ACCESS_NO_RULE;
+	}
+	a->svc = &p->svc[svc];
+	if (a->svc->route == DP_SROUTE_PEER)
+		return SVR_DROP_ROUTE_PEER;
+	*refuse = false;
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	if (p->per_source_per_s && !src_rate_ok(src, p->per_source_per_s, now))
+		return SVR_DROP_SOURCE_RATE;
+	if (proto == SVR_IPPROTO_TCP && p->half_open &&
+	    atomic_load_explicit(&dp_sess.half_open, memory_order_relaxed) >= p->half_open)
+		return SVR_DROP_HALF_OPEN;
+	a->tenant_id = SVR_NO_NAME;
+	if (tenant != UINT32_MAX) {
+		const struct dp_tenant_policy *t = &p->tenant[tenant];
+		a->tenant_id = t->id;
+		if (t->max_sessions && t->id != SVR_NO_NAME &&
+		    atomic_load_explicit(&dp_sess.tenant_live[t->id], memory_order_relaxed) >=
+			t->max_sessions)
+			return SVR_DROP_TENANT_MAX;
+	}
+	return SVR_DROP_MAX;
+}
+
+/* The fields both families fill the same way. */
+static void fill_common(struct svr_session *s, const struct admitted *a, uint8_t proto)
+{
+	const struct dp_timeouts *t = &a->svc->timeouts;
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	s->tenant = a->tenant_id;
+	s->service = a->svc->id;
+	s->proto = proto;
+	s->created_s = now;
+	atomic_store_explicit(&s->last_seen_s, now, memory_order_relaxed);
+	switch (proto) {
+	case SVR_IPPROTO_TCP:
+		atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
+		s->idle_s = t->tcp_established;
+		s->handshake_s = t->tcp_handshake;
+		s->closing_s = t->tcp_closing;
+		break;
+	case SVR_IPPROTO_UDP:
+		s->idle_s = t->udp;
+		break;
+	case SVR_IPPROTO_ICMP:
+	case SVR_IPPROTO_ICMPV6:
+		s->idle_s = t->icmp;
+		break;
+	default:
+		s->idle_s = t->other;
+		break;
+	}
+	/* RFC 9562 version 4: 122 random bits. */
+	uint64_t r[2] = {rte_rand(), rte_rand()};
+	memcpy(s->uuid, r, 16);
+	s->uuid[6] = (uint8_t)((s->uuid[6] & 0x0f) | 0x40);
+	s->uuid[8] = (uint8_t)((s->uuid[8] & 0x3f) | 0x80);
+	for (int d = 0; d < 2; d++)
+		s->dir[d].via = SVR_VIA_FIB;
+	s->dir[SVR_DIR_FWD].via = a->svc->route == DP_SROUTE_VIA ? a->svc->via : SVR_VIA_FIB;
+}
+
+/* Bookkeeping of a session just created (not one another worker created). */
+static void count_created(struct dp_worker *w, const struct admitted *a, uint8_t proto)
+{
+	w->stats.sessions_created++;
+	if (proto == SVR_IPPROTO_TCP)
+		atomic_fetch_add_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+	if (a->tenant_id != SVR_NO_NAME)
+		atomic_fetch_add_explicit(&dp_sess.tenant_live[a->tenant_id], 1,
+					  memory_order_relaxed);
+}
+
+static enum svr_drop_reason create_error(int64_t rc)
+{
+	switch (rc) {
+	case -EADDRINUSE:
+		return SVR_DROP_NAT_PORTS;
+	case -EEXIST:
+		return SVR_DROP_SESSION_CONFLICT;
+	default:
+		return SVR_DROP_TABLE_FULL;
+	}
+}
+
+/* The egress interface slot of a forward destination, or -1 (local: -2). */
+static int egress_of(const struct dp_gen *g, const struct dp_svc_policy *svc,
+		     const struct svr_ip *dst)
+{
+	if (svc->route == DP_SROUTE_VIA)
+		return dp_sess.vias[svc->via].iface;
+	const struct svr_nexthop *h = &g->fib->nh[svr_fib_lookup(g->fib, dst)];
+	if (h->type == SVR_NH_LOCAL)
+		return -2;
+	if (h->type == SVR_NH_NONE || h->type == SVR_NH_BROADCAST)
+		return -1;
+	return h->iface;
+}
+
+static uint8_t fib_type(const struct dp_gen *g, const struct svr_ip *dst)
+{
+	return g->fib->nh[svr_fib_lookup(g->fib, dst)].type;
+}
+
+/* --- IPv4 --- */
+
+struct fill4 {
+	const struct admitted *a;
+	const struct svr_skey4 *fwd;
+	const struct svr_skey4 *rev; /* settled by the table (NAT port) before fill runs */
+};
+
+static void fill4(struct svr_session *s, void *arg)
+{
+	const struct fill4 *f = arg;
+	const struct svr_skey4 *k = f->fwd, *r = f->rev;
+	bool icmp = k->proto == SVR_IPPROTO_ICMP;
+	fill_common(s, f->a, k->proto);
+	/* Forward: to the reverse key's mirror image. */
+	struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	fw->src = r->dst;
+	fw->dst = r->src;
+	fw->sport = icmp ? r->sport : r->dport;
+	fw->dport = icmp ? k->dport : r->sport;
+	/* Reverse: back to the forward key's mirror image. */
+	struct svr_rewrite *rv = &s->dir[SVR_DIR_REV];
+	rv->src = k->dst;
+	rv->dst = k->src;
+	rv->sport = icmp ? k->sport : k->dport;
+	rv->dport = icmp ? r->dport : k->sport;
+	if (fw->src != k->src || fw->dst != k->dst || fw->sport != k->sport ||
+	    fw->dport != k->dport) {
+		fw->flags |= SVR_RW_NAT;
+		rv->flags |= SVR_RW_NAT;
+	}
+	svr_rewrite_deltas(fw, k);
+	svr_rewrite_deltas(rv, r);
+}
+
+static void ip4_of(uint32_t be, struct svr_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip)); /* compared and hashed whole */
+	ip->family = SVR_AF_INET;
+	memcpy(ip->addr, &be, 4);
+}
+
+/* The interface's first IPv4 address (network order), or 0. */
+static uint32_t iface_ip4(const struct dp_iface *ifc)
+{
+	for (unsigned i = 0; i < ifc->n_addrs; i++)
+		if (ifc->addrs[i].ip.family == SVR_AF_INET) {
+			uint32_t a;
+			memcpy(&a, ifc->addrs[i].ip.addr, 4);
+			return a;
+		}
+	return 0;
+}
+
+enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+				const uint8_t *ip, struct svr_flow4 *f, uint32_t *idx,
+				enum svr_drop_reason *why)
+{
+	(void)ip;
+	const struct svr_skey4 *k = &f->key;
+	struct svr_ip src, dst;
+	ip4_of(k->src, &src);
+	ip4_of(k->dst, &dst);
+	uint16_t dport = k->proto == SVR_IPPROTO_TCP || k->proto == SVR_IPPROTO_UDP
+			     ? rte_be_to_cpu_16(k->dport)
+			     : 0;
+	uint32_t svc = svr_classify_service(g->classifier, k->proto, &dst, dport);
+	bool dnat = svc != UINT32_MAX && g->spol->svc[svc].route == DP_SROUTE_NAT;
+	uint8_t type = fib_type(g, &dst);
+	if (type == SVR_NH_LOCAL && !dnat)
+		return DP_FIRST_LOCAL;
+	if (type == SVR_NH_BROADCAST) {
+		*why = SVR_DROP_IP4_BCAST;
+		return DP_FIRST_DROP;
+	}
+	if (!f->may_start) {
+		*why = not_startable(k->proto);
+		return DP_FIRST_DROP;
+	}
+	struct admitted a;
+	bool refuse;
+	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
+	if (*why != SVR_DROP_MAX)
+		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
+
+	/* Destination NAT, then where the forward direction leaves: source NAT there? */
+	struct svr_ip to = dst;
+	if (dnat) {
+		if (a.svc->nat_target.family != SVR_AF_INET) {
+			*why = SVR_DROP_NAT_FAMILY;
+			return DP_FIRST_DROP;
+		}
+		to = a.svc->nat_target;
+	}
+	int eg = egress_of(g, a.svc, &to);
+	if (eg == -2)
+		return DP_FIRST_LOCAL;
+	if (eg < 0)
+		return DP_FIRST_NO_ROUTE;
+	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
+
+	/* The reverse key: as the answer arrives, after both translations. */
+	struct svr_skey4 rev;
+	struct svr_skey4 out = *k;
+	memcpy(&out.dst, to.addr, 4);
+	if (snat)
+		out.src = snat;
+	svr_skey4_reverse(&out, &rev);
+	struct svr_session_place place = {.limit = g->spol->capacity};
+	if (snat && k->proto != SVR_IPPROTO_TCP && k->proto != SVR_IPPROTO_UDP &&
+	    k->proto != SVR_IPPROTO_ICMP) {
+		/* No ports to translate: one session per (source NAT address, peer, protocol). */
+	} else if (snat) {
+		place.nat_lo = DP_NAT_PORT_LO;
+		place.nat_hi = DP_NAT_PORT_HI;
+		place.nat_port_off = k->proto == SVR_IPPROTO_ICMP
+					 ? (uint16_t)offsetof(struct svr_skey4, sport)
+					 : (uint16_t)offsetof(struct svr_skey4, dport);
+	}
+	struct fill4 arg = {.a = &a, .fwd = k, .rev = &rev};
+	bool existing;
+	int64_t rc = svr_session_create4(dp_sess.table, k, &rev, &place, fill4, &arg, &existing);
+	if (rc < 0) {
+		*why = create_error(rc);
+		return DP_FIRST_DROP;
+	}
+	if (!existing)
+		count_created(w, &a, k->proto);
+	*idx = (uint32_t)rc;
+	return DP_FIRST_SESSION;
+}
+
+/* --- IPv6: no translation (NAT66 is not supported) --- */
+
+struct fill6 {
+	const struct admitted *a;
+	const struct svr_skey6 *fwd;
+};
+
+static void fill6(struct svr_session *s, void *arg)
+{
+	const struct fill6 *f = arg;
+	fill_common(s, f->a, f->fwd->proto);
+}
+
+enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+				const uint8_t *ip, struct svr_flow6 *f, uint32_t *idx,
+				enum svr_drop_reason *why)
+{
+	(void)ip;
+	const struct svr_skey6 *k = &f->key;
+	struct svr_ip src = {.family = SVR_AF_INET6}, dst = {.family = SVR_AF_INET6};
+	memcpy(src.addr, k->src, 16);
+	memcpy(dst.addr, k->dst, 16);
+	uint16_t dport = k->proto == SVR_IPPROTO_TCP || k->proto == SVR_IPPROTO_UDP
+			     ? rte_be_to_cpu_16(k->dport)
+			     : 0;
+	uint32_t svc = svr_classify_service(g->classifier, k->proto, &dst, dport);
+	bool dnat = svc != UINT32_MAX && g->spol->svc[svc].route == DP_SROUTE_NAT;
+	if (fib_type(g, &dst) == SVR_NH_LOCAL && !dnat)
+		return DP_FIRST_LOCAL;
+	if (!f->may_start) {
+		*why = not_startable(k->proto);
+		return DP_FIRST_DROP;
+	}
+	struct admitted a;
+	bool refuse;
+	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
+	if (*why != SVR_DROP_MAX)
+		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
+	if (dnat) {
+		*why = SVR_DROP_NAT_FAMILY;
+		return DP_FIRST_DROP;
+	}
+	int eg = egress_of(g, a.svc, &dst);
+	if (eg == -2)
+		return DP_FIRST_LOCAL;
+	if (eg < 0)
+		return DP_FIRST_NO_ROUTE;
+	struct svr_skey6 rev;
+	svr_skey6_reverse(k, &rev);
+	struct svr_session_place place = {.limit = g->spol->capacity};
+	struct fill6 arg = {.a = &a, .fwd = k};
+	bool existing;
+	int64_t rc = svr_session_create6(dp_sess.table, k, &rev, &place, fill6, &arg, &existing);
+	if (rc < 0) {
+		*why = create_error(rc);
+		return DP_FIRST_DROP;
+	}
+	if (!existing)
+		count_created(w, &a, k->proto);
+	*idx = (uint32_t)rc;
+	return DP_FIRST_SESSION;
+}

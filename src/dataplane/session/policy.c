@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Each generation's session policy: service routes, timeouts, tenant limits, router limits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "main/dp.h"
+#include "session/names.h"
+#include "session/sessions.h"
+#include "svr/image.h"
+#include "common/image.h"
+
+/* Protocol defaults (docs/sessions.md); a service class may override each. */
+static const struct dp_timeouts default_timeouts = {
+    .tcp_handshake = 10,
+    .tcp_established = 1900,
+    .tcp_closing = 10,
+    .udp = 180,
+    .icmp = 10,
+    .other = 180,
+};
+
+/* A class's timeout (seconds, 0: default), capped to what a session entry stores. */
+static uint16_t timeout(uint32_t configured, uint16_t dflt)
+{
+	if (configured == 0)
+		return dflt;
+	return configured > UINT16_MAX ? UINT16_MAX : (uint16_t)configured;
+}
+
+static struct dp_timeouts class_timeouts(const void *img, uint32_t policy)
+{
+	struct dp_timeouts t = default_timeouts;
+	uint32_t n_pol, n_cls;
+	const struct svr_img_policy *pols = svr_img_table(img, SVR_SEC_SERVICE_POLICIES, &n_pol);
+	const struct svr_img_class *cls = svr_img_table(img, SVR_SEC_SERVICE_CLASSES, &n_cls);
+	if (policy >= n_pol || pols[policy].class >= n_cls)
+		return t;
+	const struct svr_img_class *c = &cls[pols[policy].class];
+	t.tcp_handshake = timeout(c->tcp_handshake_s, t.tcp_handshake);
+	t.tcp_established = timeout(c->tcp_established_s, t.tcp_established);
+	t.tcp_closing = timeout(c->tcp_closing_s, t.tcp_closing);
+	t.udp = timeout(c->udp_s, t.udp);
+	t.other = timeout(c->udp_s, t.other);
+	t.icmp = timeout(c->icmp_s, t.icmp);
+	return t;
+}
+
+/* The stable slot of (interface slot, gateway); appended when new. */
+static int via_slot(uint16_t iface, const struct svr_ip *gw)
+{
+	for (unsigned i = 0; i < dp_sess.n_vias; i++)
+		if (dp_sess.vias[i].iface == iface && svr_ip_equal(&dp_sess.vias[i].gw, gw))
+			return (int)i;
+	if (dp_sess.n_vias == DP_MAX_VIAS)
+		return -1;
+	dp_sess.vias[dp_sess.n_vias] = (struct dp_via){.iface = iface, .gw = *gw};
+	return (int)dp_sess.n_vias++;
+}
+
+void dp_session_policy_free(struct dp_session_policy *p)
+{
+	if (!p)
+		return;
+	free(p->svc);
+	free(p->tenant);
+	free(p);
+}
+
+int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *slot_of, char *err,
+			    size_t errlen)
+{
+	struct dp_session_policy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return svr_errf(err, errlen, "out of memory");
+	g->spol = p;
+	uint32_t n_svc, n_ten, n_sr;
+	const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, &n_svc);
+	const struct svr_img_tenant *ten = svr_img_table(img, SVR_SEC_TENANTS, &n_ten);
+	const struct svr_img_service_route *sr = svr_img_table(img, SVR_SEC_SERVICE_ROUTES, &n_sr);
+	p->svc = calloc(n_svc ? n_svc : 1, sizeof(*p->svc));
+	p->tenant = calloc(n_ten ? n_ten : 1, sizeof(*p->tenant));
+	if (!p->svc || !p->tenant)
+		return svr_errf(err, errlen, "out of memory");
+	p->n_services = n_svc;
+	p->n_tenants = n_ten;
+
+	for (uint32_t i = 0; i < n_svc; i++) {
+		struct dp_svc_policy *s = &p->svc[i];
+		s->id = svr_names_id(dp_sess.services, svr_img_str(img, svc[i].name));
+		s->route = DP_SROUTE_FIB;
+		s->via = SVR_VIA_FIB;
+		s->timeouts = class_timeouts(img, svc[i].policy);
+	}
+	/* The first route of a service is the one its sessions take (path choice comes later). */
+	for (uint32_t i = 0; i < n_sr; i++) {
+		struct dp_svc_policy *s = &p->svc[sr[i].service];
+		if (s->route != DP_SROUTE_FIB)
+			continue;
+		struct svr_prefix a;
+		svr_img_prefix_to(&sr[i].address, &a);
+		switch (sr[i].kind) {
+		case SVR_SROUTE_PEER:
+			s->route = DP_SROUTE_PEER;
+			break;
+		case SVR_SROUTE_NAT_TARGET:
+			s->route = DP_SROUTE_NAT;
+			s->nat_target = a.ip;
+			break;
+		case SVR_SROUTE_NEXT_HOP: {
+			int v = via_slot(slot_of[sr[i].iface], &a.ip);
+			if (v < 0)
+				return svr_errf(err, errlen,
+						"more than %d distinct next-hop service routes "
+						"since start",
+						DP_MAX_VIAS);
+			s->route = DP_SROUTE_VIA;
+			s->via = (uint16_t)v;
+			break;
+		}
+		}
+	}
+	for (uint32_t i = 0; i < n_ten; i++) {
+		p->tenant[i].id = svr_names_id(dp_sess.tenants, svr_img_str(img, ten[i].name));
+		p->tenant[i].max_sessions = ten[i].max_sessions;
+	}
+	const struct svr_img_limits *lim = &svr_img_hdr(img)->limits;
+	p->capacity = dp_sess.table->capacity;
+	if (lim->session_capacity && lim->session_capacity < p->capacity)
+		p->capacity = (uint32_t)lim->session_capacity;
+	p->per_source_per_s = lim->new_sessions_per_source;
+	p->half_open = lim->half_open_tcp;
+	return 0;
+}

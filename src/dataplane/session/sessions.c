@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Session state of the process, ageing (main lcore) and the operator's view of sessions. */
+#include "session/sessions.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_malloc.h>
+
+#include "common/log.h"
+#include "main/dp.h"
+#include "session/names.h"
+
+struct dp_sessions dp_sess;
+
+/* The whole used part of the table is scanned for idle sessions about once per this. */
+#define AGE_PASS_MS 1000
+
+int dp_sessions_init(uint32_t capacity)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "sess-%.12s", dp.conf->instance);
+	dp_sess.table = svr_session_table_create(name, capacity, dp.qsbr);
+	dp_sess.tenant_live =
+	    rte_zmalloc("svr_tenant_live", sizeof(*dp_sess.tenant_live) * 65536, 64);
+	dp_sess.src_rate =
+	    rte_zmalloc("svr_src_rate", sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS, 64);
+	dp_sess.tenants = svr_names_create();
+	dp_sess.services = svr_names_create();
+	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.src_rate || !dp_sess.tenants ||
+	    !dp_sess.services) {
+		LOG_ERR("cannot allocate a session table of %u sessions (raise eal.memory-mb or "
+			"lower sessions.capacity)",
+			capacity);
+		return -1;
+	}
+	atomic_store(&dp_sess.unix_s, (int64_t)time(NULL));
+	LOG_INFO("session table: %u sessions", capacity);
+	return 0;
+}
+
+void dp_sessions_free(void)
+{
+	svr_session_table_free(dp_sess.table);
+	rte_free((void *)dp_sess.tenant_live);
+	rte_free((void *)dp_sess.src_rate);
+	svr_names_free(dp_sess.tenants);
+	svr_names_free(dp_sess.services);
+	memset(&dp_sess, 0, sizeof(dp_sess));
+}
+
+/* Deletes a live session and gives back what it held in the limits. */
+static bool end_session(uint32_t idx)
+{
+	struct svr_session *s = &dp_sess.table->entries[idx];
+	uint8_t st = SVR_TCP_SYN_SENT;
+	bool was_half_open = s->proto == SVR_IPPROTO_TCP &&
+			     atomic_compare_exchange_strong(&s->tcp_state, &st, SVR_TCP_CLOSING);
+	if (!svr_session_delete(dp_sess.table, idx))
+		return false;
+	if (was_half_open)
+		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+	if (s->tenant != SVR_NO_NAME)
+		atomic_fetch_sub_explicit(&dp_sess.tenant_live[s->tenant], 1,
+					  memory_order_relaxed);
+	return true;
+}
+
+static uint32_t idle_limit(const struct svr_session *s)
+{
+	if (s->proto != SVR_IPPROTO_TCP)
+		return s->idle_s;
+	switch (atomic_load_explicit(&s->tcp_state, memory_order_relaxed)) {
+	case SVR_TCP_SYN_SENT:
+		return s->handshake_s;
+	case SVR_TCP_CLOSING:
+		return s->closing_s;
+	default:
+		return s->idle_s;
+	}
+}
+
+void dp_sessions_housekeeping(uint64_t now_ms)
+{
+	static uint64_t last_ms;
+	uint32_t now = (uint32_t)((now_ms - dp.start_ms) / 1000);
+	atomic_store_explicit(&dp_sess.now_s, now, memory_order_relaxed);
+	atomic_store_explicit(&dp_sess.unix_s, (int64_t)time(NULL), memory_order_relaxed);
+
+	/* A slice of the used part of the table, sized so a pass takes about AGE_PASS_MS. */
+	struct svr_session_table *t = dp_sess.table;
+	uint32_t used = t->high_water;
+	uint64_t elapsed = last_ms ? now_ms - last_ms : 0;
+	last_ms = now_ms;
+	uint32_t slice = (uint32_t)((uint64_t)used * (elapsed ? elapsed : 1) / AGE_PASS_MS) + 1;
+	for (uint32_t n = 0; n < slice && used; n++) {
+		uint32_t i = dp_sess.age_cursor++ % used;
+		struct svr_session *s = &t->entries[i];
+		if (!atomic_load_explicit(&s->in_use, memory_order_acquire))
+			continue;
+		uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
+		if (now - seen >= idle_limit(s) && end_session(i))
+			dp_sess.aged++;
+	}
+	if (dp_sess.age_cursor >= used)
+		dp_sess.age_cursor = 0;
+	svr_session_reclaim(t);
+}
+
+bool dp_session_clear(uint32_t idx)
+{
+	if (idx >= dp_sess.table->capacity || !end_session(idx))
+		return false;
+	dp_sess.cleared++;
+	return true;
+}
+
+/* --- the operator's view --- */
+
+static void uuid_fmt(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+		 u[14], u[15]);
+}
+
+static const char *proto_name(uint8_t p, char *buf, size_t len)
+{
+	switch (p) {
+	case SVR_IPPROTO_TCP:
+		return "tcp";
+	case SVR_IPPROTO_UDP:
+		return "udp";
+	case SVR_IPPROTO_ICMP:
+		return "icmp";
+	case SVR_IPPROTO_ICMPV6:
+		return "icmpv6";
+	}
+	snprintf(buf, len, "%u", p);
+	return buf;
+}
+
+static const char *state_name(const struct svr_session *s)
+{
+	static const char *const names[] = {"-", "syn-sent", "established", "closing"};
+	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
+	return st < 4 ? names[st] : "?";
+}
+
+static json_t *name_json(const struct svr_names *n, uint16_t id)
+{
+	const char *s = svr_names_get(n, id);
+	return s ? json_string(s) : json_null();
+}
+
+/* One direction's tuple: as it arrives (key) and, with NAT, as it leaves (rewrite). */
+static json_t *tuple_json(const struct svr_ip *src, const struct svr_ip *dst, uint16_t sport,
+			  uint16_t dport)
+{
+	char a[48], b[48];
+	return json_pack("{s:s, s:s, s:i, s:i}", "source", svr_ip_fmt(src, a, sizeof(a)),
+			 "destination", svr_ip_fmt(dst, b, sizeof(b)), "source-port",
+			 (int)rte_be_to_cpu_16(sport), "destination-port",
+			 (int)rte_be_to_cpu_16(dport));
+}
+
+static void key_addrs(const struct svr_session *s, const void *key, struct svr_ip *src,
+		      struct svr_ip *dst, uint16_t *sport, uint16_t *dport)
+{
+	if (s->family == 4) {
+		const struct svr_skey4 *k = key;
+		src->family = dst->family = SVR_AF_INET;
+		memcpy(src->addr, &k->src, 4);
+		memcpy(dst->addr, &k->dst, 4);
+		*sport = k->sport;
+		*dport = k->dport;
+	} else {
+		const struct svr_skey6 *k = key;
+		src->family = dst->family = SVR_AF_INET6;
+		memcpy(src->addr, k->src, 16);
+		memcpy(dst->addr, k->dst, 16);
+		*sport = k->sport;
+		*dport = k->dport;
+	}
+}
+
+static json_t *direction_json(const struct svr_session *s, const void *key, enum svr_sdir d)
+{
+	struct svr_ip src, dst;
+	uint16_t sport, dport;
+	key_addrs(s, key, &src, &dst, &sport, &dport);
+	json_t *o = json_pack("{s:o, s:I, s:I}", "received", tuple_json(&src, &dst, sport, dport),
+			      "packets", (json_int_t)s->pkts[d], "bytes", (json_int_t)s->bytes[d]);
+	const struct svr_rewrite *rw = &s->dir[d];
+	if (rw->flags & SVR_RW_NAT) {
+		memcpy(src.addr, &rw->src, 4);
+		memcpy(dst.addr, &rw->dst, 4);
+		json_object_set_new(o, "sent", tuple_json(&src, &dst, rw->sport, rw->dport));
+	}
+	return o;
+}
+
+json_t *dp_session_json(uint32_t idx)
+{
+	const struct svr_session *s = &dp_sess.table->entries[idx];
+	const void *fwd, *rev;
+	if (!atomic_load_explicit(&s->in_use, memory_order_acquire) ||
+	    svr_session_keys(dp_sess.table, idx, &fwd, &rev) < 0)
+		return NULL;
+	char uuid[37], pbuf[8];
+	uuid_fmt(s->uuid, uuid);
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
+	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "uuid",
+			 uuid, "family", s->family == 4 ? 4 : 6, "protocol",
+			 proto_name(s->proto, pbuf, sizeof(pbuf)), "tenant",
+			 name_json(dp_sess.tenants, s->tenant), "service",
+			 name_json(dp_sess.services, s->service), "tcp-state", state_name(s),
+			 "nat", (s->dir[0].flags & SVR_RW_NAT) != 0, "age-s",
+			 (json_int_t)(now - s->created_s), "idle-s", (json_int_t)(now - seen),
+			 "timeout-s", (json_int_t)idle_limit(s), "forward",
+			 direction_json(s, fwd, SVR_DIR_FWD), "reverse",
+			 direction_json(s, rev, SVR_DIR_REV));
+}
+
+static bool key_has_addr(const struct svr_session *s, const void *key, const struct svr_ip *a)
+{
+	struct svr_ip src, dst;
+	uint16_t sp, dpt;
+	key_addrs(s, key, &src, &dst, &sp, &dpt);
+	return svr_ip_equal(&src, a) || svr_ip_equal(&dst, a);
+}
+
+uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
+{
+	const struct svr_session_table *t = dp_sess.table;
+	uint16_t tenant = f->tenant ? svr_names_find(dp_sess.tenants, f->tenant) : SVR_NO_NAME;
+	uint16_t service =
+	    f->service ? svr_names_find(dp_sess.services, f->service) : SVR_NO_NAME;
+	if ((f->tenant && tenant == SVR_NO_NAME) || (f->service && service == SVR_NO_NAME))
+		return 0; /* a name no session ever had */
+	uint32_t n = 0, i;
+	for (i = f->cursor; i < t->high_water && n < f->limit; i++) {
+		const struct svr_session *s = &t->entries[i];
+		if (!atomic_load_explicit(&s->in_use, memory_order_acquire))
+			continue;
+		if ((f->tenant && s->tenant != tenant) || (f->service && s->service != service))
+			continue;
+		const void *fwd, *rev;
+		if (svr_session_keys(t, i, &fwd, &rev) < 0)
+			continue;
+		if (f->has_addr && !key_has_addr(s, fwd, &f->addr) &&
+		    !key_has_addr(s, rev, &f->addr))
+			continue;
+		json_t *o = dp_session_json(i);
+		if (o) {
+			json_array_append_new(arr, o);
+			n++;
+		}
+	}
+	return i < t->high_water ? i : 0;
+}
+
+int64_t dp_session_by_uuid(const char *uuid)
+{
+	uint8_t u[16];
+	unsigned k = 0;
+	for (const char *p = uuid; *p && k < 32; p++) {
+		if (*p == '-')
+			continue;
+		unsigned v;
+		if (sscanf(p, "%1x", &v) != 1)
+			return -1;
+		u[k / 2] = (uint8_t)(k % 2 ? u[k / 2] | v : v << 4);
+		k++;
+	}
+	if (k != 32 || strlen(uuid) != 36)
+		return -1;
+	const struct svr_session_table *t = dp_sess.table;
+	for (uint32_t i = 0; i < t->high_water; i++) {
+		const struct svr_session *s = &t->entries[i];
+		if (atomic_load_explicit(&s->in_use, memory_order_acquire) &&
+		    memcmp(s->uuid, u, 16) == 0)
+			return i;
+	}
+	return -1;
+}
+
+json_t *dp_sessions_summary(void)
+{
+	const struct svr_session_table *t = dp_sess.table;
+	uint64_t created = 0;
+	for (unsigned w = 0; w < dp.n_workers; w++)
+		created += dp.workers[w]->stats.sessions_created;
+	const struct dp_gen *g = dp_gen_main();
+	uint32_t limit = g && g->spol ? g->spol->capacity : t->capacity;
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "capacity",
+			 (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
+			 (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
+			 (json_int_t)atomic_load(&dp_sess.half_open), "created",
+			 (json_int_t)created, "aged", (json_int_t)dp_sess.aged, "cleared",
+			 (json_int_t)dp_sess.cleared);
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sessions in the dataplane: the table, what each policy generation says
+ * about new sessions, the creation path, ageing and the operator's view.
+ *
+ * Who writes what:
+ * - workers: create sessions (creation path, under the table's writer lock),
+ *   update per-direction counters, last-seen and TCP state of hits; bump the
+ *   half-open, per-tenant and per-source counters (atomics).
+ * - main lcore: ticks the clock, ages and deletes sessions, reclaims, builds
+ *   each generation's session policy, owns the name registries and next-hop
+ *   slots, answers the control socket.
+ */
+#ifndef SVR_SESSIONS_H
+#define SVR_SESSIONS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/inet.h"
+#include "session/flow.h"
+#include "session/table.h"
+
+struct dp_gen;
+struct dp_worker;
+struct rte_mbuf;
+
+#define DP_MAX_VIAS        1024  /* distinct (interface, gateway) of next-hop service routes */
+#define DP_SRC_RATE_SLOTS  65536 /* per-source rate counters (two per source, count-min) */
+#define DP_NAT_PORT_LO     1024
+#define DP_NAT_PORT_HI     65535
+
+/* Where a session's forward direction goes, by its service. */
+enum dp_sroute {
+	DP_SROUTE_FIB,  /* no service route: ordinary routing */
+	DP_SROUTE_VIA,  /* next-hop service route */
+	DP_SROUTE_NAT,  /* destination NAT to a target, then the FIB */
+	DP_SROUTE_PEER, /* over SVR (next issue): refused for now */
+};
+
+/* Idle timeouts in seconds (defaults, or a service class's). */
+struct dp_timeouts {
+	uint16_t tcp_handshake, tcp_established, tcp_closing, udp, icmp, other;
+};
+
+struct dp_svc_policy {
+	uint16_t id; /* name registry */
+	uint8_t route;
+	uint16_t via;
+	struct svr_ip nat_target;
+	struct dp_timeouts timeouts;
+};
+
+struct dp_tenant_policy {
+	uint16_t id;
+	uint32_t max_sessions; /* 0: unlimited */
+};
+
+/* What one generation says about new sessions; built from its image, read-only. */
+struct dp_session_policy {
+	uint32_t n_services, n_tenants;
+	struct dp_svc_policy *svc;       /* by image service index */
+	struct dp_tenant_policy *tenant; /* by image tenant index */
+	uint32_t capacity;               /* min(table, model limits.session-capacity) */
+	uint32_t per_source_per_s;       /* 0: unlimited */
+	uint32_t half_open;              /* 0: unlimited */
+};
+
+/* A next hop of a service route: stable slots, never reused (workers read them lock-free). */
+struct dp_via {
+	uint16_t iface;
+	struct svr_ip gw;
+};
+
+struct dp_sessions {
+	struct svr_session_table *table;
+	_Atomic uint32_t now_s; /* seconds since start, ticked by the main lcore */
+	_Atomic int64_t unix_s; /* wall clock (access-rule time windows), ticked likewise */
+	_Atomic uint32_t half_open;
+	_Atomic uint32_t *tenant_live; /* live sessions by tenant id */
+	_Atomic uint64_t *src_rate;    /* second << 32 | sessions, by source hash */
+	unsigned n_vias;
+	struct dp_via vias[DP_MAX_VIAS];
+	struct svr_names *tenants, *services;
+	uint32_t age_cursor;
+	uint64_t aged, cleared;
+};
+
+extern struct dp_sessions dp_sess;
+
+/* Startup (main lcore, before workers run). */
+int dp_sessions_init(uint32_t capacity);
+void dp_sessions_free(void);
+
+/* Per generation (main lcore): 0, or -1 with err. */
+int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *slot_of, char *err,
+			    size_t errlen);
+void dp_session_policy_free(struct dp_session_policy *p);
+
+/* Outcome of a first packet that missed the table. */
+enum dp_first {
+	DP_FIRST_SESSION, /* created (or found): *idx is the entry, forward direction */
+	DP_FIRST_LOCAL,   /* for the router itself: the slow path answers */
+	DP_FIRST_DROP,    /* *why */
+	DP_FIRST_REFUSE,  /* *why; the slow path answers ICMP administratively prohibited */
+	DP_FIRST_NO_ROUTE, /* admitted, but nothing routes it: the slow path answers unreachable */
+};
+
+/* Creation path (worker). ip: the IP header; f: its flow. */
+enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+				const uint8_t *ip, struct svr_flow4 *f, uint32_t *idx,
+				enum svr_drop_reason *why);
+enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+				const uint8_t *ip, struct svr_flow6 *f, uint32_t *idx,
+				enum svr_drop_reason *why);
+
+/* Hit path bookkeeping: counters, last-seen, TCP state. */
+static inline void dp_session_touch(struct svr_session *s, enum svr_sdir dir, uint32_t bytes,
+				    uint8_t tcp_flags, uint32_t now_s)
+{
+	s->pkts[dir]++;
+	s->bytes[dir] += bytes;
+	if (atomic_load_explicit(&s->last_seen_s, memory_order_relaxed) != now_s)
+		atomic_store_explicit(&s->last_seen_s, now_s, memory_order_relaxed);
+	if (s->proto != SVR_IPPROTO_TCP)
+		return;
+	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
+	uint8_t next = st;
+	if (tcp_flags & (SVR_TCP_FIN | SVR_TCP_RST))
+		next = SVR_TCP_CLOSING;
+	else if (st == SVR_TCP_SYN_SENT && dir == SVR_DIR_REV)
+		next = SVR_TCP_ESTABLISHED;
+	if (next == st || st == SVR_TCP_CLOSING)
+		return;
+	/* One worker wins each transition, so the half-open count moves once. */
+	if (atomic_compare_exchange_strong(&s->tcp_state, &st, next) && st == SVR_TCP_SYN_SENT)
+		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+}
+
+/* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
+void dp_sessions_housekeeping(uint64_t now_ms);
+
+/* Main lcore: ends a session now (DELETE /sessions/{uuid}). */
+bool dp_session_clear(uint32_t idx);
+
+/* Control socket (main lcore). */
+struct dp_session_filter {
+	const char *tenant, *service;
+	bool has_addr;
+	struct svr_ip addr;
+	uint32_t cursor; /* entry index to start from */
+	uint32_t limit;
+};
+/* Appends matching sessions to arr; returns the cursor to continue from (0: done). */
+uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr);
+/* The entry of a session UUID ("xxxxxxxx-xxxx-…"), or -1. */
+int64_t dp_session_by_uuid(const char *uuid);
+json_t *dp_session_json(uint32_t idx);
+json_t *dp_sessions_summary(void);
+
+#endif
