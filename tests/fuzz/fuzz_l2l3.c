@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for every parser the dataplane runs on received frames:
- * Ethernet/VLAN, IPv4, IPv6, ARP and neighbour-discovery options. The input
- * is a whole frame; each parser only reads what it validated first.
+ * Ethernet/VLAN, IPv4, IPv6, ARP and neighbour-discovery options, session
+ * flow keys (transport headers, extension headers, quoted packets of ICMP
+ * errors) and the NAT rewrites that follow them. The input is a whole frame;
+ * each parser only reads what it validated first.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,8 +12,31 @@
 #include <string.h>
 
 #include "l2l3/parse.h"
+#include "session/flow.h"
+#include "session/rewrite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The session path of a checked IPv4 header: key, then the rewrite the hit path would do. */
+static void flow4(uint8_t *ip)
+{
+	static const struct svr_rewrite rw = {.src = 0x01020304, .dst = 0x05060708,
+					      .sport = 0x1111, .dport = 0x2222,
+					      .cksum_ip = 0x1234, .cksum_l4 = 0x4321,
+					      .flags = SVR_RW_NAT};
+	struct svr_flow4 fl;
+	uint32_t len = svr_be16(ip + 2);
+	switch (svr_flow_parse4(ip, len, &fl)) {
+	case SVR_FLOW_PACKET:
+		svr_rewrite4(ip, ip + fl.l4_off, fl.key.proto, &rw);
+		break;
+	case SVR_FLOW_ICMP_ERROR:
+		svr_rewrite_icmp_error4(ip, len, fl.inner_off, &rw);
+		break;
+	default:
+		break;
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,13 +53,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t l3_len = len - eth.l3_off;
 		switch (eth.ethertype) {
 		case SVR_ETHERTYPE_IPV4:
-			if (svr_check_ip4(l3, l3_len, false) == SVR_DROP_MAX)
+			if (svr_check_ip4(l3, l3_len, false) == SVR_DROP_MAX) {
 				(void)svr_ip4_dst_is_group(l3);
+				flow4(f + eth.l3_off);
+			}
 			break;
 		case SVR_ETHERTYPE_IPV6:
 			if (svr_check_ip6(l3, l3_len) == SVR_DROP_MAX) {
 				uint32_t plen = svr_be16(l3 + 4);
 				(void)svr_ip6_dst_is_multicast(l3);
+				struct svr_flow6 fl;
+				if (svr_flow_parse6(l3, 40 + plen, &fl) == SVR_FLOW_PACKET &&
+				    fl.key.sport == 0x5a5a)
+					f[0] ^= 1;
 				if (l3[6] == 58 && plen >= 24) {
 					(void)svr_cksum_ip6(l3 + 8, l3 + 24, 58, l3 + 40, plen);
 					const uint8_t *lla;

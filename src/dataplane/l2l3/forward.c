@@ -7,6 +7,7 @@
 #include "l2l3/l2.h"
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
+#include "session/frag.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"
 #include "worker/worker.h"
@@ -70,7 +71,8 @@ static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint
  * goes back to the real sender; the rewrite comes just before sending.
  */
 static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			    uint32_t nh_id, const struct svr_rewrite *rw, uint16_t l4_off)
+			    uint32_t nh_id, const struct svr_rewrite *rw, uint16_t l4_off,
+			    uint8_t l4_proto /* 0: no transport header (later fragment) */)
 {
 	struct svr_nexthop via;
 	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
@@ -99,12 +101,12 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 		meta->iface_out = h->iface;
 		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : dst;
 		if (nat && !(ip[6] & 0x40)) /* to be fragmented: translate first */
-			svr_rewrite4(ip, ip + l4_off, ip[9], rw);
+			svr_rewrite4(ip, ip + l4_off, l4_proto, rw);
 		dp_punt(w, m, DP_PUNT_MTU); /* fragmented, or refused if DF */
 		return;
 	}
 	if (nat)
-		svr_rewrite4(ip, ip + l4_off, ip[9], rw);
+		svr_rewrite4(ip, ip + l4_off, l4_proto, rw);
 	svr_ip4_dec_ttl(ip);
 	send_via(w, g, m, h, &dst);
 }
@@ -150,15 +152,31 @@ static inline void refuse(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop
 		rte_pktmbuf_free(m); /* the answer is best effort; the drop is counted */
 }
 
-/* What the creation path decided for a packet that missed: true when it has a session now. */
+/* Packets for the main lcore that must reach it after the burst's forwarded ones. */
+struct later {
+	struct rte_mbuf *m[MAX_BURST];
+	unsigned n;
+};
+
+static inline void punt_later(struct later *l, struct rte_mbuf *m, enum dp_punt why)
+{
+	dp_meta(m)->punt = (uint8_t)why;
+	l->m[l->n++] = m;
+}
+
+/*
+ * What the creation path decided for a packet that missed: true when it has a
+ * session now. Packets for us wait for the end of the burst: a neighbour
+ * advertisement must not overtake the packet whose resolution it answers.
+ */
 static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum dp_first r,
-				 enum svr_drop_reason why)
+				 enum svr_drop_reason why, struct later *later)
 {
 	switch (r) {
 	case DP_FIRST_SESSION:
 		return true;
 	case DP_FIRST_LOCAL:
-		dp_punt(w, m, DP_PUNT_LOCAL);
+		punt_later(later, m, DP_PUNT_LOCAL);
 		break;
 	case DP_FIRST_NO_ROUTE:
 		dp_punt(w, m, DP_PUNT_NO_ROUTE);
@@ -205,7 +223,7 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 	uint32_t dst = rte_be_to_cpu_32(rw.dst);
 	uint64_t nh;
 	svr_fib_lookup4(g->fib, &dst, &nh, 1);
-	forward4(w, g, m, (uint32_t)nh, &rw, f->l4_off);
+	forward4(w, g, m, (uint32_t)nh, &rw, f->l4_off, ip[9]);
 }
 
 static void icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
@@ -234,17 +252,127 @@ static inline struct svr_session *entry_of(uint64_t d)
 	return &dp_sess.table->entries[svr_sess_idx(d)];
 }
 
+/* --- fragments (session/frag.h) --- */
+
+static void frag_id4(const struct svr_flow4 *f, struct svr_frag_id *d)
+{
+	memset(d, 0, sizeof(*d)); /* hashed whole */
+	memcpy(d->src, &f->key.src, 4);
+	memcpy(d->dst, &f->key.dst, 4);
+	d->id = f->frag_id;
+	d->proto = f->key.proto;
+	d->family = 4;
+}
+
+static void frag_id6(const struct svr_flow6 *f, struct svr_frag_id *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->src, f->key.src, 16);
+	memcpy(d->dst, f->key.dst, 16);
+	d->id = f->frag_id; /* (source, destination, identification) names an IPv6 datagram */
+	d->family = 6;
+}
+
+static void note_fragment4(struct dp_worker *w, const struct svr_flow4 *f, uint64_t data,
+			   const struct svr_session *s, uint32_t now)
+{
+	struct svr_frag_id d;
+	frag_id4(f, &d);
+	svr_frag_note(w->frags, &d, data, s->uuid, now);
+}
+
+static void note_fragment6(struct dp_worker *w, const struct svr_flow6 *f, uint64_t data,
+			   const struct svr_session *s, uint32_t now)
+{
+	struct svr_frag_id d;
+	frag_id6(f, &d);
+	svr_frag_note(w->frags, &d, data, s->uuid, now);
+}
+
+/* The live session a later fragment's datagram belongs to, or NULL. */
+static struct svr_session *fragment_session(struct dp_worker *w, const struct svr_frag_id *d,
+					    uint32_t now, enum svr_sdir *dir)
+{
+	uint64_t uuid;
+	uint64_t data = svr_frag_find(w->frags, d, now, &uuid);
+	if (data == UINT64_MAX)
+		return NULL;
+	struct svr_session *s = entry_of(data);
+	if (!atomic_load_explicit(&s->in_use, memory_order_acquire) ||
+	    memcmp(s->uuid, &uuid, 8) != 0)
+		return NULL;
+	*dir = svr_sess_dir(data);
+	return s;
+}
+
+/* A later fragment: its datagram's session rewrites the addresses (the ports are not here). */
+static void fragment4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+		      const uint8_t *ip, const struct svr_flow4 *f)
+{
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	struct svr_frag_id d;
+	frag_id4(f, &d);
+	enum svr_sdir dir;
+	struct svr_session *s = fragment_session(w, &d, now, &dir);
+	if (!s) {
+		dp_drop(w, m, SVR_DROP_FRAGMENT);
+		return;
+	}
+	dp_session_touch(s, dir, svr_be16(ip + 2), 0, now);
+	const struct svr_rewrite *rw = &s->dir[dir];
+	uint32_t dst = rte_be_to_cpu_32(rw->dst);
+	uint64_t nh;
+	svr_fib_lookup4(g->fib, &dst, &nh, 1);
+	forward4(w, g, m, (uint32_t)nh, rw, f->l4_off, 0);
+}
+
+static void fragment6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+		      const uint8_t *ip, const struct svr_flow6 *f)
+{
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	struct svr_frag_id d;
+	frag_id6(f, &d);
+	enum svr_sdir dir;
+	struct svr_session *s = fragment_session(w, &d, now, &dir);
+	if (!s) {
+		dp_drop(w, m, SVR_DROP_FRAGMENT);
+		return;
+	}
+	dp_session_touch(s, dir, 40u + svr_be16(ip + 4), 0, now);
+	uint8_t dst[1][16];
+	memcpy(dst[0], ip + 24, 16);
+	uint64_t nh;
+	svr_fib_lookup6(g->fib, dst, &nh, 1);
+	forward6(w, g, m, (uint32_t)nh, &s->dir[dir]);
+}
+
+/* A later fragment held back to the end of its burst (rare: parsed again). */
+static void fragment(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
+	if ((ip[0] >> 4) == 4) {
+		struct svr_flow4 f;
+		svr_flow_parse4(ip, svr_be16(ip + 2), &f);
+		fragment4(w, g, m, ip, &f);
+	} else {
+		struct svr_flow6 f;
+		svr_flow_parse6(ip, 40u + svr_be16(ip + 4), &f);
+		fragment6(w, g, m, ip, &f);
+	}
+}
+
 /*
  * IPv4 packets of a burst: one bulk session lookup; misses go through the
  * creation path; then one bulk FIB lookup of the (translated) destinations.
  */
 static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
-		      struct svr_flow4 *fl, unsigned n)
+		      struct svr_flow4 *fl, unsigned n, struct later *later)
 {
 	const struct svr_skey4 *keys[MAX_BURST];
 	const struct svr_rewrite *rw[MAX_BURST];
 	struct rte_mbuf *out[MAX_BURST];
 	uint16_t l4_off[MAX_BURST];
+	uint8_t proto[MAX_BURST];
 	uint32_t dst[MAX_BURST];
 	uint64_t hit[MAX_BURST], nh[MAX_BURST];
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
@@ -265,7 +393,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			uint32_t idx = 0;
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
 			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &idx, &why);
-			if (!first_outcome(w, m, r, why))
+			if (!first_outcome(w, m, r, why, later))
 				continue;
 			d = (uint64_t)idx << 1 | SVR_DIR_FWD;
 		}
@@ -275,17 +403,20 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		rw[k] = &s->dir[dir];
 		dst[k] = rte_be_to_cpu_32(rw[k]->dst);
 		l4_off[k] = fl[i].l4_off;
+		proto[k] = fl[i].key.proto;
 		out[k++] = m;
+		if (unlikely(fl[i].fragment))
+			note_fragment4(w, &fl[i], d, s, now);
 	}
 	if (!k)
 		return;
 	svr_fib_lookup4(g->fib, dst, nh, k);
 	for (unsigned i = 0; i < k; i++)
-		forward4(w, g, out[i], (uint32_t)nh[i], rw[i], l4_off[i]);
+		forward4(w, g, out[i], (uint32_t)nh[i], rw[i], l4_off[i], proto[i]);
 }
 
 static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
-		      struct svr_flow6 *fl, unsigned n)
+		      struct svr_flow6 *fl, unsigned n, struct later *later)
 {
 	const struct svr_skey6 *keys[MAX_BURST];
 	const struct svr_rewrite *rw[MAX_BURST];
@@ -306,7 +437,7 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			uint32_t idx = 0;
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
 			enum dp_first r = dp_session_first6(w, g, m, ip, &fl[i], &idx, &why);
-			if (!first_outcome(w, m, r, why))
+			if (!first_outcome(w, m, r, why, later))
 				continue;
 			d = (uint64_t)idx << 1 | SVR_DIR_FWD;
 		}
@@ -316,6 +447,8 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		rw[k] = &s->dir[dir];
 		memcpy(dst[k], ip + 24, 16);
 		out[k++] = m;
+		if (unlikely(fl[i].fragment))
+			note_fragment6(w, &fl[i], d, s, now);
 	}
 	if (!k)
 		return;
@@ -328,10 +461,12 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 		      struct rte_mbuf **pkts, unsigned n)
 {
 	const struct dp_port_map *p = g->port_map[port];
-	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST], *later[MAX_BURST];
+	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST], *tail[MAX_BURST];
+	struct later later = {.n = 0};
+	unsigned n_tail = 0;
 	struct svr_flow4 fl4[MAX_BURST];
 	struct svr_flow6 fl6[MAX_BURST];
-	unsigned n4 = 0, n6 = 0, n_later = 0;
+	unsigned n4 = 0, n6 = 0;
 
 	for (unsigned i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -386,10 +521,10 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				v4[n4++] = m;
 			else if (kind == SVR_FLOW_ICMP_ERROR)
 				icmp_error4(w, g, m, ip, &fl4[n4]);
+			else if (kind == SVR_FLOW_FRAGMENT) /* after its first fragment's burst */
+				tail[n_tail++] = m;
 			else
-				dp_drop(w, m,
-					kind == SVR_FLOW_FRAGMENT ? SVR_DROP_FRAGMENT
-								  : SVR_DROP_L4_SHORT);
+				dp_drop(w, m, SVR_DROP_L4_SHORT);
 			break;
 		}
 		case SVR_ETHERTYPE_IPV6:
@@ -398,8 +533,7 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				dp_drop(w, m, r);
 				break;
 			} else if (svr_ip6_dst_is_multicast(ip)) {
-				dp_meta(m)->punt = DP_PUNT_LOCAL; /* neighbour discovery */
-				later[n_later++] = m;
+				punt_later(&later, m, DP_PUNT_LOCAL); /* neighbour discovery */
 				break;
 			} else if (eth.dst_group) {
 				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
@@ -409,8 +543,7 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 			if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
 				/* ours to answer (ND, echo), else not routed */
 				if (dst_is_local(g, ip, false)) {
-					dp_meta(m)->punt = DP_PUNT_LOCAL;
-					later[n_later++] = m;
+					punt_later(&later, m, DP_PUNT_LOCAL);
 				} else {
 					dp_drop(w, m, SVR_DROP_IP6_SCOPE);
 				}
@@ -425,14 +558,13 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				v6[n6++] = m;
 			else if (kind == SVR_FLOW_ICMP_ERROR)
 				icmp_error6(w, g, m, ip, &fl6[n6]);
+			else if (kind == SVR_FLOW_FRAGMENT)
+				tail[n_tail++] = m;
 			else
-				dp_drop(w, m,
-					kind == SVR_FLOW_FRAGMENT ? SVR_DROP_FRAGMENT
-								  : SVR_DROP_L4_SHORT);
+				dp_drop(w, m, SVR_DROP_L4_SHORT);
 			break;
 		case SVR_ETHERTYPE_ARP:
-			dp_meta(m)->punt = DP_PUNT_ARP;
-			later[n_later++] = m;
+			punt_later(&later, m, DP_PUNT_ARP);
 			break;
 		default:
 			dp_drop(w, m, SVR_DROP_ETHERTYPE);
@@ -441,13 +573,16 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 	}
 
 	if (n4)
-		sessions4(w, g, v4, fl4, n4);
+		sessions4(w, g, v4, fl4, n4, &later);
 	if (n6)
-		sessions6(w, g, v6, fl6, n6);
+		sessions6(w, g, v6, fl6, n6, &later);
+	/* Later fragments: after the burst's first fragments have noted their sessions. */
+	for (unsigned i = 0; i < n_tail; i++)
+		fragment(w, g, tail[i]);
 	/*
 	 * ARP and ND go to the main lcore after the burst's packets that wait for a
 	 * next hop, so that an answer never overtakes the packet it resolves.
 	 */
-	for (unsigned i = 0; i < n_later; i++)
-		dp_punt(w, later[i], (enum dp_punt)dp_meta(later[i])->punt);
+	for (unsigned i = 0; i < later.n; i++)
+		dp_punt(w, later.m[i], (enum dp_punt)dp_meta(later.m[i])->punt);
 }

@@ -33,6 +33,7 @@
 struct svr_fib;
 struct svr_classifier;
 struct dp_session_policy;
+struct svr_frag_cache;
 struct svr_neigh_table;
 struct rte_rcu_qsbr;
 
@@ -129,6 +130,7 @@ struct dp_worker {
 	struct rte_ring *punt;   /* worker -> main */
 	struct rte_ring *inject; /* main -> worker: packets built by the slow path */
 	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
+	struct svr_frag_cache *frags; /* later fragments -> their datagram's session */
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;
 

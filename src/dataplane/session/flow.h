@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "l2l3/parse.h"
-#include "session/table.h"
+#include "session/key.h"
 
 #define SVR_IPPROTO_ICMP   1
 #define SVR_IPPROTO_TCP    6
@@ -41,11 +41,13 @@ enum svr_flow_kind {
 
 /* What the session code needs from one IPv4 packet. */
 struct svr_flow4 {
-	struct svr_skey4 key;
-	uint16_t l4_off;    /* transport header, from the IP header */
-	uint16_t inner_off; /* ICMP error: the quoted IP header, from the IP header */
+	struct svr_skey4 key; /* a non-first fragment: addresses and protocol only */
+	uint16_t l4_off;      /* transport header, from the IP header */
+	uint16_t inner_off;   /* ICMP error: the quoted IP header, from the IP header */
 	uint8_t tcp_flags;
-	bool may_start; /* may create a session: TCP SYN without ACK, echo request, UDP, other */
+	bool may_start;  /* may create a session: TCP SYN without ACK, echo request, UDP, other */
+	bool fragment;   /* part of a fragmented datagram (first or later) */
+	uint32_t frag_id; /* its identification, when fragment */
 };
 
 struct svr_flow6 {
@@ -54,6 +56,8 @@ struct svr_flow6 {
 	uint16_t inner_off;
 	uint8_t tcp_flags;
 	bool may_start;
+	bool fragment;
+	uint32_t frag_id;
 };
 
 /* The reply direction's key of a packet keyed k (ICMP keeps its identifier in sport). */
@@ -127,8 +131,12 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 	memcpy(&f->key.src, ip + 12, 4);
 	memcpy(&f->key.dst, ip + 16, 4);
 	f->l4_off = (uint16_t)hlen;
-	if (frag & 0x1fff)
-		return SVR_FLOW_FRAGMENT;
+	if (frag & 0x3fff) { /* MF or an offset */
+		f->fragment = true;
+		f->frag_id = svr_be16(ip + 4);
+		if (frag & 0x1fff)
+			return SVR_FLOW_FRAGMENT;
+	}
 	const uint8_t *l4 = ip + hlen;
 	uint32_t l4_len = len - hlen;
 	if (!svr_flow_ports(f->key.proto, l4, l4_len, &f->key.sport, &f->key.dport, false))
@@ -187,9 +195,11 @@ static inline bool svr_ip6_is_ext(uint8_t nh)
 
 /*
  * Walks the extension headers of an IPv6 packet of len bytes; returns the
- * transport protocol and its offset, or -1 (malformed), or -2 (non-first fragment).
+ * transport protocol and its offset, or -1 (malformed), or -2 (non-first
+ * fragment). A fragment header's identification goes to *frag_id (if given).
  */
-static inline int svr_ip6_transport(const uint8_t *ip, uint32_t len, uint32_t *off)
+static inline int svr_ip6_transport(const uint8_t *ip, uint32_t len, uint32_t *off,
+				    uint64_t *frag_id)
 {
 	uint8_t nh = ip[6];
 	uint32_t o = 40;
@@ -205,6 +215,8 @@ static inline int svr_ip6_transport(const uint8_t *ip, uint32_t len, uint32_t *o
 		if (nh == 44) { /* fragment header */
 			if (len < o + 8)
 				return -1;
+			if (frag_id)
+				*frag_id = svr_be32(ip + o + 4);
 			if (svr_be16(ip + o + 2) & 0xfff8)
 				return -2;
 			nh = ip[o];
@@ -226,7 +238,10 @@ static inline enum svr_flow_kind svr_flow_parse6(const uint8_t *ip, uint32_t len
 	memcpy(f->key.src, ip + 8, 16);
 	memcpy(f->key.dst, ip + 24, 16);
 	uint32_t off = 0;
-	int proto = svr_ip6_transport(ip, len, &off);
+	uint64_t frag_id = UINT64_MAX; /* no fragment header */
+	int proto = svr_ip6_transport(ip, len, &off, &frag_id);
+	f->fragment = frag_id != UINT64_MAX;
+	f->frag_id = (uint32_t)frag_id;
 	if (proto == -2)
 		return SVR_FLOW_FRAGMENT;
 	if (proto < 0)
@@ -268,7 +283,7 @@ static inline enum svr_flow_kind svr_flow_parse6(const uint8_t *ip, uint32_t len
 	if (l4_len < 8 + 40 || (in[0] >> 4) != 6)
 		return SVR_FLOW_MALFORMED;
 	uint32_t in_off = 0;
-	int in_proto = svr_ip6_transport(in, in_len, &in_off);
+	int in_proto = svr_ip6_transport(in, in_len, &in_off, NULL);
 	if (in_proto == -2)
 		return SVR_FLOW_FRAGMENT;
 	if (in_proto < 0)

@@ -33,49 +33,9 @@
 #include <stdint.h>
 
 #include <rte_hash.h>
+
+#include "session/key.h"
 #include <rte_spinlock.h>
-
-/* IPv4 flow key: 16 bytes. Addresses and ports in network order; ICMP echo: id in sport. */
-struct svr_skey4 {
-	uint32_t src;
-	uint32_t dst;
-	uint16_t sport;
-	uint16_t dport;
-	uint8_t proto;
-	uint8_t pad;
-	uint16_t ctx; /* routing context (tenant/VRF id) */
-} __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
-_Static_assert(sizeof(struct svr_skey4) == 16, "IPv4 session key is 16 bytes");
-
-/* IPv6 flow key: 40 bytes, in a table of its own. */
-struct svr_skey6 {
-	uint8_t src[16];
-	uint8_t dst[16];
-	uint16_t sport;
-	uint16_t dport;
-	uint8_t proto;
-	uint8_t pad;
-	uint16_t ctx;
-} __attribute__((aligned(8)));
-_Static_assert(sizeof(struct svr_skey6) == 40, "IPv6 session key is 40 bytes");
-
-enum svr_sdir { SVR_DIR_FWD = 0, SVR_DIR_REV = 1 };
-
-/* What a hit in one direction does to the packet: computed once, at creation. */
-struct svr_rewrite {
-	uint32_t src, dst;     /* IPv4 addresses after the rewrite (network order) */
-	uint16_t sport, dport; /* ports (or ICMP id in sport) after the rewrite, network order */
-	uint16_t cksum_ip;     /* ones'-complement delta for the IPv4 header checksum */
-	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
-	uint16_t via;          /* next-hop slot of a service route (dp.vias), or SVR_VIA_FIB */
-	uint8_t flags;         /* SVR_RW_* */
-	uint8_t reserved;
-	uint32_t reserved2;
-};
-_Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
-
-#define SVR_RW_NAT  0x1    /* addresses or ports change (IPv4 only) */
-#define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
 
 enum svr_tcp_state {
 	SVR_TCP_NONE,        /* not TCP */

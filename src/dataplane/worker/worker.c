@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "l2l3/forward.h"
+#include "session/frag.h"
 
 #define TXB_SIZE 64
 
@@ -45,7 +46,8 @@ int dp_workers_init(void)
 		snprintf(name, sizeof(name), "inject%u", i);
 		w->inject = rte_ring_create(name, DP_RING_SIZE, SOCKET_ID_ANY,
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!w->punt || !w->inject)
+		w->frags = rte_zmalloc("svr_frags", sizeof(*w->frags), RTE_CACHE_LINE_SIZE);
+		if (!w->punt || !w->inject || !w->frags)
 			return -1;
 		for (unsigned p = 0; p < DP_MAX_PORTS; p++) { /* any port may be plugged later */
 			w->txb[p] = rte_zmalloc("txb", RTE_ETH_TX_BUFFER_SIZE(TXB_SIZE), 0);
@@ -163,6 +165,7 @@ void dp_workers_free(void)
 			rte_pktmbuf_free(m);
 		while (w->inject && rte_ring_dequeue(w->inject, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
+		rte_free(w->frags);
 		rte_ring_free(w->punt);
 		rte_ring_free(w->inject);
 		for (unsigned p = 0; p < DP_MAX_PORTS; p++)
