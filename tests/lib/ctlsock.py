@@ -18,12 +18,14 @@ import sys
 
 
 def request(path, cmd, timeout=2.0):
-    """One request; returns the decoded answer (a dict with "ok"). Raises OSError or ValueError."""
+    """One request (a command name, or a whole request object); returns the decoded answer (a
+    dict with "ok"). Raises OSError or ValueError."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
         s.connect(path)
-        s.sendall(json.dumps({"cmd": cmd}).encode() + b"\n")
+        req = cmd if isinstance(cmd, dict) else {"cmd": cmd}
+        s.sendall(json.dumps(req).encode() + b"\n")
         buf = b""
         while not buf.endswith(b"\n"):
             chunk = s.recv(65536)

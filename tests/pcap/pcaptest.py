@@ -100,6 +100,8 @@ class Result:
         self.out = {}  # port index -> [Ether]
         self.stats = None
         self.neighbors = None
+        self.sessions = None  # every live session when the run ended ("sessions" command)
+        self.session_summary = None
         self.log = ""
         self.rc = None
         self.tmpdir = None
@@ -285,6 +287,14 @@ class Router:
                 time.sleep(0.05)
             res.stats = stats
             res.neighbors = ctl(sock, "neighbors")
+            res.sessions, cursor = [], 0
+            while True:
+                page = ctl(sock, {"cmd": "sessions", "limit": 1000, "cursor": cursor})
+                res.sessions += page["sessions"]
+                res.session_summary = page["summary"]
+                cursor = page["next"]
+                if not cursor:
+                    break
             proc.send_signal(signal.SIGTERM)
             try:
                 res.rc = proc.wait(timeout=20)

@@ -201,7 +201,7 @@ static bool dst_is_local(const struct dp_gen *g, const uint8_t *ip, bool v4)
 
 /*
  * An ICMP error: forwarded (and translated) when the packet it quotes belongs
- * to a session; for us when addressed to us; dropped otherwise. Rare: scalar.
+ * to a session; dropped otherwise. Rare: scalar.
  */
 static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 			uint8_t *ip, const struct svr_flow4 *f)
@@ -209,10 +209,8 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 	const struct svr_skey4 *k = &f->key;
 	uint64_t hit;
 	if (svr_session_lookup4(dp_sess.table, &k, 1, &hit) == 0) {
-		if (dst_is_local(g, ip, true))
-			dp_punt(w, m, DP_PUNT_LOCAL);
-		else
-			dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
+		/* Even addressed to us: the router starts no sessions an error could be about. */
+		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
 		return;
 	}
 	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
@@ -232,10 +230,8 @@ static void icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_
 	const struct svr_skey6 *k = &f->key;
 	uint64_t hit;
 	if (svr_session_lookup6(dp_sess.table, &k, 1, &hit) == 0) {
-		if (dst_is_local(g, ip, false))
-			dp_punt(w, m, DP_PUNT_LOCAL);
-		else
-			dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
+		/* Even addressed to us: the router starts no sessions an error could be about. */
+		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
 		return;
 	}
 	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];

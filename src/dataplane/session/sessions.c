@@ -102,7 +102,7 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 			continue;
 		uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
 		if (now - seen >= idle_limit(s) && end_session(i))
-			dp_sess.aged++;
+			dp.main_stats.events[SVR_EV_SESSIONS_AGED]++;
 	}
 	if (dp_sess.age_cursor >= used)
 		dp_sess.age_cursor = 0;
@@ -113,7 +113,7 @@ bool dp_session_clear(uint32_t idx)
 {
 	if (idx >= dp_sess.table->capacity || !end_session(idx))
 		return false;
-	dp_sess.cleared++;
+	dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]++;
 	return true;
 }
 
@@ -301,6 +301,7 @@ json_t *dp_sessions_summary(void)
 			 (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
 			 (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
 			 (json_int_t)atomic_load(&dp_sess.half_open), "created",
-			 (json_int_t)created, "aged", (json_int_t)dp_sess.aged, "cleared",
-			 (json_int_t)dp_sess.cleared);
+			 (json_int_t)created, "aged",
+			 (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
+			 (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]);
 }

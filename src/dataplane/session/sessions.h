@@ -86,7 +86,6 @@ struct dp_sessions {
 	struct dp_via vias[DP_MAX_VIAS];
 	struct svr_names *tenants, *services;
 	uint32_t age_cursor;
-	uint64_t aged, cleared;
 };
 
 extern struct dp_sessions dp_sess;

@@ -158,7 +158,13 @@ static int place_reverse(const struct rte_hash *h, const void *fwd, uint8_t *rev
 {
 	if (p->nat_hi == 0)
 		return rte_hash_lookup(h, rev) >= 0 ? -EEXIST : 0;
-	/* Start where the forward key hashes, so sessions spread over the range. */
+	/* The sender's own port first (what NATs usually keep), if in range and free. */
+	uint16_t own;
+	memcpy(&own, rev + p->nat_port_off, 2);
+	uint16_t own_h = rte_be_to_cpu_16(own);
+	if (own_h >= p->nat_lo && own_h <= p->nat_hi && rte_hash_lookup(h, rev) < 0)
+		return 0;
+	/* Then from where the forward key hashes, so that sessions spread over the range. */
 	uint32_t span = (uint32_t)p->nat_hi - p->nat_lo + 1;
 	uint32_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % span;
 	uint32_t tries = span < SVR_NAT_PROBES ? span : SVR_NAT_PROBES;

@@ -112,7 +112,9 @@ unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr
  * reclaim) allowed, at most the capacity. With nat_hi != 0 the 16-bit field
  * at nat_port_off in the reverse key is a source-NAT port to choose in
  * [nat_lo, nat_hi] such that the reverse key is not in use (a live mapping is
- * never handed out twice); without, a reverse key already in use refuses.
+ * never handed out twice): the port already there (the sender's own) if it
+ * is free, else probing from a hash of the forward key. Without, a reverse
+ * key already in use refuses.
  */
 struct svr_session_place {
 	uint32_t limit;
