@@ -143,6 +143,7 @@ class Router:
         self.tenants = []
         self.service_routes = []
         self.limits = None
+        self.extra_authority = {}  # further authority keys (service-classes, ...)
         self.sessions_capacity = 16384
 
     def port(self, rx=()):
@@ -203,6 +204,7 @@ class Router:
         authority = {"name": "pcap-test", "routers": [router], "services": self.services}
         if self.tenants:
             authority["tenants"] = self.tenants
+        authority.update(self.extra_authority)
         model = {"model-version": 1, "authority": authority}
         return cfg, model
 

@@ -386,12 +386,10 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
 		uint64_t d = hit[i];
 		if (unlikely(d == UINT64_MAX)) {
-			uint32_t idx = 0;
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
-			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &idx, &why);
+			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &d, &why);
 			if (!first_outcome(w, m, r, why, later))
 				continue;
-			d = (uint64_t)idx << 1 | SVR_DIR_FWD;
 		}
 		struct svr_session *s = entry_of(d);
 		enum svr_sdir dir = svr_sess_dir(d);
@@ -430,12 +428,10 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
 		uint64_t d = hit[i];
 		if (unlikely(d == UINT64_MAX)) {
-			uint32_t idx = 0;
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
-			enum dp_first r = dp_session_first6(w, g, m, ip, &fl[i], &idx, &why);
+			enum dp_first r = dp_session_first6(w, g, m, ip, &fl[i], &d, &why);
 			if (!first_outcome(w, m, r, why, later))
 				continue;
-			d = (uint64_t)idx << 1 | SVR_DIR_FWD;
 		}
 		struct svr_session *s = entry_of(d);
 		enum svr_sdir dir = svr_sess_dir(d);

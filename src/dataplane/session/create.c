@@ -47,9 +47,10 @@ static uint32_t src_rate_bump(uint32_t h, uint32_t now)
 
 static bool src_rate_ok(const struct svr_ip *src, uint32_t limit, uint32_t now)
 {
-	size_t len = src->family == SVR_AF_INET ? 4 : 16;
-	uint32_t h1 = rte_hash_crc(src->addr, (uint32_t)len, 0x1234567);
-	uint32_t h2 = rte_hash_crc(src->addr, (uint32_t)len, 0x89abcdef);
+	uint64_t a8[2] = {0, 0}; /* aligned for rte_hash_crc */
+	memcpy(a8, src->addr, src->family == SVR_AF_INET ? 4 : 16);
+	uint32_t h1 = rte_hash_crc(a8, sizeof(a8), 0x1234567);
+	uint32_t h2 = rte_hash_crc(a8, sizeof(a8), 0x89abcdef);
 	uint32_t a = src_rate_bump(h1, now), b = src_rate_bump(h2, now);
 	return (a < b ? a : b) <= limit; /* both slots over: this source is (count-min) */
 }
@@ -233,11 +234,14 @@ static uint32_t iface_ip4(const struct dp_iface *ifc)
 }
 
 enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-				const uint8_t *ip, struct svr_flow4 *f, uint32_t *idx,
+				const uint8_t *ip, struct svr_flow4 *f, uint64_t *data,
 				enum svr_drop_reason *why)
 {
 	(void)ip;
 	const struct svr_skey4 *k = &f->key;
+	*data = svr_session_find4(dp_sess.table, k);
+	if (*data != UINT64_MAX)
+		return DP_FIRST_SESSION;
 	struct svr_ip src, dst;
 	ip4_of(k->src, &src);
 	ip4_of(k->dst, &dst);
@@ -306,7 +310,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	}
 	if (!existing)
 		count_created(w, &a, k->proto);
-	*idx = (uint32_t)rc;
+	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }
 
@@ -324,11 +328,14 @@ static void fill6(struct svr_session *s, void *arg)
 }
 
 enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-				const uint8_t *ip, struct svr_flow6 *f, uint32_t *idx,
+				const uint8_t *ip, struct svr_flow6 *f, uint64_t *data,
 				enum svr_drop_reason *why)
 {
 	(void)ip;
 	const struct svr_skey6 *k = &f->key;
+	*data = svr_session_find6(dp_sess.table, k);
+	if (*data != UINT64_MAX)
+		return DP_FIRST_SESSION;
 	struct svr_ip src = {.family = SVR_AF_INET6}, dst = {.family = SVR_AF_INET6};
 	memcpy(src.addr, k->src, 16);
 	memcpy(dst.addr, k->dst, 16);
@@ -369,6 +376,6 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 	}
 	if (!existing)
 		count_created(w, &a, k->proto);
-	*idx = (uint32_t)rc;
+	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }

@@ -101,19 +101,22 @@ void dp_session_policy_free(struct dp_session_policy *p);
 
 /* Outcome of a first packet that missed the table. */
 enum dp_first {
-	DP_FIRST_SESSION, /* created (or found): *idx is the entry, forward direction */
+	DP_FIRST_SESSION, /* created or found: *data as a hit's (entry index << 1 | direction) */
 	DP_FIRST_LOCAL,   /* for the router itself: the slow path answers */
 	DP_FIRST_DROP,    /* *why */
 	DP_FIRST_REFUSE,  /* *why; the slow path answers ICMP administratively prohibited */
 	DP_FIRST_NO_ROUTE, /* admitted, but nothing routes it: the slow path answers unreachable */
 };
 
-/* Creation path (worker). ip: the IP header; f: its flow. */
+/*
+ * Creation path (worker). ip: the IP header; f: its flow. A packet whose
+ * session an earlier packet of the same burst created is found first.
+ */
 enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-				const uint8_t *ip, struct svr_flow4 *f, uint32_t *idx,
+				const uint8_t *ip, struct svr_flow4 *f, uint64_t *data,
 				enum svr_drop_reason *why);
 enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-				const uint8_t *ip, struct svr_flow6 *f, uint32_t *idx,
+				const uint8_t *ip, struct svr_flow6 *f, uint64_t *data,
 				enum svr_drop_reason *why);
 
 /* Hit path bookkeeping: counters, last-seen, TCP state. */

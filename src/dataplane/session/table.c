@@ -152,6 +152,22 @@ unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr
 	return lookup(t->h6, (const void **)keys, n, hits);
 }
 
+static uint64_t find(const struct rte_hash *h, const void *key)
+{
+	void *data;
+	return rte_hash_lookup_data(h, key, &data) >= 0 ? (uint64_t)(uintptr_t)data : NO_DATA;
+}
+
+uint64_t svr_session_find4(const struct svr_session_table *t, const struct svr_skey4 *key)
+{
+	return find(t->h4, key);
+}
+
+uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_skey6 *key)
+{
+	return find(t->h6, key);
+}
+
 /* Under the writer lock: settles the reverse key; 0, -EADDRINUSE or -EEXIST. */
 static int place_reverse(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
 			 const struct svr_session_place *p)

@@ -107,6 +107,10 @@ unsigned svr_session_lookup4(const struct svr_session_table *t, const struct svr
 unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr_skey6 **keys,
 			     unsigned n, uint64_t *hits);
 
+/* Creation path: one lookup (data as for a hit, or UINT64_MAX). */
+uint64_t svr_session_find4(const struct svr_session_table *t, const struct svr_skey4 *key);
+uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_skey6 *key);
+
 /*
  * How a new session may be placed. limit: live sessions (plus those awaiting
  * reclaim) allowed, at most the capacity. With nat_hi != 0 the 16-bit field
