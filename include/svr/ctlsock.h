@@ -30,7 +30,8 @@
  *                 "workers": [{"lcore": 1, "rx-packets": n, "tx-packets": n,
  *                              "forwarded": n, "punted": n, "dropped": n,
  *                              "busy-polls": n, "idle-polls": n, "sleeps": n,
- *                              "slept-us": n}],
+ *                              "slept-us": n, "busy-us": n (time in polls that found
+ *                              packets), "sessions-created": n}],
  *                 "drops":   {"<reason>": n, ...}   every name of SVR_DROP_REASONS,
  *                 "events":  {"<event>": n, ...}}   every name of SVR_EVENTS
  *  "neighbors"   [{"address": "198.18.1.2", "interface": "lan", "mac": "02:.."|"",

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Minimal client for the svr-dataplane control socket (include/svr/ctlsock.h).
 
-Usage: ctlsock.py [--timeout S] [--data] SOCKET COMMAND
+Usage: ctlsock.py [--timeout S] [--data] SOCKET COMMAND|REQUEST-JSON
 
 Sends {"cmd": COMMAND}\\n and prints the one-line JSON answer.  With --data,
 prints only the "data" member (pretty-printed).
@@ -56,6 +56,12 @@ def main(argv):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     path, cmd = args
+    if cmd.startswith("{"):  # a whole request object, e.g. '{"cmd":"sessions","limit":1}'
+        try:
+            cmd = json.loads(cmd)
+        except ValueError as e:
+            print(f"ctlsock: the request is not JSON: {e}", file=sys.stderr)
+            return 2
     try:
         ans = request(path, cmd, timeout)
     except OSError as e:

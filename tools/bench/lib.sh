@@ -180,7 +180,7 @@ bench_memory_mb() {
 # Sets BENCH_L3FWD to the binary.
 BENCH_DPDK_EXAMPLES=${BENCH_DPDK_EXAMPLES:-/usr/share/dpdk/examples}
 bench_build_l3fwd() {
-	local root=$1/bench/l3fwd patch=$BENCH_LIB_DIR/l3fwd-rx-offload-mask.patch stamp
+	local root=$1/bench/l3fwd patch=$BENCH_LIB_DIR/l3fwd-bench.patch stamp
 	[ -f "$BENCH_DPDK_EXAMPLES/l3fwd/main.c" ] ||
 		{ bench_log "no $BENCH_DPDK_EXAMPLES/l3fwd (install dpdk-doc)"; return 1; }
 	stamp=$({ pkg-config --modversion libdpdk; cat "$patch";
@@ -206,22 +206,25 @@ bench_build_l3fwd() {
 	) 9>"$root/.lock"
 }
 
-# bench_cmd_testpmd ARRAY PREFIX PCAP MEM_MB: testpmd io forwarding, port 0 (pcap) -> port 1
-# (null sink), forwarding on lcore 1. Runs until SIGINT (--stats-period).
+# bench_cmd_testpmd ARRAY PREFIX PCAP MEM_MB [MBUFS]: testpmd io forwarding, port 0 (pcap) ->
+# port 1 (null sink), forwarding on lcore 1. Runs until SIGINT (--stats-period). MBUFS (default
+# 16384): a replayed pcap holds one mbuf per packet, so at least its packets plus the rings.
 # shellcheck disable=SC2054,SC2178  # commas belong to DPDK arguments; _cmd is a nameref
 bench_cmd_testpmd() {
 	local -n _cmd=$1
 	_cmd=(dpdk-testpmd --no-huge -m "$4" --no-pci --no-shconf --file-prefix "$2" -l 0-1
 		--vdev "net_pcap0,rx_pcap=$3,infinite_rx=1" --vdev net_null0,no-rx=1
-		-- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384)
+		-- --forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs="${5:-16384}")
 }
 
-# bench_cmd_l3fwd ARRAY PREFIX PCAP MEM_MB: l3fwd LPM, one lcore (1) polling both ports; its
-# default routes send 198.18.1.0/24 to port 1 (IPv6: 2001:200:0:1::/64).
+# bench_cmd_l3fwd ARRAY PREFIX PCAP MEM_MB [PCAP_PACKETS]: l3fwd LPM, one lcore (1) polling both
+# ports; its default routes send 198.18.1.0/24 to port 1 (IPv6: 2001:200:0:1::/64). Our patch
+# adds SVR_BENCH_MBUFS mbufs to its pool (one per packet of the replayed pcap).
 # shellcheck disable=SC2054,SC2178
 bench_cmd_l3fwd() {
 	local -n _cmd=$1
-	_cmd=("$BENCH_L3FWD" --no-huge -m "$4" --no-pci --no-shconf --file-prefix "$2" -l 1
+	_cmd=(env "SVR_BENCH_MBUFS=${5:-0}" "$BENCH_L3FWD" --no-huge -m "$4" --no-pci --no-shconf
+		--file-prefix "$2" -l 1
 		--vdev "net_pcap0,rx_pcap=$3,infinite_rx=1" --vdev net_null0,no-rx=1
 		-- -p 0x3 --config '(0,0,1),(1,0,1)' --parse-ptype)
 }

@@ -62,7 +62,7 @@ struct dp_config {
 
 #define DP_NEIGH_QUEUE_MAX 16
 
-#define DP_SESSIONS_DEFAULT (1u << 20)
+#define DP_SESSIONS_DEFAULT 1000000u /* just under 2^20: rte_hash rounds key slots up to a power of two */
 #define DP_SESSIONS_MIN     1024u
 #define DP_SESSIONS_MAX     (1u << 24)
 /* Memory reserved per session of capacity when eal.memory-mb is not given (measured ~260). */

@@ -121,6 +121,7 @@ struct dp_worker_stats {
 	uint64_t rx, tx, forwarded, punted, dropped;
 	uint64_t sessions_created;
 	uint64_t busy_polls, idle_polls, sleeps, slept_us;
+	uint64_t busy_cycles; /* TSC cycles of polls that found packets */
 	uint64_t drops[SVR_DROP_MAX];
 } __rte_cache_aligned;
 

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "main/dp.h"
+#include "session/frag.h"
 #include "session/names.h"
 
 struct dp_sessions dp_sess;
@@ -297,7 +298,12 @@ json_t *dp_sessions_summary(void)
 		created += dp.workers[w]->stats.sessions_created;
 	const struct dp_gen *g = dp_gen_main();
 	uint32_t limit = g && g->spol ? g->spol->capacity : t->capacity;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "capacity",
+	/* All session memory: the table, the limit counters and the workers' fragment notes. */
+	size_t bytes = t->bytes + sizeof(*dp_sess.tenant_live) * 65536 +
+		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
+		       dp.n_workers * sizeof(struct svr_frag_cache);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes",
+			 (json_int_t)bytes, "capacity",
 			 (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
 			 (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
 			 (json_int_t)atomic_load(&dp_sess.half_open), "created",

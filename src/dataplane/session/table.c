@@ -22,6 +22,26 @@ struct retired_session {
 	uint32_t family;
 };
 
+/*
+ * Free entries form a list threaded through the entries themselves (no reader
+ * can see a free entry: it was retired after a grace period, or never used).
+ * Writer lock held.
+ */
+static void push_free(struct svr_session_table *t, uint32_t idx)
+{
+	t->entries[idx].key_pos[0] = (int32_t)t->free_head;
+	t->free_head = idx;
+	t->n_free++;
+}
+
+static uint32_t pop_free(struct svr_session_table *t)
+{
+	uint32_t idx = t->free_head;
+	t->free_head = (uint32_t)t->entries[idx].key_pos[0];
+	t->n_free--;
+	return idx;
+}
+
 /* After the grace period: the key slots and the entry index are free again. */
 static void release_sessions(void *p, void *e, unsigned n)
 {
@@ -33,7 +53,7 @@ static void release_sessions(void *p, void *e, unsigned n)
 		for (int d = 0; d < 2; d++)
 			if (r[i].pos[d] >= 0)
 				rte_hash_free_key_with_position(h, r[i].pos[d]);
-		t->free_stack[t->n_free++] = r[i].idx;
+		push_free(t, r[i].idx);
 	}
 	rte_spinlock_unlock(&t->writer);
 }
@@ -63,9 +83,21 @@ static struct rte_hash *make_hash(const char *name, uint32_t keys, uint32_t key_
 	return rte_hash_create(&hp);
 }
 
+/* Bytes allocated from DPDK's heaps (all sockets). */
+static size_t heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t used = 0;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			used += st.heap_allocsz_bytes;
+	return used;
+}
+
 struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
 						   struct rte_rcu_qsbr *qs)
 {
+	size_t heap_before = heap_used();
 	struct svr_session_table *t = rte_zmalloc("svr_sessions", sizeof(*t), 0);
 	if (!t)
 		return NULL;
@@ -73,19 +105,17 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	rte_spinlock_init(&t->writer);
 	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
 				 RTE_CACHE_LINE_SIZE);
-	t->free_stack = rte_malloc("svr_session_free", (size_t)capacity * sizeof(uint32_t), 0);
-	if (!t->entries || !t->free_stack)
+	if (!t->entries)
 		goto fail;
-	/* Lowest indices first out: a small load stays in few pages. */
-	for (uint32_t i = 0; i < capacity; i++)
-		t->free_stack[i] = capacity - 1 - i;
-	t->n_free = capacity;
-	/* Two keys per session; IPv6 sessions (a table of their own) up to an eighth. */
+	/* Lowest indices first out: a small load stays in few pages (and scans stop early). */
+	for (uint32_t i = capacity; i-- > 0;)
+		push_free(t, i);
+	/* Two keys per session; IPv6 sessions (a table of their own) up to a sixteenth. */
 	char n[RTE_HASH_NAMESIZE];
 	snprintf(n, sizeof(n), "%s-4", name);
 	t->h4 = make_hash(n, 2 * capacity, sizeof(struct svr_skey4));
 	snprintf(n, sizeof(n), "%s-6", name);
-	t->h6 = make_hash(n, capacity / 8 > 64 ? capacity / 8 : 64, sizeof(struct svr_skey6));
+	t->h6 = make_hash(n, capacity / 16 > 64 ? capacity / 16 : 64, sizeof(struct svr_skey6));
 	if (!t->h4 || !t->h6)
 		goto fail;
 	/* Deletions pending a grace period; when it is full a delete waits for one instead. */
@@ -105,6 +135,7 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	t->dq = rte_rcu_qsbr_dq_create(&dp);
 	if (!t->dq)
 		goto fail;
+	t->bytes = heap_used() - heap_before; /* startup: nothing else allocates meanwhile */
 	return t;
 fail:
 	svr_session_table_free(t);
@@ -119,7 +150,6 @@ void svr_session_table_free(struct svr_session_table *t)
 		rte_rcu_qsbr_dq_delete(t->dq);
 	rte_hash_free(t->h4);
 	rte_hash_free(t->h6);
-	rte_free(t->free_stack);
 	rte_free(t->entries);
 	rte_free(t);
 }
@@ -217,7 +247,7 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		rc = r;
 		goto out;
 	}
-	uint32_t idx = t->free_stack[--t->n_free];
+	uint32_t idx = pop_free(t);
 	if (idx >= t->high_water)
 		t->high_water = idx + 1;
 	struct svr_session *s = &t->entries[idx];
@@ -228,7 +258,7 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 	uintptr_t d_fwd = (uintptr_t)idx << 1 | SVR_DIR_FWD;
 	uintptr_t d_rev = (uintptr_t)idx << 1 | SVR_DIR_REV;
 	if (rte_hash_add_key_data(h, fwd, (void *)d_fwd) != 0) {
-		t->free_stack[t->n_free++] = idx;
+		push_free(t, idx);
 		rc = -ENOSPC;
 		goto out;
 	}

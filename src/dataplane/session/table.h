@@ -11,8 +11,9 @@
  *   on the main lcore only (ageing, DELETE /sessions); both take the table's
  *   writer lock, which makes "look up, then add both keys" atomic (rte_hash
  *   would silently overwrite a key added twice) and keeps rte_hash
- *   single-writer. The hit path never takes it. The entry comes from a stack
- *   of free indices (under the same lock: 4 bytes a session) and is filled
+ *   single-writer. The hit path never takes it. The entry comes from a list
+ *   of free entries (under the same lock, threaded through the free entries
+ *   themselves) and is filled
  *   before its first key is published, so a reader that finds a key sees a
  *   complete entry. When two
  *   workers create the same session, the second finds the first's entry.
@@ -74,11 +75,12 @@ _Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache 
 
 struct svr_session_table {
 	struct rte_hash *h4, *h6;
-	uint32_t *free_stack; /* free entry indices, under the writer lock */
+	uint32_t free_head; /* free entries, a list through key_pos[0]; writer lock */
 	uint32_t n_free;
 	struct svr_session *entries;
 	uint32_t capacity;
 	uint32_t high_water;        /* entries [0, high_water) have been used: scans stop there */
+	size_t bytes;               /* memory the table took at creation (hashes, entries, queue) */
 	rte_spinlock_t writer;      /* creation and deletion only; see above */
 	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;

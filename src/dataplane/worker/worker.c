@@ -6,6 +6,7 @@
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -102,6 +103,7 @@ static int worker_main(void *arg)
 	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
 		/* One generation for the whole iteration; released by the quiescent report. */
 		const struct dp_gen *g = dp_gen_load();
+		uint64_t t0 = rte_rdtsc();
 		unsigned got = 0, n_ports = g ? g->n_ports : 0;
 		for (unsigned i = 0; i < n_ports; i++) {
 			uint16_t n = rte_eth_rx_burst(g->port_ids[i], q, pkts, burst);
@@ -118,6 +120,7 @@ static int worker_main(void *arg)
 
 		if (got) {
 			w->stats.busy_polls++;
+			w->stats.busy_cycles += rte_rdtsc() - t0; /* time spent on packets */
 			empty = 0;
 			sleep_us = c->min_sleep_us;
 			continue;

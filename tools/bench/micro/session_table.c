@@ -20,16 +20,6 @@
 
 #include "session/table.h"
 
-static size_t heap_used(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t used = 0;
-	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (rte_malloc_get_socket_stats(s, &st) == 0)
-			used += st.heap_allocsz_bytes;
-	return used;
-}
-
 static void fill(struct svr_session *s, void *arg)
 {
 	(void)arg;
@@ -68,13 +58,12 @@ int main(int argc, char **argv)
 	struct rte_rcu_qsbr *qs = rte_zmalloc("qs", rte_rcu_qsbr_get_memsize(1), 64);
 	rte_rcu_qsbr_init(qs, 1);
 
-	size_t before = heap_used();
 	struct svr_session_table *t = svr_session_table_create("bench", cap, qs);
 	if (!t) {
 		fprintf(stderr, "cannot create a table of %u sessions\n", cap);
 		return 1;
 	}
-	size_t bytes = heap_used() - before;
+	size_t bytes = t->bytes;
 
 	uint64_t start = rte_rdtsc();
 	uint32_t made = 0;
