@@ -248,6 +248,18 @@ static inline struct svr_session *entry_of(uint64_t d)
 	return &dp_sess.table->entries[svr_sess_idx(d)];
 }
 
+/* Both lines of the hits' entries: the rewrite (read) and the counters (written). */
+static inline void prefetch_entries(const uint64_t *hit, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (hit[i] == UINT64_MAX)
+			continue;
+		const struct svr_session *s = entry_of(hit[i]);
+		rte_prefetch0(s);
+		rte_prefetch0((const char *)s + RTE_CACHE_LINE_SIZE);
+	}
+}
+
 /* --- fragments (session/frag.h) --- */
 
 static void frag_id4(const struct svr_flow4 *f, struct svr_frag_id *d)
@@ -376,9 +388,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	for (unsigned i = 0; i < n; i++)
 		keys[i] = &fl[i].key;
 	svr_session_lookup4(dp_sess.table, keys, n, hit);
-	for (unsigned i = 0; i < n; i++)
-		if (hit[i] != UINT64_MAX)
-			rte_prefetch0(entry_of(hit[i]));
+	prefetch_entries(hit, n);
 
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
@@ -422,6 +432,7 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	for (unsigned i = 0; i < n; i++)
 		keys[i] = &fl[i].key;
 	svr_session_lookup6(dp_sess.table, keys, n, hit);
+	prefetch_entries(hit, n);
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
