@@ -8,12 +8,11 @@
 
 #include "rest_int.h"
 
-void rest_model_get(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_model_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		    struct rest_reply *out)
 {
 	(void)rt;
-	(void)body;
-	(void)len;
+	(void)in;
 	struct svr_ctl *c = r->ctl;
 	/* Dumped under the lock: an apply replaces (and frees) the model under it. */
 	pthread_mutex_lock(&c->lock);
@@ -67,14 +66,14 @@ static void bad_json(const struct svr_model_errors *e, struct rest_reply *out)
 	rest_json(out, MHD_HTTP_BAD_REQUEST, body);
 }
 
-void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		    struct rest_reply *out)
 {
 	(void)rt;
 	struct svr_model_errors errors;
 	svr_model_errors_init(&errors);
 	uint64_t gen = 0;
-	enum svr_apply_result res = svr_ctl_apply_text(r->ctl, body, len, &errors, &gen);
+	enum svr_apply_result res = svr_ctl_apply_text(r->ctl, in->body, in->len, &errors, &gen);
 	switch (res) {
 	case SVR_APPLY_BAD_JSON:
 		bad_json(&errors, out);

@@ -4,13 +4,12 @@
 
 #include "rest_int.h"
 
-void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out)
 {
 	(void)r;
 	(void)rt;
-	(void)body;
-	(void)len;
+	(void)in;
 	out->status = MHD_HTTP_OK;
 	out->text = (char *)svr_openapi_json;
 	out->text_len = svr_openapi_json_len;

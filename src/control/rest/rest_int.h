@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared between the REST server (server.c) and its resources (model.c,
- * status.c, dataplane.c, openapi.c). Handlers run on libmicrohttpd's
- * per-connection threads: anything they touch in svr_ctl goes through
- * ctl->lock or the shared-memory atomics.
+ * status.c, dataplane.c with the sessions, openapi.c). Handlers run on
+ * libmicrohttpd's per-connection threads: anything they touch in svr_ctl goes
+ * through ctl->lock or the shared-memory atomics.
  */
 #ifndef SVR_REST_INT_H
 #define SVR_REST_INT_H
@@ -42,14 +42,24 @@ struct rest_reply {
 	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
 };
 
+/* What a handler is given besides the server: the request as far as it needs it. */
+struct MHD_Connection;
+struct rest_in {
+	struct MHD_Connection *conn; /* for query arguments: rest_query() */
+	const char *tail;            /* prefix routes: the path below the prefix, else "" */
+	const char *body;            /* PUT: the body ("" when none) */
+	size_t len;
+};
+
 struct rest_route;
-typedef void (*rest_handler)(struct svr_rest *r, const struct rest_route *rt, const char *body,
-			     size_t len, struct rest_reply *out);
+typedef void (*rest_handler)(struct svr_rest *r, const struct rest_route *rt,
+			     const struct rest_in *in, struct rest_reply *out);
 
 struct rest_route {
-	const char *path; /* below REST_PREFIX */
-	rest_handler get;
+	const char *path; /* below REST_PREFIX; ending in '/': a prefix for one more segment */
+	rest_handler get; /* also HEAD */
 	rest_handler put;
+	rest_handler del;
 	const char *arg; /* the control-socket command for proxied resources */
 };
 
@@ -61,24 +71,48 @@ void rest_json(struct rest_reply *out, unsigned status, json_t *body);
 /* Milliseconds on the clock svr_ctl uses for started_ms (CLOCK_MONOTONIC). */
 uint64_t rest_now_ms(void);
 
+/* The value of query argument key: NULL when absent, "" when given without a value. */
+const char *rest_query(const struct rest_in *in, const char *key);
 /*
- * One request on the dataplane's control socket. Returns 0 with *data (owned),
- * -1 when the socket does not answer (missing, refused, timed out, closed),
- * -2 when it answered with an error or something unusable; err says why.
+ * 0 when every query argument is one of known (NULL-terminated) and none is repeated;
+ * else -1 with a sentence in err for a 400.
  */
-int rest_dp_call(const char *sock, const char *cmd, unsigned timeout_ms, json_t **data, char *err,
-		 size_t errlen);
+int rest_query_check(const struct rest_in *in, const char *const *known, char *err, size_t errlen);
+
+/* What a request on the dataplane's control socket came to. */
+enum rest_dp_result {
+	REST_DP_OK = 0,
+	REST_DP_DOWN = -1,    /* no answer: missing, refused, timed out, closed */
+	REST_DP_BROKEN = -2,  /* an unusable answer (not JSON, no "data", too large) */
+	REST_DP_REFUSED = -3, /* {"ok": false}: err is the dataplane's own sentence */
+};
+
+/*
+ * Sends req (an object with "cmd" and the command's arguments, include/svr/ctlsock.h) and
+ * returns its result; *data (owned) is set on REST_DP_OK, err otherwise.
+ */
+enum rest_dp_result rest_dp_request(const char *sock, const json_t *req, unsigned timeout_ms,
+				    json_t **data, char *err, size_t errlen);
+/* The same for a command without arguments: {"cmd": cmd}. */
+enum rest_dp_result rest_dp_call(const char *sock, const char *cmd, unsigned timeout_ms,
+				 json_t **data, char *err, size_t errlen);
 
 /* Resources. */
-void rest_model_get(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_model_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		    struct rest_reply *out);
-void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		    struct rest_reply *out);
-void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		     struct rest_reply *out);
-void rest_dataplane_get(struct svr_rest *r, const struct rest_route *rt, const char *body,
-			size_t len, struct rest_reply *out);
-void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_dataplane_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			struct rest_reply *out);
+void rest_sessions_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		       struct rest_reply *out);
+void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		      struct rest_reply *out);
+void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			 struct rest_reply *out);
+void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
 
 /* The token in the file, created with 32 random bytes (hex) and mode 0600 if missing. */

@@ -25,16 +25,19 @@
 #define REST_MAX_CONNECTIONS 64
 #define REST_IDLE_TIMEOUT_S  60
 
+/* path, GET (and HEAD), PUT, DELETE, control-socket command. */
 static const struct rest_route routes[] = {
-    {"/model", rest_model_get, rest_model_put, NULL},
-    {"/status", rest_status_get, NULL, NULL},
-    {"/interfaces", rest_dataplane_get, NULL, "interfaces"},
-    {"/ports", rest_dataplane_get, NULL, "ports"},
-    {"/routes", rest_dataplane_get, NULL, "routes"},
-    {"/neighbors", rest_dataplane_get, NULL, "neighbors"},
-    {"/stats", rest_dataplane_get, NULL, "stats"},
-    {"/policy", rest_dataplane_get, NULL, "policy"},
-    {"/openapi.json", rest_openapi_get, NULL, NULL},
+    {"/model", rest_model_get, rest_model_put, NULL, NULL},
+    {"/status", rest_status_get, NULL, NULL, NULL},
+    {"/interfaces", rest_dataplane_get, NULL, NULL, "interfaces"},
+    {"/ports", rest_dataplane_get, NULL, NULL, "ports"},
+    {"/routes", rest_dataplane_get, NULL, NULL, "routes"},
+    {"/neighbors", rest_dataplane_get, NULL, NULL, "neighbors"},
+    {"/stats", rest_dataplane_get, NULL, NULL, "stats"},
+    {"/policy", rest_dataplane_get, NULL, NULL, "policy"},
+    {"/sessions", rest_sessions_get, NULL, NULL, NULL},
+    {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},
+    {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},
 };
 
 /* Per-request state, from the first handler call to the completion callback. */
@@ -44,6 +47,7 @@ struct rest_req {
 	rest_handler fn;
 	char method[16];
 	char path[256];
+	char tail[128]; /* prefix routes: the last path segment */
 	char *body;
 	size_t len, cap;
 	uint64_t seen; /* body bytes received, kept counting past the limit */
@@ -152,7 +156,9 @@ static enum MHD_Result run_handler(struct svr_rest *r, struct MHD_Connection *co
 {
 	struct rest_reply rep = {.status = MHD_HTTP_INTERNAL_SERVER_ERROR,
 				 .received_us = q->start_us};
-	q->fn(r, q->route, q->body ? q->body : "", q->len, &rep);
+	const struct rest_in in = {
+	    .conn = conn, .tail = q->tail, .body = q->body ? q->body : "", .len = q->len};
+	q->fn(r, q->route, &in, &rep);
 	if (!rep.json && !rep.text)
 		rest_error(&rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer (out of memory?)");
 	free(q->body);
@@ -197,20 +203,106 @@ static bool authorized(const struct svr_rest *r, struct MHD_Connection *conn)
 	return rest_token_equal(r->token, r->token_len, h, n);
 }
 
-static const struct rest_route *find_route(const char *url)
+/* A prefix route ("/sessions/") takes exactly one more segment, copied to tail. */
+static bool route_matches(const struct rest_route *rt, const char *path, char *tail,
+			  size_t tail_size)
+{
+	size_t n = strlen(rt->path);
+	if (n == 0 || rt->path[n - 1] != '/')
+		return strcmp(path, rt->path) == 0;
+	if (strncmp(path, rt->path, n) != 0)
+		return false;
+	const char *seg = path + n;
+	if (!*seg || strchr(seg, '/') || strlen(seg) >= tail_size)
+		return false;
+	snprintf(tail, tail_size, "%s", seg);
+	return true;
+}
+
+static const struct rest_route *find_route(const char *url, char *tail, size_t tail_size)
 {
 	size_t plen = strlen(REST_PREFIX);
 	if (strncmp(url, REST_PREFIX, plen) != 0)
 		return NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(url + plen, routes[i].path) == 0)
+		if (route_matches(&routes[i], url + plen, tail, tail_size))
 			return &routes[i];
 	return NULL;
 }
 
 static const char *allow_of(const struct rest_route *rt)
 {
+	if (rt->put && rt->del)
+		return "GET, HEAD, PUT, DELETE";
+	if (rt->del)
+		return "GET, HEAD, DELETE";
 	return rt->put ? "GET, HEAD, PUT" : "GET, HEAD";
+}
+
+/* ----------------------------------------------------------------- query -- */
+
+const char *rest_query(const struct rest_in *in, const char *key)
+{
+	const char *v = MHD_lookup_connection_value(in->conn, MHD_GET_ARGUMENT_KIND, key);
+	if (v)
+		return v;
+	/* "?key" without '=' has a NULL value: present, but empty. */
+	return MHD_lookup_connection_value_n(in->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key),
+					     NULL, NULL) == MHD_YES
+		   ? ""
+		   : NULL;
+}
+
+struct query_scan {
+	const char *const *known;
+	unsigned seen[16]; /* per known key */
+	char *err;
+	size_t errlen;
+	bool bad, unknown;
+};
+
+static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	(void)value;
+	struct query_scan *s = cls;
+	size_t k = 0;
+	if (s->bad || !*key)
+		return MHD_YES; /* "?a=1&" has an empty last argument: harmless */
+	while (s->known[k] && strcmp(s->known[k], key) != 0)
+		k++;
+	s->unknown = !s->known[k];
+	if (s->unknown)
+		snprintf(s->err, s->errlen, "unknown query parameter \"%.64s\"", key);
+	else if (++s->seen[k] > 1)
+		snprintf(s->err, s->errlen, "query parameter \"%s\" given more than once", key);
+	s->bad = s->unknown || s->seen[k] > 1;
+	return MHD_YES;
+}
+
+int rest_query_check(const struct rest_in *in, const char *const *known, char *err, size_t errlen)
+{
+	struct query_scan s = {.known = known, .err = err, .errlen = errlen};
+	size_t n = 0;
+	while (known[n])
+		n++;
+	if (n > sizeof(s.seen) / sizeof(s.seen[0])) {
+		snprintf(err, errlen, "too many query parameters to check");
+		return -1;
+	}
+	MHD_get_connection_values(in->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &s);
+	if (s.unknown) {
+		/* Name the valid ones: a typo is the likely cause. */
+		size_t len = strlen(err);
+		for (size_t k = 0; k < n && len < errlen; k++) {
+			snprintf(err + len, errlen - len, "%s%s", k ? ", " : " (known: ", known[k]);
+			len = strlen(err);
+		}
+		if (len < errlen)
+			snprintf(err + len, errlen - len, ")");
+	}
+	return s.bad ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- callbacks -- */
@@ -223,19 +315,20 @@ static enum MHD_Result first_call(struct svr_rest *r, struct MHD_Connection *con
 		return answer_error(conn, q, MHD_HTTP_UNAUTHORIZED, NULL,
 				    "missing or wrong bearer token (Authorization: Bearer "
 				    "<token>; the token is in svr-control's token file)");
-	q->route = find_route(url);
+	q->route = find_route(url, q->tail, sizeof(q->tail));
 	if (!q->route)
 		return answer_error(conn, q, MHD_HTTP_NOT_FOUND, NULL, "no such resource: %s", url);
 	bool is_get =
 	    strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	bool is_put = strcmp(method, MHD_HTTP_METHOD_PUT) == 0;
-	q->fn = is_get ? q->route->get : is_put ? q->route->put : NULL;
+	bool is_delete = strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
+	q->fn = is_get ? q->route->get : is_put ? q->route->put : is_delete ? q->route->del : NULL;
 	if (!q->fn)
 		return answer_error(conn, q, MHD_HTTP_METHOD_NOT_ALLOWED, allow_of(q->route),
 				    "method %s is not allowed on %s (allowed: %s)", method, url,
 				    allow_of(q->route));
 	if (!is_put)
-		return run_handler(r, conn, q); /* a GET has no body worth waiting for */
+		return run_handler(r, conn, q); /* GET and DELETE take no body */
 
 	/* Refuse an announced oversized body before reading any of it (no 100 Continue). */
 	const char *cl =

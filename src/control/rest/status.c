@@ -10,12 +10,11 @@
 /* Short: /status is for health checks, which must not hang on a stuck dataplane. */
 #define STATUS_DP_TIMEOUT 1000
 
-void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const char *body, size_t len,
+void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		     struct rest_reply *out)
 {
 	(void)rt;
-	(void)body;
-	(void)len;
+	(void)in;
 	struct svr_ctl *c = r->ctl;
 	pthread_mutex_lock(&c->lock);
 	uint64_t published = c->generation;
@@ -25,8 +24,8 @@ void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const char
 
 	json_t *dp = NULL;
 	char err[256];
-	bool reachable =
-	    rest_dp_call(r->dp_sock, "version", STATUS_DP_TIMEOUT, &dp, err, sizeof(err)) == 0;
+	bool reachable = rest_dp_call(r->dp_sock, "version", STATUS_DP_TIMEOUT, &dp, err,
+				      sizeof(err)) == REST_DP_OK;
 	json_decref(dp);
 
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b}", "version", SVR_VERSION,
