@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * svrctl: read-only queries against a running svr-dataplane over its control
- * socket (protocol in include/svr/ctlsock.h), and the model and status
- * commands that go through svr-control's REST API (api.c). One request per
- * invocation.
+ * svrctl: queries against a running svr-dataplane over its control socket
+ * (protocol in include/svr/ctlsock.h), clear session (the one command there
+ * that changes state), and the model and status commands that go through
+ * svr-control's REST API (api.c). One request per invocation, except that
+ * show sessions follows the pages of a long list on one connection.
  */
 #include "api.h"
 #include "svr/counters.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,12 +45,22 @@ enum {
 
 static const char *prog = "svrctl";
 
+/* show sessions: the filters, and how many sessions to print at most. */
+struct sess_filter {
+	const char *tenant;
+	const char *service;
+	const char *address;
+	long long limit;
+};
+
 struct opts {
 	const char *instance;
 	const char *socket;
 	bool json;
 	bool all;
 	double timeout_s;
+	struct sess_filter sess;
+	bool sess_given; /* any of --tenant, --service, --address, --limit */
 };
 
 static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -72,7 +86,11 @@ static void usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nUsage: svrctl [--instance NAME | --socket PATH] [--json] show "
-			"ports|interfaces|stats|neighbors|routes|version\n"
+			"ports|interfaces|stats|neighbors|routes|policy|version\n"
+			"       svrctl [--instance NAME | --socket PATH] [--json] show sessions "
+			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
+			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
+			"session UUID\n"
 			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] config "
 			"apply FILE|show\n"
 			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] "
@@ -106,10 +124,14 @@ static const char help_main[] =
     "SYNOPSIS\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] [--timeout SECONDS] show OBJECT\n"
     "    svrctl [--instance NAME | --socket PATH] [--all] show stats\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show sessions [--tenant NAME]\n"
+    "           [--service NAME] [--address IP] [--limit N]\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
     "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] config apply FILE\n"
     "    svrctl [--api URL] [--token-file FILE | --token TOKEN] config show\n"
     "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] status\n"
-    "    svrctl help [show | config | status]\n"
+    "    svrctl help [show | sessions | config | status]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -117,7 +139,7 @@ static const char help_main[] =
     "    the control socket of a running svr-dataplane, send one request and print the\n"
     "    answer: as aligned tables for people or, with --json, as the raw \"data\"\n"
     "    value for scripts. They only read state. Counters are cumulative since the\n"
-    "    dataplane started.\n"
+    "    dataplane started. clear session, on the same socket, ends one session.\n"
     "\n"
     "    The config and status commands use the REST API of svr-control (docs/api.md)\n"
     "    with a bearer token: config apply replaces the intent model (validated whole;\n"
@@ -132,13 +154,17 @@ static const char help_main[] =
     "    show neighbors      ARP and IPv6 neighbour entries with their state\n"
     "    show routes         forwarding table: local, connected and gateway routes\n"
     "    show policy         policy generation in force, its size, images applied/rejected\n"
+    "    show sessions       a summary of the session table, then one line per session:\n"
+    "                        tenant, service, tuple, NAT, TCP state, age, idle, counters\n"
+    "    show session UUID   one session in full, both directions as received and sent\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
+    "    clear session UUID  end a session now (its next packet is a first packet again)\n"
     "    config apply FILE   apply the model in FILE (\"-\": standard input); prints\n"
     "                        \"generation N applied\", or every error as PATH: MESSAGE\n"
     "    config show         the model in force, as indented JSON\n"
     "    status              svr-control's version, router, uptime, the generation it\n"
     "                        published and the one the dataplane acknowledged\n"
-    "    help [TOPIC]        this page, or details of show, config or status\n"
+    "    help [TOPIC]        this page, or details of show, sessions, config or status\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -151,6 +177,18 @@ static const char help_main[] =
     "        \"runtime-dir\". Cannot be combined with --instance.\n"
     "    -a, --all\n"
     "        show stats: list every drop reason and event, including those at zero.\n"
+    "\n"
+    "  Sessions (show sessions; the filters combine):\n"
+    "    --tenant NAME\n"
+    "        Only sessions whose source belongs to tenant NAME.\n"
+    "    --service NAME\n"
+    "        Only sessions to service NAME.\n"
+    "    --address IP\n"
+    "        Only sessions with IP (IPv4 or IPv6) as a source or destination, before\n"
+    "        or after NAT.\n"
+    "    --limit N\n"
+    "        Print at most N sessions (default 1000); svrctl fetches them in pages of\n"
+    "        up to 1000.\n"
     "\n"
     "  REST API (config, status):\n"
     "    --api URL\n"
@@ -195,8 +233,9 @@ static const char help_main[] =
     "    0   success (config apply: the model was applied, or published and not yet\n"
     "        acknowledged by the dataplane within 2 s)\n"
     "    1   the dataplane or the API answered with an error (config apply: malformed\n"
-    "        or invalid model, rejected by the dataplane; wrong token), or the answer\n"
-    "        was unusable (timed out, closed early, not valid JSON, unexpected shape)\n"
+    "        or invalid model, rejected by the dataplane; wrong token; show or clear\n"
+    "        session: no live session has the UUID), or the answer was unusable (timed\n"
+    "        out, closed early, not valid JSON, unexpected shape)\n"
     "    2   usage error\n"
     "    3   cannot connect to the control socket or the API (missing, refused,\n"
     "        permission denied, timed out), or no token to send\n"
@@ -208,6 +247,9 @@ static const char help_main[] =
     "    svrctl --socket /tmp/r1/" SVR_CTLSOCK_NAME " show neighbors\n"
     "    svrctl --json show ports | jq '.[0][\"rx-packets\"]'\n"
     "    SVR_INSTANCE=r2 watch -n1 svrctl show stats\n"
+    "    svrctl show sessions --tenant lab --service web\n"
+    "    svrctl show session 3f2a9c1e\n"
+    "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
     "    svrctl --instance r1 config apply model.json\n"
     "    svrctl config show > model-in-force.json\n"
     "    svrctl --api http://[::1]:8740 --token-file ~/r1.token status\n";
@@ -310,13 +352,94 @@ static const char help_show[] =
     "    policy      The policy image generation in force (0: none yet), its router,\n"
     "                interface, service and tenant counts and size; the shared-memory\n"
     "                channel; images applied and rejected, and the last rejection.\n"
+    "    sessions    A summary line, then UUID (first 8 characters), PROTO, TENANT,\n"
+    "                SERVICE, FORWARD (the first packet's tuple), NAT, STATE (TCP),\n"
+    "                AGE, IDLE, FWD-PACKETS, FWD-BYTES, REV-PACKETS, REV-BYTES; filters\n"
+    "                --tenant, --service, --address, --limit. See 'svrctl help\n"
+    "                sessions', also for show session UUID and clear session UUID.\n"
     "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
     "                svrctl's own version.\n"
     "\n"
     "EXAMPLES\n"
     "    svrctl show interfaces\n"
     "    svrctl --all show stats\n"
-    "    svrctl --json show stats | jq '.drops[\"no-route\"]'\n";
+    "    svrctl --json show stats | jq '.drops[\"no-route\"]'\n"
+    "    svrctl show sessions --address 198.18.1.2\n";
+
+static const char help_sessions[] =
+    "NAME\n"
+    "    svrctl sessions - list, inspect and end the dataplane's sessions\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show sessions [--tenant NAME]\n"
+    "           [--service NAME] [--address IP] [--limit N]\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    A session is a flow the dataplane admitted: its first packet was classified\n"
+    "    (tenant, service, access policy) and, with NAT, given its translation; later\n"
+    "    packets in either direction follow that decision. A session ends when it has\n"
+    "    been idle for its timeout, or when it is cleared.\n"
+    "\n"
+    "    show sessions prints a summary line, then one line per session:\n"
+    "\n"
+    "      Sessions: 2 in use (limit 65536, capacity 65536), 1 half-open TCP; since\n"
+    "      start 40 created, 37 aged out, 1 cleared\n"
+    "\n"
+    "      Sessions     in use; the limit of the policy in force and the table's\n"
+    "                   capacity; half-open TCP sessions (syn-sent, not yet established);\n"
+    "                   since the dataplane started: created, aged out (idle past\n"
+    "                   their timeout) and cleared\n"
+    "      UUID         the first 8 characters of the session's UUID\n"
+    "      PROTO        tcp, udp, icmp, icmpv6 or the protocol number\n"
+    "      TENANT       the source's tenant (\"-\": none)\n"
+    "      SERVICE      the service the destination matched (\"-\": none)\n"
+    "      FORWARD      the first packet as received: SOURCE:PORT -> DESTINATION:PORT\n"
+    "                   (IPv6: [ADDRESS]:PORT; ICMP echo: SOURCE -> DESTINATION id N)\n"
+    "      NAT          what the router sends instead: \"via ADDRESS:PORT\" (new source),\n"
+    "                   \"to ADDRESS:PORT\" (new destination); \"-\": no NAT\n"
+    "      STATE        TCP: syn-sent, established or closing; \"-\" for other protocols\n"
+    "      AGE, IDLE    since the first packet, since the last one (s, m, h, d)\n"
+    "      FWD-PACKETS, FWD-BYTES, REV-PACKETS, REV-BYTES\n"
+    "                   counted each way: forward as the first packet, reverse the\n"
+    "                   replies\n"
+    "\n"
+    "    The filters combine: --tenant NAME, --service NAME, --address IP (a source or\n"
+    "    destination of either direction, so a NAT address matches too). The dataplane\n"
+    "    answers in pages of up to 1000 sessions; svrctl follows them until --limit\n"
+    "    sessions (default 1000) are listed, and says so when more may follow. The\n"
+    "    table changes while it is read: a session may end, or begin, between pages.\n"
+    "\n"
+    "    show session UUID prints one session: protocol and IP version, tenant,\n"
+    "    service, TCP state, NAT, age, idle time and the idle timeout, then for each\n"
+    "    direction the tuple as received, as sent (with NAT), packets and bytes.\n"
+    "\n"
+    "    clear session UUID ends the session now; its next packet is a first packet\n"
+    "    again, classified under the policy in force.\n"
+    "\n"
+    "    UUID is the whole UUID (8-4-4-4-12 hexadecimal digits) or its first\n"
+    "    characters, at least 4, as the UUID column shows them, provided only one\n"
+    "    live session's UUID starts with them.\n"
+    "\n"
+    "    --json prints, for show sessions, {\"summary\": ..., \"sessions\": [...],\n"
+    "    \"next\": N} with the sessions of every page (next is 0 unless --limit cut the\n"
+    "    list short); for show session the session; for clear session\n"
+    "    {\"cleared\": UUID}. The shapes are in include/svr/ctlsock.h; the REST API\n"
+    "    has the same under /api/v1/sessions.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 success; 1 no live session has the UUID (or several start with the given\n"
+    "    characters), or the dataplane answered an error; 2 usage error (e.g. not a\n"
+    "    UUID, a bad --address or --limit); 3 cannot connect.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl show sessions\n"
+    "    svrctl show sessions --tenant lab --service web\n"
+    "    svrctl show sessions --address 2001:db8:1::2 --limit 50000\n"
+    "    svrctl show session 3f2a9c1e\n"
+    "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
+    "    svrctl --json show sessions --service web | jq -r '.sessions[].uuid'\n";
 
 /* ------------------------------------------------------------- tables -- */
 
@@ -973,51 +1096,477 @@ static char *recv_line(int fd, double deadline, const char *path, const char *cm
 	return buf;
 }
 
-/* Sends {"cmd": cmd} and returns the "data" value of a successful answer. */
-static json_t *request(const char *path, bool by_instance, const char *cmd, double timeout_s)
-{
-	double deadline = now_s() + timeout_s;
-	json_t *req, *resp, *ok, *data;
-	json_error_t jerr;
-	char *line, *txt;
+/* A connection to the control socket; requests may follow one another on it. */
+struct ctl {
 	int fd;
+	const char *path;
+	double timeout_s; /* for each request */
+};
 
-	fd = ctl_connect(path, deadline, by_instance);
+static void ctl_open(struct ctl *c, const char *path, bool by_instance, double timeout_s)
+{
+	c->path = path;
+	c->timeout_s = timeout_s;
+	c->fd = ctl_connect(path, now_s() + timeout_s, by_instance);
+}
 
-	req = json_pack("{s:s}", "cmd", cmd);
-	txt = req ? json_dumps(req, JSON_COMPACT) : NULL;
+static void send_request(const struct ctl *c, const json_t *req, double deadline)
+{
+	char *txt = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	if (!txt)
 		die(EXIT_DP_ERROR, "out of memory");
 	size_t tlen = strlen(txt);
 	txt = xrealloc(txt, tlen + 2);
 	memcpy(txt + tlen, "\n", 2);
-	send_all(fd, txt, tlen + 1, deadline, path);
+	send_all(c->fd, txt, tlen + 1, deadline, c->path);
 	free(txt);
+}
+
+/*
+ * Sends req (consumed) and returns the answer's "data". A refusal ({"ok": false})
+ * returns NULL with the dataplane's sentence in *refusal (malloc'd) when refusal
+ * is not NULL; otherwise it is printed and svrctl exits 1.
+ */
+static json_t *ctl_ask(const struct ctl *c, json_t *req, char **refusal)
+{
+	double deadline = now_s() + c->timeout_s;
+	json_error_t jerr;
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "%s", json_string_value(json_object_get(req, "cmd")));
+	send_request(c, req, deadline);
 	json_decref(req);
-
-	line = recv_line(fd, deadline, path, cmd);
-	close(fd);
-
-	resp = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	char *line = recv_line(c->fd, deadline, c->path, cmd);
+	json_t *resp = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
 	if (!resp)
 		die(EXIT_DP_ERROR, "answer to '%s' is not valid JSON (%s, at byte %d)", cmd,
 		    jerr.text, jerr.position);
 	free(line);
-	ok = json_object_get(resp, "ok");
+	json_t *ok = json_object_get(resp, "ok");
 	if (!json_is_boolean(ok))
 		die(EXIT_DP_ERROR, "answer to '%s' has no boolean \"ok\"", cmd);
 	if (!json_is_true(ok)) {
 		const char *msg = json_string_value(json_object_get(resp, "error"));
-		fprintf(stderr, "%s: dataplane: %s\n", prog,
-			msg && *msg ? msg : "request failed (no error message given)");
-		exit(EXIT_DP_ERROR);
+		msg = msg && *msg ? msg : "request failed (no error message given)";
+		if (!refusal) {
+			fprintf(stderr, "%s: dataplane: %s\n", prog, msg);
+			exit(EXIT_DP_ERROR);
+		}
+		*refusal = xstrdup(msg);
+		json_decref(resp);
+		return NULL;
 	}
-	data = json_object_get(resp, "data");
+	json_t *data = json_object_get(resp, "data");
 	if (!data)
 		die(EXIT_DP_ERROR, "answer to '%s' has \"ok\" true but no \"data\"", cmd);
 	json_incref(data);
 	json_decref(resp);
 	return data;
+}
+
+/* One request on a connection of its own: {"cmd": cmd}, returns the "data". */
+static json_t *request(const char *path, bool by_instance, const char *cmd, double timeout_s)
+{
+	struct ctl c;
+	ctl_open(&c, path, by_instance, timeout_s);
+	json_t *data = ctl_ask(&c, json_pack("{s:s}", "cmd", cmd), NULL);
+	close(c.fd);
+	return data;
+}
+
+/* --json: the value as indented JSON. */
+static void print_json(const json_t *data)
+{
+	char *txt = json_dumps(data, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	if (!txt)
+		die(EXIT_DP_ERROR, "out of memory");
+	puts(txt);
+	free(txt);
+}
+
+/* ------------------------------------------------------------ sessions -- */
+
+#define SESSIONS_LIMIT_DEFAULT 1000
+#define SESSIONS_LIMIT_MAX     1000000000LL
+#define SESSIONS_PAGE          SVR_CTLSOCK_MAX_SESSIONS
+#define UUID_LEN               36
+#define UUID_PREFIX_MIN        4
+
+/* How a protocol's tuple reads: with ports, with an ICMP echo identifier, or addresses only. */
+enum tuple_kind { TUPLE_PORTS, TUPLE_ICMP, TUPLE_ADDRS };
+
+static enum tuple_kind tuple_kind_of(const char *proto)
+{
+	if (proto && (strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0))
+		return TUPLE_PORTS;
+	if (proto && (strcmp(proto, "icmp") == 0 || strcmp(proto, "icmpv6") == 0))
+		return TUPLE_ICMP;
+	return TUPLE_ADDRS;
+}
+
+static json_int_t int_of(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key)); /* 0 when missing */
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "?";
+}
+
+/* "198.18.1.2:80", "[2001:db8::2]:80", or the address alone when ports mean nothing. */
+static void endpoint_text(char *buf, size_t len, const char *addr, json_int_t port,
+			  enum tuple_kind k)
+{
+	if (k != TUPLE_PORTS)
+		snprintf(buf, len, "%s", addr);
+	else if (strchr(addr, ':'))
+		snprintf(buf, len, "[%s]:%" JSON_INTEGER_FORMAT, addr, port);
+	else
+		snprintf(buf, len, "%s:%" JSON_INTEGER_FORMAT, addr, port);
+}
+
+/* "SRC:SPORT -> DST:DPORT"; ICMP echo: "SRC -> DST id N" (the identifier is the source port). */
+static void tuple_text(char *buf, size_t len, const json_t *t, enum tuple_kind k)
+{
+	char a[64], b[64];
+	endpoint_text(a, sizeof(a), str_of(t, "source"), int_of(t, "source-port"), k);
+	endpoint_text(b, sizeof(b), str_of(t, "destination"), int_of(t, "destination-port"), k);
+	if (k == TUPLE_ICMP)
+		snprintf(buf, len, "%s -> %s id %" JSON_INTEGER_FORMAT, a, b,
+			 int_of(t, "source-port"));
+	else
+		snprintf(buf, len, "%s -> %s", a, b);
+}
+
+static bool same_end(const json_t *x, const json_t *y, const char *addr, const char *port)
+{
+	return json_equal(json_object_get(x, addr), json_object_get(y, addr)) &&
+	       json_equal(json_object_get(x, port), json_object_get(y, port));
+}
+
+/* What NAT makes of a direction: "via NEW-SOURCE", "to NEW-DESTINATION", both, or "". */
+static void nat_text(char *buf, size_t len, const json_t *dir, enum tuple_kind k)
+{
+	const json_t *rx = json_object_get(dir, "received"), *tx = json_object_get(dir, "sent");
+	char e[64];
+	int n = 0;
+	buf[0] = '\0';
+	if (!json_is_object(tx))
+		return;
+	if (!same_end(rx, tx, "source", "source-port")) {
+		endpoint_text(e, sizeof(e), str_of(tx, "source"), int_of(tx, "source-port"), k);
+		n = snprintf(buf, len, "via %s", e);
+		if (k == TUPLE_ICMP && int_of(tx, "source-port") != int_of(rx, "source-port"))
+			n += snprintf(buf + n, len - (size_t)n, " id %" JSON_INTEGER_FORMAT,
+				      int_of(tx, "source-port"));
+	}
+	if (!same_end(rx, tx, "destination", "destination-port") && (size_t)n < len) {
+		endpoint_text(e, sizeof(e), str_of(tx, "destination"),
+			      int_of(tx, "destination-port"), k);
+		snprintf(buf + n, len - (size_t)n, "%sto %s", n ? " " : "", e);
+	}
+}
+
+/* Seconds for people: 42s, 3m05s, 2h03m, 4d02h. */
+static void duration_text(char *buf, size_t len, const json_t *v)
+{
+	long long s = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+	if (s < 0)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+}
+
+static void tab_add_duration(struct table *t, const json_t *v)
+{
+	char buf[32];
+	duration_text(buf, sizeof(buf), v);
+	tab_add(t, buf);
+}
+
+static void print_sessions_summary(const json_t *sum)
+{
+	printf("Sessions: %" JSON_INTEGER_FORMAT " in use (limit %" JSON_INTEGER_FORMAT
+	       ", capacity %" JSON_INTEGER_FORMAT "), %" JSON_INTEGER_FORMAT
+	       " half-open TCP; since start %" JSON_INTEGER_FORMAT " created, %" JSON_INTEGER_FORMAT
+	       " aged out, %" JSON_INTEGER_FORMAT " cleared\n",
+	       int_of(sum, "in-use"), int_of(sum, "limit"), int_of(sum, "capacity"),
+	       int_of(sum, "half-open-tcp"), int_of(sum, "created"), int_of(sum, "aged"),
+	       int_of(sum, "cleared"));
+}
+
+/* One table row: the forward tuple and its NAT, counters both ways. */
+static void add_session_row(struct table *t, const json_t *s)
+{
+	const char *proto = str_of(s, "protocol");
+	enum tuple_kind k = tuple_kind_of(proto);
+	const json_t *fwd = json_object_get(s, "forward"), *rev = json_object_get(s, "reverse");
+	char buf[200];
+
+	tab_addf(t, "%.8s", str_of(s, "uuid"));
+	tab_add(t, proto);
+	tab_add_key(t, s, "tenant");
+	tab_add_key(t, s, "service");
+	tuple_text(buf, sizeof(buf), json_object_get(fwd, "received"), k);
+	tab_add(t, buf);
+	nat_text(buf, sizeof(buf), fwd, k);
+	tab_add(t, buf);
+	tab_add_key(t, s, "tcp-state");
+	tab_add_duration(t, json_object_get(s, "age-s"));
+	tab_add_duration(t, json_object_get(s, "idle-s"));
+	tab_add_key(t, fwd, "packets");
+	tab_add_key(t, fwd, "bytes");
+	tab_add_key(t, rev, "packets");
+	tab_add_key(t, rev, "bytes");
+}
+
+static void print_sessions(const json_t *data, bool filtered, long long limit)
+{
+	static const struct col cols[] = {
+	    {"UUID", false},     {"PROTO", false},      {"TENANT", false},   {"SERVICE", false},
+	    {"FORWARD", false},  {"NAT", false},        {"STATE", false},    {"AGE", true},
+	    {"IDLE", true},      {"FWD-PACKETS", true}, {"FWD-BYTES", true}, {"REV-PACKETS", true},
+	    {"REV-BYTES", true},
+	};
+	const json_t *list = json_object_get(data, "sessions"), *s;
+	struct table t;
+	size_t i;
+
+	print_sessions_summary(json_object_get(data, "summary"));
+	if (json_array_size(list) == 0) {
+		printf("%s\n", filtered ? "no session matches" : "no sessions");
+		return;
+	}
+	putchar('\n');
+	tab_init(&t, cols, NCOLS(cols));
+	json_array_foreach (list, i, s)
+		add_session_row(&t, s);
+	tab_print(&t);
+	tab_free(&t);
+	if (int_of(data, "next") > 0)
+		printf("\n%zu sessions shown; more may %s: raise --limit (now %lld)\n",
+		       json_array_size(list), filtered ? "match" : "follow", limit);
+}
+
+/* show session: one direction's tuples and counters, as key/value rows. */
+static void add_direction_rows(struct table *t, const char *name, const json_t *dir,
+			       enum tuple_kind k)
+{
+	char buf[200];
+	tab_addf(t, "%s:", name);
+	tuple_text(buf, sizeof(buf), json_object_get(dir, "received"), k);
+	tab_add(t, buf);
+	if (json_is_object(json_object_get(dir, "sent"))) {
+		tab_add(t, "  sent as:");
+		tuple_text(buf, sizeof(buf), json_object_get(dir, "sent"), k);
+		tab_add(t, buf);
+	}
+	tab_add(t, "  packets:");
+	tab_add_key(t, dir, "packets");
+	tab_add(t, "  bytes:");
+	tab_add_key(t, dir, "bytes");
+}
+
+static void print_session(const json_t *s)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	const char *proto = str_of(s, "protocol");
+	char age[32], idle[32], timeout[32];
+	struct table t;
+
+	if (!json_is_object(s))
+		bad_shape("session", "\"data\" is not an object");
+	duration_text(age, sizeof(age), json_object_get(s, "age-s"));
+	duration_text(idle, sizeof(idle), json_object_get(s, "idle-s"));
+	duration_text(timeout, sizeof(timeout), json_object_get(s, "timeout-s"));
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	tab_add(&t, "uuid:");
+	tab_add_key(&t, s, "uuid");
+	tab_add(&t, "protocol:");
+	tab_addf(&t, "%s (IPv%" JSON_INTEGER_FORMAT ")", proto, int_of(s, "family"));
+	tab_add(&t, "tenant:");
+	tab_add_key(&t, s, "tenant");
+	tab_add(&t, "service:");
+	tab_add_key(&t, s, "service");
+	tab_add(&t, "tcp-state:");
+	tab_add_key(&t, s, "tcp-state");
+	tab_add(&t, "nat:");
+	tab_add_key(&t, s, "nat");
+	tab_add(&t, "age:");
+	tab_add(&t, age);
+	tab_add(&t, "idle:");
+	tab_addf(&t, "%s (ends after %s idle)", idle, timeout);
+	add_direction_rows(&t, "forward", json_object_get(s, "forward"), tuple_kind_of(proto));
+	add_direction_rows(&t, "reverse", json_object_get(s, "reverse"), tuple_kind_of(proto));
+	tab_print(&t);
+	tab_free(&t);
+}
+
+/* One "sessions" answer from cursor on: {"summary", "sessions", "next"} (owned). */
+static json_t *sessions_page(const struct ctl *c, const struct sess_filter *f, json_int_t cursor,
+			     json_int_t limit)
+{
+	json_t *req =
+	    json_pack("{s:s, s:I, s:I}", "cmd", "sessions", "cursor", cursor, "limit", limit);
+	if (!req)
+		die(EXIT_DP_ERROR, "out of memory");
+	if (f->tenant)
+		json_object_set_new(req, "tenant", json_string(f->tenant));
+	if (f->service)
+		json_object_set_new(req, "service", json_string(f->service));
+	if (f->address)
+		json_object_set_new(req, "address", json_string(f->address));
+	json_t *d = ctl_ask(c, req, NULL);
+	json_t *next = json_object_get(d, "next");
+	if (!json_is_object(json_object_get(d, "summary")) ||
+	    !json_is_array(json_object_get(d, "sessions")) || !json_is_integer(next))
+		bad_shape("sessions", "expected \"summary\", \"sessions\" and \"next\"");
+	/* A cursor that does not move on would loop forever. */
+	if (json_integer_value(next) != 0 && json_integer_value(next) <= cursor)
+		bad_shape("sessions", "\"next\" does not move forward");
+	return d;
+}
+
+/* Follows the cursors until f->limit sessions: the last answer, with every page's sessions. */
+static json_t *sessions_fetch(const struct ctl *c, const struct sess_filter *f)
+{
+	json_t *all = json_array(), *page = NULL;
+	json_int_t cursor = 0;
+	if (!all)
+		die(EXIT_DP_ERROR, "out of memory");
+	do {
+		json_int_t want = f->limit - (json_int_t)json_array_size(all);
+		json_decref(page);
+		page = sessions_page(c, f, cursor, want < SESSIONS_PAGE ? want : SESSIONS_PAGE);
+		if (json_array_extend(all, json_object_get(page, "sessions")) < 0)
+			die(EXIT_DP_ERROR, "out of memory");
+		cursor = int_of(page, "next");
+	} while (cursor > 0 && (long long)json_array_size(all) < f->limit);
+	json_object_set_new(page, "sessions", all);
+	return page;
+}
+
+/* 1: a whole UUID, 0: its first UUID_PREFIX_MIN or more characters, -1: neither. */
+static int uuid_arg_kind(const char *s)
+{
+	size_t n = strlen(s);
+	if (n > UUID_LEN)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return -1;
+	}
+	return n == UUID_LEN ? 1 : n >= UUID_PREFIX_MIN ? 0 : -1;
+}
+
+static void no_session(const char *what)
+{
+	die(EXIT_DP_ERROR,
+	    "no live session %s (it ended, or never existed; 'svrctl show sessions' lists the "
+	    "live ones)",
+	    what);
+}
+
+/* The whole UUID of the one live session whose UUID starts with prefix (malloc'd). */
+static char *uuid_by_prefix(const struct ctl *c, const char *prefix)
+{
+	const struct sess_filter all = {.limit = SESSIONS_PAGE};
+	size_t plen = strlen(prefix), found = 0;
+	char *uuid = NULL;
+	json_int_t cursor = 0;
+	do {
+		json_t *page = sessions_page(c, &all, cursor, SESSIONS_PAGE), *s;
+		size_t i;
+		json_array_foreach (json_object_get(page, "sessions"), i, s) {
+			if (strncasecmp(str_of(s, "uuid"), prefix, plen) != 0)
+				continue;
+			if (!found++)
+				uuid = xstrdup(str_of(s, "uuid"));
+		}
+		cursor = int_of(page, "next");
+		json_decref(page);
+	} while (cursor > 0);
+	char what[64];
+	snprintf(what, sizeof(what), "has a uuid starting with %s", prefix);
+	if (!found)
+		no_session(what);
+	if (found > 1)
+		die(EXIT_DP_ERROR,
+		    "%zu live sessions have a uuid starting with %s: give more of it", found,
+		    prefix);
+	return uuid;
+}
+
+/* show session UUID, clear session UUID: cmd is "session" or "session-clear". */
+static void session_command(const struct ctl *c, const char *cmd, const char *arg, bool json)
+{
+	char *uuid = uuid_arg_kind(arg) == 1 ? xstrdup(arg) : uuid_by_prefix(c, arg);
+	for (char *p = uuid; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+
+	char *refusal = NULL;
+	json_t *data = ctl_ask(c, json_pack("{s:s, s:s}", "cmd", cmd, "uuid", uuid), &refusal);
+	if (!data && strncmp(refusal, "no live session", 15) == 0) {
+		char what[64];
+		snprintf(what, sizeof(what), "has the uuid %s", uuid);
+		no_session(what);
+	}
+	if (!data)
+		die(EXIT_DP_ERROR, "dataplane: %s", refusal);
+	if (json)
+		print_json(data);
+	else if (strcmp(cmd, "session") == 0)
+		print_session(data);
+	else
+		printf("session %s cleared\n", uuid);
+	json_decref(data);
+	free(uuid);
+}
+
+/* show sessions [filters], show session UUID, clear session UUID. */
+static void sessions_command(const struct opts *o, const char *path, bool by_instance, int nargs,
+			     char **args)
+{
+	bool list = strcmp(args[1], "sessions") == 0;
+	struct ctl c;
+	if (list && nargs > 2)
+		usage_error("show sessions: unexpected argument '%s' (filters are options: "
+			    "--tenant, --service, --address, --limit)",
+			    args[2]);
+	if (!list && nargs != 3)
+		usage_error(nargs < 3 ? "%s session: missing UUID" : "%s session: one UUID only",
+			    args[0]);
+	if (!list && o->sess_given)
+		usage_error("--tenant, --service, --address and --limit are for show sessions");
+	if (!list && uuid_arg_kind(args[2]) < 0)
+		usage_error("'%s' is not a session uuid (8-4-4-4-12 hexadecimal digits, or the "
+			    "first %d or more of them as 'show sessions' prints them)",
+			    args[2], UUID_PREFIX_MIN);
+
+	ctl_open(&c, path, by_instance, o->timeout_s);
+	if (!list) {
+		session_command(&c, strcmp(args[0], "clear") == 0 ? "session-clear" : "session",
+				args[2], o->json);
+	} else {
+		json_t *data = sessions_fetch(&c, &o->sess);
+		if (o->json)
+			print_json(data);
+		else
+			print_sessions(data, o->sess.tenant || o->sess.service || o->sess.address,
+				       o->sess.limit);
+		json_decref(data);
+	}
+	close(c.fd);
 }
 
 /* --------------------------------------------------------------- main -- */
@@ -1068,6 +1617,62 @@ static const char *instance_name(const struct opts *o)
 	return inst;
 }
 
+/* The control socket: --socket, else the instance's. */
+static void socket_path(const struct opts *o, char *buf, size_t len)
+{
+	if (o->instance && o->socket)
+		usage_error("--instance and --socket exclude each other");
+	if (o->socket) {
+		if (!*o->socket)
+			usage_error("--socket: empty path");
+		snprintf(buf, len, "%s", o->socket);
+	} else {
+		snprintf(buf, len, "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, instance_name(o),
+			 SVR_CTLSOCK_NAME);
+	}
+}
+
+/* The exit status once everything is printed. */
+static int finish_output(void)
+{
+	/* A full disk or closed pipe must not look like success to a script. */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_DP_ERROR, "writing output: %s", strerror(errno));
+	return 0;
+}
+
+/* --tenant, --service: a name the control socket can carry (UTF-8). */
+static const char *session_name(const char *opt, const char *arg)
+{
+	json_t *s = json_string(arg);
+	if (!*arg || !s)
+		usage_error("%s: expected a name (non-empty, UTF-8)", opt);
+	json_decref(s);
+	return arg;
+}
+
+static const char *session_address(const char *arg)
+{
+	unsigned char a[16];
+	if (inet_pton(AF_INET, arg, a) != 1 && inet_pton(AF_INET6, arg, a) != 1)
+		usage_error("--address: '%s' is not an IPv4 or IPv6 address (no prefix length, no "
+			    "brackets)",
+			    arg);
+	return arg;
+}
+
+static long long session_limit(const char *arg)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || n < 1 ||
+	    n > SESSIONS_LIMIT_MAX)
+		usage_error("--limit: '%s' is not a number of sessions from 1 to %lld", arg,
+			    SESSIONS_LIMIT_MAX);
+	return n;
+}
+
 /* config apply FILE | config show | status, through svr-control's REST API. */
 static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_given, int nargs,
 		       char **args)
@@ -1079,6 +1684,9 @@ static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_g
 			    args[0]);
 	if (o->all)
 		usage_error("%s: --all is for show stats", args[0]);
+	if (o->sess_given)
+		usage_error("%s: --tenant, --service, --address and --limit are for show sessions",
+			    args[0]);
 	if (ao->token && ao->token_file)
 		usage_error("--token and --token-file exclude each other");
 	if (!ao->url)
@@ -1126,7 +1734,16 @@ static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_g
 
 int main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 256, OPT_API, OPT_TOKEN_FILE, OPT_TOKEN };
+	enum {
+		OPT_VERSION = 256,
+		OPT_API,
+		OPT_TOKEN_FILE,
+		OPT_TOKEN,
+		OPT_TENANT,
+		OPT_SERVICE,
+		OPT_ADDRESS,
+		OPT_LIMIT
+	};
 	static const struct option longopts[] = {
 	    {"instance", required_argument, NULL, 'i'},
 	    {"socket", required_argument, NULL, 's'},
@@ -1138,9 +1755,13 @@ int main(int argc, char **argv)
 	    {"api", required_argument, NULL, OPT_API},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"token", required_argument, NULL, OPT_TOKEN},
+	    {"tenant", required_argument, NULL, OPT_TENANT},
+	    {"service", required_argument, NULL, OPT_SERVICE},
+	    {"address", required_argument, NULL, OPT_ADDRESS},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = {.timeout_s = 5};
+	struct opts o = {.timeout_s = 5, .sess.limit = SESSIONS_LIMIT_DEFAULT};
 	struct api_opts ao = {0};
 	bool timeout_given = false;
 	char sockpath[PATH_MAX];
@@ -1190,6 +1811,22 @@ int main(int argc, char **argv)
 		case OPT_TOKEN:
 			ao.token = optarg;
 			break;
+		case OPT_TENANT:
+			o.sess.tenant = session_name("--tenant", optarg);
+			o.sess_given = true;
+			break;
+		case OPT_SERVICE:
+			o.sess.service = session_name("--service", optarg);
+			o.sess_given = true;
+			break;
+		case OPT_ADDRESS:
+			o.sess.address = session_address(optarg);
+			o.sess_given = true;
+			break;
+		case OPT_LIMIT:
+			o.sess.limit = session_limit(optarg);
+			o.sess_given = true;
+			break;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -1208,23 +1845,39 @@ int main(int argc, char **argv)
 			put_help(help_main);
 		if (nargs == 2 && strcmp(args[1], "show") == 0)
 			put_help(help_show);
+		if (nargs == 2 &&
+		    (strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0 ||
+		     strcmp(args[1], "clear") == 0))
+			put_help(help_sessions);
 		if (nargs == 2 && strcmp(args[1], "config") == 0)
 			put_help(help_config);
 		if (nargs == 2 && strcmp(args[1], "status") == 0)
 			put_help(help_status);
-		usage_error("help: unknown topic '%s' (topics: show, config, status)", args[1]);
+		usage_error("help: unknown topic '%s' (topics: show, sessions, config, status)",
+			    args[1]);
 	}
 	if (strcmp(args[0], "config") == 0 || strcmp(args[0], "status") == 0)
 		return api_command(&o, &ao, timeout_given, nargs, args);
-	if (strcmp(args[0], "show") != 0)
+	bool clear = strcmp(args[0], "clear") == 0;
+	if (!clear && strcmp(args[0], "show") != 0)
 		usage_error("unknown command '%s'", args[0]);
 	if (ao.url || ao.token || ao.token_file)
-		usage_error("show: --api, --token and --token-file are for the config and status "
-			    "commands");
+		usage_error("%s: --api, --token and --token-file are for the config and status "
+			    "commands",
+			    args[0]);
 	if (nargs < 2)
-		usage_error(
-		    "show: missing OBJECT (ports, interfaces, stats, neighbors, routes, policy, "
-		    "version)");
+		usage_error(clear ? "clear: missing OBJECT (session UUID)"
+				  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
+				    "routes, policy, sessions, session UUID, version)");
+	if (clear && strcmp(args[1], "session") != 0)
+		usage_error("clear: unknown object '%s' (session UUID)", args[1]);
+	if (clear || strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0) {
+		socket_path(&o, sockpath, sizeof(sockpath));
+		sessions_command(&o, sockpath, !o.socket, nargs, args);
+		return finish_output();
+	}
+	if (o.sess_given)
+		usage_error("--tenant, --service, --address and --limit are for show sessions");
 	if (nargs > 2)
 		usage_error("show %s: unexpected argument '%s'", args[1], args[2]);
 	for (size_t k = 0; k < NCOLS(objects); k++)
@@ -1232,27 +1885,14 @@ int main(int argc, char **argv)
 			cmd = objects[k].cmd;
 	if (!cmd)
 		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-			    "routes, policy, version)",
+			    "routes, policy, sessions, session UUID, version)",
 			    args[1]);
 
-	if (o.instance && o.socket)
-		usage_error("--instance and --socket exclude each other");
-	if (o.socket) {
-		if (!*o.socket)
-			usage_error("--socket: empty path");
-		snprintf(sockpath, sizeof(sockpath), "%s", o.socket);
-	} else {
-		snprintf(sockpath, sizeof(sockpath), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT,
-			 instance_name(&o), SVR_CTLSOCK_NAME);
-	}
+	socket_path(&o, sockpath, sizeof(sockpath));
 
 	data = request(sockpath, !o.socket, cmd, o.timeout_s);
 	if (o.json) {
-		char *txt = json_dumps(data, JSON_INDENT(2) | JSON_ENCODE_ANY);
-		if (!txt)
-			die(EXIT_DP_ERROR, "out of memory");
-		puts(txt);
-		free(txt);
+		print_json(data);
 	} else if (strcmp(cmd, "ports") == 0) {
 		print_ports(data);
 	} else if (strcmp(cmd, "interfaces") == 0) {
@@ -1269,9 +1909,5 @@ int main(int argc, char **argv)
 		print_version(data);
 	}
 	json_decref(data);
-
-	/* A full disk or closed pipe must not look like success to a script. */
-	if (fflush(stdout) != 0 || ferror(stdout))
-		die(EXIT_DP_ERROR, "writing output: %s", strerror(errno));
-	return 0;
+	return finish_output();
 }
