@@ -20,9 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The session path of a checked IPv4 header: key, then the rewrite the hit path would do. */
 static void flow4(uint8_t *ip)
 {
-	static const struct svr_rewrite rw = {.src = 0x01020304, .dst = 0x05060708,
-					      .sport = 0x1111, .dport = 0x2222,
-					      .cksum_ip = 0x1234, .cksum_l4 = 0x4321,
+	static const struct svr_rewrite rw = {.src = 0x01020304,
+					      .dst = 0x05060708,
+					      .sport = 0x1111,
+					      .dport = 0x2222,
+					      .cksum_ip = 0x1234,
+					      .cksum_l4 = 0x4321,
 					      .flags = SVR_RW_NAT};
 	struct svr_flow4 fl;
 	uint32_t len = svr_be16(ip + 2);

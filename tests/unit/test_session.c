@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The session table: both directions to one entry, refusal when full without
- * disturbing live sessions, RCU-deferred reuse, and two workers creating and
- * looking up concurrently (the writer model of session/table.h).
+ * disturbing live sessions, a limit below the capacity, source-NAT port
+ * placement (the sender's port kept when free, never a live mapping twice),
+ * RCU-deferred reuse, two workers creating and looking up concurrently (the
+ * writer model of session/table.h); and the stable name registry.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,12 +12,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "eal_fixture.h"
+#include "session/names.h"
 #include "session/table.h"
 
 static struct rte_rcu_qsbr *qsbr(unsigned threads)
@@ -109,6 +114,98 @@ static void full_table_refuses_and_keeps_the_rest(void **state)
 	assert_int_equal(find(t, 100), -1);
 	svr_session_table_free(t);
 	rte_free(qs);
+}
+
+static void limit_below_capacity(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_limit", 64, qs);
+	static const struct svr_session_place two = {.limit = 2};
+	bool existing;
+	for (uint32_t i = 0; i < 3; i++) {
+		struct svr_skey4 f = key(i, false), r = key(i, true);
+		int64_t rc = svr_session_create4(t, &f, &r, &two, fill_service, NULL, &existing);
+		assert_true(i < 2 ? rc >= 0 : rc == -ENOSPC);
+	}
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+/* Source NAT: the reverse key's destination port is the mapping. */
+static int64_t create_napt(struct svr_session_table *t, uint32_t src, uint16_t sport, uint16_t lo,
+			   uint16_t hi, uint16_t *mapped)
+{
+	struct svr_skey4 f = {
+	    .src = src, .dst = 0x0a010112, .sport = htons(sport), .dport = htons(80), .proto = 6};
+	struct svr_skey4 r = {
+	    .src = f.dst, .dst = 0x010113c6, .sport = f.dport, .dport = f.sport, .proto = 6};
+	struct svr_session_place p = {.limit = UINT32_MAX,
+				      .nat_lo = lo,
+				      .nat_hi = hi,
+				      .nat_port_off = offsetof(struct svr_skey4, dport)};
+	bool existing;
+	int64_t rc = svr_session_create4(t, &f, &r, &p, fill_service, NULL, &existing);
+	*mapped = ntohs(r.dport);
+	return rc;
+}
+
+static void nat_ports_never_reused_while_live(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_nat", 256, qs);
+	uint16_t a, b, c, d;
+	assert_true(create_napt(t, 1, 40000, 1024, 65535, &a) >= 0);
+	assert_int_equal(a, 40000); /* the sender's own port, free */
+	assert_true(create_napt(t, 2, 40000, 1024, 65535, &b) >= 0);
+	assert_true(b != 40000 && b >= 1024); /* taken by the first: another one */
+	assert_true(create_napt(t, 3, 80, 1024, 65535, &c) >= 0);
+	assert_true(c >= 1024); /* below the range: not kept */
+	/* a range of 2 ports: two mappings, then nothing free, the table unchanged */
+	assert_true(create_napt(t, 4, 7, 2000, 2001, &c) >= 0);
+	assert_true(create_napt(t, 5, 7, 2000, 2001, &d) >= 0);
+	assert_true(c != d);
+	uint32_t free_before = svr_session_free_count(t);
+	assert_int_equal(create_napt(t, 6, 7, 2000, 2001, &d), -EADDRINUSE);
+	assert_int_equal(svr_session_free_count(t), free_before);
+	/* without NAT, a reverse key in use refuses */
+	struct svr_skey4 f = {
+	    .src = 9, .dst = 0x0a010112, .sport = htons(1), .dport = htons(80), .proto = 6};
+	struct svr_skey4 r = {.src = 0x0a010112,
+			      .dst = 0x010113c6,
+			      .sport = htons(80),
+			      .dport = htons(40000),
+			      .proto = 6};
+	static const struct svr_session_place plain = {.limit = UINT32_MAX};
+	bool existing;
+	assert_int_equal(svr_session_create4(t, &f, &r, &plain, fill_service, NULL, &existing),
+			 -EEXIST);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+static void names_keep_their_ids(void **state)
+{
+	(void)state;
+	struct svr_names *n = svr_names_create();
+	assert_non_null(n);
+	uint16_t web = svr_names_id(n, "web"), lab = svr_names_id(n, "lab");
+	assert_int_not_equal(web, lab);
+	assert_int_equal(svr_names_id(n, "web"), web); /* a later generation: same id */
+	assert_int_equal(svr_names_find(n, "lab"), lab);
+	assert_int_equal(svr_names_find(n, "nobody"), SVR_NO_NAME);
+	assert_string_equal(svr_names_get(n, web), "web");
+	assert_null(svr_names_get(n, 4000));
+	assert_int_equal(svr_names_id(n, NULL), SVR_NO_NAME);
+	char name[16];
+	for (unsigned i = 0; i < SVR_NAMES_MAX; i++) {
+		snprintf(name, sizeof(name), "s%u", i);
+		svr_names_id(n, name);
+	}
+	assert_int_equal(svr_names_id(n, "one-too-many"), SVR_NO_NAME); /* full: no id */
+	assert_int_equal(svr_names_find(n, "web"), web);
+	svr_names_free(n);
 }
 
 /* A deleted session's entry is reused only after the readers' grace period. */
@@ -219,6 +316,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(both_directions_one_entry),
 	    cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
+	    cmocka_unit_test(limit_below_capacity),
+	    cmocka_unit_test(nat_ports_never_reused_while_live),
+	    cmocka_unit_test(names_keep_their_ids),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(two_workers_concurrently),
 	};

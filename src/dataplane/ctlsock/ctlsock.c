@@ -163,8 +163,8 @@ static json_t *cmd_stats(void)
 		const struct dp_worker_stats *s = &dp.workers[i]->stats;
 		json_array_append_new(
 		    workers,
-		    json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lcore",
-			      (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
+		    json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			      "lcore", (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
 			      "tx-packets", (json_int_t)s->tx, "forwarded",
 			      (json_int_t)s->forwarded, "punted", (json_int_t)s->punted, "dropped",
 			      (json_int_t)s->dropped, "busy-polls", (json_int_t)s->busy_polls,
@@ -363,7 +363,8 @@ static json_t *dispatch(const char *line)
 	for (size_t i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			resp = json_pack("{s:b, s:o}", "ok", 1, "data", commands[i].fn());
-	for (size_t i = 0; cmd && !resp && i < sizeof(arg_commands) / sizeof(arg_commands[0]); i++) {
+	for (size_t i = 0; cmd && !resp && i < sizeof(arg_commands) / sizeof(arg_commands[0]);
+	     i++) {
 		if (strcmp(cmd, arg_commands[i].name) != 0)
 			continue;
 		const char *error = "failed";

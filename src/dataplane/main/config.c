@@ -166,10 +166,9 @@ static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 
 static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {"instance", "runtime-dir", "eal",  "workers",
-					   "mbufs",    "burst",       "idle", "neighbor",
-					   "icmp",     "pci",         "sessions",
-					   NULL};
+	static const char *const keys[] = {"instance", "runtime-dir", "eal",      "workers",
+					   "mbufs",    "burst",       "idle",     "neighbor",
+					   "icmp",     "pci",         "sessions", NULL};
 	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
 		if (json_object_get(doc, moved[i]))
@@ -308,9 +307,23 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 			return -1;
 	}
 	/* Unless given: 256 MiB for buffers, FIBs and tables, plus the sessions' share. */
-	if (c->memory_mb == 0)
-		c->memory_mb = 256 + (unsigned)((uint64_t)c->session_capacity *
-						DP_SESSION_BYTES_BUDGET >> 20);
+	uint64_t sessions_mb = (uint64_t)c->session_capacity * DP_SESSION_BYTES_BUDGET >> 20;
+	if (c->memory_mb == 0) {
+		c->memory_mb = 256 + (unsigned)sessions_mb;
+	} else {
+		/* A rough floor, so that a too small -m is said here and not as a failed
+		 * allocation. */
+		uint64_t need = 64 + sessions_mb + (uint64_t)c->mbufs * 4 / 1024;
+		if (c->memory_mb < need)
+			return svr_jerr_set(
+			    e, "eal.memory-mb",
+			    "%u MB is below the about %llu MB that sessions.capacity "
+			    "%u and mbufs %u need (~%u bytes a session, 4 KiB an "
+			    "mbuf without huge pages, 64 MB for routes and tables): "
+			    "raise it, leave it out, or lower sessions.capacity",
+			    c->memory_mb, (unsigned long long)need, c->session_capacity, c->mbufs,
+			    DP_SESSION_BYTES_BUDGET);
+	}
 
 	return parse_pci(doc, c, e);
 }

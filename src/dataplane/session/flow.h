@@ -45,8 +45,8 @@ struct svr_flow4 {
 	uint16_t l4_off;      /* transport header, from the IP header */
 	uint16_t inner_off;   /* ICMP error: the quoted IP header, from the IP header */
 	uint8_t tcp_flags;
-	bool may_start;  /* may create a session: TCP SYN without ACK, echo request, UDP, other */
-	bool fragment;   /* part of a fragmented datagram (first or later) */
+	bool may_start;   /* may create a session: TCP SYN without ACK, echo request, UDP, other */
+	bool fragment;    /* part of a fragmented datagram (first or later) */
 	uint32_t frag_id; /* its identification, when fragment */
 };
 

@@ -17,7 +17,7 @@ struct svr_skey4 {
 	uint16_t dport;
 	uint8_t proto;
 	uint8_t pad;
-	uint16_t ctx; /* routing context (tenant/VRF id) */
+	uint16_t ctx;          /* routing context (tenant/VRF id) */
 } __attribute__((aligned(8))); /* rte_hash_crc reads 8 bytes at a time */
 _Static_assert(sizeof(struct svr_skey4) == 16, "IPv4 session key is 16 bytes");
 

@@ -64,8 +64,7 @@ static bool end_session(uint32_t idx)
 	if (was_half_open)
 		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
 	if (s->tenant != SVR_NO_NAME)
-		atomic_fetch_sub_explicit(&dp_sess.tenant_live[s->tenant], 1,
-					  memory_order_relaxed);
+		atomic_fetch_sub_explicit(&dp_sess.tenant_live[s->tenant], 1, memory_order_relaxed);
 	return true;
 }
 
@@ -122,10 +121,9 @@ bool dp_session_clear(uint32_t idx)
 
 static void uuid_fmt(const uint8_t u[16], char out[37])
 {
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 }
 
 static const char *proto_name(uint8_t p, char *buf, size_t len)
@@ -215,16 +213,14 @@ json_t *dp_session_json(uint32_t idx)
 	uuid_fmt(s->uuid, uuid);
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
-	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "uuid",
-			 uuid, "family", s->family == 4 ? 4 : 6, "protocol",
-			 proto_name(s->proto, pbuf, sizeof(pbuf)), "tenant",
-			 name_json(dp_sess.tenants, s->tenant), "service",
-			 name_json(dp_sess.services, s->service), "tcp-state", state_name(s),
-			 "nat", (s->dir[0].flags & SVR_RW_NAT) != 0, "age-s",
-			 (json_int_t)(now - s->created_s), "idle-s", (json_int_t)(now - seen),
-			 "timeout-s", (json_int_t)idle_limit(s), "forward",
-			 direction_json(s, fwd, SVR_DIR_FWD), "reverse",
-			 direction_json(s, rev, SVR_DIR_REV));
+	return json_pack(
+	    "{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "uuid", uuid, "family",
+	    s->family == 4 ? 4 : 6, "protocol", proto_name(s->proto, pbuf, sizeof(pbuf)), "tenant",
+	    name_json(dp_sess.tenants, s->tenant), "service",
+	    name_json(dp_sess.services, s->service), "tcp-state", state_name(s), "nat",
+	    (s->dir[0].flags & SVR_RW_NAT) != 0, "age-s", (json_int_t)(now - s->created_s),
+	    "idle-s", (json_int_t)(now - seen), "timeout-s", (json_int_t)idle_limit(s), "forward",
+	    direction_json(s, fwd, SVR_DIR_FWD), "reverse", direction_json(s, rev, SVR_DIR_REV));
 }
 
 static bool key_has_addr(const struct svr_session *s, const void *key, const struct svr_ip *a)
@@ -239,8 +235,7 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
 {
 	const struct svr_session_table *t = dp_sess.table;
 	uint16_t tenant = f->tenant ? svr_names_find(dp_sess.tenants, f->tenant) : SVR_NO_NAME;
-	uint16_t service =
-	    f->service ? svr_names_find(dp_sess.services, f->service) : SVR_NO_NAME;
+	uint16_t service = f->service ? svr_names_find(dp_sess.services, f->service) : SVR_NO_NAME;
 	if ((f->tenant && tenant == SVR_NO_NAME) || (f->service && service == SVR_NO_NAME))
 		return 0; /* a name no session ever had */
 	uint32_t n = 0, i;
@@ -302,12 +297,11 @@ json_t *dp_sessions_summary(void)
 	size_t bytes = t->bytes + sizeof(*dp_sess.tenant_live) * 65536 +
 		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
 		       dp.n_workers * sizeof(struct svr_frag_cache);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes",
-			 (json_int_t)bytes, "capacity",
-			 (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
-			 (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
-			 (json_int_t)atomic_load(&dp_sess.half_open), "created",
-			 (json_int_t)created, "aged",
-			 (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
-			 (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]);
+	return json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes", (json_int_t)bytes,
+	    "capacity", (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
+	    (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
+	    (json_int_t)atomic_load(&dp_sess.half_open), "created", (json_int_t)created, "aged",
+	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
+	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]);
 }

@@ -28,10 +28,10 @@ struct dp_gen;
 struct dp_worker;
 struct rte_mbuf;
 
-#define DP_MAX_VIAS        1024  /* distinct (interface, gateway) of next-hop service routes */
-#define DP_SRC_RATE_SLOTS  65536 /* per-source rate counters (two per source, count-min) */
-#define DP_NAT_PORT_LO     1024
-#define DP_NAT_PORT_HI     65535
+#define DP_MAX_VIAS       1024  /* distinct (interface, gateway) of next-hop service routes */
+#define DP_SRC_RATE_SLOTS 65536 /* per-source rate counters (two per source, count-min) */
+#define DP_NAT_PORT_LO    1024
+#define DP_NAT_PORT_HI    65535
 
 /* Where a session's forward direction goes, by its service. */
 enum dp_sroute {
@@ -101,10 +101,10 @@ void dp_session_policy_free(struct dp_session_policy *p);
 
 /* Outcome of a first packet that missed the table. */
 enum dp_first {
-	DP_FIRST_SESSION, /* created or found: *data as a hit's (entry index << 1 | direction) */
-	DP_FIRST_LOCAL,   /* for the router itself: the slow path answers */
-	DP_FIRST_DROP,    /* *why */
-	DP_FIRST_REFUSE,  /* *why; the slow path answers ICMP administratively prohibited */
+	DP_FIRST_SESSION,  /* created or found: *data as a hit's (entry index << 1 | direction) */
+	DP_FIRST_LOCAL,    /* for the router itself: the slow path answers */
+	DP_FIRST_DROP,     /* *why */
+	DP_FIRST_REFUSE,   /* *why; the slow path answers ICMP administratively prohibited */
 	DP_FIRST_NO_ROUTE, /* admitted, but nothing routes it: the slow path answers unreachable */
 };
 
