@@ -377,10 +377,8 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		      struct svr_flow4 *fl, unsigned n, struct later *later)
 {
 	const struct svr_skey4 *keys[MAX_BURST];
-	const struct svr_rewrite *rw[MAX_BURST];
 	struct rte_mbuf *out[MAX_BURST];
-	uint16_t l4_off[MAX_BURST];
-	uint8_t proto[MAX_BURST];
+	uint8_t idx[MAX_BURST]; /* out[j] is pkts[idx[j]] */
 	uint32_t dst[MAX_BURST];
 	uint64_t hit[MAX_BURST], nh[MAX_BURST];
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
@@ -390,41 +388,50 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	svr_session_lookup4(dp_sess.table, keys, n, hit);
 	prefetch_entries(hit, n);
 
+	/* Misses first (none in steady state), then the FIB on the packets' own destinations:
+	 * time for the entries' prefetches to land before the entries are touched. */
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
-		uint64_t d = hit[i];
-		if (unlikely(d == UINT64_MAX)) {
+		if (unlikely(hit[i] == UINT64_MAX)) {
+			struct rte_mbuf *m = pkts[i];
+			const uint8_t *ip =
+			    rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
-			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &d, &why);
+			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &hit[i], &why);
 			if (!first_outcome(w, m, r, why, later))
 				continue;
 		}
-		struct svr_session *s = entry_of(d);
-		enum svr_sdir dir = svr_sess_dir(d);
-		dp_session_touch(s, dir, svr_be16(ip + 2), fl[i].tcp_flags, now);
-		rw[k] = &s->dir[dir];
-		dst[k] = rte_be_to_cpu_32(rw[k]->dst);
-		l4_off[k] = fl[i].l4_off;
-		proto[k] = fl[i].key.proto;
-		out[k++] = m;
-		if (unlikely(fl[i].fragment))
-			note_fragment4(w, &fl[i], d, s, now);
+		dst[k] = rte_be_to_cpu_32(fl[i].key.dst);
+		idx[k] = (uint8_t)i;
+		out[k++] = pkts[i];
 	}
 	if (!k)
 		return;
 	svr_fib_lookup4(g->fib, dst, nh, k);
-	for (unsigned i = 0; i < k; i++)
-		forward4(w, g, out[i], (uint32_t)nh[i], rw[i], l4_off[i], proto[i]);
+	for (unsigned j = 0; j < k; j++) {
+		const struct svr_flow4 *f = &fl[idx[j]];
+		uint64_t d = hit[idx[j]];
+		struct svr_session *s = entry_of(d);
+		enum svr_sdir dir = svr_sess_dir(d);
+		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
+		const struct svr_rewrite *rw = &s->dir[dir];
+		uint64_t h = nh[j];
+		if (unlikely(rw->dst != f->key.dst)) { /* destination NAT (or its reverse) */
+			uint32_t to = rte_be_to_cpu_32(rw->dst);
+			svr_fib_lookup4(g->fib, &to, &h, 1);
+		}
+		if (unlikely(f->fragment))
+			note_fragment4(w, f, d, s, now);
+		forward4(w, g, out[j], (uint32_t)h, rw, f->l4_off, f->key.proto);
+	}
 }
 
 static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
 		      struct svr_flow6 *fl, unsigned n, struct later *later)
 {
 	const struct svr_skey6 *keys[MAX_BURST];
-	const struct svr_rewrite *rw[MAX_BURST];
 	struct rte_mbuf *out[MAX_BURST];
+	uint8_t idx[MAX_BURST];
 	uint8_t dst[MAX_BURST][16];
 	uint64_t hit[MAX_BURST], nh[MAX_BURST];
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
@@ -435,29 +442,32 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	prefetch_entries(hit, n);
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
-		uint64_t d = hit[i];
-		if (unlikely(d == UINT64_MAX)) {
+		if (unlikely(hit[i] == UINT64_MAX)) {
+			struct rte_mbuf *m = pkts[i];
+			const uint8_t *ip =
+			    rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
-			enum dp_first r = dp_session_first6(w, g, m, ip, &fl[i], &d, &why);
+			enum dp_first r = dp_session_first6(w, g, m, ip, &fl[i], &hit[i], &why);
 			if (!first_outcome(w, m, r, why, later))
 				continue;
 		}
-		struct svr_session *s = entry_of(d);
-		enum svr_sdir dir = svr_sess_dir(d);
-		dp_session_touch(s, dir, 40u + svr_be16(ip + 4), fl[i].tcp_flags, now);
-		rw[k] = &s->dir[dir];
-		memcpy(dst[k], ip + 24, 16);
-		out[k++] = m;
-		if (unlikely(fl[i].fragment))
-			note_fragment6(w, &fl[i], d, s, now);
+		memcpy(dst[k], fl[i].key.dst, 16); /* no NAT for IPv6 */
+		idx[k] = (uint8_t)i;
+		out[k++] = pkts[i];
 	}
 	if (!k)
 		return;
 	svr_fib_lookup6(g->fib, dst, nh, k);
-	for (unsigned i = 0; i < k; i++)
-		forward6(w, g, out[i], (uint32_t)nh[i], rw[i]);
+	for (unsigned j = 0; j < k; j++) {
+		const struct svr_flow6 *f = &fl[idx[j]];
+		uint64_t d = hit[idx[j]];
+		struct svr_session *s = entry_of(d);
+		enum svr_sdir dir = svr_sess_dir(d);
+		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
+		if (unlikely(f->fragment))
+			note_fragment6(w, f, d, s, now);
+		forward6(w, g, out[j], (uint32_t)nh[j], &s->dir[dir]);
+	}
 }
 
 void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,

@@ -48,6 +48,7 @@ struct svr_flow4 {
 	bool may_start;   /* may create a session: TCP SYN without ACK, echo request, UDP, other */
 	bool fragment;    /* part of a fragmented datagram (first or later) */
 	uint32_t frag_id; /* its identification, when fragment */
+	uint16_t len;     /* IP total length (counted per session) */
 };
 
 struct svr_flow6 {
@@ -58,6 +59,7 @@ struct svr_flow6 {
 	bool may_start;
 	bool fragment;
 	uint32_t frag_id;
+	uint16_t len; /* header and payload */
 };
 
 /* The reply direction's key of a packet keyed k (ICMP keeps its identifier in sport). */
@@ -127,6 +129,7 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 	uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
 	uint16_t frag = svr_be16(ip + 6);
 	memset(f, 0, sizeof(*f));
+	f->len = (uint16_t)len;
 	f->key.proto = ip[9];
 	memcpy(&f->key.src, ip + 12, 4);
 	memcpy(&f->key.dst, ip + 16, 4);
@@ -235,6 +238,7 @@ static inline enum svr_flow_kind svr_flow_parse6(const uint8_t *ip, uint32_t len
 						 struct svr_flow6 *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->len = (uint16_t)len;
 	memcpy(f->key.src, ip + 8, 16);
 	memcpy(f->key.dst, ip + 24, 16);
 	uint32_t off = 0;
