@@ -169,6 +169,8 @@ static json_t *tuple_json(const struct svr_ip *src, const struct svr_ip *dst, ui
 static void key_addrs(const struct svr_session *s, const void *key, struct svr_ip *src,
 		      struct svr_ip *dst, uint16_t *sport, uint16_t *dport)
 {
+	memset(src, 0, sizeof(*src)); /* compared whole (svr_ip_equal) */
+	memset(dst, 0, sizeof(*dst));
 	if (s->family == 4) {
 		const struct svr_skey4 *k = key;
 		src->family = dst->family = SVR_AF_INET;
