@@ -43,7 +43,8 @@
  *  "sessions"    request: {"cmd": "sessions", "tenant": NAME, "service": NAME,
  *                "address": IP, "cursor": n, "limit": 1-1000 (default 100)}, all optional;
  *                an address matches any of the four addresses a session was seen with.
- *                {"summary": {"capacity": n, "limit": n, "in-use": n, "half-open-tcp": n,
+ *                {"summary": {"memory-bytes": n (all session memory, taken at start),
+ *                             "capacity": n, "limit": n, "in-use": n, "half-open-tcp": n,
  *                             "created": n, "aged": n, "cleared": n},
  *                 "sessions": [<session>], "next": n}   next: the cursor for the following
  *                page, 0 when this one reached the end.
