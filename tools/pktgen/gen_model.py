@@ -12,6 +12,9 @@ comma-separated prefixes; MAC, if given, is the interface's MAC. --variant chang
 static route (198.19.<variant % 250>.0/24, via the first --route's gateway, or none without
 one) so that consecutive variants are different models that route the same traffic the same way.
 Addresses of generated services: 198.19.0.0/16 host routes and 2001:db8:f000::/36.
+--allow PREFIX (repeatable) adds a service "traffic" for every address that admits sources in
+PREFIX, so that the test's own traffic passes (nothing passes that no service allows); the
+generated services are more specific and keep their own rules.
 """
 import argparse
 import json
@@ -54,6 +57,10 @@ def model(args):
         if args.tenants == 0:
             svc["access"] = svc["access"][1:]
         services.append(svc)
+    if args.allow:
+        services.append({"name": "traffic", "addresses": ["0.0.0.0/0", "::/0"],
+                         "access": [{"source": {"prefix": p}, "permission": "allow"}
+                                    for p in args.allow]})
     ifaces = [split_iface(s) for s in args.iface]
     routes = []
     for r in args.route:
@@ -95,6 +102,8 @@ def main():
     ap.add_argument("--services", type=int, default=10)
     ap.add_argument("--tenants", type=int, default=4)
     ap.add_argument("--variant", type=int, default=0)
+    ap.add_argument("--allow", action="append", default=[],
+                    help="admit sources in this prefix to every destination (repeatable)")
     ap.add_argument("--no-variant-route", action="store_true",
                     help="do not add the per-variant extra route")
     args = ap.parse_args()
