@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		       NULL};
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
-	uint32_t cap = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1u << 20;
+	uint32_t cap = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
 	struct rte_rcu_qsbr *qs = rte_zmalloc("qs", rte_rcu_qsbr_get_memsize(1), 64);
 	rte_rcu_qsbr_init(qs, 1);
 
