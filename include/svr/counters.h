@@ -60,7 +60,9 @@
 	X(NAT_PORTS, "nat-ports-exhausted", "no free source-NAT port for this destination")       \
 	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")    \
 	X(ROUTE_PEER, "service-route-peer", "service routed to an SVR peer (not supported yet)")   \
-	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")
+	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
+	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
+	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,

@@ -34,7 +34,7 @@ static void flow4(uint8_t *ip)
 		svr_rewrite4(ip, ip + fl.l4_off, fl.key.proto, &rw);
 		break;
 	case SVR_FLOW_ICMP_ERROR:
-		svr_rewrite_icmp_error4(ip, len, fl.inner_off, &rw);
+		svr_rewrite_icmp_error4(ip, len, fl.inner_off, &rw, len & 1);
 		break;
 	default:
 		break;

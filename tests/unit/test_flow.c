@@ -334,7 +334,7 @@ static void icmp_error_translated_back(void **state)
 				  .sport = htons(53),
 				  .dport = htons(5353),
 				  .flags = SVR_RW_NAT};
-	svr_rewrite_icmp_error4(p, 64, f.inner_off, &rev);
+	svr_rewrite_icmp_error4(p, 64, f.inner_off, &rev, false);
 	assert_true(svr_ip4_cksum_ok(p, 20));
 	assert_int_equal(svr_cksum_fold(svr_cksum_add(0, icmp, 44)), 0xffff);
 	uint8_t *in = icmp + 8;
@@ -350,6 +350,45 @@ static void icmp_error_translated_back(void **state)
 	assert_int_equal(be16(in + 26), l4_cksum4(in, in + 20, 16, 6));
 }
 
+static void icmp_error_from_behind_source_nat(void **state)
+{
+	(void)state;
+	/*
+	 * h1's router 10.1.1.1, inside, says "fragmentation needed" about the far host's reply
+	 * 198.18.1.10:53 -> 198.18.0.2:5353. It travels the forward direction of a session whose
+	 * source is translated to 198.19.0.1: it must leave from 198.19.0.1, quoting the reply
+	 * as it was sent to 198.19.0.1.
+	 */
+	uint8_t p[128];
+	ip4(p, SVR_IPPROTO_ICMP, "10.1.1.1", "198.18.1.10", 20 + 8 + 36);
+	uint8_t *icmp = p + 20;
+	memset(icmp, 0, 8);
+	icmp[0] = 3;
+	icmp[1] = 4;
+	udp4(icmp + 8, "198.18.1.10", 53, "198.18.0.2", 5353);
+	put16(icmp + 2, svr_cksum(icmp, 8 + 36));
+	struct svr_flow4 f;
+	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_ICMP_ERROR);
+	struct svr_rewrite fwd = {.src = A("198.19.0.1"),
+				  .dst = A("198.18.1.10"),
+				  .sport = htons(5353),
+				  .dport = htons(53),
+				  .flags = SVR_RW_NAT};
+	svr_rewrite_icmp_error4(p, 64, f.inner_off, &fwd, fwd.src != f.key.src);
+	uint32_t a;
+	memcpy(&a, p + 12, 4);
+	assert_int_equal(a, A("198.19.0.1"));
+	memcpy(&a, icmp + 8 + 16, 4);
+	assert_int_equal(a, A("198.19.0.1")); /* quoted: the reply as sent to the NAT address */
+	assert_true(svr_ip4_cksum_ok(p, 20));
+	assert_int_equal(svr_cksum_fold(svr_cksum_add(0, icmp, 44)), 0xffff);
+	uint8_t *in = icmp + 8;
+	assert_int_equal(be16(in + 26), l4_cksum4(in, in + 20, 16, 6));
+	/* A fragmented error is never translated. */
+	put16(p + 6, 0x2000);
+	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_MALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +399,7 @@ int main(void)
 	    cmocka_unit_test(ipv6_extension_headers_and_fragments),
 	    cmocka_unit_test(nat_rewrites_keep_checksums_right),
 	    cmocka_unit_test(icmp_error_translated_back),
+	    cmocka_unit_test(icmp_error_from_behind_source_nat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

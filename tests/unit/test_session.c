@@ -77,7 +77,7 @@ static void both_directions_one_entry(void **state)
 {
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(1);
-	struct svr_session_table *t = svr_session_table_create("s_basic", 1024, qs);
+	struct svr_session_table *t = svr_session_table_create("s_basic", 1024, 1024 / 32 + 64, qs);
 	assert_non_null(t);
 	bool existing;
 	int64_t idx = create(t, 7, &existing);
@@ -103,7 +103,7 @@ static void full_table_refuses_and_keeps_the_rest(void **state)
 {
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(1);
-	struct svr_session_table *t = svr_session_table_create("s_full", 64, qs);
+	struct svr_session_table *t = svr_session_table_create("s_full", 64, 64 / 32 + 64, qs);
 	bool existing;
 	for (uint32_t i = 0; i < 64; i++)
 		assert_true(create(t, i, &existing) >= 0);
@@ -120,7 +120,7 @@ static void limit_below_capacity(void **state)
 {
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(1);
-	struct svr_session_table *t = svr_session_table_create("s_limit", 64, qs);
+	struct svr_session_table *t = svr_session_table_create("s_limit", 64, 64 / 32 + 64, qs);
 	static const struct svr_session_place two = {.limit = 2};
 	bool existing;
 	for (uint32_t i = 0; i < 3; i++) {
@@ -154,7 +154,7 @@ static void nat_ports_never_reused_while_live(void **state)
 {
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(1);
-	struct svr_session_table *t = svr_session_table_create("s_nat", 256, qs);
+	struct svr_session_table *t = svr_session_table_create("s_nat", 256, 256 / 32 + 64, qs);
 	uint16_t a, b, c, d;
 	assert_true(create_napt(t, 1, 40000, 1024, 65535, &a) >= 0);
 	assert_int_equal(a, 40000); /* the sender's own port, free */
@@ -215,7 +215,7 @@ static void deleted_entries_wait_for_readers(void **state)
 	struct rte_rcu_qsbr *qs = qsbr(1);
 	assert_int_equal(rte_rcu_qsbr_thread_register(qs, 0), 0);
 	rte_rcu_qsbr_thread_online(qs, 0);
-	struct svr_session_table *t = svr_session_table_create("s_rcu", 16, qs);
+	struct svr_session_table *t = svr_session_table_create("s_rcu", 16, 16 / 32 + 64, qs);
 	bool existing;
 	int64_t victim = -1;
 	for (uint32_t i = 0; i < 16; i++) {
@@ -289,7 +289,7 @@ static void two_workers_concurrently(void **state)
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(2);
 	const uint32_t cap = 2 * PER_WORKER;
-	struct svr_session_table *t = svr_session_table_create("s_mt", cap, qs);
+	struct svr_session_table *t = svr_session_table_create("s_mt", cap, cap / 32 + 64, qs);
 	assert_non_null(t);
 	static struct worker_arg a[2];
 	pthread_t th[2];

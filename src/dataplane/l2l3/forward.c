@@ -47,8 +47,9 @@ static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct 
 }
 
 /*
- * The next hop of a session's direction: a service route's gateway (a stable
- * slot, its neighbour looked up per packet), else the FIB's answer.
+ * The next hop of a session's direction: a service route's gateway (its
+ * interface as this generation has it, its neighbour looked up per packet),
+ * else — no such route, or its interface is gone — the FIB's answer.
  */
 static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint32_t nh_id,
 						    const struct svr_rewrite *rw,
@@ -56,11 +57,15 @@ static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint
 {
 	if (likely(rw->via == SVR_VIA_FIB))
 		return &g->fib->nh[nh_id];
+	const struct dp_session_policy *p = g->spol;
+	uint16_t iface = rw->via < p->n_vias ? p->via_iface[rw->via] : DP_NO_IFACE;
+	if (iface == DP_NO_IFACE)
+		return &g->fib->nh[nh_id];
 	const struct dp_via *v = &dp_sess.vias[rw->via];
 	via->type = SVR_NH_GATEWAY;
-	via->iface = v->iface;
+	via->iface = iface;
 	via->gateway = v->gw;
-	atomic_store_explicit(&via->neigh, svr_neigh_lookup(dp.neigh, v->iface, &v->gw),
+	atomic_store_explicit(&via->neigh, svr_neigh_lookup(dp.neigh, iface, &v->gw),
 			      memory_order_relaxed);
 	return via;
 }
@@ -208,6 +213,11 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 {
 	const struct svr_skey4 *k = &f->key;
 	uint64_t hit;
+	/* An error goes back to the sender of the packet it quotes, nowhere else. */
+	if (memcmp(ip + 16, ip + f->inner_off + 12, 4) != 0) {
+		dp_drop(w, m, SVR_DROP_ICMP_ERR_DST);
+		return;
+	}
 	if (svr_session_lookup4(dp_sess.table, &k, 1, &hit) == 0) {
 		/* Even addressed to us: the router starts no sessions an error could be about. */
 		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
@@ -215,8 +225,8 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 	}
 	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
 	struct svr_rewrite rw = s->dir[svr_sess_dir(hit)];
-	if (rw.flags & SVR_RW_NAT)
-		svr_rewrite_icmp_error4(ip, svr_be16(ip + 2), f->inner_off, &rw);
+	if (rw.flags & SVR_RW_NAT) /* a source-translated direction hides its routers too */
+		svr_rewrite_icmp_error4(ip, svr_be16(ip + 2), f->inner_off, &rw, rw.src != k->src);
 	rw.flags = 0; /* translated already */
 	uint32_t dst = rte_be_to_cpu_32(rw.dst);
 	uint64_t nh;
@@ -229,6 +239,10 @@ static void icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_
 {
 	const struct svr_skey6 *k = &f->key;
 	uint64_t hit;
+	if (memcmp(ip + 24, ip + f->inner_off + 8, 16) != 0) {
+		dp_drop(w, m, SVR_DROP_ICMP_ERR_DST);
+		return;
+	}
 	if (svr_session_lookup6(dp_sess.table, &k, 1, &hit) == 0) {
 		/* Even addressed to us: the router starts no sessions an error could be about. */
 		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
@@ -413,6 +427,10 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		uint64_t d = hit[idx[j]];
 		struct svr_session *s = entry_of(d);
 		enum svr_sdir dir = svr_sess_dir(d);
+		if (unlikely(!dp_echo_direction_ok(f->key.proto, f->icmp_type, dir))) {
+			dp_drop(w, out[j], SVR_DROP_ICMP_DIRECTION);
+			continue;
+		}
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		const struct svr_rewrite *rw = &s->dir[dir];
 		uint64_t h = nh[j];
@@ -463,6 +481,10 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		uint64_t d = hit[idx[j]];
 		struct svr_session *s = entry_of(d);
 		enum svr_sdir dir = svr_sess_dir(d);
+		if (unlikely(!dp_echo_direction_ok(f->key.proto, f->icmp_type, dir))) {
+			dp_drop(w, out[j], SVR_DROP_ICMP_DIRECTION);
+			continue;
+		}
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		if (unlikely(f->fragment))
 			note_fragment6(w, f, d, s, now);

@@ -300,12 +300,21 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	if (svr_json_get_object(doc, "sessions", "", &o, e) < 0)
 		return -1;
 	if (o) {
-		static const char *const k[] = {"capacity", NULL};
+		static const char *const k[] = {"capacity", "ipv6-capacity", NULL};
 		if (svr_json_only_keys(o, "sessions", k, e) < 0 ||
 		    opt_uint(o, "capacity", "sessions", DP_SESSIONS_MIN, DP_SESSIONS_MAX,
-			     &c->session_capacity, e) < 0)
+			     &c->session_capacity, e) < 0 ||
+		    opt_uint(o, "ipv6-capacity", "sessions", 64, DP_SESSIONS_MAX,
+			     &c->session_capacity6, e) < 0)
 			return -1;
 	}
+	if (c->session_capacity6 == 0)
+		c->session_capacity6 = c->session_capacity / DP_SESSIONS_IPV6_SHARE;
+	if (c->session_capacity6 > c->session_capacity)
+		return svr_jerr_set(e, "sessions.ipv6-capacity",
+				    "%u is more than sessions.capacity (%u): IPv6 sessions are "
+				    "part of it",
+				    c->session_capacity6, c->session_capacity);
 	/* Unless given: 256 MiB for buffers, FIBs and tables, plus the sessions' share. */
 	uint64_t sessions_mb = (uint64_t)c->session_capacity * DP_SESSION_BYTES_BUDGET >> 20;
 	if (c->memory_mb == 0) {

@@ -214,7 +214,7 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot create the neighbour table: %s", rte_strerror(rte_errno));
 		goto out;
 	}
-	if (dp_sessions_init(conf.session_capacity) < 0)
+	if (dp_sessions_init(conf.session_capacity, conf.session_capacity6) < 0)
 		goto out;
 	dp_slowpath_init();
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)

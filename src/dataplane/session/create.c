@@ -160,12 +160,23 @@ static enum svr_drop_reason create_error(int64_t rc)
 	}
 }
 
+/* A session another worker created meanwhile (gone again at once: refused). */
+static enum dp_first found(uint64_t data_found, uint64_t *data, enum svr_drop_reason *why)
+{
+	if (data_found == UINT64_MAX) {
+		*why = SVR_DROP_SESSION_CONFLICT;
+		return DP_FIRST_DROP;
+	}
+	*data = data_found;
+	return DP_FIRST_SESSION;
+}
+
 /* The egress interface slot of a forward destination, or -1 (local: -2). */
 static int egress_of(const struct dp_gen *g, const struct dp_svc_policy *svc,
 		     const struct svr_ip *dst)
 {
-	if (svc->route == DP_SROUTE_VIA)
-		return dp_sess.vias[svc->via].iface;
+	if (svc->route == DP_SROUTE_VIA && g->spol->via_iface[svc->via] != DP_NO_IFACE)
+		return g->spol->via_iface[svc->via];
 	const struct svr_nexthop *h = &g->fib->nh[svr_fib_lookup(g->fib, dst)];
 	if (h->type == SVR_NH_LOCAL)
 		return -2;
@@ -308,8 +319,9 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 		*why = create_error(rc);
 		return DP_FIRST_DROP;
 	}
-	if (!existing)
-		count_created(w, &a, k->proto);
+	if (existing) /* another worker's session: our key may be its reverse one */
+		return found(svr_session_find4(dp_sess.table, k), data, why);
+	count_created(w, &a, k->proto);
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }
@@ -374,8 +386,9 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 		*why = create_error(rc);
 		return DP_FIRST_DROP;
 	}
-	if (!existing)
-		count_created(w, &a, k->proto);
+	if (existing) /* another worker's session: our key may be its reverse one */
+		return found(svr_session_find6(dp_sess.table, k), data, why);
+	count_created(w, &a, k->proto);
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }

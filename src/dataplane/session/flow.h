@@ -49,6 +49,7 @@ struct svr_flow4 {
 	bool fragment;    /* part of a fragmented datagram (first or later) */
 	uint32_t frag_id; /* its identification, when fragment */
 	uint16_t len;     /* IP total length (counted per session) */
+	uint8_t icmp_type;
 };
 
 struct svr_flow6 {
@@ -60,6 +61,7 @@ struct svr_flow6 {
 	bool fragment;
 	uint32_t frag_id;
 	uint16_t len; /* header and payload */
+	uint8_t icmp_type;
 };
 
 /* The reply direction's key of a packet keyed k (ICMP keeps its identifier in sport). */
@@ -163,12 +165,15 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 		f->may_start = true;
 		return SVR_FLOW_PACKET;
 	}
+	f->icmp_type = l4[0];
 	if (l4[0] == 8) {
 		f->may_start = true;
 		return SVR_FLOW_PACKET;
 	}
 	if (!svr_icmp4_is_error(l4[0]))
 		return SVR_FLOW_PACKET; /* echo reply and the like: only within a session */
+	if (f->fragment)
+		return SVR_FLOW_MALFORMED; /* errors fit 576 bytes: a fragmented one is forged */
 	/* The quoted packet: an IP header and at least the 8 bytes holding its ports. */
 	const uint8_t *in = l4 + 8;
 	uint32_t in_len = l4_len - 8;
@@ -275,12 +280,15 @@ static inline enum svr_flow_kind svr_flow_parse6(const uint8_t *ip, uint32_t len
 		f->may_start = true;
 		return SVR_FLOW_PACKET;
 	}
+	f->icmp_type = l4[0];
 	if (l4[0] == 128) {
 		f->may_start = true;
 		return SVR_FLOW_PACKET;
 	}
 	if (l4[0] >= 128)
 		return SVR_FLOW_PACKET; /* informational: echo reply, neighbour discovery */
+	if (f->fragment)
+		return SVR_FLOW_MALFORMED; /* errors fit 1280 bytes: a fragmented one is forged */
 	/* Errors (1-4, packet too big included): the quoted packet follows 8 bytes. */
 	const uint8_t *in = l4 + 8;
 	uint32_t in_len = l4_len - 8;

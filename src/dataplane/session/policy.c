@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Each generation's session policy: service routes, timeouts, tenant limits, router limits. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,16 +47,36 @@ static struct dp_timeouts class_timeouts(const void *img, uint32_t policy)
 	return t;
 }
 
-/* The stable slot of (interface slot, gateway); appended when new. */
-static int via_slot(uint16_t iface, const struct svr_ip *gw)
+/* The stable slot of (interface name, gateway); appended when new. */
+static int via_slot(const char *iface, const struct svr_ip *gw)
 {
 	for (unsigned i = 0; i < dp_sess.n_vias; i++)
-		if (dp_sess.vias[i].iface == iface && svr_ip_equal(&dp_sess.vias[i].gw, gw))
+		if (strcmp(dp_sess.vias[i].iface, iface) == 0 &&
+		    svr_ip_equal(&dp_sess.vias[i].gw, gw))
 			return (int)i;
 	if (dp_sess.n_vias == DP_MAX_VIAS)
 		return -1;
-	dp_sess.vias[dp_sess.n_vias] = (struct dp_via){.iface = iface, .gw = *gw};
+	struct dp_via *v = &dp_sess.vias[dp_sess.n_vias];
+	snprintf(v->iface, sizeof(v->iface), "%s", iface);
+	v->gw = *gw;
 	return (int)dp_sess.n_vias++;
+}
+
+/* Where each via slot's interface is in this generation (by name: slots get reused). */
+static int map_vias(struct dp_session_policy *p, const struct dp_gen *g)
+{
+	p->n_vias = dp_sess.n_vias;
+	p->via_iface = malloc(sizeof(*p->via_iface) * (p->n_vias ? p->n_vias : 1));
+	if (!p->via_iface)
+		return -1;
+	for (unsigned v = 0; v < p->n_vias; v++) {
+		p->via_iface[v] = DP_NO_IFACE;
+		for (unsigned i = 0; i < g->n_ifaces; i++)
+			if (g->ifaces[i].in_use &&
+			    strcmp(g->ifaces[i].name, dp_sess.vias[v].iface) == 0)
+				p->via_iface[v] = (uint16_t)i;
+	}
+	return 0;
 }
 
 void dp_session_policy_free(struct dp_session_policy *p)
@@ -64,6 +85,7 @@ void dp_session_policy_free(struct dp_session_policy *p)
 		return;
 	free(p->svc);
 	free(p->tenant);
+	free(p->via_iface);
 	free(p);
 }
 
@@ -108,7 +130,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 			s->nat_target = a.ip;
 			break;
 		case SVR_SROUTE_NEXT_HOP: {
-			int v = via_slot(slot_of[sr[i].iface], &a.ip);
+			int v = via_slot(g->ifaces[slot_of[sr[i].iface]].name, &a.ip);
 			if (v < 0)
 				return svr_errf(err, errlen,
 						"more than %d distinct next-hop service routes "
@@ -130,5 +152,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		p->capacity = (uint32_t)lim->session_capacity;
 	p->per_source_per_s = lim->new_sessions_per_source;
 	p->half_open = lim->half_open_tcp;
+	if (map_vias(p, g) < 0)
+		return svr_errf(err, errlen, "out of memory");
 	return 0;
 }

@@ -10,6 +10,7 @@
 #ifndef SVR_SESSION_REWRITE_H
 #define SVR_SESSION_REWRITE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -94,11 +95,13 @@ static inline void svr_rewrite4(uint8_t *ip, uint8_t *l4, uint8_t proto,
  * direction. The quoted packet travelled the other way, so it gets the
  * mirror image (its source is rw's destination, its ports swapped); the
  * error's destination becomes rw's; its source too when the error came from
- * the quoted packet's destination itself. Checksums are recomputed: errors
- * are rare, and the quoted transport checksum may be cut off.
+ * the quoted packet's destination itself, or when hide_source (the
+ * direction's source is translated: a router behind the NAT must not show).
+ * Checksums are recomputed: errors are rare, and the quoted transport
+ * checksum may be cut off.
  */
 static inline void svr_rewrite_icmp_error4(uint8_t *ip, uint32_t len, uint32_t inner_off,
-					   const struct svr_rewrite *rw)
+					   const struct svr_rewrite *rw, bool hide_source)
 {
 	uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
 	uint8_t *in = ip + inner_off;
@@ -107,7 +110,9 @@ static inline void svr_rewrite_icmp_error4(uint8_t *ip, uint32_t len, uint32_t i
 	uint32_t quoted = len - inner_off - in_hlen; /* transport bytes quoted (>= 8) */
 	uint8_t in_proto = in[9];
 
-	if (memcmp(ip + 12, in + 16, 4) == 0) /* the error came from the quoted destination */
+	/* From the quoted destination itself, or (hide_source) from a router behind a source
+	 * NAT: the error leaves with the address the session shows on this side. */
+	if (hide_source || memcmp(ip + 12, in + 16, 4) == 0)
 		memcpy(ip + 12, &rw->src, 4);
 	memcpy(ip + 16, &rw->dst, 4);
 
@@ -132,6 +137,9 @@ static inline void svr_rewrite_icmp_error4(uint8_t *ip, uint32_t len, uint32_t i
 			uint32_t d = svr_delta_add(0, old_addrs, in + 12, 8);
 			d = svr_delta_add(d, old_ports, in_l4, 4);
 			svr_cksum_apply(in_l4 + ck_off, svr_cksum_fold(d));
+			if (in_proto == SVR_IPPROTO_UDP && !(in_l4[6] | in_l4[7]))
+				in_l4[6] = in_l4[7] =
+				    0xff; /* RFC 768: a computed zero is sent as ones */
 		}
 	}
 	in[10] = in[11] = 0;

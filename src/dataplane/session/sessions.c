@@ -19,11 +19,11 @@ struct dp_sessions dp_sess;
 /* The whole used part of the table is scanned for idle sessions about once per this. */
 #define AGE_PASS_MS 1000
 
-int dp_sessions_init(uint32_t capacity)
+int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 {
 	char name[32];
 	snprintf(name, sizeof(name), "sess-%.12s", dp.conf->instance);
-	dp_sess.table = svr_session_table_create(name, capacity, dp.qsbr);
+	dp_sess.table = svr_session_table_create(name, capacity, capacity6, dp.qsbr);
 	dp_sess.tenant_live =
 	    rte_zmalloc("svr_tenant_live", sizeof(*dp_sess.tenant_live) * 65536, 64);
 	dp_sess.src_rate =
@@ -38,7 +38,7 @@ int dp_sessions_init(uint32_t capacity)
 		return -1;
 	}
 	atomic_store(&dp_sess.unix_s, (int64_t)time(NULL));
-	LOG_INFO("session table: %u sessions", capacity);
+	LOG_INFO("session table: %u sessions (IPv6 up to %u)", capacity, capacity6);
 	return 0;
 }
 
@@ -56,6 +56,7 @@ void dp_sessions_free(void)
 static bool end_session(uint32_t idx)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
+	uint16_t tenant = s->tenant; /* read now: a deleted entry may be handed out at once */
 	uint8_t st = SVR_TCP_SYN_SENT;
 	bool was_half_open = s->proto == SVR_IPPROTO_TCP &&
 			     atomic_compare_exchange_strong(&s->tcp_state, &st, SVR_TCP_CLOSING);
@@ -63,8 +64,8 @@ static bool end_session(uint32_t idx)
 		return false;
 	if (was_half_open)
 		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
-	if (s->tenant != SVR_NO_NAME)
-		atomic_fetch_sub_explicit(&dp_sess.tenant_live[s->tenant], 1, memory_order_relaxed);
+	if (tenant != SVR_NO_NAME)
+		atomic_fetch_sub_explicit(&dp_sess.tenant_live[tenant], 1, memory_order_relaxed);
 	return true;
 }
 

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "common/inet.h"
+#include "main/config.h"
 #include "session/flow.h"
 #include "session/table.h"
 
@@ -65,13 +66,19 @@ struct dp_session_policy {
 	struct dp_svc_policy *svc;       /* by image service index */
 	struct dp_tenant_policy *tenant; /* by image tenant index */
 	uint32_t capacity;               /* min(table, model limits.session-capacity) */
+	uint32_t n_vias;                 /* via slots known to this generation */
+	uint16_t *via_iface;             /* by via slot: its interface slot now, or DP_NO_IFACE */
 	uint32_t per_source_per_s;       /* 0: unlimited */
 	uint32_t half_open;              /* 0: unlimited */
 };
 
-/* A next hop of a service route: stable slots, never reused (workers read them lock-free). */
+/*
+ * A next hop of a service route: a slot stable across generations (sessions
+ * keep its index), naming the interface so that each generation can say which
+ * interface slot it is now — or that it is gone (then the FIB routes).
+ */
 struct dp_via {
-	uint16_t iface;
+	char iface[DP_IFNAME_LEN];
 	struct svr_ip gw;
 };
 
@@ -91,7 +98,7 @@ struct dp_sessions {
 extern struct dp_sessions dp_sess;
 
 /* Startup (main lcore, before workers run). */
-int dp_sessions_init(uint32_t capacity);
+int dp_sessions_init(uint32_t capacity, uint32_t capacity6);
 void dp_sessions_free(void);
 
 /* Per generation (main lcore): 0, or -1 with err. */
@@ -131,15 +138,33 @@ static inline void dp_session_touch(struct svr_session *s, enum svr_sdir dir, ui
 		return;
 	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
 	uint8_t next = st;
-	if (tcp_flags & (SVR_TCP_FIN | SVR_TCP_RST))
+	bool syn =
+	    (tcp_flags & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) == SVR_TCP_SYN;
+	if (st == SVR_TCP_CLOSING)
+		/* The client opens a new connection on the same ports: half-open again. */
+		next = syn && dir == SVR_DIR_FWD ? SVR_TCP_SYN_SENT : st;
+	else if (tcp_flags & (SVR_TCP_FIN | SVR_TCP_RST))
 		next = SVR_TCP_CLOSING;
 	else if (st == SVR_TCP_SYN_SENT && dir == SVR_DIR_REV)
 		next = SVR_TCP_ESTABLISHED;
-	if (next == st || st == SVR_TCP_CLOSING)
+	if (next == st || !atomic_compare_exchange_strong(&s->tcp_state, &st, next))
 		return;
-	/* One worker wins each transition, so the half-open count moves once. */
-	if (atomic_compare_exchange_strong(&s->tcp_state, &st, next) && st == SVR_TCP_SYN_SENT)
+	/* One worker wins each transition, so the half-open count moves once each way. */
+	if (st == SVR_TCP_SYN_SENT)
 		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+	else if (next == SVR_TCP_SYN_SENT)
+		atomic_fetch_add_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+}
+
+/* ICMP echo sessions: requests go forward, replies come back (the identifier alone would not say).
+ */
+static inline bool dp_echo_direction_ok(uint8_t proto, uint8_t icmp_type, enum svr_sdir dir)
+{
+	if (proto == SVR_IPPROTO_ICMP)
+		return icmp_type == (dir == SVR_DIR_FWD ? 8 : 0);
+	if (proto == SVR_IPPROTO_ICMPV6)
+		return icmp_type == (dir == SVR_DIR_FWD ? 128 : 129);
+	return true;
 }
 
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */

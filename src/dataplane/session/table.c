@@ -51,21 +51,32 @@ static void release_sessions(void *p, void *e, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_hash *h = r[i].family == 6 ? t->h6 : t->h4;
 		for (int d = 0; d < 2; d++)
-			if (r[i].pos[d] >= 0)
+			if (r[i].pos[d] >= 0 && (d == 0 || r[i].pos[1] != r[i].pos[0]))
 				rte_hash_free_key_with_position(h, r[i].pos[d]);
+		if (r[i].family == 6)
+			t->n6--;
 		push_free(t, r[i].idx);
 	}
 	rte_spinlock_unlock(&t->writer);
 }
 
-/* Queues a deleted session for its grace period (outside the writer lock). */
-static void retire(struct svr_session_table *t, struct retired_session *r)
+/*
+ * Queues a deleted session for its grace period (outside the writer lock).
+ * The main lcore, which reports no quiescent state, may wait for one when the
+ * queue is full; a worker must never wait for a grace period it is part of:
+ * it gives up the slots instead (counted, never seen in practice: the queue
+ * holds a sixteenth of the table).
+ */
+static void retire(struct svr_session_table *t, struct retired_session *r, bool on_worker)
 {
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, r) != 0) {
-		/* Queue full: wait for the grace period here. */
-		rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
-		release_sessions(t, r, 1);
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, r) == 0)
+		return;
+	if (on_worker) {
+		atomic_fetch_add_explicit(&t->leaked, 1, memory_order_relaxed);
+		return;
 	}
+	rte_rcu_qsbr_synchronize(t->qs, RTE_QSBR_THRID_INVALID);
+	release_sessions(t, r, 1);
 }
 
 static struct rte_hash *make_hash(const char *name, uint32_t keys, uint32_t key_len)
@@ -95,13 +106,14 @@ static size_t heap_used(void)
 }
 
 struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
-						   struct rte_rcu_qsbr *qs)
+						   uint32_t capacity6, struct rte_rcu_qsbr *qs)
 {
 	size_t heap_before = heap_used();
 	struct svr_session_table *t = rte_zmalloc("svr_sessions", sizeof(*t), 0);
 	if (!t)
 		return NULL;
 	t->capacity = capacity;
+	t->capacity6 = capacity6 < capacity ? capacity6 : capacity;
 	rte_spinlock_init(&t->writer);
 	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
 				 RTE_CACHE_LINE_SIZE);
@@ -110,12 +122,14 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	/* Lowest indices first out: a small load stays in few pages (and scans stop early). */
 	for (uint32_t i = capacity; i-- > 0;)
 		push_free(t, i);
-	/* Two keys per session; IPv6 sessions (a table of their own) up to a sixteenth. */
+	/* Two keys per session; IPv6 sessions in a table of their own, capacity6 of them at most.
+	 */
 	char n[RTE_HASH_NAMESIZE];
 	snprintf(n, sizeof(n), "%s-4", name);
 	t->h4 = make_hash(n, 2 * capacity, sizeof(struct svr_skey4));
 	snprintf(n, sizeof(n), "%s-6", name);
-	t->h6 = make_hash(n, capacity / 16 > 64 ? capacity / 16 : 64, sizeof(struct svr_skey6));
+	t->h6 =
+	    make_hash(n, 2 * t->capacity6 > 64 ? 2 * t->capacity6 : 64, sizeof(struct svr_skey6));
 	if (!t->h4 || !t->h6)
 		goto fail;
 	/* Deletions pending a grace period; when it is full a delete waits for one instead. */
@@ -238,11 +252,14 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		goto out;
 	}
 	uint32_t limit = place->limit < t->capacity ? place->limit : t->capacity;
-	if (t->n_free == 0 || t->capacity - t->n_free >= limit) {
+	if (t->n_free == 0 || t->capacity - t->n_free >= limit ||
+	    (family == 6 && t->n6 >= t->capacity6)) {
 		rc = -ENOSPC;
 		goto out;
 	}
 	int r = place_reverse(h, fwd, rev, key_len, place);
+	if (r == 0 && memcmp(fwd, rev, key_len) == 0)
+		r = -EEXIST; /* source = destination: both keys would be one */
 	if (r < 0) {
 		rc = r;
 		goto out;
@@ -267,12 +284,16 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		 */
 		struct retired_session r = {
 		    .pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx, .family = family};
+		if (family == 6)
+			t->n6++; /* given back with the entry */
 		rte_spinlock_unlock(&t->writer);
-		retire(t, &r);
+		retire(t, &r, true);
 		return -ENOSPC;
 	}
 	s->key_pos[0] = rte_hash_lookup(h, fwd);
 	s->key_pos[1] = rte_hash_lookup(h, rev);
+	if (family == 6)
+		t->n6++;
 	atomic_store_explicit(&s->in_use, 1, memory_order_release);
 	rc = idx;
 out:
@@ -309,7 +330,7 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 			rte_hash_del_key(h, key);
 	}
 	rte_spinlock_unlock(&t->writer);
-	retire(t, &r);
+	retire(t, &r, false);
 	return true;
 }
 

@@ -79,17 +79,23 @@ struct svr_session_table {
 	uint32_t n_free;
 	struct svr_session *entries;
 	uint32_t capacity;
-	uint32_t high_water;        /* entries [0, high_water) have been used: scans stop there */
-	size_t bytes;               /* memory the table took at creation (hashes, entries, queue) */
-	rte_spinlock_t writer;      /* creation and deletion only; see above */
+	uint32_t capacity6;      /* IPv6 sessions at most (their keys have a table of their own) */
+	uint32_t n6;             /* IPv6 sessions live or awaiting reclaim; writer lock */
+	_Atomic uint64_t leaked; /* sessions a worker could not queue for reclaim (never, so far) */
+	uint32_t high_water;     /* entries [0, high_water) have been used: scans stop there */
+	size_t bytes;            /* memory the table took at creation (hashes, entries, queue) */
+	rte_spinlock_t writer;   /* creation and deletion only; see above */
 	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
 };
 
 struct rte_rcu_qsbr;
-/* name: unique in the process (at most 20 characters). qs: the workers' RCU variable. */
+/*
+ * name: unique in the process (at most 20 characters). capacity: sessions;
+ * capacity6: how many of them may be IPv6. qs: the workers' RCU variable.
+ */
 struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
-						   struct rte_rcu_qsbr *qs);
+						   uint32_t capacity6, struct rte_rcu_qsbr *qs);
 void svr_session_table_free(struct svr_session_table *t);
 
 /* Data stored with a key: entry index << 1 | direction. */
@@ -132,8 +138,11 @@ struct svr_session_place {
  * Creation path: takes a free entry, settles the reverse key (rev, updated in
  * place), lets fill() complete the entry, publishes both keys. Returns the
  * entry index; or the index of an entry another worker created for the same
- * forward key meanwhile (*existing = true); or -ENOSPC (table or limit full),
- * -EADDRINUSE (no free NAT port), -EEXIST (reverse key in use). On an error
+ * forward key meanwhile (*existing = true: the key may be that entry's
+ * reverse key, look it up for the direction); or -ENOSPC (table, IPv6 share
+ * or limit full),
+ * -EADDRINUSE (no free NAT port), -EEXIST (reverse key in use, or the same
+ * as the forward key: source = destination). On an error
  * nothing changed.
  */
 typedef void (*svr_session_fill_fn)(struct svr_session *s, void *arg);

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	struct rte_rcu_qsbr *qs = rte_zmalloc("qs", rte_rcu_qsbr_get_memsize(1), 64);
 	rte_rcu_qsbr_init(qs, 1);
 
-	struct svr_session_table *t = svr_session_table_create("bench", cap, qs);
+	struct svr_session_table *t = svr_session_table_create("bench", cap, cap / 32 + 64, qs);
 	if (!t) {
 		fprintf(stderr, "cannot create a table of %u sessions\n", cap);
 		return 1;
