@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* SVR security between routers: key ring, HMAC trailer, metadata encryption (security.h). */
+#include "common/security.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "common/timeutil.h"
+
+/* --- key ring --- */
+
+static int hex_bytes(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = strlen(hex);
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (int)(n / 2);
+}
+
+static int parse_key(const json_t *o, const char *path, struct svr_key *k, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"security-id", "hmac-key", "encryption-key",
+					   "not-before", NULL};
+	uint64_t id;
+	const char *hmac = NULL, *enc = NULL, *nb = NULL;
+	char p[96];
+	if (!json_is_object(o))
+		return svr_jerr_set(e, path, "must be an object");
+	if (svr_json_only_keys(o, path, keys, e) < 0 ||
+	    svr_json_get_uint(o, "security-id", path, 0, UINT32_MAX, &id, e) < 0 ||
+	    svr_json_get_string(o, "hmac-key", path, &hmac, e) < 0 ||
+	    svr_json_get_string(o, "encryption-key", path, &enc, e) < 0 ||
+	    svr_json_get_string(o, "not-before", path, &nb, e) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s.security-id", path);
+	if (!json_object_get(o, "security-id"))
+		return svr_jerr_set(e, p, "is required");
+	k->security_id = (uint32_t)id;
+	snprintf(p, sizeof(p), "%s.hmac-key", path);
+	int n = hmac ? hex_bytes(hmac, k->hmac_key, SVR_KEY_MAX_BYTES) : -1;
+	if (n < 16)
+		return svr_jerr_set(e, p, "must be 16-64 bytes in hex (32-128 hex digits)");
+	k->hmac_len = (uint8_t)n;
+	if (enc) {
+		snprintf(p, sizeof(p), "%s.encryption-key", path);
+		n = hex_bytes(enc, k->enc_key, sizeof(k->enc_key));
+		if (n != 16 && n != 32)
+			return svr_jerr_set(e, p, "must be 16 or 32 bytes in hex (AES-128/256)");
+		k->enc_len = (uint8_t)n;
+	}
+	k->not_before = INT64_MIN;
+	if (nb) {
+		snprintf(p, sizeof(p), "%s.not-before", path);
+		if (svr_rfc3339_parse(nb, &k->not_before) < 0)
+			return svr_jerr_set(e, p, "\"%s\" is not an RFC 3339 time", nb);
+	}
+	return 0;
+}
+
+int svr_keyring_parse(const char *text, struct svr_keyring *kr, struct svr_jerr *e)
+{
+	memset(kr, 0, sizeof(*kr));
+	json_error_t jerr;
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return svr_jerr_set(e, "", "line %d column %d: %s", jerr.line, jerr.column,
+				    jerr.text);
+	static const char *const top[] = {"keys", NULL};
+	json_t *arr = NULL;
+	int rc = -1;
+	if (!json_is_object(doc)) {
+		svr_jerr_set(e, "", "must be an object with \"keys\"");
+		goto out;
+	}
+	if (svr_json_only_keys(doc, "", top, e) < 0 ||
+	    svr_json_get_array(doc, "keys", "", &arr, e) < 0)
+		goto out;
+	if (!arr || json_array_size(arr) == 0) {
+		svr_jerr_set(e, "keys", "must list at least one key");
+		goto out;
+	}
+	if (json_array_size(arr) > SVR_KEYS_MAX) {
+		svr_jerr_set(e, "keys", "at most %d keys", SVR_KEYS_MAX);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		char path[48];
+		snprintf(path, sizeof(path), "keys[%zu]", i);
+		struct svr_key *k = &kr->keys[kr->n];
+		if (parse_key(json_array_get(arr, i), path, k, e) < 0)
+			goto out;
+		if (svr_keyring_find(kr, k->security_id)) {
+			snprintf(path, sizeof(path), "keys[%zu].security-id", i);
+			svr_jerr_set(e, path, "%u is listed twice", k->security_id);
+			goto out;
+		}
+		kr->n++;
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	if (rc < 0)
+		OPENSSL_cleanse(kr, sizeof(*kr));
+	return rc;
+}
+
+int svr_keyring_load(const char *path, struct svr_keyring *kr, struct svr_jerr *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return svr_jerr_set(e, "", "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+		fclose(f);
+		return svr_jerr_set(e, "",
+				    "%s is readable by group or others (mode %03o): "
+				    "chmod 600 it",
+				    path, (unsigned)(st.st_mode & 0777));
+	}
+	char buf[16384];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	int rc = svr_keyring_parse(buf, kr, e);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now)
+{
+	const struct svr_key *best = NULL;
+	for (unsigned i = 0; i < kr->n; i++) {
+		const struct svr_key *k = &kr->keys[i];
+		if (k->not_before > now)
+			continue;
+		if (!best || k->not_before > best->not_before ||
+		    (k->not_before == best->not_before && k->security_id > best->security_id))
+			best = k;
+	}
+	return best;
+}
+
+const struct svr_key *svr_keyring_find(const struct svr_keyring *kr, uint32_t security_id)
+{
+	for (unsigned i = 0; i < kr->n; i++)
+		if (kr->keys[i].security_id == security_id)
+			return &kr->keys[i];
+	return NULL;
+}
+
+/* --- OpenSSL contexts --- */
+
+struct svr_crypto {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *hmac;
+	EVP_CIPHER_CTX *cipher;
+};
+
+struct svr_crypto *svr_crypto_new(void)
+{
+	struct svr_crypto *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	c->hmac = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
+	c->cipher = EVP_CIPHER_CTX_new();
+	if (!c->hmac || !c->cipher) {
+		svr_crypto_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void svr_crypto_free(struct svr_crypto *c)
+{
+	if (!c)
+		return;
+	EVP_MAC_CTX_free(c->hmac);
+	EVP_MAC_free(c->mac);
+	EVP_CIPHER_CTX_free(c->cipher);
+	free(c);
+}
+
+/* --- HMAC trailer --- */
+
+size_t svr_hmac_len(enum svr_img_hmac cipher)
+{
+	switch (cipher) {
+	case SVR_HMAC_SHA256_128:
+		return 16;
+	case SVR_HMAC_SHA256:
+		return 32;
+	default:
+		return 0;
+	}
+}
+
+/* The full HMAC-SHA256 (32 bytes) of [T ||] data. */
+static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_based,
+		       uint64_t step, const uint8_t *data, size_t len, uint8_t out[32])
+{
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end()};
+	size_t outl = 0;
+	if (!EVP_MAC_init(c->hmac, k->hmac_key, k->hmac_len, params))
+		return -1;
+	if (time_based) {
+		uint8_t t[8];
+		for (int i = 0; i < 8; i++)
+			t[i] = (uint8_t)(step >> (56 - 8 * i));
+		if (!EVP_MAC_update(c->hmac, t, sizeof(t)))
+			return -1;
+	}
+	if (!EVP_MAC_update(c->hmac, data, len) || !EVP_MAC_final(c->hmac, out, &outl, 32) ||
+	    outl != 32)
+		return -1;
+	return 0;
+}
+
+int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
+		  uint8_t *out)
+{
+	size_t n = svr_hmac_len(cipher);
+	uint8_t full[32];
+	if (n == 0 || hmac_sha256(c, k, time_based, time_step, data, len, full) < 0)
+		return -1;
+	memcpy(out, full, n); /* sha256-128: the leftmost 128 bits (RFC 4868 truncation) */
+	return 0;
+}
+
+bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
+		     const uint8_t *trailer)
+{
+	size_t n = svr_hmac_len(cipher);
+	if (n == 0)
+		return false;
+	/* Time-based: this step and its neighbours (clock skew, packets in flight). */
+	for (int d = time_based ? -1 : 0; d <= (time_based ? 1 : 0); d++) {
+		uint8_t full[32];
+		if (time_based && d < 0 && time_step == 0)
+			continue;
+		if (hmac_sha256(c, k, time_based, time_step + (uint64_t)(int64_t)d, data, len,
+				full) == 0 &&
+		    CRYPTO_memcmp(full, trailer, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* --- metadata encryption --- */
+
+size_t svr_md_cipher_len(size_t len)
+{
+	return SVR_IV_LEN + (len / 16 + 1) * 16; /* PKCS#7 always adds 1-16 bytes */
+}
+
+static const EVP_CIPHER *aes_cbc(const struct svr_key *k)
+{
+	return k->enc_len == 32 ? EVP_aes_256_cbc() : k->enc_len == 16 ? EVP_aes_128_cbc() : NULL;
+}
+
+size_t svr_md_encrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *iv,
+		      const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	const EVP_CIPHER *alg = aes_cbc(k);
+	if (!alg || cap < svr_md_cipher_len(len) || len > INT32_MAX - 32)
+		return 0;
+	if (iv)
+		memcpy(out, iv, SVR_IV_LEN);
+	else if (RAND_bytes(out, SVR_IV_LEN) != 1)
+		return 0;
+	int n1 = 0, n2 = 0;
+	if (!EVP_EncryptInit_ex2(c->cipher, alg, k->enc_key, out, NULL) ||
+	    !EVP_EncryptUpdate(c->cipher, out + SVR_IV_LEN, &n1, in, (int)len) ||
+	    !EVP_EncryptFinal_ex(c->cipher, out + SVR_IV_LEN + n1, &n2))
+		return 0;
+	return SVR_IV_LEN + (size_t)n1 + (size_t)n2;
+}
+
+int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *in, size_t len,
+		   uint8_t *out, size_t cap)
+{
+	const EVP_CIPHER *alg = aes_cbc(k);
+	/* OpenSSL may write a block more than it returns: out needs the ciphertext + 16. */
+	if (!alg || len < SVR_IV_LEN + 16 || (len - SVR_IV_LEN) % 16 ||
+	    cap < len - SVR_IV_LEN + 16 || len > INT32_MAX)
+		return -1;
+	int n1 = 0, n2 = 0;
+	if (!EVP_DecryptInit_ex2(c->cipher, alg, k->enc_key, in, NULL) ||
+	    !EVP_DecryptUpdate(c->cipher, out, &n1, in + SVR_IV_LEN, (int)(len - SVR_IV_LEN)) ||
+	    !EVP_DecryptFinal_ex(c->cipher, out + n1, &n2)) /* fails on bad padding */
+		return -1;
+	return n1 + n2;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SVR security between routers (svr-protocol.md §4, docs/model.md "Security
+ * policies and keys"), on OpenSSL's EVP interfaces:
+ * - the key ring: the key file's keys by Security ID, several valid at once
+ *   so that rotation is hitless (senders take the newest whose not-before
+ *   has passed; receivers accept any);
+ * - the per-packet HMAC trailer: HMAC-SHA256, full (32 bytes) or truncated
+ *   to 128 bits (16), time-based by default: T = floor(unix seconds / 2) as a
+ *   big-endian u64 goes before the data, and a receiver accepts T-1..T+1;
+ * - metadata encryption of the payload-TLV section: IV(16) || AES-CBC(key,
+ *   IV, PKCS#7(TLVs)), a fresh random IV per packet (O-2).
+ *
+ * A struct svr_crypto holds reusable OpenSSL contexts: one per thread (each
+ * worker its own), created once, so that per-packet calls allocate nothing.
+ */
+#ifndef SVR_SECURITY_H
+#define SVR_SECURITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/jsonutil.h"
+#include "svr/image.h"
+
+#define SVR_KEYS_MAX      16
+#define SVR_KEY_MAX_BYTES 64
+#define SVR_IV_LEN        16
+#define SVR_HMAC_WINDOW_S 2 /* seconds per time step of a time-based HMAC */
+#define SVR_KEYS_PATH     "/etc/svr/keys.json"
+
+struct svr_key {
+	uint32_t security_id;
+	int64_t not_before; /* unix seconds */
+	uint8_t hmac_key[SVR_KEY_MAX_BYTES];
+	uint8_t enc_key[32];
+	uint8_t hmac_len, enc_len; /* enc_len: 0, 16 or 32 */
+};
+
+struct svr_keyring {
+	unsigned n;
+	struct svr_key keys[SVR_KEYS_MAX];
+};
+
+/*
+ * Reads a key file: {"keys": [{"security-id": N, "hmac-key": HEX, "encryption-key": HEX,
+ * "not-before": RFC3339}]}. hmac-key 16-64 bytes; encryption-key 16 or 32 bytes (optional);
+ * not-before optional (always valid). The file must not be readable by group or others.
+ * Returns 0, or -1 with the JSON path and a sentence in e.
+ */
+int svr_keyring_load(const char *path, struct svr_keyring *kr, struct svr_jerr *e);
+int svr_keyring_parse(const char *text, struct svr_keyring *kr, struct svr_jerr *e);
+
+/* The key a sender uses at now: the latest not-before that has passed. NULL if none. */
+const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now);
+/* The key of a Security ID (receivers accept any listed key). NULL if unknown. */
+const struct svr_key *svr_keyring_find(const struct svr_keyring *kr, uint32_t security_id);
+
+struct svr_crypto;
+struct svr_crypto *svr_crypto_new(void);
+void svr_crypto_free(struct svr_crypto *c);
+
+/* Trailer length of an HMAC cipher (SVR_HMAC_*): 16, 32, or 0 for none. */
+size_t svr_hmac_len(enum svr_img_hmac cipher);
+
+/*
+ * The HMAC trailer of data under key k: out gets svr_hmac_len(cipher) bytes.
+ * time_step: floor(unix / SVR_HMAC_WINDOW_S) for time-based mode, ignored
+ * (not mixed in) when time_based is false. Returns 0 or -1.
+ */
+int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
+		  uint8_t *out);
+
+/* True when trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step or + 1. */
+bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
+		     const uint8_t *trailer);
+
+/* Bytes svr_md_encrypt writes for len bytes of clear TLVs: IV + the padded blocks. */
+size_t svr_md_cipher_len(size_t len);
+
+/*
+ * Encrypts the payload-TLV section: out = IV || AES-CBC(PKCS#7(in)). iv: 16
+ * bytes (fresh per packet; NULL: drawn here from OpenSSL's RNG). Returns the
+ * bytes written, or 0 (cap too small, no encryption key, OpenSSL failure).
+ */
+size_t svr_md_encrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *iv,
+		      const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+
+/*
+ * Decrypts what svr_md_encrypt wrote into out (cap >= len - 16 + 16 bytes:
+ * OpenSSL writes a block ahead). Returns the clear length, or -1 (bad
+ * length, wrong key, bad padding).
+ */
+int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *in, size_t len,
+		   uint8_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SVR security between routers (src/common/security.c): HMAC-SHA256 against
+ * RFC 4231, its 128-bit truncation, the time window of time-based HMACs,
+ * AES-256-CBC against NIST SP 800-38A, metadata encryption round trips and
+ * tampering, and the key file (errors with their paths, rotation, mode 0600).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/security.h"
+
+static size_t unhex(const char *hex, uint8_t *out)
+{
+	size_t n = 0;
+	for (const char *p = hex; p[0] && p[1]; p += 2) {
+		unsigned v;
+		sscanf(p, "%2x", &v);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static struct svr_crypto *crypto;
+
+static int setup(void **state)
+{
+	(void)state;
+	crypto = svr_crypto_new();
+	return crypto ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	svr_crypto_free(crypto);
+	return 0;
+}
+
+static void hmac_sha256_rfc4231(void **state)
+{
+	(void)state;
+	/* RFC 4231 test case 1: key 0x0b x 20, "Hi There". */
+	struct svr_key k = {.hmac_len = 20};
+	memset(k.hmac_key, 0x0b, 20);
+	uint8_t want[32], out[32];
+	unhex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", want);
+	assert_int_equal(svr_hmac_len(SVR_HMAC_SHA256), 32);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0,
+				       (const uint8_t *)"Hi There", 8, out),
+			 0);
+	assert_memory_equal(out, want, 32);
+	/* sha256-128: the leftmost 16 bytes */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(svr_hmac_len(SVR_HMAC_SHA256_128), 16);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, false, 0,
+				       (const uint8_t *)"Hi There", 8, out),
+			 0);
+	assert_memory_equal(out, want, 16);
+	assert_int_equal(out[16], 0); /* nothing written past the trailer */
+	assert_int_equal(svr_hmac_len(SVR_HMAC_NONE), 0);
+}
+
+static void time_window(void **state)
+{
+	(void)state;
+	struct svr_key k = {.hmac_len = 32}, other = {.hmac_len = 32};
+	memset(k.hmac_key, 0x42, 32);
+	memset(other.hmac_key, 0x43, 32);
+	const uint8_t data[] = "metadata and payload";
+	uint8_t t[16];
+	uint64_t step = 1000000;
+	assert_int_equal(
+	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, step, data, sizeof(data), t), 0);
+	assert_true(
+	    svr_hmac_verify(crypto, &k, SVR_HMAC_SHA256_128, true, step, data, sizeof(data), t));
+	assert_true(svr_hmac_verify(crypto, &k, SVR_HMAC_SHA256_128, true, step + 1, data,
+				    sizeof(data), t)); /* the receiver's clock a step ahead */
+	assert_true(svr_hmac_verify(crypto, &k, SVR_HMAC_SHA256_128, true, step - 1, data,
+				    sizeof(data), t));
+	assert_false(svr_hmac_verify(crypto, &k, SVR_HMAC_SHA256_128, true, step + 2, data,
+				     sizeof(data), t)); /* a replay 4+ seconds later */
+	assert_false(svr_hmac_verify(crypto, &other, SVR_HMAC_SHA256_128, true, step, data,
+				     sizeof(data), t));
+	uint8_t bent[sizeof(data)];
+	memcpy(bent, data, sizeof(data));
+	bent[3] ^= 1;
+	assert_false(
+	    svr_hmac_verify(crypto, &k, SVR_HMAC_SHA256_128, true, step, bent, sizeof(bent), t));
+	/* regular mode: no time mixed in, so any step verifies */
+	assert_int_equal(
+	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, false, 0, data, sizeof(data), t), 0);
+	assert_true(
+	    svr_hmac_verify(crypto, &k, SVR_HMAC_SHA256_128, false, 99, data, sizeof(data), t));
+}
+
+static void aes256_cbc_nist(void **state)
+{
+	(void)state;
+	/* SP 800-38A F.2.5 CBC-AES256.Encrypt, block 1; PKCS#7 then adds a block of padding. */
+	struct svr_key k = {.enc_len = 32};
+	uint8_t iv[16], pt[16], want[16], out[64];
+	unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", k.enc_key);
+	unhex("000102030405060708090a0b0c0d0e0f", iv);
+	unhex("6bc1bee22e409f96e93d7e117393172a", pt);
+	unhex("f58c4c04d6e5f1ba779eabfb5f7bfbd6", want);
+	assert_int_equal(svr_md_encrypt(crypto, &k, iv, pt, 16, out, sizeof(out)), 16 + 32);
+	assert_memory_equal(out, iv, 16); /* the IV leads */
+	assert_memory_equal(out + 16, want, 16);
+	assert_int_equal(svr_md_cipher_len(16), 48);
+	uint8_t back[64];
+	assert_int_equal(svr_md_decrypt(crypto, &k, out, 48, back, sizeof(back)), 16);
+	assert_memory_equal(back, pt, 16);
+}
+
+static void encryption_round_trips_and_tampering(void **state)
+{
+	(void)state;
+	struct svr_key k = {.enc_len = 32}, k128 = {.enc_len = 16}, none = {0};
+	memset(k.enc_key, 7, 32);
+	memset(k128.enc_key, 9, 16);
+	uint8_t in[100], out[160], back[160], out2[160];
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 13);
+	for (size_t len = 0; len <= sizeof(in); len += 7) {
+		size_t n = svr_md_encrypt(crypto, &k, NULL, in, len, out, sizeof(out));
+		assert_int_equal(n, svr_md_cipher_len(len));
+		assert_int_equal(svr_md_decrypt(crypto, &k, out, n, back, sizeof(back)), len);
+		assert_memory_equal(back, in, len);
+		/* a fresh IV each time: the same clear text never looks the same */
+		size_t n2 = svr_md_encrypt(crypto, &k, NULL, in, len, out2, sizeof(out2));
+		assert_int_equal(n2, n);
+		assert_memory_not_equal(out, out2, n);
+	}
+	size_t n = svr_md_encrypt(crypto, &k128, NULL, in, 40, out, sizeof(out));
+	assert_int_equal(svr_md_decrypt(crypto, &k128, out, n, back, sizeof(back)), 40);
+	/* no key, a buffer too small, a length that is not IV + blocks */
+	assert_int_equal(svr_md_encrypt(crypto, &none, NULL, in, 40, out, sizeof(out)), 0);
+	assert_int_equal(svr_md_encrypt(crypto, &k, NULL, in, 40, out, 16 + 47), 0);
+	assert_int_equal(svr_md_decrypt(crypto, &k, out, 16 + 40, back, sizeof(back)), -1);
+	/* the padding bent (through the block before it, so that it is bent for certain: 08 ^ 5a
+	 * is no PKCS#7 padding): refused */
+	n = svr_md_encrypt(crypto, &k, NULL, in, 40, out, sizeof(out));
+	out[n - 16 - 1] ^= 0x5a;
+	assert_int_equal(svr_md_decrypt(crypto, &k, out, n, back, sizeof(back)), -1);
+}
+
+static const char *good = "{\"keys\": ["
+			  "{\"security-id\": 1, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\","
+			  " \"encryption-key\": \"%s\", \"not-before\": \"2026-01-01T00:00:00Z\"},"
+			  "{\"security-id\": 2, \"hmac-key\": \"101112131415161718191a1b1c1d1e1f\","
+			  " \"not-before\": \"2026-06-01T00:00:00Z\"}]}";
+
+static void key_file(void **state)
+{
+	(void)state;
+	char text[1024];
+	snprintf(text, sizeof(text), good,
+		 "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f");
+	struct svr_keyring kr;
+	struct svr_jerr e;
+	assert_int_equal(svr_keyring_parse(text, &kr, &e), 0);
+	assert_int_equal(kr.n, 2);
+	assert_int_equal(kr.keys[0].enc_len, 32);
+	assert_int_equal(kr.keys[1].enc_len, 0);
+	/* rotation: key 2 from June on; before that key 1; before 2026 none */
+	assert_int_equal(svr_keyring_current(&kr, 1781000000)->security_id, 2); /* 2026-06-09 */
+	assert_int_equal(svr_keyring_current(&kr, 1770000000)->security_id, 1); /* 2026-02-02 */
+	assert_null(svr_keyring_current(&kr, 1700000000));
+	assert_non_null(svr_keyring_find(&kr, 1));
+	assert_null(svr_keyring_find(&kr, 3));
+
+	static const struct {
+		const char *text, *path, *words;
+	} bad[] = {
+	    {"{\"keys\": []}", "keys", "at least one"},
+	    {"{\"keys\": [{\"hmac-key\": \"000102030405060708090a0b0c0d0e0f\"}]}",
+	     "keys[0].security-id", "required"},
+	    {"{\"keys\": [{\"security-id\": 1, \"hmac-key\": \"0001\"}]}", "keys[0].hmac-key",
+	     "16-64 bytes"},
+	    {"{\"keys\": [{\"security-id\": 1, \"hmac-key\": "
+	     "\"zz0102030405060708090a0b0c0d0e0f\"}]}",
+	     "keys[0].hmac-key", "hex"},
+	    {"{\"keys\": [{\"security-id\": 1, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\","
+	     " \"encryption-key\": \"0001020304\"}]}",
+	     "keys[0].encryption-key", "16 or 32"},
+	    {"{\"keys\": [{\"security-id\": 1, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\","
+	     " \"not-before\": \"soon\"}]}",
+	     "keys[0].not-before", "RFC 3339"},
+	    {"{\"keys\": [{\"security-id\": 1, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\"},"
+	     " {\"security-id\": 1, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\"}]}",
+	     "keys[1].security-id", "twice"},
+	    {"{\"keys\": [{\"security-id\": 1, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\","
+	     " \"color\": 1}]}",
+	     "keys[0]", "color"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(svr_keyring_parse(bad[i].text, &kr, &e), -1);
+		if (!strstr(e.msg, bad[i].path) || !strstr(e.msg, bad[i].words))
+			fail_msg("case %zu: \"%s\" lacks \"%s\" or \"%s\"", i, e.msg, bad[i].path,
+				 bad[i].words);
+	}
+
+	/* the file: refused while group or others may read it */
+	char path[] = "/tmp/svr-keys-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	chmod(path, 0644);
+	assert_int_equal(svr_keyring_load(path, &kr, &e), -1);
+	assert_non_null(strstr(e.msg, "chmod 600"));
+	chmod(path, 0600);
+	assert_int_equal(svr_keyring_load(path, &kr, &e), 0);
+	assert_int_equal(kr.n, 2);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(hmac_sha256_rfc4231),
+	    cmocka_unit_test(time_window),
+	    cmocka_unit_test(aes256_cbc_nist),
+	    cmocka_unit_test(encryption_round_trips_and_tampering),
+	    cmocka_unit_test(key_file),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
