@@ -14,6 +14,7 @@
 #include "l2l3/parse.h"
 #include "session/flow.h"
 #include "session/rewrite.h"
+#include "svrpath/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +32,20 @@ static void flow4(uint8_t *ip)
 	uint32_t len = svr_be16(ip + 2);
 	switch (svr_flow_parse4(ip, len, &fl)) {
 	case SVR_FLOW_PACKET:
+		if ((fl.key.proto == 6 || fl.key.proto == 17) && svr_wire_l4_hlen(ip) &&
+		    fl.l4_off + svr_wire_l4_hlen(ip) <= len) {
+			/* SVR: metadata in and out again gives the same payload; MSS clamp */
+			static uint8_t buf[70000];
+			static const uint8_t block[20] = {0x4c, 0x48, 0xdb, 0xc6};
+			memcpy(buf, ip, len);
+			svr_wire_clamp_mss4(buf, 1000);
+			if (svr_wire_insert4(buf, sizeof(buf), block, sizeof(block)) &&
+			    (svr_wire_strip4(buf, sizeof(block)) != len ||
+			     memcmp(buf + fl.l4_off + svr_wire_l4_hlen(ip),
+				    ip + fl.l4_off + svr_wire_l4_hlen(ip),
+				    len - fl.l4_off - svr_wire_l4_hlen(ip))))
+				abort();
+		}
 		svr_rewrite4(ip, ip + fl.l4_off, fl.key.proto, &rw);
 		break;
 	case SVR_FLOW_ICMP_ERROR:
