@@ -185,6 +185,45 @@ static void nat_ports_never_reused_while_live(void **state)
 	rte_free(qs);
 }
 
+/* SVR: the ingress picks both waypoint ports, even for itself, odd for the peer. */
+static void waypoint_pairs(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_wp", 64, 64, qs);
+	struct svr_session_place p = {.limit = UINT32_MAX,
+				      .nat_lo = 16384,
+				      .nat_hi = 16387,
+				      .nat_port_off = offsetof(struct svr_skey4, dport),
+				      .waypoint_pair = true,
+				      .pair_port_off = offsetof(struct svr_skey4, sport)};
+	uint16_t seen[2];
+	bool existing;
+	for (uint32_t i = 0; i < 3; i++) {
+		/* client i -> server, leaving 203.0.113.1 -> 203.0.113.2 */
+		struct svr_skey4 f = {.src = 0x0a00010a + i,
+				      .dst = 0xc6336414,
+				      .sport = htons(5000),
+				      .dport = htons(53),
+				      .proto = 17};
+		struct svr_skey4 r = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+		int64_t rc = svr_session_create4(t, &f, &r, &p, fill_service, NULL, &existing);
+		if (i == 2) { /* two pairs in 16384-16387: the third session finds none */
+			assert_int_equal(rc, -EADDRINUSE);
+			break;
+		}
+		assert_true(rc >= 0);
+		uint16_t ours = ntohs(r.dport), theirs = ntohs(r.sport);
+		assert_int_equal(ours % 2, 0);
+		assert_int_equal(theirs, ours + 1);
+		assert_true(ours == 16384 || ours == 16386);
+		seen[i] = ours;
+	}
+	assert_int_not_equal(seen[0], seen[1]);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
 static void names_keep_their_ids(void **state)
 {
 	(void)state;
@@ -318,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
 	    cmocka_unit_test(limit_below_capacity),
 	    cmocka_unit_test(nat_ports_never_reused_while_live),
+	    cmocka_unit_test(waypoint_pairs),
 	    cmocka_unit_test(names_keep_their_ids),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(two_workers_concurrently),

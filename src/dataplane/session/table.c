@@ -212,12 +212,32 @@ uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_s
 	return find(t->h6, key);
 }
 
+/* Waypoint ports: an even port and the odd one after it, the pair unused by any live session. */
+static int place_pair(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
+		      const struct svr_session_place *p)
+{
+	uint32_t pairs = ((uint32_t)p->nat_hi - p->nat_lo) / 2 + 1;
+	uint32_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % pairs;
+	uint32_t tries = pairs < SVR_NAT_PROBES ? pairs : SVR_NAT_PROBES;
+	for (uint32_t i = 0; i < tries; i++) {
+		uint16_t even = (uint16_t)(p->nat_lo + 2 * ((start + i) % pairs));
+		uint16_t be_even = rte_cpu_to_be_16(even), be_odd = rte_cpu_to_be_16(even + 1);
+		memcpy(rev + p->nat_port_off, &be_even, 2);
+		memcpy(rev + p->pair_port_off, &be_odd, 2);
+		if (rte_hash_lookup(h, rev) < 0)
+			return 0;
+	}
+	return -EADDRINUSE;
+}
+
 /* Under the writer lock: settles the reverse key; 0, -EADDRINUSE or -EEXIST. */
 static int place_reverse(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
 			 const struct svr_session_place *p)
 {
 	if (p->nat_hi == 0)
 		return rte_hash_lookup(h, rev) >= 0 ? -EEXIST : 0;
+	if (p->waypoint_pair)
+		return place_pair(h, fwd, rev, key_len, p);
 	/* The sender's own port first (what NATs usually keep), if in range and free. */
 	uint16_t own;
 	memcpy(&own, rev + p->nat_port_off, 2);

@@ -132,6 +132,13 @@ struct svr_session_place {
 	uint32_t limit;
 	uint16_t nat_lo, nat_hi;
 	uint16_t nat_port_off;
+	/*
+	 * SVR waypoint ports (svr-protocol.md §3.1): with waypoint_pair the port
+	 * at nat_port_off is even (our side) and the one at pair_port_off the odd
+	 * next (the peer's), both chosen here; nat_lo must be even.
+	 */
+	bool waypoint_pair;
+	uint16_t pair_port_off;
 };
 
 /*
