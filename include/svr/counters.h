@@ -59,7 +59,8 @@
 	X(TABLE_FULL, "session-table-full", "session table at capacity (new session refused)")    \
 	X(NAT_PORTS, "nat-ports-exhausted", "no free source-NAT port for this destination")       \
 	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")    \
-	X(ROUTE_PEER, "service-route-peer", "service routed to an SVR peer (not supported yet)")   \
+	X(ROUTE_PEER, "service-route-peer", "SVR peer route with no usable path or unsupported")   \
+	X(SVR_METADATA, "svr-metadata-invalid", "SVR metadata that does not decode or lacks fields") \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
 	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")

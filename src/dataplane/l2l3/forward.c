@@ -10,6 +10,7 @@
 #include "session/frag.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"
+#include "svrpath/path.h"
 #include "worker/worker.h"
 
 #define MAX_BURST 64
@@ -181,6 +182,7 @@ static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum d
 	case DP_FIRST_SESSION:
 		return true;
 	case DP_FIRST_LOCAL:
+	case DP_FIRST_NOT_SVR:
 		punt_later(later, m, DP_PUNT_LOCAL);
 		break;
 	case DP_FIRST_NO_ROUTE:
@@ -433,6 +435,17 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		}
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		const struct svr_rewrite *rw = &s->dir[dir];
+		struct svr_rewrite done;
+		if (unlikely(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_MD_ANY)) {
+			/* SVR first packets: metadata in or out, the rewrite done in full */
+			uint8_t *ip =
+			    rte_pktmbuf_mtod_offset(out[j], uint8_t *, dp_meta(out[j])->l3_off);
+			if (!dp_svr_packet(w, g, out[j], ip, f, s, dir))
+				continue;
+			done = *rw;
+			done.flags = 0;
+			rw = &done;
+		}
 		uint64_t h = nh[j];
 		if (unlikely(rw->dst != f->key.dst)) { /* destination NAT (or its reverse) */
 			uint32_t to = rte_be_to_cpu_32(rw->dst);

@@ -18,6 +18,10 @@
 #include "policy/classify.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"
+#include "svr/metadata.h"
+#include "svrpath/path.h"
+#include "svrpath/wire.h"
+#include "common/image.h"
 
 /* What admission decided, shared by both families. */
 struct admitted {
@@ -78,8 +82,10 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 		return SVR_DROP_ACCESS_NO_RULE;
 	}
 	a->svc = &p->svc[svc];
-	if (a->svc->route == DP_SROUTE_PEER)
-		return SVR_DROP_ROUTE_PEER;
+	if (a->svc->route == DP_SROUTE_PEER &&
+	    (a->svc->svr_path == DP_NO_SVR_PATH || src->family != SVR_AF_INET ||
+	     (proto != SVR_IPPROTO_TCP && proto != SVR_IPPROTO_UDP)))
+		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later */
 	*refuse = false;
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	if (p->per_source_per_s && !src_rate_ok(src, p->per_source_per_s, now))
@@ -196,6 +202,8 @@ struct fill4 {
 	const struct admitted *a;
 	const struct svr_skey4 *fwd;
 	const struct svr_skey4 *rev; /* settled by the table (NAT port) before fill runs */
+	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
+	uint16_t svr_path;
 };
 
 static void fill4(struct svr_session *s, void *arg)
@@ -223,6 +231,9 @@ static void fill4(struct svr_session *s, void *arg)
 	}
 	svr_rewrite_deltas(fw, k);
 	svr_rewrite_deltas(rv, r);
+	fw->flags |= f->svr_fwd;
+	rv->flags |= f->svr_rev;
+	fw->svr_path = rv->svr_path = f->svr_path;
 }
 
 static void ip4_of(uint32_t be, struct svr_ip *ip)
@@ -244,6 +255,170 @@ static uint32_t iface_ip4(const struct dp_iface *ifc)
 	return 0;
 }
 
+/* --- SVR (docs/svr.md) --- */
+
+/* Creates an IPv4 session; the outcome as for any first packet. */
+static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, struct svr_skey4 *rev,
+			     const struct svr_session_place *place, struct fill4 *arg,
+			     uint64_t *data, enum svr_drop_reason *why)
+{
+	bool existing;
+	int64_t rc = svr_session_create4(dp_sess.table, k, rev, place, fill4, arg, &existing);
+	if (rc < 0) {
+		*why = create_error(rc);
+		return DP_FIRST_DROP;
+	}
+	if (existing) /* another worker's session: our key may be its reverse one */
+		return found(svr_session_find4(dp_sess.table, k), data, why);
+	count_created(w, arg->a, k->proto);
+	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
+	return DP_FIRST_SESSION;
+}
+
+/*
+ * Ingress: the session leaves between our waypoint and the peer's, on an even
+ * port of ours and the odd one after it of the peer's, and its first packets
+ * carry forward metadata until the peer's reverse metadata arrives.
+ */
+static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
+				  const struct svr_skey4 *k, const struct admitted *a,
+				  uint64_t *data, enum svr_drop_reason *why)
+{
+	const struct dp_svr_path *p = dp_svr_path(a->svc->svr_path);
+	struct svr_ip to;
+	ip4_of(p->remote, &to);
+	int eg = egress_of(g, a->svc, &to);
+	if (eg < 0)
+		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+	struct svr_skey4 rev = {.src = p->remote, .dst = p->local, .proto = k->proto};
+	struct svr_session_place place = {.limit = g->spol->capacity,
+					  .nat_lo = SVR_WAYPORT_LO,
+					  .nat_hi = SVR_WAYPORT_HI,
+					  .nat_port_off = offsetof(struct svr_skey4, dport),
+					  .waypoint_pair = true,
+					  .pair_port_off = offsetof(struct svr_skey4, sport)};
+	struct fill4 arg = {.a = a,
+			    .fwd = k,
+			    .rev = &rev,
+			    .svr_fwd = SVR_RW_MD_ADD,
+			    .svr_rev = SVR_RW_MD_ACK_PRESENT,
+			    .svr_path = a->svc->svr_path};
+	return create4(w, k, &rev, &place, &arg, data, why);
+}
+
+/* The image index of a name in a table of named entries, or UINT32_MAX. */
+static uint32_t index_of(const void *img, enum svr_img_section sec, size_t name_off,
+			 const char *name)
+{
+	uint32_t n;
+	const uint8_t *t = svr_img_table(img, sec, &n);
+	size_t size = svr_img_entry_size(sec);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t off;
+		memcpy(&off, t + (size_t)i * size + name_off, sizeof(off));
+		if (strcmp(svr_img_str(img, off), name) == 0)
+			return i;
+	}
+	return UINT32_MAX;
+}
+
+/*
+ * Egress: a first packet for one of our waypoints whose payload starts with
+ * metadata. The tenant comes from the metadata, the service by name; access
+ * is checked for the original source; then our own service route applies to
+ * the original tuple. The session is keyed by the waypoint tuple; the answers
+ * carry reverse metadata until a forward packet without it arrives.
+ */
+static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, const uint8_t *ip,
+				 const struct svr_flow4 *f, uint64_t *data,
+				 enum svr_drop_reason *why)
+{
+	const struct svr_skey4 *k = &f->key;
+	if (k->proto != SVR_IPPROTO_TCP && k->proto != SVR_IPPROTO_UDP)
+		return DP_FIRST_NOT_SVR;
+	size_t l4h = svr_wire_l4_hlen(ip);
+	if (l4h == 0 || f->l4_off + l4h > f->len)
+		return DP_FIRST_NOT_SVR;
+	const uint8_t *pl = ip + f->l4_off + l4h;
+	size_t plen = f->len - f->l4_off - l4h;
+	if (!svr_md_has_cookie(pl, plen))
+		return DP_FIRST_NOT_SVR;
+	struct svr_md md;
+	char err[96];
+	*why = SVR_DROP_SVR_METADATA;
+	if (svr_md_decode(pl, plen, &md, err, sizeof(err)) < 0 ||
+	    (md.present & (SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE)) !=
+		(SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE) ||
+	    md.fwd.family != 4 || md.fwd.proto != k->proto)
+		return DP_FIRST_DROP;
+	const void *img = g->image;
+	uint32_t svc =
+	    index_of(img, SVR_SEC_SERVICES, offsetof(struct svr_img_service, name), md.service.s);
+	uint32_t tenant =
+	    md.present & SVR_MDF_TENANT
+		? index_of(img, SVR_SEC_TENANTS, offsetof(struct svr_img_tenant, name), md.tenant.s)
+		: UINT32_MAX;
+	struct svr_ip src, to;
+	ip4_of(0, &src);
+	memcpy(src.addr, md.fwd.src, 4);
+	ip4_of(0, &to);
+	memcpy(to.addr, md.fwd.dst, 4);
+	if (svc == UINT32_MAX) {
+		*why = SVR_DROP_NO_SERVICE;
+		return DP_FIRST_DROP;
+	}
+	int64_t unix_now = atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed);
+	switch (svr_classify_access(g->classifier, svc, tenant, &src, unix_now)) {
+	case SVR_ACCESS_ALLOW:
+		break;
+	case SVR_ACCESS_DENIED:
+		*why = SVR_DROP_ACCESS_DENIED;
+		return DP_FIRST_DROP;
+	default:
+		*why = SVR_DROP_ACCESS_NO_RULE;
+		return DP_FIRST_DROP;
+	}
+	struct admitted a = {.svc = &g->spol->svc[svc],
+			     .tenant_id =
+				 tenant == UINT32_MAX ? SVR_NO_NAME : g->spol->tenant[tenant].id};
+	if (a.svc->route == DP_SROUTE_PEER) { /* a further SVR hop: later */
+		*why = SVR_DROP_ROUTE_PEER;
+		return DP_FIRST_DROP;
+	}
+	if (a.svc->route == DP_SROUTE_NAT)
+		to = a.svc->nat_target;
+	int eg = egress_of(g, a.svc, &to);
+	if (eg < 0)
+		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
+	/* The original tuple, as our own routing sends it on. */
+	struct svr_skey4 out = {.proto = k->proto};
+	memcpy(&out.src, md.fwd.src, 4);
+	memcpy(&out.dst, to.addr, 4);
+	out.sport = rte_cpu_to_be_16(md.fwd.sport);
+	out.dport = rte_cpu_to_be_16(md.fwd.dport);
+	if (snat)
+		out.src = snat;
+	struct svr_skey4 rev;
+	svr_skey4_reverse(&out, &rev);
+	struct svr_session_place place = {.limit = g->spol->capacity};
+	if (snat) {
+		place.nat_lo = DP_NAT_PORT_LO;
+		place.nat_hi = DP_NAT_PORT_HI;
+		place.nat_port_off = offsetof(struct svr_skey4, dport);
+	}
+	struct fill4 arg = {.a = &a,
+			    .fwd = k,
+			    .rev = &rev,
+			    .svr_fwd = SVR_RW_MD_ACK_ABSENT,
+			    .svr_rev = SVR_RW_MD_ADD,
+			    .svr_path = 0};
+	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
+	if (r == DP_FIRST_SESSION) /* the UUID the ingress chose: one session, both routers */
+		memcpy(dp_sess.table->entries[*data >> 1].uuid, md.uuid, 16);
+	return r;
+}
+
 enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 				const uint8_t *ip, struct svr_flow4 *f, uint64_t *data,
 				enum svr_drop_reason *why)
@@ -262,8 +437,11 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	uint32_t svc = svr_classify_service(g->classifier, k->proto, &dst, dport);
 	bool dnat = svc != UINT32_MAX && g->spol->svc[svc].route == DP_SROUTE_NAT;
 	uint8_t type = fib_type(g, &dst);
-	if (type == SVR_NH_LOCAL && !dnat)
-		return DP_FIRST_LOCAL;
+	if (type == SVR_NH_LOCAL && !dnat) {
+		/* For one of our waypoints, with metadata: a session from an SVR peer. */
+		enum dp_first r = svr_egress4(w, g, ip, f, data, why);
+		return r == DP_FIRST_NOT_SVR ? DP_FIRST_LOCAL : r;
+	}
 	if (type == SVR_NH_BROADCAST) {
 		*why = SVR_DROP_IP4_BCAST;
 		return DP_FIRST_DROP;
@@ -277,6 +455,8 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
 	if (*why != SVR_DROP_MAX)
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
+	if (a.svc->route == DP_SROUTE_PEER)
+		return svr_ingress4(w, g, k, &a, data, why);
 
 	/* Destination NAT, then where the forward direction leaves: source NAT there? */
 	struct svr_ip to = dst;
@@ -313,17 +493,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 					 : (uint16_t)offsetof(struct svr_skey4, dport);
 	}
 	struct fill4 arg = {.a = &a, .fwd = k, .rev = &rev};
-	bool existing;
-	int64_t rc = svr_session_create4(dp_sess.table, k, &rev, &place, fill4, &arg, &existing);
-	if (rc < 0) {
-		*why = create_error(rc);
-		return DP_FIRST_DROP;
-	}
-	if (existing) /* another worker's session: our key may be its reverse one */
-		return found(svr_session_find4(dp_sess.table, k), data, why);
-	count_created(w, &a, k->proto);
-	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
-	return DP_FIRST_SESSION;
+	return create4(w, k, &rev, &place, &arg, data, why);
 }
 
 /* --- IPv6: no translation (NAT66 is not supported) --- */

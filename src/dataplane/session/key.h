@@ -42,13 +42,21 @@ struct svr_rewrite {
 	uint16_t cksum_ip;     /* ones'-complement delta for the IPv4 header checksum */
 	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
 	uint16_t via;          /* next-hop slot of a service route (dp.vias), or SVR_VIA_FIB */
-	uint8_t flags;         /* SVR_RW_* */
+	uint8_t flags;         /* SVR_RW_*; the SVR metadata bits change (atomically) once */
 	uint8_t reserved;
-	uint32_t reserved2;
+	uint16_t svr_path; /* SVR: the peer path slot (dp_sess.svr_paths) */
+	uint16_t reserved2;
 };
 _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 
-#define SVR_RW_NAT  0x1    /* addresses or ports change (IPv4 only) */
-#define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
+#define SVR_RW_NAT 0x1 /* addresses or ports change (IPv4 only) */
+/* SVR metadata (docs/svr.md): add it to this direction's packets (until acknowledged) */
+#define SVR_RW_MD_ADD 0x2
+/* strip metadata arriving in this direction; its presence acknowledges the other's */
+#define SVR_RW_MD_ACK_PRESENT 0x4
+/* strip metadata arriving in this direction; a packet without acknowledges the other's */
+#define SVR_RW_MD_ACK_ABSENT 0x8
+#define SVR_RW_MD_ANY        (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)
+#define SVR_VIA_FIB          0xffff /* route the rewritten destination through the FIB */
 
 #endif

@@ -8,6 +8,7 @@
 #include "main/dp.h"
 #include "session/names.h"
 #include "session/sessions.h"
+#include "svrpath/path.h"
 #include "svr/image.h"
 #include "common/image.h"
 
@@ -79,6 +80,61 @@ static int map_vias(struct dp_session_policy *p, const struct dp_gen *g)
 	return 0;
 }
 
+/* A path's cost under a service's policy: its vector's, unlisted last, "never" excluded. */
+static uint64_t path_cost(const void *img, const struct svr_img_service *svc,
+			  const struct svr_img_peer_path *pp)
+{
+	uint32_t n_pol;
+	const struct svr_img_policy *pols = svr_img_table(img, SVR_SEC_SERVICE_POLICIES, &n_pol);
+	const struct svr_img_vector *vec = svr_img_table(img, SVR_SEC_POLICY_VECTORS, NULL);
+	if (svc->policy >= n_pol)
+		return 0;
+	const struct svr_img_policy *pol = &pols[svc->policy];
+	const char *name = svr_img_str(img, pp->vector);
+	for (uint32_t v = 0; v < pol->vectors.count; v++)
+		if (strcmp(svr_img_str(img, vec[pol->vectors.first + v].vector), name) == 0)
+			return vec[pol->vectors.first + v].cost == SVR_IMG_COST_NEVER
+				   ? UINT64_MAX
+				   : vec[pol->vectors.first + v].cost;
+	return (uint64_t)UINT32_MAX; /* not listed: after every listed vector */
+}
+
+/*
+ * The peer path a service's sessions take to a peer: IPv4 waypoints, the
+ * lowest vector cost (measured quality comes with the path-quality issue).
+ */
+static uint16_t best_path(const void *img, const struct svr_img_service *svc, uint32_t peer,
+			  const uint16_t *slot_of, const struct dp_gen *g)
+{
+	uint32_t n_peers;
+	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
+	if (peer >= n_peers)
+		return DP_NO_SVR_PATH;
+	uint64_t best_cost = UINT64_MAX;
+	const struct svr_img_peer_path *best = NULL;
+	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
+		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
+		uint64_t cost = path_cost(img, svc, pp);
+		if (pp->local.family != 4 || pp->remote.family != 4 || cost == UINT64_MAX)
+			continue;
+		if (!best || cost < best_cost) {
+			best = pp;
+			best_cost = cost;
+		}
+	}
+	if (!best)
+		return DP_NO_SVR_PATH;
+	char name[80];
+	snprintf(name, sizeof(name), "%s/%s", svr_img_str(img, best->neighborhood),
+		 g->ifaces[slot_of[best->local_iface]].name);
+	uint32_t local, remote;
+	memcpy(&local, best->local.addr, 4);
+	memcpy(&remote, best->remote.addr, 4);
+	int slot = dp_svr_path_slot(svr_img_str(img, peers[peer].name), name, local, remote);
+	return slot < 0 ? DP_NO_SVR_PATH : (uint16_t)slot;
+}
+
 void dp_session_policy_free(struct dp_session_policy *p)
 {
 	if (!p)
@@ -112,6 +168,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		s->id = svr_names_id(dp_sess.services, svr_img_str(img, svc[i].name));
 		s->route = DP_SROUTE_FIB;
 		s->via = SVR_VIA_FIB;
+		s->svr_path = DP_NO_SVR_PATH;
 		s->timeouts = class_timeouts(img, svc[i].policy);
 	}
 	/* The first route of a service is the one its sessions take (path choice comes later). */
@@ -124,6 +181,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		switch (sr[i].kind) {
 		case SVR_SROUTE_PEER:
 			s->route = DP_SROUTE_PEER;
+			s->svr_path = best_path(img, &svc[sr[i].service], sr[i].peer, slot_of, g);
 			break;
 		case SVR_SROUTE_NAT_TARGET:
 			s->route = DP_SROUTE_NAT;

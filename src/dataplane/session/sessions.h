@@ -33,13 +33,14 @@ struct rte_mbuf;
 #define DP_SRC_RATE_SLOTS 65536 /* per-source rate counters (two per source, count-min) */
 #define DP_NAT_PORT_LO    1024
 #define DP_NAT_PORT_HI    65535
+#define DP_NO_SVR_PATH    0xffff
 
 /* Where a session's forward direction goes, by its service. */
 enum dp_sroute {
 	DP_SROUTE_FIB,  /* no service route: ordinary routing */
 	DP_SROUTE_VIA,  /* next-hop service route */
 	DP_SROUTE_NAT,  /* destination NAT to a target, then the FIB */
-	DP_SROUTE_PEER, /* over SVR (next issue): refused for now */
+	DP_SROUTE_PEER, /* over SVR to a peer router (svr_path: the chosen peer path) */
 };
 
 /* Idle timeouts in seconds (defaults, or a service class's). */
@@ -51,6 +52,7 @@ struct dp_svc_policy {
 	uint16_t id; /* name registry */
 	uint8_t route;
 	uint16_t via;
+	uint16_t svr_path; /* DP_SROUTE_PEER: peer-path slot, or DP_NO_SVR_PATH (none usable) */
 	struct svr_ip nat_target;
 	struct dp_timeouts timeouts;
 };
@@ -113,6 +115,7 @@ enum dp_first {
 	DP_FIRST_DROP,     /* *why */
 	DP_FIRST_REFUSE,   /* *why; the slow path answers ICMP administratively prohibited */
 	DP_FIRST_NO_ROUTE, /* admitted, but nothing routes it: the slow path answers unreachable */
+	DP_FIRST_NOT_SVR,  /* (internal) a packet for us that carries no SVR metadata */
 };
 
 /*
