@@ -61,6 +61,9 @@
 	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")    \
 	X(ROUTE_PEER, "service-route-peer", "SVR peer route with no usable path or unsupported")   \
 	X(SVR_METADATA, "svr-metadata-invalid", "SVR metadata that does not decode or lacks fields") \
+	X(SVR_HMAC, "svr-hmac-failed", "packet from a peer whose HMAC trailer does not verify")     \
+	X(SVR_NO_KEY, "svr-no-key", "the peer path's security policy needs a key we do not have") \
+	X(SVR_UNKNOWN_PEER, "svr-unknown-peer", "SVR metadata from an address of no peer path")      \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
 	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")

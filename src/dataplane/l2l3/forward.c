@@ -436,8 +436,8 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		const struct svr_rewrite *rw = &s->dir[dir];
 		struct svr_rewrite done;
-		if (unlikely(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_MD_ANY)) {
-			/* SVR first packets: metadata in or out, the rewrite done in full */
+		if (unlikely(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY)) {
+			/* SVR: metadata in or out, HMAC trailers, the rewrite done in full */
 			uint8_t *ip =
 			    rte_pktmbuf_mtod_offset(out[j], uint8_t *, dp_meta(out[j])->l3_off);
 			if (!dp_svr_packet(w, g, out[j], ip, f, s, dir))

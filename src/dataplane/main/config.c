@@ -16,6 +16,7 @@ static void config_defaults(struct dp_config *c)
 	c->main_lcore = -1;
 	c->memory_mb = 0; /* automatic: see parse_doc */
 	c->session_capacity = DP_SESSIONS_DEFAULT;
+	snprintf(c->svr_key_file, sizeof(c->svr_key_file), "%s", "/etc/svr/keys.json");
 	c->mbufs = 8192;
 	c->burst = 32;
 	c->spin_polls = 256;
@@ -315,6 +316,19 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 				    "%u is more than sessions.capacity (%u): IPv6 sessions are "
 				    "part of it",
 				    c->session_capacity6, c->session_capacity);
+	if (svr_json_get_object(doc, "svr", "", &o, e) < 0)
+		return -1;
+	if (o) {
+		static const char *const k[] = {"key-file", NULL};
+		const char *kf = NULL;
+		if (svr_json_only_keys(o, "svr", k, e) < 0 ||
+		    svr_json_get_string(o, "key-file", "svr", &kf, e) < 0)
+			return -1;
+		if (kf && (!*kf || strlen(kf) >= sizeof(c->svr_key_file)))
+			return svr_jerr_set(e, "svr.key-file", "must be a path of 1-255 characters");
+		if (kf)
+			snprintf(c->svr_key_file, sizeof(c->svr_key_file), "%s", kf);
+	}
 	/* Unless given: 256 MiB for buffers, FIBs and tables, plus the sessions' share. */
 	uint64_t sessions_mb = (uint64_t)c->session_capacity * DP_SESSION_BYTES_BUDGET >> 20;
 	if (c->memory_mb == 0) {

@@ -52,6 +52,7 @@ struct dp_config {
 	unsigned neigh_queue_len;
 
 	unsigned session_capacity;
+	char svr_key_file[256]; /* SVR keys between routers (docs/svr.md) */
 	unsigned session_capacity6; /* 0 until parsed: capacity / DP_SESSIONS_IPV6_SHARE */
 
 	unsigned icmp_rate;

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
 #include "session/sessions.h"
+#include "svrpath/path.h"
 #include "io/port.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
@@ -214,7 +215,8 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot create the neighbour table: %s", rte_strerror(rte_errno));
 		goto out;
 	}
-	if (dp_sessions_init(conf.session_capacity, conf.session_capacity6) < 0)
+	if (dp_sessions_init(conf.session_capacity, conf.session_capacity6) < 0 ||
+	    dp_svr_init(conf.svr_key_file, dp.n_workers) < 0)
 		goto out;
 	dp_slowpath_init();
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
@@ -235,6 +237,7 @@ out:
 		dp_port_remove(pid);
 	svr_neigh_free(dp.neigh);
 	dp_sessions_free();
+	dp_svr_free();
 	dp_workers_free();
 	rte_eal_cleanup();
 	return rc;

@@ -297,12 +297,13 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 					  .nat_port_off = offsetof(struct svr_skey4, dport),
 					  .waypoint_pair = true,
 					  .pair_port_off = offsetof(struct svr_skey4, sport)};
+	uint16_t slot = a->svc->svr_path;
 	struct fill4 arg = {.a = a,
 			    .fwd = k,
 			    .rev = &rev,
-			    .svr_fwd = SVR_RW_MD_ADD,
-			    .svr_rev = SVR_RW_MD_ACK_PRESENT,
-			    .svr_path = a->svc->svr_path};
+			    .svr_fwd = SVR_RW_MD_ADD | dp_svr_hmac_flags(slot, true),
+			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(slot, false),
+			    .svr_path = slot};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 
@@ -343,11 +344,18 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	size_t plen = f->len - f->l4_off - l4h;
 	if (!svr_md_has_cookie(pl, plen))
 		return DP_FIRST_NOT_SVR;
+	/* Nothing is created before the packet proves it comes from a peer, signed. */
+	int slot = dp_svr_path_find(k->dst, k->src);
+	if (slot < 0) {
+		*why = SVR_DROP_SVR_UNKNOWN_PEER;
+		return DP_FIRST_DROP;
+	}
 	struct svr_md md;
-	char err[96];
+	*why = dp_svr_read_first(w, (uint16_t)slot, ip, f->l4_off, &md);
+	if (*why != SVR_DROP_MAX)
+		return DP_FIRST_DROP;
 	*why = SVR_DROP_SVR_METADATA;
-	if (svr_md_decode(pl, plen, &md, err, sizeof(err)) < 0 ||
-	    (md.present & (SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE)) !=
+	if ((md.present & (SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE)) !=
 		(SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE) ||
 	    md.fwd.family != 4 || md.fwd.proto != k->proto)
 		return DP_FIRST_DROP;
@@ -410,9 +418,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	struct fill4 arg = {.a = &a,
 			    .fwd = k,
 			    .rev = &rev,
-			    .svr_fwd = SVR_RW_MD_ACK_ABSENT,
-			    .svr_rev = SVR_RW_MD_ADD,
-			    .svr_path = 0};
+			    .svr_fwd = SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags((uint16_t)slot, false),
+			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags((uint16_t)slot, true),
+			    .svr_path = (uint16_t)slot};
 	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
 	if (r == DP_FIRST_SESSION) /* the UUID the ingress chose: one session, both routers */
 		memcpy(dp_sess.table->entries[*data >> 1].uuid, md.uuid, 16);

@@ -56,7 +56,12 @@ _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 #define SVR_RW_MD_ACK_PRESENT 0x4
 /* strip metadata arriving in this direction; a packet without acknowledges the other's */
 #define SVR_RW_MD_ACK_ABSENT 0x8
-#define SVR_RW_MD_ANY        (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)
+/* SVR between routers: sign every packet of this direction (to the peer) / check and strip */
+#define SVR_RW_HMAC_ADD   0x10
+#define SVR_RW_HMAC_CHECK 0x20
+#define SVR_RW_SVR_ANY                                                                             \
+	(SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT | SVR_RW_HMAC_ADD |          \
+	 SVR_RW_HMAC_CHECK)
 #define SVR_VIA_FIB          0xffff /* route the rewritten destination through the FIB */
 
 #endif

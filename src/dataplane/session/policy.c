@@ -80,6 +80,38 @@ static int map_vias(struct dp_session_policy *p, const struct dp_gen *g)
 	return 0;
 }
 
+/* The stable slot of a peer path, its security as this image says. */
+static uint16_t path_slot(const void *img, const struct svr_img_peer *peer,
+			  const struct svr_img_peer_path *pp, const uint16_t *slot_of,
+			  const struct dp_gen *g)
+{
+	char name[80];
+	snprintf(name, sizeof(name), "%s/%s", svr_img_str(img, pp->neighborhood),
+		 g->ifaces[slot_of[pp->local_iface]].name);
+	uint32_t local, remote;
+	memcpy(&local, pp->local.addr, 4);
+	memcpy(&remote, pp->remote.addr, 4);
+	int slot = dp_svr_path_slot(svr_img_str(img, peer->name), name, local, remote);
+	if (slot < 0)
+		return DP_NO_SVR_PATH;
+	dp_svr_path_secure((uint16_t)slot, img, pp->security);
+	return (uint16_t)slot;
+}
+
+/* Every IPv4 peer path gets its slot: the egress finds a packet's path by its waypoints. */
+static void register_paths(const void *img, const uint16_t *slot_of, const struct dp_gen *g)
+{
+	uint32_t n_peers;
+	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
+	for (uint32_t p = 0; p < n_peers; p++)
+		for (uint32_t i = 0; i < peers[p].paths.count; i++) {
+			const struct svr_img_peer_path *pp = &pps[peers[p].paths.first + i];
+			if (pp->local.family == 4 && pp->remote.family == 4)
+				path_slot(img, &peers[p], pp, slot_of, g);
+		}
+}
+
 /* A path's cost under a service's policy: its vector's, unlisted last, "never" excluded. */
 static uint64_t path_cost(const void *img, const struct svr_img_service *svc,
 			  const struct svr_img_peer_path *pp)
@@ -125,14 +157,7 @@ static uint16_t best_path(const void *img, const struct svr_img_service *svc, ui
 	}
 	if (!best)
 		return DP_NO_SVR_PATH;
-	char name[80];
-	snprintf(name, sizeof(name), "%s/%s", svr_img_str(img, best->neighborhood),
-		 g->ifaces[slot_of[best->local_iface]].name);
-	uint32_t local, remote;
-	memcpy(&local, best->local.addr, 4);
-	memcpy(&remote, best->remote.addr, 4);
-	int slot = dp_svr_path_slot(svr_img_str(img, peers[peer].name), name, local, remote);
-	return slot < 0 ? DP_NO_SVR_PATH : (uint16_t)slot;
+	return path_slot(img, &peers[peer], best, slot_of, g);
 }
 
 void dp_session_policy_free(struct dp_session_policy *p)
@@ -200,6 +225,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		}
 		}
 	}
+	register_paths(img, slot_of, g);
 	for (uint32_t i = 0; i < n_ten; i++) {
 		p->tenant[i].id = svr_names_id(dp_sess.tenants, svr_img_str(img, ten[i].name));
 		p->tenant[i].max_sessions = ten[i].max_sessions;

@@ -4,10 +4,15 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include <rte_byteorder.h>
 
 #include "common/image.h"
+#include "common/log.h"
+#include "common/security.h"
 #include "session/names.h"
 #include "session/sessions.h"
 #include "svr/metadata.h"
@@ -16,6 +21,126 @@
 
 static struct dp_svr_path paths[DP_MAX_SVR_PATHS];
 static unsigned n_paths;
+static struct svr_keyring keys;                     /* read-only once the workers run */
+static struct svr_crypto *crypto[DP_MAX_WORKERS]; /* one per worker */
+
+int dp_svr_init(const char *key_file, unsigned n_workers)
+{
+	struct svr_jerr e;
+	if (access(key_file, F_OK) != 0) {
+		LOG_NOTICE("no SVR key file %s: peer paths whose security policy signs or "
+			   "encrypts refuse sessions (svr-no-key)",
+			   key_file);
+	} else if (svr_keyring_load(key_file, &keys, &e) < 0) {
+		LOG_ERR("SVR key file %s: %s", key_file, e.msg);
+		return -1;
+	} else {
+		LOG_INFO("SVR keys: %u from %s", keys.n, key_file);
+	}
+	for (unsigned i = 0; i < n_workers; i++)
+		if (!(crypto[i] = svr_crypto_new())) {
+			LOG_ERR("cannot create OpenSSL contexts");
+			return -1;
+		}
+	return 0;
+}
+
+void dp_svr_free(void)
+{
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
+		svr_crypto_free(crypto[i]);
+		crypto[i] = NULL;
+	}
+	OPENSSL_cleanse(&keys, sizeof(keys));
+}
+
+void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security)
+{
+	uint32_t n;
+	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
+	struct dp_svr_path *p = &paths[slot];
+	if (security >= n) { /* no policy: nothing signed, nothing encrypted */
+		p->hmac = SVR_HMAC_NONE;
+		p->encryption = SVR_CIPHER_NONE;
+		return;
+	}
+	p->hmac = sec[security].hmac_cipher;
+	p->time_based = sec[security].hmac_mode == SVR_HMAC_TIME_BASED;
+	p->encryption = sec[security].encryption_cipher;
+}
+
+int dp_svr_path_find(uint32_t local, uint32_t remote)
+{
+	for (unsigned i = 0; i < n_paths; i++)
+		if (paths[i].local == local && paths[i].remote == remote)
+			return (int)i;
+	return -1;
+}
+
+uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer)
+{
+	if (paths[slot].hmac == SVR_HMAC_NONE)
+		return 0;
+	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
+}
+
+static uint64_t time_step(void)
+{
+	return (uint64_t)atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed) /
+	       SVR_HMAC_WINDOW_S;
+}
+
+/* The key a packet from the peer was signed with: any listed key may have been (rotation). */
+static bool verify(unsigned wi, const struct dp_svr_path *p, const uint8_t *data, size_t len,
+		   const uint8_t *trailer)
+{
+	for (unsigned i = 0; i < keys.n; i++)
+		if (svr_hmac_verify(crypto[wi], &keys.keys[i], p->hmac, p->time_based, time_step(),
+				    data, len, trailer))
+			return true;
+	return false;
+}
+
+enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
+				       size_t l4_off, struct svr_md *md)
+{
+	const struct dp_svr_path *p = &paths[slot];
+	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	const uint8_t *pl = ip + l4_off + l4h;
+	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(p->hmac);
+	if (tl) {
+		if (keys.n == 0)
+			return SVR_DROP_SVR_NO_KEY;
+		if (plen < tl || !verify(w->index, p, pl, plen - tl, pl + plen - tl))
+			return SVR_DROP_SVR_HMAC;
+		plen -= tl;
+	}
+	struct svr_md_layout l;
+	if (svr_md_layout(pl, plen, &l, NULL, 0) < 0)
+		return SVR_DROP_SVR_METADATA;
+	memset(md, 0, sizeof(*md));
+	if (svr_md_decode_tlvs(pl + SVR_MD_FIXED_LEN, l.header_len - SVR_MD_FIXED_LEN, true, md,
+			       NULL, 0) < 0)
+		return SVR_DROP_SVR_METADATA;
+	const uint8_t *tlvs = pl + l.header_len;
+	size_t tlen = l.payload_len;
+	uint8_t clear[2048];
+	if (p->encryption != SVR_CIPHER_NONE) {
+		const struct svr_key *k = svr_keyring_find(&keys, md->security_id);
+		if (!k)
+			return SVR_DROP_SVR_NO_KEY;
+		int n = svr_md_decrypt(crypto[w->index], k, tlvs, tlen, clear, sizeof(clear));
+		if (n < 0)
+			return SVR_DROP_SVR_METADATA;
+		tlvs = clear;
+		tlen = (size_t)n;
+	}
+	uint32_t header_fields = md->present;
+	if (svr_md_decode_tlvs(tlvs, tlen, false, md, NULL, 0) < 0 ||
+	    (header_fields & md->present & ~header_fields))
+		return SVR_DROP_SVR_METADATA;
+	return SVR_DROP_MAX;
+}
 
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote)
 {
@@ -60,12 +185,12 @@ static void ctx_of(const struct svr_skey4 *k, struct svr_md_ctx *c)
  * UUID, tenant, service, routers, peer path; reverse (egress) — the tuple of
  * the answer as it left the server, and the load.
  */
-static size_t build_md(const struct dp_gen *g, const struct svr_session *s, enum svr_sdir dir,
-		       const struct svr_flow4 *f, uint8_t *out, size_t cap)
+static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct svr_session *s,
+		       enum svr_sdir dir, const struct svr_flow4 *f, uint8_t *out, size_t cap)
 {
 	struct svr_md md = {.present = SVR_MDF_SECURITY_ID, .security_id = 0};
 	if (dir == SVR_DIR_FWD) {
-		const struct dp_svr_path *p = dp_svr_path(s->dir[SVR_DIR_FWD].svr_path);
+		const struct dp_svr_path *pp = dp_svr_path(s->dir[SVR_DIR_FWD].svr_path);
 		md.present |= SVR_MDF_FWD_CTX | SVR_MDF_UUID;
 		ctx_of(&f->key, &md.fwd);
 		memcpy(md.uuid, s->uuid, 16);
@@ -75,14 +200,32 @@ static size_t build_md(const struct dp_gen *g, const struct svr_session *s, enum
 			 svr_names_get(dp_sess.services, s->service));
 		set_name(&md, &md.src_router, SVR_MDF_SRC_ROUTER,
 			 svr_img_str(g->image, svr_img_hdr(g->image)->router_name));
-		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, p->peer);
-		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, p->name);
+		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, pp->peer);
+		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, pp->name);
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
 		ctx_of(&f->key, &md.rev);
 		md.num_sessions = 0; /* service load feedback: with path selection */
 	}
-	return svr_md_encode(&md, out, cap, NULL);
+	const struct dp_svr_path *p = dp_svr_path(s->dir[dir].svr_path);
+	const struct svr_key *k = svr_keyring_current(&keys, dp_sess.unix_s);
+	if (k)
+		md.security_id = k->security_id;
+	if (p->encryption == SVR_CIPHER_NONE)
+		return svr_md_encode(&md, out, cap, NULL);
+	/* The payload section encrypted (O-2): the header and its TLVs stay clear. */
+	uint8_t clear[1024];
+	struct svr_md_layout l;
+	size_t n = svr_md_encode(&md, clear, sizeof(clear), &l);
+	if (n == 0 || !k || cap < l.header_len)
+		return 0;
+	memcpy(out, clear, l.header_len);
+	size_t ct = svr_md_encrypt(crypto[w_index], k, NULL, clear + l.header_len, l.payload_len,
+				   out + l.header_len, cap - l.header_len);
+	if (ct == 0 || ct > UINT16_MAX)
+		return 0;
+	svr_wire_wr16(out + 10, (uint16_t)ct);
+	return l.header_len + ct;
 }
 
 /* The other direction stops adding metadata; this one stops looking for it. */
@@ -94,22 +237,40 @@ static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 			   __ATOMIC_RELAXED);
 }
 
+/* Adjusts an IPv4 packet's lengths after its transport payload grew or shrank by delta. */
+static void resize(uint8_t *ip, long delta)
+{
+	svr_wire_wr16(ip + 2, (uint16_t)(svr_wire_rd16(ip + 2) + delta));
+	svr_wire_checksums4(ip);
+}
+
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
 		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir)
 {
 	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
 	size_t l4h = svr_wire_l4_hlen(ip);
-	if (l4h == 0 || f->l4_off + l4h > f->len) {
+	if (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2)) {
 		dp_drop(w, m, SVR_DROP_L4_SHORT);
 		return false;
 	}
+	uint8_t *pl = ip + f->l4_off + l4h;
+	size_t plen = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
+	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
+		size_t tl = svr_hmac_len(p->hmac);
+		if (plen < tl || !verify(w->index, p, pl, plen - tl, pl + plen - tl)) {
+			dp_drop(w, m, SVR_DROP_SVR_HMAC);
+			return false;
+		}
+		plen -= tl;
+		resize(ip, -(long)tl);
+		rte_pktmbuf_trim(m, (uint16_t)tl);
+	}
 	if (flags & (SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)) {
-		const uint8_t *pl = ip + f->l4_off + l4h;
-		size_t plen = f->len - f->l4_off - l4h;
 		struct svr_md_layout l;
-		bool present =
-		    svr_md_has_cookie(pl, plen) && svr_md_layout(pl, plen, &l, NULL, 0) == 0;
+		bool present = svr_md_has_cookie(pl, plen) &&
+			       svr_md_layout(pl, plen, &l, NULL, 0) == 0;
 		if (present) {
 			size_t blen = (size_t)l.header_len + l.payload_len;
 			svr_wire_strip4(ip, blen);
@@ -120,19 +281,43 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	}
 	svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
 			    rte_be_to_cpu_16(rw->dport));
-	if (!(flags & SVR_RW_MD_ADD))
-		return true;
-	uint8_t block[1024];
-	size_t blen = build_md(g, s, dir, f, block, sizeof(block));
 	uint16_t l3_off = dp_meta(m)->l3_off;
-	if (blen == 0 || !rte_pktmbuf_append(m, (uint16_t)blen)) {
-		dp_drop(w, m, SVR_DROP_NO_MBUF);
-		return false;
+	size_t tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
+	if (tl && ip[9] == SVR_WIRE_TCP) {
+		/* Room for the trailer in every segment: the MSS the peer side will use. */
+		uint16_t mtu = 1500;
+		svr_wire_clamp_mss4(ip, (uint16_t)(mtu - 40 - tl));
 	}
-	size_t cap = rte_pktmbuf_data_len(m) - l3_off;
-	if (svr_wire_insert4(ip, cap, block, blen) == 0) {
-		dp_drop(w, m, SVR_DROP_NO_MBUF);
-		return false;
+	if (flags & SVR_RW_MD_ADD) {
+		uint8_t block[1024];
+		size_t blen = build_md(w->index, g, s, dir, f, block, sizeof(block));
+		if (blen == 0) {
+			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
+			return false;
+		}
+		if (!rte_pktmbuf_append(m, (uint16_t)blen) ||
+		    svr_wire_insert4(ip, rte_pktmbuf_data_len(m) - l3_off, block, blen) == 0) {
+			dp_drop(w, m, SVR_DROP_NO_MBUF);
+			return false;
+		}
+	}
+	if (tl) { /* to the peer: the trailer signs the transport payload */
+		const struct svr_key *k = svr_keyring_current(&keys, dp_sess.unix_s);
+		size_t total = svr_wire_rd16(ip + 2);
+		pl = ip + f->l4_off + l4h;
+		plen = total - f->l4_off - l4h;
+		if (!k) {
+			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
+			return false;
+		}
+		if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
+		    l3_off + total + tl > rte_pktmbuf_data_len(m) ||
+		    svr_hmac_sign(crypto[w->index], k, p->hmac, p->time_based, time_step(), pl, plen,
+				  pl + plen) < 0) {
+			dp_drop(w, m, SVR_DROP_NO_MBUF);
+			return false;
+		}
+		resize(ip, (long)tl);
 	}
 	return true;
 }

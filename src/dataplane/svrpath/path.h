@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The SVR data path (docs/svr.md): peer-path slots, the first packets of SVR
- * sessions (metadata added, stripped, acknowledged) and the egress's session
- * creation from a packet's metadata. IPv4, TCP and UDP; no HMAC or metadata
- * encryption yet (Security ID 0).
+ * The SVR data path (docs/svr.md): peer-path slots with their security, the
+ * key ring, the packets of SVR sessions (metadata added, stripped,
+ * acknowledged; HMAC trailers; metadata encryption) and reading the first
+ * packet from a peer before the egress creates anything. IPv4, TCP and UDP.
  */
 #ifndef SVR_PATH_H
 #define SVR_PATH_H
@@ -14,6 +14,7 @@
 #include "main/dp.h"
 #include "session/flow.h"
 #include "session/table.h"
+#include "svr/metadata.h"
 
 #define DP_MAX_SVR_PATHS 1024
 #define SVR_WAYPORT_LO   16384 /* even ours, odd the peer's (O-18) */
@@ -24,19 +25,46 @@ struct dp_svr_path {
 	uint32_t local, remote; /* waypoint addresses, network order */
 	char peer[33];          /* the peer router's name */
 	char name[80];          /* "neighborhood/interface": the peer path id we send */
+	/* its inter-router security policy, as the newest generation says (written by the main
+	 * lcore, read by workers: a byte each) */
+	uint8_t hmac;       /* enum svr_img_hmac */
+	bool time_based;    /* hmac-mode time-based */
+	uint8_t encryption; /* enum svr_img_cipher */
 };
+
+/* Startup: the key file (missing: no keys) and the workers' crypto contexts. */
+int dp_svr_init(const char *key_file, unsigned n_workers);
+void dp_svr_free(void);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
+/* Main lcore: the security of a path slot, from the image's security policy (or none). */
+void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
+/* The slot of the path between our waypoint local and the peer's remote, or -1. */
+int dp_svr_path_find(uint32_t local, uint32_t remote);
+
+/* The SVR_RW_* flags a path's security adds: signing toward the peer, checking from it. */
+uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer);
 
 /*
- * Worker, for a packet of a session whose direction has SVR metadata work
- * (SVR_RW_MD_ANY): strips arriving metadata and acknowledges, translates the
- * packet to its rewrite (in full), adds metadata when due. f: the flow as
- * parsed (the original tuple). Returns false when the packet was dropped.
+ * Worker, for a packet of a session whose direction has SVR work
+ * (SVR_RW_SVR_ANY): from the peer, checks and strips the HMAC trailer, then
+ * strips arriving metadata and acknowledges; translates the packet to its
+ * rewrite (in full); toward the peer, clamps the MSS of SYNs, adds metadata
+ * when due and signs. f: the flow as parsed (the original tuple). Returns
+ * false when the packet was dropped (counted).
  */
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
 		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir);
+
+/*
+ * Egress, before anything is created: verifies the HMAC trailer of a first
+ * packet from a peer (when its path's policy signs) and decodes its metadata,
+ * decrypting the payload section apart (the packet stays as it came: the hit
+ * path strips it). Returns SVR_DROP_MAX with md, else the reason to drop.
+ */
+enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
+				       size_t l4_off, struct svr_md *md);
 
 #endif
