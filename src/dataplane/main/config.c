@@ -167,9 +167,9 @@ static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 
 static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {"instance", "runtime-dir", "eal",      "workers",
-					   "mbufs",    "burst",       "idle",     "neighbor",
-					   "icmp",     "pci",         "sessions", NULL};
+	static const char *const keys[] = {
+	    "instance", "runtime-dir", "eal", "workers",  "mbufs", "burst", "idle",
+	    "neighbor", "icmp",        "pci", "sessions", "svr",   NULL};
 	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
 		if (json_object_get(doc, moved[i]))
@@ -325,7 +325,8 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 		    svr_json_get_string(o, "key-file", "svr", &kf, e) < 0)
 			return -1;
 		if (kf && (!*kf || strlen(kf) >= sizeof(c->svr_key_file)))
-			return svr_jerr_set(e, "svr.key-file", "must be a path of 1-255 characters");
+			return svr_jerr_set(e, "svr.key-file",
+					    "must be a path of 1-255 characters");
 		if (kf)
 			snprintf(c->svr_key_file, sizeof(c->svr_key_file), "%s", kf);
 	}

@@ -418,7 +418,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	struct fill4 arg = {.a = &a,
 			    .fwd = k,
 			    .rev = &rev,
-			    .svr_fwd = SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags((uint16_t)slot, false),
+			    .svr_fwd =
+				SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags((uint16_t)slot, false),
 			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags((uint16_t)slot, true),
 			    .svr_path = (uint16_t)slot};
 	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);

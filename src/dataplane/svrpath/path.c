@@ -21,7 +21,7 @@
 
 static struct dp_svr_path paths[DP_MAX_SVR_PATHS];
 static unsigned n_paths;
-static struct svr_keyring keys;                     /* read-only once the workers run */
+static struct svr_keyring keys;                   /* read-only once the workers run */
 static struct svr_crypto *crypto[DP_MAX_WORKERS]; /* one per worker */
 
 int dp_svr_init(const char *key_file, unsigned n_workers)
@@ -269,8 +269,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	}
 	if (flags & (SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)) {
 		struct svr_md_layout l;
-		bool present = svr_md_has_cookie(pl, plen) &&
-			       svr_md_layout(pl, plen, &l, NULL, 0) == 0;
+		bool present =
+		    svr_md_has_cookie(pl, plen) && svr_md_layout(pl, plen, &l, NULL, 0) == 0;
 		if (present) {
 			size_t blen = (size_t)l.header_len + l.payload_len;
 			svr_wire_strip4(ip, blen);
@@ -312,8 +312,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		}
 		if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
 		    l3_off + total + tl > rte_pktmbuf_data_len(m) ||
-		    svr_hmac_sign(crypto[w->index], k, p->hmac, p->time_based, time_step(), pl, plen,
-				  pl + plen) < 0) {
+		    svr_hmac_sign(crypto[w->index], k, p->hmac, p->time_based, time_step(), pl,
+				  plen, pl + plen) < 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
 			return false;
 		}
