@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# Two sites linked by SVR, for end-to-end tests, the demo and benchmarks. Source after
+# netns.sh and svr_init.
+#
+#   ns <P>-cli -- [lan] R1 [wan] 198.19.1.1 -- ns <P>-wan (a router) -- 198.19.2.1 [wan] R2 [lan] -- ns <P>-srv
+#
+# Site 1's LAN is 198.18.1.0/24 (client .2); site 2's is SVR2_LAN2 (default 198.18.2.0/24,
+# server .2). The WAN namespace forwards between 198.19.1.0/24 and 198.19.2.0/24, so that tests
+# capture and tamper there.
+
+SVR2_WP1=198.19.1.1
+SVR2_WP2=198.19.2.1
+SVR2_CLIENT=198.18.1.2
+
+# svr2_topology_up [LAN2_PREFIX24 SERVER_ADDR]: namespaces, veths, addresses, WAN forwarding.
+# Sets SVR2_CLI SVR2_SRV SVR2_WAN SVR2_IF_LAN1 SVR2_IF_WAN1 SVR2_IF_WAN2 SVR2_IF_LAN2 SVR2_SERVER.
+svr2_topology_up() {
+	local p=$SVR_PREFIX lan2=${1:-198.18.2} ns
+	SVR2_SERVER=${2:-$lan2.2}
+	SVR2_CLI=$p-cli SVR2_SRV=$p-srv SVR2_WAN=$p-wan
+	SVR2_IF_LAN1=$p-a SVR2_IF_WAN1=$p-w1 SVR2_IF_WAN2=$p-w2 SVR2_IF_LAN2=$p-b
+	for ns in "$SVR2_CLI" "$SVR2_SRV" "$SVR2_WAN"; do svr_netns_add "$ns" || return 1; done
+	svr_veth_add "$SVR2_IF_LAN1" "$SVR2_CLI" "$p-c0" || return 1
+	svr_veth_add "$SVR2_IF_LAN2" "$SVR2_SRV" "$p-s0" || return 1
+	svr_veth_add "$SVR2_IF_WAN1" "$SVR2_WAN" "$p-x1" || return 1
+	svr_veth_add "$SVR2_IF_WAN2" "$SVR2_WAN" "$p-x2" || return 1
+	svr_addr_add "$SVR2_CLI" "$p-c0" "$SVR2_CLIENT/24" || return 1
+	svr_route_add "$SVR2_CLI" default 198.18.1.1 || return 1
+	svr_addr_add "$SVR2_SRV" "$p-s0" "$SVR2_SERVER/24" || return 1
+	svr_route_add "$SVR2_SRV" default "$lan2.1" || return 1
+	svr_addr_add "$SVR2_WAN" "$p-x1" 198.19.1.254/24 || return 1
+	svr_addr_add "$SVR2_WAN" "$p-x2" 198.19.2.254/24 || return 1
+	svr_nsx "$SVR2_WAN" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# svr2_keys: the same key file for both routers (the conductor's job), mode 0600.
+svr2_keys() {
+	local r
+	for r in r1 r2; do
+		mkdir -p "$SVR_TMP/$r"
+		(umask 077 && cat >"$SVR_TMP/$r/keys.json" <<EOF
+{ "keys": [ { "security-id": 7, "hmac-key": "4f6e652074776f20746872656520666f",
+  "encryption-key": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" } ] }
+EOF
+		)
+	done
+}
+
+# svr2_routers_json LAN2_PREFIX24 [R2_LAN_EXTRA] [R2_EXTRA]: the "routers" array of the model:
+# r1 (lan tenant blue, wan in neighborhood "wan", service "web" routed to peer r2), r2 (wan,
+# lan); R2_LAN_EXTRA goes into r2's lan interface, R2_EXTRA into r2 (e.g. service-routes).
+svr2_routers_json() {
+	local lan2=$1 lan_extra=${2:-} extra=${3:-} p=$SVR_PREFIX
+	cat <<EOF
+[ { "name": "r1",
+    "interfaces": [
+      { "name": "lan", "device": "net_af_packet0,iface=$p-a,framecnt=4096",
+        "addresses": ["198.18.1.1/24"], "tenant": "blue" },
+      { "name": "wan", "device": "net_af_packet1,iface=$p-w1,framecnt=4096",
+        "addresses": ["$SVR2_WP1/24"], "gateway": "198.19.1.254",
+        "neighborhoods": [ { "name": "wan" } ] } ],
+    "service-routes": [ { "service": "web", "peer": "r2" } ],
+    "static-routes": [ { "prefix": "198.19.2.0/24", "gateway": "198.19.1.254" } ] },
+  { "name": "r2",
+    "interfaces": [
+      { "name": "wan", "device": "net_af_packet0,iface=$p-w2,framecnt=4096",
+        "addresses": ["$SVR2_WP2/24"], "gateway": "198.19.2.254",
+        "neighborhoods": [ { "name": "wan" } ] },
+      { "name": "lan", "device": "net_af_packet1,iface=$p-b,framecnt=4096",
+        "addresses": ["$lan2.1/24"] $lan_extra } ],
+    "static-routes": [ { "prefix": "198.19.1.0/24", "gateway": "198.19.2.254" } ] $extra } ]
+EOF
+}
+
+# svr2_router_start NAME MODEL: its startup file (its key file, if written), the dataplane, the
+# model through svr-control --once. Sets <NAME>_SOCK and <NAME>_PID.
+svr2_router_start() {
+	local name=$1 model=$2 dir=$SVR_TMP/$1
+	mkdir -p "$dir"
+	cat >"$dir/router.json" <<EOF
+{ "instance": "$SVR_PREFIX$name", "runtime-dir": "$dir/run",
+  "eal": { "lcores": "0-1", "memory-mb": 256 }, "workers": [1],
+  "sessions": { "capacity": 65536 }, "svr": { "key-file": "$dir/keys.json" } }
+EOF
+	svr_router_start "$(svr_dataplane_bin)" "$dir/router.json" 30 || return 1
+	timeout 60 "$(svr_control_bin)" --router "$name" --instance "$SVR_PREFIX$name" \
+		--model "$model" --state-dir "$dir/state" --once --wait-ms 20000 \
+		>"$dir/control.log" 2>&1 || { sed 's/^/    | /' "$dir/control.log" >&2; return 1; }
+	printf -v "${name}_SOCK" '%s' "$SVR_ROUTER_SOCK"
+	printf -v "${name}_PID" '%s' "$SVR_ROUTER_PID"
+}
+
+# svr2_servers ADDR: an HTTP server (TCP 8080, serving $SVR_TMP/www) and a UDP answerer (5300)
+# in the server namespace, stopped by PID at cleanup.
+svr2_servers() {
+	local addr=$1 t
+	mkdir -p "$SVR_TMP/www"
+	[ -f "$SVR_TMP/www/index.html" ] || echo "across the vector" >"$SVR_TMP/www/index.html"
+	setsid ip netns exec "$SVR2_SRV" "$SVR_PYTHON" -m http.server --bind "$addr" \
+		--directory "$SVR_TMP/www" 8080 >"$SVR_TMP/http.log" 2>&1 </dev/null &
+	svr_track $! && svr_defer "svr_stop_pid $! 3"
+	setsid ip netns exec "$SVR2_SRV" "$SVR_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5300))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(b"answer:" + d, a)' "$addr" >"$SVR_TMP/udp.log" 2>&1 </dev/null &
+	svr_track $! && svr_defer "svr_stop_pid $! 3"
+	for t in $(seq 50); do
+		svr_nsx "$SVR2_SRV" ss -Hltn "sport = :8080" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# svr2_udp_exchange DST SPORT COUNT: COUNT requests from the client; prints the answers joined
+# with commas (or "error:..." for the first one missing).
+svr2_udp_exchange() {
+	svr_nsx "$SVR2_CLI" "$SVR_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.bind((sys.argv[1], int(sys.argv[3])))
+got = []
+try:
+    for i in range(int(sys.argv[4])):
+        s.sendto(b"hello-%d" % i, (sys.argv[2], 5300))
+        got.append(s.recvfrom(2048)[0].decode())
+except OSError as e:
+    got.append("error:" + str(e))
+print(",".join(got))' "$SVR2_CLIENT" "$1" "$2" "$3" 2>&1
+}
+
+# svr2_capture_start: tcpdump on the WAN namespace's side toward R1 (every packet both ways).
+svr2_capture_start() {
+	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -w "$SVR_TMP/wan.pcap" \
+		ip >"$SVR_TMP/tcpdump.log" 2>&1 </dev/null &
+	SVR2_TCPDUMP=$!
+	svr_track "$SVR2_TCPDUMP" && svr_defer "svr_stop_pid $SVR2_TCPDUMP 3"
+	sleep 1
+}
+
+# svr2_capture_report [SECRET...]: stops the capture, prints tests/lib/svr_wan.py's report.
+svr2_capture_report() {
+	sleep 1
+	svr_stop_pid "$SVR2_TCPDUMP" 3
+	/usr/bin/python3 "$SVR_LIB_DIR/svr_wan.py" "$SVR_TMP/wan.pcap" "$SVR2_WP1" "$SVR2_WP2" "$@"
+}
+
+# svr2_same_session PROTO: PASS when R1 and R2 show the first session of PROTO with one UUID and
+# tenant blue on both; prints both session tables.
+svr2_same_session() {
+	local ctl u1 u2 t2
+	ctl=$(svr_svrctl_bin)
+	pick() { timeout 10 "$ctl" --socket "$1" --json show sessions |
+		jq -r "[.sessions[] | select(.protocol == \"$2\")][0].$3"; }
+	u1=$(pick "$r1_SOCK" "$1" uuid) u2=$(pick "$r2_SOCK" "$1" uuid) t2=$(pick "$r2_SOCK" "$1" tenant)
+	if [ -n "$u1" ] && [ "$u1" != null ] && [ "$u1" = "$u2" ] && [ "$t2" = blue ]; then
+		svr_pass "the $1 session has UUID $u1 on R1 and on R2, tenant blue on R2 too"
+	else
+		svr_fail "$1 sessions: R1 '$u1', R2 '$u2' (tenant on R2 '$t2')"
+	fi
+	timeout 10 "$ctl" --socket "$r1_SOCK" show sessions | sed 's/^/    R1 | /'
+	timeout 10 "$ctl" --socket "$r2_SOCK" show sessions | sed 's/^/    R2 | /'
+}
