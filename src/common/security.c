@@ -171,6 +171,7 @@ struct svr_crypto {
 	EVP_MAC *mac;
 	EVP_MAC_CTX *hmac;
 	EVP_CIPHER_CTX *cipher;
+	const struct svr_key *hmac_key; /* the key hmac holds: re-initialised without a new key */
 };
 
 struct svr_crypto *svr_crypto_new(void)
@@ -220,8 +221,13 @@ static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_
 	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
 	    OSSL_PARAM_construct_end()};
 	size_t outl = 0;
-	if (!EVP_MAC_init(c->hmac, k->hmac_key, k->hmac_len, params))
+	/* Same key as the last packet: restart from the saved key state (no key schedule again). */
+	if (c->hmac_key == k ? !EVP_MAC_init(c->hmac, NULL, 0, NULL)
+			     : !EVP_MAC_init(c->hmac, k->hmac_key, k->hmac_len, params)) {
+		c->hmac_key = NULL;
 		return -1;
+	}
+	c->hmac_key = k;
 	if (time_based) {
 		uint8_t t[8];
 		for (int i = 0; i < 8; i++)
@@ -254,12 +260,14 @@ bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img
 	size_t n = svr_hmac_len(cipher);
 	if (n == 0)
 		return false;
-	/* Time-based: this step and its neighbours (clock skew, packets in flight). */
-	for (int d = time_based ? -1 : 0; d <= (time_based ? 1 : 0); d++) {
+	/* Time-based: this step first (nearly every packet), then its neighbours (clock skew,
+	 * packets in flight across a step). */
+	static const int steps[] = {0, -1, 1};
+	for (int i = 0; i < (time_based ? 3 : 1); i++) {
 		uint8_t full[32];
-		if (time_based && d < 0 && time_step == 0)
+		if (steps[i] < 0 && time_step == 0)
 			continue;
-		if (hmac_sha256(c, k, time_based, time_step + (uint64_t)(int64_t)d, data, len,
+		if (hmac_sha256(c, k, time_based, time_step + (uint64_t)(int64_t)steps[i], data, len,
 				full) == 0 &&
 		    CRYPTO_memcmp(full, trailer, n) == 0)
 			return true;

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/security.h"
 #include "session/names.h"
+#include "session/rewrite.h"
 #include "session/sessions.h"
 #include "svr/metadata.h"
 #include "svrpath/wire.h"
@@ -237,13 +238,6 @@ static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 			   __ATOMIC_RELAXED);
 }
 
-/* Adjusts an IPv4 packet's lengths after its transport payload grew or shrank by delta. */
-static void resize(uint8_t *ip, long delta)
-{
-	svr_wire_wr16(ip + 2, (uint16_t)(svr_wire_rd16(ip + 2) + delta));
-	svr_wire_checksums4(ip);
-}
-
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
 		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir)
 {
@@ -264,7 +258,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			return false;
 		}
 		plen -= tl;
-		resize(ip, -(long)tl);
+		svr_wire_resize4(ip, tl, false);
 		rte_pktmbuf_trim(m, (uint16_t)tl);
 	}
 	if (flags & (SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)) {
@@ -279,8 +273,11 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		if (present == !!(flags & SVR_RW_MD_ACK_PRESENT))
 			acknowledge(s, dir);
 	}
-	svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
-			    rte_be_to_cpu_16(rw->dport));
+	if (flags & (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT))
+		svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
+				    rte_be_to_cpu_16(rw->dport));
+	else /* established: the deltas computed at creation, as on the hit path */
+		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
 	uint16_t l3_off = dp_meta(m)->l3_off;
 	size_t tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
 	if (tl && ip[9] == SVR_WIRE_TCP) {
@@ -317,7 +314,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
 			return false;
 		}
-		resize(ip, (long)tl);
+		svr_wire_resize4(ip, tl, true);
 	}
 	return true;
 }

@@ -12,6 +12,7 @@
 #ifndef SVR_WIRE_H
 #define SVR_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -61,6 +62,50 @@ static inline void svr_wire_checksums4(uint8_t *ip)
 	uint16_t ck = (uint16_t)~svr_cksum_fold(sum);
 	if (ip[9] == SVR_WIRE_UDP && ck == 0)
 		ck = 0xffff; /* RFC 768 */
+	svr_wire_wr16(l4 + off, ck);
+}
+
+/*
+ * The transport payload grew by n bytes (already written at its end) or shrank
+ * by n (grow false): lengths and checksums follow, incrementally when the
+ * bytes sit at an even offset (a trailer after a payload of even length, the
+ * common case), else recomputed.
+ */
+static inline void svr_wire_resize4(uint8_t *ip, size_t n, bool grow)
+{
+	size_t hl = (size_t)(ip[0] & 0x0f) * 4, total = svr_wire_rd16(ip + 2);
+	size_t new_total = grow ? total + n : total - n;
+	size_t at = (grow ? total : new_total) - hl; /* offset of the bytes in the transport */
+	uint8_t *l4 = ip + hl;
+	if (at % 2 || n % 2) {
+		svr_wire_wr16(ip + 2, (uint16_t)new_total);
+		svr_wire_checksums4(ip);
+		return;
+	}
+	uint16_t old_total = (uint16_t)total;
+	svr_wire_wr16(ip + 2, (uint16_t)new_total);
+	svr_wire_wr16(ip + 10, svr_cksum_update16(svr_wire_rd16(ip + 10), old_total,
+						 (uint16_t)new_total));
+	size_t off = ip[9] == SVR_WIRE_TCP ? 16 : 6;
+	uint16_t ck = svr_wire_rd16(l4 + off);
+	if (ip[9] == SVR_WIRE_UDP && ck == 0) {
+		svr_wire_wr16(l4 + 4, (uint16_t)(new_total - hl)); /* no checksum to keep */
+		return;
+	}
+	/* the bytes themselves, and the length in the pseudo-header (and UDP's own field) */
+	uint32_t sum = (uint16_t)~ck;
+	uint32_t bytes = svr_cksum_fold(svr_cksum_add(0, l4 + at, n));
+	sum += grow ? bytes : (uint16_t)~bytes;
+	uint16_t old_len = (uint16_t)(total - hl), new_len = (uint16_t)(new_total - hl);
+	for (int k = 0; k < (ip[9] == SVR_WIRE_UDP ? 2 : 1); k++) {
+		sum += (uint16_t)~old_len;
+		sum += new_len;
+	}
+	if (ip[9] == SVR_WIRE_UDP)
+		svr_wire_wr16(l4 + 4, new_len);
+	ck = (uint16_t)~svr_cksum_fold(sum);
+	if (ip[9] == SVR_WIRE_UDP && ck == 0)
+		ck = 0xffff;
 	svr_wire_wr16(l4 + off, ck);
 }
 
