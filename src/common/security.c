@@ -267,8 +267,8 @@ bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img
 		uint8_t full[32];
 		if (steps[i] < 0 && time_step == 0)
 			continue;
-		if (hmac_sha256(c, k, time_based, time_step + (uint64_t)(int64_t)steps[i], data, len,
-				full) == 0 &&
+		if (hmac_sha256(c, k, time_based, time_step + (uint64_t)(int64_t)steps[i], data,
+				len, full) == 0 &&
 		    CRYPTO_memcmp(full, trailer, n) == 0)
 			return true;
 	}

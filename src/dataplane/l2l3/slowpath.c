@@ -682,6 +682,13 @@ static void handle(struct rte_mbuf *m)
 	case DP_PUNT_RESOLVE:
 		resolve(m);
 		break;
+	case DP_PUNT_SVR_TOO_BIG: /* SVR metadata would not fit: the sender must send less */
+		if (v4)
+			icmp_error_send(m, true, ICMP4_UNREACH, 4, meta->mtu);
+		else
+			icmp_error_send(m, false, ICMP6_TOO_BIG, 0, meta->mtu);
+		count_drop(m, SVR_DROP_MTU_EXCEEDED);
+		break;
 	case DP_PUNT_REFUSED: /* counted by the worker under its reason */
 		icmp_error(m, 4);
 		rte_pktmbuf_free(m);

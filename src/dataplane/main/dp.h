@@ -97,9 +97,10 @@ enum dp_punt {
 	DP_PUNT_LOCAL, /* addressed to us, or IPv6 multicast (ND) */
 	DP_PUNT_TTL,   /* TTL/hop limit would reach zero */
 	DP_PUNT_NO_ROUTE,
-	DP_PUNT_MTU,     /* larger than the egress MTU */
-	DP_PUNT_RESOLVE, /* next hop not resolved; TTL already decremented */
-	DP_PUNT_REFUSED, /* refused by policy (counted): answer administratively prohibited */
+	DP_PUNT_MTU,         /* larger than the egress MTU */
+	DP_PUNT_RESOLVE,     /* next hop not resolved; TTL already decremented */
+	DP_PUNT_REFUSED,     /* refused by policy (counted): answer administratively prohibited */
+	DP_PUNT_SVR_TOO_BIG, /* too big once SVR adds to it: fragmentation needed, meta mtu */
 };
 
 /* Per-packet metadata in the mbuf private area, set by the worker for the slow path. */
@@ -109,6 +110,7 @@ struct dp_pkt_meta {
 	uint8_t punt;
 	uint8_t l3_off;
 	struct svr_ip next_hop;
+	uint16_t mtu; /* DP_PUNT_SVR_TOO_BIG: the MTU to tell the sender */
 };
 
 static inline struct dp_pkt_meta *dp_meta(struct rte_mbuf *m)

@@ -55,11 +55,12 @@ void dp_svr_free(void)
 	OPENSSL_cleanse(&keys, sizeof(keys));
 }
 
-void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security)
+void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security, uint16_t iface)
 {
 	uint32_t n;
 	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
 	struct dp_svr_path *p = &paths[slot];
+	p->iface = iface;
 	if (security >= n) { /* no policy: nothing signed, nothing encrypted */
 		p->hmac = SVR_HMAC_NONE;
 		p->encryption = SVR_CIPHER_NONE;
@@ -273,25 +274,36 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		if (present == !!(flags & SVR_RW_MD_ACK_PRESENT))
 			acknowledge(s, dir);
 	}
+	uint8_t block[1024];
+	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
+	if (flags & SVR_RW_MD_ADD) {
+		blen = build_md(w->index, g, s, dir, f, block, sizeof(block));
+		if (blen == 0) {
+			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
+			return false;
+		}
+		/* A first packet that would not fit the path once SVR adds to it: the sender hears
+		 * how much it may send (SVR fragmentation comes later), nothing is lost silently.
+		 */
+		uint16_t mtu = g->ifaces[p->iface].mtu;
+		if (svr_wire_rd16(ip + 2) + blen + tl > mtu) {
+			dp_meta(m)->mtu = (uint16_t)(mtu - blen - tl);
+			dp_punt(w, m, DP_PUNT_SVR_TOO_BIG);
+			return false;
+		}
+	}
 	if (flags & (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT))
 		svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
 				    rte_be_to_cpu_16(rw->dport));
 	else /* established: the deltas computed at creation, as on the hit path */
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
 	uint16_t l3_off = dp_meta(m)->l3_off;
-	size_t tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
 	if (tl && ip[9] == SVR_WIRE_TCP) {
 		/* Room for the trailer in every segment: the MSS the peer side will use. */
-		uint16_t mtu = 1500;
+		uint16_t mtu = g->ifaces[p->iface].mtu;
 		svr_wire_clamp_mss4(ip, (uint16_t)(mtu - 40 - tl));
 	}
-	if (flags & SVR_RW_MD_ADD) {
-		uint8_t block[1024];
-		size_t blen = build_md(w->index, g, s, dir, f, block, sizeof(block));
-		if (blen == 0) {
-			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
-			return false;
-		}
+	if (blen) {
 		if (!rte_pktmbuf_append(m, (uint16_t)blen) ||
 		    svr_wire_insert4(ip, rte_pktmbuf_data_len(m) - l3_off, block, blen) == 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);

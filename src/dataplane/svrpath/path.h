@@ -30,6 +30,7 @@ struct dp_svr_path {
 	uint8_t hmac;       /* enum svr_img_hmac */
 	bool time_based;    /* hmac-mode time-based */
 	uint8_t encryption; /* enum svr_img_cipher */
+	uint16_t iface;     /* our interface slot on the path (its MTU bounds what SVR adds) */
 };
 
 /* Startup: the key file (missing: no keys) and the workers' crypto contexts. */
@@ -38,8 +39,9 @@ void dp_svr_free(void);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
-/* Main lcore: the security of a path slot, from the image's security policy (or none). */
-void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security);
+/* Main lcore: the security of a path slot, from the image's security policy (or none), and its
+ * interface slot. */
+void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security, uint16_t iface);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
 /* The slot of the path between our waypoint local and the peer's remote, or -1. */
 int dp_svr_path_find(uint32_t local, uint32_t remote);

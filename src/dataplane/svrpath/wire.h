@@ -84,8 +84,8 @@ static inline void svr_wire_resize4(uint8_t *ip, size_t n, bool grow)
 	}
 	uint16_t old_total = (uint16_t)total;
 	svr_wire_wr16(ip + 2, (uint16_t)new_total);
-	svr_wire_wr16(ip + 10, svr_cksum_update16(svr_wire_rd16(ip + 10), old_total,
-						 (uint16_t)new_total));
+	svr_wire_wr16(ip + 10,
+		      svr_cksum_update16(svr_wire_rd16(ip + 10), old_total, (uint16_t)new_total));
 	size_t off = ip[9] == SVR_WIRE_TCP ? 16 : 6;
 	uint16_t ck = svr_wire_rd16(l4 + off);
 	if (ip[9] == SVR_WIRE_UDP && ck == 0) {
