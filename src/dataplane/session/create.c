@@ -84,7 +84,7 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 	a->svc = &p->svc[svc];
 	if (a->svc->route == DP_SROUTE_PEER &&
 	    (a->svc->svr_path == DP_NO_SVR_PATH || src->family != SVR_AF_INET ||
-	     (proto != SVR_IPPROTO_TCP && proto != SVR_IPPROTO_UDP)))
+	     (proto != SVR_IPPROTO_TCP && proto != SVR_IPPROTO_UDP && proto != SVR_IPPROTO_ICMP)))
 		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later */
 	*refuse = false;
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
@@ -204,6 +204,7 @@ struct fill4 {
 	const struct svr_skey4 *rev; /* settled by the table (NAT port) before fill runs */
 	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
 	uint16_t svr_path;
+	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
 };
 
 static void fill4(struct svr_session *s, void *arg)
@@ -234,6 +235,12 @@ static void fill4(struct svr_session *s, void *arg)
 	fw->flags |= f->svr_fwd;
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
+	if (f->svr_icmp == 1) { /* forward leaves as UDP between the waypoints */
+		fw->sport = r->dport;
+		fw->dport = r->sport;
+	} else if (f->svr_icmp == 2) { /* forward arrives as UDP, leaves as ICMP with its id */
+		fw->sport = r->sport;
+	}
 }
 
 static void ip4_of(uint32_t be, struct svr_ip *ip)
@@ -290,7 +297,9 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	int eg = egress_of(g, a->svc, &to);
 	if (eg < 0)
 		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
-	struct svr_skey4 rev = {.src = p->remote, .dst = p->local, .proto = k->proto};
+	bool icmp = k->proto == SVR_IPPROTO_ICMP; /* echo: carried as UDP between the routers */
+	struct svr_skey4 rev = {
+	    .src = p->remote, .dst = p->local, .proto = icmp ? SVR_IPPROTO_UDP : k->proto};
 	struct svr_session_place place = {.limit = g->spol->capacity,
 					  .nat_lo = SVR_WAYPORT_LO,
 					  .nat_hi = SVR_WAYPORT_HI,
@@ -301,9 +310,12 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	struct fill4 arg = {.a = a,
 			    .fwd = k,
 			    .rev = &rev,
-			    .svr_fwd = SVR_RW_MD_ADD | dp_svr_hmac_flags(slot, true),
-			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(slot, false),
-			    .svr_path = slot};
+			    .svr_fwd = SVR_RW_MD_ADD | dp_svr_hmac_flags(slot, true) |
+				       (icmp ? SVR_RW_UDP_WRAP : 0),
+			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(slot, false) |
+				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
+			    .svr_path = slot,
+			    .svr_icmp = icmp ? 1 : 0};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 
@@ -357,8 +369,11 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	*why = SVR_DROP_SVR_METADATA;
 	if ((md.present & (SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE)) !=
 		(SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE) ||
-	    md.fwd.family != 4 || md.fwd.proto != k->proto)
+	    md.fwd.family != 4 ||
+	    (md.fwd.proto != k->proto &&
+	     !(md.fwd.proto == SVR_IPPROTO_ICMP && k->proto == SVR_IPPROTO_UDP)))
 		return DP_FIRST_DROP;
+	bool icmp = md.fwd.proto == SVR_IPPROTO_ICMP; /* an echo carried as UDP (O-9) */
 	const void *img = g->image;
 	uint32_t svc =
 	    index_of(img, SVR_SEC_SERVICES, offsetof(struct svr_img_service, name), md.service.s);
@@ -400,11 +415,11 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
 	/* The original tuple, as our own routing sends it on. */
-	struct svr_skey4 out = {.proto = k->proto};
+	struct svr_skey4 out = {.proto = md.fwd.proto};
 	memcpy(&out.src, md.fwd.src, 4);
 	memcpy(&out.dst, to.addr, 4);
 	out.sport = rte_cpu_to_be_16(md.fwd.sport);
-	out.dport = rte_cpu_to_be_16(md.fwd.dport);
+	out.dport = icmp ? 0 : rte_cpu_to_be_16(md.fwd.dport);
 	if (snat)
 		out.src = snat;
 	struct svr_skey4 rev;
@@ -413,15 +428,19 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	if (snat) {
 		place.nat_lo = DP_NAT_PORT_LO;
 		place.nat_hi = DP_NAT_PORT_HI;
-		place.nat_port_off = offsetof(struct svr_skey4, dport);
+		place.nat_port_off =
+		    icmp ? offsetof(struct svr_skey4, sport) : offsetof(struct svr_skey4, dport);
 	}
 	struct fill4 arg = {.a = &a,
 			    .fwd = k,
 			    .rev = &rev,
-			    .svr_fwd =
-				SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags((uint16_t)slot, false),
-			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags((uint16_t)slot, true),
-			    .svr_path = (uint16_t)slot};
+			    .svr_fwd = SVR_RW_MD_ACK_ABSENT |
+				       dp_svr_hmac_flags((uint16_t)slot, false) |
+				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
+			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags((uint16_t)slot, true) |
+				       (icmp ? SVR_RW_UDP_WRAP : 0),
+			    .svr_path = (uint16_t)slot,
+			    .svr_icmp = icmp ? 2 : 0};
 	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
 	if (r == DP_FIRST_SESSION) /* the UUID the ingress chose: one session, both routers */
 		memcpy(dp_sess.table->entries[*data >> 1].uuid, md.uuid, 16);

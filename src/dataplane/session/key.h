@@ -59,9 +59,12 @@ _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 /* SVR between routers: sign every packet of this direction (to the peer) / check and strip */
 #define SVR_RW_HMAC_ADD   0x10
 #define SVR_RW_HMAC_CHECK 0x20
+/* ICMP between routers travels as UDP (O-9): wrap it toward the peer, unwrap it from the peer */
+#define SVR_RW_UDP_WRAP   0x40
+#define SVR_RW_UDP_UNWRAP 0x80
 #define SVR_RW_SVR_ANY                                                                             \
 	(SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT | SVR_RW_HMAC_ADD |          \
-	 SVR_RW_HMAC_CHECK)
-#define SVR_VIA_FIB          0xffff /* route the rewritten destination through the FIB */
+	 SVR_RW_HMAC_CHECK | SVR_RW_UDP_WRAP | SVR_RW_UDP_UNWRAP)
+#define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
 
 #endif

@@ -245,8 +245,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	const struct svr_rewrite *rw = &s->dir[dir];
 	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
-	size_t l4h = svr_wire_l4_hlen(ip);
-	if (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2)) {
+	size_t l4h = svr_wire_l4_hlen(ip); /* 0 for an ICMP echo still to be wrapped */
+	if (!(flags & SVR_RW_UDP_WRAP) && (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2))) {
 		dp_drop(w, m, SVR_DROP_L4_SHORT);
 		return false;
 	}
@@ -286,18 +286,36 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		 * how much it may send (SVR fragmentation comes later), nothing is lost silently.
 		 */
 		uint16_t mtu = g->ifaces[p->iface].mtu;
-		if (svr_wire_rd16(ip + 2) + blen + tl > mtu) {
-			dp_meta(m)->mtu = (uint16_t)(mtu - blen - tl);
+		size_t wrap = flags & SVR_RW_UDP_WRAP ? 8 : 0;
+		if (svr_wire_rd16(ip + 2) + blen + tl + wrap > mtu) {
+			dp_meta(m)->mtu = (uint16_t)(mtu - blen - tl - wrap);
 			dp_punt(w, m, DP_PUNT_SVR_TOO_BIG);
 			return false;
 		}
 	}
-	if (flags & (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT))
+	uint16_t l3_off = dp_meta(m)->l3_off;
+	if (flags & SVR_RW_UDP_UNWRAP) { /* an ICMP echo that crossed as UDP */
+		if (svr_wire_udp_unwrap4(ip) == 0) {
+			dp_drop(w, m, SVR_DROP_L4_SHORT);
+			return false;
+		}
+		rte_pktmbuf_trim(m, 8);
+		svr_wire_icmp_translate4(ip, rw->src, rw->dst, rw->sport);
+	} else if (flags & SVR_RW_UDP_WRAP) { /* an ICMP echo leaving as UDP */
+		svr_wire_icmp_translate4(ip, rw->src, rw->dst, f->key.sport);
+		if (!rte_pktmbuf_append(m, 8) ||
+		    svr_wire_udp_wrap4(ip, rte_pktmbuf_data_len(m) - l3_off,
+				       rte_be_to_cpu_16(rw->sport),
+				       rte_be_to_cpu_16(rw->dport)) == 0) {
+			dp_drop(w, m, SVR_DROP_NO_MBUF);
+			return false;
+		}
+	} else if (flags & (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)) {
 		svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
 				    rte_be_to_cpu_16(rw->dport));
-	else /* established: the deltas computed at creation, as on the hit path */
+	} else { /* established: the deltas computed at creation, as on the hit path */
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
-	uint16_t l3_off = dp_meta(m)->l3_off;
+	}
 	if (tl && ip[9] == SVR_WIRE_TCP) {
 		/* Room for the trailer in every segment: the MSS the peer side will use. */
 		uint16_t mtu = g->ifaces[p->iface].mtu;
@@ -313,6 +331,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	if (tl) { /* to the peer: the trailer signs the transport payload */
 		const struct svr_key *k = svr_keyring_current(&keys, dp_sess.unix_s);
 		size_t total = svr_wire_rd16(ip + 2);
+		l4h = svr_wire_l4_hlen(ip); /* UDP now, if it was wrapped */
 		pl = ip + f->l4_off + l4h;
 		plen = total - f->l4_off - l4h;
 		if (!k) {

@@ -155,6 +155,54 @@ static inline size_t svr_wire_strip4(uint8_t *ip, size_t blen)
 }
 
 /*
+ * ICMP between routers travels as UDP (svr-protocol.md O-9). Wrap: an IPv4
+ * ICMP packet becomes UDP (sport, dport host order) with the ICMP message as
+ * its payload; unwrap: the inverse. cap: bytes the buffer holds from ip.
+ * Returns the new total length, or 0 (no room, or not the protocol expected).
+ */
+static inline size_t svr_wire_udp_wrap4(uint8_t *ip, size_t cap, uint16_t sport, uint16_t dport)
+{
+	size_t hl = (size_t)(ip[0] & 0x0f) * 4, total = svr_wire_rd16(ip + 2);
+	if (ip[9] != 1 || total + 8 > cap || total + 8 > 65535)
+		return 0;
+	memmove(ip + hl + 8, ip + hl, total - hl);
+	svr_wire_wr16(ip + hl, sport);
+	svr_wire_wr16(ip + hl + 2, dport);
+	ip[9] = SVR_WIRE_UDP;
+	svr_wire_wr16(ip + 2, (uint16_t)(total + 8));
+	svr_wire_checksums4(ip);
+	return total + 8;
+}
+
+static inline size_t svr_wire_udp_unwrap4(uint8_t *ip)
+{
+	size_t hl = (size_t)(ip[0] & 0x0f) * 4, total = svr_wire_rd16(ip + 2);
+	if (ip[9] != SVR_WIRE_UDP || total < hl + 8 + 8)
+		return 0;
+	memmove(ip + hl, ip + hl + 8, total - hl - 8);
+	ip[9] = 1;
+	svr_wire_wr16(ip + 2, (uint16_t)(total - 8));
+	ip[10] = ip[11] = 0;
+	svr_wire_wr16(ip + 10, svr_cksum(ip, hl));
+	return total - 8;
+}
+
+/* An ICMP echo's addresses (network order) and identifier (network order); checksums redone. */
+static inline void svr_wire_icmp_translate4(uint8_t *ip, uint32_t src, uint32_t dst, uint16_t id)
+{
+	size_t hl = (size_t)(ip[0] & 0x0f) * 4, total = svr_wire_rd16(ip + 2);
+	uint8_t *icmp = ip + hl;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	if (icmp[0] == 0 || icmp[0] == 8)
+		memcpy(icmp + 4, &id, 2);
+	icmp[2] = icmp[3] = 0;
+	svr_wire_wr16(icmp + 2, svr_cksum(icmp, total - hl));
+	ip[10] = ip[11] = 0;
+	svr_wire_wr16(ip + 10, svr_cksum(ip, hl));
+}
+
+/*
  * Lowers the MSS option of a TCP SYN or SYN/ACK at ip to at most mss (the
  * options walked with bounds). Returns 1 when changed, 0 when not needed or
  * there is no MSS option. Checksums redone when changed.
