@@ -342,8 +342,12 @@ static void fragment4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
 		return;
 	}
-	dp_session_touch(s, dir, svr_be16(ip + 2), 0, now);
 	const struct svr_rewrite *rw = &s->dir[dir];
+	if (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) {
+		dp_drop(w, m, SVR_DROP_FRAGMENT); /* no SVR fragmentation yet */
+		return;
+	}
+	dp_session_touch(s, dir, svr_be16(ip + 2), 0, now);
 	uint32_t dst = rte_be_to_cpu_32(rw->dst);
 	uint64_t nh;
 	svr_fib_lookup4(g->fib, &dst, &nh, 1);
@@ -433,11 +437,11 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			dp_drop(w, out[j], SVR_DROP_ICMP_DIRECTION);
 			continue;
 		}
-		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		const struct svr_rewrite *rw = &s->dir[dir];
 		struct svr_rewrite done;
 		if (unlikely(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY)) {
-			/* SVR: metadata in or out, HMAC trailers, the rewrite done in full */
+			/* SVR: metadata in or out, HMAC trailers, the rewrite done in full; the
+			 * session moves only for a packet that passed */
 			uint8_t *ip =
 			    rte_pktmbuf_mtod_offset(out[j], uint8_t *, dp_meta(out[j])->l3_off);
 			if (!dp_svr_packet(w, g, out[j], ip, f, s, dir))
@@ -446,6 +450,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			done.flags = 0;
 			rw = &done;
 		}
+		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		uint64_t h = nh[j];
 		if (unlikely(rw->dst != f->key.dst)) { /* destination NAT (or its reverse) */
 			uint32_t to = rte_be_to_cpu_32(rw->dst);

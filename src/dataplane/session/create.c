@@ -205,6 +205,7 @@ struct fill4 {
 	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
 	uint16_t svr_path;
 	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
+	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
 };
 
 static void fill4(struct svr_session *s, void *arg)
@@ -235,6 +236,8 @@ static void fill4(struct svr_session *s, void *arg)
 	fw->flags |= f->svr_fwd;
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
+	if (f->uuid) /* before any reader can see the entry */
+		memcpy(s->uuid, f->uuid, 16);
 	if (f->svr_icmp == 1) { /* forward leaves as UDP between the waypoints */
 		fw->sport = r->dport;
 		fw->dport = r->sport;
@@ -408,8 +411,13 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 		*why = SVR_DROP_ROUTE_PEER;
 		return DP_FIRST_DROP;
 	}
-	if (a.svc->route == DP_SROUTE_NAT)
+	if (a.svc->route == DP_SROUTE_NAT) {
+		if (a.svc->nat_target.family != SVR_AF_INET) {
+			*why = SVR_DROP_NAT_FAMILY;
+			return DP_FIRST_DROP;
+		}
 		to = a.svc->nat_target;
+	}
 	int eg = egress_of(g, a.svc, &to);
 	if (eg < 0)
 		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
@@ -440,11 +448,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags((uint16_t)slot, true) |
 				       (icmp ? SVR_RW_UDP_WRAP : 0),
 			    .svr_path = (uint16_t)slot,
-			    .svr_icmp = icmp ? 2 : 0};
-	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
-	if (r == DP_FIRST_SESSION) /* the UUID the ingress chose: one session, both routers */
-		memcpy(dp_sess.table->entries[*data >> 1].uuid, md.uuid, 16);
-	return r;
+			    .svr_icmp = icmp ? 2 : 0,
+			    .uuid = md.uuid};
+	return create4(w, k, &rev, &place, &arg, data, why);
 }
 
 enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,

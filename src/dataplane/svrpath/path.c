@@ -137,10 +137,18 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const
 		tlvs = clear;
 		tlen = (size_t)n;
 	}
-	uint32_t header_fields = md->present;
-	if (svr_md_decode_tlvs(tlvs, tlen, false, md, NULL, 0) < 0 ||
-	    (header_fields & md->present & ~header_fields))
+	/* §2.4: a type never in both sections (decoded apart here, so compared here) */
+	struct svr_md payload = {0};
+	if (svr_md_decode_tlvs(tlvs, tlen, false, &payload, NULL, 0) < 0 ||
+	    (md->present & payload.present))
 		return SVR_DROP_SVR_METADATA;
+	struct svr_md header = *md;
+	*md = payload;
+	md->present |= header.present;
+	md->security_id = header.security_id;
+	md->frag = header.frag;
+	md->control = header.control;
+	md->health = header.health;
 	return SVR_DROP_MAX;
 }
 
@@ -231,12 +239,13 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 }
 
 /* The other direction stops adding metadata; this one stops looking for it. */
+/*
+ * The other direction stops adding metadata. This direction keeps stripping
+ * whatever metadata still arrives (a server's further answers, reordering).
+ */
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
 	__atomic_fetch_and(&s->dir[!dir].flags, (uint8_t)~SVR_RW_MD_ADD, __ATOMIC_RELAXED);
-	__atomic_fetch_and(&s->dir[dir].flags,
-			   (uint8_t) ~(SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT),
-			   __ATOMIC_RELAXED);
 }
 
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
@@ -245,6 +254,18 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	const struct svr_rewrite *rw = &s->dir[dir];
 	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
+	/* No SVR fragmentation yet: a fragment could not be signed or checked whole. */
+	if (f->fragment) {
+		dp_drop(w, m, SVR_DROP_FRAGMENT);
+		return false;
+	}
+	/* From the peer only over the path's interface; toward it never from there (a WAN host
+	 * must not get its packets signed by matching a session's key). */
+	bool from_peer = flags & (SVR_RW_HMAC_CHECK | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT);
+	if ((dp_meta(m)->iface_in == p->iface) != from_peer) {
+		dp_drop(w, m, SVR_DROP_SVR_WRONG_SIDE);
+		return false;
+	}
 	size_t l4h = svr_wire_l4_hlen(ip); /* 0 for an ICMP echo still to be wrapped */
 	if (!(flags & SVR_RW_UDP_WRAP) && (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2))) {
 		dp_drop(w, m, SVR_DROP_L4_SHORT);
@@ -262,10 +283,12 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		svr_wire_resize4(ip, tl, false);
 		rte_pktmbuf_trim(m, (uint16_t)tl);
 	}
+	bool stripped = false;
 	if (flags & (SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)) {
 		struct svr_md_layout l;
 		bool present =
 		    svr_md_has_cookie(pl, plen) && svr_md_layout(pl, plen, &l, NULL, 0) == 0;
+		stripped = present;
 		if (present) {
 			size_t blen = (size_t)l.header_len + l.payload_len;
 			svr_wire_strip4(ip, blen);
@@ -310,7 +333,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
 			return false;
 		}
-	} else if (flags & (SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT)) {
+	} else if ((flags & SVR_RW_MD_ADD) || stripped) {
 		svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
 				    rte_be_to_cpu_16(rw->dport));
 	} else { /* established: the deltas computed at creation, as on the hit path */
