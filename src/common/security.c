@@ -34,6 +34,20 @@ static int hex_bytes(const char *hex, uint8_t *out, size_t max)
 	return (int)(n / 2);
 }
 
+/* A key of its own for payloads (key separation from the metadata's). */
+static int derive_payload_key(struct svr_key *k)
+{
+	static const char label[] = "svr payload";
+	uint8_t full[32];
+	size_t n = 0;
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k->enc_key, k->enc_len,
+		       (const uint8_t *)label, sizeof(label) - 1, full, sizeof(full), &n) ||
+	    n != sizeof(full))
+		return -1;
+	memcpy(k->payload_key, full, k->enc_len);
+	return 0;
+}
+
 static int parse_key(const json_t *o, const char *path, struct svr_key *k, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"security-id", "hmac-key", "encryption-key",
@@ -64,6 +78,8 @@ static int parse_key(const json_t *o, const char *path, struct svr_key *k, struc
 		if (n != 16 && n != 32)
 			return svr_jerr_set(e, p, "must be 16 or 32 bytes in hex (AES-128/256)");
 		k->enc_len = (uint8_t)n;
+		if (derive_payload_key(k) < 0)
+			return svr_jerr_set(e, p, "OpenSSL could not derive the payload key");
 	}
 	k->not_before = INT64_MIN;
 	if (nb) {
@@ -287,10 +303,10 @@ static const EVP_CIPHER *aes_cbc(const struct svr_key *k)
 	return k->enc_len == 32 ? EVP_aes_256_cbc() : k->enc_len == 16 ? EVP_aes_128_cbc() : NULL;
 }
 
-size_t svr_md_encrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *iv,
-		      const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+/* out = IV || AES-CBC(key, IV, PKCS#7(in)); in may be out + 16 (in place). */
+static size_t cbc_seal(struct svr_crypto *c, const EVP_CIPHER *alg, const uint8_t *key,
+		       const uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 {
-	const EVP_CIPHER *alg = aes_cbc(k);
 	if (!alg || cap < svr_md_cipher_len(len) || len > INT32_MAX - 32)
 		return 0;
 	if (iv)
@@ -298,25 +314,60 @@ size_t svr_md_encrypt(struct svr_crypto *c, const struct svr_key *k, const uint8
 	else if (RAND_bytes(out, SVR_IV_LEN) != 1)
 		return 0;
 	int n1 = 0, n2 = 0;
-	if (!EVP_EncryptInit_ex2(c->cipher, alg, k->enc_key, out, NULL) ||
+	if (!EVP_EncryptInit_ex2(c->cipher, alg, key, out, NULL) ||
 	    !EVP_EncryptUpdate(c->cipher, out + SVR_IV_LEN, &n1, in, (int)len) ||
 	    !EVP_EncryptFinal_ex(c->cipher, out + SVR_IV_LEN + n1, &n2))
 		return 0;
 	return SVR_IV_LEN + (size_t)n1 + (size_t)n2;
 }
 
-int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *in, size_t len,
-		   uint8_t *out, size_t cap)
+/* The clear text of IV || ciphertext into out (out may be in + 16: in place). */
+static int cbc_open(struct svr_crypto *c, const EVP_CIPHER *alg, const uint8_t *key,
+		    const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 {
-	const EVP_CIPHER *alg = aes_cbc(k);
 	/* OpenSSL may write a block more than it returns: out needs the ciphertext + 16. */
 	if (!alg || len < SVR_IV_LEN + 16 || (len - SVR_IV_LEN) % 16 ||
 	    cap < len - SVR_IV_LEN + 16 || len > INT32_MAX)
 		return -1;
 	int n1 = 0, n2 = 0;
-	if (!EVP_DecryptInit_ex2(c->cipher, alg, k->enc_key, in, NULL) ||
+	if (!EVP_DecryptInit_ex2(c->cipher, alg, key, in, NULL) ||
 	    !EVP_DecryptUpdate(c->cipher, out, &n1, in + SVR_IV_LEN, (int)(len - SVR_IV_LEN)) ||
 	    !EVP_DecryptFinal_ex(c->cipher, out + n1, &n2)) /* fails on bad padding */
 		return -1;
 	return n1 + n2;
+}
+
+size_t svr_md_encrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *iv,
+		      const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	return cbc_seal(c, aes_cbc(k), k->enc_key, iv, in, len, out, cap);
+}
+
+int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *in, size_t len,
+		   uint8_t *out, size_t cap)
+{
+	return cbc_open(c, aes_cbc(k), k->enc_key, in, len, out, cap);
+}
+
+/* --- end-to-end payload encryption --- */
+
+size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf,
+			   size_t len, size_t cap)
+{
+	if (!aes_cbc(k) || cap < svr_md_cipher_len(len))
+		return 0;
+	memmove(buf + SVR_IV_LEN, buf, len); /* the IV goes first */
+	return cbc_seal(c, aes_cbc(k), k->payload_key, NULL, buf + SVR_IV_LEN, len, buf, cap);
+}
+
+int svr_payload_decrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf, size_t len,
+			size_t cap)
+{
+	if (cap < len + 16)
+		return -1;
+	int n = cbc_open(c, aes_cbc(k), k->payload_key, buf, len, buf + SVR_IV_LEN,
+			 cap - SVR_IV_LEN);
+	if (n >= 0)
+		memmove(buf, buf + SVR_IV_LEN, (size_t)n);
+	return n;
 }

@@ -35,6 +35,9 @@ struct svr_key {
 	int64_t not_before; /* unix seconds */
 	uint8_t hmac_key[SVR_KEY_MAX_BYTES];
 	uint8_t enc_key[32];
+	/* end-to-end payload key: HMAC-SHA256(enc_key, "svr payload"), the first enc_len bytes
+	 * (its own key, so that metadata and payloads never share one) */
+	uint8_t payload_key[32];
 	uint8_t hmac_len, enc_len; /* enc_len: 0, 16 or 32 */
 };
 
@@ -96,5 +99,22 @@ size_t svr_md_encrypt(struct svr_crypto *c, const struct svr_key *k, const uint8
  */
 int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t *in, size_t len,
 		   uint8_t *out, size_t cap);
+
+/*
+ * End-to-end payload encryption (docs/svr.md), in place: the len bytes at buf
+ * become IV(16) || AES-CBC(payload key, IV, PKCS#7(payload)) with a fresh IV.
+ * cap: room at buf (svr_md_cipher_len(len) at least). Returns the new length,
+ * or 0 (no room, no encryption key, OpenSSL failure).
+ */
+size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf,
+			   size_t len, size_t cap);
+
+/*
+ * The reverse, in place: buf (len bytes, cap >= len + 16 of room) ends up
+ * holding the clear payload. Returns its length, or -1 (bad length, wrong
+ * key, bad padding).
+ */
+int svr_payload_decrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf, size_t len,
+			size_t cap);
 
 #endif

@@ -85,11 +85,18 @@ svr2_router_start() {
   "sessions": { "capacity": 65536 }, "svr": { "key-file": "$dir/keys.json" } }
 EOF
 	svr_router_start "$(svr_dataplane_bin)" "$dir/router.json" 30 || return 1
+	svr2_router_apply "$name" "$model" || return 1
+	printf -v "${name}_SOCK" '%s' "$SVR_ROUTER_SOCK"
+	printf -v "${name}_PID" '%s' "$SVR_ROUTER_PID"
+}
+
+# svr2_router_apply NAME MODEL: the model to router NAME's running dataplane (svr-control
+# --once); non-zero, with svr-control's output, when it was not applied.
+svr2_router_apply() {
+	local name=$1 model=$2 dir=$SVR_TMP/$1
 	timeout 60 "$(svr_control_bin)" --router "$name" --instance "$SVR_PREFIX$name" \
 		--model "$model" --state-dir "$dir/state" --once --wait-ms 20000 \
 		>"$dir/control.log" 2>&1 || { sed 's/^/    | /' "$dir/control.log" >&2; return 1; }
-	printf -v "${name}_SOCK" '%s' "$SVR_ROUTER_SOCK"
-	printf -v "${name}_PID" '%s' "$SVR_ROUTER_PID"
 }
 
 # svr2_servers ADDR: an HTTP server (TCP 8080, serving $SVR_TMP/www) and a UDP answerer (5300)

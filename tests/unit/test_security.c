@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "common/security.h"
 
 static size_t unhex(const char *hex, uint8_t *out)
@@ -225,6 +227,56 @@ static void key_file(void **state)
 	unlink(path);
 }
 
+/* End-to-end payload encryption: in place, its own key, every length a packet may have. */
+static void payload_encryption(void **state)
+{
+	(void)state;
+	char text[1024];
+	snprintf(text, sizeof(text), good,
+		 "000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f");
+	struct svr_keyring kr;
+	struct svr_jerr e;
+	assert_int_equal(svr_keyring_parse(text, &kr, &e), 0);
+	const struct svr_key *k = &kr.keys[0];
+	/* the payload key is HMAC-SHA256(encryption key, "svr payload"): not the metadata's */
+	uint8_t want[32];
+	size_t wl = 0;
+	assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k->enc_key, 32,
+				  (const uint8_t *)"svr payload", 11, want, 32, &wl));
+	assert_memory_equal(k->payload_key, want, 32);
+	assert_memory_not_equal(k->payload_key, k->enc_key, 32);
+
+	static uint8_t in[1500], buf[1600], other[1600];
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + 3);
+	for (size_t len = 1; len <= sizeof(in); len += len < 40 ? 1 : 97) {
+		memcpy(buf, in, len);
+		size_t n = svr_payload_encrypt(crypto, k, buf, len, sizeof(buf));
+		assert_int_equal(n, svr_md_cipher_len(len));
+		memcpy(other, in, len);
+		assert_int_equal(svr_payload_encrypt(crypto, k, other, len, sizeof(other)), n);
+		assert_memory_not_equal(buf, other, n); /* a fresh IV each time */
+		/* the metadata key does not open it (padding refused, or not the clear text) */
+		uint8_t md[1600];
+		int m = svr_md_decrypt(crypto, k, buf, n, md, sizeof(md));
+		assert_true(m < 0 || (size_t)m != len || memcmp(md, in, len) != 0);
+		assert_int_equal(svr_payload_decrypt(crypto, k, buf, n, sizeof(buf)), (int)len);
+		assert_memory_equal(buf, in, len);
+	}
+	/* no room for the IV and padding; no room for OpenSSL's block ahead; not IV + blocks */
+	memcpy(buf, in, 100);
+	assert_int_equal(svr_payload_encrypt(crypto, k, buf, 100, 100 + 16), 0);
+	size_t n = svr_payload_encrypt(crypto, k, buf, 100, sizeof(buf));
+	assert_int_equal(svr_payload_decrypt(crypto, k, buf, n, n), -1);
+	assert_int_equal(svr_payload_decrypt(crypto, k, buf, n - 1, sizeof(buf)), -1);
+	/* bent padding: refused */
+	buf[n - 16 - 1] ^= 0x5a;
+	assert_int_equal(svr_payload_decrypt(crypto, k, buf, n, sizeof(buf)), -1);
+	/* a key without an encryption key cannot encrypt payloads */
+	memcpy(buf, in, 100);
+	assert_int_equal(svr_payload_encrypt(crypto, &kr.keys[1], buf, 100, sizeof(buf)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +285,7 @@ int main(void)
 	    cmocka_unit_test(aes256_cbc_nist),
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),
+	    cmocka_unit_test(payload_encryption),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

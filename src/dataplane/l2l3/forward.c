@@ -343,7 +343,7 @@ static void fragment4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		return;
 	}
 	const struct svr_rewrite *rw = &s->dir[dir];
-	if (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) {
+	if (svr_rw_svr_work(rw)) {
 		dp_drop(w, m, SVR_DROP_FRAGMENT); /* no SVR fragmentation yet */
 		return;
 	}
@@ -439,7 +439,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		}
 		const struct svr_rewrite *rw = &s->dir[dir];
 		struct svr_rewrite done;
-		if (unlikely(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY)) {
+		if (unlikely(svr_rw_svr_work(rw))) {
 			/* SVR: metadata in or out, HMAC trailers, the rewrite done in full; the
 			 * session moves only for a packet that passed */
 			uint8_t *ip =
@@ -448,6 +448,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 				continue;
 			done = *rw;
 			done.flags = 0;
+			done.payload = 0;
 			rw = &done;
 		}
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);

@@ -206,6 +206,7 @@ struct fill4 {
 	uint16_t svr_path;
 	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
 	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
+	uint16_t payload_key; /* end-to-end payload encryption: key-ring slot + 1, or 0 */
 };
 
 static void fill4(struct svr_session *s, void *arg)
@@ -236,6 +237,8 @@ static void fill4(struct svr_session *s, void *arg)
 	fw->flags |= f->svr_fwd;
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
+	s->payload_key = f->payload_key;
+	fw->payload = rv->payload = f->payload_key != 0;
 	if (f->uuid) /* before any reader can see the entry */
 		memcpy(s->uuid, f->uuid, 16);
 	if (f->svr_icmp == 1) { /* forward leaves as UDP between the waypoints */
@@ -310,6 +313,11 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 					  .waypoint_pair = true,
 					  .pair_port_off = offsetof(struct svr_skey4, sport)};
 	uint16_t slot = a->svc->svr_path;
+	uint16_t payload_key = 0;
+	if (a->svc->encrypt_payload && (payload_key = dp_svr_payload_key_current()) == 0) {
+		*why = SVR_DROP_SVR_NO_KEY; /* the service asks for encryption: never in clear */
+		return DP_FIRST_DROP;
+	}
 	struct fill4 arg = {.a = a,
 			    .fwd = k,
 			    .rev = &rev,
@@ -318,7 +326,8 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(slot, false) |
 				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
 			    .svr_path = slot,
-			    .svr_icmp = icmp ? 1 : 0};
+			    .svr_icmp = icmp ? 1 : 0,
+			    .payload_key = payload_key};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 
@@ -439,6 +448,12 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 		place.nat_port_off =
 		    icmp ? offsetof(struct svr_skey4, sport) : offsetof(struct svr_skey4, dport);
 	}
+	uint16_t payload_key = 0; /* TLV 11: the ingress encrypts this session's payloads */
+	if ((md.present & SVR_MDF_SESSION_ENCRYPTED) &&
+	    (payload_key = dp_svr_payload_key_of(md.security_id)) == 0) {
+		*why = SVR_DROP_SVR_NO_KEY;
+		return DP_FIRST_DROP;
+	}
 	struct fill4 arg = {.a = &a,
 			    .fwd = k,
 			    .rev = &rev,
@@ -449,7 +464,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 				       (icmp ? SVR_RW_UDP_WRAP : 0),
 			    .svr_path = (uint16_t)slot,
 			    .svr_icmp = icmp ? 2 : 0,
-			    .uuid = md.uuid};
+			    .uuid = md.uuid,
+			    .payload_key = payload_key};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 

@@ -48,6 +48,15 @@ static struct dp_timeouts class_timeouts(const void *img, uint32_t policy)
 	return t;
 }
 
+/* Whether a service's security policy (an image index, or none) encrypts payloads. */
+static bool encrypts_payload(const void *img, uint32_t security)
+{
+	uint32_t n;
+	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
+	return security < n && sec[security].encrypt_payload &&
+	       sec[security].encryption_cipher != SVR_CIPHER_NONE;
+}
+
 /* The stable slot of (interface name, gateway); appended when new. */
 static int via_slot(const char *iface, const struct svr_ip *gw)
 {
@@ -195,6 +204,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		s->via = SVR_VIA_FIB;
 		s->svr_path = DP_NO_SVR_PATH;
 		s->timeouts = class_timeouts(img, svc[i].policy);
+		s->encrypt_payload = encrypts_payload(img, svc[i].security);
 	}
 	/* The first route of a service is the one its sessions take (path choice comes later). */
 	for (uint32_t i = 0; i < n_sr; i++) {

@@ -216,7 +216,7 @@ json_t *dp_session_json(uint32_t idx)
 	uuid_fmt(s->uuid, uuid);
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "uuid", uuid, "family",
 	    s->family == 4 ? 4 : 6, "protocol", proto_name(s->proto, pbuf, sizeof(pbuf)), "tenant",
 	    name_json(dp_sess.tenants, s->tenant), "service",
@@ -224,6 +224,9 @@ json_t *dp_session_json(uint32_t idx)
 	    (s->dir[0].flags & SVR_RW_NAT) != 0, "age-s", (json_int_t)(now - s->created_s),
 	    "idle-s", (json_int_t)(now - seen), "timeout-s", (json_int_t)idle_limit(s), "forward",
 	    direction_json(s, fwd, SVR_DIR_FWD), "reverse", direction_json(s, rev, SVR_DIR_REV));
+	if (o && s->dir[SVR_DIR_FWD].payload) /* end to end, between the routers */
+		json_object_set_new(o, "payload-encrypted", json_true());
+	return o;
 }
 
 static bool key_has_addr(const struct svr_session *s, const void *key, const struct svr_ip *a)

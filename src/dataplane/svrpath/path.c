@@ -86,6 +86,21 @@ uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer)
 	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
 }
 
+static uint16_t payload_slot(const struct svr_key *k)
+{
+	return k && k->enc_len ? (uint16_t)(k - keys.keys + 1) : 0;
+}
+
+uint16_t dp_svr_payload_key_current(void)
+{
+	return payload_slot(svr_keyring_current(&keys, dp_sess.unix_s));
+}
+
+uint16_t dp_svr_payload_key_of(uint32_t security_id)
+{
+	return payload_slot(svr_keyring_find(&keys, security_id));
+}
+
 static uint64_t time_step(void)
 {
 	return (uint64_t)atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed) /
@@ -212,13 +227,17 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			 svr_img_str(g->image, svr_img_hdr(g->image)->router_name));
 		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, pp->peer);
 		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, pp->name);
+		if (s->dir[SVR_DIR_FWD].payload)
+			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
 		ctx_of(&f->key, &md.rev);
 		md.num_sessions = 0; /* service load feedback: with path selection */
 	}
 	const struct dp_svr_path *p = dp_svr_path(s->dir[dir].svr_path);
-	const struct svr_key *k = svr_keyring_current(&keys, dp_sess.unix_s);
+	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
+	const struct svr_key *k = s->payload_key ? &keys.keys[s->payload_key - 1]
+						 : svr_keyring_current(&keys, dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
 	if (p->encryption == SVR_CIPHER_NONE)
@@ -246,6 +265,57 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
 	__atomic_fetch_and(&s->dir[!dir].flags, (uint8_t)~SVR_RW_MD_ADD, __ATOMIC_RELAXED);
+}
+
+/*
+ * End-to-end payload encryption (docs/svr.md): toward the peer the transport
+ * payload becomes IV || AES-CBC(payload) under the session's key; from the
+ * peer it is opened again. The transport checksum covers new bytes: computed
+ * again in full.
+ */
+static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, size_t l4_off,
+			 const struct svr_session *s)
+{
+	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t clear = total - l4_off - l4h, grow = svr_md_cipher_len(clear) - clear;
+	if (total + grow > UINT16_MAX || !rte_pktmbuf_append(m, (uint16_t)grow)) {
+		dp_drop(w, m, SVR_DROP_NO_MBUF);
+		return false;
+	}
+	if (!s->payload_key ||
+	    svr_payload_encrypt(crypto[w->index], &keys.keys[s->payload_key - 1],
+				ip + l4_off + l4h, clear, clear + grow) != clear + grow) {
+		dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
+		return false;
+	}
+	svr_wire_wr16(ip + 2, (uint16_t)(total + grow));
+	svr_wire_checksums4(ip);
+	return true;
+}
+
+static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, size_t l4_off,
+			 const struct svr_session *s)
+{
+	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t len = total - l4_off - l4h;
+	if (len == 0) /* nothing was encrypted (a bare ACK, a SYN once its metadata is gone) */
+		return true;
+	/* room: the mbuf's data from the payload on, and its tailroom (OpenSSL's block ahead) */
+	uint8_t *pl = ip + l4_off + l4h;
+	size_t room = (size_t)(rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m) - pl) +
+		      rte_pktmbuf_tailroom(m);
+	int n = s->payload_key ? svr_payload_decrypt(crypto[w->index],
+						     &keys.keys[s->payload_key - 1], pl, len, room)
+			       : -1;
+	if (n < 0) {
+		dp_drop(w, m, SVR_DROP_SVR_PAYLOAD);
+		return false;
+	}
+	size_t shrink = len - (size_t)n;
+	rte_pktmbuf_trim(m, (uint16_t)shrink);
+	svr_wire_wr16(ip + 2, (uint16_t)(total - shrink));
+	svr_wire_checksums4(ip);
+	return true;
 }
 
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
@@ -297,8 +367,18 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		if (present == !!(flags & SVR_RW_MD_ACK_PRESENT))
 			acknowledge(s, dir);
 	}
+	if (rw->payload && from_peer && !open_payload(w, m, ip, f->l4_off, s))
+		return false;
 	uint8_t block[1024];
 	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
+	/* what encryption adds to this packet (IV and padding), and to any segment (the MSS) */
+	size_t enc = 0, enc_max = 0;
+	if (rw->payload && !from_peer) {
+		/* an echo still to be wrapped has l4h 0: its whole ICMP message is the payload */
+		size_t clear = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
+		enc = clear ? svr_md_cipher_len(clear) - clear : 0;
+		enc_max = SVR_IV_LEN + 16;
+	}
 	if (flags & SVR_RW_MD_ADD) {
 		blen = build_md(w->index, g, s, dir, f, block, sizeof(block));
 		if (blen == 0) {
@@ -310,8 +390,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		 */
 		uint16_t mtu = g->ifaces[p->iface].mtu;
 		size_t wrap = flags & SVR_RW_UDP_WRAP ? 8 : 0;
-		if (svr_wire_rd16(ip + 2) + blen + tl + wrap > mtu) {
-			dp_meta(m)->mtu = (uint16_t)(mtu - blen - tl - wrap);
+		if (svr_wire_rd16(ip + 2) + blen + tl + wrap + enc > mtu) {
+			dp_meta(m)->mtu = (uint16_t)(mtu - blen - tl - wrap - enc_max);
 			dp_punt(w, m, DP_PUNT_SVR_TOO_BIG);
 			return false;
 		}
@@ -339,10 +419,13 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	} else { /* established: the deltas computed at creation, as on the hit path */
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
 	}
-	if (tl && ip[9] == SVR_WIRE_TCP) {
-		/* Room for the trailer in every segment: the MSS the peer side will use. */
+	if (enc && !seal_payload(w, m, ip, f->l4_off, s))
+		return false;
+	if ((tl || enc_max) && ip[9] == SVR_WIRE_TCP) {
+		/* Room for the trailer and encryption in every segment: the MSS the peer side will
+		 * use. */
 		uint16_t mtu = g->ifaces[p->iface].mtu;
-		svr_wire_clamp_mss4(ip, (uint16_t)(mtu - 40 - tl));
+		svr_wire_clamp_mss4(ip, (uint16_t)(mtu - 40 - tl - enc_max));
 	}
 	if (blen) {
 		if (!rte_pktmbuf_append(m, (uint16_t)blen) ||

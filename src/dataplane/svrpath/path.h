@@ -2,7 +2,7 @@
 /*
  * The SVR data path (docs/svr.md): peer-path slots with their security, the
  * key ring, the packets of SVR sessions (metadata added, stripped,
- * acknowledged; HMAC trailers; metadata encryption) and reading the first
+ * acknowledged; HMAC trailers; metadata and end-to-end payload encryption) and reading the first
  * packet from a peer before the egress creates anything. IPv4, TCP and UDP.
  */
 #ifndef SVR_PATH_H
@@ -46,14 +46,24 @@ const struct dp_svr_path *dp_svr_path(uint16_t slot);
 /* The slot of the path between our waypoint local and the peer's remote, or -1. */
 int dp_svr_path_find(uint32_t local, uint32_t remote);
 
+/*
+ * End-to-end payload encryption: the key a session encrypts its payloads
+ * with, as a key-ring slot + 1 (struct svr_session.payload_key): the newest
+ * valid key (ingress) or the one the forward metadata's Security ID names
+ * (egress); 0 when there is none with an encryption key.
+ */
+uint16_t dp_svr_payload_key_current(void);
+uint16_t dp_svr_payload_key_of(uint32_t security_id);
+
 /* The SVR_RW_* flags a path's security adds: signing toward the peer, checking from it. */
 uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer);
 
 /*
  * Worker, for a packet of a session whose direction has SVR work
  * (SVR_RW_SVR_ANY): from the peer, checks and strips the HMAC trailer, then
- * strips arriving metadata and acknowledges; translates the packet to its
- * rewrite (in full); toward the peer, clamps the MSS of SYNs, adds metadata
+ * strips arriving metadata and acknowledges, decrypts an encrypted payload;
+ * translates the packet to its rewrite (in full); toward the peer, encrypts
+ * the payload when the session asks, clamps the MSS of SYNs, adds metadata
  * when due and signs. f: the flow as parsed (the original tuple). Returns
  * false when the packet was dropped (counted).
  */
