@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
-#include <openssl/core_names.h>
+/* SHA256_Init/Update/Final: deprecated in OpenSSL 3 for EVP, used on purpose (svr_crypto). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "common/timeutil.h"
 
@@ -183,11 +185,19 @@ const struct svr_key *svr_keyring_find(const struct svr_keyring *kr, uint32_t se
 
 /* --- OpenSSL contexts --- */
 
+/*
+ * The per-packet HMAC keeps SHA-256 states of its own: the key's inner and
+ * outer pads hashed once (RFC 2104), copied as plain structs per packet.
+ * OpenSSL 3.0's EVP_MAC_init re-copies its key state through a heap
+ * allocation on every packet and hashes through the provider layer; this is
+ * the same libcrypto SHA-256 code (SHA-NI where the CPU has it) with neither.
+ * docs/svr.md has the figures.
+ */
 struct svr_crypto {
-	EVP_MAC *mac;
-	EVP_MAC_CTX *hmac;
 	EVP_CIPHER_CTX *cipher;
-	const struct svr_key *hmac_key; /* the key hmac holds: re-initialised without a new key */
+	uint8_t hmac_key[SVR_KEY_MAX_BYTES]; /* the key the pads below were hashed from */
+	uint8_t hmac_len;
+	SHA256_CTX inner, outer;
 };
 
 struct svr_crypto *svr_crypto_new(void)
@@ -195,10 +205,8 @@ struct svr_crypto *svr_crypto_new(void)
 	struct svr_crypto *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	c->hmac = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
 	c->cipher = EVP_CIPHER_CTX_new();
-	if (!c->hmac || !c->cipher) {
+	if (!c->cipher) {
 		svr_crypto_free(c);
 		return NULL;
 	}
@@ -209,9 +217,8 @@ void svr_crypto_free(struct svr_crypto *c)
 {
 	if (!c)
 		return;
-	EVP_MAC_CTX_free(c->hmac);
-	EVP_MAC_free(c->mac);
 	EVP_CIPHER_CTX_free(c->cipher);
+	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
 
@@ -229,31 +236,46 @@ size_t svr_hmac_len(enum svr_img_hmac cipher)
 	}
 }
 
+/* The pads of key k, hashed again only when the key changes (rotation, another peer's policy). */
+static void hmac_pads(struct svr_crypto *c, const struct svr_key *k)
+{
+	if (c->hmac_len == k->hmac_len && memcmp(c->hmac_key, k->hmac_key, k->hmac_len) == 0)
+		return;
+	uint8_t ipad[64] = {0}, opad[64];
+	memcpy(ipad, k->hmac_key, k->hmac_len); /* at most 64 bytes: no hashing of the key */
+	for (int i = 0; i < 64; i++) {
+		opad[i] = ipad[i] ^ 0x5c;
+		ipad[i] ^= 0x36;
+	}
+	SHA256_Init(&c->inner);
+	SHA256_Update(&c->inner, ipad, sizeof(ipad));
+	SHA256_Init(&c->outer);
+	SHA256_Update(&c->outer, opad, sizeof(opad));
+	OPENSSL_cleanse(ipad, sizeof(ipad));
+	OPENSSL_cleanse(opad, sizeof(opad));
+	memcpy(c->hmac_key, k->hmac_key, k->hmac_len);
+	c->hmac_len = k->hmac_len;
+}
+
 /* The full HMAC-SHA256 (32 bytes) of [T ||] data. */
 static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_based,
 		       uint64_t step, const uint8_t *data, size_t len, uint8_t out[32])
 {
-	OSSL_PARAM params[] = {
-	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-	    OSSL_PARAM_construct_end()};
-	size_t outl = 0;
-	/* Same key as the last packet: restart from the saved key state (no key schedule again). */
-	if (c->hmac_key == k ? !EVP_MAC_init(c->hmac, NULL, 0, NULL)
-			     : !EVP_MAC_init(c->hmac, k->hmac_key, k->hmac_len, params)) {
-		c->hmac_key = NULL;
+	if (k->hmac_len == 0 || k->hmac_len > 64)
 		return -1;
-	}
-	c->hmac_key = k;
+	hmac_pads(c, k);
+	SHA256_CTX h = c->inner;
 	if (time_based) {
 		uint8_t t[8];
 		for (int i = 0; i < 8; i++)
 			t[i] = (uint8_t)(step >> (56 - 8 * i));
-		if (!EVP_MAC_update(c->hmac, t, sizeof(t)))
-			return -1;
+		SHA256_Update(&h, t, sizeof(t));
 	}
-	if (!EVP_MAC_update(c->hmac, data, len) || !EVP_MAC_final(c->hmac, out, &outl, 32) ||
-	    outl != 32)
-		return -1;
+	SHA256_Update(&h, data, len);
+	SHA256_Final(out, &h);
+	h = c->outer;
+	SHA256_Update(&h, out, 32);
+	SHA256_Final(out, &h);
 	return 0;
 }
 

@@ -77,11 +77,13 @@ EOF
 # svr2_router_start NAME MODEL: its startup file (its key file, if written), the dataplane, the
 # model through svr-control --once. Sets <NAME>_SOCK and <NAME>_PID.
 svr2_router_start() {
-	local name=$1 model=$2 dir=$SVR_TMP/$1
+	local name=$1 model=$2 dir=$SVR_TMP/$1 main=0 worker=1
 	mkdir -p "$dir"
+	# SVR2_SPREAD: R2's worker on core 0, R1's on core 1 (as two machines would not share one)
+	[ -n "${SVR2_SPREAD:-}" ] && [ "$name" = r2 ] && main=1 worker=0
 	cat >"$dir/router.json" <<EOF
 { "instance": "$SVR_PREFIX$name", "runtime-dir": "$dir/run",
-  "eal": { "lcores": "0-1", "memory-mb": 256 }, "workers": [1],
+  "eal": { "lcores": "0-1", "main-lcore": $main, "memory-mb": 256 }, "workers": [$worker],
   "sessions": { "capacity": 65536 }, "svr": { "key-file": "$dir/keys.json" } }
 EOF
 	svr_router_start "$(svr_dataplane_bin)" "$dir/router.json" 30 || return 1
