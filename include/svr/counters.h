@@ -65,6 +65,7 @@
 	X(SVR_NO_KEY, "svr-no-key", "the peer path's security policy needs a key we do not have") \
 	X(SVR_UNKNOWN_PEER, "svr-unknown-peer", "SVR metadata from an address of no peer path")      \
 	X(SVR_PAYLOAD, "svr-payload-invalid", "encrypted SVR payload that does not decrypt")       \
+	X(SVR_STALE, "svr-stale-session", "SVR session whose waypoint pair the peer gave to a new one") \
 	X(SVR_WRONG_SIDE, "svr-wrong-side", "SVR session packet on the wrong side of its peer path") \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \

@@ -118,6 +118,9 @@ static bool verify(unsigned wi, const struct dp_svr_path *p, const uint8_t *data
 	return false;
 }
 
+static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, const uint8_t *pl,
+				    size_t plen, struct svr_md *md);
+
 enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
 				       size_t l4_off, struct svr_md *md)
 {
@@ -132,6 +135,13 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
+	return md_read(w->index, p, pl, plen, md);
+}
+
+/* Decodes the metadata at pl (its trailer gone), decrypting the payload section apart. */
+static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, const uint8_t *pl,
+				    size_t plen, struct svr_md *md)
+{
 	struct svr_md_layout l;
 	if (svr_md_layout(pl, plen, &l, NULL, 0) < 0)
 		return SVR_DROP_SVR_METADATA;
@@ -146,7 +156,7 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const
 		const struct svr_key *k = svr_keyring_find(&keys, md->security_id);
 		if (!k)
 			return SVR_DROP_SVR_NO_KEY;
-		int n = svr_md_decrypt(crypto[w->index], k, tlvs, tlen, clear, sizeof(clear));
+		int n = svr_md_decrypt(crypto[wi], k, tlvs, tlen, clear, sizeof(clear));
 		if (n < 0)
 			return SVR_DROP_SVR_METADATA;
 		tlvs = clear;
@@ -257,7 +267,6 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 	return l.header_len + ct;
 }
 
-/* The other direction stops adding metadata; this one stops looking for it. */
 /*
  * The other direction stops adding metadata. This direction keeps stripping
  * whatever metadata still arrives (a server's further answers, reordering).
@@ -265,6 +274,23 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
 	__atomic_fetch_and(&s->dir[!dir].flags, (uint8_t)~SVR_RW_MD_ADD, __ATOMIC_RELAXED);
+}
+
+/*
+ * A stale session carries nothing more and ends at the ageing pass over its
+ * entry: timeouts of 0 (never configured: a class's 0 means the default). A
+ * worker does not delete itself (deletion may wait for a grace period).
+ */
+static void make_stale(struct svr_session *s)
+{
+	__atomic_store_n(&s->idle_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->handshake_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->closing_s, 0, __ATOMIC_RELAXED);
+}
+
+static bool stale(const struct svr_session *s)
+{
+	return __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED) == 0;
 }
 
 /*
@@ -336,6 +362,10 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		dp_drop(w, m, SVR_DROP_SVR_WRONG_SIDE);
 		return false;
 	}
+	if (stale(s)) {
+		dp_drop(w, m, SVR_DROP_SVR_STALE);
+		return false;
+	}
 	size_t l4h = svr_wire_l4_hlen(ip); /* 0 for an ICMP echo still to be wrapped */
 	if (!(flags & SVR_RW_UDP_WRAP) && (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2))) {
 		dp_drop(w, m, SVR_DROP_L4_SHORT);
@@ -359,6 +389,22 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		bool present =
 		    svr_md_has_cookie(pl, plen) && svr_md_layout(pl, plen, &l, NULL, 0) == 0;
 		stripped = present;
+		/* Egress: forward metadata again is a retransmitted first packet of this session —
+		 * or the first packet of a new one, when the ingress ended this session before us
+		 * and gave its waypoint pair to the next. Then this one is stale. */
+		if (present && (flags & SVR_RW_MD_ACK_ABSENT)) {
+			struct svr_md md;
+			enum svr_drop_reason why = md_read(w->index, p, pl, plen, &md);
+			if (why == SVR_DROP_MAX &&
+			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, s->uuid, 16) != 0)) {
+				make_stale(s);
+				why = SVR_DROP_SVR_STALE;
+			}
+			if (why != SVR_DROP_MAX) {
+				dp_drop(w, m, why);
+				return false;
+			}
+		}
 		if (present) {
 			size_t blen = (size_t)l.header_len + l.payload_len;
 			svr_wire_strip4(ip, blen);
