@@ -185,7 +185,10 @@ static void nat_ports_never_reused_while_live(void **state)
 	rte_free(qs);
 }
 
-/* SVR: the ingress picks both waypoint ports, even for itself, odd for the peer. */
+/*
+ * SVR: the ingress picks both waypoint ports, even for itself in [lo, hi], odd
+ * for the peer in [lo + 1, hi - 1], any combination once, then none.
+ */
 static void waypoint_pairs(void **state)
 {
 	(void)state;
@@ -193,13 +196,13 @@ static void waypoint_pairs(void **state)
 	struct svr_session_table *t = svr_session_table_create("s_wp", 64, 64, qs);
 	struct svr_session_place p = {.limit = UINT32_MAX,
 				      .nat_lo = 16384,
-				      .nat_hi = 16387,
+				      .nat_hi = 16388,
 				      .nat_port_off = offsetof(struct svr_skey4, dport),
 				      .waypoint_pair = true,
 				      .pair_port_off = offsetof(struct svr_skey4, sport)};
-	uint16_t seen[2];
+	bool seen[3][2] = {{false}}; /* even 16384/6/8 x odd 16385/7 */
 	bool existing;
-	for (uint32_t i = 0; i < 3; i++) {
+	for (uint32_t i = 0; i < 7; i++) {
 		/* client i -> server, leaving 203.0.113.1 -> 203.0.113.2 */
 		struct svr_skey4 f = {.src = 0x0a00010a + i,
 				      .dst = 0xc6336414,
@@ -208,18 +211,19 @@ static void waypoint_pairs(void **state)
 				      .proto = 17};
 		struct svr_skey4 r = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
 		int64_t rc = svr_session_create4(t, &f, &r, &p, fill_service, NULL, &existing);
-		if (i == 2) { /* two pairs in 16384-16387: the third session finds none */
+		if (i == 6) { /* six tuples in all: the seventh session finds none */
 			assert_int_equal(rc, -EADDRINUSE);
 			break;
 		}
 		assert_true(rc >= 0);
 		uint16_t ours = ntohs(r.dport), theirs = ntohs(r.sport);
 		assert_int_equal(ours % 2, 0);
-		assert_int_equal(theirs, ours + 1);
-		assert_true(ours == 16384 || ours == 16386);
-		seen[i] = ours;
+		assert_int_equal(theirs % 2, 1);
+		assert_true(ours >= 16384 && ours <= 16388);
+		assert_true(theirs >= 16385 && theirs <= 16387);
+		assert_false(seen[(ours - 16384) / 2][(theirs - 16385) / 2]);
+		seen[(ours - 16384) / 2][(theirs - 16385) / 2] = true;
 	}
-	assert_int_not_equal(seen[0], seen[1]);
 	svr_session_table_free(t);
 	rte_free(qs);
 }

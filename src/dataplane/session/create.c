@@ -290,7 +290,7 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 
 /*
  * Ingress: the session leaves between our waypoint and the peer's, on an even
- * port of ours and the odd one after it of the peer's, and its first packets
+ * port of ours and an odd one of the peer's, and its first packets
  * carry forward metadata until the peer's reverse metadata arrives.
  */
 static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,

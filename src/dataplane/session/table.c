@@ -212,16 +212,25 @@ uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_s
 	return find(t->h6, key);
 }
 
-/* Waypoint ports: an even port and the odd one after it, the pair unused by any live session. */
+/*
+ * Waypoint ports: an even port of ours in [nat_lo, nat_hi] and an odd one of
+ * the peer's in [nat_lo + 1, nat_hi - 1], any combination (about 6 x 10^8 with
+ * the defaults), such that the tuple is unused by any live session. The first
+ * tried is a hash of the forward key.
+ */
 static int place_pair(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
 		      const struct svr_session_place *p)
 {
-	uint32_t pairs = ((uint32_t)p->nat_hi - p->nat_lo) / 2 + 1;
-	uint32_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % pairs;
-	uint32_t tries = pairs < SVR_NAT_PROBES ? pairs : SVR_NAT_PROBES;
-	for (uint32_t i = 0; i < tries; i++) {
-		uint16_t even = (uint16_t)(p->nat_lo + 2 * ((start + i) % pairs));
-		uint16_t be_even = rte_cpu_to_be_16(even), be_odd = rte_cpu_to_be_16(even + 1);
+	uint32_t n_even = ((uint32_t)p->nat_hi - p->nat_lo) / 2 + 1;
+	uint32_t n_odd = n_even > 1 ? n_even - 1 : 1;
+	uint64_t space = (uint64_t)n_even * n_odd;
+	uint64_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % space;
+	uint64_t tries = space < SVR_NAT_PROBES ? space : SVR_NAT_PROBES;
+	for (uint64_t i = 0; i < tries; i++) {
+		uint64_t t = (start + i) % space;
+		uint16_t even = (uint16_t)(p->nat_lo + 2 * (t % n_even));
+		uint16_t odd = (uint16_t)(p->nat_lo + 1 + 2 * (t / n_even));
+		uint16_t be_even = rte_cpu_to_be_16(even), be_odd = rte_cpu_to_be_16(odd);
 		memcpy(rev + p->nat_port_off, &be_even, 2);
 		memcpy(rev + p->pair_port_off, &be_odd, 2);
 		if (rte_hash_lookup(h, rev) < 0)

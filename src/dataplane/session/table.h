@@ -134,8 +134,9 @@ struct svr_session_place {
 	uint16_t nat_port_off;
 	/*
 	 * SVR waypoint ports (svr-protocol.md §3.1): with waypoint_pair the port
-	 * at nat_port_off is even (our side) and the one at pair_port_off the odd
-	 * next (the peer's), both chosen here; nat_lo must be even.
+	 * at nat_port_off is even (our side, in [nat_lo, nat_hi]) and the one at
+	 * pair_port_off odd (the peer's, in [nat_lo + 1, nat_hi - 1]), both chosen
+	 * here; nat_lo and nat_hi must be even.
 	 */
 	bool waypoint_pair;
 	uint16_t pair_port_off;

@@ -17,8 +17,9 @@
 #include "svr/metadata.h"
 
 #define DP_MAX_SVR_PATHS 1024
-#define SVR_WAYPORT_LO   16384 /* even ours, odd the peer's (O-18) */
-#define SVR_WAYPORT_HI   65534
+/* ours even in [16384, 65534], the peer's odd in [16385, 65533] (svr-protocol.md 3.1, O-18) */
+#define SVR_WAYPORT_LO 16384
+#define SVR_WAYPORT_HI 65534
 
 /* A peer path, in a slot stable across generations (sessions keep its index). */
 struct dp_svr_path {
