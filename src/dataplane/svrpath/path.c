@@ -431,9 +431,11 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
 			return false;
 		}
-		/* A first packet that would not fit the path once SVR adds to it: the sender hears
-		 * how much it may send (SVR fragmentation comes later), nothing is lost silently.
-		 */
+	}
+	if (!from_peer) {
+		/* A packet that would not fit the path once SVR adds to it (metadata, trailer,
+		 * encryption): the sender hears how much it may send (SVR fragmentation comes
+		 * later); nothing is lost silently. */
 		uint16_t mtu = g->ifaces[p->iface].mtu;
 		size_t wrap = flags & SVR_RW_UDP_WRAP ? 8 : 0;
 		if (svr_wire_rd16(ip + 2) + blen + tl + wrap + enc > mtu) {
