@@ -45,28 +45,33 @@
 	X(MTU_EXCEEDED, "mtu-exceeded", "larger than the egress MTU with DF, or IPv6 (ICMP sent)") \
 	X(NO_MBUF, "no-mbuf", "could not allocate a buffer for a generated packet")                \
 	X(TX_FULL, "tx-full", "transmit queue full")                                               \
-	X(L4_SHORT, "l4-short", "TCP/UDP/ICMP header truncated or malformed")                     \
+	X(L4_SHORT, "l4-short", "TCP/UDP/ICMP header truncated or malformed")                      \
 	X(FRAGMENT, "fragment-no-session", "non-first IP fragment: sessions need the L4 header")   \
-	X(TCP_NOT_SYN, "tcp-first-not-syn", "TCP packet of no session that is not a SYN")         \
+	X(TCP_NOT_SYN, "tcp-first-not-syn", "TCP packet of no session that is not a SYN")          \
 	X(ICMP_NOT_REQUEST, "icmp-first-not-request", "ICMP of no session, not an echo request")   \
 	X(ICMP_ERR_NO_SESSION, "icmp-error-no-session", "ICMP error about no session we hold")     \
-	X(NO_SERVICE, "no-service", "first packet matches no service (ICMP prohibited sent)")     \
-	X(ACCESS_NO_RULE, "access-no-rule", "no allow rule for this source (deny by default)")    \
-	X(ACCESS_DENIED, "access-denied", "a deny rule matched the source")                       \
+	X(NO_SERVICE, "no-service", "first packet matches no service (ICMP prohibited sent)")      \
+	X(ACCESS_NO_RULE, "access-no-rule", "no allow rule for this source (deny by default)")     \
+	X(ACCESS_DENIED, "access-denied", "a deny rule matched the source")                        \
 	X(SOURCE_RATE, "session-rate-per-source", "source over its new-sessions-per-second limit") \
-	X(HALF_OPEN, "half-open-tcp-limit", "router at its half-open TCP session limit")          \
-	X(TENANT_MAX, "tenant-max-sessions", "tenant at its max-sessions")                        \
-	X(TABLE_FULL, "session-table-full", "session table at capacity (new session refused)")    \
-	X(NAT_PORTS, "nat-ports-exhausted", "no free source-NAT port for this destination")       \
-	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")    \
+	X(HALF_OPEN, "half-open-tcp-limit", "router at its half-open TCP session limit")           \
+	X(TENANT_MAX, "tenant-max-sessions", "tenant at its max-sessions")                         \
+	X(TABLE_FULL, "session-table-full", "session table at capacity (new session refused)")     \
+	X(NAT_PORTS, "nat-ports-exhausted", "no free source-NAT port for this destination")        \
+	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")     \
 	X(ROUTE_PEER, "service-route-peer", "SVR peer route with no usable path or unsupported")   \
-	X(SVR_METADATA, "svr-metadata-invalid", "SVR metadata that does not decode or lacks fields") \
-	X(SVR_HMAC, "svr-hmac-failed", "packet from a peer whose HMAC trailer does not verify")     \
-	X(SVR_NO_KEY, "svr-no-key", "the peer path's security policy needs a key we do not have") \
-	X(SVR_UNKNOWN_PEER, "svr-unknown-peer", "SVR metadata from an address of no peer path")      \
+	X(SVR_METADATA, "svr-metadata-invalid",                                                    \
+	  "SVR metadata that does not decode or lacks fields")                                     \
+	X(SVR_HMAC, "svr-hmac-failed", "packet from a peer whose HMAC trailer does not verify")    \
+	X(SVR_NO_KEY, "svr-no-key", "the peer path's security policy needs a key we do not have")  \
+	X(SVR_UNKNOWN_PEER, "svr-unknown-peer", "SVR metadata from an address of no peer path")    \
 	X(SVR_PAYLOAD, "svr-payload-invalid", "encrypted SVR payload that does not decrypt")       \
-	X(SVR_STALE, "svr-stale-session", "SVR session whose waypoint pair the peer gave to a new one") \
-	X(SVR_WRONG_SIDE, "svr-wrong-side", "SVR session packet on the wrong side of its peer path") \
+	X(SVR_MD_ONLY, "svr-metadata-only",                                                        \
+	  "metadata-only packet from the egress, consumed (O-8)")                                  \
+	X(SVR_STALE, "svr-stale-session",                                                          \
+	  "SVR session whose waypoint pair the peer gave to a new one")                            \
+	X(SVR_WRONG_SIDE, "svr-wrong-side",                                                        \
+	  "SVR session packet on the wrong side of its peer path")                                 \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
 	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")
@@ -94,7 +99,8 @@ enum svr_drop_reason {
 	X(POLICY_APPLIED, "policy-images-applied")                                                 \
 	X(POLICY_REJECTED, "policy-images-rejected")                                               \
 	X(SESSIONS_AGED, "sessions-aged")                                                          \
-	X(SESSIONS_CLEARED, "sessions-cleared")
+	X(SESSIONS_CLEARED, "sessions-cleared")                                                    \
+	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

@@ -166,7 +166,7 @@ const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t 
 	const struct svr_key *best = NULL;
 	for (unsigned i = 0; i < kr->n; i++) {
 		const struct svr_key *k = &kr->keys[i];
-		if (k->not_before > now)
+		if (k->hmac_len == 0 || k->not_before > now) /* an empty slot, or not yet */
 			continue;
 		if (!best || k->not_before > best->not_before ||
 		    (k->not_before == best->not_before && k->security_id > best->security_id))
@@ -178,9 +178,49 @@ const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t 
 const struct svr_key *svr_keyring_find(const struct svr_keyring *kr, uint32_t security_id)
 {
 	for (unsigned i = 0; i < kr->n; i++)
-		if (kr->keys[i].security_id == security_id)
+		if (kr->keys[i].hmac_len && kr->keys[i].security_id == security_id)
 			return &kr->keys[i];
 	return NULL;
+}
+
+int svr_keyring_merge(const struct svr_keyring *old, const struct svr_keyring *fresh,
+		      struct svr_keyring *out, struct svr_jerr *e)
+{
+	struct svr_keyring r;
+	memset(&r, 0, sizeof(r));
+	bool placed[SVR_KEYS_MAX] = {false};
+	/* a key still listed keeps its slot */
+	for (unsigned i = 0; i < fresh->n; i++) {
+		const struct svr_key *k = &fresh->keys[i],
+				     *was = svr_keyring_find(old, k->security_id);
+		if (!was)
+			continue;
+		r.keys[was - old->keys] = *k;
+		placed[i] = true;
+	}
+	/* a new key takes a slot free in both rings (a removed key's slot is not reused at once) */
+	unsigned slot = 0;
+	for (unsigned i = 0; i < fresh->n; i++) {
+		if (placed[i])
+			continue;
+		while (slot < SVR_KEYS_MAX &&
+		       (r.keys[slot].hmac_len || (slot < old->n && old->keys[slot].hmac_len)))
+			slot++;
+		if (slot == SVR_KEYS_MAX) {
+			OPENSSL_cleanse(&r, sizeof(r));
+			return svr_jerr_set(e, "keys",
+					    "no free key slot for security-id %u: at most %d keys "
+					    "between the running and the new key file",
+					    fresh->keys[i].security_id, SVR_KEYS_MAX);
+		}
+		r.keys[slot++] = fresh->keys[i];
+	}
+	for (unsigned i = 0; i < SVR_KEYS_MAX; i++)
+		if (r.keys[i].hmac_len)
+			r.n = i + 1;
+	*out = r;
+	OPENSSL_cleanse(&r, sizeof(r));
+	return 0;
 }
 
 /* --- OpenSSL contexts --- */
@@ -373,8 +413,8 @@ int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t 
 
 /* --- end-to-end payload encryption --- */
 
-size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf,
-			   size_t len, size_t cap)
+size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf, size_t len,
+			   size_t cap)
 {
 	if (!aes_cbc(k) || cap < svr_md_cipher_len(len))
 		return 0;
@@ -387,8 +427,8 @@ int svr_payload_decrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *
 {
 	if (cap < len + 16)
 		return -1;
-	int n = cbc_open(c, aes_cbc(k), k->payload_key, buf, len, buf + SVR_IV_LEN,
-			 cap - SVR_IV_LEN);
+	int n =
+	    cbc_open(c, aes_cbc(k), k->payload_key, buf, len, buf + SVR_IV_LEN, cap - SVR_IV_LEN);
 	if (n >= 0)
 		memmove(buf, buf + SVR_IV_LEN, (size_t)n);
 	return n;

@@ -42,7 +42,7 @@ struct svr_key {
 };
 
 struct svr_keyring {
-	unsigned n;
+	unsigned n; /* slots [0, n) in use; an empty one (after a reload) has hmac_len 0 */
 	struct svr_key keys[SVR_KEYS_MAX];
 };
 
@@ -59,6 +59,16 @@ int svr_keyring_parse(const char *text, struct svr_keyring *kr, struct svr_jerr 
 const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now);
 /* The key of a Security ID (receivers accept any listed key). NULL if unknown. */
 const struct svr_key *svr_keyring_find(const struct svr_keyring *kr, uint32_t security_id);
+
+/*
+ * A key file read again while sessions hold key slots: out gets fresh's keys,
+ * each key still listed in the slot it had in old, new keys in slots empty in
+ * both (a slot whose key was removed is not handed to another key at once).
+ * Slots left empty have hmac_len 0. Returns 0, or -1 (more than SVR_KEYS_MAX
+ * slots needed) with e set.
+ */
+int svr_keyring_merge(const struct svr_keyring *old, const struct svr_keyring *fresh,
+		      struct svr_keyring *out, struct svr_jerr *e);
 
 struct svr_crypto;
 struct svr_crypto *svr_crypto_new(void);
@@ -106,8 +116,8 @@ int svr_md_decrypt(struct svr_crypto *c, const struct svr_key *k, const uint8_t 
  * cap: room at buf (svr_md_cipher_len(len) at least). Returns the new length,
  * or 0 (no room, no encryption key, OpenSSL failure).
  */
-size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf,
-			   size_t len, size_t cap);
+size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf, size_t len,
+			   size_t cap);
 
 /*
  * The reverse, in place: buf (len bytes, cap >= len + 16 of room) ends up

@@ -277,6 +277,62 @@ static void payload_encryption(void **state)
 	assert_int_equal(svr_payload_encrypt(crypto, &kr.keys[1], buf, 100, sizeof(buf)), 0);
 }
 
+/* A key file listing the given Security IDs (each its own HMAC key). */
+static void ring_of(struct svr_keyring *kr, const unsigned *ids, unsigned n)
+{
+	char text[8192];
+	size_t o = (size_t)snprintf(text, sizeof(text), "{\"keys\": [");
+	for (unsigned i = 0; i < n; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "%s{\"security-id\": %u, \"hmac-key\": "
+				      "\"%032x\"}",
+				      i ? ", " : "", ids[i], ids[i] + 1);
+	snprintf(text + o, sizeof(text) - o, "]}");
+	struct svr_jerr e;
+	assert_int_equal(svr_keyring_parse(text, kr, &e), 0);
+}
+
+static int slot_of(const struct svr_keyring *kr, unsigned id)
+{
+	const struct svr_key *k = svr_keyring_find(kr, id);
+	return k ? (int)(k - kr->keys) : -1;
+}
+
+/* A key file read again: keys still listed keep their slots (sessions hold them). */
+static void keyring_reload(void **state)
+{
+	(void)state;
+	static struct svr_keyring a, b, c, d, fresh;
+	struct svr_jerr e;
+	ring_of(&a, (const unsigned[]){1, 2, 3}, 3);
+	ring_of(&fresh, (const unsigned[]){4, 2}, 2);
+	assert_int_equal(svr_keyring_merge(&a, &fresh, &b, &e), 0);
+	assert_int_equal(slot_of(&b, 2), 1); /* kept */
+	assert_int_equal(slot_of(&b, 4), 3); /* new: a slot empty in both rings */
+	assert_int_equal(slot_of(&b, 1), -1);
+	assert_int_equal(slot_of(&b, 3), -1);
+	assert_int_equal(b.n, 4);
+	assert_memory_equal(b.keys[1].hmac_key, a.keys[1].hmac_key, 16);
+	/* the empty slots are neither found nor current */
+	assert_null(svr_keyring_find(&b, 0));
+	assert_int_equal(svr_keyring_current(&b, 0)->security_id, 4);
+	/* a slot emptied by the last reload may take a new key now */
+	ring_of(&fresh, (const unsigned[]){4, 5, 6, 2}, 4);
+	assert_int_equal(svr_keyring_merge(&b, &fresh, &c, &e), 0);
+	assert_int_equal(slot_of(&c, 4), 3);
+	assert_int_equal(slot_of(&c, 2), 1);
+	assert_int_equal(slot_of(&c, 5), 0);
+	assert_int_equal(slot_of(&c, 6), 2);
+	/* more keys than slots between the running and the new file: refused */
+	unsigned ids[SVR_KEYS_MAX];
+	for (unsigned i = 0; i < SVR_KEYS_MAX; i++)
+		ids[i] = 100 + i;
+	ring_of(&d, ids, SVR_KEYS_MAX);
+	ring_of(&fresh, (const unsigned[]){7}, 1);
+	assert_int_equal(svr_keyring_merge(&d, &fresh, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "no free key slot for security-id 7"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +342,7 @@ int main(void)
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),
 	    cmocka_unit_test(payload_encryption),
+	    cmocka_unit_test(keyring_reload),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

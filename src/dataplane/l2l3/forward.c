@@ -148,6 +148,18 @@ static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct 
 	send_via(w, g, m, h, &dst);
 }
 
+/* A packet the SVR path made (IPv4, at its l3_off): routed to its destination like any other. */
+static void send_reply4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, dp_meta(m)->l3_off);
+	struct svr_rewrite to = {.via = SVR_VIA_FIB};
+	memcpy(&to.dst, ip + 16, 4);
+	uint32_t dst = rte_be_to_cpu_32(to.dst);
+	uint64_t nh;
+	svr_fib_lookup4(g->fib, &dst, &nh, 1);
+	forward4(w, g, m, (uint32_t)nh, &to, (uint16_t)((ip[0] & 0x0f) * 4), ip[9]);
+}
+
 /* A refused first packet: counted under its reason; the slow path answers "prohibited". */
 static inline void refuse(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop_reason why)
 {
@@ -444,7 +456,11 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			 * session moves only for a packet that passed */
 			uint8_t *ip =
 			    rte_pktmbuf_mtod_offset(out[j], uint8_t *, dp_meta(out[j])->l3_off);
-			if (!dp_svr_packet(w, g, out[j], ip, f, s, dir))
+			struct rte_mbuf *reply;
+			bool go = dp_svr_packet(w, g, out[j], ip, f, s, dir, &reply);
+			if (unlikely(reply != NULL))
+				send_reply4(w, g, reply);
+			if (!go)
 				continue;
 			done = *rw;
 			done.flags = 0;

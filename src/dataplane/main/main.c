@@ -120,6 +120,7 @@ static void main_loop(void)
 		if (now >= next_hk) {
 			dp_slowpath_housekeeping(now);
 			dp_sessions_housekeeping(now);
+			dp_svr_keys_poll();
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.

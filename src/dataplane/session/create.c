@@ -205,7 +205,7 @@ struct fill4 {
 	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
 	uint16_t svr_path;
 	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
-	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
+	const uint8_t *uuid;  /* egress: the ingress's UUID (one session, both routers) */
 	uint16_t payload_key; /* end-to-end payload encryption: key-ring slot + 1, or 0 */
 };
 

@@ -44,8 +44,8 @@ struct svr_rewrite {
 	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
 	uint16_t via;          /* next-hop slot of a service route (dp.vias), or SVR_VIA_FIB */
 	uint8_t flags;         /* SVR_RW_*; the SVR metadata bits change (atomically) once */
-	uint8_t payload; /* SVR: payloads encrypted end to end (toward the peer: encrypt; from: decrypt) */
-	uint16_t svr_path; /* SVR: the peer path slot (dp_sess.svr_paths) */
+	uint8_t payload;       /* SVR: payloads encrypted end to end (encrypt toward the peer) */
+	uint16_t svr_path;     /* SVR: the peer path slot (dp_sess.svr_paths) */
 	uint16_t reserved2;
 };
 _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");

@@ -52,7 +52,7 @@ struct dp_svc_policy {
 	uint16_t id; /* name registry */
 	uint8_t route;
 	uint16_t via;
-	uint16_t svr_path; /* DP_SROUTE_PEER: peer-path slot, or DP_NO_SVR_PATH (none usable) */
+	uint16_t svr_path;    /* DP_SROUTE_PEER: peer-path slot, or DP_NO_SVR_PATH (none usable) */
 	bool encrypt_payload; /* its security policy encrypts payloads end to end (over SVR) */
 	struct svr_ip nat_target;
 	struct dp_timeouts timeouts;

@@ -2,13 +2,17 @@
 /* The SVR data path: the first packets of SVR sessions (path.h, docs/svr.md). */
 #include "svrpath/path.h"
 
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include <rte_byteorder.h>
+#include <rte_rcu_qsbr.h>
 
 #include "common/image.h"
 #include "common/log.h"
@@ -22,21 +26,54 @@
 
 static struct dp_svr_path paths[DP_MAX_SVR_PATHS];
 static unsigned n_paths;
-static struct svr_keyring keys;                   /* read-only once the workers run */
+/*
+ * The key ring workers read, and a second buffer for the next reload of the
+ * key file: the main lcore fills the idle one, swaps the pointer and waits for
+ * the workers' grace period before the old one may be written again. Key
+ * slots stay put across reloads (svr_keyring_merge): sessions hold them.
+ */
+static struct svr_keyring rings[2];
+static struct svr_keyring *_Atomic keyring = &rings[0];
 static struct svr_crypto *crypto[DP_MAX_WORKERS]; /* one per worker */
+static char key_path[PATH_MAX];
+static struct stat key_stat; /* of the file the running keys came from (zero: none) */
+
+static inline const struct svr_keyring *ring(void)
+{
+	return atomic_load_explicit(&keyring, memory_order_acquire);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void log_ids(const char *what, const struct svr_keyring *kr)
+{
+	char ids[SVR_KEYS_MAX * 12] = "";
+	size_t o = 0;
+	for (unsigned i = 0; i < kr->n && o < sizeof(ids); i++)
+		if (kr->keys[i].hmac_len)
+			o += (size_t)snprintf(ids + o, sizeof(ids) - o, "%s%u", o ? " " : "",
+					      kr->keys[i].security_id);
+	LOG_INFO("SVR keys %s from %s: security-ids %s", what, key_path, ids[0] ? ids : "(none)");
+}
 
 int dp_svr_init(const char *key_file, unsigned n_workers)
 {
 	struct svr_jerr e;
-	if (access(key_file, F_OK) != 0) {
+	snprintf(key_path, sizeof(key_path), "%s", key_file);
+	if (stat(key_file, &key_stat) != 0) {
+		memset(&key_stat, 0, sizeof(key_stat));
 		LOG_NOTICE("no SVR key file %s: peer paths whose security policy signs or "
-			   "encrypts refuse sessions (svr-no-key)",
+			   "encrypts refuse sessions (svr-no-key) until it appears",
 			   key_file);
-	} else if (svr_keyring_load(key_file, &keys, &e) < 0) {
+	} else if (svr_keyring_load(key_file, &rings[0], &e) < 0) {
 		LOG_ERR("SVR key file %s: %s", key_file, e.msg);
 		return -1;
 	} else {
-		LOG_INFO("SVR keys: %u from %s", keys.n, key_file);
+		log_ids("loaded", &rings[0]);
 	}
 	for (unsigned i = 0; i < n_workers; i++)
 		if (!(crypto[i] = svr_crypto_new())) {
@@ -52,7 +89,31 @@ void dp_svr_free(void)
 		svr_crypto_free(crypto[i]);
 		crypto[i] = NULL;
 	}
-	OPENSSL_cleanse(&keys, sizeof(keys));
+	OPENSSL_cleanse(rings, sizeof(rings));
+}
+
+void dp_svr_keys_poll(void)
+{
+	struct stat st;
+	if (stat(key_path, &st) != 0 || same_file(&st, &key_stat))
+		return; /* a key file that went away leaves the running keys in force */
+	key_stat = st;
+	struct svr_keyring fresh, *cur = (struct svr_keyring *)ring();
+	struct svr_keyring *next = cur == &rings[0] ? &rings[1] : &rings[0];
+	struct svr_jerr e;
+	if (svr_keyring_load(key_path, &fresh, &e) < 0 ||
+	    svr_keyring_merge(cur, &fresh, next, &e) < 0) {
+		LOG_ERR("SVR key file %s not reloaded, the running keys stay: %s", key_path, e.msg);
+		OPENSSL_cleanse(&fresh, sizeof(fresh));
+		return;
+	}
+	OPENSSL_cleanse(&fresh, sizeof(fresh));
+	atomic_store_explicit(&keyring, next, memory_order_release);
+	/* No worker reads the old ring once they have all passed a quiescent state. */
+	rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
+	OPENSSL_cleanse(cur, sizeof(*cur));
+	dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED]++;
+	log_ids("reloaded", next);
 }
 
 void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security, uint16_t iface)
@@ -86,19 +147,21 @@ uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer)
 	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
 }
 
-static uint16_t payload_slot(const struct svr_key *k)
+static uint16_t payload_slot(const struct svr_keyring *kr, const struct svr_key *k)
 {
-	return k && k->enc_len ? (uint16_t)(k - keys.keys + 1) : 0;
+	return k && k->enc_len ? (uint16_t)(k - kr->keys + 1) : 0;
 }
 
 uint16_t dp_svr_payload_key_current(void)
 {
-	return payload_slot(svr_keyring_current(&keys, dp_sess.unix_s));
+	const struct svr_keyring *kr = ring();
+	return payload_slot(kr, svr_keyring_current(kr, dp_sess.unix_s));
 }
 
 uint16_t dp_svr_payload_key_of(uint32_t security_id)
 {
-	return payload_slot(svr_keyring_find(&keys, security_id));
+	const struct svr_keyring *kr = ring();
+	return payload_slot(kr, svr_keyring_find(kr, security_id));
 }
 
 static uint64_t time_step(void)
@@ -111,8 +174,9 @@ static uint64_t time_step(void)
 static bool verify(unsigned wi, const struct dp_svr_path *p, const uint8_t *data, size_t len,
 		   const uint8_t *trailer)
 {
-	for (unsigned i = 0; i < keys.n; i++)
-		if (svr_hmac_verify(crypto[wi], &keys.keys[i], p->hmac, p->time_based, time_step(),
+	const struct svr_keyring *kr = ring();
+	for (unsigned i = 0; i < kr->n; i++)
+		if (svr_hmac_verify(crypto[wi], &kr->keys[i], p->hmac, p->time_based, time_step(),
 				    data, len, trailer))
 			return true;
 	return false;
@@ -129,7 +193,7 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const
 	const uint8_t *pl = ip + l4_off + l4h;
 	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(p->hmac);
 	if (tl) {
-		if (keys.n == 0)
+		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
 		if (plen < tl || !verify(w->index, p, pl, plen - tl, pl + plen - tl))
 			return SVR_DROP_SVR_HMAC;
@@ -153,7 +217,7 @@ static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, co
 	size_t tlen = l.payload_len;
 	uint8_t clear[2048];
 	if (p->encryption != SVR_CIPHER_NONE) {
-		const struct svr_key *k = svr_keyring_find(&keys, md->security_id);
+		const struct svr_key *k = svr_keyring_find(ring(), md->security_id);
 		if (!k)
 			return SVR_DROP_SVR_NO_KEY;
 		int n = svr_md_decrypt(crypto[wi], k, tlvs, tlen, clear, sizeof(clear));
@@ -221,13 +285,14 @@ static void ctx_of(const struct svr_skey4 *k, struct svr_md_ctx *c)
  * the answer as it left the server, and the load.
  */
 static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct svr_session *s,
-		       enum svr_sdir dir, const struct svr_flow4 *f, uint8_t *out, size_t cap)
+		       enum svr_sdir dir, const struct svr_skey4 *tuple, uint32_t extra,
+		       uint8_t *out, size_t cap)
 {
-	struct svr_md md = {.present = SVR_MDF_SECURITY_ID, .security_id = 0};
+	struct svr_md md = {.present = SVR_MDF_SECURITY_ID | extra, .security_id = 0};
 	if (dir == SVR_DIR_FWD) {
 		const struct dp_svr_path *pp = dp_svr_path(s->dir[SVR_DIR_FWD].svr_path);
 		md.present |= SVR_MDF_FWD_CTX | SVR_MDF_UUID;
-		ctx_of(&f->key, &md.fwd);
+		ctx_of(tuple, &md.fwd);
 		memcpy(md.uuid, s->uuid, 16);
 		set_name(&md, &md.tenant, SVR_MDF_TENANT,
 			 svr_names_get(dp_sess.tenants, s->tenant));
@@ -241,13 +306,13 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
-		ctx_of(&f->key, &md.rev);
+		ctx_of(tuple, &md.rev);
 		md.num_sessions = 0; /* service load feedback: with path selection */
 	}
 	const struct dp_svr_path *p = dp_svr_path(s->dir[dir].svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
-	const struct svr_key *k = s->payload_key ? &keys.keys[s->payload_key - 1]
-						 : svr_keyring_current(&keys, dp_sess.unix_s);
+	const struct svr_key *k = s->payload_key ? &ring()->keys[s->payload_key - 1]
+						 : svr_keyring_current(ring(), dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
 	if (p->encryption == SVR_CIPHER_NONE)
@@ -293,6 +358,83 @@ static bool stale(const struct svr_session *s)
 	return __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED) == 0;
 }
 
+/* Signs the transport payload of a packet toward the peer: the trailer appended, lengths and
+ * checksums follow. Returns the drop reason, or SVR_DROP_MAX. */
+static enum svr_drop_reason sign(struct dp_worker *w, const struct dp_svr_path *p,
+				 struct rte_mbuf *m, uint8_t *ip, size_t l4_off, size_t tl)
+{
+	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
+	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	uint8_t *pl = ip + l4_off + l4h;
+	size_t plen = total - l4_off - l4h;
+	if (!k)
+		return SVR_DROP_SVR_NO_KEY;
+	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
+	    dp_meta(m)->l3_off + total + tl > rte_pktmbuf_data_len(m) ||
+	    svr_hmac_sign(crypto[w->index], k, p->hmac, p->time_based, time_step(), pl, plen,
+			  pl + plen) < 0)
+		return SVR_DROP_NO_MBUF;
+	svr_wire_resize4(ip, tl, true);
+	return SVR_DROP_MAX;
+}
+
+/*
+ * One-way flows (O-8): a UDP session whose server never answers would carry
+ * forward metadata on every packet. When forward metadata arrives again after
+ * 3 forward packets and nothing went back, the egress answers with a
+ * metadata-only reverse packet — reverse context (the mirror of what it sends
+ * the server), Security ID, TLV 18 "disable forward metadata" — signed like
+ * any other. The ingress takes it as the acknowledgement and consumes it.
+ * from: the forward packet as it arrived (its waypoint tuple, reversed here).
+ */
+static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *g,
+				      const struct dp_svr_path *p, const uint8_t *from,
+				      const struct svr_session *s)
+{
+	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	struct svr_skey4 rev = {.src = fw->dst,
+				.dst = fw->src,
+				.sport = fw->dport,
+				.dport = fw->sport,
+				.proto = SVR_IPPROTO_UDP};
+	uint8_t block[1024];
+	size_t blen = build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD, block,
+			       sizeof(block));
+	struct rte_mbuf *m = blen ? rte_pktmbuf_alloc(dp.pool) : NULL;
+	if (!m)
+		return NULL;
+	const size_t l2 = 14, hl = 20, total = hl + 8 + blen;
+	uint8_t *ip = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + total));
+	if (!ip) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(dp_meta(m), 0, sizeof(struct dp_pkt_meta));
+	dp_meta(m)->l3_off = (uint8_t)l2;
+	dp_meta(m)->iface_in = p->iface;
+	ip += l2;
+	const size_t fhl = (size_t)(from[0] & 0x0f) * 4;
+	memset(ip, 0, hl + 8);
+	ip[0] = 0x45;
+	svr_wire_wr16(ip + 2, (uint16_t)total);
+	ip[6] = 0x40; /* DF */
+	ip[8] = 65;   /* forwarded once: leaves with 64 */
+	ip[9] = SVR_WIRE_UDP;
+	memcpy(ip + 12, from + 16, 4); /* our waypoint */
+	memcpy(ip + 16, from + 12, 4); /* the peer's */
+	memcpy(ip + hl, from + fhl + 2, 2);
+	memcpy(ip + hl + 2, from + fhl, 2);
+	svr_wire_wr16(ip + hl + 4, (uint16_t)(8 + blen));
+	memcpy(ip + hl + 8, block, blen);
+	svr_wire_checksums4(ip);
+	size_t tl = svr_hmac_len(p->hmac);
+	if (tl && sign(w, p, m, ip, hl, tl) != SVR_DROP_MAX) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 /*
  * End-to-end payload encryption (docs/svr.md): toward the peer the transport
  * payload becomes IV || AES-CBC(payload) under the session's key; from the
@@ -309,7 +451,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		return false;
 	}
 	if (!s->payload_key ||
-	    svr_payload_encrypt(crypto[w->index], &keys.keys[s->payload_key - 1],
+	    svr_payload_encrypt(crypto[w->index], &ring()->keys[s->payload_key - 1],
 				ip + l4_off + l4h, clear, clear + grow) != clear + grow) {
 		dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
 		return false;
@@ -330,9 +472,10 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	uint8_t *pl = ip + l4_off + l4h;
 	size_t room = (size_t)(rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m) - pl) +
 		      rte_pktmbuf_tailroom(m);
-	int n = s->payload_key ? svr_payload_decrypt(crypto[w->index],
-						     &keys.keys[s->payload_key - 1], pl, len, room)
-			       : -1;
+	int n = s->payload_key
+		    ? svr_payload_decrypt(crypto[w->index], &ring()->keys[s->payload_key - 1], pl,
+					  len, room)
+		    : -1;
 	if (n < 0) {
 		dp_drop(w, m, SVR_DROP_SVR_PAYLOAD);
 		return false;
@@ -345,8 +488,10 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 }
 
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
-		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir)
+		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir,
+		   struct rte_mbuf **reply)
 {
+	*reply = NULL;
 	const struct svr_rewrite *rw = &s->dir[dir];
 	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
@@ -404,14 +549,25 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 				dp_drop(w, m, why);
 				return false;
 			}
+			/* a one-way flow: ask the ingress to stop (O-8) */
+			if (ip[9] == SVR_WIRE_UDP && !(flags & SVR_RW_UDP_UNWRAP) &&
+			    s->pkts[SVR_DIR_REV] == 0 && s->pkts[SVR_DIR_FWD] >= 3)
+				*reply = md_only_reply(w, g, p, ip, s);
 		}
+		size_t blen = present ? (size_t)l.header_len + l.payload_len : 0;
 		if (present) {
-			size_t blen = (size_t)l.header_len + l.payload_len;
 			svr_wire_strip4(ip, blen);
 			rte_pktmbuf_trim(m, (uint16_t)blen);
 		}
 		if (present == !!(flags & SVR_RW_MD_ACK_PRESENT))
 			acknowledge(s, dir);
+		/* Ingress: nothing but metadata from the egress is its acknowledgement of a one-way
+		 * flow; it goes no further. */
+		if (present && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
+		    ip[9] == SVR_WIRE_UDP) {
+			dp_drop(w, m, SVR_DROP_SVR_MD_ONLY);
+			return false;
+		}
 	}
 	if (rw->payload && from_peer && !open_payload(w, m, ip, f->l4_off, s))
 		return false;
@@ -426,7 +582,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		enc_max = SVR_IV_LEN + 16;
 	}
 	if (flags & SVR_RW_MD_ADD) {
-		blen = build_md(w->index, g, s, dir, f, block, sizeof(block));
+		blen = build_md(w->index, g, s, dir, &f->key, 0, block, sizeof(block));
 		if (blen == 0) {
 			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
 			return false;
@@ -483,23 +639,11 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		}
 	}
 	if (tl) { /* to the peer: the trailer signs the transport payload */
-		const struct svr_key *k = svr_keyring_current(&keys, dp_sess.unix_s);
-		size_t total = svr_wire_rd16(ip + 2);
-		l4h = svr_wire_l4_hlen(ip); /* UDP now, if it was wrapped */
-		pl = ip + f->l4_off + l4h;
-		plen = total - f->l4_off - l4h;
-		if (!k) {
-			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
+		enum svr_drop_reason why = sign(w, p, m, ip, f->l4_off, tl);
+		if (why != SVR_DROP_MAX) {
+			dp_drop(w, m, why);
 			return false;
 		}
-		if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
-		    l3_off + total + tl > rte_pktmbuf_data_len(m) ||
-		    svr_hmac_sign(crypto[w->index], k, p->hmac, p->time_based, time_step(), pl,
-				  plen, pl + plen) < 0) {
-			dp_drop(w, m, SVR_DROP_NO_MBUF);
-			return false;
-		}
-		svr_wire_resize4(ip, tl, true);
 	}
 	return true;
 }

@@ -37,6 +37,10 @@ struct dp_svr_path {
 /* Startup: the key file (missing: no keys) and the workers' crypto contexts. */
 int dp_svr_init(const char *key_file, unsigned n_workers);
 void dp_svr_free(void);
+/* Main lcore, each housekeeping turn: reads the key file again when it changed (hitless
+ * rotation: new keys in, removed keys out, slots of the others kept); a bad file is logged and
+ * the running keys stay. */
+void dp_svr_keys_poll(void);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
@@ -66,10 +70,12 @@ uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer);
  * translates the packet to its rewrite (in full); toward the peer, encrypts
  * the payload when the session asks, clamps the MSS of SYNs, adds metadata
  * when due and signs. f: the flow as parsed (the original tuple). Returns
- * false when the packet was dropped (counted).
+ * false when the packet was dropped (counted). *reply: a packet to send back
+ * to the peer (the egress's metadata-only answer to a one-way flow), or NULL.
  */
 bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
-		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir);
+		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir,
+		   struct rte_mbuf **reply);
 
 /*
  * Egress, before anything is created: verifies the HMAC trailer of a first
