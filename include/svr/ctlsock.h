@@ -39,6 +39,14 @@
  *                  "age-s": 3, "queued": 0}]
  *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local",
  *                  "gateway": "198.18.100.254"|"", "interface": "lan"}]
+ *  "peers"       {"paths": [{"peer": NAME, "path": "neighborhood/interface",
+ *                            "interface": NAME|null, "local": IP, "remote": IP,
+ *                            "hmac": "sha256-128"|"sha256"|"none",
+ *                            "hmac-mode": "time-based"|"regular",
+ *                            "encryption": "aes-cbc-256"|"aes-cbc-128"|"none"}],
+ *                 "security": {"file": PATH, "reloads": n,
+ *                              "keys": [{"security-id": n, "not-before": RFC3339|null,
+ *                                        "encryption": bool, "sending": bool}]}}
  *
  *  "sessions"    request: {"cmd": "sessions", "tenant": NAME, "service": NAME,
  *                "address": IP, "cursor": n, "limit": 1-1000 (default 100)}, all optional;
@@ -66,9 +74,9 @@
 #ifndef SVR_CTLSOCK_H
 #define SVR_CTLSOCK_H
 
-#define SVR_CTLSOCK_NAME        "dataplane.sock"
-#define SVR_CTLSOCK_MAX_REQUEST 65536
+#define SVR_CTLSOCK_NAME         "dataplane.sock"
+#define SVR_CTLSOCK_MAX_REQUEST  65536
 #define SVR_CTLSOCK_MAX_SESSIONS 1000 /* sessions per "sessions" answer */
-#define SVR_RUNTIME_DIR_DEFAULT "/run/svrouter"
+#define SVR_RUNTIME_DIR_DEFAULT  "/run/svrouter"
 
 #endif

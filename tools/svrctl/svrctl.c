@@ -154,6 +154,7 @@ static const char help_main[] =
     "    show neighbors      ARP and IPv6 neighbour entries with their state\n"
     "    show routes         forwarding table: local, connected and gateway routes\n"
     "    show policy         policy generation in force, its size, images applied/rejected\n"
+    "    show peers          SVR peer paths (waypoints, security) and the keys in use\n"
     "    show sessions       a summary of the session table, then one line per session:\n"
     "                        tenant, service, tuple, NAT, TCP state, age, idle, counters\n"
     "    show session UUID   one session in full, both directions as received and sent\n"
@@ -357,6 +358,12 @@ static const char help_show[] =
     "                AGE, IDLE, FWD-PACKETS, FWD-BYTES, REV-PACKETS, REV-BYTES; filters\n"
     "                --tenant, --service, --address, --limit. See 'svrctl help\n"
     "                sessions', also for show session UUID and clear session UUID.\n"
+    "    peers       SVR peer paths: PEER (router), PATH (the peer path id sent in\n"
+    "                metadata), INTERFACE, LOCAL and REMOTE (waypoints), HMAC, MODE and\n"
+    "                ENCRYPTION (the path's inter-router security policy). Then the keys\n"
+    "                from the key file: SECURITY-ID, NOT-BEFORE, ENCRYPTION (has an\n"
+    "                encryption key), SENDING (the key this router signs with now), and\n"
+    "                how often the file was reloaded. Key bytes are never shown.\n"
     "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
     "                svrctl's own version.\n"
     "\n"
@@ -908,6 +915,53 @@ static void print_policy(const json_t *data)
 		tab_addf(&t, "%s:", keys[i]);
 		tab_add_key(&t, data, keys[i]);
 	}
+	tab_print(&t);
+	tab_free(&t);
+}
+
+/* SVR peer paths, then the key ring (ids and dates only). */
+static void print_peers(const json_t *data)
+{
+	static const struct col pcols[] = {
+	    {"PEER", false},   {"PATH", false}, {"INTERFACE", false}, {"LOCAL", false},
+	    {"REMOTE", false}, {"HMAC", false}, {"MODE", false},      {"ENCRYPTION", false},
+	};
+	static const char *const pkeys[] = {"peer",   "path", "interface", "local",
+					    "remote", "hmac", "hmac-mode", "encryption"};
+	static const struct col kcols[] = {{"SECURITY-ID", true},
+					   {"NOT-BEFORE", false},
+					   {"ENCRYPTION", false},
+					   {"SENDING", false}};
+	static const char *const kkeys[] = {"security-id", "not-before", "encryption", "sending"};
+	const json_t *paths = json_object_get(data, "paths");
+	const json_t *sec = json_object_get(data, "security");
+	const json_t *keys = json_object_get(sec, "keys");
+	struct table t;
+	size_t i;
+	const json_t *e;
+	if (!json_is_array(paths) || !json_is_array(keys))
+		bad_shape("peers", "\"data\" lacks \"paths\" or \"security\".\"keys\"");
+	if (json_array_size(paths) == 0) {
+		show_empty("peer paths");
+	} else {
+		tab_init(&t, pcols, NCOLS(pcols));
+		json_array_foreach (paths, i, e)
+			for (size_t k = 0; k < NCOLS(pkeys); k++)
+				tab_add_key(&t, e, pkeys[k]);
+		tab_print(&t);
+		tab_free(&t);
+	}
+	printf("\nKeys from %s (reloaded %" JSON_INTEGER_FORMAT " times):\n",
+	       json_string_value(json_object_get(sec, "file")),
+	       json_integer_value(json_object_get(sec, "reloads")));
+	if (json_array_size(keys) == 0) {
+		show_empty("keys");
+		return;
+	}
+	tab_init(&t, kcols, NCOLS(kcols));
+	json_array_foreach (keys, i, e)
+		for (size_t k = 0; k < NCOLS(kkeys); k++)
+			tab_add_key(&t, e, kkeys[k]);
 	tab_print(&t);
 	tab_free(&t);
 }
@@ -1589,7 +1643,7 @@ static const struct {
 } objects[] = {
     {"ports", "ports"},         {"interfaces", "interfaces"}, {"stats", "stats"},
     {"neighbors", "neighbors"}, {"routes", "routes"},         {"version", "version"},
-    {"policy", "policy"},
+    {"policy", "policy"},       {"peers", "peers"},
 };
 
 static void put_help(const char *text)
@@ -1905,6 +1959,8 @@ int main(int argc, char **argv)
 		print_routes(data);
 	} else if (strcmp(cmd, "policy") == 0) {
 		print_policy(data);
+	} else if (strcmp(cmd, "peers") == 0) {
+		print_peers(data);
 	} else {
 		print_version(data);
 	}

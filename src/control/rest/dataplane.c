@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * GET /api/v1/{interfaces,ports,routes,neighbors,stats,policy,sessions} and
+ * GET /api/v1/{interfaces,ports,routes,neighbors,stats,policy,peers,sessions} and
  * GET/DELETE /api/v1/sessions/{uuid}: one request on the dataplane's control
  * socket (include/svr/ctlsock.h) per API request; the answer's "data" is
  * returned as it is. The sessions' arguments are checked here so that a bad

@@ -35,6 +35,7 @@ static const struct rest_route routes[] = {
     {"/neighbors", rest_dataplane_get, NULL, NULL, "neighbors"},
     {"/stats", rest_dataplane_get, NULL, NULL, "stats"},
     {"/policy", rest_dataplane_get, NULL, NULL, "policy"},
+    {"/peers", rest_dataplane_get, NULL, NULL, "peers"},
     {"/sessions", rest_sessions_get, NULL, NULL, NULL},
     {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},
     {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},

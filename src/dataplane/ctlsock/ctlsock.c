@@ -22,6 +22,7 @@
 #include "policy/channel.h"
 #include "svr/ctlsock.h"
 #include "session/sessions.h"
+#include "svrpath/path.h"
 #include "svr/version.h"
 
 #define MAX_CLIENTS 16
@@ -337,9 +338,9 @@ static const struct {
 	const char *name;
 	json_t *(*fn)(void);
 } commands[] = {
-    {"policy", cmd_policy},         {"version", cmd_version}, {"ports", cmd_ports},
-    {"interfaces", cmd_interfaces}, {"stats", cmd_stats},     {"neighbors", cmd_neighbors},
-    {"routes", cmd_routes},
+    {"policy", cmd_policy},         {"version", cmd_version},     {"ports", cmd_ports},
+    {"interfaces", cmd_interfaces}, {"stats", cmd_stats},         {"neighbors", cmd_neighbors},
+    {"routes", cmd_routes},         {"peers", dp_svr_peers_json},
 };
 
 /* Commands with arguments: NULL and *error on a bad request. */

@@ -2,11 +2,13 @@
 /* The SVR data path: the first packets of SVR sessions (path.h, docs/svr.md). */
 #include "svrpath/path.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -162,6 +164,65 @@ uint16_t dp_svr_payload_key_of(uint32_t security_id)
 {
 	const struct svr_keyring *kr = ring();
 	return payload_slot(kr, svr_keyring_find(kr, security_id));
+}
+
+/* --- the operator's view (main lcore) --- */
+
+static const char *hmac_name(uint8_t h)
+{
+	return h == SVR_HMAC_SHA256_128 ? "sha256-128" : h == SVR_HMAC_SHA256 ? "sha256" : "none";
+}
+
+static const char *cipher_name(uint8_t c)
+{
+	return c == SVR_CIPHER_AES_CBC_256   ? "aes-cbc-256"
+	       : c == SVR_CIPHER_AES_CBC_128 ? "aes-cbc-128"
+					     : "none";
+}
+
+static json_t *keys_json(void)
+{
+	const struct svr_keyring *kr = ring();
+	const struct svr_key *cur = svr_keyring_current(kr, dp_sess.unix_s);
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < kr->n; i++) {
+		const struct svr_key *k = &kr->keys[i];
+		if (!k->hmac_len)
+			continue;
+		char nb[32] = "";
+		struct tm tm;
+		time_t t = (time_t)k->not_before;
+		if (k->not_before != INT64_MIN && gmtime_r(&t, &tm))
+			strftime(nb, sizeof(nb), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_array_append_new(arr, json_pack("{s:I, s:s?, s:b, s:b}", "security-id",
+						     (json_int_t)k->security_id, "not-before",
+						     nb[0] ? nb : NULL, "encryption",
+						     k->enc_len != 0, "sending", k == cur));
+	}
+	return json_pack("{s:s, s:o, s:I}", "file", key_path, "keys", arr, "reloads",
+			 (json_int_t)dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED]);
+}
+
+json_t *dp_svr_peers_json(void)
+{
+	const struct dp_gen *g = dp_gen_main();
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < n_paths; i++) {
+		const struct dp_svr_path *p = &paths[i];
+		char local[16], remote[16];
+		inet_ntop(AF_INET, &p->local, local, sizeof(local));
+		inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
+		const char *ifname = g && p->iface < g->n_ifaces && g->ifaces[p->iface].in_use
+					 ? g->ifaces[p->iface].name
+					 : NULL;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}",
+						     "peer", p->peer, "path", p->name, "interface",
+						     ifname, "local", local, "remote", remote,
+						     "hmac", hmac_name(p->hmac), "hmac-mode",
+						     p->time_based ? "time-based" : "regular",
+						     "encryption", cipher_name(p->encryption)));
+	}
+	return json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
 }
 
 static uint64_t time_step(void)

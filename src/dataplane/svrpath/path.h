@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "main/dp.h"
 #include "session/flow.h"
 #include "session/table.h"
@@ -59,6 +61,10 @@ int dp_svr_path_find(uint32_t local, uint32_t remote);
  */
 uint16_t dp_svr_payload_key_current(void);
 uint16_t dp_svr_payload_key_of(uint32_t security_id);
+
+/* Main lcore: the peer paths (peer, path, interface, waypoints, security) and the keys (ids,
+ * not-before, which one signs; never their bytes), for "svrctl show peers". */
+json_t *dp_svr_peers_json(void);
 
 /* The SVR_RW_* flags a path's security adds: signing toward the peer, checking from it. */
 uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer);
