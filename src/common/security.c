@@ -331,26 +331,50 @@ int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hm
 	return 0;
 }
 
+/* Whether trailer signs data with k at exactly this step. */
+static bool hmac_matches(struct svr_crypto *c, const struct svr_key *k, size_t n, bool time_based,
+			 uint64_t step, const uint8_t *data, size_t len, const uint8_t *trailer)
+{
+	uint8_t full[32];
+	return k->hmac_len && hmac_sha256(c, k, time_based, step, data, len, full) == 0 &&
+	       CRYPTO_memcmp(full, trailer, n) == 0;
+}
+
+/* Time-based: this step first (nearly every packet), then its neighbours (clock skew, packets
+ * in flight across a step). */
+static const int steps[] = {0, -1, 1};
+
 bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
 		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
 		     const uint8_t *trailer)
 {
+	struct svr_keyring one = {.n = 1, .keys = {*k}};
+	bool ok = svr_hmac_verify_ring(c, &one, 0, cipher, time_based, time_step, data, len,
+				       trailer) == 0;
+	OPENSSL_cleanse(&one, sizeof(one));
+	return ok;
+}
+
+int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,
+			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
+			 const uint8_t *data, size_t len, const uint8_t *trailer)
+{
 	size_t n = svr_hmac_len(cipher);
 	if (n == 0)
-		return false;
-	/* Time-based: this step first (nearly every packet), then its neighbours (clock skew,
-	 * packets in flight across a step). */
-	static const int steps[] = {0, -1, 1};
+		return -1;
 	for (int i = 0; i < (time_based ? 3 : 1); i++) {
-		uint8_t full[32];
 		if (steps[i] < 0 && time_step == 0)
 			continue;
-		if (hmac_sha256(c, k, time_based, time_step + (uint64_t)(int64_t)steps[i], data,
-				len, full) == 0 &&
-		    CRYPTO_memcmp(full, trailer, n) == 0)
-			return true;
+		uint64_t step = time_step + (uint64_t)(int64_t)steps[i];
+		if (hint < kr->n &&
+		    hmac_matches(c, &kr->keys[hint], n, time_based, step, data, len, trailer))
+			return (int)hint;
+		for (unsigned s = 0; s < kr->n; s++)
+			if (s != hint &&
+			    hmac_matches(c, &kr->keys[s], n, time_based, step, data, len, trailer))
+				return (int)s;
 	}
-	return false;
+	return -1;
 }
 
 /* --- metadata encryption --- */

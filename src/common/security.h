@@ -91,6 +91,16 @@ bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img
 		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
 		     const uint8_t *trailer);
 
+/*
+ * The same against every key of a ring: the slot of the key that signed, or
+ * -1. Each time step is tried with the hint's key first (the one that signed
+ * the last packet: while an old key stays listed after a rotation, packets
+ * still cost one HMAC), then the others.
+ */
+int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,
+			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
+			 const uint8_t *data, size_t len, const uint8_t *trailer);
+
 /* Bytes svr_md_encrypt writes for len bytes of clear TLVs: IV + the padded blocks. */
 size_t svr_md_cipher_len(size_t len);
 

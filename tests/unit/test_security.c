@@ -333,6 +333,32 @@ static void keyring_reload(void **state)
 	assert_non_null(strstr(e.msg, "no free key slot for security-id 7"));
 }
 
+/* A ring: the slot of the key that signed, whatever the hint; empty slots and strangers refused. */
+static void verify_against_ring(void **state)
+{
+	(void)state;
+	static struct svr_keyring kr;
+	ring_of(&kr, (const unsigned[]){7, 8, 9}, 3);
+	memset(&kr.keys[2], 0, sizeof(kr.keys[2])); /* slot 2 emptied by a reload */
+	uint8_t data[100], tag[16];
+	memset(data, 0x42, sizeof(data));
+	assert_int_equal(svr_hmac_sign(crypto, &kr.keys[1], SVR_HMAC_SHA256_128, true, 1000, data,
+				       sizeof(data), tag),
+			 0);
+	for (unsigned hint = 0; hint < 4; hint++)
+		assert_int_equal(svr_hmac_verify_ring(crypto, &kr, hint, SVR_HMAC_SHA256_128, true,
+						      1001, data, sizeof(data), tag),
+				 1);
+	/* two steps away, or a bent byte: nobody signed it */
+	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1, SVR_HMAC_SHA256_128, true, 1002, data,
+					      sizeof(data), tag),
+			 -1);
+	data[0] ^= 1;
+	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1, SVR_HMAC_SHA256_128, true, 1000, data,
+					      sizeof(data), tag),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +369,7 @@ int main(void)
 	    cmocka_unit_test(key_file),
 	    cmocka_unit_test(payload_encryption),
 	    cmocka_unit_test(keyring_reload),
+	    cmocka_unit_test(verify_against_ring),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -231,16 +231,19 @@ static uint64_t time_step(void)
 	       SVR_HMAC_WINDOW_S;
 }
 
-/* The key a packet from the peer was signed with: any listed key may have been (rotation). */
+/* Any listed key may have signed a packet from the peer (rotation); the worker tries the one
+ * that signed its last packet first. */
+static unsigned last_signer[DP_MAX_WORKERS];
+
 static bool verify(unsigned wi, const struct dp_svr_path *p, const uint8_t *data, size_t len,
 		   const uint8_t *trailer)
 {
-	const struct svr_keyring *kr = ring();
-	for (unsigned i = 0; i < kr->n; i++)
-		if (svr_hmac_verify(crypto[wi], &kr->keys[i], p->hmac, p->time_based, time_step(),
-				    data, len, trailer))
-			return true;
-	return false;
+	int slot = svr_hmac_verify_ring(crypto[wi], ring(), last_signer[wi], p->hmac, p->time_based,
+					time_step(), data, len, trailer);
+	if (slot < 0)
+		return false;
+	last_signer[wi] = (unsigned)slot;
+	return true;
 }
 
 static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, const uint8_t *pl,
