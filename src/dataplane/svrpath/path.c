@@ -166,6 +166,80 @@ uint16_t dp_svr_payload_key_of(uint32_t security_id)
 	return payload_slot(kr, svr_keyring_find(kr, security_id));
 }
 
+/*
+ * Replays under a "regular" HMAC (no time in it, O-22): a first packet signed
+ * long ago stays valid, so the egress remembers the UUIDs of the sessions it
+ * ended, for twice their idle timeout, and refuses forward metadata naming one
+ * of them. Written by the main lcore only (when a session ends), read by the
+ * workers' creation path. A fixed table: when the probes find no free or
+ * expired slot, the entry nearest its end gives way (counted).
+ */
+#define REPLAY_SLOTS  65536 /* a power of two */
+#define REPLAY_PROBES 16
+struct replay_slot {
+	_Atomic uint64_t tag; /* UUID bits; 0: empty */
+	_Atomic uint32_t until_s;
+};
+static struct replay_slot replay[REPLAY_SLOTS];
+
+static uint64_t replay_tag(const uint8_t uuid[16])
+{
+	uint64_t a, b;
+	memcpy(&a, uuid, 8);
+	memcpy(&b, uuid + 8, 8);
+	return (a ^ b) ? (a ^ b) : 1;
+}
+
+bool dp_svr_replay_wanted(const struct svr_session *s)
+{
+	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	if (!(fw->flags & SVR_RW_MD_ACK_ABSENT) || fw->svr_path >= n_paths)
+		return false; /* not an egress session */
+	const struct dp_svr_path *p = &paths[fw->svr_path];
+	return p->hmac != SVR_HMAC_NONE && !p->time_based;
+}
+
+void dp_svr_replay_note(const uint8_t uuid[16], uint32_t until_s, uint32_t now_s)
+{
+	uint64_t tag = replay_tag(uuid);
+	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1), pick = h;
+	uint32_t pick_until = UINT32_MAX;
+	for (unsigned i = 0; i < REPLAY_PROBES; i++) {
+		unsigned at = (h + i) & (REPLAY_SLOTS - 1);
+		uint64_t t = atomic_load_explicit(&replay[at].tag, memory_order_relaxed);
+		uint32_t u = atomic_load_explicit(&replay[at].until_s, memory_order_relaxed);
+		if (t == 0 || t == tag || u < now_s) {
+			pick = at;
+			pick_until = 0;
+			break;
+		}
+		if (u < pick_until) {
+			pick = at;
+			pick_until = u;
+		}
+	}
+	if (pick_until != 0)
+		dp.main_stats.events[SVR_EV_SVR_REPLAY_EVICTED]++;
+	/* readers match the tag, then check the time: never a new tag with an old time */
+	atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
+	atomic_store_explicit(&replay[pick].until_s, until_s, memory_order_release);
+	atomic_store_explicit(&replay[pick].tag, tag, memory_order_release);
+}
+
+static bool replayed(const uint8_t uuid[16])
+{
+	uint64_t tag = replay_tag(uuid);
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1);
+	for (unsigned i = 0; i < REPLAY_PROBES; i++) {
+		const struct replay_slot *r = &replay[(h + i) & (REPLAY_SLOTS - 1)];
+		if (atomic_load_explicit(&r->tag, memory_order_acquire) == tag &&
+		    atomic_load_explicit(&r->until_s, memory_order_relaxed) >= now)
+			return true;
+	}
+	return false;
+}
+
 /* --- the operator's view (main lcore) --- */
 
 static const char *hmac_name(uint8_t h)
@@ -248,8 +322,21 @@ static bool verify(unsigned wi, const struct dp_svr_path *p, const uint8_t *data
 
 static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, const uint8_t *pl,
 				    size_t plen, struct svr_md *md);
+static enum svr_drop_reason read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
+				       size_t l4_off, struct svr_md *md);
 
 enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
+				       size_t l4_off, struct svr_md *md)
+{
+	enum svr_drop_reason why = read_first(w, slot, ip, l4_off, md);
+	const struct dp_svr_path *p = &paths[slot];
+	if (why == SVR_DROP_MAX && p->hmac != SVR_HMAC_NONE && !p->time_based &&
+	    (md->present & SVR_MDF_UUID) && replayed(md->uuid))
+		return SVR_DROP_SVR_REPLAYED;
+	return why;
+}
+
+static enum svr_drop_reason read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
 				       size_t l4_off, struct svr_md *md)
 {
 	const struct dp_svr_path *p = &paths[slot];

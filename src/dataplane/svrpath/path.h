@@ -62,6 +62,15 @@ int dp_svr_path_find(uint32_t local, uint32_t remote);
 uint16_t dp_svr_payload_key_current(void);
 uint16_t dp_svr_payload_key_of(uint32_t security_id);
 
+/*
+ * Replays under a "regular" HMAC (O-22): whether an ending session is one the
+ * egress must remember (its path signs without time), and remembering its UUID
+ * until until_s (main lcore; dp_svr_read_first then refuses it:
+ * svr-replayed).
+ */
+bool dp_svr_replay_wanted(const struct svr_session *s);
+void dp_svr_replay_note(const uint8_t uuid[16], uint32_t until_s, uint32_t now_s);
+
 /* Main lcore: the peer paths (peer, path, interface, waypoints, security) and the keys (ids,
  * not-before, which one signs; never their bytes), for "svrctl show peers". */
 json_t *dp_svr_peers_json(void);
@@ -87,7 +96,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
  * Egress, before anything is created: verifies the HMAC trailer of a first
  * packet from a peer (when its path's policy signs) and decodes its metadata,
  * decrypting the payload section apart (the packet stays as it came: the hit
- * path strips it). Returns SVR_DROP_MAX with md, else the reason to drop.
+ * path strips it); under a regular HMAC, refuses the UUID of a session that
+ * ended here. Returns SVR_DROP_MAX with md, else the reason to drop.
  */
 enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
 				       size_t l4_off, struct svr_md *md);
