@@ -3,10 +3,14 @@
 """What a WAN capture between two SVR routers shows (tests/lib/svr2.sh).
 
 Usage: svr_wan.py PCAP WP1 WP2 [SECRET_ADDR_OR_TEXT...]
+       svr_wan.py --contexts PCAP WP1 WP2
 Prints "bad_addr=N leaked=N" (packets not between the waypoints; packets whose bytes contain a
 secret: an IPv4 address or a text), then one line per flow: "<proto> <wp1 port>-<wp2 port>
 fwd=N fwd_md=[indices] rev=N rev_md=[indices]" (which packets of each direction carry the
 metadata cookie right after the transport header).
+With --contexts (metadata in clear): one line per flow with the forward context of its first
+forward metadata and the reverse context of its first reverse metadata (TLVs 2 and 4), as
+"<proto> fwd=SRC:SPORT>DST:DPORT rev=SRC:SPORT>DST:DPORT" ("-" when absent).
 """
 import socket
 import sys
@@ -23,7 +27,52 @@ def secret_bytes(s):
         return s.encode()
 
 
+def tlvs(md):
+    """The TLVs of a clear metadata block: {type: value} from both sections."""
+    hl = ((md[8] & 0x0F) << 8) | md[9]
+    pl = (md[10] << 8) | md[11]
+    out, at = {}, 12
+    while at + 4 <= hl + pl and at + 4 <= len(md):
+        t, n = (md[at] << 8) | md[at + 1], (md[at + 2] << 8) | md[at + 3]
+        out[t] = md[at + 4:at + 4 + n]
+        at += 4 + n
+    return out
+
+
+def ctx(v):
+    if v is None or len(v) != 13:
+        return "-"
+    return (f"{socket.inet_ntoa(v[0:4])}:{(v[8] << 8) | v[9]}>"
+            f"{socket.inet_ntoa(v[4:8])}:{(v[10] << 8) | v[11]}")
+
+
+def contexts(path, wp1, wp2):
+    flows = {}
+    for p in rdpcap(path):
+        if IP not in p or (UDP not in p[IP] and TCP not in p[IP]):
+            continue
+        ip = p[IP]
+        l4 = ip[UDP] if UDP in ip else ip[TCP]
+        data = raw(l4.payload)
+        if {ip.src, ip.dst} != {wp1, wp2} or not data.startswith(COOKIE):
+            continue
+        fwd = ip.src == wp1
+        key = (ip.proto,) + ((l4.sport, l4.dport) if fwd else (l4.dport, l4.sport))
+        f = flows.setdefault(key, {})
+        t = tlvs(data)
+        if fwd and "fwd" not in f and 2 in t:
+            f["fwd"] = t[2]
+        if not fwd and "rev" not in f and 4 in t:
+            f["rev"] = t[4]
+    for (proto, _, _), f in flows.items():
+        print(f"{ {6: 'tcp', 17: 'udp'}.get(proto, proto)} fwd={ctx(f.get('fwd'))} "
+              f"rev={ctx(f.get('rev'))}")
+
+
 def main(argv):
+    if argv and argv[0] == "--contexts":
+        contexts(*argv[1:4])
+        return
     path, wp1, wp2 = argv[:3]
     secrets = [secret_bytes(s) for s in argv[3:]]
     bad_addr = leaked = 0

@@ -205,7 +205,8 @@ struct fill4 {
 	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
 	uint16_t svr_path;
 	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
-	const uint8_t *uuid;  /* egress: the ingress's UUID (one session, both routers) */
+	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
+	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
 	uint16_t payload_key; /* end-to-end payload encryption: key-ring slot + 1, or 0 */
 };
 
@@ -241,6 +242,8 @@ static void fill4(struct svr_session *s, void *arg)
 	fw->payload = rv->payload = f->payload_key != 0;
 	if (f->uuid) /* before any reader can see the entry */
 		memcpy(s->uuid, f->uuid, 16);
+	if (f->fwd_ctx)
+		dp_svr_keep_fwd_ctx((uint32_t)(s - dp_sess.table->entries), s->uuid, f->fwd_ctx);
 	if (f->svr_icmp == 1) { /* forward leaves as UDP between the waypoints */
 		fw->sport = r->dport;
 		fw->dport = r->sport;
@@ -466,6 +469,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 			    .svr_icmp = icmp ? 2 : 0,
 			    .uuid = md.uuid,
 			    .payload_key = payload_key};
+	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
+	if (!icmp && (snat || memcmp(&out.dst, md.fwd.dst, 4) != 0))
+		arg.fwd_ctx = &md.fwd;
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 

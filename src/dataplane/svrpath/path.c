@@ -240,6 +240,54 @@ static bool replayed(const uint8_t uuid[16])
 	return false;
 }
 
+/*
+ * The reverse context mirrors the forward context as the ingress sent it (O-6):
+ * the client's address and port, the address and port it asked for — not the
+ * tuple after the egress's own NAT. The session entry has no room for it, and
+ * only the first packets carry reverse metadata, so the egress keeps it here by
+ * entry index, tagged with the session's UUID. A slot a later session took
+ * leaves the tuple after NAT (still a valid tuple, not the mirror).
+ */
+#define FWD_CTX_SLOTS 65536 /* a power of two */
+struct fwd_ctx_slot {
+	_Atomic uint64_t tag; /* replay_tag(uuid); 0 while written */
+	uint8_t src[4], dst[4];
+	uint16_t sport, dport;
+};
+static struct fwd_ctx_slot fwd_ctx[FWD_CTX_SLOTS];
+
+void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_md_ctx *c)
+{
+	struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
+	atomic_store_explicit(&e->tag, 0, memory_order_release);
+	atomic_thread_fence(memory_order_release);
+	memcpy(e->src, c->src, 4);
+	memcpy(e->dst, c->dst, 4);
+	e->sport = c->sport;
+	e->dport = c->dport;
+	atomic_store_explicit(&e->tag, replay_tag(uuid), memory_order_release);
+}
+
+/* The mirror of the session's kept forward context into c; false if its slot moved on. */
+static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
+{
+	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
+	const struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
+	uint64_t tag = replay_tag(s->uuid);
+	if (atomic_load_explicit(&e->tag, memory_order_acquire) != tag)
+		return false;
+	memset(c, 0, sizeof(*c));
+	c->family = 4;
+	memcpy(c->src, e->dst, 4);
+	memcpy(c->dst, e->src, 4);
+	c->sport = e->dport;
+	c->dport = e->sport;
+	c->proto = s->proto;
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&e->tag, memory_order_relaxed) ==
+	       tag; /* not rewritten meanwhile */
+}
+
 /* --- the operator's view (main lcore) --- */
 
 static const char *hmac_name(uint8_t h)
@@ -457,8 +505,10 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
-		ctx_of(tuple, &md.rev);
-		md.num_sessions = 0; /* service load feedback: with path selection */
+		if (!mirror_fwd_ctx(s, &md.rev))
+			ctx_of(tuple,
+			       &md.rev); /* no NAT here: the answer's own tuple is the mirror */
+		md.num_sessions = 0;     /* service load feedback: with path selection */
 	}
 	const struct dp_svr_path *p = dp_svr_path(s->dir[dir].svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */

@@ -71,6 +71,10 @@ uint16_t dp_svr_payload_key_of(uint32_t security_id);
 bool dp_svr_replay_wanted(const struct svr_session *s);
 void dp_svr_replay_note(const uint8_t uuid[16], uint32_t until_s, uint32_t now_s);
 
+/* Egress, creating a session whose own NAT changes the original tuple: keeps the forward
+ * context it arrived with, so that the reverse metadata mirrors it (O-6). */
+void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_md_ctx *c);
+
 /* Main lcore: the peer paths (peer, path, interface, waypoints, security) and the keys (ids,
  * not-before, which one signs; never their bytes), for "svrctl show peers". */
 json_t *dp_svr_peers_json(void);
