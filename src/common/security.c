@@ -17,6 +17,7 @@
 #include <openssl/sha.h>
 
 #include "common/timeutil.h"
+#include "svr/metadata.h"
 
 /* --- key ring --- */
 
@@ -442,8 +443,15 @@ size_t svr_payload_encrypt(struct svr_crypto *c, const struct svr_key *k, uint8_
 {
 	if (!aes_cbc(k) || cap < svr_md_cipher_len(len))
 		return 0;
-	memmove(buf + SVR_IV_LEN, buf, len); /* the IV goes first */
-	return cbc_seal(c, aes_cbc(k), k->payload_key, NULL, buf + SVR_IV_LEN, len, buf, cap);
+	/* The IV goes first; one that starts like SVR metadata is drawn again (the peer strips
+	 * metadata, and a payload must never look like it: svr-protocol.md §2.3). */
+	uint8_t iv[SVR_IV_LEN];
+	do {
+		if (RAND_bytes(iv, SVR_IV_LEN) != 1)
+			return 0;
+	} while (svr_md_has_cookie(iv, SVR_IV_LEN));
+	memmove(buf + SVR_IV_LEN, buf, len);
+	return cbc_seal(c, aes_cbc(k), k->payload_key, iv, buf + SVR_IV_LEN, len, buf, cap);
 }
 
 int svr_payload_decrypt(struct svr_crypto *c, const struct svr_key *k, uint8_t *buf, size_t len,

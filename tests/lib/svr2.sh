@@ -101,8 +101,9 @@ svr2_router_apply() {
 		>"$dir/control.log" 2>&1 || { sed 's/^/    | /' "$dir/control.log" >&2; return 1; }
 }
 
-# svr2_servers ADDR: an HTTP server (TCP 8080, serving $SVR_TMP/www) and a UDP answerer (5300)
-# in the server namespace, stopped by PID at cleanup.
+# svr2_servers ADDR: an HTTP server (TCP 8080, serving $SVR_TMP/www) and a UDP answerer (5300:
+# "answer:" + the datagram, or for "echo:X" just X) in the server namespace, stopped by PID at
+# cleanup.
 svr2_servers() {
 	local addr=$1 t
 	mkdir -p "$SVR_TMP/www"
@@ -116,7 +117,8 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 5300))
 while True:
     d, a = s.recvfrom(2048)
-    s.sendto(b"answer:" + d, a)' "$addr" >"$SVR_TMP/udp.log" 2>&1 </dev/null &
+    s.sendto(d[5:] if d.startswith(b"echo:") else b"answer:" + d, a)' "$addr" \
+		>"$SVR_TMP/udp.log" 2>&1 </dev/null &
 	svr_track $! && svr_defer "svr_stop_pid $! 3"
 	for t in $(seq 50); do
 		svr_nsx "$SVR2_SRV" ss -Hltn "sport = :8080" | grep -q . && return 0

@@ -464,7 +464,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 				continue;
 			done = *rw;
 			done.flags = 0;
-			done.payload = 0;
+			done.svr = 0;
 			rw = &done;
 		}
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);

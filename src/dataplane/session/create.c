@@ -239,7 +239,11 @@ static void fill4(struct svr_session *s, void *arg)
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
 	s->payload_key = f->payload_key;
-	fw->payload = rv->payload = f->payload_key != 0;
+	fw->svr = rv->svr = f->payload_key ? SVR_RW2_PAYLOAD : 0;
+	if (f->svr_fwd & SVR_RW_MD_ADD) /* the direction that leaves toward the peer */
+		fw->svr |= SVR_RW2_TO_PEER;
+	if (f->svr_rev & SVR_RW_MD_ADD)
+		rv->svr |= SVR_RW2_TO_PEER;
 	if (f->uuid) /* before any reader can see the entry */
 		memcpy(s->uuid, f->uuid, 16);
 	if (f->fwd_ctx)

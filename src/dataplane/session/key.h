@@ -44,7 +44,7 @@ struct svr_rewrite {
 	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
 	uint16_t via;          /* next-hop slot of a service route (dp.vias), or SVR_VIA_FIB */
 	uint8_t flags;         /* SVR_RW_*; the SVR metadata bits change (atomically) once */
-	uint8_t payload;       /* SVR: payloads encrypted end to end (encrypt toward the peer) */
+	uint8_t svr;           /* SVR_RW2_*: SVR work for the session's whole life */
 	uint16_t svr_path;     /* SVR: the peer path slot (dp_sess.svr_paths) */
 	uint16_t reserved2;
 };
@@ -66,10 +66,18 @@ _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 #define SVR_RW_SVR_ANY                                                                             \
 	(SVR_RW_MD_ADD | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT | SVR_RW_HMAC_ADD |          \
 	 SVR_RW_HMAC_CHECK | SVR_RW_UDP_WRAP | SVR_RW_UDP_UNWRAP)
+/*
+ * SVR work that never ends (struct svr_rewrite.svr): payloads encrypted end to
+ * end (toward the peer encrypted, from it opened); the direction toward the
+ * peer (a payload that looks like metadata gets the false-positive marker).
+ */
+#define SVR_RW2_PAYLOAD 0x1
+#define SVR_RW2_TO_PEER 0x2
+
 /* Whether a direction's packets need the SVR data path (dp_svr_packet) rather than the rewrite. */
 static inline bool svr_rw_svr_work(const struct svr_rewrite *rw)
 {
-	return (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) || rw->payload;
+	return (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) || rw->svr;
 }
 #define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
 

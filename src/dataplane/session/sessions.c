@@ -236,7 +236,7 @@ json_t *dp_session_json(uint32_t idx)
 	    (s->dir[0].flags & SVR_RW_NAT) != 0, "age-s", (json_int_t)(now - s->created_s),
 	    "idle-s", (json_int_t)(now - seen), "timeout-s", (json_int_t)idle_limit(s), "forward",
 	    direction_json(s, fwd, SVR_DIR_FWD), "reverse", direction_json(s, rev, SVR_DIR_REV));
-	if (o && s->dir[SVR_DIR_FWD].payload) /* end to end, between the routers */
+	if (o && (s->dir[SVR_DIR_FWD].svr & SVR_RW2_PAYLOAD)) /* end to end, between the routers */
 		json_object_set_new(o, "payload-encrypted", json_true());
 	return o;
 }

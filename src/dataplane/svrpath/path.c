@@ -501,7 +501,7 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			 svr_img_str(g->image, svr_img_hdr(g->image)->router_name));
 		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, pp->peer);
 		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, pp->name);
-		if (s->dir[SVR_DIR_FWD].payload)
+		if (s->dir[SVR_DIR_FWD].svr & SVR_RW2_PAYLOAD)
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
@@ -735,10 +735,12 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		bool present =
 		    svr_md_has_cookie(pl, plen) && svr_md_layout(pl, plen, &l, NULL, 0) == 0;
 		stripped = present;
+		/* a bare header is the false-positive marker (§2.3): stripped, but no metadata */
+		bool md_in = present && !(l.header_len == SVR_MD_FIXED_LEN && l.payload_len == 0);
 		/* Egress: forward metadata again is a retransmitted first packet of this session —
 		 * or the first packet of a new one, when the ingress ended this session before us
 		 * and gave its waypoint pair to the next. Then this one is stale. */
-		if (present && (flags & SVR_RW_MD_ACK_ABSENT)) {
+		if (md_in && (flags & SVR_RW_MD_ACK_ABSENT)) {
 			struct svr_md md;
 			enum svr_drop_reason why = md_read(w->index, p, pl, plen, &md);
 			if (why == SVR_DROP_MAX &&
@@ -760,23 +762,23 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			svr_wire_strip4(ip, blen);
 			rte_pktmbuf_trim(m, (uint16_t)blen);
 		}
-		if (present == !!(flags & SVR_RW_MD_ACK_PRESENT))
+		if (md_in == !!(flags & SVR_RW_MD_ACK_PRESENT))
 			acknowledge(s, dir);
 		/* Ingress: nothing but metadata from the egress is its acknowledgement of a one-way
 		 * flow; it goes no further. */
-		if (present && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
+		if (md_in && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
 		    ip[9] == SVR_WIRE_UDP) {
 			dp_drop(w, m, SVR_DROP_SVR_MD_ONLY);
 			return false;
 		}
 	}
-	if (rw->payload && from_peer && !open_payload(w, m, ip, f->l4_off, s))
+	if ((rw->svr & SVR_RW2_PAYLOAD) && from_peer && !open_payload(w, m, ip, f->l4_off, s))
 		return false;
 	uint8_t block[1024];
 	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
 	/* what encryption adds to this packet (IV and padding), and to any segment (the MSS) */
 	size_t enc = 0, enc_max = 0;
-	if (rw->payload && !from_peer) {
+	if ((rw->svr & SVR_RW2_PAYLOAD) && !from_peer) {
 		/* an echo still to be wrapped has l4h 0: its whole ICMP message is the payload */
 		size_t clear = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
 		enc = clear ? svr_md_cipher_len(clear) - clear : 0;
@@ -788,6 +790,12 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
 			return false;
 		}
+	} else if (!from_peer && !enc && svr_md_has_cookie(pl, plen)) {
+		/* A payload that starts like metadata: the peer must not strip it, so it gets the
+		 * false-positive marker in front (§2.3), which the peer strips instead. An
+		 * encrypted payload starts with an IV that never looks like this. */
+		svr_md_marker(block);
+		blen = SVR_MD_FIXED_LEN;
 	}
 	if (!from_peer) {
 		/* A packet that would not fit the path once SVR adds to it (metadata, trailer,
