@@ -43,7 +43,8 @@
  *                            "interface": NAME|null, "local": IP, "remote": IP,
  *                            "hmac": "sha256-128"|"sha256"|"none",
  *                            "hmac-mode": "time-based"|"regular",
- *                            "encryption": "aes-cbc-256"|"aes-cbc-128"|"none"}],
+ *                            "encryption": "aes-cbc-256"|"aes-cbc-128"|"none",
+ *                            "peer-ports": "16385-65533"}],
  *                 "security": {"file": PATH, "reloads": n,
  *                              "keys": [{"security-id": n, "not-before": RFC3339|null,
  *                                        "encryption": bool, "sending": bool}]}}

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define SVR_IMAGE_MAGIC   0x49525653u /* "SVRI" */
-#define SVR_IMAGE_VERSION 1
+#define SVR_IMAGE_VERSION 2
 #define SVR_IMG_NONE      UINT32_MAX
 #define SVR_IMG_ALIGN     8
 
@@ -239,6 +239,8 @@ struct svr_img_peer_path {
 	uint32_t security;     /* security policy index (neighborhood override or authority's) */
 	struct svr_img_prefix local;  /* our waypoint address */
 	struct svr_img_prefix remote; /* the peer's waypoint address */
+	/* the peer interface's receive ports in this neighborhood ("port-range"); 0, 0: default */
+	uint16_t remote_port_lo, remote_port_hi;
 };
 
 enum svr_img_route_kind { SVR_SROUTE_PEER, SVR_SROUTE_NEXT_HOP, SVR_SROUTE_NAT_TARGET };

@@ -109,3 +109,23 @@ const char *svr_mac_fmt(const uint8_t mac[6], char *buf, size_t len)
 		 mac[5]);
 	return buf;
 }
+
+static const char *digits5(const char *c, unsigned *v)
+{
+	int n = 0;
+	*v = 0;
+	for (; *c >= '0' && *c <= '9' && n < 6; c++, n++)
+		*v = *v * 10 + (unsigned)(*c - '0');
+	return n > 0 && n <= 5 ? c : NULL;
+}
+
+int svr_port_range_parse(const char *s, unsigned *lo, unsigned *hi)
+{
+	const char *c = s ? digits5(s, lo) : NULL;
+	if (!c)
+		return -1;
+	*hi = *lo;
+	if (*c == '-' && !(c = digits5(c + 1, hi)))
+		return -1;
+	return *c ? -1 : 0;
+}

@@ -37,6 +37,10 @@ static inline uint32_t svr_ip4_host(const struct svr_ip *ip)
 	       (uint32_t)ip->addr[2] << 8 | ip->addr[3];
 }
 
+/* "443" or "8000-8099" (1-5 digits each; the caller checks the values against its range).
+ * 0 with *lo and *hi, or -1 (NULL or malformed). */
+int svr_port_range_parse(const char *s, unsigned *lo, unsigned *hi);
+
 /* "02:00:00:00:01:01" */
 int svr_mac_parse(const char *s, uint8_t mac[6]);
 const char *svr_mac_fmt(const uint8_t mac[6], char *buf, size_t len);

@@ -48,11 +48,12 @@ EOF
 	done
 }
 
-# svr2_routers_json LAN2_PREFIX24 [R2_LAN_EXTRA] [R2_EXTRA]: the "routers" array of the model:
-# r1 (lan tenant blue, wan in neighborhood "wan", service "web" routed to peer r2), r2 (wan,
-# lan); R2_LAN_EXTRA goes into r2's lan interface, R2_EXTRA into r2 (e.g. service-routes).
+# svr2_routers_json LAN2_PREFIX24 [R2_LAN_EXTRA] [R2_EXTRA] [R2_HOOD_EXTRA]: the "routers" array
+# of the model: r1 (lan tenant blue, wan in neighborhood "wan", service "web" routed to peer r2),
+# r2 (wan, lan); R2_LAN_EXTRA goes into r2's lan interface, R2_EXTRA into r2 (e.g.
+# service-routes), R2_HOOD_EXTRA into r2's "wan" neighborhood (e.g. a port-range).
 svr2_routers_json() {
-	local lan2=$1 lan_extra=${2:-} extra=${3:-} p=$SVR_PREFIX
+	local lan2=$1 lan_extra=${2:-} extra=${3:-} hood_extra=${4:-} p=$SVR_PREFIX
 	cat <<EOF
 [ { "name": "r1",
     "interfaces": [
@@ -67,7 +68,7 @@ svr2_routers_json() {
     "interfaces": [
       { "name": "wan", "device": "net_af_packet0,iface=$p-w2,framecnt=4096",
         "addresses": ["$SVR2_WP2/24"], "gateway": "198.19.2.254",
-        "neighborhoods": [ { "name": "wan" } ] },
+        "neighborhoods": [ { "name": "wan" $hood_extra } ] },
       { "name": "lan", "device": "net_af_packet1,iface=$p-b,framecnt=4096",
         "addresses": ["$lan2.1/24"] $lan_extra } ],
     "static-routes": [ { "prefix": "198.19.1.0/24", "gateway": "198.19.2.254" } ] $extra } ]

@@ -199,7 +199,9 @@ static void waypoint_pairs(void **state)
 				      .nat_hi = 16388,
 				      .nat_port_off = offsetof(struct svr_skey4, dport),
 				      .waypoint_pair = true,
-				      .pair_port_off = offsetof(struct svr_skey4, sport)};
+				      .pair_port_off = offsetof(struct svr_skey4, sport),
+				      .pair_lo = 16385,
+				      .pair_hi = 16387};
 	bool seen[3][2] = {{false}}; /* even 16384/6/8 x odd 16385/7 */
 	bool existing;
 	for (uint32_t i = 0; i < 7; i++) {
@@ -224,6 +226,24 @@ static void waypoint_pairs(void **state)
 		assert_false(seen[(ours - 16384) / 2][(theirs - 16385) / 2]);
 		seen[(ours - 16384) / 2][(theirs - 16385) / 2] = true;
 	}
+	/* the peer's "port-range" 30000-30004: its odd ports 30001 and 30003 only; none in 30000 */
+	p.pair_lo = 30000;
+	p.pair_hi = 30004;
+	for (uint32_t i = 0; i < 4; i++) {
+		struct svr_skey4 f = {.src = 0x0b00010a + i,
+				      .dst = 0xc6336414,
+				      .sport = htons(5000),
+				      .dport = htons(53),
+				      .proto = 17};
+		struct svr_skey4 r = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+		assert_true(svr_session_create4(t, &f, &r, &p, fill_service, NULL, &existing) >= 0);
+		assert_true(ntohs(r.sport) == 30001 || ntohs(r.sport) == 30003);
+	}
+	p.pair_lo = p.pair_hi = 30000;
+	struct svr_skey4 f = {.src = 0x0c00010a, .dst = 0xc6336414, .proto = 17};
+	struct svr_skey4 r = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+	assert_int_equal(svr_session_create4(t, &f, &r, &p, fill_service, NULL, &existing),
+			 -EADDRINUSE);
 	svr_session_table_free(t);
 	rte_free(qs);
 }

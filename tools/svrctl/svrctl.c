@@ -360,10 +360,11 @@ static const char help_show[] =
     "                sessions', also for show session UUID and clear session UUID.\n"
     "    peers       SVR peer paths: PEER (router), PATH (the peer path id sent in\n"
     "                metadata), INTERFACE, LOCAL and REMOTE (waypoints), HMAC, MODE and\n"
-    "                ENCRYPTION (the path's inter-router security policy). Then the keys\n"
-    "                from the key file: SECURITY-ID, NOT-BEFORE, ENCRYPTION (has an\n"
-    "                encryption key), SENDING (the key this router signs with now), and\n"
-    "                how often the file was reloaded. Key bytes are never shown.\n"
+    "                ENCRYPTION (the path's inter-router security policy), PEER-PORTS (the\n"
+    "                waypoint ports the peer receives on; odd ones of them are used).\n"
+    "                Then the keys from the key file: SECURITY-ID, NOT-BEFORE, ENCRYPTION\n"
+    "                (has an encryption key), SENDING (the key this router signs with\n"
+    "                now), and how often the file was reloaded. Key bytes are never shown.\n"
     "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
     "                svrctl's own version.\n"
     "\n"
@@ -923,11 +924,13 @@ static void print_policy(const json_t *data)
 static void print_peers(const json_t *data)
 {
 	static const struct col pcols[] = {
-	    {"PEER", false},   {"PATH", false}, {"INTERFACE", false}, {"LOCAL", false},
-	    {"REMOTE", false}, {"HMAC", false}, {"MODE", false},      {"ENCRYPTION", false},
+	    {"PEER", false},  {"PATH", false},       {"INTERFACE", false},
+	    {"LOCAL", false}, {"REMOTE", false},     {"HMAC", false},
+	    {"MODE", false},  {"ENCRYPTION", false}, {"PEER-PORTS", false},
 	};
-	static const char *const pkeys[] = {"peer",   "path", "interface", "local",
-					    "remote", "hmac", "hmac-mode", "encryption"};
+	static const char *const pkeys[] = {"peer",      "path",       "interface",
+					    "local",     "remote",     "hmac",
+					    "hmac-mode", "encryption", "peer-ports"};
 	static const struct col kcols[] = {{"SECURITY-ID", true},
 					   {"NOT-BEFORE", false},
 					   {"ENCRYPTION", false},

@@ -268,13 +268,9 @@ static void compile_transports(struct compiler *c, const json_t *svc, struct svr
 		size_t k;
 		json_t *p;
 		json_array_foreach (ports, k, p) {
-			const char *s = json_string_value(p);
-			if (!s)
-				continue;
-			char *end;
-			unsigned long lo = strtoul(s, &end, 10), hi = lo;
-			if (*end == '-')
-				hi = strtoul(end + 1, NULL, 10);
+			unsigned lo, hi;
+			if (svr_port_range_parse(json_string_value(p), &lo, &hi) < 0)
+				continue; /* validated before */
 			struct svr_img_transport it = {.protocol = proto,
 						       .port_lo = (uint16_t)lo,
 						       .port_hi = (uint16_t)hi,
@@ -485,6 +481,12 @@ static void derive_peers(struct compiler *c)
 						&c->b, str(hood, "vector", str(th, "vector", ""))),
 					    .security = dflt_sec,
 					};
+					unsigned lo, hi; /* the peer's receive ports */
+					if (svr_port_range_parse(str(th, "port-range", NULL), &lo,
+								 &hi) == 0) {
+						pp.remote_port_lo = (uint16_t)lo;
+						pp.remote_port_hi = (uint16_t)hi;
+					}
 					uint32_t sec =
 					    lookup(c->n.security,
 						   str(hood, "inter-router-security", NULL));

@@ -590,22 +590,8 @@ static void check_port(struct v *v, const json_t *x, const struct vpath *p)
 		err(v, p, "must be a string like \"443\" or \"8000-8099\"");
 		return;
 	}
-	unsigned long lo = 0, hi = 0;
-	const char *c = s;
-	int digits = 0;
-	for (; isdigit((unsigned char)*c) && digits < 6; c++, digits++)
-		lo = lo * 10 + (unsigned long)(*c - '0');
-	bool ok = digits > 0 && digits <= 5;
-	hi = lo;
-	if (ok && *c == '-') {
-		c++;
-		hi = 0;
-		digits = 0;
-		for (; isdigit((unsigned char)*c) && digits < 6; c++, digits++)
-			hi = hi * 10 + (unsigned long)(*c - '0');
-		ok = digits > 0 && digits <= 5;
-	}
-	if (!ok || *c) {
+	unsigned lo, hi;
+	if (svr_port_range_parse(s, &lo, &hi) < 0) {
 		err(v, p, "\"%s\" is not a port like \"443\" or a range like \"8000-8099\"", s);
 		return;
 	}
@@ -995,11 +981,33 @@ static void check_hood_security(struct v *v, const char *name, const json_t *sec
 	    json_integer_value(json_object_get(first, "h")));
 }
 
+/*
+ * A neighborhood's receive ports for SVR: peers pick odd ones in it (our side
+ * of a waypoint pair is even, so two routers never pick one tuple: O-18).
+ */
+static void check_waypoint_ports(struct v *v, const json_t *x, const struct vpath *p)
+{
+	if (!x)
+		return;
+	unsigned lo, hi;
+	if (svr_port_range_parse(json_string_value(x), &lo, &hi) < 0) {
+		err(v, p, "must be a port range like \"30001-30999\"");
+		return;
+	}
+	if (lo < 1025 || hi > 65535)
+		err(v, p, "\"%s\": waypoint ports are 1025-65535", json_string_value(x));
+	else if (lo > hi)
+		err(v, p, "\"%s\": start is greater than end", json_string_value(x));
+	else if (lo == hi && lo % 2 == 0)
+		err(v, p, "\"%s\" has no odd port: peers pick odd ports (the even ones are theirs)",
+		    json_string_value(x));
+}
+
 static void check_neighborhood(struct v *v, const json_t *o, const struct vpath *p, json_t *seen,
 			       size_t idx)
 {
-	static const char *const keys[] = {"name", "vector", "topology", "inter-router-security",
-					   NULL};
+	static const char *const keys[] = {
+	    "name", "vector", "topology", "inter-router-security", "port-range", NULL};
 	static const char *const topo[] = {"mesh", "hub", "spoke", NULL};
 	if (!is_object(v, o, p))
 		return;
@@ -1020,6 +1028,7 @@ static void check_neighborhood(struct v *v, const json_t *o, const struct vpath 
 	if (name && (sec || !json_object_get(o, "inter-router-security")))
 		check_hood_security(v, name, json_object_get(o, "inter-router-security"),
 				    PKEY(p, "inter-router-security"));
+	check_waypoint_ports(v, json_object_get(o, "port-range"), PKEY(p, "port-range"));
 }
 
 static void check_interface(struct v *v, const json_t *o, const struct vpath *p, json_t *devices,

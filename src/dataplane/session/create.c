@@ -313,12 +313,15 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	bool icmp = k->proto == SVR_IPPROTO_ICMP; /* echo: carried as UDP between the routers */
 	struct svr_skey4 rev = {
 	    .src = p->remote, .dst = p->local, .proto = icmp ? SVR_IPPROTO_UDP : k->proto};
+	uint32_t ports = atomic_load_explicit(&p->peer_ports, memory_order_relaxed);
 	struct svr_session_place place = {.limit = g->spol->capacity,
 					  .nat_lo = SVR_WAYPORT_LO,
 					  .nat_hi = SVR_WAYPORT_HI,
 					  .nat_port_off = offsetof(struct svr_skey4, dport),
 					  .waypoint_pair = true,
-					  .pair_port_off = offsetof(struct svr_skey4, sport)};
+					  .pair_port_off = offsetof(struct svr_skey4, sport),
+					  .pair_lo = (uint16_t)(ports >> 16),
+					  .pair_hi = (uint16_t)ports};
 	uint16_t slot = a->svc->svr_path;
 	uint16_t payload_key = 0;
 	if (a->svc->encrypt_payload && (payload_key = dp_svr_payload_key_current()) == 0) {

@@ -103,7 +103,8 @@ static uint16_t path_slot(const void *img, const struct svr_img_peer *peer,
 	int slot = dp_svr_path_slot(svr_img_str(img, peer->name), name, local, remote);
 	if (slot < 0)
 		return DP_NO_SVR_PATH;
-	dp_svr_path_secure((uint16_t)slot, img, pp->security, slot_of[pp->local_iface]);
+	dp_svr_path_set((uint16_t)slot, img, pp->security, slot_of[pp->local_iface],
+			pp->remote_port_lo, pp->remote_port_hi);
 	return (uint16_t)slot;
 }
 

@@ -214,22 +214,26 @@ uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_s
 
 /*
  * Waypoint ports: an even port of ours in [nat_lo, nat_hi] and an odd one of
- * the peer's in [nat_lo + 1, nat_hi - 1], any combination (about 6 x 10^8 with
- * the defaults), such that the tuple is unused by any live session. The first
+ * the peer's in [pair_lo, pair_hi], any combination (about 6 x 10^8 with the
+ * defaults), such that the tuple is unused by any live session. The first
  * tried is a hash of the forward key.
  */
 static int place_pair(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
 		      const struct svr_session_place *p)
 {
 	uint32_t n_even = ((uint32_t)p->nat_hi - p->nat_lo) / 2 + 1;
-	uint32_t n_odd = n_even > 1 ? n_even - 1 : 1;
+	uint32_t odd_lo = p->pair_lo | 1u,
+		 odd_hi = (p->pair_hi & 1u) ? p->pair_hi : p->pair_hi - 1u;
+	if (odd_lo > odd_hi)
+		return -EADDRINUSE; /* no odd port to give the peer */
+	uint32_t n_odd = (odd_hi - odd_lo) / 2 + 1;
 	uint64_t space = (uint64_t)n_even * n_odd;
 	uint64_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % space;
 	uint64_t tries = space < SVR_NAT_PROBES ? space : SVR_NAT_PROBES;
 	for (uint64_t i = 0; i < tries; i++) {
 		uint64_t t = (start + i) % space;
 		uint16_t even = (uint16_t)(p->nat_lo + 2 * (t % n_even));
-		uint16_t odd = (uint16_t)(p->nat_lo + 1 + 2 * (t / n_even));
+		uint16_t odd = (uint16_t)(odd_lo + 2 * (t / n_even));
 		uint16_t be_even = rte_cpu_to_be_16(even), be_odd = rte_cpu_to_be_16(odd);
 		memcpy(rev + p->nat_port_off, &be_even, 2);
 		memcpy(rev + p->pair_port_off, &be_odd, 2);

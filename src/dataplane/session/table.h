@@ -135,11 +135,12 @@ struct svr_session_place {
 	/*
 	 * SVR waypoint ports (svr-protocol.md §3.1): with waypoint_pair the port
 	 * at nat_port_off is even (our side, in [nat_lo, nat_hi]) and the one at
-	 * pair_port_off odd (the peer's, in [nat_lo + 1, nat_hi - 1]), both chosen
-	 * here; nat_lo and nat_hi must be even.
+	 * pair_port_off odd (the peer's, in [pair_lo, pair_hi], which must hold
+	 * an odd port), both chosen here; nat_lo and nat_hi must be even.
 	 */
 	bool waypoint_pair;
 	uint16_t pair_port_off;
+	uint16_t pair_lo, pair_hi;
 };
 
 /*

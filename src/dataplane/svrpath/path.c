@@ -118,12 +118,20 @@ void dp_svr_keys_poll(void)
 	log_ids("reloaded", next);
 }
 
-void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security, uint16_t iface)
+void dp_svr_path_set(uint16_t slot, const void *img, uint32_t security, uint16_t iface,
+		     uint16_t peer_port_lo, uint16_t peer_port_hi)
 {
 	uint32_t n;
 	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
 	struct dp_svr_path *p = &paths[slot];
 	p->iface = iface;
+	if (!peer_port_lo) {
+		peer_port_lo = SVR_PEER_WAYPORT_LO;
+		peer_port_hi = SVR_PEER_WAYPORT_HI;
+	}
+	/* one store: a worker choosing ports never sees one end of the old range */
+	atomic_store_explicit(&p->peer_ports, (uint32_t)peer_port_lo << 16 | peer_port_hi,
+			      memory_order_relaxed);
 	if (security >= n) { /* no policy: nothing signed, nothing encrypted */
 		p->hmac = SVR_HMAC_NONE;
 		p->encryption = SVR_CIPHER_NONE;
@@ -337,12 +345,16 @@ json_t *dp_svr_peers_json(void)
 		const char *ifname = g && p->iface < g->n_ifaces && g->ifaces[p->iface].in_use
 					 ? g->ifaces[p->iface].name
 					 : NULL;
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}",
-						     "peer", p->peer, "path", p->name, "interface",
-						     ifname, "local", local, "remote", remote,
-						     "hmac", hmac_name(p->hmac), "hmac-mode",
-						     p->time_based ? "time-based" : "regular",
-						     "encryption", cipher_name(p->encryption)));
+		uint32_t ports = atomic_load_explicit(&p->peer_ports, memory_order_relaxed);
+		char range[16];
+		snprintf(range, sizeof(range), "%u-%u", ports >> 16, ports & 0xffff);
+		json_array_append_new(
+		    arr,
+		    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}", "peer", p->peer,
+			      "peer-ports", range, "path", p->name, "interface", ifname, "local",
+			      local, "remote", remote, "hmac", hmac_name(p->hmac), "hmac-mode",
+			      p->time_based ? "time-based" : "regular", "encryption",
+			      cipher_name(p->encryption)));
 	}
 	return json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
 }

@@ -20,8 +20,10 @@
 
 #define DP_MAX_SVR_PATHS 1024
 /* ours even in [16384, 65534], the peer's odd in [16385, 65533] (svr-protocol.md 3.1, O-18) */
-#define SVR_WAYPORT_LO 16384
-#define SVR_WAYPORT_HI 65534
+#define SVR_WAYPORT_LO      16384
+#define SVR_WAYPORT_HI      65534
+#define SVR_PEER_WAYPORT_LO 16385 /* the peer's, unless its neighborhood says "port-range" */
+#define SVR_PEER_WAYPORT_HI 65533
 
 /* A peer path, in a slot stable across generations (sessions keep its index). */
 struct dp_svr_path {
@@ -34,6 +36,7 @@ struct dp_svr_path {
 	bool time_based;    /* hmac-mode time-based */
 	uint8_t encryption; /* enum svr_img_cipher */
 	uint16_t iface;     /* our interface slot on the path (its MTU bounds what SVR adds) */
+	_Atomic uint32_t peer_ports; /* the peer's receive ports: first << 16 | last */
 };
 
 /* Startup: the key file (missing: no keys) and the workers' crypto contexts. */
@@ -46,9 +49,10 @@ void dp_svr_keys_poll(void);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
-/* Main lcore: the security of a path slot, from the image's security policy (or none), and its
- * interface slot. */
-void dp_svr_path_secure(uint16_t slot, const void *img, uint32_t security, uint16_t iface);
+/* Main lcore: what a new generation says about a path slot: its security (the image's security
+ * policy, or none), its interface slot, the peer's receive ports (0, 0: the default range). */
+void dp_svr_path_set(uint16_t slot, const void *img, uint32_t security, uint16_t iface,
+		     uint16_t peer_port_lo, uint16_t peer_port_hi);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
 /* The slot of the path between our waypoint local and the peer's remote, or -1. */
 int dp_svr_path_find(uint32_t local, uint32_t remote);
