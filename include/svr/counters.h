@@ -70,6 +70,8 @@
 	  "metadata-only packet from the egress, consumed (O-8)")                                  \
 	X(SVR_REPLAYED, "svr-replayed",                                                            \
 	  "first packet naming a session that ended here (regular HMAC)")                          \
+	X(SVR_UUID_BUSY, "svr-uuid-busy",                                                          \
+	  "forward metadata with another UUID on a session still in use (kept)")                   \
 	X(SVR_STALE, "svr-stale-session",                                                          \
 	  "SVR session whose waypoint pair the peer gave to a new one")                            \
 	X(SVR_WRONG_SIDE, "svr-wrong-side",                                                        \
@@ -102,8 +104,7 @@ enum svr_drop_reason {
 	X(POLICY_REJECTED, "policy-images-rejected")                                               \
 	X(SESSIONS_AGED, "sessions-aged")                                                          \
 	X(SESSIONS_CLEARED, "sessions-cleared")                                                    \
-	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")                                                  \
-	X(SVR_REPLAY_EVICTED, "svr-replay-evicted")
+	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

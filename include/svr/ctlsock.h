@@ -46,6 +46,7 @@
  *                            "encryption": "aes-cbc-256"|"aes-cbc-128"|"none",
  *                            "peer-ports": "16385-65533"}],
  *                 "security": {"file": PATH, "reloads": n,
+ *                              "replay-table": {"slots": n, "evicted": n},
  *                              "keys": [{"security-id": n, "not-before": RFC3339|null,
  *                                        "encryption": bool, "sending": bool}]}}
  *

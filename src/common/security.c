@@ -48,6 +48,7 @@ static int derive_payload_key(struct svr_key *k)
 	    n != sizeof(full))
 		return -1;
 	memcpy(k->payload_key, full, k->enc_len);
+	OPENSSL_cleanse(full, sizeof(full));
 	return 0;
 }
 
@@ -317,6 +318,7 @@ static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_
 	h = c->outer;
 	SHA256_Update(&h, out, 32);
 	SHA256_Final(out, &h);
+	OPENSSL_cleanse(&h, sizeof(h)); /* a keyed state */
 	return 0;
 }
 

@@ -456,6 +456,11 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			 * session moves only for a packet that passed */
 			uint8_t *ip =
 			    rte_pktmbuf_mtod_offset(out[j], uint8_t *, dp_meta(out[j])->l3_off);
+			/* TTL before SVR rewrites it: the error must quote the packet as sent */
+			if (ip[8] <= 1) {
+				dp_punt(w, out[j], DP_PUNT_TTL);
+				continue;
+			}
 			struct rte_mbuf *reply;
 			bool go = dp_svr_packet(w, g, out[j], ip, f, s, dir, &reply);
 			if (unlikely(reply != NULL))

@@ -207,7 +207,7 @@ struct fill4 {
 	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
 	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
 	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
-	uint16_t payload_key; /* end-to-end payload encryption: key-ring slot + 1, or 0 */
+	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
 };
 
 static void fill4(struct svr_session *s, void *arg)
@@ -479,7 +479,10 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
 	if (!icmp && (snat || memcmp(&out.dst, md.fwd.dst, 4) != 0))
 		arg.fwd_ctx = &md.fwd;
-	return create4(w, k, &rev, &place, &arg, data, why);
+	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
+	if (r == DP_FIRST_SESSION) /* its UUID may not open another one (replays) */
+		dp_svr_session_created(&dp_sess.table->entries[svr_sess_idx(*data)]);
+	return r;
 }
 
 enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,

@@ -19,8 +19,6 @@ struct dp_sessions dp_sess;
 
 /* The whole used part of the table is scanned for idle sessions about once per this. */
 #define AGE_PASS_MS 1000
-/* An ended SVR session's UUID is refused for twice its idle timeout, at least 2 x this. */
-#define REPLAY_MIN_S 180
 
 int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 {
@@ -63,17 +61,10 @@ static bool end_session(uint32_t idx)
 	uint8_t st = SVR_TCP_SYN_SENT;
 	bool was_half_open = s->proto == SVR_IPPROTO_TCP &&
 			     atomic_compare_exchange_strong(&s->tcp_state, &st, SVR_TCP_CLOSING);
-	/* SVR egress under a regular HMAC: its first packet must not open it again (O-22) */
-	bool remember = dp_svr_replay_wanted(s);
-	uint8_t uuid[16];
-	memcpy(uuid, s->uuid, 16);
-	uint32_t window = 2 * (s->idle_s > REPLAY_MIN_S ? s->idle_s : REPLAY_MIN_S);
+	/* an SVR egress session: its first packet must not open it again (replays) */
+	dp_svr_session_ending(s);
 	if (!svr_session_delete(dp_sess.table, idx))
 		return false;
-	if (remember) {
-		uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-		dp_svr_replay_note(uuid, now + window, now);
-	}
 	if (was_half_open)
 		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
 	if (tenant != SVR_NO_NAME)

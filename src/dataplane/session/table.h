@@ -67,9 +67,10 @@ struct svr_session {
 	uint64_t pkts[2], bytes[2]; /* per direction, by the worker receiving it */
 	uint8_t uuid[16];
 	uint32_t created_s;
-	uint16_t closing_s;   /* TCP after FIN or RST */
-	uint16_t payload_key; /* SVR payload encryption: the key-ring slot + 1, 0 none */
-	int32_t key_pos[2];   /* positions of the two keys in their hash, for deletion */
+	uint16_t closing_s; /* TCP after FIN or RST */
+	uint16_t
+	    payload_key;    /* SVR payload encryption: key-ring slot and id bits (path.c), 0 none */
+	int32_t key_pos[2]; /* positions of the two keys in their hash, for deletion */
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache lines");
 

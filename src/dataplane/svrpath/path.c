@@ -15,6 +15,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
 
 #include "common/image.h"
 #include "common/log.h"
@@ -34,6 +35,7 @@ static unsigned n_paths;
  * the workers' grace period before the old one may be written again. Key
  * slots stay put across reloads (svr_keyring_merge): sessions hold them.
  */
+static _Atomic uint64_t replay_evicted; /* UUIDs the replay table gave way (see below) */
 static struct svr_keyring rings[2];
 static struct svr_keyring *_Atomic keyring = &rings[0];
 static struct svr_crypto *crypto[DP_MAX_WORKERS]; /* one per worker */
@@ -47,8 +49,11 @@ static inline const struct svr_keyring *ring(void)
 
 static bool same_file(const struct stat *a, const struct stat *b)
 {
+	/* ctime too: a chmod 600 after a refused file makes it worth another read */
 	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 static void log_ids(const char *what, const struct svr_keyring *kr)
@@ -124,7 +129,7 @@ void dp_svr_path_set(uint16_t slot, const void *img, uint32_t security, uint16_t
 	uint32_t n;
 	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
 	struct dp_svr_path *p = &paths[slot];
-	p->iface = iface;
+	__atomic_store_n(&p->iface, iface, __ATOMIC_RELAXED);
 	if (!peer_port_lo) {
 		peer_port_lo = SVR_PEER_WAYPORT_LO;
 		peer_port_hi = SVR_PEER_WAYPORT_HI;
@@ -133,13 +138,15 @@ void dp_svr_path_set(uint16_t slot, const void *img, uint32_t security, uint16_t
 	atomic_store_explicit(&p->peer_ports, (uint32_t)peer_port_lo << 16 | peer_port_hi,
 			      memory_order_relaxed);
 	if (security >= n) { /* no policy: nothing signed, nothing encrypted */
-		p->hmac = SVR_HMAC_NONE;
-		p->encryption = SVR_CIPHER_NONE;
+		__atomic_store_n(&p->hmac, SVR_HMAC_NONE, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->encryption, SVR_CIPHER_NONE, __ATOMIC_RELAXED);
 		return;
 	}
-	p->hmac = sec[security].hmac_cipher;
-	p->time_based = sec[security].hmac_mode == SVR_HMAC_TIME_BASED;
-	p->encryption = sec[security].encryption_cipher;
+	/* workers read each once per packet (a byte each) */
+	__atomic_store_n(&p->hmac, sec[security].hmac_cipher, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->time_based, sec[security].hmac_mode == SVR_HMAC_TIME_BASED,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&p->encryption, sec[security].encryption_cipher, __ATOMIC_RELAXED);
 }
 
 int dp_svr_path_find(uint32_t local, uint32_t remote)
@@ -157,9 +164,26 @@ uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer)
 	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
 }
 
+/*
+ * A session's payload key: its key-ring slot + 1 (5 bits) and the low 11 bits
+ * of the key's Security ID, so that a slot a later reload gave to another key
+ * is not taken for the session's (its packets are then refused, not garbled).
+ */
 static uint16_t payload_slot(const struct svr_keyring *kr, const struct svr_key *k)
 {
-	return k && k->enc_len ? (uint16_t)(k - kr->keys + 1) : 0;
+	if (!k || !k->enc_len)
+		return 0;
+	return (uint16_t)((uint16_t)(k - kr->keys + 1) | (k->security_id & 0x7ff) << 5);
+}
+
+static const struct svr_key *session_key(const struct svr_session *s)
+{
+	unsigned slot = s->payload_key & 0x1f;
+	const struct svr_keyring *kr = ring();
+	if (slot == 0 || slot > kr->n)
+		return NULL;
+	const struct svr_key *k = &kr->keys[slot - 1];
+	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(s->payload_key >> 5) ? k : NULL;
 }
 
 uint16_t dp_svr_payload_key_current(void)
@@ -175,20 +199,27 @@ uint16_t dp_svr_payload_key_of(uint32_t security_id)
 }
 
 /*
- * Replays under a "regular" HMAC (no time in it, O-22): a first packet signed
- * long ago stays valid, so the egress remembers the UUIDs of the sessions it
- * ended, for twice their idle timeout, and refuses forward metadata naming one
- * of them. Written by the main lcore only (when a session ends), read by the
- * workers' creation path. A fixed table: when the probes find no free or
- * expired slot, the entry nearest its end gives way (counted).
+ * The UUIDs this router made egress sessions for: live ones, and ended ones
+ * for a while. The HMAC covers neither the waypoint ports (NATs between the
+ * routers rewrite them: O-3) nor, under a "regular" HMAC, the time (O-22), so
+ * a captured first packet could be sent again on another waypoint tuple, or on
+ * another live session's. Forward metadata naming a UUID seen here, other than
+ * the session's own, is refused (svr-replayed). An ended session is kept
+ * SVR_REPLAY_TIMED_S under a time-based HMAC (older first packets fail it),
+ * else twice its idle timeout (at least 6 minutes). A fixed table: when the
+ * probes find neither the UUID nor a free or expired slot, the entry nearest
+ * its end gives way (svr-replay-evicted). Writers hold replay_lock (the
+ * creation path, the main lcore when a session ends); workers read.
  */
 #define REPLAY_SLOTS  65536 /* a power of two */
 #define REPLAY_PROBES 16
+#define REPLAY_LIVE   UINT32_MAX
 struct replay_slot {
 	_Atomic uint64_t tag; /* UUID bits; 0: empty */
 	_Atomic uint32_t until_s;
 };
 static struct replay_slot replay[REPLAY_SLOTS];
+static rte_spinlock_t replay_lock = RTE_SPINLOCK_INITIALIZER;
 
 static uint64_t replay_tag(const uint8_t uuid[16])
 {
@@ -198,40 +229,38 @@ static uint64_t replay_tag(const uint8_t uuid[16])
 	return (a ^ b) ? (a ^ b) : 1;
 }
 
-bool dp_svr_replay_wanted(const struct svr_session *s)
-{
-	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
-	if (!(fw->flags & SVR_RW_MD_ACK_ABSENT) || fw->svr_path >= n_paths)
-		return false; /* not an egress session */
-	const struct dp_svr_path *p = &paths[fw->svr_path];
-	return p->hmac != SVR_HMAC_NONE && !p->time_based;
-}
-
-void dp_svr_replay_note(const uint8_t uuid[16], uint32_t until_s, uint32_t now_s)
+static void uuid_note(const uint8_t uuid[16], uint32_t until_s)
 {
 	uint64_t tag = replay_tag(uuid);
-	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1), pick = h;
-	uint32_t pick_until = UINT32_MAX;
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1), pick = REPLAY_SLOTS, oldest = h;
+	uint32_t oldest_until = UINT32_MAX;
+	rte_spinlock_lock(&replay_lock);
 	for (unsigned i = 0; i < REPLAY_PROBES; i++) {
 		unsigned at = (h + i) & (REPLAY_SLOTS - 1);
 		uint64_t t = atomic_load_explicit(&replay[at].tag, memory_order_relaxed);
 		uint32_t u = atomic_load_explicit(&replay[at].until_s, memory_order_relaxed);
-		if (t == 0 || t == tag || u < now_s) {
+		if (t == tag) { /* its own slot first: one entry per UUID */
 			pick = at;
-			pick_until = 0;
 			break;
 		}
-		if (u < pick_until) {
+		if (pick == REPLAY_SLOTS && (t == 0 || u < now))
 			pick = at;
-			pick_until = u;
+		if (u < oldest_until) {
+			oldest = at;
+			oldest_until = u;
 		}
 	}
-	if (pick_until != 0)
-		dp.main_stats.events[SVR_EV_SVR_REPLAY_EVICTED]++;
+	if (pick == REPLAY_SLOTS) {
+		pick = oldest;
+		atomic_fetch_add_explicit(&replay_evicted, 1, memory_order_relaxed);
+	}
 	/* readers match the tag, then check the time: never a new tag with an old time */
-	atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
+	if (atomic_load_explicit(&replay[pick].tag, memory_order_relaxed) != tag)
+		atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
 	atomic_store_explicit(&replay[pick].until_s, until_s, memory_order_release);
 	atomic_store_explicit(&replay[pick].tag, tag, memory_order_release);
+	rte_spinlock_unlock(&replay_lock);
 }
 
 static bool replayed(const uint8_t uuid[16])
@@ -246,6 +275,34 @@ static bool replayed(const uint8_t uuid[16])
 			return true;
 	}
 	return false;
+}
+
+/* An egress session: its forward direction comes from a peer with metadata. */
+static const struct dp_svr_path *egress_path(const struct svr_session *s)
+{
+	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	if (!(fw->flags & SVR_RW_MD_ACK_ABSENT) || fw->svr_path >= n_paths)
+		return NULL;
+	return &paths[fw->svr_path];
+}
+
+void dp_svr_session_created(const struct svr_session *s)
+{
+	if (egress_path(s))
+		uuid_note(s->uuid, REPLAY_LIVE);
+}
+
+void dp_svr_session_ending(const struct svr_session *s)
+{
+	const struct dp_svr_path *p = egress_path(s);
+	if (!p)
+		return;
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	uint32_t idle = __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED);
+	bool regular = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED) != SVR_HMAC_NONE &&
+		       !__atomic_load_n(&p->time_based, __ATOMIC_RELAXED);
+	uuid_note(s->uuid, now + (regular ? 2 * (idle > SVR_REPLAY_MIN_S ? idle : SVR_REPLAY_MIN_S)
+					  : SVR_REPLAY_TIMED_S));
 }
 
 /*
@@ -329,8 +386,10 @@ static json_t *keys_json(void)
 						     nb[0] ? nb : NULL, "encryption",
 						     k->enc_len != 0, "sending", k == cur));
 	}
-	return json_pack("{s:s, s:o, s:I}", "file", key_path, "keys", arr, "reloads",
-			 (json_int_t)dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED]);
+	return json_pack("{s:s, s:o, s:I, s:{s:i, s:I}}", "file", key_path, "keys", arr, "reloads",
+			 (json_int_t)dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED], "replay-table",
+			 "slots", REPLAY_SLOTS, "evicted",
+			 (json_int_t)atomic_load_explicit(&replay_evicted, memory_order_relaxed));
 }
 
 json_t *dp_svr_peers_json(void)
@@ -369,10 +428,10 @@ static uint64_t time_step(void)
  * that signed its last packet first. */
 static unsigned last_signer[DP_MAX_WORKERS];
 
-static bool verify(unsigned wi, const struct dp_svr_path *p, const uint8_t *data, size_t len,
+static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *data, size_t len,
 		   const uint8_t *trailer)
 {
-	int slot = svr_hmac_verify_ring(crypto[wi], ring(), last_signer[wi], p->hmac, p->time_based,
+	int slot = svr_hmac_verify_ring(crypto[wi], ring(), last_signer[wi], hmac, time_based,
 					time_step(), data, len, trailer);
 	if (slot < 0)
 		return false;
@@ -389,10 +448,8 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const
 				       size_t l4_off, struct svr_md *md)
 {
 	enum svr_drop_reason why = read_first(w, slot, ip, l4_off, md);
-	const struct dp_svr_path *p = &paths[slot];
-	if (why == SVR_DROP_MAX && p->hmac != SVR_HMAC_NONE && !p->time_based &&
-	    (md->present & SVR_MDF_UUID) && replayed(md->uuid))
-		return SVR_DROP_SVR_REPLAYED;
+	if (why == SVR_DROP_MAX && (md->present & SVR_MDF_UUID) && replayed(md->uuid))
+		return SVR_DROP_SVR_REPLAYED; /* a session of that UUID exists, or ended lately */
 	return why;
 }
 
@@ -402,11 +459,14 @@ static enum svr_drop_reason read_first(struct dp_worker *w, uint16_t slot, const
 	const struct dp_svr_path *p = &paths[slot];
 	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	const uint8_t *pl = ip + l4_off + l4h;
-	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(p->hmac);
+	/* the policy read once: a new generation may change it meanwhile */
+	uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
+	bool time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED);
+	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(hmac);
 	if (tl) {
 		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
-		if (plen < tl || !verify(w->index, p, pl, plen - tl, pl + plen - tl))
+		if (plen < tl || !verify(w->index, hmac, time_based, pl, plen - tl, pl + plen - tl))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
@@ -524,8 +584,8 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 	}
 	const struct dp_svr_path *p = dp_svr_path(s->dir[dir].svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
-	const struct svr_key *k = s->payload_key ? &ring()->keys[s->payload_key - 1]
-						 : svr_keyring_current(ring(), dp_sess.unix_s);
+	const struct svr_key *k =
+	    s->payload_key ? session_key(s) : svr_keyring_current(ring(), dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
 	if (p->encryption == SVR_CIPHER_NONE)
@@ -571,11 +631,34 @@ static bool stale(const struct svr_session *s)
 	return __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED) == 0;
 }
 
+/*
+ * Whether forward metadata with another UUID may end this session: only when
+ * the ingress plausibly ended it first — TCP closing, or no packet either way
+ * for SVR_STALE_IDLE_S. A live session is never ended by a replayed first
+ * packet of another one.
+ */
+static bool stale_ok(const struct svr_session *s)
+{
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
+	return now - seen >= SVR_STALE_IDLE_S ||
+	       (s->proto == SVR_IPPROTO_TCP &&
+		atomic_load_explicit(&s->tcp_state, memory_order_relaxed) == SVR_TCP_CLOSING);
+}
+
+/* Whether the metadata block at md (len bytes, trailer gone) asks to stop forward metadata. */
+static bool md_disables_fwd(unsigned wi, const struct dp_svr_path *p, const uint8_t *md, size_t len)
+{
+	struct svr_md d;
+	return md_read(wi, p, md, len, &d) == SVR_DROP_MAX && (d.present & SVR_MDF_DISABLE_FWD_MD);
+}
+
 /* Signs the transport payload of a packet toward the peer: the trailer appended, lengths and
  * checksums follow. Returns the drop reason, or SVR_DROP_MAX. */
-static enum svr_drop_reason sign(struct dp_worker *w, const struct dp_svr_path *p,
-				 struct rte_mbuf *m, uint8_t *ip, size_t l4_off, size_t tl)
+static enum svr_drop_reason sign(struct dp_worker *w, uint8_t hmac, bool time_based,
+				 struct rte_mbuf *m, uint8_t *ip, size_t l4_off)
 {
+	size_t tl = svr_hmac_len(hmac);
 	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
 	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	uint8_t *pl = ip + l4_off + l4h;
@@ -584,8 +667,8 @@ static enum svr_drop_reason sign(struct dp_worker *w, const struct dp_svr_path *
 		return SVR_DROP_SVR_NO_KEY;
 	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
 	    dp_meta(m)->l3_off + total + tl > rte_pktmbuf_data_len(m) ||
-	    svr_hmac_sign(crypto[w->index], k, p->hmac, p->time_based, time_step(), pl, plen,
-			  pl + plen) < 0)
+	    svr_hmac_sign(crypto[w->index], k, hmac, time_based, time_step(), pl, plen, pl + plen) <
+		0)
 		return SVR_DROP_NO_MBUF;
 	svr_wire_resize4(ip, tl, true);
 	return SVR_DROP_MAX;
@@ -640,8 +723,10 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	svr_wire_wr16(ip + hl + 4, (uint16_t)(8 + blen));
 	memcpy(ip + hl + 8, block, blen);
 	svr_wire_checksums4(ip);
-	size_t tl = svr_hmac_len(p->hmac);
-	if (tl && sign(w, p, m, ip, hl, tl) != SVR_DROP_MAX) {
+	uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
+	if (hmac != SVR_HMAC_NONE &&
+	    sign(w, hmac, __atomic_load_n(&p->time_based, __ATOMIC_RELAXED), m, ip, hl) !=
+		SVR_DROP_MAX) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
@@ -663,9 +748,9 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		dp_drop(w, m, SVR_DROP_NO_MBUF);
 		return false;
 	}
-	if (!s->payload_key ||
-	    svr_payload_encrypt(crypto[w->index], &ring()->keys[s->payload_key - 1],
-				ip + l4_off + l4h, clear, clear + grow) != clear + grow) {
+	const struct svr_key *k = session_key(s);
+	if (!k || svr_payload_encrypt(crypto[w->index], k, ip + l4_off + l4h, clear,
+				      clear + grow) != clear + grow) {
 		dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
 		return false;
 	}
@@ -685,10 +770,19 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	uint8_t *pl = ip + l4_off + l4h;
 	size_t room = (size_t)(rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m) - pl) +
 		      rte_pktmbuf_tailroom(m);
-	int n = s->payload_key
-		    ? svr_payload_decrypt(crypto[w->index], &ring()->keys[s->payload_key - 1], pl,
-					  len, room)
-		    : -1;
+	const struct svr_key *k = session_key(s);
+	int n = -1;
+	if (k && room >= len + 16) {
+		n = svr_payload_decrypt(crypto[w->index], k, pl, len, room);
+	} else if (k && len <= DP_SVR_MAX_PAYLOAD) {
+		/* no block of tailroom for OpenSSL (an MTU near the mbuf's size): through a copy */
+		uint8_t tmp[DP_SVR_MAX_PAYLOAD + 16];
+		memcpy(tmp, pl, len);
+		n = svr_payload_decrypt(crypto[w->index], k, tmp, len, sizeof(tmp));
+		if (n >= 0)
+			memcpy(pl, tmp, (size_t)n);
+		OPENSSL_cleanse(tmp, len);
+	}
 	if (n < 0) {
 		dp_drop(w, m, SVR_DROP_SVR_PAYLOAD);
 		return false;
@@ -708,6 +802,9 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	const struct svr_rewrite *rw = &s->dir[dir];
 	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
+	/* the path's policy read once: a new generation may change it meanwhile */
+	const uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
+	const bool time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED);
 	/* No SVR fragmentation yet: a fragment could not be signed or checked whole. */
 	if (f->fragment) {
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
@@ -732,8 +829,9 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	uint8_t *pl = ip + f->l4_off + l4h;
 	size_t plen = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
 	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
-		size_t tl = svr_hmac_len(p->hmac);
-		if (plen < tl || !verify(w->index, p, pl, plen - tl, pl + plen - tl)) {
+		size_t tl = svr_hmac_len(hmac);
+		if (plen < tl ||
+		    !verify(w->index, hmac, time_based, pl, plen - tl, pl + plen - tl)) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return false;
 		}
@@ -751,14 +849,23 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		bool md_in = present && !(l.header_len == SVR_MD_FIXED_LEN && l.payload_len == 0);
 		/* Egress: forward metadata again is a retransmitted first packet of this session —
 		 * or the first packet of a new one, when the ingress ended this session before us
-		 * and gave its waypoint pair to the next. Then this one is stale. */
+		 * and gave its waypoint pair to the next (then this one is stale) — or a signed
+		 * first packet of another session replayed onto this tuple (the HMAC does not
+		 * cover ports: O-3). A session still in use is kept: a new one waits until this one
+		 * has been idle a moment or is closing (see stale_ok). */
 		if (md_in && (flags & SVR_RW_MD_ACK_ABSENT)) {
 			struct svr_md md;
 			enum svr_drop_reason why = md_read(w->index, p, pl, plen, &md);
 			if (why == SVR_DROP_MAX &&
 			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, s->uuid, 16) != 0)) {
-				make_stale(s);
-				why = SVR_DROP_SVR_STALE;
+				if ((md.present & SVR_MDF_UUID) && replayed(md.uuid)) {
+					why = SVR_DROP_SVR_REPLAYED;
+				} else if (stale_ok(s)) {
+					make_stale(s);
+					why = SVR_DROP_SVR_STALE;
+				} else {
+					why = SVR_DROP_SVR_UUID_BUSY;
+				}
 			}
 			if (why != SVR_DROP_MAX) {
 				dp_drop(w, m, why);
@@ -770,16 +877,18 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 				*reply = md_only_reply(w, g, p, ip, s);
 		}
 		size_t blen = present ? (size_t)l.header_len + l.payload_len : 0;
+		/* Ingress: nothing but metadata with TLV 18 from the egress is its acknowledgement
+		 * of a one-way flow; it goes no further (an empty datagram of the server's goes on)
+		 */
+		bool ack_only = md_in && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
+				ip[9] == SVR_WIRE_UDP && md_disables_fwd(w->index, p, pl, blen);
 		if (present) {
 			svr_wire_strip4(ip, blen);
 			rte_pktmbuf_trim(m, (uint16_t)blen);
 		}
 		if (md_in == !!(flags & SVR_RW_MD_ACK_PRESENT))
 			acknowledge(s, dir);
-		/* Ingress: nothing but metadata from the egress is its acknowledgement of a one-way
-		 * flow; it goes no further. */
-		if (md_in && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
-		    ip[9] == SVR_WIRE_UDP) {
+		if (ack_only) {
 			dp_drop(w, m, SVR_DROP_SVR_MD_ONLY);
 			return false;
 		}
@@ -787,7 +896,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	if ((rw->svr & SVR_RW2_PAYLOAD) && from_peer && !open_payload(w, m, ip, f->l4_off, s))
 		return false;
 	uint8_t block[1024];
-	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(p->hmac) : 0;
+	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(hmac) : 0;
 	/* what encryption adds to this packet (IV and padding), and to any segment (the MSS) */
 	size_t enc = 0, enc_max = 0;
 	if ((rw->svr & SVR_RW2_PAYLOAD) && !from_peer) {
@@ -816,7 +925,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		uint16_t mtu = g->ifaces[p->iface].mtu;
 		size_t wrap = flags & SVR_RW_UDP_WRAP ? 8 : 0;
 		if (svr_wire_rd16(ip + 2) + blen + tl + wrap + enc > mtu) {
-			dp_meta(m)->mtu = (uint16_t)(mtu - blen - tl - wrap - enc_max);
+			size_t over = blen + tl + wrap + enc_max; /* 68: the least IPv4 allows */
+			dp_meta(m)->mtu = (uint16_t)(mtu > over + 68 ? mtu - over : 68);
 			dp_punt(w, m, DP_PUNT_SVR_TOO_BIG);
 			return false;
 		}
@@ -849,8 +959,8 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	if ((tl || enc_max) && ip[9] == SVR_WIRE_TCP) {
 		/* Room for the trailer and encryption in every segment: the MSS the peer side will
 		 * use. */
-		uint16_t mtu = g->ifaces[p->iface].mtu;
-		svr_wire_clamp_mss4(ip, (uint16_t)(mtu - 40 - tl - enc_max));
+		size_t mtu = g->ifaces[p->iface].mtu, over = 40 + tl + enc_max;
+		svr_wire_clamp_mss4(ip, (uint16_t)(mtu > over + 536 ? mtu - over : 536));
 	}
 	if (blen) {
 		if (!rte_pktmbuf_append(m, (uint16_t)blen) ||
@@ -860,7 +970,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		}
 	}
 	if (tl) { /* to the peer: the trailer signs the transport payload */
-		enum svr_drop_reason why = sign(w, p, m, ip, f->l4_off, tl);
+		enum svr_drop_reason why = sign(w, hmac, time_based, m, ip, f->l4_off);
 		if (why != SVR_DROP_MAX) {
 			dp_drop(w, m, why);
 			return false;

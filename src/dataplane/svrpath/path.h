@@ -24,6 +24,14 @@
 #define SVR_WAYPORT_HI      65534
 #define SVR_PEER_WAYPORT_LO 16385 /* the peer's, unless its neighborhood says "port-range" */
 #define SVR_PEER_WAYPORT_HI 65533
+/* A session whose waypoint tuple shows up with another UUID ends only after this long idle
+ * (or TCP closing): the ingress ended it first and reused the pair (docs/svr.md) */
+#define SVR_STALE_IDLE_S   2
+#define DP_SVR_MAX_PAYLOAD 2048
+/* How long an ended egress session's UUID is refused: time-based HMAC (a first packet is valid
+ * a few seconds), regular HMAC (twice its idle timeout, at least twice this) */
+#define SVR_REPLAY_TIMED_S 10
+#define SVR_REPLAY_MIN_S   180 /* the largest transport payload an mbuf holds here */
 
 /* A peer path, in a slot stable across generations (sessions keep its index). */
 struct dp_svr_path {
@@ -59,21 +67,22 @@ int dp_svr_path_find(uint32_t local, uint32_t remote);
 
 /*
  * End-to-end payload encryption: the key a session encrypts its payloads
- * with, as a key-ring slot + 1 (struct svr_session.payload_key): the newest
- * valid key (ingress) or the one the forward metadata's Security ID names
- * (egress); 0 when there is none with an encryption key.
+ * with, as a tag for struct svr_session.payload_key (its key-ring slot and
+ * bits of its Security ID): the newest valid key (ingress) or the one the
+ * forward metadata's Security ID names (egress); 0 when there is none with an
+ * encryption key.
  */
 uint16_t dp_svr_payload_key_current(void);
 uint16_t dp_svr_payload_key_of(uint32_t security_id);
 
 /*
- * Replays under a "regular" HMAC (O-22): whether an ending session is one the
- * egress must remember (its path signs without time), and remembering its UUID
- * until until_s (main lcore; dp_svr_read_first then refuses it:
- * svr-replayed).
+ * The UUIDs of egress sessions, against replayed first packets (path.c):
+ * noted when a session is made (creation path) and when it ends (main lcore,
+ * before the entry goes); dp_svr_read_first and the hit path refuse metadata
+ * naming one of them (svr-replayed).
  */
-bool dp_svr_replay_wanted(const struct svr_session *s);
-void dp_svr_replay_note(const uint8_t uuid[16], uint32_t until_s, uint32_t now_s);
+void dp_svr_session_created(const struct svr_session *s);
+void dp_svr_session_ending(const struct svr_session *s);
 
 /* Egress, creating a session whose own NAT changes the original tuple: keeps the forward
  * context it arrived with, so that the reverse metadata mirrors it (O-6). */
