@@ -66,10 +66,12 @@
 	X(SVR_NO_KEY, "svr-no-key", "the peer path's security policy needs a key we do not have")  \
 	X(SVR_UNKNOWN_PEER, "svr-unknown-peer", "SVR metadata from an address of no peer path")    \
 	X(SVR_PAYLOAD, "svr-payload-invalid", "encrypted SVR payload that does not decrypt")       \
+	X(SVR_CRYPTO, "svr-crypto-failed",                                                         \
+	  "OpenSSL could not sign or encrypt a packet toward the peer")                            \
 	X(SVR_MD_ONLY, "svr-metadata-only",                                                        \
 	  "metadata-only packet from the egress, consumed (O-8)")                                  \
 	X(SVR_REPLAYED, "svr-replayed",                                                            \
-	  "first packet naming a session that ended here (regular HMAC)")                          \
+	  "first packet naming a session live on another tuple or recently ended")                 \
 	X(SVR_UUID_BUSY, "svr-uuid-busy",                                                          \
 	  "forward metadata with another UUID on a session still in use (kept)")                   \
 	X(SVR_STALE, "svr-stale-session",                                                          \

@@ -16,6 +16,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "common/sha256x2.h"
+
 #include "common/timeutil.h"
 #include "svr/metadata.h"
 
@@ -264,6 +266,15 @@ void svr_crypto_free(struct svr_crypto *c)
 	free(c);
 }
 
+void svr_crypto_forget(struct svr_crypto *c)
+{
+	EVP_CIPHER_CTX_reset(c->cipher); /* cleanses its key schedule; the context stays usable */
+	OPENSSL_cleanse(c->hmac_key, sizeof(c->hmac_key));
+	OPENSSL_cleanse(&c->inner, sizeof(c->inner));
+	OPENSSL_cleanse(&c->outer, sizeof(c->outer));
+	c->hmac_len = 0; /* the next use hashes the pads again */
+}
+
 /* --- HMAC trailer --- */
 
 size_t svr_hmac_len(enum svr_img_hmac cipher)
@@ -299,6 +310,14 @@ static void hmac_pads(struct svr_crypto *c, const struct svr_key *k)
 	c->hmac_len = k->hmac_len;
 }
 
+/* The time counter as it goes before the data: big-endian u64 (none for a regular HMAC). */
+static size_t time_prefix(bool time_based, uint64_t step, uint8_t t[8])
+{
+	for (int i = 0; i < 8; i++)
+		t[i] = (uint8_t)(step >> (56 - 8 * i));
+	return time_based ? 8 : 0;
+}
+
 /* The full HMAC-SHA256 (32 bytes) of [T ||] data. */
 static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_based,
 		       uint64_t step, const uint8_t *data, size_t len, uint8_t out[32])
@@ -307,12 +326,8 @@ static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_
 		return -1;
 	hmac_pads(c, k);
 	SHA256_CTX h = c->inner;
-	if (time_based) {
-		uint8_t t[8];
-		for (int i = 0; i < 8; i++)
-			t[i] = (uint8_t)(step >> (56 - 8 * i));
-		SHA256_Update(&h, t, sizeof(t));
-	}
+	uint8_t t[8];
+	SHA256_Update(&h, t, time_prefix(time_based, step, t));
 	SHA256_Update(&h, data, len);
 	SHA256_Final(out, &h);
 	h = c->outer;
@@ -332,6 +347,50 @@ int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hm
 		return -1;
 	memcpy(out, full, n); /* sha256-128: the leftmost 128 bits (RFC 4868 truncation) */
 	return 0;
+}
+
+/* The full HMACs of two messages under one key: interleaved where the CPU allows. */
+static int hmac_sha256_x2(struct svr_crypto *c, const struct svr_key *k, bool time_based,
+			  uint64_t step, const uint8_t *d0, size_t l0, const uint8_t *d1, size_t l1,
+			  uint8_t out[2][32])
+{
+	if (!svr_sha256x2_usable())
+		return hmac_sha256(c, k, time_based, step, d0, l0, out[0]) < 0 ||
+			       hmac_sha256(c, k, time_based, step, d1, l1, out[1]) < 0
+			   ? -1
+			   : 0;
+	if (k->hmac_len == 0 || k->hmac_len > 64)
+		return -1;
+	hmac_pads(c, k);
+	uint8_t t[8];
+	size_t tl = time_prefix(time_based, step, t);
+	svr_sha256x2_hmac(c->inner.h, c->outer.h, t, tl, d0, l0, out[0], d1, l1, out[1]);
+	return 0;
+}
+
+int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		   bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0, uint8_t *out0,
+		   const uint8_t *d1, size_t l1, uint8_t *out1)
+{
+	size_t n = svr_hmac_len(cipher);
+	uint8_t full[2][32];
+	if (n == 0 || hmac_sha256_x2(c, k, time_based, time_step, d0, l0, d1, l1, full) < 0)
+		return -1;
+	memcpy(out0, full[0], n);
+	memcpy(out1, full[1], n);
+	return 0;
+}
+
+unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+			 bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0,
+			 const uint8_t *t0, const uint8_t *d1, size_t l1, const uint8_t *t1)
+{
+	size_t n = svr_hmac_len(cipher);
+	uint8_t full[2][32];
+	if (n == 0 || hmac_sha256_x2(c, k, time_based, time_step, d0, l0, d1, l1, full) < 0)
+		return 0;
+	return (CRYPTO_memcmp(full[0], t0, n) == 0 ? 1u : 0u) |
+	       (CRYPTO_memcmp(full[1], t1, n) == 0 ? 2u : 0u);
 }
 
 /* Whether trailer signs data with k at exactly this step. */

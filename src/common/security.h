@@ -73,6 +73,9 @@ int svr_keyring_merge(const struct svr_keyring *old, const struct svr_keyring *f
 struct svr_crypto;
 struct svr_crypto *svr_crypto_new(void);
 void svr_crypto_free(struct svr_crypto *c);
+/* Cleanses the key state the contexts keep from their last use (HMAC pads, the cipher's key
+ * schedule); the next use rebuilds it from the key it is given. For after a key-file reload. */
+void svr_crypto_forget(struct svr_crypto *c);
 
 /* Trailer length of an HMAC cipher (SVR_HMAC_*): 16, 32, or 0 for none. */
 size_t svr_hmac_len(enum svr_img_hmac cipher);
@@ -86,6 +89,17 @@ int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hm
 		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
 		  uint8_t *out);
 
+/* Two packets' trailers under one key and step: SHA-256 interleaved on SHA-NI
+ * (sha256x2.h), else one after the other; the same bytes as two svr_hmac_sign. */
+int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		   bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0, uint8_t *out0,
+		   const uint8_t *d1, size_t l1, uint8_t *out1);
+/* Which of two trailers sign their data with k at exactly this step: bit 0 for the first, bit
+ * 1 for the second. A trailer that does not still deserves svr_hmac_verify_ring (other keys,
+ * neighbouring steps). */
+unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+			 bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0,
+			 const uint8_t *t0, const uint8_t *d1, size_t l1, const uint8_t *t1);
 /* True when trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step or + 1. */
 bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
 		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,

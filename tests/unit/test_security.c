@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "common/security.h"
+#include "common/sha256x2.h"
 
 static size_t unhex(const char *hex, uint8_t *out)
 {
@@ -122,6 +124,89 @@ static void aes256_cbc_nist(void **state)
 	uint8_t back[64];
 	assert_int_equal(svr_md_decrypt(crypto, &k, out, 48, back, sizeof(back)), 16);
 	assert_memory_equal(back, pt, 16);
+}
+
+/* After a reload the contexts forget their key state; the next use rebuilds it from the key it
+ * is given, so the vectors above still come out (and a forget on a fresh context is harmless). */
+static void forget_then_reuse(void **state)
+{
+	svr_crypto_forget(crypto);
+	hmac_sha256_rfc4231(state);
+	aes256_cbc_nist(state);
+	svr_crypto_forget(crypto);
+	/* a different key right after a forget: its own vector (RFC 4231 test case 2) */
+	struct svr_key k = {.hmac_len = 4};
+	memcpy(k.hmac_key, "Jefe", 4);
+	uint8_t want[32], out[32];
+	unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want);
+	const char *msg = "what do ya want for nothing?";
+	assert_int_equal(
+	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0, (const uint8_t *)msg, 28, out), 0);
+	assert_memory_equal(out, want, 32);
+	svr_crypto_forget(crypto);
+	hmac_sha256_rfc4231(state);
+}
+
+/* Two packets at once (SHA-256 interleaved on SHA-NI) give the same trailers as one at a time:
+ * every length around the block boundaries, lanes of different lengths, both modes. */
+static void pairs_match_singles(void **state)
+{
+	(void)state;
+	/* where the CPU has the SHA extensions, the interleaved code passed its self-test */
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	bool sha_ni = false;
+	while (f && !sha_ni && fgets(line, sizeof(line), f))
+		sha_ni = strncmp(line, "flags", 5) == 0 && strstr(line, " sha_ni");
+	if (f)
+		fclose(f);
+	assert_int_equal(svr_sha256x2_usable(), sha_ni);
+	if (!sha_ni)
+		print_message("no SHA-NI here: the pair functions fall back to libcrypto\n");
+	struct svr_key k = {.hmac_len = 32};
+	memset(k.hmac_key, 0x5a, 32);
+	static uint8_t data[1600];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 29 + 1);
+	for (int tb = 0; tb <= 1; tb++) {
+		for (size_t l0 = 0; l0 <= 1600; l0 += l0 < 200 ? 1 : 97) {
+			size_t l1 = 1600 - l0 / 2;
+			const uint8_t *d1 = data + (l0 % 3);
+			if (l1 + (l0 % 3) > sizeof(data))
+				l1 = sizeof(data) - (l0 % 3);
+			uint8_t p0[32], p1[32], s0[32], s1[32];
+			assert_int_equal(svr_hmac_sign2(crypto, &k, SVR_HMAC_SHA256, tb, 777, data,
+							l0, p0, d1, l1, p1),
+					 0);
+			assert_int_equal(
+			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, data, l0, s0), 0);
+			assert_int_equal(
+			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, d1, l1, s1), 0);
+			assert_memory_equal(p0, s0, 32);
+			assert_memory_equal(p1, s1, 32);
+			assert_int_equal(svr_hmac_check2(crypto, &k, SVR_HMAC_SHA256, tb, 777, data,
+							 l0, s0, d1, l1, s1),
+					 3);
+			s1[5] ^= 1; /* the second bent: only the first passes */
+			assert_int_equal(svr_hmac_check2(crypto, &k, SVR_HMAC_SHA256, tb, 777, data,
+							 l0, s0, d1, l1, s1),
+					 1);
+			/* another step: neither */
+			assert_int_equal(svr_hmac_check2(crypto, &k, SVR_HMAC_SHA256, tb, 778, data,
+							 l0, s0, d1, l1, p1),
+					 tb ? 0 : 3); /* a regular HMAC has no step */
+		}
+	}
+	/* truncated trailers: 16 bytes written, nothing past them */
+	uint8_t t0[33] = {0}, t1[33] = {0}, w0[16];
+	assert_int_equal(
+	    svr_hmac_sign2(crypto, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448, t0, data, 40, t1),
+	    0);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448, w0),
+			 0);
+	assert_memory_equal(t0, w0, 16);
+	assert_int_equal(t0[16], 0);
+	assert_int_equal(t1[16], 0);
 }
 
 static void encryption_round_trips_and_tampering(void **state)
@@ -365,6 +450,8 @@ int main(void)
 	    cmocka_unit_test(hmac_sha256_rfc4231),
 	    cmocka_unit_test(time_window),
 	    cmocka_unit_test(aes256_cbc_nist),
+	    cmocka_unit_test(forget_then_reuse),
+	    cmocka_unit_test(pairs_match_singles),
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),
 	    cmocka_unit_test(payload_encryption),

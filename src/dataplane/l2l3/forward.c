@@ -402,8 +402,31 @@ static void fragment(struct dp_worker *w, const struct dp_gen *g, struct rte_mbu
 }
 
 /*
+ * The HMAC trailers of packets j..k-1 from peers, checked ahead in pairs
+ * (svrpath/path.h); check_of[j]: the packet's check, or -1. Run at the
+ * burst's first SVR packet, so that other traffic pays nothing for it.
+ */
+static void svr_checks_ahead(struct dp_worker *w, struct rte_mbuf *const *out, const uint8_t *idx,
+			     const uint64_t *hit, const struct svr_flow4 *fl, unsigned j,
+			     unsigned k, struct dp_svr_check *checks, int8_t *check_of)
+{
+	unsigned n = 0;
+	for (unsigned i = j; i < k; i++) {
+		uint64_t d = hit[idx[i]];
+		const struct svr_session *s = entry_of(d);
+		check_of[i] = -1;
+		if (svr_rw_svr_work(&s->dir[svr_sess_dir(d)]) &&
+		    dp_svr_check_add(&checks[n], out[i], &fl[idx[i]], s, svr_sess_dir(d)))
+			check_of[i] = (int8_t)n++;
+	}
+	if (n >= 2)
+		dp_svr_check_run(w, checks, n);
+}
+
+/*
  * IPv4 packets of a burst: one bulk session lookup; misses go through the
  * creation path; then one bulk FIB lookup of the (translated) destinations.
+ * Packets signed toward a peer go out at the burst's end, signed in pairs.
  */
 static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
 		      struct svr_flow4 *fl, unsigned n, struct later *later)
@@ -440,6 +463,11 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	if (!k)
 		return;
 	svr_fib_lookup4(g->fib, dst, nh, k);
+	struct dp_svr_check checks[MAX_BURST];
+	int8_t check_of[MAX_BURST];
+	bool checked_ahead = false;
+	struct dp_svr_sign signs[MAX_BURST];
+	unsigned n_signs = 0;
 	for (unsigned j = 0; j < k; j++) {
 		const struct svr_flow4 *f = &fl[idx[j]];
 		uint64_t d = hit[idx[j]];
@@ -451,7 +479,12 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		}
 		const struct svr_rewrite *rw = &s->dir[dir];
 		struct svr_rewrite done;
+		bool held = false; /* for signing at the burst's end */
 		if (unlikely(svr_rw_svr_work(rw))) {
+			if (!checked_ahead) {
+				svr_checks_ahead(w, out, idx, hit, fl, j, k, checks, check_of);
+				checked_ahead = true;
+			}
 			/* SVR: metadata in or out, HMAC trailers, the rewrite done in full; the
 			 * session moves only for a packet that passed */
 			uint8_t *ip =
@@ -462,17 +495,22 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 				continue;
 			}
 			struct rte_mbuf *reply;
-			bool go = dp_svr_packet(w, g, out[j], ip, f, s, dir, &reply);
+			const struct dp_svr_check *pre =
+			    check_of[j] >= 0 ? &checks[check_of[j]] : NULL;
+			enum dp_svr_verdict v = dp_svr_packet(w, g, out[j], ip, f, s, dir, pre,
+							      &signs[n_signs], &reply);
 			if (unlikely(reply != NULL))
 				send_reply4(w, g, reply);
-			if (!go)
+			if (v == DP_SVR_DROPPED)
 				continue;
+			held = v == DP_SVR_SIGN;
 			done = *rw;
 			done.flags = 0;
 			done.svr = 0;
 			rw = &done;
 		}
-		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
+		if (likely(!held)) /* a held packet touches its session once signed */
+			dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		uint64_t h = nh[j];
 		if (unlikely(rw->dst != f->key.dst)) { /* destination NAT (or its reverse) */
 			uint32_t to = rte_be_to_cpu_32(rw->dst);
@@ -480,7 +518,30 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		}
 		if (unlikely(f->fragment))
 			note_fragment4(w, f, d, s, now);
+		if (unlikely(held)) {
+			struct dp_svr_sign *job = &signs[n_signs++];
+			job->nh = (uint32_t)h;
+			job->rw = *rw;
+			job->s = s;
+			job->bytes = f->len;
+			job->dir = (uint8_t)dir;
+			job->tcp_flags = f->tcp_flags;
+			job->l4_off = f->l4_off;
+			job->proto = f->key.proto;
+			continue;
+		}
 		forward4(w, g, out[j], (uint32_t)h, rw, f->l4_off, f->key.proto);
+	}
+	if (n_signs) {
+		dp_svr_sign_run(w, signs, n_signs);
+		for (unsigned i = 0; i < n_signs; i++) {
+			struct dp_svr_sign *job = &signs[i];
+			if (!job->m)
+				continue;
+			dp_session_touch(job->s, (enum svr_sdir)job->dir, job->bytes,
+					 job->tcp_flags, now);
+			forward4(w, g, job->m, job->nh, &job->rw, job->l4_off, job->proto);
+		}
 	}
 }
 

@@ -20,6 +20,7 @@
 #include "common/image.h"
 #include "common/log.h"
 #include "common/security.h"
+#include "common/sha256x2.h"
 #include "session/names.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"
@@ -39,12 +40,27 @@ static _Atomic uint64_t replay_evicted; /* UUIDs the replay table gave way (see 
 static struct svr_keyring rings[2];
 static struct svr_keyring *_Atomic keyring = &rings[0];
 static struct svr_crypto *crypto[DP_MAX_WORKERS]; /* one per worker */
+/* Bumped after each reload's grace period: at its next SVR packet a worker cleanses the key
+ * state its contexts kept (pads, key schedule), so a removed key does not linger there. */
+static _Atomic unsigned ring_epoch;
+static unsigned crypto_epoch[DP_MAX_WORKERS];
 static char key_path[PATH_MAX];
 static struct stat key_stat; /* of the file the running keys came from (zero: none) */
 
 static inline const struct svr_keyring *ring(void)
 {
 	return atomic_load_explicit(&keyring, memory_order_acquire);
+}
+
+/* Worker wi's OpenSSL contexts, cleansed first if the key ring changed since their last use. */
+static struct svr_crypto *worker_crypto(unsigned wi)
+{
+	unsigned epoch = atomic_load_explicit(&ring_epoch, memory_order_acquire);
+	if (unlikely(crypto_epoch[wi] != epoch)) {
+		svr_crypto_forget(crypto[wi]);
+		crypto_epoch[wi] = epoch;
+	}
+	return crypto[wi];
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -87,6 +103,10 @@ int dp_svr_init(const char *key_file, unsigned n_workers)
 			LOG_ERR("cannot create OpenSSL contexts");
 			return -1;
 		}
+	/* the known-answer test runs here, before any worker hashes */
+	LOG_INFO("SVR HMAC: %s", svr_sha256x2_usable()
+				     ? "two packets at a time on SHA-NI (self-test passed)"
+				     : "one packet at a time through libcrypto");
 	return 0;
 }
 
@@ -119,6 +139,8 @@ void dp_svr_keys_poll(void)
 	/* No worker reads the old ring once they have all passed a quiescent state. */
 	rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
 	OPENSSL_cleanse(cur, sizeof(*cur));
+	/* only now: a worker forgets what its contexts kept from the old keys at its next use */
+	atomic_fetch_add_explicit(&ring_epoch, 1, memory_order_release);
 	dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED]++;
 	log_ids("reloaded", next);
 }
@@ -431,8 +453,8 @@ static unsigned last_signer[DP_MAX_WORKERS];
 static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *data, size_t len,
 		   const uint8_t *trailer)
 {
-	int slot = svr_hmac_verify_ring(crypto[wi], ring(), last_signer[wi], hmac, time_based,
-					time_step(), data, len, trailer);
+	int slot = svr_hmac_verify_ring(worker_crypto(wi), ring(), last_signer[wi], hmac,
+					time_based, time_step(), data, len, trailer);
 	if (slot < 0)
 		return false;
 	last_signer[wi] = (unsigned)slot;
@@ -491,7 +513,7 @@ static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, co
 		const struct svr_key *k = svr_keyring_find(ring(), md->security_id);
 		if (!k)
 			return SVR_DROP_SVR_NO_KEY;
-		int n = svr_md_decrypt(crypto[wi], k, tlvs, tlen, clear, sizeof(clear));
+		int n = svr_md_decrypt(worker_crypto(wi), k, tlvs, tlen, clear, sizeof(clear));
 		if (n < 0)
 			return SVR_DROP_SVR_METADATA;
 		tlvs = clear;
@@ -557,7 +579,7 @@ static void ctx_of(const struct svr_skey4 *k, struct svr_md_ctx *c)
  */
 static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct svr_session *s,
 		       enum svr_sdir dir, const struct svr_skey4 *tuple, uint32_t extra,
-		       uint8_t *out, size_t cap)
+		       uint8_t *out, size_t cap, enum svr_drop_reason *why)
 {
 	struct svr_md md = {.present = SVR_MDF_SECURITY_ID | extra, .security_id = 0};
 	if (dir == SVR_DIR_FWD) {
@@ -588,17 +610,24 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 	    s->payload_key ? session_key(s) : svr_keyring_current(ring(), dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
+	/* names are bounded by validation, so a block fits: a failure to encode is a bug */
+	*why = SVR_DROP_SVR_METADATA;
 	if (p->encryption == SVR_CIPHER_NONE)
 		return svr_md_encode(&md, out, cap, NULL);
+	if (!k) {
+		*why = SVR_DROP_SVR_NO_KEY;
+		return 0;
+	}
 	/* The payload section encrypted (O-2): the header and its TLVs stay clear. */
 	uint8_t clear[1024];
 	struct svr_md_layout l;
 	size_t n = svr_md_encode(&md, clear, sizeof(clear), &l);
-	if (n == 0 || !k || cap < l.header_len)
+	if (n == 0 || cap < l.header_len)
 		return 0;
+	*why = SVR_DROP_SVR_CRYPTO;
 	memcpy(out, clear, l.header_len);
-	size_t ct = svr_md_encrypt(crypto[w_index], k, NULL, clear + l.header_len, l.payload_len,
-				   out + l.header_len, cap - l.header_len);
+	size_t ct = svr_md_encrypt(worker_crypto(w_index), k, NULL, clear + l.header_len,
+				   l.payload_len, out + l.header_len, cap - l.header_len);
 	if (ct == 0 || ct > UINT16_MAX)
 		return 0;
 	svr_wire_wr16(out + 10, (uint16_t)ct);
@@ -653,25 +682,134 @@ static bool md_disables_fwd(unsigned wi, const struct dp_svr_path *p, const uint
 	return md_read(wi, p, md, len, &d) == SVR_DROP_MAX && (d.present & SVR_MDF_DISABLE_FWD_MD);
 }
 
+/* Room for the trailer after the transport payload; *pl, *plen: the data it signs. */
+static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t l4_off, size_t tl,
+					 uint8_t **pl, size_t *plen)
+{
+	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	*pl = ip + l4_off + l4h;
+	*plen = total - l4_off - l4h;
+	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
+	    dp_meta(m)->l3_off + total + tl > rte_pktmbuf_data_len(m))
+		return SVR_DROP_NO_MBUF;
+	return SVR_DROP_MAX;
+}
+
 /* Signs the transport payload of a packet toward the peer: the trailer appended, lengths and
  * checksums follow. Returns the drop reason, or SVR_DROP_MAX. */
 static enum svr_drop_reason sign(struct dp_worker *w, uint8_t hmac, bool time_based,
 				 struct rte_mbuf *m, uint8_t *ip, size_t l4_off)
 {
-	size_t tl = svr_hmac_len(hmac);
+	size_t tl = svr_hmac_len(hmac), plen;
 	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
-	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
-	uint8_t *pl = ip + l4_off + l4h;
-	size_t plen = total - l4_off - l4h;
+	uint8_t *pl;
 	if (!k)
 		return SVR_DROP_SVR_NO_KEY;
-	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
-	    dp_meta(m)->l3_off + total + tl > rte_pktmbuf_data_len(m) ||
-	    svr_hmac_sign(crypto[w->index], k, hmac, time_based, time_step(), pl, plen, pl + plen) <
-		0)
-		return SVR_DROP_NO_MBUF;
+	enum svr_drop_reason why = trailer_room(m, ip, l4_off, tl, &pl, &plen);
+	if (why != SVR_DROP_MAX)
+		return why;
+	if (svr_hmac_sign(worker_crypto(w->index), k, hmac, time_based, time_step(), pl, plen,
+			  pl + plen) < 0)
+		return SVR_DROP_SVR_CRYPTO;
 	svr_wire_resize4(ip, tl, true);
 	return SVR_DROP_MAX;
+}
+
+void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
+{
+	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
+	const uint64_t step = time_step();
+	struct svr_crypto *c = worker_crypto(w->index);
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_svr_sign *j = &jobs[i];
+		size_t len = 0;
+		enum svr_drop_reason why =
+		    k ? trailer_room(j->m, j->ip, j->l4_off, svr_hmac_len(j->hmac), &j->data, &len)
+		      : SVR_DROP_SVR_NO_KEY;
+		j->len = (uint32_t)len;
+		if (why != SVR_DROP_MAX) {
+			dp_drop(w, j->m, why);
+			j->m = NULL;
+		}
+	}
+	/* pairs of consecutive jobs under the same settings; any other one alone */
+	for (unsigned i = 0; i < n;) {
+		struct dp_svr_sign *a = &jobs[i];
+		unsigned nx = i + 1;
+		while (nx < n && !jobs[nx].m)
+			nx++;
+		if (!a->m) {
+			i = nx;
+			continue;
+		}
+		struct dp_svr_sign *b = nx < n ? &jobs[nx] : NULL;
+		int rc;
+		if (b && b->hmac == a->hmac && b->time_based == a->time_based) {
+			rc = svr_hmac_sign2(c, k, a->hmac, a->time_based, step, a->data, a->len,
+					    a->data + a->len, b->data, b->len, b->data + b->len);
+			i = nx + 1;
+		} else {
+			rc = svr_hmac_sign(c, k, a->hmac, a->time_based, step, a->data, a->len,
+					   a->data + a->len);
+			b = NULL;
+			i = nx;
+		}
+		for (struct dp_svr_sign *j = a; j; j = j == a ? b : NULL) {
+			if (rc < 0) {
+				dp_drop(w, j->m, SVR_DROP_SVR_CRYPTO);
+				j->m = NULL;
+			} else {
+				svr_wire_resize4(j->ip, svr_hmac_len(j->hmac), true);
+			}
+		}
+	}
+}
+
+bool dp_svr_check_add(struct dp_svr_check *c, struct rte_mbuf *m, const struct svr_flow4 *f,
+		      const struct svr_session *s, enum svr_sdir dir)
+{
+	const struct svr_rewrite *rw = &s->dir[dir];
+	if (!(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_HMAC_CHECK) || f->fragment)
+		return false;
+	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
+	if (dp_meta(m)->iface_in != p->iface || stale(s))
+		return false; /* dropped by dp_svr_packet without hashing */
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, dp_meta(m)->l3_off);
+	size_t tl = svr_hmac_len(__atomic_load_n(&p->hmac, __ATOMIC_RELAXED));
+	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	if (tl == 0 || l4h == 0 || f->l4_off + l4h + tl > total)
+		return false; /* dp_svr_packet says why */
+	const uint8_t *pl = ip + f->l4_off + l4h;
+	size_t plen = total - f->l4_off - l4h - tl;
+	*c = (struct dp_svr_check){.data = pl,
+				   .trailer = pl + plen,
+				   .len = (uint32_t)plen,
+				   .hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED),
+				   .time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED)};
+	return c->hmac != SVR_HMAC_NONE && svr_hmac_len(c->hmac) == tl;
+}
+
+void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
+{
+	const struct svr_keyring *kr = ring();
+	unsigned hint = last_signer[w->index];
+	if (hint >= kr->n)
+		return; /* no key to try first: each packet gets the full check */
+	const uint64_t step = time_step();
+	struct svr_crypto *cr = worker_crypto(w->index);
+	for (unsigned i = 0; i + 1 < n;) {
+		struct dp_svr_check *a = &c[i], *b = &c[i + 1];
+		if (a->hmac != b->hmac || a->time_based != b->time_based) {
+			i++;
+			continue;
+		}
+		unsigned ok =
+		    svr_hmac_check2(cr, &kr->keys[hint], a->hmac, a->time_based, step, a->data,
+				    a->len, a->trailer, b->data, b->len, b->trailer);
+		a->ok = ok & 1;
+		b->ok = (ok & 2) != 0;
+		i += 2;
+	}
 }
 
 /*
@@ -694,8 +832,9 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				.dport = fw->sport,
 				.proto = SVR_IPPROTO_UDP};
 	uint8_t block[1024];
+	enum svr_drop_reason why;
 	size_t blen = build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD, block,
-			       sizeof(block));
+			       sizeof(block), &why);
 	struct rte_mbuf *m = blen ? rte_pktmbuf_alloc(dp.pool) : NULL;
 	if (!m)
 		return NULL;
@@ -749,9 +888,9 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		return false;
 	}
 	const struct svr_key *k = session_key(s);
-	if (!k || svr_payload_encrypt(crypto[w->index], k, ip + l4_off + l4h, clear,
+	if (!k || svr_payload_encrypt(worker_crypto(w->index), k, ip + l4_off + l4h, clear,
 				      clear + grow) != clear + grow) {
-		dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
+		dp_drop(w, m, k ? SVR_DROP_SVR_CRYPTO : SVR_DROP_SVR_NO_KEY);
 		return false;
 	}
 	svr_wire_wr16(ip + 2, (uint16_t)(total + grow));
@@ -773,12 +912,12 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	const struct svr_key *k = session_key(s);
 	int n = -1;
 	if (k && room >= len + 16) {
-		n = svr_payload_decrypt(crypto[w->index], k, pl, len, room);
+		n = svr_payload_decrypt(worker_crypto(w->index), k, pl, len, room);
 	} else if (k && len <= DP_SVR_MAX_PAYLOAD) {
 		/* no block of tailroom for OpenSSL (an MTU near the mbuf's size): through a copy */
 		uint8_t tmp[DP_SVR_MAX_PAYLOAD + 16];
 		memcpy(tmp, pl, len);
-		n = svr_payload_decrypt(crypto[w->index], k, tmp, len, sizeof(tmp));
+		n = svr_payload_decrypt(worker_crypto(w->index), k, tmp, len, sizeof(tmp));
 		if (n >= 0)
 			memcpy(pl, tmp, (size_t)n);
 		OPENSSL_cleanse(tmp, len);
@@ -794,9 +933,10 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	return true;
 }
 
-bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
-		   const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir,
-		   struct rte_mbuf **reply)
+enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+				  uint8_t *ip, const struct svr_flow4 *f, struct svr_session *s,
+				  enum svr_sdir dir, const struct dp_svr_check *pre,
+				  struct dp_svr_sign *sign_job, struct rte_mbuf **reply)
 {
 	*reply = NULL;
 	const struct svr_rewrite *rw = &s->dir[dir];
@@ -808,32 +948,35 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 	/* No SVR fragmentation yet: a fragment could not be signed or checked whole. */
 	if (f->fragment) {
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
-		return false;
+		return DP_SVR_DROPPED;
 	}
 	/* From the peer only over the path's interface; toward it never from there (a WAN host
 	 * must not get its packets signed by matching a session's key). */
 	bool from_peer = flags & (SVR_RW_HMAC_CHECK | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT);
 	if ((dp_meta(m)->iface_in == p->iface) != from_peer) {
 		dp_drop(w, m, SVR_DROP_SVR_WRONG_SIDE);
-		return false;
+		return DP_SVR_DROPPED;
 	}
 	if (stale(s)) {
 		dp_drop(w, m, SVR_DROP_SVR_STALE);
-		return false;
+		return DP_SVR_DROPPED;
 	}
 	size_t l4h = svr_wire_l4_hlen(ip); /* 0 for an ICMP echo still to be wrapped */
 	if (!(flags & SVR_RW_UDP_WRAP) && (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2))) {
 		dp_drop(w, m, SVR_DROP_L4_SHORT);
-		return false;
+		return DP_SVR_DROPPED;
 	}
 	uint8_t *pl = ip + f->l4_off + l4h;
 	size_t plen = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
 	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
 		size_t tl = svr_hmac_len(hmac);
-		if (plen < tl ||
-		    !verify(w->index, hmac, time_based, pl, plen - tl, pl + plen - tl)) {
+		bool checked = pre && pre->ok && pre->hmac == hmac &&
+			       pre->time_based == time_based && pre->data == pl &&
+			       pre->len + tl == plen;
+		if (plen < tl || (!checked && !verify(w->index, hmac, time_based, pl, plen - tl,
+						      pl + plen - tl))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
-			return false;
+			return DP_SVR_DROPPED;
 		}
 		plen -= tl;
 		svr_wire_resize4(ip, tl, false);
@@ -869,7 +1012,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			}
 			if (why != SVR_DROP_MAX) {
 				dp_drop(w, m, why);
-				return false;
+				return DP_SVR_DROPPED;
 			}
 			/* a one-way flow: ask the ingress to stop (O-8) */
 			if (ip[9] == SVR_WIRE_UDP && !(flags & SVR_RW_UDP_UNWRAP) &&
@@ -890,11 +1033,11 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			acknowledge(s, dir);
 		if (ack_only) {
 			dp_drop(w, m, SVR_DROP_SVR_MD_ONLY);
-			return false;
+			return DP_SVR_DROPPED;
 		}
 	}
 	if ((rw->svr & SVR_RW2_PAYLOAD) && from_peer && !open_payload(w, m, ip, f->l4_off, s))
-		return false;
+		return DP_SVR_DROPPED;
 	uint8_t block[1024];
 	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(hmac) : 0;
 	/* what encryption adds to this packet (IV and padding), and to any segment (the MSS) */
@@ -906,10 +1049,11 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		enc_max = SVR_IV_LEN + 16;
 	}
 	if (flags & SVR_RW_MD_ADD) {
-		blen = build_md(w->index, g, s, dir, &f->key, 0, block, sizeof(block));
+		enum svr_drop_reason why;
+		blen = build_md(w->index, g, s, dir, &f->key, 0, block, sizeof(block), &why);
 		if (blen == 0) {
-			dp_drop(w, m, SVR_DROP_SVR_NO_KEY);
-			return false;
+			dp_drop(w, m, why);
+			return DP_SVR_DROPPED;
 		}
 	} else if (!from_peer && !enc && svr_md_has_cookie(pl, plen)) {
 		/* A payload that starts like metadata: the peer must not strip it, so it gets the
@@ -928,14 +1072,14 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 			size_t over = blen + tl + wrap + enc_max; /* 68: the least IPv4 allows */
 			dp_meta(m)->mtu = (uint16_t)(mtu > over + 68 ? mtu - over : 68);
 			dp_punt(w, m, DP_PUNT_SVR_TOO_BIG);
-			return false;
+			return DP_SVR_DROPPED;
 		}
 	}
 	uint16_t l3_off = dp_meta(m)->l3_off;
 	if (flags & SVR_RW_UDP_UNWRAP) { /* an ICMP echo that crossed as UDP */
 		if (svr_wire_udp_unwrap4(ip) == 0) {
 			dp_drop(w, m, SVR_DROP_L4_SHORT);
-			return false;
+			return DP_SVR_DROPPED;
 		}
 		rte_pktmbuf_trim(m, 8);
 		svr_wire_icmp_translate4(ip, rw->src, rw->dst, rw->sport);
@@ -946,7 +1090,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 				       rte_be_to_cpu_16(rw->sport),
 				       rte_be_to_cpu_16(rw->dport)) == 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
-			return false;
+			return DP_SVR_DROPPED;
 		}
 	} else if ((flags & SVR_RW_MD_ADD) || stripped) {
 		svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
@@ -955,7 +1099,7 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
 	}
 	if (enc && !seal_payload(w, m, ip, f->l4_off, s))
-		return false;
+		return DP_SVR_DROPPED;
 	if ((tl || enc_max) && ip[9] == SVR_WIRE_TCP) {
 		/* Room for the trailer and encryption in every segment: the MSS the peer side will
 		 * use. */
@@ -966,15 +1110,15 @@ bool dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf 
 		if (!rte_pktmbuf_append(m, (uint16_t)blen) ||
 		    svr_wire_insert4(ip, rte_pktmbuf_data_len(m) - l3_off, block, blen) == 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
-			return false;
+			return DP_SVR_DROPPED;
 		}
 	}
-	if (tl) { /* to the peer: the trailer signs the transport payload */
-		enum svr_drop_reason why = sign(w, hmac, time_based, m, ip, f->l4_off);
-		if (why != SVR_DROP_MAX) {
-			dp_drop(w, m, why);
-			return false;
-		}
+	if (tl) { /* to the peer: the trailer signs the transport payload, at the burst's end */
+		sign_job->m = m;
+		sign_job->ip = ip;
+		sign_job->hmac = hmac;
+		sign_job->time_based = time_based;
+		return DP_SVR_SIGN;
 	}
-	return true;
+	return DP_SVR_GO;
 }
