@@ -18,6 +18,33 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * SVR on a parsed TCP/UDP packet (IPv4, or IPv6 with the transport right after its header):
+ * metadata in and out again gives the same payload; the MSS clamp and a trailer's resize there
+ * and back keep the length.
+ */
+static void wire_round_trip(const uint8_t *ip, uint32_t len, uint32_t l4_off)
+{
+	size_t l4h = svr_wire_l4_hlen(ip);
+	if (!l4h || l4_off != svr_wire_hl(ip) || l4_off + l4h > len || svr_wire_total(ip) != len)
+		return;
+	static uint8_t buf[70000];
+	static const uint8_t block[20] = {0x4c, 0x48, 0xdb, 0xc6};
+	memcpy(buf, ip, len);
+	svr_wire_clamp_mss(buf, 1000);
+	if (svr_wire_insert(buf, sizeof(buf), block, sizeof(block)) &&
+	    (svr_wire_strip(buf, sizeof(block)) != len ||
+	     memcmp(buf + l4_off + l4h, ip + l4_off + l4h, len - l4_off - l4h)))
+		abort();
+	if (len + 16 <= 65535) {
+		memset(buf + len, 0x5c, 16);
+		svr_wire_resize(buf, 16, true);
+		svr_wire_resize(buf, 16, false);
+		if (svr_wire_total(buf) != len)
+			abort();
+	}
+}
+
 /* The session path of a checked IPv4 header: key, then the rewrite the hit path would do. */
 static void flow4(uint8_t *ip)
 {
@@ -32,20 +59,7 @@ static void flow4(uint8_t *ip)
 	uint32_t len = svr_be16(ip + 2);
 	switch (svr_flow_parse4(ip, len, &fl)) {
 	case SVR_FLOW_PACKET:
-		if ((fl.key.proto == 6 || fl.key.proto == 17) && svr_wire_l4_hlen(ip) &&
-		    fl.l4_off + svr_wire_l4_hlen(ip) <= len) {
-			/* SVR: metadata in and out again gives the same payload; MSS clamp */
-			static uint8_t buf[70000];
-			static const uint8_t block[20] = {0x4c, 0x48, 0xdb, 0xc6};
-			memcpy(buf, ip, len);
-			svr_wire_clamp_mss4(buf, 1000);
-			if (svr_wire_insert4(buf, sizeof(buf), block, sizeof(block)) &&
-			    (svr_wire_strip4(buf, sizeof(block)) != len ||
-			     memcmp(buf + fl.l4_off + svr_wire_l4_hlen(ip),
-				    ip + fl.l4_off + svr_wire_l4_hlen(ip),
-				    len - fl.l4_off - svr_wire_l4_hlen(ip))))
-				abort();
-		}
+		wire_round_trip(ip, len, fl.l4_off);
 		svr_rewrite4(ip, ip + fl.l4_off, fl.key.proto, &rw);
 		break;
 	case SVR_FLOW_ICMP_ERROR:
@@ -81,9 +95,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint32_t plen = svr_be16(l3 + 4);
 				(void)svr_ip6_dst_is_multicast(l3);
 				struct svr_flow6 fl;
-				if (svr_flow_parse6(l3, 40 + plen, &fl) == SVR_FLOW_PACKET &&
-				    fl.key.sport == 0x5a5a)
-					f[0] ^= 1;
+				if (svr_flow_parse6(l3, 40 + plen, &fl) == SVR_FLOW_PACKET) {
+					if (fl.key.sport == 0x5a5a)
+						f[0] ^= 1;
+					wire_round_trip(l3, 40 + plen, fl.l4_off);
+				}
 				if (l3[6] == 58 && plen >= 24) {
 					(void)svr_cksum_ip6(l3 + 8, l3 + 24, 58, l3 + 40, plen);
 					const uint8_t *lla;

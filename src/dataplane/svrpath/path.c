@@ -711,7 +711,7 @@ static enum svr_drop_reason sign(struct dp_worker *w, uint8_t hmac, bool time_ba
 	if (svr_hmac_sign(worker_crypto(w->index), k, hmac, time_based, time_step(), pl, plen,
 			  pl + plen) < 0)
 		return SVR_DROP_SVR_CRYPTO;
-	svr_wire_resize4(ip, tl, true);
+	svr_wire_resize(ip, tl, true);
 	return SVR_DROP_MAX;
 }
 
@@ -759,7 +759,7 @@ void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 				dp_drop(w, j->m, SVR_DROP_SVR_CRYPTO);
 				j->m = NULL;
 			} else {
-				svr_wire_resize4(j->ip, svr_hmac_len(j->hmac), true);
+				svr_wire_resize(j->ip, svr_hmac_len(j->hmac), true);
 			}
 		}
 	}
@@ -861,7 +861,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	memcpy(ip + hl + 2, from + fhl, 2);
 	svr_wire_wr16(ip + hl + 4, (uint16_t)(8 + blen));
 	memcpy(ip + hl + 8, block, blen);
-	svr_wire_checksums4(ip);
+	svr_wire_checksums(ip);
 	uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
 	if (hmac != SVR_HMAC_NONE &&
 	    sign(w, hmac, __atomic_load_n(&p->time_based, __ATOMIC_RELAXED), m, ip, hl) !=
@@ -894,7 +894,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		return false;
 	}
 	svr_wire_wr16(ip + 2, (uint16_t)(total + grow));
-	svr_wire_checksums4(ip);
+	svr_wire_checksums(ip);
 	return true;
 }
 
@@ -929,7 +929,7 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	size_t shrink = len - (size_t)n;
 	rte_pktmbuf_trim(m, (uint16_t)shrink);
 	svr_wire_wr16(ip + 2, (uint16_t)(total - shrink));
-	svr_wire_checksums4(ip);
+	svr_wire_checksums(ip);
 	return true;
 }
 
@@ -979,7 +979,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			return DP_SVR_DROPPED;
 		}
 		plen -= tl;
-		svr_wire_resize4(ip, tl, false);
+		svr_wire_resize(ip, tl, false);
 		rte_pktmbuf_trim(m, (uint16_t)tl);
 	}
 	bool stripped = false;
@@ -1026,7 +1026,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		bool ack_only = md_in && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
 				ip[9] == SVR_WIRE_UDP && md_disables_fwd(w->index, p, pl, blen);
 		if (present) {
-			svr_wire_strip4(ip, blen);
+			svr_wire_strip(ip, blen);
 			rte_pktmbuf_trim(m, (uint16_t)blen);
 		}
 		if (md_in == !!(flags & SVR_RW_MD_ACK_PRESENT))
@@ -1077,23 +1077,23 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	}
 	uint16_t l3_off = dp_meta(m)->l3_off;
 	if (flags & SVR_RW_UDP_UNWRAP) { /* an ICMP echo that crossed as UDP */
-		if (svr_wire_udp_unwrap4(ip) == 0) {
+		if (svr_wire_udp_unwrap(ip) == 0) {
 			dp_drop(w, m, SVR_DROP_L4_SHORT);
 			return DP_SVR_DROPPED;
 		}
 		rte_pktmbuf_trim(m, 8);
-		svr_wire_icmp_translate4(ip, rw->src, rw->dst, rw->sport);
+		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, rw->sport);
 	} else if (flags & SVR_RW_UDP_WRAP) { /* an ICMP echo leaving as UDP */
-		svr_wire_icmp_translate4(ip, rw->src, rw->dst, f->key.sport);
+		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, f->key.sport);
 		if (!rte_pktmbuf_append(m, 8) ||
-		    svr_wire_udp_wrap4(ip, rte_pktmbuf_data_len(m) - l3_off,
+		    svr_wire_udp_wrap(ip, rte_pktmbuf_data_len(m) - l3_off,
 				       rte_be_to_cpu_16(rw->sport),
 				       rte_be_to_cpu_16(rw->dport)) == 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
 			return DP_SVR_DROPPED;
 		}
 	} else if ((flags & SVR_RW_MD_ADD) || stripped) {
-		svr_wire_translate4(ip, rw->src, rw->dst, rte_be_to_cpu_16(rw->sport),
+		svr_wire_translate(ip, &rw->src, &rw->dst, rte_be_to_cpu_16(rw->sport),
 				    rte_be_to_cpu_16(rw->dport));
 	} else { /* established: the deltas computed at creation, as on the hit path */
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
@@ -1104,11 +1104,11 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		/* Room for the trailer and encryption in every segment: the MSS the peer side will
 		 * use. */
 		size_t mtu = g->ifaces[p->iface].mtu, over = 40 + tl + enc_max;
-		svr_wire_clamp_mss4(ip, (uint16_t)(mtu > over + 536 ? mtu - over : 536));
+		svr_wire_clamp_mss(ip, (uint16_t)(mtu > over + 536 ? mtu - over : 536));
 	}
 	if (blen) {
 		if (!rte_pktmbuf_append(m, (uint16_t)blen) ||
-		    svr_wire_insert4(ip, rte_pktmbuf_data_len(m) - l3_off, block, blen) == 0) {
+		    svr_wire_insert(ip, rte_pktmbuf_data_len(m) - l3_off, block, blen) == 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
 			return DP_SVR_DROPPED;
 		}
