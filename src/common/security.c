@@ -424,11 +424,13 @@ int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, uns
 	size_t n = svr_hmac_len(cipher);
 	if (n == 0)
 		return -1;
+	bool failed_now = hint & SVR_HINT_FAILED_NOW;
+	hint &= ~SVR_HINT_FAILED_NOW;
 	for (int i = 0; i < (time_based ? 3 : 1); i++) {
 		if (steps[i] < 0 && time_step == 0)
 			continue;
 		uint64_t step = time_step + (uint64_t)(int64_t)steps[i];
-		if (hint < kr->n &&
+		if (hint < kr->n && !(failed_now && steps[i] == 0) &&
 		    hmac_matches(c, &kr->keys[hint], n, time_based, step, data, len, trailer))
 			return (int)hint;
 		for (unsigned s = 0; s < kr->n; s++)

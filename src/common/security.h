@@ -109,8 +109,11 @@ bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img
  * The same against every key of a ring: the slot of the key that signed, or
  * -1. Each time step is tried with the hint's key first (the one that signed
  * the last packet: while an old key stays listed after a rotation, packets
- * still cost one HMAC), then the others.
+ * still cost one HMAC), then the others. hint | SVR_HINT_FAILED_NOW: the
+ * hint's key is known not to sign at time_step itself (svr_hmac_check2 said
+ * so), and is not hashed there again.
  */
+#define SVR_HINT_FAILED_NOW 0x80000000u
 int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
 			 const uint8_t *data, size_t len, const uint8_t *trailer);

@@ -450,11 +450,17 @@ static uint64_t time_step(void)
  * that signed its last packet first. */
 static unsigned last_signer[DP_MAX_WORKERS];
 
+/* pre: this packet's pair check, when one ran and failed: its key and step are not tried
+ * again. */
 static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *data, size_t len,
-		   const uint8_t *trailer)
+		   const uint8_t *trailer, const struct dp_svr_check *pre)
 {
-	int slot = svr_hmac_verify_ring(worker_crypto(wi), ring(), last_signer[wi], hmac,
-					time_based, time_step(), data, len, trailer);
+	uint64_t step = time_step();
+	unsigned hint = last_signer[wi];
+	if (pre && pre->ran && pre->hint == hint && pre->step == step)
+		hint |= SVR_HINT_FAILED_NOW;
+	int slot = svr_hmac_verify_ring(worker_crypto(wi), ring(), hint, hmac, time_based, step,
+					data, len, trailer);
 	if (slot < 0)
 		return false;
 	last_signer[wi] = (unsigned)slot;
@@ -488,7 +494,8 @@ static enum svr_drop_reason read_first(struct dp_worker *w, uint16_t slot, const
 	if (tl) {
 		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
-		if (plen < tl || !verify(w->index, hmac, time_based, pl, plen - tl, pl + plen - tl))
+		if (plen < tl ||
+		    !verify(w->index, hmac, time_based, pl, plen - tl, pl + plen - tl, NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
@@ -808,6 +815,9 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 				    a->len, a->trailer, b->data, b->len, b->trailer);
 		a->ok = ok & 1;
 		b->ok = (ok & 2) != 0;
+		a->ran = b->ran = true;
+		a->hint = b->hint = hint;
+		a->step = b->step = step;
 		i += 2;
 	}
 }
@@ -970,11 +980,12 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	size_t plen = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
 	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
 		size_t tl = svr_hmac_len(hmac);
-		bool checked = pre && pre->ok && pre->hmac == hmac &&
-			       pre->time_based == time_based && pre->data == pl &&
-			       pre->len + tl == plen;
-		if (plen < tl || (!checked && !verify(w->index, hmac, time_based, pl, plen - tl,
-						      pl + plen - tl))) {
+		/* the pre-check of this very packet, under the settings read here */
+		if (pre && !(pre->hmac == hmac && pre->time_based == time_based &&
+			     pre->data == pl && pre->len + tl == plen))
+			pre = NULL;
+		if (plen < tl || (!(pre && pre->ok) && !verify(w->index, hmac, time_based, pl,
+							       plen - tl, pl + plen - tl, pre))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return DP_SVR_DROPPED;
 		}
@@ -1087,14 +1098,14 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, f->key.sport);
 		if (!rte_pktmbuf_append(m, 8) ||
 		    svr_wire_udp_wrap(ip, rte_pktmbuf_data_len(m) - l3_off,
-				       rte_be_to_cpu_16(rw->sport),
-				       rte_be_to_cpu_16(rw->dport)) == 0) {
+				      rte_be_to_cpu_16(rw->sport),
+				      rte_be_to_cpu_16(rw->dport)) == 0) {
 			dp_drop(w, m, SVR_DROP_NO_MBUF);
 			return DP_SVR_DROPPED;
 		}
 	} else if ((flags & SVR_RW_MD_ADD) || stripped) {
 		svr_wire_translate(ip, &rw->src, &rw->dst, rte_be_to_cpu_16(rw->sport),
-				    rte_be_to_cpu_16(rw->dport));
+				   rte_be_to_cpu_16(rw->dport));
 	} else { /* established: the deltas computed at creation, as on the hit path */
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
 	}

@@ -109,7 +109,10 @@ struct dp_svr_check {
 	uint32_t len;
 	uint8_t hmac; /* the path's settings the check used */
 	bool time_based;
-	bool ok; /* the trailer signs data (then dp_svr_packet does not check again) */
+	bool ok;  /* the trailer signs data (then dp_svr_packet does not check again) */
+	bool ran; /* a pair check ran: with key slot hint at step (not hashed there again) */
+	uint32_t hint;
+	uint64_t step;
 };
 
 /* A packet signed at the burst's end; then, as forward.c would have, its session touched and
