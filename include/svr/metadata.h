@@ -145,14 +145,16 @@ int svr_md_layout(const uint8_t *p, size_t len, struct svr_md_layout *l, char *e
 
 /*
  * Decodes TLVs that must tile tlvs[0, len) exactly into md (fields accumulate;
- * zero md first); for a payload section decrypted apart. in_header: the clear
- * header section (receivers take any type in either section, O-20; it only
- * decides what a one-byte TLV 46 is). Returns 0, or -1 with a sentence in
- * err: a truncated TLV, a wrong fixed length, a name that is not 1-255 bytes
- * of UTF-8, a type twice. Types we do not use are skipped by their length.
+ * zero md and *seen first, then call once per section); for a payload section
+ * decrypted apart. in_header: the clear header section (receivers take any
+ * type in either section, O-20; it only decides what a one-byte TLV 46 is).
+ * seen: the types decoded so far, across sections (§2.4). Returns 0, or -1
+ * with a sentence in err: a truncated TLV, a wrong fixed length, a name that
+ * is not 1-255 bytes of UTF-8, a type twice or in both sections. Types we do
+ * not use are skipped by their length.
  */
 int svr_md_decode_tlvs(const uint8_t *tlvs, size_t len, bool in_header, struct svr_md *md,
-		       char *err, size_t errlen);
+		       uint64_t *seen, char *err, size_t errlen);
 
 /*
  * Layout, then both sections in clear (a type in both sections is an error,

@@ -97,14 +97,20 @@ static bool utf8_ok(const uint8_t *s, size_t n)
 	return true;
 }
 
-bool svr_md_set_name(struct svr_md_name *n, const char *s)
+/* A name of len bytes: 1-255 bytes of UTF-8 (O-19), kept NUL-terminated. */
+static bool name_set(struct svr_md_name *n, const uint8_t *s, size_t len)
 {
-	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > SVR_MD_STR_MAX || !utf8_ok((const uint8_t *)s, len))
+	if (len == 0 || len > SVR_MD_STR_MAX || !utf8_ok(s, len))
 		return false;
 	n->len = (uint8_t)len;
-	memcpy(n->s, s, len + 1);
+	memcpy(n->s, s, len);
+	n->s[len] = '\0';
 	return true;
+}
+
+bool svr_md_set_name(struct svr_md_name *n, const char *s)
+{
+	return name_set(n, (const uint8_t *)s, s ? strlen(s) : 0);
 }
 
 static void get_ctx(const uint8_t *v, uint8_t family, struct svr_md_ctx *c)
@@ -186,14 +192,11 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 	uint32_t flag = 0;
 	struct svr_md_name *name = name_of(md, type, &flag);
 	if (name) {
-		if (n == 0 || n > SVR_MD_STR_MAX || !utf8_ok(v, n))
+		if (!name_set(name, v, n))
 			return fail(err, errlen,
 				    "TLV %u: a name of %u bytes that is not 1-255 bytes "
 				    "of UTF-8",
 				    type, n);
-		name->len = (uint8_t)n;
-		memcpy(name->s, v, n);
-		name->s[n] = '\0';
 		md->present |= flag;
 		return 0;
 	}
@@ -214,8 +217,8 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		bool fwd = type == SVR_MD_FWD_CTX4 || type == SVR_MD_FWD_CTX6;
 		flag = fwd ? SVR_MDF_FWD_CTX : SVR_MDF_REV_CTX;
 		if (md->present & flag) /* v4 and v6 of one direction */
-			return fail(err, errlen, "TLV %u: a second context for this direction (%u)",
-				    type, 0);
+			return fail(err, errlen, "TLV %u: a second context for this direction", type,
+				    0);
 		get_ctx(v, n == 13 ? 4 : 6, fwd ? &md->fwd : &md->rev);
 		break;
 	}
@@ -301,10 +304,9 @@ static int decode_tlvs(const uint8_t *tlvs, size_t len, bool in_header, struct s
 }
 
 int svr_md_decode_tlvs(const uint8_t *tlvs, size_t len, bool in_header, struct svr_md *md,
-		       char *err, size_t errlen)
+		       uint64_t *seen, char *err, size_t errlen)
 {
-	uint64_t seen = 0;
-	return decode_tlvs(tlvs, len, in_header, md, &seen, err, errlen);
+	return decode_tlvs(tlvs, len, in_header, md, seen, err, errlen);
 }
 
 int svr_md_decode(const uint8_t *p, size_t len, struct svr_md *md, char *err, size_t errlen)

@@ -406,17 +406,6 @@ static bool hmac_matches(struct svr_crypto *c, const struct svr_key *k, size_t n
  * in flight across a step). */
 static const int steps[] = {0, -1, 1};
 
-bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
-		     const uint8_t *trailer)
-{
-	struct svr_keyring one = {.n = 1, .keys = {*k}};
-	bool ok = svr_hmac_verify_ring(c, &one, 0, cipher, time_based, time_step, data, len,
-				       trailer) == 0;
-	OPENSSL_cleanse(&one, sizeof(one));
-	return ok;
-}
-
 int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
 			 const uint8_t *data, size_t len, const uint8_t *trailer)

@@ -100,14 +100,10 @@ int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_h
 unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
 			 bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0,
 			 const uint8_t *t0, const uint8_t *d1, size_t l1, const uint8_t *t1);
-/* True when trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step or + 1. */
-bool svr_hmac_verify(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		     bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
-		     const uint8_t *trailer);
-
 /*
- * The same against every key of a ring: the slot of the key that signed, or
- * -1. Each time step is tried with the hint's key first (the one that signed
+ * Whether trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step
+ * or + 1 (time-based; at any step otherwise) under a key of the ring: the
+ * slot of the key that signed, or -1. Each time step is tried with the hint's key first (the one that signed
  * the last packet: while an old key stays listed after a rotation, packets
  * still cost one HMAC), then the others. hint | SVR_HINT_FAILED_NOW: the
  * hint's key is known not to sign at time_step itself (svr_hmac_check2 said

@@ -12,17 +12,7 @@
 #include <cmocka.h>
 
 #include "l2l3/cksum.h"
-
-static void unhex(const char *hex, uint8_t *out, size_t *len)
-{
-	size_t n = strlen(hex) / 2;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		sscanf(hex + 2 * i, "%2x", &v);
-		out[i] = (uint8_t)v;
-	}
-	*len = n;
-}
+#include "hex.h"
 
 /* IPv4 header of 198.18.0.5 -> 198.18.1.7, TTL 64, id 0x4242, UDP; checksum 0xab5e. */
 static const char *ip4_hex = "4500001c424200004011ab5ec6120005c6120107";
@@ -31,8 +21,7 @@ static void ip4_header_checksum(void **state)
 {
 	(void)state;
 	uint8_t ip[20];
-	size_t len;
-	unhex(ip4_hex, ip, &len);
+	unhex(ip4_hex, ip);
 	assert_true(svr_ip4_cksum_ok(ip, 20));
 	ip[10] = ip[11] = 0;
 	assert_int_equal(svr_cksum(ip, 20), 0xab5e);
@@ -86,10 +75,10 @@ static void icmp6_pseudo_header(void **state)
 {
 	(void)state;
 	uint8_t pkt[64];
-	size_t len;
-	unhex("6000000000103a4020010db800010000000000000000000220010db8000100000000000000000001"
-	      "8000806d123400076162636465666768",
-	      pkt, &len);
+	size_t len =
+	    unhex("6000000000103a4020010db800010000000000000000000220010db8000100000000000000000001"
+		  "8000806d123400076162636465666768",
+		  pkt);
 	assert_int_equal(len, 56);
 	/* With the checksum in place, the sum verifies to zero. */
 	assert_int_equal(svr_cksum_ip6(pkt + 8, pkt + 24, 58, pkt + 40, 16), 0);

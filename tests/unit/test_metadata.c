@@ -18,22 +18,7 @@
 
 #include "l2l3/cksum.h"
 #include "svr/metadata.h"
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-	size_t n = 0;
-	for (const char *p = hex; p[0] && p[1];) {
-		if (p[0] == ' ' || p[0] == '\n') {
-			p++;
-			continue;
-		}
-		unsigned v;
-		sscanf(p, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		p += 2;
-	}
-	return n;
-}
+#include "hex.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -179,9 +164,7 @@ static void v3_tcp_syn(void **state)
 	size_t hl = unhex("4004 4005 1a2b3c4d 00000000 6002 faf0 0000 0000 020405b4", l4);
 	size_t blen = svr_md_encode(&md, l4 + hl, sizeof(l4) - hl, NULL);
 	assert_int_equal(blen, 72);
-	uint8_t tcp[256];
-	memcpy(tcp, l4, hl + blen);
-	size_t n = packet4(pkt, 2, 6, WP_A, WP_B, tcp, hl + blen, 16);
+	size_t n = packet4(pkt, 2, 6, WP_A, WP_B, l4, hl + blen, 16);
 	size_t wn = unhex("45 00 00 74 00 02 00 00 40 06 02 7e cb 00 71 01"
 			  "cb 00 71 02 40 04 40 05 1a 2b 3c 4d 00 00 00 00"
 			  "60 02 fa f0 d3 ed 00 00 02 04 05 b4 4c 48 db c6"

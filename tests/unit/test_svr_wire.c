@@ -18,22 +18,7 @@
 
 #include "svr/metadata.h"
 #include "svrpath/wire.h"
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-	size_t n = 0;
-	for (const char *p = hex; p[0] && p[1];) {
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		unsigned v;
-		sscanf(p, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		p += 2;
-	}
-	return n;
-}
+#include "hex.h"
 
 /* An IPv4 packet (TTL 64) of proto with l4 (transport header + data), checksums done. */
 static size_t ip4(uint8_t *p, uint16_t id, uint8_t proto, const char *src, const char *dst,
@@ -243,14 +228,15 @@ static void ipv6_packets(void **state)
 		block[i] = (uint8_t)(0xa0 + i);
 	size_t n = svr_wire_insert(p, sizeof(p), block, 40);
 	assert_int_equal(n, cn + 40);
-	assert_int_equal(svr_wire_rd16(p + 4), 8 + 40 + 5); /* payload length */
+	assert_int_equal(svr_wire_rd16(p + 4), 8 + 40 + 5);  /* payload length */
 	assert_int_equal(svr_wire_rd16(p + 44), 8 + 40 + 5); /* UDP length */
 	assert_memory_equal(p + 48, block, 40);
 	assert_true(l4_checksum_ok(p));
 	/* a trailer of 16 bytes: incremental at an even offset... */
 	for (int odd = 0; odd <= 1; odd++) {
 		uint8_t q[512];
-		size_t qn = svr_wire_insert(memcpy(q, client, cn), sizeof(q), block, 40 + (size_t)odd);
+		size_t qn =
+		    svr_wire_insert(memcpy(q, client, cn), sizeof(q), block, 40 + (size_t)odd);
 		memset(q + qn, 0x5c, 16);
 		svr_wire_resize(q, 16, true);
 		assert_int_equal(svr_wire_total(q), qn + 16);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/security.h"
 #include "svr/ctlsock.h"
 
 static void config_defaults(struct dp_config *c)
@@ -16,7 +17,7 @@ static void config_defaults(struct dp_config *c)
 	c->main_lcore = -1;
 	c->memory_mb = 0; /* automatic: see parse_doc */
 	c->session_capacity = DP_SESSIONS_DEFAULT;
-	snprintf(c->svr_key_file, sizeof(c->svr_key_file), "%s", "/etc/svr/keys.json");
+	snprintf(c->svr_key_file, sizeof(c->svr_key_file), "%s", SVR_KEYS_PATH);
 	c->mbufs = 8192;
 	c->burst = 32;
 	c->spin_polls = 256;

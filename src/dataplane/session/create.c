@@ -341,22 +341,6 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 
-/* The image index of a name in a table of named entries, or UINT32_MAX. */
-static uint32_t index_of(const void *img, enum svr_img_section sec, size_t name_off,
-			 const char *name)
-{
-	uint32_t n;
-	const uint8_t *t = svr_img_table(img, sec, &n);
-	size_t size = svr_img_entry_size(sec);
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t off;
-		memcpy(&off, t + (size_t)i * size + name_off, sizeof(off));
-		if (strcmp(svr_img_str(img, off), name) == 0)
-			return i;
-	}
-	return UINT32_MAX;
-}
-
 /*
  * Egress: a first packet for one of our waypoints whose payload starts with
  * metadata. The tenant comes from the metadata, the service by name; access
@@ -396,13 +380,10 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	     !(md.fwd.proto == SVR_IPPROTO_ICMP && k->proto == SVR_IPPROTO_UDP)))
 		return DP_FIRST_DROP;
 	bool icmp = md.fwd.proto == SVR_IPPROTO_ICMP; /* an echo carried as UDP (O-9) */
-	const void *img = g->image;
-	uint32_t svc =
-	    index_of(img, SVR_SEC_SERVICES, offsetof(struct svr_img_service, name), md.service.s);
-	uint32_t tenant =
-	    md.present & SVR_MDF_TENANT
-		? index_of(img, SVR_SEC_TENANTS, offsetof(struct svr_img_tenant, name), md.tenant.s)
-		: UINT32_MAX;
+	uint32_t svc = dp_session_policy_find(g, SVR_SEC_SERVICES, md.service.s);
+	uint32_t tenant = md.present & SVR_MDF_TENANT
+			      ? dp_session_policy_find(g, SVR_SEC_TENANTS, md.tenant.s)
+			      : UINT32_MAX;
 	struct svr_ip src, to;
 	ip4_of(0, &src);
 	memcpy(src.addr, md.fwd.src, 4);

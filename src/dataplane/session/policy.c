@@ -170,10 +170,73 @@ static uint16_t best_path(const void *img, const struct svr_img_service *svc, ui
 	return path_slot(img, &peers[peer], best, slot_of, g);
 }
 
+/* A named table of the image (services or tenants): its entries and where each keeps its name. */
+struct named {
+	const void *img;
+	const uint8_t *t;
+	size_t size, name_off;
+	uint32_t n;
+};
+
+static struct named named_of(const void *img, enum svr_img_section sec)
+{
+	struct named c = {.img = img, .size = svr_img_entry_size(sec)};
+	c.t = svr_img_table(img, sec, &c.n);
+	c.name_off = sec == SVR_SEC_SERVICES ? offsetof(struct svr_img_service, name)
+					     : offsetof(struct svr_img_tenant, name);
+	return c;
+}
+
+static const char *name_at(const struct named *c, uint32_t i)
+{
+	uint32_t off;
+	memcpy(&off, c->t + (size_t)i * c->size + c->name_off, sizeof(off));
+	return svr_img_str(c->img, off);
+}
+
+static int by_name(const void *a, const void *b, void *arg)
+{
+	return strcmp(name_at(arg, *(const uint32_t *)a), name_at(arg, *(const uint32_t *)b));
+}
+
+/* The table's indices sorted by name (names are unique: validation). */
+static uint32_t *sort_by_name(const void *img, enum svr_img_section sec)
+{
+	struct named c = named_of(img, sec);
+	uint32_t *ix = calloc(c.n ? c.n : 1, sizeof(*ix));
+	if (!ix)
+		return NULL;
+	for (uint32_t i = 0; i < c.n; i++)
+		ix[i] = i;
+	qsort_r(ix, c.n, sizeof(*ix), by_name, &c);
+	return ix;
+}
+
+uint32_t dp_session_policy_find(const struct dp_gen *g, enum svr_img_section sec, const char *name)
+{
+	struct named c = named_of(g->image, sec);
+	const uint32_t *ix =
+	    sec == SVR_SEC_SERVICES ? g->spol->svc_by_name : g->spol->tenant_by_name;
+	uint32_t lo = 0, hi = c.n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(name, name_at(&c, ix[mid]));
+		if (d == 0)
+			return ix[mid];
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return UINT32_MAX;
+}
+
 void dp_session_policy_free(struct dp_session_policy *p)
 {
 	if (!p)
 		return;
+	free(p->svc_by_name);
+	free(p->tenant_by_name);
 	free(p->svc);
 	free(p->tenant);
 	free(p->via_iface);
@@ -193,7 +256,9 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 	const struct svr_img_service_route *sr = svr_img_table(img, SVR_SEC_SERVICE_ROUTES, &n_sr);
 	p->svc = calloc(n_svc ? n_svc : 1, sizeof(*p->svc));
 	p->tenant = calloc(n_ten ? n_ten : 1, sizeof(*p->tenant));
-	if (!p->svc || !p->tenant)
+	p->svc_by_name = sort_by_name(img, SVR_SEC_SERVICES);
+	p->tenant_by_name = sort_by_name(img, SVR_SEC_TENANTS);
+	if (!p->svc || !p->tenant || !p->svc_by_name || !p->tenant_by_name)
 		return svr_errf(err, errlen, "out of memory");
 	p->n_services = n_svc;
 	p->n_tenants = n_ten;

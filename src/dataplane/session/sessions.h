@@ -24,6 +24,7 @@
 #include "main/config.h"
 #include "session/flow.h"
 #include "session/table.h"
+#include "svr/image.h"
 
 struct dp_gen;
 struct dp_worker;
@@ -73,6 +74,9 @@ struct dp_session_policy {
 	uint16_t *via_iface;             /* by via slot: its interface slot now, or DP_NO_IFACE */
 	uint32_t per_source_per_s;       /* 0: unlimited */
 	uint32_t half_open;              /* 0: unlimited */
+	/* image indices sorted by name: the egress finds the service and tenant its metadata
+	 * names with a binary search (dp_session_policy_find) */
+	uint32_t *svc_by_name, *tenant_by_name;
 };
 
 /*
@@ -108,6 +112,9 @@ void dp_sessions_free(void);
 int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *slot_of, char *err,
 			    size_t errlen);
 void dp_session_policy_free(struct dp_session_policy *p);
+/* The image index of the service (SVR_SEC_SERVICES) or tenant (SVR_SEC_TENANTS) of this name in
+ * g's generation, or UINT32_MAX. Worker-safe: reads the generation only. */
+uint32_t dp_session_policy_find(const struct dp_gen *g, enum svr_img_section sec, const char *name);
 
 /* Outcome of a first packet that missed the table. */
 enum dp_first {

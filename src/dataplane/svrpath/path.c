@@ -39,11 +39,19 @@ static unsigned n_paths;
 static _Atomic uint64_t replay_evicted; /* UUIDs the replay table gave way (see below) */
 static struct svr_keyring rings[2];
 static struct svr_keyring *_Atomic keyring = &rings[0];
-static struct svr_crypto *crypto[DP_MAX_WORKERS]; /* one per worker */
+/*
+ * Each worker's own: its OpenSSL contexts, the reload they last saw, and the
+ * key that signed its last packet from a peer (tried first: rotation). One
+ * cache line each, so that workers never write to a line another reads.
+ */
+static struct worker_keys {
+	struct svr_crypto *crypto;
+	unsigned epoch;
+	unsigned last_signer;
+} __rte_cache_aligned wk[DP_MAX_WORKERS];
 /* Bumped after each reload's grace period: at its next SVR packet a worker cleanses the key
  * state its contexts kept (pads, key schedule), so a removed key does not linger there. */
 static _Atomic unsigned ring_epoch;
-static unsigned crypto_epoch[DP_MAX_WORKERS];
 static char key_path[PATH_MAX];
 static struct stat key_stat; /* of the file the running keys came from (zero: none) */
 
@@ -56,11 +64,11 @@ static inline const struct svr_keyring *ring(void)
 static struct svr_crypto *worker_crypto(unsigned wi)
 {
 	unsigned epoch = atomic_load_explicit(&ring_epoch, memory_order_acquire);
-	if (unlikely(crypto_epoch[wi] != epoch)) {
-		svr_crypto_forget(crypto[wi]);
-		crypto_epoch[wi] = epoch;
+	if (unlikely(wk[wi].epoch != epoch)) {
+		svr_crypto_forget(wk[wi].crypto);
+		wk[wi].epoch = epoch;
 	}
-	return crypto[wi];
+	return wk[wi].crypto;
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -99,7 +107,7 @@ int dp_svr_init(const char *key_file, unsigned n_workers)
 		log_ids("loaded", &rings[0]);
 	}
 	for (unsigned i = 0; i < n_workers; i++)
-		if (!(crypto[i] = svr_crypto_new())) {
+		if (!(wk[i].crypto = svr_crypto_new())) {
 			LOG_ERR("cannot create OpenSSL contexts");
 			return -1;
 		}
@@ -113,8 +121,8 @@ int dp_svr_init(const char *key_file, unsigned n_workers)
 void dp_svr_free(void)
 {
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
-		svr_crypto_free(crypto[i]);
-		crypto[i] = NULL;
+		svr_crypto_free(wk[i].crypto);
+		wk[i].crypto = NULL;
 	}
 	OPENSSL_cleanse(rings, sizeof(rings));
 }
@@ -446,24 +454,21 @@ static uint64_t time_step(void)
 	       SVR_HMAC_WINDOW_S;
 }
 
-/* Any listed key may have signed a packet from the peer (rotation); the worker tries the one
- * that signed its last packet first. */
-static unsigned last_signer[DP_MAX_WORKERS];
-
 /* pre: this packet's pair check, when one ran and failed: its key and step are not tried
  * again. */
 static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *data, size_t len,
 		   const uint8_t *trailer, const struct dp_svr_check *pre)
 {
 	uint64_t step = time_step();
-	unsigned hint = last_signer[wi];
+	unsigned hint = wk[wi].last_signer;
 	if (pre && pre->ran && pre->hint == hint && pre->step == step)
 		hint |= SVR_HINT_FAILED_NOW;
 	int slot = svr_hmac_verify_ring(worker_crypto(wi), ring(), hint, hmac, time_based, step,
 					data, len, trailer);
 	if (slot < 0)
 		return false;
-	last_signer[wi] = (unsigned)slot;
+	if (wk[wi].last_signer != (unsigned)slot) /* a rotation: written once, not per packet */
+		wk[wi].last_signer = (unsigned)slot;
 	return true;
 }
 
@@ -510,8 +515,9 @@ static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, co
 	if (svr_md_layout(pl, plen, &l, NULL, 0) < 0)
 		return SVR_DROP_SVR_METADATA;
 	memset(md, 0, sizeof(*md));
+	uint64_t seen = 0; /* §2.4: a type never twice, never in both sections */
 	if (svr_md_decode_tlvs(pl + SVR_MD_FIXED_LEN, l.header_len - SVR_MD_FIXED_LEN, true, md,
-			       NULL, 0) < 0)
+			       &seen, NULL, 0) < 0)
 		return SVR_DROP_SVR_METADATA;
 	const uint8_t *tlvs = pl + l.header_len;
 	size_t tlen = l.payload_len;
@@ -526,18 +532,8 @@ static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, co
 		tlvs = clear;
 		tlen = (size_t)n;
 	}
-	/* §2.4: a type never in both sections (decoded apart here, so compared here) */
-	struct svr_md payload = {0};
-	if (svr_md_decode_tlvs(tlvs, tlen, false, &payload, NULL, 0) < 0 ||
-	    (md->present & payload.present))
+	if (svr_md_decode_tlvs(tlvs, tlen, false, md, &seen, NULL, 0) < 0)
 		return SVR_DROP_SVR_METADATA;
-	struct svr_md header = *md;
-	*md = payload;
-	md->present |= header.present;
-	md->security_id = header.security_id;
-	md->frag = header.frag;
-	md->control = header.control;
-	md->health = header.health;
 	return SVR_DROP_MAX;
 }
 
@@ -702,27 +698,13 @@ static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t
 	return SVR_DROP_MAX;
 }
 
-/* Signs the transport payload of a packet toward the peer: the trailer appended, lengths and
- * checksums follow. Returns the drop reason, or SVR_DROP_MAX. */
-static enum svr_drop_reason sign(struct dp_worker *w, uint8_t hmac, bool time_based,
-				 struct rte_mbuf *m, uint8_t *ip, size_t l4_off)
-{
-	size_t tl = svr_hmac_len(hmac), plen;
-	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
-	uint8_t *pl;
-	if (!k)
-		return SVR_DROP_SVR_NO_KEY;
-	enum svr_drop_reason why = trailer_room(m, ip, l4_off, tl, &pl, &plen);
-	if (why != SVR_DROP_MAX)
-		return why;
-	if (svr_hmac_sign(worker_crypto(w->index), k, hmac, time_based, time_step(), pl, plen,
-			  pl + plen) < 0)
-		return SVR_DROP_SVR_CRYPTO;
-	svr_wire_resize(ip, tl, true);
-	return SVR_DROP_MAX;
-}
-
-void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
+/*
+ * Writes the jobs' trailers under the current key, two at a time where
+ * consecutive jobs share the settings, one at a time otherwise; lengths and
+ * checksums follow. A job that fails keeps its reason in why (SVR_DROP_MAX:
+ * signed).
+ */
+static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 {
 	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
 	const uint64_t step = time_step();
@@ -730,22 +712,17 @@ void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_svr_sign *j = &jobs[i];
 		size_t len = 0;
-		enum svr_drop_reason why =
+		j->why =
 		    k ? trailer_room(j->m, j->ip, j->l4_off, svr_hmac_len(j->hmac), &j->data, &len)
 		      : SVR_DROP_SVR_NO_KEY;
 		j->len = (uint32_t)len;
-		if (why != SVR_DROP_MAX) {
-			dp_drop(w, j->m, why);
-			j->m = NULL;
-		}
 	}
-	/* pairs of consecutive jobs under the same settings; any other one alone */
 	for (unsigned i = 0; i < n;) {
 		struct dp_svr_sign *a = &jobs[i];
 		unsigned nx = i + 1;
-		while (nx < n && !jobs[nx].m)
+		while (nx < n && jobs[nx].why != SVR_DROP_MAX)
 			nx++;
-		if (!a->m) {
+		if (a->why != SVR_DROP_MAX) {
 			i = nx;
 			continue;
 		}
@@ -762,14 +739,22 @@ void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 			i = nx;
 		}
 		for (struct dp_svr_sign *j = a; j; j = j == a ? b : NULL) {
-			if (rc < 0) {
-				dp_drop(w, j->m, SVR_DROP_SVR_CRYPTO);
-				j->m = NULL;
-			} else {
+			if (rc < 0)
+				j->why = SVR_DROP_SVR_CRYPTO;
+			else
 				svr_wire_resize(j->ip, svr_hmac_len(j->hmac), true);
-			}
 		}
 	}
+}
+
+void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
+{
+	sign_jobs(w, jobs, n);
+	for (unsigned i = 0; i < n; i++)
+		if (jobs[i].why != SVR_DROP_MAX) {
+			dp_drop(w, jobs[i].m, jobs[i].why);
+			jobs[i].m = NULL;
+		}
 }
 
 bool dp_svr_check_add(struct dp_svr_check *c, struct rte_mbuf *m, const struct svr_flow4 *f,
@@ -799,7 +784,7 @@ bool dp_svr_check_add(struct dp_svr_check *c, struct rte_mbuf *m, const struct s
 void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 {
 	const struct svr_keyring *kr = ring();
-	unsigned hint = last_signer[w->index];
+	unsigned hint = wk[w->index].last_signer;
 	if (hint >= kr->n)
 		return; /* no key to try first: each packet gets the full check */
 	const uint64_t step = time_step();
@@ -872,12 +857,17 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	svr_wire_wr16(ip + hl + 4, (uint16_t)(8 + blen));
 	memcpy(ip + hl + 8, block, blen);
 	svr_wire_checksums(ip);
-	uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
-	if (hmac != SVR_HMAC_NONE &&
-	    sign(w, hmac, __atomic_load_n(&p->time_based, __ATOMIC_RELAXED), m, ip, hl) !=
-		SVR_DROP_MAX) {
-		rte_pktmbuf_free(m);
-		return NULL;
+	struct dp_svr_sign job = {.m = m,
+				  .ip = ip,
+				  .l4_off = (uint16_t)hl,
+				  .hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED),
+				  .time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED)};
+	if (job.hmac != SVR_HMAC_NONE) {
+		sign_jobs(w, &job, 1);
+		if (job.why != SVR_DROP_MAX) { /* a packet of ours, never received: not a drop */
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
 	}
 	return m;
 }

@@ -132,6 +132,7 @@ struct dp_svr_sign {
 	uint8_t proto;
 	uint8_t hmac;
 	bool time_based;
+	enum svr_drop_reason why; /* dp_svr_sign_run's */
 };
 
 /* Whether a packet from a peer has a trailer to check; if so c describes it. */
