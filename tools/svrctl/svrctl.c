@@ -566,6 +566,21 @@ static void tab_add_key(struct table *t, const json_t *obj, const char *key)
 	tab_add_json(t, json_object_get(obj, key));
 }
 
+/* One row per object of rows, one column per key (cols and keys side by side), printed. */
+static void tab_print_rows(const json_t *rows, const struct col *cols, const char *const *keys,
+			   size_t ncols)
+{
+	struct table t;
+	size_t i;
+	const json_t *o;
+	tab_init(&t, cols, ncols);
+	json_array_foreach (rows, i, o)
+		for (size_t k = 0; k < ncols; k++)
+			tab_add_key(&t, o, keys[k]);
+	tab_print(&t);
+	tab_free(&t);
+}
+
 static void tab_add_speed(struct table *t, const json_t *v)
 {
 	/* 0 is DPDK's "none" and UINT32_MAX its "unknown". */
@@ -778,10 +793,9 @@ static void print_stats(const json_t *data, bool all)
 #define EVENT_NAMED(e, name) {name, NULL},
 	static const struct named events[] = {SVR_EVENTS(EVENT_NAMED)};
 #undef EVENT_NAMED
-	const json_t *totals, *workers, *w, *dr, *ev;
+	const json_t *totals, *workers, *dr, *ev;
 	struct table t;
 	bool first = true;
-	size_t i;
 
 	if (!json_is_object(data))
 		bad_shape("stats", "\"data\" is not an object");
@@ -804,12 +818,7 @@ static void print_stats(const json_t *data, bool all)
 	if (json_array_size(workers) == 0) {
 		printf("no workers\n");
 	} else {
-		tab_init(&t, w_cols, NCOLS(w_cols));
-		json_array_foreach (workers, i, w)
-			for (size_t k = 0; k < NCOLS(w_keys); k++)
-				tab_add_key(&t, w, w_keys[k]);
-		tab_print(&t);
-		tab_free(&t);
+		tab_print_rows(workers, w_cols, w_keys, NCOLS(w_cols));
 	}
 
 	print_named_counters(dr, drops, NCOLS(drops), "Drops", "REASON", true, all, &first);
@@ -824,21 +833,13 @@ static void print_neighbors(const json_t *data)
 	};
 	static const char *const keys[] = {"address", "interface", "mac",
 					   "state",   "age-s",     "queued"};
-	struct table t;
-	size_t i;
-	const json_t *n;
 
 	want_array(data, "neighbors");
 	if (json_array_size(data) == 0) {
 		show_empty("neighbors");
 		return;
 	}
-	tab_init(&t, cols, NCOLS(cols));
-	json_array_foreach (data, i, n)
-		for (size_t k = 0; k < NCOLS(keys); k++)
-			tab_add_key(&t, n, keys[k]);
-	tab_print(&t);
-	tab_free(&t);
+	tab_print_rows(data, cols, keys, NCOLS(cols));
 }
 
 static void print_routes(const json_t *data)
@@ -850,21 +851,13 @@ static void print_routes(const json_t *data)
 	    {"INTERFACE", false},
 	};
 	static const char *const keys[] = {"prefix", "type", "gateway", "interface"};
-	struct table t;
-	size_t i;
-	const json_t *r;
 
 	want_array(data, "routes");
 	if (json_array_size(data) == 0) {
 		show_empty("routes");
 		return;
 	}
-	tab_init(&t, cols, NCOLS(cols));
-	json_array_foreach (data, i, r)
-		for (size_t k = 0; k < NCOLS(keys); k++)
-			tab_add_key(&t, r, keys[k]);
-	tab_print(&t);
-	tab_free(&t);
+	tab_print_rows(data, cols, keys, NCOLS(cols));
 }
 
 static void print_version(const json_t *data)
@@ -939,20 +932,12 @@ static void print_peers(const json_t *data)
 	const json_t *paths = json_object_get(data, "paths");
 	const json_t *sec = json_object_get(data, "security");
 	const json_t *keys = json_object_get(sec, "keys");
-	struct table t;
-	size_t i;
-	const json_t *e;
 	if (!json_is_array(paths) || !json_is_array(keys))
 		bad_shape("peers", "\"data\" lacks \"paths\" or \"security\".\"keys\"");
 	if (json_array_size(paths) == 0) {
 		show_empty("peer paths");
 	} else {
-		tab_init(&t, pcols, NCOLS(pcols));
-		json_array_foreach (paths, i, e)
-			for (size_t k = 0; k < NCOLS(pkeys); k++)
-				tab_add_key(&t, e, pkeys[k]);
-		tab_print(&t);
-		tab_free(&t);
+		tab_print_rows(paths, pcols, pkeys, NCOLS(pcols));
 	}
 	printf("\nKeys from %s (reloaded %" JSON_INTEGER_FORMAT " times):\n",
 	       json_string_value(json_object_get(sec, "file")),
@@ -961,12 +946,7 @@ static void print_peers(const json_t *data)
 		show_empty("keys");
 		return;
 	}
-	tab_init(&t, kcols, NCOLS(kcols));
-	json_array_foreach (keys, i, e)
-		for (size_t k = 0; k < NCOLS(kkeys); k++)
-			tab_add_key(&t, e, kkeys[k]);
-	tab_print(&t);
-	tab_free(&t);
+	tab_print_rows(keys, kcols, kkeys, NCOLS(kcols));
 }
 
 /* ---------------------------------------------------------- transport -- */
