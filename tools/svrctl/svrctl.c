@@ -780,13 +780,13 @@ static void print_stats(const json_t *data, bool all)
 	static const char *const tot_keys[] = {"rx-packets", "tx-packets", "forwarded", "punted",
 					       "dropped"};
 	static const struct col w_cols[] = {
-	    {"LCORE", true},  {"RX-PACKETS", true}, {"TX-PACKETS", true}, {"FORWARDED", true},
-	    {"PUNTED", true}, {"DROPPED", true},    {"BUSY-POLLS", true}, {"IDLE-POLLS", true},
-	    {"SLEEPS", true}, {"SLEPT-US", true},
+	    {"LCORE", true},  {"RX-PACKETS", true}, {"TX-PACKETS", true},  {"FORWARDED", true},
+	    {"PUNTED", true}, {"DROPPED", true},    {"BUSY-POLLS", true},  {"IDLE-POLLS", true},
+	    {"SLEEPS", true}, {"SLEPT-US", true},   {"HMAC-PAIRED", true}, {"HMAC-SINGLE", true},
 	};
-	static const char *const w_keys[] = {"lcore",  "rx-packets", "tx-packets", "forwarded",
-					     "punted", "dropped",    "busy-polls", "idle-polls",
-					     "sleeps", "slept-us"};
+	static const char *const w_keys[] = {"lcore",  "rx-packets", "tx-packets",  "forwarded",
+					     "punted", "dropped",    "busy-polls",  "idle-polls",
+					     "sleeps", "slept-us",   "hmac-paired", "hmac-single"};
 #define DROP_NAMED(e, name, help) {name, help},
 	static const struct named drops[] = {SVR_DROP_REASONS(DROP_NAMED)};
 #undef DROP_NAMED

@@ -164,15 +164,17 @@ static json_t *cmd_stats(void)
 		const struct dp_worker_stats *s = &dp.workers[i]->stats;
 		json_array_append_new(
 		    workers,
-		    json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			      "lcore", (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
-			      "tx-packets", (json_int_t)s->tx, "forwarded",
-			      (json_int_t)s->forwarded, "punted", (json_int_t)s->punted, "dropped",
-			      (json_int_t)s->dropped, "busy-polls", (json_int_t)s->busy_polls,
-			      "idle-polls", (json_int_t)s->idle_polls, "sleeps",
-			      (json_int_t)s->sleeps, "slept-us", (json_int_t)s->slept_us, "busy-us",
-			      (json_int_t)(s->busy_cycles * 1000000.0 / (double)rte_get_tsc_hz()),
-			      "sessions-created", (json_int_t)s->sessions_created));
+		    json_pack(
+			"{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"lcore", (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
+			"tx-packets", (json_int_t)s->tx, "forwarded", (json_int_t)s->forwarded,
+			"punted", (json_int_t)s->punted, "dropped", (json_int_t)s->dropped,
+			"busy-polls", (json_int_t)s->busy_polls, "idle-polls",
+			(json_int_t)s->idle_polls, "sleeps", (json_int_t)s->sleeps, "slept-us",
+			(json_int_t)s->slept_us, "busy-us",
+			(json_int_t)(s->busy_cycles * 1000000.0 / (double)rte_get_tsc_hz()),
+			"sessions-created", (json_int_t)s->sessions_created, "hmac-paired",
+			(json_int_t)s->hmac_paired, "hmac-single", (json_int_t)s->hmac_single));
 		rx += s->rx;
 		tx += s->tx;
 		fwd += s->forwarded;

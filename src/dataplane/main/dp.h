@@ -123,7 +123,8 @@ struct dp_worker_stats {
 	uint64_t rx, tx, forwarded, punted, dropped;
 	uint64_t sessions_created;
 	uint64_t busy_polls, idle_polls, sleeps, slept_us;
-	uint64_t busy_cycles; /* TSC cycles of polls that found packets */
+	uint64_t busy_cycles;              /* TSC cycles of polls that found packets */
+	uint64_t hmac_paired, hmac_single; /* SVR trailers signed or checked two at a time, alone */
 	uint64_t drops[SVR_DROP_MAX];
 } __rte_cache_aligned;
 

@@ -465,6 +465,7 @@ static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *da
 		hint |= SVR_HINT_FAILED_NOW;
 	int slot = svr_hmac_verify_ring(worker_crypto(wi), ring(), hint, hmac, time_based, step,
 					data, len, trailer);
+	dp.workers[wi]->stats.hmac_single++;
 	if (slot < 0)
 		return false;
 	if (wk[wi].last_signer != (unsigned)slot) /* a rotation: written once, not per packet */
@@ -731,10 +732,12 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 		if (b && b->hmac == a->hmac && b->time_based == a->time_based) {
 			rc = svr_hmac_sign2(c, k, a->hmac, a->time_based, step, a->data, a->len,
 					    a->data + a->len, b->data, b->len, b->data + b->len);
+			w->stats.hmac_paired += 2;
 			i = nx + 1;
 		} else {
 			rc = svr_hmac_sign(c, k, a->hmac, a->time_based, step, a->data, a->len,
 					   a->data + a->len);
+			w->stats.hmac_single++;
 			b = NULL;
 			i = nx;
 		}
@@ -800,6 +803,7 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 				    a->len, a->trailer, b->data, b->len, b->trailer);
 		a->ok = ok & 1;
 		b->ok = (ok & 2) != 0;
+		w->stats.hmac_paired += 2;
 		a->ran = b->ran = true;
 		a->hint = b->hint = hint;
 		a->step = b->step = step;
