@@ -60,6 +60,33 @@ static bool src_rate_ok(const struct svr_ip *src, uint32_t limit, uint32_t now)
 }
 
 /*
+ * The router's protection limits for a session of tenant (an index into the
+ * policy's tenants, or UINT32_MAX) from src, already allowed; sets the
+ * session's tenant id. The SVR egress applies them as well, to the original
+ * source and the tenant the metadata names. Returns SVR_DROP_MAX when within.
+ */
+static enum svr_drop_reason limits(const struct dp_session_policy *p, uint8_t proto,
+				   const struct svr_ip *src, uint32_t tenant, struct admitted *a)
+{
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	if (p->per_source_per_s && !src_rate_ok(src, p->per_source_per_s, now))
+		return SVR_DROP_SOURCE_RATE;
+	if (proto == SVR_IPPROTO_TCP && p->half_open &&
+	    atomic_load_explicit(&dp_sess.half_open, memory_order_relaxed) >= p->half_open)
+		return SVR_DROP_HALF_OPEN;
+	a->tenant_id = SVR_NO_NAME;
+	if (tenant != UINT32_MAX) {
+		const struct dp_tenant_policy *t = &p->tenant[tenant];
+		a->tenant_id = t->id;
+		if (t->max_sessions && t->id != SVR_NO_NAME &&
+		    atomic_load_explicit(&dp_sess.tenant_live[t->id], memory_order_relaxed) >=
+			t->max_sessions)
+			return SVR_DROP_TENANT_MAX;
+	}
+	return SVR_DROP_MAX;
+}
+
+/*
  * Service, tenant, access and limits for a first packet that may start a
  * session and is not for the router itself. Returns SVR_DROP_MAX when admitted.
  */
@@ -87,22 +114,7 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 	     (proto != SVR_IPPROTO_TCP && proto != SVR_IPPROTO_UDP && proto != SVR_IPPROTO_ICMP)))
 		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later */
 	*refuse = false;
-	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	if (p->per_source_per_s && !src_rate_ok(src, p->per_source_per_s, now))
-		return SVR_DROP_SOURCE_RATE;
-	if (proto == SVR_IPPROTO_TCP && p->half_open &&
-	    atomic_load_explicit(&dp_sess.half_open, memory_order_relaxed) >= p->half_open)
-		return SVR_DROP_HALF_OPEN;
-	a->tenant_id = SVR_NO_NAME;
-	if (tenant != UINT32_MAX) {
-		const struct dp_tenant_policy *t = &p->tenant[tenant];
-		a->tenant_id = t->id;
-		if (t->max_sessions && t->id != SVR_NO_NAME &&
-		    atomic_load_explicit(&dp_sess.tenant_live[t->id], memory_order_relaxed) >=
-			t->max_sessions)
-			return SVR_DROP_TENANT_MAX;
-	}
-	return SVR_DROP_MAX;
+	return limits(p, proto, src, tenant, a);
 }
 
 /* The fields both families fill the same way. */
@@ -275,6 +287,47 @@ static uint32_t iface_ip4(const struct dp_iface *ifc)
 	return 0;
 }
 
+/*
+ * The service's own route for a forward tuple: destination NAT, the interface
+ * it leaves by, source NAT there. out: the tuple as it arrives here (for the
+ * SVR egress, as the metadata restores it), rewritten as it will leave;
+ * place: where the table puts the session (NAT ports to pick). Returns
+ * DP_FIRST_SESSION to go on creating, or the packet's outcome.
+ */
+static enum dp_first route_out4(const struct dp_gen *g, const struct dp_svc_policy *svc,
+				struct svr_skey4 *out, struct svr_session_place *place,
+				enum svr_drop_reason *why)
+{
+	struct svr_ip to;
+	ip4_of(out->dst, &to);
+	if (svc->route == DP_SROUTE_NAT) {
+		if (svc->nat_target.family != SVR_AF_INET) {
+			*why = SVR_DROP_NAT_FAMILY;
+			return DP_FIRST_DROP;
+		}
+		to = svc->nat_target;
+		memcpy(&out->dst, to.addr, 4);
+	}
+	int eg = egress_of(g, svc, &to);
+	if (eg < 0)
+		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+	*place = (struct svr_session_place){.limit = g->spol->capacity};
+	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
+	if (!snat)
+		return DP_FIRST_SESSION;
+	out->src = snat;
+	/* Without ports to translate: one session per (source NAT address, peer, protocol). */
+	if (out->proto == SVR_IPPROTO_TCP || out->proto == SVR_IPPROTO_UDP ||
+	    out->proto == SVR_IPPROTO_ICMP) {
+		place->nat_lo = DP_NAT_PORT_LO;
+		place->nat_hi = DP_NAT_PORT_HI;
+		place->nat_port_off = out->proto == SVR_IPPROTO_ICMP
+					  ? (uint16_t)offsetof(struct svr_skey4, sport)
+					  : (uint16_t)offsetof(struct svr_skey4, dport);
+	}
+	return DP_FIRST_SESSION;
+}
+
 /* --- SVR (docs/svr.md) --- */
 
 /* Creates an IPv4 session; the outcome as for any first packet. */
@@ -384,11 +437,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	uint32_t tenant = md.present & SVR_MDF_TENANT
 			      ? dp_session_policy_find(g, SVR_SEC_TENANTS, md.tenant.s)
 			      : UINT32_MAX;
-	struct svr_ip src, to;
+	struct svr_ip src;
 	ip4_of(0, &src);
 	memcpy(src.addr, md.fwd.src, 4);
-	ip4_of(0, &to);
-	memcpy(to.addr, md.fwd.dst, 4);
 	if (svc == UINT32_MAX) {
 		*why = SVR_DROP_NO_SERVICE;
 		return DP_FIRST_DROP;
@@ -404,41 +455,25 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 		*why = SVR_DROP_ACCESS_NO_RULE;
 		return DP_FIRST_DROP;
 	}
-	struct admitted a = {.svc = &g->spol->svc[svc],
-			     .tenant_id =
-				 tenant == UINT32_MAX ? SVR_NO_NAME : g->spol->tenant[tenant].id};
+	struct admitted a = {.svc = &g->spol->svc[svc]};
 	if (a.svc->route == DP_SROUTE_PEER) { /* a further SVR hop: later */
 		*why = SVR_DROP_ROUTE_PEER;
 		return DP_FIRST_DROP;
 	}
-	if (a.svc->route == DP_SROUTE_NAT) {
-		if (a.svc->nat_target.family != SVR_AF_INET) {
-			*why = SVR_DROP_NAT_FAMILY;
-			return DP_FIRST_DROP;
-		}
-		to = a.svc->nat_target;
-	}
-	int eg = egress_of(g, a.svc, &to);
-	if (eg < 0)
-		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
-	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
+	if ((*why = limits(g->spol, md.fwd.proto, &src, tenant, &a)) != SVR_DROP_MAX)
+		return DP_FIRST_DROP;
 	/* The original tuple, as our own routing sends it on. */
 	struct svr_skey4 out = {.proto = md.fwd.proto};
 	memcpy(&out.src, md.fwd.src, 4);
-	memcpy(&out.dst, to.addr, 4);
+	memcpy(&out.dst, md.fwd.dst, 4);
 	out.sport = rte_cpu_to_be_16(md.fwd.sport);
 	out.dport = icmp ? 0 : rte_cpu_to_be_16(md.fwd.dport);
-	if (snat)
-		out.src = snat;
+	struct svr_session_place place;
+	enum dp_first r = route_out4(g, a.svc, &out, &place, why);
+	if (r != DP_FIRST_SESSION)
+		return r;
 	struct svr_skey4 rev;
 	svr_skey4_reverse(&out, &rev);
-	struct svr_session_place place = {.limit = g->spol->capacity};
-	if (snat) {
-		place.nat_lo = DP_NAT_PORT_LO;
-		place.nat_hi = DP_NAT_PORT_HI;
-		place.nat_port_off =
-		    icmp ? offsetof(struct svr_skey4, sport) : offsetof(struct svr_skey4, dport);
-	}
 	uint16_t payload_key = 0; /* TLV 11: the ingress encrypts this session's payloads */
 	if ((md.present & SVR_MDF_SESSION_ENCRYPTED) &&
 	    (payload_key = dp_svr_payload_key_of(md.security_id)) == 0) {
@@ -458,9 +493,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 			    .uuid = md.uuid,
 			    .payload_key = payload_key};
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
-	if (!icmp && (snat || memcmp(&out.dst, md.fwd.dst, 4) != 0))
+	if (!icmp && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
 		arg.fwd_ctx = &md.fwd;
-	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
+	r = create4(w, k, &rev, &place, &arg, data, why);
 	if (r == DP_FIRST_SESSION) /* its UUID may not open another one (replays) */
 		dp_svr_session_created(&dp_sess.table->entries[svr_sess_idx(*data)]);
 	return r;
@@ -506,39 +541,12 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 		return svr_ingress4(w, g, k, &a, data, why);
 
 	/* Destination NAT, then where the forward direction leaves: source NAT there? */
-	struct svr_ip to = dst;
-	if (dnat) {
-		if (a.svc->nat_target.family != SVR_AF_INET) {
-			*why = SVR_DROP_NAT_FAMILY;
-			return DP_FIRST_DROP;
-		}
-		to = a.svc->nat_target;
-	}
-	int eg = egress_of(g, a.svc, &to);
-	if (eg == -2)
-		return DP_FIRST_LOCAL;
-	if (eg < 0)
-		return DP_FIRST_NO_ROUTE;
-	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
-
-	/* The reverse key: as the answer arrives, after both translations. */
-	struct svr_skey4 rev;
-	struct svr_skey4 out = *k;
-	memcpy(&out.dst, to.addr, 4);
-	if (snat)
-		out.src = snat;
-	svr_skey4_reverse(&out, &rev);
-	struct svr_session_place place = {.limit = g->spol->capacity};
-	if (snat && k->proto != SVR_IPPROTO_TCP && k->proto != SVR_IPPROTO_UDP &&
-	    k->proto != SVR_IPPROTO_ICMP) {
-		/* No ports to translate: one session per (source NAT address, peer, protocol). */
-	} else if (snat) {
-		place.nat_lo = DP_NAT_PORT_LO;
-		place.nat_hi = DP_NAT_PORT_HI;
-		place.nat_port_off = k->proto == SVR_IPPROTO_ICMP
-					 ? (uint16_t)offsetof(struct svr_skey4, sport)
-					 : (uint16_t)offsetof(struct svr_skey4, dport);
-	}
+	struct svr_skey4 out = *k, rev;
+	struct svr_session_place place;
+	enum dp_first r = route_out4(g, a.svc, &out, &place, why);
+	if (r != DP_FIRST_SESSION)
+		return r;
+	svr_skey4_reverse(&out, &rev); /* as the answer arrives, after both translations */
 	struct fill4 arg = {.a = &a, .fwd = k, .rev = &rev};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
