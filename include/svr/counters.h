@@ -78,6 +78,8 @@
 	  "SVR session whose waypoint pair the peer gave to a new one")                            \
 	X(SVR_WRONG_SIDE, "svr-wrong-side",                                                        \
 	  "SVR session packet on the wrong side of its peer path")                                 \
+	X(SVR_PATH_GONE, "svr-path-gone",                                                          \
+	  "SVR session packet on a peer path the running model no longer has")                     \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
 	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")

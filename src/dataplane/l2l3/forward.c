@@ -406,9 +406,10 @@ static void fragment(struct dp_worker *w, const struct dp_gen *g, struct rte_mbu
  * (svrpath/path.h); check_of[j]: the packet's check, or -1. Run at the
  * burst's first SVR packet, so that other traffic pays nothing for it.
  */
-static void svr_checks_ahead(struct dp_worker *w, struct rte_mbuf *const *out, const uint8_t *idx,
-			     const uint64_t *hit, const struct svr_flow4 *fl, unsigned j,
-			     unsigned k, struct dp_svr_check *checks, int8_t *check_of)
+static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
+			     struct rte_mbuf *const *out, const uint8_t *idx, const uint64_t *hit,
+			     const struct svr_flow4 *fl, unsigned j, unsigned k,
+			     struct dp_svr_check *checks, int8_t *check_of)
 {
 	unsigned n = 0;
 	for (unsigned i = j; i < k; i++) {
@@ -416,7 +417,7 @@ static void svr_checks_ahead(struct dp_worker *w, struct rte_mbuf *const *out, c
 		const struct svr_session *s = entry_of(d);
 		check_of[i] = -1;
 		if (svr_rw_svr_work(&s->dir[svr_sess_dir(d)]) &&
-		    dp_svr_check_add(&checks[n], out[i], &fl[idx[i]], s, svr_sess_dir(d)))
+		    dp_svr_check_add(&checks[n], g, out[i], &fl[idx[i]], s, svr_sess_dir(d)))
 			check_of[i] = (int8_t)n++;
 	}
 	if (n >= 2)
@@ -482,7 +483,7 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		bool held = false; /* for signing at the burst's end */
 		if (unlikely(svr_rw_svr_work(rw))) {
 			if (!checked_ahead) {
-				svr_checks_ahead(w, out, idx, hit, fl, j, k, checks, check_of);
+				svr_checks_ahead(w, g, out, idx, hit, fl, j, k, checks, check_of);
 				checked_ahead = true;
 			}
 			/* SVR: metadata in or out, HMAC trailers, the rewrite done in full; the

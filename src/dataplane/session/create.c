@@ -366,15 +366,15 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	bool icmp = k->proto == SVR_IPPROTO_ICMP; /* echo: carried as UDP between the routers */
 	struct svr_skey4 rev = {
 	    .src = p->remote, .dst = p->local, .proto = icmp ? SVR_IPPROTO_UDP : k->proto};
-	uint32_t ports = atomic_load_explicit(&p->peer_ports, memory_order_relaxed);
+	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, a->svc->svr_path);
 	struct svr_session_place place = {.limit = g->spol->capacity,
 					  .nat_lo = SVR_WAYPORT_LO,
 					  .nat_hi = SVR_WAYPORT_HI,
 					  .nat_port_off = offsetof(struct svr_skey4, dport),
 					  .waypoint_pair = true,
 					  .pair_port_off = offsetof(struct svr_skey4, sport),
-					  .pair_lo = (uint16_t)(ports >> 16),
-					  .pair_hi = (uint16_t)ports};
+					  .pair_lo = pp->peer_port_lo,
+					  .pair_hi = pp->peer_port_hi};
 	uint16_t slot = a->svc->svr_path;
 	uint16_t payload_key = 0;
 	if (a->svc->encrypt_payload && (payload_key = dp_svr_payload_key_current()) == 0) {
@@ -384,9 +384,9 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	struct fill4 arg = {.a = a,
 			    .fwd = k,
 			    .rev = &rev,
-			    .svr_fwd = SVR_RW_MD_ADD | dp_svr_hmac_flags(slot, true) |
+			    .svr_fwd = SVR_RW_MD_ADD | dp_svr_hmac_flags(g, slot, true) |
 				       (icmp ? SVR_RW_UDP_WRAP : 0),
-			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(slot, false) |
+			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(g, slot, false) |
 				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
 			    .svr_path = slot,
 			    .svr_icmp = icmp ? 1 : 0,
@@ -416,13 +416,13 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	if (!svr_md_has_cookie(pl, plen))
 		return DP_FIRST_NOT_SVR;
 	/* Nothing is created before the packet proves it comes from a peer, signed. */
-	int slot = dp_svr_path_find(k->dst, k->src);
+	int slot = dp_svr_path_find(g, k->dst, k->src);
 	if (slot < 0) {
 		*why = SVR_DROP_SVR_UNKNOWN_PEER;
 		return DP_FIRST_DROP;
 	}
 	struct svr_md md;
-	*why = dp_svr_read_first(w, (uint16_t)slot, ip, f->l4_off, &md);
+	*why = dp_svr_read_first(w, g, (uint16_t)slot, ip, f->l4_off, &md);
 	if (*why != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
 	*why = SVR_DROP_SVR_METADATA;
@@ -484,9 +484,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 			    .fwd = k,
 			    .rev = &rev,
 			    .svr_fwd = SVR_RW_MD_ACK_ABSENT |
-				       dp_svr_hmac_flags((uint16_t)slot, false) |
+				       dp_svr_hmac_flags(g, (uint16_t)slot, false) |
 				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
-			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags((uint16_t)slot, true) |
+			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags(g, (uint16_t)slot, true) |
 				       (icmp ? SVR_RW_UDP_WRAP : 0),
 			    .svr_path = (uint16_t)slot,
 			    .svr_icmp = icmp ? 2 : 0,

@@ -89,7 +89,7 @@ static int map_vias(struct dp_session_policy *p, const struct dp_gen *g)
 	return 0;
 }
 
-/* The stable slot of a peer path, its security as this image says. */
+/* The stable slot of a peer path (appended when new), or DP_NO_SVR_PATH when all are taken. */
 static uint16_t path_slot(const void *img, const struct svr_img_peer *peer,
 			  const struct svr_img_peer_path *pp, const uint16_t *slot_of,
 			  const struct dp_gen *g)
@@ -101,25 +101,32 @@ static uint16_t path_slot(const void *img, const struct svr_img_peer *peer,
 	memcpy(&local, pp->local.addr, 4);
 	memcpy(&remote, pp->remote.addr, 4);
 	int slot = dp_svr_path_slot(svr_img_str(img, peer->name), name, local, remote);
-	if (slot < 0)
-		return DP_NO_SVR_PATH;
-	dp_svr_path_set((uint16_t)slot, img, pp->security, slot_of[pp->local_iface],
-			pp->remote_port_lo, pp->remote_port_hi);
-	return (uint16_t)slot;
+	return slot < 0 ? DP_NO_SVR_PATH : (uint16_t)slot;
 }
 
-/* Every IPv4 peer path gets its slot: the egress finds a packet's path by its waypoints. */
-static void register_paths(const void *img, const uint16_t *slot_of, const struct dp_gen *g)
+/* Every IPv4 peer path gets its slot (the egress finds a packet's path by its waypoints) and
+ * this generation's settings for it; slots of paths no longer in the model stay zero. */
+static int register_paths(struct dp_session_policy *p, const void *img, const uint16_t *slot_of,
+			  const struct dp_gen *g)
 {
+	p->svr_paths = calloc(DP_MAX_SVR_PATHS, sizeof(*p->svr_paths));
+	if (!p->svr_paths)
+		return -1;
 	uint32_t n_peers;
 	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
 	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
-	for (uint32_t p = 0; p < n_peers; p++)
-		for (uint32_t i = 0; i < peers[p].paths.count; i++) {
-			const struct svr_img_peer_path *pp = &pps[peers[p].paths.first + i];
-			if (pp->local.family == 4 && pp->remote.family == 4)
-				path_slot(img, &peers[p], pp, slot_of, g);
+	for (uint32_t i = 0; i < n_peers; i++)
+		for (uint32_t j = 0; j < peers[i].paths.count; j++) {
+			const struct svr_img_peer_path *pp = &pps[peers[i].paths.first + j];
+			if (pp->local.family != 4 || pp->remote.family != 4)
+				continue;
+			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
+			if (slot != DP_NO_SVR_PATH)
+				dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp->security,
+							slot_of[pp->local_iface],
+							pp->remote_port_lo, pp->remote_port_hi);
 		}
+	return 0;
 }
 
 /* A path's cost under a service's policy: its vector's, unlisted last, "never" excluded. */
@@ -240,6 +247,7 @@ void dp_session_policy_free(struct dp_session_policy *p)
 	free(p->svc);
 	free(p->tenant);
 	free(p->via_iface);
+	free(p->svr_paths);
 	free(p);
 }
 
@@ -301,7 +309,8 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		}
 		}
 	}
-	register_paths(img, slot_of, g);
+	if (register_paths(p, img, slot_of, g) < 0)
+		return svr_errf(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < n_ten; i++) {
 		p->tenant[i].id = svr_names_id(dp_sess.tenants, svr_img_str(img, ten[i].name));
 		p->tenant[i].max_sessions = ten[i].max_sessions;

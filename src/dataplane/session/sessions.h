@@ -77,6 +77,9 @@ struct dp_session_policy {
 	/* image indices sorted by name: the egress finds the service and tenant its metadata
 	 * names with a binary search (dp_session_policy_find) */
 	uint32_t *svc_by_name, *tenant_by_name;
+	/* by peer-path slot, DP_MAX_SVR_PATHS of them: what this generation says about each path
+	 * (slots not in its model: zero, in_model false) */
+	struct dp_svr_path_policy *svr_paths;
 };
 
 /*

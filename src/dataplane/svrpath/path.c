@@ -29,7 +29,8 @@
 #include "worker/worker.h"
 
 static struct dp_svr_path paths[DP_MAX_SVR_PATHS];
-static unsigned n_paths;
+/* appended by the main lcore (release), read by workers looking a path up (acquire) */
+static _Atomic unsigned n_paths;
 /*
  * The key ring workers read, and a second buffer for the next reload of the
  * key file: the main lcore fills the idle one, swaps the pointer and waits for
@@ -153,43 +154,43 @@ void dp_svr_keys_poll(void)
 	log_ids("reloaded", next);
 }
 
-void dp_svr_path_set(uint16_t slot, const void *img, uint32_t security, uint16_t iface,
-		     uint16_t peer_port_lo, uint16_t peer_port_hi)
+void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img, uint32_t security,
+			     uint16_t iface, uint16_t peer_port_lo, uint16_t peer_port_hi)
 {
 	uint32_t n;
 	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
-	struct dp_svr_path *p = &paths[slot];
-	__atomic_store_n(&p->iface, iface, __ATOMIC_RELAXED);
-	if (!peer_port_lo) {
-		peer_port_lo = SVR_PEER_WAYPORT_LO;
-		peer_port_hi = SVR_PEER_WAYPORT_HI;
+	*pp = (struct dp_svr_path_policy){
+	    .in_model = true,
+	    .iface = iface,
+	    .peer_port_lo = peer_port_lo ? peer_port_lo : SVR_PEER_WAYPORT_LO,
+	    .peer_port_hi = peer_port_lo ? peer_port_hi : SVR_PEER_WAYPORT_HI,
+	    .hmac = SVR_HMAC_NONE, /* no policy: nothing signed or encrypted */
+	    .encryption = SVR_CIPHER_NONE};
+	if (security < n) {
+		pp->hmac = sec[security].hmac_cipher;
+		pp->time_based = sec[security].hmac_mode == SVR_HMAC_TIME_BASED;
+		pp->encryption = sec[security].encryption_cipher;
 	}
-	/* one store: a worker choosing ports never sees one end of the old range */
-	atomic_store_explicit(&p->peer_ports, (uint32_t)peer_port_lo << 16 | peer_port_hi,
-			      memory_order_relaxed);
-	if (security >= n) { /* no policy: nothing signed, nothing encrypted */
-		__atomic_store_n(&p->hmac, SVR_HMAC_NONE, __ATOMIC_RELAXED);
-		__atomic_store_n(&p->encryption, SVR_CIPHER_NONE, __ATOMIC_RELAXED);
-		return;
-	}
-	/* workers read each once per packet (a byte each) */
-	__atomic_store_n(&p->hmac, sec[security].hmac_cipher, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->time_based, sec[security].hmac_mode == SVR_HMAC_TIME_BASED,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&p->encryption, sec[security].encryption_cipher, __ATOMIC_RELAXED);
 }
 
-int dp_svr_path_find(uint32_t local, uint32_t remote)
+const struct dp_svr_path_policy *dp_svr_path_policy(const struct dp_gen *g, uint16_t slot)
 {
-	for (unsigned i = 0; i < n_paths; i++)
-		if (paths[i].local == local && paths[i].remote == remote)
+	return &g->spol->svr_paths[slot]; /* DP_MAX_SVR_PATHS of them, unknown ones zero */
+}
+
+int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote)
+{
+	unsigned n = atomic_load_explicit(&n_paths, memory_order_acquire);
+	for (unsigned i = 0; i < n; i++)
+		if (paths[i].local == local && paths[i].remote == remote &&
+		    g->spol->svr_paths[i].in_model)
 			return (int)i;
 	return -1;
 }
 
-uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer)
+uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer)
 {
-	if (paths[slot].hmac == SVR_HMAC_NONE)
+	if (dp_svr_path_policy(g, slot)->hmac == SVR_HMAC_NONE)
 		return 0;
 	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
 }
@@ -308,29 +309,28 @@ static bool replayed(const uint8_t uuid[16])
 }
 
 /* An egress session: its forward direction comes from a peer with metadata. */
-static const struct dp_svr_path *egress_path(const struct svr_session *s)
+static bool egress_session(const struct svr_session *s)
 {
 	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
-	if (!(fw->flags & SVR_RW_MD_ACK_ABSENT) || fw->svr_path >= n_paths)
-		return NULL;
-	return &paths[fw->svr_path];
+	return (fw->flags & SVR_RW_MD_ACK_ABSENT) && fw->svr_path < DP_MAX_SVR_PATHS;
 }
 
 void dp_svr_session_created(const struct svr_session *s)
 {
-	if (egress_path(s))
+	if (egress_session(s))
 		uuid_note(s->uuid, REPLAY_LIVE);
 }
 
 void dp_svr_session_ending(const struct svr_session *s)
 {
-	const struct dp_svr_path *p = egress_path(s);
-	if (!p)
+	const struct dp_gen *g = dp_gen_load();
+	if (!egress_session(s) || !g)
 		return;
+	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, s->dir[SVR_DIR_FWD].svr_path);
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	uint32_t idle = __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED);
-	bool regular = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED) != SVR_HMAC_NONE &&
-		       !__atomic_load_n(&p->time_based, __ATOMIC_RELAXED);
+	/* a path gone from the model: the longer memory, whatever it was */
+	bool regular = !pp->in_model || (pp->hmac != SVR_HMAC_NONE && !pp->time_based);
 	uuid_note(s->uuid, now + (regular ? 2 * (idle > SVR_REPLAY_MIN_S ? idle : SVR_REPLAY_MIN_S)
 					  : SVR_REPLAY_TIMED_S));
 }
@@ -426,24 +426,27 @@ json_t *dp_svr_peers_json(void)
 {
 	const struct dp_gen *g = dp_gen_main();
 	json_t *arr = json_array();
-	for (unsigned i = 0; i < n_paths; i++) {
+	unsigned n = g ? n_paths : 0;
+	for (unsigned i = 0; i < n; i++) {
 		const struct dp_svr_path *p = &paths[i];
+		const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, (uint16_t)i);
+		if (!pp->in_model) /* a slot of an earlier model */
+			continue;
 		char local[16], remote[16];
 		inet_ntop(AF_INET, &p->local, local, sizeof(local));
 		inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
-		const char *ifname = g && p->iface < g->n_ifaces && g->ifaces[p->iface].in_use
-					 ? g->ifaces[p->iface].name
+		const char *ifname = pp->iface < g->n_ifaces && g->ifaces[pp->iface].in_use
+					 ? g->ifaces[pp->iface].name
 					 : NULL;
-		uint32_t ports = atomic_load_explicit(&p->peer_ports, memory_order_relaxed);
 		char range[16];
-		snprintf(range, sizeof(range), "%u-%u", ports >> 16, ports & 0xffff);
+		snprintf(range, sizeof(range), "%u-%u", pp->peer_port_lo, pp->peer_port_hi);
 		json_array_append_new(
 		    arr,
 		    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}", "peer", p->peer,
 			      "peer-ports", range, "path", p->name, "interface", ifname, "local",
-			      local, "remote", remote, "hmac", hmac_name(p->hmac), "hmac-mode",
-			      p->time_based ? "time-based" : "regular", "encryption",
-			      cipher_name(p->encryption)));
+			      local, "remote", remote, "hmac", hmac_name(pp->hmac), "hmac-mode",
+			      pp->time_based ? "time-based" : "regular", "encryption",
+			      cipher_name(pp->encryption)));
 	}
 	return json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
 }
@@ -473,44 +476,40 @@ static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *da
 	return true;
 }
 
-static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, const uint8_t *pl,
-				    size_t plen, struct svr_md *md);
-static enum svr_drop_reason read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
-				       size_t l4_off, struct svr_md *md);
+static enum svr_drop_reason md_read(unsigned wi, uint8_t encryption, const uint8_t *pl, size_t plen,
+				    struct svr_md *md);
+static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_path_policy *pp,
+				       const uint8_t *ip, size_t l4_off, struct svr_md *md);
 
-enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
-				       size_t l4_off, struct svr_md *md)
+enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
+				       const uint8_t *ip, size_t l4_off, struct svr_md *md)
 {
-	enum svr_drop_reason why = read_first(w, slot, ip, l4_off, md);
+	enum svr_drop_reason why = read_first(w, dp_svr_path_policy(g, slot), ip, l4_off, md);
 	if (why == SVR_DROP_MAX && (md->present & SVR_MDF_UUID) && replayed(md->uuid))
 		return SVR_DROP_SVR_REPLAYED; /* a session of that UUID exists, or ended lately */
 	return why;
 }
 
-static enum svr_drop_reason read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
-				       size_t l4_off, struct svr_md *md)
+static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_path_policy *pp,
+				       const uint8_t *ip, size_t l4_off, struct svr_md *md)
 {
-	const struct dp_svr_path *p = &paths[slot];
 	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	const uint8_t *pl = ip + l4_off + l4h;
-	/* the policy read once: a new generation may change it meanwhile */
-	uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
-	bool time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED);
-	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(hmac);
+	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(pp->hmac);
 	if (tl) {
 		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
-		if (plen < tl ||
-		    !verify(w->index, hmac, time_based, pl, plen - tl, pl + plen - tl, NULL))
+		if (plen < tl || !verify(w->index, pp->hmac, pp->time_based, pl, plen - tl,
+					 pl + plen - tl, NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
-	return md_read(w->index, p, pl, plen, md);
+	return md_read(w->index, pp->encryption, pl, plen, md);
 }
 
 /* Decodes the metadata at pl (its trailer gone), decrypting the payload section apart. */
-static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, const uint8_t *pl,
-				    size_t plen, struct svr_md *md)
+static enum svr_drop_reason md_read(unsigned wi, uint8_t encryption, const uint8_t *pl, size_t plen,
+				    struct svr_md *md)
 {
 	struct svr_md_layout l;
 	if (svr_md_layout(pl, plen, &l, NULL, 0) < 0)
@@ -523,7 +522,7 @@ static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, co
 	const uint8_t *tlvs = pl + l.header_len;
 	size_t tlen = l.payload_len;
 	uint8_t clear[2048];
-	if (p->encryption != SVR_CIPHER_NONE) {
+	if (encryption != SVR_CIPHER_NONE) {
 		const struct svr_key *k = svr_keyring_find(ring(), md->security_id);
 		if (!k)
 			return SVR_DROP_SVR_NO_KEY;
@@ -540,18 +539,20 @@ static enum svr_drop_reason md_read(unsigned wi, const struct dp_svr_path *p, co
 
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote)
 {
-	for (unsigned i = 0; i < n_paths; i++)
+	unsigned n = atomic_load_explicit(&n_paths, memory_order_relaxed); /* the only writer */
+	for (unsigned i = 0; i < n; i++)
 		if (paths[i].local == local && paths[i].remote == remote &&
 		    strcmp(paths[i].peer, peer) == 0 && strcmp(paths[i].name, name) == 0)
 			return (int)i;
-	if (n_paths == DP_MAX_SVR_PATHS)
+	if (n == DP_MAX_SVR_PATHS)
 		return -1;
-	struct dp_svr_path *p = &paths[n_paths];
+	struct dp_svr_path *p = &paths[n];
 	p->local = local;
 	p->remote = remote;
 	snprintf(p->peer, sizeof(p->peer), "%s", peer);
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	return (int)n_paths++;
+	atomic_store_explicit(&n_paths, n + 1, memory_order_release); /* after its fields */
+	return (int)n;
 }
 
 const struct dp_svr_path *dp_svr_path(uint16_t slot)
@@ -608,7 +609,7 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			       &md.rev); /* no NAT here: the answer's own tuple is the mirror */
 		md.num_sessions = 0;     /* service load feedback: with path selection */
 	}
-	const struct dp_svr_path *p = dp_svr_path(s->dir[dir].svr_path);
+	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, s->dir[dir].svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
 	const struct svr_key *k =
 	    s->payload_key ? session_key(s) : svr_keyring_current(ring(), dp_sess.unix_s);
@@ -680,10 +681,12 @@ static bool stale_ok(const struct svr_session *s)
 }
 
 /* Whether the metadata block at md (len bytes, trailer gone) asks to stop forward metadata. */
-static bool md_disables_fwd(unsigned wi, const struct dp_svr_path *p, const uint8_t *md, size_t len)
+static bool md_disables_fwd(unsigned wi, const struct dp_svr_path_policy *p, const uint8_t *md,
+			    size_t len)
 {
 	struct svr_md d;
-	return md_read(wi, p, md, len, &d) == SVR_DROP_MAX && (d.present & SVR_MDF_DISABLE_FWD_MD);
+	return md_read(wi, p->encryption, md, len, &d) == SVR_DROP_MAX &&
+	       (d.present & SVR_MDF_DISABLE_FWD_MD);
 }
 
 /* Room for the trailer after the transport payload; *pl, *plen: the data it signs. */
@@ -760,17 +763,17 @@ void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 		}
 }
 
-bool dp_svr_check_add(struct dp_svr_check *c, struct rte_mbuf *m, const struct svr_flow4 *f,
-		      const struct svr_session *s, enum svr_sdir dir)
+bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte_mbuf *m,
+		      const struct svr_flow4 *f, const struct svr_session *s, enum svr_sdir dir)
 {
 	const struct svr_rewrite *rw = &s->dir[dir];
 	if (!(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_HMAC_CHECK) || f->fragment)
 		return false;
-	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
-	if (dp_meta(m)->iface_in != p->iface || stale(s))
+	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
+	if (!p->in_model || dp_meta(m)->iface_in != p->iface || stale(s))
 		return false; /* dropped by dp_svr_packet without hashing */
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, dp_meta(m)->l3_off);
-	size_t tl = svr_hmac_len(__atomic_load_n(&p->hmac, __ATOMIC_RELAXED));
+	size_t tl = svr_hmac_len(p->hmac);
 	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	if (tl == 0 || l4h == 0 || f->l4_off + l4h + tl > total)
 		return false; /* dp_svr_packet says why */
@@ -779,8 +782,8 @@ bool dp_svr_check_add(struct dp_svr_check *c, struct rte_mbuf *m, const struct s
 	*c = (struct dp_svr_check){.data = pl,
 				   .trailer = pl + plen,
 				   .len = (uint32_t)plen,
-				   .hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED),
-				   .time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED)};
+				   .hmac = p->hmac,
+				   .time_based = p->time_based};
 	return c->hmac != SVR_HMAC_NONE && svr_hmac_len(c->hmac) == tl;
 }
 
@@ -821,7 +824,7 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
  * from: the forward packet as it arrived (its waypoint tuple, reversed here).
  */
 static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *g,
-				      const struct dp_svr_path *p, const uint8_t *from,
+				      const struct dp_svr_path_policy *p, const uint8_t *from,
 				      const struct svr_session *s)
 {
 	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
@@ -861,11 +864,8 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	svr_wire_wr16(ip + hl + 4, (uint16_t)(8 + blen));
 	memcpy(ip + hl + 8, block, blen);
 	svr_wire_checksums(ip);
-	struct dp_svr_sign job = {.m = m,
-				  .ip = ip,
-				  .l4_off = (uint16_t)hl,
-				  .hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED),
-				  .time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED)};
+	struct dp_svr_sign job = {
+	    .m = m, .ip = ip, .l4_off = (uint16_t)hl, .hmac = p->hmac, .time_based = p->time_based};
 	if (job.hmac != SVR_HMAC_NONE) {
 		sign_jobs(w, &job, 1);
 		if (job.why != SVR_DROP_MAX) { /* a packet of ours, never received: not a drop */
@@ -944,11 +944,14 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 {
 	*reply = NULL;
 	const struct svr_rewrite *rw = &s->dir[dir];
-	const struct dp_svr_path *p = dp_svr_path(rw->svr_path);
+	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
-	/* the path's policy read once: a new generation may change it meanwhile */
-	const uint8_t hmac = __atomic_load_n(&p->hmac, __ATOMIC_RELAXED);
-	const bool time_based = __atomic_load_n(&p->time_based, __ATOMIC_RELAXED);
+	const uint8_t hmac = p->hmac;
+	const bool time_based = p->time_based;
+	if (!p->in_model) { /* the model no longer has the path (or a newer one made it) */
+		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
+		return DP_SVR_DROPPED;
+	}
 	/* No SVR fragmentation yet: a fragment could not be signed or checked whole. */
 	if (f->fragment) {
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
@@ -1003,7 +1006,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		 * has been idle a moment or is closing (see stale_ok). */
 		if (md_in && (flags & SVR_RW_MD_ACK_ABSENT)) {
 			struct svr_md md;
-			enum svr_drop_reason why = md_read(w->index, p, pl, plen, &md);
+			enum svr_drop_reason why = md_read(w->index, p->encryption, pl, plen, &md);
 			if (why == SVR_DROP_MAX &&
 			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, s->uuid, 16) != 0)) {
 				if ((md.present & SVR_MDF_UUID) && replayed(md.uuid)) {

@@ -33,18 +33,25 @@
 #define SVR_REPLAY_TIMED_S 10
 #define SVR_REPLAY_MIN_S   180 /* the largest transport payload an mbuf holds here */
 
-/* A peer path, in a slot stable across generations (sessions keep its index). */
+/* A peer path's identity, in a slot stable across generations (sessions keep its index);
+ * written once, when the slot is appended. */
 struct dp_svr_path {
 	uint32_t local, remote; /* waypoint addresses, network order */
 	char peer[33];          /* the peer router's name */
 	char name[80];          /* "neighborhood/interface": the peer path id we send */
-	/* its inter-router security policy, as the newest generation says (written by the main
-	 * lcore, read by workers: a byte each) */
+};
+
+/*
+ * What one generation says about a path slot (struct dp_session_policy.svr_paths, by slot):
+ * a worker reads the settings of the generation it runs under, never a mix of two.
+ */
+struct dp_svr_path_policy {
+	bool in_model;      /* false: not in this model: no new session, live ones dropped */
 	uint8_t hmac;       /* enum svr_img_hmac */
 	bool time_based;    /* hmac-mode time-based */
 	uint8_t encryption; /* enum svr_img_cipher */
 	uint16_t iface;     /* our interface slot on the path (its MTU bounds what SVR adds) */
-	_Atomic uint32_t peer_ports; /* the peer's receive ports: first << 16 | last */
+	uint16_t peer_port_lo, peer_port_hi; /* the peer's receive ports */
 };
 
 /* Startup: the key file (missing: no keys) and the workers' crypto contexts. */
@@ -57,13 +64,15 @@ void dp_svr_keys_poll(void);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
-/* Main lcore: what a new generation says about a path slot: its security (the image's security
+/* Main lcore: what a new generation says about a path: its security (the image's security
  * policy, or none), its interface slot, the peer's receive ports (0, 0: the default range). */
-void dp_svr_path_set(uint16_t slot, const void *img, uint32_t security, uint16_t iface,
-		     uint16_t peer_port_lo, uint16_t peer_port_hi);
+void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img, uint32_t security,
+			     uint16_t iface, uint16_t peer_port_lo, uint16_t peer_port_hi);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
-/* The slot of the path between our waypoint local and the peer's remote, or -1. */
-int dp_svr_path_find(uint32_t local, uint32_t remote);
+/* What generation g says about a slot (a slot newer than g: not in its model). */
+const struct dp_svr_path_policy *dp_svr_path_policy(const struct dp_gen *g, uint16_t slot);
+/* The slot of g's path between our waypoint local and the peer's remote, or -1. */
+int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote);
 
 /*
  * End-to-end payload encryption: the key a session encrypts its payloads
@@ -93,7 +102,7 @@ void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_
 json_t *dp_svr_peers_json(void);
 
 /* The SVR_RW_* flags a path's security adds: signing toward the peer, checking from it. */
-uint8_t dp_svr_hmac_flags(uint16_t slot, bool to_peer);
+uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer);
 
 /*
  * HMAC trailers two at a time. One SHA-256 stream leaves the CPU's SHA unit
@@ -136,8 +145,8 @@ struct dp_svr_sign {
 };
 
 /* Whether a packet from a peer has a trailer to check; if so c describes it. */
-bool dp_svr_check_add(struct dp_svr_check *c, struct rte_mbuf *m, const struct svr_flow4 *f,
-		      const struct svr_session *s, enum svr_sdir dir);
+bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte_mbuf *m,
+		      const struct svr_flow4 *f, const struct svr_session *s, enum svr_sdir dir);
 /* Checks the n trailers, in pairs of the same settings, against the key that signed this
  * worker's last packet at the current time step. */
 void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n);
@@ -174,7 +183,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
  * path strips it); under a regular HMAC, refuses the UUID of a session that
  * ended here. Returns SVR_DROP_MAX with md, else the reason to drop.
  */
-enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, uint16_t slot, const uint8_t *ip,
-				       size_t l4_off, struct svr_md *md);
+enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
+				       const uint8_t *ip, size_t l4_off, struct svr_md *md);
 
 #endif
