@@ -5,31 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bytes.h"
+
 const uint8_t svr_md_cookie[SVR_MD_COOKIE_LEN] = {0x4c, 0x48, 0xdb, 0xc6, 0xdd, 0xf6, 0x67, 0x0c};
 
 #define TLV_HDR 4
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
 
 static int fail(char *err, size_t errlen, const char *fmt, unsigned a, unsigned b)
 {
@@ -48,8 +28,8 @@ int svr_md_layout(const uint8_t *p, size_t len, struct svr_md_layout *l, char *e
 	if (len < SVR_MD_FIXED_LEN || !svr_md_has_cookie(p, len))
 		return fail(err, errlen, "no metadata cookie (%u bytes)", (unsigned)len, 0);
 	unsigned version = p[8] >> 4;
-	l->header_len = rd16(p + 8) & 0x0fff;
-	l->payload_len = rd16(p + 10);
+	l->header_len = svr_rd16(p + 8) & 0x0fff;
+	l->payload_len = svr_rd16(p + 10);
 	if (version != SVR_MD_VERSION)
 		return fail(err, errlen, "metadata version %u (only %u is defined)", version,
 			    SVR_MD_VERSION);
@@ -120,8 +100,8 @@ static void get_ctx(const uint8_t *v, uint8_t family, struct svr_md_ctx *c)
 	c->family = family;
 	memcpy(c->src, v, a);
 	memcpy(c->dst, v + a, a);
-	c->sport = rd16(v + 2 * a);
-	c->dport = rd16(v + 2 * a + 2);
+	c->sport = svr_rd16(v + 2 * a);
+	c->dport = svr_rd16(v + 2 * a + 2);
 	c->proto = v[2 * a + 4];
 }
 
@@ -202,12 +182,12 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 	}
 	switch (type) {
 	case SVR_MD_FRAGMENT:
-		md->frag.ext_id = rd32(v);
-		md->frag.orig_id = rd16(v + 4);
+		md->frag.ext_id = svr_rd32(v);
+		md->frag.orig_id = svr_rd16(v + 4);
 		md->frag.df = v[6] & 0x40;
 		md->frag.mf = v[6] & 0x20;
-		md->frag.offset = rd16(v + 6) & 0x1fff;
-		md->frag.largest = rd16(v + 8);
+		md->frag.offset = svr_rd16(v + 6) & 0x1fff;
+		md->frag.largest = svr_rd16(v + 8);
 		flag = SVR_MDF_FRAGMENT;
 		break;
 	case SVR_MD_FWD_CTX4:
@@ -217,8 +197,8 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		bool fwd = type == SVR_MD_FWD_CTX4 || type == SVR_MD_FWD_CTX6;
 		flag = fwd ? SVR_MDF_FWD_CTX : SVR_MDF_REV_CTX;
 		if (md->present & flag) /* v4 and v6 of one direction */
-			return fail(err, errlen, "TLV %u: a second context for this direction", type,
-				    0);
+			return fail(err, errlen, "TLV %u: a second context for this direction",
+				    type, 0);
 		get_ctx(v, n == 13 ? 4 : 6, fwd ? &md->fwd : &md->rev);
 		break;
 	}
@@ -227,7 +207,7 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		flag = SVR_MDF_UUID;
 		break;
 	case SVR_MD_GIID:
-		md->giid = rd32(v);
+		md->giid = svr_rd32(v);
 		flag = SVR_MDF_GIID;
 		break;
 	case SVR_MD_SESSION_ENCRYPTED:
@@ -240,11 +220,11 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		flag = SVR_MDF_DISABLE_FWD_MD;
 		break;
 	case SVR_MD_NUM_SESSIONS:
-		md->num_sessions = (uint64_t)rd32(v) << 32 | rd32(v + 4);
+		md->num_sessions = (uint64_t)svr_rd32(v) << 32 | svr_rd32(v + 4);
 		flag = SVR_MDF_NUM_SESSIONS;
 		break;
 	case SVR_MD_SECURITY_ID:
-		md->security_id = rd32(v);
+		md->security_id = svr_rd32(v);
 		flag = SVR_MDF_SECURITY_ID;
 		break;
 	case SVR_MD_CONTROL:
@@ -256,11 +236,11 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		flag = SVR_MDF_SRC_NAT4;
 		break;
 	case SVR_MD_MODIFY:
-		md->modify = rd16(v);
+		md->modify = svr_rd16(v);
 		flag = SVR_MDF_MODIFY;
 		break;
 	case SVR_MD_REMAINING_TIME:
-		md->remaining_s = rd32(v);
+		md->remaining_s = svr_rd32(v);
 		flag = SVR_MDF_REMAINING;
 		break;
 	case SVR_MD_HEALTH_OR_KEY: /* O-4: one byte in the header is a health check */
@@ -287,7 +267,7 @@ static int decode_tlvs(const uint8_t *tlvs, size_t len, bool in_header, struct s
 		if (len - off < TLV_HDR)
 			return fail(err, errlen, "%u bytes left over after the last TLV",
 				    (unsigned)(len - off), 0);
-		uint16_t type = rd16(tlvs + off), n = rd16(tlvs + off + 2);
+		uint16_t type = svr_rd16(tlvs + off), n = svr_rd16(tlvs + off + 2);
 		if (n > len - off - TLV_HDR)
 			return fail(err, errlen, "TLV %u of length %u runs past its section", type,
 				    n);
@@ -338,8 +318,8 @@ static uint8_t *tlv(struct writer *w, uint16_t type, uint16_t n)
 		return NULL;
 	}
 	uint8_t *t = w->p + w->len;
-	wr16(t, type);
-	wr16(t + 2, n);
+	svr_wr16(t, type);
+	svr_wr16(t + 2, n);
 	w->len += TLV_HDR + n;
 	return t + TLV_HDR;
 }
@@ -348,7 +328,7 @@ static void put_u32(struct writer *w, uint16_t type, uint32_t v)
 {
 	uint8_t *p = tlv(w, type, 4);
 	if (p)
-		wr32(p, v);
+		svr_wr32(p, v);
 }
 
 static void put_name(struct writer *w, uint16_t type, const struct svr_md_name *n)
@@ -369,8 +349,8 @@ static void put_ctx(struct writer *w, bool fwd, const struct svr_md_ctx *c)
 		return;
 	memcpy(p, c->src, a);
 	memcpy(p + a, c->dst, a);
-	wr16(p + 2 * a, c->sport);
-	wr16(p + 2 * a + 2, c->dport);
+	svr_wr16(p + 2 * a, c->sport);
+	svr_wr16(p + 2 * a + 2, c->dport);
 	p[2 * a + 4] = c->proto;
 }
 
@@ -400,11 +380,11 @@ static void header_tlvs(struct writer *w, const struct svr_md *md)
 		uint8_t *p = tlv(w, SVR_MD_FRAGMENT, 10);
 		if (p) {
 			const struct svr_md_frag *fr = &md->frag;
-			wr32(p, fr->ext_id);
-			wr16(p + 4, fr->orig_id);
-			wr16(p + 6, (uint16_t)((fr->df ? 0x4000 : 0) | (fr->mf ? 0x2000 : 0) |
-					       (fr->offset & 0x1fff)));
-			wr16(p + 8, fr->largest);
+			svr_wr32(p, fr->ext_id);
+			svr_wr16(p + 4, fr->orig_id);
+			svr_wr16(p + 6, (uint16_t)((fr->df ? 0x4000 : 0) | (fr->mf ? 0x2000 : 0) |
+						   (fr->offset & 0x1fff)));
+			svr_wr16(p + 8, fr->largest);
 		}
 	}
 	if (f & SVR_MDF_SECURITY_ID)
@@ -447,8 +427,8 @@ static void payload_tlvs(struct writer *w, const struct svr_md *md)
 	if (f & SVR_MDF_NUM_SESSIONS) {
 		uint8_t *p = tlv(w, SVR_MD_NUM_SESSIONS, 8);
 		if (p) {
-			wr32(p, (uint32_t)(md->num_sessions >> 32));
-			wr32(p + 4, (uint32_t)md->num_sessions);
+			svr_wr32(p, (uint32_t)(md->num_sessions >> 32));
+			svr_wr32(p + 4, (uint32_t)md->num_sessions);
 		}
 	}
 	if (f & SVR_MDF_SRC_ROUTER)
@@ -469,7 +449,7 @@ static void payload_tlvs(struct writer *w, const struct svr_md *md)
 	if (f & SVR_MDF_MODIFY) {
 		uint8_t *p = tlv(w, SVR_MD_MODIFY, 2);
 		if (p)
-			wr16(p, md->modify);
+			svr_wr16(p, md->modify);
 	}
 	if (f & SVR_MDF_APP_NAME)
 		put_name(w, SVR_MD_APP_NAME, &md->app_name);
@@ -489,8 +469,8 @@ size_t svr_md_encode(const struct svr_md *md, uint8_t *out, size_t cap, struct s
 	if (w.full || header_len > SVR_MD_MAX_HEADER || payload_len > UINT16_MAX)
 		return 0;
 	memcpy(out, svr_md_cookie, SVR_MD_COOKIE_LEN);
-	wr16(out + 8, (uint16_t)(SVR_MD_VERSION << 12 | header_len));
-	wr16(out + 10, (uint16_t)payload_len);
+	svr_wr16(out + 8, (uint16_t)(SVR_MD_VERSION << 12 | header_len));
+	svr_wr16(out + 10, (uint16_t)payload_len);
 	if (l) {
 		l->header_len = (uint16_t)header_len;
 		l->payload_len = (uint16_t)payload_len;
@@ -501,6 +481,6 @@ size_t svr_md_encode(const struct svr_md *md, uint8_t *out, size_t cap, struct s
 void svr_md_marker(uint8_t out[SVR_MD_FIXED_LEN])
 {
 	memcpy(out, svr_md_cookie, SVR_MD_COOKIE_LEN);
-	wr16(out + 8, SVR_MD_VERSION << 12 | SVR_MD_FIXED_LEN);
-	wr16(out + 10, 0);
+	svr_wr16(out + 8, SVR_MD_VERSION << 12 | SVR_MD_FIXED_LEN);
+	svr_wr16(out + 10, 0);
 }

@@ -56,7 +56,7 @@ static void flow4(uint8_t *ip)
 					      .cksum_l4 = 0x4321,
 					      .flags = SVR_RW_NAT};
 	struct svr_flow4 fl;
-	uint32_t len = svr_be16(ip + 2);
+	uint32_t len = svr_rd16(ip + 2);
 	switch (svr_flow_parse4(ip, len, &fl)) {
 	case SVR_FLOW_PACKET:
 		wire_round_trip(ip, len, fl.l4_off);
@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case SVR_ETHERTYPE_IPV6:
 			if (svr_check_ip6(l3, l3_len) == SVR_DROP_MAX) {
-				uint32_t plen = svr_be16(l3 + 4);
+				uint32_t plen = svr_rd16(l3 + 4);
 				(void)svr_ip6_dst_is_multicast(l3);
 				struct svr_flow6 fl;
 				if (svr_flow_parse6(l3, 40 + plen, &fl) == SVR_FLOW_PACKET) {

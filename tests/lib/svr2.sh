@@ -35,16 +35,17 @@ svr2_topology_up() {
 	svr_nsx "$SVR2_WAN" sysctl -qw net.ipv4.ip_forward=1
 }
 
-# svr2_keys: the same key file for both routers (the conductor's job), mode 0600.
+# svr2_keys [TEXT [ROUTER...]]: the key file TEXT (default: key 7) for the routers (default: both;
+# the conductor's job), mode 0600, replaced whole (a rename: a router never reads half a file).
 svr2_keys() {
-	local r
-	for r in r1 r2; do
+	local text=${1:-} r
+	[ -n "$text" ] || text='{ "keys": [ { "security-id": 7, "hmac-key": "4f6e652074776f20746872656520666f",
+  "encryption-key": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" } ] }'
+	if [ $# -gt 1 ]; then shift; else set -- r1 r2; fi
+	for r in "$@"; do
 		mkdir -p "$SVR_TMP/$r"
-		(umask 077 && cat >"$SVR_TMP/$r/keys.json" <<EOF
-{ "keys": [ { "security-id": 7, "hmac-key": "4f6e652074776f20746872656520666f",
-  "encryption-key": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" } ] }
-EOF
-		)
+		(umask 077 && printf '%s\n' "$text" >"$SVR_TMP/$r/keys.json.new") || return 1
+		mv "$SVR_TMP/$r/keys.json.new" "$SVR_TMP/$r/keys.json" || return 1
 	done
 }
 
@@ -160,6 +161,39 @@ svr2_capture_report() {
 	sleep 1
 	svr_stop_pid "$SVR2_TCPDUMP" 3
 	/usr/bin/python3 "$SVR_LIB_DIR/svr_wan.py" "$SVR_TMP/wan.pcap" "$SVR2_WP1" "$SVR2_WP2" "$@"
+}
+
+# svr2_first_capture FILE: captures, in the WAN namespace, the next UDP packet R1 sends (a first
+# packet, with its metadata) into FILE; svr2_first_captured waits for it (up to 1 s).
+svr2_first_capture() {
+	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -c 1 -w "$1" \
+		"udp and src host $SVR2_WP1" >"$1.log" 2>&1 </dev/null &
+	SVR2_FIRST_PID=$!
+	svr_track "$SVR2_FIRST_PID" && svr_defer "svr_stop_pid $SVR2_FIRST_PID 3"
+	sleep 1
+}
+svr2_first_captured() {
+	local _
+	for _ in 1 2 3 4 5 6 7 8 9 10; do svr_pid_alive "$SVR2_FIRST_PID" || return 0; sleep 0.1; done
+}
+
+# svr2_wan_inject FILE [SPORT DPORT]: sends the IP packet captured in FILE to R2 again, from the
+# WAN namespace as its forwarding would (TTL one less), optionally onto other UDP ports.
+svr2_wan_inject() {
+	local r2mac
+	r2mac=$(ip -n "$SVR2_WAN" neigh show "$SVR2_WP2" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
+	svr_nsx "$SVR2_WAN" /usr/bin/python3 -c '
+import sys
+from scapy.all import rdpcap, sendp, Ether, IP, UDP, get_if_hwaddr
+ip = rdpcap(sys.argv[1])[0][IP]
+ip.ttl -= 1
+del ip.chksum
+if len(sys.argv) > 4:
+    ip[UDP].sport, ip[UDP].dport = int(sys.argv[4]), int(sys.argv[5])
+    del ip[UDP].chksum
+sendp(Ether(src=get_if_hwaddr(sys.argv[2]), dst=sys.argv[3]) / ip, iface=sys.argv[2], verbose=False)
+' "$1" "$SVR_PREFIX-x2" "$r2mac" "${@:2}" >"$1.inject.log" 2>&1
 }
 
 # svr2_same_session PROTO: PASS when R1 and R2 show the first session of PROTO with one UUID and

@@ -13,29 +13,24 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "common/bytes.h"
 #include "session/flow.h"
 #include "session/rewrite.h"
 
 #define A(s) inet_addr(s) /* network order */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* A 20-byte IPv4 header at ip with a correct checksum. */
 static void ip4(uint8_t *ip, uint8_t proto, const char *src, const char *dst, uint16_t total)
 {
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put16(ip + 2, total);
+	svr_wr16(ip + 2, total);
 	ip[8] = 64;
 	ip[9] = proto;
 	uint32_t s = A(src), d = A(dst);
 	memcpy(ip + 12, &s, 4);
 	memcpy(ip + 16, &d, 4);
-	put16(ip + 10, svr_cksum(ip, 20));
+	svr_wr16(ip + 10, svr_cksum(ip, 20));
 }
 
 /* TCP/UDP checksum over the IPv4 pseudo-header: as the field should read. */
@@ -51,11 +46,6 @@ static uint16_t l4_cksum4(const uint8_t *ip, const uint8_t *l4, uint32_t len, in
 	return (uint16_t)~svr_cksum_fold(sum);
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* A TCP segment (20-byte header, 8 bytes of data) of src:sport -> dst:dport with flags. */
 static void tcp4(uint8_t *ip, const char *src, uint16_t sport, const char *dst, uint16_t dport,
 		 uint8_t flags)
@@ -63,24 +53,24 @@ static void tcp4(uint8_t *ip, const char *src, uint16_t sport, const char *dst, 
 	ip4(ip, SVR_IPPROTO_TCP, src, dst, 48);
 	uint8_t *t = ip + 20;
 	memset(t, 0, 28);
-	put16(t, sport);
-	put16(t + 2, dport);
+	svr_wr16(t, sport);
+	svr_wr16(t + 2, dport);
 	t[12] = 5 << 4;
 	t[13] = flags;
 	memcpy(t + 20, "payload!", 8);
-	put16(t + 16, l4_cksum4(ip, t, 28, 16));
+	svr_wr16(t + 16, l4_cksum4(ip, t, 28, 16));
 }
 
 static void udp4(uint8_t *ip, const char *src, uint16_t sport, const char *dst, uint16_t dport)
 {
 	ip4(ip, SVR_IPPROTO_UDP, src, dst, 36);
 	uint8_t *u = ip + 20;
-	put16(u, sport);
-	put16(u + 2, dport);
-	put16(u + 4, 16);
+	svr_wr16(u, sport);
+	svr_wr16(u + 2, dport);
+	svr_wr16(u + 4, 16);
 	u[6] = u[7] = 0;
 	memcpy(u + 8, "datagram", 8);
-	put16(u + 6, l4_cksum4(ip, u, 16, 6));
+	svr_wr16(u + 6, l4_cksum4(ip, u, 16, 6));
 }
 
 static void echo4(uint8_t *ip, uint8_t type, const char *src, const char *dst, uint16_t id)
@@ -89,10 +79,10 @@ static void echo4(uint8_t *ip, uint8_t type, const char *src, const char *dst, u
 	uint8_t *c = ip + 20;
 	memset(c, 0, 16);
 	c[0] = type;
-	put16(c + 4, id);
-	put16(c + 6, 1);
+	svr_wr16(c + 4, id);
+	svr_wr16(c + 6, 1);
 	memcpy(c + 8, "pingpong", 8);
-	put16(c + 2, svr_cksum(c, 16));
+	svr_wr16(c + 2, svr_cksum(c, 16));
 }
 
 static void tcp_first_packets(void **state)
@@ -167,7 +157,7 @@ static void icmp_error_keys_the_quoted_session(void **state)
 	icmp[0] = 3;
 	icmp[1] = 3;
 	udp4(icmp + 8, "198.19.0.1", 5353, "198.18.1.10", 53);
-	put16(icmp + 2, svr_cksum(icmp, 8 + 36));
+	svr_wr16(icmp + 2, svr_cksum(icmp, 8 + 36));
 	struct svr_flow4 f;
 	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_ICMP_ERROR);
 	assert_int_equal(f.inner_off, 28);
@@ -188,12 +178,12 @@ static void fragments(void **state)
 	uint8_t p[64];
 	struct svr_flow4 f;
 	udp4(p, "198.18.0.2", 7, "198.18.1.10", 9);
-	put16(p + 4, 0x3003);
-	put16(p + 6, 0x2000); /* MF, offset 0: the first fragment keeps its ports */
+	svr_wr16(p + 4, 0x3003);
+	svr_wr16(p + 6, 0x2000); /* MF, offset 0: the first fragment keeps its ports */
 	assert_int_equal(svr_flow_parse4(p, 36, &f), SVR_FLOW_PACKET);
 	assert_true(f.fragment);
 	assert_int_equal(f.frag_id, 0x3003);
-	put16(p + 6, 200); /* a later fragment: no transport header */
+	svr_wr16(p + 6, 200); /* a later fragment: no transport header */
 	assert_int_equal(svr_flow_parse4(p, 36, &f), SVR_FLOW_FRAGMENT);
 	assert_int_equal(f.frag_id, 0x3003);
 	assert_int_equal(f.key.proto, 17);
@@ -204,7 +194,7 @@ static void ip6(uint8_t *ip, uint8_t next, uint16_t payload)
 {
 	memset(ip, 0, 40);
 	ip[0] = 0x60;
-	put16(ip + 4, payload);
+	svr_wr16(ip + 4, payload);
 	ip[6] = next;
 	ip[7] = 64;
 	inet_pton(AF_INET6, "2001:db8:1::2", ip + 8);
@@ -220,8 +210,8 @@ static void ipv6_extension_headers_and_fragments(void **state)
 	ip6(p, 0, 8 + 20);
 	p[40] = SVR_IPPROTO_TCP;
 	uint8_t *t = p + 48;
-	put16(t, 1111);
-	put16(t + 2, 443);
+	svr_wr16(t, 1111);
+	svr_wr16(t + 2, 443);
 	t[12] = 5 << 4;
 	t[13] = SVR_TCP_SYN;
 	assert_int_equal(svr_flow_parse6(p, 40 + 28, &f), SVR_FLOW_PACKET);
@@ -233,15 +223,15 @@ static void ipv6_extension_headers_and_fragments(void **state)
 	/* a fragment header with offset 0 (first), then a later one */
 	ip6(p, 44, 8 + 8);
 	p[40] = SVR_IPPROTO_UDP;
-	put16(p + 42, 0x0001); /* offset 0, M */
+	svr_wr16(p + 42, 0x0001); /* offset 0, M */
 	p[44] = 0xde, p[45] = 0xad, p[46] = 0xbe, p[47] = 0xef;
-	put16(p + 48, 5000);
-	put16(p + 50, 53);
+	svr_wr16(p + 48, 5000);
+	svr_wr16(p + 50, 53);
 	assert_int_equal(svr_flow_parse6(p, 40 + 16, &f), SVR_FLOW_PACKET);
 	assert_true(f.fragment);
 	assert_int_equal(f.frag_id, 0xdeadbeef);
 	assert_int_equal(f.key.dport, htons(53));
-	put16(p + 42, 100 << 3);
+	svr_wr16(p + 42, 100 << 3);
 	assert_int_equal(svr_flow_parse6(p, 40 + 16, &f), SVR_FLOW_FRAGMENT);
 	/* an extension header running past the packet */
 	ip6(p, 60, 8);
@@ -251,8 +241,8 @@ static void ipv6_extension_headers_and_fragments(void **state)
 	ip6(p, SVR_IPPROTO_ICMPV6, 8 + 48);
 	p[40] = 2;
 	ip6(p + 48, SVR_IPPROTO_UDP, 8);
-	put16(p + 88, 5000);
-	put16(p + 90, 53);
+	svr_wr16(p + 88, 5000);
+	svr_wr16(p + 90, 53);
 	assert_int_equal(svr_flow_parse6(p, 40 + 56, &f), SVR_FLOW_ICMP_ERROR);
 	assert_int_equal(f.key.sport, htons(53));
 	assert_int_equal(f.key.dport, htons(5000));
@@ -278,15 +268,15 @@ static void rewrite_and_check(uint8_t *ip, uint32_t len, const char *src, uint16
 	uint8_t *l4 = ip + 20;
 	switch (f.key.proto) {
 	case SVR_IPPROTO_TCP:
-		assert_int_equal(be16(l4 + 16), l4_cksum4(ip, l4, len - 20, 16));
+		assert_int_equal(svr_rd16(l4 + 16), l4_cksum4(ip, l4, len - 20, 16));
 		break;
 	case SVR_IPPROTO_UDP:
-		if (be16(l4 + 6))
-			assert_int_equal(be16(l4 + 6), l4_cksum4(ip, l4, len - 20, 6));
+		if (svr_rd16(l4 + 6))
+			assert_int_equal(svr_rd16(l4 + 6), l4_cksum4(ip, l4, len - 20, 6));
 		break;
 	case SVR_IPPROTO_ICMP:
 		assert_int_equal(svr_cksum_fold(svr_cksum_add(0, l4, len - 20)), 0xffff);
-		assert_int_equal(be16(l4 + 4), sport);
+		assert_int_equal(svr_rd16(l4 + 4), sport);
 		break;
 	}
 }
@@ -306,7 +296,7 @@ static void nat_rewrites_keep_checksums_right(void **state)
 	udp4(p, "198.18.0.2", 5353, "198.18.0.1", 53);
 	p[26] = p[27] = 0;
 	rewrite_and_check(p, 36, "198.19.0.1", 1024, "198.18.1.10", 53);
-	assert_int_equal(be16(p + 26), 0);
+	assert_int_equal(svr_rd16(p + 26), 0);
 	/* ICMP echo: the identifier */
 	echo4(p, 8, "198.18.0.2", "198.18.1.10", 0x1234);
 	rewrite_and_check(p, 36, "198.19.0.1", 0xfedc, "198.18.1.10", 0);
@@ -326,7 +316,7 @@ static void icmp_error_translated_back(void **state)
 	icmp[0] = 3;
 	icmp[1] = 3;
 	udp4(icmp + 8, "198.19.0.1", 5353, "198.18.1.10", 53);
-	put16(icmp + 2, svr_cksum(icmp, 8 + 36));
+	svr_wr16(icmp + 2, svr_cksum(icmp, 8 + 36));
 	struct svr_flow4 f;
 	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_ICMP_ERROR);
 	struct svr_rewrite rev = {.src = A("198.18.1.10"),
@@ -346,8 +336,8 @@ static void icmp_error_translated_back(void **state)
 	assert_int_equal(a, A("198.18.0.2"));
 	memcpy(&a, in + 12, 4);
 	assert_int_equal(a, A("198.18.0.2")); /* the quoted packet as h1 sent it */
-	assert_int_equal(be16(in + 20), 5353);
-	assert_int_equal(be16(in + 26), l4_cksum4(in, in + 20, 16, 6));
+	assert_int_equal(svr_rd16(in + 20), 5353);
+	assert_int_equal(svr_rd16(in + 26), l4_cksum4(in, in + 20, 16, 6));
 }
 
 static void icmp_error_from_behind_source_nat(void **state)
@@ -366,7 +356,7 @@ static void icmp_error_from_behind_source_nat(void **state)
 	icmp[0] = 3;
 	icmp[1] = 4;
 	udp4(icmp + 8, "198.18.1.10", 53, "198.18.0.2", 5353);
-	put16(icmp + 2, svr_cksum(icmp, 8 + 36));
+	svr_wr16(icmp + 2, svr_cksum(icmp, 8 + 36));
 	struct svr_flow4 f;
 	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_ICMP_ERROR);
 	struct svr_rewrite fwd = {.src = A("198.19.0.1"),
@@ -383,9 +373,9 @@ static void icmp_error_from_behind_source_nat(void **state)
 	assert_true(svr_ip4_cksum_ok(p, 20));
 	assert_int_equal(svr_cksum_fold(svr_cksum_add(0, icmp, 44)), 0xffff);
 	uint8_t *in = icmp + 8;
-	assert_int_equal(be16(in + 26), l4_cksum4(in, in + 20, 16, 6));
+	assert_int_equal(svr_rd16(in + 26), l4_cksum4(in, in + 20, 16, 6));
 	/* A fragmented error is never translated. */
-	put16(p + 6, 0x2000);
+	svr_wr16(p + 6, 0x2000);
 	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_MALFORMED);
 }
 

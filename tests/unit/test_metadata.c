@@ -16,15 +16,10 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "common/bytes.h"
 #include "l2l3/cksum.h"
 #include "svr/metadata.h"
 #include "hex.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* 203.0.113.1 <-> 203.0.113.2, the vectors' waypoints. */
 static const uint8_t WP_A[4] = {203, 0, 113, 1}, WP_B[4] = {203, 0, 113, 2};
@@ -35,13 +30,13 @@ static size_t packet4(uint8_t *pkt, uint16_t id, uint8_t proto, const uint8_t *s
 {
 	memset(pkt, 0, 20);
 	pkt[0] = 0x45;
-	put16(pkt + 2, (uint16_t)(20 + l4_len));
-	put16(pkt + 4, id);
+	svr_wr16(pkt + 2, (uint16_t)(20 + l4_len));
+	svr_wr16(pkt + 4, id);
 	pkt[8] = 64;
 	pkt[9] = proto;
 	memcpy(pkt + 12, src, 4);
 	memcpy(pkt + 16, dst, 4);
-	put16(pkt + 10, svr_cksum(pkt, 20));
+	svr_wr16(pkt + 10, svr_cksum(pkt, 20));
 	memcpy(pkt + 20, l4, l4_len);
 	uint8_t *t = pkt + 20;
 	t[cksum_off] = t[cksum_off + 1] = 0;
@@ -49,7 +44,7 @@ static size_t packet4(uint8_t *pkt, uint16_t id, uint8_t proto, const uint8_t *s
 	sum += proto;
 	sum += (uint32_t)l4_len;
 	sum = svr_cksum_add(sum, t, l4_len);
-	put16(t + cksum_off, (uint16_t)~svr_cksum_fold(sum));
+	svr_wr16(t + cksum_off, (uint16_t)~svr_cksum_fold(sum));
 	return 20 + l4_len;
 }
 
@@ -59,9 +54,9 @@ static size_t udp_packet(uint8_t *pkt, const uint8_t *src, const uint8_t *dst, u
 {
 	uint8_t l4[512];
 	size_t plen = strlen(payload);
-	put16(l4, sport);
-	put16(l4 + 2, dport);
-	put16(l4 + 4, (uint16_t)(8 + blen + plen));
+	svr_wr16(l4, sport);
+	svr_wr16(l4 + 2, dport);
+	svr_wr16(l4 + 4, (uint16_t)(8 + blen + plen));
 	memcpy(l4 + 8, block, blen);
 	memcpy(l4 + 8 + blen, payload, plen);
 	return packet4(pkt, 1, 17, src, dst, l4, 8 + blen + plen, 6);

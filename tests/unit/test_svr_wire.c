@@ -26,8 +26,8 @@ static size_t ip4(uint8_t *p, uint16_t id, uint8_t proto, const char *src, const
 {
 	memset(p, 0, 20);
 	p[0] = 0x45;
-	svr_wire_wr16(p + 2, (uint16_t)(20 + l4_len));
-	svr_wire_wr16(p + 4, id);
+	svr_wr16(p + 2, (uint16_t)(20 + l4_len));
+	svr_wr16(p + 4, id);
 	p[8] = 64;
 	p[9] = proto;
 	inet_pton(AF_INET, src, p + 12);
@@ -63,8 +63,7 @@ static size_t egress(uint8_t *p, struct svr_md *md)
 {
 	size_t l4h = svr_wire_l4_hlen(p);
 	char err[128];
-	int blen =
-	    svr_md_decode(p + 20 + l4h, svr_wire_rd16(p + 2) - 20 - l4h, md, err, sizeof(err));
+	int blen = svr_md_decode(p + 20 + l4h, svr_rd16(p + 2) - 20 - l4h, md, err, sizeof(err));
 	assert_true(blen > 0);
 	size_t n = svr_wire_strip(p, (size_t)blen);
 	svr_wire_translate(p, md->fwd.src, md->fwd.dst, md->fwd.sport, md->fwd.dport);
@@ -138,7 +137,7 @@ static void mss_clamp(void **state)
 	ip4(p, 3, 6, "10.0.1.10", "198.51.100.80", tcp, tl);
 	assert_int_equal(svr_wire_clamp_mss(p, 1500), 0); /* already below */
 	assert_int_equal(svr_wire_clamp_mss(p, 1360), 1);
-	assert_int_equal(svr_wire_rd16(p + 20 + 24), 1360);
+	assert_int_equal(svr_rd16(p + 20 + 24), 1360);
 	uint8_t again[256];
 	memcpy(again, p, 52);
 	svr_wire_checksums(again); /* the checksums it left are the right ones */
@@ -157,7 +156,7 @@ static void mss_clamp(void **state)
 	uint8_t block[8] = {0};
 	assert_int_equal(svr_wire_insert(p, n + 7, block, 8), 0);
 	assert_int_equal(svr_wire_insert(p, n + 8, block, 8), n + 8);
-	assert_int_equal(svr_wire_rd16(p + 24), 20); /* UDP length follows */
+	assert_int_equal(svr_rd16(p + 24), 20); /* UDP length follows */
 }
 
 /* An IPv6 packet (hop limit 64, no extension headers) of next header nh with l4, checksums
@@ -167,7 +166,7 @@ static size_t ip6(uint8_t *p, uint8_t nh, const char *src, const char *dst, cons
 {
 	memset(p, 0, 40);
 	p[0] = 0x60;
-	svr_wire_wr16(p + 4, (uint16_t)l4_len);
+	svr_wr16(p + 4, (uint16_t)l4_len);
 	p[6] = nh;
 	p[7] = 64;
 	inet_pton(AF_INET6, src, p + 8);
@@ -183,7 +182,7 @@ static bool l4_checksum_ok(const uint8_t *ip)
 {
 	bool v6 = ip[0] >> 4 == 6;
 	size_t hl = v6 ? 40 : (size_t)(ip[0] & 15) * 4;
-	size_t total = v6 ? 40 + svr_wire_rd16(ip + 4) : svr_wire_rd16(ip + 2), len = total - hl;
+	size_t total = v6 ? 40 + svr_rd16(ip + 4) : svr_rd16(ip + 2), len = total - hl;
 	uint8_t proto = v6 ? ip[6] : ip[9];
 	uint64_t sum = 0;
 	const uint8_t *a = ip + (v6 ? 8 : 12);
@@ -228,8 +227,8 @@ static void ipv6_packets(void **state)
 		block[i] = (uint8_t)(0xa0 + i);
 	size_t n = svr_wire_insert(p, sizeof(p), block, 40);
 	assert_int_equal(n, cn + 40);
-	assert_int_equal(svr_wire_rd16(p + 4), 8 + 40 + 5);  /* payload length */
-	assert_int_equal(svr_wire_rd16(p + 44), 8 + 40 + 5); /* UDP length */
+	assert_int_equal(svr_rd16(p + 4), 8 + 40 + 5);  /* payload length */
+	assert_int_equal(svr_rd16(p + 44), 8 + 40 + 5); /* UDP length */
 	assert_memory_equal(p + 48, block, 40);
 	assert_true(l4_checksum_ok(p));
 	/* a trailer of 16 bytes: incremental at an even offset... */
@@ -255,7 +254,7 @@ static void ipv6_packets(void **state)
 	cn = ip6(client, 6, "2001:db8:1::10", "2001:db8:2::20", tcp, tl);
 	memcpy(p, client, cn);
 	assert_int_equal(svr_wire_clamp_mss(p, 1200), 1);
-	assert_int_equal(svr_wire_rd16(p + 40 + 22), 1200);
+	assert_int_equal(svr_rd16(p + 40 + 22), 1200);
 	assert_true(l4_checksum_ok(p));
 	assert_int_equal(svr_wire_insert(p, sizeof(p), block, 20), cn + 20);
 	assert_true(l4_checksum_ok(p));
@@ -270,7 +269,7 @@ static void ipv6_packets(void **state)
 	uint16_t id = htons(0x4321);
 	svr_wire_icmp_translate(p, wa, wb, id);
 	assert_true(l4_checksum_ok(p));
-	assert_int_equal(svr_wire_rd16(p + 44), 0x4321);
+	assert_int_equal(svr_rd16(p + 44), 0x4321);
 	assert_int_equal(svr_wire_udp_wrap(p, cn + 7, 16390, 16391), 0); /* no room */
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16390, 16391), cn + 8);
 	assert_int_equal(svr_wire_proto(p), 17);
@@ -301,7 +300,7 @@ static void ipv4_resize_and_echo(void **state)
 	uint8_t client[256];
 	size_t cn = ip4(client, 10, 1, "198.18.1.10", "198.18.2.20", echo, 12);
 	client[20 + 2] = client[20 + 3] = 0; /* the ICMP checksum the way a host computes it */
-	svr_wire_wr16(client + 22, svr_cksum(client + 20, 12));
+	svr_wr16(client + 22, svr_cksum(client + 20, 12));
 	memcpy(p, client, cn);
 	svr_wire_checksums(p);
 	assert_memory_equal(p, client, cn); /* the same ICMP checksum: no pseudo-header */

@@ -1338,6 +1338,10 @@ static void print_sessions_summary(const json_t *sum)
 	       int_of(sum, "in-use"), int_of(sum, "limit"), int_of(sum, "capacity"),
 	       int_of(sum, "half-open-tcp"), int_of(sum, "created"), int_of(sum, "aged"),
 	       int_of(sum, "cleared"));
+	if (int_of(sum, "leaked") > 0) /* never seen so far: worth a line when it happens */
+		printf("Warning: %" JSON_INTEGER_FORMAT
+		       " session slots lost until restart (a worker's reclaim queue was full)\n",
+		       int_of(sum, "leaked"));
 }
 
 /* One table row: the forward tuple and its NAT, counters both ways. */

@@ -582,6 +582,20 @@ static void check_tenant(struct v *v, const json_t *o, const struct vpath *p)
 static const char *const protocols[] = {"tcp", "udp", "icmp", "icmpv6", "any", NULL};
 static const int protocol_numbers[] = {6, 17, 1, 58, 0};
 
+/* Ports lo-hi (parsed from s) within min-65535, start first: false, with the error, otherwise.
+ * what: "ports", "waypoint ports". */
+static bool ports_within(struct v *v, const struct vpath *p, const char *s, unsigned lo,
+			 unsigned hi, unsigned min, const char *what)
+{
+	if (lo < min || hi > 65535)
+		err(v, p, "\"%s\": %s are %u-65535", s, what, min);
+	else if (lo > hi)
+		err(v, p, "\"%s\": start is greater than end", s);
+	else
+		return true;
+	return false;
+}
+
 /* "443" or "8000-8099" */
 static void check_port(struct v *v, const json_t *x, const struct vpath *p)
 {
@@ -595,10 +609,7 @@ static void check_port(struct v *v, const json_t *x, const struct vpath *p)
 		err(v, p, "\"%s\" is not a port like \"443\" or a range like \"8000-8099\"", s);
 		return;
 	}
-	if (lo > 65535 || hi > 65535)
-		err(v, p, "\"%s\": ports are 0-65535", s);
-	else if (lo > hi)
-		err(v, p, "\"%s\": start is greater than end", s);
+	ports_within(v, p, s, lo, hi, 0, "ports");
 }
 
 static void check_transport(struct v *v, const json_t *o, const struct vpath *p)
@@ -994,11 +1005,9 @@ static void check_waypoint_ports(struct v *v, const json_t *x, const struct vpat
 		err(v, p, "must be a port range like \"30001-30999\"");
 		return;
 	}
-	if (lo < 1025 || hi > 65535)
-		err(v, p, "\"%s\": waypoint ports are 1025-65535", json_string_value(x));
-	else if (lo > hi)
-		err(v, p, "\"%s\": start is greater than end", json_string_value(x));
-	else if (lo == hi && lo % 2 == 0)
+	if (!ports_within(v, p, json_string_value(x), lo, hi, 1025, "waypoint ports"))
+		return;
+	if (lo == hi && lo % 2 == 0)
 		err(v, p, "\"%s\" has no odd port: peers pick odd ports (the even ones are theirs)",
 		    json_string_value(x));
 }

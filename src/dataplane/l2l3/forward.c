@@ -103,7 +103,7 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 	bool nat = rw->flags & SVR_RW_NAT;
 	struct svr_ip dst = {.family = SVR_AF_INET};
 	memcpy(dst.addr, &rw->dst, 4);
-	if (svr_be16(ip + 2) > g->ifaces[h->iface].mtu) {
+	if (svr_rd16(ip + 2) > g->ifaces[h->iface].mtu) {
 		meta->iface_out = h->iface;
 		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : dst;
 		if (nat && !(ip[6] & 0x40)) /* to be fragmented: translate first */
@@ -137,7 +137,7 @@ static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct 
 		dp_punt(w, m, DP_PUNT_TTL);
 		return;
 	}
-	if (40u + svr_be16(ip + 4) > g->ifaces[h->iface].mtu) {
+	if (40u + svr_rd16(ip + 4) > g->ifaces[h->iface].mtu) {
 		meta->iface_out = h->iface;
 		dp_punt(w, m, DP_PUNT_MTU);
 		return;
@@ -240,7 +240,7 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
 	struct svr_rewrite rw = s->dir[svr_sess_dir(hit)];
 	if (rw.flags & SVR_RW_NAT) /* a source-translated direction hides its routers too */
-		svr_rewrite_icmp_error4(ip, svr_be16(ip + 2), f->inner_off, &rw, rw.src != k->src);
+		svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), f->inner_off, &rw, rw.src != k->src);
 	rw.flags = 0; /* translated already */
 	uint32_t dst = rte_be_to_cpu_32(rw.dst);
 	uint64_t nh;
@@ -359,7 +359,7 @@ static void fragment4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		dp_drop(w, m, SVR_DROP_FRAGMENT); /* no SVR fragmentation yet */
 		return;
 	}
-	dp_session_touch(s, dir, svr_be16(ip + 2), 0, now);
+	dp_session_touch(s, dir, svr_rd16(ip + 2), 0, now);
 	uint32_t dst = rte_be_to_cpu_32(rw->dst);
 	uint64_t nh;
 	svr_fib_lookup4(g->fib, &dst, &nh, 1);
@@ -378,7 +378,7 @@ static void fragment6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
 		return;
 	}
-	dp_session_touch(s, dir, 40u + svr_be16(ip + 4), 0, now);
+	dp_session_touch(s, dir, 40u + svr_rd16(ip + 4), 0, now);
 	uint8_t dst[1][16];
 	memcpy(dst[0], ip + 24, 16);
 	uint64_t nh;
@@ -392,11 +392,11 @@ static void fragment(struct dp_worker *w, const struct dp_gen *g, struct rte_mbu
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
 	if ((ip[0] >> 4) == 4) {
 		struct svr_flow4 f;
-		svr_flow_parse4(ip, svr_be16(ip + 2), &f);
+		svr_flow_parse4(ip, svr_rd16(ip + 2), &f);
 		fragment4(w, g, m, ip, &f);
 	} else {
 		struct svr_flow6 f;
-		svr_flow_parse6(ip, 40u + svr_be16(ip + 4), &f);
+		svr_flow_parse6(ip, 40u + svr_rd16(ip + 4), &f);
 		fragment6(w, g, m, ip, &f);
 	}
 }
@@ -653,7 +653,7 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
 				break;
 			}
-			kind = svr_flow_parse4(ip, svr_be16(ip + 2), &fl4[n4]);
+			kind = svr_flow_parse4(ip, svr_rd16(ip + 2), &fl4[n4]);
 			if (likely(kind == SVR_FLOW_PACKET))
 				v4[n4++] = m;
 			else if (kind == SVR_FLOW_ICMP_ERROR)
@@ -690,7 +690,7 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				dp_drop(w, m, SVR_DROP_IP6_SRC);
 				break;
 			}
-			kind = svr_flow_parse6(ip, 40u + svr_be16(ip + 4), &fl6[n6]);
+			kind = svr_flow_parse6(ip, 40u + svr_rd16(ip + 4), &fl6[n6]);
 			if (likely(kind == SVR_FLOW_PACKET))
 				v6[n6++] = m;
 			else if (kind == SVR_FLOW_ICMP_ERROR)

@@ -18,7 +18,7 @@ static inline int dp_l2_write(struct rte_mbuf *m, unsigned l3_off, const struct 
 			      const struct rte_ether_addr *dst)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	uint16_t ethertype = svr_be16(d + l3_off - 2);
+	uint16_t ethertype = svr_rd16(d + l3_off - 2);
 	unsigned want = out->vlan ? SVR_ETH_HLEN + SVR_VLAN_HLEN : SVR_ETH_HLEN;
 	if (want > l3_off) {
 		d = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(want - l3_off));

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "svr/counters.h"
+#include "common/bytes.h"
 #include "l2l3/cksum.h"
 
 #define SVR_ETHERTYPE_IPV4 0x0800
@@ -31,16 +32,6 @@ struct svr_eth_info {
 	bool dst_group;     /* broadcast or multicast destination MAC */
 };
 
-static inline uint16_t svr_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t svr_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Ethernet and one optional 802.1Q tag. */
 static inline enum svr_drop_reason svr_parse_eth(const uint8_t *d, uint32_t len,
 						 struct svr_eth_info *out)
@@ -48,14 +39,14 @@ static inline enum svr_drop_reason svr_parse_eth(const uint8_t *d, uint32_t len,
 	if (len < SVR_ETH_HLEN)
 		return SVR_DROP_ETH_SHORT;
 	out->dst_group = d[0] & 1;
-	out->ethertype = svr_be16(d + 12);
+	out->ethertype = svr_rd16(d + 12);
 	out->vlan = 0;
 	out->l3_off = SVR_ETH_HLEN;
 	if (out->ethertype == SVR_ETHERTYPE_VLAN) {
 		if (len < SVR_ETH_HLEN + SVR_VLAN_HLEN)
 			return SVR_DROP_ETH_SHORT;
-		out->vlan = svr_be16(d + 14) & 0x0fff;
-		out->ethertype = svr_be16(d + 16);
+		out->vlan = svr_rd16(d + 14) & 0x0fff;
+		out->ethertype = svr_rd16(d + 16);
 		out->l3_off = SVR_ETH_HLEN + SVR_VLAN_HLEN;
 	}
 	return SVR_DROP_MAX;
@@ -75,7 +66,7 @@ static inline enum svr_drop_reason svr_check_ip4(const uint8_t *ip, uint32_t len
 	uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
 	if (hlen < 20 || hlen > len)
 		return SVR_DROP_IP4_HDRLEN;
-	uint32_t total = svr_be16(ip + 2);
+	uint32_t total = svr_rd16(ip + 2);
 	if (total < hlen || total > len)
 		return SVR_DROP_IP4_TOTLEN;
 	if (!cksum_done && !svr_ip4_cksum_ok(ip, hlen))
@@ -118,7 +109,7 @@ static inline enum svr_drop_reason svr_check_ip6(const uint8_t *ip, uint32_t len
 		return SVR_DROP_IP6_SHORT;
 	if ((ip[0] >> 4) != 6)
 		return SVR_DROP_IP6_VERSION;
-	if (40u + svr_be16(ip + 4) > len)
+	if (40u + svr_rd16(ip + 4) > len)
 		return SVR_DROP_IP6_PAYLEN;
 	if (ip[8] == 0xff || svr_ip6_is_loopback(ip + 8))
 		return SVR_DROP_IP6_SRC;
@@ -135,10 +126,10 @@ static inline bool svr_ip6_dst_is_multicast(const uint8_t *ip)
 /* ARP for IPv4 over Ethernet (RFC 826): 28 bytes, request or reply, unicast sender MAC. */
 static inline enum svr_drop_reason svr_check_arp(const uint8_t *a, uint32_t len)
 {
-	if (len < 28 || svr_be16(a) != 1 || svr_be16(a + 2) != SVR_ETHERTYPE_IPV4 || a[4] != 6 ||
+	if (len < 28 || svr_rd16(a) != 1 || svr_rd16(a + 2) != SVR_ETHERTYPE_IPV4 || a[4] != 6 ||
 	    a[5] != 4)
 		return SVR_DROP_ARP_MALFORMED;
-	uint16_t op = svr_be16(a + 6);
+	uint16_t op = svr_rd16(a + 6);
 	if ((op != 1 && op != 2) || (a[8] & 1))
 		return SVR_DROP_ARP_MALFORMED;
 	return SVR_DROP_MAX;

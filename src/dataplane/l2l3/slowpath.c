@@ -100,12 +100,6 @@ static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 	memcpy(b, tmp, n);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* --- addresses of our interfaces --- */
 
 static bool iface_has_addr(uint16_t ifi, const struct svr_ip *ip)
@@ -173,11 +167,11 @@ static bool icmp4_may_answer(const uint8_t *ip)
 {
 	if (ip[12] == 0 || ip[12] >= 224 || ip[16] >= 224)
 		return false;
-	if (svr_be16(ip + 6) & 0x1fff)
+	if (svr_rd16(ip + 6) & 0x1fff)
 		return false;
 	if (ip[9] == IPPROTO_ICMP4) {
 		unsigned hlen = (ip[0] & 0x0f) * 4u;
-		if (svr_be16(ip + 2) <= hlen)
+		if (svr_rd16(ip + 2) <= hlen)
 			return false; /* no ICMP header: not worth an answer */
 		uint8_t type = ip[hlen];
 		if (type != ICMP4_ECHO_REQUEST && type != ICMP4_ECHO_REPLY && type != 13 &&
@@ -192,7 +186,7 @@ static bool icmp6_may_answer(const uint8_t *ip)
 	static const uint8_t unspec[16];
 	if (memcmp(ip + 8, unspec, 16) == 0 || ip[8] == 0xff || ip[24] == 0xff)
 		return false;
-	if (ip[6] == IPPROTO_ICMP6 && (svr_be16(ip + 4) == 0 || ip[40] < 128)) /* an error */
+	if (ip[6] == IPPROTO_ICMP6 && (svr_rd16(ip + 4) == 0 || ip[40] < 128)) /* an error */
 		return false;
 	return true;
 }
@@ -213,7 +207,7 @@ static void icmp_error_send(struct rte_mbuf *orig, bool v4, uint8_t type, uint8_
 		return;
 
 	unsigned hlen = v4 ? 20 : 40, max = v4 ? ICMP4_ERR_MAX : ICMP6_ERR_MAX;
-	unsigned quote = v4 ? svr_be16(oip + 2) : 40u + svr_be16(oip + 4);
+	unsigned quote = v4 ? svr_rd16(oip + 2) : 40u + svr_rd16(oip + 4);
 	if (quote > max - hlen - 8)
 		quote = max - hlen - 8;
 	struct rte_mbuf *m;
@@ -224,50 +218,50 @@ static void icmp_error_send(struct rte_mbuf *orig, bool v4, uint8_t type, uint8_
 	uint8_t *icmp = ip + hlen;
 	icmp[0] = type;
 	icmp[1] = code;
-	put16(icmp + 4, (uint16_t)(rest >> 16));
-	put16(icmp + 6, (uint16_t)rest);
+	svr_wr16(icmp + 4, (uint16_t)(rest >> 16));
+	svr_wr16(icmp + 6, (uint16_t)rest);
 	memcpy(icmp + 8, oip, quote);
 	if (v4) {
 		ip[0] = 0x45;
 		ip[1] = 0xc0; /* internetwork control */
-		put16(ip + 2, (uint16_t)(hlen + 8 + quote));
+		svr_wr16(ip + 2, (uint16_t)(hlen + 8 + quote));
 		ip[8] = 64;
 		ip[9] = IPPROTO_ICMP4;
 		memcpy(ip + 12, src->addr, 4);
 		memcpy(ip + 16, peer.addr, 4);
-		put16(ip + 10, svr_cksum(ip, hlen));
-		put16(icmp + 2, svr_cksum(icmp, 8 + quote));
+		svr_wr16(ip + 10, svr_cksum(ip, hlen));
+		svr_wr16(icmp + 2, svr_cksum(icmp, 8 + quote));
 	} else {
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(8 + quote));
+		svr_wr16(ip + 4, (uint16_t)(8 + quote));
 		ip[6] = IPPROTO_ICMP6;
 		ip[7] = 64;
 		memcpy(ip + 8, src->addr, 16);
 		memcpy(ip + 24, peer.addr, 16);
-		put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 8 + quote));
+		svr_wr16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 8 + quote));
 	}
 	const struct rte_ether_addr *back = (const struct rte_ether_addr *)(d + 6);
 	count_event(SVR_EV_ICMP_ERRORS_SENT);
 	send_l3(m, SVR_ETH_HLEN, meta->iface_in, back);
 }
 
-/* kind: 0 no route, 1 TTL, 2 MTU, 3 neighbour unreachable, 4 refused by policy. */
-static void icmp_error(struct rte_mbuf *m, int kind)
+enum icmp_kind { ICMP_NO_ROUTE, ICMP_TTL, ICMP_TOO_BIG, ICMP_NEIGH_UNREACHABLE, ICMP_REFUSED };
+
+/* The error of that kind about m, in m's family; mtu: the next-hop MTU (ICMP_TOO_BIG only). */
+static void icmp_error(struct rte_mbuf *m, enum icmp_kind kind, uint32_t mtu)
 {
 	/* (ICMPv4 type, code), (ICMPv6 type, code) for each kind */
-	static const uint8_t codes[5][2][2] = {
-	    {{ICMP4_UNREACH, 0}, {ICMP6_UNREACH, 0}},
-	    {{ICMP4_TIME_EXCEEDED, 0}, {ICMP6_TIME_EXCEEDED, 0}},
-	    {{ICMP4_UNREACH, 4}, {ICMP6_TOO_BIG, 0}},
-	    {{ICMP4_UNREACH, 1}, {ICMP6_UNREACH, 3}},
-	    {{ICMP4_UNREACH, 13}, {ICMP6_UNREACH, 1}}, /* administratively prohibited */
+	static const uint8_t codes[][2][2] = {
+	    [ICMP_NO_ROUTE] = {{ICMP4_UNREACH, 0}, {ICMP6_UNREACH, 0}},
+	    [ICMP_TTL] = {{ICMP4_TIME_EXCEEDED, 0}, {ICMP6_TIME_EXCEEDED, 0}},
+	    [ICMP_TOO_BIG] = {{ICMP4_UNREACH, 4}, {ICMP6_TOO_BIG, 0}},
+	    [ICMP_NEIGH_UNREACHABLE] = {{ICMP4_UNREACH, 1}, {ICMP6_UNREACH, 3}},
+	    [ICMP_REFUSED] = {{ICMP4_UNREACH, 13}, {ICMP6_UNREACH, 1}}, /* admin. prohibited */
 	};
-	const struct dp_pkt_meta *meta = dp_meta(m);
-	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, dp_meta(m)->l3_off);
 	bool v4 = (ip[0] >> 4) == 4;
-	uint32_t mtu = kind == 2 ? dp_gen_main()->ifaces[meta->iface_out].mtu : 0;
 	const uint8_t *tc = codes[kind][v4 ? 0 : 1];
-	icmp_error_send(m, v4, tc[0], tc[1], mtu);
+	icmp_error_send(m, v4, tc[0], tc[1], kind == ICMP_TOO_BIG ? mtu : 0);
 }
 
 /* --- neighbour resolution --- */
@@ -287,7 +281,7 @@ static bool nd_send(uint16_t iface, const uint8_t *ip_src, const uint8_t *ip_dst
 		return false;
 	memset(ip, 0, 40 + 32);
 	ip[0] = 0x60;
-	put16(ip + 4, 32);
+	svr_wr16(ip + 4, 32);
 	ip[6] = IPPROTO_ICMP6;
 	ip[7] = 255;
 	memcpy(ip + 8, ip_src, 16);
@@ -299,7 +293,7 @@ static bool nd_send(uint16_t iface, const uint8_t *ip_src, const uint8_t *ip_dst
 	icmp[24] = opt;
 	icmp[25] = 1;
 	memcpy(icmp + 26, dp_gen_main()->ifaces[iface].mac.addr_bytes, 6);
-	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
+	svr_wr16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, 32));
 	send_l3(m, SVR_ETH_HLEN, iface, dst);
 	return true;
 }
@@ -320,11 +314,11 @@ static void neigh_send_request(uint32_t pos, bool unicast)
 		uint8_t *a = frame_new(&m, SVR_ETHERTYPE_ARP, 28);
 		if (!a)
 			return;
-		put16(a, 1);
-		put16(a + 2, SVR_ETHERTYPE_IPV4);
+		svr_wr16(a, 1);
+		svr_wr16(a + 2, SVR_ETHERTYPE_IPV4);
 		a[4] = 6;
 		a[5] = 4;
-		put16(a + 6, 1);
+		svr_wr16(a + 6, 1);
 		memcpy(a + 8, ifc->mac.addr_bytes, 6);
 		memcpy(a + 14, src->addr, 4);
 		memset(a + 18, 0, 6);
@@ -389,7 +383,7 @@ static void neigh_expire(void *ctx, uint32_t pos)
 	(void)ctx;
 	struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 	for (unsigned i = 0; i < n->n_queued; i++) {
-		icmp_error(n->queue[i], 3);
+		icmp_error(n->queue[i], ICMP_NEIGH_UNREACHABLE, 0);
 		count_drop(n->queue[i], SVR_DROP_NEIGH_FAILED);
 	}
 	n->n_queued = 0;
@@ -448,7 +442,7 @@ static void handle_arp(struct rte_mbuf *m)
 		count_drop(m, SVR_DROP_ARP_MALFORMED);
 		return;
 	}
-	uint16_t op = svr_be16(a + 6);
+	uint16_t op = svr_rd16(a + 6);
 	struct svr_ip spa = {.family = SVR_AF_INET}, tpa = {.family = SVR_AF_INET};
 	memcpy(spa.addr, a + 14, 4);
 	memcpy(tpa.addr, a + 24, 4);
@@ -468,7 +462,7 @@ static void handle_arp(struct rte_mbuf *m)
 		return;
 	}
 	const struct dp_iface *ifc = &dp_gen_main()->ifaces[meta->iface_in];
-	put16(a + 6, 2);
+	svr_wr16(a + 6, 2);
 	memcpy(a + 18, a + 8, 10); /* target := requester (MAC and address) */
 	memcpy(a + 8, ifc->mac.addr_bytes, 6);
 	memcpy(a + 14, tpa.addr, 4);
@@ -483,9 +477,9 @@ static void handle_local4(struct rte_mbuf *m)
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = d + meta->l3_off;
-	unsigned hlen = (ip[0] & 0x0f) * 4u, total = svr_be16(ip + 2);
+	unsigned hlen = (ip[0] & 0x0f) * 4u, total = svr_rd16(ip + 2);
 	uint8_t *icmp = ip + hlen;
-	if (ip[9] != IPPROTO_ICMP4 || (svr_be16(ip + 6) & 0x3fff) || total < hlen + 8 ||
+	if (ip[9] != IPPROTO_ICMP4 || (svr_rd16(ip + 6) & 0x3fff) || total < hlen + 8 ||
 	    icmp[0] != ICMP4_ECHO_REQUEST) {
 		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
 		return;
@@ -497,11 +491,11 @@ static void handle_local4(struct rte_mbuf *m)
 	/* Echo reply in place (RFC 792): swap addresses, type 0, fresh TTL. */
 	swap_bytes(ip + 12, ip + 16, 4);
 	ip[8] = 64;
-	put16(ip + 10, 0);
-	put16(ip + 10, svr_cksum(ip, hlen));
+	svr_wr16(ip + 10, 0);
+	svr_wr16(ip + 10, svr_cksum(ip, hlen));
 	icmp[0] = ICMP4_ECHO_REPLY;
-	put16(icmp + 2, svr_cksum_update16(svr_be16(icmp + 2), ICMP4_ECHO_REQUEST << 8,
-					   ICMP4_ECHO_REPLY << 8));
+	svr_wr16(icmp + 2, svr_cksum_update16(svr_rd16(icmp + 2), ICMP4_ECHO_REQUEST << 8,
+					      ICMP4_ECHO_REPLY << 8));
 	struct rte_ether_addr back;
 	memcpy(back.addr_bytes, d + 6, 6);
 	count_event(SVR_EV_ICMP_ECHO_REPLIES);
@@ -569,7 +563,7 @@ static void handle_local6(struct rte_mbuf *m)
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = d + meta->l3_off;
-	unsigned plen = svr_be16(ip + 4);
+	unsigned plen = svr_rd16(ip + 4);
 	uint8_t *icmp = ip + 40;
 	if (ip[6] != IPPROTO_ICMP6 || plen < 8) {
 		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
@@ -592,8 +586,8 @@ static void handle_local6(struct rte_mbuf *m)
 	swap_bytes(ip + 8, ip + 24, 16);
 	ip[7] = 64;
 	icmp[0] = ICMP6_ECHO_REPLY;
-	put16(icmp + 2, 0);
-	put16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, plen));
+	svr_wr16(icmp + 2, 0);
+	svr_wr16(icmp + 2, svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, plen));
 	struct rte_ether_addr back;
 	memcpy(back.addr_bytes, d + 6, 6);
 	count_event(SVR_EV_ICMP_ECHO_REPLIES);
@@ -608,8 +602,8 @@ static void too_big(struct rte_mbuf *m)
 {
 	struct dp_pkt_meta meta = *dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta.l3_off);
-	if ((ip[0] >> 4) != 4 || (svr_be16(ip + 6) & 0x4000)) {
-		icmp_error(m, 2);
+	if ((ip[0] >> 4) != 4 || (svr_rd16(ip + 6) & 0x4000)) {
+		icmp_error(m, ICMP_TOO_BIG, dp_gen_main()->ifaces[meta.iface_out].mtu);
 		count_drop(m, SVR_DROP_MTU_EXCEEDED);
 		return;
 	}
@@ -619,7 +613,7 @@ static void too_big(struct rte_mbuf *m)
 	memcpy(macs, rte_pktmbuf_mtod(m, uint8_t *), sizeof(macs));
 	rte_pktmbuf_adj(m, meta.l3_off);
 	/* Ethernet padding after the datagram is not data: keep it out of the last fragment. */
-	uint16_t total = svr_be16(ip + 2);
+	uint16_t total = svr_rd16(ip + 2);
 	if (rte_pktmbuf_pkt_len(m) > total)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - total));
 	struct rte_mbuf *frags[64];
@@ -633,15 +627,15 @@ static void too_big(struct rte_mbuf *m)
 	for (int32_t i = 0; i < n; i++) {
 		struct rte_mbuf *f = frags[i];
 		uint8_t *fip = rte_pktmbuf_mtod(f, uint8_t *);
-		put16(fip + 10, 0);
-		put16(fip + 10, svr_cksum(fip, (fip[0] & 0x0f) * 4u));
+		svr_wr16(fip + 10, 0);
+		svr_wr16(fip + 10, svr_cksum(fip, (fip[0] & 0x0f) * 4u));
 		uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(f, SVR_ETH_HLEN);
 		if (!eth) {
 			count_drop(f, SVR_DROP_NO_MBUF);
 			continue;
 		}
 		memcpy(eth, macs, sizeof(macs));
-		put16(eth + 12, SVR_ETHERTYPE_IPV4);
+		svr_wr16(eth + 12, SVR_ETHERTYPE_IPV4);
 		*dp_meta(f) = meta;
 		dp_meta(f)->l3_off = SVR_ETH_HLEN;
 		count_event(SVR_EV_IP4_FRAGMENTS);
@@ -669,11 +663,11 @@ static void handle(struct rte_mbuf *m)
 		v4 ? handle_local4(m) : handle_local6(m);
 		break;
 	case DP_PUNT_TTL:
-		icmp_error(m, 1);
+		icmp_error(m, ICMP_TTL, 0);
 		count_drop(m, SVR_DROP_TTL_EXCEEDED);
 		break;
 	case DP_PUNT_NO_ROUTE:
-		icmp_error(m, 0);
+		icmp_error(m, ICMP_NO_ROUTE, 0);
 		count_drop(m, SVR_DROP_NO_ROUTE);
 		break;
 	case DP_PUNT_MTU:
@@ -683,14 +677,11 @@ static void handle(struct rte_mbuf *m)
 		resolve(m);
 		break;
 	case DP_PUNT_SVR_TOO_BIG: /* SVR metadata would not fit: the sender must send less */
-		if (v4)
-			icmp_error_send(m, true, ICMP4_UNREACH, 4, meta->mtu);
-		else
-			icmp_error_send(m, false, ICMP6_TOO_BIG, 0, meta->mtu);
+		icmp_error(m, ICMP_TOO_BIG, meta->mtu);
 		count_drop(m, SVR_DROP_MTU_EXCEEDED);
 		break;
 	case DP_PUNT_REFUSED: /* counted by the worker under its reason */
-		icmp_error(m, 4);
+		icmp_error(m, ICMP_REFUSED, 0);
 		rte_pktmbuf_free(m);
 		break;
 	default:

@@ -129,7 +129,7 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 						 struct svr_flow4 *f)
 {
 	uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
-	uint16_t frag = svr_be16(ip + 6);
+	uint16_t frag = svr_rd16(ip + 6);
 	memset(f, 0, sizeof(*f));
 	f->len = (uint16_t)len;
 	f->key.proto = ip[9];
@@ -138,7 +138,7 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 	f->l4_off = (uint16_t)hlen;
 	if (frag & 0x3fff) { /* MF or an offset */
 		f->fragment = true;
-		f->frag_id = svr_be16(ip + 4);
+		f->frag_id = svr_rd16(ip + 4);
 		if (frag & 0x1fff)
 			return SVR_FLOW_FRAGMENT;
 	}
@@ -182,7 +182,7 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 	uint32_t in_hlen = (uint32_t)(in[0] & 0x0f) * 4;
 	if (in_hlen < 20 || in_len < in_hlen + 8)
 		return SVR_FLOW_MALFORMED;
-	if (svr_be16(in + 6) & 0x1fff)
+	if (svr_rd16(in + 6) & 0x1fff)
 		return SVR_FLOW_FRAGMENT;
 	struct svr_skey4 q = {.proto = in[9]};
 	memcpy(&q.src, in + 12, 4);
@@ -224,8 +224,8 @@ static inline int svr_ip6_transport(const uint8_t *ip, uint32_t len, uint32_t *o
 			if (len < o + 8)
 				return -1;
 			if (frag_id)
-				*frag_id = svr_be32(ip + o + 4);
-			if (svr_be16(ip + o + 2) & 0xfff8)
+				*frag_id = svr_rd32(ip + o + 4);
+			if (svr_rd16(ip + o + 2) & 0xfff8)
 				return -2;
 			nh = ip[o];
 			o += 8;

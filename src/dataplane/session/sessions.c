@@ -307,10 +307,11 @@ json_t *dp_sessions_summary(void)
 		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
 		       dp.n_workers * sizeof(struct svr_frag_cache);
 	return json_pack(
-	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes", (json_int_t)bytes,
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes", (json_int_t)bytes,
 	    "capacity", (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
 	    (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
 	    (json_int_t)atomic_load(&dp_sess.half_open), "created", (json_int_t)created, "aged",
 	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
-	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]);
+	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED], "leaked",
+	    (json_int_t)atomic_load_explicit(&t->leaked, memory_order_relaxed));
 }

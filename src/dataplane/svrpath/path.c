@@ -493,7 +493,7 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen 
 static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_path_policy *pp,
 				       const uint8_t *ip, size_t l4_off, struct svr_md *md)
 {
-	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	const uint8_t *pl = ip + l4_off + l4h;
 	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(pp->hmac);
 	if (tl) {
@@ -635,7 +635,7 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 				   l.payload_len, out + l.header_len, cap - l.header_len);
 	if (ct == 0 || ct > UINT16_MAX)
 		return 0;
-	svr_wire_wr16(out + 10, (uint16_t)ct);
+	svr_wr16(out + 10, (uint16_t)ct);
 	return l.header_len + ct;
 }
 
@@ -693,7 +693,7 @@ static bool md_disables_fwd(unsigned wi, const struct dp_svr_path_policy *p, con
 static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t l4_off, size_t tl,
 					 uint8_t **pl, size_t *plen)
 {
-	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	*pl = ip + l4_off + l4h;
 	*plen = total - l4_off - l4h;
 	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
@@ -774,7 +774,7 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 		return false; /* dropped by dp_svr_packet without hashing */
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, dp_meta(m)->l3_off);
 	size_t tl = svr_hmac_len(p->hmac);
-	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	if (tl == 0 || l4h == 0 || f->l4_off + l4h + tl > total)
 		return false; /* dp_svr_packet says why */
 	const uint8_t *pl = ip + f->l4_off + l4h;
@@ -853,7 +853,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	const size_t fhl = (size_t)(from[0] & 0x0f) * 4;
 	memset(ip, 0, hl + 8);
 	ip[0] = 0x45;
-	svr_wire_wr16(ip + 2, (uint16_t)total);
+	svr_wr16(ip + 2, (uint16_t)total);
 	ip[6] = 0x40; /* DF */
 	ip[8] = 65;   /* forwarded once: leaves with 64 */
 	ip[9] = SVR_WIRE_UDP;
@@ -861,7 +861,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	memcpy(ip + 16, from + 12, 4); /* the peer's */
 	memcpy(ip + hl, from + fhl + 2, 2);
 	memcpy(ip + hl + 2, from + fhl, 2);
-	svr_wire_wr16(ip + hl + 4, (uint16_t)(8 + blen));
+	svr_wr16(ip + hl + 4, (uint16_t)(8 + blen));
 	memcpy(ip + hl + 8, block, blen);
 	svr_wire_checksums(ip);
 	struct dp_svr_sign job = {
@@ -885,7 +885,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, size_t l4_off,
 			 const struct svr_session *s)
 {
-	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	size_t clear = total - l4_off - l4h, grow = svr_md_cipher_len(clear) - clear;
 	if (total + grow > UINT16_MAX || !rte_pktmbuf_append(m, (uint16_t)grow)) {
 		dp_drop(w, m, SVR_DROP_NO_MBUF);
@@ -897,7 +897,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		dp_drop(w, m, k ? SVR_DROP_SVR_CRYPTO : SVR_DROP_SVR_NO_KEY);
 		return false;
 	}
-	svr_wire_wr16(ip + 2, (uint16_t)(total + grow));
+	svr_wr16(ip + 2, (uint16_t)(total + grow));
 	svr_wire_checksums(ip);
 	return true;
 }
@@ -905,7 +905,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, size_t l4_off,
 			 const struct svr_session *s)
 {
-	size_t total = svr_wire_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	size_t len = total - l4_off - l4h;
 	if (len == 0) /* nothing was encrypted (a bare ACK, a SYN once its metadata is gone) */
 		return true;
@@ -932,7 +932,7 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	}
 	size_t shrink = len - (size_t)n;
 	rte_pktmbuf_trim(m, (uint16_t)shrink);
-	svr_wire_wr16(ip + 2, (uint16_t)(total - shrink));
+	svr_wr16(ip + 2, (uint16_t)(total - shrink));
 	svr_wire_checksums(ip);
 	return true;
 }
@@ -969,12 +969,12 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		return DP_SVR_DROPPED;
 	}
 	size_t l4h = svr_wire_l4_hlen(ip); /* 0 for an ICMP echo still to be wrapped */
-	if (!(flags & SVR_RW_UDP_WRAP) && (l4h == 0 || f->l4_off + l4h > svr_wire_rd16(ip + 2))) {
+	if (!(flags & SVR_RW_UDP_WRAP) && (l4h == 0 || f->l4_off + l4h > svr_rd16(ip + 2))) {
 		dp_drop(w, m, SVR_DROP_L4_SHORT);
 		return DP_SVR_DROPPED;
 	}
 	uint8_t *pl = ip + f->l4_off + l4h;
-	size_t plen = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
+	size_t plen = svr_rd16(ip + 2) - f->l4_off - l4h;
 	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
 		size_t tl = svr_hmac_len(hmac);
 		/* the pre-check of this very packet, under the settings read here */
@@ -1052,7 +1052,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	size_t enc = 0, enc_max = 0;
 	if ((rw->svr & SVR_RW2_PAYLOAD) && !from_peer) {
 		/* an echo still to be wrapped has l4h 0: its whole ICMP message is the payload */
-		size_t clear = svr_wire_rd16(ip + 2) - f->l4_off - l4h;
+		size_t clear = svr_rd16(ip + 2) - f->l4_off - l4h;
 		enc = clear ? svr_md_cipher_len(clear) - clear : 0;
 		enc_max = SVR_IV_LEN + 16;
 	}
@@ -1076,7 +1076,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		 * later); nothing is lost silently. */
 		uint16_t mtu = g->ifaces[p->iface].mtu;
 		size_t wrap = flags & SVR_RW_UDP_WRAP ? 8 : 0;
-		if (svr_wire_rd16(ip + 2) + blen + tl + wrap + enc > mtu) {
+		if (svr_rd16(ip + 2) + blen + tl + wrap + enc > mtu) {
 			size_t over = blen + tl + wrap + enc_max; /* 68: the least IPv4 allows */
 			dp_meta(m)->mtu = (uint16_t)(mtu > over + 68 ? mtu - over : 68);
 			dp_punt(w, m, DP_PUNT_SVR_TOO_BIG);

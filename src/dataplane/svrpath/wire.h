@@ -21,23 +21,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "l2l3/cksum.h"
 
 #define SVR_WIRE_ICMP   1
 #define SVR_WIRE_TCP    6
 #define SVR_WIRE_UDP    17
 #define SVR_WIRE_ICMPV6 58
-
-static inline uint16_t svr_wire_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void svr_wire_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static inline bool svr_wire_v6(const uint8_t *ip)
 {
@@ -64,7 +54,7 @@ static inline void svr_wire_set_proto(uint8_t *ip, uint8_t proto)
 /* The packet's length from its IP header on. */
 static inline size_t svr_wire_total(const uint8_t *ip)
 {
-	return svr_wire_v6(ip) ? 40 + (size_t)svr_wire_rd16(ip + 4) : svr_wire_rd16(ip + 2);
+	return svr_wire_v6(ip) ? 40 + (size_t)svr_rd16(ip + 4) : svr_rd16(ip + 2);
 }
 
 /* Sets the length (IPv4 total length, IPv6 payload length); IPv4's header checksum is the
@@ -72,9 +62,9 @@ static inline size_t svr_wire_total(const uint8_t *ip)
 static inline void svr_wire_set_total(uint8_t *ip, size_t total)
 {
 	if (svr_wire_v6(ip))
-		svr_wire_wr16(ip + 4, (uint16_t)(total - 40));
+		svr_wr16(ip + 4, (uint16_t)(total - 40));
 	else
-		svr_wire_wr16(ip + 2, (uint16_t)total);
+		svr_wr16(ip + 2, (uint16_t)total);
 }
 
 /* The addresses: offset and length (source at off, destination at off + len). */
@@ -120,19 +110,19 @@ static inline void svr_wire_checksums(uint8_t *ip)
 	uint8_t proto = svr_wire_proto(ip);
 	if (!svr_wire_v6(ip)) {
 		ip[10] = ip[11] = 0;
-		svr_wire_wr16(ip + 10, svr_cksum(ip, hl));
+		svr_wr16(ip + 10, svr_cksum(ip, hl));
 	}
 	uint8_t *l4 = ip + hl;
 	size_t l4_len = total - hl, off = svr_wire_l4_cksum_off(proto);
 	if (proto == SVR_WIRE_UDP)
-		svr_wire_wr16(l4 + 4, (uint16_t)l4_len);
+		svr_wr16(l4 + 4, (uint16_t)l4_len);
 	l4[off] = l4[off + 1] = 0;
 	uint32_t sum = proto == SVR_WIRE_ICMP ? 0 : svr_wire_pseudo_sum(ip, proto, l4_len);
 	sum = svr_cksum_add(sum, l4, l4_len);
 	uint16_t ck = (uint16_t)~svr_cksum_fold(sum);
 	if (proto == SVR_WIRE_UDP && ck == 0)
 		ck = 0xffff; /* RFC 768 */
-	svr_wire_wr16(l4 + off, ck);
+	svr_wr16(l4 + off, ck);
 }
 
 /*
@@ -154,12 +144,12 @@ static inline void svr_wire_resize(uint8_t *ip, size_t n, bool grow)
 		return;
 	}
 	if (!svr_wire_v6(ip))
-		svr_wire_wr16(ip + 10, svr_cksum_update16(svr_wire_rd16(ip + 10), (uint16_t)total,
-							  (uint16_t)new_total));
+		svr_wr16(ip + 10, svr_cksum_update16(svr_rd16(ip + 10), (uint16_t)total,
+						     (uint16_t)new_total));
 	size_t off = svr_wire_l4_cksum_off(proto);
-	uint16_t ck = svr_wire_rd16(l4 + off);
+	uint16_t ck = svr_rd16(l4 + off);
 	if (proto == SVR_WIRE_UDP && ck == 0 && !svr_wire_v6(ip)) {
-		svr_wire_wr16(l4 + 4, (uint16_t)(new_total - hl)); /* no checksum to keep */
+		svr_wr16(l4 + 4, (uint16_t)(new_total - hl)); /* no checksum to keep */
 		return;
 	}
 	/* the bytes themselves, and the length in the pseudo-header (and UDP's own field) */
@@ -172,23 +162,23 @@ static inline void svr_wire_resize(uint8_t *ip, size_t n, bool grow)
 		sum += new_len;
 	}
 	if (proto == SVR_WIRE_UDP)
-		svr_wire_wr16(l4 + 4, new_len);
+		svr_wr16(l4 + 4, new_len);
 	ck = (uint16_t)~svr_cksum_fold(sum);
 	if (proto == SVR_WIRE_UDP && ck == 0)
 		ck = 0xffff;
-	svr_wire_wr16(l4 + off, ck);
+	svr_wr16(l4 + off, ck);
 }
 
 /* The waypoint rewrite: addresses (network order, the packet's family's length) and ports
  * (host order); checksums redone. */
-static inline void svr_wire_translate(uint8_t *ip, const void *src, const void *dst,
-				      uint16_t sport, uint16_t dport)
+static inline void svr_wire_translate(uint8_t *ip, const void *src, const void *dst, uint16_t sport,
+				      uint16_t dport)
 {
 	size_t hl = svr_wire_hl(ip), off = svr_wire_addr_off(ip), len = svr_wire_addr_len(ip);
 	memcpy(ip + off, src, len);
 	memcpy(ip + off + len, dst, len);
-	svr_wire_wr16(ip + hl, sport);
-	svr_wire_wr16(ip + hl + 2, dport);
+	svr_wr16(ip + hl, sport);
+	svr_wr16(ip + hl + 2, dport);
 	svr_wire_checksums(ip);
 }
 
@@ -246,8 +236,8 @@ static inline size_t svr_wire_udp_wrap(uint8_t *ip, size_t cap, uint16_t sport, 
 	    total + 8 - (svr_wire_v6(ip) ? 40 : 0) > 65535)
 		return 0;
 	memmove(ip + hl + 8, ip + hl, total - hl);
-	svr_wire_wr16(ip + hl, sport);
-	svr_wire_wr16(ip + hl + 2, dport);
+	svr_wr16(ip + hl, sport);
+	svr_wr16(ip + hl + 2, dport);
 	svr_wire_set_proto(ip, SVR_WIRE_UDP);
 	svr_wire_set_total(ip, total + 8);
 	svr_wire_checksums(ip);
@@ -275,7 +265,8 @@ static inline void svr_wire_icmp_translate(uint8_t *ip, const void *src, const v
 	uint8_t *icmp = ip + svr_wire_hl(ip);
 	memcpy(ip + off, src, len);
 	memcpy(ip + off + len, dst, len);
-	bool echo = svr_wire_v6(ip) ? icmp[0] == 128 || icmp[0] == 129 : icmp[0] == 0 || icmp[0] == 8;
+	bool echo =
+	    svr_wire_v6(ip) ? icmp[0] == 128 || icmp[0] == 129 : icmp[0] == 0 || icmp[0] == 8;
 	if (echo)
 		memcpy(icmp + 4, &id, 2);
 	svr_wire_checksums(ip);
@@ -302,9 +293,9 @@ static inline int svr_wire_clamp_mss(uint8_t *ip, uint16_t mss)
 		if (end - opt < 2 || opt[1] < 2 || opt[1] > end - opt)
 			break;
 		if (opt[0] == 2 && opt[1] == 4) {
-			if (svr_wire_rd16(opt + 2) <= mss)
+			if (svr_rd16(opt + 2) <= mss)
 				return 0;
-			svr_wire_wr16(opt + 2, mss);
+			svr_wr16(opt + 2, mss);
 			svr_wire_checksums(ip);
 			return 1;
 		}
