@@ -337,6 +337,18 @@ static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_
 	return 0;
 }
 
+int svr_session_key(struct svr_crypto *c, const struct svr_key *k, const uint8_t uuid[16],
+		    struct svr_key *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->security_id = k->security_id;
+	out->not_before = k->not_before;
+	if (hmac_sha256(c, k, false, 0, uuid, 16, out->hmac_key) < 0)
+		return -1;
+	out->hmac_len = 32;
+	return 0;
+}
+
 int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
 		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
 		  uint8_t *out)

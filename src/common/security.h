@@ -8,6 +8,8 @@
  * - the per-packet HMAC trailer: HMAC-SHA256, full (32 bytes) or truncated
  *   to 128 bits (16), time-based by default: T = floor(unix seconds / 2) as a
  *   big-endian u64 goes before the data, and a receiver accepts T-1..T+1;
+ *   under the key file's key on packets that carry metadata, under the
+ *   session's own key HMAC-SHA256(that key, UUID) on the others (O-3);
  * - metadata encryption of the payload-TLV section: IV(16) || AES-CBC(key,
  *   IV, PKCS#7(TLVs)), a fresh random IV per packet (O-2).
  *
@@ -77,6 +79,14 @@ void svr_crypto_free(struct svr_crypto *c);
  * schedule); the next use rebuilds it from the key it is given. For after a key-file reload. */
 void svr_crypto_forget(struct svr_crypto *c);
 
+/*
+ * A session's HMAC key (O-3): HMAC-SHA256(k's hmac-key, the session's UUID),
+ * into out as a key of its own (32-byte HMAC key, k's Security ID, no
+ * encryption keys). Returns 0, or -1 (k has no HMAC key).
+ */
+int svr_session_key(struct svr_crypto *c, const struct svr_key *k, const uint8_t uuid[16],
+		    struct svr_key *out);
+
 /* Trailer length of an HMAC cipher (SVR_HMAC_*): 16, 32, or 0 for none. */
 size_t svr_hmac_len(enum svr_img_hmac cipher);
 
@@ -103,11 +113,10 @@ unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k, enum svr
 /*
  * Whether trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step
  * or + 1 (time-based; at any step otherwise) under a key of the ring: the
- * slot of the key that signed, or -1. Each time step is tried with the hint's key first (the one that signed
- * the last packet: while an old key stays listed after a rotation, packets
- * still cost one HMAC), then the others. hint | SVR_HINT_FAILED_NOW: the
- * hint's key is known not to sign at time_step itself (svr_hmac_check2 said
- * so), and is not hashed there again.
+ * slot of the key that signed, or -1. Each time step is tried with the hint's key first (the one
+ * that signed the last packet: while an old key stays listed after a rotation, packets still cost
+ * one HMAC), then the others. hint | SVR_HINT_FAILED_NOW: the hint's key is known not to sign at
+ * time_step itself (svr_hmac_check2 said so), and is not hashed there again.
  */
 #define SVR_HINT_FAILED_NOW 0x80000000u
 int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,

@@ -163,10 +163,11 @@ svr2_capture_report() {
 	/usr/bin/python3 "$SVR_LIB_DIR/svr_wan.py" "$SVR_TMP/wan.pcap" "$SVR2_WP1" "$SVR2_WP2" "$@"
 }
 
-# svr2_first_capture FILE: captures, in the WAN namespace, the next UDP packet R1 sends (a first
-# packet, with its metadata) into FILE; svr2_first_captured waits for it (up to 1 s).
+# svr2_first_capture FILE [COUNT]: captures, in the WAN namespace, the next COUNT (1) UDP packets
+# R1 sends (the first: a first packet, with its metadata) into FILE; svr2_first_captured waits
+# for them (up to 1 s).
 svr2_first_capture() {
-	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -c 1 -w "$1" \
+	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -c "${2:-1}" -w "$1" \
 		"udp and src host $SVR2_WP1" >"$1.log" 2>&1 </dev/null &
 	SVR2_FIRST_PID=$!
 	svr_track "$SVR2_FIRST_PID" && svr_defer "svr_stop_pid $SVR2_FIRST_PID 3"
@@ -177,8 +178,8 @@ svr2_first_captured() {
 	for _ in 1 2 3 4 5 6 7 8 9 10; do svr_pid_alive "$SVR2_FIRST_PID" || return 0; sleep 0.1; done
 }
 
-# svr2_wan_inject FILE [SPORT DPORT]: sends the IP packet captured in FILE to R2 again, from the
-# WAN namespace as its forwarding would (TTL one less), optionally onto other UDP ports.
+# svr2_wan_inject FILE [SPORT DPORT]: sends the last IP packet captured in FILE to R2 again, from
+# the WAN namespace as its forwarding would (TTL one less), optionally onto other UDP ports.
 svr2_wan_inject() {
 	local r2mac
 	r2mac=$(ip -n "$SVR2_WAN" neigh show "$SVR2_WP2" |
@@ -186,7 +187,7 @@ svr2_wan_inject() {
 	svr_nsx "$SVR2_WAN" /usr/bin/python3 -c '
 import sys
 from scapy.all import rdpcap, sendp, Ether, IP, UDP, get_if_hwaddr
-ip = rdpcap(sys.argv[1])[0][IP]
+ip = rdpcap(sys.argv[1])[-1][IP]
 ip.ttl -= 1
 del ip.chksum
 if len(sys.argv) > 4:

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "common/security.h"
 #include "common/sha256x2.h"
@@ -27,8 +28,8 @@
 static struct svr_crypto *crypto;
 
 /* One key's verdict: a ring of that key alone. */
-static bool verify_one(const struct svr_key *k, bool time_based, uint64_t step,
-		       const uint8_t *data, size_t len, const uint8_t *trailer)
+static bool verify_one(const struct svr_key *k, bool time_based, uint64_t step, const uint8_t *data,
+		       size_t len, const uint8_t *trailer)
 {
 	static struct svr_keyring one;
 	one.n = 1;
@@ -75,6 +76,45 @@ static void hmac_sha256_rfc4231(void **state)
 	assert_int_equal(svr_hmac_len(SVR_HMAC_NONE), 0);
 }
 
+/*
+ * O-3: a session's trailers are keyed by HMAC-SHA256(policy key, UUID). Checked against
+ * libcrypto's HMAC computed apart: the derived key, then a time-based trailer under it; the
+ * session key differs per UUID and does not verify under the policy key.
+ */
+static void session_key_derivation(void **state)
+{
+	(void)state;
+	struct svr_key k = {.security_id = 7, .hmac_len = 16};
+	unhex("4f6e652074776f20746872656520666f", k.hmac_key);
+	uint8_t uuid[16], other[16];
+	unhex("5f0e9b6a1c2d4e8f9a0b1c2d3e4f5a6b", uuid);
+	memcpy(other, uuid, 16);
+	other[15] ^= 1;
+	struct svr_key sk, sk2;
+	assert_int_equal(svr_session_key(crypto, &k, uuid, &sk), 0);
+	uint8_t want[32],
+	    msg[8 + 5] = {0, 0, 0, 0, 0x0e, 0xd3, 0x4a, 0x11, 'h', 'e', 'l', 'l', 'o'};
+	unsigned wl = 0;
+	assert_non_null(HMAC(EVP_sha256(), k.hmac_key, 16, uuid, 16, want, &wl));
+	assert_int_equal(sk.hmac_len, 32);
+	assert_int_equal(sk.security_id, 7);
+	assert_memory_equal(sk.hmac_key, want, 32);
+	/* a trailer under it: HMAC(session key, T || data), T = 0x0ed34a11 */
+	uint8_t trailer[16], full[32];
+	assert_int_equal(
+	    svr_hmac_sign(crypto, &sk, SVR_HMAC_SHA256_128, true, 0x0ed34a11, msg + 8, 5, trailer),
+	    0);
+	assert_non_null(HMAC(EVP_sha256(), want, 32, msg, sizeof(msg), full, &wl));
+	assert_memory_equal(trailer, full, 16);
+	assert_true(verify_one(&sk, true, 0x0ed34a11, msg + 8, 5, trailer));
+	assert_false(verify_one(&k, true, 0x0ed34a11, msg + 8, 5, trailer));
+	assert_int_equal(svr_session_key(crypto, &k, other, &sk2), 0);
+	assert_memory_not_equal(sk2.hmac_key, sk.hmac_key, 32);
+	assert_false(verify_one(&sk2, true, 0x0ed34a11, msg + 8, 5, trailer));
+	struct svr_key none = {0};
+	assert_int_equal(svr_session_key(crypto, &none, uuid, &sk2), -1);
+}
+
 static void time_window(void **state)
 {
 	(void)state;
@@ -86,26 +126,21 @@ static void time_window(void **state)
 	uint64_t step = 1000000;
 	assert_int_equal(
 	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, step, data, sizeof(data), t), 0);
-	assert_true(
-	    verify_one(&k, true, step, data, sizeof(data), t));
-	assert_true(verify_one(&k, true, step + 1, data,
-				    sizeof(data), t)); /* the receiver's clock a step ahead */
-	assert_true(verify_one(&k, true, step - 1, data,
-				    sizeof(data), t));
-	assert_false(verify_one(&k, true, step + 2, data,
-				     sizeof(data), t)); /* a replay 4+ seconds later */
-	assert_false(verify_one(&other, true, step, data,
-				     sizeof(data), t));
+	assert_true(verify_one(&k, true, step, data, sizeof(data), t));
+	assert_true(verify_one(&k, true, step + 1, data, sizeof(data),
+			       t)); /* the receiver's clock a step ahead */
+	assert_true(verify_one(&k, true, step - 1, data, sizeof(data), t));
+	assert_false(
+	    verify_one(&k, true, step + 2, data, sizeof(data), t)); /* a replay 4+ seconds later */
+	assert_false(verify_one(&other, true, step, data, sizeof(data), t));
 	uint8_t bent[sizeof(data)];
 	memcpy(bent, data, sizeof(data));
 	bent[3] ^= 1;
-	assert_false(
-	    verify_one(&k, true, step, bent, sizeof(bent), t));
+	assert_false(verify_one(&k, true, step, bent, sizeof(bent), t));
 	/* regular mode: no time mixed in, so any step verifies */
 	assert_int_equal(
 	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, false, 0, data, sizeof(data), t), 0);
-	assert_true(
-	    verify_one(&k, false, 99, data, sizeof(data), t));
+	assert_true(verify_one(&k, false, 99, data, sizeof(data), t));
 }
 
 static void aes256_cbc_nist(void **state)
@@ -461,6 +496,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(hmac_sha256_rfc4231),
 	    cmocka_unit_test(time_window),
+	    cmocka_unit_test(session_key_derivation),
 	    cmocka_unit_test(aes256_cbc_nist),
 	    cmocka_unit_test(forget_then_reuse),
 	    cmocka_unit_test(pairs_match_singles),

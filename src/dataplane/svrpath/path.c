@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,14 +42,31 @@ static _Atomic uint64_t replay_evicted; /* UUIDs the replay table gave way (see 
 static struct svr_keyring rings[2];
 static struct svr_keyring *_Atomic keyring = &rings[0];
 /*
- * Each worker's own: its OpenSSL contexts, the reload they last saw, and the
- * key that signed its last packet from a peer (tried first: rotation). One
- * cache line each, so that workers never write to a line another reads.
+ * A session's HMAC key under one key-ring slot (O-3: HMAC(the slot's key,
+ * UUID)), as a worker derived it: 4 SHA-256 blocks saved on every later packet
+ * of the session. Direct-mapped by entry index and slot; a collision derives
+ * again.
+ */
+struct cached_session_key {
+	uint32_t idx; /* session entry index + 1; 0: empty */
+	uint32_t security_id;
+	uint8_t slot;
+	uint8_t uuid[16];
+	struct svr_key key;
+};
+#define SESSION_KEYS 256 /* per worker: about 44 KB */
+
+/*
+ * Each worker's own: its OpenSSL contexts, the reload they last saw, the
+ * key that signed its last packet from a peer (tried first: rotation), and
+ * its session keys. One cache line each, so that workers never write to a
+ * line another reads.
  */
 static struct worker_keys {
 	struct svr_crypto *crypto;
 	unsigned epoch;
 	unsigned last_signer;
+	struct cached_session_key *session_keys; /* SESSION_KEYS of them */
 } __rte_cache_aligned wk[DP_MAX_WORKERS];
 /* Bumped after each reload's grace period: at its next SVR packet a worker cleanses the key
  * state its contexts kept (pads, key schedule), so a removed key does not linger there. */
@@ -67,9 +85,40 @@ static struct svr_crypto *worker_crypto(unsigned wi)
 	unsigned epoch = atomic_load_explicit(&ring_epoch, memory_order_acquire);
 	if (unlikely(wk[wi].epoch != epoch)) {
 		svr_crypto_forget(wk[wi].crypto);
+		OPENSSL_cleanse(wk[wi].session_keys, SESSION_KEYS * sizeof(*wk[wi].session_keys));
 		wk[wi].epoch = epoch;
 	}
 	return wk[wi].crypto;
+}
+
+/*
+ * Session s's HMAC key under key-ring slot `slot`: derived at its first use
+ * on this worker, then from the worker's cache. NULL when the slot has no
+ * key. Good until this worker's next call.
+ */
+static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_session *s,
+					      unsigned slot)
+{
+	struct svr_crypto *c = worker_crypto(wi); /* first: a reload cleanses the cache */
+	const struct svr_keyring *kr = ring();
+	if (slot >= kr->n || kr->keys[slot].hmac_len == 0)
+		return NULL;
+	const struct svr_key *k = &kr->keys[slot];
+	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
+	struct cached_session_key *e =
+	    &wk[wi].session_keys[(idx * SVR_KEYS_MAX + slot) & (SESSION_KEYS - 1)];
+	if (e->idx == idx + 1 && e->slot == slot && e->security_id == k->security_id &&
+	    memcmp(e->uuid, s->uuid, 16) == 0)
+		return &e->key;
+	if (svr_session_key(c, k, s->uuid, &e->key) < 0) {
+		e->idx = 0;
+		return NULL;
+	}
+	e->idx = idx + 1;
+	e->slot = (uint8_t)slot;
+	e->security_id = k->security_id;
+	memcpy(e->uuid, s->uuid, 16);
+	return &e->key;
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -108,7 +157,8 @@ int dp_svr_init(const char *key_file, unsigned n_workers)
 		log_ids("loaded", &rings[0]);
 	}
 	for (unsigned i = 0; i < n_workers; i++)
-		if (!(wk[i].crypto = svr_crypto_new())) {
+		if (!(wk[i].crypto = svr_crypto_new()) ||
+		    !(wk[i].session_keys = calloc(SESSION_KEYS, sizeof(*wk[i].session_keys)))) {
 			LOG_ERR("cannot create OpenSSL contexts");
 			return -1;
 		}
@@ -124,6 +174,11 @@ void dp_svr_free(void)
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		svr_crypto_free(wk[i].crypto);
 		wk[i].crypto = NULL;
+		if (wk[i].session_keys)
+			OPENSSL_cleanse(wk[i].session_keys,
+					SESSION_KEYS * sizeof(*wk[i].session_keys));
+		free(wk[i].session_keys);
+		wk[i].session_keys = NULL;
 	}
 	OPENSSL_cleanse(rings, sizeof(rings));
 }
@@ -207,7 +262,7 @@ static uint16_t payload_slot(const struct svr_keyring *kr, const struct svr_key 
 	return (uint16_t)((uint16_t)(k - kr->keys + 1) | (k->security_id & 0x7ff) << 5);
 }
 
-static const struct svr_key *session_key(const struct svr_session *s)
+static const struct svr_key *session_payload_key(const struct svr_session *s)
 {
 	unsigned slot = s->payload_key & 0x1f;
 	const struct svr_keyring *kr = ring();
@@ -458,16 +513,31 @@ static uint64_t time_step(void)
 }
 
 /* pre: this packet's pair check, when one ran and failed: its key and step are not tried
- * again. */
+ * again. s: the session whose keys sign it (O-3), or NULL for the key file's (metadata). */
 static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *data, size_t len,
-		   const uint8_t *trailer, const struct dp_svr_check *pre)
+		   const uint8_t *trailer, const struct dp_svr_check *pre,
+		   const struct svr_session *s)
 {
 	uint64_t step = time_step();
 	unsigned hint = wk[wi].last_signer;
 	if (pre && pre->ran && pre->hint == hint && pre->step == step)
 		hint |= SVR_HINT_FAILED_NOW;
-	int slot = svr_hmac_verify_ring(worker_crypto(wi), ring(), hint, hmac, time_based, step,
-					data, len, trailer);
+	const struct svr_keyring *kr = ring();
+	struct svr_keyring session_ring; /* the session's key under each slot, in its slot */
+	if (s) {
+		session_ring.n = kr->n;
+		for (unsigned i = 0; i < kr->n; i++) {
+			const struct svr_key *k = session_hmac_key(wi, s, i);
+			session_ring.keys[i].hmac_len = 0;
+			if (k)
+				session_ring.keys[i] = *k;
+		}
+		kr = &session_ring;
+	}
+	int slot = svr_hmac_verify_ring(worker_crypto(wi), kr, hint, hmac, time_based, step, data,
+					len, trailer);
+	if (s)
+		OPENSSL_cleanse(session_ring.keys, session_ring.n * sizeof(session_ring.keys[0]));
 	dp.workers[wi]->stats.hmac_single++;
 	if (slot < 0)
 		return false;
@@ -500,7 +570,7 @@ static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_
 		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
 		if (plen < tl || !verify(w->index, pp->hmac, pp->time_based, pl, plen - tl,
-					 pl + plen - tl, NULL))
+					 pl + plen - tl, NULL, NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
@@ -612,7 +682,7 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, s->dir[dir].svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
 	const struct svr_key *k =
-	    s->payload_key ? session_key(s) : svr_keyring_current(ring(), dp_sess.unix_s);
+	    s->payload_key ? session_payload_key(s) : svr_keyring_current(ring(), dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
 	/* names are bounded by validation, so a block fits: a failure to encode is a bug */
@@ -702,6 +772,12 @@ static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t
 	return SVR_DROP_MAX;
 }
 
+/* Whose keys sign a job: NULL for the key file's (metadata in front, or no session). */
+static inline const struct svr_session *signer_of(const struct dp_svr_sign *j)
+{
+	return j->file_key ? NULL : j->s;
+}
+
 /*
  * Writes the jobs' trailers under the current key, two at a time where
  * consecutive jobs share the settings, one at a time otherwise; lengths and
@@ -710,7 +786,9 @@ static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t
  */
 static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 {
-	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
+	const struct svr_keyring *kr = ring();
+	const struct svr_key *k = svr_keyring_current(kr, dp_sess.unix_s);
+	const unsigned slot = k ? (unsigned)(k - kr->keys) : 0;
 	const uint64_t step = time_step();
 	struct svr_crypto *c = worker_crypto(w->index);
 	for (unsigned i = 0; i < n; i++) {
@@ -731,14 +809,23 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 			continue;
 		}
 		struct dp_svr_sign *b = nx < n ? &jobs[nx] : NULL;
+		/* the key file's key over metadata, the session's own over the rest (O-3) */
+		const struct svr_session *sa = signer_of(a);
+		const struct svr_key *ka = sa ? session_hmac_key(w->index, sa, slot) : k;
 		int rc;
-		if (b && b->hmac == a->hmac && b->time_based == a->time_based) {
-			rc = svr_hmac_sign2(c, k, a->hmac, a->time_based, step, a->data, a->len,
+		if (!ka) {
+			a->why = SVR_DROP_SVR_NO_KEY;
+			i = nx;
+			continue;
+		}
+		if (b && b->hmac == a->hmac && b->time_based == a->time_based &&
+		    signer_of(b) == sa) {
+			rc = svr_hmac_sign2(c, ka, a->hmac, a->time_based, step, a->data, a->len,
 					    a->data + a->len, b->data, b->len, b->data + b->len);
 			w->stats.hmac_paired += 2;
 			i = nx + 1;
 		} else {
-			rc = svr_hmac_sign(c, k, a->hmac, a->time_based, step, a->data, a->len,
+			rc = svr_hmac_sign(c, ka, a->hmac, a->time_based, step, a->data, a->len,
 					   a->data + a->len);
 			w->stats.hmac_single++;
 			b = NULL;
@@ -781,6 +868,7 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 	size_t plen = total - f->l4_off - l4h - tl;
 	*c = (struct dp_svr_check){.data = pl,
 				   .trailer = pl + plen,
+				   .s = svr_md_has_cookie(pl, plen) ? NULL : s,
 				   .len = (uint32_t)plen,
 				   .hmac = p->hmac,
 				   .time_based = p->time_based};
@@ -797,13 +885,15 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 	struct svr_crypto *cr = worker_crypto(w->index);
 	for (unsigned i = 0; i + 1 < n;) {
 		struct dp_svr_check *a = &c[i], *b = &c[i + 1];
-		if (a->hmac != b->hmac || a->time_based != b->time_based) {
+		const struct svr_key *k = NULL;
+		if (a->hmac == b->hmac && a->time_based == b->time_based && a->s == b->s)
+			k = a->s ? session_hmac_key(w->index, a->s, hint) : &kr->keys[hint];
+		if (!k) {
 			i++;
 			continue;
 		}
-		unsigned ok =
-		    svr_hmac_check2(cr, &kr->keys[hint], a->hmac, a->time_based, step, a->data,
-				    a->len, a->trailer, b->data, b->len, b->trailer);
+		unsigned ok = svr_hmac_check2(cr, k, a->hmac, a->time_based, step, a->data, a->len,
+					      a->trailer, b->data, b->len, b->trailer);
 		a->ok = ok & 1;
 		b->ok = (ok & 2) != 0;
 		w->stats.hmac_paired += 2;
@@ -864,8 +954,12 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	svr_wr16(ip + hl + 4, (uint16_t)(8 + blen));
 	memcpy(ip + hl + 8, block, blen);
 	svr_wire_checksums(ip);
-	struct dp_svr_sign job = {
-	    .m = m, .ip = ip, .l4_off = (uint16_t)hl, .hmac = p->hmac, .time_based = p->time_based};
+	struct dp_svr_sign job = {.m = m,
+				  .ip = ip,
+				  .l4_off = (uint16_t)hl,
+				  .hmac = p->hmac,
+				  .time_based = p->time_based,
+				  .file_key = true};
 	if (job.hmac != SVR_HMAC_NONE) {
 		sign_jobs(w, &job, 1);
 		if (job.why != SVR_DROP_MAX) { /* a packet of ours, never received: not a drop */
@@ -891,7 +985,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		dp_drop(w, m, SVR_DROP_NO_MBUF);
 		return false;
 	}
-	const struct svr_key *k = session_key(s);
+	const struct svr_key *k = session_payload_key(s);
 	if (!k || svr_payload_encrypt(worker_crypto(w->index), k, ip + l4_off + l4h, clear,
 				      clear + grow) != clear + grow) {
 		dp_drop(w, m, k ? SVR_DROP_SVR_CRYPTO : SVR_DROP_SVR_NO_KEY);
@@ -913,7 +1007,7 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	uint8_t *pl = ip + l4_off + l4h;
 	size_t room = (size_t)(rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m) - pl) +
 		      rte_pktmbuf_tailroom(m);
-	const struct svr_key *k = session_key(s);
+	const struct svr_key *k = session_payload_key(s);
 	int n = -1;
 	if (k && room >= len + 16) {
 		n = svr_payload_decrypt(worker_crypto(w->index), k, pl, len, room);
@@ -977,12 +1071,17 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	size_t plen = svr_rd16(ip + 2) - f->l4_off - l4h;
 	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
 		size_t tl = svr_hmac_len(hmac);
+		/* metadata (or the false-positive marker) in front: the key file's key; else the
+		 * session's own (O-3) */
+		const struct svr_session *keys_of =
+		    plen >= tl && svr_md_has_cookie(pl, plen - tl) ? NULL : s;
 		/* the pre-check of this very packet, under the settings read here */
 		if (pre && !(pre->hmac == hmac && pre->time_based == time_based &&
-			     pre->data == pl && pre->len + tl == plen))
+			     pre->data == pl && pre->len + tl == plen && pre->s == keys_of))
 			pre = NULL;
-		if (plen < tl || (!(pre && pre->ok) && !verify(w->index, hmac, time_based, pl,
-							       plen - tl, pl + plen - tl, pre))) {
+		if (plen < tl ||
+		    (!(pre && pre->ok) && !verify(w->index, hmac, time_based, pl, plen - tl,
+						  pl + plen - tl, pre, keys_of))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return DP_SVR_DROPPED;
 		}
@@ -1126,6 +1225,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		sign_job->ip = ip;
 		sign_job->hmac = hmac;
 		sign_job->time_based = time_based;
+		sign_job->file_key = blen > 0;
 		return DP_SVR_SIGN;
 	}
 	return DP_SVR_GO;
