@@ -144,6 +144,7 @@ class Router:
         self.service_routes = []
         self.limits = None
         self.extra_authority = {}  # further authority keys (service-classes, ...)
+        self.peers = []  # further routers of the authority (SVR peers; not run here)
         self.sessions_capacity = 16384
 
     def port(self, rx=()):
@@ -201,7 +202,8 @@ class Router:
             router["service-routes"] = self.service_routes
         if self.limits:
             router["limits"] = self.limits
-        authority = {"name": "pcap-test", "routers": [router], "services": self.services}
+        authority = {"name": "pcap-test", "routers": [router] + self.peers,
+                     "services": self.services}
         if self.tenants:
             authority["tenants"] = self.tenants
         authority.update(self.extra_authority)
