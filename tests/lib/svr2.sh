@@ -178,8 +178,9 @@ svr2_first_captured() {
 	for _ in 1 2 3 4 5 6 7 8 9 10; do svr_pid_alive "$SVR2_FIRST_PID" || return 0; sleep 0.1; done
 }
 
-# svr2_wan_inject FILE [SPORT DPORT]: sends the last IP packet captured in FILE to R2 again, from
-# the WAN namespace as its forwarding would (TTL one less), optionally onto other UDP ports.
+# svr2_wan_inject FILE [SPORT DPORT]...: sends the last IP packet captured in FILE to R2 again,
+# from the WAN namespace as its forwarding would (TTL one less): once as captured, or once onto
+# each pair of UDP ports given, in order, at once (one process); a pair 0 0 is as captured.
 svr2_wan_inject() {
 	local r2mac
 	r2mac=$(ip -n "$SVR2_WAN" neigh show "$SVR2_WP2" |
@@ -187,13 +188,18 @@ svr2_wan_inject() {
 	svr_nsx "$SVR2_WAN" /usr/bin/python3 -c '
 import sys
 from scapy.all import rdpcap, sendp, Ether, IP, UDP, get_if_hwaddr
-ip = rdpcap(sys.argv[1])[-1][IP]
-ip.ttl -= 1
-del ip.chksum
-if len(sys.argv) > 4:
-    ip[UDP].sport, ip[UDP].dport = int(sys.argv[4]), int(sys.argv[5])
-    del ip[UDP].chksum
-sendp(Ether(src=get_if_hwaddr(sys.argv[2]), dst=sys.argv[3]) / ip, iface=sys.argv[2], verbose=False)
+captured = rdpcap(sys.argv[1])[-1][IP]
+pairs = [int(p) for p in sys.argv[4:]] or [0, 0]
+frames = []
+for sport, dport in zip(pairs[0::2], pairs[1::2]):
+    ip = captured.copy()
+    ip.ttl -= 1
+    del ip.chksum
+    if sport or dport:
+        ip[UDP].sport, ip[UDP].dport = sport, dport
+        del ip[UDP].chksum
+    frames.append(Ether(src=get_if_hwaddr(sys.argv[2]), dst=sys.argv[3]) / ip)
+sendp(frames, iface=sys.argv[2], verbose=False)
 ' "$1" "$SVR_PREFIX-x2" "$r2mac" "${@:2}" >"$1.inject.log" 2>&1
 }
 

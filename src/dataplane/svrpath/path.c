@@ -92,21 +92,22 @@ static struct svr_crypto *worker_crypto(unsigned wi)
 }
 
 /*
- * Session s's HMAC key under key-ring slot `slot`: derived at its first use
- * on this worker, then from the worker's cache. NULL when the slot has no
- * key. Good until this worker's next call.
+ * Session s's HMAC key under slot `slot` of kr (the ring the caller read):
+ * derived at its first use on this worker, then from the worker's cache.
+ * NULL when the slot has no key. Good until this worker's next call.
  */
-static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_session *s,
-					      unsigned slot)
+static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_keyring *kr,
+					      const struct svr_session *s, unsigned slot)
 {
 	struct svr_crypto *c = worker_crypto(wi); /* first: a reload cleanses the cache */
-	const struct svr_keyring *kr = ring();
 	if (slot >= kr->n || kr->keys[slot].hmac_len == 0)
 		return NULL;
 	const struct svr_key *k = &kr->keys[slot];
 	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
+	/* 256 sessions in a row get entries of their own under one key; a second key's apart */
 	struct cached_session_key *e =
-	    &wk[wi].session_keys[(idx * SVR_KEYS_MAX + slot) & (SESSION_KEYS - 1)];
+	    &wk[wi].session_keys[(idx ^ (slot * (SESSION_KEYS / SVR_KEYS_MAX + 1))) &
+				 (SESSION_KEYS - 1)];
 	if (e->idx == idx + 1 && e->slot == slot && e->security_id == k->security_id &&
 	    memcmp(e->uuid, s->uuid, 16) == 0)
 		return &e->key;
@@ -527,7 +528,7 @@ static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *da
 	if (s) {
 		session_ring.n = kr->n;
 		for (unsigned i = 0; i < kr->n; i++) {
-			const struct svr_key *k = session_hmac_key(wi, s, i);
+			const struct svr_key *k = session_hmac_key(wi, kr, s, i);
 			session_ring.keys[i].hmac_len = 0;
 			if (k)
 				session_ring.keys[i] = *k;
@@ -811,7 +812,7 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 		struct dp_svr_sign *b = nx < n ? &jobs[nx] : NULL;
 		/* the key file's key over metadata, the session's own over the rest (O-3) */
 		const struct svr_session *sa = signer_of(a);
-		const struct svr_key *ka = sa ? session_hmac_key(w->index, sa, slot) : k;
+		const struct svr_key *ka = sa ? session_hmac_key(w->index, kr, sa, slot) : k;
 		int rc;
 		if (!ka) {
 			a->why = SVR_DROP_SVR_NO_KEY;
@@ -850,11 +851,28 @@ void dp_svr_sign_run(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 		}
 }
 
+/*
+ * Whether a packet from the peer is signed with the key file's key: forward
+ * metadata arriving at the egress, which names the session's UUID (checked
+ * against the session). Everything else — reverse metadata, metadata-only
+ * packets, the false-positive marker, data — carries no UUID and is signed
+ * with the session's own key, so that it cannot be moved onto another
+ * session (O-3). flags: the direction's SVR_RW_*.
+ */
+static bool file_key_signed(uint8_t flags, const uint8_t *pl, size_t plen)
+{
+	struct svr_md_layout l;
+	return (flags & SVR_RW_MD_ACK_ABSENT) && svr_md_has_cookie(pl, plen) &&
+	       svr_md_layout(pl, plen, &l, NULL, 0) == 0 &&
+	       !(l.header_len == SVR_MD_FIXED_LEN && l.payload_len == 0);
+}
+
 bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte_mbuf *m,
 		      const struct svr_flow4 *f, const struct svr_session *s, enum svr_sdir dir)
 {
 	const struct svr_rewrite *rw = &s->dir[dir];
-	if (!(__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_HMAC_CHECK) || f->fragment)
+	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
+	if (!(flags & SVR_RW_HMAC_CHECK) || f->fragment)
 		return false;
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	if (!p->in_model || dp_meta(m)->iface_in != p->iface || stale(s))
@@ -868,7 +886,7 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 	size_t plen = total - f->l4_off - l4h - tl;
 	*c = (struct dp_svr_check){.data = pl,
 				   .trailer = pl + plen,
-				   .s = svr_md_has_cookie(pl, plen) ? NULL : s,
+				   .s = file_key_signed(flags, pl, plen) ? NULL : s,
 				   .len = (uint32_t)plen,
 				   .hmac = p->hmac,
 				   .time_based = p->time_based};
@@ -887,7 +905,7 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 		struct dp_svr_check *a = &c[i], *b = &c[i + 1];
 		const struct svr_key *k = NULL;
 		if (a->hmac == b->hmac && a->time_based == b->time_based && a->s == b->s)
-			k = a->s ? session_hmac_key(w->index, a->s, hint) : &kr->keys[hint];
+			k = a->s ? session_hmac_key(w->index, kr, a->s, hint) : &kr->keys[hint];
 		if (!k) {
 			i++;
 			continue;
@@ -915,7 +933,7 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
  */
 static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *g,
 				      const struct dp_svr_path_policy *p, const uint8_t *from,
-				      const struct svr_session *s)
+				      struct svr_session *s)
 {
 	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
 	struct svr_skey4 rev = {.src = fw->dst,
@@ -959,7 +977,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				  .l4_off = (uint16_t)hl,
 				  .hmac = p->hmac,
 				  .time_based = p->time_based,
-				  .file_key = true};
+				  .s = s}; /* reverse metadata: the session's key */
 	if (job.hmac != SVR_HMAC_NONE) {
 		sign_jobs(w, &job, 1);
 		if (job.why != SVR_DROP_MAX) { /* a packet of ours, never received: not a drop */
@@ -1043,6 +1061,10 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	const uint8_t hmac = p->hmac;
 	const bool time_based = p->time_based;
 	if (!p->in_model) { /* the model no longer has the path (or a newer one made it) */
+		/* gone for good: ends at the next ageing pass, not after its idle timeout. (A
+		 * worker still on the generation before the path's: one packet, then rebuilt.) */
+		if (dp_gen_load() == g)
+			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
 		return DP_SVR_DROPPED;
 	}
@@ -1071,10 +1093,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	size_t plen = svr_rd16(ip + 2) - f->l4_off - l4h;
 	if (flags & SVR_RW_HMAC_CHECK) { /* from the peer: signed, or dropped */
 		size_t tl = svr_hmac_len(hmac);
-		/* metadata (or the false-positive marker) in front: the key file's key; else the
-		 * session's own (O-3) */
 		const struct svr_session *keys_of =
-		    plen >= tl && svr_md_has_cookie(pl, plen - tl) ? NULL : s;
+		    plen >= tl && file_key_signed(flags, pl, plen - tl) ? NULL : s;
 		/* the pre-check of this very packet, under the settings read here */
 		if (pre && !(pre->hmac == hmac && pre->time_based == time_based &&
 			     pre->data == pl && pre->len + tl == plen && pre->s == keys_of))
@@ -1225,7 +1245,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		sign_job->ip = ip;
 		sign_job->hmac = hmac;
 		sign_job->time_based = time_based;
-		sign_job->file_key = blen > 0;
+		/* forward metadata: the key file's key (the egress may have no session yet) */
+		sign_job->file_key = dir == SVR_DIR_FWD && (flags & SVR_RW_MD_ADD);
 		return DP_SVR_SIGN;
 	}
 	return DP_SVR_GO;

@@ -115,7 +115,7 @@ uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer);
  */
 struct dp_svr_check {
 	const uint8_t *data, *trailer;
-	const struct svr_session *s; /* whose keys sign it (O-3); NULL: the key file's (metadata) */
+	const struct svr_session *s; /* whose keys sign it; NULL: the key file's (O-3) */
 	uint32_t len;
 	uint8_t hmac; /* the path's settings the check used */
 	bool time_based;
@@ -142,7 +142,7 @@ struct dp_svr_sign {
 	uint8_t proto;
 	uint8_t hmac;
 	bool time_based;
-	bool file_key; /* signed with the key file's key: metadata (or the marker) in front */
+	bool file_key; /* signed with the key file's key: forward metadata in front (O-3) */
 	enum svr_drop_reason why; /* dp_svr_sign_run's */
 };
 
