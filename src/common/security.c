@@ -237,11 +237,20 @@ int svr_keyring_merge(const struct svr_keyring *old, const struct svr_keyring *f
  * the same libcrypto SHA-256 code (SHA-NI where the CPU has it) with neither.
  * docs/svr.md has the figures.
  */
+/* A key's HMAC pads, hashed once (the SHA-256 states after the ipad and opad blocks). */
+struct hmac_pads {
+	uint8_t key[SVR_KEY_MAX_BYTES]; /* the key they were hashed from */
+	uint8_t len;                    /* its length; 0: empty */
+	SHA256_CTX inner, outer;
+};
+/* Pads kept per context: a burst that mixes a few sessions' keys (each session has its own,
+ * O-3) does not hash them again at every change of key. */
+#define PADS_KEPT 4
+
 struct svr_crypto {
 	EVP_CIPHER_CTX *cipher;
-	uint8_t hmac_key[SVR_KEY_MAX_BYTES]; /* the key the pads below were hashed from */
-	uint8_t hmac_len;
-	SHA256_CTX inner, outer;
+	struct hmac_pads pads[PADS_KEPT];
+	unsigned next_pads; /* the entry a new key takes (round robin) */
 };
 
 struct svr_crypto *svr_crypto_new(void)
@@ -269,10 +278,7 @@ void svr_crypto_free(struct svr_crypto *c)
 void svr_crypto_forget(struct svr_crypto *c)
 {
 	EVP_CIPHER_CTX_reset(c->cipher); /* cleanses its key schedule; the context stays usable */
-	OPENSSL_cleanse(c->hmac_key, sizeof(c->hmac_key));
-	OPENSSL_cleanse(&c->inner, sizeof(c->inner));
-	OPENSSL_cleanse(&c->outer, sizeof(c->outer));
-	c->hmac_len = 0; /* the next use hashes the pads again */
+	OPENSSL_cleanse(c->pads, sizeof(c->pads)); /* len 0: the next use hashes the pads again */
 }
 
 /* --- HMAC trailer --- */
@@ -289,25 +295,37 @@ size_t svr_hmac_len(enum svr_img_hmac cipher)
 	}
 }
 
-/* The pads of key k, hashed again only when the key changes (rotation, another peer's policy). */
-static void hmac_pads(struct svr_crypto *c, const struct svr_key *k)
+/*
+ * The pads of key k: kept ones, or hashed into the entry whose turn it is
+ * (never keep, the entry of a key the caller still uses). Good until the
+ * context's next call that hashes pads.
+ */
+static const struct hmac_pads *pads_of(struct svr_crypto *c, const struct svr_key *k,
+				       const struct hmac_pads *keep)
 {
-	if (c->hmac_len == k->hmac_len && memcmp(c->hmac_key, k->hmac_key, k->hmac_len) == 0)
-		return;
+	for (unsigned i = 0; i < PADS_KEPT; i++) {
+		const struct hmac_pads *p = &c->pads[i];
+		if (p->len == k->hmac_len && memcmp(p->key, k->hmac_key, k->hmac_len) == 0)
+			return p;
+	}
+	struct hmac_pads *p = &c->pads[c->next_pads++ % PADS_KEPT];
+	if (p == keep)
+		p = &c->pads[c->next_pads++ % PADS_KEPT];
 	uint8_t ipad[64] = {0}, opad[64];
 	memcpy(ipad, k->hmac_key, k->hmac_len); /* at most 64 bytes: no hashing of the key */
 	for (int i = 0; i < 64; i++) {
 		opad[i] = ipad[i] ^ 0x5c;
 		ipad[i] ^= 0x36;
 	}
-	SHA256_Init(&c->inner);
-	SHA256_Update(&c->inner, ipad, sizeof(ipad));
-	SHA256_Init(&c->outer);
-	SHA256_Update(&c->outer, opad, sizeof(opad));
+	SHA256_Init(&p->inner);
+	SHA256_Update(&p->inner, ipad, sizeof(ipad));
+	SHA256_Init(&p->outer);
+	SHA256_Update(&p->outer, opad, sizeof(opad));
 	OPENSSL_cleanse(ipad, sizeof(ipad));
 	OPENSSL_cleanse(opad, sizeof(opad));
-	memcpy(c->hmac_key, k->hmac_key, k->hmac_len);
-	c->hmac_len = k->hmac_len;
+	memcpy(p->key, k->hmac_key, k->hmac_len);
+	p->len = k->hmac_len;
+	return p;
 }
 
 /* The time counter as it goes before the data: big-endian u64 (none for a regular HMAC). */
@@ -324,13 +342,13 @@ static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_
 {
 	if (k->hmac_len == 0 || k->hmac_len > 64)
 		return -1;
-	hmac_pads(c, k);
-	SHA256_CTX h = c->inner;
+	const struct hmac_pads *p = pads_of(c, k, NULL);
+	SHA256_CTX h = p->inner;
 	uint8_t t[8];
 	SHA256_Update(&h, t, time_prefix(time_based, step, t));
 	SHA256_Update(&h, data, len);
 	SHA256_Final(out, &h);
-	h = c->outer;
+	h = p->outer;
 	SHA256_Update(&h, out, 32);
 	SHA256_Final(out, &h);
 	OPENSSL_cleanse(&h, sizeof(h)); /* a keyed state */
@@ -361,45 +379,48 @@ int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hm
 	return 0;
 }
 
-/* The full HMACs of two messages under one key: interleaved where the CPU allows. */
-static int hmac_sha256_x2(struct svr_crypto *c, const struct svr_key *k, bool time_based,
-			  uint64_t step, const uint8_t *d0, size_t l0, const uint8_t *d1, size_t l1,
-			  uint8_t out[2][32])
+/* The full HMACs of two messages, each under its key: interleaved where the CPU allows. */
+static int hmac_sha256_x2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
+			  bool time_based, uint64_t step, const uint8_t *d0, size_t l0,
+			  const uint8_t *d1, size_t l1, uint8_t out[2][32])
 {
 	if (!svr_sha256x2_usable())
-		return hmac_sha256(c, k, time_based, step, d0, l0, out[0]) < 0 ||
-			       hmac_sha256(c, k, time_based, step, d1, l1, out[1]) < 0
+		return hmac_sha256(c, k0, time_based, step, d0, l0, out[0]) < 0 ||
+			       hmac_sha256(c, k1, time_based, step, d1, l1, out[1]) < 0
 			   ? -1
 			   : 0;
-	if (k->hmac_len == 0 || k->hmac_len > 64)
+	if (k0->hmac_len == 0 || k0->hmac_len > 64 || k1->hmac_len == 0 || k1->hmac_len > 64)
 		return -1;
-	hmac_pads(c, k);
+	const struct hmac_pads *p0 = pads_of(c, k0, NULL);
+	const struct hmac_pads *p1 = pads_of(c, k1, p0);
 	uint8_t t[8];
 	size_t tl = time_prefix(time_based, step, t);
-	svr_sha256x2_hmac(c->inner.h, c->outer.h, t, tl, d0, l0, out[0], d1, l1, out[1]);
+	svr_sha256x2_hmac(p0->inner.h, p0->outer.h, p1->inner.h, p1->outer.h, t, tl, d0, l0, out[0],
+			  d1, l1, out[1]);
 	return 0;
 }
 
-int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		   bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0, uint8_t *out0,
-		   const uint8_t *d1, size_t l1, uint8_t *out1)
+int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
+		   enum svr_img_hmac cipher, bool time_based, uint64_t time_step, const uint8_t *d0,
+		   size_t l0, uint8_t *out0, const uint8_t *d1, size_t l1, uint8_t *out1)
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[2][32];
-	if (n == 0 || hmac_sha256_x2(c, k, time_based, time_step, d0, l0, d1, l1, full) < 0)
+	if (n == 0 || hmac_sha256_x2(c, k0, k1, time_based, time_step, d0, l0, d1, l1, full) < 0)
 		return -1;
 	memcpy(out0, full[0], n);
 	memcpy(out1, full[1], n);
 	return 0;
 }
 
-unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-			 bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0,
-			 const uint8_t *t0, const uint8_t *d1, size_t l1, const uint8_t *t1)
+unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
+			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
+			 const uint8_t *d0, size_t l0, const uint8_t *t0, const uint8_t *d1,
+			 size_t l1, const uint8_t *t1)
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[2][32];
-	if (n == 0 || hmac_sha256_x2(c, k, time_based, time_step, d0, l0, d1, l1, full) < 0)
+	if (n == 0 || hmac_sha256_x2(c, k0, k1, time_based, time_step, d0, l0, d1, l1, full) < 0)
 		return 0;
 	return (CRYPTO_memcmp(full[0], t0, n) == 0 ? 1u : 0u) |
 	       (CRYPTO_memcmp(full[1], t1, n) == 0 ? 2u : 0u);

@@ -99,17 +99,19 @@ int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hm
 		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
 		  uint8_t *out);
 
-/* Two packets' trailers under one key and step: SHA-256 interleaved on SHA-NI
- * (sha256x2.h), else one after the other; the same bytes as two svr_hmac_sign. */
-int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		   bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0, uint8_t *out0,
-		   const uint8_t *d1, size_t l1, uint8_t *out1);
-/* Which of two trailers sign their data with k at exactly this step: bit 0 for the first, bit
- * 1 for the second. A trailer that does not still deserves svr_hmac_verify_ring (other keys,
- * neighbouring steps). */
-unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-			 bool time_based, uint64_t time_step, const uint8_t *d0, size_t l0,
-			 const uint8_t *t0, const uint8_t *d1, size_t l1, const uint8_t *t1);
+/* Two packets' trailers at one step, the first under k0 and the second under k1 (may be one
+ * key): SHA-256 interleaved on SHA-NI (sha256x2.h), else one after the other; the same bytes
+ * as two svr_hmac_sign. */
+int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
+		   enum svr_img_hmac cipher, bool time_based, uint64_t time_step, const uint8_t *d0,
+		   size_t l0, uint8_t *out0, const uint8_t *d1, size_t l1, uint8_t *out1);
+/* Which of two trailers sign their data at exactly this step, the first under k0 and the
+ * second under k1: bit 0 for the first, bit 1 for the second. A trailer that does not still
+ * deserves svr_hmac_verify_ring (other keys, neighbouring steps). */
+unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
+			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
+			 const uint8_t *d0, size_t l0, const uint8_t *t0, const uint8_t *d1,
+			 size_t l1, const uint8_t *t1);
 /*
  * Whether trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step
  * or + 1 (time-based; at any step otherwise) under a key of the ring: the

@@ -162,22 +162,23 @@ SHA_TARGET static void hash_streams(struct lane *la, const struct stream *sa, st
 	OPENSSL_cleanse(bufb, sizeof(bufb));
 }
 
-SHA_TARGET void svr_sha256x2_hmac(const uint32_t inner[8], const uint32_t outer[8],
+SHA_TARGET void svr_sha256x2_hmac(const uint32_t inner0[8], const uint32_t outer0[8],
+				  const uint32_t inner1[8], const uint32_t outer1[8],
 				  const uint8_t *prefix, size_t plen, const uint8_t *d0, size_t l0,
 				  uint8_t out0[32], const uint8_t *d1, size_t l1, uint8_t out1[32])
 {
 	struct lane lanes[2];
 	struct stream st[2];
-	lane_load(&lanes[0], inner);
-	lane_load(&lanes[1], inner);
+	lane_load(&lanes[0], inner0);
+	lane_load(&lanes[1], inner1);
 	stream_init(&st[0], prefix, plen, d0, l0);
 	stream_init(&st[1], prefix, plen, d1, l1);
 	hash_streams(&lanes[0], &st[0], &lanes[1], &st[1]);
 	lane_digest(&lanes[0], out0);
 	lane_digest(&lanes[1], out1);
 	/* the outer hash: one block each, over the inner digests */
-	lane_load(&lanes[0], outer);
-	lane_load(&lanes[1], outer);
+	lane_load(&lanes[0], outer0);
+	lane_load(&lanes[1], outer1);
 	stream_init(&st[0], NULL, 0, out0, 32);
 	stream_init(&st[1], NULL, 0, out1, 32);
 	hash_streams(&lanes[0], &st[0], &lanes[1], &st[1]);
@@ -203,11 +204,13 @@ static bool cpu_has_sha(void)
 	return false;
 }
 
-void svr_sha256x2_hmac(const uint32_t inner[8], const uint32_t outer[8], const uint8_t *prefix,
-		       size_t plen, const uint8_t *d0, size_t l0, uint8_t out0[32],
-		       const uint8_t *d1, size_t l1, uint8_t out1[32])
+void svr_sha256x2_hmac(const uint32_t inner0[8], const uint32_t outer0[8], const uint32_t inner1[8],
+		       const uint32_t outer1[8], const uint8_t *prefix, size_t plen,
+		       const uint8_t *d0, size_t l0, uint8_t out0[32], const uint8_t *d1, size_t l1,
+		       uint8_t out1[32])
 {
-	(void)inner, (void)outer, (void)prefix, (void)plen, (void)d0, (void)l0, (void)d1, (void)l1;
+	(void)inner0, (void)outer0, (void)inner1, (void)outer1, (void)prefix, (void)plen, (void)d0,
+	    (void)l0, (void)d1, (void)l1;
 	memset(out0, 0, 32);
 	memset(out1, 0, 32);
 }
@@ -232,18 +235,22 @@ static void pad_state(const uint8_t *key, size_t klen, uint8_t x, uint32_t st[8]
 /*
  * Known-answer test against libcrypto's HMAC: lengths around every block
  * boundary that matters (the prefix block, the one or two last blocks), the
- * two lanes of different lengths, with and without the prefix.
+ * two lanes of different lengths and under different keys, with and without
+ * the prefix.
  */
 static bool self_test(void)
 {
-	static const uint8_t key[32] = "svr sha256x2 self-test key 32 B";
+	static const uint8_t keys[2][32] = {"svr sha256x2 self-test key 32 B",
+					    "svr sha256x2 self-test lane 1 B"};
 	const uint8_t prefix[8] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
 	uint8_t data[1600];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 131 + 7);
-	uint32_t inner[8], outer[8];
-	pad_state(key, sizeof(key), 0x36, inner);
-	pad_state(key, sizeof(key), 0x5c, outer);
+	uint32_t inner[2][8], outer[2][8];
+	for (int j = 0; j < 2; j++) {
+		pad_state(keys[j], sizeof(keys[j]), 0x36, inner[j]);
+		pad_state(keys[j], sizeof(keys[j]), 0x5c, outer[j]);
+	}
 	static const size_t lens[] = {0,   1,   47,  48,  55,   56,   63,  64,
 				      119, 120, 127, 128, 1400, 1460, 1600};
 	const size_t n = sizeof(lens) / sizeof(lens[0]);
@@ -252,15 +259,15 @@ static bool self_test(void)
 		for (size_t i = 0; i < n && ok; i++) {
 			size_t l0 = lens[i], l1 = lens[n - 1 - i];
 			uint8_t got[2][32], want[2][32], msg[8 + 1600];
-			svr_sha256x2_hmac(inner, outer, prefix, p, data, l0, got[0],
-					  data + 1600 - l1, l1, got[1]);
+			svr_sha256x2_hmac(inner[0], outer[0], inner[1], outer[1], prefix, p, data,
+					  l0, got[0], data + 1600 - l1, l1, got[1]);
 			for (int j = 0; j < 2; j++) {
 				size_t l = j ? l1 : l0;
 				memcpy(msg, prefix, p);
 				memcpy(msg + p, j ? data + 1600 - l1 : data, l);
 				unsigned wl = 0;
-				if (!HMAC(EVP_sha256(), key, sizeof(key), msg, p + l, want[j],
-					  &wl) ||
+				if (!HMAC(EVP_sha256(), keys[j], sizeof(keys[j]), msg, p + l,
+					  want[j], &wl) ||
 				    wl != 32 || memcmp(got[j], want[j], 32) != 0)
 					ok = false;
 			}

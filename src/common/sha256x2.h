@@ -6,8 +6,9 @@
  * before it. Two independent streams interleaved keep the unit busy, so two
  * full-size segments cost about what one does through libcrypto (measured in
  * docs/svr.md). The data path pairs the packets of a burst that are signed
- * or checked under the same key; a packet with no partner goes through
- * libcrypto as before.
+ * or checked with the same settings, each lane under its own key (sessions
+ * have keys of their own); a packet with no partner goes through libcrypto
+ * as before.
  *
  * The compression follows FIPS 180-4 with the instructions' documented state
  * layout (ABEF/CDGH). svr_sha256x2_usable() is false on a CPU without the
@@ -25,13 +26,14 @@
 bool svr_sha256x2_usable(void);
 
 /*
- * HMAC-SHA256 of prefix || d0 and prefix || d1 under one key, given the
- * key's pad states: the SHA-256 state after the 64-byte inner (ipad) and
- * outer (opad) blocks (RFC 2104). prefix may be empty (plen 0, at most 8).
- * Only when svr_sha256x2_usable().
+ * HMAC-SHA256 of prefix || d0 under key 0 and prefix || d1 under key 1,
+ * given each key's pad states: the SHA-256 state after the 64-byte inner
+ * (ipad) and outer (opad) blocks (RFC 2104); the two keys may be one.
+ * prefix may be empty (plen 0, at most 8). Only when svr_sha256x2_usable().
  */
-void svr_sha256x2_hmac(const uint32_t inner[8], const uint32_t outer[8], const uint8_t *prefix,
-		       size_t plen, const uint8_t *d0, size_t l0, uint8_t out0[32],
-		       const uint8_t *d1, size_t l1, uint8_t out1[32]);
+void svr_sha256x2_hmac(const uint32_t inner0[8], const uint32_t outer0[8], const uint32_t inner1[8],
+		       const uint32_t outer1[8], const uint8_t *prefix, size_t plen,
+		       const uint8_t *d0, size_t l0, uint8_t out0[32], const uint8_t *d1, size_t l1,
+		       uint8_t out1[32]);
 
 #endif

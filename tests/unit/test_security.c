@@ -211,8 +211,8 @@ static void pairs_match_singles(void **state)
 			if (l1 + (l0 % 3) > sizeof(data))
 				l1 = sizeof(data) - (l0 % 3);
 			uint8_t p0[32], p1[32], s0[32], s1[32];
-			assert_int_equal(svr_hmac_sign2(crypto, &k, SVR_HMAC_SHA256, tb, 777, data,
-							l0, p0, d1, l1, p1),
+			assert_int_equal(svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 777,
+							data, l0, p0, d1, l1, p1),
 					 0);
 			assert_int_equal(
 			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, data, l0, s0), 0);
@@ -220,24 +220,51 @@ static void pairs_match_singles(void **state)
 			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, d1, l1, s1), 0);
 			assert_memory_equal(p0, s0, 32);
 			assert_memory_equal(p1, s1, 32);
-			assert_int_equal(svr_hmac_check2(crypto, &k, SVR_HMAC_SHA256, tb, 777, data,
-							 l0, s0, d1, l1, s1),
+			assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 777,
+							 data, l0, s0, d1, l1, s1),
 					 3);
 			s1[5] ^= 1; /* the second bent: only the first passes */
-			assert_int_equal(svr_hmac_check2(crypto, &k, SVR_HMAC_SHA256, tb, 777, data,
-							 l0, s0, d1, l1, s1),
+			assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 777,
+							 data, l0, s0, d1, l1, s1),
 					 1);
 			/* another step: neither */
-			assert_int_equal(svr_hmac_check2(crypto, &k, SVR_HMAC_SHA256, tb, 778, data,
-							 l0, s0, d1, l1, p1),
+			assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 778,
+							 data, l0, s0, d1, l1, p1),
 					 tb ? 0 : 3); /* a regular HMAC has no step */
 		}
 	}
+	/* each lane under its own key (two sessions, O-3), across more keys than a context keeps
+	 * pads for: pairs still equal singles, and each trailer checks only under its own key */
+	struct svr_key keys[6];
+	for (int i = 0; i < 6; i++) {
+		keys[i] = (struct svr_key){.hmac_len = 32};
+		memset(keys[i].hmac_key, 0x10 + i, 32);
+	}
+	for (size_t i = 0; i < 24; i++) {
+		const struct svr_key *ka = &keys[i % 6], *kb = &keys[(i * 5 + 1) % 6];
+		size_t la = 1432 - i * 7, lb = i * 13;
+		uint8_t p0[32], p1[32], s0[32], s1[32];
+		assert_int_equal(svr_hmac_sign2(crypto, ka, kb, SVR_HMAC_SHA256, true, 99, data, la,
+						p0, data + 3, lb, p1),
+				 0);
+		assert_int_equal(svr_hmac_sign(crypto, ka, SVR_HMAC_SHA256, true, 99, data, la, s0),
+				 0);
+		assert_int_equal(
+		    svr_hmac_sign(crypto, kb, SVR_HMAC_SHA256, true, 99, data + 3, lb, s1), 0);
+		assert_memory_equal(p0, s0, 32);
+		assert_memory_equal(p1, s1, 32);
+		assert_int_equal(svr_hmac_check2(crypto, ka, kb, SVR_HMAC_SHA256, true, 99, data,
+						 la, s0, data + 3, lb, s1),
+				 3);
+		assert_int_equal(svr_hmac_check2(crypto, kb, ka, SVR_HMAC_SHA256, true, 99, data,
+						 la, s0, data + 3, lb, s1),
+				 ka == kb ? 3 : 0);
+	}
 	/* truncated trailers: 16 bytes written, nothing past them */
 	uint8_t t0[33] = {0}, t1[33] = {0}, w0[16];
-	assert_int_equal(
-	    svr_hmac_sign2(crypto, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448, t0, data, 40, t1),
-	    0);
+	assert_int_equal(svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448,
+					t0, data, 40, t1),
+			 0);
 	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448, w0),
 			 0);
 	assert_memory_equal(t0, w0, 16);

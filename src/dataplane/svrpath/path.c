@@ -773,6 +773,33 @@ static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t
 	return SVR_DROP_MAX;
 }
 
+/* The key of session s under slot of kr (from the worker's cache), or for no session kr's
+ * key in that slot; NULL when there is none. */
+static const struct svr_key *key_for(unsigned wi, const struct svr_keyring *kr,
+				     const struct svr_session *s, unsigned slot)
+{
+	if (s)
+		return session_hmac_key(wi, kr, s, slot);
+	return slot < kr->n && kr->keys[slot].hmac_len ? &kr->keys[slot] : NULL;
+}
+
+/*
+ * The second key of a pair whose first is *ka (under the same slot): when
+ * both are other sessions' keys from the worker's cache, fetching the second
+ * could take the first's entry, so the first is copied into own first (the
+ * caller cleanses it). NULL when the second has none.
+ */
+static const struct svr_key *second_key(unsigned wi, const struct svr_keyring *kr, unsigned slot,
+					const struct svr_session *sa, const struct svr_session *sb,
+					const struct svr_key **ka, struct svr_key *own)
+{
+	if (sa && sb && sa != sb) {
+		*own = **ka;
+		*ka = own;
+	}
+	return sa == sb ? *ka : key_for(wi, kr, sb, slot);
+}
+
 /* Whose keys sign a job: NULL for the key file's (metadata in front, or no session). */
 static inline const struct svr_session *signer_of(const struct dp_svr_sign *j)
 {
@@ -810,19 +837,22 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 			continue;
 		}
 		struct dp_svr_sign *b = nx < n ? &jobs[nx] : NULL;
-		/* the key file's key over metadata, the session's own over the rest (O-3) */
-		const struct svr_session *sa = signer_of(a);
-		const struct svr_key *ka = sa ? session_hmac_key(w->index, kr, sa, slot) : k;
+		/* the key file's key over forward metadata, the session's own over the rest (O-3)
+		 */
+		const struct svr_key *ka = key_for(w->index, kr, signer_of(a), slot), *kb = NULL;
+		struct svr_key own = {0};
 		int rc;
 		if (!ka) {
 			a->why = SVR_DROP_SVR_NO_KEY;
 			i = nx;
 			continue;
 		}
-		if (b && b->hmac == a->hmac && b->time_based == a->time_based &&
-		    signer_of(b) == sa) {
-			rc = svr_hmac_sign2(c, ka, a->hmac, a->time_based, step, a->data, a->len,
-					    a->data + a->len, b->data, b->len, b->data + b->len);
+		if (b && b->hmac == a->hmac && b->time_based == a->time_based)
+			kb = second_key(w->index, kr, slot, signer_of(a), signer_of(b), &ka, &own);
+		if (kb) {
+			rc =
+			    svr_hmac_sign2(c, ka, kb, a->hmac, a->time_based, step, a->data, a->len,
+					   a->data + a->len, b->data, b->len, b->data + b->len);
 			w->stats.hmac_paired += 2;
 			i = nx + 1;
 		} else {
@@ -832,6 +862,8 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 			b = NULL;
 			i = nx;
 		}
+		if (own.hmac_len)
+			OPENSSL_cleanse(&own, sizeof(own));
 		for (struct dp_svr_sign *j = a; j; j = j == a ? b : NULL) {
 			if (rc < 0)
 				j->why = SVR_DROP_SVR_CRYPTO;
@@ -903,15 +935,21 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 	struct svr_crypto *cr = worker_crypto(w->index);
 	for (unsigned i = 0; i + 1 < n;) {
 		struct dp_svr_check *a = &c[i], *b = &c[i + 1];
-		const struct svr_key *k = NULL;
-		if (a->hmac == b->hmac && a->time_based == b->time_based && a->s == b->s)
-			k = a->s ? session_hmac_key(w->index, kr, a->s, hint) : &kr->keys[hint];
-		if (!k) {
+		const struct svr_key *ka = NULL, *kb = NULL;
+		struct svr_key own = {0};
+		if (a->hmac == b->hmac && a->time_based == b->time_based &&
+		    (ka = key_for(w->index, kr, a->s, hint)))
+			kb = second_key(w->index, kr, hint, a->s, b->s, &ka, &own);
+		if (!kb) {
+			if (own.hmac_len)
+				OPENSSL_cleanse(&own, sizeof(own));
 			i++;
 			continue;
 		}
-		unsigned ok = svr_hmac_check2(cr, k, a->hmac, a->time_based, step, a->data, a->len,
-					      a->trailer, b->data, b->len, b->trailer);
+		unsigned ok = svr_hmac_check2(cr, ka, kb, a->hmac, a->time_based, step, a->data,
+					      a->len, a->trailer, b->data, b->len, b->trailer);
+		if (own.hmac_len)
+			OPENSSL_cleanse(&own, sizeof(own));
 		a->ok = ok & 1;
 		b->ok = (ok & 2) != 0;
 		w->stats.hmac_paired += 2;
