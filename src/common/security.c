@@ -426,6 +426,52 @@ unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k0, const s
 	       (CRYPTO_memcmp(full[1], t1, n) == 0 ? 2u : 0u);
 }
 
+/* The full HMACs of four messages of one length under one key: four streams where the CPU
+ * allows, else two pairs. */
+static int hmac_sha256_x4(struct svr_crypto *c, const struct svr_key *k, bool time_based,
+			  uint64_t step, const uint8_t *const d[4], size_t len, uint8_t out[4][32])
+{
+	if (!svr_sha256x2_usable())
+		return hmac_sha256_x2(c, k, k, time_based, step, d[0], len, d[1], len, out) < 0 ||
+			       hmac_sha256_x2(c, k, k, time_based, step, d[2], len, d[3], len,
+					      out + 2) < 0
+			   ? -1
+			   : 0;
+	if (k->hmac_len == 0 || k->hmac_len > 64)
+		return -1;
+	const struct hmac_pads *p = pads_of(c, k, NULL);
+	uint8_t t[8];
+	svr_sha256x4_hmac(p->inner.h, p->outer.h, t, time_prefix(time_based, step, t), d, len, out);
+	return 0;
+}
+
+int svr_hmac_sign4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		   bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+		   uint8_t *const out[4])
+{
+	size_t n = svr_hmac_len(cipher);
+	uint8_t full[4][32];
+	if (n == 0 || hmac_sha256_x4(c, k, time_based, time_step, d, len, full) < 0)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		memcpy(out[i], full[i], n);
+	return 0;
+}
+
+unsigned svr_hmac_check4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+			 bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+			 const uint8_t *const t[4])
+{
+	size_t n = svr_hmac_len(cipher);
+	uint8_t full[4][32];
+	unsigned ok = 0;
+	if (n == 0 || hmac_sha256_x4(c, k, time_based, time_step, d, len, full) < 0)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		ok |= CRYPTO_memcmp(full[i], t[i], n) == 0 ? 1u << i : 0;
+	return ok;
+}
+
 /* Whether trailer signs data with k at exactly this step. */
 static bool hmac_matches(struct svr_crypto *c, const struct svr_key *k, size_t n, bool time_based,
 			 uint64_t step, const uint8_t *data, size_t len, const uint8_t *trailer)

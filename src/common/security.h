@@ -112,6 +112,16 @@ unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k0, const s
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
 			 const uint8_t *d0, size_t l0, const uint8_t *t0, const uint8_t *d1,
 			 size_t l1, const uint8_t *t1);
+/* Four trailers of data of one length under one key (a session's full-size segments): four
+ * SHA-256 streams interleaved on SHA-NI, else two pairs; the same bytes as svr_hmac_sign. */
+int svr_hmac_sign4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+		   bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+		   uint8_t *const out[4]);
+/* Which of four trailers (of data of one length) sign it under k at exactly this step: bit i
+ * for the i-th. */
+unsigned svr_hmac_check4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
+			 bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+			 const uint8_t *const t[4]);
 /*
  * Whether trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step
  * or + 1 (time-based; at any step otherwise) under a key of the ring: the

@@ -260,6 +260,25 @@ static void pairs_match_singles(void **state)
 						 la, s0, data + 3, lb, s1),
 				 ka == kb ? 3 : 0);
 	}
+	/* four at a time under one key, every length to 200 then in steps: as singles; check4 */
+	for (size_t len = 0; len <= 1600 - 3; len += len < 200 ? 1 : 89) {
+		const uint8_t *const d[4] = {data, data + 1, data + 2, data + 3};
+		uint8_t q[4][32], s[32];
+		uint8_t *const out[4] = {q[0], q[1], q[2], q[3]};
+		assert_int_equal(svr_hmac_sign4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, len, out),
+				 0);
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(
+			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, true, 31, d[i], len, s), 0);
+			assert_memory_equal(q[i], s, 32);
+		}
+		const uint8_t *const t[4] = {q[0], q[1], q[2], q[3]};
+		assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, len, t),
+				 15);
+		q[2][0] ^= 1;
+		assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, len, t),
+				 11);
+	}
 	/* truncated trailers: 16 bytes written, nothing past them */
 	uint8_t t0[33] = {0}, t1[33] = {0}, w0[16];
 	assert_int_equal(svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448,

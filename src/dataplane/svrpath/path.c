@@ -812,6 +812,49 @@ static inline const struct svr_session *signer_of(const struct dp_svr_sign *j)
  * checksums follow. A job that fails keeps its reason in why (SVR_DROP_MAX:
  * signed).
  */
+/* A job's trailer written (rc 0: the lengths and checksums follow) or not. */
+static void signed_or_not(struct dp_svr_sign *j, int rc)
+{
+	if (rc < 0)
+		j->why = SVR_DROP_SVR_CRYPTO;
+	else
+		svr_wire_resize(j->ip, svr_hmac_len(j->hmac), true);
+}
+
+/*
+ * Four jobs of one session (or all forward metadata), one length and one
+ * setting, from jobs[i] on (skipping refused ones), signed as four streams:
+ * a session's full-size segments, 8% less a packet than pairs. false: no such
+ * four here.
+ */
+static bool sign_four(struct dp_worker *w, struct svr_crypto *c, const struct svr_key *k,
+		      uint64_t step, struct dp_svr_sign *jobs, unsigned n, unsigned *i)
+{
+	struct dp_svr_sign *q[4];
+	unsigned nq = 0, x = *i;
+	for (; x < n && nq < 4; x++)
+		if (jobs[x].why == SVR_DROP_MAX)
+			q[nq++] = &jobs[x];
+	if (nq < 4)
+		return false;
+	for (unsigned t = 1; t < 4; t++)
+		if (q[t]->hmac != q[0]->hmac || q[t]->time_based != q[0]->time_based ||
+		    q[t]->len != q[0]->len || signer_of(q[t]) != signer_of(q[0]))
+			return false;
+	const uint8_t *d[4];
+	uint8_t *out[4];
+	for (unsigned t = 0; t < 4; t++) {
+		d[t] = q[t]->data;
+		out[t] = q[t]->data + q[t]->len;
+	}
+	int rc = svr_hmac_sign4(c, k, q[0]->hmac, q[0]->time_based, step, d, q[0]->len, out);
+	for (unsigned t = 0; t < 4; t++)
+		signed_or_not(q[t], rc);
+	w->stats.hmac_paired += 4;
+	*i = x;
+	return true;
+}
+
 static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 {
 	const struct svr_keyring *kr = ring();
@@ -847,6 +890,8 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 			i = nx;
 			continue;
 		}
+		if (sign_four(w, c, ka, step, jobs, n, &i))
+			continue;
 		if (b && b->hmac == a->hmac && b->time_based == a->time_based)
 			kb = second_key(w->index, kr, slot, signer_of(a), signer_of(b), &ka, &own);
 		if (kb) {
@@ -864,12 +909,8 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 		}
 		if (own.hmac_len)
 			OPENSSL_cleanse(&own, sizeof(own));
-		for (struct dp_svr_sign *j = a; j; j = j == a ? b : NULL) {
-			if (rc < 0)
-				j->why = SVR_DROP_SVR_CRYPTO;
-			else
-				svr_wire_resize(j->ip, svr_hmac_len(j->hmac), true);
-		}
+		for (struct dp_svr_sign *j = a; j; j = j == a ? b : NULL)
+			signed_or_not(j, rc);
 	}
 }
 
@@ -925,6 +966,34 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 	return c->hmac != SVR_HMAC_NONE && svr_hmac_len(c->hmac) == tl;
 }
 
+/* The checks c[0..3] run as four streams when they share a session (or all carry forward
+ * metadata), a length and a setting: true if they ran. */
+static bool check_four(struct dp_worker *w, struct svr_crypto *cr, const struct svr_keyring *kr,
+		       unsigned hint, uint64_t step, struct dp_svr_check *c)
+{
+	for (unsigned t = 1; t < 4; t++)
+		if (c[t].hmac != c[0].hmac || c[t].time_based != c[0].time_based ||
+		    c[t].len != c[0].len || c[t].s != c[0].s)
+			return false;
+	const struct svr_key *k = key_for(w->index, kr, c[0].s, hint);
+	if (!k)
+		return false;
+	const uint8_t *d[4], *tr[4];
+	for (unsigned t = 0; t < 4; t++) {
+		d[t] = c[t].data;
+		tr[t] = c[t].trailer;
+	}
+	unsigned ok = svr_hmac_check4(cr, k, c[0].hmac, c[0].time_based, step, d, c[0].len, tr);
+	for (unsigned t = 0; t < 4; t++) {
+		c[t].ok = (ok >> t) & 1;
+		c[t].ran = true;
+		c[t].hint = hint;
+		c[t].step = step;
+	}
+	w->stats.hmac_paired += 4;
+	return true;
+}
+
 void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 {
 	const struct svr_keyring *kr = ring();
@@ -936,6 +1005,10 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 	for (unsigned i = 0; i + 1 < n;) {
 		struct dp_svr_check *a = &c[i], *b = &c[i + 1];
 		const struct svr_key *ka = NULL, *kb = NULL;
+		if (i + 3 < n && check_four(w, cr, kr, hint, step, &c[i])) {
+			i += 4;
+			continue;
+		}
 		struct svr_key own = {0};
 		if (a->hmac == b->hmac && a->time_based == b->time_based &&
 		    (ka = key_for(w->index, kr, a->s, hint)))
