@@ -806,12 +806,6 @@ static inline const struct svr_session *signer_of(const struct dp_svr_sign *j)
 	return j->file_key ? NULL : j->s;
 }
 
-/*
- * Writes the jobs' trailers under the current key, two at a time where
- * consecutive jobs share the settings, one at a time otherwise; lengths and
- * checksums follow. A job that fails keeps its reason in why (SVR_DROP_MAX:
- * signed).
- */
 /* A job's trailer written (rc 0: the lengths and checksums follow) or not. */
 static void signed_or_not(struct dp_svr_sign *j, int rc)
 {
@@ -855,6 +849,13 @@ static bool sign_four(struct dp_worker *w, struct svr_crypto *c, const struct sv
 	return true;
 }
 
+/*
+ * Writes the jobs' trailers at the current key's slot — forward metadata under
+ * the key itself, the rest under their sessions' keys (O-3) — four at a time
+ * where four in a row share a session, a length and the settings, two at a time
+ * where two share the settings, one at a time otherwise; lengths and checksums
+ * follow. A job that fails keeps its reason in why (SVR_DROP_MAX: signed).
+ */
 static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 {
 	const struct svr_keyring *kr = ring();
