@@ -243,14 +243,18 @@ struct hmac_pads {
 	uint8_t len;                    /* its length; 0: empty */
 	SHA256_CTX inner, outer;
 };
-/* Pads kept per context: a burst that mixes a few sessions' keys (each session has its own,
- * O-3) does not hash them again at every change of key. */
-#define PADS_KEPT 4
+/*
+ * Pads kept per context, by key: each session signs under a key of its own
+ * (O-3), and the packets of many sessions interleave, so the pads of as many
+ * keys as the workers' session-key caches hold stay hashed. Direct-mapped by
+ * a hash of the key's bytes; the neighbouring slot takes a key whose home is
+ * held by the other key of a pair.
+ */
+#define PADS_SLOTS 256
 
 struct svr_crypto {
 	EVP_CIPHER_CTX *cipher;
-	struct hmac_pads pads[PADS_KEPT];
-	unsigned next_pads; /* the entry a new key takes (round robin) */
+	struct hmac_pads pads[PADS_SLOTS];
 };
 
 struct svr_crypto *svr_crypto_new(void)
@@ -295,22 +299,36 @@ size_t svr_hmac_len(enum svr_img_hmac cipher)
 	}
 }
 
+/* A key's home slot: keys are random bytes (derived ones HMAC outputs), so a few words do. */
+static unsigned pads_home(const struct svr_key *k)
+{
+	uint64_t w[2] = {0, 0};
+	memcpy(w, k->hmac_key, k->hmac_len < 16 ? k->hmac_len : 16);
+	uint64_t h = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ k->hmac_len) * 0xff51afd7ed558ccdull;
+	return (unsigned)(h >> 56) % PADS_SLOTS;
+}
+
+static bool pads_hold(const struct hmac_pads *p, const struct svr_key *k)
+{
+	return p->len == k->hmac_len && memcmp(p->key, k->hmac_key, k->hmac_len) == 0;
+}
+
 /*
- * The pads of key k: kept ones, or hashed into the entry whose turn it is
- * (never keep, the entry of a key the caller still uses). Good until the
- * context's next call that hashes pads.
+ * The pads of key k: kept ones (in its home slot or the neighbour), or hashed
+ * into its home slot, the neighbour when that holds keep (the pads of a key
+ * the caller still uses). Good until the context's next call that hashes pads.
  */
 static const struct hmac_pads *pads_of(struct svr_crypto *c, const struct svr_key *k,
 				       const struct hmac_pads *keep)
 {
-	for (unsigned i = 0; i < PADS_KEPT; i++) {
-		const struct hmac_pads *p = &c->pads[i];
-		if (p->len == k->hmac_len && memcmp(p->key, k->hmac_key, k->hmac_len) == 0)
-			return p;
-	}
-	struct hmac_pads *p = &c->pads[c->next_pads++ % PADS_KEPT];
+	unsigned home = pads_home(k);
+	struct hmac_pads *p = &c->pads[home], *next = &c->pads[home ^ 1];
+	if (pads_hold(p, k))
+		return p;
+	if (pads_hold(next, k))
+		return next;
 	if (p == keep)
-		p = &c->pads[c->next_pads++ % PADS_KEPT];
+		p = next;
 	uint8_t ipad[64] = {0}, opad[64];
 	memcpy(ipad, k->hmac_key, k->hmac_len); /* at most 64 bytes: no hashing of the key */
 	for (int i = 0; i < 64; i++) {

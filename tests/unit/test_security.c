@@ -27,6 +27,61 @@
 
 static struct svr_crypto *crypto;
 
+/*
+ * The pads a context keeps (by key, PADS_SLOTS of them): many sessions' keys in turn, more than
+ * it keeps, and two keys that share a home slot (the same first 16 bytes) signed as one pair;
+ * every trailer as libcrypto's HMAC computes it.
+ */
+static void pads_of_many_keys(void **state)
+{
+	(void)state;
+	enum { N = 1000 };
+	static struct svr_key keys[N];
+	srand(7);
+	for (unsigned i = 0; i < N; i++) {
+		keys[i].hmac_len = (uint8_t)(i % 5 == 0 ? 64 : 32);
+		for (unsigned j = 0; j < keys[i].hmac_len; j++)
+			keys[i].hmac_key[j] = (uint8_t)rand();
+	}
+	memcpy(keys[1].hmac_key, keys[0].hmac_key, 16); /* 0 and 1: one home, both 64 bytes */
+	keys[1].hmac_len = 64;
+	static uint8_t data[300];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + 7);
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < N; i++) {
+			const struct svr_key *a = &keys[i],
+					     *b = &keys[(i + 1 + (unsigned)pass) % N];
+			uint8_t p0[32], p1[32], w0[32], w1[32];
+			unsigned wl;
+			size_t la = i % 300, lb = 299 - la;
+			assert_int_equal(svr_hmac_sign2(crypto, a, b, SVR_HMAC_SHA256, false, 0,
+							data, la, p0, data + 1, lb, p1),
+					 0);
+			assert_non_null(
+			    HMAC(EVP_sha256(), a->hmac_key, a->hmac_len, data, la, w0, &wl));
+			assert_non_null(
+			    HMAC(EVP_sha256(), b->hmac_key, b->hmac_len, data + 1, lb, w1, &wl));
+			assert_memory_equal(p0, w0, 32);
+			assert_memory_equal(p1, w1, 32);
+		}
+	}
+	/* the pair that shares a home, both ways round, after the others have passed through */
+	for (int way = 0; way < 2; way++) {
+		const struct svr_key *a = &keys[way], *b = &keys[1 - way];
+		uint8_t p0[32], p1[32], w0[32], w1[32];
+		unsigned wl;
+		assert_int_equal(svr_hmac_sign2(crypto, a, b, SVR_HMAC_SHA256, false, 0, data, 100,
+						p0, data, 100, p1),
+				 0);
+		assert_non_null(HMAC(EVP_sha256(), a->hmac_key, 64, data, 100, w0, &wl));
+		assert_non_null(HMAC(EVP_sha256(), b->hmac_key, 64, data, 100, w1, &wl));
+		assert_memory_equal(p0, w0, 32);
+		assert_memory_equal(p1, w1, 32);
+		assert_memory_not_equal(p0, p1, 32);
+	}
+}
+
 /* One key's verdict: a ring of that key alone. */
 static bool verify_one(const struct svr_key *k, bool time_based, uint64_t step, const uint8_t *data,
 		       size_t len, const uint8_t *trailer)
@@ -546,6 +601,7 @@ int main(void)
 	    cmocka_unit_test(aes256_cbc_nist),
 	    cmocka_unit_test(forget_then_reuse),
 	    cmocka_unit_test(pairs_match_singles),
+	    cmocka_unit_test(pads_of_many_keys),
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),
 	    cmocka_unit_test(payload_encryption),

@@ -11,8 +11,10 @@
  * Prints name=value lines: hmac_{1432,0}_{single,pair}_ns (per packet),
  * ratio_hmac_pair_vs_single_1432, hmac_1432_pair_2keys_ns (pairs of two sessions, each lane
  * under its own key: O-3), hmac_1432_quad_ns (four at a time under one key: a session's
- * full-size segments), hmac_pairs_sha_ni (1 or 0), and sha256_1432_ns (SHA-256 alone over the
- * same payload: the floor of one at a time).
+ * full-size segments), hmac_pairs_sha_ni (1 or 0), sha256_1432_ns (SHA-256 alone over the
+ * same payload: the floor of one at a time), and hmac_100_many_keys_ns against hmac_100_one_key_ns
+ * (pairs of 100-byte payloads, each under a different one of MANY_KEYS session keys in turn, as
+ * the packets of many sessions interleave, against all under one key).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,8 @@
 #include "common/security.h"
 #include "common/sha256x2.h"
 
-#define PACKETS 200000 /* per measurement: about 0.1-0.2 s for full-size payloads */
+#define PACKETS   200000 /* per measurement: about 0.1-0.2 s for full-size payloads */
+#define MANY_KEYS 64     /* sessions whose packets interleave */
 
 static double now_ns(void)
 {
@@ -81,6 +84,24 @@ static double measure4(struct svr_crypto *c, const struct svr_key *k, uint8_t *a
 		b[0] ^= t[1][0];
 		e[0] ^= t[2][0];
 		f[0] ^= t[3][0];
+	}
+	return (now_ns() - t0) / PACKETS;
+}
+
+/* ns a packet, in pairs of len bytes, the keys taken in turn from keys[0, n). */
+static double measure_keys(struct svr_crypto *c, const struct svr_key *keys, unsigned n, uint8_t *a,
+			   uint8_t *b, size_t len)
+{
+	uint8_t ta[16], tb[16];
+	double t0 = now_ns();
+	for (int i = 0; i < PACKETS / 2; i++) {
+		const struct svr_key *k0 = &keys[(2u * (unsigned)i) % n];
+		const struct svr_key *k1 = &keys[(2u * (unsigned)i + 1) % n];
+		if (svr_hmac_sign2(c, k0, k1, SVR_HMAC_SHA256_128, true, 900000000u, a, len, ta, b,
+				   len, tb) < 0)
+			abort();
+		a[0] ^= ta[0];
+		b[0] ^= tb[0];
 	}
 	return (now_ns() - t0) / PACKETS;
 }
@@ -147,6 +168,24 @@ int main(int argc, char **argv)
 			printf("hmac_1432_quad_ns=%.0f\n", quad[rounds / 2]);
 		}
 	}
+	/* many sessions: each its own key (random bytes, as derived ones are) */
+	static struct svr_key many[MANY_KEYS];
+	srand(1);
+	for (unsigned i = 0; i < MANY_KEYS; i++) {
+		many[i].hmac_len = 32;
+		for (unsigned j = 0; j < 32; j++)
+			many[i].hmac_key[j] = (uint8_t)rand();
+	}
+	double one[99], each[99];
+	for (int r = 0; r < rounds; r++) {
+		one[r] = measure_keys(c, many, 1, a, b, 100);
+		each[r] = measure_keys(c, many, MANY_KEYS, a, b, 100);
+	}
+	qsort(one, (size_t)rounds, sizeof(double), cmp);
+	qsort(each, (size_t)rounds, sizeof(double), cmp);
+	printf("hmac_100_one_key_ns=%.0f\n", one[rounds / 2]);
+	printf("hmac_100_many_keys_ns=%.0f\n", each[rounds / 2]);
+	printf("ratio_hmac_many_keys_vs_one_100=%.3f\n", each[rounds / 2] / one[rounds / 2]);
 	svr_crypto_free(c);
 	return 0;
 }
