@@ -176,6 +176,8 @@ svr2_first_capture() {
 svr2_first_captured() {
 	local _
 	for _ in 1 2 3 4 5 6 7 8 9 10; do svr_pid_alive "$SVR2_FIRST_PID" || return 0; sleep 0.1; done
+	svr_info "capture incomplete: the packets to replay were not all seen within 1 s"
+	return 1
 }
 
 # svr2_wan_inject FILE [SPORT DPORT]...: sends the last IP packet captured in FILE to R2 again,
@@ -203,18 +205,21 @@ sendp(frames, iface=sys.argv[2], verbose=False)
 ' "$1" "$SVR_PREFIX-x2" "$r2mac" "${@:2}" >"$1.inject.log" 2>&1
 }
 
-# svr2_same_session PROTO: PASS when R1 and R2 show the first session of PROTO with one UUID and
-# tenant blue on both; prints both session tables.
+# svr2_same_session PROTO [CLIENT_PORT]: PASS when R1 and R2 show the session of PROTO from the
+# client's port CLIENT_PORT (40000) with one UUID, and tenant blue on both; prints both session
+# tables.
 svr2_same_session() {
-	local ctl u1 u2 t2
+	local ctl u1 u2 t2 port=${2:-40000}
 	ctl=$(svr_svrctl_bin)
 	pick() { timeout 10 "$ctl" --socket "$1" --json show sessions |
-		jq -r "[.sessions[] | select(.protocol == \"$2\")][0].$3"; }
+		jq -r "[.sessions[] | select(.protocol == \"$2\") |
+			select(any(.. | objects | .[\"source-port\"]?; . == $port))] |
+			if length == 1 then .[0].$3 else \"\\(length) sessions\" end"; }
 	u1=$(pick "$r1_SOCK" "$1" uuid) u2=$(pick "$r2_SOCK" "$1" uuid) t2=$(pick "$r2_SOCK" "$1" tenant)
-	if [ -n "$u1" ] && [ "$u1" != null ] && [ "$u1" = "$u2" ] && [ "$t2" = blue ]; then
-		svr_pass "the $1 session has UUID $u1 on R1 and on R2, tenant blue on R2 too"
+	if [[ $u1 =~ ^[0-9a-f-]{36}$ ]] && [ "$u1" = "$u2" ] && [ "$t2" = blue ]; then
+		svr_pass "the $1 session from port $port has UUID $u1 on R1 and on R2, tenant blue on R2 too"
 	else
-		svr_fail "$1 sessions: R1 '$u1', R2 '$u2' (tenant on R2 '$t2')"
+		svr_fail "$1 sessions from port $port: R1 '$u1', R2 '$u2' (tenant on R2 '$t2')"
 	fi
 	timeout 10 "$ctl" --socket "$r1_SOCK" show sessions | sed 's/^/    R1 | /'
 	timeout 10 "$ctl" --socket "$r2_SOCK" show sessions | sed 's/^/    R2 | /'
