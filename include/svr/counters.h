@@ -80,6 +80,8 @@
 	  "SVR session packet on the wrong side of its peer path")                                 \
 	X(SVR_PATH_GONE, "svr-path-gone",                                                          \
 	  "SVR session packet on a peer path the running model no longer has")                     \
+	X(SVR_PATH_CHANGED, "svr-path-changed",                                                    \
+	  "SVR session packet on a peer path whose HMAC the running model turned on or off")       \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
 	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")

@@ -1070,6 +1070,8 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	dp_meta(m)->l3_off = (uint8_t)l2;
 	dp_meta(m)->iface_in = p->iface;
 	ip += l2;
+	ip[-2] = 0x08; /* IPv4: the L2 header is written around the EtherType given here */
+	ip[-1] = 0x00;
 	const size_t fhl = (size_t)(from[0] & 0x0f) * 4;
 	memset(ip, 0, hl + 8);
 	ip[0] = 0x45;
@@ -1180,11 +1182,25 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
 		return DP_SVR_DROPPED;
 	}
+	/* The path's HMAC switched on or off since the session began (a new model): the two
+	 * routers would no longer agree on its packets (a trailer taken for data, or missed). It
+	 * ends; the next session starts under the new policy. */
+	if (!!(flags & (SVR_RW_HMAC_ADD | SVR_RW_HMAC_CHECK)) != (hmac != SVR_HMAC_NONE)) {
+		if (dp_gen_load() == g)
+			make_stale(s);
+		dp_drop(w, m, SVR_DROP_SVR_PATH_CHANGED);
+		return DP_SVR_DROPPED;
+	}
 	/* No SVR fragmentation yet: a fragment could not be signed or checked whole. */
 	if (f->fragment) {
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
 		return DP_SVR_DROPPED;
 	}
+	/* Ethernet padding after the datagram is not data: what SVR strips and appends is at the
+	 * datagram's end, and no byte of a buffer's earlier packet may leave with this one. */
+	uint32_t end = dp_meta(m)->l3_off + svr_rd16(ip + 2);
+	if (rte_pktmbuf_data_len(m) > end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - end));
 	/* From the peer only over the path's interface; toward it never from there (a WAN host
 	 * must not get its packets signed by matching a session's key). */
 	bool from_peer = flags & (SVR_RW_HMAC_CHECK | SVR_RW_MD_ACK_PRESENT | SVR_RW_MD_ACK_ABSENT);
