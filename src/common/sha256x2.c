@@ -197,6 +197,7 @@ SHA_TARGET static void hash_streams4(struct lane l[4], const struct stream st[4]
 	for (int i = 0; i < 4; i++)
 		l[i].s[0] = s[i][0], l[i].s[1] = s[i][1];
 	OPENSSL_cleanse(buf, sizeof(buf));
+	OPENSSL_cleanse(s, sizeof(s)); /* keyed states (the caller cleanses the lanes) */
 }
 
 SHA_TARGET void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[8],

@@ -401,8 +401,8 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
  * the original tuple. The session is keyed by the waypoint tuple; the answers
  * carry reverse metadata until a forward packet without it arrives.
  */
-static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, const uint8_t *ip,
-				 const struct svr_flow4 *f, uint64_t *data,
+static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, uint16_t iface_in,
+				 const uint8_t *ip, const struct svr_flow4 *f, uint64_t *data,
 				 enum svr_drop_reason *why)
 {
 	const struct svr_skey4 *k = &f->key;
@@ -419,6 +419,11 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	int slot = dp_svr_path_find(g, k->dst, k->src);
 	if (slot < 0) {
 		*why = SVR_DROP_SVR_UNKNOWN_PEER;
+		return DP_FIRST_DROP;
+	}
+	/* from the peer only over the path's interface, as for the session's later packets */
+	if (iface_in != dp_svr_path_policy(g, (uint16_t)slot)->iface) {
+		*why = SVR_DROP_SVR_WRONG_SIDE;
 		return DP_FIRST_DROP;
 	}
 	struct svr_md md;
@@ -495,9 +500,16 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, co
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
 	if (!icmp && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
 		arg.fwd_ctx = &md.fwd;
+	/* Its UUID may not open another session (replays), claimed before this one is made: of
+	 * two copies of a first packet on two workers, one gets through. */
+	if (!dp_svr_uuid_claim(md.uuid)) {
+		*why = SVR_DROP_SVR_REPLAYED;
+		return DP_FIRST_DROP;
+	}
 	r = create4(w, k, &rev, &place, &arg, data, why);
-	if (r == DP_FIRST_SESSION) /* its UUID may not open another one (replays) */
-		dp_svr_session_created(&dp_sess.table->entries[svr_sess_idx(*data)]);
+	if (r != DP_FIRST_SESSION ||
+	    memcmp(dp_sess.table->entries[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)
+		dp_svr_uuid_unclaim(md.uuid); /* none of this UUID made (another's on the tuple) */
 	return r;
 }
 
@@ -521,7 +533,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	uint8_t type = fib_type(g, &dst);
 	if (type == SVR_NH_LOCAL && !dnat) {
 		/* For one of our waypoints, with metadata: a session from an SVR peer. */
-		enum dp_first r = svr_egress4(w, g, ip, f, data, why);
+		enum dp_first r = svr_egress4(w, g, dp_meta(m)->iface_in, ip, f, data, why);
 		return r == DP_FIRST_NOT_SVR ? DP_FIRST_LOCAL : r;
 	}
 	if (type == SVR_NH_BROADCAST) {

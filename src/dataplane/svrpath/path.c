@@ -316,12 +316,19 @@ static uint64_t replay_tag(const uint8_t uuid[16])
 	return (a ^ b) ? (a ^ b) : 1;
 }
 
-static void uuid_note(const uint8_t uuid[16], uint32_t until_s)
+enum uuid_note_how {
+	UUID_SET,   /* note it (until until_s) */
+	UUID_CLAIM, /* note it unless noted and current: false then */
+	UUID_FORGET /* take its note away */
+};
+
+static bool uuid_note(const uint8_t uuid[16], uint32_t until_s, enum uuid_note_how how)
 {
 	uint64_t tag = replay_tag(uuid);
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1), pick = REPLAY_SLOTS, oldest = h;
 	uint32_t oldest_until = UINT32_MAX;
+	bool done = true;
 	rte_spinlock_lock(&replay_lock);
 	for (unsigned i = 0; i < REPLAY_PROBES; i++) {
 		unsigned at = (h + i) & (REPLAY_SLOTS - 1);
@@ -329,6 +336,7 @@ static void uuid_note(const uint8_t uuid[16], uint32_t until_s)
 		uint32_t u = atomic_load_explicit(&replay[at].until_s, memory_order_relaxed);
 		if (t == tag) { /* its own slot first: one entry per UUID */
 			pick = at;
+			done = !(how == UUID_CLAIM && u >= now);
 			break;
 		}
 		if (pick == REPLAY_SLOTS && (t == 0 || u < now))
@@ -338,16 +346,23 @@ static void uuid_note(const uint8_t uuid[16], uint32_t until_s)
 			oldest_until = u;
 		}
 	}
-	if (pick == REPLAY_SLOTS) {
-		pick = oldest;
-		atomic_fetch_add_explicit(&replay_evicted, 1, memory_order_relaxed);
+	if (how == UUID_FORGET) {
+		if (pick != REPLAY_SLOTS &&
+		    atomic_load_explicit(&replay[pick].tag, memory_order_relaxed) == tag)
+			atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
+	} else if (done) {
+		if (pick == REPLAY_SLOTS) {
+			pick = oldest;
+			atomic_fetch_add_explicit(&replay_evicted, 1, memory_order_relaxed);
+		}
+		/* readers match the tag, then check the time: never a new tag with an old time */
+		if (atomic_load_explicit(&replay[pick].tag, memory_order_relaxed) != tag)
+			atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
+		atomic_store_explicit(&replay[pick].until_s, until_s, memory_order_release);
+		atomic_store_explicit(&replay[pick].tag, tag, memory_order_release);
 	}
-	/* readers match the tag, then check the time: never a new tag with an old time */
-	if (atomic_load_explicit(&replay[pick].tag, memory_order_relaxed) != tag)
-		atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
-	atomic_store_explicit(&replay[pick].until_s, until_s, memory_order_release);
-	atomic_store_explicit(&replay[pick].tag, tag, memory_order_release);
 	rte_spinlock_unlock(&replay_lock);
+	return done;
 }
 
 static bool replayed(const uint8_t uuid[16])
@@ -371,10 +386,14 @@ static bool egress_session(const struct svr_session *s)
 	return (fw->flags & SVR_RW_MD_ACK_ABSENT) && fw->svr_path < DP_MAX_SVR_PATHS;
 }
 
-void dp_svr_session_created(const struct svr_session *s)
+bool dp_svr_uuid_claim(const uint8_t uuid[16])
 {
-	if (egress_session(s))
-		uuid_note(s->uuid, REPLAY_LIVE);
+	return uuid_note(uuid, REPLAY_LIVE, UUID_CLAIM);
+}
+
+void dp_svr_uuid_unclaim(const uint8_t uuid[16])
+{
+	uuid_note(uuid, 0, UUID_FORGET);
 }
 
 void dp_svr_session_ending(const struct svr_session *s)
@@ -387,8 +406,10 @@ void dp_svr_session_ending(const struct svr_session *s)
 	uint32_t idle = __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED);
 	/* a path gone from the model: the longer memory, whatever it was */
 	bool regular = !pp->in_model || (pp->hmac != SVR_HMAC_NONE && !pp->time_based);
-	uuid_note(s->uuid, now + (regular ? 2 * (idle > SVR_REPLAY_MIN_S ? idle : SVR_REPLAY_MIN_S)
-					  : SVR_REPLAY_TIMED_S));
+	uuid_note(s->uuid,
+		  now + (regular ? 2 * (idle > SVR_REPLAY_MIN_S ? idle : SVR_REPLAY_MIN_S)
+				 : SVR_REPLAY_TIMED_S),
+		  UUID_SET);
 }
 
 /*

@@ -90,7 +90,11 @@ uint16_t dp_svr_payload_key_of(uint32_t security_id);
  * before the entry goes); dp_svr_read_first and the hit path refuse metadata
  * naming one of them (svr-replayed).
  */
-void dp_svr_session_created(const struct svr_session *s);
+/* Creation path, before an egress session is made: true when the UUID was not noted and is
+ * now, as live (under one lock: of two first packets with one UUID, on two workers, one
+ * passes); dp_svr_uuid_unclaim gives it back when no session of that UUID came of it. */
+bool dp_svr_uuid_claim(const uint8_t uuid[16]);
+void dp_svr_uuid_unclaim(const uint8_t uuid[16]);
 void dp_svr_session_ending(const struct svr_session *s);
 
 /* Egress, creating a session whose own NAT changes the original tuple: keeps the forward
