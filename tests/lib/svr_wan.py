@@ -11,6 +11,10 @@ metadata cookie right after the transport header).
 With --contexts (metadata in clear): one line per flow with the forward context of its first
 forward metadata and the reverse context of its first reverse metadata (TLVs 2 and 4), as
 "<proto> fwd=SRC:SPORT>DST:DPORT rev=SRC:SPORT>DST:DPORT" ("-" when absent).
+With --payloads PCAP WP1 WP2 TRAILER_LEN: one line per UDP flow with what each datagram carries
+once its metadata (header and both TLV sections, by the lengths in the clear header) and its
+trailer (TRAILER_LEN bytes at the end) are taken away, as "udp <wp1 port>-<wp2 port>
+fwd=P1|P2|... rev=..." (latin-1): with no tunnel header, exactly the application's payloads.
 """
 import socket
 import sys
@@ -69,9 +73,32 @@ def contexts(path, wp1, wp2):
               f"rev={ctx(f.get('rev'))}")
 
 
+def payloads(path, wp1, wp2, trailer):
+    flows = {}
+    for p in rdpcap(path):
+        if IP not in p or UDP not in p[IP] or {p[IP].src, p[IP].dst} != {wp1, wp2}:
+            continue
+        ip, l4 = p[IP], p[IP][UDP]
+        data = raw(l4.payload)
+        if trailer:
+            data = data[:-trailer]
+        if data.startswith(COOKIE) and len(data) >= 12:
+            hl, pl = ((data[8] & 0x0F) << 8) | data[9], (data[10] << 8) | data[11]
+            data = data[hl + pl:]
+        fwd = ip.src == wp1
+        key = (l4.sport, l4.dport) if fwd else (l4.dport, l4.sport)
+        flows.setdefault(key, {"fwd": [], "rev": []})["fwd" if fwd else "rev"].append(
+            data.decode("latin-1"))
+    for (a, b), f in flows.items():
+        print(f"udp {a}-{b} fwd={'|'.join(f['fwd'])} rev={'|'.join(f['rev'])}")
+
+
 def main(argv):
     if argv and argv[0] == "--contexts":
         contexts(*argv[1:4])
+        return
+    if argv and argv[0] == "--payloads":
+        payloads(*argv[1:4], int(argv[4]))
         return
     path, wp1, wp2 = argv[:3]
     secrets = [secret_bytes(s) for s in argv[3:]]
