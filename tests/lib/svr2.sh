@@ -163,12 +163,12 @@ svr2_capture_report() {
 	/usr/bin/python3 "$SVR_LIB_DIR/svr_wan.py" "$SVR_TMP/wan.pcap" "$SVR2_WP1" "$SVR2_WP2" "$@"
 }
 
-# svr2_first_capture FILE [COUNT]: captures, in the WAN namespace, the next COUNT (1) UDP packets
-# R1 sends (the first: a first packet, with its metadata) into FILE; svr2_first_captured waits
-# for them (up to 1 s).
+# svr2_first_capture FILE [COUNT [FILTER]]: captures, in the WAN namespace, the next COUNT (1) UDP
+# packets R1 sends (the first: a first packet, with its metadata) that also match the tcpdump
+# FILTER (none) into FILE; svr2_first_captured waits for them (up to 1 s).
 svr2_first_capture() {
 	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -c "${2:-1}" -w "$1" \
-		"udp and src host $SVR2_WP1" >"$1.log" 2>&1 </dev/null &
+		"udp and src host $SVR2_WP1${3:+ and ($3)}" >"$1.log" 2>&1 </dev/null &
 	SVR2_FIRST_PID=$!
 	svr_track "$SVR2_FIRST_PID" && svr_defer "svr_stop_pid $SVR2_FIRST_PID 3"
 	sleep 1

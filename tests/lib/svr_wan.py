@@ -15,6 +15,8 @@ With --payloads PCAP WP1 WP2 TRAILER_LEN: one line per UDP flow with what each d
 once its metadata (header and both TLV sections, by the lengths in the clear header) and its
 trailer (TRAILER_LEN bytes at the end) are taken away, as "udp <wp1 port>-<wp2 port>
 fwd=P1|P2|... rev=..." (latin-1): with no tunnel header, exactly the application's payloads.
+With --security-id PCAP: the Security ID (header TLV 16, clear text) of each packet with
+metadata, one a line.
 """
 import socket
 import sys
@@ -93,9 +95,28 @@ def payloads(path, wp1, wp2, trailer):
         print(f"udp {a}-{b} fwd={'|'.join(f['fwd'])} rev={'|'.join(f['rev'])}")
 
 
+def security_ids(path):
+    for p in rdpcap(path):
+        if IP not in p or (UDP not in p[IP] and TCP not in p[IP]):
+            continue
+        l4 = p[IP][UDP] if UDP in p[IP] else p[IP][TCP]
+        data = raw(l4.payload)
+        if not data.startswith(COOKIE) or len(data) < 12:
+            continue
+        hl, at = ((data[8] & 0x0F) << 8) | data[9], 12
+        while at + 4 <= hl and at + 4 <= len(data):  # the header section only
+            t, n = (data[at] << 8) | data[at + 1], (data[at + 2] << 8) | data[at + 3]
+            if t == 16 and n == 4:
+                print(int.from_bytes(data[at + 4:at + 8], "big"))
+            at += 4 + n
+
+
 def main(argv):
     if argv and argv[0] == "--contexts":
         contexts(*argv[1:4])
+        return
+    if argv and argv[0] == "--security-id":
+        security_ids(argv[1])
         return
     if argv and argv[0] == "--payloads":
         payloads(*argv[1:4], int(argv[4]))
