@@ -139,8 +139,11 @@ static void v2_udp_reverse(void **state)
 	struct svr_md got;
 	char err[128];
 	assert_int_equal(svr_md_decode(want + 28, wn - 28, &got, err, sizeof(err)), 20 + 29);
+	assert_int_equal(got.present, md.present); /* nothing more, nothing less */
+	assert_int_equal(got.security_id, 1);
 	assert_int_equal(got.num_sessions, 5);
 	assert_memory_equal(&got.rev, &md.rev, sizeof(md.rev));
+	assert_memory_equal(want + 28 + 49, "ok\n", 3); /* the original payload follows */
 }
 
 static void v3_tcp_syn(void **state)
@@ -171,6 +174,18 @@ static void v3_tcp_syn(void **state)
 			  want);
 	assert_int_equal(n, wn);
 	assert_memory_equal(pkt, want, wn);
+
+	/* and back: the metadata starts after the 24-byte TCP header, and is all the data */
+	struct svr_md got;
+	char err[128];
+	assert_int_equal(svr_md_decode(want + 44, wn - 44, &got, err, sizeof(err)), 72);
+	assert_int_equal(wn - 44, 72);
+	assert_int_equal(got.present, md.present);
+	assert_int_equal(got.security_id, 1);
+	assert_memory_equal(&got.fwd, &md.fwd, sizeof(md.fwd));
+	assert_memory_equal(got.uuid, md.uuid, 16);
+	assert_string_equal(got.tenant.s, "blue");
+	assert_string_equal(got.service.s, "web");
 }
 
 static void other_encodings(void **state)
