@@ -142,6 +142,14 @@ static void mss_clamp(void **state)
 	memcpy(again, p, 52);
 	svr_wire_checksums(again); /* the checksums it left are the right ones */
 	assert_memory_equal(again, p, 52);
+	/* the SYN/ACK: clamped the same way (the egress sends it toward the ingress) */
+	p[20 + 13] = 0x12;
+	svr_wire_checksums(p);
+	assert_int_equal(svr_wire_clamp_mss(p, 1200), 1);
+	assert_int_equal(svr_rd16(p + 20 + 24), 1200);
+	memcpy(again, p, 52);
+	svr_wire_checksums(again);
+	assert_memory_equal(again, p, 52);
 	/* not a SYN: untouched */
 	p[20 + 13] = 0x10;
 	assert_int_equal(svr_wire_clamp_mss(p, 1000), 0);
