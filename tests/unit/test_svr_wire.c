@@ -282,11 +282,11 @@ static void ipv6_packets(void **state)
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16390, 16391), cn + 8);
 	assert_int_equal(svr_wire_proto(p), 17);
 	assert_true(l4_checksum_ok(p));
-	assert_int_equal(svr_wire_udp_unwrap(p), cn);
+	assert_int_equal(svr_wire_udp_unwrap(p, svr_wire_icmp_proto(p)), cn);
 	assert_int_equal(svr_wire_proto(p), 58);
 	svr_wire_icmp_translate(p, client_addr, server_addr, htons(0x1234));
 	assert_memory_equal(p, client, cn);
-	/* only ICMPv6 is wrapped: a packet already UDP is not wrapped again */
+	/* a packet already UDP is not wrapped again */
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16390, 16391), cn + 8);
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16390, 16391), 0);
 }
@@ -314,8 +314,39 @@ static void ipv4_resize_and_echo(void **state)
 	assert_memory_equal(p, client, cn); /* the same ICMP checksum: no pseudo-header */
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16390, 16391), cn + 8);
 	assert_true(l4_checksum_ok(p));
-	assert_int_equal(svr_wire_udp_unwrap(p), cn);
+	assert_int_equal(svr_wire_udp_unwrap(p, svr_wire_icmp_proto(p)), cn);
 	assert_memory_equal(p, client, cn);
+}
+
+/* A protocol neither TCP, UDP nor ICMP (GRE here) crosses as UDP too: its own header is never
+ * touched (no checksum of ours written into it), and it comes back byte for byte. */
+static void other_protocol_as_udp(void **state)
+{
+	(void)state;
+	/* GRE: flags 0, protocol 0x0800, then an inner packet's first bytes */
+	uint8_t gre[16] = {0x00, 0x00, 0x08, 0x00, 0x45, 0x00, 0x00, 0x54, 8, 0, 0x12, 0x34};
+	uint8_t client[256], p[256];
+	size_t cn = ip4(client, 11, 47, "198.18.1.10", "198.18.2.20", gre, 12);
+	memcpy(p, client, cn);
+	svr_wire_checksums(p);
+	assert_memory_equal(p, client, cn); /* its header stays GRE's */
+	uint8_t wa[4] = {203, 0, 113, 1}, wb[4] = {203, 0, 113, 2};
+	svr_wire_icmp_translate(p, wa, wb, htons(0x4321));
+	assert_memory_equal(p + 20, gre, 12); /* addresses only: no "identifier" written */
+	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16392, 16393), cn + 8);
+	assert_int_equal(svr_wire_proto(p), 17);
+	assert_true(l4_checksum_ok(p));
+	assert_memory_equal(p + 28, gre, 12);
+	assert_int_equal(svr_wire_udp_unwrap(p, 6), 0); /* never back into TCP or UDP */
+	assert_int_equal(svr_wire_udp_unwrap(p, 47), cn);
+	assert_int_equal(svr_wire_proto(p), 47);
+	uint8_t ca[4] = {198, 18, 1, 10}, sa[4] = {198, 18, 2, 20};
+	svr_wire_icmp_translate(p, ca, sa, 0);
+	assert_memory_equal(p, client, cn);
+	/* a TCP or UDP packet is not wrapped */
+	cn = ip4(client, 12, 17, "198.18.1.10", "198.18.2.20",
+		 (const uint8_t[]){0, 1, 0, 2, 0, 8, 0, 0}, 8);
+	assert_int_equal(svr_wire_udp_wrap(client, sizeof(client), 16392, 16393), 0);
 }
 
 int main(void)
@@ -326,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(mss_clamp),
 	    cmocka_unit_test(ipv6_packets),
 	    cmocka_unit_test(ipv4_resize_and_echo),
+	    cmocka_unit_test(other_protocol_as_udp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

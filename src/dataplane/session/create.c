@@ -110,9 +110,8 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 	}
 	a->svc = &p->svc[svc];
 	if (a->svc->route == DP_SROUTE_PEER &&
-	    (a->svc->svr_path == DP_NO_SVR_PATH || src->family != SVR_AF_INET ||
-	     (proto != SVR_IPPROTO_TCP && proto != SVR_IPPROTO_UDP && proto != SVR_IPPROTO_ICMP)))
-		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later */
+	    (a->svc->svr_path == DP_NO_SVR_PATH || src->family != SVR_AF_INET))
+		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later (IPv6) */
 	*refuse = false;
 	return limits(p, proto, src, tenant, a);
 }
@@ -216,7 +215,10 @@ struct fill4 {
 	const struct svr_skey4 *rev; /* settled by the table (NAT port) before fill runs */
 	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
 	uint16_t svr_path;
-	uint8_t svr_icmp; /* ICMP over SVR: 1 ingress (ICMP key, UDP reverse), 2 egress (inverse) */
+	/* ICMP or another protocol but TCP and UDP over SVR, carried as UDP: 1 ingress (its own
+	 * key, UDP reverse), 2 egress (the inverse); wrapped_proto: that protocol */
+	uint8_t svr_icmp;
+	uint8_t wrapped_proto;
 	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
 	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
@@ -227,7 +229,8 @@ static void fill4(struct svr_session *s, void *arg)
 	const struct fill4 *f = arg;
 	const struct svr_skey4 *k = f->fwd, *r = f->rev;
 	bool icmp = k->proto == SVR_IPPROTO_ICMP;
-	fill_common(s, f->a, k->proto);
+	/* the egress's key is the waypoints' UDP: the session's protocol is the one it carries */
+	fill_common(s, f->a, f->wrapped_proto ? f->wrapped_proto : k->proto);
 	/* Forward: to the reverse key's mirror image. */
 	struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
 	fw->src = r->dst;
@@ -250,6 +253,7 @@ static void fill4(struct svr_session *s, void *arg)
 	fw->flags |= f->svr_fwd;
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
+	fw->wrapped_proto = rv->wrapped_proto = f->wrapped_proto;
 	s->payload_key = f->payload_key;
 	fw->svr = rv->svr = f->payload_key ? SVR_RW2_PAYLOAD : 0;
 	if (f->svr_fwd & SVR_RW_MD_ADD) /* the direction that leaves toward the peer */
@@ -363,7 +367,8 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	int eg = egress_of(g, a->svc, &to);
 	if (eg < 0)
 		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
-	bool icmp = k->proto == SVR_IPPROTO_ICMP; /* echo: carried as UDP between the routers */
+	/* an echo, or another protocol but TCP and UDP: carried as UDP between the routers */
+	bool icmp = k->proto != SVR_IPPROTO_TCP && k->proto != SVR_IPPROTO_UDP;
 	struct svr_skey4 rev = {
 	    .src = p->remote, .dst = p->local, .proto = icmp ? SVR_IPPROTO_UDP : k->proto};
 	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, a->svc->svr_path);
@@ -390,6 +395,7 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
 			    .svr_path = slot,
 			    .svr_icmp = icmp ? 1 : 0,
+			    .wrapped_proto = icmp ? k->proto : 0,
 			    .payload_key = payload_key};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
@@ -433,11 +439,10 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	*why = SVR_DROP_SVR_METADATA;
 	if ((md.present & (SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE)) !=
 		(SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE) ||
-	    md.fwd.family != 4 ||
-	    (md.fwd.proto != k->proto &&
-	     !(md.fwd.proto == SVR_IPPROTO_ICMP && k->proto == SVR_IPPROTO_UDP)))
+	    md.fwd.family != 4 || (md.fwd.proto != k->proto && k->proto != SVR_IPPROTO_UDP))
 		return DP_FIRST_DROP;
-	bool icmp = md.fwd.proto == SVR_IPPROTO_ICMP; /* an echo carried as UDP (O-9) */
+	/* an echo, or another protocol but TCP and UDP, carried as UDP (§2.1, O-9) */
+	bool icmp = md.fwd.proto != SVR_IPPROTO_TCP && md.fwd.proto != SVR_IPPROTO_UDP;
 	uint32_t svc = dp_session_policy_find(g, SVR_SEC_SERVICES, md.service.s);
 	uint32_t tenant = md.present & SVR_MDF_TENANT
 			      ? dp_session_policy_find(g, SVR_SEC_TENANTS, md.tenant.s)
@@ -495,6 +500,7 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 				       (icmp ? SVR_RW_UDP_WRAP : 0),
 			    .svr_path = (uint16_t)slot,
 			    .svr_icmp = icmp ? 2 : 0,
+			    .wrapped_proto = icmp ? md.fwd.proto : 0,
 			    .uuid = md.uuid,
 			    .payload_key = payload_key};
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */

@@ -46,7 +46,8 @@ struct svr_rewrite {
 	uint8_t flags;         /* SVR_RW_*; the SVR metadata bits change (atomically) once */
 	uint8_t svr;           /* SVR_RW2_*: SVR work for the session's whole life */
 	uint16_t svr_path;     /* SVR: the peer path slot (dp_sess.svr_paths) */
-	uint16_t reserved2;
+	uint8_t wrapped_proto; /* SVR_RW_UDP_UNWRAP: the protocol the packet had before (O-9) */
+	uint8_t reserved2;
 };
 _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 
@@ -60,7 +61,8 @@ _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 /* SVR between routers: sign every packet of this direction (to the peer) / check and strip */
 #define SVR_RW_HMAC_ADD   0x10
 #define SVR_RW_HMAC_CHECK 0x20
-/* ICMP between routers travels as UDP (O-9): wrap it toward the peer, unwrap it from the peer */
+/* ICMP and protocols other than TCP and UDP travel as UDP between routers (§2.1, O-9): wrap
+ * them toward the peer, unwrap them from the peer */
 #define SVR_RW_UDP_WRAP   0x40
 #define SVR_RW_UDP_UNWRAP 0x80
 #define SVR_RW_SVR_ANY                                                                             \

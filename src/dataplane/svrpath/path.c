@@ -1352,14 +1352,14 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		}
 	}
 	uint16_t l3_off = dp_meta(m)->l3_off;
-	if (flags & SVR_RW_UDP_UNWRAP) { /* an ICMP echo that crossed as UDP */
-		if (svr_wire_udp_unwrap(ip) == 0) {
+	if (flags & SVR_RW_UDP_UNWRAP) { /* an echo or other protocol that crossed as UDP */
+		if (svr_wire_udp_unwrap(ip, rw->wrapped_proto) == 0) {
 			dp_drop(w, m, SVR_DROP_L4_SHORT);
 			return DP_SVR_DROPPED;
 		}
 		rte_pktmbuf_trim(m, 8);
 		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, rw->sport);
-	} else if (flags & SVR_RW_UDP_WRAP) { /* an ICMP echo leaving as UDP */
+	} else if (flags & SVR_RW_UDP_WRAP) { /* an echo or other protocol leaving as UDP */
 		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, f->key.sport);
 		if (!rte_pktmbuf_append(m, 8) ||
 		    svr_wire_udp_wrap(ip, rte_pktmbuf_data_len(m) - l3_off,

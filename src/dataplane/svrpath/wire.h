@@ -102,8 +102,14 @@ static inline size_t svr_wire_l4_cksum_off(uint8_t proto)
 	return proto == SVR_WIRE_TCP ? 16 : proto == SVR_WIRE_UDP ? 6 : 2;
 }
 
+static inline uint8_t svr_wire_icmp_proto(const uint8_t *ip)
+{
+	return svr_wire_v6(ip) ? SVR_WIRE_ICMPV6 : SVR_WIRE_ICMP;
+}
+
 /* Recomputes the IPv4 header checksum and the transport checksum (UDP, TCP, ICMPv6 with the
- * pseudo-header; IPv4's ICMP without) over the packet's length. */
+ * pseudo-header; IPv4's ICMP without) over the packet's length; other protocols' headers are
+ * theirs: left alone. */
 static inline void svr_wire_checksums(uint8_t *ip)
 {
 	size_t hl = svr_wire_hl(ip), total = svr_wire_total(ip);
@@ -112,6 +118,8 @@ static inline void svr_wire_checksums(uint8_t *ip)
 		ip[10] = ip[11] = 0;
 		svr_wr16(ip + 10, svr_cksum(ip, hl));
 	}
+	if (proto != SVR_WIRE_UDP && proto != SVR_WIRE_TCP && proto != svr_wire_icmp_proto(ip))
+		return;
 	uint8_t *l4 = ip + hl;
 	size_t l4_len = total - hl, off = svr_wire_l4_cksum_off(proto);
 	if (proto == SVR_WIRE_UDP)
@@ -217,22 +225,19 @@ static inline size_t svr_wire_strip(uint8_t *ip, size_t blen)
 }
 
 /* The ICMP of the packet's family. */
-static inline uint8_t svr_wire_icmp_proto(const uint8_t *ip)
-{
-	return svr_wire_v6(ip) ? SVR_WIRE_ICMPV6 : SVR_WIRE_ICMP;
-}
-
 /*
- * ICMP between routers travels as UDP (svr-protocol.md O-9). Wrap: an ICMP
- * (IPv4) or ICMPv6 packet becomes UDP (sport, dport host order) with the ICMP
- * message as its payload; unwrap: the inverse. cap: bytes the buffer holds
- * from ip. Returns the new length, or 0 (no room, or not the protocol
- * expected).
+ * Between routers every packet has a transport header (svr-protocol.md §2.1):
+ * ICMP (O-9) and any protocol but TCP and UDP travel as UDP. Wrap: the
+ * packet becomes UDP (sport, dport host order) with its own transport message
+ * as the payload; unwrap: the inverse, back to protocol proto. cap: bytes the
+ * buffer holds from ip. Returns the new length, or 0 (no room, or TCP or UDP
+ * already).
  */
 static inline size_t svr_wire_udp_wrap(uint8_t *ip, size_t cap, uint16_t sport, uint16_t dport)
 {
 	size_t hl = svr_wire_hl(ip), total = svr_wire_total(ip);
-	if (svr_wire_proto(ip) != svr_wire_icmp_proto(ip) || total + 8 > cap ||
+	uint8_t proto = svr_wire_proto(ip);
+	if (proto == SVR_WIRE_UDP || proto == SVR_WIRE_TCP || total + 8 > cap ||
 	    total + 8 - (svr_wire_v6(ip) ? 40 : 0) > 65535)
 		return 0;
 	memmove(ip + hl + 8, ip + hl, total - hl);
@@ -244,20 +249,22 @@ static inline size_t svr_wire_udp_wrap(uint8_t *ip, size_t cap, uint16_t sport, 
 	return total + 8;
 }
 
-static inline size_t svr_wire_udp_unwrap(uint8_t *ip)
+static inline size_t svr_wire_udp_unwrap(uint8_t *ip, uint8_t proto)
 {
 	size_t hl = svr_wire_hl(ip), total = svr_wire_total(ip);
-	if (svr_wire_proto(ip) != SVR_WIRE_UDP || total < hl + 8 + 8)
+	bool icmp = proto == svr_wire_icmp_proto(ip);
+	if (svr_wire_proto(ip) != SVR_WIRE_UDP || proto == SVR_WIRE_UDP || proto == SVR_WIRE_TCP ||
+	    total < hl + 8 + (icmp ? 8 : 0))
 		return 0;
 	memmove(ip + hl, ip + hl + 8, total - hl - 8);
-	svr_wire_set_proto(ip, svr_wire_icmp_proto(ip));
+	svr_wire_set_proto(ip, proto);
 	svr_wire_set_total(ip, total - 8);
 	svr_wire_checksums(ip);
 	return total - 8;
 }
 
-/* An ICMP echo's addresses (network order, the family's length) and identifier (network
- * order); checksums redone. */
+/* The addresses (network order, the family's length) of a packet neither TCP nor UDP, and an
+ * ICMP echo's identifier (network order); checksums redone. */
 static inline void svr_wire_icmp_translate(uint8_t *ip, const void *src, const void *dst,
 					   uint16_t id)
 {
@@ -266,7 +273,8 @@ static inline void svr_wire_icmp_translate(uint8_t *ip, const void *src, const v
 	memcpy(ip + off, src, len);
 	memcpy(ip + off + len, dst, len);
 	bool echo =
-	    svr_wire_v6(ip) ? icmp[0] == 128 || icmp[0] == 129 : icmp[0] == 0 || icmp[0] == 8;
+	    svr_wire_proto(ip) == svr_wire_icmp_proto(ip) &&
+	    (svr_wire_v6(ip) ? icmp[0] == 128 || icmp[0] == 129 : icmp[0] == 0 || icmp[0] == 8);
 	if (echo)
 		memcpy(icmp + 4, &id, 2);
 	svr_wire_checksums(ip);
