@@ -80,6 +80,8 @@
 	  "SVR session packet on the wrong side of its peer path")                                 \
 	X(SVR_PATH_GONE, "svr-path-gone",                                                          \
 	  "SVR session packet on a peer path the running model no longer has")                     \
+	X(SVR_ICMP_ERROR, "svr-icmp-error",                                                        \
+	  "ICMP error about an SVR session carried as UDP between the routers (not carried)")      \
 	X(SVR_PATH_CHANGED, "svr-path-changed",                                                    \
 	  "SVR session packet on a peer path whose HMAC the running model turned on or off")       \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \

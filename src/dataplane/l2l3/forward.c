@@ -239,6 +239,13 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 	}
 	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
 	struct svr_rewrite rw = s->dir[svr_sess_dir(hit)];
+	/* About a session carried as UDP between routers (an echo, another protocol): toward the
+	 * peer it would leave unwrapped and unsigned, from it it quotes the UDP the client never
+	 * sent; neither reaches anyone who could use it. */
+	if (rw.flags & (SVR_RW_UDP_WRAP | SVR_RW_UDP_UNWRAP)) {
+		dp_drop(w, m, SVR_DROP_SVR_ICMP_ERROR);
+		return;
+	}
 	if (rw.flags & SVR_RW_NAT) /* a source-translated direction hides its routers too */
 		svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), f->inner_off, &rw, rw.src != k->src);
 	rw.flags = 0; /* translated already */

@@ -230,7 +230,7 @@ static void fill4(struct svr_session *s, void *arg)
 	const struct svr_skey4 *k = f->fwd, *r = f->rev;
 	bool icmp = k->proto == SVR_IPPROTO_ICMP;
 	/* the egress's key is the waypoints' UDP: the session's protocol is the one it carries */
-	fill_common(s, f->a, f->wrapped_proto ? f->wrapped_proto : k->proto);
+	fill_common(s, f->a, f->svr_icmp == 2 ? f->wrapped_proto : k->proto);
 	/* Forward: to the reverse key's mirror image. */
 	struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
 	fw->src = r->dst;
@@ -439,8 +439,11 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	*why = SVR_DROP_SVR_METADATA;
 	if ((md.present & (SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE)) !=
 		(SVR_MDF_FWD_CTX | SVR_MDF_UUID | SVR_MDF_SERVICE) ||
-	    md.fwd.family != 4 || (md.fwd.proto != k->proto && k->proto != SVR_IPPROTO_UDP))
-		return DP_FIRST_DROP;
+	    md.fwd.family != 4 ||
+	    (md.fwd.proto != k->proto &&
+	     (k->proto != SVR_IPPROTO_UDP || md.fwd.proto == SVR_IPPROTO_TCP)))
+		return DP_FIRST_DROP; /* only what is not TCP or UDP comes as UDP (no UDP transform)
+				       */
 	/* an echo, or another protocol but TCP and UDP, carried as UDP (§2.1, O-9) */
 	bool icmp = md.fwd.proto != SVR_IPPROTO_TCP && md.fwd.proto != SVR_IPPROTO_UDP;
 	uint32_t svc = dp_session_policy_find(g, SVR_SEC_SERVICES, md.service.s);
@@ -476,7 +479,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	struct svr_skey4 out = {.proto = md.fwd.proto};
 	memcpy(&out.src, md.fwd.src, 4);
 	memcpy(&out.dst, md.fwd.dst, 4);
-	out.sport = rte_cpu_to_be_16(md.fwd.sport);
+	/* ports: TCP and UDP; an echo's identifier; none for other protocols (O-9) */
+	out.sport = !icmp || md.fwd.proto == SVR_IPPROTO_ICMP ? rte_cpu_to_be_16(md.fwd.sport) : 0;
 	out.dport = icmp ? 0 : rte_cpu_to_be_16(md.fwd.dport);
 	struct svr_session_place place;
 	enum dp_first r = route_out4(g, a.svc, &out, &place, why);

@@ -1073,7 +1073,8 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				.dst = fw->src,
 				.sport = fw->dport,
 				.dport = fw->sport,
-				.proto = SVR_IPPROTO_UDP};
+				.proto =
+				    s->proto}; /* UDP, or the protocol a wrapped flow carries */
 	uint8_t block[1024];
 	enum svr_drop_reason why;
 	size_t blen = build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD, block,
@@ -1290,8 +1291,10 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 				dp_drop(w, m, why);
 				return DP_SVR_DROPPED;
 			}
-			/* a one-way flow: ask the ingress to stop (O-8) */
-			if (ip[9] == SVR_WIRE_UDP && !(flags & SVR_RW_UDP_UNWRAP) &&
+			/* a one-way flow: ask the ingress to stop (O-8); not an echo: answered */
+			if (ip[9] == SVR_WIRE_UDP &&
+			    (!(flags & SVR_RW_UDP_UNWRAP) ||
+			     rw->wrapped_proto != SVR_IPPROTO_ICMP) &&
 			    s->pkts[SVR_DIR_REV] == 0 && s->pkts[SVR_DIR_FWD] >= 3)
 				*reply = md_only_reply(w, g, p, ip, s);
 		}
