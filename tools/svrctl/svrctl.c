@@ -1264,17 +1264,31 @@ static void endpoint_text(char *buf, size_t len, const char *addr, json_int_t po
 		snprintf(buf, len, "%s:%" JSON_INTEGER_FORMAT, addr, port);
 }
 
-/* "SRC:SPORT -> DST:DPORT"; ICMP echo: "SRC -> DST id N" (the identifier is the source port). */
+/* A tuple's kind: the session's, unless the tuple names a protocol of its own (over SVR, ICMP
+ * and other protocols cross between the routers as UDP). */
+static enum tuple_kind kind_of_tuple(const json_t *t, enum tuple_kind k)
+{
+	const char *own = json_string_value(json_object_get(t, "protocol"));
+	return own ? tuple_kind_of(own) : k;
+}
+
+/* "SRC:SPORT -> DST:DPORT"; ICMP echo: "SRC -> DST id N" (the identifier is the source port);
+ * "(udp)" after a tuple whose protocol is not the session's. */
 static void tuple_text(char *buf, size_t len, const json_t *t, enum tuple_kind k)
 {
 	char a[64], b[64];
+	const char *own = json_string_value(json_object_get(t, "protocol"));
+	k = kind_of_tuple(t, k);
 	endpoint_text(a, sizeof(a), str_of(t, "source"), int_of(t, "source-port"), k);
 	endpoint_text(b, sizeof(b), str_of(t, "destination"), int_of(t, "destination-port"), k);
+	int n;
 	if (k == TUPLE_ICMP)
-		snprintf(buf, len, "%s -> %s id %" JSON_INTEGER_FORMAT, a, b,
-			 int_of(t, "source-port"));
+		n = snprintf(buf, len, "%s -> %s id %" JSON_INTEGER_FORMAT, a, b,
+			     int_of(t, "source-port"));
 	else
-		snprintf(buf, len, "%s -> %s", a, b);
+		n = snprintf(buf, len, "%s -> %s", a, b);
+	if (own && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (%s)", own);
 }
 
 static bool same_end(const json_t *x, const json_t *y, const char *addr, const char *port)
@@ -1292,6 +1306,7 @@ static void nat_text(char *buf, size_t len, const json_t *dir, enum tuple_kind k
 	buf[0] = '\0';
 	if (!json_is_object(tx))
 		return;
+	k = kind_of_tuple(tx, k);
 	if (!same_end(rx, tx, "source", "source-port")) {
 		endpoint_text(e, sizeof(e), str_of(tx, "source"), int_of(tx, "source-port"), k);
 		n = snprintf(buf, len, "via %s", e);

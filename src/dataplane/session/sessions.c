@@ -196,14 +196,29 @@ static json_t *direction_json(const struct svr_session *s, const void *key, enum
 {
 	struct svr_ip src, dst;
 	uint16_t sport, dport;
+	char pbuf[8];
 	key_addrs(s, key, &src, &dst, &sport, &dport);
-	json_t *o = json_pack("{s:o, s:I, s:I}", "received", tuple_json(&src, &dst, sport, dport),
-			      "packets", (json_int_t)s->pkts[d], "bytes", (json_int_t)s->bytes[d]);
+	json_t *rx = tuple_json(&src, &dst, sport, dport);
+	/* over SVR, ICMP and other protocols cross as UDP: such a tuple names its own protocol */
+	uint8_t key_proto = s->family == 4 ? ((const struct svr_skey4 *)key)->proto
+					   : ((const struct svr_skey6 *)key)->proto;
+	if (key_proto != s->proto)
+		json_object_set_new(rx, "protocol",
+				    json_string(proto_name(key_proto, pbuf, sizeof(pbuf))));
+	json_t *o = json_pack("{s:o, s:I, s:I}", "received", rx, "packets", (json_int_t)s->pkts[d],
+			      "bytes", (json_int_t)s->bytes[d]);
 	const struct svr_rewrite *rw = &s->dir[d];
 	if (rw->flags & SVR_RW_NAT) {
 		memcpy(src.addr, &rw->src, 4);
 		memcpy(dst.addr, &rw->dst, 4);
-		json_object_set_new(o, "sent", tuple_json(&src, &dst, rw->sport, rw->dport));
+		json_t *tx = tuple_json(&src, &dst, rw->sport, rw->dport);
+		if (rw->flags & SVR_RW_UDP_WRAP)
+			json_object_set_new(tx, "protocol", json_string("udp"));
+		else if (rw->flags & SVR_RW_UDP_UNWRAP)
+			json_object_set_new(
+			    tx, "protocol",
+			    json_string(proto_name(rw->wrapped_proto, pbuf, sizeof(pbuf))));
+		json_object_set_new(o, "sent", tx);
 	}
 	return o;
 }
