@@ -264,8 +264,8 @@ static const char *const aes_name[AES_SIZES] = {"AES-128-CBC", "AES-256-CBC"};
 
 /*
  * IVs come from a pool of random bytes drawn 256 IVs at a time: each
- * RAND_bytes call costs about 2.5 us here whatever its length (the DRBG
- * re-keys after every request), more than the encryption. Each IV is used
+ * RAND_bytes call costs 1.4-2.5 us here (rand_bytes_16_ns), more than the
+ * encryption, and hardly more for 4 KB than for 16 bytes. Each IV is used
  * once, and none is seen before its packet leaves.
  */
 #define IV_POOL (256 * SVR_IV_LEN)
@@ -327,11 +327,12 @@ void svr_crypto_free(struct svr_crypto *c)
 
 void svr_crypto_forget(struct svr_crypto *c)
 {
-	/* a reset cleanses the key schedule; the cipher is set again (once per reload) */
-	for (int i = 0; i < AES_SIZES; i++)
-		if (!EVP_CIPHER_CTX_reset(c->aes[i]) || aes_ready(c->aes[i], i) < 0)
-			EVP_CIPHER_CTX_reset(
-			    c->aes[i]);            /* left without a cipher: calls fail, safely */
+	/* a reset cleanses the key schedule; the cipher is set again (once per reload; should
+	 * that fail, the context has none and its calls fail, safely) */
+	for (int i = 0; i < AES_SIZES; i++) {
+		EVP_CIPHER_CTX_reset(c->aes[i]);
+		(void)aes_ready(c->aes[i], i);
+	}
 	OPENSSL_cleanse(c->pads, sizeof(c->pads)); /* len 0: the next use hashes the pads again */
 }
 

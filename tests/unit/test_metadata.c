@@ -74,6 +74,21 @@ static void ctx4(struct svr_md_ctx *c, const char *src, const char *dst, uint16_
 	c->proto = proto;
 }
 
+/* Forward metadata at p (of the len bytes left in the packet) decodes to want's fields, its
+ * block md_len bytes long. */
+static void decodes_as_forward(const uint8_t *p, size_t len, int md_len, const struct svr_md *want)
+{
+	struct svr_md got;
+	char err[128];
+	assert_int_equal(svr_md_decode(p, len, &got, err, sizeof(err)), md_len);
+	assert_int_equal(got.present, want->present);
+	assert_int_equal(got.security_id, want->security_id);
+	assert_memory_equal(&got.fwd, &want->fwd, sizeof(want->fwd));
+	assert_memory_equal(got.uuid, want->uuid, 16);
+	assert_string_equal(got.tenant.s, want->tenant.s);
+	assert_string_equal(got.service.s, want->service.s);
+}
+
 static const char *v1_hex = "45 00 00 68 00 01 00 00 40 11 02 80 cb 00 71 01"
 			    "cb 00 71 02 40 02 40 03 00 54 5b 26 4c 48 db c6"
 			    "dd f6 67 0c 10 14 00 34 00 10 00 04 00 00 00 01"
@@ -105,15 +120,7 @@ static void v1_udp_forward(void **state)
 	assert_memory_equal(pkt, want, wn);
 
 	/* and back */
-	struct svr_md got;
-	char err[128];
-	assert_int_equal(svr_md_decode(want + 28, wn - 28, &got, err, sizeof(err)), 72);
-	assert_int_equal(got.present, md.present);
-	assert_int_equal(got.security_id, 1);
-	assert_memory_equal(&got.fwd, &md.fwd, sizeof(md.fwd));
-	assert_memory_equal(got.uuid, md.uuid, 16);
-	assert_string_equal(got.tenant.s, "blue");
-	assert_string_equal(got.service.s, "dns");
+	decodes_as_forward(want + 28, wn - 28, 72, &md);
 	assert_memory_equal(want + 28 + 72, "hi!\n", 4); /* the original payload follows */
 }
 
@@ -176,16 +183,8 @@ static void v3_tcp_syn(void **state)
 	assert_memory_equal(pkt, want, wn);
 
 	/* and back: the metadata starts after the 24-byte TCP header, and is all the data */
-	struct svr_md got;
-	char err[128];
-	assert_int_equal(svr_md_decode(want + 44, wn - 44, &got, err, sizeof(err)), 72);
 	assert_int_equal(wn - 44, 72);
-	assert_int_equal(got.present, md.present);
-	assert_int_equal(got.security_id, 1);
-	assert_memory_equal(&got.fwd, &md.fwd, sizeof(md.fwd));
-	assert_memory_equal(got.uuid, md.uuid, 16);
-	assert_string_equal(got.tenant.s, "blue");
-	assert_string_equal(got.service.s, "web");
+	decodes_as_forward(want + 44, wn - 44, 72, &md);
 }
 
 static void other_encodings(void **state)

@@ -275,7 +275,7 @@ static void ipv6_packets(void **state)
 	assert_true(l4_checksum_ok(client));
 	memcpy(p, client, cn);
 	uint16_t id = htons(0x4321);
-	svr_wire_icmp_translate(p, wa, wb, id);
+	svr_wire_translate_bare(p, wa, wb, id);
 	assert_true(l4_checksum_ok(p));
 	assert_int_equal(svr_rd16(p + 44), 0x4321);
 	assert_int_equal(svr_wire_udp_wrap(p, cn + 7, 16390, 16391), 0); /* no room */
@@ -284,7 +284,7 @@ static void ipv6_packets(void **state)
 	assert_true(l4_checksum_ok(p));
 	assert_int_equal(svr_wire_udp_unwrap(p, svr_wire_icmp_proto(p)), cn);
 	assert_int_equal(svr_wire_proto(p), 58);
-	svr_wire_icmp_translate(p, client_addr, server_addr, htons(0x1234));
+	svr_wire_translate_bare(p, client_addr, server_addr, htons(0x1234));
 	assert_memory_equal(p, client, cn);
 	/* a packet already UDP is not wrapped again */
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16390, 16391), cn + 8);
@@ -331,7 +331,7 @@ static void other_protocol_as_udp(void **state)
 	svr_wire_checksums(p);
 	assert_memory_equal(p, client, cn); /* its header stays GRE's */
 	uint8_t wa[4] = {203, 0, 113, 1}, wb[4] = {203, 0, 113, 2};
-	svr_wire_icmp_translate(p, wa, wb, htons(0x4321));
+	svr_wire_translate_bare(p, wa, wb, htons(0x4321));
 	assert_memory_equal(p + 20, gre, 12); /* addresses only: no "identifier" written */
 	assert_int_equal(svr_wire_udp_wrap(p, sizeof(p), 16392, 16393), cn + 8);
 	assert_int_equal(svr_wire_proto(p), 17);
@@ -341,7 +341,7 @@ static void other_protocol_as_udp(void **state)
 	assert_int_equal(svr_wire_udp_unwrap(p, 47), cn);
 	assert_int_equal(svr_wire_proto(p), 47);
 	uint8_t ca[4] = {198, 18, 1, 10}, sa[4] = {198, 18, 2, 20};
-	svr_wire_icmp_translate(p, ca, sa, 0);
+	svr_wire_translate_bare(p, ca, sa, 0);
 	assert_memory_equal(p, client, cn);
 	/* a TCP or UDP packet is not wrapped */
 	cn = ip4(client, 12, 17, "198.18.1.10", "198.18.2.20",

@@ -215,10 +215,9 @@ struct fill4 {
 	const struct svr_skey4 *rev; /* settled by the table (NAT port) before fill runs */
 	uint8_t svr_fwd, svr_rev;    /* SVR metadata work of each direction (SVR_RW_MD_*) */
 	uint16_t svr_path;
-	/* ICMP or another protocol but TCP and UDP over SVR, carried as UDP: 1 ingress (its own
-	 * key, UDP reverse), 2 egress (the inverse); wrapped_proto: that protocol */
-	uint8_t svr_icmp;
-	uint8_t wrapped_proto;
+	/* ICMP or another protocol but TCP and UDP over SVR, carried as UDP (carried_as_udp):
+	 * 1 ingress (its own key, UDP reverse), 2 egress (the inverse) */
+	uint8_t svr_wrap;
 	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
 	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
@@ -229,8 +228,10 @@ static void fill4(struct svr_session *s, void *arg)
 	const struct fill4 *f = arg;
 	const struct svr_skey4 *k = f->fwd, *r = f->rev;
 	bool icmp = k->proto == SVR_IPPROTO_ICMP;
-	/* the egress's key is the waypoints' UDP: the session's protocol is the one it carries */
-	fill_common(s, f->a, f->svr_icmp == 2 ? f->wrapped_proto : k->proto);
+	/* the protocol that crosses as UDP: the ingress's own key's, the egress's reverse key's
+	 * (the egress's own key is the waypoints' UDP) */
+	uint8_t carried = f->svr_wrap == 1 ? k->proto : f->svr_wrap == 2 ? r->proto : 0;
+	fill_common(s, f->a, f->svr_wrap == 2 ? carried : k->proto);
 	/* Forward: to the reverse key's mirror image. */
 	struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
 	fw->src = r->dst;
@@ -253,7 +254,7 @@ static void fill4(struct svr_session *s, void *arg)
 	fw->flags |= f->svr_fwd;
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
-	fw->wrapped_proto = rv->wrapped_proto = f->wrapped_proto;
+	fw->wrapped_proto = rv->wrapped_proto = carried;
 	s->payload_key = f->payload_key;
 	fw->svr = rv->svr = f->payload_key ? SVR_RW2_PAYLOAD : 0;
 	if (f->svr_fwd & SVR_RW_MD_ADD) /* the direction that leaves toward the peer */
@@ -264,10 +265,10 @@ static void fill4(struct svr_session *s, void *arg)
 		memcpy(s->uuid, f->uuid, 16);
 	if (f->fwd_ctx)
 		dp_svr_keep_fwd_ctx((uint32_t)(s - dp_sess.table->entries), s->uuid, f->fwd_ctx);
-	if (f->svr_icmp == 1) { /* forward leaves as UDP between the waypoints */
+	if (f->svr_wrap == 1) { /* forward leaves as UDP between the waypoints */
 		fw->sport = r->dport;
 		fw->dport = r->sport;
-	} else if (f->svr_icmp == 2) { /* forward arrives as UDP, leaves as ICMP with its id */
+	} else if (f->svr_wrap == 2) { /* forward arrives as UDP, leaves as ICMP with its id */
 		fw->sport = r->sport;
 	}
 }
@@ -334,6 +335,13 @@ static enum dp_first route_out4(const struct dp_gen *g, const struct dp_svc_poli
 
 /* --- SVR (docs/svr.md) --- */
 
+/* Between routers every packet has TCP or UDP: ICMP and the other protocols cross as UDP
+ * (svr-protocol.md §2.1, O-9). */
+static bool carried_as_udp(uint8_t proto)
+{
+	return proto != SVR_IPPROTO_TCP && proto != SVR_IPPROTO_UDP;
+}
+
 /* Creates an IPv4 session; the outcome as for any first packet. */
 static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, struct svr_skey4 *rev,
 			     const struct svr_session_place *place, struct fill4 *arg,
@@ -367,10 +375,9 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	int eg = egress_of(g, a->svc, &to);
 	if (eg < 0)
 		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
-	/* an echo, or another protocol but TCP and UDP: carried as UDP between the routers */
-	bool icmp = k->proto != SVR_IPPROTO_TCP && k->proto != SVR_IPPROTO_UDP;
+	bool wrap = carried_as_udp(k->proto);
 	struct svr_skey4 rev = {
-	    .src = p->remote, .dst = p->local, .proto = icmp ? SVR_IPPROTO_UDP : k->proto};
+	    .src = p->remote, .dst = p->local, .proto = wrap ? SVR_IPPROTO_UDP : k->proto};
 	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, a->svc->svr_path);
 	struct svr_session_place place = {.limit = g->spol->capacity,
 					  .nat_lo = SVR_WAYPORT_LO,
@@ -390,12 +397,11 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 			    .fwd = k,
 			    .rev = &rev,
 			    .svr_fwd = SVR_RW_MD_ADD | dp_svr_hmac_flags(g, slot, true) |
-				       (icmp ? SVR_RW_UDP_WRAP : 0),
+				       (wrap ? SVR_RW_UDP_WRAP : 0),
 			    .svr_rev = SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(g, slot, false) |
-				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
+				       (wrap ? SVR_RW_UDP_UNWRAP : 0),
 			    .svr_path = slot,
-			    .svr_icmp = icmp ? 1 : 0,
-			    .wrapped_proto = icmp ? k->proto : 0,
+			    .svr_wrap = wrap ? 1 : 0,
 			    .payload_key = payload_key};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
@@ -442,10 +448,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	    md.fwd.family != 4 ||
 	    (md.fwd.proto != k->proto &&
 	     (k->proto != SVR_IPPROTO_UDP || md.fwd.proto == SVR_IPPROTO_TCP)))
-		return DP_FIRST_DROP; /* only what is not TCP or UDP comes as UDP (no UDP transform)
-				       */
-	/* an echo, or another protocol but TCP and UDP, carried as UDP (§2.1, O-9) */
-	bool icmp = md.fwd.proto != SVR_IPPROTO_TCP && md.fwd.proto != SVR_IPPROTO_UDP;
+		return DP_FIRST_DROP; /* TCP never comes as UDP (no UDP transform) */
+	bool wrap = carried_as_udp(md.fwd.proto);
 	uint32_t svc = dp_session_policy_find(g, SVR_SEC_SERVICES, md.service.s);
 	uint32_t tenant = md.present & SVR_MDF_TENANT
 			      ? dp_session_policy_find(g, SVR_SEC_TENANTS, md.tenant.s)
@@ -480,8 +484,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	memcpy(&out.src, md.fwd.src, 4);
 	memcpy(&out.dst, md.fwd.dst, 4);
 	/* ports: TCP and UDP; an echo's identifier; none for other protocols (O-9) */
-	out.sport = !icmp || md.fwd.proto == SVR_IPPROTO_ICMP ? rte_cpu_to_be_16(md.fwd.sport) : 0;
-	out.dport = icmp ? 0 : rte_cpu_to_be_16(md.fwd.dport);
+	out.sport = !wrap || md.fwd.proto == SVR_IPPROTO_ICMP ? rte_cpu_to_be_16(md.fwd.sport) : 0;
+	out.dport = wrap ? 0 : rte_cpu_to_be_16(md.fwd.dport);
 	struct svr_session_place place;
 	enum dp_first r = route_out4(g, a.svc, &out, &place, why);
 	if (r != DP_FIRST_SESSION)
@@ -499,16 +503,15 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 			    .rev = &rev,
 			    .svr_fwd = SVR_RW_MD_ACK_ABSENT |
 				       dp_svr_hmac_flags(g, (uint16_t)slot, false) |
-				       (icmp ? SVR_RW_UDP_UNWRAP : 0),
+				       (wrap ? SVR_RW_UDP_UNWRAP : 0),
 			    .svr_rev = SVR_RW_MD_ADD | dp_svr_hmac_flags(g, (uint16_t)slot, true) |
-				       (icmp ? SVR_RW_UDP_WRAP : 0),
+				       (wrap ? SVR_RW_UDP_WRAP : 0),
 			    .svr_path = (uint16_t)slot,
-			    .svr_icmp = icmp ? 2 : 0,
-			    .wrapped_proto = icmp ? md.fwd.proto : 0,
+			    .svr_wrap = wrap ? 2 : 0,
 			    .uuid = md.uuid,
 			    .payload_key = payload_key};
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
-	if (!icmp && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
+	if (!wrap && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
 		arg.fwd_ctx = &md.fwd;
 	/* Its UUID may not open another session (replays), claimed before this one is made: of
 	 * two copies of a first packet on two workers, one gets through. */

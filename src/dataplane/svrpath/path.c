@@ -1361,9 +1361,9 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			return DP_SVR_DROPPED;
 		}
 		rte_pktmbuf_trim(m, 8);
-		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, rw->sport);
+		svr_wire_translate_bare(ip, &rw->src, &rw->dst, rw->sport);
 	} else if (flags & SVR_RW_UDP_WRAP) { /* an echo or other protocol leaving as UDP */
-		svr_wire_icmp_translate(ip, &rw->src, &rw->dst, f->key.sport);
+		svr_wire_translate_bare(ip, &rw->src, &rw->dst, f->key.sport);
 		if (!rte_pktmbuf_append(m, 8) ||
 		    svr_wire_udp_wrap(ip, rte_pktmbuf_data_len(m) - l3_off,
 				      rte_be_to_cpu_16(rw->sport),

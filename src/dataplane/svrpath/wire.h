@@ -102,6 +102,7 @@ static inline size_t svr_wire_l4_cksum_off(uint8_t proto)
 	return proto == SVR_WIRE_TCP ? 16 : proto == SVR_WIRE_UDP ? 6 : 2;
 }
 
+/* The ICMP of the packet's family. */
 static inline uint8_t svr_wire_icmp_proto(const uint8_t *ip)
 {
 	return svr_wire_v6(ip) ? SVR_WIRE_ICMPV6 : SVR_WIRE_ICMP;
@@ -224,7 +225,6 @@ static inline size_t svr_wire_strip(uint8_t *ip, size_t blen)
 	return total - blen;
 }
 
-/* The ICMP of the packet's family. */
 /*
  * Between routers every packet has a transport header (svr-protocol.md §2.1):
  * ICMP (O-9) and any protocol but TCP and UDP travel as UDP. Wrap: the
@@ -263,9 +263,10 @@ static inline size_t svr_wire_udp_unwrap(uint8_t *ip, uint8_t proto)
 	return total - 8;
 }
 
-/* The addresses (network order, the family's length) of a packet neither TCP nor UDP, and an
- * ICMP echo's identifier (network order); checksums redone. */
-static inline void svr_wire_icmp_translate(uint8_t *ip, const void *src, const void *dst,
+/* svr_wire_translate for a packet without TCP or UDP ports (bare: ICMP, other protocols): its
+ * addresses (network order, the family's length) and an ICMP echo's identifier (network order);
+ * checksums redone. */
+static inline void svr_wire_translate_bare(uint8_t *ip, const void *src, const void *dst,
 					   uint16_t id)
 {
 	size_t off = svr_wire_addr_off(ip), len = svr_wire_addr_len(ip);
