@@ -53,8 +53,15 @@ static void usage(FILE *f)
 	    f,
 	    "Usage: svr-dataplane --config FILE [--log-level LEVEL] [--check]\n"
 	    "\n"
-	    "The svrouter forwarding plane: a poll-mode DPDK process that forwards IPv4 and\n"
-	    "IPv6 between the interfaces listed in its startup configuration.\n"
+	    "The svrouter forwarding plane: a poll-mode DPDK process that routes sessions\n"
+	    "(IPv4 and IPv6) between its interfaces and carries IPv4 sessions to peer\n"
+	    "routers with Secure Vector Routing. The startup file holds only process settings "
+	    "(lcores,\n"
+	    "memory, session capacity, the SVR key file); interfaces, routes, tenants,\n"
+	    "services and access rules arrive as policy images from svr-control over shared\n"
+	    "memory (/svr-INSTANCE-policy), applied without a restart. Until the first image\n"
+	    "arrives the dataplane has no interfaces and forwards nothing; when svr-control\n"
+	    "stops, it keeps forwarding with its last image.\n"
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE      startup configuration (JSON; see docs/startup-config.md)\n"
@@ -63,8 +70,11 @@ static void usage(FILE *f)
 	    "  -h, --help             this text\n"
 	    "  -V, --version          print the version\n"
 	    "\n"
+	    "Files: the control socket /run/svrouter/INSTANCE/dataplane.sock; the SVR key\n"
+	    "file named by svr.key-file, re-read when it changes (docs/svr.md).\n"
 	    "Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
-	    "Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes\n"
+	    "Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes|\n"
+	    "         policy|peers|sessions; svrctl --instance NAME clear session UUID\n"
 	    "Exit status: 0 clean stop, 1 bad configuration or start-up failure, 2 usage.\n");
 }
 
