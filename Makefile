@@ -15,11 +15,13 @@ all: build
 deps:
 	@tools/install-deps
 
+# The development builds carry the test-only hooks (meson_options.txt: test_hooks) the tests use.
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --buildtype=release
+	meson setup $(BUILD) --buildtype=release -Dtest_hooks=true
 
 $(ASAN_BUILD)/build.ninja:
-	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dtest_hooks=true
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)

@@ -515,6 +515,75 @@ svr_ctl_json() {
 # ---------------------------------------------------------------------------------------------
 # Traffic helpers
 
+# svr_tcpdump_start VAR NS IFACE FILE [FILTER...]: tcpdump in NS on IFACE writing every packet
+# to FILE as it arrives (its messages in FILE.log); returns once tcpdump says it is listening, so
+# nothing sent afterwards is missed. The PID goes to VAR, registered and stopped at cleanup.
+# Extra tcpdump options (-c N) may come before the filter.
+svr_tcpdump_start() {
+	local var=$1 ns=$2 iface=$3 file=$4 pid _
+	shift 4
+	setsid ip netns exec "$ns" tcpdump -i "$iface" -n -U --immediate-mode -w "$file" "$@" \
+		>"$file.log" 2>&1 </dev/null &
+	pid=$!
+	svr_track "$pid" && svr_defer "svr_stop_pid $pid 3"
+	printf -v "$var" %s "$pid"
+	svr_tcpdump_listening "$pid" "$file.log"
+}
+
+# svr_tcpdump_listening PID LOG: waits (up to 5 s) until the tcpdump PID, whose messages go to
+# LOG, says it is listening; fails, saying why, if it exits or does not.
+svr_tcpdump_listening() {
+	local pid=$1 log=$2 _
+	for _ in $(seq 100); do
+		grep -q "listening on" "$log" 2>/dev/null && return 0
+		svr_pid_alive "$pid" || break
+		sleep 0.05
+	done
+	svr_info "tcpdump $pid did not start listening: $(tail -n 2 "$log")"
+	return 1
+}
+
+# svr_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds (0) or SECONDS pass (1).
+svr_until() {
+	local tries=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# svr_drop_count SOCKET REASON: the router's drop counter REASON.
+svr_drop_count() {
+	"$SVR_PYTHON" "$SVR_LIB_DIR/ctlsock.py" --data "$1" stats | jq -r ".drops[\"$2\"]"
+}
+
+# svr_drops_after SOCKET REASON BEFORE [SECONDS]: waits (5 s) until the drop counter REASON is
+# above BEFORE; prints its value then (or as it stands when the time is up).
+svr_drops_after() {
+	local n i
+	for ((i = 0; i < ${4:-5} * 10; i++)); do
+		n=$(svr_drop_count "$1" "$2")
+		[ "$n" -gt "$3" ] 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+# svr_clock OFFSET_S AT_UNIX_S SOCKET...: moves each router's wall clock OFFSET_S seconds from
+# the system's, from real time AT_UNIX_S on (0: now), through the control socket's test-clock
+# command (test builds, make build/make test). Routers given one AT_UNIX_S move together.
+svr_clock() {
+	local off=$1 at=$2 sock
+	shift 2
+	for sock in "$@"; do
+		"$SVR_PYTHON" "$SVR_LIB_DIR/ctlsock.py" "$sock" \
+			"{\"cmd\": \"test-clock\", \"offset-s\": $off, \"at-unix-s\": $at}" >/dev/null ||
+			{ svr_info "test-clock refused by $sock (a build without -Dtest_hooks=true?)"; return 1; }
+	done
+}
+
 # svr_ping_warmup NS ADDR [TRIES]: single pings until one is answered (lets ARP/ND resolve).
 svr_ping_warmup() {
 	local ns=$1 addr=$2 tries=${3:-5} i
@@ -524,12 +593,18 @@ svr_ping_warmup() {
 	return 1
 }
 
+# svr_ping_deadline COUNT INTERVAL: seconds for ping -w: the pings' duration plus 10.
+svr_ping_deadline() { awk -v c="$1" -v i="$2" 'BEGIN { printf "%d", c * i + 10.999 }'; }
+
 # svr_ping_loss NS ADDR COUNT [INTERVAL]: runs ping, prints the loss percentage ("0", "5", ...),
 # the full ping output goes to $SVR_TMP/ping.out.
+#
+# ping waits for every reply up to a deadline of the pings' own duration plus 10 s (-c with -w),
+# so a reply that a busy machine delays is counted, and only a packet never answered is lost.
 svr_ping_loss() {
 	local ns=$1 addr=$2 count=$3 interval=${4:-0.05}
-	svr_nsx "$ns" timeout 30 ping -n -q -c "$count" -i "$interval" -W 1 "$addr" \
-		>"$SVR_TMP/ping.out" 2>&1
+	svr_nsx "$ns" timeout 60 ping -n -q -c "$count" -i "$interval" \
+		-w "$(svr_ping_deadline "$count" "$interval")" "$addr" >"$SVR_TMP/ping.out" 2>&1
 	sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$SVR_TMP/ping.out" | head -n 1
 }
 

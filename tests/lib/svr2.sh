@@ -147,36 +147,39 @@ except OSError as e:
 print(",".join(got))' "$SVR2_CLIENT" "$1" "$2" "$3" 2>&1
 }
 
-# svr2_capture_start: tcpdump on the WAN namespace's side toward R1 (every packet both ways).
+# svr2_capture_start: tcpdump on the WAN namespace's side toward R1 (every packet both ways),
+# listening when this returns.
 svr2_capture_start() {
-	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -w "$SVR_TMP/wan.pcap" \
-		ip >"$SVR_TMP/tcpdump.log" 2>&1 </dev/null &
-	SVR2_TCPDUMP=$!
-	svr_track "$SVR2_TCPDUMP" && svr_defer "svr_stop_pid $SVR2_TCPDUMP 3"
-	sleep 1
+	svr_tcpdump_start SVR2_TCPDUMP "$SVR2_WAN" "$SVR_PREFIX-x1" "$SVR_TMP/wan.pcap" ip
 }
 
 # svr2_capture_report [SECRET...]: stops the capture, prints tests/lib/svr_wan.py's report.
+# The capture ends with an end mark: a ping from the WAN to R1's waypoint (svr_wan.py leaves it
+# out); once its reply is in the file, so is every packet that crossed before it.
 svr2_capture_report() {
-	sleep 1
+	local _
+	svr_nsx "$SVR2_WAN" ping -n -q -c 1 -w 5 -p 7376722d656e6421 "$SVR2_WP1" >/dev/null 2>&1
+	for _ in $(seq 50); do
+		tcpdump -r "$SVR_TMP/wan.pcap" -n -c 1 "icmp[icmptype] = icmp-echoreply and src host $SVR2_WP1" \
+			2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
 	svr_stop_pid "$SVR2_TCPDUMP" 3
 	/usr/bin/python3 "$SVR_LIB_DIR/svr_wan.py" "$SVR_TMP/wan.pcap" "$SVR2_WP1" "$SVR2_WP2" "$@"
 }
 
 # svr2_first_capture FILE [COUNT [FILTER]]: captures, in the WAN namespace, the next COUNT (1) UDP
 # packets R1 sends (the first: a first packet, with its metadata) that also match the tcpdump
-# FILTER (none) into FILE; svr2_first_captured waits for them (up to 1 s).
+# FILTER (none) into FILE; svr2_first_captured waits for them (up to 5 s).
 svr2_first_capture() {
-	setsid ip netns exec "$SVR2_WAN" tcpdump -i "$SVR_PREFIX-x1" -n -U -c "${2:-1}" -w "$1" \
-		"udp and src host $SVR2_WP1${3:+ and ($3)}" >"$1.log" 2>&1 </dev/null &
-	SVR2_FIRST_PID=$!
-	svr_track "$SVR2_FIRST_PID" && svr_defer "svr_stop_pid $SVR2_FIRST_PID 3"
-	sleep 1
+	svr_tcpdump_start SVR2_FIRST_PID "$SVR2_WAN" "$SVR_PREFIX-x1" "$1" -c "${2:-1}" \
+		"udp and src host $SVR2_WP1${3:+ and ($3)}"
 }
+
 svr2_first_captured() {
 	local _
-	for _ in 1 2 3 4 5 6 7 8 9 10; do svr_pid_alive "$SVR2_FIRST_PID" || return 0; sleep 0.1; done
-	svr_info "capture incomplete: the packets to replay were not all seen within 1 s"
+	for _ in $(seq 50); do svr_pid_alive "$SVR2_FIRST_PID" || return 0; sleep 0.1; done
+	svr_info "capture incomplete: the packets to replay were not all seen within 5 s"
 	return 1
 }
 

@@ -24,6 +24,16 @@ import sys
 from scapy.all import IP, TCP, UDP, raw, rdpcap
 
 COOKIE = bytes.fromhex("4c48dbc6ddf6670c")
+# svr2_capture_report ends each capture with a ping whose payload repeats this (ping -p): the
+# echo and its reply are the capture's end mark, not traffic between the waypoints.
+END_MARK = b"svr-end!"
+
+
+def packets(path):
+    """The IPv4 packets of a capture, without the end mark."""
+    for p in rdpcap(path):
+        if IP in p and not (p[IP].proto == 1 and END_MARK in raw(p[IP])):
+            yield p
 
 
 def secret_bytes(s):
@@ -54,7 +64,7 @@ def ctx(v):
 
 def contexts(path, wp1, wp2):
     flows = {}
-    for p in rdpcap(path):
+    for p in packets(path):
         if IP not in p or (UDP not in p[IP] and TCP not in p[IP]):
             continue
         ip = p[IP]
@@ -77,7 +87,7 @@ def contexts(path, wp1, wp2):
 
 def payloads(path, wp1, wp2, trailer):
     flows = {}
-    for p in rdpcap(path):
+    for p in packets(path):
         if IP not in p or UDP not in p[IP] or {p[IP].src, p[IP].dst} != {wp1, wp2}:
             continue
         ip, l4 = p[IP], p[IP][UDP]
@@ -96,7 +106,7 @@ def payloads(path, wp1, wp2, trailer):
 
 
 def security_ids(path):
-    for p in rdpcap(path):
+    for p in packets(path):
         if IP not in p or (UDP not in p[IP] and TCP not in p[IP]):
             continue
         l4 = p[IP][UDP] if UDP in p[IP] else p[IP][TCP]
@@ -125,9 +135,7 @@ def main(argv):
     secrets = [secret_bytes(s) for s in argv[3:]]
     bad_addr = leaked = 0
     flows = {}
-    for p in rdpcap(path):
-        if IP not in p:
-            continue
+    for p in packets(path):
         ip = p[IP]
         if {ip.src, ip.dst} != {wp1, wp2}:
             bad_addr += 1

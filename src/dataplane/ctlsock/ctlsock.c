@@ -336,6 +336,28 @@ static json_t *cmd_session_clear(const json_t *req, const char **error)
 	return json_pack("{s:O}", "cleared", json_object_get(req, "uuid"));
 }
 
+#ifdef SVR_TEST_HOOKS
+/* Test builds only: {"cmd": "test-clock", "offset-s": N, "at-unix-s": T} moves this router's
+ * wall clock N seconds from the system's, from real time T on (absent or past: now). */
+static json_t *cmd_test_clock(const json_t *req, const char **error)
+{
+	const json_t *off = json_object_get(req, "offset-s"),
+		     *at = json_object_get(req, "at-unix-s");
+	if (!json_is_integer(off) || (at && !json_is_integer(at))) {
+		*error = "offset-s: an integer is required (and at-unix-s, if given, an integer)";
+		return NULL;
+	}
+	json_int_t o = json_integer_value(off), a = at ? json_integer_value(at) : 0;
+	if (o < -(1LL << 40) || o > (1LL << 40)) {
+		*error = "offset-s: out of range";
+		return NULL;
+	}
+	dp_sessions_test_clock((int64_t)o, (int64_t)a);
+	return json_pack("{s:I, s:I, s:I}", "offset-s", o, "at-unix-s", a, "unix-s",
+			 (json_int_t)atomic_load(&dp_sess.unix_s));
+}
+#endif
+
 static const struct {
 	const char *name;
 	json_t *(*fn)(void);
@@ -353,6 +375,9 @@ static const struct {
     {"sessions", cmd_sessions},
     {"session", cmd_session},
     {"session-clear", cmd_session_clear},
+#ifdef SVR_TEST_HOOKS
+    {"test-clock", cmd_test_clock},
+#endif
 };
 
 static json_t *dispatch(const char *line)

@@ -17,6 +17,33 @@
 
 struct dp_sessions dp_sess;
 
+/*
+ * The wall clock the dataplane runs on (access-rule windows, key not-before times, the
+ * time-based HMAC step). In a test build the control socket's test-clock command may offset
+ * it, so that tests cross those times without sleeping; two routers given the same at_unix_s
+ * move together, at the same tick as their seconds change.
+ */
+static int64_t wall_clock(void)
+{
+	int64_t now = (int64_t)time(NULL);
+	return now +
+	       (now >= dp_sess.clock_at_s ? dp_sess.clock_offset_s : dp_sess.clock_prev_offset_s);
+}
+
+#ifdef SVR_TEST_HOOKS
+void dp_sessions_test_clock(int64_t offset_s, int64_t at_unix_s)
+{
+	int64_t now = (int64_t)time(NULL);
+	dp_sess.clock_prev_offset_s =
+	    now >= dp_sess.clock_at_s ? dp_sess.clock_offset_s : dp_sess.clock_prev_offset_s;
+	dp_sess.clock_offset_s = offset_s;
+	dp_sess.clock_at_s = at_unix_s;
+	atomic_store_explicit(&dp_sess.unix_s, wall_clock(), memory_order_relaxed);
+	LOG_WARN("test clock: from unix time %lld on, %+lld s from the system clock",
+		 (long long)at_unix_s, (long long)offset_s);
+}
+#endif
+
 /* The whole used part of the table is scanned for idle sessions about once per this. */
 #define AGE_PASS_MS 1000
 
@@ -38,8 +65,11 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 			capacity);
 		return -1;
 	}
-	atomic_store(&dp_sess.unix_s, (int64_t)time(NULL));
+	atomic_store(&dp_sess.unix_s, wall_clock());
 	LOG_INFO("session table: %u sessions (IPv6 up to %u)", capacity, capacity6);
+#ifdef SVR_TEST_HOOKS
+	LOG_WARN("built with test hooks: the control socket can move this router's clock");
+#endif
 	return 0;
 }
 
@@ -91,7 +121,7 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	static uint64_t last_ms;
 	uint32_t now = (uint32_t)((now_ms - dp.start_ms) / 1000);
 	atomic_store_explicit(&dp_sess.now_s, now, memory_order_relaxed);
-	atomic_store_explicit(&dp_sess.unix_s, (int64_t)time(NULL), memory_order_relaxed);
+	atomic_store_explicit(&dp_sess.unix_s, wall_clock(), memory_order_relaxed);
 
 	/* A slice of the used part of the table, sized so a pass takes about AGE_PASS_MS. */
 	struct svr_session_table *t = dp_sess.table;

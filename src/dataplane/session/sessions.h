@@ -103,6 +103,9 @@ struct dp_sessions {
 	struct dp_via vias[DP_MAX_VIAS];
 	struct svr_names *tenants, *services;
 	uint32_t age_cursor;
+	/* The test-clock command (test builds only): from real time clock_at_s on the wall
+	 * clock is offset by clock_offset_s, before it by clock_prev_offset_s. Main lcore. */
+	int64_t clock_offset_s, clock_prev_offset_s, clock_at_s;
 };
 
 extern struct dp_sessions dp_sess;
@@ -183,6 +186,11 @@ static inline bool dp_echo_direction_ok(uint8_t proto, uint8_t icmp_type, enum s
 
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);
+#ifdef SVR_TEST_HOOKS
+/* Test builds: from real time at_unix_s on (now when it has passed), the dataplane's wall
+ * clock runs offset_s ahead of the system's (behind when negative). Main lcore. */
+void dp_sessions_test_clock(int64_t offset_s, int64_t at_unix_s);
+#endif
 
 /* Main lcore: ends a session now (DELETE /sessions/{uuid}). */
 bool dp_session_clear(uint32_t idx);
