@@ -84,6 +84,8 @@
 	  "ICMP error about an SVR session carried as UDP between the routers (not carried)")      \
 	X(SVR_PATH_CHANGED, "svr-path-changed",                                                    \
 	  "SVR session packet on a peer path whose HMAC the running model turned on or off")       \
+	X(SVR_SERVICE_MISMATCH, "svr-service-mismatch",                                            \
+	  "SVR first packet whose restored destination is not in the service its metadata names")  \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
 	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")

@@ -407,10 +407,30 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 }
 
 /*
+ * Whether our own classification of the tuple the forward metadata restores
+ * (before any NAT of ours) is the service it names. The name alone would let
+ * a peer reach any address, port or protocol under a service whose access
+ * rules admit its tenant, or a more specific service's address (with rules of
+ * its own) under a broader one's name. One model: a peer's classification
+ * agrees with ours.
+ */
+static bool restores_into(const struct dp_gen *g, const struct svr_md_ctx *fwd, uint32_t svc)
+{
+	struct svr_ip dst;
+	ip4_of(0, &dst);
+	memcpy(dst.addr, fwd->dst, 4);
+	/* ports as the ingress classified them: TCP and UDP only */
+	uint16_t dport =
+	    fwd->proto == SVR_IPPROTO_TCP || fwd->proto == SVR_IPPROTO_UDP ? fwd->dport : 0;
+	return svr_classify_service(g->classifier, fwd->proto, &dst, dport) == svc;
+}
+
+/*
  * Egress: a first packet for one of our waypoints whose payload starts with
- * metadata. The tenant comes from the metadata, the service by name; access
- * is checked for the original source; then our own service route applies to
- * the original tuple. The session is keyed by the waypoint tuple; the answers
+ * metadata. The tenant comes from the metadata, the service by name, and the
+ * tuple it restores must classify as that service here; access is checked
+ * for the original source; then our own service route applies to the
+ * original tuple. The session is keyed by the waypoint tuple; the answers
  * carry reverse metadata until a forward packet without it arrives.
  */
 static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, uint16_t iface_in,
@@ -459,6 +479,10 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	memcpy(src.addr, md.fwd.src, 4);
 	if (svc == UINT32_MAX) {
 		*why = SVR_DROP_NO_SERVICE;
+		return DP_FIRST_DROP;
+	}
+	if (!restores_into(g, &md.fwd, svc)) {
+		*why = SVR_DROP_SVR_SERVICE_MISMATCH;
 		return DP_FIRST_DROP;
 	}
 	int64_t unix_now = atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed);
