@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -263,6 +264,56 @@ static void service_pairs_capped(void **state)
 	free(own);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * One prefix with 2^19 transports: every value shares one key, and appending
+ * each at the end of a walked chain made the build quadratic (about 10^11
+ * steps here: the main lcore stuck for minutes applying one image). With the
+ * chain's tail kept it takes a fraction of a second; 10 s is the bound.
+ */
+static void many_transports_one_prefix(void **state)
+{
+	(void)state;
+	struct svr_img_builder b;
+	lan_iface(&b);
+	const uint32_t n = 1u << 19;
+	for (uint32_t i = 0; i < n; i++) {
+		struct svr_img_transport t = {.protocol = 6,
+					      .port_lo = (uint16_t)(i & 0xffff),
+					      .port_hi = (uint16_t)(i & 0xffff),
+					      .has_ports = 1};
+		svr_img_add(&b, SVR_SEC_TRANSPORTS, &t);
+	}
+	struct svr_img_prefix p = {.family = 4, .len = 32, .addr = {198, 19, 0, 1}};
+	struct svr_img_service is = {
+	    .name = svr_img_str_add(&b, "ports"),
+	    .policy = SVR_IMG_NONE,
+	    .security = SVR_IMG_NONE,
+	    .prefixes = {.first = svr_img_add(&b, SVR_SEC_PREFIXES, &p), .count = 1},
+	    .transports = {.first = 0, .count = n}};
+	svr_img_add(&b, SVR_SEC_SERVICES, &is);
+	size_t len;
+	void *own = finish(&b, &len);
+	char err[256];
+	assert_int_equal(svr_img_check(own, len, err, sizeof(err)), 0);
+	double t0 = now_s();
+	struct svr_classifier *c = svr_classifier_build(own, err, sizeof(err));
+	double took = now_s() - t0;
+	assert_non_null(c);
+	if (took > 10)
+		fail_msg("built in %.1f s", took);
+	struct svr_ip a = ip("198.19.0.1");
+	assert_int_equal(svr_classify_service(c, 6, &a, 65535), 0);
+	svr_classifier_free(c);
+	free(own);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +324,7 @@ int main(void)
 	const struct CMUnitTest own_images[] = {
 	    cmocka_unit_test(shared_member_range),
 	    cmocka_unit_test(service_pairs_capped),
+	    cmocka_unit_test(many_transports_one_prefix),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown) |
 	       cmocka_run_group_tests(own_images, NULL, NULL);

@@ -24,6 +24,7 @@ struct pkey {
 struct pslot {
 	struct pkey key;
 	uint32_t head; /* first value in vals, NONE: empty slot */
+	uint32_t tail; /* last value: appending is O(1) however many values share the key */
 };
 
 struct ptable {
@@ -101,11 +102,9 @@ static void ptable_add(struct ptable *t, uint32_t scope, const struct svr_prefix
 		s->key = k;
 		s->head = i;
 	} else {
-		uint32_t j = s->head;
-		while (t->next[j] != NONE)
-			j = t->next[j];
-		t->next[j] = i;
+		t->next[s->tail] = i;
 	}
+	s->tail = i;
 	t->lens[p->ip.family == SVR_AF_INET ? 0 : 1][p->len] = 1;
 }
 
