@@ -127,6 +127,8 @@ struct svr_img_neigh {
 	uint8_t reserved[2];
 };
 
+#define SVR_IMG_TENANT_DEPTH_MAX 64 /* ancestors a tenant may have (no cycles) */
+
 struct svr_img_tenant {
 	uint32_t name;
 	uint32_t parent; /* tenant index or SVR_IMG_NONE */

@@ -220,7 +220,45 @@ int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, 
 	return 0;
 }
 
-/* --- checking --- */
+/* --- checking ---
+ *
+ * svr_img_check is the only gate between bytes and the dataplane: whatever it
+ * accepts, every consumer may index without checking again. It fails closed:
+ * a value it does not know is refused, never taken for a default. The checks:
+ *
+ * Header: at least a header's bytes; magic; version; header_size; length equal
+ *   to the bytes received; CRC-32C. router_name, authority_name: strings.
+ *   inter_router_security: a security policy or NONE.
+ * Sections: entry_size is the reader's sizeof; offset SVR_IMG_ALIGN-aligned,
+ *   after the header; offset + count * entry_size (64-bit, cannot overflow)
+ *   within the image; no two non-empty sections share a byte. The string
+ *   table is not empty and ends in NUL, so every string offset below it ends
+ *   inside it.
+ * Every string field: an offset inside the string table.
+ * Every index field: below its table's count (NONE only where the format says).
+ *   A tenant's parent chain ends within SVR_IMG_TENANT_DEPTH_MAX hops (no cycle).
+ * Every range (first, count): first + count (64-bit) within its table. The
+ *   tables only one kind of entry refers to — tenant members, interface
+ *   neighborhoods, transports, access rules, policy vectors, peer paths — are
+ *   owned: their ranges, in table order, ascend without overlapping, so one
+ *   entry belongs to one owner and a consumer may size by the section. (Prefix
+ *   ranges may be shared; the classifier sizes its tables by what they add.)
+ * Enumerations and flags, each refused when unknown:
+ *   prefix family 4/6 with len <= 32/128 (an interface's gateway without
+ *   HAS_GW: family 0 too);
+ *   interface flags (SOURCE_NAT, HAS_MAC, HAS_GW only), vlan <= 4094, mtu >= 68;
+ *   transport has_ports 0/1, port_lo <= port_hi;
+ *   access permission DENY/ALLOW;
+ *   class priority 0-3, dscp 0-63, degraded_action NONE/RATE_LIMIT/BLOCK;
+ *   policy best_effort 0/1, resiliency NONE..DUPLICATE;
+ *   security hmac_cipher NONE/SHA256_128/SHA256, hmac_mode TIME_BASED/REGULAR,
+ *   encryption_cipher NONE/AES_CBC_128/AES_CBC_256, encrypt_payload 0/1;
+ *   peer path remote ports lo <= hi;
+ *   service route kind PEER (peer index) / NEXT_HOP (iface index) / NAT_TARGET,
+ *   and its address for the latter two.
+ * Not checked: reserved fields (never read), and numbers the format leaves
+ * open (timeouts, rates, costs, SLA limits, session limits, generation).
+ */
 
 struct checker {
 	const uint8_t *img;
@@ -237,10 +275,18 @@ static uint32_t count_of(const struct checker *c, enum svr_img_section s)
 	return c->h->sections[s].count;
 }
 
+#define IFACE_FLAGS (SVR_IMG_IFACE_SOURCE_NAT | SVR_IMG_IFACE_HAS_MAC | SVR_IMG_IFACE_HAS_GW)
+
 static const void *entry(const struct checker *c, enum svr_img_section s, uint32_t i)
 {
 	return c->img + c->h->sections[s].offset + (size_t)i * entry_sizes[s];
 }
+
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if ((x) < 0)                                                                       \
+			return -1;                                                                 \
+	} while (0)
 
 /* An index into table s, or SVR_IMG_NONE when allowed. */
 static int check_index(struct checker *c, uint32_t idx, enum svr_img_section s, bool none_ok,
@@ -264,6 +310,33 @@ static int check_range(struct checker *c, const struct svr_img_range *r, enum sv
 	return 0;
 }
 
+/*
+ * A range into a table that one kind of entry owns: besides lying inside it, it
+ * starts at or after *next, where the owner before it ended (table order).
+ */
+static int check_owned_range(struct checker *c, const struct svr_img_range *r,
+			     enum svr_img_section s, enum svr_img_section from, uint32_t i,
+			     const char *field, uint64_t *next)
+{
+	CHECK(check_range(c, r, s, from, i, field));
+	if (r->count == 0)
+		return 0;
+	if (r->first < *next)
+		return fail(c, "%s[%u].%s: entries %u+%u overlap an earlier entry's %s",
+			    section_names[from], i, field, r->first, r->count, section_names[s]);
+	*next = (uint64_t)r->first + r->count;
+	return 0;
+}
+
+/* A field of one byte that holds an enumeration (or a boolean): at most max. */
+static int check_enum(struct checker *c, unsigned v, unsigned max, enum svr_img_section from,
+		      uint32_t i, const char *field)
+{
+	if (v > max)
+		return fail(c, "%s[%u].%s: unknown value %u", section_names[from], i, field, v);
+	return 0;
+}
+
 static int check_string(struct checker *c, uint32_t off, enum svr_img_section from, uint32_t i,
 			const char *field)
 {
@@ -284,15 +357,28 @@ static int check_prefix(struct checker *c, const struct svr_img_prefix *p, bool 
 	return 0;
 }
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if ((x) < 0)                                                                       \
-			return -1;                                                                 \
-	} while (0)
+/* Every tenant's parent chain ends (parent indices are checked already): no cycle. */
+static int check_tenant_ancestry(struct checker *c)
+{
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANTS); i++) {
+		const struct svr_img_tenant *t = entry(c, SVR_SEC_TENANTS, i);
+		for (int hops = 0; t->parent != SVR_IMG_NONE; hops++) {
+			if (hops == SVR_IMG_TENANT_DEPTH_MAX)
+				return fail(c,
+					    "tenants[%u].parent: a cycle or more than %d ancestors",
+					    i, SVR_IMG_TENANT_DEPTH_MAX);
+			t = entry(c, SVR_SEC_TENANTS, t->parent);
+		}
+	}
+	return 0;
+}
 
 static int check_entries(struct checker *c)
 {
 	const enum svr_img_section P = SVR_SEC_PREFIXES;
+	/* where the previous owner's range ended, per owned table */
+	uint64_t next_hood = 0, next_member = 0, next_transport = 0, next_access = 0,
+		 next_vector = 0, next_path = 0;
 	for (uint32_t i = 0; i < count_of(c, P); i++)
 		CHECK(check_prefix(c, entry(c, P, i), false, P, i, "prefix"));
 
@@ -303,8 +389,13 @@ static int check_entries(struct checker *c)
 		CHECK(check_string(c, e->device, S, i, "device"));
 		CHECK(check_index(c, e->tenant, SVR_SEC_TENANTS, true, S, i, "tenant"));
 		CHECK(check_range(c, &e->addresses, P, S, i, "addresses"));
-		CHECK(check_range(c, &e->hoods, SVR_SEC_IFACE_HOODS, S, i, "hoods"));
-		CHECK(check_prefix(c, &e->gateway, true, S, i, "gateway"));
+		CHECK(check_owned_range(c, &e->hoods, SVR_SEC_IFACE_HOODS, S, i, "hoods",
+					&next_hood));
+		CHECK(check_prefix(c, &e->gateway, !(e->flags & SVR_IMG_IFACE_HAS_GW), S, i,
+				   "gateway"));
+		if (e->flags & ~IFACE_FLAGS)
+			return fail(c, "interfaces[%u].flags: unknown flags 0x%x", i,
+				    e->flags & ~IFACE_FLAGS);
 		if (e->vlan > 4094 || e->mtu < 68)
 			return fail(c, "interfaces[%u]: vlan %u or mtu %u out of range", i, e->vlan,
 				    e->mtu);
@@ -332,9 +423,10 @@ static int check_entries(struct checker *c)
 		CHECK(check_string(c, e->name, SVR_SEC_TENANTS, i, "name"));
 		CHECK(
 		    check_index(c, e->parent, SVR_SEC_TENANTS, true, SVR_SEC_TENANTS, i, "parent"));
-		CHECK(check_range(c, &e->members, SVR_SEC_TENANT_MEMBERS, SVR_SEC_TENANTS, i,
-				  "members"));
+		CHECK(check_owned_range(c, &e->members, SVR_SEC_TENANT_MEMBERS, SVR_SEC_TENANTS, i,
+					"members", &next_member));
 	}
+	CHECK(check_tenant_ancestry(c));
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANT_MEMBERS); i++) {
 		const struct svr_img_member *e = entry(c, SVR_SEC_TENANT_MEMBERS, i);
 		CHECK(check_string(c, e->neighborhood, SVR_SEC_TENANT_MEMBERS, i, "neighborhood"));
@@ -348,33 +440,43 @@ static int check_entries(struct checker *c)
 		CHECK(
 		    check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i, "security"));
 		CHECK(check_range(c, &e->prefixes, P, S, i, "prefixes"));
-		CHECK(check_range(c, &e->transports, SVR_SEC_TRANSPORTS, S, i, "transports"));
-		CHECK(check_range(c, &e->access, SVR_SEC_ACCESS_RULES, S, i, "access"));
+		CHECK(check_owned_range(c, &e->transports, SVR_SEC_TRANSPORTS, S, i, "transports",
+					&next_transport));
+		CHECK(check_owned_range(c, &e->access, SVR_SEC_ACCESS_RULES, S, i, "access",
+					&next_access));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TRANSPORTS); i++) {
 		const struct svr_img_transport *e = entry(c, SVR_SEC_TRANSPORTS, i);
 		if (e->port_lo > e->port_hi)
 			return fail(c, "transports[%u]: port range %u-%u", i, e->port_lo,
 				    e->port_hi);
+		CHECK(check_enum(c, e->has_ports, 1, SVR_SEC_TRANSPORTS, i, "has-ports"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_ACCESS_RULES); i++) {
 		const struct svr_img_access *e = entry(c, SVR_SEC_ACCESS_RULES, i);
 		const enum svr_img_section S = SVR_SEC_ACCESS_RULES;
 		CHECK(check_index(c, e->tenant, SVR_SEC_TENANTS, true, S, i, "tenant"));
 		CHECK(check_index(c, e->prefix, P, true, S, i, "prefix"));
-		if (e->permission > SVR_PERMIT_ALLOW)
-			return fail(c, "access-rules[%u]: permission %u", i, e->permission);
+		CHECK(check_enum(c, e->permission, SVR_PERMIT_ALLOW, S, i, "permission"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_CLASSES); i++) {
 		const struct svr_img_class *e = entry(c, SVR_SEC_SERVICE_CLASSES, i);
-		CHECK(check_string(c, e->name, SVR_SEC_SERVICE_CLASSES, i, "name"));
+		const enum svr_img_section S = SVR_SEC_SERVICE_CLASSES;
+		CHECK(check_string(c, e->name, S, i, "name"));
+		CHECK(check_enum(c, e->priority, 3, S, i, "priority"));
+		CHECK(check_enum(c, e->dscp, 63, S, i, "dscp"));
+		CHECK(
+		    check_enum(c, e->degraded_action, SVR_DEGRADED_BLOCK, S, i, "degraded-action"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_POLICIES); i++) {
 		const struct svr_img_policy *e = entry(c, SVR_SEC_SERVICE_POLICIES, i);
 		const enum svr_img_section S = SVR_SEC_SERVICE_POLICIES;
 		CHECK(check_string(c, e->name, S, i, "name"));
 		CHECK(check_index(c, e->class, SVR_SEC_SERVICE_CLASSES, true, S, i, "class"));
-		CHECK(check_range(c, &e->vectors, SVR_SEC_POLICY_VECTORS, S, i, "vectors"));
+		CHECK(check_owned_range(c, &e->vectors, SVR_SEC_POLICY_VECTORS, S, i, "vectors",
+					&next_vector));
+		CHECK(check_enum(c, e->best_effort, 1, S, i, "best-effort"));
+		CHECK(check_enum(c, e->resiliency, SVR_RESILIENCY_DUPLICATE, S, i, "resiliency"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_POLICY_VECTORS); i++) {
 		const struct svr_img_vector *e = entry(c, SVR_SEC_POLICY_VECTORS, i);
@@ -382,12 +484,19 @@ static int check_entries(struct checker *c)
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SECURITY_POLICIES); i++) {
 		const struct svr_img_security *e = entry(c, SVR_SEC_SECURITY_POLICIES, i);
-		CHECK(check_string(c, e->name, SVR_SEC_SECURITY_POLICIES, i, "name"));
+		const enum svr_img_section S = SVR_SEC_SECURITY_POLICIES;
+		CHECK(check_string(c, e->name, S, i, "name"));
+		CHECK(check_enum(c, e->hmac_cipher, SVR_HMAC_SHA256, S, i, "hmac-cipher"));
+		CHECK(check_enum(c, e->hmac_mode, SVR_HMAC_REGULAR, S, i, "hmac-mode"));
+		CHECK(check_enum(c, e->encryption_cipher, SVR_CIPHER_AES_CBC_256, S, i,
+				 "encryption-cipher"));
+		CHECK(check_enum(c, e->encrypt_payload, 1, S, i, "encrypt-payload"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_PEERS); i++) {
 		const struct svr_img_peer *e = entry(c, SVR_SEC_PEERS, i);
 		CHECK(check_string(c, e->name, SVR_SEC_PEERS, i, "name"));
-		CHECK(check_range(c, &e->paths, SVR_SEC_PEER_PATHS, SVR_SEC_PEERS, i, "paths"));
+		CHECK(check_owned_range(c, &e->paths, SVR_SEC_PEER_PATHS, SVR_SEC_PEERS, i, "paths",
+					&next_path));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_PEER_PATHS); i++) {
 		const struct svr_img_peer_path *e = entry(c, SVR_SEC_PEER_PATHS, i);
@@ -400,6 +509,9 @@ static int check_entries(struct checker *c)
 		    check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i, "security"));
 		CHECK(check_prefix(c, &e->local, false, S, i, "local"));
 		CHECK(check_prefix(c, &e->remote, false, S, i, "remote"));
+		if (e->remote_port_lo > e->remote_port_hi)
+			return fail(c, "peer-paths[%u]: remote port range %u-%u", i,
+				    e->remote_port_lo, e->remote_port_hi);
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_ROUTES); i++) {
 		const struct svr_img_service_route *e = entry(c, SVR_SEC_SERVICE_ROUTES, i);
@@ -410,10 +522,30 @@ static int check_entries(struct checker *c)
 		else if (e->kind == SVR_SROUTE_NEXT_HOP)
 			CHECK(check_index(c, e->iface, SVR_SEC_INTERFACES, false, S, i, "iface"));
 		else if (e->kind != SVR_SROUTE_NAT_TARGET)
-			return fail(c, "service-routes[%u]: kind %u", i, e->kind);
+			return fail(c, "service-routes[%u].kind: unknown value %u", i, e->kind);
 		if (e->kind != SVR_SROUTE_PEER)
 			CHECK(check_prefix(c, &e->address, false, S, i, "address"));
 	}
+	return 0;
+}
+
+static uint64_t section_end(const struct checker *c, int s)
+{
+	const struct svr_img_section_desc *d = &c->h->sections[s];
+	return d->offset + (uint64_t)d->count * entry_sizes[s];
+}
+
+/* No byte belongs to two sections (each is within the image already). */
+static int check_sections_apart(struct checker *c)
+{
+	for (int a = 0; a < SVR_SEC_COUNT; a++)
+		for (int b = a + 1; b < SVR_SEC_COUNT; b++) {
+			const uint64_t a0 = c->h->sections[a].offset, b0 = c->h->sections[b].offset;
+			if (a0 < section_end(c, a) && b0 < section_end(c, b) &&
+			    a0 < section_end(c, b) && b0 < section_end(c, a))
+				return fail(c, "sections %s and %s overlap", section_names[a],
+					    section_names[b]);
+		}
 	return 0;
 }
 
@@ -438,7 +570,7 @@ int svr_img_check(const void *img, size_t len, char *err, size_t errlen)
 		return fail(&c, "checksum 0x%08x, computed 0x%08x", h->checksum, crc);
 	for (int s = 0; s < SVR_SEC_COUNT; s++) {
 		const struct svr_img_section_desc *d = &h->sections[s];
-		uint64_t end = d->offset + (uint64_t)d->count * entry_sizes[s];
+		uint64_t end = section_end(&c, s);
 		if (d->entry_size != entry_sizes[s])
 			return fail(&c, "section %s: entry size %u, expected %u", section_names[s],
 				    d->entry_size, entry_sizes[s]);
@@ -446,6 +578,7 @@ int svr_img_check(const void *img, size_t len, char *err, size_t errlen)
 			return fail(&c, "section %s: offset %u and %u entries outside the image",
 				    section_names[s], d->offset, d->count);
 	}
+	CHECK(check_sections_apart(&c));
 	const struct svr_img_section_desc *str = &h->sections[SVR_SEC_STRINGS];
 	if (str->count == 0 || ((const uint8_t *)img)[str->offset + str->count - 1] != 0)
 		return fail(&c, "string table is empty or not NUL-terminated");

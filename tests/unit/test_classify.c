@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -62,7 +63,7 @@ static int setup(void **state)
 	if (bad || svr_model_compile(doc, "r1", &img, &len, err, sizeof(err)) < 0)
 		return -1;
 	json_decref(doc);
-	cls = svr_classifier_build(img);
+	cls = svr_classifier_build(img, err, sizeof(err));
 	ten = svr_img_table(img, SVR_SEC_TENANTS, NULL);
 	svc = svr_img_table(img, SVR_SEC_SERVICES, NULL);
 	return cls ? 0 : -1;
@@ -166,6 +167,153 @@ static void access_rules(void **state)
 	assert_int_equal(access("dns", "logistics", "198.18.12.5", in), SVR_ACCESS_NO_RULE);
 }
 
+/* An interface "lan" in neighborhood "lan", with its device; the builder's start of an image. */
+static void lan_iface(struct svr_img_builder *b)
+{
+	svr_img_builder_init(b);
+	struct svr_img_hood hood = {.name = svr_img_str_add(b, "lan"),
+				    .vector = svr_img_str_add(b, "")};
+	struct svr_img_iface f = {
+	    .name = hood.name,
+	    .device = svr_img_str_add(b, "net_null0"),
+	    .mtu = 1500,
+	    .tenant = SVR_IMG_NONE,
+	    .hoods = {.first = svr_img_add(b, SVR_SEC_IFACE_HOODS, &hood), .count = 1}};
+	svr_img_add(b, SVR_SEC_INTERFACES, &f);
+}
+
+static void *finish(struct svr_img_builder *b, size_t *len)
+{
+	struct svr_img_header h = {.inter_router_security = SVR_IMG_NONE, .generation = 1};
+	void *out;
+	assert_int_equal(svr_img_finish(b, &h, 64u << 20, &out, len), 0);
+	svr_img_builder_free(b);
+	return out;
+}
+
+/*
+ * Two tenants listing the same members: the checker refuses such an image, and
+ * the classifier, which sizes its tables by the ranges it adds rather than by
+ * the section, builds it all the same without writing past a table.
+ */
+static void shared_member_range(void **state)
+{
+	(void)state;
+	struct svr_img_builder b;
+	lan_iface(&b);
+	for (int i = 0; i < 3; i++) {
+		char px[32];
+		snprintf(px, sizeof(px), "198.18.%d.0/24", i);
+		struct svr_prefix p;
+		assert_int_equal(svr_prefix_parse(px, &p, false), 0);
+		struct svr_img_member m = {.neighborhood = svr_img_str_add(&b, "lan"),
+					   .prefix = svr_img_prefix_add(&b, &p)};
+		svr_img_add(&b, SVR_SEC_TENANT_MEMBERS, &m);
+	}
+	for (int t = 0; t < 2; t++) {
+		struct svr_img_tenant it = {.name = svr_img_str_add(&b, t ? "b" : "a"),
+					    .parent = SVR_IMG_NONE,
+					    .members = {.first = 0, .count = 3}};
+		svr_img_add(&b, SVR_SEC_TENANTS, &it);
+	}
+	size_t len;
+	void *own = finish(&b, &len);
+	char err[256];
+	assert_int_equal(svr_img_check(own, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "tenants[1].members: entries 0+3 overlap"));
+	struct svr_classifier *c = svr_classifier_build(own, err, sizeof(err));
+	assert_non_null(c);
+	struct svr_ip a = ip("198.18.2.5");
+	assert_int_equal(svr_classify_tenant(c, 0, &a), 0); /* the first tenant listed */
+	svr_classifier_free(c);
+	free(own);
+}
+
+/*
+ * A service whose prefixes times transports passes 32 bits (65,536 of each):
+ * a valid image, but the classifier refuses it with the reason instead of
+ * counting the pairs in 32 bits and writing past the table it sized.
+ */
+static void service_pairs_capped(void **state)
+{
+	(void)state;
+	struct svr_img_builder b;
+	lan_iface(&b);
+	const uint32_t n = 1u << 16;
+	uint32_t first_prefix = svr_img_next(&b, SVR_SEC_PREFIXES);
+	for (uint32_t i = 0; i < n; i++) {
+		struct svr_img_prefix p = {
+		    .family = 4, .len = 32, .addr = {198, 19, (uint8_t)(i >> 8), (uint8_t)i}};
+		svr_img_add(&b, SVR_SEC_PREFIXES, &p);
+		struct svr_img_transport t = {
+		    .protocol = 6, .port_lo = (uint16_t)i, .port_hi = (uint16_t)i, .has_ports = 1};
+		svr_img_add(&b, SVR_SEC_TRANSPORTS, &t);
+	}
+	struct svr_img_service is = {.name = svr_img_str_add(&b, "big"),
+				     .policy = SVR_IMG_NONE,
+				     .security = SVR_IMG_NONE,
+				     .prefixes = {.first = first_prefix, .count = n},
+				     .transports = {.first = 0, .count = n}};
+	svr_img_add(&b, SVR_SEC_SERVICES, &is);
+	size_t len;
+	void *own = finish(&b, &len);
+	char err[256];
+	assert_int_equal(svr_img_check(own, len, err, sizeof(err)), 0);
+	assert_null(svr_classifier_build(own, err, sizeof(err)));
+	assert_non_null(strstr(err, "services: more than 4194304 (prefix, transport) pairs"));
+	free(own);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * One prefix with 2^19 transports: every value shares one key, and appending
+ * each at the end of a walked chain made the build quadratic (about 10^11
+ * steps here: the main lcore stuck for minutes applying one image). With the
+ * chain's tail kept it takes a fraction of a second; 10 s is the bound.
+ */
+static void many_transports_one_prefix(void **state)
+{
+	(void)state;
+	struct svr_img_builder b;
+	lan_iface(&b);
+	const uint32_t n = 1u << 19;
+	for (uint32_t i = 0; i < n; i++) {
+		struct svr_img_transport t = {.protocol = 6,
+					      .port_lo = (uint16_t)(i & 0xffff),
+					      .port_hi = (uint16_t)(i & 0xffff),
+					      .has_ports = 1};
+		svr_img_add(&b, SVR_SEC_TRANSPORTS, &t);
+	}
+	struct svr_img_prefix p = {.family = 4, .len = 32, .addr = {198, 19, 0, 1}};
+	struct svr_img_service is = {
+	    .name = svr_img_str_add(&b, "ports"),
+	    .policy = SVR_IMG_NONE,
+	    .security = SVR_IMG_NONE,
+	    .prefixes = {.first = svr_img_add(&b, SVR_SEC_PREFIXES, &p), .count = 1},
+	    .transports = {.first = 0, .count = n}};
+	svr_img_add(&b, SVR_SEC_SERVICES, &is);
+	size_t len;
+	void *own = finish(&b, &len);
+	char err[256];
+	assert_int_equal(svr_img_check(own, len, err, sizeof(err)), 0);
+	double t0 = now_s();
+	struct svr_classifier *c = svr_classifier_build(own, err, sizeof(err));
+	double took = now_s() - t0;
+	assert_non_null(c);
+	if (took > 10)
+		fail_msg("built in %.1f s", took);
+	struct svr_ip a = ip("198.19.0.1");
+	assert_int_equal(svr_classify_service(c, 6, &a, 65535), 0);
+	svr_classifier_free(c);
+	free(own);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,5 +321,11 @@ int main(void)
 	    cmocka_unit_test(service_precedence),
 	    cmocka_unit_test(access_rules),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	const struct CMUnitTest own_images[] = {
+	    cmocka_unit_test(shared_member_range),
+	    cmocka_unit_test(service_pairs_capped),
+	    cmocka_unit_test(many_transports_one_prefix),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown) |
+	       cmocka_run_group_tests(own_images, NULL, NULL);
 }

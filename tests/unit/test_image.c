@@ -56,6 +56,241 @@ static void *build(size_t *len)
 
 static char err[256];
 
+/* An image with an entry in every section, each owned range after the one before it. */
+static void *build_all(size_t *len)
+{
+	struct svr_img_builder b;
+	svr_img_builder_init(&b);
+	struct svr_prefix p;
+	svr_prefix_parse("198.18.1.1/24", &p, false);
+	uint32_t lan = svr_img_prefix_add(&b, &p);
+	struct svr_img_hood hood = {.name = svr_img_str_add(&b, "lan-east"),
+				    .vector = svr_img_str_add(&b, "mpls")};
+	svr_img_add(&b, SVR_SEC_IFACE_HOODS, &hood);
+	struct svr_img_iface f = {
+	    .name = svr_img_str_add(&b, "lan"),
+	    .device = svr_img_str_add(&b, "net_null0"),
+	    .mtu = 1500,
+	    .flags = SVR_IMG_IFACE_SOURCE_NAT,
+	    .tenant = 0,
+	    .addresses = {.first = lan, .count = 1},
+	    .hoods = {.first = 0, .count = 1},
+	};
+	svr_img_add(&b, SVR_SEC_INTERFACES, &f);
+	struct svr_img_route r = {
+	    .prefix = {.family = 4, .len = 0},
+	    .gateway = {.family = 4, .len = 32, .addr = {198, 18, 1, 254}},
+	    .iface = 0,
+	};
+	svr_img_add(&b, SVR_SEC_ROUTES, &r);
+	struct svr_img_neigh n = {.address = r.gateway, .iface = 0, .mac = {2, 0, 0, 0, 0, 1}};
+	svr_img_add(&b, SVR_SEC_NEIGHBORS, &n);
+	for (uint32_t t = 0; t < 2; t++) { /* c2 and c2.east, a member each */
+		svr_prefix_parse(t ? "198.18.1.128/25" : "198.18.1.0/24", &p, false);
+		struct svr_img_member m = {.neighborhood = hood.name,
+					   .prefix = svr_img_prefix_add(&b, &p)};
+		struct svr_img_tenant it = {
+		    .name = svr_img_str_add(&b, t ? "c2.east" : "c2"),
+		    .parent = t ? 0 : SVR_IMG_NONE,
+		    .members = {.first = svr_img_add(&b, SVR_SEC_TENANT_MEMBERS, &m), .count = 1}};
+		svr_img_add(&b, SVR_SEC_TENANTS, &it);
+	}
+	struct svr_img_class k = {.name = svr_img_str_add(&b, "std"), .priority = 3, .dscp = 46};
+	svr_img_add(&b, SVR_SEC_SERVICE_CLASSES, &k);
+	struct svr_img_vector v = {.vector = hood.vector, .cost = 10};
+	struct svr_img_policy pol = {
+	    .name = svr_img_str_add(&b, "p"),
+	    .class = 0,
+	    .vectors = {.first = svr_img_add(&b, SVR_SEC_POLICY_VECTORS, &v), .count = 1},
+	    .best_effort = 1,
+	    .resiliency = SVR_RESILIENCY_FAILOVER};
+	svr_img_add(&b, SVR_SEC_SERVICE_POLICIES, &pol);
+	struct svr_img_security sec = {.name = svr_img_str_add(&b, "sec"),
+				       .hmac_cipher = SVR_HMAC_SHA256_128,
+				       .hmac_mode = SVR_HMAC_REGULAR,
+				       .encryption_cipher = SVR_CIPHER_AES_CBC_128,
+				       .encrypt_payload = 1};
+	svr_img_add(&b, SVR_SEC_SECURITY_POLICIES, &sec);
+	for (uint32_t s = 0; s < 2; s++) { /* web and dns, a transport and an access rule each */
+		struct svr_img_transport tr = {.protocol = s ? 17 : 6,
+					       .port_lo = s ? 53 : 443,
+					       .port_hi = s ? 53 : 443,
+					       .has_ports = 1};
+		struct svr_img_access a = {.tenant = s, .prefix = SVR_IMG_NONE, .permission = 1};
+		svr_prefix_parse(s ? "198.19.0.53/32" : "198.19.20.10/32", &p, false);
+		struct svr_img_service is = {
+		    .name = svr_img_str_add(&b, s ? "dns" : "web"),
+		    .policy = 0,
+		    .security = 0,
+		    .prefixes = {.first = svr_img_prefix_add(&b, &p), .count = 1},
+		    .transports = {.first = svr_img_add(&b, SVR_SEC_TRANSPORTS, &tr), .count = 1},
+		    .access = {.first = svr_img_add(&b, SVR_SEC_ACCESS_RULES, &a), .count = 1},
+		};
+		svr_img_add(&b, SVR_SEC_SERVICES, &is);
+	}
+	struct svr_img_peer_path pp = {.local_iface = 0,
+				       .neighborhood = hood.name,
+				       .vector = hood.vector,
+				       .security = 0,
+				       .local = {.family = 4, .len = 32, .addr = {198, 18, 1, 1}},
+				       .remote = {.family = 4, .len = 32, .addr = {198, 18, 1, 2}},
+				       .remote_port_lo = 20001,
+				       .remote_port_hi = 20999};
+	struct svr_img_peer peer = {
+	    .name = svr_img_str_add(&b, "r2"),
+	    .paths = {.first = svr_img_add(&b, SVR_SEC_PEER_PATHS, &pp), .count = 1}};
+	svr_img_add(&b, SVR_SEC_PEERS, &peer);
+	struct svr_img_service_route sr = {.service = 0, .kind = SVR_SROUTE_PEER, .peer = 0};
+	svr_img_add(&b, SVR_SEC_SERVICE_ROUTES, &sr);
+	struct svr_img_header h = {.router_name = svr_img_str_add(&b, "r1"),
+				   .authority_name = svr_img_str_add(&b, "t"),
+				   .inter_router_security = 0,
+				   .generation = 1};
+	void *img;
+	assert_int_equal(svr_img_finish(&b, &h, 1 << 20, &img, len), 0);
+	svr_img_builder_free(&b);
+	return img;
+}
+
+/* One field of one entry (or of the header, section SVR_SEC_COUNT) set to a value. */
+struct corruption {
+	enum svr_img_section sec;
+	uint32_t index;
+	size_t offset, width; /* of the field in the entry; width 1, 2 or 4 */
+	uint32_t value;
+	const char *reason; /* what the checker's sentence says */
+};
+
+#define FIELD(type, f) offsetof(type, f), sizeof(((type *)0)->f)
+
+/* Each corruption, alone on a valid image with its checksum recomputed, is refused. */
+static void refused_each(const struct corruption *cs, size_t n)
+{
+	size_t len;
+	uint8_t *img = build_all(&len);
+	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), 0);
+	const struct svr_img_header *h = svr_img_hdr(img);
+	for (size_t i = 0; i < n; i++) {
+		const struct corruption *c = &cs[i];
+		uint8_t *at = img + c->offset;
+		if (c->sec != SVR_SEC_COUNT)
+			at += h->sections[c->sec].offset + c->index * svr_img_entry_size(c->sec);
+		uint8_t saved[4];
+		memcpy(saved, at, c->width);
+		if (c->width == 1)
+			*at = (uint8_t)c->value;
+		else if (c->width == 2)
+			memcpy(at, &(uint16_t){(uint16_t)c->value}, 2);
+		else
+			memcpy(at, &c->value, 4);
+		svr_img_seal(img);
+		if (svr_img_check(img, len, err, sizeof(err)) == 0)
+			fail_msg("corruption %zu (\"%s\") accepted", i, c->reason);
+		if (!strstr(err, c->reason))
+			fail_msg("corruption %zu: \"%s\", expected \"%s\"", i, err, c->reason);
+		memcpy(at, saved, c->width);
+	}
+	svr_img_seal(img);
+	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), 0);
+	free(img);
+}
+
+/* Fail closed: a value the reader does not know is refused, never read as a default. */
+static void unknown_enum_values_refused(void **state)
+{
+	(void)state;
+	static const struct corruption cs[] = {
+	    {SVR_SEC_SECURITY_POLICIES, 0, FIELD(struct svr_img_security, hmac_cipher), 3,
+	     "security-policies[0].hmac-cipher: unknown value 3"},
+	    {SVR_SEC_SECURITY_POLICIES, 0, FIELD(struct svr_img_security, hmac_mode), 2,
+	     "security-policies[0].hmac-mode: unknown value 2"},
+	    {SVR_SEC_SECURITY_POLICIES, 0, FIELD(struct svr_img_security, encryption_cipher), 3,
+	     "security-policies[0].encryption-cipher: unknown value 3"},
+	    {SVR_SEC_SECURITY_POLICIES, 0, FIELD(struct svr_img_security, encrypt_payload), 2,
+	     "security-policies[0].encrypt-payload: unknown value 2"},
+	    {SVR_SEC_ACCESS_RULES, 1, FIELD(struct svr_img_access, permission), 2,
+	     "access-rules[1].permission: unknown value 2"},
+	    {SVR_SEC_SERVICE_CLASSES, 0, FIELD(struct svr_img_class, priority), 4,
+	     "service-classes[0].priority: unknown value 4"},
+	    {SVR_SEC_SERVICE_CLASSES, 0, FIELD(struct svr_img_class, dscp), 64,
+	     "service-classes[0].dscp: unknown value 64"},
+	    {SVR_SEC_SERVICE_CLASSES, 0, FIELD(struct svr_img_class, degraded_action), 3,
+	     "service-classes[0].degraded-action: unknown value 3"},
+	    {SVR_SEC_SERVICE_POLICIES, 0, FIELD(struct svr_img_policy, best_effort), 2,
+	     "service-policies[0].best-effort: unknown value 2"},
+	    {SVR_SEC_SERVICE_POLICIES, 0, FIELD(struct svr_img_policy, resiliency), 4,
+	     "service-policies[0].resiliency: unknown value 4"},
+	    {SVR_SEC_TRANSPORTS, 1, FIELD(struct svr_img_transport, has_ports), 2,
+	     "transports[1].has-ports: unknown value 2"},
+	    {SVR_SEC_SERVICE_ROUTES, 0, FIELD(struct svr_img_service_route, kind), 3,
+	     "service-routes[0].kind: unknown value 3"},
+	    {SVR_SEC_INTERFACES, 0, FIELD(struct svr_img_iface, flags), 0x8,
+	     "interfaces[0].flags: unknown flags 0x8"},
+	    {SVR_SEC_INTERFACES, 0, FIELD(struct svr_img_iface, flags), SVR_IMG_IFACE_HAS_GW,
+	     "interfaces[0].gateway: not an IPv4 or IPv6 prefix"},
+	    {SVR_SEC_PREFIXES, 0, FIELD(struct svr_img_prefix, family), 5,
+	     "prefixes[0].prefix: not an IPv4 or IPv6 prefix"},
+	    {SVR_SEC_PEER_PATHS, 0, FIELD(struct svr_img_peer_path, remote_port_lo), 21000,
+	     "peer-paths[0]: remote port range 21000-20999"},
+	};
+	refused_each(cs, sizeof(cs) / sizeof(cs[0]));
+}
+
+/*
+ * Ranges into a table one kind of entry owns may not overlap (the dataplane
+ * sizes its tables by the section), sums are taken in 64 bits, sections do
+ * not share bytes, and tenants' parents end.
+ */
+static void overlapping_and_overflowing_ranges_refused(void **state)
+{
+	(void)state;
+	const size_t members = offsetof(struct svr_img_tenant, members);
+	const size_t transports = offsetof(struct svr_img_service, transports);
+	const size_t access = offsetof(struct svr_img_service, access);
+	const size_t prefixes = offsetof(struct svr_img_service, prefixes);
+	const size_t sections = offsetof(struct svr_img_header, sections);
+	const size_t desc = sizeof(struct svr_img_section_desc);
+	static const uint32_t u32 = sizeof(uint32_t);
+	const struct corruption cs[] = {
+	    /* the second tenant lists the first one's member (c2.east's range starts at 0) */
+	    {SVR_SEC_TENANTS, 1, members, u32, 0, "tenants[1].members: entries 0+1 overlap"},
+	    /* the first tenant's range grows over the second's */
+	    {SVR_SEC_TENANTS, 0, members + u32, u32, 2, "tenants[1].members: entries 1+1 overlap"},
+	    {SVR_SEC_SERVICES, 1, transports, u32, 0,
+	     "services[1].transports: entries 0+1 overlap"},
+	    {SVR_SEC_SERVICES, 1, access, u32, 0, "services[1].access: entries 0+1 overlap"},
+	    /* first + count wraps in 32 bits */
+	    {SVR_SEC_SERVICES, 0, prefixes, u32, UINT32_MAX,
+	     "services[0].prefixes: entries 4294967295+1 beyond"},
+	    {SVR_SEC_SERVICES, 0, transports + u32, u32, UINT32_MAX,
+	     "services[0].transports: entries 0+4294967295 beyond"},
+	    /* offset + count * size beyond 32 bits */
+	    {SVR_SEC_COUNT, 0, sections + SVR_SEC_TENANTS * desc, u32, UINT32_MAX - 7,
+	     "section tenants: offset 4294967288"},
+	    {SVR_SEC_COUNT, 0, sections + SVR_SEC_TENANTS * desc + u32, u32, UINT32_MAX,
+	     "section tenants: offset"},
+	    /* a tenant that is its own grandparent */
+	    {SVR_SEC_TENANTS, 0, FIELD(struct svr_img_tenant, parent), 1,
+	     "tenants[0].parent: a cycle"},
+	};
+	refused_each(cs, sizeof(cs) / sizeof(cs[0]));
+}
+
+/* Two sections over the same bytes: refused even when each reads as valid entries. */
+static void overlapping_sections_refused(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *img = build_all(&len);
+	struct svr_img_header *h = (struct svr_img_header *)img;
+	/* members {neighborhood, prefix 1 or 2} read as neighborhoods {name, vector} too */
+	h->sections[SVR_SEC_IFACE_HOODS].offset = h->sections[SVR_SEC_TENANT_MEMBERS].offset;
+	svr_img_seal(img);
+	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "sections tenant-members and interface-neighborhoods overlap"));
+	free(img);
+}
+
 static void round_trip(void **state)
 {
 	(void)state;
@@ -206,6 +441,9 @@ int main(void)
 	    cmocka_unit_test(truncation_and_length),
 	    cmocka_unit_test(wrong_version_and_magic),
 	    cmocka_unit_test(bad_indices_and_bounds_with_valid_checksum),
+	    cmocka_unit_test(unknown_enum_values_refused),
+	    cmocka_unit_test(overlapping_and_overflowing_ranges_refused),
+	    cmocka_unit_test(overlapping_sections_refused),
 	    cmocka_unit_test(crc32c_known_value),
 	    cmocka_unit_test(rfc3339),
 	};

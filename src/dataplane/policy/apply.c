@@ -464,8 +464,8 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		rc = build_fib(g, img, slot_of, err, errlen);
 	if (rc == 0)
 		rc = apply_statics(g, old, img, slot_of, err, errlen);
-	if (rc == 0 && !(g->classifier = svr_classifier_build(img)))
-		rc = svr_errf(err, errlen, "out of memory building the classifier");
+	if (rc == 0 && !(g->classifier = svr_classifier_build(img, err, errlen)))
+		rc = -1;
 	if (rc == 0)
 		rc = dp_session_policy_build(g, img, slot_of, err, errlen);
 	if (rc != 0) {

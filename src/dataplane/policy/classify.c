@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/image.h"
+#include "common/log.h"
 
 #define NONE UINT32_MAX
 
@@ -23,6 +24,7 @@ struct pkey {
 struct pslot {
 	struct pkey key;
 	uint32_t head; /* first value in vals, NONE: empty slot */
+	uint32_t tail; /* last value: appending is O(1) however many values share the key */
 };
 
 struct ptable {
@@ -100,11 +102,9 @@ static void ptable_add(struct ptable *t, uint32_t scope, const struct svr_prefix
 		s->key = k;
 		s->head = i;
 	} else {
-		uint32_t j = s->head;
-		while (t->next[j] != NONE)
-			j = t->next[j];
-		t->next[j] = i;
+		t->next[s->tail] = i;
 	}
+	s->tail = i;
 	t->lens[p->ip.family == SVR_AF_INET ? 0 : 1][p->len] = 1;
 }
 
@@ -139,27 +139,63 @@ struct svr_classifier {
 	uint8_t *tenant_depth;
 };
 
-struct svr_classifier *svr_classifier_build(const void *img)
+/*
+ * The values the tables get, counted from the ranges that add them (not from
+ * section sizes, so ranges that share entries cannot overrun a table), in 64
+ * bits and capped: a small image whose services all name every prefix and
+ * every transport would otherwise ask for more memory than the host has.
+ */
+static int count_entries(const void *img, uint32_t *n_members, uint32_t *n_services, char *err,
+			 size_t errlen)
 {
-	struct svr_classifier *c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->img = img;
-	uint32_t n_ten, n_mem, n_svc, n_tr;
+	uint32_t n_ten, n_svc;
 	const struct svr_img_tenant *ten = svr_img_table(img, SVR_SEC_TENANTS, &n_ten);
-	const struct svr_img_member *mem = svr_img_table(img, SVR_SEC_TENANT_MEMBERS, &n_mem);
+	const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, &n_svc);
+	uint64_t members = 0, entries = 0;
+	for (uint32_t t = 0; t < n_ten && members <= SVR_CLASSIFIER_MAX_ENTRIES; t++)
+		members += ten[t].members.count;
+	/* a (prefix, transport) pair each, or a prefix alone for a service with no transport */
+	for (uint32_t s = 0; s < n_svc && entries <= SVR_CLASSIFIER_MAX_ENTRIES; s++) {
+		const uint64_t per_prefix =
+		    svc[s].transports.count ? svc[s].transports.count : 1; /* < 2^32 */
+		entries += svc[s].prefixes.count * per_prefix;             /* < 2^64 - 2^32 */
+	}
+	if (members > SVR_CLASSIFIER_MAX_ENTRIES)
+		return svr_errf(err, errlen, "tenant members: more than %u",
+				SVR_CLASSIFIER_MAX_ENTRIES);
+	if (entries > SVR_CLASSIFIER_MAX_ENTRIES)
+		return svr_errf(err, errlen,
+				"services: more than %u (prefix, transport) pairs to classify",
+				SVR_CLASSIFIER_MAX_ENTRIES);
+	*n_members = (uint32_t)members;
+	*n_services = (uint32_t)entries;
+	return 0;
+}
+
+struct svr_classifier *svr_classifier_build(const void *img, char *err, size_t errlen)
+{
+	uint32_t n_members = 0, n_entries = 0;
+	if (count_entries(img, &n_members, &n_entries, err, errlen) < 0)
+		return NULL;
+	struct svr_classifier *c = calloc(1, sizeof(*c));
+	if (!c) {
+		svr_errf(err, errlen, "out of memory building the classifier");
+		return NULL;
+	}
+	c->img = img;
+	uint32_t n_ten, n_svc, n_tr;
+	const struct svr_img_tenant *ten = svr_img_table(img, SVR_SEC_TENANTS, &n_ten);
+	const struct svr_img_member *mem = svr_img_table(img, SVR_SEC_TENANT_MEMBERS, NULL);
 	const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, &n_svc);
 	const struct svr_img_transport *tr = svr_img_table(img, SVR_SEC_TRANSPORTS, &n_tr);
 	const struct svr_img_prefix *px = svr_img_table(img, SVR_SEC_PREFIXES, NULL);
 
-	uint32_t n_entries = 0; /* (service prefix, transport) pairs, plus port-less services */
-	for (uint32_t s = 0; s < n_svc; s++)
-		n_entries += svc[s].prefixes.count * (svc[s].transports.count + 1);
-	c->transport_service = malloc(sizeof(uint32_t) * (n_tr + n_svc + 1));
-	c->tenant_depth = calloc(n_ten + 1, 1);
-	if (!c->transport_service || !c->tenant_depth || ptable_init(&c->members, n_mem) < 0 ||
+	c->transport_service = malloc(sizeof(uint32_t) * ((size_t)n_tr + n_svc + 1));
+	c->tenant_depth = calloc((size_t)n_ten + 1, 1);
+	if (!c->transport_service || !c->tenant_depth || ptable_init(&c->members, n_members) < 0 ||
 	    ptable_init(&c->services, n_entries) < 0) {
 		svr_classifier_free(c);
+		svr_errf(err, errlen, "out of memory building the classifier");
 		return NULL;
 	}
 	for (uint32_t t = 0; t < n_ten; t++) {
@@ -169,8 +205,9 @@ struct svr_classifier *svr_classifier_build(const void *img)
 			svr_img_prefix_to(&px[m->prefix], &p);
 			ptable_add(&c->members, m->neighborhood, &p, t);
 		}
-		uint8_t depth = 0; /* the image checker bounds indices, not cycles: cap the walk */
-		for (uint32_t a = ten[t].parent; a != NONE && depth < 64; a = ten[a].parent)
+		uint8_t depth = 0; /* the image checker refuses cycles; the cap is its bound */
+		for (uint32_t a = ten[t].parent; a != NONE && depth < SVR_IMG_TENANT_DEPTH_MAX;
+		     a = ten[a].parent)
 			depth++;
 		c->tenant_depth[t] = depth;
 	}

@@ -19,14 +19,21 @@
 #ifndef SVR_CLASSIFY_H
 #define SVR_CLASSIFY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/inet.h"
 
 struct svr_classifier;
 
-/* img must stay valid while the classifier lives (it is the generation's own copy). */
-struct svr_classifier *svr_classifier_build(const void *img);
+/* Values one classifier holds at most (tenant members; service prefix-transport pairs). */
+#define SVR_CLASSIFIER_MAX_ENTRIES (1u << 22)
+
+/*
+ * img: an image svr_img_check accepted; it must stay valid while the classifier
+ * lives (it is the generation's own copy). NULL with the reason in err.
+ */
+struct svr_classifier *svr_classifier_build(const void *img, char *err, size_t errlen);
 void svr_classifier_free(struct svr_classifier *c);
 
 /* Image tenant index, or UINT32_MAX. iface: image interface index. */

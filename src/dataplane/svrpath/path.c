@@ -246,7 +246,7 @@ int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote)
 
 uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer)
 {
-	if (dp_svr_path_policy(g, slot)->hmac == SVR_HMAC_NONE)
+	if (!dp_svr_path_signed(dp_svr_path_policy(g, slot)))
 		return 0;
 	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
 }
@@ -405,7 +405,7 @@ void dp_svr_session_ending(const struct svr_session *s)
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	uint32_t idle = __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED);
 	/* a path gone from the model: the longer memory, whatever it was */
-	bool regular = !pp->in_model || (pp->hmac != SVR_HMAC_NONE && !pp->time_based);
+	bool regular = !pp->in_model || (dp_svr_path_signed(pp) && !pp->time_based);
 	uuid_note(s->uuid,
 		  now + (regular ? 2 * (idle > SVR_REPLAY_MIN_S ? idle : SVR_REPLAY_MIN_S)
 				 : SVR_REPLAY_TIMED_S),
@@ -588,7 +588,7 @@ static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_
 	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	const uint8_t *pl = ip + l4_off + l4h;
 	size_t plen = total - l4_off - l4h, tl = svr_hmac_len(pp->hmac);
-	if (tl) {
+	if (dp_svr_path_signed(pp)) {
 		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
 		if (plen < tl || !verify(w->index, pp->hmac, pp->time_based, pl, plen - tl,
@@ -985,7 +985,7 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 				   .len = (uint32_t)plen,
 				   .hmac = p->hmac,
 				   .time_based = p->time_based};
-	return c->hmac != SVR_HMAC_NONE && svr_hmac_len(c->hmac) == tl;
+	return dp_svr_path_signed(p);
 }
 
 /* The checks c[0..3] run as four streams when they share a session (or all carry forward
@@ -1114,7 +1114,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				  .hmac = p->hmac,
 				  .time_based = p->time_based,
 				  .s = s}; /* reverse metadata: the session's key */
-	if (job.hmac != SVR_HMAC_NONE) {
+	if (dp_svr_path_signed(p)) {
 		sign_jobs(w, &job, 1);
 		if (job.why != SVR_DROP_MAX) { /* a packet of ours, never received: not a drop */
 			rte_pktmbuf_free(m);
@@ -1207,7 +1207,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	/* The path's HMAC switched on or off since the session began (a new model): the two
 	 * routers would no longer agree on its packets (a trailer taken for data, or missed). It
 	 * ends; the next session starts under the new policy. */
-	if (!!(flags & (SVR_RW_HMAC_ADD | SVR_RW_HMAC_CHECK)) != (hmac != SVR_HMAC_NONE)) {
+	if (!!(flags & (SVR_RW_HMAC_ADD | SVR_RW_HMAC_CHECK)) != dp_svr_path_signed(p)) {
 		if (dp_gen_load() == g)
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_CHANGED);

@@ -16,6 +16,7 @@
 #include "main/dp.h"
 #include "session/flow.h"
 #include "session/table.h"
+#include "svr/image.h"
 #include "svr/metadata.h"
 
 #define DP_MAX_SVR_PATHS 1024
@@ -53,6 +54,18 @@ struct dp_svr_path_policy {
 	uint16_t iface;     /* our interface slot on the path (its MTU bounds what SVR adds) */
 	uint16_t peer_port_lo, peer_port_hi; /* the peer's receive ports */
 };
+
+/*
+ * Whether a path's packets carry an HMAC trailer: the one test behind the
+ * session's SVR_RW_HMAC_* flags (creation), the first packet from a peer and
+ * every hit. An HMAC the image checker would not know never gets here; were
+ * one to, its trailer length is 0 and verification fails, so it is dropped,
+ * never taken as unsigned.
+ */
+static inline bool dp_svr_path_signed(const struct dp_svr_path_policy *p)
+{
+	return p->hmac != SVR_HMAC_NONE;
+}
 
 /* Startup: the key file (missing: no keys) and the workers' crypto contexts. */
 int dp_svr_init(const char *key_file, unsigned n_workers);
