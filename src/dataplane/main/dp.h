@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "common/inet.h"
+#include "io/rss.h"
 #include "main/config.h"
 #include "svr/counters.h"
 
@@ -89,6 +90,9 @@ struct dp_port {
 	uint16_t id;
 	char device[DP_DEVARGS_LEN];
 	struct rte_ether_addr mac;
+	struct dp_rss rss;  /* how it spreads packets over the workers' queues */
+	uint16_t reta_size; /* the redirection table we wrote; 0: none */
+	uint16_t mtu_asked; /* the MTU the model last asked of the device; 0: none yet */
 };
 
 /* Why a worker hands a packet to the main lcore. */
