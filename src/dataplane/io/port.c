@@ -16,7 +16,7 @@
 
 #define RX_DESC  1024
 #define TX_DESC  1024
-#define RETA_MAX RTE_ETH_RSS_RETA_SIZE_512 * 16 /* the largest redirection table we write */
+#define RETA_MAX (RTE_ETH_RSS_RETA_SIZE_512 * 16) /* the largest redirection table we write */
 
 void dp_device_name(const char *device, char *name, size_t len)
 {
@@ -53,29 +53,32 @@ int dp_port_find(const char *device)
 	return -1;
 }
 
-/* The redirection table over every worker's queue, when the device has one to write. */
-static int spread_reta(uint16_t pid, const char *device, char *err, size_t errlen)
+/*
+ * The redirection table over every worker's queue, when the device has one to write. A device
+ * that will not take ours keeps its own (most spread over every queue by default): logged.
+ */
+static void spread_reta(uint16_t pid, const char *device)
 {
 	struct rte_eth_dev_info info;
 	int rc = rte_eth_dev_info_get(pid, &info); /* the table's size as configured */
 	if (rc < 0 || info.reta_size == 0)
-		return 0; /* the device spreads by its own table */
-	struct rte_eth_rss_reta_entry64 reta[RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+		return;
 	if (info.reta_size > RETA_MAX) {
-		snprintf(err, errlen, "%s: a redirection table of %u entries, at most %d supported",
+		LOG_WARN("%s: a redirection table of %u entries, more than the %d we write: the "
+			 "device's own stays",
 			 device, info.reta_size, RETA_MAX);
-		return -ENOTSUP;
+		return;
 	}
+	struct rte_eth_rss_reta_entry64 reta[RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
 	memset(reta, 0, sizeof(reta));
 	dp_rss_reta_fill(reta, info.reta_size, (uint16_t)dp.n_workers);
 	rc = rte_eth_dev_rss_reta_update(pid, reta, info.reta_size);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot spread the redirection table of %s: %s", device,
+		LOG_WARN("%s: the device refuses our redirection table (%s): its own stays", device,
 			 rte_strerror(-rc));
-		return rc;
+		return;
 	}
 	dp.ports[pid]->reta_size = info.reta_size;
-	return 0;
 }
 
 static int port_start(uint16_t pid, const char *device, char *err, size_t errlen)
@@ -103,8 +106,8 @@ static int port_start(uint16_t pid, const char *device, char *err, size_t errlen
 		snprintf(err, errlen, "cannot configure %s: %s", device, rte_strerror(-rc));
 		return rc;
 	}
-	if (p->rss.on && (rc = spread_reta(pid, device, err, errlen)) < 0)
-		return rc;
+	if (p->rss.on)
+		spread_reta(pid, device);
 	uint16_t rxd = RX_DESC, txd = TX_DESC;
 	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
 	for (uint16_t q = 0; q < nq; q++) {
