@@ -141,6 +141,10 @@ struct dp_worker {
 	struct svr_frag_cache *frags; /* later fragments -> their datagram's session */
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;
+/* Every worker writes its counters per packet: no line of them is another's (docs/dataplane.md). */
+_Static_assert(_Alignof(struct dp_worker_stats) >= RTE_CACHE_LINE_SIZE &&
+		   sizeof(struct dp_worker_stats) % RTE_CACHE_LINE_SIZE == 0,
+	       "a worker's counters fill cache lines of their own");
 
 /* Slow-path counters, main lcore only. */
 struct dp_main_stats {
