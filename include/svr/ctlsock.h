@@ -22,7 +22,9 @@
  *                  "mac": "02:..", "link": "up"|"down", "speed-mbps": 10000,
  *                  "rx-queues": 1, "tx-queues": 1,
  *                  "rx-packets": n, "rx-bytes": n, "tx-packets": n, "tx-bytes": n,
- *                  "rx-missed": n, "rx-errors": n, "tx-errors": n, "rx-nombuf": n}]
+ *                  "rx-missed": n, "rx-errors": n, "tx-errors": n, "rx-nombuf": n,
+ *                  "mtu": 1500, "rss": "off"|"symmetric"|"device-key", "reta-size": n,
+ *                  "rx-queue-packets": [n, ...]}]
  *  "interfaces"  [{"name": "lan", "port": 0, "vlan": 0, "mac": "02:..",
  *                  "mtu": 1500, "addresses": ["198.18.1.1/24", "2001:db8:1::1/64"]}]
  *  "stats"       {"totals":  {"rx-packets": n, "tx-packets": n, "forwarded": n,

@@ -53,6 +53,25 @@ static void full_config(void **state)
 	assert_int_equal(conf.max_sleep_us, 200);
 }
 
+/* Two workers on a 2-CPU machine: lcores mapped to CPUs, passed to EAL as --lcores. */
+static void lcores_mapped_to_cpus(void **state)
+{
+	(void)state;
+	struct svr_jerr e;
+	if (dp_config_parse("{\"eal\": {\"lcores\": \"0@0,1-2@1\"}}", &conf, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(conf.main_lcore, 0);
+	assert_int_equal(conf.n_workers, 2);
+	assert_int_equal(conf.workers[0], 1);
+	assert_int_equal(conf.workers[1], 2);
+	char map[64];
+	assert_int_equal(dp_eal_lcores_map(conf.lcores, map, sizeof(map)), 0);
+	assert_string_equal(map, "0@0,(1-2)@1");
+	assert_int_equal(dp_eal_lcores_map("0,1@1", map, sizeof(map)), 0);
+	assert_string_equal(map, "0,1@1");
+	assert_int_equal(dp_eal_lcores_map("0@0,1-2@1", map, 8), -1);
+}
+
 /* Each bad document and the start of the message it must produce. */
 static const struct {
 	const char *doc;
@@ -66,6 +85,8 @@ static const struct {
     {"{\"pci\": \"0000:03:00.0\"}", "pci: must be an array"},
     {"{\"eal\": {\"lcores\": \"0-x\"}}", "eal.lcores: \"0-x\" is not a list"},
     {"{\"eal\": {\"lcores\": \"0\"}}", "eal.lcores: at least one worker lcore"},
+    {"{\"eal\": {\"lcores\": \"0@\"}}", "eal.lcores: \"0@\" is not a list"},
+    {"{\"eal\": {\"lcores\": \"0@0@1,1\"}}", "eal.lcores: \"0@0@1,1\" is not a list"},
     {"{\"eal\": {\"main-lcore\": 5}}", "eal.main-lcore: lcore 5 is not in eal.lcores"},
     {"{\"eal\": {\"memory-mb\": 10}}", "eal.memory-mb: must be between 64 and"},
     {"{\"eal\": {\"huge-pages\": 1}}", "eal.huge-pages: must be true or false"},
@@ -115,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(minimal_config_gets_defaults),
 	    cmocka_unit_test(full_config),
+	    cmocka_unit_test(lcores_mapped_to_cpus),
 	    cmocka_unit_test(bad_configs_name_the_field),
 	    cmocka_unit_test(lcore_lists_and_pci),
 	};

@@ -632,8 +632,8 @@ static void show_empty(const char *what)
 static void print_ports(const json_t *data)
 {
 	static const struct col info_cols[] = {
-	    {"ID", true},    {"NAME", false}, {"DEVICE", false}, {"MAC", false},
-	    {"LINK", false}, {"SPEED", true}, {"RXQ", true},     {"TXQ", true},
+	    {"ID", true},    {"NAME", false}, {"DEVICE", false}, {"MAC", false}, {"LINK", false},
+	    {"SPEED", true}, {"RXQ", true},   {"TXQ", true},     {"MTU", true},  {"RSS", false},
 	};
 	static const struct col ctr_cols[] = {
 	    {"ID", true},         {"RX-PACKETS", true}, {"RX-BYTES", true},
@@ -663,6 +663,8 @@ static void print_ports(const json_t *data)
 		tab_add_speed(&info, json_object_get(p, "speed-mbps"));
 		tab_add_key(&info, p, "rx-queues");
 		tab_add_key(&info, p, "tx-queues");
+		tab_add_key(&info, p, "mtu");
+		tab_add_key(&info, p, "rss");
 		tab_add_key(&ctr, p, "id");
 		for (size_t k = 0; k < NCOLS(ctr_keys); k++)
 			tab_add_key(&ctr, p, ctr_keys[k]);

@@ -93,6 +93,20 @@ static json_t *cmd_version(void)
 			 (int)dp.n_workers, "pid", (int)getpid());
 }
 
+static const char *rss_name(const struct dp_rss *r)
+{
+	return !r->on ? "off" : r->symmetric ? "symmetric" : "device-key";
+}
+
+/* Packets each RX queue received (queues beyond the device's per-queue counters: none). */
+static json_t *queue_packets(const struct rte_eth_stats *st, uint16_t n)
+{
+	json_t *a = json_array();
+	for (uint16_t q = 0; q < n && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++)
+		json_array_append_new(a, json_integer((json_int_t)st->q_ipackets[q]));
+	return a;
+}
+
 static json_t *cmd_ports(void)
 {
 	json_t *arr = json_array();
@@ -119,6 +133,12 @@ static json_t *cmd_ports(void)
 		    (json_int_t)st.obytes, "rx-missed", (json_int_t)st.imissed, "rx-errors",
 		    (json_int_t)st.ierrors, "tx-errors", (json_int_t)st.oerrors, "rx-nombuf",
 		    (json_int_t)st.rx_nombuf);
+		uint16_t mtu = 0;
+		rte_eth_dev_get_mtu((uint16_t)pid, &mtu);
+		json_object_set_new(o, "mtu", json_integer(mtu));
+		json_object_set_new(o, "rss", json_string(rss_name(&p->rss)));
+		json_object_set_new(o, "reta-size", json_integer(p->reta_size));
+		json_object_set_new(o, "rx-queue-packets", queue_packets(&st, info.nb_rx_queues));
 		json_array_append_new(arr, o);
 	}
 	return arr;

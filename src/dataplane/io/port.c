@@ -11,10 +11,12 @@
 #include <rte_malloc.h>
 
 #include "common/log.h"
+#include "io/rss.h"
 #include "l2l3/parse.h"
 
-#define RX_DESC 1024
-#define TX_DESC 1024
+#define RX_DESC  1024
+#define TX_DESC  1024
+#define RETA_MAX (RTE_ETH_RSS_RETA_SIZE_512 * 16) /* the largest redirection table we write */
 
 void dp_device_name(const char *device, char *name, size_t len)
 {
@@ -51,6 +53,34 @@ int dp_port_find(const char *device)
 	return -1;
 }
 
+/*
+ * The redirection table over every worker's queue, when the device has one to write. A device
+ * that will not take ours keeps its own (most spread over every queue by default): logged.
+ */
+static void spread_reta(uint16_t pid, const char *device)
+{
+	struct rte_eth_dev_info info;
+	int rc = rte_eth_dev_info_get(pid, &info); /* the table's size as configured */
+	if (rc < 0 || info.reta_size == 0)
+		return;
+	if (info.reta_size > RETA_MAX) {
+		LOG_WARN("%s: a redirection table of %u entries, more than the %d we write: the "
+			 "device's own stays",
+			 device, info.reta_size, RETA_MAX);
+		return;
+	}
+	struct rte_eth_rss_reta_entry64 reta[RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	memset(reta, 0, sizeof(reta));
+	dp_rss_reta_fill(reta, info.reta_size, (uint16_t)dp.n_workers);
+	rc = rte_eth_dev_rss_reta_update(pid, reta, info.reta_size);
+	if (rc < 0) {
+		LOG_WARN("%s: the device refuses our redirection table (%s): its own stays", device,
+			 rte_strerror(-rc));
+		return;
+	}
+	dp.ports[pid]->reta_size = info.reta_size;
+}
+
 static int port_start(uint16_t pid, const char *device, char *err, size_t errlen)
 {
 	uint16_t nq = (uint16_t)dp.n_workers;
@@ -69,11 +99,15 @@ static int port_start(uint16_t pid, const char *device, char *err, size_t errlen
 	}
 	/* No offloads: checksums are checked and patched in software, the same on every device. */
 	struct rte_eth_conf conf = {0};
+	struct dp_port *p = dp.ports[pid];
+	dp_rss_plan(&info, nq, &p->rss, &conf);
 	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot configure %s: %s", device, rte_strerror(-rc));
 		return rc;
 	}
+	if (p->rss.on)
+		spread_reta(pid, device);
 	uint16_t rxd = RX_DESC, txd = TX_DESC;
 	rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
 	for (uint16_t q = 0; q < nq; q++) {
@@ -94,6 +128,24 @@ static int port_start(uint16_t pid, const char *device, char *err, size_t errlen
 	/* Multicast for IPv6 ND, and interface MACs that differ from the device's. */
 	rte_eth_promiscuous_enable(pid);
 	return 0;
+}
+
+static void log_rss(const struct dp_port *p)
+{
+	if (dp.n_workers < 2)
+		return;
+	if (!p->rss.on)
+		LOG_INFO(
+		    "port %u %s: the device offers no RSS; how its %u queues share the packets "
+		    "is up to the device (af_packet: the kernel's flow hash)",
+		    p->id, p->device, dp.n_workers);
+	else
+		LOG_INFO("port %u %s: RSS over %u queues, %s key, hash types 0x%llx, "
+			 "redirection table %u entries%s",
+			 p->id, p->device, dp.n_workers,
+			 p->rss.symmetric ? "symmetric" : "the device's own (not symmetric)",
+			 (unsigned long long)p->rss.hf, p->reta_size,
+			 p->reta_size ? "" : " (the device's)");
 }
 
 int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
@@ -141,7 +193,33 @@ int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
 	char mac[18];
 	LOG_INFO("port %u %s started: %u queue pair(s), mac %s", *pid, device, dp.n_workers,
 		 svr_mac_fmt(p->mac.addr_bytes, mac, sizeof(mac)));
+	log_rss(p);
 	return 0;
+}
+
+void dp_port_set_mtu(uint16_t pid, uint16_t mtu)
+{
+	struct dp_port *p = dp.ports[pid];
+	if (!p || p->mtu_asked == mtu)
+		return; /* said once per value: re-applies do not repeat it */
+	p->mtu_asked = mtu;
+	uint16_t now = 0;
+	rte_eth_dev_get_mtu(pid, &now);
+	/* Set even when ethdev already says so: it may not have told the device (af_packet's
+	 * kernel interface keeps its own until set). */
+	int rc = rte_eth_dev_set_mtu(pid, mtu);
+	if (rc == 0)
+		LOG_INFO("port %u %s: MTU %u", pid, p->device, mtu);
+	else if (rc == -ENOTSUP)
+		LOG_INFO("port %u %s: the device has no MTU to set; it stays %u, the model's %u "
+			 "holds for what the router sends",
+			 pid, p->device, now, mtu);
+	else
+		LOG_WARN(
+		    "port %u %s: the device refuses MTU %u (%s) and keeps %u: it may drop "
+		    "received frames longer than that; the model's MTU still holds for what the "
+		    "router sends",
+		    pid, p->device, mtu, rte_strerror(-rc), now);
 }
 
 void dp_port_remove(uint16_t pid)

@@ -2,7 +2,7 @@
 /*
  * Ports: the mbuf pool, and devices probed, started, stopped and unplugged
  * while the router runs (DPDK hot-plug). Main lcore only. Each port gets one
- * RX and one TX queue per worker.
+ * RX and one TX queue per worker, RSS over them where the device offers it.
  */
 #ifndef SVR_PORT_H
 #define SVR_PORT_H
@@ -17,6 +17,11 @@ int dp_pool_create(void);
 void dp_device_name(const char *device, char *name, size_t len);
 /* Probes (hot-plugs) and starts device; dp.ports[*pid] describes it. */
 int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen);
+/*
+ * Sets the device's MTU (the largest of its interfaces'): a device that cannot, or refuses the
+ * value, keeps its own (logged; forwarding enforces each interface's MTU in software anyway).
+ */
+void dp_port_set_mtu(uint16_t pid, uint16_t mtu);
 /* Stops, closes and unplugs a port no worker polls any more. */
 void dp_port_remove(uint16_t pid);
 /* The port already running device (same devargs), or -1. */

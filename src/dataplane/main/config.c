@@ -51,6 +51,12 @@ int dp_parse_lcore_list(const char *s, unsigned *ids, unsigned max)
 		}
 		if (b < a || b >= 1024)
 			return -1;
+		if (*p == '@') { /* the CPU these lcores run on: EAL's business, not ours */
+			p++;
+			if (!isdigit((unsigned char)*p) || strtoul(p, &end, 10) >= 1024)
+				return -1;
+			p = end;
+		}
 		for (unsigned long i = a; i <= b; i++) {
 			if (n == max)
 				return -1;
@@ -62,6 +68,28 @@ int dp_parse_lcore_list(const char *s, unsigned *ids, unsigned max)
 			return -1;
 	}
 	return n ? (int)n : -1;
+}
+
+int dp_eal_lcores_map(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		const char *at = memchr(s, '@', n);
+		/* EAL groups a range with parentheses: "0-1@1" becomes "(0-1)@1". */
+		bool group = at && memchr(s, '-', (size_t)(at - s));
+		int w = group ? snprintf(out + o, len - o, "%s(%.*s)%.*s", o ? "," : "",
+					 (int)(at - s), s, (int)(n - (size_t)(at - s)), at)
+			      : snprintf(out + o, len - o, "%s%.*s", o ? "," : "", (int)n, s);
+		if (w < 0 || (size_t)w >= len - o)
+			return -1;
+		o += (size_t)w;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
 }
 
 bool dp_device_is_pci(const char *device)
@@ -100,8 +128,8 @@ static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 		    dp_parse_lcore_list(lcores, ids, DP_MAX_WORKERS + 1) < 0)
 			return svr_jerr_set(
 			    e, "eal.lcores",
-			    "\"%s\" is not a list like \"0-1\" or \"0,2-3\" (at most "
-			    "%d lcores)",
+			    "\"%s\" is not a list like \"0-1\", \"0,2-3\" or \"0@0,1-2@1\" "
+			    "(at most %d lcores)",
 			    lcores, DP_MAX_WORKERS + 1);
 		strcpy(c->lcores, lcores);
 	}

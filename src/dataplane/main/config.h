@@ -9,6 +9,7 @@
 #define SVR_DP_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/inet.h"
@@ -75,8 +76,14 @@ struct dp_config {
 int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e);
 /* Same, from a JSON text (unit tests). */
 int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e);
-/* Expands an EAL lcore list ("0-2,4") into ids; returns the count or -1. */
+/*
+ * Expands an lcore list ("0-2,4", or with the CPU each runs on: "0@0,1-2@1") into ids;
+ * returns the count or -1.
+ */
 int dp_parse_lcore_list(const char *s, unsigned *ids, unsigned max);
+/* EAL's --lcores argument for a list that maps lcores to CPUs ("0@0,1-2@1" -> "0@0,(1-2)@1"):
+ * 0, or -1 when out (len bytes) is too small. */
+int dp_eal_lcores_map(const char *s, char *out, size_t len);
 /* True when a device string names a PCI address rather than a vdev. */
 bool dp_device_is_pci(const char *device);
 

@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "common/inet.h"
+#include "io/rss.h"
 #include "main/config.h"
 #include "svr/counters.h"
 
@@ -89,6 +90,9 @@ struct dp_port {
 	uint16_t id;
 	char device[DP_DEVARGS_LEN];
 	struct rte_ether_addr mac;
+	struct dp_rss rss;  /* how it spreads packets over the workers' queues */
+	uint16_t reta_size; /* the redirection table we wrote; 0: none */
+	uint16_t mtu_asked; /* the MTU the model last asked of the device; 0: none yet */
 };
 
 /* Why a worker hands a packet to the main lcore. */
@@ -137,6 +141,10 @@ struct dp_worker {
 	struct svr_frag_cache *frags; /* later fragments -> their datagram's session */
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;
+/* Every worker writes its counters per packet: no line of them is another's (docs/dataplane.md). */
+_Static_assert(_Alignof(struct dp_worker_stats) >= RTE_CACHE_LINE_SIZE &&
+		   sizeof(struct dp_worker_stats) % RTE_CACHE_LINE_SIZE == 0,
+	       "a worker's counters fill cache lines of their own");
 
 /* Slow-path counters, main lcore only. */
 struct dp_main_stats {

@@ -88,10 +88,18 @@ static void on_signal(int sig)
 static int eal_args(const struct dp_config *c, char **argv, int max)
 {
 	static char buf[8][64];
+	/* Grouping adds two characters to elements of at least five ("0-1@1"): room enough. */
+	static char lcore_map[2 * sizeof(c->lcores)];
 	int n = 0;
 	argv[n++] = "svr-dataplane";
-	argv[n++] = "-l";
-	argv[n++] = (char *)c->lcores;
+	if (strchr(c->lcores, '@')) { /* lcores pinned to CPUs of our choosing */
+		dp_eal_lcores_map(c->lcores, lcore_map, sizeof(lcore_map));
+		argv[n++] = "--lcores";
+		argv[n++] = lcore_map;
+	} else {
+		argv[n++] = "-l";
+		argv[n++] = (char *)c->lcores;
+	}
 	snprintf(buf[0], sizeof(buf[0]), "--main-lcore=%d", c->main_lcore);
 	argv[n++] = buf[0];
 	snprintf(buf[1], sizeof(buf[1]), "-m%u", c->memory_mb);

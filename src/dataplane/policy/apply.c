@@ -201,6 +201,17 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 	return 0;
 }
 
+/* Each port of g gets the largest MTU of its interfaces (VLANs share the device). */
+static void set_port_mtus(const struct dp_gen *g)
+{
+	uint16_t mtu[DP_MAX_PORTS] = {0};
+	for (unsigned s = 0; s < g->n_ifaces; s++)
+		if (g->ifaces[s].in_use && g->ifaces[s].mtu > mtu[g->ifaces[s].port])
+			mtu[g->ifaces[s].port] = g->ifaces[s].mtu;
+	for (unsigned i = 0; i < g->n_ports; i++)
+		dp_port_set_mtu(g->port_ids[i], mtu[g->port_ids[i]]);
+}
+
 /*
  * True when g would get exactly old's FIB: the same addresses on the same interface slots and
  * the same static routes. Most re-applies change services or tenants only, and then the new
@@ -490,6 +501,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		    (prev->ifaces[s].port != g->ifaces[s].port ||
 		     prev->ifaces[s].vlan != g->ifaces[s].vlan))
 			neigh_flush_slot((uint16_t)s, g->fib);
+	set_port_mtus(g);
 	link_gateways(g);
 	g->generation = svr_img_hdr(img)->generation;
 	g->image = img;
