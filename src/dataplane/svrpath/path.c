@@ -1413,7 +1413,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			return DP_SVR_DROPPED;
 		}
 	}
-	if (tl) { /* to the peer: the trailer signs the transport payload, at the burst's end */
+	if (tl) { /* to the peer: signed at the burst's end (msg_of: what the trailer covers) */
 		sign_job->m = m;
 		sign_job->ip = ip;
 		sign_job->hmac = hmac;
