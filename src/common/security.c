@@ -397,24 +397,35 @@ static const struct hmac_pads *pads_of(struct svr_crypto *c, const struct svr_ke
 	return p;
 }
 
-/* The time counter as it goes before the data: big-endian u64 (none for a regular HMAC). */
-static size_t time_prefix(bool time_based, uint64_t step, uint8_t t[8])
+/* What goes before the data: the time counter as a big-endian u64 (none for a regular HMAC),
+ * then the message's covered transport fields. Returns its length. */
+#define PREFIX_MAX (8 + SVR_HMAC_COVER_MAX)
+static size_t prefix_of(bool time_based, uint64_t step, const struct svr_hmac_msg *m,
+			uint8_t p[PREFIX_MAX])
 {
-	for (int i = 0; i < 8; i++)
-		t[i] = (uint8_t)(step >> (56 - 8 * i));
-	return time_based ? 8 : 0;
+	size_t n = 0;
+	if (time_based)
+		for (; n < 8; n++)
+			p[n] = (uint8_t)(step >> (56 - 8 * n));
+	memcpy(p + n, m->cover, m->cover_len);
+	return n + m->cover_len;
 }
 
-/* The full HMAC-SHA256 (32 bytes) of [T ||] data. */
-static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_based,
-		       uint64_t step, const uint8_t *data, size_t len, uint8_t out[32])
+/* A message whose cover fits its array. */
+static bool msg_ok(const struct svr_hmac_msg *m)
+{
+	return m->cover_len <= SVR_HMAC_COVER_MAX;
+}
+
+/* The full HMAC-SHA256 (32 bytes) of prefix || data. */
+static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, const uint8_t *prefix,
+		       size_t plen, const uint8_t *data, size_t len, uint8_t out[32])
 {
 	if (k->hmac_len == 0 || k->hmac_len > 64)
 		return -1;
 	const struct hmac_pads *p = pads_of(c, k, NULL);
 	SHA256_CTX h = p->inner;
-	uint8_t t[8];
-	SHA256_Update(&h, t, time_prefix(time_based, step, t));
+	SHA256_Update(&h, prefix, plen);
 	SHA256_Update(&h, data, len);
 	SHA256_Final(out, &h);
 	h = p->outer;
@@ -424,25 +435,34 @@ static int hmac_sha256(struct svr_crypto *c, const struct svr_key *k, bool time_
 	return 0;
 }
 
+/* The full HMAC of a message at a step. */
+static int hmac_msg(struct svr_crypto *c, const struct svr_key *k, bool time_based, uint64_t step,
+		    const struct svr_hmac_msg *m, uint8_t out[32])
+{
+	uint8_t p[PREFIX_MAX];
+	if (!msg_ok(m))
+		return -1;
+	return hmac_sha256(c, k, p, prefix_of(time_based, step, m, p), m->data, m->len, out);
+}
+
 int svr_session_key(struct svr_crypto *c, const struct svr_key *k, const uint8_t uuid[16],
 		    struct svr_key *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->security_id = k->security_id;
 	out->not_before = k->not_before;
-	if (hmac_sha256(c, k, false, 0, uuid, 16, out->hmac_key) < 0)
+	if (hmac_sha256(c, k, NULL, 0, uuid, 16, out->hmac_key) < 0)
 		return -1;
 	out->hmac_len = 32;
 	return 0;
 }
 
 int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
-		  uint8_t *out)
+		  bool time_based, uint64_t time_step, const struct svr_hmac_msg *m, uint8_t *out)
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[32];
-	if (n == 0 || hmac_sha256(c, k, time_based, time_step, data, len, full) < 0)
+	if (n == 0 || hmac_msg(c, k, time_based, time_step, m, full) < 0)
 		return -1;
 	memcpy(out, full, n); /* sha256-128: the leftmost 128 bits (RFC 4868 truncation) */
 	return 0;
@@ -450,32 +470,35 @@ int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hm
 
 /* The full HMACs of two messages, each under its key: interleaved where the CPU allows. */
 static int hmac_sha256_x2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
-			  bool time_based, uint64_t step, const uint8_t *d0, size_t l0,
-			  const uint8_t *d1, size_t l1, uint8_t out[2][32])
+			  bool time_based, uint64_t step, const struct svr_hmac_msg *m0,
+			  const struct svr_hmac_msg *m1, uint8_t out[2][32])
 {
 	if (!svr_sha256x2_usable())
-		return hmac_sha256(c, k0, time_based, step, d0, l0, out[0]) < 0 ||
-			       hmac_sha256(c, k1, time_based, step, d1, l1, out[1]) < 0
+		return hmac_msg(c, k0, time_based, step, m0, out[0]) < 0 ||
+			       hmac_msg(c, k1, time_based, step, m1, out[1]) < 0
 			   ? -1
 			   : 0;
-	if (k0->hmac_len == 0 || k0->hmac_len > 64 || k1->hmac_len == 0 || k1->hmac_len > 64)
+	if (k0->hmac_len == 0 || k0->hmac_len > 64 || k1->hmac_len == 0 || k1->hmac_len > 64 ||
+	    !msg_ok(m0) || !msg_ok(m1))
 		return -1;
 	const struct hmac_pads *p0 = pads_of(c, k0, NULL);
 	const struct hmac_pads *p1 = pads_of(c, k1, p0);
-	uint8_t t[8];
-	size_t tl = time_prefix(time_based, step, t);
-	svr_sha256x2_hmac(p0->inner.h, p0->outer.h, p1->inner.h, p1->outer.h, t, tl, d0, l0, out[0],
-			  d1, l1, out[1]);
+	uint8_t pre[2][PREFIX_MAX];
+	size_t pl0 = prefix_of(time_based, step, m0, pre[0]);
+	size_t pl1 = prefix_of(time_based, step, m1, pre[1]);
+	svr_sha256x2_hmac(p0->inner.h, p0->outer.h, p1->inner.h, p1->outer.h, pre[0], pl0, m0->data,
+			  m0->len, out[0], pre[1], pl1, m1->data, m1->len, out[1]);
 	return 0;
 }
 
 int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
-		   enum svr_img_hmac cipher, bool time_based, uint64_t time_step, const uint8_t *d0,
-		   size_t l0, uint8_t *out0, const uint8_t *d1, size_t l1, uint8_t *out1)
+		   enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
+		   const struct svr_hmac_msg *m0, uint8_t *out0, const struct svr_hmac_msg *m1,
+		   uint8_t *out1)
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[2][32];
-	if (n == 0 || hmac_sha256_x2(c, k0, k1, time_based, time_step, d0, l0, d1, l1, full) < 0)
+	if (n == 0 || hmac_sha256_x2(c, k0, k1, time_based, time_step, m0, m1, full) < 0)
 		return -1;
 	memcpy(out0, full[0], n);
 	memcpy(out1, full[1], n);
@@ -484,43 +507,50 @@ int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k0, const struct 
 
 unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
-			 const uint8_t *d0, size_t l0, const uint8_t *t0, const uint8_t *d1,
-			 size_t l1, const uint8_t *t1)
+			 const struct svr_hmac_msg *m0, const uint8_t *t0,
+			 const struct svr_hmac_msg *m1, const uint8_t *t1)
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[2][32];
-	if (n == 0 || hmac_sha256_x2(c, k0, k1, time_based, time_step, d0, l0, d1, l1, full) < 0)
+	if (n == 0 || hmac_sha256_x2(c, k0, k1, time_based, time_step, m0, m1, full) < 0)
 		return 0;
 	return (CRYPTO_memcmp(full[0], t0, n) == 0 ? 1u : 0u) |
 	       (CRYPTO_memcmp(full[1], t1, n) == 0 ? 2u : 0u);
 }
 
-/* The full HMACs of four messages of one length under one key: four streams where the CPU
- * allows, else two pairs. */
+/* The full HMACs of four messages (data of one length, covers of one length) under one key:
+ * four streams where the CPU allows, else two pairs. */
 static int hmac_sha256_x4(struct svr_crypto *c, const struct svr_key *k, bool time_based,
-			  uint64_t step, const uint8_t *const d[4], size_t len, uint8_t out[4][32])
+			  uint64_t step, const struct svr_hmac_msg *const m[4], uint8_t out[4][32])
 {
 	if (!svr_sha256x2_usable())
-		return hmac_sha256_x2(c, k, k, time_based, step, d[0], len, d[1], len, out) < 0 ||
-			       hmac_sha256_x2(c, k, k, time_based, step, d[2], len, d[3], len,
-					      out + 2) < 0
+		return hmac_sha256_x2(c, k, k, time_based, step, m[0], m[1], out) < 0 ||
+			       hmac_sha256_x2(c, k, k, time_based, step, m[2], m[3], out + 2) < 0
 			   ? -1
 			   : 0;
 	if (k->hmac_len == 0 || k->hmac_len > 64)
 		return -1;
+	for (int i = 0; i < 4; i++)
+		if (!msg_ok(m[i]) || m[i]->len != m[0]->len || m[i]->cover_len != m[0]->cover_len)
+			return -1;
 	const struct hmac_pads *p = pads_of(c, k, NULL);
-	uint8_t t[8];
-	svr_sha256x4_hmac(p->inner.h, p->outer.h, t, time_prefix(time_based, step, t), d, len, out);
+	uint8_t pre[4][PREFIX_MAX];
+	size_t plen = 0;
+	for (int i = 0; i < 4; i++)
+		plen = prefix_of(time_based, step, m[i], pre[i]);
+	const uint8_t *const pp[4] = {pre[0], pre[1], pre[2], pre[3]};
+	const uint8_t *const d[4] = {m[0]->data, m[1]->data, m[2]->data, m[3]->data};
+	svr_sha256x4_hmac(p->inner.h, p->outer.h, pp, plen, d, m[0]->len, out);
 	return 0;
 }
 
 int svr_hmac_sign4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		   bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+		   bool time_based, uint64_t time_step, const struct svr_hmac_msg *const m[4],
 		   uint8_t *const out[4])
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[4][32];
-	if (n == 0 || hmac_sha256_x4(c, k, time_based, time_step, d, len, full) < 0)
+	if (n == 0 || hmac_sha256_x4(c, k, time_based, time_step, m, full) < 0)
 		return -1;
 	for (int i = 0; i < 4; i++)
 		memcpy(out[i], full[i], n);
@@ -528,25 +558,25 @@ int svr_hmac_sign4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_h
 }
 
 unsigned svr_hmac_check4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-			 bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+			 bool time_based, uint64_t time_step, const struct svr_hmac_msg *const m[4],
 			 const uint8_t *const t[4])
 {
 	size_t n = svr_hmac_len(cipher);
 	uint8_t full[4][32];
 	unsigned ok = 0;
-	if (n == 0 || hmac_sha256_x4(c, k, time_based, time_step, d, len, full) < 0)
+	if (n == 0 || hmac_sha256_x4(c, k, time_based, time_step, m, full) < 0)
 		return 0;
 	for (int i = 0; i < 4; i++)
 		ok |= CRYPTO_memcmp(full[i], t[i], n) == 0 ? 1u << i : 0;
 	return ok;
 }
 
-/* Whether trailer signs data with k at exactly this step. */
+/* Whether trailer signs m with k at exactly this step. */
 static bool hmac_matches(struct svr_crypto *c, const struct svr_key *k, size_t n, bool time_based,
-			 uint64_t step, const uint8_t *data, size_t len, const uint8_t *trailer)
+			 uint64_t step, const struct svr_hmac_msg *m, const uint8_t *trailer)
 {
 	uint8_t full[32];
-	return k->hmac_len && hmac_sha256(c, k, time_based, step, data, len, full) == 0 &&
+	return k->hmac_len && hmac_msg(c, k, time_based, step, m, full) == 0 &&
 	       CRYPTO_memcmp(full, trailer, n) == 0;
 }
 
@@ -556,7 +586,7 @@ static const int steps[] = {0, -1, 1};
 
 int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
-			 const uint8_t *data, size_t len, const uint8_t *trailer)
+			 const struct svr_hmac_msg *m, const uint8_t *trailer)
 {
 	size_t n = svr_hmac_len(cipher);
 	if (n == 0)
@@ -568,11 +598,11 @@ int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, uns
 			continue;
 		uint64_t step = time_step + (uint64_t)(int64_t)steps[i];
 		if (hint < kr->n && !(failed_now && steps[i] == 0) &&
-		    hmac_matches(c, &kr->keys[hint], n, time_based, step, data, len, trailer))
+		    hmac_matches(c, &kr->keys[hint], n, time_based, step, m, trailer))
 			return (int)hint;
 		for (unsigned s = 0; s < kr->n; s++)
 			if (s != hint &&
-			    hmac_matches(c, &kr->keys[s], n, time_based, step, data, len, trailer))
+			    hmac_matches(c, &kr->keys[s], n, time_based, step, m, trailer))
 				return (int)s;
 	}
 	return -1;

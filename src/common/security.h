@@ -6,8 +6,10 @@
  *   so that rotation is hitless (senders take the newest whose not-before
  *   has passed; receivers accept any);
  * - the per-packet HMAC trailer: HMAC-SHA256, full (32 bytes) or truncated
- *   to 128 bits (16), time-based by default: T = floor(unix seconds / 2) as a
- *   big-endian u64 goes before the data, and a receiver accepts T-1..T+1;
+ *   to 128 bits (16), over the transport payload and the transport header's
+ *   fields that no router or NAT rewrites (struct svr_hmac_msg); time-based
+ *   by default: T = floor(unix seconds / 2) as a big-endian u64 goes before
+ *   them, and a receiver accepts T-1..T+1;
  *   under the key file's key on packets that carry metadata, under the
  *   session's own key HMAC-SHA256(that key, UUID) on the others (O-3);
  * - metadata encryption of the payload-TLV section: IV(16) || AES-CBC(key,
@@ -91,39 +93,56 @@ int svr_session_key(struct svr_crypto *c, const struct svr_key *k, const uint8_t
 size_t svr_hmac_len(enum svr_img_hmac cipher);
 
 /*
- * The HMAC trailer of data under key k: out gets svr_hmac_len(cipher) bytes.
+ * What a trailer signs (docs/svr.md "What the HMAC covers"): [T ||] cover ||
+ * data. data: the packet's transport payload (metadata and original payload,
+ * the trailer not included); cover: the fields of its transport header that
+ * nothing between the routers rewrites — a TCP segment's sequence and
+ * acknowledgement numbers, flags, window and urgent pointer — as
+ * svr_wire_hmac_cover (svrpath/wire.h) lays them out; none for UDP.
+ */
+#define SVR_HMAC_COVER_MAX 16
+struct svr_hmac_msg {
+	const uint8_t *data;
+	size_t len;
+	uint8_t cover[SVR_HMAC_COVER_MAX];
+	uint8_t cover_len;
+};
+
+/*
+ * The HMAC trailer of m under key k: out gets svr_hmac_len(cipher) bytes.
  * time_step: floor(unix / SVR_HMAC_WINDOW_S) for time-based mode, ignored
  * (not mixed in) when time_based is false. Returns 0 or -1.
  */
 int svr_hmac_sign(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		  bool time_based, uint64_t time_step, const uint8_t *data, size_t len,
-		  uint8_t *out);
+		  bool time_based, uint64_t time_step, const struct svr_hmac_msg *m, uint8_t *out);
 
 /* Two packets' trailers at one step, the first under k0 and the second under k1 (may be one
  * key): SHA-256 interleaved on SHA-NI (sha256x2.h), else one after the other; the same bytes
  * as two svr_hmac_sign. */
 int svr_hmac_sign2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
-		   enum svr_img_hmac cipher, bool time_based, uint64_t time_step, const uint8_t *d0,
-		   size_t l0, uint8_t *out0, const uint8_t *d1, size_t l1, uint8_t *out1);
-/* Which of two trailers sign their data at exactly this step, the first under k0 and the
+		   enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
+		   const struct svr_hmac_msg *m0, uint8_t *out0, const struct svr_hmac_msg *m1,
+		   uint8_t *out1);
+/* Which of two trailers sign their messages at exactly this step, the first under k0 and the
  * second under k1: bit 0 for the first, bit 1 for the second. A trailer that does not still
  * deserves svr_hmac_verify_ring (other keys, neighbouring steps). */
 unsigned svr_hmac_check2(struct svr_crypto *c, const struct svr_key *k0, const struct svr_key *k1,
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
-			 const uint8_t *d0, size_t l0, const uint8_t *t0, const uint8_t *d1,
-			 size_t l1, const uint8_t *t1);
-/* Four trailers of data of one length under one key (a session's full-size segments): four
- * SHA-256 streams interleaved on SHA-NI, else two pairs; the same bytes as svr_hmac_sign. */
+			 const struct svr_hmac_msg *m0, const uint8_t *t0,
+			 const struct svr_hmac_msg *m1, const uint8_t *t1);
+/* Four trailers under one key of messages whose data are of one length and whose covers are
+ * of one length (a session's full-size segments): four SHA-256 streams interleaved on SHA-NI,
+ * else two pairs; the same bytes as svr_hmac_sign. */
 int svr_hmac_sign4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-		   bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+		   bool time_based, uint64_t time_step, const struct svr_hmac_msg *const m[4],
 		   uint8_t *const out[4]);
-/* Which of four trailers (of data of one length) sign it under k at exactly this step: bit i
- * for the i-th. */
+/* Which of four trailers (of messages as for svr_hmac_sign4) sign them under k at exactly this
+ * step: bit i for the i-th. */
 unsigned svr_hmac_check4(struct svr_crypto *c, const struct svr_key *k, enum svr_img_hmac cipher,
-			 bool time_based, uint64_t time_step, const uint8_t *const d[4], size_t len,
+			 bool time_based, uint64_t time_step, const struct svr_hmac_msg *const m[4],
 			 const uint8_t *const t[4]);
 /*
- * Whether trailer (svr_hmac_len bytes) signs data at time_step - 1, time_step
+ * Whether trailer (svr_hmac_len bytes) signs m at time_step - 1, time_step
  * or + 1 (time-based; at any step otherwise) under a key of the ring: the
  * slot of the key that signed, or -1. Each time step is tried with the hint's key first (the one
  * that signed the last packet: while an old key stays listed after a rotation, packets still cost
@@ -133,7 +152,7 @@ unsigned svr_hmac_check4(struct svr_crypto *c, const struct svr_key *k, enum svr
 #define SVR_HINT_FAILED_NOW 0x80000000u
 int svr_hmac_verify_ring(struct svr_crypto *c, const struct svr_keyring *kr, unsigned hint,
 			 enum svr_img_hmac cipher, bool time_based, uint64_t time_step,
-			 const uint8_t *data, size_t len, const uint8_t *trailer);
+			 const struct svr_hmac_msg *m, const uint8_t *trailer);
 
 /* Bytes svr_md_encrypt writes for len bytes of clear TLVs: IV + the padded blocks. */
 size_t svr_md_cipher_len(size_t len);

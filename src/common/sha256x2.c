@@ -201,14 +201,14 @@ SHA_TARGET static void hash_streams4(struct lane l[4], const struct stream st[4]
 }
 
 SHA_TARGET void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[8],
-				  const uint8_t *prefix, size_t plen, const uint8_t *const d[4],
-				  size_t len, uint8_t out[4][32])
+				  const uint8_t *const prefix[4], size_t plen,
+				  const uint8_t *const d[4], size_t len, uint8_t out[4][32])
 {
 	struct lane lanes[4];
 	struct stream st[4];
 	for (int i = 0; i < 4; i++) {
 		lane_load(&lanes[i], inner);
-		stream_init(&st[i], prefix, plen, d[i], len);
+		stream_init(&st[i], prefix[i], plen, d[i], len);
 	}
 	hash_streams4(lanes, st);
 	for (int i = 0; i < 4; i++) {
@@ -224,15 +224,16 @@ SHA_TARGET void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[
 
 SHA_TARGET void svr_sha256x2_hmac(const uint32_t inner0[8], const uint32_t outer0[8],
 				  const uint32_t inner1[8], const uint32_t outer1[8],
-				  const uint8_t *prefix, size_t plen, const uint8_t *d0, size_t l0,
-				  uint8_t out0[32], const uint8_t *d1, size_t l1, uint8_t out1[32])
+				  const uint8_t *p0, size_t pl0, const uint8_t *d0, size_t l0,
+				  uint8_t out0[32], const uint8_t *p1, size_t pl1,
+				  const uint8_t *d1, size_t l1, uint8_t out1[32])
 {
 	struct lane lanes[2];
 	struct stream st[2];
 	lane_load(&lanes[0], inner0);
 	lane_load(&lanes[1], inner1);
-	stream_init(&st[0], prefix, plen, d0, l0);
-	stream_init(&st[1], prefix, plen, d1, l1);
+	stream_init(&st[0], p0, pl0, d0, l0);
+	stream_init(&st[1], p1, pl1, d1, l1);
 	hash_streams(&lanes[0], &st[0], &lanes[1], &st[1]);
 	lane_digest(&lanes[0], out0);
 	lane_digest(&lanes[1], out1);
@@ -265,18 +266,19 @@ static bool cpu_has_sha(void)
 }
 
 void svr_sha256x2_hmac(const uint32_t inner0[8], const uint32_t outer0[8], const uint32_t inner1[8],
-		       const uint32_t outer1[8], const uint8_t *prefix, size_t plen,
-		       const uint8_t *d0, size_t l0, uint8_t out0[32], const uint8_t *d1, size_t l1,
-		       uint8_t out1[32])
+		       const uint32_t outer1[8], const uint8_t *p0, size_t pl0, const uint8_t *d0,
+		       size_t l0, uint8_t out0[32], const uint8_t *p1, size_t pl1,
+		       const uint8_t *d1, size_t l1, uint8_t out1[32])
 {
-	(void)inner0, (void)outer0, (void)inner1, (void)outer1, (void)prefix, (void)plen, (void)d0,
-	    (void)l0, (void)d1, (void)l1;
+	(void)inner0, (void)outer0, (void)inner1, (void)outer1, (void)p0, (void)pl0, (void)d0,
+	    (void)l0, (void)p1, (void)pl1, (void)d1, (void)l1;
 	memset(out0, 0, 32);
 	memset(out1, 0, 32);
 }
 
-void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[8], const uint8_t *prefix,
-		       size_t plen, const uint8_t *const d[4], size_t len, uint8_t out[4][32])
+void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[8],
+		       const uint8_t *const prefix[4], size_t plen, const uint8_t *const d[4],
+		       size_t len, uint8_t out[4][32])
 {
 	(void)inner, (void)outer, (void)prefix, (void)plen, (void)d, (void)len;
 	memset(out, 0, 4 * 32);
@@ -299,61 +301,64 @@ static void pad_state(const uint8_t *key, size_t klen, uint8_t x, uint32_t st[8]
 	OPENSSL_cleanse(pad, sizeof(pad));
 }
 
+/* libcrypto's HMAC-SHA256 of prefix || data into want: true when it equals got. */
+static bool hmac_agrees(const uint8_t key[32], const uint8_t *prefix, size_t plen,
+			const uint8_t *data, size_t len, const uint8_t got[32])
+{
+	uint8_t msg[64 + 1600], want[32];
+	unsigned wl = 0;
+	memcpy(msg, prefix, plen);
+	memcpy(msg + plen, data, len);
+	return HMAC(EVP_sha256(), key, 32, msg, plen + len, want, &wl) && wl == 32 &&
+	       memcmp(got, want, 32) == 0;
+}
+
 /*
  * Known-answer test against libcrypto's HMAC: lengths around every block
  * boundary that matters (the prefix block, the one or two last blocks), the
- * two lanes of different lengths and under different keys, with and without
- * the prefix.
+ * two lanes of different lengths, under different keys and with prefixes of
+ * their own (none, the time counter, the time counter and a TCP header's
+ * covered fields), four lanes each with its own prefix.
  */
 static bool self_test(void)
 {
 	static const uint8_t keys[2][32] = {"svr sha256x2 self-test key 32 B",
 					    "svr sha256x2 self-test lane 1 B"};
-	const uint8_t prefix[8] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
-	uint8_t data[1600];
+	uint8_t data[1600], prefix[4][24];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 131 + 7);
+	for (size_t i = 0; i < sizeof(prefix); i++)
+		prefix[i / 24][i % 24] = (uint8_t)(i * 29 + 3);
 	uint32_t inner[2][8], outer[2][8];
 	for (int j = 0; j < 2; j++) {
 		pad_state(keys[j], sizeof(keys[j]), 0x36, inner[j]);
 		pad_state(keys[j], sizeof(keys[j]), 0x5c, outer[j]);
 	}
-	static const size_t lens[] = {0,   1,   47,  48,  55,   56,   63,  64,
-				      119, 120, 127, 128, 1400, 1460, 1600};
+	static const size_t lens[] = {0,  1,  15,  16,  31,  32,  39,   40,   47,   48,   55,  56,
+				      63, 64, 119, 120, 127, 128, 1400, 1432, 1460, 1576, 1600};
+	static const size_t plens[] = {0, 8, 24};
 	const size_t n = sizeof(lens) / sizeof(lens[0]);
 	bool ok = true;
-	for (size_t p = 0; p <= 8 && ok; p += 8) {
+	for (size_t q = 0; q < 3 && ok; q++) {
+		size_t p0 = plens[q], p1 = plens[(q + 1) % 3];
 		for (size_t i = 0; i < n && ok; i++) {
 			size_t l0 = lens[i], l1 = lens[n - 1 - i];
-			uint8_t got[2][32], want[2][32], msg[8 + 1600];
-			svr_sha256x2_hmac(inner[0], outer[0], inner[1], outer[1], prefix, p, data,
-					  l0, got[0], data + 1600 - l1, l1, got[1]);
-			for (int j = 0; j < 2; j++) {
-				size_t l = j ? l1 : l0;
-				memcpy(msg, prefix, p);
-				memcpy(msg + p, j ? data + 1600 - l1 : data, l);
-				unsigned wl = 0;
-				if (!HMAC(EVP_sha256(), keys[j], sizeof(keys[j]), msg, p + l,
-					  want[j], &wl) ||
-				    wl != 32 || memcmp(got[j], want[j], 32) != 0)
-					ok = false;
-			}
+			const uint8_t *d1 = data + 1600 - l1;
+			uint8_t got[2][32];
+			svr_sha256x2_hmac(inner[0], outer[0], inner[1], outer[1], prefix[0], p0,
+					  data, l0, got[0], prefix[1], p1, d1, l1, got[1]);
+			ok = hmac_agrees(keys[0], prefix[0], p0, data, l0, got[0]) &&
+			     hmac_agrees(keys[1], prefix[1], p1, d1, l1, got[1]);
 		}
-		/* four lanes of one length under one key */
+		/* four lanes of one length under one key, each its own prefix */
 		for (size_t i = 0; i < n && ok; i++) {
 			size_t l = lens[i] > 1596 ? 1596 : lens[i];
 			const uint8_t *d[4] = {data, data + 1, data + 2, data + 4};
-			uint8_t got[4][32], want[32], msg[8 + 1600];
-			svr_sha256x4_hmac(inner[0], outer[0], prefix, p, d, l, got);
-			for (int j = 0; j < 4; j++) {
-				memcpy(msg, prefix, p);
-				memcpy(msg + p, d[j], l);
-				unsigned wl = 0;
-				if (!HMAC(EVP_sha256(), keys[0], sizeof(keys[0]), msg, p + l, want,
-					  &wl) ||
-				    wl != 32 || memcmp(got[j], want, 32) != 0)
-					ok = false;
-			}
+			const uint8_t *pre[4] = {prefix[0], prefix[1], prefix[2], prefix[3]};
+			uint8_t got[4][32];
+			svr_sha256x4_hmac(inner[0], outer[0], pre, p0, d, l, got);
+			for (int j = 0; j < 4 && ok; j++)
+				ok = hmac_agrees(keys[0], pre[j], p0, d[j], l, got[j]);
 		}
 	}
 	OPENSSL_cleanse(inner, sizeof(inner));

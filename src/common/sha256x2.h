@@ -26,22 +26,25 @@
 bool svr_sha256x2_usable(void);
 
 /*
- * HMAC-SHA256 of prefix || d0 under key 0 and prefix || d1 under key 1,
- * given each key's pad states: the SHA-256 state after the 64-byte inner
- * (ipad) and outer (opad) blocks (RFC 2104); the two keys may be one.
- * prefix may be empty (plen 0, at most 8). Only when svr_sha256x2_usable().
+ * HMAC-SHA256 of p0 || d0 under key 0 and p1 || d1 under key 1, given each
+ * key's pad states: the SHA-256 state after the 64-byte inner (ipad) and
+ * outer (opad) blocks (RFC 2104); the two keys may be one. Each prefix (the
+ * time counter and the covered transport fields: security.h) may be empty
+ * and holds at most 64 bytes. Only when svr_sha256x2_usable().
  */
 void svr_sha256x2_hmac(const uint32_t inner0[8], const uint32_t outer0[8], const uint32_t inner1[8],
-		       const uint32_t outer1[8], const uint8_t *prefix, size_t plen,
-		       const uint8_t *d0, size_t l0, uint8_t out0[32], const uint8_t *d1, size_t l1,
-		       uint8_t out1[32]);
+		       const uint32_t outer1[8], const uint8_t *p0, size_t pl0, const uint8_t *d0,
+		       size_t l0, uint8_t out0[32], const uint8_t *p1, size_t pl1,
+		       const uint8_t *d1, size_t l1, uint8_t out1[32]);
 
 /*
- * HMAC-SHA256 of prefix || d[i] for four messages of one length under one key
- * (a session's full-size segments in a burst): four streams interleaved, about
+ * HMAC-SHA256 of prefix[i] || d[i] for four messages under one key, their
+ * prefixes of one length (at most 64) and their data of one length (a
+ * session's full-size segments in a burst): four streams interleaved, about
  * 8% less a message than two (docs/svr.md). Only when svr_sha256x2_usable().
  */
-void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[8], const uint8_t *prefix,
-		       size_t plen, const uint8_t *const d[4], size_t len, uint8_t out[4][32]);
+void svr_sha256x4_hmac(const uint32_t inner[8], const uint32_t outer[8],
+		       const uint8_t *const prefix[4], size_t plen, const uint8_t *const d[4],
+		       size_t len, uint8_t out[4][32]);
 
 #endif

@@ -3,7 +3,9 @@
  * SVR security between routers (src/common/security.c): HMAC-SHA256 against
  * RFC 4231, its 128-bit truncation, the time window of time-based HMACs,
  * AES-256-CBC against NIST SP 800-38A, metadata encryption round trips and
- * tampering, and the key file (errors with their paths, rotation, mode 0600).
+ * tampering, and the key file (errors with their paths, rotation, mode 0600);
+ * what a TCP segment's trailer covers (its header's stable fields), one, two
+ * and four at a time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,8 +26,12 @@
 #include "common/security.h"
 #include "common/sha256x2.h"
 #include "hex.h"
+#include "svrpath/wire.h"
 
 static struct svr_crypto *crypto;
+
+/* A message without covered transport fields (a UDP datagram's payload). */
+#define MSG(d, l) (&(const struct svr_hmac_msg){.data = (d), .len = (l)})
 
 /*
  * The pads a context keeps (by key, PADS_SLOTS of them): many sessions' keys in turn, more than
@@ -56,7 +62,7 @@ static void pads_of_many_keys(void **state)
 			unsigned wl;
 			size_t la = i % 300, lb = 299 - la;
 			assert_int_equal(svr_hmac_sign2(crypto, a, b, SVR_HMAC_SHA256, false, 0,
-							data, la, p0, data + 1, lb, p1),
+							MSG(data, la), p0, MSG(data + 1, lb), p1),
 					 0);
 			assert_non_null(
 			    HMAC(EVP_sha256(), a->hmac_key, a->hmac_len, data, la, w0, &wl));
@@ -71,8 +77,8 @@ static void pads_of_many_keys(void **state)
 		const struct svr_key *a = &keys[way], *b = &keys[1 - way];
 		uint8_t p0[32], p1[32], w0[32], w1[32];
 		unsigned wl;
-		assert_int_equal(svr_hmac_sign2(crypto, a, b, SVR_HMAC_SHA256, false, 0, data, 100,
-						p0, data, 100, p1),
+		assert_int_equal(svr_hmac_sign2(crypto, a, b, SVR_HMAC_SHA256, false, 0,
+						MSG(data, 100), p0, MSG(data, 100), p1),
 				 0);
 		assert_non_null(HMAC(EVP_sha256(), a->hmac_key, 64, data, 100, w0, &wl));
 		assert_non_null(HMAC(EVP_sha256(), b->hmac_key, 64, data, 100, w1, &wl));
@@ -89,8 +95,19 @@ static bool verify_one(const struct svr_key *k, bool time_based, uint64_t step, 
 	static struct svr_keyring one;
 	one.n = 1;
 	one.keys[0] = *k;
-	return svr_hmac_verify_ring(crypto, &one, 0, SVR_HMAC_SHA256_128, time_based, step, data,
-				    len, trailer) == 0;
+	return svr_hmac_verify_ring(crypto, &one, 0, SVR_HMAC_SHA256_128, time_based, step,
+				    MSG(data, len), trailer) == 0;
+}
+
+/* The same for a message with covered fields. */
+static bool verify_one_msg(const struct svr_key *k, bool time_based, uint64_t step,
+			   const struct svr_hmac_msg *m, const uint8_t *trailer)
+{
+	static struct svr_keyring one;
+	one.n = 1;
+	one.keys[0] = *k;
+	return svr_hmac_verify_ring(crypto, &one, 0, SVR_HMAC_SHA256_128, time_based, step, m,
+				    trailer) == 0;
 }
 
 static int setup(void **state)
@@ -117,14 +134,14 @@ static void hmac_sha256_rfc4231(void **state)
 	unhex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", want);
 	assert_int_equal(svr_hmac_len(SVR_HMAC_SHA256), 32);
 	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0,
-				       (const uint8_t *)"Hi There", 8, out),
+				       MSG((const uint8_t *)"Hi There", 8), out),
 			 0);
 	assert_memory_equal(out, want, 32);
 	/* sha256-128: the leftmost 16 bytes */
 	memset(out, 0, sizeof(out));
 	assert_int_equal(svr_hmac_len(SVR_HMAC_SHA256_128), 16);
 	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, false, 0,
-				       (const uint8_t *)"Hi There", 8, out),
+				       MSG((const uint8_t *)"Hi There", 8), out),
 			 0);
 	assert_memory_equal(out, want, 16);
 	assert_int_equal(out[16], 0); /* nothing written past the trailer */
@@ -156,9 +173,9 @@ static void session_key_derivation(void **state)
 	assert_memory_equal(sk.hmac_key, want, 32);
 	/* a trailer under it: HMAC(session key, T || data), T = 0x0ed34a11 */
 	uint8_t trailer[16], full[32];
-	assert_int_equal(
-	    svr_hmac_sign(crypto, &sk, SVR_HMAC_SHA256_128, true, 0x0ed34a11, msg + 8, 5, trailer),
-	    0);
+	assert_int_equal(svr_hmac_sign(crypto, &sk, SVR_HMAC_SHA256_128, true, 0x0ed34a11,
+				       MSG(msg + 8, 5), trailer),
+			 0);
 	assert_non_null(HMAC(EVP_sha256(), want, 32, msg, sizeof(msg), full, &wl));
 	assert_memory_equal(trailer, full, 16);
 	assert_true(verify_one(&sk, true, 0x0ed34a11, msg + 8, 5, trailer));
@@ -180,7 +197,8 @@ static void time_window(void **state)
 	uint8_t t[16];
 	uint64_t step = 1000000;
 	assert_int_equal(
-	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, step, data, sizeof(data), t), 0);
+	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, step, MSG(data, sizeof(data)), t),
+	    0);
 	assert_true(verify_one(&k, true, step, data, sizeof(data), t));
 	assert_true(verify_one(&k, true, step + 1, data, sizeof(data),
 			       t)); /* the receiver's clock a step ahead */
@@ -194,7 +212,8 @@ static void time_window(void **state)
 	assert_false(verify_one(&k, true, step, bent, sizeof(bent), t));
 	/* regular mode: no time mixed in, so any step verifies */
 	assert_int_equal(
-	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, false, 0, data, sizeof(data), t), 0);
+	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, false, 0, MSG(data, sizeof(data)), t),
+	    0);
 	assert_true(verify_one(&k, false, 99, data, sizeof(data), t));
 }
 
@@ -231,8 +250,9 @@ static void forget_then_reuse(void **state)
 	uint8_t want[32], out[32];
 	unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want);
 	const char *msg = "what do ya want for nothing?";
-	assert_int_equal(
-	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0, (const uint8_t *)msg, 28, out), 0);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0,
+				       MSG((const uint8_t *)msg, 28), out),
+			 0);
 	assert_memory_equal(out, want, 32);
 	svr_crypto_forget(crypto);
 	hmac_sha256_rfc4231(state);
@@ -267,24 +287,26 @@ static void pairs_match_singles(void **state)
 				l1 = sizeof(data) - (l0 % 3);
 			uint8_t p0[32], p1[32], s0[32], s1[32];
 			assert_int_equal(svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 777,
-							data, l0, p0, d1, l1, p1),
+							MSG(data, l0), p0, MSG(d1, l1), p1),
 					 0);
 			assert_int_equal(
-			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, data, l0, s0), 0);
+			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, MSG(data, l0), s0),
+			    0);
 			assert_int_equal(
-			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, d1, l1, s1), 0);
+			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, tb, 777, MSG(d1, l1), s1),
+			    0);
 			assert_memory_equal(p0, s0, 32);
 			assert_memory_equal(p1, s1, 32);
 			assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 777,
-							 data, l0, s0, d1, l1, s1),
+							 MSG(data, l0), s0, MSG(d1, l1), s1),
 					 3);
 			s1[5] ^= 1; /* the second bent: only the first passes */
 			assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 777,
-							 data, l0, s0, d1, l1, s1),
+							 MSG(data, l0), s0, MSG(d1, l1), s1),
 					 1);
 			/* another step: neither */
 			assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, tb, 778,
-							 data, l0, s0, d1, l1, p1),
+							 MSG(data, l0), s0, MSG(d1, l1), p1),
 					 tb ? 0 : 3); /* a regular HMAC has no step */
 		}
 	}
@@ -299,48 +321,46 @@ static void pairs_match_singles(void **state)
 		const struct svr_key *ka = &keys[i % 6], *kb = &keys[(i * 5 + 1) % 6];
 		size_t la = 1432 - i * 7, lb = i * 13;
 		uint8_t p0[32], p1[32], s0[32], s1[32];
-		assert_int_equal(svr_hmac_sign2(crypto, ka, kb, SVR_HMAC_SHA256, true, 99, data, la,
-						p0, data + 3, lb, p1),
-				 0);
-		assert_int_equal(svr_hmac_sign(crypto, ka, SVR_HMAC_SHA256, true, 99, data, la, s0),
+		assert_int_equal(svr_hmac_sign2(crypto, ka, kb, SVR_HMAC_SHA256, true, 99,
+						MSG(data, la), p0, MSG(data + 3, lb), p1),
 				 0);
 		assert_int_equal(
-		    svr_hmac_sign(crypto, kb, SVR_HMAC_SHA256, true, 99, data + 3, lb, s1), 0);
+		    svr_hmac_sign(crypto, ka, SVR_HMAC_SHA256, true, 99, MSG(data, la), s0), 0);
+		assert_int_equal(
+		    svr_hmac_sign(crypto, kb, SVR_HMAC_SHA256, true, 99, MSG(data + 3, lb), s1), 0);
 		assert_memory_equal(p0, s0, 32);
 		assert_memory_equal(p1, s1, 32);
-		assert_int_equal(svr_hmac_check2(crypto, ka, kb, SVR_HMAC_SHA256, true, 99, data,
-						 la, s0, data + 3, lb, s1),
+		assert_int_equal(svr_hmac_check2(crypto, ka, kb, SVR_HMAC_SHA256, true, 99,
+						 MSG(data, la), s0, MSG(data + 3, lb), s1),
 				 3);
-		assert_int_equal(svr_hmac_check2(crypto, kb, ka, SVR_HMAC_SHA256, true, 99, data,
-						 la, s0, data + 3, lb, s1),
+		assert_int_equal(svr_hmac_check2(crypto, kb, ka, SVR_HMAC_SHA256, true, 99,
+						 MSG(data, la), s0, MSG(data + 3, lb), s1),
 				 ka == kb ? 3 : 0);
 	}
 	/* four at a time under one key, every length to 200 then in steps: as singles; check4 */
 	for (size_t len = 0; len <= 1600 - 3; len += len < 200 ? 1 : 89) {
-		const uint8_t *const d[4] = {data, data + 1, data + 2, data + 3};
+		const struct svr_hmac_msg *const d[4] = {MSG(data, len), MSG(data + 1, len),
+							 MSG(data + 2, len), MSG(data + 3, len)};
 		uint8_t q[4][32], s[32];
 		uint8_t *const out[4] = {q[0], q[1], q[2], q[3]};
-		assert_int_equal(svr_hmac_sign4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, len, out),
-				 0);
+		assert_int_equal(svr_hmac_sign4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, out), 0);
 		for (int i = 0; i < 4; i++) {
 			assert_int_equal(
-			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, true, 31, d[i], len, s), 0);
+			    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, true, 31, d[i], s), 0);
 			assert_memory_equal(q[i], s, 32);
 		}
 		const uint8_t *const t[4] = {q[0], q[1], q[2], q[3]};
-		assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, len, t),
-				 15);
+		assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, t), 15);
 		q[2][0] ^= 1;
-		assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, len, t),
-				 11);
+		assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 31, d, t), 11);
 	}
 	/* truncated trailers: 16 bytes written, nothing past them */
 	uint8_t t0[33] = {0}, t1[33] = {0}, w0[16];
-	assert_int_equal(svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448,
-					t0, data, 40, t1),
+	assert_int_equal(svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256_128, true, 5,
+					MSG(data, 1448), t0, MSG(data, 40), t1),
 			 0);
-	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, 5, data, 1448, w0),
-			 0);
+	assert_int_equal(
+	    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, 5, MSG(data, 1448), w0), 0);
 	assert_memory_equal(t0, w0, 16);
 	assert_int_equal(t0[16], 0);
 	assert_int_equal(t1[16], 0);
@@ -562,34 +582,231 @@ static void verify_against_ring(void **state)
 	memset(&kr.keys[2], 0, sizeof(kr.keys[2])); /* slot 2 emptied by a reload */
 	uint8_t data[100], tag[16];
 	memset(data, 0x42, sizeof(data));
-	assert_int_equal(svr_hmac_sign(crypto, &kr.keys[1], SVR_HMAC_SHA256_128, true, 1000, data,
-				       sizeof(data), tag),
+	assert_int_equal(svr_hmac_sign(crypto, &kr.keys[1], SVR_HMAC_SHA256_128, true, 1000,
+				       MSG(data, sizeof(data)), tag),
 			 0);
 	for (unsigned hint = 0; hint < 4; hint++)
 		assert_int_equal(svr_hmac_verify_ring(crypto, &kr, hint, SVR_HMAC_SHA256_128, true,
-						      1001, data, sizeof(data), tag),
+						      1001, MSG(data, sizeof(data)), tag),
 				 1);
 	/* the hint's key known to fail at this step (a pair check said so): not hashed there again,
 	 * so a trailer it made at this very step is not found; at the step before, it still is;
 	 * another key's is found whatever the hint */
 	const unsigned failed = SVR_HINT_FAILED_NOW;
 	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1 | failed, SVR_HMAC_SHA256_128, true,
-					      1000, data, sizeof(data), tag),
+					      1000, MSG(data, sizeof(data)), tag),
 			 -1);
 	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1 | failed, SVR_HMAC_SHA256_128, true,
-					      1001, data, sizeof(data), tag),
+					      1001, MSG(data, sizeof(data)), tag),
 			 1);
 	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 0 | failed, SVR_HMAC_SHA256_128, true,
-					      1000, data, sizeof(data), tag),
+					      1000, MSG(data, sizeof(data)), tag),
 			 1);
 	/* two steps away, or a bent byte: nobody signed it */
-	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1, SVR_HMAC_SHA256_128, true, 1002, data,
-					      sizeof(data), tag),
+	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1, SVR_HMAC_SHA256_128, true, 1002,
+					      MSG(data, sizeof(data)), tag),
 			 -1);
 	data[0] ^= 1;
-	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1, SVR_HMAC_SHA256_128, true, 1000, data,
-					      sizeof(data), tag),
+	assert_int_equal(svr_hmac_verify_ring(crypto, &kr, 1, SVR_HMAC_SHA256_128, true, 1000,
+					      MSG(data, sizeof(data)), tag),
 			 -1);
+}
+
+/* --- what a TCP segment's trailer covers (docs/svr.md "What the HMAC covers") --- */
+
+enum { SEG_IP = 20, SEG_TCP = 32, SEG_DATA = 100, SEG_LEN = SEG_IP + SEG_TCP + SEG_DATA };
+
+/* An IPv4 TCP segment between two waypoints: PSH|ACK|ECE, the timestamp option, 100 bytes of
+ * data; seq and the data's first byte from n. */
+static void segment(uint8_t pkt[SEG_LEN], unsigned n)
+{
+	unhex("45 02 0098 1234 4000 3f 06 0000 c6130101 c6130201"
+	      "4001 4003 11223344 55667788 80 58 1234 0000 0007"
+	      "0101080a 01020304 05060708",
+	      pkt);
+	svr_wr32(pkt + SEG_IP + 4, 0x11223344u + 1448u * n);
+	for (unsigned i = 0; i < SEG_DATA; i++)
+		pkt[SEG_IP + SEG_TCP + i] = (uint8_t)(i * 7 + n);
+	svr_wire_checksums(pkt);
+}
+
+/* What the receiver hashes, taken from the packet as path.c takes it: the payload after the
+ * transport header to the IP length's end, and the covered fields. */
+static struct svr_hmac_msg segment_msg(const uint8_t *pkt)
+{
+	struct svr_hmac_msg m = {0};
+	size_t hl = svr_wire_hl(pkt), l4h = svr_wire_l4_hlen(pkt), total = svr_wire_total(pkt);
+	m.data = pkt + hl + l4h;
+	m.len = total - hl - l4h;
+	m.cover_len = (uint8_t)svr_wire_hmac_cover(pkt, m.cover);
+	return m;
+}
+
+/* The trailer libcrypto gives, the message laid out here field by field from the header:
+ * T || seq || ack || 0 || flags & 0x3f || window || 0 0 || urgent pointer || payload. */
+static void segment_reference(const struct svr_key *k, uint64_t step, const uint8_t *pkt,
+			      uint8_t out[32])
+{
+	const uint8_t *tcp = pkt + SEG_IP;
+	uint8_t buf[8 + 16 + SEG_DATA];
+	size_t n = 0;
+	for (int i = 0; i < 8; i++)
+		buf[n++] = (uint8_t)(step >> (56 - 8 * i));
+	memcpy(buf + n, tcp + 4, 8); /* sequence, acknowledgement */
+	n += 8;
+	buf[n++] = 0;
+	buf[n++] = tcp[13] & 0x3f; /* URG ACK PSH RST SYN FIN */
+	buf[n++] = tcp[14];        /* window */
+	buf[n++] = tcp[15];
+	buf[n++] = 0;
+	buf[n++] = 0;
+	buf[n++] = tcp[18]; /* urgent pointer */
+	buf[n++] = tcp[19];
+	memcpy(buf + n, tcp + SEG_TCP, SEG_DATA);
+	n += SEG_DATA;
+	unsigned wl = 0;
+	assert_non_null(HMAC(EVP_sha256(), k->hmac_key, k->hmac_len, buf, n, out, &wl));
+}
+
+/* Whether a bit of the segment is one the trailer covers (directly, or through where the
+ * payload starts and ends): the IP header's version and length fields, its protocol; TCP's
+ * sequence and acknowledgement numbers, data offset, flags but CWR and ECE, window, urgent
+ * pointer; the payload. Not: the rest of the IP header (TTL, addresses, checksum...), the
+ * ports, the reserved and AE bits, CWR and ECE, the checksum, the options. */
+static bool segment_bit_covered(size_t byte, unsigned bit)
+{
+	if (byte < SEG_IP)
+		return byte == 0 || byte == 2 || byte == 3 || byte == 9;
+	size_t t = byte - SEG_IP;
+	if (t >= SEG_TCP)
+		return true; /* payload */
+	if (t == 12)
+		return bit >= 4; /* the data offset: where the payload starts */
+	if (t == 13)
+		return bit < 6;
+	return (t >= 4 && t < 12) || t == 14 || t == 15 || t == 18 || t == 19;
+}
+
+/*
+ * The trailer of a TCP segment covers its stable header fields as well as its payload: equal
+ * to libcrypto's HMAC over the layout computed apart; each single bit changed in a covered
+ * field fails the check (an on-path attacker cannot set RST or FIN, move the sequence or shut
+ * the window), each changed in a field the path may rewrite (addresses, ports, TTL,
+ * checksums, options, ECN bits) still verifies.
+ */
+static void tcp_header_covered(void **state)
+{
+	(void)state;
+	struct svr_key k = {.hmac_len = 32};
+	memset(k.hmac_key, 0x6b, 32);
+	uint8_t pkt[SEG_LEN + 8], bent[SEG_LEN + 8], t[16], want[32];
+	memset(pkt, 0, sizeof(pkt));
+	segment(pkt, 0);
+	struct svr_hmac_msg m = segment_msg(pkt);
+	assert_int_equal(m.cover_len, 16);
+	assert_int_equal(m.len, SEG_DATA);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256_128, true, 4242, &m, t), 0);
+	segment_reference(&k, 4242, pkt, want);
+	assert_memory_equal(t, want, 16);
+	unsigned covered = 0, free_bits = 0;
+	for (size_t byte = 0; byte < SEG_LEN; byte++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			if (byte == 0 && bit >= 4)
+				continue; /* the IP version: not IPv4 any more, another parser */
+			memcpy(bent, pkt, sizeof(pkt));
+			bent[byte] ^= (uint8_t)(1u << bit);
+			if (byte == 0 || byte == 2 || byte == 3) {
+				/* header or packet length: within the buffer, or skipped */
+				size_t hl = svr_wire_hl(bent), total = svr_wire_total(bent);
+				if (hl < 20 || total > sizeof(bent) || total < hl + SEG_TCP)
+					continue;
+			}
+			if (svr_wire_hl(bent) + svr_wire_l4_hlen(bent) > svr_wire_total(bent))
+				continue; /* no payload at all: the data path drops it (l4-short) */
+			struct svr_hmac_msg b = segment_msg(bent);
+			bool ok = verify_one_msg(&k, true, 4242, &b, t);
+			if (ok == segment_bit_covered(byte, bit))
+				fail_msg("byte %zu bit %u: %s", byte, bit,
+					 ok ? "covered, yet still verifies"
+					    : "not covered, yet fails");
+			covered += !ok;
+			free_bits += ok;
+		}
+	}
+	assert_true(covered > SEG_DATA * 8 && free_bits > 100);
+	/* RST or FIN set on the segment, each as an attacker would: refused */
+	for (unsigned flag = 0x01; flag <= 0x04; flag <<= 1) {
+		memcpy(bent, pkt, sizeof(pkt));
+		bent[SEG_IP + 13] |= (uint8_t)flag;
+		svr_wire_checksums(bent);
+		struct svr_hmac_msg b = segment_msg(bent);
+		assert_false(verify_one_msg(&k, true, 4242, &b, t));
+	}
+	/* a UDP datagram covers no header field: its message is the payload alone */
+	pkt[9] = SVR_WIRE_UDP;
+	uint8_t cover[16];
+	assert_int_equal(svr_wire_hmac_cover(pkt, cover), 0);
+}
+
+/* Two and four segments at a time give the trailers one at a time gives, each segment's own
+ * header in its lane; a segment whose flags were bent fails in its lane alone. */
+static void tcp_header_covered_in_pairs_and_fours(void **state)
+{
+	(void)state;
+	struct svr_key k = {.hmac_len = 32}, k2 = {.hmac_len = 32};
+	memset(k.hmac_key, 0x6c, 32);
+	memset(k2.hmac_key, 0x6d, 32);
+	static uint8_t pkt[4][SEG_LEN];
+	struct svr_hmac_msg m[4];
+	uint8_t single[4][32], want[32];
+	for (unsigned i = 0; i < 4; i++) {
+		segment(pkt[i], i);
+		m[i] = segment_msg(pkt[i]);
+		assert_int_equal(
+		    svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, true, 77, &m[i], single[i]), 0);
+		segment_reference(&k, 77, pkt[i], want);
+		assert_memory_equal(single[i], want, 32);
+	}
+	/* one key's four segments: sign4 and check4 */
+	uint8_t q[4][32];
+	uint8_t *const out[4] = {q[0], q[1], q[2], q[3]};
+	const struct svr_hmac_msg *const mp[4] = {&m[0], &m[1], &m[2], &m[3]};
+	const uint8_t *const tr[4] = {single[0], single[1], single[2], single[3]};
+	assert_int_equal(svr_hmac_sign4(crypto, &k, SVR_HMAC_SHA256, true, 77, mp, out), 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_memory_equal(q[i], single[i], 32);
+	assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 77, mp, tr), 15);
+	pkt[2][SEG_IP + 13] |= 0x04; /* RST on the third */
+	m[2] = segment_msg(pkt[2]);
+	assert_int_equal(svr_hmac_check4(crypto, &k, SVR_HMAC_SHA256, true, 77, mp, tr), 11);
+	pkt[2][SEG_IP + 13] &= (uint8_t)~0x04;
+	m[2] = segment_msg(pkt[2]);
+	/* pairs: two keys, and a TCP lane beside a UDP one (covers of different lengths) */
+	uint8_t p0[32], p1[32], s1[32];
+	assert_int_equal(
+	    svr_hmac_sign2(crypto, &k, &k2, SVR_HMAC_SHA256, true, 77, &m[0], p0, &m[1], p1), 0);
+	assert_memory_equal(p0, single[0], 32);
+	segment_reference(&k2, 77, pkt[1], want);
+	assert_memory_equal(p1, want, 32);
+	struct svr_hmac_msg udp = {.data = pkt[3] + 40, .len = 60};
+	assert_int_equal(
+	    svr_hmac_sign2(crypto, &k, &k, SVR_HMAC_SHA256, false, 0, &m[0], p0, &udp, p1), 0);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0, &m[0], s1), 0);
+	assert_memory_equal(p0, s1, 32);
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, false, 0, &udp, s1), 0);
+	assert_memory_equal(p1, s1, 32);
+	assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, true, 77, &m[0],
+					 single[0], &m[1], single[1]),
+			 3);
+	svr_wr32(pkt[1] + SEG_IP + 8, svr_rd32(pkt[1] + SEG_IP + 8) + 1); /* its ack moved */
+	m[1] = segment_msg(pkt[1]);
+	assert_int_equal(svr_hmac_check2(crypto, &k, &k, SVR_HMAC_SHA256, true, 77, &m[0],
+					 single[0], &m[1], single[1]),
+			 1);
+	/* a cover longer than a message holds is refused, not read past */
+	struct svr_hmac_msg bad = m[0];
+	bad.cover_len = SVR_HMAC_COVER_MAX + 1;
+	assert_int_equal(svr_hmac_sign(crypto, &k, SVR_HMAC_SHA256, true, 77, &bad, s1), -1);
 }
 
 int main(void)
@@ -601,6 +818,8 @@ int main(void)
 	    cmocka_unit_test(aes256_cbc_nist),
 	    cmocka_unit_test(forget_then_reuse),
 	    cmocka_unit_test(pairs_match_singles),
+	    cmocka_unit_test(tcp_header_covered),
+	    cmocka_unit_test(tcp_header_covered_in_pairs_and_fours),
 	    cmocka_unit_test(pads_of_many_keys),
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),

@@ -534,9 +534,21 @@ static uint64_t time_step(void)
 	       SVR_HMAC_WINDOW_S;
 }
 
+_Static_assert(SVR_HMAC_COVER_MAX >= SVR_WIRE_HMAC_COVER_TCP, "a TCP cover fits a message");
+
+/* What a trailer signs in the packet at ip: its transport payload (len bytes at pl, the
+ * trailer not included) and its transport header's covered fields (docs/svr.md). Sender and
+ * receiver both take it from here, so that they hash the same. */
+static void msg_of(struct svr_hmac_msg *m, const uint8_t *ip, const uint8_t *pl, size_t len)
+{
+	m->data = pl;
+	m->len = len;
+	m->cover_len = (uint8_t)svr_wire_hmac_cover(ip, m->cover);
+}
+
 /* pre: this packet's pair check, when one ran and failed: its key and step are not tried
  * again. s: the session whose keys sign it (O-3), or NULL for the key file's (metadata). */
-static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *data, size_t len,
+static bool verify(unsigned wi, uint8_t hmac, bool time_based, const struct svr_hmac_msg *msg,
 		   const uint8_t *trailer, const struct dp_svr_check *pre,
 		   const struct svr_session *s)
 {
@@ -556,8 +568,8 @@ static bool verify(unsigned wi, uint8_t hmac, bool time_based, const uint8_t *da
 		}
 		kr = &session_ring;
 	}
-	int slot = svr_hmac_verify_ring(worker_crypto(wi), kr, hint, hmac, time_based, step, data,
-					len, trailer);
+	int slot =
+	    svr_hmac_verify_ring(worker_crypto(wi), kr, hint, hmac, time_based, step, msg, trailer);
 	if (s)
 		OPENSSL_cleanse(session_ring.keys, session_ring.n * sizeof(session_ring.keys[0]));
 	dp.workers[wi]->stats.hmac_single++;
@@ -591,8 +603,11 @@ static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_
 	if (dp_svr_path_signed(pp)) {
 		if (ring()->n == 0)
 			return SVR_DROP_SVR_NO_KEY;
-		if (plen < tl || !verify(w->index, pp->hmac, pp->time_based, pl, plen - tl,
-					 pl + plen - tl, NULL, NULL))
+		struct svr_hmac_msg msg;
+		if (plen < tl)
+			return SVR_DROP_SVR_HMAC;
+		msg_of(&msg, ip, pl, plen - tl);
+		if (!verify(w->index, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL, NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
@@ -781,13 +796,12 @@ static bool md_disables_fwd(unsigned wi, const struct dp_svr_path_policy *p, con
 	       (d.present & SVR_MDF_DISABLE_FWD_MD);
 }
 
-/* Room for the trailer after the transport payload; *pl, *plen: the data it signs. */
+/* Room for the trailer after the transport payload; msg: what it signs. */
 static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t l4_off, size_t tl,
-					 uint8_t **pl, size_t *plen)
+					 struct svr_hmac_msg *msg)
 {
 	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
-	*pl = ip + l4_off + l4h;
-	*plen = total - l4_off - l4h;
+	msg_of(msg, ip, ip + l4_off + l4h, total - l4_off - l4h);
 	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
 	    dp_meta(m)->l3_off + total + tl > rte_pktmbuf_data_len(m))
 		return SVR_DROP_NO_MBUF;
@@ -827,6 +841,13 @@ static inline const struct svr_session *signer_of(const struct dp_svr_sign *j)
 	return j->file_key ? NULL : j->s;
 }
 
+/* Where a job's trailer goes: right after the payload it signs (room made by trailer_room;
+ * reached through ip, msg.data being read-only). */
+static inline uint8_t *trailer_at(struct dp_svr_sign *j)
+{
+	return j->ip + (j->msg.data - j->ip) + j->msg.len;
+}
+
 /* A job's trailer written (rc 0: the lengths and checksums follow) or not. */
 static void signed_or_not(struct dp_svr_sign *j, int rc)
 {
@@ -854,15 +875,16 @@ static bool sign_four(struct dp_worker *w, struct svr_crypto *c, const struct sv
 		return false;
 	for (unsigned t = 1; t < 4; t++)
 		if (q[t]->hmac != q[0]->hmac || q[t]->time_based != q[0]->time_based ||
-		    q[t]->len != q[0]->len || signer_of(q[t]) != signer_of(q[0]))
+		    q[t]->msg.len != q[0]->msg.len || q[t]->msg.cover_len != q[0]->msg.cover_len ||
+		    signer_of(q[t]) != signer_of(q[0]))
 			return false;
-	const uint8_t *d[4];
+	const struct svr_hmac_msg *msg[4];
 	uint8_t *out[4];
 	for (unsigned t = 0; t < 4; t++) {
-		d[t] = q[t]->data;
-		out[t] = q[t]->data + q[t]->len;
+		msg[t] = &q[t]->msg;
+		out[t] = trailer_at(q[t]);
 	}
-	int rc = svr_hmac_sign4(c, k, q[0]->hmac, q[0]->time_based, step, d, q[0]->len, out);
+	int rc = svr_hmac_sign4(c, k, q[0]->hmac, q[0]->time_based, step, msg, out);
 	for (unsigned t = 0; t < 4; t++)
 		signed_or_not(q[t], rc);
 	w->stats.hmac_paired += 4;
@@ -886,11 +908,8 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 	struct svr_crypto *c = worker_crypto(w->index);
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_svr_sign *j = &jobs[i];
-		size_t len = 0;
-		j->why =
-		    k ? trailer_room(j->m, j->ip, j->l4_off, svr_hmac_len(j->hmac), &j->data, &len)
-		      : SVR_DROP_SVR_NO_KEY;
-		j->len = (uint32_t)len;
+		j->why = k ? trailer_room(j->m, j->ip, j->l4_off, svr_hmac_len(j->hmac), &j->msg)
+			   : SVR_DROP_SVR_NO_KEY;
 	}
 	for (unsigned i = 0; i < n;) {
 		struct dp_svr_sign *a = &jobs[i];
@@ -917,14 +936,13 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 		if (b && b->hmac == a->hmac && b->time_based == a->time_based)
 			kb = second_key(w->index, kr, slot, signer_of(a), signer_of(b), &ka, &own);
 		if (kb) {
-			rc =
-			    svr_hmac_sign2(c, ka, kb, a->hmac, a->time_based, step, a->data, a->len,
-					   a->data + a->len, b->data, b->len, b->data + b->len);
+			rc = svr_hmac_sign2(c, ka, kb, a->hmac, a->time_based, step, &a->msg,
+					    trailer_at(a), &b->msg, trailer_at(b));
 			w->stats.hmac_paired += 2;
 			i = nx + 1;
 		} else {
-			rc = svr_hmac_sign(c, ka, a->hmac, a->time_based, step, a->data, a->len,
-					   a->data + a->len);
+			rc = svr_hmac_sign(c, ka, a->hmac, a->time_based, step, &a->msg,
+					   trailer_at(a));
 			w->stats.hmac_single++;
 			b = NULL;
 			i = nx;
@@ -979,12 +997,11 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 		return false; /* dp_svr_packet says why */
 	const uint8_t *pl = ip + f->l4_off + l4h;
 	size_t plen = total - f->l4_off - l4h - tl;
-	*c = (struct dp_svr_check){.data = pl,
-				   .trailer = pl + plen,
+	*c = (struct dp_svr_check){.trailer = pl + plen,
 				   .s = file_key_signed(flags, pl, plen) ? NULL : s,
-				   .len = (uint32_t)plen,
 				   .hmac = p->hmac,
 				   .time_based = p->time_based};
+	msg_of(&c->msg, ip, pl, plen);
 	return dp_svr_path_signed(p);
 }
 
@@ -995,17 +1012,19 @@ static bool check_four(struct dp_worker *w, struct svr_crypto *cr, const struct 
 {
 	for (unsigned t = 1; t < 4; t++)
 		if (c[t].hmac != c[0].hmac || c[t].time_based != c[0].time_based ||
-		    c[t].len != c[0].len || c[t].s != c[0].s)
+		    c[t].msg.len != c[0].msg.len || c[t].msg.cover_len != c[0].msg.cover_len ||
+		    c[t].s != c[0].s)
 			return false;
 	const struct svr_key *k = key_for(w->index, kr, c[0].s, hint);
 	if (!k)
 		return false;
-	const uint8_t *d[4], *tr[4];
+	const struct svr_hmac_msg *msg[4];
+	const uint8_t *tr[4];
 	for (unsigned t = 0; t < 4; t++) {
-		d[t] = c[t].data;
+		msg[t] = &c[t].msg;
 		tr[t] = c[t].trailer;
 	}
-	unsigned ok = svr_hmac_check4(cr, k, c[0].hmac, c[0].time_based, step, d, c[0].len, tr);
+	unsigned ok = svr_hmac_check4(cr, k, c[0].hmac, c[0].time_based, step, msg, tr);
 	for (unsigned t = 0; t < 4; t++) {
 		c[t].ok = (ok >> t) & 1;
 		c[t].ran = true;
@@ -1041,8 +1060,8 @@ void dp_svr_check_run(struct dp_worker *w, struct dp_svr_check *c, unsigned n)
 			i++;
 			continue;
 		}
-		unsigned ok = svr_hmac_check2(cr, ka, kb, a->hmac, a->time_based, step, a->data,
-					      a->len, a->trailer, b->data, b->len, b->trailer);
+		unsigned ok = svr_hmac_check2(cr, ka, kb, a->hmac, a->time_based, step, &a->msg,
+					      a->trailer, &b->msg, b->trailer);
 		if (own.hmac_len)
 			OPENSSL_cleanse(&own, sizeof(own));
 		a->ok = ok & 1;
@@ -1247,11 +1266,13 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		    plen >= tl && file_key_signed(flags, pl, plen - tl) ? NULL : s;
 		/* the pre-check of this very packet, under the settings read here */
 		if (pre && !(pre->hmac == hmac && pre->time_based == time_based &&
-			     pre->data == pl && pre->len + tl == plen && pre->s == keys_of))
+			     pre->msg.data == pl && pre->msg.len + tl == plen && pre->s == keys_of))
 			pre = NULL;
-		if (plen < tl ||
-		    (!(pre && pre->ok) && !verify(w->index, hmac, time_based, pl, plen - tl,
-						  pl + plen - tl, pre, keys_of))) {
+		struct svr_hmac_msg msg;
+		if (plen >= tl && !(pre && pre->ok))
+			msg_of(&msg, ip, pl, plen - tl);
+		if (plen < tl || (!(pre && pre->ok) && !verify(w->index, hmac, time_based, &msg,
+							       pl + plen - tl, pre, keys_of))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return DP_SVR_DROPPED;
 		}
@@ -1392,7 +1413,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			return DP_SVR_DROPPED;
 		}
 	}
-	if (tl) { /* to the peer: the trailer signs the transport payload, at the burst's end */
+	if (tl) { /* to the peer: signed at the burst's end (msg_of: what the trailer covers) */
 		sign_job->m = m;
 		sign_job->ip = ip;
 		sign_job->hmac = hmac;

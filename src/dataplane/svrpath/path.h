@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "common/security.h"
 #include "main/dp.h"
 #include "session/flow.h"
 #include "session/table.h"
@@ -131,12 +132,12 @@ uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer);
  * listed key, the neighbouring time steps) in dp_svr_packet.
  */
 struct dp_svr_check {
-	const uint8_t *data, *trailer;
+	struct svr_hmac_msg msg; /* what the trailer signs: payload and covered fields */
+	const uint8_t *trailer;
 	const struct svr_session *s; /* whose keys sign it; NULL: the key file's (O-3) */
-	uint32_t len;
-	uint8_t hmac; /* the path's settings the check used */
+	uint8_t hmac;                /* the path's settings the check used */
 	bool time_based;
-	bool ok;  /* the trailer signs data (then dp_svr_packet does not check again) */
+	bool ok;  /* the trailer signs msg (then dp_svr_packet does not check again) */
 	bool ran; /* a pair check ran: with key slot hint at step (not hashed there again) */
 	uint32_t hint;
 	uint64_t step;
@@ -147,8 +148,8 @@ struct dp_svr_check {
 struct dp_svr_sign {
 	struct rte_mbuf *m; /* NULL once dropped */
 	uint8_t *ip;
-	uint8_t *data; /* what the trailer signs (dp_svr_sign_run's) */
-	uint32_t len;
+	struct svr_hmac_msg msg; /* what the trailer signs (dp_svr_sign_run's); it goes at
+				  * msg.data + msg.len */
 	uint32_t nh;
 	struct svr_rewrite rw;
 	struct svr_session *s;

@@ -282,6 +282,34 @@ static inline void svr_wire_translate_bare(uint8_t *ip, const void *src, const v
 }
 
 /*
+ * The transport header fields the HMAC trailer covers besides the payload
+ * (docs/svr.md "What the HMAC covers"): those no router or NAT between the
+ * waypoints rewrites, so that a signed segment cannot be turned into a FIN or
+ * an RST, moved in the sequence space or shut by its window. For TCP, its
+ * header bytes 4..19 with what the path may change zeroed — the data offset,
+ * the reserved and ECN bits (CWR, ECE, AE: middleboxes clear them on SYNs, and
+ * ECE echoes the IP header's CE mark, which any router may set), the
+ * checksum — into out (16 bytes): sequence, acknowledgement, 0, flags
+ * URG|ACK|PSH|RST|SYN|FIN, window, 0, 0, urgent pointer. The options are not
+ * covered (middleboxes clamp the MSS); the ports neither (NATs rewrite them).
+ * None for UDP (its length is set from the IP length where the trailer comes
+ * off) or anything else (a packet carried as UDP has its header in the
+ * payload). ip: a packet of at least 20 bytes of TCP header. Returns the
+ * length written: 16 or 0.
+ */
+#define SVR_WIRE_HMAC_COVER_TCP 16
+static inline size_t svr_wire_hmac_cover(const uint8_t *ip, uint8_t out[SVR_WIRE_HMAC_COVER_TCP])
+{
+	if (svr_wire_proto(ip) != SVR_WIRE_TCP)
+		return 0;
+	memcpy(out, ip + svr_wire_hl(ip) + 4, SVR_WIRE_HMAC_COVER_TCP);
+	out[8] = 0;            /* data offset, reserved, AE */
+	out[9] &= 0x3f;        /* CWR and ECE */
+	out[12] = out[13] = 0; /* checksum */
+	return SVR_WIRE_HMAC_COVER_TCP;
+}
+
+/*
  * Lowers the MSS option of a TCP SYN or SYN/ACK at ip to at most mss (the
  * options walked with bounds). Returns 1 when changed, 0 when not needed or
  * there is no MSS option. Checksums redone when changed.
