@@ -157,15 +157,19 @@ svr2_capture_start() {
 # The capture ends with an end mark: a ping from the WAN to R1's waypoint (svr_wan.py leaves it
 # out); once its reply is in the file, so is every packet that crossed before it.
 svr2_capture_report() {
-	local _
-	svr_nsx "$SVR2_WAN" ping -n -q -c 1 -w 5 -p 7376722d656e6421 "$SVR2_WP1" >/dev/null 2>&1
-	for _ in $(seq 50); do
-		tcpdump -r "$SVR_TMP/wan.pcap" -n -c 1 "icmp[icmptype] = icmp-echoreply and src host $SVR2_WP1" \
-			2>/dev/null | grep -q . && break
-		sleep 0.1
-	done
-	svr_stop_pid "$SVR2_TCPDUMP" 3
+	svr2_capture_stop
 	/usr/bin/python3 "$SVR_LIB_DIR/svr_wan.py" "$SVR_TMP/wan.pcap" "$SVR2_WP1" "$SVR2_WP2" "$@"
+}
+
+# svr2_capture_stop: ends the capture at the end mark, complete.
+svr2_capture_stop() {
+	end_mark_seen() {
+		tcpdump -r "$SVR_TMP/wan.pcap" -n -c 1 \
+			"icmp[icmptype] = icmp-echoreply and src host $SVR2_WP1" 2>/dev/null | grep -q .
+	}
+	svr_nsx "$SVR2_WAN" ping -n -q -c 1 -w 5 -p 7376722d656e6421 "$SVR2_WP1" >/dev/null 2>&1
+	svr_until 5 end_mark_seen || svr_info "the capture's end mark was not seen: it may miss packets"
+	svr_stop_pid "$SVR2_TCPDUMP" 3
 }
 
 # svr2_first_capture FILE [COUNT [FILTER]]: captures, in the WAN namespace, the next COUNT (1) UDP
