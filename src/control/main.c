@@ -228,6 +228,26 @@ static int check_model(const char *file, const char *router)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* --once: apply, wait for the dataplane; the exit status. */
+static int apply_once(struct svr_ctl *ctl, const char *model, unsigned wait_ms)
+{
+	uint64_t gen = 0;
+	if (apply(ctl, model, &gen) < 0)
+		return 1;
+	char reason[256];
+	int w = svr_ctl_wait(ctl, gen, wait_ms, reason, sizeof(reason));
+	if (w > 0)
+		printf("generation %llu applied by the dataplane\n", (unsigned long long)gen);
+	else if (w < 0)
+		LOG_ERR("the dataplane rejected generation %llu: %s", (unsigned long long)gen,
+			reason);
+	else
+		LOG_WARN("generation %llu published; not acknowledged within %u ms "
+			 "(is svr-dataplane running as instance \"%s\"?)",
+			 (unsigned long long)gen, wait_ms, ctl->instance);
+	return w > 0 ? 0 : w < 0 ? 1 : 3;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_DP_SOCKET, OPT_CHECK };
@@ -342,26 +362,8 @@ int main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		return 1;
 	}
-	uint64_t gen = 0;
-	int rc = apply(&ctl, model, &gen);
 	if (once) {
-		if (rc == 0) {
-			char reason[256];
-			int w = svr_ctl_wait(&ctl, gen, wait_ms, reason, sizeof(reason));
-			if (w > 0)
-				printf("generation %llu applied by the dataplane\n",
-				       (unsigned long long)gen);
-			else if (w < 0)
-				LOG_ERR("the dataplane rejected generation %llu: %s",
-					(unsigned long long)gen, reason);
-			else
-				LOG_WARN("generation %llu published; not acknowledged within %u ms "
-					 "(is svr-dataplane running as instance \"%s\"?)",
-					 (unsigned long long)gen, wait_ms, instance);
-			rc = w > 0 ? 0 : w < 0 ? 1 : 3;
-		} else {
-			rc = 1;
-		}
+		int rc = apply_once(&ctl, model, wait_ms);
 		svr_ctl_fini(&ctl);
 		return rc;
 	}
@@ -370,8 +372,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
+	/* The API first: a router that cannot serve it (its port taken by another router's
+	 * svr-control) exits before publishing anything. */
 	struct svr_rest *rest = NULL;
-	char token_path[300], dp_sock[300];
+	char token_path[300], dp_sock[300], url_path[300];
+	snprintf(url_path, sizeof(url_path), "%s/%s", ctl.state_dir, SVR_REST_URL_NAME);
 	if (strcmp(rest_opts.listen, "none") != 0) {
 		snprintf(token_path, sizeof(token_path), "%s/%s", ctl.state_dir,
 			 SVR_REST_TOKEN_NAME);
@@ -381,13 +386,18 @@ int main(int argc, char **argv)
 			rest_opts.token_file = token_path;
 		if (!rest_opts.dataplane_sock)
 			rest_opts.dataplane_sock = dp_sock;
+		rest_opts.url_file = url_path;
 		rest = svr_rest_start(&ctl, &rest_opts, err, sizeof(err));
 		if (!rest) {
-			LOG_ERR("%s", err);
+			LOG_ERR("%s; nothing published", err);
 			svr_ctl_fini(&ctl);
 			return 1;
 		}
+	} else {
+		unlink(url_path); /* an earlier run's: no API here now */
 	}
+	uint64_t gen = 0;
+	apply(&ctl, model, &gen);
 	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
 	while (!stop_requested) {
 		pause();
