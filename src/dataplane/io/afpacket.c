@@ -133,7 +133,6 @@ int dp_afpacket_prepare(const char *device, struct dp_afpacket_hold *h, char *er
 				    "(another DPDK process): using group %u",
 				    h->iface, natural, id);
 			h->fd = fd;
-			h->group = id;
 			h->pretend_pid = p;
 			return 0;
 		}

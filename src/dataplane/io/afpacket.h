@@ -9,12 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 /* What a probe of one af_packet device holds until its own sockets have joined their group. */
 struct dp_afpacket_hold {
 	int fd;          /* placeholder member of the group; -1: nothing held */
-	uint16_t group;  /* the fanout group id the probe will use */
 	int pretend_pid; /* what getpid() answers the main lcore during the probe */
 	char iface[32];
 };
