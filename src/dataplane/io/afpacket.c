@@ -24,6 +24,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -91,7 +92,7 @@ static int fanout_join(int ifindex, uint16_t id)
 	struct sock_fprog prog = {.len = 1, .filter = &drop};
 	struct sockaddr_ll sll = {
 	    .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex};
-	int arg = id | (FANOUT_TYPE_FLAGS << 16);
+	uint32_t arg = id | ((uint32_t)FANOUT_TYPE_FLAGS << 16);
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0) {
