@@ -562,8 +562,10 @@ static int write_url_file(const char *path, const char *url, char *err, size_t e
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	FILE *f = fopen(tmp, "we");
-	if (!f || fprintf(f, "%s\n", url) < 0 || fchmod(fileno(f), 0644) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) < 0) {
+	bool ok = f && fprintf(f, "%s\n", url) >= 0 && fchmod(fileno(f), 0644) == 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) < 0) {
 		snprintf(err, errlen, "cannot write the API address to %s: %s", path,
 			 strerror(errno));
 		unlink(tmp);
