@@ -215,9 +215,9 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 			if (!text || store(c, text, strlen(text), err, sizeof(err)) < 0)
 				LOG_ERR("cannot store the model back after rejection");
 			free(text);
-			LOG_WARN(
-			    "generation %llu rejected by the dataplane: the previous model stays",
-			    (unsigned long long)gen);
+			LOG_WARN("generation %llu rejected by the dataplane: %s; the previous "
+				 "model stays",
+				 (unsigned long long)gen, reason);
 		} else {
 			/* Nothing before it: a model the dataplane refused is no "last good" model.
 			 */
@@ -226,8 +226,9 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 			char path[300];
 			svr_ctl_stored_path(c, path, sizeof(path));
 			unlink(path);
-			LOG_WARN("generation %llu rejected by the dataplane: no model is stored",
-				 (unsigned long long)gen);
+			LOG_WARN("generation %llu rejected by the dataplane: %s; no model is "
+				 "stored",
+				 (unsigned long long)gen, reason);
 		}
 		c->previous = NULL;
 	}

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "ctl.h"
+#include "model/compile.h"
 #include "rest/rest.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 	    "                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
 	    "                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
 	    "                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
+	    "       svr-control --check --model FILE [--router NAME]\n"
 	    "\n"
 	    "The svrouter control daemon for one router: validates the intent model, compiles\n"
 	    "this router's policy image and hands it to svr-dataplane over shared memory\n"
@@ -47,7 +49,8 @@ static void usage(FILE *f)
 	    "svr-control is stopped or restarting.\n"
 	    "\n"
 	    "Options:\n"
-	    "  -r, --router NAME      this router's name in the model (required)\n"
+	    "  -r, --router NAME      this router's name in the model (required, except with\n"
+	    "                         --check)\n"
 	    "  -i, --instance NAME    the dataplane instance to feed (default: default)\n"
 	    "  -m, --model FILE       the model to apply; without it, the last good model\n"
 	    "                         stored in the state directory\n"
@@ -56,6 +59,11 @@ static void usage(FILE *f)
 	    "      --once             apply, wait for the dataplane, exit (0 applied, 1 invalid\n"
 	    "                         or rejected, 3 not acknowledged within --wait-ms)\n"
 	    "      --wait-ms MS       how long --once waits for the dataplane (default 5000)\n"
+	    "      --check            validate --model FILE and compile it for --router NAME\n"
+	    "                         (without --router: for every router in the model), with\n"
+	    "                         no dataplane, shared memory, state or API; prints one\n"
+	    "                         line \"FILE: valid; ...\" and exits 0, or prints each error\n"
+	    "                         as JSON-PATH: sentence and exits 1\n"
 	    "  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
 	    "\n"
 	    "REST API (docs/api.md; not started with --once):\n"
@@ -75,8 +83,15 @@ static void usage(FILE *f)
 	    "  -h, --help, -V, --version\n"
 	    "\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
-	    "Validation errors are printed one per line as JSON-PATH: sentence.\n",
-	    "%s");
+	    "Validation errors are printed one per line as JSON-PATH: sentence.\n"
+	    "Exit status: 0 running until stopped, applied (--once) or valid (--check);\n"
+	    "1 invalid model, rejected, or start-up failure (the REST address is taken...);\n"
+	    "2 usage; 3 --once: not acknowledged within --wait-ms.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  svr-control --check --model lab.json\n"
+	    "  svr-control --router r1 --instance r1 --model lab.json --listen 127.0.0.1:8741\n",
+	    "<instance>");
 }
 
 static void print_errors(const struct svr_model_errors *e)
@@ -137,9 +152,105 @@ static int apply(struct svr_ctl *c, const char *model, uint64_t *gen)
 	return rc;
 }
 
+/* Compiles doc (validated) for routers[index], whose name is name; prints what failed. */
+static int check_router(const json_t *doc, size_t index, const char *name, size_t *img_len)
+{
+	void *img;
+	char err[256];
+	if (svr_model_compile(doc, name, &img, img_len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "authority.routers[%zu]: %s\n", index, err);
+		return -1;
+	}
+	free(img);
+	return 0;
+}
+
+/* --check: validates the model file and compiles it for router (NULL: every router). Prints
+ * one summary line on success, every error as PATH: MESSAGE otherwise. Returns the exit status. */
+static int check_model(const char *file, const char *router)
+{
+	size_t len;
+	char *text = read_file(file, &len);
+	if (!text) {
+		fprintf(stderr, "svr-control: cannot read %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (!doc) {
+		fprintf(stderr, "(top): line %d column %d: %s\n%s: not valid JSON\n", jerr.line,
+			jerr.column, jerr.text, file);
+		return 1;
+	}
+	struct svr_model_errors errors;
+	svr_model_errors_init(&errors);
+	int bad = svr_model_validate(doc, &errors) < 0;
+	print_errors(&errors);
+	unsigned n_err = errors.count;
+	svr_model_errors_free(&errors);
+
+	char summary[1024] = "";
+	size_t off = 0;
+	unsigned n_ok = 0;
+	const json_t *routers = json_object_get(json_object_get(doc, "authority"), "routers");
+	if (!bad && router && !svr_model_router(doc, router)) {
+		fprintf(stderr, "authority.routers: the model has no router named \"%s\"\n",
+			router);
+		bad = 1;
+		n_err++;
+	}
+	size_t i;
+	const json_t *r;
+	json_array_foreach (bad ? NULL : routers, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		size_t img_len;
+		if (router && strcmp(name, router) != 0)
+			continue;
+		if (check_router(doc, i, name, &img_len) < 0) {
+			bad = 1;
+			n_err++;
+			continue;
+		}
+		n_ok++;
+		if (off < sizeof(summary))
+			off += (size_t)snprintf(summary + off, sizeof(summary) - off,
+						"%s%s (%zu bytes)", n_ok > 1 ? ", " : "", name,
+						img_len);
+	}
+	json_decref(doc);
+	if (bad) {
+		fprintf(stderr, "%s: %u error(s)\n", file, n_err);
+		return 1;
+	}
+	printf("%s: valid; compiled for %u router(s): %s\n", file, n_ok,
+	       n_ok ? summary : "(the model has none)");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* --once: apply, wait for the dataplane; the exit status. */
+static int apply_once(struct svr_ctl *ctl, const char *model, unsigned wait_ms)
+{
+	uint64_t gen = 0;
+	if (apply(ctl, model, &gen) < 0)
+		return 1;
+	char reason[256];
+	int w = svr_ctl_wait(ctl, gen, wait_ms, reason, sizeof(reason));
+	if (w > 0)
+		printf("generation %llu applied by the dataplane\n", (unsigned long long)gen);
+	else if (w < 0)
+		LOG_ERR("the dataplane rejected generation %llu: %s", (unsigned long long)gen,
+			reason);
+	else
+		LOG_WARN("generation %llu published; not acknowledged within %u ms "
+			 "(is svr-dataplane running as instance \"%s\"?)",
+			 (unsigned long long)gen, wait_ms, ctl->instance);
+	return w > 0 ? 0 : w < 0 ? 1 : 3;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_DP_SOCKET };
+	enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_DP_SOCKET, OPT_CHECK };
 	static const struct option opts[] = {
 	    {"router", required_argument, NULL, 'r'},
 	    {"instance", required_argument, NULL, 'i'},
@@ -154,10 +265,11 @@ int main(int argc, char **argv)
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
 	    {"dataplane-socket", required_argument, NULL, OPT_DP_SOCKET},
+	    {"check", no_argument, NULL, OPT_CHECK},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
-	bool once = false;
+	bool once = false, check = false;
 	struct svr_rest_opts rest_opts = {.listen = SVR_REST_LISTEN_DEFAULT,
 					  .max_body = SVR_REST_MAX_BODY_DEFAULT};
 	unsigned wait_ms = 5000;
@@ -215,6 +327,9 @@ int main(int argc, char **argv)
 		case OPT_DP_SOCKET:
 			rest_opts.dataplane_sock = optarg;
 			break;
+		case OPT_CHECK:
+			check = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -226,10 +341,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!router || optind != argc) {
+	if (optind != argc || (check && (!model || once)) || (!check && !router)) {
+		if (check && !model)
+			fprintf(stderr, "svr-control: --check needs --model FILE\n");
+		else if (check && once)
+			fprintf(stderr, "svr-control: --check and --once exclude each other\n");
 		usage(stderr);
 		return 2;
 	}
+	if (check)
+		return check_model(model, router);
 	svr_log_init("svr-control", instance);
 	char dflt_state[256];
 	snprintf(dflt_state, sizeof(dflt_state), "/var/lib/svrouter/%s", instance);
@@ -241,26 +362,8 @@ int main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		return 1;
 	}
-	uint64_t gen = 0;
-	int rc = apply(&ctl, model, &gen);
 	if (once) {
-		if (rc == 0) {
-			char reason[256];
-			int w = svr_ctl_wait(&ctl, gen, wait_ms, reason, sizeof(reason));
-			if (w > 0)
-				printf("generation %llu applied by the dataplane\n",
-				       (unsigned long long)gen);
-			else if (w < 0)
-				LOG_ERR("the dataplane rejected generation %llu: %s",
-					(unsigned long long)gen, reason);
-			else
-				LOG_WARN("generation %llu published; not acknowledged within %u ms "
-					 "(is svr-dataplane running as instance \"%s\"?)",
-					 (unsigned long long)gen, wait_ms, instance);
-			rc = w > 0 ? 0 : w < 0 ? 1 : 3;
-		} else {
-			rc = 1;
-		}
+		int rc = apply_once(&ctl, model, wait_ms);
 		svr_ctl_fini(&ctl);
 		return rc;
 	}
@@ -269,8 +372,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
+	/* The API first: a router that cannot serve it (its port taken by another router's
+	 * svr-control) exits before publishing anything. */
 	struct svr_rest *rest = NULL;
-	char token_path[300], dp_sock[300];
+	char token_path[300], dp_sock[300], url_path[300];
+	snprintf(url_path, sizeof(url_path), "%s/%s", ctl.state_dir, SVR_REST_URL_NAME);
 	if (strcmp(rest_opts.listen, "none") != 0) {
 		snprintf(token_path, sizeof(token_path), "%s/%s", ctl.state_dir,
 			 SVR_REST_TOKEN_NAME);
@@ -280,13 +386,18 @@ int main(int argc, char **argv)
 			rest_opts.token_file = token_path;
 		if (!rest_opts.dataplane_sock)
 			rest_opts.dataplane_sock = dp_sock;
+		rest_opts.url_file = url_path;
 		rest = svr_rest_start(&ctl, &rest_opts, err, sizeof(err));
 		if (!rest) {
-			LOG_ERR("%s", err);
+			LOG_ERR("%s; nothing published", err);
 			svr_ctl_fini(&ctl);
 			return 1;
 		}
+	} else {
+		unlink(url_path); /* an earlier run's: no API here now */
 	}
+	uint64_t gen = 0;
+	apply(&ctl, model, &gen);
 	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
 	while (!stop_requested) {
 		pause();

@@ -292,12 +292,13 @@ svr_offloads_off() {
 	fi
 }
 
-# svr_veth_add ROOT_IF NS NS_IF: a veth pair, ROOT_IF in the root namespace (for the router's
-# net_af_packet), NS_IF in NS. Both up, offloads off. The root end is kept silent and inert for
-# the host's own stack: no IPv6 (no link-local, RS, MLD), no ARP, no IPv4 forwarding from it, so
-# frames the router gets never leak into the host's routing.
+# svr_veth_add ROOT_IF NS NS_IF [INDEX]: a veth pair, ROOT_IF in the root namespace (for the
+# router's net_af_packet; interface index INDEX if given), NS_IF in NS. Both up, offloads off. The
+# root end is kept silent and inert for the host's own stack: no IPv6 (no link-local, RS, MLD), no
+# ARP, no IPv4 forwarding from it, so frames the router gets never leak into the host's routing.
 svr_veth_add() {
-	local rif=$1 ns=$2 nif=$3
+	local rif=$1 ns=$2 nif=$3 index=()
+	[ -n "${4:-}" ] && index=(index "$4")
 	if [ ${#rif} -gt 15 ] || [ ${#nif} -gt 15 ]; then
 		echo "svr_veth_add: interface name longer than 15 characters: $rif / $nif" >&2
 		return 1
@@ -306,7 +307,7 @@ svr_veth_add() {
 		echo "link $rif exists (leftover of an earlier run?): removing it" >&2
 		ip link del "$rif" || return 1
 	fi
-	ip link add "$rif" type veth peer name "$nif" netns "$ns" || return 1
+	ip link add "$rif" "${index[@]}" type veth peer name "$nif" netns "$ns" || return 1
 	svr_defer "ip link del '$rif'"
 	sysctl -qw "net.ipv6.conf.$rif.disable_ipv6=1" "net.ipv4.conf.$rif.forwarding=0" || return 1
 	ip link set dev "$rif" arp off multicast off || return 1

@@ -97,6 +97,7 @@ struct answer {
 	long code;
 	json_t *json; /* NULL if the body was not JSON */
 	struct buf body;
+	char url[512]; /* what was asked, for messages */
 };
 
 /* One request; on a transport failure prints why and returns EXIT_UNREACHABLE or
@@ -125,6 +126,7 @@ static int call(const struct api_opts *o, const char *method, const char *path, 
 		return EXIT_API_ERROR;
 	}
 	snprintf(url, urlsz, "%.*s/api/v1%s", (int)ulen, o->url, path);
+	snprintf(a->url, sizeof(a->url), "%s", url);
 	snprintf(auth, hsz, "Authorization: Bearer %s", token);
 	memset(token, 0, strlen(token));
 	free(token);
@@ -166,11 +168,14 @@ static int call(const struct api_opts *o, const char *method, const char *path, 
 			errmsg("%s %s: the answer is larger than %u bytes", method, url,
 			       MAX_ANSWER);
 		else
-			errmsg("%s %s: %s%s", method, url, *cerr ? cerr : curl_easy_strerror(rc),
+			errmsg("%s %s: %s%s%s%s", method, url,
+			       *cerr ? cerr : curl_easy_strerror(rc),
 			       rc == CURLE_COULDNT_CONNECT
 				   ? " (is svr-control running with its REST API there? "
-				     "--api URL or SVR_API)"
-				   : "");
+				     "--api URL or SVR_API; address from "
+				   : "",
+			       rc == CURLE_COULDNT_CONNECT ? o->url_from : "",
+			       rc == CURLE_COULDNT_CONNECT ? ")" : "");
 		ret = unreachable ? EXIT_UNREACHABLE : EXIT_API_ERROR;
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->code);
@@ -191,20 +196,23 @@ static void answer_free(struct answer *a)
 	free(a->body.data);
 }
 
-/* A non-2xx answer as one line (or the 422 error list); returns EXIT_API_ERROR. */
+/* A non-2xx answer as one line naming the URL (or the 422 error list); returns
+ * EXIT_API_ERROR. */
 static int report_error(const struct api_opts *o, const char *what, const struct answer *a)
 {
 	const char *msg = json_string_value(json_object_get(a->json, "error"));
 	if (a->code == 401)
-		errmsg("%s: 401 unauthorized: the API refused the token%s%s", what,
-		       o->token ? "" : " from ", o->token ? "" : o->token_file);
+		errmsg("%s: %s: 401 unauthorized: the API refused the token%s%s (address from %s: "
+		       "is this the svr-control the token belongs to?)",
+		       what, a->url, o->token ? "" : " from ", o->token ? "" : o->token_file,
+		       o->url_from);
 	else if (msg)
-		errmsg("%s: %ld: %s", what, a->code, msg);
+		errmsg("%s: %s: %ld: %s", what, a->url, a->code, msg);
 	else if (a->json || a->body.len == 0)
-		errmsg("%s: HTTP %ld", what, a->code);
+		errmsg("%s: %s: HTTP %ld", what, a->url, a->code);
 	else
-		errmsg("%s: HTTP %ld (not a JSON answer: is --api pointing at svr-control?)", what,
-		       a->code);
+		errmsg("%s: %s: HTTP %ld (not a JSON answer: is --api pointing at svr-control?)",
+		       what, a->url, a->code);
 	return EXIT_API_ERROR;
 }
 

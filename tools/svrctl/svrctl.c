@@ -91,10 +91,10 @@ static void usage_error(const char *fmt, ...)
 			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
 			"session UUID\n"
-			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] config "
-			"apply FILE|show\n"
-			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] "
-			"status\n"
+			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
+			"TOKEN] config apply FILE|show\n"
+			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
+			"TOKEN] [--json] status\n"
 			"Try 'svrctl --help' for more information.\n");
 	exit(EXIT_USAGE);
 }
@@ -128,9 +128,12 @@ static const char help_main[] =
     "           [--service NAME] [--address IP] [--limit N]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
-    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] config apply FILE\n"
-    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] config show\n"
-    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] status\n"
+    "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
+    "           config apply FILE\n"
+    "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN]\n"
+    "           config show\n"
+    "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
+    "           status\n"
     "    svrctl help [show | sessions | config | status]\n"
     "    svrctl --help | --version\n"
     "\n"
@@ -172,7 +175,8 @@ static const char help_main[] =
     "    -i, --instance NAME\n"
     "        Router instance to talk to; its socket is\n"
     "        " SVR_RUNTIME_DIR_DEFAULT "/NAME/" SVR_CTLSOCK_NAME ". Default: $SVR_INSTANCE,\n"
-    "        else \"default\". Also picks the default token file of the REST commands.\n"
+    "        else \"default\". Also picks the API address and token file of the REST\n"
+    "        commands (see FILES).\n"
     "    -s, --socket PATH\n"
     "        Control socket to use instead, for a dataplane started with its own\n"
     "        \"runtime-dir\". Cannot be combined with --instance.\n"
@@ -194,7 +198,8 @@ static const char help_main[] =
     "  REST API (config, status):\n"
     "    --api URL\n"
     "        Base URL of svr-control's API, without /api/v1. Default: $SVR_API, else\n"
-    "        " SVRCTL_API_DEFAULT ". https:// URLs work as well.\n"
+    "        the address the instance's svr-control serves (its api-url file, see\n"
+    "        FILES), else " SVRCTL_API_DEFAULT ". https:// URLs work as well.\n"
     "    --token-file FILE\n"
     "        Read the bearer token from FILE (its first line). Default:\n"
     "        $SVR_TOKEN_FILE, else /var/lib/svrouter/INSTANCE/api-token, the file\n"
@@ -229,6 +234,10 @@ static const char help_main[] =
     "        user that runs svr-dataplane.\n"
     "    /var/lib/svrouter/INSTANCE/api-token\n"
     "        svr-control's API token (its --state-dir and --token-file options move it).\n"
+    "    /var/lib/svrouter/INSTANCE/api-url\n"
+    "        The URL svr-control serves its API on, written when it starts serving and\n"
+    "        removed when it stops (its --state-dir option moves it). Routers on one\n"
+    "        host each need their own --listen port; this file lets --instance find it.\n"
     "\n"
     "EXIT STATUS\n"
     "    0   success (config apply: the model was applied, or published and not yet\n"
@@ -260,8 +269,10 @@ static const char help_config[] =
     "    svrctl config - apply or print the intent model through svr-control\n"
     "\n"
     "SYNOPSIS\n"
-    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] config apply FILE\n"
-    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] config show\n"
+    "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
+    "           config apply FILE\n"
+    "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN]\n"
+    "           config show\n"
     "\n"
     "DESCRIPTION\n"
     "    config apply sends FILE (\"-\" reads standard input) as it is with\n"
@@ -291,6 +302,11 @@ static const char help_config[] =
     "    config show prints the model in force (the last one applied) as indented\n"
     "    JSON; it fails (exit 1) while no model has been applied.\n"
     "\n"
+    "    With --instance NAME (or $SVR_INSTANCE) and no --api or $SVR_API, svrctl\n"
+    "    talks to the address that instance's svr-control serves, which it writes to\n"
+    "    /var/lib/svrouter/NAME/api-url, beside its token; without that file, to\n"
+    "    " SVRCTL_API_DEFAULT ".\n"
+    "\n"
     "EXAMPLES\n"
     "    svrctl config apply /etc/svrouter/model.json\n"
     "    jq '.authority.services += [$s]' --argjson s \"$SVC\" <(svrctl config show) |\n"
@@ -301,7 +317,8 @@ static const char help_status[] =
     "    svrctl status - svr-control's view of the router\n"
     "\n"
     "SYNOPSIS\n"
-    "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] status\n"
+    "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
+    "           status\n"
     "\n"
     "DESCRIPTION\n"
     "    GET /api/v1/status, printed as key/value lines:\n"
@@ -316,7 +333,13 @@ static const char help_status[] =
     "      dataplane              reachable (and whether both generations agree) or\n"
     "                             unreachable with the reason\n"
     "\n"
-    "    --json prints the API's JSON answer unchanged.\n";
+    "    --json prints the API's JSON answer unchanged.\n"
+    "\n"
+    "    The API is found as for config: --api, $SVR_API, the address the instance's\n"
+    "    svr-control wrote to /var/lib/svrouter/INSTANCE/api-url, or the default\n"
+    "    " SVRCTL_API_DEFAULT "; the token as --token, --token-file, $SVR_TOKEN,\n"
+    "    $SVR_TOKEN_FILE, /var/lib/svrouter/INSTANCE/api-token. Errors name the URL\n"
+    "    asked; a 401 also names the token file and where the address came from.\n";
 
 static const char help_show[] =
     "NAME\n"
@@ -1731,6 +1754,42 @@ static long long session_limit(const char *arg)
 	return n;
 }
 
+/* The first line of file, in buf; NULL if it has none. */
+static const char *first_line(const char *file, char *buf, size_t len)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return NULL;
+	const char *line = fgets(buf, (int)len, f);
+	fclose(f);
+	if (line)
+		buf[strcspn(buf, "\r\n \t")] = '\0';
+	return line && *buf ? buf : NULL;
+}
+
+/* svr-control's API: --api, else $SVR_API, else the address the instance's svr-control wrote
+ * next to its token, else the default. */
+static void api_url(const struct opts *o, struct api_opts *ao)
+{
+	static char file[PATH_MAX], from[PATH_MAX + 32], url[512];
+	const char *env;
+	if (ao->url) {
+		ao->url_from = "--api";
+	} else if ((env = getenv("SVR_API")) && *env) {
+		ao->url = env;
+		ao->url_from = "SVR_API";
+	} else {
+		snprintf(file, sizeof(file), SVRCTL_URL_FMT, instance_name(o));
+		ao->url = first_line(file, url, sizeof(url));
+		snprintf(from, sizeof(from), "%s", file);
+		ao->url_from = from;
+		if (!ao->url) {
+			ao->url = SVRCTL_API_DEFAULT;
+			snprintf(from, sizeof(from), "the default: no %s", file);
+		}
+	}
+}
+
 /* config apply FILE | config show | status, through svr-control's REST API. */
 static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_given, int nargs,
 		       char **args)
@@ -1747,8 +1806,7 @@ static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_g
 			    args[0]);
 	if (ao->token && ao->token_file)
 		usage_error("--token and --token-file exclude each other");
-	if (!ao->url)
-		ao->url = (env = getenv("SVR_API")) && *env ? env : SVRCTL_API_DEFAULT;
+	api_url(o, ao);
 	if (!*ao->url)
 		usage_error("--api: empty URL");
 	if (!ao->token && !ao->token_file) {

@@ -15,12 +15,15 @@
 #define SVR_REST_LISTEN_DEFAULT   "127.0.0.1:8740"
 #define SVR_REST_MAX_BODY_DEFAULT ((uint64_t)64 << 20)
 #define SVR_REST_TOKEN_NAME       "api-token" /* in the state directory */
+#define SVR_REST_URL_NAME         "api-url"   /* in the state directory: the URL served */
 
 struct svr_rest_opts {
 	const char *listen;         /* "ADDR:PORT", "[V6ADDR]:PORT" */
 	const char *token_file;     /* created (0600) if missing */
 	uint64_t max_body;          /* bytes; larger bodies get 413 */
 	const char *dataplane_sock; /* the dataplane's control socket */
+	const char *url_file;       /* written with the URL once serving (svrctl --instance reads
+				       it), removed at stop; NULL: none */
 };
 
 struct svr_rest;

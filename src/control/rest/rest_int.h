@@ -29,6 +29,7 @@ struct svr_rest {
 	size_t token_len;
 	char token[REST_TOKEN_MAX + 1];
 	char dp_sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char url_file[4096]; /* removed when the server stops; "": none */
 };
 
 /* What a handler answers: a JSON value, or ready text (JSON already). */

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "rest_int.h"
@@ -501,12 +503,87 @@ bad:
 	return -1;
 }
 
+/* The listening socket, bound here so that a failure names the address (libmicrohttpd, given
+ * a socket address, reports "Failed to bind to port 0"). */
+static int listen_on(const struct sockaddr_storage *ss, const char *listen_text, char *err,
+		     size_t errlen)
+{
+	bool v6 = ss->ss_family == AF_INET6;
+	socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	int one = 1;
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
+	    listen(fd, REST_MAX_CONNECTIONS) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		unsigned port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					 : ((const struct sockaddr_in *)ss)->sin_port);
+		if (e == EADDRINUSE)
+			snprintf(err, errlen,
+				 "cannot serve the REST API on %s: port %u is already in use "
+				 "(another svr-control? give each router its own --listen "
+				 "ADDR:PORT)",
+				 listen_text, port);
+		else
+			snprintf(err, errlen, "cannot serve the REST API on %s (port %u): %s",
+				 listen_text, port, strerror(e));
+		return -1;
+	}
+	return fd;
+}
+
+/* The URL clients use for the address served: a wildcard address is reached on loopback. */
+static void url_of(const struct sockaddr_storage *ss, char *url, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		struct in6_addr a = s6->sin6_addr;
+		if (IN6_IS_ADDR_UNSPECIFIED(&a))
+			a = in6addr_loopback;
+		inet_ntop(AF_INET6, &a, host, sizeof(host));
+		snprintf(url, len, "http://[%s]:%u", host, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		struct in_addr a = s4->sin_addr;
+		if (a.s_addr == htonl(INADDR_ANY))
+			a.s_addr = htonl(INADDR_LOOPBACK);
+		inet_ntop(AF_INET, &a, host, sizeof(host));
+		snprintf(url, len, "http://%s:%u", host, ntohs(s4->sin_port));
+	}
+}
+
+/* Writes the URL to path (a temporary file renamed into place, mode 0644). */
+static int write_url_file(const char *path, const char *url, char *err, size_t errlen)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	FILE *f = fopen(tmp, "we");
+	bool ok = f && fprintf(f, "%s\n", url) >= 0 && fchmod(fileno(f), 0644) == 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) < 0) {
+		snprintf(err, errlen, "cannot write the API address to %s: %s", path,
+			 strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts *o, char *err,
 				size_t errlen)
 {
 	struct sockaddr_storage ss;
 	if (svr_rest_parse_listen(o->listen, &ss, err, errlen) < 0)
 		return NULL;
+	if (o->url_file && strlen(o->url_file) > 4000) {
+		snprintf(err, errlen, "API address file path too long");
+		return NULL;
+	}
 	struct svr_rest *r = calloc(1, sizeof(*r));
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
@@ -527,6 +604,12 @@ struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts 
 		return NULL;
 	}
 
+	int fd = listen_on(&ss, o->listen, err, errlen);
+	if (fd < 0) {
+		memset(r->token, 0, sizeof(r->token));
+		free(r);
+		return NULL;
+	}
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
 			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6)
@@ -538,8 +621,8 @@ struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts 
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, r, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, r,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    r, MHD_OPTION_CONNECTION_LIMIT, (unsigned)REST_MAX_CONNECTIONS,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)REST_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)REST_IDLE_TIMEOUT_S, MHD_OPTION_END);
 	int e = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -550,9 +633,19 @@ struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts 
 		free(r);
 		return NULL;
 	}
-	LOG_NOTICE("REST API on http://%s" REST_PREFIX "/ (token file %s, body limit %" PRIu64
-		   " bytes, dataplane socket %s)",
-		   o->listen, o->token_file, r->max_body, r->dp_sock);
+	char url[INET6_ADDRSTRLEN + 32];
+	url_of(&ss, url, sizeof(url));
+	if (o->url_file) {
+		if (write_url_file(o->url_file, url, err, errlen) < 0) {
+			svr_rest_stop(r);
+			return NULL;
+		}
+		snprintf(r->url_file, sizeof(r->url_file), "%s", o->url_file);
+	}
+	LOG_NOTICE(
+	    "REST API on %s" REST_PREFIX "/ (token file %s, address in %s, body limit %" PRIu64
+	    " bytes, dataplane socket %s)",
+	    url, o->token_file, o->url_file ? o->url_file : "no file", r->max_body, r->dp_sock);
 	return r;
 }
 
@@ -561,6 +654,8 @@ void svr_rest_stop(struct svr_rest *r)
 	if (!r)
 		return;
 	MHD_stop_daemon(r->daemon);
+	if (r->url_file[0])
+		unlink(r->url_file); /* nobody serves there any more */
 	memset(r->token, 0, sizeof(r->token));
 	free(r);
 }

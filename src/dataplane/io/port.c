@@ -2,16 +2,20 @@
 #include "io/port.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 
 #include "common/log.h"
 #include "io/rss.h"
+#include "io/afpacket.h"
 #include "l2l3/parse.h"
 
 #define RX_DESC  1024
@@ -148,18 +152,83 @@ static void log_rss(const struct dp_port *p)
 			 p->reta_size ? "" : " (the device's)");
 }
 
+/* Lines DPDK logs on every failed probe, which say nothing about the cause. */
+static bool generic_probe_line(const char *line)
+{
+	return strstr(line, "Driver cannot attach the device") ||
+	       strstr(line, "Failed to attach device on primary process");
+}
+
+/*
+ * The cause of a failed probe in DPDK's own words: the lines it logged (without the generic
+ * ones), joined with "; ". Drivers return -1, which rte_dev_probe passes on as -EPERM, so
+ * the return code alone would say "Operation not permitted" whatever happened.
+ */
+static void probe_cause(const char *logged, int rc, char *cause, size_t len)
+{
+	size_t n = 0;
+	cause[0] = '\0';
+	for (const char *l = logged; l && *l && n + 1 < len;) {
+		size_t ll = strcspn(l, "\n");
+		char line[512];
+		snprintf(line, sizeof(line), "%.*s", (int)ll, l);
+		if (*line && !generic_probe_line(line))
+			n += (size_t)snprintf(cause + n, len - n, "%s%s", n ? "; " : "", line);
+		l += ll + (l[ll] == '\n');
+	}
+	if (!cause[0])
+		snprintf(cause, len, "%s",
+			 rc == -EPERM ? "the driver refused it" : rte_strerror(-rc));
+}
+
+/* rte_dev_probe(), with what DPDK logs meanwhile kept for the error message (and still
+ * written to the log). */
+static int probe(const char *device, char *err, size_t errlen)
+{
+	char *logged = NULL;
+	size_t logged_len = 0;
+	FILE *log_stream = rte_log_get_stream();
+	FILE *capture = open_memstream(&logged, &logged_len);
+	if (capture)
+		rte_openlog_stream(capture);
+	int rc = rte_dev_probe(device);
+	if (capture) {
+		rte_openlog_stream(log_stream);
+		fclose(capture);
+		fputs(logged, log_stream);
+	}
+	if (rc < 0 && rc != -EEXIST) {
+		char cause[400];
+		probe_cause(logged, rc, cause, sizeof(cause));
+		snprintf(err, errlen, "cannot probe device \"%s\": %s", device, cause);
+	}
+	free(logged);
+	return rc;
+}
+
+/* Probes an af_packet device in a fanout group of its own (io/afpacket.c), others as they are. */
+static int probe_device(const char *device, char *err, size_t errlen)
+{
+	struct dp_afpacket_hold hold;
+	int rc = dp_afpacket_prepare(device, &hold, err, errlen);
+	if (rc < 0)
+		return rc;
+	dp_afpacket_probe_begin(&hold);
+	rc = probe(device, err, errlen);
+	dp_afpacket_probe_end();
+	dp_afpacket_release(&hold);
+	return rc;
+}
+
 int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	dp_device_name(device, name, sizeof(name));
 	/* PCI devices are probed by EAL already (-a); vdevs are hot-plugged here. */
 	if (rte_eth_dev_get_port_by_name(name, pid) != 0) {
-		int rc = rte_dev_probe(device);
-		if (rc < 0 && rc != -EEXIST) {
-			snprintf(err, errlen, "cannot probe device \"%s\": %s", device,
-				 rte_strerror(-rc));
+		int rc = probe_device(device, err, errlen);
+		if (rc < 0 && rc != -EEXIST)
 			return rc;
-		}
 		if (rte_eth_dev_get_port_by_name(name, pid) != 0) {
 			snprintf(err, errlen, "device \"%s\" probed but no port named %s appeared",
 				 device, name);
