@@ -160,6 +160,24 @@ static void full_refuses_and_evicts_nothing(void **state)
 	mem_close(&m);
 }
 
+/* The smallest memory: one session's worth, a live and an ended UUID; never a full table (every
+ * probe run ends at an empty slot). */
+static void one_session(void **state)
+{
+	(void)state;
+	struct mem m;
+	mem_open(&m, 1);
+	uint8_t u[16];
+	for (uint32_t k = 0; k < 2; k++) {
+		uuid_of(k, u);
+		assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_CLAIMED);
+	}
+	uuid_of(9, u);
+	assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_FULL);
+	assert_false(svr_replay_seen(&m.r, u, 0));
+	mem_close(&m);
+}
+
 /* A passed hold counts as used until the sweep (within a second in the dataplane) or until a
  * claim whose probe run meets it takes its slot; after a whole sweep the room is all back. */
 static void passed_holds_give_room_back(void **state)
@@ -286,6 +304,7 @@ int main(void)
 	    cmocka_unit_test(hold_beyond_what_a_slot_says_is_capped),
 	    cmocka_unit_test(unclaimed_is_forgotten),
 	    cmocka_unit_test(full_refuses_and_evicts_nothing),
+	    cmocka_unit_test(one_session),
 	    cmocka_unit_test(passed_holds_give_room_back),
 	    cmocka_unit_test(random_against_reference),
 	    cmocka_unit_test(twenty_bytes_a_session),

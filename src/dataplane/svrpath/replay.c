@@ -23,7 +23,8 @@ void svr_replay_init(struct svr_replay *r, uint64_t *slot, uint32_t sessions, ui
 	rte_spinlock_init(&r->lock);
 	r->slot = slot;
 	r->n_slots = svr_replay_slots(sessions);
-	r->limit = r->n_slots - r->n_slots / 5; /* at least 2 x sessions */
+	/* at least 2 x sessions, and always an empty slot: every probe run ends */
+	r->limit = r->n_slots - (r->n_slots >= 5 ? r->n_slots / 5 : 1);
 	r->seed = seed;
 }
 
