@@ -72,6 +72,8 @@
 	  "metadata-only packet from the egress, consumed (O-8)")                                  \
 	X(SVR_REPLAYED, "svr-replayed",                                                            \
 	  "first packet naming a session live on another tuple or recently ended")                 \
+	X(SVR_REPLAY_FULL, "svr-replay-full",                                                      \
+	  "SVR first packet refused: the replay memory is full of live and remembered UUIDs")      \
 	X(SVR_UUID_BUSY, "svr-uuid-busy",                                                          \
 	  "forward metadata with another UUID on a session still in use (kept)")                   \
 	X(SVR_STALE, "svr-stale-session",                                                          \

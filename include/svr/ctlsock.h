@@ -48,7 +48,8 @@
  *                            "encryption": "aes-cbc-256"|"aes-cbc-128"|"none",
  *                            "peer-ports": "16385-65533"}],
  *                 "security": {"file": PATH, "reloads": n,
- *                              "replay-table": {"slots": n, "evicted": n},
+ *                              "replay-table": {"slots": n, "limit": n, "live": n,
+ *                                               "ended": n, "bytes": n},
  *                              "keys": [{"security-id": n, "not-before": RFC3339|null,
  *                                        "encryption": bool, "sending": bool}]}}
  *

@@ -116,6 +116,22 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 	return limits(p, proto, src, tenant, a);
 }
 
+/* A session's idle timeout (TCP: once established). */
+static uint16_t idle_timeout(const struct dp_timeouts *t, uint8_t proto)
+{
+	switch (proto) {
+	case SVR_IPPROTO_TCP:
+		return t->tcp_established;
+	case SVR_IPPROTO_UDP:
+		return t->udp;
+	case SVR_IPPROTO_ICMP:
+	case SVR_IPPROTO_ICMPV6:
+		return t->icmp;
+	default:
+		return t->other;
+	}
+}
+
 /* The fields both families fill the same way. */
 static void fill_common(struct svr_session *s, const struct admitted *a, uint8_t proto)
 {
@@ -126,23 +142,11 @@ static void fill_common(struct svr_session *s, const struct admitted *a, uint8_t
 	s->proto = proto;
 	s->created_s = now;
 	atomic_store_explicit(&s->last_seen_s, now, memory_order_relaxed);
-	switch (proto) {
-	case SVR_IPPROTO_TCP:
+	s->idle_s = idle_timeout(t, proto);
+	if (proto == SVR_IPPROTO_TCP) {
 		atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
-		s->idle_s = t->tcp_established;
 		s->handshake_s = t->tcp_handshake;
 		s->closing_s = t->tcp_closing;
-		break;
-	case SVR_IPPROTO_UDP:
-		s->idle_s = t->udp;
-		break;
-	case SVR_IPPROTO_ICMP:
-	case SVR_IPPROTO_ICMPV6:
-		s->idle_s = t->icmp;
-		break;
-	default:
-		s->idle_s = t->other;
-		break;
 	}
 	/* RFC 9562 version 4: 122 random bits. */
 	uint64_t r[2] = {rte_rand(), rte_rand()};
@@ -538,11 +542,12 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	if (!wrap && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
 		arg.fwd_ctx = &md.fwd;
 	/* Its UUID may not open another session (replays), claimed before this one is made: of
-	 * two copies of a first packet on two workers, one gets through. */
-	if (!dp_svr_uuid_claim(md.uuid)) {
-		*why = SVR_DROP_SVR_REPLAYED;
+	 * two copies of a first packet on two workers, one gets through. Remembered after the
+	 * session for twice the idle timeout it is made with. */
+	uint32_t hold =
+	    dp_svr_replay_hold_s(g, (uint16_t)slot, idle_timeout(&a.svc->timeouts, md.fwd.proto));
+	if ((*why = dp_svr_uuid_claim(md.uuid, hold)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
-	}
 	r = create4(w, k, &rev, &place, &arg, data, why);
 	if (r != DP_FIRST_SESSION ||
 	    memcmp(dp_sess.table->entries[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)

@@ -141,6 +141,7 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	if (dp_sess.age_cursor >= used)
 		dp_sess.age_cursor = 0;
 	svr_session_reclaim(t);
+	dp_svr_replay_sweep(elapsed); /* ended SVR sessions' UUIDs whose time passed */
 }
 
 bool dp_session_clear(uint32_t idx)
@@ -347,10 +348,11 @@ json_t *dp_sessions_summary(void)
 		created += dp.workers[w]->stats.sessions_created;
 	const struct dp_gen *g = dp_gen_main();
 	uint32_t limit = g && g->spol ? g->spol->capacity : t->capacity;
-	/* All session memory: the table, the limit counters and the workers' fragment notes. */
+	/* All session memory: the table, the limit counters, the workers' fragment notes and the
+	 * SVR replay memory (UUIDs of egress sessions). */
 	size_t bytes = t->bytes + sizeof(*dp_sess.tenant_live) * 65536 +
 		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
-		       dp.n_workers * sizeof(struct svr_frag_cache);
+		       dp.n_workers * sizeof(struct svr_frag_cache) + dp_svr_replay_bytes();
 	return json_pack(
 	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes", (json_int_t)bytes,
 	    "capacity", (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",

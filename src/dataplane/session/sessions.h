@@ -6,10 +6,13 @@
  * Who writes what:
  * - workers: create sessions (creation path, under the table's writer lock),
  *   update per-direction counters, last-seen and TCP state of hits; bump the
- *   half-open, per-tenant and per-source counters (atomics).
- * - main lcore: ticks the clock, ages and deletes sessions, reclaims, builds
- *   each generation's session policy, owns the name registries and next-hop
- *   slots, answers the control socket.
+ *   half-open, per-tenant and per-source counters (atomics); claim an SVR
+ *   egress session's UUID in the replay memory before making it
+ *   (svrpath/replay.h, under its own lock).
+ * - main lcore: ticks the clock, ages and deletes sessions (an SVR egress
+ *   session's UUID then held as ended in the replay memory, which it sweeps),
+ *   reclaims, builds each generation's session policy, owns the name
+ *   registries and next-hop slots, answers the control socket.
  */
 #ifndef SVR_SESSIONS_H
 #define SVR_SESSIONS_H

@@ -15,6 +15,8 @@
 #include <openssl/crypto.h>
 
 #include <rte_byteorder.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
@@ -26,6 +28,7 @@
 #include "session/rewrite.h"
 #include "session/sessions.h"
 #include "svr/metadata.h"
+#include "svrpath/replay.h"
 #include "svrpath/wire.h"
 #include "worker/worker.h"
 
@@ -33,12 +36,22 @@ static struct dp_svr_path paths[DP_MAX_SVR_PATHS];
 /* appended by the main lcore (release), read by workers looking a path up (acquire) */
 static _Atomic unsigned n_paths;
 /*
+ * The UUIDs this router made egress sessions for (replay.h): live ones, and
+ * ended ones for a while. The HMAC covers neither the waypoint ports (NATs
+ * between the routers rewrite them: O-3) nor, under a "regular" HMAC, the
+ * time (O-22), so a captured first packet could be sent again on another
+ * waypoint tuple, or on another live session's. Forward metadata naming a
+ * UUID remembered here, other than the session's own, is refused
+ * (svr-replayed). Sized to the session table at start.
+ */
+static struct svr_replay replay;
+static uint64_t *replay_slots;
+/*
  * The key ring workers read, and a second buffer for the next reload of the
  * key file: the main lcore fills the idle one, swaps the pointer and waits for
  * the workers' grace period before the old one may be written again. Key
  * slots stay put across reloads (svr_keyring_merge): sessions hold them.
  */
-static _Atomic uint64_t replay_evicted; /* UUIDs the replay table gave way (see below) */
 static struct svr_keyring rings[2];
 static struct svr_keyring *_Atomic keyring = &rings[0];
 /*
@@ -157,6 +170,18 @@ int dp_svr_init(const char *key_file, unsigned n_workers)
 	} else {
 		log_ids("loaded", &rings[0]);
 	}
+	uint32_t capacity = dp_sess.table->capacity;
+	replay_slots =
+	    rte_zmalloc("svr_replay", (size_t)svr_replay_slots(capacity) * SVR_REPLAY_SLOT_BYTES,
+			RTE_CACHE_LINE_SIZE);
+	if (!replay_slots) {
+		LOG_ERR(
+		    "cannot allocate the SVR replay memory for %u sessions (raise eal.memory-mb "
+		    "or lower sessions.capacity)",
+		    capacity);
+		return -1;
+	}
+	svr_replay_init(&replay, replay_slots, capacity, rte_rand());
 	for (unsigned i = 0; i < n_workers; i++)
 		if (!(wk[i].crypto = svr_crypto_new()) ||
 		    !(wk[i].session_keys = calloc(SESSION_KEYS, sizeof(*wk[i].session_keys)))) {
@@ -182,6 +207,9 @@ void dp_svr_free(void)
 		wk[i].session_keys = NULL;
 	}
 	OPENSSL_cleanse(rings, sizeof(rings));
+	rte_free(replay_slots);
+	replay_slots = NULL;
+	memset(&replay, 0, sizeof(replay));
 }
 
 void dp_svr_keys_poll(void)
@@ -285,98 +313,14 @@ uint16_t dp_svr_payload_key_of(uint32_t security_id)
 	return payload_slot(kr, svr_keyring_find(kr, security_id));
 }
 
-/*
- * The UUIDs this router made egress sessions for: live ones, and ended ones
- * for a while. The HMAC covers neither the waypoint ports (NATs between the
- * routers rewrite them: O-3) nor, under a "regular" HMAC, the time (O-22), so
- * a captured first packet could be sent again on another waypoint tuple, or on
- * another live session's. Forward metadata naming a UUID seen here, other than
- * the session's own, is refused (svr-replayed). An ended session is kept
- * SVR_REPLAY_TIMED_S under a time-based HMAC (older first packets fail it),
- * else twice its idle timeout (at least 6 minutes). A fixed table: when the
- * probes find neither the UUID nor a free or expired slot, the entry nearest
- * its end gives way (svr-replay-evicted). Writers hold replay_lock (the
- * creation path, the main lcore when a session ends); workers read.
- */
-#define REPLAY_SLOTS  65536 /* a power of two */
-#define REPLAY_PROBES 16
-#define REPLAY_LIVE   UINT32_MAX
-struct replay_slot {
-	_Atomic uint64_t tag; /* UUID bits; 0: empty */
-	_Atomic uint32_t until_s;
-};
-static struct replay_slot replay[REPLAY_SLOTS];
-static rte_spinlock_t replay_lock = RTE_SPINLOCK_INITIALIZER;
-
-static uint64_t replay_tag(const uint8_t uuid[16])
+static uint32_t clock_s(void)
 {
-	uint64_t a, b;
-	memcpy(&a, uuid, 8);
-	memcpy(&b, uuid + 8, 8);
-	return (a ^ b) ? (a ^ b) : 1;
-}
-
-enum uuid_note_how {
-	UUID_SET,   /* note it (until until_s) */
-	UUID_CLAIM, /* note it unless noted and current: false then */
-	UUID_FORGET /* take its note away */
-};
-
-static bool uuid_note(const uint8_t uuid[16], uint32_t until_s, enum uuid_note_how how)
-{
-	uint64_t tag = replay_tag(uuid);
-	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1), pick = REPLAY_SLOTS, oldest = h;
-	uint32_t oldest_until = UINT32_MAX;
-	bool done = true;
-	rte_spinlock_lock(&replay_lock);
-	for (unsigned i = 0; i < REPLAY_PROBES; i++) {
-		unsigned at = (h + i) & (REPLAY_SLOTS - 1);
-		uint64_t t = atomic_load_explicit(&replay[at].tag, memory_order_relaxed);
-		uint32_t u = atomic_load_explicit(&replay[at].until_s, memory_order_relaxed);
-		if (t == tag) { /* its own slot first: one entry per UUID */
-			pick = at;
-			done = !(how == UUID_CLAIM && u >= now);
-			break;
-		}
-		if (pick == REPLAY_SLOTS && (t == 0 || u < now))
-			pick = at;
-		if (u < oldest_until) {
-			oldest = at;
-			oldest_until = u;
-		}
-	}
-	if (how == UUID_FORGET) {
-		if (pick != REPLAY_SLOTS &&
-		    atomic_load_explicit(&replay[pick].tag, memory_order_relaxed) == tag)
-			atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
-	} else if (done) {
-		if (pick == REPLAY_SLOTS) {
-			pick = oldest;
-			atomic_fetch_add_explicit(&replay_evicted, 1, memory_order_relaxed);
-		}
-		/* readers match the tag, then check the time: never a new tag with an old time */
-		if (atomic_load_explicit(&replay[pick].tag, memory_order_relaxed) != tag)
-			atomic_store_explicit(&replay[pick].tag, 0, memory_order_release);
-		atomic_store_explicit(&replay[pick].until_s, until_s, memory_order_release);
-		atomic_store_explicit(&replay[pick].tag, tag, memory_order_release);
-	}
-	rte_spinlock_unlock(&replay_lock);
-	return done;
+	return atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 }
 
 static bool replayed(const uint8_t uuid[16])
 {
-	uint64_t tag = replay_tag(uuid);
-	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	unsigned h = (unsigned)tag & (REPLAY_SLOTS - 1);
-	for (unsigned i = 0; i < REPLAY_PROBES; i++) {
-		const struct replay_slot *r = &replay[(h + i) & (REPLAY_SLOTS - 1)];
-		if (atomic_load_explicit(&r->tag, memory_order_acquire) == tag &&
-		    atomic_load_explicit(&r->until_s, memory_order_relaxed) >= now)
-			return true;
-	}
-	return false;
+	return svr_replay_seen(&replay, uuid, clock_s());
 }
 
 /* An egress session: its forward direction comes from a peer with metadata. */
@@ -386,30 +330,59 @@ static bool egress_session(const struct svr_session *s)
 	return (fw->flags & SVR_RW_MD_ACK_ABSENT) && fw->svr_path < DP_MAX_SVR_PATHS;
 }
 
-bool dp_svr_uuid_claim(const uint8_t uuid[16])
+/*
+ * How long a UUID is remembered after its session ends: under a time-based
+ * HMAC its first packet verifies only a few seconds (SVR_REPLAY_TIMED_S);
+ * otherwise nothing dates it, so twice the session's idle timeout, at least
+ * twice SVR_REPLAY_MIN_S. Taken at the claim, from the timeout the session is
+ * made with: what happens to the session later (made stale, a new model) does
+ * not shorten it.
+ */
+uint32_t dp_svr_replay_hold_s(const struct dp_gen *g, uint16_t slot, uint32_t idle_s)
 {
-	return uuid_note(uuid, REPLAY_LIVE, UUID_CLAIM);
+	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
+	if (dp_svr_path_signed(pp) && pp->time_based)
+		return SVR_REPLAY_TIMED_S;
+	return 2 * (idle_s > SVR_REPLAY_MIN_S ? idle_s : SVR_REPLAY_MIN_S);
+}
+
+enum svr_drop_reason dp_svr_uuid_claim(const uint8_t uuid[16], uint32_t hold_s)
+{
+	switch (svr_replay_claim(&replay, uuid, hold_s, clock_s())) {
+	case SVR_REPLAY_CLAIMED:
+		return SVR_DROP_MAX;
+	case SVR_REPLAY_SEEN:
+		return SVR_DROP_SVR_REPLAYED;
+	default:
+		return SVR_DROP_SVR_REPLAY_FULL;
+	}
 }
 
 void dp_svr_uuid_unclaim(const uint8_t uuid[16])
 {
-	uuid_note(uuid, 0, UUID_FORGET);
+	svr_replay_unclaim(&replay, uuid);
 }
 
 void dp_svr_session_ending(const struct svr_session *s)
 {
-	const struct dp_gen *g = dp_gen_load();
-	if (!egress_session(s) || !g)
-		return;
-	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, s->dir[SVR_DIR_FWD].svr_path);
-	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	uint32_t idle = __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED);
-	/* a path gone from the model: the longer memory, whatever it was */
-	bool regular = !pp->in_model || (dp_svr_path_signed(pp) && !pp->time_based);
-	uuid_note(s->uuid,
-		  now + (regular ? 2 * (idle > SVR_REPLAY_MIN_S ? idle : SVR_REPLAY_MIN_S)
-				 : SVR_REPLAY_TIMED_S),
-		  UUID_SET);
+	if (egress_session(s))
+		svr_replay_ended(&replay, s->uuid, clock_s());
+}
+
+void dp_svr_replay_sweep(uint64_t elapsed_ms)
+{
+	/* every slot about once a second, a bounded slice per lock hold */
+	uint64_t n = (uint64_t)replay.n_slots * (elapsed_ms ? elapsed_ms : 1) / 1000 + 1;
+	while (n) {
+		uint32_t k = n < 4096 ? (uint32_t)n : 4096;
+		svr_replay_sweep(&replay, clock_s(), k);
+		n -= k;
+	}
+}
+
+size_t dp_svr_replay_bytes(void)
+{
+	return (size_t)replay.n_slots * SVR_REPLAY_SLOT_BYTES;
 }
 
 /*
@@ -422,11 +395,19 @@ void dp_svr_session_ending(const struct svr_session *s)
  */
 #define FWD_CTX_SLOTS 65536 /* a power of two */
 struct fwd_ctx_slot {
-	_Atomic uint64_t tag; /* replay_tag(uuid); 0 while written */
+	_Atomic uint64_t tag; /* ctx_tag(uuid); 0 while written */
 	uint8_t src[4], dst[4];
 	uint16_t sport, dport;
 };
 static struct fwd_ctx_slot fwd_ctx[FWD_CTX_SLOTS];
+
+static uint64_t ctx_tag(const uint8_t uuid[16])
+{
+	uint64_t a, b;
+	memcpy(&a, uuid, 8);
+	memcpy(&b, uuid + 8, 8);
+	return (a ^ b) ? (a ^ b) : 1;
+}
 
 void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_md_ctx *c)
 {
@@ -437,7 +418,7 @@ void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_
 	memcpy(e->dst, c->dst, 4);
 	e->sport = c->sport;
 	e->dport = c->dport;
-	atomic_store_explicit(&e->tag, replay_tag(uuid), memory_order_release);
+	atomic_store_explicit(&e->tag, ctx_tag(uuid), memory_order_release);
 }
 
 /* The mirror of the session's kept forward context into c; false if its slot moved on. */
@@ -445,7 +426,7 @@ static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 {
 	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
 	const struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
-	uint64_t tag = replay_tag(s->uuid);
+	uint64_t tag = ctx_tag(s->uuid);
 	if (atomic_load_explicit(&e->tag, memory_order_acquire) != tag)
 		return false;
 	memset(c, 0, sizeof(*c));
@@ -493,10 +474,13 @@ static json_t *keys_json(void)
 						     nb[0] ? nb : NULL, "encryption",
 						     k->enc_len != 0, "sending", k == cur));
 	}
-	return json_pack("{s:s, s:o, s:I, s:{s:i, s:I}}", "file", key_path, "keys", arr, "reloads",
-			 (json_int_t)dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED], "replay-table",
-			 "slots", REPLAY_SLOTS, "evicted",
-			 (json_int_t)atomic_load_explicit(&replay_evicted, memory_order_relaxed));
+	uint32_t live, ended;
+	svr_replay_counts(&replay, &live, &ended);
+	return json_pack("{s:s, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I}}", "file", key_path, "keys",
+			 arr, "reloads", (json_int_t)dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED],
+			 "replay-table", "slots", (json_int_t)replay.n_slots, "limit",
+			 (json_int_t)replay.limit, "live", (json_int_t)live, "ended",
+			 (json_int_t)ended, "bytes", (json_int_t)dp_svr_replay_bytes());
 }
 
 json_t *dp_svr_peers_json(void)

@@ -9,6 +9,7 @@
 #define SVR_PATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -31,9 +32,9 @@
 #define SVR_STALE_IDLE_S   2
 #define DP_SVR_MAX_PAYLOAD 2048
 /* How long an ended egress session's UUID is refused: time-based HMAC (a first packet is valid
- * a few seconds), regular HMAC (twice its idle timeout, at least twice this) */
+ * a few seconds), otherwise twice its idle timeout, at least twice SVR_REPLAY_MIN_S */
 #define SVR_REPLAY_TIMED_S 10
-#define SVR_REPLAY_MIN_S   180 /* the largest transport payload an mbuf holds here */
+#define SVR_REPLAY_MIN_S   180
 
 /* A peer path's identity, in a slot stable across generations (sessions keep its index);
  * written once, when the slot is appended. */
@@ -99,17 +100,27 @@ uint16_t dp_svr_payload_key_current(void);
 uint16_t dp_svr_payload_key_of(uint32_t security_id);
 
 /*
- * The UUIDs of egress sessions, against replayed first packets (path.c):
- * noted when a session is made (creation path) and when it ends (main lcore,
- * before the entry goes); dp_svr_read_first and the hit path refuse metadata
- * naming one of them (svr-replayed).
+ * The UUIDs of egress sessions, against replayed first packets (replay.h):
+ * claimed when a session is made (creation path), marked ended when it ends
+ * (main lcore, before the entry goes); dp_svr_read_first and forward metadata
+ * naming another UUID on a session refuse one that is live or remembered
+ * (svr-replayed). Never on the hit path.
  */
-/* Creation path, before an egress session is made: true when the UUID was not noted and is
- * now, as live (under one lock: of two first packets with one UUID, on two workers, one
- * passes); dp_svr_uuid_unclaim gives it back when no session of that UUID came of it. */
-bool dp_svr_uuid_claim(const uint8_t uuid[16]);
+/* How long a UUID is remembered after its session ends, for a session on path slot `slot` of
+ * g made with idle timeout idle_s. */
+uint32_t dp_svr_replay_hold_s(const struct dp_gen *g, uint16_t slot, uint32_t idle_s);
+/* Creation path, before an egress session is made: SVR_DROP_MAX when the UUID was neither live
+ * nor remembered and is live now (under one lock: of two first packets with one UUID, on two
+ * workers, one passes); else svr-replayed, or svr-replay-full when the memory is full (nothing
+ * is evicted). dp_svr_uuid_unclaim gives it back when no session of that UUID came of it. */
+enum svr_drop_reason dp_svr_uuid_claim(const uint8_t uuid[16], uint32_t hold_s);
 void dp_svr_uuid_unclaim(const uint8_t uuid[16]);
+/* Main lcore: session s ends; an egress session's UUID is remembered for its hold. */
 void dp_svr_session_ending(const struct svr_session *s);
+/* Main lcore, housekeeping: forgets UUIDs whose time passed (every slot about once a second). */
+void dp_svr_replay_sweep(uint64_t elapsed_ms);
+/* The replay memory's bytes (sized at start to the session table). */
+size_t dp_svr_replay_bytes(void);
 
 /* Egress, creating a session whose own NAT changes the original tuple: keeps the forward
  * context it arrived with, so that the reverse metadata mirrors it (O-6). */
