@@ -20,8 +20,12 @@
 #include <rte_rcu_qsbr.h>
 
 #include "eal_fixture.h"
+#include "main/dp.h"
 #include "session/names.h"
+#include "session/sessions.h"
 #include "session/table.h"
+
+struct dp dp; /* the process state sessions.c reads (no generation: no SVR sessions here) */
 
 static struct rte_rcu_qsbr *qsbr(unsigned threads)
 {
@@ -374,6 +378,124 @@ static void two_workers_concurrently(void **state)
 	rte_free(qs);
 }
 
+/*
+ * The half-open TCP count under two workers and ageing: the workers open
+ * sessions (a SYN), answer them (SYN-ACK back), close them (FIN) and reopen
+ * closing ones (a SYN on the same ports), each through the hit path's
+ * dp_session_touch, while the main lcore ends sessions at random
+ * (dp_session_clear, what ageing does) and reclaims them. A worker may still
+ * hold a session the main lcore has just ended. At the end the count must be
+ * the number of sessions left half-open, and 0 once all are ended.
+ */
+#define HO_KEYS   256 /* per worker */
+#define HO_ROUNDS 400000
+
+struct ho_worker {
+	struct rte_rcu_qsbr *qs;
+	unsigned id;
+	uint32_t seed;
+};
+
+static _Atomic unsigned ho_finished; /* workers done */
+
+static uint32_t ho_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void fill_syn_sent(struct svr_session *s, void *arg)
+{
+	(void)arg;
+	s->proto = SVR_IPPROTO_TCP;
+	atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
+}
+
+static void *ho_worker(void *p)
+{
+	struct ho_worker *a = p;
+	struct svr_session_table *t = dp_sess.table;
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	rte_rcu_qsbr_thread_register(a->qs, a->id);
+	rte_rcu_qsbr_thread_online(a->qs, a->id);
+	for (uint32_t n = 0; n < HO_ROUNDS; n++) {
+		uint32_t i = a->id * 100000 + ho_rand(&a->seed) % HO_KEYS;
+		int64_t idx = find(t, i);
+		if (idx < 0) {
+			struct svr_skey4 f = key(i, false), r = key(i, true);
+			bool existing;
+			svr_session_create4(t, &f, &r, &anywhere, fill_syn_sent, NULL, &existing);
+		} else {
+			static const uint8_t flags[4] = {SVR_TCP_SYN, SVR_TCP_SYN | SVR_TCP_ACK,
+							 SVR_TCP_FIN | SVR_TCP_ACK, SVR_TCP_ACK};
+			static const enum svr_sdir dirs[4] = {SVR_DIR_FWD, SVR_DIR_REV, SVR_DIR_FWD,
+							      SVR_DIR_REV};
+			/* a few packets of the session held: the main lcore may end it meanwhile */
+			for (int k = 0; k < 4; k++) {
+				unsigned c = ho_rand(&a->seed) % 4;
+				dp_session_touch(&t->entries[idx], dirs[c], 60, flags[c], 0);
+			}
+		}
+		if ((n & 15) == 0)
+			rte_rcu_qsbr_quiescent(a->qs, a->id);
+	}
+	rte_rcu_qsbr_thread_offline(a->qs, a->id);
+	atomic_fetch_add(&ho_finished, 1);
+	return NULL;
+}
+
+static uint32_t half_open_entries(const struct svr_session_table *t)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < t->capacity; i++)
+		n += atomic_load(&t->entries[i].in_use) &&
+		     atomic_load(&t->entries[i].tcp_state) == SVR_TCP_SYN_SENT;
+	return n;
+}
+
+static void half_open_count_under_two_workers_and_ageing(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(2);
+	const uint32_t cap = 4 * HO_KEYS;
+	dp_sess.table = svr_session_table_create("s_ho", cap, cap / 32 + 64, qs);
+	struct svr_session_table *t = dp_sess.table;
+	assert_non_null(t);
+	static struct ho_worker a[2];
+	pthread_t th[2];
+	atomic_store(&ho_finished, 0);
+	for (unsigned w = 0; w < 2; w++) {
+		a[w] = (struct ho_worker){.qs = qs, .id = w, .seed = 0x9e3779b9u * (w + 1)};
+		assert_int_equal(pthread_create(&th[w], NULL, ho_worker, &a[w]), 0);
+	}
+	/* This thread is the main lcore: ends sessions at random, reclaims, watches the count. */
+	uint32_t seed = 12345, most = 0, ended = 0;
+	while (atomic_load(&ho_finished) < 2) {
+		for (uint32_t i = 0; i < cap; i++) {
+			if (atomic_load(&t->entries[i].in_use) && ho_rand(&seed) % 8 == 0)
+				ended += dp_session_clear(i);
+			uint32_t now = atomic_load(&t->half_open);
+			most = now > most ? now : most;
+		}
+		svr_session_reclaim(t);
+	}
+	for (unsigned w = 0; w < 2; w++)
+		pthread_join(th[w], NULL);
+	assert_true(ended > 1000); /* the race was run */
+	/* never below zero (a wrap shows as about 4 billion) nor above what the table holds */
+	assert_true(most <= cap);
+	assert_int_equal(atomic_load(&t->half_open), half_open_entries(t));
+	for (uint32_t i = 0; i < cap; i++)
+		if (atomic_load(&t->entries[i].in_use))
+			dp_session_clear(i);
+	assert_int_equal(atomic_load(&t->half_open), 0);
+	svr_session_table_free(t);
+	dp_sess.table = NULL;
+	rte_free(qs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(names_keep_their_ids),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(two_workers_concurrently),
+	    cmocka_unit_test(half_open_count_under_two_workers_and_ageing),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }
