@@ -308,7 +308,7 @@ def ip4_with_options(opts, payload):
     h = h + opts
     h[10:12] = b"\0\0"
     h[10:12] = struct.pack("!H", _cksum(bytes(h)))
-    return raw(eth_in()) + bytes(h) + payload
+    return raw(Ether(dst=MAC_IN, src=MAC_HOST, type=0x0800)) + bytes(h) + payload
 
 
 def source_routes():

@@ -108,6 +108,22 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	svr_session_reclaim(t);
 }
 
+void dp_session_names_sweep(void)
+{
+	static uint64_t tenants[65536 / 64], services[65536 / 64];
+	memset(tenants, 0, sizeof(tenants));
+	memset(services, 0, sizeof(services));
+	const struct svr_session_table *t = dp_sess.table;
+	/* every entry ever used: a reclaimed one names nothing (SVR_NO_NAME) */
+	for (uint32_t i = 0; i < t->high_water; i++) {
+		uint16_t ten = t->entries[i].tenant, svc = t->entries[i].service;
+		tenants[ten / 64] |= 1ull << (ten % 64);
+		services[svc / 64] |= 1ull << (svc % 64);
+	}
+	svr_names_sweep(dp_sess.tenants, tenants);
+	svr_names_sweep(dp_sess.services, services);
+}
+
 bool dp_session_clear(uint32_t idx)
 {
 	if (idx >= dp_sess.table->capacity || !end_session(idx))

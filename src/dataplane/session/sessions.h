@@ -166,6 +166,13 @@ static inline bool dp_echo_direction_ok(uint8_t proto, uint8_t icmp_type, enum s
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);
 
+/*
+ * Main lcore: forgets the tenant and service names no generation holds and no
+ * session entry carries (live, or deleted but not yet reclaimed: a worker may
+ * still read its names), so that their ids can be handed out again.
+ */
+void dp_session_names_sweep(void);
+
 /* Main lcore: ends a session now (DELETE /sessions/{uuid}). */
 bool dp_session_clear(uint32_t idx);
 

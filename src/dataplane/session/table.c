@@ -63,6 +63,8 @@ static void release_sessions(void *p, void *e, unsigned n)
 				rte_hash_free_key_with_position(h, r[i].pos[d]);
 		if (r[i].family == 6)
 			t->n6--;
+		/* no reader left: its names may be forgotten (names.h) */
+		t->entries[r[i].idx].tenant = t->entries[r[i].idx].service = SVR_NO_NAME;
 		push_free(t, r[i].idx);
 	}
 	rte_spinlock_unlock(&t->writer);
