@@ -84,12 +84,15 @@ struct svr_session_table {
 	uint32_t capacity6;      /* IPv6 sessions at most (their keys have a table of their own) */
 	uint32_t n6;             /* IPv6 sessions live or awaiting reclaim; writer lock */
 	_Atomic uint64_t leaked; /* sessions a worker could not queue for reclaim (never, so far) */
-	_Atomic uint32_t half_open; /* entries in SVR_TCP_SYN_SENT (svr_session_tcp_move) */
-	uint32_t high_water;        /* entries [0, high_water) have been used: scans stop there */
-	size_t bytes;               /* memory the table took at creation (hashes, entries, queue) */
-	rte_spinlock_t writer;      /* creation and deletion only; see above */
+	uint32_t high_water;     /* entries [0, high_water) have been used: scans stop there */
+	size_t bytes;            /* memory the table took at creation (hashes, entries, queue) */
+	rte_spinlock_t writer;   /* creation and deletion only; see above */
 	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
+	/* entries in SVR_TCP_SYN_SENT (svr_session_tcp_move): written by workers as TCP
+	 * sessions open and answer, on a line of its own so the fields every lookup reads stay
+	 * shared */
+	_Alignas(64) _Atomic uint32_t half_open;
 };
 
 struct rte_rcu_qsbr;
