@@ -25,6 +25,9 @@
 	X(IP4_SRC, "ip4-bad-source", "IPv4 source on network 0 or 127, multicast or broadcast")    \
 	X(IP4_DST, "ip4-bad-destination", "IPv4 destination on network 0 or 127")                  \
 	X(IP4_BCAST, "ip4-directed-broadcast", "to a connected subnet's broadcast address")        \
+	X(IP4_OPTIONS, "ip4-bad-options",                                                          \
+	  "IPv4 option whose length is short or runs past the header")                             \
+	X(SOURCE_ROUTE, "source-route", "IPv4 LSRR/SSRR option or IPv6 routing header type 0")     \
 	X(GROUP_FRAME, "unicast-in-group-frame", "unicast IP in a broadcast/multicast frame")      \
 	X(IP6_SHORT, "ip6-short", "IPv6 packet shorter than its header")                           \
 	X(IP6_VERSION, "ip6-bad-version", "IPv6 EtherType but version field is not 6")             \
@@ -50,6 +53,8 @@
 	X(TCP_NOT_SYN, "tcp-first-not-syn", "TCP packet of no session that is not a SYN")          \
 	X(ICMP_NOT_REQUEST, "icmp-first-not-request", "ICMP of no session, not an echo request")   \
 	X(ICMP_ERR_NO_SESSION, "icmp-error-no-session", "ICMP error about no session we hold")     \
+	X(ICMP_ERR_FRAGMENT, "icmp-error-quotes-fragment",                                         \
+	  "ICMP error quoting a non-first fragment (no ports to find its session by)")             \
 	X(NO_SERVICE, "no-service", "first packet matches no service (ICMP prohibited sent)")      \
 	X(ACCESS_NO_RULE, "access-no-rule", "no allow rule for this source (deny by default)")     \
 	X(ACCESS_DENIED, "access-denied", "a deny rule matched the source")                        \

@@ -12,6 +12,8 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/bytes.h"
 #include "session/flow.h"
@@ -170,6 +172,15 @@ static void icmp_error_keys_the_quoted_session(void **state)
 	assert_int_equal(svr_flow_parse4(p, 20 + 8 + 20 + 4, &f), SVR_FLOW_MALFORMED);
 	echo4(icmp + 8, 3, "198.19.0.1", "198.18.1.10", 0);
 	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_MALFORMED);
+	/* Quoting a later fragment: what follows its header is data, not ports. It is its own
+	 * kind (not a later fragment of the error itself, which is whole). */
+	udp4(icmp + 8, "198.19.0.1", 5353, "198.18.1.10", 53);
+	svr_wr16(icmp + 8 + 6, 100); /* offset 800 */
+	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_ICMP_ERROR_FRAGMENT);
+	assert_false(f.fragment);
+	svr_wr16(icmp + 8 + 6, 0x2000); /* a first fragment (MF, offset 0) holds its ports */
+	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_ICMP_ERROR);
+	assert_int_equal(f.key.sport, htons(53));
 }
 
 static void fragments(void **state)
@@ -249,6 +260,14 @@ static void ipv6_extension_headers_and_fragments(void **state)
 	uint8_t want[16];
 	inet_pton(AF_INET6, "2001:db8:2::2", want);
 	assert_memory_equal(f.key.src, want, 16);
+	/* the same error quoting a later fragment of that datagram: no ports to key by */
+	ip6(p, SVR_IPPROTO_ICMPV6, 8 + 56);
+	p[40] = 2;
+	ip6(p + 48, 44, 16);
+	p[88] = SVR_IPPROTO_UDP;
+	svr_wr16(p + 90, 100 << 3);
+	assert_int_equal(svr_flow_parse6(p, 40 + 64, &f), SVR_FLOW_ICMP_ERROR_FRAGMENT);
+	assert_false(f.fragment);
 }
 
 /* Applies a NAT rewrite for the packet's own key and checks every checksum after it. */
@@ -379,6 +398,27 @@ static void icmp_error_from_behind_source_nat(void **state)
 	assert_int_equal(svr_flow_parse4(p, 64, &f), SVR_FLOW_MALFORMED);
 }
 
+/*
+ * The acknowledged flag: cleared once, and a rewrite whose flag is already clear is only read
+ * (shown on a read-only page: a store there, even one that changes nothing, faults).
+ */
+static void metadata_stop_writes_only_once(void **state)
+{
+	(void)state;
+	long page = sysconf(_SC_PAGESIZE);
+	struct svr_rewrite *rw =
+	    mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(rw != MAP_FAILED);
+	rw->flags = SVR_RW_MD_ADD | SVR_RW_HMAC_ADD;
+	svr_rewrite_stop_md(rw);
+	assert_int_equal(rw->flags, SVR_RW_HMAC_ADD);
+	assert_int_equal(mprotect(rw, (size_t)page, PROT_READ), 0);
+	for (int i = 0; i < 3; i++) /* every later packet of the flow */
+		svr_rewrite_stop_md(rw);
+	assert_int_equal(rw->flags, SVR_RW_HMAC_ADD);
+	munmap(rw, (size_t)page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +430,7 @@ int main(void)
 	    cmocka_unit_test(nat_rewrites_keep_checksums_right),
 	    cmocka_unit_test(icmp_error_translated_back),
 	    cmocka_unit_test(icmp_error_from_behind_source_nat),
+	    cmocka_unit_test(metadata_stop_writes_only_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

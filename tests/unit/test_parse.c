@@ -130,6 +130,59 @@ static void ip4_each_drop_reason(void **state)
 	free(ip);
 }
 
+/* A 198.18.0.5 -> 198.18.1.7 header carrying the option bytes opt (a multiple of 4), then 8
+ * bytes of UDP; the buffer is exactly the datagram, so ASan sees any read past the options. */
+static uint8_t *ip4_options(const uint8_t *opt, size_t n, size_t *len)
+{
+	*len = 20 + n + 8;
+	uint8_t *ip = ip4_new(*len);
+	ip[0] = (uint8_t)(0x40 | (20 + n) / 4);
+	memcpy(ip + 20, opt, n);
+	ip4_fix(ip);
+	return ip;
+}
+
+static enum svr_drop_reason check_options(const uint8_t *opt, size_t n)
+{
+	size_t len;
+	uint8_t *ip = ip4_options(opt, n, &len);
+	enum svr_drop_reason r = svr_check_ip4(ip, (uint32_t)len, false);
+	free(ip);
+	return r;
+}
+
+static void ip4_source_routes_and_options(void **state)
+{
+	(void)state;
+	/* loose and strict source routes: one hop, 198.19.0.9 (then EOL padding) */
+	const uint8_t lsrr[8] = {131, 7, 4, 198, 19, 0, 9, 0};
+	const uint8_t ssrr[8] = {137, 7, 4, 198, 19, 0, 9, 0};
+	assert_int_equal(check_options(lsrr, 8), SVR_DROP_SOURCE_ROUTE);
+	assert_int_equal(check_options(ssrr, 8), SVR_DROP_SOURCE_ROUTE);
+	/* behind NOPs and a record route: still found */
+	const uint8_t behind[16] = {1, 1, 7, 7, 4, 0, 0, 0, 0, 131, 7, 4, 198, 19, 0, 9};
+	assert_int_equal(check_options(behind, 16), SVR_DROP_SOURCE_ROUTE);
+	/* after End of Option List the rest is padding, whatever it holds */
+	const uint8_t after_eol[8] = {1, 0, 131, 7, 4, 198, 19, 0};
+	assert_int_equal(check_options(after_eol, 8), SVR_DROP_MAX);
+	/* harmless options pass: record route, NOPs, a timestamp filling the header exactly */
+	const uint8_t rr[12] = {1, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0};
+	assert_int_equal(check_options(rr, 12), SVR_DROP_MAX);
+	const uint8_t ts[4] = {68, 4, 5, 0};
+	assert_int_equal(check_options(ts, 4), SVR_DROP_MAX);
+	/* lengths that do not fit: below 2 (would loop or not advance), past the header, missing */
+	const uint8_t len0[4] = {7, 0, 0, 0}, len1[4] = {7, 1, 0, 0}, past[4] = {7, 40, 4, 0};
+	const uint8_t cut[4] = {1, 1, 1, 7};
+	assert_int_equal(check_options(len0, 4), SVR_DROP_IP4_OPTIONS);
+	assert_int_equal(check_options(len1, 4), SVR_DROP_IP4_OPTIONS);
+	assert_int_equal(check_options(past, 4), SVR_DROP_IP4_OPTIONS);
+	assert_int_equal(check_options(cut, 4), SVR_DROP_IP4_OPTIONS);
+	/* an option ending exactly at the header's end is fine; one byte more is not */
+	const uint8_t exact[8] = {7, 8, 4, 0, 0, 0, 0, 0}, over[8] = {7, 9, 4, 0, 0, 0, 0, 0};
+	assert_int_equal(check_options(exact, 8), SVR_DROP_MAX);
+	assert_int_equal(check_options(over, 8), SVR_DROP_IP4_OPTIONS);
+}
+
 static void ip4_group_destination(void **state)
 {
 	(void)state;
@@ -192,6 +245,52 @@ static void ip6_checks(void **state)
 	free(ip);
 }
 
+/* IPv6 with extension headers ext (each a multiple of 8 bytes), then 8 bytes of UDP. */
+static uint8_t *ip6_ext(uint8_t first, const uint8_t *ext, size_t n, size_t *len)
+{
+	*len = 40 + n + 8;
+	uint8_t *ip = ip6_new(*len);
+	ip[6] = first;
+	memcpy(ip + 40, ext, n);
+	return ip;
+}
+
+static enum svr_drop_reason check_ext(uint8_t first, const uint8_t *ext, size_t n)
+{
+	size_t len;
+	uint8_t *ip = ip6_ext(first, ext, n, &len);
+	enum svr_drop_reason r = svr_check_ip6(ip, (uint32_t)len);
+	free(ip);
+	return r;
+}
+
+static void ip6_routing_header_type_0(void **state)
+{
+	(void)state;
+	/* routing header: next UDP, 2 units (24 bytes), type 0, segments left 1, one address */
+	uint8_t rh0[24] = {17, 2, 0, 1};
+	rh0[8] = 0x20;
+	assert_int_equal(check_ext(43, rh0, 24), SVR_DROP_SOURCE_ROUTE);
+	rh0[3] = 0; /* no segments left: still deprecated (RFC 5095) */
+	assert_int_equal(check_ext(43, rh0, 24), SVR_DROP_SOURCE_ROUTE);
+	/* behind hop-by-hop and destination options, and in a first fragment */
+	uint8_t chain[48] = {60, 0, [8] = 43, 0, [16] = 17, 2, 0, 1};
+	assert_int_equal(check_ext(0, chain, 40), SVR_DROP_SOURCE_ROUTE);
+	uint8_t frag_first[32] = {43, 0, 0, 1, 0, 0, 0, 7, [8] = 17, 2, 0, 1};
+	assert_int_equal(check_ext(44, frag_first, 32), SVR_DROP_SOURCE_ROUTE);
+	/* other routing types (2: mobile IPv6, 4: segment routing) are not ours to refuse */
+	rh0[2] = 2;
+	assert_int_equal(check_ext(43, rh0, 24), SVR_DROP_MAX);
+	rh0[2] = 4;
+	assert_int_equal(check_ext(43, rh0, 24), SVR_DROP_MAX);
+	/* a later fragment: what follows its header is data */
+	uint8_t frag_later[16] = {43, 0, 0, 8 << 3, 0, 0, 0, 7, 17, 2, 0, 1};
+	assert_int_equal(check_ext(44, frag_later, 16), SVR_DROP_MAX);
+	/* a header running past the datagram ends the walk (the flow parser refuses it) */
+	uint8_t long_hdr[8] = {43, 200};
+	assert_int_equal(check_ext(60, long_hdr, 8), SVR_DROP_MAX);
+}
+
 static void arp_checks(void **state)
 {
 	(void)state;
@@ -243,8 +342,10 @@ int main(void)
 	    cmocka_unit_test(eth_short),
 	    cmocka_unit_test(ip4_valid),
 	    cmocka_unit_test(ip4_each_drop_reason),
+	    cmocka_unit_test(ip4_source_routes_and_options),
 	    cmocka_unit_test(ip4_group_destination),
 	    cmocka_unit_test(ip6_checks),
+	    cmocka_unit_test(ip6_routing_header_type_0),
 	    cmocka_unit_test(arp_checks),
 	    cmocka_unit_test(nd_options),
 	};

@@ -20,8 +20,12 @@
 #include <rte_rcu_qsbr.h>
 
 #include "eal_fixture.h"
+#include "main/dp.h"
 #include "session/names.h"
+#include "session/sessions.h"
 #include "session/table.h"
+
+struct dp dp; /* the process state sessions.c reads (no generation: no SVR sessions here) */
 
 static struct rte_rcu_qsbr *qsbr(unsigned threads)
 {
@@ -253,22 +257,132 @@ static void names_keep_their_ids(void **state)
 	(void)state;
 	struct svr_names *n = svr_names_create();
 	assert_non_null(n);
-	uint16_t web = svr_names_id(n, "web"), lab = svr_names_id(n, "lab");
+	uint16_t web = svr_names_hold(n, "web"), lab = svr_names_hold(n, "lab");
 	assert_int_not_equal(web, lab);
-	assert_int_equal(svr_names_id(n, "web"), web); /* a later generation: same id */
+	assert_int_equal(svr_names_hold(n, "web"), web); /* a later generation: same id */
 	assert_int_equal(svr_names_find(n, "lab"), lab);
 	assert_int_equal(svr_names_find(n, "nobody"), SVR_NO_NAME);
 	assert_string_equal(svr_names_get(n, web), "web");
 	assert_null(svr_names_get(n, 4000));
-	assert_int_equal(svr_names_id(n, NULL), SVR_NO_NAME);
+	assert_int_equal(svr_names_hold(n, NULL), SVR_NO_NAME);
 	char name[16];
 	for (unsigned i = 0; i < SVR_NAMES_MAX; i++) {
 		snprintf(name, sizeof(name), "s%u", i);
-		svr_names_id(n, name);
+		svr_names_hold(n, name);
 	}
-	assert_int_equal(svr_names_id(n, "one-too-many"), SVR_NO_NAME); /* full: no id */
+	/* full while every name is held: no id, whatever a sweep finds */
+	static uint64_t none[65536 / 64];
+	assert_int_equal(svr_names_hold(n, "one-too-many"), SVR_NO_NAME);
+	assert_int_equal(svr_names_sweep(n, none), 0);
+	assert_int_equal(svr_names_hold(n, "one-too-many"), SVR_NO_NAME);
 	assert_int_equal(svr_names_find(n, "web"), web);
 	svr_names_free(n);
+}
+
+static void carry(uint64_t *bits, uint16_t id)
+{
+	bits[id / 64] |= 1ull << (id % 64);
+}
+
+/*
+ * Names come and go with the models (a tenant renamed at every apply): far more
+ * than 65,535 over time get ids, a name still held or still carried by a
+ * session keeps its id and is never forgotten, and a forgotten name's id is
+ * handed out again. (Before, the registry never forgot: after 65,535 names
+ * every new tenant got no id, and its max-sessions was skipped.)
+ */
+static void names_forgotten_and_ids_reused(void **state)
+{
+	(void)state;
+	struct svr_names *n = svr_names_create();
+	static uint64_t carried[65536 / 64];
+	memset(carried, 0, sizeof(carried));
+	uint16_t pinned = svr_names_hold(n, "pinned"); /* in every generation */
+	uint16_t live = svr_names_hold(n, "live");     /* gone from the model, a session left */
+	svr_names_release(n, live);
+	carry(carried, live);
+	char name[16], prev[16] = "";
+	uint32_t sweeps = 0;
+	for (unsigned i = 0; i < 200000; i++) {
+		snprintf(name, sizeof(name), "t%u", i);
+		if (svr_names_free_ids(n) == 0) {
+			assert_true(svr_names_sweep(n, carried) > 0);
+			sweeps++;
+		}
+		uint16_t id = svr_names_hold(n, name);
+		assert_int_not_equal(id, SVR_NO_NAME);
+		assert_string_equal(svr_names_get(n, id), name);
+		assert_int_equal(svr_names_find(n, name), id);
+		/* the previous generation's name, released as this one is applied */
+		if (prev[0])
+			svr_names_release(n, svr_names_find(n, prev));
+		snprintf(prev, sizeof(prev), "%s", name);
+	}
+	assert_true(sweeps >= 3);
+	assert_int_equal(svr_names_find(n, "pinned"), pinned);
+	assert_string_equal(svr_names_get(n, pinned), "pinned");
+	assert_int_equal(svr_names_find(n, "live"), live);
+	assert_string_equal(svr_names_get(n, live), "live");
+	/* forgotten: found no more; the session gone, "live" goes at the next sweep */
+	assert_int_equal(svr_names_find(n, "t5"), SVR_NO_NAME);
+	memset(carried, 0, sizeof(carried));
+	svr_names_sweep(n, carried);
+	assert_int_equal(svr_names_find(n, "live"), SVR_NO_NAME);
+	assert_null(svr_names_get(n, live));
+	assert_int_equal(svr_names_find(n, "pinned"), pinned);
+	assert_int_equal(svr_names_find(n, "t199999"), svr_names_hold(n, "t199999"));
+	svr_names_free(n);
+}
+
+/*
+ * The dataplane's sweep (dp_session_names_sweep): a name a session entry carries
+ * is kept while the entry is live and while it awaits reclaim (a worker may
+ * still read it), and forgotten once the entry is reclaimed.
+ */
+static void names_kept_while_sessions_carry_them(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	assert_int_equal(rte_rcu_qsbr_thread_register(qs, 0), 0);
+	rte_rcu_qsbr_thread_online(qs, 0);
+	dp_sess.table = svr_session_table_create("s_names", 64, 64, qs);
+	dp_sess.tenants = svr_names_create();
+	dp_sess.services = svr_names_create();
+	assert_non_null(dp_sess.table);
+	uint16_t ten = svr_names_hold(dp_sess.tenants, "blue");
+	uint16_t svc = svr_names_hold(dp_sess.services, "web");
+	bool existing;
+	struct svr_skey4 f = key(1, false), r = key(1, true);
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	int64_t idx = svr_session_create4(dp_sess.table, &f, &r, &anywhere, fill_service,
+					  (void *)(uintptr_t)svc, &existing);
+	assert_true(idx >= 0);
+	dp_sess.table->entries[idx].tenant = ten;
+	/* the generation naming them is freed: the session still carries them */
+	svr_names_release(dp_sess.tenants, ten);
+	svr_names_release(dp_sess.services, svc);
+	dp_session_names_sweep();
+	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
+	assert_string_equal(svr_names_get(dp_sess.services, svc), "web");
+	/* deleted, a worker not yet quiescent: still kept */
+	assert_true(svr_session_delete(dp_sess.table, (uint32_t)idx));
+	svr_session_reclaim(dp_sess.table);
+	dp_session_names_sweep();
+	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
+	/* reclaimed: forgotten, the id free again */
+	rte_rcu_qsbr_quiescent(qs, 0);
+	svr_session_reclaim(dp_sess.table);
+	dp_session_names_sweep();
+	assert_null(svr_names_get(dp_sess.tenants, ten));
+	assert_null(svr_names_get(dp_sess.services, svc));
+	assert_int_equal(svr_names_free_ids(dp_sess.tenants), SVR_NAMES_MAX);
+	rte_rcu_qsbr_thread_offline(qs, 0);
+	svr_names_free(dp_sess.tenants);
+	svr_names_free(dp_sess.services);
+	svr_session_table_free(dp_sess.table);
+	dp_sess.table = NULL;
+	dp_sess.tenants = dp_sess.services = NULL;
+	rte_free(qs);
 }
 
 /* A deleted session's entry is reused only after the readers' grace period. */
@@ -374,6 +488,125 @@ static void two_workers_concurrently(void **state)
 	rte_free(qs);
 }
 
+/*
+ * The half-open TCP count under two workers and ageing: the workers open
+ * sessions (a SYN), answer them (SYN-ACK back), close them (FIN) and reopen
+ * closing ones (a SYN on the same ports), each through the hit path's
+ * dp_session_touch, while the main lcore ends sessions at random
+ * (dp_session_clear, what ageing does) and reclaims them. A worker may still
+ * hold a session the main lcore has just ended. At the end the count must be
+ * the number of sessions left half-open, and 0 once all are ended.
+ */
+#define HO_KEYS   256 /* per worker */
+#define HO_ROUNDS 400000
+
+struct ho_worker {
+	struct rte_rcu_qsbr *qs;
+	unsigned id;
+	uint32_t seed;
+};
+
+static _Atomic unsigned ho_finished; /* workers done */
+
+static uint32_t ho_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void fill_syn_sent(struct svr_session *s, void *arg)
+{
+	(void)arg;
+	s->tenant = s->service = SVR_NO_NAME;
+	s->proto = SVR_IPPROTO_TCP;
+	atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
+}
+
+static void *ho_worker(void *p)
+{
+	struct ho_worker *a = p;
+	struct svr_session_table *t = dp_sess.table;
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	rte_rcu_qsbr_thread_register(a->qs, a->id);
+	rte_rcu_qsbr_thread_online(a->qs, a->id);
+	for (uint32_t n = 0; n < HO_ROUNDS; n++) {
+		uint32_t i = a->id * 100000 + ho_rand(&a->seed) % HO_KEYS;
+		int64_t idx = find(t, i);
+		if (idx < 0) {
+			struct svr_skey4 f = key(i, false), r = key(i, true);
+			bool existing;
+			svr_session_create4(t, &f, &r, &anywhere, fill_syn_sent, NULL, &existing);
+		} else {
+			static const uint8_t flags[4] = {SVR_TCP_SYN, SVR_TCP_SYN | SVR_TCP_ACK,
+							 SVR_TCP_FIN | SVR_TCP_ACK, SVR_TCP_ACK};
+			static const enum svr_sdir dirs[4] = {SVR_DIR_FWD, SVR_DIR_REV, SVR_DIR_FWD,
+							      SVR_DIR_REV};
+			/* a few packets of the session held: the main lcore may end it meanwhile */
+			for (int k = 0; k < 4; k++) {
+				unsigned c = ho_rand(&a->seed) % 4;
+				dp_session_touch(&t->entries[idx], dirs[c], 60, flags[c], 0);
+			}
+		}
+		if ((n & 15) == 0)
+			rte_rcu_qsbr_quiescent(a->qs, a->id);
+	}
+	rte_rcu_qsbr_thread_offline(a->qs, a->id);
+	atomic_fetch_add(&ho_finished, 1);
+	return NULL;
+}
+
+static uint32_t half_open_entries(const struct svr_session_table *t)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < t->capacity; i++)
+		n += atomic_load(&t->entries[i].in_use) &&
+		     atomic_load(&t->entries[i].tcp_state) == SVR_TCP_SYN_SENT;
+	return n;
+}
+
+static void half_open_count_under_two_workers_and_ageing(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(2);
+	const uint32_t cap = 4 * HO_KEYS;
+	dp_sess.table = svr_session_table_create("s_ho", cap, cap / 32 + 64, qs);
+	struct svr_session_table *t = dp_sess.table;
+	assert_non_null(t);
+	static struct ho_worker a[2];
+	pthread_t th[2];
+	atomic_store(&ho_finished, 0);
+	for (unsigned w = 0; w < 2; w++) {
+		a[w] = (struct ho_worker){.qs = qs, .id = w, .seed = 0x9e3779b9u * (w + 1)};
+		assert_int_equal(pthread_create(&th[w], NULL, ho_worker, &a[w]), 0);
+	}
+	/* This thread is the main lcore: ends sessions at random, reclaims, watches the count. */
+	uint32_t seed = 12345, most = 0, ended = 0;
+	while (atomic_load(&ho_finished) < 2) {
+		for (uint32_t i = 0; i < cap; i++) {
+			if (atomic_load(&t->entries[i].in_use) && ho_rand(&seed) % 8 == 0)
+				ended += dp_session_clear(i);
+			uint32_t now = atomic_load(&t->half_open);
+			most = now > most ? now : most;
+		}
+		svr_session_reclaim(t);
+	}
+	for (unsigned w = 0; w < 2; w++)
+		pthread_join(th[w], NULL);
+	assert_true(ended > 1000); /* the race was run */
+	/* never below zero (a wrap shows as about 4 billion) nor above what the table holds */
+	assert_true(most <= cap);
+	assert_int_equal(atomic_load(&t->half_open), half_open_entries(t));
+	for (uint32_t i = 0; i < cap; i++)
+		if (atomic_load(&t->entries[i].in_use))
+			dp_session_clear(i);
+	assert_int_equal(atomic_load(&t->half_open), 0);
+	svr_session_table_free(t);
+	dp_sess.table = NULL;
+	rte_free(qs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,8 +616,11 @@ int main(void)
 	    cmocka_unit_test(nat_ports_never_reused_while_live),
 	    cmocka_unit_test(waypoint_pairs),
 	    cmocka_unit_test(names_keep_their_ids),
+	    cmocka_unit_test(names_forgotten_and_ids_reused),
+	    cmocka_unit_test(names_kept_while_sessions_carry_them),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(two_workers_concurrently),
+	    cmocka_unit_test(half_open_count_under_two_workers_and_ageing),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

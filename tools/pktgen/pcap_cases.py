@@ -26,10 +26,11 @@ import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 try:
     from scapy.all import raw, wrpcap
-    from scapy.layers.inet import IP, ICMP, UDP, TCP, IPOption_RR
+    from scapy.layers.inet import IP, ICMP, UDP, TCP, IPOption_RR, IPOption_LSRR, IPOption_SSRR
     from scapy.layers.inet6 import (IPv6, ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6ND_NA,
                                     ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
-                                    ICMPv6TimeExceeded)
+                                    ICMPv6TimeExceeded, ICMPv6PacketTooBig, IPv6ExtHdrRouting,
+                                    IPv6ExtHdrFragment, IPv6ExtHdrDestOpt)
     from scapy.layers.l2 import Ether, ARP, Dot1Q
     from scapy.packet import Raw
 except ImportError:  # pragma: no cover
@@ -292,8 +293,66 @@ def malformed():
         (raw(Ether(dst=MAC_IN, src=MAC_HOST) / Dot1Q(vlan=99) / good), "vlan-unknown"),
         (raw(eth_in() / good), None),
         (raw(eth_in() / v6), None),
-    ]
+    ] + source_routes() + icmp_errors_quoting_fragments()
     return cases
+
+
+def ip4_with_options(opts, payload):
+    """An IPv4 header from HOST4 to REMOTE4 carrying the option bytes opts (padded with EOL to
+    a multiple of 4), IHL, total length and checksum made to fit, then payload."""
+    opts = opts + b"\0" * (-len(opts) % 4)
+    hlen = 20 + len(opts)
+    h = bytearray(raw(IP(src=HOST4, dst=REMOTE4, ttl=64, id=301, proto=17)))
+    h[0] = 0x40 | hlen // 4
+    h[2:4] = struct.pack("!H", hlen + len(payload))
+    h = h + opts
+    h[10:12] = b"\0\0"
+    h[10:12] = struct.pack("!H", _cksum(bytes(h)))
+    return raw(Ether(dst=MAC_IN, src=MAC_HOST, type=0x0800)) + bytes(h) + payload
+
+
+def source_routes():
+    """IPv4 loose and strict source routes and IPv6 routing header type 0: dropped as
+    source-route; options whose lengths do not fit: ip4-bad-options. Controls: record route after
+    NOPs, and an IPv6 destination-options header, forwarded."""
+    udp = raw(UDP(sport=1, dport=2) / Raw(b"x" * 8))
+    gw = "198.19.0.9"
+    return [
+        (raw(eth_in() / IP(src=HOST4, dst=REMOTE4, options=[IPOption_LSRR(routers=[gw])])
+             / UDP()), "source-route"),
+        (raw(eth_in() / IP(src=HOST4, dst=REMOTE4, options=[IPOption_SSRR(routers=[gw])])
+             / UDP()), "source-route"),
+        # after a NOP and a record-route option: still found
+        (ip4_with_options(b"\x01\x07\x07\x04\0\0\0\0\x83\x07\x04\xc6\x13\0\x09", udp),
+         "source-route"),
+        (ip4_with_options(b"\x07\x28\x04\0", udp), "ip4-bad-options"),  # length past the header
+        (ip4_with_options(b"\x07\x01\0\0", udp), "ip4-bad-options"),  # length below 2
+        (ip4_with_options(b"\x01\x01\x07", udp), "ip4-bad-options"),  # no room for its length
+        # an LSRR after End of Option List is not an option
+        (ip4_with_options(b"\x01\x07\x07\x04\0\0\0\0\0\x83\x07\x04", udp + b"svr-opts-ok"),
+         None),
+        (raw(eth_in() / IPv6(src=HOST6, dst=REMOTE6)
+             / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["2001:db8:1::9"]) / UDP()),
+         "source-route"),
+        (raw(eth_in() / IPv6(src=HOST6, dst=REMOTE6) / IPv6ExtHdrDestOpt()
+             / IPv6ExtHdrRouting(type=0, segleft=0, addresses=["2001:db8:1::9"]) / UDP()),
+         "source-route"),
+        (raw(eth_in() / IPv6(src=HOST6, dst=REMOTE6) / IPv6ExtHdrDestOpt()
+             / UDP(sport=1, dport=2) / marker("dstopt-ok")), None),
+    ]
+
+
+def icmp_errors_quoting_fragments():
+    """ICMP errors whose quoted packet is a later fragment: what follows its IP header is data,
+    not ports, so no session can be told from it."""
+    return [
+        (raw(eth_in() / IP(src=HOST4, dst=REMOTE4) / ICMP(type=3, code=3)
+             / IP(src=REMOTE4, dst=HOST4, proto=17, frag=100) / Raw(b"\0\x35\x13\x88" * 2)),
+         "icmp-error-quotes-fragment"),
+        (raw(eth_in() / IPv6(src=HOST6, dst=REMOTE6) / ICMPv6PacketTooBig(mtu=1280)
+             / IPv6(src=REMOTE6, dst=HOST6) / IPv6ExtHdrFragment(nh=17, offset=100)
+             / Raw(b"\0\x35\x13\x88" * 2)), "icmp-error-quotes-fragment"),
+    ]
 
 
 def _cksum(b):

@@ -667,6 +667,8 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				icmp_error4(w, g, m, ip, &fl4[n4]);
 			else if (kind == SVR_FLOW_FRAGMENT) /* after its first fragment's burst */
 				tail[n_tail++] = m;
+			else if (kind == SVR_FLOW_ICMP_ERROR_FRAGMENT)
+				dp_drop(w, m, SVR_DROP_ICMP_ERR_FRAGMENT);
 			else
 				dp_drop(w, m, SVR_DROP_L4_SHORT);
 			break;
@@ -704,6 +706,8 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				icmp_error6(w, g, m, ip, &fl6[n6]);
 			else if (kind == SVR_FLOW_FRAGMENT)
 				tail[n_tail++] = m;
+			else if (kind == SVR_FLOW_ICMP_ERROR_FRAGMENT)
+				dp_drop(w, m, SVR_DROP_ICMP_ERR_FRAGMENT);
 			else
 				dp_drop(w, m, SVR_DROP_L4_SHORT);
 			break;

@@ -52,9 +52,41 @@ static inline enum svr_drop_reason svr_parse_eth(const uint8_t *d, uint32_t len,
 	return SVR_DROP_MAX;
 }
 
+#define SVR_IP4_OPT_EOL  0
+#define SVR_IP4_OPT_NOP  1
+#define SVR_IP4_OPT_LSRR 131
+#define SVR_IP4_OPT_SSRR 137
+
+/*
+ * IPv4 options (RFC 791 3.1), len bytes after the fixed header: End of
+ * Option List stops the walk, No Operation is one byte, every other option
+ * has a length byte that counts its type and length (at least 2) and must fit.
+ * Source routes (loose and strict) are refused: they let a sender pick the
+ * path through and past this router (RFC 7126 4.3, 4.4).
+ */
+static inline enum svr_drop_reason svr_check_ip4_options(const uint8_t *opt, uint32_t len)
+{
+	uint32_t o = 0;
+	while (o < len) {
+		uint8_t type = opt[o];
+		if (type == SVR_IP4_OPT_EOL)
+			break;
+		if (type == SVR_IP4_OPT_NOP) {
+			o++;
+			continue;
+		}
+		if (len - o < 2 || opt[o + 1] < 2 || opt[o + 1] > len - o)
+			return SVR_DROP_IP4_OPTIONS;
+		if (type == SVR_IP4_OPT_LSRR || type == SVR_IP4_OPT_SSRR)
+			return SVR_DROP_SOURCE_ROUTE;
+		o += opt[o + 1];
+	}
+	return SVR_DROP_MAX;
+}
+
 /*
  * IPv4 header checks a router must make (RFC 1812 5.2.2): length, version,
- * header length, total length, checksum; plus martian sources.
+ * header length, total length, checksum, options; plus martian sources.
  * len is what the frame holds from the IP header on.
  */
 static inline enum svr_drop_reason svr_check_ip4(const uint8_t *ip, uint32_t len, bool cksum_done)
@@ -77,6 +109,8 @@ static inline enum svr_drop_reason svr_check_ip4(const uint8_t *ip, uint32_t len
 		return SVR_DROP_IP4_SRC;
 	if (d0 == 0 || d0 == 127)
 		return SVR_DROP_IP4_DST;
+	if (hlen > 20) /* rare: the common header has no options to walk */
+		return svr_check_ip4_options(ip + 20, hlen - 20);
 	return SVR_DROP_MAX;
 }
 
@@ -103,6 +137,40 @@ static inline bool svr_ip6_is_link_local(const uint8_t *a)
 	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
 }
 
+#define SVR_IP6_HOP_BY_HOP 0
+#define SVR_IP6_ROUTING    43
+#define SVR_IP6_FRAGMENT   44
+#define SVR_IP6_DST_OPTS   60
+
+/*
+ * A routing header of type 0 anywhere before the transport header (RFC 5095:
+ * deprecated, it turns any router into a traffic amplifier): SVR_DROP_SOURCE_ROUTE.
+ * Walks at most 8 extension headers within the len bytes of the datagram
+ * (header and payload); what lies beyond is the flow parser's to judge
+ * (svr_ip6_transport). A later fragment's headers are not there to walk.
+ */
+static inline enum svr_drop_reason svr_check_ip6_routing(const uint8_t *ip, uint32_t len)
+{
+	uint8_t nh = ip[6];
+	uint32_t o = 40;
+	for (int hops = 0; hops < 8 && len >= o + 8; hops++) {
+		if (nh == SVR_IP6_ROUTING && ip[o + 2] == 0)
+			return SVR_DROP_SOURCE_ROUTE;
+		if (nh == SVR_IP6_FRAGMENT) {
+			if (svr_rd16(ip + o + 2) & 0xfff8)
+				break; /* a later fragment */
+			nh = ip[o];
+			o += 8;
+			continue;
+		}
+		if (nh != SVR_IP6_HOP_BY_HOP && nh != SVR_IP6_ROUTING && nh != SVR_IP6_DST_OPTS)
+			break; /* the transport header */
+		nh = ip[o];
+		o += 8u + ip[o + 1] * 8u;
+	}
+	return SVR_DROP_MAX;
+}
+
 static inline enum svr_drop_reason svr_check_ip6(const uint8_t *ip, uint32_t len)
 {
 	if (len < 40)
@@ -115,6 +183,9 @@ static inline enum svr_drop_reason svr_check_ip6(const uint8_t *ip, uint32_t len
 		return SVR_DROP_IP6_SRC;
 	if (svr_ip6_is_loopback(ip + 24) || svr_ip6_is_unspecified(ip + 24))
 		return SVR_DROP_IP6_DST;
+	if (ip[6] == SVR_IP6_HOP_BY_HOP || ip[6] == SVR_IP6_ROUTING || ip[6] == SVR_IP6_DST_OPTS ||
+	    ip[6] == SVR_IP6_FRAGMENT) /* rare: most carry none */
+		return svr_check_ip6_routing(ip, 40u + svr_rd16(ip + 4));
 	return SVR_DROP_MAX;
 }
 

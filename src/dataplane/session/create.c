@@ -72,7 +72,7 @@ static enum svr_drop_reason limits(const struct dp_session_policy *p, uint8_t pr
 	if (p->per_source_per_s && !src_rate_ok(src, p->per_source_per_s, now))
 		return SVR_DROP_SOURCE_RATE;
 	if (proto == SVR_IPPROTO_TCP && p->half_open &&
-	    atomic_load_explicit(&dp_sess.half_open, memory_order_relaxed) >= p->half_open)
+	    atomic_load_explicit(&dp_sess.table->half_open, memory_order_relaxed) >= p->half_open)
 		return SVR_DROP_HALF_OPEN;
 	a->tenant_id = SVR_NO_NAME;
 	if (tenant != UINT32_MAX) {
@@ -159,11 +159,9 @@ static void fill_common(struct svr_session *s, const struct admitted *a, uint8_t
 }
 
 /* Bookkeeping of a session just created (not one another worker created). */
-static void count_created(struct dp_worker *w, const struct admitted *a, uint8_t proto)
+static void count_created(struct dp_worker *w, const struct admitted *a)
 {
-	w->stats.sessions_created++;
-	if (proto == SVR_IPPROTO_TCP)
-		atomic_fetch_add_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	if (a->tenant_id != SVR_NO_NAME)
 		atomic_fetch_add_explicit(&dp_sess.tenant_live[a->tenant_id], 1,
 					  memory_order_relaxed);
@@ -359,7 +357,7 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 	}
 	if (existing) /* another worker's session: our key may be its reverse one */
 		return found(svr_session_find4(dp_sess.table, k), data, why);
-	count_created(w, arg->a, k->proto);
+	count_created(w, arg->a);
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }
@@ -667,7 +665,7 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 	}
 	if (existing) /* another worker's session: our key may be its reverse one */
 		return found(svr_session_find6(dp_sess.table, k), data, why);
-	count_created(w, &a, k->proto);
+	count_created(w, &a);
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }

@@ -27,16 +27,14 @@
 #define SVR_IPPROTO_UDP    17
 #define SVR_IPPROTO_ICMPV6 58
 
-#define SVR_TCP_FIN 0x01
-#define SVR_TCP_SYN 0x02
-#define SVR_TCP_RST 0x04
-#define SVR_TCP_ACK 0x10
-
 enum svr_flow_kind {
 	SVR_FLOW_PACKET,     /* an ordinary packet of a (possible) session */
 	SVR_FLOW_ICMP_ERROR, /* an ICMP error: key is the quoted packet's session, reversed */
 	SVR_FLOW_FRAGMENT,   /* a non-first fragment: no transport header */
 	SVR_FLOW_MALFORMED,  /* transport header truncated */
+	/* an ICMP error quoting a non-first fragment: the quote holds no ports, so no session can
+	 * be told from it (what follows its IP header is payload, not a transport header) */
+	SVR_FLOW_ICMP_ERROR_FRAGMENT,
 };
 
 /* What the session code needs from one IPv4 packet. */
@@ -183,7 +181,7 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 	if (in_hlen < 20 || in_len < in_hlen + 8)
 		return SVR_FLOW_MALFORMED;
 	if (svr_rd16(in + 6) & 0x1fff)
-		return SVR_FLOW_FRAGMENT;
+		return SVR_FLOW_ICMP_ERROR_FRAGMENT;
 	struct svr_skey4 q = {.proto = in[9]};
 	memcpy(&q.src, in + 12, 4);
 	memcpy(&q.dst, in + 16, 4);
@@ -297,7 +295,7 @@ static inline enum svr_flow_kind svr_flow_parse6(const uint8_t *ip, uint32_t len
 	uint32_t in_off = 0;
 	int in_proto = svr_ip6_transport(in, in_len, &in_off, NULL);
 	if (in_proto == -2)
-		return SVR_FLOW_FRAGMENT;
+		return SVR_FLOW_ICMP_ERROR_FRAGMENT;
 	if (in_proto < 0)
 		return SVR_FLOW_MALFORMED;
 	struct svr_skey6 q = {.proto = (uint8_t)in_proto};

@@ -51,6 +51,12 @@ struct svr_rewrite {
 };
 _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 
+/* TCP flags (byte 13 of the header) that sessions follow */
+#define SVR_TCP_FIN 0x01
+#define SVR_TCP_SYN 0x02
+#define SVR_TCP_RST 0x04
+#define SVR_TCP_ACK 0x10
+
 #define SVR_RW_NAT 0x1 /* addresses or ports change (IPv4 only) */
 /* SVR metadata (docs/svr.md): add it to this direction's packets (until acknowledged) */
 #define SVR_RW_MD_ADD 0x2
@@ -82,5 +88,19 @@ static inline bool svr_rw_svr_work(const struct svr_rewrite *rw)
 	return (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) || rw->svr;
 }
 #define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
+
+/*
+ * The other end has the metadata: this direction stops adding it. Every later
+ * packet that acknowledges it (at the egress: every forward packet without
+ * metadata) comes here, so the flag is tested first and written once. An atomic
+ * read-modify-write on every packet would take the session's first cache line
+ * exclusive each time, and the workers handling the two directions (and the
+ * hit path reading it) would bounce that line between their cores.
+ */
+static inline void svr_rewrite_stop_md(struct svr_rewrite *rw)
+{
+	if (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_MD_ADD)
+		__atomic_fetch_and(&rw->flags, (uint8_t)~SVR_RW_MD_ADD, __ATOMIC_RELAXED);
+}
 
 #endif

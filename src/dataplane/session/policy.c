@@ -238,10 +238,29 @@ uint32_t dp_session_policy_find(const struct dp_gen *g, enum svr_img_section sec
 	return UINT32_MAX;
 }
 
+/*
+ * The id of a name this generation uses, held until the generation is freed.
+ * When the registry is full, names nothing uses any more are forgotten first;
+ * SVR_NO_NAME only when 65,535 names are in use at once.
+ */
+static uint16_t hold_name(struct svr_names *reg, const char *name)
+{
+	uint16_t id = svr_names_hold(reg, name);
+	if (id == SVR_NO_NAME && name && svr_names_free_ids(reg) == 0) {
+		dp_session_names_sweep();
+		id = svr_names_hold(reg, name);
+	}
+	return id;
+}
+
 void dp_session_policy_free(struct dp_session_policy *p)
 {
 	if (!p)
 		return;
+	for (uint32_t i = 0; p->svc && i < p->n_services; i++)
+		svr_names_release(dp_sess.services, p->svc[i].id);
+	for (uint32_t i = 0; p->tenant && i < p->n_tenants; i++)
+		svr_names_release(dp_sess.tenants, p->tenant[i].id);
 	free(p->svc_by_name);
 	free(p->tenant_by_name);
 	free(p->svc);
@@ -270,10 +289,20 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		return svr_errf(err, errlen, "out of memory");
 	p->n_services = n_svc;
 	p->n_tenants = n_ten;
+	for (uint32_t i = 0; i < n_svc; i++) /* nothing held yet (freed on an error) */
+		p->svc[i].id = SVR_NO_NAME;
+	for (uint32_t i = 0; i < n_ten; i++)
+		p->tenant[i].id = SVR_NO_NAME;
 
 	for (uint32_t i = 0; i < n_svc; i++) {
 		struct dp_svc_policy *s = &p->svc[i];
-		s->id = svr_names_id(dp_sess.services, svr_img_str(img, svc[i].name));
+		const char *name = svr_img_str(img, svc[i].name);
+		s->id = hold_name(dp_sess.services, name);
+		if (s->id == SVR_NO_NAME && name)
+			return svr_errf(err, errlen,
+					"more than %u service names in use (by the model and by "
+					"live sessions)",
+					SVR_NAMES_MAX);
 		s->route = DP_SROUTE_FIB;
 		s->via = SVR_VIA_FIB;
 		s->svr_path = DP_NO_SVR_PATH;
@@ -312,7 +341,14 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 	if (register_paths(p, img, slot_of, g) < 0)
 		return svr_errf(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < n_ten; i++) {
-		p->tenant[i].id = svr_names_id(dp_sess.tenants, svr_img_str(img, ten[i].name));
+		/* without an id, max-sessions could not be counted: refused, never skipped */
+		const char *name = svr_img_str(img, ten[i].name);
+		p->tenant[i].id = hold_name(dp_sess.tenants, name);
+		if (p->tenant[i].id == SVR_NO_NAME && name)
+			return svr_errf(err, errlen,
+					"more than %u tenant names in use (by the model and by "
+					"live sessions)",
+					SVR_NAMES_MAX);
 		p->tenant[i].max_sessions = ten[i].max_sessions;
 	}
 	const struct svr_img_limits *lim = &svr_img_hdr(img)->limits;

@@ -88,15 +88,10 @@ static bool end_session(uint32_t idx)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
 	uint16_t tenant = s->tenant; /* read now: a deleted entry may be handed out at once */
-	uint8_t st = SVR_TCP_SYN_SENT;
-	bool was_half_open = s->proto == SVR_IPPROTO_TCP &&
-			     atomic_compare_exchange_strong(&s->tcp_state, &st, SVR_TCP_CLOSING);
 	/* an SVR egress session: its first packet must not open it again (replays) */
 	dp_svr_session_ending(s);
-	if (!svr_session_delete(dp_sess.table, idx))
+	if (!svr_session_delete(dp_sess.table, idx)) /* gives back its half-open count */
 		return false;
-	if (was_half_open)
-		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
 	if (tenant != SVR_NO_NAME)
 		atomic_fetch_sub_explicit(&dp_sess.tenant_live[tenant], 1, memory_order_relaxed);
 	return true;
@@ -144,6 +139,22 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	dp_svr_replay_sweep(elapsed); /* ended SVR sessions' UUIDs whose time passed */
 }
 
+void dp_session_names_sweep(void)
+{
+	static uint64_t tenants[65536 / 64], services[65536 / 64];
+	memset(tenants, 0, sizeof(tenants));
+	memset(services, 0, sizeof(services));
+	const struct svr_session_table *t = dp_sess.table;
+	/* every entry ever used: a reclaimed one names nothing (SVR_NO_NAME) */
+	for (uint32_t i = 0; i < t->high_water; i++) {
+		uint16_t ten = t->entries[i].tenant, svc = t->entries[i].service;
+		tenants[ten / 64] |= 1ull << (ten % 64);
+		services[svc / 64] |= 1ull << (svc % 64);
+	}
+	svr_names_sweep(dp_sess.tenants, tenants);
+	svr_names_sweep(dp_sess.services, services);
+}
+
 bool dp_session_clear(uint32_t idx)
 {
 	if (idx >= dp_sess.table->capacity || !end_session(idx))
@@ -179,9 +190,9 @@ static const char *proto_name(uint8_t p, char *buf, size_t len)
 
 static const char *state_name(const struct svr_session *s)
 {
-	static const char *const names[] = {"-", "syn-sent", "established", "closing"};
+	static const char *const names[] = {"-", "syn-sent", "established", "closing", "ended"};
 	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
-	return st < 4 ? names[st] : "?";
+	return st < 5 ? names[st] : "?";
 }
 
 static json_t *name_json(const struct svr_names *n, uint16_t id)
@@ -353,12 +364,12 @@ json_t *dp_sessions_summary(void)
 	size_t bytes = t->bytes + sizeof(*dp_sess.tenant_live) * 65536 +
 		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
 		       dp.n_workers * sizeof(struct svr_frag_cache) + dp_svr_replay_bytes();
-	return json_pack(
-	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes", (json_int_t)bytes,
-	    "capacity", (json_int_t)t->capacity, "limit", (json_int_t)limit, "in-use",
-	    (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
-	    (json_int_t)atomic_load(&dp_sess.half_open), "created", (json_int_t)created, "aged",
-	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
-	    (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED], "leaked",
-	    (json_int_t)atomic_load_explicit(&t->leaked, memory_order_relaxed));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes",
+			 (json_int_t)bytes, "capacity", (json_int_t)t->capacity, "limit",
+			 (json_int_t)limit, "in-use",
+			 (json_int_t)(t->capacity - svr_session_free_count(t)), "half-open-tcp",
+			 (json_int_t)atomic_load(&t->half_open), "created", (json_int_t)created,
+			 "aged", (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
+			 (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED], "leaked",
+			 (json_int_t)atomic_load_explicit(&t->leaked, memory_order_relaxed));
 }

@@ -5,10 +5,10 @@
  *
  * Who writes what:
  * - workers: create sessions (creation path, under the table's writer lock),
- *   update per-direction counters, last-seen and TCP state of hits; bump the
- *   half-open, per-tenant and per-source counters (atomics); claim an SVR
- *   egress session's UUID in the replay memory before making it
- *   (svrpath/replay.h, under its own lock).
+ *   update per-direction counters, last-seen and TCP state of hits (which moves
+ *   the table's half-open count); bump the per-tenant and per-source counters
+ *   (atomics); claim an SVR egress session's UUID in the replay memory before
+ *   making it (svrpath/replay.h, under its own lock).
  * - main lcore: ticks the clock, ages and deletes sessions (an SVR egress
  *   session's UUID then held as ended in the replay memory, which it sweeps),
  *   reclaims, builds each generation's session policy, owns the name
@@ -97,9 +97,8 @@ struct dp_via {
 
 struct dp_sessions {
 	struct svr_session_table *table;
-	_Atomic uint32_t now_s; /* seconds since start, ticked by the main lcore */
-	_Atomic int64_t unix_s; /* wall clock (access-rule time windows), ticked likewise */
-	_Atomic uint32_t half_open;
+	_Atomic uint32_t now_s;        /* seconds since start, ticked by the main lcore */
+	_Atomic int64_t unix_s;        /* wall clock (access-rule time windows), ticked likewise */
 	_Atomic uint32_t *tenant_live; /* live sessions by tenant id */
 	_Atomic uint64_t *src_rate;    /* second << 32 | sessions, by source hash */
 	unsigned n_vias;
@@ -146,7 +145,7 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 				const uint8_t *ip, struct svr_flow6 *f, uint64_t *data,
 				enum svr_drop_reason *why);
 
-/* Hit path bookkeeping: counters, last-seen, TCP state. */
+/* Hit path bookkeeping: counters, last-seen, TCP state (and the half-open count: table.h). */
 static inline void dp_session_touch(struct svr_session *s, enum svr_sdir dir, uint32_t bytes,
 				    uint8_t tcp_flags, uint32_t now_s)
 {
@@ -154,26 +153,8 @@ static inline void dp_session_touch(struct svr_session *s, enum svr_sdir dir, ui
 	s->bytes[dir] += bytes;
 	if (atomic_load_explicit(&s->last_seen_s, memory_order_relaxed) != now_s)
 		atomic_store_explicit(&s->last_seen_s, now_s, memory_order_relaxed);
-	if (s->proto != SVR_IPPROTO_TCP)
-		return;
-	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
-	uint8_t next = st;
-	bool syn =
-	    (tcp_flags & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) == SVR_TCP_SYN;
-	if (st == SVR_TCP_CLOSING)
-		/* The client opens a new connection on the same ports: half-open again. */
-		next = syn && dir == SVR_DIR_FWD ? SVR_TCP_SYN_SENT : st;
-	else if (tcp_flags & (SVR_TCP_FIN | SVR_TCP_RST))
-		next = SVR_TCP_CLOSING;
-	else if (st == SVR_TCP_SYN_SENT && dir == SVR_DIR_REV)
-		next = SVR_TCP_ESTABLISHED;
-	if (next == st || !atomic_compare_exchange_strong(&s->tcp_state, &st, next))
-		return;
-	/* One worker wins each transition, so the half-open count moves once each way. */
-	if (st == SVR_TCP_SYN_SENT)
-		atomic_fetch_sub_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
-	else if (next == SVR_TCP_SYN_SENT)
-		atomic_fetch_add_explicit(&dp_sess.half_open, 1, memory_order_relaxed);
+	if (s->proto == SVR_IPPROTO_TCP)
+		svr_session_tcp_packet(dp_sess.table, s, dir, tcp_flags);
 }
 
 /* ICMP echo sessions: requests go forward, replies come back (the identifier alone would not say).
@@ -194,6 +175,13 @@ void dp_sessions_housekeeping(uint64_t now_ms);
  * clock runs offset_s ahead of the system's (behind when negative). Main lcore. */
 void dp_sessions_test_clock(int64_t offset_s, int64_t at_unix_s);
 #endif
+
+/*
+ * Main lcore: forgets the tenant and service names no generation holds and no
+ * session entry carries (live, or deleted but not yet reclaimed: a worker may
+ * still read its names), so that their ids can be handed out again.
+ */
+void dp_session_names_sweep(void);
 
 /* Main lcore: ends a session now (DELETE /sessions/{uuid}). */
 bool dp_session_clear(uint32_t idx);

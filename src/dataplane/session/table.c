@@ -42,6 +42,14 @@ static uint32_t pop_free(struct svr_session_table *t)
 	return idx;
 }
 
+/* An entry that leaves use (deleted, or never published): its state moves no more. */
+static void end_state(struct svr_session_table *t, struct svr_session *s)
+{
+	if (atomic_exchange_explicit(&s->tcp_state, SVR_TCP_ENDED, memory_order_acq_rel) ==
+	    SVR_TCP_SYN_SENT)
+		atomic_fetch_sub_explicit(&t->half_open, 1, memory_order_relaxed);
+}
+
 /* After the grace period: the key slots and the entry index are free again. */
 static void release_sessions(void *p, void *e, unsigned n)
 {
@@ -55,6 +63,8 @@ static void release_sessions(void *p, void *e, unsigned n)
 				rte_hash_free_key_with_position(h, r[i].pos[d]);
 		if (r[i].family == 6)
 			t->n6--;
+		/* no reader left: its names may be forgotten (names.h) */
+		t->entries[r[i].idx].tenant = t->entries[r[i].idx].service = SVR_NO_NAME;
 		push_free(t, r[i].idx);
 	}
 	rte_spinlock_unlock(&t->writer);
@@ -305,9 +315,13 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 	s->family = family;
 	s->key_pos[0] = s->key_pos[1] = -1;
 	fill(s, arg); /* complete before any reader can reach it */
+	/* counted half-open before a reader can see it (svr_session_tcp_move) */
+	if (atomic_load_explicit(&s->tcp_state, memory_order_relaxed) == SVR_TCP_SYN_SENT)
+		atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
 	uintptr_t d_fwd = (uintptr_t)idx << 1 | SVR_DIR_FWD;
 	uintptr_t d_rev = (uintptr_t)idx << 1 | SVR_DIR_REV;
 	if (rte_hash_add_key_data(h, fwd, (void *)d_fwd) != 0) {
+		end_state(t, s);
 		push_free(t, idx);
 		rc = -ENOSPC;
 		goto out;
@@ -319,6 +333,7 @@ static int64_t create(struct svr_session_table *t, struct rte_hash *h, const voi
 		    .pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx, .family = family};
 		if (family == 6)
 			t->n6++; /* given back with the entry */
+		end_state(t, s); /* a worker may have moved it meanwhile: one of us counts */
 		rte_spinlock_unlock(&t->writer);
 		retire(t, &r, true);
 		return -ENOSPC;
@@ -353,6 +368,7 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 	struct svr_session *s = &t->entries[idx];
 	if (!atomic_exchange_explicit(&s->in_use, 0, memory_order_acq_rel))
 		return false;
+	end_state(t, s);
 	struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
 	struct retired_session r = {
 	    .pos = {s->key_pos[0], s->key_pos[1]}, .idx = idx, .family = s->family};

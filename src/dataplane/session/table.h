@@ -43,6 +43,7 @@ enum svr_tcp_state {
 	SVR_TCP_SYN_SENT,    /* half-open */
 	SVR_TCP_ESTABLISHED, /* a packet came back */
 	SVR_TCP_CLOSING,     /* FIN or RST seen */
+	SVR_TCP_ENDED,       /* deleted: no packet moves it any more (a reader may still hold it) */
 };
 
 #define SVR_NO_NAME 0xffff /* tenant/service id: none */
@@ -88,6 +89,10 @@ struct svr_session_table {
 	rte_spinlock_t writer;   /* creation and deletion only; see above */
 	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
+	/* entries in SVR_TCP_SYN_SENT (svr_session_tcp_move): written by workers as TCP
+	 * sessions open and answer, on a line of its own so the fields every lookup reads stay
+	 * shared */
+	_Alignas(64) _Atomic uint32_t half_open;
 };
 
 struct rte_rcu_qsbr;
@@ -98,6 +103,51 @@ struct rte_rcu_qsbr;
 struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
 						   uint32_t capacity6, struct rte_rcu_qsbr *qs);
 void svr_session_table_free(struct svr_session_table *t);
+
+/*
+ * The half-open count is the number of entries in SVR_TCP_SYN_SENT, kept by
+ * moving the state only with compare-and-swap (or, on deletion, exchange):
+ * of the workers seeing a session's packets and the main lcore ending it, one
+ * party wins each move, and only the winner counts it. Entering SYN_SENT
+ * raises the count before the move becomes visible (undone when the move is
+ * lost), leaving lowers it after, so whoever sees SYN_SENT sees a count that
+ * includes it: the count never goes below the entries in SYN_SENT, never
+ * below zero. A deleted entry is SVR_TCP_ENDED, which nothing leaves: a
+ * worker still holding it cannot make it half-open again.
+ */
+static inline bool svr_session_tcp_move(struct svr_session_table *t, struct svr_session *s,
+					uint8_t from, uint8_t to)
+{
+	if (to == SVR_TCP_SYN_SENT)
+		atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
+	uint8_t seen = from;
+	bool won = atomic_compare_exchange_strong_explicit(
+	    &s->tcp_state, &seen, to, memory_order_acq_rel, memory_order_relaxed);
+	if (won ? from == SVR_TCP_SYN_SENT : to == SVR_TCP_SYN_SENT)
+		atomic_fetch_sub_explicit(&t->half_open, 1, memory_order_relaxed);
+	return won;
+}
+
+/* A TCP session's state after a packet with tcp_flags in direction dir (hit path). */
+static inline void svr_session_tcp_packet(struct svr_session_table *t, struct svr_session *s,
+					  enum svr_sdir dir, uint8_t tcp_flags)
+{
+	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
+	uint8_t next = st;
+	bool syn =
+	    (tcp_flags & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) == SVR_TCP_SYN;
+	if (st == SVR_TCP_ENDED)
+		return;
+	if (st == SVR_TCP_CLOSING)
+		/* The client opens a new connection on the same ports: half-open again. */
+		next = syn && dir == SVR_DIR_FWD ? SVR_TCP_SYN_SENT : st;
+	else if (tcp_flags & (SVR_TCP_FIN | SVR_TCP_RST))
+		next = SVR_TCP_CLOSING;
+	else if (st == SVR_TCP_SYN_SENT && dir == SVR_DIR_REV)
+		next = SVR_TCP_ESTABLISHED;
+	if (next != st)
+		svr_session_tcp_move(t, s, st, next);
+}
 
 /* Data stored with a key: entry index << 1 | direction. */
 static inline uint32_t svr_sess_idx(uintptr_t data)
@@ -165,6 +215,7 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 
 /*
  * Main lcore: unpublishes both keys; the entry is reused after a grace period.
+ * A TCP session ends (SVR_TCP_ENDED), leaving the half-open count if it was in it.
  * Returns false when the session was not live (already deleted).
  */
 bool svr_session_delete(struct svr_session_table *t, uint32_t idx);

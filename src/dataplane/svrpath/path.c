@@ -736,7 +736,7 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
  */
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
-	__atomic_fetch_and(&s->dir[!dir].flags, (uint8_t)~SVR_RW_MD_ADD, __ATOMIC_RELAXED);
+	svr_rewrite_stop_md(&s->dir[!dir]);
 }
 
 /*
