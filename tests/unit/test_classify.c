@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -264,18 +263,12 @@ static void service_pairs_capped(void **state)
 	free(own);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * One prefix with 2^19 transports: every value shares one key, and appending
  * each at the end of a walked chain made the build quadratic (about 10^11
  * steps here: the main lcore stuck for minutes applying one image). With the
- * chain's tail kept it takes a fraction of a second; 10 s is the bound.
+ * chain's tail kept it takes a fraction of a second. No clock is read here: the
+ * quadratic build does not finish within the unit suite's per-test timeout.
  */
 static void many_transports_one_prefix(void **state)
 {
@@ -302,12 +295,8 @@ static void many_transports_one_prefix(void **state)
 	void *own = finish(&b, &len);
 	char err[256];
 	assert_int_equal(svr_img_check(own, len, err, sizeof(err)), 0);
-	double t0 = now_s();
 	struct svr_classifier *c = svr_classifier_build(own, err, sizeof(err));
-	double took = now_s() - t0;
 	assert_non_null(c);
-	if (took > 10)
-		fail_msg("built in %.1f s", took);
 	struct svr_ip a = ip("198.19.0.1");
 	assert_int_equal(svr_classify_service(c, 6, &a, 65535), 0);
 	svr_classifier_free(c);
