@@ -164,8 +164,9 @@ svr2_capture_report() {
 # svr2_capture_stop: ends the capture at the end mark, complete.
 svr2_capture_stop() {
 	end_mark_seen() {
-		tcpdump -r "$SVR_TMP/wan.pcap" -n -c 1 \
-			"icmp[icmptype] = icmp-echoreply and src host $SVR2_WP1" 2>/dev/null | grep -q .
+		tcpdump -r "$SVR_TMP/wan.pcap" -n -A \
+			"icmp[icmptype] = icmp-echoreply and src host $SVR2_WP1" 2>/dev/null |
+			grep -q 'svr-end!'
 	}
 	svr_nsx "$SVR2_WAN" ping -n -q -c 1 -w 5 -p 7376722d656e6421 "$SVR2_WP1" >/dev/null 2>&1
 	svr_until 5 end_mark_seen || svr_info "the capture's end mark was not seen: it may miss packets"

@@ -1324,6 +1324,11 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		return DP_SVR_DROPPED;
 	uint8_t block[1024];
 	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(hmac) : 0;
+	if ((flags & SVR_RW_HMAC_ADD) && tl == 0) {
+		/* signed (dp_svr_path_signed) but no trailer length: never sent unsigned */
+		dp_drop(w, m, SVR_DROP_SVR_CRYPTO);
+		return DP_SVR_DROPPED;
+	}
 	/* what encryption adds to this packet (IV and padding), and to any segment (the MSS) */
 	size_t enc = 0, enc_max = 0;
 	if ((rw->svr & SVR_RW2_PAYLOAD) && !from_peer) {

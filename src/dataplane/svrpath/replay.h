@@ -39,7 +39,9 @@
 #include <rte_spinlock.h>
 
 #define SVR_REPLAY_SLOT_BYTES 8
-#define SVR_REPLAY_HOLD_MAX   0xffffffu /* seconds a hold can say */
+/* Seconds a hold can say: times are kept modulo 2^24 and compared by the sign of their
+ * difference, so a hold must stay under 2^23 s. */
+#define SVR_REPLAY_HOLD_MAX 0x7fffffu
 
 struct svr_replay {
 	rte_spinlock_t lock;
