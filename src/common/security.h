@@ -56,6 +56,9 @@ struct svr_keyring {
  */
 int svr_keyring_load(const char *path, struct svr_keyring *kr, struct svr_jerr *e);
 int svr_keyring_parse(const char *text, struct svr_keyring *kr, struct svr_jerr *e);
+/* The same from len bytes (no NUL needed). Both make jansson cleanse every block it frees,
+ * from then on and process-wide, so that no key byte is left in freed memory. */
+int svr_keyring_parse_len(const char *text, size_t len, struct svr_keyring *kr, struct svr_jerr *e);
 
 /* The key a sender uses at now: the latest not-before that has passed. NULL if none. */
 const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now);
