@@ -215,6 +215,37 @@ int svr_keyring_load(const char *path, struct svr_keyring *kr, struct svr_jerr *
 	return rc;
 }
 
+size_t svr_cipher_key_len(enum svr_img_cipher cipher)
+{
+	return cipher == SVR_CIPHER_AES_CBC_128 ? 16 : cipher == SVR_CIPHER_AES_CBC_256 ? 32 : 0;
+}
+
+int svr_keyring_fits(const struct svr_keyring *kr, enum svr_img_cipher cipher, char *err,
+		     size_t errlen)
+{
+	size_t need = svr_cipher_key_len(cipher);
+	if (!need)
+		return 0;
+	const char *name = cipher == SVR_CIPHER_AES_CBC_128 ? "aes-cbc-128" : "aes-cbc-256";
+	for (unsigned i = 0; i < kr->n; i++) {
+		const struct svr_key *k = &kr->keys[i];
+		if (!k->hmac_len || k->enc_len == need) /* an empty slot, or a fit */
+			continue;
+		if (!k->enc_len)
+			snprintf(err, errlen,
+				 "key security-id %u has no encryption-key; %s needs one of %zu "
+				 "bytes (%zu hex digits)",
+				 k->security_id, name, need, 2 * need);
+		else
+			snprintf(err, errlen,
+				 "key security-id %u has a %u-byte encryption-key; %s needs %zu "
+				 "bytes (%zu hex digits)",
+				 k->security_id, (unsigned)k->enc_len, name, need, 2 * need);
+		return -1;
+	}
+	return 0;
+}
+
 const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now)
 {
 	const struct svr_key *best = NULL;

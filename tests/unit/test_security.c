@@ -502,6 +502,33 @@ static void key_file_cleansed(void **state)
 	assert_int_equal(spy_hits, 0);
 }
 
+/* A key's encryption-key must have the length its policy's cipher takes: said with its id. */
+static void key_length_fits_cipher(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "{\"keys\": [{\"security-id\": 3, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\","
+	    " \"encryption-key\": \"000102030405060708090a0b0c0d0e0f\"}]}";
+	struct svr_keyring kr;
+	struct svr_jerr e;
+	char err[256] = "";
+	assert_int_equal(svr_keyring_parse(text, &kr, &e), 0); /* 16 bytes: AES-128's */
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_128, err, sizeof(err)), 0);
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_NONE, err, sizeof(err)), 0);
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_256, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "security-id 3"));
+	assert_non_null(strstr(err, "16-byte"));
+	assert_non_null(strstr(err, "aes-cbc-256 needs 32 bytes"));
+	/* good: key 1 has 32 bytes, key 2 none */
+	assert_int_equal(svr_keyring_parse(good, &kr, &e), 0);
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_256, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "security-id 2 has no encryption-key"));
+	kr.keys[1].hmac_len = 0; /* an empty slot (a removed key) is no key */
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_256, err, sizeof(err)), 0);
+	assert_int_equal(svr_cipher_key_len(SVR_CIPHER_AES_CBC_128), 16);
+	assert_int_equal(svr_cipher_key_len(SVR_CIPHER_AES_CBC_256), 32);
+}
+
 /* End-to-end payload encryption: in place, its own key, every length a packet may have. */
 static void payload_encryption(void **state)
 {
@@ -658,6 +685,7 @@ int main(void)
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),
 	    cmocka_unit_test(key_file_cleansed),
+	    cmocka_unit_test(key_length_fits_cipher),
 	    cmocka_unit_test(payload_encryption),
 	    cmocka_unit_test(keyring_reload),
 	    cmocka_unit_test(verify_against_ring),
