@@ -68,6 +68,8 @@
 	X(SVR_METADATA, "svr-metadata-invalid",                                                    \
 	  "SVR metadata that does not decode or lacks fields")                                     \
 	X(SVR_HMAC, "svr-hmac-failed", "packet from a peer whose HMAC trailer does not verify")    \
+	X(SVR_MD_UNDECRYPTABLE, "svr-metadata-undecryptable",                                      \
+	  "encrypted SVR metadata that does not decrypt: the peer's keys likely differ from ours") \
 	X(SVR_NO_KEY, "svr-no-key", "the peer path's security policy needs a key we do not have")  \
 	X(SVR_UNKNOWN_PEER, "svr-unknown-peer", "SVR metadata from an address of no peer path")    \
 	X(SVR_PAYLOAD, "svr-payload-invalid", "encrypted SVR payload that does not decrypt")       \

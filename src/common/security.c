@@ -3,10 +3,13 @@
 #include "common/security.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 /* SHA256_Init/Update/Final: deprecated in OpenSSL 3 for EVP, used on purpose (svr_crypto). */
@@ -96,11 +99,45 @@ static int parse_key(const json_t *o, const char *path, struct svr_key *k, struc
 	return 0;
 }
 
+/*
+ * Key bytes pass through memory jansson frees: its lexer's buffers (grown by
+ * doubling) and the string values. Its free is wrapped, process-wide, so that
+ * every block it gives back is cleansed first. The wrapper serves any block
+ * (malloc_usable_size), so installing it late, with jansson objects already
+ * made, is safe; jansson's allocator must be malloc-compatible (the default).
+ */
+static json_free_t json_free_before;
+
+static void cleansing_free(void *p)
+{
+	if (!p)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	json_free_before(p);
+}
+
+static void cleanse_json_frees(void)
+{
+	json_malloc_t m;
+	json_free_t f;
+	json_get_alloc_funcs(&m, &f);
+	if (f == cleansing_free)
+		return;
+	json_free_before = f;
+	json_set_alloc_funcs(m, cleansing_free);
+}
+
 int svr_keyring_parse(const char *text, struct svr_keyring *kr, struct svr_jerr *e)
 {
+	return svr_keyring_parse_len(text, strlen(text), kr, e);
+}
+
+int svr_keyring_parse_len(const char *text, size_t len, struct svr_keyring *kr, struct svr_jerr *e)
+{
 	memset(kr, 0, sizeof(*kr));
+	cleanse_json_frees();
 	json_error_t jerr;
-	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		return svr_jerr_set(e, "", "line %d column %d: %s", jerr.line, jerr.column,
 				    jerr.text);
@@ -143,26 +180,70 @@ out:
 	return rc;
 }
 
+#define KEY_FILE_MAX 16384
+
 int svr_keyring_load(const char *path, struct svr_keyring *kr, struct svr_jerr *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* read(2), not stdio: no buffer of key bytes left behind uncleansed */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return svr_jerr_set(e, "", "cannot open %s: %s", path, strerror(errno));
 	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
-		fclose(f);
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077)) {
+		close(fd);
 		return svr_jerr_set(e, "",
 				    "%s is readable by group or others (mode %03o): "
 				    "chmod 600 it",
 				    path, (unsigned)(st.st_mode & 0777));
 	}
-	char buf[16384];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	int rc = svr_keyring_parse(buf, kr, e);
+	char buf[KEY_FILE_MAX + 1];
+	size_t n = 0;
+	ssize_t got = 0;
+	while (n < sizeof(buf) &&
+	       ((got = read(fd, buf + n, sizeof(buf) - n)) > 0 || (got < 0 && errno == EINTR)))
+		n += got > 0 ? (size_t)got : 0;
+	int err = got < 0 ? errno : 0;
+	close(fd);
+	int rc;
+	if (err)
+		rc = svr_jerr_set(e, "", "cannot read %s: %s", path, strerror(err));
+	else if (n > KEY_FILE_MAX)
+		rc = svr_jerr_set(e, "", "%s is larger than %d bytes", path, KEY_FILE_MAX);
+	else
+		rc = svr_keyring_parse_len(buf, n, kr, e);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;
+}
+
+size_t svr_cipher_key_len(enum svr_img_cipher cipher)
+{
+	return cipher == SVR_CIPHER_AES_CBC_128 ? 16 : cipher == SVR_CIPHER_AES_CBC_256 ? 32 : 0;
+}
+
+int svr_keyring_fits(const struct svr_keyring *kr, enum svr_img_cipher cipher, char *err,
+		     size_t errlen)
+{
+	size_t need = svr_cipher_key_len(cipher);
+	if (!need)
+		return 0;
+	const char *name = cipher == SVR_CIPHER_AES_CBC_128 ? "aes-cbc-128" : "aes-cbc-256";
+	for (unsigned i = 0; i < kr->n; i++) {
+		const struct svr_key *k = &kr->keys[i];
+		if (!k->hmac_len || k->enc_len == need) /* an empty slot, or a fit */
+			continue;
+		if (!k->enc_len)
+			snprintf(err, errlen,
+				 "key security-id %u has no encryption-key; %s needs one of %zu "
+				 "bytes (%zu hex digits)",
+				 k->security_id, name, need, 2 * need);
+		else
+			snprintf(err, errlen,
+				 "key security-id %u has a %u-byte encryption-key; %s needs %zu "
+				 "bytes (%zu hex digits)",
+				 k->security_id, (unsigned)k->enc_len, name, need, 2 * need);
+		return -1;
+	}
+	return 0;
 }
 
 const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now)

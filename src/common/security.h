@@ -58,6 +58,20 @@ struct svr_keyring {
  */
 int svr_keyring_load(const char *path, struct svr_keyring *kr, struct svr_jerr *e);
 int svr_keyring_parse(const char *text, struct svr_keyring *kr, struct svr_jerr *e);
+/* The same from len bytes (no NUL needed). Both make jansson cleanse every block it frees,
+ * from then on and process-wide, so that no key byte is left in freed memory. */
+int svr_keyring_parse_len(const char *text, size_t len, struct svr_keyring *kr, struct svr_jerr *e);
+
+/* The encryption-key length a cipher takes: 16 (aes-cbc-128), 32 (aes-cbc-256), 0 (none). */
+size_t svr_cipher_key_len(enum svr_img_cipher cipher);
+/*
+ * Whether every key of kr has the encryption-key cipher takes (any key under
+ * none): 0, or -1 with a sentence in err naming the first key that does not,
+ * its length and the length needed. Every key must fit: senders encrypt under
+ * the newest, receivers under the one a packet names.
+ */
+int svr_keyring_fits(const struct svr_keyring *kr, enum svr_img_cipher cipher, char *err,
+		     size_t errlen);
 
 /* The key a sender uses at now: the latest not-before that has passed. NULL if none. */
 const struct svr_key *svr_keyring_current(const struct svr_keyring *kr, int64_t now);

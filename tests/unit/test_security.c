@@ -20,6 +20,9 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <malloc.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -469,6 +472,83 @@ static void key_file(void **state)
 	unlink(path);
 }
 
+/*
+ * No key byte stays behind in memory jansson frees (its lexer's buffers, the
+ * string values): a spy installed as jansson's free looks for any 12 hex
+ * digits of the keys in each block it is handed.
+ */
+static const char *spy_secrets[2];
+static unsigned spy_hits;
+
+static void spy_free(void *p)
+{
+	size_t n = p ? malloc_usable_size(p) : 0;
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i + 12 <= strlen(spy_secrets[s]); i++)
+			if (memmem(p, n, spy_secrets[s] + i, 12))
+				spy_hits++;
+	free(p);
+}
+
+static void key_file_cleansed(void **state)
+{
+	(void)state;
+	static const char hmac[] =
+	    "5ec7e75ec7e7a1b2c3d4e5f60718293a4b5c6d7e8f9fa0b1c2d3e4f5061728ab",
+			  enc[] =
+			      "e4c7e4c7e4c75a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d";
+	char text[512], path[] = "/tmp/svr-keys-XXXXXX";
+	snprintf(text, sizeof(text),
+		 "{\"keys\": [{\"security-id\": 9, \"hmac-key\": \"%s\", "
+		 "\"encryption-key\": \"%s\"}]}",
+		 hmac, enc);
+	spy_secrets[0] = hmac;
+	spy_secrets[1] = enc;
+	spy_hits = 0;
+	json_set_alloc_funcs(malloc, spy_free);
+	struct svr_keyring kr;
+	struct svr_jerr e;
+	assert_int_equal(svr_keyring_parse(text, &kr, &e), 0);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(svr_keyring_load(path, &kr, &e), 0);
+	unlink(path);
+	json_t *after = json_string(hmac); /* a jansson string of the process freed later */
+	json_decref(after);
+	json_set_alloc_funcs(malloc, free);
+	assert_int_equal(kr.keys[0].security_id, 9);
+	assert_int_equal(spy_hits, 0);
+}
+
+/* A key's encryption-key must have the length its policy's cipher takes: said with its id. */
+static void key_length_fits_cipher(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "{\"keys\": [{\"security-id\": 3, \"hmac-key\": \"000102030405060708090a0b0c0d0e0f\","
+	    " \"encryption-key\": \"000102030405060708090a0b0c0d0e0f\"}]}";
+	struct svr_keyring kr;
+	struct svr_jerr e;
+	char err[256] = "";
+	assert_int_equal(svr_keyring_parse(text, &kr, &e), 0); /* 16 bytes: AES-128's */
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_128, err, sizeof(err)), 0);
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_NONE, err, sizeof(err)), 0);
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_256, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "security-id 3"));
+	assert_non_null(strstr(err, "16-byte"));
+	assert_non_null(strstr(err, "aes-cbc-256 needs 32 bytes"));
+	/* good: key 1 has 32 bytes, key 2 none */
+	assert_int_equal(svr_keyring_parse(good, &kr, &e), 0);
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_256, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "security-id 2 has no encryption-key"));
+	kr.keys[1].hmac_len = 0; /* an empty slot (a removed key) is no key */
+	assert_int_equal(svr_keyring_fits(&kr, SVR_CIPHER_AES_CBC_256, err, sizeof(err)), 0);
+	assert_int_equal(svr_cipher_key_len(SVR_CIPHER_AES_CBC_128), 16);
+	assert_int_equal(svr_cipher_key_len(SVR_CIPHER_AES_CBC_256), 32);
+}
+
 /* End-to-end payload encryption: in place, its own key, every length a packet may have. */
 static void payload_encryption(void **state)
 {
@@ -823,6 +903,8 @@ int main(void)
 	    cmocka_unit_test(pads_of_many_keys),
 	    cmocka_unit_test(encryption_round_trips_and_tampering),
 	    cmocka_unit_test(key_file),
+	    cmocka_unit_test(key_file_cleansed),
+	    cmocka_unit_test(key_length_fits_cipher),
 	    cmocka_unit_test(payload_encryption),
 	    cmocka_unit_test(keyring_reload),
 	    cmocka_unit_test(verify_against_ring),

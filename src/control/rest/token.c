@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "rest_int.h"
 
@@ -138,12 +140,8 @@ int rest_token_load(const char *path, char *token, size_t size, size_t *len, cha
 bool rest_token_equal(const char *expected, size_t expected_len, const char *given,
 		      size_t given_len)
 {
-	/* Every byte of the expected token is looked at whatever the given one holds, and no
-	 * branch depends on a secret byte. */
-	volatile unsigned char diff = (unsigned char)(expected_len != given_len);
-	for (size_t i = 0; i < expected_len; i++) {
-		unsigned char g = i < given_len ? (unsigned char)given[i] : 0;
-		diff |= (unsigned char)expected[i] ^ g;
-	}
-	return diff == 0;
+	/* CRYPTO_memcmp's time does not depend on the bytes. A given token of another length is
+	 * refused after comparing the expected one with itself: the same work either way. */
+	bool same_len = given_len == expected_len;
+	return (CRYPTO_memcmp(expected, same_len ? given : expected, expected_len) == 0) & same_len;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "ctlsock/ctlsock.h"
+#include "ctlsock/request.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -292,138 +293,99 @@ static json_t *cmd_policy(void)
 }
 
 /* "sessions": filters and paging (see include/svr/ctlsock.h). */
-static json_t *cmd_sessions(const json_t *req, const char **error)
+static json_t *cmd_sessions(const struct dp_ctl_request *r, const char **error)
 {
-	struct dp_session_filter f = {.limit = 100};
-	f.tenant = json_string_value(json_object_get(req, "tenant"));
-	f.service = json_string_value(json_object_get(req, "service"));
-	const char *addr = json_string_value(json_object_get(req, "address"));
-	if (addr) {
-		if (svr_ip_parse(addr, &f.addr) < 0) {
-			*error = "address: not an IPv4 or IPv6 address";
-			return NULL;
-		}
-		f.has_addr = true;
-	}
-	const json_t *c = json_object_get(req, "cursor"), *l = json_object_get(req, "limit");
-	if (c && (!json_is_integer(c) || json_integer_value(c) < 0 ||
-		  json_integer_value(c) > UINT32_MAX)) {
-		*error = "cursor: must be the \"next\" value of a previous answer";
-		return NULL;
-	}
-	if (l && (!json_is_integer(l) || json_integer_value(l) < 1 ||
-		  json_integer_value(l) > SVR_CTLSOCK_MAX_SESSIONS)) {
-		*error = "limit: must be an integer 1-1000";
-		return NULL;
-	}
-	if (c)
-		f.cursor = (uint32_t)json_integer_value(c);
-	if (l)
-		f.limit = (uint32_t)json_integer_value(l);
+	(void)error;
+	struct dp_session_filter f = {.tenant = r->tenant,
+				      .service = r->service,
+				      .has_addr = r->has_addr,
+				      .addr = r->addr,
+				      .cursor = r->cursor,
+				      .limit = r->limit};
 	json_t *arr = json_array();
 	uint32_t next = dp_sessions_list(&f, arr);
 	return json_pack("{s:o, s:o, s:I}", "summary", dp_sessions_summary(), "sessions", arr,
 			 "next", (json_int_t)next);
 }
 
-static int64_t session_of(const json_t *req, const char **error)
+static int64_t session_of(const struct dp_ctl_request *r, const char **error)
 {
-	const char *uuid = json_string_value(json_object_get(req, "uuid"));
-	int64_t idx = uuid ? dp_session_by_uuid(uuid) : -1;
+	int64_t idx = r->uuid_valid ? dp_session_by_uuid(r->uuid) : -1;
 	if (idx < 0)
-		*error = uuid ? "no live session has this uuid" : "uuid: required";
+		*error = "no live session has this uuid";
 	return idx;
 }
 
-static json_t *cmd_session(const json_t *req, const char **error)
+static json_t *cmd_session(const struct dp_ctl_request *r, const char **error)
 {
-	int64_t idx = session_of(req, error);
+	int64_t idx = session_of(r, error);
 	json_t *o = idx >= 0 ? dp_session_json((uint32_t)idx) : NULL;
 	if (idx >= 0 && !o)
 		*error = "no live session has this uuid";
 	return o;
 }
 
-static json_t *cmd_session_clear(const json_t *req, const char **error)
+static json_t *cmd_session_clear(const struct dp_ctl_request *r, const char **error)
 {
-	int64_t idx = session_of(req, error);
+	int64_t idx = session_of(r, error);
 	if (idx < 0)
 		return NULL;
 	if (!dp_session_clear((uint32_t)idx)) {
 		*error = "no live session has this uuid";
 		return NULL;
 	}
-	return json_pack("{s:O}", "cleared", json_object_get(req, "uuid"));
+	return json_pack("{s:s}", "cleared", r->uuid_text);
 }
 
-#ifdef SVR_TEST_HOOKS
-/* Test builds only: {"cmd": "test-clock", "offset-s": N, "at-unix-s": T} moves this router's
- * wall clock N seconds from the system's, from real time T on (absent or past: now). */
-static json_t *cmd_test_clock(const json_t *req, const char **error)
+/* {"cmd": "test-clock", "offset-s": N, "at-unix-s": T} moves this router's wall clock N
+ * seconds from the system's, from real time T on (absent or past: now). Test builds only. */
+static json_t *cmd_test_clock(const struct dp_ctl_request *r, const char **error)
 {
-	const json_t *off = json_object_get(req, "offset-s"),
-		     *at = json_object_get(req, "at-unix-s");
-	if (!json_is_integer(off) || (at && !json_is_integer(at))) {
-		*error = "offset-s: an integer is required (and at-unix-s, if given, an integer)";
-		return NULL;
-	}
-	json_int_t o = json_integer_value(off), a = at ? json_integer_value(at) : 0;
-	if (o < -(1LL << 40) || o > (1LL << 40)) {
-		*error = "offset-s: out of range";
-		return NULL;
-	}
-	dp_sessions_test_clock((int64_t)o, (int64_t)a);
-	return json_pack("{s:I, s:I, s:I}", "offset-s", o, "at-unix-s", a, "unix-s",
+#ifdef SVR_TEST_HOOKS
+	(void)error;
+	dp_sessions_test_clock(r->clock_offset_s, r->clock_at_s);
+	return json_pack("{s:I, s:I, s:I}", "offset-s", (json_int_t)r->clock_offset_s, "at-unix-s",
+			 (json_int_t)r->clock_at_s, "unix-s",
 			 (json_int_t)atomic_load(&dp_sess.unix_s));
-}
+#else
+	(void)r;
+	*error = "test-clock: only a test build serves it (meson -Dtest_hooks=true)";
+	return NULL;
 #endif
+}
 
-static const struct {
-	const char *name;
-	json_t *(*fn)(void);
-} commands[] = {
-    {"policy", cmd_policy},         {"version", cmd_version},     {"ports", cmd_ports},
-    {"interfaces", cmd_interfaces}, {"stats", cmd_stats},         {"neighbors", cmd_neighbors},
-    {"routes", cmd_routes},         {"peers", dp_svr_peers_json},
+static json_t *(*const commands[DP_CTL_CMDS])(void) = {
+    [DP_CTL_POLICY] = cmd_policy, [DP_CTL_VERSION] = cmd_version,
+    [DP_CTL_PORTS] = cmd_ports,   [DP_CTL_INTERFACES] = cmd_interfaces,
+    [DP_CTL_STATS] = cmd_stats,   [DP_CTL_NEIGHBORS] = cmd_neighbors,
+    [DP_CTL_ROUTES] = cmd_routes, [DP_CTL_PEERS] = dp_svr_peers_json,
 };
 
-/* Commands with arguments: NULL and *error on a bad request. */
-static const struct {
-	const char *name;
-	json_t *(*fn)(const json_t *req, const char **error);
-} arg_commands[] = {
-    {"sessions", cmd_sessions},
-    {"session", cmd_session},
-    {"session-clear", cmd_session_clear},
-#ifdef SVR_TEST_HOOKS
-    {"test-clock", cmd_test_clock},
-#endif
+/* Commands with arguments: NULL and *error when they cannot be served. */
+static json_t *(*const arg_commands[DP_CTL_CMDS])(const struct dp_ctl_request *r,
+						  const char **error) = {
+    [DP_CTL_SESSIONS] = cmd_sessions,
+    [DP_CTL_SESSION] = cmd_session,
+    [DP_CTL_SESSION_CLEAR] = cmd_session_clear,
+    [DP_CTL_TEST_CLOCK] = cmd_test_clock,
 };
 
 static json_t *dispatch(const char *line)
 {
-	json_error_t err;
-	json_t *req = json_loads(line, 0, &err);
-	if (!req)
-		return json_pack("{s:b, s:s+}", "ok", 0, "error", "malformed request: ", err.text);
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	json_t *resp = NULL;
-	for (size_t i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(cmd, commands[i].name) == 0)
-			resp = json_pack("{s:b, s:o}", "ok", 1, "data", commands[i].fn());
-	for (size_t i = 0; cmd && !resp && i < sizeof(arg_commands) / sizeof(arg_commands[0]);
-	     i++) {
-		if (strcmp(cmd, arg_commands[i].name) != 0)
-			continue;
+	struct dp_ctl_request r;
+	char err[256];
+	if (dp_ctl_request_parse(line, &r, err, sizeof(err)) < 0)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	json_t *resp;
+	if (commands[r.cmd]) {
+		resp = json_pack("{s:b, s:o}", "ok", 1, "data", commands[r.cmd]());
+	} else {
 		const char *error = "failed";
-		json_t *data = arg_commands[i].fn(req, &error);
+		json_t *data = arg_commands[r.cmd](&r, &error);
 		resp = data ? json_pack("{s:b, s:o}", "ok", 1, "data", data)
 			    : json_pack("{s:b, s:s}", "ok", 0, "error", error);
 	}
-	if (!resp)
-		resp = json_pack("{s:b, s:s+}", "ok", 0, "error",
-				 "unknown command: ", cmd ? cmd : "(no \"cmd\")");
-	json_decref(req);
+	dp_ctl_request_free(&r);
 	return resp;
 }
 

@@ -139,6 +139,7 @@ static void main_loop(void)
 			dp_slowpath_housekeeping(now);
 			dp_sessions_housekeeping(now);
 			dp_svr_keys_poll();
+			dp_svr_keys_differ_report(now);
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.

@@ -17,6 +17,7 @@
 #include "main/dp.h"
 #include "policy/classify.h"
 #include "session/sessions.h"
+#include "svrpath/path.h"
 
 /* The largest IP MTU whose frame (with a VLAN tag) fits one default mbuf. */
 #define MTU_MAX (RTE_MBUF_DEFAULT_DATAROOM - SVR_ETH_FRAME_OVERHEAD)
@@ -407,6 +408,8 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 	const struct svr_img_iface *fs = svr_img_table(img, SVR_SEC_INTERFACES, &n_if);
 	if (n_if > DP_MAX_IFACES)
 		return svr_errf(err, errlen, "%u interfaces, at most %d", n_if, DP_MAX_IFACES);
+	if (dp_svr_keys_fit(img, err, errlen) < 0)
+		return -1;
 
 	struct retired *r = calloc(1, sizeof(*r));
 	struct dp_gen *g = rte_zmalloc("dp_gen", sizeof(*g), RTE_CACHE_LINE_SIZE);

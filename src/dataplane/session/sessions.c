@@ -326,21 +326,8 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
 	return i < t->high_water ? i : 0;
 }
 
-int64_t dp_session_by_uuid(const char *uuid)
+int64_t dp_session_by_uuid(const uint8_t u[16])
 {
-	uint8_t u[16];
-	unsigned k = 0;
-	for (const char *p = uuid; *p && k < 32; p++) {
-		if (*p == '-')
-			continue;
-		unsigned v;
-		if (sscanf(p, "%1x", &v) != 1)
-			return -1;
-		u[k / 2] = (uint8_t)(k % 2 ? u[k / 2] | v : v << 4);
-		k++;
-	}
-	if (k != 32 || strlen(uuid) != 36)
-		return -1;
 	const struct svr_session_table *t = dp_sess.table;
 	for (uint32_t i = 0; i < t->high_water; i++) {
 		const struct svr_session *s = &t->entries[i];

@@ -196,8 +196,8 @@ struct dp_session_filter {
 };
 /* Appends matching sessions to arr; returns the cursor to continue from (0: done). */
 uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr);
-/* The entry of a session UUID ("xxxxxxxx-xxxx-…"), or -1. */
-int64_t dp_session_by_uuid(const char *uuid);
+/* The entry of the live session of this UUID, or -1. */
+int64_t dp_session_by_uuid(const uint8_t uuid[16]);
 json_t *dp_session_json(uint32_t idx);
 json_t *dp_sessions_summary(void);
 

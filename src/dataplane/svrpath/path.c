@@ -3,6 +3,7 @@
 #include "svrpath/path.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -80,6 +81,10 @@ static struct worker_keys {
 	unsigned epoch;
 	unsigned last_signer;
 	struct cached_session_key *session_keys; /* SESSION_KEYS of them */
+	/* First packets from a peer refused as if under other keys (HMAC failed, metadata did not
+	 * decrypt), and the path of the last: for the main lcore's log (keys_differ_report). */
+	_Atomic uint64_t first_hmac_failed, first_undecryptable;
+	_Atomic uint16_t suspect_path;
 } __rte_cache_aligned wk[DP_MAX_WORKERS];
 /* Bumped after each reload's grace period: at its next SVR packet a worker cleanses the key
  * state its contexts kept (pads, key schedule), so a removed key does not linger there. */
@@ -212,6 +217,37 @@ void dp_svr_free(void)
 	memset(&replay, 0, sizeof(replay));
 }
 
+/*
+ * Whether kr's keys fit the cipher of every security policy a peer path of img
+ * uses (a 16-byte key under aes-cbc-256 would otherwise encrypt as AES-128,
+ * and the peer could not read it): 0, or -1 with a sentence.
+ */
+static int keys_fit_image(const struct svr_keyring *kr, const void *img, char *err, size_t errlen)
+{
+	uint32_t n_peers, n_sec;
+	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
+	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n_sec);
+	for (uint32_t i = 0; i < n_peers; i++)
+		for (uint32_t j = 0; j < peers[i].paths.count; j++) {
+			uint32_t p = pps[peers[i].paths.first + j].security;
+			char why[256];
+			if (p < n_sec &&
+			    svr_keyring_fits(kr, sec[p].encryption_cipher, why, sizeof(why)) < 0)
+				return svr_errf(err, errlen,
+						"security policy %s (peer %s) and the key file %s: "
+						"%s",
+						svr_img_str(img, sec[p].name),
+						svr_img_str(img, peers[i].name), key_path, why);
+		}
+	return 0;
+}
+
+int dp_svr_keys_fit(const void *img, char *err, size_t errlen)
+{
+	return keys_fit_image(ring(), img, err, errlen);
+}
+
 void dp_svr_keys_poll(void)
 {
 	struct stat st;
@@ -221,7 +257,9 @@ void dp_svr_keys_poll(void)
 	struct svr_keyring fresh, *cur = (struct svr_keyring *)ring();
 	struct svr_keyring *next = cur == &rings[0] ? &rings[1] : &rings[0];
 	struct svr_jerr e;
+	const struct dp_gen *g = dp_gen_main();
 	if (svr_keyring_load(key_path, &fresh, &e) < 0 ||
+	    (g && g->image && keys_fit_image(&fresh, g->image, e.msg, sizeof(e.msg)) < 0) ||
 	    svr_keyring_merge(cur, &fresh, next, &e) < 0) {
 		LOG_ERR("SVR key file %s not reloaded, the running keys stay: %s", key_path, e.msg);
 		OPENSSL_cleanse(&fresh, sizeof(fresh));
@@ -569,10 +607,60 @@ static enum svr_drop_reason md_read(unsigned wi, uint8_t encryption, const uint8
 static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_path_policy *pp,
 				       const uint8_t *ip, size_t l4_off, struct svr_md *md);
 
+/* A first packet refused as if signed or encrypted under other keys: counted for the log
+ * (relaxed stores to the worker's own line; the main lcore only reads). */
+static void suspect_keys(unsigned wi, enum svr_drop_reason why, uint16_t slot)
+{
+	_Atomic uint64_t *n =
+	    why == SVR_DROP_SVR_HMAC ? &wk[wi].first_hmac_failed : &wk[wi].first_undecryptable;
+	atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_store_explicit(&wk[wi].suspect_path, slot, memory_order_relaxed);
+}
+
+#define KEYS_DIFFER_LOG_MS 10000 /* at most one such log line per this */
+
+void dp_svr_keys_differ_report(uint64_t now_ms)
+{
+	static uint64_t next_ms, hmac_seen, undecryptable_seen;
+	if (now_ms < next_ms)
+		return;
+	uint64_t hmac = 0, undecryptable = 0;
+	uint16_t slot = 0;
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
+		hmac += atomic_load_explicit(&wk[i].first_hmac_failed, memory_order_relaxed);
+		undecryptable +=
+		    atomic_load_explicit(&wk[i].first_undecryptable, memory_order_relaxed);
+		if (atomic_load_explicit(&wk[i].first_hmac_failed, memory_order_relaxed) ||
+		    atomic_load_explicit(&wk[i].first_undecryptable, memory_order_relaxed))
+			slot = atomic_load_explicit(&wk[i].suspect_path, memory_order_relaxed);
+	}
+	if (hmac == hmac_seen && undecryptable == undecryptable_seen)
+		return;
+	const struct dp_svr_path *p = slot < n_paths ? &paths[slot] : NULL;
+	if (undecryptable != undecryptable_seen)
+		LOG_WARN("SVR: %" PRIu64 " first packet(s) from peer %s (path %s) whose metadata "
+			 "does not decrypt (svr-metadata-undecryptable): the peer's keys likely "
+			 "differ from ours; every router needs the same key file",
+			 undecryptable - undecryptable_seen, p ? p->peer : "?", p ? p->name : "?");
+	if (hmac != hmac_seen)
+		LOG_WARN(
+		    "SVR: %" PRIu64 " first packet(s) from peer %s (path %s) whose HMAC "
+		    "verifies under none of our keys (svr-hmac-failed): the peer's keys likely "
+		    "differ from ours (every router needs the same key file), or the clocks "
+		    "are apart (time-based HMAC), or the packets were altered or replayed",
+		    hmac - hmac_seen, p ? p->peer : "?", p ? p->name : "?");
+	hmac_seen = hmac;
+	undecryptable_seen = undecryptable;
+	next_ms = now_ms + KEYS_DIFFER_LOG_MS;
+}
+
 enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
 				       const uint8_t *ip, size_t l4_off, struct svr_md *md)
 {
 	enum svr_drop_reason why = read_first(w, dp_svr_path_policy(g, slot), ip, l4_off, md);
+	if (why == SVR_DROP_SVR_HMAC || why == SVR_DROP_SVR_MD_UNDECRYPTABLE)
+		suspect_keys(w->index, why, slot);
 	if (why == SVR_DROP_MAX && (md->present & SVR_MDF_UUID) && replayed(md->uuid))
 		return SVR_DROP_SVR_REPLAYED; /* a session of that UUID exists, or ended lately */
 	return why;
@@ -617,11 +705,12 @@ static enum svr_drop_reason md_read(unsigned wi, uint8_t encryption, const uint8
 		const struct svr_key *k = svr_keyring_find(ring(), md->security_id);
 		if (!k)
 			return SVR_DROP_SVR_NO_KEY;
+		/* its header decoded (clear text): what follows did not decrypt, or decrypted to
+		 * nonsense (CBC under another key passes the padding check 1 time in 256) */
 		int n = svr_md_decrypt(worker_crypto(wi), k, tlvs, tlen, clear, sizeof(clear));
-		if (n < 0)
-			return SVR_DROP_SVR_METADATA;
-		tlvs = clear;
-		tlen = (size_t)n;
+		if (n < 0 || svr_md_decode_tlvs(clear, (size_t)n, false, md, &seen, NULL, 0) < 0)
+			return SVR_DROP_SVR_MD_UNDECRYPTABLE;
+		return SVR_DROP_MAX;
 	}
 	if (svr_md_decode_tlvs(tlvs, tlen, false, md, &seen, NULL, 0) < 0)
 		return SVR_DROP_SVR_METADATA;

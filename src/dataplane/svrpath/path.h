@@ -73,9 +73,18 @@ static inline bool dp_svr_path_signed(const struct dp_svr_path_policy *p)
 int dp_svr_init(const char *key_file, unsigned n_workers);
 void dp_svr_free(void);
 /* Main lcore, each housekeeping turn: reads the key file again when it changed (hitless
- * rotation: new keys in, removed keys out, slots of the others kept); a bad file is logged and
- * the running keys stay. */
+ * rotation: new keys in, removed keys out, slots of the others kept); a bad file, or one whose
+ * keys do not fit the running image's ciphers (dp_svr_keys_fit), is logged and the running keys
+ * stay. */
 void dp_svr_keys_poll(void);
+/* Main lcore, before an image is applied: whether the running keys fit the encryption cipher of
+ * every security policy its peer paths use (key length). 0, or -1 with a sentence naming the
+ * policy, the key and the length needed. */
+int dp_svr_keys_fit(const void *img, char *err, size_t errlen);
+/* Main lcore, each housekeeping turn: logs (at most every 10 s) the first packets from peers
+ * refused since the last report as if under other keys: HMAC failed (svr-hmac-failed) or the
+ * metadata did not decrypt (svr-metadata-undecryptable), naming a peer path. */
+void dp_svr_keys_differ_report(uint64_t now_ms);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);

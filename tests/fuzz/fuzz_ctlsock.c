@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* fuzz-sources: src/dataplane/ctlsock/request.c src/common/inet.c */
+/* fuzz-libs: -ljansson */
+/* fuzz-dict: tests/fuzz/ctlsock.dict */
+/*
+ * libFuzzer target for the control socket's request parser
+ * (src/dataplane/ctlsock/request.c): the input is what a client writes, split
+ * into lines at '\n' as the dataplane splits it. A request that is accepted
+ * names a command and arguments in their ranges (a UUID read back gives the
+ * digits it was read from); one that is refused says why.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctlsock/request.h"
+#include "svr/ctlsock.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The UUID's digits as given (dashes left out, lower case) are its bytes in hex. */
+static void check_uuid(const struct dp_ctl_request *r)
+{
+	if (!r->uuid_text)
+		abort();
+	if (!r->uuid_valid)
+		return;
+	char want[33], got[33];
+	size_t k = 0;
+	for (const char *p = r->uuid_text; *p; p++)
+		if (*p != '-' && k < 32)
+			want[k++] = (char)tolower((unsigned char)*p);
+	want[k] = '\0';
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++) {
+		got[2 * i] = hex[r->uuid[i] >> 4];
+		got[2 * i + 1] = hex[r->uuid[i] & 15];
+	}
+	got[32] = '\0';
+	if (strcmp(want, got) != 0 || strlen(r->uuid_text) != 36)
+		abort();
+}
+
+static void parse_line(const char *line)
+{
+	struct dp_ctl_request r;
+	char err[256] = "";
+	if (dp_ctl_request_parse(line, &r, err, sizeof(err)) < 0) {
+		if (!err[0] || r.doc)
+			abort(); /* a refusal says why and holds nothing */
+		return;
+	}
+	if (r.cmd >= DP_CTL_CMDS)
+		abort();
+	if (r.cmd == DP_CTL_SESSIONS && (r.limit < 1 || r.limit > SVR_CTLSOCK_MAX_SESSIONS))
+		abort();
+	if (r.cmd == DP_CTL_SESSION || r.cmd == DP_CTL_SESSION_CLEAR)
+		check_uuid(&r);
+	dp_ctl_request_free(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	/* each line as the dataplane serves it (the text after the last '\n' waits for more) */
+	char *line = buf, *nl;
+	while ((nl = memchr(line, '\n', size - (size_t)(line - buf)))) {
+		*nl = '\0';
+		parse_line(line);
+		line = nl + 1;
+	}
+	free(buf);
+	return 0;
+}
