@@ -15,10 +15,10 @@ all: build
 deps:
 	@tools/install-deps
 
-# The development builds carry the test-only hooks (meson_options.txt: test_hooks) the tests use.
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --buildtype=release -Dtest_hooks=true
+	meson setup $(BUILD) --buildtype=release
 
+# The sanitizer build, used only by tests, carries the test-only hooks (meson_options.txt).
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dtest_hooks=true

@@ -123,6 +123,15 @@ svr_build_dir() {
 }
 svr_dataplane_bin() { echo "${SVR_DATAPLANE:-$(svr_build_dir)/src/dataplane/svr-dataplane}"; }
 svr_svrctl_bin() { echo "${SVRCTL:-$(svr_build_dir)/tools/svrctl/svrctl}"; }
+# svr_asan_dataplane_bin: the ASan/UBSan build's dataplane ($SVR_ASAN_BUILD, default build-asan
+# beside the build directory), built with the test hooks (make test); fails when there is none.
+svr_asan_dataplane_bin() {
+	local dir=${SVR_ASAN_BUILD:-$(svr_build_dir)/../build-asan}
+	[ -x "$dir/src/dataplane/svr-dataplane" ] || return 1
+	echo "$(cd "$dir" && pwd)/src/dataplane/svr-dataplane"
+}
+# svr_sanitizer_reports LOG...: prints the sanitizers' reports found in the logs (none: fails).
+svr_sanitizer_reports() { grep -hE "ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:" "$@"; }
 svr_control_bin() { echo "${SVR_CONTROL:-$(svr_build_dir)/src/control/svr-control}"; }
 
 # ---------------------------------------------------------------------------------------------
@@ -574,7 +583,7 @@ svr_drops_after() {
 
 # svr_clock OFFSET_S AT_UNIX_S SOCKET...: moves each router's wall clock OFFSET_S seconds from
 # the system's, from real time AT_UNIX_S on (0: now), through the control socket's test-clock
-# command (test builds, make build/make test). Routers given one AT_UNIX_S move together.
+# command (test builds: the ASan build of make test). Routers given one AT_UNIX_S move together.
 svr_clock() {
 	local off=$1 at=$2 sock
 	shift 2
