@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "capture/capture.h"
 #include "common/log.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
@@ -375,6 +376,9 @@ static const struct {
     {"sessions", cmd_sessions},
     {"session", cmd_session},
     {"session-clear", cmd_session_clear},
+    {"capture-start", dp_capture_start_cmd},
+    {"capture-read", dp_capture_read_cmd},
+    {"capture-stop", dp_capture_stop_cmd},
 #ifdef SVR_TEST_HOOKS
     {"test-clock", cmd_test_clock},
 #endif

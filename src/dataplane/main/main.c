@@ -18,6 +18,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "capture/capture.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
@@ -131,6 +132,7 @@ static void main_loop(void)
 			dp_slowpath_housekeeping(now);
 			dp_sessions_housekeeping(now);
 			dp_svr_keys_poll();
+			dp_capture_poll(now);
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.
@@ -240,6 +242,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	atomic_store(&dp.stop, true);
+	dp_capture_shutdown(); /* before ports go; workers stopping go RCU-offline */
 	rte_eal_mp_wait_lcore();
 	dp_ctlsock_close();
 	dp_channel_close();
