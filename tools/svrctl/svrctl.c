@@ -7,6 +7,7 @@
  * show sessions follows the pages of a long list on one connection.
  */
 #include "api.h"
+#include "common/pcap.h"
 #include "svr/counters.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
@@ -20,6 +21,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +43,8 @@ enum {
 
 /* Generous: a full FIB dump is a few MiB; anything beyond this is a broken peer. */
 #define MAX_RESPONSE    (64u << 20)
+/* capture-read answers at most this many packets (include/svr/ctlsock.h) */
+#define DP_CAPTURE_READ_MAX_PACKETS 1000
 #define INSTANCE_MAXLEN 32
 
 static const char *prog = "svrctl";
@@ -1625,6 +1629,176 @@ static void sessions_command(const struct opts *o, const char *path, bool by_ins
 	close(c.fd);
 }
 
+/* ------------------------------------------------------------ capture -- */
+
+/* capture: -c, -w and --snaplen. */
+struct capture_opts {
+	long long count; /* 0: until interrupted */
+	const char *file;
+	long long snaplen; /* 0: the dataplane's default */
+	long long buffer;  /* packets per worker ring; 0: the dataplane's default */
+};
+
+#define CAPTURE_POLL_MS 20 /* between empty reads: the rings hold 512 packets per worker */
+
+static volatile sig_atomic_t capture_interrupted;
+
+static void capture_on_signal(int sig)
+{
+	(void)sig;
+	capture_interrupted = 1;
+}
+
+static long long capture_number(const char *opt, const char *arg, long long max)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || n < 1 || n > max)
+		usage_error("%s: '%s' is not a number from 1 to %lld", opt, arg, max);
+	return n;
+}
+
+/* "ICMP echo request", "UDP 53 > 1024" ...: the L4 part of a summary line. */
+static void l4_text(char *buf, size_t len, unsigned proto, const uint8_t *l4, size_t l4len)
+{
+	if ((proto == 1 || proto == 58) && l4len >= 8) {
+		unsigned type = l4[0];
+		const char *what = proto == 1 ? (type == 8 ? "echo request"
+						   : type == 0 ? "echo reply"
+							       : NULL)
+					      : (type == 128 ? "echo request"
+						 : type == 129 ? "echo reply"
+							       : NULL);
+		if (what)
+			snprintf(buf, len, "%s %s, id %u, seq %u", proto == 1 ? "ICMP" : "ICMP6",
+				 what, (unsigned)(l4[4] << 8 | l4[5]),
+				 (unsigned)(l4[6] << 8 | l4[7]));
+		else
+			snprintf(buf, len, "%s type %u code %u", proto == 1 ? "ICMP" : "ICMP6",
+				 type, (unsigned)l4[1]);
+	} else if ((proto == 6 || proto == 17) && l4len >= 4) {
+		snprintf(buf, len, "%s %u > %u", proto == 6 ? "TCP" : "UDP",
+			 (unsigned)(l4[0] << 8 | l4[1]), (unsigned)(l4[2] << 8 | l4[3]));
+	} else {
+		snprintf(buf, len, "protocol %u", proto);
+	}
+}
+
+/* One line per packet, like tcpdump -n's: time, direction, addresses, protocol, length. */
+static void capture_print(uint64_t time_ns, const char *dir, const uint8_t *d, size_t n,
+			  uint32_t orig_len)
+{
+	time_t s = (time_t)(time_ns / 1000000000u);
+	struct tm tm;
+	char ts[16], src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?", l4[96] = "";
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime_r(&s, &tm));
+	size_t off = 12;
+	unsigned type = n >= 14 ? (unsigned)(d[12] << 8 | d[13]) : 0;
+	if (type == 0x8100 && n >= 18) {
+		type = (unsigned)(d[16] << 8 | d[17]);
+		off = 16;
+	}
+	off += 2;
+	if (type == 0x0800 && n >= off + 20) {
+		size_t ihl = (size_t)(d[off] & 15) * 4;
+		inet_ntop(AF_INET, d + off + 12, src, sizeof(src));
+		inet_ntop(AF_INET, d + off + 16, dst, sizeof(dst));
+		l4_text(l4, sizeof(l4), d[off + 9], d + off + ihl, n > off + ihl ? n - off - ihl : 0);
+	} else if (type == 0x86dd && n >= off + 40) {
+		inet_ntop(AF_INET6, d + off + 8, src, sizeof(src));
+		inet_ntop(AF_INET6, d + off + 24, dst, sizeof(dst));
+		l4_text(l4, sizeof(l4), d[off + 6], d + off + 40, n - off - 40);
+	} else if (type == 0x0806 && n >= off + 28) {
+		inet_ntop(AF_INET, d + off + 14, src, sizeof(src));
+		inet_ntop(AF_INET, d + off + 24, dst, sizeof(dst));
+		snprintf(l4, sizeof(l4), "ARP %s",
+			 d[off + 7] == 1 ? "request" : d[off + 7] == 2 ? "reply" : "other");
+	} else {
+		snprintf(l4, sizeof(l4), "ethertype 0x%04x", type);
+	}
+	printf("%s.%06u %s %s > %s: %s, length %u\n", ts,
+	       (unsigned)(time_ns % 1000000000u / 1000u), dir, src, dst, l4, orig_len);
+}
+
+/* Writes or prints one capture-read packet. */
+static void capture_emit(const json_t *pkt, FILE *pcap)
+{
+	static uint8_t buf[65536];
+	uint64_t t;
+	uint32_t orig;
+	long n = svr_pcap_packet_decode(pkt, buf, sizeof(buf), &t, &orig);
+	if (n < 0)
+		die(EXIT_DP_ERROR, "capture-read: a packet without valid time-ns, length, data");
+	if (pcap && svr_pcap_write_record(pcap, t, buf, (uint32_t)n, orig) < 0)
+		die(EXIT_DP_ERROR, "writing the capture file: %s", strerror(errno));
+	if (!pcap)
+		capture_print(t, str_of(pkt, "direction"), buf, (size_t)n, orig);
+}
+
+/* capture IFACE: start, read until -c packets or SIGINT/SIGTERM, stop. */
+static void capture_command(const struct opts *o, const struct capture_opts *co, const char *path,
+			    bool by_instance, int nargs, char **args)
+{
+	if (nargs < 2)
+		usage_error("capture: missing INTERFACE (a router interface: show interfaces)");
+	if (nargs > 2)
+		usage_error("capture: unexpected argument '%s'", args[2]);
+	FILE *pcap = NULL;
+	if (co->file) {
+		pcap = strcmp(co->file, "-") == 0 ? stdout : fopen(co->file, "wb");
+		if (!pcap)
+			die(EXIT_DP_ERROR, "%s: %s", co->file, strerror(errno));
+	}
+	struct ctl c;
+	ctl_open(&c, path, by_instance, o->timeout_s);
+	json_t *req = json_pack("{s:s, s:s}", "cmd", "capture-start", "interface", args[1]);
+	if (co->snaplen)
+		json_object_set_new(req, "snaplen", json_integer(co->snaplen));
+	if (co->buffer)
+		json_object_set_new(req, "buffer", json_integer(co->buffer));
+	json_t *started = ctl_ask(&c, req, NULL);
+	json_int_t id = int_of(started, "capture");
+	if (pcap && svr_pcap_write_header(pcap, (uint32_t)int_of(started, "snaplen")) < 0)
+		die(EXIT_DP_ERROR, "writing the capture file: %s", strerror(errno));
+	json_decref(started);
+	struct sigaction sa = {.sa_handler = capture_on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (pcap != stdout)
+		fprintf(stderr, "%s: capturing on %s, %s\n", prog, args[1],
+			co->count ? "until the count is reached" : "until interrupted (Ctrl-C)");
+
+	long long got = 0;
+	while (!capture_interrupted && (!co->count || got < co->count)) {
+		long long want = co->count ? co->count - got : DP_CAPTURE_READ_MAX_PACKETS;
+		if (want > DP_CAPTURE_READ_MAX_PACKETS)
+			want = DP_CAPTURE_READ_MAX_PACKETS;
+		json_t *r = ctl_ask(&c,
+				    json_pack("{s:s, s:I, s:I}", "cmd", "capture-read", "capture",
+					      id, "max", (json_int_t)want),
+				    NULL);
+		const json_t *pkts = json_object_get(r, "packets"), *p;
+		size_t i;
+		json_array_foreach (pkts, i, p)
+			capture_emit(p, pcap);
+		got += (long long)json_array_size(pkts);
+		if (json_array_size(pkts) == 0)
+			poll(NULL, 0, CAPTURE_POLL_MS); /* interrupted early by a signal: fine */
+		else if (!pcap)
+			fflush(stdout);
+		json_decref(r);
+	}
+	json_t *end = ctl_ask(
+	    &c, json_pack("{s:s, s:I}", "cmd", "capture-stop", "capture", (json_int_t)id), NULL);
+	close(c.fd);
+	if (pcap && pcap != stdout && fclose(pcap) != 0)
+		die(EXIT_DP_ERROR, "writing %s: %s", co->file, strerror(errno));
+	fprintf(stderr, "%lld packets captured, %lld not captured (capture ring full)\n", got,
+		(long long)int_of(end, "dropped"));
+	json_decref(end);
+}
+
 /* --------------------------------------------------------------- main -- */
 
 static bool instance_valid(const char *s)
@@ -1798,7 +1972,9 @@ int main(int argc, char **argv)
 		OPT_TENANT,
 		OPT_SERVICE,
 		OPT_ADDRESS,
-		OPT_LIMIT
+		OPT_LIMIT,
+		OPT_SNAPLEN,
+		OPT_BUFFER
 	};
 	static const struct option longopts[] = {
 	    {"instance", required_argument, NULL, 'i'},
@@ -1815,10 +1991,16 @@ int main(int argc, char **argv)
 	    {"service", required_argument, NULL, OPT_SERVICE},
 	    {"address", required_argument, NULL, OPT_ADDRESS},
 	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    {"count", required_argument, NULL, 'c'},
+	    {"write", required_argument, NULL, 'w'},
+	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+	    {"buffer", required_argument, NULL, OPT_BUFFER},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_s = 5, .sess.limit = SESSIONS_LIMIT_DEFAULT};
 	struct api_opts ao = {0};
+	struct capture_opts co = {0};
+	bool capture_given = false; /* any of -c, -w, --snaplen, --buffer */
 	bool timeout_given = false;
 	char sockpath[PATH_MAX];
 	const char *cmd = NULL;
@@ -1826,7 +2008,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0; /* our own messages, with the usage hint */
-	while ((c = getopt_long(argc, argv, ":i:s:jat:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:s:jat:hc:w:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o.instance = optarg;
@@ -1883,6 +2065,30 @@ int main(int argc, char **argv)
 			o.sess.limit = session_limit(optarg);
 			o.sess_given = true;
 			break;
+		case 'c':
+			co.count = capture_number("--count", optarg, 1000000000);
+			capture_given = true;
+			break;
+		case 'w':
+			if (!*optarg)
+				usage_error("--write: empty file name");
+			co.file = optarg;
+			capture_given = true;
+			break;
+		case OPT_SNAPLEN:
+			co.snaplen = capture_number("--snaplen", optarg, 2048);
+			if (co.snaplen < 64)
+				usage_error("--snaplen: '%s' is not a number from 64 to 2048",
+					    optarg);
+			capture_given = true;
+			break;
+		case OPT_BUFFER:
+			co.buffer = capture_number("--buffer", optarg, 8192);
+			if (co.buffer < 8)
+				usage_error("--buffer: '%s' is not a number from 8 to 8192",
+					    optarg);
+			capture_given = true;
+			break;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -1912,6 +2118,16 @@ int main(int argc, char **argv)
 		usage_error("help: unknown topic '%s' (topics: show, sessions, config, status)",
 			    args[1]);
 	}
+	if (strcmp(args[0], "capture") == 0) {
+		if (ao.url || ao.token || ao.token_file || o.sess_given || o.all || o.json)
+			usage_error("capture: takes -c, -w, --snaplen, --buffer, --instance, "
+				    "--socket and --timeout only");
+		socket_path(&o, sockpath, sizeof(sockpath));
+		capture_command(&o, &co, sockpath, !o.socket, nargs, args);
+		return finish_output();
+	}
+	if (capture_given)
+		usage_error("-c, -w, --snaplen and --buffer are for capture");
 	if (strcmp(args[0], "config") == 0 || strcmp(args[0], "status") == 0)
 		return api_command(&o, &ao, timeout_given, nargs, args);
 	bool clear = strcmp(args[0], "clear") == 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -27,6 +28,7 @@ static struct {
 	uint64_t id; /* 0: no capture */
 	char iface[DP_IFNAME_LEN];
 	uint16_t port, vlan, snaplen;
+	uint32_t slots; /* per worker ring */
 	uint64_t last_read_ms;
 	uint64_t base_tsc, base_ns, tsc_hz; /* the TSC at base_ns (unix time) */
 	uint64_t packets;                   /* handed to the client */
@@ -151,7 +153,7 @@ static int install_callbacks(void)
 {
 	cap.n_queues = dp.n_workers;
 	for (unsigned q = 0; q < cap.n_queues; q++) {
-		cap.queues[q] = (struct cap_queue){.ring = svr_cap_ring_new(DP_CAPTURE_SLOTS),
+		cap.queues[q] = (struct cap_queue){.ring = svr_cap_ring_new(cap.slots),
 						   .vlan = cap.vlan,
 						   .snaplen = cap.snaplen};
 		if (!cap.queues[q].ring)
@@ -169,7 +171,7 @@ static int install_callbacks(void)
 json_t *dp_capture_start_cmd(const json_t *req, const char **error)
 {
 	const char *name = json_string_value(json_object_get(req, "interface"));
-	const json_t *sl = json_object_get(req, "snaplen");
+	const json_t *sl = json_object_get(req, "snaplen"), *bu = json_object_get(req, "buffer");
 	const struct dp_iface *ifc = iface_by_name(name);
 	if (!name) {
 		*error = "interface: required (a router interface name)";
@@ -184,6 +186,11 @@ json_t *dp_capture_start_cmd(const json_t *req, const char **error)
 		*error = "snaplen: must be an integer 64-2048";
 		return NULL;
 	}
+	if (bu && (!json_is_integer(bu) || json_integer_value(bu) < DP_CAPTURE_SLOTS_MIN ||
+		   json_integer_value(bu) > DP_CAPTURE_SLOTS_MAX)) {
+		*error = "buffer: must be an integer 8-8192 (packets per worker)";
+		return NULL;
+	}
 	uint64_t now = dp_now_ms();
 	if (cap.id && now - cap.last_read_ms < DP_CAPTURE_LEASE_MS) {
 		*error = "a capture is already running (one at a time)";
@@ -195,6 +202,9 @@ json_t *dp_capture_start_cmd(const json_t *req, const char **error)
 	cap.port = ifc->port;
 	cap.vlan = ifc->vlan;
 	cap.snaplen = sl ? (uint16_t)json_integer_value(sl) : SVR_CAP_SNAPLEN_MAX;
+	cap.slots = DP_CAPTURE_SLOTS;
+	if (bu)
+		cap.slots = (uint32_t)rte_align32pow2((uint32_t)json_integer_value(bu));
 	cap.last_read_ms = now;
 	cap.tsc_hz = rte_get_tsc_hz();
 	cap.base_ns = unix_ns();
@@ -206,8 +216,9 @@ json_t *dp_capture_start_cmd(const json_t *req, const char **error)
 	}
 	LOG_INFO("capture %" PRIu64 " on %s (port %u, vlan %u) started", cap.id, cap.iface,
 		 cap.port, cap.vlan);
-	return json_pack("{s:I, s:s, s:i, s:i, s:i}", "capture", (json_int_t)cap.id, "interface",
-			 cap.iface, "port", cap.port, "vlan", cap.vlan, "snaplen", cap.snaplen);
+	return json_pack("{s:I, s:s, s:i, s:i, s:i, s:i}", "capture", (json_int_t)cap.id,
+			 "interface", cap.iface, "port", cap.port, "vlan", cap.vlan, "snaplen",
+			 cap.snaplen, "buffer", (int)cap.slots);
 }
 
 /* The capture request names: NULL and *error if it is not the running one. */
