@@ -39,6 +39,7 @@ struct rest_reply {
 	size_t text_len;
 	bool text_static;     /* text is not to be freed */
 	const char *allow;    /* 405: the Allow header */
+	const char *content_type; /* of text; NULL: application/json */
 	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
 };
 
@@ -56,7 +57,8 @@ typedef void (*rest_handler)(struct svr_rest *r, const struct rest_route *rt,
 			     const struct rest_in *in, struct rest_reply *out);
 
 struct rest_route {
-	const char *path; /* below REST_PREFIX; ending in '/': a prefix for one more segment */
+	const char *path; /* below REST_PREFIX; ending in '/': a prefix for one more segment;
+			     "/a/{}/b": any one segment in place of {} */
 	rest_handler get; /* also HEAD */
 	rest_handler put;
 	rest_handler del;
@@ -112,6 +114,8 @@ void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const str
 		      struct rest_reply *out);
 void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 			 struct rest_reply *out);
+void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		      struct rest_reply *out);
 void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
 
