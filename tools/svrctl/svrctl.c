@@ -43,8 +43,6 @@ enum {
 
 /* Generous: a full FIB dump is a few MiB; anything beyond this is a broken peer. */
 #define MAX_RESPONSE    (64u << 20)
-/* capture-read answers at most this many packets (include/svr/ctlsock.h) */
-#define DP_CAPTURE_READ_MAX_PACKETS 1000
 #define INSTANCE_MAXLEN 32
 
 static const char *prog = "svrctl";
@@ -1640,6 +1638,8 @@ struct capture_opts {
 };
 
 #define CAPTURE_POLL_MS 20 /* between empty reads: the rings hold 512 packets per worker */
+/* capture-read answers at most this many packets (include/svr/ctlsock.h) */
+#define DP_CAPTURE_READ_MAX_PACKETS 1000
 
 static volatile sig_atomic_t capture_interrupted;
 
@@ -1664,12 +1664,10 @@ static void l4_text(char *buf, size_t len, unsigned proto, const uint8_t *l4, si
 {
 	if ((proto == 1 || proto == 58) && l4len >= 8) {
 		unsigned type = l4[0];
-		const char *what = proto == 1 ? (type == 8 ? "echo request"
-						   : type == 0 ? "echo reply"
-							       : NULL)
-					      : (type == 128 ? "echo request"
-						 : type == 129 ? "echo reply"
-							       : NULL);
+		unsigned request = proto == 1 ? 8 : 128, reply = proto == 1 ? 0 : 129;
+		const char *what = type == request ? "echo request"
+				   : type == reply ? "echo reply"
+						   : NULL;
 		if (what)
 			snprintf(buf, len, "%s %s, id %u, seq %u", proto == 1 ? "ICMP" : "ICMP6",
 				 what, (unsigned)(l4[4] << 8 | l4[5]),
@@ -1704,7 +1702,8 @@ static void capture_print(uint64_t time_ns, const char *dir, const uint8_t *d, s
 		size_t ihl = (size_t)(d[off] & 15) * 4;
 		inet_ntop(AF_INET, d + off + 12, src, sizeof(src));
 		inet_ntop(AF_INET, d + off + 16, dst, sizeof(dst));
-		l4_text(l4, sizeof(l4), d[off + 9], d + off + ihl, n > off + ihl ? n - off - ihl : 0);
+		l4_text(l4, sizeof(l4), d[off + 9], d + off + ihl,
+			n > off + ihl ? n - off - ihl : 0);
 	} else if (type == 0x86dd && n >= off + 40) {
 		inet_ntop(AF_INET6, d + off + 8, src, sizeof(src));
 		inet_ntop(AF_INET6, d + off + 24, dst, sizeof(dst));
@@ -1712,13 +1711,16 @@ static void capture_print(uint64_t time_ns, const char *dir, const uint8_t *d, s
 	} else if (type == 0x0806 && n >= off + 28) {
 		inet_ntop(AF_INET, d + off + 14, src, sizeof(src));
 		inet_ntop(AF_INET, d + off + 24, dst, sizeof(dst));
+		unsigned op = d[off + 7];
 		snprintf(l4, sizeof(l4), "ARP %s",
-			 d[off + 7] == 1 ? "request" : d[off + 7] == 2 ? "reply" : "other");
+			 op == 1   ? "request"
+			 : op == 2 ? "reply"
+				   : "other");
 	} else {
 		snprintf(l4, sizeof(l4), "ethertype 0x%04x", type);
 	}
-	printf("%s.%06u %s %s > %s: %s, length %u\n", ts,
-	       (unsigned)(time_ns % 1000000000u / 1000u), dir, src, dst, l4, orig_len);
+	printf("%s.%06u %s %s > %s: %s, length %u\n", ts, (unsigned)(time_ns % 1000000000u / 1000u),
+	       dir, src, dst, l4, orig_len);
 }
 
 /* Writes or prints one capture-read packet. */

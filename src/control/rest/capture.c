@@ -36,8 +36,8 @@ static long number_arg(const struct rest_in *in, const char *key, long min, long
 	errno = 0;
 	long n = strtol(v, &end, 10);
 	if (!*v || *v < '0' || *v > '9' || *end || errno || n < min || n > max) {
-		snprintf(err, errlen, "%s: \"%.32s\" is not a whole number from %ld to %ld", key,
-			 v, min, max);
+		snprintf(err, errlen, "%s: \"%.32s\" is not a whole number from %ld to %ld", key, v,
+			 min, max);
 		return -1;
 	}
 	return n;
@@ -48,8 +48,8 @@ static void start_refused(struct rest_reply *out, enum rest_dp_result rc, const 
 			  const char *err)
 {
 	if (rc == REST_DP_REFUSED && strncmp(err, "interface:", 10) == 0)
-		rest_error(out, MHD_HTTP_NOT_FOUND, "no router interface named \"%.64s\" (%s)", name,
-			   err);
+		rest_error(out, MHD_HTTP_NOT_FOUND, "no router interface named \"%.64s\" (%s)",
+			   name, err);
 	else if (rc == REST_DP_REFUSED && strstr(err, "already running"))
 		rest_error(out, MHD_HTTP_CONFLICT, "%s", err);
 	else if (rc == REST_DP_REFUSED && strncmp(err, "snaplen:", 8) == 0)
@@ -115,13 +115,12 @@ void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const str
 		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
 		return;
 	}
-	long count = number_arg(in, "count", 1, CAPTURE_COUNT_MAX, CAPTURE_COUNT_DEFAULT, err,
-				sizeof(err));
+	long count =
+	    number_arg(in, "count", 1, CAPTURE_COUNT_MAX, CAPTURE_COUNT_DEFAULT, err, sizeof(err));
 	long timeout = count < 0 ? -1
 				 : number_arg(in, "timeout", 1, CAPTURE_TIMEOUT_MAX,
 					      CAPTURE_TIMEOUT_DEFAULT, err, sizeof(err));
-	long snaplen =
-	    timeout < 0 ? -1 : number_arg(in, "snaplen", 64, 2048, 0, err, sizeof(err));
+	long snaplen = timeout < 0 ? -1 : number_arg(in, "snaplen", 64, 2048, 0, err, sizeof(err));
 	if (snaplen < 0) {
 		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
 		return;

@@ -83,8 +83,7 @@ static uint16_t rx_cb(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uin
 	return n;
 }
 
-static uint16_t tx_cb(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
-		      void *arg)
+static uint16_t tx_cb(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
 	(void)port, (void)queue;
 	capture_burst(arg, pkts, n, SVR_CAP_TX);
@@ -153,15 +152,16 @@ static int install_callbacks(void)
 {
 	cap.n_queues = dp.n_workers;
 	for (unsigned q = 0; q < cap.n_queues; q++) {
-		cap.queues[q] = (struct cap_queue){.ring = svr_cap_ring_new(cap.slots),
-						   .vlan = cap.vlan,
-						   .snaplen = cap.snaplen};
+		cap.queues[q] = (struct cap_queue){
+		    .ring = svr_cap_ring_new(cap.slots), .vlan = cap.vlan, .snaplen = cap.snaplen};
 		if (!cap.queues[q].ring)
 			return -1;
 	}
 	for (unsigned q = 0; q < cap.n_queues; q++) {
-		cap.rx_cb[q] = rte_eth_add_rx_callback(cap.port, (uint16_t)q, rx_cb, &cap.queues[q]);
-		cap.tx_cb[q] = rte_eth_add_tx_callback(cap.port, (uint16_t)q, tx_cb, &cap.queues[q]);
+		cap.rx_cb[q] =
+		    rte_eth_add_rx_callback(cap.port, (uint16_t)q, rx_cb, &cap.queues[q]);
+		cap.tx_cb[q] =
+		    rte_eth_add_tx_callback(cap.port, (uint16_t)q, tx_cb, &cap.queues[q]);
 		if (!cap.rx_cb[q] || !cap.tx_cb[q])
 			return -1;
 	}

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #define DP_CAPTURE_LEASE_MS  5000
-#define DP_CAPTURE_SLOTS     512  /* per worker ring, unless the request says "buffer" */
+#define DP_CAPTURE_SLOTS     512 /* per worker ring, unless the request says "buffer" */
 #define DP_CAPTURE_SLOTS_MIN 8
 #define DP_CAPTURE_SLOTS_MAX 8192
 #define DP_CAPTURE_READ_MAX  1000 /* packets per capture-read */

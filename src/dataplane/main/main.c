@@ -100,8 +100,9 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 	snprintf(buf[2], sizeof(buf[2]), "--file-prefix=svr-%s", c->instance);
 	argv[n++] = buf[2];
 	/* With huge pages the EAL keeps its shared configuration under
-	 * /var/run/dpdk/svr-INSTANCE so dpdk-proc-info and dpdk-pdump can attach. --no-huge memory is
-	 * private to the process: no secondary can map it, so the shared files would only be litter. */
+	 * /var/run/dpdk/svr-INSTANCE so dpdk-proc-info and dpdk-pdump can attach. --no-huge memory
+	 * is private to the process: no secondary can map it, so the shared files would only be
+	 * litter. */
 	if (!c->huge_pages) {
 		argv[n++] = "--no-huge";
 		argv[n++] = "--no-shconf";
