@@ -39,9 +39,9 @@ struct rest_reply {
 	size_t text_len;
 	bool text_static;     /* text is not to be freed */
 	const char *allow;    /* 405: the Allow header */
+	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
 	/* The Content-Type of text; NULL: application/json. */
 	const char *content_type;
-	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
 };
 
 /* What a handler is given besides the server: the request as far as it needs it. */
