@@ -93,6 +93,8 @@ static void usage_error(const char *fmt, ...)
 			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
 			"session UUID\n"
+			"       svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] "
+			"[-w FILE]\n"
 			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] config "
 			"apply FILE|show\n"
 			"       svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] "
@@ -130,10 +132,11 @@ static const char help_main[] =
     "           [--service NAME] [--address IP] [--limit N]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
+    "    svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] [-w FILE]\n"
     "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] config apply FILE\n"
     "    svrctl [--api URL] [--token-file FILE | --token TOKEN] config show\n"
     "    svrctl [--api URL] [--token-file FILE | --token TOKEN] [--json] status\n"
-    "    svrctl help [show | sessions | config | status]\n"
+    "    svrctl help [show | sessions | capture | config | status]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -162,12 +165,16 @@ static const char help_main[] =
     "    show session UUID   one session in full, both directions as received and sent\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
     "    clear session UUID  end a session now (its next packet is a first packet again)\n"
+    "    capture INTERFACE   packets received and sent on a router interface while it\n"
+    "                        forwards: one line each, or -w FILE (pcap); -c N to stop\n"
+    "                        after N (see svrctl help capture)\n"
     "    config apply FILE   apply the model in FILE (\"-\": standard input); prints\n"
     "                        \"generation N applied\", or every error as PATH: MESSAGE\n"
     "    config show         the model in force, as indented JSON\n"
     "    status              svr-control's version, router, uptime, the generation it\n"
     "                        published and the one the dataplane acknowledged\n"
-    "    help [TOPIC]        this page, or details of show, sessions, config or status\n"
+    "    help [TOPIC]        this page, or details of show, sessions, capture, config or\n"
+    "                        status\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -253,6 +260,7 @@ static const char help_main[] =
     "    svrctl show sessions --tenant lab --service web\n"
     "    svrctl show session 3f2a9c1e\n"
     "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
+    "    svrctl capture lan -c 20 -w lan.pcap\n"
     "    svrctl --instance r1 config apply model.json\n"
     "    svrctl config show > model-in-force.json\n"
     "    svrctl --api http://[::1]:8740 --token-file ~/r1.token status\n";
@@ -375,6 +383,71 @@ static const char help_show[] =
     "    svrctl --all show stats\n"
     "    svrctl --json show stats | jq '.drops[\"no-route\"]'\n"
     "    svrctl show sessions --address 198.18.1.2\n";
+
+static const char help_capture[] =
+    "NAME\n"
+    "    svrctl capture - capture packets on a router interface\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] [-w FILE]\n"
+    "           [--snaplen BYTES] [--buffer PACKETS]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Captures the frames the dataplane receives on INTERFACE (a router interface\n"
+    "    of the model, as show interfaces lists it) and the frames it sends there,\n"
+    "    while it forwards, with their VLAN tag. Only the interface's VLAN is\n"
+    "    captured. Without -w, one line per packet, like tcpdump -n:\n"
+    "\n"
+    "      15:04:02.118230 rx 198.18.1.2 > 198.18.2.2: UDP 40312 > 53, length 74\n"
+    "\n"
+    "      time (local, microseconds), rx (received) or tx (sent), addresses, the\n"
+    "      protocol (ICMP/ICMP6 echo with id and sequence, TCP/UDP ports, ARP, or\n"
+    "      the ethertype), the frame's length on the wire.\n"
+    "\n"
+    "    With -w FILE the packets go to FILE as a classic pcap file (Ethernet,\n"
+    "    microsecond timestamps) for tcpdump -r, tshark -r or Wireshark; FILE is\n"
+    "    written by svrctl, with your permissions. The file is complete when svrctl\n"
+    "    ends: after -c packets, or on Ctrl-C (SIGINT) or SIGTERM, which stop the\n"
+    "    capture cleanly. The last line on standard error says how many packets were\n"
+    "    captured and how many were not.\n"
+    "\n"
+    "    The capture costs forwarding a copy of each captured frame's first bytes and\n"
+    "    never makes it wait: each worker has a bounded ring of packets for svrctl to\n"
+    "    read. When svrctl (or the terminal) cannot keep up, the ring fills and\n"
+    "    further packets are forwarded but not captured; they are counted (the\n"
+    "    summary on standard error, and the capture-dropped event of show stats).\n"
+    "    Nothing is installed in the dataplane while no capture runs. One capture\n"
+    "    runs at a time per dataplane; one whose svrctl was killed ends by itself\n"
+    "    after 5 s.\n"
+    "    Timestamps are those of the packet's receive or send burst in the dataplane.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -c, --count N\n"
+    "        Stop after N packets (1-1000000000). Default: until interrupted.\n"
+    "    -w, --write FILE\n"
+    "        Write a pcap file instead of printing lines (\"-\": standard output, for a\n"
+    "        pipe into tcpdump -r - or tshark -r -).\n"
+    "    --snaplen BYTES\n"
+    "        Keep at most BYTES of each packet, 64-2048 (default 2048: whole frames\n"
+    "        of a 1500-byte MTU).\n"
+    "    --buffer PACKETS\n"
+    "        Packets each worker's ring holds, 8-8192, rounded up to a power of two\n"
+    "        (default 512). Larger rings lose fewer packets in bursts and take more\n"
+    "        memory (about 2 KiB per packet and worker).\n"
+    "    -t, --timeout SECONDS\n"
+    "        Give up on one request to the dataplane after SECONDS (default 5); the\n"
+    "        capture itself has no time limit.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 the capture ran (including an end by Ctrl-C); 1 the dataplane refused\n"
+    "    it (no such interface, another capture running), FILE cannot be written,\n"
+    "    or an unusable answer; 2 usage error; 3 cannot connect.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl capture lan\n"
+    "    svrctl --instance r1 capture wan -c 100 -w wan.pcap\n"
+    "    svrctl capture lan -w - | tshark -r - -Y 'tcp.flags.syn == 1'\n"
+    "    svrctl capture lan --snaplen 128 --buffer 4096 -w lan.pcap\n";
 
 static const char help_sessions[] =
     "NAME\n"
@@ -2113,11 +2186,14 @@ int main(int argc, char **argv)
 		    (strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0 ||
 		     strcmp(args[1], "clear") == 0))
 			put_help(help_sessions);
+		if (nargs == 2 && strcmp(args[1], "capture") == 0)
+			put_help(help_capture);
 		if (nargs == 2 && strcmp(args[1], "config") == 0)
 			put_help(help_config);
 		if (nargs == 2 && strcmp(args[1], "status") == 0)
 			put_help(help_status);
-		usage_error("help: unknown topic '%s' (topics: show, sessions, config, status)",
+		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, config, "
+			    "status)",
 			    args[1]);
 	}
 	if (strcmp(args[0], "capture") == 0) {
