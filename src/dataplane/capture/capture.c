@@ -316,6 +316,15 @@ void dp_capture_poll(uint64_t now_ms)
 	}
 }
 
+void dp_capture_port_gone(uint16_t port_id)
+{
+	if (cap.id && cap.port == port_id) {
+		LOG_NOTICE("capture %" PRIu64 ": the device of %s is going, stopping", cap.id,
+			   cap.iface);
+		capture_end();
+	}
+}
+
 void dp_capture_shutdown(void)
 {
 	capture_end();

@@ -28,6 +28,8 @@ json_t *dp_capture_stop_cmd(const json_t *req, const char **error);
 
 /* Main lcore, now and then: ends a capture whose client went away. */
 void dp_capture_poll(uint64_t now_ms);
+/* Main lcore, before port_id is closed and unplugged: ends a capture on it. */
+void dp_capture_port_gone(uint16_t port_id);
 /* At shutdown, before ports go. */
 void dp_capture_shutdown(void);
 
