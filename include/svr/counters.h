@@ -123,7 +123,8 @@ enum svr_drop_reason {
 	X(POLICY_REJECTED, "policy-images-rejected")                                               \
 	X(SESSIONS_AGED, "sessions-aged")                                                          \
 	X(SESSIONS_CLEARED, "sessions-cleared")                                                    \
-	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")
+	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")                                                  \
+	X(CAPTURE_DROPPED, "capture-dropped")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

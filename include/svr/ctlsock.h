@@ -74,6 +74,21 @@
  *  "session-clear" request {"cmd": "session-clear", "uuid": "…"}: {"cleared": "…"};
  *                the session ends now (its next packet is a first packet again).
  *
+ *  Packet capture (docs/dataplane.md, "Packet capture"); one capture at a time, ended by
+ *  capture-stop or when no capture-read came for 5 s:
+ *  "capture-start" request {"cmd": "capture-start", "interface": NAME,
+ *                "snaplen": 64-2048 (default 2048), "buffer": 8-8192 (packets per worker
+ *                ring, rounded up to a power of two; default 512)}:
+ *                {"capture": ID, "interface": NAME, "port": n, "vlan": n, "snaplen": n,
+ *                 "buffer": n}
+ *  "capture-read" request {"cmd": "capture-read", "capture": ID, "max": 1-1000 (default 256)}:
+ *                {"packets": [{"time-ns": n (Unix time), "direction": "rx"|"tx",
+ *                              "length": n (on the wire), "data": HEX (the first snaplen
+ *                              bytes)}] (oldest first; empty when nothing new),
+ *                 "read": n (packets handed out so far), "dropped": n (not captured so far:
+ *                 ring full)}
+ *  "capture-stop" request {"cmd": "capture-stop", "capture": ID}: {"read": n, "dropped": n}
+ *
  * Counters are unsigned 64-bit integers, cumulative since the dataplane started.
  */
 #ifndef SVR_CTLSOCK_H

@@ -7,6 +7,7 @@
  * show sessions follows the pages of a long list on one connection.
  */
 #include "api.h"
+#include "common/pcap.h"
 #include "svr/counters.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
@@ -20,6 +21,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -91,6 +93,8 @@ static void usage_error(const char *fmt, ...)
 			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
 			"session UUID\n"
+			"       svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] "
+			"[-w FILE]\n"
 			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
 			"TOKEN] config apply FILE|show\n"
 			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
@@ -128,13 +132,14 @@ static const char help_main[] =
     "           [--service NAME] [--address IP] [--limit N]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
+    "    svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] [-w FILE]\n"
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           config apply FILE\n"
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN]\n"
     "           config show\n"
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           status\n"
-    "    svrctl help [show | sessions | config | status]\n"
+    "    svrctl help [show | sessions | capture | config | status]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -163,12 +168,16 @@ static const char help_main[] =
     "    show session UUID   one session in full, both directions as received and sent\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
     "    clear session UUID  end a session now (its next packet is a first packet again)\n"
+    "    capture INTERFACE   packets received and sent on a router interface while it\n"
+    "                        forwards: one line each, or -w FILE (pcap); -c N to stop\n"
+    "                        after N (see svrctl help capture)\n"
     "    config apply FILE   apply the model in FILE (\"-\": standard input); prints\n"
     "                        \"generation N applied\", or every error as PATH: MESSAGE\n"
     "    config show         the model in force, as indented JSON\n"
     "    status              svr-control's version, router, uptime, the generation it\n"
     "                        published and the one the dataplane acknowledged\n"
-    "    help [TOPIC]        this page, or details of show, sessions, config or status\n"
+    "    help [TOPIC]        this page, or details of show, sessions, capture, config or\n"
+    "                        status\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -260,6 +269,7 @@ static const char help_main[] =
     "    svrctl show sessions --tenant lab --service web\n"
     "    svrctl show session 3f2a9c1e\n"
     "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
+    "    svrctl capture lan -c 20 -w lan.pcap\n"
     "    svrctl --instance r1 config apply model.json\n"
     "    svrctl config show > model-in-force.json\n"
     "    svrctl --api http://[::1]:8740 --token-file ~/r1.token status\n";
@@ -396,6 +406,71 @@ static const char help_show[] =
     "    svrctl --all show stats\n"
     "    svrctl --json show stats | jq '.drops[\"no-route\"]'\n"
     "    svrctl show sessions --address 198.18.1.2\n";
+
+static const char help_capture[] =
+    "NAME\n"
+    "    svrctl capture - capture packets on a router interface\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] [-w FILE]\n"
+    "           [--snaplen BYTES] [--buffer PACKETS]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Captures the frames the dataplane receives on INTERFACE (a router interface\n"
+    "    of the model, as show interfaces lists it) and the frames it sends there,\n"
+    "    while it forwards, with their VLAN tag. Only the interface's VLAN is\n"
+    "    captured. Without -w, one line per packet, like tcpdump -n:\n"
+    "\n"
+    "      15:04:02.118230 rx 198.18.1.2 > 198.18.2.2: UDP 40312 > 53, length 74\n"
+    "\n"
+    "      time (local, microseconds), rx (received) or tx (sent), addresses, the\n"
+    "      protocol (ICMP/ICMP6 echo with id and sequence, TCP/UDP ports, ARP, or\n"
+    "      the ethertype), the frame's length on the wire.\n"
+    "\n"
+    "    With -w FILE the packets go to FILE as a classic pcap file (Ethernet,\n"
+    "    microsecond timestamps) for tcpdump -r, tshark -r or Wireshark; FILE is\n"
+    "    written by svrctl, with your permissions. The file is complete when svrctl\n"
+    "    ends: after -c packets, or on Ctrl-C (SIGINT) or SIGTERM, which stop the\n"
+    "    capture cleanly. The last line on standard error says how many packets were\n"
+    "    captured and how many were not.\n"
+    "\n"
+    "    The capture costs forwarding a copy of each captured frame's first bytes and\n"
+    "    never makes it wait: each worker has a bounded ring of packets for svrctl to\n"
+    "    read. When svrctl (or the terminal) cannot keep up, the ring fills and\n"
+    "    further packets are forwarded but not captured; they are counted (the\n"
+    "    summary on standard error, and the capture-dropped event of show stats).\n"
+    "    Nothing is installed in the dataplane while no capture runs. One capture\n"
+    "    runs at a time per dataplane; one whose svrctl was killed ends by itself\n"
+    "    after 5 s.\n"
+    "    Timestamps are those of the packet's receive or send burst in the dataplane.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -c, --count N\n"
+    "        Stop after N packets (1-1000000000). Default: until interrupted.\n"
+    "    -w, --write FILE\n"
+    "        Write a pcap file instead of printing lines (\"-\": standard output, for a\n"
+    "        pipe into tcpdump -r - or tshark -r -).\n"
+    "    --snaplen BYTES\n"
+    "        Keep at most BYTES of each packet, 64-2048 (default 2048: whole frames\n"
+    "        of a 1500-byte MTU).\n"
+    "    --buffer PACKETS\n"
+    "        Packets each worker's ring holds, 8-8192, rounded up to a power of two\n"
+    "        (default 512). Larger rings lose fewer packets in bursts and take more\n"
+    "        memory (about 2 KiB per packet and worker).\n"
+    "    -t, --timeout SECONDS\n"
+    "        Give up on one request to the dataplane after SECONDS (default 5); the\n"
+    "        capture itself has no time limit.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 the capture ran (including an end by Ctrl-C); 1 the dataplane refused\n"
+    "    it (no such interface, another capture running), FILE cannot be written,\n"
+    "    or an unusable answer; 2 usage error; 3 cannot connect.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl capture lan\n"
+    "    svrctl --instance r1 capture wan -c 100 -w wan.pcap\n"
+    "    svrctl capture lan -w - | tshark -r - -Y 'tcp.flags.syn == 1'\n"
+    "    svrctl capture lan --snaplen 128 --buffer 4096 -w lan.pcap\n";
 
 static const char help_sessions[] =
     "NAME\n"
@@ -1650,6 +1725,180 @@ static void sessions_command(const struct opts *o, const char *path, bool by_ins
 	close(c.fd);
 }
 
+/* ------------------------------------------------------------ capture -- */
+
+/* capture: -c, -w and --snaplen. */
+struct capture_opts {
+	long long count; /* 0: until interrupted */
+	const char *file;
+	long long snaplen; /* 0: the dataplane's default */
+	long long buffer;  /* packets per worker ring; 0: the dataplane's default */
+};
+
+#define CAPTURE_POLL_MS 20 /* between empty reads: the rings hold 512 packets per worker */
+/* capture-read answers at most this many packets (include/svr/ctlsock.h) */
+#define DP_CAPTURE_READ_MAX_PACKETS 1000
+
+static volatile sig_atomic_t capture_interrupted;
+
+static void capture_on_signal(int sig)
+{
+	(void)sig;
+	capture_interrupted = 1;
+}
+
+static long long capture_number(const char *opt, const char *arg, long long max)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || n < 1 || n > max)
+		usage_error("%s: '%s' is not a number from 1 to %lld", opt, arg, max);
+	return n;
+}
+
+/* "ICMP echo request", "UDP 53 > 1024" ...: the L4 part of a summary line. */
+static void l4_text(char *buf, size_t len, unsigned proto, const uint8_t *l4, size_t l4len)
+{
+	if ((proto == 1 || proto == 58) && l4len >= 8) {
+		unsigned type = l4[0];
+		unsigned request = proto == 1 ? 8 : 128, reply = proto == 1 ? 0 : 129;
+		const char *what = type == request ? "echo request"
+				   : type == reply ? "echo reply"
+						   : NULL;
+		if (what)
+			snprintf(buf, len, "%s %s, id %u, seq %u", proto == 1 ? "ICMP" : "ICMP6",
+				 what, (unsigned)(l4[4] << 8 | l4[5]),
+				 (unsigned)(l4[6] << 8 | l4[7]));
+		else
+			snprintf(buf, len, "%s type %u code %u", proto == 1 ? "ICMP" : "ICMP6",
+				 type, (unsigned)l4[1]);
+	} else if ((proto == 6 || proto == 17) && l4len >= 4) {
+		snprintf(buf, len, "%s %u > %u", proto == 6 ? "TCP" : "UDP",
+			 (unsigned)(l4[0] << 8 | l4[1]), (unsigned)(l4[2] << 8 | l4[3]));
+	} else {
+		snprintf(buf, len, "protocol %u", proto);
+	}
+}
+
+/* One line per packet, like tcpdump -n's: time, direction, addresses, protocol, length. */
+static void capture_print(uint64_t time_ns, const char *dir, const uint8_t *d, size_t n,
+			  uint32_t orig_len)
+{
+	time_t s = (time_t)(time_ns / 1000000000u);
+	struct tm tm;
+	char ts[16], src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?", l4[96] = "";
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime_r(&s, &tm));
+	size_t off = 12;
+	unsigned type = n >= 14 ? (unsigned)(d[12] << 8 | d[13]) : 0;
+	if (type == 0x8100 && n >= 18) {
+		type = (unsigned)(d[16] << 8 | d[17]);
+		off = 16;
+	}
+	off += 2;
+	if (type == 0x0800 && n >= off + 20) {
+		size_t ihl = (size_t)(d[off] & 15) * 4;
+		inet_ntop(AF_INET, d + off + 12, src, sizeof(src));
+		inet_ntop(AF_INET, d + off + 16, dst, sizeof(dst));
+		l4_text(l4, sizeof(l4), d[off + 9], d + off + ihl,
+			n > off + ihl ? n - off - ihl : 0);
+	} else if (type == 0x86dd && n >= off + 40) {
+		inet_ntop(AF_INET6, d + off + 8, src, sizeof(src));
+		inet_ntop(AF_INET6, d + off + 24, dst, sizeof(dst));
+		l4_text(l4, sizeof(l4), d[off + 6], d + off + 40, n - off - 40);
+	} else if (type == 0x0806 && n >= off + 28) {
+		inet_ntop(AF_INET, d + off + 14, src, sizeof(src));
+		inet_ntop(AF_INET, d + off + 24, dst, sizeof(dst));
+		unsigned op = d[off + 7];
+		snprintf(l4, sizeof(l4), "ARP %s",
+			 op == 1   ? "request"
+			 : op == 2 ? "reply"
+				   : "other");
+	} else {
+		snprintf(l4, sizeof(l4), "ethertype 0x%04x", type);
+	}
+	printf("%s.%06u %s %s > %s: %s, length %u\n", ts, (unsigned)(time_ns % 1000000000u / 1000u),
+	       dir, src, dst, l4, orig_len);
+}
+
+/* Writes or prints one capture-read packet. */
+static void capture_emit(const json_t *pkt, FILE *pcap)
+{
+	static uint8_t buf[65536];
+	uint64_t t;
+	uint32_t orig;
+	long n = svr_pcap_packet_decode(pkt, buf, sizeof(buf), &t, &orig);
+	if (n < 0)
+		die(EXIT_DP_ERROR, "capture-read: a packet without valid time-ns, length, data");
+	if (pcap && svr_pcap_write_record(pcap, t, buf, (uint32_t)n, orig) < 0)
+		die(EXIT_DP_ERROR, "writing the capture file: %s", strerror(errno));
+	if (!pcap)
+		capture_print(t, str_of(pkt, "direction"), buf, (size_t)n, orig);
+}
+
+/* capture IFACE: start, read until -c packets or SIGINT/SIGTERM, stop. */
+static void capture_command(const struct opts *o, const struct capture_opts *co, const char *path,
+			    bool by_instance, int nargs, char **args)
+{
+	if (nargs < 2)
+		usage_error("capture: missing INTERFACE (a router interface: show interfaces)");
+	if (nargs > 2)
+		usage_error("capture: unexpected argument '%s'", args[2]);
+	FILE *pcap = NULL;
+	if (co->file) {
+		pcap = strcmp(co->file, "-") == 0 ? stdout : fopen(co->file, "wb");
+		if (!pcap)
+			die(EXIT_DP_ERROR, "%s: %s", co->file, strerror(errno));
+	}
+	struct ctl c;
+	ctl_open(&c, path, by_instance, o->timeout_s);
+	json_t *req = json_pack("{s:s, s:s}", "cmd", "capture-start", "interface", args[1]);
+	if (co->snaplen)
+		json_object_set_new(req, "snaplen", json_integer(co->snaplen));
+	if (co->buffer)
+		json_object_set_new(req, "buffer", json_integer(co->buffer));
+	json_t *started = ctl_ask(&c, req, NULL);
+	json_int_t id = int_of(started, "capture");
+	if (pcap && svr_pcap_write_header(pcap, (uint32_t)int_of(started, "snaplen")) < 0)
+		die(EXIT_DP_ERROR, "writing the capture file: %s", strerror(errno));
+	json_decref(started);
+	struct sigaction sa = {.sa_handler = capture_on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (pcap != stdout)
+		fprintf(stderr, "%s: capturing on %s, %s\n", prog, args[1],
+			co->count ? "until the count is reached" : "until interrupted (Ctrl-C)");
+
+	long long got = 0;
+	while (!capture_interrupted && (!co->count || got < co->count)) {
+		long long want = co->count ? co->count - got : DP_CAPTURE_READ_MAX_PACKETS;
+		if (want > DP_CAPTURE_READ_MAX_PACKETS)
+			want = DP_CAPTURE_READ_MAX_PACKETS;
+		json_t *r = ctl_ask(&c,
+				    json_pack("{s:s, s:I, s:I}", "cmd", "capture-read", "capture",
+					      id, "max", (json_int_t)want),
+				    NULL);
+		const json_t *pkts = json_object_get(r, "packets"), *p;
+		size_t i;
+		json_array_foreach (pkts, i, p)
+			capture_emit(p, pcap);
+		got += (long long)json_array_size(pkts);
+		if (json_array_size(pkts) == 0)
+			poll(NULL, 0, CAPTURE_POLL_MS); /* interrupted early by a signal: fine */
+		else if (!pcap)
+			fflush(stdout);
+		json_decref(r);
+	}
+	json_t *end = ctl_ask(
+	    &c, json_pack("{s:s, s:I}", "cmd", "capture-stop", "capture", (json_int_t)id), NULL);
+	close(c.fd);
+	if (pcap && pcap != stdout && fclose(pcap) != 0)
+		die(EXIT_DP_ERROR, "writing %s: %s", co->file, strerror(errno));
+	fprintf(stderr, "%lld packets captured, %lld not captured (capture ring full)\n", got,
+		(long long)int_of(end, "dropped"));
+	json_decref(end);
+}
+
 /* --------------------------------------------------------------- main -- */
 
 static bool instance_valid(const char *s)
@@ -1858,7 +2107,9 @@ int main(int argc, char **argv)
 		OPT_TENANT,
 		OPT_SERVICE,
 		OPT_ADDRESS,
-		OPT_LIMIT
+		OPT_LIMIT,
+		OPT_SNAPLEN,
+		OPT_BUFFER
 	};
 	static const struct option longopts[] = {
 	    {"instance", required_argument, NULL, 'i'},
@@ -1875,10 +2126,16 @@ int main(int argc, char **argv)
 	    {"service", required_argument, NULL, OPT_SERVICE},
 	    {"address", required_argument, NULL, OPT_ADDRESS},
 	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    {"count", required_argument, NULL, 'c'},
+	    {"write", required_argument, NULL, 'w'},
+	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+	    {"buffer", required_argument, NULL, OPT_BUFFER},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_s = 5, .sess.limit = SESSIONS_LIMIT_DEFAULT};
 	struct api_opts ao = {0};
+	struct capture_opts co = {0};
+	bool capture_given = false; /* any of -c, -w, --snaplen, --buffer */
 	bool timeout_given = false;
 	char sockpath[PATH_MAX];
 	const char *cmd = NULL;
@@ -1886,7 +2143,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0; /* our own messages, with the usage hint */
-	while ((c = getopt_long(argc, argv, ":i:s:jat:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:s:jat:hc:w:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o.instance = optarg;
@@ -1943,6 +2200,30 @@ int main(int argc, char **argv)
 			o.sess.limit = session_limit(optarg);
 			o.sess_given = true;
 			break;
+		case 'c':
+			co.count = capture_number("--count", optarg, 1000000000);
+			capture_given = true;
+			break;
+		case 'w':
+			if (!*optarg)
+				usage_error("--write: empty file name");
+			co.file = optarg;
+			capture_given = true;
+			break;
+		case OPT_SNAPLEN:
+			co.snaplen = capture_number("--snaplen", optarg, 2048);
+			if (co.snaplen < 64)
+				usage_error("--snaplen: '%s' is not a number from 64 to 2048",
+					    optarg);
+			capture_given = true;
+			break;
+		case OPT_BUFFER:
+			co.buffer = capture_number("--buffer", optarg, 8192);
+			if (co.buffer < 8)
+				usage_error("--buffer: '%s' is not a number from 8 to 8192",
+					    optarg);
+			capture_given = true;
+			break;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -1965,13 +2246,26 @@ int main(int argc, char **argv)
 		    (strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0 ||
 		     strcmp(args[1], "clear") == 0))
 			put_help(help_sessions);
+		if (nargs == 2 && strcmp(args[1], "capture") == 0)
+			put_help(help_capture);
 		if (nargs == 2 && strcmp(args[1], "config") == 0)
 			put_help(help_config);
 		if (nargs == 2 && strcmp(args[1], "status") == 0)
 			put_help(help_status);
-		usage_error("help: unknown topic '%s' (topics: show, sessions, config, status)",
+		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, config, "
+			    "status)",
 			    args[1]);
 	}
+	if (strcmp(args[0], "capture") == 0) {
+		if (ao.url || ao.token || ao.token_file || o.sess_given || o.all || o.json)
+			usage_error("capture: takes -c, -w, --snaplen, --buffer, --instance, "
+				    "--socket and --timeout only");
+		socket_path(&o, sockpath, sizeof(sockpath));
+		capture_command(&o, &co, sockpath, !o.socket, nargs, args);
+		return finish_output();
+	}
+	if (capture_given)
+		usage_error("-c, -w, --snaplen and --buffer are for capture");
 	if (strcmp(args[0], "config") == 0 || strcmp(args[0], "status") == 0)
 		return api_command(&o, &ao, timeout_given, nargs, args);
 	bool clear = strcmp(args[0], "clear") == 0;

@@ -41,6 +41,8 @@ struct rest_reply {
 	bool text_static;     /* text is not to be freed */
 	const char *allow;    /* 405: the Allow header */
 	uint64_t received_us; /* CLOCK_MONOTONIC when the request's headers arrived */
+	/* The Content-Type of text; NULL: application/json. */
+	const char *content_type;
 };
 
 /* What a handler is given besides the server: the request as far as it needs it. */
@@ -57,7 +59,8 @@ typedef void (*rest_handler)(struct svr_rest *r, const struct rest_route *rt,
 			     const struct rest_in *in, struct rest_reply *out);
 
 struct rest_route {
-	const char *path; /* below REST_PREFIX; ending in '/': a prefix for one more segment */
+	const char *path; /* below REST_PREFIX; ending in '/': a prefix for one more segment;
+			     "/a/{}/b": any one segment in place of {} */
 	rest_handler get; /* also HEAD */
 	rest_handler put;
 	rest_handler del;
@@ -113,6 +116,8 @@ void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const str
 		      struct rest_reply *out);
 void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 			 struct rest_reply *out);
+void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		      struct rest_reply *out);
 void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
 

@@ -40,6 +40,7 @@ static const struct rest_route routes[] = {
     {"/peers", rest_dataplane_get, NULL, NULL, "peers"},
     {"/sessions", rest_sessions_get, NULL, NULL, NULL},
     {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},
+    {"/interfaces/{}/capture", rest_capture_get, NULL, NULL, NULL},
     {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},
 };
 
@@ -124,7 +125,8 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct rest_req *q,
 			free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				rep->content_type ? rep->content_type : "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (rep->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -206,10 +208,28 @@ static bool authorized(const struct svr_rest *r, struct MHD_Connection *conn)
 	return rest_token_equal(r->token, r->token_len, h, n);
 }
 
+/* "/interfaces/{}/capture": one segment (copied to tail) between the parts around {}. */
+static bool pattern_matches(const char *pattern, const char *hole, const char *path, char *tail,
+			    size_t tail_size)
+{
+	size_t n = (size_t)(hole - pattern);
+	const char *rest = hole + 2;
+	if (strncmp(path, pattern, n) != 0)
+		return false;
+	const char *seg = path + n, *end = strchr(seg, '/');
+	if (!end || end == seg || (size_t)(end - seg) >= tail_size || strcmp(end, rest) != 0)
+		return false;
+	snprintf(tail, tail_size, "%.*s", (int)(end - seg), seg);
+	return true;
+}
+
 /* A prefix route ("/sessions/") takes exactly one more segment, copied to tail. */
 static bool route_matches(const struct rest_route *rt, const char *path, char *tail,
 			  size_t tail_size)
 {
+	const char *hole = strstr(rt->path, "{}");
+	if (hole)
+		return pattern_matches(rt->path, hole, path, tail, tail_size);
 	size_t n = strlen(rt->path);
 	if (n == 0 || rt->path[n - 1] != '/')
 		return strcmp(path, rt->path) == 0;

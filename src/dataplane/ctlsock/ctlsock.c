@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "capture/capture.h"
 #include "common/log.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
@@ -361,13 +362,29 @@ static json_t *(*const commands[DP_CTL_CMDS])(void) = {
     [DP_CTL_ROUTES] = cmd_routes, [DP_CTL_PEERS] = dp_svr_peers_json,
 };
 
+/* Capture commands read their own arguments from the request (capture/capture.c). */
+static json_t *cmd_capture_start(const struct dp_ctl_request *r, const char **error)
+{
+	return dp_capture_start_cmd(r->doc, error);
+}
+
+static json_t *cmd_capture_read(const struct dp_ctl_request *r, const char **error)
+{
+	return dp_capture_read_cmd(r->doc, error);
+}
+
+static json_t *cmd_capture_stop(const struct dp_ctl_request *r, const char **error)
+{
+	return dp_capture_stop_cmd(r->doc, error);
+}
+
 /* Commands with arguments: NULL and *error when they cannot be served. */
 static json_t *(*const arg_commands[DP_CTL_CMDS])(const struct dp_ctl_request *r,
 						  const char **error) = {
-    [DP_CTL_SESSIONS] = cmd_sessions,
-    [DP_CTL_SESSION] = cmd_session,
-    [DP_CTL_SESSION_CLEAR] = cmd_session_clear,
-    [DP_CTL_TEST_CLOCK] = cmd_test_clock,
+    [DP_CTL_SESSIONS] = cmd_sessions,           [DP_CTL_SESSION] = cmd_session,
+    [DP_CTL_SESSION_CLEAR] = cmd_session_clear, [DP_CTL_TEST_CLOCK] = cmd_test_clock,
+    [DP_CTL_CAPTURE_START] = cmd_capture_start, [DP_CTL_CAPTURE_READ] = cmd_capture_read,
+    [DP_CTL_CAPTURE_STOP] = cmd_capture_stop,
 };
 
 static json_t *dispatch(const char *line)

@@ -21,6 +21,9 @@ static const char *const cmd_names[DP_CTL_CMDS] = {
     [DP_CTL_SESSION] = "session",
     [DP_CTL_SESSION_CLEAR] = "session-clear",
     [DP_CTL_TEST_CLOCK] = "test-clock",
+    [DP_CTL_CAPTURE_START] = "capture-start",
+    [DP_CTL_CAPTURE_READ] = "capture-read",
+    [DP_CTL_CAPTURE_STOP] = "capture-stop",
 };
 
 static int hex_digit(char c)

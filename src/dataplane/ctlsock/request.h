@@ -29,6 +29,9 @@ enum dp_ctl_cmd {
 	DP_CTL_SESSION,       /* uuid */
 	DP_CTL_SESSION_CLEAR, /* uuid */
 	DP_CTL_TEST_CLOCK,    /* offset-s, at-unix-s (served by test builds only) */
+	DP_CTL_CAPTURE_START, /* capture/capture.c reads the arguments from doc */
+	DP_CTL_CAPTURE_READ,
+	DP_CTL_CAPTURE_STOP,
 	DP_CTL_CMDS
 };
 

@@ -18,6 +18,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "capture/capture.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
@@ -106,9 +107,14 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 	argv[n++] = buf[1];
 	snprintf(buf[2], sizeof(buf[2]), "--file-prefix=svr-%s", c->instance);
 	argv[n++] = buf[2];
-	argv[n++] = "--no-shconf";
-	if (!c->huge_pages)
+	/* With huge pages the EAL keeps its shared configuration under
+	 * /var/run/dpdk/svr-INSTANCE so dpdk-proc-info and dpdk-pdump can attach. --no-huge memory
+	 * is private to the process: no secondary can map it, so the shared files would only be
+	 * litter. */
+	if (!c->huge_pages) {
 		argv[n++] = "--no-huge";
+		argv[n++] = "--no-shconf";
+	}
 	/* PCI devices the model may name: EAL takes only these (hot-plugged when an image uses
 	 * them). */
 	for (unsigned i = 0; i < c->n_pci && n + 2 < max; i++) {
@@ -140,6 +146,7 @@ static void main_loop(void)
 			dp_sessions_housekeeping(now);
 			dp_svr_keys_poll();
 			dp_svr_keys_differ_report(now);
+			dp_capture_poll(now);
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.
@@ -249,6 +256,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	atomic_store(&dp.stop, true);
+	dp_capture_shutdown(); /* before ports go; workers stopping go RCU-offline */
 	rte_eal_mp_wait_lcore();
 	dp_ctlsock_close();
 	dp_channel_close();

@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "capture/capture.h"
 #include "common/image.h"
 #include "common/log.h"
 #include "io/port.h"
@@ -71,8 +72,10 @@ static void retired_release(struct retired *r)
 	const struct dp_gen *now = dp_gen_main();
 	/* A later apply may have taken a port or slot back: release only what is still unused. */
 	for (unsigned i = 0; i < r->n_ports; i++)
-		if (!now || !now->port_map[r->ports[i]])
+		if (!now || !now->port_map[r->ports[i]]) {
+			dp_capture_port_gone(r->ports[i]); /* its callbacks go first */
 			dp_port_remove(r->ports[i]);
+		}
 	for (unsigned i = 0; i < r->n_slots; i++) {
 		uint16_t s = r->slots[i];
 		if (!now || !now->ifaces[s].in_use) {
@@ -386,8 +389,10 @@ static struct dp_gen *unplug_now(const uint16_t *pids, unsigned n)
 				      memory_order_release); /* out of memory: pause */
 	}
 	rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < n; k++) {
+		dp_capture_port_gone(pids[k]); /* its callbacks go first */
 		dp_port_remove(pids[k]);
+	}
 	if (old) {
 		for (unsigned k = 0; k < n; k++)
 			rte_free(old->port_map[pids[k]]);
