@@ -228,6 +228,18 @@ static void shared_member_range(void **state)
 	free(own);
 }
 
+/* A service of n_prefixes prefixes from first_prefix and the first n_transports transports. */
+static void add_service(struct svr_img_builder *b, const char *name, uint32_t first_prefix,
+			uint32_t n_prefixes, uint32_t n_transports)
+{
+	struct svr_img_service is = {.name = svr_img_str_add(b, name),
+				     .policy = SVR_IMG_NONE,
+				     .security = SVR_IMG_NONE,
+				     .prefixes = {.first = first_prefix, .count = n_prefixes},
+				     .transports = {.first = 0, .count = n_transports}};
+	svr_img_add(b, SVR_SEC_SERVICES, &is);
+}
+
 /*
  * A service whose prefixes times transports passes 32 bits (65,536 of each):
  * a valid image, but the classifier refuses it with the reason instead of
@@ -248,12 +260,7 @@ static void service_pairs_capped(void **state)
 		    .protocol = 6, .port_lo = (uint16_t)i, .port_hi = (uint16_t)i, .has_ports = 1};
 		svr_img_add(&b, SVR_SEC_TRANSPORTS, &t);
 	}
-	struct svr_img_service is = {.name = svr_img_str_add(&b, "big"),
-				     .policy = SVR_IMG_NONE,
-				     .security = SVR_IMG_NONE,
-				     .prefixes = {.first = first_prefix, .count = n},
-				     .transports = {.first = 0, .count = n}};
-	svr_img_add(&b, SVR_SEC_SERVICES, &is);
+	add_service(&b, "big", first_prefix, n, n);
 	size_t len;
 	void *own = finish(&b, &len);
 	char err[256];
@@ -284,13 +291,7 @@ static void many_transports_one_prefix(void **state)
 		svr_img_add(&b, SVR_SEC_TRANSPORTS, &t);
 	}
 	struct svr_img_prefix p = {.family = 4, .len = 32, .addr = {198, 19, 0, 1}};
-	struct svr_img_service is = {
-	    .name = svr_img_str_add(&b, "ports"),
-	    .policy = SVR_IMG_NONE,
-	    .security = SVR_IMG_NONE,
-	    .prefixes = {.first = svr_img_add(&b, SVR_SEC_PREFIXES, &p), .count = 1},
-	    .transports = {.first = 0, .count = n}};
-	svr_img_add(&b, SVR_SEC_SERVICES, &is);
+	add_service(&b, "ports", svr_img_add(&b, SVR_SEC_PREFIXES, &p), 1, n);
 	size_t len;
 	void *own = finish(&b, &len);
 	char err[256];
