@@ -81,7 +81,8 @@
  *                ring, rounded up to a power of two; default 512)}:
  *                {"capture": ID, "interface": NAME, "port": n, "vlan": n, "snaplen": n,
  *                 "buffer": n}
- *  "capture-read" request {"cmd": "capture-read", "capture": ID, "max": 1-1000 (default 256)}:
+ *  "capture-read" request {"cmd": "capture-read", "capture": ID, "max": 1-1000 (default 256)}
+ *                (fewer when the answer reaches about 128 KiB of hex):
  *                {"packets": [{"time-ns": n (Unix time), "direction": "rx"|"tx",
  *                              "length": n (on the wire), "data": HEX (the first snaplen
  *                              bytes)}] (oldest first; empty when nothing new),

@@ -138,9 +138,12 @@ int svr_keyring_parse_len(const char *text, size_t len, struct svr_keyring *kr, 
 	cleanse_json_frees();
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
-		return svr_jerr_set(e, "", "line %d column %d: %s", jerr.line, jerr.column,
-				    jerr.text);
+	if (!doc) {
+		/* Not jansson's text: it may quote the token it stopped at, a piece of a key. */
+		svr_jerr_set(e, "", "line %d column %d: not valid JSON", jerr.line, jerr.column);
+		OPENSSL_cleanse(&jerr, sizeof(jerr));
+		return -1;
+	}
 	static const char *const top[] = {"keys", NULL};
 	json_t *arr = NULL;
 	int rc = -1;

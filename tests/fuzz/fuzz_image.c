@@ -12,7 +12,7 @@
  * The image states its own length and CRC-32C; a mutation would almost never
  * keep them right, so both are set to the input's before checking (the
  * checksum and length checks themselves are unit-tested). Seeds: the
- * tests/fuzz/seeds/image_* files, written by tests/fuzz/image-seeds.c.
+ * tests/fuzz/seeds/fuzz_image/image_* files, written by tests/fuzz/image-seeds.c.
  */
 #include <stddef.h>
 #include <stdint.h>

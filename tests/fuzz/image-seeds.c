@@ -6,7 +6,7 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -Iinclude -Isrc tests/fuzz/image-seeds.c \
  *     src/common/image.c src/common/crc32c.c src/common/inet.c src/common/log.c \
- *     -o /tmp/image-seeds && /tmp/image-seeds tests/fuzz/seeds
+ *     -o /tmp/image-seeds && /tmp/image-seeds tests/fuzz/seeds/fuzz_image
  */
 #include <stdio.h>
 #include <stdlib.h>

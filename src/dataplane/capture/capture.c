@@ -94,7 +94,8 @@ static uint64_t total_dropped(void)
 {
 	uint64_t d = 0;
 	for (unsigned q = 0; q < cap.n_queues; q++)
-		d += svr_cap_ring_dropped(cap.queues[q].ring);
+		if (cap.queues[q].ring) /* NULL: a start that failed part way */
+			d += svr_cap_ring_dropped(cap.queues[q].ring);
 	return d;
 }
 
@@ -111,16 +112,24 @@ static void capture_end(void)
 {
 	if (!cap.id)
 		return;
+	/* A callback DPDK would not unlink may still run: it and its ring are never freed. */
+	bool rx_gone[RTE_MAX_LCORE] = {0}, tx_gone[RTE_MAX_LCORE] = {0};
 	for (unsigned q = 0; q < cap.n_queues; q++) {
-		if (cap.rx_cb[q])
-			rte_eth_remove_rx_callback(cap.port, (uint16_t)q, cap.rx_cb[q]);
-		if (cap.tx_cb[q])
-			rte_eth_remove_tx_callback(cap.port, (uint16_t)q, cap.tx_cb[q]);
+		rx_gone[q] = !cap.rx_cb[q] ||
+			     rte_eth_remove_rx_callback(cap.port, (uint16_t)q, cap.rx_cb[q]) == 0;
+		tx_gone[q] = !cap.tx_cb[q] ||
+			     rte_eth_remove_tx_callback(cap.port, (uint16_t)q, cap.tx_cb[q]) == 0;
 	}
 	/* Every worker past its quiescent point is out of any callback: free them. */
 	rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
 	account_dropped();
 	for (unsigned q = 0; q < cap.n_queues; q++) {
+		if (!rx_gone[q] || !tx_gone[q]) {
+			LOG_WARN("capture: port %u queue %u: a callback could not be removed; its "
+				 "memory is kept",
+				 cap.port, q);
+			continue;
+		}
 		rte_free((void *)(uintptr_t)cap.rx_cb[q]);
 		rte_free((void *)(uintptr_t)cap.tx_cb[q]);
 		free(cap.queues[q].ring);
@@ -282,8 +291,15 @@ json_t *dp_capture_read_cmd(const json_t *req, const char **error)
 	cap.last_read_ms = dp_now_ms();
 	json_t *arr = json_array();
 	int q;
-	while (json_array_size(arr) < (size_t)max && (q = oldest_ring()) >= 0) {
-		json_array_append_new(arr, slot_json(svr_cap_ring_peek(cap.queues[q].ring)));
+	/* An answer stays well under what the socket takes at once (net.core.wmem_max is 208 KiB
+	 * by default), so the main lcore never waits on a slow reader and no packet taken off a
+	 * ring is lost with a dropped client: the client asks again at once. */
+	size_t hex_bytes = 0;
+	while (json_array_size(arr) < (size_t)max && hex_bytes < DP_CAPTURE_READ_BYTES &&
+	       (q = oldest_ring()) >= 0) {
+		const struct svr_cap_slot *s = svr_cap_ring_peek(cap.queues[q].ring);
+		hex_bytes += 2u * s->cap_len + 96;
+		json_array_append_new(arr, slot_json(s));
 		svr_cap_ring_pop(cap.queues[q].ring);
 	}
 	cap.packets += json_array_size(arr);

@@ -14,12 +14,13 @@
 
 #include <jansson.h>
 
-#define DP_CAPTURE_LEASE_MS  5000
-#define DP_CAPTURE_SLOTS     512 /* per worker ring, unless the request says "buffer" */
-#define DP_CAPTURE_SLOTS_MIN 8
-#define DP_CAPTURE_SLOTS_MAX 8192
-#define DP_CAPTURE_READ_MAX  1000 /* packets per capture-read */
-#define DP_CAPTURE_READ_DEFL 256
+#define DP_CAPTURE_LEASE_MS   5000
+#define DP_CAPTURE_SLOTS      512 /* per worker ring, unless the request says "buffer" */
+#define DP_CAPTURE_SLOTS_MIN  8
+#define DP_CAPTURE_SLOTS_MAX  8192
+#define DP_CAPTURE_READ_MAX   1000         /* packets per capture-read */
+#define DP_CAPTURE_READ_BYTES (128u << 10) /* about the most one capture-read answer holds */
+#define DP_CAPTURE_READ_DEFL  256
 
 /* Control socket commands (include/svr/ctlsock.h): NULL and *error on a bad request. */
 json_t *dp_capture_start_cmd(const json_t *req, const char **error);
