@@ -91,6 +91,8 @@
 	  "SVR session packet on a peer path the running model no longer has")                     \
 	X(SVR_ICMP_ERROR, "svr-icmp-error",                                                        \
 	  "ICMP error about an SVR session carried as UDP between the routers (not carried)")      \
+	X(SVR_ICMP_UNSIGNED, "svr-icmp-unsigned",                                                  \
+	  "plain ICMP error from the WAN about an SVR session (only signed ones are relayed)")     \
 	X(SVR_PATH_CHANGED, "svr-path-changed",                                                    \
 	  "SVR session packet on a peer path whose HMAC the running model turned on or off")       \
 	X(SVR_SERVICE_MISMATCH, "svr-service-mismatch",                                            \

@@ -88,6 +88,7 @@ enum svr_md_field {
 	SVR_MDF_SESSION_ENCRYPTED = 1u << 19, /* flags (Length 0) */
 	SVR_MDF_TCP_SYN = 1u << 20,
 	SVR_MDF_DISABLE_FWD_MD = 1u << 21,
+	SVR_MDF_ICMP_ERR_LOC4 = 1u << 22, /* TLV 20: an ICMP error carried between routers */
 };
 
 /* A forward or reverse context (TLVs 2-5): the original 5-tuple. Ports in host order. */
@@ -124,6 +125,7 @@ struct svr_md {
 	uint8_t control; /* enum svr_md_control */
 	uint8_t health;  /* TLV 46 with one byte, in the header: 1 request, 2 request/timeout */
 	uint32_t giid, remaining_s, src_nat4; /* src_nat4: network order */
+	uint32_t icmp_err_loc4;               /* TLV 20, network order */
 	uint16_t modify;
 	uint16_t skipped; /* TLVs of types we do not use, skipped by their length (decode only) */
 };
@@ -163,7 +165,7 @@ int svr_md_decode_tlvs(const uint8_t *tlvs, size_t len, bool in_header, struct s
 int svr_md_decode(const uint8_t *p, size_t len, struct svr_md *md, char *err, size_t errlen);
 
 /*
- * Encodes md into out (cap bytes): header TLVs (1, 16, 24, 46 health), then
+ * Encodes md into out (cap bytes): header TLVs (1, 16, 20, 24, 46 health), then
  * the payload TLVs, contexts first and the rest by ascending type. Returns the
  * block's length (HL + PL), or 0 when it does not fit (or a name is invalid).
  * l, if given, gets HL and PL (a caller encrypting the payload section needs them).

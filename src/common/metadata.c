@@ -235,6 +235,10 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		memcpy(&md->src_nat4, v, 4);
 		flag = SVR_MDF_SRC_NAT4;
 		break;
+	case SVR_MD_ICMP_ERR_LOC4:
+		memcpy(&md->icmp_err_loc4, v, 4);
+		flag = SVR_MDF_ICMP_ERR_LOC4;
+		break;
 	case SVR_MD_MODIFY:
 		md->modify = svr_rd16(v);
 		flag = SVR_MDF_MODIFY;
@@ -251,7 +255,7 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		}
 		md->skipped++;
 		return 0;
-	default: /* path metrics, ICMP error location, multicast, unknown: not used yet */
+	default: /* path metrics, ICMP error location IPv6, multicast, unknown: not used yet */
 		md->skipped++;
 		return 0;
 	}
@@ -389,6 +393,11 @@ static void header_tlvs(struct writer *w, const struct svr_md *md)
 	}
 	if (f & SVR_MDF_SECURITY_ID)
 		put_u32(w, SVR_MD_SECURITY_ID, md->security_id);
+	if (f & SVR_MDF_ICMP_ERR_LOC4) { /* in the clear header, as the protocol's examples */
+		uint8_t *p = tlv(w, SVR_MD_ICMP_ERR_LOC4, 4);
+		if (p)
+			memcpy(p, &md->icmp_err_loc4, 4);
+	}
 	if (f & SVR_MDF_CONTROL) {
 		uint8_t *p = tlv(w, SVR_MD_CONTROL, 1);
 		if (p)

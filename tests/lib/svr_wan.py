@@ -17,6 +17,11 @@ trailer (TRAILER_LEN bytes at the end) are taken away, as "udp <wp1 port>-<wp2 p
 fwd=P1|P2|... rev=..." (latin-1): with no tunnel header, exactly the application's payloads.
 With --security-id PCAP: the Security ID (header TLV 16, clear text) of each packet with
 metadata, one a line.
+With --icmp PCAP WP1 WP2 TRAILER_LEN: the ICMP errors that crossed (docs/svr.md "ICMP errors"):
+"plain_icmp=N" (ICMP messages on the WAN but the end mark), then one line per SVR ICMP error
+message (UDP between the waypoints, metadata whose header section holds TLV 20), decoded by the
+documented layout: "icmp_msg SRC:SPORT>DST:DPORT loc=ADDR type=T code=C cksum=ok|bad
+quoted=SRC:SPORT>DST:DPORT/PROTO len=N" (N: the ICMP message's bytes).
 """
 import socket
 import sys
@@ -121,7 +126,48 @@ def security_ids(path):
             at += 4 + n
 
 
+def icmp_messages(path, wp1, wp2, trailer):
+    plain = 0
+    for p in packets(path):
+        ip = p[IP]
+        if ip.proto == 1:
+            plain += 1
+            continue
+        if UDP not in ip or {ip.src, ip.dst} != {wp1, wp2}:
+            continue
+        data = raw(ip[UDP].payload)
+        if trailer:
+            data = data[:-trailer]
+        if not data.startswith(COOKIE) or len(data) < 12:
+            continue
+        hl, pl = ((data[8] & 0x0F) << 8) | data[9], (data[10] << 8) | data[11]
+        head, at = {}, 12
+        while at + 4 <= hl:
+            t, n = (data[at] << 8) | data[at + 1], (data[at + 2] << 8) | data[at + 3]
+            head[t] = data[at + 4:at + 4 + n]
+            at += 4 + n
+        if 20 not in head:
+            continue
+        icmp = data[hl + pl:]
+        s = sum((icmp[i] << 8) | (icmp[i + 1] if i + 1 < len(icmp) else 0)
+                for i in range(0, len(icmp), 2))
+        while s >> 16:
+            s = (s & 0xFFFF) + (s >> 16)
+        q = icmp[8:]
+        qhl = (q[0] & 0x0F) * 4
+        ql4 = q[qhl:]
+        print(f"icmp_msg {ip.src}:{ip[UDP].sport}>{ip.dst}:{ip[UDP].dport} "
+              f"loc={socket.inet_ntoa(head[20])} type={icmp[0]} code={icmp[1]} "
+              f"cksum={'ok' if s == 0xFFFF else 'bad'} "
+              f"quoted={socket.inet_ntoa(q[12:16])}:{(ql4[0] << 8) | ql4[1]}>"
+              f"{socket.inet_ntoa(q[16:20])}:{(ql4[2] << 8) | ql4[3]}/{q[9]} len={len(icmp)}")
+    print(f"plain_icmp={plain}")
+
+
 def main(argv):
+    if argv and argv[0] == "--icmp":
+        icmp_messages(*argv[1:4], int(argv[4]))
+        return
     if argv and argv[0] == "--contexts":
         contexts(*argv[1:4])
         return

@@ -3,7 +3,9 @@
  * SVR on packets (src/dataplane/svrpath/wire.h): the client's own packets of
  * svr-protocol.md §7, rewritten to the waypoints with our metadata inserted,
  * are the protocol's V1 and V3 byte for byte; stripping and restoring from
- * the decoded forward context gives the client's packets back; MSS clamping.
+ * the decoded forward context gives the client's packets back; MSS clamping;
+ * the SVR ICMP error message (svrpath/icmp.h) byte for byte, opened again,
+ * and malformed ones refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include "svr/metadata.h"
+#include "svrpath/icmp.h"
 #include "svrpath/wire.h"
 #include "hex.h"
 
@@ -349,6 +352,118 @@ static void other_protocol_as_udp(void **state)
 	assert_int_equal(svr_wire_udp_wrap(client, sizeof(client), 16392, 16393), 0);
 }
 
+/* A port unreachable in waypoint form (from B's waypoint, the endpoint itself, to A's) quoting
+ * A's UDP datagram 16384 -> 16385 with a 5-byte payload (cut to 8 transport bytes on the wire). */
+static size_t port_unreachable(uint8_t *p)
+{
+	uint8_t udp[13] = {0x40, 0x00, 0x40, 0x01, 0x00, 13, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+	uint8_t q[64], icmp[64] = {3, 3, 0, 0, 0, 0, 0, 0};
+	size_t qn = ip4(q, 0x1234, SVR_WIRE_UDP, "203.0.113.1", "203.0.113.2", udp, sizeof(udp));
+	memcpy(icmp + 8, q, qn);
+	icmp[2] = icmp[3] = 0;
+	svr_wr16(icmp + 2, svr_cksum(icmp, 8 + qn));
+	size_t n = ip4(p, 7, SVR_WIRE_ICMP, "203.0.113.2", "203.0.113.1", icmp, 8 + qn);
+	return n;
+}
+
+static void icmp_error_message(void **state)
+{
+	(void)state;
+	uint8_t p[256] = {0}, orig[256];
+	size_t n = port_unreachable(p);
+	memcpy(orig, p, n);
+	uint32_t a, b;
+	memcpy(&a, WP_A, 4);
+	memcpy(&b, WP_B, 4);
+	/* B's router carries it to A's on the session's ports B:16385 -> A:16384 */
+	size_t len = svr_icmp_msg_wrap(p, sizeof(p), b, a, htons(16385), htons(16384), 7, b);
+	assert_int_equal(len, svr_icmp_msg_len(orig));
+	assert_int_equal(len, 20 + 8 + 28 + 8 + 20 + 8);
+	/* IPv4: 92 bytes, DF, TTL 65 (leaves with 64), UDP, B -> A; checksum right */
+	assert_int_equal(p[0], 0x45);
+	assert_int_equal(svr_rd16(p + 2), 92);
+	assert_int_equal(p[6], 0x40);
+	assert_int_equal(p[8], 65);
+	assert_int_equal(p[9], 17);
+	assert_memory_equal(p + 12, WP_B, 4);
+	assert_memory_equal(p + 16, WP_A, 4);
+	assert_int_equal(svr_cksum(p, 20), 0);
+	/* UDP: the session's ports, length 72, checksum right */
+	assert_int_equal(svr_rd16(p + 20), 16385);
+	assert_int_equal(svr_rd16(p + 22), 16384);
+	assert_int_equal(svr_rd16(p + 24), 72);
+	uint16_t ck = svr_rd16(p + 26);
+	p[26] = p[27] = 0;
+	uint16_t want = (uint16_t)~svr_cksum_fold(
+	    svr_cksum_add(svr_wire_pseudo_sum(p, SVR_WIRE_UDP, 72), p + 20, 72));
+	assert_int_equal(ck, want ? want : 0xffff);
+	svr_wr16(p + 26, ck);
+	/* the metadata: cookie, version 1 with HL 28, PL 0; TLV 16 = 7; TLV 20 = B's waypoint */
+	uint8_t md[28];
+	unhex("4c48dbc6ddf6670c"
+	      "101c"
+	      "0000"
+	      "0010000400000007"
+	      "00140004cb007102",
+	      md);
+	assert_memory_equal(p + 28, md, 28);
+	struct svr_md d;
+	assert_int_equal(svr_md_decode(p + 28, 28, &d, NULL, 0), 28);
+	assert_true(d.present & SVR_MDF_ICMP_ERR_LOC4);
+	assert_memory_equal(&d.icmp_err_loc4, WP_B, 4);
+	/* the ICMP error: its header as it came, the quoted IP header, 8 transport bytes; its
+	 * checksum over those 36 bytes */
+	const uint8_t *icmp = p + 56;
+	assert_memory_equal(icmp, "\x03\x03", 2);
+	assert_memory_equal(icmp + 4, orig + 24, 4 + 20 + 8);
+	assert_int_equal(svr_cksum(icmp, 36), 0);
+
+	/* the peer: recognised, opened back into the error from the location TLV 20 names */
+	assert_true(svr_icmp_msg_is(p, 20));
+	uint8_t keep[256];
+	memcpy(keep, p, len);
+	uint32_t sec = 0;
+	size_t back = svr_icmp_msg_open(p, &sec);
+	assert_int_equal(back, 20 + 36);
+	assert_int_equal(sec, 7);
+	assert_int_equal(p[9], SVR_WIRE_ICMP);
+	assert_memory_equal(p + 12, WP_B, 4);
+	assert_memory_equal(p + 16, WP_A, 4);
+	assert_int_equal(svr_cksum(p, 20), 0);
+	assert_memory_equal(p + 20, icmp, 36);
+
+	/* refused: a payload section, no TLV 20, an echo, a longer quote, a bad ICMP checksum */
+	memcpy(p, keep, len);
+	p[28 + 11] = 1;
+	assert_int_equal(svr_icmp_msg_open(p, &sec), 0);
+	memcpy(p, keep, len);
+	p[28 + 21] = 19; /* TLV 20 becomes an unknown type 19 */
+	assert_false(svr_icmp_msg_is(p, 20));
+	assert_int_equal(svr_icmp_msg_open(p, &sec), 0);
+	memcpy(p, keep, len);
+	p[56] = 8;
+	assert_int_equal(svr_icmp_msg_open(p, &sec), 0);
+	memcpy(p, keep, len);
+	p[58] ^= 1;
+	assert_int_equal(svr_icmp_msg_open(p, &sec), 0);
+	memcpy(p, keep, len);
+	p[len] = 0;
+	svr_wr16(p + 2, (uint16_t)(len + 1)); /* 9 quoted transport bytes */
+	assert_int_equal(svr_icmp_msg_open(p, &sec), 0);
+	/* the false-positive marker, and a datagram that is not UDP, are no message */
+	memcpy(p, keep, len);
+	svr_md_marker(p + 28);
+	assert_false(svr_icmp_msg_is(p, 20));
+	memcpy(p, keep, len);
+	p[9] = SVR_WIRE_TCP;
+	assert_false(svr_icmp_msg_is(p, 20));
+	/* an error quoting fewer than 8 transport bytes is not carried */
+	n = port_unreachable(p);
+	svr_wr16(p + 2, (uint16_t)(20 + 8 + 20 + 7));
+	assert_int_equal(svr_icmp_msg_len(p), 0);
+	assert_int_equal(svr_icmp_msg_wrap(p, sizeof(p), b, a, 1, 2, 7, b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +473,7 @@ int main(void)
 	    cmocka_unit_test(ipv6_packets),
 	    cmocka_unit_test(ipv4_resize_and_echo),
 	    cmocka_unit_test(other_protocol_as_udp),
+	    cmocka_unit_test(icmp_error_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "session/frag.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"
+#include "svrpath/icmp.h"
 #include "svrpath/path.h"
 #include "worker/worker.h"
 
@@ -218,6 +219,36 @@ static bool dst_is_local(const struct dp_gen *g, const uint8_t *ip, bool v4)
 	return g->fib->nh[svr_fib_lookup(g->fib, &dst)].type == SVR_NH_LOCAL;
 }
 
+/* An ICMP error about a session, translated already, routed to rw's destination. */
+static void icmp_error_route4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			      const struct svr_rewrite *rw, uint16_t l4_off, uint8_t proto)
+{
+	struct svr_rewrite to = *rw;
+	to.flags = 0; /* translated already */
+	to.svr = 0;
+	uint32_t dst = rte_be_to_cpu_32(to.dst);
+	uint64_t nh;
+	svr_fib_lookup4(g->fib, &dst, &nh, 1);
+	forward4(w, g, m, (uint32_t)nh, &to, l4_off, proto);
+}
+
+/*
+ * An ICMP error about an SVR session (docs/svr.md, "ICMP errors"): from our
+ * side it crosses to the peer signed, inside the session; from the WAN, plain,
+ * only "fragmentation needed" reaches the endpoint.
+ */
+static void svr_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    uint8_t *ip, const struct svr_flow4 *f, struct svr_session *s,
+			    enum svr_sdir dir)
+{
+	if (s->dir[dir].svr & SVR_RW2_TO_PEER) {
+		if (dp_svr_icmp_to_peer(w, g, m, ip, f->inner_off, s, dir))
+			send_reply4(w, g, m);
+	} else if (dp_svr_icmp_unsigned(w, g, m, ip, f->inner_off, s, dir)) {
+		icmp_error_route4(w, g, m, &s->dir[dir], f->l4_off, ip[9]);
+	}
+}
+
 /*
  * An ICMP error: forwarded (and translated) when the packet it quotes belongs
  * to a session; dropped otherwise. Rare: scalar.
@@ -237,7 +268,7 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
 		return;
 	}
-	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
 	struct svr_rewrite rw = s->dir[svr_sess_dir(hit)];
 	/* About a session carried as UDP between routers (an echo, another protocol): toward the
 	 * peer it would leave unwrapped and unsigned, from it it quotes the UDP the client never
@@ -246,13 +277,47 @@ static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_
 		dp_drop(w, m, SVR_DROP_SVR_ICMP_ERROR);
 		return;
 	}
+	if (svr_rw_svr_work(&rw)) {
+		svr_icmp_error4(w, g, m, ip, f, s, svr_sess_dir(hit));
+		return;
+	}
 	if (rw.flags & SVR_RW_NAT) /* a source-translated direction hides its routers too */
 		svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), f->inner_off, &rw, rw.src != k->src);
-	rw.flags = 0; /* translated already */
-	uint32_t dst = rte_be_to_cpu_32(rw.dst);
-	uint64_t nh;
-	svr_fib_lookup4(g->fib, &dst, &nh, 1);
-	forward4(w, g, m, (uint32_t)nh, &rw, f->l4_off, ip[9]);
+	icmp_error_route4(w, g, m, &rw, f->l4_off, ip[9]);
+}
+
+/*
+ * An SVR ICMP error message from the peer (svrpath/icmp.h): a UDP datagram on
+ * the waypoint tuple of a UDP or a TCP session. Checked and opened, the error
+ * it carries must quote that very session; it then reaches our endpoint
+ * translated, as from the address TLV 20 names (or, when that is the peer's
+ * waypoint, from the far endpoint as ours knows it). Rare: scalar.
+ */
+static void svr_icmp_message4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			      uint8_t *ip, const struct svr_flow4 *f, uint64_t hit)
+{
+	struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	enum svr_sdir dir = svr_sess_dir(hit);
+	const struct svr_rewrite *rw = &s->dir[dir];
+	if (f->fragment || (rw->flags & (SVR_RW_UDP_WRAP | SVR_RW_UDP_UNWRAP)) ||
+	    !svr_rw_svr_work(rw) || (rw->svr & SVR_RW2_TO_PEER)) {
+		dp_drop(w, m, SVR_DROP_SVR_ICMP_ERROR);
+		return;
+	}
+	if (!dp_svr_icmp_open(w, g, m, ip, s, dir))
+		return;
+	struct svr_flow4 e;
+	const struct svr_skey4 *ek = &e.key;
+	uint64_t about;
+	if (svr_flow_parse4(ip, svr_rd16(ip + 2), &e) != SVR_FLOW_ICMP_ERROR ||
+	    memcmp(ip + 16, ip + e.inner_off + 12, 4) != 0 ||
+	    svr_session_lookup4(dp_sess.table, &ek, 1, &about) == 0 || about != hit) {
+		dp_drop(w, m, SVR_DROP_SVR_METADATA); /* an error about something else */
+		return;
+	}
+	struct svr_rewrite to = *rw;
+	svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), e.inner_off, &to, false);
+	icmp_error_route4(w, g, m, &to, e.l4_off, ip[9]);
 }
 
 static void icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
@@ -457,8 +522,18 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	for (unsigned i = 0; i < n; i++) {
 		if (unlikely(hit[i] == UINT64_MAX)) {
 			struct rte_mbuf *m = pkts[i];
-			const uint8_t *ip =
-			    rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
+			uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
+			/* a TCP session's ICMP error from the peer crosses as UDP: no session */
+			if (unlikely(svr_icmp_msg_is(ip, fl[i].l4_off))) {
+				struct svr_skey4 tcp = fl[i].key;
+				const struct svr_skey4 *kp = &tcp;
+				uint64_t about;
+				tcp.proto = SVR_IPPROTO_TCP;
+				if (svr_session_lookup4(dp_sess.table, &kp, 1, &about)) {
+					svr_icmp_message4(w, g, m, ip, &fl[i], about);
+					continue;
+				}
+			}
 			enum svr_drop_reason why = SVR_DROP_NO_SERVICE; /* set on every refusal */
 			enum dp_first r = dp_session_first4(w, g, m, ip, &fl[i], &hit[i], &why);
 			if (!first_outcome(w, m, r, why, later))
@@ -497,6 +572,14 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			 * session moves only for a packet that passed */
 			uint8_t *ip =
 			    rte_pktmbuf_mtod_offset(out[j], uint8_t *, dp_meta(out[j])->l3_off);
+			/* a UDP session's ICMP error from the peer (before the trailer check: it is
+			 * signed with the session's key, whatever metadata the session expects) */
+			if (unlikely(f->key.proto == SVR_IPPROTO_UDP &&
+				     !(rw->svr & SVR_RW2_TO_PEER) &&
+				     svr_icmp_msg_is(ip, f->l4_off))) {
+				svr_icmp_message4(w, g, out[j], ip, f, d);
+				continue;
+			}
 			/* TTL before SVR rewrites it: the error must quote the packet as sent */
 			if (ip[8] <= 1) {
 				dp_punt(w, out[j], DP_PUNT_TTL);

@@ -1502,3 +1502,31 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	}
 	return DP_SVR_GO;
 }
+
+/* --- ICMP errors carried between the routers (svrpath/icmp.c) --- */
+
+uint32_t dp_svr_security_id_now(void)
+{
+	const struct svr_key *k = svr_keyring_current(ring(), dp_sess.unix_s);
+	return k ? k->security_id : 0;
+}
+
+enum svr_drop_reason dp_svr_session_trailer_strip(struct dp_worker *w,
+						  const struct dp_svr_path_policy *p,
+						  struct rte_mbuf *m, uint8_t *ip,
+						  const struct svr_session *s)
+{
+	size_t total = svr_rd16(ip + 2), l4_off = (size_t)(ip[0] & 0x0f) * 4;
+	size_t l4h = svr_wire_l4_hlen(ip), tl = svr_hmac_len(p->hmac);
+	if (l4h == 0 || total < l4_off + l4h + tl)
+		return SVR_DROP_SVR_HMAC;
+	const uint8_t *pl = ip + l4_off + l4h;
+	size_t plen = total - l4_off - l4h - tl;
+	struct svr_hmac_msg msg;
+	msg_of(&msg, ip, pl, plen);
+	if (!verify(w->index, p->hmac, p->time_based, &msg, pl + plen, NULL, s))
+		return SVR_DROP_SVR_HMAC;
+	svr_wire_resize(ip, tl, false);
+	rte_pktmbuf_trim(m, (uint16_t)tl);
+	return SVR_DROP_MAX;
+}

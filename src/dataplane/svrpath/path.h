@@ -226,4 +226,39 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
 				       const uint8_t *ip, size_t l4_off, struct svr_md *md);
 
+/*
+ * ICMP errors carried between the routers (svrpath/icmp.c): the Security ID
+ * senders name now (0: no key); and a packet's trailer checked under session
+ * s's own key (every listed key, the neighbouring time steps) and stripped
+ * (the IP length and checksums follow). SVR_DROP_MAX, or the reason.
+ */
+uint32_t dp_svr_security_id_now(void);
+enum svr_drop_reason dp_svr_session_trailer_strip(struct dp_worker *w,
+						  const struct dp_svr_path_policy *p,
+						  struct rte_mbuf *m, uint8_t *ip,
+						  const struct svr_session *s);
+
+/*
+ * ICMP errors about SVR sessions (svrpath/icmp.c, docs/svr.md "ICMP errors").
+ * Each returns true when m is ready to route (to its IP destination), false
+ * when it was dropped (counted).
+ * - dp_svr_icmp_to_peer: an ICMP error from our side about session s, going
+ *   in direction dir (toward the peer; inner_off: its quoted packet), made an
+ *   SVR ICMP error message signed with the session's key.
+ * - dp_svr_icmp_open: an SVR ICMP error message from the peer on s's
+ *   direction dir, checked (path, side, trailer) and opened into the plain
+ *   ICMP error it carries (still quoting the waypoint tuple).
+ * - dp_svr_icmp_unsigned: a plain ICMP error from the WAN about s (direction
+ *   dir, toward our endpoint): "fragmentation needed" is translated for the
+ *   endpoint with the MTU less what SVR adds; anything else is dropped
+ *   (svr-icmp-unsigned).
+ */
+bool dp_svr_icmp_to_peer(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			 uint8_t *ip, uint32_t inner_off, struct svr_session *s, enum svr_sdir dir);
+bool dp_svr_icmp_open(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
+		      const struct svr_session *s, enum svr_sdir dir);
+bool dp_svr_icmp_unsigned(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			  uint8_t *ip, uint32_t inner_off, const struct svr_session *s,
+			  enum svr_sdir dir);
+
 #endif
