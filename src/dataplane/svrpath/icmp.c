@@ -44,10 +44,16 @@ bool dp_svr_icmp_to_peer(struct dp_worker *w, const struct dp_gen *g, struct rte
 	enum svr_drop_reason why = path_state(p, __atomic_load_n(&rw->flags, __ATOMIC_RELAXED));
 	if (why != SVR_DROP_MAX)
 		return dropped(w, m, why);
-	/* Only what comes from our side is carried and signed: a WAN host must not get its
-	 * errors signed by quoting the session as our side sees it. */
-	if (dp_meta(m)->iface_in == p->iface)
+	/* Only what comes from our side is carried and signed: a WAN host — on this path's
+	 * interface or on any other that carries a peer path — must not get its errors signed
+	 * by quoting the session as our side sees it. */
+	if (dp_meta(m)->iface_in == p->iface || dp_svr_iface_has_path(g, dp_meta(m)->iface_in))
 		return dropped(w, m, SVR_DROP_SVR_WRONG_SIDE);
+	/* Each carry takes one off the error's TTL, as forwarding would: a message that routing
+	 * sends back to where it came from dies out instead of going round. */
+	uint8_t ttl = ip[8];
+	if (ttl <= 2) /* 1 less here, and 1 less again as it is forwarded to the waypoint */
+		return dropped(w, m, SVR_DROP_TTL_EXCEEDED);
 	/* To the waypoints: the quoted packet as it crossed the WAN; the error from our
 	 * waypoint when the endpoint itself sent it. */
 	svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), inner_off, rw, false);
@@ -64,6 +70,10 @@ bool dp_svr_icmp_to_peer(struct dp_worker *w, const struct dp_gen *g, struct rte
 			      rw->sport, rw->dport, dp_svr_security_id_now(), loc) != len ||
 	    !fit(m, len))
 		return dropped(w, m, SVR_DROP_L4_SHORT);
+	if (ttl - 1 < ip[8]) {
+		ip[8] = (uint8_t)(ttl - 1);
+		svr_wire_checksums(ip);
+	}
 	if (!dp_svr_path_signed(p))
 		return true;
 	struct dp_svr_sign job = {.m = m,
@@ -96,6 +106,12 @@ bool dp_svr_icmp_open(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	if (len == 0)
 		return dropped(w, m, SVR_DROP_SVR_METADATA);
 	fit(m, len);
+	/* TLV 20 becomes the error's source on our side: never an address no host may send
+	 * from (network 0 or 127, multicast and above); the far endpoint's then. */
+	if (ip[12] == 0 || ip[12] == 127 || ip[12] >= 224) {
+		memcpy(ip + 12, &rw->src, 4);
+		svr_wire_checksums(ip);
+	}
 	return true;
 }
 

@@ -1530,3 +1530,14 @@ enum svr_drop_reason dp_svr_session_trailer_strip(struct dp_worker *w,
 	rte_pktmbuf_trim(m, (uint16_t)tl);
 	return SVR_DROP_MAX;
 }
+
+bool dp_svr_iface_has_path(const struct dp_gen *g, uint16_t iface)
+{
+	unsigned n = atomic_load_explicit(&n_paths, memory_order_acquire);
+	for (unsigned slot = 0; slot < n; slot++) {
+		const struct dp_svr_path_policy *p = dp_svr_path_policy(g, (uint16_t)slot);
+		if (p->in_model && p->iface == iface)
+			return true;
+	}
+	return false;
+}

@@ -261,4 +261,8 @@ bool dp_svr_icmp_unsigned(struct dp_worker *w, const struct dp_gen *g, struct rt
 			  uint8_t *ip, uint32_t inner_off, const struct svr_session *s,
 			  enum svr_sdir dir);
 
+/* Whether interface slot iface carries a peer path of generation g (a WAN side). ICMP errors
+ * only, not per packet: a walk of the paths. */
+bool dp_svr_iface_has_path(const struct dp_gen *g, uint16_t iface);
+
 #endif
