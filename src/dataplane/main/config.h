@@ -53,7 +53,7 @@ struct dp_config {
 	unsigned neigh_queue_len;
 
 	unsigned session_capacity;
-	char svr_key_file[256]; /* SVR keys between routers (docs/svr.md) */
+	char svr_key_file[256];     /* SVR keys between routers (docs/svr.md) */
 	unsigned session_capacity6; /* 0 until parsed: capacity / DP_SESSIONS_IPV6_SHARE */
 
 	unsigned icmp_rate;
@@ -65,9 +65,10 @@ struct dp_config {
 
 #define DP_NEIGH_QUEUE_MAX 16
 
-#define DP_SESSIONS_DEFAULT 1000000u /* just under 2^20: rte_hash rounds key slots up to a power of two */
-#define DP_SESSIONS_MIN     1024u
-#define DP_SESSIONS_MAX     (1u << 24)
+#define DP_SESSIONS_DEFAULT                                                                        \
+	1000000u /* just under 2^20: rte_hash rounds key slots up to a power of two */
+#define DP_SESSIONS_MIN        1024u
+#define DP_SESSIONS_MAX        (1u << 24)
 #define DP_SESSIONS_IPV6_SHARE 32 /* default IPv6 share of the capacity: a thirty-second */
 /* Memory reserved per session of capacity when eal.memory-mb is not given (measured ~260). */
 #define DP_SESSION_BYTES_BUDGET 320u
