@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Big-endian (network order) 16- and 32-bit fields at any alignment: packets, metadata, images. */
+/* Big-endian (network order) 16- and 32-bit fields at any alignment (packets, metadata, images),
+ * and hex digits (key files, captures and UUIDs in text). */
 #ifndef SVR_COMMON_BYTES_H
 #define SVR_COMMON_BYTES_H
 
@@ -25,6 +26,18 @@ static inline void svr_wr32(uint8_t *p, uint32_t v)
 {
 	svr_wr16(p, (uint16_t)(v >> 16));
 	svr_wr16(p + 2, (uint16_t)v);
+}
+
+/* The value of one hex digit (either case), or -1. */
+static inline int svr_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "common/bytes.h"
+
 /* The file is in host byte order: readers detect it from the magic. */
 int svr_pcap_write_header(FILE *f, uint32_t snaplen)
 {
@@ -27,17 +29,6 @@ int svr_pcap_write_record(FILE *f, uint64_t time_ns, const uint8_t *data, uint32
 	return cap_len == 0 || fwrite(data, cap_len, 1, f) == 1 ? 0 : -1;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long svr_pcap_packet_decode(const json_t *pkt, uint8_t *buf, size_t len, uint64_t *time_ns,
 			    uint32_t *orig_len)
 {
@@ -50,7 +41,7 @@ long svr_pcap_packet_decode(const json_t *pkt, uint8_t *buf, size_t len, uint64_
 	if (n % 2 || n / 2 > len || n / 2 > (size_t)json_integer_value(l))
 		return -1;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		int hi = svr_hex_digit(hex[2 * i]), lo = svr_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		buf[i] = (uint8_t)(hi << 4 | lo);

@@ -1747,13 +1747,13 @@ static void capture_on_signal(int sig)
 	capture_interrupted = 1;
 }
 
-static long long capture_number(const char *opt, const char *arg, long long max)
+static long long capture_number(const char *opt, const char *arg, long long min, long long max)
 {
 	char *end;
 	errno = 0;
 	long long n = strtoll(arg, &end, 10);
-	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || n < 1 || n > max)
-		usage_error("%s: '%s' is not a number from 1 to %lld", opt, arg, max);
+	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || n < min || n > max)
+		usage_error("%s: '%s' is not a number from %lld to %lld", opt, arg, min, max);
 	return n;
 }
 
@@ -2201,7 +2201,7 @@ int main(int argc, char **argv)
 			o.sess_given = true;
 			break;
 		case 'c':
-			co.count = capture_number("--count", optarg, 1000000000);
+			co.count = capture_number("--count", optarg, 1, 1000000000);
 			capture_given = true;
 			break;
 		case 'w':
@@ -2211,17 +2211,11 @@ int main(int argc, char **argv)
 			capture_given = true;
 			break;
 		case OPT_SNAPLEN:
-			co.snaplen = capture_number("--snaplen", optarg, 2048);
-			if (co.snaplen < 64)
-				usage_error("--snaplen: '%s' is not a number from 64 to 2048",
-					    optarg);
+			co.snaplen = capture_number("--snaplen", optarg, 64, 2048);
 			capture_given = true;
 			break;
 		case OPT_BUFFER:
-			co.buffer = capture_number("--buffer", optarg, 8192);
-			if (co.buffer < 8)
-				usage_error("--buffer: '%s' is not a number from 8 to 8192",
-					    optarg);
+			co.buffer = capture_number("--buffer", optarg, 8, 8192);
 			capture_given = true;
 			break;
 		case ':':

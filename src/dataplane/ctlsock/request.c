@@ -2,10 +2,10 @@
 /* Control-socket request lines into struct dp_ctl_request (request.h). */
 #include "ctlsock/request.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "svr/ctlsock.h"
 
 static const char *const cmd_names[DP_CTL_CMDS] = {
@@ -26,13 +26,6 @@ static const char *const cmd_names[DP_CTL_CMDS] = {
     [DP_CTL_CAPTURE_STOP] = "capture-stop",
 };
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9'         ? c - '0'
-	       : isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10
-					    : -1;
-}
-
 int dp_ctl_uuid_parse(const char *s, uint8_t out[16])
 {
 	/* 32 hex digits and 4 dashes, as the dataplane prints them */
@@ -42,7 +35,7 @@ int dp_ctl_uuid_parse(const char *s, uint8_t out[16])
 	for (const char *p = s; *p; p++) {
 		if (*p == '-')
 			continue;
-		int v = hex_digit(*p);
+		int v = svr_hex_digit(*p);
 		if (v < 0 || k == 32)
 			return -1;
 		out[k / 2] = (uint8_t)(k % 2 ? out[k / 2] | v : v << 4);

@@ -75,7 +75,8 @@ static void usage(FILE *f)
 	    "file named by svr.key-file, re-read when it changes (docs/svr.md).\n"
 	    "Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
 	    "Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes|\n"
-	    "         policy|peers|sessions; svrctl --instance NAME clear session UUID\n"
+	    "         policy|peers|sessions; svrctl --instance NAME clear session UUID;\n"
+	    "         svrctl --instance NAME capture INTERFACE [-c N] [-w FILE]\n"
 	    "Exit status: 0 clean stop, 1 bad configuration or start-up failure, 2 usage.\n");
 }
 
