@@ -17,6 +17,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 
 #include "capture/capture.h"
 #include "common/fsutil.h"
@@ -229,6 +230,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dp.start_ms = dp_now_ms();
+	/* dpdk-pdump asks the primary, over the EAL's multi-process channel, to mirror a port's
+	 * packets into its ring: only a primary that registered the handler answers. Secondary
+	 * processes exist only with huge pages (shared memory). */
+	if (conf.huge_pages && rte_pdump_init() < 0)
+		LOG_WARN("dpdk-pdump will not attach: %s", rte_strerror(rte_errno));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -268,6 +274,8 @@ out:
 	dp_sessions_free();
 	dp_svr_free();
 	dp_workers_free();
+	if (conf.huge_pages)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc;
 }
