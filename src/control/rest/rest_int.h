@@ -61,10 +61,11 @@ typedef void (*rest_handler)(struct svr_rest *r, const struct rest_route *rt,
 struct rest_route {
 	const char *path; /* below REST_PREFIX; ending in '/': a prefix for one more segment;
 			     "/a/{}/b": any one segment in place of {} */
-	rest_handler get; /* also HEAD */
+	rest_handler get; /* also HEAD, unless get_acts */
 	rest_handler put;
 	rest_handler del;
 	const char *arg; /* the control-socket command for proxied resources */
+	bool get_acts;   /* GET does something (a capture): HEAD is refused, not run */
 };
 
 /* out gets status and {"error": <formatted sentence>}. */

@@ -40,7 +40,7 @@ static const struct rest_route routes[] = {
     {"/peers", rest_dataplane_get, NULL, NULL, "peers"},
     {"/sessions", rest_sessions_get, NULL, NULL, NULL},
     {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},
-    {"/interfaces/{}/capture", rest_capture_get, NULL, NULL, NULL},
+    {"/interfaces/{}/capture", rest_capture_get, NULL, NULL, NULL, .get_acts = true},
     {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},
 };
 
@@ -255,6 +255,8 @@ static const struct rest_route *find_route(const char *url, char *tail, size_t t
 
 static const char *allow_of(const struct rest_route *rt)
 {
+	if (rt->get_acts)
+		return "GET"; /* no route of this kind takes PUT or DELETE */
 	if (rt->put && rt->del)
 		return "GET, HEAD, PUT, DELETE";
 	if (rt->del)
@@ -341,8 +343,8 @@ static enum MHD_Result first_call(struct svr_rest *r, struct MHD_Connection *con
 	q->route = find_route(url, q->tail, sizeof(q->tail));
 	if (!q->route)
 		return answer_error(conn, q, MHD_HTTP_NOT_FOUND, NULL, "no such resource: %s", url);
-	bool is_get =
-	    strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || (is_head && !q->route->get_acts);
 	bool is_put = strcmp(method, MHD_HTTP_METHOD_PUT) == 0;
 	bool is_delete = strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
 	q->fn = is_get ? q->route->get : is_put ? q->route->put : is_delete ? q->route->del : NULL;
