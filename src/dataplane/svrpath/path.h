@@ -5,7 +5,7 @@
  *   keys.c     the key ring: the key file loaded, reloaded, checked (keys.h);
  *   first.c    first packets: metadata built and read, UUIDs claimed against replay (first.h);
  *   datapath.c the hit path: HMAC trailers, metadata stripped, payloads (datapath.h);
- *   show.c     the operator's view, "svrctl show peers" (below);
+ *   show.c     the operator's view, "svrctl show peers" (registers its command);
  *   replay.c   the replay memory itself (replay.h);
  *   icmp.c     ICMP errors about sessions carried between the routers (below; the
  *              message itself: icmp.h);
@@ -19,8 +19,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "main/dp.h"
 #include "session/sessions.h"
@@ -114,10 +112,6 @@ bool dp_svr_icmp_open(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 bool dp_svr_icmp_unsigned(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 			  uint8_t *ip, uint32_t inner_off, const struct svr_session *s,
 			  enum svr_sdir dir);
-
-/* Main lcore: the peer paths (peer, path, interface, waypoints, security) and the keys (ids,
- * not-before, which one signs; never their bytes), for "svrctl show peers" (show.c). */
-json_t *dp_svr_peers_json(void);
 
 /* Whether interface slot iface carries a peer path of generation g (a WAN side). ICMP errors
  * only, not per packet: a walk of the paths. */

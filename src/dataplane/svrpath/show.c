@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "common/security.h"
+#include "ctlsock/command.h"
 #include "session/sessions.h"
 #include "svrpath/internal.h"
 #include "svrpath/path.h"
@@ -54,7 +55,7 @@ static json_t *keys_json(void)
 			 (json_int_t)dp_svr_replay_bytes());
 }
 
-json_t *dp_svr_peers_json(void)
+static json_t *peers_json(void)
 {
 	const struct dp_gen *g = dp_gen_main();
 	json_t *arr = json_array();
@@ -82,3 +83,6 @@ json_t *dp_svr_peers_json(void)
 	}
 	return json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
 }
+
+static struct dp_ctl_command peers_cmd = {.name = "peers", .answer = peers_json};
+DP_CTL_REGISTER(peers_cmd)
