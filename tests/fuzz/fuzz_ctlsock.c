@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-sources: src/dataplane/ctlsock/request.c src/common/inet.c */
+/* fuzz-sources: src/dataplane/ctlsock/request.c src/dataplane/session/command_args.c */
+/* fuzz-sources: src/common/inet.c */
 /* fuzz-libs: -ljansson */
 /* fuzz-dict: tests/fuzz/ctlsock.dict */
 /*
  * libFuzzer target for the control socket's request parser
- * (src/dataplane/ctlsock/request.c): the input is what a client writes, split
+ * (src/dataplane/ctlsock/request.c) and the argument parsers of the commands
+ * that take arguments (src/dataplane/session/command_args.c), registered here
+ * as their feature registers them: the input is what a client writes, split
  * into lines at '\n' as the dataplane splits it. A request that is accepted
- * names a command and arguments in their ranges (a UUID read back gives the
- * digits it was read from); one that is refused says why.
+ * names a registered command and arguments in their ranges (a UUID read back
+ * gives the digits it was read from); one that is refused says why.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -16,12 +19,32 @@
 #include <string.h>
 
 #include "ctlsock/request.h"
+#include "session/command_args.h"
 #include "svr/ctlsock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct dp_ctl_command sessions_cmd = {.name = "sessions",
+					     .parse = dp_sessions_args_parse,
+					     .args_size = sizeof(struct dp_sessions_args)};
+static struct dp_ctl_command session_cmd = {.name = "session",
+					    .parse = dp_session_uuid_args_parse,
+					    .args_size = sizeof(struct dp_session_uuid_args)};
+static struct dp_ctl_command session_clear_cmd = {.name = "session-clear",
+						  .parse = dp_session_uuid_args_parse,
+						  .args_size = sizeof(struct dp_session_uuid_args)};
+static struct dp_ctl_command test_clock_cmd = {.name = "test-clock",
+					       .parse = dp_test_clock_args_parse,
+					       .args_size = sizeof(struct dp_test_clock_args)};
+static struct dp_ctl_command version_cmd = {.name = "version"}; /* no arguments */
+DP_CTL_REGISTER(sessions_cmd)
+DP_CTL_REGISTER(session_cmd)
+DP_CTL_REGISTER(session_clear_cmd)
+DP_CTL_REGISTER(test_clock_cmd)
+DP_CTL_REGISTER(version_cmd)
+
 /* The UUID's digits as given (dashes left out, lower case) are its bytes in hex. */
-static void check_uuid(const struct dp_ctl_request *r)
+static void check_uuid(const struct dp_session_uuid_args *r)
 {
 	if (!r->uuid_text)
 		abort();
@@ -52,12 +75,19 @@ static void parse_line(const char *line)
 			abort(); /* a refusal says why and holds nothing */
 		return;
 	}
-	if (r.cmd >= DP_CTL_CMDS)
+	if (!r.cmd || dp_ctl_command_find(r.cmd->name) != r.cmd || !r.doc ||
+	    !r.args != !r.cmd->parse)
 		abort();
-	if (r.cmd == DP_CTL_SESSIONS && (r.limit < 1 || r.limit > SVR_CTLSOCK_MAX_SESSIONS))
+	const struct dp_sessions_args *list = r.args;
+	if (r.cmd == &sessions_cmd && (list->limit < 1 || list->limit > SVR_CTLSOCK_MAX_SESSIONS))
 		abort();
-	if (r.cmd == DP_CTL_SESSION || r.cmd == DP_CTL_SESSION_CLEAR)
-		check_uuid(&r);
+	if (r.cmd == &session_cmd || r.cmd == &session_clear_cmd)
+		check_uuid(r.args);
+	const struct dp_test_clock_args *clock = r.args;
+	if (r.cmd == &test_clock_cmd &&
+	    (clock->clock_offset_s < -(1LL << 40) || clock->clock_offset_s > (1LL << 40) ||
+	     clock->clock_at_s < 0))
+		abort();
 	dp_ctl_request_free(&r);
 }
 

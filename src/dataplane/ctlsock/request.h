@@ -1,54 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A control-socket request line (include/svr/ctlsock.h) read into a struct:
- * the command and its checked arguments. Bytes from any local client come
- * here, so it is parsed apart from where it is served (ctlsock.c), without
- * DPDK, and fuzzed (tests/fuzz/fuzz_ctlsock.c).
+ * the registered command it names (command.h) and the arguments that
+ * command's parser checked. Bytes from any local client come here, so it is
+ * parsed apart from where it is served (ctlsock.c), without DPDK, and fuzzed
+ * (tests/fuzz/fuzz_ctlsock.c).
  */
 #ifndef SVR_DP_CTLSOCK_REQUEST_H
 #define SVR_DP_CTLSOCK_REQUEST_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
-#include "common/inet.h"
-
-enum dp_ctl_cmd {
-	DP_CTL_POLICY,
-	DP_CTL_VERSION,
-	DP_CTL_PORTS,
-	DP_CTL_INTERFACES,
-	DP_CTL_STATS,
-	DP_CTL_NEIGHBORS,
-	DP_CTL_ROUTES,
-	DP_CTL_PEERS,
-	DP_CTL_SESSIONS,      /* tenant, service, address, cursor, limit */
-	DP_CTL_SESSION,       /* uuid */
-	DP_CTL_SESSION_CLEAR, /* uuid */
-	DP_CTL_TEST_CLOCK,    /* offset-s, at-unix-s (served by test builds only) */
-	DP_CTL_CAPTURE_START, /* capture/capture.c reads the arguments from doc */
-	DP_CTL_CAPTURE_READ,
-	DP_CTL_CAPTURE_STOP,
-	DP_CTL_CMDS
-};
+#include "ctlsock/command.h"
 
 struct dp_ctl_request {
-	enum dp_ctl_cmd cmd;
-	json_t *doc; /* the parsed line: holds the strings below */
-	/* "sessions": NULL / has_addr false when not given */
-	const char *tenant, *service;
-	bool has_addr;
-	struct svr_ip addr;
-	uint32_t cursor, limit;
-	/* "session", "session-clear": the text as given, and its bytes */
-	const char *uuid_text;
-	bool uuid_valid; /* false: not a UUID (answered as no live session has it) */
-	uint8_t uuid[16];
-	/* "test-clock": the offset and from when (0: now) */
-	int64_t clock_offset_s, clock_at_s;
+	const struct dp_ctl_command *cmd;
+	json_t *doc; /* the parsed line: holds the strings the arguments point to */
+	void *args;  /* cmd->args_size bytes its parser filled; NULL without one */
 };
 
 /*

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The arguments of the session commands of the control socket
+ * (include/svr/ctlsock.h), checked from the request (ctlsock/command.h's
+ * parse). No DPDK: fuzzed with the request parser (tests/fuzz/fuzz_ctlsock.c).
+ * The commands themselves are in commands.c.
+ */
+#ifndef SVR_DP_SESSION_COMMAND_ARGS_H
+#define SVR_DP_SESSION_COMMAND_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/inet.h"
+
+/* "sessions": NULL / has_addr false when not given */
+struct dp_sessions_args {
+	const char *tenant, *service;
+	bool has_addr;
+	struct svr_ip addr;
+	uint32_t cursor, limit;
+};
+int dp_sessions_args_parse(const json_t *req, void *args, char *err, size_t errlen);
+
+/* "session", "session-clear": the text as given, and its bytes */
+struct dp_session_uuid_args {
+	const char *uuid_text;
+	bool uuid_valid; /* false: not a UUID (answered as no live session has it) */
+	uint8_t uuid[16];
+};
+int dp_session_uuid_args_parse(const json_t *req, void *args, char *err, size_t errlen);
+
+/* "test-clock": the offset and from when (0: now) */
+struct dp_test_clock_args {
+	int64_t clock_offset_s, clock_at_s;
+};
+int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session commands of the control socket (include/svr/ctlsock.h):
+ * "sessions", "session", "session-clear", and "test-clock" (the dataplane's
+ * wall clock, test builds only). Their arguments: command_args.c.
+ */
+#include <stdatomic.h>
+
+#include <jansson.h>
+
+#include "ctlsock/command.h"
+#include "ctlsock/request.h"
+#include "session/command_args.h"
+#include "session/sessions.h"
+
+/* "sessions": filters and paging (see include/svr/ctlsock.h). */
+static json_t *cmd_sessions(const struct dp_ctl_request *r, const char **error)
+{
+	(void)error;
+	const struct dp_sessions_args *a = r->args;
+	struct dp_session_filter f = {.tenant = a->tenant,
+				      .service = a->service,
+				      .has_addr = a->has_addr,
+				      .addr = a->addr,
+				      .cursor = a->cursor,
+				      .limit = a->limit};
+	json_t *arr = json_array();
+	uint32_t next = dp_sessions_list(&f, arr);
+	return json_pack("{s:o, s:o, s:I}", "summary", dp_sessions_summary(), "sessions", arr,
+			 "next", (json_int_t)next);
+}
+
+static int64_t session_of(const struct dp_ctl_request *r, const char **error)
+{
+	const struct dp_session_uuid_args *a = r->args;
+	int64_t idx = a->uuid_valid ? dp_session_by_uuid(a->uuid) : -1;
+	if (idx < 0)
+		*error = "no live session has this uuid";
+	return idx;
+}
+
+static json_t *cmd_session(const struct dp_ctl_request *r, const char **error)
+{
+	int64_t idx = session_of(r, error);
+	json_t *o = idx >= 0 ? dp_session_json((uint32_t)idx) : NULL;
+	if (idx >= 0 && !o)
+		*error = "no live session has this uuid";
+	return o;
+}
+
+static json_t *cmd_session_clear(const struct dp_ctl_request *r, const char **error)
+{
+	const struct dp_session_uuid_args *a = r->args;
+	int64_t idx = session_of(r, error);
+	if (idx < 0)
+		return NULL;
+	if (!dp_session_clear((uint32_t)idx)) {
+		*error = "no live session has this uuid";
+		return NULL;
+	}
+	return json_pack("{s:s}", "cleared", a->uuid_text);
+}
+
+/* {"cmd": "test-clock", "offset-s": N, "at-unix-s": T} moves this router's wall clock N
+ * seconds from the system's, from real time T on (absent or past: now). Test builds only. */
+static json_t *cmd_test_clock(const struct dp_ctl_request *r, const char **error)
+{
+#ifdef SVR_TEST_HOOKS
+	(void)error;
+	const struct dp_test_clock_args *a = r->args;
+	dp_sessions_test_clock(a->clock_offset_s, a->clock_at_s);
+	return json_pack("{s:I, s:I, s:I}", "offset-s", (json_int_t)a->clock_offset_s, "at-unix-s",
+			 (json_int_t)a->clock_at_s, "unix-s",
+			 (json_int_t)atomic_load(&dp_sess.unix_s));
+#else
+	(void)r;
+	*error = "test-clock: only a test build serves it (meson -Dtest_hooks=true)";
+	return NULL;
+#endif
+}
+
+static struct dp_ctl_command sessions_cmd = {.name = "sessions",
+					     .parse = dp_sessions_args_parse,
+					     .args_size = sizeof(struct dp_sessions_args),
+					     .serve = cmd_sessions};
+static struct dp_ctl_command session_cmd = {.name = "session",
+					    .parse = dp_session_uuid_args_parse,
+					    .args_size = sizeof(struct dp_session_uuid_args),
+					    .serve = cmd_session};
+static struct dp_ctl_command session_clear_cmd = {.name = "session-clear",
+						  .parse = dp_session_uuid_args_parse,
+						  .args_size = sizeof(struct dp_session_uuid_args),
+						  .serve = cmd_session_clear};
+static struct dp_ctl_command test_clock_cmd = {.name = "test-clock",
+					       .parse = dp_test_clock_args_parse,
+					       .args_size = sizeof(struct dp_test_clock_args),
+					       .serve = cmd_test_clock};
+DP_CTL_REGISTER(sessions_cmd)
+DP_CTL_REGISTER(session_cmd)
+DP_CTL_REGISTER(session_clear_cmd)
+DP_CTL_REGISTER(test_clock_cmd)

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket's commands (src/dataplane/ctlsock/command.h): linked as
+ * svr-dataplane links the dataplane (the whole library), every command of
+ * include/svr/ctlsock.h is registered by its feature, with an argument parser
+ * exactly where it takes arguments; and request lines are read as before the
+ * registry: the same error sentences, the same arguments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctlsock/request.h"
+#include "main/dp.h"
+#include "session/command_args.h"
+#include "svr/ctlsock.h"
+
+/* main.c's, which the library refers to (nothing here runs the dataplane) */
+struct dp dp;
+uint64_t dp_now_ms(void)
+{
+	return 0;
+}
+
+/* include/svr/ctlsock.h's commands, and whether each has arguments checked up front. */
+static const struct {
+	const char *name;
+	bool parsed;
+} served[] = {
+    {"version", false},       {"ports", false},        {"interfaces", false},
+    {"stats", false},         {"neighbors", false},    {"routes", false},
+    {"peers", false},         {"policy", false},       {"sessions", true},
+    {"session", true},        {"session-clear", true}, {"test-clock", true},
+    {"capture-start", false}, {"capture-read", false}, {"capture-stop", false},
+};
+
+static void every_command_registered(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
+		const struct dp_ctl_command *c = dp_ctl_command_find(served[i].name);
+		if (!c)
+			fail_msg("command \"%s\" is not registered", served[i].name);
+		assert_string_equal(c->name, served[i].name);
+		assert_int_equal(c->parse != NULL, served[i].parsed);
+		assert_int_equal(c->parse ? c->args_size > 0 : c->args_size == 0, 1);
+		/* one handler: an answer that always comes, or one that may fail */
+		assert_int_equal((c->answer != NULL) + (c->serve != NULL), 1);
+	}
+	assert_null(dp_ctl_command_find("show"));
+}
+
+/* line refused with exactly this sentence, holding nothing */
+static void refused(const char *line, const char *want)
+{
+	struct dp_ctl_request r;
+	char err[256] = "";
+	assert_int_equal(dp_ctl_request_parse(line, &r, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	assert_null(r.doc);
+	assert_null(r.args);
+}
+
+static void errors_as_before(void **state)
+{
+	(void)state;
+	refused("{}", "unknown command: (no \"cmd\")");
+	refused("{\"cmd\": 3}", "unknown command: (no \"cmd\")");
+	refused("{\"cmd\": \"nope\"}", "unknown command: nope");
+	refused("{\"cmd\": \"session\"}", "uuid: required");
+	refused("{\"cmd\": \"session-clear\", \"uuid\": 1}", "uuid: required");
+	refused("{\"cmd\": \"sessions\", \"address\": \"198.18.0.300\"}",
+		"address: not an IPv4 or IPv6 address");
+	refused("{\"cmd\": \"sessions\", \"cursor\": -1}",
+		"cursor: must be the \"next\" value of a previous answer");
+	refused("{\"cmd\": \"sessions\", \"limit\": 0}", "limit: must be an integer 1-1000");
+	refused("{\"cmd\": \"sessions\", \"limit\": 1001}", "limit: must be an integer 1-1000");
+	refused("{\"cmd\": \"test-clock\"}",
+		"offset-s: an integer of seconds, at most 2^40 either way");
+	refused("{\"cmd\": \"test-clock\", \"offset-s\": 1, \"at-unix-s\": -1}",
+		"at-unix-s: a unix time in seconds");
+
+	struct dp_ctl_request r;
+	char err[256] = "";
+	assert_int_equal(dp_ctl_request_parse("{\"cmd\": ", &r, err, sizeof(err)), -1);
+	assert_memory_equal(err, "malformed request: ", strlen("malformed request: "));
+}
+
+static void arguments_read(void **state)
+{
+	(void)state;
+	struct dp_ctl_request r;
+	char err[256] = "";
+	assert_int_equal(dp_ctl_request_parse("{\"cmd\": \"sessions\", \"tenant\": \"blue\", "
+					      "\"address\": \"2001:db8::1\", \"cursor\": 7}",
+					      &r, err, sizeof(err)),
+			 0);
+	assert_string_equal(r.cmd->name, "sessions");
+	const struct dp_sessions_args *list = r.args;
+	assert_string_equal(list->tenant, "blue");
+	assert_null(list->service);
+	assert_true(list->has_addr);
+	assert_int_equal(list->cursor, 7);
+	assert_int_equal(list->limit, 100); /* the default */
+	dp_ctl_request_free(&r);
+
+	assert_int_equal(dp_ctl_request_parse("{\"cmd\": \"session\", \"uuid\": "
+					      "\"0123ABCD-4567-89ef-0123-456789abcdef\"}",
+					      &r, err, sizeof(err)),
+			 0);
+	const struct dp_session_uuid_args *u = r.args;
+	assert_true(u->uuid_valid);
+	assert_int_equal(u->uuid[0], 0x01);
+	assert_int_equal(u->uuid[3], 0xcd);
+	assert_int_equal(u->uuid[15], 0xef);
+	dp_ctl_request_free(&r);
+
+	/* not a UUID: accepted, answered as naming no live session */
+	assert_int_equal(
+	    dp_ctl_request_parse("{\"cmd\": \"session-clear\", \"uuid\": \"x\"}", &r, err, 256), 0);
+	u = r.args;
+	assert_false(u->uuid_valid);
+	assert_string_equal(u->uuid_text, "x");
+	dp_ctl_request_free(&r);
+
+	assert_int_equal(dp_ctl_request_parse("{\"cmd\": \"test-clock\", \"offset-s\": -5}", &r,
+					      err, sizeof(err)),
+			 0);
+	const struct dp_test_clock_args *clock = r.args;
+	assert_int_equal(clock->clock_offset_s, -5);
+	assert_int_equal(clock->clock_at_s, 0);
+	dp_ctl_request_free(&r);
+
+	/* no arguments: nothing parsed, the request kept for a handler that reads its own */
+	assert_int_equal(dp_ctl_request_parse("{\"cmd\": \"capture-stop\"}", &r, err, 256), 0);
+	assert_null(r.args);
+	assert_non_null(r.doc);
+	dp_ctl_request_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_command_registered),
+	    cmocka_unit_test(errors_as_before),
+	    cmocka_unit_test(arguments_read),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
