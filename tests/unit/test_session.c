@@ -20,7 +20,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "eal_fixture.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "session/names.h"
 #include "session/sessions.h"
 #include "session/table.h"

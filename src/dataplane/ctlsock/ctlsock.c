@@ -20,7 +20,8 @@
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
 #include "common/image.h"
-#include "main/dp.h"
+#include "core/dp.h"
+#include "io/port.h"
 #include "policy/channel.h"
 #include "svr/ctlsock.h"
 #include "session/sessions.h"
@@ -113,7 +114,7 @@ static json_t *cmd_ports(void)
 {
 	json_t *arr = json_array();
 	for (unsigned pid = 0; pid < DP_MAX_PORTS; pid++) {
-		const struct dp_port *p = dp.ports[pid];
+		const struct dp_port *p = dp_ports[pid];
 		if (!p)
 			continue;
 		struct rte_eth_stats st = {0};

@@ -12,7 +12,7 @@
 #include "session/sessions.h"
 #include "svrpath/icmp.h"
 #include "svrpath/path.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 #define MAX_BURST 64
 
@@ -30,10 +30,10 @@ static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct 
 	if (h->type == SVR_NH_GATEWAY)
 		pos = atomic_load_explicit(&h->neigh, memory_order_acquire);
 	else
-		pos = svr_neigh_lookup(dp.neigh, h->iface, dst);
+		pos = svr_neigh_lookup(w->neigh, h->iface, dst);
 
 	struct rte_ether_addr mac;
-	if (pos == SVR_NEIGH_NONE || !svr_neigh_mac(dp.neigh, pos, &mac)) {
+	if (pos == SVR_NEIGH_NONE || !svr_neigh_mac(w->neigh, pos, &mac)) {
 		meta->iface_out = h->iface;
 		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : *dst;
 		dp_punt(w, m, DP_PUNT_RESOLVE);
@@ -53,7 +53,8 @@ static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct 
  * interface as this generation has it, its neighbour looked up per packet),
  * else — no such route, or its interface is gone — the FIB's answer.
  */
-static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint32_t nh_id,
+static inline const struct svr_nexthop *next_hop_of(const struct dp_worker *w,
+						    const struct dp_gen *g, uint32_t nh_id,
 						    const struct svr_rewrite *rw,
 						    struct svr_nexthop *via)
 {
@@ -67,7 +68,7 @@ static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint
 	via->type = SVR_NH_GATEWAY;
 	via->iface = iface;
 	via->gateway = v->gw;
-	atomic_store_explicit(&via->neigh, svr_neigh_lookup(dp.neigh, iface, &v->gw),
+	atomic_store_explicit(&via->neigh, svr_neigh_lookup(w->neigh, iface, &v->gw),
 			      memory_order_relaxed);
 	return via;
 }
@@ -82,7 +83,7 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 			    uint8_t l4_proto /* 0: no transport header (later fragment) */)
 {
 	struct svr_nexthop via;
-	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
+	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -122,7 +123,7 @@ static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct 
 			    uint32_t nh_id, const struct svr_rewrite *rw)
 {
 	struct svr_nexthop via;
-	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
+	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 

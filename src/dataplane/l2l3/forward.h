@@ -8,7 +8,7 @@
 #ifndef SVR_FORWARD_H
 #define SVR_FORWARD_H
 
-#include "main/dp.h"
+#include "core/worker.h"
 
 void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
 		      struct rte_mbuf **pkts, unsigned n);

@@ -14,7 +14,7 @@
 #include <rte_random.h>
 
 #include "l2l3/fib.h"
-#include "main/dp.h"
+#include "core/worker.h"
 #include "policy/classify.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "session/names.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"

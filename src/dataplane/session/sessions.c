@@ -10,7 +10,7 @@
 #include <rte_malloc.h>
 
 #include "common/log.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "session/frag.h"
 #include "session/names.h"
 #include "svrpath/path.h"

@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "common/inet.h"
-#include "main/config.h"
+#include "core/config.h"
 #include "session/flow.h"
 #include "session/table.h"
 #include "svr/image.h"

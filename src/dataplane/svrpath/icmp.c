@@ -8,7 +8,7 @@
 #include "session/rewrite.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 static bool dropped(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop_reason why)
 {

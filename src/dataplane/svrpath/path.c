@@ -25,13 +25,14 @@
 #include "common/log.h"
 #include "common/security.h"
 #include "common/sha256x2.h"
+#include "core/dp.h"
 #include "session/names.h"
 #include "session/rewrite.h"
 #include "session/sessions.h"
 #include "svr/metadata.h"
 #include "svrpath/replay.h"
 #include "svrpath/wire.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 static struct dp_svr_path paths[DP_MAX_SVR_PATHS];
 /* appended by the main lcore (release), read by workers looking a path up (acquire) */
@@ -1171,7 +1172,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	enum svr_drop_reason why;
 	size_t blen = build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD, block,
 			       sizeof(block), &why);
-	struct rte_mbuf *m = blen ? rte_pktmbuf_alloc(dp.pool) : NULL;
+	struct rte_mbuf *m = blen ? rte_pktmbuf_alloc(w->pool) : NULL;
 	if (!m)
 		return NULL;
 	const size_t l2 = 14, hl = 20, total = hl + 8 + blen;
@@ -1291,7 +1292,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	if (!p->in_model) { /* the model no longer has the path (or a newer one made it) */
 		/* gone for good: ends at the next ageing pass, not after its idle timeout. (A
 		 * worker still on the generation before the path's: one packet, then rebuilt.) */
-		if (dp_gen_load() == g)
+		if (dp_worker_gen(w) == g)
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
 		return DP_SVR_DROPPED;
@@ -1300,7 +1301,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	 * routers would no longer agree on its packets (a trailer taken for data, or missed). It
 	 * ends; the next session starts under the new policy. */
 	if (!!(flags & (SVR_RW_HMAC_ADD | SVR_RW_HMAC_CHECK)) != dp_svr_path_signed(p)) {
-		if (dp_gen_load() == g)
+		if (dp_worker_gen(w) == g)
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_CHANGED);
 		return DP_SVR_DROPPED;

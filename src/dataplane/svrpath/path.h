@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "common/security.h"
-#include "main/dp.h"
+#include "core/worker.h"
 #include "session/flow.h"
 #include "session/table.h"
 #include "svr/image.h"
