@@ -100,6 +100,22 @@ static inline void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt
 	w->stats.punted++;
 }
 
+/*
+ * Packets for the main lcore that must reach it after the burst's forwarded
+ * ones (dp_punt_later during the burst, dp_punt each at its end): ARP and ND
+ * must not overtake the packet whose resolution they answer.
+ */
+struct dp_later {
+	struct rte_mbuf *m[DP_MAX_BURST];
+	unsigned n;
+};
+
+static inline void dp_punt_later(struct dp_later *l, struct rte_mbuf *m, enum dp_punt why)
+{
+	dp_meta(m)->punt = (uint8_t)why;
+	l->m[l->n++] = m;
+}
+
 static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop_reason why)
 {
 	w->stats.drops[why]++;

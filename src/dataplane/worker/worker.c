@@ -12,7 +12,7 @@
 
 #include "common/log.h"
 #include "core/dp.h"
-#include "l2l3/forward.h"
+#include "worker/forward.h"
 #include "session/frag.h"
 
 #define TXB_SIZE 64
