@@ -16,7 +16,7 @@
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
 #include "core/dp.h"
-#include "policy/classify.h"
+#include "session/classify.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
 

@@ -15,8 +15,8 @@
 
 #include "l2l3/fib.h"
 #include "core/worker.h"
-#include "policy/classify.h"
-#include "session/rewrite.h"
+#include "session/classify.h"
+#include "flow/rewrite.h"
 #include "session/sessions.h"
 #include "svr/metadata.h"
 #include "svrpath/path.h"

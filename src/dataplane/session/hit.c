@@ -11,7 +11,7 @@
 #include "l2l3/fib.h"
 #include "l2l3/output.h"
 #include "session/frag.h"
-#include "session/rewrite.h"
+#include "flow/rewrite.h"
 #include "session/sessions.h"
 #include "svrpath/icmp.h"
 #include "svrpath/path.h"

@@ -10,7 +10,7 @@
 #define SVR_SESSION_HIT_H
 
 #include "core/worker.h"
-#include "session/flow.h"
+#include "flow/flow.h"
 
 /*
  * IPv4 packets of a burst: one bulk session lookup; misses go through the

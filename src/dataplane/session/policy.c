@@ -6,7 +6,7 @@
 
 #include "common/log.h"
 #include "core/dp.h"
-#include "session/names.h"
+#include "flow/names.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
 #include "svr/image.h"

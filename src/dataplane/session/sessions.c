@@ -12,10 +12,8 @@
 #include "common/log.h"
 #include "core/dp.h"
 #include "session/frag.h"
-#include "session/names.h"
+#include "flow/names.h"
 #include "svrpath/path.h"
-
-struct dp_sessions dp_sess;
 
 /*
  * The wall clock the dataplane runs on (access-rule windows, key not-before times, the

@@ -5,8 +5,8 @@
 #include <rte_mbuf.h>
 
 #include "common/security.h"
-#include "session/rewrite.h"
-#include "session/sessions.h"
+#include "flow/rewrite.h"
+#include "flow/state.h"
 #include "svrpath/path.h"
 #include "core/worker.h"
 

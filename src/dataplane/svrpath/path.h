@@ -16,8 +16,8 @@
 
 #include "common/security.h"
 #include "core/worker.h"
-#include "session/flow.h"
-#include "session/table.h"
+#include "flow/flow.h"
+#include "flow/table.h"
 #include "svr/image.h"
 #include "svr/metadata.h"
 

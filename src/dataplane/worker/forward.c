@@ -4,7 +4,7 @@
 #include <rte_prefetch.h>
 
 #include "l2l3/input.h"
-#include "session/flow.h"
+#include "flow/flow.h"
 #include "session/hit.h"
 
 void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
