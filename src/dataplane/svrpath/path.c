@@ -571,10 +571,11 @@ static void msg_of(struct svr_hmac_msg *m, const uint8_t *ip, const uint8_t *pl,
 
 /* pre: this packet's pair check, when one ran and failed: its key and step are not tried
  * again. s: the session whose keys sign it (O-3), or NULL for the key file's (metadata). */
-static bool verify(unsigned wi, uint8_t hmac, bool time_based, const struct svr_hmac_msg *msg,
-		   const uint8_t *trailer, const struct dp_svr_check *pre,
-		   const struct svr_session *s)
+static bool verify(struct dp_worker *w, uint8_t hmac, bool time_based,
+		   const struct svr_hmac_msg *msg, const uint8_t *trailer,
+		   const struct dp_svr_check *pre, const struct svr_session *s)
 {
+	unsigned wi = w->index;
 	uint64_t step = time_step();
 	unsigned hint = wk[wi].last_signer;
 	if (pre && pre->ran && pre->hint == hint && pre->step == step)
@@ -595,7 +596,7 @@ static bool verify(unsigned wi, uint8_t hmac, bool time_based, const struct svr_
 	    svr_hmac_verify_ring(worker_crypto(wi), kr, hint, hmac, time_based, step, msg, trailer);
 	if (s)
 		OPENSSL_cleanse(session_ring.keys, session_ring.n * sizeof(session_ring.keys[0]));
-	dp.workers[wi]->stats.hmac_single++;
+	w->stats.hmac_single++;
 	if (slot < 0)
 		return false;
 	if (wk[wi].last_signer != (unsigned)slot) /* a rotation: written once, not per packet */
@@ -680,7 +681,7 @@ static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_
 		if (plen < tl)
 			return SVR_DROP_SVR_HMAC;
 		msg_of(&msg, ip, pl, plen - tl);
-		if (!verify(w->index, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL, NULL))
+		if (!verify(w, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL, NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
@@ -1345,7 +1346,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		struct svr_hmac_msg msg;
 		if (plen >= tl && !(pre && pre->ok))
 			msg_of(&msg, ip, pl, plen - tl);
-		if (plen < tl || (!(pre && pre->ok) && !verify(w->index, hmac, time_based, &msg,
+		if (plen < tl || (!(pre && pre->ok) && !verify(w, hmac, time_based, &msg,
 							       pl + plen - tl, pre, keys_of))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return DP_SVR_DROPPED;
@@ -1525,7 +1526,7 @@ enum svr_drop_reason dp_svr_session_trailer_strip(struct dp_worker *w,
 	size_t plen = total - l4_off - l4h - tl;
 	struct svr_hmac_msg msg;
 	msg_of(&msg, ip, pl, plen);
-	if (!verify(w->index, p->hmac, p->time_based, &msg, pl + plen, NULL, s))
+	if (!verify(w, p->hmac, p->time_based, &msg, pl + plen, NULL, s))
 		return SVR_DROP_SVR_HMAC;
 	svr_wire_resize(ip, tl, false);
 	rte_pktmbuf_trim(m, (uint16_t)tl);
