@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz-sources: src/common/image.c src/common/crc32c.c src/common/inet.c src/common/log.c */
-/* fuzz-sources: src/dataplane/policy/classify.c */
+/* fuzz-sources: src/dataplane/session/classify.c */
 /*
  * libFuzzer target for the policy image as the dataplane takes it: the
  * checker (src/common/image.c), then, for what it accepts, the classifier
- * build (src/dataplane/policy/classify.c, plain C: the same code the
+ * build (src/dataplane/session/classify.c, plain C: the same code the
  * dataplane runs, no DPDK needed) and lookups of every kind against it. An
  * accepted image must never make either read or write outside its memory,
  * loop without end or overflow; a refused one must say why.
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "common/image.h"
-#include "policy/classify.h"
+#include "session/classify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "l2l3/parse.h"
-#include "session/flow.h"
-#include "session/rewrite.h"
+#include "flow/flow.h"
+#include "flow/rewrite.h"
 #include "svrpath/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

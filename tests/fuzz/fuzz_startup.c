@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-sources: src/dataplane/main/config.c src/common/jsonutil.c */
+/* fuzz-sources: src/dataplane/core/config.c src/common/jsonutil.c */
 /* fuzz-libs: -ljansson */
 /* fuzz-dict: tests/fuzz/startup.dict */
 /*
- * libFuzzer target for the dataplane's startup file (src/dataplane/main/config.c,
+ * libFuzzer target for the dataplane's startup file (src/dataplane/core/config.c,
  * docs/startup-config.md), read before EAL starts: the input is the file. A file
  * that is accepted leaves a configuration the dataplane can start from (every list
  * within its array, every lcore it names in range); a refused one says why.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "main/config.h"
+#include "core/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

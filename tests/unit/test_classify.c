@@ -14,7 +14,7 @@
 #include "common/timeutil.h"
 #include "model/compile.h"
 #include "model/validate.h"
-#include "policy/classify.h"
+#include "session/classify.h"
 
 static const char *model =
     "{\"model-version\": 1, \"authority\": {\"name\": \"t\","

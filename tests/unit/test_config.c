@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "main/config.h"
+#include "core/config.h"
 
 static struct dp_config conf;
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "ctlsock/request.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "session/command_args.h"
 #include "svr/ctlsock.h"
 

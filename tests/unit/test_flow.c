@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Session keys from packets (session/flow.h) and NAT rewrites (session/rewrite.h): which
+ * Session keys from packets (flow/flow.h) and NAT rewrites (flow/rewrite.h): which
  * packets may start a session, ICMP errors keyed by the quoted packet reversed, fragments, IPv6
  * extension headers; and every rewrite leaves checksums that a full recomputation agrees with.
  */
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
-#include "session/flow.h"
-#include "session/rewrite.h"
+#include "flow/flow.h"
+#include "flow/rewrite.h"
 
 #define A(s) inet_addr(s) /* network order */
 

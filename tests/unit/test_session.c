@@ -4,7 +4,7 @@
  * disturbing live sessions, a limit below the capacity, source-NAT port
  * placement (the sender's port kept when free, never a live mapping twice),
  * RCU-deferred reuse, two workers creating and looking up concurrently (the
- * writer model of session/table.h); and the stable name registry.
+ * writer model of flow/table.h); and the stable name registry.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,10 +20,10 @@
 #include <rte_rcu_qsbr.h>
 
 #include "eal_fixture.h"
-#include "main/dp.h"
-#include "session/names.h"
+#include "core/dp.h"
+#include "flow/names.h"
 #include "session/sessions.h"
-#include "session/table.h"
+#include "flow/table.h"
 
 struct dp dp; /* the process state sessions.c reads (no generation: no SVR sessions here) */
 

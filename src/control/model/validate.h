@@ -14,7 +14,7 @@
 /* At most this many entries are kept; the last then says how many more were found. */
 #define SVR_MODEL_MAX_ERRORS 1000
 
-/* Per-router limits of the dataplane (src/dataplane/main/config.h), checked here so that a
+/* Per-router limits of the dataplane (src/dataplane/core/config.h), checked here so that a
  * model that validates also fits the router it is compiled for. */
 #define SVR_MODEL_MAX_IFACES        64
 #define SVR_MODEL_MAX_IFACE_ADDRS   8

@@ -15,7 +15,7 @@
 #include "capture/ring.h"
 #include "common/bytes.h"
 #include "common/log.h"
-#include "main/dp.h"
+#include "core/dp.h"
 
 /* What one queue's callbacks need: run by the worker that polls that queue. */
 struct cap_queue {

@@ -6,7 +6,8 @@
 
 #include "common/inet.h"
 #include "ctlsock/command.h"
-#include "main/dp.h"
+#include "core/dp.h"
+#include "io/port.h"
 
 static json_t *mac_json(const struct rte_ether_addr *mac)
 {
@@ -32,7 +33,7 @@ static json_t *cmd_ports(void)
 {
 	json_t *arr = json_array();
 	for (unsigned pid = 0; pid < DP_MAX_PORTS; pid++) {
-		const struct dp_port *p = dp.ports[pid];
+		const struct dp_port *p = dp_ports[pid];
 		if (!p)
 			continue;
 		struct rte_eth_stats st = {0};

@@ -16,11 +16,12 @@
 #include "common/log.h"
 #include "io/rss.h"
 #include "io/afpacket.h"
-#include "l2l3/parse.h"
 
 #define RX_DESC  1024
 #define TX_DESC  1024
 #define RETA_MAX (RTE_ETH_RSS_RETA_SIZE_512 * 16) /* the largest redirection table we write */
+
+struct dp_port *dp_ports[DP_MAX_PORTS];
 
 void dp_device_name(const char *device, char *name, size_t len)
 {
@@ -52,7 +53,7 @@ int dp_pool_create(void)
 int dp_port_find(const char *device)
 {
 	for (int pid = 0; pid < DP_MAX_PORTS; pid++)
-		if (dp.ports[pid] && strcmp(dp.ports[pid]->device, device) == 0)
+		if (dp_ports[pid] && strcmp(dp_ports[pid]->device, device) == 0)
 			return pid;
 	return -1;
 }
@@ -82,7 +83,7 @@ static void spread_reta(uint16_t pid, const char *device)
 			 rte_strerror(-rc));
 		return;
 	}
-	dp.ports[pid]->reta_size = info.reta_size;
+	dp_ports[pid]->reta_size = info.reta_size;
 }
 
 static int port_start(uint16_t pid, const char *device, char *err, size_t errlen)
@@ -103,7 +104,7 @@ static int port_start(uint16_t pid, const char *device, char *err, size_t errlen
 	}
 	/* No offloads: checksums are checked and patched in software, the same on every device. */
 	struct rte_eth_conf conf = {0};
-	struct dp_port *p = dp.ports[pid];
+	struct dp_port *p = dp_ports[pid];
 	dp_rss_plan(&info, nq, &p->rss, &conf);
 	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
 	if (rc < 0) {
@@ -240,9 +241,9 @@ int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
 			 DP_MAX_PORTS);
 		return -ENODEV;
 	}
-	if (dp.ports[*pid]) {
+	if (dp_ports[*pid]) {
 		snprintf(err, errlen, "%s: port %u is already in use as \"%s\"", device, *pid,
-			 dp.ports[*pid]->device);
+			 dp_ports[*pid]->device);
 		return -EBUSY;
 	}
 	struct dp_port *p = rte_zmalloc("dp_port", sizeof(*p), 0);
@@ -253,7 +254,7 @@ int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
 	p->id = *pid;
 	snprintf(p->device, sizeof(p->device), "%s", device);
 	rte_eth_macaddr_get(*pid, &p->mac);
-	dp.ports[*pid] = p;
+	dp_ports[*pid] = p;
 	int rc = port_start(*pid, device, err, errlen);
 	if (rc < 0) {
 		dp_port_remove(*pid);
@@ -268,7 +269,7 @@ int dp_port_add(const char *device, uint16_t *pid, char *err, size_t errlen)
 
 void dp_port_set_mtu(uint16_t pid, uint16_t mtu)
 {
-	struct dp_port *p = dp.ports[pid];
+	struct dp_port *p = dp_ports[pid];
 	if (!p || p->mtu_asked == mtu)
 		return; /* said once per value: re-applies do not repeat it */
 	p->mtu_asked = mtu;
@@ -293,7 +294,7 @@ void dp_port_set_mtu(uint16_t pid, uint16_t mtu)
 
 void dp_port_remove(uint16_t pid)
 {
-	struct dp_port *p = dp.ports[pid];
+	struct dp_port *p = dp_ports[pid];
 	if (!p)
 		return;
 	struct rte_eth_dev_info info;
@@ -306,5 +307,5 @@ void dp_port_remove(uint16_t pid)
 		rte_dev_remove(dev);
 	LOG_INFO("port %u %s removed", pid, p->device);
 	rte_free(p);
-	dp.ports[pid] = NULL;
+	dp_ports[pid] = NULL;
 }

@@ -6,7 +6,7 @@
 #include "ctlsock/command.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
-#include "main/dp.h"
+#include "core/dp.h"
 
 static json_t *cmd_neighbors(void)
 {

@@ -6,7 +6,7 @@
 #include <rte_mbuf.h>
 
 #include "l2l3/parse.h"
-#include "main/dp.h"
+#include "core/gen.h"
 
 /*
  * Rewrites the L2 header of m, whose L3 header starts at l3_off (the ingress

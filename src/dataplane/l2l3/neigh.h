@@ -29,7 +29,7 @@
 
 #include "common/inet.h"
 #include "l2l3/fib.h"
-#include "main/config.h"
+#include "core/config.h"
 
 enum svr_neigh_state {
 	SVR_NEIGH_INCOMPLETE, /* resolving: no MAC yet, packets may wait */

@@ -12,7 +12,7 @@
 #include "l2l3/l2.h"
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
-#include "main/dp.h"
+#include "core/dp.h"
 
 #define ICMP4_ECHO_REPLY    0
 #define ICMP4_UNREACH       3
@@ -34,6 +34,10 @@
 #define ICMP4_ERR_MAX 576
 /* RFC 4443 2.4(c): an ICMPv6 error fits in the minimum MTU. */
 #define ICMP6_ERR_MAX 1280
+
+/* The ICMP error token bucket (main lcore): tokens, refilled at icmp.rate up to icmp.burst. */
+static double icmp_tokens;
+static uint64_t icmp_refill_ms;
 
 static bool slot_in_use(uint16_t slot)
 {
@@ -150,15 +154,15 @@ static bool icmp_allowed(void)
 {
 	uint64_t now = dp_now_ms();
 	double rate = dp.conf->icmp_rate, cap = dp.conf->icmp_burst;
-	dp.icmp_tokens += (double)(now - dp.icmp_refill_ms) * rate / 1000.0;
-	if (dp.icmp_tokens > cap)
-		dp.icmp_tokens = cap;
-	dp.icmp_refill_ms = now;
-	if (dp.icmp_tokens < 1.0) {
+	icmp_tokens += (double)(now - icmp_refill_ms) * rate / 1000.0;
+	if (icmp_tokens > cap)
+		icmp_tokens = cap;
+	icmp_refill_ms = now;
+	if (icmp_tokens < 1.0) {
 		count_event(SVR_EV_ICMP_RATE_LIMITED);
 		return false;
 	}
-	dp.icmp_tokens -= 1.0;
+	icmp_tokens -= 1.0;
 	return true;
 }
 
@@ -718,6 +722,6 @@ void dp_slowpath_housekeeping(uint64_t now_ms)
 
 void dp_slowpath_init(void)
 {
-	dp.icmp_tokens = dp.conf->icmp_burst;
-	dp.icmp_refill_ms = dp_now_ms();
+	icmp_tokens = dp.conf->icmp_burst;
+	icmp_refill_ms = dp_now_ms();
 }

@@ -15,8 +15,8 @@
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
-#include "main/dp.h"
-#include "policy/classify.h"
+#include "core/dp.h"
+#include "session/classify.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
 
@@ -32,6 +32,8 @@ struct retired {
 };
 
 static struct rte_rcu_qsbr_dq *retire_dq;
+/* Interface slots by name, stable across generations: neighbour entries are keyed by slot. */
+static char iface_slot_names[DP_MAX_IFACES][DP_IFNAME_LEN];
 static unsigned fib_seq;
 
 static void gen_free(struct dp_gen *g)
@@ -80,7 +82,7 @@ static void retired_release(struct retired *r)
 		uint16_t s = r->slots[i];
 		if (!now || !now->ifaces[s].in_use) {
 			neigh_flush_slot(s, now ? now->fib : NULL);
-			dp.iface_slot_names[s][0] = '\0';
+			iface_slot_names[s][0] = '\0';
 		}
 	}
 	gen_free(r->gen);
@@ -138,11 +140,11 @@ void dp_policy_shutdown(void)
 static int slot_for(const char *name)
 {
 	for (int i = 0; i < DP_MAX_IFACES; i++)
-		if (strcmp(dp.iface_slot_names[i], name) == 0)
+		if (strcmp(iface_slot_names[i], name) == 0)
 			return i;
 	for (int i = 0; i < DP_MAX_IFACES; i++) {
-		if (dp.iface_slot_names[i][0] == '\0') {
-			snprintf(dp.iface_slot_names[i], DP_IFNAME_LEN, "%s", name);
+		if (iface_slot_names[i][0] == '\0') {
+			snprintf(iface_slot_names[i], DP_IFNAME_LEN, "%s", name);
 			return i;
 		}
 	}
@@ -177,7 +179,7 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 		if (f->flags & SVR_IMG_IFACE_HAS_MAC)
 			memcpy(ifc->mac.addr_bytes, f->mac, 6);
 		else
-			ifc->mac = dp.ports[pid]->mac;
+			ifc->mac = dp_ports[pid]->mac;
 		ifc->source_nat = f->flags & SVR_IMG_IFACE_SOURCE_NAT;
 		ifc->img_index = i;
 		ifc->n_addrs = f->addresses.count;
@@ -199,7 +201,7 @@ static int build_ifaces(struct dp_gen *g, const void *img, const uint16_t *pid_o
 		if (pm->vlan_iface[f->vlan] != DP_NO_IFACE)
 			return svr_errf(err, errlen, "interfaces %s and %s share device %s vlan %u",
 					g->ifaces[pm->vlan_iface[f->vlan]].name, name,
-					dp.ports[pid]->device, f->vlan);
+					dp_ports[pid]->device, f->vlan);
 		pm->vlan_iface[f->vlan] = slot;
 	}
 	return 0;
@@ -433,7 +435,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		uint16_t pid;
 		dp_device_name(dev, name, sizeof(name));
 		if (dp_port_find(dev) < 0 && rte_eth_dev_get_port_by_name(name, &pid) == 0 &&
-		    pid < DP_MAX_PORTS && dp.ports[pid]) {
+		    pid < DP_MAX_PORTS && dp_ports[pid]) {
 			bool listed = false;
 			for (unsigned k = 0; k < n_replace; k++)
 				listed = listed || replace[k] == pid;
@@ -496,7 +498,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 			dp_port_remove(added[k]);
 		for (int s = 0; s < DP_MAX_IFACES; s++) /* names only the failed image used */
 			if (!(dp_gen_main() && dp_gen_main()->ifaces[s].in_use))
-				dp.iface_slot_names[s][0] = '\0';
+				iface_slot_names[s][0] = '\0';
 		gen_free(g);
 		r->gen = NULL;
 		free(r);

@@ -8,7 +8,7 @@
 
 #include "common/log.h"
 #include "common/shm.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "policy/apply.h"
 
 #define RETRY_OPEN_MS 1000

@@ -6,7 +6,7 @@
 
 #include "common/image.h"
 #include "ctlsock/command.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "policy/channel.h"
 #include "svr/version.h"
 

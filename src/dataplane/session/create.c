@@ -14,9 +14,9 @@
 #include <rte_random.h>
 
 #include "l2l3/fib.h"
-#include "main/dp.h"
-#include "policy/classify.h"
-#include "session/rewrite.h"
+#include "core/worker.h"
+#include "session/classify.h"
+#include "flow/rewrite.h"
 #include "session/sessions.h"
 #include "svr/metadata.h"
 #include "svrpath/path.h"

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "main/dp.h"
-#include "session/names.h"
+#include "core/dp.h"
+#include "flow/names.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
 #include "svr/image.h"

@@ -10,12 +10,10 @@
 #include <rte_malloc.h>
 
 #include "common/log.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "session/frag.h"
-#include "session/names.h"
+#include "flow/names.h"
 #include "svrpath/path.h"
-
-struct dp_sessions dp_sess;
 
 /*
  * The wall clock the dataplane runs on (access-rule windows, key not-before times, the

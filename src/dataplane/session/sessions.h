@@ -24,93 +24,15 @@
 #include <jansson.h>
 
 #include "common/inet.h"
-#include "main/config.h"
-#include "session/flow.h"
-#include "session/table.h"
+#include "core/config.h"
+#include "flow/flow.h"
+#include "flow/state.h"
+#include "flow/table.h"
 #include "svr/image.h"
 
 struct dp_gen;
 struct dp_worker;
 struct rte_mbuf;
-
-#define DP_MAX_VIAS       1024  /* distinct (interface, gateway) of next-hop service routes */
-#define DP_SRC_RATE_SLOTS 65536 /* per-source rate counters (two per source, count-min) */
-#define DP_NAT_PORT_LO    1024
-#define DP_NAT_PORT_HI    65535
-#define DP_NO_SVR_PATH    0xffff
-
-/* Where a session's forward direction goes, by its service. */
-enum dp_sroute {
-	DP_SROUTE_FIB,  /* no service route: ordinary routing */
-	DP_SROUTE_VIA,  /* next-hop service route */
-	DP_SROUTE_NAT,  /* destination NAT to a target, then the FIB */
-	DP_SROUTE_PEER, /* over SVR to a peer router (svr_path: the chosen peer path) */
-};
-
-/* Idle timeouts in seconds (defaults, or a service class's). */
-struct dp_timeouts {
-	uint16_t tcp_handshake, tcp_established, tcp_closing, udp, icmp, other;
-};
-
-struct dp_svc_policy {
-	uint16_t id; /* name registry */
-	uint8_t route;
-	uint16_t via;
-	uint16_t svr_path;    /* DP_SROUTE_PEER: peer-path slot, or DP_NO_SVR_PATH (none usable) */
-	bool encrypt_payload; /* its security policy encrypts payloads end to end (over SVR) */
-	struct svr_ip nat_target;
-	struct dp_timeouts timeouts;
-};
-
-struct dp_tenant_policy {
-	uint16_t id;
-	uint32_t max_sessions; /* 0: unlimited */
-};
-
-/* What one generation says about new sessions; built from its image, read-only. */
-struct dp_session_policy {
-	uint32_t n_services, n_tenants;
-	struct dp_svc_policy *svc;       /* by image service index */
-	struct dp_tenant_policy *tenant; /* by image tenant index */
-	uint32_t capacity;               /* min(table, model limits.session-capacity) */
-	uint32_t n_vias;                 /* via slots known to this generation */
-	uint16_t *via_iface;             /* by via slot: its interface slot now, or DP_NO_IFACE */
-	uint32_t per_source_per_s;       /* 0: unlimited */
-	uint32_t half_open;              /* 0: unlimited */
-	/* image indices sorted by name: the egress finds the service and tenant its metadata
-	 * names with a binary search (dp_session_policy_find) */
-	uint32_t *svc_by_name, *tenant_by_name;
-	/* by peer-path slot, DP_MAX_SVR_PATHS of them: what this generation says about each path
-	 * (slots not in its model: zero, in_model false) */
-	struct dp_svr_path_policy *svr_paths;
-};
-
-/*
- * A next hop of a service route: a slot stable across generations (sessions
- * keep its index), naming the interface so that each generation can say which
- * interface slot it is now — or that it is gone (then the FIB routes).
- */
-struct dp_via {
-	char iface[DP_IFNAME_LEN];
-	struct svr_ip gw;
-};
-
-struct dp_sessions {
-	struct svr_session_table *table;
-	_Atomic uint32_t now_s;        /* seconds since start, ticked by the main lcore */
-	_Atomic int64_t unix_s;        /* wall clock (access-rule time windows), ticked likewise */
-	_Atomic uint32_t *tenant_live; /* live sessions by tenant id */
-	_Atomic uint64_t *src_rate;    /* second << 32 | sessions, by source hash */
-	unsigned n_vias;
-	struct dp_via vias[DP_MAX_VIAS];
-	struct svr_names *tenants, *services;
-	uint32_t age_cursor;
-	/* The test-clock command (test builds only): from real time clock_at_s on the wall
-	 * clock is offset by clock_offset_s, before it by clock_prev_offset_s. Main lcore. */
-	int64_t clock_offset_s, clock_prev_offset_s, clock_at_s;
-};
-
-extern struct dp_sessions dp_sess;
 
 /* Startup (main lcore, before workers run). */
 int dp_sessions_init(uint32_t capacity, uint32_t capacity6);
@@ -144,29 +66,6 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 				const uint8_t *ip, struct svr_flow6 *f, uint64_t *data,
 				enum svr_drop_reason *why);
-
-/* Hit path bookkeeping: counters, last-seen, TCP state (and the half-open count: table.h). */
-static inline void dp_session_touch(struct svr_session *s, enum svr_sdir dir, uint32_t bytes,
-				    uint8_t tcp_flags, uint32_t now_s)
-{
-	s->pkts[dir]++;
-	s->bytes[dir] += bytes;
-	if (atomic_load_explicit(&s->last_seen_s, memory_order_relaxed) != now_s)
-		atomic_store_explicit(&s->last_seen_s, now_s, memory_order_relaxed);
-	if (s->proto == SVR_IPPROTO_TCP)
-		svr_session_tcp_packet(dp_sess.table, s, dir, tcp_flags);
-}
-
-/* ICMP echo sessions: requests go forward, replies come back (the identifier alone would not say).
- */
-static inline bool dp_echo_direction_ok(uint8_t proto, uint8_t icmp_type, enum svr_sdir dir)
-{
-	if (proto == SVR_IPPROTO_ICMP)
-		return icmp_type == (dir == SVR_DIR_FWD ? 8 : 0);
-	if (proto == SVR_IPPROTO_ICMPV6)
-		return icmp_type == (dir == SVR_DIR_FWD ? 128 : 129);
-	return true;
-}
 
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);

@@ -14,13 +14,13 @@
 #include <rte_byteorder.h>
 
 #include "common/security.h"
-#include "session/rewrite.h"
-#include "session/sessions.h"
+#include "flow/rewrite.h"
+#include "flow/state.h"
 #include "svr/metadata.h"
 #include "svrpath/internal.h"
 #include "svrpath/path.h"
 #include "svrpath/wire.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 static uint64_t time_step(void)
 {
@@ -61,10 +61,11 @@ static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_keyr
 
 /* pre: this packet's pair check, when one ran and failed: its key and step are not tried
  * again. s: the session whose keys sign it (O-3), or NULL for the key file's (metadata). */
-bool dp_svr_verify(unsigned wi, uint8_t hmac, bool time_based, const struct svr_hmac_msg *msg,
-		   const uint8_t *trailer, const struct dp_svr_check *pre,
+bool dp_svr_verify(struct dp_worker *w, uint8_t hmac, bool time_based,
+		   const struct svr_hmac_msg *msg, const uint8_t *trailer, const struct dp_svr_check *pre,
 		   const struct svr_session *s)
 {
+	unsigned wi = w->index;
 	uint64_t step = time_step();
 	unsigned hint = dp_svr_wk[wi].last_signer;
 	if (pre && pre->ran && pre->hint == hint && pre->step == step)
@@ -85,7 +86,7 @@ bool dp_svr_verify(unsigned wi, uint8_t hmac, bool time_based, const struct svr_
 					msg, trailer);
 	if (s)
 		OPENSSL_cleanse(session_ring.keys, session_ring.n * sizeof(session_ring.keys[0]));
-	dp.workers[wi]->stats.hmac_single++;
+	w->stats.hmac_single++;
 	if (slot < 0)
 		return false;
 	if (dp_svr_wk[wi].last_signer !=
@@ -446,7 +447,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 	enum svr_drop_reason why;
 	size_t blen = dp_svr_build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD,
 				      block, sizeof(block), &why);
-	struct rte_mbuf *m = blen ? rte_pktmbuf_alloc(dp.pool) : NULL;
+	struct rte_mbuf *m = blen ? rte_pktmbuf_alloc(w->pool) : NULL;
 	if (!m)
 		return NULL;
 	const size_t l2 = 14, hl = 20, total = hl + 8 + blen;
@@ -566,7 +567,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	if (!p->in_model) { /* the model no longer has the path (or a newer one made it) */
 		/* gone for good: ends at the next ageing pass, not after its idle timeout. (A
 		 * worker still on the generation before the path's: one packet, then rebuilt.) */
-		if (dp_gen_load() == g)
+		if (dp_worker_gen(w) == g)
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
 		return DP_SVR_DROPPED;
@@ -575,7 +576,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	 * routers would no longer agree on its packets (a trailer taken for data, or missed). It
 	 * ends; the next session starts under the new policy. */
 	if (!!(flags & (SVR_RW_HMAC_ADD | SVR_RW_HMAC_CHECK)) != dp_svr_path_signed(p)) {
-		if (dp_gen_load() == g)
+		if (dp_worker_gen(w) == g)
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_CHANGED);
 		return DP_SVR_DROPPED;
@@ -620,7 +621,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		if (plen >= tl && !(pre && pre->ok))
 			dp_svr_msg_of(&msg, ip, pl, plen - tl);
 		if (plen < tl ||
-		    (!(pre && pre->ok) && !dp_svr_verify(w->index, hmac, time_based, &msg,
+		    (!(pre && pre->ok) && !dp_svr_verify(w, hmac, time_based, &msg,
 							 pl + plen - tl, pre, keys_of))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return DP_SVR_DROPPED;
@@ -795,7 +796,7 @@ enum svr_drop_reason dp_svr_session_trailer_strip(struct dp_worker *w,
 	size_t plen = total - l4_off - l4h - tl;
 	struct svr_hmac_msg msg;
 	dp_svr_msg_of(&msg, ip, pl, plen);
-	if (!dp_svr_verify(w->index, p->hmac, p->time_based, &msg, pl + plen, NULL, s))
+	if (!dp_svr_verify(w, p->hmac, p->time_based, &msg, pl + plen, NULL, s))
 		return SVR_DROP_SVR_HMAC;
 	svr_wire_resize(ip, tl, false);
 	rte_pktmbuf_trim(m, (uint16_t)tl);

@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #include "common/security.h"
-#include "session/flow.h"
-#include "session/table.h"
+#include "flow/flow.h"
+#include "flow/table.h"
 #include "svr/counters.h"
 
 struct dp_gen;
@@ -48,7 +48,7 @@ struct dp_svr_check {
 	uint64_t step;
 };
 
-/* A packet signed at the burst's end; then, as forward.c would have, its session touched and
+/* A packet signed at the burst's end; then, as session/hit.c would have, its session touched and
  * the packet sent. */
 struct dp_svr_sign {
 	struct rte_mbuf *m; /* NULL once dropped */

@@ -16,14 +16,14 @@
 #include "common/image.h"
 #include "common/log.h"
 #include "common/security.h"
-#include "session/names.h"
-#include "session/sessions.h"
+#include "flow/names.h"
+#include "flow/state.h"
 #include "svr/metadata.h"
 #include "svrpath/internal.h"
 #include "svrpath/path.h"
 #include "svrpath/replay.h"
 #include "svrpath/wire.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 /*
  * The UUIDs this router made egress sessions for (replay.h): live ones, and
@@ -221,7 +221,7 @@ static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_
 		if (plen < tl)
 			return SVR_DROP_SVR_HMAC;
 		dp_svr_msg_of(&msg, ip, pl, plen - tl);
-		if (!dp_svr_verify(w->index, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL,
+		if (!dp_svr_verify(w, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL,
 				   NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;

@@ -5,10 +5,10 @@
 #include <rte_mbuf.h>
 
 #include "common/security.h"
-#include "session/rewrite.h"
-#include "session/sessions.h"
+#include "flow/rewrite.h"
+#include "flow/state.h"
 #include "svrpath/path.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 static bool dropped(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop_reason why)
 {

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "session/flow.h"
+#include "flow/flow.h"
 #include "svr/metadata.h"
 #include "svrpath/wire.h"
 

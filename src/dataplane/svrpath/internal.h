@@ -146,8 +146,8 @@ static inline void dp_svr_msg_of(struct svr_hmac_msg *m, const uint8_t *ip, cons
 /* A trailer checked against every listed key at the neighbouring time steps (s: the session
  * whose keys sign it, NULL: the key file's; pre: a pair check that ran and failed, not tried
  * again): true when one signs msg. */
-bool dp_svr_verify(unsigned wi, uint8_t hmac, bool time_based, const struct svr_hmac_msg *msg,
-		   const uint8_t *trailer, const struct dp_svr_check *pre,
+bool dp_svr_verify(struct dp_worker *w, uint8_t hmac, bool time_based,
+		   const struct svr_hmac_msg *msg, const uint8_t *trailer, const struct dp_svr_check *pre,
 		   const struct svr_session *s);
 
 #endif

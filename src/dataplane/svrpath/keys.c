@@ -18,10 +18,10 @@
 #include "common/log.h"
 #include "common/security.h"
 #include "common/sha256x2.h"
-#include "session/sessions.h"
+#include "flow/state.h"
 #include "svrpath/internal.h"
 #include "svrpath/path.h"
-#include "worker/worker.h"
+#include "core/worker.h"
 
 /*
  * The key ring workers read, and a second buffer for the next reload of the

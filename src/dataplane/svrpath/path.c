@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/image.h"
-#include "session/sessions.h"
+#include "flow/state.h"
 #include "svrpath/internal.h"
 
 static struct dp_svr_path paths[DP_MAX_SVR_PATHS];

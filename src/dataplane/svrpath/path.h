@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "main/dp.h"
-#include "session/sessions.h"
+#include "core/dp.h"
+#include "flow/state.h"
 #include "svr/image.h"
 #include "svr/metadata.h"
 #include "svrpath/datapath.h"

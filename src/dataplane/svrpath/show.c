@@ -8,7 +8,7 @@
 
 #include "common/security.h"
 #include "ctlsock/command.h"
-#include "session/sessions.h"
+#include "flow/state.h"
 #include "svrpath/internal.h"
 #include "svrpath/path.h"
 #include "svrpath/replay.h"

@@ -7,7 +7,7 @@
 #include <rte_cycles.h>
 
 #include "ctlsock/command.h"
-#include "main/dp.h"
+#include "core/dp.h"
 #include "svr/counters.h"
 #include "worker/worker.h"
 

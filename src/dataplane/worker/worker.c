@@ -11,7 +11,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "common/log.h"
-#include "l2l3/forward.h"
+#include "core/dp.h"
+#include "worker/forward.h"
 #include "session/frag.h"
 
 #define TXB_SIZE 64
@@ -102,7 +103,7 @@ static int worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp.qsbr, w->index);
 	while (!atomic_load_explicit(&dp.stop, memory_order_relaxed)) {
 		/* One generation for the whole iteration; released by the quiescent report. */
-		const struct dp_gen *g = dp_gen_load();
+		const struct dp_gen *g = dp_worker_gen(w);
 		uint64_t t0 = rte_rdtsc();
 		unsigned got = 0, n_ports = g ? g->n_ports : 0;
 		for (unsigned i = 0; i < n_ports; i++) {
@@ -140,6 +141,9 @@ int dp_workers_launch(void)
 {
 	for (unsigned i = 0; i < dp.n_workers; i++) {
 		struct dp_worker *w = dp.workers[i];
+		w->pool = dp.pool;
+		w->neigh = dp.neigh;
+		w->gen = &dp.gen;
 		int rc = rte_eal_remote_launch(worker_main, w, w->lcore);
 		if (rc != 0) {
 			LOG_ERR("cannot launch worker on lcore %u: %s", w->lcore,

@@ -3,7 +3,7 @@
  * Session-table micro-benchmark (groundwork for the session figures of
  * docs/performance.md): memory per session at a capacity, one-core insert rate
  * into the table, and bulk lookup cycles per key with the table full. These are
- * properties of src/dataplane/session/table.c alone, not the dataplane's
+ * properties of src/dataplane/flow/table.c alone, not the dataplane's
  * session_setup_per_s or sessions_*_mpps (those go through the real forwarder).
  *
  * Usage: svr-bench-session-table [CAPACITY]    (default 1048576)
@@ -18,7 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "session/table.h"
+#include "flow/table.h"
 
 static void fill(struct svr_session *s, void *arg)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "main/config.h"
+#include "core/config.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -35,7 +35,7 @@
 
 #include <rte_hash.h>
 
-#include "session/key.h"
+#include "flow/key.h"
 #include <rte_spinlock.h>
 
 enum svr_tcp_state {

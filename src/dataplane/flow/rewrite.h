@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "l2l3/cksum.h"
-#include "session/flow.h"
-#include "session/key.h"
+#include "flow/flow.h"
+#include "flow/key.h"
 
 /* Adds the change of n 16-bit words from old to new (network order) to a delta. */
 static inline uint32_t svr_delta_add(uint32_t sum, const void *old, const void *new_, size_t n)

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "l2l3/parse.h"
-#include "session/key.h"
+#include "flow/key.h"
 
 #define SVR_IPPROTO_ICMP   1
 #define SVR_IPPROTO_TCP    6

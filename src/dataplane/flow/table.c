@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "session/table.h"
+#include "flow/table.h"
 
 #include <errno.h>
 #include <stdio.h>

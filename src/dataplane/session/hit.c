@@ -1,59 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "l2l3/forward.h"
+/*
+ * The session hit path (session/hit.h): a burst's bulk session lookup, the
+ * creation path for misses, the rewrite, SVR checks and signing, later
+ * fragments, ICMP errors about sessions, then L3 out (l2l3/output.h).
+ */
+#include "session/hit.h"
 
 #include <rte_prefetch.h>
 
 #include "l2l3/fib.h"
-#include "l2l3/l2.h"
-#include "l2l3/neigh.h"
-#include "l2l3/parse.h"
+#include "l2l3/output.h"
 #include "session/frag.h"
-#include "session/rewrite.h"
+#include "flow/rewrite.h"
 #include "session/sessions.h"
 #include "svrpath/icmp.h"
 #include "svrpath/path.h"
-#include "worker/worker.h"
-
-#define MAX_BURST 64
-
-/* Resolves the next hop's MAC and sends; punts when unresolved. TTL is already decremented. */
-static inline void send_via(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			    const struct svr_nexthop *h, const struct svr_ip *dst)
-{
-	struct dp_pkt_meta *meta = dp_meta(m);
-	const struct dp_iface *out = &g->ifaces[h->iface];
-	if (unlikely(!out->in_use)) { /* its port is being unplugged (policy/apply.c) */
-		dp_drop(w, m, SVR_DROP_IFACE_GONE);
-		return;
-	}
-	uint32_t pos;
-	if (h->type == SVR_NH_GATEWAY)
-		pos = atomic_load_explicit(&h->neigh, memory_order_acquire);
-	else
-		pos = svr_neigh_lookup(dp.neigh, h->iface, dst);
-
-	struct rte_ether_addr mac;
-	if (pos == SVR_NEIGH_NONE || !svr_neigh_mac(dp.neigh, pos, &mac)) {
-		meta->iface_out = h->iface;
-		meta->next_hop = h->type == SVR_NH_GATEWAY ? h->gateway : *dst;
-		dp_punt(w, m, DP_PUNT_RESOLVE);
-		return;
-	}
-	if (dp_l2_write(m, meta->l3_off, out, &mac) < 0) {
-		dp_drop(w, m, SVR_DROP_NO_MBUF);
-		return;
-	}
-	w->stats.forwarded++;
-	w->stats.tx++;
-	rte_eth_tx_buffer(out->port, (uint16_t)w->index, w->txb[out->port], m);
-}
 
 /*
  * The next hop of a session's direction: a service route's gateway (its
  * interface as this generation has it, its neighbour looked up per packet),
  * else — no such route, or its interface is gone — the FIB's answer.
  */
-static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint32_t nh_id,
+static inline const struct svr_nexthop *next_hop_of(const struct dp_worker *w,
+						    const struct dp_gen *g, uint32_t nh_id,
 						    const struct svr_rewrite *rw,
 						    struct svr_nexthop *via)
 {
@@ -67,7 +36,7 @@ static inline const struct svr_nexthop *next_hop_of(const struct dp_gen *g, uint
 	via->type = SVR_NH_GATEWAY;
 	via->iface = iface;
 	via->gateway = v->gw;
-	atomic_store_explicit(&via->neigh, svr_neigh_lookup(dp.neigh, iface, &v->gw),
+	atomic_store_explicit(&via->neigh, svr_neigh_lookup(w->neigh, iface, &v->gw),
 			      memory_order_relaxed);
 	return via;
 }
@@ -82,7 +51,7 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 			    uint8_t l4_proto /* 0: no transport header (later fragment) */)
 {
 	struct svr_nexthop via;
-	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
+	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -115,14 +84,14 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 	if (nat)
 		svr_rewrite4(ip, ip + l4_off, l4_proto, rw);
 	svr_ip4_dec_ttl(ip);
-	send_via(w, g, m, h, &dst);
+	dp_l3_send(w, g, m, h, &dst);
 }
 
 static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 			    uint32_t nh_id, const struct svr_rewrite *rw)
 {
 	struct svr_nexthop via;
-	const struct svr_nexthop *h = next_hop_of(g, nh_id, rw, &via);
+	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -146,7 +115,7 @@ static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct 
 	ip[7]--; /* IPv6 has no header checksum */
 	struct svr_ip dst = {.family = SVR_AF_INET6};
 	memcpy(dst.addr, ip + 24, 16);
-	send_via(w, g, m, h, &dst);
+	dp_l3_send(w, g, m, h, &dst);
 }
 
 /* A packet the SVR path made (IPv4, at its l3_off): routed to its destination like any other. */
@@ -171,32 +140,20 @@ static inline void refuse(struct dp_worker *w, struct rte_mbuf *m, enum svr_drop
 		rte_pktmbuf_free(m); /* the answer is best effort; the drop is counted */
 }
 
-/* Packets for the main lcore that must reach it after the burst's forwarded ones. */
-struct later {
-	struct rte_mbuf *m[MAX_BURST];
-	unsigned n;
-};
-
-static inline void punt_later(struct later *l, struct rte_mbuf *m, enum dp_punt why)
-{
-	dp_meta(m)->punt = (uint8_t)why;
-	l->m[l->n++] = m;
-}
-
 /*
  * What the creation path decided for a packet that missed: true when it has a
  * session now. Packets for us wait for the end of the burst: a neighbour
  * advertisement must not overtake the packet whose resolution it answers.
  */
 static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum dp_first r,
-				 enum svr_drop_reason why, struct later *later)
+				 enum svr_drop_reason why, struct dp_later *later)
 {
 	switch (r) {
 	case DP_FIRST_SESSION:
 		return true;
 	case DP_FIRST_LOCAL:
 	case DP_FIRST_NOT_SVR:
-		punt_later(later, m, DP_PUNT_LOCAL);
+		dp_punt_later(later, m, DP_PUNT_LOCAL);
 		break;
 	case DP_FIRST_NO_ROUTE:
 		dp_punt(w, m, DP_PUNT_NO_ROUTE);
@@ -209,14 +166,6 @@ static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum d
 		break;
 	}
 	return false;
-}
-
-/* Is an IPv4/IPv6 destination one of ours (the FIB says local)? */
-static bool dst_is_local(const struct dp_gen *g, const uint8_t *ip, bool v4)
-{
-	struct svr_ip dst = {.family = v4 ? SVR_AF_INET : SVR_AF_INET6};
-	memcpy(dst.addr, ip + (v4 ? 16 : 24), v4 ? 4 : 16);
-	return g->fib->nh[svr_fib_lookup(g->fib, &dst)].type == SVR_NH_LOCAL;
 }
 
 /* An ICMP error about a session, translated already, routed to rw's destination. */
@@ -253,8 +202,8 @@ static void svr_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
  * An ICMP error: forwarded (and translated) when the packet it quotes belongs
  * to a session; dropped otherwise. Rare: scalar.
  */
-static void icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			uint8_t *ip, const struct svr_flow4 *f)
+void dp_session_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    uint8_t *ip, const struct svr_flow4 *f)
 {
 	const struct svr_skey4 *k = &f->key;
 	uint64_t hit;
@@ -320,8 +269,8 @@ static void svr_icmp_message4(struct dp_worker *w, const struct dp_gen *g, struc
 	icmp_error_route4(w, g, m, &to, e.l4_off, ip[9]);
 }
 
-static void icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			uint8_t *ip, const struct svr_flow6 *f)
+void dp_session_icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+			    uint8_t *ip, const struct svr_flow6 *f)
 {
 	const struct svr_skey6 *k = &f->key;
 	uint64_t hit;
@@ -459,7 +408,7 @@ static void fragment6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 }
 
 /* A later fragment held back to the end of its burst (rare: parsed again). */
-static void fragment(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m)
+void dp_session_fragment(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
 	if ((ip[0] >> 4) == 4) {
@@ -501,14 +450,14 @@ static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
  * creation path; then one bulk FIB lookup of the (translated) destinations.
  * Packets signed toward a peer go out at the burst's end, signed in pairs.
  */
-static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
-		      struct svr_flow4 *fl, unsigned n, struct later *later)
+void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
+		  struct svr_flow4 *fl, unsigned n, struct dp_later *later)
 {
-	const struct svr_skey4 *keys[MAX_BURST];
-	struct rte_mbuf *out[MAX_BURST];
-	uint8_t idx[MAX_BURST]; /* out[j] is pkts[idx[j]] */
-	uint32_t dst[MAX_BURST];
-	uint64_t hit[MAX_BURST], nh[MAX_BURST];
+	const struct svr_skey4 *keys[DP_MAX_BURST];
+	struct rte_mbuf *out[DP_MAX_BURST];
+	uint8_t idx[DP_MAX_BURST]; /* out[j] is pkts[idx[j]] */
+	uint32_t dst[DP_MAX_BURST];
+	uint64_t hit[DP_MAX_BURST], nh[DP_MAX_BURST];
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 
 	for (unsigned i = 0; i < n; i++)
@@ -546,10 +495,10 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	if (!k)
 		return;
 	svr_fib_lookup4(g->fib, dst, nh, k);
-	struct dp_svr_check checks[MAX_BURST];
-	int8_t check_of[MAX_BURST];
+	struct dp_svr_check checks[DP_MAX_BURST];
+	int8_t check_of[DP_MAX_BURST];
 	bool checked_ahead = false;
-	struct dp_svr_sign signs[MAX_BURST];
+	struct dp_svr_sign signs[DP_MAX_BURST];
 	unsigned n_signs = 0;
 	for (unsigned j = 0; j < k; j++) {
 		const struct svr_flow4 *f = &fl[idx[j]];
@@ -636,14 +585,14 @@ static void sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	}
 }
 
-static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
-		      struct svr_flow6 *fl, unsigned n, struct later *later)
+void dp_sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
+		  struct svr_flow6 *fl, unsigned n, struct dp_later *later)
 {
-	const struct svr_skey6 *keys[MAX_BURST];
-	struct rte_mbuf *out[MAX_BURST];
-	uint8_t idx[MAX_BURST];
-	uint8_t dst[MAX_BURST][16];
-	uint64_t hit[MAX_BURST], nh[MAX_BURST];
+	const struct svr_skey6 *keys[DP_MAX_BURST];
+	struct rte_mbuf *out[DP_MAX_BURST];
+	uint8_t idx[DP_MAX_BURST];
+	uint8_t dst[DP_MAX_BURST][16];
+	uint64_t hit[DP_MAX_BURST], nh[DP_MAX_BURST];
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 
 	for (unsigned i = 0; i < n; i++)
@@ -682,138 +631,4 @@ static void sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 			note_fragment6(w, f, d, s, now);
 		forward6(w, g, out[j], (uint32_t)nh[j], &s->dir[dir]);
 	}
-}
-
-void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
-		      struct rte_mbuf **pkts, unsigned n)
-{
-	const struct dp_port_map *p = g->port_map[port];
-	struct rte_mbuf *v4[MAX_BURST], *v6[MAX_BURST], *tail[MAX_BURST];
-	struct later later = {.n = 0};
-	unsigned n_tail = 0;
-	struct svr_flow4 fl4[MAX_BURST];
-	struct svr_flow6 fl6[MAX_BURST];
-	unsigned n4 = 0, n6 = 0;
-
-	for (unsigned i = 0; i < n && i < 4; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		if (i + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-		uint32_t len = rte_pktmbuf_data_len(m);
-
-		struct svr_eth_info eth;
-		enum svr_drop_reason r = svr_parse_eth(d, len, &eth);
-		if (r != SVR_DROP_MAX) {
-			dp_drop(w, m, r);
-			continue;
-		}
-		uint16_t ifi = p->vlan_iface[eth.vlan];
-		if (ifi == DP_NO_IFACE) {
-			dp_drop(w, m, SVR_DROP_VLAN_UNKNOWN);
-			continue;
-		}
-		if (!eth.dst_group && !rte_is_same_ether_addr((const struct rte_ether_addr *)d,
-							      &g->ifaces[ifi].mac)) {
-			dp_drop(w, m, SVR_DROP_NOT_FOR_US);
-			continue;
-		}
-		struct dp_pkt_meta *meta = dp_meta(m);
-		meta->iface_in = ifi;
-		meta->l3_off = eth.l3_off;
-		uint8_t *ip = d + eth.l3_off;
-		uint32_t l3_len = len - eth.l3_off;
-		enum svr_flow_kind kind;
-
-		switch (eth.ethertype) {
-		case SVR_ETHERTYPE_IPV4: {
-			bool good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
-				    RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-			r = svr_check_ip4(ip, l3_len, good);
-			if (r != SVR_DROP_MAX) {
-				dp_drop(w, m, r);
-				break;
-			} else if (svr_ip4_dst_is_group(ip)) {
-				dp_drop(w, m, SVR_DROP_LOCAL_UNSUPPORTED);
-				break;
-			} else if (eth.dst_group) { /* RFC 1812 5.3.4 */
-				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
-				break;
-			}
-			kind = svr_flow_parse4(ip, svr_rd16(ip + 2), &fl4[n4]);
-			if (likely(kind == SVR_FLOW_PACKET))
-				v4[n4++] = m;
-			else if (kind == SVR_FLOW_ICMP_ERROR)
-				icmp_error4(w, g, m, ip, &fl4[n4]);
-			else if (kind == SVR_FLOW_FRAGMENT) /* after its first fragment's burst */
-				tail[n_tail++] = m;
-			else if (kind == SVR_FLOW_ICMP_ERROR_FRAGMENT)
-				dp_drop(w, m, SVR_DROP_ICMP_ERR_FRAGMENT);
-			else
-				dp_drop(w, m, SVR_DROP_L4_SHORT);
-			break;
-		}
-		case SVR_ETHERTYPE_IPV6:
-			r = svr_check_ip6(ip, l3_len);
-			if (r != SVR_DROP_MAX) {
-				dp_drop(w, m, r);
-				break;
-			} else if (svr_ip6_dst_is_multicast(ip)) {
-				punt_later(&later, m, DP_PUNT_LOCAL); /* neighbour discovery */
-				break;
-			} else if (eth.dst_group) {
-				dp_drop(w, m, SVR_DROP_GROUP_FRAME);
-				break;
-			}
-			/* RFC 4291: link-local addresses never cross a router. */
-			if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
-				/* ours to answer (ND, echo), else not routed */
-				if (dst_is_local(g, ip, false)) {
-					punt_later(&later, m, DP_PUNT_LOCAL);
-				} else {
-					dp_drop(w, m, SVR_DROP_IP6_SCOPE);
-				}
-				break;
-			}
-			if (svr_ip6_is_unspecified(ip + 8)) {
-				dp_drop(w, m, SVR_DROP_IP6_SRC);
-				break;
-			}
-			kind = svr_flow_parse6(ip, 40u + svr_rd16(ip + 4), &fl6[n6]);
-			if (likely(kind == SVR_FLOW_PACKET))
-				v6[n6++] = m;
-			else if (kind == SVR_FLOW_ICMP_ERROR)
-				icmp_error6(w, g, m, ip, &fl6[n6]);
-			else if (kind == SVR_FLOW_FRAGMENT)
-				tail[n_tail++] = m;
-			else if (kind == SVR_FLOW_ICMP_ERROR_FRAGMENT)
-				dp_drop(w, m, SVR_DROP_ICMP_ERR_FRAGMENT);
-			else
-				dp_drop(w, m, SVR_DROP_L4_SHORT);
-			break;
-		case SVR_ETHERTYPE_ARP:
-			punt_later(&later, m, DP_PUNT_ARP);
-			break;
-		default:
-			dp_drop(w, m, SVR_DROP_ETHERTYPE);
-			break;
-		}
-	}
-
-	if (n4)
-		sessions4(w, g, v4, fl4, n4, &later);
-	if (n6)
-		sessions6(w, g, v6, fl6, n6, &later);
-	/* Later fragments: after the burst's first fragments have noted their sessions. */
-	for (unsigned i = 0; i < n_tail; i++)
-		fragment(w, g, tail[i]);
-	/*
-	 * ARP and ND go to the main lcore after the burst's packets that wait for a
-	 * next hop, so that an answer never overtakes the packet it resolves.
-	 */
-	for (unsigned i = 0; i < later.n; i++)
-		dp_punt(w, later.m[i], (enum dp_punt)dp_meta(later.m[i])->punt);
 }

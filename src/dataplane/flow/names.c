@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "session/names.h"
+#include "flow/names.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "session/table.h"
+#include "flow/table.h"
 
 /* Open addressing over twice the id space: at most half full, short probes. */
 #define SLOTS (2u * 65536u)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "policy/classify.h"
+#include "session/classify.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
