@@ -607,6 +607,134 @@ static void half_open_count_under_two_workers_and_ageing(void **state)
 	rte_free(qs);
 }
 
+/*
+ * Create, age and delete, and look up, all at once: two workers create the
+ * same keys (each must end up with one session, both directions on it),
+ * look them up and check that the entry a lookup returns carries the key they
+ * asked for (an entry reused before their grace period would carry another),
+ * while the main lcore deletes sessions at random and reclaims. At the end
+ * every live session is found by both keys, no key has two sessions, and
+ * every entry is either live or free again.
+ */
+#define CAD_KEYS   256
+#define CAD_ROUNDS 300000
+
+struct cad_worker {
+	struct svr_session_table *t;
+	struct rte_rcu_qsbr *qs;
+	unsigned id;
+	unsigned created, wrong_entry, lost, errors;
+};
+
+static _Atomic unsigned cad_finished;
+
+static void fill_key_id(struct svr_session *s, void *arg)
+{
+	uint32_t id = (uint32_t)(uintptr_t)arg;
+	s->tenant = s->service = SVR_NO_NAME;
+	s->proto = 6;
+	memcpy(s->uuid, &id, sizeof(id));
+}
+
+static uint32_t key_id_of(const struct svr_session *s)
+{
+	uint32_t id;
+	memcpy(&id, s->uuid, sizeof(id));
+	return id;
+}
+
+static void *cad_worker(void *p)
+{
+	struct cad_worker *a = p;
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	rte_rcu_qsbr_thread_register(a->qs, a->id);
+	rte_rcu_qsbr_thread_online(a->qs, a->id);
+	for (uint32_t n = 0; n < CAD_ROUNDS; n++) {
+		/* both workers walk the keys in the same order: they race on each key's creation */
+		uint32_t i = n % CAD_KEYS;
+		struct svr_skey4 f = key(i, false), r = key(i, true);
+		const struct svr_skey4 *keys[2] = {&f, &r};
+		uint64_t hits[2];
+		svr_session_lookup4(a->t, keys, 2, hits);
+		for (int d = 0; d < 2; d++)
+			if (hits[d] != UINT64_MAX &&
+			    (svr_sess_dir(hits[d]) != (enum svr_sdir)d ||
+			     key_id_of(&a->t->entries[svr_sess_idx(hits[d])]) != i))
+				a->wrong_entry++;
+		if (hits[0] == UINT64_MAX) {
+			bool existing;
+			int64_t idx = svr_session_create4(a->t, &f, &r, &anywhere, fill_key_id,
+							  (void *)(uintptr_t)i, &existing);
+			if (idx < 0)
+				a->errors += idx != -ENOSPC; /* full of sessions awaiting reclaim */
+			else if (!existing) {
+				a->created++;
+				/* ours until the main lcore ends it: found, or already deleted */
+				uint64_t again = svr_session_find4(a->t, &f);
+				if (again != ((uint64_t)idx << 1) &&
+				    atomic_load(&a->t->entries[idx].in_use))
+					a->lost++;
+			}
+		}
+		if ((n & 15) == 0)
+			rte_rcu_qsbr_quiescent(a->qs, a->id);
+	}
+	rte_rcu_qsbr_thread_offline(a->qs, a->id);
+	atomic_fetch_add(&cad_finished, 1);
+	return NULL;
+}
+
+static void create_age_delete_lookup_concurrently(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(2);
+	const uint32_t cap = 8 * CAD_KEYS;
+	struct svr_session_table *t = svr_session_table_create("s_cad", cap, 64, qs);
+	assert_non_null(t);
+	static struct cad_worker a[2];
+	pthread_t th[2];
+	atomic_store(&cad_finished, 0);
+	for (unsigned w = 0; w < 2; w++) {
+		a[w] = (struct cad_worker){.t = t, .qs = qs, .id = w};
+		assert_int_equal(pthread_create(&th[w], NULL, cad_worker, &a[w]), 0);
+	}
+	uint32_t seed = 777, deleted = 0;
+	while (atomic_load(&cad_finished) < 2) {
+		for (uint32_t i = 0; i < cap; i++)
+			if (atomic_load(&t->entries[i].in_use) && ho_rand(&seed) % 4 == 0)
+				deleted += svr_session_delete(t, i);
+		svr_session_reclaim(t);
+	}
+	for (unsigned w = 0; w < 2; w++)
+		pthread_join(th[w], NULL);
+	assert_true(deleted > 1000); /* the race was run */
+	assert_true(a[0].created + a[1].created > 1000);
+	assert_int_equal(a[0].errors + a[1].errors, 0);
+	assert_int_equal(a[0].wrong_entry + a[1].wrong_entry, 0);
+	assert_int_equal(a[0].lost + a[1].lost, 0);
+	/* Every live session found by both keys; no key with two live sessions. */
+	static uint8_t sessions_of[CAD_KEYS];
+	memset(sessions_of, 0, sizeof(sessions_of));
+	uint32_t live = 0;
+	for (uint32_t e = 0; e < cap; e++) {
+		if (!atomic_load(&t->entries[e].in_use))
+			continue;
+		uint32_t i = key_id_of(&t->entries[e]);
+		assert_true(i < CAD_KEYS);
+		sessions_of[i]++;
+		live++;
+		assert_int_equal(find(t, i), e);
+	}
+	for (uint32_t i = 0; i < CAD_KEYS; i++)
+		assert_true(sessions_of[i] <= 1);
+	/* Nothing lost: every entry live or, after the grace period, free again. */
+	rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
+	svr_session_reclaim(t);
+	assert_int_equal(svr_session_free_count(t) + live, cap);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +749,7 @@ int main(void)
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(two_workers_concurrently),
 	    cmocka_unit_test(half_open_count_under_two_workers_and_ageing),
+	    cmocka_unit_test(create_age_delete_lookup_concurrently),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

@@ -3,24 +3,28 @@
  * The session table: flow key -> session entry, both directions of a session
  * pointing at one entry of a preallocated array.
  *
- * Writer model (architecture.md §4, design b): ONE shared table.
- * - Lookups (the hit path, any worker) are lock-free: rte_hash in
- *   RW_CONCURRENCY_LF mode, bulk over the burst; the entry is read through the
- *   index stored with the key.
- * - Inserts happen on the session-creation path only (any worker) and deletes
- *   on the main lcore only (ageing, DELETE /sessions); both take the table's
- *   writer lock, which makes "look up, then add both keys" atomic (rte_hash
- *   would silently overwrite a key added twice) and keeps rte_hash
- *   single-writer. The hit path never takes it. The entry comes from a list
- *   of free entries (under the same lock, threaded through the free entries
- *   themselves) and is filled
- *   before its first key is published, so a reader that finds a key sees a
- *   complete entry. When two
- *   workers create the same session, the second finds the first's entry.
- * - A deleted session's key slots and entry index go back only after every
- *   worker has passed a quiescent state (an RCU defer queue the main lcore
- *   reclaims at housekeeping, svr_session_reclaim), so "awaiting reclaim"
- *   counts as used and a reader never sees an entry reused under it.
+ * Writer model (architecture.md §4): ONE shared table, no global lock.
+ * - Lookups (the hit path, any worker) are lock-free: a bulk pass over the
+ *   burst through our own index (struct svr_session_index: buckets of tagged
+ *   slots, the key compared where the session stores it); a key, once placed,
+ *   never moves.
+ * - Creation (any worker): an entry index from a lock-free stack of free
+ *   entries (reserved first, so the limit and the capacity are exact), the
+ *   reverse key settled by lock-free probes (NAT and waypoint ports), the entry
+ *   filled, then the check and claim of both keys under the short locks of
+ *   their two stripes (by home bucket; any worker creating either key takes
+ *   the same stripe): if the forward key is there, another worker created the
+ *   session (the caller gets its entry); if the reverse key is there, the port
+ *   is probed again (NAT) or the session refused; else both keys' slots are
+ *   claimed by compare-and-swap and the entry marked live. No lock is held
+ *   across a probe, a fill or more than one session.
+ * - Deletion (main lcore: ageing, DELETE /sessions) removes one key at a time
+ *   under its stripe lock; the entry index goes back on the free stack only
+ *   after every worker has passed a quiescent state (an RCU defer queue the
+ *   main lcore reclaims at housekeeping, svr_session_reclaim, lock-free), so
+ *   "awaiting reclaim" counts as used and a reader never sees an entry reused
+ *   under it. A key's slot is free again at once: a reader that loaded it
+ *   compares the key in the entry, still intact.
  * - Per-entry fields written after creation (counters, last-seen second, TCP
  *   state) are written by the worker that receives that direction; the
  *   last-seen second only when it changes. in_use is stored last (release) by
@@ -33,10 +37,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_hash.h>
+#include <rte_spinlock.h>
 
 #include "session/key.h"
-#include <rte_spinlock.h>
 
 enum svr_tcp_state {
 	SVR_TCP_NONE,        /* not TCP */
@@ -75,20 +78,49 @@ struct svr_session {
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache lines");
 
+/*
+ * The index of one address family: 64-byte buckets of SVR_BUCKET_SLOTS slots
+ * {7-bit tag from the key's hash | 25-bit data: entry index << 1 | direction},
+ * 0 when empty, and a count of keys homed in this bucket but stored in a later
+ * one (a lookup goes on to the next bucket only while it is not zero). Keys
+ * are never moved once placed, so a reader never misses a live key; the key
+ * itself is compared where the session stores it (svr_session_table.keys4/6).
+ */
+#define SVR_BUCKET_SLOTS 15
+struct svr_bucket {
+	uint32_t slot[SVR_BUCKET_SLOTS];
+	uint32_t overflow;
+} __attribute__((aligned(64)));
+
+struct svr_session_index {
+	struct svr_bucket *b;
+	uint32_t n_buckets;
+};
+
+/* A lock-free stack of free indices (entries, IPv6 key slots), threaded through next[]. */
+struct svr_free_stack {
+	_Atomic uint64_t head;   /* ABA count << 32 | (index + 1), 0: empty */
+	_Atomic uint32_t n_free; /* reserved by decrementing before popping */
+	uint32_t *next;
+};
+
 struct svr_session_table {
-	struct rte_hash *h4, *h6;
-	uint32_t free_head; /* free entries, a list through key_pos[0]; writer lock */
-	uint32_t n_free;
+	struct svr_session_index ix4, ix6;
 	struct svr_session *entries;
+	struct svr_skey4 (*keys4)[2]; /* by entry: an IPv4 session's keys; IPv6: its key slot */
+	struct svr_skey6 (*keys6)[2]; /* by IPv6 key slot */
 	uint32_t capacity;
-	uint32_t capacity6;      /* IPv6 sessions at most (their keys have a table of their own) */
-	uint32_t n6;             /* IPv6 sessions live or awaiting reclaim; writer lock */
+	uint32_t capacity6;      /* IPv6 sessions at most (their keys have slots of their own) */
+	uint32_t n_stripes;      /* locks: a power of two */
+	rte_spinlock_t *stripes; /* check and claim of a key, by its home bucket */
 	_Atomic uint64_t leaked; /* sessions a worker could not queue for reclaim (never, so far) */
-	uint32_t high_water;     /* entries [0, high_water) have been used: scans stop there */
-	size_t bytes;            /* memory the table took at creation (hashes, entries, queue) */
-	rte_spinlock_t writer;   /* creation and deletion only; see above */
-	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
+	_Atomic uint32_t high_water; /* entries [0, high_water) have been used: scans stop there */
+	size_t bytes;                /* memory the table took at creation (index, entries, queue) */
+	struct rte_rcu_qsbr_dq *dq;  /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
+	/* free entries and IPv6 key slots: popped by workers creating, pushed after reclaim */
+	_Alignas(64) struct svr_free_stack free_entries;
+	_Alignas(64) struct svr_free_stack free_keys6;
 	/* entries in SVR_TCP_SYN_SENT (svr_session_tcp_move): written by workers as TCP
 	 * sessions open and answer, on a line of its own so the fields every lookup reads stay
 	 * shared */
