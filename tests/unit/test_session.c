@@ -49,10 +49,10 @@ static struct svr_skey4 key(uint32_t i, bool rev)
 	return k;
 }
 
-static void fill_service(struct svr_session *s, void *arg)
+static void fill_service(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
-	s->service = (uint16_t)(uintptr_t)arg;
-	s->proto = 6;
+	info->service = (uint16_t)(uintptr_t)arg;
+	s->dir[SVR_DIR_FWD].proto = 6;
 }
 
 static int64_t create(struct svr_session_table *t, uint32_t i, bool *existing)
@@ -88,10 +88,11 @@ static void both_directions_one_entry(void **state)
 	assert_true(idx >= 0);
 	assert_false(existing);
 	assert_int_equal(find(t, 7), idx);
-	const struct svr_session *s = &t->entries[idx];
-	assert_int_equal(s->service, 1007);
-	assert_int_equal(atomic_load(&s->in_use), 1);
-	assert_int_equal(s->family, 4);
+	const struct svr_session_info *info = &t->info[idx];
+	assert_int_equal(info->service, 1007);
+	assert_int_equal(atomic_load(&info->in_use), 1);
+	assert_int_equal(info->family, 4);
+	assert_int_equal(svr_session_proto(&t->entries[idx]), 6);
 	assert_int_equal(find(t, 8), -1);
 
 	/* The same session again: the existing entry, no entry spent. */
@@ -357,7 +358,7 @@ static void names_kept_while_sessions_carry_them(void **state)
 	int64_t idx = svr_session_create4(dp_sess.table, &f, &r, &anywhere, fill_service,
 					  (void *)(uintptr_t)svc, &existing);
 	assert_true(idx >= 0);
-	dp_sess.table->entries[idx].tenant = ten;
+	dp_sess.table->info[idx].tenant = ten;
 	/* the generation naming them is freed: the session still carries them */
 	svr_names_release(dp_sess.tenants, ten);
 	svr_names_release(dp_sess.services, svc);
@@ -403,7 +404,7 @@ static void deleted_entries_wait_for_readers(void **state)
 	}
 	svr_session_delete(t, (uint32_t)victim);
 	assert_int_equal(find(t, 3), -1);
-	assert_int_equal(atomic_load(&t->entries[victim].in_use), 0);
+	assert_int_equal(atomic_load(&t->info[victim].in_use), 0);
 	svr_session_reclaim(t); /* the reader has not reported: nothing comes back */
 	assert_int_equal(svr_session_free_count(t), 0);
 	assert_int_equal(create(t, 50, &existing), -ENOSPC);
@@ -414,7 +415,7 @@ static void deleted_entries_wait_for_readers(void **state)
 	int64_t again = create(t, 50, &existing);
 	assert_int_equal(again, victim);
 	assert_int_equal(find(t, 50), victim);
-	assert_int_equal(t->entries[again].service, 1050);
+	assert_int_equal(t->info[again].service, 1050);
 	/* Deleting twice is harmless. */
 	svr_session_delete(t, (uint32_t)victim);
 	svr_session_delete(t, (uint32_t)victim);
@@ -516,12 +517,12 @@ static uint32_t ho_rand(uint32_t *x)
 	return *x;
 }
 
-static void fill_syn_sent(struct svr_session *s, void *arg)
+static void fill_syn_sent(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	(void)arg;
-	s->tenant = s->service = SVR_NO_NAME;
-	s->proto = SVR_IPPROTO_TCP;
-	atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
+	info->tenant = info->service = SVR_NO_NAME;
+	s->dir[SVR_DIR_FWD].proto = SVR_IPPROTO_TCP;
+	atomic_store_explicit(svr_session_tcp_state(s), SVR_TCP_SYN_SENT, memory_order_relaxed);
 }
 
 static void *ho_worker(void *p)
@@ -561,8 +562,8 @@ static uint32_t half_open_entries(const struct svr_session_table *t)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < t->capacity; i++)
-		n += atomic_load(&t->entries[i].in_use) &&
-		     atomic_load(&t->entries[i].tcp_state) == SVR_TCP_SYN_SENT;
+		n += atomic_load(&t->info[i].in_use) &&
+		     atomic_load(svr_session_tcp_state(&t->entries[i])) == SVR_TCP_SYN_SENT;
 	return n;
 }
 
@@ -585,7 +586,7 @@ static void half_open_count_under_two_workers_and_ageing(void **state)
 	uint32_t seed = 12345, most = 0, ended = 0;
 	while (atomic_load(&ho_finished) < 2) {
 		for (uint32_t i = 0; i < cap; i++) {
-			if (atomic_load(&t->entries[i].in_use) && ho_rand(&seed) % 8 == 0)
+			if (atomic_load(&t->info[i].in_use) && ho_rand(&seed) % 8 == 0)
 				ended += dp_session_clear(i);
 			uint32_t now = atomic_load(&t->half_open);
 			most = now > most ? now : most;
@@ -599,7 +600,7 @@ static void half_open_count_under_two_workers_and_ageing(void **state)
 	assert_true(most <= cap);
 	assert_int_equal(atomic_load(&t->half_open), half_open_entries(t));
 	for (uint32_t i = 0; i < cap; i++)
-		if (atomic_load(&t->entries[i].in_use))
+		if (atomic_load(&t->info[i].in_use))
 			dp_session_clear(i);
 	assert_int_equal(atomic_load(&t->half_open), 0);
 	svr_session_table_free(t);
@@ -628,18 +629,19 @@ struct cad_worker {
 
 static _Atomic unsigned cad_finished;
 
-static void fill_key_id(struct svr_session *s, void *arg)
+static void fill_key_id(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	uint32_t id = (uint32_t)(uintptr_t)arg;
-	s->tenant = s->service = SVR_NO_NAME;
-	s->proto = 6;
-	memcpy(s->uuid, &id, sizeof(id));
+	info->tenant = info->service = SVR_NO_NAME;
+	s->dir[SVR_DIR_FWD].proto = 6;
+	memcpy(info->uuid, &id, sizeof(id));
 }
 
-static uint32_t key_id_of(const struct svr_session *s)
+/* The key a session was made for (in its UUID). */
+static uint32_t key_id_of(const struct svr_session_table *t, uint32_t idx)
 {
 	uint32_t id;
-	memcpy(&id, s->uuid, sizeof(id));
+	memcpy(&id, t->info[idx].uuid, sizeof(id));
 	return id;
 }
 
@@ -657,9 +659,8 @@ static void *cad_worker(void *p)
 		uint64_t hits[2];
 		svr_session_lookup4(a->t, keys, 2, hits);
 		for (int d = 0; d < 2; d++)
-			if (hits[d] != UINT64_MAX &&
-			    (svr_sess_dir(hits[d]) != (enum svr_sdir)d ||
-			     key_id_of(&a->t->entries[svr_sess_idx(hits[d])]) != i))
+			if (hits[d] != UINT64_MAX && (svr_sess_dir(hits[d]) != (enum svr_sdir)d ||
+						      key_id_of(a->t, svr_sess_idx(hits[d])) != i))
 				a->wrong_entry++;
 		if (hits[0] == UINT64_MAX) {
 			bool existing;
@@ -672,7 +673,7 @@ static void *cad_worker(void *p)
 				/* ours until the main lcore ends it: found, or already deleted */
 				uint64_t again = svr_session_find4(a->t, &f);
 				if (again != ((uint64_t)idx << 1) &&
-				    atomic_load(&a->t->entries[idx].in_use))
+				    atomic_load(&a->t->info[idx].in_use))
 					a->lost++;
 			}
 		}
@@ -701,7 +702,7 @@ static void create_age_delete_lookup_concurrently(void **state)
 	uint32_t seed = 777, deleted = 0;
 	while (atomic_load(&cad_finished) < 2) {
 		for (uint32_t i = 0; i < cap; i++)
-			if (atomic_load(&t->entries[i].in_use) && ho_rand(&seed) % 4 == 0)
+			if (atomic_load(&t->info[i].in_use) && ho_rand(&seed) % 4 == 0)
 				deleted += svr_session_delete(t, i);
 		svr_session_reclaim(t);
 	}
@@ -717,9 +718,9 @@ static void create_age_delete_lookup_concurrently(void **state)
 	memset(sessions_of, 0, sizeof(sessions_of));
 	uint32_t live = 0;
 	for (uint32_t e = 0; e < cap; e++) {
-		if (!atomic_load(&t->entries[e].in_use))
+		if (!atomic_load(&t->info[e].in_use))
 			continue;
-		uint32_t i = key_id_of(&t->entries[e]);
+		uint32_t i = key_id_of(t, e);
 		assert_true(i < CAD_KEYS);
 		sessions_of[i]++;
 		live++;

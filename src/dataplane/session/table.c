@@ -17,6 +17,8 @@
 #define SVR_NAT_PROBES 4096
 /* Claims lost to another worker taking the same reverse key before giving up. */
 #define CLAIM_TRIES 16
+/* The index's average load: 60% of its slots. */
+#define KEYS_PER_BUCKET 9
 /* Buckets an insert looks through for a free slot (the index is about half full). */
 #define INSERT_PROBES 64
 
@@ -35,10 +37,10 @@ static inline bool is6(int family)
 /* The key of direction (data & 1) of entry (data >> 1). */
 static inline const void *stored_key(const struct svr_session_table *t, int family, uint32_t data)
 {
-	const struct svr_skey4 *k4 = t->keys4[data >> 1];
+	const struct svr_session *s = &t->entries[data >> 1];
 	if (!is6(family))
-		return &k4[data & 1];
-	return &t->keys6[k4[0].src][data & 1];
+		return &s->dir[data & 1].key;
+	return &t->keys6[s->dir[SVR_DIR_FWD].key.src][data & 1];
 }
 
 static inline bool key_eq(int family, const void *a, const void *b)
@@ -153,8 +155,9 @@ static void ix_remove(struct svr_session_index *ix, uint32_t h, uint32_t data)
 
 static int ix_init(struct svr_session_index *ix, uint32_t keys)
 {
-	/* about half full: 7.5 keys a bucket on average */
-	ix->n_buckets = (uint32_t)(((uint64_t)keys * 2 + SVR_BUCKET_SLOTS - 1) / SVR_BUCKET_SLOTS);
+	/* 9 keys a bucket of 15 on average: one in about 50 buckets overflows (memory: 14 bytes
+	 * a session) */
+	ix->n_buckets = (uint32_t)(((uint64_t)keys + KEYS_PER_BUCKET - 1) / KEYS_PER_BUCKET);
 	if (ix->n_buckets < 2)
 		ix->n_buckets = 2;
 	ix->b = rte_zmalloc("svr_session_index", (size_t)ix->n_buckets * sizeof(*ix->b),
@@ -196,7 +199,8 @@ static void stack_push(struct svr_free_stack *st, uint32_t idx)
 {
 	uint64_t head = atomic_load_explicit(&st->head, memory_order_relaxed), next;
 	do {
-		__atomic_store_n(&st->next[idx], (uint32_t)head, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->next[(size_t)idx * st->stride], (uint32_t)head,
+				 __ATOMIC_RELAXED);
 		next = ((head >> 32) + 1) << 32 | (idx + 1);
 	} while (!atomic_compare_exchange_weak_explicit(
 	    &st->head, &head, next, memory_order_release, memory_order_relaxed));
@@ -214,7 +218,8 @@ static uint32_t stack_pop(struct svr_free_stack *st)
 			continue;
 		}
 		/* may read an entry another popper took meanwhile: the count then fails the swap */
-		uint32_t below = __atomic_load_n(&st->next[top - 1], __ATOMIC_RELAXED);
+		uint32_t below =
+		    __atomic_load_n(&st->next[(size_t)(top - 1) * st->stride], __ATOMIC_RELAXED);
 		next = ((head >> 32) + 1) << 32 | below;
 		if (atomic_compare_exchange_weak_explicit(
 			&st->head, &head, next, memory_order_acquire, memory_order_acquire))
@@ -234,9 +239,11 @@ static bool stack_reserve(struct svr_free_stack *st, uint32_t total, uint32_t li
 	return true;
 }
 
-static int stack_init(struct svr_free_stack *st, uint32_t n)
+/* next: n links stride uint32_t apart (free entries' info), or NULL for an array of its own. */
+static int stack_init(struct svr_free_stack *st, uint32_t n, uint32_t *next, uint32_t stride)
 {
-	st->next = rte_malloc("svr_session_free", (size_t)n * sizeof(*st->next), 0);
+	st->stride = next ? stride : 1;
+	st->next = next ? next : rte_malloc("svr_session_free", (size_t)n * sizeof(*st->next), 0);
 	if (!st->next)
 		return -1;
 	/* Lowest indices first out: a small load stays in few pages (and scans stop early). */
@@ -256,8 +263,8 @@ struct retired_session {
 /* An entry that leaves use (deleted, or never published): its state moves no more. */
 static void end_state(struct svr_session_table *t, struct svr_session *s)
 {
-	if (atomic_exchange_explicit(&s->tcp_state, SVR_TCP_ENDED, memory_order_acq_rel) ==
-	    SVR_TCP_SYN_SENT)
+	if (atomic_exchange_explicit(svr_session_tcp_state(s), SVR_TCP_ENDED,
+				     memory_order_acq_rel) == SVR_TCP_SYN_SENT)
 		atomic_fetch_sub_explicit(&t->half_open, 1, memory_order_relaxed);
 }
 
@@ -276,7 +283,7 @@ static void release_sessions(void *p, void *e, unsigned n)
 	const struct retired_session *r = e;
 	for (unsigned i = 0; i < n; i++) {
 		/* no reader left: its names may be forgotten (names.h) */
-		t->entries[r[i].idx].tenant = t->entries[r[i].idx].service = SVR_NO_NAME;
+		t->info[r[i].idx].tenant = t->info[r[i].idx].service = SVR_NO_NAME;
 		give_back(t, r[i].idx, r[i].key6);
 	}
 }
@@ -332,18 +339,19 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	    rte_zmalloc("svr_session_stripes", STRIPES * sizeof(*t->stripes), RTE_CACHE_LINE_SIZE);
 	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
 				 RTE_CACHE_LINE_SIZE);
-	t->keys4 = rte_zmalloc("svr_session_keys4", (size_t)capacity * sizeof(*t->keys4),
-			       RTE_CACHE_LINE_SIZE);
+	t->info = rte_zmalloc("svr_session_info", (size_t)capacity * sizeof(*t->info),
+			      RTE_CACHE_LINE_SIZE);
 	t->keys6 = rte_zmalloc("svr_session_keys6", (size_t)t->capacity6 * sizeof(*t->keys6),
 			       RTE_CACHE_LINE_SIZE);
-	if (!t->stripes || !t->entries || !t->keys4 || !t->keys6)
+	if (!t->stripes || !t->entries || !t->info || !t->keys6)
 		goto fail;
 	for (uint32_t i = 0; i < STRIPES; i++)
 		rte_spinlock_init(&t->stripes[i]);
 	/* Two keys per session. */
 	if (ix_init(&t->ix4, 2 * capacity) < 0 || ix_init(&t->ix6, 2 * t->capacity6) < 0 ||
-	    stack_init(&t->free_entries, capacity) < 0 ||
-	    stack_init(&t->free_keys6, t->capacity6) < 0)
+	    stack_init(&t->free_entries, capacity, (uint32_t *)(void *)t->info,
+		       sizeof(*t->info) / sizeof(uint32_t)) < 0 ||
+	    stack_init(&t->free_keys6, t->capacity6, NULL, 1) < 0)
 		goto fail;
 	/* Deletions pending a grace period; when it is full a delete waits for one instead. */
 	char dqn[RTE_RCU_QSBR_DQ_NAMESIZE];
@@ -377,9 +385,8 @@ void svr_session_table_free(struct svr_session_table *t)
 		rte_rcu_qsbr_dq_delete(t->dq);
 	rte_free(t->ix4.b);
 	rte_free(t->ix6.b);
-	rte_free(t->free_entries.next);
 	rte_free(t->free_keys6.next);
-	rte_free(t->keys4);
+	rte_free(t->info);
 	rte_free(t->keys6);
 	rte_free(t->entries);
 	rte_free((void *)t->stripes);
@@ -562,19 +569,23 @@ static struct svr_session *prepare(struct svr_session_table *t, int family, uint
 {
 	struct svr_session *s = &t->entries[idx];
 	memset(s, 0, sizeof(*s));
-	s->family = (uint8_t)family;
-	s->key_pos[0] = s->key_pos[1] = -1;
+	memset(&t->info[idx], 0, sizeof(t->info[idx]));
+	t->info[idx].family = (uint8_t)family;
 	if (is6(family)) {
-		t->keys4[idx][0].src = key6;
+		s->dir[SVR_DIR_FWD].key.src = key6;
 		memcpy(&t->keys6[key6][SVR_DIR_FWD], fwd, sizeof(struct svr_skey6));
 		memcpy(&t->keys6[key6][SVR_DIR_REV], rev, sizeof(struct svr_skey6));
 	} else {
-		memcpy(&t->keys4[idx][SVR_DIR_FWD], fwd, sizeof(struct svr_skey4));
-		memcpy(&t->keys4[idx][SVR_DIR_REV], rev, sizeof(struct svr_skey4));
+		memcpy(&s->dir[SVR_DIR_FWD].key, fwd, sizeof(struct svr_skey4));
+		memcpy(&s->dir[SVR_DIR_REV].key, rev, sizeof(struct svr_skey4));
 	}
-	fill(s, arg); /* complete before any reader can reach it */
+	fill(s, &t->info[idx], arg); /* complete before any reader can reach it */
+	/* each line has its copy */
+	s->dir[SVR_DIR_REV].proto = s->dir[SVR_DIR_FWD].proto;
+	s->dir[SVR_DIR_REV].payload_key = s->dir[SVR_DIR_FWD].payload_key;
 	/* counted half-open before a reader can see it (svr_session_tcp_move) */
-	if (atomic_load_explicit(&s->tcp_state, memory_order_relaxed) == SVR_TCP_SYN_SENT)
+	if (atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) ==
+	    SVR_TCP_SYN_SENT)
 		atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
 	return s;
 }
@@ -602,7 +613,7 @@ static int64_t claim(struct svr_session_table *t, int family, uint32_t idx, cons
 		*published = true;
 		return -ENOSPC;
 	}
-	atomic_store_explicit(&t->entries[idx].in_use, 1, memory_order_release);
+	atomic_store_explicit(&t->info[idx].in_use, 1, memory_order_release);
 	return 0;
 }
 
@@ -624,7 +635,7 @@ static int64_t create(struct svr_session_table *t, int family, const void *fwd, 
 		return -ENOSPC;
 	rte_prefetch0_write(&t->entries[idx]);
 	rte_prefetch0_write((char *)&t->entries[idx] + RTE_CACHE_LINE_SIZE);
-	rte_prefetch0_write(&t->keys4[idx]);
+	rte_prefetch0_write(&t->info[idx]);
 	int64_t rc = -EADDRINUSE;
 	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
 		int r = place_reverse(t, family, fwd, rev, key_len, place);
@@ -683,10 +694,10 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 {
 	struct svr_session *s = &t->entries[idx];
-	if (!atomic_exchange_explicit(&s->in_use, 0, memory_order_acq_rel))
+	if (!atomic_exchange_explicit(&t->info[idx].in_use, 0, memory_order_acq_rel))
 		return false;
 	end_state(t, s);
-	int family = s->family;
+	int family = t->info[idx].family;
 	struct svr_session_index *ix = is6(family) ? &t->ix6 : &t->ix4;
 	/* one key at a time, each under its own stripe: a worker waits for one key's removal */
 	for (uint32_t d = 0; d < 2; d++) {
@@ -698,7 +709,7 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 		rte_spinlock_unlock(l);
 	}
 	struct retired_session r = {.idx = idx,
-				    .key6 = is6(family) ? t->keys4[idx][0].src : NO_INDEX};
+				    .key6 = is6(family) ? s->dir[SVR_DIR_FWD].key.src : NO_INDEX};
 	retire(t, &r, false);
 	return true;
 }
@@ -706,11 +717,11 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 int svr_session_keys(const struct svr_session_table *t, uint32_t idx, const void **fwd,
 		     const void **rev)
 {
-	const struct svr_session *s = &t->entries[idx];
-	if (s->family != 4 && s->family != 6)
+	int family = t->info[idx].family;
+	if (family != 4 && family != 6)
 		return -1;
-	*fwd = stored_key(t, s->family, idx << 1 | SVR_DIR_FWD);
-	*rev = stored_key(t, s->family, idx << 1 | SVR_DIR_REV);
+	*fwd = stored_key(t, family, idx << 1 | SVR_DIR_FWD);
+	*rev = stored_key(t, family, idx << 1 | SVR_DIR_REV);
 	return 0;
 }
 

@@ -127,16 +127,16 @@ static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_keyr
 	    &wk[wi].session_keys[(idx ^ (slot * (SESSION_KEYS / SVR_KEYS_MAX + 1))) &
 				 (SESSION_KEYS - 1)];
 	if (e->idx == idx + 1 && e->slot == slot && e->security_id == k->security_id &&
-	    memcmp(e->uuid, s->uuid, 16) == 0)
+	    memcmp(e->uuid, svr_session_info(dp_sess.table, s)->uuid, 16) == 0)
 		return &e->key;
-	if (svr_session_key(c, k, s->uuid, &e->key) < 0) {
+	if (svr_session_key(c, k, svr_session_info(dp_sess.table, s)->uuid, &e->key) < 0) {
 		e->idx = 0;
 		return NULL;
 	}
 	e->idx = idx + 1;
 	e->slot = (uint8_t)slot;
 	e->security_id = k->security_id;
-	memcpy(e->uuid, s->uuid, 16);
+	memcpy(e->uuid, svr_session_info(dp_sess.table, s)->uuid, 16);
 	return &e->key;
 }
 
@@ -331,12 +331,14 @@ static uint16_t payload_slot(const struct svr_keyring *kr, const struct svr_key 
 
 static const struct svr_key *session_payload_key(const struct svr_session *s)
 {
-	unsigned slot = s->payload_key & 0x1f;
+	unsigned slot = svr_session_payload_key(s) & 0x1f;
 	const struct svr_keyring *kr = ring();
 	if (slot == 0 || slot > kr->n)
 		return NULL;
 	const struct svr_key *k = &kr->keys[slot - 1];
-	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(s->payload_key >> 5) ? k : NULL;
+	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(svr_session_payload_key(s) >> 5)
+		   ? k
+		   : NULL;
 }
 
 uint16_t dp_svr_payload_key_current(void)
@@ -364,7 +366,7 @@ static bool replayed(const uint8_t uuid[16])
 /* An egress session: its forward direction comes from a peer with metadata. */
 static bool egress_session(const struct svr_session *s)
 {
-	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
 	return (fw->flags & SVR_RW_MD_ACK_ABSENT) && fw->svr_path < DP_MAX_SVR_PATHS;
 }
 
@@ -404,7 +406,7 @@ void dp_svr_uuid_unclaim(const uint8_t uuid[16])
 void dp_svr_session_ending(const struct svr_session *s)
 {
 	if (egress_session(s))
-		svr_replay_ended(&replay, s->uuid, clock_s());
+		svr_replay_ended(&replay, svr_session_info(dp_sess.table, s)->uuid, clock_s());
 }
 
 void dp_svr_replay_sweep(uint64_t elapsed_ms)
@@ -464,7 +466,7 @@ static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 {
 	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
 	const struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
-	uint64_t tag = ctx_tag(s->uuid);
+	uint64_t tag = ctx_tag(svr_session_info(dp_sess.table, s)->uuid);
 	if (atomic_load_explicit(&e->tag, memory_order_acquire) != tag)
 		return false;
 	memset(c, 0, sizeof(*c));
@@ -473,7 +475,7 @@ static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 	memcpy(c->dst, e->src, 4);
 	c->sport = e->dport;
 	c->dport = e->sport;
-	c->proto = s->proto;
+	c->proto = svr_session_proto(s);
 	atomic_thread_fence(memory_order_acquire);
 	return atomic_load_explicit(&e->tag, memory_order_relaxed) ==
 	       tag; /* not rewritten meanwhile */
@@ -768,19 +770,22 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 {
 	struct svr_md md = {.present = SVR_MDF_SECURITY_ID | extra, .security_id = 0};
 	if (dir == SVR_DIR_FWD) {
-		const struct dp_svr_path *pp = dp_svr_path(s->dir[SVR_DIR_FWD].svr_path);
+		const struct dp_svr_path *pp =
+		    dp_svr_path(svr_session_rw(s, SVR_DIR_FWD)->svr_path);
 		md.present |= SVR_MDF_FWD_CTX | SVR_MDF_UUID;
 		ctx_of(tuple, &md.fwd);
-		memcpy(md.uuid, s->uuid, 16);
-		set_name(&md, &md.tenant, SVR_MDF_TENANT,
-			 svr_names_get(dp_sess.tenants, s->tenant));
-		set_name(&md, &md.service, SVR_MDF_SERVICE,
-			 svr_names_get(dp_sess.services, s->service));
+		memcpy(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16);
+		set_name(
+		    &md, &md.tenant, SVR_MDF_TENANT,
+		    svr_names_get(dp_sess.tenants, svr_session_info(dp_sess.table, s)->tenant));
+		set_name(
+		    &md, &md.service, SVR_MDF_SERVICE,
+		    svr_names_get(dp_sess.services, svr_session_info(dp_sess.table, s)->service));
 		set_name(&md, &md.src_router, SVR_MDF_SRC_ROUTER,
 			 svr_img_str(g->image, svr_img_hdr(g->image)->router_name));
 		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, pp->peer);
 		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, pp->name);
-		if (s->dir[SVR_DIR_FWD].svr & SVR_RW2_PAYLOAD)
+		if (svr_session_rw(s, SVR_DIR_FWD)->svr & SVR_RW2_PAYLOAD)
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
@@ -789,10 +794,12 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			       &md.rev); /* no NAT here: the answer's own tuple is the mirror */
 		md.num_sessions = 0;     /* service load feedback: with path selection */
 	}
-	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, s->dir[dir].svr_path);
+	const struct dp_svr_path_policy *p =
+	    dp_svr_path_policy(g, svr_session_rw(s, dir)->svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
-	const struct svr_key *k =
-	    s->payload_key ? session_payload_key(s) : svr_keyring_current(ring(), dp_sess.unix_s);
+	const struct svr_key *k = svr_session_payload_key(s)
+				      ? session_payload_key(s)
+				      : svr_keyring_current(ring(), dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
 	/* names are bounded by validation, so a block fits: a failure to encode is a bug */
@@ -825,7 +832,7 @@ static size_t build_md(unsigned w_index, const struct dp_gen *g, const struct sv
  */
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
-	svr_rewrite_stop_md(&s->dir[!dir]);
+	svr_rewrite_stop_md(svr_session_rw(s, !dir));
 }
 
 /*
@@ -835,14 +842,14 @@ static void acknowledge(struct svr_session *s, enum svr_sdir dir)
  */
 static void make_stale(struct svr_session *s)
 {
-	__atomic_store_n(&s->idle_s, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->handshake_s, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->closing_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&svr_session_info(dp_sess.table, s)->idle_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&svr_session_info(dp_sess.table, s)->handshake_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&svr_session_info(dp_sess.table, s)->closing_s, 0, __ATOMIC_RELAXED);
 }
 
 static bool stale(const struct svr_session *s)
 {
-	return __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED) == 0;
+	return __atomic_load_n(&svr_session_info(dp_sess.table, s)->idle_s, __ATOMIC_RELAXED) == 0;
 }
 
 /*
@@ -854,10 +861,11 @@ static bool stale(const struct svr_session *s)
 static bool stale_ok(const struct svr_session *s)
 {
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
+	uint32_t seen = svr_session_last_seen(s);
 	return now - seen >= SVR_STALE_IDLE_S ||
-	       (s->proto == SVR_IPPROTO_TCP &&
-		atomic_load_explicit(&s->tcp_state, memory_order_relaxed) == SVR_TCP_CLOSING);
+	       (svr_session_proto(s) == SVR_IPPROTO_TCP &&
+		atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) ==
+		    SVR_TCP_CLOSING);
 }
 
 /* Whether the metadata block at md (len bytes, trailer gone) asks to stop forward metadata. */
@@ -1056,7 +1064,7 @@ static bool file_key_signed(uint8_t flags, const uint8_t *pl, size_t plen)
 bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte_mbuf *m,
 		      const struct svr_flow4 *f, const struct svr_session *s, enum svr_sdir dir)
 {
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
 	if (!(flags & SVR_RW_HMAC_CHECK) || f->fragment)
 		return false;
@@ -1160,13 +1168,13 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				      const struct dp_svr_path_policy *p, const uint8_t *from,
 				      struct svr_session *s)
 {
-	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
-	struct svr_skey4 rev = {.src = fw->dst,
-				.dst = fw->src,
-				.sport = fw->dport,
-				.dport = fw->sport,
-				.proto =
-				    s->proto}; /* UDP, or the protocol a wrapped flow carries */
+	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
+	struct svr_skey4 rev = {
+	    .src = fw->dst,
+	    .dst = fw->src,
+	    .sport = fw->dport,
+	    .dport = fw->sport,
+	    .proto = svr_session_proto(s)}; /* UDP, or the protocol a wrapped flow carries */
 	uint8_t block[1024];
 	enum svr_drop_reason why;
 	size_t blen = build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD, block,
@@ -1283,7 +1291,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 				  struct dp_svr_sign *sign_job, struct rte_mbuf **reply)
 {
 	*reply = NULL;
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
 	const uint8_t hmac = p->hmac;
@@ -1371,7 +1379,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			struct svr_md md;
 			enum svr_drop_reason why = md_read(w->index, p->encryption, pl, plen, &md);
 			if (why == SVR_DROP_MAX &&
-			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, s->uuid, 16) != 0)) {
+			    (!(md.present & SVR_MDF_UUID) ||
+			     memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
 				if ((md.present & SVR_MDF_UUID) && replayed(md.uuid)) {
 					why = SVR_DROP_SVR_REPLAYED;
 				} else if (stale_ok(s)) {
@@ -1389,7 +1398,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			if (ip[9] == SVR_WIRE_UDP &&
 			    (!(flags & SVR_RW_UDP_UNWRAP) ||
 			     rw->wrapped_proto != SVR_IPPROTO_ICMP) &&
-			    s->pkts[SVR_DIR_REV] == 0 && s->pkts[SVR_DIR_FWD] >= 3)
+			    s->dir[SVR_DIR_REV].pkts == 0 && s->dir[SVR_DIR_FWD].pkts >= 3)
 				*reply = md_only_reply(w, g, p, ip, s);
 		}
 		size_t blen = present ? (size_t)l.header_len + l.payload_len : 0;
