@@ -736,6 +736,68 @@ static void create_age_delete_lookup_concurrently(void **state)
 	rte_free(qs);
 }
 
+/* IPv6 sessions: both keys found, at most capacity6 of them, their key slots reused. */
+static struct svr_skey6 key6(uint32_t i, bool rev)
+{
+	struct svr_skey6 k = {.sport = (uint16_t)(1000 + i), .dport = 443, .proto = 6};
+	k.src[0] = 0x20, k.src[1] = 0x01, k.src[2] = 0x0d, k.src[3] = 0xb8;
+	memcpy(k.dst, k.src, 16);
+	k.src[15] = 1;
+	k.dst[15] = 2;
+	memcpy(&k.src[8], &i, sizeof(i));
+	if (rev) {
+		struct svr_skey6 r = {.sport = k.dport, .dport = k.sport, .proto = 6};
+		memcpy(r.src, k.dst, 16);
+		memcpy(r.dst, k.src, 16);
+		k = r;
+	}
+	return k;
+}
+
+static void ipv6_sessions_within_their_share(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_v6", 256, 8, qs);
+	assert_non_null(t);
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	int64_t idx[8];
+	bool existing;
+	for (uint32_t i = 0; i < 8; i++) {
+		struct svr_skey6 f = key6(i, false), r = key6(i, true);
+		idx[i] =
+		    svr_session_create6(t, &f, &r, &anywhere, fill_service, (void *)1, &existing);
+		assert_true(idx[i] >= 0);
+		assert_false(existing);
+	}
+	struct svr_skey6 f = key6(8, false), r = key6(8, true);
+	assert_int_equal(svr_session_create6(t, &f, &r, &anywhere, fill_service, NULL, &existing),
+			 -ENOSPC);
+	/* IPv4 sessions still fit: the share is of IPv6 key slots only */
+	assert_true(create(t, 1, &existing) >= 0);
+	for (uint32_t i = 0; i < 8; i++) {
+		struct svr_skey6 a = key6(i, false), b = key6(i, true);
+		const struct svr_skey6 *keys[2] = {&a, &b};
+		uint64_t hits[2];
+		assert_int_equal(svr_session_lookup6(t, keys, 2, hits), 2);
+		assert_int_equal(hits[0], (uint64_t)idx[i] << 1 | SVR_DIR_FWD);
+		assert_int_equal(hits[1], (uint64_t)idx[i] << 1 | SVR_DIR_REV);
+		const void *kf, *kr;
+		assert_int_equal(svr_session_keys(t, (uint32_t)idx[i], &kf, &kr), 0);
+		assert_memory_equal(kf, &a, sizeof(a));
+		assert_memory_equal(kr, &b, sizeof(b));
+	}
+	assert_true(svr_session_delete(t, (uint32_t)idx[3]));
+	assert_int_equal(svr_session_find6(t, &(struct svr_skey6){0}), UINT64_MAX);
+	struct svr_skey6 gone = key6(3, true);
+	assert_int_equal(svr_session_find6(t, &gone), UINT64_MAX);
+	svr_session_reclaim(t); /* no reader online: the slot is free again */
+	assert_true(svr_session_create6(t, &f, &r, &anywhere, fill_service, NULL, &existing) >= 0);
+	assert_int_equal(svr_session_find6(t, &r) & 1, SVR_DIR_REV);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +813,7 @@ int main(void)
 	    cmocka_unit_test(two_workers_concurrently),
 	    cmocka_unit_test(half_open_count_under_two_workers_and_ageing),
 	    cmocka_unit_test(create_age_delete_lookup_concurrently),
+	    cmocka_unit_test(ipv6_sessions_within_their_share),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

@@ -40,7 +40,7 @@ static inline const void *stored_key(const struct svr_session_table *t, int fami
 	const struct svr_session *s = &t->entries[data >> 1];
 	if (!is6(family))
 		return &s->dir[data & 1].key;
-	return &t->keys6[s->dir[SVR_DIR_FWD].key.src][data & 1];
+	return &t->keys6[s->dir[data & 1].key.src][data & 1]; /* the slot is in both lines */
 }
 
 static inline bool key_eq(int family, const void *a, const void *b)
@@ -572,7 +572,7 @@ static struct svr_session *prepare(struct svr_session_table *t, int family, uint
 	memset(&t->info[idx], 0, sizeof(t->info[idx]));
 	t->info[idx].family = (uint8_t)family;
 	if (is6(family)) {
-		s->dir[SVR_DIR_FWD].key.src = key6;
+		s->dir[SVR_DIR_FWD].key.src = s->dir[SVR_DIR_REV].key.src = key6;
 		memcpy(&t->keys6[key6][SVR_DIR_FWD], fwd, sizeof(struct svr_skey6));
 		memcpy(&t->keys6[key6][SVR_DIR_REV], rev, sizeof(struct svr_skey6));
 	} else {

@@ -66,8 +66,8 @@ enum svr_tcp_state {
  */
 struct svr_session_dir {
 	struct svr_rewrite rw;
-	/* IPv4: this direction's key. IPv6: dir[0].key.src is the slot of the
-	 * keys in svr_session_table.keys6. */
+	/* IPv4: this direction's key. IPv6: key.src is the slot of the keys in
+	 * svr_session_table.keys6 (in both lines). */
 	struct svr_skey4 key;
 	uint64_t pkts, bytes;         /* by the worker receiving this direction */
 	_Atomic uint32_t last_seen_s; /* dataplane clock; written only when the second changes */
