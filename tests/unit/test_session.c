@@ -3,8 +3,10 @@
  * The session table: both directions to one entry, refusal when full without
  * disturbing live sessions, a limit below the capacity, source-NAT port
  * placement (the sender's port kept when free, never a live mapping twice),
- * RCU-deferred reuse, two workers creating and looking up concurrently (the
- * writer model of session/table.h); and the stable name registry.
+ * RCU-deferred reuse, two workers creating and looking up concurrently, and
+ * doing so while the main lcore deletes and reclaims (the writer model of
+ * session/table.h), IPv6 sessions within their share; and the stable name
+ * registry.
  */
 #include <setjmp.h>
 #include <stdarg.h>
