@@ -3,8 +3,10 @@
  * The session table: both directions to one entry, refusal when full without
  * disturbing live sessions, a limit below the capacity, source-NAT port
  * placement (the sender's port kept when free, never a live mapping twice),
- * RCU-deferred reuse, two workers creating and looking up concurrently (the
- * writer model of flow/table.h); and the stable name registry.
+ * RCU-deferred reuse, two workers creating and looking up concurrently, and
+ * doing so while the main lcore deletes and reclaims (the writer model of
+ * flow/table.h), IPv6 sessions within their share; and the stable name
+ * registry.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,10 +51,10 @@ static struct svr_skey4 key(uint32_t i, bool rev)
 	return k;
 }
 
-static void fill_service(struct svr_session *s, void *arg)
+static void fill_service(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
-	s->service = (uint16_t)(uintptr_t)arg;
-	s->proto = 6;
+	info->service = (uint16_t)(uintptr_t)arg;
+	s->dir[SVR_DIR_FWD].proto = 6;
 }
 
 static int64_t create(struct svr_session_table *t, uint32_t i, bool *existing)
@@ -88,10 +90,11 @@ static void both_directions_one_entry(void **state)
 	assert_true(idx >= 0);
 	assert_false(existing);
 	assert_int_equal(find(t, 7), idx);
-	const struct svr_session *s = &t->entries[idx];
-	assert_int_equal(s->service, 1007);
-	assert_int_equal(atomic_load(&s->in_use), 1);
-	assert_int_equal(s->family, 4);
+	const struct svr_session_info *info = &t->info[idx];
+	assert_int_equal(info->service, 1007);
+	assert_int_equal(atomic_load(&info->in_use), 1);
+	assert_int_equal(info->family, 4);
+	assert_int_equal(svr_session_proto(&t->entries[idx]), 6);
 	assert_int_equal(find(t, 8), -1);
 
 	/* The same session again: the existing entry, no entry spent. */
@@ -357,7 +360,7 @@ static void names_kept_while_sessions_carry_them(void **state)
 	int64_t idx = svr_session_create4(dp_sess.table, &f, &r, &anywhere, fill_service,
 					  (void *)(uintptr_t)svc, &existing);
 	assert_true(idx >= 0);
-	dp_sess.table->entries[idx].tenant = ten;
+	dp_sess.table->info[idx].tenant = ten;
 	/* the generation naming them is freed: the session still carries them */
 	svr_names_release(dp_sess.tenants, ten);
 	svr_names_release(dp_sess.services, svc);
@@ -403,7 +406,7 @@ static void deleted_entries_wait_for_readers(void **state)
 	}
 	svr_session_delete(t, (uint32_t)victim);
 	assert_int_equal(find(t, 3), -1);
-	assert_int_equal(atomic_load(&t->entries[victim].in_use), 0);
+	assert_int_equal(atomic_load(&t->info[victim].in_use), 0);
 	svr_session_reclaim(t); /* the reader has not reported: nothing comes back */
 	assert_int_equal(svr_session_free_count(t), 0);
 	assert_int_equal(create(t, 50, &existing), -ENOSPC);
@@ -414,7 +417,7 @@ static void deleted_entries_wait_for_readers(void **state)
 	int64_t again = create(t, 50, &existing);
 	assert_int_equal(again, victim);
 	assert_int_equal(find(t, 50), victim);
-	assert_int_equal(t->entries[again].service, 1050);
+	assert_int_equal(t->info[again].service, 1050);
 	/* Deleting twice is harmless. */
 	svr_session_delete(t, (uint32_t)victim);
 	svr_session_delete(t, (uint32_t)victim);
@@ -516,12 +519,12 @@ static uint32_t ho_rand(uint32_t *x)
 	return *x;
 }
 
-static void fill_syn_sent(struct svr_session *s, void *arg)
+static void fill_syn_sent(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	(void)arg;
-	s->tenant = s->service = SVR_NO_NAME;
-	s->proto = SVR_IPPROTO_TCP;
-	atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
+	info->tenant = info->service = SVR_NO_NAME;
+	s->dir[SVR_DIR_FWD].proto = SVR_IPPROTO_TCP;
+	atomic_store_explicit(svr_session_tcp_state(s), SVR_TCP_SYN_SENT, memory_order_relaxed);
 }
 
 static void *ho_worker(void *p)
@@ -561,8 +564,8 @@ static uint32_t half_open_entries(const struct svr_session_table *t)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < t->capacity; i++)
-		n += atomic_load(&t->entries[i].in_use) &&
-		     atomic_load(&t->entries[i].tcp_state) == SVR_TCP_SYN_SENT;
+		n += atomic_load(&t->info[i].in_use) &&
+		     atomic_load(svr_session_tcp_state(&t->entries[i])) == SVR_TCP_SYN_SENT;
 	return n;
 }
 
@@ -585,7 +588,7 @@ static void half_open_count_under_two_workers_and_ageing(void **state)
 	uint32_t seed = 12345, most = 0, ended = 0;
 	while (atomic_load(&ho_finished) < 2) {
 		for (uint32_t i = 0; i < cap; i++) {
-			if (atomic_load(&t->entries[i].in_use) && ho_rand(&seed) % 8 == 0)
+			if (atomic_load(&t->info[i].in_use) && ho_rand(&seed) % 8 == 0)
 				ended += dp_session_clear(i);
 			uint32_t now = atomic_load(&t->half_open);
 			most = now > most ? now : most;
@@ -599,11 +602,201 @@ static void half_open_count_under_two_workers_and_ageing(void **state)
 	assert_true(most <= cap);
 	assert_int_equal(atomic_load(&t->half_open), half_open_entries(t));
 	for (uint32_t i = 0; i < cap; i++)
-		if (atomic_load(&t->entries[i].in_use))
+		if (atomic_load(&t->info[i].in_use))
 			dp_session_clear(i);
 	assert_int_equal(atomic_load(&t->half_open), 0);
 	svr_session_table_free(t);
 	dp_sess.table = NULL;
+	rte_free(qs);
+}
+
+/*
+ * Create, age and delete, and look up, all at once: two workers create the
+ * same keys (each must end up with one session, both directions on it),
+ * look them up and check that the entry a lookup returns carries the key they
+ * asked for (an entry reused before their grace period would carry another),
+ * while the main lcore deletes sessions at random and reclaims. At the end
+ * every live session is found by both keys, no key has two sessions, and
+ * every entry is either live or free again.
+ */
+#define CAD_KEYS   256
+#define CAD_ROUNDS 300000
+
+struct cad_worker {
+	struct svr_session_table *t;
+	struct rte_rcu_qsbr *qs;
+	unsigned id;
+	unsigned created, wrong_entry, lost, errors;
+};
+
+static _Atomic unsigned cad_finished;
+
+static void fill_key_id(struct svr_session *s, struct svr_session_info *info, void *arg)
+{
+	uint32_t id = (uint32_t)(uintptr_t)arg;
+	info->tenant = info->service = SVR_NO_NAME;
+	s->dir[SVR_DIR_FWD].proto = 6;
+	memcpy(info->uuid, &id, sizeof(id));
+}
+
+/* The key a session was made for (in its UUID). */
+static uint32_t key_id_of(const struct svr_session_table *t, uint32_t idx)
+{
+	uint32_t id;
+	memcpy(&id, t->info[idx].uuid, sizeof(id));
+	return id;
+}
+
+static void *cad_worker(void *p)
+{
+	struct cad_worker *a = p;
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	rte_rcu_qsbr_thread_register(a->qs, a->id);
+	rte_rcu_qsbr_thread_online(a->qs, a->id);
+	for (uint32_t n = 0; n < CAD_ROUNDS; n++) {
+		/* both workers walk the keys in the same order: they race on each key's creation */
+		uint32_t i = n % CAD_KEYS;
+		struct svr_skey4 f = key(i, false), r = key(i, true);
+		const struct svr_skey4 *keys[2] = {&f, &r};
+		uint64_t hits[2];
+		svr_session_lookup4(a->t, keys, 2, hits);
+		for (int d = 0; d < 2; d++)
+			if (hits[d] != UINT64_MAX && (svr_sess_dir(hits[d]) != (enum svr_sdir)d ||
+						      key_id_of(a->t, svr_sess_idx(hits[d])) != i))
+				a->wrong_entry++;
+		if (hits[0] == UINT64_MAX) {
+			bool existing;
+			int64_t idx = svr_session_create4(a->t, &f, &r, &anywhere, fill_key_id,
+							  (void *)(uintptr_t)i, &existing);
+			if (idx < 0)
+				a->errors += idx != -ENOSPC; /* full of sessions awaiting reclaim */
+			else if (!existing) {
+				a->created++;
+				/* ours until the main lcore ends it: found, or already deleted */
+				uint64_t again = svr_session_find4(a->t, &f);
+				if (again != ((uint64_t)idx << 1) &&
+				    atomic_load(&a->t->info[idx].in_use))
+					a->lost++;
+			}
+		}
+		if ((n & 15) == 0)
+			rte_rcu_qsbr_quiescent(a->qs, a->id);
+	}
+	rte_rcu_qsbr_thread_offline(a->qs, a->id);
+	atomic_fetch_add(&cad_finished, 1);
+	return NULL;
+}
+
+static void create_age_delete_lookup_concurrently(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(2);
+	const uint32_t cap = 8 * CAD_KEYS;
+	struct svr_session_table *t = svr_session_table_create("s_cad", cap, 64, qs);
+	assert_non_null(t);
+	static struct cad_worker a[2];
+	pthread_t th[2];
+	atomic_store(&cad_finished, 0);
+	for (unsigned w = 0; w < 2; w++) {
+		a[w] = (struct cad_worker){.t = t, .qs = qs, .id = w};
+		assert_int_equal(pthread_create(&th[w], NULL, cad_worker, &a[w]), 0);
+	}
+	uint32_t seed = 777, deleted = 0;
+	while (atomic_load(&cad_finished) < 2) {
+		for (uint32_t i = 0; i < cap; i++)
+			if (atomic_load(&t->info[i].in_use) && ho_rand(&seed) % 4 == 0)
+				deleted += svr_session_delete(t, i);
+		svr_session_reclaim(t);
+	}
+	for (unsigned w = 0; w < 2; w++)
+		pthread_join(th[w], NULL);
+	assert_true(deleted > 1000); /* the race was run */
+	assert_true(a[0].created + a[1].created > 1000);
+	assert_int_equal(a[0].errors + a[1].errors, 0);
+	assert_int_equal(a[0].wrong_entry + a[1].wrong_entry, 0);
+	assert_int_equal(a[0].lost + a[1].lost, 0);
+	/* Every live session found by both keys; no key with two live sessions. */
+	static uint8_t sessions_of[CAD_KEYS];
+	memset(sessions_of, 0, sizeof(sessions_of));
+	uint32_t live = 0;
+	for (uint32_t e = 0; e < cap; e++) {
+		if (!atomic_load(&t->info[e].in_use))
+			continue;
+		uint32_t i = key_id_of(t, e);
+		assert_true(i < CAD_KEYS);
+		sessions_of[i]++;
+		live++;
+		assert_int_equal(find(t, i), e);
+	}
+	for (uint32_t i = 0; i < CAD_KEYS; i++)
+		assert_true(sessions_of[i] <= 1);
+	/* Nothing lost: every entry live or, after the grace period, free again. */
+	rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
+	svr_session_reclaim(t);
+	assert_int_equal(svr_session_free_count(t) + live, cap);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+/* IPv6 sessions: both keys found, at most capacity6 of them, their key slots reused. */
+static struct svr_skey6 key6(uint32_t i, bool rev)
+{
+	struct svr_skey6 k = {.sport = (uint16_t)(1000 + i), .dport = 443, .proto = 6};
+	k.src[0] = 0x20, k.src[1] = 0x01, k.src[2] = 0x0d, k.src[3] = 0xb8;
+	memcpy(k.dst, k.src, 16);
+	k.src[15] = 1;
+	k.dst[15] = 2;
+	memcpy(&k.src[8], &i, sizeof(i));
+	if (rev) {
+		struct svr_skey6 r = {.sport = k.dport, .dport = k.sport, .proto = 6};
+		memcpy(r.src, k.dst, 16);
+		memcpy(r.dst, k.src, 16);
+		k = r;
+	}
+	return k;
+}
+
+static void ipv6_sessions_within_their_share(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_v6", 256, 8, qs);
+	assert_non_null(t);
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	int64_t idx[8];
+	bool existing;
+	for (uint32_t i = 0; i < 8; i++) {
+		struct svr_skey6 f = key6(i, false), r = key6(i, true);
+		idx[i] =
+		    svr_session_create6(t, &f, &r, &anywhere, fill_service, (void *)1, &existing);
+		assert_true(idx[i] >= 0);
+		assert_false(existing);
+	}
+	struct svr_skey6 f = key6(8, false), r = key6(8, true);
+	assert_int_equal(svr_session_create6(t, &f, &r, &anywhere, fill_service, NULL, &existing),
+			 -ENOSPC);
+	/* IPv4 sessions still fit: the share is of IPv6 key slots only */
+	assert_true(create(t, 1, &existing) >= 0);
+	for (uint32_t i = 0; i < 8; i++) {
+		struct svr_skey6 a = key6(i, false), b = key6(i, true);
+		const struct svr_skey6 *keys[2] = {&a, &b};
+		uint64_t hits[2];
+		assert_int_equal(svr_session_lookup6(t, keys, 2, hits), 2);
+		assert_int_equal(hits[0], (uint64_t)idx[i] << 1 | SVR_DIR_FWD);
+		assert_int_equal(hits[1], (uint64_t)idx[i] << 1 | SVR_DIR_REV);
+		const void *kf, *kr;
+		assert_int_equal(svr_session_keys(t, (uint32_t)idx[i], &kf, &kr), 0);
+		assert_memory_equal(kf, &a, sizeof(a));
+		assert_memory_equal(kr, &b, sizeof(b));
+	}
+	assert_true(svr_session_delete(t, (uint32_t)idx[3]));
+	assert_int_equal(svr_session_find6(t, &(struct svr_skey6){0}), UINT64_MAX);
+	struct svr_skey6 gone = key6(3, true);
+	assert_int_equal(svr_session_find6(t, &gone), UINT64_MAX);
+	svr_session_reclaim(t); /* no reader online: the slot is free again */
+	assert_true(svr_session_create6(t, &f, &r, &anywhere, fill_service, NULL, &existing) >= 0);
+	assert_int_equal(svr_session_find6(t, &r) & 1, SVR_DIR_REV);
+	svr_session_table_free(t);
 	rte_free(qs);
 }
 
@@ -621,6 +814,8 @@ int main(void)
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(two_workers_concurrently),
 	    cmocka_unit_test(half_open_count_under_two_workers_and_ageing),
+	    cmocka_unit_test(create_age_delete_lookup_concurrently),
+	    cmocka_unit_test(ipv6_sessions_within_their_share),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

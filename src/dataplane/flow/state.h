@@ -103,11 +103,12 @@ extern struct dp_sessions dp_sess;
 static inline void dp_session_touch(struct svr_session *s, enum svr_sdir dir, uint32_t bytes,
 				    uint8_t tcp_flags, uint32_t now_s)
 {
-	s->pkts[dir]++;
-	s->bytes[dir] += bytes;
-	if (atomic_load_explicit(&s->last_seen_s, memory_order_relaxed) != now_s)
-		atomic_store_explicit(&s->last_seen_s, now_s, memory_order_relaxed);
-	if (s->proto == SVR_IPPROTO_TCP)
+	struct svr_session_dir *d = &s->dir[dir]; /* this direction's line only */
+	d->pkts++;
+	d->bytes += bytes;
+	if (atomic_load_explicit(&d->last_seen_s, memory_order_relaxed) != now_s)
+		atomic_store_explicit(&d->last_seen_s, now_s, memory_order_relaxed);
+	if (d->proto == SVR_IPPROTO_TCP)
 		svr_session_tcp_packet(dp_sess.table, s, dir, tcp_flags);
 }
 

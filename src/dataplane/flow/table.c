@@ -9,73 +9,291 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #define NO_DATA UINT64_MAX
 /* Ports tried for one source-NAT mapping before refusing (a full range is rare). */
 #define SVR_NAT_PROBES 4096
+/* Claims lost to another worker taking the same reverse key before giving up. */
+#define CLAIM_TRIES 16
+/* The index's average load: 60% of its slots. */
+#define KEYS_PER_BUCKET 9
+/* Buckets an insert looks through for a free slot (the index is about half full). */
+#define INSERT_PROBES 64
+
+#define SLOT_DATA_BITS 25
+#define SLOT_DATA_MASK ((1u << SLOT_DATA_BITS) - 1)
+#define NO_INDEX       UINT32_MAX
+#define MISS           (UINT32_MAX - 1) /* bulk lookup: no tag at home, no overflow */
+
+/* --- keys: where a session keeps them, their hash --- */
+
+static inline bool is6(int family)
+{
+	return family == 6;
+}
+
+/* The key of direction (data & 1) of entry (data >> 1). */
+static inline const void *stored_key(const struct svr_session_table *t, int family, uint32_t data)
+{
+	const struct svr_session *s = &t->entries[data >> 1];
+	if (!is6(family))
+		return &s->dir[data & 1].key;
+	return &t->keys6[s->dir[data & 1].key.src][data & 1]; /* the slot is in both lines */
+}
+
+static inline bool key_eq(int family, const void *a, const void *b)
+{
+	if (is6(family))
+		return memcmp(a, b, sizeof(struct svr_skey6)) == 0;
+	const uint64_t *x = a, *y = b;
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+static inline uint32_t key_hash(int family, const void *k)
+{
+	if (is6(family))
+		return rte_hash_crc(k, sizeof(struct svr_skey6), 0x9e3779b9);
+	const uint64_t *w = k;
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x9e3779b9));
+}
+
+static inline const struct svr_session_index *index_of(const struct svr_session_table *t,
+						       int family)
+{
+	return is6(family) ? &t->ix6 : &t->ix4;
+}
+
+/* --- the index --- */
+
+static inline uint32_t home_of(const struct svr_session_index *ix, uint32_t h)
+{
+	return (uint32_t)(((uint64_t)h * ix->n_buckets) >> 32);
+}
+
+static inline uint32_t tag_of(uint32_t h)
+{
+	uint32_t tag = h & 0x7f; /* the low bits: the home bucket comes from the high ones */
+	return (tag ? tag : 1) << SLOT_DATA_BITS;
+}
+
+static inline uint32_t next_bucket(const struct svr_session_index *ix, uint32_t b)
+{
+	return b + 1 == ix->n_buckets ? 0 : b + 1;
+}
+
+static inline uint32_t load_slot(const struct svr_bucket *bk, unsigned i)
+{
+	return __atomic_load_n(&bk->slot[i], __ATOMIC_ACQUIRE);
+}
+
+/* Looks a key up from its home bucket: its data, or NO_DATA. Lock-free. */
+static uint64_t ix_find(const struct svr_session_table *t, int family, const void *key, uint32_t h)
+{
+	const struct svr_session_index *ix = index_of(t, family);
+	uint32_t tag = tag_of(h), b = home_of(ix, h);
+	for (uint32_t n = 0; n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
+		const struct svr_bucket *bk = &ix->b[b];
+		for (unsigned i = 0; i < SVR_BUCKET_SLOTS; i++) {
+			uint32_t v = load_slot(bk, i);
+			if ((v & ~SLOT_DATA_MASK) == tag &&
+			    key_eq(family, key, stored_key(t, family, v & SLOT_DATA_MASK)))
+				return v & SLOT_DATA_MASK;
+		}
+		if (__atomic_load_n(&bk->overflow, __ATOMIC_ACQUIRE) == 0)
+			break;
+	}
+	return NO_DATA;
+}
+
+static void add_overflow(struct svr_session_index *ix, uint32_t from, uint32_t n, int delta)
+{
+	for (uint32_t j = 0, b = from; j < n; j++, b = next_bucket(ix, b))
+		__atomic_fetch_add(&ix->b[b].overflow, (uint32_t)delta, __ATOMIC_RELEASE);
+}
+
+/*
+ * Claims a free slot for data, from the key's home bucket on. The buckets
+ * passed over count it as overflow before it becomes visible, so a reader that
+ * can see it also goes far enough to find it. Another writer (of a key with
+ * another home) may take the same slot: compare-and-swap, then the next one.
+ */
+static bool ix_insert(struct svr_session_index *ix, uint32_t h, uint32_t data)
+{
+	uint32_t home = home_of(ix, h), v = tag_of(h) | data, b = home;
+	for (uint32_t n = 0; n < INSERT_PROBES && n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
+		struct svr_bucket *bk = &ix->b[b];
+		for (unsigned i = 0; i < SVR_BUCKET_SLOTS; i++) {
+			if (load_slot(bk, i) != 0)
+				continue;
+			add_overflow(ix, home, n, 1);
+			uint32_t empty = 0;
+			if (__atomic_compare_exchange_n(&bk->slot[i], &empty, v, false,
+							__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				return true;
+			add_overflow(ix, home, n, -1);
+		}
+	}
+	return false;
+}
+
+/* Unpublishes data (a key of h): its slot is free again at once (readers compare the key). */
+static void ix_remove(struct svr_session_index *ix, uint32_t h, uint32_t data)
+{
+	uint32_t home = home_of(ix, h), v = tag_of(h) | data, b = home;
+	for (uint32_t n = 0; n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
+		struct svr_bucket *bk = &ix->b[b];
+		for (unsigned i = 0; i < SVR_BUCKET_SLOTS; i++)
+			if (load_slot(bk, i) == v) {
+				__atomic_store_n(&bk->slot[i], 0, __ATOMIC_RELEASE);
+				add_overflow(ix, home, n, -1);
+				return;
+			}
+	}
+}
+
+static int ix_init(struct svr_session_index *ix, uint32_t keys)
+{
+	/* 9 keys a bucket of 15 on average: one in about 50 buckets overflows (memory: 14 bytes
+	 * a session) */
+	ix->n_buckets = (uint32_t)(((uint64_t)keys + KEYS_PER_BUCKET - 1) / KEYS_PER_BUCKET);
+	if (ix->n_buckets < 2)
+		ix->n_buckets = 2;
+	ix->b = rte_zmalloc("svr_session_index", (size_t)ix->n_buckets * sizeof(*ix->b),
+			    RTE_CACHE_LINE_SIZE);
+	return ix->b ? 0 : -1;
+}
+
+/* --- stripe locks: check and claim of one key, by its home bucket --- */
+
+static inline rte_spinlock_t *stripe_of(const struct svr_session_table *t, int family, uint32_t h)
+{
+	uint32_t b = home_of(index_of(t, family), h);
+	return &t->stripes[(b ^ (is6(family) ? 0x5bd1u : 0)) & (t->n_stripes - 1)];
+}
+
+/* Both keys' stripes, in address order (one lock when they share it). */
+static void lock_pair(rte_spinlock_t *a, rte_spinlock_t *b)
+{
+	if (a > b) {
+		rte_spinlock_t *x = a;
+		a = b;
+		b = x;
+	}
+	rte_spinlock_lock(a);
+	if (b != a)
+		rte_spinlock_lock(b);
+}
+
+static void unlock_pair(rte_spinlock_t *a, rte_spinlock_t *b)
+{
+	rte_spinlock_unlock(a);
+	if (b != a)
+		rte_spinlock_unlock(b);
+}
+
+/* --- free indices: a lock-free stack with an ABA count, reserved before popped --- */
+
+static void stack_push(struct svr_free_stack *st, uint32_t idx)
+{
+	uint64_t head = atomic_load_explicit(&st->head, memory_order_relaxed), next;
+	do {
+		__atomic_store_n(&st->next[(size_t)idx * st->stride], (uint32_t)head,
+				 __ATOMIC_RELAXED);
+		next = ((head >> 32) + 1) << 32 | (idx + 1);
+	} while (!atomic_compare_exchange_weak_explicit(
+	    &st->head, &head, next, memory_order_release, memory_order_relaxed));
+	atomic_fetch_add_explicit(&st->n_free, 1, memory_order_release);
+}
+
+/* One index off the stack: the caller reserved it (stack_reserve), so there is one. */
+static uint32_t stack_pop(struct svr_free_stack *st)
+{
+	uint64_t head = atomic_load_explicit(&st->head, memory_order_acquire), next;
+	for (;;) {
+		uint32_t top = (uint32_t)head;
+		if (top == 0) { /* a pusher has not swapped its head in yet */
+			head = atomic_load_explicit(&st->head, memory_order_acquire);
+			continue;
+		}
+		/* may read an entry another popper took meanwhile: the count then fails the swap */
+		uint32_t below =
+		    __atomic_load_n(&st->next[(size_t)(top - 1) * st->stride], __ATOMIC_RELAXED);
+		next = ((head >> 32) + 1) << 32 | below;
+		if (atomic_compare_exchange_weak_explicit(
+			&st->head, &head, next, memory_order_acquire, memory_order_acquire))
+			return top - 1;
+	}
+}
+
+/* Reserves one index while fewer than limit are out; false when none may be taken. */
+static bool stack_reserve(struct svr_free_stack *st, uint32_t total, uint32_t limit)
+{
+	uint32_t f = atomic_load_explicit(&st->n_free, memory_order_relaxed);
+	do {
+		if (f == 0 || total - f >= limit)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+	    &st->n_free, &f, f - 1, memory_order_acquire, memory_order_relaxed));
+	return true;
+}
+
+/* next: n links stride uint32_t apart (free entries' info), or NULL for an array of its own. */
+static int stack_init(struct svr_free_stack *st, uint32_t n, uint32_t *next, uint32_t stride)
+{
+	st->stride = next ? stride : 1;
+	st->next = next ? next : rte_malloc("svr_session_free", (size_t)n * sizeof(*st->next), 0);
+	if (!st->next)
+		return -1;
+	/* Lowest indices first out: a small load stays in few pages (and scans stop early). */
+	for (uint32_t i = n; i-- > 0;)
+		stack_push(st, i);
+	return 0;
+}
+
+/* --- entries --- */
 
 /* A deleted session awaiting its grace period. */
 struct retired_session {
-	int32_t pos[2];
 	uint32_t idx;
-	uint32_t family;
+	uint32_t key6; /* its IPv6 key slot, or NO_INDEX */
 };
-
-/*
- * Free entries form a list threaded through the entries themselves (no reader
- * can see a free entry: it was retired after a grace period, or never used).
- * Writer lock held.
- */
-static void push_free(struct svr_session_table *t, uint32_t idx)
-{
-	t->entries[idx].key_pos[0] = (int32_t)t->free_head;
-	t->free_head = idx;
-	t->n_free++;
-}
-
-static uint32_t pop_free(struct svr_session_table *t)
-{
-	uint32_t idx = t->free_head;
-	t->free_head = (uint32_t)t->entries[idx].key_pos[0];
-	t->n_free--;
-	return idx;
-}
 
 /* An entry that leaves use (deleted, or never published): its state moves no more. */
 static void end_state(struct svr_session_table *t, struct svr_session *s)
 {
-	if (atomic_exchange_explicit(&s->tcp_state, SVR_TCP_ENDED, memory_order_acq_rel) ==
-	    SVR_TCP_SYN_SENT)
+	if (atomic_exchange_explicit(svr_session_tcp_state(s), SVR_TCP_ENDED,
+				     memory_order_acq_rel) == SVR_TCP_SYN_SENT)
 		atomic_fetch_sub_explicit(&t->half_open, 1, memory_order_relaxed);
 }
 
-/* After the grace period: the key slots and the entry index are free again. */
+/* An entry (and IPv6 key slot) no reader can hold: free again. */
+static void give_back(struct svr_session_table *t, uint32_t idx, uint32_t key6)
+{
+	if (key6 != NO_INDEX)
+		stack_push(&t->free_keys6, key6);
+	stack_push(&t->free_entries, idx);
+}
+
+/* After the grace period: the entry index is free again (lock-free, one entry at a time). */
 static void release_sessions(void *p, void *e, unsigned n)
 {
 	struct svr_session_table *t = p;
 	const struct retired_session *r = e;
-	rte_spinlock_lock(&t->writer);
 	for (unsigned i = 0; i < n; i++) {
-		struct rte_hash *h = r[i].family == 6 ? t->h6 : t->h4;
-		for (int d = 0; d < 2; d++)
-			if (r[i].pos[d] >= 0 && (d == 0 || r[i].pos[1] != r[i].pos[0]))
-				rte_hash_free_key_with_position(h, r[i].pos[d]);
-		if (r[i].family == 6)
-			t->n6--;
 		/* no reader left: its names may be forgotten (names.h) */
-		t->entries[r[i].idx].tenant = t->entries[r[i].idx].service = SVR_NO_NAME;
-		push_free(t, r[i].idx);
+		t->info[r[i].idx].tenant = t->info[r[i].idx].service = SVR_NO_NAME;
+		give_back(t, r[i].idx, r[i].key6);
 	}
-	rte_spinlock_unlock(&t->writer);
 }
 
 /*
- * Queues a deleted session for its grace period (outside the writer lock).
- * The main lcore, which reports no quiescent state, may wait for one when the
- * queue is full; a worker must never wait for a grace period it is part of:
- * it gives up the slots instead (counted, never seen in practice: the queue
- * holds a sixteenth of the table).
+ * Queues a deleted session for its grace period. The main lcore, which
+ * reports no quiescent state, may wait for one when the queue is full; a
+ * worker must never wait for a grace period it is part of: it gives up the
+ * entry instead (counted, never seen in practice: the queue holds a sixteenth
+ * of the table).
  */
 static void retire(struct svr_session_table *t, struct retired_session *r, bool on_worker)
 {
@@ -89,21 +307,6 @@ static void retire(struct svr_session_table *t, struct retired_session *r, bool 
 	release_sessions(t, r, 1);
 }
 
-static struct rte_hash *make_hash(const char *name, uint32_t keys, uint32_t key_len)
-{
-	struct rte_hash_parameters hp = {
-	    .name = name,
-	    .entries = keys,
-	    .key_len = key_len,
-	    .hash_func = rte_hash_crc,
-	    .socket_id = SOCKET_ID_ANY,
-	    /* Writers are serialised by the table's lock: rte_hash stays single-writer. In
-	     * lock-free mode a deleted key's slot is freed by us, after the grace period. */
-	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	return rte_hash_create(&hp);
-}
-
 /* Bytes allocated from DPDK's heaps (all sockets). */
 static size_t heap_used(void)
 {
@@ -115,32 +318,40 @@ static size_t heap_used(void)
 	return used;
 }
 
+/* Stripe locks: enough that two workers rarely meet on one. */
+#define STRIPES 4096
+
 struct svr_session_table *svr_session_table_create(const char *name, uint32_t capacity,
 						   uint32_t capacity6, struct rte_rcu_qsbr *qs)
 {
+	if (capacity == 0 || capacity > (SLOT_DATA_MASK >> 1) + 1)
+		return NULL; /* an entry index << 1 | direction fits a slot's data */
 	size_t heap_before = heap_used();
-	struct svr_session_table *t = rte_zmalloc("svr_sessions", sizeof(*t), 0);
+	struct svr_session_table *t = rte_zmalloc("svr_sessions", sizeof(*t), RTE_CACHE_LINE_SIZE);
 	if (!t)
 		return NULL;
 	t->capacity = capacity;
 	t->capacity6 = capacity6 < capacity ? capacity6 : capacity;
-	rte_spinlock_init(&t->writer);
+	if (t->capacity6 == 0)
+		t->capacity6 = 1;
+	t->n_stripes = STRIPES;
+	t->stripes =
+	    rte_zmalloc("svr_session_stripes", STRIPES * sizeof(*t->stripes), RTE_CACHE_LINE_SIZE);
 	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
 				 RTE_CACHE_LINE_SIZE);
-	if (!t->entries)
+	t->info = rte_zmalloc("svr_session_info", (size_t)capacity * sizeof(*t->info),
+			      RTE_CACHE_LINE_SIZE);
+	t->keys6 = rte_zmalloc("svr_session_keys6", (size_t)t->capacity6 * sizeof(*t->keys6),
+			       RTE_CACHE_LINE_SIZE);
+	if (!t->stripes || !t->entries || !t->info || !t->keys6)
 		goto fail;
-	/* Lowest indices first out: a small load stays in few pages (and scans stop early). */
-	for (uint32_t i = capacity; i-- > 0;)
-		push_free(t, i);
-	/* Two keys per session; IPv6 sessions in a table of their own, capacity6 of them at most.
-	 */
-	char n[RTE_HASH_NAMESIZE];
-	snprintf(n, sizeof(n), "%s-4", name);
-	t->h4 = make_hash(n, 2 * capacity, sizeof(struct svr_skey4));
-	snprintf(n, sizeof(n), "%s-6", name);
-	t->h6 =
-	    make_hash(n, 2 * t->capacity6 > 64 ? 2 * t->capacity6 : 64, sizeof(struct svr_skey6));
-	if (!t->h4 || !t->h6)
+	for (uint32_t i = 0; i < STRIPES; i++)
+		rte_spinlock_init(&t->stripes[i]);
+	/* Two keys per session. */
+	if (ix_init(&t->ix4, 2 * capacity) < 0 || ix_init(&t->ix6, 2 * t->capacity6) < 0 ||
+	    stack_init(&t->free_entries, capacity, (uint32_t *)(void *)t->info,
+		       sizeof(*t->info) / sizeof(uint32_t)) < 0 ||
+	    stack_init(&t->free_keys6, t->capacity6, NULL, 1) < 0)
 		goto fail;
 	/* Deletions pending a grace period; when it is full a delete waits for one instead. */
 	char dqn[RTE_RCU_QSBR_DQ_NAMESIZE];
@@ -172,24 +383,66 @@ void svr_session_table_free(struct svr_session_table *t)
 		return;
 	if (t->dq)
 		rte_rcu_qsbr_dq_delete(t->dq);
-	rte_hash_free(t->h4);
-	rte_hash_free(t->h6);
+	rte_free(t->ix4.b);
+	rte_free(t->ix6.b);
+	rte_free(t->free_keys6.next);
+	rte_free(t->info);
+	rte_free(t->keys6);
 	rte_free(t->entries);
+	rte_free((void *)t->stripes);
 	rte_free(t);
 }
 
-static unsigned lookup(const struct rte_hash *h, const void **keys, unsigned n, uint64_t *hits)
+/* --- lookups --- */
+
+/*
+ * A burst of keys in three passes, each touching memory the previous one
+ * prefetched: hashes (home buckets prefetched); the first slot of each home
+ * bucket with the key's tag (its stored key prefetched); the key compared.
+ * Anything else (no tag in the home bucket but overflow, a tag whose key
+ * differs) takes the one-key path.
+ */
+#define LOOKUP_CHUNK 64
+
+static unsigned lookup(const struct svr_session_table *t, int family, const void **keys, unsigned n,
+		       uint64_t *hits)
 {
-	void *data[RTE_HASH_LOOKUP_BULK_MAX];
-	uint64_t mask = 0;
+	const struct svr_session_index *ix = index_of(t, family);
+	uint32_t h[LOOKUP_CHUNK], cand[LOOKUP_CHUNK];
 	unsigned found = 0;
-	for (unsigned off = 0; off < n; off += RTE_HASH_LOOKUP_BULK_MAX) {
-		unsigned k =
-		    n - off < RTE_HASH_LOOKUP_BULK_MAX ? n - off : RTE_HASH_LOOKUP_BULK_MAX;
-		int r = rte_hash_lookup_bulk_data(h, keys + off, k, &mask, data);
-		found += r > 0 ? (unsigned)r : 0;
-		for (unsigned i = 0; i < k; i++)
-			hits[off + i] = (mask >> i) & 1 ? (uint64_t)(uintptr_t)data[i] : NO_DATA;
+	for (unsigned off = 0; off < n; off += LOOKUP_CHUNK) {
+		unsigned k = n - off < LOOKUP_CHUNK ? n - off : LOOKUP_CHUNK;
+		const void **kk = keys + off;
+		for (unsigned i = 0; i < k; i++) {
+			h[i] = key_hash(family, kk[i]);
+			rte_prefetch0(&ix->b[home_of(ix, h[i])]);
+		}
+		for (unsigned i = 0; i < k; i++) {
+			const struct svr_bucket *bk = &ix->b[home_of(ix, h[i])];
+			uint32_t tag = tag_of(h[i]);
+			cand[i] =
+			    __atomic_load_n(&bk->overflow, __ATOMIC_ACQUIRE) ? NO_INDEX : MISS;
+			for (unsigned s = 0; s < SVR_BUCKET_SLOTS; s++) {
+				uint32_t v = load_slot(bk, s);
+				if ((v & ~SLOT_DATA_MASK) == tag) {
+					cand[i] = v & SLOT_DATA_MASK;
+					rte_prefetch0(stored_key(t, family, cand[i]));
+					break;
+				}
+			}
+		}
+		for (unsigned i = 0; i < k; i++) {
+			uint64_t d;
+			if (cand[i] == MISS)
+				d = NO_DATA;
+			else if (cand[i] != NO_INDEX &&
+				 key_eq(family, kk[i], stored_key(t, family, cand[i])))
+				d = cand[i];
+			else
+				d = ix_find(t, family, kk[i], h[i]);
+			hits[off + i] = d;
+			found += d != NO_DATA;
+		}
 	}
 	return found;
 }
@@ -197,30 +450,31 @@ static unsigned lookup(const struct rte_hash *h, const void **keys, unsigned n, 
 unsigned svr_session_lookup4(const struct svr_session_table *t, const struct svr_skey4 **keys,
 			     unsigned n, uint64_t *hits)
 {
-	return lookup(t->h4, (const void **)keys, n, hits);
+	return lookup(t, 4, (const void **)keys, n, hits);
 }
 
 unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr_skey6 **keys,
 			     unsigned n, uint64_t *hits)
 {
-	return lookup(t->h6, (const void **)keys, n, hits);
+	return lookup(t, 6, (const void **)keys, n, hits);
 }
 
-static uint64_t find(const struct rte_hash *h, const void *key)
+static uint64_t find(const struct svr_session_table *t, int family, const void *key)
 {
-	void *data;
-	return rte_hash_lookup_data(h, key, &data) >= 0 ? (uint64_t)(uintptr_t)data : NO_DATA;
+	return ix_find(t, family, key, key_hash(family, key));
 }
 
 uint64_t svr_session_find4(const struct svr_session_table *t, const struct svr_skey4 *key)
 {
-	return find(t->h4, key);
+	return find(t, 4, key);
 }
 
 uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_skey6 *key)
 {
-	return find(t->h6, key);
+	return find(t, 6, key);
 }
+
+/* --- creation --- */
 
 /*
  * Waypoint ports: an even port of ours in [nat_lo, nat_hi] and an odd one of
@@ -228,8 +482,8 @@ uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_s
  * defaults), such that the tuple is unused by any live session. The first
  * tried is a hash of the forward key.
  */
-static int place_pair(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
-		      const struct svr_session_place *p)
+static int place_pair(const struct svr_session_table *t, int family, const void *fwd, uint8_t *rev,
+		      size_t key_len, const struct svr_session_place *p)
 {
 	uint32_t n_even = ((uint32_t)p->nat_hi - p->nat_lo) / 2 + 1;
 	uint32_t odd_lo = p->pair_lo | 1u,
@@ -241,31 +495,34 @@ static int place_pair(const struct rte_hash *h, const void *fwd, uint8_t *rev, s
 	uint64_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % space;
 	uint64_t tries = space < SVR_NAT_PROBES ? space : SVR_NAT_PROBES;
 	for (uint64_t i = 0; i < tries; i++) {
-		uint64_t t = (start + i) % space;
-		uint16_t even = (uint16_t)(p->nat_lo + 2 * (t % n_even));
-		uint16_t odd = (uint16_t)(odd_lo + 2 * (t / n_even));
+		uint64_t n = (start + i) % space;
+		uint16_t even = (uint16_t)(p->nat_lo + 2 * (n % n_even));
+		uint16_t odd = (uint16_t)(odd_lo + 2 * (n / n_even));
 		uint16_t be_even = rte_cpu_to_be_16(even), be_odd = rte_cpu_to_be_16(odd);
 		memcpy(rev + p->nat_port_off, &be_even, 2);
 		memcpy(rev + p->pair_port_off, &be_odd, 2);
-		if (rte_hash_lookup(h, rev) < 0)
+		if (find(t, family, rev) == NO_DATA)
 			return 0;
 	}
 	return -EADDRINUSE;
 }
 
-/* Under the writer lock: settles the reverse key; 0, -EADDRINUSE or -EEXIST. */
-static int place_reverse(const struct rte_hash *h, const void *fwd, uint8_t *rev, size_t key_len,
-			 const struct svr_session_place *p)
+/*
+ * Settles the reverse key: 0, -EADDRINUSE or -EEXIST. Lock-free: what it
+ * finds free is claimed afterwards, and probed again if another worker took it.
+ */
+static int place_reverse(const struct svr_session_table *t, int family, const void *fwd,
+			 uint8_t *rev, size_t key_len, const struct svr_session_place *p)
 {
 	if (p->nat_hi == 0)
-		return rte_hash_lookup(h, rev) >= 0 ? -EEXIST : 0;
+		return find(t, family, rev) != NO_DATA ? -EEXIST : 0;
 	if (p->waypoint_pair)
-		return place_pair(h, fwd, rev, key_len, p);
+		return place_pair(t, family, fwd, rev, key_len, p);
 	/* The sender's own port first (what NATs usually keep), if in range and free. */
 	uint16_t own;
 	memcpy(&own, rev + p->nat_port_off, 2);
 	uint16_t own_h = rte_be_to_cpu_16(own);
-	if (own_h >= p->nat_lo && own_h <= p->nat_hi && rte_hash_lookup(h, rev) < 0)
+	if (own_h >= p->nat_lo && own_h <= p->nat_hi && find(t, family, rev) == NO_DATA)
 		return 0;
 	/* Then from where the forward key hashes, so that sessions spread over the range. */
 	uint32_t span = (uint32_t)p->nat_hi - p->nat_lo + 1;
@@ -274,78 +531,147 @@ static int place_reverse(const struct rte_hash *h, const void *fwd, uint8_t *rev
 	for (uint32_t i = 0; i < tries; i++) {
 		uint16_t port = rte_cpu_to_be_16((uint16_t)(p->nat_lo + (start + i) % span));
 		memcpy(rev + p->nat_port_off, &port, 2);
-		if (rte_hash_lookup(h, rev) < 0)
+		if (find(t, family, rev) == NO_DATA)
 			return 0;
 	}
 	return -EADDRINUSE;
 }
 
-static int64_t create(struct svr_session_table *t, struct rte_hash *h, const void *fwd, void *rev,
-		      size_t key_len, uint8_t family, const struct svr_session_place *place,
+/* Takes a free entry (and IPv6 key slot) within the limit: 0, or -ENOSPC. */
+static int take_entry(struct svr_session_table *t, int family, uint32_t limit, uint32_t *idx,
+		      uint32_t *key6)
+{
+	if (limit > t->capacity)
+		limit = t->capacity;
+	if (!stack_reserve(&t->free_entries, t->capacity, limit))
+		return -ENOSPC;
+	*key6 = NO_INDEX;
+	if (is6(family)) {
+		if (!stack_reserve(&t->free_keys6, t->capacity6, t->capacity6)) {
+			atomic_fetch_add_explicit(&t->free_entries.n_free, 1, memory_order_relaxed);
+			return -ENOSPC;
+		}
+		*key6 = stack_pop(&t->free_keys6);
+	}
+	*idx = stack_pop(&t->free_entries);
+	uint32_t hw = atomic_load_explicit(&t->high_water, memory_order_relaxed);
+	while (*idx >= hw &&
+	       !atomic_compare_exchange_weak_explicit(&t->high_water, &hw, *idx + 1,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+	return 0;
+}
+
+/* The entry filled for the keys as they stand, not yet reachable by any reader. */
+static struct svr_session *prepare(struct svr_session_table *t, int family, uint32_t idx,
+				   uint32_t key6, const void *fwd, const void *rev,
+				   svr_session_fill_fn fill, void *arg)
+{
+	struct svr_session *s = &t->entries[idx];
+	memset(s, 0, sizeof(*s));
+	memset(&t->info[idx], 0, sizeof(t->info[idx]));
+	t->info[idx].family = (uint8_t)family;
+	if (is6(family)) {
+		s->dir[SVR_DIR_FWD].key.src = s->dir[SVR_DIR_REV].key.src = key6;
+		memcpy(&t->keys6[key6][SVR_DIR_FWD], fwd, sizeof(struct svr_skey6));
+		memcpy(&t->keys6[key6][SVR_DIR_REV], rev, sizeof(struct svr_skey6));
+	} else {
+		memcpy(&s->dir[SVR_DIR_FWD].key, fwd, sizeof(struct svr_skey4));
+		memcpy(&s->dir[SVR_DIR_REV].key, rev, sizeof(struct svr_skey4));
+	}
+	fill(s, &t->info[idx], arg); /* complete before any reader can reach it */
+	/* each line has its copy */
+	s->dir[SVR_DIR_REV].proto = s->dir[SVR_DIR_FWD].proto;
+	s->dir[SVR_DIR_REV].payload_key = s->dir[SVR_DIR_FWD].payload_key;
+	/* counted half-open before a reader can see it (svr_session_tcp_move) */
+	if (atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) ==
+	    SVR_TCP_SYN_SENT)
+		atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
+	return s;
+}
+
+/*
+ * With both keys' stripes held: neither key in use, then both published and
+ * the entry marked live. Returns 0; the data found for the forward key
+ * (another worker's session, > 0 after +1); -EAGAIN when the reverse key is
+ * in use; -ENOSPC when the index has no room.
+ */
+static int64_t claim(struct svr_session_table *t, int family, uint32_t idx, const void *fwd,
+		     uint32_t hf, const void *rev, uint32_t hr, bool *published)
+{
+	struct svr_session_index *ix = is6(family) ? &t->ix6 : &t->ix4;
+	uint64_t other = ix_find(t, family, fwd, hf);
+	if (other != NO_DATA)
+		return (int64_t)other + 1;
+	if (ix_find(t, family, rev, hr) != NO_DATA)
+		return -EAGAIN;
+	uint32_t d_fwd = idx << 1 | SVR_DIR_FWD, d_rev = idx << 1 | SVR_DIR_REV;
+	if (!ix_insert(ix, hf, d_fwd))
+		return -ENOSPC;
+	if (!ix_insert(ix, hr, d_rev)) {
+		ix_remove(ix, hf, d_fwd); /* a reader may hold it: retired like a session */
+		*published = true;
+		return -ENOSPC;
+	}
+	atomic_store_explicit(&t->info[idx].in_use, 1, memory_order_release);
+	return 0;
+}
+
+static int64_t create(struct svr_session_table *t, int family, const void *fwd, void *rev,
+		      size_t key_len, const struct svr_session_place *place,
 		      svr_session_fill_fn fill, void *arg, bool *existing)
 {
 	*existing = false;
-	void *other;
-	int64_t rc;
-	rte_spinlock_lock(&t->writer);
-	if (rte_hash_lookup_data(h, fwd, &other) >= 0) {
-		/* Another worker created this session since our lookup missed. */
+	uint32_t hf = key_hash(family, fwd);
+	/* the reverse key's bucket and the entry load while the forward key is looked up */
+	rte_prefetch0(&index_of(t, family)->b[home_of(index_of(t, family), key_hash(family, rev))]);
+	uint64_t other = ix_find(t, family, fwd, hf);
+	if (other != NO_DATA) { /* another worker created this session since our lookup missed */
 		*existing = true;
-		rc = svr_sess_idx((uintptr_t)other);
-		goto out;
+		return (int64_t)(other >> 1);
 	}
-	uint32_t limit = place->limit < t->capacity ? place->limit : t->capacity;
-	if (t->n_free == 0 || t->capacity - t->n_free >= limit ||
-	    (family == 6 && t->n6 >= t->capacity6)) {
-		rc = -ENOSPC;
-		goto out;
-	}
-	int r = place_reverse(h, fwd, rev, key_len, place);
-	if (r == 0 && memcmp(fwd, rev, key_len) == 0)
-		r = -EEXIST; /* source = destination: both keys would be one */
-	if (r < 0) {
-		rc = r;
-		goto out;
-	}
-	uint32_t idx = pop_free(t);
-	if (idx >= t->high_water)
-		t->high_water = idx + 1;
-	struct svr_session *s = &t->entries[idx];
-	memset(s, 0, sizeof(*s));
-	s->family = family;
-	s->key_pos[0] = s->key_pos[1] = -1;
-	fill(s, arg); /* complete before any reader can reach it */
-	/* counted half-open before a reader can see it (svr_session_tcp_move) */
-	if (atomic_load_explicit(&s->tcp_state, memory_order_relaxed) == SVR_TCP_SYN_SENT)
-		atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
-	uintptr_t d_fwd = (uintptr_t)idx << 1 | SVR_DIR_FWD;
-	uintptr_t d_rev = (uintptr_t)idx << 1 | SVR_DIR_REV;
-	if (rte_hash_add_key_data(h, fwd, (void *)d_fwd) != 0) {
-		end_state(t, s);
-		push_free(t, idx);
-		rc = -ENOSPC;
-		goto out;
-	}
-	if (rte_hash_add_key_data(h, rev, (void *)d_rev) != 0) {
-		/* Unpublish the forward key: a reader may hold it, so it is retired like a session.
-		 */
-		struct retired_session r = {
-		    .pos = {rte_hash_del_key(h, fwd), -1}, .idx = idx, .family = family};
-		if (family == 6)
-			t->n6++; /* given back with the entry */
-		end_state(t, s); /* a worker may have moved it meanwhile: one of us counts */
-		rte_spinlock_unlock(&t->writer);
-		retire(t, &r, true);
+	uint32_t idx, key6;
+	if (take_entry(t, family, place->limit, &idx, &key6) < 0)
 		return -ENOSPC;
+	rte_prefetch0_write(&t->entries[idx]);
+	rte_prefetch0_write((char *)&t->entries[idx] + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0_write(&t->info[idx]);
+	int64_t rc = -EADDRINUSE;
+	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
+		int r = place_reverse(t, family, fwd, rev, key_len, place);
+		if (r == 0 && memcmp(fwd, rev, key_len) == 0)
+			r = -EEXIST; /* source = destination: both keys would be one */
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		struct svr_session *s = prepare(t, family, idx, key6, fwd, rev, fill, arg);
+		uint32_t hr = key_hash(family, rev);
+		rte_spinlock_t *a = stripe_of(t, family, hf), *b = stripe_of(t, family, hr);
+		bool published = false;
+		lock_pair(a, b);
+		rc = claim(t, family, idx, fwd, hf, rev, hr, &published);
+		unlock_pair(a, b);
+		if (rc == 0)
+			return idx;
+		end_state(t, s); /* a worker may have moved it meanwhile: one of us counts */
+		if (published) {
+			struct retired_session r = {.idx = idx, .key6 = key6};
+			retire(t, &r, true);
+			return -ENOSPC;
+		}
+		if (rc > 0) {
+			*existing = true;
+			rc = (rc - 1) >> 1;
+			break;
+		}
+		if (rc != -EAGAIN)
+			break;
+		rc = place->nat_hi ? -EADDRINUSE : -EEXIST;
+		if (!place->nat_hi)
+			break; /* the reverse key is someone else's: no port to move it to */
 	}
-	s->key_pos[0] = rte_hash_lookup(h, fwd);
-	s->key_pos[1] = rte_hash_lookup(h, rev);
-	if (family == 6)
-		t->n6++;
-	atomic_store_explicit(&s->in_use, 1, memory_order_release);
-	rc = idx;
-out:
-	rte_spinlock_unlock(&t->writer);
+	give_back(t, idx, key6); /* never published */
 	return rc;
 }
 
@@ -353,32 +679,37 @@ int64_t svr_session_create4(struct svr_session_table *t, const struct svr_skey4 
 			    struct svr_skey4 *rev, const struct svr_session_place *place,
 			    svr_session_fill_fn fill, void *arg, bool *existing)
 {
-	return create(t, t->h4, fwd, rev, sizeof(*fwd), 4, place, fill, arg, existing);
+	return create(t, 4, fwd, rev, sizeof(*fwd), place, fill, arg, existing);
 }
 
 int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 *fwd,
 			    struct svr_skey6 *rev, const struct svr_session_place *place,
 			    svr_session_fill_fn fill, void *arg, bool *existing)
 {
-	return create(t, t->h6, fwd, rev, sizeof(*fwd), 6, place, fill, arg, existing);
+	return create(t, 6, fwd, rev, sizeof(*fwd), place, fill, arg, existing);
 }
+
+/* --- deletion --- */
 
 bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 {
 	struct svr_session *s = &t->entries[idx];
-	if (!atomic_exchange_explicit(&s->in_use, 0, memory_order_acq_rel))
+	if (!atomic_exchange_explicit(&t->info[idx].in_use, 0, memory_order_acq_rel))
 		return false;
 	end_state(t, s);
-	struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
-	struct retired_session r = {
-	    .pos = {s->key_pos[0], s->key_pos[1]}, .idx = idx, .family = s->family};
-	rte_spinlock_lock(&t->writer);
-	for (int d = 0; d < 2; d++) {
-		void *key;
-		if (r.pos[d] >= 0 && rte_hash_get_key_with_position(h, r.pos[d], &key) == 0)
-			rte_hash_del_key(h, key);
+	int family = t->info[idx].family;
+	struct svr_session_index *ix = is6(family) ? &t->ix6 : &t->ix4;
+	/* one key at a time, each under its own stripe: a worker waits for one key's removal */
+	for (uint32_t d = 0; d < 2; d++) {
+		uint32_t data = idx << 1 | d;
+		uint32_t h = key_hash(family, stored_key(t, family, data));
+		rte_spinlock_t *l = stripe_of(t, family, h);
+		rte_spinlock_lock(l);
+		ix_remove(ix, h, data);
+		rte_spinlock_unlock(l);
 	}
-	rte_spinlock_unlock(&t->writer);
+	struct retired_session r = {.idx = idx,
+				    .key6 = is6(family) ? s->dir[SVR_DIR_FWD].key.src : NO_INDEX};
 	retire(t, &r, false);
 	return true;
 }
@@ -386,15 +717,11 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 int svr_session_keys(const struct svr_session_table *t, uint32_t idx, const void **fwd,
 		     const void **rev)
 {
-	const struct svr_session *s = &t->entries[idx];
-	const struct rte_hash *h = s->family == 6 ? t->h6 : t->h4;
-	void *k0, *k1;
-	if (s->key_pos[0] < 0 || s->key_pos[1] < 0 ||
-	    rte_hash_get_key_with_position(h, s->key_pos[0], &k0) != 0 ||
-	    rte_hash_get_key_with_position(h, s->key_pos[1], &k1) != 0)
+	int family = t->info[idx].family;
+	if (family != 4 && family != 6)
 		return -1;
-	*fwd = k0;
-	*rev = k1;
+	*fwd = stored_key(t, family, idx << 1 | SVR_DIR_FWD);
+	*rev = stored_key(t, family, idx << 1 | SVR_DIR_REV);
 	return 0;
 }
 
@@ -406,5 +733,6 @@ void svr_session_reclaim(struct svr_session_table *t)
 
 uint32_t svr_session_free_count(const struct svr_session_table *t)
 {
-	return t->n_free; /* a racy read, for display and tests */
+	/* a racy read, for display and tests */
+	return atomic_load_explicit(&t->free_entries.n_free, memory_order_relaxed);
 }

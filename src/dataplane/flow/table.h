@@ -3,24 +3,28 @@
  * The session table: flow key -> session entry, both directions of a session
  * pointing at one entry of a preallocated array.
  *
- * Writer model (architecture.md §4, design b): ONE shared table.
- * - Lookups (the hit path, any worker) are lock-free: rte_hash in
- *   RW_CONCURRENCY_LF mode, bulk over the burst; the entry is read through the
- *   index stored with the key.
- * - Inserts happen on the session-creation path only (any worker) and deletes
- *   on the main lcore only (ageing, DELETE /sessions); both take the table's
- *   writer lock, which makes "look up, then add both keys" atomic (rte_hash
- *   would silently overwrite a key added twice) and keeps rte_hash
- *   single-writer. The hit path never takes it. The entry comes from a list
- *   of free entries (under the same lock, threaded through the free entries
- *   themselves) and is filled
- *   before its first key is published, so a reader that finds a key sees a
- *   complete entry. When two
- *   workers create the same session, the second finds the first's entry.
- * - A deleted session's key slots and entry index go back only after every
- *   worker has passed a quiescent state (an RCU defer queue the main lcore
- *   reclaims at housekeeping, svr_session_reclaim), so "awaiting reclaim"
- *   counts as used and a reader never sees an entry reused under it.
+ * Writer model (architecture.md §4): ONE shared table, no global lock.
+ * - Lookups (the hit path, any worker) are lock-free: a bulk pass over the
+ *   burst through our own index (struct svr_session_index: buckets of tagged
+ *   slots, the key compared where the session stores it); a key, once placed,
+ *   never moves.
+ * - Creation (any worker): an entry index from a lock-free stack of free
+ *   entries (reserved first, so the limit and the capacity are exact), the
+ *   reverse key settled by lock-free probes (NAT and waypoint ports), the entry
+ *   filled, then the check and claim of both keys under the short locks of
+ *   their two stripes (by home bucket; any worker creating either key takes
+ *   the same stripe): if the forward key is there, another worker created the
+ *   session (the caller gets its entry); if the reverse key is there, the port
+ *   is probed again (NAT) or the session refused; else both keys' slots are
+ *   claimed by compare-and-swap and the entry marked live. No lock is held
+ *   across a probe, a fill or more than one session.
+ * - Deletion (main lcore: ageing, DELETE /sessions) removes one key at a time
+ *   under its stripe lock; the entry index goes back on the free stack only
+ *   after every worker has passed a quiescent state (an RCU defer queue the
+ *   main lcore reclaims at housekeeping, svr_session_reclaim, lock-free), so
+ *   "awaiting reclaim" counts as used and a reader never sees an entry reused
+ *   under it. A key's slot is free again at once: a reader that loaded it
+ *   compares the key in the entry, still intact.
  * - Per-entry fields written after creation (counters, last-seen second, TCP
  *   state) are written by the worker that receives that direction; the
  *   last-seen second only when it changes. in_use is stored last (release) by
@@ -31,12 +35,12 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include <rte_hash.h>
+#include <rte_spinlock.h>
 
 #include "flow/key.h"
-#include <rte_spinlock.h>
 
 enum svr_tcp_state {
 	SVR_TCP_NONE,        /* not TCP */
@@ -49,51 +53,147 @@ enum svr_tcp_state {
 #define SVR_NO_NAME 0xffff /* tenant/service id: none */
 
 /*
- * One session; 128 bytes: the first line is read by every hit, the second
- * holds the counters and what only the main lcore reads (ageing, display).
- * tenant and service are ids of the dataplane's name registry (stable across
- * policy generations), not image indices.
+ * One session: two cache lines, one per direction (struct svr_session_dir).
+ * A hit in a direction reads and writes its own line only: its key (the
+ * lookup compares it there), its rewrite, its counters and last-seen second;
+ * with symmetric RSS the two directions of a NAT or SVR session are on two
+ * workers, and neither writes the other's line per packet. The TCP state is
+ * on the reverse line: the reverse direction reads it on every packet (it
+ * moves SYN_SENT to ESTABLISHED), the forward one only for a SYN, FIN or RST;
+ * it moves a few times a session. What no packet writes and the hit path
+ * reads rarely (UUID, names, timeouts, liveness) is in a third, smaller
+ * array: struct svr_session_info, by the same index (svr_session_info()).
  */
-struct svr_session {
-	struct svr_rewrite dir[2];
-	uint16_t tenant, service;
+struct svr_session_dir {
+	struct svr_rewrite rw;
+	/* IPv4: this direction's key. IPv6: key.src is the slot of the keys in
+	 * svr_session_table.keys6 (in both lines). */
+	struct svr_skey4 key;
+	uint64_t pkts, bytes;         /* by the worker receiving this direction */
 	_Atomic uint32_t last_seen_s; /* dataplane clock; written only when the second changes */
-	uint8_t proto;
-	_Atomic uint8_t tcp_state;
-	uint8_t family; /* 4 or 6: which table holds the keys */
-	_Atomic uint8_t in_use;
-	uint16_t idle_s;      /* idle timeout: established TCP, UDP, ICMP, other */
-	uint16_t handshake_s; /* TCP until established */
+	uint8_t proto;                /* the session's (the same in both lines) */
+	_Atomic uint8_t tcp_state;    /* reverse line only: svr_session_tcp_state() */
+	/* SVR payload encryption: key-ring slot and id bits (path.c), 0 none; both lines */
+	uint16_t payload_key;
+} __attribute__((aligned(64)));
 
-	uint64_t pkts[2], bytes[2]; /* per direction, by the worker receiving it */
+struct svr_session {
+	struct svr_session_dir dir[2];
+};
+_Static_assert(sizeof(struct svr_session_dir) == 64, "a direction is one cache line");
+_Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache lines");
+_Static_assert(offsetof(struct svr_session, dir[SVR_DIR_FWD].pkts) / 64 !=
+		       offsetof(struct svr_session, dir[SVR_DIR_REV].pkts) / 64 &&
+		   offsetof(struct svr_session, dir[SVR_DIR_FWD].bytes) / 64 !=
+		       offsetof(struct svr_session, dir[SVR_DIR_REV].bytes) / 64 &&
+		   offsetof(struct svr_session, dir[SVR_DIR_FWD].last_seen_s) / 64 !=
+		       offsetof(struct svr_session, dir[SVR_DIR_REV].last_seen_s) / 64,
+	       "the counters of the two directions are on different cache lines");
+_Static_assert(offsetof(struct svr_session, dir[SVR_DIR_FWD].rw) / 64 ==
+		       offsetof(struct svr_session, dir[SVR_DIR_FWD].pkts) / 64 &&
+		   offsetof(struct svr_session, dir[SVR_DIR_FWD].key) / 64 ==
+		       offsetof(struct svr_session, dir[SVR_DIR_FWD].pkts) / 64,
+	       "a direction's key, rewrite and counters share its line");
+
+/*
+ * What a session's packets do not write: 32 bytes by entry index. tenant and
+ * service are ids of the dataplane's name registry (stable across policy
+ * generations), not image indices. While the entry is free, its first four
+ * bytes link the free entries (struct svr_free_stack).
+ */
+struct svr_session_info {
 	uint8_t uuid[16];
 	uint32_t created_s;
-	uint16_t closing_s; /* TCP after FIN or RST */
-	uint16_t
-	    payload_key;    /* SVR payload encryption: key-ring slot and id bits (path.c), 0 none */
-	int32_t key_pos[2]; /* positions of the two keys in their hash, for deletion */
+	uint16_t idle_s;      /* idle timeout: established TCP, UDP, ICMP, other */
+	uint16_t handshake_s; /* TCP until established */
+	uint16_t closing_s;   /* TCP after FIN or RST */
+	uint16_t tenant, service;
+	uint8_t family; /* 4 or 6: which index holds the keys */
+	_Atomic uint8_t in_use;
+};
+_Static_assert(sizeof(struct svr_session_info) == 32, "a session's info is 32 bytes");
+
+/* A direction's rewrite (const or not, as s is). */
+#define svr_session_rw(s, d) (&(s)->dir[(d)].rw)
+/* The TCP state (enum svr_tcp_state): on the reverse direction's line. */
+#define svr_session_tcp_state(s) (&(s)->dir[SVR_DIR_REV].tcp_state)
+
+static inline uint8_t svr_session_proto(const struct svr_session *s)
+{
+	return s->dir[SVR_DIR_FWD].proto;
+}
+
+static inline uint16_t svr_session_payload_key(const struct svr_session *s)
+{
+	return s->dir[SVR_DIR_FWD].payload_key;
+}
+
+/* The last second a packet went either way. */
+static inline uint32_t svr_session_last_seen(const struct svr_session *s)
+{
+	uint32_t f = atomic_load_explicit(&s->dir[SVR_DIR_FWD].last_seen_s, memory_order_relaxed);
+	uint32_t r = atomic_load_explicit(&s->dir[SVR_DIR_REV].last_seen_s, memory_order_relaxed);
+	return (int32_t)(f - r) > 0 ? f : r;
+}
+
+/*
+ * The index of one address family: 64-byte buckets of SVR_BUCKET_SLOTS slots
+ * {7-bit tag from the key's hash | 25-bit data: entry index << 1 | direction},
+ * 0 when empty, and a count of keys homed in this bucket but stored in a later
+ * one (a lookup goes on to the next bucket only while it is not zero). Keys
+ * are never moved once placed, so a reader never misses a live key; the key
+ * itself is compared where the session stores it (its direction's line; an
+ * IPv6 key in svr_session_table.keys6).
+ */
+#define SVR_BUCKET_SLOTS 15
+struct svr_bucket {
+	uint32_t slot[SVR_BUCKET_SLOTS];
+	uint32_t overflow;
 } __attribute__((aligned(64)));
-_Static_assert(sizeof(struct svr_session) == 128, "a session entry is two cache lines");
+
+struct svr_session_index {
+	struct svr_bucket *b;
+	uint32_t n_buckets;
+};
+
+/* A lock-free stack of free indices (entries, IPv6 key slots), threaded through next[i * stride].
+ */
+struct svr_free_stack {
+	_Atomic uint64_t head;   /* ABA count << 32 | (index + 1), 0: empty */
+	_Atomic uint32_t n_free; /* reserved by decrementing before popping */
+	uint32_t stride;
+	uint32_t *next;
+};
 
 struct svr_session_table {
-	struct rte_hash *h4, *h6;
-	uint32_t free_head; /* free entries, a list through key_pos[0]; writer lock */
-	uint32_t n_free;
+	struct svr_session_index ix4, ix6;
 	struct svr_session *entries;
+	struct svr_session_info *info; /* by entry */
+	struct svr_skey6 (*keys6)[2];  /* by IPv6 key slot */
 	uint32_t capacity;
-	uint32_t capacity6;      /* IPv6 sessions at most (their keys have a table of their own) */
-	uint32_t n6;             /* IPv6 sessions live or awaiting reclaim; writer lock */
+	uint32_t capacity6;      /* IPv6 sessions at most (their keys have slots of their own) */
+	uint32_t n_stripes;      /* locks: a power of two */
+	rte_spinlock_t *stripes; /* check and claim of a key, by its home bucket */
 	_Atomic uint64_t leaked; /* sessions a worker could not queue for reclaim (never, so far) */
-	uint32_t high_water;     /* entries [0, high_water) have been used: scans stop there */
-	size_t bytes;            /* memory the table took at creation (hashes, entries, queue) */
-	rte_spinlock_t writer;   /* creation and deletion only; see above */
-	struct rte_rcu_qsbr_dq *dq; /* deleted sessions awaiting their grace period */
+	_Atomic uint32_t high_water; /* entries [0, high_water) have been used: scans stop there */
+	size_t bytes;                /* memory the table took at creation (index, entries, queue) */
+	struct rte_rcu_qsbr_dq *dq;  /* deleted sessions awaiting their grace period */
 	struct rte_rcu_qsbr *qs;
+	/* free entries and IPv6 key slots: popped by workers creating, pushed after reclaim */
+	_Alignas(64) struct svr_free_stack free_entries;
+	_Alignas(64) struct svr_free_stack free_keys6;
 	/* entries in SVR_TCP_SYN_SENT (svr_session_tcp_move): written by workers as TCP
 	 * sessions open and answer, on a line of its own so the fields every lookup reads stay
 	 * shared */
 	_Alignas(64) _Atomic uint32_t half_open;
 };
+
+/* What a session's packets do not write (UUID, names, timeouts, liveness). */
+static inline struct svr_session_info *svr_session_info(const struct svr_session_table *t,
+							const struct svr_session *s)
+{
+	return &t->info[s - t->entries];
+}
 
 struct rte_rcu_qsbr;
 /*
@@ -122,7 +222,7 @@ static inline bool svr_session_tcp_move(struct svr_session_table *t, struct svr_
 		atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
 	uint8_t seen = from;
 	bool won = atomic_compare_exchange_strong_explicit(
-	    &s->tcp_state, &seen, to, memory_order_acq_rel, memory_order_relaxed);
+	    svr_session_tcp_state(s), &seen, to, memory_order_acq_rel, memory_order_relaxed);
 	if (won ? from == SVR_TCP_SYN_SENT : to == SVR_TCP_SYN_SENT)
 		atomic_fetch_sub_explicit(&t->half_open, 1, memory_order_relaxed);
 	return won;
@@ -132,7 +232,10 @@ static inline bool svr_session_tcp_move(struct svr_session_table *t, struct svr_
 static inline void svr_session_tcp_packet(struct svr_session_table *t, struct svr_session *s,
 					  enum svr_sdir dir, uint8_t tcp_flags)
 {
-	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
+	/* forward: only a SYN, FIN or RST can move the state (the reverse line stays shared) */
+	if (dir == SVR_DIR_FWD && !(tcp_flags & (SVR_TCP_SYN | SVR_TCP_FIN | SVR_TCP_RST)))
+		return;
+	uint8_t st = atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed);
 	uint8_t next = st;
 	bool syn =
 	    (tcp_flags & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) == SVR_TCP_SYN;
@@ -205,7 +308,8 @@ struct svr_session_place {
  * as the forward key: source = destination). On an error
  * nothing changed.
  */
-typedef void (*svr_session_fill_fn)(struct svr_session *s, void *arg);
+typedef void (*svr_session_fill_fn)(struct svr_session *s, struct svr_session_info *info,
+				    void *arg);
 int64_t svr_session_create4(struct svr_session_table *t, const struct svr_skey4 *fwd,
 			    struct svr_skey4 *rev, const struct svr_session_place *place,
 			    svr_session_fill_fn fill, void *arg, bool *existing);

@@ -133,29 +133,33 @@ static uint16_t idle_timeout(const struct dp_timeouts *t, uint8_t proto)
 }
 
 /* The fields both families fill the same way. */
-static void fill_common(struct svr_session *s, const struct admitted *a, uint8_t proto)
+static void fill_common(struct svr_session *s, struct svr_session_info *info,
+			const struct admitted *a, uint8_t proto)
 {
 	const struct dp_timeouts *t = &a->svc->timeouts;
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	s->tenant = a->tenant_id;
-	s->service = a->svc->id;
-	s->proto = proto;
-	s->created_s = now;
-	atomic_store_explicit(&s->last_seen_s, now, memory_order_relaxed);
-	s->idle_s = idle_timeout(t, proto);
+	info->tenant = a->tenant_id;
+	info->service = a->svc->id;
+	s->dir[SVR_DIR_FWD].proto = proto;
+	info->created_s = now;
+	for (int d = 0; d < 2; d++)
+		atomic_store_explicit(&s->dir[d].last_seen_s, now, memory_order_relaxed);
+	info->idle_s = idle_timeout(t, proto);
 	if (proto == SVR_IPPROTO_TCP) {
-		atomic_store_explicit(&s->tcp_state, SVR_TCP_SYN_SENT, memory_order_relaxed);
-		s->handshake_s = t->tcp_handshake;
-		s->closing_s = t->tcp_closing;
+		atomic_store_explicit(svr_session_tcp_state(s), SVR_TCP_SYN_SENT,
+				      memory_order_relaxed);
+		info->handshake_s = t->tcp_handshake;
+		info->closing_s = t->tcp_closing;
 	}
 	/* RFC 9562 version 4: 122 random bits. */
 	uint64_t r[2] = {rte_rand(), rte_rand()};
-	memcpy(s->uuid, r, 16);
-	s->uuid[6] = (uint8_t)((s->uuid[6] & 0x0f) | 0x40);
-	s->uuid[8] = (uint8_t)((s->uuid[8] & 0x3f) | 0x80);
+	memcpy(info->uuid, r, 16);
+	info->uuid[6] = (uint8_t)((info->uuid[6] & 0x0f) | 0x40);
+	info->uuid[8] = (uint8_t)((info->uuid[8] & 0x3f) | 0x80);
 	for (int d = 0; d < 2; d++)
-		s->dir[d].via = SVR_VIA_FIB;
-	s->dir[SVR_DIR_FWD].via = a->svc->route == DP_SROUTE_VIA ? a->svc->via : SVR_VIA_FIB;
+		svr_session_rw(s, d)->via = SVR_VIA_FIB;
+	svr_session_rw(s, SVR_DIR_FWD)->via =
+	    a->svc->route == DP_SROUTE_VIA ? a->svc->via : SVR_VIA_FIB;
 }
 
 /* Bookkeeping of a session just created (not one another worker created). */
@@ -225,7 +229,7 @@ struct fill4 {
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
 };
 
-static void fill4(struct svr_session *s, void *arg)
+static void fill4(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	const struct fill4 *f = arg;
 	const struct svr_skey4 *k = f->fwd, *r = f->rev;
@@ -233,15 +237,15 @@ static void fill4(struct svr_session *s, void *arg)
 	/* the protocol that crosses as UDP: the ingress's own key's, the egress's reverse key's
 	 * (the egress's own key is the waypoints' UDP) */
 	uint8_t carried = f->svr_wrap == 1 ? k->proto : f->svr_wrap == 2 ? r->proto : 0;
-	fill_common(s, f->a, f->svr_wrap == 2 ? carried : k->proto);
+	fill_common(s, info, f->a, f->svr_wrap == 2 ? carried : k->proto);
 	/* Forward: to the reverse key's mirror image. */
-	struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
 	fw->src = r->dst;
 	fw->dst = r->src;
 	fw->sport = icmp ? r->sport : r->dport;
 	fw->dport = icmp ? k->dport : r->sport;
 	/* Reverse: back to the forward key's mirror image. */
-	struct svr_rewrite *rv = &s->dir[SVR_DIR_REV];
+	struct svr_rewrite *rv = svr_session_rw(s, SVR_DIR_REV);
 	rv->src = k->dst;
 	rv->dst = k->src;
 	rv->sport = icmp ? k->sport : k->dport;
@@ -257,16 +261,16 @@ static void fill4(struct svr_session *s, void *arg)
 	rv->flags |= f->svr_rev;
 	fw->svr_path = rv->svr_path = f->svr_path;
 	fw->wrapped_proto = rv->wrapped_proto = carried;
-	s->payload_key = f->payload_key;
+	s->dir[SVR_DIR_FWD].payload_key = f->payload_key; /* the table copies it to the other */
 	fw->svr = rv->svr = f->payload_key ? SVR_RW2_PAYLOAD : 0;
 	if (f->svr_fwd & SVR_RW_MD_ADD) /* the direction that leaves toward the peer */
 		fw->svr |= SVR_RW2_TO_PEER;
 	if (f->svr_rev & SVR_RW_MD_ADD)
 		rv->svr |= SVR_RW2_TO_PEER;
 	if (f->uuid) /* before any reader can see the entry */
-		memcpy(s->uuid, f->uuid, 16);
+		memcpy(info->uuid, f->uuid, 16);
 	if (f->fwd_ctx)
-		dp_svr_keep_fwd_ctx((uint32_t)(s - dp_sess.table->entries), s->uuid, f->fwd_ctx);
+		dp_svr_keep_fwd_ctx((uint32_t)(s - dp_sess.table->entries), info->uuid, f->fwd_ctx);
 	if (f->svr_wrap == 1) { /* forward leaves as UDP between the waypoints */
 		fw->sport = r->dport;
 		fw->dport = r->sport;
@@ -548,7 +552,7 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 		return DP_FIRST_DROP;
 	r = create4(w, k, &rev, &place, &arg, data, why);
 	if (r != DP_FIRST_SESSION ||
-	    memcmp(dp_sess.table->entries[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)
+	    memcmp(dp_sess.table->info[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)
 		dp_svr_uuid_unclaim(md.uuid); /* none of this UUID made (another's on the tuple) */
 	return r;
 }
@@ -610,10 +614,10 @@ struct fill6 {
 	const struct svr_skey6 *fwd;
 };
 
-static void fill6(struct svr_session *s, void *arg)
+static void fill6(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	const struct fill6 *f = arg;
-	fill_common(s, f->a, f->fwd->proto);
+	fill_common(s, info, f->a, f->fwd->proto);
 }
 
 enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,

@@ -190,11 +190,11 @@ static void svr_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 			    uint8_t *ip, const struct svr_flow4 *f, struct svr_session *s,
 			    enum svr_sdir dir)
 {
-	if (s->dir[dir].svr & SVR_RW2_TO_PEER) {
+	if (svr_session_rw(s, dir)->svr & SVR_RW2_TO_PEER) {
 		if (dp_svr_icmp_to_peer(w, g, m, ip, f->inner_off, s, dir))
 			send_reply4(w, g, m);
 	} else if (dp_svr_icmp_unsigned(w, g, m, ip, f->inner_off, s, dir)) {
-		icmp_error_route4(w, g, m, &s->dir[dir], f->l4_off, ip[9]);
+		icmp_error_route4(w, g, m, svr_session_rw(s, dir), f->l4_off, ip[9]);
 	}
 }
 
@@ -218,7 +218,7 @@ void dp_session_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 		return;
 	}
 	struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
-	struct svr_rewrite rw = s->dir[svr_sess_dir(hit)];
+	struct svr_rewrite rw = *svr_session_rw(s, svr_sess_dir(hit));
 	/* About a session carried as UDP between routers (an echo, another protocol): toward the
 	 * peer it would leave unwrapped and unsigned, from it it quotes the UDP the client never
 	 * sent; neither reaches anyone who could use it. */
@@ -247,7 +247,7 @@ static void svr_icmp_message4(struct dp_worker *w, const struct dp_gen *g, struc
 {
 	struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
 	enum svr_sdir dir = svr_sess_dir(hit);
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	if (f->fragment || (rw->flags & (SVR_RW_UDP_WRAP | SVR_RW_UDP_UNWRAP)) ||
 	    !svr_rw_svr_work(rw) || (rw->svr & SVR_RW2_TO_PEER)) {
 		dp_drop(w, m, SVR_DROP_SVR_ICMP_ERROR);
@@ -288,7 +288,7 @@ void dp_session_icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct 
 	memcpy(d[0], ip + 24, 16);
 	uint64_t nh;
 	svr_fib_lookup6(g->fib, d, &nh, 1);
-	forward6(w, g, m, (uint32_t)nh, &s->dir[svr_sess_dir(hit)]);
+	forward6(w, g, m, (uint32_t)nh, svr_session_rw(s, svr_sess_dir(hit)));
 }
 
 /* Entries of a burst's hits, prefetched while the misses are created. */
@@ -297,16 +297,12 @@ static inline struct svr_session *entry_of(uint64_t d)
 	return &dp_sess.table->entries[svr_sess_idx(d)];
 }
 
-/* Both lines of the hits' entries: the rewrite (read) and the counters (written). */
+/* The hit direction's line of each entry: its rewrite (read) and counters (written). */
 static inline void prefetch_entries(const uint64_t *hit, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++) {
-		if (hit[i] == UINT64_MAX)
-			continue;
-		const struct svr_session *s = entry_of(hit[i]);
-		rte_prefetch0(s);
-		rte_prefetch0((const char *)s + RTE_CACHE_LINE_SIZE);
-	}
+	for (unsigned i = 0; i < n; i++)
+		if (hit[i] != UINT64_MAX)
+			rte_prefetch0(&entry_of(hit[i])->dir[svr_sess_dir(hit[i])]);
 }
 
 /* --- fragments (session/frag.h) --- */
@@ -335,7 +331,7 @@ static void note_fragment4(struct dp_worker *w, const struct svr_flow4 *f, uint6
 {
 	struct svr_frag_id d;
 	frag_id4(f, &d);
-	svr_frag_note(w->frags, &d, data, s->uuid, now);
+	svr_frag_note(w->frags, &d, data, svr_session_info(dp_sess.table, s)->uuid, now);
 }
 
 static void note_fragment6(struct dp_worker *w, const struct svr_flow6 *f, uint64_t data,
@@ -343,7 +339,7 @@ static void note_fragment6(struct dp_worker *w, const struct svr_flow6 *f, uint6
 {
 	struct svr_frag_id d;
 	frag_id6(f, &d);
-	svr_frag_note(w->frags, &d, data, s->uuid, now);
+	svr_frag_note(w->frags, &d, data, svr_session_info(dp_sess.table, s)->uuid, now);
 }
 
 /* The live session a later fragment's datagram belongs to, or NULL. */
@@ -355,8 +351,9 @@ static struct svr_session *fragment_session(struct dp_worker *w, const struct sv
 	if (data == UINT64_MAX)
 		return NULL;
 	struct svr_session *s = entry_of(data);
-	if (!atomic_load_explicit(&s->in_use, memory_order_acquire) ||
-	    memcmp(s->uuid, &uuid, 8) != 0)
+	if (!atomic_load_explicit(&svr_session_info(dp_sess.table, s)->in_use,
+				  memory_order_acquire) ||
+	    memcmp(svr_session_info(dp_sess.table, s)->uuid, &uuid, 8) != 0)
 		return NULL;
 	*dir = svr_sess_dir(data);
 	return s;
@@ -375,7 +372,7 @@ static void fragment4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		dp_drop(w, m, SVR_DROP_FRAGMENT);
 		return;
 	}
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	if (svr_rw_svr_work(rw)) {
 		dp_drop(w, m, SVR_DROP_FRAGMENT); /* no SVR fragmentation yet */
 		return;
@@ -404,7 +401,7 @@ static void fragment6(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 	memcpy(dst[0], ip + 24, 16);
 	uint64_t nh;
 	svr_fib_lookup6(g->fib, dst, &nh, 1);
-	forward6(w, g, m, (uint32_t)nh, &s->dir[dir]);
+	forward6(w, g, m, (uint32_t)nh, svr_session_rw(s, dir));
 }
 
 /* A later fragment held back to the end of its burst (rare: parsed again). */
@@ -437,7 +434,7 @@ static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
 		uint64_t d = hit[idx[i]];
 		const struct svr_session *s = entry_of(d);
 		check_of[i] = -1;
-		if (svr_rw_svr_work(&s->dir[svr_sess_dir(d)]) &&
+		if (svr_rw_svr_work(svr_session_rw(s, svr_sess_dir(d))) &&
 		    dp_svr_check_add(&checks[n], g, out[i], &fl[idx[i]], s, svr_sess_dir(d)))
 			check_of[i] = (int8_t)n++;
 	}
@@ -509,7 +506,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 			dp_drop(w, out[j], SVR_DROP_ICMP_DIRECTION);
 			continue;
 		}
-		const struct svr_rewrite *rw = &s->dir[dir];
+		const struct svr_rewrite *rw = svr_session_rw(s, dir);
 		struct svr_rewrite done;
 		bool held = false; /* for signing at the burst's end */
 		if (unlikely(svr_rw_svr_work(rw))) {
@@ -629,6 +626,6 @@ void dp_sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 		dp_session_touch(s, dir, f->len, f->tcp_flags, now);
 		if (unlikely(f->fragment))
 			note_fragment6(w, f, d, s, now);
-		forward6(w, g, out[j], (uint32_t)nh[j], &s->dir[dir]);
+		forward6(w, g, out[j], (uint32_t)nh[j], svr_session_rw(s, dir));
 	}
 }

@@ -85,7 +85,8 @@ void dp_sessions_free(void)
 static bool end_session(uint32_t idx)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
-	uint16_t tenant = s->tenant; /* read now: a deleted entry may be handed out at once */
+	uint16_t tenant = svr_session_info(dp_sess.table, s)
+			      ->tenant; /* read now: a deleted entry may be handed out at once */
 	/* an SVR egress session: its first packet must not open it again (replays) */
 	dp_svr_session_ending(s);
 	if (!svr_session_delete(dp_sess.table, idx)) /* gives back its half-open count */
@@ -97,15 +98,16 @@ static bool end_session(uint32_t idx)
 
 static uint32_t idle_limit(const struct svr_session *s)
 {
-	if (s->proto != SVR_IPPROTO_TCP)
-		return s->idle_s;
-	switch (atomic_load_explicit(&s->tcp_state, memory_order_relaxed)) {
+	const struct svr_session_info *info = svr_session_info(dp_sess.table, s);
+	if (svr_session_proto(s) != SVR_IPPROTO_TCP)
+		return info->idle_s;
+	switch (atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed)) {
 	case SVR_TCP_SYN_SENT:
-		return s->handshake_s;
+		return info->handshake_s;
 	case SVR_TCP_CLOSING:
-		return s->closing_s;
+		return info->closing_s;
 	default:
-		return s->idle_s;
+		return info->idle_s;
 	}
 }
 
@@ -125,9 +127,9 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	for (uint32_t n = 0; n < slice && used; n++) {
 		uint32_t i = dp_sess.age_cursor++ % used;
 		struct svr_session *s = &t->entries[i];
-		if (!atomic_load_explicit(&s->in_use, memory_order_acquire))
+		if (!atomic_load_explicit(&t->info[i].in_use, memory_order_acquire))
 			continue;
-		uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
+		uint32_t seen = svr_session_last_seen(s);
 		if (now - seen >= idle_limit(s) && end_session(i))
 			dp.main_stats.events[SVR_EV_SESSIONS_AGED]++;
 	}
@@ -145,7 +147,7 @@ void dp_session_names_sweep(void)
 	const struct svr_session_table *t = dp_sess.table;
 	/* every entry ever used: a reclaimed one names nothing (SVR_NO_NAME) */
 	for (uint32_t i = 0; i < t->high_water; i++) {
-		uint16_t ten = t->entries[i].tenant, svc = t->entries[i].service;
+		uint16_t ten = t->info[i].tenant, svc = t->info[i].service;
 		tenants[ten / 64] |= 1ull << (ten % 64);
 		services[svc / 64] |= 1ull << (svc % 64);
 	}
@@ -189,7 +191,7 @@ static const char *proto_name(uint8_t p, char *buf, size_t len)
 static const char *state_name(const struct svr_session *s)
 {
 	static const char *const names[] = {"-", "syn-sent", "established", "closing", "ended"};
-	uint8_t st = atomic_load_explicit(&s->tcp_state, memory_order_relaxed);
+	uint8_t st = atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed);
 	return st < 5 ? names[st] : "?";
 }
 
@@ -215,7 +217,7 @@ static void key_addrs(const struct svr_session *s, const void *key, struct svr_i
 {
 	memset(src, 0, sizeof(*src)); /* compared whole (svr_ip_equal) */
 	memset(dst, 0, sizeof(*dst));
-	if (s->family == 4) {
+	if (svr_session_info(dp_sess.table, s)->family == 4) {
 		const struct svr_skey4 *k = key;
 		src->family = dst->family = SVR_AF_INET;
 		memcpy(src->addr, &k->src, 4);
@@ -240,14 +242,15 @@ static json_t *direction_json(const struct svr_session *s, const void *key, enum
 	key_addrs(s, key, &src, &dst, &sport, &dport);
 	json_t *rx = tuple_json(&src, &dst, sport, dport);
 	/* over SVR, ICMP and other protocols cross as UDP: such a tuple names its own protocol */
-	uint8_t key_proto = s->family == 4 ? ((const struct svr_skey4 *)key)->proto
-					   : ((const struct svr_skey6 *)key)->proto;
-	if (key_proto != s->proto)
+	uint8_t key_proto = svr_session_info(dp_sess.table, s)->family == 4
+				? ((const struct svr_skey4 *)key)->proto
+				: ((const struct svr_skey6 *)key)->proto;
+	if (key_proto != svr_session_proto(s))
 		json_object_set_new(rx, "protocol",
 				    json_string(proto_name(key_proto, pbuf, sizeof(pbuf))));
-	json_t *o = json_pack("{s:o, s:I, s:I}", "received", rx, "packets", (json_int_t)s->pkts[d],
-			      "bytes", (json_int_t)s->bytes[d]);
-	const struct svr_rewrite *rw = &s->dir[d];
+	json_t *o = json_pack("{s:o, s:I, s:I}", "received", rx, "packets",
+			      (json_int_t)s->dir[d].pkts, "bytes", (json_int_t)s->dir[d].bytes);
+	const struct svr_rewrite *rw = svr_session_rw(s, d);
 	if (rw->flags & SVR_RW_NAT) {
 		memcpy(src.addr, &rw->src, 4);
 		memcpy(dst.addr, &rw->dst, 4);
@@ -266,23 +269,27 @@ static json_t *direction_json(const struct svr_session *s, const void *key, enum
 json_t *dp_session_json(uint32_t idx)
 {
 	const struct svr_session *s = &dp_sess.table->entries[idx];
+	const struct svr_session_info *info = &dp_sess.table->info[idx];
 	const void *fwd, *rev;
-	if (!atomic_load_explicit(&s->in_use, memory_order_acquire) ||
+	if (!atomic_load_explicit(&info->in_use, memory_order_acquire) ||
 	    svr_session_keys(dp_sess.table, idx, &fwd, &rev) < 0)
 		return NULL;
 	char uuid[37], pbuf[8];
-	uuid_fmt(s->uuid, uuid);
+	uuid_fmt(info->uuid, uuid);
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
-	json_t *o = json_pack(
-	    "{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}", "uuid", uuid, "family",
-	    s->family == 4 ? 4 : 6, "protocol", proto_name(s->proto, pbuf, sizeof(pbuf)), "tenant",
-	    name_json(dp_sess.tenants, s->tenant), "service",
-	    name_json(dp_sess.services, s->service), "tcp-state", state_name(s), "nat",
-	    (s->dir[0].flags & SVR_RW_NAT) != 0, "age-s", (json_int_t)(now - s->created_s),
-	    "idle-s", (json_int_t)(now - seen), "timeout-s", (json_int_t)idle_limit(s), "forward",
-	    direction_json(s, fwd, SVR_DIR_FWD), "reverse", direction_json(s, rev, SVR_DIR_REV));
-	if (o && (s->dir[SVR_DIR_FWD].svr & SVR_RW2_PAYLOAD)) /* end to end, between the routers */
+	uint32_t seen = svr_session_last_seen(s);
+	json_t *o = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}",
+			      "uuid", uuid, "family", info->family == 4 ? 4 : 6, "protocol",
+			      proto_name(svr_session_proto(s), pbuf, sizeof(pbuf)), "tenant",
+			      name_json(dp_sess.tenants, info->tenant), "service",
+			      name_json(dp_sess.services, info->service), "tcp-state",
+			      state_name(s), "nat", (svr_session_rw(s, 0)->flags & SVR_RW_NAT) != 0,
+			      "age-s", (json_int_t)(now - info->created_s), "idle-s",
+			      (json_int_t)(now - seen), "timeout-s", (json_int_t)idle_limit(s),
+			      "forward", direction_json(s, fwd, SVR_DIR_FWD), "reverse",
+			      direction_json(s, rev, SVR_DIR_REV));
+	if (o && (svr_session_rw(s, SVR_DIR_FWD)->svr &
+		  SVR_RW2_PAYLOAD)) /* end to end, between the routers */
 		json_object_set_new(o, "payload-encrypted", json_true());
 	return o;
 }
@@ -305,9 +312,11 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
 	uint32_t n = 0, i;
 	for (i = f->cursor; i < t->high_water && n < f->limit; i++) {
 		const struct svr_session *s = &t->entries[i];
-		if (!atomic_load_explicit(&s->in_use, memory_order_acquire))
+		const struct svr_session_info *info = &t->info[i];
+		if (!atomic_load_explicit(&info->in_use, memory_order_acquire))
 			continue;
-		if ((f->tenant && s->tenant != tenant) || (f->service && s->service != service))
+		if ((f->tenant && info->tenant != tenant) ||
+		    (f->service && info->service != service))
 			continue;
 		const void *fwd, *rev;
 		if (svr_session_keys(t, i, &fwd, &rev) < 0)
@@ -328,9 +337,9 @@ int64_t dp_session_by_uuid(const uint8_t u[16])
 {
 	const struct svr_session_table *t = dp_sess.table;
 	for (uint32_t i = 0; i < t->high_water; i++) {
-		const struct svr_session *s = &t->entries[i];
-		if (atomic_load_explicit(&s->in_use, memory_order_acquire) &&
-		    memcmp(s->uuid, u, 16) == 0)
+		const struct svr_session_info *info = &t->info[i];
+		if (atomic_load_explicit(&info->in_use, memory_order_acquire) &&
+		    memcmp(info->uuid, u, 16) == 0)
 			return i;
 	}
 	return -1;

@@ -46,16 +46,16 @@ static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_keyr
 	    &dp_svr_wk[wi].session_keys[(idx ^ (slot * (DP_SVR_SESSION_KEYS / SVR_KEYS_MAX + 1))) &
 					(DP_SVR_SESSION_KEYS - 1)];
 	if (e->idx == idx + 1 && e->slot == slot && e->security_id == k->security_id &&
-	    memcmp(e->uuid, s->uuid, 16) == 0)
+	    memcmp(e->uuid, svr_session_info(dp_sess.table, s)->uuid, 16) == 0)
 		return &e->key;
-	if (svr_session_key(c, k, s->uuid, &e->key) < 0) {
+	if (svr_session_key(c, k, svr_session_info(dp_sess.table, s)->uuid, &e->key) < 0) {
 		e->idx = 0;
 		return NULL;
 	}
 	e->idx = idx + 1;
 	e->slot = (uint8_t)slot;
 	e->security_id = k->security_id;
-	memcpy(e->uuid, s->uuid, 16);
+	memcpy(e->uuid, svr_session_info(dp_sess.table, s)->uuid, 16);
 	return &e->key;
 }
 
@@ -101,7 +101,7 @@ bool dp_svr_verify(struct dp_worker *w, uint8_t hmac, bool time_based,
  */
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
-	svr_rewrite_stop_md(&s->dir[!dir]);
+	svr_rewrite_stop_md(svr_session_rw(s, !dir));
 }
 
 /*
@@ -111,14 +111,14 @@ static void acknowledge(struct svr_session *s, enum svr_sdir dir)
  */
 static void make_stale(struct svr_session *s)
 {
-	__atomic_store_n(&s->idle_s, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->handshake_s, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->closing_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&svr_session_info(dp_sess.table, s)->idle_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&svr_session_info(dp_sess.table, s)->handshake_s, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&svr_session_info(dp_sess.table, s)->closing_s, 0, __ATOMIC_RELAXED);
 }
 
 static bool stale(const struct svr_session *s)
 {
-	return __atomic_load_n(&s->idle_s, __ATOMIC_RELAXED) == 0;
+	return __atomic_load_n(&svr_session_info(dp_sess.table, s)->idle_s, __ATOMIC_RELAXED) == 0;
 }
 
 /*
@@ -130,10 +130,10 @@ static bool stale(const struct svr_session *s)
 static bool stale_ok(const struct svr_session *s)
 {
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
-	uint32_t seen = atomic_load_explicit(&s->last_seen_s, memory_order_relaxed);
+	uint32_t seen = svr_session_last_seen(s);
 	return now - seen >= SVR_STALE_IDLE_S ||
-	       (s->proto == SVR_IPPROTO_TCP &&
-		atomic_load_explicit(&s->tcp_state, memory_order_relaxed) == SVR_TCP_CLOSING);
+	       (svr_session_proto(s) == SVR_IPPROTO_TCP &&
+		atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) == SVR_TCP_CLOSING);
 }
 
 /* Whether the metadata block at md (len bytes, trailer gone) asks to stop forward metadata. */
@@ -332,7 +332,7 @@ static bool file_key_signed(uint8_t flags, const uint8_t *pl, size_t plen)
 bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte_mbuf *m,
 		      const struct svr_flow4 *f, const struct svr_session *s, enum svr_sdir dir)
 {
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
 	if (!(flags & SVR_RW_HMAC_CHECK) || f->fragment)
 		return false;
@@ -436,13 +436,13 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				      const struct dp_svr_path_policy *p, const uint8_t *from,
 				      struct svr_session *s)
 {
-	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
 	struct svr_skey4 rev = {.src = fw->dst,
 				.dst = fw->src,
 				.sport = fw->dport,
 				.dport = fw->sport,
 				.proto =
-				    s->proto}; /* UDP, or the protocol a wrapped flow carries */
+				    svr_session_proto(s)}; /* UDP, or the protocol a wrapped flow carries */
 	uint8_t block[1024];
 	enum svr_drop_reason why;
 	size_t blen = dp_svr_build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD,
@@ -559,7 +559,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 				  struct dp_svr_sign *sign_job, struct rte_mbuf **reply)
 {
 	*reply = NULL;
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	uint8_t flags = __atomic_load_n(&rw->flags, __ATOMIC_RELAXED);
 	const uint8_t hmac = p->hmac;
@@ -649,7 +649,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			enum svr_drop_reason why =
 			    dp_svr_md_read(w->index, p->encryption, pl, plen, &md);
 			if (why == SVR_DROP_MAX &&
-			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, s->uuid, 16) != 0)) {
+			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
 				if ((md.present & SVR_MDF_UUID) && dp_svr_replayed(md.uuid)) {
 					why = SVR_DROP_SVR_REPLAYED;
 				} else if (stale_ok(s)) {
@@ -667,7 +667,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			if (ip[9] == SVR_WIRE_UDP &&
 			    (!(flags & SVR_RW_UDP_UNWRAP) ||
 			     rw->wrapped_proto != SVR_IPPROTO_ICMP) &&
-			    s->pkts[SVR_DIR_REV] == 0 && s->pkts[SVR_DIR_FWD] >= 3)
+			    s->dir[SVR_DIR_REV].pkts == 0 && s->dir[SVR_DIR_FWD].pkts >= 3)
 				*reply = md_only_reply(w, g, p, ip, s);
 		}
 		size_t blen = present ? (size_t)l.header_len + l.payload_len : 0;

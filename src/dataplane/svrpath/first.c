@@ -50,7 +50,7 @@ bool dp_svr_replayed(const uint8_t uuid[16])
 /* An egress session: its forward direction comes from a peer with metadata. */
 static bool egress_session(const struct svr_session *s)
 {
-	const struct svr_rewrite *fw = &s->dir[SVR_DIR_FWD];
+	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
 	return (fw->flags & SVR_RW_MD_ACK_ABSENT) && fw->svr_path < DP_MAX_SVR_PATHS;
 }
 
@@ -90,7 +90,7 @@ void dp_svr_uuid_unclaim(const uint8_t uuid[16])
 void dp_svr_session_ending(const struct svr_session *s)
 {
 	if (egress_session(s))
-		svr_replay_ended(&replay, s->uuid, clock_s());
+		svr_replay_ended(&replay, svr_session_info(dp_sess.table, s)->uuid, clock_s());
 }
 
 void dp_svr_replay_sweep(uint64_t elapsed_ms)
@@ -179,7 +179,7 @@ static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 {
 	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
 	const struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
-	uint64_t tag = ctx_tag(s->uuid);
+	uint64_t tag = ctx_tag(svr_session_info(dp_sess.table, s)->uuid);
 	if (atomic_load_explicit(&e->tag, memory_order_acquire) != tag)
 		return false;
 	memset(c, 0, sizeof(*c));
@@ -188,7 +188,7 @@ static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 	memcpy(c->dst, e->src, 4);
 	c->sport = e->dport;
 	c->dport = e->sport;
-	c->proto = s->proto;
+	c->proto = svr_session_proto(s);
 	atomic_thread_fence(memory_order_acquire);
 	return atomic_load_explicit(&e->tag, memory_order_relaxed) ==
 	       tag; /* not rewritten meanwhile */
@@ -289,19 +289,19 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 {
 	struct svr_md md = {.present = SVR_MDF_SECURITY_ID | extra, .security_id = 0};
 	if (dir == SVR_DIR_FWD) {
-		const struct dp_svr_path *pp = dp_svr_path(s->dir[SVR_DIR_FWD].svr_path);
+		const struct dp_svr_path *pp = dp_svr_path(svr_session_rw(s, SVR_DIR_FWD)->svr_path);
 		md.present |= SVR_MDF_FWD_CTX | SVR_MDF_UUID;
 		ctx_of(tuple, &md.fwd);
-		memcpy(md.uuid, s->uuid, 16);
+		memcpy(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16);
 		set_name(&md, &md.tenant, SVR_MDF_TENANT,
-			 svr_names_get(dp_sess.tenants, s->tenant));
+			 svr_names_get(dp_sess.tenants, svr_session_info(dp_sess.table, s)->tenant));
 		set_name(&md, &md.service, SVR_MDF_SERVICE,
-			 svr_names_get(dp_sess.services, s->service));
+			 svr_names_get(dp_sess.services, svr_session_info(dp_sess.table, s)->service));
 		set_name(&md, &md.src_router, SVR_MDF_SRC_ROUTER,
 			 svr_img_str(g->image, svr_img_hdr(g->image)->router_name));
 		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, pp->peer);
 		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, pp->name);
-		if (s->dir[SVR_DIR_FWD].svr & SVR_RW2_PAYLOAD)
+		if (svr_session_rw(s, SVR_DIR_FWD)->svr & SVR_RW2_PAYLOAD)
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
@@ -310,9 +310,9 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			       &md.rev); /* no NAT here: the answer's own tuple is the mirror */
 		md.num_sessions = 0;     /* service load feedback: with path selection */
 	}
-	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, s->dir[dir].svr_path);
+	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, svr_session_rw(s, dir)->svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
-	const struct svr_key *k = s->payload_key
+	const struct svr_key *k = svr_session_payload_key(s)
 				      ? dp_svr_session_payload_key(s)
 				      : svr_keyring_current(dp_svr_ring(), dp_sess.unix_s);
 	if (k)

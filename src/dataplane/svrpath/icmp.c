@@ -39,7 +39,7 @@ static enum svr_drop_reason path_state(const struct dp_svr_path_policy *p, uint8
 bool dp_svr_icmp_to_peer(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 			 uint8_t *ip, uint32_t inner_off, struct svr_session *s, enum svr_sdir dir)
 {
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	enum svr_drop_reason why = path_state(p, __atomic_load_n(&rw->flags, __ATOMIC_RELAXED));
 	if (why != SVR_DROP_MAX)
@@ -89,7 +89,7 @@ bool dp_svr_icmp_to_peer(struct dp_worker *w, const struct dp_gen *g, struct rte
 bool dp_svr_icmp_open(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
 		      const struct svr_session *s, enum svr_sdir dir)
 {
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	enum svr_drop_reason why = path_state(p, __atomic_load_n(&rw->flags, __ATOMIC_RELAXED));
 	if (why != SVR_DROP_MAX)
@@ -119,7 +119,7 @@ bool dp_svr_icmp_unsigned(struct dp_worker *w, const struct dp_gen *g, struct rt
 			  uint8_t *ip, uint32_t inner_off, const struct svr_session *s,
 			  enum svr_sdir dir)
 {
-	const struct svr_rewrite *rw = &s->dir[dir];
+	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, rw->svr_path);
 	size_t hl = (size_t)(ip[0] & 0x0f) * 4;
 	uint8_t *icmp = ip + hl;
@@ -130,7 +130,8 @@ bool dp_svr_icmp_unsigned(struct dp_worker *w, const struct dp_gen *g, struct rt
 		return dropped(w, m, SVR_DROP_SVR_ICMP_UNSIGNED);
 	/* What SVR adds to every packet of the session: the endpoint sends that much less. */
 	size_t over = dp_svr_path_signed(p) ? svr_hmac_len(p->hmac) : 0;
-	if ((s->dir[SVR_DIR_FWD].svr | s->dir[SVR_DIR_REV].svr) & SVR_RW2_PAYLOAD)
+	if ((svr_session_rw(s, SVR_DIR_FWD)->svr | svr_session_rw(s, SVR_DIR_REV)->svr) &
+	    SVR_RW2_PAYLOAD)
 		over += SVR_IV_LEN + 16;
 	size_t n = svr_icmp_msg_quote_len(icmp, svr_rd16(ip + 2) - hl);
 	if (n == 0)

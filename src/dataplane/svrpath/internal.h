@@ -90,12 +90,12 @@ static inline struct svr_crypto *dp_svr_worker_crypto(unsigned wi)
  * slot no longer holds it. */
 static inline const struct svr_key *dp_svr_session_payload_key(const struct svr_session *s)
 {
-	unsigned slot = s->payload_key & 0x1f;
+	unsigned slot = svr_session_payload_key(s) & 0x1f;
 	const struct svr_keyring *kr = dp_svr_ring();
 	if (slot == 0 || slot > kr->n)
 		return NULL;
 	const struct svr_key *k = &kr->keys[slot - 1];
-	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(s->payload_key >> 5) ? k : NULL;
+	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(svr_session_payload_key(s) >> 5) ? k : NULL;
 }
 
 /* The key file's path, as given at start. */

@@ -20,10 +20,11 @@
 
 #include "flow/table.h"
 
-static void fill(struct svr_session *s, void *arg)
+static void fill(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	(void)arg;
-	s->proto = 17;
+	(void)info;
+	s->dir[SVR_DIR_FWD].proto = 17;
 }
 
 static struct svr_skey4 key(uint32_t i, int rev)
