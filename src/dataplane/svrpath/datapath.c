@@ -62,8 +62,8 @@ static const struct svr_key *session_hmac_key(unsigned wi, const struct svr_keyr
 /* pre: this packet's pair check, when one ran and failed: its key and step are not tried
  * again. s: the session whose keys sign it (O-3), or NULL for the key file's (metadata). */
 bool dp_svr_verify(struct dp_worker *w, uint8_t hmac, bool time_based,
-		   const struct svr_hmac_msg *msg, const uint8_t *trailer, const struct dp_svr_check *pre,
-		   const struct svr_session *s)
+		   const struct svr_hmac_msg *msg, const uint8_t *trailer,
+		   const struct dp_svr_check *pre, const struct svr_session *s)
 {
 	unsigned wi = w->index;
 	uint64_t step = time_step();
@@ -133,7 +133,8 @@ static bool stale_ok(const struct svr_session *s)
 	uint32_t seen = svr_session_last_seen(s);
 	return now - seen >= SVR_STALE_IDLE_S ||
 	       (svr_session_proto(s) == SVR_IPPROTO_TCP &&
-		atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) == SVR_TCP_CLOSING);
+		atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) ==
+		    SVR_TCP_CLOSING);
 }
 
 /* Whether the metadata block at md (len bytes, trailer gone) asks to stop forward metadata. */
@@ -437,12 +438,12 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
 				      struct svr_session *s)
 {
 	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
-	struct svr_skey4 rev = {.src = fw->dst,
-				.dst = fw->src,
-				.sport = fw->dport,
-				.dport = fw->sport,
-				.proto =
-				    svr_session_proto(s)}; /* UDP, or the protocol a wrapped flow carries */
+	struct svr_skey4 rev = {
+	    .src = fw->dst,
+	    .dst = fw->src,
+	    .sport = fw->dport,
+	    .dport = fw->sport,
+	    .proto = svr_session_proto(s)}; /* UDP, or the protocol a wrapped flow carries */
 	uint8_t block[1024];
 	enum svr_drop_reason why;
 	size_t blen = dp_svr_build_md(w->index, g, s, SVR_DIR_REV, &rev, SVR_MDF_DISABLE_FWD_MD,
@@ -621,8 +622,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		if (plen >= tl && !(pre && pre->ok))
 			dp_svr_msg_of(&msg, ip, pl, plen - tl);
 		if (plen < tl ||
-		    (!(pre && pre->ok) && !dp_svr_verify(w, hmac, time_based, &msg,
-							 pl + plen - tl, pre, keys_of))) {
+		    (!(pre && pre->ok) &&
+		     !dp_svr_verify(w, hmac, time_based, &msg, pl + plen - tl, pre, keys_of))) {
 			dp_drop(w, m, SVR_DROP_SVR_HMAC);
 			return DP_SVR_DROPPED;
 		}
@@ -649,7 +650,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			enum svr_drop_reason why =
 			    dp_svr_md_read(w->index, p->encryption, pl, plen, &md);
 			if (why == SVR_DROP_MAX &&
-			    (!(md.present & SVR_MDF_UUID) || memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
+			    (!(md.present & SVR_MDF_UUID) ||
+			     memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
 				if ((md.present & SVR_MDF_UUID) && dp_svr_replayed(md.uuid)) {
 					why = SVR_DROP_SVR_REPLAYED;
 				} else if (stale_ok(s)) {

@@ -221,8 +221,7 @@ static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_
 		if (plen < tl)
 			return SVR_DROP_SVR_HMAC;
 		dp_svr_msg_of(&msg, ip, pl, plen - tl);
-		if (!dp_svr_verify(w, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL,
-				   NULL))
+		if (!dp_svr_verify(w, pp->hmac, pp->time_based, &msg, pl + plen - tl, NULL, NULL))
 			return SVR_DROP_SVR_HMAC;
 		plen -= tl;
 	}
@@ -289,14 +288,17 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 {
 	struct svr_md md = {.present = SVR_MDF_SECURITY_ID | extra, .security_id = 0};
 	if (dir == SVR_DIR_FWD) {
-		const struct dp_svr_path *pp = dp_svr_path(svr_session_rw(s, SVR_DIR_FWD)->svr_path);
+		const struct dp_svr_path *pp =
+		    dp_svr_path(svr_session_rw(s, SVR_DIR_FWD)->svr_path);
 		md.present |= SVR_MDF_FWD_CTX | SVR_MDF_UUID;
 		ctx_of(tuple, &md.fwd);
 		memcpy(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16);
-		set_name(&md, &md.tenant, SVR_MDF_TENANT,
-			 svr_names_get(dp_sess.tenants, svr_session_info(dp_sess.table, s)->tenant));
-		set_name(&md, &md.service, SVR_MDF_SERVICE,
-			 svr_names_get(dp_sess.services, svr_session_info(dp_sess.table, s)->service));
+		set_name(
+		    &md, &md.tenant, SVR_MDF_TENANT,
+		    svr_names_get(dp_sess.tenants, svr_session_info(dp_sess.table, s)->tenant));
+		set_name(
+		    &md, &md.service, SVR_MDF_SERVICE,
+		    svr_names_get(dp_sess.services, svr_session_info(dp_sess.table, s)->service));
 		set_name(&md, &md.src_router, SVR_MDF_SRC_ROUTER,
 			 svr_img_str(g->image, svr_img_hdr(g->image)->router_name));
 		set_name(&md, &md.dst_router, SVR_MDF_DST_ROUTER, pp->peer);
@@ -310,7 +312,8 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			       &md.rev); /* no NAT here: the answer's own tuple is the mirror */
 		md.num_sessions = 0;     /* service load feedback: with path selection */
 	}
-	const struct dp_svr_path_policy *p = dp_svr_path_policy(g, svr_session_rw(s, dir)->svr_path);
+	const struct dp_svr_path_policy *p =
+	    dp_svr_path_policy(g, svr_session_rw(s, dir)->svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
 	const struct svr_key *k = svr_session_payload_key(s)
 				      ? dp_svr_session_payload_key(s)

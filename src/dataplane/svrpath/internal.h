@@ -95,7 +95,9 @@ static inline const struct svr_key *dp_svr_session_payload_key(const struct svr_
 	if (slot == 0 || slot > kr->n)
 		return NULL;
 	const struct svr_key *k = &kr->keys[slot - 1];
-	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(svr_session_payload_key(s) >> 5) ? k : NULL;
+	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(svr_session_payload_key(s) >> 5)
+		   ? k
+		   : NULL;
 }
 
 /* The key file's path, as given at start. */
@@ -147,7 +149,7 @@ static inline void dp_svr_msg_of(struct svr_hmac_msg *m, const uint8_t *ip, cons
  * whose keys sign it, NULL: the key file's; pre: a pair check that ran and failed, not tried
  * again): true when one signs msg. */
 bool dp_svr_verify(struct dp_worker *w, uint8_t hmac, bool time_based,
-		   const struct svr_hmac_msg *msg, const uint8_t *trailer, const struct dp_svr_check *pre,
-		   const struct svr_session *s);
+		   const struct svr_hmac_msg *msg, const uint8_t *trailer,
+		   const struct dp_svr_check *pre, const struct svr_session *s);
 
 #endif
