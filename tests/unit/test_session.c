@@ -464,6 +464,25 @@ static void *worker(void *p)
 	return NULL;
 }
 
+/* The keys' hash is keyed by a secret drawn per table: a sender cannot aim tuples at a bucket. */
+static void hash_seeds_are_secret_per_table(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *a = svr_session_table_create("s_seed_a", 1024, 64, qs);
+	struct svr_session_table *b = svr_session_table_create("s_seed_b", 1024, 64, qs);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_memory_not_equal(a->seed, b->seed, sizeof(a->seed));
+	unsigned zero = 0;
+	for (unsigned i = 0; i < RTE_DIM(a->seed); i++)
+		zero += a->seed[i] == 0;
+	assert_true(zero <= 1);
+	svr_session_table_free(a);
+	svr_session_table_free(b);
+	rte_free(qs);
+}
+
 static void two_workers_concurrently(void **state)
 {
 	(void)state;
@@ -812,6 +831,7 @@ int main(void)
 	    cmocka_unit_test(names_forgotten_and_ids_reused),
 	    cmocka_unit_test(names_kept_while_sessions_carry_them),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
+	    cmocka_unit_test(hash_seeds_are_secret_per_table),
 	    cmocka_unit_test(two_workers_concurrently),
 	    cmocka_unit_test(half_open_count_under_two_workers_and_ageing),
 	    cmocka_unit_test(create_age_delete_lookup_concurrently),

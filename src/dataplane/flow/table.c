@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
 #define NO_DATA UINT64_MAX
@@ -51,12 +53,21 @@ static inline bool key_eq(int family, const void *a, const void *b)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
-static inline uint32_t key_hash(int family, const void *k)
+/*
+ * A key's hash: multilinear over its 32-bit words with the table's secret
+ * seeds (a strongly universal family). CRC32 would be cheaper to reason about
+ * but is linear: whoever sends the packets can compute 5-tuples that collide
+ * on every bit under any seed, and pile them into one bucket chain. Without
+ * the seeds, no one can aim at a bucket.
+ */
+static inline uint32_t key_hash(const struct svr_session_table *t, int family, const void *k)
 {
-	if (is6(family))
-		return rte_hash_crc(k, sizeof(struct svr_skey6), 0x9e3779b9);
-	const uint64_t *w = k;
-	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x9e3779b9));
+	const uint32_t *w = k;
+	unsigned n = is6(family) ? SVR_KEY6_WORDS : SVR_KEY4_WORDS;
+	uint64_t h = t->seed[0];
+	for (unsigned i = 0; i < n; i++)
+		h += t->seed[i + 1] * w[i];
+	return (uint32_t)(h >> 32);
 }
 
 static inline const struct svr_session_index *index_of(const struct svr_session_table *t,
@@ -93,7 +104,8 @@ static uint64_t ix_find(const struct svr_session_table *t, int family, const voi
 {
 	const struct svr_session_index *ix = index_of(t, family);
 	uint32_t tag = tag_of(h), b = home_of(ix, h);
-	for (uint32_t n = 0; n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
+	/* no key is stored further than an insert looks (however overflow counts chain up) */
+	for (uint32_t n = 0; n < INSERT_PROBES && n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
 		const struct svr_bucket *bk = &ix->b[b];
 		for (unsigned i = 0; i < SVR_BUCKET_SLOTS; i++) {
 			uint32_t v = load_slot(bk, i);
@@ -142,7 +154,7 @@ static bool ix_insert(struct svr_session_index *ix, uint32_t h, uint32_t data)
 static void ix_remove(struct svr_session_index *ix, uint32_t h, uint32_t data)
 {
 	uint32_t home = home_of(ix, h), v = tag_of(h) | data, b = home;
-	for (uint32_t n = 0; n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
+	for (uint32_t n = 0; n < INSERT_PROBES && n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
 		struct svr_bucket *bk = &ix->b[b];
 		for (unsigned i = 0; i < SVR_BUCKET_SLOTS; i++)
 			if (load_slot(bk, i) == v) {
@@ -331,6 +343,10 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	if (!t)
 		return NULL;
 	t->capacity = capacity;
+	/* The hash's secret: from the kernel's random pool (startup, not the fast path). */
+	if (getrandom(t->seed, sizeof(t->seed), 0) != (ssize_t)sizeof(t->seed))
+		for (unsigned i = 0; i < RTE_DIM(t->seed); i++)
+			t->seed[i] = rte_rand();
 	t->capacity6 = capacity6 < capacity ? capacity6 : capacity;
 	if (t->capacity6 == 0)
 		t->capacity6 = 1;
@@ -414,7 +430,7 @@ static unsigned lookup(const struct svr_session_table *t, int family, const void
 		unsigned k = n - off < LOOKUP_CHUNK ? n - off : LOOKUP_CHUNK;
 		const void **kk = keys + off;
 		for (unsigned i = 0; i < k; i++) {
-			h[i] = key_hash(family, kk[i]);
+			h[i] = key_hash(t, family, kk[i]);
 			rte_prefetch0(&ix->b[home_of(ix, h[i])]);
 		}
 		for (unsigned i = 0; i < k; i++) {
@@ -461,7 +477,7 @@ unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr
 
 static uint64_t find(const struct svr_session_table *t, int family, const void *key)
 {
-	return ix_find(t, family, key, key_hash(family, key));
+	return ix_find(t, family, key, key_hash(t, family, key));
 }
 
 uint64_t svr_session_find4(const struct svr_session_table *t, const struct svr_skey4 *key)
@@ -515,7 +531,9 @@ static int place_reverse(const struct svr_session_table *t, int family, const vo
 			 uint8_t *rev, size_t key_len, const struct svr_session_place *p)
 {
 	if (p->nat_hi == 0)
-		return find(t, family, rev) != NO_DATA ? -EEXIST : 0;
+		return 0; /* nothing to choose: the claim, under the keys' stripes, checks it (a
+			   * lock-free look here could see half of a session another worker is
+			   * publishing, its reverse key before its forward one) */
 	if (p->waypoint_pair)
 		return place_pair(t, family, fwd, rev, key_len, p);
 	/* The sender's own port first (what NATs usually keep), if in range and free. */
@@ -605,11 +623,13 @@ static int64_t claim(struct svr_session_table *t, int family, uint32_t idx, cons
 		return (int64_t)other + 1;
 	if (ix_find(t, family, rev, hr) != NO_DATA)
 		return -EAGAIN;
+	/* The reverse key first: whoever finds the forward key (a first packet, another worker
+	 * creating the same session) then finds the whole session. */
 	uint32_t d_fwd = idx << 1 | SVR_DIR_FWD, d_rev = idx << 1 | SVR_DIR_REV;
-	if (!ix_insert(ix, hf, d_fwd))
+	if (!ix_insert(ix, hr, d_rev))
 		return -ENOSPC;
-	if (!ix_insert(ix, hr, d_rev)) {
-		ix_remove(ix, hf, d_fwd); /* a reader may hold it: retired like a session */
+	if (!ix_insert(ix, hf, d_fwd)) {
+		ix_remove(ix, hr, d_rev); /* a reader may hold it: retired like a session */
 		*published = true;
 		return -ENOSPC;
 	}
@@ -622,9 +642,9 @@ static int64_t create(struct svr_session_table *t, int family, const void *fwd, 
 		      svr_session_fill_fn fill, void *arg, bool *existing)
 {
 	*existing = false;
-	uint32_t hf = key_hash(family, fwd);
+	uint32_t hf = key_hash(t, family, fwd);
 	/* the reverse key's bucket and the entry load while the forward key is looked up */
-	rte_prefetch0(&index_of(t, family)->b[home_of(index_of(t, family), key_hash(family, rev))]);
+	rte_prefetch0(&index_of(t, family)->b[home_of(index_of(t, family), key_hash(t, family, rev))]);
 	uint64_t other = ix_find(t, family, fwd, hf);
 	if (other != NO_DATA) { /* another worker created this session since our lookup missed */
 		*existing = true;
@@ -646,7 +666,7 @@ static int64_t create(struct svr_session_table *t, int family, const void *fwd, 
 			break;
 		}
 		struct svr_session *s = prepare(t, family, idx, key6, fwd, rev, fill, arg);
-		uint32_t hr = key_hash(family, rev);
+		uint32_t hr = key_hash(t, family, rev);
 		rte_spinlock_t *a = stripe_of(t, family, hf), *b = stripe_of(t, family, hr);
 		bool published = false;
 		lock_pair(a, b);
@@ -699,14 +719,13 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 	end_state(t, s);
 	int family = t->info[idx].family;
 	struct svr_session_index *ix = is6(family) ? &t->ix6 : &t->ix4;
-	/* one key at a time, each under its own stripe: a worker waits for one key's removal */
+	/* No stripe lock: a removal only makes a key absent, which cannot turn a creator's
+	 * "both absent" into a duplicate (two inserts of a key stay serialised by its stripe),
+	 * and a creator that still sees the key takes this session, as a packet would. So a
+	 * main lcore preempted here holds up no worker. */
 	for (uint32_t d = 0; d < 2; d++) {
 		uint32_t data = idx << 1 | d;
-		uint32_t h = key_hash(family, stored_key(t, family, data));
-		rte_spinlock_t *l = stripe_of(t, family, h);
-		rte_spinlock_lock(l);
-		ix_remove(ix, h, data);
-		rte_spinlock_unlock(l);
+		ix_remove(ix, key_hash(t, family, stored_key(t, family, data)), data);
 	}
 	struct retired_session r = {.idx = idx,
 				    .key6 = is6(family) ? s->dir[SVR_DIR_FWD].key.src : NO_INDEX};

@@ -3,7 +3,7 @@
  * The session table: flow key -> session entry, both directions of a session
  * pointing at one entry of a preallocated array.
  *
- * Writer model (architecture.md §4): ONE shared table, no global lock.
+ * Writer model (architecture.md, "Who writes what"): ONE shared table, no global lock.
  * - Lookups (the hit path, any worker) are lock-free: a bulk pass over the
  *   burst through our own index (struct svr_session_index: buckets of tagged
  *   slots, the key compared where the session stores it); a key, once placed,
@@ -16,10 +16,12 @@
  *   the same stripe): if the forward key is there, another worker created the
  *   session (the caller gets its entry); if the reverse key is there, the port
  *   is probed again (NAT) or the session refused; else both keys' slots are
- *   claimed by compare-and-swap and the entry marked live. No lock is held
+ *   claimed by compare-and-swap, the reverse key's first (so whoever finds the
+ *   forward key finds both), and the entry marked live. No lock is held
  *   across a probe, a fill or more than one session.
- * - Deletion (main lcore: ageing, DELETE /sessions) removes one key at a time
- *   under its stripe lock; the entry index goes back on the free stack only
+ * - Deletion (main lcore: ageing, DELETE /sessions) removes both keys without
+ *   a lock (a removal cannot make a duplicate: inserts of a key stay
+ *   serialised by its stripe); the entry index goes back on the free stack only
  *   after every worker has passed a quiescent state (an RCU defer queue the
  *   main lcore reclaims at housekeeping, svr_session_reclaim, lock-free), so
  *   "awaiting reclaim" counts as used and a reader never sees an entry reused
@@ -123,9 +125,10 @@ static inline uint8_t svr_session_proto(const struct svr_session *s)
 	return s->dir[SVR_DIR_FWD].proto;
 }
 
-static inline uint16_t svr_session_payload_key(const struct svr_session *s)
+/* Read from the packet's own direction's line (both hold it): the hit path touches no other. */
+static inline uint16_t svr_session_payload_key(const struct svr_session *s, enum svr_sdir dir)
 {
-	return s->dir[SVR_DIR_FWD].payload_key;
+	return s->dir[dir].payload_key;
 }
 
 /* The last second a packet went either way. */
@@ -165,8 +168,12 @@ struct svr_free_stack {
 	uint32_t *next;
 };
 
+#define SVR_KEY4_WORDS (sizeof(struct svr_skey4) / 4)
+#define SVR_KEY6_WORDS (sizeof(struct svr_skey6) / 4)
+
 struct svr_session_table {
 	struct svr_session_index ix4, ix6;
+	uint64_t seed[1 + SVR_KEY6_WORDS]; /* the keys' hash (table.c key_hash): secret */
 	struct svr_session *entries;
 	struct svr_session_info *info; /* by entry */
 	struct svr_skey6 (*keys6)[2];  /* by IPv6 key slot */

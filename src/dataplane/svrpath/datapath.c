@@ -500,7 +500,7 @@ static struct rte_mbuf *md_only_reply(struct dp_worker *w, const struct dp_gen *
  * again in full.
  */
 static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, size_t l4_off,
-			 const struct svr_session *s)
+			 const struct svr_session *s, enum svr_sdir dir)
 {
 	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	size_t clear = total - l4_off - l4h, grow = svr_md_cipher_len(clear) - clear;
@@ -508,7 +508,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 		dp_drop(w, m, SVR_DROP_NO_MBUF);
 		return false;
 	}
-	const struct svr_key *k = dp_svr_session_payload_key(s);
+	const struct svr_key *k = dp_svr_session_payload_key(s, dir);
 	if (!k || svr_payload_encrypt(dp_svr_worker_crypto(w->index), k, ip + l4_off + l4h, clear,
 				      clear + grow) != clear + grow) {
 		dp_drop(w, m, k ? SVR_DROP_SVR_CRYPTO : SVR_DROP_SVR_NO_KEY);
@@ -520,7 +520,7 @@ static bool seal_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 }
 
 static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, size_t l4_off,
-			 const struct svr_session *s)
+			 const struct svr_session *s, enum svr_sdir dir)
 {
 	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	size_t len = total - l4_off - l4h;
@@ -530,7 +530,7 @@ static bool open_payload(struct dp_worker *w, struct rte_mbuf *m, uint8_t *ip, s
 	uint8_t *pl = ip + l4_off + l4h;
 	size_t room = (size_t)(rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m) - pl) +
 		      rte_pktmbuf_tailroom(m);
-	const struct svr_key *k = dp_svr_session_payload_key(s);
+	const struct svr_key *k = dp_svr_session_payload_key(s, dir);
 	int n = -1;
 	if (k && room >= len + 16) {
 		n = svr_payload_decrypt(dp_svr_worker_crypto(w->index), k, pl, len, room);
@@ -689,7 +689,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			return DP_SVR_DROPPED;
 		}
 	}
-	if ((rw->svr & SVR_RW2_PAYLOAD) && from_peer && !open_payload(w, m, ip, f->l4_off, s))
+	if ((rw->svr & SVR_RW2_PAYLOAD) && from_peer && !open_payload(w, m, ip, f->l4_off, s, dir))
 		return DP_SVR_DROPPED;
 	uint8_t block[1024];
 	size_t blen = 0, tl = flags & SVR_RW_HMAC_ADD ? svr_hmac_len(hmac) : 0;
@@ -756,7 +756,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	} else { /* established: the deltas computed at creation, as on the hit path */
 		svr_rewrite4(ip, ip + f->l4_off, f->key.proto, rw);
 	}
-	if (enc && !seal_payload(w, m, ip, f->l4_off, s))
+	if (enc && !seal_payload(w, m, ip, f->l4_off, s, dir))
 		return DP_SVR_DROPPED;
 	if ((tl || enc_max) && ip[9] == SVR_WIRE_TCP) {
 		/* Room for the trailer and encryption in every segment: the MSS the peer side will

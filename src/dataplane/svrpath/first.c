@@ -315,8 +315,8 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 	const struct dp_svr_path_policy *p =
 	    dp_svr_path_policy(g, svr_session_rw(s, dir)->svr_path);
 	/* A session with encrypted payloads names its key: the egress decrypts with that one. */
-	const struct svr_key *k = svr_session_payload_key(s)
-				      ? dp_svr_session_payload_key(s)
+	const struct svr_key *k = svr_session_payload_key(s, dir)
+				      ? dp_svr_session_payload_key(s, dir)
 				      : svr_keyring_current(dp_svr_ring(), dp_sess.unix_s);
 	if (k)
 		md.security_id = k->security_id;
