@@ -47,7 +47,7 @@ struct svr_rewrite {
 	uint8_t svr;           /* SVR_RW2_*: SVR work for the session's whole life */
 	uint16_t svr_path;     /* SVR: the peer path slot (dp_sess.svr_paths) */
 	uint8_t wrapped_proto; /* SVR_RW_UDP_UNWRAP: the protocol the packet had before (O-9) */
-	uint8_t reserved2;
+	uint8_t md_acked; /* this direction has acknowledged the other's metadata (set once) */
 };
 _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 

@@ -101,7 +101,13 @@ bool dp_svr_verify(struct dp_worker *w, uint8_t hmac, bool time_based,
  */
 static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 {
+	/* Once is enough: after it, this direction's own line says so, and its packets stop
+	 * reading the other direction's line, which another worker writes per packet. */
+	struct svr_rewrite *own = svr_session_rw(s, dir);
+	if (__atomic_load_n(&own->md_acked, __ATOMIC_RELAXED))
+		return;
 	svr_rewrite_stop_md(svr_session_rw(s, !dir));
+	__atomic_store_n(&own->md_acked, 1, __ATOMIC_RELAXED);
 }
 
 /*
