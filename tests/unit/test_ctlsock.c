@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -142,10 +144,64 @@ static void arguments_read(void **state)
 	dp_ctl_request_free(&r);
 }
 
+static json_t *nothing(void)
+{
+	return json_object();
+}
+
+static int some_args(const json_t *req, void *args, char *err, size_t errlen)
+{
+	(void)req, (void)args, (void)err, (void)errlen;
+	return 0;
+}
+
+/* Registering c in a child process: it must stop on SIGABRT, saying `want` on stderr. */
+static void registration_refused(struct dp_ctl_command c, const char *want)
+{
+	int fd[2];
+	assert_int_equal(pipe(fd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fd[1], 2);
+		static struct dp_ctl_command copy;
+		copy = c;
+		dp_ctl_register(&copy);
+		_exit(0); /* accepted: the parent sees a normal exit */
+	}
+	close(fd[1]);
+	char out[512] = "";
+	ssize_t n = read(fd[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = 0;
+	close(fd[0]);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT)
+		fail_msg("registration accepted (want: %s)", want);
+	if (!strstr(out, want))
+		fail_msg("stderr \"%s\" does not say \"%s\"", out, want);
+}
+
+static void bad_registrations_stop_the_program(void **state)
+{
+	(void)state;
+	registration_refused((struct dp_ctl_command){.answer = nothing}, "without a name");
+	registration_refused((struct dp_ctl_command){.name = "x"}, "exactly one handler");
+	registration_refused(
+	    (struct dp_ctl_command){.name = "x", .answer = nothing, .serve = (void *)nothing},
+	    "exactly one handler");
+	registration_refused(
+	    (struct dp_ctl_command){.name = "x", .answer = nothing, .parse = some_args},
+	    "no room for its arguments");
+	registration_refused((struct dp_ctl_command){.name = "ports", .answer = nothing},
+			     "registered twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_command_registered),
+	    cmocka_unit_test(bad_registrations_stop_the_program),
 	    cmocka_unit_test(errors_as_before),
 	    cmocka_unit_test(arguments_read),
 	};

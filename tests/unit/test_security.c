@@ -710,7 +710,7 @@ static void segment(uint8_t pkt[SEG_LEN], unsigned n)
 	svr_wire_checksums(pkt);
 }
 
-/* What the receiver hashes, taken from the packet as path.c takes it: the payload after the
+/* What the receiver hashes, taken from the packet as svrpath/datapath.c takes it: the payload after the
  * transport header to the IP length's end, and the covered fields. */
 static struct svr_hmac_msg segment_msg(const uint8_t *pkt)
 {

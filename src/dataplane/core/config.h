@@ -65,8 +65,7 @@ struct dp_config {
 
 #define DP_NEIGH_QUEUE_MAX 16
 
-#define DP_SESSIONS_DEFAULT                                                                        \
-	1000000u /* just under 2^20: rte_hash rounds key slots up to a power of two */
+#define DP_SESSIONS_DEFAULT    1000000u /* sessions; memory: docs/sessions.md */
 #define DP_SESSIONS_MIN        1024u
 #define DP_SESSIONS_MAX        (1u << 24)
 #define DP_SESSIONS_IPV6_SHARE 32 /* default IPv6 share of the capacity: a thirty-second */

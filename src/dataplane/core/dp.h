@@ -5,8 +5,9 @@
  * Who writes what:
  * - startup (main lcore, before workers launch): everything.
  * - workers: their own struct dp_worker (core/worker.h) and nothing else; the
- *   fast path never reads this struct: what it needs (mbuf pool, neighbour
- *   table, the published generation) it reaches through its struct dp_worker.
+ *   per-packet code never reads this struct: what it needs (mbuf pool,
+ *   neighbour table, the published generation) it reaches through its struct
+ *   dp_worker. Only the poll loop around it reads `stop` and `qsbr`.
  * - main lcore: the neighbour table, next-hop neighbour links, slow-path stats.
  * Workers read interfaces, ports and the FIB, which do not change while they run
  * (a later generation is swapped in whole, under RCU).

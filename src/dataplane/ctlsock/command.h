@@ -36,8 +36,9 @@ struct dp_ctl_command {
 	struct dp_ctl_command *next; /* the registry's */
 };
 
-/* Adds c to the registry (before main, from a constructor). A name registered twice is a
- * bug: the process stops with both names printed. */
+/* Adds c to the registry (before main, from a constructor). A registration that is wrong —
+ * no name, not exactly one handler, a parser without args_size, a name registered twice — is a
+ * bug: the process stops at once, naming the command and what is wrong. */
 void dp_ctl_register(struct dp_ctl_command *c);
 /* The command of that name, or NULL. */
 const struct dp_ctl_command *dp_ctl_command_find(const char *name);

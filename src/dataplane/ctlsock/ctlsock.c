@@ -80,15 +80,11 @@ static json_t *dispatch(const char *line)
 	char err[256];
 	if (dp_ctl_request_parse(line, &r, err, sizeof(err)) < 0)
 		return json_pack("{s:b, s:s}", "ok", 0, "error", err);
-	json_t *resp;
-	if (r.cmd->answer) {
-		resp = json_pack("{s:b, s:o}", "ok", 1, "data", r.cmd->answer());
-	} else {
-		const char *error = "failed";
-		json_t *data = r.cmd->serve(&r, &error);
-		resp = data ? json_pack("{s:b, s:o}", "ok", 1, "data", data)
+	const char *error = "failed";
+	json_t *data = r.cmd->answer ? r.cmd->answer() : r.cmd->serve(&r, &error);
+	/* an answer that could not be built (out of memory) still gets a reply */
+	json_t *resp = data ? json_pack("{s:b, s:o}", "ok", 1, "data", data)
 			    : json_pack("{s:b, s:s}", "ok", 0, "error", error);
-	}
 	dp_ctl_request_free(&r);
 	return resp;
 }

@@ -11,12 +11,24 @@
 
 static struct dp_ctl_command *commands;
 
+/* A registration that could only fail later, at a client's request, stops the program now. */
+static void refuse(const struct dp_ctl_command *c, const char *why)
+{
+	fprintf(stderr, "control-socket command \"%s\": %s\n", c->name ? c->name : "(no name)",
+		why);
+	abort();
+}
+
 void dp_ctl_register(struct dp_ctl_command *c)
 {
-	if (dp_ctl_command_find(c->name)) {
-		fprintf(stderr, "control-socket command \"%s\" registered twice\n", c->name);
-		abort();
-	}
+	if (!c->name || !c->name[0])
+		refuse(c, "registered without a name");
+	if (!c->answer == !c->serve)
+		refuse(c, "needs exactly one handler (answer or serve)");
+	if (c->parse && c->args_size == 0)
+		refuse(c, "has an argument parser but no room for its arguments (args_size)");
+	if (dp_ctl_command_find(c->name))
+		refuse(c, "registered twice");
 	c->next = commands;
 	commands = c;
 }

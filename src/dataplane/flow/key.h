@@ -4,8 +4,8 @@
  * applies. Plain C (no DPDK), so that the fuzz target and unit tests build
  * the parsers alone.
  */
-#ifndef SVR_SESSION_KEY_H
-#define SVR_SESSION_KEY_H
+#ifndef SVR_FLOW_KEY_H
+#define SVR_FLOW_KEY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,12 +42,12 @@ struct svr_rewrite {
 	uint16_t sport, dport; /* ports (or ICMP id in sport) after the rewrite, network order */
 	uint16_t cksum_ip;     /* ones'-complement delta for the IPv4 header checksum */
 	uint16_t cksum_l4;     /* delta for the TCP/UDP/ICMP checksum */
-	uint16_t via;          /* next-hop slot of a service route (dp.vias), or SVR_VIA_FIB */
+	uint16_t via;          /* next-hop slot of a service route (dp_sess.vias), or SVR_VIA_FIB */
 	uint8_t flags;         /* SVR_RW_*; the SVR metadata bits change (atomically) once */
 	uint8_t svr;           /* SVR_RW2_*: SVR work for the session's whole life */
 	uint16_t svr_path;     /* SVR: the peer path slot (dp_sess.svr_paths) */
 	uint8_t wrapped_proto; /* SVR_RW_UDP_UNWRAP: the protocol the packet had before (O-9) */
-	uint8_t md_acked; /* this direction has acknowledged the other's metadata (set once) */
+	uint8_t md_acked;      /* this direction has acknowledged the other's metadata (set once) */
 };
 _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
 

@@ -13,8 +13,8 @@
  * tenants and services without end. The registry is full only while 65,535
  * names are in use at once.
  */
-#ifndef SVR_SESSION_NAMES_H
-#define SVR_SESSION_NAMES_H
+#ifndef SVR_FLOW_NAMES_H
+#define SVR_FLOW_NAMES_H
 
 #include <stdint.h>
 

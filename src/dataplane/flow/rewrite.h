@@ -7,8 +7,8 @@
  * at session creation: a direction always rewrites the same old words (its
  * key) to the same new words, so the delta is a constant of the session.
  */
-#ifndef SVR_SESSION_REWRITE_H
-#define SVR_SESSION_REWRITE_H
+#ifndef SVR_FLOW_REWRITE_H
+#define SVR_FLOW_REWRITE_H
 
 #include <stdbool.h>
 #include <stdint.h>

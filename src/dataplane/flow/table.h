@@ -32,8 +32,8 @@
  *   last-seen second only when it changes. in_use is stored last (release) by
  *   the creator and read first (acquire) by the main lcore's scans.
  */
-#ifndef SVR_SESSION_TABLE_H
-#define SVR_SESSION_TABLE_H
+#ifndef SVR_FLOW_TABLE_H
+#define SVR_FLOW_TABLE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -75,7 +75,7 @@ struct svr_session_dir {
 	_Atomic uint32_t last_seen_s; /* dataplane clock; written only when the second changes */
 	uint8_t proto;                /* the session's (the same in both lines) */
 	_Atomic uint8_t tcp_state;    /* reverse line only: svr_session_tcp_state() */
-	/* SVR payload encryption: key-ring slot and id bits (path.c), 0 none; both lines */
+	/* SVR payload encryption: key-ring slot and id bits (svrpath/keys.c), 0 none; both lines */
 	uint16_t payload_key;
 } __attribute__((aligned(64)));
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Sessions in the dataplane: the table, what each policy generation says
- * about new sessions, the creation path, ageing and the operator's view.
+ * Sessions in the dataplane (the table itself: flow/table.h): what each
+ * policy generation says about new sessions, the creation path, ageing and
+ * the operator's view.
  *
  * Who writes what:
- * - workers: create sessions (creation path, under the table's writer lock),
+ * - workers: create sessions (creation path, no global lock: flow/table.h),
  *   update per-direction counters, last-seen and TCP state of hits (which moves
  *   the table's half-open count); bump the per-tenant and per-source counters
  *   (atomics); claim an SVR egress session's UUID in the replay memory before

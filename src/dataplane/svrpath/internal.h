@@ -89,14 +89,15 @@ static inline struct svr_crypto *dp_svr_worker_crypto(unsigned wi)
 /* Session s's payload key (struct svr_session.payload_key, keys.h), or NULL when that key-ring
  * slot no longer holds it. */
 static inline const struct svr_key *dp_svr_session_payload_key(const struct svr_session *s,
-								 enum svr_sdir dir)
+							       enum svr_sdir dir)
 {
 	unsigned slot = svr_session_payload_key(s, dir) & 0x1f;
 	const struct svr_keyring *kr = dp_svr_ring();
 	if (slot == 0 || slot > kr->n)
 		return NULL;
 	const struct svr_key *k = &kr->keys[slot - 1];
-	return k->enc_len && (k->security_id & 0x7ff) == (unsigned)(svr_session_payload_key(s, dir) >> 5)
+	return k->enc_len &&
+		       (k->security_id & 0x7ff) == (unsigned)(svr_session_payload_key(s, dir) >> 5)
 		   ? k
 		   : NULL;
 }

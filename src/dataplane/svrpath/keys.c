@@ -16,6 +16,7 @@
 
 #include "common/image.h"
 #include "common/log.h"
+#include "core/dp.h"
 #include "common/security.h"
 #include "common/sha256x2.h"
 #include "flow/state.h"

@@ -20,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/dp.h"
+#include "core/gen.h"
+#include "core/worker.h"
 #include "flow/state.h"
 #include "svr/image.h"
 #include "svr/metadata.h"

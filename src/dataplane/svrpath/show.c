@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "common/security.h"
+#include "core/dp.h"
 #include "ctlsock/command.h"
 #include "flow/state.h"
 #include "svrpath/internal.h"
