@@ -39,4 +39,13 @@ struct dp_test_clock_args {
 };
 int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 
+/* Each command's arguments, as session/commands.c registers them and the fuzzer reads them
+ * (one definition: a change to a parser or its size reaches both). */
+#define DP_SESSIONS_ARGS                                                                           \
+	.parse = dp_sessions_args_parse, .args_size = sizeof(struct dp_sessions_args)
+#define DP_SESSION_UUID_ARGS                                                                       \
+	.parse = dp_session_uuid_args_parse, .args_size = sizeof(struct dp_session_uuid_args)
+#define DP_TEST_CLOCK_ARGS                                                                         \
+	.parse = dp_test_clock_args_parse, .args_size = sizeof(struct dp_test_clock_args)
+
 #endif

@@ -79,22 +79,14 @@ static json_t *cmd_test_clock(const struct dp_ctl_request *r, const char **error
 #endif
 }
 
-static struct dp_ctl_command sessions_cmd = {.name = "sessions",
-					     .parse = dp_sessions_args_parse,
-					     .args_size = sizeof(struct dp_sessions_args),
-					     .serve = cmd_sessions};
-static struct dp_ctl_command session_cmd = {.name = "session",
-					    .parse = dp_session_uuid_args_parse,
-					    .args_size = sizeof(struct dp_session_uuid_args),
-					    .serve = cmd_session};
-static struct dp_ctl_command session_clear_cmd = {.name = "session-clear",
-						  .parse = dp_session_uuid_args_parse,
-						  .args_size = sizeof(struct dp_session_uuid_args),
-						  .serve = cmd_session_clear};
-static struct dp_ctl_command test_clock_cmd = {.name = "test-clock",
-					       .parse = dp_test_clock_args_parse,
-					       .args_size = sizeof(struct dp_test_clock_args),
-					       .serve = cmd_test_clock};
+static struct dp_ctl_command sessions_cmd = {
+    .name = "sessions", DP_SESSIONS_ARGS, .serve = cmd_sessions};
+static struct dp_ctl_command session_cmd = {
+    .name = "session", DP_SESSION_UUID_ARGS, .serve = cmd_session};
+static struct dp_ctl_command session_clear_cmd = {
+    .name = "session-clear", DP_SESSION_UUID_ARGS, .serve = cmd_session_clear};
+static struct dp_ctl_command test_clock_cmd = {
+    .name = "test-clock", DP_TEST_CLOCK_ARGS, .serve = cmd_test_clock};
 DP_CTL_REGISTER(sessions_cmd)
 DP_CTL_REGISTER(session_cmd)
 DP_CTL_REGISTER(session_clear_cmd)
