@@ -162,12 +162,15 @@ static void fill_common(struct svr_session *s, struct svr_session_info *info,
 	    a->svc->route == DP_SROUTE_VIA ? a->svc->via : SVR_VIA_FIB;
 }
 
-/* Bookkeeping of a session just created (not one another worker created). */
-static void count_created(struct dp_worker *w, const struct admitted *a)
+/*
+ * A tenant's live count goes up before its session can be seen (and ended by the main lcore,
+ * which takes it down), and back down when no session of ours came of it: the count never
+ * dips below the tenant's live sessions, at worst it is one above for a moment.
+ */
+static void tenant_count(const struct admitted *a, int delta)
 {
-	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	if (a->tenant_id != SVR_NO_NAME)
-		atomic_fetch_add_explicit(&dp_sess.tenant_live[a->tenant_id], 1,
+		atomic_fetch_add_explicit(&dp_sess.tenant_live[a->tenant_id], (uint32_t)delta,
 					  memory_order_relaxed);
 }
 
@@ -354,14 +357,17 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 			     uint64_t *data, enum svr_drop_reason *why)
 {
 	bool existing;
+	tenant_count(arg->a, 1);
 	int64_t rc = svr_session_create4(dp_sess.table, k, rev, place, fill4, arg, &existing);
+	if (rc < 0 || existing)
+		tenant_count(arg->a, -1);
 	if (rc < 0) {
 		*why = create_error(rc);
 		return DP_FIRST_DROP;
 	}
 	if (existing) /* another worker's session: our key may be its reverse one */
 		return found(svr_session_find4(dp_sess.table, k), data, why);
-	count_created(w, arg->a);
+	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }
@@ -662,14 +668,17 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 	struct svr_session_place place = {.limit = g->spol->capacity};
 	struct fill6 arg = {.a = &a, .fwd = k};
 	bool existing;
+	tenant_count(&a, 1);
 	int64_t rc = svr_session_create6(dp_sess.table, k, &rev, &place, fill6, &arg, &existing);
+	if (rc < 0 || existing)
+		tenant_count(&a, -1);
 	if (rc < 0) {
 		*why = create_error(rc);
 		return DP_FIRST_DROP;
 	}
 	if (existing) /* another worker's session: our key may be its reverse one */
 		return found(svr_session_find6(dp_sess.table, k), data, why);
-	count_created(w, &a);
+	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
 }
