@@ -7,6 +7,22 @@
 #include "flow/flow.h"
 #include "session/hit.h"
 
+/* A packet that is neither a flow's nor an ICMP error's, either family: a later fragment is
+ * held for the burst's end (after its first fragment's session exists), returning 1; anything
+ * else is dropped, returning 0. */
+static inline unsigned not_a_flow(struct dp_worker *w, struct rte_mbuf *m, enum svr_flow_kind kind,
+				  struct rte_mbuf **tail)
+{
+	if (kind == SVR_FLOW_FRAGMENT) {
+		*tail = m;
+		return 1;
+	}
+	dp_drop(w, m,
+		kind == SVR_FLOW_ICMP_ERROR_FRAGMENT ? SVR_DROP_ICMP_ERR_FRAGMENT
+						     : SVR_DROP_L4_SHORT);
+	return 0;
+}
+
 void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port,
 		      struct rte_mbuf **pkts, unsigned n)
 {
@@ -35,12 +51,8 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				v4[n4++] = m;
 			else if (kind == SVR_FLOW_ICMP_ERROR)
 				dp_session_icmp_error4(w, g, m, ip, &fl4[n4]);
-			else if (kind == SVR_FLOW_FRAGMENT) /* after its first fragment's burst */
-				tail[n_tail++] = m;
-			else if (kind == SVR_FLOW_ICMP_ERROR_FRAGMENT)
-				dp_drop(w, m, SVR_DROP_ICMP_ERR_FRAGMENT);
 			else
-				dp_drop(w, m, SVR_DROP_L4_SHORT);
+				n_tail += not_a_flow(w, m, kind, &tail[n_tail]);
 			break;
 		case DP_L3_IPV6:
 			kind = svr_flow_parse6(ip, 40u + svr_rd16(ip + 4), &fl6[n6]);
@@ -48,12 +60,8 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 				v6[n6++] = m;
 			else if (kind == SVR_FLOW_ICMP_ERROR)
 				dp_session_icmp_error6(w, g, m, ip, &fl6[n6]);
-			else if (kind == SVR_FLOW_FRAGMENT)
-				tail[n_tail++] = m;
-			else if (kind == SVR_FLOW_ICMP_ERROR_FRAGMENT)
-				dp_drop(w, m, SVR_DROP_ICMP_ERR_FRAGMENT);
 			else
-				dp_drop(w, m, SVR_DROP_L4_SHORT);
+				n_tail += not_a_flow(w, m, kind, &tail[n_tail]);
 			break;
 		case DP_L3_CONSUMED:
 			break;
