@@ -89,7 +89,8 @@ static void parse_line(const char *line)
 	const struct dp_test_clock_args *clock = r.args;
 	if (r.cmd == &test_clock_cmd &&
 	    (clock->clock_offset_s < -(1LL << 40) || clock->clock_offset_s > (1LL << 40) ||
-	     clock->clock_at_s < 0))
+	     clock->clock_at_s < 0 || clock->hold < -1 || clock->hold > 1 ||
+	     (!clock->set_offset && clock->hold < 0)))
 		abort();
 	dp_ctl_request_free(&r);
 }

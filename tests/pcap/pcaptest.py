@@ -162,6 +162,9 @@ class Router:
         self.extra_authority = {}  # further authority keys (service-classes, ...)
         self.peers = []  # further routers of the authority (SVR peers; not run here)
         self.sessions_capacity = 16384
+        # control-socket commands sent once the dataplane answers, before the model is applied
+        # and the ports start feeding (a test-clock hold, for example)
+        self.ctl_at_start = []
 
     def port(self, rx=()):
         """Adds a net_pcap port receiving the frames rx; returns its index (DPDK port id)."""
@@ -279,6 +282,8 @@ class Router:
                     break
                 except (OSError, ValueError):
                     time.sleep(0.05)
+            for cmd in self.ctl_at_start:
+                ctl(sock, cmd)
             # Interfaces come from the model: svr-control compiles it and the dataplane
             # hot-plugs the pcap ports, which start feeding their frames at once.
             ctl_exe = os.path.join(build, "src", "control", "svr-control")

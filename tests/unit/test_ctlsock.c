@@ -84,7 +84,10 @@ static void errors_as_before(void **state)
 	refused("{\"cmd\": \"test-clock\"}",
 		"offset-s: an integer of seconds, at most 2^40 either way");
 	refused("{\"cmd\": \"test-clock\", \"offset-s\": 1, \"at-unix-s\": -1}",
-		"at-unix-s: a unix time in seconds");
+		"at-unix-s: a unix time in seconds, with offset-s");
+	refused("{\"cmd\": \"test-clock\", \"hold\": true, \"at-unix-s\": 5}",
+		"at-unix-s: a unix time in seconds, with offset-s");
+	refused("{\"cmd\": \"test-clock\", \"hold\": 1}", "hold: true or false");
 
 	struct dp_ctl_request r;
 	char err[256] = "";
@@ -135,6 +138,16 @@ static void arguments_read(void **state)
 	const struct dp_test_clock_args *clock = r.args;
 	assert_int_equal(clock->clock_offset_s, -5);
 	assert_int_equal(clock->clock_at_s, 0);
+	assert_true(clock->set_offset);
+	assert_int_equal(clock->hold, -1);
+	dp_ctl_request_free(&r);
+
+	/* hold alone: the offset left as it is */
+	assert_int_equal(
+	    dp_ctl_request_parse("{\"cmd\": \"test-clock\", \"hold\": true}", &r, err, 256), 0);
+	clock = r.args;
+	assert_false(clock->set_offset);
+	assert_int_equal(clock->hold, 1);
 	dp_ctl_request_free(&r);
 
 	/* no arguments: nothing parsed, the request kept for a handler that reads its own */

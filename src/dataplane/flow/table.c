@@ -14,6 +14,8 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "core/bigmem.h"
+
 #define NO_DATA UINT64_MAX
 /* Ports tried for one source-NAT mapping before refusing (a full range is rare). */
 #define SVR_NAT_PROBES 4096
@@ -165,6 +167,11 @@ static void ix_remove(struct svr_session_index *ix, uint32_t h, uint32_t data)
 	}
 }
 
+static size_t ix_bytes(const struct svr_session_index *ix)
+{
+	return (size_t)ix->n_buckets * sizeof(*ix->b);
+}
+
 static int ix_init(struct svr_session_index *ix, uint32_t keys)
 {
 	/* 9 keys a bucket of 15 on average: one in about 50 buckets overflows (memory: 14 bytes
@@ -172,8 +179,7 @@ static int ix_init(struct svr_session_index *ix, uint32_t keys)
 	ix->n_buckets = (uint32_t)(((uint64_t)keys + KEYS_PER_BUCKET - 1) / KEYS_PER_BUCKET);
 	if (ix->n_buckets < 2)
 		ix->n_buckets = 2;
-	ix->b = rte_zmalloc("svr_session_index", (size_t)ix->n_buckets * sizeof(*ix->b),
-			    RTE_CACHE_LINE_SIZE);
+	ix->b = dp_bigmem_alloc("svr_session_index", ix_bytes(ix));
 	return ix->b ? 0 : -1;
 }
 
@@ -330,6 +336,30 @@ static size_t heap_used(void)
 	return used;
 }
 
+static size_t entries_bytes(const struct svr_session_table *t)
+{
+	return (size_t)t->capacity * sizeof(*t->entries);
+}
+
+static size_t info_bytes(const struct svr_session_table *t)
+{
+	return (size_t)t->capacity * sizeof(*t->info);
+}
+
+static size_t keys6_bytes(const struct svr_session_table *t)
+{
+	return (size_t)t->capacity6 * sizeof(*t->keys6);
+}
+
+/* The table's memory: DPDK's heap grew by its part, the large arrays may be outside it. */
+static size_t table_bytes(const struct svr_session_table *t, size_t heap_grew)
+{
+	return heap_grew + dp_bigmem_outside_heap(entries_bytes(t)) +
+	       dp_bigmem_outside_heap(info_bytes(t)) + dp_bigmem_outside_heap(keys6_bytes(t)) +
+	       dp_bigmem_outside_heap(ix_bytes(&t->ix4)) +
+	       dp_bigmem_outside_heap(ix_bytes(&t->ix6));
+}
+
 /* Stripe locks: enough that two workers rarely meet on one. */
 #define STRIPES 4096
 
@@ -353,12 +383,9 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	t->n_stripes = STRIPES;
 	t->stripes =
 	    rte_zmalloc("svr_session_stripes", STRIPES * sizeof(*t->stripes), RTE_CACHE_LINE_SIZE);
-	t->entries = rte_zmalloc("svr_session_entries", (size_t)capacity * sizeof(*t->entries),
-				 RTE_CACHE_LINE_SIZE);
-	t->info = rte_zmalloc("svr_session_info", (size_t)capacity * sizeof(*t->info),
-			      RTE_CACHE_LINE_SIZE);
-	t->keys6 = rte_zmalloc("svr_session_keys6", (size_t)t->capacity6 * sizeof(*t->keys6),
-			       RTE_CACHE_LINE_SIZE);
+	t->entries = dp_bigmem_alloc("svr_session_entries", entries_bytes(t));
+	t->info = dp_bigmem_alloc("svr_session_info", info_bytes(t));
+	t->keys6 = dp_bigmem_alloc("svr_session_keys6", keys6_bytes(t));
 	if (!t->stripes || !t->entries || !t->info || !t->keys6)
 		goto fail;
 	for (uint32_t i = 0; i < STRIPES; i++)
@@ -386,7 +413,7 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	t->dq = rte_rcu_qsbr_dq_create(&dp);
 	if (!t->dq)
 		goto fail;
-	t->bytes = heap_used() - heap_before; /* startup: nothing else allocates meanwhile */
+	t->bytes = table_bytes(t, heap_used() - heap_before); /* startup: nothing else allocates */
 	return t;
 fail:
 	svr_session_table_free(t);
@@ -399,12 +426,12 @@ void svr_session_table_free(struct svr_session_table *t)
 		return;
 	if (t->dq)
 		rte_rcu_qsbr_dq_delete(t->dq);
-	rte_free(t->ix4.b);
-	rte_free(t->ix6.b);
+	dp_bigmem_free(t->ix4.b, ix_bytes(&t->ix4));
+	dp_bigmem_free(t->ix6.b, ix_bytes(&t->ix6));
 	rte_free(t->free_keys6.next);
-	rte_free(t->info);
-	rte_free(t->keys6);
-	rte_free(t->entries);
+	dp_bigmem_free(t->info, info_bytes(t));
+	dp_bigmem_free(t->keys6, keys6_bytes(t));
+	dp_bigmem_free(t->entries, entries_bytes(t));
 	rte_free((void *)t->stripes);
 	rte_free(t);
 }
@@ -644,7 +671,8 @@ static int64_t create(struct svr_session_table *t, int family, const void *fwd, 
 	*existing = false;
 	uint32_t hf = key_hash(t, family, fwd);
 	/* the reverse key's bucket and the entry load while the forward key is looked up */
-	rte_prefetch0(&index_of(t, family)->b[home_of(index_of(t, family), key_hash(t, family, rev))]);
+	rte_prefetch0(
+	    &index_of(t, family)->b[home_of(index_of(t, family), key_hash(t, family, rev))]);
 	uint64_t other = ix_find(t, family, fwd, hf);
 	if (other != NO_DATA) { /* another worker created this session since our lookup missed */
 		*existing = true;

@@ -53,22 +53,29 @@ int dp_session_uuid_args_parse(const json_t *req, void *args, char *err, size_t 
 	return 0;
 }
 
-/* "test-clock": offset-s (an integer, at most 2^40 either way) and at-unix-s (optional, >= 0). */
+/* "test-clock": offset-s (an integer, at most 2^40 either way; required unless hold is given),
+ * at-unix-s (optional, >= 0) and hold (optional boolean). */
 int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t errlen)
 {
 	struct dp_test_clock_args *r = args;
 	const json_t *off = json_object_get(req, "offset-s"),
-		     *at = json_object_get(req, "at-unix-s");
+		     *at = json_object_get(req, "at-unix-s"), *hold = json_object_get(req, "hold");
 	json_int_t o = json_integer_value(off), a = json_integer_value(at);
-	if (!json_is_integer(off) || o < -(1LL << 40) || o > (1LL << 40)) {
+	if (hold && !json_is_boolean(hold)) {
+		snprintf(err, errlen, "hold: true or false");
+		return -1;
+	}
+	if ((off || !hold) && (!json_is_integer(off) || o < -(1LL << 40) || o > (1LL << 40))) {
 		snprintf(err, errlen, "offset-s: an integer of seconds, at most 2^40 either way");
 		return -1;
 	}
-	if (at && (!json_is_integer(at) || a < 0)) {
-		snprintf(err, errlen, "at-unix-s: a unix time in seconds");
+	if (at && (!off || !json_is_integer(at) || a < 0)) {
+		snprintf(err, errlen, "at-unix-s: a unix time in seconds, with offset-s");
 		return -1;
 	}
+	r->set_offset = off != NULL;
 	r->clock_offset_s = (int64_t)o;
 	r->clock_at_s = (int64_t)a;
+	r->hold = hold ? json_is_true(hold) : -1;
 	return 0;
 }

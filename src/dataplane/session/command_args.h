@@ -33,9 +33,12 @@ struct dp_session_uuid_args {
 };
 int dp_session_uuid_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 
-/* "test-clock": the offset and from when (0: now) */
+/* "test-clock": the offset and from when (0: now), if set_offset; hold: 1 stop the dataplane's
+ * clocks, 0 let them run again, -1 leave as they are */
 struct dp_test_clock_args {
 	int64_t clock_offset_s, clock_at_s;
+	bool set_offset;
+	int hold;
 };
 int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 

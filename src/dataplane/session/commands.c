@@ -61,17 +61,24 @@ static json_t *cmd_session_clear(const struct dp_ctl_request *r, const char **er
 	return json_pack("{s:s}", "cleared", a->uuid_text);
 }
 
-/* {"cmd": "test-clock", "offset-s": N, "at-unix-s": T} moves this router's wall clock N
- * seconds from the system's, from real time T on (absent or past: now). Test builds only. */
+/* {"cmd": "test-clock", "offset-s": N, "at-unix-s": T, "hold": B} moves this router's wall clock
+ * N seconds from the system's, from real time T on (absent or past: now); hold true stops the
+ * dataplane's clocks where they are (so a test's packets all fall in one second), false lets
+ * them run again. Test builds only. */
 static json_t *cmd_test_clock(const struct dp_ctl_request *r, const char **error)
 {
 #ifdef SVR_TEST_HOOKS
 	(void)error;
 	const struct dp_test_clock_args *a = r->args;
-	dp_sessions_test_clock(a->clock_offset_s, a->clock_at_s);
-	return json_pack("{s:I, s:I, s:I}", "offset-s", (json_int_t)a->clock_offset_s, "at-unix-s",
-			 (json_int_t)a->clock_at_s, "unix-s",
-			 (json_int_t)atomic_load(&dp_sess.unix_s));
+	if (a->set_offset)
+		dp_sessions_test_clock(a->clock_offset_s, a->clock_at_s);
+	if (a->hold >= 0)
+		dp_sessions_test_clock_hold(a->hold);
+	return json_pack("{s:I, s:I, s:I, s:b, s:I}", "offset-s",
+			 (json_int_t)dp_sess.clock_offset_s, "at-unix-s",
+			 (json_int_t)dp_sess.clock_at_s, "unix-s",
+			 (json_int_t)atomic_load(&dp_sess.unix_s), "held", dp_sess.clock_held,
+			 "now-s", (json_int_t)atomic_load(&dp_sess.now_s));
 #else
 	(void)r;
 	*error = "test-clock: only a test build serves it (meson -Dtest_hooks=true)";

@@ -40,6 +40,12 @@ void dp_sessions_test_clock(int64_t offset_s, int64_t at_unix_s)
 	LOG_WARN("test clock: from unix time %lld on, %+lld s from the system clock",
 		 (long long)at_unix_s, (long long)offset_s);
 }
+
+void dp_sessions_test_clock_hold(bool hold)
+{
+	dp_sess.clock_held = hold;
+	LOG_WARN("test clock: the dataplane's clocks %s", hold ? "held" : "running again");
+}
 #endif
 
 /* The whole used part of the table is scanned for idle sessions about once per this. */
@@ -115,8 +121,10 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 {
 	static uint64_t last_ms;
 	uint32_t now = (uint32_t)((now_ms - dp.start_ms) / 1000);
-	atomic_store_explicit(&dp_sess.now_s, now, memory_order_relaxed);
-	atomic_store_explicit(&dp_sess.unix_s, wall_clock(), memory_order_relaxed);
+	if (!dp_sess.clock_held) {
+		atomic_store_explicit(&dp_sess.now_s, now, memory_order_relaxed);
+		atomic_store_explicit(&dp_sess.unix_s, wall_clock(), memory_order_relaxed);
+	}
 
 	/* A slice of the used part of the table, sized so a pass takes about AGE_PASS_MS. */
 	struct svr_session_table *t = dp_sess.table;
