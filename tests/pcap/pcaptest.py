@@ -283,7 +283,11 @@ class Router:
                 except (OSError, ValueError):
                     time.sleep(0.05)
             for cmd in self.ctl_at_start:
-                ctl(sock, cmd)
+                try:
+                    ctl(sock, cmd)
+                except RuntimeError as e:
+                    raise RouterError(f"{e} (this test needs a build with -Dtest_hooks=true, "
+                                      "as build-asan is)")
             # Interfaces come from the model: svr-control compiles it and the dataplane
             # hot-plugs the pcap ports, which start feeding their frames at once.
             ctl_exe = os.path.join(build, "src", "control", "svr-control")

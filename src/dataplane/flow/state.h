@@ -95,7 +95,7 @@ struct dp_sessions {
 	/* The test-clock command (test builds only): from real time clock_at_s on the wall
 	 * clock is offset by clock_offset_s, before it by clock_prev_offset_s. Main lcore. */
 	int64_t clock_offset_s, clock_prev_offset_s, clock_at_s;
-	bool clock_held; /* test-clock hold: now_s and unix_s stay where they are */
+	bool clock_held; /* test-clock hold: housekeeping leaves now_s and unix_s as they are */
 };
 
 extern struct dp_sessions dp_sess;

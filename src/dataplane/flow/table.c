@@ -108,7 +108,9 @@ static inline uint32_t load_slot(const struct svr_bucket *bk, unsigned i)
  * The slots of bk whose tag is tag (bit i: slot i). With SSE2, one compare of the bucket's 16
  * words instead of 15 loads and branches, as DPDK's own hash compares signatures; a writer's
  * concurrent compare-and-swap makes a slot read old or new, never torn (aligned 4-byte lanes),
- * and the caller loads a matching slot again before it trusts the slot's data.
+ * and the caller loads a matching slot again (acquire) before it trusts the slot's data. A plain
+ * vector load racing atomic writes is outside C11's model (ThreadSanitizer would say so): it is
+ * the x86 guarantee this relies on, as DPDK does.
  */
 static inline uint32_t tag_matches(const struct svr_bucket *bk, uint32_t tag)
 {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
+#include <rte_eal.h>
 #include <rte_malloc.h>
 
 #include "common/log.h"
@@ -64,9 +65,13 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 	dp_sess.services = svr_names_create();
 	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.src_rate || !dp_sess.tenants ||
 	    !dp_sess.services) {
-		LOG_ERR("cannot allocate a session table of %u sessions (raise eal.memory-mb or "
-			"lower sessions.capacity)",
-			capacity);
+		LOG_ERR("cannot allocate a session table of %u sessions (lower sessions.capacity, "
+			"or %s)",
+			capacity,
+			rte_eal_has_hugepages()
+			    ? "raise eal.memory-mb"
+			    : "free system memory: without huge pages the table's "
+			      "large arrays are outside eal.memory-mb");
 		return -1;
 	}
 	atomic_store(&dp_sess.unix_s, wall_clock());

@@ -74,8 +74,9 @@ void dp_sessions_housekeeping(uint64_t now_ms);
 /* Test builds: from real time at_unix_s on (now when it has passed), the dataplane's wall
  * clock runs offset_s ahead of the system's (behind when negative). Main lcore. */
 void dp_sessions_test_clock(int64_t offset_s, int64_t at_unix_s);
-/* Test builds: hold the dataplane's clocks (the seconds rates and timeouts count, and the wall
- * clock) where they are, or let them run again. */
+/* Test builds: hold the session clocks (the seconds per-source rates and session timeouts count,
+ * and the wall clock) where they are, or let them run again. An offset set while held moves the
+ * held wall clock once. */
 void dp_sessions_test_clock_hold(bool hold);
 #endif
 
