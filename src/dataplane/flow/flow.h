@@ -48,8 +48,6 @@ struct svr_flow4 {
 	uint32_t frag_id; /* its identification, when fragment */
 	uint16_t len;     /* IP total length (counted per session) */
 	uint8_t icmp_type;
-	/* the session lookup begun as the burst is parsed (flow/table.h, svr_session_begin4) */
-	uint32_t hash, probe;
 };
 
 struct svr_flow6 {
@@ -62,7 +60,6 @@ struct svr_flow6 {
 	uint32_t frag_id;
 	uint16_t len; /* header and payload */
 	uint8_t icmp_type;
-	uint32_t hash, probe; /* as in svr_flow4 */
 };
 
 /* The reply direction's key of a packet keyed k (ICMP keeps its identifier in sport). */

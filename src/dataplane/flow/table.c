@@ -466,66 +466,50 @@ void svr_session_table_free(struct svr_session_table *t)
 /* --- lookups --- */
 
 /*
- * A lookup in three steps, each touching only memory the step before
- * prefetched, so that a caller can put other work between them: begin (the
- * key's hash, its home bucket prefetched); probe (the first slot of the home
- * bucket with the key's tag, its stored key prefetched: the candidate; MISS
- * when no slot has the tag and nothing overflowed, NO_INDEX when the search
- * must go on); match (the candidate's key compared). Anything but a match or
- * a MISS takes the one-key path.
+ * A burst of keys in three passes, each touching memory the previous one
+ * prefetched: hashes (home buckets prefetched); the first slot of each home
+ * bucket with the key's tag (its stored key prefetched); the key compared.
+ * Anything else (no tag in the home bucket but overflow, a tag whose key
+ * differs) takes the one-key path.
  */
-static inline uint32_t lookup_begin(const struct svr_session_table *t, int family, const void *key)
-{
-	const struct svr_session_index *ix = index_of(t, family);
-	uint32_t h = key_hash(t, family, key);
-	rte_prefetch0(&ix->b[home_of(ix, h)]);
-	return h;
-}
-
-static inline uint32_t lookup_probe(const struct svr_session_table *t, int family, uint32_t h)
-{
-	const struct svr_session_index *ix = index_of(t, family);
-	const struct svr_bucket *bk = &ix->b[home_of(ix, h)];
-	uint32_t tag = tag_of(h);
-	uint32_t cand = __atomic_load_n(&bk->overflow, __ATOMIC_ACQUIRE) ? NO_INDEX : MISS;
-	for (uint32_t m = tag_matches(bk, tag); m; m &= m - 1) {
-		uint32_t v = load_slot(bk, (unsigned)__builtin_ctz(m));
-		if ((v & ~SLOT_DATA_MASK) == tag) {
-			cand = v & SLOT_DATA_MASK;
-			rte_prefetch0(stored_key(t, family, cand));
-			break;
-		}
-	}
-	return cand;
-}
-
-static inline uint64_t lookup_match(const struct svr_session_table *t, int family, const void *key,
-				    uint32_t h, uint32_t cand)
-{
-	if (cand == MISS)
-		return NO_DATA;
-	if (cand != NO_INDEX && key_eq(family, key, stored_key(t, family, cand)))
-		return cand;
-	return ix_find(t, family, key, h);
-}
-
-/* A burst of keys: the three steps, each in a pass over the burst. */
 #define LOOKUP_CHUNK 64
 
 static unsigned lookup(const struct svr_session_table *t, int family, const void **keys, unsigned n,
 		       uint64_t *hits)
 {
+	const struct svr_session_index *ix = index_of(t, family);
 	uint32_t h[LOOKUP_CHUNK], cand[LOOKUP_CHUNK];
 	unsigned found = 0;
 	for (unsigned off = 0; off < n; off += LOOKUP_CHUNK) {
 		unsigned k = n - off < LOOKUP_CHUNK ? n - off : LOOKUP_CHUNK;
 		const void **kk = keys + off;
-		for (unsigned i = 0; i < k; i++)
-			h[i] = lookup_begin(t, family, kk[i]);
-		for (unsigned i = 0; i < k; i++)
-			cand[i] = lookup_probe(t, family, h[i]);
 		for (unsigned i = 0; i < k; i++) {
-			uint64_t d = lookup_match(t, family, kk[i], h[i], cand[i]);
+			h[i] = key_hash(t, family, kk[i]);
+			rte_prefetch0(&ix->b[home_of(ix, h[i])]);
+		}
+		for (unsigned i = 0; i < k; i++) {
+			const struct svr_bucket *bk = &ix->b[home_of(ix, h[i])];
+			uint32_t tag = tag_of(h[i]);
+			cand[i] =
+			    __atomic_load_n(&bk->overflow, __ATOMIC_ACQUIRE) ? NO_INDEX : MISS;
+			for (uint32_t m = tag_matches(bk, tag); m; m &= m - 1) {
+				uint32_t v = load_slot(bk, (unsigned)__builtin_ctz(m));
+				if ((v & ~SLOT_DATA_MASK) == tag) {
+					cand[i] = v & SLOT_DATA_MASK;
+					rte_prefetch0(stored_key(t, family, cand[i]));
+					break;
+				}
+			}
+		}
+		for (unsigned i = 0; i < k; i++) {
+			uint64_t d;
+			if (cand[i] == MISS)
+				d = NO_DATA;
+			else if (cand[i] != NO_INDEX &&
+				 key_eq(family, kk[i], stored_key(t, family, cand[i])))
+				d = cand[i];
+			else
+				d = ix_find(t, family, kk[i], h[i]);
 			hits[off + i] = d;
 			found += d != NO_DATA;
 		}
@@ -543,38 +527,6 @@ unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr
 			     unsigned n, uint64_t *hits)
 {
 	return lookup(t, 6, (const void **)keys, n, hits);
-}
-
-uint32_t svr_session_begin4(const struct svr_session_table *t, const struct svr_skey4 *key)
-{
-	return lookup_begin(t, 4, key);
-}
-
-uint32_t svr_session_begin6(const struct svr_session_table *t, const struct svr_skey6 *key)
-{
-	return lookup_begin(t, 6, key);
-}
-
-uint32_t svr_session_probe4(const struct svr_session_table *t, uint32_t hash)
-{
-	return lookup_probe(t, 4, hash);
-}
-
-uint32_t svr_session_probe6(const struct svr_session_table *t, uint32_t hash)
-{
-	return lookup_probe(t, 6, hash);
-}
-
-uint64_t svr_session_match4(const struct svr_session_table *t, const struct svr_skey4 *key,
-			    uint32_t hash, uint32_t probe)
-{
-	return lookup_match(t, 4, key, hash, probe);
-}
-
-uint64_t svr_session_match6(const struct svr_session_table *t, const struct svr_skey6 *key,
-			    uint32_t hash, uint32_t probe)
-{
-	return lookup_match(t, 6, key, hash, probe);
 }
 
 static uint64_t find(const struct svr_session_table *t, int family, const void *key)

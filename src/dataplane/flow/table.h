@@ -276,27 +276,6 @@ unsigned svr_session_lookup4(const struct svr_session_table *t, const struct svr
 unsigned svr_session_lookup6(const struct svr_session_table *t, const struct svr_skey6 **keys,
 			     unsigned n, uint64_t *hits);
 
-/*
- * Hit path, the same lookup in three steps a caller spreads over other work,
- * each step's memory prefetched by the one before (docs/sessions.md, "The
- * lookup, pipelined"): begin as the packet is parsed (returns the key's hash;
- * its home bucket prefetched), probe a few packets later (returns the probe;
- * the candidate entry's line prefetched), match when the answer is needed
- * (data as for a hit, or UINT64_MAX). All three within one burst, never
- * across the worker's quiescent state: a session created or deleted between
- * them is found or missed as by a lookup at some moment in between (a
- * deleted entry stays intact until every worker has passed a quiescent
- * state).
- */
-uint32_t svr_session_begin4(const struct svr_session_table *t, const struct svr_skey4 *key);
-uint32_t svr_session_begin6(const struct svr_session_table *t, const struct svr_skey6 *key);
-uint32_t svr_session_probe4(const struct svr_session_table *t, uint32_t hash);
-uint32_t svr_session_probe6(const struct svr_session_table *t, uint32_t hash);
-uint64_t svr_session_match4(const struct svr_session_table *t, const struct svr_skey4 *key,
-			    uint32_t hash, uint32_t probe);
-uint64_t svr_session_match6(const struct svr_session_table *t, const struct svr_skey6 *key,
-			    uint32_t hash, uint32_t probe);
-
 /* Creation path: one lookup (data as for a hit, or UINT64_MAX). */
 uint64_t svr_session_find4(const struct svr_session_table *t, const struct svr_skey4 *key);
 uint64_t svr_session_find6(const struct svr_session_table *t, const struct svr_skey6 *key);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The session hit path (session/hit.h): the end of a burst's session lookups
- * (begun as it was parsed, worker/forward.c), the creation path for misses, the rewrite, SVR checks
- * and signing, later fragments, ICMP errors about sessions, then L3 out (l2l3/output.h).
+ * The session hit path (session/hit.h): a burst's bulk session lookup, the
+ * creation path for misses, the rewrite, SVR checks and signing, later
+ * fragments, ICMP errors about sessions, then L3 out (l2l3/output.h).
  */
 #include "session/hit.h"
+
+#include <rte_prefetch.h>
 
 #include "l2l3/fib.h"
 #include "l2l3/output.h"
@@ -289,10 +291,18 @@ void dp_session_icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct 
 	forward6(w, g, m, (uint32_t)nh, svr_session_rw(s, svr_sess_dir(hit)));
 }
 
-/* The entry of a hit. */
+/* Entries of a burst's hits, prefetched while the misses are created. */
 static inline struct svr_session *entry_of(uint64_t d)
 {
 	return &dp_sess.table->entries[svr_sess_idx(d)];
+}
+
+/* The hit direction's line of each entry: its rewrite (read) and counters (written). */
+static inline void prefetch_entries(const uint64_t *hit, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (hit[i] != UINT64_MAX)
+			rte_prefetch0(&entry_of(hit[i])->dir[svr_sess_dir(hit[i])]);
 }
 
 /* --- fragments (session/frag.h) --- */
@@ -433,16 +443,14 @@ static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
 }
 
 /*
- * IPv4 packets of a burst: their session lookups, begun and probed as the
- * burst was parsed (worker/forward.c, fl[i].hash and .probe), are finished
- * (the key compared in the entry's line, which the hit then uses); misses go
- * through the creation path; then one bulk FIB lookup of the (translated)
- * destinations. Packets signed toward a peer go out at the burst's end,
- * signed in pairs.
+ * IPv4 packets of a burst: one bulk session lookup; misses go through the
+ * creation path; then one bulk FIB lookup of the (translated) destinations.
+ * Packets signed toward a peer go out at the burst's end, signed in pairs.
  */
 void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
 		  struct svr_flow4 *fl, unsigned n, struct dp_later *later)
 {
+	const struct svr_skey4 *keys[DP_MAX_BURST];
 	struct rte_mbuf *out[DP_MAX_BURST];
 	uint8_t idx[DP_MAX_BURST]; /* out[j] is pkts[idx[j]] */
 	uint32_t dst[DP_MAX_BURST];
@@ -450,9 +458,12 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 
 	for (unsigned i = 0; i < n; i++)
-		hit[i] = svr_session_match4(dp_sess.table, &fl[i].key, fl[i].hash, fl[i].probe);
+		keys[i] = &fl[i].key;
+	svr_session_lookup4(dp_sess.table, keys, n, hit);
+	prefetch_entries(hit, n);
 
-	/* Misses first (none in steady state), then the FIB on the packets' own destinations. */
+	/* Misses first (none in steady state), then the FIB on the packets' own destinations:
+	 * time for the entries' prefetches to land before the entries are touched. */
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (unlikely(hit[i] == UINT64_MAX)) {
@@ -574,6 +585,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 void dp_sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf **pkts,
 		  struct svr_flow6 *fl, unsigned n, struct dp_later *later)
 {
+	const struct svr_skey6 *keys[DP_MAX_BURST];
 	struct rte_mbuf *out[DP_MAX_BURST];
 	uint8_t idx[DP_MAX_BURST];
 	uint8_t dst[DP_MAX_BURST][16];
@@ -581,7 +593,9 @@ void dp_sessions6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 
 	for (unsigned i = 0; i < n; i++)
-		hit[i] = svr_session_match6(dp_sess.table, &fl[i].key, fl[i].hash, fl[i].probe);
+		keys[i] = &fl[i].key;
+	svr_session_lookup6(dp_sess.table, keys, n, hit);
+	prefetch_entries(hit, n);
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (unlikely(hit[i] == UINT64_MAX)) {

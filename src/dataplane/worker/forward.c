@@ -5,48 +5,7 @@
 
 #include "l2l3/input.h"
 #include "flow/flow.h"
-#include "flow/state.h"
-#include "flow/table.h"
 #include "session/hit.h"
-
-/*
- * The session lookup of each packet begins as it is parsed, so that its two
- * cache misses overlap the parsing of the packets after it instead of
- * stalling the burst's lookup together (docs/sessions.md, "The lookup,
- * pipelined"): the index bucket is prefetched when the packet is parsed, and
- * probed (the entry's line prefetched) LOOKUP_LAG packets later, about a
- * memory latency of parsing; dp_sessions4/6 match the keys.
- */
-#define LOOKUP_LAG 6
-
-static inline void lookup_begin4(struct svr_flow4 *fl, unsigned i)
-{
-	const struct svr_session_table *t = dp_sess.table;
-	fl[i].hash = svr_session_begin4(t, &fl[i].key);
-	if (i >= LOOKUP_LAG)
-		fl[i - LOOKUP_LAG].probe = svr_session_probe4(t, fl[i - LOOKUP_LAG].hash);
-}
-
-/* The probes still owed at the end of the parse: the last LOOKUP_LAG packets'. */
-static inline void lookup_probe_rest4(struct svr_flow4 *fl, unsigned n)
-{
-	for (unsigned i = n > LOOKUP_LAG ? n - LOOKUP_LAG : 0; i < n; i++)
-		fl[i].probe = svr_session_probe4(dp_sess.table, fl[i].hash);
-}
-
-static inline void lookup_begin6(struct svr_flow6 *fl, unsigned i)
-{
-	const struct svr_session_table *t = dp_sess.table;
-	fl[i].hash = svr_session_begin6(t, &fl[i].key);
-	if (i >= LOOKUP_LAG)
-		fl[i - LOOKUP_LAG].probe = svr_session_probe6(t, fl[i - LOOKUP_LAG].hash);
-}
-
-static inline void lookup_probe_rest6(struct svr_flow6 *fl, unsigned n)
-{
-	for (unsigned i = n > LOOKUP_LAG ? n - LOOKUP_LAG : 0; i < n; i++)
-		fl[i].probe = svr_session_probe6(dp_sess.table, fl[i].hash);
-}
 
 /* A packet that is neither a flow's nor an ICMP error's, either family: a later fragment is
  * held for the burst's end (after its first fragment's session exists), returning 1; anything
@@ -88,20 +47,18 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 		switch (dp_l3_input(w, g, p, m, &later, &ip)) {
 		case DP_L3_IPV4:
 			kind = svr_flow_parse4(ip, svr_rd16(ip + 2), &fl4[n4]);
-			if (likely(kind == SVR_FLOW_PACKET)) {
-				lookup_begin4(fl4, n4);
+			if (likely(kind == SVR_FLOW_PACKET))
 				v4[n4++] = m;
-			} else if (kind == SVR_FLOW_ICMP_ERROR)
+			else if (kind == SVR_FLOW_ICMP_ERROR)
 				dp_session_icmp_error4(w, g, m, ip, &fl4[n4]);
 			else
 				n_tail += not_a_flow(w, m, kind, &tail[n_tail]);
 			break;
 		case DP_L3_IPV6:
 			kind = svr_flow_parse6(ip, 40u + svr_rd16(ip + 4), &fl6[n6]);
-			if (likely(kind == SVR_FLOW_PACKET)) {
-				lookup_begin6(fl6, n6);
+			if (likely(kind == SVR_FLOW_PACKET))
 				v6[n6++] = m;
-			} else if (kind == SVR_FLOW_ICMP_ERROR)
+			else if (kind == SVR_FLOW_ICMP_ERROR)
 				dp_session_icmp_error6(w, g, m, ip, &fl6[n6]);
 			else
 				n_tail += not_a_flow(w, m, kind, &tail[n_tail]);
@@ -111,8 +68,6 @@ void dp_forward_burst(struct dp_worker *w, const struct dp_gen *g, uint16_t port
 		}
 	}
 
-	lookup_probe_rest4(fl4, n4);
-	lookup_probe_rest6(fl6, n6);
 	if (n4)
 		dp_sessions4(w, g, v4, fl4, n4, &later);
 	if (n6)
