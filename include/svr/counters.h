@@ -62,6 +62,8 @@
 	X(HALF_OPEN, "half-open-tcp-limit", "router at its half-open TCP session limit")           \
 	X(TENANT_MAX, "tenant-max-sessions", "tenant at its max-sessions")                         \
 	X(TABLE_FULL, "session-table-full", "session table at capacity (new session refused)")     \
+	X(INDEX_FULL, "session-index-full",                                                        \
+	  "no free slot in the session index near the key's home (new session refused)")           \
 	X(NAT_PORTS, "nat-ports-exhausted", "no free source-NAT port for this destination")        \
 	X(SESSION_CONFLICT, "session-conflict", "reverse key already used by another session")     \
 	X(ROUTE_PEER, "service-route-peer", "SVR peer route with no usable path or unsupported")   \

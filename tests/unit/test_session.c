@@ -123,6 +123,31 @@ static void full_table_refuses_and_keeps_the_rest(void **state)
 	rte_free(qs);
 }
 
+/* Keys that all hash alike (zero seeds, which a real table never draws) fill the index's probe
+ * window long before the table: the next session is refused as "index full", not "table full",
+ * the refused entry is free again, and every session already made is still found. */
+static void index_window_full_refuses_and_keeps_the_rest(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_ixfull", 4096, 64, qs);
+	assert_non_null(t);
+	memset(t->seed, 0, sizeof(t->seed));
+	bool existing;
+	/* 64 buckets of 15 slots from the one home: 480 sessions of two keys */
+	uint32_t made = 0;
+	int64_t rc;
+	while ((rc = create(t, made, &existing)) >= 0)
+		made++;
+	assert_int_equal(rc, -ENOBUFS);
+	assert_int_equal(made, 64 * SVR_BUCKET_SLOTS / 2);
+	assert_int_equal(svr_session_free_count(t), 4096 - made);
+	for (uint32_t i = 0; i < made; i++)
+		assert_true(find(t, i) >= 0);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
 static void limit_below_capacity(void **state)
 {
 	(void)state;
@@ -824,6 +849,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(both_directions_one_entry),
 	    cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
+	    cmocka_unit_test(index_window_full_refuses_and_keeps_the_rest),
 	    cmocka_unit_test(limit_below_capacity),
 	    cmocka_unit_test(nat_ports_never_reused_while_live),
 	    cmocka_unit_test(waypoint_pairs),

@@ -668,7 +668,7 @@ static struct svr_session *prepare(struct svr_session_table *t, int family, uint
  * With both keys' stripes held: neither key in use, then both published and
  * the entry marked live. Returns 0; the data found for the forward key
  * (another worker's session, > 0 after +1); -EAGAIN when the reverse key is
- * in use; -ENOSPC when the index has no room.
+ * in use; -ENOBUFS when the index has no room.
  */
 static int64_t claim(struct svr_session_table *t, int family, uint32_t idx, const void *fwd,
 		     uint32_t hf, const void *rev, uint32_t hr, bool *published)
@@ -683,11 +683,11 @@ static int64_t claim(struct svr_session_table *t, int family, uint32_t idx, cons
 	 * creating the same session) then finds the whole session. */
 	uint32_t d_fwd = idx << 1 | SVR_DIR_FWD, d_rev = idx << 1 | SVR_DIR_REV;
 	if (!ix_insert(ix, hr, d_rev))
-		return -ENOSPC;
+		return -ENOBUFS;
 	if (!ix_insert(ix, hf, d_fwd)) {
 		ix_remove(ix, hr, d_rev); /* a reader may hold it: retired like a session */
 		*published = true;
-		return -ENOSPC;
+		return -ENOBUFS;
 	}
 	atomic_store_explicit(&t->info[idx].in_use, 1, memory_order_release);
 	return 0;
@@ -735,7 +735,7 @@ static int64_t create(struct svr_session_table *t, int family, const void *fwd, 
 		if (published) {
 			struct retired_session r = {.idx = idx, .key6 = key6};
 			retire(t, &r, true);
-			return -ENOSPC;
+			return -ENOBUFS;
 		}
 		if (rc > 0) {
 			*existing = true;

@@ -310,12 +310,13 @@ struct svr_session_place {
  * entry index; or the index of an entry another worker created for the same
  * forward key meanwhile (*existing = true: the key may be that entry's
  * reverse key, look it up for the direction); or -ENOSPC (table, IPv6 share
- * or limit full),
+ * or limit full), -ENOBUFS (no free index slot within the 64 buckets from a
+ * key's home: practically never at the index's load, whose seeds are secret),
  * -EADDRINUSE (no free NAT port), -EEXIST (reverse key in use, or the same
  * as the forward key: source = destination). On an error no session is
  * made; the one trace: when the index had room for the reverse key but not
- * the forward one within its 64 buckets (practically never at its load),
- * the entry goes back only after a grace period, as a deleted session's.
+ * the forward one, the entry goes back only after a grace period, as a
+ * deleted session's.
  */
 typedef void (*svr_session_fill_fn)(struct svr_session *s, struct svr_session_info *info,
 				    void *arg);

@@ -181,6 +181,8 @@ static enum svr_drop_reason create_error(int64_t rc)
 		return SVR_DROP_NAT_PORTS;
 	case -EEXIST:
 		return SVR_DROP_SESSION_CONFLICT;
+	case -ENOBUFS:
+		return SVR_DROP_INDEX_FULL;
 	default:
 		return SVR_DROP_TABLE_FULL;
 	}
