@@ -56,6 +56,10 @@ with tempfile.TemporaryDirectory() as tmp:
     wrong = archive(tmp, "wrong.a", {"l2l3_fib.c.o": "int dp_session_x(void) { return 0; }\n"})
     expect("another folder's prefix fails", wrong, 1,
            "l2l3_fib.c.o: dp_session_x does not start with a prefix of l2l3/")
+    # a whole name is no prefix: flow's dp_sess does not admit session's dp_session_*
+    whole = archive(tmp, "whole.a", {"flow_state.c.o": "int dp_session_x(void) { return 0; }\n"})
+    expect("a whole name is not a prefix", whole, 1,
+           "flow_state.c.o: dp_session_x does not start with a prefix of flow/")
     stray = archive(tmp, "stray.a", {"zzz_x.c.o": "int dp_zzz(void) { return 0; }\n"})
     expect("an object of an unlisted folder fails", stray, 1,
            "zzz_x.c.o: folder zzz is not in the layers table")

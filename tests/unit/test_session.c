@@ -137,11 +137,46 @@ static void index_window_full_refuses_and_keeps_the_rest(void **state)
 	/* 64 buckets of 15 slots from the one home: 480 sessions of two keys */
 	uint32_t made = 0;
 	int64_t rc;
-	while ((rc = create(t, made, &existing)) >= 0)
+	while ((rc = create(t, made, &existing)) >= 0) {
+		assert_false(existing);
 		made++;
+	}
 	assert_int_equal(rc, -ENOBUFS);
 	assert_int_equal(made, 64 * SVR_BUCKET_SLOTS / 2);
 	assert_int_equal(svr_session_free_count(t), 4096 - made);
+	for (uint32_t i = 0; i < made; i++)
+		assert_true(find(t, i) >= 0);
+	assert_int_equal(find(t, made), -1);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+/* The same with only the forward keys alike (the destination word's seed alone is not zero:
+ * key() varies the destination of reverse keys only): each reverse key finds room, so the
+ * session that finds none for its forward key has published its reverse key for a moment. It
+ * is refused as "index full" all the same, that key is gone again, and its entry waits for a
+ * grace period (a reader may have seen it) before it is free. */
+static void index_full_after_the_reverse_key_was_published(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_ixpub", 4096, 64, qs);
+	assert_non_null(t);
+	memset(t->seed, 0, sizeof(t->seed));
+	t->seed[2] = 0x9e3779b97f4a7c15ull; /* word 1 of the key: its destination */
+	bool existing;
+	uint32_t made = 0;
+	int64_t rc;
+	while ((rc = create(t, made, &existing)) >= 0) {
+		assert_false(existing);
+		made++;
+	}
+	assert_int_equal(rc, -ENOBUFS);
+	/* the forward keys' window is full: of its 960 slots, reverse keys homed there hold some */
+	assert_true(made > 64 * SVR_BUCKET_SLOTS / 2 && made < 64 * SVR_BUCKET_SLOTS);
+	struct svr_skey4 r = key(made, true);
+	assert_true(svr_session_find4(t, &r) == UINT64_MAX);
+	assert_int_equal(svr_session_free_count(t), 4096 - made - 1); /* awaiting its grace */
 	for (uint32_t i = 0; i < made; i++)
 		assert_true(find(t, i) >= 0);
 	svr_session_table_free(t);
@@ -850,6 +885,7 @@ int main(void)
 	    cmocka_unit_test(both_directions_one_entry),
 	    cmocka_unit_test(full_table_refuses_and_keeps_the_rest),
 	    cmocka_unit_test(index_window_full_refuses_and_keeps_the_rest),
+	    cmocka_unit_test(index_full_after_the_reverse_key_was_published),
 	    cmocka_unit_test(limit_below_capacity),
 	    cmocka_unit_test(nat_ports_never_reused_while_live),
 	    cmocka_unit_test(waypoint_pairs),
