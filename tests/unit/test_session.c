@@ -123,6 +123,20 @@ static void full_table_refuses_and_keeps_the_rest(void **state)
 	rte_free(qs);
 }
 
+/* Sessions 0, 1, ... made until one is refused, which must be for want of index room. */
+static uint32_t fill_until_index_full(struct svr_session_table *t)
+{
+	bool existing;
+	uint32_t made = 0;
+	int64_t rc;
+	while ((rc = create(t, made, &existing)) >= 0) {
+		assert_false(existing);
+		made++;
+	}
+	assert_int_equal(rc, -ENOBUFS);
+	return made;
+}
+
 /* Keys that all hash alike (zero seeds, which a real table never draws) fill the index's probe
  * window long before the table: the next session is refused as "index full", not "table full",
  * the refused entry is free again, and every session already made is still found. */
@@ -133,15 +147,8 @@ static void index_window_full_refuses_and_keeps_the_rest(void **state)
 	struct svr_session_table *t = svr_session_table_create("s_ixfull", 4096, 64, qs);
 	assert_non_null(t);
 	memset(t->seed, 0, sizeof(t->seed));
-	bool existing;
 	/* 64 buckets of 15 slots from the one home: 480 sessions of two keys */
-	uint32_t made = 0;
-	int64_t rc;
-	while ((rc = create(t, made, &existing)) >= 0) {
-		assert_false(existing);
-		made++;
-	}
-	assert_int_equal(rc, -ENOBUFS);
+	uint32_t made = fill_until_index_full(t);
 	assert_int_equal(made, 64 * SVR_BUCKET_SLOTS / 2);
 	assert_int_equal(svr_session_free_count(t), 4096 - made);
 	for (uint32_t i = 0; i < made; i++)
@@ -164,14 +171,7 @@ static void index_full_after_the_reverse_key_was_published(void **state)
 	assert_non_null(t);
 	memset(t->seed, 0, sizeof(t->seed));
 	t->seed[2] = 0x9e3779b97f4a7c15ull; /* word 1 of the key: its destination */
-	bool existing;
-	uint32_t made = 0;
-	int64_t rc;
-	while ((rc = create(t, made, &existing)) >= 0) {
-		assert_false(existing);
-		made++;
-	}
-	assert_int_equal(rc, -ENOBUFS);
+	uint32_t made = fill_until_index_full(t);
 	/* the forward keys' window is full: of its 960 slots, reverse keys homed there hold some */
 	assert_true(made > 64 * SVR_BUCKET_SLOTS / 2 && made < 64 * SVR_BUCKET_SLOTS);
 	struct svr_skey4 r = key(made, true);

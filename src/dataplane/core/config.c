@@ -113,6 +113,17 @@ static bool valid_name(const char *s, size_t max, const char *extra)
 	return true;
 }
 
+/* Reads an optional unsigned into an unsigned field. */
+static int opt_uint(const json_t *o, const char *key, const char *path, uint64_t min, uint64_t max,
+		    unsigned *field, struct svr_jerr *e)
+{
+	uint64_t v;
+	int r = svr_json_get_uint(o, key, path, min, max, &v, e);
+	if (r > 0)
+		*field = (unsigned)v;
+	return r < 0 ? -1 : 0;
+}
+
 static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"lcores",     "main-lcore", "memory-mb",
@@ -139,10 +150,8 @@ static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 		return -1;
 	if (r > 0)
 		c->main_lcore = (int)v;
-	if ((r = svr_json_get_uint(eal, "memory-mb", "eal", 64, 1 << 20, &v, e)) < 0)
+	if (opt_uint(eal, "memory-mb", "eal", 64, 1 << 20, &c->memory_mb, e) < 0)
 		return -1;
-	if (r > 0)
-		c->memory_mb = (unsigned)v;
 	if (svr_json_get_bool(eal, "huge-pages", "eal", &c->huge_pages, e) < 0)
 		return -1;
 	json_t *extra;
@@ -160,17 +169,6 @@ static int parse_eal(const json_t *eal, struct dp_config *c, struct svr_jerr *e)
 		strcpy(c->extra_args[c->n_extra_args++], json_string_value(arg));
 	}
 	return 0;
-}
-
-/* Reads an optional unsigned into an unsigned field. */
-static int opt_uint(const json_t *o, const char *key, const char *path, uint64_t min, uint64_t max,
-		    unsigned *field, struct svr_jerr *e)
-{
-	uint64_t v;
-	int r = svr_json_get_uint(o, key, path, min, max, &v, e);
-	if (r > 0)
-		*field = (unsigned)v;
-	return r < 0 ? -1 : 0;
 }
 
 /* "pci": the PCI devices EAL may take (the model's PCI devices must be among them). */

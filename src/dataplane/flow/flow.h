@@ -123,6 +123,34 @@ static inline bool svr_flow_ports(uint8_t proto, const uint8_t *l4, uint32_t len
 }
 
 /* Fills f from an IPv4 packet of total length len (header checked). */
+/*
+ * The transport checks both families make once the ports are read, for any protocol but the
+ * family's ICMP: TCP's header length, its flags (a bare SYN may start a session), UDP's
+ * length; any other protocol may start one.
+ */
+static inline enum svr_flow_kind svr_flow_transport(uint8_t proto, const uint8_t *l4,
+						    uint32_t l4_len, uint8_t *tcp_flags,
+						    bool *may_start)
+{
+	switch (proto) {
+	case SVR_IPPROTO_TCP:
+		if (l4_len < 20 || (l4[12] >> 4) < 5)
+			return SVR_FLOW_MALFORMED;
+		*tcp_flags = l4[13];
+		*may_start = (l4[13] & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) ==
+			     SVR_TCP_SYN;
+		return SVR_FLOW_PACKET;
+	case SVR_IPPROTO_UDP:
+		if (l4_len < 8)
+			return SVR_FLOW_MALFORMED;
+		*may_start = true;
+		return SVR_FLOW_PACKET;
+	default:
+		*may_start = true;
+		return SVR_FLOW_PACKET;
+	}
+}
+
 static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len,
 						 struct svr_flow4 *f)
 {
@@ -144,25 +172,8 @@ static inline enum svr_flow_kind svr_flow_parse4(const uint8_t *ip, uint32_t len
 	uint32_t l4_len = len - hlen;
 	if (!svr_flow_ports(f->key.proto, l4, l4_len, &f->key.sport, &f->key.dport, false))
 		return SVR_FLOW_MALFORMED;
-	switch (f->key.proto) {
-	case SVR_IPPROTO_TCP:
-		if (l4_len < 20 || (l4[12] >> 4) < 5)
-			return SVR_FLOW_MALFORMED;
-		f->tcp_flags = l4[13];
-		f->may_start = (l4[13] & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) ==
-			       SVR_TCP_SYN;
-		return SVR_FLOW_PACKET;
-	case SVR_IPPROTO_UDP:
-		if (l4_len < 8)
-			return SVR_FLOW_MALFORMED;
-		f->may_start = true;
-		return SVR_FLOW_PACKET;
-	case SVR_IPPROTO_ICMP:
-		break;
-	default:
-		f->may_start = true;
-		return SVR_FLOW_PACKET;
-	}
+	if (f->key.proto != SVR_IPPROTO_ICMP)
+		return svr_flow_transport(f->key.proto, l4, l4_len, &f->tcp_flags, &f->may_start);
 	f->icmp_type = l4[0];
 	if (l4[0] == 8) {
 		f->may_start = true;
@@ -259,25 +270,8 @@ static inline enum svr_flow_kind svr_flow_parse6(const uint8_t *ip, uint32_t len
 	uint32_t l4_len = len - off;
 	if (!svr_flow_ports(f->key.proto, l4, l4_len, &f->key.sport, &f->key.dport, true))
 		return SVR_FLOW_MALFORMED;
-	switch (proto) {
-	case SVR_IPPROTO_TCP:
-		if (l4_len < 20 || (l4[12] >> 4) < 5)
-			return SVR_FLOW_MALFORMED;
-		f->tcp_flags = l4[13];
-		f->may_start = (l4[13] & (SVR_TCP_SYN | SVR_TCP_ACK | SVR_TCP_RST | SVR_TCP_FIN)) ==
-			       SVR_TCP_SYN;
-		return SVR_FLOW_PACKET;
-	case SVR_IPPROTO_UDP:
-		if (l4_len < 8)
-			return SVR_FLOW_MALFORMED;
-		f->may_start = true;
-		return SVR_FLOW_PACKET;
-	case SVR_IPPROTO_ICMPV6:
-		break;
-	default:
-		f->may_start = true;
-		return SVR_FLOW_PACKET;
-	}
+	if (proto != SVR_IPPROTO_ICMPV6)
+		return svr_flow_transport(f->key.proto, l4, l4_len, &f->tcp_flags, &f->may_start);
 	f->icmp_type = l4[0];
 	if (l4[0] == 128) {
 		f->may_start = true;

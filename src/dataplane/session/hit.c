@@ -198,6 +198,12 @@ static void svr_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 	}
 }
 
+/* The session entry of a lookup's hit. */
+static inline struct svr_session *entry_of(uint64_t d)
+{
+	return &dp_sess.table->entries[svr_sess_idx(d)];
+}
+
 /*
  * An ICMP error: forwarded (and translated) when the packet it quotes belongs
  * to a session; dropped otherwise. Rare: scalar.
@@ -217,7 +223,7 @@ void dp_session_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
 		return;
 	}
-	struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	struct svr_session *s = entry_of(hit);
 	struct svr_rewrite rw = *svr_session_rw(s, svr_sess_dir(hit));
 	/* About a session carried as UDP between routers (an echo, another protocol): toward the
 	 * peer it would leave unwrapped and unsigned, from it it quotes the UDP the client never
@@ -245,7 +251,7 @@ void dp_session_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 static void svr_icmp_message4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 			      uint8_t *ip, const struct svr_flow4 *f, uint64_t hit)
 {
-	struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	struct svr_session *s = entry_of(hit);
 	enum svr_sdir dir = svr_sess_dir(hit);
 	const struct svr_rewrite *rw = svr_session_rw(s, dir);
 	if (f->fragment || (rw->flags & (SVR_RW_UDP_WRAP | SVR_RW_UDP_UNWRAP)) ||
@@ -283,18 +289,12 @@ void dp_session_icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct 
 		dp_drop(w, m, SVR_DROP_ICMP_ERR_NO_SESSION);
 		return;
 	}
-	const struct svr_session *s = &dp_sess.table->entries[svr_sess_idx(hit)];
+	const struct svr_session *s = entry_of(hit);
 	uint8_t d[1][16];
 	memcpy(d[0], ip + 24, 16);
 	uint64_t nh;
 	svr_fib_lookup6(g->fib, d, &nh, 1);
 	forward6(w, g, m, (uint32_t)nh, svr_session_rw(s, svr_sess_dir(hit)));
-}
-
-/* Entries of a burst's hits, prefetched while the misses are created. */
-static inline struct svr_session *entry_of(uint64_t d)
-{
-	return &dp_sess.table->entries[svr_sess_idx(d)];
 }
 
 /* The hit direction's line of each entry: its rewrite (read) and counters (written). */
