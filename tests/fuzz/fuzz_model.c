@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-sources: src/control/model/validate.c src/control/model/compile.c */
+/* fuzz-sources: src/model/validate.c src/model/compile.c */
 /* fuzz-sources: src/common/image.c src/common/inet.c src/common/timeutil.c */
 /* fuzz-sources: src/common/crc32c.c src/common/log.c */
 /* fuzz-libs: -ljansson */
 /* fuzz-dict: tests/fuzz/model.dict */
 /* fuzz-max-len: 8192 */
 /*
- * libFuzzer target for the model validator (src/control/model/validate.c),
+ * libFuzzer target for the model validator (src/model/validate.c),
  * which reads whatever an operator or a REST client PUTs: the input is parsed
  * as JSON, then validated; a model that passes is compiled for each of its
  * routers, and every image compiled from a valid model must pass the image

@@ -90,6 +90,19 @@ static struct svr_model_error *slot(struct v *v)
 	return &e->list[e->count++];
 }
 
+void svr_model_errors_add(struct svr_model_errors *e, const char *path, const char *fmt, ...)
+{
+	struct v v = {.e = e};
+	struct svr_model_error *x = slot(&v);
+	if (!x)
+		return;
+	snprintf(x->path, sizeof(x->path), "%s", path ? path : "(top)");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->message, sizeof(x->message), fmt, ap);
+	va_end(ap);
+}
+
 __attribute__((format(printf, 3, 4))) static void err(struct v *v, const struct vpath *p,
 						      const char *fmt, ...)
 {

@@ -34,6 +34,9 @@ struct svr_model_errors {
 
 void svr_model_errors_init(struct svr_model_errors *e);
 void svr_model_errors_free(struct svr_model_errors *e);
+/* Appends one error (path "(top)" when NULL); full lists keep their first SVR_MODEL_MAX_ERRORS. */
+__attribute__((format(printf, 3, 4))) void
+svr_model_errors_add(struct svr_model_errors *e, const char *path, const char *fmt, ...);
 
 /*
  * Validates the whole document; appends every error found (does not stop at

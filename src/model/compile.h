@@ -18,4 +18,13 @@
 int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len, char *err,
 		      size_t errlen);
 
+struct svr_model_errors;
+
+/*
+ * Compiles a validated document for every router, so that what only compiling finds is refused
+ * where the model is committed (the conductor) and not first at a router. Appends each router
+ * that does not compile as "authority.routers[i]: message". Returns 0 when every one compiles.
+ */
+int svr_model_compile_all(const json_t *doc, struct svr_model_errors *e);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "model/compile.h"
+#include "model/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -594,5 +595,28 @@ int svr_model_compile(const json_t *doc, const char *router, void **image, size_
 	svr_img_builder_free(&c.b);
 	for (size_t k = 0; k < sizeof(maps) / sizeof(maps[0]); k++)
 		json_decref(*maps[k]);
+	return rc;
+}
+
+int svr_model_compile_all(const json_t *doc, struct svr_model_errors *e)
+{
+	const json_t *routers = json_object_get(json_object_get(doc, "authority"), "routers");
+	size_t i;
+	const json_t *r;
+	int rc = 0;
+	json_array_foreach(routers, i, r)
+	{
+		void *img;
+		size_t len;
+		char err[256], path[64];
+		if (svr_model_compile(doc, json_string_value(json_object_get(r, "name")), &img, &len,
+				      err, sizeof(err)) == 0) {
+			free(img);
+			continue;
+		}
+		snprintf(path, sizeof(path), "authority.routers[%zu]", i);
+		svr_model_errors_add(e, path, "%s", err);
+		rc = -1;
+	}
 	return rc;
 }

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The conductor's store: the authority's model as numbered versions, the candidate, the routers
+ * (inventory, credentials, enrolment tokens, last status), the inter-router key set and a
+ * change serial that moves on every change a router must hear of. One interface, two backends:
+ * SQLite (a file in the state directory; the default) and PostgreSQL (several conductors on one
+ * database). Both run the same SQL text (schema.sql and the statements in store.c).
+ *
+ * Thread model: every call may be made from any thread; a store serialises its own calls. A
+ * conductor opens one store for requests and, where it waits for changes, a second one for
+ * svr_store_wait_change().
+ *
+ * Errors: functions return 0 or a negative SVR_STORE_* code, and fill err (a sentence) when one
+ * is given. Nothing is changed by a call that fails.
+ */
+#ifndef SVR_CONDUCTOR_STORE_H
+#define SVR_CONDUCTOR_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct svr_model_errors;
+
+enum {
+	SVR_STORE_OK = 0,
+	SVR_STORE_ERR = -1,       /* the backend failed (I/O, connection lost...): err says how */
+	SVR_STORE_INVALID = -2,   /* the model is invalid: the errors list says where */
+	SVR_STORE_NOT_FOUND = -3, /* no such version, router or token */
+	SVR_STORE_EXISTS = -4,    /* the name is taken */
+	SVR_STORE_EXPIRED = -5,   /* an enrolment token that was used or has expired */
+};
+
+struct svr_store;
+
+/* spec: "sqlite:PATH" or "postgresql:CONNINFO" (libpq's key=value or URI). Creates the schema
+ * when missing. */
+int svr_store_open(const char *spec, struct svr_store **out, char *err, size_t errlen);
+void svr_store_close(struct svr_store *s);
+const char *svr_store_backend(const struct svr_store *s); /* "sqlite" or "postgresql" */
+
+/* ---- versions ---- */
+
+#define SVR_STORE_NAME_MAX    128
+#define SVR_STORE_MESSAGE_MAX 1024
+
+struct svr_store_commit {
+	int64_t version; /* 1, 2, ... */
+	int64_t at_ms;   /* Unix time, milliseconds */
+	char author[SVR_STORE_NAME_MAX];
+	char message[SVR_STORE_MESSAGE_MAX];
+	char ticket[SVR_STORE_NAME_MAX];  /* "" when none */
+	char kind[16];                    /* "commit", "rollback" or "import" */
+	int64_t source_version;           /* rollback: the version restored; else 0 */
+	char sha256[65];                  /* of the model's canonical text (sorted keys, compact) */
+};
+
+/* Validates model (the whole document: svr_model_validate, then svr_model_compile_all) and stores
+ * it as the next version, which becomes the running one. Invalid: SVR_STORE_INVALID with every
+ * error in errors, and nothing stored. model NULL: commit the candidate. */
+int svr_store_commit(struct svr_store *s, const json_t *model, const char *author,
+		     const char *message, const char *ticket, struct svr_store_commit *out,
+		     struct svr_model_errors *errors, char *err, size_t errlen);
+/* A new commit whose model equals version's (kind "rollback"). Validated again like a commit. */
+int svr_store_rollback(struct svr_store *s, int64_t version, const char *author,
+		       const char *message, const char *ticket, struct svr_store_commit *out,
+		       struct svr_model_errors *errors, char *err, size_t errlen);
+/* The running version (0 and *model NULL when nothing was ever committed). *model is a new
+ * reference. */
+int svr_store_running(struct svr_store *s, struct svr_store_commit *info, json_t **model,
+		      char *err, size_t errlen);
+int svr_store_version(struct svr_store *s, int64_t version, struct svr_store_commit *info,
+		      json_t **model, char *err, size_t errlen);
+/* Commits newest first: at most limit, below before (0: from the newest). *list is a JSON array
+ * of commit objects (the fields above, names as in docs/conductor.md). */
+int svr_store_history(struct svr_store *s, int64_t before, unsigned limit, json_t **list,
+		      char *err, size_t errlen);
+
+/* The candidate: the model being edited, not validated until committed. NULL: none yet (a
+ * conductor then offers the running model as the candidate). */
+int svr_store_candidate_get(struct svr_store *s, json_t **model, char *err, size_t errlen);
+int svr_store_candidate_put(struct svr_store *s, const json_t *model, const char *author,
+			    char *err, size_t errlen);
+
+/* The whole store as one JSON document (docs/conductor.md, "Export"), and back: import replaces
+ * an empty store's content only (SVR_STORE_EXISTS when it has versions). */
+int svr_store_export(struct svr_store *s, json_t **doc, char *err, size_t errlen);
+int svr_store_import(struct svr_store *s, const json_t *doc, char *err, size_t errlen);
+
+/* ---- routers ---- */
+
+/* Inventory entry (the model says what a router does; this says which box it is). */
+int svr_store_router_add(struct svr_store *s, const char *name, const char *asset_id, char *err,
+			 size_t errlen);
+int svr_store_router_delete(struct svr_store *s, const char *name, char *err, size_t errlen);
+/* Every router: [{name, asset-id, enrolled-ms, applied-version, applied-serial, last-seen-ms,
+ * status}] (status: the router's last report, an object, or null). */
+int svr_store_routers(struct svr_store *s, json_t **list, char *err, size_t errlen);
+int svr_store_router_get(struct svr_store *s, const char *name, json_t **router, char *err,
+			 size_t errlen);
+/* One-time enrolment token: only its SHA-256 (hex) is stored. */
+int svr_store_token_add(struct svr_store *s, const char *router, const char *token_sha256,
+			int64_t expires_ms, char *err, size_t errlen);
+/* Marks the token used (once) and stores the router's credential hash. SVR_STORE_EXPIRED when
+ * the token was used or is past expires_ms at now_ms; SVR_STORE_NOT_FOUND when unknown or for
+ * another router. */
+int svr_store_token_use(struct svr_store *s, const char *router, const char *token_sha256,
+			const char *credential_sha256, int64_t now_ms, char *err, size_t errlen);
+/* The router whose credential hashes to credential_sha256, into name (SVR_STORE_NOT_FOUND). */
+int svr_store_router_by_credential(struct svr_store *s, const char *credential_sha256,
+				   char *name, size_t namelen, char *err, size_t errlen);
+/* What a router reported: its last status object and when it was seen. */
+int svr_store_router_report(struct svr_store *s, const char *name, const json_t *status,
+			    int64_t applied_version, int64_t applied_serial, int64_t now_ms,
+			    char *err, size_t errlen);
+
+/* ---- keys ---- */
+
+struct svr_store_key {
+	uint32_t security_id;
+	char hmac_key[129];       /* hex */
+	char encryption_key[129]; /* hex */
+	int64_t not_before_ms;
+	int64_t created_ms;
+};
+/* Adds a key (and moves the change serial). */
+int svr_store_key_add(struct svr_store *s, const struct svr_store_key *k, char *err,
+		      size_t errlen);
+/* Removes keys whose not_before_ms is older than before_ms, keeping the newest such one. */
+int svr_store_key_retire(struct svr_store *s, int64_t before_ms, char *err, size_t errlen);
+/* Every key, oldest first, into a malloc'd array. */
+int svr_store_keys(struct svr_store *s, struct svr_store_key **keys, size_t *n, char *err,
+		   size_t errlen);
+
+/* ---- settings shared by every conductor on the store ---- */
+
+/* A named text (the authority's CA certificate and key live here, so a second conductor on the
+ * same database serves under the same CA). put_new stores value only when key is absent and
+ * returns the value that is stored either way in *stored (malloc'd; may be NULL). */
+int svr_store_meta_get(struct svr_store *s, const char *key, char **value, char *err,
+		       size_t errlen);
+int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value,
+			   char **stored, char *err, size_t errlen);
+
+/* ---- changes ---- */
+
+/* The change serial: moves on every commit, rollback, import and key change (anything a router
+ * must fetch). */
+int svr_store_serial(struct svr_store *s, int64_t *serial, char *err, size_t errlen);
+/* Blocks until the serial differs from known or timeout_ms passes; *serial is the current one.
+ * Sees changes made by other conductors on the same database (PostgreSQL: LISTEN/NOTIFY; SQLite:
+ * its own commits at once, another process's within 250 ms). */
+int svr_store_wait_change(struct svr_store *s, int64_t known, int timeout_ms, int64_t *serial,
+			  char *err, size_t errlen);
+/* Whether this conductor is the one that rotates keys (PostgreSQL: a session advisory lock,
+ * held until the connection ends; SQLite: always). 1 yes, 0 no, <0 error. */
+int svr_store_try_leader(struct svr_store *s, char *err, size_t errlen);
+
+#endif
