@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The conductor process as its parts see it: the startup settings, the store, and the hooks
+ * between the parts. main.c fills it; the HTTP server (http/), the router API (api/router.c),
+ * the operator API (api/operator.c), key rotation (keys.c) and alarms (alarms.c) read it.
+ */
+#ifndef SVR_CONDUCTOR_H
+#define SVR_CONDUCTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define CD_NAME_MAX 128
+
+struct cd_operator {
+	char name[CD_NAME_MAX];
+	char token_sha256[65]; /* hex of SHA-256 of the token */
+};
+
+struct cd_config {
+	char listen[128];
+	char state_dir[4096];
+	char store[4096]; /* "sqlite:PATH" or "postgresql:CONNINFO" */
+	char names[8][256];
+	unsigned n_names;
+	struct cd_operator operators[32];
+	unsigned n_operators;
+	unsigned hold_s, router_timeout_s, enrolment_token_ttl_s, connection_limit;
+	uint64_t max_body_bytes;
+};
+
+struct conductor {
+	struct cd_config cfg;
+	struct svr_store *store; /* requests; its calls are serialised by the store */
+};
+
+/* Unix time in milliseconds (CLOCK_REALTIME): what the store records. */
+int64_t cd_now_ms(void);
+
+/* alarms.c: raises and clears alarms from the store's router data, logging each transition;
+ * called about once a second by main.c. */
+void cd_alarms_tick(struct conductor *c, int64_t now_ms);
+
+#endif
