@@ -79,7 +79,13 @@ EOF
 # svr2_router_start NAME MODEL: its startup file (its key file, if written), the dataplane, the
 # model through svr-control --once. Sets <NAME>_SOCK and <NAME>_PID.
 svr2_router_start() {
-	local name=$1 model=$2 dir=$SVR_TMP/$1 main=0 worker=1
+	svr2_dataplane_start "$1" && svr2_router_apply "$1" "$2"
+}
+
+# svr2_dataplane_start NAME: its startup file and the dataplane, with no model yet (a
+# conductor's, or svr2_router_apply's, comes next). Sets <NAME>_SOCK and <NAME>_PID.
+svr2_dataplane_start() {
+	local name=$1 dir=$SVR_TMP/$1 main=0 worker=1
 	mkdir -p "$dir"
 	# SVR2_SPREAD: R2's worker on core 0, R1's on core 1 (as two machines would not share one)
 	[ -n "${SVR2_SPREAD:-}" ] && [ "$name" = r2 ] && main=1 worker=0
@@ -89,7 +95,6 @@ svr2_router_start() {
   "sessions": { "capacity": 65536 }, "svr": { "key-file": "$dir/keys.json" } }
 EOF
 	svr_router_start "$(svr_dataplane_bin)" "$dir/router.json" 30 || return 1
-	svr2_router_apply "$name" "$model" || return 1
 	printf -v "${name}_SOCK" '%s' "$SVR_ROUTER_SOCK"
 	printf -v "${name}_PID" '%s' "$SVR_ROUTER_PID"
 }
