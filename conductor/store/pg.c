@@ -140,7 +140,7 @@ static int pg_commit(struct svr_backend *b, char *err, size_t errlen)
 
 static void pg_rollback(struct svr_backend *b)
 {
-	char err[8];
+	char err[256]; /* what went wrong does not matter: the call is failing already */
 	run_on(pg(b)->conn, "ROLLBACK", 0, NULL, NULL, err, sizeof(err));
 }
 
