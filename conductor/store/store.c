@@ -434,8 +434,11 @@ static int insert_version(struct svr_store *s, const struct new_version *nv, con
 		 9, p, NULL, err, errlen);
 	if (rc == 0)
 		rc = run(s, "UPDATE head SET running = $1 WHERE id = 1", 1, p, NULL, err, errlen);
+	/* Only the candidate that was committed: one put since it was read stays. */
+	const char *committed[] = {text};
 	if (rc == 0 && nv->clear_candidate)
-		rc = run(s, "DELETE FROM candidate", 0, NULL, NULL, err, errlen);
+		rc = run(s, "DELETE FROM candidate WHERE model = $1", 1, committed, NULL, err,
+			 errlen);
 	if (rc == 0 && out)
 		*out = c;
 	return rc;
