@@ -756,6 +756,31 @@ static void wait_change_wakes_and_times_out(void **state)
 	assert_true(w.took_ms < 3000);
 }
 
+/* Two threads wait on one store: the one with a short timeout returns on time, though the other
+ * is waiting too (and may be the one reading the backend's wake-ups); a commit ends the other's
+ * wait at once. */
+static void two_waiters_on_one_store(void **state)
+{
+	struct fx *f = *state;
+	int64_t known = serial_of(f->s);
+	struct waiter longw = {.s = f->s, .known = known, .timeout_ms = 20000};
+	struct waiter shortw = {.s = f->s, .known = known, .timeout_ms = 300};
+	assert_int_equal(pthread_create(&longw.t, NULL, wait_thread, &longw), 0);
+	assert_int_equal(pthread_create(&shortw.t, NULL, wait_thread, &shortw), 0);
+	pthread_join(shortw.t, NULL);
+	assert_int_equal(shortw.rc, 0);
+	assert_int_equal(shortw.serial, known);
+	assert_true(shortw.took_ms >= 300 && shortw.took_ms < 1500);
+	json_t *m = two_site();
+	int64_t t0 = mono_ms();
+	commit_ok(f->s, m, "wake");
+	pthread_join(longw.t, NULL);
+	assert_int_equal(longw.rc, 0);
+	assert_int_equal(longw.serial, known + 1);
+	assert_true(mono_ms() - t0 < 1000);
+	json_decref(m);
+}
+
 /* Two handles on one store, as two conductors on one database. */
 static void two_conductors_see_each_other(void **state)
 {
@@ -920,6 +945,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(serial_moves_on_changes_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(meta_keeps_the_first_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(wait_change_wakes_and_times_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_waiters_on_one_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_conductors_see_each_other, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_commits_get_distinct_versions, setup,
 					    teardown),
