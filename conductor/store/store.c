@@ -764,6 +764,10 @@ static int import_version(struct svr_store *s, const json_t *v, size_t i, char *
 	const char *sha = import_text(v, "sha256", 65, where, err, errlen);
 	if (!author || !message || !ticket || !kind || !sha)
 		return SVR_STORE_INVALID;
+	if (strcmp(kind, "commit") != 0 && strcmp(kind, "rollback") != 0 &&
+	    strcmp(kind, "import") != 0)
+		return fail(err, errlen, SVR_STORE_INVALID,
+			    "%s.kind: must be commit, rollback or import", where);
 	if (version != (json_int_t)i + 1)
 		return fail(err, errlen, SVR_STORE_INVALID,
 			    "%s.version: versions must be 1, 2, ... in order", where);

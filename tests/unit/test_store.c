@@ -512,6 +512,14 @@ static void export_import_round_trip(void **state)
 	assert_int_equal(history_len(fresh), 0);
 	json_decref(bad);
 
+	bad = json_deep_copy(doc);
+	json_object_set_new(json_array_get(json_object_get(bad, "versions"), 1), "kind",
+			    json_string("merge"));
+	assert_int_equal(svr_store_import(fresh, bad, err, sizeof(err)), SVR_STORE_INVALID);
+	assert_non_null(strstr(err, "versions[1].kind"));
+	assert_int_equal(history_len(fresh), 0); /* version 1 was loaded, then rolled back */
+	json_decref(bad);
+
 	int64_t serial = serial_of(fresh);
 	assert_int_equal(svr_store_import(fresh, doc, err, sizeof(err)), 0);
 	assert_true(serial_of(fresh) > serial);
