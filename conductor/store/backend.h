@@ -17,6 +17,7 @@
 /* The rows a statement returned: every cell as text, NULL for SQL NULL. */
 struct svr_rows {
 	unsigned nrows, ncols;
+	unsigned cap; /* rows allocated */
 	char **cells; /* nrows * ncols, row-major */
 };
 

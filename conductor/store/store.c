@@ -54,11 +54,14 @@ int svr_rows_append(struct svr_rows *r, unsigned ncols, const char *const *cells
 {
 	if (r->nrows && r->ncols != ncols)
 		return -1;
-	char **grown =
-	    realloc(r->cells, sizeof(char *) * ((size_t)r->nrows + 1) * (ncols ? ncols : 1));
-	if (!grown)
-		return -1;
-	r->cells = grown;
+	if (r->nrows == r->cap) { /* doubling: a long history is not copied once per row */
+		unsigned cap = r->cap ? 2 * r->cap : 16;
+		char **grown = realloc(r->cells, sizeof(char *) * cap * (ncols ? ncols : 1));
+		if (!grown)
+			return -1;
+		r->cells = grown;
+		r->cap = cap;
+	}
 	r->ncols = ncols;
 	char **row = r->cells + (size_t)r->nrows * ncols;
 	for (unsigned i = 0; i < ncols; i++) {
