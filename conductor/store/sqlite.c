@@ -12,11 +12,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -230,6 +233,21 @@ static const struct svr_backend_ops sqlite_ops = {
     .close = sq_close,
 };
 
+/* The file holds the inter-router keys and the CA's key: 0600, created so before SQLite opens it
+ * (its -wal and -shm files take the same mode). */
+static int make_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600) < 0) {
+		snprintf(err, errlen, "sqlite: %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int svr_sqlite_open(const char *path, struct svr_backend **out, char *err, size_t errlen)
 {
 	struct sqlite_backend *b = calloc(1, sizeof(*b));
@@ -238,6 +256,10 @@ int svr_sqlite_open(const char *path, struct svr_backend **out, char *err, size_
 		return SVR_STORE_ERR;
 	}
 	b->base.ops = &sqlite_ops;
+	if (make_private(path, err, errlen) < 0) {
+		free(b);
+		return SVR_STORE_ERR;
+	}
 	int rc = sqlite3_open_v2(
 	    path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -925,6 +926,30 @@ static void lost_connection_is_reset(void **state)
 	assert_int_equal(svr_store_try_leader(f->s, NULL, 0), 1);
 }
 
+/* SQLite: the file holds keys: 0600, whatever the umask, and made so again if it was not. */
+static void sqlite_file_is_private(void **state)
+{
+	struct fx *f = *state;
+	if (is_pg())
+		return;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/c0.db", f->dir);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	svr_store_close(f->s);
+	assert_int_equal(chmod(path, 0644), 0);
+	mode_t old = umask(0);
+	f->s = open_store(f->spec[0]);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* The write-ahead log holds the same data: SQLite gives it the file's mode. */
+	strcat(path, "-wal");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 static void bad_spec_refused(void **state)
 {
 	(void)state;
@@ -959,6 +984,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),
 	    cmocka_unit_test_setup_teardown(lost_connection_is_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sqlite_file_is_private, setup, teardown),
 	    cmocka_unit_test(bad_spec_refused),
 	};
 	setvbuf(stdout, NULL, _IONBF, 0); /* in order with stderr in the log */
