@@ -425,6 +425,10 @@ static void get_sync(struct conductor *c, const struct cd_request *in, struct cd
 		out->status = 204; /* nothing new within wait */
 		return;
 	}
+	if (!in->resume)
+		LOG_DEBUG("sync: router %s waits for a serial past %" PRId64 " (up to %" PRId64
+			  " s)",
+			  in->who, after, wait);
 	cd_http_suspend(in, out, &marker);
 	out->resume_at_ms = deadline;
 }
