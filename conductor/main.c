@@ -349,6 +349,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	svr_log_init("svr-conductor", NULL);
+	json_object_seed(0); /* before any thread (jansson's advice for threaded programs) */
 	if (o.log_level) {
 		int lvl = svr_log_level_parse(o.log_level);
 		if (lvl < 0) {

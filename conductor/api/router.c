@@ -2,8 +2,9 @@
 /*
  * The router-facing API (docs/conductor.md, "Router sync protocol"): the CA, enrolment, the
  * long-polled sync, acknowledgements and status reports. Who runs what:
- *  - the HTTP server's epoll threads run the handlers; they read the snapshot below under its
- *    mutex and never wait for a change (a sync with nothing new is suspended);
+ *  - the HTTP server's epoll threads run the handlers; they take a reference to the current
+ *    snapshot below under its mutex, make a router's text from it outside the mutex (once per
+ *    snapshot and router), and never wait for a change (a sync with nothing new is suspended);
  *  - the watcher thread (watch_main) waits on its own store handle for the change serial to
  *    move, loads the running model and the keys once into a new snapshot, swaps it in and
  *    resumes every suspended sync.
@@ -49,8 +50,10 @@ struct text {
 	struct text *next;
 };
 
-/* What every router is served for one serial. Replaced whole by the watcher. */
+/* What every router is served for one serial. Replaced whole by the watcher; freed when the last
+ * handler building a text from it lets go (refs). model and keys are only read once published. */
 struct snapshot {
+	atomic_int refs; /* cache.cur holds one, each handler using it one */
 	int64_t serial, version;
 	json_t *model; /* the running version; NULL before the first commit */
 	json_t *keys;  /* the key file; NULL when there is no key yet */
@@ -58,7 +61,7 @@ struct snapshot {
 };
 
 static struct {
-	pthread_mutex_t lock; /* guards cur and its texts */
+	pthread_mutex_t lock; /* guards cur and the texts lists */
 	struct snapshot *cur;
 } cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -69,9 +72,9 @@ static struct {
 	struct svr_store *store; /* the watcher's own handle */
 } watch;
 
-static void snapshot_free(struct snapshot *s)
+static void snapshot_put(struct snapshot *s)
 {
-	if (!s)
+	if (!s || atomic_fetch_sub(&s->refs, 1) > 1)
 		return;
 	for (size_t i = 0; i < TEXT_BUCKETS; i++)
 		for (struct text *t = s->texts[i], *n; t; t = n) {
@@ -92,20 +95,25 @@ static unsigned text_bucket(const char *router)
 	return h % TEXT_BUCKETS;
 }
 
-/* The configuration text for router in s (made once per snapshot). Caller holds cache.lock. A
- * router the running version does not name gets model and keys null: it is enrolled, but has
- * nothing to run (yet). */
-static const struct text *text_for(struct snapshot *s, const char *router)
+/* router's text in s, NULL when not made yet. Caller holds cache.lock. */
+static const struct text *text_find(const struct snapshot *s, const char *router)
 {
-	unsigned b = text_bucket(router);
-	for (struct text *t = s->texts[b]; t; t = t->next)
+	for (const struct text *t = s->texts[text_bucket(router)]; t; t = t->next)
 		if (strcmp(t->router, router) == 0)
 			return t;
+	return NULL;
+}
+
+/* The configuration text for router in s: its slice and the keys. A router the running version
+ * does not name gets model and keys null: it is enrolled, but has nothing to run (yet). Made
+ * without the lock (a slice of a large model takes a while): only reads s->model and s->keys. */
+static struct text *text_make(const struct snapshot *s, const char *router)
+{
 	bool named = s->model && svr_model_router(s->model, router);
-	json_t *doc = json_pack("{s:I, s:I, s:o, s:O}", "serial", (json_int_t)s->serial, "version",
+	json_t *doc = json_pack("{s:I, s:I, s:o, s:o}", "serial", (json_int_t)s->serial, "version",
 				(json_int_t)s->version, "model",
 				named ? svr_model_slice(s->model, router) : json_null(), "keys",
-				named && s->keys ? s->keys : json_null());
+				named && s->keys ? json_deep_copy(s->keys) : json_null());
 	struct text *t = calloc(1, sizeof(*t));
 	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
@@ -117,9 +125,46 @@ static const struct text *text_for(struct snapshot *s, const char *router)
 	snprintf(t->router, sizeof(t->router), "%s", router);
 	t->len = strlen(body);
 	t->body = body;
+	return t;
+}
+
+/* Adds t to s unless another thread added router's text first; returns the one kept. Caller
+ * holds cache.lock. */
+static const struct text *text_keep(struct snapshot *s, struct text *t)
+{
+	const struct text *had = text_find(s, t->router);
+	if (had) {
+		OPENSSL_clear_free(t->body, t->len);
+		free(t);
+		return had;
+	}
+	unsigned b = text_bucket(t->router);
 	t->next = s->texts[b];
 	s->texts[b] = t;
 	return t;
+}
+
+/* A malloc'd copy of router's configuration in s into out (200), made once per snapshot. */
+static void answer_text(struct snapshot *s, const char *router, struct cd_reply *out)
+{
+	pthread_mutex_lock(&cache.lock);
+	const struct text *t = text_find(s, router);
+	pthread_mutex_unlock(&cache.lock);
+	if (!t) {
+		struct text *made = text_make(s, router);
+		pthread_mutex_lock(&cache.lock);
+		t = made ? text_keep(s, made) : NULL;
+		pthread_mutex_unlock(&cache.lock);
+	}
+	/* A kept text is never changed or freed while s is held. */
+	out->text = t ? malloc(t->len + 1) : NULL;
+	if (!out->text) {
+		cd_http_error(out, 500, "out of memory");
+		return;
+	}
+	memcpy(out->text, t->body, t->len + 1);
+	out->text_len = t->len;
+	out->status = 200;
 }
 
 /* Loads the running model and keys at serial. Watcher thread (and main, at start). */
@@ -131,13 +176,14 @@ static struct snapshot *snapshot_load(struct svr_store *st, int64_t serial, char
 		svr_errf(err, errlen, "out of memory");
 		return NULL;
 	}
+	atomic_init(&s->refs, 1);
 	s->serial = serial;
 	struct svr_store_commit info = {0};
 	struct svr_store_key *keys = NULL;
 	size_t n = 0;
 	if (svr_store_running(st, &info, &s->model, err, errlen) < 0 ||
 	    svr_store_keys(st, &keys, &n, err, errlen) < 0) {
-		snapshot_free(s);
+		snapshot_put(s);
 		return NULL;
 	}
 	s->version = info.version;
@@ -153,7 +199,7 @@ static void snapshot_swap(struct snapshot *s)
 	struct snapshot *old = cache.cur;
 	cache.cur = s;
 	pthread_mutex_unlock(&cache.lock);
-	snapshot_free(old);
+	snapshot_put(old);
 }
 
 static void *watch_main(void *arg)
@@ -397,20 +443,16 @@ static void get_sync(struct conductor *c, const struct cd_request *in, struct cd
 
 	pthread_mutex_lock(&cache.lock);
 	struct snapshot *s = cache.cur;
-	if (s && s->serial > after) {
-		const struct text *t = text_for(s, in->who);
-		out->text = t ? malloc(t->len + 1) : NULL;
-		if (out->text) {
-			memcpy(out->text, t->body, t->len + 1);
-			out->text_len = t->len;
-			out->status = 200;
-		}
-		pthread_mutex_unlock(&cache.lock);
-		if (!out->text)
-			cd_http_error(out, 500, "out of memory");
+	if (s && s->serial > after)
+		atomic_fetch_add(&s->refs, 1);
+	else
+		s = NULL;
+	pthread_mutex_unlock(&cache.lock);
+	if (s) {
+		answer_text(s, in->who, out);
+		snapshot_put(s);
 		return;
 	}
-	pthread_mutex_unlock(&cache.lock);
 
 	int64_t deadline = in->received_ms + wait * 1000;
 	if (wait == 0 || cd_mono_ms() >= deadline || cd_http_stopping()) {
