@@ -4,17 +4,20 @@
  * - conn: every statement (text parameters, PQexecParams); store.c serialises its use;
  * - listen: LISTEN svr_change, the wake-up for svr_store_wait_change(): a commit runs
  *   pg_notify('svr_change', serial) inside its transaction, delivered when it commits, to every
- *   conductor's listen connection (this one's too); guarded by listen_mu;
+ *   conductor's listen connection (this one's too); one waiting thread at a time polls it (the
+ *   "poller"), the others sleep on listen_cv and wake when it has read what came;
  * - leader (opened on first use): holds the session advisory lock that makes one conductor the
  *   key rotator; the server drops it when that session ends.
  * A connection found lost is reset once (PQreset); the call that found it fails and says so.
  */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -30,8 +33,10 @@ struct pg_backend {
 	struct svr_backend base;
 	char *conninfo;
 	PGconn *conn, *listen, *leader;
-	pthread_mutex_t listen_mu;
-	uint64_t notified; /* notifications consumed from listen (under listen_mu) */
+	pthread_mutex_t listen_mu; /* guards the two below, and listen while no poller has it */
+	pthread_cond_t listen_cv;  /* the poller is done */
+	bool polling;              /* a thread is in poll() on listen */
+	uint64_t notified;         /* notifications consumed from listen */
 };
 
 static struct pg_backend *pg(struct svr_backend *b)
@@ -200,20 +205,66 @@ static int relisten(struct pg_backend *b, char *err, size_t errlen)
 	return run_on(b->listen, "LISTEN " CHANNEL, 0, NULL, NULL, err, errlen);
 }
 
-/* Under listen_mu: one waiter polls the socket at a time; any notification it consumes ends
- * every waiter's wait (their token is behind), and each re-reads the serial. */
+/* Under listen_mu, with no poller: reads what came; a lost connection is set up again. */
+static int read_listen(struct pg_backend *b, char *err, size_t errlen)
+{
+	return drain_notifications(b) < 0 ? relisten(b, err, errlen) : 0;
+}
+
+static struct timespec deadline_after(int ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static int ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms =
+	    (long long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/*
+ * Returns once a notification was consumed since token (by this thread or another), or at
+ * timeout_ms. The first waiter polls the socket without the mutex (no other thread touches the
+ * connection meanwhile: they see polling and sleep on listen_cv with their own timeouts), then
+ * reads what came and wakes the others; each re-reads the serial (store.c).
+ */
 static int pg_wait(struct svr_backend *base, uint64_t token, int timeout_ms, char *err,
 		   size_t errlen)
 {
 	struct pg_backend *b = pg(base);
+	struct timespec until = deadline_after(timeout_ms);
 	int rc = 0;
 	pthread_mutex_lock(&b->listen_mu);
-	if (b->notified == token && drain_notifications(b) < 0)
-		rc = relisten(b, err, errlen);
-	if (rc == 0 && b->notified == token) {
+	while (b->notified == token) {
+		if (b->polling) {
+			if (pthread_cond_timedwait(&b->listen_cv, &b->listen_mu, &until) ==
+			    ETIMEDOUT)
+				break;
+			continue;
+		}
+		rc = read_listen(b, err, errlen);
+		if (rc < 0 || b->notified != token)
+			break;
+		b->polling = true;
+		pthread_mutex_unlock(&b->listen_mu);
 		struct pollfd pfd = {.fd = PQsocket(b->listen), .events = POLLIN};
-		if (poll(&pfd, 1, timeout_ms) > 0 && drain_notifications(b) < 0)
-			rc = relisten(b, err, errlen);
+		poll(&pfd, 1, ms_until(&until));
+		pthread_mutex_lock(&b->listen_mu);
+		b->polling = false;
+		rc = read_listen(b, err, errlen);
+		pthread_cond_broadcast(&b->listen_cv);
+		break;
 	}
 	pthread_mutex_unlock(&b->listen_mu);
 	return rc;
@@ -246,6 +297,7 @@ static void pg_close(struct svr_backend *base)
 	PQfinish(b->leader);
 	free(b->conninfo);
 	pthread_mutex_destroy(&b->listen_mu);
+	pthread_cond_destroy(&b->listen_cv);
 	free(b);
 }
 
@@ -274,6 +326,11 @@ int svr_pg_open(const char *conninfo, struct svr_backend **out, char *err, size_
 	}
 	b->base.ops = &pg_ops;
 	pthread_mutex_init(&b->listen_mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->listen_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	b->conninfo = strdup(conninfo);
 	b->conn = b->conninfo ? connect_quietly(conninfo, err, errlen) : NULL;
 	if (b->conn)

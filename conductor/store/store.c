@@ -434,8 +434,11 @@ static int insert_version(struct svr_store *s, const struct new_version *nv, con
 		 9, p, NULL, err, errlen);
 	if (rc == 0)
 		rc = run(s, "UPDATE head SET running = $1 WHERE id = 1", 1, p, NULL, err, errlen);
+	/* Only the candidate that was committed: one put since it was read stays. */
+	const char *committed[] = {text};
 	if (rc == 0 && nv->clear_candidate)
-		rc = run(s, "DELETE FROM candidate", 0, NULL, NULL, err, errlen);
+		rc = run(s, "DELETE FROM candidate WHERE model = $1", 1, committed, NULL, err,
+			 errlen);
 	if (rc == 0 && out)
 		*out = c;
 	return rc;
@@ -761,6 +764,10 @@ static int import_version(struct svr_store *s, const json_t *v, size_t i, char *
 	const char *sha = import_text(v, "sha256", 65, where, err, errlen);
 	if (!author || !message || !ticket || !kind || !sha)
 		return SVR_STORE_INVALID;
+	if (strcmp(kind, "commit") != 0 && strcmp(kind, "rollback") != 0 &&
+	    strcmp(kind, "import") != 0)
+		return fail(err, errlen, SVR_STORE_INVALID,
+			    "%s.kind: must be commit, rollback or import", where);
 	if (version != (json_int_t)i + 1)
 		return fail(err, errlen, SVR_STORE_INVALID,
 			    "%s.version: versions must be 1, 2, ... in order", where);
