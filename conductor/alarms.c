@@ -118,16 +118,15 @@ static void check_unreachable(struct tracked *t, const json_t *r, const struct c
 	set_alarm(t, ALARM_UNREACHABLE, now_ms - seen_ms > timeout_ms ? why : NULL, now_ms);
 }
 
-/* The router's own word that its last configuration was refused, if its report carries one:
- * "result": "rejected" (as in its acknowledgement) or "in-sync": false. */
-static const char *reported_rejection(const json_t *status)
+/* The router's own word that its last configuration was refused (its report's "last-error",
+ * docs/conductor.md "Router sync protocol"), into buf; NULL when it says none. */
+static const char *reported_rejection(const json_t *status, char *buf, size_t len)
 {
-	const char *result = json_string_value(json_object_get(status, "result"));
-	if (result && strcmp(result, "rejected") == 0)
-		return "its last configuration was rejected";
-	if (json_is_false(json_object_get(status, "in-sync")))
-		return "it reports that it is not in sync";
-	return NULL;
+	const char *why = json_string_value(json_object_get(status, "last-error"));
+	if (!why || !*why)
+		return NULL;
+	snprintf(buf, len, "its last configuration was rejected: %.160s", why);
+	return buf;
 }
 
 static void check_sync(struct tracked *t, const json_t *r, int64_t serial, int64_t now_ms,
@@ -135,8 +134,8 @@ static void check_sync(struct tracked *t, const json_t *r, int64_t serial, int64
 {
 	const json_t *status = json_object_get(r, "status");
 	int64_t applied = int_field(r, "applied-serial");
-	const char *rejected = reported_rejection(status);
-	char why[256];
+	char rejected_buf[200], why[256];
+	const char *rejected = reported_rejection(status, rejected_buf, sizeof(rejected_buf));
 	if (!enrolled) {
 		t->behind_since_ms = 0;
 		set_alarm(t, ALARM_OUT_OF_SYNC, NULL, now_ms);
@@ -150,7 +149,7 @@ static void check_sync(struct tracked *t, const json_t *r, int64_t serial, int64
 	if (!t->behind_since_ms)
 		t->behind_since_ms = now_ms;
 	if (rejected) {
-		snprintf(why, sizeof(why), "%s (applied serial %lld, current %lld)", rejected,
+		snprintf(why, sizeof(why), "%.180s (applied serial %lld, current %lld)", rejected,
 			 (long long)applied, (long long)serial);
 		set_alarm(t, ALARM_OUT_OF_SYNC, why, now_ms);
 	} else if (now_ms - t->behind_since_ms > CD_ALARM_SYNC_GRACE_MS) {
