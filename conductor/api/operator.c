@@ -9,8 +9,6 @@
  * Threads: the handlers run on the HTTP server's threads. They call the store (serialised by
  * the store, short) and never wait for anything else.
  */
-#include "api/operator.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -27,6 +25,7 @@
 #include "keys.h"
 #include "model/validate.h"
 #include "pki.h"
+#include "common/log.h"
 
 #define HISTORY_LIMIT_DEFAULT 50
 #define HISTORY_LIMIT_MAX     1000
@@ -632,10 +631,14 @@ static void delete_router(struct conductor *c, const struct cd_request *in, stru
 	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
 		return;
 	int rc = svr_store_router_delete(c->store, in->arg, err, sizeof(err));
-	if (rc < 0)
+	if (rc < 0) {
 		store_error(out, rc, err);
-	else
-		out->status = 204;
+		return;
+	}
+	/* Its credential must stop working now, not when the server's cache is next emptied. */
+	cd_http_forget_credentials();
+	LOG_NOTICE("router %s deleted by %s", in->arg, in->who);
+	out->status = 204;
 }
 
 static void hex(const unsigned char *b, size_t n, char *out)
@@ -723,9 +726,54 @@ static void get_keys(struct conductor *c, const struct cd_request *in, struct cd
 	cd_http_json(out, 200, json_pack("{s:o}", "keys", arr));
 }
 
+/* The next key now, outside the schedule (POST /keys/rotate): security-id one above the newest,
+ * not-before rekey-lead-s from now (after the newest's), so that every connected router holds it
+ * for the lead time before anyone signs with it, as with a scheduled one (keys.c). */
+static int rotate_now(struct conductor *c, int64_t now_ms, struct svr_store_key *k, char *err,
+		      size_t errlen)
+{
+	struct svr_store_key *keys = NULL;
+	struct svr_store_commit info;
+	json_t *model = NULL;
+	size_t n = 0;
+	int64_t interval_s, lead_s;
+	if (svr_store_running(c->store, &info, &model, err, errlen) < 0 ||
+	    svr_store_keys(c->store, &keys, &n, err, errlen) < 0) {
+		json_decref(model);
+		return -1;
+	}
+	cd_keys_schedule(model, &interval_s, &lead_s);
+	json_decref(model);
+	uint32_t newest_id = 0;
+	int64_t newest_nb = 0;
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].security_id > newest_id) {
+			newest_id = keys[i].security_id;
+			newest_nb = keys[i].not_before_ms;
+		}
+	if (keys)
+		OPENSSL_cleanse(keys, n * sizeof(*keys));
+	free(keys);
+	unsigned char rnd[64];
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		snprintf(err, errlen, "no random bytes (OpenSSL's DRBG failed)");
+		return -1;
+	}
+	memset(k, 0, sizeof(*k));
+	k->security_id = newest_id + 1;
+	hex(rnd, 32, k->hmac_key);
+	hex(rnd + 32, 32, k->encryption_key);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	k->not_before_ms = now_ms + lead_s * 1000;
+	if (k->not_before_ms <= newest_nb)
+		k->not_before_ms = newest_nb + 1000;
+	k->created_ms = now_ms;
+	return svr_store_key_add(c->store, k, err, errlen) < 0 ? -1 : 0;
+}
+
 static void post_keys_rotate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
-	struct svr_store_key k;
+	struct svr_store_key k = {0};
 	char err[256], nb[32];
 	if (!query_ok(in, out, no_args))
 		return;
@@ -733,11 +781,14 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 		cd_http_error(out, 400, "this request takes no body");
 		return;
 	}
-	if (cd_keys_rotate(c, cd_now_ms(), &k, err, sizeof(err)) < 0) {
+	if (rotate_now(c, cd_now_ms(), &k, err, sizeof(err)) < 0) {
+		OPENSSL_cleanse(&k, sizeof(k));
 		cd_http_error(out, 500, "key rotation failed: %s", err);
 		return;
 	}
 	format_rfc3339(k.not_before_ms, nb, sizeof(nb));
+	LOG_NOTICE("keys: added security-id %u, in force from %s (rotated by %s)", k.security_id,
+		   nb, in->who);
 	cd_http_json(out, 201,
 		     json_pack("{s:I, s:s, s:I}", "security-id", (json_int_t)k.security_id,
 			       "not-before", nb, "serial", (json_int_t)current_serial(c)));
@@ -794,7 +845,8 @@ static const struct cd_route operator_routes[] = {
     {"GET", "/openapi.json", CD_CRED_NONE, get_openapi},
 };
 
-void cd_operator_api_register(void)
+void cd_api_operator_register(struct conductor *c)
 {
+	(void)c;
 	cd_http_routes(operator_routes, sizeof(operator_routes) / sizeof(operator_routes[0]));
 }
