@@ -23,6 +23,7 @@
 #include "http/http.h"
 #include "httpd/httpd.h"
 #include "keys.h"
+#include "model/diff.h"
 #include "model/validate.h"
 #include "pki.h"
 #include "common/log.h"
@@ -338,11 +339,10 @@ static void get_diff(struct conductor *c, const struct cd_request *in, struct cd
 	from = from ? from : "running";
 	to = to ? to : "candidate";
 	json_t *a = NULL, *b = NULL, *changes = NULL;
-	char err[256];
 	if (diff_side(c, from, &a, out) == 0 && diff_side(c, to, &b, out) == 0) {
-		int rc = svr_store_diff(a, b, &changes, err, sizeof(err));
-		if (rc < 0)
-			store_error(out, rc, err);
+		changes = svr_model_diff(a, b);
+		if (!changes)
+			cd_http_error(out, 500, "out of memory");
 		else
 			cd_http_json(out, 200,
 				     json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "changes",
@@ -419,33 +419,22 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 		json_decref(body);
 		return;
 	}
-	json_t *candidate = NULL;
-	if (!model || json_is_null(model)) {
-		/* The candidate, which is the running model until one is put. */
-		int rc = candidate_model(c, &candidate, err, sizeof(err));
-		if (rc < 0 || !candidate) {
-			if (rc < 0)
-				store_error(out, rc, err);
-			else
-				cd_http_error(out, 409,
-					      "nothing to commit: no \"model\" in the "
-					      "body, no candidate put and none committed");
-			json_decref(body);
-			return;
-		}
-		model = candidate;
-	}
+	if (json_is_null(model))
+		model = NULL; /* the candidate (the store then clears it) */
 	svr_model_errors_init(&errors);
 	int rc = svr_store_commit(c->store, model, in->who, message, ticket, &info, &errors, err,
 				  sizeof(err));
 	if (rc == SVR_STORE_INVALID)
 		invalid_model(out, &errors);
+	else if (rc == SVR_STORE_NOT_FOUND && !model)
+		cd_http_error(out, 409,
+			      "nothing to commit: no \"model\" in the body and no candidate "
+			      "put (PUT /api/v1/candidate)");
 	else if (rc < 0)
 		store_error(out, rc, err);
 	else
 		committed(c, out, &info);
 	svr_model_errors_free(&errors);
-	json_decref(candidate);
 	json_decref(body);
 }
 
