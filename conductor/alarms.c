@@ -4,8 +4,9 @@
  * and alarms"):
  *   router-unreachable      an enrolled router not heard from for router-timeout-s (or never,
  *                           that long after its enrolment)
- *   router-out-of-sync      its last configuration was rejected, or it has been behind the
- *                           current change serial for more than CD_ALARM_SYNC_GRACE_MS
+ *   router-out-of-sync      behind the current change serial, and either its last
+ *                           configuration was rejected or it has been behind for more than
+ *                           CD_ALARM_SYNC_GRACE_MS
  *   router-local-override   its status reports a local override
  * Each raise is logged once as a warning and each clear once as a notice, with the router's
  * name and the reason.
@@ -118,14 +119,26 @@ static void check_unreachable(struct tracked *t, const json_t *r, const struct c
 	set_alarm(t, ALARM_UNREACHABLE, now_ms - seen_ms > timeout_ms ? why : NULL, now_ms);
 }
 
-/* The router's own word that its last configuration was refused (its report's "last-error",
- * docs/conductor.md "Router sync protocol"), into buf; NULL when it says none. */
+/* Why the router's last configuration was refused, into buf, if it said so: its last
+ * acknowledgement (kept by the router API as the status's "ack") with result "rejected", or its
+ * report's "last-error". NULL when neither. */
 static const char *reported_rejection(const json_t *status, char *buf, size_t len)
 {
+	const json_t *ack = json_object_get(status, "ack");
+	const char *result = json_string_value(json_object_get(ack, "result"));
+	if (result && strcmp(result, "rejected") == 0) {
+		const json_t *e = json_array_get(json_object_get(ack, "errors"), 0);
+		const char *path = json_string_value(json_object_get(e, "path"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+		snprintf(buf, len, "it rejected serial %lld%s%.64s%s%.80s",
+			 (long long)int_field(ack, "serial"), path || msg ? ": " : "",
+			 path ? path : "", path && msg ? ": " : "", msg ? msg : "");
+		return buf;
+	}
 	const char *why = json_string_value(json_object_get(status, "last-error"));
 	if (!why || !*why)
 		return NULL;
-	snprintf(buf, len, "its last configuration was rejected: %.160s", why);
+	snprintf(buf, len, "its last configuration failed: %.160s", why);
 	return buf;
 }
 
