@@ -52,8 +52,8 @@ static void store_error(struct cd_reply *out, int rc, const char *err)
 	case SVR_STORE_EXPIRED:
 		cd_http_error(out, 410, "%s", err);
 		break;
-	default:
-		cd_http_error(out, 500, "store: %s", err);
+	default: /* the backend failed (I/O, connection lost): as the router API says it */
+		cd_http_error(out, 503, "the store failed: %s", err);
 		break;
 	}
 }
