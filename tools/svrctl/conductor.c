@@ -504,16 +504,16 @@ static void print_diff(const json_t *j)
 	}
 }
 
-/* A version name as the API takes it: a number, "running" or "candidate". */
-static const char *version_name(const char *s, bool named_ok)
+/* A version name as the API takes it: a number or "running", and "candidate" where allowed. */
+static const char *version_name(const char *s, bool candidate_ok)
 {
 	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (named_ok && (strcmp(s, "running") == 0 || strcmp(s, "candidate") == 0))
+	if (strcmp(s, "running") == 0 || (candidate_ok && strcmp(s, "candidate") == 0))
 		return s;
+	long long v = strtoll(s, &end, 10);
 	if (*end || end == s || v < 1)
-		usage("'%s' is not a version (a number%s)", s,
-		      named_ok ? ", running or candidate" : " or running");
+		usage("'%s' is not a version (a number, running%s)", s,
+		      candidate_ok ? " or candidate" : "");
 	return s;
 }
 
