@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 
@@ -26,6 +27,8 @@ enum {
 #define CONDUCTOR_URL_DEFAULT   "https://127.0.0.1:8443"
 #define CONDUCTOR_TOKEN_DEFAULT "/var/lib/svrouter/conductor/operator-token-admin"
 #define CONDUCTOR_TIMEOUT_S     30.0
+/* On the conductor's host: its certificate file ends with the CA's certificate. */
+#define CONDUCTOR_CACERT_DEFAULT "/var/lib/svrouter/conductor/conductor-cert.pem"
 
 const char conductor_help[] =
     "NAME\n"
@@ -115,7 +118,9 @@ const char conductor_help[] =
     "        operator of its startup file). $SVR_CONDUCTOR_TOKEN gives the token itself.\n"
     "    --cacert FILE\n"
     "        Verify the conductor's certificate against the CA in FILE (PEM).\n"
-    "        Default: $SVR_CONDUCTOR_CACERT, else the system's trusted CAs.\n"
+    "        Default: $SVR_CONDUCTOR_CACERT, else (on the conductor's own host)\n"
+    "        " CONDUCTOR_CACERT_DEFAULT " when it exists (it ends\n"
+    "        with the CA's certificate), else the system's trusted CAs.\n"
     "    --ca-sha256 HEX\n"
     "        Instead of a CA file: fetch the CA from the conductor, trust it only if\n"
     "        its SHA-256 fingerprint is HEX (64 hex digits, colons allowed), then\n"
@@ -952,6 +957,8 @@ static void parse(int argc, char **argv, struct cargs *o)
 	    token_file ? token_file : env_or("SVR_CONDUCTOR_TOKEN_FILE", CONDUCTOR_TOKEN_DEFAULT);
 	o->api.cacert = cacert ? cacert : env_or("SVR_CONDUCTOR_CACERT", NULL);
 	o->api.ca_sha256 = pin ? pin : env_or("SVR_CONDUCTOR_CA_SHA256", NULL);
+	if (!o->api.cacert && !o->api.ca_sha256 && access(CONDUCTOR_CACERT_DEFAULT, R_OK) == 0)
+		o->api.cacert = CONDUCTOR_CACERT_DEFAULT;
 	if (cacert && pin)
 		usage("--cacert and --ca-sha256 exclude each other");
 	o->api.server = "svr-conductor";
