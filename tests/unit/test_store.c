@@ -873,6 +873,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),
 	    cmocka_unit_test(bad_spec_refused),
 	};
+	setvbuf(stdout, NULL, _IONBF, 0); /* in order with stderr in the log */
 	const char *spec = getenv("SVR_STORE_SPEC");
 	print_message("store backend: %s\n", spec && spec[0] ? spec : "sqlite (temp dir)");
 	return cmocka_run_group_tests(tests, NULL, NULL);
