@@ -6,6 +6,7 @@
  */
 #include "conductor.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -777,10 +778,13 @@ static char *alarm_names(const json_t *alarms)
 	char buf[512] = "";
 	size_t i, len = 0;
 	json_t *al;
-	json_array_foreach (alarms, i, al)
-		len +=
-		    (size_t)snprintf(buf + len, len < sizeof(buf) ? sizeof(buf) - len : 0, "%s%s",
-				     i ? "," : "", json_string_value(json_object_get(al, "alarm")));
+	json_array_foreach (alarms, i, al) {
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+				 json_string_value(json_object_get(al, "alarm")));
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			break; /* what fits */
+		len += (size_t)n;
+	}
 	return strdup(*buf ? buf : "-");
 }
 
@@ -850,6 +854,18 @@ static void print_router(const json_t *r)
 	print_json(json_object_get(r, "status"));
 }
 
+/* A router name as the model has them (1-32 letters, digits, '-', '_'): it goes into a URL. */
+static const char *router_name(const char *s)
+{
+	size_t n = strlen(s);
+	bool ok = n >= 1 && n <= 32;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_';
+	if (!ok)
+		usage("'%s' is not a router name (1-32 letters, digits, '-' or '_')", s);
+	return s;
+}
+
 static int cmd_router(const struct cargs *o)
 {
 	char path[128];
@@ -862,12 +878,12 @@ static int cmd_router(const struct cargs *o)
 	if (!add && !del) {
 		if (o->nargs > 2)
 			usage("router: unexpected argument '%s'", o->args[2]);
-		snprintf(path, sizeof(path), "/routers/%s", sub);
+		snprintf(path, sizeof(path), "/routers/%s", router_name(sub));
 		return get_and_print(o, "router", path, print_router);
 	}
 	if (o->nargs != 3)
 		usage("router %s: %s", sub, o->nargs < 3 ? "missing NAME" : "too many arguments");
-	const char *name = o->args[2];
+	const char *name = router_name(o->args[2]);
 	if (add) {
 		json_t *body = json_pack("{s:s}", "name", name);
 		if (body && o->asset_id)
@@ -895,7 +911,7 @@ static int cmd_enrol_token(const struct cargs *o)
 	struct api_answer a;
 	if (o->nargs != 2)
 		usage("enrol-token: %s", o->nargs < 2 ? "missing NAME" : "too many arguments");
-	snprintf(path, sizeof(path), "/routers/%s/enrolment-token", o->args[1]);
+	snprintf(path, sizeof(path), "/routers/%s/enrolment-token", router_name(o->args[1]));
 	int rc = request(o, "enrol-token", "POST", path, NULL, 0, &a);
 	if (rc)
 		return rc;
