@@ -15,10 +15,10 @@
 #include <sys/un.h>
 
 #include "ctl.h"
+#include "httpd/httpd.h"
 #include "rest.h"
 
 #define REST_PREFIX     "/api/v1"
-#define REST_TOKEN_MAX  256
 #define REST_APPLY_WAIT 2000 /* ms a PUT /model waits for the dataplane's acknowledgement */
 #define REST_DP_TIMEOUT 5000 /* ms for one proxied control-socket request */
 
@@ -27,7 +27,7 @@ struct svr_rest {
 	struct svr_ctl *ctl;
 	uint64_t max_body;
 	size_t token_len;
-	char token[REST_TOKEN_MAX + 1];
+	char token[SVR_HTTPD_TOKEN_MAX + 1];
 	char dp_sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char url_file[4096];             /* removed when the server stops; "": none */
 	struct svr_conductor *conductor; /* NULL: not managed by a conductor */
@@ -122,13 +122,6 @@ void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const str
 		      struct rest_reply *out);
 void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
-
-/* The token in the file, created with 32 random bytes (hex) and mode 0600 if missing. */
-int rest_token_load(const char *path, char *token, size_t size, size_t *len, char *err,
-		    size_t errlen);
-/* Constant-time comparison (time depends on the expected length only). */
-bool rest_token_equal(const char *expected, size_t expected_len, const char *given,
-		      size_t given_len);
 
 /* Generated from docs/openapi.json at build time (embed_json.py). */
 extern const char svr_openapi_json[];

@@ -52,23 +52,13 @@ struct rest_req {
 	char method[16];
 	char path[256];
 	char tail[128]; /* prefix routes: the last path segment */
-	char *body;
-	size_t len, cap;
-	uint64_t seen; /* body bytes received, kept counting past the limit */
-	bool over;     /* body larger than the limit: discarded, 413 at the end */
+	struct svr_httpd_body body;
 	unsigned status;
 };
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 uint64_t rest_now_ms(void)
 {
-	return now_us() / 1000;
+	return svr_httpd_now_us() / 1000;
 }
 
 void rest_json(struct rest_reply *out, unsigned status, json_t *body)
@@ -93,50 +83,17 @@ void rest_error(struct rest_reply *out, unsigned status, const char *fmt, ...)
 static enum MHD_Result answer(struct MHD_Connection *conn, struct rest_req *q,
 			      struct rest_reply *rep)
 {
-	char *text = rep->text;
-	size_t len = rep->text_len;
-	enum MHD_ResponseMemoryMode mode =
-	    rep->text_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE;
-	if (!text) {
-		char *dump =
-		    rep->json ? json_dumps(rep->json, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-		if (!dump) {
-			rep->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-			dump = strdup("{\"error\":\"out of memory\"}");
-		}
-		len = dump ? strlen(dump) : 0;
-		/* A final newline keeps shells tidy when the answer is printed as it is. */
-		text = dump ? realloc(dump, len + 2) : NULL;
-		if (!text) {
-			free(dump);
-			return MHD_NO;
-		}
-		text[len++] = '\n';
-		text[len] = '\0';
-		mode = MHD_RESPMEM_MUST_FREE;
-	}
-	rep->text = NULL;
-	json_decref(rep->json);
+	struct svr_httpd_answer a = {.status = rep->status,
+				     .json = rep->json,
+				     .text = rep->text,
+				     .text_len = rep->text_len,
+				     .text_static = rep->text_static,
+				     .content_type = rep->content_type,
+				     .allow = rep->allow};
 	rep->json = NULL;
-
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, mode);
-	if (!resp) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				rep->content_type ? rep->content_type : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (rep->status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"svrouter\"");
-	if (rep->allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
-	enum MHD_Result rc = MHD_queue_response(conn, rep->status, resp);
-	MHD_destroy_response(resp);
-	q->status = rep->status;
-	return rc;
+	rep->text = NULL;
+	q->status = a.status;
+	return svr_httpd_queue(conn, &a);
 }
 
 static enum MHD_Result answer_error(struct MHD_Connection *conn, struct rest_req *q,
@@ -161,85 +118,25 @@ static enum MHD_Result run_handler(struct svr_rest *r, struct MHD_Connection *co
 {
 	struct rest_reply rep = {.status = MHD_HTTP_INTERNAL_SERVER_ERROR,
 				 .received_us = q->start_us};
-	const struct rest_in in = {
-	    .conn = conn, .tail = q->tail, .body = q->body ? q->body : "", .len = q->len};
+	const struct rest_in in = {.conn = conn,
+				   .tail = q->tail,
+				   .body = q->body.data ? q->body.data : "",
+				   .len = q->body.len};
 	q->fn(r, q->route, &in, &rep);
 	if (!rep.json && !rep.text)
 		rest_error(&rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "no answer (out of memory?)");
-	free(q->body);
-	q->body = NULL;
+	svr_httpd_body_free(&q->body);
 	return answer(conn, q, &rep);
 }
 
 /* ---------------------------------------------------------------- checks -- */
 
-static enum MHD_Result count_auth(void *cls, enum MHD_ValueKind kind, const char *key,
-				  const char *value)
-{
-	(void)kind;
-	(void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0)
-		(*(unsigned *)cls)++;
-	return MHD_YES;
-}
-
 static bool authorized(const struct svr_rest *r, struct MHD_Connection *conn)
 {
-	/* Two Authorization headers are ambiguous (a proxy may pick the other one): refuse. */
-	unsigned n_auth = 0;
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_auth, &n_auth);
-	if (n_auth != 1)
-		return false;
-	const char *h =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!h)
-		return false;
-	while (*h == ' ' || *h == '\t')
-		h++;
-	/* RFC 7235: the scheme is case-insensitive and followed by at least one space. */
-	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
-		return false;
-	h += 6;
-	while (*h == ' ' || *h == '\t')
-		h++;
-	size_t n = strlen(h);
-	while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
-		n--;
-	return rest_token_equal(r->token, r->token_len, h, n);
-}
-
-/* "/interfaces/{}/capture": one segment (copied to tail) between the parts around {}. */
-static bool pattern_matches(const char *pattern, const char *hole, const char *path, char *tail,
-			    size_t tail_size)
-{
-	size_t n = (size_t)(hole - pattern);
-	const char *rest = hole + 2;
-	if (strncmp(path, pattern, n) != 0)
-		return false;
-	const char *seg = path + n, *end = strchr(seg, '/');
-	if (!end || end == seg || (size_t)(end - seg) >= tail_size || strcmp(end, rest) != 0)
-		return false;
-	snprintf(tail, tail_size, "%.*s", (int)(end - seg), seg);
-	return true;
-}
-
-/* A prefix route ("/sessions/") takes exactly one more segment, copied to tail. */
-static bool route_matches(const struct rest_route *rt, const char *path, char *tail,
-			  size_t tail_size)
-{
-	const char *hole = strstr(rt->path, "{}");
-	if (hole)
-		return pattern_matches(rt->path, hole, path, tail, tail_size);
-	size_t n = strlen(rt->path);
-	if (n == 0 || rt->path[n - 1] != '/')
-		return strcmp(path, rt->path) == 0;
-	if (strncmp(path, rt->path, n) != 0)
-		return false;
-	const char *seg = path + n;
-	if (!*seg || strchr(seg, '/') || strlen(seg) >= tail_size)
-		return false;
-	snprintf(tail, tail_size, "%s", seg);
-	return true;
+	const char *given;
+	size_t n;
+	return svr_httpd_bearer(conn, &given, &n) == 0 &&
+	       svr_httpd_token_equal(r->token, r->token_len, given, n);
 }
 
 static const struct rest_route *find_route(const char *url, char *tail, size_t tail_size)
@@ -248,7 +145,7 @@ static const struct rest_route *find_route(const char *url, char *tail, size_t t
 	if (strncmp(url, REST_PREFIX, plen) != 0)
 		return NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (route_matches(&routes[i], url + plen, tail, tail_size))
+		if (svr_httpd_path_matches(routes[i].path, url + plen, tail, tail_size))
 			return &routes[i];
 	return NULL;
 }
@@ -268,66 +165,12 @@ static const char *allow_of(const struct rest_route *rt)
 
 const char *rest_query(const struct rest_in *in, const char *key)
 {
-	const char *v = MHD_lookup_connection_value(in->conn, MHD_GET_ARGUMENT_KIND, key);
-	if (v)
-		return v;
-	/* "?key" without '=' has a NULL value: present, but empty. */
-	return MHD_lookup_connection_value_n(in->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key),
-					     NULL, NULL) == MHD_YES
-		   ? ""
-		   : NULL;
-}
-
-struct query_scan {
-	const char *const *known;
-	unsigned seen[16]; /* per known key */
-	char *err;
-	size_t errlen;
-	bool bad, unknown;
-};
-
-static enum MHD_Result scan_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				const char *value)
-{
-	(void)kind;
-	(void)value;
-	struct query_scan *s = cls;
-	size_t k = 0;
-	if (s->bad || !*key)
-		return MHD_YES; /* "?a=1&" has an empty last argument: harmless */
-	while (s->known[k] && strcmp(s->known[k], key) != 0)
-		k++;
-	s->unknown = !s->known[k];
-	if (s->unknown)
-		snprintf(s->err, s->errlen, "unknown query parameter \"%.64s\"", key);
-	else if (++s->seen[k] > 1)
-		snprintf(s->err, s->errlen, "query parameter \"%s\" given more than once", key);
-	s->bad = s->unknown || s->seen[k] > 1;
-	return MHD_YES;
+	return svr_httpd_query(in->conn, key);
 }
 
 int rest_query_check(const struct rest_in *in, const char *const *known, char *err, size_t errlen)
 {
-	struct query_scan s = {.known = known, .err = err, .errlen = errlen};
-	size_t n = 0;
-	while (known[n])
-		n++;
-	if (n > sizeof(s.seen) / sizeof(s.seen[0])) {
-		snprintf(err, errlen, "too many query parameters to check");
-		return -1;
-	}
-	MHD_get_connection_values(in->conn, MHD_GET_ARGUMENT_KIND, scan_arg, &s);
-	if (s.unknown) {
-		/* Name the valid ones: a typo is the likely cause. */
-		size_t len = strlen(err);
-		for (size_t k = 0; k < n && len < errlen; k++) {
-			snprintf(err + len, errlen - len, "%s%s", k ? ", " : " (known: ", known[k]);
-			len = strlen(err);
-		}
-		if (len < errlen)
-			snprintf(err + len, errlen - len, ")");
-	}
-	return s.bad ? -1 : 0;
+	return svr_httpd_query_check(in->conn, known, err, errlen);
 }
 
 /* ------------------------------------------------------------- callbacks -- */
@@ -356,54 +199,13 @@ static enum MHD_Result first_call(struct svr_rest *r, struct MHD_Connection *con
 		return run_handler(r, conn, q); /* GET and DELETE take no body */
 
 	/* Refuse an announced oversized body before reading any of it (no 100 Continue). */
-	const char *cl =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl) {
-		char *end;
-		errno = 0;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (errno == 0 && end != cl && n > r->max_body)
-			return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-					    "the body (%llu bytes) is larger than the limit of "
-					    "%" PRIu64 " bytes (svr-control --max-body-bytes)",
-					    n, r->max_body);
-		if (errno == 0 && end != cl && n > 0) {
-			/* Announced and within the limit: one allocation. */
-			q->body = malloc((size_t)n);
-			q->cap = q->body ? (size_t)n : 0;
-		}
-	}
+	uint64_t n;
+	if (svr_httpd_body_start(&q->body, conn, r->max_body, &n))
+		return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+				    "the body (%" PRIu64 " bytes) is larger than the limit of "
+				    "%" PRIu64 " bytes (svr-control --max-body-bytes)",
+				    n, r->max_body);
 	return MHD_YES;
-}
-
-static int append_body(struct rest_req *q, const char *data, size_t n, uint64_t max)
-{
-	q->seen += n;
-	if (q->over)
-		return 0;
-	if (q->seen > max) {
-		/* Keep reading (answering mid-body is not possible), but keep nothing. */
-		q->over = true;
-		free(q->body);
-		q->body = NULL;
-		q->len = q->cap = 0;
-		return 0;
-	}
-	if (q->len + n > q->cap) {
-		size_t cap = q->cap ? q->cap : 65536;
-		while (cap < q->len + n)
-			cap *= 2;
-		if (cap > max)
-			cap = (size_t)max;
-		char *b = realloc(q->body, cap);
-		if (!b)
-			return -1;
-		q->body = b;
-		q->cap = cap;
-	}
-	memcpy(q->body + q->len, data, n);
-	q->len += n;
-	return 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -417,7 +219,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		q = calloc(1, sizeof(*q));
 		if (!q)
 			return MHD_NO;
-		q->start_us = now_us();
+		q->start_us = svr_httpd_now_us();
 		snprintf(q->method, sizeof(q->method), "%s", method);
 		snprintf(q->path, sizeof(q->path), "%s", url);
 		*con_cls = q;
@@ -429,15 +231,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		int rc = append_body(q, upload_data, *upload_size, r->max_body);
+		int rc = svr_httpd_body_append(&q->body, upload_data, *upload_size, r->max_body);
 		*upload_size = 0;
 		return rc == 0 ? MHD_YES : MHD_NO;
 	}
-	if (q->over)
+	if (q->body.over)
 		return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
 				    "the body (%" PRIu64 " bytes) is larger than the limit of "
 				    "%" PRIu64 " bytes (svr-control --max-body-bytes)",
-				    q->seen, r->max_body);
+				    q->body.seen, r->max_body);
 	return run_handler(r, conn, q);
 }
 
@@ -449,7 +251,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct rest_req *q = *con_cls;
 	if (!q)
 		return;
-	double ms = (double)(now_us() - q->start_us) / 1000.0;
+	double ms = (double)(svr_httpd_now_us() - q->start_us) / 1000.0;
 	char status[12] = "-";
 	if (q->status)
 		snprintf(status, sizeof(status), "%u", q->status);
@@ -457,104 +259,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		LOG_INFO("%s %s %s %.1f ms", q->method, q->path, status, ms);
 	else
 		LOG_INFO("%s %s %s %.1f ms (connection ended early: %s)", q->method, q->path,
-			 status, ms,
-			 toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "timeout"
-			 : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client closed"
-			 : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
-									 : "error");
-	free(q->body);
+			 status, ms, svr_httpd_ended(toe));
+	svr_httpd_body_free(&q->body);
 	free(q);
 	*con_cls = NULL;
-}
-
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	(void)cls;
-	char msg[512];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	size_t n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	LOG_WARN("http: %s", msg);
 }
 
 /* ------------------------------------------------------------ start/stop -- */
 
 int svr_rest_parse_listen(const char *text, struct sockaddr_storage *ss, char *err, size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port;
-	memset(ss, 0, sizeof(*ss));
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
-		if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof(host))
-			goto bad;
-		memcpy(host, text + 1, (size_t)(close - text - 1));
-		host[close - text - 1] = '\0';
-		port = close + 2;
-	} else {
-		const char *colon = strrchr(text, ':');
-		if (!colon || strchr(text, ':') != colon || (size_t)(colon - text) >= sizeof(host))
-			goto bad;
-		memcpy(host, text, (size_t)(colon - text));
-		host[colon - text] = '\0';
-		port = colon + 1;
-	}
-	char *end;
-	errno = 0;
-	unsigned long p = strtoul(port, &end, 10);
-	if (errno || end == port || *end || *port == '-' || *port == '+' || p == 0 || p > 65535)
-		goto bad;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	if (text[0] != '[' && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)p);
-		return 0;
-	}
-	if (text[0] == '[' && inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)p);
-		return 0;
-	}
-bad:
-	snprintf(err, errlen,
-		 "--listen \"%s\": expected IPV4:PORT or [IPV6]:PORT with a numeric address "
-		 "and a port from 1 to 65535 (e.g. 127.0.0.1:8740, [::1]:8740)",
-		 text);
-	return -1;
-}
-
-/* The listening socket, bound here so that a failure names the address (libmicrohttpd, given
- * a socket address, reports "Failed to bind to port 0"). */
-static int listen_on(const struct sockaddr_storage *ss, const char *listen_text, char *err,
-		     size_t errlen)
-{
-	bool v6 = ss->ss_family == AF_INET6;
-	socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	int one = 1;
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
-	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
-	    listen(fd, REST_MAX_CONNECTIONS) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		unsigned port = ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-					 : ((const struct sockaddr_in *)ss)->sin_port);
-		if (e == EADDRINUSE)
-			snprintf(err, errlen,
-				 "cannot serve the REST API on %s: port %u is already in use "
-				 "(another svr-control? give each router its own --listen "
-				 "ADDR:PORT)",
-				 listen_text, port);
-		else
-			snprintf(err, errlen, "cannot serve the REST API on %s (port %u): %s",
-				 listen_text, port, strerror(e));
-		return -1;
-	}
-	return fd;
+	return svr_httpd_parse_listen(text, "--listen", ss, err, errlen);
 }
 
 /* The URL clients use for the address served: a wildcard address is reached on loopback. */
@@ -621,13 +336,16 @@ struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts 
 		return NULL;
 	}
 	snprintf(r->dp_sock, sizeof(r->dp_sock), "%s", o->dataplane_sock);
-	if (rest_token_load(o->token_file, r->token, sizeof(r->token), &r->token_len, err, errlen) <
-	    0) {
+	if (svr_httpd_token_load(o->token_file, r->token, sizeof(r->token), &r->token_len, err,
+				 errlen) < 0) {
 		free(r);
 		return NULL;
 	}
 
-	int fd = listen_on(&ss, o->listen, err, errlen);
+	int fd = svr_httpd_listen(&ss, o->listen, REST_MAX_CONNECTIONS, "the REST API",
+				  "another svr-control? give each router its own --listen "
+				  "ADDR:PORT",
+				  err, errlen);
 	if (fd < 0) {
 		memset(r->token, 0, sizeof(r->token));
 		free(r);
@@ -643,7 +361,7 @@ struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, r, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, r,
+	    flags, 0, NULL, NULL, on_request, r, MHD_OPTION_EXTERNAL_LOGGER, svr_httpd_mhd_log, r,
 	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)REST_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)REST_IDLE_TIMEOUT_S, MHD_OPTION_END);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The API's bearer token: one file, created once, reused across restarts. */
+/* Bearer tokens: one file, created once, reused across restarts; compared in constant time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "common/log.h"
-#include "rest_int.h"
+#include "httpd/httpd.h"
 
 #define TOKEN_RANDOM_BYTES 32
 #define TOKEN_MIN_LEN      16
@@ -26,7 +26,7 @@ static int token_read(const char *path, char *token, size_t size, size_t *len, c
 	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
 		LOG_WARN("token file %s is readable by others (mode %03o): chmod 600 it", path,
 			 (unsigned)(st.st_mode & 0777));
-	char buf[REST_TOKEN_MAX + 2];
+	char buf[SVR_HTTPD_TOKEN_MAX + 2];
 	ssize_t n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {
@@ -37,9 +37,9 @@ static int token_read(const char *path, char *token, size_t size, size_t *len, c
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
 			 buf[n - 1] == '\t'))
 		n--;
-	if ((size_t)n > REST_TOKEN_MAX || (size_t)n >= size) {
+	if ((size_t)n > SVR_HTTPD_TOKEN_MAX || (size_t)n >= size) {
 		snprintf(err, errlen, "token file %s: the token is longer than %d characters", path,
-			 REST_TOKEN_MAX);
+			 SVR_HTTPD_TOKEN_MAX);
 		return -EINVAL;
 	}
 	if (n < TOKEN_MIN_LEN) {
@@ -109,8 +109,8 @@ static int token_create(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-int rest_token_load(const char *path, char *token, size_t size, size_t *len, char *err,
-		    size_t errlen)
+int svr_httpd_token_load(const char *path, char *token, size_t size, size_t *len, char *err,
+			 size_t errlen)
 {
 	if (strlen(path) > 4000) {
 		snprintf(err, errlen, "token file path too long");
@@ -137,8 +137,8 @@ int rest_token_load(const char *path, char *token, size_t size, size_t *len, cha
 	return -1;
 }
 
-bool rest_token_equal(const char *expected, size_t expected_len, const char *given,
-		      size_t given_len)
+bool svr_httpd_token_equal(const char *expected, size_t expected_len, const char *given,
+			   size_t given_len)
 {
 	/* CRYPTO_memcmp's time does not depend on the bytes. A given token of another length is
 	 * refused after comparing the expected one with itself: the same work either way. */
