@@ -144,16 +144,14 @@ enum try_result { TRY_OK, TRY_UNREACHABLE, TRY_WRONG_CA, TRY_REFUSED, TRY_LATER 
 
 /* Fetches the CA from url and keeps it in *ca when its fingerprint is the configured one. */
 static enum try_result fetch_ca(struct svr_conductor *cd, struct cd_client *c, const char *url,
-				char **ca, size_t *ca_len)
+				char **ca, size_t *ca_len, char *err, size_t errlen)
 {
 	struct cd_buf reply = {0};
 	long status = 0;
-	char err[600], got[65] = "";
+	char got[65] = "";
 	if (cd_request_one(c, url, "GET", "/api/v1/enrol/ca", NULL, NULL, 0, NULL, CD_REQUEST_MS,
-			   &status, &reply, err, sizeof(err)) < 0) {
-		LOG_WARN("enrolment: %s", err);
-		return TRY_UNREACHABLE;
-	}
+			   &status, &reply, err, errlen) < 0)
+		return TRY_UNREACHABLE; /* logged once for all attempts (cd_note_reachable) */
 	int rc = status == 200 ? check_ca(reply.data, reply.len, cd->cfg.ca_sha256, ca, ca_len, got)
 			       : -1;
 	cd_buf_free(&reply);
@@ -210,7 +208,8 @@ static int take_credential(struct svr_conductor *cd, const struct cd_buf *reply)
 }
 
 /* Posts the token to url, verifying it against ca. */
-static enum try_result post_token(struct svr_conductor *cd, struct cd_client *c, const char *url)
+static enum try_result post_token(struct svr_conductor *cd, struct cd_client *c, const char *url,
+				  char *err, size_t errlen)
 {
 	json_t *req = json_pack("{s:s, s:s}", "router", cd->ctl->router, "token", cd->cfg.token);
 	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -219,15 +218,12 @@ static enum try_result post_token(struct svr_conductor *cd, struct cd_client *c,
 		return TRY_LATER;
 	struct cd_buf reply = {0};
 	long status = 0;
-	char err[600];
 	int rc = cd_request_one(c, url, "POST", "/api/v1/enrol", body, cd->ca_pem, cd->ca_len, NULL,
-				CD_REQUEST_MS, &status, &reply, err, sizeof(err));
+				CD_REQUEST_MS, &status, &reply, err, errlen);
 	OPENSSL_cleanse(body, strlen(body));
 	free(body);
-	if (rc < 0) {
-		LOG_WARN("enrolment: %s", err);
+	if (rc < 0)
 		return TRY_UNREACHABLE;
-	}
 	enum try_result r = TRY_LATER;
 	if (status == 200)
 		r = take_credential(cd, &reply) == 0 ? TRY_OK : TRY_LATER;
@@ -253,20 +249,24 @@ static int give_up(struct svr_conductor *cd, const char *why)
 
 int cd_enrol(struct svr_conductor *cd, struct cd_client *c)
 {
-	unsigned wrong_ca = 0;
+	unsigned wrong_ca = 0, unreachable = 0;
+	char err[600] = "";
 	for (unsigned i = 0; i < cd->cfg.n_urls && !atomic_load(&cd->stopping); i++) {
 		const char *url = cd->cfg.urls[i];
 		char *ca = NULL;
 		size_t ca_len = 0;
-		enum try_result r = fetch_ca(cd, c, url, &ca, &ca_len);
-		if (r == TRY_WRONG_CA)
-			wrong_ca++;
+		enum try_result r = fetch_ca(cd, c, url, &ca, &ca_len, err, sizeof(err));
+		wrong_ca += r == TRY_WRONG_CA;
+		unreachable += r == TRY_UNREACHABLE;
 		if (r != TRY_OK)
 			continue;
 		free(cd->ca_pem);
 		cd->ca_pem = ca;
 		cd->ca_len = ca_len;
-		r = post_token(cd, c, url);
+		r = post_token(cd, c, url, err, sizeof(err));
+		unreachable += r == TRY_UNREACHABLE;
+		if (r != TRY_UNREACHABLE)
+			cd_note_reachable(cd, true, i, NULL);
 		if (r == TRY_REFUSED)
 			return give_up(cd, "the conductor refused the enrolment token");
 		if (r != TRY_OK || store_enrolment(cd, cd->credential) < 0)
@@ -284,6 +284,8 @@ int cd_enrol(struct svr_conductor *cd, struct cd_client *c)
 		pthread_mutex_unlock(&cd->lock);
 		return 0;
 	}
+	if (unreachable == cd->cfg.n_urls && !atomic_load(&cd->stopping))
+		cd_note_reachable(cd, false, 0, err);
 	if (wrong_ca == cd->cfg.n_urls)
 		return give_up(cd, "every conductor presented a CA whose SHA-256 is not the "
 				   "ca-sha256 of the conductor file");
