@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct cd_sync_msg m;
 	if (cd_sync_parse(text, len, &m, err, sizeof(err)) == 0) {
-		if (m.serial < 1 || m.version < 0 || !json_is_object(m.model) ||
+		if (m.serial < 1 || m.version < 0 || (m.model && !json_is_object(m.model)) ||
 		    (m.keys && !json_is_array(json_object_get(m.keys, "keys"))))
 			abort();
 		cd_sync_msg_free(&m);

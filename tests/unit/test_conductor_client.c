@@ -182,6 +182,12 @@ static void sync_answers_are_read_strictly(void **state)
 	assert_int_equal(cd_sync_parse(no_keys, strlen(no_keys), &m, err, sizeof(err)), 0);
 	assert_null(m.keys);
 	cd_sync_msg_free(&m);
+	/* Nothing for this router (no version yet, or not named in it): model and keys null. */
+	const char *none = "{\"serial\": 3, \"version\": 0, \"model\": null, \"keys\": null}";
+	assert_int_equal(cd_sync_parse(none, strlen(none), &m, err, sizeof(err)), 0);
+	assert_null(m.model);
+	assert_null(m.keys);
+	cd_sync_msg_free(&m);
 
 	static const struct {
 		const char *text, *path;
@@ -190,8 +196,8 @@ static void sync_answers_are_read_strictly(void **state)
 	    {"{\"serial\": -1, \"version\": 1, \"model\": {}}", "serial:"},
 	    {"{\"version\": 1, \"model\": {}}", "serial:"},
 	    {"{\"serial\": 2, \"version\": \"7\", \"model\": {}}", "version:"},
-	    {"{\"serial\": 2, \"version\": 1}", "model:"},
 	    {"{\"serial\": 2, \"version\": 1, \"model\": []}", "model:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": 5}", "model:"},
 	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"keys\": []}", "keys:"},
 	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"keys\": {\"k\": 1}}", "keys:"},
 	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"extra\": 1}", "extra:"},

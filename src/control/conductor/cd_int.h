@@ -123,7 +123,7 @@ json_t *cd_override_json(const struct cd_state *st);
 /* ---- syncmsg.c: the configuration a sync answer carries ---- */
 struct cd_sync_msg {
 	int64_t serial, version;
-	json_t *model; /* owned by doc */
+	json_t *model; /* owned by doc; NULL: the running version has nothing for this router */
 	json_t *keys;  /* likewise; NULL when the answer has none */
 	json_t *doc;
 };
@@ -134,6 +134,8 @@ void cd_sync_msg_free(struct cd_sync_msg *m);
 /* ---- sync.c / status.c: the threads ---- */
 void *cd_sync_main(void *arg);
 void *cd_status_main(void *arg);
+/* Whether the conductor's last configuration is what runs (caller holds cd->lock). */
+bool cd_in_sync(const struct svr_conductor *cd, uint64_t published, uint64_t acked);
 /* Asks the status thread for a report now. */
 void cd_status_kick(struct svr_conductor *cd);
 /* Sleeps ms or until stopping; false when stopping. */

@@ -123,6 +123,10 @@ void svr_conductor_local_end(struct svr_conductor *cd, bool in_force)
 
 json_t *svr_conductor_status_json(struct svr_conductor *cd)
 {
+	pthread_mutex_lock(&cd->ctl->lock);
+	uint64_t published = cd->ctl->generation;
+	pthread_mutex_unlock(&cd->ctl->lock);
+	uint64_t acked = svr_ctl_acked(cd->ctl);
 	json_t *urls = json_array();
 	for (unsigned i = 0; i < cd->cfg.n_urls; i++)
 		json_array_append_new(urls, json_string(cd->cfg.urls[i]));
@@ -131,12 +135,13 @@ json_t *svr_conductor_status_json(struct svr_conductor *cd)
 			    : cd->reach == CD_REACH_DOWN ? "unreachable"
 							 : "unknown";
 	json_t *o = json_pack(
-	    "{s:s, s:o, s:s, s:s, s:b, s:I, s:I, s:I, s:o, s:s?, s:s?}", "file", cd->file, "urls",
-	    urls, "url", cd->cfg.urls[cd->url_index], "conductor", reach, "enrolled", cd->enrolled,
-	    "version", (json_int_t)cd->st.version, "serial", (json_int_t)cd->st.serial,
-	    "seen-serial", (json_int_t)cd->st.seen_serial, "local-override",
-	    cd_override_json(&cd->st), "last-error", cd->last_error[0] ? cd->last_error : NULL,
-	    "error", cd->fatal[0] ? cd->fatal : NULL);
+	    "{s:s, s:o, s:s, s:s, s:b, s:I, s:I, s:I, s:b, s:o, s:s?, s:s?}", "file", cd->file,
+	    "urls", urls, "url", cd->cfg.urls[cd->url_index], "conductor", reach, "enrolled",
+	    cd->enrolled, "applied-version", (json_int_t)cd->st.version, "applied-serial",
+	    (json_int_t)cd->st.serial, "seen-serial", (json_int_t)cd->st.seen_serial, "in-sync",
+	    cd_in_sync(cd, published, acked), "local-override", cd_override_json(&cd->st),
+	    "last-error", cd->last_error[0] ? cd->last_error : NULL, "error",
+	    cd->fatal[0] ? cd->fatal : NULL);
 	pthread_mutex_unlock(&cd->lock);
 	return o;
 }

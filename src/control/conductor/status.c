@@ -107,7 +107,7 @@ static json_t *drops_report(struct svr_conductor *cd)
 }
 
 /* In sync: the conductor's last configuration is what runs, no override, dataplane caught up. */
-static bool in_sync(const struct svr_conductor *cd, uint64_t published, uint64_t acked)
+bool cd_in_sync(const struct svr_conductor *cd, uint64_t published, uint64_t acked)
 {
 	return !cd->st.override && cd->st.serial > 0 && cd->st.serial == cd->st.seen_serial &&
 	       !cd->last_error[0] && acked == published;
@@ -123,12 +123,12 @@ static json_t *cd_report(struct svr_conductor *cd)
 	pthread_mutex_unlock(&cd->ctl->lock);
 	uint64_t acked = svr_ctl_acked(cd->ctl);
 	pthread_mutex_lock(&cd->lock);
-	json_t *r = json_pack("{s:s, s:I, s:I, s:b, s:{s:I, s:I}, s:o, s:s?}", "software",
-			      SVR_VERSION, "version", (json_int_t)cd->st.version, "serial",
-			      (json_int_t)cd->st.serial, "in-sync", in_sync(cd, published, acked),
-			      "generation", "published", (json_int_t)published, "dataplane",
-			      (json_int_t)acked, "local-override", cd_override_json(&cd->st),
-			      "last-error", cd->last_error[0] ? cd->last_error : NULL);
+	json_t *r = json_pack(
+	    "{s:s, s:I, s:I, s:b, s:{s:I, s:I}, s:o, s:s?}", "software", SVR_VERSION,
+	    "applied-version", (json_int_t)cd->st.version, "applied-serial",
+	    (json_int_t)cd->st.serial, "in-sync", cd_in_sync(cd, published, acked), "generation",
+	    "published", (json_int_t)published, "dataplane", (json_int_t)acked, "local-override",
+	    cd_override_json(&cd->st), "last-error", cd->last_error[0] ? cd->last_error : NULL);
 	pthread_mutex_unlock(&cd->lock);
 	if (!r)
 		return NULL;

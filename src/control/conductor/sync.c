@@ -231,6 +231,25 @@ static char *handle_config(struct svr_conductor *cd, const struct cd_sync_msg *m
 	return body;
 }
 
+/* A configuration without a model: the running version does not name this router (or there is
+ * none yet). Nothing is asked of the router, so nothing is acknowledged; what runs stays. */
+static void nothing_to_run(struct svr_conductor *cd, const struct cd_sync_msg *m)
+{
+	pthread_mutex_lock(&cd->lock);
+	cd->st.seen_serial = m->serial;
+	cd_state_save(cd);
+	int64_t running = cd->st.version;
+	pthread_mutex_unlock(&cd->lock);
+	if (m->version == 0)
+		LOG_NOTICE("the conductor has no committed version yet (serial %lld): waiting",
+			   (long long)m->serial);
+	else
+		LOG_WARN("conductor version %lld does not name router %s: nothing to apply; "
+			 "conductor version %lld keeps running",
+			 (long long)m->version, cd->ctl->router, (long long)running);
+	cd_status_kick(cd);
+}
+
 /* Sends the pending acknowledgement; 0 when the conductor took it (or refused it for good). */
 static int send_ack(struct cd_client *c, char **pending)
 {
@@ -269,7 +288,10 @@ static int poll_once(struct svr_conductor *cd, struct cd_client *c, char **pendi
 			LOG_ERR("the conductor's configuration is malformed, ignored: %s", err);
 			rc = -1;
 		} else {
-			*pending = handle_config(cd, &m);
+			if (m.model)
+				*pending = handle_config(cd, &m);
+			else
+				nothing_to_run(cd, &m);
 			cd_sync_msg_free(&m);
 		}
 	} else if (status != 204) {

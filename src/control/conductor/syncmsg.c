@@ -4,7 +4,8 @@
  * protocol"): {"serial", "version", "model", "keys"}. Read strictly, as anything from the
  * network: duplicate keys, unknown keys and wrong types are refused with their path. The model
  * and the key file are checked later by what reads them (svr-control's validator, the
- * dataplane's key reader); here only their shape.
+ * dataplane's key reader); here only their shape. model and keys are null when the running
+ * version does not name this router (or there is no version yet): nothing to run.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,15 +38,14 @@ int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err
 		return svr_errf(err, errlen, "(top): line %d column %d: %s", jerr.line, jerr.column,
 				jerr.text);
 	struct svr_jerr e = {.msg = ""};
-	json_t *model = NULL, *keys = json_object_get(doc, "keys");
+	json_t *model = json_object_get(doc, "model"), *keys = json_object_get(doc, "keys");
 	int rc = svr_json_only_keys(doc, "", msg_keys, &e) < 0 ||
 			 parse_counter(doc, "serial", 1, &m->serial, &e) < 0 ||
-			 parse_counter(doc, "version", 0, &m->version, &e) < 0 ||
-			 svr_json_get_object(doc, "model", "", &model, &e) < 0
+			 parse_counter(doc, "version", 0, &m->version, &e) < 0
 		     ? -1
 		     : 0;
-	if (rc == 0 && !model)
-		rc = svr_jerr_set(&e, "model", "required: the router's model");
+	if (rc == 0 && !json_is_object(model) && !json_is_null(model))
+		rc = svr_jerr_set(&e, "model", "must be the router's model (an object), or null");
 	if (rc == 0 && keys && !json_is_null(keys) &&
 	    (!json_is_object(keys) || !json_is_array(json_object_get(keys, "keys"))))
 		rc = svr_jerr_set(&e, "keys", "must be a key file: {\"keys\": [...]}, or null");
@@ -55,7 +55,7 @@ int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err
 		return svr_errf(err, errlen, "%s", e.msg);
 	}
 	m->doc = doc;
-	m->model = model;
+	m->model = json_is_object(model) ? model : NULL;
 	m->keys = keys && !json_is_null(keys) ? keys : NULL;
 	return 0;
 }
