@@ -17,6 +17,7 @@
 struct cd_operator {
 	char name[CD_NAME_MAX];
 	char token_sha256[65]; /* hex of SHA-256 of the token */
+	char token_file[4096]; /* where the token is kept (created 0600 when missing) */
 };
 
 struct cd_config {
@@ -38,6 +39,13 @@ struct conductor {
 
 /* Unix time in milliseconds (CLOCK_REALTIME): what the store records. */
 int64_t cd_now_ms(void);
+
+/* api/router.c: registers the router routes (enrolment, sync, status) and starts the thread that
+ * watches the store for changes; stop ends that thread (after cd_http_stop). */
+int cd_api_router_start(struct conductor *c, char *err, size_t errlen);
+void cd_api_router_stop(void);
+/* api/operator.c: registers the operator routes. */
+void cd_api_operator_register(struct conductor *c);
 
 /* alarms.c: raises and clears alarms from the store's router data, logging each transition;
  * called about once a second by main.c. */

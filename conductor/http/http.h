@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conductor;
 struct MHD_Connection;
@@ -29,18 +30,21 @@ struct cd_request {
 	const char *arg;             /* the segment matched by {} in the route, else "" */
 	const char *body;            /* "" when none */
 	size_t len;
-	const char *who;  /* the credential's operator or router name, "" for CD_CRED_NONE */
-	const char *peer; /* the client's address, for logs and rate limits */
-	void *resume;     /* long poll: what cd_http_suspend stored (NULL on the first call) */
+	const char *who;     /* the credential's operator or router name, "" for CD_CRED_NONE */
+	const char *peer;    /* the client's address, for logs and rate limits */
+	void *resume;        /* long poll: what cd_http_suspend stored (NULL on the first call) */
+	int64_t received_ms; /* cd_mono_ms() when the request arrived (long poll deadlines) */
 };
 
 struct cd_reply {
 	unsigned status;
-	json_t *json;             /* owned; the body unless text is set */
-	char *text;               /* malloc'd */
+	json_t *json; /* owned; the body unless text is set */
+	char *text;   /* malloc'd */
 	size_t text_len;
 	const char *content_type; /* of text; NULL: application/json */
 	bool suspend;             /* set by cd_http_suspend: no answer yet */
+	int64_t resume_at_ms;     /* suspend: call again by then at the latest (cd_mono_ms());
+				     0: only when cd_http_resume_all is called */
 };
 
 struct cd_route {
@@ -61,5 +65,33 @@ const char *cd_http_query(const struct cd_request *in, const char *key);
 /* Parses the body as one JSON value (JSON_REJECT_DUPLICATES); on failure answers 400
  * {"error": "malformed JSON", "line", "column", "message"} and returns NULL. */
 json_t *cd_http_body_json(const struct cd_request *in, struct cd_reply *out);
+
+/*
+ * Long poll. A handler with nothing to answer yet calls cd_http_suspend (and may set
+ * out->resume_at_ms): the connection is parked without a thread. The handler is called again,
+ * with in->resume = resume, when another thread calls cd_http_resume_all() or resume_at_ms
+ * passes; it then answers or suspends again. A cd_http_resume_all() that happens while the
+ * handler runs still calls it again, so a change between its check and its suspension is not
+ * missed. resume is not owned by the server (use a marker or something that outlives the
+ * request). While the server stops, handlers are called again with in->resume set and must
+ * answer.
+ */
+void cd_http_suspend(const struct cd_request *in, struct cd_reply *out, void *resume);
+void cd_http_resume_all(void);
+/* Whether the server is stopping (a resumed long poll should answer now). */
+bool cd_http_stopping(void);
+
+/* Router credentials are looked up in the store once and then kept in memory (by SHA-256);
+ * forget them when one is revoked (a router deleted or enrolled again). */
+void cd_http_forget_credentials(void);
+
+/* Serves cfg.listen over TLS with cert_pem/key_pem (kept until stop). Main thread. */
+int cd_http_start(struct conductor *c, const char *cert_pem, const char *key_pem, char *err,
+		  size_t errlen);
+/* Resumes every suspended connection, then stops the server. Main thread. */
+void cd_http_stop(void);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t cd_mono_ms(void);
 
 #endif

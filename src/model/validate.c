@@ -1409,6 +1409,25 @@ static const json_t *auth_list(const struct v *v, const char *key)
 	return json_is_array(x) ? x : NULL;
 }
 
+/* authority.conductor's key rotation (docs/conductor.md, "Keys"): a new key every interval
+ * seconds (0: never), published lead seconds before it is used; 10 s at least, so tests can
+ * rotate fast. */
+static void check_rekey(struct v *v, const json_t *cond, const struct vpath *cp)
+{
+	long long interval = SVR_MODEL_REKEY_INTERVAL_DEFAULT, lead = SVR_MODEL_REKEY_LEAD_DEFAULT;
+	int has_i =
+	    get_int(v, cond, "rekey-interval-s", cp, 0, SVR_MODEL_REKEY_MAX, false, &interval);
+	int has_l = get_int(v, cond, "rekey-lead-s", cp, 10, SVR_MODEL_REKEY_MAX, false, &lead);
+	if (has_i > 0 && interval > 0 && interval < 10)
+		err(v, PKEY(cp, "rekey-interval-s"),
+		    "%lld is too short: 0 (never rotate) or at least 10 seconds", interval);
+	else if (has_i >= 0 && has_l >= 0 && interval > 0 && lead >= interval)
+		err(v, PKEY(cp, has_l ? "rekey-lead-s" : "rekey-interval-s"),
+		    "rekey-lead-s (%lld%s) must be less than rekey-interval-s (%lld%s): a new key "
+		    "is published rekey-lead-s before it is used",
+		    lead, has_l ? "" : ", the default", interval, has_i ? "" : ", the default");
+}
+
 static void check_authority(struct v *v, const struct vpath *ap)
 {
 	static const char *const keys[] = {
@@ -1438,9 +1457,11 @@ static void check_authority(struct v *v, const struct vpath *ap)
 	get_name(v, a, "name", ap, NAME_GENERIC, true);
 	const json_t *cond = get_obj(v, a, "conductor", ap, false);
 	if (cond) {
-		static const char *const ckeys[] = {"url", NULL};
+		static const char *const ckeys[] = {"url", "rekey-interval-s", "rekey-lead-s",
+						    NULL};
 		const struct vpath *cp = PKEY(ap, "conductor");
 		check_keys(v, cond, cp, ckeys);
+		check_rekey(v, cond, cp);
 		const char *url = get_str(v, cond, "url", cp, true);
 		bool ok =
 		    url && (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0);

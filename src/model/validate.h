@@ -22,6 +22,11 @@
 #define SVR_MODEL_MAX_STATIC_NEIGHS 256
 #define SVR_MODEL_MAX_MTU           2026 /* RTE_MBUF_DEFAULT_DATAROOM - Ethernet, VLAN, FCS */
 
+/* authority.conductor's key rotation (seconds): defaults and the largest value accepted. */
+#define SVR_MODEL_REKEY_INTERVAL_DEFAULT 604800    /* 7 days */
+#define SVR_MODEL_REKEY_LEAD_DEFAULT     86400     /* 1 day */
+#define SVR_MODEL_REKEY_MAX              315360000 /* 10 years */
+
 struct svr_model_error {
 	char path[256];    /* "authority.routers[0].interfaces[1].vlan"; "(top)": the document */
 	char message[256]; /* a sentence */

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svr-conductor's startup file: every key optional, unknown keys and bad values refused with the
+ * key's JSON path (as svr-dataplane's startup file, docs/startup-config.md). Runs on the main
+ * thread before anything starts.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "common/log.h"
+#include "config.h"
+#include "httpd/httpd.h"
+
+void cd_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256(data, len, md);
+	for (size_t i = 0; i < sizeof(md); i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+void cd_config_defaults(struct cd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "%s", CD_LISTEN_DEFAULT);
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", CD_STATE_DIR_DEFAULT);
+	snprintf(c->store, sizeof(c->store), "sqlite");
+	c->hold_s = 25;
+	c->router_timeout_s = 30;
+	c->enrolment_token_ttl_s = 86400;
+	c->max_body_bytes = (uint64_t)64 << 20;
+	c->connection_limit = 4096;
+}
+
+static int opt_uint(const json_t *o, const char *key, uint64_t min, uint64_t max, unsigned *field,
+		    struct svr_jerr *e)
+{
+	uint64_t v;
+	int r = svr_json_get_uint(o, key, "", min, max, &v, e);
+	if (r > 0)
+		*field = (unsigned)v;
+	return r < 0 ? -1 : 0;
+}
+
+/* An operator's name is a commit's author: letters, digits, '-', '_', '.'. */
+static bool valid_operator_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= CD_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+/* A name routers reach the conductor by: an IP address, or a DNS name (labels of letters,
+ * digits and '-', 1-63 characters, 253 in all). */
+bool cd_config_valid_host(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+		return true;
+	size_t n = strlen(s), label = 0;
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)s[i]) || (s[i] == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int parse_names(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
+{
+	json_t *names;
+	if (svr_json_get_array(doc, "names", "", &names, e) < 0)
+		return -1;
+	if (!names)
+		return 0;
+	size_t max = sizeof(c->names) / sizeof(c->names[0]);
+	if (json_array_size(names) == 0 || json_array_size(names) > max)
+		return svr_jerr_set(e, "names", "must list 1 to %zu names", max);
+	size_t i;
+	json_t *v;
+	json_array_foreach (names, i, v) {
+		char p[32];
+		snprintf(p, sizeof(p), "names[%zu]", i);
+		const char *s = json_string_value(v);
+		if (!s || !cd_config_valid_host(s))
+			return svr_jerr_set(e, p,
+					    "must be an IP address or a DNS name (letters, digits, "
+					    "'-' and '.', at most 253 characters)");
+		snprintf(c->names[i], sizeof(c->names[i]), "%s", s);
+	}
+	c->n_names = (unsigned)json_array_size(names);
+	return 0;
+}
+
+static int parse_operator(const json_t *o, const char *p, struct cd_operator *op,
+			  struct svr_jerr *e)
+{
+	static const char *const keys[] = {"name", "token-file", NULL};
+	const char *name = NULL, *file = NULL;
+	char kp[64];
+	if (svr_json_only_keys(o, p, keys, e) < 0 ||
+	    svr_json_get_string(o, "name", p, &name, e) < 0 ||
+	    svr_json_get_string(o, "token-file", p, &file, e) < 0)
+		return -1;
+	snprintf(kp, sizeof(kp), "%s.name", p);
+	if (!name)
+		return svr_jerr_set(e, kp, "required");
+	if (!valid_operator_name(name))
+		return svr_jerr_set(e, kp,
+				    "must be 1-%d letters, digits, '-', '_' or '.' (it is the "
+				    "author of the commits made with this token)",
+				    CD_NAME_MAX - 1);
+	snprintf(op->name, sizeof(op->name), "%s", name);
+	if (file) {
+		snprintf(kp, sizeof(kp), "%s.token-file", p);
+		if (!*file || strlen(file) >= sizeof(op->token_file) - 16)
+			return svr_jerr_set(e, kp, "must be a path of 1-4000 characters");
+		snprintf(op->token_file, sizeof(op->token_file), "%s", file);
+	}
+	return 0;
+}
+
+static int parse_operators(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
+{
+	json_t *ops;
+	if (svr_json_get_array(doc, "operators", "", &ops, e) < 0)
+		return -1;
+	if (!ops)
+		return 0;
+	size_t max = sizeof(c->operators) / sizeof(c->operators[0]);
+	if (json_array_size(ops) == 0 || json_array_size(ops) > max)
+		return svr_jerr_set(e, "operators", "must list 1 to %zu operators", max);
+	size_t i;
+	json_t *o;
+	json_array_foreach (ops, i, o) {
+		char p[32];
+		snprintf(p, sizeof(p), "operators[%zu]", i);
+		if (parse_operator(o, p, &c->operators[i], e) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->operators[j].name, c->operators[i].name) == 0)
+				return svr_jerr_set(e, p,
+						    "the name \"%s\" is also operators[%zu]'s",
+						    c->operators[i].name, j);
+	}
+	c->n_operators = (unsigned)json_array_size(ops);
+	return 0;
+}
+
+static int parse_store(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
+{
+	const char *store = NULL;
+	if (svr_json_get_string(doc, "store", "", &store, e) < 0)
+		return -1;
+	if (!store)
+		return 0;
+	if (strcmp(store, "sqlite") == 0 || (strncmp(store, "postgresql:", 11) == 0 && store[11] &&
+					     strlen(store) < sizeof(c->store))) {
+		snprintf(c->store, sizeof(c->store), "%s", store);
+		return 0;
+	}
+	return svr_jerr_set(e, "store",
+			    "must be \"sqlite\" or \"postgresql:CONNINFO\" (libpq's key=value "
+			    "text or a postgresql:// URI, under 4096 characters)");
+}
+
+static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"listen",
+					   "state-dir",
+					   "store",
+					   "names",
+					   "operators",
+					   "hold-s",
+					   "router-timeout-s",
+					   "enrolment-token-ttl-s",
+					   "max-body-bytes",
+					   "connection-limit",
+					   NULL};
+	if (!json_is_object(doc))
+		return svr_jerr_set(e, "", "the startup file must be a JSON object");
+	if (svr_json_only_keys(doc, "", keys, e) < 0)
+		return -1;
+	const char *s = NULL;
+	if (svr_json_get_string(doc, "listen", "", &s, e) < 0)
+		return -1;
+	if (s) {
+		struct sockaddr_storage ss;
+		char err[256];
+		if (strlen(s) >= sizeof(c->listen) ||
+		    svr_httpd_parse_listen(s, "listen", &ss, err, sizeof(err)) < 0)
+			return svr_jerr_set(e, "listen",
+					    "must be IPV4:PORT or [IPV6]:PORT with a numeric "
+					    "address and a port from 1 to 65535");
+		snprintf(c->listen, sizeof(c->listen), "%s", s);
+	}
+	s = NULL;
+	if (svr_json_get_string(doc, "state-dir", "", &s, e) < 0)
+		return -1;
+	if (s) {
+		if (!*s || strlen(s) > 3000)
+			return svr_jerr_set(e, "state-dir", "must be a path of 1-3000 characters");
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", s);
+	}
+	uint64_t body;
+	int r = svr_json_get_uint(doc, "max-body-bytes", "", 1024, (uint64_t)1 << 32, &body, e);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		c->max_body_bytes = body;
+	if (parse_store(doc, c, e) < 0 || parse_names(doc, c, e) < 0 ||
+	    parse_operators(doc, c, e) < 0 || opt_uint(doc, "hold-s", 1, 300, &c->hold_s, e) < 0 ||
+	    opt_uint(doc, "router-timeout-s", 1, 86400, &c->router_timeout_s, e) < 0 ||
+	    opt_uint(doc, "enrolment-token-ttl-s", 1, 365 * 86400, &c->enrolment_token_ttl_s, e) <
+		0 ||
+	    opt_uint(doc, "connection-limit", 16, 1000000, &c->connection_limit, e) < 0)
+		return -1;
+	return 0;
+}
+
+int cd_config_parse(const char *text, struct cd_config *c, struct svr_jerr *e)
+{
+	json_error_t jerr;
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return svr_jerr_set(e, "", "line %d column %d: %s", jerr.line, jerr.column,
+				    jerr.text);
+	int r = parse_doc(doc, c, e);
+	json_decref(doc);
+	return r;
+}
+
+int cd_config_load(const char *path, struct cd_config *c, struct svr_jerr *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return svr_jerr_set(e, "", "cannot open %s: %m", path);
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	rewind(f);
+	if (len < 0 || len > (1 << 20)) {
+		fclose(f);
+		return svr_jerr_set(e, "", "%s: not a regular file of at most 1 MiB", path);
+	}
+	char *text = malloc((size_t)len + 1);
+	size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
+	fclose(f);
+	if (!text)
+		return svr_jerr_set(e, "", "out of memory");
+	text[got] = '\0';
+	int r = cd_config_parse(text, c, e);
+	free(text);
+	return r;
+}
+
+/* The listen address as a name, when no names are given: a wildcard is reached on loopback
+ * and on the host's own name. */
+static void default_names(struct cd_config *c)
+{
+	char host[256];
+	const char *close = strchr(c->listen, ']');
+	if (c->listen[0] == '[' && close)
+		snprintf(host, sizeof(host), "%.*s", (int)(close - c->listen - 1), c->listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)(strrchr(c->listen, ':') - c->listen),
+			 c->listen);
+	bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+	snprintf(c->names[c->n_names++], sizeof(c->names[0]), "%s",
+		 !any                  ? host
+		 : c->listen[0] == '[' ? "::1"
+				       : "127.0.0.1");
+	if (any && gethostname(host, sizeof(host)) == 0 && cd_config_valid_host(host))
+		snprintf(c->names[c->n_names++], sizeof(c->names[0]), "%s", host);
+}
+
+int cd_config_finish(struct cd_config *c, char *err, size_t errlen)
+{
+	if (strcmp(c->store, "sqlite") == 0)
+		snprintf(c->store, sizeof(c->store), "sqlite:%s/conductor.db", c->state_dir);
+	if (c->n_names == 0)
+		default_names(c);
+	if (c->n_operators == 0) {
+		snprintf(c->operators[0].name, sizeof(c->operators[0].name), "admin");
+		c->n_operators = 1;
+	}
+	for (unsigned i = 0; i < c->n_operators; i++) {
+		struct cd_operator *op = &c->operators[i];
+		if (!op->token_file[0] &&
+		    snprintf(op->token_file, sizeof(op->token_file), "%s/operator-token-%s",
+			     c->state_dir, op->name) >= (int)sizeof(op->token_file))
+			return svr_errf(err, errlen, "state-dir too long");
+	}
+	return 0;
+}
+
+int cd_config_load_tokens(struct cd_config *c, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < c->n_operators; i++) {
+		struct cd_operator *op = &c->operators[i];
+		char token[SVR_HTTPD_TOKEN_MAX + 1];
+		size_t len;
+		if (svr_httpd_token_load(op->token_file, token, sizeof(token), &len, err, errlen) <
+		    0)
+			return -1;
+		cd_sha256_hex(token, len, op->token_sha256);
+		OPENSSL_cleanse(token, sizeof(token));
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(c->operators[j].token_sha256, op->token_sha256) == 0)
+				return svr_errf(err, errlen,
+						"operators %s and %s have the same token (%s and "
+						"%s): give each its own",
+						c->operators[j].name, op->name,
+						c->operators[j].token_file, op->token_file);
+	}
+	return 0;
+}
