@@ -67,6 +67,7 @@ struct svr_conductor {
 	unsigned url_index;   /* (lock) the conductor in use */
 	enum cd_reach reach;  /* (lock) */
 	int64_t down_since_ms;
+	atomic_uint outages; /* moves when the conductor is found unreachable (by either thread) */
 
 	pthread_t sync_thread, status_thread;
 	bool sync_started, status_started;
@@ -84,6 +85,10 @@ struct cd_client {
 	struct svr_conductor *cd;
 	CURL *h;
 	char errbuf[CURL_ERROR_SIZE];
+	/* The sync thread's: a held request ends when the other thread finds the conductor
+	 * unreachable (a partition can leave it hanging for its whole timeout otherwise). */
+	bool abort_on_outage;
+	unsigned outages_at_start;
 };
 int cd_client_init(struct cd_client *c, struct svr_conductor *cd);
 void cd_client_fini(struct cd_client *c);

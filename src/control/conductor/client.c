@@ -50,13 +50,16 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* libcurl calls this about once a second even when idle: a stop aborts a held long poll. */
+/* libcurl calls this about once a second even when idle: a stop aborts a held long poll, and so
+ * does an outage the status thread saw (the held connection is then likely dead too). */
 static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	const struct svr_conductor *cd = clientp;
-	return atomic_load(&cd->stopping) ? 1 : 0;
+	const struct cd_client *c = clientp;
+	if (atomic_load(&c->cd->stopping))
+		return 1;
+	return c->abort_on_outage && atomic_load(&c->cd->outages) != c->outages_at_start;
 }
 
 int cd_client_init(struct cd_client *c, struct svr_conductor *cd)
@@ -88,7 +91,8 @@ static void set_common(struct cd_client *c, long timeout_ms)
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c->cd);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	c->outages_at_start = atomic_load(&c->cd->outages);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 }
 
@@ -165,6 +169,7 @@ void cd_note_reachable(struct svr_conductor *cd, bool up, unsigned url_index, co
 	} else if (was != CD_REACH_DOWN) {
 		cd->reach = CD_REACH_DOWN;
 		cd->down_since_ms = now;
+		atomic_fetch_add(&cd->outages, 1);
 	}
 	int64_t version = cd->st.version;
 	int64_t down_ms = now - cd->down_since_ms;
@@ -192,7 +197,7 @@ int cd_request(struct cd_client *c, const char *method, const char *path, const 
 	pthread_mutex_lock(&cd->lock);
 	unsigned start = cd->url_index;
 	pthread_mutex_unlock(&cd->lock);
-	char why[600] = "no conductor URL";
+	char why[600] = "no conductor URL", first[600] = "";
 	for (unsigned k = 0; k < cd->cfg.n_urls && !atomic_load(&cd->stopping); k++) {
 		unsigned i = (start + k) % cd->cfg.n_urls;
 		if (cd_request_one(c, cd->cfg.urls[i], method, path, body, cd->ca_pem, cd->ca_len,
@@ -207,7 +212,12 @@ int cd_request(struct cd_client *c, const char *method, const char *path, const 
 			cd_buf_free(reply);
 		}
 		LOG_DEBUG("%s", why);
+		if (k == 0) /* the conductor in use: its failure is the news */
+			snprintf(first, sizeof(first), "%s", why);
 	}
+	if (cd->cfg.n_urls > 1 && first[0])
+		snprintf(why, sizeof(why), "%.500s; the other %u URL(s) failed too", first,
+			 cd->cfg.n_urls - 1);
 	if (!atomic_load(&cd->stopping))
 		cd_note_reachable(cd, false, start, why);
 	snprintf(err, errlen, "%s", why);

@@ -37,6 +37,7 @@ struct svr_conductor *svr_conductor_new(struct svr_ctl *ctl, const struct svr_cd
 	pthread_cond_init(&cd->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	atomic_init(&cd->stopping, false);
+	atomic_init(&cd->outages, 0);
 	if (cd_enrolment_load(cd, err, errlen) < 0 || cd_state_load(cd, err, errlen) < 0) {
 		svr_conductor_stop(cd);
 		return NULL;

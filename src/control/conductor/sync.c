@@ -310,6 +310,7 @@ void *cd_sync_main(void *arg)
 		LOG_ERR("conductor client: cannot create a libcurl handle");
 		return NULL;
 	}
+	c.abort_on_outage = true;
 	unsigned attempt = 0;
 	char *pending = NULL; /* an acknowledgement not delivered yet */
 	while (!atomic_load(&cd->stopping)) {
