@@ -57,7 +57,10 @@ struct svr_store_commit {
 
 /* Validates model (the whole document: svr_model_validate, then svr_model_compile_all) and stores
  * it as the next version, which becomes the running one. Invalid: SVR_STORE_INVALID with every
- * error in errors, and nothing stored. model NULL: commit the candidate. */
+ * error in errors, and nothing stored (an author, message or ticket too long for the fields
+ * above is refused the same way, its error's path being "author", "message" or "ticket").
+ * model NULL: commit the candidate (SVR_STORE_NOT_FOUND when none was put), which is then
+ * cleared: the candidate is the running model again. */
 int svr_store_commit(struct svr_store *s, const json_t *model, const char *author,
 		     const char *message, const char *ticket, struct svr_store_commit *out,
 		     struct svr_model_errors *errors, char *err, size_t errlen);
@@ -75,6 +78,10 @@ int svr_store_version(struct svr_store *s, int64_t version, struct svr_store_com
  * of commit objects (the fields above, names as in docs/conductor.md). */
 int svr_store_history(struct svr_store *s, int64_t before, unsigned limit, json_t **list,
 		      char *err, size_t errlen);
+
+/* The changes from version from to version to, by JSON path (src/model/diff.h): a new array. */
+int svr_store_diff(struct svr_store *s, int64_t from, int64_t to, json_t **list, char *err,
+		   size_t errlen);
 
 /* The candidate: the model being edited, not validated until committed. NULL: none yet (a
  * conductor then offers the running model as the candidate). */
@@ -137,6 +144,7 @@ int svr_store_keys(struct svr_store *s, struct svr_store_key **keys, size_t *n, 
 /* A named text (the authority's CA certificate and key live here, so a second conductor on the
  * same database serves under the same CA). put_new stores value only when key is absent and
  * returns the value that is stored either way in *stored (malloc'd; may be NULL). */
+/* meta_get: SVR_STORE_NOT_FOUND (and *value NULL) when key is absent. */
 int svr_store_meta_get(struct svr_store *s, const char *key, char **value, char *err,
 		       size_t errlen);
 int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value,

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Embeds a JSON document in C as a byte array (build step for svr-control).
+"""Embeds a file in C as a string (build step for svr-control's OpenAPI document and the
+conductor store's schema.sql).
 
-Usage: embed_json.py INPUT.json OUTPUT.c SYMBOL
-The build fails if INPUT is not valid JSON, so a broken document never ships.
+Usage: embed_json.py INPUT OUTPUT.c SYMBOL
+An INPUT named *.json must be valid JSON or the build fails, so a broken document never ships.
 """
 import json
 import sys
@@ -15,10 +16,11 @@ def main():
     src, dst, sym = sys.argv[1:]
     with open(src, "rb") as f:
         data = f.read()
-    try:
-        json.loads(data)
-    except ValueError as e:
-        sys.exit(f"{src}: not valid JSON: {e}")
+    if src.endswith(".json"):
+        try:
+            json.loads(data)
+        except ValueError as e:
+            sys.exit(f"{src}: not valid JSON: {e}")
     # A string literal (not an array of ints) so bytes >= 0x80 need no casts; every byte
     # that is not plain printable ASCII, and '?' (trigraphs in C11), is an octal escape.
     lines, cur = [], ""

@@ -1,0 +1,69 @@
+-- SPDX-License-Identifier: BSD-3-Clause
+-- The conductor's store (docs/conductor.md, "Store"). One text for SQLite and PostgreSQL: only
+-- BIGINT and TEXT columns, times in Unix milliseconds, hashes and keys in hex. Created when
+-- missing; meta 'schema-version' says which version of this file made the database.
+-- Statements end with a semicolon at the end of a line (store.c splits them there).
+
+CREATE TABLE IF NOT EXISTS meta (
+	k TEXT PRIMARY KEY,
+	v TEXT NOT NULL
+);
+
+-- The one row: seq is the change serial, running the running version (0: none yet).
+CREATE TABLE IF NOT EXISTS head (
+	id BIGINT PRIMARY KEY CHECK (id = 1),
+	seq BIGINT NOT NULL,
+	running BIGINT NOT NULL
+);
+
+-- Every version of the model: model is its canonical text (sorted keys, compact), sha256 its hash.
+CREATE TABLE IF NOT EXISTS commits (
+	version BIGINT PRIMARY KEY,
+	at_ms BIGINT NOT NULL,
+	author TEXT NOT NULL,
+	message TEXT NOT NULL,
+	ticket TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	source_version BIGINT NOT NULL,
+	sha256 TEXT NOT NULL,
+	model TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS candidate (
+	id BIGINT PRIMARY KEY CHECK (id = 1),
+	model TEXT NOT NULL,
+	author TEXT NOT NULL,
+	at_ms BIGINT NOT NULL
+);
+
+-- The inventory; cred_sha256 is the SHA-256 of the router's credential, NULL until it enrols.
+CREATE TABLE IF NOT EXISTS routers (
+	name TEXT PRIMARY KEY,
+	asset_id TEXT NOT NULL,
+	cred_sha256 TEXT UNIQUE,
+	enrolled_ms BIGINT NOT NULL,
+	applied_version BIGINT NOT NULL,
+	applied_serial BIGINT NOT NULL,
+	last_seen_ms BIGINT NOT NULL,
+	status TEXT
+);
+
+-- One-time enrolment tokens, by the SHA-256 of the token; used_ms 0 until used.
+CREATE TABLE IF NOT EXISTS enrol_tokens (
+	token_sha256 TEXT PRIMARY KEY,
+	router TEXT NOT NULL REFERENCES routers (name) ON DELETE CASCADE,
+	expires_ms BIGINT NOT NULL,
+	used_ms BIGINT NOT NULL
+);
+
+-- The authority's inter-router keys (hex).
+CREATE TABLE IF NOT EXISTS keys (
+	security_id BIGINT PRIMARY KEY,
+	hmac_key TEXT NOT NULL,
+	encryption_key TEXT NOT NULL,
+	not_before_ms BIGINT NOT NULL,
+	created_ms BIGINT NOT NULL
+);
+
+INSERT INTO head (id, seq, running) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
+INSERT INTO meta (k, v) VALUES ('schema-version', '1') ON CONFLICT (k) DO NOTHING;

@@ -1,0 +1,879 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The conductor's store (conductor/store/store.h): one suite for both backends. SVR_STORE_SPEC
+ * chooses the backend: unset, each test opens SQLite in a temp dir of its own; "postgresql:
+ * CONNINFO" (tests/lib/pg-throwaway sets it), each test creates a database of its own on that
+ * server. The example model is read from $SVR_SOURCE_ROOT/config/model-two-site.json.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include "model/validate.h"
+#include "store/store.h"
+
+/* ---- fixture: a fresh, empty store per test ---- */
+
+struct fx {
+	char dir[64];       /* SQLite: the temp dir */
+	char spec[2][4096]; /* two empty stores: [1] is the target of imports */
+	struct svr_store *s;
+};
+
+static bool is_pg(void)
+{
+	const char *e = getenv("SVR_STORE_SPEC");
+	return e && strncmp(e, "postgresql:", 11) == 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* PostgreSQL: a new database per store, so tests do not see each other's data. */
+static void pg_new_database(const char *conninfo, char *spec, size_t len)
+{
+	static unsigned n;
+	char name[64];
+	snprintf(name, sizeof(name), "svr_test_%ld_%u", (long)getpid(), n++);
+	PGconn *c = PQconnectdb(conninfo);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connect %s: %s", conninfo, PQerrorMessage(c));
+	char sql[128];
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	/* A repeated key=value keyword: libpq takes the last. */
+	snprintf(spec, len, "postgresql:%s dbname=%s", conninfo, name);
+}
+
+static struct svr_store *open_store(const char *spec)
+{
+	struct svr_store *s = NULL;
+	char err[256];
+	if (svr_store_open(spec, &s, err, sizeof(err)) < 0)
+		fail_msg("open %s: %s", spec, err);
+	return s;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	const char *env = getenv("SVR_STORE_SPEC");
+	if (is_pg()) {
+		for (int i = 0; i < 2; i++)
+			pg_new_database(env + 11, f->spec[i], sizeof(f->spec[i]));
+	} else {
+		snprintf(f->dir, sizeof(f->dir), "/tmp/svr-store.XXXXXX");
+		if (!mkdtemp(f->dir))
+			fail_msg("mkdtemp");
+		for (int i = 0; i < 2; i++)
+			snprintf(f->spec[i], sizeof(f->spec[i]), "sqlite:%s/c%d.db", f->dir, i);
+	}
+	f->s = open_store(f->spec[0]);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	svr_store_close(f->s);
+	if (f->dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", f->dir);
+	}
+	free(f);
+	return 0;
+}
+
+/* ---- models ---- */
+
+static json_t *two_site(void)
+{
+	char path[512];
+	const char *root = getenv("SVR_SOURCE_ROOT");
+	snprintf(path, sizeof(path), "%s/config/model-two-site.json", root ? root : ".");
+	json_error_t e;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	if (!doc)
+		fail_msg("%s: %s", path, e.text);
+	return doc;
+}
+
+static json_t *at(json_t *doc, const char *path)
+{
+	json_t *auth = json_object_get(doc, "authority");
+	if (strcmp(path, "r1") == 0)
+		return json_array_get(json_object_get(auth, "routers"), 0);
+	if (strcmp(path, "r2") == 0)
+		return json_array_get(json_object_get(auth, "routers"), 1);
+	return json_object_get(auth, path);
+}
+
+/* The two-site model with r2's LAN on another subnet (one more distinct, valid version). */
+static json_t *two_site_v2(void)
+{
+	json_t *m = two_site();
+	json_t *lan = json_array_get(json_object_get(at(m, "r2"), "interfaces"), 0);
+	json_array_set_new(json_object_get(lan, "addresses"), 0, json_string("198.18.2.2/24"));
+	return m;
+}
+
+/* A router whose interfaces (nif of them, on 198.18.<i>.0/24) are all in the neighborhoods n0..
+ * n<nhood-1> with the given topology. */
+static json_t *hub_spoke_router(const char *name, int idx, int nif, int nhood, const char *topo)
+{
+	json_t *ifs = json_array();
+	for (int i = 0; i < nif; i++) {
+		json_t *hoods = json_array();
+		for (int h = 0; h < nhood; h++) {
+			char hn[16];
+			snprintf(hn, sizeof(hn), "n%d", h);
+			json_array_append_new(hoods,
+					      json_pack("{ss ss}", "name", hn, "topology", topo));
+		}
+		char ifn[24], dev[24], addr[48];
+		snprintf(ifn, sizeof(ifn), "if%d", i);
+		snprintf(dev, sizeof(dev), "net_tap%d", i);
+		snprintf(addr, sizeof(addr), "198.18.%d.%d/24", i, idx + 1);
+		json_array_append_new(ifs, json_pack("{ss ss s[s] so}", "name", ifn, "device", dev,
+						     "addresses", addr, "neighborhoods", hoods));
+	}
+	return json_pack("{ss so}", "name", name, "interfaces", ifs);
+}
+
+/* Valid, but the hub peers with 14 spokes through 64 x 16 x 64 interface pairs each: its image
+ * (about 900,000 peer paths) does not fit the 48 MiB a router's image may take. Only compiling
+ * finds that. */
+static json_t *too_big_to_compile(void)
+{
+	json_t *routers = json_array();
+	json_array_append_new(routers, hub_spoke_router("hub", 0, 64, 16, "hub"));
+	for (int s = 0; s < 14; s++) {
+		char n[16];
+		snprintf(n, sizeof(n), "s%d", s);
+		json_array_append_new(routers, hub_spoke_router(n, s + 1, 64, 16, "spoke"));
+	}
+	return json_pack("{si s{ss so}}", "model-version", 1, "authority", "name", "big", "routers",
+			 routers);
+}
+
+static bool has_path(const struct svr_model_errors *e, const char *path)
+{
+	for (unsigned i = 0; i < e->count; i++)
+		if (strcmp(e->list[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static struct svr_store_commit commit_ok(struct svr_store *s, const json_t *m, const char *msg)
+{
+	struct svr_store_commit c;
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	char err[256];
+	int rc = svr_store_commit(s, m, "alice", msg, "", &c, &e, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("commit: %d %s (%s: %s)", rc, err, e.count ? e.list[0].path : "",
+			 e.count ? e.list[0].message : "");
+	svr_model_errors_free(&e);
+	return c;
+}
+
+static int64_t serial_of(struct svr_store *s)
+{
+	int64_t v = -1;
+	assert_int_equal(svr_store_serial(s, &v, NULL, 0), 0);
+	return v;
+}
+
+static size_t history_len(struct svr_store *s)
+{
+	json_t *h = NULL;
+	assert_int_equal(svr_store_history(s, 0, 1000, &h, NULL, 0), 0);
+	size_t n = json_array_size(h);
+	json_decref(h);
+	return n;
+}
+
+static void sha256_of(const json_t *m, char out[65])
+{
+	char *t = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT);
+	unsigned char md[32];
+	EVP_Digest(t, strlen(t), md, NULL, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	free(t);
+}
+
+/* ---- versions ---- */
+
+static void commit_history_running(void **state)
+{
+	struct fx *f = *state;
+	struct svr_store_commit info;
+	json_t *m = NULL;
+	assert_int_equal(svr_store_running(f->s, &info, &m, NULL, 0), 0);
+	assert_int_equal(info.version, 0);
+	assert_null(m);
+	assert_int_equal(serial_of(f->s), 0);
+
+	json_t *m1 = two_site(), *m2 = two_site_v2();
+	int64_t before = wall_ms();
+	struct svr_store_commit c;
+	char err[256];
+	assert_int_equal(
+	    svr_store_commit(f->s, m1, "alice", "first", "CHG-1", &c, NULL, err, sizeof(err)), 0);
+	int64_t after = wall_ms();
+	assert_int_equal(c.version, 1);
+	assert_string_equal(c.author, "alice");
+	assert_string_equal(c.message, "first");
+	assert_string_equal(c.ticket, "CHG-1");
+	assert_string_equal(c.kind, "commit");
+	assert_true(c.at_ms >= before && c.at_ms <= after);
+	char sha[65];
+	sha256_of(m1, sha);
+	assert_string_equal(c.sha256, sha);
+
+	struct svr_store_commit c2 = commit_ok(f->s, m2, "second");
+	assert_int_equal(c2.version, 2);
+
+	assert_int_equal(svr_store_running(f->s, &info, &m, NULL, 0), 0);
+	assert_int_equal(info.version, 2);
+	assert_true(json_equal(m, m2));
+	json_decref(m);
+	assert_int_equal(svr_store_version(f->s, 1, &info, &m, NULL, 0), 0);
+	assert_true(json_equal(m, m1));
+	assert_string_equal(info.ticket, "CHG-1");
+	assert_int_equal(info.at_ms, c.at_ms);
+	json_decref(m);
+	assert_int_equal(svr_store_version(f->s, 3, &info, &m, NULL, 0), SVR_STORE_NOT_FOUND);
+	assert_null(m);
+
+	json_t *h = NULL;
+	assert_int_equal(svr_store_history(f->s, 0, 10, &h, NULL, 0), 0);
+	assert_int_equal(json_array_size(h), 2);
+	json_t *newest = json_array_get(h, 0), *oldest = json_array_get(h, 1);
+	assert_int_equal(json_integer_value(json_object_get(newest, "version")), 2);
+	assert_int_equal(json_integer_value(json_object_get(oldest, "version")), 1);
+	assert_string_equal(json_string_value(json_object_get(oldest, "author")), "alice");
+	assert_string_equal(json_string_value(json_object_get(oldest, "message")), "first");
+	assert_string_equal(json_string_value(json_object_get(oldest, "ticket")), "CHG-1");
+	assert_int_equal(json_integer_value(json_object_get(oldest, "at-ms")), c.at_ms);
+	assert_string_equal(json_string_value(json_object_get(oldest, "sha256")), sha);
+	json_decref(h);
+	/* Paging: below version 2, at most one. */
+	assert_int_equal(svr_store_history(f->s, 2, 1, &h, NULL, 0), 0);
+	assert_int_equal(json_array_size(h), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "version")), 1);
+	json_decref(h);
+	json_decref(m1);
+	json_decref(m2);
+}
+
+/* An invalid model is refused with the validator's paths, and nothing changes. */
+static void invalid_commit_refused(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site();
+	commit_ok(f->s, m1, "good");
+	int64_t serial = serial_of(f->s);
+
+	json_t *bad = two_site();
+	json_t *wan1 = json_array_get(json_object_get(at(bad, "r1"), "interfaces"), 1);
+	json_object_set_new(wan1, "mtu", json_integer(5));
+	json_object_set_new(json_array_get(at(bad, "services"), 0), "policy",
+			    json_string("no-such-policy"));
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	char err[256];
+	struct svr_store_commit c = {.version = -7};
+	assert_int_equal(
+	    svr_store_commit(f->s, bad, "mallory", "bad", "", &c, &e, err, sizeof(err)),
+	    SVR_STORE_INVALID);
+	assert_true(e.count >= 2);
+	assert_true(has_path(&e, "authority.routers[0].interfaces[1].mtu"));
+	assert_true(has_path(&e, "authority.services[0].policy"));
+	assert_non_null(strstr(err, "invalid"));
+	assert_int_equal(c.version, -7); /* out untouched */
+	svr_model_errors_free(&e);
+
+	assert_int_equal(serial_of(f->s), serial);
+	assert_int_equal(history_len(f->s), 1);
+	json_t *m = NULL;
+	struct svr_store_commit info;
+	assert_int_equal(svr_store_running(f->s, &info, &m, NULL, 0), 0);
+	assert_int_equal(info.version, 1);
+	assert_true(json_equal(m, m1));
+	json_decref(m);
+
+	/* Too long a message is refused too, by name. */
+	char msg[SVR_STORE_MESSAGE_MAX + 1];
+	memset(msg, 'x', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	svr_model_errors_init(&e);
+	assert_int_equal(svr_store_commit(f->s, m1, "alice", msg, "", NULL, &e, NULL, 0),
+			 SVR_STORE_INVALID);
+	assert_true(has_path(&e, "message"));
+	svr_model_errors_free(&e);
+	assert_int_equal(history_len(f->s), 1);
+	json_decref(bad);
+	json_decref(m1);
+}
+
+/* Valid for the validator, yet r1's image cannot be built: svr_model_compile_all refuses it. */
+static void uncompilable_commit_refused(void **state)
+{
+	struct fx *f = *state;
+	json_t *m = too_big_to_compile();
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	assert_int_equal(svr_model_validate(m, &e), 0); /* the validator lets it through */
+	assert_int_equal(svr_store_commit(f->s, m, "alice", "", "", NULL, &e, NULL, 0),
+			 SVR_STORE_INVALID);
+	assert_true(has_path(&e, "authority.routers[0]"));
+	assert_non_null(strstr(e.list[0].message, "does not fit"));
+	svr_model_errors_free(&e);
+	assert_int_equal(history_len(f->s), 0);
+	assert_int_equal(serial_of(f->s), 0);
+	json_decref(m);
+}
+
+static void candidate_get_put(void **state)
+{
+	struct fx *f = *state;
+	json_t *c = json_true();
+	assert_int_equal(svr_store_candidate_get(f->s, &c, NULL, 0), 0);
+	assert_null(c);
+	/* No candidate: committing "the candidate" finds none. */
+	assert_int_equal(svr_store_commit(f->s, NULL, "alice", "", "", NULL, NULL, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+
+	/* A candidate is not validated until committed. */
+	json_t *draft = json_pack("{s:i, s:{s:s}}", "model-version", 1, "authority", "name", "x");
+	assert_int_equal(svr_store_candidate_put(f->s, draft, "bob", NULL, 0), 0);
+	assert_int_equal(svr_store_candidate_get(f->s, &c, NULL, 0), 0);
+	assert_true(json_equal(c, draft));
+	json_decref(c);
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	assert_int_equal(svr_store_commit(f->s, NULL, "bob", "", "", NULL, &e, NULL, 0),
+			 SVR_STORE_INVALID);
+	assert_true(e.count > 0);
+	svr_model_errors_free(&e);
+	assert_int_equal(history_len(f->s), 0);
+
+	json_t *m = two_site();
+	assert_int_equal(svr_store_candidate_put(f->s, m, "bob", NULL, 0), 0);
+	struct svr_store_commit info;
+	assert_int_equal(
+	    svr_store_commit(f->s, NULL, "bob", "from the candidate", "", &info, NULL, NULL, 0), 0);
+	assert_int_equal(info.version, 1);
+	json_t *running = NULL;
+	assert_int_equal(svr_store_running(f->s, NULL, &running, NULL, 0), 0);
+	assert_true(json_equal(running, m));
+	/* Committed: the candidate is the running model again. */
+	assert_int_equal(svr_store_candidate_get(f->s, &c, NULL, 0), 0);
+	assert_null(c);
+	json_decref(running);
+	json_decref(m);
+	json_decref(draft);
+}
+
+static const json_t *find_change(const json_t *diff, const char *path)
+{
+	size_t i;
+	const json_t *d;
+	json_array_foreach (diff, i, d)
+		if (strcmp(json_string_value(json_object_get(d, "path")), path) == 0)
+			return d;
+	return NULL;
+}
+
+/* Version 2 inserts a router before r1, moves r2's LAN address and drops a tenant. */
+static void diff_by_path(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site();
+	json_array_append_new(at(m1, "tenants"), json_pack("{ss}", "name", "spare"));
+	commit_ok(f->s, m1, "v1");
+	json_t *m2 = two_site_v2();
+	json_array_insert_new(json_object_get(json_object_get(m2, "authority"), "routers"), 0,
+			      json_pack("{ss s[{ss ss s[s]}]}", "name", "r0", "interfaces", "name",
+					"lan", "device", "net_tap0", "addresses", "198.18.3.1/24"));
+	commit_ok(f->s, m2, "v2");
+
+	json_t *d = NULL;
+	assert_int_equal(svr_store_diff(f->s, 1, 2, &d, NULL, 0), 0);
+	char *text = json_dumps(d, JSON_INDENT(1));
+	print_message("%s\n", text);
+	free(text);
+	assert_int_equal(json_array_size(d), 3);
+	const json_t *added = find_change(d, "authority.routers[0]");
+	assert_non_null(added);
+	assert_string_equal(json_string_value(json_object_get(added, "op")), "added");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(added, "to"), "name")), "r0");
+	assert_null(json_object_get(added, "from"));
+	/* r2 is matched by name: its path is its index in version 2. */
+	const json_t *ch = find_change(d, "authority.routers[2].interfaces[0].addresses[0]");
+	assert_non_null(ch);
+	assert_string_equal(json_string_value(json_object_get(ch, "op")), "changed");
+	assert_string_equal(json_string_value(json_object_get(ch, "from")), "198.18.2.1/24");
+	assert_string_equal(json_string_value(json_object_get(ch, "to")), "198.18.2.2/24");
+	const json_t *rm = find_change(d, "authority.tenants[2]");
+	assert_non_null(rm);
+	assert_string_equal(json_string_value(json_object_get(rm, "op")), "removed");
+	json_decref(d);
+	assert_int_equal(svr_store_diff(f->s, 1, 9, &d, NULL, 0), SVR_STORE_NOT_FOUND);
+	json_decref(m1);
+	json_decref(m2);
+}
+
+static void rollback_is_a_new_commit(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site(), *m2 = two_site_v2();
+	struct svr_store_commit c1 = commit_ok(f->s, m1, "v1");
+	commit_ok(f->s, m2, "v2");
+	struct svr_store_commit r;
+	assert_int_equal(
+	    svr_store_rollback(f->s, 1, "carol", "back to 1", "INC-9", &r, NULL, NULL, 0), 0);
+	assert_int_equal(r.version, 3);
+	assert_string_equal(r.kind, "rollback");
+	assert_int_equal(r.source_version, 1);
+	assert_string_equal(r.author, "carol");
+	assert_string_equal(r.ticket, "INC-9");
+	assert_string_equal(r.sha256, c1.sha256);
+	json_t *m = NULL;
+	struct svr_store_commit info;
+	assert_int_equal(svr_store_running(f->s, &info, &m, NULL, 0), 0);
+	assert_int_equal(info.version, 3);
+	assert_true(json_equal(m, m1));
+	json_decref(m);
+	assert_int_equal(svr_store_rollback(f->s, 42, "carol", "", "", NULL, NULL, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	assert_int_equal(history_len(f->s), 3);
+	json_decref(m1);
+	json_decref(m2);
+}
+
+static void export_import_round_trip(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site(), *m2 = two_site_v2();
+	commit_ok(f->s, m1, "v1");
+	commit_ok(f->s, m2, "v2");
+	assert_int_equal(svr_store_rollback(f->s, 1, "carol", "back", "", NULL, NULL, NULL, 0), 0);
+	assert_int_equal(svr_store_candidate_put(f->s, m2, "dave", NULL, 0), 0);
+	assert_int_equal(svr_store_router_add(f->s, "r1", "SN-1", NULL, 0), 0);
+	assert_int_equal(svr_store_router_add(f->s, "r2", "SN-2", NULL, 0), 0);
+	json_t *doc = NULL;
+	char err[256];
+	assert_int_equal(svr_store_export(f->s, &doc, err, sizeof(err)), 0);
+
+	struct svr_store *fresh = open_store(f->spec[1]);
+	/* A tampered export is refused, and nothing is loaded. */
+	json_t *bad = json_deep_copy(doc);
+	json_t *v0model =
+	    json_object_get(json_array_get(json_object_get(bad, "versions"), 0), "model");
+	json_object_set_new(json_object_get(v0model, "authority"), "name", json_string("evil"));
+	assert_int_equal(svr_store_import(fresh, bad, err, sizeof(err)), SVR_STORE_INVALID);
+	assert_non_null(strstr(err, "sha256"));
+	assert_int_equal(history_len(fresh), 0);
+	json_decref(bad);
+
+	int64_t serial = serial_of(fresh);
+	assert_int_equal(svr_store_import(fresh, doc, err, sizeof(err)), 0);
+	assert_true(serial_of(fresh) > serial);
+	json_t *again = NULL;
+	assert_int_equal(svr_store_export(fresh, &again, NULL, 0), 0);
+	const char *same[] = {"versions", "candidate", "routers", "running"};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		if (!json_equal(json_object_get(doc, same[i]), json_object_get(again, same[i])))
+			fail_msg("%s differs after import", same[i]);
+	assert_int_equal(history_len(fresh), 3);
+	json_t *m = NULL;
+	assert_int_equal(svr_store_running(fresh, NULL, &m, NULL, 0), 0);
+	assert_true(json_equal(m, m1));
+	json_decref(m);
+	/* Only into an empty store. */
+	assert_int_equal(svr_store_import(fresh, doc, NULL, 0), SVR_STORE_EXISTS);
+	assert_int_equal(history_len(fresh), 3);
+	svr_store_close(fresh);
+	json_decref(again);
+	json_decref(doc);
+	json_decref(m1);
+	json_decref(m2);
+}
+
+/* ---- routers ---- */
+
+static void routers_inventory(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(svr_store_router_add(f->s, "r2", "SN-2", NULL, 0), 0);
+	assert_int_equal(svr_store_router_add(f->s, "r1", "SN-1", NULL, 0), 0);
+	char err[256];
+	assert_int_equal(svr_store_router_add(f->s, "r1", "SN-other", err, sizeof(err)),
+			 SVR_STORE_EXISTS);
+	assert_non_null(strstr(err, "r1"));
+	json_t *list = NULL;
+	assert_int_equal(svr_store_routers(f->s, &list, NULL, 0), 0);
+	assert_int_equal(json_array_size(list), 2);
+	json_t *r1 = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(r1, "name")), "r1");
+	assert_string_equal(json_string_value(json_object_get(r1, "asset-id")), "SN-1");
+	assert_int_equal(json_integer_value(json_object_get(r1, "enrolled-ms")), 0);
+	assert_true(json_is_null(json_object_get(r1, "status")));
+	json_decref(list);
+
+	json_t *status = json_pack("{sb si}", "dataplane-up", 1, "sessions", 12);
+	assert_int_equal(svr_store_router_report(f->s, "r1", status, 4, 9, 1234, NULL, 0), 0);
+	assert_int_equal(svr_store_router_report(f->s, "nope", status, 4, 9, 1234, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	json_t *r = NULL;
+	assert_int_equal(svr_store_router_get(f->s, "r1", &r, NULL, 0), 0);
+	assert_true(json_equal(json_object_get(r, "status"), status));
+	assert_int_equal(json_integer_value(json_object_get(r, "applied-version")), 4);
+	assert_int_equal(json_integer_value(json_object_get(r, "applied-serial")), 9);
+	assert_int_equal(json_integer_value(json_object_get(r, "last-seen-ms")), 1234);
+	json_decref(r);
+	json_decref(status);
+	assert_int_equal(svr_store_router_get(f->s, "r9", &r, NULL, 0), SVR_STORE_NOT_FOUND);
+
+	assert_int_equal(svr_store_router_delete(f->s, "r2", NULL, 0), 0);
+	assert_int_equal(svr_store_router_delete(f->s, "r2", NULL, 0), SVR_STORE_NOT_FOUND);
+	assert_int_equal(svr_store_routers(f->s, &list, NULL, 0), 0);
+	assert_int_equal(json_array_size(list), 1);
+	json_decref(list);
+}
+
+#define HASH(c)                                                                                    \
+	c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c  \
+	    c c c c c c c c c c c c c c c c c c c
+
+static void tokens_and_credentials(void **state)
+{
+	struct fx *f = *state;
+	const char *t1 = HASH("a"), *t2 = HASH("b"), *c1 = HASH("c"), *c2 = HASH("d");
+	int64_t now = wall_ms();
+	assert_int_equal(svr_store_token_add(f->s, "r1", t1, now + 60000, NULL, 0),
+			 SVR_STORE_NOT_FOUND); /* no such router yet */
+	assert_int_equal(svr_store_router_add(f->s, "r1", "SN-1", NULL, 0), 0);
+	assert_int_equal(svr_store_router_add(f->s, "r2", "SN-2", NULL, 0), 0);
+	assert_int_equal(svr_store_token_add(f->s, "r1", t1, now + 60000, NULL, 0), 0);
+	assert_int_equal(svr_store_token_add(f->s, "r2", t2, now - 1, NULL, 0), 0);
+
+	/* Another router's token, an unknown one: not found. */
+	assert_int_equal(svr_store_token_use(f->s, "r2", t1, c2, now, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	assert_int_equal(svr_store_token_use(f->s, "r1", c1, c1, now, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	/* Once. */
+	assert_int_equal(svr_store_token_use(f->s, "r1", t1, c1, now, NULL, 0), 0);
+	char name[SVR_STORE_NAME_MAX];
+	assert_int_equal(svr_store_router_by_credential(f->s, c1, name, sizeof(name), NULL, 0), 0);
+	assert_string_equal(name, "r1");
+	assert_int_equal(svr_store_token_use(f->s, "r1", t1, c2, now, NULL, 0), SVR_STORE_EXPIRED);
+	assert_int_equal(svr_store_router_by_credential(f->s, c1, name, sizeof(name), NULL, 0), 0);
+	assert_int_equal(svr_store_router_by_credential(f->s, c2, name, sizeof(name), NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	/* Expired before use: refused, the router stays unenrolled. */
+	assert_int_equal(svr_store_token_use(f->s, "r2", t2, c2, now, NULL, 0), SVR_STORE_EXPIRED);
+	assert_int_equal(svr_store_router_by_credential(f->s, c2, name, sizeof(name), NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	json_t *r = NULL;
+	assert_int_equal(svr_store_router_get(f->s, "r1", &r, NULL, 0), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "enrolled-ms")), now);
+	json_decref(r);
+	assert_int_equal(svr_store_router_get(f->s, "r2", &r, NULL, 0), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "enrolled-ms")), 0);
+	json_decref(r);
+}
+
+/* ---- keys, serial ---- */
+
+static struct svr_store_key key(uint32_t id, int64_t not_before)
+{
+	struct svr_store_key k = {.security_id = id, .not_before_ms = not_before, .created_ms = 1};
+	memset(k.hmac_key, '0' + (char)(id % 10), 64);
+	memset(k.encryption_key, 'a' + (char)(id % 6), 64);
+	return k;
+}
+
+static void keys_add_retire(void **state)
+{
+	struct fx *f = *state;
+	int64_t s0 = serial_of(f->s);
+	struct svr_store_key k1 = key(1, 1000), k2 = key(2, 2000), k3 = key(3, 3000);
+	assert_int_equal(svr_store_key_add(f->s, &k1, NULL, 0), 0);
+	assert_int_equal(serial_of(f->s), s0 + 1);
+	assert_int_equal(svr_store_key_add(f->s, &k3, NULL, 0), 0);
+	assert_int_equal(svr_store_key_add(f->s, &k2, NULL, 0), 0);
+	assert_int_equal(svr_store_key_add(f->s, &k2, NULL, 0), SVR_STORE_EXISTS);
+	assert_int_equal(serial_of(f->s), s0 + 3);
+
+	struct svr_store_key *ks = NULL;
+	size_t n = 0;
+	assert_int_equal(svr_store_keys(f->s, &ks, &n, NULL, 0), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ks[i].security_id, i + 1); /* oldest first */
+	assert_memory_equal(&ks[1], &k2, sizeof(k2));
+	free(ks);
+
+	/* Before 2500: k1 and k2 are older; the newest of them (k2) stays. */
+	assert_int_equal(svr_store_key_retire(f->s, 2500, NULL, 0), 0);
+	assert_int_equal(serial_of(f->s), s0 + 4);
+	assert_int_equal(svr_store_keys(f->s, &ks, &n, NULL, 0), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ks[0].security_id, 2);
+	assert_int_equal(ks[1].security_id, 3);
+	free(ks);
+	/* Nothing to retire: the serial stays. */
+	assert_int_equal(svr_store_key_retire(f->s, 2500, NULL, 0), 0);
+	assert_int_equal(serial_of(f->s), s0 + 4);
+}
+
+static void serial_moves_on_changes_only(void **state)
+{
+	struct fx *f = *state;
+	json_t *m = two_site();
+	assert_int_equal(serial_of(f->s), 0);
+	commit_ok(f->s, m, "v1");
+	assert_int_equal(serial_of(f->s), 1);
+	json_t *bad = json_pack("{si}", "model-version", 99);
+	assert_int_equal(svr_store_commit(f->s, bad, "x", "", "", NULL, NULL, NULL, 0),
+			 SVR_STORE_INVALID);
+	assert_int_equal(serial_of(f->s), 1);
+	struct svr_store_key k = key(5, 1);
+	assert_int_equal(svr_store_key_add(f->s, &k, NULL, 0), 0);
+	assert_int_equal(serial_of(f->s), 2);
+	/* What a router does not fetch leaves it alone. */
+	assert_int_equal(svr_store_candidate_put(f->s, m, "x", NULL, 0), 0);
+	assert_int_equal(svr_store_router_add(f->s, "r1", "", NULL, 0), 0);
+	assert_int_equal(serial_of(f->s), 2);
+	assert_int_equal(svr_store_rollback(f->s, 1, "x", "", "", NULL, NULL, NULL, 0), 0);
+	assert_int_equal(serial_of(f->s), 3);
+	json_decref(bad);
+	json_decref(m);
+}
+
+static void meta_keeps_the_first_value(void **state)
+{
+	struct fx *f = *state;
+	char *v = (char *)1;
+	assert_int_equal(svr_store_meta_get(f->s, "ca-cert", &v, NULL, 0), SVR_STORE_NOT_FOUND);
+	assert_null(v);
+	assert_int_equal(svr_store_meta_put_new(f->s, "ca-cert", "first", &v, NULL, 0), 0);
+	assert_string_equal(v, "first");
+	free(v);
+	assert_int_equal(svr_store_meta_put_new(f->s, "ca-cert", "second", &v, NULL, 0), 0);
+	assert_string_equal(v, "first");
+	free(v);
+	assert_int_equal(svr_store_meta_put_new(f->s, "ca-cert", "third", NULL, NULL, 0), 0);
+	assert_int_equal(svr_store_meta_get(f->s, "ca-cert", &v, NULL, 0), 0);
+	assert_string_equal(v, "first");
+	free(v);
+}
+
+/* ---- changes, two handles ---- */
+
+struct waiter {
+	struct svr_store *s;
+	int64_t known, serial;
+	int timeout_ms, rc;
+	int64_t took_ms;
+	pthread_t t;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+	int64_t t0 = mono_ms();
+	w->rc = svr_store_wait_change(w->s, w->known, w->timeout_ms, &w->serial, NULL, 0);
+	w->took_ms = mono_ms() - t0;
+	return NULL;
+}
+
+/* A commit from another thread (on store a) wakes a waiter on store b, within a second. */
+static void assert_commit_wakes(struct svr_store *a, struct svr_store *b)
+{
+	json_t *m = two_site();
+	struct waiter w = {.s = b, .known = serial_of(a), .timeout_ms = 20000};
+	assert_int_equal(pthread_create(&w.t, NULL, wait_thread, &w), 0);
+	/* Whether the waiter is already asleep or not, the commit ends its wait: it re-reads the
+	 * serial before it sleeps. */
+	int64_t t0 = mono_ms();
+	commit_ok(a, m, "wake");
+	pthread_join(w.t, NULL);
+	int64_t since_commit = mono_ms() - t0;
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.serial, w.known + 1);
+	assert_true(since_commit < 1000);
+	json_decref(m);
+}
+
+static void wait_change_wakes_and_times_out(void **state)
+{
+	struct fx *f = *state;
+	assert_commit_wakes(f->s, f->s);
+	struct waiter w = {.s = f->s, .known = serial_of(f->s), .timeout_ms = 300};
+	wait_thread(&w);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.serial, w.known);
+	assert_true(w.took_ms >= 300);
+	assert_true(w.took_ms < 3000);
+}
+
+/* Two handles on one store, as two conductors on one database. */
+static void two_conductors_see_each_other(void **state)
+{
+	struct fx *f = *state;
+	struct svr_store *b = open_store(f->spec[0]);
+	assert_commit_wakes(f->s, b);
+	assert_commit_wakes(b, f->s);
+	svr_store_close(b);
+}
+
+struct committer {
+	struct svr_store *s;
+	int64_t versions[6];
+	pthread_t t;
+};
+
+static void *commit_thread(void *arg)
+{
+	struct committer *c = arg;
+	json_t *m = two_site();
+	for (size_t i = 0; i < 6; i++) {
+		struct svr_store_commit info = {0};
+		char err[256];
+		if (svr_store_commit(c->s, m, "bot", "", "", &info, NULL, err, sizeof(err)) < 0)
+			fprintf(stderr, "concurrent commit: %s\n", err);
+		c->versions[i] = info.version;
+	}
+	json_decref(m);
+	return NULL;
+}
+
+static void concurrent_commits_get_distinct_versions(void **state)
+{
+	struct fx *f = *state;
+	struct svr_store *b = open_store(f->spec[0]);
+	struct committer c[2] = {{.s = f->s}, {.s = b}};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&c[i].t, NULL, commit_thread, &c[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(c[i].t, NULL);
+	bool seen[13] = {false};
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < 6; k++) {
+			int64_t v = c[i].versions[k];
+			assert_true(v >= 1 && v <= 12);
+			assert_false(seen[v]);
+			seen[v] = true;
+			if (k)
+				assert_true(v > c[i].versions[k - 1]);
+		}
+	}
+	assert_int_equal(history_len(b), 12);
+	assert_int_equal(serial_of(b), 12);
+	svr_store_close(b);
+}
+
+/* PostgreSQL: one of two conductors leads until it closes; SQLite: the one conductor leads. */
+static void one_leader(void **state)
+{
+	struct fx *f = *state;
+	struct svr_store *b = open_store(f->spec[0]);
+	assert_int_equal(svr_store_try_leader(f->s, NULL, 0), 1);
+	assert_int_equal(svr_store_try_leader(f->s, NULL, 0), 1); /* still */
+	if (!is_pg()) {
+		assert_int_equal(svr_store_try_leader(b, NULL, 0), 1);
+		svr_store_close(b);
+		return;
+	}
+	assert_int_equal(svr_store_try_leader(b, NULL, 0), 0);
+	assert_int_equal(svr_store_try_leader(b, NULL, 0), 0);
+	svr_store_close(f->s);
+	f->s = NULL;
+	/* The server drops the lock when the first one's session ends: wait for that. */
+	int64_t deadline = mono_ms() + 10000;
+	int rc;
+	while ((rc = svr_store_try_leader(b, NULL, 0)) == 0 && mono_ms() < deadline) {
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(rc, 1);
+	f->s = b;
+}
+
+static void bad_spec_refused(void **state)
+{
+	(void)state;
+	struct svr_store *s = NULL;
+	char err[256];
+	assert_int_equal(svr_store_open("mysql:x", &s, err, sizeof(err)), SVR_STORE_ERR);
+	assert_non_null(strstr(err, "sqlite:PATH"));
+	assert_int_equal(svr_store_open("sqlite:/nonexistent-dir/x.db", &s, err, sizeof(err)),
+			 SVR_STORE_ERR);
+	assert_null(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(commit_history_running, setup, teardown),
+	    cmocka_unit_test_setup_teardown(invalid_commit_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(uncompilable_commit_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(candidate_get_put, setup, teardown),
+	    cmocka_unit_test_setup_teardown(diff_by_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rollback_is_a_new_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(export_import_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(routers_inventory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tokens_and_credentials, setup, teardown),
+	    cmocka_unit_test_setup_teardown(keys_add_retire, setup, teardown),
+	    cmocka_unit_test_setup_teardown(serial_moves_on_changes_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(meta_keeps_the_first_value, setup, teardown),
+	    cmocka_unit_test_setup_teardown(wait_change_wakes_and_times_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_conductors_see_each_other, setup, teardown),
+	    cmocka_unit_test_setup_teardown(concurrent_commits_get_distinct_versions, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),
+	    cmocka_unit_test(bad_spec_refused),
+	};
+	const char *spec = getenv("SVR_STORE_SPEC");
+	print_message("store backend: %s\n", spec && spec[0] ? spec : "sqlite (temp dir)");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
