@@ -1,11 +1,841 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Placeholder so that svr-conductor links: the operator API (commits, history, diff, routers,
- * enrolment tokens, the CA...) is written separately and replaces this file. No route yet.
+ * The operator API under /api/v1 (docs/conductor.md, "Operator API"): versions, the candidate,
+ * commits and rollbacks, diff, export and import, the router inventory and enrolment tokens,
+ * alarms, keys, the CA, and the OpenAPI document. Every route but /openapi.json needs an
+ * operator token; the server checks it before a handler runs, and in->who is the operator's
+ * name, the author of what the request commits.
+ *
+ * Threads: the handlers run on the HTTP server's threads. They call the store (serialised by
+ * the store, short) and never wait for anything else.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alarms.h"
 #include "conductor.h"
+#include "http/http.h"
+#include "httpd/httpd.h"
+#include "keys.h"
+#include "model/diff.h"
+#include "model/validate.h"
+#include "pki.h"
+#include "common/log.h"
+
+#define HISTORY_LIMIT_DEFAULT 50
+#define HISTORY_LIMIT_MAX     1000
+#define ROUTER_NAME_MAX       32  /* as the model's router names (docs/model.md) */
+#define ASSET_ID_MAX          128 /* SVR_STORE_NAME_MAX - 1 */
+#define ENROL_TOKEN_BYTES     32
+
+extern const char svr_conductor_openapi_json[];
+extern const size_t svr_conductor_openapi_json_len;
+
+/* ------------------------------------------------------------ helpers -- */
+
+/* The store's failure as an HTTP answer. */
+static void store_error(struct cd_reply *out, int rc, const char *err)
+{
+	switch (rc) {
+	case SVR_STORE_NOT_FOUND:
+		cd_http_error(out, 404, "%s", err);
+		break;
+	case SVR_STORE_EXISTS:
+		cd_http_error(out, 409, "%s", err);
+		break;
+	case SVR_STORE_EXPIRED:
+		cd_http_error(out, 410, "%s", err);
+		break;
+	default: /* the backend failed (I/O, connection lost): as the router API says it */
+		cd_http_error(out, 503, "the store failed: %s", err);
+		break;
+	}
+}
+
+/* 400 for a query argument the route does not take (a typo should not be ignored). */
+static bool query_ok(const struct cd_request *in, struct cd_reply *out, const char *const *known)
+{
+	char err[256];
+	if (svr_httpd_query_check(in->conn, known, err, sizeof(err)) == 0)
+		return true;
+	cd_http_error(out, 400, "%s", err);
+	return false;
+}
+
+static const char *const no_args[] = {NULL};
+
+/* A positive version number from text (decimal, no sign, no blanks). */
+static bool parse_version(const char *s, int64_t *v)
+{
+	if (!s || !*s || strlen(s) > 18)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	*v = strtoll(s, NULL, 10);
+	return *v > 0;
+}
+
+/* Body fields ("message", "ticket"...): strict objects, so a misspelt key is an error. */
+static bool only_keys(const json_t *body, const char *const *allowed, struct cd_reply *out)
+{
+	const char *key;
+	json_t *v;
+	if (!json_is_object(body)) {
+		cd_http_error(out, 400, "the body must be a JSON object");
+		return false;
+	}
+	json_object_foreach ((json_t *)body, key, v) {
+		size_t k = 0;
+		while (allowed[k] && strcmp(allowed[k], key) != 0)
+			k++;
+		if (!allowed[k]) {
+			cd_http_error(out, 400, "unknown key \"%.64s\" in the body", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A string field of at most max bytes: required, or optional ("" when absent). NULL and a 400
+ * when wrong. Control characters are refused: these end up in logs and terminals. */
+static const char *text_field(const json_t *body, const char *key, size_t max, bool required,
+			      struct cd_reply *out)
+{
+	const json_t *v = json_object_get(body, key);
+	if (!v || json_is_null(v)) {
+		if (required) {
+			cd_http_error(out, 400, "\"%s\" is required", key);
+			return NULL;
+		}
+		return "";
+	}
+	const char *s = json_string_value(v);
+	if (!s) {
+		cd_http_error(out, 400, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	size_t n = json_string_length(v);
+	if (required && n == 0) {
+		cd_http_error(out, 400, "\"%s\" must not be empty", key);
+		return NULL;
+	}
+	if (n > max) {
+		cd_http_error(out, 400, "\"%s\" is %zu bytes long; at most %zu are allowed", key, n,
+			      max);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t') {
+			cd_http_error(out, 400, "\"%s\" contains a control character", key);
+			return NULL;
+		}
+	return s;
+}
+
+static const char *message_field(const json_t *body, struct cd_reply *out)
+{
+	return text_field(body, "message", SVR_STORE_MESSAGE_MAX - 1, true, out);
+}
+
+static const char *ticket_field(const json_t *body, struct cd_reply *out)
+{
+	const char *t = text_field(body, "ticket", SVR_STORE_NAME_MAX - 1, false, out);
+	if (t && strpbrk(t, "\n\t")) {
+		cd_http_error(out, 400, "\"ticket\" must be one line");
+		return NULL;
+	}
+	return t;
+}
+
+/* The model's errors in svr-control's shape (src/control/rest/model.c): the same sentence with
+ * "committed" for "applied", and the same keys. */
+static void invalid_model(struct cd_reply *out, const struct svr_model_errors *e)
+{
+	char msg[128];
+	json_t *arr = json_array();
+	for (unsigned i = 0; arr && i < e->count; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "path", e->list[i].path,
+						     "message", e->list[i].message));
+	snprintf(msg, sizeof(msg), "the model is invalid (%u error%s); nothing was committed",
+		 e->count, e->count == 1 ? "" : "s");
+	cd_http_json(out, 422, json_pack("{s:s, s:o}", "error", msg, "errors", arr));
+}
+
+/* A commit's metadata as the API shows it (the names of docs/conductor.md). */
+static json_t *commit_json(const struct svr_store_commit *c)
+{
+	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "version", (json_int_t)c->version,
+			      "at-ms", (json_int_t)c->at_ms, "author", c->author, "message",
+			      c->message, "kind", c->kind, "sha256", c->sha256);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "ticket", *c->ticket ? json_string(c->ticket) : json_null());
+	json_object_set_new(o, "source-version",
+			    c->source_version ? json_integer(c->source_version) : json_null());
+	return o;
+}
+
+/* {version, commit, model} of a stored version. */
+static void version_reply(struct cd_reply *out, const struct svr_store_commit *info, json_t *model)
+{
+	cd_http_json(out, 200,
+		     json_pack("{s:I, s:o, s:o}", "version", (json_int_t)info->version, "commit",
+			       commit_json(info), "model", model));
+}
+
+static void format_rfc3339(int64_t ms, char *buf, size_t len)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t current_serial(struct conductor *c)
+{
+	char err[256];
+	int64_t serial = 0;
+	if (svr_store_serial(c->store, &serial, err, sizeof(err)) < 0)
+		return -1;
+	return serial;
+}
+
+/* ------------------------------------------------------------- versions -- */
+
+static void get_model(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	struct svr_store_commit info;
+	json_t *model = NULL;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	int rc = svr_store_running(c->store, &info, &model, err, sizeof(err));
+	if (rc < 0)
+		store_error(out, rc, err);
+	else if (!model)
+		cd_http_error(out, 404, "nothing has been committed yet (POST /api/v1/commit)");
+	else
+		version_reply(out, &info, model);
+}
+
+static void get_version(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	struct svr_store_commit info;
+	json_t *model = NULL;
+	int64_t v;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	if (!parse_version(in->arg, &v)) {
+		cd_http_error(out, 400, "\"%.64s\" is not a version number (1, 2, ...)", in->arg);
+		return;
+	}
+	int rc = svr_store_version(c->store, v, &info, &model, err, sizeof(err));
+	if (rc < 0)
+		store_error(out, rc, err);
+	else
+		version_reply(out, &info, model);
+}
+
+/* A decimal query argument in [min, max]; def when absent. -1 and a 400 when wrong. */
+static int64_t number_arg(const struct cd_request *in, struct cd_reply *out, const char *key,
+			  int64_t min, int64_t max, int64_t def)
+{
+	const char *s = cd_http_query(in, key);
+	int64_t v;
+	if (!s)
+		return def;
+	if (!parse_version(s, &v) || v < min || v > max) {
+		cd_http_error(out, 400,
+			      "query parameter \"%s\": \"%.32s\" is not a number from %lld "
+			      "to %lld",
+			      key, s, (long long)min, (long long)max);
+		return -1;
+	}
+	return v;
+}
+
+static void get_history(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const known[] = {"before", "limit", NULL};
+	char err[256];
+	json_t *list = NULL;
+	if (!query_ok(in, out, known))
+		return;
+	int64_t before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
+	int64_t limit =
+	    before < 0 ? -1
+		       : number_arg(in, out, "limit", 1, HISTORY_LIMIT_MAX, HISTORY_LIMIT_DEFAULT);
+	if (limit < 0)
+		return;
+	int rc = svr_store_history(c->store, before, (unsigned)limit, &list, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return;
+	}
+	/* A full page may have more behind it: "next" is the before= that fetches it. */
+	size_t n = json_array_size(list);
+	json_t *last = n ? json_object_get(json_array_get(list, n - 1), "version") : NULL;
+	json_t *next = n == (size_t)limit && json_integer_value(last) > 1
+			   ? json_integer(json_integer_value(last))
+			   : json_null();
+	cd_http_json(out, 200, json_pack("{s:o, s:o}", "commits", list, "next", next));
+}
+
+/* The candidate: the stored one, else the running model (NULL when neither exists). */
+static int candidate_model(struct conductor *c, json_t **model, char *err, size_t errlen)
+{
+	int rc = svr_store_candidate_get(c->store, model, err, errlen);
+	if (rc < 0 || *model)
+		return rc;
+	struct svr_store_commit info;
+	return svr_store_running(c->store, &info, model, err, errlen);
+}
+
+/* A side of a diff: "running", "candidate" or a version number. */
+static int diff_side(struct conductor *c, const char *name, json_t **model, struct cd_reply *out)
+{
+	char err[256];
+	struct svr_store_commit info;
+	int64_t v;
+	int rc;
+	*model = NULL;
+	if (strcmp(name, "candidate") == 0)
+		rc = candidate_model(c, model, err, sizeof(err));
+	else if (strcmp(name, "running") == 0)
+		rc = svr_store_running(c->store, &info, model, err, sizeof(err));
+	else if (parse_version(name, &v))
+		rc = svr_store_version(c->store, v, &info, model, err, sizeof(err));
+	else {
+		cd_http_error(out, 400,
+			      "\"%.64s\" is not a version (a number, \"running\" or \"candidate\")",
+			      name);
+		return -1;
+	}
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return -1;
+	}
+	if (!*model) {
+		cd_http_error(out, 404, "%s: nothing has been committed yet", name);
+		return -1;
+	}
+	return 0;
+}
+
+static void get_diff(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const known[] = {"from", "to", NULL};
+	if (!query_ok(in, out, known))
+		return;
+	const char *from = cd_http_query(in, "from"), *to = cd_http_query(in, "to");
+	from = from ? from : "running";
+	to = to ? to : "candidate";
+	json_t *a = NULL, *b = NULL, *changes = NULL;
+	if (diff_side(c, from, &a, out) == 0 && diff_side(c, to, &b, out) == 0) {
+		changes = svr_model_diff(a, b);
+		if (!changes)
+			cd_http_error(out, 500, "out of memory");
+		else
+			cd_http_json(out, 200,
+				     json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "changes",
+					       changes));
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
+/* ------------------------------------------------------------ candidate -- */
+
+static void get_candidate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	json_t *model = NULL;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	int rc = candidate_model(c, &model, err, sizeof(err));
+	if (rc < 0)
+		store_error(out, rc, err);
+	else if (!model)
+		cd_http_error(out, 404, "no candidate: none was put and nothing is committed");
+	else
+		cd_http_json(out, 200, model);
+}
+
+static void put_candidate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	json_t *model = cd_http_body_json(in, out);
+	if (!model)
+		return;
+	if (!json_is_object(model)) {
+		cd_http_error(out, 400, "the candidate must be a JSON object (a model document)");
+	} else {
+		int rc = svr_store_candidate_put(c->store, model, in->who, err, sizeof(err));
+		if (rc < 0)
+			store_error(out, rc, err);
+		else
+			out->status = 204;
+	}
+	json_decref(model);
+}
+
+/* ------------------------------------------------------ commit, rollback -- */
+
+static void committed(struct conductor *c, struct cd_reply *out,
+		      const struct svr_store_commit *info)
+{
+	json_t *o = json_pack("{s:I, s:I}", "version", (json_int_t)info->version, "serial",
+			      (json_int_t)current_serial(c));
+	if (o && info->source_version)
+		json_object_set_new(o, "source-version", json_integer(info->source_version));
+	cd_http_json(out, 201, o);
+}
+
+static void post_commit(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const keys[] = {"message", "ticket", "model", NULL};
+	struct svr_store_commit info;
+	struct svr_model_errors errors;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	json_t *body = cd_http_body_json(in, out);
+	if (!body)
+		return;
+	const char *message = NULL, *ticket = NULL;
+	const json_t *model = json_object_get(body, "model");
+	if (!only_keys(body, keys, out) || !(message = message_field(body, out)) ||
+	    !(ticket = ticket_field(body, out))) {
+		json_decref(body);
+		return;
+	}
+	if (json_is_null(model))
+		model = NULL; /* the candidate (the store then clears it) */
+	svr_model_errors_init(&errors);
+	int rc = svr_store_commit(c->store, model, in->who, message, ticket, &info, &errors, err,
+				  sizeof(err));
+	if (rc == SVR_STORE_INVALID)
+		invalid_model(out, &errors);
+	else if (rc == SVR_STORE_NOT_FOUND && !model)
+		cd_http_error(out, 409,
+			      "nothing to commit: no \"model\" in the body and no candidate "
+			      "put (PUT /api/v1/candidate)");
+	else if (rc < 0)
+		store_error(out, rc, err);
+	else
+		committed(c, out, &info);
+	svr_model_errors_free(&errors);
+	json_decref(body);
+}
+
+static void post_rollback(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const keys[] = {"version", "message", "ticket", NULL};
+	struct svr_store_commit info;
+	struct svr_model_errors errors;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	json_t *body = cd_http_body_json(in, out);
+	if (!body)
+		return;
+	const char *message = NULL, *ticket = NULL;
+	const json_t *v = json_object_get(body, "version");
+	if (!only_keys(body, keys, out) || !(message = message_field(body, out)) ||
+	    !(ticket = ticket_field(body, out))) {
+		json_decref(body);
+		return;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		cd_http_error(out, 400, "\"version\" must be a version number (1, 2, ...)");
+		json_decref(body);
+		return;
+	}
+	svr_model_errors_init(&errors);
+	int rc = svr_store_rollback(c->store, json_integer_value(v), in->who, message, ticket,
+				    &info, &errors, err, sizeof(err));
+	if (rc == SVR_STORE_INVALID)
+		invalid_model(out, &errors);
+	else if (rc < 0)
+		store_error(out, rc, err);
+	else
+		committed(c, out, &info);
+	svr_model_errors_free(&errors);
+	json_decref(body);
+}
+
+/* ------------------------------------------------------ export, import -- */
+
+static void get_export(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	json_t *doc = NULL;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	int rc = svr_store_export(c->store, &doc, err, sizeof(err));
+	if (rc < 0)
+		store_error(out, rc, err);
+	else
+		cd_http_json(out, 200, doc);
+}
+
+static void post_import(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	json_t *doc = cd_http_body_json(in, out);
+	if (!doc)
+		return;
+	int rc = json_is_object(doc) ? svr_store_import(c->store, doc, err, sizeof(err))
+				     : SVR_STORE_INVALID;
+	if (rc == SVR_STORE_INVALID)
+		cd_http_error(out, 400, "not an export document%s%s",
+			      json_is_object(doc) ? ": " : "",
+			      json_is_object(doc) ? err : " (a JSON object)");
+	else if (rc == SVR_STORE_EXISTS)
+		cd_http_error(out, 409,
+			      "the store is not empty: import loads into a new "
+			      "conductor only (%s)",
+			      err);
+	else if (rc < 0)
+		store_error(out, rc, err);
+	else
+		cd_http_json(out, 201, json_pack("{s:I}", "serial", (json_int_t)current_serial(c)));
+	json_decref(doc);
+}
+
+/* -------------------------------------------------------------- routers -- */
+
+static bool router_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > ROUTER_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+static bool check_router_name(const char *s, struct cd_reply *out)
+{
+	if (router_name_ok(s))
+		return true;
+	cd_http_error(out, 400,
+		      "router name \"%.64s\" must be 1-%d letters, digits, '-' or '_' "
+		      "(as in the model)",
+		      s, ROUTER_NAME_MAX);
+	return false;
+}
+
+/* The store's router object with what the conductor adds: whether it is in sync (its applied
+ * serial is the current one) and its alarms. */
+static void router_decorate(json_t *r, int64_t serial)
+{
+	const char *name = json_string_value(json_object_get(r, "name"));
+	json_int_t applied = json_integer_value(json_object_get(r, "applied-serial"));
+	json_object_set_new(r, "in-sync", json_boolean(serial >= 0 && applied == serial));
+	json_t *alarms = cd_alarms_list(name ? name : "");
+	json_object_set_new(r, "alarms", alarms ? alarms : json_array());
+}
+
+static void get_routers(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	json_t *list = NULL;
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	int64_t serial = current_serial(c);
+	int rc = svr_store_routers(c->store, &list, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return;
+	}
+	size_t i;
+	json_t *r;
+	json_array_foreach (list, i, r)
+		router_decorate(r, serial);
+	cd_http_json(out, 200,
+		     json_pack("{s:o, s:I}", "routers", list, "serial", (json_int_t)serial));
+}
+
+static void get_router(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	json_t *r = NULL;
+	char err[256];
+	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
+		return;
+	int64_t serial = current_serial(c);
+	int rc = svr_store_router_get(c->store, in->arg, &r, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return;
+	}
+	router_decorate(r, serial);
+	json_object_set_new(r, "serial", json_integer(serial));
+	cd_http_json(out, 200, r);
+}
+
+static void post_router(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const keys[] = {"name", "asset-id", NULL};
+	char err[256];
+	if (!query_ok(in, out, no_args))
+		return;
+	json_t *body = cd_http_body_json(in, out);
+	if (!body)
+		return;
+	const char *name = NULL, *asset = NULL;
+	if (only_keys(body, keys, out) && (name = text_field(body, "name", 64, true, out)) &&
+	    check_router_name(name, out) &&
+	    (asset = text_field(body, "asset-id", ASSET_ID_MAX, false, out))) {
+		int rc = svr_store_router_add(c->store, name, asset, err, sizeof(err));
+		json_t *r = NULL;
+		if (rc == 0)
+			rc = svr_store_router_get(c->store, name, &r, err, sizeof(err));
+		if (rc < 0) {
+			store_error(out, rc, err);
+		} else {
+			router_decorate(r, current_serial(c));
+			cd_http_json(out, 201, r);
+		}
+	}
+	json_decref(body);
+}
+
+static void delete_router(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	char err[256];
+	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
+		return;
+	int rc = svr_store_router_delete(c->store, in->arg, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return;
+	}
+	/* Its credential must stop working now, not when the server's cache is next emptied. */
+	cd_http_forget_credentials();
+	LOG_NOTICE("router %s deleted by %s", in->arg, in->who);
+	out->status = 204;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* A one-time token (32 random bytes, hex) for the router: shown once; the store keeps its
+ * SHA-256 only. */
+static void post_enrolment_token(struct conductor *c, const struct cd_request *in,
+				 struct cd_reply *out)
+{
+	unsigned char raw[ENROL_TOKEN_BYTES], digest[32];
+	char token[2 * ENROL_TOKEN_BYTES + 1], digest_hex[65], expires[32], err[256];
+	unsigned dlen = 0;
+	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
+		return;
+	if (in->len && (in->len != 2 || memcmp(in->body, "{}", 2) != 0)) {
+		cd_http_error(out, 400, "this request takes no body");
+		return;
+	}
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		cd_http_error(out, 500, "no random bytes for the token (OpenSSL's DRBG failed)");
+		return;
+	}
+	hex(raw, sizeof(raw), token);
+	if (EVP_Digest(token, strlen(token), digest, &dlen, EVP_sha256(), NULL) != 1) {
+		cd_http_error(out, 500, "SHA-256 failed");
+		return;
+	}
+	hex(digest, sizeof(digest), digest_hex);
+	int64_t expires_ms = cd_now_ms() + (int64_t)c->cfg.enrolment_token_ttl_s * 1000;
+	int rc = svr_store_token_add(c->store, in->arg, digest_hex, expires_ms, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+	} else {
+		format_rfc3339(expires_ms, expires, sizeof(expires));
+		cd_http_json(out, 201,
+			     json_pack("{s:s, s:s, s:s, s:I}", "router", in->arg, "token", token,
+				       "expires", expires, "expires-ms", (json_int_t)expires_ms));
+	}
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(token, sizeof(token));
+}
+
+/* --------------------------------------------------- alarms, keys, CA -- */
+
+static void get_alarms(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	(void)c;
+	if (!query_ok(in, out, no_args))
+		return;
+	json_t *list = cd_alarms_list(NULL);
+	if (!list)
+		cd_http_error(out, 500, "out of memory");
+	else
+		cd_http_json(out, 200, json_pack("{s:o}", "alarms", list));
+}
+
+/* The key set without the key bytes. */
+static void get_keys(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	struct svr_store_key *keys = NULL;
+	size_t n = 0;
+	char err[256], nb[32], created[32];
+	if (!query_ok(in, out, no_args))
+		return;
+	int rc = svr_store_keys(c->store, &keys, &n, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		format_rfc3339(keys[i].not_before_ms, nb, sizeof(nb));
+		format_rfc3339(keys[i].created_ms, created, sizeof(created));
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "security-id",
+						     (json_int_t)keys[i].security_id, "not-before",
+						     nb, "created", created));
+	}
+	if (keys)
+		OPENSSL_cleanse(keys, n * sizeof(*keys));
+	free(keys);
+	cd_http_json(out, 200, json_pack("{s:o}", "keys", arr));
+}
+
+/* The next key now, outside the schedule (POST /keys/rotate): security-id one above the newest,
+ * not-before rekey-lead-s from now (after the newest's), so that every connected router holds it
+ * for the lead time before anyone signs with it, as with a scheduled one (keys.c). */
+static int rotate_now(struct conductor *c, int64_t now_ms, struct svr_store_key *k, char *err,
+		      size_t errlen)
+{
+	struct svr_store_key *keys = NULL;
+	struct svr_store_commit info;
+	json_t *model = NULL;
+	size_t n = 0;
+	int64_t interval_s, lead_s;
+	if (svr_store_running(c->store, &info, &model, err, errlen) < 0 ||
+	    svr_store_keys(c->store, &keys, &n, err, errlen) < 0) {
+		json_decref(model);
+		return -1;
+	}
+	cd_keys_schedule(model, &interval_s, &lead_s);
+	json_decref(model);
+	uint32_t newest_id = 0;
+	int64_t newest_nb = 0;
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].security_id > newest_id) {
+			newest_id = keys[i].security_id;
+			newest_nb = keys[i].not_before_ms;
+		}
+	if (keys)
+		OPENSSL_cleanse(keys, n * sizeof(*keys));
+	free(keys);
+	unsigned char rnd[64];
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		snprintf(err, errlen, "no random bytes (OpenSSL's DRBG failed)");
+		return -1;
+	}
+	memset(k, 0, sizeof(*k));
+	k->security_id = newest_id + 1;
+	hex(rnd, 32, k->hmac_key);
+	hex(rnd + 32, 32, k->encryption_key);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	k->not_before_ms = now_ms + lead_s * 1000;
+	if (k->not_before_ms <= newest_nb)
+		k->not_before_ms = newest_nb + 1000;
+	k->created_ms = now_ms;
+	return svr_store_key_add(c->store, k, err, errlen) < 0 ? -1 : 0;
+}
+
+static void post_keys_rotate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	struct svr_store_key k = {0};
+	char err[256], nb[32];
+	if (!query_ok(in, out, no_args))
+		return;
+	if (in->len && (in->len != 2 || memcmp(in->body, "{}", 2) != 0)) {
+		cd_http_error(out, 400, "this request takes no body");
+		return;
+	}
+	if (rotate_now(c, cd_now_ms(), &k, err, sizeof(err)) < 0) {
+		OPENSSL_cleanse(&k, sizeof(k));
+		cd_http_error(out, 500, "key rotation failed: %s", err);
+		return;
+	}
+	format_rfc3339(k.not_before_ms, nb, sizeof(nb));
+	LOG_NOTICE("keys: added security-id %u, in force from %s (rotated by %s)", k.security_id,
+		   nb, in->who);
+	cd_http_json(out, 201,
+		     json_pack("{s:I, s:s, s:I}", "security-id", (json_int_t)k.security_id,
+			       "not-before", nb, "serial", (json_int_t)current_serial(c)));
+	OPENSSL_cleanse(&k, sizeof(k));
+}
+
+static void get_ca(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	(void)c;
+	if (!query_ok(in, out, no_args))
+		return;
+	cd_http_json(out, 200,
+		     json_pack("{s:s, s:s}", "pem", cd_pki_ca_pem(), "sha256", cd_pki_ca_sha256()));
+}
+
+static void get_openapi(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	(void)c;
+	if (!query_ok(in, out, no_args))
+		return;
+	out->text = malloc(svr_conductor_openapi_json_len);
+	if (!out->text) {
+		cd_http_error(out, 500, "out of memory");
+		return;
+	}
+	memcpy(out->text, svr_conductor_openapi_json, svr_conductor_openapi_json_len);
+	out->text_len = svr_conductor_openapi_json_len;
+	out->content_type = "application/json";
+	out->status = 200;
+}
+
+/* --------------------------------------------------------------- routes -- */
+
+static const struct cd_route operator_routes[] = {
+    {"GET", "/model", CD_CRED_OPERATOR, get_model},
+    {"GET", "/versions/{}", CD_CRED_OPERATOR, get_version},
+    {"GET", "/history", CD_CRED_OPERATOR, get_history},
+    {"GET", "/diff", CD_CRED_OPERATOR, get_diff},
+    {"GET", "/candidate", CD_CRED_OPERATOR, get_candidate},
+    {"PUT", "/candidate", CD_CRED_OPERATOR, put_candidate},
+    {"POST", "/commit", CD_CRED_OPERATOR, post_commit},
+    {"POST", "/rollback", CD_CRED_OPERATOR, post_rollback},
+    {"GET", "/export", CD_CRED_OPERATOR, get_export},
+    {"POST", "/import", CD_CRED_OPERATOR, post_import},
+    {"GET", "/routers", CD_CRED_OPERATOR, get_routers},
+    {"POST", "/routers", CD_CRED_OPERATOR, post_router},
+    {"GET", "/routers/{}", CD_CRED_OPERATOR, get_router},
+    {"DELETE", "/routers/{}", CD_CRED_OPERATOR, delete_router},
+    {"POST", "/routers/{}/enrolment-token", CD_CRED_OPERATOR, post_enrolment_token},
+    {"GET", "/alarms", CD_CRED_OPERATOR, get_alarms},
+    {"GET", "/keys", CD_CRED_OPERATOR, get_keys},
+    {"POST", "/keys/rotate", CD_CRED_OPERATOR, post_keys_rotate},
+    {"GET", "/ca", CD_CRED_OPERATOR, get_ca},
+    {"GET", "/openapi.json", CD_CRED_NONE, get_openapi},
+};
 
 void cd_api_operator_register(struct conductor *c)
 {
 	(void)c;
+	cd_http_routes(operator_routes, sizeof(operator_routes) / sizeof(operator_routes[0]));
 }

@@ -2,9 +2,13 @@
 /* svrctl's REST commands: one HTTP request to svr-control per invocation (libcurl). */
 #include "api.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +26,6 @@ enum {
 #define MAX_MODEL  (1u << 30)
 #define TOKEN_MAX  256
 
-struct buf {
-	char *data;
-	size_t len, cap;
-	bool too_big;
-};
-
 static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void errmsg(const char *fmt, ...)
@@ -42,7 +40,7 @@ static void errmsg(const char *fmt, ...)
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct buf *b = userdata;
+	struct api_buf *b = userdata;
 	size_t n = size * nmemb;
 	if (b->len + n + 1 > MAX_ANSWER) {
 		b->too_big = true;
@@ -93,20 +91,33 @@ static char *get_token(const struct api_opts *o)
 	return strdup(tok);
 }
 
-struct answer {
-	long code;
-	json_t *json; /* NULL if the body was not JSON */
-	struct buf body;
-	char url[512]; /* what was asked, for messages */
+/* The server's name in messages, and the option that moves its address. */
+static const char *server_name(const struct api_opts *o)
+{
+	return o->server ? o->server : "svr-control";
+}
+
+static const char *url_option(const struct api_opts *o)
+{
+	return o->url_option ? o->url_option : "--api URL or SVR_API";
+}
+
+/* The CA a pinned fingerprint admitted (api_pin_ca), PEM, for every later request. */
+static char *pinned_ca;
+static size_t pinned_ca_len;
+
+enum call_mode {
+	CALL_AUTH,     /* the bearer token; the server's certificate verified */
+	CALL_PIN_FETCH /* no token, certificate not verified: only to fetch the CA to pin */
 };
 
 /* One request; on a transport failure prints why and returns EXIT_UNREACHABLE or
  * EXIT_API_ERROR, else 0 with the answer filled in. */
-static int call(const struct api_opts *o, const char *method, const char *path, const char *body,
-		size_t body_len, struct answer *a)
+static int call(const struct api_opts *o, enum call_mode mode, const char *method, const char *path,
+		const char *body, size_t body_len, struct api_answer *a)
 {
 	memset(a, 0, sizeof(*a));
-	char *token = get_token(o);
+	char *token = mode == CALL_AUTH ? get_token(o) : strdup("");
 	if (!token)
 		return EXIT_UNREACHABLE;
 	size_t ulen = strlen(o->url);
@@ -131,7 +142,7 @@ static int call(const struct api_opts *o, const char *method, const char *path, 
 	memset(token, 0, strlen(token));
 	free(token);
 
-	struct curl_slist *hdrs = curl_slist_append(NULL, auth);
+	struct curl_slist *hdrs = mode == CALL_AUTH ? curl_slist_append(NULL, auth) : NULL;
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (body)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
@@ -150,6 +161,16 @@ static int call(const struct api_opts *o, const char *method, const char *path, 
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a->body);
+	if (mode == CALL_PIN_FETCH) {
+		/* Whoever answers is not trusted yet: the fingerprint decides (api_pin_ca). */
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (pinned_ca) {
+		struct curl_blob blob = {pinned_ca, pinned_ca_len, CURL_BLOB_COPY};
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (o->cacert) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+	}
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -164,18 +185,17 @@ static int call(const struct api_opts *o, const char *method, const char *path, 
 		bool unreachable =
 		    rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 		    rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_OPERATION_TIMEDOUT;
+		bool tls = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE;
 		if (a->body.too_big)
 			errmsg("%s %s: the answer is larger than %u bytes", method, url,
 			       MAX_ANSWER);
+		else if (rc == CURLE_COULDNT_CONNECT)
+			errmsg("%s %s: %s (is %s running there? %s; address from %s)", method, url,
+			       *cerr ? cerr : curl_easy_strerror(rc), server_name(o), url_option(o),
+			       o->url_from);
 		else
-			errmsg("%s %s: %s%s%s%s", method, url,
-			       *cerr ? cerr : curl_easy_strerror(rc),
-			       rc == CURLE_COULDNT_CONNECT
-				   ? " (is svr-control running with its REST API there? "
-				     "--api URL or SVR_API; address from "
-				   : "",
-			       rc == CURLE_COULDNT_CONNECT ? o->url_from : "",
-			       rc == CURLE_COULDNT_CONNECT ? ")" : "");
+			errmsg("%s %s: %s%s", method, url, *cerr ? cerr : curl_easy_strerror(rc),
+			       tls ? (o->tls_hint ? o->tls_hint : "") : "");
 		ret = unreachable ? EXIT_UNREACHABLE : EXIT_API_ERROR;
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->code);
@@ -190,7 +210,83 @@ static int call(const struct api_opts *o, const char *method, const char *path, 
 	return ret;
 }
 
-static void answer_free(struct answer *a)
+/* Lower-case hex without separators from "AB:cd:..." or "abcd..."; -1 unless 64 digits. */
+static int normalise_sha256(const char *in, char out[65])
+{
+	size_t n = 0;
+	for (; *in; in++) {
+		if (*in == ':')
+			continue;
+		if (!isxdigit((unsigned char)*in) || n == 64)
+			return -1;
+		out[n++] = (char)tolower((unsigned char)*in);
+	}
+	out[n] = '\0';
+	return n == 64 ? 0 : -1;
+}
+
+int api_pem_sha256(const char *pem, size_t len, char out[65])
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	int ok = x && X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
+	for (unsigned i = 0; ok && i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	X509_free(x);
+	BIO_free(bio);
+	return ok ? 0 : -1;
+}
+
+/* --ca-sha256: fetches the CA (GET /enrol/ca, no token sent, certificate not yet checked) and
+ * trusts it for the requests that follow only if its SHA-256 fingerprint is the one given, the
+ * way a router enrols (docs/conductor.md). */
+static int api_pin_ca(const struct api_opts *o)
+{
+	char want[65], got[65];
+	if (normalise_sha256(o->ca_sha256, want) < 0) {
+		errmsg("--ca-sha256: '%s' is not a SHA-256 fingerprint (64 hex digits, colons "
+		       "allowed)",
+		       o->ca_sha256);
+		return EXIT_API_ERROR;
+	}
+	struct api_answer a;
+	int rc = call(o, CALL_PIN_FETCH, "GET", "/enrol/ca", NULL, 0, &a);
+	if (rc)
+		return rc;
+	if (a.code != 200 || !a.body.len || api_pem_sha256(a.body.data, a.body.len, got) < 0) {
+		errmsg("GET %s: HTTP %ld: no CA certificate to check the fingerprint against",
+		       a.url, a.code);
+		rc = EXIT_API_ERROR;
+	} else if (strcmp(got, want) != 0) {
+		errmsg("%s: the CA's SHA-256 fingerprint is %s, not the %s given: not trusted "
+		       "(nothing was sent)",
+		       o->url, got, want);
+		rc = EXIT_API_ERROR;
+	} else {
+		pinned_ca = a.body.data;
+		pinned_ca_len = a.body.len;
+		a.body.data = NULL;
+	}
+	api_answer_free(&a);
+	return rc;
+}
+
+int api_call(const struct api_opts *o, const char *method, const char *path, const char *body,
+	     size_t body_len, struct api_answer *a)
+{
+	if (o->ca_sha256 && !pinned_ca) {
+		int rc = api_pin_ca(o);
+		if (rc) {
+			memset(a, 0, sizeof(*a));
+			return rc;
+		}
+	}
+	return call(o, CALL_AUTH, method, path, body, body_len, a);
+}
+
+void api_answer_free(struct api_answer *a)
 {
 	json_decref(a->json);
 	free(a->body.data);
@@ -198,25 +294,25 @@ static void answer_free(struct answer *a)
 
 /* A non-2xx answer as one line naming the URL (or the 422 error list); returns
  * EXIT_API_ERROR. */
-static int report_error(const struct api_opts *o, const char *what, const struct answer *a)
+int api_report_error(const struct api_opts *o, const char *what, const struct api_answer *a)
 {
 	const char *msg = json_string_value(json_object_get(a->json, "error"));
 	if (a->code == 401)
 		errmsg("%s: %s: 401 unauthorized: the API refused the token%s%s (address from %s: "
-		       "is this the svr-control the token belongs to?)",
+		       "is this the %s the token belongs to?)",
 		       what, a->url, o->token ? "" : " from ", o->token ? "" : o->token_file,
-		       o->url_from);
+		       o->url_from, server_name(o));
 	else if (msg)
 		errmsg("%s: %s: %ld: %s", what, a->url, a->code, msg);
 	else if (a->json || a->body.len == 0)
 		errmsg("%s: %s: HTTP %ld", what, a->url, a->code);
 	else
-		errmsg("%s: %s: HTTP %ld (not a JSON answer: is --api pointing at svr-control?)",
-		       what, a->url, a->code);
+		errmsg("%s: %s: HTTP %ld (not a JSON answer: is the address %s's?)", what, a->url,
+		       a->code, server_name(o));
 	return EXIT_API_ERROR;
 }
 
-static char *read_all(const char *file, size_t *len)
+char *api_read_file(const char *file, size_t *len)
 {
 	bool std_in = strcmp(file, "-") == 0;
 	FILE *f = std_in ? stdin : fopen(file, "rb");
@@ -263,11 +359,11 @@ static char *read_all(const char *file, size_t *len)
 int api_config_apply(const struct api_opts *o, const char *file)
 {
 	size_t len;
-	char *text = read_all(file, &len);
+	char *text = api_read_file(file, &len);
 	if (!text)
 		return EXIT_API_ERROR;
-	struct answer a;
-	int rc = call(o, "PUT", "/model", text, len, &a);
+	struct api_answer a;
+	int rc = api_call(o, "PUT", "/model", text, len, &a);
 	free(text);
 	if (rc)
 		return rc;
@@ -302,7 +398,7 @@ int api_config_apply(const struct api_opts *o, const char *file)
 				name, json_integer_value(line), json_integer_value(col),
 				why ? why : "?");
 		else
-			report_error(o, name, &a);
+			api_report_error(o, name, &a);
 		rc = EXIT_API_ERROR;
 		break;
 	}
@@ -325,21 +421,21 @@ int api_config_apply(const struct api_opts *o, const char *file)
 		rc = EXIT_API_ERROR;
 		break;
 	default:
-		rc = a.code >= 200 && a.code < 300 ? 0 : report_error(o, name, &a);
+		rc = a.code >= 200 && a.code < 300 ? 0 : api_report_error(o, name, &a);
 		break;
 	}
-	answer_free(&a);
+	api_answer_free(&a);
 	return rc;
 }
 
 int api_config_show(const struct api_opts *o)
 {
-	struct answer a;
-	int rc = call(o, "GET", "/model", NULL, 0, &a);
+	struct api_answer a;
+	int rc = api_call(o, "GET", "/model", NULL, 0, &a);
 	if (rc)
 		return rc;
 	if (a.code != 200) {
-		rc = report_error(o, "config show", &a);
+		rc = api_report_error(o, "config show", &a);
 	} else if (!a.json) {
 		errmsg("config show: the answer is not JSON");
 		rc = EXIT_API_ERROR;
@@ -349,7 +445,7 @@ int api_config_show(const struct api_opts *o)
 			puts(t);
 		free(t);
 	}
-	answer_free(&a);
+	api_answer_free(&a);
 	return rc;
 }
 
@@ -384,18 +480,18 @@ static void kv_json(const char *key, const json_t *v)
 
 int api_status(const struct api_opts *o)
 {
-	struct answer a;
-	int rc = call(o, "GET", "/status", NULL, 0, &a);
+	struct api_answer a;
+	int rc = api_call(o, "GET", "/status", NULL, 0, &a);
 	if (rc)
 		return rc;
 	if (a.code != 200) {
-		rc = report_error(o, "status", &a);
-		answer_free(&a);
+		rc = api_report_error(o, "status", &a);
+		api_answer_free(&a);
 		return rc;
 	}
 	if (!json_is_object(a.json)) {
 		errmsg("status: the answer is not a JSON object");
-		answer_free(&a);
+		api_answer_free(&a);
 		return EXIT_API_ERROR;
 	}
 	json_t *j = a.json;
@@ -404,7 +500,7 @@ int api_status(const struct api_opts *o)
 		if (t)
 			puts(t);
 		free(t);
-		answer_free(&a);
+		api_answer_free(&a);
 		return 0;
 	}
 	kv_json("router:", json_object_get(j, "router"));
@@ -455,6 +551,6 @@ int api_status(const struct api_opts *o)
 			kv_json(k, v);
 		}
 	}
-	answer_free(&a);
+	api_answer_free(&a);
 	return fflush(stdout) == 0 ? 0 : EXIT_API_ERROR;
 }

@@ -7,6 +7,7 @@
  * show sessions follows the pages of a long list on one connection.
  */
 #include "api.h"
+#include "conductor.h"
 #include "common/pcap.h"
 #include "svr/counters.h"
 #include "svr/ctlsock.h"
@@ -139,7 +140,8 @@ static const char help_main[] =
     "           config show\n"
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           status\n"
-    "    svrctl help [show | sessions | capture | config | status]\n"
+    "    svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] COMMAND ...\n"
+    "    svrctl help [show | sessions | capture | config | status | conductor]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -176,8 +178,11 @@ static const char help_main[] =
     "    config show         the model in force, as indented JSON\n"
     "    status              svr-control's version, router, uptime, the generation it\n"
     "                        published and the one the dataplane acknowledged\n"
-    "    help [TOPIC]        this page, or details of show, sessions, capture, config or\n"
-    "                        status\n"
+    "    conductor COMMAND   the operator's commands for svr-conductor: commit, diff,\n"
+    "                        history, rollback, routers, enrol-token, keys, alarms, ca\n"
+    "                        (see svrctl help conductor)\n"
+    "    help [TOPIC]        this page, or details of show, sessions, capture, config,\n"
+    "                        status or conductor\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -2142,6 +2147,9 @@ int main(int argc, char **argv)
 	json_t *data;
 	int c;
 
+	/* svrctl conductor has options of its own (-m, --url...): it parses the rest. */
+	if (argc > 1 && strcmp(argv[1], "conductor") == 0)
+		return conductor_main(argc - 1, argv + 1);
 	opterr = 0; /* our own messages, with the usage hint */
 	while ((c = getopt_long(argc, argv, ":i:s:jat:hc:w:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -2246,8 +2254,10 @@ int main(int argc, char **argv)
 			put_help(help_config);
 		if (nargs == 2 && strcmp(args[1], "status") == 0)
 			put_help(help_status);
+		if (nargs == 2 && strcmp(args[1], "conductor") == 0)
+			put_help(conductor_help);
 		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, config, "
-			    "status)",
+			    "status, conductor)",
 			    args[1]);
 	}
 	if (strcmp(args[0], "capture") == 0) {

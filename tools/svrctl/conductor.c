@@ -1,0 +1,1023 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svrctl conductor: the operator's commands for svr-conductor (docs/conductor.md, "Operator
+ * API"), one HTTPS request each (two with --ca-sha256: the CA is fetched and checked first),
+ * through api.c's client.
+ */
+#include "conductor.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+
+enum {
+	EXIT_ERROR = 1, /* the conductor answered an error, or an unusable answer */
+	EXIT_USAGE = 2,
+};
+
+#define CONDUCTOR_URL_DEFAULT   "https://127.0.0.1:8443"
+#define CONDUCTOR_TOKEN_DEFAULT "/var/lib/svrouter/conductor/operator-token-admin"
+#define CONDUCTOR_TIMEOUT_S     30.0
+
+const char conductor_help[] =
+    "NAME\n"
+    "    svrctl conductor - operate svr-conductor: commits, history, routers, keys\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl conductor [OPTIONS] COMMAND [ARGUMENTS]\n"
+    "\n"
+    "    OPTIONS: [--url URL] [--token-file FILE] [--cacert FILE | --ca-sha256 HEX]\n"
+    "             [--json] [--timeout SECONDS]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Each command is one request to svr-conductor's operator API (docs/conductor.md)\n"
+    "    over HTTPS, with an operator token. The token's operator name is recorded as\n"
+    "    the author of what it commits. \"conductor\" must be svrctl's first word; the\n"
+    "    options may come anywhere after it.\n"
+    "\n"
+    "COMMANDS\n"
+    "  Versions:\n"
+    "    commit [FILE] -m MESSAGE [--ticket ID]\n"
+    "        Commit the model in FILE (\"-\": standard input; without FILE: the\n"
+    "        candidate). The conductor validates it with the routers' own validator\n"
+    "        and compiles it for every router; prints \"version N committed (serial S)\".\n"
+    "        An invalid model prints each error as PATH: MESSAGE and exits 1; nothing\n"
+    "        is committed.\n"
+    "    candidate get [FILE]\n"
+    "        The candidate (the running model until one is put) to FILE or standard\n"
+    "        output.\n"
+    "    candidate put FILE\n"
+    "        Store FILE as the candidate (not validated until committed).\n"
+    "    diff [FROM [TO]]\n"
+    "        What changed between two versions, one line per JSON path: \"+ PATH: VALUE\"\n"
+    "        added, \"- PATH: VALUE\" removed, \"~ PATH: OLD -> NEW\" changed. FROM and\n"
+    "        TO are version numbers, \"running\" or \"candidate\"; FROM defaults to\n"
+    "        running and TO to candidate (what a commit of the candidate would change).\n"
+    "    history [--limit N] [--before VERSION]\n"
+    "        The commits, newest first: version, time (UTC), author, kind, ticket and\n"
+    "        the message's first line. --limit: at most N (default 50, at most 1000).\n"
+    "    show VERSION\n"
+    "        The model of VERSION (a number or \"running\") as indented JSON; --json adds\n"
+    "        the commit's metadata.\n"
+    "    rollback VERSION -m MESSAGE [--ticket ID]\n"
+    "        A new commit whose model is VERSION's (validated again).\n"
+    "    export FILE\n"
+    "        The whole store (versions, candidate, inventory; no credentials or keys)\n"
+    "        as one JSON document to FILE (\"-\": standard output).\n"
+    "    import FILE\n"
+    "        Load an export into a conductor whose store is empty.\n"
+    "\n"
+    "  Routers:\n"
+    "    routers\n"
+    "        Every router: asset id, enrolled, applied version and serial, in sync,\n"
+    "        last seen, alarms.\n"
+    "    router NAME\n"
+    "        One router in full, with its last report and its alarms.\n"
+    "    router add NAME [--asset-id ID]\n"
+    "        Add a router to the inventory (needed before its enrolment token).\n"
+    "    router delete NAME\n"
+    "        Remove it; its credential stops working.\n"
+    "    enrol-token NAME\n"
+    "        A one-time enrolment token for router NAME, shown once, with its expiry.\n"
+    "        Give the router the token, the conductor's URL and the CA fingerprint\n"
+    "        (conductor ca).\n"
+    "    alarms\n"
+    "        The alarms raised now: router-unreachable, router-out-of-sync,\n"
+    "        router-local-override, with the router, since when and why.\n"
+    "\n"
+    "  Keys and trust:\n"
+    "    keys\n"
+    "        The inter-router keys: security id, not-before, created (never the key\n"
+    "        bytes).\n"
+    "    keys rotate\n"
+    "        Add the next key now (connected routers receive it at once).\n"
+    "    ca\n"
+    "        The SHA-256 fingerprint of the authority's CA, checked here against the\n"
+    "        certificate the conductor sends: what an operator gives each router at\n"
+    "        enrolment. --json adds the PEM.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --url URL\n"
+    "        The conductor, without /api/v1. Default: $SVR_CONDUCTOR_URL, else\n"
+    "        " CONDUCTOR_URL_DEFAULT ".\n"
+    "    --token-file FILE\n"
+    "        The operator token's file (its first line). Default:\n"
+    "        $SVR_CONDUCTOR_TOKEN_FILE, else " CONDUCTOR_TOKEN_DEFAULT "\n"
+    "        (the conductor creates <state-dir>/operator-token-NAME, 0600, for each\n"
+    "        operator of its startup file). $SVR_CONDUCTOR_TOKEN gives the token itself.\n"
+    "    --cacert FILE\n"
+    "        Verify the conductor's certificate against the CA in FILE (PEM).\n"
+    "        Default: $SVR_CONDUCTOR_CACERT, else the system's trusted CAs.\n"
+    "    --ca-sha256 HEX\n"
+    "        Instead of a CA file: fetch the CA from the conductor, trust it only if\n"
+    "        its SHA-256 fingerprint is HEX (64 hex digits, colons allowed), then\n"
+    "        verify the conductor with it. Nothing, the token included, is sent before\n"
+    "        the check passes. Default: $SVR_CONDUCTOR_CA_SHA256.\n"
+    "    -m, --message MESSAGE\n"
+    "        commit, rollback: why (required; at most 1023 bytes).\n"
+    "    --ticket ID\n"
+    "        commit, rollback: a change-ticket id (one line, at most 127 bytes).\n"
+    "    --asset-id ID\n"
+    "        router add: which box it is (serial number, asset tag).\n"
+    "    --limit N, --before VERSION\n"
+    "        history: page size and start.\n"
+    "    -j, --json\n"
+    "        Print the conductor's JSON answer instead of text.\n"
+    "    -t, --timeout SECONDS\n"
+    "        Give up after SECONDS (default 30).\n"
+    "    -h, --help\n"
+    "        This page.\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    SVR_CONDUCTOR_URL, SVR_CONDUCTOR_TOKEN, SVR_CONDUCTOR_TOKEN_FILE,\n"
+    "    SVR_CONDUCTOR_CACERT, SVR_CONDUCTOR_CA_SHA256: the defaults above. Options win.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 success; 1 the conductor answered an error (invalid model, unknown version or\n"
+    "    router, wrong token, untrusted certificate) or an unusable answer; 2 usage\n"
+    "    error; 3 the conductor cannot be reached, or no token.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    export SVR_CONDUCTOR_URL=https://198.18.250.1:8443\n"
+    "    export SVR_CONDUCTOR_CA_SHA256=3b0c...e9\n"
+    "    svrctl conductor commit model.json -m \"add the web service\" --ticket CHG-1042\n"
+    "    svrctl conductor history --limit 10\n"
+    "    svrctl conductor diff 3 4\n"
+    "    svrctl conductor rollback 3 -m \"undo CHG-1042\"\n"
+    "    svrctl conductor router add r3 --asset-id SN-0042\n"
+    "    svrctl conductor enrol-token r3\n"
+    "    svrctl conductor ca\n"
+    "    svrctl conductor export backup.json\n";
+
+struct cargs {
+	struct api_opts api;
+	const char *message, *ticket, *asset_id;
+	long limit, before;
+	int nargs;
+	char **args;
+};
+
+static void cerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void cerr(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("svrctl conductor: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("svrctl conductor: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'svrctl conductor --help' for more information.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* ---------------------------------------------------------- printing -- */
+
+static void print_json(const json_t *j)
+{
+	char *t = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	if (t)
+		puts(t);
+	free(t);
+}
+
+/* Unix milliseconds as "2026-12-05 22:10:00Z"; "-" for none. */
+static const char *when(const json_t *ms, char *buf, size_t len)
+{
+	if (!json_is_integer(ms) || json_integer_value(ms) <= 0)
+		return "-";
+	time_t s = (time_t)(json_integer_value(ms) / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* A scalar as text ("-" for null or absent); other values as compact JSON into buf. */
+static const char *text(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		return *json_string_value(v) ? json_string_value(v) : "-";
+	if (!v || json_is_null(v))
+		return "-";
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "yes" : "no";
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(buf, len, "%s", t ? t : "?");
+	free(t);
+	return buf;
+}
+
+/* Column widths from every row, then the rows: cells[r * ncols + c]. */
+static void table(const char *const *head, size_t ncols, char **cells, size_t nrows)
+{
+	size_t w[16] = {0};
+	for (size_t c = 0; c < ncols; c++)
+		w[c] = strlen(head[c]);
+	for (size_t i = 0; i < nrows * ncols; i++)
+		if (strlen(cells[i]) > w[i % ncols])
+			w[i % ncols] = strlen(cells[i]);
+	for (size_t c = 0; c < ncols; c++)
+		printf("%-*s%s", c + 1 < ncols ? (int)w[c] : 0, head[c],
+		       c + 1 < ncols ? "  " : "\n");
+	for (size_t i = 0; i < nrows * ncols; i++) {
+		bool last = (i + 1) % ncols == 0;
+		printf("%-*s%s", last ? 0 : (int)w[i % ncols], cells[i], last ? "\n" : "  ");
+	}
+}
+
+static char **cells_new(size_t n)
+{
+	char **c = calloc(n ? n : 1, sizeof(*c));
+	if (!c) {
+		cerr("out of memory");
+		exit(EXIT_ERROR);
+	}
+	return c;
+}
+
+static void cells_free(char **c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i]);
+	free(c);
+}
+
+static char *dup_text(const json_t *v)
+{
+	char buf[512];
+	char *s = strdup(text(v, buf, sizeof(buf)));
+	if (!s) {
+		cerr("out of memory");
+		exit(EXIT_ERROR);
+	}
+	return s;
+}
+
+static char *dup_when(const json_t *ms)
+{
+	char buf[64];
+	return strdup(when(ms, buf, sizeof(buf)));
+}
+
+/* ---------------------------------------------------------- requests -- */
+
+/* One request; 0 with a 2xx answer in *a, else the exit status (the error printed). */
+static int request(const struct cargs *o, const char *what, const char *method, const char *path,
+		   const char *body, size_t len, struct api_answer *a)
+{
+	int rc = api_call(&o->api, method, path, body, len, a);
+	if (rc)
+		return rc;
+	if (a->code < 200 || a->code > 299) {
+		rc = api_report_error(&o->api, what, a);
+		api_answer_free(a);
+	}
+	return rc;
+}
+
+/* GET PATH and print its answer: as JSON with --json, else by print. */
+static int get_and_print(const struct cargs *o, const char *what, const char *path,
+			 void (*print)(const json_t *))
+{
+	struct api_answer a;
+	int rc = request(o, what, "GET", path, NULL, 0, &a);
+	if (rc)
+		return rc;
+	if (!a.json) {
+		cerr("%s: the answer is not JSON", what);
+		rc = EXIT_ERROR;
+	} else if (o->api.json || !print) {
+		print_json(a.json);
+	} else {
+		print(a.json);
+	}
+	api_answer_free(&a);
+	return rc;
+}
+
+/* A JSON request body built here, sent, and the answer given back. */
+static int send_json(const struct cargs *o, const char *what, const char *method, const char *path,
+		     json_t *body, struct api_answer *a)
+{
+	char *t = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!t) {
+		cerr("%s: out of memory", what);
+		return EXIT_ERROR;
+	}
+	int rc = api_call(&o->api, method, path, t, strlen(t), a);
+	free(t);
+	return rc;
+}
+
+/* A JSON file parsed here, so that a malformed one is reported with its line before anything
+ * is sent. NULL after printing why. */
+static json_t *load_json_file(const char *file)
+{
+	size_t len;
+	char *data = api_read_file(file, &len);
+	if (!data)
+		return NULL;
+	json_error_t e;
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	free(data);
+	if (!j)
+		fprintf(stderr, "%s:%d:%d: malformed JSON: %s\n",
+			strcmp(file, "-") == 0 ? "(stdin)" : file, e.line, e.column, e.text);
+	return j;
+}
+
+/* The 422 list as PATH: MESSAGE lines, then the summary. */
+static int report_invalid(const struct cargs *o, const char *what, struct api_answer *a)
+{
+	if (a->code != 422)
+		return api_report_error(&o->api, what, a);
+	size_t i;
+	json_t *e;
+	json_array_foreach (json_object_get(a->json, "errors"), i, e) {
+		const char *path = json_string_value(json_object_get(e, "path"));
+		const char *m = json_string_value(json_object_get(e, "message"));
+		fprintf(stderr, "%s: %s\n", path ? path : "?", m ? m : "?");
+	}
+	const char *msg = json_string_value(json_object_get(a->json, "error"));
+	cerr("%s: %s", what, msg ? msg : "invalid model");
+	return EXIT_ERROR;
+}
+
+static int print_committed(const struct cargs *o, const char *what, struct api_answer *a)
+{
+	int rc = 0;
+	if (a->code != 201)
+		rc = report_invalid(o, what, a);
+	else if (o->api.json)
+		print_json(a->json);
+	else if (json_object_get(a->json, "source-version"))
+		printf("version %" JSON_INTEGER_FORMAT " committed (the model of version "
+		       "%" JSON_INTEGER_FORMAT ", serial %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(a->json, "version")),
+		       json_integer_value(json_object_get(a->json, "source-version")),
+		       json_integer_value(json_object_get(a->json, "serial")));
+	else
+		printf("version %" JSON_INTEGER_FORMAT " committed (serial %" JSON_INTEGER_FORMAT
+		       ")\n",
+		       json_integer_value(json_object_get(a->json, "version")),
+		       json_integer_value(json_object_get(a->json, "serial")));
+	api_answer_free(a);
+	return rc;
+}
+
+static json_t *message_body(const struct cargs *o, const char *cmd)
+{
+	if (!o->message)
+		usage("%s: -m MESSAGE is required (why this change)", cmd);
+	json_t *b = json_pack("{s:s}", "message", o->message);
+	if (b && o->ticket)
+		json_object_set_new(b, "ticket", json_string(o->ticket));
+	return b;
+}
+
+/* ---------------------------------------------------------- commands -- */
+
+static int cmd_commit(const struct cargs *o)
+{
+	if (o->nargs > 2)
+		usage("commit: unexpected argument '%s'", o->args[2]);
+	json_t *body = message_body(o, "commit");
+	if (o->nargs == 2) {
+		json_t *model = load_json_file(o->args[1]);
+		if (!model) {
+			json_decref(body);
+			return EXIT_ERROR;
+		}
+		json_object_set_new(body, "model", model);
+	}
+	struct api_answer a;
+	int rc = send_json(o, "commit", "POST", "/commit", body, &a);
+	return rc ? rc : print_committed(o, "commit", &a);
+}
+
+static int cmd_rollback(const struct cargs *o)
+{
+	if (o->nargs != 2)
+		usage("rollback: %s", o->nargs < 2 ? "missing VERSION" : "too many arguments");
+	char *end;
+	long long v = strtoll(o->args[1], &end, 10);
+	if (*end || end == o->args[1] || v < 1)
+		usage("rollback: '%s' is not a version number", o->args[1]);
+	json_t *body = message_body(o, "rollback");
+	json_object_set_new(body, "version", json_integer(v));
+	struct api_answer a;
+	int rc = send_json(o, "rollback", "POST", "/rollback", body, &a);
+	return rc ? rc : print_committed(o, "rollback", &a);
+}
+
+/* Writes j (indented) to file, "-" or NULL: standard output. */
+static int write_json(const char *file, const json_t *j)
+{
+	if (!file || strcmp(file, "-") == 0) {
+		print_json(j);
+		return 0;
+	}
+	if (json_dump_file(j, file, JSON_INDENT(2)) < 0) {
+		cerr("cannot write %s: %s", file, strerror(errno));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+static int cmd_candidate(const struct cargs *o)
+{
+	struct api_answer a;
+	int rc;
+	if (o->nargs < 2)
+		usage("candidate: missing get or put");
+	if (strcmp(o->args[1], "get") == 0) {
+		if (o->nargs > 3)
+			usage("candidate get: unexpected argument '%s'", o->args[3]);
+		rc = request(o, "candidate get", "GET", "/candidate", NULL, 0, &a);
+		if (rc)
+			return rc;
+		rc = a.json ? write_json(o->nargs == 3 ? o->args[2] : NULL, a.json) : EXIT_ERROR;
+		api_answer_free(&a);
+		return rc;
+	}
+	if (strcmp(o->args[1], "put") != 0)
+		usage("candidate: unknown subcommand '%s' (get, put)", o->args[1]);
+	if (o->nargs != 3)
+		usage("candidate put: %s", o->nargs < 3 ? "missing FILE" : "too many arguments");
+	json_t *model = load_json_file(o->args[2]);
+	if (!model)
+		return EXIT_ERROR;
+	rc = send_json(o, "candidate put", "PUT", "/candidate", model, &a);
+	if (rc)
+		return rc;
+	if (a.code / 100 != 2)
+		rc = api_report_error(&o->api, "candidate put", &a);
+	else
+		printf("candidate stored\n");
+	api_answer_free(&a);
+	return rc;
+}
+
+static void print_diff(const json_t *j)
+{
+	const json_t *changes = json_object_get(j, "changes");
+	char b1[4096], b2[4096];
+	size_t i;
+	json_t *c;
+	if (json_array_size(changes) == 0)
+		printf("no changes between %s and %s\n",
+		       json_string_value(json_object_get(j, "from")),
+		       json_string_value(json_object_get(j, "to")));
+	json_array_foreach (changes, i, c) {
+		const char *op = json_string_value(json_object_get(c, "op"));
+		const char *path = json_string_value(json_object_get(c, "path"));
+		const char *from = text(json_object_get(c, "from"), b1, sizeof(b1));
+		const char *to = text(json_object_get(c, "to"), b2, sizeof(b2));
+		op = op ? op : "?";
+		if (strcmp(op, "added") == 0)
+			printf("+ %s: %s\n", path, to);
+		else if (strcmp(op, "removed") == 0)
+			printf("- %s: %s\n", path, from);
+		else
+			printf("~ %s: %s -> %s\n", path, from, to);
+	}
+}
+
+/* A version name as the API takes it: a number or "running", and "candidate" where allowed. */
+static const char *version_name(const char *s, bool candidate_ok)
+{
+	char *end;
+	if (strcmp(s, "running") == 0 || (candidate_ok && strcmp(s, "candidate") == 0))
+		return s;
+	long long v = strtoll(s, &end, 10);
+	if (*end || end == s || v < 1)
+		usage("'%s' is not a version (a number, running%s)", s,
+		      candidate_ok ? " or candidate" : "");
+	return s;
+}
+
+static int cmd_diff(const struct cargs *o)
+{
+	char path[128];
+	if (o->nargs > 3)
+		usage("diff: unexpected argument '%s'", o->args[3]);
+	const char *from = o->nargs > 1 ? version_name(o->args[1], true) : "running";
+	const char *to = o->nargs > 2 ? version_name(o->args[2], true) : "candidate";
+	snprintf(path, sizeof(path), "/diff?from=%s&to=%s", from, to);
+	return get_and_print(o, "diff", path, print_diff);
+}
+
+static void print_history(const json_t *j)
+{
+	static const char *const head[] = {"VERSION", "TIME",   "AUTHOR",
+					   "KIND",    "TICKET", "MESSAGE"};
+	const json_t *list = json_object_get(j, "commits");
+	size_t n = json_array_size(list), i;
+	char **cells = cells_new(n * 6);
+	json_t *c;
+	if (n == 0) {
+		printf("no commits\n");
+		free(cells);
+		return;
+	}
+	json_array_foreach (list, i, c) {
+		char *msg = dup_text(json_object_get(c, "message"));
+		msg[strcspn(msg, "\n")] = '\0'; /* the first line */
+		cells[i * 6] = dup_text(json_object_get(c, "version"));
+		cells[i * 6 + 1] = dup_when(json_object_get(c, "at-ms"));
+		cells[i * 6 + 2] = dup_text(json_object_get(c, "author"));
+		cells[i * 6 + 3] = dup_text(json_object_get(c, "kind"));
+		cells[i * 6 + 4] = dup_text(json_object_get(c, "ticket"));
+		cells[i * 6 + 5] = msg;
+	}
+	table(head, 6, cells, n);
+	cells_free(cells, n * 6);
+	if (json_is_integer(json_object_get(j, "next")))
+		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(j, "next")));
+}
+
+static int cmd_history(const struct cargs *o)
+{
+	char path[128];
+	int n = snprintf(path, sizeof(path), "/history?limit=%ld", o->limit ? o->limit : 50);
+	if (o->before)
+		snprintf(path + n, sizeof(path) - (size_t)n, "&before=%ld", o->before);
+	if (o->nargs > 1)
+		usage("history: unexpected argument '%s'", o->args[1]);
+	return get_and_print(o, "history", path, print_history);
+}
+
+static void print_model_only(const json_t *j)
+{
+	print_json(json_object_get(j, "model"));
+}
+
+static int cmd_show(const struct cargs *o)
+{
+	char path[64];
+	if (o->nargs != 2)
+		usage("show: %s", o->nargs < 2 ? "missing VERSION" : "too many arguments");
+	const char *v = version_name(o->args[1], false);
+	if (strcmp(v, "running") == 0)
+		snprintf(path, sizeof(path), "/model");
+	else
+		snprintf(path, sizeof(path), "/versions/%s", v);
+	return get_and_print(o, "show", path, print_model_only);
+}
+
+static int cmd_export(const struct cargs *o)
+{
+	struct api_answer a;
+	if (o->nargs != 2)
+		usage("export: %s", o->nargs < 2 ? "missing FILE" : "too many arguments");
+	int rc = request(o, "export", "GET", "/export", NULL, 0, &a);
+	if (rc)
+		return rc;
+	rc = a.json ? write_json(o->args[1], a.json) : EXIT_ERROR;
+	api_answer_free(&a);
+	return rc;
+}
+
+static int cmd_import(const struct cargs *o)
+{
+	struct api_answer a;
+	if (o->nargs != 2)
+		usage("import: %s", o->nargs < 2 ? "missing FILE" : "too many arguments");
+	json_t *doc = load_json_file(o->args[1]);
+	if (!doc)
+		return EXIT_ERROR;
+	int rc = send_json(o, "import", "POST", "/import", doc, &a);
+	if (rc)
+		return rc;
+	if (a.code / 100 != 2)
+		rc = api_report_error(&o->api, "import", &a);
+	else if (o->api.json)
+		print_json(a.json);
+	else
+		printf("imported (serial %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(a.json, "serial")));
+	api_answer_free(&a);
+	return rc;
+}
+
+static char *alarm_names(const json_t *alarms)
+{
+	char buf[512] = "";
+	size_t i, len = 0;
+	json_t *al;
+	json_array_foreach (alarms, i, al)
+		len +=
+		    (size_t)snprintf(buf + len, len < sizeof(buf) ? sizeof(buf) - len : 0, "%s%s",
+				     i ? "," : "", json_string_value(json_object_get(al, "alarm")));
+	return strdup(*buf ? buf : "-");
+}
+
+static void print_routers(const json_t *j)
+{
+	static const char *const head[] = {"NAME",   "ASSET-ID", "ENROLLED",  "VERSION",
+					   "SERIAL", "IN-SYNC",  "LAST-SEEN", "ALARMS"};
+	const json_t *list = json_object_get(j, "routers");
+	size_t n = json_array_size(list), i;
+	json_t *r;
+	if (n == 0) {
+		printf("no routers (add one: svrctl conductor router add NAME)\n");
+		return;
+	}
+	char **cells = cells_new(n * 8);
+	json_array_foreach (list, i, r) {
+		cells[i * 8] = dup_text(json_object_get(r, "name"));
+		cells[i * 8 + 1] = dup_text(json_object_get(r, "asset-id"));
+		cells[i * 8 + 2] = dup_when(json_object_get(r, "enrolled-ms"));
+		cells[i * 8 + 3] = dup_text(json_object_get(r, "applied-version"));
+		cells[i * 8 + 4] = dup_text(json_object_get(r, "applied-serial"));
+		cells[i * 8 + 5] = dup_text(json_object_get(r, "in-sync"));
+		cells[i * 8 + 6] = dup_when(json_object_get(r, "last-seen-ms"));
+		cells[i * 8 + 7] = alarm_names(json_object_get(r, "alarms"));
+	}
+	table(head, 8, cells, n);
+	cells_free(cells, n * 8);
+	printf("current serial %" JSON_INTEGER_FORMAT "\n",
+	       json_integer_value(json_object_get(j, "serial")));
+}
+
+static void print_alarm_rows(const json_t *list)
+{
+	static const char *const head[] = {"ROUTER", "ALARM", "SINCE", "REASON"};
+	size_t n = json_array_size(list), i;
+	json_t *al;
+	char **cells = cells_new(n * 4);
+	json_array_foreach (list, i, al) {
+		cells[i * 4] = dup_text(json_object_get(al, "router"));
+		cells[i * 4 + 1] = dup_text(json_object_get(al, "alarm"));
+		cells[i * 4 + 2] = dup_when(json_object_get(al, "raised-ms"));
+		cells[i * 4 + 3] = dup_text(json_object_get(al, "reason"));
+	}
+	table(head, 4, cells, n);
+	cells_free(cells, n * 4);
+}
+
+static void print_router(const json_t *r)
+{
+	static const char *const ms_keys[] = {"enrolled-ms", "last-seen-ms"};
+	static const char *const keys[] = {"name",           "asset-id", "applied-version",
+					   "applied-serial", "in-sync",  "serial"};
+	char buf[512];
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		printf("%-18s%s\n", keys[k], text(json_object_get(r, keys[k]), buf, sizeof(buf)));
+	for (size_t k = 0; k < 2; k++)
+		printf("%-18s%s\n", ms_keys[k],
+		       when(json_object_get(r, ms_keys[k]), buf, sizeof(buf)));
+	const json_t *alarms = json_object_get(r, "alarms");
+	if (json_array_size(alarms)) {
+		printf("\nAlarms\n");
+		print_alarm_rows(alarms);
+	} else {
+		printf("%-18s%s\n", "alarms", "none");
+	}
+	printf("\nLast report\n");
+	print_json(json_object_get(r, "status"));
+}
+
+static int cmd_router(const struct cargs *o)
+{
+	char path[128];
+	struct api_answer a;
+	int rc;
+	if (o->nargs < 2)
+		usage("router: missing NAME, or add NAME, or delete NAME");
+	const char *sub = o->args[1];
+	bool add = strcmp(sub, "add") == 0, del = strcmp(sub, "delete") == 0;
+	if (!add && !del) {
+		if (o->nargs > 2)
+			usage("router: unexpected argument '%s'", o->args[2]);
+		snprintf(path, sizeof(path), "/routers/%s", sub);
+		return get_and_print(o, "router", path, print_router);
+	}
+	if (o->nargs != 3)
+		usage("router %s: %s", sub, o->nargs < 3 ? "missing NAME" : "too many arguments");
+	const char *name = o->args[2];
+	if (add) {
+		json_t *body = json_pack("{s:s}", "name", name);
+		if (body && o->asset_id)
+			json_object_set_new(body, "asset-id", json_string(o->asset_id));
+		rc = send_json(o, "router add", "POST", "/routers", body, &a);
+	} else {
+		snprintf(path, sizeof(path), "/routers/%s", name);
+		rc = api_call(&o->api, "DELETE", path, NULL, 0, &a);
+	}
+	if (rc)
+		return rc;
+	if (a.code / 100 != 2)
+		rc = api_report_error(&o->api, add ? "router add" : "router delete", &a);
+	else if (o->api.json && a.json)
+		print_json(a.json);
+	else
+		printf("router %s %s\n", name, add ? "added" : "deleted");
+	api_answer_free(&a);
+	return rc;
+}
+
+static int cmd_enrol_token(const struct cargs *o)
+{
+	char path[128];
+	struct api_answer a;
+	if (o->nargs != 2)
+		usage("enrol-token: %s", o->nargs < 2 ? "missing NAME" : "too many arguments");
+	snprintf(path, sizeof(path), "/routers/%s/enrolment-token", o->args[1]);
+	int rc = request(o, "enrol-token", "POST", path, NULL, 0, &a);
+	if (rc)
+		return rc;
+	if (o->api.json) {
+		print_json(a.json);
+	} else {
+		printf("router   %s\n", json_string_value(json_object_get(a.json, "router")));
+		printf("token    %s\n", json_string_value(json_object_get(a.json, "token")));
+		printf("expires  %s\n", json_string_value(json_object_get(a.json, "expires")));
+		fprintf(stderr, "The token is shown once and works once. Give the router the "
+				"token, this conductor's URL and the CA fingerprint "
+				"(svrctl conductor ca).\n");
+	}
+	api_answer_free(&a);
+	return 0;
+}
+
+static void print_alarms(const json_t *j)
+{
+	const json_t *list = json_object_get(j, "alarms");
+	if (json_array_size(list) == 0)
+		printf("no alarms\n");
+	else
+		print_alarm_rows(list);
+}
+
+static void print_keys(const json_t *j)
+{
+	static const char *const head[] = {"SECURITY-ID", "NOT-BEFORE", "CREATED"};
+	const json_t *list = json_object_get(j, "keys");
+	size_t n = json_array_size(list), i;
+	json_t *k;
+	if (n == 0) {
+		printf("no keys\n");
+		return;
+	}
+	char **cells = cells_new(n * 3);
+	json_array_foreach (list, i, k) {
+		cells[i * 3] = dup_text(json_object_get(k, "security-id"));
+		cells[i * 3 + 1] = dup_text(json_object_get(k, "not-before"));
+		cells[i * 3 + 2] = dup_text(json_object_get(k, "created"));
+	}
+	table(head, 3, cells, n);
+	cells_free(cells, n * 3);
+}
+
+static int cmd_keys(const struct cargs *o)
+{
+	if (o->nargs == 1)
+		return get_and_print(o, "keys", "/keys", print_keys);
+	if (o->nargs > 2 || strcmp(o->args[1], "rotate") != 0)
+		usage("keys: unknown subcommand '%s' (rotate)", o->args[1]);
+	struct api_answer a;
+	int rc = request(o, "keys rotate", "POST", "/keys/rotate", NULL, 0, &a);
+	if (rc)
+		return rc;
+	if (o->api.json)
+		print_json(a.json);
+	else
+		printf("key %" JSON_INTEGER_FORMAT " added, in force from %s (serial "
+		       "%" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(a.json, "security-id")),
+		       json_string_value(json_object_get(a.json, "not-before")),
+		       json_integer_value(json_object_get(a.json, "serial")));
+	api_answer_free(&a);
+	return 0;
+}
+
+/* The fingerprint is computed here from the PEM the conductor sends, and must equal what it
+ * says: what the operator passes on is then the certificate's own. */
+static int cmd_ca(const struct cargs *o)
+{
+	struct api_answer a;
+	char mine[65];
+	if (o->nargs > 1)
+		usage("ca: unexpected argument '%s'", o->args[1]);
+	int rc = request(o, "ca", "GET", "/ca", NULL, 0, &a);
+	if (rc)
+		return rc;
+	const char *pem = json_string_value(json_object_get(a.json, "pem"));
+	const char *said = json_string_value(json_object_get(a.json, "sha256"));
+	if (!pem || !said || api_pem_sha256(pem, strlen(pem), mine) < 0) {
+		cerr("ca: the answer has no readable CA certificate");
+		rc = EXIT_ERROR;
+	} else if (strcmp(mine, said) != 0) {
+		cerr("ca: the conductor says the fingerprint is %s, but its certificate's is %s",
+		     said, mine);
+		rc = EXIT_ERROR;
+	} else if (o->api.json) {
+		print_json(a.json);
+	} else {
+		printf("%s\n", mine);
+	}
+	api_answer_free(&a);
+	return rc;
+}
+
+/* ------------------------------------------------------------ options -- */
+
+static long number_opt(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		usage("%s: '%s' is not a number from %ld to %ld", opt, s, min, max);
+	return v;
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+static void parse(int argc, char **argv, struct cargs *o)
+{
+	enum {
+		OPT_URL = 256,
+		OPT_TOKEN_FILE,
+		OPT_CACERT,
+		OPT_CA_SHA256,
+		OPT_TICKET,
+		OPT_ASSET,
+		OPT_LIMIT,
+		OPT_BEFORE
+	};
+	static const struct option longopts[] = {
+	    {"url", required_argument, NULL, OPT_URL},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"cacert", required_argument, NULL, OPT_CACERT},
+	    {"ca-sha256", required_argument, NULL, OPT_CA_SHA256},
+	    {"message", required_argument, NULL, 'm'},
+	    {"ticket", required_argument, NULL, OPT_TICKET},
+	    {"asset-id", required_argument, NULL, OPT_ASSET},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    {"before", required_argument, NULL, OPT_BEFORE},
+	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *url = NULL, *token_file = NULL, *cacert = NULL, *pin = NULL;
+	int c;
+	o->api.timeout_s = CONDUCTOR_TIMEOUT_S;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":m:jt:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_URL:
+			url = optarg;
+			break;
+		case OPT_TOKEN_FILE:
+			token_file = optarg;
+			break;
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
+		case OPT_CA_SHA256:
+			pin = optarg;
+			break;
+		case 'm':
+			o->message = optarg;
+			break;
+		case OPT_TICKET:
+			o->ticket = optarg;
+			break;
+		case OPT_ASSET:
+			o->asset_id = optarg;
+			break;
+		case OPT_LIMIT:
+			o->limit = number_opt("--limit", optarg, 1, 1000);
+			break;
+		case OPT_BEFORE:
+			o->before = number_opt("--before", optarg, 1, 1L << 53);
+			break;
+		case 'j':
+			o->api.json = true;
+			break;
+		case 't': {
+			char *end;
+			o->api.timeout_s = strtod(optarg, &end);
+			if (*end || end == optarg || !isfinite(o->api.timeout_s) ||
+			    o->api.timeout_s <= 0 || o->api.timeout_s > 86400)
+				usage("--timeout: '%s' is not a number of seconds in (0, 86400]",
+				      optarg);
+			break;
+		}
+		case 'h':
+			fputs(conductor_help, stdout);
+			exit(fflush(stdout) == 0 ? 0 : EXIT_ERROR);
+		case ':':
+			usage("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	o->api.url = url ? url : env_or("SVR_CONDUCTOR_URL", CONDUCTOR_URL_DEFAULT);
+	o->api.url_from = url                           ? "--url"
+			  : getenv("SVR_CONDUCTOR_URL") ? "SVR_CONDUCTOR_URL"
+							: "the default";
+	o->api.token = token_file ? NULL : env_or("SVR_CONDUCTOR_TOKEN", NULL);
+	o->api.token_file =
+	    token_file ? token_file : env_or("SVR_CONDUCTOR_TOKEN_FILE", CONDUCTOR_TOKEN_DEFAULT);
+	o->api.cacert = cacert ? cacert : env_or("SVR_CONDUCTOR_CACERT", NULL);
+	o->api.ca_sha256 = pin ? pin : env_or("SVR_CONDUCTOR_CA_SHA256", NULL);
+	if (cacert && pin)
+		usage("--cacert and --ca-sha256 exclude each other");
+	o->api.server = "svr-conductor";
+	o->api.url_option = "--url URL or SVR_CONDUCTOR_URL";
+	o->api.tls_hint = " (the conductor's certificate is not trusted: give its CA with --cacert "
+			  "FILE or its fingerprint with --ca-sha256 HEX)";
+	o->nargs = argc - optind;
+	o->args = argv + optind;
+}
+
+static int cmd_routers(const struct cargs *o)
+{
+	if (o->nargs > 1)
+		usage("routers: unexpected argument '%s'", o->args[1]);
+	return get_and_print(o, "routers", "/routers", print_routers);
+}
+
+static int cmd_alarms(const struct cargs *o)
+{
+	if (o->nargs > 1)
+		usage("alarms: unexpected argument '%s'", o->args[1]);
+	return get_and_print(o, "alarms", "/alarms", print_alarms);
+}
+
+int conductor_main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct cargs *);
+	} cmds[] = {
+	    {"commit", cmd_commit},
+	    {"rollback", cmd_rollback},
+	    {"candidate", cmd_candidate},
+	    {"diff", cmd_diff},
+	    {"history", cmd_history},
+	    {"show", cmd_show},
+	    {"export", cmd_export},
+	    {"import", cmd_import},
+	    {"routers", cmd_routers},
+	    {"router", cmd_router},
+	    {"enrol-token", cmd_enrol_token},
+	    {"alarms", cmd_alarms},
+	    {"keys", cmd_keys},
+	    {"ca", cmd_ca},
+	};
+	struct cargs o = {0};
+	parse(argc, argv, &o);
+	if (o.nargs == 0)
+		usage("missing command (commit, candidate, diff, history, show, rollback, export, "
+		      "import, routers, router, enrol-token, alarms, keys, ca)");
+	const char *cmd = o.args[0];
+	if ((o.message || o.ticket) && strcmp(cmd, "commit") != 0 && strcmp(cmd, "rollback") != 0)
+		usage("%s: -m and --ticket are for commit and rollback", cmd);
+	if (o.asset_id && strcmp(cmd, "router") != 0)
+		usage("%s: --asset-id is for router add", cmd);
+	if ((o.limit || o.before) && strcmp(cmd, "history") != 0)
+		usage("%s: --limit and --before are for history", cmd);
+	int rc = -1;
+	for (size_t i = 0; rc < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmd, cmds[i].name) == 0)
+			rc = cmds[i].fn(&o);
+	if (rc < 0)
+		usage("unknown command '%s'", cmd);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cerr("writing output: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return rc;
+}
