@@ -294,8 +294,10 @@ static void default_names(struct cd_config *c)
 
 int cd_config_finish(struct cd_config *c, char *err, size_t errlen)
 {
-	if (strcmp(c->store, "sqlite") == 0)
-		snprintf(c->store, sizeof(c->store), "sqlite:%s/conductor.db", c->state_dir);
+	if (strcmp(c->store, "sqlite") == 0 &&
+	    snprintf(c->store, sizeof(c->store), "sqlite:%s/conductor.db", c->state_dir) >=
+		(int)sizeof(c->store))
+		return svr_errf(err, errlen, "state-dir too long");
 	if (c->n_names == 0)
 		default_names(c);
 	if (c->n_operators == 0) {

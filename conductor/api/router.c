@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "httpd/httpd.h"
 #include "keys.h"
+#include "model/slice.h"
 #include "model/validate.h"
 #include "pki.h"
 
@@ -91,15 +92,6 @@ static unsigned text_bucket(const char *router)
 	return h % TEXT_BUCKETS;
 }
 
-/* The router's part of the model. TODO(svr_model_slice): send svr_model_slice(model, router)
- * (src/model/slice.c) once it exists; until then every router gets the whole model, which
- * compiles to the same image for it. */
-static json_t *model_for(const json_t *model, const char *router)
-{
-	(void)router;
-	return json_deep_copy(model);
-}
-
 /* The configuration text for router in s (made once per snapshot). Caller holds cache.lock. A
  * router the running version does not name gets model and keys null: it is enrolled, but has
  * nothing to run (yet). */
@@ -112,7 +104,7 @@ static const struct text *text_for(struct snapshot *s, const char *router)
 	bool named = s->model && svr_model_router(s->model, router);
 	json_t *doc = json_pack("{s:I, s:I, s:o, s:O}", "serial", (json_int_t)s->serial, "version",
 				(json_int_t)s->version, "model",
-				named ? model_for(s->model, router) : json_null(), "keys",
+				named ? svr_model_slice(s->model, router) : json_null(), "keys",
 				named && s->keys ? s->keys : json_null());
 	struct text *t = calloc(1, sizeof(*t));
 	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;

@@ -540,7 +540,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		snprintf(status, sizeof(status), "%u", q->status);
 	int64_t ms = cd_mono_ms() - q->start_ms;
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		LOG_INFO("%s %s %s %" PRId64 " ms %s%s", q->method, q->path, status, ms, q->peer,
+		LOG_INFO("%s %s %s %" PRId64 " ms %s %s", q->method, q->path, status, ms, q->peer,
 			 q->who[0] ? q->who : "");
 	else
 		LOG_INFO("%s %s %s %" PRId64 " ms %s %s (connection ended early: %s)", q->method,
