@@ -176,9 +176,11 @@ void cd_note_reachable(struct svr_conductor *cd, bool up, unsigned url_index, co
 	pthread_mutex_unlock(&cd->lock);
 
 	const char *url = cd->cfg.urls[url_index];
-	if (up && was == CD_REACH_DOWN)
+	if (up && was == CD_REACH_DOWN) {
 		LOG_NOTICE("conductor reachable again at %s (after %lld s)", url,
 			   (long long)(down_ms / 1000));
+		cd_status_kick(cd); /* what happened while cut off (an override...) at once */
+	}
 	else if (up && was == CD_REACH_UNKNOWN)
 		LOG_NOTICE("connected to conductor %s", url);
 	else if (up && old_index != url_index)

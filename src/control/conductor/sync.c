@@ -273,12 +273,16 @@ static int poll_once(struct svr_conductor *cd, struct cd_client *c, char **pendi
 {
 	char path[128], err[600];
 	pthread_mutex_lock(&cd->lock);
+	/* Until a conductor has answered (at start, after an outage) the poll is not held: a
+	 * held request says nothing until it ends, and the return should be known (logged,
+	 * reported) at once. */
+	int wait = cd->reach == CD_REACH_UP ? CD_HOLD_S : 0;
 	snprintf(path, sizeof(path), "/api/v1/sync?after=%lld&wait=%d",
-		 (long long)cd->st.seen_serial, CD_HOLD_S);
+		 (long long)cd->st.seen_serial, wait);
 	pthread_mutex_unlock(&cd->lock);
 	struct cd_buf reply = {0};
 	long status = 0;
-	if (cd_request(c, "GET", path, NULL, (CD_HOLD_S + 5) * 1000L, &status, &reply, err,
+	if (cd_request(c, "GET", path, NULL, (wait + 5) * 1000L, &status, &reply, err,
 		       sizeof(err)) < 0)
 		return -1;
 	int rc = 0;
