@@ -96,7 +96,7 @@ static void usage(FILE *f)
 	    "                         model; a PUT /model on the REST API is a local override\n"
 	    "                         until the conductor commits a newer version. Without\n"
 	    "                         this option svr-control is not managed (no default\n"
-	    "                         file is read). Excludes --model and --once.\n"
+	    "                         file is read). Excludes --model, --once, --check.\n"
 	    "  -h, --help, -V, --version\n"
 	    "\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
