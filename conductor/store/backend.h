@@ -32,6 +32,9 @@ struct svr_backend;
 
 struct svr_backend_ops {
 	const char *name; /* "sqlite" or "postgresql" */
+	/* How often a waiter re-reads the serial when no wake-up came: what another process's
+	 * change costs to be seen where the backend has no wake-up for it. */
+	int recheck_ms;
 	/* Runs one statement; rows (may be NULL) receives what it returns. Returns 0, or
 	 * SVR_STORE_EXISTS for a unique-key conflict, SVR_STORE_NOT_FOUND for a foreign key that
 	 * names nothing, SVR_STORE_ERR otherwise (err says how). */

@@ -26,7 +26,6 @@
 
 #define SCHEMA_VERSION "1"
 #define EXPORT_FORMAT  "svr-conductor-export"
-#define WAIT_SLICE_MS  250 /* how often a waiter re-reads the serial (another process's change) */
 
 struct svr_store {
 	pthread_mutex_t mu;
@@ -435,8 +434,11 @@ static int insert_version(struct svr_store *s, const struct new_version *nv, con
 		 9, p, NULL, err, errlen);
 	if (rc == 0)
 		rc = run(s, "UPDATE head SET running = $1 WHERE id = 1", 1, p, NULL, err, errlen);
+	/* Only the candidate that was committed: one put since it was read stays. */
+	const char *committed[] = {text};
 	if (rc == 0 && nv->clear_candidate)
-		rc = run(s, "DELETE FROM candidate", 0, NULL, NULL, err, errlen);
+		rc = run(s, "DELETE FROM candidate WHERE model = $1", 1, committed, NULL, err,
+			 errlen);
 	if (rc == 0 && out)
 		*out = c;
 	return rc;
@@ -1254,8 +1256,9 @@ int svr_store_serial(struct svr_store *s, int64_t *serial, char *err, size_t err
 	return rc;
 }
 
-/* Re-reads the serial after every wake-up and at least every WAIT_SLICE_MS: a wake-up says only
- * that something may have changed; the serial says what did. s->mu is not held while waiting. */
+/* Re-reads the serial after every wake-up and at least every recheck_ms of the backend: a wake-up
+ * says only that something may have changed; the serial says what did. s->mu is not held while
+ * waiting. */
 int svr_store_wait_change(struct svr_store *s, int64_t known, int timeout_ms, int64_t *serial,
 			  char *err, size_t errlen)
 {
@@ -1269,8 +1272,8 @@ int svr_store_wait_change(struct svr_store *s, int64_t known, int timeout_ms, in
 		int64_t left = deadline - mono_ms();
 		if (left <= 0)
 			return 0;
-		rc = s->b->ops->wait(
-		    s->b, token, (int)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS), err, errlen);
+		int slice = s->b->ops->recheck_ms;
+		rc = s->b->ops->wait(s->b, token, (int)(left < slice ? left : slice), err, errlen);
 		if (rc < 0)
 			return rc;
 	}

@@ -96,7 +96,8 @@ int svr_store_import(struct svr_store *s, const json_t *doc, char *err, size_t e
 
 /* ---- routers ---- */
 
-/* Inventory entry (the model says what a router does; this says which box it is). */
+/* Inventory entry (the model says what a router does; this says which box it is). A name that
+ * is empty or too long for SVR_STORE_NAME_MAX: SVR_STORE_INVALID. */
 int svr_store_router_add(struct svr_store *s, const char *name, const char *asset_id, char *err,
 			 size_t errlen);
 int svr_store_router_delete(struct svr_store *s, const char *name, char *err, size_t errlen);

@@ -756,6 +756,31 @@ static void wait_change_wakes_and_times_out(void **state)
 	assert_true(w.took_ms < 3000);
 }
 
+/* Two threads wait on one store: the one with a short timeout returns on time, though the other
+ * is waiting too (and may be the one reading the backend's wake-ups); a commit ends the other's
+ * wait at once. */
+static void two_waiters_on_one_store(void **state)
+{
+	struct fx *f = *state;
+	int64_t known = serial_of(f->s);
+	struct waiter longw = {.s = f->s, .known = known, .timeout_ms = 20000};
+	struct waiter shortw = {.s = f->s, .known = known, .timeout_ms = 300};
+	assert_int_equal(pthread_create(&longw.t, NULL, wait_thread, &longw), 0);
+	assert_int_equal(pthread_create(&shortw.t, NULL, wait_thread, &shortw), 0);
+	pthread_join(shortw.t, NULL);
+	assert_int_equal(shortw.rc, 0);
+	assert_int_equal(shortw.serial, known);
+	assert_true(shortw.took_ms >= 300 && shortw.took_ms < 1500);
+	json_t *m = two_site();
+	int64_t t0 = mono_ms();
+	commit_ok(f->s, m, "wake");
+	pthread_join(longw.t, NULL);
+	assert_int_equal(longw.rc, 0);
+	assert_int_equal(longw.serial, known + 1);
+	assert_true(mono_ms() - t0 < 1000);
+	json_decref(m);
+}
+
 /* Two handles on one store, as two conductors on one database. */
 static void two_conductors_see_each_other(void **state)
 {
@@ -839,6 +864,59 @@ static void one_leader(void **state)
 	f->s = b;
 }
 
+/* PostgreSQL: the server ends the store's sessions (as a restart would). The call that finds its
+ * connection gone fails and says so; the next one works on a new connection; waiting for a
+ * change and the leader lock work again too. */
+static void lost_connection_is_reset(void **state)
+{
+	struct fx *f = *state;
+	if (!is_pg())
+		return; /* SQLite has no connection to lose */
+	assert_int_equal(svr_store_try_leader(f->s, NULL, 0), 1);
+	const char *conninfo = getenv("SVR_STORE_SPEC") + 11;
+	PGconn *admin = PQconnectdb(conninfo);
+	assert_int_equal(PQstatus(admin), CONNECTION_OK);
+	const char *db = f->spec[0]; /* the test's own database: the last dbname= */
+	for (const char *q; (q = strstr(db, "dbname="));)
+		db = q + 7;
+	const char *p[] = {db};
+	PGresult *r = PQexecParams(admin,
+				   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+				   "WHERE datname = $1",
+				   1, NULL, p, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_true(PQntuples(r) >= 3); /* statements, LISTEN, leader */
+	PQclear(r);
+	/* Wait until the server has ended them. */
+	int64_t deadline = mono_ms() + 10000;
+	int left = 1;
+	while (left && mono_ms() < deadline) {
+		r = PQexecParams(admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+				 1, NULL, p, NULL, NULL, 0);
+		left = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	PQfinish(admin);
+	assert_int_equal(left, 0);
+
+	char err[256];
+	int64_t serial;
+	assert_int_equal(svr_store_serial(f->s, &serial, err, sizeof(err)), SVR_STORE_ERR);
+	assert_non_null(strstr(err, "re-established"));
+	assert_int_equal(svr_store_serial(f->s, &serial, err, sizeof(err)), 0);
+	/* The LISTEN connection comes back too: a commit from another handle still wakes it. */
+	struct svr_store *b = open_store(f->spec[0]);
+	assert_commit_wakes(b, f->s);
+	svr_store_close(b);
+	/* The lock went with the session; the first try finds the connection lost, the next
+	 * takes the lock again. */
+	assert_int_equal(svr_store_try_leader(f->s, err, sizeof(err)), SVR_STORE_ERR);
+	assert_non_null(strstr(err, "re-established"));
+	assert_int_equal(svr_store_try_leader(f->s, NULL, 0), 1);
+}
+
 static void bad_spec_refused(void **state)
 {
 	(void)state;
@@ -867,12 +945,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(serial_moves_on_changes_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(meta_keeps_the_first_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(wait_change_wakes_and_times_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_waiters_on_one_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_conductors_see_each_other, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_commits_get_distinct_versions, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),
+	    cmocka_unit_test_setup_teardown(lost_connection_is_reset, setup, teardown),
 	    cmocka_unit_test(bad_spec_refused),
 	};
+	setvbuf(stdout, NULL, _IONBF, 0); /* in order with stderr in the log */
 	const char *spec = getenv("SVR_STORE_SPEC");
 	print_message("store backend: %s\n", spec && spec[0] ? spec : "sqlite (temp dir)");
 	return cmocka_run_group_tests(tests, NULL, NULL);
