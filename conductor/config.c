@@ -306,10 +306,13 @@ int cd_config_finish(struct cd_config *c, char *err, size_t errlen)
 	}
 	for (unsigned i = 0; i < c->n_operators; i++) {
 		struct cd_operator *op = &c->operators[i];
-		if (!op->token_file[0] &&
-		    snprintf(op->token_file, sizeof(op->token_file), "%s/operator-token-%s",
-			     c->state_dir, op->name) >= (int)sizeof(op->token_file))
+		char path[sizeof(op->token_file)];
+		if (op->token_file[0])
+			continue;
+		if (snprintf(path, sizeof(path), "%s/operator-token-%s", c->state_dir, op->name) >=
+		    (int)sizeof(path))
 			return svr_errf(err, errlen, "state-dir too long");
+		memcpy(op->token_file, path, sizeof(path));
 	}
 	return 0;
 }
