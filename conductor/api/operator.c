@@ -10,7 +10,6 @@
  * the store, short) and never wait for anything else.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 
 #include "alarms.h"
+#include "common/log.h"
 #include "conductor.h"
 #include "http/http.h"
 #include "httpd/httpd.h"
@@ -26,7 +26,6 @@
 #include "model/diff.h"
 #include "model/validate.h"
 #include "pki.h"
-#include "common/log.h"
 
 #define HISTORY_LIMIT_DEFAULT 50
 #define HISTORY_LIMIT_MAX     1000

@@ -6,6 +6,7 @@
  */
 #include "conductor.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 
@@ -26,6 +28,8 @@ enum {
 #define CONDUCTOR_URL_DEFAULT   "https://127.0.0.1:8443"
 #define CONDUCTOR_TOKEN_DEFAULT "/var/lib/svrouter/conductor/operator-token-admin"
 #define CONDUCTOR_TIMEOUT_S     30.0
+/* On the conductor's host: its certificate file ends with the CA's certificate. */
+#define CONDUCTOR_CACERT_DEFAULT "/var/lib/svrouter/conductor/conductor-cert.pem"
 
 const char conductor_help[] =
     "NAME\n"
@@ -115,7 +119,9 @@ const char conductor_help[] =
     "        operator of its startup file). $SVR_CONDUCTOR_TOKEN gives the token itself.\n"
     "    --cacert FILE\n"
     "        Verify the conductor's certificate against the CA in FILE (PEM).\n"
-    "        Default: $SVR_CONDUCTOR_CACERT, else the system's trusted CAs.\n"
+    "        Default: $SVR_CONDUCTOR_CACERT, else (on the conductor's own host)\n"
+    "        " CONDUCTOR_CACERT_DEFAULT " when it exists (it ends\n"
+    "        with the CA's certificate), else the system's trusted CAs.\n"
     "    --ca-sha256 HEX\n"
     "        Instead of a CA file: fetch the CA from the conductor, trust it only if\n"
     "        its SHA-256 fingerprint is HEX (64 hex digits, colons allowed), then\n"
@@ -134,7 +140,8 @@ const char conductor_help[] =
     "    -t, --timeout SECONDS\n"
     "        Give up after SECONDS (default 30).\n"
     "    -h, --help\n"
-    "        This page.\n"
+    "        This page; with a COMMAND, that command's page (also: svrctl conductor\n"
+    "        help COMMAND).\n"
     "\n"
     "ENVIRONMENT\n"
     "    SVR_CONDUCTOR_URL, SVR_CONDUCTOR_TOKEN, SVR_CONDUCTOR_TOKEN_FILE,\n"
@@ -157,10 +164,154 @@ const char conductor_help[] =
     "    svrctl conductor ca\n"
     "    svrctl conductor export backup.json\n";
 
+/* One page per command (svrctl conductor COMMAND --help, svrctl conductor help COMMAND). */
+struct command_page {
+	const char *name, *summary, *synopsis, *description, *examples;
+};
+
+static const struct command_page pages[] = {
+    {"commit", "commit a model as the next version", "commit [FILE] -m MESSAGE [--ticket ID]",
+     "POST /api/v1/commit. FILE (\"-\": standard input) is read and parsed here, so a\n"
+     "malformed file is reported as FILE:LINE:COLUMN: malformed JSON and nothing is\n"
+     "sent. Without FILE the candidate (candidate put) is committed, and the\n"
+     "candidate is the running model again. The conductor validates the model with\n"
+     "the routers' own validator and compiles it for every router; the author is the\n"
+     "token's operator.\n"
+     "\n"
+     "  version N committed (serial S)\n"
+     "      Stored and running; routers waiting for a change get theirs at once.\n"
+     "  PATH: MESSAGE (one line per error on standard error), then a summary\n"
+     "      The model is invalid (HTTP 422); nothing is committed; exit 1.\n"
+     "\n"
+     "-m MESSAGE is required (1-1023 bytes); --ticket ID is a change-ticket id\n"
+     "(one line, at most 127 bytes).",
+     "svrctl conductor commit model.json -m \"add the web service\" --ticket CHG-1042\n"
+     "jq '.authority.tenants += [{\"name\": \"guest\"}]' model.json |\n"
+     "    svrctl conductor commit - -m \"guest tenant\""},
+    {"candidate", "read or store the candidate model", "candidate get [FILE] | candidate put FILE",
+     "The candidate is a model being prepared: stored with candidate put (any JSON\n"
+     "object; it is validated only when committed), read with candidate get (to FILE,\n"
+     "indented, or standard output). Until one is put, and again after it is\n"
+     "committed, the candidate is the running model. diff shows what committing it\n"
+     "would change; commit without FILE commits it.",
+     "svrctl conductor candidate get cand.json\n"
+     "svrctl conductor candidate put cand.json && svrctl conductor diff"},
+    {"diff", "what changed between two versions", "diff [FROM [TO]]",
+     "GET /api/v1/diff. One line per change, by JSON path:\n"
+     "\n"
+     "  + PATH: VALUE          added in TO\n"
+     "  - PATH: VALUE          removed from FROM\n"
+     "  ~ PATH: OLD -> NEW     changed\n"
+     "\n"
+     "Arrays of named objects (routers, interfaces, tenants, services...) are matched\n"
+     "by name, so inserting one shows as one addition. FROM and TO are version\n"
+     "numbers, running or candidate; FROM defaults to running and TO to candidate.",
+     "svrctl conductor diff 3 4\n"
+     "svrctl conductor diff running candidate"},
+    {"history", "the commits, newest first", "history [--limit N] [--before VERSION]",
+     "GET /api/v1/history. VERSION, TIME (UTC), AUTHOR, KIND (commit, rollback,\n"
+     "import), TICKET and the first line of the MESSAGE. --limit: at most N (1-1000,\n"
+     "default 50); --before: only versions below VERSION. When more are left, the last\n"
+     "line gives the --before that lists them.",
+     "svrctl conductor history --limit 10\n"
+     "svrctl conductor --json history | jq -r '.commits[] | select(.author == \"alice\")'"},
+    {"show", "the model of a version", "show VERSION",
+     "GET /api/v1/versions/VERSION (or /model for running): the model as indented\n"
+     "JSON, ready to edit and commit again. --json prints the whole answer: version,\n"
+     "commit (author, time, message, ticket, kind) and model.",
+     "svrctl conductor show running > model.json\n"
+     "diff <(svrctl conductor show 3) <(svrctl conductor show 5)"},
+    {"rollback", "commit an earlier version's model again",
+     "rollback VERSION -m MESSAGE [--ticket ID]",
+     "POST /api/v1/rollback: a new version (kind rollback) whose model is VERSION's,\n"
+     "validated again like any commit (a model that no longer compiles is refused\n"
+     "with its errors). History is never rewritten.",
+     "svrctl conductor rollback 3 -m \"undo CHG-1042\""},
+    {"export", "the whole store as one document", "export FILE",
+     "GET /api/v1/export to FILE (\"-\": standard output): every version with its\n"
+     "metadata, the candidate and the routers' inventory. Credentials, enrolment\n"
+     "tokens and keys are not in it.",
+     "svrctl conductor export backup-$(date +%F).json"},
+    {"import", "load an export into an empty conductor", "import FILE",
+     "POST /api/v1/import: loads an export into a conductor whose store has no\n"
+     "versions (HTTP 409 otherwise). Routers enrol again with the new conductor.",
+     "svrctl conductor --url https://198.18.250.2:8443 import backup.json"},
+    {"routers", "every router in the inventory", "routers",
+     "GET /api/v1/routers: NAME, ASSET-ID, ENROLLED, VERSION and SERIAL applied,\n"
+     "IN-SYNC (its applied serial is the current one), LAST-SEEN, ALARMS; then the\n"
+     "current serial.",
+     "svrctl conductor routers"},
+    {"router", "one router; add or delete one",
+     "router NAME | router add NAME [--asset-id ID] | router delete NAME",
+     "router NAME shows one router (GET /api/v1/routers/NAME): its inventory, when it\n"
+     "enrolled and was last seen, what it applied, whether it is in sync, its alarms\n"
+     "and its last report. router add puts a router in the inventory (needed before\n"
+     "its enrolment token; the model says what it does, the inventory which box it\n"
+     "is). router delete removes it: its credential stops working at once.",
+     "svrctl conductor router add r3 --asset-id SN-0042\n"
+     "svrctl conductor router r3"},
+    {"enrol-token", "a one-time enrolment token for a router", "enrol-token NAME",
+     "POST /api/v1/routers/NAME/enrolment-token: 32 random bytes (hex), shown only\n"
+     "now (the conductor keeps their SHA-256), usable once until the expiry printed.\n"
+     "Give the router the token, this conductor's URL and the CA fingerprint\n"
+     "(svrctl conductor ca) in its conductor file.",
+     "svrctl conductor enrol-token r3\n"
+     "svrctl conductor --json enrol-token r3 | jq -r .token"},
+    {"alarms", "the alarms raised now", "alarms",
+     "GET /api/v1/alarms: ROUTER, ALARM, SINCE, REASON. router-unreachable: an\n"
+     "enrolled router not heard from for router-timeout-s; router-out-of-sync: its\n"
+     "last configuration rejected, or behind the current serial for more than 10 s;\n"
+     "router-local-override: a model put on the router's own API overrides the\n"
+     "conductor's.",
+     "svrctl conductor alarms"},
+    {"keys", "the inter-router keys; add the next one now", "keys | keys rotate",
+     "keys lists SECURITY-ID, NOT-BEFORE and CREATED (GET /api/v1/keys; never the\n"
+     "key bytes). keys rotate (POST /api/v1/keys/rotate) adds the next key outside\n"
+     "the schedule, in force rekey-lead-s from now; connected routers receive it at\n"
+     "once.",
+     "svrctl conductor keys rotate"},
+    {"ca", "the CA fingerprint routers are given", "ca",
+     "GET /api/v1/ca. Prints the SHA-256 fingerprint of the authority's CA (hex, of\n"
+     "the certificate's DER), computed here from the certificate the conductor sends\n"
+     "and compared with the one it states (exit 1 if they differ). --json adds the\n"
+     "PEM.",
+     "svrctl conductor ca"},
+};
+
+/* The page of one command, man-style. */
+static void put_command_page(const struct command_page *p)
+{
+	printf(
+	    "NAME\n    svrctl conductor %s - %s\n\nSYNOPSIS\n    svrctl conductor [OPTIONS] %s\n\n"
+	    "DESCRIPTION\n",
+	    p->name, p->summary, p->synopsis);
+	for (const char *l = p->description; *l;) {
+		size_t n = strcspn(l, "\n");
+		printf(n ? "    %.*s\n" : "%.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	printf("\nEXAMPLES\n");
+	for (const char *l = p->examples; *l;) {
+		size_t n = strcspn(l, "\n");
+		printf("    %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	printf("\nOPTIONS, ENVIRONMENT, EXIT STATUS\n    svrctl conductor --help\n");
+}
+
+static const struct command_page *find_page(const char *name)
+{
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+		if (strcmp(pages[i].name, name) == 0)
+			return &pages[i];
+	return NULL;
+}
+
 struct cargs {
 	struct api_opts api;
 	const char *message, *ticket, *asset_id;
 	long limit, before;
+	bool help;
 	int nargs;
 	char **args;
 };
@@ -627,10 +778,13 @@ static char *alarm_names(const json_t *alarms)
 	char buf[512] = "";
 	size_t i, len = 0;
 	json_t *al;
-	json_array_foreach (alarms, i, al)
-		len +=
-		    (size_t)snprintf(buf + len, len < sizeof(buf) ? sizeof(buf) - len : 0, "%s%s",
-				     i ? "," : "", json_string_value(json_object_get(al, "alarm")));
+	json_array_foreach (alarms, i, al) {
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+				 json_string_value(json_object_get(al, "alarm")));
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			break; /* what fits */
+		len += (size_t)n;
+	}
 	return strdup(*buf ? buf : "-");
 }
 
@@ -700,6 +854,18 @@ static void print_router(const json_t *r)
 	print_json(json_object_get(r, "status"));
 }
 
+/* A router name as the model has them (1-32 letters, digits, '-', '_'): it goes into a URL. */
+static const char *router_name(const char *s)
+{
+	size_t n = strlen(s);
+	bool ok = n >= 1 && n <= 32;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_';
+	if (!ok)
+		usage("'%s' is not a router name (1-32 letters, digits, '-' or '_')", s);
+	return s;
+}
+
 static int cmd_router(const struct cargs *o)
 {
 	char path[128];
@@ -712,12 +878,12 @@ static int cmd_router(const struct cargs *o)
 	if (!add && !del) {
 		if (o->nargs > 2)
 			usage("router: unexpected argument '%s'", o->args[2]);
-		snprintf(path, sizeof(path), "/routers/%s", sub);
+		snprintf(path, sizeof(path), "/routers/%s", router_name(sub));
 		return get_and_print(o, "router", path, print_router);
 	}
 	if (o->nargs != 3)
 		usage("router %s: %s", sub, o->nargs < 3 ? "missing NAME" : "too many arguments");
-	const char *name = o->args[2];
+	const char *name = router_name(o->args[2]);
 	if (add) {
 		json_t *body = json_pack("{s:s}", "name", name);
 		if (body && o->asset_id)
@@ -745,7 +911,7 @@ static int cmd_enrol_token(const struct cargs *o)
 	struct api_answer a;
 	if (o->nargs != 2)
 		usage("enrol-token: %s", o->nargs < 2 ? "missing NAME" : "too many arguments");
-	snprintf(path, sizeof(path), "/routers/%s/enrolment-token", o->args[1]);
+	snprintf(path, sizeof(path), "/routers/%s/enrolment-token", router_name(o->args[1]));
 	int rc = request(o, "enrol-token", "POST", path, NULL, 0, &a);
 	if (rc)
 		return rc;
@@ -935,8 +1101,8 @@ static void parse(int argc, char **argv, struct cargs *o)
 			break;
 		}
 		case 'h':
-			fputs(conductor_help, stdout);
-			exit(fflush(stdout) == 0 ? 0 : EXIT_ERROR);
+			o->help = true;
+			break;
 		case ':':
 			usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -952,6 +1118,8 @@ static void parse(int argc, char **argv, struct cargs *o)
 	    token_file ? token_file : env_or("SVR_CONDUCTOR_TOKEN_FILE", CONDUCTOR_TOKEN_DEFAULT);
 	o->api.cacert = cacert ? cacert : env_or("SVR_CONDUCTOR_CACERT", NULL);
 	o->api.ca_sha256 = pin ? pin : env_or("SVR_CONDUCTOR_CA_SHA256", NULL);
+	if (!o->api.cacert && !o->api.ca_sha256 && access(CONDUCTOR_CACERT_DEFAULT, R_OK) == 0)
+		o->api.cacert = CONDUCTOR_CACERT_DEFAULT;
 	if (cacert && pin)
 		usage("--cacert and --ca-sha256 exclude each other");
 	o->api.server = "svr-conductor";
@@ -999,6 +1167,20 @@ int conductor_main(int argc, char **argv)
 	};
 	struct cargs o = {0};
 	parse(argc, argv, &o);
+	/* --help (with a command: its page), or help [COMMAND]. */
+	bool help_cmd = o.nargs > 0 && strcmp(o.args[0], "help") == 0;
+	if (o.help || help_cmd) {
+		const char *name =
+		    help_cmd ? (o.nargs > 1 ? o.args[1] : NULL) : (o.nargs > 0 ? o.args[0] : NULL);
+		const struct command_page *p = name ? find_page(name) : NULL;
+		if (name && !p)
+			usage("help: unknown command '%s'", name);
+		if (p)
+			put_command_page(p);
+		else
+			fputs(conductor_help, stdout);
+		return fflush(stdout) == 0 ? 0 : EXIT_ERROR;
+	}
 	if (o.nargs == 0)
 		usage("missing command (commit, candidate, diff, history, show, rollback, export, "
 		      "import, routers, router, enrol-token, alarms, keys, ca)");

@@ -100,6 +100,8 @@ static void usage_error(const char *fmt, ...)
 			"TOKEN] config apply FILE|show\n"
 			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
 			"TOKEN] [--json] status\n"
+			"       svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] "
+			"COMMAND ...\n"
 			"Try 'svrctl --help' for more information.\n");
 	exit(EXIT_USAGE);
 }
