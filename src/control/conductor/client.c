@@ -180,8 +180,7 @@ void cd_note_reachable(struct svr_conductor *cd, bool up, unsigned url_index, co
 		LOG_NOTICE("conductor reachable again at %s (after %lld s)", url,
 			   (long long)(down_ms / 1000));
 		cd_status_kick(cd); /* what happened while cut off (an override...) at once */
-	}
-	else if (up && was == CD_REACH_UNKNOWN)
+	} else if (up && was == CD_REACH_UNKNOWN)
 		LOG_NOTICE("connected to conductor %s", url);
 	else if (up && old_index != url_index)
 		LOG_NOTICE("switched to conductor %s (%s did not answer)", url,
