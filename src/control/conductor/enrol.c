@@ -286,8 +286,10 @@ int cd_enrol(struct svr_conductor *cd, struct cd_client *c)
 	}
 	if (unreachable == cd->cfg.n_urls && !atomic_load(&cd->stopping))
 		cd_note_reachable(cd, false, 0, err);
-	if (wrong_ca == cd->cfg.n_urls)
-		return give_up(cd, "every conductor presented a CA whose SHA-256 is not the "
-				   "ca-sha256 of the conductor file");
+	/* A CA with another fingerprint is a wrong file or someone else's server: not retried
+	 * (once the other URLs had their chance this round), as retrying cannot fix either. */
+	if (wrong_ca > 0)
+		return give_up(cd, "a conductor presented a CA whose SHA-256 is not the ca-sha256 "
+				   "of the conductor file, and no other enrolled the router");
 	return -1;
 }
