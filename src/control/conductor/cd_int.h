@@ -89,6 +89,7 @@ struct cd_client {
 	 * unreachable (a partition can leave it hanging for its whole timeout otherwise). */
 	bool abort_on_outage;
 	unsigned outages_at_start;
+	long refused_status; /* the HTTP status of the last refusal logged; 0: none */
 };
 int cd_client_init(struct cd_client *c, struct svr_conductor *cd);
 void cd_client_fini(struct cd_client *c);

@@ -173,12 +173,15 @@ void *cd_status_main(void *arg)
 		struct cd_buf reply = {0};
 		long status = 0;
 		char err[600];
-		if (body &&
-		    cd_request(&c, "POST", "/api/v1/status", body, CD_REQUEST_MS, &status, &reply,
-			       err, sizeof(err)) == 0 &&
-		    status != 204 && status != 200)
-			LOG_WARN("the conductor answered the status report with HTTP %ld: %.200s",
-				 status, reply.data);
+		if (body && cd_request(&c, "POST", "/api/v1/status", body, CD_REQUEST_MS, &status,
+				       &reply, err, sizeof(err)) == 0) {
+			bool ok = status == 204 || status == 200;
+			if (!ok && status != c.refused_status) /* once, not every 5 s */
+				LOG_WARN("the conductor answered the status report with HTTP %ld: "
+					 "%.200s",
+					 status, reply.data);
+			c.refused_status = ok ? 0 : status;
+		}
 		cd_buf_free(&reply);
 		free(body);
 	}

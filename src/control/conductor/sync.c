@@ -299,8 +299,21 @@ static int poll_once(struct svr_conductor *cd, struct cd_client *c, char **pendi
 			cd_sync_msg_free(&m);
 		}
 	} else if (status != 204) {
-		LOG_WARN("%s answered HTTP %ld: %.200s", path, status, reply.data);
+		/* Once per kind of refusal: it repeats on every retry (a credential the conductor
+		 * no longer knows: the router was removed from its inventory). */
+		if (status != c->refused_status)
+			LOG_ERR("%s answered HTTP %ld: %.200s%s", path, status, reply.data,
+				status == 401
+				    ? " (the conductor no longer accepts this router's "
+				      "credential: remove it from the state directory and "
+				      "enrol again)"
+				    : "");
+		c->refused_status = status;
 		rc = -1;
+	}
+	if (rc == 0 && c->refused_status) {
+		LOG_NOTICE("the conductor answers the sync again");
+		c->refused_status = 0;
 	}
 	cd_buf_free(&reply);
 	return rc;
