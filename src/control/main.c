@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "common/log.h"
+#include "conductor/conductor.h"
 #include "ctl.h"
 #include "model/compile.h"
 #include "rest/rest.h"
@@ -41,6 +44,7 @@ static void usage(FILE *f)
 	    "                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
 	    "                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
 	    "                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
+	    "                   [--conductor FILE]\n"
 	    "       svr-control --check --model FILE [--router NAME]\n"
 	    "\n"
 	    "The svrouter control daemon for one router: validates the intent model, compiles\n"
@@ -80,6 +84,19 @@ static void usage(FILE *f)
 	    "                         /ports, /routes, /neighbors, /stats, /policy\n"
 	    "                         (default " SVR_RUNTIME_DIR_DEFAULT
 	    "/<instance>/" SVR_CTLSOCK_NAME ")\n"
+	    "Conductor (docs/conductor.md, \"On the router\"):\n"
+	    "      --conductor FILE   be managed by svr-conductor: FILE (conventionally\n"
+	    "                         /etc/svrouter/conductor.json) gives its URLs and, for\n"
+	    "                         the first start, the enrolment token and the CA's\n"
+	    "                         SHA-256; its \"router\" may stand in for --router.\n"
+	    "                         Enrols once (credential and CA kept in the state\n"
+	    "                         directory), then applies what the conductor sends\n"
+	    "                         (keys to the file's key-file first) and reports\n"
+	    "                         status every 5 s. Cut off, it keeps running the stored\n"
+	    "                         model; a PUT /model on the REST API is a local override\n"
+	    "                         until the conductor commits a newer version. Without\n"
+	    "                         this option svr-control is not managed (no default\n"
+	    "                         file is read). Excludes --model, --once, --check.\n"
 	    "  -h, --help, -V, --version\n"
 	    "\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
@@ -250,7 +267,14 @@ static int apply_once(struct svr_ctl *ctl, const char *model, unsigned wait_ms)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_DP_SOCKET, OPT_CHECK };
+	enum {
+		OPT_LISTEN = 256,
+		OPT_TOKEN_FILE,
+		OPT_MAX_BODY,
+		OPT_DP_SOCKET,
+		OPT_CHECK,
+		OPT_CONDUCTOR
+	};
 	static const struct option opts[] = {
 	    {"router", required_argument, NULL, 'r'},
 	    {"instance", required_argument, NULL, 'i'},
@@ -266,9 +290,11 @@ int main(int argc, char **argv)
 	    {"max-body-bytes", required_argument, NULL, OPT_MAX_BODY},
 	    {"dataplane-socket", required_argument, NULL, OPT_DP_SOCKET},
 	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"conductor", required_argument, NULL, OPT_CONDUCTOR},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
+	const char *conductor_file = NULL;
 	bool once = false, check = false;
 	struct svr_rest_opts rest_opts = {.listen = SVR_REST_LISTEN_DEFAULT,
 					  .max_body = SVR_REST_MAX_BODY_DEFAULT};
@@ -330,6 +356,9 @@ int main(int argc, char **argv)
 		case OPT_CHECK:
 			check = true;
 			break;
+		case OPT_CONDUCTOR:
+			conductor_file = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -340,6 +369,32 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	static struct svr_cd_config cd_cfg; /* ctl.router may point into it */
+	if (conductor_file && (check || once || model)) {
+		fprintf(stderr,
+			"svr-control: --conductor excludes --%s (the conductor sends the "
+			"model)\n",
+			check  ? "check"
+			: once ? "once"
+			       : "model");
+		return 2;
+	}
+	if (conductor_file) {
+		char cerr[1024];
+		if (svr_cd_config_load(conductor_file, &cd_cfg, cerr, sizeof(cerr)) < 0) {
+			fprintf(stderr, "svr-control: %s\n", cerr);
+			return 1;
+		}
+		if (router && cd_cfg.router[0] && strcmp(router, cd_cfg.router) != 0) {
+			fprintf(stderr,
+				"svr-control: --router %s, but the conductor file %s says router "
+				"\"%s\"\n",
+				router, conductor_file, cd_cfg.router);
+			return 2;
+		}
+		if (!router && cd_cfg.router[0])
+			router = cd_cfg.router;
 	}
 	if (optind != argc || (check && (!model || once)) || (!check && !router)) {
 		if (check && !model)
@@ -372,24 +427,43 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
+	/* Once, before any thread (libmicrohttpd's, the conductor client's) exists. */
+	if (conductor_file && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		LOG_ERR("cannot initialise libcurl");
+		svr_ctl_fini(&ctl);
+		return 1;
+	}
+	char dp_sock[300];
+	snprintf(dp_sock, sizeof(dp_sock), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, instance,
+		 SVR_CTLSOCK_NAME);
+	if (!rest_opts.dataplane_sock)
+		rest_opts.dataplane_sock = dp_sock;
+	struct svr_conductor *cd = NULL;
+	if (conductor_file) {
+		cd = svr_conductor_new(&ctl, &cd_cfg, conductor_file, rest_opts.dataplane_sock, err,
+				       sizeof(err));
+		if (!cd) {
+			LOG_ERR("%s", err);
+			svr_ctl_fini(&ctl);
+			return 1;
+		}
+		rest_opts.conductor = cd;
+	}
 	/* The API first: a router that cannot serve it (its port taken by another router's
 	 * svr-control) exits before publishing anything. */
 	struct svr_rest *rest = NULL;
-	char token_path[300], dp_sock[300], url_path[300];
+	char token_path[300], url_path[300];
 	snprintf(url_path, sizeof(url_path), "%s/%s", ctl.state_dir, SVR_REST_URL_NAME);
 	if (strcmp(rest_opts.listen, "none") != 0) {
 		snprintf(token_path, sizeof(token_path), "%s/%s", ctl.state_dir,
 			 SVR_REST_TOKEN_NAME);
-		snprintf(dp_sock, sizeof(dp_sock), "%s/%s/%s", SVR_RUNTIME_DIR_DEFAULT, instance,
-			 SVR_CTLSOCK_NAME);
 		if (!rest_opts.token_file)
 			rest_opts.token_file = token_path;
-		if (!rest_opts.dataplane_sock)
-			rest_opts.dataplane_sock = dp_sock;
 		rest_opts.url_file = url_path;
 		rest = svr_rest_start(&ctl, &rest_opts, err, sizeof(err));
 		if (!rest) {
 			LOG_ERR("%s; nothing published", err);
+			svr_conductor_stop(cd);
 			svr_ctl_fini(&ctl);
 			return 1;
 		}
@@ -398,6 +472,13 @@ int main(int argc, char **argv)
 	}
 	uint64_t gen = 0;
 	apply(&ctl, model, &gen);
+	if (cd && svr_conductor_start(cd, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		svr_rest_stop(rest);
+		svr_conductor_stop(cd);
+		svr_ctl_fini(&ctl);
+		return 1;
+	}
 	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
 	while (!stop_requested) {
 		pause();
@@ -406,7 +487,10 @@ int main(int argc, char **argv)
 			apply(&ctl, model, &gen);
 		}
 	}
-	svr_rest_stop(rest);
+	svr_rest_stop(rest);    /* first: its handlers use the conductor client */
+	svr_conductor_stop(cd); /* ends a held long poll within about a second */
+	if (conductor_file)
+		curl_global_cleanup();
 	LOG_NOTICE("stopping; the dataplane keeps generation %llu",
 		   (unsigned long long)svr_ctl_acked(&ctl));
 	svr_ctl_fini(&ctl);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conductor/conductor.h"
 #include "rest_int.h"
 
 void rest_model_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
@@ -73,6 +74,9 @@ void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const struc
 	struct svr_model_errors errors;
 	svr_model_errors_init(&errors);
 	uint64_t gen = 0;
+	bool in_force = false;
+	/* Managed by a conductor: a local model is a local override (docs/conductor.md). */
+	svr_conductor_local_begin(r->conductor);
 	enum svr_apply_result res = svr_ctl_apply_text(r->ctl, in->body, in->len, &errors, &gen);
 	switch (res) {
 	case SVR_APPLY_BAD_JSON:
@@ -96,6 +100,7 @@ void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const struc
 		char reason[256] = "";
 		int w = svr_ctl_wait(r->ctl, gen, REST_APPLY_WAIT, reason, sizeof(reason));
 		json_int_t g = (json_int_t)gen;
+		in_force = w >= 0;
 		if (w > 0) {
 			/* From the request's arrival to the dataplane's acknowledgement. */
 			double ms =
@@ -115,5 +120,6 @@ void rest_model_put(struct svr_rest *r, const struct rest_route *rt, const struc
 		break;
 	}
 	}
+	svr_conductor_local_end(r->conductor, in_force);
 	svr_model_errors_free(&errors);
 }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "conductor/conductor.h"
 #include "rest_int.h"
 #include "svr/version.h"
 
@@ -36,5 +37,7 @@ void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const stru
 			      (json_int_t)rejected, "dataplane", reachable);
 	if (o && !reachable)
 		json_object_set_new(o, "dataplane-error", json_string(err));
+	if (o && r->conductor)
+		json_object_set_new(o, "conductor", svr_conductor_status_json(r->conductor));
 	rest_json(out, MHD_HTTP_OK, o);
 }

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svr-control's conductor client (src/control/conductor/): the conductor file is read strictly
+ * and every refusal names the JSON path; the reconnection delay is full jitter, bounded by
+ * min(cap, base * 2^attempt) and spread over the whole range (a scripted random source makes it
+ * deterministic); a sync answer is read strictly too.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conductor/cd_int.h"
+#include "conductor/conductor.h"
+
+#define FP "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+static int parse(const char *text, struct svr_cd_config *cfg, char *err, size_t len)
+{
+	return svr_cd_config_parse(text, strlen(text), cfg, err, len);
+}
+
+static void a_full_file_is_read(void **state)
+{
+	(void)state;
+	struct svr_cd_config cfg;
+	char err[600];
+	assert_int_equal(
+	    parse("{\"urls\": [\"https://198.18.250.1:8443\", \"https://[2001:db8::1]:8443\"], "
+		  "\"router\": \"r1\", \"enrolment-token\": \"0123456789abcdef0123\", "
+		  "\"ca-sha256\": \"" FP "\", \"key-file\": \"/etc/svr/keys.json\"}",
+		  &cfg, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg.n_urls, 2);
+	assert_string_equal(cfg.urls[1], "https://[2001:db8::1]:8443");
+	assert_string_equal(cfg.router, "r1");
+	assert_string_equal(cfg.token, "0123456789abcdef0123");
+	assert_true(cfg.has_ca_sha256);
+	assert_int_equal(cfg.ca_sha256[0], 0x9f);
+	assert_int_equal(cfg.ca_sha256[31], 0x08);
+	assert_string_equal(cfg.key_file, "/etc/svr/keys.json");
+
+	/* Only urls is required; the key file has the dataplane's default; colon pairs work. */
+	assert_int_equal(parse("{\"urls\": [\"https://c1:8443\"], \"ca-sha256\": "
+			       "\"9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:A3:BF:4F:1B:2B:"
+			       "0B:82:2C:D1:5D:6C:15:B0:F0:0A:08\"}",
+			       &cfg, err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.router, "");
+	assert_string_equal(cfg.key_file, SVR_CD_KEY_FILE_DEFAULT);
+	assert_int_equal(cfg.ca_sha256[0], 0x9f);
+}
+
+/* Each bad file is refused with its error starting with the expected path. */
+static void refusals_name_the_path(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *path, *words;
+	} cases[] = {
+	    {"{\"urls\": [\"https://a:1\"],}", "(top): line 1 column 26", "expected"},
+	    {"[]", "(top)", "must be an object"},
+	    {"{\"urls\": [\"https://a:1\"], \"url\": 1}", "url:", "unknown key"},
+	    {"{\"router\": \"r1\"}", "urls:", "required"},
+	    {"{\"urls\": []}", "urls:", "1 to 8"},
+	    {"{\"urls\": \"https://a:1\"}", "urls:", "array"},
+	    {"{\"urls\": [\"https://a:1\", \"http://b:2\"]}", "urls[1]:", "https://"},
+	    {"{\"urls\": [\"https://a:1\", 7]}", "urls[1]:", "string"},
+	    {"{\"urls\": [\"https://a:1/api\"]}", "urls[0]:", "no path"},
+	    {"{\"urls\": [\"https://\"]}", "urls[0]:", "host"},
+	    {"{\"urls\": [\"https://a:1\", \"https://a:1\"]}", "urls[1]:", "twice"},
+	    {"{\"urls\": [\"https://a:1\"], \"router\": \"r 1\"}", "router:", "router name"},
+	    {"{\"urls\": [\"https://a:1\"], \"router\": 1}", "router:", "string"},
+	    {"{\"urls\": [\"https://a:1\"], \"enrolment-token\": \"short\"}",
+	     "enrolment-token:", "16-"},
+	    {"{\"urls\": [\"https://a:1\"], \"ca-sha256\": \"abc\"}", "ca-sha256:", "fingerprint"},
+	    {"{\"urls\": [\"https://a:1\"], \"ca-sha256\": \"" FP "0\"}",
+	     "ca-sha256:", "fingerprint"},
+	    {"{\"urls\": [\"https://a:1\"], \"ca-sha256\": \"zz" FP "\"}",
+	     "ca-sha256:", "fingerprint"},
+	    {"{\"urls\": [\"https://a:1\"], \"key-file\": \"keys.json\"}", "key-file:", "absolute"},
+	    {"{\"urls\": [\"https://a:1\"], \"key-file\": \"/etc/svr/\"}",
+	     "key-file:", "directory"},
+	    {"{\"urls\": [\"https://a:1\"], \"router\": \"r1\", \"router\": \"r2\"}", "(top)",
+	     "duplicate"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct svr_cd_config cfg;
+		char err[600] = "";
+		int rc = parse(cases[i].text, &cfg, err, sizeof(err));
+		if (rc != -1 || strncmp(err, cases[i].path, strlen(cases[i].path)) != 0 ||
+		    !strstr(err, cases[i].words))
+			fail_msg("%s: rc %d, \"%s\"; expected \"%s ...%s...\"", cases[i].text, rc,
+				 err, cases[i].path, cases[i].words);
+	}
+}
+
+static void a_missing_file_is_named(void **state)
+{
+	(void)state;
+	struct svr_cd_config cfg;
+	char err[600];
+	assert_int_equal(svr_cd_config_load("/nonexistent/conductor.json", &cfg, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "/nonexistent/conductor.json"));
+	char path[] = "/tmp/test_cd_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"urls\": [1]}", 13), 13);
+	close(fd);
+	assert_int_equal(svr_cd_config_load(path, &cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "urls[0]:"));
+	unlink(path);
+}
+
+/* A scripted random source: returns the values in turn. */
+struct script {
+	const uint32_t *v;
+	size_t n, i;
+};
+static uint32_t scripted(void *ctx)
+{
+	struct script *s = ctx;
+	return s->v[s->i++ % s->n];
+}
+
+static void backoff_is_bounded_full_jitter(void **state)
+{
+	(void)state;
+	const uint32_t top = UINT32_MAX, none = 0;
+	struct script hi = {&top, 1, 0}, lo = {&none, 1, 0};
+	/* The ceiling doubles from base and stops at the cap; the top value reaches it. */
+	static const unsigned want[] = {100, 200, 400, 800, 1600, 2000, 2000, 2000};
+	for (unsigned a = 0; a < 8; a++) {
+		assert_int_equal(svr_cd_backoff_ms(a, 100, 2000, scripted, &hi), want[a]);
+		assert_int_equal(svr_cd_backoff_ms(a, 100, 2000, scripted, &lo), 0);
+	}
+	/* Huge attempt counts neither overflow nor pass the cap. */
+	assert_int_equal(svr_cd_backoff_ms(1000, 100, 2000, scripted, &hi), 2000);
+	assert_int_equal(svr_cd_backoff_ms(UINT32_MAX, 100, 2000, scripted, &hi), 2000);
+	/* Half the random range is half the ceiling: uniform, not a fixed delay. */
+	const uint32_t half = 0x80000000u;
+	struct script mid = {&half, 1, 0};
+	assert_int_equal(svr_cd_backoff_ms(5, 100, 2000, scripted, &mid), 1000);
+	/* Across a spread of random values every delay stays in [0, ceiling] and they differ. */
+	uint32_t vals[64];
+	for (unsigned i = 0; i < 64; i++)
+		vals[i] = i * 0x04000000u + i;
+	struct script spread = {vals, 64, 0};
+	unsigned lowest = UINT32_MAX, highest = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		unsigned ms = svr_cd_backoff_ms(3, 100, 2000, scripted, &spread);
+		assert_true(ms <= 800);
+		lowest = ms < lowest ? ms : lowest;
+		highest = ms > highest ? ms : highest;
+	}
+	assert_true(lowest < 50 && highest > 750);
+}
+
+static void sync_answers_are_read_strictly(void **state)
+{
+	(void)state;
+	struct cd_sync_msg m;
+	char err[600];
+	const char *ok = "{\"serial\": 12, \"version\": 7, \"model\": {\"model-version\": 1}, "
+			 "\"keys\": {\"keys\": []}}";
+	assert_int_equal(cd_sync_parse(ok, strlen(ok), &m, err, sizeof(err)), 0);
+	assert_int_equal(m.serial, 12);
+	assert_int_equal(m.version, 7);
+	assert_non_null(m.model);
+	assert_non_null(m.keys);
+	cd_sync_msg_free(&m);
+	const char *no_keys = "{\"serial\": 1, \"version\": 0, \"model\": {}, \"keys\": null}";
+	assert_int_equal(cd_sync_parse(no_keys, strlen(no_keys), &m, err, sizeof(err)), 0);
+	assert_null(m.keys);
+	cd_sync_msg_free(&m);
+	/* Nothing for this router (no version yet, or not named in it): model and keys null. */
+	const char *none = "{\"serial\": 3, \"version\": 0, \"model\": null, \"keys\": null}";
+	assert_int_equal(cd_sync_parse(none, strlen(none), &m, err, sizeof(err)), 0);
+	assert_null(m.model);
+	assert_null(m.keys);
+	cd_sync_msg_free(&m);
+
+	static const struct {
+		const char *text, *path;
+	} bad[] = {
+	    {"{\"serial\": 0, \"version\": 1, \"model\": {}}", "serial:"},
+	    {"{\"serial\": -1, \"version\": 1, \"model\": {}}", "serial:"},
+	    {"{\"version\": 1, \"model\": {}}", "serial:"},
+	    {"{\"serial\": 2, \"version\": \"7\", \"model\": {}}", "version:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": []}", "model:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": 5}", "model:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"keys\": []}", "keys:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"keys\": {\"k\": 1}}", "keys:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"extra\": 1}", "extra:"},
+	    {"{\"serial\": 2, \"serial\": 3, \"version\": 1, \"model\": {}}", "(top)"},
+	    {"{\"serial\": 2", "(top)"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		int rc = cd_sync_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err));
+		if (rc != -1 || strncmp(err, bad[i].path, strlen(bad[i].path)) != 0)
+			fail_msg("%s: rc %d, \"%s\"; expected %s", bad[i].text, rc, err,
+				 bad[i].path);
+		assert_null(m.doc);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(a_full_file_is_read),
+	    cmocka_unit_test(refusals_name_the_path),
+	    cmocka_unit_test(a_missing_file_is_named),
+	    cmocka_unit_test(backoff_is_bounded_full_jitter),
+	    cmocka_unit_test(sync_answers_are_read_strictly),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
