@@ -234,18 +234,20 @@ static const struct svr_backend_ops sqlite_ops = {
 };
 
 /* The file holds the inter-router keys and the CA's key: 0600, created so before SQLite opens it
- * (its -wal and -shm files take the same mode). */
+ * (its -wal and -shm files take the same mode). An existing file is changed by path, never opened
+ * and closed here: closing any descriptor of a database file drops every POSIX lock this process
+ * holds on it, and another store handle of this process may hold some (sqlite.org "howtocorrupt"). */
 static int make_private(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || fchmod(fd, 0600) < 0) {
-		snprintf(err, errlen, "sqlite: %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
 	}
-	close(fd);
-	return 0;
+	if (errno == EEXIST && chmod(path, 0600) == 0)
+		return 0;
+	snprintf(err, errlen, "sqlite: %s: %s", path, strerror(errno));
+	return -1;
 }
 
 int svr_sqlite_open(const char *path, struct svr_backend **out, char *err, size_t errlen)
