@@ -75,12 +75,13 @@ svr_cond() {
 	[ -n "$SVR_HTTP_CODE" ] || SVR_HTTP_CODE=000
 }
 
-# svr_cond_commit FILE MESSAGE: commits the model FILE; prints the new serial (empty on refusal,
-# the answer is then in $SVR_TMP/body).
+# svr_cond_commit FILE MESSAGE: commits the model FILE; sets SVR_COND_SERIAL to the new serial
+# and succeeds, or fails (the answer in $SVR_TMP/body, its status in SVR_HTTP_CODE).
 svr_cond_commit() {
+	SVR_COND_SERIAL=
 	jq -c --arg m "$2" '{model: ., message: $m}' "$1" >"$SVR_TMP/commit.json" || return 1
 	svr_cond POST /commit --data-binary @"$SVR_TMP/commit.json"
-	[ "$SVR_HTTP_CODE" = 201 ] && jq -r .serial "$SVR_TMP/body"
+	[ "$SVR_HTTP_CODE" = 201 ] && SVR_COND_SERIAL=$(jq -r .serial "$SVR_TMP/body")
 }
 
 # svr_cond_router_file ROUTER FILE URL...: adds ROUTER to the inventory, asks for its enrolment

@@ -127,7 +127,7 @@ while True:
     s.sendto(d[5:] if d.startswith(b"echo:") else b"answer:" + d, a)' "$addr" \
 		>"$SVR_TMP/udp.log" 2>&1 </dev/null &
 	svr_track $! && svr_defer "svr_stop_pid $! 3"
-	for t in $(seq 50); do
+	for t in $(seq 150); do # Python's start takes seconds on a loaded machine
 		svr_nsx "$SVR2_SRV" ss -Hltn "sport = :8080" | grep -q . && return 0
 		sleep 0.1
 	done
