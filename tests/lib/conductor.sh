@@ -23,7 +23,8 @@ svr_conductor_net() {
 
 # svr_conductor_start N [STORE]: conductor N (state in $SVR_TMP/cdN, STORE default sqlite) on
 # https://198.18.250.N:8443; waits until it serves its CA. Sets SVR_CONDUCTORn_PID,
-# SVR_COND_URL (the first conductor's URL, once), SVR_COND_TOKEN (the operator token),
+# SVR_COND_URL (the first conductor's URL, once), SVR_COND_TOKEN (the operator token: one file,
+# $SVR_TMP/operator-token, for every conductor, as an operator holds one token for all),
 # SVR_COND_CA (the CA's PEM file) and SVR_COND_CA_SHA256.
 svr_conductor_start() {
 	local n=$1 store=${2:-sqlite} dir=$SVR_TMP/cd$1 addr=198.18.250.$1 pid
@@ -31,7 +32,8 @@ svr_conductor_start() {
 	ip -n "$SVR_COND_NS" addr add "$addr/24" dev "$SVR_PREFIX-k1" 2>/dev/null
 	cat >"$dir/conductor.json" <<EOF
 { "listen": "$addr:$SVR_COND_PORT", "state-dir": "$dir", "store": "$store",
-  "names": ["$addr"], "hold-s": 25, "router-timeout-s": 10 }
+  "names": ["$addr"], "hold-s": 25, "router-timeout-s": 10,
+  "operators": [ { "name": "admin", "token-file": "$SVR_TMP/operator-token" } ] }
 EOF
 	setsid ip netns exec "$SVR_COND_NS" "$(svr_conductor_bin)" --config "$dir/conductor.json" \
 		</dev/null >>"$dir/conductor.log" 2>&1 &
@@ -45,7 +47,7 @@ EOF
 		return 1
 	}
 	SVR_COND_URL=${SVR_COND_URL:-https://$addr:$SVR_COND_PORT}
-	SVR_COND_TOKEN=$(cat "$dir/operator-token-admin")
+	SVR_COND_TOKEN=$(cat "$SVR_TMP/operator-token")
 	SVR_COND_CA=$dir/ca.pem
 	SVR_COND_CA_SHA256=$(openssl x509 -in "$SVR_COND_CA" -outform DER | sha256sum | cut -c1-64)
 }
