@@ -54,7 +54,8 @@ EOF
 
 svr__conductor_ca() {
 	svr_pid_alive "$pid" || return 1
-	curl -sSk -m 2 -o "$2/ca.pem" "https://$1:$SVR_COND_PORT/api/v1/enrol/ca" 2>/dev/null &&
+	ip netns exec "$SVR_COND_NS" curl -sSk -m 2 -o "$2/ca.pem" \
+		"https://$1:$SVR_COND_PORT/api/v1/enrol/ca" 2>/dev/null &&
 		[ -s "$2/ca.pem" ]
 }
 
