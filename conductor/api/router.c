@@ -510,13 +510,20 @@ static bool ack_valid(const json_t *ack, struct cd_reply *out)
 	return !bad;
 }
 
+/* A router's acknowledgement and its status report are each a read, merge and write of its one
+ * status row, and may arrive at once on two of the server's threads: without this lock the later
+ * write puts back what the earlier one replaced (an acknowledgement lost under a report). */
+static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void post_ack(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	json_t *ack = cd_http_body_json(in, out);
 	if (!ack)
 		return;
+	pthread_mutex_lock(&report_mu);
 	json_t *row = ack_valid(ack, out) ? router_row(c, in->who, out) : NULL;
 	if (!row) {
+		pthread_mutex_unlock(&report_mu);
 		json_decref(ack);
 		return;
 	}
@@ -538,6 +545,7 @@ static void post_ack(struct conductor *c, const struct cd_request *in, struct cd
 		cd_http_error(out, 503, "the store failed: %s", err);
 	else
 		out->status = 204;
+	pthread_mutex_unlock(&report_mu);
 	if (!applied)
 		LOG_WARN("sync: router %s rejected serial %" PRId64 " (version %" PRId64 ")",
 			 in->who, (int64_t)json_integer_value(json_object_get(ack, "serial")),
@@ -567,8 +575,10 @@ static void post_status(struct conductor *c, const struct cd_request *in, struct
 		json_decref(report);
 		return;
 	}
+	pthread_mutex_lock(&report_mu);
 	json_t *row = router_row(c, in->who, out);
 	if (!row) {
+		pthread_mutex_unlock(&report_mu);
 		json_decref(report);
 		return;
 	}
@@ -583,6 +593,7 @@ static void post_status(struct conductor *c, const struct cd_request *in, struct
 		cd_http_error(out, 503, "the store failed: %s", err);
 	else
 		out->status = 204;
+	pthread_mutex_unlock(&report_mu);
 	json_decref(row);
 	json_decref(report);
 }
