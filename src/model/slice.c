@@ -50,14 +50,19 @@ json_t *svr_model_slice(const json_t *doc, const char *router)
 	const json_t *self = svr_model_router(doc, router);
 	if (!self)
 		return NULL;
-	json_t *out = json_deep_copy(doc);
+	/* Shallow copies share every value with doc (jansson's reference counts are atomic): a
+	 * conductor slices a large model once per router, and a deep copy of the whole document
+	 * each time cost it O(routers x model). Only the two objects that change are new. */
+	json_t *out = json_copy((json_t *)doc);
+	json_t *auth = json_copy(json_object_get(doc, "authority"));
 	json_t *routers = json_array();
-	json_t *auth = json_object_get(out, "authority");
-	if (!out || !routers || !auth) {
+	if (!out || !auth || !routers || json_object_set(out, "authority", auth) < 0) {
 		json_decref(out);
+		json_decref(auth);
 		json_decref(routers);
 		return NULL;
 	}
+	json_decref(auth); /* out holds it */
 	size_t i;
 	const json_t *r;
 	bool ok = true;
