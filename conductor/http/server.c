@@ -473,8 +473,12 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    .who = q->who,
 				    .peer = q->peer,
 				    .received_ms = q->start_ms};
+	/* GET and HEAD have no body: the handler runs on the next call, once MHD has the whole
+	 * request. A response queued now, on the first call, makes MHD close the connection after
+	 * it (it cannot tell that no body follows), and each router would then pay a TLS handshake
+	 * for every sync. */
 	if (strcmp(method, "GET") == 0 || is_head)
-		return run_handler(conn, q); /* no body */
+		return MHD_YES;
 	/* Refuse an announced oversized body before reading any of it (no 100 Continue). */
 	uint64_t n;
 	uint64_t max = srv.c->cfg.max_body_bytes;

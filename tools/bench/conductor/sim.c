@@ -204,11 +204,18 @@ static void next_request(CURLM *m, struct sim *s)
 	s->in_flight = true;
 }
 
+/* Connections opened and requests made: a router keeps its one TLS connection, and the figure
+ * means nothing if the simulator does not. */
+static unsigned long n_connects, n_requests;
+
 /* A request of s finished: move its state machine on. */
 static void finished(CURLM *m, struct sim *s, CURLcode rc)
 {
-	long status = 0;
+	long status = 0, connects = 0;
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(s->h, CURLINFO_NUM_CONNECTS, &connects);
+	n_connects += (unsigned long)connects;
+	n_requests++;
 	curl_multi_remove_handle(m, s->h);
 	s->in_flight = false;
 	if (rc != CURLE_OK)
@@ -432,6 +439,7 @@ int main(int argc, char **argv)
 	double *lat = calloc((size_t)opt.routers * opt.commits, sizeof(*lat));
 	double *commit_ms = calloc(opt.commits, sizeof(*commit_ms)), worst = 0;
 	double cpu0 = opt.pid ? cpu_s(opt.pid) : -1;
+	n_connects = n_requests = 0;
 	for (unsigned k = 0; k < opt.commits; k++) {
 		char asset[64], *body;
 		snprintf(asset, sizeof(asset), "bench-%u-%ld", k, (long)time(NULL));
@@ -464,6 +472,8 @@ int main(int argc, char **argv)
 			k + 1, last);
 	}
 	double cpu1 = opt.pid ? cpu_s(opt.pid) : -1;
+	fprintf(stderr, "svr-conductor-sim: %lu requests during the commits opened %lu connections\n",
+		n_requests, n_connects);
 	size_t n = (size_t)opt.routers * opt.commits;
 	qsort(lat, n, sizeof(*lat), cmp_double);
 	qsort(commit_ms, opt.commits, sizeof(*commit_ms), cmp_double);
