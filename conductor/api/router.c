@@ -35,6 +35,8 @@
 #define ENROL_FAILS_MAX  5     /* per address ... */
 #define ENROL_WINDOW_MS  60000 /* ... in a minute */
 #define ENROL_ADDRS      4096  /* addresses remembered */
+#define ENROL_MAX_BODY   4096  /* POST /enrol, which needs no credential */
+#define ROUTER_MAX_BODY  65536 /* POST /sync/ack and /status */
 #define CREDENTIAL_BYTES 32
 #define WATCH_TIMEOUT_MS 1000 /* the watcher checks its stop flag this often */
 #define ENROL_REFUSED_MSG                                                                          \
@@ -591,10 +593,12 @@ static void post_status(struct conductor *c, const struct cd_request *in, struct
 
 static const struct cd_route routes[] = {
     {"GET", "/enrol/ca", CD_CRED_NONE, get_ca},
-    {"POST", "/enrol", CD_CRED_NONE, post_enrol},
+    /* Anyone may enrol: a router name and a token fit in 4 KiB. */
+    {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY},
     {"GET", "/sync", CD_CRED_ROUTER, get_sync},
-    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack},
-    {"POST", "/status", CD_CRED_ROUTER, post_status},
+    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ROUTER_MAX_BODY},
+    /* A status is stored and re-read every second by the alarms: kept small. */
+    {"POST", "/status", CD_CRED_ROUTER, post_status, ROUTER_MAX_BODY},
 };
 
 int cd_api_router_start(struct conductor *c, char *err, size_t errlen)

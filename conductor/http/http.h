@@ -2,7 +2,7 @@
 /*
  * The conductor's HTTPS server (libmicrohttpd, TLS, epoll threads, suspend/resume for long polls).
  * Parts register routes; the server checks the credential a route asks for before calling it,
- * reads bodies up to max-body-bytes (413 above), and answers errors as {"error": "..."}.
+ * reads bodies up to the route's limit (413 above), and answers errors as {"error": "..."}.
  * Handlers run on the server's epoll threads: they must not block for long (a store call is
  * fine; waiting for a change is not — a long poll suspends, see cd_http_suspend).
  */
@@ -52,6 +52,10 @@ struct cd_route {
 	const char *path; /* "/routers/{}" matches one segment in place of {} */
 	enum cd_cred cred;
 	void (*fn)(struct conductor *c, const struct cd_request *in, struct cd_reply *out);
+	/* The largest body accepted (413 above); 0: max-body-bytes. A route anyone may call, or
+	 * one whose body is kept and re-read, sets a small one: a body's memory is taken per
+	 * request, before the handler sees it. */
+	uint64_t max_body;
 };
 
 /* Adds routes (a static array) before the server starts. */

@@ -445,6 +445,22 @@ static void peer_of(struct MHD_Connection *conn, char *out, size_t len)
 			  out, (socklen_t)len);
 }
 
+/* The route's body limit: its own, or max-body-bytes (whichever is smaller). */
+static uint64_t body_limit(const struct cd_route *rt)
+{
+	uint64_t cfg_max = srv.c->cfg.max_body_bytes;
+	return rt->max_body && rt->max_body < cfg_max ? rt->max_body : cfg_max;
+}
+
+static enum MHD_Result answer_too_large(struct MHD_Connection *conn, struct req *q, uint64_t n)
+{
+	uint64_t max = body_limit(q->route);
+	return answer_error(
+	    conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+	    "the body (%" PRIu64 " bytes) is larger than the limit of %" PRIu64 " bytes (%s)", n,
+	    max, q->route->max_body ? "this resource's limit" : "max-body-bytes");
+}
+
 static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, const char *url,
 				  const char *method)
 {
@@ -475,14 +491,13 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    .received_ms = q->start_ms};
 	if (strcmp(method, "GET") == 0 || is_head)
 		return run_handler(conn, q); /* no body */
-	/* Refuse an announced oversized body before reading any of it (no 100 Continue). */
+	/* Refuse an announced oversized body before reading any of it (no 100 Continue). The
+	 * credential was checked above: only then is memory taken for the body, and never more
+	 * than the route's limit. */
 	uint64_t n;
-	uint64_t max = srv.c->cfg.max_body_bytes;
+	uint64_t max = body_limit(q->route);
 	if (svr_httpd_body_start(&q->body, conn, max, &n))
-		return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-				    "the body (%" PRIu64 " bytes) is larger than the limit of "
-				    "%" PRIu64 " bytes (max-body-bytes)",
-				    n, max);
+		return answer_too_large(conn, q, n);
 	return MHD_YES;
 }
 
@@ -511,15 +526,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (*upload_size) {
 		int rc = svr_httpd_body_append(&q->body, upload_data, *upload_size,
-					       srv.c->cfg.max_body_bytes);
+					       body_limit(q->route));
 		*upload_size = 0;
 		return rc == 0 ? MHD_YES : MHD_NO;
 	}
 	if (q->body.over)
-		return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-				    "the body (%" PRIu64 " bytes) is larger than the limit of "
-				    "%" PRIu64 " bytes (max-body-bytes)",
-				    q->body.seen, srv.c->cfg.max_body_bytes);
+		return answer_too_large(conn, q, q->body.seen);
 	return run_handler(conn, q);
 }
 
