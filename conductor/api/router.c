@@ -37,7 +37,7 @@
 #define ENROL_ADDRS      4096  /* addresses remembered */
 #define ENROL_MAX_BODY   4096  /* POST /enrol, which needs no credential */
 #define ROUTER_MAX_BODY  65536 /* POST /sync/ack and /status */
-#define CREDENTIAL_BYTES 32
+#define CREDENTIAL_BYTES CD_SECRET_BYTES
 #define WATCH_TIMEOUT_MS 1000 /* the watcher checks its stop flag this often */
 #define ENROL_REFUSED_MSG                                                                          \
 	"enrolment refused: the token is unknown, used, expired or for another router"

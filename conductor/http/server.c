@@ -25,6 +25,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -398,6 +399,11 @@ static bool authorized(struct MHD_Connection *conn, enum cd_cred cred, char *who
 	size_t len;
 	if (svr_httpd_bearer(conn, &token, &len) < 0 || len == 0 || len > SVR_HTTPD_TOKEN_MAX)
 		return false;
+	/* A router credential is 32 random bytes in lowercase hex: anything else cannot be one,
+	 * and is refused here rather than looked up (each miss would be a store query, under the
+	 * store's mutex). */
+	if (cred == CD_CRED_ROUTER && !svr_hex_is_lower(token, len, 2 * CD_SECRET_BYTES))
+		return false;
 	char sha256[65];
 	cd_sha256_hex(token, len, sha256);
 	return cred == CD_CRED_OPERATOR ? operator_of(sha256, who, wholen)
@@ -551,12 +557,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (q->status)
 		snprintf(status, sizeof(status), "%u", q->status);
 	int64_t ms = cd_mono_ms() - q->start_ms;
+	/* The method and path are the client's (MHD decodes "%0a" to a newline): one log line. */
+	char method[sizeof(q->method)], path[sizeof(q->path)];
+	svr_log_safe(method, sizeof(method), q->method);
+	svr_log_safe(path, sizeof(path), q->path);
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		LOG_INFO("%s %s %s %" PRId64 " ms %s %s", q->method, q->path, status, ms, q->peer,
-			 q->who[0] ? q->who : "");
+		LOG_INFO("%s %s %s %" PRId64 " ms %s %s", method, path, status, ms, q->peer,
+			 q->who);
 	else
-		LOG_INFO("%s %s %s %" PRId64 " ms %s %s (connection ended early: %s)", q->method,
-			 q->path, status, ms, q->peer, q->who, svr_httpd_ended(toe));
+		LOG_INFO("%s %s %s %" PRId64 " ms %s %s (connection ended early: %s)", method, path,
+			 status, ms, q->peer, q->who, svr_httpd_ended(toe));
 	svr_httpd_body_free(&q->body);
 	free(q);
 	*con_cls = NULL;
