@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -239,18 +240,6 @@ static void *watch_main(void *arg)
 
 /* ---------------------------------------------------------------- helpers -- */
 
-/* A router's name as the model spells them: letters, digits, '-', '_', '.'. */
-static bool valid_router_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= CD_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
-			return false;
-	return true;
-}
-
 /* A non-negative integer query argument: 1 given, 0 absent, -1 (400 answered) bad. */
 static int query_uint(const struct cd_request *in, struct cd_reply *out, const char *key,
 		      int64_t *v)
@@ -378,11 +367,9 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 		json_decref(body);
 		return;
 	}
-	if (!router || !valid_router_name(router)) {
+	if (!svr_model_router_name_valid(router)) {
 		cd_http_error(out, 400,
-			      "router: must be the router's name (1-%d letters, digits, '-', '_' "
-			      "or '.')",
-			      CD_NAME_MAX - 1);
+			      "router: must be the router's name (" SVR_MODEL_ROUTER_NAME_RULE ")");
 		json_decref(body);
 		return;
 	}
@@ -399,8 +386,7 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 		json_decref(body);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(cred + 2 * i, 3, "%02x", rnd[i]);
+	svr_hex_encode(rnd, sizeof(rnd), cred);
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	cd_sha256_hex(token, strlen(token), token_sha);
 	cd_sha256_hex(cred, strlen(cred), cred_sha);
