@@ -81,26 +81,6 @@ static bool parse_version(const char *s, int64_t *v)
 }
 
 /* Body fields ("message", "ticket"...): strict objects, so a misspelt key is an error. */
-static bool only_keys(const json_t *body, const char *const *allowed, struct cd_reply *out)
-{
-	const char *key;
-	json_t *v;
-	if (!json_is_object(body)) {
-		cd_http_error(out, 400, "the body must be a JSON object");
-		return false;
-	}
-	json_object_foreach ((json_t *)body, key, v) {
-		size_t k = 0;
-		while (allowed[k] && strcmp(allowed[k], key) != 0)
-			k++;
-		if (!allowed[k]) {
-			cd_http_error(out, 400, "unknown key \"%.64s\" in the body", key);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* A string field of at most max bytes: required, or optional ("" when absent). NULL and a 400
  * when wrong. Control characters are refused: these end up in logs and terminals. */
 static const char *text_field(const json_t *body, const char *key, size_t max, bool required,
@@ -412,7 +392,7 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 		return;
 	const char *message = NULL, *ticket = NULL;
 	const json_t *model = json_object_get(body, "model");
-	if (!only_keys(body, keys, out) || !(message = message_field(body, out)) ||
+	if (!cd_http_only_keys(body, keys, out) || !(message = message_field(body, out)) ||
 	    !(ticket = ticket_field(body, out))) {
 		json_decref(body);
 		return;
@@ -449,7 +429,7 @@ static void post_rollback(struct conductor *c, const struct cd_request *in, stru
 		return;
 	const char *message = NULL, *ticket = NULL;
 	const json_t *v = json_object_get(body, "version");
-	if (!only_keys(body, keys, out) || !(message = message_field(body, out)) ||
+	if (!cd_http_only_keys(body, keys, out) || !(message = message_field(body, out)) ||
 	    !(ticket = ticket_field(body, out))) {
 		json_decref(body);
 		return;
@@ -584,8 +564,8 @@ static void post_router(struct conductor *c, const struct cd_request *in, struct
 	if (!body)
 		return;
 	const char *name = NULL, *asset = NULL;
-	if (only_keys(body, keys, out) && (name = text_field(body, "name", 64, true, out)) &&
-	    check_router_name(name, out) &&
+	if (cd_http_only_keys(body, keys, out) &&
+	    (name = text_field(body, "name", 64, true, out)) && check_router_name(name, out) &&
 	    (asset = text_field(body, "asset-id", ASSET_ID_MAX, false, out))) {
 		int rc = svr_store_router_add(c->store, name, asset, err, sizeof(err));
 		json_t *r = NULL;

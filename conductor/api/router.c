@@ -207,7 +207,7 @@ static void snapshot_swap(struct snapshot *s)
 
 static void *watch_main(void *arg)
 {
-	struct conductor *c = arg;
+	(void)arg;
 	pthread_mutex_lock(&cache.lock);
 	int64_t known = cache.cur ? cache.cur->serial : -1;
 	pthread_mutex_unlock(&cache.lock);
@@ -234,7 +234,6 @@ static void *watch_main(void *arg)
 		known = serial;
 		cd_http_resume_all();
 	}
-	(void)c;
 	return NULL;
 }
 
@@ -260,26 +259,6 @@ static int query_uint(const struct cd_request *in, struct cd_reply *out, const c
 }
 
 /* Checks that obj has only the keys listed; answers 400 naming the first other one. */
-static bool only_keys(const json_t *obj, const char *const *allowed, struct cd_reply *out)
-{
-	const char *key;
-	json_t *v;
-	if (!json_is_object(obj)) {
-		cd_http_error(out, 400, "(top): must be an object");
-		return false;
-	}
-	json_object_foreach ((json_t *)obj, key, v) {
-		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], key) != 0)
-			i++;
-		if (!allowed[i]) {
-			cd_http_error(out, 400, "%.64s: unknown key", key);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------- enrolment -- */
 
 /* Failed enrolments per client address, for the rate limit. */
@@ -363,7 +342,7 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 	static const char *const keys[] = {"router", "token", NULL};
 	const char *router = json_string_value(json_object_get(body, "router"));
 	const char *token = json_string_value(json_object_get(body, "token"));
-	if (!only_keys(body, keys, out)) {
+	if (!cd_http_only_keys(body, keys, out)) {
 		json_decref(body);
 		return;
 	}
@@ -399,9 +378,9 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 			     json_pack("{s:s, s:s}", "router", router, "credential", cred));
 	} else if (rc == SVR_STORE_NOT_FOUND || rc == SVR_STORE_EXPIRED) {
 		unsigned n = enrol_failed(in->peer);
-		LOG_WARN("enrol: %s failed for router %s from %s (%s; %u in this minute)",
+		LOG_WARN("enrol: %s failed for router %s from %s (403; %u in this minute)",
 			 rc == SVR_STORE_EXPIRED ? "a used or expired token" : "an unknown token",
-			 router, in->peer, "403", n);
+			 router, in->peer, n);
 		cd_http_error(out, 403, ENROL_REFUSED_MSG);
 	} else {
 		LOG_ERR("enrol: router %s: %s", router, err);
@@ -477,7 +456,7 @@ static bool ack_valid(const json_t *ack, struct cd_reply *out)
 {
 	static const char *const keys[] = {"serial",     "version", "result",
 					   "generation", "errors",  NULL};
-	if (!only_keys(ack, keys, out))
+	if (!cd_http_only_keys(ack, keys, out))
 		return false;
 	const char *result = json_string_value(json_object_get(ack, "result"));
 	const json_t *errors = json_object_get(ack, "errors");

@@ -26,6 +26,7 @@
 #include <openssl/crypto.h>
 
 #include "common/hex.h"
+#include "common/jsonutil.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -115,17 +116,29 @@ void cd_http_json(struct cd_reply *out, unsigned status, json_t *body)
 
 void cd_http_error(struct cd_reply *out, unsigned status, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], safe[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cd_http_json(out, status, json_pack("{s:s}", "error", msg));
+	/* A message quoting the client's text may be cut inside a UTF-8 character: json_pack
+	 * would refuse it. */
+	cd_http_json(out, status,
+		     json_pack("{s:s}", "error", svr_log_safe(safe, sizeof(safe), msg)));
 }
 
 const char *cd_http_query(const struct cd_request *in, const char *key)
 {
 	return svr_httpd_query(in->conn, key);
+}
+
+bool cd_http_only_keys(const json_t *obj, const char *const *allowed, struct cd_reply *out)
+{
+	struct svr_jerr e;
+	if (svr_json_only_keys(obj, "", allowed, &e) == 0)
+		return true;
+	cd_http_error(out, MHD_HTTP_BAD_REQUEST, "%s", e.msg);
+	return false;
 }
 
 json_t *cd_http_body_json(const struct cd_request *in, struct cd_reply *out)
@@ -488,8 +501,6 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    q->route->cred == CD_CRED_OPERATOR ? "an operator token"
 								       : "the router's credential");
 	q->in = (struct cd_request){.conn = conn,
-				    .method = q->route->method,
-				    .path = q->path + plen,
 				    .arg = q->arg,
 				    .body = "",
 				    .who = q->who,
