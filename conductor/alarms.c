@@ -9,11 +9,13 @@
  *                           CD_ALARM_SYNC_GRACE_MS
  *   router-local-override   its status reports a local override
  * Each raise is logged once as a warning and each clear once as a notice, with the router's
- * name and the reason.
+ * name and the reason. Text a router reported goes through svr_log_safe (one line, valid UTF-8,
+ * cut between characters): a reason that is not valid UTF-8 would make json_pack fail and the
+ * alarm vanish from GET /alarms.
  *
- * Threads: cd_alarms_tick runs on main.c's timer thread (about once a second); cd_alarms_list
- * on the HTTP server's threads. The table is guarded by one mutex, never held across a store
- * call.
+ * Threads: cd_alarms_tick runs on the main thread (main.c's loop, about once a second);
+ * cd_alarms_list on the HTTP server's threads. The table is guarded by one mutex, never held across
+ * a store call.
  */
 #include "alarms.h"
 
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
 
@@ -37,7 +40,7 @@ static const char *const alarm_names[ALARM_KINDS] = {
 struct alarm {
 	bool raised;
 	int64_t raised_ms;
-	char reason[256];
+	char reason[320];
 };
 
 /* One per router in the inventory. */
@@ -86,7 +89,7 @@ static void set_alarm(struct tracked *t, enum alarm_kind k, const char *reason, 
 			   a->reason);
 	}
 	if (reason)
-		snprintf(a->reason, sizeof(a->reason), "%s", reason);
+		svr_log_safe(a->reason, sizeof(a->reason), reason);
 }
 
 static int64_t int_field(const json_t *o, const char *key)
@@ -130,15 +133,18 @@ static const char *reported_rejection(const json_t *status, char *buf, size_t le
 		const json_t *e = json_array_get(json_object_get(ack, "errors"), 0);
 		const char *path = json_string_value(json_object_get(e, "path"));
 		const char *msg = json_string_value(json_object_get(e, "message"));
-		snprintf(buf, len, "it rejected serial %lld%s%.64s%s%.80s",
+		char p[65], m[81];
+		snprintf(buf, len, "it rejected serial %lld%s%s%s%s",
 			 (long long)int_field(ack, "serial"), path || msg ? ": " : "",
-			 path ? path : "", path && msg ? ": " : "", msg ? msg : "");
+			 svr_log_safe(p, sizeof(p), path), path && msg ? ": " : "",
+			 svr_log_safe(m, sizeof(m), msg));
 		return buf;
 	}
 	const char *why = json_string_value(json_object_get(status, "last-error"));
 	if (!why || !*why)
 		return NULL;
-	snprintf(buf, len, "its last configuration failed: %.160s", why);
+	char w[161];
+	snprintf(buf, len, "its last configuration failed: %s", svr_log_safe(w, sizeof(w), why));
 	return buf;
 }
 
@@ -147,7 +153,7 @@ static void check_sync(struct tracked *t, const json_t *r, int64_t serial, int64
 {
 	const json_t *status = json_object_get(r, "status");
 	int64_t applied = int_field(r, "applied-serial");
-	char rejected_buf[200], why[256];
+	char rejected_buf[256], why[512];
 	const char *rejected = reported_rejection(status, rejected_buf, sizeof(rejected_buf));
 	if (!enrolled) {
 		t->behind_since_ms = 0;
@@ -162,7 +168,7 @@ static void check_sync(struct tracked *t, const json_t *r, int64_t serial, int64
 	if (!t->behind_since_ms)
 		t->behind_since_ms = now_ms;
 	if (rejected) {
-		snprintf(why, sizeof(why), "%.180s (applied serial %lld, current %lld)", rejected,
+		snprintf(why, sizeof(why), "%s (applied serial %lld, current %lld)", rejected,
 			 (long long)applied, (long long)serial);
 		set_alarm(t, ALARM_OUT_OF_SYNC, why, now_ms);
 	} else if (now_ms - t->behind_since_ms > CD_ALARM_SYNC_GRACE_MS) {
@@ -254,9 +260,17 @@ json_t *cd_alarms_list(const char *router)
 	for (size_t i = 0; found && i < n_routers; i++) {
 		if (router && strcmp(routers[i].name, router) != 0)
 			continue;
-		for (int k = 0; k < ALARM_KINDS; k++)
-			if (routers[i].alarms[k].raised)
-				found[n++] = alarm_json(&routers[i], (enum alarm_kind)k);
+		for (int k = 0; k < ALARM_KINDS; k++) {
+			if (!routers[i].alarms[k].raised)
+				continue;
+			json_t *a = alarm_json(&routers[i], (enum alarm_kind)k);
+			if (a)
+				found[n++] = a;
+			else
+				LOG_ERR(
+				    "alarms: cannot list alarm %s of router %s (out of memory?)",
+				    alarm_names[k], routers[i].name);
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	if (!found)

@@ -13,6 +13,9 @@
 #include "store/store.h"
 
 #define CD_NAME_MAX 128
+/* Router credentials and enrolment tokens: this many random bytes, handed out as lowercase hex
+ * (so a bearer token of another form cannot be one). */
+#define CD_SECRET_BYTES 32
 
 struct cd_operator {
 	char name[CD_NAME_MAX];

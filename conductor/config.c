@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "config.h"
 #include "httpd/httpd.h"
@@ -22,8 +23,7 @@ void cd_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256(data, len, md);
-	for (size_t i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	svr_hex_encode(md, sizeof(md), out);
 }
 
 void cd_config_defaults(struct cd_config *c)

@@ -225,23 +225,20 @@ static void raise_fd_limit(unsigned connections)
 static int make_enrolment_token(struct conductor *c, const char *router, const char *asset)
 {
 	char err[512];
+	if (!svr_model_router_name_valid(router)) {
+		fprintf(stderr,
+			"svr-conductor: --enrolment-token: \"%s\" is not a router name (%s)\n",
+			router, SVR_MODEL_ROUTER_NAME_RULE);
+		return 1;
+	}
 	int rc = svr_store_router_add(c->store, router, asset ? asset : "", err, sizeof(err));
 	if (rc < 0 && rc != SVR_STORE_EXISTS) {
 		fprintf(stderr, "svr-conductor: router %s: %s\n", router, err);
 		return 1;
 	}
-	unsigned char rnd[32];
-	char token[65], sha[65];
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		fprintf(stderr, "svr-conductor: the random generator failed\n");
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
-	OPENSSL_cleanse(rnd, sizeof(rnd));
-	cd_sha256_hex(token, strlen(token), sha);
-	int64_t expires = cd_now_ms() + (int64_t)c->cfg.enrolment_token_ttl_s * 1000;
-	if (svr_store_token_add(c->store, router, sha, expires, err, sizeof(err)) < 0) {
+	char token[2 * CD_SECRET_BYTES + 1];
+	int64_t expires_ms;
+	if (cd_enrolment_token_new(c, router, token, &expires_ms, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svr-conductor: enrolment token for %s: %s\n", router, err);
 		return 1;
 	}

@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "pki.h"
@@ -325,8 +326,7 @@ static int note_ca(X509 *ca, char *err, size_t errlen)
 	unsigned n = 0;
 	if (!X509_digest(ca, EVP_sha256(), md, &n) || n != 32)
 		return ssl_err(err, errlen, "the CA's fingerprint");
-	for (unsigned i = 0; i < n; i++)
-		snprintf(ca_sha256 + 2 * i, 3, "%02x", md[i]);
+	svr_hex_encode(md, n, ca_sha256);
 	ca_pem = cert_to_pem(ca);
 	return ca_pem ? 0 : ssl_err(err, errlen, "the CA's PEM");
 }

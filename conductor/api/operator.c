@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "alarms.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "http/http.h"
@@ -29,9 +30,7 @@
 
 #define HISTORY_LIMIT_DEFAULT 50
 #define HISTORY_LIMIT_MAX     1000
-#define ROUTER_NAME_MAX       32  /* as the model's router names (docs/model.md) */
 #define ASSET_ID_MAX          128 /* SVR_STORE_NAME_MAX - 1 */
-#define ENROL_TOKEN_BYTES     32
 
 extern const char svr_conductor_openapi_json[];
 extern const size_t svr_conductor_openapi_json_len;
@@ -82,26 +81,6 @@ static bool parse_version(const char *s, int64_t *v)
 }
 
 /* Body fields ("message", "ticket"...): strict objects, so a misspelt key is an error. */
-static bool only_keys(const json_t *body, const char *const *allowed, struct cd_reply *out)
-{
-	const char *key;
-	json_t *v;
-	if (!json_is_object(body)) {
-		cd_http_error(out, 400, "the body must be a JSON object");
-		return false;
-	}
-	json_object_foreach ((json_t *)body, key, v) {
-		size_t k = 0;
-		while (allowed[k] && strcmp(allowed[k], key) != 0)
-			k++;
-		if (!allowed[k]) {
-			cd_http_error(out, 400, "unknown key \"%.64s\" in the body", key);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* A string field of at most max bytes: required, or optional ("" when absent). NULL and a 400
  * when wrong. Control characters are refused: these end up in logs and terminals. */
 static const char *text_field(const json_t *body, const char *key, size_t max, bool required,
@@ -413,7 +392,7 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 		return;
 	const char *message = NULL, *ticket = NULL;
 	const json_t *model = json_object_get(body, "model");
-	if (!only_keys(body, keys, out) || !(message = message_field(body, out)) ||
+	if (!cd_http_only_keys(body, keys, out) || !(message = message_field(body, out)) ||
 	    !(ticket = ticket_field(body, out))) {
 		json_decref(body);
 		return;
@@ -450,7 +429,7 @@ static void post_rollback(struct conductor *c, const struct cd_request *in, stru
 		return;
 	const char *message = NULL, *ticket = NULL;
 	const json_t *v = json_object_get(body, "version");
-	if (!only_keys(body, keys, out) || !(message = message_field(body, out)) ||
+	if (!cd_http_only_keys(body, keys, out) || !(message = message_field(body, out)) ||
 	    !(ticket = ticket_field(body, out))) {
 		json_decref(body);
 		return;
@@ -516,25 +495,14 @@ static void post_import(struct conductor *c, const struct cd_request *in, struct
 
 /* -------------------------------------------------------------- routers -- */
 
-static bool router_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > ROUTER_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-			return false;
-	return true;
-}
-
 static bool check_router_name(const char *s, struct cd_reply *out)
 {
-	if (router_name_ok(s))
+	if (svr_model_router_name_valid(s))
 		return true;
+	char safe[65];
 	cd_http_error(out, 400,
-		      "router name \"%.64s\" must be 1-%d letters, digits, '-' or '_' "
-		      "(as in the model)",
-		      s, ROUTER_NAME_MAX);
+		      "router name \"%s\" must be " SVR_MODEL_ROUTER_NAME_RULE " (as in the model)",
+		      svr_log_safe(safe, sizeof(safe), s));
 	return false;
 }
 
@@ -596,8 +564,8 @@ static void post_router(struct conductor *c, const struct cd_request *in, struct
 	if (!body)
 		return;
 	const char *name = NULL, *asset = NULL;
-	if (only_keys(body, keys, out) && (name = text_field(body, "name", 64, true, out)) &&
-	    check_router_name(name, out) &&
+	if (cd_http_only_keys(body, keys, out) &&
+	    (name = text_field(body, "name", 64, true, out)) && check_router_name(name, out) &&
 	    (asset = text_field(body, "asset-id", ASSET_ID_MAX, false, out))) {
 		int rc = svr_store_router_add(c->store, name, asset, err, sizeof(err));
 		json_t *r = NULL;
@@ -629,38 +597,24 @@ static void delete_router(struct conductor *c, const struct cd_request *in, stru
 	out->status = 204;
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 /* A one-time token (32 random bytes, hex) for the router: shown once; the store keeps its
  * SHA-256 only. */
 static void post_enrolment_token(struct conductor *c, const struct cd_request *in,
 				 struct cd_reply *out)
 {
-	unsigned char raw[ENROL_TOKEN_BYTES], digest[32];
-	char token[2 * ENROL_TOKEN_BYTES + 1], digest_hex[65], expires[32], err[256];
-	unsigned dlen = 0;
+	char token[2 * CD_SECRET_BYTES + 1], expires[32], err[256];
+	int64_t expires_ms;
 	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
 		return;
 	if (in->len && (in->len != 2 || memcmp(in->body, "{}", 2) != 0)) {
 		cd_http_error(out, 400, "this request takes no body");
 		return;
 	}
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
-		cd_http_error(out, 500, "no random bytes for the token (OpenSSL's DRBG failed)");
+	int rc = cd_enrolment_token_new(c, in->arg, token, &expires_ms, err, sizeof(err));
+	if (rc == CD_KEYS_NO_RANDOM) {
+		cd_http_error(out, 500, "%s", err);
 		return;
 	}
-	hex(raw, sizeof(raw), token);
-	if (EVP_Digest(token, strlen(token), digest, &dlen, EVP_sha256(), NULL) != 1) {
-		cd_http_error(out, 500, "SHA-256 failed");
-		return;
-	}
-	hex(digest, sizeof(digest), digest_hex);
-	int64_t expires_ms = cd_now_ms() + (int64_t)c->cfg.enrolment_token_ttl_s * 1000;
-	int rc = svr_store_token_add(c->store, in->arg, digest_hex, expires_ms, err, sizeof(err));
 	if (rc < 0) {
 		store_error(out, rc, err);
 	} else {
@@ -669,7 +623,6 @@ static void post_enrolment_token(struct conductor *c, const struct cd_request *i
 			     json_pack("{s:s, s:s, s:s, s:I}", "router", in->arg, "token", token,
 				       "expires", expires, "expires-ms", (json_int_t)expires_ms));
 	}
-	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(token, sizeof(token));
 }
 
@@ -714,51 +667,6 @@ static void get_keys(struct conductor *c, const struct cd_request *in, struct cd
 	cd_http_json(out, 200, json_pack("{s:o}", "keys", arr));
 }
 
-/* The next key now, outside the schedule (POST /keys/rotate): security-id one above the newest,
- * not-before rekey-lead-s from now (after the newest's), so that every connected router holds it
- * for the lead time before anyone signs with it, as with a scheduled one (keys.c). */
-static int rotate_now(struct conductor *c, int64_t now_ms, struct svr_store_key *k, char *err,
-		      size_t errlen)
-{
-	struct svr_store_key *keys = NULL;
-	struct svr_store_commit info;
-	json_t *model = NULL;
-	size_t n = 0;
-	int64_t interval_s, lead_s;
-	if (svr_store_running(c->store, &info, &model, err, errlen) < 0 ||
-	    svr_store_keys(c->store, &keys, &n, err, errlen) < 0) {
-		json_decref(model);
-		return -1;
-	}
-	cd_keys_schedule(model, &interval_s, &lead_s);
-	json_decref(model);
-	uint32_t newest_id = 0;
-	int64_t newest_nb = 0;
-	for (size_t i = 0; i < n; i++)
-		if (keys[i].security_id > newest_id) {
-			newest_id = keys[i].security_id;
-			newest_nb = keys[i].not_before_ms;
-		}
-	if (keys)
-		OPENSSL_cleanse(keys, n * sizeof(*keys));
-	free(keys);
-	unsigned char rnd[64];
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		snprintf(err, errlen, "no random bytes (OpenSSL's DRBG failed)");
-		return -1;
-	}
-	memset(k, 0, sizeof(*k));
-	k->security_id = newest_id + 1;
-	hex(rnd, 32, k->hmac_key);
-	hex(rnd + 32, 32, k->encryption_key);
-	OPENSSL_cleanse(rnd, sizeof(rnd));
-	k->not_before_ms = now_ms + lead_s * 1000;
-	if (k->not_before_ms <= newest_nb)
-		k->not_before_ms = newest_nb + 1000;
-	k->created_ms = now_ms;
-	return svr_store_key_add(c->store, k, err, errlen) < 0 ? -1 : 0;
-}
-
 static void post_keys_rotate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	struct svr_store_key k = {0};
@@ -769,9 +677,30 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 		cd_http_error(out, 400, "this request takes no body");
 		return;
 	}
-	if (rotate_now(c, cd_now_ms(), &k, err, sizeof(err)) < 0) {
-		OPENSSL_cleanse(&k, sizeof(k));
+	/* The next key now, outside the schedule: not-before rekey-lead-s from now (and after the
+	 * newest's), so that every connected router holds it for the lead time before anyone signs
+	 * with it, as with a scheduled one. */
+	struct svr_store_commit info;
+	json_t *model = NULL;
+	int64_t interval_s, lead_s, now_ms = cd_now_ms();
+	int rc = svr_store_running(c->store, &info, &model, err, sizeof(err));
+	if (rc < 0) {
+		store_error(out, rc, err);
+		return;
+	}
+	cd_keys_schedule(model, &interval_s, &lead_s);
+	json_decref(model);
+	rc = cd_keys_add_next(c, 0, now_ms + lead_s * 1000, 1000, now_ms, &k, err, sizeof(err));
+	if (rc == CD_KEYS_NO_RANDOM) {
 		cd_http_error(out, 500, "key rotation failed: %s", err);
+		return;
+	}
+	if (rc == SVR_STORE_EXISTS) { /* still taken after a retry: other conductors rotating */
+		cd_http_error(out, 503, "key rotation failed, try again: %s", err);
+		return;
+	}
+	if (rc < 0) {
+		store_error(out, rc, err);
 		return;
 	}
 	format_rfc3339(k.not_before_ms, nb, sizeof(nb));

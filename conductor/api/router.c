@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -35,7 +36,9 @@
 #define ENROL_FAILS_MAX  5     /* per address ... */
 #define ENROL_WINDOW_MS  60000 /* ... in a minute */
 #define ENROL_ADDRS      4096  /* addresses remembered */
-#define CREDENTIAL_BYTES 32
+#define ENROL_MAX_BODY   4096  /* POST /enrol, which needs no credential */
+#define ROUTER_MAX_BODY  65536 /* POST /sync/ack and /status */
+#define CREDENTIAL_BYTES CD_SECRET_BYTES
 #define WATCH_TIMEOUT_MS 1000 /* the watcher checks its stop flag this often */
 #define ENROL_REFUSED_MSG                                                                          \
 	"enrolment refused: the token is unknown, used, expired or for another router"
@@ -204,7 +207,7 @@ static void snapshot_swap(struct snapshot *s)
 
 static void *watch_main(void *arg)
 {
-	struct conductor *c = arg;
+	(void)arg;
 	pthread_mutex_lock(&cache.lock);
 	int64_t known = cache.cur ? cache.cur->serial : -1;
 	pthread_mutex_unlock(&cache.lock);
@@ -231,23 +234,10 @@ static void *watch_main(void *arg)
 		known = serial;
 		cd_http_resume_all();
 	}
-	(void)c;
 	return NULL;
 }
 
 /* ---------------------------------------------------------------- helpers -- */
-
-/* A router's name as the model spells them: letters, digits, '-', '_', '.'. */
-static bool valid_router_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= CD_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
-			return false;
-	return true;
-}
 
 /* A non-negative integer query argument: 1 given, 0 absent, -1 (400 answered) bad. */
 static int query_uint(const struct cd_request *in, struct cd_reply *out, const char *key,
@@ -269,26 +259,6 @@ static int query_uint(const struct cd_request *in, struct cd_reply *out, const c
 }
 
 /* Checks that obj has only the keys listed; answers 400 naming the first other one. */
-static bool only_keys(const json_t *obj, const char *const *allowed, struct cd_reply *out)
-{
-	const char *key;
-	json_t *v;
-	if (!json_is_object(obj)) {
-		cd_http_error(out, 400, "(top): must be an object");
-		return false;
-	}
-	json_object_foreach ((json_t *)obj, key, v) {
-		size_t i = 0;
-		while (allowed[i] && strcmp(allowed[i], key) != 0)
-			i++;
-		if (!allowed[i]) {
-			cd_http_error(out, 400, "%.64s: unknown key", key);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------- enrolment -- */
 
 /* Failed enrolments per client address, for the rate limit. */
@@ -372,15 +342,13 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 	static const char *const keys[] = {"router", "token", NULL};
 	const char *router = json_string_value(json_object_get(body, "router"));
 	const char *token = json_string_value(json_object_get(body, "token"));
-	if (!only_keys(body, keys, out)) {
+	if (!cd_http_only_keys(body, keys, out)) {
 		json_decref(body);
 		return;
 	}
-	if (!router || !valid_router_name(router)) {
+	if (!svr_model_router_name_valid(router)) {
 		cd_http_error(out, 400,
-			      "router: must be the router's name (1-%d letters, digits, '-', '_' "
-			      "or '.')",
-			      CD_NAME_MAX - 1);
+			      "router: must be the router's name (" SVR_MODEL_ROUTER_NAME_RULE ")");
 		json_decref(body);
 		return;
 	}
@@ -397,8 +365,7 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 		json_decref(body);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(cred + 2 * i, 3, "%02x", rnd[i]);
+	svr_hex_encode(rnd, sizeof(rnd), cred);
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	cd_sha256_hex(token, strlen(token), token_sha);
 	cd_sha256_hex(cred, strlen(cred), cred_sha);
@@ -411,9 +378,9 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 			     json_pack("{s:s, s:s}", "router", router, "credential", cred));
 	} else if (rc == SVR_STORE_NOT_FOUND || rc == SVR_STORE_EXPIRED) {
 		unsigned n = enrol_failed(in->peer);
-		LOG_WARN("enrol: %s failed for router %s from %s (%s; %u in this minute)",
+		LOG_WARN("enrol: %s failed for router %s from %s (403; %u in this minute)",
 			 rc == SVR_STORE_EXPIRED ? "a used or expired token" : "an unknown token",
-			 router, in->peer, "403", n);
+			 router, in->peer, n);
 		cd_http_error(out, 403, ENROL_REFUSED_MSG);
 	} else {
 		LOG_ERR("enrol: router %s: %s", router, err);
@@ -489,7 +456,7 @@ static bool ack_valid(const json_t *ack, struct cd_reply *out)
 {
 	static const char *const keys[] = {"serial",     "version", "result",
 					   "generation", "errors",  NULL};
-	if (!only_keys(ack, keys, out))
+	if (!cd_http_only_keys(ack, keys, out))
 		return false;
 	const char *result = json_string_value(json_object_get(ack, "result"));
 	const json_t *errors = json_object_get(ack, "errors");
@@ -602,10 +569,12 @@ static void post_status(struct conductor *c, const struct cd_request *in, struct
 
 static const struct cd_route routes[] = {
     {"GET", "/enrol/ca", CD_CRED_NONE, get_ca},
-    {"POST", "/enrol", CD_CRED_NONE, post_enrol},
+    /* Anyone may enrol: a router name and a token fit in 4 KiB. */
+    {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY},
     {"GET", "/sync", CD_CRED_ROUTER, get_sync},
-    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack},
-    {"POST", "/status", CD_CRED_ROUTER, post_status},
+    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ROUTER_MAX_BODY},
+    /* A status is stored and re-read every second by the alarms: kept small. */
+    {"POST", "/status", CD_CRED_ROUTER, post_status, ROUTER_MAX_BODY},
 };
 
 int cd_api_router_start(struct conductor *c, char *err, size_t errlen)

@@ -2,9 +2,11 @@
 /*
  * The conductor's HTTPS server (libmicrohttpd, TLS, epoll threads, suspend/resume for long polls).
  * Parts register routes; the server checks the credential a route asks for before calling it,
- * reads bodies up to max-body-bytes (413 above), and answers errors as {"error": "..."}.
- * Handlers run on the server's epoll threads: they must not block for long (a store call is
- * fine; waiting for a change is not — a long poll suspends, see cd_http_suspend).
+ * reads bodies up to the route's limit (413 above), and answers errors as {"error": "..."}.
+ * Handlers run on the server's epoll threads: they must not block for long (a short store call
+ * is fine, but note that GET /export holds the store's mutex for the whole dump, and every other
+ * store call waits for it; waiting for a change is not fine — a long poll suspends, see
+ * cd_http_suspend).
  */
 #ifndef SVR_CONDUCTOR_HTTP_H
 #define SVR_CONDUCTOR_HTTP_H
@@ -25,8 +27,6 @@ enum cd_cred {
 
 struct cd_request {
 	struct MHD_Connection *conn; /* for cd_http_query() */
-	const char *method;          /* "GET", "POST", "PUT", "DELETE" */
-	const char *path;            /* below /api/v1, e.g. "/routers/r1" */
 	const char *arg;             /* the segment matched by {} in the route, else "" */
 	const char *body;            /* "" when none */
 	size_t len;
@@ -52,6 +52,10 @@ struct cd_route {
 	const char *path; /* "/routers/{}" matches one segment in place of {} */
 	enum cd_cred cred;
 	void (*fn)(struct conductor *c, const struct cd_request *in, struct cd_reply *out);
+	/* The largest body accepted (413 above); 0: max-body-bytes. A route anyone may call, or
+	 * one whose body is kept and re-read, sets a small one: a body's memory is taken per
+	 * request, before the handler sees it. */
+	uint64_t max_body;
 };
 
 /* Adds routes (a static array) before the server starts. */
@@ -62,6 +66,9 @@ void cd_http_error(struct cd_reply *out, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The value of a query argument, NULL when absent. */
 const char *cd_http_query(const struct cd_request *in, const char *key);
+/* Whether obj is an object with no key outside allowed (NULL-terminated); else answers 400 with
+ * the key's path (svr_json_only_keys). */
+bool cd_http_only_keys(const json_t *obj, const char *const *allowed, struct cd_reply *out);
 /* Parses the body as one JSON value (JSON_REJECT_DUPLICATES); on failure answers 400
  * {"error": "malformed JSON", "line", "column", "message"} and returns NULL. */
 json_t *cd_http_body_json(const struct cd_request *in, struct cd_reply *out);

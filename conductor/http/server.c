@@ -25,6 +25,8 @@
 
 #include <openssl/crypto.h>
 
+#include "common/hex.h"
+#include "common/jsonutil.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -114,17 +116,29 @@ void cd_http_json(struct cd_reply *out, unsigned status, json_t *body)
 
 void cd_http_error(struct cd_reply *out, unsigned status, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], safe[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cd_http_json(out, status, json_pack("{s:s}", "error", msg));
+	/* A message quoting the client's text may be cut inside a UTF-8 character: json_pack
+	 * would refuse it. */
+	cd_http_json(out, status,
+		     json_pack("{s:s}", "error", svr_log_safe(safe, sizeof(safe), msg)));
 }
 
 const char *cd_http_query(const struct cd_request *in, const char *key)
 {
 	return svr_httpd_query(in->conn, key);
+}
+
+bool cd_http_only_keys(const json_t *obj, const char *const *allowed, struct cd_reply *out)
+{
+	struct svr_jerr e;
+	if (svr_json_only_keys(obj, "", allowed, &e) == 0)
+		return true;
+	cd_http_error(out, MHD_HTTP_BAD_REQUEST, "%s", e.msg);
+	return false;
 }
 
 json_t *cd_http_body_json(const struct cd_request *in, struct cd_reply *out)
@@ -398,6 +412,11 @@ static bool authorized(struct MHD_Connection *conn, enum cd_cred cred, char *who
 	size_t len;
 	if (svr_httpd_bearer(conn, &token, &len) < 0 || len == 0 || len > SVR_HTTPD_TOKEN_MAX)
 		return false;
+	/* A router credential is 32 random bytes in lowercase hex: anything else cannot be one,
+	 * and is refused here rather than looked up (each miss would be a store query, under the
+	 * store's mutex). */
+	if (cred == CD_CRED_ROUTER && !svr_hex_is_lower(token, len, 2 * CD_SECRET_BYTES))
+		return false;
 	char sha256[65];
 	cd_sha256_hex(token, len, sha256);
 	return cred == CD_CRED_OPERATOR ? operator_of(sha256, who, wholen)
@@ -445,6 +464,22 @@ static void peer_of(struct MHD_Connection *conn, char *out, size_t len)
 			  out, (socklen_t)len);
 }
 
+/* The route's body limit: its own, or max-body-bytes (whichever is smaller). */
+static uint64_t body_limit(const struct cd_route *rt)
+{
+	uint64_t cfg_max = srv.c->cfg.max_body_bytes;
+	return rt->max_body && rt->max_body < cfg_max ? rt->max_body : cfg_max;
+}
+
+static enum MHD_Result answer_too_large(struct MHD_Connection *conn, struct req *q, uint64_t n)
+{
+	uint64_t max = body_limit(q->route);
+	return answer_error(
+	    conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+	    "the body (%" PRIu64 " bytes) is larger than the limit of %" PRIu64 " bytes (%s)", n,
+	    max, q->route->max_body ? "this resource's limit" : "max-body-bytes");
+}
+
 static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, const char *url,
 				  const char *method)
 {
@@ -466,8 +501,6 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    q->route->cred == CD_CRED_OPERATOR ? "an operator token"
 								       : "the router's credential");
 	q->in = (struct cd_request){.conn = conn,
-				    .method = q->route->method,
-				    .path = q->path + plen,
 				    .arg = q->arg,
 				    .body = "",
 				    .who = q->who,
@@ -479,14 +512,13 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 	 * for every sync. */
 	if (strcmp(method, "GET") == 0 || is_head)
 		return MHD_YES;
-	/* Refuse an announced oversized body before reading any of it (no 100 Continue). */
+	/* Refuse an announced oversized body before reading any of it (no 100 Continue). The
+	 * credential was checked above: only then is memory taken for the body, and never more
+	 * than the route's limit. */
 	uint64_t n;
-	uint64_t max = srv.c->cfg.max_body_bytes;
+	uint64_t max = body_limit(q->route);
 	if (svr_httpd_body_start(&q->body, conn, max, &n))
-		return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-				    "the body (%" PRIu64 " bytes) is larger than the limit of "
-				    "%" PRIu64 " bytes (max-body-bytes)",
-				    n, max);
+		return answer_too_large(conn, q, n);
 	return MHD_YES;
 }
 
@@ -515,15 +547,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (*upload_size) {
 		int rc = svr_httpd_body_append(&q->body, upload_data, *upload_size,
-					       srv.c->cfg.max_body_bytes);
+					       body_limit(q->route));
 		*upload_size = 0;
 		return rc == 0 ? MHD_YES : MHD_NO;
 	}
 	if (q->body.over)
-		return answer_error(conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-				    "the body (%" PRIu64 " bytes) is larger than the limit of "
-				    "%" PRIu64 " bytes (max-body-bytes)",
-				    q->body.seen, srv.c->cfg.max_body_bytes);
+		return answer_too_large(conn, q, q->body.seen);
 	return run_handler(conn, q);
 }
 
@@ -543,12 +572,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (q->status)
 		snprintf(status, sizeof(status), "%u", q->status);
 	int64_t ms = cd_mono_ms() - q->start_ms;
+	/* The method and path are the client's (MHD decodes "%0a" to a newline): one log line. */
+	char method[sizeof(q->method)], path[sizeof(q->path)];
+	svr_log_safe(method, sizeof(method), q->method);
+	svr_log_safe(path, sizeof(path), q->path);
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		LOG_INFO("%s %s %s %" PRId64 " ms %s %s", q->method, q->path, status, ms, q->peer,
-			 q->who[0] ? q->who : "");
+		LOG_INFO("%s %s %s %" PRId64 " ms %s %s", method, path, status, ms, q->peer,
+			 q->who);
 	else
-		LOG_INFO("%s %s %s %" PRId64 " ms %s %s (connection ended early: %s)", q->method,
-			 q->path, status, ms, q->peer, q->who, svr_httpd_ended(toe));
+		LOG_INFO("%s %s %s %" PRId64 " ms %s %s (connection ended early: %s)", method, path,
+			 status, ms, q->peer, q->who, svr_httpd_ended(toe));
 	svr_httpd_body_free(&q->body);
 	free(q);
 	*con_cls = NULL;

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "httpd/httpd.h"
 
@@ -80,8 +81,7 @@ static int token_create(const char *path, char *err, size_t errlen)
 		got += (size_t)n;
 	}
 	char hex[2 * TOKEN_RANDOM_BYTES + 2];
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	svr_hex_encode(rnd, sizeof(rnd), hex);
 	hex[2 * TOKEN_RANDOM_BYTES] = '\n';
 	hex[2 * TOKEN_RANDOM_BYTES + 1] = '\0';
 	memset(rnd, 0, sizeof(rnd));

@@ -382,9 +382,14 @@ static const char *const name_rule[] = {
 		     "digit",
     [NAME_TENANT] = "must be dot-separated labels of letters, digits, '-' or '_', each starting "
 		    "with a letter or digit (at most 128 characters)",
-    [NAME_ROUTER] = "must be 1-32 letters, digits, '-' or '_'",
+    [NAME_ROUTER] = "must be " SVR_MODEL_ROUTER_NAME_RULE,
     [NAME_IFACE] = "must be 1-15 letters, digits, '-', '_' or '.'",
 };
+
+bool svr_model_router_name_valid(const char *s)
+{
+	return s && name_ok(s, NAME_ROUTER);
+}
 
 /* Reads a name (required unless optional) and checks its form; NULL when absent or invalid. */
 static const char *get_name(struct v *v, const json_t *o, const char *key, const struct vpath *p,

@@ -10,6 +10,7 @@
 #define SVR_VALIDATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 /* At most this many entries are kept; the last then says how many more were found. */
 #define SVR_MODEL_MAX_ERRORS 1000
@@ -49,6 +50,11 @@ svr_model_errors_add(struct svr_model_errors *e, const char *path, const char *f
  * the last entry then says so).
  */
 int svr_model_validate(const json_t *doc, struct svr_model_errors *e);
+
+/* The model's rule for a router's name (docs/model.md, "name"), for every place that takes one
+ * (the conductor's inventory and enrolment, svr-control's conductor settings). */
+bool svr_model_router_name_valid(const char *s);
+#define SVR_MODEL_ROUTER_NAME_RULE "1-32 letters, digits, '-' or '_'"
 
 /* The router object named name inside a (validated) document, or NULL. */
 const json_t *svr_model_router(const json_t *doc, const char *name);

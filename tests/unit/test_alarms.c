@@ -233,6 +233,29 @@ static void out_of_sync_at_once_when_rejected(void **state)
 	assert_non_null(strstr(why, "rejected serial 1: authority.routers[0]: cannot probe"));
 }
 
+/* Router text cut where a multi-byte character straddles the cut, and with a newline: the alarm
+ * is still listed (json_pack refuses invalid UTF-8), its reason valid and on one line. */
+static void router_text_cut_at_a_character(void **state)
+{
+	struct fx *f = *state;
+	char why[512], path[128], status[512];
+	add_router(f, "r1", true, T0);
+	move_serial(f, 1, T0);
+	/* 63 bytes, then a 3-byte euro sign across byte 64. */
+	memset(path, 'p', 63);
+	snprintf(path + 63, sizeof(path) - 63, "\\u20ac\\u20ac");
+	snprintf(status, sizeof(status),
+		 "{\"ack\": {\"serial\": 1, \"version\": 1, \"result\": \"rejected\", "
+		 "\"errors\": [{\"path\": \"%s\", \"message\": \"bad\\nFORGED\"}]}}",
+		 path);
+	report(f, "r1", status, 0, T0);
+	cd_alarms_tick(&f->c, T0);
+	assert_true(raised("r1", "router-out-of-sync", why, sizeof(why)));
+	assert_null(strchr(why, '\n'));
+	assert_non_null(strstr(why, "bad?FORGED"));
+	assert_int_equal(logged(f, "bad?FORGED"), 1);
+}
+
 static void local_override_from_the_report(void **state)
 {
 	struct fx *f = *state;
@@ -268,6 +291,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unreachable_after_the_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(out_of_sync_after_the_grace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(out_of_sync_at_once_when_rejected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(router_text_cut_at_a_character, setup, teardown),
 	    cmocka_unit_test_setup_teardown(local_override_from_the_report, setup, teardown),
 	    cmocka_unit_test_setup_teardown(deleted_router_forgotten, setup, teardown),
 	};

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "svr/version.h"
 
 enum {
@@ -232,8 +233,8 @@ int api_pem_sha256(const char *pem, size_t len, char out[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
 	int ok = x && X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
-	for (unsigned i = 0; ok && i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (ok)
+		svr_hex_encode(md, mdlen, out);
 	X509_free(x);
 	BIO_free(bio);
 	return ok ? 0 : -1;

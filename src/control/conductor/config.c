@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "model/validate.h"
 #include "conductor.h"
 
 static const char *const file_keys[] = {"urls",      "router",   "enrolment-token",
@@ -65,7 +66,7 @@ static int parse_urls(const json_t *doc, struct svr_cd_config *cfg, struct svr_j
 	return 0;
 }
 
-/* A router name as the model allows it: letters, digits, '-', '_', '.'. */
+/* A router name as the model allows it (svr_model_router_name_valid). */
 static int parse_router(const json_t *doc, struct svr_cd_config *cfg, struct svr_jerr *e)
 {
 	const char *s = NULL;
@@ -73,14 +74,10 @@ static int parse_router(const json_t *doc, struct svr_cd_config *cfg, struct svr
 	if (rc <= 0)
 		return rc;
 	size_t n = strlen(s);
-	bool ok = n > 0 && n < SVR_CD_NAME_MAX;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = isalnum((unsigned char)s[i]) || strchr("-_.", s[i]);
-	if (!ok)
-		return svr_jerr_set(e, "router",
-				    "\"%.64s\" is not a router name (1-%d letters, digits, '-', "
-				    "'_', '.')",
-				    s, SVR_CD_NAME_MAX - 1);
+	if (!svr_model_router_name_valid(s))
+		return svr_jerr_set(
+		    e, "router", "\"%.64s\" is not a router name (" SVR_MODEL_ROUTER_NAME_RULE ")",
+		    s);
 	memcpy(cfg->router, s, n + 1);
 	return 0;
 }

@@ -18,14 +18,9 @@
 #include <unistd.h>
 
 #include "cd_int.h"
+#include "common/hex.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
-
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
 
 /* Reads a whole small file (at most max bytes) into a 0-terminated buffer. */
 static char *slurp(const char *path, size_t max, size_t *len, char *err, size_t errlen)
@@ -117,7 +112,7 @@ static int check_ca(const char *pem, size_t len, const uint8_t want[32], char **
 	int rc = -1;
 	if (der_len > 0 && EVP_Digest(der, (size_t)der_len, md, &md_len, EVP_sha256(), NULL) &&
 	    md_len == 32) {
-		hex(md, 32, got);
+		svr_hex_encode(md, 32, got);
 		rc = CRYPTO_memcmp(md, want, 32) == 0 ? 1 : 0;
 	}
 	OPENSSL_free(der);
@@ -158,7 +153,7 @@ static enum try_result fetch_ca(struct svr_conductor *cd, struct cd_client *c, c
 	if (rc == 1)
 		return TRY_OK;
 	char want[65];
-	hex(cd->cfg.ca_sha256, 32, want);
+	svr_hex_encode(cd->cfg.ca_sha256, 32, want);
 	if (rc == 0)
 		LOG_ERR("enrolment: REFUSED the CA certificate of %s: its SHA-256 is %s, the "
 			"conductor file %s says ca-sha256 %s (a wrong fingerprint, or not your "
@@ -273,7 +268,7 @@ int cd_enrol(struct svr_conductor *cd, struct cd_client *c)
 			continue;
 		OPENSSL_cleanse(cd->cfg.token, sizeof(cd->cfg.token));
 		char fp[65];
-		hex(cd->cfg.ca_sha256, 32, fp);
+		svr_hex_encode(cd->cfg.ca_sha256, 32, fp);
 		LOG_NOTICE("enrolled as router %s with conductor %s (CA SHA-256 %s); credential in "
 			   "%s",
 			   cd->ctl->router, url, fp, cd->cred_path);
