@@ -220,6 +220,7 @@ static void sq_close(struct svr_backend *base)
 
 static const struct svr_backend_ops sqlite_ops = {
     .name = "sqlite",
+    .recheck_ms = 250, /* only another process's commits need it (docs/conductor.md, "Store") */
     .exec = sq_exec,
     .begin = sq_begin,
     .commit = sq_commit,

@@ -30,6 +30,7 @@
 struct svr_store {
 	pthread_mutex_t mu;
 	struct svr_backend *b;
+	uint64_t serial_reads; /* under mu: what waiting costs the database */
 };
 
 /* A caller may pass err NULL: the functions below always have somewhere to write. */
@@ -186,7 +187,8 @@ static int tx_end(struct svr_store *s, int rc, bool moved_serial, char *err, siz
 }
 
 /* Inside a transaction: the next serial, announced to the other conductors at commit. Taking the
- * head row first also serialises writers (a row lock in PostgreSQL, the write lock in SQLite). */
+ * head row first also serialises the changes that move it (a row lock in PostgreSQL; in SQLite
+ * every write transaction holds the write lock). */
 static int bump_serial(struct svr_store *s, int64_t *serial, char *err, size_t errlen)
 {
 	int64_t v = 0;
@@ -281,6 +283,14 @@ int svr_store_open(const char *spec, struct svr_store **out, char *err, size_t e
 			    "store \"%s\": expected sqlite:PATH or postgresql:CONNINFO", spec);
 	if (rc < 0)
 		return rc;
+	/* A waiter sleeps at most recheck_ms between reads of the serial: 0 would be a busy loop.
+	 */
+	const struct svr_backend_ops *ops = b->ops;
+	if (ops->recheck_ms <= 0) {
+		ops->close(b);
+		return fail(err, errlen, SVR_STORE_ERR, "store backend %s: no recheck interval",
+			    ops->name);
+	}
 	struct svr_store *s = calloc(1, sizeof(*s));
 	if (!s) {
 		b->ops->close(b);
@@ -1018,36 +1028,47 @@ int svr_store_token_add(struct svr_store *s, const char *router, const char *tok
 	return rc;
 }
 
-/* Inside a transaction: checks the token, then marks it used and enrols the router. */
+/* Why a token was refused: unknown or another router's (NOT_FOUND), else used or expired. */
+static int token_refusal(struct svr_store *s, const char *router, const char *token_sha256,
+			 char *err, size_t errlen)
+{
+	const char *p[] = {token_sha256, router};
+	int64_t found = 0;
+	int rc = run_value(
+	    s, "SELECT COUNT(*) FROM enrol_tokens WHERE token_sha256 = $1 AND router = $2", 2, p,
+	    &found, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (found == 0)
+		return fail(err, errlen, SVR_STORE_NOT_FOUND, "no such token for router \"%s\"",
+			    router);
+	return fail(err, errlen, SVR_STORE_EXPIRED,
+		    "the token for router \"%s\" was used or has expired", router);
+}
+
+/* Inside a transaction: marks the token used, then enrols the router. The check and the mark are
+ * one conditional UPDATE, so two conductors presenting one token at once cannot both succeed:
+ * under READ COMMITTED the second waits for the first's row lock, then re-checks its WHERE on the
+ * committed row (used_ms no longer 0) and changes nothing. */
 static int token_use_locked(struct svr_store *s, const char *router, const char *token_sha256,
 			    const char *credential_sha256, int64_t now, char *err, size_t errlen)
 {
-	const char *p[] = {token_sha256};
+	struct num n = num(now);
+	const char *use[] = {token_sha256, router, n.s};
 	struct svr_rows r = {0};
-	int rc =
-	    run(s, "SELECT router, expires_ms, used_ms FROM enrol_tokens WHERE token_sha256 = $1",
-		1, p, &r, err, errlen);
-	if (rc == 0 && (r.nrows == 0 || strcmp(svr_rows_get(&r, 0, 0), router) != 0))
-		rc = fail(err, errlen, SVR_STORE_NOT_FOUND, "no such token for router \"%s\"",
-			  router);
-	if (rc == 0 &&
-	    (to_i64(svr_rows_get(&r, 0, 2)) != 0 || to_i64(svr_rows_get(&r, 0, 1)) <= now))
-		rc = fail(err, errlen, SVR_STORE_EXPIRED,
-			  "the token for router \"%s\" was used or "
-			  "has expired",
-			  router);
+	int rc = run(s,
+		     "UPDATE enrol_tokens SET used_ms = $3 WHERE token_sha256 = $1 AND router = $2 "
+		     "AND used_ms = 0 AND expires_ms > $3 RETURNING router",
+		     3, use, &r, err, errlen);
+	unsigned marked = r.nrows;
 	svr_rows_free(&r);
 	if (rc < 0)
 		return rc;
-	struct num n = num(now);
-	const char *used[] = {token_sha256, n.s};
-	rc = run(s, "UPDATE enrol_tokens SET used_ms = $2 WHERE token_sha256 = $1", 2, used, NULL,
-		 err, errlen);
+	if (marked != 1)
+		return token_refusal(s, router, token_sha256, err, errlen);
 	const char *enrol[] = {router, credential_sha256, n.s};
-	if (rc == 0)
-		rc = run(s, "UPDATE routers SET cred_sha256 = $2, enrolled_ms = $3 WHERE name = $1",
-			 3, enrol, NULL, err, errlen);
-	return rc;
+	return run(s, "UPDATE routers SET cred_sha256 = $2, enrolled_ms = $3 WHERE name = $1", 3,
+		   enrol, NULL, err, errlen);
 }
 
 int svr_store_token_use(struct svr_store *s, const char *router, const char *token_sha256,
@@ -1258,9 +1279,18 @@ int svr_store_serial(struct svr_store *s, int64_t *serial, char *err, size_t err
 {
 	ERRBUF();
 	pthread_mutex_lock(&s->mu);
+	s->serial_reads++;
 	int rc = run_value(s, "SELECT seq FROM head WHERE id = 1", 0, NULL, serial, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
+}
+
+uint64_t svr_store_serial_reads(struct svr_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t n = s->serial_reads;
+	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 /* Re-reads the serial after every wake-up and at least every recheck_ms of the backend: a wake-up

@@ -156,6 +156,9 @@ int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *val
 /* The change serial: moves on every commit, rollback, import and key change (anything a router
  * must fetch). */
 int svr_store_serial(struct svr_store *s, int64_t *serial, char *err, size_t errlen);
+/* How many times this store has read the serial (svr_store_serial and every re-read while
+ * waiting): what waiting costs the database, which tests bound. */
+uint64_t svr_store_serial_reads(struct svr_store *s);
 /* Blocks until the serial differs from known or timeout_ms passes; *serial is the current one.
  * Sees changes made by other conductors on the same database (PostgreSQL: LISTEN/NOTIFY; SQLite:
  * its own commits at once, another process's within 250 ms). */

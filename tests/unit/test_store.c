@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -630,6 +632,88 @@ static void tokens_and_credentials(void **state)
 	json_decref(r);
 }
 
+/* Two conductors (two handles, two threads) present one token at once, for many tokens: each
+ * token enrols its router exactly once, with the winner's credential. */
+#define RACE_TOKENS 50
+
+struct token_racer {
+	struct svr_store *s;
+	char id;                  /* 'a' or 'b': its credentials differ from the other's */
+	pthread_barrier_t *start; /* both present token i together */
+	int rc[RACE_TOKENS];
+	pthread_t t;
+};
+
+static void race_token(unsigned i, char *tok)
+{
+	snprintf(tok, 65, "%064u", i);
+}
+
+static void race_credential(char id, unsigned i, char *cred)
+{
+	snprintf(cred, 65, "%c%063u", id, i);
+}
+
+static void *token_race_thread(void *arg)
+{
+	struct token_racer *r = arg;
+	char tok[65], cred[65], router[16];
+	for (unsigned i = 0; i < RACE_TOKENS; i++) {
+		race_token(i, tok);
+		race_credential(r->id, i, cred);
+		snprintf(router, sizeof(router), "r%u", i);
+		pthread_barrier_wait(r->start);
+		r->rc[i] = svr_store_token_use(r->s, router, tok, cred, wall_ms(), NULL, 0);
+	}
+	return NULL;
+}
+
+static void token_used_once_under_race(void **state)
+{
+	struct fx *f = *state;
+	char tok[65], cred[65], router[16], name[SVR_STORE_NAME_MAX];
+	for (unsigned i = 0; i < RACE_TOKENS; i++) {
+		snprintf(router, sizeof(router), "r%u", i);
+		race_token(i, tok);
+		assert_int_equal(svr_store_router_add(f->s, router, "", NULL, 0), 0);
+		assert_int_equal(
+		    svr_store_token_add(f->s, router, tok, wall_ms() + 600000, NULL, 0), 0);
+	}
+	struct svr_store *b = open_store(f->spec[0]);
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, 2);
+	struct token_racer r[2] = {{.s = f->s, .id = 'a', .start = &start},
+				   {.s = b, .id = 'b', .start = &start}};
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&r[k].t, NULL, token_race_thread, &r[k]), 0);
+	for (int k = 0; k < 2; k++)
+		pthread_join(r[k].t, NULL);
+	pthread_barrier_destroy(&start);
+	unsigned doubles = 0;
+	for (unsigned i = 0; i < RACE_TOKENS; i++) {
+		int winners = (r[0].rc[i] == 0) + (r[1].rc[i] == 0);
+		doubles += winners > 1;
+		assert_true(r[0].rc[i] == 0 || r[0].rc[i] == SVR_STORE_EXPIRED);
+		assert_true(r[1].rc[i] == 0 || r[1].rc[i] == SVR_STORE_EXPIRED);
+		if (winners != 1)
+			continue;
+		/* The router holds the winner's credential; the loser's enrols nothing. */
+		char winner = r[0].rc[i] == 0 ? 'a' : 'b', loser = winner == 'a' ? 'b' : 'a';
+		snprintf(router, sizeof(router), "r%u", i);
+		race_credential(winner, i, cred);
+		assert_int_equal(
+		    svr_store_router_by_credential(b, cred, name, sizeof(name), NULL, 0), 0);
+		assert_string_equal(name, router);
+		race_credential(loser, i, cred);
+		assert_int_equal(
+		    svr_store_router_by_credential(b, cred, name, sizeof(name), NULL, 0),
+		    SVR_STORE_NOT_FOUND);
+	}
+	svr_store_close(b);
+	if (doubles)
+		fail_msg("%u of %d tokens were used twice", doubles, RACE_TOKENS);
+}
+
 /* ---- keys, serial ---- */
 
 static struct svr_store_key key(uint32_t id, int64_t not_before)
@@ -788,6 +872,71 @@ static void two_waiters_on_one_store(void **state)
 	assert_int_equal(longw.serial, known + 1);
 	assert_true(mono_ms() - t0 < 1000);
 	json_decref(m);
+}
+
+/* Another process moves the serial: this test's binary, run with --commit SPEC. */
+static pid_t spawn_committer(const char *spec)
+{
+	char *argv[] = {"test_store", "--commit", (char *)spec, NULL};
+	pid_t pid = -1;
+	extern char **environ;
+	assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
+	return pid;
+}
+
+static int commit_once(const char *spec)
+{
+	struct svr_store *s = NULL;
+	char err[256];
+	json_t *m = two_site();
+	int rc = svr_store_open(spec, &s, err, sizeof(err));
+	if (rc == 0)
+		rc = svr_store_commit(s, m, "other-process", "", "", NULL, NULL, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "--commit %s: %s\n", spec, err);
+	svr_store_close(s);
+	json_decref(m);
+	return rc < 0 ? 1 : 0;
+}
+
+/* A waiter with nothing to wait for sleeps between re-reads of the serial (every 250 ms on
+ * SQLite, on a notification on PostgreSQL), however long it waits; it still hears a commit from
+ * another handle at once, and one from another process. */
+static void idle_wait_does_not_spin(void **state)
+{
+	struct fx *f = *state;
+	struct svr_store *b = open_store(f->spec[0]);
+	uint64_t reads0 = svr_store_serial_reads(b);
+	struct waiter w = {.s = b, .known = serial_of(f->s), .timeout_ms = 1000};
+	wait_thread(&w);
+	uint64_t reads = svr_store_serial_reads(b) - reads0;
+	print_message("an idle 1 s wait read the serial %llu times\n", (unsigned long long)reads);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.serial, w.known);
+	assert_true(w.took_ms >= 1000);
+	assert_true(reads <= 10);
+
+	assert_commit_wakes(f->s, b);
+
+	struct waiter other = {.s = b, .known = serial_of(f->s), .timeout_ms = 20000};
+	reads0 = svr_store_serial_reads(b);
+	assert_int_equal(pthread_create(&other.t, NULL, wait_thread, &other), 0);
+	pid_t pid = spawn_committer(f->spec[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	int64_t exited = mono_ms();
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pthread_join(other.t, NULL);
+	int64_t heard_after = mono_ms() - exited;
+	reads = svr_store_serial_reads(b) - reads0;
+	print_message("another process's commit: heard %lld ms after it exited, %llu reads in "
+		      "%lld ms\n",
+		      (long long)heard_after, (unsigned long long)reads, (long long)other.took_ms);
+	assert_int_equal(other.rc, 0);
+	assert_int_equal(other.serial, other.known + 1);
+	assert_true(heard_after < 2000);
+	assert_true(reads <= 3 + (uint64_t)other.took_ms / 100);
+	svr_store_close(b);
 }
 
 /* Two handles on one store, as two conductors on one database. */
@@ -962,8 +1111,10 @@ static void bad_spec_refused(void **state)
 	assert_null(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--commit") == 0)
+		return commit_once(argv[2]);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(commit_history_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(invalid_commit_refused, setup, teardown),
@@ -974,12 +1125,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(export_import_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(routers_inventory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tokens_and_credentials, setup, teardown),
+	    cmocka_unit_test_setup_teardown(token_used_once_under_race, setup, teardown),
 	    cmocka_unit_test_setup_teardown(keys_add_retire, setup, teardown),
 	    cmocka_unit_test_setup_teardown(serial_moves_on_changes_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(meta_keeps_the_first_value, setup, teardown),
 	    cmocka_unit_test_setup_teardown(wait_change_wakes_and_times_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_waiters_on_one_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_conductors_see_each_other, setup, teardown),
+	    cmocka_unit_test_setup_teardown(idle_wait_does_not_spin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_commits_get_distinct_versions, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),

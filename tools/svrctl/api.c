@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/hex.h"
 #include "svr/version.h"
@@ -157,7 +158,7 @@ static int call(const struct api_opts *o, enum call_mode mode, const char *metho
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_s * 1000));
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, o->https_only ? "https" : "http,https");
 	/* No redirects: the token must not travel to another host. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -240,9 +241,43 @@ int api_pem_sha256(const char *pem, size_t len, char out[65])
 	return ok ? 0 : -1;
 }
 
+/* How many PEM blocks text holds: a CA answer must be exactly one certificate. */
+static unsigned pem_blocks(const char *text, size_t len)
+{
+	static const char begin[] = "-----BEGIN ";
+	unsigned n = 0;
+	for (const char *p = text, *end = text + len;
+	     (p = memmem(p, (size_t)(end - p), begin, sizeof(begin) - 1)); p += sizeof(begin) - 1)
+		n++;
+	return n;
+}
+
+/* The one certificate of pem, re-encoded from its parsed form (nothing else of the answer is
+ * kept), and its SHA-256 fingerprint in got; NULL when pem is not one certificate. */
+static char *single_certificate(const char *pem, size_t len, size_t *out_len, char got[65])
+{
+	if (pem_blocks(pem, len) != 1 || api_pem_sha256(pem, len, got) < 0)
+		return NULL;
+	BIO *in = BIO_new_mem_buf(pem, (int)len), *mem = BIO_new(BIO_s_mem());
+	X509 *x = in ? PEM_read_bio_X509(in, NULL, NULL, NULL) : NULL;
+	char *out = NULL, *p;
+	long n;
+	if (x && mem && PEM_write_bio_X509(mem, x) && (n = BIO_get_mem_data(mem, &p)) > 0 &&
+	    (out = malloc((size_t)n + 1))) {
+		memcpy(out, p, (size_t)n);
+		out[n] = '\0';
+		*out_len = (size_t)n;
+	}
+	X509_free(x);
+	BIO_free(in);
+	BIO_free(mem);
+	return out;
+}
+
 /* --ca-sha256: fetches the CA (GET /enrol/ca, no token sent, certificate not yet checked) and
- * trusts it for the requests that follow only if its SHA-256 fingerprint is the one given, the
- * way a router enrols (docs/conductor.md). */
+ * trusts it for the requests that follow only if it is one certificate whose SHA-256
+ * fingerprint is the one given, the way a router enrols (docs/conductor.md). What is trusted is
+ * that certificate re-encoded, never the answer: a man in the middle cannot add a CA of its own. */
 static int api_pin_ca(const struct api_opts *o)
 {
 	char want[65], got[65];
@@ -256,19 +291,24 @@ static int api_pin_ca(const struct api_opts *o)
 	int rc = call(o, CALL_PIN_FETCH, "GET", "/enrol/ca", NULL, 0, &a);
 	if (rc)
 		return rc;
-	if (a.code != 200 || !a.body.len || api_pem_sha256(a.body.data, a.body.len, got) < 0) {
-		errmsg("GET %s: HTTP %ld: no CA certificate to check the fingerprint against",
-		       a.url, a.code);
+	size_t ca_len = 0;
+	char *ca = a.code == 200 && a.body.len
+		       ? single_certificate(a.body.data, a.body.len, &ca_len, got)
+		       : NULL;
+	if (!ca) {
+		errmsg("GET %s: HTTP %ld: not one CA certificate (%u PEM blocks): not trusted "
+		       "(nothing was sent)",
+		       a.url, a.code, a.body.len ? pem_blocks(a.body.data, a.body.len) : 0);
 		rc = EXIT_API_ERROR;
 	} else if (strcmp(got, want) != 0) {
 		errmsg("%s: the CA's SHA-256 fingerprint is %s, not the %s given: not trusted "
 		       "(nothing was sent)",
 		       o->url, got, want);
+		free(ca);
 		rc = EXIT_API_ERROR;
 	} else {
-		pinned_ca = a.body.data;
-		pinned_ca_len = a.body.len;
-		a.body.data = NULL;
+		pinned_ca = ca;
+		pinned_ca_len = ca_len;
 	}
 	api_answer_free(&a);
 	return rc;
@@ -277,12 +317,17 @@ static int api_pin_ca(const struct api_opts *o)
 int api_call(const struct api_opts *o, const char *method, const char *path, const char *body,
 	     size_t body_len, struct api_answer *a)
 {
+	memset(a, 0, sizeof(*a));
+	if (o->https_only && strncasecmp(o->url, "https://", 8) != 0) {
+		errmsg("%s: %s's address must be an https:// URL (from %s): the token is never "
+		       "sent in clear",
+		       o->url, server_name(o), o->url_from);
+		return EXIT_API_ERROR;
+	}
 	if (o->ca_sha256 && !pinned_ca) {
 		int rc = api_pin_ca(o);
-		if (rc) {
-			memset(a, 0, sizeof(*a));
+		if (rc)
 			return rc;
-		}
 	}
 	return call(o, CALL_AUTH, method, path, body, body_len, a);
 }

@@ -33,6 +33,9 @@ struct api_opts {
 	const char *server;
 	const char *url_option;
 	const char *tls_hint;
+	/* Refuse a url that is not https:// (svr-conductor: its token must not travel in clear;
+	 * svr-control's local REST API keeps http). */
+	bool https_only;
 };
 
 struct api_buf {

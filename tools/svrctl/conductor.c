@@ -110,8 +110,8 @@ const char conductor_help[] =
     "\n"
     "OPTIONS\n"
     "    --url URL\n"
-    "        The conductor, without /api/v1. Default: $SVR_CONDUCTOR_URL, else\n"
-    "        " CONDUCTOR_URL_DEFAULT ".\n"
+    "        The conductor, without /api/v1; https:// only (the token is never sent\n"
+    "        in clear). Default: $SVR_CONDUCTOR_URL, else " CONDUCTOR_URL_DEFAULT ".\n"
     "    --token-file FILE\n"
     "        The operator token's file (its first line). Default:\n"
     "        $SVR_CONDUCTOR_TOKEN_FILE, else " CONDUCTOR_TOKEN_DEFAULT "\n"
@@ -124,9 +124,10 @@ const char conductor_help[] =
     "        with the CA's certificate), else the system's trusted CAs.\n"
     "    --ca-sha256 HEX\n"
     "        Instead of a CA file: fetch the CA from the conductor, trust it only if\n"
-    "        its SHA-256 fingerprint is HEX (64 hex digits, colons allowed), then\n"
-    "        verify the conductor with it. Nothing, the token included, is sent before\n"
-    "        the check passes. Default: $SVR_CONDUCTOR_CA_SHA256.\n"
+    "        it is one certificate whose SHA-256 fingerprint is HEX (64 hex digits,\n"
+    "        colons allowed), then verify the conductor with it. Nothing, the token\n"
+    "        included, is sent before the check passes. Default:\n"
+    "        $SVR_CONDUCTOR_CA_SHA256.\n"
     "    -m, --message MESSAGE\n"
     "        commit, rollback: why (required; at most 1023 bytes).\n"
     "    --ticket ID\n"
@@ -1123,6 +1124,7 @@ static void parse(int argc, char **argv, struct cargs *o)
 	if (cacert && pin)
 		usage("--cacert and --ca-sha256 exclude each other");
 	o->api.server = "svr-conductor";
+	o->api.https_only = true;
 	o->api.url_option = "--url URL or SVR_CONDUCTOR_URL";
 	o->api.tls_hint = " (the conductor's certificate is not trusted: give its CA with --cacert "
 			  "FILE or its fingerprint with --ca-sha256 HEX)";
