@@ -36,6 +36,11 @@ struct svr_backend_ops {
 	/* How often a waiter re-reads the serial when no wake-up came: what another process's
 	 * change costs to be seen where the backend has no wake-up for it. */
 	int recheck_ms;
+	/* Statements around a write that may be lost in a power failure without harm (a router's
+	 * report: the next one, seconds later, says it again), so it does not wait for the disk:
+	 * the first turns waiting off for this connection, the second back on. Every other write
+	 * is on disk when it returns. */
+	const char *lazy_on, *lazy_off;
 	/* Runs one statement; rows (may be NULL) receives what it returns. Returns 0, or
 	 * SVR_STORE_EXISTS for a unique-key conflict, SVR_STORE_NOT_FOUND for a foreign key that
 	 * names nothing, SVR_STORE_ERR otherwise (err says how). */

@@ -308,6 +308,8 @@ static void pg_close(struct svr_backend *base)
 static const struct svr_backend_ops pg_ops = {
     .name = "postgresql",
     .recheck_ms = 5000, /* NOTIFY wakes waiters; this is only a safety net */
+    .lazy_on = "SET synchronous_commit TO off",
+    .lazy_off = "SET synchronous_commit TO on",
     .exec = pg_exec,
     .begin = pg_begin,
     .commit = pg_commit,

@@ -221,6 +221,10 @@ static void sq_close(struct svr_backend *base)
 static const struct svr_backend_ops sqlite_ops = {
     .name = "sqlite",
     .recheck_ms = 250, /* only another process's commits need it (docs/conductor.md, "Store") */
+    /* WAL with NORMAL is still atomic and consistent; a commit is on disk at the next
+     * checkpoint or at the next FULL commit, not before it returns. */
+    .lazy_on = "PRAGMA synchronous=NORMAL",
+    .lazy_off = "PRAGMA synchronous=FULL",
     .exec = sq_exec,
     .begin = sq_begin,
     .commit = sq_commit,
@@ -237,7 +241,8 @@ static const struct svr_backend_ops sqlite_ops = {
 /* The file holds the inter-router keys and the CA's key: 0600, created so before SQLite opens it
  * (its -wal and -shm files take the same mode). An existing file is changed by path, never opened
  * and closed here: closing any descriptor of a database file drops every POSIX lock this process
- * holds on it, and another store handle of this process may hold some (sqlite.org "howtocorrupt"). */
+ * holds on it, and another store handle of this process may hold some (sqlite.org "howtocorrupt").
+ */
 static int make_private(const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -1115,10 +1115,17 @@ int svr_store_router_report(struct svr_store *s, const char *name, const json_t 
 	const char *p[] = {name, text, v.s, sr.s, seen.s};
 	struct svr_rows r = {0};
 	pthread_mutex_lock(&s->mu);
-	int rc = run(s,
-		     "UPDATE routers SET status = $2, applied_version = $3, applied_serial = $4, "
-		     "last_seen_ms = $5 WHERE name = $1 RETURNING name",
-		     5, p, &r, err, errlen);
+	/* 2,000 routers acknowledge a commit within seconds: waiting for the disk on each report
+	 * made the acknowledgements queue behind one another (backend.h, lazy_on). */
+	int rc = run(s, s->b->ops->lazy_on, 0, NULL, NULL, err, errlen);
+	if (rc == 0)
+		rc = run(
+		    s,
+		    "UPDATE routers SET status = $2, applied_version = $3, applied_serial = $4, "
+		    "last_seen_ms = $5 WHERE name = $1 RETURNING name",
+		    5, p, &r, err, errlen);
+	int off = run(s, s->b->ops->lazy_off, 0, NULL, NULL, err, errlen);
+	rc = rc ? rc : off;
 	pthread_mutex_unlock(&s->mu);
 	if (rc == 0 && r.nrows == 0)
 		rc = fail(err, errlen, SVR_STORE_NOT_FOUND, "no router \"%s\"", name);

@@ -49,10 +49,10 @@ struct svr_store_commit {
 	int64_t at_ms;   /* Unix time, milliseconds */
 	char author[SVR_STORE_NAME_MAX];
 	char message[SVR_STORE_MESSAGE_MAX];
-	char ticket[SVR_STORE_NAME_MAX];  /* "" when none */
-	char kind[16];                    /* "commit", "rollback" or "import" */
-	int64_t source_version;           /* rollback: the version restored; else 0 */
-	char sha256[65];                  /* of the model's canonical text (sorted keys, compact) */
+	char ticket[SVR_STORE_NAME_MAX]; /* "" when none */
+	char kind[16];                   /* "commit", "rollback" or "import" */
+	int64_t source_version;          /* rollback: the version restored; else 0 */
+	char sha256[65];                 /* of the model's canonical text (sorted keys, compact) */
 };
 
 /* Validates model (the whole document: svr_model_validate, then svr_model_compile_all) and stores
@@ -70,14 +70,14 @@ int svr_store_rollback(struct svr_store *s, int64_t version, const char *author,
 		       struct svr_model_errors *errors, char *err, size_t errlen);
 /* The running version (0 and *model NULL when nothing was ever committed). *model is a new
  * reference. */
-int svr_store_running(struct svr_store *s, struct svr_store_commit *info, json_t **model,
-		      char *err, size_t errlen);
+int svr_store_running(struct svr_store *s, struct svr_store_commit *info, json_t **model, char *err,
+		      size_t errlen);
 int svr_store_version(struct svr_store *s, int64_t version, struct svr_store_commit *info,
 		      json_t **model, char *err, size_t errlen);
 /* Commits newest first: at most limit, below before (0: from the newest). *list is a JSON array
  * of commit objects (the fields above, names as in docs/conductor.md). */
-int svr_store_history(struct svr_store *s, int64_t before, unsigned limit, json_t **list,
-		      char *err, size_t errlen);
+int svr_store_history(struct svr_store *s, int64_t before, unsigned limit, json_t **list, char *err,
+		      size_t errlen);
 
 /* The changes from version from to version to, by JSON path (src/model/diff.h): a new array. */
 int svr_store_diff(struct svr_store *s, int64_t from, int64_t to, json_t **list, char *err,
@@ -86,8 +86,8 @@ int svr_store_diff(struct svr_store *s, int64_t from, int64_t to, json_t **list,
 /* The candidate: the model being edited, not validated until committed. NULL: none yet (a
  * conductor then offers the running model as the candidate). */
 int svr_store_candidate_get(struct svr_store *s, json_t **model, char *err, size_t errlen);
-int svr_store_candidate_put(struct svr_store *s, const json_t *model, const char *author,
-			    char *err, size_t errlen);
+int svr_store_candidate_put(struct svr_store *s, const json_t *model, const char *author, char *err,
+			    size_t errlen);
 
 /* The whole store as one JSON document (docs/conductor.md, "Export"), and back: import replaces
  * an empty store's content only (SVR_STORE_EXISTS when it has versions). */
@@ -115,8 +115,8 @@ int svr_store_token_add(struct svr_store *s, const char *router, const char *tok
 int svr_store_token_use(struct svr_store *s, const char *router, const char *token_sha256,
 			const char *credential_sha256, int64_t now_ms, char *err, size_t errlen);
 /* The router whose credential hashes to credential_sha256, into name (SVR_STORE_NOT_FOUND). */
-int svr_store_router_by_credential(struct svr_store *s, const char *credential_sha256,
-				   char *name, size_t namelen, char *err, size_t errlen);
+int svr_store_router_by_credential(struct svr_store *s, const char *credential_sha256, char *name,
+				   size_t namelen, char *err, size_t errlen);
 /* What a router reported: its last status object and when it was seen. */
 int svr_store_router_report(struct svr_store *s, const char *name, const json_t *status,
 			    int64_t applied_version, int64_t applied_serial, int64_t now_ms,
@@ -132,8 +132,7 @@ struct svr_store_key {
 	int64_t created_ms;
 };
 /* Adds a key (and moves the change serial). */
-int svr_store_key_add(struct svr_store *s, const struct svr_store_key *k, char *err,
-		      size_t errlen);
+int svr_store_key_add(struct svr_store *s, const struct svr_store_key *k, char *err, size_t errlen);
 /* Removes keys whose not_before_ms is older than before_ms, keeping the newest such one. */
 int svr_store_key_retire(struct svr_store *s, int64_t before_ms, char *err, size_t errlen);
 /* Every key, oldest first, into a malloc'd array. */
@@ -148,8 +147,8 @@ int svr_store_keys(struct svr_store *s, struct svr_store_key **keys, size_t *n, 
 /* meta_get: SVR_STORE_NOT_FOUND (and *value NULL) when key is absent. */
 int svr_store_meta_get(struct svr_store *s, const char *key, char **value, char *err,
 		       size_t errlen);
-int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value,
-			   char **stored, char *err, size_t errlen);
+int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value, char **stored,
+			   char *err, size_t errlen);
 
 /* ---- changes ---- */
 

@@ -472,7 +472,8 @@ int main(int argc, char **argv)
 			k + 1, last);
 	}
 	double cpu1 = opt.pid ? cpu_s(opt.pid) : -1;
-	fprintf(stderr, "svr-conductor-sim: %lu requests during the commits opened %lu connections\n",
+	fprintf(stderr,
+		"svr-conductor-sim: %lu requests during the commits opened %lu connections\n",
 		n_requests, n_connects);
 	size_t n = (size_t)opt.routers * opt.commits;
 	qsort(lat, n, sizeof(*lat), cmp_double);
