@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz-sources: src/control/conductor/config.c src/control/conductor/syncmsg.c */
-/* fuzz-sources: src/common/jsonutil.c src/common/log.c */
+/* fuzz-sources: src/common/jsonutil.c src/common/log.c src/model/validate.c */
+/* fuzz-sources: src/common/inet.c src/common/timeutil.c */
 /* fuzz-libs: -ljansson */
 /* fuzz-dict: tests/fuzz/conductor.dict */
 /*
