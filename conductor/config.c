@@ -8,12 +8,14 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "common/fsutil.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "config.h"
@@ -251,22 +253,12 @@ int cd_config_parse(const char *text, struct cd_config *c, struct svr_jerr *e)
 
 int cd_config_load(const char *path, struct cd_config *c, struct svr_jerr *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return svr_jerr_set(e, "", "cannot open %s: %m", path);
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	rewind(f);
-	if (len < 0 || len > (1 << 20)) {
-		fclose(f);
-		return svr_jerr_set(e, "", "%s: not a regular file of at most 1 MiB", path);
-	}
-	char *text = malloc((size_t)len + 1);
-	size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
-	fclose(f);
+	size_t len;
+	char *text = svr_read_file(path, 1 << 20, &len);
 	if (!text)
-		return svr_jerr_set(e, "", "out of memory");
-	text[got] = '\0';
+		return errno == EFBIG
+			   ? svr_jerr_set(e, "", "%s: larger than 1 MiB", path)
+			   : svr_jerr_set(e, "", "cannot read %s: %s", path, strerror(errno));
 	int r = cd_config_parse(text, c, e);
 	free(text);
 	return r;

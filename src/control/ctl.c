@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -180,19 +181,9 @@ int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uin
 {
 	char path[300];
 	svr_ctl_stored_path(c, path, sizeof(path));
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *text = n > 0 ? malloc((size_t)n) : NULL;
-	size_t got = text ? fread(text, 1, (size_t)n, f) : 0;
-	fclose(f);
-	int rc = text && got == (size_t)n &&
-			 svr_ctl_apply_text(c, text, got, errors, gen) == SVR_APPLY_OK
-		     ? 0
-		     : -1;
+	size_t got;
+	char *text = svr_read_file(path, SIZE_MAX, &got);
+	int rc = text && svr_ctl_apply_text(c, text, got, errors, gen) == SVR_APPLY_OK ? 0 : -1;
 	free(text);
 	return rc;
 }

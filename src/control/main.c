@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "conductor/conductor.h"
 #include "ctl.h"
@@ -117,20 +119,6 @@ static void print_errors(const struct svr_model_errors *e)
 		fprintf(stderr, "%s: %s\n", e->list[i].path, e->list[i].message);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	*len = text ? fread(text, 1, (size_t)n, f) : 0;
-	fclose(f);
-	return text;
-}
-
 /* Applies the model file, or the stored one. Returns 0 and the generation, or -1. */
 static int apply(struct svr_ctl *c, const char *model, uint64_t *gen)
 {
@@ -139,7 +127,7 @@ static int apply(struct svr_ctl *c, const char *model, uint64_t *gen)
 	int rc = -1;
 	if (model) {
 		size_t len;
-		char *text = read_file(model, &len);
+		char *text = svr_read_file(model, SIZE_MAX, &len);
 		if (!text) {
 			LOG_ERR("cannot read %s: %s", model, strerror(errno));
 		} else {
@@ -187,7 +175,7 @@ static int check_router(const json_t *doc, size_t index, const char *name, size_
 static int check_model(const char *file, const char *router)
 {
 	size_t len;
-	char *text = read_file(file, &len);
+	char *text = svr_read_file(file, SIZE_MAX, &len);
 	if (!text) {
 		fprintf(stderr, "svr-control: cannot read %s: %s\n", file, strerror(errno));
 		return 1;

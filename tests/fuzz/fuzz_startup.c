@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-sources: src/dataplane/core/config.c src/common/jsonutil.c */
+/* fuzz-sources: src/dataplane/core/config.c src/common/jsonutil.c src/common/fsutil.c */
 /* fuzz-libs: -ljansson */
 /* fuzz-dict: tests/fuzz/startup.dict */
 /*
