@@ -379,39 +379,59 @@ static void committed(struct conductor *c, struct cd_reply *out,
 	cd_http_json(out, 201, o);
 }
 
-static void post_commit(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+/* The body of a commit or a rollback, its keys checked and its message and ticket read; NULL
+ * when it was answered already (a bad query, body, key, message or ticket). */
+static json_t *change_body(const struct cd_request *in, struct cd_reply *out,
+			   const char *const *keys, const char **message, const char **ticket)
 {
-	static const char *const keys[] = {"message", "ticket", "model", NULL};
-	struct svr_store_commit info;
-	struct svr_model_errors errors;
-	char err[256];
 	if (!query_ok(in, out, no_args))
-		return;
+		return NULL;
 	json_t *body = cd_http_body_json(in, out);
-	if (!body)
-		return;
-	const char *message = NULL, *ticket = NULL;
-	const json_t *model = json_object_get(body, "model");
-	if (!cd_http_only_keys(body, keys, out) || !(message = message_field(body, out)) ||
-	    !(ticket = ticket_field(body, out))) {
+	if (body &&
+	    (!cd_http_only_keys(body, keys, out) || !(*message = message_field(body, out)) ||
+	     !(*ticket = ticket_field(body, out)))) {
 		json_decref(body);
-		return;
+		return NULL;
 	}
-	if (json_is_null(model))
-		model = NULL; /* the candidate (the store then clears it) */
-	svr_model_errors_init(&errors);
-	int rc = svr_store_commit(c->store, model, in->who, message, ticket, &info, &errors, err,
-				  sizeof(err));
+	return body;
+}
+
+/* What the store said of a commit or a rollback: 201, 422 with the model's errors, or the
+ * store's failure. */
+static void change_answer(struct conductor *c, struct cd_reply *out, int rc,
+			  const struct svr_store_commit *info,
+			  const struct svr_model_errors *errors, const char *err)
+{
 	if (rc == SVR_STORE_INVALID)
-		invalid_model(out, &errors);
-	else if (rc == SVR_STORE_NOT_FOUND && !model)
-		cd_http_error(out, 409,
-			      "nothing to commit: no \"model\" in the body and no candidate "
-			      "put (PUT /api/v1/candidate)");
+		invalid_model(out, errors);
 	else if (rc < 0)
 		store_error(out, rc, err);
 	else
-		committed(c, out, &info);
+		committed(c, out, info);
+}
+
+static void post_commit(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const keys[] = {"message", "ticket", "model", NULL};
+	const char *message = NULL, *ticket = NULL;
+	json_t *body = change_body(in, out, keys, &message, &ticket);
+	if (!body)
+		return;
+	const json_t *model = json_object_get(body, "model");
+	if (json_is_null(model))
+		model = NULL; /* the candidate (the store then clears it) */
+	struct svr_store_commit info;
+	struct svr_model_errors errors;
+	char err[256];
+	svr_model_errors_init(&errors);
+	int rc = svr_store_commit(c->store, model, in->who, message, ticket, &info, &errors, err,
+				  sizeof(err));
+	if (rc == SVR_STORE_NOT_FOUND && !model)
+		cd_http_error(out, 409,
+			      "nothing to commit: no \"model\" in the body and no candidate "
+			      "put (PUT /api/v1/candidate)");
+	else
+		change_answer(c, out, rc, &info, &errors, err);
 	svr_model_errors_free(&errors);
 	json_decref(body);
 }
@@ -419,35 +439,23 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 static void post_rollback(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	static const char *const keys[] = {"version", "message", "ticket", NULL};
-	struct svr_store_commit info;
-	struct svr_model_errors errors;
-	char err[256];
-	if (!query_ok(in, out, no_args))
-		return;
-	json_t *body = cd_http_body_json(in, out);
+	const char *message = NULL, *ticket = NULL;
+	json_t *body = change_body(in, out, keys, &message, &ticket);
 	if (!body)
 		return;
-	const char *message = NULL, *ticket = NULL;
 	const json_t *v = json_object_get(body, "version");
-	if (!cd_http_only_keys(body, keys, out) || !(message = message_field(body, out)) ||
-	    !(ticket = ticket_field(body, out))) {
-		json_decref(body);
-		return;
-	}
 	if (!json_is_integer(v) || json_integer_value(v) < 1) {
 		cd_http_error(out, 400, "\"version\" must be a version number (1, 2, ...)");
 		json_decref(body);
 		return;
 	}
+	struct svr_store_commit info;
+	struct svr_model_errors errors;
+	char err[256];
 	svr_model_errors_init(&errors);
 	int rc = svr_store_rollback(c->store, json_integer_value(v), in->who, message, ticket,
 				    &info, &errors, err, sizeof(err));
-	if (rc == SVR_STORE_INVALID)
-		invalid_model(out, &errors);
-	else if (rc < 0)
-		store_error(out, rc, err);
-	else
-		committed(c, out, &info);
+	change_answer(c, out, rc, &info, &errors, err);
 	svr_model_errors_free(&errors);
 	json_decref(body);
 }
