@@ -28,6 +28,7 @@
 #include "http/http.h"
 #include "httpd/httpd.h"
 #include "keys.h"
+#include "model/index.h"
 #include "model/slice.h"
 #include "model/validate.h"
 #include "pki.h"
@@ -58,8 +59,9 @@ struct text {
 struct snapshot {
 	atomic_int refs; /* cache.cur holds one, each handler using it one */
 	int64_t serial, version;
-	json_t *model; /* the running version; NULL before the first commit */
-	json_t *keys;  /* the key file; NULL when there is no key yet */
+	json_t *model;                 /* the running version; NULL before the first commit */
+	struct svr_model_index *index; /* model's, for its slices; NULL with it */
+	json_t *keys;                  /* the key file; NULL when there is no key yet */
 	struct text *texts[TEXT_BUCKETS];
 };
 
@@ -85,6 +87,7 @@ static void snapshot_put(struct snapshot *s)
 			OPENSSL_clear_free(t->body, t->len); /* it holds keys */
 			free(t);
 		}
+	svr_model_index_free(s->index);
 	json_decref(s->model);
 	json_decref(s->keys);
 	free(s);
@@ -109,14 +112,16 @@ static const struct text *text_find(const struct snapshot *s, const char *router
 
 /* The configuration text for router in s: its slice and the keys. A router the running version
  * does not name gets model and keys null: it is enrolled, but has nothing to run (yet). Made
- * without the lock (a slice of a large model takes a while): only reads s->model and s->keys. */
+ * without the lock (a slice of a large model takes a while): only reads s->model, s->index and
+ * s->keys. */
 static struct text *text_make(const struct snapshot *s, const char *router)
 {
-	bool named = s->model && svr_model_router(s->model, router);
-	json_t *doc = json_pack("{s:I, s:I, s:o, s:o}", "serial", (json_int_t)s->serial, "version",
-				(json_int_t)s->version, "model",
-				named ? svr_model_slice(s->model, router) : json_null(), "keys",
-				named && s->keys ? json_deep_copy(s->keys) : json_null());
+	bool named = s->index && svr_model_index_router(s->index, router) >= 0;
+	json_t *doc =
+	    json_pack("{s:I, s:I, s:o, s:o}", "serial", (json_int_t)s->serial, "version",
+		      (json_int_t)s->version, "model",
+		      named ? svr_model_slice_indexed(s->model, s->index, router) : json_null(),
+		      "keys", named && s->keys ? json_deep_copy(s->keys) : json_null());
 	struct text *t = calloc(1, sizeof(*t));
 	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
@@ -186,6 +191,13 @@ static struct snapshot *snapshot_load(struct svr_store *st, int64_t serial, char
 	size_t n = 0;
 	if (svr_store_running(st, &info, &s->model, err, errlen) < 0 ||
 	    svr_store_keys(st, &keys, &n, err, errlen) < 0) {
+		snapshot_put(s);
+		return NULL;
+	}
+	if (s->model && !(s->index = svr_model_index_new(s->model))) {
+		svr_errf(err, errlen, "out of memory indexing the running model");
+		OPENSSL_cleanse(keys, n * sizeof(*keys));
+		free(keys);
 		snapshot_put(s);
 		return NULL;
 	}

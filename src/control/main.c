@@ -20,6 +20,7 @@
 #include "conductor/conductor.h"
 #include "ctl.h"
 #include "model/compile.h"
+#include "model/index.h"
 #include "rest/rest.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
@@ -158,11 +159,12 @@ static int apply(struct svr_ctl *c, const char *model, uint64_t *gen)
 }
 
 /* Compiles doc (validated) for routers[index], whose name is name; prints what failed. */
-static int check_router(const json_t *doc, size_t index, const char *name, size_t *img_len)
+static int check_router(const json_t *doc, const struct svr_model_index *ix, size_t index,
+			size_t *img_len)
 {
 	void *img;
 	char err[256];
-	if (svr_model_compile(doc, name, &img, img_len, err, sizeof(err)) < 0) {
+	if (svr_model_compile_indexed(doc, ix, index, &img, img_len, err, sizeof(err)) < 0) {
 		fprintf(stderr, "authority.routers[%zu]: %s\n", index, err);
 		return -1;
 	}
@@ -205,24 +207,38 @@ static int check_model(const char *file, const char *router)
 		bad = 1;
 		n_err++;
 	}
-	size_t i;
+	struct svr_model_index *ix = bad ? NULL : svr_model_index_new(doc);
+	if (!bad && !ix) {
+		fprintf(stderr, "svr-control: out of memory indexing %s\n", file);
+		bad = 1;
+		n_err++;
+	}
+	size_t i, listed = 0;
 	const json_t *r;
 	json_array_foreach (bad ? NULL : routers, i, r) {
 		const char *name = json_string_value(json_object_get(r, "name"));
 		size_t img_len;
 		if (router && strcmp(name, router) != 0)
 			continue;
-		if (check_router(doc, i, name, &img_len) < 0) {
+		if (check_router(doc, ix, i, &img_len) < 0) {
 			bad = 1;
 			n_err++;
 			continue;
 		}
 		n_ok++;
-		if (off < sizeof(summary))
-			off += (size_t)snprintf(summary + off, sizeof(summary) - off,
-						"%s%s (%zu bytes)", n_ok > 1 ? ", " : "", name,
-						img_len);
+		/* Whole entries only, and a count of the ones that did not fit. */
+		char entry[128];
+		int n = snprintf(entry, sizeof(entry), "%s%s (%zu bytes)", listed ? ", " : "", name,
+				 img_len);
+		if (n > 0 && off + (size_t)n < sizeof(summary) - 32) {
+			memcpy(summary + off, entry, (size_t)n + 1);
+			off += (size_t)n;
+			listed++;
+		}
 	}
+	if (n_ok > listed)
+		snprintf(summary + off, sizeof(summary) - off, " and %zu more", n_ok - listed);
+	svr_model_index_free(ix);
 	json_decref(doc);
 	if (bad) {
 		fprintf(stderr, "%s: %u error(s)\n", file, n_err);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "model/compile.h"
+#include "model/index.h"
 #include "model/validate.h"
 
 #include <stdio.h>
@@ -21,6 +22,8 @@ struct names {
 struct compiler {
 	const json_t *doc, *auth, *router;
 	const char *router_name;
+	const struct svr_model_index *ix;
+	size_t self; /* the router's position in authority.routers */
 	struct svr_img_builder b;
 	struct names n;
 	char *err;
@@ -443,18 +446,20 @@ static const json_t *find_hood(const json_t *iface, const char *name)
 }
 
 /*
- * Peers: every other router with an interface in a neighborhood of ours. Each
+ * Peers: every other router with an interface in a neighborhood of ours (the index names them,
+ * in model order). Each
  * such interface pair is a peer path, unless both ends are spokes. Waypoints
  * are the two interfaces' first addresses of one family (IPv4 preferred).
  */
-static void derive_peers(struct compiler *c)
+static int derive_peers(struct compiler *c)
 {
 	uint32_t dflt_sec = lookup(c->n.security, str(c->auth, "inter-router-security", NULL));
-	size_t r;
-	json_t *other;
-	json_array_foreach (arr(c->auth, "routers"), r, other) {
-		if (other == c->router)
-			continue;
+	size_t *peers;
+	long npeers = svr_model_index_peers(c->ix, c->self, false, &peers);
+	if (npeers < 0)
+		return fail(c, "out of memory deriving the peers of router %s", c->router_name);
+	for (long r = 0; r < npeers; r++) {
+		json_t *other = json_array_get(arr(c->auth, "routers"), peers[r]);
 		struct svr_img_peer peer = {
 		    .name = SVR_IMG_NONE,
 		    .paths = {.first = svr_img_next(&c->b, SVR_SEC_PEER_PATHS)},
@@ -509,6 +514,8 @@ static void derive_peers(struct compiler *c)
 		remember(c->n.peers, str(other, "name", ""),
 			 svr_img_add(&c->b, SVR_SEC_PEERS, &peer));
 	}
+	free(peers);
+	return 0;
 }
 
 static int compile_service_routes(struct compiler *c)
@@ -544,18 +551,13 @@ static int compile_service_routes(struct compiler *c)
 	return 0;
 }
 
-int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len, char *err,
-		      size_t errlen)
+int svr_model_compile_indexed(const json_t *doc, const struct svr_model_index *ix, size_t self,
+			      void **image, size_t *len, char *err, size_t errlen)
 {
-	struct compiler c = {.doc = doc, .router_name = router, .err = err, .errlen = errlen};
+	struct compiler c = {.doc = doc, .ix = ix, .self = self, .err = err, .errlen = errlen};
 	c.auth = json_object_get(doc, "authority");
-	size_t i;
-	json_t *r;
-	json_array_foreach (arr(c.auth, "routers"), i, r)
-		if (strcmp(str(r, "name", ""), router) == 0)
-			c.router = r;
-	if (!c.router)
-		return fail(&c, "the model has no router named \"%s\"", router);
+	c.router = json_array_get(arr(c.auth, "routers"), self);
+	const char *router = c.router_name = str(c.router, "name", "");
 
 	json_t **maps[] = {&c.n.security, &c.n.tenants, &c.n.classes, &c.n.policies,
 			   &c.n.services, &c.n.ifaces,  &c.n.peers};
@@ -571,10 +573,10 @@ int svr_model_compile(const json_t *doc, const char *router, void **image, size_
 	int rc = compile_interfaces(&c);
 	if (rc == 0)
 		rc = compile_routes(&c);
-	if (rc == 0) {
-		derive_peers(&c);
+	if (rc == 0)
+		rc = derive_peers(&c);
+	if (rc == 0)
 		rc = compile_service_routes(&c);
-	}
 	if (rc == 0) {
 		json_t *lim = json_object_get(c.router, "limits");
 		struct svr_img_header h = {
@@ -598,19 +600,34 @@ int svr_model_compile(const json_t *doc, const char *router, void **image, size_
 	return rc;
 }
 
+int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len, char *err,
+		      size_t errlen)
+{
+	struct svr_model_index *ix = svr_model_index_new(doc);
+	if (!ix)
+		return svr_errf(err, errlen, "out of memory indexing the model");
+	long self = svr_model_index_router(ix, router);
+	int rc = self < 0
+		     ? svr_errf(err, errlen, "the model has no router named \"%s\"", router)
+		     : svr_model_compile_indexed(doc, ix, (size_t)self, image, len, err, errlen);
+	svr_model_index_free(ix);
+	return rc;
+}
+
 int svr_model_compile_all(const json_t *doc, struct svr_model_errors *e)
 {
 	const json_t *routers = json_object_get(json_object_get(doc, "authority"), "routers");
-	size_t i;
-	const json_t *r;
+	struct svr_model_index *ix = svr_model_index_new(doc);
+	if (!ix) {
+		svr_model_errors_add(e, "authority.routers", "out of memory indexing the model");
+		return -1;
+	}
 	int rc = 0;
-	json_array_foreach(routers, i, r)
-	{
+	for (size_t i = 0; i < json_array_size(routers); i++) {
 		void *img;
 		size_t len;
 		char err[256], path[64];
-		if (svr_model_compile(doc, json_string_value(json_object_get(r, "name")), &img, &len,
-				      err, sizeof(err)) == 0) {
+		if (svr_model_compile_indexed(doc, ix, i, &img, &len, err, sizeof(err)) == 0) {
 			free(img);
 			continue;
 		}
@@ -618,5 +635,6 @@ int svr_model_compile_all(const json_t *doc, struct svr_model_errors *e)
 		svr_model_errors_add(e, path, "%s", err);
 		rc = -1;
 	}
+	svr_model_index_free(ix);
 	return rc;
 }

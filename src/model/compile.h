@@ -18,6 +18,14 @@
 int svr_model_compile(const json_t *doc, const char *router, void **image, size_t *len, char *err,
 		      size_t errlen);
 
+struct svr_model_index;
+
+/* The same for the router at position self of doc's routers, with doc's index (model/index.h)
+ * made once for many routers: a model's peers are found per router in time proportional to its
+ * own peers, not to the model's routers. */
+int svr_model_compile_indexed(const json_t *doc, const struct svr_model_index *ix, size_t self,
+			      void **image, size_t *len, char *err, size_t errlen);
+
 struct svr_model_errors;
 
 /*
