@@ -32,6 +32,7 @@ struct cd_config {
 	struct cd_operator operators[32];
 	unsigned n_operators;
 	unsigned hold_s, router_timeout_s, enrolment_token_ttl_s, connection_limit;
+	unsigned per_ip_connection_limit; /* 0: none */
 	uint64_t max_body_bytes;
 };
 

@@ -39,6 +39,7 @@ void cd_config_defaults(struct cd_config *c)
 	c->enrolment_token_ttl_s = 86400;
 	c->max_body_bytes = (uint64_t)64 << 20;
 	c->connection_limit = 4096;
+	c->per_ip_connection_limit = 64;
 }
 
 static int opt_uint(const json_t *o, const char *key, uint64_t min, uint64_t max, unsigned *field,
@@ -197,6 +198,7 @@ static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 					   "enrolment-token-ttl-s",
 					   "max-body-bytes",
 					   "connection-limit",
+					   "per-ip-connection-limit",
 					   NULL};
 	if (!json_is_object(doc))
 		return svr_jerr_set(e, "", "the startup file must be a JSON object");
@@ -234,7 +236,9 @@ static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 	    opt_uint(doc, "router-timeout-s", 1, 86400, &c->router_timeout_s, e) < 0 ||
 	    opt_uint(doc, "enrolment-token-ttl-s", 1, 365 * 86400, &c->enrolment_token_ttl_s, e) <
 		0 ||
-	    opt_uint(doc, "connection-limit", 16, 1000000, &c->connection_limit, e) < 0)
+	    opt_uint(doc, "connection-limit", 16, 1000000, &c->connection_limit, e) < 0 ||
+	    opt_uint(doc, "per-ip-connection-limit", 0, 1000000, &c->per_ip_connection_limit, e) <
+		0)
 		return -1;
 	return 0;
 }

@@ -236,7 +236,9 @@ static X509 *make_server_cert(EVP_PKEY *key, const struct cd_config *cfg, X509 *
 	const char *const values[] = {"critical,CA:FALSE", "critical,digitalSignature",
 				      "serverAuth",        "hash",
 				      "keyid:always",      san};
-	return make_cert(key, cfg->names[0], SERVER_DAYS, ca, ca_key, nids, values, 6);
+	/* Clients check the alternative names; the CN is for people, and X.509 caps it at 64. */
+	const char *cn = strlen(cfg->names[0]) <= 64 ? cfg->names[0] : "svr-conductor";
+	return make_cert(key, cn, SERVER_DAYS, ca, ca_key, nids, values, 6);
 }
 
 /* ----------------------------------------------------------------- files -- */

@@ -30,7 +30,7 @@
 
 #define HISTORY_LIMIT_DEFAULT 50
 #define HISTORY_LIMIT_MAX     1000
-#define ASSET_ID_MAX          128 /* SVR_STORE_NAME_MAX - 1 */
+#define ASSET_ID_MAX          (SVR_STORE_NAME_MAX - 1) /* the store keeps a NUL too */
 
 extern const char svr_conductor_openapi_json[];
 extern const size_t svr_conductor_openapi_json_len;

@@ -34,11 +34,12 @@
 #include "pki.h"
 
 #define TEXT_BUCKETS     1024
-#define ENROL_FAILS_MAX  5     /* per address ... */
-#define ENROL_WINDOW_MS  60000 /* ... in a minute */
-#define ENROL_ADDRS      4096  /* addresses remembered */
-#define ENROL_MAX_BODY   4096  /* POST /enrol, which needs no credential */
-#define ROUTER_MAX_BODY  65536 /* POST /sync/ack and /status */
+#define ENROL_FAILS_MAX  5          /* per address ... */
+#define ENROL_WINDOW_MS  60000      /* ... in a minute */
+#define ENROL_ADDRS      4096       /* addresses remembered */
+#define ENROL_MAX_BODY   4096       /* POST /enrol, which needs no credential */
+#define ACK_MAX_BODY     65536      /* POST /sync/ack: a result and its errors */
+#define STATUS_MAX_BODY  (4u << 20) /* POST /status: a hub lists thousands of peer paths */
 #define CREDENTIAL_BYTES CD_SECRET_BYTES
 #define WATCH_TIMEOUT_MS 1000 /* the watcher checks its stop flag this often */
 #define ENROL_REFUSED_MSG                                                                          \
@@ -223,14 +224,14 @@ static void *watch_main(void *arg)
 	pthread_mutex_lock(&cache.lock);
 	int64_t known = cache.cur ? cache.cur->serial : -1;
 	pthread_mutex_unlock(&cache.lock);
+	struct timespec second = {.tv_sec = 1};
 	while (!atomic_load(&watch.stop)) {
 		int64_t serial;
 		char err[256];
 		if (svr_store_wait_change(watch.store, known, WATCH_TIMEOUT_MS, &serial, err,
 					  sizeof(err)) < 0) {
 			LOG_ERR("sync: waiting for changes: %s", err);
-			struct timespec ts = {.tv_sec = 1};
-			nanosleep(&ts, NULL); /* the store is down: try again in a second */
+			nanosleep(&second, NULL); /* the store is down: try again in a second */
 			continue;
 		}
 		if (serial == known)
@@ -238,6 +239,7 @@ static void *watch_main(void *arg)
 		struct snapshot *s = snapshot_load(watch.store, serial, err, sizeof(err));
 		if (!s) {
 			LOG_ERR("sync: cannot load serial %" PRId64 ": %s", serial, err);
+			nanosleep(&second, NULL); /* wait_change returns at once: not a busy loop */
 			continue;
 		}
 		LOG_INFO("sync: serial %" PRId64 " (running version %" PRId64 "%s): waking routers",
@@ -396,7 +398,9 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 		cd_http_error(out, 403, ENROL_REFUSED_MSG);
 	} else {
 		LOG_ERR("enrol: router %s: %s", router, err);
-		cd_http_error(out, 503, "the store failed: %s", err);
+		/* Not the store's own words: the caller is not authenticated yet. */
+		cd_http_error(out, 503,
+			      "the conductor's store failed; try again (its log says why)");
 	}
 	OPENSSL_cleanse(cred, sizeof(cred));
 	json_decref(body);
@@ -405,6 +409,26 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 /* ------------------------------------------------------------------ sync -- */
 
 static int marker; /* what a suspended sync stores (nothing to free) */
+
+/*
+ * Whether a router that has seen serial after, past the snapshot's, should be sent the snapshot:
+ * only when the store itself is at the snapshot's serial, i.e. it went back (restored from a
+ * backup, or a new store imported). A snapshot merely behind the store (another conductor's
+ * commit this one has not loaded yet) is not sent: the router would go back a version for a
+ * moment. Reads the store, but only for a router that is ahead, which is rare.
+ */
+static bool store_went_back(struct conductor *c, const struct snapshot *s, const char *router,
+			    int64_t after)
+{
+	int64_t serial;
+	char err[256];
+	if (svr_store_serial(c->store, &serial, err, sizeof(err)) < 0 || serial != s->serial)
+		return false;
+	LOG_WARN("router %s has seen serial %" PRId64 ", past the store's %" PRId64
+		 " (the store was restored or replaced?): sending it the store's",
+		 router, after, serial);
+	return true;
+}
 
 static void get_sync(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
@@ -422,16 +446,16 @@ static void get_sync(struct conductor *c, const struct cd_request *in, struct cd
 
 	pthread_mutex_lock(&cache.lock);
 	struct snapshot *s = cache.cur;
-	if (s && s->serial > after)
+	if (s)
 		atomic_fetch_add(&s->refs, 1);
-	else
-		s = NULL;
 	pthread_mutex_unlock(&cache.lock);
-	if (s) {
+	if (s &&
+	    (s->serial > after || (s->serial < after && store_went_back(c, s, in->who, after)))) {
 		answer_text(s, in->who, out);
 		snapshot_put(s);
 		return;
 	}
+	snapshot_put(s);
 
 	int64_t deadline = in->received_ms + wait * 1000;
 	if (wait == 0 || cd_mono_ms() >= deadline || cd_http_stopping()) {
@@ -584,9 +608,9 @@ static const struct cd_route routes[] = {
     /* Anyone may enrol: a router name and a token fit in 4 KiB. */
     {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY},
     {"GET", "/sync", CD_CRED_ROUTER, get_sync},
-    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ROUTER_MAX_BODY},
+    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ACK_MAX_BODY},
     /* A status is stored and re-read every second by the alarms: kept small. */
-    {"POST", "/status", CD_CRED_ROUTER, post_status, ROUTER_MAX_BODY},
+    {"POST", "/status", CD_CRED_ROUTER, post_status, STATUS_MAX_BODY},
 };
 
 int cd_api_router_start(struct conductor *c, char *err, size_t errlen)

@@ -41,6 +41,7 @@
 #define CRED_MAX       65536 /* cached router credentials: past this the cache starts over */
 #define CRED_TTL_MS    60000 /* a credential revoked by another conductor is refused by then */
 #define HOLD_TICK_MS   1000
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* One request, from its first handler call to on_completed. */
 struct req {
@@ -54,6 +55,7 @@ struct req {
 	struct svr_httpd_body body;
 	unsigned status;
 	int64_t start_ms;
+	bool bodiless; /* GET or HEAD: any body is refused, none of it kept */
 	/* long poll: guarded by hold.lock */
 	void *resume_next;    /* what cd_http_suspend stored on the last call */
 	int64_t resume_at_ms; /* 0: only cd_http_resume_all */
@@ -90,6 +92,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct cred *bucket[CRED_BUCKETS];
 	size_t n;
+	uint64_t forgotten; /* times the cache was emptied: a lookup begun before is not kept */
 } creds = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 int64_t cd_mono_ms(void)
@@ -314,9 +317,9 @@ static unsigned bucket_of(const char *sha256)
 	       CRED_BUCKETS;
 }
 
-void cd_http_forget_credentials(void)
+/* Caller holds creds.lock. */
+static void forget_locked(void)
 {
-	pthread_mutex_lock(&creds.lock);
 	for (size_t i = 0; i < CRED_BUCKETS; i++) {
 		while (creds.bucket[i]) {
 			struct cred *n = creds.bucket[i]->next;
@@ -326,7 +329,22 @@ void cd_http_forget_credentials(void)
 		}
 	}
 	creds.n = 0;
+	creds.forgotten++;
+}
+
+void cd_http_forget_credentials(void)
+{
+	pthread_mutex_lock(&creds.lock);
+	forget_locked();
 	pthread_mutex_unlock(&creds.lock);
+}
+
+static uint64_t creds_forgotten(void)
+{
+	pthread_mutex_lock(&creds.lock);
+	uint64_t n = creds.forgotten;
+	pthread_mutex_unlock(&creds.lock);
+	return n;
 }
 
 static bool cred_cached(const char *sha256, char *name, size_t namelen)
@@ -344,10 +362,10 @@ static bool cred_cached(const char *sha256, char *name, size_t namelen)
 	return found;
 }
 
-static void cred_remember(const char *sha256, const char *name)
+/* Keeps what a store lookup begun at forgotten found, unless the cache was emptied since (a
+ * router deleted or enrolled again meanwhile: what was found may be void now). */
+static void cred_remember(const char *sha256, const char *name, uint64_t forgotten)
 {
-	if (creds.n >= CRED_MAX)
-		cd_http_forget_credentials();
 	struct cred *e = calloc(1, sizeof(*e));
 	if (!e)
 		return;
@@ -355,6 +373,13 @@ static void cred_remember(const char *sha256, const char *name)
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->added_ms = cd_mono_ms();
 	pthread_mutex_lock(&creds.lock);
+	if (creds.forgotten != forgotten) {
+		pthread_mutex_unlock(&creds.lock);
+		free(e);
+		return;
+	}
+	if (creds.n >= CRED_MAX)
+		forget_locked();
 	unsigned b = bucket_of(sha256);
 	/* An expired entry for the same credential goes: the new one replaces it. */
 	for (struct cred **p = &creds.bucket[b]; *p;) {
@@ -391,10 +416,11 @@ static bool router_of(const char *sha256, char *name, size_t namelen)
 	if (cred_cached(sha256, name, namelen))
 		return true;
 	char err[256];
+	uint64_t forgotten = creds_forgotten();
 	int rc =
 	    svr_store_router_by_credential(srv.c->store, sha256, name, namelen, err, sizeof(err));
 	if (rc == 0) {
-		cred_remember(sha256, name);
+		cred_remember(sha256, name, forgotten);
 		return true;
 	}
 	if (rc != SVR_STORE_NOT_FOUND)
@@ -464,20 +490,27 @@ static void peer_of(struct MHD_Connection *conn, char *out, size_t len)
 			  out, (socklen_t)len);
 }
 
-/* The route's body limit: its own, or max-body-bytes (whichever is smaller). */
-static uint64_t body_limit(const struct cd_route *rt)
+/* The request's body limit: none for GET and HEAD, else the route's own or max-body-bytes
+ * (whichever is smaller). */
+static uint64_t body_limit(const struct req *q)
 {
 	uint64_t cfg_max = srv.c->cfg.max_body_bytes;
-	return rt->max_body && rt->max_body < cfg_max ? rt->max_body : cfg_max;
+	if (q->bodiless)
+		return 0;
+	return q->route->max_body && q->route->max_body < cfg_max ? q->route->max_body : cfg_max;
 }
 
 static enum MHD_Result answer_too_large(struct MHD_Connection *conn, struct req *q, uint64_t n)
 {
-	uint64_t max = body_limit(q->route);
+	if (q->bodiless)
+		return answer_error(
+		    conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+		    "a %s request carries no body (this one announced or sent %" PRIu64 " bytes)",
+		    q->method, n);
 	return answer_error(
 	    conn, q, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
 	    "the body (%" PRIu64 " bytes) is larger than the limit of %" PRIu64 " bytes (%s)", n,
-	    max, q->route->max_body ? "this resource's limit" : "max-body-bytes");
+	    body_limit(q), q->route->max_body ? "this resource's limit" : "max-body-bytes");
 }
 
 static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, const char *url,
@@ -509,15 +542,13 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 	/* GET and HEAD have no body: the handler runs on the next call, once MHD has the whole
 	 * request. A response queued now, on the first call, makes MHD close the connection after
 	 * it (it cannot tell that no body follows), and each router would then pay a TLS handshake
-	 * for every sync. */
-	if (strcmp(method, "GET") == 0 || is_head)
-		return MHD_YES;
+	 * for every sync. Their limit is 0: a body sent with one is refused, none of it kept. */
+	q->bodiless = strcmp(method, "GET") == 0 || is_head;
 	/* Refuse an announced oversized body before reading any of it (no 100 Continue). The
 	 * credential was checked above: only then is memory taken for the body, and never more
 	 * than the route's limit. */
 	uint64_t n;
-	uint64_t max = body_limit(q->route);
-	if (svr_httpd_body_start(&q->body, conn, max, &n))
+	if (svr_httpd_body_start(&q->body, conn, body_limit(q), &n))
 		return answer_too_large(conn, q, n);
 	return MHD_YES;
 }
@@ -546,8 +577,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		int rc = svr_httpd_body_append(&q->body, upload_data, *upload_size,
-					       body_limit(q->route));
+		int rc = svr_httpd_body_append(&q->body, upload_data, *upload_size, body_limit(q));
 		*upload_size = 0;
 		return rc == 0 ? MHD_YES : MHD_NO;
 	}
@@ -622,7 +652,11 @@ int cd_http_start(struct conductor *c, const char *cert_pem, const char *key_pem
 	    flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, svr_httpd_mhd_log,
 	    NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
-	    MHD_OPTION_CONNECTION_LIMIT, c->cfg.connection_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	    MHD_OPTION_CONNECTION_LIMIT, c->cfg.connection_limit,
+	    /* One host cannot take every connection (slowly sending requests it never ends). */
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->cfg.per_ip_connection_limit,
+	    /* TLS 1.2 and 1.3 only, GnuTLS's usual ciphers for them. */
+	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	    (unsigned)LISTEN_BACKLOG,
 	    /* Idle connections: longer than a held sync, which is not idle to MHD anyway. */
 	    MHD_OPTION_CONNECTION_TIMEOUT, c->cfg.hold_s + 60, MHD_OPTION_THREAD_POOL_SIZE,

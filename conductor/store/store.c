@@ -777,10 +777,9 @@ static int import_version(struct svr_store *s, const json_t *v, size_t i, char *
 	const char *sha = import_text(v, "sha256", 65, where, err, errlen);
 	if (!author || !message || !ticket || !kind || !sha)
 		return SVR_STORE_INVALID;
-	if (strcmp(kind, "commit") != 0 && strcmp(kind, "rollback") != 0 &&
-	    strcmp(kind, "import") != 0)
-		return fail(err, errlen, SVR_STORE_INVALID,
-			    "%s.kind: must be commit, rollback or import", where);
+	if (strcmp(kind, "commit") != 0 && strcmp(kind, "rollback") != 0)
+		return fail(err, errlen, SVR_STORE_INVALID, "%s.kind: must be commit or rollback",
+			    where);
 	if (version != (json_int_t)i + 1)
 		return fail(err, errlen, SVR_STORE_INVALID,
 			    "%s.version: versions must be 1, 2, ... in order", where);
@@ -836,6 +835,11 @@ static int import_router(struct svr_store *s, const json_t *r, size_t i, char *e
 	const char *asset = import_text(r, "asset-id", SVR_STORE_NAME_MAX, where, err, errlen);
 	if (!name || !asset)
 		return SVR_STORE_INVALID;
+	if (!svr_model_router_name_valid(name)) {
+		snprintf(err, errlen, "%s.name: \"%s\" is not a router name (docs/model.md)", where,
+			 name);
+		return SVR_STORE_INVALID;
+	}
 	const char *p[] = {name, asset};
 	return run(s,
 		   "INSERT INTO routers (name, asset_id, enrolled_ms, applied_version, "
@@ -856,6 +860,36 @@ static int import_check_empty(struct svr_store *s, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * The running version is what every router is sent at once: it must pass the checks a commit
+ * passes (an export is a file anyone may have edited, and its sha256 fields prove nothing then).
+ * Older versions are checked when a rollback makes one of them a new commit.
+ */
+static int import_check_running(const json_t *v, json_int_t running, char *err, size_t errlen)
+{
+	if (running == 0)
+		return 0;
+	const json_t *model = json_object_get(v, "model");
+	if (!json_is_object(model)) {
+		snprintf(err, errlen, "versions[%lld].model: must be an object",
+			 (long long)running - 1);
+		return SVR_STORE_INVALID;
+	}
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	int rc = 0;
+	if (check_model(model, &e, err, errlen) < 0) {
+		snprintf(err, errlen,
+			 "versions[%lld].model: the running version does not pass a commit's checks "
+			 "(%u error%s, the first: %s: %s)",
+			 (long long)running - 1, e.count, e.count == 1 ? "" : "s", e.list[0].path,
+			 e.list[0].message);
+		rc = SVR_STORE_INVALID;
+	}
+	svr_model_errors_free(&e);
+	return rc;
+}
+
 static int import_locked(struct svr_store *s, const json_t *doc, char *err, size_t errlen)
 {
 	const json_t *versions = json_object_get(doc, "versions");
@@ -873,7 +907,10 @@ static int import_locked(struct svr_store *s, const json_t *doc, char *err, size
 	    (running == 0 && json_array_size(versions) > 0))
 		return fail(err, errlen, SVR_STORE_INVALID, "%s",
 			    "running: must be one of the versions (0 when there are none)");
-	int rc = import_check_empty(s, err, errlen);
+	int rc = import_check_running(json_array_get(versions, (size_t)running - 1), running, err,
+				      errlen);
+	if (rc == 0)
+		rc = import_check_empty(s, err, errlen);
 	size_t i;
 	const json_t *v;
 	json_array_foreach (versions, i, v)
@@ -1066,6 +1103,13 @@ static int token_use_locked(struct svr_store *s, const char *router, const char 
 		return rc;
 	if (marked != 1)
 		return token_refusal(s, router, token_sha256, err, errlen);
+	/* The router's other tokens die with this enrolment: one left over would let its holder
+	 * enrol again, take the router's place and read its keys. */
+	const char *rest[] = {router, n.s};
+	rc = run(s, "UPDATE enrol_tokens SET used_ms = $2 WHERE router = $1 AND used_ms = 0", 2,
+		 rest, NULL, err, errlen);
+	if (rc < 0)
+		return rc;
 	const char *enrol[] = {router, credential_sha256, n.s};
 	return run(s, "UPDATE routers SET cred_sha256 = $2, enrolled_ms = $3 WHERE name = $1", 3,
 		   enrol, NULL, err, errlen);

@@ -50,7 +50,7 @@ struct svr_store_commit {
 	char author[SVR_STORE_NAME_MAX];
 	char message[SVR_STORE_MESSAGE_MAX];
 	char ticket[SVR_STORE_NAME_MAX]; /* "" when none */
-	char kind[16];                   /* "commit", "rollback" or "import" */
+	char kind[16];                   /* "commit" or "rollback" */
 	int64_t source_version;          /* rollback: the version restored; else 0 */
 	char sha256[65];                 /* of the model's canonical text (sorted keys, compact) */
 };

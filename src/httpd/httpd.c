@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "httpd/httpd.h"
 
@@ -229,11 +230,12 @@ void svr_httpd_body_free(struct svr_httpd_body *b)
 
 void svr_httpd_verror(struct svr_httpd_answer *a, unsigned status, const char *fmt, va_list ap)
 {
-	char msg[512];
+	char msg[512], safe[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	json_decref(a->json);
 	a->status = status;
-	a->json = json_pack("{s:s}", "error", msg);
+	/* Messages quote what the client sent (a path, a name): JSON strings must be UTF-8. */
+	a->json = json_pack("{s:s}", "error", svr_log_safe(safe, sizeof(safe), msg));
 }
 
 void svr_httpd_error(struct svr_httpd_answer *a, unsigned status, const char *fmt, ...)

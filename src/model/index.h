@@ -16,7 +16,8 @@
 struct svr_model_index;
 
 /* Indexes doc's authority.routers (doc must have passed svr_model_validate and must outlive the
- * index, which points into it). NULL when memory ran out. */
+ * index, which points into it). NULL when memory ran out, or when a router has no name (which
+ * a validated model cannot lack). */
 struct svr_model_index *svr_model_index_new(const json_t *doc);
 void svr_model_index_free(struct svr_model_index *ix);
 

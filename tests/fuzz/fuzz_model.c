@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-sources: src/model/validate.c src/model/compile.c */
+/* fuzz-sources: src/model/validate.c src/model/compile.c src/model/index.c */
 /* fuzz-sources: src/common/image.c src/common/inet.c src/common/timeutil.c */
 /* fuzz-sources: src/common/crc32c.c src/common/log.c */
 /* fuzz-libs: -ljansson */

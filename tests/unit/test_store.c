@@ -523,6 +523,27 @@ static void export_import_round_trip(void **state)
 	assert_int_equal(history_len(fresh), 0); /* version 1 was loaded, then rolled back */
 	json_decref(bad);
 
+	/* The running version (3) must pass a commit's checks, whatever its sha256 says; a
+	 * router's name must be one. */
+	bad = json_deep_copy(doc);
+	json_t *v2model =
+	    json_object_get(json_array_get(json_object_get(bad, "versions"), 2), "model");
+	json_object_set_new(
+	    json_array_get(json_object_get(json_object_get(v2model, "authority"), "routers"), 0),
+	    "name", json_integer(7));
+	assert_int_equal(svr_store_import(fresh, bad, err, sizeof(err)), SVR_STORE_INVALID);
+	assert_non_null(strstr(err, "versions[2].model: the running version"));
+	assert_non_null(strstr(err, "authority.routers[0].name"));
+	assert_int_equal(history_len(fresh), 0);
+	json_decref(bad);
+	bad = json_deep_copy(doc);
+	json_object_set_new(json_array_get(json_object_get(bad, "routers"), 1), "name",
+			    json_string("r 2"));
+	assert_int_equal(svr_store_import(fresh, bad, err, sizeof(err)), SVR_STORE_INVALID);
+	assert_non_null(strstr(err, "routers[1].name"));
+	assert_int_equal(history_len(fresh), 0);
+	json_decref(bad);
+
 	int64_t serial = serial_of(fresh);
 	assert_int_equal(svr_store_import(fresh, doc, err, sizeof(err)), 0);
 	assert_true(serial_of(fresh) > serial);
@@ -597,12 +618,14 @@ static void tokens_and_credentials(void **state)
 {
 	struct fx *f = *state;
 	const char *t1 = HASH("a"), *t2 = HASH("b"), *c1 = HASH("c"), *c2 = HASH("d");
+	const char *t3 = HASH("e");
 	int64_t now = wall_ms();
 	assert_int_equal(svr_store_token_add(f->s, "r1", t1, now + 60000, NULL, 0),
 			 SVR_STORE_NOT_FOUND); /* no such router yet */
 	assert_int_equal(svr_store_router_add(f->s, "r1", "SN-1", NULL, 0), 0);
 	assert_int_equal(svr_store_router_add(f->s, "r2", "SN-2", NULL, 0), 0);
 	assert_int_equal(svr_store_token_add(f->s, "r1", t1, now + 60000, NULL, 0), 0);
+	assert_int_equal(svr_store_token_add(f->s, "r1", t3, now + 60000, NULL, 0), 0);
 	assert_int_equal(svr_store_token_add(f->s, "r2", t2, now - 1, NULL, 0), 0);
 
 	/* Another router's token, an unknown one: not found. */
@@ -616,6 +639,8 @@ static void tokens_and_credentials(void **state)
 	assert_int_equal(svr_store_router_by_credential(f->s, c1, name, sizeof(name), NULL, 0), 0);
 	assert_string_equal(name, "r1");
 	assert_int_equal(svr_store_token_use(f->s, "r1", t1, c2, now, NULL, 0), SVR_STORE_EXPIRED);
+	/* The router's other token, issued before it enrolled, died with the enrolment. */
+	assert_int_equal(svr_store_token_use(f->s, "r1", t3, c2, now, NULL, 0), SVR_STORE_EXPIRED);
 	assert_int_equal(svr_store_router_by_credential(f->s, c1, name, sizeof(name), NULL, 0), 0);
 	assert_int_equal(svr_store_router_by_credential(f->s, c2, name, sizeof(name), NULL, 0),
 			 SVR_STORE_NOT_FOUND);

@@ -170,8 +170,11 @@ static int call(const struct api_opts *o, enum call_mode mode, const char *metho
 	} else if (pinned_ca) {
 		struct curl_blob blob = {pinned_ca, pinned_ca_len, CURL_BLOB_COPY};
 		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+		curl_easy_setopt(c, CURLOPT_CAPATH,
+				 NULL); /* that certificate alone, not the system's */
 	} else if (o->cacert) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	}
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
