@@ -320,18 +320,19 @@ static enum svr_bfd_err check(const struct svr_bfd_session *s, const struct pkt 
 	return SVR_BFD_OK;
 }
 
-/* The meticulous sequence is forgotten after 2 x detection time without a packet (§6.7.1),
- * so that a peer that restarted (a new random sequence) is accepted again. */
-static void forget_stale_sequence(struct svr_bfd_session *s, uint64_t now)
+/* Whether the peer's sequence is still known at now: it is forgotten after 2 x detection time
+ * without a packet (§6.7.1), so that a peer that restarted (a new random sequence) is
+ * accepted again. */
+static bool sequence_known(const struct svr_bfd_session *s, uint64_t now)
 {
-	if (s->auth_seq_known && elapsed(s->last_rx_us, now) >= 2 * s->detect_us)
-		s->auth_seq_known = false;
+	return s->auth_seq_known && elapsed(s->last_rx_us, now) < 2 * s->detect_us;
 }
 
 /* The auth section (§6.7, our type): key, sequence window, digest over msg[0, end) with the
  * digest zeroed. On success the sequence is taken. */
 static enum svr_bfd_err authenticate(struct svr_bfd_session *s, const uint8_t *msg, size_t off,
-				     const struct pkt *k, const struct svr_bfd_keyring *kr)
+				     const struct pkt *k, const struct svr_bfd_keyring *kr,
+				     uint64_t now)
 {
 	const uint8_t *a = msg + off + SVR_BFD_HDR_LEN;
 	if (a[0] != SVR_BFD_AUTH_TYPE)
@@ -343,14 +344,15 @@ static enum svr_bfd_err authenticate(struct svr_bfd_session *s, const uint8_t *m
 		return SVR_BFD_ERR_AUTH_KEY;
 	uint32_t seq = svr_rd32(a + AUTH_SEQ_OFF);
 	uint32_t ahead = seq - s->rcv_auth_seq; /* circular */
-	if (s->auth_seq_known && (ahead == 0 || ahead > 3u * k->mult))
+	bool known = sequence_known(s, now);
+	if (known && (ahead == 0 || ahead > 3u * k->mult))
 		return SVR_BFD_ERR_AUTH_SEQ;
 	size_t dig = off + SVR_BFD_HDR_LEN + AUTH_DIG_OFF;
 	const struct span v[] = {{msg, dig}, {NULL, SVR_BFD_DIGEST}};
 	uint8_t full[32];
 	if (!hmac_sha256(key, v, 2, full) || CRYPTO_memcmp(full, msg + dig, SVR_BFD_DIGEST) != 0)
 		return SVR_BFD_ERR_AUTH_DIGEST;
-	if (s->auth_seq_known)
+	if (known)
 		s->rx_seq_lost += ahead - 1;
 	s->auth_seq_known = true;
 	s->rcv_auth_seq = seq;
@@ -398,8 +400,7 @@ enum svr_bfd_err svr_bfd_rx(struct svr_bfd_session *s, const uint8_t *msg, size_
 	enum svr_bfd_err err = check(s, &k, len - off, kr);
 	if (err)
 		return err;
-	forget_stale_sequence(s, now_us);
-	if (k.flags & F_AUTH && (err = authenticate(s, msg, off, &k, kr)) != SVR_BFD_OK)
+	if (k.flags & F_AUTH && (err = authenticate(s, msg, off, &k, kr, now_us)) != SVR_BFD_OK)
 		return err;
 
 	s->rx_accepted++;
@@ -437,7 +438,8 @@ bool svr_bfd_poll(struct svr_bfd_session *s, uint64_t now_us, struct svr_bfd_eve
 			update_timers(s, now_us);
 		}
 	}
-	forget_stale_sequence(s, now_us);
+	if (!sequence_known(s, now_us))
+		s->auth_seq_known = false;
 	return s->final_due || now_us >= s->next_tx_us;
 }
 
