@@ -659,6 +659,10 @@ static void sequence_forgotten(void **state)
 	svr_wr32(p + 8, 0xa1);
 	sign(p, 0, &kr.keys[0], SVR_BFD_AUTH_TYPE, 24, 77);
 	refused(&s, p, 48, 0, &kr, t + 6 * SEC - 1, SVR_BFD_ERR_AUTH_SEQ);
+	/* a forged packet then changes nothing either (the known sequence included) */
+	p[40] ^= 1;
+	refused(&s, p, 48, 0, &kr, t + 6 * SEC, SVR_BFD_ERR_AUTH_DIGEST);
+	p[40] ^= 1;
 	assert_int_equal(svr_bfd_rx(&s, p, 48, 0, &kr, t + 6 * SEC, &ev), SVR_BFD_OK);
 	assert_int_equal(s.rcv_auth_seq, 77);
 }
