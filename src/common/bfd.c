@@ -459,14 +459,15 @@ size_t svr_bfd_build(struct svr_bfd_session *s, uint8_t *out, size_t cap, size_t
 	size_t blen = key ? SVR_BFD_MAX_LEN : SVR_BFD_HDR_LEN;
 	if (off > cap || cap - off < blen)
 		return 0;
-	bool final = s->final_due; /* P and F never together (§6.8.7) */
+	bool final = s->final_due;
+	uint8_t flags = key ? F_AUTH : 0;
+	if (final)
+		flags |= F_FINAL; /* P and F never together (§6.8.7): the Poll goes next time */
+	else if (s->poll)
+		flags |= F_POLL;
 	uint8_t *p = out + off;
 	p[0] = (uint8_t)(SVR_BFD_VERSION << 5 | (s->diag & 0x1f));
-	p[1] = (uint8_t)(s->state << 6 |
-			 (final     ? F_FINAL
-			  : s->poll ? F_POLL
-				    : 0) |
-			 (key ? F_AUTH : 0));
+	p[1] = (uint8_t)(s->state << 6 | flags);
 	p[2] = s->cfg.detect_mult;
 	p[3] = (uint8_t)blen;
 	svr_wr32(p + 4, s->local_discr);

@@ -663,6 +663,9 @@ static void sequence_forgotten(void **state)
 	p[40] ^= 1;
 	refused(&s, p, 48, 0, &kr, t + 6 * SEC, SVR_BFD_ERR_AUTH_DIGEST);
 	p[40] ^= 1;
+	assert_true(s.auth_seq_known);
+	svr_bfd_poll(&s, t + 6 * SEC, &ev); /* the timers say so to whoever reads the session */
+	assert_false(s.auth_seq_known);
 	assert_int_equal(svr_bfd_rx(&s, p, 48, 0, &kr, t + 6 * SEC, &ev), SVR_BFD_OK);
 	assert_int_equal(s.rcv_auth_seq, 77);
 }
