@@ -424,6 +424,13 @@ enum svr_bfd_err svr_bfd_rx(struct svr_bfd_session *s, const uint8_t *msg, size_
 	return SVR_BFD_OK;
 }
 
+uint32_t svr_bfd_your_discr(const uint8_t *msg, size_t len, size_t off)
+{
+	if (off > len || len - off < SVR_BFD_HDR_LEN)
+		return 0;
+	return svr_rd32(msg + off + 8);
+}
+
 /* --- timers and transmit --- */
 
 bool svr_bfd_poll(struct svr_bfd_session *s, uint64_t now_us, struct svr_bfd_event *ev)

@@ -186,6 +186,10 @@ enum svr_bfd_err svr_bfd_rx(struct svr_bfd_session *s, const uint8_t *msg, size_
 			    const struct svr_bfd_keyring *kr, uint64_t now_us,
 			    struct svr_bfd_event *ev);
 
+/* The Your Discriminator of the BFD packet at msg + off, to find its session by (0: none, or
+ * too short a packet: find it by addresses and interface instead). */
+uint32_t svr_bfd_your_discr(const uint8_t *msg, size_t len, size_t off);
+
 /*
  * The timers at now: detection time expired -> Down (diag 1, from Init or Up) and the peer's
  * discriminator forgotten; the auth sequence forgotten after 2 x detection time without a

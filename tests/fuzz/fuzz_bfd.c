@@ -165,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t n = svr_bfd_build(&s, out, sizeof(out), off, k, now);
 			check_built(out, n, off, keyed);
 		}
+		svr_bfd_your_discr(p, len, off);
 		memcpy(&before, &s, sizeof(s));
 		enum svr_bfd_err err = svr_bfd_rx(&s, p, len, off, k, now, &ev);
 		if (err != SVR_BFD_OK && memcmp(&before, &s, sizeof(s)) != 0)

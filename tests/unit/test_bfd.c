@@ -235,6 +235,7 @@ static void handshake(void **state)
 	size_t n = svr_bfd_build(&a, p, sizeof(p), 0, NULL, t);
 	assert_int_equal(n, 24);
 	assert_int_equal(svr_rd32(p + 8), 0); /* Your Discriminator not known yet */
+	assert_int_equal(svr_bfd_your_discr(p, n, 0), 0);
 	assert_int_equal(svr_bfd_rx(&b, p, n, 0, NULL, t + 3 * MS, &ev), SVR_BFD_OK);
 	assert_true(ev.changed);
 	assert_int_equal(ev.from, SVR_BFD_DOWN);
@@ -243,6 +244,8 @@ static void handshake(void **state)
 	assert_int_equal(b.remote_discr, 0xa1);
 	n = svr_bfd_build(&b, p, sizeof(p), 0, NULL, t + 4 * MS);
 	assert_int_equal(svr_rd32(p + 8), 0xa1);
+	assert_int_equal(svr_bfd_your_discr(p, n, 0), 0xa1);
+	assert_int_equal(svr_bfd_your_discr(p, n, 1), 0); /* too short from there */
 	assert_int_equal(p[1] >> 6, SVR_BFD_INIT);
 	assert_int_equal(svr_bfd_rx(&a, p, n, 0, NULL, t + 5 * MS, &ev), SVR_BFD_OK);
 	assert_int_equal(ev.to, SVR_BFD_UP);
