@@ -112,8 +112,8 @@ struct svr_bfd_keyring {
 };
 
 /*
- * What a call did to the session state: changed is false when nothing changed (then the other
- * fields are left as they were).
+ * What a call did to the session state: when changed is false nothing changed, and the other
+ * fields are not set.
  */
 struct svr_bfd_event {
 	bool changed;
