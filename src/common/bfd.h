@@ -10,10 +10,11 @@
  * clock, never 0 after start) and does the sending. One thread per session (the dataplane's
  * main lcore). A turn of the caller's loop:
  *
- *	for each packet received:      svr_bfd_rx(s, msg, len, off, keys, rx_time, &ev);
- *	                                (count a refusal under svr_bfd_err_name(err); log ev)
- *	if (svr_bfd_poll(s, now, &ev))  n = svr_bfd_build(s, buf, cap, off, keys, now); send buf[0,
- *n) sleep until svr_bfd_next_us(s)  (or the next packet)
+ *   - each packet received: err = svr_bfd_rx(s, msg, len, off, keys, rx_time, &ev);
+ *     count a refusal under svr_bfd_err_name(err), log ev when ev.changed;
+ *   - if (svr_bfd_poll(s, now, &ev)): n = svr_bfd_build(s, buf, cap, off, keys, now),
+ *     send buf[0, n) (log ev as above);
+ *   - sleep until svr_bfd_next_us(s) or the next packet.
  *
  * `msg` may start with other bytes (the SVR metadata block, `off` bytes long) before the BFD
  * packet: the digest covers them too, so the block is authenticated with the packet.
