@@ -5,7 +5,8 @@
  * our private authentication type (Meticulous Keyed HMAC-SHA-256, below), and the codec of the
  * echo link-test packet.
  *
- * Plain C: no DPDK, no clock and no allocation of its own. The caller owns one struct
+ * Plain C: no DPDK, no clock of its own, no allocation on the packet path (only key derivation
+ * and a seed drawn at init go through OpenSSL's allocating calls). The caller owns one struct
  * svr_bfd_session per path, gives every call the time (`now_us`, any monotonic microsecond
  * clock, never 0 after start) and does the sending. One thread per session (the dataplane's
  * main lcore). A turn of the caller's loop:
