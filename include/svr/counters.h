@@ -101,7 +101,14 @@
 	  "SVR first packet whose restored destination is not in the service its metadata names")  \
 	X(NAT_FAMILY, "nat-family", "NAT between address families or for IPv6 (unsupported)")      \
 	X(ICMP_DIRECTION, "icmp-wrong-direction", "echo request against a session's replies")      \
-	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source")
+	X(ICMP_ERR_DST, "icmp-error-misdirected", "ICMP error not addressed to the quoted source") \
+	X(BFD_RING_FULL, "bfd-ring-full", "BFD packet a worker could not hand to the main lcore")  \
+	X(BFD_MALFORMED, "bfd-malformed", "UDP 1280 packet with a bad IPv4 or UDP header")         \
+	X(BFD_UNKNOWN_PATH, "bfd-unknown-path",                                                    \
+	  "BFD packet from no peer path of the model, or on another interface than its path's")    \
+	X(BFD_INVALID, "bfd-invalid", "BFD control packet RFC 5880 refuses (per path: why)")       \
+	X(BFD_AUTH_FAILED, "bfd-auth-failed",                                                      \
+	  "BFD packet whose authentication fails (key, sequence or digest; per path: why)")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,
@@ -128,6 +135,8 @@ enum svr_drop_reason {
 	X(SESSIONS_AGED, "sessions-aged")                                                          \
 	X(SESSIONS_CLEARED, "sessions-cleared")                                                    \
 	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")                                                  \
+	X(PATH_UP, "path-up")                                                                      \
+	X(PATH_DOWN, "path-down")                                                                  \
 	X(CAPTURE_DROPPED, "capture-dropped")
 
 enum svr_event {

@@ -435,6 +435,30 @@ static void resolve(struct rte_mbuf *m)
 	n->queue[n->n_queued++] = m;
 }
 
+/* Sends a frame the main lcore built (IPv4 from SVR_ETH_HLEN) to dst, routed by the running
+ * generation's FIB like a forwarded packet, its next hop resolved as any other. */
+void dp_slowpath_route4(struct rte_mbuf *m, const struct svr_ip *dst)
+{
+	const struct dp_gen *g = dp_gen_main();
+	uint32_t i = g ? svr_fib_lookup(g->fib, dst) : 0;
+	const struct svr_nexthop *nh = i ? &g->fib->nh[i] : NULL;
+	if (!nh || (nh->type != SVR_NH_CONNECTED && nh->type != SVR_NH_GATEWAY) ||
+	    !slot_in_use(nh->iface)) {
+		count_drop(m, SVR_DROP_NO_ROUTE);
+		return;
+	}
+	struct dp_pkt_meta *meta = dp_meta(m);
+	meta->l3_off = SVR_ETH_HLEN;
+	meta->iface_out = nh->iface;
+	meta->next_hop = nh->type == SVR_NH_GATEWAY ? nh->gateway : *dst;
+	resolve(m);
+}
+
+uint8_t *dp_slowpath_frame4(struct rte_mbuf **out, unsigned l3_len)
+{
+	return frame_new(out, SVR_ETHERTYPE_IPV4, l3_len);
+}
+
 /* --- ARP --- */
 
 static void handle_arp(struct rte_mbuf *m)

@@ -16,4 +16,15 @@ unsigned dp_slowpath_poll(void);
 /* Neighbour ageing and probes; call every ~100 ms. */
 void dp_slowpath_housekeeping(uint64_t now_ms);
 
+struct rte_mbuf;
+struct svr_ip;
+
+/* Main lcore: a new frame of an IPv4 packet of l3_len bytes from dp.pool; returns the IPv4
+ * header's address (SVR_ETH_HLEN in), or NULL (counted no-mbuf). */
+uint8_t *dp_slowpath_frame4(struct rte_mbuf **out, unsigned l3_len);
+
+/* Main lcore: sends such a frame towards dst (its IPv4 destination) through the FIB's next hop,
+ * resolving the neighbour as for forwarded packets; no route: dropped and counted no-route. */
+void dp_slowpath_route4(struct rte_mbuf *m, const struct svr_ip *dst);
+
 #endif

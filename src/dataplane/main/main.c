@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
 #include "session/sessions.h"
+#include "paths/paths.h"
 #include "svrpath/path.h"
 #include "io/port.h"
 #include "l2l3/fib.h"
@@ -151,9 +152,12 @@ static void main_loop(void)
 			dp_capture_poll(now);
 			next_hk = now + HOUSEKEEPING_MS;
 		}
-		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it.
-		 */
+		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it,
+		 * and it never outlasts the next BFD deadline. */
+		uint64_t bfd_in_us = dp_paths_poll();
 		idle_ms = n ? 0 : (idle_ms < MAIN_IDLE_MAX_MS ? idle_ms + 1 : MAIN_IDLE_MAX_MS);
+		if ((uint64_t)idle_ms * 1000 > bfd_in_us)
+			idle_ms = (int)(bfd_in_us / 1000);
 		dp_ctlsock_poll(idle_ms);
 	}
 }
@@ -242,7 +246,8 @@ int main(int argc, char **argv)
 	int rc = 1;
 	char name[64];
 	snprintf(name, sizeof(name), "neigh-%s", conf.instance);
-	if (dp_pool_create() < 0 || dp_workers_init() < 0 || dp_policy_init() < 0)
+	if (dp_pool_create() < 0 || dp_workers_init() < 0 || dp_policy_init() < 0 ||
+	    dp_paths_init(dp.n_workers) < 0)
 		goto out;
 	dp.neigh = svr_neigh_create(name, conf.neigh_max, dp.qsbr);
 	if (!dp.neigh) {
@@ -273,6 +278,7 @@ out:
 	svr_neigh_free(dp.neigh);
 	dp_sessions_free();
 	dp_svr_free();
+	dp_paths_free();
 	dp_workers_free();
 	if (conf.huge_pages)
 		rte_pdump_uninit();

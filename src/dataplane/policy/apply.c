@@ -18,6 +18,7 @@
 #include "core/dp.h"
 #include "session/classify.h"
 #include "session/sessions.h"
+#include "paths/paths.h"
 #include "svrpath/path.h"
 
 /* The largest IP MTU whose frame (with a VLAN tag) fits one default mbuf. */
@@ -526,6 +527,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 			r->slots[r->n_slots++] = (uint16_t)s;
 	atomic_store_explicit(&dp.gen, g, memory_order_release);
 	retire(r);
+	dp_paths_generation(g);
 	LOG_INFO("policy generation %llu applied in %llu ms: %u interface(s), %u port(s), "
 		 "%u route(s)",
 		 (unsigned long long)g->generation, (unsigned long long)(dp_now_ms() - t0), n_if,

@@ -21,6 +21,7 @@
 #include "svr/metadata.h"
 #include "svrpath/path.h"
 #include "svrpath/wire.h"
+#include "common/bfd.h"
 #include "common/image.h"
 
 /* What admission decided, shared by both families. */
@@ -583,6 +584,9 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	uint32_t svc = svr_classify_service(g->classifier, k->proto, &dst, dport);
 	bool dnat = svc != UINT32_MAX && g->spol->svc[svc].route == DP_SROUTE_NAT;
 	uint8_t type = fib_type(g, &dst);
+	if (type == SVR_NH_LOCAL && !dnat && f->key.proto == SVR_IPPROTO_UDP &&
+	    f->key.dport == rte_cpu_to_be_16(SVR_BFD_PORT))
+		return DP_FIRST_PATHS; /* BFD (docs/paths.md), not a session */
 	if (type == SVR_NH_LOCAL && !dnat) {
 		/* For one of our waypoints, with metadata: a session from an SVR peer. */
 		enum dp_first r = svr_egress4(w, g, dp_meta(m)->iface_in, ip, f, data, why);

@@ -14,6 +14,7 @@
 #include "flow/rewrite.h"
 #include "session/sessions.h"
 #include "svrpath/icmp.h"
+#include "paths/paths.h"
 #include "svrpath/path.h"
 
 /*
@@ -154,6 +155,9 @@ static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum d
 	case DP_FIRST_LOCAL:
 	case DP_FIRST_NOT_SVR:
 		dp_punt_later(later, m, DP_PUNT_LOCAL);
+		break;
+	case DP_FIRST_PATHS:
+		dp_paths_rx(w, m);
 		break;
 	case DP_FIRST_NO_ROUTE:
 		dp_punt(w, m, DP_PUNT_NO_ROUTE);

@@ -55,6 +55,7 @@ enum dp_first {
 	DP_FIRST_REFUSE,   /* *why; the slow path answers ICMP administratively prohibited */
 	DP_FIRST_NO_ROUTE, /* admitted, but nothing routes it: the slow path answers unreachable */
 	DP_FIRST_NOT_SVR,  /* (internal) a packet for us that carries no SVR metadata */
+	DP_FIRST_PATHS,    /* for us, to UDP 1280: peer-path liveness (paths.h) takes it */
 };
 
 /*

@@ -108,11 +108,6 @@ const char *dp_svr_key_file(void);
  * counted for dp_svr_keys_differ_report. */
 void dp_svr_suspect_keys(unsigned wi, enum svr_drop_reason why, uint16_t slot);
 
-/* --- peer-path slots (path.c) --- */
-
-/* How many slots were appended (the main lcore appends; read with acquire). */
-unsigned dp_svr_path_count(void);
-
 /* --- first packets (first.c) --- */
 
 /* Startup (dp_svr_init): the replay memory, sized to the session table; and its end. */

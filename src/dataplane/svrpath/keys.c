@@ -174,6 +174,16 @@ static uint16_t payload_slot(const struct svr_keyring *kr, const struct svr_key 
 	return (uint16_t)((uint16_t)(k - kr->keys + 1) | (k->security_id & 0x7ff) << 5);
 }
 
+const struct svr_keyring *dp_svr_keys_running(void)
+{
+	return dp_svr_ring();
+}
+
+uint64_t dp_svr_keys_loads(void)
+{
+	return dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED] + 1; /* the load at start is one */
+}
+
 uint16_t dp_svr_payload_key_current(void)
 {
 	const struct svr_keyring *kr = dp_svr_ring();

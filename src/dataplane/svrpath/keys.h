@@ -38,6 +38,12 @@ void dp_svr_keys_differ_report(uint64_t now_ms);
  * encryption key.
  */
 uint16_t dp_svr_payload_key_current(void);
+
+struct svr_keyring;
+/* Main lcore: the running key ring (peer-path liveness derives its BFD keys from it) and how many
+ * times it was loaded, which moves on every reload. */
+const struct svr_keyring *dp_svr_keys_running(void);
+uint64_t dp_svr_keys_loads(void);
 uint16_t dp_svr_payload_key_of(uint32_t security_id);
 
 /* ICMP errors carried between the routers (svrpath/icmp.c): the Security ID senders name now

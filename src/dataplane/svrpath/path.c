@@ -32,6 +32,8 @@ int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_
 	return (int)n;
 }
 
+struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
+
 const struct dp_svr_path *dp_svr_path(uint16_t slot)
 {
 	return &paths[slot];
@@ -53,7 +55,11 @@ void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img, uin
 	    .peer_port_lo = peer_port_lo ? peer_port_lo : SVR_PEER_WAYPORT_LO,
 	    .peer_port_hi = peer_port_lo ? peer_port_hi : SVR_PEER_WAYPORT_HI,
 	    .hmac = SVR_HMAC_NONE, /* no policy: nothing signed or encrypted */
-	    .encryption = SVR_CIPHER_NONE};
+	    .encryption = SVR_CIPHER_NONE,
+	    /* the defaults of docs/model.md's "bfd" */
+	    .bfd_tx_us = 1000000,
+	    .bfd_rx_us = 500000,
+	    .bfd_mult = 3};
 	if (security < n) {
 		pp->hmac = sec[security].hmac_cipher;
 		pp->time_based = sec[security].hmac_mode == SVR_HMAC_TIME_BASED;

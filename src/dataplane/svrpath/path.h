@@ -55,6 +55,9 @@ struct dp_svr_path_policy {
 	uint8_t encryption; /* enum svr_img_cipher */
 	uint16_t iface;     /* our interface slot on the path (its MTU bounds what SVR adds) */
 	uint16_t peer_port_lo, peer_port_hi; /* the peer's receive ports */
+	/* BFD on the path (paths/): RFC 5880's desired min tx and required min rx, multiplier */
+	uint32_t bfd_tx_us, bfd_rx_us;
+	uint8_t bfd_mult;
 };
 
 /*
@@ -77,6 +80,9 @@ void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img, uin
 			     uint16_t iface, uint16_t peer_port_lo, uint16_t peer_port_hi);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
 
+/* How many slots were appended (the main lcore appends; read with acquire). */
+unsigned dp_svr_path_count(void);
+
 /* What generation g says about a slot (a slot newer than g: not in its model). Per packet:
  * inline. */
 static inline const struct dp_svr_path_policy *dp_svr_path_policy(const struct dp_gen *g,
@@ -84,6 +90,11 @@ static inline const struct dp_svr_path_policy *dp_svr_path_policy(const struct d
 {
 	return &g->spol->svr_paths[slot]; /* DP_MAX_SVR_PATHS of them, unknown ones zero */
 }
+
+/* Set by the liveness code above this layer (paths/): the JSON "peers" shows as a path's "bfd"
+ * (NULL: nothing shown). Main lcore. */
+struct json_t;
+extern struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
 
 /* The slot of g's path between our waypoint local and the peer's remote, or -1. */
 int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote);

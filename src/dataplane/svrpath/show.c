@@ -74,13 +74,15 @@ static json_t *peers_json(void)
 					 : NULL;
 		char range[16];
 		snprintf(range, sizeof(range), "%u-%u", pp->peer_port_lo, pp->peer_port_hi);
-		json_array_append_new(
-		    arr,
+		json_t *o =
 		    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}", "peer", p->peer,
 			      "peer-ports", range, "path", p->name, "interface", ifname, "local",
 			      local, "remote", remote, "hmac", hmac_name(pp->hmac), "hmac-mode",
 			      pp->time_based ? "time-based" : "regular", "encryption",
-			      cipher_name(pp->encryption)));
+			      cipher_name(pp->encryption));
+		if (o && dp_svr_path_show_liveness)
+			json_object_set_new(o, "bfd", dp_svr_path_show_liveness((uint16_t)i));
+		json_array_append_new(arr, o);
 	}
 	return json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
 }

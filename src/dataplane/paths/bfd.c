@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Peer-path liveness: a BFD session per path, run by the main lcore (paths.h, docs/paths.md). */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "common/bfd.h"
+#include "common/bytes.h"
+#include "common/log.h"
+#include "common/security.h"
+#include "core/dp.h"
+#include "core/worker.h"
+#include "flow/state.h"
+#include "l2l3/cksum.h"
+#include "l2l3/slowpath.h"
+#include "paths/internal.h"
+#include "svrpath/keys.h"
+#include "svrpath/path.h"
+
+#define RING_SIZE    512 /* per worker: 25 paths at 20 packets/s fill it in a second */
+#define DRAIN_BURST  32
+#define IP4_HLEN     20
+#define UDP_HLEN     8
+#define IPPROTO_UDP4 17
+#define TOS_CS6      0xc0 /* network control, as routing protocols send */
+
+struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
+static _Atomic uint8_t path_up[DP_MAX_SVR_PATHS];
+static struct rte_ring *rings[DP_MAX_WORKERS];
+static unsigned n_rings;
+
+/* BFD keys, derived from the SVR key ring each time it is loaded (svr_bfd_key_derive). */
+static struct svr_bfd_keyring keys;
+static uint32_t key_sid[SVR_BFD_KEYS_MAX]; /* the Security ID each of keys was derived from */
+static uint64_t keys_loaded;
+
+uint64_t dp_paths_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+bool dp_paths_up(uint16_t slot)
+{
+	return slot < DP_MAX_SVR_PATHS &&
+	       atomic_load_explicit(&path_up[slot], memory_order_acquire) != 0;
+}
+
+int dp_paths_init(unsigned n_workers)
+{
+	for (unsigned i = 0; i < n_workers; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "paths-rx-%u", i);
+		rings[i] = rte_ring_create(name, RING_SIZE, (int)rte_socket_id(),
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!rings[i]) {
+			LOG_ERR("cannot create the ring %s: %s", name, rte_strerror(rte_errno));
+			return -1;
+		}
+		n_rings = i + 1;
+	}
+	dp_svr_path_show_liveness = dp_paths_bfd_json; /* "peers" shows each path's BFD */
+	return 0;
+}
+
+void dp_paths_free(void)
+{
+	for (unsigned i = 0; i < n_rings; i++) {
+		struct rte_mbuf *m;
+		while (rte_ring_sc_dequeue(rings[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(rings[i]);
+		rings[i] = NULL;
+	}
+	n_rings = 0;
+	OPENSSL_cleanse(&keys, sizeof(keys));
+}
+
+void dp_paths_rx(struct dp_worker *w, struct rte_mbuf *m)
+{
+	if (w->index >= n_rings || rte_ring_sp_enqueue(rings[w->index], m) != 0)
+		dp_drop(w, m, SVR_DROP_BFD_RING_FULL);
+}
+
+static void drop(struct rte_mbuf *m, enum svr_drop_reason why)
+{
+	dp.main_stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* ------------------------------------------------------------------ keys -- */
+
+/* The BFD keys follow the key file: derived again whenever it is loaded. At most
+ * SVR_BFD_KEYS_MAX of them, the one senders use now first. */
+static void keys_refresh(void)
+{
+	uint64_t loads = dp_svr_keys_loads();
+	if (loads == keys_loaded)
+		return;
+	keys_loaded = loads;
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	const struct svr_keyring *kr = dp_svr_keys_running();
+	const struct svr_key *cur = kr ? svr_keyring_current(kr, dp_sess.unix_s) : NULL;
+	for (int pass = 0; kr && pass < 2; pass++)
+		for (unsigned i = 0; i < kr->n && keys.n < SVR_BFD_KEYS_MAX; i++) {
+			const struct svr_key *k = &kr->keys[i];
+			if (!k->hmac_len || (pass == 0) != (k == cur))
+				continue;
+			if (svr_bfd_key_derive(k->hmac_key, k->hmac_len,
+					       (uint8_t)(k->security_id & 0xff),
+					       &keys.keys[keys.n]) < 0) {
+				LOG_ERR("BFD: cannot derive the key of security-id %" PRIu32,
+					k->security_id);
+				continue;
+			}
+			key_sid[keys.n++] = k->security_id;
+		}
+	LOG_INFO("BFD: %u key(s) from the key file%s", keys.n,
+		 keys.n ? "" : ": peer paths run BFD unauthenticated");
+}
+
+/* The keys to sign and check with (NULL: none, unauthenticated); tx follows the key senders
+ * use now, which moves at a key's not-before without a reload. */
+static const struct svr_bfd_keyring *keys_now(void)
+{
+	if (keys.n == 0)
+		return NULL;
+	const struct svr_keyring *kr = dp_svr_keys_running();
+	const struct svr_key *cur = kr ? svr_keyring_current(kr, dp_sess.unix_s) : NULL;
+	for (uint8_t i = 0; cur && i < keys.n; i++)
+		if (key_sid[i] == cur->security_id)
+			keys.tx = i;
+	return &keys;
+}
+
+/* ---------------------------------------------------------------- events -- */
+
+static void path_text(uint16_t slot, char *out, size_t len)
+{
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	char local[16], remote[16];
+	inet_ntop(AF_INET, &p->local, local, sizeof(local));
+	inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
+	snprintf(out, len, "to %s (%s, %s -> %s)", p->peer, p->name, local, remote);
+}
+
+/* Publishes a state change and logs it with the time it took. */
+static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
+{
+	if (!ev->changed)
+		return;
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	bool up = ev->to == SVR_BFD_UP;
+	atomic_store_explicit(&path_up[slot], up, memory_order_release);
+	char what[200];
+	path_text(slot, what, sizeof(what));
+	unsigned long long in_ms = ev->since_us / 1000;
+	if (up) {
+		pb->ups++;
+		dp.main_stats.events[SVR_EV_PATH_UP]++;
+		LOG_NOTICE("path %s up: BFD up after %llu ms in %s (tx every %llu ms, detection "
+			   "%llu ms)",
+			   what, in_ms, svr_bfd_state_name(ev->from),
+			   (unsigned long long)(svr_bfd_tx_interval_us(&pb->s) / 1000),
+			   (unsigned long long)(svr_bfd_detect_time_us(&pb->s) / 1000));
+	} else if (ev->from == SVR_BFD_UP) {
+		pb->downs++;
+		dp.main_stats.events[SVR_EV_PATH_DOWN]++;
+		LOG_WARN("path %s down: %s, %llu ms after the last BFD packet received (detection "
+			 "%llu ms), up for %llu ms",
+			 what, svr_bfd_diag_name(ev->diag),
+			 (unsigned long long)((now - pb->s.last_rx_us) / 1000),
+			 (unsigned long long)(pb->s.detect_us / 1000), in_ms);
+	} else {
+		LOG_INFO("path %s: BFD %s -> %s (%s) after %llu ms", what,
+			 svr_bfd_state_name(ev->from), svr_bfd_state_name(ev->to),
+			 svr_bfd_diag_name(ev->diag), in_ms);
+	}
+}
+
+/* --------------------------------------------------------------- receive -- */
+
+/* The IPv4/UDP header checks of a packet for us to UDP 1280; its BFD bytes, or NULL. */
+static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src, uint32_t *dst)
+{
+	const struct dp_pkt_meta *meta = dp_meta(m);
+	if (rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
+	    rte_pktmbuf_data_len(m) < meta->l3_off + IP4_HLEN + UDP_HLEN)
+		return NULL;
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l3_off);
+	size_t avail = rte_pktmbuf_data_len(m) - meta->l3_off;
+	size_t hlen = (ip[0] & 0x0f) * 4u, total = svr_rd16(ip + 2);
+	if ((ip[0] >> 4) != 4 || hlen < IP4_HLEN || total > avail || total < hlen + UDP_HLEN ||
+	    ip[9] != IPPROTO_UDP4 || (svr_rd16(ip + 6) & 0x3fff) != 0)
+		return NULL;
+	const uint8_t *udp = ip + hlen;
+	size_t ulen = svr_rd16(udp + 4);
+	if (ulen < UDP_HLEN || ulen != total - hlen || svr_rd16(udp + 2) != SVR_BFD_PORT)
+		return NULL;
+	if (svr_rd16(udp + 6) != 0) { /* 0: the sender computed none (UDP over IPv4 allows it) */
+		uint8_t pseudo[12];
+		memcpy(pseudo, ip + 12, 8);
+		pseudo[8] = 0;
+		pseudo[9] = IPPROTO_UDP4;
+		svr_wr16(pseudo + 10, (uint16_t)ulen);
+		uint32_t sum = svr_cksum_add(svr_cksum_add(0, pseudo, sizeof(pseudo)), udp, ulen);
+		if (svr_cksum_fold(sum) != 0xffff)
+			return NULL;
+	}
+	memcpy(src, ip + 12, 4);
+	memcpy(dst, ip + 16, 4);
+	*len = ulen - UDP_HLEN;
+	return udp + UDP_HLEN;
+}
+
+/* The path a packet belongs to: by the Your Discriminator we gave the peer (our slot in its low
+ * 16 bits), else by its addresses; it must match the path's waypoints and interface. */
+static int path_of(const uint8_t *msg, size_t len, uint32_t src, uint32_t dst, uint16_t iface)
+{
+	uint32_t discr = svr_bfd_your_discr(msg, len, 0);
+	int slot = -1;
+	if (discr != 0) {
+		uint32_t s = (discr & 0xffff) - 1;
+		if (s < DP_MAX_SVR_PATHS && dp_path_bfd[s].active &&
+		    dp_path_bfd[s].s.local_discr == discr)
+			slot = (int)s;
+	} else {
+		const struct dp_gen *g = dp_gen_main();
+		slot = g ? dp_svr_path_find(g, dst, src) : -1;
+	}
+	if (slot < 0 || !dp_path_bfd[slot].active)
+		return -1;
+	const struct dp_svr_path *p = dp_svr_path((uint16_t)slot);
+	if (p->local != dst || p->remote != src || dp_path_bfd[slot].iface != iface)
+		return -1;
+	return slot;
+}
+
+static bool auth_error(enum svr_bfd_err e)
+{
+	return e >= SVR_BFD_ERR_AUTH_MISSING && e <= SVR_BFD_ERR_AUTH_DIGEST;
+}
+
+static void receive(struct rte_mbuf *m, uint64_t now)
+{
+	size_t len;
+	uint32_t src, dst;
+	const uint8_t *msg = udp_payload(m, &len, &src, &dst);
+	if (!msg) {
+		drop(m, SVR_DROP_BFD_MALFORMED);
+		return;
+	}
+	int slot = path_of(msg, len, src, dst, dp_meta(m)->iface_in);
+	if (slot < 0) {
+		drop(m, SVR_DROP_BFD_UNKNOWN_PATH);
+		return;
+	}
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	struct svr_bfd_event ev;
+	enum svr_bfd_err err = svr_bfd_rx(&pb->s, msg, len, 0, keys_now(), now, &ev);
+	if (err != SVR_BFD_OK) {
+		pb->refused++;
+		pb->last_refusal = err;
+		drop(m, auth_error(err) ? SVR_DROP_BFD_AUTH_FAILED : SVR_DROP_BFD_INVALID);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	changed((uint16_t)slot, &ev, now);
+}
+
+/* ------------------------------------------------------------------ send -- */
+
+static void send_control(uint16_t slot, uint64_t now)
+{
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	struct rte_mbuf *m;
+	uint8_t *ip = dp_slowpath_frame4(&m, IP4_HLEN + UDP_HLEN + SVR_BFD_MAX_LEN);
+	if (!ip)
+		return;
+	uint8_t *udp = ip + IP4_HLEN;
+	size_t n = svr_bfd_build(&pb->s, udp + UDP_HLEN, SVR_BFD_MAX_LEN, 0, keys_now(), now);
+	if (n == 0 || rte_pktmbuf_trim(m, (uint16_t)(SVR_BFD_MAX_LEN - n)) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	uint16_t ulen = (uint16_t)(UDP_HLEN + n);
+	memset(ip, 0, IP4_HLEN);
+	ip[0] = 0x45;
+	ip[1] = TOS_CS6;
+	svr_wr16(ip + 2, (uint16_t)(IP4_HLEN + ulen));
+	svr_wr16(ip + 6, 0x4000); /* DF: a BFD packet is never fragmented */
+	ip[8] = 255;
+	ip[9] = IPPROTO_UDP4;
+	memcpy(ip + 12, &p->local, 4);
+	memcpy(ip + 16, &p->remote, 4);
+	svr_wr16(ip + 10, svr_cksum(ip, IP4_HLEN));
+	svr_wr16(udp, SVR_BFD_PORT);
+	svr_wr16(udp + 2, SVR_BFD_PORT);
+	svr_wr16(udp + 4, ulen);
+	svr_wr16(udp + 6, 0);
+	uint8_t pseudo[12];
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_UDP4;
+	svr_wr16(pseudo + 10, ulen);
+	uint16_t ck = (uint16_t)~svr_cksum_fold(
+	    svr_cksum_add(svr_cksum_add(0, pseudo, sizeof(pseudo)), udp, ulen));
+	svr_wr16(udp + 6, ck ? ck : 0xffff); /* 0 would mean "no checksum" */
+	pb->sent++;
+	struct svr_ip to = {.family = SVR_AF_INET};
+	memcpy(to.addr, &p->remote, 4);
+	dp_slowpath_route4(m, &to);
+}
+
+/* ------------------------------------------------------------------ loop -- */
+
+uint64_t dp_paths_poll(void)
+{
+	keys_refresh();
+	uint64_t now = dp_paths_now_us();
+	for (unsigned w = 0; w < n_rings; w++) {
+		struct rte_mbuf *pkts[DRAIN_BURST];
+		unsigned n;
+		do {
+			n = rte_ring_sc_dequeue_burst(rings[w], (void **)pkts, DRAIN_BURST, NULL);
+			for (unsigned i = 0; i < n; i++)
+				receive(pkts[i], now);
+		} while (n == DRAIN_BURST);
+	}
+	uint64_t next = UINT64_MAX;
+	unsigned n_paths = dp_svr_path_count();
+	for (unsigned slot = 0; slot < n_paths; slot++) {
+		struct dp_path_bfd *pb = &dp_path_bfd[slot];
+		if (!pb->active)
+			continue;
+		struct svr_bfd_event ev;
+		if (svr_bfd_poll(&pb->s, now, &ev))
+			send_control((uint16_t)slot, now);
+		changed((uint16_t)slot, &ev, now);
+		uint64_t at = svr_bfd_next_us(&pb->s);
+		if (at < next)
+			next = at;
+	}
+	return next > now ? next - now : 0;
+}
+
+/* ------------------------------------------------------------ generation -- */
+
+static void config_of(const struct dp_svr_path_policy *pp, struct svr_bfd_config *cfg)
+{
+	*cfg = (struct svr_bfd_config){.desired_min_tx_us = pp->bfd_tx_us,
+				       .required_min_rx_us = pp->bfd_rx_us,
+				       .detect_mult = pp->bfd_mult};
+}
+
+static void start(uint16_t slot, const struct dp_svr_path_policy *pp, uint64_t now)
+{
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	struct svr_bfd_config cfg;
+	config_of(pp, &cfg);
+	/* Our slot in the low 16 bits finds the session of a packet at once; random high bits keep
+	 * a restarted router's discriminators apart from its last life's. */
+	uint32_t discr = ((uint32_t)rte_rand() & 0xffff0000u) | (uint32_t)(slot + 1);
+	memset(pb, 0, sizeof(*pb));
+	if (svr_bfd_init(&pb->s, &cfg, discr, now) < 0) {
+		LOG_ERR("path slot %u: BFD timers refused (tx %" PRIu32 " us, rx %" PRIu32
+			" us, multiplier %u)",
+			slot, cfg.desired_min_tx_us, cfg.required_min_rx_us, cfg.detect_mult);
+		return;
+	}
+	pb->active = true;
+	pb->iface = pp->iface;
+	char what[200];
+	path_text(slot, what, sizeof(what));
+	LOG_INFO("path %s: BFD starts (desired tx %" PRIu32 " ms, required rx %" PRIu32
+		 " ms, multiplier %u)",
+		 what, cfg.desired_min_tx_us / 1000, cfg.required_min_rx_us / 1000,
+		 cfg.detect_mult);
+}
+
+static void stop(uint16_t slot)
+{
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	if (!pb->active)
+		return;
+	pb->active = false;
+	atomic_store_explicit(&path_up[slot], false, memory_order_release);
+	char what[200];
+	path_text(slot, what, sizeof(what));
+	LOG_INFO("path %s: no longer in the model, BFD stops", what);
+}
+
+void dp_paths_generation(const struct dp_gen *g)
+{
+	uint64_t now = dp_paths_now_us();
+	unsigned n = dp_svr_path_count();
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t slot = (uint16_t)i;
+		const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
+		struct dp_path_bfd *pb = &dp_path_bfd[slot];
+		if (!pp->in_model) {
+			stop(slot);
+			continue;
+		}
+		if (!pb->active) {
+			start(slot, pp, now);
+			continue;
+		}
+		pb->iface = pp->iface;
+		struct svr_bfd_config cfg;
+		config_of(pp, &cfg);
+		if (cfg.desired_min_tx_us == pb->s.cfg.desired_min_tx_us &&
+		    cfg.required_min_rx_us == pb->s.cfg.required_min_rx_us &&
+		    cfg.detect_mult == pb->s.cfg.detect_mult)
+			continue;
+		struct svr_bfd_event ev = {0};
+		if (svr_bfd_configure(&pb->s, &cfg, now, &ev) < 0)
+			LOG_ERR("path slot %u: new BFD timers refused; the old ones stay", slot);
+		changed(slot, &ev, now);
+	}
+}

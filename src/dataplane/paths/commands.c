@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The operator's view of peer-path liveness: "bfd" in each path of "svrctl show peers"
+ * (internal.h). */
+#include <jansson.h>
+
+#include "common/bfd.h"
+#include "paths/internal.h"
+#include "paths/paths.h"
+#include "svrpath/path.h"
+
+static json_t *ms(uint64_t us)
+{
+	return json_integer((json_int_t)(us / 1000));
+}
+
+json_t *dp_paths_bfd_json(uint16_t slot)
+{
+	const struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	if (!pb->active)
+		return json_null();
+	const struct svr_bfd_session *s = &pb->s;
+	uint64_t now = dp_paths_now_us();
+	json_t *o = json_pack(
+	    "{s:s, s:b, s:s, s:s, s:s, s:o, s:I, s:I}", "state", svr_bfd_state_name(s->state), "up",
+	    dp_paths_up(slot), "remote-state", svr_bfd_state_name(s->remote_state), "diag",
+	    svr_bfd_diag_name(s->diag), "remote-diag", svr_bfd_diag_name(s->remote_diag),
+	    "since-ms", ms(now - s->last_change_us), "local-discriminator",
+	    (json_int_t)s->local_discr, "remote-discriminator", (json_int_t)s->remote_discr);
+	json_object_set_new(o, "timers",
+			    json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o}", "desired-tx-ms",
+				      ms(s->cfg.desired_min_tx_us), "required-rx-ms",
+				      ms(s->cfg.required_min_rx_us), "multiplier",
+				      s->cfg.detect_mult, "remote-desired-tx-ms",
+				      ms(s->remote_desired_tx_us), "remote-required-rx-ms",
+				      ms(s->remote_min_rx_us), "remote-multiplier", s->remote_mult,
+				      "tx-interval-ms", ms(svr_bfd_tx_interval_us(s)),
+				      "detection-ms", ms(svr_bfd_detect_time_us(s))));
+	json_object_set_new(o, "packets",
+			    json_pack("{s:I, s:I, s:I, s:I, s:s?}", "sent", (json_int_t)pb->sent,
+				      "received", (json_int_t)s->rx_accepted, "lost",
+				      (json_int_t)s->rx_seq_lost, "refused",
+				      (json_int_t)pb->refused, "last-refusal",
+				      pb->refused ? svr_bfd_err_name(pb->last_refusal) : NULL));
+	json_object_set_new(
+	    o, "transitions",
+	    json_pack("{s:I, s:I}", "up", (json_int_t)pb->ups, "down", (json_int_t)pb->downs));
+	return o;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Peer-path liveness (docs/paths.md): one BFD session (common/bfd.h) per peer path of the running
+ * model, on UDP 1280 between the path's two waypoints.
+ *
+ * Who runs what: workers hand every packet for one of our addresses to UDP 1280 to the main lcore
+ * through a ring of their own (never the punt ring, so an ARP or ICMP burst cannot starve BFD);
+ * the main lcore checks them, runs the state machines and the timers, and sends. Each path's
+ * state is published to every thread with one atomic byte per path slot (dp_paths_up).
+ */
+#ifndef SVR_DP_PATHS_H
+#define SVR_DP_PATHS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dp_gen;
+struct dp_worker;
+struct rte_mbuf;
+
+/* Startup (main lcore): the workers' rings. 0, or -1 logged. */
+int dp_paths_init(unsigned n_workers);
+void dp_paths_free(void);
+
+/* Worker: m is for one of our addresses, to UDP 1280: the main lcore takes it (or it is dropped
+ * and counted bfd-ring-full). */
+void dp_paths_rx(struct dp_worker *w, struct rte_mbuf *m);
+
+/* Main lcore, every turn of its loop: received packets first (so a late turn cannot declare a
+ * path down for packets waiting in a ring), then expired detection times, then packets due.
+ * Returns the microseconds until the next deadline, for the loop's idle sleep. */
+uint64_t dp_paths_poll(void);
+
+/* Main lcore, once generation g is published: starts a session on each new path, applies changed
+ * timers (a BFD Poll Sequence), and takes down the paths g no longer has. */
+void dp_paths_generation(const struct dp_gen *g);
+
+/* Any thread: whether the path in slot is up (BFD Up). */
+bool dp_paths_up(uint16_t slot);
+
+#endif
