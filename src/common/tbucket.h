@@ -48,8 +48,8 @@ static inline void svr_tbucket_init(struct svr_tbucket *b, uint64_t rate_bps, ui
 		burst_bytes = SVR_TB_MAX_BURST;
 	double per_tick = (double)rate_bps / 8.0 / (double)(hz ? hz : 1) * 4294967296.0;
 	b->depth = burst_bytes << SVR_TB_SHIFT;
-	if (per_tick >
-	    (double)b->depth) /* one tick fills it: the same as a full bucket each tick */
+	/* a tick that brings more than the whole burst is the same as a full bucket each tick */
+	if (per_tick > (double)b->depth)
 		per_tick = (double)b->depth;
 	/* rounded up (by at most 2^-32 byte a tick): never below the rate asked for */
 	uint64_t whole = (uint64_t)per_tick;

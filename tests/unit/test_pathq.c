@@ -62,6 +62,13 @@ static void echo_loss_window(void **state)
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
 	svr_pathq_echo_lost(&q, 9); /* older than the window: ignored */
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
+	/* a jump of the sequence (tests skipped): outcomes more than 32 behind the newest age out */
+	svr_pathq_init(&q);
+	for (uint16_t s = 0; s < 10; s++)
+		svr_pathq_echo_lost(&q, s);
+	assert_int_equal(get(&q, 0).loss_mpct, SVR_PATHQ_LOSS_ALL);
+	svr_pathq_echo(&q, 1000, 2000);
+	assert_int_equal(get(&q, 0).loss_mpct, 0);
 	/* 16-bit sequence wrap: 65530..65535, 0..9 with 4 losses of 16 */
 	svr_pathq_init(&q);
 	for (uint16_t s = 65530, k = 0; k < 16; s++, k++) {
@@ -257,6 +264,16 @@ static void loss_is_the_worst_source(void **state)
 	assert_int_equal(v.loss_source, SVR_PATHQ_SRC_BFD);
 	assert_int_equal(get(&q, 7000).loss_mpct, 10000); /* control window passed: echo's */
 	assert_int_equal(get(&q, 7000).loss_source, SVR_PATHQ_SRC_ECHO);
+	/* a later source with less loss does not hide the echo's */
+	svr_pathq_bfd_seq(&q, 7000, 4);
+	svr_pathq_bfd_seq(&q, 7100, 5);
+	assert_int_equal(get(&q, 7200).loss_mpct, 10000);
+	assert_int_equal(get(&q, 7200).loss_source, SVR_PATHQ_SRC_ECHO);
+	svr_pathq_pm_sent(&q, 0, 7000, 1000);
+	struct svr_md_path_metrics a = answer(0, 10, 20, 1000, false); /* no data lost */
+	assert_true(svr_pathq_pm_received(&q, 7100, &a));
+	assert_int_equal(get(&q, 7200).loss_mpct, 10000);
+	assert_int_equal(get(&q, 7200).loss_source, SVR_PATHQ_SRC_ECHO);
 }
 
 static void mos_points(void **state)

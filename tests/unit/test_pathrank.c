@@ -138,7 +138,7 @@ static void sla_filter_and_best_effort(void **state)
 	struct svr_quality q = {
 	    .loss_mpct = 1000, .latency_us = 100 * MS, .jitter_us = 30 * MS, .samples = 1};
 	assert_true(svr_rank_compliant(&q, &voice, true));
-	q = (struct svr_quality){.latency_us = 0, .samples = 0};
+	q = (struct svr_quality){.latency_us = 500 * MS, .jitter_us = 90 * MS, .samples = 0};
 	assert_true(svr_rank_compliant(&q, &voice, false));
 	q.loss_mpct = 900; /* above 80 % of the loss limit: stays out */
 	assert_false(svr_rank_compliant(&q, &voice, false));
@@ -176,8 +176,14 @@ static void sla_hysteresis(void **state)
 	svr_rank(p, 2, &voice, false, false, c, &r);
 	assert_false(c[0]);
 	assert_int_equal(r.path[0], 2);
-	/* every measure at <= 80 %: back, first again */
+	/* loss at 80 % too, jitter under its limit but above 80 % of it: still out */
 	p[0].q.loss_mpct = 800;
+	p[0].q.jitter_us = 25 * MS;
+	svr_rank(p, 2, &voice, false, false, c, &r);
+	assert_false(c[0]);
+	assert_int_equal(r.path[0], 2);
+	/* every measure at <= 80 %: back, first again */
+	p[0].q.jitter_us = 24 * MS;
 	svr_rank(p, 2, &voice, false, false, c, &r);
 	assert_true(c[0]);
 	assert_int_equal(r.path[0], 1);
@@ -218,21 +224,23 @@ static void duplicate_disjoint(void **state)
 	    path(3, 30, 1, 100, 0, 20, 0),                                /* same remote */
 	    path(4, 40, 1, 200, 0, 20, 0),                                /* disjoint */
 	    path(5, 50, 2, 300, 0, 20, 0),                                /* disjoint, dearer */
+	    path(6, 45, 0, 100, 0, 20, 0),                                /* neither */
 	};
-	bool c[5];
-	all_compliant(c, 5);
+	bool c[6];
+	all_compliant(c, 6);
 	struct svr_rank_result r;
-	assert_int_equal(svr_rank(p, 5, NULL, false, true, c, &r), SVR_RANK_OK);
+	assert_int_equal(svr_rank(p, 6, NULL, false, true, c, &r), SVR_RANK_OK);
 	assert_int_equal(r.path[0], 1);
 	assert_int_equal(r.dup, 4);
 	/* the disjoint leg may lie beyond the four ranked paths returned */
 	p[3].usable = false;
-	svr_rank(p, 5, NULL, false, true, c, &r);
+	svr_rank(p, 6, NULL, false, true, c, &r);
 	assert_int_equal(r.n, 4);
+	assert_int_equal(r.path[3], 6);
 	assert_int_equal(r.dup, 5);
 	/* no disjoint pair: none */
 	p[4].usable = false;
-	svr_rank(p, 5, NULL, false, true, c, &r);
+	svr_rank(p, 6, NULL, false, true, c, &r);
 	assert_int_equal(r.path[0], 1);
 	assert_int_equal(r.dup, SVR_RANK_NONE);
 	/* a single path: none */

@@ -91,6 +91,10 @@ static void clocks_and_extremes(void **state)
 		assert_true(svr_tbucket_take(&b, t, SVR_TB_MAX_BURST));
 		assert_false(svr_tbucket_take(&b, t, 1));
 	}
+	/* a gap of 2^63 ns: a full bucket (ticks x rate would wrap to 0 tokens) */
+	svr_tbucket_init(&b, 8000000, 1000, NS, 0);
+	assert_true(svr_tbucket_take(&b, 0, 1000));
+	assert_true(svr_tbucket_take(&b, 1ull << 63, 1000));
 	/* a clock read earlier than the last one (another core's TSC) refills nothing */
 	svr_tbucket_init(&b, 8000000, 1000, NS, 10 * NS);
 	assert_true(svr_tbucket_take(&b, 10 * NS, 1000));
