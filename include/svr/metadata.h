@@ -119,11 +119,14 @@ struct svr_md_frag {
  * are the colour of the last sample received from the peer and when (our clock); rx_count is
  * the number of data packets received from the peer between its last two samples, modulo 2^15;
  * drop says rx_count does not cover exactly that one colour period (a sample was missed or the
- * count overflowed), so it gives no loss figure. Encoding keeps only the low bits of each field.
+ * count overflowed), so it gives no loss figure. Drop with the count 32,767
+ * (SVR_MD_PM_NOTHING_RECEIVED) says no sample of the peer has arrived yet: the Rx fields answer
+ * nothing. Encoding keeps only the low bits of each field.
  */
-#define SVR_MD_PM_COLOURS   16
-#define SVR_MD_PM_TIME_MASK 0x0fffffffu /* 28-bit milliseconds */
-#define SVR_MD_PM_COUNT_MAX 0x7fffu     /* 15-bit count */
+#define SVR_MD_PM_COLOURS          16
+#define SVR_MD_PM_TIME_MASK        0x0fffffffu         /* 28-bit milliseconds */
+#define SVR_MD_PM_COUNT_MAX        0x7fffu             /* 15-bit count */
+#define SVR_MD_PM_NOTHING_RECEIVED SVR_MD_PM_COUNT_MAX /* with drop set */
 struct svr_md_path_metrics {
 	uint8_t tx_colour; /* 0-15 */
 	uint32_t tx_ms;    /* 0 .. SVR_MD_PM_TIME_MASK */

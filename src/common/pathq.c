@@ -143,9 +143,53 @@ void svr_pathq_pm_sent(struct svr_pathq *q, uint8_t colour, uint32_t tx_ms, uint
 	q->pm_tx[colour].pending = true;
 }
 
-bool svr_pathq_pm_received(struct svr_pathq *q, uint64_t now_ms,
-			   const struct svr_md_path_metrics *pm)
+/* Our own answer-to-be: the peer's sample just arrived, with rx_total packets received by now. */
+static void pm_remember_peer(struct svr_pathq *q, uint64_t now_ms,
+			     const struct svr_md_path_metrics *pm, uint32_t rx_total)
 {
+	uint8_t colour = pm->tx_colour & (SVR_MD_PM_COLOURS - 1);
+	if (q->pm_rx_any && colour == q->pm_rx_colour)
+		return; /* the same sample again: keep the first arrival */
+	uint32_t count = rx_total - q->pm_rx_total;
+	bool one_period = q->pm_rx_any && ((colour - q->pm_rx_colour) & 0xf) == 1;
+	q->pm_rx_drop = !one_period || count > SVR_MD_PM_COUNT_MAX - 1;
+	q->pm_rx_count = q->pm_rx_drop ? 0 : (uint16_t)count;
+	q->pm_rx_colour = colour;
+	q->pm_rx_ms = (uint32_t)now_ms & SVR_MD_PM_TIME_MASK;
+	q->pm_rx_total = rx_total;
+	q->pm_rx_any = true;
+}
+
+void svr_pathq_pm_next(struct svr_pathq *q, uint64_t now_ms, uint32_t tx_total,
+		       struct svr_md_path_metrics *pm)
+{
+	uint8_t colour = q->pm_next_colour;
+	uint32_t tx_ms = (uint32_t)now_ms & SVR_MD_PM_TIME_MASK;
+	svr_pathq_pm_sent(q, colour, tx_ms, q->pm_tx_any ? tx_total - q->pm_tx_total : 0);
+	q->pm_tx_any = true;
+	q->pm_tx_total = tx_total;
+	q->pm_next_colour = (colour + 1) & (SVR_MD_PM_COLOURS - 1);
+	pm->tx_colour = colour;
+	pm->tx_ms = tx_ms;
+	if (!q->pm_rx_any) {
+		pm->rx_colour = colour;
+		pm->rx_ms = tx_ms;
+		pm->drop = true;
+		pm->rx_count = SVR_MD_PM_NOTHING_RECEIVED;
+		return;
+	}
+	pm->rx_colour = q->pm_rx_colour;
+	pm->rx_ms = q->pm_rx_ms;
+	pm->drop = q->pm_rx_drop;
+	pm->rx_count = q->pm_rx_count;
+}
+
+bool svr_pathq_pm_received(struct svr_pathq *q, uint64_t now_ms,
+			   const struct svr_md_path_metrics *pm, uint32_t rx_total)
+{
+	pm_remember_peer(q, now_ms, pm, rx_total);
+	if (pm->drop && pm->rx_count == SVR_MD_PM_NOTHING_RECEIVED)
+		return false;
 	unsigned c = pm->rx_colour & (SVR_MD_PM_COLOURS - 1);
 	if (!q->pm_tx[c].pending)
 		return false;

@@ -85,6 +85,14 @@ struct svr_pathq {
 		uint32_t tx_ms, tx_pkts;
 		bool pending; /* not answered yet: a second answer for one colour is ignored */
 	} pm_tx[SVR_MD_PM_COLOURS];
+	uint8_t pm_next_colour;
+	bool pm_tx_any;
+	uint32_t pm_tx_total; /* data packets sent, at our last sample */
+	/* the peer's last sample, to answer in our next one */
+	bool pm_rx_any, pm_rx_drop;
+	uint8_t pm_rx_colour;
+	uint32_t pm_rx_ms, pm_rx_total; /* when (our clock), data packets received by then */
+	uint16_t pm_rx_count;
 };
 
 void svr_pathq_init(struct svr_pathq *q);
@@ -104,20 +112,33 @@ void svr_pathq_echo_lost(struct svr_pathq *q, uint16_t seq);
 void svr_pathq_bfd_seq(struct svr_pathq *q, uint64_t now_ms, uint32_t seq);
 
 /*
- * We sent a TLV 26 sample with colour (0-15) at tx_ms (our clock, ms; kept mod 2^28), and
- * tx_pkts data packets on the path since the previous sample (that colour's period).
+ * In-band path metrics (TLV 26; the fields' meaning: include/svr/metadata.h). Once per metrics
+ * interval the caller sends svr_pathq_pm_next()'s sample to the peer, and gives every sample of
+ * the peer to svr_pathq_pm_received(). tx_total and rx_total are free-running counters (they may
+ * wrap) of the data packets the path's sessions sent to / received from the peer on this path.
  */
-void svr_pathq_pm_sent(struct svr_pathq *q, uint8_t colour, uint32_t tx_ms, uint32_t tx_pkts);
+
+/* Our next sample at now_ms: colour = previous + 1 mod 16; remembered (svr_pathq_pm_sent). */
+void svr_pathq_pm_next(struct svr_pathq *q, uint64_t now_ms, uint32_t tx_total,
+		       struct svr_md_path_metrics *pm);
 
 /*
- * The peer's TLV 26 sample pm arrived at now_ms (our clock): it answers our sample of colour
- * pm->rx_colour. RTT = (now - our tx time of that colour) - (pm->tx_ms - pm->rx_ms), all mod
- * 2^28 ms; loss = (tx_pkts - pm->rx_count) mod 2^15 over tx_pkts, only when tx_pkts >=
- * SVR_PATHQ_DATA_MIN_TX and pm->drop is clear. Returns false (and changes nothing) when the colour
- * was not pending (never sent, answered already) or the RTT is impossible.
+ * The peer's sample pm arrived at now_ms (our clock). It is remembered, to be answered in our
+ * next sample (RxColor, RxTime, the count of data packets received since its previous sample;
+ * Drop when that count does not cover exactly one period: the first sample, a colour skipped, or
+ * more than 32,767 packets). And it answers our sample of colour pm->rx_colour:
+ * RTT = (now - our tx time of that colour) - (pm->tx_ms - pm->rx_ms), all mod 2^28 ms;
+ * loss = (our tx_pkts - pm->rx_count) mod 2^15 over tx_pkts, only when tx_pkts >=
+ * SVR_PATHQ_DATA_MIN_TX and pm->drop is clear. Returns true when it gave an RTT sample; false
+ * when it answers nothing (SVR_MD_PM_NOTHING_RECEIVED), a colour not pending (never sent,
+ * answered already), or the RTT is impossible.
  */
 bool svr_pathq_pm_received(struct svr_pathq *q, uint64_t now_ms,
-			   const struct svr_md_path_metrics *pm);
+			   const struct svr_md_path_metrics *pm, uint32_t rx_total);
+
+/* Lower level (tests): we sent a sample with colour at tx_ms, tx_pkts data packets in its period.
+ */
+void svr_pathq_pm_sent(struct svr_pathq *q, uint8_t colour, uint32_t tx_ms, uint32_t tx_pkts);
 
 /* The path's figures at now_ms (the control-loss and data-loss windows are time based). */
 void svr_pathq_get(const struct svr_pathq *q, uint64_t now_ms, struct svr_quality *out);

@@ -4,10 +4,10 @@
  * libFuzzer target for in-band path metrics: the input starts with a metadata block as a peer
  * would send it on UDP 1280 (TLV 26 among others); whatever decodes must encode and decode to the
  * same TLV 26 fields. The bytes after the block are a script of samples fed to one path's
- * quality (src/common/pathq.c) with the decoded TLV 26 as the peer's answer: echo replies and
- * losses, BFD sequence numbers, TLV 26 samples sent and received, time moving forward. After each
- * step the figures must stay in range (loss <= 100 %, MOS 1-4.5, the window's sample count) and
- * ranking paths of that quality must give a consistent verdict. Nothing may read outside the
+ * quality (src/common/pathq.c) with the decoded TLV 26 as the peer's sample: echo replies and
+ * losses, BFD sequence numbers, TLV 26 samples sent, built and received, time moving forward. After
+ * each step the figures must stay in range (loss <= 100 %, MOS 1-4.5, the window's sample count)
+ * and ranking paths of that quality must give a consistent verdict. Nothing may read outside the
  * input.
  */
 #include <stddef.h>
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *s = p + off;
 		uint32_t a = rd32(s + 1), b = rd32(s + 5);
 		now += s[9]; /* time only moves forward (ms) */
-		switch (s[0] % 6) {
+		switch (s[0] % 7) {
 		case 0:
 			svr_pathq_echo(&q, (uint16_t)a, b);
 			break;
@@ -133,11 +133,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			if (md.present & SVR_MDF_PATH_METRICS)
-				svr_pathq_pm_received(&q, now, &md.pm);
+				svr_pathq_pm_received(&q, now, &md.pm, a);
 			break;
 		case 5:
 			now += (uint64_t)a * 1000; /* a long pause */
 			break;
+		case 6: {
+			struct svr_md_path_metrics out;
+			svr_pathq_pm_next(&q, now, a, &out);
+			if (out.tx_colour > 15 || out.rx_colour > 15 ||
+			    out.tx_ms > SVR_MD_PM_TIME_MASK || out.rx_ms > SVR_MD_PM_TIME_MASK ||
+			    out.rx_count > SVR_MD_PM_COUNT_MAX ||
+			    (!out.drop && out.rx_count == 0x7fff))
+				abort();
+			break;
+		}
 		}
 		check_figures(&q, now);
 	}

@@ -62,7 +62,8 @@ static void echo_loss_window(void **state)
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
 	svr_pathq_echo_lost(&q, 9); /* older than the window: ignored */
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
-	/* a jump of the sequence (tests skipped): outcomes more than 32 behind the newest age out */
+	/* a jump of the sequence (tests skipped): outcomes more than 32 behind the newest age out
+	 */
 	svr_pathq_init(&q);
 	for (uint16_t s = 0; s < 10; s++)
 		svr_pathq_echo_lost(&q, s);
@@ -194,21 +195,21 @@ static void pm_samples(void **state)
 	struct svr_pathq q;
 	svr_pathq_init(&q);
 	struct svr_md_path_metrics a = answer(3, 50000, 50030, 90, false);
-	assert_false(svr_pathq_pm_received(&q, 1080, &a)); /* colour 3 never sent */
+	assert_false(svr_pathq_pm_received(&q, 1080, &a, 0)); /* colour 3 never sent */
 	svr_pathq_pm_sent(&q, 3, 1000, 100);
-	assert_true(svr_pathq_pm_received(&q, 1080, &a));
+	assert_true(svr_pathq_pm_received(&q, 1080, &a, 0));
 	struct svr_quality v = get(&q, 1080);
 	assert_int_equal(v.latency_us, 25000); /* RTT 50 ms */
 	assert_int_equal(v.loss_mpct, 10000);  /* 10 of 100 */
 	assert_int_equal(v.loss_source, SVR_PATHQ_SRC_DATA);
-	assert_false(svr_pathq_pm_received(&q, 1090, &a)); /* answered already */
+	assert_false(svr_pathq_pm_received(&q, 1090, &a, 0)); /* answered already */
 	assert_int_equal(get(&q, 1090).samples, 1);
 
 	/* wrap of our 28-bit time: sent at 2^28 - 10 ms, answered at 2^28 + 40 (RTT 40 ms) */
 	uint64_t base = SVR_MD_PM_TIME_MASK + 1ull;
 	svr_pathq_pm_sent(&q, 4, (uint32_t)(base - 10), 40000);
 	a = answer(4, SVR_MD_PM_TIME_MASK - 4, 5, (40000 - 400) & 0x7fff, false);
-	assert_true(svr_pathq_pm_received(&q, base + 40, &a));
+	assert_true(svr_pathq_pm_received(&q, base + 40, &a, 0));
 	v = get(&q, base + 40);
 	assert_int_equal(v.samples, 2);
 	assert_int_equal(v.latency_us, (25000 + 20000) / 2);
@@ -219,10 +220,10 @@ static void pm_samples(void **state)
 	svr_pathq_init(&q);
 	svr_pathq_pm_sent(&q, 0, 0, 1000);
 	a = answer(0, 100, 110, 0, true);
-	assert_true(svr_pathq_pm_received(&q, 30, &a));
+	assert_true(svr_pathq_pm_received(&q, 30, &a, 0));
 	svr_pathq_pm_sent(&q, 1, 1000, 49);
 	a = answer(1, 100, 110, 0, false);
-	assert_true(svr_pathq_pm_received(&q, 1030, &a));
+	assert_true(svr_pathq_pm_received(&q, 1030, &a, 0));
 	v = get(&q, 1030);
 	assert_int_equal(v.samples, 2);
 	assert_int_equal(v.latency_us, 10000);
@@ -231,9 +232,9 @@ static void pm_samples(void **state)
 	/* an impossible RTT (held longer than gone) changes nothing, the colour stays pending */
 	svr_pathq_pm_sent(&q, 2, 2000, 500);
 	a = answer(2, 100, 200, 0, false);
-	assert_false(svr_pathq_pm_received(&q, 2050, &a));
+	assert_false(svr_pathq_pm_received(&q, 2050, &a, 0));
 	a = answer(2, 100, 120, 250, false);
-	assert_true(svr_pathq_pm_received(&q, 2050, &a));
+	assert_true(svr_pathq_pm_received(&q, 2050, &a, 0));
 	assert_int_equal(get(&q, 2050).loss_mpct, 50000);
 	/* data loss samples age out after SVR_PATHQ_DATA_AGE_MS */
 	assert_int_equal(get(&q, 2050 + SVR_PATHQ_DATA_AGE_MS - 1).loss_mpct, 50000);
@@ -242,11 +243,118 @@ static void pm_samples(void **state)
 	for (uint8_t c = 0; c < SVR_PATHQ_DATA_WIN; c++) {
 		svr_pathq_pm_sent(&q, c, 2100 + c, 500);
 		a = answer(c, 100, 100, 500, false);
-		assert_true(svr_pathq_pm_received(&q, 2110 + c, &a));
+		assert_true(svr_pathq_pm_received(&q, 2110 + c, &a, 0));
 		assert_true(get(&q, 2120).loss_mpct > 0 || c == SVR_PATHQ_DATA_WIN - 1);
 	}
 	assert_int_equal(get(&q, 2120).loss_mpct, 0);
 	assert_int_equal(get(&q, 2120).loss_source, SVR_PATHQ_SRC_DATA);
+}
+
+/* A sample through the metadata codec, as it travels in a BFD packet's header section. */
+static struct svr_md_path_metrics on_the_wire(const struct svr_md_path_metrics *pm)
+{
+	struct svr_md md = {.present = SVR_MDF_PATH_METRICS, .pm = *pm}, got;
+	uint8_t b[64];
+	char err[128];
+	size_t n = svr_md_encode(&md, b, sizeof(b), NULL);
+	assert_int_equal(svr_md_decode(b, n, &got, err, sizeof(err)), (int)n);
+	assert_true(got.present & SVR_MDF_PATH_METRICS);
+	return got.pm;
+}
+
+/*
+ * Two routers A and B exchanging TLV 26 samples on one path, 20 ms each way, B's clock far from
+ * A's and wrapping 2^28 ms meanwhile; A sends 1,000 data packets a period and B gets 900.
+ */
+static void pm_exchange_two_routers(void **state)
+{
+	(void)state;
+	static struct svr_pathq qa, qb;
+	svr_pathq_init(&qa);
+	svr_pathq_init(&qb);
+	const uint64_t off = SVR_MD_PM_TIME_MASK - 700; /* B's clock = A's + off */
+	struct svr_md_path_metrics s;
+
+	svr_pathq_pm_next(&qa, 0, 0, &s); /* colour 0: nothing received yet */
+	assert_int_equal(s.tx_colour, 0);
+	assert_true(s.drop);
+	assert_int_equal(s.rx_count, SVR_MD_PM_NOTHING_RECEIVED);
+	s = on_the_wire(&s);
+	/* B's own first sample crosses it: it answers nothing, though A's colour 0 is pending */
+	struct svr_md_path_metrics blind;
+	svr_pathq_pm_next(&qb, 10 + off, 0, &blind);
+	blind = on_the_wire(&blind);
+	assert_false(svr_pathq_pm_received(&qa, 30, &blind, 0));
+	svr_pathq_init(&qb);
+	assert_false(svr_pathq_pm_received(&qb, 20 + off, &s, 0)); /* answers nothing */
+	svr_pathq_pm_next(&qb, 100 + off, 0, &s); /* B's first: answers A's colour 0 */
+	s = on_the_wire(&s);
+	assert_true(svr_pathq_pm_received(&qa, 120, &s, 0));
+	assert_int_equal(get(&qa, 120).latency_us, 20000); /* RTT 40 ms (120 - 0 - B's 80 ms) */
+	assert_int_equal(get(&qa, 120).loss_source, SVR_PATHQ_SRC_NONE); /* B had no period */
+
+	svr_pathq_pm_next(&qa, 1000, 1000, &s); /* colour 1: 1,000 sent since colour 0 */
+	assert_int_equal(s.tx_colour, 1);
+	s = on_the_wire(&s);
+	svr_pathq_pm_received(&qb, 1020 + off, &s, 900); /* 900 arrived since colour 0 */
+	svr_pathq_pm_received(&qb, 1025 + off, &s, 905); /* the same sample again: ignored */
+	svr_pathq_pm_next(&qb, 1500 + off, 0, &s);
+	assert_int_equal(s.rx_colour, 1);
+	assert_false(s.drop);
+	assert_int_equal(s.rx_count, 900);
+	s = on_the_wire(&s);
+	assert_true(svr_pathq_pm_received(&qa, 1520, &s, 0));
+	assert_false(svr_pathq_pm_received(&qa, 1530, &s, 0)); /* the same answer again */
+	struct svr_quality v = get(&qa, 1520);
+	assert_int_equal(v.samples, 2);
+	assert_int_equal(v.latency_us, 20000); /* (1520 - 1000) - (1500 - 1020) = 40 ms */
+	assert_int_equal(v.loss_mpct, 10000);  /* 100 of 1,000 */
+	assert_int_equal(v.loss_source, SVR_PATHQ_SRC_DATA);
+
+	/* A's colour 2 is lost on the way: B's count after colour 3 spans two periods -> Drop */
+	svr_pathq_pm_next(&qa, 2000, 2000, &s);
+	svr_pathq_pm_next(&qa, 3000, 3000, &s);
+	s = on_the_wire(&s);
+	svr_pathq_pm_received(&qb, 3020 + off, &s, 2700);
+	svr_pathq_pm_next(&qb, 3100 + off, 0, &s);
+	assert_int_equal(s.rx_colour, 3);
+	assert_true(s.drop);
+	s = on_the_wire(&s);
+	assert_true(svr_pathq_pm_received(&qa, 3120, &s, 0));
+	v = get(&qa, 3120);
+	assert_int_equal(v.samples, 3);
+	assert_int_equal(v.loss_mpct, 10000); /* no new loss figure from a Drop answer */
+
+	/* the next period is whole again: 1,000 sent, 1,000 received */
+	svr_pathq_pm_next(&qa, 4000, 4000, &s);
+	s = on_the_wire(&s);
+	svr_pathq_pm_received(&qb, 4020 + off, &s, 3700);
+	svr_pathq_pm_next(&qb, 4100 + off, 0, &s);
+	assert_false(s.drop);
+	assert_int_equal(s.rx_count, 1000);
+	s = on_the_wire(&s);
+	assert_true(svr_pathq_pm_received(&qa, 4120, &s, 0));
+	assert_int_equal(get(&qa, 4120).loss_mpct, 5000); /* 100 of 2,000 over the window */
+
+	/* the 16 colours wrap (B counts one packet a period); then a period of 32,767 packets,
+	 * more than the count can say apart from "nothing received": Drop */
+	uint32_t rx = 3700;
+	for (uint32_t k = 0; k < 12; k++) {
+		svr_pathq_pm_next(&qa, 5000 + k, 4000, &s);
+		rx += k < 11 ? 1 : SVR_MD_PM_COUNT_MAX;
+		svr_pathq_pm_received(&qb, 5020 + k + off, &s, rx);
+		if (k == 10) {
+			struct svr_md_path_metrics b;
+			svr_pathq_pm_next(&qb, 5040 + k + off, 0, &b);
+			assert_false(b.drop);
+			assert_int_equal(b.rx_count, 1);
+		}
+	}
+	assert_int_equal(s.tx_colour, 0);
+	svr_pathq_pm_next(&qb, 6100 + off, 0, &s);
+	assert_int_equal(s.rx_colour, 0);
+	assert_true(s.drop);
+	assert_int_equal(s.rx_count, 0);
 }
 
 static void loss_is_the_worst_source(void **state)
@@ -271,7 +379,7 @@ static void loss_is_the_worst_source(void **state)
 	assert_int_equal(get(&q, 7200).loss_source, SVR_PATHQ_SRC_ECHO);
 	svr_pathq_pm_sent(&q, 0, 7000, 1000);
 	struct svr_md_path_metrics a = answer(0, 10, 20, 1000, false); /* no data lost */
-	assert_true(svr_pathq_pm_received(&q, 7100, &a));
+	assert_true(svr_pathq_pm_received(&q, 7100, &a, 0));
 	assert_int_equal(get(&q, 7200).loss_mpct, 10000);
 	assert_int_equal(get(&q, 7200).loss_source, SVR_PATHQ_SRC_ECHO);
 }
@@ -305,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(bfd_gaps_window),
 	    cmocka_unit_test(pm_arithmetic),
 	    cmocka_unit_test(pm_samples),
+	    cmocka_unit_test(pm_exchange_two_routers),
 	    cmocka_unit_test(loss_is_the_worst_source),
 	    cmocka_unit_test(mos_points),
 	};
