@@ -126,7 +126,7 @@ void svr_pathq_pm_next(struct svr_pathq *q, uint64_t now_ms, uint32_t tx_total,
  * The peer's sample pm arrived at now_ms (our clock). It is remembered, to be answered in our
  * next sample (RxColor, RxTime, the count of data packets received since its previous sample;
  * Drop when that count does not cover exactly one period: the first sample, a colour skipped, or
- * more than 32,767 packets). And it answers our sample of colour pm->rx_colour:
+ * more than 32,766 packets). And it answers our sample of colour pm->rx_colour:
  * RTT = (now - our tx time of that colour) - (pm->tx_ms - pm->rx_ms), all mod 2^28 ms;
  * loss = (our tx_pkts - pm->rx_count) mod 2^15 over tx_pkts, only when tx_pkts >=
  * SVR_PATHQ_DATA_MIN_TX and pm->drop is clear. Returns true when it gave an RTT sample; false
@@ -136,8 +136,7 @@ void svr_pathq_pm_next(struct svr_pathq *q, uint64_t now_ms, uint32_t tx_total,
 bool svr_pathq_pm_received(struct svr_pathq *q, uint64_t now_ms,
 			   const struct svr_md_path_metrics *pm, uint32_t rx_total);
 
-/* Lower level (tests): we sent a sample with colour at tx_ms, tx_pkts data packets in its period.
- */
+/* Lower level (tests): our sample of colour, sent at tx_ms, ended a period of tx_pkts packets. */
 void svr_pathq_pm_sent(struct svr_pathq *q, uint8_t colour, uint32_t tx_ms, uint32_t tx_pkts);
 
 /* The path's figures at now_ms (the control-loss and data-loss windows are time based). */

@@ -40,7 +40,7 @@ enum svr_rank_verdict {
 	SVR_RANK_BEST_EFFORT, /* none compliant, best effort allowed: out[0] is the best of them */
 	SVR_RANK_REFUSE,      /* none compliant, no best effort: refuse new sessions (out is shown
 				 only for information) */
-	SVR_RANK_NO_PATH,     /* no eligible path: n_out 0 */
+	SVR_RANK_NO_PATH,     /* no eligible path: n 0 */
 };
 
 struct svr_rank_path {
