@@ -89,6 +89,7 @@ enum svr_md_field {
 	SVR_MDF_TCP_SYN = 1u << 20,
 	SVR_MDF_DISABLE_FWD_MD = 1u << 21,
 	SVR_MDF_ICMP_ERR_LOC4 = 1u << 22, /* TLV 20: an ICMP error carried between routers */
+	SVR_MDF_PATH_METRICS = 1u << 23,  /* TLV 26, in the header section */
 };
 
 /* A forward or reverse context (TLVs 2-5): the original 5-tuple. Ports in host order. */
@@ -106,6 +107,33 @@ struct svr_md_frag {
 	bool df, mf;
 	uint16_t offset; /* in 8-byte units, 13 bits */
 	uint16_t largest;
+};
+
+/*
+ * TLV 26: in-band path metrics (svr-protocol.md §2.5, §5.5), 10 bytes:
+ *   0: TxColor (4 bits) | TxTime (28 bits)   4: RxColor (4 bits) | RxTime (28 bits)
+ *   8: Drop (1 bit) | Previous-Rx-Color-Count (15 bits)
+ * Times are milliseconds modulo 2^28 (about 74.6 hours) on the sending router's own clock;
+ * the two routers' clocks are never compared, only differences on one clock. Our semantics
+ * (what src/common/pathq.c reads from it): tx_colour/tx_ms mark this sample; rx_colour/rx_ms
+ * are the colour of the last sample received from the peer and when (our clock); rx_count is
+ * the number of data packets received from the peer between its last two samples, modulo 2^15;
+ * drop says rx_count does not cover exactly that one colour period (a sample was missed or the
+ * count overflowed), so it gives no loss figure. Drop with the count 32,767
+ * (SVR_MD_PM_NOTHING_RECEIVED) says no sample of the peer has arrived yet: the Rx fields answer
+ * nothing. Encoding keeps only the low bits of each field.
+ */
+#define SVR_MD_PM_COLOURS          16
+#define SVR_MD_PM_TIME_MASK        0x0fffffffu         /* 28-bit milliseconds */
+#define SVR_MD_PM_COUNT_MAX        0x7fffu             /* 15-bit count */
+#define SVR_MD_PM_NOTHING_RECEIVED SVR_MD_PM_COUNT_MAX /* with drop set */
+struct svr_md_path_metrics {
+	uint8_t tx_colour; /* 0-15 */
+	uint32_t tx_ms;    /* 0 .. SVR_MD_PM_TIME_MASK */
+	uint8_t rx_colour;
+	uint32_t rx_ms;
+	bool drop;
+	uint16_t rx_count; /* 0 .. SVR_MD_PM_COUNT_MAX */
 };
 
 struct svr_md_name {
@@ -127,6 +155,7 @@ struct svr_md {
 	uint32_t giid, remaining_s, src_nat4; /* src_nat4: network order */
 	uint32_t icmp_err_loc4;               /* TLV 20, network order */
 	uint16_t modify;
+	struct svr_md_path_metrics pm; /* TLV 26 */
 	uint16_t skipped; /* TLVs of types we do not use, skipped by their length (decode only) */
 };
 
@@ -165,7 +194,7 @@ int svr_md_decode_tlvs(const uint8_t *tlvs, size_t len, bool in_header, struct s
 int svr_md_decode(const uint8_t *p, size_t len, struct svr_md *md, char *err, size_t errlen);
 
 /*
- * Encodes md into out (cap bytes): header TLVs (1, 16, 20, 24, 46 health), then
+ * Encodes md into out (cap bytes): header TLVs (1, 16, 20, 24, 26, 46 health), then
  * the payload TLVs, contexts first and the rest by ascending type. Returns the
  * block's length (HL + PL), or 0 when it does not fit (or a name is invalid).
  * l, if given, gets HL and PL (a caller encrypting the payload section needs them).

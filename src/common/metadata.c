@@ -105,6 +105,26 @@ static void get_ctx(const uint8_t *v, uint8_t family, struct svr_md_ctx *c)
 	c->proto = v[2 * a + 4];
 }
 
+/* TLV 26's 10 value bytes (include/svr/metadata.h). */
+static void get_path_metrics(const uint8_t *v, struct svr_md_path_metrics *pm)
+{
+	uint32_t tx = svr_rd32(v), rx = svr_rd32(v + 4);
+	uint16_t count = svr_rd16(v + 8);
+	pm->tx_colour = (uint8_t)(tx >> 28);
+	pm->tx_ms = tx & SVR_MD_PM_TIME_MASK;
+	pm->rx_colour = (uint8_t)(rx >> 28);
+	pm->rx_ms = rx & SVR_MD_PM_TIME_MASK;
+	pm->drop = count >> 15;
+	pm->rx_count = count & SVR_MD_PM_COUNT_MAX;
+}
+
+static void put_path_metrics(uint8_t *v, const struct svr_md_path_metrics *pm)
+{
+	svr_wr32(v, (uint32_t)(pm->tx_colour & 0xf) << 28 | (pm->tx_ms & SVR_MD_PM_TIME_MASK));
+	svr_wr32(v + 4, (uint32_t)(pm->rx_colour & 0xf) << 28 | (pm->rx_ms & SVR_MD_PM_TIME_MASK));
+	svr_wr16(v + 8, (uint16_t)((pm->drop ? 0x8000 : 0) | (pm->rx_count & SVR_MD_PM_COUNT_MAX)));
+}
+
 /* The field a name type fills, or NULL. */
 static struct svr_md_name *name_of(struct svr_md *md, uint16_t type, uint32_t *flag)
 {
@@ -243,6 +263,10 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		md->modify = svr_rd16(v);
 		flag = SVR_MDF_MODIFY;
 		break;
+	case SVR_MD_PATH_METRICS:
+		get_path_metrics(v, &md->pm);
+		flag = SVR_MDF_PATH_METRICS;
+		break;
 	case SVR_MD_REMAINING_TIME:
 		md->remaining_s = svr_rd32(v);
 		flag = SVR_MDF_REMAINING;
@@ -255,7 +279,7 @@ static int decode_one(uint16_t type, const uint8_t *v, uint16_t n, bool in_heade
 		}
 		md->skipped++;
 		return 0;
-	default: /* path metrics, ICMP error location IPv6, multicast, unknown: not used yet */
+	default: /* ICMP error location IPv6, multicast, unknown: not used yet */
 		md->skipped++;
 		return 0;
 	}
@@ -402,6 +426,11 @@ static void header_tlvs(struct writer *w, const struct svr_md *md)
 		uint8_t *p = tlv(w, SVR_MD_CONTROL, 1);
 		if (p)
 			p[0] = md->control;
+	}
+	if (f & SVR_MDF_PATH_METRICS) { /* header section (§2.5 "H") */
+		uint8_t *p = tlv(w, SVR_MD_PATH_METRICS, 10);
+		if (p)
+			put_path_metrics(p, &md->pm);
 	}
 	if (f & SVR_MDF_HEALTH) {
 		uint8_t *p = tlv(w, SVR_MD_HEALTH_OR_KEY, 1);

@@ -284,6 +284,69 @@ static void unknown_types_skipped_and_limits(void **state)
 	assert_true(svr_md_set_name(&e.service, "\xc3\xa9t\xc3\xa9")); /* "été" */
 }
 
+/* TLV 26 (path metrics, §2.5): the 10-byte layout bit for bit, a round trip, the 28-bit times
+ * wrapping, and a wrong length refused as every fixed-length TLV is. */
+static void path_metrics_tlv(void **state)
+{
+	(void)state;
+	uint8_t out[64], want[64];
+	char err[128];
+	struct svr_md md = {.present = SVR_MDF_PATH_METRICS | SVR_MDF_SECURITY_ID,
+			    .security_id = 1,
+			    .pm = {.tx_colour = 0xa,
+				   .tx_ms = 0x0123456,
+				   .rx_colour = 0x5,
+				   .rx_ms = 0x0fffffff,
+				   .drop = true,
+				   .rx_count = 0x7ffe}};
+	size_t n = svr_md_encode(&md, out, sizeof(out), NULL);
+	assert_int_equal(n, 12 + 8 + 14);
+	/* header section (HL 34, PL 0): 16 first, then 26 */
+	unhex("4c48dbc6ddf6670c 1022 0000 0010 0004 00000001"
+	      "001a 000a a0123456 5fffffff fffe",
+	      want);
+	assert_memory_equal(out, want, n);
+	struct svr_md got;
+	assert_int_equal(svr_md_decode(out, n, &got, err, sizeof(err)), (int)n);
+	assert_int_equal(got.present, md.present);
+	assert_int_equal(got.skipped, 0);
+	assert_int_equal(got.pm.tx_colour, 0xa);
+	assert_int_equal(got.pm.tx_ms, 0x0123456);
+	assert_int_equal(got.pm.rx_colour, 0x5);
+	assert_int_equal(got.pm.rx_ms, 0x0fffffff);
+	assert_true(got.pm.drop);
+	assert_int_equal(got.pm.rx_count, 0x7ffe);
+
+	/* times past 2^28 ms and colours past 15 keep their low bits: 2^28 + 5 ms is 5 ms */
+	md.pm = (struct svr_md_path_metrics){.tx_colour = 17,
+					     .tx_ms = 0x10000005u,
+					     .rx_colour = 0,
+					     .rx_ms = 0xffffffffu,
+					     .rx_count = 0x8001};
+	n = svr_md_encode(&md, out, sizeof(out), NULL);
+	assert_int_equal(svr_md_decode(out, n, &got, err, sizeof(err)), (int)n);
+	assert_int_equal(got.pm.tx_colour, 1);
+	assert_int_equal(got.pm.tx_ms, 5);
+	assert_int_equal(got.pm.rx_ms, SVR_MD_PM_TIME_MASK);
+	assert_false(got.pm.drop); /* the count's 16th bit does not leak into Drop */
+	assert_int_equal(got.pm.rx_count, 1);
+
+	/* in the payload section too (receivers take any type in either section) */
+	n = unhex("4c48dbc6ddf6670c 100c 000e 001a 000a 10000001 20000002 0003", out);
+	assert_int_equal(svr_md_decode(out, n, &got, err, sizeof(err)), (int)n);
+	assert_true(got.present & SVR_MDF_PATH_METRICS);
+	assert_int_equal(got.pm.rx_colour, 2);
+	assert_int_equal(got.pm.rx_count, 3);
+
+	refused("4c48dbc6ddf6670c 1019 0000 001a 0009 000000000000000000", "TLV 26 has length 9");
+	refused("4c48dbc6ddf6670c 101b 0000 001a 000b 0000000000000000000000",
+		"TLV 26 has length 11");
+	refused("4c48dbc6ddf6670c 1010 0000 001a 0000", "TLV 26 has length 0");
+	refused("4c48dbc6ddf6670c 1028 0000 001a 000a 00000000000000000000"
+		"001a 000a 00000000000000000000",
+		"twice");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +356,7 @@ int main(void)
 	    cmocka_unit_test(other_encodings),
 	    cmocka_unit_test(malformed_blocks_refused),
 	    cmocka_unit_test(unknown_types_skipped_and_limits),
+	    cmocka_unit_test(path_metrics_tlv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
