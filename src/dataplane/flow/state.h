@@ -39,11 +39,17 @@ struct dp_timeouts {
 	uint16_t tcp_handshake, tcp_established, tcp_closing, udp, icmp, other;
 };
 
+#define DP_SVC_PATHS 8 /* a service's ranked peer paths (more to one peer are not considered) */
+
 struct dp_svc_policy {
 	uint16_t id; /* name registry */
 	uint8_t route;
 	uint16_t via;
-	uint16_t svr_path;    /* DP_SROUTE_PEER: peer-path slot, or DP_NO_SVR_PATH (none usable) */
+	uint16_t svr_path;    /* DP_SROUTE_PEER: the best peer-path slot, or DP_NO_SVR_PATH (none) */
+	/* DP_SROUTE_PEER: the eligible paths, best first (svr_path is svr_paths[0]); a new session
+	 * takes the first that is up (paths/paths.h) */
+	uint16_t svr_paths[DP_SVC_PATHS];
+	uint8_t n_svr_paths;
 	bool encrypt_payload; /* its security policy encrypts payloads end to end (over SVR) */
 	struct svr_ip nat_target;
 	struct dp_timeouts timeouts;

@@ -22,6 +22,7 @@
 #include "svrpath/path.h"
 #include "svrpath/wire.h"
 #include "common/bfd.h"
+#include "paths/paths.h"
 #include "common/image.h"
 
 /* What admission decided, shared by both families. */
@@ -380,11 +381,25 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
  * port of ours and an odd one of the peer's, and its first packets
  * carry forward metadata until the peer's reverse metadata arrives.
  */
+/*
+ * The path a new session of the service takes: the best-ranked one that is up (BFD, paths.h).
+ * When none is up the best one all the same: nothing is known to work, and a path whose BFD has
+ * not come up yet (a router just started, a peer without BFD) must not refuse sessions.
+ */
+static uint16_t path_for_new_session(const struct dp_svc_policy *s)
+{
+	for (uint8_t i = 0; i < s->n_svr_paths; i++)
+		if (dp_paths_up(s->svr_paths[i]))
+			return s->svr_paths[i];
+	return s->svr_path;
+}
+
 static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				  const struct svr_skey4 *k, const struct admitted *a,
 				  uint64_t *data, enum svr_drop_reason *why)
 {
-	const struct dp_svr_path *p = dp_svr_path(a->svc->svr_path);
+	uint16_t slot = path_for_new_session(a->svc);
+	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_ip to;
 	ip4_of(p->remote, &to);
 	int eg = egress_of(g, a->svc, &to);
@@ -393,7 +408,7 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	bool wrap = carried_as_udp(k->proto);
 	struct svr_skey4 rev = {
 	    .src = p->remote, .dst = p->local, .proto = wrap ? SVR_IPPROTO_UDP : k->proto};
-	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, a->svc->svr_path);
+	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
 	struct svr_session_place place = {.limit = g->spol->capacity,
 					  .nat_lo = SVR_WAYPORT_LO,
 					  .nat_hi = SVR_WAYPORT_HI,
@@ -402,7 +417,6 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 					  .pair_port_off = offsetof(struct svr_skey4, sport),
 					  .pair_lo = pp->peer_port_lo,
 					  .pair_hi = pp->peer_port_hi};
-	uint16_t slot = a->svc->svr_path;
 	uint16_t payload_key = 0;
 	if (a->svc->encrypt_payload && (payload_key = dp_svr_payload_key_current()) == 0) {
 		*why = SVR_DROP_SVR_NO_KEY; /* the service asks for encryption: never in clear */

@@ -149,32 +149,46 @@ static uint64_t path_cost(const void *img, const struct svr_img_service *svc,
 }
 
 /*
- * The peer path a service's sessions take to a peer: IPv4 waypoints, the
- * lowest vector cost (measured quality comes with the path-quality issue).
+ * The peer paths a service's sessions may take to a peer, best first: IPv4 waypoints, "never"
+ * excluded, by vector cost (ties in model order). Which one a session takes depends on which are
+ * up when it starts (create.c). Returns how many (at most DP_SVC_PATHS).
  */
-static uint16_t best_path(const void *img, const struct svr_img_service *svc, uint32_t peer,
-			  const uint16_t *slot_of, const struct dp_gen *g)
+static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, uint32_t peer,
+			    const uint16_t *slot_of, const struct dp_gen *g,
+			    uint16_t out[DP_SVC_PATHS])
 {
 	uint32_t n_peers;
 	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
 	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
 	if (peer >= n_peers)
-		return DP_NO_SVR_PATH;
-	uint64_t best_cost = UINT64_MAX;
-	const struct svr_img_peer_path *best = NULL;
+		return 0;
+	uint64_t cost[DP_SVC_PATHS];
+	uint8_t n = 0;
 	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
 		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
-		uint64_t cost = path_cost(img, svc, pp);
-		if (pp->local.family != 4 || pp->remote.family != 4 || cost == UINT64_MAX)
+		uint64_t c = path_cost(img, svc, pp);
+		if (pp->local.family != 4 || pp->remote.family != 4 || c == UINT64_MAX)
 			continue;
-		if (!best || cost < best_cost) {
-			best = pp;
-			best_cost = cost;
+		uint16_t slot = path_slot(img, &peers[peer], pp, slot_of, g);
+		if (slot == DP_NO_SVR_PATH)
+			continue;
+		/* insertion after every path of lower or equal cost; the worst falls off a full list */
+		uint8_t at = n;
+		while (at > 0 && cost[at - 1] > c)
+			at--;
+		if (at == DP_SVC_PATHS)
+			continue;
+		uint8_t last = n < DP_SVC_PATHS ? n : DP_SVC_PATHS - 1;
+		for (uint8_t k = last; k > at; k--) {
+			cost[k] = cost[k - 1];
+			out[k] = out[k - 1];
 		}
+		cost[at] = c;
+		out[at] = slot;
+		if (n < DP_SVC_PATHS)
+			n++;
 	}
-	if (!best)
-		return DP_NO_SVR_PATH;
-	return path_slot(img, &peers[peer], best, slot_of, g);
+	return n;
 }
 
 /* A named table of the image (services or tenants): its entries and where each keeps its name. */
@@ -319,7 +333,9 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		switch (sr[i].kind) {
 		case SVR_SROUTE_PEER:
 			s->route = DP_SROUTE_PEER;
-			s->svr_path = best_path(img, &svc[sr[i].service], sr[i].peer, slot_of, g);
+			s->n_svr_paths = ranked_paths(img, &svc[sr[i].service], sr[i].peer, slot_of,
+						      g, s->svr_paths);
+			s->svr_path = s->n_svr_paths ? s->svr_paths[0] : DP_NO_SVR_PATH;
 			break;
 		case SVR_SROUTE_NAT_TARGET:
 			s->route = DP_SROUTE_NAT;
