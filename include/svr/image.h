@@ -254,6 +254,9 @@ struct svr_img_peer_path {
 	struct svr_img_prefix remote; /* the peer's waypoint address */
 	/* the peer interface's receive ports in this neighborhood ("port-range"); 0, 0: default */
 	uint16_t remote_port_lo, remote_port_hi;
+	/* where packets of this path go first: the remote when it is on one of our interface's
+	 * subnets, else our interface's gateway (same family); family 0: none, the FIB decides */
+	struct svr_img_prefix nexthop;
 	/* BFD and link tests of this path, from our neighborhood entry's "bfd" (our side's
 	 * values; BFD negotiates the rest with the peer). The checker holds each to the range
 	 * noted (the model's), and hold_down_s <= max_hold_down_s. */
@@ -266,7 +269,8 @@ struct svr_img_peer_path {
 	uint16_t link_test_interval_s; /* between echo link tests, s (1-3600) */
 	uint16_t link_test_length;     /* echo packets per link test (1-100) */
 	uint16_t echo_interval_ms;     /* between the echo packets of one test, ms (10-10000) */
-	uint64_t remote_capacity_bps;  /* the peer interface's capacity-bps; 0: unknown */
+	uint32_t reserved;
+	uint64_t remote_capacity_bps; /* the peer interface's capacity-bps; 0: unknown */
 };
 
 enum svr_img_route_kind { SVR_SROUTE_PEER, SVR_SROUTE_NEXT_HOP, SVR_SROUTE_NAT_TARGET };

@@ -10,7 +10,7 @@
 
 /* The layouts have no implicit padding (both programs read the same bytes; reserved fields
  * are explicit): the version-3 additions keep it so. */
-_Static_assert(sizeof(struct svr_img_peer_path) == 88, "peer path: 60 bytes + BFD/link tests");
+_Static_assert(sizeof(struct svr_img_peer_path) == 112, "peer path: 60 bytes + next hop, timers");
 _Static_assert(sizeof(struct svr_img_policy) == 72, "policy: 64 bytes + revert/dwell");
 _Static_assert(sizeof(struct svr_img_limits) == 24, "limits: 16 bytes + degraded_pct");
 
@@ -251,7 +251,7 @@ int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, 
  *   ranges may be shared; the classifier sizes its tables by what they add.)
  * Enumerations and flags, each refused when unknown:
  *   prefix family 4/6 with len <= 32/128 (an interface's gateway without
- *   HAS_GW: family 0 too);
+ *   HAS_GW, a peer path's nexthop: family 0 too);
  *   interface flags (SOURCE_NAT, HAS_MAC, HAS_GW only), vlan <= 4094, mtu >= 68;
  *   transport has_ports 0/1, port_lo <= port_hi;
  *   access permission DENY/ALLOW;
@@ -547,6 +547,7 @@ static int check_entries(struct checker *c)
 		    check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i, "security"));
 		CHECK(check_prefix(c, &e->local, false, S, i, "local"));
 		CHECK(check_prefix(c, &e->remote, false, S, i, "remote"));
+		CHECK(check_prefix(c, &e->nexthop, true, S, i, "nexthop"));
 		if (e->remote_port_lo > e->remote_port_hi)
 			return fail(c, "peer-paths[%u]: remote port range %u-%u", i,
 				    e->remote_port_lo, e->remote_port_hi);

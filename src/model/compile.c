@@ -450,6 +450,34 @@ static const json_t *find_hood(const json_t *iface, const char *name)
 	return NULL;
 }
 
+/* Whether ip (an image address) is on one of the interface's subnets. */
+static bool on_subnet(const json_t *iface, const struct svr_img_prefix *ip)
+{
+	struct svr_ip a;
+	a.family = ip->family;
+	memcpy(a.addr, ip->addr, 16);
+	size_t i;
+	json_t *s;
+	json_array_foreach (arr(iface, "addresses"), i, s) {
+		struct svr_prefix p;
+		if (svr_prefix_parse(json_string_value(s), &p, false) == 0 && p.len > 0 &&
+		    svr_prefix_contains(&p, &a))
+			return true;
+	}
+	return false;
+}
+
+/* The path's first hop: the remote when on our subnet, else our gateway of its family, else none.
+ */
+static void path_nexthop(const json_t *ours, struct svr_img_peer_path *pp)
+{
+	struct svr_img_prefix gw;
+	if (on_subnet(ours, &pp->remote))
+		pp->nexthop = pp->remote;
+	else if (parse_ip(str(ours, "gateway", NULL), &gw) == 0 && gw.family == pp->remote.family)
+		pp->nexthop = gw;
+}
+
 /* A path's BFD and link-test timers from our neighborhood entry's "bfd" (defaults when absent). */
 static void path_timers(const json_t *hood, struct svr_img_peer_path *pp)
 {
@@ -530,6 +558,7 @@ static int derive_peers(struct compiler *c)
 					    (first_address(ours, SVR_AF_INET6, &pp.local) < 0 ||
 					     first_address(theirs, SVR_AF_INET6, &pp.remote) < 0))
 						continue; /* no common family: no usable path */
+					path_nexthop(ours, &pp);
 					svr_img_add(&c->b, SVR_SEC_PEER_PATHS, &pp);
 					peer.paths.count++;
 				}

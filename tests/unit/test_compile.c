@@ -214,6 +214,13 @@ static void two_path_timers_and_brakes(void **state)
 			assert_int_equal(pp->link_test_length, 10);
 			assert_int_equal(pp->echo_interval_ms, 100);
 			assert_int_equal(pp->remote_capacity_bps, 10000000);
+			/* the remote is beyond our subnet: the path leaves by our gateway */
+			char nh[64];
+			prefix_str(img, &pp->nexthop, nh, sizeof(nh));
+			if (strcmp(ifn, "wan1") == 0)
+				assert_string_equal(nh, r == 1 ? "198.19.1.254" : "198.19.2.254");
+			else
+				assert_string_equal(nh, r == 1 ? "198.19.3.254" : "198.19.4.254");
 		}
 		const struct svr_img_policy *mpls = policy_named(img, "prefer-mpls");
 		const struct svr_img_policy *lte = policy_named(img, "prefer-lte");
@@ -251,6 +258,10 @@ static void explicit_values_compiled(void **state)
 	    json_array_get(json_object_get(json_object_get(doc, "authority"), "routers"), 1);
 	json_t *r2wan1 = json_array_get(json_object_get(r2, "interfaces"), 1);
 	json_object_set_new(r2wan1, "capacity-bps", json_integer(9007199254740991LL));
+	/* r2's wan2 moves off r1's wan2 subnet, which has no gateway: that path has no next hop */
+	json_t *r2wan2 = json_array_get(json_object_get(r2, "interfaces"), 2);
+	json_object_set_new(r2wan2, "addresses",
+			    json_pack("[s, s]", "198.18.103.2/24", "2001:db8:102::2/64"));
 	struct svr_model_errors errs;
 	svr_model_errors_init(&errs);
 	assert_int_equal(svr_model_validate(doc, &errs), 0);
@@ -274,6 +285,12 @@ static void explicit_values_compiled(void **state)
 		assert_int_equal(pp->echo_interval_ms, set ? 10000 : 100);
 		/* r2's wan1 has a capacity, its wan2 none */
 		assert_int_equal(pp->remote_capacity_bps, set ? 9007199254740991ULL : 0);
+		/* wan1: the remote is on our subnet; wan2: neither it nor a gateway is */
+		char nh[64];
+		assert_int_equal(pp->nexthop.family, set ? 4 : 0);
+		if (set)
+			assert_string_equal(prefix_str(img, &pp->nexthop, nh, sizeof(nh)),
+					    "198.18.101.2");
 	}
 	assert_int_equal(svr_img_hdr(img)->limits.degraded_pct, 1);
 	/* The class writes "dscp": 0: marking 0 (not "keep"). */

@@ -245,6 +245,8 @@ static void unknown_enum_values_refused(void **state)
 	     "peer-paths[0]: remote port range 21000-20999"},
 	    {SVR_SEC_PEER_PATHS, 0, FIELD(struct svr_img_peer_path, bfd_enabled), 2,
 	     "peer-paths[0].bfd-enabled: unknown value 2"},
+	    {SVR_SEC_PEER_PATHS, 0, FIELD(struct svr_img_peer_path, nexthop.family), 5,
+	     "peer-paths[0].nexthop: not an IPv4 or IPv6 prefix"},
 	    {SVR_SEC_COUNT, 0, FIELD(struct svr_img_header, limits.degraded_pct), 101,
 	     "header: degraded-pct 101 is above 100"},
 	};
