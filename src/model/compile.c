@@ -467,8 +467,7 @@ static bool on_subnet(const json_t *iface, const struct svr_img_prefix *ip)
 	return false;
 }
 
-/* The path's first hop: the remote when on our subnet, else our gateway of its family, else none.
- */
+/* The path's first hop: the remote on our subnet, else our gateway of its family, else none. */
 static void path_nexthop(const json_t *ours, struct svr_img_peer_path *pp)
 {
 	struct svr_img_prefix gw;
