@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define SVR_IMAGE_MAGIC   0x49525653u /* "SVRI" */
-#define SVR_IMAGE_VERSION 2
+#define SVR_IMAGE_VERSION 3
 #define SVR_IMG_NONE      UINT32_MAX
 #define SVR_IMG_ALIGN     8
 
@@ -58,6 +58,10 @@ struct svr_img_limits {
 	uint64_t session_capacity;        /* 0: the dataplane's own */
 	uint32_t new_sessions_per_source; /* per second, 0: unlimited */
 	uint32_t half_open_tcp;           /* 0: unlimited */
+	/* degraded towards a peer below this share (1-100 %) of the capacity its paths promise;
+	 * 0: never by capacity (the model always compiles 1-100) */
+	uint32_t degraded_pct;
+	uint32_t reserved;
 };
 
 struct svr_img_header {
@@ -175,10 +179,12 @@ struct svr_img_access {
 
 enum svr_img_degraded { SVR_DEGRADED_NONE, SVR_DEGRADED_RATE_LIMIT, SVR_DEGRADED_BLOCK };
 
+#define SVR_IMG_DSCP_KEEP 0xff /* svr_img_class.dscp: leave the packet's DSCP as it is */
+
 struct svr_img_class {
 	uint32_t name;
 	uint8_t priority; /* 0 (most critical) - 3 */
-	uint8_t dscp;
+	uint8_t dscp;     /* 0-63: mark; SVR_IMG_DSCP_KEEP: keep */
 	uint8_t degraded_action;
 	uint8_t reserved;
 	uint64_t degraded_rate_bps;
@@ -209,6 +215,11 @@ struct svr_img_policy {
 	uint32_t max_sessions; /* 0: unlimited */
 	uint32_t reserved2;
 	uint64_t session_rate_bps, aggregate_rate_bps, burst_bytes; /* 0: unlimited */
+	/* anti ping-pong brakes of path migration, in seconds: a better path must have been good
+	 * this long before revertible sessions move back; a session stays this long on a path it
+	 * was moved to before it moves again for quality (not when the path goes down) */
+	uint32_t revert_hold_s;
+	uint32_t min_dwell_s;
 };
 
 struct svr_img_vector {
@@ -243,6 +254,23 @@ struct svr_img_peer_path {
 	struct svr_img_prefix remote; /* the peer's waypoint address */
 	/* the peer interface's receive ports in this neighborhood ("port-range"); 0, 0: default */
 	uint16_t remote_port_lo, remote_port_hi;
+	/* where packets of this path go first: the remote when it is on one of our interface's
+	 * subnets, else our interface's gateway (same family); family 0: none, the FIB decides */
+	struct svr_img_prefix nexthop;
+	/* BFD and link tests of this path, from our neighborhood entry's "bfd" (our side's
+	 * values; BFD negotiates the rest with the peer). The checker holds each to the range
+	 * noted (the model's), and hold_down_s <= max_hold_down_s. */
+	uint32_t bfd_tx_ms;       /* desired min TX interval, ms (10-600000) */
+	uint32_t bfd_rx_ms;       /* required min RX interval, ms (10-600000) */
+	uint8_t bfd_mult;         /* detection multiplier (3-20) */
+	uint8_t bfd_enabled;      /* 0: the path counts as up without BFD */
+	uint16_t hold_down_s;     /* up this long before usable, s (0-300) */
+	uint16_t max_hold_down_s; /* repeated flaps raise the hold-down up to this, s (0-3600) */
+	uint16_t link_test_interval_s; /* between echo link tests, s (1-3600) */
+	uint16_t link_test_length;     /* echo packets per link test (1-100) */
+	uint16_t echo_interval_ms;     /* between the echo packets of one test, ms (10-10000) */
+	uint32_t reserved;
+	uint64_t remote_capacity_bps; /* the peer interface's capacity-bps; 0: unknown */
 };
 
 enum svr_img_route_kind { SVR_SROUTE_PEER, SVR_SROUTE_NEXT_HOP, SVR_SROUTE_NAT_TARGET };

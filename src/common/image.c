@@ -8,6 +8,12 @@
 #include "common/crc32c.h"
 #include "common/log.h"
 
+/* The layouts have no implicit padding (both programs read the same bytes; reserved fields
+ * are explicit): the version-3 additions keep it so. */
+_Static_assert(sizeof(struct svr_img_peer_path) == 112, "peer path: 60 bytes + next hop, timers");
+_Static_assert(sizeof(struct svr_img_policy) == 72, "policy: 64 bytes + revert/dwell");
+_Static_assert(sizeof(struct svr_img_limits) == 24, "limits: 16 bytes + degraded_pct");
+
 static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
     [SVR_SEC_STRINGS] = 1,
     [SVR_SEC_PREFIXES] = sizeof(struct svr_img_prefix),
@@ -245,19 +251,24 @@ int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, 
  *   ranges may be shared; the classifier sizes its tables by what they add.)
  * Enumerations and flags, each refused when unknown:
  *   prefix family 4/6 with len <= 32/128 (an interface's gateway without
- *   HAS_GW: family 0 too);
+ *   HAS_GW, a peer path's nexthop: family 0 too);
  *   interface flags (SOURCE_NAT, HAS_MAC, HAS_GW only), vlan <= 4094, mtu >= 68;
  *   transport has_ports 0/1, port_lo <= port_hi;
  *   access permission DENY/ALLOW;
- *   class priority 0-3, dscp 0-63, degraded_action NONE/RATE_LIMIT/BLOCK;
+ *   class priority 0-3, dscp 0-63 or SVR_IMG_DSCP_KEEP, degraded_action
+ *   NONE/RATE_LIMIT/BLOCK;
  *   policy best_effort 0/1, resiliency NONE..DUPLICATE;
  *   security hmac_cipher NONE/SHA256_128/SHA256, hmac_mode TIME_BASED/REGULAR,
  *   encryption_cipher NONE/AES_CBC_128/AES_CBC_256, encrypt_payload 0/1;
- *   peer path remote ports lo <= hi;
+ *   peer path remote ports lo <= hi; its BFD and link-test numbers within the
+ *   model's ranges (image.h), hold-down <= max hold-down, bfd_enabled 0/1 (a
+ *   zero interval would make a timer spin);
+ *   header limits.degraded_pct 0-100;
  *   service route kind PEER (peer index) / NEXT_HOP (iface index) / NAT_TARGET,
  *   and its address for the latter two.
  * Not checked: reserved fields (never read), and numbers the format leaves
- * open (timeouts, rates, costs, SLA limits, session limits, generation).
+ * open (timeouts, rates, capacities, costs, SLA limits, session limits,
+ * revert hold-down and minimum dwell, generation).
  */
 
 struct checker {
@@ -355,6 +366,32 @@ static int check_prefix(struct checker *c, const struct svr_img_prefix *p, bool 
 		return fail(c, "%s[%u].%s: not an IPv4 or IPv6 prefix", section_names[from], i,
 			    field);
 	return 0;
+}
+
+/* A number of a section's entry within lo-hi. */
+static int check_between(struct checker *c, uint64_t v, uint64_t lo, uint64_t hi,
+			 enum svr_img_section from, uint32_t i, const char *field)
+{
+	if (v < lo || v > hi)
+		return fail(c, "%s[%u].%s: %llu is not within %llu-%llu", section_names[from], i,
+			    field, (unsigned long long)v, (unsigned long long)lo,
+			    (unsigned long long)hi);
+	return 0;
+}
+
+/* A peer path's BFD and link-test numbers: the model's ranges (include/svr/image.h). */
+static int check_path_timers(struct checker *c, const struct svr_img_peer_path *e, uint32_t i)
+{
+	const enum svr_img_section S = SVR_SEC_PEER_PATHS;
+	CHECK(check_between(c, e->bfd_tx_ms, 10, 600000, S, i, "bfd-tx-ms"));
+	CHECK(check_between(c, e->bfd_rx_ms, 10, 600000, S, i, "bfd-rx-ms"));
+	CHECK(check_between(c, e->bfd_mult, 3, 20, S, i, "bfd-mult"));
+	CHECK(check_enum(c, e->bfd_enabled, 1, S, i, "bfd-enabled"));
+	CHECK(check_between(c, e->hold_down_s, 0, 300, S, i, "hold-down-s"));
+	CHECK(check_between(c, e->max_hold_down_s, e->hold_down_s, 3600, S, i, "max-hold-down-s"));
+	CHECK(check_between(c, e->link_test_interval_s, 1, 3600, S, i, "link-test-interval-s"));
+	CHECK(check_between(c, e->link_test_length, 1, 100, S, i, "link-test-length"));
+	return check_between(c, e->echo_interval_ms, 10, 10000, S, i, "echo-interval-ms");
 }
 
 /* Every tenant's parent chain ends (parent indices are checked already): no cycle. */
@@ -464,7 +501,8 @@ static int check_entries(struct checker *c)
 		const enum svr_img_section S = SVR_SEC_SERVICE_CLASSES;
 		CHECK(check_string(c, e->name, S, i, "name"));
 		CHECK(check_enum(c, e->priority, 3, S, i, "priority"));
-		CHECK(check_enum(c, e->dscp, 63, S, i, "dscp"));
+		if (e->dscp != SVR_IMG_DSCP_KEEP)
+			CHECK(check_enum(c, e->dscp, 63, S, i, "dscp"));
 		CHECK(
 		    check_enum(c, e->degraded_action, SVR_DEGRADED_BLOCK, S, i, "degraded-action"));
 	}
@@ -509,9 +547,11 @@ static int check_entries(struct checker *c)
 		    check_index(c, e->security, SVR_SEC_SECURITY_POLICIES, true, S, i, "security"));
 		CHECK(check_prefix(c, &e->local, false, S, i, "local"));
 		CHECK(check_prefix(c, &e->remote, false, S, i, "remote"));
+		CHECK(check_prefix(c, &e->nexthop, true, S, i, "nexthop"));
 		if (e->remote_port_lo > e->remote_port_hi)
 			return fail(c, "peer-paths[%u]: remote port range %u-%u", i,
 				    e->remote_port_lo, e->remote_port_hi);
+		CHECK(check_path_timers(c, e, i));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_SERVICE_ROUTES); i++) {
 		const struct svr_img_service_route *e = entry(c, SVR_SEC_SERVICE_ROUTES, i);
@@ -587,5 +627,7 @@ int svr_img_check(const void *img, size_t len, char *err, size_t errlen)
 	    check_index(&c, h->inter_router_security, SVR_SEC_SECURITY_POLICIES, true,
 			SVR_SEC_STRINGS, 0, "inter-router-security") < 0)
 		return -1;
+	if (h->limits.degraded_pct > 100)
+		return fail(&c, "header: degraded-pct %u is above 100", h->limits.degraded_pct);
 	return check_entries(&c);
 }

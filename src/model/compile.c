@@ -177,7 +177,8 @@ static void compile_classes(struct compiler *c)
 		struct svr_img_class ic = {
 		    .name = svr_img_str_add(&c->b, str(k, "name", "")),
 		    .priority = (uint8_t)uint_or(k, "priority", 3),
-		    .dscp = (uint8_t)uint_or(k, "dscp", 0),
+		    /* absent: keep the packet's DSCP */
+		    .dscp = (uint8_t)uint_or(k, "dscp", SVR_IMG_DSCP_KEEP),
 		    .degraded_action = strcmp(act, "block") == 0        ? SVR_DEGRADED_BLOCK
 				       : strcmp(act, "rate-limit") == 0 ? SVR_DEGRADED_RATE_LIMIT
 									: SVR_DEGRADED_NONE,
@@ -219,6 +220,10 @@ static void compile_policies(struct compiler *c)
 		    .session_rate_bps = uint_or(rl, "session-rate-bps", 0),
 		    .aggregate_rate_bps = uint_or(rl, "aggregate-rate-bps", 0),
 		    .burst_bytes = uint_or(rl, "burst-bytes", 0),
+		    .revert_hold_s = (uint32_t)uint_or(p, "revert-hold-down-s",
+						       SVR_MODEL_REVERT_HOLD_DOWN_S_DEFAULT),
+		    .min_dwell_s =
+			(uint32_t)uint_or(p, "min-dwell-s", SVR_MODEL_MIN_DWELL_S_DEFAULT),
 		};
 		const char *r = str(p, "resiliency", "none");
 		for (uint8_t k = 0; k < 4; k++)
@@ -445,6 +450,52 @@ static const json_t *find_hood(const json_t *iface, const char *name)
 	return NULL;
 }
 
+/* Whether ip (an image address) is on one of the interface's subnets. */
+static bool on_subnet(const json_t *iface, const struct svr_img_prefix *ip)
+{
+	struct svr_ip a;
+	a.family = ip->family;
+	memcpy(a.addr, ip->addr, 16);
+	size_t i;
+	json_t *s;
+	json_array_foreach (arr(iface, "addresses"), i, s) {
+		struct svr_prefix p;
+		if (svr_prefix_parse(json_string_value(s), &p, false) == 0 && p.len > 0 &&
+		    svr_prefix_contains(&p, &a))
+			return true;
+	}
+	return false;
+}
+
+/* The path's first hop: the remote on our subnet, else our gateway of its family, else none. */
+static void path_nexthop(const json_t *ours, struct svr_img_peer_path *pp)
+{
+	struct svr_img_prefix gw;
+	if (on_subnet(ours, &pp->remote))
+		pp->nexthop = pp->remote;
+	else if (parse_ip(str(ours, "gateway", NULL), &gw) == 0 && gw.family == pp->remote.family)
+		pp->nexthop = gw;
+}
+
+/* A path's BFD and link-test timers from our neighborhood entry's "bfd" (defaults when absent). */
+static void path_timers(const json_t *hood, struct svr_img_peer_path *pp)
+{
+	const json_t *bfd = json_object_get(hood, "bfd");
+	uint64_t n[SVR_MODEL_BFD_NUMBERS];
+	for (int k = 0; k < SVR_MODEL_BFD_NUMBERS; k++)
+		n[k] =
+		    uint_or(bfd, svr_model_bfd_keys[k].key, (uint64_t)svr_model_bfd_keys[k].dflt);
+	pp->bfd_tx_ms = (uint32_t)n[SVR_MODEL_BFD_DESIRED_TX_MS];
+	pp->bfd_rx_ms = (uint32_t)n[SVR_MODEL_BFD_REQUIRED_MIN_RX_MS];
+	pp->bfd_mult = (uint8_t)n[SVR_MODEL_BFD_MULTIPLIER];
+	pp->bfd_enabled = bool_or(bfd, "enabled", true);
+	pp->hold_down_s = (uint16_t)n[SVR_MODEL_BFD_HOLD_DOWN_S];
+	pp->max_hold_down_s = (uint16_t)n[SVR_MODEL_BFD_MAX_HOLD_DOWN_S];
+	pp->link_test_interval_s = (uint16_t)n[SVR_MODEL_BFD_LINK_TEST_INTERVAL_S];
+	pp->link_test_length = (uint16_t)n[SVR_MODEL_BFD_LINK_TEST_LENGTH];
+	pp->echo_interval_ms = (uint16_t)n[SVR_MODEL_BFD_ECHO_INTERVAL_MS];
+}
+
 /*
  * Peers: every other router with an interface in a neighborhood of ours (the index names them,
  * in model order). Each
@@ -486,7 +537,10 @@ static int derive_peers(struct compiler *c)
 					    .vector = svr_img_str_add(
 						&c->b, str(hood, "vector", str(th, "vector", ""))),
 					    .security = dflt_sec,
+					    .remote_capacity_bps =
+						uint_or(theirs, "capacity-bps", 0),
 					};
+					path_timers(hood, &pp);
 					unsigned lo, hi; /* the peer's receive ports */
 					if (svr_port_range_parse(str(th, "port-range", NULL), &lo,
 								 &hi) == 0) {
@@ -503,6 +557,7 @@ static int derive_peers(struct compiler *c)
 					    (first_address(ours, SVR_AF_INET6, &pp.local) < 0 ||
 					     first_address(theirs, SVR_AF_INET6, &pp.remote) < 0))
 						continue; /* no common family: no usable path */
+					path_nexthop(ours, &pp);
 					svr_img_add(&c->b, SVR_SEC_PEER_PATHS, &pp);
 					peer.paths.count++;
 				}
@@ -588,7 +643,10 @@ int svr_model_compile_indexed(const json_t *doc, const struct svr_model_index *i
 		    .limits = {.session_capacity = uint_or(lim, "session-capacity", 0),
 			       .new_sessions_per_source =
 				   (uint32_t)uint_or(lim, "new-sessions-per-source-per-s", 0),
-			       .half_open_tcp = (uint32_t)uint_or(lim, "half-open-tcp", 0)},
+			       .half_open_tcp = (uint32_t)uint_or(lim, "half-open-tcp", 0),
+			       .degraded_pct =
+				   (uint32_t)uint_or(lim, "degraded-capacity-pct",
+						     SVR_MODEL_DEGRADED_CAPACITY_PCT_DEFAULT)},
 		};
 		if (svr_img_finish(&c.b, &h, SVR_SHM_SLOT_SIZE, image, len) < 0)
 			rc = fail(&c, "the image does not fit in %u MiB (or out of memory)",

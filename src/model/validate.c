@@ -774,7 +774,8 @@ static void check_policy(struct v *v, const json_t *o, const struct vpath *p)
 {
 	static const char *const keys[] = {"name",         "class",       "vectors",
 					   "sla",          "best-effort", "resiliency",
-					   "max-sessions", "rate-limit",  NULL};
+					   "max-sessions", "rate-limit",  "revert-hold-down-s",
+					   "min-dwell-s",  NULL};
 	static const char *const vkeys[] = {"vector", "cost", NULL};
 	static const char *const skeys[] = {"max-loss-pct", "max-latency-ms", "max-jitter-ms",
 					    NULL};
@@ -833,6 +834,8 @@ static void check_policy(struct v *v, const json_t *o, const struct vpath *p)
 	get_bool(v, o, "best-effort", p, NULL);
 	get_enum(v, o, "resiliency", p, res, false);
 	get_int(v, o, "max-sessions", p, 1, U32_MAX, false, NULL);
+	get_int(v, o, "revert-hold-down-s", p, 0, 3600, false, NULL);
+	get_int(v, o, "min-dwell-s", p, 0, 3600, false, NULL);
 	const json_t *rl = get_obj(v, o, "rate-limit", p, false);
 	if (rl) {
 		const struct vpath *rp = PKEY(p, "rate-limit");
@@ -1030,11 +1033,53 @@ static void check_waypoint_ports(struct v *v, const json_t *x, const struct vpat
 		    json_string_value(x));
 }
 
+const struct svr_model_bfd_key svr_model_bfd_keys[SVR_MODEL_BFD_NUMBERS] = {
+    [SVR_MODEL_BFD_DESIRED_TX_MS] = {"desired-tx-ms", 1000, 10, 600000},
+    [SVR_MODEL_BFD_REQUIRED_MIN_RX_MS] = {"required-min-rx-ms", 500, 10, 600000},
+    [SVR_MODEL_BFD_MULTIPLIER] = {"multiplier", 3, 3, 20},
+    [SVR_MODEL_BFD_HOLD_DOWN_S] = {"hold-down-s", 5, 0, 300},
+    [SVR_MODEL_BFD_MAX_HOLD_DOWN_S] = {"max-hold-down-s", 300, 0, 3600},
+    [SVR_MODEL_BFD_LINK_TEST_INTERVAL_S] = {"link-test-interval-s", 10, 1, 3600},
+    [SVR_MODEL_BFD_LINK_TEST_LENGTH] = {"link-test-length", 10, 1, 100},
+    [SVR_MODEL_BFD_ECHO_INTERVAL_MS] = {"echo-interval-ms", 100, 10, 10000},
+};
+
+/* A neighborhood entry's liveness and link-test timers (numbers, enabled). */
+static void check_bfd(struct v *v, const json_t *o, const struct vpath *p)
+{
+	static const char *const keys[] = {"desired-tx-ms",    "required-min-rx-ms",
+					   "multiplier",       "hold-down-s",
+					   "max-hold-down-s",  "link-test-interval-s",
+					   "link-test-length", "echo-interval-ms",
+					   "enabled",          NULL};
+	const json_t *bfd = get_obj(v, o, "bfd", p, false);
+	if (!bfd)
+		return;
+	const struct vpath *bp = PKEY(p, "bfd");
+	check_keys(v, bfd, bp, keys);
+	long long n[SVR_MODEL_BFD_NUMBERS];
+	int has[SVR_MODEL_BFD_NUMBERS];
+	for (int k = 0; k < SVR_MODEL_BFD_NUMBERS; k++) {
+		const struct svr_model_bfd_key *b = &svr_model_bfd_keys[k];
+		n[k] = b->dflt;
+		has[k] = get_int(v, bfd, b->key, bp, b->min, b->max, false, &n[k]);
+	}
+	get_bool(v, bfd, "enabled", bp, NULL);
+	long long hold = n[SVR_MODEL_BFD_HOLD_DOWN_S], max = n[SVR_MODEL_BFD_MAX_HOLD_DOWN_S];
+	bool hold_has = has[SVR_MODEL_BFD_HOLD_DOWN_S] > 0,
+	     max_has = has[SVR_MODEL_BFD_MAX_HOLD_DOWN_S] > 0;
+	if (has[SVR_MODEL_BFD_HOLD_DOWN_S] >= 0 && has[SVR_MODEL_BFD_MAX_HOLD_DOWN_S] >= 0 &&
+	    max < hold)
+		err(v, PKEY(bp, max_has ? "max-hold-down-s" : "hold-down-s"),
+		    "max-hold-down-s (%lld%s) must be at least hold-down-s (%lld%s)", max,
+		    max_has ? "" : ", the default", hold, hold_has ? "" : ", the default");
+}
+
 static void check_neighborhood(struct v *v, const json_t *o, const struct vpath *p, json_t *seen,
 			       size_t idx)
 {
 	static const char *const keys[] = {
-	    "name", "vector", "topology", "inter-router-security", "port-range", NULL};
+	    "name", "vector", "topology", "inter-router-security", "port-range", "bfd", NULL};
 	static const char *const topo[] = {"mesh", "hub", "spoke", NULL};
 	if (!is_object(v, o, p))
 		return;
@@ -1056,6 +1101,7 @@ static void check_neighborhood(struct v *v, const json_t *o, const struct vpath 
 		check_hood_security(v, name, json_object_get(o, "inter-router-security"),
 				    PKEY(p, "inter-router-security"));
 	check_waypoint_ports(v, json_object_get(o, "port-range"), PKEY(p, "port-range"));
+	check_bfd(v, o, p);
 }
 
 static void check_interface(struct v *v, const json_t *o, const struct vpath *p, json_t *devices,
@@ -1332,7 +1378,7 @@ static void check_router(struct v *v, const json_t *o, const struct vpath *p)
 	    "name",           "asset-id",      "limits",           "interfaces",
 	    "service-routes", "static-routes", "static-neighbors", NULL};
 	static const char *const lkeys[] = {"session-capacity", "new-sessions-per-source-per-s",
-					    "half-open-tcp", NULL};
+					    "half-open-tcp", "degraded-capacity-pct", NULL};
 	if (!is_object(v, o, p))
 		return;
 	check_keys(v, o, p, keys);
@@ -1350,6 +1396,7 @@ static void check_router(struct v *v, const json_t *o, const struct vpath *p)
 		get_int(v, lim, "session-capacity", lp, 1, 16777216, false, NULL);
 		get_int(v, lim, "new-sessions-per-source-per-s", lp, 0, U32_MAX, false, NULL);
 		get_int(v, lim, "half-open-tcp", lp, 0, U32_MAX, false, NULL);
+		get_int(v, lim, "degraded-capacity-pct", lp, 1, 100, false, NULL);
 	}
 
 	/* Interface names first: routes and neighbours refer to them. */

@@ -28,6 +28,32 @@
 #define SVR_MODEL_REKEY_LEAD_DEFAULT     86400     /* 1 day */
 #define SVR_MODEL_REKEY_MAX              315360000 /* 10 years */
 
+/*
+ * A neighborhood entry's "bfd" object: each key with its default and range. The validator
+ * checks against these, the compiler fills the defaults (docs/model.md, "bfd").
+ */
+struct svr_model_bfd_key {
+	const char *key;
+	long long dflt, min, max;
+};
+enum svr_model_bfd {
+	SVR_MODEL_BFD_DESIRED_TX_MS,
+	SVR_MODEL_BFD_REQUIRED_MIN_RX_MS,
+	SVR_MODEL_BFD_MULTIPLIER,
+	SVR_MODEL_BFD_HOLD_DOWN_S,
+	SVR_MODEL_BFD_MAX_HOLD_DOWN_S,
+	SVR_MODEL_BFD_LINK_TEST_INTERVAL_S,
+	SVR_MODEL_BFD_LINK_TEST_LENGTH,
+	SVR_MODEL_BFD_ECHO_INTERVAL_MS,
+	SVR_MODEL_BFD_NUMBERS /* "enabled" (boolean, default true) is the other key */
+};
+extern const struct svr_model_bfd_key svr_model_bfd_keys[SVR_MODEL_BFD_NUMBERS];
+
+/* service policy's anti ping-pong brakes and the router's degraded threshold (defaults). */
+#define SVR_MODEL_REVERT_HOLD_DOWN_S_DEFAULT    30
+#define SVR_MODEL_MIN_DWELL_S_DEFAULT           10
+#define SVR_MODEL_DEGRADED_CAPACITY_PCT_DEFAULT 60
+
 struct svr_model_error {
 	char path[256];    /* "authority.routers[0].interfaces[1].vlan"; "(top)": the document */
 	char message[256]; /* a sentence */

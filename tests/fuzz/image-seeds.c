@@ -82,7 +82,7 @@ static void tenants(struct svr_img_builder *b)
 	}
 }
 
-/* A class, a policy with two vectors, a signed and encrypting security policy. */
+/* Two classes (DSCP mark, "keep"), a policy with two vectors, a signing and encrypting policy. */
 static void policies(struct svr_img_builder *b)
 {
 	struct svr_img_class k = {.name = svr_img_str_add(b, "critical"),
@@ -92,13 +92,20 @@ static void policies(struct svr_img_builder *b)
 				  .degraded_rate_bps = 1000000,
 				  .udp_s = 30};
 	svr_img_add(b, SVR_SEC_SERVICE_CLASSES, &k);
+	struct svr_img_class bulk = {.name = svr_img_str_add(b, "bulk"),
+				     .priority = 3,
+				     .dscp = SVR_IMG_DSCP_KEEP,
+				     .degraded_action = SVR_DEGRADED_BLOCK};
+	svr_img_add(b, SVR_SEC_SERVICE_CLASSES, &bulk);
 	struct svr_img_policy p = {.name = svr_img_str_add(b, "prefer-mpls"),
 				   .class = 0,
 				   .vectors = {.first = 0, .count = 2},
 				   .max_loss_milli_pct = UINT32_MAX,
 				   .max_latency_ms = 150,
 				   .max_jitter_ms = UINT32_MAX,
-				   .resiliency = SVR_RESILIENCY_FAILOVER};
+				   .resiliency = SVR_RESILIENCY_FAILOVER,
+				   .revert_hold_s = 30,
+				   .min_dwell_s = 10};
 	struct svr_img_vector v[] = {{svr_img_str_add(b, "mpls"), 10},
 				     {svr_img_str_add(b, "broadband"), SVR_IMG_COST_NEVER}};
 	svr_img_add(b, SVR_SEC_POLICY_VECTORS, &v[0]);
@@ -168,7 +175,18 @@ static void routing(struct svr_img_builder *b)
 	    .vector = svr_img_str_add(b, "broadband"),
 	    .security = 0,
 	    .local = {.family = 4, .len = 32, .addr = {198, 18, 100, 1}},
-	    .remote = {.family = 4, .len = 32, .addr = {198, 18, 100, 2}}};
+	    .remote = {.family = 4, .len = 32, .addr = {198, 18, 100, 2}},
+	    .nexthop = {.family = 4, .len = 32, .addr = {198, 18, 100, 2}},
+	    .bfd_tx_ms = 50,
+	    .bfd_rx_ms = 50,
+	    .bfd_mult = 3,
+	    .bfd_enabled = 1,
+	    .hold_down_s = 1,
+	    .max_hold_down_s = 300,
+	    .link_test_interval_s = 10,
+	    .link_test_length = 10,
+	    .echo_interval_ms = 100,
+	    .remote_capacity_bps = 10000000};
 	struct svr_img_peer peer = {
 	    .name = svr_img_str_add(b, "r2"),
 	    .paths = {.first = svr_img_add(b, SVR_SEC_PEER_PATHS, &pp), .count = 1}};
@@ -194,7 +212,7 @@ static void write_image(const char *dir, const char *name, struct svr_img_builde
 	    .authority_name = svr_img_str_add(b, "lab"),
 	    .inter_router_security = SVR_IMG_NONE,
 	    .generation = 1,
-	    .limits = {.new_sessions_per_source = 50, .half_open_tcp = 1000}};
+	    .limits = {.new_sessions_per_source = 50, .half_open_tcp = 1000, .degraded_pct = 60}};
 	void *img;
 	size_t len;
 	char path[4096], err[256];

@@ -155,11 +155,157 @@ static void one_router_tables(void **state)
 	json_decref(doc);
 }
 
+/* The policy, class and limits entries of the image by name (the model has few). */
+static const struct svr_img_policy *policy_named(const void *img, const char *name)
+{
+	uint32_t n;
+	const struct svr_img_policy *p = svr_img_table(img, SVR_SEC_SERVICE_POLICIES, &n);
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(svr_img_str(img, p[i].name), name) == 0)
+			return &p[i];
+	fail_msg("no policy %s in the image", name);
+	return NULL;
+}
+
+static const struct svr_img_class *class_named(const void *img, const char *name)
+{
+	uint32_t n;
+	const struct svr_img_class *k = svr_img_table(img, SVR_SEC_SERVICE_CLASSES, &n);
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(svr_img_str(img, k[i].name), name) == 0)
+			return &k[i];
+	fail_msg("no class %s in the image", name);
+	return NULL;
+}
+
+/*
+ * Two WAN paths between r1 and r2: each path carries our neighborhood's BFD timers (50 ms x 3,
+ * hold-down 1 s, the rest defaults) and the peer interface's capacity; the two policies their
+ * brakes; the classes a DSCP mark or "keep"; the header the degraded threshold.
+ */
+static void two_path_timers_and_brakes(void **state)
+{
+	(void)state;
+	json_t *doc = load("config/model-two-path.json");
+	for (int r = 1; r <= 2; r++) {
+		char me[8];
+		snprintf(me, sizeof(me), "r%d", r);
+		size_t len;
+		void *img = compile(doc, me, &len);
+		uint32_t n_peers;
+		const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+		const struct svr_img_peer_path *paths =
+		    svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
+		const struct svr_img_iface *ifs = svr_img_table(img, SVR_SEC_INTERFACES, NULL);
+		assert_int_equal(n_peers, 1);
+		assert_int_equal(peers[0].paths.count, 2);
+		for (uint32_t i = 0; i < 2; i++) {
+			const struct svr_img_peer_path *pp = &paths[peers[0].paths.first + i];
+			const char *ifn = svr_img_str(img, ifs[pp->local_iface].name);
+			assert_string_equal(svr_img_str(img, pp->vector),
+					    strcmp(ifn, "wan1") == 0 ? "mpls" : "lte");
+			assert_int_equal(pp->bfd_tx_ms, 50);
+			assert_int_equal(pp->bfd_rx_ms, 50);
+			assert_int_equal(pp->bfd_mult, 3);
+			assert_int_equal(pp->bfd_enabled, 1);
+			assert_int_equal(pp->hold_down_s, 1);
+			assert_int_equal(pp->max_hold_down_s, 300);
+			assert_int_equal(pp->link_test_interval_s, 10);
+			assert_int_equal(pp->link_test_length, 10);
+			assert_int_equal(pp->echo_interval_ms, 100);
+			assert_int_equal(pp->remote_capacity_bps, 10000000);
+			/* the remote is beyond our subnet: the path leaves by our gateway */
+			char nh[64];
+			prefix_str(img, &pp->nexthop, nh, sizeof(nh));
+			if (strcmp(ifn, "wan1") == 0)
+				assert_string_equal(nh, r == 1 ? "198.19.1.254" : "198.19.2.254");
+			else
+				assert_string_equal(nh, r == 1 ? "198.19.3.254" : "198.19.4.254");
+		}
+		const struct svr_img_policy *mpls = policy_named(img, "prefer-mpls");
+		const struct svr_img_policy *lte = policy_named(img, "prefer-lte");
+		assert_int_equal(mpls->revert_hold_s, 3);
+		assert_int_equal(mpls->min_dwell_s, 2);
+		assert_int_equal(mpls->resiliency, SVR_RESILIENCY_REVERTIBLE);
+		assert_int_equal(lte->revert_hold_s, 30); /* defaults */
+		assert_int_equal(lte->min_dwell_s, 10);
+		assert_int_equal(lte->resiliency, SVR_RESILIENCY_FAILOVER);
+		assert_int_equal(class_named(img, "mission")->dscp, 46);
+		assert_int_equal(class_named(img, "bulk")->dscp, SVR_IMG_DSCP_KEEP);
+		assert_int_equal(svr_img_hdr(img)->limits.degraded_pct, 60);
+		free(img);
+	}
+	json_decref(doc);
+}
+
+/* Every value the model sets explicitly reaches the image, "enabled": false included. */
+static void explicit_values_compiled(void **state)
+{
+	(void)state;
+	json_t *doc = load("config/model-two-site.json");
+	json_t *r1 =
+	    json_array_get(json_object_get(json_object_get(doc, "authority"), "routers"), 0);
+	json_t *wan1 = json_array_get(json_object_get(r1, "interfaces"), 1);
+	json_t *hood = json_array_get(json_object_get(wan1, "neighborhoods"), 0);
+	json_object_set_new(hood, "bfd",
+			    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}",
+				      "desired-tx-ms", 600000, "required-min-rx-ms", 10,
+				      "multiplier", 20, "hold-down-s", 300, "max-hold-down-s", 3600,
+				      "link-test-interval-s", 3600, "link-test-length", 100,
+				      "echo-interval-ms", 10000, "enabled", 0));
+	json_object_set_new(r1, "limits", json_pack("{s:i}", "degraded-capacity-pct", 1));
+	json_t *r2 =
+	    json_array_get(json_object_get(json_object_get(doc, "authority"), "routers"), 1);
+	json_t *r2wan1 = json_array_get(json_object_get(r2, "interfaces"), 1);
+	json_object_set_new(r2wan1, "capacity-bps", json_integer(9007199254740991LL));
+	/* r2's wan2 moves off r1's wan2 subnet, which has no gateway: that path has no next hop */
+	json_t *r2wan2 = json_array_get(json_object_get(r2, "interfaces"), 2);
+	json_object_set_new(r2wan2, "addresses",
+			    json_pack("[s, s]", "198.18.103.2/24", "2001:db8:102::2/64"));
+	struct svr_model_errors errs;
+	svr_model_errors_init(&errs);
+	assert_int_equal(svr_model_validate(doc, &errs), 0);
+	svr_model_errors_free(&errs);
+	size_t len;
+	void *img = compile(doc, "r1", &len);
+	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, NULL);
+	const struct svr_img_peer_path *paths = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
+	const struct svr_img_iface *ifs = svr_img_table(img, SVR_SEC_INTERFACES, NULL);
+	for (uint32_t i = 0; i < peers[0].paths.count; i++) {
+		const struct svr_img_peer_path *pp = &paths[peers[0].paths.first + i];
+		bool set = strcmp(svr_img_str(img, ifs[pp->local_iface].name), "wan1") == 0;
+		assert_int_equal(pp->bfd_tx_ms, set ? 600000 : 1000);
+		assert_int_equal(pp->bfd_rx_ms, set ? 10 : 500);
+		assert_int_equal(pp->bfd_mult, set ? 20 : 3);
+		assert_int_equal(pp->bfd_enabled, set ? 0 : 1);
+		assert_int_equal(pp->hold_down_s, set ? 300 : 5);
+		assert_int_equal(pp->max_hold_down_s, set ? 3600 : 300);
+		assert_int_equal(pp->link_test_interval_s, set ? 3600 : 10);
+		assert_int_equal(pp->link_test_length, set ? 100 : 10);
+		assert_int_equal(pp->echo_interval_ms, set ? 10000 : 100);
+		/* r2's wan1 has a capacity, its wan2 none */
+		assert_int_equal(pp->remote_capacity_bps, set ? 9007199254740991ULL : 0);
+		/* wan1: the remote is on our subnet; wan2: neither it nor a gateway is */
+		char nh[64];
+		assert_int_equal(pp->nexthop.family, set ? 4 : 0);
+		if (set)
+			assert_string_equal(prefix_str(img, &pp->nexthop, nh, sizeof(nh)),
+					    "198.18.101.2");
+	}
+	assert_int_equal(svr_img_hdr(img)->limits.degraded_pct, 1);
+	/* The class writes "dscp": 0: marking 0 (not "keep"). */
+	assert_int_equal(class_named(img, "standard")->dscp, 0);
+	free(img);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(two_site_peers_and_routes),
 	    cmocka_unit_test(one_router_tables),
+	    cmocka_unit_test(two_path_timers_and_brakes),
+	    cmocka_unit_test(explicit_values_compiled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,7 +135,17 @@ static void *build_all(size_t *len)
 				       .local = {.family = 4, .len = 32, .addr = {198, 18, 1, 1}},
 				       .remote = {.family = 4, .len = 32, .addr = {198, 18, 1, 2}},
 				       .remote_port_lo = 20001,
-				       .remote_port_hi = 20999};
+				       .remote_port_hi = 20999,
+				       .bfd_tx_ms = 50,
+				       .bfd_rx_ms = 50,
+				       .bfd_mult = 3,
+				       .bfd_enabled = 1,
+				       .hold_down_s = 1,
+				       .max_hold_down_s = 300,
+				       .link_test_interval_s = 10,
+				       .link_test_length = 10,
+				       .echo_interval_ms = 100,
+				       .remote_capacity_bps = 10000000};
 	struct svr_img_peer peer = {
 	    .name = svr_img_str_add(&b, "r2"),
 	    .paths = {.first = svr_img_add(&b, SVR_SEC_PEER_PATHS, &pp), .count = 1}};
@@ -145,7 +155,8 @@ static void *build_all(size_t *len)
 	struct svr_img_header h = {.router_name = svr_img_str_add(&b, "r1"),
 				   .authority_name = svr_img_str_add(&b, "t"),
 				   .inter_router_security = 0,
-				   .generation = 1};
+				   .generation = 1,
+				   .limits = {.degraded_pct = 60}};
 	void *img;
 	assert_int_equal(svr_img_finish(&b, &h, 1 << 20, &img, len), 0);
 	svr_img_builder_free(&b);
@@ -232,8 +243,68 @@ static void unknown_enum_values_refused(void **state)
 	     "prefixes[0].prefix: not an IPv4 or IPv6 prefix"},
 	    {SVR_SEC_PEER_PATHS, 0, FIELD(struct svr_img_peer_path, remote_port_lo), 21000,
 	     "peer-paths[0]: remote port range 21000-20999"},
+	    {SVR_SEC_PEER_PATHS, 0, FIELD(struct svr_img_peer_path, bfd_enabled), 2,
+	     "peer-paths[0].bfd-enabled: unknown value 2"},
+	    {SVR_SEC_PEER_PATHS, 0, FIELD(struct svr_img_peer_path, nexthop.family), 5,
+	     "peer-paths[0].nexthop: not an IPv4 or IPv6 prefix"},
+	    {SVR_SEC_COUNT, 0, FIELD(struct svr_img_header, limits.degraded_pct), 101,
+	     "header: degraded-pct 101 is above 100"},
 	};
 	refused_each(cs, sizeof(cs) / sizeof(cs[0]));
+}
+
+/*
+ * A path's BFD and link-test numbers are held to the model's ranges: a zero interval would
+ * make the consumer's timer spin, and the hold-down never exceeds its cap.
+ */
+static void path_timers_out_of_range_refused(void **state)
+{
+	(void)state;
+	const enum svr_img_section S = SVR_SEC_PEER_PATHS;
+	static const struct corruption cs[] = {
+	    {S, 0, FIELD(struct svr_img_peer_path, bfd_tx_ms), 0,
+	     "peer-paths[0].bfd-tx-ms: 0 is not within 10-600000"},
+	    {S, 0, FIELD(struct svr_img_peer_path, bfd_tx_ms), 600001,
+	     "peer-paths[0].bfd-tx-ms: 600001 is not within 10-600000"},
+	    {S, 0, FIELD(struct svr_img_peer_path, bfd_rx_ms), 9,
+	     "peer-paths[0].bfd-rx-ms: 9 is not within 10-600000"},
+	    {S, 0, FIELD(struct svr_img_peer_path, bfd_mult), 2,
+	     "peer-paths[0].bfd-mult: 2 is not within 3-20"},
+	    {S, 0, FIELD(struct svr_img_peer_path, bfd_mult), 21,
+	     "peer-paths[0].bfd-mult: 21 is not within 3-20"},
+	    {S, 0, FIELD(struct svr_img_peer_path, hold_down_s), 301,
+	     "peer-paths[0].hold-down-s: 301 is not within 0-300"},
+	    {S, 0, FIELD(struct svr_img_peer_path, max_hold_down_s), 0,
+	     "peer-paths[0].max-hold-down-s: 0 is not within 1-3600"},
+	    {S, 0, FIELD(struct svr_img_peer_path, max_hold_down_s), 3601,
+	     "peer-paths[0].max-hold-down-s: 3601 is not within 1-3600"},
+	    {S, 0, FIELD(struct svr_img_peer_path, link_test_interval_s), 0,
+	     "peer-paths[0].link-test-interval-s: 0 is not within 1-3600"},
+	    {S, 0, FIELD(struct svr_img_peer_path, link_test_length), 101,
+	     "peer-paths[0].link-test-length: 101 is not within 1-100"},
+	    {S, 0, FIELD(struct svr_img_peer_path, echo_interval_ms), 9,
+	     "peer-paths[0].echo-interval-ms: 9 is not within 10-10000"},
+	};
+	refused_each(cs, sizeof(cs) / sizeof(cs[0]));
+}
+
+/* The values with a meaning of their own are accepted: DSCP "keep", degraded-pct 0 and 100. */
+static void special_values_accepted(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *img = build_all(&len);
+	struct svr_img_header *h = (struct svr_img_header *)img;
+	struct svr_img_class *k =
+	    (struct svr_img_class *)(img + h->sections[SVR_SEC_SERVICE_CLASSES].offset);
+	k->dscp = SVR_IMG_DSCP_KEEP;
+	h->limits.degraded_pct = 0;
+	svr_img_seal(img);
+	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), 0);
+	h->limits.degraded_pct = 100;
+	svr_img_seal(img);
+	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), 0);
+	free(img);
 }
 
 /*
@@ -442,6 +513,8 @@ int main(void)
 	    cmocka_unit_test(wrong_version_and_magic),
 	    cmocka_unit_test(bad_indices_and_bounds_with_valid_checksum),
 	    cmocka_unit_test(unknown_enum_values_refused),
+	    cmocka_unit_test(path_timers_out_of_range_refused),
+	    cmocka_unit_test(special_values_accepted),
 	    cmocka_unit_test(overlapping_and_overflowing_ranges_refused),
 	    cmocka_unit_test(overlapping_sections_refused),
 	    cmocka_unit_test(crc32c_known_value),

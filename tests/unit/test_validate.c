@@ -153,8 +153,9 @@ struct bad_case {
 	unsigned count;      /* errors expected in all */
 };
 
-#define R0 "authority.routers[0]"
-#define S0 "authority.services[0]"
+#define R0   "authority.routers[0]"
+#define S0   "authority.services[0]"
+#define HOOD R0 ".interfaces[1].neighborhoods[0]"
 
 static const struct bad_case bad_cases[] = {
     {"top_unknown_key",
@@ -451,6 +452,112 @@ static const struct bad_case bad_cases[] = {
      {{R0 ".limits.session-capacity", "0"}},
      R0 ".limits.session-capacity",
      "0 is not between 1 and 16777216",
+     1},
+    {"bfd_not_object", {{HOOD ".bfd", "[]"}}, HOOD ".bfd", "must be an object", 1},
+    {"bfd_unknown_key",
+     {{HOOD ".bfd", "{\"multipler\": 3}"}},
+     HOOD ".bfd.multipler",
+     "unknown key (did you mean \"multiplier\"?)",
+     1},
+    {"bfd_tx_below_10_ms",
+     {{HOOD ".bfd", "{\"desired-tx-ms\": 9}"}},
+     HOOD ".bfd.desired-tx-ms",
+     "9 is not between 10 and 600000",
+     1},
+    {"bfd_rx_above_600000_ms",
+     {{HOOD ".bfd", "{\"required-min-rx-ms\": 600001}"}},
+     HOOD ".bfd.required-min-rx-ms",
+     "600001 is not between 10 and 600000",
+     1},
+    {"bfd_multiplier_2",
+     {{HOOD ".bfd", "{\"multiplier\": 2}"}},
+     HOOD ".bfd.multiplier",
+     "2 is not between 3 and 20",
+     1},
+    {"bfd_multiplier_21",
+     {{HOOD ".bfd", "{\"multiplier\": 21}"}},
+     HOOD ".bfd.multiplier",
+     "21 is not between 3 and 20",
+     1},
+    {"bfd_hold_down_301",
+     {{HOOD ".bfd", "{\"hold-down-s\": 301}"}},
+     HOOD ".bfd.hold-down-s",
+     "301 is not between 0 and 300",
+     1},
+    {"bfd_max_hold_down_3601",
+     {{HOOD ".bfd", "{\"max-hold-down-s\": 3601}"}},
+     HOOD ".bfd.max-hold-down-s",
+     "3601 is not between 0 and 3600",
+     1},
+    {"bfd_max_hold_down_below_hold_down",
+     {{HOOD ".bfd", "{\"hold-down-s\": 10, \"max-hold-down-s\": 5}"}},
+     HOOD ".bfd.max-hold-down-s",
+     "max-hold-down-s (5) must be at least hold-down-s (10)",
+     1},
+    {"bfd_max_hold_down_below_default_hold_down",
+     {{HOOD ".bfd", "{\"max-hold-down-s\": 2}"}},
+     HOOD ".bfd.max-hold-down-s",
+     "max-hold-down-s (2) must be at least hold-down-s (5, the default)",
+     1},
+    {"bfd_hold_down_above_default_max",
+     {{HOOD ".bfd", "{\"hold-down-s\": 300, \"max-hold-down-s\": 299}"}},
+     HOOD ".bfd.max-hold-down-s",
+     "max-hold-down-s (299) must be at least hold-down-s (300)",
+     1},
+    {"bfd_link_test_interval_0",
+     {{HOOD ".bfd", "{\"link-test-interval-s\": 0}"}},
+     HOOD ".bfd.link-test-interval-s",
+     "0 is not between 1 and 3600",
+     1},
+    {"bfd_link_test_length_101",
+     {{HOOD ".bfd", "{\"link-test-length\": 101}"}},
+     HOOD ".bfd.link-test-length",
+     "101 is not between 1 and 100",
+     1},
+    {"bfd_echo_interval_9",
+     {{HOOD ".bfd", "{\"echo-interval-ms\": 9}"}},
+     HOOD ".bfd.echo-interval-ms",
+     "9 is not between 10 and 10000",
+     1},
+    {"bfd_tx_not_integer",
+     {{HOOD ".bfd", "{\"desired-tx-ms\": 50.5}"}},
+     HOOD ".bfd.desired-tx-ms",
+     "must be an integer between 10 and 600000",
+     1},
+    {"bfd_enabled_string",
+     {{HOOD ".bfd", "{\"enabled\": \"no\"}"}},
+     HOOD ".bfd.enabled",
+     "must be true or false",
+     1},
+    {"policy_revert_hold_down_3601",
+     {{"authority.service-policies[0].revert-hold-down-s", "3601"}},
+     "authority.service-policies[0].revert-hold-down-s",
+     "3601 is not between 0 and 3600",
+     1},
+    {"policy_min_dwell_negative",
+     {{"authority.service-policies[0].min-dwell-s", "-1"}},
+     "authority.service-policies[0].min-dwell-s",
+     "-1 is not between 0 and 3600",
+     1},
+    {"policy_min_dwell_typo",
+     {{"authority.service-policies[0].min-dwel-s", "5"}},
+     "authority.service-policies[0].min-dwel-s",
+     "unknown key (did you mean \"min-dwell-s\"?)",
+     1},
+    {"class_dscp_negative",
+     {{"authority.service-classes[0].dscp", "-1"}},
+     "authority.service-classes[0].dscp",
+     "-1 is not between 0 and 63",
+     1},
+    {"router_degraded_pct_0",
+     {{R0 ".limits.degraded-capacity-pct", "0"}},
+     R0 ".limits.degraded-capacity-pct",
+     "0 is not between 1 and 100",
+     1},
+    {"router_degraded_pct_101",
+     {{R0 ".limits.degraded-capacity-pct", "101"}},
+     R0 ".limits.degraded-capacity-pct",
+     "101 is not between 1 and 100",
      1},
     {"router_interfaces_missing",
      {{"authority.routers[1].interfaces", NULL}},
@@ -749,6 +856,32 @@ static void base_is_valid(void **state)
 	json_decref(doc);
 }
 
+/* The new fields at the ends of their ranges, and "bfd" with every key, are valid. */
+static void path_fields_at_bounds_valid(void **state)
+{
+	(void)state;
+	static const char *const bfds[] = {
+	    "{\"desired-tx-ms\": 10, \"required-min-rx-ms\": 10, \"multiplier\": 3,"
+	    " \"hold-down-s\": 0, \"max-hold-down-s\": 0, \"link-test-interval-s\": 1,"
+	    " \"link-test-length\": 1, \"echo-interval-ms\": 10, \"enabled\": false}",
+	    "{\"desired-tx-ms\": 600000, \"required-min-rx-ms\": 600000, \"multiplier\": 20,"
+	    " \"hold-down-s\": 300, \"max-hold-down-s\": 3600, \"link-test-interval-s\": 3600,"
+	    " \"link-test-length\": 100, \"echo-interval-ms\": 10000, \"enabled\": true}",
+	    "{}",
+	};
+	for (int i = 0; i < 3; i++) {
+		json_t *doc = base();
+		edit(doc, HOOD ".bfd", bfds[i]);
+		edit(doc, "authority.routers[1].interfaces[0].neighborhoods[0].bfd", bfds[2 - i]);
+		edit(doc, "authority.service-policies[0].revert-hold-down-s", i ? "3600" : "0");
+		edit(doc, "authority.service-policies[0].min-dwell-s", i ? "3600" : "0");
+		edit(doc, R0 ".limits.degraded-capacity-pct", i ? "100" : "1");
+		edit(doc, "authority.service-classes[0].dscp", i ? "63" : "0");
+		assert_valid(doc);
+		json_decref(doc);
+	}
+}
+
 static void not_an_object(void **state)
 {
 	(void)state;
@@ -861,6 +994,17 @@ static void example_two_site(void **state)
 	assert_non_null(r2);
 	assert_string_equal(json_string_value(json_object_get(r2, "name")), "r2");
 	assert_null(svr_model_router(doc, "r3"));
+	json_decref(doc);
+}
+
+/* Two WAN paths between r1 and r2 (mpls and lte), BFD at 50 ms x 3, two policies. */
+static void example_two_path(void **state)
+{
+	(void)state;
+	json_t *doc = load_config("model-two-path.json");
+	assert_valid(doc);
+	assert_non_null(svr_model_router(doc, "r1"));
+	assert_non_null(svr_model_router(doc, "r2"));
 	json_decref(doc);
 }
 
@@ -978,7 +1122,8 @@ int main(void)
 	    cmocka_unit_test(example_one_router), cmocka_unit_test(example_two_site),
 	    cmocka_unit_test(documented_example), cmocka_unit_test(several_errors_all_reported),
 	    cmocka_unit_test(errors_are_capped),  cmocka_unit_test(ten_thousand_services),
-	    cmocka_unit_test(router_lookup),
+	    cmocka_unit_test(router_lookup),      cmocka_unit_test(path_fields_at_bounds_valid),
+	    cmocka_unit_test(example_two_path),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
