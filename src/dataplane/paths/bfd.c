@@ -398,7 +398,7 @@ static void stop(uint16_t slot)
 	atomic_store_explicit(&path_up[slot], false, memory_order_release);
 	char what[200];
 	path_text(slot, what, sizeof(what));
-	LOG_INFO("path %s: no longer in the model, BFD stops", what);
+	LOG_INFO("path %s: BFD stops (the path left the model, or its BFD is disabled)", what);
 }
 
 void dp_paths_generation(const struct dp_gen *g)
@@ -409,8 +409,10 @@ void dp_paths_generation(const struct dp_gen *g)
 		uint16_t slot = (uint16_t)i;
 		const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
 		struct dp_path_bfd *pb = &dp_path_bfd[slot];
-		if (!pp->in_model) {
+		if (!pp->in_model || !pp->bfd_enabled) {
 			stop(slot);
+			/* without BFD (the model's "bfd": {"enabled": false}) a path counts as up */
+			atomic_store_explicit(&path_up[slot], pp->in_model, memory_order_release);
 			continue;
 		}
 		if (!pb->active) {

@@ -122,9 +122,8 @@ static int register_paths(struct dp_session_policy *p, const void *img, const ui
 				continue;
 			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
 			if (slot != DP_NO_SVR_PATH)
-				dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp->security,
-							slot_of[pp->local_iface],
-							pp->remote_port_lo, pp->remote_port_hi);
+				dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp,
+							slot_of[pp->local_iface]);
 		}
 	return 0;
 }

@@ -44,22 +44,24 @@ unsigned dp_svr_path_count(void)
 	return atomic_load_explicit(&n_paths, memory_order_acquire);
 }
 
-void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img, uint32_t security,
-			     uint16_t iface, uint16_t peer_port_lo, uint16_t peer_port_hi)
+void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img,
+			     const struct svr_img_peer_path *ipp, uint16_t iface)
 {
 	uint32_t n;
 	const struct svr_img_security *sec = svr_img_table(img, SVR_SEC_SECURITY_POLICIES, &n);
+	uint32_t security = ipp->security;
 	*pp = (struct dp_svr_path_policy){
 	    .in_model = true,
 	    .iface = iface,
-	    .peer_port_lo = peer_port_lo ? peer_port_lo : SVR_PEER_WAYPORT_LO,
-	    .peer_port_hi = peer_port_lo ? peer_port_hi : SVR_PEER_WAYPORT_HI,
+	    .peer_port_lo = ipp->remote_port_lo ? ipp->remote_port_lo : SVR_PEER_WAYPORT_LO,
+	    .peer_port_hi = ipp->remote_port_lo ? ipp->remote_port_hi : SVR_PEER_WAYPORT_HI,
 	    .hmac = SVR_HMAC_NONE, /* no policy: nothing signed or encrypted */
 	    .encryption = SVR_CIPHER_NONE,
-	    /* the defaults of docs/model.md's "bfd" */
-	    .bfd_tx_us = 1000000,
-	    .bfd_rx_us = 500000,
-	    .bfd_mult = 3};
+	    /* the image checker holds the timers to the model's ranges: never 0 */
+	    .bfd_tx_us = ipp->bfd_tx_ms * 1000,
+	    .bfd_rx_us = ipp->bfd_rx_ms * 1000,
+	    .bfd_mult = ipp->bfd_mult,
+	    .bfd_enabled = ipp->bfd_enabled != 0};
 	if (security < n) {
 		pp->hmac = sec[security].hmac_cipher;
 		pp->time_based = sec[security].hmac_mode == SVR_HMAC_TIME_BASED;

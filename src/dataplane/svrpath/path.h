@@ -55,9 +55,11 @@ struct dp_svr_path_policy {
 	uint8_t encryption; /* enum svr_img_cipher */
 	uint16_t iface;     /* our interface slot on the path (its MTU bounds what SVR adds) */
 	uint16_t peer_port_lo, peer_port_hi; /* the peer's receive ports */
-	/* BFD on the path (paths/): RFC 5880's desired min tx and required min rx, multiplier */
+	/* BFD on the path (paths/): RFC 5880's desired min tx and required min rx, multiplier;
+	 * bfd_enabled false: the path counts as up without BFD */
 	uint32_t bfd_tx_us, bfd_rx_us;
 	uint8_t bfd_mult;
+	bool bfd_enabled;
 };
 
 /*
@@ -74,10 +76,12 @@ static inline bool dp_svr_path_signed(const struct dp_svr_path_policy *p)
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
-/* Main lcore: what a new generation says about a path: its security (the image's security
- * policy, or none), its interface slot, the peer's receive ports (0, 0: the default range). */
-void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img, uint32_t security,
-			     uint16_t iface, uint16_t peer_port_lo, uint16_t peer_port_hi);
+/* Main lcore: what a new generation says about a path: the image's path ipp (its security
+ * policy or none, the peer's receive ports (0, 0: the default range), its BFD timers) and our
+ * interface slot on it. */
+struct svr_img_peer_path;
+void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img,
+			     const struct svr_img_peer_path *ipp, uint16_t iface);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
 
 /* How many slots were appended (the main lcore appends; read with acquire). */
