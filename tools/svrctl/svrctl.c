@@ -401,7 +401,10 @@ static const char help_show[] =
     "    peers       SVR peer paths: PEER (router), PATH (the peer path id sent in\n"
     "                metadata), INTERFACE, LOCAL and REMOTE (waypoints), HMAC, MODE and\n"
     "                ENCRYPTION (the path's inter-router security policy), PEER-PORTS (the\n"
-    "                waypoint ports the peer receives on; odd ones of them are used).\n"
+    "                waypoint ports the peer receives on; odd ones of them are used),\n"
+    "                BFD (the path's liveness: up, down, init, admin-down; off: BFD\n"
+    "                disabled in the model, the path counts as up), FOR (seconds in that\n"
+    "                state), DETECT-MS (how long without a BFD packet takes it down).\n"
     "                Then the keys from the key file: SECURITY-ID, NOT-BEFORE, ENCRYPTION\n"
     "                (has an encryption key), SENDING (the key this router signs with\n"
     "                now), and how often the file was reloaded. Key bytes are never shown.\n"
@@ -1024,9 +1027,9 @@ static void print_policy(const json_t *data)
 static void print_peers(const json_t *data)
 {
 	static const struct col pcols[] = {
-	    {"PEER", false},  {"PATH", false},       {"INTERFACE", false},
-	    {"LOCAL", false}, {"REMOTE", false},     {"HMAC", false},
-	    {"MODE", false},  {"ENCRYPTION", false}, {"PEER-PORTS", false},
+	    {"PEER", false},       {"PATH", false}, {"INTERFACE", false}, {"LOCAL", false},
+	    {"REMOTE", false},     {"HMAC", false}, {"MODE", false},      {"ENCRYPTION", false},
+	    {"PEER-PORTS", false}, {"BFD", false},  {"FOR", true},        {"DETECT-MS", true},
 	};
 	static const char *const pkeys[] = {"peer",      "path",       "interface",
 					    "local",     "remote",     "hmac",
@@ -1044,7 +1047,29 @@ static void print_peers(const json_t *data)
 	if (json_array_size(paths) == 0) {
 		show_empty("peer paths");
 	} else {
-		tab_print_rows(paths, pcols, pkeys, NCOLS(pcols));
+		/* the path's fields, then its liveness: BFD state, for how long, detection time */
+		struct table t;
+		size_t i;
+		const json_t *o;
+		tab_init(&t, pcols, NCOLS(pcols));
+		json_array_foreach (paths, i, o) {
+			for (size_t k = 0; k < NCOLS(pkeys); k++)
+				tab_add_key(&t, o, pkeys[k]);
+			const json_t *bfd = json_object_get(o, "bfd");
+			if (!json_is_object(bfd)) {
+				tab_add(&t, "off");
+				tab_add(&t, "-");
+				tab_add(&t, "-");
+				continue;
+			}
+			tab_add_key(&t, bfd, "state");
+			json_int_t since = json_integer_value(json_object_get(bfd, "since-ms"));
+			tab_addf(&t, "%" JSON_INTEGER_FORMAT "s", since / 1000);
+			tab_add_json(
+			    &t, json_object_get(json_object_get(bfd, "timers"), "detection-ms"));
+		}
+		tab_print(&t);
+		tab_free(&t);
 	}
 	printf("\nKeys from %s (reloaded %" JSON_INTEGER_FORMAT " times):\n",
 	       json_string_value(json_object_get(sec, "file")),

@@ -45,7 +45,7 @@ struct dp_svc_policy {
 	uint16_t id; /* name registry */
 	uint8_t route;
 	uint16_t via;
-	uint16_t svr_path;    /* DP_SROUTE_PEER: the best peer-path slot, or DP_NO_SVR_PATH (none) */
+	uint16_t svr_path; /* DP_SROUTE_PEER: the best peer-path slot, or DP_NO_SVR_PATH (none) */
 	/* DP_SROUTE_PEER: the eligible paths, best first (svr_path is svr_paths[0]); a new session
 	 * takes the first that is up (paths/paths.h) */
 	uint16_t svr_paths[DP_SVC_PATHS];

@@ -411,7 +411,8 @@ void dp_paths_generation(const struct dp_gen *g)
 		struct dp_path_bfd *pb = &dp_path_bfd[slot];
 		if (!pp->in_model || !pp->bfd_enabled) {
 			stop(slot);
-			/* without BFD (the model's "bfd": {"enabled": false}) a path counts as up */
+			/* without BFD (the model's "bfd": {"enabled": false}) a path counts as up
+			 */
 			atomic_store_explicit(&path_up[slot], pp->in_model, memory_order_release);
 			continue;
 		}

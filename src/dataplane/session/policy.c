@@ -171,7 +171,8 @@ static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, 
 		uint16_t slot = path_slot(img, &peers[peer], pp, slot_of, g);
 		if (slot == DP_NO_SVR_PATH)
 			continue;
-		/* insertion after every path of lower or equal cost; the worst falls off a full list */
+		/* insertion after every path of lower or equal cost; the worst falls off a full
+		 * list */
 		uint8_t at = n;
 		while (at > 0 && cost[at - 1] > c)
 			at--;
