@@ -7,21 +7,26 @@
   pathstream.py send --to ADDR:PORT [--bind ADDR[:PORT]] --rate PPS (--duration S | --count N)
                      [--size BYTES] [--gap-ms MS] [--drain-s S] [--report FILE]
 
-Each datagram holds a magic, its sequence number (from 0) and its send time (wall clock, ns), then
-padding up to --size. After the last one the sender sends three END datagrams carrying how many
-it sent, so that a receiver run with --until-end stops by itself (0.5 s after the first END) and
-knows the count even when the stream's tail was lost.
+Each datagram holds a magic, the sender's random stream id, its sequence number (from 0) and its
+send time (wall clock, ns), then padding up to --size. After the last one the sender sends three
+END datagrams carrying how many it sent, so that a receiver run with --until-end stops by itself
+(0.5 s after the first END) and knows the count even when the stream's tail was lost.
+
+The receiver follows the first stream it hears. It counts apart, and otherwise ignores, datagrams
+sent before it started ("stale": an earlier stream's, held in a queue while a link was down, say;
+sender and receiver share a clock: one machine) and those of other streams ("foreign").
 
 The receiver prints (and writes to --report) one JSON object when it stops (SIGTERM, SIGINT,
 --duration, or END with --until-end):
   {"sent", "received", "unique", "duplicates", "lost", "reordered", "max_gap_ms", "gap_ms",
    "gaps": [{"from", "to", "ms", "after_seq", "next_seq"}], "missing": [[first, last], ...],
-   "first", "last", "latency_ms": {"min", "p50", "max"}}
+   "first", "last", "latency_ms": {"min", "p50", "max"}, "stale", "foreign"}
 "sent" is the sender's count from END, or the highest sequence seen + 1 without it; "lost" is
-sent - unique; "missing" lists the first 20 runs of sequence numbers never received. A gap is the time between two consecutive arrivals (of any datagram of the stream)
-longer than --gap-ms (default 100); "from"/"to" are wall-clock times (s) of those arrivals, so a
-caller can find the gap around an event it timed with `date +%s.%N`. "max_gap_ms" is the longest
-interval between consecutive arrivals, whatever the threshold.
+sent - unique; "missing" lists the first 20 runs of sequence numbers never received. A gap is
+the time between two consecutive arrivals (of the stream) longer than --gap-ms (default 100);
+"from"/"to" are the wall-clock times (s) of those arrivals, so that a caller can find the gap
+around an event it timed with `date +%s.%N`. "max_gap_ms" is the longest interval between
+consecutive arrivals, whatever the threshold.
 
 With --echo the receiver sends every datagram back to its source; the sender then reports the
 echoes the same way (its "echo" object) and the round-trip times. The sender's own report:
@@ -45,7 +50,7 @@ import time
 MAGIC = b"PSTR"
 DATA = 0
 END = 1
-HEADER = struct.Struct("!4sBQQ")  # magic, kind, sequence (or count for END), send time ns
+HEADER = struct.Struct("!4sBIQQ")  # magic, kind, stream id, sequence (or count for END), send ns
 
 stop = False
 
@@ -140,10 +145,10 @@ class Tally:
 def parse(datagram):
     if len(datagram) < HEADER.size:
         return None
-    magic, kind, seq, sent_ns = HEADER.unpack_from(datagram)
+    magic, kind, stream_id, seq, sent_ns = HEADER.unpack_from(datagram)
     if magic != MAGIC or kind not in (DATA, END):
         return None
-    return kind, seq, sent_ns
+    return kind, stream_id, seq, sent_ns
 
 
 def emit(report, path):
@@ -163,6 +168,9 @@ def receive(args):
     tally = Tally(args.gap_ms)
     sent = None
     end_at = None
+    stream_id = None
+    stale = foreign = 0
+    start_ns = time.time_ns()
     deadline = time.monotonic() + args.duration if args.duration else None
     while not stop:
         mono = time.monotonic()
@@ -178,7 +186,15 @@ def receive(args):
         msg = parse(datagram)
         if msg is None:
             continue
-        kind, seq, sent_ns = msg
+        kind, sid, seq, sent_ns = msg
+        if sent_ns < start_ns:  # sent before we started: held somewhere, from an earlier stream
+            stale += 1
+            continue
+        if stream_id is None:
+            stream_id = sid
+        elif sid != stream_id:
+            foreign += 1
+            continue
         if args.echo:
             try:
                 sock.sendto(datagram, source)
@@ -190,7 +206,9 @@ def receive(args):
                 end_at = time.monotonic() + 0.5  # stragglers still in flight
             continue
         tally.add(seq, sent_ns, now)
-    emit(tally.report(sent), args.report)
+    report = tally.report(sent)
+    report.update(stale=stale, foreign=foreign)
+    emit(report, args.report)
     return 0
 
 
@@ -207,6 +225,7 @@ def send(args):
     start = time.monotonic()
     late_max = 0.0
     sent = 0
+    stream_id = int.from_bytes(os.urandom(4), "big")
 
     def drain():
         while True:
@@ -217,8 +236,8 @@ def send(args):
             except OSError:  # e.g. ICMP unreachable reported on the socket
                 continue
             msg = parse(datagram)
-            if msg and msg[0] == DATA:
-                echo.add(msg[1], msg[2], time.time())
+            if msg and msg[0] == DATA and msg[1] == stream_id:
+                echo.add(msg[2], msg[3], time.time())
 
     while sent < count and not stop:
         due = start + sent * interval
@@ -229,7 +248,7 @@ def send(args):
             continue
         late_max = max(late_max, now - due)
         try:
-            sock.sendto(HEADER.pack(MAGIC, DATA, sent, time.time_ns()) + pad, dest)
+            sock.sendto(HEADER.pack(MAGIC, DATA, stream_id, sent, time.time_ns()) + pad, dest)
         except (BlockingIOError, InterruptedError):
             continue  # retry this sequence number
         except OSError:
@@ -238,7 +257,7 @@ def send(args):
         drain()
     for _ in range(3):
         try:
-            sock.sendto(HEADER.pack(MAGIC, END, sent, time.time_ns()), dest)
+            sock.sendto(HEADER.pack(MAGIC, END, stream_id, sent, time.time_ns()), dest)
         except OSError:
             pass
     end = time.monotonic() + args.drain_s

@@ -368,7 +368,9 @@ svr2_path_restore() {
 # svr2_path_link a|b down|up [r1|r2]: sets the WAN namespace's link toward R1 (default) or R2
 # down or up: the router's device loses its carrier and the WAN namespace its route. Returns once
 # both ends' operational state says so: the kernel applies a carrier change (and starts sending
-# again) only then, up to a second later (its link watch runs at most once a second).
+# again) only then, up to a second later (its link watch runs at most once a second). Unlike a
+# cut, a link down does not lose what the router sends meanwhile: its frames wait in its
+# af_packet ring (up to framecnt) and leave when the link is up again.
 svr2_path_link() {
 	local ns ifs ifname state
 	ns=$(svr2_path_ns "$1") || return 1
@@ -591,7 +593,7 @@ svr2_session_paths() {
 		while read -r u addrs; do
 			paths=""
 			for a in $addrs; do paths="$paths $(svr2_path_of_addr "$a")"; done
-			paths=$(printf '%s\n' $paths | sort -u | paste -sd,)
+			paths=$(tr ' ' '\n' <<<"$paths" | grep . | sort -u | paste -sd,)
 			echo "$u ${paths:--}"
 		done
 }
