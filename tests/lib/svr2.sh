@@ -571,6 +571,26 @@ svr2_peer_paths() {
 	svr2_show "$1" peers | jq -r '.paths[] | "\(.peer) \(.path) \(.interface) \(.local) \(.remote)"'
 }
 
+# svr2_path_field R a|b FIELD: the FIELD of router R's peer path over lab path a (its wan1) or b
+# (wan2) in show peers, e.g. svr2_path_field r1 a path -> mpls/wan1 ("null" if it has no FIELD).
+svr2_path_field() {
+	local ifname
+	case $2 in
+	a) ifname=wan1 ;;
+	b) ifname=wan2 ;;
+	*) echo "svr2: path '$2' is neither a nor b" >&2; return 1 ;;
+	esac
+	svr2_show "$1" peers | jq -r --arg i "$ifname" --arg f "$3" \
+		'[.paths[] | select(.interface == $i)][0][$f]'
+}
+
+# svr2_wait_path_field R a|b FIELD VALUE SECONDS: waits until svr2_path_field prints VALUE,
+# e.g. svr2_wait_path_field r1 a state up 5.
+svr2_wait_path_field() {
+	path_field_is() { [ "$(svr2_path_field "$1" "$2" "$3")" = "$4" ]; }
+	svr_until "$5" path_field_is "$1" "$2" "$3" "$4"
+}
+
 # svr2_path_of_addr ADDR: the lab path ("a" or "b") a waypoint address belongs to ("" if none).
 svr2_path_of_addr() {
 	case $1 in
