@@ -237,3 +237,442 @@ svr2_same_session() {
 	timeout 10 "$ctl" --socket "$r1_SOCK" show sessions | sed 's/^/    R1 | /'
 	timeout 10 "$ctl" --socket "$r2_SOCK" show sessions | sed 's/^/    R2 | /'
 }
+
+# ---------------------------------------------------------------------------------------------
+# Two WAN paths between the sites (the multi-path lab)
+#
+#   ns <P>-cli -- [lan] R1 [wan1] 198.19.1.1 -- ns <P>-wa -- 198.19.2.1 [wan1] R2 [lan] -- ns <P>-srv
+#                          [wan2] 198.19.3.1 -- ns <P>-wb -- 198.19.4.1 [wan2]
+#
+# Path "a" is the neighborhood "mpls" (vector mpls) through <P>-wa, which forwards between
+# 198.19.1.0/24 and 198.19.2.0/24 (gateways .254); path "b" is "lte" (vector lte) through <P>-wb,
+# 198.19.3.0/24 <-> 198.19.4.0/24. The LANs, client and server are those of svr2_topology_up.
+# Each WAN namespace has an nftables table (svr2_path_nft_table) in its forward path: counters
+# per direction and the chains the link tools below fill; the tools act on one path ("a" or "b").
+# SVR2_WAN is <P>-wa, so the one-WAN capture helpers above watch path a.
+
+SVR2_WP1B=198.19.3.1
+SVR2_WP2B=198.19.4.1
+
+# svr2_topology2_up [LAN2_PREFIX24 SERVER_ADDR]: namespaces, veths, addresses, WAN forwarding,
+# each WAN namespace's nftables table. Sets what svr2_topology_up sets (SVR2_WAN = SVR2_WA) and
+# SVR2_WA SVR2_WB, SVR2_IF_WAN1B SVR2_IF_WAN2B (R1's and R2's wan2 devices in the root namespace).
+svr2_topology2_up() {
+	local p=$SVR_PREFIX lan2=${1:-198.18.2} ns
+	SVR2_SERVER=${2:-$lan2.2}
+	SVR2_CLI=$p-cli SVR2_SRV=$p-srv SVR2_WA=$p-wa SVR2_WB=$p-wb SVR2_WAN=$p-wa
+	SVR2_IF_LAN1=$p-a SVR2_IF_WAN1=$p-w1 SVR2_IF_WAN2=$p-w2 SVR2_IF_LAN2=$p-b
+	SVR2_IF_WAN1B=$p-w3 SVR2_IF_WAN2B=$p-w4
+	for ns in "$SVR2_CLI" "$SVR2_SRV" "$SVR2_WA" "$SVR2_WB"; do svr_netns_add "$ns" || return 1; done
+	svr_veth_add "$SVR2_IF_LAN1" "$SVR2_CLI" "$p-c0" || return 1
+	svr_veth_add "$SVR2_IF_LAN2" "$SVR2_SRV" "$p-s0" || return 1
+	svr_veth_add "$SVR2_IF_WAN1" "$SVR2_WA" "$p-x1" || return 1
+	svr_veth_add "$SVR2_IF_WAN2" "$SVR2_WA" "$p-x2" || return 1
+	svr_veth_add "$SVR2_IF_WAN1B" "$SVR2_WB" "$p-x3" || return 1
+	svr_veth_add "$SVR2_IF_WAN2B" "$SVR2_WB" "$p-x4" || return 1
+	svr_addr_add "$SVR2_CLI" "$p-c0" "$SVR2_CLIENT/24" || return 1
+	svr_route_add "$SVR2_CLI" default 198.18.1.1 || return 1
+	svr_addr_add "$SVR2_SRV" "$p-s0" "$SVR2_SERVER/24" || return 1
+	svr_route_add "$SVR2_SRV" default "$lan2.1" || return 1
+	svr_addr_add "$SVR2_WA" "$p-x1" 198.19.1.254/24 || return 1
+	svr_addr_add "$SVR2_WA" "$p-x2" 198.19.2.254/24 || return 1
+	svr_addr_add "$SVR2_WB" "$p-x3" 198.19.3.254/24 || return 1
+	svr_addr_add "$SVR2_WB" "$p-x4" 198.19.4.254/24 || return 1
+	for ns in "$SVR2_WA" "$SVR2_WB"; do
+		svr_nsx "$ns" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	done
+	svr2_path_nft_setup a && svr2_path_nft_setup b
+}
+
+# svr2_path_ns a|b, svr2_path_ifs a|b ("TO_R1_IF TO_R2_IF": the WAN namespace's veth ends toward
+# R1 and toward R2), svr2_path_nft_table: the lab's nftables table (inet family) in each WAN ns.
+svr2_path_ns() {
+	case $1 in
+	a) echo "$SVR_PREFIX-wa" ;;
+	b) echo "$SVR_PREFIX-wb" ;;
+	*) echo "svr2: path '$1' is neither a nor b" >&2; return 1 ;;
+	esac
+}
+svr2_path_ifs() {
+	case $1 in
+	a) echo "$SVR_PREFIX-x1 $SVR_PREFIX-x2" ;;
+	b) echo "$SVR_PREFIX-x3 $SVR_PREFIX-x4" ;;
+	*) echo "svr2: path '$1' is neither a nor b" >&2; return 1 ;;
+	esac
+}
+svr2_path_nft_table() { echo "lab_$SVR_PREFIX"; }
+
+# svr2_path_nft_setup a|b: the WAN namespace's forward-path table, removed at cleanup. Named
+# counters (svr2_path_counter reads them):
+#   to_r2, to_r1            every packet arriving to be forwarded toward R2 / toward R1
+#   to_r2_data, to_r1_data  those forwarded on (past the impairments), except UDP port 1280
+#                           (BFD and link tests, svr-protocol.md §5): the sessions' own packets
+#   cut, lost               packets dropped by svr2_path_cut / by svr2_path_loss
+# Chains "cut" and "loss" hold the impairments (empty: none).
+svr2_path_nft_setup() {
+	local ns t ifs to_r1 to_r2
+	ns=$(svr2_path_ns "$1") || return 1
+	t=$(svr2_path_nft_table)
+	ifs=$(svr2_path_ifs "$1")
+	to_r1=${ifs% *} to_r2=${ifs#* }
+	svr_nsx "$ns" nft -f - <<EOF || return 1
+table inet $t {
+	counter to_r2 { }
+	counter to_r1 { }
+	counter to_r2_data { }
+	counter to_r1_data { }
+	counter cut { }
+	counter lost { }
+	chain cut { }
+	chain loss { }
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname "$to_r1" counter name "to_r2"
+		iifname "$to_r2" counter name "to_r1"
+		jump cut
+		jump loss
+		udp sport 1280 accept
+		udp dport 1280 accept
+		iifname "$to_r1" counter name "to_r2_data"
+		iifname "$to_r2" counter name "to_r1_data"
+	}
+}
+EOF
+	svr_defer "ip netns exec '$ns' nft delete table inet '$t'"
+}
+
+# svr2_path_counter a|b NAME: packets counted so far by the named counter (see
+# svr2_path_nft_setup).
+svr2_path_counter() {
+	local ns
+	ns=$(svr2_path_ns "$1") || return 1
+	svr_nsx "$ns" nft -j list counter inet "$(svr2_path_nft_table)" "$2" |
+		jq -e '[.nftables[] | .counter? | select(.) | .packets][0]'
+}
+
+# svr2_path_cut a|b: drop every packet the path forwards, both ways (counted in "cut");
+# svr2_path_restore a|b undoes it.
+svr2_path_cut() {
+	local ns t
+	ns=$(svr2_path_ns "$1") || return 1
+	t=$(svr2_path_nft_table)
+	svr_nsx "$ns" nft flush chain inet "$t" cut &&
+		svr_nsx "$ns" nft add rule inet "$t" cut counter name cut drop
+}
+svr2_path_restore() {
+	local ns
+	ns=$(svr2_path_ns "$1") || return 1
+	svr_nsx "$ns" nft flush chain inet "$(svr2_path_nft_table)" cut
+}
+
+# svr2_path_link a|b down|up [r1|r2]: sets the WAN namespace's link toward R1 (default) or R2
+# down or up: the router's device loses its carrier and the WAN namespace its route. Returns once
+# both ends' operational state says so: the kernel applies a carrier change (and starts sending
+# again) only then, up to a second later (its link watch runs at most once a second). Unlike a
+# cut, a link down does not lose what the router sends meanwhile: its frames wait in its
+# af_packet ring (up to framecnt) and leave when the link is up again.
+svr2_path_link() {
+	local ns ifs ifname state
+	ns=$(svr2_path_ns "$1") || return 1
+	ifs=$(svr2_path_ifs "$1")
+	case ${3:-r1} in
+	r1) ifname=${ifs% *} ;;
+	r2) ifname=${ifs#* } ;;
+	*) echo "svr2_path_link: side '$3' is neither r1 nor r2" >&2; return 1 ;;
+	esac
+	case $2 in
+	up) state=UP ;;
+	down) state=DOWN ;;
+	*) echo "svr2_path_link: '$2' is neither up nor down" >&2; return 1 ;;
+	esac
+	ip -n "$ns" link set dev "$ifname" "$2" || return 1
+	# the router's end in the root namespace: <P>-wN for the WAN namespace's <P>-xN
+	# (down: any state but UP; a veth whose peer is down says LOWERLAYERDOWN)
+	both_ends_are() {
+		local s1 s2
+		s1=$(ip -n "$1" -j link show dev "$2" | jq -r '.[0].operstate')
+		s2=$(ip -j link show dev "$3" | jq -r '.[0].operstate')
+		if [ "$4" = UP ]; then [ "$s1" = UP ] && [ "$s2" = UP ]; else [ "$s1" != UP ] && [ "$s2" != UP ]; fi
+	}
+	svr_until 5 both_ends_are "$ns" "$ifname" "${ifname%-x*}-w${ifname##*-x}" "$state" || {
+		echo "svr2_path_link: $ifname not $state within 5 s" >&2
+		return 1
+	}
+}
+
+# svr2_path_loss a|b PCT [both|to_r2|to_r1]: drops PCT % of the packets the path forwards
+# (nftables numgen random, each packet on its own), both ways by default or one way; counted in
+# "lost". PCT 0 removes the loss.
+svr2_path_loss() {
+	local ns t ifs pct=$2 dir=${3:-both} match=()
+	ns=$(svr2_path_ns "$1") || return 1
+	t=$(svr2_path_nft_table)
+	ifs=$(svr2_path_ifs "$1")
+	case $dir in
+	both) ;;
+	to_r2) match=(iifname "${ifs% *}") ;;
+	to_r1) match=(iifname "${ifs#* }") ;;
+	*) echo "svr2_path_loss: direction '$dir' is not both, to_r2 or to_r1" >&2; return 1 ;;
+	esac
+	svr_nsx "$ns" nft flush chain inet "$t" loss || return 1
+	[ "$pct" -gt 0 ] || return 0
+	svr_nsx "$ns" nft add rule inet "$t" loss "${match[@]}" numgen random mod 100 lt "$pct" \
+		counter name lost drop
+}
+
+# svr2_path_rate a|b KBIT: limits what the path forwards to KBIT kbit/s each way (tc tbf on the
+# WAN namespace's two egresses; a 10 ms burst, 50 ms queue); KBIT 0 removes the limit.
+svr2_path_rate() {
+	local ns ifname kbit=$2 burst
+	ns=$(svr2_path_ns "$1") || return 1
+	burst=$((kbit * 1000 / 8 / 100)) # bytes sent in 10 ms at the rate
+	[ "$burst" -ge 3200 ] || burst=3200 # at least two full frames
+	for ifname in $(svr2_path_ifs "$1"); do
+		if [ "$kbit" -eq 0 ]; then
+			tc -n "$ns" qdisc del dev "$ifname" root 2>/dev/null
+		else
+			tc -n "$ns" qdisc replace dev "$ifname" root tbf rate "${kbit}kbit" \
+				burst "$burst" latency 50ms || return 1
+		fi
+	done
+}
+
+# svr2_path_clear a|b: no cut, no loss, no rate limit, links up.
+svr2_path_clear() {
+	svr2_path_restore "$1" && svr2_path_loss "$1" 0 && svr2_path_rate "$1" 0 &&
+		svr2_path_link "$1" up r1 && svr2_path_link "$1" up r2
+}
+
+# svr2_path_flap a|b PERIOD_S SECONDS [cut|link]: in the background, cuts the path (nft, or its
+# link toward R1 down) for PERIOD_S, restores it for PERIOD_S, and so on for SECONDS, ending
+# restored. Each change is logged as "cut|restore <unix time>" to $SVR_TMP/flap-<path>.log.
+# SVR2_FLAP_PID is the flapper (tracked, stopped at cleanup; svr2_path_flap_wait waits for it to
+# end): stopped early, it restores the path before it exits.
+svr2_path_flap() {
+	local path=$1 period=$2 secs=$3 how=${4:-cut} log=$SVR_TMP/flap-$1.log
+	svr2_path_ns "$path" >/dev/null || return 1
+	: >"$log"
+	(
+		trap - EXIT INT
+		nap=""
+		down() { if [ "$how" = link ]; then svr2_path_link "$path" down; else svr2_path_cut "$path"; fi; }
+		up() { if [ "$how" = link ]; then svr2_path_link "$path" up; else svr2_path_restore "$path"; fi; }
+		finish() { [ -n "$nap" ] && kill "$nap" 2>/dev/null; up; echo "restore $(date +%s.%N)" >>"$log"; exit 0; }
+		trap finish TERM
+		end=$(($(date +%s%N) + secs * 1000000000))
+		while [ "$(date +%s%N)" -lt "$end" ]; do
+			down && echo "cut $(date +%s.%N)" >>"$log"
+			sleep "$period" & nap=$! && wait "$nap"
+			up && echo "restore $(date +%s.%N)" >>"$log"
+			sleep "$period" & nap=$! && wait "$nap"
+		done
+	) </dev/null &
+	SVR2_FLAP_PID=$!
+	svr_track "$SVR2_FLAP_PID"
+	svr_defer "svr_stop_pid $SVR2_FLAP_PID 5"
+}
+
+# svr2_path_flap_wait SECONDS: waits until the flapper has ended (fails if still running then).
+svr2_path_flap_wait() {
+	flapper_done() { ! svr_pid_alive "$SVR2_FLAP_PID"; }
+	svr_until "$1" flapper_done && { wait "$SVR2_FLAP_PID" 2>/dev/null; return 0; }
+}
+
+# svr2_routers2_json SERVICES: the "routers" array of the two-path lab: r1 (lan, tenant blue;
+# wan1 in "mpls", wan2 in "lte") routing each service of SERVICES (names separated by spaces)
+# to its peer r2; r2 (wan1, wan2, lan). Static routes reach the far WAN subnets through each WAN
+# namespace. JSON text from these variables is appended inside objects (start it with a comma):
+#   SVR2_HOOD_MPLS, SVR2_HOOD_LTE  each router's "mpls" / "lte" neighborhood object
+#   SVR2_WAN_EXTRA                  each WAN interface (e.g. ', "capacity-bps": 20000000')
+#   SVR2_R1_EXTRA, SVR2_R2_EXTRA    the router objects
+#   SVR2_R2_LAN_EXTRA               r2's lan interface (e.g. ', "source-nat": true')
+svr2_routers2_json() {
+	local p=$SVR_PREFIX lan2=${SVR2_SERVER%.*} routes="" s
+	for s in $1; do routes="$routes${routes:+, }{ \"service\": \"$s\", \"peer\": \"r2\" }"; done
+	local mpls="{ \"name\": \"mpls\", \"vector\": \"mpls\" ${SVR2_HOOD_MPLS:-} }"
+	local lte="{ \"name\": \"lte\", \"vector\": \"lte\" ${SVR2_HOOD_LTE:-} }"
+	cat <<EOF
+[ { "name": "r1",
+    "interfaces": [
+      { "name": "lan", "device": "net_af_packet0,iface=$p-a,framecnt=4096",
+        "addresses": ["198.18.1.1/24"], "tenant": "blue" },
+      { "name": "wan1", "device": "net_af_packet1,iface=$p-w1,framecnt=4096",
+        "addresses": ["$SVR2_WP1/24"], "gateway": "198.19.1.254",
+        "neighborhoods": [ $mpls ] ${SVR2_WAN_EXTRA:-} },
+      { "name": "wan2", "device": "net_af_packet2,iface=$p-w3,framecnt=4096",
+        "addresses": ["$SVR2_WP1B/24"], "gateway": "198.19.3.254",
+        "neighborhoods": [ $lte ] ${SVR2_WAN_EXTRA:-} } ],
+    "service-routes": [ $routes ],
+    "static-routes": [ { "prefix": "198.19.2.0/24", "gateway": "198.19.1.254" },
+                       { "prefix": "198.19.4.0/24", "gateway": "198.19.3.254" } ]
+    ${SVR2_R1_EXTRA:-} },
+  { "name": "r2",
+    "interfaces": [
+      { "name": "wan1", "device": "net_af_packet0,iface=$p-w2,framecnt=4096",
+        "addresses": ["$SVR2_WP2/24"], "gateway": "198.19.2.254",
+        "neighborhoods": [ $mpls ] ${SVR2_WAN_EXTRA:-} },
+      { "name": "wan2", "device": "net_af_packet1,iface=$p-w4,framecnt=4096",
+        "addresses": ["$SVR2_WP2B/24"], "gateway": "198.19.4.254",
+        "neighborhoods": [ $lte ] ${SVR2_WAN_EXTRA:-} },
+      { "name": "lan", "device": "net_af_packet2,iface=$p-b,framecnt=4096",
+        "addresses": ["$lan2.1/24"] ${SVR2_R2_LAN_EXTRA:-} } ],
+    "static-routes": [ { "prefix": "198.19.1.0/24", "gateway": "198.19.2.254" },
+                       { "prefix": "198.19.3.0/24", "gateway": "198.19.4.254" } ]
+    ${SVR2_R2_EXTRA:-} } ]
+EOF
+}
+
+# svr2_policy_json NAME MPLS_COST LTE_COST [EXTRA]: a service policy ranking the two vectors
+# (a cost or "never"); EXTRA is appended inside it (e.g. ', "resiliency": "failover"').
+svr2_policy_json() {
+	local q1=$2 q2=$3
+	[ "$q1" = never ] && q1='"never"'
+	[ "$q2" = never ] && q2='"never"'
+	printf '{ "name": "%s", "vectors": [ { "vector": "mpls", "cost": %s }, { "vector": "lte", "cost": %s } ] %s }\n' \
+		"$1" "$q1" "$q2" "${4:-}"
+}
+
+# svr2_service_json NAME POLICY TRANSPORT [EXTRA]: a service at the server's address for tenant
+# blue, with that policy ("" for none) and transport (a JSON array, e.g.
+# '[ { "protocol": "udp", "ports": ["5300"] } ]'); EXTRA is appended inside it.
+svr2_service_json() {
+	local pol=""
+	[ -n "$2" ] && pol=", \"policy\": \"$2\""
+	printf '{ "name": "%s", "addresses": ["%s/32"], "transport": %s %s,
+  "access": [ { "source": { "tenant": "blue" }, "permission": "allow" } ] %s }\n' \
+		"$1" "$SVR2_SERVER" "$3" "$pol" "${4:-}"
+}
+
+# svr2_model2 SERVICES_JSON POLICIES_JSON [AUTHORITY_EXTRA]: the whole model of the two-path lab
+# on stdout: tenant blue, the services (JSON objects separated by commas), the service policies
+# (idem), every service routed from r1 to r2 (svr2_routers2_json, with its variables).
+svr2_model2() {
+	local names
+	names=$(printf '[%s]' "$1" | jq -r '.[].name' | tr '\n' ' ') || return 1
+	cat <<EOF
+{ "model-version": 1, "authority": { "name": "lab",
+  "tenants": [ { "name": "blue" } ],
+  "service-policies": [ $2 ],
+  "services": [ $1 ],
+  "routers": $(svr2_routers2_json "$names") ${3:-} } }
+EOF
+}
+
+# svr2_show R WHAT: router R's (r1, r2) answer to `svrctl --json show WHAT` (its "data"), e.g.
+# svr2_show r1 peers | jq '.paths'.
+svr2_show() {
+	local sock_var=${1}_SOCK out
+	out=$(timeout 10 "$(svr_svrctl_bin)" --socket "${!sock_var}" --json show "${@:2}") || return 1
+	printf '%s\n' "$out" | jq -e 'if type == "object" and has("ok") and has("data") then .data else . end'
+}
+
+# svr2_peer_paths R: one line per peer path of router R: "PEER PATH INTERFACE LOCAL REMOTE".
+svr2_peer_paths() {
+	svr2_show "$1" peers | jq -r '.paths[] | "\(.peer) \(.path) \(.interface) \(.local) \(.remote)"'
+}
+
+# svr2_path_field R a|b FIELD: the FIELD of router R's peer path over lab path a (its wan1) or b
+# (wan2) in show peers, e.g. svr2_path_field r1 a path -> mpls/wan1 ("null" if it has no FIELD).
+svr2_path_field() {
+	local ifname
+	case $2 in
+	a) ifname=wan1 ;;
+	b) ifname=wan2 ;;
+	*) echo "svr2: path '$2' is neither a nor b" >&2; return 1 ;;
+	esac
+	svr2_show "$1" peers | jq -r --arg i "$ifname" --arg f "$3" \
+		'[.paths[] | select(.interface == $i)][0][$f]'
+}
+
+# svr2_wait_path_field R a|b FIELD VALUE SECONDS: waits until svr2_path_field prints VALUE,
+# e.g. svr2_wait_path_field r1 a state up 5.
+svr2_wait_path_field() {
+	path_field_is() { [ "$(svr2_path_field "$1" "$2" "$3")" = "$4" ]; }
+	svr_until "$5" path_field_is "$1" "$2" "$3" "$4"
+}
+
+# svr2_path_of_addr ADDR: the lab path ("a" or "b") a waypoint address belongs to ("" if none).
+svr2_path_of_addr() {
+	case $1 in
+	"$SVR2_WP1" | "$SVR2_WP2") echo a ;;
+	"$SVR2_WP1B" | "$SVR2_WP2B") echo b ;;
+	esac
+}
+
+# svr2_session_paths R SERVICE [PROTO]: the lab path ("a" or "b") each live session of SERVICE
+# (and protocol PROTO) takes on router R, one line per session: "UUID PATH". The path is read
+# from the waypoint addresses in the session's tuples (received and sent, both directions), so it
+# is what the packets do, whatever else the router says; a session whose tuples name waypoints of
+# both paths shows "a,b", one with none "-".
+svr2_session_paths() {
+	local r=$1 svc=$2 proto=${3:-} u addrs a paths
+	svr2_show "$r" sessions --service "$svc" |
+		jq -r --arg p "$proto" '.sessions[] | select($p == "" or .protocol == $p) |
+			"\(.uuid) \([.forward, .reverse | .received, .sent | objects |
+				.source, .destination] | unique | join(" "))"' |
+		while read -r u addrs; do
+			paths=""
+			for a in $addrs; do paths="$paths $(svr2_path_of_addr "$a")"; done
+			paths=$(tr ' ' '\n' <<<"$paths" | grep . | sort -u | paste -sd,)
+			echo "$u ${paths:--}"
+		done
+}
+
+# svr2_wait_show R WHAT JQ_EXPR SECONDS: waits until `svr2_show R WHAT` satisfies JQ_EXPR (jq -e),
+# e.g. svr2_wait_show r1 sessions '.sessions | length >= 2' 5.
+svr2_wait_show() {
+	show_matches() { svr2_show "$1" "$2" | jq -e "$3" >/dev/null 2>&1; }
+	svr_until "$4" show_matches "$1" "$2" "$3"
+}
+
+# svr2_wait_counter a|b NAME MIN SECONDS: waits until the path's counter NAME reaches MIN.
+svr2_wait_counter() {
+	counter_reached() { [ "$(svr2_path_counter "$1" "$2")" -ge "$3" ] 2>/dev/null; }
+	svr_until "$4" counter_reached "$1" "$2" "$3"
+}
+
+# svr2_http_server PORT: one more HTTP server (serving $SVR_TMP/www, like svr2_servers') in the
+# server namespace on PORT, listening when this returns; stopped by PID at cleanup.
+svr2_http_server() {
+	mkdir -p "$SVR_TMP/www"
+	[ -f "$SVR_TMP/www/index.html" ] || echo "across the vector" >"$SVR_TMP/www/index.html"
+	setsid ip netns exec "$SVR2_SRV" "$SVR_PYTHON" -m http.server --bind "$SVR2_SERVER" \
+		--directory "$SVR_TMP/www" "$1" >"$SVR_TMP/http-$1.log" 2>&1 </dev/null &
+	svr_track $! && svr_defer "svr_stop_pid $! 3"
+	http_listening() { svr_nsx "$SVR2_SRV" ss -Hltn "sport = :$1" | grep -q .; }
+	svr_until 15 http_listening "$1" # Python's start takes seconds on a loaded machine
+}
+
+# svr2_stream_recv PORT [pathstream recv options...]: a pathstream.py receiver on the server's
+# PORT (UDP) in the server namespace, bound when this returns; its report goes to
+# $SVR_TMP/stream-PORT.json when it stops (svr2_stream_report). Sets SVR2_STREAM_PID_<PORT>.
+svr2_stream_recv() {
+	local port=$1 pid
+	shift
+	rm -f "$SVR_TMP/stream-$port.json"
+	setsid ip netns exec "$SVR2_SRV" "$SVR_PYTHON" "$SVR_LIB_DIR/pathstream.py" recv \
+		--bind "$SVR2_SERVER:$port" --report "$SVR_TMP/stream-$port.json" "$@" \
+		>"$SVR_TMP/stream-$port.log" 2>&1 </dev/null &
+	pid=$!
+	svr_track "$pid" && svr_defer "svr_stop_pid $pid 3"
+	printf -v "SVR2_STREAM_PID_$port" %s "$pid"
+	udp_bound() { svr_nsx "$SVR2_SRV" ss -Hlun "sport = :$1" | grep -q .; }
+	svr_until 15 udp_bound "$port"
+}
+
+# svr2_stream_send PORT RATE_PPS SECONDS [pathstream send options...]: a stream from the client
+# (source port PORT + 10000) to the server's PORT, in the foreground; prints the sender's report.
+svr2_stream_send() {
+	local port=$1 rate=$2 secs=$3
+	shift 3
+	svr_nsx "$SVR2_CLI" "$SVR_PYTHON" "$SVR_LIB_DIR/pathstream.py" send \
+		--to "$SVR2_SERVER:$port" --bind "$SVR2_CLIENT:$((port + 10000))" --rate "$rate" \
+		--duration "$secs" "$@"
+}
+
+# svr2_stream_report PORT: stops the receiver of PORT (if still running) and prints its report.
+svr2_stream_report() {
+	local pid_var=SVR2_STREAM_PID_$1
+	svr_stop_pid "${!pid_var}" 5 >/dev/null
+	cat "$SVR_TMP/stream-$1.json" 2>/dev/null || { tail -n 5 "$SVR_TMP/stream-$1.log" >&2; return 1; }
+}
