@@ -107,8 +107,10 @@
 	X(BFD_UNKNOWN_PATH, "bfd-unknown-path",                                                    \
 	  "BFD packet from no peer path of the model, or on another interface than its path's")    \
 	X(BFD_INVALID, "bfd-invalid", "BFD control packet RFC 5880 refuses (per path: why)")       \
-	X(BFD_AUTH_FAILED, "bfd-auth-failed",                                                      \
-	  "BFD packet whose authentication fails (key, sequence or digest; per path: why)")
+	X(BFD_AUTH_REFUSED, "bfd-auth-refused",                                                    \
+	  "BFD packet whose authentication fails (key, sequence or digest; per path: why)")        \
+	X(BFD_RATE, "bfd-rate-limited",                                                            \
+	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,

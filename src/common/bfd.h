@@ -95,7 +95,7 @@ struct svr_bfd_config {
 
 /* A key of the ring: K_bfd of one inter-router key (svr_bfd_key_derive). len 0: empty. */
 #define SVR_BFD_KEY_MAX  64
-#define SVR_BFD_KEYS_MAX 4
+#define SVR_BFD_KEYS_MAX 16 /* as many as a key file holds (SVR_KEYS_MAX) */
 struct svr_bfd_key {
 	uint8_t id;
 	uint8_t len;

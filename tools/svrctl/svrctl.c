@@ -1065,8 +1065,12 @@ static void print_peers(const json_t *data)
 			tab_add_key(&t, bfd, "state");
 			json_int_t since = json_integer_value(json_object_get(bfd, "since-ms"));
 			tab_addf(&t, "%" JSON_INTEGER_FORMAT "s", since / 1000);
-			tab_add_json(
-			    &t, json_object_get(json_object_get(bfd, "timers"), "detection-ms"));
+			json_int_t detect = json_integer_value(
+			    json_object_get(json_object_get(bfd, "timers"), "detection-ms"));
+			if (detect > 0)
+				tab_addf(&t, "%" JSON_INTEGER_FORMAT, detect);
+			else
+				tab_add(&t, "-"); /* nothing heard from the peer yet */
 		}
 		tab_print(&t);
 		tab_free(&t);

@@ -454,6 +454,19 @@ void dp_slowpath_route4(struct rte_mbuf *m, const struct svr_ip *dst)
 	resolve(m);
 }
 
+void dp_slowpath_send_via(struct rte_mbuf *m, uint16_t iface, const struct svr_ip *next_hop)
+{
+	if (!slot_in_use(iface)) {
+		count_drop(m, SVR_DROP_IFACE_GONE);
+		return;
+	}
+	struct dp_pkt_meta *meta = dp_meta(m);
+	meta->l3_off = SVR_ETH_HLEN;
+	meta->iface_out = iface;
+	meta->next_hop = *next_hop;
+	resolve(m);
+}
+
 uint8_t *dp_slowpath_frame4(struct rte_mbuf **out, unsigned l3_len)
 {
 	return frame_new(out, SVR_ETHERTYPE_IPV4, l3_len);

@@ -27,4 +27,8 @@ uint8_t *dp_slowpath_frame4(struct rte_mbuf **out, unsigned l3_len);
  * resolving the neighbour as for forwarded packets; no route: dropped and counted no-route. */
 void dp_slowpath_route4(struct rte_mbuf *m, const struct svr_ip *dst);
 
+/* Main lcore: sends such a frame out of iface to next_hop (resolved as for forwarded packets),
+ * whatever the FIB says: a peer path's own packets leave by the path's interface. */
+void dp_slowpath_send_via(struct rte_mbuf *m, uint16_t iface, const struct svr_ip *next_hop);
+
 #endif

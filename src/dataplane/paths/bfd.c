@@ -17,6 +17,7 @@
 #include "common/bytes.h"
 #include "common/log.h"
 #include "common/security.h"
+#include "common/tbucket.h"
 #include "core/dp.h"
 #include "core/worker.h"
 #include "flow/state.h"
@@ -26,17 +27,23 @@
 #include "svrpath/keys.h"
 #include "svrpath/path.h"
 
-#define RING_SIZE    512 /* per worker: 25 paths at 20 packets/s fill it in a second */
-#define DRAIN_BURST  32
-#define IP4_HLEN     20
-#define UDP_HLEN     8
-#define IPPROTO_UDP4 17
-#define TOS_CS6      0xc0 /* network control, as routing protocols send */
+#define RING_SIZE      512  /* per worker: the main lcore takes them every turn (<= 2 ms) */
+#define PATH_PPS       1000 /* a path's packets per worker and second: BFD and echoes at 10 ms */
+#define PATH_BURST     100
+#define DRAIN_BURST    32
+#define IP4_HLEN       20
+#define UDP_HLEN       8
+#define IPPROTO_UDP4   17
+#define TOS_CS6        0xc0 /* network control, as routing protocols send */
+#define SEC_US         1000000ull
+#define DAMP_WINDOW_US (60 * SEC_US) /* down within a minute of up is a flap */
 
 struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
-static _Atomic uint8_t path_up[DP_MAX_SVR_PATHS];
+static _Atomic uint8_t path_usable[DP_MAX_SVR_PATHS];
 static struct rte_ring *rings[DP_MAX_WORKERS];
 static unsigned n_rings;
+/* each worker's budget for each path, written by that worker only */
+static struct svr_tbucket budget[DP_MAX_WORKERS][DP_MAX_SVR_PATHS];
 
 /* BFD keys, derived from the SVR key ring each time it is loaded (svr_bfd_key_derive). */
 static struct svr_bfd_keyring keys;
@@ -50,10 +57,10 @@ uint64_t dp_paths_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-bool dp_paths_up(uint16_t slot)
+bool dp_paths_usable(uint16_t slot)
 {
 	return slot < DP_MAX_SVR_PATHS &&
-	       atomic_load_explicit(&path_up[slot], memory_order_acquire) != 0;
+	       atomic_load_explicit(&path_usable[slot], memory_order_acquire) != 0;
 }
 
 int dp_paths_init(unsigned n_workers)
@@ -68,6 +75,10 @@ int dp_paths_init(unsigned n_workers)
 			return -1;
 		}
 		n_rings = i + 1;
+		/* a "byte" is a packet here: PATH_PPS packets a second, bursts of PATH_BURST */
+		for (unsigned slot = 0; slot < DP_MAX_SVR_PATHS; slot++)
+			svr_tbucket_init(&budget[i][slot], 8ull * PATH_PPS, PATH_BURST,
+					 rte_get_tsc_hz(), rte_get_tsc_cycles());
 	}
 	dp_svr_path_show_liveness = dp_paths_bfd_json; /* "peers" shows each path's BFD */
 	return 0;
@@ -84,6 +95,30 @@ void dp_paths_free(void)
 	}
 	n_rings = 0;
 	OPENSSL_cleanse(&keys, sizeof(keys));
+}
+
+/* The path slot between our local and the peer's remote on iface, in g; -1 when none. */
+static int path_find(const struct dp_gen *g, uint32_t local, uint32_t remote, uint16_t iface)
+{
+	unsigned n = dp_svr_path_count();
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_svr_path *p = dp_svr_path((uint16_t)i);
+		const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, (uint16_t)i);
+		if (p->local == local && p->remote == remote && pp->in_model && pp->iface == iface)
+			return (int)i;
+	}
+	return -1;
+}
+
+enum svr_drop_reason dp_paths_admit(struct dp_worker *w, const struct dp_gen *g, uint32_t local,
+				    uint32_t remote, uint16_t iface)
+{
+	int slot = path_find(g, local, remote, iface);
+	if (slot < 0)
+		return SVR_DROP_BFD_UNKNOWN_PATH;
+	if (w->index < n_rings && !svr_tbucket_take(&budget[w->index][slot], rte_rdtsc(), 1))
+		return SVR_DROP_BFD_RATE;
+	return SVR_DROP_MAX;
 }
 
 void dp_paths_rx(struct dp_worker *w, struct rte_mbuf *m)
@@ -123,15 +158,24 @@ static void keys_refresh(void)
 					k->security_id);
 				continue;
 			}
+			for (unsigned j = 0; j < keys.n; j++)
+				if ((key_sid[j] & 0xff) == (k->security_id & 0xff))
+					LOG_WARN("BFD: security-ids %" PRIu32 " and %" PRIu32
+						 " share Key ID %u (their low byte): packets signed "
+						 "with the second are refused",
+						 key_sid[j], k->security_id, k->security_id & 0xff);
 			key_sid[keys.n++] = k->security_id;
 		}
-	LOG_INFO("BFD: %u key(s) from the key file%s", keys.n,
-		 keys.n ? "" : ": peer paths run BFD unauthenticated");
+	if (keys.n)
+		LOG_INFO("BFD: %u key(s) from the key file", keys.n);
+	else
+		LOG_WARN("BFD: no key: peer paths run BFD unauthenticated (anyone who can send "
+			 "from a peer's waypoint address can take a path down)");
 }
 
 /* The keys to sign and check with (NULL: none, unauthenticated); tx follows the key senders
  * use now, which moves at a key's not-before without a reload. */
-static const struct svr_bfd_keyring *keys_now(void)
+const struct svr_bfd_keyring *dp_paths_keys(void)
 {
 	if (keys.n == 0)
 		return NULL;
@@ -154,38 +198,93 @@ static void path_text(uint16_t slot, char *out, size_t len)
 	snprintf(out, len, "to %s (%s, %s -> %s)", p->peer, p->name, local, remote);
 }
 
-/* Publishes a state change and logs it with the time it took. */
+static void set_usable(uint16_t slot, bool usable)
+{
+	dp_path_bfd[slot].usable = usable;
+	atomic_store_explicit(&path_usable[slot], usable, memory_order_release);
+}
+
+/* Going down soon after coming up is a flap: the next hold-down is twice as long (damping). */
+static void damp(struct dp_path_bfd *pb, uint64_t now)
+{
+	if (now - pb->up_at_us >= DAMP_WINDOW_US)
+		return;
+	uint64_t h = pb->hold_us ? 2 * pb->hold_us : SEC_US;
+	pb->hold_us = h < pb->hold_max_us ? h : pb->hold_max_us;
+}
+
+/* Logs a state change with the time it took; the path stops being usable when BFD leaves Up
+ * and becomes usable only after its hold-down (hold_tick). */
 static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
 {
 	if (!ev->changed)
 		return;
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
-	bool up = ev->to == SVR_BFD_UP;
-	atomic_store_explicit(&path_up[slot], up, memory_order_release);
 	char what[200];
 	path_text(slot, what, sizeof(what));
 	unsigned long long in_ms = ev->since_us / 1000;
-	if (up) {
+	if (ev->to == SVR_BFD_UP) {
 		pb->ups++;
+		pb->up_at_us = now;
 		dp.main_stats.events[SVR_EV_PATH_UP]++;
 		LOG_NOTICE("path %s up: BFD up after %llu ms in %s (tx every %llu ms, detection "
-			   "%llu ms)",
+			   "%llu ms); usable after a hold-down of %llu s",
 			   what, in_ms, svr_bfd_state_name(ev->from),
 			   (unsigned long long)(svr_bfd_tx_interval_us(&pb->s) / 1000),
-			   (unsigned long long)(svr_bfd_detect_time_us(&pb->s) / 1000));
+			   (unsigned long long)(svr_bfd_detect_time_us(&pb->s) / 1000),
+			   (unsigned long long)(pb->hold_us / SEC_US));
 	} else if (ev->from == SVR_BFD_UP) {
 		pb->downs++;
+		set_usable(slot, false);
+		damp(pb, now);
 		dp.main_stats.events[SVR_EV_PATH_DOWN]++;
-		LOG_WARN("path %s down: %s, %llu ms after the last BFD packet received (detection "
-			 "%llu ms), up for %llu ms",
-			 what, svr_bfd_diag_name(ev->diag),
-			 (unsigned long long)((now - pb->s.last_rx_us) / 1000),
-			 (unsigned long long)(pb->s.detect_us / 1000), in_ms);
+		if (ev->diag == SVR_BFD_DIAG_DETECT_EXPIRED)
+			LOG_WARN("path %s down: %s, %llu ms after the last BFD packet received "
+				 "(detection %llu ms), up for %llu ms; next hold-down %llu s",
+				 what, svr_bfd_diag_name(ev->diag),
+				 (unsigned long long)((now - pb->s.last_rx_us) / 1000),
+				 (unsigned long long)(pb->s.detect_us / 1000), in_ms,
+				 (unsigned long long)(pb->hold_us / SEC_US));
+		else
+			LOG_WARN(
+			    "path %s down: %s (the peer's diagnostic: %s), up for %llu ms; next "
+			    "hold-down %llu s",
+			    what, svr_bfd_diag_name(ev->diag), svr_bfd_diag_name(pb->s.remote_diag),
+			    in_ms, (unsigned long long)(pb->hold_us / SEC_US));
 	} else {
 		LOG_INFO("path %s: BFD %s -> %s (%s) after %llu ms", what,
 			 svr_bfd_state_name(ev->from), svr_bfd_state_name(ev->to),
 			 svr_bfd_diag_name(ev->diag), in_ms);
 	}
+}
+
+/* The hold-down's end and the damping's decay; returns when it next needs to run. */
+static uint64_t hold_tick(uint16_t slot, uint64_t now)
+{
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	if (pb->s.state != SVR_BFD_UP)
+		return UINT64_MAX;
+	if (!pb->usable) {
+		uint64_t at = pb->up_at_us + pb->hold_us;
+		if (now < at)
+			return at;
+		set_usable(slot, true);
+		pb->earned_at_us = now;
+		char what[200];
+		path_text(slot, what, sizeof(what));
+		LOG_NOTICE("path %s usable: BFD up for %llu ms (hold-down %llu s)", what,
+			   (unsigned long long)((now - pb->up_at_us) / 1000),
+			   (unsigned long long)(pb->hold_us / SEC_US));
+	}
+	if (pb->hold_us <= pb->hold_cfg_us)
+		return UINT64_MAX;
+	uint64_t at = pb->earned_at_us + DAMP_WINDOW_US;
+	if (now < at)
+		return at;
+	uint64_t h = pb->hold_us / 2; /* a stable minute earns half the damping back */
+	pb->hold_us = h > pb->hold_cfg_us ? h : pb->hold_cfg_us;
+	pb->earned_at_us = now;
+	return now + DAMP_WINDOW_US;
 }
 
 /* --------------------------------------------------------------- receive -- */
@@ -223,11 +322,13 @@ static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src
 	return udp + UDP_HLEN;
 }
 
-/* The path a packet belongs to: by the Your Discriminator we gave the peer (our slot in its low
- * 16 bits), else by its addresses; it must match the path's waypoints and interface. */
-static int path_of(const uint8_t *msg, size_t len, uint32_t src, uint32_t dst, uint16_t iface)
+/* The path a packet belongs to: a control packet by the Your Discriminator we gave the peer (our
+ * slot in its low 16 bits), an echo or a control packet without it by its addresses; it must
+ * match the path's waypoints and interface. */
+static int path_of(const uint8_t *msg, size_t len, bool echo, uint32_t src, uint32_t dst,
+		   uint16_t iface)
 {
-	uint32_t discr = svr_bfd_your_discr(msg, len, 0);
+	uint32_t discr = echo ? 0 : svr_bfd_your_discr(msg, len, 0);
 	int slot = -1;
 	if (discr != 0) {
 		uint32_t s = (discr & 0xffff) - 1;
@@ -236,7 +337,7 @@ static int path_of(const uint8_t *msg, size_t len, uint32_t src, uint32_t dst, u
 			slot = (int)s;
 	} else {
 		const struct dp_gen *g = dp_gen_main();
-		slot = g ? dp_svr_path_find(g, dst, src) : -1;
+		slot = g ? path_find(g, dst, src, iface) : -1;
 	}
 	if (slot < 0 || !dp_path_bfd[slot].active)
 		return -1;
@@ -260,55 +361,72 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		drop(m, SVR_DROP_BFD_MALFORMED);
 		return;
 	}
-	int slot = path_of(msg, len, src, dst, dp_meta(m)->iface_in);
+	/* echo packets start with their magic, control packets with version 1's bits */
+	bool echo = len >= 8 && memcmp(msg, "SVRECHO1", 8) == 0;
+	int slot = path_of(msg, len, echo, src, dst, dp_meta(m)->iface_in);
 	if (slot < 0) {
 		drop(m, SVR_DROP_BFD_UNKNOWN_PATH);
 		return;
 	}
+	if (echo) {
+		int why = dp_paths_echo_receive((uint16_t)slot, msg, len, now);
+		if (why)
+			drop(m, (enum svr_drop_reason)why);
+		else
+			rte_pktmbuf_free(m);
+		return;
+	}
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	const struct svr_bfd_keyring *keys = dp_paths_keys();
+	/* Unauthenticated, a packet that does not name our discriminator could come from anyone
+	 * who knows the waypoints: it may start a session that is down, never end one. */
+	if (!keys && pb->s.state != SVR_BFD_DOWN && svr_bfd_your_discr(msg, len, 0) == 0) {
+		pb->refused++;
+		pb->last_refusal = SVR_BFD_ERR_YOUR_DISC_ZERO;
+		drop(m, SVR_DROP_BFD_INVALID);
+		return;
+	}
 	struct svr_bfd_event ev;
-	enum svr_bfd_err err = svr_bfd_rx(&pb->s, msg, len, 0, keys_now(), now, &ev);
+	enum svr_bfd_err err = svr_bfd_rx(&pb->s, msg, len, 0, keys, now, &ev);
 	if (err != SVR_BFD_OK) {
 		pb->refused++;
 		pb->last_refusal = err;
-		drop(m, auth_error(err) ? SVR_DROP_BFD_AUTH_FAILED : SVR_DROP_BFD_INVALID);
+		drop(m, auth_error(err) ? SVR_DROP_BFD_AUTH_REFUSED : SVR_DROP_BFD_INVALID);
 		return;
 	}
 	rte_pktmbuf_free(m);
+	if (pb->s.auth_seq_known) /* gaps in the sequence are lost control packets */
+		svr_pathq_bfd_seq(&pb->q, now / 1000, pb->s.rcv_auth_seq);
 	changed((uint16_t)slot, &ev, now);
 }
 
 /* ------------------------------------------------------------------ send -- */
 
-static void send_control(uint16_t slot, uint64_t now)
+void dp_paths_send(uint16_t slot, const uint8_t *payload, size_t len)
 {
-	struct dp_path_bfd *pb = &dp_path_bfd[slot];
 	const struct dp_svr_path *p = dp_svr_path(slot);
+	uint32_t local = p->local, remote = p->remote;
 	struct rte_mbuf *m;
-	uint8_t *ip = dp_slowpath_frame4(&m, IP4_HLEN + UDP_HLEN + SVR_BFD_MAX_LEN);
+	uint16_t ulen = (uint16_t)(UDP_HLEN + len);
+	uint8_t *ip = dp_slowpath_frame4(&m, IP4_HLEN + ulen);
 	if (!ip)
 		return;
 	uint8_t *udp = ip + IP4_HLEN;
-	size_t n = svr_bfd_build(&pb->s, udp + UDP_HLEN, SVR_BFD_MAX_LEN, 0, keys_now(), now);
-	if (n == 0 || rte_pktmbuf_trim(m, (uint16_t)(SVR_BFD_MAX_LEN - n)) < 0) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	uint16_t ulen = (uint16_t)(UDP_HLEN + n);
 	memset(ip, 0, IP4_HLEN);
 	ip[0] = 0x45;
 	ip[1] = TOS_CS6;
 	svr_wr16(ip + 2, (uint16_t)(IP4_HLEN + ulen));
-	svr_wr16(ip + 6, 0x4000); /* DF: a BFD packet is never fragmented */
+	svr_wr16(ip + 6, 0x4000); /* DF: never fragmented */
 	ip[8] = 255;
 	ip[9] = IPPROTO_UDP4;
-	memcpy(ip + 12, &p->local, 4);
-	memcpy(ip + 16, &p->remote, 4);
+	memcpy(ip + 12, &local, 4);
+	memcpy(ip + 16, &remote, 4);
 	svr_wr16(ip + 10, svr_cksum(ip, IP4_HLEN));
 	svr_wr16(udp, SVR_BFD_PORT);
 	svr_wr16(udp + 2, SVR_BFD_PORT);
 	svr_wr16(udp + 4, ulen);
 	svr_wr16(udp + 6, 0);
+	memcpy(udp + UDP_HLEN, payload, len);
 	uint8_t pseudo[12];
 	memcpy(pseudo, ip + 12, 8);
 	pseudo[8] = 0;
@@ -317,10 +435,27 @@ static void send_control(uint16_t slot, uint64_t now)
 	uint16_t ck = (uint16_t)~svr_cksum_fold(
 	    svr_cksum_add(svr_cksum_add(0, pseudo, sizeof(pseudo)), udp, ulen));
 	svr_wr16(udp + 6, ck ? ck : 0xffff); /* 0 would mean "no checksum" */
-	pb->sent++;
+	/* out of the path's own interface, to its next hop: two paths to one peer must not share
+	 * whichever link the FIB prefers */
+	const struct dp_gen *g = dp_gen_main();
+	const struct dp_svr_path_policy *pp = g ? dp_svr_path_policy(g, slot) : NULL;
 	struct svr_ip to = {.family = SVR_AF_INET};
-	memcpy(to.addr, &p->remote, 4);
-	dp_slowpath_route4(m, &to);
+	memcpy(to.addr, &remote, 4);
+	if (pp && pp->in_model && pp->nexthop.family == SVR_AF_INET)
+		dp_slowpath_send_via(m, pp->iface, &pp->nexthop);
+	else
+		dp_slowpath_route4(m, &to);
+}
+
+static void send_control(uint16_t slot, uint64_t now)
+{
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	uint8_t buf[SVR_BFD_MAX_LEN];
+	size_t n = svr_bfd_build(&pb->s, buf, sizeof(buf), 0, dp_paths_keys(), now);
+	if (n == 0)
+		return;
+	pb->sent++;
+	dp_paths_send(slot, buf, n);
 }
 
 /* ------------------------------------------------------------------ loop -- */
@@ -329,14 +464,17 @@ uint64_t dp_paths_poll(void)
 {
 	keys_refresh();
 	uint64_t now = dp_paths_now_us();
+	unsigned taken = 0;
 	for (unsigned w = 0; w < n_rings; w++) {
 		struct rte_mbuf *pkts[DRAIN_BURST];
-		unsigned n;
-		do {
+		unsigned n, from_ring = 0;
+		do { /* a ring's worth at most: the rest waits for the next turn */
 			n = rte_ring_sc_dequeue_burst(rings[w], (void **)pkts, DRAIN_BURST, NULL);
 			for (unsigned i = 0; i < n; i++)
 				receive(pkts[i], now);
-		} while (n == DRAIN_BURST);
+			from_ring += n;
+		} while (n == DRAIN_BURST && from_ring < RING_SIZE);
+		taken += from_ring;
 	}
 	uint64_t next = UINT64_MAX;
 	unsigned n_paths = dp_svr_path_count();
@@ -348,11 +486,16 @@ uint64_t dp_paths_poll(void)
 		if (svr_bfd_poll(&pb->s, now, &ev))
 			send_control((uint16_t)slot, now);
 		changed((uint16_t)slot, &ev, now);
-		uint64_t at = svr_bfd_next_us(&pb->s);
+		uint64_t at = svr_bfd_next_us(&pb->s), hold_at = hold_tick((uint16_t)slot, now);
+		uint64_t echo_at = dp_paths_echo_tick((uint16_t)slot, now);
+		if (hold_at < at)
+			at = hold_at;
+		if (echo_at < at)
+			at = echo_at;
 		if (at < next)
 			next = at;
 	}
-	return next > now ? next - now : 0;
+	return taken == 0 && next > now ? next - now : 0;
 }
 
 /* ------------------------------------------------------------ generation -- */
@@ -364,6 +507,24 @@ static void config_of(const struct dp_svr_path_policy *pp, struct svr_bfd_config
 				       .detect_mult = pp->bfd_mult};
 }
 
+static void link_test_config(struct dp_path_bfd *pb, const struct dp_svr_path_policy *pp)
+{
+	pb->link_test_interval_s = pp->link_test_interval_s;
+	pb->link_test_length = pp->link_test_length;
+	pb->echo_interval_ms = pp->echo_interval_ms;
+}
+
+/* The model's hold-down and its damping ceiling; a damped hold-down stays within them. */
+static void hold_config(struct dp_path_bfd *pb, const struct dp_svr_path_policy *pp)
+{
+	pb->hold_cfg_us = pp->hold_down_s * SEC_US;
+	pb->hold_max_us = pp->max_hold_down_s * SEC_US;
+	if (pb->hold_us < pb->hold_cfg_us)
+		pb->hold_us = pb->hold_cfg_us;
+	if (pb->hold_us > pb->hold_max_us)
+		pb->hold_us = pb->hold_max_us;
+}
+
 static void start(uint16_t slot, const struct dp_svr_path_policy *pp, uint64_t now)
 {
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
@@ -373,6 +534,7 @@ static void start(uint16_t slot, const struct dp_svr_path_policy *pp, uint64_t n
 	 * a restarted router's discriminators apart from its last life's. */
 	uint32_t discr = ((uint32_t)rte_rand() & 0xffff0000u) | (uint32_t)(slot + 1);
 	memset(pb, 0, sizeof(*pb));
+	set_usable(slot, false); /* a path that ran without BFD is not usable until BFD says so */
 	if (svr_bfd_init(&pb->s, &cfg, discr, now) < 0) {
 		LOG_ERR("path slot %u: BFD timers refused (tx %" PRIu32 " us, rx %" PRIu32
 			" us, multiplier %u)",
@@ -381,6 +543,11 @@ static void start(uint16_t slot, const struct dp_svr_path_policy *pp, uint64_t n
 	}
 	pb->active = true;
 	pb->iface = pp->iface;
+	hold_config(pb, pp);
+	pb->hold_us = pb->hold_cfg_us;
+	link_test_config(pb, pp);
+	svr_pathq_init(&pb->q);
+	dp_paths_echo_start(slot, now);
 	char what[200];
 	path_text(slot, what, sizeof(what));
 	LOG_INFO("path %s: BFD starts (desired tx %" PRIu32 " ms, required rx %" PRIu32
@@ -395,7 +562,7 @@ static void stop(uint16_t slot)
 	if (!pb->active)
 		return;
 	pb->active = false;
-	atomic_store_explicit(&path_up[slot], false, memory_order_release);
+	set_usable(slot, false);
 	char what[200];
 	path_text(slot, what, sizeof(what));
 	LOG_INFO("path %s: BFD stops (the path left the model, or its BFD is disabled)", what);
@@ -413,7 +580,8 @@ void dp_paths_generation(const struct dp_gen *g)
 			stop(slot);
 			/* without BFD (the model's "bfd": {"enabled": false}) a path counts as up
 			 */
-			atomic_store_explicit(&path_up[slot], pp->in_model, memory_order_release);
+			atomic_store_explicit(&path_usable[slot], pp->in_model,
+					      memory_order_release);
 			continue;
 		}
 		if (!pb->active) {
@@ -421,6 +589,8 @@ void dp_paths_generation(const struct dp_gen *g)
 			continue;
 		}
 		pb->iface = pp->iface;
+		hold_config(pb, pp);
+		link_test_config(pb, pp);
 		struct svr_bfd_config cfg;
 		config_of(pp, &cfg);
 		if (cfg.desired_min_tx_us == pb->s.cfg.desired_min_tx_us &&

@@ -21,11 +21,12 @@ json_t *dp_paths_bfd_json(uint16_t slot)
 	const struct svr_bfd_session *s = &pb->s;
 	uint64_t now = dp_paths_now_us();
 	json_t *o = json_pack(
-	    "{s:s, s:b, s:s, s:s, s:s, s:o, s:I, s:I}", "state", svr_bfd_state_name(s->state), "up",
-	    dp_paths_up(slot), "remote-state", svr_bfd_state_name(s->remote_state), "diag",
-	    svr_bfd_diag_name(s->diag), "remote-diag", svr_bfd_diag_name(s->remote_diag),
-	    "since-ms", ms(now - s->last_change_us), "local-discriminator",
-	    (json_int_t)s->local_discr, "remote-discriminator", (json_int_t)s->remote_discr);
+	    "{s:s, s:b, s:o, s:s, s:s, s:s, s:o, s:I, s:I}", "state", svr_bfd_state_name(s->state),
+	    "usable", dp_paths_usable(slot), "hold-down-ms", ms(pb->hold_us), "remote-state",
+	    svr_bfd_state_name(s->remote_state), "diag", svr_bfd_diag_name(s->diag), "remote-diag",
+	    svr_bfd_diag_name(s->remote_diag), "since-ms", ms(now - s->last_change_us),
+	    "local-discriminator", (json_int_t)s->local_discr, "remote-discriminator",
+	    (json_int_t)s->remote_discr);
 	json_object_set_new(o, "timers",
 			    json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o, s:o}", "desired-tx-ms",
 				      ms(s->cfg.desired_min_tx_us), "required-rx-ms",
@@ -41,6 +42,18 @@ json_t *dp_paths_bfd_json(uint16_t slot)
 				      (json_int_t)s->rx_seq_lost, "refused",
 				      (json_int_t)pb->refused, "last-refusal",
 				      pb->refused ? svr_bfd_err_name(pb->last_refusal) : NULL));
+	struct svr_quality q;
+	svr_pathq_get(&pb->q, now / 1000, &q);
+	static const char *const source[] = {"none", "echo", "bfd", "data"};
+	json_object_set_new(
+	    o, "quality",
+	    json_pack("{s:f, s:f, s:f, s:f, s:i, s:s, s:{s:I, s:I, s:I, s:I}}", "loss-pct",
+		      q.loss_mpct / 1000.0, "latency-ms", q.latency_us / 1000.0, "jitter-ms",
+		      q.jitter_us / 1000.0, "mos", q.mos_x100 / 100.0, "samples", q.samples,
+		      "loss-source", q.loss_source < 4 ? source[q.loss_source] : "none", "echo",
+		      "requests", (json_int_t)pb->echo.requests, "replies",
+		      (json_int_t)pb->echo.replies, "reflected", (json_int_t)pb->echo.reflected,
+		      "refused", (json_int_t)pb->echo.refused));
 	json_object_set_new(
 	    o, "transitions",
 	    json_pack("{s:I, s:I}", "up", (json_int_t)pb->ups, "down", (json_int_t)pb->downs));

@@ -7,15 +7,40 @@
 #include <stdint.h>
 
 #include "common/bfd.h"
+#include "common/pathq.h"
 #include "svrpath/path.h"
+
+#define DP_ECHO_MAX 128 /* echo packets of one link test we track (the model allows 100) */
+
+/* A path's echo link tests (quality.c). */
+struct dp_path_echo {
+	uint64_t next_test_us; /* when the next test starts */
+	uint64_t next_send_us; /* the next packet of the running test; UINT64_MAX: none */
+	uint64_t ends_us;      /* the running test's replies are awaited until then */
+	uint32_t test_id;
+	uint16_t first_seq;    /* the running test's first sequence number */
+	uint16_t sent, length; /* of the running test */
+	uint64_t answered[DP_ECHO_MAX / 64];
+	uint64_t requests, replies, reflected, refused;
+};
 
 /* A path slot's BFD session. */
 struct dp_path_bfd {
 	bool active;    /* the running model has the path */
 	uint16_t iface; /* its interface: packets from elsewhere are refused */
 	struct svr_bfd_session s;
+	/* damping: a path is usable once BFD has been up for hold_us; going down within
+	 * DAMP_WINDOW of coming up doubles hold_us (up to the maximum), each DAMP_WINDOW of
+	 * usable time halves it back to the configured value */
+	bool usable;
+	uint64_t hold_us, hold_cfg_us, hold_max_us;
+	uint64_t up_at_us;     /* when BFD last came up */
+	uint64_t earned_at_us; /* usable and undamped since (the last halving) */
 	uint64_t sent, refused, ups, downs;
 	enum svr_bfd_err last_refusal; /* why the last refused packet was */
+	struct dp_path_echo echo;
+	struct svr_pathq q; /* measured quality */
+	uint16_t link_test_interval_s, link_test_length, echo_interval_ms;
 };
 
 extern struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
@@ -23,6 +48,21 @@ extern struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
 /* What "peers" shows of the liveness of the path in slot (JSON null: no BFD session). */
 struct json_t;
 struct json_t *dp_paths_bfd_json(uint16_t slot);
+
+/* The keys to sign and check with (NULL: none, unauthenticated). */
+const struct svr_bfd_keyring *dp_paths_keys(void);
+
+/* Sends payload[0, len) in UDP 1280 -> 1280 on the path at slot: from its local waypoint to its
+ * remote one, out of its interface to its next hop, CS6. */
+void dp_paths_send(uint16_t slot, const uint8_t *payload, size_t len);
+
+/* quality.c: an echo packet from the path at slot (a request is answered, a reply measured);
+ * returns 0 or the drop reason. */
+int dp_paths_echo_receive(uint16_t slot, const uint8_t *msg, size_t len, uint64_t now);
+/* quality.c: sends the echo packets due on the path at slot; returns when it next needs to run. */
+uint64_t dp_paths_echo_tick(uint16_t slot, uint64_t now);
+/* quality.c: a new path's echo state (first test staggered by slot). */
+void dp_paths_echo_start(uint16_t slot, uint64_t now);
 
 /* The monotonic clock BFD runs on, in microseconds. */
 uint64_t dp_paths_now_us(void);

@@ -389,7 +389,7 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 static uint16_t path_for_new_session(const struct dp_svc_policy *s)
 {
 	for (uint8_t i = 0; i < s->n_svr_paths; i++)
-		if (dp_paths_up(s->svr_paths[i]))
+		if (dp_paths_usable(s->svr_paths[i]))
 			return s->svr_paths[i];
 	return s->svr_path;
 }
@@ -599,8 +599,11 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	bool dnat = svc != UINT32_MAX && g->spol->svc[svc].route == DP_SROUTE_NAT;
 	uint8_t type = fib_type(g, &dst);
 	if (type == SVR_NH_LOCAL && !dnat && f->key.proto == SVR_IPPROTO_UDP &&
-	    f->key.dport == rte_cpu_to_be_16(SVR_BFD_PORT))
-		return DP_FIRST_PATHS; /* BFD (docs/paths.md), not a session */
+	    f->key.dport == rte_cpu_to_be_16(SVR_BFD_PORT)) {
+		/* BFD (docs/paths.md), not a session: only from a peer path, within its rate */
+		*why = dp_paths_admit(w, g, f->key.dst, f->key.src, dp_meta(m)->iface_in);
+		return *why == SVR_DROP_MAX ? DP_FIRST_PATHS : DP_FIRST_DROP;
+	}
 	if (type == SVR_NH_LOCAL && !dnat) {
 		/* For one of our waypoints, with metadata: a session from an SVR peer. */
 		enum dp_first r = svr_egress4(w, g, dp_meta(m)->iface_in, ip, f, data, why);

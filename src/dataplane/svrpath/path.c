@@ -61,7 +61,16 @@ void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img,
 	    .bfd_tx_us = ipp->bfd_tx_ms * 1000,
 	    .bfd_rx_us = ipp->bfd_rx_ms * 1000,
 	    .bfd_mult = ipp->bfd_mult,
-	    .bfd_enabled = ipp->bfd_enabled != 0};
+	    .bfd_enabled = ipp->bfd_enabled != 0,
+	    .hold_down_s = ipp->hold_down_s,
+	    .max_hold_down_s = ipp->max_hold_down_s,
+	    .link_test_interval_s = ipp->link_test_interval_s,
+	    .link_test_length = ipp->link_test_length,
+	    .echo_interval_ms = ipp->echo_interval_ms};
+	struct svr_prefix nh;
+	svr_img_prefix_to(&ipp->nexthop, &nh);
+	if (nh.ip.family == SVR_AF_INET)
+		pp->nexthop = nh.ip;
 	if (security < n) {
 		pp->hmac = sec[security].hmac_cipher;
 		pp->time_based = sec[security].hmac_mode == SVR_HMAC_TIME_BASED;

@@ -60,6 +60,13 @@ struct dp_svr_path_policy {
 	uint32_t bfd_tx_us, bfd_rx_us;
 	uint8_t bfd_mult;
 	bool bfd_enabled;
+	/* up this long before usable, raised by flaps up to the maximum (seconds) */
+	uint16_t hold_down_s, max_hold_down_s;
+	/* echo link tests: every interval, length packets echo_ms apart */
+	uint16_t link_test_interval_s, link_test_length, echo_interval_ms;
+	/* where the path's own packets (BFD, echo) go first: the remote when on our interface's
+	 * subnet, else its gateway; family 0: the FIB decides */
+	struct svr_ip nexthop;
 };
 
 /*
