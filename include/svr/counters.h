@@ -110,7 +110,9 @@
 	X(BFD_AUTH_REFUSED, "bfd-auth-refused",                                                    \
 	  "BFD packet whose authentication fails (key, sequence or digest; per path: why)")        \
 	X(BFD_RATE, "bfd-rate-limited",                                                            \
-	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")
+	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")       \
+	X(SLA_NO_PATH, "sla-no-path",                                                              \
+	  "new session refused: no usable path meets its policy's SLA, and best-effort is off")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,

@@ -49,7 +49,17 @@ struct dp_svc_policy {
 	/* DP_SROUTE_PEER: the eligible paths, best first (svr_path is svr_paths[0]); a new session
 	 * takes the first that is up (paths/paths.h) */
 	uint16_t svr_paths[DP_SVC_PATHS];
+	uint64_t svr_path_cost[DP_SVC_PATHS]; /* their vector costs (pathrank.h units) */
 	uint8_t n_svr_paths;
+	/* the service policy's SLA (0 / UINT32_MAX: none) and what to do when no path meets it */
+	uint32_t sla_loss_mpct, sla_latency_us, sla_jitter_us;
+	bool best_effort;
+	/* The choice for new sessions, made again by the main lcore (paths/choice.c) every 100 ms
+	 * from the paths' liveness and quality: slot | verdict << 16 (enum svr_rank_verdict). The
+	 * only field of a generation written after it is published; workers read it once per new
+	 * session. */
+	_Atomic uint32_t choice;
+	bool compliant[DP_SVC_PATHS]; /* main lcore only: each path's SLA state (hysteresis) */
 	bool encrypt_payload; /* its security policy encrypts payloads end to end (over SVR) */
 	struct svr_ip nat_target;
 	struct dp_timeouts timeouts;

@@ -36,7 +36,8 @@
 #define IPPROTO_UDP4   17
 #define TOS_CS6        0xc0 /* network control, as routing protocols send */
 #define SEC_US         1000000ull
-#define DAMP_WINDOW_US (60 * SEC_US) /* down within a minute of up is a flap */
+#define DAMP_WINDOW_US (60 * SEC_US)   /* down within a minute of up is a flap */
+#define CHOICE_US      (100 * 1000ull) /* services' paths ranked again this often */
 
 struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
 static _Atomic uint8_t path_usable[DP_MAX_SVR_PATHS];
@@ -49,6 +50,7 @@ static struct svr_tbucket budget[DP_MAX_WORKERS][DP_MAX_SVR_PATHS];
 static struct svr_bfd_keyring keys;
 static uint32_t key_sid[SVR_BFD_KEYS_MAX]; /* the Security ID each of keys was derived from */
 static uint64_t keys_loaded;
+static uint64_t choose_at_us; /* when the services' paths are ranked next */
 
 uint64_t dp_paths_now_us(void)
 {
@@ -160,10 +162,11 @@ static void keys_refresh(void)
 			}
 			for (unsigned j = 0; j < keys.n; j++)
 				if ((key_sid[j] & 0xff) == (k->security_id & 0xff))
-					LOG_WARN("BFD: security-ids %" PRIu32 " and %" PRIu32
-						 " share Key ID %u (their low byte): packets signed "
-						 "with the second are refused",
-						 key_sid[j], k->security_id, k->security_id & 0xff);
+					LOG_WARN(
+					    "BFD: security-ids %" PRIu32 " and %" PRIu32
+					    " share Key ID %u (their low byte): packets signed "
+					    "with the second are refused",
+					    key_sid[j], k->security_id, k->security_id & 0xff);
 			key_sid[keys.n++] = k->security_id;
 		}
 	if (keys.n)
@@ -495,6 +498,12 @@ uint64_t dp_paths_poll(void)
 		if (at < next)
 			next = at;
 	}
+	if (now >= choose_at_us) {
+		dp_paths_choose(dp_gen_main(), now / 1000);
+		choose_at_us = now + CHOICE_US;
+	}
+	if (choose_at_us < next)
+		next = choose_at_us;
 	return taken == 0 && next > now ? next - now : 0;
 }
 
@@ -602,4 +611,5 @@ void dp_paths_generation(const struct dp_gen *g)
 			LOG_ERR("path slot %u: new BFD timers refused; the old ones stay", slot);
 		changed(slot, &ev, now);
 	}
+	dp_paths_choose(g, now / 1000); /* the new generation's services start with a choice */
 }

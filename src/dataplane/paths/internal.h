@@ -64,6 +64,10 @@ uint64_t dp_paths_echo_tick(uint16_t slot, uint64_t now);
 /* quality.c: a new path's echo state (first test staggered by slot). */
 void dp_paths_echo_start(uint16_t slot, uint64_t now);
 
+/* choice.c: ranks every service's paths of g again and publishes each one's choice. */
+struct dp_gen;
+void dp_paths_choose(const struct dp_gen *g, uint64_t now_ms);
+
 /* The monotonic clock BFD runs on, in microseconds. */
 uint64_t dp_paths_now_us(void);
 

@@ -22,6 +22,7 @@
 #include "svrpath/path.h"
 #include "svrpath/wire.h"
 #include "common/bfd.h"
+#include "common/pathrank.h"
 #include "paths/paths.h"
 #include "common/image.h"
 
@@ -382,16 +383,24 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
  * carry forward metadata until the peer's reverse metadata arrives.
  */
 /*
- * The path a new session of the service takes: the best-ranked one that is up (BFD, paths.h).
- * When none is up the best one all the same: nothing is known to work, and a path whose BFD has
+ * The path a new session of the service takes: the main lcore's choice (paths/choice.c), the
+ * best-ranked usable path that meets the SLA, or the best usable one when none does and the
+ * policy allows best effort; DP_NO_SVR_PATH when none meets it and best effort is off. When no
+ * path is usable, the best one all the same: nothing is known to work, and a path whose BFD has
  * not come up yet (a router just started, a peer without BFD) must not refuse sessions.
  */
 static uint16_t path_for_new_session(const struct dp_svc_policy *s)
 {
-	for (uint8_t i = 0; i < s->n_svr_paths; i++)
-		if (dp_paths_usable(s->svr_paths[i]))
-			return s->svr_paths[i];
-	return s->svr_path;
+	uint32_t c = atomic_load_explicit(&s->choice, memory_order_acquire);
+	switch (c >> 16) {
+	case SVR_RANK_OK:
+	case SVR_RANK_BEST_EFFORT:
+		return (uint16_t)c;
+	case SVR_RANK_REFUSE:
+		return DP_NO_SVR_PATH;
+	default:
+		return s->svr_path;
+	}
 }
 
 static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
@@ -399,6 +408,10 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				  uint64_t *data, enum svr_drop_reason *why)
 {
 	uint16_t slot = path_for_new_session(a->svc);
+	if (slot == DP_NO_SVR_PATH) {
+		*why = SVR_DROP_SLA_NO_PATH; /* answered: administratively prohibited */
+		return DP_FIRST_REFUSE;
+	}
 	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_ip to;
 	ip4_of(p->remote, &to);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Each generation's session policy: service routes, timeouts, tenant limits, router limits. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/pathrank.h"
 #include "core/dp.h"
 #include "flow/names.h"
 #include "session/sessions.h"
@@ -154,14 +156,13 @@ static uint64_t path_cost(const void *img, const struct svr_img_service *svc,
  */
 static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, uint32_t peer,
 			    const uint16_t *slot_of, const struct dp_gen *g,
-			    uint16_t out[DP_SVC_PATHS])
+			    uint16_t out[DP_SVC_PATHS], uint64_t cost[DP_SVC_PATHS])
 {
 	uint32_t n_peers;
 	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
 	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
 	if (peer >= n_peers)
 		return 0;
-	uint64_t cost[DP_SVC_PATHS];
 	uint8_t n = 0;
 	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
 		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
@@ -189,6 +190,32 @@ static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, 
 			n++;
 	}
 	return n;
+}
+
+/* The policy's SLA in pathrank's units (ms -> us), best-effort, and no choice made yet: new
+ * sessions take the best path until the main lcore has ranked them (paths/choice.c). */
+static void sla_of(const void *img, uint32_t policy, struct dp_svc_policy *s)
+{
+	uint32_t n;
+	const struct svr_img_policy *pol = svr_img_table(img, SVR_SEC_SERVICE_POLICIES, &n);
+	s->sla_loss_mpct = s->sla_latency_us = s->sla_jitter_us = UINT32_MAX;
+	s->best_effort = true;
+	if (policy < n) {
+		const struct svr_img_policy *p = &pol[policy];
+		s->sla_loss_mpct = p->max_loss_milli_pct;
+		if (p->max_latency_ms != UINT32_MAX)
+			s->sla_latency_us = p->max_latency_ms < UINT32_MAX / 1000
+						? p->max_latency_ms * 1000
+						: UINT32_MAX - 1;
+		if (p->max_jitter_ms != UINT32_MAX)
+			s->sla_jitter_us = p->max_jitter_ms < UINT32_MAX / 1000
+					       ? p->max_jitter_ms * 1000
+					       : UINT32_MAX - 1;
+		s->best_effort = p->best_effort != 0;
+	}
+	for (unsigned k = 0; k < DP_SVC_PATHS; k++)
+		s->compliant[k] = true;
+	atomic_init(&s->choice, (uint32_t)DP_NO_SVR_PATH | (uint32_t)SVR_RANK_NO_PATH << 16);
 }
 
 /* A named table of the image (services or tenants): its entries and where each keeps its name. */
@@ -321,6 +348,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		s->via = SVR_VIA_FIB;
 		s->svr_path = DP_NO_SVR_PATH;
 		s->timeouts = class_timeouts(img, svc[i].policy);
+		sla_of(img, svc[i].policy, s);
 		s->encrypt_payload = encrypts_payload(img, svc[i].security);
 	}
 	/* The first route of a service is the one its sessions take (path choice comes later). */
@@ -334,7 +362,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		case SVR_SROUTE_PEER:
 			s->route = DP_SROUTE_PEER;
 			s->n_svr_paths = ranked_paths(img, &svc[sr[i].service], sr[i].peer, slot_of,
-						      g, s->svr_paths);
+						      g, s->svr_paths, s->svr_path_cost);
 			s->svr_path = s->n_svr_paths ? s->svr_paths[0] : DP_NO_SVR_PATH;
 			break;
 		case SVR_SROUTE_NAT_TARGET:

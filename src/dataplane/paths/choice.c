@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The path each service's new sessions take (docs/paths.md "Path choice"): every 100 ms the main
+ * lcore ranks each service's paths (common/pathrank.h) by its policy's vector costs, among the
+ * usable ones, against its SLA with hysteresis, and publishes the result in the service's entry
+ * of the running generation (dp_svc_policy.choice), which workers read when a session starts.
+ */
+#include <stdatomic.h>
+
+#include "common/pathrank.h"
+#include "core/dp.h"
+#include "core/gen.h"
+#include "flow/state.h"
+#include "paths/internal.h"
+#include "paths/paths.h"
+#include "svrpath/path.h"
+
+static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now_ms)
+{
+	struct svr_rank_path in[DP_SVC_PATHS];
+	for (uint8_t i = 0; i < s->n_svr_paths; i++) {
+		uint16_t slot = s->svr_paths[i];
+		const struct dp_svr_path *p = dp_svr_path(slot);
+		in[i] = (struct svr_rank_path){.slot = slot,
+					       .cost = s->svr_path_cost[i],
+					       .usable = dp_paths_usable(slot),
+					       .local_iface = dp_svr_path_policy(g, slot)->iface,
+					       .remote = p->remote};
+		svr_pathq_get(&dp_path_bfd[slot].q, now_ms, &in[i].q);
+	}
+	const struct svr_rank_sla sla = {.max_loss_mpct = s->sla_loss_mpct,
+					 .max_latency_us = s->sla_latency_us,
+					 .max_jitter_us = s->sla_jitter_us};
+	struct svr_rank_result r;
+	svr_rank(in, s->n_svr_paths, &sla, s->best_effort, false, s->compliant, &r);
+	uint32_t slot = r.n ? r.path[0] : DP_NO_SVR_PATH;
+	atomic_store_explicit(&s->choice, slot | (uint32_t)r.verdict << 16, memory_order_release);
+}
+
+void dp_paths_choose(const struct dp_gen *g, uint64_t now_ms)
+{
+	for (uint32_t i = 0; g && i < g->spol->n_services; i++) {
+		struct dp_svc_policy *s = &g->spol->svc[i];
+		if (s->route == DP_SROUTE_PEER && s->n_svr_paths)
+			choose(s, g, now_ms);
+	}
+}
