@@ -13,6 +13,7 @@
 SVR2_WP1=198.19.1.1
 SVR2_WP2=198.19.2.1
 SVR2_CLIENT=198.18.1.2
+SVR2_BFD_PORT=1280 # peer-path liveness (docs/paths.md): left out of the session captures
 
 # svr2_topology_up [LAN2_PREFIX24 SERVER_ADDR]: namespaces, veths, addresses, WAN forwarding.
 # Sets SVR2_CLI SVR2_SRV SVR2_WAN SVR2_IF_LAN1 SVR2_IF_WAN1 SVR2_IF_WAN2 SVR2_IF_LAN2 SVR2_SERVER.
@@ -155,7 +156,9 @@ print(",".join(got))' "$SVR2_CLIENT" "$1" "$2" "$3" 2>&1
 # svr2_capture_start: tcpdump on the WAN namespace's side toward R1 (every packet both ways),
 # listening when this returns.
 svr2_capture_start() {
-	svr_tcpdump_start SVR2_TCPDUMP "$SVR2_WAN" "$SVR_PREFIX-x1" "$SVR_TMP/wan.pcap" ip
+	# BFD and link tests (UDP 1280, docs/paths.md) are the routers' own, not sessions' packets
+	svr_tcpdump_start SVR2_TCPDUMP "$SVR2_WAN" "$SVR_PREFIX-x1" "$SVR_TMP/wan.pcap" \
+		"ip and not udp port $SVR2_BFD_PORT"
 }
 
 # svr2_capture_report [SECRET...]: stops the capture, prints tests/lib/svr_wan.py's report.
@@ -183,7 +186,7 @@ svr2_capture_stop() {
 # FILTER (none) into FILE; svr2_first_captured waits for them (up to 5 s).
 svr2_first_capture() {
 	svr_tcpdump_start SVR2_FIRST_PID "$SVR2_WAN" "$SVR_PREFIX-x1" "$1" -c "${2:-1}" \
-		"udp and src host $SVR2_WP1${3:+ and ($3)}"
+		"udp and src host $SVR2_WP1 and not port $SVR2_BFD_PORT${3:+ and ($3)}"
 }
 
 svr2_first_captured() {
