@@ -205,6 +205,7 @@ static void set_usable(uint16_t slot, bool usable)
 {
 	dp_path_bfd[slot].usable = usable;
 	atomic_store_explicit(&path_usable[slot], usable, memory_order_release);
+	choose_at_us = 0; /* the services' choices follow at once, not within 100 ms */
 }
 
 /* Going down soon after coming up is a flap: the next hold-down is twice as long (damping). */
@@ -285,7 +286,7 @@ static uint64_t hold_tick(uint16_t slot, uint64_t now)
 	if (now < at)
 		return at;
 	uint64_t h = pb->hold_us / 2; /* a stable minute earns half the damping back */
-	pb->hold_us = h > pb->hold_cfg_us ? h : pb->hold_cfg_us;
+	pb->hold_us = h > pb->hold_cfg_us && h >= SEC_US ? h : pb->hold_cfg_us;
 	pb->earned_at_us = now;
 	return now + DAMP_WINDOW_US;
 }
@@ -572,6 +573,7 @@ static void stop(uint16_t slot)
 		return;
 	pb->active = false;
 	set_usable(slot, false);
+	svr_pathq_init(&pb->q); /* no longer measured: its old figures must not stand */
 	char what[200];
 	path_text(slot, what, sizeof(what));
 	LOG_INFO("path %s: BFD stops (the path left the model, or its BFD is disabled)", what);

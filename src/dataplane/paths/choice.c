@@ -34,6 +34,11 @@ static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now
 	struct svr_rank_result r;
 	svr_rank(in, s->n_svr_paths, &sla, s->best_effort, false, s->compliant, &r);
 	uint32_t slot = r.n ? r.path[0] : DP_NO_SVR_PATH;
+	/* None usable: rather one whose BFD is up (in its hold-down) than one known down */
+	for (uint8_t i = 0; r.n == 0 && slot == DP_NO_SVR_PATH && i < s->n_svr_paths; i++)
+		if (dp_path_bfd[s->svr_paths[i]].active &&
+		    dp_path_bfd[s->svr_paths[i]].s.state == SVR_BFD_UP)
+			slot = s->svr_paths[i];
 	atomic_store_explicit(&s->choice, slot | (uint32_t)r.verdict << 16, memory_order_release);
 }
 

@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <rte_random.h>
+
 #include "common/bfd.h"
 #include "common/pathq.h"
 #include "core/dp.h"
@@ -31,6 +33,7 @@ static void test_end(struct dp_path_bfd *pb)
 			svr_pathq_echo_lost(&pb->q, (uint16_t)(e->first_seq + i));
 	e->sent = 0;
 	e->ends_us = UINT64_MAX;
+	e->next_send_us = UINT64_MAX;
 }
 
 void dp_paths_echo_start(uint16_t slot, uint64_t now)
@@ -73,7 +76,8 @@ uint64_t dp_paths_echo_tick(uint16_t slot, uint64_t now)
 		e->next_test_us = now + pb->link_test_interval_s * SEC_US;
 		/* only a path that is up is tested: a dead one would only count its losses */
 		if (pb->s.state == SVR_BFD_UP) {
-			e->test_id++;
+			/* random: a reply must name this test, which the peer's own tests do not */
+			e->test_id = (uint32_t)rte_rand();
 			e->first_seq = (uint16_t)(e->first_seq + e->length);
 			e->length =
 			    pb->link_test_length < DP_ECHO_MAX ? pb->link_test_length : DP_ECHO_MAX;
@@ -123,10 +127,15 @@ int dp_paths_echo_receive(uint16_t slot, const uint8_t *msg, size_t len, uint64_
 		e->reflected++;
 		return 0;
 	}
-	e->replies++;
+	/* Only a reply to the running test counts: the peer's own requests (which verify under the
+	 * same key, their kind byte flipped) name another, random, test. */
 	uint16_t i = (uint16_t)(echo.seq - e->first_seq);
-	if (echo.test_id == e->test_id && i < e->sent)
-		e->answered[i / 64] |= 1ull << (i % 64);
+	if (echo.test_id != e->test_id || i >= e->sent) {
+		e->refused++;
+		return SVR_DROP_BFD_INVALID;
+	}
+	e->replies++;
+	e->answered[i / 64] |= 1ull << (i % 64);
 	uint64_t sent_us = echo.tx_ns / 1000;
 	if (sent_us <= now && now - sent_us < UINT32_MAX)
 		svr_pathq_echo(&pb->q, echo.seq, (uint32_t)(now - sent_us));

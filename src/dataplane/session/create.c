@@ -386,8 +386,9 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
  * The path a new session of the service takes: the main lcore's choice (paths/choice.c), the
  * best-ranked usable path that meets the SLA, or the best usable one when none does and the
  * policy allows best effort; DP_NO_SVR_PATH when none meets it and best effort is off. When no
- * path is usable, the best one all the same: nothing is known to work, and a path whose BFD has
- * not come up yet (a router just started, a peer without BFD) must not refuse sessions.
+ * path is usable, one whose BFD is up (in its hold-down), else the best one all the same: nothing
+ * is known to work, and a path whose BFD has not come up yet (a router just started, a peer
+ * without BFD) must not refuse sessions.
  */
 static uint16_t path_for_new_session(const struct dp_svc_policy *s)
 {
@@ -398,8 +399,8 @@ static uint16_t path_for_new_session(const struct dp_svc_policy *s)
 		return (uint16_t)c;
 	case SVR_RANK_REFUSE:
 		return DP_NO_SVR_PATH;
-	default:
-		return s->svr_path;
+	default: /* none usable: one whose BFD is up, if any, else the best */
+		return (uint16_t)c != DP_NO_SVR_PATH ? (uint16_t)c : s->svr_path;
 	}
 }
 
