@@ -26,6 +26,7 @@
 #include "paths/internal.h"
 #include "svrpath/keys.h"
 #include "svrpath/path.h"
+#include "svrpath/wire.h"
 
 #define RING_SIZE      512  /* per worker: the main lcore takes them every turn (<= 2 ms) */
 #define PATH_PPS       1000 /* a path's packets per worker and second: BFD and echoes at 10 ms */
@@ -310,16 +311,11 @@ static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src
 	size_t ulen = svr_rd16(udp + 4);
 	if (ulen < UDP_HLEN || ulen != total - hlen || svr_rd16(udp + 2) != SVR_BFD_PORT)
 		return NULL;
-	if (svr_rd16(udp + 6) != 0) { /* 0: the sender computed none (UDP over IPv4 allows it) */
-		uint8_t pseudo[12];
-		memcpy(pseudo, ip + 12, 8);
-		pseudo[8] = 0;
-		pseudo[9] = IPPROTO_UDP4;
-		svr_wr16(pseudo + 10, (uint16_t)ulen);
-		uint32_t sum = svr_cksum_add(svr_cksum_add(0, pseudo, sizeof(pseudo)), udp, ulen);
-		if (svr_cksum_fold(sum) != 0xffff)
-			return NULL;
-	}
+	/* 0: the sender computed none (UDP over IPv4 allows it) */
+	if (svr_rd16(udp + 6) != 0 &&
+	    svr_cksum_fold(svr_cksum_add(svr_wire_pseudo_sum(ip, IPPROTO_UDP4, ulen), udp, ulen)) !=
+		0xffff)
+		return NULL;
 	memcpy(src, ip + 12, 4);
 	memcpy(dst, ip + 16, 4);
 	*len = ulen - UDP_HLEN;
@@ -425,20 +421,10 @@ void dp_paths_send(uint16_t slot, const uint8_t *payload, size_t len)
 	ip[9] = IPPROTO_UDP4;
 	memcpy(ip + 12, &local, 4);
 	memcpy(ip + 16, &remote, 4);
-	svr_wr16(ip + 10, svr_cksum(ip, IP4_HLEN));
 	svr_wr16(udp, SVR_BFD_PORT);
 	svr_wr16(udp + 2, SVR_BFD_PORT);
-	svr_wr16(udp + 4, ulen);
-	svr_wr16(udp + 6, 0);
 	memcpy(udp + UDP_HLEN, payload, len);
-	uint8_t pseudo[12];
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_UDP4;
-	svr_wr16(pseudo + 10, ulen);
-	uint16_t ck = (uint16_t)~svr_cksum_fold(
-	    svr_cksum_add(svr_cksum_add(0, pseudo, sizeof(pseudo)), udp, ulen));
-	svr_wr16(udp + 6, ck ? ck : 0xffff); /* 0 would mean "no checksum" */
+	svr_wire_checksums(ip); /* the IPv4 header's, and UDP's with its length */
 	/* out of the path's own interface, to its next hop: two paths to one peer must not share
 	 * whichever link the FIB prefers */
 	const struct dp_gen *g = dp_gen_main();
