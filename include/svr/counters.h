@@ -115,6 +115,8 @@
 	  "new session refused: no usable path meets its policy's SLA, and best-effort is off")    \
 	X(SVR_MODIFY_STALE, "svr-modify-stale",                                                    \
 	  "first packet moving a live session to a new tuple, older than its last move (TLV 28)")  \
+	X(DUPLICATE, "duplicate-dropped",                                                          \
+	  "second copy of a duplicated session's packet (the first went on)")                       \
 	X(SVR_MOVE_FAILED, "svr-move-failed",                                                      \
 	  "first packet moving a live session to a new tuple: the table could not (full, in use)")
 

@@ -141,6 +141,12 @@ struct svr_md_name {
 	char s[SVR_MD_STR_MAX + 1]; /* NUL-terminated copy */
 };
 
+/* TLV 28 (Modify Request) bits; the low 12 are the sequence number. Our use (docs/paths.md):
+ * D set on both legs of a duplicated session, F unused. */
+#define SVR_MD_MODIFY_F   0x8000
+#define SVR_MD_MODIFY_D   0x4000
+#define SVR_MD_MODIFY_SEQ 0x0fff
+
 /* Decoded metadata (or what to encode). */
 struct svr_md {
 	uint32_t present; /* SVR_MDF_* */
@@ -154,7 +160,7 @@ struct svr_md {
 	uint8_t health;  /* TLV 46 with one byte, in the header: 1 request, 2 request/timeout */
 	uint32_t giid, remaining_s, src_nat4; /* src_nat4: network order */
 	uint32_t icmp_err_loc4;               /* TLV 20, network order */
-	uint16_t modify;
+	uint16_t modify; /* TLV 28: SVR_MD_MODIFY_* bits | 12-bit sequence */
 	struct svr_md_path_metrics pm; /* TLV 26 */
 	uint16_t skipped; /* TLVs of types we do not use, skipped by their length (decode only) */
 };

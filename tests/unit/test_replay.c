@@ -262,7 +262,8 @@ static void random_against_reference(void **state)
 				live_ref++;
 			}
 		} else if (op < 10) { /* its session ends */
-			assert_int_equal(svr_replay_ended(&m.r, u, e->hold, now), e->st == REF_LIVE);
+			assert_int_equal(svr_replay_ended(&m.r, u, e->hold, now),
+					 e->st == REF_LIVE);
 			if (e->st == REF_LIVE) {
 				e->st = REF_ENDED;
 				e->until = now + e->hold;

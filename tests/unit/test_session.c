@@ -351,8 +351,8 @@ static void moved_session_keeps_its_lan_key(void **state)
 	uint32_t free_before = svr_session_free_count(t);
 
 	struct svr_skey4 wan_b = {.src = 0x047100cb, .dst = 0x037100cb, .proto = 17};
-	int64_t moved = svr_session_move4(t, (uint32_t)old, SVR_DIR_FWD, &wan_b, &p, fill_moved,
-					  (void *)1, 2);
+	int64_t moved =
+	    svr_session_move4(t, (uint32_t)old, SVR_DIR_FWD, &wan_b, &p, fill_moved, (void *)1, 2);
 	assert_true(moved >= 0 && moved != old);
 	assert_int_equal(ntohs(wan_b.dport) % 2, 0); /* a waypoint pair was settled */
 	assert_int_equal(ntohs(wan_b.sport) % 2, 1);
@@ -370,9 +370,9 @@ static void moved_session_keeps_its_lan_key(void **state)
 	assert_int_equal(t->entries[moved].dir[SVR_DIR_FWD].pkts, 42);
 	/* the old entry moves no more */
 	struct svr_skey4 wan_c = {.src = 0x067100cb, .dst = 0x057100cb, .proto = 17};
-	assert_int_equal(svr_session_move4(t, (uint32_t)old, SVR_DIR_FWD, &wan_c, &p, fill_moved,
-					   (void *)2, 2),
-			 -ESTALE);
+	assert_int_equal(
+	    svr_session_move4(t, (uint32_t)old, SVR_DIR_FWD, &wan_c, &p, fill_moved, (void *)2, 2),
+	    -ESTALE);
 	assert_int_equal(svr_session_free_count(t), free_before - 1);
 	/* the old entry ends as moved: only its own key goes */
 	assert_int_equal(svr_session_delete(t, (uint32_t)old), SVR_LIVE | SVR_LIVE_MOVED);

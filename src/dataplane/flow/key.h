@@ -81,11 +81,18 @@ _Static_assert(sizeof(struct svr_rewrite) == 24, "a rewrite is 24 bytes");
  */
 #define SVR_RW2_PAYLOAD 0x1
 #define SVR_RW2_TO_PEER 0x2
+/* The session has extension state (session/ext.h): `via` names its slot, whose line for this
+ * direction holds the real next-hop slot. Set before the entry is published, never changed. */
+#define SVR_RW2_EXT 0x4
+/* Toward the peer, a duplicated session (docs/paths.md "Duplication"): its metadata says so
+ * (TLV 28 with D), and its ext slot names the second leg. */
+#define SVR_RW2_DUP 0x8
 
 /* Whether a direction's packets need the SVR data path (dp_svr_packet) rather than the rewrite. */
 static inline bool svr_rw_svr_work(const struct svr_rewrite *rw)
 {
-	return (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) || rw->svr;
+	return (__atomic_load_n(&rw->flags, __ATOMIC_RELAXED) & SVR_RW_SVR_ANY) ||
+	       (rw->svr & (SVR_RW2_PAYLOAD | SVR_RW2_TO_PEER));
 }
 #define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
 

@@ -59,6 +59,9 @@ struct dp_svc_policy {
 	 * only field of a generation written after it is published; workers read it once per new
 	 * session. */
 	_Atomic uint32_t choice;
+	/* resiliency duplicate: the second leg for new sessions, a path disjoint from the choice's
+	 * (other interface, other remote address), or DP_NO_SVR_PATH; written with choice */
+	_Atomic uint16_t dup_choice;
 	bool compliant[DP_SVC_PATHS]; /* main lcore only: each path's SLA state (hysteresis) */
 	/* Live sessions (session/migrate.c, main lcore only): enum svr_img_resiliency and its
 	 * brakes; since when each path has been usable and within the SLA without a break (0:

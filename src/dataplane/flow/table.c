@@ -794,8 +794,8 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
  * stripes: 0, -EAGAIN (the other key is in use), -ENOBUFS, -ESTALE (old is no longer a current
  * live session: nothing published).
  */
-static int publish_move(struct svr_session_table *t, uint32_t old, uint32_t idx,
-			enum svr_sdir keep, uint32_t hk, uint32_t ho)
+static int publish_move(struct svr_session_table *t, uint32_t old, uint32_t idx, enum svr_sdir keep,
+			uint32_t hk, uint32_t ho)
 {
 	const struct svr_skey4 *kept = &t->entries[idx].dir[keep].key,
 			       *other = &t->entries[idx].dir[!keep].key;
@@ -825,8 +825,8 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 			  struct svr_skey4 *other, const struct svr_session_place *place,
 			  svr_session_fill_fn fill, void *arg, uint16_t drain_s)
 {
-	if (old >= t->capacity || atomic_load_explicit(&t->info[old].in_use,
-						       memory_order_acquire) != SVR_LIVE)
+	if (old >= t->capacity ||
+	    atomic_load_explicit(&t->info[old].in_use, memory_order_acquire) != SVR_LIVE)
 		return -ESTALE;
 	struct svr_skey4 kept = t->entries[old].dir[keep].key;
 	uint32_t idx, key6;
@@ -867,6 +867,56 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 			return idx;
 		}
 		end_state(t, s);
+		if (rc != -EAGAIN || !place->nat_hi)
+			break;
+		rc = -EADDRINUSE;
+	}
+	if (rc == -EAGAIN)
+		rc = -EEXIST;
+	give_back(t, idx, key6); /* never published */
+	return rc;
+}
+
+/* --- a duplicated session's second leg --- */
+
+int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sdir dir,
+			   struct svr_skey4 *key, const struct svr_session_place *place,
+			   svr_session_fill_fn fill, void *arg)
+{
+	if (of >= t->capacity ||
+	    atomic_load_explicit(&t->info[of].in_use, memory_order_acquire) != SVR_LIVE)
+		return -ESTALE;
+	struct svr_skey4 own = t->entries[of].dir[!dir].key;
+	uint32_t idx, key6;
+	if (take_entry(t, 4, t->capacity, &idx, &key6) < 0)
+		return -ENOSPC;
+	int64_t rc = -EADDRINUSE;
+	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
+		int r = place_reverse(t, 4, &own, (uint8_t *)key, sizeof(own), place);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		struct svr_session *s = &t->entries[idx];
+		memcpy(s, &t->entries[of], sizeof(*s));
+		memcpy(&t->info[idx], &t->info[of], sizeof(t->info[idx]));
+		atomic_store_explicit(&t->info[idx].in_use, 0, memory_order_relaxed);
+		/* its TCP state is the session's: this entry never moves it or counts it */
+		atomic_store_explicit(svr_session_tcp_state(s), SVR_TCP_NONE, memory_order_relaxed);
+		s->dir[dir].key = *key;
+		fill(s, &t->info[idx], arg);
+		uint32_t h = key_hash(t, 4, key);
+		rte_spinlock_t *lock = stripe_of(t, 4, h);
+		rte_spinlock_lock(lock);
+		rc = ix_find(t, 4, key, h) != NO_DATA                   ? -EAGAIN
+		     : !ix_insert(&t->ix4, h, idx << 1 | (uint32_t)dir) ? -ENOBUFS
+									: 0;
+		if (rc == 0)
+			atomic_store_explicit(&t->info[idx].in_use, SVR_LIVE | SVR_LIVE_ALIAS,
+					      memory_order_release);
+		rte_spinlock_unlock(lock);
+		if (rc == 0)
+			return idx;
 		if (rc != -EAGAIN || !place->nat_hi)
 			break;
 		rc = -EADDRINUSE;

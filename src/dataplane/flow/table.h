@@ -117,10 +117,11 @@ struct svr_session_info {
 };
 _Static_assert(sizeof(struct svr_session_info) == 32, "a session's info is 32 bytes");
 
-#define SVR_LIVE       0x1 /* in_use: the entry is a session's (its keys may be published) */
-#define SVR_LIVE_V6    0x2 /* its keys are in the IPv6 index */
-#define SVR_LIVE_MOVED 0x4 /* moved: a successor holds the session, this one drains */
-#define SVR_LIVE_STALE 0x8 /* carries nothing more: ends at the next ageing pass over it */
+#define SVR_LIVE       0x1  /* in_use: the entry is a session's (its keys may be published) */
+#define SVR_LIVE_V6    0x2  /* its keys are in the IPv6 index */
+#define SVR_LIVE_MOVED 0x4  /* moved: a successor holds the session, this one drains */
+#define SVR_LIVE_STALE 0x8  /* carries nothing more: ends at the next ageing pass over it */
+#define SVR_LIVE_ALIAS 0x10 /* a second leg (svr_session_alias4): ends with its session only */
 
 /* Marks a live session stale (any thread); a deleted one stays deleted. */
 static inline void svr_session_make_stale(struct svr_session_info *info)
@@ -147,7 +148,7 @@ static inline int svr_session_family(const struct svr_session_info *info)
 static inline bool svr_session_current(const struct svr_session_info *info)
 {
 	return (atomic_load_explicit(&info->in_use, memory_order_acquire) &
-		(SVR_LIVE | SVR_LIVE_MOVED)) == SVR_LIVE;
+		(SVR_LIVE | SVR_LIVE_MOVED | SVR_LIVE_ALIAS)) == SVR_LIVE;
 }
 
 /* A direction's rewrite (const or not, as s is). */
@@ -384,6 +385,19 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sdir keep,
 			  struct svr_skey4 *other, const struct svr_session_place *place,
 			  svr_session_fill_fn fill, void *arg, uint16_t drain_s);
+
+/*
+ * A duplicated session's second leg (docs/paths.md "Duplication"): an entry that copies live
+ * session `of` and publishes only its key of direction `dir`, *key (settled as a reverse key
+ * is by svr_session_create4 with place, and written back); fill() edits the copy. Its other
+ * key is the session's own, not published: the session's packets in that direction find the
+ * session, which sends the second copy through this entry's rewrite. Marked SVR_LIVE_ALIAS: no
+ * ageing of its own, the main lcore ends it with its session. Returns its index, or -ESTALE
+ * (of is not a current live IPv4 session), -ENOSPC, -EADDRINUSE, -EEXIST, -ENOBUFS.
+ */
+int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sdir dir,
+			   struct svr_skey4 *key, const struct svr_session_place *place,
+			   svr_session_fill_fn fill, void *arg);
 
 /*
  * Main lcore: unpublishes both keys (those still pointing at it); the entry is

@@ -37,10 +37,10 @@ static uint64_t signature(const struct dp_svc_policy *s, uint64_t now_ms)
 		return 0;
 	uint64_t h = mix(s->id, atomic_load_explicit(&s->choice, memory_order_relaxed));
 	for (uint8_t i = 0; i < s->n_svr_paths; i++) {
-		bool revert_ready = s->good_since_ms[i] &&
-				    now_ms - s->good_since_ms[i] >= s->revert_hold_ms;
-		h = mix(h, (uint64_t)dp_paths_alive(s->svr_paths[i]) | (uint64_t)s->compliant[i] << 1 |
-			       (uint64_t)revert_ready << 2);
+		bool revert_ready =
+		    s->good_since_ms[i] && now_ms - s->good_since_ms[i] >= s->revert_hold_ms;
+		h = mix(h, (uint64_t)dp_paths_alive(s->svr_paths[i]) |
+			       (uint64_t)s->compliant[i] << 1 | (uint64_t)revert_ready << 2);
 	}
 	return mix(h, now_ms - s->moved_ms >= s->min_dwell_ms);
 }
@@ -67,13 +67,16 @@ static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now
 					 .max_latency_us = s->sla_latency_us,
 					 .max_jitter_us = s->sla_jitter_us};
 	struct svr_rank_result r;
-	svr_rank(in, s->n_svr_paths, &sla, s->best_effort, false, s->compliant, &r);
+	svr_rank(in, s->n_svr_paths, &sla, s->best_effort,
+		 s->resiliency == SVR_RESILIENCY_DUPLICATE, s->compliant, &r);
 	uint32_t slot = r.n ? r.path[0] : DP_NO_SVR_PATH;
 	/* None usable: rather one whose BFD is up (in its hold-down) than one known down */
 	for (uint8_t i = 0; r.n == 0 && slot == DP_NO_SVR_PATH && i < s->n_svr_paths; i++)
 		if (dp_path_bfd[s->svr_paths[i]].active &&
 		    dp_path_bfd[s->svr_paths[i]].s.state == SVR_BFD_UP)
 			slot = s->svr_paths[i];
+	atomic_store_explicit(&s->dup_choice, r.dup == SVR_RANK_NONE ? DP_NO_SVR_PATH : r.dup,
+			      memory_order_relaxed);
 	atomic_store_explicit(&s->choice, slot | (uint32_t)r.verdict << 16, memory_order_release);
 	/* how long each path has been good without a break: what revertible sessions wait for */
 	for (uint8_t i = 0; i < s->n_svr_paths; i++) {

@@ -24,6 +24,7 @@
 #include "common/bfd.h"
 #include "common/pathrank.h"
 #include "paths/paths.h"
+#include "session/ext.h"
 #include "common/image.h"
 
 /* What admission decided, shared by both families. */
@@ -235,7 +236,9 @@ struct fill4 {
 	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
 	uint8_t moves;       /* egress: the Modify Request's sequence it came with (a new egress) */
 	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
+	bool made;            /* set by create4: this call made the session (not another worker) */
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
+	uint16_t ext;         /* a duplicated session's ext slot (session/ext.h), or DP_EXT_NONE */
 };
 
 static void fill4(struct svr_session *s, struct svr_session_info *info, void *arg)
@@ -276,6 +279,8 @@ static void fill4(struct svr_session *s, struct svr_session_info *info, void *ar
 		fw->svr |= SVR_RW2_TO_PEER;
 	if (f->svr_rev & SVR_RW_MD_ADD)
 		rv->svr |= SVR_RW2_TO_PEER;
+	if (f->ext != DP_EXT_NONE)
+		dp_dup_fill(s, f->ext);
 	if (f->uuid) /* before any reader can see the entry */
 		memcpy(info->uuid, f->uuid, 16);
 	info->moves = f->moves;
@@ -376,6 +381,7 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 		return found(svr_session_find4(dp_sess.table, k), data, why);
 	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
+	arg->made = true;
 	return DP_FIRST_SESSION;
 }
 
@@ -447,8 +453,21 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				       (wrap ? SVR_RW_UDP_UNWRAP : 0),
 			    .svr_path = slot,
 			    .svr_wrap = wrap ? 1 : 0,
-			    .payload_key = payload_key};
-	return create4(w, k, &rev, &place, &arg, data, why);
+			    .payload_key = payload_key,
+			    .ext = DP_EXT_NONE};
+	/* resiliency duplicate: a second leg on a disjoint path, when there is one */
+	uint16_t leg2 = atomic_load_explicit(&a->svc->dup_choice, memory_order_relaxed);
+	if (a->svc->resiliency == SVR_RESILIENCY_DUPLICATE && leg2 != DP_NO_SVR_PATH &&
+	    leg2 != slot)
+		arg.ext = dp_dup_take(w, SVR_DIR_REV);
+	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
+	if (arg.ext != DP_EXT_NONE) {
+		if (r == DP_FIRST_SESSION && arg.made)
+			dp_dup_second_leg(w, g, svr_sess_idx(*data), leg2);
+		else
+			dp_ext_give_back(arg.ext);
+	}
+	return r;
 }
 
 /*
@@ -513,7 +532,7 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	    md.fwd.family != 4 ||
 	    (md.fwd.proto != k->proto &&
 	     (k->proto != SVR_IPPROTO_UDP || md.fwd.proto == SVR_IPPROTO_TCP)))
-		return DP_FIRST_DROP; /* TCP never comes as UDP (no UDP transform) */
+		return DP_FIRST_DROP;      /* TCP never comes as UDP (no UDP transform) */
 	if (md.present & SVR_MDF_MODIFY) { /* a live session moved to this path? */
 		enum dp_first r = dp_session_rebind4(w, g, (uint16_t)slot, k, &md, data, why);
 		if (r != DP_FIRST_NOT_SVR)
@@ -585,7 +604,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 			    .svr_wrap = wrap ? 2 : 0,
 			    .uuid = md.uuid,
 			    .moves = md.present & SVR_MDF_MODIFY ? (uint8_t)md.modify : 0,
-			    .payload_key = payload_key};
+			    .payload_key = payload_key,
+			    .ext = DP_EXT_NONE};
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
 	if (!wrap && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
 		arg.fwd_ctx = &md.fwd;
@@ -594,7 +614,12 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	 * session for twice the idle timeout it is made with. */
 	if ((*why = dp_svr_uuid_claim(md.uuid)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
+	/* the first leg of a duplicated session to arrive: the second finds it by its UUID */
+	if ((md.present & SVR_MDF_MODIFY) && (md.modify & SVR_MD_MODIFY_D))
+		arg.ext = dp_dup_take(w, SVR_DIR_FWD);
 	r = create4(w, k, &rev, &place, &arg, data, why);
+	if (arg.ext != DP_EXT_NONE && !(r == DP_FIRST_SESSION && arg.made))
+		dp_ext_give_back(arg.ext);
 	if (r != DP_FIRST_SESSION ||
 	    memcmp(dp_sess.table->info[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)
 		dp_svr_uuid_unclaim(md.uuid); /* none of this UUID made (another's on the tuple) */
@@ -655,7 +680,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	if (r != DP_FIRST_SESSION)
 		return r;
 	svr_skey4_reverse(&out, &rev); /* as the answer arrives, after both translations */
-	struct fill4 arg = {.a = &a, .fwd = k, .rev = &rev};
+	struct fill4 arg = {.a = &a, .fwd = k, .rev = &rev, .ext = DP_EXT_NONE};
 	return create4(w, k, &rev, &place, &arg, data, why);
 }
 

@@ -10,6 +10,7 @@
 
 #include "l2l3/fib.h"
 #include "l2l3/output.h"
+#include "session/ext.h"
 #include "session/frag.h"
 #include "flow/rewrite.h"
 #include "session/sessions.h"
@@ -446,6 +447,67 @@ static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
 		dp_svr_check_run(w, checks, n);
 }
 
+/* A packet of session s to send (signed at the burst's end when held) or forwarded now. */
+static void go4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
+		const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir,
+		const struct svr_rewrite *rw, bool held, struct dp_svr_sign *job, uint32_t now)
+{
+	uint32_t to = rte_be_to_cpu_32(rw->dst);
+	uint64_t h;
+	svr_fib_lookup4(g->fib, &to, &h, 1);
+	if (held) {
+		job->nh = (uint32_t)h;
+		job->rw = *rw;
+		job->s = s;
+		job->bytes = f->len;
+		job->dir = (uint8_t)dir;
+		job->tcp_flags = f->tcp_flags;
+		job->l4_off = f->l4_off;
+		job->proto = f->key.proto;
+		return;
+	}
+	dp_session_touch(s, dir, f->len, f->tcp_flags, now);
+	forward4(w, g, m, (uint32_t)h, rw, f->l4_off, f->key.proto);
+}
+
+/*
+ * A duplicated session's packet toward the peer (docs/paths.md "Duplication"): numbered in its
+ * IP identification (both copies carry the number; the receiving router keeps the first), and a
+ * copy sent through the second leg's entry, as that entry's own packet would be (its
+ * metadata, its trailer). Returns true when the copy is held for signing in *job.
+ */
+static bool duplicate4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m, uint8_t *ip,
+		       const struct svr_flow4 *f, uint16_t x, enum svr_sdir dir,
+		       struct dp_svr_sign *job, uint32_t now)
+{
+	struct dp_ext_line *l = dp_ext_line(x, dir);
+	uint32_t leg = atomic_load_explicit(&l->alias, memory_order_acquire);
+	if (leg == UINT32_MAX || f->fragment) /* no second leg (yet); fragments keep their id */
+		return false;
+	uint16_t id = ++l->dup_seq, old = svr_rd16(ip + 4);
+	svr_wr16(ip + 4, id);
+	svr_wr16(ip + 10, svr_cksum_update16(svr_rd16(ip + 10), old, id));
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+	if (!c)
+		return false; /* the first copy still goes */
+	*dp_meta(c) = *dp_meta(m);
+	w->stats.dup_copies++;
+	uint8_t *cip = rte_pktmbuf_mtod_offset(c, uint8_t *, dp_meta(c)->l3_off);
+	struct svr_session *ls = &dp_sess.table->entries[leg];
+	struct rte_mbuf *reply;
+	enum dp_svr_verdict v = dp_svr_packet(w, g, c, cip, f, ls, dir, NULL, job, &reply);
+	if (reply)
+		send_reply4(w, g, reply);
+	if (v == DP_SVR_DROPPED)
+		return false;
+	struct svr_rewrite done = *svr_session_rw(ls, dir);
+	done.flags = 0;
+	done.svr = 0;
+	done.via = l->via;
+	go4(w, g, c, f, ls, dir, &done, v == DP_SVR_SIGN, job, now);
+	return v == DP_SVR_SIGN;
+}
+
 /*
  * IPv4 packets of a burst: one bulk session lookup; misses go through the
  * creation path; then one bulk FIB lookup of the (translated) destinations.
@@ -499,7 +561,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 	struct dp_svr_check checks[DP_MAX_BURST];
 	int8_t check_of[DP_MAX_BURST];
 	bool checked_ahead = false;
-	struct dp_svr_sign signs[DP_MAX_BURST];
+	struct dp_svr_sign signs[2 * DP_MAX_BURST]; /* a duplicated packet: two */
 	unsigned n_signs = 0;
 	for (unsigned j = 0; j < k; j++) {
 		const struct svr_flow4 *f = &fl[idx[j]];
@@ -513,6 +575,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 		const struct svr_rewrite *rw = svr_session_rw(s, dir);
 		struct svr_rewrite done;
 		bool held = false; /* for signing at the burst's end */
+		uint16_t x = dp_ext_of(rw);
 		if (unlikely(svr_rw_svr_work(rw))) {
 			if (!checked_ahead) {
 				svr_checks_ahead(w, g, out, idx, hit, fl, j, k, checks, check_of);
@@ -535,6 +598,9 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 				dp_punt(w, out[j], DP_PUNT_TTL);
 				continue;
 			}
+			if (unlikely(x != DP_EXT_NONE && (rw->svr & SVR_RW2_DUP)) &&
+			    duplicate4(w, g, out[j], ip, f, x, dir, &signs[n_signs], now))
+				n_signs++;
 			struct rte_mbuf *reply;
 			const struct dp_svr_check *pre =
 			    check_of[j] >= 0 ? &checks[check_of[j]] : NULL;
@@ -544,11 +610,27 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 				send_reply4(w, g, reply);
 			if (v == DP_SVR_DROPPED)
 				continue;
+			/* a duplicated session's second copy (its HMAC checked): dropped */
+			if (unlikely(x != DP_EXT_NONE) && !f->fragment &&
+			    dp_ext_line(x, dir)->dedupe != DP_EXT_NONE &&
+			    !svr_dedupe_first(&dp_ext_windows[dp_ext_line(x, dir)->dedupe],
+					      svr_rd16(ip + 4))) {
+				dp_drop(w, out[j], SVR_DROP_DUPLICATE);
+				continue;
+			}
 			held = v == DP_SVR_SIGN;
 			done = *rw;
 			done.flags = 0;
 			done.svr = 0;
 			rw = &done;
+		}
+		if (unlikely(x != DP_EXT_NONE)) { /* its next hop is in its ext slot */
+			if (rw != &done) {
+				done = *rw;
+				rw = &done;
+			}
+			done.via = dp_ext_line(x, dir)->via;
+			done.svr = 0;
 		}
 		if (likely(!held)) /* a held packet touches its session once signed */
 			dp_session_touch(s, dir, f->len, f->tcp_flags, now);

@@ -57,7 +57,8 @@ static void ingress_fill(struct svr_session *s, struct svr_session_info *info, v
 {
 	const struct move_to *a = arg;
 	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
-	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD), *rv = svr_session_rw(s, SVR_DIR_REV);
+	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
+			   *rv = svr_session_rw(s, SVR_DIR_REV);
 	bool icmp = k->proto == SVR_IPPROTO_ICMP;
 	fw->src = r->dst;
 	fw->dst = r->src;
@@ -251,7 +252,8 @@ static void egress_fill(struct svr_session *s, struct svr_session_info *info, vo
 {
 	const struct move_to *a = arg;
 	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
-	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD), *rv = svr_session_rw(s, SVR_DIR_REV);
+	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
+			   *rv = svr_session_rw(s, SVR_DIR_REV);
 	fw->sport = r->dport;
 	fw->dport = r->sport;
 	svr_rewrite_deltas(fw, k);
@@ -290,6 +292,8 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 		*why = SVR_DROP_SVR_SERVICE_MISMATCH;
 		return DP_FIRST_DROP;
 	}
+	if (md->modify & SVR_MD_MODIFY_D) /* the second leg of a duplicated session */
+		return dp_dup_add_leg4(w, g, slot, old, k, data, why);
 	/* moves in order: an older or repeated Modify Request (a replay) changes nothing */
 	uint8_t seq = (uint8_t)md->modify;
 	if ((int8_t)(uint8_t)(seq - info->moves) <= 0) {

@@ -219,6 +219,7 @@ static void sla_of(const void *img, uint32_t policy, struct dp_svc_policy *s)
 	for (unsigned k = 0; k < DP_SVC_PATHS; k++)
 		s->compliant[k] = true;
 	atomic_init(&s->choice, (uint32_t)DP_NO_SVR_PATH | (uint32_t)SVR_RANK_NO_PATH << 16);
+	atomic_init(&s->dup_choice, DP_NO_SVR_PATH);
 }
 
 /* A named table of the image (services or tenants): its entries and where each keeps its name. */

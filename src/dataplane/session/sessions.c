@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "core/dp.h"
+#include "session/ext.h"
 #include "session/frag.h"
 #include "flow/names.h"
 #include "svrpath/path.h"
@@ -64,7 +65,7 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 	dp_sess.tenants = svr_names_create();
 	dp_sess.services = svr_names_create();
 	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.src_rate || !dp_sess.tenants ||
-	    !dp_sess.services) {
+	    !dp_sess.services || dp_ext_init(capacity) < 0) {
 		LOG_ERR("cannot allocate a session table of %u sessions (lower sessions.capacity, "
 			"or %s)",
 			capacity,
@@ -84,6 +85,7 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 
 void dp_sessions_free(void)
 {
+	dp_ext_free();
 	svr_session_table_free(dp_sess.table);
 	rte_free((void *)dp_sess.tenant_live);
 	rte_free((void *)dp_sess.src_rate);
@@ -105,9 +107,17 @@ static bool end_session(uint32_t idx)
 	/* an SVR egress session: its first packet must not open it again (replays) */
 	if (current)
 		dp_svr_session_ending(s);
+	/* a duplicated session: its second leg goes with it, then its ext slot (after the grace
+	 * period: a worker may still be sending through it) */
+	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_FWD));
+	uint32_t leg = current ? dp_dup_leg_of(s) : UINT32_MAX;
 	uint8_t live = svr_session_delete(dp_sess.table, idx); /* gives back its half-open count */
 	if (!live)
 		return false;
+	if (leg != UINT32_MAX)
+		svr_session_delete(dp_sess.table, leg);
+	if (x != DP_EXT_NONE && !(live & (SVR_LIVE_MOVED | SVR_LIVE_ALIAS)))
+		dp_ext_release(x);
 	if (tenant != SVR_NO_NAME && !(live & SVR_LIVE_MOVED))
 		atomic_fetch_sub_explicit(&dp_sess.tenant_live[tenant], 1, memory_order_relaxed);
 	return true;
@@ -148,15 +158,21 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	for (uint32_t n = 0; n < slice && used; n++) {
 		uint32_t i = dp_sess.age_cursor++ % used;
 		struct svr_session *s = &t->entries[i];
-		if (!atomic_load_explicit(&t->info[i].in_use, memory_order_acquire))
+		uint8_t live = atomic_load_explicit(&t->info[i].in_use, memory_order_acquire);
+		if (!live || (live & SVR_LIVE_ALIAS)) /* a second leg ends with its session */
 			continue;
 		uint32_t seen = svr_session_last_seen(s);
+		uint32_t leg = dp_dup_leg_of(s); /* traffic on the second leg alone keeps it */
+		if (leg != UINT32_MAX &&
+		    (int32_t)(svr_session_last_seen(&t->entries[leg]) - seen) > 0)
+			seen = svr_session_last_seen(&t->entries[leg]);
 		if (now - seen >= idle_limit(s) && end_session(i))
 			dp.main_stats.events[SVR_EV_SESSIONS_AGED]++;
 	}
 	if (dp_sess.age_cursor >= used)
 		dp_sess.age_cursor = 0;
 	svr_session_reclaim(t);
+	dp_ext_reclaim();
 	dp_svr_replay_sweep(elapsed); /* ended SVR sessions' UUIDs whose time passed */
 }
 
@@ -178,7 +194,11 @@ void dp_session_names_sweep(void)
 
 bool dp_session_clear(uint32_t idx)
 {
-	if (idx >= dp_sess.table->capacity || !end_session(idx))
+	/* a second leg is not a session of its own: its session is cleared instead */
+	if (idx >= dp_sess.table->capacity ||
+	    (atomic_load_explicit(&dp_sess.table->info[idx].in_use, memory_order_acquire) &
+	     SVR_LIVE_ALIAS) ||
+	    !end_session(idx))
 		return false;
 	dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]++;
 	return true;
@@ -320,6 +340,16 @@ json_t *dp_session_json(uint32_t idx)
 		json_object_set_new(o, "peer", json_string(p->peer));
 		json_object_set_new(o, "path", json_string(p->name));
 		json_object_set_new(o, "moves", json_integer(info->moves));
+		uint32_t leg = dp_dup_leg_of(s); /* duplicated: the second copy's path */
+		if (leg != UINT32_MAX) {
+			const struct svr_session *l = &dp_sess.table->entries[leg];
+			json_object_set_new(
+			    o, "second-leg",
+			    json_pack("{s:s, s:I, s:I}", "path",
+				      dp_svr_path(svr_session_rw(l, SVR_DIR_FWD)->svr_path)->name,
+				      "forward-packets", (json_int_t)l->dir[SVR_DIR_FWD].pkts,
+				      "reverse-packets", (json_int_t)l->dir[SVR_DIR_REV].pkts));
+		}
 	}
 	return o;
 }
@@ -386,7 +416,8 @@ json_t *dp_sessions_summary(void)
 	 * SVR replay memory (UUIDs of egress sessions). */
 	size_t bytes = t->bytes + sizeof(*dp_sess.tenant_live) * 65536 +
 		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
-		       dp.n_workers * sizeof(struct svr_frag_cache) + dp_svr_replay_bytes();
+		       dp.n_workers * sizeof(struct svr_frag_cache) + dp_svr_replay_bytes() +
+		       dp_ext_bytes();
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes",
 			 (json_int_t)bytes, "capacity", (json_int_t)t->capacity, "limit",
 			 (json_int_t)limit, "in-use",

@@ -84,6 +84,23 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 				 const struct svr_skey4 *k, const struct svr_md *md, uint64_t *data,
 				 enum svr_drop_reason *why);
 
+/*
+ * Duplicated sessions (session/duplicate.c, docs/paths.md "Duplication"), creation path:
+ * dp_dup_take: an ext slot with a duplicate window for the from-peer direction, or DP_EXT_NONE
+ * (counted: the session is made without duplication); dp_dup_fill: fill4's part (the slot in
+ * both rewrites, their next hops in it); dp_dup_second_leg: the ingress's second leg of session
+ * idx on path slot; dp_dup_add_leg4: the egress's, for a first packet on tuple k from path slot
+ * naming live session idx (the outcome as for any first packet); dp_dup_leg_of: a session's
+ * second-leg entry, or UINT32_MAX.
+ */
+uint16_t dp_dup_take(struct dp_worker *w, enum svr_sdir from_peer);
+void dp_dup_fill(struct svr_session *s, uint16_t x);
+void dp_dup_second_leg(struct dp_worker *w, const struct dp_gen *g, uint32_t idx, uint16_t slot);
+enum dp_first dp_dup_add_leg4(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
+			      uint32_t idx, const struct svr_skey4 *k, uint64_t *data,
+			      enum svr_drop_reason *why);
+uint32_t dp_dup_leg_of(const struct svr_session *s);
+
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);
 #ifdef SVR_TEST_HOOKS

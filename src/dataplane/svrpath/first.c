@@ -112,9 +112,9 @@ void dp_svr_session_ending(const struct svr_session *s)
 		return;
 	const struct svr_session_info *info = svr_session_info(dp_sess.table, s);
 	const struct dp_gen *g = dp_gen_main();
-	uint32_t hold = g ? dp_svr_replay_hold_s(g, svr_session_rw(s, SVR_DIR_FWD)->svr_path,
-						 info->idle_s)
-			  : 2 * SVR_REPLAY_MIN_S;
+	uint32_t hold =
+	    g ? dp_svr_replay_hold_s(g, svr_session_rw(s, SVR_DIR_FWD)->svr_path, info->idle_s)
+	      : 2 * SVR_REPLAY_MIN_S;
 	svr_replay_ended(&replay, info->uuid, hold, clock_s());
 }
 
@@ -345,11 +345,12 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 		if (svr_session_rw(s, SVR_DIR_FWD)->svr & SVR_RW2_PAYLOAD)
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
 		/* a session that moved to this path: the egress re-binds it, in order (TLV 28:
-		 * F and D clear, the 12-bit sequence of the move) */
+		 * the 12-bit sequence of the move); a duplicated one: D on both legs */
 		uint8_t moves = svr_session_info(dp_sess.table, s)->moves;
-		if (moves) {
+		bool dup = svr_session_rw(s, SVR_DIR_FWD)->svr & SVR_RW2_DUP;
+		if (moves || dup) {
 			md.present |= SVR_MDF_MODIFY;
-			md.modify = moves;
+			md.modify = (uint16_t)((dup ? SVR_MD_MODIFY_D : 0) | moves);
 		}
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;

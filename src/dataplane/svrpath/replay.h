@@ -22,8 +22,8 @@
  * UUIDs with one tag, 1 in 5 x 10^11, count as one), bits 0-23 the session's
  * entry index (live: the table holds at most 2^24 sessions; the caller checks the
  * entry's UUID, as a tag may be another's) or the dataplane second it is
- * remembered until, modulo 2^24 (ended). Ended slots whose time has passed are taken by the next claim on
- * their probe path, and emptied by the sweep (backward shift: no tombstones).
+ * remembered until, modulo 2^24 (ended). Ended slots whose time has passed are taken by the next
+ * claim on their probe path, and emptied by the sweep (backward shift: no tombstones).
  *
  * Writer model: every operation, reads included, takes the memory's lock.
  * Workers claim (and give back) on the session-creation path and check a UUID

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The pools of session extension state (ext.h). */
+#include "session/ext.h"
+
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "common/log.h"
+#include "core/dp.h"
+
+/*
+ * Sizes: one ext slot per 256 sessions of capacity (at least 256, at most 65,534: the slot
+ * number is 16 bits), one duplicate window (1 KiB) per 1,024 (at least 64): about 1.5 bytes per
+ * session of capacity in all, whatever the table's size. A session that finds its pool empty is
+ * made without what needed it (counted: duplicate-pool-full).
+ */
+#define EXT_PER_SESSIONS    256
+#define EXT_MIN             256
+#define EXT_MAX             65534
+#define WINDOW_PER_SESSIONS 1024
+#define WINDOW_MIN          64
+
+struct dp_sess_ext *dp_ext;
+struct svr_dedupe *dp_ext_windows;
+
+static struct rte_ring *free_ext, *free_windows; /* slot and window numbers (32-bit elements) */
+static struct rte_rcu_qsbr_dq *retired;
+static uint32_t n_ext, n_windows;
+
+static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void give_back(uint16_t x)
+{
+	for (int d = 0; d < 2; d++) {
+		uint32_t w = dp_ext[x].dir[d].dedupe;
+		if (w != DP_EXT_NONE)
+			rte_ring_enqueue_elem(free_windows, &w, sizeof(w));
+	}
+	uint32_t e = x;
+	rte_ring_enqueue_elem(free_ext, &e, sizeof(e));
+}
+
+static void release_slots(void *p, void *e, unsigned n)
+{
+	(void)p;
+	const uint32_t *x = e;
+	for (unsigned i = 0; i < n; i++)
+		give_back((uint16_t)x[i]);
+}
+
+static struct rte_ring *ring_of(const char *name, uint32_t n)
+{
+	struct rte_ring *r =
+	    rte_ring_create_elem(name, sizeof(uint32_t), rte_align32pow2(n + 1), SOCKET_ID_ANY, 0);
+	for (uint32_t i = 0; r && i < n; i++)
+		rte_ring_enqueue_elem(r, &i, sizeof(i));
+	return r;
+}
+
+int dp_ext_init(uint32_t sessions)
+{
+	n_ext = clamp(sessions / EXT_PER_SESSIONS, EXT_MIN, EXT_MAX);
+	n_windows = clamp(sessions / WINDOW_PER_SESSIONS, WINDOW_MIN, n_ext);
+	char name[RTE_RING_NAMESIZE];
+	dp_ext = rte_zmalloc("svr_sess_ext", sizeof(*dp_ext) * n_ext, RTE_CACHE_LINE_SIZE);
+	dp_ext_windows =
+	    rte_zmalloc("svr_dedupe", sizeof(*dp_ext_windows) * n_windows, RTE_CACHE_LINE_SIZE);
+	snprintf(name, sizeof(name), "ext-%.12s", dp.conf ? dp.conf->instance : "t");
+	free_ext = ring_of(name, n_ext);
+	snprintf(name, sizeof(name), "dedupe-%.12s", dp.conf ? dp.conf->instance : "t");
+	free_windows = ring_of(name, n_windows);
+	snprintf(name, sizeof(name), "ext-rcu-%.12s", dp.conf ? dp.conf->instance : "t");
+	struct rte_rcu_qsbr_dq_parameters params = {
+	    .name = name,
+	    .size = n_ext,
+	    .esize = sizeof(uint32_t),
+	    .trigger_reclaim_limit = n_ext / 4 + 1,
+	    .max_reclaim_size = 256,
+	    .free_fn = release_slots,
+	    .v = dp.qsbr,
+	};
+	retired = dp.qsbr ? rte_rcu_qsbr_dq_create(&params) : NULL;
+	if (!dp_ext || !dp_ext_windows || !free_ext || !free_windows || (dp.qsbr && !retired)) {
+		LOG_ERR("cannot allocate the session extension pools (%u slots, %u duplicate "
+			"windows)",
+			n_ext, n_windows);
+		dp_ext_free();
+		return -1;
+	}
+	LOG_INFO("session extensions: %u slots, %u duplicate windows", n_ext, n_windows);
+	return 0;
+}
+
+void dp_ext_free(void)
+{
+	if (retired)
+		rte_rcu_qsbr_dq_delete(retired);
+	rte_ring_free(free_ext);
+	rte_ring_free(free_windows);
+	rte_free(dp_ext);
+	rte_free(dp_ext_windows);
+	retired = NULL;
+	free_ext = free_windows = NULL;
+	dp_ext = NULL;
+	dp_ext_windows = NULL;
+}
+
+size_t dp_ext_bytes(void)
+{
+	return (size_t)n_ext * sizeof(*dp_ext) + (size_t)n_windows * sizeof(*dp_ext_windows);
+}
+
+uint16_t dp_ext_take(void)
+{
+	uint32_t x;
+	if (rte_ring_dequeue_elem(free_ext, &x, sizeof(x)) != 0)
+		return DP_EXT_NONE;
+	struct dp_sess_ext *e = &dp_ext[x];
+	memset(e, 0, sizeof(*e));
+	for (int d = 0; d < 2; d++) {
+		e->dir[d].via = SVR_VIA_FIB;
+		e->dir[d].dedupe = DP_EXT_NONE;
+		atomic_init(&e->dir[d].alias, UINT32_MAX);
+	}
+	return (uint16_t)x;
+}
+
+bool dp_ext_take_dedupe(uint16_t x, enum svr_sdir d)
+{
+	uint32_t w;
+	if (rte_ring_dequeue_elem(free_windows, &w, sizeof(w)) != 0)
+		return false;
+	svr_dedupe_init(&dp_ext_windows[w]);
+	dp_ext[x].dir[d].dedupe = (uint16_t)w;
+	return true;
+}
+
+void dp_ext_give_back(uint16_t x)
+{
+	give_back(x);
+}
+
+void dp_ext_release(uint16_t x)
+{
+	uint32_t e = x;
+	if (!retired) { /* no workers (unit tests): nobody to wait for */
+		give_back(x);
+		return;
+	}
+	if (rte_rcu_qsbr_dq_enqueue(retired, &e) != 0) {
+		/* the queue holds every slot: full means a bug; wait rather than reuse early */
+		rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
+		give_back(x);
+	}
+}
+
+void dp_ext_reclaim(void)
+{
+	unsigned freed, pending, available;
+	if (retired)
+		rte_rcu_qsbr_dq_reclaim(retired, 256, &freed, &pending, &available);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Extension state of the few sessions that need more than their entry holds: duplicated
+ * sessions (the second leg, the duplicate window). The entry's two lines and its info record
+ * are full, and a byte more per session would cost every session of the table, so these
+ * sessions take a slot of a small fixed pool instead.
+ *
+ * How a session reaches its slot: each direction's rewrite carries SVR_RW2_EXT and, in place of
+ * its next-hop slot (struct svr_rewrite.via), the ext slot; the direction's own next hop is in
+ * the slot's line for that direction (dp_ext_via). The flag and the slot are set before the
+ * entry is published and never change, so a reader sees both or neither. Sessions without the
+ * flag pay nothing: the flag sits in the byte the hit path reads anyway (rw->svr).
+ *
+ * Who writes what: a slot's line of a direction is written per packet only by the worker
+ * receiving that direction (the packet numbers a duplicated direction stamps); the rest is set
+ * by the creating worker before the session is published, except `alias` (the second leg's
+ * entry, stored once with release by the worker that makes it). Slots are taken by workers
+ * (creation path) and given back by the main lcore after a grace period, when the session ends.
+ */
+#ifndef SVR_SESSION_EXT_H
+#define SVR_SESSION_EXT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/dedupe.h"
+#include "flow/key.h"
+
+#define DP_EXT_NONE 0xffff /* no slot / no duplicate window */
+
+struct dp_ext_line {
+	uint16_t via;     /* this direction's next-hop slot (SVR_VIA_FIB: the FIB) */
+	uint16_t dup_seq; /* toward the peer, duplicated: the last packet number stamped */
+	uint16_t dedupe;  /* from the peer, duplicated: the duplicate window, or DP_EXT_NONE */
+	uint16_t pad;
+	/* toward the peer: the entry whose same direction leaves on the second leg
+	 * (UINT32_MAX: none, yet) */
+	_Atomic uint32_t alias;
+} __attribute__((aligned(64)));
+
+struct dp_sess_ext {
+	struct dp_ext_line dir[2];
+};
+
+/* Startup (main lcore): the pools, sized for `sessions` (see ext.c); 0, or -1 logged. */
+int dp_ext_init(uint32_t sessions);
+void dp_ext_free(void);
+/* Bytes the pools take (in the sessions' memory-bytes). */
+size_t dp_ext_bytes(void);
+
+/* Creation path: a zeroed slot (vias SVR_VIA_FIB, no window, no alias), or DP_EXT_NONE when the
+ * pool is empty. */
+uint16_t dp_ext_take(void);
+/* Creation path: a duplicate window for slot x's direction d (cleared). false: none left. */
+bool dp_ext_take_dedupe(uint16_t x, enum svr_sdir d);
+/* A creation that did not happen: the slot (and its windows) back at once (never published). */
+void dp_ext_give_back(uint16_t x);
+/* Main lcore, a session with slot x ended: the slot goes back after the grace period. */
+void dp_ext_release(uint16_t x);
+/* Main lcore, housekeeping: slots whose grace period passed go back. */
+void dp_ext_reclaim(void);
+
+extern struct dp_sess_ext *dp_ext;
+extern struct svr_dedupe *dp_ext_windows;
+
+static inline struct dp_ext_line *dp_ext_line(uint16_t x, enum svr_sdir d)
+{
+	return &dp_ext[x].dir[d];
+}
+
+/* The ext slot of a direction's rewrite, or DP_EXT_NONE. */
+static inline uint16_t dp_ext_of(const struct svr_rewrite *rw)
+{
+	return (rw->svr & SVR_RW2_EXT) ? rw->via : DP_EXT_NONE;
+}
+
+/* The next-hop slot a direction really uses. */
+static inline uint16_t dp_ext_via(const struct svr_rewrite *rw, enum svr_sdir d)
+{
+	return (rw->svr & SVR_RW2_EXT) ? dp_ext[rw->via].dir[d].via : rw->via;
+}
+
+#endif
