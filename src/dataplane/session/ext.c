@@ -23,7 +23,7 @@
 #define WINDOW_PER_SESSIONS 1024
 #define WINDOW_MIN          64
 
-struct dp_sess_ext *dp_ext;
+struct dp_sess_ext *dp_ext_slots;
 struct svr_dedupe *dp_ext_windows;
 
 static struct rte_ring *free_ext, *free_windows; /* slot and window numbers (32-bit elements) */
@@ -38,7 +38,7 @@ static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
 static void give_back(uint16_t x)
 {
 	for (int d = 0; d < 2; d++) {
-		uint32_t w = dp_ext[x].dir[d].dedupe;
+		uint32_t w = dp_ext_slots[x].dir[d].dedupe;
 		if (w != DP_EXT_NONE)
 			rte_ring_enqueue_elem(free_windows, &w, sizeof(w));
 	}
@@ -68,7 +68,7 @@ int dp_ext_init(uint32_t sessions)
 	n_ext = clamp(sessions / EXT_PER_SESSIONS, EXT_MIN, EXT_MAX);
 	n_windows = clamp(sessions / WINDOW_PER_SESSIONS, WINDOW_MIN, n_ext);
 	char name[RTE_RING_NAMESIZE];
-	dp_ext = rte_zmalloc("svr_sess_ext", sizeof(*dp_ext) * n_ext, RTE_CACHE_LINE_SIZE);
+	dp_ext_slots = rte_zmalloc("svr_sess_ext", sizeof(*dp_ext_slots) * n_ext, RTE_CACHE_LINE_SIZE);
 	dp_ext_windows =
 	    rte_zmalloc("svr_dedupe", sizeof(*dp_ext_windows) * n_windows, RTE_CACHE_LINE_SIZE);
 	snprintf(name, sizeof(name), "ext-%.12s", dp.conf ? dp.conf->instance : "t");
@@ -86,7 +86,7 @@ int dp_ext_init(uint32_t sessions)
 	    .v = dp.qsbr,
 	};
 	retired = dp.qsbr ? rte_rcu_qsbr_dq_create(&params) : NULL;
-	if (!dp_ext || !dp_ext_windows || !free_ext || !free_windows || (dp.qsbr && !retired)) {
+	if (!dp_ext_slots || !dp_ext_windows || !free_ext || !free_windows || (dp.qsbr && !retired)) {
 		LOG_ERR("cannot allocate the session extension pools (%u slots, %u duplicate "
 			"windows)",
 			n_ext, n_windows);
@@ -103,17 +103,17 @@ void dp_ext_free(void)
 		rte_rcu_qsbr_dq_delete(retired);
 	rte_ring_free(free_ext);
 	rte_ring_free(free_windows);
-	rte_free(dp_ext);
+	rte_free(dp_ext_slots);
 	rte_free(dp_ext_windows);
 	retired = NULL;
 	free_ext = free_windows = NULL;
-	dp_ext = NULL;
+	dp_ext_slots = NULL;
 	dp_ext_windows = NULL;
 }
 
 size_t dp_ext_bytes(void)
 {
-	return (size_t)n_ext * sizeof(*dp_ext) + (size_t)n_windows * sizeof(*dp_ext_windows);
+	return (size_t)n_ext * sizeof(*dp_ext_slots) + (size_t)n_windows * sizeof(*dp_ext_windows);
 }
 
 uint16_t dp_ext_take(void)
@@ -121,7 +121,7 @@ uint16_t dp_ext_take(void)
 	uint32_t x;
 	if (rte_ring_dequeue_elem(free_ext, &x, sizeof(x)) != 0)
 		return DP_EXT_NONE;
-	struct dp_sess_ext *e = &dp_ext[x];
+	struct dp_sess_ext *e = &dp_ext_slots[x];
 	memset(e, 0, sizeof(*e));
 	for (int d = 0; d < 2; d++) {
 		e->dir[d].via = SVR_VIA_FIB;
@@ -137,7 +137,7 @@ bool dp_ext_take_dedupe(uint16_t x, enum svr_sdir d)
 	if (rte_ring_dequeue_elem(free_windows, &w, sizeof(w)) != 0)
 		return false;
 	svr_dedupe_init(&dp_ext_windows[w]);
-	dp_ext[x].dir[d].dedupe = (uint16_t)w;
+	dp_ext_slots[x].dir[d].dedupe = (uint16_t)w;
 	return true;
 }
 

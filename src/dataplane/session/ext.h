@@ -62,12 +62,12 @@ void dp_ext_release(uint16_t x);
 /* Main lcore, housekeeping: slots whose grace period passed go back. */
 void dp_ext_reclaim(void);
 
-extern struct dp_sess_ext *dp_ext;
+extern struct dp_sess_ext *dp_ext_slots;
 extern struct svr_dedupe *dp_ext_windows;
 
 static inline struct dp_ext_line *dp_ext_line(uint16_t x, enum svr_sdir d)
 {
-	return &dp_ext[x].dir[d];
+	return &dp_ext_slots[x].dir[d];
 }
 
 /* The ext slot of a direction's rewrite, or DP_EXT_NONE. */
@@ -79,7 +79,7 @@ static inline uint16_t dp_ext_of(const struct svr_rewrite *rw)
 /* The next-hop slot a direction really uses. */
 static inline uint16_t dp_ext_via(const struct svr_rewrite *rw, enum svr_sdir d)
 {
-	return (rw->svr & SVR_RW2_EXT) ? dp_ext[rw->via].dir[d].via : rw->via;
+	return (rw->svr & SVR_RW2_EXT) ? dp_ext_slots[rw->via].dir[d].via : rw->via;
 }
 
 #endif

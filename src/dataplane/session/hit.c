@@ -481,12 +481,16 @@ static bool duplicate4(struct dp_worker *w, const struct dp_gen *g, struct rte_m
 		       struct dp_svr_sign *job, uint32_t now)
 {
 	struct dp_ext_line *l = dp_ext_line(x, dir);
-	uint32_t leg = atomic_load_explicit(&l->alias, memory_order_acquire);
-	if (leg == UINT32_MAX || f->fragment) /* no second leg (yet); fragments keep their id */
+	if (f->fragment) /* a fragment keeps its id (reassembly needs it): one copy */
 		return false;
+	/* numbered even without a second leg: the peer's window must never see an endpoint's own
+	 * identification (often constant) */
 	uint16_t id = ++l->dup_seq, old = svr_rd16(ip + 4);
 	svr_wr16(ip + 4, id);
 	svr_wr16(ip + 10, svr_cksum_update16(svr_rd16(ip + 10), old, id));
+	uint32_t leg = atomic_load_explicit(&l->alias, memory_order_acquire);
+	if (leg == UINT32_MAX)
+		return false;
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
 	if (!c)
 		return false; /* the first copy still goes */
