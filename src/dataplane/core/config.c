@@ -330,14 +330,35 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	if (svr_json_get_object(doc, "sessions", "", &o, e) < 0)
 		return -1;
 	if (o) {
-		static const char *const k[] = {"capacity", "ipv6-capacity", NULL};
+		static const char *const k[] = {"capacity", "ipv6-capacity", "extension-slots",
+						"duplicate-windows", NULL};
 		if (svr_json_only_keys(o, "sessions", k, e) < 0 ||
 		    opt_uint(o, "capacity", "sessions", DP_SESSIONS_MIN, DP_SESSIONS_MAX,
 			     &c->session_capacity, e) < 0 ||
 		    opt_uint(o, "ipv6-capacity", "sessions", 64, DP_SESSIONS_MAX,
-			     &c->session_capacity6, e) < 0)
+			     &c->session_capacity6, e) < 0 ||
+		    opt_uint(o, "extension-slots", "sessions", DP_EXT_SLOTS_MIN, DP_EXT_SLOTS_MAX,
+			     &c->ext_slots, e) < 0 ||
+		    opt_uint(o, "duplicate-windows", "sessions", DP_DUP_WINDOWS_MIN,
+			     DP_EXT_SLOTS_MAX, &c->dup_windows, e) < 0)
 			return -1;
 	}
+	/* defaults: about 0.75 byte per session of capacity for both pools (docs/paths.md) */
+	if (c->ext_slots == 0)
+		c->ext_slots = c->session_capacity / DP_EXT_PER_SESSIONS < DP_EXT_SLOTS_MIN
+				   ? DP_EXT_SLOTS_MIN
+			       : c->session_capacity / DP_EXT_PER_SESSIONS > DP_EXT_SLOTS_MAX
+				   ? DP_EXT_SLOTS_MAX
+				   : c->session_capacity / DP_EXT_PER_SESSIONS;
+	if (c->dup_windows == 0)
+		c->dup_windows = c->session_capacity / DP_DUP_PER_SESSIONS < DP_DUP_WINDOWS_MIN
+				     ? DP_DUP_WINDOWS_MIN
+				     : c->session_capacity / DP_DUP_PER_SESSIONS;
+	if (c->dup_windows > c->ext_slots)
+		return svr_jerr_set(e, "sessions.duplicate-windows",
+				    "%u is more than sessions.extension-slots (%u): a duplicated "
+				    "session takes one of each",
+				    c->dup_windows, c->ext_slots);
 	if (c->session_capacity6 == 0)
 		c->session_capacity6 = c->session_capacity / DP_SESSIONS_IPV6_SHARE;
 	if (c->session_capacity6 > c->session_capacity)

@@ -55,6 +55,8 @@ struct dp_config {
 	unsigned session_capacity;
 	char svr_key_file[256];     /* SVR keys between routers (docs/svr.md) */
 	unsigned session_capacity6; /* 0 until parsed: capacity / DP_SESSIONS_IPV6_SHARE */
+	/* session extension slots and duplicate windows (session/ext.h); 0 until parsed */
+	unsigned ext_slots, dup_windows;
 
 	unsigned icmp_rate;
 	unsigned icmp_burst;
@@ -68,6 +70,13 @@ struct dp_config {
 #define DP_SESSIONS_DEFAULT    1000000u /* sessions; memory: docs/sessions.md */
 #define DP_SESSIONS_MIN        1024u
 #define DP_SESSIONS_MAX        (1u << 24)
+/* Session extension slots (a 16-bit number) and duplicate windows: the defaults one per 512 and
+ * one per 2,048 sessions of capacity */
+#define DP_EXT_SLOTS_MIN    256
+#define DP_EXT_SLOTS_MAX    65534
+#define DP_EXT_PER_SESSIONS 512
+#define DP_DUP_WINDOWS_MIN  64
+#define DP_DUP_PER_SESSIONS 2048
 #define DP_SESSIONS_IPV6_SHARE 32 /* default IPv6 share of the capacity: a thirty-second */
 /* Memory reserved per session of capacity when eal.memory-mb is not given (measured ~260). */
 #define DP_SESSION_BYTES_BUDGET 320u

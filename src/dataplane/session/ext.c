@@ -11,17 +11,9 @@
 #include "common/log.h"
 #include "core/dp.h"
 
-/*
- * Sizes: one ext slot per 256 sessions of capacity (at least 256, at most 65,534: the slot
- * number is 16 bits), one duplicate window (1 KiB) per 1,024 (at least 64): about 1.5 bytes per
- * session of capacity in all, whatever the table's size. A session that finds its pool empty is
- * made without what needed it (counted: duplicate-pool-full).
- */
-#define EXT_PER_SESSIONS    256
-#define EXT_MIN             256
-#define EXT_MAX             65534
-#define WINDOW_PER_SESSIONS 1024
-#define WINDOW_MIN          64
+/* Sizes: the startup file's sessions.extension-slots and sessions.duplicate-windows (their
+ * defaults: core/config.c). A session that finds its pool empty is made without what needed it
+ * (counted: duplicate-pool-full). */
 
 struct dp_sess_ext *dp_ext_slots;
 struct svr_dedupe *dp_ext_windows;
@@ -29,11 +21,6 @@ struct svr_dedupe *dp_ext_windows;
 static struct rte_ring *free_ext, *free_windows; /* slot and window numbers (32-bit elements) */
 static struct rte_rcu_qsbr_dq *retired;
 static uint32_t n_ext, n_windows;
-
-static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
 
 static void give_back(uint16_t x)
 {
@@ -63,12 +50,13 @@ static struct rte_ring *ring_of(const char *name, uint32_t n)
 	return r;
 }
 
-int dp_ext_init(uint32_t sessions)
+int dp_ext_init(uint32_t slots, uint32_t windows)
 {
-	n_ext = clamp(sessions / EXT_PER_SESSIONS, EXT_MIN, EXT_MAX);
-	n_windows = clamp(sessions / WINDOW_PER_SESSIONS, WINDOW_MIN, n_ext);
+	n_ext = slots;
+	n_windows = windows;
 	char name[RTE_RING_NAMESIZE];
-	dp_ext_slots = rte_zmalloc("svr_sess_ext", sizeof(*dp_ext_slots) * n_ext, RTE_CACHE_LINE_SIZE);
+	dp_ext_slots =
+	    rte_zmalloc("svr_sess_ext", sizeof(*dp_ext_slots) * n_ext, RTE_CACHE_LINE_SIZE);
 	dp_ext_windows =
 	    rte_zmalloc("svr_dedupe", sizeof(*dp_ext_windows) * n_windows, RTE_CACHE_LINE_SIZE);
 	snprintf(name, sizeof(name), "ext-%.12s", dp.conf ? dp.conf->instance : "t");
@@ -86,7 +74,8 @@ int dp_ext_init(uint32_t sessions)
 	    .v = dp.qsbr,
 	};
 	retired = dp.qsbr ? rte_rcu_qsbr_dq_create(&params) : NULL;
-	if (!dp_ext_slots || !dp_ext_windows || !free_ext || !free_windows || (dp.qsbr && !retired)) {
+	if (!dp_ext_slots || !dp_ext_windows || !free_ext || !free_windows ||
+	    (dp.qsbr && !retired)) {
 		LOG_ERR("cannot allocate the session extension pools (%u slots, %u duplicate "
 			"windows)",
 			n_ext, n_windows);

@@ -44,8 +44,8 @@ struct dp_sess_ext {
 	struct dp_ext_line dir[2];
 };
 
-/* Startup (main lcore): the pools, sized for `sessions` (see ext.c); 0, or -1 logged. */
-int dp_ext_init(uint32_t sessions);
+/* Startup (main lcore): the pools (slots <= 65,534, windows <= slots); 0, or -1 logged. */
+int dp_ext_init(uint32_t slots, uint32_t windows);
 void dp_ext_free(void);
 /* Bytes the pools take (in the sessions' memory-bytes). */
 size_t dp_ext_bytes(void);

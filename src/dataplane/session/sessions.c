@@ -65,7 +65,9 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 	dp_sess.tenants = svr_names_create();
 	dp_sess.services = svr_names_create();
 	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.src_rate || !dp_sess.tenants ||
-	    !dp_sess.services || dp_ext_init(capacity) < 0) {
+	    !dp_sess.services ||
+	    dp_ext_init(dp.conf ? dp.conf->ext_slots : DP_EXT_SLOTS_MIN,
+			dp.conf ? dp.conf->dup_windows : DP_DUP_WINDOWS_MIN) < 0) {
 		LOG_ERR("cannot allocate a session table of %u sessions (lower sessions.capacity, "
 			"or %s)",
 			capacity,
