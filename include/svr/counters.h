@@ -117,6 +117,8 @@
 	  "first packet moving a live session to a new tuple, older than its last move (TLV 28)")  \
 	X(DUPLICATE, "duplicate-dropped",                                                          \
 	  "second copy of a duplicated session's packet (the first went on)")                       \
+	X(SVR_LEG_REFUSED, "svr-leg-refused",                                                      \
+	  "second leg of a duplicated session not taken (no slot of ours, one already, ended)")     \
 	X(SVR_MOVE_FAILED, "svr-move-failed",                                                      \
 	  "first packet moving a live session to a new tuple: the table could not (full, in use)")
 

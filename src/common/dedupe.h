@@ -42,4 +42,12 @@ static inline bool svr_dedupe_first(struct svr_dedupe *d, uint16_t id)
 	return old != tag;
 }
 
+/* True when id's first copy went through already (svr_dedupe_first), without marking it: for a
+ * copy whose number is not signed, which may not mark anything. */
+static inline bool svr_dedupe_seen(const struct svr_dedupe *d, uint16_t id)
+{
+	uint16_t tag = (uint16_t)(SVR_DEDUPE_USED | id / SVR_DEDUPE_SLOTS);
+	return atomic_load_explicit(&d->slot[id % SVR_DEDUPE_SLOTS], memory_order_relaxed) == tag;
+}
+
 #endif

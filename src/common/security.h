@@ -114,7 +114,7 @@ size_t svr_hmac_len(enum svr_img_hmac cipher);
  * acknowledgement numbers, flags, window and urgent pointer — as
  * svr_wire_hmac_cover (svrpath/wire.h) lays them out; none for UDP.
  */
-#define SVR_HMAC_COVER_MAX 16
+#define SVR_HMAC_COVER_MAX 18 /* TCP fields (16) and an IP identification (2) */
 struct svr_hmac_msg {
 	const uint8_t *data;
 	size_t len;

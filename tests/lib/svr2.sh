@@ -419,8 +419,9 @@ svr2_path_loss() {
 	esac
 	svr_nsx "$ns" nft flush chain inet "$t" loss || return 1
 	[ "$pct" -gt 0 ] || return 0
-	svr_nsx "$ns" nft add rule inet "$t" loss "${match[@]}" numgen random mod 100 lt "$pct" \
-		counter name lost drop
+	local sample=(numgen random mod 100 lt "$pct")
+	[ "$pct" -ge 100 ] && sample=() # every packet
+	svr_nsx "$ns" nft add rule inet "$t" loss "${match[@]}" "${sample[@]}" counter name lost drop
 }
 
 # svr2_path_rate a|b KBIT: limits what the path forwards to KBIT kbit/s each way (tc tbf on the

@@ -67,16 +67,16 @@ struct dp_config {
 
 #define DP_NEIGH_QUEUE_MAX 16
 
-#define DP_SESSIONS_DEFAULT    1000000u /* sessions; memory: docs/sessions.md */
-#define DP_SESSIONS_MIN        1024u
-#define DP_SESSIONS_MAX        (1u << 24)
+#define DP_SESSIONS_DEFAULT 1000000u /* sessions; memory: docs/sessions.md */
+#define DP_SESSIONS_MIN     1024u
+#define DP_SESSIONS_MAX     (1u << 24)
 /* Session extension slots (a 16-bit number) and duplicate windows: the defaults one per 512 and
  * one per 2,048 sessions of capacity */
-#define DP_EXT_SLOTS_MIN    256
-#define DP_EXT_SLOTS_MAX    65534
-#define DP_EXT_PER_SESSIONS 512
-#define DP_DUP_WINDOWS_MIN  64
-#define DP_DUP_PER_SESSIONS 2048
+#define DP_EXT_SLOTS_MIN       256
+#define DP_EXT_SLOTS_MAX       65534
+#define DP_EXT_PER_SESSIONS    512
+#define DP_DUP_WINDOWS_MIN     64
+#define DP_DUP_PER_SESSIONS    2048
 #define DP_SESSIONS_IPV6_SHARE 32 /* default IPv6 share of the capacity: a thirty-second */
 /* Memory reserved per session of capacity when eal.memory-mb is not given (measured ~260). */
 #define DP_SESSION_BYTES_BUDGET 320u

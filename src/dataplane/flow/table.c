@@ -792,10 +792,11 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 /*
  * Publishes successor idx of entry old (keys as the successor stores them), under both keys'
  * stripes: 0, -EAGAIN (the other key is in use), -ENOBUFS, -ESTALE (old is no longer a current
- * live session: nothing published).
+ * live session: the other key was published a moment, *published, so the entry waits for a
+ * grace period like a deleted one).
  */
 static int publish_move(struct svr_session_table *t, uint32_t old, uint32_t idx, enum svr_sdir keep,
-			uint32_t hk, uint32_t ho)
+			uint32_t hk, uint32_t ho, bool *published)
 {
 	const struct svr_skey4 *kept = &t->entries[idx].dir[keep].key,
 			       *other = &t->entries[idx].dir[!keep].key;
@@ -809,6 +810,7 @@ static int publish_move(struct svr_session_table *t, uint32_t old, uint32_t idx,
 						     SVR_LIVE | SVR_LIVE_MOVED,
 						     memory_order_acq_rel, memory_order_relaxed)) {
 		ix_remove(&t->ix4, ho, d_other);
+		*published = true;
 		return -ESTALE;
 	}
 	/* The main lcore may have deleted the old entry (as moved) meanwhile and taken its kept
@@ -856,8 +858,9 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 			atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
 		uint32_t ho = key_hash(t, 4, other);
 		rte_spinlock_t *a = stripe_of(t, 4, hk), *b = stripe_of(t, 4, ho);
+		bool published = false;
 		lock_pair(a, b);
-		rc = publish_move(t, old, idx, keep, hk, ho);
+		rc = publish_move(t, old, idx, keep, hk, ho, &published);
 		unlock_pair(a, b);
 		if (rc == 0) {
 			struct svr_session_info *oi = &t->info[old];
@@ -867,6 +870,11 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 			return idx;
 		}
 		end_state(t, s);
+		if (published) { /* a reader may hold it: retired like a session */
+			struct retired_session r = {.idx = idx, .key6 = key6};
+			retire(t, &r, true);
+			return rc;
+		}
 		if (rc != -EAGAIN || !place->nat_hi)
 			break;
 		rc = -EADDRINUSE;
@@ -881,7 +889,7 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 
 int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sdir dir,
 			   struct svr_skey4 *key, const struct svr_session_place *place,
-			   svr_session_fill_fn fill, void *arg)
+			   svr_session_fill_fn fill, void *arg, _Atomic uint32_t *link)
 {
 	if (of >= t->capacity ||
 	    atomic_load_explicit(&t->info[of].in_use, memory_order_acquire) != SVR_LIVE)
@@ -915,8 +923,25 @@ int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sd
 			atomic_store_explicit(&t->info[idx].in_use, SVR_LIVE | SVR_LIVE_ALIAS,
 					      memory_order_release);
 		rte_spinlock_unlock(lock);
-		if (rc == 0)
-			return idx;
+		if (rc == 0) {
+			/* One second leg per session (the link, compare-and-swap: of two made at
+			 * once, one stays), and only for a session still live: the main lcore ends
+			 * the session, then reads its link (svr_session_delete, then the link: both
+			 * sequentially consistent, as here the link, then the session), so either
+			 * it finds this leg or this sees the session gone. */
+			uint32_t none = UINT32_MAX, mine = (uint32_t)idx;
+			if (atomic_compare_exchange_strong(link, &none, mine) &&
+			    atomic_load(&t->info[of].in_use) == SVR_LIVE)
+				return idx;
+			if (none == UINT32_MAX) /* linked, but its session ended meanwhile */
+				atomic_compare_exchange_strong(link, &mine, UINT32_MAX);
+			if (atomic_exchange(&t->info[idx].in_use, 0)) {
+				ix_remove(&t->ix4, h, idx << 1 | (uint32_t)dir);
+				struct retired_session r = {.idx = idx, .key6 = key6};
+				retire(t, &r, true);
+			}
+			return -ESTALE;
+		}
 		if (rc != -EAGAIN || !place->nat_hi)
 			break;
 		rc = -EADDRINUSE;

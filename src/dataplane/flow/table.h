@@ -365,8 +365,9 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 
 /*
  * Moving a live IPv4 session to another peer path (docs/paths.md "Migration"): a
- * successor entry takes over. One mover per session at a time (the ingress's main
- * lcore; at the egress the worker receiving the new tuple, which RSS makes one).
+ * successor entry takes over. Movers: the ingress's main lcore; at the egress the
+ * worker receiving the new tuple (two new tuples may reach two workers at once: the
+ * compare-and-swap below lets one of them move the session, the other gets -ESTALE).
  * - The successor starts as a copy of the old entry (rewrites, counters, TCP
  *   state, UUID, names, timeouts); the key of direction keep stays, the other is
  *   *other, settled as svr_session_create4 settles a reverse key (place: waypoint
@@ -391,13 +392,16 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
  * session `of` and publishes only its key of direction `dir`, *key (settled as a reverse key
  * is by svr_session_create4 with place, and written back); fill() edits the copy. Its other
  * key is the session's own, not published: the session's packets in that direction find the
- * session, which sends the second copy through this entry's rewrite. Marked SVR_LIVE_ALIAS: no
- * ageing of its own, the main lcore ends it with its session. Returns its index, or -ESTALE
- * (of is not a current live IPv4 session), -ENOSPC, -EADDRINUSE, -EEXIST, -ENOBUFS.
+ * session, which sends the second copy through this entry's rewrite. *link (UINT32_MAX while
+ * the session has none) names it once published: a session has one second leg, and one whose
+ * session ended meanwhile is unpublished again. Marked SVR_LIVE_ALIAS: no ageing of its own,
+ * the main lcore ends it with its session (after svr_session_delete of the session, it reads
+ * *link). Any thread on the creation path. Returns its index, or -ESTALE (of is not a current
+ * live IPv4 session, or has a second leg already), -ENOSPC, -EADDRINUSE, -EEXIST, -ENOBUFS.
  */
 int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sdir dir,
 			   struct svr_skey4 *key, const struct svr_session_place *place,
-			   svr_session_fill_fn fill, void *arg);
+			   svr_session_fill_fn fill, void *arg, _Atomic uint32_t *link);
 
 /*
  * Main lcore: unpublishes both keys (those still pointing at it); the entry is

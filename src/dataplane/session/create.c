@@ -239,6 +239,7 @@ struct fill4 {
 	bool made;            /* set by create4: this call made the session (not another worker) */
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
 	uint16_t ext;         /* a duplicated session's ext slot (session/ext.h), or DP_EXT_NONE */
+	bool dup_in; /* egress: the ingress duplicates it: its packets' numbers are signed */
 };
 
 static void fill4(struct svr_session *s, struct svr_session_info *info, void *arg)
@@ -279,6 +280,8 @@ static void fill4(struct svr_session *s, struct svr_session_info *info, void *ar
 		fw->svr |= SVR_RW2_TO_PEER;
 	if (f->svr_rev & SVR_RW_MD_ADD)
 		rv->svr |= SVR_RW2_TO_PEER;
+	if (f->dup_in)
+		fw->svr |= SVR_RW2_DUP;
 	if (f->ext != DP_EXT_NONE)
 		dp_dup_fill(s, f->ext);
 	if (f->uuid) /* before any reader can see the entry */
@@ -614,8 +617,10 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	 * session for twice the idle timeout it is made with. */
 	if ((*why = dp_svr_uuid_claim(md.uuid)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
-	/* the first leg of a duplicated session to arrive: the second finds it by its UUID */
-	if ((md.present & SVR_MDF_MODIFY) && (md.modify & SVR_MD_MODIFY_D))
+	/* the first leg of a duplicated session to arrive (the second finds it by its UUID); it
+	 * numbers and copies its answers too when its own policy says duplicate and it has room */
+	arg.dup_in = (md.present & SVR_MDF_MODIFY) && (md.modify & SVR_MD_MODIFY_D);
+	if (arg.dup_in && a.svc->resiliency == SVR_RESILIENCY_DUPLICATE)
 		arg.ext = dp_dup_take(w, SVR_DIR_FWD);
 	r = create4(w, k, &rev, &place, &arg, data, why);
 	if (arg.ext != DP_EXT_NONE && !(r == DP_FIRST_SESSION && arg.made))

@@ -38,52 +38,37 @@ uint16_t dp_dup_take(struct dp_worker *w, enum svr_sdir from_peer)
 
 void dp_dup_fill(struct svr_session *s, uint16_t x)
 {
+	uint32_t owner = (uint32_t)(s - dp_sess.table->entries);
 	for (int d = 0; d < 2; d++) {
 		struct svr_rewrite *rw = svr_session_rw(s, d);
-		dp_ext_line(x, (enum svr_sdir)d)->via = rw->via;
+		struct dp_ext_line *l = dp_ext_line(x, (enum svr_sdir)d);
+		l->via = rw->via;
+		l->owner = owner;
 		rw->via = x;
 		rw->svr |= SVR_RW2_EXT;
+		/* toward the peer: numbered, and copied on the second leg; from the peer, the other
+		 * router says so in its metadata (TLV 28 with D) once it numbers its own */
 		if (rw->svr & SVR_RW2_TO_PEER)
 			rw->svr |= SVR_RW2_DUP;
 	}
 }
 
-/* What a second leg's entry edits in the copy of its session. */
+/* What a second leg's entry edits in the copy of its session: the path it takes. */
 struct leg {
 	const struct dp_gen *g;
 	uint16_t slot;
+	bool ingress;
 };
 
-/*
- * Ingress: the second leg leaves between the waypoints of its own pair on its path (the
- * reverse key the table settled): as create.c's fill4 for a session on that path.
- */
-static void ingress_leg_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
+static void leg_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	(void)info;
 	const struct leg *a = arg;
-	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
-	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
-			   *rv = svr_session_rw(s, SVR_DIR_REV);
-	bool icmp = k->proto == SVR_IPPROTO_ICMP;
-	fw->src = r->dst;
-	fw->dst = r->src;
-	fw->sport = icmp ? r->sport : r->dport;
-	fw->dport = icmp ? k->dport : r->sport;
-	svr_rewrite_deltas(fw, k);
-	if (fw->flags & SVR_RW_UDP_WRAP) {
-		fw->sport = r->dport;
-		fw->dport = r->sport;
-	}
-	rv->dport = icmp ? r->dport : k->sport;
-	svr_rewrite_deltas(rv, r);
-	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
-			      dp_svr_hmac_flags(a->g, a->slot, true));
-	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
-			      SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(a->g, a->slot, false));
-	fw->md_acked = rv->md_acked = 0;
-	fw->svr_path = rv->svr_path = a->slot;
-	for (int d = 0; d < 2; d++)
+	if (a->ingress)
+		dp_session_repath_ingress4(s, a->g, a->slot);
+	else
+		dp_session_repath_egress4(s, a->g, a->slot);
+	for (int d = 0; d < 2; d++) /* its own packets (the session's are the session's) */
 		s->dir[d].pkts = s->dir[d].bytes = 0;
 }
 
@@ -105,83 +90,31 @@ void dp_dup_second_leg(struct dp_worker *w, const struct dp_gen *g, uint32_t idx
 					  .pair_port_off = offsetof(struct svr_skey4, sport),
 					  .pair_lo = pp->peer_port_lo,
 					  .pair_hi = pp->peer_port_hi};
-	struct leg a = {.g = g, .slot = slot};
-	int64_t leg2 =
-	    svr_session_alias4(dp_sess.table, idx, SVR_DIR_REV, &rev, &place, ingress_leg_fill, &a);
-	if (leg2 < 0) {
+	struct leg a = {.g = g, .slot = slot, .ingress = true};
+	if (svr_session_alias4(dp_sess.table, idx, SVR_DIR_REV, &rev, &place, leg_fill, &a,
+			       &dp_ext_line(x, SVR_DIR_FWD)->alias) < 0)
 		w->stats.dup_pool_full++; /* no second leg: the session goes on one path */
-		return;
-	}
-	atomic_store_explicit(&dp_ext_line(x, SVR_DIR_FWD)->alias, (uint32_t)leg2,
-			      memory_order_release);
-}
-
-/* Egress: the second leg arrives on the tuple k and answers on it (as a re-bound session). */
-static void egress_leg_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
-{
-	(void)info;
-	const struct leg *a = arg;
-	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
-	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
-			   *rv = svr_session_rw(s, SVR_DIR_REV);
-	fw->sport = r->dport;
-	fw->dport = r->sport;
-	svr_rewrite_deltas(fw, k);
-	if (fw->flags & SVR_RW_UDP_UNWRAP)
-		fw->sport = r->sport;
-	rv->src = k->dst;
-	rv->dst = k->src;
-	rv->sport = k->dport;
-	rv->dport = k->sport;
-	svr_rewrite_deltas(rv, r);
-	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
-			      SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags(a->g, a->slot, false));
-	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
-			      dp_svr_hmac_flags(a->g, a->slot, true));
-	fw->md_acked = rv->md_acked = 0;
-	fw->svr_path = rv->svr_path = a->slot;
-	for (int d = 0; d < 2; d++)
-		s->dir[d].pkts = s->dir[d].bytes = 0;
 }
 
 enum dp_first dp_dup_add_leg4(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
-			      uint32_t idx, const struct svr_skey4 *k, uint64_t *data,
-			      enum svr_drop_reason *why)
+			      uint32_t idx, const struct svr_skey4 *k, const uint8_t uuid[16],
+			      uint64_t *data, enum svr_drop_reason *why)
 {
-	(void)w;
 	const struct svr_session *s = &dp_sess.table->entries[idx];
 	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_REV));
-	/* a session made duplicated (by its first leg), without a second leg yet */
-	if (x == DP_EXT_NONE || atomic_load_explicit(&dp_ext_line(x, SVR_DIR_REV)->alias,
-						     memory_order_acquire) != UINT32_MAX) {
-		*why = SVR_DROP_SVR_REPLAYED;
+	*why = SVR_DROP_SVR_LEG_REFUSED;
+	/* a session made duplicated here (by its first leg, with a slot of ours) */
+	if (x == DP_EXT_NONE)
 		return DP_FIRST_DROP;
-	}
 	struct svr_skey4 fwd = *k;
 	struct svr_session_place place = {.limit = dp_sess.table->capacity};
-	struct leg a = {.g = g, .slot = slot};
-	int64_t leg2 =
-	    svr_session_alias4(dp_sess.table, idx, SVR_DIR_FWD, &fwd, &place, egress_leg_fill, &a);
-	if (leg2 < 0) {
-		*why = leg2 == -ESTALE ? SVR_DROP_SVR_REPLAYED : SVR_DROP_SVR_MOVE_FAILED;
-		return DP_FIRST_DROP;
-	}
-	atomic_store_explicit(&dp_ext_line(x, SVR_DIR_REV)->alias, (uint32_t)leg2,
-			      memory_order_release);
+	struct leg a = {.g = g, .slot = slot, .ingress = false};
+	int64_t leg2 = svr_session_alias4(dp_sess.table, idx, SVR_DIR_FWD, &fwd, &place, leg_fill,
+					  &a, &dp_ext_line(x, SVR_DIR_REV)->alias);
+	if (leg2 < 0)
+		return DP_FIRST_DROP; /* it has one, ended meanwhile, or no room */
+	dp_svr_copy_fwd_ctx(idx, (uint32_t)leg2, uuid); /* its reverse metadata mirrors the same */
+	w->stats.dup_legs++;
 	*data = (uint64_t)leg2 << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;
-}
-
-uint32_t dp_dup_leg_of(const struct svr_session *s)
-{
-	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_FWD));
-	if (x == DP_EXT_NONE)
-		return UINT32_MAX;
-	for (int d = 0; d < 2; d++) {
-		uint32_t a = atomic_load_explicit(&dp_ext_line(x, (enum svr_sdir)d)->alias,
-						  memory_order_acquire);
-		if (a != UINT32_MAX)
-			return a;
-	}
-	return UINT32_MAX;
 }

@@ -155,3 +155,16 @@ void dp_ext_reclaim(void)
 	if (retired)
 		rte_rcu_qsbr_dq_reclaim(retired, 256, &freed, &pending, &available);
 }
+
+uint32_t dp_ext_second_leg(const struct svr_rewrite *fw)
+{
+	uint16_t x = dp_ext_of(fw);
+	if (x == DP_EXT_NONE)
+		return UINT32_MAX;
+	for (int d = 0; d < 2; d++) { /* the ingress links it forward, the egress reverse */
+		uint32_t a = atomic_load(&dp_ext_slots[x].dir[d].alias);
+		if (a != UINT32_MAX)
+			return a;
+	}
+	return UINT32_MAX;
+}

@@ -36,8 +36,9 @@ struct dp_ext_line {
 	uint16_t dedupe;  /* from the peer, duplicated: the duplicate window, or DP_EXT_NONE */
 	uint16_t pad;
 	/* toward the peer: the entry whose same direction leaves on the second leg
-	 * (UINT32_MAX: none, yet) */
+	 * (UINT32_MAX: none, yet; svr_session_alias4 links it) */
 	_Atomic uint32_t alias;
+	uint32_t owner; /* the session's own entry (a second leg's packets move its TCP state) */
 } __attribute__((aligned(64)));
 
 struct dp_sess_ext {
@@ -61,6 +62,11 @@ void dp_ext_give_back(uint16_t x);
 void dp_ext_release(uint16_t x);
 /* Main lcore, housekeeping: slots whose grace period passed go back. */
 void dp_ext_reclaim(void);
+
+/* A duplicated session's second-leg entry, from its forward rewrite (UINT32_MAX: none).
+ * Sequentially consistent (the main lcore reads it after deleting the session:
+ * svr_session_alias4). */
+uint32_t dp_ext_second_leg(const struct svr_rewrite *fw);
 
 extern struct dp_sess_ext *dp_ext_slots;
 extern struct svr_dedupe *dp_ext_windows;

@@ -175,10 +175,12 @@ static inline bool first_outcome(struct dp_worker *w, struct rte_mbuf *m, enum d
 
 /* An ICMP error about a session, translated already, routed to rw's destination. */
 static void icmp_error_route4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
-			      const struct svr_rewrite *rw, uint16_t l4_off, uint8_t proto)
+			      const struct svr_rewrite *rw, enum svr_sdir dir, uint16_t l4_off,
+			      uint8_t proto)
 {
 	struct svr_rewrite to = *rw;
-	to.flags = 0; /* translated already */
+	to.via = dp_ext_via(rw, dir); /* an extension slot's session keeps its next hop there */
+	to.flags = 0;                 /* translated already */
 	to.svr = 0;
 	uint32_t dst = rte_be_to_cpu_32(to.dst);
 	uint64_t nh;
@@ -199,7 +201,7 @@ static void svr_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 		if (dp_svr_icmp_to_peer(w, g, m, ip, f->inner_off, s, dir))
 			send_reply4(w, g, m);
 	} else if (dp_svr_icmp_unsigned(w, g, m, ip, f->inner_off, s, dir)) {
-		icmp_error_route4(w, g, m, svr_session_rw(s, dir), f->l4_off, ip[9]);
+		icmp_error_route4(w, g, m, svr_session_rw(s, dir), dir, f->l4_off, ip[9]);
 	}
 }
 
@@ -243,7 +245,7 @@ void dp_session_icmp_error4(struct dp_worker *w, const struct dp_gen *g, struct 
 	}
 	if (rw.flags & SVR_RW_NAT) /* a source-translated direction hides its routers too */
 		svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), f->inner_off, &rw, rw.src != k->src);
-	icmp_error_route4(w, g, m, &rw, f->l4_off, ip[9]);
+	icmp_error_route4(w, g, m, &rw, svr_sess_dir(hit), f->l4_off, ip[9]);
 }
 
 /*
@@ -277,7 +279,7 @@ static void svr_icmp_message4(struct dp_worker *w, const struct dp_gen *g, struc
 	}
 	struct svr_rewrite to = *rw;
 	svr_rewrite_icmp_error4(ip, svr_rd16(ip + 2), e.inner_off, &to, false);
-	icmp_error_route4(w, g, m, &to, e.l4_off, ip[9]);
+	icmp_error_route4(w, g, m, &to, dir, e.l4_off, ip[9]);
 }
 
 void dp_session_icmp_error6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
@@ -602,9 +604,19 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 				dp_punt(w, out[j], DP_PUNT_TTL);
 				continue;
 			}
-			if (unlikely(x != DP_EXT_NONE && (rw->svr & SVR_RW2_DUP)) &&
-			    duplicate4(w, g, out[j], ip, f, x, dir, &signs[n_signs], now))
-				n_signs++;
+			/* from the peer, duplicated: its number goes through the window (signed) or
+			 * is only compared with it (a first packet's, not signed) */
+			bool numbered = false, compared = false;
+			if (unlikely(x != DP_EXT_NONE)) {
+				uint8_t svr = __atomic_load_n(&rw->svr, __ATOMIC_RELAXED);
+				if ((svr & (SVR_RW2_DUP | SVR_RW2_TO_PEER)) ==
+					(SVR_RW2_DUP | SVR_RW2_TO_PEER) &&
+				    duplicate4(w, g, out[j], ip, f, x, dir, &signs[n_signs], now))
+					n_signs++;
+				compared = (svr & (SVR_RW2_DUP | SVR_RW2_TO_PEER)) == SVR_RW2_DUP &&
+					   dp_ext_line(x, dir)->dedupe != DP_EXT_NONE;
+				numbered = compared && dp_svr_numbered(g, rw, ip, f->l4_off);
+			}
 			struct rte_mbuf *reply;
 			const struct dp_svr_check *pre =
 			    check_of[j] >= 0 ? &checks[check_of[j]] : NULL;
@@ -614,14 +626,26 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 				send_reply4(w, g, reply);
 			if (v == DP_SVR_DROPPED)
 				continue;
-			/* a duplicated session's second copy (its HMAC checked): dropped */
-			if (unlikely(x != DP_EXT_NONE) && !f->fragment &&
-			    dp_ext_line(x, dir)->dedupe != DP_EXT_NONE &&
-			    !svr_dedupe_first(&dp_ext_windows[dp_ext_line(x, dir)->dedupe],
-					      svr_rd16(ip + 4))) {
-				dp_drop(w, out[j], SVR_DROP_DUPLICATE);
-				continue;
+			/* a duplicated session's second copy (its number signed, checked): dropped;
+			 * a second leg's packets move its session's TCP state */
+			if (unlikely(compared)) {
+				struct svr_dedupe *win =
+				    &dp_ext_windows[dp_ext_line(x, dir)->dedupe];
+				uint16_t id = svr_rd16(ip + 4);
+				if (numbered ? !svr_dedupe_first(win, id)
+					     : svr_dedupe_seen(win, id)) {
+					dp_drop(w, out[j], SVR_DROP_DUPLICATE);
+					continue;
+				}
 			}
+			/* a second leg's arrivals move its session's TCP state (the first copy may
+			 * come either way) */
+			if (unlikely(x != DP_EXT_NONE) && f->key.proto == SVR_IPPROTO_TCP &&
+			    dp_ext_line(x, dir)->owner != svr_sess_idx(d))
+				svr_session_tcp_packet(
+				    dp_sess.table,
+				    &dp_sess.table->entries[dp_ext_line(x, dir)->owner], dir,
+				    f->tcp_flags);
 			held = v == DP_SVR_SIGN;
 			done = *rw;
 			done.flags = 0;

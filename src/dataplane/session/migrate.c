@@ -48,18 +48,27 @@ static uint8_t next_move(uint8_t moves)
 	return moves == UINT8_MAX ? 1 : (uint8_t)(moves + 1);
 }
 
-/*
- * Ingress: the forward direction leaves between the new waypoints (the reverse key the table
- * settled), with metadata again; the reverse one comes back from them. Addresses, ports and
- * checksum deltas as create.c's fill4 computes them for a new session on that path.
- */
-static void ingress_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
+/* Both directions on path slot from now: their flags for it, its metadata handshake again. */
+static void repath_common(struct svr_session *s, const struct dp_gen *g, uint16_t slot)
 {
-	const struct move_to *a = arg;
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	for (int d = 0; d < 2; d++) {
+		struct svr_rewrite *rw = svr_session_rw(s, d);
+		rw->md_acked = 0;
+		rw->svr_path = slot;
+		/* a fresh start for ageing: the packet that moved it has not touched it yet */
+		atomic_store_explicit(&s->dir[d].last_seen_s, now, memory_order_relaxed);
+	}
+	(void)g;
+}
+
+void dp_session_repath_ingress4(struct svr_session *s, const struct dp_gen *g, uint16_t slot)
+{
 	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
 	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
 			   *rv = svr_session_rw(s, SVR_DIR_REV);
 	bool icmp = k->proto == SVR_IPPROTO_ICMP;
+	/* as create.c's fill4 makes a new session on that path */
 	fw->src = r->dst;
 	fw->dst = r->src;
 	fw->sport = icmp ? r->sport : r->dport;
@@ -72,11 +81,48 @@ static void ingress_fill(struct svr_session *s, struct svr_session_info *info, v
 	rv->dport = icmp ? r->dport : k->sport;
 	svr_rewrite_deltas(rv, r);
 	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
-			      dp_svr_hmac_flags(a->g, a->slot, true));
+			      dp_svr_hmac_flags(g, slot, true));
 	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
-			      SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(a->g, a->slot, false));
-	fw->md_acked = rv->md_acked = 0;
-	fw->svr_path = rv->svr_path = a->slot;
+			      SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(g, slot, false));
+	repath_common(s, g, slot);
+}
+
+void dp_session_repath_egress4(struct svr_session *s, const struct dp_gen *g, uint16_t slot)
+{
+	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
+	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
+			   *rv = svr_session_rw(s, SVR_DIR_REV);
+	fw->sport = r->dport;
+	fw->dport = r->sport;
+	svr_rewrite_deltas(fw, k);
+	if (fw->flags & SVR_RW_UDP_UNWRAP) /* it leaves as ICMP with its id (fill4) */
+		fw->sport = r->sport;
+	rv->src = k->dst;
+	rv->dst = k->src;
+	rv->sport = k->dport;
+	rv->dport = k->sport;
+	svr_rewrite_deltas(rv, r);
+	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
+			      SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags(g, slot, false));
+	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
+			      dp_svr_hmac_flags(g, slot, true));
+	repath_common(s, g, slot);
+}
+
+bool dp_session_md_names_path(const struct svr_md *md, uint16_t slot)
+{
+	const char *named = md->present & SVR_MDF_PEER_PATH ? md->peer_path.s : NULL;
+	const char *ours = dp_svr_path(slot)->name;
+	if (!named)
+		return false;
+	size_t n = strcspn(ours, "/"); /* the neighborhood: the interface part is each side's */
+	return strncmp(named, ours, n) == 0 && named[n] == '/';
+}
+
+static void ingress_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
+{
+	const struct move_to *a = arg;
+	dp_session_repath_ingress4(s, a->g, a->slot);
 	info->moves = a->moves;
 }
 
@@ -172,7 +218,9 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 	if (!svr_session_current(info) || svr_session_stale(info))
 		return;
 	const struct svr_rewrite *fw = svr_session_rw(&dp_sess.table->entries[idx], SVR_DIR_FWD);
-	if (!(fw->svr & SVR_RW2_TO_PEER)) /* the ingress's direction toward the peer */
+	/* the ingress's direction toward the peer; a duplicated session keeps both its legs (a
+	 * model that changed its resiliency applies to new sessions) */
+	if (!(fw->svr & SVR_RW2_TO_PEER) || (fw->svr & SVR_RW2_DUP))
 		return;
 	uint32_t si = sweep.svc_of_name[info->service];
 	if (!si)
@@ -251,25 +299,7 @@ bool dp_sessions_migrate(uint64_t now_ms)
 static void egress_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	const struct move_to *a = arg;
-	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
-	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD),
-			   *rv = svr_session_rw(s, SVR_DIR_REV);
-	fw->sport = r->dport;
-	fw->dport = r->sport;
-	svr_rewrite_deltas(fw, k);
-	if (fw->flags & SVR_RW_UDP_UNWRAP) /* it leaves as ICMP with its id (fill4) */
-		fw->sport = r->sport;
-	rv->src = k->dst;
-	rv->dst = k->src;
-	rv->sport = k->dport;
-	rv->dport = k->sport;
-	svr_rewrite_deltas(rv, r);
-	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
-			      SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags(a->g, a->slot, false));
-	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
-			      dp_svr_hmac_flags(a->g, a->slot, true));
-	fw->md_acked = rv->md_acked = 0;
-	fw->svr_path = rv->svr_path = a->slot;
+	dp_session_repath_egress4(s, a->g, a->slot);
 	info->moves = a->moves;
 }
 
@@ -292,8 +322,14 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 		*why = SVR_DROP_SVR_SERVICE_MISMATCH;
 		return DP_FIRST_DROP;
 	}
+	/* over the path it names (signed): a captured first packet sent again over another path
+	 * of the peer, or from another port of its own, moves nothing */
+	if (!dp_session_md_names_path(md, slot) || slot == fw->svr_path) {
+		*why = SVR_DROP_SVR_REPLAYED;
+		return DP_FIRST_DROP;
+	}
 	if (md->modify & SVR_MD_MODIFY_D) /* the second leg of a duplicated session */
-		return dp_dup_add_leg4(w, g, slot, old, k, data, why);
+		return dp_dup_add_leg4(w, g, slot, old, k, md->uuid, data, why);
 	/* moves in order: an older or repeated Modify Request (a replay) changes nothing */
 	uint8_t seq = (uint8_t)md->modify;
 	if ((int8_t)(uint8_t)(seq - info->moves) <= 0) {
@@ -310,7 +346,7 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 		return DP_FIRST_DROP;
 	}
 	dp_svr_uuid_bind(md->uuid, (uint32_t)rc);
-	dp_svr_move_fwd_ctx(old, (uint32_t)rc, md->uuid);
+	dp_svr_copy_fwd_ctx(old, (uint32_t)rc, md->uuid);
 	w->stats.sessions_rebound++;
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	return DP_FIRST_SESSION;

@@ -103,24 +103,29 @@ void dp_sessions_free(void)
 static bool end_session(uint32_t idx)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
-	uint16_t tenant = svr_session_info(dp_sess.table, s)
-			      ->tenant; /* read now: a deleted entry may be handed out at once */
-	bool current = svr_session_current(svr_session_info(dp_sess.table, s));
-	/* an SVR egress session: its first packet must not open it again (replays) */
-	if (current)
-		dp_svr_session_ending(s);
-	/* a duplicated session: its second leg goes with it, then its ext slot (after the grace
-	 * period: a worker may still be sending through it) */
+	uint16_t tenant = svr_session_info(dp_sess.table, s)->tenant;
 	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_FWD));
-	uint32_t leg = current ? dp_dup_leg_of(s) : UINT32_MAX;
+	/* Deleted first: a worker moving the session meanwhile marks it moved, and then this is a
+	 * moved entry's end, which gives back nothing (the session lives on). The entry stays
+	 * intact until its grace period, so what follows still reads it. */
 	uint8_t live = svr_session_delete(dp_sess.table, idx); /* gives back its half-open count */
 	if (!live)
 		return false;
-	if (leg != UINT32_MAX)
-		svr_session_delete(dp_sess.table, leg);
-	if (x != DP_EXT_NONE && !(live & (SVR_LIVE_MOVED | SVR_LIVE_ALIAS)))
+	if (live & (SVR_LIVE_MOVED | SVR_LIVE_ALIAS))
+		return true;
+	/* an SVR egress session: its first packet must not open it again (replays) */
+	dp_svr_session_ending(s);
+	if (x != DP_EXT_NONE) {
+		/* a duplicated session: its second leg goes with it (read after the delete: a
+		 * worker linking one meanwhile sees the session gone, or is seen here), then its
+		 * slot, after the grace period (a worker may still be sending through it) */
+		atomic_thread_fence(memory_order_seq_cst);
+		uint32_t leg = dp_ext_second_leg(svr_session_rw(s, SVR_DIR_FWD));
+		if (leg != UINT32_MAX)
+			svr_session_delete(dp_sess.table, leg);
 		dp_ext_release(x);
-	if (tenant != SVR_NO_NAME && !(live & SVR_LIVE_MOVED))
+	}
+	if (tenant != SVR_NO_NAME)
 		atomic_fetch_sub_explicit(&dp_sess.tenant_live[tenant], 1, memory_order_relaxed);
 	return true;
 }
@@ -164,7 +169,8 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 		if (!live || (live & SVR_LIVE_ALIAS)) /* a second leg ends with its session */
 			continue;
 		uint32_t seen = svr_session_last_seen(s);
-		uint32_t leg = dp_dup_leg_of(s); /* traffic on the second leg alone keeps it */
+		uint32_t leg = dp_ext_second_leg(
+		    svr_session_rw(s, SVR_DIR_FWD)); /* traffic on the second leg alone keeps it */
 		if (leg != UINT32_MAX &&
 		    (int32_t)(svr_session_last_seen(&t->entries[leg]) - seen) > 0)
 			seen = svr_session_last_seen(&t->entries[leg]);
@@ -342,7 +348,8 @@ json_t *dp_session_json(uint32_t idx)
 		json_object_set_new(o, "peer", json_string(p->peer));
 		json_object_set_new(o, "path", json_string(p->name));
 		json_object_set_new(o, "moves", json_integer(info->moves));
-		uint32_t leg = dp_dup_leg_of(s); /* duplicated: the second copy's path */
+		uint32_t leg = dp_ext_second_leg(
+		    svr_session_rw(s, SVR_DIR_FWD)); /* duplicated: the second copy's path */
 		if (leg != UINT32_MAX) {
 			const struct svr_session *l = &dp_sess.table->entries[leg];
 			json_object_set_new(

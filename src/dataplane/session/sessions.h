@@ -79,7 +79,17 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
  * one, or refuses a remembered UUID); else the outcome as for any first packet.
  */
 bool dp_sessions_migrate(uint64_t now_ms);
+/*
+ * An entry's rewrites for path slot, its keys as they stand (the ingress's reverse key, the
+ * egress's forward key: the new waypoint pair): addresses, ports, deltas and flags as a new
+ * session on that path has them, its metadata handshake again (creation path, on a copy not
+ * yet published: svr_session_move4, svr_session_alias4).
+ */
+void dp_session_repath_ingress4(struct svr_session *s, const struct dp_gen *g, uint16_t slot);
+void dp_session_repath_egress4(struct svr_session *s, const struct dp_gen *g, uint16_t slot);
+/* Whether metadata md names (TLV 19, signed) the neighborhood of path slot. */
 struct svr_md;
+bool dp_session_md_names_path(const struct svr_md *md, uint16_t slot);
 enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
 				 const struct svr_skey4 *k, const struct svr_md *md, uint64_t *data,
 				 enum svr_drop_reason *why);
@@ -90,16 +100,14 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
  * (counted: the session is made without duplication); dp_dup_fill: fill4's part (the slot in
  * both rewrites, their next hops in it); dp_dup_second_leg: the ingress's second leg of session
  * idx on path slot; dp_dup_add_leg4: the egress's, for a first packet on tuple k from path slot
- * naming live session idx (the outcome as for any first packet); dp_dup_leg_of: a session's
- * second-leg entry, or UINT32_MAX.
+ * naming live session idx (the outcome as for any first packet).
  */
 uint16_t dp_dup_take(struct dp_worker *w, enum svr_sdir from_peer);
 void dp_dup_fill(struct svr_session *s, uint16_t x);
 void dp_dup_second_leg(struct dp_worker *w, const struct dp_gen *g, uint32_t idx, uint16_t slot);
 enum dp_first dp_dup_add_leg4(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
-			      uint32_t idx, const struct svr_skey4 *k, uint64_t *data,
-			      enum svr_drop_reason *why);
-uint32_t dp_dup_leg_of(const struct svr_session *s);
+			      uint32_t idx, const struct svr_skey4 *k, const uint8_t uuid[16],
+			      uint64_t *data, enum svr_drop_reason *why);
 
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);

@@ -151,12 +151,35 @@ static bool md_disables_fwd(unsigned wi, const struct dp_svr_path_policy *p, con
 	       (d.present & SVR_MDF_DISABLE_FWD_MD);
 }
 
+/* Whether the block says its sender duplicates the session (a Modify Request with D). */
+static bool md_duplicated(unsigned wi, const struct dp_svr_path_policy *p, const uint8_t *md,
+			  size_t len)
+{
+	struct svr_md d;
+	return dp_svr_md_read(wi, p->encryption, md, len, &d) == SVR_DROP_MAX &&
+	       (d.present & SVR_MDF_MODIFY) && (d.modify & SVR_MD_MODIFY_D);
+}
+
+bool dp_svr_numbered(const struct dp_gen *g, const struct svr_rewrite *rw, const uint8_t *ip,
+		     size_t l4_off)
+{
+	if (!(__atomic_load_n(&rw->svr, __ATOMIC_RELAXED) & SVR_RW2_DUP))
+		return false;
+	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
+	size_t tl = svr_hmac_len(dp_svr_path_policy(g, rw->svr_path)->hmac);
+	if (l4h == 0 || l4_off + l4h + tl > total)
+		return false; /* dropped by dp_svr_packet */
+	return dp_svr_signs_id(rw, ip + l4_off + l4h, total - l4_off - l4h - tl);
+}
+
 /* Room for the trailer after the transport payload; msg: what it signs. */
 static enum svr_drop_reason trailer_room(struct rte_mbuf *m, uint8_t *ip, size_t l4_off, size_t tl,
-					 struct svr_hmac_msg *msg)
+					 bool cover_id, struct svr_hmac_msg *msg)
 {
 	size_t total = svr_rd16(ip + 2), l4h = svr_wire_l4_hlen(ip);
 	dp_svr_msg_of(msg, ip, ip + l4_off + l4h, total - l4_off - l4h);
+	if (cover_id)
+		dp_svr_msg_cover_id(msg, ip);
 	if (!rte_pktmbuf_append(m, (uint16_t)tl) ||
 	    dp_meta(m)->l3_off + total + tl > rte_pktmbuf_data_len(m))
 		return SVR_DROP_NO_MBUF;
@@ -263,7 +286,8 @@ static void sign_jobs(struct dp_worker *w, struct dp_svr_sign *jobs, unsigned n)
 	struct svr_crypto *c = dp_svr_worker_crypto(w->index);
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_svr_sign *j = &jobs[i];
-		j->why = k ? trailer_room(j->m, j->ip, j->l4_off, svr_hmac_len(j->hmac), &j->msg)
+		j->why = k ? trailer_room(j->m, j->ip, j->l4_off, svr_hmac_len(j->hmac),
+					  j->cover_id, &j->msg)
 			   : SVR_DROP_SVR_NO_KEY;
 	}
 	for (unsigned i = 0; i < n;) {
@@ -357,6 +381,9 @@ bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte
 				   .hmac = p->hmac,
 				   .time_based = p->time_based};
 	dp_svr_msg_of(&c->msg, ip, pl, plen);
+	c->cover_id = dp_svr_signs_id(rw, pl, plen);
+	if (c->cover_id)
+		dp_svr_msg_cover_id(&c->msg, ip);
 	return dp_svr_path_signed(p);
 }
 
@@ -619,13 +646,18 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		size_t tl = svr_hmac_len(hmac);
 		const struct svr_session *keys_of =
 		    plen >= tl && file_key_signed(flags, pl, plen - tl) ? NULL : s;
+		bool cover_id = plen >= tl && dp_svr_signs_id(rw, pl, plen - tl);
 		/* the pre-check of this very packet, under the settings read here */
-		if (pre && !(pre->hmac == hmac && pre->time_based == time_based &&
-			     pre->msg.data == pl && pre->msg.len + tl == plen && pre->s == keys_of))
+		if (pre &&
+		    !(pre->hmac == hmac && pre->time_based == time_based && pre->msg.data == pl &&
+		      pre->msg.len + tl == plen && pre->s == keys_of && pre->cover_id == cover_id))
 			pre = NULL;
 		struct svr_hmac_msg msg;
-		if (plen >= tl && !(pre && pre->ok))
+		if (plen >= tl && !(pre && pre->ok)) {
 			dp_svr_msg_of(&msg, ip, pl, plen - tl);
+			if (cover_id)
+				dp_svr_msg_cover_id(&msg, ip);
+		}
 		if (plen < tl ||
 		    (!(pre && pre->ok) &&
 		     !dp_svr_verify(w, hmac, time_based, &msg, pl + plen - tl, pre, keys_of))) {
@@ -683,6 +715,14 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		 */
 		bool ack_only = md_in && blen == plen && (flags & SVR_RW_MD_ACK_PRESENT) &&
 				ip[9] == SVR_WIRE_UDP && md_disables_fwd(w->index, p, pl, blen);
+		/* Ingress of a duplicated session: the egress's reverse metadata says whether it
+		 * numbers its packets too (it had room to); from then on their numbers are signed
+		 * and this direction checks them (dp_svr_signs_id) */
+		if (md_in && (flags & SVR_RW_MD_ACK_PRESENT) && !(rw->svr & SVR_RW2_DUP) &&
+		    (svr_session_rw(s, !dir)->svr & SVR_RW2_DUP) &&
+		    md_duplicated(w->index, p, pl, blen))
+			__atomic_fetch_or(&svr_session_rw(s, dir)->svr, SVR_RW2_DUP,
+					  __ATOMIC_RELAXED);
 		if (present) {
 			svr_wire_strip(ip, blen);
 			rte_pktmbuf_trim(m, (uint16_t)blen);
@@ -783,6 +823,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		sign_job->time_based = time_based;
 		/* forward metadata: the key file's key (the egress may have no session yet) */
 		sign_job->file_key = dir == SVR_DIR_FWD && (flags & SVR_RW_MD_ADD);
+		/* no block added (none, and no marker: blen 0): the packet number too */
+		sign_job->cover_id = (rw->svr & SVR_RW2_DUP) && blen == 0;
 		return DP_SVR_SIGN;
 	}
 	return DP_SVR_GO;

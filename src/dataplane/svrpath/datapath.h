@@ -42,8 +42,9 @@ struct dp_svr_check {
 	const struct svr_session *s; /* whose keys sign it; NULL: the key file's (O-3) */
 	uint8_t hmac;                /* the path's settings the check used */
 	bool time_based;
-	bool ok;  /* the trailer signs msg (then dp_svr_packet does not check again) */
-	bool ran; /* a pair check ran: with key slot hint at step (not hashed there again) */
+	bool cover_id; /* msg covers the IP identification (dp_svr_signs_id) */
+	bool ok;       /* the trailer signs msg (then dp_svr_packet does not check again) */
+	bool ran;      /* a pair check ran: with key slot hint at step (not hashed there again) */
 	uint32_t hint;
 	uint64_t step;
 };
@@ -66,8 +67,17 @@ struct dp_svr_sign {
 	uint8_t hmac;
 	bool time_based;
 	bool file_key; /* signed with the key file's key: forward metadata in front (O-3) */
+	bool cover_id; /* the trailer covers the IP identification (a duplicated session's) */
 	enum svr_drop_reason why; /* dp_svr_sign_run's */
 };
+
+/*
+ * Whether a packet (intact, at ip) of a duplicated session's direction carries a signed packet
+ * number in its IP identification (docs/paths.md "Duplication"): the direction is marked
+ * duplicated and the packet has no metadata block.
+ */
+bool dp_svr_numbered(const struct dp_gen *g, const struct svr_rewrite *rw, const uint8_t *ip,
+		     size_t l4_off);
 
 /* Whether a packet from a peer has a trailer to check; if so c describes it. */
 bool dp_svr_check_add(struct dp_svr_check *c, const struct dp_gen *g, struct rte_mbuf *m,

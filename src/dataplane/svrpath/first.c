@@ -199,7 +199,7 @@ void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_
 	atomic_store_explicit(&e->tag, ctx_tag(uuid), memory_order_release);
 }
 
-void dp_svr_move_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16])
+void dp_svr_copy_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16])
 {
 	const struct fwd_ctx_slot *e = &fwd_ctx[from & (FWD_CTX_SLOTS - 1)];
 	if (atomic_load_explicit(&e->tag, memory_order_acquire) != ctx_tag(uuid))
@@ -358,6 +358,11 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 			ctx_of(tuple,
 			       &md.rev); /* no NAT here: the answer's own tuple is the mirror */
 		md.num_sessions = 0;     /* service load feedback: with path selection */
+		/* a duplicated session: this router numbers (and copies) its answers too */
+		if (svr_session_rw(s, SVR_DIR_REV)->svr & SVR_RW2_DUP) {
+			md.present |= SVR_MDF_MODIFY;
+			md.modify = SVR_MD_MODIFY_D;
+		}
 	}
 	const struct dp_svr_path_policy *p =
 	    dp_svr_path_policy(g, svr_session_rw(s, dir)->svr_path);

@@ -37,8 +37,9 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen 
 /* Egress, creating a session whose own NAT changes the original tuple: keeps the forward
  * context it arrived with, so that the reverse metadata mirrors it (O-6). */
 void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_md_ctx *c);
-/* Egress, a session of uuid moved from entry from to entry to: its kept context goes along. */
-void dp_svr_move_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16]);
+/* Egress, a session of uuid moved from entry from to entry to, or took entry to as its second
+ * leg: the context kept for entry from goes to entry to as well. */
+void dp_svr_copy_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16]);
 
 /*
  * The UUIDs of egress sessions, against replayed first packets (replay.h):

@@ -142,6 +142,27 @@ static inline void dp_svr_msg_of(struct svr_hmac_msg *m, const uint8_t *ip, cons
 	m->cover_len = (uint8_t)svr_wire_hmac_cover(ip, m->cover);
 }
 
+/*
+ * A duplicated session's packet (docs/paths.md "Duplication"): its IP identification is the
+ * packet number the receiving router dedupes on, so the trailer covers it too (after the
+ * transport fields), or a replayed packet with other numbers could mark real ones as seen.
+ * Only packets that carry no metadata block: a first packet is read before its session (and
+ * whether it is duplicated) is known, and a block never goes through the duplicate window.
+ */
+static inline void dp_svr_msg_cover_id(struct svr_hmac_msg *m, const uint8_t *ip)
+{
+	memcpy(m->cover + m->cover_len, ip + 4, 2);
+	m->cover_len = (uint8_t)(m->cover_len + 2);
+}
+
+/* Whether a direction's packet with payload pl (its trailer and any block still in) signs its
+ * IP identification. */
+static inline bool dp_svr_signs_id(const struct svr_rewrite *rw, const uint8_t *pl, size_t len)
+{
+	return (__atomic_load_n(&rw->svr, __ATOMIC_RELAXED) & SVR_RW2_DUP) &&
+	       !svr_md_has_cookie(pl, len);
+}
+
 /* A trailer checked against every listed key at the neighbouring time steps (s: the session
  * whose keys sign it, NULL: the key file's; pre: a pair check that ran and failed, not tried
  * again): true when one signs msg. */
