@@ -109,6 +109,8 @@
 	X(BFD_INVALID, "bfd-invalid", "BFD control packet RFC 5880 refuses (per path: why)")       \
 	X(BFD_AUTH_REFUSED, "bfd-auth-refused",                                                    \
 	  "BFD packet whose authentication fails (key, sequence or digest; per path: why)")        \
+	X(BFD_WRONG_PEER, "bfd-wrong-peer",                                                        \
+	  "BFD packet whose metadata names another router than its path's peer (TLV 14, 19)")      \
 	X(BFD_RATE, "bfd-rate-limited",                                                            \
 	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")       \
 	X(SLA_NO_PATH, "sla-no-path",                                                              \

@@ -550,8 +550,56 @@ const char *svr_bfd_err_name(enum svr_bfd_err e)
 	    [SVR_BFD_ERR_AUTH_DIGEST] = "bfd-auth-failed",
 	    [SVR_BFD_ERR_ECHO_MAGIC] = "bfd-echo-bad-magic",
 	    [SVR_BFD_ERR_ECHO_KIND] = "bfd-echo-bad-kind",
+	    [SVR_BFD_ERR_METADATA] = "bfd-bad-metadata",
+	    [SVR_BFD_ERR_WRONG_PEER] = "bfd-wrong-peer",
 	};
 	return (unsigned)e < SVR_BFD_ERR_COUNT ? names[e] : "unknown";
+}
+
+/* --- the metadata block in front of a control packet --- */
+
+size_t svr_bfd_md_build(const struct svr_bfd_md *in, uint8_t *out, size_t cap)
+{
+	struct svr_md md;
+	memset(&md, 0, sizeof(md));
+	md.present = SVR_MDF_SECURITY_ID | SVR_MDF_SRC_ROUTER | SVR_MDF_PEER_PATH;
+	md.security_id = in->security_id;
+	if (!in->router || !in->path || !svr_md_set_name(&md.src_router, in->router) ||
+	    !svr_md_set_name(&md.peer_path, in->path))
+		return 0;
+	if (in->pm) {
+		md.present |= SVR_MDF_PATH_METRICS;
+		md.pm = *in->pm;
+	}
+	return svr_md_encode(&md, out, cap, NULL);
+}
+
+int svr_bfd_md_parse(const uint8_t *msg, size_t len, struct svr_md *md)
+{
+	md->present = 0;
+	if (!svr_md_has_cookie(msg, len))
+		return 0;
+	return svr_md_decode(msg, len, md, NULL, 0);
+}
+
+/* The neighborhood part of a peer path id "neighborhood/interface": its length. */
+static size_t neighborhood_len(const char *path, size_t len)
+{
+	const char *slash = memchr(path, '/', len);
+	return slash ? (size_t)(slash - path) : len;
+}
+
+enum svr_bfd_err svr_bfd_md_check(const struct svr_md *md, const char *peer, const char *our_path)
+{
+	if (!(md->present & SVR_MDF_SRC_ROUTER) || strcmp(md->src_router.s, peer) != 0)
+		return SVR_BFD_ERR_WRONG_PEER;
+	if (md->present & SVR_MDF_PEER_PATH) {
+		size_t ours = neighborhood_len(our_path, strlen(our_path));
+		size_t theirs = neighborhood_len(md->peer_path.s, md->peer_path.len);
+		if (ours != theirs || memcmp(our_path, md->peer_path.s, ours) != 0)
+			return SVR_BFD_ERR_WRONG_PEER;
+	}
+	return SVR_BFD_OK;
 }
 
 /* --- echo link-test packets --- */

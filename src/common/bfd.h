@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "svr/metadata.h"
+
 #define SVR_BFD_PORT      1280
 #define SVR_BFD_VERSION   1
 #define SVR_BFD_HDR_LEN   24   /* the mandatory section */
@@ -79,6 +81,8 @@ enum svr_bfd_err {
 	SVR_BFD_ERR_AUTH_DIGEST,     /* digest does not verify */
 	SVR_BFD_ERR_ECHO_MAGIC,      /* echo: not "SVRECHO1" */
 	SVR_BFD_ERR_ECHO_KIND,       /* echo: kind is neither request nor reply */
+	SVR_BFD_ERR_METADATA,        /* the metadata block in front is not valid SVR metadata */
+	SVR_BFD_ERR_WRONG_PEER,      /* the block names another router (TLV 14) or neighborhood */
 	SVR_BFD_ERR_COUNT
 };
 
@@ -227,6 +231,33 @@ const char *svr_bfd_err_name(enum svr_bfd_err e);      /* "bfd-bad-version", ...
  * into out with Key ID id (by convention the key's security-id & 0xff). Returns 0 or -1.
  */
 int svr_bfd_key_derive(const uint8_t *key, size_t len, uint8_t id, struct svr_bfd_key *out);
+
+/* --- the SVR metadata block in front of a control packet (docs/paths.md "The packet") ---
+ * Header TLVs 16 (security id) and 26 (path metrics, when a sample is due), payload TLVs 14 (the
+ * sending router) and 19 (its peer path, "neighborhood/interface"), all clear; the digest of the
+ * control packet behind it covers it. */
+struct svr_bfd_md {
+	uint32_t security_id;                 /* TLV 16: of the key that signs (0: none) */
+	const char *router;                   /* TLV 14 */
+	const char *path;                     /* TLV 19 */
+	const struct svr_md_path_metrics *pm; /* TLV 26, or NULL: no sample in this packet */
+};
+/* Writes the block; returns its length, or 0 (cap too small, a name empty or not UTF-8). */
+size_t svr_bfd_md_build(const struct svr_bfd_md *in, uint8_t *out, size_t cap);
+/*
+ * A received UDP 1280 payload msg[0, len): when it starts with the metadata cookie, decodes the
+ * block into md and returns its length (where the control packet starts); without one, md->present
+ * is 0 and it returns 0 (a peer that sends none is accepted). -1: a block that is not valid
+ * metadata (SVR_BFD_ERR_METADATA).
+ */
+int svr_bfd_md_parse(const uint8_t *msg, size_t len, struct svr_md *md);
+/*
+ * Whether a decoded block comes from the path's peer: TLV 14 must be there and name peer; TLV 19,
+ * when there, must name a path in the neighborhood of our own path our_path ("neighborhood/
+ * interface": the part before the '/'), the interface part being the peer's. SVR_BFD_OK or
+ * SVR_BFD_ERR_WRONG_PEER.
+ */
+enum svr_bfd_err svr_bfd_md_check(const struct svr_md *md, const char *peer, const char *our_path);
 
 /* --- echo link-test packets (docs/paths.md "Echo link tests") ---
  * "SVRECHO1" | kind u8 | key id u8 | seq u16 | test id u32 | tx_ns u64 | digest 16: the

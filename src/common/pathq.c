@@ -120,10 +120,10 @@ static bool bfd_loss(const struct svr_pathq *q, uint64_t now_ms, uint32_t *mpct)
 
 /* --- TLV 26 --- */
 
-uint32_t svr_pm_lost(uint32_t tx_pkts, uint16_t rx_count15)
+int32_t svr_pm_lost(uint32_t tx_pkts, uint16_t rx_count)
 {
-	uint32_t lost = (tx_pkts - rx_count15) & SVR_MD_PM_COUNT_MAX;
-	return lost > tx_pkts ? tx_pkts : lost;
+	int64_t lost = (int64_t)tx_pkts - (rx_count & SVR_MD_PM_COUNT_MAX);
+	return lost > INT32_MAX ? INT32_MAX : (int32_t)lost;
 }
 
 int32_t svr_pm_rtt_ms(uint32_t now_ms, uint32_t our_tx_ms, uint32_t peer_tx_ms, uint32_t peer_rx_ms)
@@ -208,17 +208,27 @@ bool svr_pathq_pm_received(struct svr_pathq *q, uint64_t now_ms,
 	return true;
 }
 
-static bool data_loss(const struct svr_pathq *q, uint64_t now_ms, uint32_t *mpct)
+bool svr_pathq_data_loss(const struct svr_pathq *q, uint64_t now_ms, uint32_t *mpct,
+			 unsigned *samples)
 {
-	uint64_t tx = 0, lost = 0;
+	uint64_t tx = 0;
+	int64_t lost = 0; /* a sample's count may be negative: see svr_pm_lost */
+	unsigned n = 0;
 	for (unsigned i = 0; i < SVR_PATHQ_DATA_WIN; i++)
 		if (q->data[i].tx && q->data[i].at_ms + SVR_PATHQ_DATA_AGE_MS > now_ms) {
 			tx += q->data[i].tx;
 			lost += q->data[i].lost;
+			n++;
 		}
+	if (samples)
+		*samples = n;
 	if (!tx)
 		return false;
-	*mpct = (uint32_t)(lost * SVR_PATHQ_LOSS_ALL / tx);
+	if (lost < 0)
+		lost = 0;
+	if ((uint64_t)lost > tx)
+		lost = (int64_t)tx;
+	*mpct = (uint32_t)((uint64_t)lost * SVR_PATHQ_LOSS_ALL / tx);
 	return true;
 }
 
@@ -256,7 +266,7 @@ void svr_pathq_get(const struct svr_pathq *q, uint64_t now_ms, struct svr_qualit
 		out->loss_mpct = l, out->loss_source = SVR_PATHQ_SRC_ECHO;
 	if (bfd_loss(q, now_ms, &l) && (!out->loss_source || l > out->loss_mpct))
 		out->loss_mpct = l, out->loss_source = SVR_PATHQ_SRC_BFD;
-	if (data_loss(q, now_ms, &l) && (!out->loss_source || l > out->loss_mpct))
+	if (svr_pathq_data_loss(q, now_ms, &l, NULL) && (!out->loss_source || l > out->loss_mpct))
 		out->loss_mpct = l, out->loss_source = SVR_PATHQ_SRC_DATA;
 	out->samples = (uint16_t)q->lat_n;
 	if (q->lat_n)

@@ -77,7 +77,8 @@ struct svr_pathq {
 	bool bfd_any;
 	struct {
 		uint64_t at_ms;
-		uint32_t tx, lost;
+		uint32_t tx;
+		int32_t lost; /* negative: more counted received than sent (svr_pm_lost) */
 	} data[SVR_PATHQ_DATA_WIN];
 	uint32_t data_next;
 	/* TLV 26 samples we sent, by colour: when (28-bit ms), data packets sent in their period */
@@ -128,7 +129,7 @@ void svr_pathq_pm_next(struct svr_pathq *q, uint64_t now_ms, uint32_t tx_total,
  * Drop when that count does not cover exactly one period: the first sample, a colour skipped, or
  * more than 32,766 packets). And it answers our sample of colour pm->rx_colour:
  * RTT = (now - our tx time of that colour) - (pm->tx_ms - pm->rx_ms), all mod 2^28 ms;
- * loss = (our tx_pkts - pm->rx_count) mod 2^15 over tx_pkts, only when tx_pkts >=
+ * lost = our tx_pkts - pm->rx_count (svr_pm_lost) over tx_pkts, only when tx_pkts >=
  * SVR_PATHQ_DATA_MIN_TX and pm->drop is clear. Returns true when it gave an RTT sample; false
  * when it answers nothing (SVR_MD_PM_NOTHING_RECEIVED), a colour not pending (never sent,
  * answered already), or the RTT is impossible.
@@ -149,8 +150,21 @@ void svr_pathq_get(const struct svr_pathq *q, uint64_t now_ms, struct svr_qualit
  */
 uint16_t svr_pathq_mos_x100(uint32_t latency_us, uint32_t jitter_us, uint32_t loss_mpct);
 
-/* The pure TLV 26 arithmetic (exposed for tests and the fuzz target). */
-uint32_t svr_pm_lost(uint32_t tx_pkts, uint16_t rx_count15); /* (tx - rx) mod 2^15 */
+/* The data loss alone (TLV 26) at now_ms, over its window: false when it has no sample;
+ * samples (if given) gets how many samples are in the window. */
+bool svr_pathq_data_loss(const struct svr_pathq *q, uint64_t now_ms, uint32_t *mpct,
+			 unsigned *samples);
+
+/*
+ * The pure TLV 26 arithmetic (exposed for tests and the fuzz target).
+ * Packets lost in one sample period: tx - rx. rx_count is exact (the peer sets Drop rather than
+ * send a count above 32,766), tx_pkts is ours. It may be negative: the counts are taken where
+ * each router handles the sample (its main lcore), so a data packet sent just after our count was
+ * taken can still arrive before the sample does and be counted received in this period (and
+ * missing from the next one). A window's samples are summed before the total is clamped to
+ * 0 .. sent, so such a packet cancels out instead of counting as a loss.
+ */
+int32_t svr_pm_lost(uint32_t tx_pkts, uint16_t rx_count);
 /* RTT in ms, or -1 when the peer's hold time exceeds the elapsed time. All times mod 2^28. */
 int32_t svr_pm_rtt_ms(uint32_t now_ms, uint32_t our_tx_ms, uint32_t peer_tx_ms,
 		      uint32_t peer_rx_ms);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fuzz-sources: src/common/bfd.c */
+/* fuzz-sources: src/common/bfd.c src/common/metadata.c src/common/pathq.c */
 /* fuzz-libs: -lcrypto */
 /*
  * libFuzzer target for BFD (src/common/bfd.c), which reads what arrives on UDP 1280 from
@@ -10,10 +10,14 @@
  * state machine too. Each packet also goes to the echo parser. Nothing may read outside a
  * packet; a refused packet changes no byte of the session; the session stays in a valid
  * state; what it builds is a packet it would accept the form of; an echo packet that parses
- * builds back to the same bytes.
+ * builds back to the same bytes. A packet that starts with an SVR metadata block (as
+ * svr-dataplane sends them: names, TLV 26) is parsed the receiver's way (svr_bfd_md_parse,
+ * svr_bfd_md_check), its control packet read at the block's end, and an accepted packet's TLV
+ * 26 sample goes to a path's quality (common/pathq.h) as on the main lcore.
  *
  * Input: byte 0 = state (bits 0-1) | keyed (bit 2) | sign (bit 3) | metadata offset (bits
- * 4-7, bytes before the BFD packet); then chunks [length u8][ms to wait u8][bytes].
+ * 4-7, bytes before the BFD packet, when the packet has no valid block); then chunks
+ * [length u8][ms to wait u8][bytes].
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +28,7 @@
 
 #include "common/bfd.h"
 #include "common/bytes.h"
+#include "common/pathq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -144,6 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t now = 1000000;
 	struct svr_bfd_session s, before;
 	struct svr_bfd_event ev;
+	static struct svr_pathq q;
+	static struct svr_md md;
+	svr_pathq_init(&q);
 	prepare(&s, state, k, now);
 
 	for (size_t i = 1; i + 2 <= size;) {
@@ -157,17 +165,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(p, data + i, len);
 		i += len;
-		if (keyed && do_sign && len >= off + SVR_BFD_MAX_LEN)
-			sign(p, off, &kr);
+		/* where the receiver finds the control packet: after a valid block */
+		int md_len = svr_bfd_md_parse(p, len, &md);
+		if (md_len < -1 || md_len > (int)len)
+			abort();
+		size_t at = md_len > 0 ? (size_t)md_len : off;
+		if (md_len > 0 && (md.present & SVR_MDF_PATH_METRICS) &&
+		    ((md.pm.tx_ms | md.pm.rx_ms) > SVR_MD_PM_TIME_MASK ||
+		     md.pm.rx_count > SVR_MD_PM_COUNT_MAX || md.pm.tx_colour > 15 ||
+		     md.pm.rx_colour > 15))
+			abort(); /* the codec keeps to the fields' widths */
+		bool from_peer =
+		    md_len > 0 && svr_bfd_md_check(&md, "r1", "mpls/wan1") == SVR_BFD_OK;
+		if (keyed && do_sign && len >= at + SVR_BFD_MAX_LEN)
+			sign(p, at, &kr);
 
 		if (svr_bfd_poll(&s, now, &ev)) {
 			uint8_t out[16 + SVR_BFD_MAX_LEN];
 			size_t n = svr_bfd_build(&s, out, sizeof(out), off, k, now);
 			check_built(out, n, off, keyed);
 		}
-		svr_bfd_your_discr(p, len, off);
+		svr_bfd_your_discr(p, len, at);
 		memcpy(&before, &s, sizeof(s));
-		enum svr_bfd_err err = svr_bfd_rx(&s, p, len, off, k, now, &ev);
+		enum svr_bfd_err err = svr_bfd_rx(&s, p, len, at, k, now, &ev);
 		if (err != SVR_BFD_OK && memcmp(&before, &s, sizeof(s)) != 0)
 			abort(); /* a refused packet changed the session */
 		if (err >= SVR_BFD_ERR_COUNT || s.state > SVR_BFD_UP ||
@@ -178,6 +198,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* only the configuration leaves AdminDown */
 		if (svr_bfd_next_us(&s) == 0 && !s.final_due)
 			abort();
+		if (err == SVR_BFD_OK && from_peer && (md.present & SVR_MDF_PATH_METRICS)) {
+			/* as the main lcore: the sample, then our next one answering it */
+			struct svr_md_path_metrics next;
+			struct svr_quality qv;
+			svr_pathq_pm_received(&q, now / 1000, &md.pm, (uint32_t)now / 3);
+			svr_pathq_pm_next(&q, now / 1000 + 1, (uint32_t)now / 2, &next);
+			svr_pathq_get(&q, now / 1000, &qv);
+			if (qv.loss_mpct > SVR_PATHQ_LOSS_ALL || next.tx_colour > 15 ||
+			    next.rx_count > SVR_MD_PM_COUNT_MAX)
+				abort();
+		}
 		echo(p, len, &kr);
 		free(p);
 	}

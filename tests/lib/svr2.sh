@@ -403,9 +403,10 @@ svr2_path_link() {
 	}
 }
 
-# svr2_path_loss a|b PCT [both|to_r2|to_r1]: drops PCT % of the packets the path forwards
-# (nftables numgen random, each packet on its own), both ways by default or one way; counted in
-# "lost". PCT 0 removes the loss.
+# svr2_path_loss a|b PCT [both|to_r2|to_r1] [all|data]: drops PCT % of the packets the path
+# forwards (nftables numgen random, each packet on its own), both ways by default or one way;
+# all packets by default, or with "data" only the sessions' UDP packets (not port 1280: BFD and
+# link tests lose nothing); counted in "lost". PCT 0 removes the loss.
 svr2_path_loss() {
 	local ns t ifs pct=$2 dir=${3:-both} match=()
 	ns=$(svr2_path_ns "$1") || return 1
@@ -416,6 +417,11 @@ svr2_path_loss() {
 	to_r2) match=(iifname "${ifs% *}") ;;
 	to_r1) match=(iifname "${ifs#* }") ;;
 	*) echo "svr2_path_loss: direction '$dir' is not both, to_r2 or to_r1" >&2; return 1 ;;
+	esac
+	case ${4:-all} in
+	all) ;;
+	data) match+=(udp sport != "$SVR2_BFD_PORT" udp dport != "$SVR2_BFD_PORT") ;;
+	*) echo "svr2_path_loss: '$4' is neither all nor data" >&2; return 1 ;;
 	esac
 	svr_nsx "$ns" nft flush chain inet "$t" loss || return 1
 	[ "$pct" -gt 0 ] || return 0

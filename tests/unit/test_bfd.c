@@ -840,6 +840,93 @@ static void echo_packets(void **state)
 	assert_int_equal(svr_bfd_echo_verify(p, 40, &kr), SVR_BFD_ERR_AUTH_KEY);
 }
 
+/* The SVR metadata block in front of a control packet: built, parsed back, its names checked
+ * against the path, covered by the digest; a packet without one is still accepted. */
+static void metadata_block(void **state)
+{
+	(void)state;
+	struct svr_bfd_keyring kr = ring1(3);
+	struct svr_md_path_metrics pm = {.tx_colour = 5,
+					 .tx_ms = 123456,
+					 .rx_colour = 4,
+					 .rx_ms = 120000,
+					 .drop = false,
+					 .rx_count = 480};
+	struct svr_bfd_md in = {
+	    .security_id = 0x103, .router = "r1", .path = "mpls/wan1", .pm = &pm};
+	uint8_t buf[256 + SVR_BFD_MAX_LEN];
+	size_t off = svr_bfd_md_build(&in, buf, 256);
+	/* 12 + TLV 16 (8) + TLV 26 (14) | TLV 14 (4 + 2) + TLV 19 (4 + 9) */
+	assert_int_equal(off, 12 + 8 + 14 + 6 + 13);
+	struct svr_bfd_session a, b;
+	struct svr_bfd_config c = cfg(50, 50, 3, 1);
+	struct svr_bfd_event ev;
+	assert_int_equal(svr_bfd_init(&a, &c, 0xa1, 1 * SEC), 0);
+	assert_int_equal(svr_bfd_init(&b, &c, 0xb2, 1 * SEC), 0);
+	size_t n = svr_bfd_build(&a, buf, sizeof(buf), off, &kr, 1 * SEC);
+	assert_int_equal(n, off + 48);
+	assert_true(n + 8 + 20 + 14 < 200); /* the frame stays small */
+
+	struct svr_md md;
+	assert_int_equal(svr_bfd_md_parse(buf, n, &md), (int)off);
+	assert_true(md.present & SVR_MDF_SECURITY_ID);
+	assert_int_equal(md.security_id, 0x103);
+	assert_string_equal(md.src_router.s, "r1");
+	assert_string_equal(md.peer_path.s, "mpls/wan1");
+	assert_true(md.present & SVR_MDF_PATH_METRICS);
+	assert_int_equal(md.pm.tx_colour, 5);
+	assert_int_equal(md.pm.tx_ms, 123456);
+	assert_int_equal(md.pm.rx_colour, 4);
+	assert_int_equal(md.pm.rx_ms, 120000);
+	assert_false(md.pm.drop);
+	assert_int_equal(md.pm.rx_count, 480);
+	/* the peer's check: its peer r1, its own path in neighborhood mpls (any interface) */
+	assert_int_equal(svr_bfd_md_check(&md, "r1", "mpls/wan7"), SVR_BFD_OK);
+	assert_int_equal(svr_bfd_md_check(&md, "r3", "mpls/wan7"), SVR_BFD_ERR_WRONG_PEER);
+	assert_int_equal(svr_bfd_md_check(&md, "r1", "lte/wan1"), SVR_BFD_ERR_WRONG_PEER);
+	assert_int_equal(svr_bfd_md_check(&md, "r1", "mpl/wan1"), SVR_BFD_ERR_WRONG_PEER);
+	md.present &= ~SVR_MDF_PEER_PATH; /* TLV 19 is optional, TLV 14 is not */
+	assert_int_equal(svr_bfd_md_check(&md, "r1", "lte/wan1"), SVR_BFD_OK);
+	md.present &= ~SVR_MDF_SRC_ROUTER;
+	assert_int_equal(svr_bfd_md_check(&md, "r1", "mpls/wan7"), SVR_BFD_ERR_WRONG_PEER);
+
+	/* the digest covers the block: a byte of it changed (TLV 26's count) is refused */
+	uint8_t bad[sizeof(buf)];
+	memcpy(bad, buf, n);
+	bad[12 + 8 + 4 + 9] ^= 1;
+	assert_int_equal(svr_bfd_md_parse(bad, n, &md), (int)off);
+	assert_int_equal(md.pm.rx_count, 481);
+	refused(&b, bad, n, off, &kr, 1 * SEC, SVR_BFD_ERR_AUTH_DIGEST);
+	assert_int_equal(svr_bfd_rx(&b, buf, n, off, &kr, 1 * SEC, &ev), SVR_BFD_OK);
+	assert_int_equal(b.remote_discr, 0xa1);
+
+	/* no sample due: no TLV 26 */
+	in.pm = NULL;
+	off = svr_bfd_md_build(&in, buf, 256);
+	assert_int_equal(off, 12 + 8 + 6 + 13);
+	assert_int_equal(svr_bfd_md_parse(buf, off, &md), (int)off);
+	assert_false(md.present & SVR_MDF_PATH_METRICS);
+	/* a peer that sends the control packet alone (an older svrouter) */
+	n = svr_bfd_build(&a, buf, sizeof(buf), 0, &kr, 2 * SEC);
+	assert_int_equal(svr_bfd_md_parse(buf, n, &md), 0);
+	assert_int_equal(md.present, 0);
+	assert_int_equal(svr_bfd_rx(&b, buf, n, 0, &kr, 2 * SEC, &ev), SVR_BFD_OK);
+	/* a block that is not valid metadata: truncated TLV, or a payload length past the end */
+	off = svr_bfd_md_build(&(struct svr_bfd_md){.router = "r1", .path = "p/q"}, buf, 256);
+	assert_true(off > 0);
+	memcpy(bad, buf, off);
+	svr_wr16(bad + 10, (uint16_t)(svr_rd16(bad + 10) + 100));
+	assert_int_equal(svr_bfd_md_parse(bad, off, &md), -1);
+	memcpy(bad, buf, off);
+	bad[12 + 8 + 3] = 200; /* TLV 14 says 200 bytes */
+	assert_int_equal(svr_bfd_md_parse(bad, off, &md), -1);
+	/* names must be there, non-empty, and fit */
+	assert_int_equal(
+	    svr_bfd_md_build(&(struct svr_bfd_md){.router = "", .path = "p/q"}, buf, 256), 0);
+	assert_int_equal(svr_bfd_md_build(&(struct svr_bfd_md){.path = "p/q"}, buf, 256), 0);
+	assert_int_equal(svr_bfd_md_build(&in, buf, 20), 0);
+}
+
 /* Bad configurations are refused and change nothing; names exist for every code. */
 static void config_and_names(void **state)
 {
@@ -887,7 +974,7 @@ int main(void)
 	    cmocka_unit_test(auth_presence),        cmocka_unit_test(auth_failures),
 	    cmocka_unit_test(sequence_forgotten),   cmocka_unit_test(key_rotation),
 	    cmocka_unit_test(digest_vectors),       cmocka_unit_test(echo_packets),
-	    cmocka_unit_test(config_and_names),
+	    cmocka_unit_test(config_and_names),     cmocka_unit_test(metadata_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

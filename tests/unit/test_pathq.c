@@ -180,8 +180,11 @@ static void pm_arithmetic(void **state)
 {
 	(void)state;
 	assert_int_equal(svr_pm_lost(100, 90), 10);
-	assert_int_equal(svr_pm_lost(40000, (40000 - 400) & 0x7fff), 400); /* count mod 2^15 */
-	assert_int_equal(svr_pm_lost(10, 20), 10); /* more received than sent: capped */
+	/* more sent than the count can say: the peer would set Drop above 32,766 received */
+	assert_int_equal(svr_pm_lost(40000, 32000), 8000);
+	/* more received than sent: a packet that crossed the sample on the way; negative, so
+	 * that it cancels the loss it makes in the next period */
+	assert_int_equal(svr_pm_lost(10, 12), -2);
 	assert_int_equal(svr_pm_rtt_ms(1080, 1000, 50030, 50000), 50);
 	/* our clock and the peer's both wrap at 2^28 ms */
 	assert_int_equal(svr_pm_rtt_ms(40, SVR_MD_PM_TIME_MASK - 9, 5, SVR_MD_PM_TIME_MASK - 4),
@@ -208,13 +211,14 @@ static void pm_samples(void **state)
 	/* wrap of our 28-bit time: sent at 2^28 - 10 ms, answered at 2^28 + 40 (RTT 40 ms) */
 	uint64_t base = SVR_MD_PM_TIME_MASK + 1ull;
 	svr_pathq_pm_sent(&q, 4, (uint32_t)(base - 10), 40000);
-	a = answer(4, SVR_MD_PM_TIME_MASK - 4, 5, (40000 - 400) & 0x7fff, false);
+	a = answer(4, SVR_MD_PM_TIME_MASK - 4, 5, 0, false);
+	a.rx_count = 32000; /* 8,000 of 40,000 lost: 20 % */
 	assert_true(svr_pathq_pm_received(&q, base + 40, &a, 0));
 	v = get(&q, base + 40);
 	assert_int_equal(v.samples, 2);
 	assert_int_equal(v.latency_us, (25000 + 20000) / 2);
-	/* the first loss sample is 2^28 ms old by now: only 400 lost of 40,000 sent count, 1 % */
-	assert_int_equal(v.loss_mpct, 1000);
+	/* the first loss sample is 2^28 ms old by now: only 8,000 lost of 40,000 sent count */
+	assert_int_equal(v.loss_mpct, 20000);
 
 	/* drop flag or fewer than 50 sent: an RTT, no loss sample */
 	svr_pathq_init(&q);
@@ -248,6 +252,40 @@ static void pm_samples(void **state)
 	}
 	assert_int_equal(get(&q, 2120).loss_mpct, 0);
 	assert_int_equal(get(&q, 2120).loss_source, SVR_PATHQ_SRC_DATA);
+}
+
+/* Real traffic: the counts are taken where each router handles the sample, so a data packet sent
+ * just after our count can arrive before the sample and be counted in the peer's period before.
+ * One period then shows more received than sent and the next one more lost: they cancel. */
+static void pm_boundary_packets_cancel(void **state)
+{
+	(void)state;
+	struct svr_pathq q;
+	svr_pathq_init(&q);
+	struct svr_md_path_metrics a;
+	uint32_t mpct = 1;
+	unsigned n = 9;
+	assert_false(svr_pathq_data_loss(&q, 0, &mpct, &n)); /* no sample: no figure */
+	assert_int_equal(n, 0);
+	svr_pathq_pm_sent(&q, 0, 1000, 500);
+	a = answer(0, 100, 110, 501, false); /* one packet of the next period came first */
+	assert_true(svr_pathq_pm_received(&q, 1030, &a, 0));
+	assert_true(svr_pathq_data_loss(&q, 1030, &mpct, &n));
+	assert_int_equal(mpct, 0); /* not 100 % */
+	assert_int_equal(n, 1);
+	svr_pathq_pm_sent(&q, 1, 2000, 500);
+	a = answer(1, 1100, 1110, 499, false); /* ... and is missing from this one */
+	assert_true(svr_pathq_pm_received(&q, 2030, &a, 0));
+	assert_true(svr_pathq_data_loss(&q, 2030, &mpct, &n));
+	assert_int_equal(mpct, 0); /* -1 + 1: no loss over the window */
+	assert_int_equal(n, 2);
+	/* a real loss on top still shows: 50 of 1,500 */
+	svr_pathq_pm_sent(&q, 2, 3000, 500);
+	a = answer(2, 2100, 2110, 450, false);
+	assert_true(svr_pathq_pm_received(&q, 3030, &a, 0));
+	assert_true(svr_pathq_data_loss(&q, 3030, &mpct, &n));
+	assert_int_equal(mpct, 3333);
+	assert_int_equal(get(&q, 3030).loss_source, SVR_PATHQ_SRC_DATA);
 }
 
 /* A sample through the metadata codec, as it travels in a BFD packet's header section. */
@@ -413,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(bfd_gaps_window),
 	    cmocka_unit_test(pm_arithmetic),
 	    cmocka_unit_test(pm_samples),
+	    cmocka_unit_test(pm_boundary_packets_cancel),
 	    cmocka_unit_test(pm_exchange_two_routers),
 	    cmocka_unit_test(loss_is_the_worst_source),
 	    cmocka_unit_test(mos_points),

@@ -39,6 +39,7 @@
 #define SEC_US         1000000ull
 #define DAMP_WINDOW_US (60 * SEC_US)   /* down within a minute of up is a flap */
 #define CHOICE_US      (100 * 1000ull) /* services' paths ranked again this often */
+#define MD_MAX         256             /* the metadata block of a BFD packet we send */
 
 struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
 static _Atomic uint8_t path_usable[DP_MAX_SVR_PATHS];
@@ -201,6 +202,12 @@ const struct svr_bfd_keyring *dp_paths_keys(void)
 	return &keys;
 }
 
+uint32_t dp_paths_key_security_id(void)
+{
+	const struct svr_bfd_keyring *kr = dp_paths_keys();
+	return kr ? key_sid[kr->tx] : 0;
+}
+
 /* ---------------------------------------------------------------- events -- */
 
 static void path_text(uint16_t slot, char *out, size_t len)
@@ -332,13 +339,11 @@ static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src
 	return udp + UDP_HLEN;
 }
 
-/* The path a packet belongs to: a control packet by the Your Discriminator we gave the peer (our
- * slot in its low 16 bits), an echo or a control packet without it by its addresses; it must
- * match the path's waypoints and interface. */
-static int path_of(const uint8_t *msg, size_t len, bool echo, uint32_t src, uint32_t dst,
-		   uint16_t iface)
+/* The path a packet belongs to: a control packet by the Your Discriminator we gave the peer
+ * (discr: our slot in its low 16 bits), an echo or a control packet without it (discr 0) by its
+ * addresses; it must match the path's waypoints and interface. */
+static int path_of(uint32_t discr, uint32_t src, uint32_t dst, uint16_t iface)
 {
-	uint32_t discr = echo ? 0 : svr_bfd_your_discr(msg, len, 0);
 	int slot = -1;
 	if (discr != 0) {
 		uint32_t s = (discr & 0xffff) - 1;
@@ -362,6 +367,15 @@ static bool auth_error(enum svr_bfd_err e)
 	return e >= SVR_BFD_ERR_AUTH_MISSING && e <= SVR_BFD_ERR_AUTH_DIGEST;
 }
 
+/* A packet of the path pb refused (nothing changed): counted, and why, for "peers". */
+static void refuse(struct dp_path_bfd *pb, struct rte_mbuf *m, enum svr_bfd_err err,
+		   enum svr_drop_reason why)
+{
+	pb->refused++;
+	pb->last_refusal = err;
+	drop(m, why);
+}
+
 static void receive(struct rte_mbuf *m, uint64_t now)
 {
 	size_t len;
@@ -371,9 +385,13 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		drop(m, SVR_DROP_BFD_MALFORMED);
 		return;
 	}
-	/* echo packets start with their magic, control packets with version 1's bits */
+	/* echo packets start with their magic, control packets with the SVR metadata block (or,
+	 * from a peer that sends none, version 1's bits) */
 	bool echo = len >= 8 && memcmp(msg, "SVRECHO1", 8) == 0;
-	int slot = path_of(msg, len, echo, src, dst, dp_meta(m)->iface_in);
+	struct svr_md md;
+	int off = echo ? 0 : svr_bfd_md_parse(msg, len, &md);
+	uint32_t discr = echo || off < 0 ? 0 : svr_bfd_your_discr(msg, len, (size_t)off);
+	int slot = path_of(discr, src, dst, dp_meta(m)->iface_in);
 	if (slot < 0) {
 		drop(m, SVR_DROP_BFD_UNKNOWN_PATH);
 		return;
@@ -387,26 +405,35 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	if (off < 0) {
+		refuse(pb, m, SVR_BFD_ERR_METADATA, SVR_DROP_BFD_INVALID);
+		return;
+	}
+	/* the block names the router and path it comes from: another router's packet (two
+	 * routers' waypoints confused) never counts for this path */
+	if (dp_paths_md_check((uint16_t)slot, &md) != SVR_BFD_OK) {
+		refuse(pb, m, SVR_BFD_ERR_WRONG_PEER, SVR_DROP_BFD_WRONG_PEER);
+		return;
+	}
 	const struct svr_bfd_keyring *keys = dp_paths_keys();
 	/* Unauthenticated, a packet that does not name our discriminator could come from anyone
 	 * who knows the waypoints: it may start a session that is down, never end one. */
-	if (!keys && pb->s.state != SVR_BFD_DOWN && svr_bfd_your_discr(msg, len, 0) == 0) {
-		pb->refused++;
-		pb->last_refusal = SVR_BFD_ERR_YOUR_DISC_ZERO;
-		drop(m, SVR_DROP_BFD_INVALID);
+	if (!keys && pb->s.state != SVR_BFD_DOWN && discr == 0) {
+		refuse(pb, m, SVR_BFD_ERR_YOUR_DISC_ZERO, SVR_DROP_BFD_INVALID);
 		return;
 	}
 	struct svr_bfd_event ev;
-	enum svr_bfd_err err = svr_bfd_rx(&pb->s, msg, len, 0, keys, now, &ev);
+	/* the digest covers the block too: its names and sample are the peer's */
+	enum svr_bfd_err err = svr_bfd_rx(&pb->s, msg, len, (size_t)off, keys, now, &ev);
 	if (err != SVR_BFD_OK) {
-		pb->refused++;
-		pb->last_refusal = err;
-		drop(m, auth_error(err) ? SVR_DROP_BFD_AUTH_REFUSED : SVR_DROP_BFD_INVALID);
+		refuse(pb, m, err,
+		       auth_error(err) ? SVR_DROP_BFD_AUTH_REFUSED : SVR_DROP_BFD_INVALID);
 		return;
 	}
 	rte_pktmbuf_free(m);
 	if (pb->s.auth_seq_known) /* gaps in the sequence are lost control packets */
 		svr_pathq_bfd_seq(&pb->q, now / 1000, pb->s.rcv_auth_seq);
+	dp_paths_md_accepted((uint16_t)slot, &md, now);
 	changed((uint16_t)slot, &ev, now);
 }
 
@@ -450,8 +477,11 @@ void dp_paths_send(uint16_t slot, const uint8_t *payload, size_t len)
 static void send_control(uint16_t slot, uint64_t now)
 {
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
-	uint8_t buf[SVR_BFD_MAX_LEN];
-	size_t n = svr_bfd_build(&pb->s, buf, sizeof(buf), 0, dp_paths_keys(), now);
+	/* the metadata block (names, TLV 26 when due), then the control packet: names are bounded
+	 * (a router's 32 bytes, a path's 79), so the block is 153 bytes at most */
+	uint8_t buf[MD_MAX + SVR_BFD_MAX_LEN];
+	size_t off = dp_paths_md_build(slot, now, buf, MD_MAX);
+	size_t n = svr_bfd_build(&pb->s, buf, sizeof(buf), off, dp_paths_keys(), now);
 	if (n == 0)
 		return;
 	pb->sent++;

@@ -39,7 +39,9 @@ struct dp_path_bfd {
 	uint64_t sent, refused, ups, downs;
 	enum svr_bfd_err last_refusal; /* why the last refused packet was */
 	struct dp_path_echo echo;
-	struct svr_pathq q; /* measured quality */
+	struct svr_pathq q;            /* measured quality */
+	uint64_t pm_next_us;           /* when the next BFD packet carries a TLV 26 sample */
+	uint64_t pm_sent, pm_received; /* TLV 26 samples */
 	uint16_t link_test_interval_s, link_test_length, echo_interval_ms;
 };
 
@@ -63,6 +65,20 @@ int dp_paths_echo_receive(uint16_t slot, const uint8_t *msg, size_t len, uint64_
 uint64_t dp_paths_echo_tick(uint16_t slot, uint64_t now);
 /* quality.c: a new path's echo state (first test staggered by slot). */
 void dp_paths_echo_start(uint16_t slot, uint64_t now);
+
+/* metrics.c: the metadata block in front of the path's next BFD packet (TLV 26 when a sample is
+ * due); its length, 0 when there is none to send (no model yet). */
+size_t dp_paths_md_build(uint16_t slot, uint64_t now, uint8_t *out, size_t cap);
+/* metrics.c: whether a received block (present 0: none) comes from the path's peer. */
+struct svr_md;
+enum svr_bfd_err dp_paths_md_check(uint16_t slot, const struct svr_md *md);
+/* metrics.c: the block of a packet BFD accepted: its TLV 26 sample to the path's quality. */
+void dp_paths_md_accepted(uint16_t slot, const struct svr_md *md, uint64_t now);
+/* metrics.c: "data" under a path's "quality" in "peers". */
+struct json_t *dp_paths_data_json(uint16_t slot, uint64_t now);
+
+/* The Security ID of the key BFD signs with now (TLV 16), 0 without keys. */
+uint32_t dp_paths_key_security_id(void);
 
 /* choice.c: ranks every service's paths of g again and publishes each one's choice. */
 struct dp_gen;

@@ -54,6 +54,7 @@ json_t *dp_paths_bfd_json(uint16_t slot)
 		      "requests", (json_int_t)pb->echo.requests, "replies",
 		      (json_int_t)pb->echo.replies, "reflected", (json_int_t)pb->echo.reflected,
 		      "refused", (json_int_t)pb->echo.refused));
+	json_object_set_new(json_object_get(o, "quality"), "data", dp_paths_data_json(slot, now));
 	json_object_set_new(
 	    o, "transitions",
 	    json_pack("{s:I, s:I}", "up", (json_int_t)pb->ups, "down", (json_int_t)pb->downs));

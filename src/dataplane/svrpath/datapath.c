@@ -816,6 +816,8 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			return DP_SVR_DROPPED;
 		}
 	}
+	/* one more data packet on the path, each way: the in-band path metrics (TLV 26) */
+	dp_svr_path_packet(w->index, rw->svr_path, !from_peer);
 	if (tl) { /* to the peer: signed at the burst's end (msg_of: what the trailer covers) */
 		sign_job->m = m;
 		sign_job->ip = ip;

@@ -32,6 +32,19 @@ int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_
 	return (int)n;
 }
 
+struct dp_svr_path_packets dp_svr_path_packets_by_worker[DP_MAX_WORKERS];
+
+uint32_t dp_svr_path_packets(uint16_t slot, bool to_peer)
+{
+	uint32_t sum = 0;
+	for (unsigned w = 0; w < DP_MAX_WORKERS; w++) {
+		const struct dp_svr_path_packets *c = &dp_svr_path_packets_by_worker[w];
+		sum += __atomic_load_n(to_peer ? &c->to_peer[slot] : &c->from_peer[slot],
+				       __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
 struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
 
 const struct dp_svr_path *dp_svr_path(uint16_t slot)

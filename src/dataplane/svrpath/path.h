@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/gen.h"
 #include "core/worker.h"
 #include "flow/state.h"
@@ -80,6 +81,33 @@ static inline bool dp_svr_path_signed(const struct dp_svr_path_policy *p)
 {
 	return p->hmac != SVR_HMAC_NONE;
 }
+
+/*
+ * The SVR data packets of each peer path, counted by every worker apart (the in-band path
+ * metrics, TLV 26, of paths/ read them): packets of SVR sessions sent toward the peer and received
+ * from it on the path, counted once they passed dp_svr_packet. One plain increment a packet on
+ * the worker's own cache lines (its row is aligned), no atomic read-modify-write; the main lcore
+ * sums the rows with relaxed loads. Free-running: they wrap at 2^32.
+ */
+struct dp_svr_path_packets {
+	uint32_t to_peer[DP_MAX_SVR_PATHS];
+	uint32_t from_peer[DP_MAX_SVR_PATHS];
+} __rte_cache_aligned;
+extern struct dp_svr_path_packets dp_svr_path_packets_by_worker[DP_MAX_WORKERS];
+
+/* Worker w (its index), per SVR data packet that passed on the path at slot. */
+static inline void dp_svr_path_packet(unsigned w, uint16_t slot, bool to_peer)
+{
+	struct dp_svr_path_packets *c = &dp_svr_path_packets_by_worker[w];
+	uint32_t *n = to_peer ? &c->to_peer[slot] : &c->from_peer[slot];
+	/* only this worker writes it: a relaxed load and store compile to a plain increment */
+	__atomic_store_n(n, __atomic_load_n(n, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+/* Main lcore: the data packets all workers sent toward the peer (to_peer) or received from it on
+ * the path at slot so far (mod 2^32; a packet counted in the last moment may be missed until the
+ * next read). */
+uint32_t dp_svr_path_packets(uint16_t slot, bool to_peer);
 
 /* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
