@@ -164,6 +164,7 @@ static struct {
 	uint64_t retry_ms; /* a pass again then (a move failed), 0: none */
 	const struct dp_gen *g;
 	uint32_t moved[MOVE_REASONS], failed;
+	uint64_t failed_logged_ms;
 	uint32_t svc_of_name[SVR_NO_NAME + 1]; /* g's service index + 1 by name id, 0: none */
 } sweep;
 
@@ -242,7 +243,7 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 		sweep.retry_ms = now_ms + RETRY_MS;
 		return;
 	}
-	if (!sweep.moved[MOVE_DOWN] && !sweep.moved[MOVE_SLA] && !sweep.moved[MOVE_REVERT])
+	if (sp->moved_ms < sweep.pass_ms) /* the service's first move of this pass */
 		LOG_NOTICE("service %s: live sessions move from path %s to %s: %s",
 			   svr_names_get(dp_sess.services, info->service), dp_svr_path(cur)->name,
 			   dp_svr_path(target)->name, reason_text[why]);
@@ -278,12 +279,16 @@ bool dp_sessions_migrate(uint64_t now_ms)
 	if (sweep.cursor < used)
 		return true;
 	uint32_t moved = sweep.moved[MOVE_DOWN] + sweep.moved[MOVE_SLA] + sweep.moved[MOVE_REVERT];
-	if (moved || sweep.failed)
+	/* a move that keeps failing is tried every RETRY_MS, and said once a minute */
+	if (moved || (sweep.failed && now_ms - sweep.failed_logged_ms >= 60000)) {
+		if (sweep.failed)
+			sweep.failed_logged_ms = now_ms;
 		LOG_NOTICE("live sessions moved to another path: %u (path down %u, SLA %u, revert "
 			   "%u), %u could not move (tried again in %u ms), in %llu ms",
 			   moved, sweep.moved[MOVE_DOWN], sweep.moved[MOVE_SLA],
 			   sweep.moved[MOVE_REVERT], sweep.failed, RETRY_MS,
 			   (unsigned long long)(now_ms - sweep.pass_ms));
+	}
 	memset(sweep.moved, 0, sizeof(sweep.moved));
 	sweep.failed = 0;
 	sweep.running = sweep.again;
