@@ -393,6 +393,64 @@ static void moved_session_keeps_its_lan_key(void **state)
 	rte_free(qs);
 }
 
+/* A second leg: its one key finds it, the session keeps both of its own; one per session (the
+ * link); none for a session that ended; deleting it leaves the session. */
+static void second_leg_publishes_one_key(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_leg", 64, 64, qs);
+	struct svr_session_place p = {.limit = UINT32_MAX,
+				      .nat_lo = 16384,
+				      .nat_hi = 16390,
+				      .nat_port_off = offsetof(struct svr_skey4, dport),
+				      .waypoint_pair = true,
+				      .pair_port_off = offsetof(struct svr_skey4, sport),
+				      .pair_lo = 16385,
+				      .pair_hi = 16387};
+	bool existing;
+	struct svr_skey4 lan = {.src = 0x0a00010a,
+				.dst = 0xc6336414,
+				.sport = htons(5000),
+				.dport = htons(53),
+				.proto = 17};
+	struct svr_skey4 wan_a = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+	int64_t s = svr_session_create4(t, &lan, &wan_a, &p, fill_service, (void *)7, &existing);
+	assert_true(s >= 0);
+	_Atomic uint32_t link = UINT32_MAX;
+	struct svr_skey4 wan_b = {.src = 0x047100cb, .dst = 0x037100cb, .proto = 17};
+	int64_t leg = svr_session_alias4(t, (uint32_t)s, SVR_DIR_REV, &wan_b, &p, fill_moved,
+					 (void *)0, &link);
+	assert_true(leg >= 0 && leg != s);
+	assert_int_equal(atomic_load(&link), (uint32_t)leg);
+	assert_int_equal(ntohs(wan_b.dport) % 2, 0);
+	assert_int_equal(svr_session_find4(t, &wan_b), (uint64_t)leg << 1 | SVR_DIR_REV);
+	assert_int_equal(svr_session_find4(t, &lan), (uint64_t)s << 1 | SVR_DIR_FWD);
+	assert_int_equal(svr_session_find4(t, &wan_a), (uint64_t)s << 1 | SVR_DIR_REV);
+	assert_false(svr_session_current(&t->info[leg])); /* not listed as a session */
+	assert_int_equal(t->info[leg].service, 7);
+	/* one second leg per session: another is unpublished again */
+	struct svr_skey4 wan_c = {.src = 0x067100cb, .dst = 0x057100cb, .proto = 17};
+	assert_int_equal(svr_session_alias4(t, (uint32_t)s, SVR_DIR_REV, &wan_c, &p, fill_moved,
+					    (void *)0, &link),
+			 -ESTALE);
+	assert_int_equal(svr_session_find4(t, &wan_c), UINT64_MAX);
+	assert_int_equal(atomic_load(&link), (uint32_t)leg);
+	/* the leg goes, the session stays */
+	assert_int_equal(svr_session_delete(t, (uint32_t)leg), SVR_LIVE | SVR_LIVE_ALIAS);
+	assert_int_equal(svr_session_find4(t, &wan_b), UINT64_MAX);
+	assert_int_equal(svr_session_find4(t, &lan), (uint64_t)s << 1 | SVR_DIR_FWD);
+	/* a session that ended gets none */
+	atomic_store(&link, UINT32_MAX);
+	assert_int_equal(svr_session_delete(t, (uint32_t)s), SVR_LIVE);
+	assert_int_equal(svr_session_alias4(t, (uint32_t)s, SVR_DIR_REV, &wan_c, &p, fill_moved,
+					    (void *)0, &link),
+			 -ESTALE);
+	assert_int_equal(atomic_load(&link), UINT32_MAX);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
 static void names_keep_their_ids(void **state)
 {
 	(void)state;
@@ -968,6 +1026,7 @@ int main(void)
 	    cmocka_unit_test(nat_ports_never_reused_while_live),
 	    cmocka_unit_test(waypoint_pairs),
 	    cmocka_unit_test(moved_session_keeps_its_lan_key),
+	    cmocka_unit_test(second_leg_publishes_one_key),
 	    cmocka_unit_test(names_keep_their_ids),
 	    cmocka_unit_test(names_forgotten_and_ids_reused),
 	    cmocka_unit_test(names_kept_while_sessions_carry_them),
