@@ -315,6 +315,19 @@ static void waypoint_pairs(void **state)
 	rte_free(qs);
 }
 
+/* Waypoint pairs as an SVR ingress places them: even ports of ours, odd ones of the peer's. */
+static struct svr_session_place waypoints(void)
+{
+	return (struct svr_session_place){.limit = UINT32_MAX,
+					  .nat_lo = 16384,
+					  .nat_hi = 16390,
+					  .nat_port_off = offsetof(struct svr_skey4, dport),
+					  .waypoint_pair = true,
+					  .pair_port_off = offsetof(struct svr_skey4, sport),
+					  .pair_lo = 16385,
+					  .pair_hi = 16387};
+}
+
 static void fill_moved(struct svr_session *s, struct svr_session_info *info, void *arg)
 {
 	(void)s;
@@ -329,14 +342,7 @@ static void moved_session_keeps_its_lan_key(void **state)
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(1);
 	struct svr_session_table *t = svr_session_table_create("s_mv", 64, 64, qs);
-	struct svr_session_place p = {.limit = UINT32_MAX,
-				      .nat_lo = 16384,
-				      .nat_hi = 16390,
-				      .nat_port_off = offsetof(struct svr_skey4, dport),
-				      .waypoint_pair = true,
-				      .pair_port_off = offsetof(struct svr_skey4, sport),
-				      .pair_lo = 16385,
-				      .pair_hi = 16387};
+	struct svr_session_place p = waypoints();
 	bool existing;
 	struct svr_skey4 lan = {.src = 0x0a00010a,
 				.dst = 0xc6336414,
@@ -400,14 +406,7 @@ static void second_leg_publishes_one_key(void **state)
 	(void)state;
 	struct rte_rcu_qsbr *qs = qsbr(1);
 	struct svr_session_table *t = svr_session_table_create("s_leg", 64, 64, qs);
-	struct svr_session_place p = {.limit = UINT32_MAX,
-				      .nat_lo = 16384,
-				      .nat_hi = 16390,
-				      .nat_port_off = offsetof(struct svr_skey4, dport),
-				      .waypoint_pair = true,
-				      .pair_port_off = offsetof(struct svr_skey4, sport),
-				      .pair_lo = 16385,
-				      .pair_hi = 16387};
+	struct svr_session_place p = waypoints();
 	bool existing;
 	struct svr_skey4 lan = {.src = 0x0a00010a,
 				.dst = 0xc6336414,

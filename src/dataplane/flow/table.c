@@ -790,6 +790,20 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 /* --- moving a session to another peer path --- */
 
 /*
+ * Entry idx (not published) as a copy of live entry from. A reader of the entry copied may still
+ * write its counters: a few packets' worth may be missed, never a torn rewrite (no packet writes
+ * one).
+ */
+static struct svr_session *copy_entry(struct svr_session_table *t, uint32_t idx, uint32_t from)
+{
+	struct svr_session *s = &t->entries[idx];
+	memcpy(s, &t->entries[from], sizeof(*s));
+	memcpy(&t->info[idx], &t->info[from], sizeof(t->info[idx]));
+	atomic_store_explicit(&t->info[idx].in_use, 0, memory_order_relaxed);
+	return s;
+}
+
+/*
  * Publishes successor idx of entry old (keys as the successor stores them), under both keys'
  * stripes: 0, -EAGAIN (the other key is in use), -ENOBUFS, -ESTALE (old is no longer a current
  * live session: the other key was published a moment, *published, so the entry waits for a
@@ -844,12 +858,7 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 			rc = r;
 			break;
 		}
-		/* the copy: a reader of the old entry may still write its counters; a few packets'
-		 * worth may be missed, never a torn rewrite (no packet writes one) */
-		struct svr_session *s = &t->entries[idx];
-		memcpy(s, &t->entries[old], sizeof(*s));
-		memcpy(&t->info[idx], &t->info[old], sizeof(t->info[idx]));
-		atomic_store_explicit(&t->info[idx].in_use, 0, memory_order_relaxed);
+		struct svr_session *s = copy_entry(t, idx, old);
 		s->dir[keep].key = kept;
 		s->dir[!keep].key = *other;
 		fill(s, &t->info[idx], arg);
@@ -905,10 +914,7 @@ int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sd
 			rc = r;
 			break;
 		}
-		struct svr_session *s = &t->entries[idx];
-		memcpy(s, &t->entries[of], sizeof(*s));
-		memcpy(&t->info[idx], &t->info[of], sizeof(t->info[idx]));
-		atomic_store_explicit(&t->info[idx].in_use, 0, memory_order_relaxed);
+		struct svr_session *s = copy_entry(t, idx, of);
 		/* its TCP state is the session's: this entry never moves it or counts it */
 		atomic_store_explicit(svr_session_tcp_state(s), SVR_TCP_NONE, memory_order_relaxed);
 		s->dir[dir].key = *key;

@@ -431,17 +431,10 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	if (eg < 0)
 		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	bool wrap = carried_as_udp(k->proto);
-	struct svr_skey4 rev = {
-	    .src = p->remote, .dst = p->local, .proto = wrap ? SVR_IPPROTO_UDP : k->proto};
-	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
-	struct svr_session_place place = {.limit = g->spol->capacity,
-					  .nat_lo = SVR_WAYPORT_LO,
-					  .nat_hi = SVR_WAYPORT_HI,
-					  .nat_port_off = offsetof(struct svr_skey4, dport),
-					  .waypoint_pair = true,
-					  .pair_port_off = offsetof(struct svr_skey4, sport),
-					  .pair_lo = pp->peer_port_lo,
-					  .pair_hi = pp->peer_port_hi};
+	struct svr_skey4 rev;
+	struct svr_session_place place;
+	dp_svr_waypoint_place(g, slot, wrap ? SVR_IPPROTO_UDP : k->proto, 0, g->spol->capacity,
+			      &rev, &place);
 	uint16_t payload_key = 0;
 	if (a->svc->encrypt_payload && (payload_key = dp_svr_payload_key_current()) == 0) {
 		*why = SVR_DROP_SVR_NO_KEY; /* the service asks for encryption: never in clear */

@@ -76,20 +76,10 @@ void dp_dup_second_leg(struct dp_worker *w, const struct dp_gen *g, uint32_t idx
 {
 	const struct svr_session *s = &dp_sess.table->entries[idx];
 	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_FWD));
-	const struct dp_svr_path *p = dp_svr_path(slot);
-	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
-	struct svr_skey4 rev = {.src = p->remote,
-				.dst = p->local,
-				.proto = s->dir[SVR_DIR_REV].key.proto,
-				.ctx = s->dir[SVR_DIR_REV].key.ctx};
-	struct svr_session_place place = {.limit = dp_sess.table->capacity,
-					  .nat_lo = SVR_WAYPORT_LO,
-					  .nat_hi = SVR_WAYPORT_HI,
-					  .nat_port_off = offsetof(struct svr_skey4, dport),
-					  .waypoint_pair = true,
-					  .pair_port_off = offsetof(struct svr_skey4, sport),
-					  .pair_lo = pp->peer_port_lo,
-					  .pair_hi = pp->peer_port_hi};
+	struct svr_skey4 rev;
+	struct svr_session_place place;
+	dp_svr_waypoint_place(g, slot, s->dir[SVR_DIR_REV].key.proto, s->dir[SVR_DIR_REV].key.ctx,
+			      dp_sess.table->capacity, &rev, &place);
 	struct leg a = {.g = g, .slot = slot, .ingress = true};
 	if (svr_session_alias4(dp_sess.table, idx, SVR_DIR_REV, &rev, &place, leg_fill, &a,
 			       &dp_ext_line(x, SVR_DIR_FWD)->alias) < 0)

@@ -449,6 +449,20 @@ static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
 		dp_svr_check_run(w, checks, n);
 }
 
+/* A packet of session s held for signing at the burst's end: what it needs then (job). */
+static inline void hold4(struct dp_svr_sign *job, uint64_t nh, const struct svr_rewrite *rw,
+			 struct svr_session *s, enum svr_sdir dir, const struct svr_flow4 *f)
+{
+	job->nh = (uint32_t)nh;
+	job->rw = *rw;
+	job->s = s;
+	job->bytes = f->len;
+	job->dir = (uint8_t)dir;
+	job->tcp_flags = f->tcp_flags;
+	job->l4_off = f->l4_off;
+	job->proto = f->key.proto;
+}
+
 /* A packet of session s to send (signed at the burst's end when held) or forwarded now. */
 static void go4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 		const struct svr_flow4 *f, struct svr_session *s, enum svr_sdir dir,
@@ -458,14 +472,7 @@ static void go4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 	uint64_t h;
 	svr_fib_lookup4(g->fib, &to, &h, 1);
 	if (held) {
-		job->nh = (uint32_t)h;
-		job->rw = *rw;
-		job->s = s;
-		job->bytes = f->len;
-		job->dir = (uint8_t)dir;
-		job->tcp_flags = f->tcp_flags;
-		job->l4_off = f->l4_off;
-		job->proto = f->key.proto;
+		hold4(job, h, rw, s, dir, f);
 		return;
 	}
 	dp_session_touch(s, dir, f->len, f->tcp_flags, now);
@@ -670,15 +677,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 		if (unlikely(f->fragment))
 			note_fragment4(w, f, d, s, now);
 		if (unlikely(held)) {
-			struct dp_svr_sign *job = &signs[n_signs++];
-			job->nh = (uint32_t)h;
-			job->rw = *rw;
-			job->s = s;
-			job->bytes = f->len;
-			job->dir = (uint8_t)dir;
-			job->tcp_flags = f->tcp_flags;
-			job->l4_off = f->l4_off;
-			job->proto = f->key.proto;
+			hold4(&signs[n_signs++], h, rw, s, dir, f);
 			continue;
 		}
 		forward4(w, g, out[j], (uint32_t)h, rw, f->l4_off, f->key.proto);

@@ -129,21 +129,11 @@ static void ingress_fill(struct svr_session *s, struct svr_session_info *info, v
 /* Ingress, main lcore: moves session idx to the path in slot. The successor's index, or < 0. */
 static int64_t move_ingress(const struct dp_gen *g, uint32_t idx, uint16_t slot)
 {
-	const struct svr_session *s = &dp_sess.table->entries[idx];
-	const struct dp_svr_path *p = dp_svr_path(slot);
-	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
-	struct svr_skey4 rev = {.src = p->remote,
-				.dst = p->local,
-				.proto = s->dir[SVR_DIR_REV].key.proto,
-				.ctx = s->dir[SVR_DIR_REV].key.ctx};
-	struct svr_session_place place = {.limit = dp_sess.table->capacity,
-					  .nat_lo = SVR_WAYPORT_LO,
-					  .nat_hi = SVR_WAYPORT_HI,
-					  .nat_port_off = offsetof(struct svr_skey4, dport),
-					  .waypoint_pair = true,
-					  .pair_port_off = offsetof(struct svr_skey4, sport),
-					  .pair_lo = pp->peer_port_lo,
-					  .pair_hi = pp->peer_port_hi};
+	const struct svr_skey4 *old_rev = &dp_sess.table->entries[idx].dir[SVR_DIR_REV].key;
+	struct svr_skey4 rev;
+	struct svr_session_place place;
+	dp_svr_waypoint_place(g, slot, old_rev->proto, old_rev->ctx, dp_sess.table->capacity, &rev,
+			      &place);
 	struct move_to a = {
 	    .g = g, .slot = slot, .moves = next_move(dp_sess.table->info[idx].moves)};
 	return svr_session_move4(dp_sess.table, idx, SVR_DIR_FWD, &rev, &place, ingress_fill, &a,

@@ -24,6 +24,7 @@
 #include "core/gen.h"
 #include "core/worker.h"
 #include "flow/state.h"
+#include "flow/table.h"
 #include "svr/image.h"
 #include "svr/metadata.h"
 #include "svrpath/datapath.h"
@@ -140,6 +141,28 @@ int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote);
 
 /* The SVR_RW_* flags a path's security adds: signing toward the peer, checking from it. */
 uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer);
+
+/*
+ * An ingress session's waypoints on path slot (svr-protocol.md 3.1): *rev gets the key the
+ * peer's packets come back with (its ports for the table to settle), *place how: an even port
+ * of ours and an odd one in the peer's range, within limit sessions.
+ */
+static inline void dp_svr_waypoint_place(const struct dp_gen *g, uint16_t slot, uint8_t proto,
+					 uint16_t ctx, uint32_t limit, struct svr_skey4 *rev,
+					 struct svr_session_place *place)
+{
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
+	*rev = (struct svr_skey4){.src = p->remote, .dst = p->local, .proto = proto, .ctx = ctx};
+	*place = (struct svr_session_place){.limit = limit,
+					    .nat_lo = SVR_WAYPORT_LO,
+					    .nat_hi = SVR_WAYPORT_HI,
+					    .nat_port_off = offsetof(struct svr_skey4, dport),
+					    .waypoint_pair = true,
+					    .pair_port_off = offsetof(struct svr_skey4, sport),
+					    .pair_lo = pp->peer_port_lo,
+					    .pair_hi = pp->peer_port_hi};
+}
 
 /*
  * ICMP errors about SVR sessions (svrpath/icmp.c, docs/svr.md "ICMP errors").
