@@ -60,6 +60,7 @@ struct dp_worker_stats {
 	uint64_t sessions_rebound; /* SVR egress: live sessions moved to a new tuple (TLV 28) */
 	uint64_t dup_pool_full;    /* duplicated sessions made without their second leg */
 	uint64_t dup_copies;       /* second copies sent (duplicated sessions) */
+	uint64_t limits_pool_full; /* sessions made without their limits or mark: no ext slot */
 	uint64_t busy_polls, idle_polls, sleeps, slept_us;
 	uint64_t busy_cycles;              /* TSC cycles of polls that found packets */
 	uint64_t hmac_paired, hmac_single; /* SVR trailers signed or checked two at a time, alone */

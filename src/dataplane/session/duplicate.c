@@ -38,11 +38,9 @@ uint16_t dp_dup_take(struct dp_worker *w, enum svr_sdir from_peer)
 
 void dp_dup_fill(struct svr_session *s, uint16_t x)
 {
+	dp_ext_fill(s, x);
 	for (int d = 0; d < 2; d++) {
 		struct svr_rewrite *rw = svr_session_rw(s, d);
-		dp_ext_line(x, (enum svr_sdir)d)->via = rw->via;
-		rw->via = x;
-		rw->svr |= SVR_RW2_EXT;
 		if (rw->svr & SVR_RW2_TO_PEER)
 			rw->svr |= SVR_RW2_DUP;
 	}

@@ -126,9 +126,21 @@ uint16_t dp_ext_take(void)
 	for (int d = 0; d < 2; d++) {
 		e->dir[d].via = SVR_VIA_FIB;
 		e->dir[d].dedupe = DP_EXT_NONE;
+		e->dir[d].dscp = DP_DSCP_KEEP;
+		e->dir[d].agg_slot = e->dir[d].degraded_slot = e->dir[d].peer = DP_EXT_NONE;
 		atomic_init(&e->dir[d].alias, UINT32_MAX);
 	}
 	return (uint16_t)x;
+}
+
+void dp_ext_fill(struct svr_session *s, uint16_t x)
+{
+	for (int d = 0; d < 2; d++) {
+		struct svr_rewrite *rw = svr_session_rw(s, d);
+		dp_ext_line(x, (enum svr_sdir)d)->via = rw->via;
+		rw->via = x;
+		rw->svr |= SVR_RW2_EXT;
+	}
 }
 
 bool dp_ext_take_dedupe(uint16_t x, enum svr_sdir d)

@@ -11,6 +11,7 @@
 #include "l2l3/fib.h"
 #include "l2l3/output.h"
 #include "session/ext.h"
+#include "session/limits.h"
 #include "session/frag.h"
 #include "flow/rewrite.h"
 #include "session/sessions.h"
@@ -563,6 +564,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 	bool checked_ahead = false;
 	struct dp_svr_sign signs[2 * DP_MAX_BURST]; /* a duplicated packet: two */
 	unsigned n_signs = 0;
+	uint64_t tsc = 0; /* read once, for the first packet with limits */
 	for (unsigned j = 0; j < k; j++) {
 		const struct svr_flow4 *f = &fl[idx[j]];
 		uint64_t d = hit[idx[j]];
@@ -625,11 +627,27 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 			rw = &done;
 		}
 		if (unlikely(x != DP_EXT_NONE)) { /* its next hop is in its ext slot */
+			struct dp_ext_line *l = dp_ext_line(x, dir);
+			if (l->limits || l->dscp != DP_DSCP_KEEP) {
+				/* its limits and mark (session/limits.h) */
+				if (!tsc)
+					tsc = rte_rdtsc();
+				enum svr_drop_reason why = dp_session_police(w, l, tsc, f->len);
+				if (unlikely(why != SVR_DROP_MAX)) {
+					dp_drop(w, out[j], why);
+					continue;
+				}
+				if (l->dscp != DP_DSCP_KEEP)
+					dp_session_mark_dscp(
+					    rte_pktmbuf_mtod_offset(out[j], uint8_t *,
+								    dp_meta(out[j])->l3_off),
+					    l->dscp);
+			}
 			if (rw != &done) {
 				done = *rw;
 				rw = &done;
 			}
-			done.via = dp_ext_line(x, dir)->via;
+			done.via = l->via;
 			done.svr = 0;
 		}
 		if (likely(!held)) /* a held packet touches its session once signed */
