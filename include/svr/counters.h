@@ -159,6 +159,8 @@ enum svr_drop_reason {
 	X(PATH_DOWN, "path-down")                                                                  \
 	X(SESSIONS_MIGRATED, "sessions-migrated")                                                  \
 	X(SESSIONS_MIGRATE_FAILED, "sessions-migrate-failed")                                      \
+	X(DEGRADED_ENTER, "degraded-enter")                                                        \
+	X(DEGRADED_LEAVE, "degraded-leave")                                                        \
 	X(CAPTURE_DROPPED, "capture-dropped")
 
 enum svr_event {

@@ -2,7 +2,9 @@
 /*
  * Splitting a rate among workers by demand (src/common/share.h): the shares always add up to the
  * rate, an idle worker keeps its floor, the busy one gets the rest, no demand splits evenly, and
- * large rates and demands do not overflow.
+ * large rates and demands do not overflow; the degraded decision by capacity
+ * (src/common/degraded.h): below the percentage of what the paths promise, unknown capacities
+ * count for nothing, nothing known is never degraded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "common/degraded.h"
 #include "common/share.h"
 
 static uint64_t sum(const uint64_t *s, unsigned n)
@@ -69,12 +72,37 @@ static void large_values(void **state)
 	assert_true(share[0] >= 49999999999ull && share[0] <= 50000000001ull);
 }
 
+static void degraded_by_capacity(void **state)
+{
+	(void)state;
+	uint64_t cap[3] = {20000000, 20000000, 0}, u, p;
+	bool usable[3] = {true, true, false};
+	assert_false(svr_degraded_by_capacity(cap, usable, 3, 60, &u, &p));
+	assert_int_equal(u, 40000000);
+	assert_int_equal(p, 40000000);
+	usable[0] = false; /* half left: below 60 % */
+	assert_true(svr_degraded_by_capacity(cap, usable, 3, 60, &u, &p));
+	assert_int_equal(u, 20000000);
+	assert_false(svr_degraded_by_capacity(cap, usable, 3, 50, &u, &p)); /* 50 %: not below */
+	assert_false(svr_degraded_by_capacity(cap, usable, 3, 0, &u, &p));  /* 0: never */
+	/* unknown capacities: the path of unknown capacity up changes nothing */
+	usable[2] = true;
+	assert_true(svr_degraded_by_capacity(cap, usable, 3, 60, &u, &p));
+	uint64_t none[2] = {0, 0};
+	bool down[2] = {false, false};
+	assert_false(svr_degraded_by_capacity(none, down, 2, 60, &u, &p));
+	assert_int_equal(svr_path_capacity(20, 10), 10);
+	assert_int_equal(svr_path_capacity(0, 10), 10);
+	assert_int_equal(svr_path_capacity(20, 0), 20);
+	assert_int_equal(svr_path_capacity(0, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(one_busy_worker), cmocka_unit_test(proportional),
 	    cmocka_unit_test(no_demand_even),  cmocka_unit_test(one_worker_gets_all),
-	    cmocka_unit_test(large_values),
+	    cmocka_unit_test(large_values),    cmocka_unit_test(degraded_by_capacity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

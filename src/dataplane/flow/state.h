@@ -86,6 +86,14 @@ struct dp_svc_policy {
 
 #define DP_NO_LIMIT 0xffff
 
+/* A peer's paths as degraded mode weighs them (session/limits.c), by image peer index. */
+struct dp_peer_paths {
+	const char *name; /* in the generation's image */
+	uint8_t n;
+	uint16_t slot[DP_SVC_PATHS];
+	uint64_t cap[DP_SVC_PATHS]; /* capacity-bps, smaller of both ends; 0: unknown */
+};
+
 /* A service policy's max-sessions, counted over its services' live sessions. */
 struct dp_policy_limit {
 	uint32_t max_sessions; /* 0: unlimited (nothing counted) */
@@ -119,6 +127,9 @@ struct dp_session_policy {
 	/* by limit slot (session/limits.h): the rate (bit/s, 0: none) and burst (bytes) each slot
 	 * shares among the workers in this generation */
 	uint64_t *slot_rate, *slot_burst;
+	uint32_t degraded_pct; /* limits.degraded-capacity-pct (0: never by capacity) */
+	uint32_t n_peers;
+	struct dp_peer_paths *peers;
 };
 
 /*

@@ -14,7 +14,6 @@
 #include "core/gen.h"
 
 struct dp_limit_share *dp_session_shares;
-_Atomic uint8_t dp_session_degraded[DP_MAX_DEGRADED_PEERS];
 
 /* Main lcore only. */
 static char slot_names[DP_MAX_LIMIT_SLOTS][80];
@@ -138,7 +137,7 @@ void dp_session_limits_fill(uint16_t x, const struct dp_svc_policy *svc, bool de
 			l->agg_slot = svc->agg_slot;
 			l->limits |= DP_EXT_AGG;
 		}
-		if (degraded && svc->degraded_slot != DP_NO_LIMIT) {
+		if (degraded && svc->degraded_slot != DP_NO_LIMIT && svc->peer != DP_NO_LIMIT) {
 			l->degraded_slot = svc->degraded_slot;
 			l->peer = svc->peer;
 			l->limits |= DP_EXT_DEGRADED;

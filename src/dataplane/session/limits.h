@@ -55,6 +55,9 @@ uint16_t dp_session_limit_slot(const char *kind, const char *name);
 
 /* Main lcore, every 100 ms: the workers' shares split again by demand. */
 void dp_session_limits_tick(const struct dp_gen *g, uint64_t now_ms);
+/* Main lcore, every 100 ms after the paths' choice (session/degraded.c): each peer's degraded
+ * state decided, logged on each change, published in dp_session_degraded. */
+void dp_session_degraded_tick(const struct dp_gen *g, uint64_t now_ms);
 
 /* Creation path: whether a new session of svc needs an ext slot for its limits or mark
  * (degraded: its peer is degraded now). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/degraded.h"
 #include "common/pathrank.h"
 #include "core/dp.h"
 #include "flow/names.h"
@@ -115,19 +116,35 @@ static int register_paths(struct dp_session_policy *p, const void *img, const ui
 	p->svr_paths = calloc(DP_MAX_SVR_PATHS, sizeof(*p->svr_paths));
 	if (!p->svr_paths)
 		return -1;
-	uint32_t n_peers;
+	uint32_t n_peers, n_ifaces;
 	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
 	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
-	for (uint32_t i = 0; i < n_peers; i++)
+	const struct svr_img_iface *ifs = svr_img_table(img, SVR_SEC_INTERFACES, &n_ifaces);
+	p->peers = calloc(n_peers ? n_peers : 1, sizeof(*p->peers));
+	if (!p->peers)
+		return -1;
+	p->n_peers = n_peers;
+	for (uint32_t i = 0; i < n_peers; i++) {
+		struct dp_peer_paths *pk = &p->peers[i];
+		pk->name = svr_img_str(img, peers[i].name);
 		for (uint32_t j = 0; j < peers[i].paths.count; j++) {
 			const struct svr_img_peer_path *pp = &pps[peers[i].paths.first + j];
 			if (pp->local.family != 4 || pp->remote.family != 4)
 				continue;
 			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
-			if (slot != DP_NO_SVR_PATH)
-				dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp,
-							slot_of[pp->local_iface]);
+			if (slot == DP_NO_SVR_PATH)
+				continue;
+			dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp,
+						slot_of[pp->local_iface]);
+			if (pk->n < DP_SVC_PATHS) { /* what degraded mode weighs */
+				uint64_t local = pp->local_iface < n_ifaces
+						     ? ifs[pp->local_iface].capacity_bps
+						     : 0;
+				pk->cap[pk->n] = svr_path_capacity(local, pp->remote_capacity_bps);
+				pk->slot[pk->n++] = slot;
+			}
 		}
+	}
 	return 0;
 }
 
@@ -396,6 +413,7 @@ void dp_session_policy_free(struct dp_session_policy *p)
 	free(p->pol);
 	free(p->slot_rate);
 	free(p->slot_burst);
+	free(p->peers);
 	free(p);
 }
 
@@ -501,6 +519,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		p->capacity = (uint32_t)lim->session_capacity;
 	p->per_source_per_s = lim->new_sessions_per_source;
 	p->half_open = lim->half_open_tcp;
+	p->degraded_pct = lim->degraded_pct;
 	if (map_vias(p, g) < 0)
 		return svr_errf(err, errlen, "out of memory");
 	return 0;

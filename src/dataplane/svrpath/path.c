@@ -33,6 +33,7 @@ int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_
 }
 
 struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
+struct json_t *(*dp_svr_peers_show_degraded)(void);
 
 const struct dp_svr_path *dp_svr_path(uint16_t slot)
 {
