@@ -78,6 +78,7 @@ struct dp_worker {
 	struct rte_mempool *pool;      /* mbufs for packets the worker builds */
 	struct svr_neigh_table *neigh; /* read lock-free; the main lcore writes it */
 	struct dp_gen *_Atomic *gen;   /* where the current generation is published */
+	uint64_t poll_tsc; /* the TSC when this poll began: the time rate limits police by */
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;
 /* Every worker writes its counters per packet: no line of them is another's (docs/dataplane.md). */

@@ -564,7 +564,6 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 	bool checked_ahead = false;
 	struct dp_svr_sign signs[2 * DP_MAX_BURST]; /* a duplicated packet: two */
 	unsigned n_signs = 0;
-	uint64_t tsc = 0; /* read once, for the first packet with limits */
 	for (unsigned j = 0; j < k; j++) {
 		const struct svr_flow4 *f = &fl[idx[j]];
 		uint64_t d = hit[idx[j]];
@@ -629,10 +628,10 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 		if (unlikely(x != DP_EXT_NONE)) { /* its next hop is in its ext slot */
 			struct dp_ext_line *l = dp_ext_line(x, dir);
 			if (l->limits || l->dscp != DP_DSCP_KEEP) {
-				/* its limits and mark (session/limits.h) */
-				if (!tsc)
-					tsc = rte_rdtsc();
-				enum svr_drop_reason why = dp_session_police(w, l, tsc, f->len);
+				/* its limits and mark (session/limits.h), policed at the poll's
+				 * time */
+				enum svr_drop_reason why =
+				    dp_session_police(w, l, w->poll_tsc, f->len);
 				if (unlikely(why != SVR_DROP_MAX)) {
 					dp_drop(w, out[j], why);
 					continue;
