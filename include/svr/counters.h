@@ -115,6 +115,16 @@
 	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")       \
 	X(SLA_NO_PATH, "sla-no-path",                                                              \
 	  "new session refused: no usable path meets its policy's SLA, and best-effort is off")    \
+	X(POLICY_MAX_SESSIONS, "policy-max-sessions",                                              \
+	  "new session refused: its service policy's max-sessions live sessions on this router")   \
+	X(DEGRADED_BLOCKED, "degraded-blocked",                                                    \
+	  "new session refused: its peer is degraded and its class's when-degraded is block")      \
+	X(RATE_LIMIT_SESSION, "rate-limit-session",                                                \
+	  "packet over its session's rate (policy session-rate-bps)")                              \
+	X(RATE_LIMIT_POLICY, "rate-limit-policy",                                                  \
+	  "packet over its policy's aggregate rate on this router (aggregate-rate-bps)")           \
+	X(RATE_LIMIT_DEGRADED, "rate-limit-degraded",                                              \
+	  "packet over its class's rate while its peer is degraded (when-degraded rate-limit)")    \
 	X(SVR_MODIFY_STALE, "svr-modify-stale",                                                    \
 	  "first packet moving a live session to a new tuple, older than its last move (TLV 28)")  \
 	X(DUPLICATE, "duplicate-dropped",                                                          \
@@ -153,6 +163,8 @@ enum svr_drop_reason {
 	X(PATH_DOWN, "path-down")                                                                  \
 	X(SESSIONS_MIGRATED, "sessions-migrated")                                                  \
 	X(SESSIONS_MIGRATE_FAILED, "sessions-migrate-failed")                                      \
+	X(DEGRADED_ENTER, "degraded-enter")                                                        \
+	X(DEGRADED_LEAVE, "degraded-leave")                                                        \
 	X(CAPTURE_DROPPED, "capture-dropped")
 
 enum svr_event {

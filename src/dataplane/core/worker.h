@@ -61,6 +61,7 @@ struct dp_worker_stats {
 	uint64_t dup_pool_full;    /* duplicated sessions made without their second leg */
 	uint64_t dup_copies;       /* second copies sent (duplicated sessions) */
 	uint64_t dup_legs;         /* SVR egress: second legs joined to their sessions */
+	uint64_t limits_pool_full; /* sessions made without their limits or mark: no ext slot */
 	uint64_t busy_polls, idle_polls, sleeps, slept_us;
 	uint64_t busy_cycles;              /* TSC cycles of polls that found packets */
 	uint64_t hmac_paired, hmac_single; /* SVR trailers signed or checked two at a time, alone */
@@ -78,6 +79,7 @@ struct dp_worker {
 	struct rte_mempool *pool;      /* mbufs for packets the worker builds */
 	struct svr_neigh_table *neigh; /* read lock-free; the main lcore writes it */
 	struct dp_gen *_Atomic *gen;   /* where the current generation is published */
+	uint64_t poll_tsc; /* the TSC when this poll began: the time rate limits police by */
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;
 /* Every worker writes its counters per packet: no line of them is another's (docs/dataplane.md). */

@@ -73,6 +73,32 @@ struct dp_svc_policy {
 	bool encrypt_payload; /* its security policy encrypts payloads end to end (over SVR) */
 	struct svr_ip nat_target;
 	struct dp_timeouts timeouts;
+	/* Limits and marks (session/limits.h): its policy (an index into dp_session_policy.pol,
+	 * or UINT32_MAX), its class's DSCP mark (DP_DSCP_KEEP: none), the policy's per-session rate
+	 * (0: none) and burst, the limit slot of the policy's aggregate rate and of the class's
+	 * degraded rate (DP_NO_LIMIT: none), what the class does while degraded (enum
+	 * svr_img_degraded), and the peer (its index in the image) the service's route goes to */
+	uint32_t policy;
+	uint8_t dscp, degraded_action;
+	uint16_t agg_slot, degraded_slot, peer;
+	uint64_t session_rate_bps, burst_bytes;
+};
+
+#define DP_NO_LIMIT 0xffff
+
+/* A peer's paths as degraded mode weighs them (session/limits.c), by image peer index. */
+struct dp_peer_paths {
+	const char *name; /* in the generation's image */
+	uint8_t n;
+	uint16_t slot[DP_SVC_PATHS];
+	uint64_t cap[DP_SVC_PATHS]; /* capacity-bps, smaller of both ends; 0: unknown */
+};
+
+/* A service policy's max-sessions, counted over its services' live sessions. */
+struct dp_policy_limit {
+	uint32_t max_sessions; /* 0: unlimited (nothing counted) */
+	uint32_t n_svc;
+	uint16_t *svc_ids; /* its services' name ids (dp_sess.svc_live) */
 };
 
 struct dp_tenant_policy {
@@ -96,6 +122,14 @@ struct dp_session_policy {
 	/* by peer-path slot, DP_MAX_SVR_PATHS of them: what this generation says about each path
 	 * (slots not in its model: zero, in_model false) */
 	struct dp_svr_path_policy *svr_paths;
+	uint32_t n_policies;
+	struct dp_policy_limit *pol; /* by image policy index */
+	/* by limit slot (session/limits.h): the rate (bit/s, 0: none) and burst (bytes) each slot
+	 * shares among the workers in this generation */
+	uint64_t *slot_rate, *slot_burst;
+	uint32_t degraded_pct; /* limits.degraded-capacity-pct (0: never by capacity) */
+	uint32_t n_peers;
+	struct dp_peer_paths *peers;
 };
 
 /*
@@ -113,7 +147,10 @@ struct dp_sessions {
 	_Atomic uint32_t now_s;        /* seconds since start, ticked by the main lcore */
 	_Atomic int64_t unix_s;        /* wall clock (access-rule time windows), ticked likewise */
 	_Atomic uint32_t *tenant_live; /* live sessions by tenant id */
-	_Atomic uint64_t *src_rate;    /* second << 32 | sessions, by source hash */
+	/* live sessions by service id, of services whose policy has max-sessions (counted while it
+	 * has one) */
+	_Atomic uint32_t *svc_live;
+	_Atomic uint64_t *src_rate; /* second << 32 | sessions, by source hash */
 	unsigned n_vias;
 	struct dp_via vias[DP_MAX_VIAS];
 	struct svr_names *tenants, *services;

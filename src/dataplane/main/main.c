@@ -23,6 +23,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "ctlsock/ctlsock.h"
+#include "session/limits.h"
 #include "session/sessions.h"
 #include "paths/paths.h"
 #include "svrpath/path.h"
@@ -134,7 +135,7 @@ static int eal_args(const struct dp_config *c, char **argv, int max)
 
 static void main_loop(void)
 {
-	uint64_t next_hk = dp_now_ms() + HOUSEKEEPING_MS;
+	uint64_t next_hk = dp_now_ms() + HOUSEKEEPING_MS, next_degraded = next_hk;
 	int idle_ms = 0;
 	while (!atomic_load(&dp.stop)) {
 		unsigned n = dp_slowpath_poll();
@@ -155,6 +156,10 @@ static void main_loop(void)
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it,
 		 * and it never outlasts the next BFD deadline. */
 		uint64_t bfd_in_us = dp_paths_poll();
+		if (now >= next_degraded) { /* after the paths' choice (every 100 ms as well) */
+			dp_session_degraded_tick(dp_gen_main(), now);
+			next_degraded = now + HOUSEKEEPING_MS;
+		}
 		/* live sessions off a path that died, right after BFD said so */
 		if (dp_sessions_migrate(dp_now_ms()))
 			n++;

@@ -25,12 +25,14 @@
 #include "common/pathrank.h"
 #include "paths/paths.h"
 #include "session/ext.h"
+#include "session/limits.h"
 #include "common/image.h"
 
 /* What admission decided, shared by both families. */
 struct admitted {
 	const struct dp_svc_policy *svc;
 	uint16_t tenant_id;
+	bool counted; /* its policy has max-sessions: the service's live count goes up */
 };
 
 static enum svr_drop_reason not_startable(uint8_t proto)
@@ -63,6 +65,19 @@ static bool src_rate_ok(const struct svr_ip *src, uint32_t limit, uint32_t now)
 	return (a < b ? a : b) <= limit; /* both slots over: this source is (count-min) */
 }
 
+/* The service's policy's max-sessions: its services' live sessions added up. */
+static bool policy_full(const struct dp_session_policy *p, const struct dp_svc_policy *svc)
+{
+	if (svc->policy >= p->n_policies || !p->pol[svc->policy].max_sessions)
+		return false;
+	const struct dp_policy_limit *l = &p->pol[svc->policy];
+	uint64_t live = 0;
+	for (uint32_t i = 0; i < l->n_svc; i++)
+		live +=
+		    atomic_load_explicit(&dp_sess.svc_live[l->svc_ids[i]], memory_order_relaxed);
+	return live >= l->max_sessions;
+}
+
 /*
  * The router's protection limits for a session of tenant (an index into the
  * policy's tenants, or UINT32_MAX) from src, already allowed; sets the
@@ -87,7 +102,18 @@ static enum svr_drop_reason limits(const struct dp_session_policy *p, uint8_t pr
 			t->max_sessions)
 			return SVR_DROP_TENANT_MAX;
 	}
+	a->counted = a->svc->policy < p->n_policies && p->pol[a->svc->policy].max_sessions &&
+		     a->svc->id != SVR_NO_NAME;
+	if (policy_full(p, a->svc))
+		return SVR_DROP_POLICY_MAX_SESSIONS;
 	return SVR_DROP_MAX;
+}
+
+/* Whether the peer a service's route goes to is in degraded mode now. */
+static bool peer_degraded(const struct dp_svc_policy *svc)
+{
+	return svc->peer != DP_NO_LIMIT &&
+	       atomic_load_explicit(&dp_session_degraded[svc->peer], memory_order_relaxed);
 }
 
 /*
@@ -116,8 +142,13 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 	if (a->svc->route == DP_SROUTE_PEER &&
 	    (a->svc->svr_path == DP_NO_SVR_PATH || src->family != SVR_AF_INET))
 		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later (IPv6) */
-	*refuse = false;
-	return limits(p, proto, src, tenant, a);
+	if (a->svc->route == DP_SROUTE_PEER && a->svc->degraded_action == SVR_DEGRADED_BLOCK &&
+	    peer_degraded(a->svc))
+		return SVR_DROP_DEGRADED_BLOCKED; /* answered: administratively prohibited */
+	enum svr_drop_reason why = limits(p, proto, src, tenant, a);
+	/* a policy's max-sessions is the operator's refusal: answered like one */
+	*refuse = why == SVR_DROP_POLICY_MAX_SESSIONS;
+	return why;
 }
 
 /* A session's idle timeout (TCP: once established). */
@@ -175,6 +206,10 @@ static void tenant_count(const struct admitted *a, int delta)
 {
 	if (a->tenant_id != SVR_NO_NAME)
 		atomic_fetch_add_explicit(&dp_sess.tenant_live[a->tenant_id], (uint32_t)delta,
+					  memory_order_relaxed);
+	/* likewise the service's, while its policy has a max-sessions */
+	if (a->counted)
+		atomic_fetch_add_explicit(&dp_sess.svc_live[a->svc->id], (uint32_t)delta,
 					  memory_order_relaxed);
 }
 
@@ -238,8 +273,10 @@ struct fill4 {
 	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
 	bool made;            /* set by create4: this call made the session (not another worker) */
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
-	uint16_t ext;         /* a duplicated session's ext slot (session/ext.h), or DP_EXT_NONE */
-	bool dup_in; /* egress: the ingress duplicates it: its packets' numbers are signed */
+	uint16_t ext;         /* the session's ext slot (session/ext.h), or DP_EXT_NONE */
+	bool dup;             /* the slot is a duplicated session's (second leg, window) */
+	bool dup_in;   /* egress: the ingress duplicates it: its packets' numbers are signed */
+	bool degraded; /* made while its peer is degraded (session/limits.h) */
 };
 
 static void fill4(struct svr_session *s, struct svr_session_info *info, void *arg)
@@ -282,8 +319,13 @@ static void fill4(struct svr_session *s, struct svr_session_info *info, void *ar
 		rv->svr |= SVR_RW2_TO_PEER;
 	if (f->dup_in)
 		fw->svr |= SVR_RW2_DUP;
-	if (f->ext != DP_EXT_NONE)
-		dp_dup_fill(s, f->ext);
+	if (f->ext != DP_EXT_NONE) {
+		if (f->dup)
+			dp_dup_fill(s, f->ext);
+		else
+			dp_ext_fill(s, f->ext);
+		dp_session_limits_fill(f->ext, f->a->svc, f->degraded);
+	}
 	if (f->uuid) /* before any reader can see the entry */
 		memcpy(info->uuid, f->uuid, 16);
 	info->moves = f->moves;
@@ -372,6 +414,12 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 			     uint64_t *data, enum svr_drop_reason *why)
 {
 	bool existing;
+	/* its limits or DSCP mark need an ext slot; without one left it is made all the same,
+	 * unlimited and unmarked (counted) */
+	arg->degraded = peer_degraded(arg->a->svc);
+	if (arg->ext == DP_EXT_NONE && dp_session_limits_wanted(arg->a->svc, arg->degraded) &&
+	    (arg->ext = dp_ext_take()) == DP_EXT_NONE)
+		w->stats.limits_pool_full++;
 	tenant_count(arg->a, 1);
 	int64_t rc = svr_session_create4(dp_sess.table, k, rev, place, fill4, arg, &existing);
 	if (rc < 0 || existing)
@@ -386,6 +434,19 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
 	arg->made = true;
 	return DP_FIRST_SESSION;
+}
+
+/* create4, and the ext slot back when no session of ours came of it. */
+static enum dp_first create4_ext(struct dp_worker *w, const struct svr_skey4 *k,
+				 struct svr_skey4 *rev, const struct svr_session_place *place,
+				 struct fill4 *arg, uint64_t *data, enum svr_drop_reason *why)
+{
+	enum dp_first r = create4(w, k, rev, place, arg, data, why);
+	if (arg->ext != DP_EXT_NONE && !(r == DP_FIRST_SESSION && arg->made)) {
+		dp_ext_give_back(arg->ext);
+		arg->ext = DP_EXT_NONE;
+	}
+	return r;
 }
 
 /*
@@ -455,14 +516,10 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	uint16_t leg2 = atomic_load_explicit(&a->svc->dup_choice, memory_order_relaxed);
 	if (a->svc->resiliency == SVR_RESILIENCY_DUPLICATE && leg2 != DP_NO_SVR_PATH &&
 	    leg2 != slot)
-		arg.ext = dp_dup_take(w, SVR_DIR_REV);
-	enum dp_first r = create4(w, k, &rev, &place, &arg, data, why);
-	if (arg.ext != DP_EXT_NONE) {
-		if (r == DP_FIRST_SESSION && arg.made)
-			dp_dup_second_leg(w, g, svr_sess_idx(*data), leg2);
-		else
-			dp_ext_give_back(arg.ext);
-	}
+		arg.dup = (arg.ext = dp_dup_take(w, SVR_DIR_REV)) != DP_EXT_NONE;
+	enum dp_first r = create4_ext(w, k, &rev, &place, &arg, data, why);
+	if (arg.dup && arg.ext != DP_EXT_NONE)
+		dp_dup_second_leg(w, g, svr_sess_idx(*data), leg2);
 	return r;
 }
 
@@ -614,10 +671,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	 * numbers and copies its answers too when its own policy says duplicate and it has room */
 	arg.dup_in = (md.present & SVR_MDF_MODIFY) && (md.modify & SVR_MD_MODIFY_D);
 	if (arg.dup_in && a.svc->resiliency == SVR_RESILIENCY_DUPLICATE)
-		arg.ext = dp_dup_take(w, SVR_DIR_FWD);
-	r = create4(w, k, &rev, &place, &arg, data, why);
-	if (arg.ext != DP_EXT_NONE && !(r == DP_FIRST_SESSION && arg.made))
-		dp_ext_give_back(arg.ext);
+		arg.dup = (arg.ext = dp_dup_take(w, SVR_DIR_FWD)) != DP_EXT_NONE;
+	r = create4_ext(w, k, &rev, &place, &arg, data, why);
 	if (r != DP_FIRST_SESSION ||
 	    memcmp(dp_sess.table->info[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)
 		dp_svr_uuid_unclaim(md.uuid); /* none of this UUID made (another's on the tuple) */
@@ -679,7 +734,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 		return r;
 	svr_skey4_reverse(&out, &rev); /* as the answer arrives, after both translations */
 	struct fill4 arg = {.a = &a, .fwd = k, .rev = &rev, .ext = DP_EXT_NONE};
-	return create4(w, k, &rev, &place, &arg, data, why);
+	return create4_ext(w, k, &rev, &place, &arg, data, why);
 }
 
 /* --- IPv6: no translation (NAT66 is not supported) --- */

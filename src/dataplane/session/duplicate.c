@@ -38,14 +38,13 @@ uint16_t dp_dup_take(struct dp_worker *w, enum svr_sdir from_peer)
 
 void dp_dup_fill(struct svr_session *s, uint16_t x)
 {
+	dp_ext_fill(s, x);
 	uint32_t owner = (uint32_t)(s - dp_sess.table->entries);
 	for (int d = 0; d < 2; d++) {
 		struct svr_rewrite *rw = svr_session_rw(s, d);
 		struct dp_ext_line *l = dp_ext_line(x, (enum svr_sdir)d);
-		l->via = rw->via;
-		l->owner = owner;
-		rw->via = x;
-		rw->svr |= SVR_RW2_EXT;
+		if (l->dedupe != DP_EXT_NONE) /* from the peer */
+			l->owner = owner;
 		/* toward the peer: numbered, and copied on the second leg; from the peer, the other
 		 * router says so in its metadata (TLV 28 with D) once it numbers its own */
 		if (rw->svr & SVR_RW2_TO_PEER)

@@ -115,9 +115,21 @@ uint16_t dp_ext_take(void)
 	for (int d = 0; d < 2; d++) {
 		e->dir[d].via = SVR_VIA_FIB;
 		e->dir[d].dedupe = DP_EXT_NONE;
+		e->dir[d].dscp = DP_DSCP_KEEP;
+		e->dir[d].agg_slot = e->dir[d].degraded_slot = e->dir[d].peer = DP_EXT_NONE;
 		atomic_init(&e->dir[d].alias, UINT32_MAX);
 	}
 	return (uint16_t)x;
+}
+
+void dp_ext_fill(struct svr_session *s, uint16_t x)
+{
+	for (int d = 0; d < 2; d++) {
+		struct svr_rewrite *rw = svr_session_rw(s, d);
+		dp_ext_line(x, (enum svr_sdir)d)->via = rw->via;
+		rw->via = x;
+		rw->svr |= SVR_RW2_EXT;
+	}
 }
 
 bool dp_ext_take_dedupe(uint16_t x, enum svr_sdir d)
@@ -161,10 +173,8 @@ uint32_t dp_ext_second_leg(const struct svr_rewrite *fw)
 	uint16_t x = dp_ext_of(fw);
 	if (x == DP_EXT_NONE)
 		return UINT32_MAX;
-	for (int d = 0; d < 2; d++) { /* the ingress links it forward, the egress reverse */
-		uint32_t a = atomic_load(&dp_ext_slots[x].dir[d].alias);
-		if (a != UINT32_MAX)
-			return a;
-	}
-	return UINT32_MAX;
+	/* on the line of the direction toward the peer: the ingress's forward, the egress's
+	 * reverse (the other line's word is the owner) */
+	enum svr_sdir to_peer = fw->svr & SVR_RW2_TO_PEER ? SVR_DIR_FWD : SVR_DIR_REV;
+	return atomic_load(&dp_ext_slots[x].dir[to_peer].alias);
 }

@@ -26,20 +26,39 @@
 #include <stdint.h>
 
 #include "common/dedupe.h"
+#include "common/tbucket.h"
 #include "flow/key.h"
+#include "flow/table.h"
 
-#define DP_EXT_NONE 0xffff /* no slot / no duplicate window */
+#define DP_EXT_NONE  0xffff /* no slot / no duplicate window / no limit slot */
+#define DP_DSCP_KEEP 0xff   /* dscp: the packets keep theirs */
+
+/* dp_ext_line.limits: what this direction's packets go through (session/limits.h) */
+#define DP_EXT_RATE     0x1 /* the session's own bucket (policy session-rate-bps) */
+#define DP_EXT_AGG      0x2 /* the policy's aggregate bucket (aggregate-rate-bps) */
+#define DP_EXT_DEGRADED 0x4 /* the class's bucket while its peer is degraded */
 
 struct dp_ext_line {
 	uint16_t via;     /* this direction's next-hop slot (SVR_VIA_FIB: the FIB) */
 	uint16_t dup_seq; /* toward the peer, duplicated: the last packet number stamped */
 	uint16_t dedupe;  /* from the peer, duplicated: the duplicate window, or DP_EXT_NONE */
+	uint8_t dscp;     /* the DSCP the router sends this direction's packets with, or KEEP */
+	uint8_t limits;   /* DP_EXT_RATE | DP_EXT_AGG | DP_EXT_DEGRADED */
+	union {
+		/* toward the peer: the entry whose same direction leaves on the second leg
+		 * (UINT32_MAX: none, yet; svr_session_alias4 links it) */
+		_Atomic uint32_t alias;
+		/* from the peer, duplicated (a window): the session's own entry, whose TCP state
+		 * a second leg's arrivals move */
+		uint32_t owner;
+	};
+	uint16_t agg_slot;      /* DP_EXT_AGG: the policy's limit slot */
+	uint16_t degraded_slot; /* DP_EXT_DEGRADED: the class's limit slot */
+	uint16_t peer;          /* DP_EXT_DEGRADED: the peer whose degraded mode limits it */
 	uint16_t pad;
-	/* toward the peer: the entry whose same direction leaves on the second leg
-	 * (UINT32_MAX: none, yet; svr_session_alias4 links it) */
-	_Atomic uint32_t alias;
-	uint32_t owner; /* the session's own entry (a second leg's packets move its TCP state) */
+	struct svr_tbucket tb; /* DP_EXT_RATE: written per packet by this direction's worker */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct dp_ext_line) == 64, "an ext line is one cache line");
 
 struct dp_sess_ext {
 	struct dp_ext_line dir[2];
@@ -54,6 +73,9 @@ size_t dp_ext_bytes(void);
 /* Creation path: a zeroed slot (vias SVR_VIA_FIB, no window, no alias), or DP_EXT_NONE when the
  * pool is empty. */
 uint16_t dp_ext_take(void);
+/* Creation path, before the entry is published: the session's directions reach slot x
+ * (SVR_RW2_EXT), their next hops moved into its lines. */
+void dp_ext_fill(struct svr_session *s, uint16_t x);
 /* Creation path: a duplicate window for slot x's direction d (cleared). false: none left. */
 bool dp_ext_take_dedupe(uint16_t x, enum svr_sdir d);
 /* A creation that did not happen: the slot (and its windows) back at once (never published). */

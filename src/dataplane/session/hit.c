@@ -11,6 +11,7 @@
 #include "l2l3/fib.h"
 #include "l2l3/output.h"
 #include "session/ext.h"
+#include "session/limits.h"
 #include "session/frag.h"
 #include "flow/rewrite.h"
 #include "session/sessions.h"
@@ -648,6 +649,7 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 			/* a second leg's arrivals move its session's TCP state (the first copy may
 			 * come either way) */
 			if (unlikely(x != DP_EXT_NONE) && f->key.proto == SVR_IPPROTO_TCP &&
+			    dp_ext_line(x, dir)->dedupe != DP_EXT_NONE &&
 			    dp_ext_line(x, dir)->owner != svr_sess_idx(d))
 				svr_session_tcp_packet(
 				    dp_sess.table,
@@ -660,11 +662,27 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 			rw = &done;
 		}
 		if (unlikely(x != DP_EXT_NONE)) { /* its next hop is in its ext slot */
+			struct dp_ext_line *l = dp_ext_line(x, dir);
+			if (l->limits || l->dscp != DP_DSCP_KEEP) {
+				/* its limits and mark (session/limits.h), policed at the poll's
+				 * time */
+				enum svr_drop_reason why =
+				    dp_session_police(w, l, w->poll_tsc, f->len);
+				if (unlikely(why != SVR_DROP_MAX)) {
+					dp_drop(w, out[j], why);
+					continue;
+				}
+				if (l->dscp != DP_DSCP_KEEP)
+					dp_session_mark_dscp(
+					    rte_pktmbuf_mtod_offset(out[j], uint8_t *,
+								    dp_meta(out[j])->l3_off),
+					    l->dscp);
+			}
 			if (rw != &done) {
 				done = *rw;
 				rw = &done;
 			}
-			done.via = dp_ext_line(x, dir)->via;
+			done.via = l->via;
 			done.svr = 0;
 		}
 		if (likely(!held)) /* a held packet touches its session once signed */

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/degraded.h"
 #include "common/pathrank.h"
 #include "core/dp.h"
 #include "flow/names.h"
+#include "session/limits.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
 #include "svr/image.h"
@@ -114,19 +116,35 @@ static int register_paths(struct dp_session_policy *p, const void *img, const ui
 	p->svr_paths = calloc(DP_MAX_SVR_PATHS, sizeof(*p->svr_paths));
 	if (!p->svr_paths)
 		return -1;
-	uint32_t n_peers;
+	uint32_t n_peers, n_ifaces;
 	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
 	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
-	for (uint32_t i = 0; i < n_peers; i++)
+	const struct svr_img_iface *ifs = svr_img_table(img, SVR_SEC_INTERFACES, &n_ifaces);
+	p->peers = calloc(n_peers ? n_peers : 1, sizeof(*p->peers));
+	if (!p->peers)
+		return -1;
+	p->n_peers = n_peers;
+	for (uint32_t i = 0; i < n_peers; i++) {
+		struct dp_peer_paths *pk = &p->peers[i];
+		pk->name = svr_img_str(img, peers[i].name);
 		for (uint32_t j = 0; j < peers[i].paths.count; j++) {
 			const struct svr_img_peer_path *pp = &pps[peers[i].paths.first + j];
 			if (pp->local.family != 4 || pp->remote.family != 4)
 				continue;
 			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
-			if (slot != DP_NO_SVR_PATH)
-				dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp,
-							slot_of[pp->local_iface]);
+			if (slot == DP_NO_SVR_PATH)
+				continue;
+			dp_svr_path_policy_fill(&p->svr_paths[slot], img, pp,
+						slot_of[pp->local_iface]);
+			if (pk->n < DP_SVC_PATHS) { /* what degraded mode weighs */
+				uint64_t local = pp->local_iface < n_ifaces
+						     ? ifs[pp->local_iface].capacity_bps
+						     : 0;
+				pk->cap[pk->n] = svr_path_capacity(local, pp->remote_capacity_bps);
+				pk->slot[pk->n++] = slot;
+			}
 		}
+	}
 	return 0;
 }
 
@@ -222,6 +240,84 @@ static void sla_of(const void *img, uint32_t policy, struct dp_svc_policy *s)
 	atomic_init(&s->dup_choice, DP_NO_SVR_PATH);
 }
 
+/*
+ * A service's limits and marks (session/limits.h) from its policy and the policy's class: the
+ * class's DSCP and degraded action, the policy's rates; limit slots by name. -1 when the slots
+ * are all taken.
+ */
+static int limits_of(struct dp_session_policy *p, const void *img, uint32_t policy,
+		     struct dp_svc_policy *s)
+{
+	uint32_t n_pol, n_cls;
+	const struct svr_img_policy *pols = svr_img_table(img, SVR_SEC_SERVICE_POLICIES, &n_pol);
+	const struct svr_img_class *cls = svr_img_table(img, SVR_SEC_SERVICE_CLASSES, &n_cls);
+	s->policy = policy < n_pol ? policy : UINT32_MAX;
+	s->dscp = DP_DSCP_KEEP;
+	s->degraded_action = SVR_DEGRADED_NONE;
+	s->agg_slot = s->degraded_slot = s->peer = DP_NO_LIMIT;
+	if (policy >= n_pol)
+		return 0;
+	const struct svr_img_policy *pol = &pols[policy];
+	s->session_rate_bps = pol->session_rate_bps;
+	s->burst_bytes = pol->burst_bytes
+			     ? pol->burst_bytes
+			     : svr_tbucket_default_burst(pol->session_rate_bps, DP_LIMIT_MTU);
+	if (pol->aggregate_rate_bps) {
+		s->agg_slot = dp_session_limit_slot("policy", svr_img_str(img, pol->name));
+		if (s->agg_slot == DP_NO_LIMIT)
+			return -1;
+		p->slot_rate[s->agg_slot] = pol->aggregate_rate_bps;
+		p->slot_burst[s->agg_slot] =
+		    pol->burst_bytes
+			? pol->burst_bytes
+			: svr_tbucket_default_burst(pol->aggregate_rate_bps, DP_LIMIT_MTU);
+	}
+	if (pol->class >= n_cls)
+		return 0;
+	const struct svr_img_class *c = &cls[pol->class];
+	if (c->dscp <= 63)
+		s->dscp = c->dscp;
+	s->degraded_action = c->degraded_action;
+	if (c->degraded_action == SVR_DEGRADED_RATE_LIMIT && c->degraded_rate_bps) {
+		s->degraded_slot = dp_session_limit_slot("class", svr_img_str(img, c->name));
+		if (s->degraded_slot == DP_NO_LIMIT)
+			return -1;
+		p->slot_rate[s->degraded_slot] = c->degraded_rate_bps;
+		p->slot_burst[s->degraded_slot] =
+		    svr_tbucket_default_burst(c->degraded_rate_bps, DP_LIMIT_MTU);
+	}
+	return 0;
+}
+
+/* Each policy's max-sessions and the name ids of its services (their live counts). */
+static int policy_limits(struct dp_session_policy *p, const void *img)
+{
+	uint32_t n_pol;
+	const struct svr_img_policy *pols = svr_img_table(img, SVR_SEC_SERVICE_POLICIES, &n_pol);
+	p->pol = calloc(n_pol ? n_pol : 1, sizeof(*p->pol));
+	if (!p->pol)
+		return -1;
+	p->n_policies = n_pol;
+	for (uint32_t i = 0; i < p->n_services; i++) {
+		uint32_t k = p->svc[i].policy;
+		if (k < n_pol && pols[k].max_sessions)
+			p->pol[k].n_svc++;
+	}
+	for (uint32_t k = 0; k < n_pol; k++) {
+		p->pol[k].max_sessions = pols[k].max_sessions;
+		if (p->pol[k].n_svc &&
+		    !(p->pol[k].svc_ids = calloc(p->pol[k].n_svc, sizeof(uint16_t))))
+			return -1;
+		p->pol[k].n_svc = 0;
+	}
+	for (uint32_t i = 0; i < p->n_services; i++) {
+		uint32_t k = p->svc[i].policy;
+		if (k < n_pol && pols[k].max_sessions && p->svc[i].id != SVR_NO_NAME)
+			p->pol[k].svc_ids[p->pol[k].n_svc++] = p->svc[i].id;
+	}
+	return 0;
+}
+
 /* A named table of the image (services or tenants): its entries and where each keeps its name. */
 struct named {
 	const void *img;
@@ -312,6 +408,12 @@ void dp_session_policy_free(struct dp_session_policy *p)
 	free(p->tenant);
 	free(p->via_iface);
 	free(p->svr_paths);
+	for (uint32_t k = 0; p->pol && k < p->n_policies; k++)
+		free(p->pol[k].svc_ids);
+	free(p->pol);
+	free(p->slot_rate);
+	free(p->slot_burst);
+	free(p->peers);
 	free(p);
 }
 
@@ -330,7 +432,10 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 	p->tenant = calloc(n_ten ? n_ten : 1, sizeof(*p->tenant));
 	p->svc_by_name = sort_by_name(img, SVR_SEC_SERVICES);
 	p->tenant_by_name = sort_by_name(img, SVR_SEC_TENANTS);
-	if (!p->svc || !p->tenant || !p->svc_by_name || !p->tenant_by_name)
+	p->slot_rate = calloc(DP_MAX_LIMIT_SLOTS, sizeof(*p->slot_rate));
+	p->slot_burst = calloc(DP_MAX_LIMIT_SLOTS, sizeof(*p->slot_burst));
+	if (!p->svc || !p->tenant || !p->svc_by_name || !p->tenant_by_name || !p->slot_rate ||
+	    !p->slot_burst)
 		return svr_errf(err, errlen, "out of memory");
 	p->n_services = n_svc;
 	p->n_tenants = n_ten;
@@ -354,7 +459,14 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		s->timeouts = class_timeouts(img, svc[i].policy);
 		sla_of(img, svc[i].policy, s);
 		s->encrypt_payload = encrypts_payload(img, svc[i].security);
+		if (limits_of(p, img, svc[i].policy, s) < 0)
+			return svr_errf(err, errlen,
+					"more than %d policies with an aggregate-rate-bps and "
+					"classes with a degraded rate-bps since start",
+					DP_MAX_LIMIT_SLOTS);
 	}
+	if (policy_limits(p, img) < 0)
+		return svr_errf(err, errlen, "out of memory");
 	/* The first route of a service is the one its sessions take (path choice comes later). */
 	for (uint32_t i = 0; i < n_sr; i++) {
 		struct dp_svc_policy *s = &p->svc[sr[i].service];
@@ -368,6 +480,8 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 			s->n_svr_paths = ranked_paths(img, &svc[sr[i].service], sr[i].peer, slot_of,
 						      g, s->svr_paths, s->svr_path_cost);
 			s->svr_path = s->n_svr_paths ? s->svr_paths[0] : DP_NO_SVR_PATH;
+			if (sr[i].peer < DP_MAX_DEGRADED_PEERS)
+				s->peer = (uint16_t)sr[i].peer;
 			break;
 		case SVR_SROUTE_NAT_TARGET:
 			s->route = DP_SROUTE_NAT;
@@ -405,6 +519,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		p->capacity = (uint32_t)lim->session_capacity;
 	p->per_source_per_s = lim->new_sessions_per_source;
 	p->half_open = lim->half_open_tcp;
+	p->degraded_pct = lim->degraded_pct;
 	if (map_vias(p, g) < 0)
 		return svr_errf(err, errlen, "out of memory");
 	return 0;

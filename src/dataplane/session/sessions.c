@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "core/dp.h"
 #include "session/ext.h"
+#include "session/limits.h"
 #include "session/frag.h"
 #include "flow/names.h"
 #include "svrpath/path.h"
@@ -60,14 +61,16 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 	dp_sess.table = svr_session_table_create(name, capacity, capacity6, dp.qsbr);
 	dp_sess.tenant_live =
 	    rte_zmalloc("svr_tenant_live", sizeof(*dp_sess.tenant_live) * 65536, 64);
+	dp_sess.svc_live = rte_zmalloc("svr_svc_live", sizeof(*dp_sess.svc_live) * 65536, 64);
 	dp_sess.src_rate =
 	    rte_zmalloc("svr_src_rate", sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS, 64);
 	dp_sess.tenants = svr_names_create();
 	dp_sess.services = svr_names_create();
-	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.src_rate || !dp_sess.tenants ||
-	    !dp_sess.services ||
+	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.svc_live || !dp_sess.src_rate ||
+	    !dp_sess.tenants || !dp_sess.services ||
 	    dp_ext_init(dp.conf ? dp.conf->ext_slots : DP_EXT_SLOTS_MIN,
-			dp.conf ? dp.conf->dup_windows : DP_DUP_WINDOWS_MIN) < 0) {
+			dp.conf ? dp.conf->dup_windows : DP_DUP_WINDOWS_MIN) < 0 ||
+	    dp_session_limits_init(dp.n_workers) < 0) {
 		LOG_ERR("cannot allocate a session table of %u sessions (lower sessions.capacity, "
 			"or %s)",
 			capacity,
@@ -88,12 +91,27 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 void dp_sessions_free(void)
 {
 	dp_ext_free();
+	dp_session_limits_free();
 	svr_session_table_free(dp_sess.table);
 	rte_free((void *)dp_sess.tenant_live);
+	rte_free((void *)dp_sess.svc_live);
 	rte_free((void *)dp_sess.src_rate);
 	svr_names_free(dp_sess.tenants);
 	svr_names_free(dp_sess.services);
 	memset(&dp_sess, 0, sizeof(dp_sess));
+}
+
+/*
+ * A service's live count down by an ended session. Only sessions made while its policy had a
+ * max-sessions were counted: never below zero (one made before may end after).
+ */
+static void service_uncount(uint16_t service)
+{
+	_Atomic uint32_t *c = &dp_sess.svc_live[service];
+	uint32_t v = atomic_load_explicit(c, memory_order_relaxed);
+	while (v && !atomic_compare_exchange_weak_explicit(c, &v, v - 1, memory_order_relaxed,
+							   memory_order_relaxed))
+		;
 }
 
 /*
@@ -104,6 +122,7 @@ static bool end_session(uint32_t idx)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
 	uint16_t tenant = svr_session_info(dp_sess.table, s)->tenant;
+	uint16_t service = svr_session_info(dp_sess.table, s)->service;
 	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_FWD));
 	/* Deleted first: a worker moving the session meanwhile marks it moved, and then this is a
 	 * moved entry's end, which gives back nothing (the session lives on). The entry stays
@@ -127,6 +146,8 @@ static bool end_session(uint32_t idx)
 	}
 	if (tenant != SVR_NO_NAME)
 		atomic_fetch_sub_explicit(&dp_sess.tenant_live[tenant], 1, memory_order_relaxed);
+	if (service != SVR_NO_NAME)
+		service_uncount(service);
 	return true;
 }
 
@@ -181,6 +202,7 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 		dp_sess.age_cursor = 0;
 	svr_session_reclaim(t);
 	dp_ext_reclaim();
+	dp_session_limits_tick(dp_gen_main(), now_ms); /* the rate shares, every 100 ms */
 	dp_svr_replay_sweep(elapsed); /* ended SVR sessions' UUIDs whose time passed */
 }
 
@@ -423,10 +445,10 @@ json_t *dp_sessions_summary(void)
 	uint32_t limit = g && g->spol ? g->spol->capacity : t->capacity;
 	/* All session memory: the table, the limit counters, the workers' fragment notes and the
 	 * SVR replay memory (UUIDs of egress sessions). */
-	size_t bytes = t->bytes + sizeof(*dp_sess.tenant_live) * 65536 +
-		       sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
-		       dp.n_workers * sizeof(struct svr_frag_cache) + dp_svr_replay_bytes() +
-		       dp_ext_bytes();
+	size_t bytes =
+	    t->bytes + sizeof(*dp_sess.tenant_live) * 65536 + sizeof(*dp_sess.svc_live) * 65536 +
+	    dp_session_limits_bytes() + sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS +
+	    dp.n_workers * sizeof(struct svr_frag_cache) + dp_svr_replay_bytes() + dp_ext_bytes();
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "memory-bytes",
 			 (json_int_t)bytes, "capacity", (json_int_t)t->capacity, "limit",
 			 (json_int_t)limit, "in-use",

@@ -46,6 +46,7 @@ uint32_t dp_svr_path_packets(uint16_t slot, bool to_peer)
 }
 
 struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
+struct json_t *(*dp_svr_peers_show_degraded)(void);
 
 const struct dp_svr_path *dp_svr_path(uint16_t slot)
 {

@@ -135,6 +135,8 @@ static inline const struct dp_svr_path_policy *dp_svr_path_policy(const struct d
  * (NULL: nothing shown). Main lcore. */
 struct json_t;
 extern struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
+/* Set by session/limits.c: the peers this router is degraded towards ("degraded" in "peers"). */
+extern struct json_t *(*dp_svr_peers_show_degraded)(void);
 
 /* The slot of g's path between our waypoint local and the peer's remote, or -1. */
 int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote);

@@ -84,7 +84,10 @@ static json_t *peers_json(void)
 			json_object_set_new(o, "bfd", dp_svr_path_show_liveness((uint16_t)i));
 		json_array_append_new(arr, o);
 	}
-	return json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
+	json_t *o = json_pack("{s:o, s:o}", "paths", arr, "security", keys_json());
+	if (o && dp_svr_peers_show_degraded)
+		json_object_set_new(o, "degraded", dp_svr_peers_show_degraded());
+	return o;
 }
 
 static struct dp_ctl_command peers_cmd = {.name = "peers", .answer = peers_json};

@@ -26,7 +26,7 @@ static json_t *cmd_stats(void)
 		    workers,
 		    json_pack(
 			"{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:I, s:I, s:I, s:I}",
+			"s:I, s:I, s:I, s:I, s:I}",
 			"lcore", (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
 			"tx-packets", (json_int_t)s->tx, "forwarded", (json_int_t)s->forwarded,
 			"punted", (json_int_t)s->punted, "dropped", (json_int_t)s->dropped,
@@ -38,8 +38,8 @@ static json_t *cmd_stats(void)
 			(json_int_t)s->sessions_rebound, "duplicate-pool-full",
 			(json_int_t)s->dup_pool_full, "duplicate-copies-sent",
 			(json_int_t)s->dup_copies, "duplicate-legs-joined", (json_int_t)s->dup_legs,
-			"hmac-paired", (json_int_t)s->hmac_paired, "hmac-single",
-			(json_int_t)s->hmac_single));
+			"limits-pool-full", (json_int_t)s->limits_pool_full, "hmac-paired",
+			(json_int_t)s->hmac_paired, "hmac-single", (json_int_t)s->hmac_single));
 		rx += s->rx;
 		tx += s->tx;
 		fwd += s->forwarded;

@@ -105,6 +105,7 @@ static int worker_main(void *arg)
 		/* One generation for the whole iteration; released by the quiescent report. */
 		const struct dp_gen *g = dp_worker_gen(w);
 		uint64_t t0 = rte_rdtsc();
+		w->poll_tsc = t0;
 		unsigned got = 0, n_ports = g ? g->n_ports : 0;
 		for (unsigned i = 0; i < n_ports; i++) {
 			uint16_t n = rte_eth_rx_burst(g->port_ids[i], q, pkts, burst);
