@@ -112,7 +112,11 @@
 	X(BFD_RATE, "bfd-rate-limited",                                                            \
 	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")       \
 	X(SLA_NO_PATH, "sla-no-path",                                                              \
-	  "new session refused: no usable path meets its policy's SLA, and best-effort is off")
+	  "new session refused: no usable path meets its policy's SLA, and best-effort is off")    \
+	X(SVR_MODIFY_STALE, "svr-modify-stale",                                                    \
+	  "first packet moving a live session to a new tuple, older than its last move (TLV 28)")  \
+	X(SVR_MOVE_FAILED, "svr-move-failed",                                                      \
+	  "first packet moving a live session to a new tuple: the table could not (full, in use)")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,
@@ -141,6 +145,8 @@ enum svr_drop_reason {
 	X(SVR_KEYS_RELOADED, "svr-keys-reloaded")                                                  \
 	X(PATH_UP, "path-up")                                                                      \
 	X(PATH_DOWN, "path-down")                                                                  \
+	X(SESSIONS_MIGRATED, "sessions-migrated")                                                  \
+	X(SESSIONS_MIGRATE_FAILED, "sessions-migrate-failed")                                      \
 	X(CAPTURE_DROPPED, "capture-dropped")
 
 enum svr_event {

@@ -49,11 +49,11 @@ static void live_uuid_refused(void **state)
 	uint8_t u[16];
 	uuid_of(1, u);
 	assert_false(svr_replay_seen(&m.r, u, 5));
-	assert_int_equal(svr_replay_claim(&m.r, u, 360, 5), SVR_REPLAY_CLAIMED);
+	assert_int_equal(svr_replay_claim(&m.r, u, 5), SVR_REPLAY_CLAIMED);
 	/* live: refused whatever the time, however long its hold */
 	for (uint32_t t = 5; t < 40000000; t += 999983) {
 		assert_true(svr_replay_seen(&m.r, u, t));
-		assert_int_equal(svr_replay_claim(&m.r, u, 360, t), SVR_REPLAY_SEEN);
+		assert_int_equal(svr_replay_claim(&m.r, u, t), SVR_REPLAY_SEEN);
 		svr_replay_sweep(&m.r, t, UINT32_MAX);
 	}
 	uint32_t live, ended;
@@ -70,16 +70,16 @@ static void ended_remembered_for_its_hold(void **state)
 	mem_open(&m, 1000);
 	uint8_t u[16];
 	uuid_of(2, u);
-	assert_int_equal(svr_replay_claim(&m.r, u, 3800, 10), SVR_REPLAY_CLAIMED);
-	assert_true(svr_replay_ended(&m.r, u, 100));
-	assert_false(svr_replay_ended(&m.r, u, 101)); /* no longer live */
+	assert_int_equal(svr_replay_claim(&m.r, u, 10), SVR_REPLAY_CLAIMED);
+	assert_true(svr_replay_ended(&m.r, u, 3800, 100));
+	assert_false(svr_replay_ended(&m.r, u, 3800, 101)); /* no longer live */
 	for (uint32_t t = 100; t <= 3900; t += 100) {
 		svr_replay_sweep(&m.r, t, UINT32_MAX);
 		assert_true(svr_replay_seen(&m.r, u, t));
-		assert_int_equal(svr_replay_claim(&m.r, u, 3800, t), SVR_REPLAY_SEEN);
+		assert_int_equal(svr_replay_claim(&m.r, u, t), SVR_REPLAY_SEEN);
 	}
 	assert_false(svr_replay_seen(&m.r, u, 3901));
-	assert_int_equal(svr_replay_claim(&m.r, u, 3800, 3901), SVR_REPLAY_CLAIMED);
+	assert_int_equal(svr_replay_claim(&m.r, u, 3901), SVR_REPLAY_CLAIMED);
 	uint32_t live, ended;
 	svr_replay_counts(&m.r, &live, &ended);
 	assert_int_equal(live, 1);
@@ -94,8 +94,8 @@ static void hold_beyond_what_a_slot_says_is_capped(void **state)
 	mem_open(&m, 100);
 	uint8_t u[16];
 	uuid_of(3, u);
-	assert_int_equal(svr_replay_claim(&m.r, u, UINT32_MAX, 0), SVR_REPLAY_CLAIMED);
-	assert_true(svr_replay_ended(&m.r, u, 0));
+	assert_int_equal(svr_replay_claim(&m.r, u, 0), SVR_REPLAY_CLAIMED);
+	assert_true(svr_replay_ended(&m.r, u, UINT32_MAX, 0));
 	/* remembered all along the capped hold (a cap the time comparison cannot hold would
 	 * read as passed at once), forgotten after it */
 	assert_true(svr_replay_seen(&m.r, u, 1));
@@ -112,11 +112,11 @@ static void unclaimed_is_forgotten(void **state)
 	mem_open(&m, 100);
 	uint8_t u[16];
 	uuid_of(4, u);
-	assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_CLAIMED);
+	assert_int_equal(svr_replay_claim(&m.r, u, 0), SVR_REPLAY_CLAIMED);
 	svr_replay_unclaim(&m.r, u);
 	assert_false(svr_replay_seen(&m.r, u, 0));
-	assert_false(svr_replay_ended(&m.r, u, 0));
-	assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_CLAIMED);
+	assert_false(svr_replay_ended(&m.r, u, 360, 0));
+	assert_int_equal(svr_replay_claim(&m.r, u, 0), SVR_REPLAY_CLAIMED);
 	mem_close(&m);
 }
 
@@ -134,13 +134,13 @@ static void full_refuses_and_evicts_nothing(void **state)
 	uint32_t n = 0;
 	for (; n < m.r.limit; n++) {
 		uuid_of(100 + n, u);
-		assert_int_equal(svr_replay_claim(&m.r, u, 360, 1), SVR_REPLAY_CLAIMED);
+		assert_int_equal(svr_replay_claim(&m.r, u, 1), SVR_REPLAY_CLAIMED);
 		if (n % 2) /* half of them end: remembered until 361 */
-			assert_true(svr_replay_ended(&m.r, u, 1));
+			assert_true(svr_replay_ended(&m.r, u, 360, 1));
 	}
 	for (uint32_t k = 0; k < 50; k++) {
 		uuid_of(1000000 + k, u);
-		assert_int_equal(svr_replay_claim(&m.r, u, 360, 2), SVR_REPLAY_FULL);
+		assert_int_equal(svr_replay_claim(&m.r, u, 2), SVR_REPLAY_FULL);
 	}
 	svr_replay_sweep(&m.r, 300, UINT32_MAX); /* nothing passed yet */
 	for (uint32_t k = 0; k < n; k++) {
@@ -148,7 +148,7 @@ static void full_refuses_and_evicts_nothing(void **state)
 		assert_true(svr_replay_seen(&m.r, u, 300));
 	}
 	uuid_of(1000000, u);
-	assert_int_equal(svr_replay_claim(&m.r, u, 360, 300), SVR_REPLAY_FULL);
+	assert_int_equal(svr_replay_claim(&m.r, u, 300), SVR_REPLAY_FULL);
 	/* the ended ones' holds pass: swept, room again; the live ones stay */
 	svr_replay_sweep(&m.r, 362, UINT32_MAX);
 	uint32_t live, ended;
@@ -160,7 +160,7 @@ static void full_refuses_and_evicts_nothing(void **state)
 		assert_int_equal(svr_replay_seen(&m.r, u, 362), k % 2 == 0);
 	}
 	uuid_of(1000000, u);
-	assert_int_equal(svr_replay_claim(&m.r, u, 360, 362), SVR_REPLAY_CLAIMED);
+	assert_int_equal(svr_replay_claim(&m.r, u, 362), SVR_REPLAY_CLAIMED);
 	mem_close(&m);
 }
 
@@ -174,10 +174,10 @@ static void one_session(void **state)
 	uint8_t u[16];
 	for (uint32_t k = 0; k < 2; k++) {
 		uuid_of(k, u);
-		assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_CLAIMED);
+		assert_int_equal(svr_replay_claim(&m.r, u, 0), SVR_REPLAY_CLAIMED);
 	}
 	uuid_of(9, u);
-	assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_FULL);
+	assert_int_equal(svr_replay_claim(&m.r, u, 0), SVR_REPLAY_FULL);
 	assert_false(svr_replay_seen(&m.r, u, 0));
 	mem_close(&m);
 }
@@ -193,13 +193,13 @@ static void passed_holds_give_room_back(void **state)
 	uint32_t n = 0;
 	for (; n < m.r.limit; n++) {
 		uuid_of(7000 + n, u);
-		assert_int_equal(svr_replay_claim(&m.r, u, 360, 0), SVR_REPLAY_CLAIMED);
-		assert_true(svr_replay_ended(&m.r, u, 0));
+		assert_int_equal(svr_replay_claim(&m.r, u, 0), SVR_REPLAY_CLAIMED);
+		assert_true(svr_replay_ended(&m.r, u, 360, 0));
 	}
 	uint32_t claimed = 0;
 	for (uint32_t k = 0; k < n; k++) {
 		uuid_of(90000 + k, u);
-		enum svr_replay_claim c = svr_replay_claim(&m.r, u, 360, 400);
+		enum svr_replay_claim c = svr_replay_claim(&m.r, u, 400);
 		assert_true(c == SVR_REPLAY_CLAIMED || c == SVR_REPLAY_FULL);
 		claimed += c == SVR_REPLAY_CLAIMED;
 	}
@@ -211,7 +211,7 @@ static void passed_holds_give_room_back(void **state)
 	assert_int_equal(ended, 0);
 	for (uint32_t k = claimed; k < n; k++) {
 		uuid_of(200000 + k, u);
-		assert_int_equal(svr_replay_claim(&m.r, u, 360, 400), SVR_REPLAY_CLAIMED);
+		assert_int_equal(svr_replay_claim(&m.r, u, 400), SVR_REPLAY_CLAIMED);
 	}
 	mem_close(&m);
 }
@@ -246,20 +246,23 @@ static void random_against_reference(void **state)
 			e->st = REF_NONE;
 		bool seen = e->st != REF_NONE;
 		assert_int_equal(svr_replay_seen(&m.r, u, now), seen);
+		/* a live UUID names the entry it was bound to (its index here) */
+		assert_int_equal(svr_replay_find(&m.r, u), e->st == REF_LIVE ? i : UINT32_MAX);
 		if (op < 6) { /* claim, keeping well below the limit: FULL is tested apart */
 			uint32_t live, ended;
 			svr_replay_counts(&m.r, &live, &ended);
 			if (live + ended + 1 >= m.r.limit)
 				continue;
 			uint32_t hold = 1 + (x >> 20) % 50;
-			enum svr_replay_claim c = svr_replay_claim(&m.r, u, hold, now);
+			enum svr_replay_claim c = svr_replay_claim(&m.r, u, now);
 			assert_int_equal(c, seen ? SVR_REPLAY_SEEN : SVR_REPLAY_CLAIMED);
 			if (!seen) {
+				assert_true(svr_replay_bind(&m.r, u, i));
 				*e = (struct ref){.st = REF_LIVE, .hold = hold};
 				live_ref++;
 			}
 		} else if (op < 10) { /* its session ends */
-			assert_int_equal(svr_replay_ended(&m.r, u, now), e->st == REF_LIVE);
+			assert_int_equal(svr_replay_ended(&m.r, u, e->hold, now), e->st == REF_LIVE);
 			if (e->st == REF_LIVE) {
 				e->st = REF_ENDED;
 				e->until = now + e->hold;

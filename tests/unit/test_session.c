@@ -93,7 +93,7 @@ static void both_directions_one_entry(void **state)
 	const struct svr_session_info *info = &t->info[idx];
 	assert_int_equal(info->service, 1007);
 	assert_int_equal(atomic_load(&info->in_use), 1);
-	assert_int_equal(info->family, 4);
+	assert_int_equal(svr_session_family(info), 4);
 	assert_int_equal(svr_session_proto(&t->entries[idx]), 6);
 	assert_int_equal(find(t, 8), -1);
 
@@ -311,6 +311,84 @@ static void waypoint_pairs(void **state)
 	struct svr_skey4 r = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
 	assert_int_equal(svr_session_create4(t, &f, &r, &p, fill_service, NULL, &existing),
 			 -EADDRINUSE);
+	svr_session_table_free(t);
+	rte_free(qs);
+}
+
+static void fill_moved(struct svr_session *s, struct svr_session_info *info, void *arg)
+{
+	(void)s;
+	info->moves = (uint8_t)(uintptr_t)arg;
+}
+
+/* A session moved to a new waypoint pair: one entry for its LAN key and the new pair, the old
+ * pair still finding the old entry (draining), marked moved; the UUID, counters and names go
+ * along; a second move of the old entry is refused; deleting the old entry leaves the new. */
+static void moved_session_keeps_its_lan_key(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	struct svr_session_table *t = svr_session_table_create("s_mv", 64, 64, qs);
+	struct svr_session_place p = {.limit = UINT32_MAX,
+				      .nat_lo = 16384,
+				      .nat_hi = 16390,
+				      .nat_port_off = offsetof(struct svr_skey4, dport),
+				      .waypoint_pair = true,
+				      .pair_port_off = offsetof(struct svr_skey4, sport),
+				      .pair_lo = 16385,
+				      .pair_hi = 16387};
+	bool existing;
+	struct svr_skey4 lan = {.src = 0x0a00010a,
+				.dst = 0xc6336414,
+				.sport = htons(5000),
+				.dport = htons(53),
+				.proto = 17};
+	struct svr_skey4 wan_a = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+	int64_t old = svr_session_create4(t, &lan, &wan_a, &p, fill_service, (void *)7, &existing);
+	assert_true(old >= 0);
+	memset(t->info[old].uuid, 0xab, 16);
+	t->entries[old].dir[SVR_DIR_FWD].pkts = 42;
+	uint32_t free_before = svr_session_free_count(t);
+
+	struct svr_skey4 wan_b = {.src = 0x047100cb, .dst = 0x037100cb, .proto = 17};
+	int64_t moved = svr_session_move4(t, (uint32_t)old, SVR_DIR_FWD, &wan_b, &p, fill_moved,
+					  (void *)1, 2);
+	assert_true(moved >= 0 && moved != old);
+	assert_int_equal(ntohs(wan_b.dport) % 2, 0); /* a waypoint pair was settled */
+	assert_int_equal(ntohs(wan_b.sport) % 2, 1);
+	assert_int_equal(svr_session_free_count(t), free_before - 1);
+	/* the LAN key and the new pair find the successor; the old pair the old entry */
+	assert_int_equal(svr_session_find4(t, &lan), (uint64_t)moved << 1 | SVR_DIR_FWD);
+	assert_int_equal(svr_session_find4(t, &wan_b), (uint64_t)moved << 1 | SVR_DIR_REV);
+	assert_int_equal(svr_session_find4(t, &wan_a), (uint64_t)old << 1 | SVR_DIR_REV);
+	assert_true(svr_session_current(&t->info[moved]));
+	assert_false(svr_session_current(&t->info[old]));
+	assert_int_equal(t->info[old].idle_s, 2); /* drains */
+	assert_memory_equal(t->info[moved].uuid, t->info[old].uuid, 16);
+	assert_int_equal(t->info[moved].service, 7);
+	assert_int_equal(t->info[moved].moves, 1);
+	assert_int_equal(t->entries[moved].dir[SVR_DIR_FWD].pkts, 42);
+	/* the old entry moves no more */
+	struct svr_skey4 wan_c = {.src = 0x067100cb, .dst = 0x057100cb, .proto = 17};
+	assert_int_equal(svr_session_move4(t, (uint32_t)old, SVR_DIR_FWD, &wan_c, &p, fill_moved,
+					   (void *)2, 2),
+			 -ESTALE);
+	assert_int_equal(svr_session_free_count(t), free_before - 1);
+	/* the old entry ends as moved: only its own key goes */
+	assert_int_equal(svr_session_delete(t, (uint32_t)old), SVR_LIVE | SVR_LIVE_MOVED);
+	assert_int_equal(svr_session_find4(t, &wan_a), UINT64_MAX);
+	assert_int_equal(svr_session_find4(t, &lan), (uint64_t)moved << 1 | SVR_DIR_FWD);
+	assert_int_equal(svr_session_find4(t, &wan_b), (uint64_t)moved << 1 | SVR_DIR_REV);
+	/* moving back (the egress's way: the other key given, the LAN key kept as reverse) */
+	struct svr_session_place given = {.limit = UINT32_MAX};
+	struct svr_skey4 busy = lan; /* a key in use refuses */
+	assert_int_equal(svr_session_move4(t, (uint32_t)moved, SVR_DIR_REV, &busy, &given,
+					   fill_moved, (void *)2, 2),
+			 -EEXIST);
+	assert_true(svr_session_current(&t->info[moved]));
+	assert_true(svr_session_delete(t, (uint32_t)moved) == SVR_LIVE);
+	assert_int_equal(svr_session_find4(t, &lan), UINT64_MAX);
+	assert_int_equal(svr_session_find4(t, &wan_b), UINT64_MAX);
 	svr_session_table_free(t);
 	rte_free(qs);
 }
@@ -784,7 +862,7 @@ static void create_age_delete_lookup_concurrently(void **state)
 	while (atomic_load(&cad_finished) < 2) {
 		for (uint32_t i = 0; i < cap; i++)
 			if (atomic_load(&t->info[i].in_use) && ho_rand(&seed) % 4 == 0)
-				deleted += svr_session_delete(t, i);
+				deleted += svr_session_delete(t, i) != 0;
 		svr_session_reclaim(t);
 	}
 	for (unsigned w = 0; w < 2; w++)
@@ -889,6 +967,7 @@ int main(void)
 	    cmocka_unit_test(limit_below_capacity),
 	    cmocka_unit_test(nat_ports_never_reused_while_live),
 	    cmocka_unit_test(waypoint_pairs),
+	    cmocka_unit_test(moved_session_keeps_its_lan_key),
 	    cmocka_unit_test(names_keep_their_ids),
 	    cmocka_unit_test(names_forgotten_and_ids_reused),
 	    cmocka_unit_test(names_kept_while_sessions_carry_them),

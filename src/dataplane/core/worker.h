@@ -57,6 +57,7 @@ static inline struct dp_pkt_meta *dp_meta(struct rte_mbuf *m)
 struct dp_worker_stats {
 	uint64_t rx, tx, forwarded, punted, dropped;
 	uint64_t sessions_created;
+	uint64_t sessions_rebound; /* SVR egress: live sessions moved to a new tuple (TLV 28) */
 	uint64_t busy_polls, idle_polls, sleeps, slept_us;
 	uint64_t busy_cycles;              /* TSC cycles of polls that found packets */
 	uint64_t hmac_paired, hmac_single; /* SVR trailers signed or checked two at a time, alone */

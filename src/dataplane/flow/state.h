@@ -60,6 +60,13 @@ struct dp_svc_policy {
 	 * session. */
 	_Atomic uint32_t choice;
 	bool compliant[DP_SVC_PATHS]; /* main lcore only: each path's SLA state (hysteresis) */
+	/* Live sessions (session/migrate.c, main lcore only): enum svr_img_resiliency and its
+	 * brakes; since when each path has been usable and within the SLA without a break (0:
+	 * it is not); when a session of the service last moved */
+	uint8_t resiliency;
+	uint32_t revert_hold_ms, min_dwell_ms;
+	uint64_t good_since_ms[DP_SVC_PATHS];
+	uint64_t moved_ms;
 	bool encrypt_payload; /* its security policy encrypts payloads end to end (over SVR) */
 	struct svr_ip nat_target;
 	struct dp_timeouts timeouts;

@@ -196,6 +196,23 @@ static void ix_remove(struct svr_session_index *ix, uint32_t h, uint32_t data)
 	}
 }
 
+/* Points the slot holding data (a key of h) at new_data instead: false if no slot holds it. */
+static bool ix_replace(struct svr_session_index *ix, uint32_t h, uint32_t data, uint32_t new_data)
+{
+	uint32_t v = tag_of(h) | data, b = home_of(ix, h);
+	for (uint32_t n = 0; n < INSERT_PROBES && n < ix->n_buckets; n++, b = next_bucket(ix, b)) {
+		struct svr_bucket *bk = &ix->b[b];
+		for (unsigned i = 0; i < SVR_BUCKET_SLOTS; i++) {
+			uint32_t seen = v;
+			if (load_slot(bk, i) == v &&
+			    __atomic_compare_exchange_n(&bk->slot[i], &seen, tag_of(h) | new_data,
+							false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				return true;
+		}
+	}
+	return false;
+}
+
 static size_t ix_bytes(const struct svr_session_index *ix)
 {
 	return (size_t)ix->n_buckets * sizeof(*ix->b);
@@ -636,6 +653,11 @@ static int take_entry(struct svr_session_table *t, int family, uint32_t limit, u
 	return 0;
 }
 
+static inline uint8_t live_of(int family)
+{
+	return is6(family) ? SVR_LIVE | SVR_LIVE_V6 : SVR_LIVE;
+}
+
 /* The entry filled for the keys as they stand, not yet reachable by any reader. */
 static struct svr_session *prepare(struct svr_session_table *t, int family, uint32_t idx,
 				   uint32_t key6, const void *fwd, const void *rev,
@@ -644,7 +666,6 @@ static struct svr_session *prepare(struct svr_session_table *t, int family, uint
 	struct svr_session *s = &t->entries[idx];
 	memset(s, 0, sizeof(*s));
 	memset(&t->info[idx], 0, sizeof(t->info[idx]));
-	t->info[idx].family = (uint8_t)family;
 	if (is6(family)) {
 		s->dir[SVR_DIR_FWD].key.src = s->dir[SVR_DIR_REV].key.src = key6;
 		memcpy(&t->keys6[key6][SVR_DIR_FWD], fwd, sizeof(struct svr_skey6));
@@ -689,7 +710,7 @@ static int64_t claim(struct svr_session_table *t, int family, uint32_t idx, cons
 		*published = true;
 		return -ENOBUFS;
 	}
-	atomic_store_explicit(&t->info[idx].in_use, 1, memory_order_release);
+	atomic_store_explicit(&t->info[idx].in_use, live_of(family), memory_order_release);
 	return 0;
 }
 
@@ -766,15 +787,106 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 	return create(t, 6, fwd, rev, sizeof(*fwd), place, fill, arg, existing);
 }
 
+/* --- moving a session to another peer path --- */
+
+/*
+ * Publishes successor idx of entry old (keys as the successor stores them), under both keys'
+ * stripes: 0, -EAGAIN (the other key is in use), -ENOBUFS, -ESTALE (old is no longer a current
+ * live session: nothing published).
+ */
+static int publish_move(struct svr_session_table *t, uint32_t old, uint32_t idx,
+			enum svr_sdir keep, uint32_t hk, uint32_t ho)
+{
+	const struct svr_skey4 *kept = &t->entries[idx].dir[keep].key,
+			       *other = &t->entries[idx].dir[!keep].key;
+	uint32_t d_other = idx << 1 | (uint32_t)!keep;
+	if (ix_find(t, 4, other, ho) != NO_DATA)
+		return -EAGAIN;
+	if (!ix_insert(&t->ix4, ho, d_other))
+		return -ENOBUFS;
+	uint8_t live = SVR_LIVE;
+	if (!atomic_compare_exchange_strong_explicit(&t->info[old].in_use, &live,
+						     SVR_LIVE | SVR_LIVE_MOVED,
+						     memory_order_acq_rel, memory_order_relaxed)) {
+		ix_remove(&t->ix4, ho, d_other);
+		return -ESTALE;
+	}
+	/* The main lcore may have deleted the old entry (as moved) meanwhile and taken its kept
+	 * key away: then the key is published afresh, which no creator can race (its stripe). */
+	uint32_t d_kept = idx << 1 | (uint32_t)keep;
+	if (!ix_replace(&t->ix4, hk, old << 1 | (uint32_t)keep, d_kept) &&
+	    ix_find(t, 4, kept, hk) == NO_DATA && !ix_insert(&t->ix4, hk, d_kept))
+		atomic_fetch_add_explicit(&t->leaked, 1, memory_order_relaxed); /* never, so far */
+	atomic_store_explicit(&t->info[idx].in_use, SVR_LIVE, memory_order_release);
+	return 0;
+}
+
+int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sdir keep,
+			  struct svr_skey4 *other, const struct svr_session_place *place,
+			  svr_session_fill_fn fill, void *arg, uint16_t drain_s)
+{
+	if (old >= t->capacity || atomic_load_explicit(&t->info[old].in_use,
+						       memory_order_acquire) != SVR_LIVE)
+		return -ESTALE;
+	struct svr_skey4 kept = t->entries[old].dir[keep].key;
+	uint32_t idx, key6;
+	if (take_entry(t, 4, t->capacity, &idx, &key6) < 0)
+		return -ENOSPC;
+	uint32_t hk = key_hash(t, 4, &kept);
+	int64_t rc = -EADDRINUSE;
+	for (int tries = 0; tries < CLAIM_TRIES; tries++) {
+		int r = place_reverse(t, 4, &kept, (uint8_t *)other, sizeof(kept), place);
+		if (r == 0 && memcmp(&kept, other, sizeof(kept)) == 0)
+			r = -EEXIST;
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		/* the copy: a reader of the old entry may still write its counters; a few packets'
+		 * worth may be missed, never a torn rewrite (no packet writes one) */
+		struct svr_session *s = &t->entries[idx];
+		memcpy(s, &t->entries[old], sizeof(*s));
+		memcpy(&t->info[idx], &t->info[old], sizeof(t->info[idx]));
+		atomic_store_explicit(&t->info[idx].in_use, 0, memory_order_relaxed);
+		s->dir[keep].key = kept;
+		s->dir[!keep].key = *other;
+		fill(s, &t->info[idx], arg);
+		if (atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) ==
+		    SVR_TCP_SYN_SENT)
+			atomic_fetch_add_explicit(&t->half_open, 1, memory_order_relaxed);
+		uint32_t ho = key_hash(t, 4, other);
+		rte_spinlock_t *a = stripe_of(t, 4, hk), *b = stripe_of(t, 4, ho);
+		lock_pair(a, b);
+		rc = publish_move(t, old, idx, keep, hk, ho);
+		unlock_pair(a, b);
+		if (rc == 0) {
+			struct svr_session_info *oi = &t->info[old];
+			__atomic_store_n(&oi->idle_s, drain_s, __ATOMIC_RELAXED);
+			__atomic_store_n(&oi->handshake_s, drain_s, __ATOMIC_RELAXED);
+			__atomic_store_n(&oi->closing_s, drain_s, __ATOMIC_RELAXED);
+			return idx;
+		}
+		end_state(t, s);
+		if (rc != -EAGAIN || !place->nat_hi)
+			break;
+		rc = -EADDRINUSE;
+	}
+	if (rc == -EAGAIN)
+		rc = -EEXIST;
+	give_back(t, idx, key6); /* never published */
+	return rc;
+}
+
 /* --- deletion --- */
 
-bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
+uint8_t svr_session_delete(struct svr_session_table *t, uint32_t idx)
 {
 	struct svr_session *s = &t->entries[idx];
-	if (!atomic_exchange_explicit(&t->info[idx].in_use, 0, memory_order_acq_rel))
-		return false;
+	uint8_t live = atomic_exchange_explicit(&t->info[idx].in_use, 0, memory_order_acq_rel);
+	if (!live)
+		return 0;
 	end_state(t, s);
-	int family = t->info[idx].family;
+	int family = live & SVR_LIVE_V6 ? 6 : 4;
 	struct svr_session_index *ix = is6(family) ? &t->ix6 : &t->ix4;
 	/* No stripe lock: a removal only makes a key absent, which cannot turn a creator's
 	 * "both absent" into a duplicate (two inserts of a key stay serialised by its stripe),
@@ -787,15 +899,15 @@ bool svr_session_delete(struct svr_session_table *t, uint32_t idx)
 	struct retired_session r = {.idx = idx,
 				    .key6 = is6(family) ? s->dir[SVR_DIR_FWD].key.src : NO_INDEX};
 	retire(t, &r, false);
-	return true;
+	return live;
 }
 
 int svr_session_keys(const struct svr_session_table *t, uint32_t idx, const void **fwd,
 		     const void **rev)
 {
-	int family = t->info[idx].family;
-	if (family != 4 && family != 6)
+	if (!atomic_load_explicit(&t->info[idx].in_use, memory_order_acquire))
 		return -1;
+	int family = svr_session_family(&t->info[idx]);
 	*fwd = stored_key(t, family, idx << 1 | SVR_DIR_FWD);
 	*rev = stored_key(t, family, idx << 1 | SVR_DIR_REV);
 	return 0;

@@ -110,10 +110,45 @@ struct svr_session_info {
 	uint16_t handshake_s; /* TCP until established */
 	uint16_t closing_s;   /* TCP after FIN or RST */
 	uint16_t tenant, service;
-	uint8_t family; /* 4 or 6: which index holds the keys */
-	_Atomic uint8_t in_use;
+	/* times the session moved to another peer path (svr_session_move4), modulo 256: the
+	 * ingress's Modify Request sequence, the egress's last one accepted */
+	uint8_t moves;
+	_Atomic uint8_t in_use; /* 0 free, else SVR_LIVE | SVR_LIVE_V6? | SVR_LIVE_MOVED? */
 };
 _Static_assert(sizeof(struct svr_session_info) == 32, "a session's info is 32 bytes");
+
+#define SVR_LIVE       0x1 /* in_use: the entry is a session's (its keys may be published) */
+#define SVR_LIVE_V6    0x2 /* its keys are in the IPv6 index */
+#define SVR_LIVE_MOVED 0x4 /* moved: a successor holds the session, this one drains */
+#define SVR_LIVE_STALE 0x8 /* carries nothing more: ends at the next ageing pass over it */
+
+/* Marks a live session stale (any thread); a deleted one stays deleted. */
+static inline void svr_session_make_stale(struct svr_session_info *info)
+{
+	uint8_t v = atomic_load_explicit(&info->in_use, memory_order_relaxed);
+	while ((v & SVR_LIVE) && !(v & SVR_LIVE_STALE) &&
+	       !atomic_compare_exchange_weak_explicit(&info->in_use, &v, v | SVR_LIVE_STALE,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+static inline bool svr_session_stale(const struct svr_session_info *info)
+{
+	return atomic_load_explicit(&info->in_use, memory_order_relaxed) & SVR_LIVE_STALE;
+}
+
+/* 4 or 6: which index holds a live session's keys. */
+static inline int svr_session_family(const struct svr_session_info *info)
+{
+	return atomic_load_explicit(&info->in_use, memory_order_relaxed) & SVR_LIVE_V6 ? 6 : 4;
+}
+
+/* A live entry that is the session's current one (not a moved one draining). */
+static inline bool svr_session_current(const struct svr_session_info *info)
+{
+	return (atomic_load_explicit(&info->in_use, memory_order_acquire) &
+		(SVR_LIVE | SVR_LIVE_MOVED)) == SVR_LIVE;
+}
 
 /* A direction's rewrite (const or not, as s is). */
 #define svr_session_rw(s, d) (&(s)->dir[(d)].rw)
@@ -328,11 +363,35 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 			    svr_session_fill_fn fill, void *arg, bool *existing);
 
 /*
- * Main lcore: unpublishes both keys; the entry is reused after a grace period.
- * A TCP session ends (SVR_TCP_ENDED), leaving the half-open count if it was in it.
- * Returns false when the session was not live (already deleted).
+ * Moving a live IPv4 session to another peer path (docs/paths.md "Migration"): a
+ * successor entry takes over. One mover per session at a time (the ingress's main
+ * lcore; at the egress the worker receiving the new tuple, which RSS makes one).
+ * - The successor starts as a copy of the old entry (rewrites, counters, TCP
+ *   state, UUID, names, timeouts); the key of direction keep stays, the other is
+ *   *other, settled as svr_session_create4 settles a reverse key (place: waypoint
+ *   ports) and written back; fill(s, info, arg) then edits the copy.
+ * - Published under both keys' stripe locks: the other key inserted, the old entry
+ *   marked SVR_LIVE_MOVED (compare-and-swap from SVR_LIVE: fails if the main lcore
+ *   deleted or another mover moved it), then the kept key's slot re-pointed to the
+ *   successor in one compare-and-swap. A reader that loaded the slot before uses
+ *   the old entry, intact until its grace period: one more packet the old way.
+ * - The old entry keeps its other key (packets still in flight on the old tuple
+ *   reach it) and times out drain_s after its last packet; the main lcore ends it
+ *   as moved (no limit or replay bookkeeping: the session lives on).
+ * Returns the successor's index, or -ESTALE (old is not a current live IPv4
+ * session), -ENOSPC, -EADDRINUSE, -EEXIST (the other key is in use), -ENOBUFS.
  */
-bool svr_session_delete(struct svr_session_table *t, uint32_t idx);
+int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sdir keep,
+			  struct svr_skey4 *other, const struct svr_session_place *place,
+			  svr_session_fill_fn fill, void *arg, uint16_t drain_s);
+
+/*
+ * Main lcore: unpublishes both keys (those still pointing at it); the entry is
+ * reused after a grace period. A TCP session ends (SVR_TCP_ENDED), leaving the
+ * half-open count if it was in it. Returns the entry's in_use before (0 when it
+ * was not live: already deleted).
+ */
+uint8_t svr_session_delete(struct svr_session_table *t, uint32_t idx);
 
 /* Main lcore: the two keys of a live session (family says which type). */
 int svr_session_keys(const struct svr_session_table *t, uint32_t idx, const void **fwd,

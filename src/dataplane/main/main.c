@@ -155,6 +155,9 @@ static void main_loop(void)
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it,
 		 * and it never outlasts the next BFD deadline. */
 		uint64_t bfd_in_us = dp_paths_poll();
+		/* live sessions off a path that died, right after BFD said so */
+		if (dp_sessions_migrate(dp_now_ms()))
+			n++;
 		idle_ms = n ? 0 : (idle_ms < MAIN_IDLE_MAX_MS ? idle_ms + 1 : MAIN_IDLE_MAX_MS);
 		if ((uint64_t)idle_ms * 1000 > bfd_in_us)
 			idle_ms = (int)(bfd_in_us / 1000);

@@ -66,6 +66,16 @@ bool dp_paths_usable(uint16_t slot)
 	       atomic_load_explicit(&path_usable[slot], memory_order_acquire) != 0;
 }
 
+bool dp_paths_alive(uint16_t slot)
+{
+	if (slot >= DP_MAX_SVR_PATHS)
+		return false;
+	const struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	if (pb->active)
+		return pb->s.state == SVR_BFD_UP;
+	return dp_paths_usable(slot); /* without BFD: up while in the model */
+}
+
 int dp_paths_init(unsigned n_workers)
 {
 	for (unsigned i = 0; i < n_workers; i++) {

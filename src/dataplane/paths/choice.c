@@ -8,12 +8,47 @@
 #include <stdatomic.h>
 
 #include "common/pathrank.h"
+#include "svr/image.h"
 #include "core/dp.h"
 #include "core/gen.h"
 #include "flow/state.h"
 #include "paths/internal.h"
 #include "paths/paths.h"
 #include "svrpath/path.h"
+
+/* Bumped whenever what could move a live session changes (dp_paths_choice_epoch). */
+static uint32_t epoch;
+static uint64_t last_signature;
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h;
+}
+
+/*
+ * What the migration sweep (session/migrate.c) decides from, for one service: which of its paths
+ * are dead or outside the SLA, its choice, whether the choice has been good long enough to
+ * revert to and whether the dwell has passed. A change of any of these may move a session.
+ */
+static uint64_t signature(const struct dp_svc_policy *s, uint64_t now_ms)
+{
+	if (s->resiliency != SVR_RESILIENCY_FAILOVER && s->resiliency != SVR_RESILIENCY_REVERTIBLE)
+		return 0;
+	uint64_t h = mix(s->id, atomic_load_explicit(&s->choice, memory_order_relaxed));
+	for (uint8_t i = 0; i < s->n_svr_paths; i++) {
+		bool revert_ready = s->good_since_ms[i] &&
+				    now_ms - s->good_since_ms[i] >= s->revert_hold_ms;
+		h = mix(h, (uint64_t)dp_paths_alive(s->svr_paths[i]) | (uint64_t)s->compliant[i] << 1 |
+			       (uint64_t)revert_ready << 2);
+	}
+	return mix(h, now_ms - s->moved_ms >= s->min_dwell_ms);
+}
+
+uint32_t dp_paths_choice_epoch(void)
+{
+	return epoch;
+}
 
 static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now_ms)
 {
@@ -40,13 +75,28 @@ static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now
 		    dp_path_bfd[s->svr_paths[i]].s.state == SVR_BFD_UP)
 			slot = s->svr_paths[i];
 	atomic_store_explicit(&s->choice, slot | (uint32_t)r.verdict << 16, memory_order_release);
+	/* how long each path has been good without a break: what revertible sessions wait for */
+	for (uint8_t i = 0; i < s->n_svr_paths; i++) {
+		bool good = in[i].usable && s->compliant[i];
+		if (!good)
+			s->good_since_ms[i] = 0;
+		else if (!s->good_since_ms[i])
+			s->good_since_ms[i] = now_ms ? now_ms : 1;
+	}
 }
 
 void dp_paths_choose(const struct dp_gen *g, uint64_t now_ms)
 {
+	uint64_t sig = g ? (uint64_t)(uintptr_t)g : 0;
 	for (uint32_t i = 0; g && i < g->spol->n_services; i++) {
 		struct dp_svc_policy *s = &g->spol->svc[i];
-		if (s->route == DP_SROUTE_PEER && s->n_svr_paths)
+		if (s->route == DP_SROUTE_PEER && s->n_svr_paths) {
 			choose(s, g, now_ms);
+			sig = mix(sig, signature(s, now_ms));
+		}
+	}
+	if (sig != last_signature) {
+		last_signature = sig;
+		epoch++;
 	}
 }

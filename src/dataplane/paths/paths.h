@@ -48,4 +48,12 @@ void dp_paths_generation(const struct dp_gen *g);
  * disabled on it). */
 bool dp_paths_usable(uint16_t slot);
 
+/* Main lcore: whether the path in slot works now: BFD up (hold-down or not), or in the model
+ * with BFD disabled. A live session leaves a path that does not. */
+bool dp_paths_alive(uint16_t slot);
+
+/* Main lcore: changes whenever a service's paths' liveness, SLA state, choice, revert readiness
+ * or dwell changes: the migration sweep runs again (session/migrate.c). */
+uint32_t dp_paths_choice_epoch(void);
+
 #endif

@@ -233,6 +233,7 @@ struct fill4 {
 	 * 1 ingress (its own key, UDP reverse), 2 egress (the inverse) */
 	uint8_t svr_wrap;
 	const uint8_t *uuid; /* egress: the ingress's UUID (one session, both routers) */
+	uint8_t moves;       /* egress: the Modify Request's sequence it came with (a new egress) */
 	const struct svr_md_ctx *fwd_ctx; /* egress with NAT: the forward context to mirror */
 	uint16_t payload_key; /* end-to-end payload encryption: dp_svr_payload_key_*(), or 0 */
 };
@@ -277,6 +278,7 @@ static void fill4(struct svr_session *s, struct svr_session_info *info, void *ar
 		rv->svr |= SVR_RW2_TO_PEER;
 	if (f->uuid) /* before any reader can see the entry */
 		memcpy(info->uuid, f->uuid, 16);
+	info->moves = f->moves;
 	if (f->fwd_ctx)
 		dp_svr_keep_fwd_ctx((uint32_t)(s - dp_sess.table->entries), info->uuid, f->fwd_ctx);
 	if (f->svr_wrap == 1) { /* forward leaves as UDP between the waypoints */
@@ -512,6 +514,12 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	    (md.fwd.proto != k->proto &&
 	     (k->proto != SVR_IPPROTO_UDP || md.fwd.proto == SVR_IPPROTO_TCP)))
 		return DP_FIRST_DROP; /* TCP never comes as UDP (no UDP transform) */
+	if (md.present & SVR_MDF_MODIFY) { /* a live session moved to this path? */
+		enum dp_first r = dp_session_rebind4(w, g, (uint16_t)slot, k, &md, data, why);
+		if (r != DP_FIRST_NOT_SVR)
+			return r;
+		*why = SVR_DROP_SVR_METADATA;
+	}
 	bool wrap = carried_as_udp(md.fwd.proto);
 	uint32_t svc = dp_session_policy_find(g, SVR_SEC_SERVICES, md.service.s);
 	uint32_t tenant = md.present & SVR_MDF_TENANT
@@ -576,6 +584,7 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 			    .svr_path = (uint16_t)slot,
 			    .svr_wrap = wrap ? 2 : 0,
 			    .uuid = md.uuid,
+			    .moves = md.present & SVR_MDF_MODIFY ? (uint8_t)md.modify : 0,
 			    .payload_key = payload_key};
 	/* Our NAT changes the tuple: the reverse metadata must still mirror the forward one. */
 	if (!wrap && (memcmp(&out.src, md.fwd.src, 4) != 0 || memcmp(&out.dst, md.fwd.dst, 4) != 0))
@@ -583,14 +592,14 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	/* Its UUID may not open another session (replays), claimed before this one is made: of
 	 * two copies of a first packet on two workers, one gets through. Remembered after the
 	 * session for twice the idle timeout it is made with. */
-	uint32_t hold =
-	    dp_svr_replay_hold_s(g, (uint16_t)slot, idle_timeout(&a.svc->timeouts, md.fwd.proto));
-	if ((*why = dp_svr_uuid_claim(md.uuid, hold)) != SVR_DROP_MAX)
+	if ((*why = dp_svr_uuid_claim(md.uuid)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
 	r = create4(w, k, &rev, &place, &arg, data, why);
 	if (r != DP_FIRST_SESSION ||
 	    memcmp(dp_sess.table->info[svr_sess_idx(*data)].uuid, md.uuid, 16) != 0)
 		dp_svr_uuid_unclaim(md.uuid); /* none of this UUID made (another's on the tuple) */
+	else
+		dp_svr_uuid_bind(md.uuid, svr_sess_idx(*data)); /* found by it if it moves */
 	return r;
 }
 

@@ -212,6 +212,9 @@ static void sla_of(const void *img, uint32_t policy, struct dp_svc_policy *s)
 					       ? p->max_jitter_ms * 1000
 					       : UINT32_MAX - 1;
 		s->best_effort = p->best_effort != 0;
+		s->resiliency = p->resiliency;
+		s->revert_hold_ms = p->revert_hold_s * 1000u;
+		s->min_dwell_ms = p->min_dwell_s * 1000u;
 	}
 	for (unsigned k = 0; k < DP_SVC_PATHS; k++)
 		s->compliant[k] = true;

@@ -92,17 +92,23 @@ void dp_sessions_free(void)
 	memset(&dp_sess, 0, sizeof(dp_sess));
 }
 
-/* Deletes a live session and gives back what it held in the limits. */
+/*
+ * Deletes a live session and gives back what it held in the limits. An entry a moved session
+ * left (svr_session_move4) held nothing of its own: its successor holds the session.
+ */
 static bool end_session(uint32_t idx)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
 	uint16_t tenant = svr_session_info(dp_sess.table, s)
 			      ->tenant; /* read now: a deleted entry may be handed out at once */
+	bool current = svr_session_current(svr_session_info(dp_sess.table, s));
 	/* an SVR egress session: its first packet must not open it again (replays) */
-	dp_svr_session_ending(s);
-	if (!svr_session_delete(dp_sess.table, idx)) /* gives back its half-open count */
+	if (current)
+		dp_svr_session_ending(s);
+	uint8_t live = svr_session_delete(dp_sess.table, idx); /* gives back its half-open count */
+	if (!live)
 		return false;
-	if (tenant != SVR_NO_NAME)
+	if (tenant != SVR_NO_NAME && !(live & SVR_LIVE_MOVED))
 		atomic_fetch_sub_explicit(&dp_sess.tenant_live[tenant], 1, memory_order_relaxed);
 	return true;
 }
@@ -110,6 +116,8 @@ static bool end_session(uint32_t idx)
 static uint32_t idle_limit(const struct svr_session *s)
 {
 	const struct svr_session_info *info = svr_session_info(dp_sess.table, s);
+	if (svr_session_stale(info))
+		return 0;
 	if (svr_session_proto(s) != SVR_IPPROTO_TCP)
 		return info->idle_s;
 	switch (atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed)) {
@@ -230,7 +238,7 @@ static void key_addrs(const struct svr_session *s, const void *key, struct svr_i
 {
 	memset(src, 0, sizeof(*src)); /* compared whole (svr_ip_equal) */
 	memset(dst, 0, sizeof(*dst));
-	if (svr_session_info(dp_sess.table, s)->family == 4) {
+	if (svr_session_family(svr_session_info(dp_sess.table, s)) == 4) {
 		const struct svr_skey4 *k = key;
 		src->family = dst->family = SVR_AF_INET;
 		memcpy(src->addr, &k->src, 4);
@@ -255,7 +263,7 @@ static json_t *direction_json(const struct svr_session *s, const void *key, enum
 	key_addrs(s, key, &src, &dst, &sport, &dport);
 	json_t *rx = tuple_json(&src, &dst, sport, dport);
 	/* over SVR, ICMP and other protocols cross as UDP: such a tuple names its own protocol */
-	uint8_t key_proto = svr_session_info(dp_sess.table, s)->family == 4
+	uint8_t key_proto = svr_session_family(svr_session_info(dp_sess.table, s)) == 4
 				? ((const struct svr_skey4 *)key)->proto
 				: ((const struct svr_skey6 *)key)->proto;
 	if (key_proto != svr_session_proto(s))
@@ -292,7 +300,7 @@ json_t *dp_session_json(uint32_t idx)
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	uint32_t seen = svr_session_last_seen(s);
 	json_t *o = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}",
-			      "uuid", uuid, "family", info->family == 4 ? 4 : 6, "protocol",
+			      "uuid", uuid, "family", svr_session_family(info), "protocol",
 			      proto_name(svr_session_proto(s), pbuf, sizeof(pbuf)), "tenant",
 			      name_json(dp_sess.tenants, info->tenant), "service",
 			      name_json(dp_sess.services, info->service), "tcp-state",
@@ -304,6 +312,15 @@ json_t *dp_session_json(uint32_t idx)
 	if (o && (svr_session_rw(s, SVR_DIR_FWD)->svr &
 		  SVR_RW2_PAYLOAD)) /* end to end, between the routers */
 		json_object_set_new(o, "payload-encrypted", json_true());
+	/* over SVR: the peer path it takes now, and how often it moved (docs/paths.md) */
+	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
+	if (o && ((fw->svr | svr_session_rw(s, SVR_DIR_REV)->svr) & SVR_RW2_TO_PEER) &&
+	    fw->svr_path < DP_MAX_SVR_PATHS) {
+		const struct dp_svr_path *p = dp_svr_path(fw->svr_path);
+		json_object_set_new(o, "peer", json_string(p->peer));
+		json_object_set_new(o, "path", json_string(p->name));
+		json_object_set_new(o, "moves", json_integer(info->moves));
+	}
 	return o;
 }
 
@@ -326,7 +343,7 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
 	for (i = f->cursor; i < t->high_water && n < f->limit; i++) {
 		const struct svr_session *s = &t->entries[i];
 		const struct svr_session_info *info = &t->info[i];
-		if (!atomic_load_explicit(&info->in_use, memory_order_acquire))
+		if (!svr_session_current(info)) /* a moved session is listed once, as it is now */
 			continue;
 		if ((f->tenant && info->tenant != tenant) ||
 		    (f->service && info->service != service))
@@ -351,8 +368,7 @@ int64_t dp_session_by_uuid(const uint8_t u[16])
 	const struct svr_session_table *t = dp_sess.table;
 	for (uint32_t i = 0; i < t->high_water; i++) {
 		const struct svr_session_info *info = &t->info[i];
-		if (atomic_load_explicit(&info->in_use, memory_order_acquire) &&
-		    memcmp(info->uuid, u, 16) == 0)
+		if (svr_session_current(info) && memcmp(info->uuid, u, 16) == 0)
 			return i;
 	}
 	return -1;

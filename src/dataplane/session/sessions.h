@@ -69,6 +69,21 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 				const uint8_t *ip, struct svr_flow6 *f, uint64_t *data,
 				enum svr_drop_reason *why);
 
+/*
+ * Live sessions moving to another path to their peer (session/migrate.c, docs/paths.md).
+ * dp_sessions_migrate: main lcore, every turn of its loop: the ingress sweep, a slice at a
+ * time; true while a pass is under way (the loop should not sleep).
+ * dp_session_rebind4: egress, creation path, for a first packet from peer path slot whose
+ * metadata md carries a Modify Request: re-binds the live session of its UUID to the tuple k
+ * it arrived on. DP_FIRST_NOT_SVR when no session of that UUID is live here (the caller makes
+ * one, or refuses a remembered UUID); else the outcome as for any first packet.
+ */
+bool dp_sessions_migrate(uint64_t now_ms);
+struct svr_md;
+enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
+				 const struct svr_skey4 *k, const struct svr_md *md, uint64_t *data,
+				 enum svr_drop_reason *why);
+
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);
 #ifdef SVR_TEST_HOOKS

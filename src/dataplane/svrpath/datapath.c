@@ -112,19 +112,18 @@ static void acknowledge(struct svr_session *s, enum svr_sdir dir)
 
 /*
  * A stale session carries nothing more and ends at the ageing pass over its
- * entry: timeouts of 0 (never configured: a class's 0 means the default). A
- * worker does not delete itself (deletion may wait for a grace period).
+ * entry. A worker does not delete itself (deletion may wait for a grace
+ * period); its timeouts stay as they were made (the replay memory's hold at
+ * its end comes from them).
  */
 static void make_stale(struct svr_session *s)
 {
-	__atomic_store_n(&svr_session_info(dp_sess.table, s)->idle_s, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&svr_session_info(dp_sess.table, s)->handshake_s, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&svr_session_info(dp_sess.table, s)->closing_s, 0, __ATOMIC_RELAXED);
+	svr_session_make_stale(svr_session_info(dp_sess.table, s));
 }
 
 static bool stale(const struct svr_session *s)
 {
-	return __atomic_load_n(&svr_session_info(dp_sess.table, s)->idle_s, __ATOMIC_RELAXED) == 0;
+	return svr_session_stale(svr_session_info(dp_sess.table, s));
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "svrpath/path.h"
 #include "svrpath/replay.h"
 #include "svrpath/wire.h"
+#include "core/dp.h"
 #include "core/worker.h"
 
 /*
@@ -58,9 +59,9 @@ static bool egress_session(const struct svr_session *s)
  * How long a UUID is remembered after its session ends: under a time-based
  * HMAC its first packet verifies only a few seconds (SVR_REPLAY_TIMED_S);
  * otherwise nothing dates it, so twice the session's idle timeout, at least
- * twice SVR_REPLAY_MIN_S. Taken at the claim, from the timeout the session is
- * made with: what happens to the session later (made stale, a new model) does
- * not shorten it.
+ * twice SVR_REPLAY_MIN_S. From the timeout the session was made with (a stale
+ * session keeps it); a new model that makes the path time-based shortens it,
+ * as a first packet signed before no longer verifies.
  */
 uint32_t dp_svr_replay_hold_s(const struct dp_gen *g, uint16_t slot, uint32_t idle_s)
 {
@@ -70,9 +71,9 @@ uint32_t dp_svr_replay_hold_s(const struct dp_gen *g, uint16_t slot, uint32_t id
 	return 2 * (idle_s > SVR_REPLAY_MIN_S ? idle_s : SVR_REPLAY_MIN_S);
 }
 
-enum svr_drop_reason dp_svr_uuid_claim(const uint8_t uuid[16], uint32_t hold_s)
+enum svr_drop_reason dp_svr_uuid_claim(const uint8_t uuid[16])
 {
-	switch (svr_replay_claim(&replay, uuid, hold_s, clock_s())) {
+	switch (svr_replay_claim(&replay, uuid, clock_s())) {
 	case SVR_REPLAY_CLAIMED:
 		return SVR_DROP_MAX;
 	case SVR_REPLAY_SEEN:
@@ -87,10 +88,34 @@ void dp_svr_uuid_unclaim(const uint8_t uuid[16])
 	svr_replay_unclaim(&replay, uuid);
 }
 
+void dp_svr_uuid_bind(const uint8_t uuid[16], uint32_t idx)
+{
+	svr_replay_bind(&replay, uuid, idx);
+}
+
+uint32_t dp_svr_uuid_session(const uint8_t uuid[16])
+{
+	uint32_t idx = svr_replay_find(&replay, uuid);
+	if (idx >= dp_sess.table->capacity)
+		return UINT32_MAX;
+	const struct svr_session_info *info = &dp_sess.table->info[idx];
+	/* a tag is not the UUID, and a claim not yet bound names no session of its own */
+	if (!svr_session_current(info) || memcmp(info->uuid, uuid, 16) != 0 ||
+	    !egress_session(&dp_sess.table->entries[idx]))
+		return UINT32_MAX;
+	return idx;
+}
+
 void dp_svr_session_ending(const struct svr_session *s)
 {
-	if (egress_session(s))
-		svr_replay_ended(&replay, svr_session_info(dp_sess.table, s)->uuid, clock_s());
+	if (!egress_session(s))
+		return;
+	const struct svr_session_info *info = svr_session_info(dp_sess.table, s);
+	const struct dp_gen *g = dp_gen_main();
+	uint32_t hold = g ? dp_svr_replay_hold_s(g, svr_session_rw(s, SVR_DIR_FWD)->svr_path,
+						 info->idle_s)
+			  : 2 * SVR_REPLAY_MIN_S;
+	svr_replay_ended(&replay, info->uuid, hold, clock_s());
 }
 
 void dp_svr_replay_sweep(uint64_t elapsed_ms)
@@ -174,6 +199,19 @@ void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_
 	atomic_store_explicit(&e->tag, ctx_tag(uuid), memory_order_release);
 }
 
+void dp_svr_move_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16])
+{
+	const struct fwd_ctx_slot *e = &fwd_ctx[from & (FWD_CTX_SLOTS - 1)];
+	if (atomic_load_explicit(&e->tag, memory_order_acquire) != ctx_tag(uuid))
+		return; /* none kept (no NAT here), or its slot moved on */
+	struct svr_md_ctx c = {.family = 4, .sport = e->sport, .dport = e->dport};
+	memcpy(c.src, e->src, 4);
+	memcpy(c.dst, e->dst, 4);
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&e->tag, memory_order_relaxed) == ctx_tag(uuid))
+		dp_svr_keep_fwd_ctx(to, uuid, &c);
+}
+
 /* The mirror of the session's kept forward context into c; false if its slot moved on. */
 static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 {
@@ -203,7 +241,8 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen 
 	enum svr_drop_reason why = read_first(w, dp_svr_path_policy(g, slot), ip, l4_off, md);
 	if (why == SVR_DROP_SVR_HMAC || why == SVR_DROP_SVR_MD_UNDECRYPTABLE)
 		dp_svr_suspect_keys(w->index, why, slot);
-	if (why == SVR_DROP_MAX && (md->present & SVR_MDF_UUID) && dp_svr_replayed(md->uuid))
+	if (why == SVR_DROP_MAX && (md->present & SVR_MDF_UUID) &&
+	    !(md->present & SVR_MDF_MODIFY) && dp_svr_replayed(md->uuid))
 		return SVR_DROP_SVR_REPLAYED; /* a session of that UUID exists, or ended lately */
 	return why;
 }
@@ -305,6 +344,13 @@ size_t dp_svr_build_md(unsigned w_index, const struct dp_gen *g, const struct sv
 		set_name(&md, &md.peer_path, SVR_MDF_PEER_PATH, pp->name);
 		if (svr_session_rw(s, SVR_DIR_FWD)->svr & SVR_RW2_PAYLOAD)
 			md.present |= SVR_MDF_SESSION_ENCRYPTED; /* TLV 11: the egress decrypts */
+		/* a session that moved to this path: the egress re-binds it, in order (TLV 28:
+		 * F and D clear, the 12-bit sequence of the move) */
+		uint8_t moves = svr_session_info(dp_sess.table, s)->moves;
+		if (moves) {
+			md.present |= SVR_MDF_MODIFY;
+			md.modify = moves;
+		}
 	} else {
 		md.present |= SVR_MDF_REV_CTX | SVR_MDF_NUM_SESSIONS;
 		if (!mirror_fwd_ctx(s, &md.rev))

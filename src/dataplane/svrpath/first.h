@@ -27,8 +27,9 @@ struct svr_session;
  * Egress, before anything is created: verifies the HMAC trailer of a first
  * packet from a peer (when its path's policy signs) and decodes its metadata,
  * decrypting the payload section apart (the packet stays as it came: the hit
- * path strips it); under a regular HMAC, refuses the UUID of a session that
- * ended here. Returns SVR_DROP_MAX with md, else the reason to drop.
+ * path strips it); refuses the UUID of a session that is live or ended here,
+ * unless the metadata asks to move it (Modify Request, TLV 28: the caller
+ * decides). Returns SVR_DROP_MAX with md, else the reason to drop.
  */
 enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
 				       const uint8_t *ip, size_t l4_off, struct svr_md *md);
@@ -36,6 +37,8 @@ enum svr_drop_reason dp_svr_read_first(struct dp_worker *w, const struct dp_gen 
 /* Egress, creating a session whose own NAT changes the original tuple: keeps the forward
  * context it arrived with, so that the reverse metadata mirrors it (O-6). */
 void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_md_ctx *c);
+/* Egress, a session of uuid moved from entry from to entry to: its kept context goes along. */
+void dp_svr_move_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16]);
 
 /*
  * The UUIDs of egress sessions, against replayed first packets (replay.h):
@@ -50,10 +53,15 @@ uint32_t dp_svr_replay_hold_s(const struct dp_gen *g, uint16_t slot, uint32_t id
 /* Creation path, before an egress session is made: SVR_DROP_MAX when the UUID was neither live
  * nor remembered and is live now (under one lock: of two first packets with one UUID, on two
  * workers, one passes); else svr-replayed, or svr-replay-full when the memory is full (nothing
- * is evicted). dp_svr_uuid_unclaim gives it back when no session of that UUID came of it. */
-enum svr_drop_reason dp_svr_uuid_claim(const uint8_t uuid[16], uint32_t hold_s);
+ * is evicted). dp_svr_uuid_bind names its session once made (or moved);
+ * dp_svr_uuid_unclaim gives it back when no session of that UUID came of it. */
+enum svr_drop_reason dp_svr_uuid_claim(const uint8_t uuid[16]);
+void dp_svr_uuid_bind(const uint8_t uuid[16], uint32_t idx);
 void dp_svr_uuid_unclaim(const uint8_t uuid[16]);
-/* Main lcore: session s ends; an egress session's UUID is remembered for its hold. */
+/* The entry of the live egress session of uuid (its current one), or UINT32_MAX. */
+uint32_t dp_svr_uuid_session(const uint8_t uuid[16]);
+/* Main lcore: session s ends; an egress session's UUID is remembered for its hold (from the
+ * idle timeout it was made with, and its path's HMAC mode now). */
 void dp_svr_session_ending(const struct svr_session *s);
 /* Main lcore, housekeeping: forgets UUIDs whose time passed (every slot about once a second). */
 void dp_svr_replay_sweep(uint64_t elapsed_ms);

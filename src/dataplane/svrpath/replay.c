@@ -116,13 +116,14 @@ static void erase(struct svr_replay *r, uint32_t i)
 	r->used--;
 }
 
-static uint64_t live_slot(uint64_t tag, uint32_t hold)
+#define UNBOUND T_MASK /* a claim's entry until bound (checked by UUID, like any) */
+
+static uint64_t live_slot(uint64_t tag, uint32_t idx)
 {
-	return LIVE | tag << TAG_SHIFT | (hold < SVR_REPLAY_HOLD_MAX ? hold : SVR_REPLAY_HOLD_MAX);
+	return LIVE | tag << TAG_SHIFT | (idx & T_MASK);
 }
 
-enum svr_replay_claim svr_replay_claim(struct svr_replay *r, const uint8_t uuid[16], uint32_t hold,
-				       uint32_t now)
+enum svr_replay_claim svr_replay_claim(struct svr_replay *r, const uint8_t uuid[16], uint32_t now)
 {
 	uint64_t tag = tag_of(r, uuid);
 	enum svr_replay_claim res = SVR_REPLAY_CLAIMED;
@@ -142,7 +143,7 @@ enum svr_replay_claim svr_replay_claim(struct svr_replay *r, const uint8_t uuid[
 			r->used++;
 	}
 	if (res == SVR_REPLAY_CLAIMED) {
-		r->slot[reuse] = live_slot(tag, hold);
+		r->slot[reuse] = live_slot(tag, UNBOUND);
 		r->live++;
 	}
 	rte_spinlock_unlock(&r->lock);
@@ -161,14 +162,41 @@ void svr_replay_unclaim(struct svr_replay *r, const uint8_t uuid[16])
 	rte_spinlock_unlock(&r->lock);
 }
 
-bool svr_replay_ended(struct svr_replay *r, const uint8_t uuid[16], uint32_t now)
+bool svr_replay_bind(struct svr_replay *r, const uint8_t uuid[16], uint32_t idx)
+{
+	uint64_t tag = tag_of(r, uuid);
+	bool live = false;
+	rte_spinlock_lock(&r->lock);
+	uint32_t at = find(r, tag, 0, NULL);
+	if (at != NONE && (r->slot[at] & LIVE)) {
+		r->slot[at] = live_slot(tag, idx);
+		live = true;
+	}
+	rte_spinlock_unlock(&r->lock);
+	return live;
+}
+
+uint32_t svr_replay_find(struct svr_replay *r, const uint8_t uuid[16])
+{
+	uint64_t tag = tag_of(r, uuid);
+	uint32_t idx = UINT32_MAX;
+	rte_spinlock_lock(&r->lock);
+	uint32_t at = find(r, tag, 0, NULL);
+	if (at != NONE && (r->slot[at] & LIVE))
+		idx = (uint32_t)r->slot[at] & T_MASK;
+	rte_spinlock_unlock(&r->lock);
+	return idx;
+}
+
+bool svr_replay_ended(struct svr_replay *r, const uint8_t uuid[16], uint32_t hold, uint32_t now)
 {
 	uint64_t tag = tag_of(r, uuid);
 	bool was_live = false;
+	if (hold > SVR_REPLAY_HOLD_MAX)
+		hold = SVR_REPLAY_HOLD_MAX;
 	rte_spinlock_lock(&r->lock);
 	uint32_t at = find(r, tag, now, NULL);
 	if (at != NONE && (r->slot[at] & LIVE)) {
-		uint32_t hold = (uint32_t)r->slot[at] & T_MASK;
 		r->slot[at] = tag << TAG_SHIFT | ((now + hold) & T_MASK);
 		r->live--;
 		was_live = true;

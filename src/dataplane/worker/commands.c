@@ -25,7 +25,8 @@ static json_t *cmd_stats(void)
 		json_array_append_new(
 		    workers,
 		    json_pack(
-			"{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:I}",
 			"lcore", (int)dp.workers[i]->lcore, "rx-packets", (json_int_t)s->rx,
 			"tx-packets", (json_int_t)s->tx, "forwarded", (json_int_t)s->forwarded,
 			"punted", (json_int_t)s->punted, "dropped", (json_int_t)s->dropped,
@@ -33,7 +34,8 @@ static json_t *cmd_stats(void)
 			(json_int_t)s->idle_polls, "sleeps", (json_int_t)s->sleeps, "slept-us",
 			(json_int_t)s->slept_us, "busy-us",
 			(json_int_t)(s->busy_cycles * 1000000.0 / (double)rte_get_tsc_hz()),
-			"sessions-created", (json_int_t)s->sessions_created, "hmac-paired",
+			"sessions-created", (json_int_t)s->sessions_created, "sessions-rebound",
+			(json_int_t)s->sessions_rebound, "hmac-paired",
 			(json_int_t)s->hmac_paired, "hmac-single", (json_int_t)s->hmac_single));
 		rx += s->rx;
 		tx += s->tx;

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Live SVR sessions moving between the paths to their peer (docs/paths.md "Migration").
+ *
+ * Ingress, main lcore: a sweep over the table, run again whenever what could move a session
+ * changes (paths/choice.c's epoch: a path dies, breaks or meets its SLA, its choice changes, a
+ * revert hold or a dwell runs out), decides session by session from its service's resiliency,
+ * and moves the ones that must go. A move is a successor entry (svr_session_move4): the LAN key
+ * stays, a new waypoint pair on the new path becomes its reverse key, and its forward packets
+ * carry metadata again, with a Modify Request (TLV 28) numbering the move, until the peer
+ * answers on the new path.
+ *
+ * Egress, the worker receiving the new tuple: forward metadata with a Modify Request for a UUID
+ * live here, newer than the session's last move, re-binds that session to the new tuple
+ * (dp_session_rebind4): the LAN key stays, the tuple it arrived on becomes its forward key,
+ * and its answers go back on the new path with reverse metadata.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/pathrank.h"
+#include "core/dp.h"
+#include "core/worker.h"
+#include "flow/names.h"
+#include "flow/rewrite.h"
+#include "paths/paths.h"
+#include "session/sessions.h"
+#include "svrpath/path.h"
+
+/* How long the entry a session moved from still takes packets in flight on the old tuple. */
+#define DRAIN_S 2
+/* Entries the sweep looks at per turn of the main loop (about 0.1 ms). */
+#define SWEEP_SLICE 4096
+/* After a move that failed (table full, ports in use), the sweep runs again this much later. */
+#define RETRY_MS 1000
+
+/* What a move edits in the copy of the session (the path it goes to). */
+struct move_to {
+	const struct dp_gen *g;
+	uint16_t slot;
+	uint8_t moves; /* the successor's move count: the Modify Request's sequence */
+};
+
+/* 1 .. 255, then 1 again: 0 means "never moved" (no Modify Request). */
+static uint8_t next_move(uint8_t moves)
+{
+	return moves == UINT8_MAX ? 1 : (uint8_t)(moves + 1);
+}
+
+/*
+ * Ingress: the forward direction leaves between the new waypoints (the reverse key the table
+ * settled), with metadata again; the reverse one comes back from them. Addresses, ports and
+ * checksum deltas as create.c's fill4 computes them for a new session on that path.
+ */
+static void ingress_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
+{
+	const struct move_to *a = arg;
+	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
+	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD), *rv = svr_session_rw(s, SVR_DIR_REV);
+	bool icmp = k->proto == SVR_IPPROTO_ICMP;
+	fw->src = r->dst;
+	fw->dst = r->src;
+	fw->sport = icmp ? r->sport : r->dport;
+	fw->dport = icmp ? k->dport : r->sport;
+	svr_rewrite_deltas(fw, k);
+	if (fw->flags & SVR_RW_UDP_WRAP) {
+		fw->sport = r->dport;
+		fw->dport = r->sport;
+	}
+	rv->dport = icmp ? r->dport : k->sport;
+	svr_rewrite_deltas(rv, r);
+	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
+			      dp_svr_hmac_flags(a->g, a->slot, true));
+	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
+			      SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(a->g, a->slot, false));
+	fw->md_acked = rv->md_acked = 0;
+	fw->svr_path = rv->svr_path = a->slot;
+	info->moves = a->moves;
+}
+
+/* Ingress, main lcore: moves session idx to the path in slot. The successor's index, or < 0. */
+static int64_t move_ingress(const struct dp_gen *g, uint32_t idx, uint16_t slot)
+{
+	const struct svr_session *s = &dp_sess.table->entries[idx];
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
+	struct svr_skey4 rev = {.src = p->remote,
+				.dst = p->local,
+				.proto = s->dir[SVR_DIR_REV].key.proto,
+				.ctx = s->dir[SVR_DIR_REV].key.ctx};
+	struct svr_session_place place = {.limit = dp_sess.table->capacity,
+					  .nat_lo = SVR_WAYPORT_LO,
+					  .nat_hi = SVR_WAYPORT_HI,
+					  .nat_port_off = offsetof(struct svr_skey4, dport),
+					  .waypoint_pair = true,
+					  .pair_port_off = offsetof(struct svr_skey4, sport),
+					  .pair_lo = pp->peer_port_lo,
+					  .pair_hi = pp->peer_port_hi};
+	struct move_to a = {
+	    .g = g, .slot = slot, .moves = next_move(dp_sess.table->info[idx].moves)};
+	return svr_session_move4(dp_sess.table, idx, SVR_DIR_FWD, &rev, &place, ingress_fill, &a,
+				 DRAIN_S);
+}
+
+/* --- the ingress sweep --- */
+
+enum move_reason { MOVE_NONE, MOVE_DOWN, MOVE_SLA, MOVE_REVERT, MOVE_REASONS };
+static const char *const reason_text[MOVE_REASONS] = {
+    "", "its path is down", "its path breaks the SLA", "a better path is back"};
+
+static struct {
+	uint32_t epoch;      /* of paths/choice.c, as last acted on */
+	bool running, again; /* a pass is under way; another is due after it */
+	uint32_t cursor;
+	uint64_t pass_ms;  /* when the running pass started */
+	uint64_t retry_ms; /* a pass again then (a move failed), 0: none */
+	const struct dp_gen *g;
+	uint32_t moved[MOVE_REASONS], failed;
+	uint32_t svc_of_name[SVR_NO_NAME + 1]; /* g's service index + 1 by name id, 0: none */
+} sweep;
+
+static void index_services(const struct dp_gen *g)
+{
+	memset(sweep.svc_of_name, 0, sizeof(sweep.svc_of_name));
+	for (uint32_t i = 0; i < g->spol->n_services; i++)
+		if (g->spol->svc[i].id != SVR_NO_NAME)
+			sweep.svc_of_name[g->spol->svc[i].id] = i + 1;
+	sweep.g = g;
+}
+
+static int path_index(const struct dp_svc_policy *sp, uint16_t slot)
+{
+	for (uint8_t i = 0; i < sp->n_svr_paths; i++)
+		if (sp->svr_paths[i] == slot)
+			return i;
+	return -1;
+}
+
+/*
+ * Why a session of service sp on path cur moves to target, if it does (docs/paths.md): off a
+ * dead path at once; off a path outside the SLA to a compliant one, and (revertible-failover)
+ * back to a cheaper path good for the revert hold, both only once the service's last move is
+ * older than its dwell (or was in this same pass: a service's sessions move together).
+ */
+static enum move_reason why_move(const struct dp_svc_policy *sp, uint16_t cur, uint16_t target,
+				 unsigned verdict, uint64_t now_ms)
+{
+	if (target == DP_NO_SVR_PATH || target == cur || !dp_paths_alive(target))
+		return MOVE_NONE;
+	int ci = path_index(sp, cur), ti = path_index(sp, target);
+	if (ci < 0 || !dp_paths_alive(cur))
+		return MOVE_DOWN; /* a path no longer the service's counts as dead */
+	if (verdict != SVR_RANK_OK || ti < 0)
+		return MOVE_NONE;
+	bool dwell_ok = now_ms - sp->moved_ms >= sp->min_dwell_ms || sp->moved_ms >= sweep.pass_ms;
+	if (!dwell_ok)
+		return MOVE_NONE;
+	if (!sp->compliant[ci])
+		return MOVE_SLA;
+	if (sp->resiliency == SVR_RESILIENCY_REVERTIBLE &&
+	    sp->svr_path_cost[ti] < sp->svr_path_cost[ci] && sp->good_since_ms[ti] &&
+	    now_ms - sp->good_since_ms[ti] >= sp->revert_hold_ms)
+		return MOVE_REVERT;
+	return MOVE_NONE;
+}
+
+static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
+{
+	const struct svr_session_info *info = &dp_sess.table->info[idx];
+	if (!svr_session_current(info) || svr_session_stale(info))
+		return;
+	const struct svr_rewrite *fw = svr_session_rw(&dp_sess.table->entries[idx], SVR_DIR_FWD);
+	if (!(fw->svr & SVR_RW2_TO_PEER)) /* the ingress's direction toward the peer */
+		return;
+	uint32_t si = sweep.svc_of_name[info->service];
+	if (!si)
+		return;
+	struct dp_svc_policy *sp = &g->spol->svc[si - 1];
+	if ((sp->resiliency != SVR_RESILIENCY_FAILOVER &&
+	     sp->resiliency != SVR_RESILIENCY_REVERTIBLE) ||
+	    sp->route != DP_SROUTE_PEER)
+		return;
+	uint32_t c = atomic_load_explicit(&sp->choice, memory_order_acquire);
+	uint16_t cur = fw->svr_path, target = (uint16_t)c;
+	enum move_reason why = why_move(sp, cur, target, c >> 16, now_ms);
+	if (why == MOVE_NONE)
+		return;
+	int64_t rc = move_ingress(g, idx, target);
+	if (rc < 0) {
+		sweep.failed++;
+		dp.main_stats.events[SVR_EV_SESSIONS_MIGRATE_FAILED]++;
+		sweep.retry_ms = now_ms + RETRY_MS;
+		return;
+	}
+	if (!sweep.moved[MOVE_DOWN] && !sweep.moved[MOVE_SLA] && !sweep.moved[MOVE_REVERT])
+		LOG_NOTICE("service %s: live sessions move from path %s to %s: %s",
+			   svr_names_get(dp_sess.services, info->service), dp_svr_path(cur)->name,
+			   dp_svr_path(target)->name, reason_text[why]);
+	sweep.moved[why]++;
+	sp->moved_ms = now_ms;
+	dp.main_stats.events[SVR_EV_SESSIONS_MIGRATED]++;
+}
+
+bool dp_sessions_migrate(uint64_t now_ms)
+{
+	const struct dp_gen *g = dp_gen_main();
+	if (!g)
+		return false;
+	uint32_t e = dp_paths_choice_epoch();
+	if (e != sweep.epoch || (sweep.retry_ms && now_ms >= sweep.retry_ms)) {
+		sweep.epoch = e;
+		sweep.retry_ms = 0;
+		if (sweep.running) {
+			sweep.again = true;
+		} else {
+			sweep.running = true;
+			sweep.cursor = 0;
+			sweep.pass_ms = now_ms;
+		}
+	}
+	if (!sweep.running)
+		return false;
+	if (sweep.g != g)
+		index_services(g);
+	uint32_t used = atomic_load_explicit(&dp_sess.table->high_water, memory_order_relaxed);
+	for (unsigned n = 0; n < SWEEP_SLICE && sweep.cursor < used; n++)
+		consider(g, sweep.cursor++, now_ms);
+	if (sweep.cursor < used)
+		return true;
+	uint32_t moved = sweep.moved[MOVE_DOWN] + sweep.moved[MOVE_SLA] + sweep.moved[MOVE_REVERT];
+	if (moved || sweep.failed)
+		LOG_NOTICE("live sessions moved to another path: %u (path down %u, SLA %u, revert "
+			   "%u), %u could not move (tried again in %u ms), in %llu ms",
+			   moved, sweep.moved[MOVE_DOWN], sweep.moved[MOVE_SLA],
+			   sweep.moved[MOVE_REVERT], sweep.failed, RETRY_MS,
+			   (unsigned long long)(now_ms - sweep.pass_ms));
+	memset(sweep.moved, 0, sizeof(sweep.moved));
+	sweep.failed = 0;
+	sweep.running = sweep.again;
+	sweep.again = false;
+	sweep.cursor = 0;
+	sweep.pass_ms = now_ms;
+	return sweep.running;
+}
+
+/* --- the egress: re-binding a session that moved --- */
+
+/* Egress: the forward key is the tuple the moved session arrives on; answers go back on it. */
+static void egress_fill(struct svr_session *s, struct svr_session_info *info, void *arg)
+{
+	const struct move_to *a = arg;
+	const struct svr_skey4 *k = &s->dir[SVR_DIR_FWD].key, *r = &s->dir[SVR_DIR_REV].key;
+	struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD), *rv = svr_session_rw(s, SVR_DIR_REV);
+	fw->sport = r->dport;
+	fw->dport = r->sport;
+	svr_rewrite_deltas(fw, k);
+	if (fw->flags & SVR_RW_UDP_UNWRAP) /* it leaves as ICMP with its id (fill4) */
+		fw->sport = r->sport;
+	rv->src = k->dst;
+	rv->dst = k->src;
+	rv->sport = k->dport;
+	rv->dport = k->sport;
+	svr_rewrite_deltas(rv, r);
+	fw->flags = (uint8_t)((fw->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
+			      SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags(a->g, a->slot, false));
+	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
+			      dp_svr_hmac_flags(a->g, a->slot, true));
+	fw->md_acked = rv->md_acked = 0;
+	fw->svr_path = rv->svr_path = a->slot;
+	info->moves = a->moves;
+}
+
+enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, uint16_t slot,
+				 const struct svr_skey4 *k, const struct svr_md *md, uint64_t *data,
+				 enum svr_drop_reason *why)
+{
+	uint32_t old = dp_svr_uuid_session(md->uuid);
+	if (old == UINT32_MAX)
+		return DP_FIRST_NOT_SVR; /* not live here: made anew (a new egress), or refused */
+	const struct svr_session_info *info = &dp_sess.table->info[old];
+	const struct svr_rewrite *fw = svr_session_rw(&dp_sess.table->entries[old], SVR_DIR_FWD);
+	const char *svc = svr_names_get(dp_sess.services, info->service);
+	/* the same session: from the same peer, for the same service */
+	if (strcmp(dp_svr_path(fw->svr_path)->peer, dp_svr_path(slot)->peer) != 0) {
+		*why = SVR_DROP_SVR_REPLAYED;
+		return DP_FIRST_DROP;
+	}
+	if (!(md->present & SVR_MDF_SERVICE) || !svc || strcmp(svc, md->service.s) != 0) {
+		*why = SVR_DROP_SVR_SERVICE_MISMATCH;
+		return DP_FIRST_DROP;
+	}
+	/* moves in order: an older or repeated Modify Request (a replay) changes nothing */
+	uint8_t seq = (uint8_t)md->modify;
+	if ((int8_t)(uint8_t)(seq - info->moves) <= 0) {
+		*why = SVR_DROP_SVR_MODIFY_STALE;
+		return DP_FIRST_DROP;
+	}
+	struct svr_skey4 fwd = *k;
+	struct svr_session_place place = {.limit = dp_sess.table->capacity};
+	struct move_to a = {.g = g, .slot = slot, .moves = seq ? seq : 1};
+	int64_t rc = svr_session_move4(dp_sess.table, old, SVR_DIR_REV, &fwd, &place, egress_fill,
+				       &a, DRAIN_S);
+	if (rc < 0) {
+		*why = rc == -ESTALE ? SVR_DROP_SVR_REPLAYED : SVR_DROP_SVR_MOVE_FAILED;
+		return DP_FIRST_DROP;
+	}
+	dp_svr_uuid_bind(md->uuid, (uint32_t)rc);
+	dp_svr_move_fwd_ctx(old, (uint32_t)rc, md->uuid);
+	w->stats.sessions_rebound++;
+	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
+	return DP_FIRST_SESSION;
+}
