@@ -581,7 +581,7 @@ static int place_pair(const struct svr_session_table *t, int family, const void 
 		return -EADDRINUSE; /* no odd port to give the peer */
 	uint32_t n_odd = (odd_hi - odd_lo) / 2 + 1;
 	uint64_t space = (uint64_t)n_even * n_odd;
-	uint64_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356) % space;
+	uint64_t start = rte_hash_crc(fwd, (uint32_t)key_len, 0x5356 ^ p->pair_salt) % space;
 	uint64_t tries = space < SVR_NAT_PROBES ? space : SVR_NAT_PROBES;
 	for (uint64_t i = 0; i < tries; i++) {
 		uint64_t n = (start + i) % space;

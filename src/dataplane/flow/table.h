@@ -338,6 +338,9 @@ struct svr_session_place {
 	bool waypoint_pair;
 	uint16_t pair_port_off;
 	uint16_t pair_lo, pair_hi;
+	/* mixed into where the probe for a pair starts: a session that moves again takes another
+	 * pair than last time (the peer may still hold the old one: its entry drains) */
+	uint32_t pair_salt;
 };
 
 /*

@@ -136,6 +136,7 @@ static int64_t move_ingress(const struct dp_gen *g, uint32_t idx, uint16_t slot)
 			      &place);
 	struct move_to a = {
 	    .g = g, .slot = slot, .moves = next_move(dp_sess.table->info[idx].moves)};
+	place.pair_salt = a.moves;
 	return svr_session_move4(dp_sess.table, idx, SVR_DIR_FWD, &rev, &place, ingress_fill, &a,
 				 DRAIN_S);
 }

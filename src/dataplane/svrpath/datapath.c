@@ -686,9 +686,17 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			struct svr_md md;
 			enum svr_drop_reason why =
 			    dp_svr_md_read(w->index, p->encryption, pl, plen, &md);
-			if (why == SVR_DROP_MAX &&
-			    (!(md.present & SVR_MDF_UUID) ||
-			     memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
+			if (why == SVR_DROP_MAX && (md.present & SVR_MDF_MODIFY) &&
+			    !(md.modify & SVR_MD_MODIFY_D) &&
+			    !svr_session_current(svr_session_info(dp_sess.table, s))) {
+				/* a session moved away, moving back onto the tuple this entry (draining)
+				 * still holds: it ends now, so that the next such packet re-binds the
+				 * session (docs/paths.md "Migration") */
+				make_stale(s);
+				why = SVR_DROP_SVR_STALE;
+			} else if (why == SVR_DROP_MAX &&
+				   (!(md.present & SVR_MDF_UUID) ||
+				    memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
 				if ((md.present & SVR_MDF_UUID) && dp_svr_replayed(md.uuid)) {
 					why = SVR_DROP_SVR_REPLAYED;
 				} else if (stale_ok(s)) {
