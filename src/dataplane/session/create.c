@@ -32,7 +32,7 @@
 struct admitted {
 	const struct dp_svc_policy *svc;
 	uint16_t tenant_id;
-	bool counted; /* its policy has max-sessions: the service's live count goes up */
+	bool counted; /* the service's live count goes up (its policy's max-sessions) */
 };
 
 static enum svr_drop_reason not_startable(uint8_t proto)
@@ -102,8 +102,8 @@ static enum svr_drop_reason limits(const struct dp_session_policy *p, uint8_t pr
 			t->max_sessions)
 			return SVR_DROP_TENANT_MAX;
 	}
-	a->counted = a->svc->policy < p->n_policies && p->pol[a->svc->policy].max_sessions &&
-		     a->svc->id != SVR_NO_NAME;
+	/* every session counts, so that a max-sessions set later finds the sessions it limits */
+	a->counted = a->svc->id != SVR_NO_NAME;
 	if (policy_full(p, a->svc))
 		return SVR_DROP_POLICY_MAX_SESSIONS;
 	return SVR_DROP_MAX;
@@ -207,7 +207,7 @@ static void tenant_count(const struct admitted *a, int delta)
 	if (a->tenant_id != SVR_NO_NAME)
 		atomic_fetch_add_explicit(&dp_sess.tenant_live[a->tenant_id], (uint32_t)delta,
 					  memory_order_relaxed);
-	/* likewise the service's, while its policy has a max-sessions */
+	/* likewise the service's (a policy's max-sessions counts those of its services) */
 	if (a->counted)
 		atomic_fetch_add_explicit(&dp_sess.svc_live[a->svc->id], (uint32_t)delta,
 					  memory_order_relaxed);

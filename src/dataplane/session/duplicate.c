@@ -92,8 +92,9 @@ enum dp_first dp_dup_add_leg4(struct dp_worker *w, const struct dp_gen *g, uint1
 	const struct svr_session *s = &dp_sess.table->entries[idx];
 	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_REV));
 	*why = SVR_DROP_SVR_LEG_REFUSED;
-	/* a session made duplicated here (by its first leg, with a slot of ours) */
-	if (x == DP_EXT_NONE)
+	/* a session made duplicated here (by its first leg, with a slot and a window of ours; a
+	 * slot for its limits or mark alone is not enough) */
+	if (x == DP_EXT_NONE || dp_ext_line(x, SVR_DIR_FWD)->dedupe == DP_EXT_NONE)
 		return DP_FIRST_DROP;
 	struct svr_skey4 fwd = *k;
 	struct svr_session_place place = {.limit = dp_sess.table->capacity};

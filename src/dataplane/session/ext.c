@@ -10,10 +10,11 @@
 
 #include "common/log.h"
 #include "core/dp.h"
+#include "flow/state.h"
 
 /* Sizes: the startup file's sessions.extension-slots and sessions.duplicate-windows (their
  * defaults: core/config.c). A session that finds its pool empty is made without what needed it
- * (counted: duplicate-pool-full). */
+ * (counted: duplicate-pool-full, limits-pool-full). */
 
 struct dp_sess_ext *dp_ext_slots;
 struct svr_dedupe *dp_ext_windows;
@@ -57,6 +58,8 @@ int dp_ext_init(uint32_t slots, uint32_t windows)
 	char name[RTE_RING_NAMESIZE];
 	dp_ext_slots =
 	    rte_zmalloc("svr_sess_ext", sizeof(*dp_ext_slots) * n_ext, RTE_CACHE_LINE_SIZE);
+	held = rte_zmalloc("svr_ext_held", sizeof(*held) * n_ext, RTE_CACHE_LINE_SIZE);
+	held_head = held_tail = 0;
 	dp_ext_windows =
 	    rte_zmalloc("svr_dedupe", sizeof(*dp_ext_windows) * n_windows, RTE_CACHE_LINE_SIZE);
 	snprintf(name, sizeof(name), "ext-%.12s", dp.conf ? dp.conf->instance : "t");
@@ -74,7 +77,7 @@ int dp_ext_init(uint32_t slots, uint32_t windows)
 	    .v = dp.qsbr,
 	};
 	retired = dp.qsbr ? rte_rcu_qsbr_dq_create(&params) : NULL;
-	if (!dp_ext_slots || !dp_ext_windows || !free_ext || !free_windows ||
+	if (!dp_ext_slots || !held || !dp_ext_windows || !free_ext || !free_windows ||
 	    (dp.qsbr && !retired)) {
 		LOG_ERR("cannot allocate the session extension pools (%u slots, %u duplicate "
 			"windows)",
@@ -94,6 +97,8 @@ void dp_ext_free(void)
 	rte_ring_free(free_windows);
 	rte_free(dp_ext_slots);
 	rte_free(dp_ext_windows);
+	rte_free(held);
+	held = NULL;
 	retired = NULL;
 	free_ext = free_windows = NULL;
 	dp_ext_slots = NULL;
@@ -102,7 +107,8 @@ void dp_ext_free(void)
 
 size_t dp_ext_bytes(void)
 {
-	return (size_t)n_ext * sizeof(*dp_ext_slots) + (size_t)n_windows * sizeof(*dp_ext_windows);
+	return (size_t)n_ext * (sizeof(*dp_ext_slots) + sizeof(*held)) +
+	       (size_t)n_windows * sizeof(*dp_ext_windows);
 }
 
 uint16_t dp_ext_take(void)
@@ -147,7 +153,16 @@ void dp_ext_give_back(uint16_t x)
 	give_back(x);
 }
 
-void dp_ext_release(uint16_t x)
+/*
+ * Slots of ended sessions wait this long before their grace period starts: an entry the session
+ * moved from drains for 2 s after its last packet (session/migrate.c) and still names the slot
+ * (its limits, its next hop). Main lcore only: a FIFO of (second due << 16 | slot).
+ */
+#define HOLD_S 4
+static uint64_t *held;
+static uint32_t held_head, held_tail; /* free-running; held_tail - held_head <= n_ext */
+
+static void retire_slot(uint16_t x)
 {
 	uint32_t e = x;
 	if (!retired) { /* no workers (unit tests): nobody to wait for */
@@ -161,8 +176,22 @@ void dp_ext_release(uint16_t x)
 	}
 }
 
+void dp_ext_release(uint16_t x)
+{
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	if (!held || held_tail - held_head >= n_ext) { /* never full: a slot ends once */
+		retire_slot(x);
+		return;
+	}
+	held[held_tail++ % n_ext] = (uint64_t)(now + HOLD_S) << 16 | x;
+}
+
 void dp_ext_reclaim(void)
 {
+	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
+	while (held && held_head != held_tail &&
+	       (int32_t)(now - (uint32_t)(held[held_head % n_ext] >> 16)) >= 0)
+		retire_slot((uint16_t)held[held_head++ % n_ext]);
 	unsigned freed, pending, available;
 	if (retired)
 		rte_rcu_qsbr_dq_reclaim(retired, 256, &freed, &pending, &available);

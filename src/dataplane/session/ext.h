@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Extension state of the few sessions that need more than their entry holds: duplicated
- * sessions (the second leg, the duplicate window). The entry's two lines and its info record
- * are full, and a byte more per session would cost every session of the table, so these
- * sessions take a slot of a small fixed pool instead.
+ * sessions (the second leg, the duplicate window), and sessions with a DSCP mark or a rate limit
+ * (session/limits.h). The entry's two lines and its info record are full, and a byte more per
+ * session would cost every session of the table, so these sessions take a slot of a small fixed
+ * pool instead (sessions.extension-slots).
  *
  * How a session reaches its slot: each direction's rewrite carries SVR_RW2_EXT and, in place of
  * its next-hop slot (struct svr_rewrite.via), the ext slot; the direction's own next hop is in
@@ -11,11 +12,14 @@
  * entry is published and never change, so a reader sees both or neither. Sessions without the
  * flag pay nothing: the flag sits in the byte the hit path reads anyway (rw->svr).
  *
- * Who writes what: a slot's line of a direction is written per packet only by the worker
- * receiving that direction (the packet numbers a duplicated direction stamps); the rest is set
- * by the creating worker before the session is published, except `alias` (the second leg's
- * entry, stored once with release by the worker that makes it). Slots are taken by workers
- * (creation path) and given back by the main lcore after a grace period, when the session ends.
+ * Who writes what: a slot's line of a direction is written per packet by the worker receiving
+ * that direction (the packet numbers a duplicated direction stamps, a rate-limited one's
+ * bucket; a duplicated session's two legs, or a moved session's draining entry, may reach two
+ * workers: docs/paths.md "Rate limits" says what that costs); the rest is set by the creating
+ * worker before the session is published, except `alias` (the second leg's entry, linked once
+ * by svr_session_alias4). Slots are taken by workers (creation path) and given back by the main
+ * lcore when the session ends, after a hold (a moved session's draining entry still names its
+ * slot) and a grace period.
  */
 #ifndef SVR_SESSION_EXT_H
 #define SVR_SESSION_EXT_H

@@ -386,10 +386,15 @@ static void fragment4(struct dp_worker *w, const struct dp_gen *g, struct rte_mb
 		return;
 	}
 	dp_session_touch(s, dir, svr_rd16(ip + 2), 0, now);
-	uint32_t dst = rte_be_to_cpu_32(rw->dst);
+	/* a session with an ext slot keeps its next hop there (its limits and mark apply to the
+	 * datagram's first fragment only: docs/paths.md) */
+	struct svr_rewrite to = *rw;
+	to.via = dp_ext_via(rw, dir);
+	to.svr = 0;
+	uint32_t dst = rte_be_to_cpu_32(to.dst);
 	uint64_t nh;
 	svr_fib_lookup4(g->fib, &dst, &nh, 1);
-	forward4(w, g, m, (uint32_t)nh, rw, f->l4_off, 0);
+	forward4(w, g, m, (uint32_t)nh, &to, f->l4_off, 0);
 }
 
 static void fragment6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
@@ -448,6 +453,26 @@ static void svr_checks_ahead(struct dp_worker *w, const struct dp_gen *g,
 	}
 	if (n >= 2)
 		dp_svr_check_run(w, checks, n);
+}
+
+/*
+ * A session's limits and mark (session/limits.h) on one of its packets, policed at the poll's
+ * time: false when the packet is dropped (counted).
+ */
+static inline bool police_and_mark(struct dp_worker *w, struct rte_mbuf *m, struct dp_ext_line *l,
+				   uint32_t len)
+{
+	if (!l->limits && l->dscp == DP_DSCP_KEEP)
+		return true;
+	enum svr_drop_reason why = dp_session_police(w, l, w->poll_tsc, len);
+	if (unlikely(why != SVR_DROP_MAX)) {
+		dp_drop(w, m, why);
+		return false;
+	}
+	if (l->dscp != DP_DSCP_KEEP)
+		dp_session_mark_dscp(rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off),
+				     l->dscp);
+	return true;
 }
 
 /* A packet of session s held for signing at the burst's end: what it needs then (job). */
@@ -588,7 +613,8 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 		}
 		const struct svr_rewrite *rw = svr_session_rw(s, dir);
 		struct svr_rewrite done;
-		bool held = false; /* for signing at the burst's end */
+		bool held = false;    /* for signing at the burst's end */
+		bool policed = false; /* its limits and mark applied already */
 		uint16_t x = dp_ext_of(rw);
 		if (unlikely(svr_rw_svr_work(rw))) {
 			if (!checked_ahead) {
@@ -618,9 +644,17 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 			if (unlikely(x != DP_EXT_NONE)) {
 				uint8_t svr = __atomic_load_n(&rw->svr, __ATOMIC_RELAXED);
 				if ((svr & (SVR_RW2_DUP | SVR_RW2_TO_PEER)) ==
-					(SVR_RW2_DUP | SVR_RW2_TO_PEER) &&
-				    duplicate4(w, g, out[j], ip, f, x, dir, &signs[n_signs], now))
-					n_signs++;
+				    (SVR_RW2_DUP | SVR_RW2_TO_PEER)) {
+					/* limits and mark before the copy: both copies are one
+					 * packet */
+					if (!police_and_mark(w, out[j], dp_ext_line(x, dir),
+							     f->len))
+						continue;
+					policed = true;
+					if (duplicate4(w, g, out[j], ip, f, x, dir, &signs[n_signs],
+						       now))
+						n_signs++;
+				}
 				compared = (svr & (SVR_RW2_DUP | SVR_RW2_TO_PEER)) == SVR_RW2_DUP &&
 					   dp_ext_line(x, dir)->dedupe != DP_EXT_NONE;
 				numbered = compared && dp_svr_numbered(g, rw, ip, f->l4_off);
@@ -663,21 +697,8 @@ void dp_sessions4(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *
 		}
 		if (unlikely(x != DP_EXT_NONE)) { /* its next hop is in its ext slot */
 			struct dp_ext_line *l = dp_ext_line(x, dir);
-			if (l->limits || l->dscp != DP_DSCP_KEEP) {
-				/* its limits and mark (session/limits.h), policed at the poll's
-				 * time */
-				enum svr_drop_reason why =
-				    dp_session_police(w, l, w->poll_tsc, f->len);
-				if (unlikely(why != SVR_DROP_MAX)) {
-					dp_drop(w, out[j], why);
-					continue;
-				}
-				if (l->dscp != DP_DSCP_KEEP)
-					dp_session_mark_dscp(
-					    rte_pktmbuf_mtod_offset(out[j], uint8_t *,
-								    dp_meta(out[j])->l3_off),
-					    l->dscp);
-			}
+			if (!policed && !police_and_mark(w, out[j], l, f->len))
+				continue;
 			if (rw != &done) {
 				done = *rw;
 				rw = &done;

@@ -92,6 +92,8 @@ static uint64_t share_cfg(uint64_t share_bps, uint64_t rate_bps, uint64_t burst)
 		depth = 2 * DP_LIMIT_MTU;
 	if (depth > SVR_TB_MAX_BURST)
 		depth = SVR_TB_MAX_BURST;
+	if (depth >= 1ull << CFG_DEPTH_BITS) /* what the word holds (1 GiB - 1) */
+		depth = (1ull << CFG_DEPTH_BITS) - 1;
 	return rate_Bps << CFG_DEPTH_BITS | depth;
 }
 

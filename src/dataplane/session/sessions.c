@@ -101,10 +101,8 @@ void dp_sessions_free(void)
 	memset(&dp_sess, 0, sizeof(dp_sess));
 }
 
-/*
- * A service's live count down by an ended session. Only sessions made while its policy had a
- * max-sessions were counted: never below zero (one made before may end after).
- */
+/* A service's live count down by an ended session (never below zero: a session made before
+ * the router counted services may end after). */
 static void service_uncount(uint16_t service)
 {
 	_Atomic uint32_t *c = &dp_sess.svc_live[service];

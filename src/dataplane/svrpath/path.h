@@ -135,7 +135,7 @@ static inline const struct dp_svr_path_policy *dp_svr_path_policy(const struct d
  * (NULL: nothing shown). Main lcore. */
 struct json_t;
 extern struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
-/* Set by session/limits.c: the peers this router is degraded towards ("degraded" in "peers"). */
+/* Set by session/degraded.c: the peers this router is degraded towards ("degraded" in "peers"). */
 extern struct json_t *(*dp_svr_peers_show_degraded)(void);
 
 /* The slot of g's path between our waypoint local and the peer's remote, or -1. */
