@@ -23,6 +23,15 @@ static struct rte_ring *free_ext, *free_windows; /* slot and window numbers (32-
 static struct rte_rcu_qsbr_dq *retired;
 static uint32_t n_ext, n_windows;
 
+/*
+ * Slots of ended sessions wait this long before their grace period starts: an entry the session
+ * moved from drains for 2 s after its last packet (session/migrate.c) and still names the slot
+ * (its limits, its next hop). Main lcore only: a FIFO of (second due << 16 | slot).
+ */
+#define HOLD_S 4
+static uint64_t *held;
+static uint32_t held_head, held_tail; /* free-running; held_tail - held_head <= n_ext */
+
 static void give_back(uint16_t x)
 {
 	for (int d = 0; d < 2; d++) {
@@ -153,14 +162,6 @@ void dp_ext_give_back(uint16_t x)
 	give_back(x);
 }
 
-/*
- * Slots of ended sessions wait this long before their grace period starts: an entry the session
- * moved from drains for 2 s after its last packet (session/migrate.c) and still names the slot
- * (its limits, its next hop). Main lcore only: a FIFO of (second due << 16 | slot).
- */
-#define HOLD_S 4
-static uint64_t *held;
-static uint32_t held_head, held_tail; /* free-running; held_tail - held_head <= n_ext */
 
 static void retire_slot(uint16_t x)
 {
