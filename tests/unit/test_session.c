@@ -315,6 +315,21 @@ static void waypoint_pairs(void **state)
 	rte_free(qs);
 }
 
+/* A client's UDP tuple, and a waypoint key from the peer's address to ours (ports to settle). */
+static struct svr_skey4 lan_key(void)
+{
+	return (struct svr_skey4){.src = 0x0a00010a,
+				  .dst = 0xc6336414,
+				  .sport = htons(5000),
+				  .dport = htons(53),
+				  .proto = 17};
+}
+
+static struct svr_skey4 wan_key(uint32_t peer, uint32_t ours)
+{
+	return (struct svr_skey4){.src = peer, .dst = ours, .proto = 17};
+}
+
 /* Waypoint pairs as an SVR ingress places them: even ports of ours, odd ones of the peer's. */
 static struct svr_session_place waypoints(void)
 {
@@ -344,12 +359,7 @@ static void moved_session_keeps_its_lan_key(void **state)
 	struct svr_session_table *t = svr_session_table_create("s_mv", 64, 64, qs);
 	struct svr_session_place p = waypoints();
 	bool existing;
-	struct svr_skey4 lan = {.src = 0x0a00010a,
-				.dst = 0xc6336414,
-				.sport = htons(5000),
-				.dport = htons(53),
-				.proto = 17};
-	struct svr_skey4 wan_a = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+	struct svr_skey4 lan = lan_key(), wan_a = wan_key(0x027100cb, 0x017100cb);
 	int64_t old = svr_session_create4(t, &lan, &wan_a, &p, fill_service, (void *)7, &existing);
 	assert_true(old >= 0);
 	memset(t->info[old].uuid, 0xab, 16);
@@ -408,12 +418,7 @@ static void second_leg_publishes_one_key(void **state)
 	struct svr_session_table *t = svr_session_table_create("s_leg", 64, 64, qs);
 	struct svr_session_place p = waypoints();
 	bool existing;
-	struct svr_skey4 lan = {.src = 0x0a00010a,
-				.dst = 0xc6336414,
-				.sport = htons(5000),
-				.dport = htons(53),
-				.proto = 17};
-	struct svr_skey4 wan_a = {.src = 0x027100cb, .dst = 0x017100cb, .proto = 17};
+	struct svr_skey4 lan = lan_key(), wan_a = wan_key(0x027100cb, 0x017100cb);
 	int64_t s = svr_session_create4(t, &lan, &wan_a, &p, fill_service, (void *)7, &existing);
 	assert_true(s >= 0);
 	_Atomic uint32_t link = UINT32_MAX;

@@ -789,6 +789,14 @@ int64_t svr_session_create6(struct svr_session_table *t, const struct svr_skey6 
 
 /* --- moving a session to another peer path --- */
 
+/* A move or second leg given up: its entry back (never published), and why (-EAGAIN, the other
+ * key in use with no port to move it to: -EEXIST). */
+static int64_t not_made(struct svr_session_table *t, uint32_t idx, uint32_t key6, int64_t rc)
+{
+	give_back(t, idx, key6);
+	return rc == -EAGAIN ? -EEXIST : rc;
+}
+
 /*
  * Entry idx (not published) as a copy of live entry from. A reader of the entry copied may still
  * write its counters: a few packets' worth may be missed, never a torn rewrite (no packet writes
@@ -888,10 +896,7 @@ int64_t svr_session_move4(struct svr_session_table *t, uint32_t old, enum svr_sd
 			break;
 		rc = -EADDRINUSE;
 	}
-	if (rc == -EAGAIN)
-		rc = -EEXIST;
-	give_back(t, idx, key6); /* never published */
-	return rc;
+	return not_made(t, idx, key6, rc);
 }
 
 /* --- a duplicated session's second leg --- */
@@ -952,10 +957,7 @@ int64_t svr_session_alias4(struct svr_session_table *t, uint32_t of, enum svr_sd
 			break;
 		rc = -EADDRINUSE;
 	}
-	if (rc == -EAGAIN)
-		rc = -EEXIST;
-	give_back(t, idx, key6); /* never published */
-	return rc;
+	return not_made(t, idx, key6, rc);
 }
 
 /* --- deletion --- */
