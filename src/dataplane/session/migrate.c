@@ -49,7 +49,7 @@ static uint8_t next_move(uint8_t moves)
 }
 
 /* Both directions on path slot from now: their flags for it, its metadata handshake again. */
-static void repath_common(struct svr_session *s, const struct dp_gen *g, uint16_t slot)
+static void repath_common(struct svr_session *s, uint16_t slot)
 {
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	for (int d = 0; d < 2; d++) {
@@ -59,7 +59,6 @@ static void repath_common(struct svr_session *s, const struct dp_gen *g, uint16_
 		/* a fresh start for ageing: the packet that moved it has not touched it yet */
 		atomic_store_explicit(&s->dir[d].last_seen_s, now, memory_order_relaxed);
 	}
-	(void)g;
 }
 
 void dp_session_repath_ingress4(struct svr_session *s, const struct dp_gen *g, uint16_t slot)
@@ -84,7 +83,7 @@ void dp_session_repath_ingress4(struct svr_session *s, const struct dp_gen *g, u
 			      dp_svr_hmac_flags(g, slot, true));
 	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_UNWRAP)) |
 			      SVR_RW_MD_ACK_PRESENT | dp_svr_hmac_flags(g, slot, false));
-	repath_common(s, g, slot);
+	repath_common(s, slot);
 }
 
 void dp_session_repath_egress4(struct svr_session *s, const struct dp_gen *g, uint16_t slot)
@@ -106,7 +105,7 @@ void dp_session_repath_egress4(struct svr_session *s, const struct dp_gen *g, ui
 			      SVR_RW_MD_ACK_ABSENT | dp_svr_hmac_flags(g, slot, false));
 	rv->flags = (uint8_t)((rv->flags & (SVR_RW_NAT | SVR_RW_UDP_WRAP)) | SVR_RW_MD_ADD |
 			      dp_svr_hmac_flags(g, slot, true));
-	repath_common(s, g, slot);
+	repath_common(s, slot);
 }
 
 bool dp_session_md_names_path(const struct svr_md *md, uint16_t slot)
