@@ -11,9 +11,9 @@ void svr_pathq_init(struct svr_pathq *q)
 	memset(q, 0, sizeof(*q));
 }
 
-/* --- echo: outcomes by sequence number, so duplicates and reordering count once --- */
+/* --- echo: outcomes by sequence number, settled when their test ends --- */
 
-static void echo_outcome(struct svr_pathq *q, uint16_t seq, uint8_t state)
+void svr_pathq_echo_result(struct svr_pathq *q, uint16_t seq, bool answered)
 {
 	if (!q->echo_any || (int16_t)(seq - q->echo_top) > 0) {
 		q->echo_top = seq;
@@ -22,10 +22,8 @@ static void echo_outcome(struct svr_pathq *q, uint16_t seq, uint8_t state)
 		return; /* older than the window */
 	}
 	unsigned i = seq & (SVR_PATHQ_ECHO_WIN - 1);
-	if (q->echo[i].state != ECHO_EMPTY && q->echo[i].seq == seq && state == ECHO_LOST)
-		return; /* "lost" never overrides an outcome already known for this seq */
 	q->echo[i].seq = seq;
-	q->echo[i].state = state;
+	q->echo[i].state = answered ? ECHO_ANSWERED : ECHO_LOST;
 }
 
 static void latency_add(struct svr_pathq *q, uint32_t oneway_us)
@@ -48,22 +46,12 @@ static void jitter_add(struct svr_pathq *q, uint32_t oneway_us)
 	q->have_oneway = true;
 }
 
-void svr_pathq_echo(struct svr_pathq *q, uint16_t seq, uint32_t rtt_us)
+void svr_pathq_echo_rtt(struct svr_pathq *q, uint32_t rtt_us)
 {
 	if (rtt_us > SVR_PATHQ_MAX_RTT_US)
 		return;
-	unsigned i = seq & (SVR_PATHQ_ECHO_WIN - 1);
-	bool again = q->echo_any && q->echo[i].seq == seq && q->echo[i].state == ECHO_ANSWERED;
-	echo_outcome(q, seq, ECHO_ANSWERED);
-	if (again)
-		return; /* a duplicated reply gives no second delay sample */
 	latency_add(q, rtt_us / 2);
 	jitter_add(q, rtt_us / 2);
-}
-
-void svr_pathq_echo_lost(struct svr_pathq *q, uint16_t seq)
-{
-	echo_outcome(q, seq, ECHO_LOST);
 }
 
 /* Lost echoes over the window, in milli-percent; false when no outcome is known. */

@@ -2,7 +2,7 @@
 /*
  * Measured quality of one peer path (docs/paths.md "Quality"): loss, one-way latency, jitter and
  * a MOS figure, from three kinds of samples the caller feeds in:
- *   - BFD echo link tests: a reply's RTT with the echo's sequence number, or "echo seq lost";
+ *   - BFD echo link tests: each reply's RTT, and each request's outcome when its test ends;
  *   - BFD control packets: their sequence numbers (gaps are lost control packets);
  *   - in-band path metrics (TLV 26) on the BFD packets: data-packet loss and RTT.
  * Plain C: no DPDK, no clock (the caller passes its time in ms), no allocation (every window is
@@ -98,11 +98,16 @@ struct svr_pathq {
 
 void svr_pathq_init(struct svr_pathq *q);
 
-/* An echo reply for sequence seq came back after rtt_us (a late reply after a "lost" counts). */
-void svr_pathq_echo(struct svr_pathq *q, uint16_t seq, uint32_t rtt_us);
+/* An echo reply came back after rtt_us: a latency and jitter sample (the caller passes each
+ * request's first reply only). */
+void svr_pathq_echo_rtt(struct svr_pathq *q, uint32_t rtt_us);
 
-/* The echo with sequence seq timed out. */
-void svr_pathq_echo_lost(struct svr_pathq *q, uint16_t seq);
+/*
+ * The outcome of echo request seq, given when its test ends: answered or lost. Only settled
+ * outcomes enter the loss window, so a test in progress, whose replies are in but whose losses
+ * are not known yet, does not make the path look better than it is.
+ */
+void svr_pathq_echo_result(struct svr_pathq *q, uint16_t seq, bool answered);
 
 /*
  * A BFD control packet with sequence number seq (the authenticated sequence, already verified)

@@ -120,10 +120,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		now += s[9]; /* time only moves forward (ms) */
 		switch (s[0] % 7) {
 		case 0:
-			svr_pathq_echo(&q, (uint16_t)a, b);
+			svr_pathq_echo_rtt(&q, b);
 			break;
 		case 1:
-			svr_pathq_echo_lost(&q, (uint16_t)a);
+			svr_pathq_echo_result(&q, (uint16_t)a, b & 1);
 			break;
 		case 2:
 			svr_pathq_bfd_seq(&q, now, a);

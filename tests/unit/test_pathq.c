@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Path quality (src/common/pathq.c) from synthetic samples: echo loss over its sequence window
- * (duplicates, late replies, wrap), BFD control-packet gaps over five seconds (wrap, restart),
+ * (settled outcomes only, wrap), BFD control-packet gaps over five seconds (wrap, restart),
  * TLV 26 data loss and RTT (28-bit time and 15-bit count wrap, drop flag, stale colours), the
  * latency median and jitter windows, MOS at known points and loss as the worst source.
  */
@@ -39,45 +39,39 @@ static void echo_loss_window(void **state)
 	(void)state;
 	struct svr_pathq q;
 	svr_pathq_init(&q);
-	for (uint16_t s = 0; s < 10; s++) {
-		if (s == 3 || s == 7)
-			svr_pathq_echo_lost(&q, s);
-		else
-			svr_pathq_echo(&q, s, 2000);
-	}
+	for (uint16_t s = 0; s < 10; s++)
+		svr_pathq_echo_result(&q, s, s != 3 && s != 7);
 	struct svr_quality v = get(&q, 0);
 	assert_int_equal(v.loss_mpct, 20000); /* 2 of 10 */
 	assert_int_equal(v.loss_source, SVR_PATHQ_SRC_ECHO);
-	assert_int_equal(v.samples, 8);
-	svr_pathq_echo(&q, 5, 2000); /* a duplicated reply: no new outcome, no new sample */
-	svr_pathq_echo_lost(&q, 5);  /* "lost" after the reply changes nothing */
-	v = get(&q, 0);
-	assert_int_equal(v.loss_mpct, 20000);
-	assert_int_equal(v.samples, 8);
-	svr_pathq_echo(&q, 7, 2000); /* a late reply after its timeout counts as answered */
-	assert_int_equal(get(&q, 0).loss_mpct, 10000);
+	/* replies give delay samples only: the outcomes are what the window counts */
+	assert_int_equal(v.samples, 0);
+	svr_pathq_echo_rtt(&q, 2000);
+	assert_int_equal(get(&q, 0).samples, 1);
+	assert_int_equal(get(&q, 0).loss_mpct, 20000);
+	/* a test in progress, its replies in but its losses not yet known, changes nothing: only
+	 * its end settles its outcomes (the bias that made a lossy path look clean for a moment) */
+	for (int k = 0; k < 10; k++)
+		svr_pathq_echo_rtt(&q, 2000);
+	assert_int_equal(get(&q, 0).loss_mpct, 20000);
 	/* 32 answered later echoes push both losses out of the window */
 	for (uint16_t s = 10; s < 10 + SVR_PATHQ_ECHO_WIN; s++)
-		svr_pathq_echo(&q, s, 2000);
+		svr_pathq_echo_result(&q, s, true);
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
-	svr_pathq_echo_lost(&q, 9); /* older than the window: ignored */
+	svr_pathq_echo_result(&q, 9, false); /* older than the window: ignored */
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
 	/* a jump of the sequence (tests skipped): outcomes more than 32 behind the newest age out
 	 */
 	svr_pathq_init(&q);
 	for (uint16_t s = 0; s < 10; s++)
-		svr_pathq_echo_lost(&q, s);
+		svr_pathq_echo_result(&q, s, false);
 	assert_int_equal(get(&q, 0).loss_mpct, SVR_PATHQ_LOSS_ALL);
-	svr_pathq_echo(&q, 1000, 2000);
+	svr_pathq_echo_result(&q, 1000, true);
 	assert_int_equal(get(&q, 0).loss_mpct, 0);
 	/* 16-bit sequence wrap: 65530..65535, 0..9 with 4 losses of 16 */
 	svr_pathq_init(&q);
-	for (uint16_t s = 65530, k = 0; k < 16; s++, k++) {
-		if (k % 4 == 0)
-			svr_pathq_echo_lost(&q, s);
-		else
-			svr_pathq_echo(&q, s, 1000);
-	}
+	for (uint16_t s = 65530, k = 0; k < 16; s++, k++)
+		svr_pathq_echo_result(&q, s, k % 4 != 0);
 	assert_int_equal(get(&q, 0).loss_mpct, 25000);
 }
 
@@ -86,26 +80,25 @@ static void latency_median_window(void **state)
 	(void)state;
 	struct svr_pathq q;
 	svr_pathq_init(&q);
-	uint16_t seq = 0;
 	for (int i = 0; i < 3; i++)
-		svr_pathq_echo(&q, seq++, (uint32_t)(10000 + 1000 * i)); /* 10, 11, 12 ms RTT */
+		svr_pathq_echo_rtt(&q, (uint32_t)(10000 + 1000 * i)); /* 10, 11, 12 ms RTT */
 	struct svr_quality v = get(&q, 0);
 	assert_int_equal(v.samples, 3);
 	assert_int_equal(v.latency_us, 5500); /* median RTT 11 ms / 2 */
 	for (int i = 0; i < 3; i++)
-		svr_pathq_echo(&q, seq++, 90000); /* one-way 45 ms, now 6 samples */
+		svr_pathq_echo_rtt(&q, 90000); /* one-way 45 ms, now 6 samples */
 	assert_int_equal(get(&q, 0).latency_us, (6000 + 45000) / 2);
 	/* 32 samples of 10 ms, then 17 of 100 ms: only the last 32 count, so the median is 50 ms */
 	svr_pathq_init(&q);
 	for (int i = 0; i < 32; i++)
-		svr_pathq_echo(&q, seq++, 10000);
+		svr_pathq_echo_rtt(&q, 10000);
 	for (int i = 0; i < 17; i++)
-		svr_pathq_echo(&q, seq++, 100000);
+		svr_pathq_echo_rtt(&q, 100000);
 	v = get(&q, 0);
 	assert_int_equal(v.samples, SVR_PATHQ_LAT_WIN);
 	assert_int_equal(v.latency_us, 50000);
 	/* an RTT longer than a minute is nonsense, ignored */
-	svr_pathq_echo(&q, seq++, SVR_PATHQ_MAX_RTT_US + 1);
+	svr_pathq_echo_rtt(&q, SVR_PATHQ_MAX_RTT_US + 1);
 	assert_int_equal(get(&q, 0).latency_us, 50000);
 }
 
@@ -114,17 +107,17 @@ static void jitter_rfc3550(void **state)
 	(void)state;
 	struct svr_pathq q;
 	svr_pathq_init(&q);
-	svr_pathq_echo(&q, 0, 20000); /* one-way 10 ms */
+	svr_pathq_echo_rtt(&q, 20000); /* one-way 10 ms */
 	assert_int_equal(get(&q, 0).jitter_us, 0);
-	svr_pathq_echo(&q, 1, 40000); /* one-way 20 ms: |D| = 10 ms, J = 10/16 ms */
+	svr_pathq_echo_rtt(&q, 40000); /* one-way 20 ms: |D| = 10 ms, J = 10/16 ms */
 	assert_int_equal(get(&q, 0).jitter_us, 625);
 	for (uint16_t s = 2; s < 300; s++) /* alternating 10/20 ms: J converges to 10 ms */
-		svr_pathq_echo(&q, s, s % 2 ? 40000 : 20000);
+		svr_pathq_echo_rtt(&q, s % 2 ? 40000 : 20000);
 	struct svr_quality v = get(&q, 0);
 	assert_in_range(v.jitter_us, 9900, 10000);
 	/* steady delay: J decays by 1/16 a sample */
 	for (uint16_t s = 300; s < 500; s++)
-		svr_pathq_echo(&q, s, 20000);
+		svr_pathq_echo_rtt(&q, 20000);
 	assert_in_range(get(&q, 0).jitter_us, 0, 20);
 }
 
@@ -400,9 +393,8 @@ static void loss_is_the_worst_source(void **state)
 	(void)state;
 	struct svr_pathq q;
 	svr_pathq_init(&q);
-	svr_pathq_echo_lost(&q, 0); /* echo: 1 of 10 lost */
-	for (uint16_t s = 1; s < 10; s++)
-		svr_pathq_echo(&q, s, 1000);
+	for (uint16_t s = 0; s < 10; s++) /* echo: 1 of 10 lost */
+		svr_pathq_echo_result(&q, s, s != 0);
 	svr_pathq_bfd_seq(&q, 1000, 1); /* control: 1 of 3 lost */
 	svr_pathq_bfd_seq(&q, 1100, 3);
 	struct svr_quality v = get(&q, 1200);
@@ -437,7 +429,7 @@ static void mos_points(void **state)
 	struct svr_pathq q;
 	svr_pathq_init(&q);
 	for (uint16_t s = 0; s < 4; s++)
-		svr_pathq_echo(&q, s, 280000); /* one-way 140 ms, no jitter */
+		svr_pathq_echo_rtt(&q, 280000); /* one-way 140 ms, no jitter */
 	assert_int_equal(get(&q, 0).mos_x100, 433);
 }
 

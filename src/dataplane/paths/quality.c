@@ -24,13 +24,12 @@ static bool answered(const struct dp_path_echo *e, uint16_t i)
 	return (e->answered[i / 64] >> (i % 64)) & 1;
 }
 
-/* The requests of the test that ends which no reply answered count as lost. */
+/* The test ends: its requests' outcomes settle, those no reply answered counting as lost. */
 static void test_end(struct dp_path_bfd *pb)
 {
 	struct dp_path_echo *e = &pb->echo;
 	for (uint16_t i = 0; i < e->sent; i++)
-		if (!answered(e, i))
-			svr_pathq_echo_lost(&pb->q, (uint16_t)(e->first_seq + i));
+		svr_pathq_echo_result(&pb->q, (uint16_t)(e->first_seq + i), answered(e, i));
 	e->sent = 0;
 	e->ends_us = UINT64_MAX;
 	e->next_send_us = UINT64_MAX;
@@ -134,10 +133,12 @@ int dp_paths_echo_receive(uint16_t slot, const uint8_t *msg, size_t len, uint64_
 		e->refused++;
 		return SVR_DROP_BFD_INVALID;
 	}
+	if (answered(e, i))
+		return 0; /* a duplicated reply: one outcome, one delay sample */
 	e->replies++;
 	e->answered[i / 64] |= 1ull << (i % 64);
 	uint64_t sent_us = echo.tx_ns / 1000;
 	if (sent_us <= now && now - sent_us < UINT32_MAX)
-		svr_pathq_echo(&pb->q, echo.seq, (uint32_t)(now - sent_us));
+		svr_pathq_echo_rtt(&pb->q, (uint32_t)(now - sent_us));
 	return 0;
 }
