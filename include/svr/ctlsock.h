@@ -25,7 +25,8 @@
  *                  "rx-missed": n, "rx-errors": n, "tx-errors": n, "rx-nombuf": n,
  *                  "mtu": 1500, "rss": "off"|"symmetric"|"device-key", "reta-size": n,
  *                  "rx-queue-packets": [n, ...]}]
- *  "interfaces"  [{"name": "lan", "port": 0, "vlan": 0, "mac": "02:..",
+ *  "interfaces"  [{"name": "lan", "index": 1 (IPFIX's interface number), "port": 0,
+ *                  "vlan": 0, "mac": "02:..",
  *                  "mtu": 1500, "addresses": ["198.18.1.1/24", "2001:db8:1::1/64"]}]
  *  "stats"       {"totals":  {"rx-packets": n, "tx-packets": n, "forwarded": n,
  *                             "punted": n, "dropped": n},
@@ -89,6 +90,15 @@
  *                 "read": n (packets handed out so far), "dropped": n (not captured so far:
  *                 ring full)}
  *  "capture-stop" request {"cmd": "capture-stop", "capture": ID}: {"read": n, "dropped": n}
+ *  "ipfix"       {"exporting": bool, "generation": n, "records-taken": n,
+ *                 "records-oversize": n, "messages-built": n, "records-lost-backlog": n,
+ *                 "settings": {"observation-domain": n, "enterprise-number": n,
+ *                              "interim-s": n, "template-refresh-s": n},
+ *                 "collectors": [{"collector": "198.18.0.9:4739/udp",
+ *                                 "state": "up"|"connecting"|"down", "messages": n,
+ *                                 "records": n, "records-dropped": n, "templates": n,
+ *                                 "errors": n, "transport-sessions": n}]}
+ *                (docs/telemetry.md)
  *
  * Counters are unsigned 64-bit integers, cumulative since the dataplane started.
  */

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define SVR_IMAGE_MAGIC   0x49525653u /* "SVRI" */
-#define SVR_IMAGE_VERSION 3
+#define SVR_IMAGE_VERSION 4
 #define SVR_IMG_NONE      UINT32_MAX
 #define SVR_IMG_ALIGN     8
 
@@ -44,6 +44,7 @@ enum svr_img_section {
 	SVR_SEC_PEER_PATHS,        /* struct svr_img_peer_path */
 	SVR_SEC_SERVICE_ROUTES,    /* struct svr_img_service_route */
 	SVR_SEC_IFACE_HOODS,       /* struct svr_img_hood: an interface's neighborhoods */
+	SVR_SEC_COLLECTORS,        /* struct svr_img_collector: IPFIX collectors */
 	SVR_SEC_COUNT
 };
 
@@ -64,6 +65,14 @@ struct svr_img_limits {
 	uint32_t reserved;
 };
 
+/* IPFIX export (docs/telemetry.md); none while SVR_SEC_COLLECTORS is empty */
+struct svr_img_ipfix {
+	uint32_t enterprise;         /* PEN of our enterprise-specific elements */
+	uint32_t interim_s;          /* an interim record this often per session; 0: none */
+	uint32_t template_refresh_s; /* templates again this often over UDP (>= 1) */
+	uint32_t domain;             /* the observation domain id */
+};
+
 struct svr_img_header {
 	uint32_t magic;
 	uint16_t version;
@@ -76,6 +85,7 @@ struct svr_img_header {
 	uint32_t inter_router_security; /* security policy index, or SVR_IMG_NONE */
 	int64_t compiled_unix_s;
 	struct svr_img_limits limits;
+	struct svr_img_ipfix ipfix;
 	struct svr_img_section_desc sections[SVR_SEC_COUNT];
 };
 
@@ -282,6 +292,16 @@ struct svr_img_service_route {
 	uint32_t peer;                 /* PEER index (kind PEER) */
 	uint32_t iface;                /* interface index (kind NEXT_HOP) */
 	struct svr_img_prefix address; /* gateway (NEXT_HOP) or NAT target (NAT_TARGET) */
+};
+
+#define SVR_IMG_COLLECTOR_UDP 0
+#define SVR_IMG_COLLECTOR_TCP 1
+
+struct svr_img_collector {
+	struct svr_img_prefix address; /* a host */
+	uint16_t port;                 /* > 0 */
+	uint8_t transport;             /* SVR_IMG_COLLECTOR_UDP or _TCP */
+	uint8_t reserved[5];
 };
 
 #endif

@@ -13,6 +13,8 @@
 _Static_assert(sizeof(struct svr_img_peer_path) == 112, "peer path: 60 bytes + next hop, timers");
 _Static_assert(sizeof(struct svr_img_policy) == 72, "policy: 64 bytes + revert/dwell");
 _Static_assert(sizeof(struct svr_img_limits) == 24, "limits: 16 bytes + degraded_pct");
+_Static_assert(sizeof(struct svr_img_collector) == 28, "collector: address, port, transport");
+_Static_assert(sizeof(struct svr_img_ipfix) == 16, "ipfix: four numbers");
 
 static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
     [SVR_SEC_STRINGS] = 1,
@@ -33,6 +35,7 @@ static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
     [SVR_SEC_PEER_PATHS] = sizeof(struct svr_img_peer_path),
     [SVR_SEC_SERVICE_ROUTES] = sizeof(struct svr_img_service_route),
     [SVR_SEC_IFACE_HOODS] = sizeof(struct svr_img_hood),
+    [SVR_SEC_COLLECTORS] = sizeof(struct svr_img_collector),
 };
 
 static const char *const section_names[SVR_SEC_COUNT] = {
@@ -42,6 +45,7 @@ static const char *const section_names[SVR_SEC_COUNT] = {
     "access-rules",   "service-classes",   "service-policies",
     "policy-vectors", "security-policies", "peers",
     "peer-paths",     "service-routes",    "interface-neighborhoods",
+    "collectors",
 };
 
 uint32_t svr_img_entry_size(enum svr_img_section s)
@@ -264,6 +268,8 @@ int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, 
  *   model's ranges (image.h), hold-down <= max hold-down, bfd_enabled 0/1 (a
  *   zero interval would make a timer spin);
  *   header limits.degraded_pct 0-100;
+ *   collector address a host (IPv4 /32 or IPv6 /128), port > 0, transport UDP/TCP;
+ *   with collectors, header ipfix.template_refresh_s >= 1;
  *   service route kind PEER (peer index) / NEXT_HOP (iface index) / NAT_TARGET,
  *   and its address for the latter two.
  * Not checked: reserved fields (never read), and numbers the format leaves
@@ -566,6 +572,18 @@ static int check_entries(struct checker *c)
 		if (e->kind != SVR_SROUTE_PEER)
 			CHECK(check_prefix(c, &e->address, false, S, i, "address"));
 	}
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_COLLECTORS); i++) {
+		const struct svr_img_collector *e = entry(c, SVR_SEC_COLLECTORS, i);
+		const enum svr_img_section S = SVR_SEC_COLLECTORS;
+		CHECK(check_prefix(c, &e->address, false, S, i, "address"));
+		if (e->address.len != (e->address.family == 4 ? 32 : 128))
+			return fail(c, "collectors[%u].address: a prefix, not a host", i);
+		if (e->port == 0)
+			return fail(c, "collectors[%u].port: 0", i);
+		if (e->transport != SVR_IMG_COLLECTOR_UDP && e->transport != SVR_IMG_COLLECTOR_TCP)
+			return fail(c, "collectors[%u].transport: unknown value %u", i,
+				    e->transport);
+	}
 	return 0;
 }
 
@@ -629,5 +647,7 @@ int svr_img_check(const void *img, size_t len, char *err, size_t errlen)
 		return -1;
 	if (h->limits.degraded_pct > 100)
 		return fail(&c, "header: degraded-pct %u is above 100", h->limits.degraded_pct);
+	if (count_of(&c, SVR_SEC_COLLECTORS) && h->ipfix.template_refresh_s == 0)
+		return fail(&c, "header: ipfix template refresh of 0 s (at least 1)");
 	return check_entries(&c);
 }

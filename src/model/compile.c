@@ -10,6 +10,7 @@
 
 #include "common/image.h"
 #include "common/log.h"
+#include "common/crc32c.h"
 #include "common/inet.h"
 #include "common/timeutil.h"
 #include "svr/shm.h"
@@ -606,6 +607,31 @@ static int compile_service_routes(struct compiler *c)
 	return 0;
 }
 
+/* authority.telemetry.ipfix: every router sends to the same collectors; each is its own
+ * observation domain, numbered from its name so that no two routers need configuring apart. */
+static void compile_telemetry(struct compiler *c, struct svr_img_ipfix *out)
+{
+	const json_t *ipfix = json_object_get(json_object_get(c->auth, "telemetry"), "ipfix");
+	*out = (struct svr_img_ipfix){
+	    .enterprise =
+		(uint32_t)uint_or(ipfix, "enterprise-number", SVR_MODEL_IPFIX_ENTERPRISE_DEFAULT),
+	    .interim_s = (uint32_t)uint_or(ipfix, "interim-s", SVR_MODEL_IPFIX_INTERIM_S_DEFAULT),
+	    .template_refresh_s =
+		(uint32_t)uint_or(ipfix, "template-refresh-s", SVR_MODEL_IPFIX_TEMPLATE_S_DEFAULT),
+	    .domain = svr_crc32c(0, c->router_name, strlen(c->router_name))};
+	const json_t *list = arr(ipfix, "collectors");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *col = json_array_get(list, i);
+		struct svr_img_collector e = {
+		    .port = (uint16_t)uint_or(col, "port", SVR_MODEL_IPFIX_PORT_DEFAULT),
+		    .transport = strcmp(str(col, "transport", "udp"), "tcp") == 0
+				     ? SVR_IMG_COLLECTOR_TCP
+				     : SVR_IMG_COLLECTOR_UDP};
+		if (parse_ip(str(col, "address", NULL), &e.address) == 0)
+			svr_img_add(&c->b, SVR_SEC_COLLECTORS, &e);
+	}
+}
+
 int svr_model_compile_indexed(const json_t *doc, const struct svr_model_index *ix, size_t self,
 			      void **image, size_t *len, char *err, size_t errlen)
 {
@@ -648,6 +674,7 @@ int svr_model_compile_indexed(const json_t *doc, const struct svr_model_index *i
 				   (uint32_t)uint_or(lim, "degraded-capacity-pct",
 						     SVR_MODEL_DEGRADED_CAPACITY_PCT_DEFAULT)},
 		};
+		compile_telemetry(&c, &h.ipfix);
 		if (svr_img_finish(&c.b, &h, SVR_SHM_SLOT_SIZE, image, len) < 0)
 			rc = fail(&c, "the image does not fit in %u MiB (or out of memory)",
 				  SVR_SHM_SLOT_SIZE >> 20);

@@ -1480,12 +1480,58 @@ static void check_rekey(struct v *v, const json_t *cond, const struct vpath *cp)
 		    lead, has_l ? "" : ", the default", interval, has_i ? "" : ", the default");
 }
 
+/* authority.telemetry (docs/telemetry.md): where every router sends its IPFIX records. */
+static void check_telemetry(struct v *v, const json_t *tel, const struct vpath *tp)
+{
+	static const char *const tkeys[] = {"ipfix", NULL};
+	static const char *const ikeys[] = {"collectors", "interim-s", "template-refresh-s",
+					    "enterprise-number", NULL};
+	static const char *const ckeys[] = {"address", "port", "transport", NULL};
+	static const char *const transports[] = {"udp", "tcp", NULL};
+	check_keys(v, tel, tp, tkeys);
+	const json_t *ipfix = get_obj(v, tel, "ipfix", tp, false);
+	if (!ipfix)
+		return;
+	const struct vpath *ip = PKEY(tp, "ipfix");
+	check_keys(v, ipfix, ip, ikeys);
+	get_int(v, ipfix, "interim-s", ip, 0, SVR_MODEL_IPFIX_MAX_S, false, NULL);
+	get_int(v, ipfix, "template-refresh-s", ip, 1, SVR_MODEL_IPFIX_MAX_S, false, NULL);
+	get_int(v, ipfix, "enterprise-number", ip, 1, UINT32_MAX, false, NULL);
+	const json_t *list = get_arr(v, ipfix, "collectors", ip, true);
+	if (list &&
+	    (json_array_size(list) == 0 || json_array_size(list) > SVR_MODEL_IPFIX_MAX_COLLECTORS))
+		err(v, PKEY(ip, "collectors"), "must list 1 to %d collectors",
+		    SVR_MODEL_IPFIX_MAX_COLLECTORS);
+	const struct vpath *lp = PKEY(ip, "collectors");
+	size_t i;
+	const json_t *c;
+	json_array_foreach (list, i, c) {
+		const struct vpath *cp = PIDX(lp, i);
+		if (!json_is_object(c)) {
+			err(v, cp, "must be an object");
+			continue;
+		}
+		check_keys(v, c, cp, ckeys);
+		struct svr_ip addr;
+		get_ip(v, c, "address", cp, true, &addr);
+		get_int(v, c, "port", cp, 1, 65535, false, NULL);
+		get_enum(v, c, "transport", cp, transports, false);
+	}
+}
+
 static void check_authority(struct v *v, const struct vpath *ap)
 {
-	static const char *const keys[] = {
-	    "name",    "conductor", "security-policies", "inter-router-security",
-	    "tenants", "services",  "service-classes",   "service-policies",
-	    "routers", NULL};
+	static const char *const keys[] = {"name",
+					   "conductor",
+					   "security-policies",
+					   "inter-router-security",
+					   "tenants",
+					   "services",
+					   "service-classes",
+					   "service-policies",
+					   "routers",
+					   "telemetry",
+					   NULL};
 	const json_t *a = v->auth;
 	check_keys(v, a, ap, keys);
 
@@ -1522,6 +1568,9 @@ static void check_authority(struct v *v, const struct vpath *ap)
 		if (url && (!ok || strlen(url) < 9 || strlen(url) >= 512))
 			err(v, PKEY(cp, "url"), "\"%s\" is not an http:// or https:// URL", url);
 	}
+	const json_t *tel = get_obj(v, a, "telemetry", ap, false);
+	if (tel)
+		check_telemetry(v, tel, PKEY(ap, "telemetry"));
 	each(v, "security-policies", ap, check_security);
 	get_ref(v, a, "inter-router-security", ap, v->security, "security policy", false);
 	each(v, "tenants", ap, check_tenant);

@@ -49,6 +49,14 @@ enum svr_model_bfd {
 };
 extern const struct svr_model_bfd_key svr_model_bfd_keys[SVR_MODEL_BFD_NUMBERS];
 
+/* authority.telemetry.ipfix (docs/telemetry.md): defaults and limits */
+#define SVR_MODEL_IPFIX_MAX_COLLECTORS     4
+#define SVR_MODEL_IPFIX_PORT_DEFAULT       4739 /* IANA: ipfix */
+#define SVR_MODEL_IPFIX_INTERIM_S_DEFAULT  60
+#define SVR_MODEL_IPFIX_TEMPLATE_S_DEFAULT 600
+#define SVR_MODEL_IPFIX_MAX_S              86400
+#define SVR_MODEL_IPFIX_ENTERPRISE_DEFAULT 32473 /* RFC 5612: for documentation */
+
 /* service policy's anti ping-pong brakes and the router's degraded threshold (defaults). */
 #define SVR_MODEL_REVERT_HOLD_DOWN_S_DEFAULT    30
 #define SVR_MODEL_MIN_DWELL_S_DEFAULT           10

@@ -52,7 +52,7 @@ static void classify_some(const struct svr_classifier *c, const void *img, const
 		uint32_t service =
 		    svr_classify_service(c, proto, &dst, (uint16_t)(salt * 257u + q));
 		if (service != UINT32_MAX)
-			svr_classify_access(c, service, tenant, &src, (int64_t)salt - 128);
+			svr_classify_access(c, service, tenant, &src, (int64_t)salt - 128, NULL);
 	}
 }
 

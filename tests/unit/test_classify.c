@@ -131,6 +131,9 @@ static uint32_t tenant_idx(const char *name)
 	return UINT32_MAX;
 }
 
+/* The rule that decided the last access() call: its place J among the service's rules, -1 none. */
+static int last_rule;
+
 static enum svr_access access(const char *service, const char *tenant, const char *src,
 			      const char *when)
 {
@@ -142,7 +145,11 @@ static enum svr_access access(const char *service, const char *tenant, const cha
 	int64_t t;
 	assert_int_equal(svr_rfc3339_parse(when, &t), 0);
 	struct svr_ip a = ip(src);
-	return svr_classify_access(cls, s, tenant ? tenant_idx(tenant) : UINT32_MAX, &a, t);
+	uint32_t rule;
+	enum svr_access v =
+	    svr_classify_access(cls, s, tenant ? tenant_idx(tenant) : UINT32_MAX, &a, t, &rule);
+	last_rule = rule == UINT32_MAX ? -1 : (int)(rule - svc[s].access.first);
+	return v;
 }
 
 static void access_rules(void **state)
@@ -151,18 +158,24 @@ static void access_rules(void **state)
 	const char *in = "2026-12-01T12:00:00Z", *out = "2026-12-02T12:00:00Z";
 	/* A rule for a parent tenant admits its children. */
 	assert_int_equal(access("portal", "c2.east", "198.18.13.5", out), SVR_ACCESS_ALLOW);
+	assert_int_equal(last_rule, 0); /* the rule that admitted it (telemetry, "why") */
 	/* Time windows: the rule exists only inside. */
 	assert_int_equal(access("portal", "logistics", "198.18.12.5", in), SVR_ACCESS_ALLOW);
+	assert_int_equal(last_rule, 1);
 	assert_int_equal(access("portal", "logistics", "198.18.12.5", out), SVR_ACCESS_NO_RULE);
+	assert_int_equal(last_rule, -1);
 	/* A prefix deny is more specific than a tenant allow. */
 	assert_int_equal(access("portal", "logistics", "198.18.12.66", in), SVR_ACCESS_DENIED);
+	assert_int_equal(last_rule, 2); /* the deny rule that refused it */
 	/* No tenant: only prefix rules can admit; deny by default. */
 	assert_int_equal(access("portal", NULL, "198.18.13.5", in), SVR_ACCESS_NO_RULE);
 	assert_int_equal(access("web-any", NULL, "198.18.50.1", in), SVR_ACCESS_ALLOW);
 	assert_int_equal(access("web-any", NULL, "198.20.0.1", in), SVR_ACCESS_NO_RULE);
 	/* A deny for the child tenant beats an allow for its parent; the parent stays allowed. */
 	assert_int_equal(access("dns", "c2.east", "198.18.13.5", in), SVR_ACCESS_DENIED);
+	assert_int_equal(last_rule, 1);
 	assert_int_equal(access("dns", "c2", "198.18.13.5", in), SVR_ACCESS_ALLOW);
+	assert_int_equal(last_rule, 0);
 	assert_int_equal(access("dns", "logistics", "198.18.12.5", in), SVR_ACCESS_NO_RULE);
 }
 

@@ -537,10 +537,18 @@ static void names_forgotten_and_ids_reused(void **state)
 	svr_names_free(n);
 }
 
+/* The IPFIX exporter's answer to the sweep (flow/state.h names_quiesce). */
+static bool exporter_caught_up;
+static bool quiesce_stub(void)
+{
+	return exporter_caught_up;
+}
+
 /*
  * The dataplane's sweep (dp_session_names_sweep): a name a session entry carries
- * is kept while the entry is live and while it awaits reclaim (a worker may
- * still read it), and forgotten once the entry is reclaimed.
+ * (tenant, service, the access rule in its note) is kept while the entry is live
+ * and while it awaits reclaim (a worker may still read it), and forgotten once
+ * the entry is reclaimed; not while the IPFIX exporter has records that name it.
  */
 static void names_kept_while_sessions_carry_them(void **state)
 {
@@ -551,9 +559,11 @@ static void names_kept_while_sessions_carry_them(void **state)
 	dp_sess.table = svr_session_table_create("s_names", 64, 64, qs);
 	dp_sess.tenants = svr_names_create();
 	dp_sess.services = svr_names_create();
+	dp_sess.rules = svr_names_create();
 	assert_non_null(dp_sess.table);
 	uint16_t ten = svr_names_hold(dp_sess.tenants, "blue");
 	uint16_t svc = svr_names_hold(dp_sess.services, "web");
+	uint16_t rule = svr_names_hold(dp_sess.rules, "web/access[0]");
 	bool existing;
 	struct svr_skey4 f = key(1, false), r = key(1, true);
 	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
@@ -561,30 +571,43 @@ static void names_kept_while_sessions_carry_them(void **state)
 					  (void *)(uintptr_t)svc, &existing);
 	assert_true(idx >= 0);
 	dp_sess.table->info[idx].tenant = ten;
+	dp_sess.table->notes[idx].rule = rule;
 	/* the generation naming them is freed: the session still carries them */
 	svr_names_release(dp_sess.tenants, ten);
 	svr_names_release(dp_sess.services, svc);
+	svr_names_release(dp_sess.rules, rule);
 	dp_session_names_sweep();
 	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
 	assert_string_equal(svr_names_get(dp_sess.services, svc), "web");
+	assert_string_equal(svr_names_get(dp_sess.rules, rule), "web/access[0]");
 	/* deleted, a worker not yet quiescent: still kept */
 	assert_true(svr_session_delete(dp_sess.table, (uint32_t)idx));
 	svr_session_reclaim(dp_sess.table);
 	dp_session_names_sweep();
 	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
-	/* reclaimed: forgotten, the id free again */
+	/* reclaimed, but the exporter has not written its records yet: no sweep */
 	rte_rcu_qsbr_quiescent(qs, 0);
 	svr_session_reclaim(dp_sess.table);
+	dp_sess.names_quiesce = quiesce_stub;
+	exporter_caught_up = false;
 	dp_session_names_sweep();
+	assert_string_equal(svr_names_get(dp_sess.rules, rule), "web/access[0]");
+	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
+	/* it has: forgotten, the ids free again */
+	exporter_caught_up = true;
+	dp_session_names_sweep();
+	dp_sess.names_quiesce = NULL;
+	assert_null(svr_names_get(dp_sess.rules, rule));
 	assert_null(svr_names_get(dp_sess.tenants, ten));
 	assert_null(svr_names_get(dp_sess.services, svc));
 	assert_int_equal(svr_names_free_ids(dp_sess.tenants), SVR_NAMES_MAX);
 	rte_rcu_qsbr_thread_offline(qs, 0);
 	svr_names_free(dp_sess.tenants);
 	svr_names_free(dp_sess.services);
+	svr_names_free(dp_sess.rules);
 	svr_session_table_free(dp_sess.table);
 	dp_sess.table = NULL;
-	dp_sess.tenants = dp_sess.services = NULL;
+	dp_sess.tenants = dp_sess.services = dp_sess.rules = NULL;
 	rte_free(qs);
 }
 

@@ -408,6 +408,14 @@ static const char help_show[] =
     "                Then the keys from the key file: SECURITY-ID, NOT-BEFORE, ENCRYPTION\n"
     "                (has an encryption key), SENDING (the key this router signs with\n"
     "                now), and how often the file was reloaded. Key bytes are never shown.\n"
+    "    ipfix       The IPFIX exporter (docs/telemetry.md): whether it exports, the\n"
+    "                generation its settings come from, observation domain, enterprise\n"
+    "                number, interim and template-refresh intervals, records taken from\n"
+    "                the sessions and records lost because the backlog was full; then per\n"
+    "                COLLECTOR (address:port/transport): STATE (up, connecting, down),\n"
+    "                MESSAGES, RECORDS sent, DROPPED (records it could not take or that\n"
+    "                were made while it was down), TEMPLATES sent, ERRORS, SESSIONS\n"
+    "                (transport sessions: TCP connections, UDP sockets).\n"
     "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
     "                svrctl's own version.\n"
     "\n"
@@ -1019,6 +1027,50 @@ static void print_policy(const json_t *data)
 		tab_addf(&t, "%s:", keys[i]);
 		tab_add_key(&t, data, keys[i]);
 	}
+	tab_print(&t);
+	tab_free(&t);
+}
+
+/* The IPFIX exporter: its settings and counters, then one line per collector. */
+static void print_ipfix(const json_t *data)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	static const char *const keys[] = {"exporting", "generation", "records-taken",
+					   "records-lost-backlog", "messages-built"};
+	static const char *const skeys[] = {"observation-domain", "enterprise-number", "interim-s",
+					    "template-refresh-s"};
+	static const struct col ccols[] = {
+	    {"COLLECTOR", false}, {"STATE", false},    {"MESSAGES", true}, {"RECORDS", true},
+	    {"DROPPED", true},    {"TEMPLATES", true}, {"ERRORS", true},   {"SESSIONS", true}};
+	static const char *const ckeys[] = {
+	    "collector",       "state",     "messages", "records",
+	    "records-dropped", "templates", "errors",   "transport-sessions"};
+	const json_t *settings = json_object_get(data, "settings");
+	const json_t *list = json_object_get(data, "collectors");
+	struct table t;
+	if (!json_is_object(data) || !json_is_array(list))
+		bad_shape("ipfix", "\"data\" is not an object with \"collectors\"");
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	for (size_t i = 0; i < NCOLS(keys); i++) {
+		tab_addf(&t, "%s:", keys[i]);
+		tab_add_key(&t, data, keys[i]);
+	}
+	for (size_t i = 0; json_is_object(settings) && i < NCOLS(skeys); i++) {
+		tab_addf(&t, "%s:", skeys[i]);
+		tab_add_key(&t, settings, skeys[i]);
+	}
+	tab_print(&t);
+	tab_free(&t);
+	if (json_array_size(list) == 0)
+		return;
+	printf("\n");
+	tab_init(&t, ccols, NCOLS(ccols));
+	size_t i;
+	const json_t *c;
+	json_array_foreach (list, i, c)
+		for (size_t k = 0; k < NCOLS(ckeys); k++)
+			tab_add_key(&t, c, ckeys[k]);
 	tab_print(&t);
 	tab_free(&t);
 }
@@ -1955,7 +2007,7 @@ static const struct {
 } objects[] = {
     {"ports", "ports"},         {"interfaces", "interfaces"}, {"stats", "stats"},
     {"neighbors", "neighbors"}, {"routes", "routes"},         {"version", "version"},
-    {"policy", "policy"},       {"peers", "peers"},
+    {"policy", "policy"},       {"peers", "peers"},           {"ipfix", "ipfix"},
 };
 
 static void put_help(const char *text)
@@ -2330,7 +2382,7 @@ int main(int argc, char **argv)
 			cmd = objects[k].cmd;
 	if (!cmd)
 		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-			    "routes, policy, sessions, session UUID, version)",
+			    "routes, policy, peers, ipfix, sessions, session UUID, version)",
 			    args[1]);
 
 	socket_path(&o, sockpath, sizeof(sockpath));
@@ -2352,6 +2404,8 @@ int main(int argc, char **argv)
 		print_policy(data);
 	} else if (strcmp(cmd, "peers") == 0) {
 		print_peers(data);
+	} else if (strcmp(cmd, "ipfix") == 0) {
+		print_ipfix(data);
 	} else {
 		print_version(data);
 	}

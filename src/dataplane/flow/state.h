@@ -119,6 +119,8 @@ struct dp_session_policy {
 	/* image indices sorted by name: the egress finds the service and tenant its metadata
 	 * names with a binary search (dp_session_policy_find) */
 	uint32_t *svc_by_name, *tenant_by_name;
+	uint32_t n_rules;
+	uint16_t *rule_id; /* by image access rule index: its label's id in dp_sess.rules */
 	/* by peer-path slot, DP_MAX_SVR_PATHS of them: what this generation says about each path
 	 * (slots not in its model: zero, in_model false) */
 	struct dp_svr_path_policy *svr_paths;
@@ -154,6 +156,11 @@ struct dp_sessions {
 	unsigned n_vias;
 	struct dp_via vias[DP_MAX_VIAS];
 	struct svr_names *tenants, *services;
+	/* access rules' labels ("SERVICE/access[J]"), for telemetry and "why" (note.rule) */
+	struct svr_names *rules;
+	/* telemetry's exporter, when one runs: returns once every record handed to it before the
+	 * call was written (it reads names by id: a sweep must not forget them under it) */
+	bool (*names_quiesce)(void); /* false: not now */
 	uint32_t age_cursor;
 	/* The test-clock command (test builds only): from real time clock_at_s on the wall
 	 * clock is offset by clock_offset_s, before it by clock_prev_offset_s. Main lcore. */

@@ -348,6 +348,7 @@ static void release_sessions(void *p, void *e, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		/* no reader left: its names may be forgotten (names.h) */
 		t->info[r[i].idx].tenant = t->info[r[i].idx].service = SVR_NO_NAME;
+		t->notes[r[i].idx].rule = SVR_NO_NAME;
 		give_back(t, r[i].idx, r[i].key6);
 	}
 }
@@ -392,6 +393,11 @@ static size_t info_bytes(const struct svr_session_table *t)
 	return (size_t)t->capacity * sizeof(*t->info);
 }
 
+static size_t notes_bytes(const struct svr_session_table *t)
+{
+	return (size_t)t->capacity * sizeof(*t->notes);
+}
+
 static size_t keys6_bytes(const struct svr_session_table *t)
 {
 	return (size_t)t->capacity6 * sizeof(*t->keys6);
@@ -401,8 +407,8 @@ static size_t keys6_bytes(const struct svr_session_table *t)
 static size_t table_bytes(const struct svr_session_table *t, size_t heap_grew)
 {
 	return heap_grew + dp_bigmem_outside_heap(entries_bytes(t)) +
-	       dp_bigmem_outside_heap(info_bytes(t)) + dp_bigmem_outside_heap(keys6_bytes(t)) +
-	       dp_bigmem_outside_heap(ix_bytes(&t->ix4)) +
+	       dp_bigmem_outside_heap(info_bytes(t)) + dp_bigmem_outside_heap(notes_bytes(t)) +
+	       dp_bigmem_outside_heap(keys6_bytes(t)) + dp_bigmem_outside_heap(ix_bytes(&t->ix4)) +
 	       dp_bigmem_outside_heap(ix_bytes(&t->ix6));
 }
 
@@ -431,8 +437,9 @@ struct svr_session_table *svr_session_table_create(const char *name, uint32_t ca
 	    rte_zmalloc("svr_session_stripes", STRIPES * sizeof(*t->stripes), RTE_CACHE_LINE_SIZE);
 	t->entries = dp_bigmem_alloc("svr_session_entries", entries_bytes(t));
 	t->info = dp_bigmem_alloc("svr_session_info", info_bytes(t));
+	t->notes = dp_bigmem_alloc("svr_session_notes", notes_bytes(t));
 	t->keys6 = dp_bigmem_alloc("svr_session_keys6", keys6_bytes(t));
-	if (!t->stripes || !t->entries || !t->info || !t->keys6)
+	if (!t->stripes || !t->entries || !t->info || !t->notes || !t->keys6)
 		goto fail;
 	for (uint32_t i = 0; i < STRIPES; i++)
 		rte_spinlock_init(&t->stripes[i]);
@@ -476,6 +483,7 @@ void svr_session_table_free(struct svr_session_table *t)
 	dp_bigmem_free(t->ix6.b, ix_bytes(&t->ix6));
 	rte_free(t->free_keys6.next);
 	dp_bigmem_free(t->info, info_bytes(t));
+	dp_bigmem_free(t->notes, notes_bytes(t));
 	dp_bigmem_free(t->keys6, keys6_bytes(t));
 	dp_bigmem_free(t->entries, entries_bytes(t));
 	rte_free((void *)t->stripes);
@@ -666,6 +674,7 @@ static struct svr_session *prepare(struct svr_session_table *t, int family, uint
 	struct svr_session *s = &t->entries[idx];
 	memset(s, 0, sizeof(*s));
 	memset(&t->info[idx], 0, sizeof(t->info[idx]));
+	t->notes[idx] = (struct svr_session_note){.rule = SVR_NO_NAME};
 	if (is6(family)) {
 		s->dir[SVR_DIR_FWD].key.src = s->dir[SVR_DIR_REV].key.src = key6;
 		memcpy(&t->keys6[key6][SVR_DIR_FWD], fwd, sizeof(struct svr_skey6));
@@ -807,6 +816,7 @@ static struct svr_session *copy_entry(struct svr_session_table *t, uint32_t idx,
 	struct svr_session *s = &t->entries[idx];
 	memcpy(s, &t->entries[from], sizeof(*s));
 	memcpy(&t->info[idx], &t->info[from], sizeof(t->info[idx]));
+	t->notes[idx] = t->notes[from];
 	atomic_store_explicit(&t->info[idx].in_use, 0, memory_order_relaxed);
 	return s;
 }

@@ -117,6 +117,18 @@ struct svr_session_info {
 };
 _Static_assert(sizeof(struct svr_session_info) == 32, "a session's info is 32 bytes");
 
+/*
+ * What telemetry and "why" need of a session and its packets never touch: 4 bytes by entry
+ * index (svr_session_note()). Written by the worker that creates the session (rule, in_iface)
+ * and by the main lcore's ageing (interims).
+ */
+struct svr_session_note {
+	uint16_t rule;    /* the access rule that admitted it: an id of dp_sess.rules, or none */
+	uint8_t in_iface; /* the interface slot its first packet came in by */
+	uint8_t interims; /* interim IPFIX records made, modulo 256 */
+};
+_Static_assert(sizeof(struct svr_session_note) == 4, "a session's note is 4 bytes");
+
 #define SVR_LIVE       0x1  /* in_use: the entry is a session's (its keys may be published) */
 #define SVR_LIVE_V6    0x2  /* its keys are in the IPv6 index */
 #define SVR_LIVE_MOVED 0x4  /* moved: a successor holds the session, this one drains */
@@ -211,8 +223,9 @@ struct svr_session_table {
 	struct svr_session_index ix4, ix6;
 	uint64_t seed[1 + SVR_KEY6_WORDS]; /* the keys' hash (table.c key_hash): secret */
 	struct svr_session *entries;
-	struct svr_session_info *info; /* by entry */
-	struct svr_skey6 (*keys6)[2];  /* by IPv6 key slot */
+	struct svr_session_info *info;  /* by entry */
+	struct svr_session_note *notes; /* by entry */
+	struct svr_skey6 (*keys6)[2];   /* by IPv6 key slot */
 	uint32_t capacity;
 	uint32_t capacity6;      /* IPv6 sessions at most (their keys have slots of their own) */
 	uint32_t n_stripes;      /* locks: a power of two */
@@ -236,6 +249,13 @@ static inline struct svr_session_info *svr_session_info(const struct svr_session
 							const struct svr_session *s)
 {
 	return &t->info[s - t->entries];
+}
+
+/* A session's note, by its info record (the fill callbacks have that). */
+static inline struct svr_session_note *svr_session_note(const struct svr_session_table *t,
+							const struct svr_session_info *info)
+{
+	return &t->notes[info - t->info];
 }
 
 struct rte_rcu_qsbr;

@@ -85,10 +85,12 @@ static json_t *cmd_interfaces(void)
 		const struct dp_iface *ifc = &g->ifaces[i];
 		if (!ifc->in_use)
 			continue;
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:o, s:i, s:o}", "name",
-						     ifc->name, "port", ifc->port, "vlan",
-						     ifc->vlan, "mac", mac_json(&ifc->mac), "mtu",
-						     ifc->mtu, "addresses", addrs_json(ifc)));
+		/* index: slot + 1, the number IPFIX records give it (0 is none there) */
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:i, s:i, s:i, s:o, s:i, s:o}", "name",
+						ifc->name, "index", (int)i + 1, "port", ifc->port,
+						"vlan", ifc->vlan, "mac", mac_json(&ifc->mac),
+						"mtu", ifc->mtu, "addresses", addrs_json(ifc)));
 	}
 	return arr;
 }

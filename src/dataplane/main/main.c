@@ -37,6 +37,7 @@
 #include "policy/channel.h"
 #include "svr/shm.h"
 #include "svr/version.h"
+#include "telemetry/ipfix.h"
 #include "worker/worker.h"
 
 #define HOUSEKEEPING_MS  100
@@ -148,6 +149,7 @@ static void main_loop(void)
 		if (now >= next_hk) {
 			dp_slowpath_housekeeping(now);
 			dp_sessions_housekeeping(now);
+			dp_ipfix_follow(dp_gen_main());
 			dp_svr_keys_poll();
 			dp_svr_keys_differ_report(now);
 			dp_capture_poll(now);
@@ -263,7 +265,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (dp_sessions_init(conf.session_capacity, conf.session_capacity6) < 0 ||
-	    dp_svr_init(conf.svr_key_file, dp.n_workers) < 0)
+	    dp_ipfix_init(dp.n_workers) < 0 || dp_svr_init(conf.svr_key_file, dp.n_workers) < 0)
 		goto out;
 	dp_slowpath_init();
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
@@ -284,6 +286,7 @@ out:
 	for (uint16_t pid = 0; pid < DP_MAX_PORTS; pid++)
 		dp_port_remove(pid);
 	svr_neigh_free(dp.neigh);
+	dp_ipfix_stop(); /* before the sessions whose names it reads */
 	dp_sessions_free();
 	dp_svr_free();
 	dp_paths_free();

@@ -308,12 +308,14 @@ static bool tenant_within(const void *img, uint32_t tenant, uint32_t ancestor)
 }
 
 enum svr_access svr_classify_access(const struct svr_classifier *c, uint32_t service,
-				    uint32_t tenant, const struct svr_ip *src, int64_t now_s)
+				    uint32_t tenant, const struct svr_ip *src, int64_t now_s,
+				    uint32_t *rule)
 {
 	const struct svr_img_service *svc = svr_img_table(c->img, SVR_SEC_SERVICES, NULL);
 	const struct svr_img_access *rules = svr_img_table(c->img, SVR_SEC_ACCESS_RULES, NULL);
 	const struct svr_img_prefix *px = svr_img_table(c->img, SVR_SEC_PREFIXES, NULL);
 	int best_allow = -1, best_deny = -1;
+	uint32_t allow_rule = UINT32_MAX, deny_rule = UINT32_MAX;
 	for (uint32_t i = 0; i < svc[service].access.count; i++) {
 		const struct svr_img_access *r = &rules[svc[service].access.first + i];
 		if (now_s < r->valid_from_unix_s || now_s >= r->valid_until_unix_s)
@@ -332,11 +334,19 @@ enum svr_access svr_classify_access(const struct svr_classifier *c, uint32_t ser
 		} else {
 			continue; /* a rule with no source matches nothing */
 		}
-		int *best = r->permission == SVR_PERMIT_ALLOW ? &best_allow : &best_deny;
-		if (spec > *best)
+		bool allow = r->permission == SVR_PERMIT_ALLOW;
+		int *best = allow ? &best_allow : &best_deny;
+		if (spec > *best) {
 			*best = spec;
+			*(allow ? &allow_rule : &deny_rule) = svc[service].access.first + i;
+		}
 	}
-	if (best_allow < 0)
-		return SVR_ACCESS_NO_RULE;
-	return best_deny >= best_allow ? SVR_ACCESS_DENIED : SVR_ACCESS_ALLOW;
+	enum svr_access verdict = best_allow < 0            ? SVR_ACCESS_NO_RULE
+				  : best_deny >= best_allow ? SVR_ACCESS_DENIED
+							    : SVR_ACCESS_ALLOW;
+	if (rule)
+		*rule = verdict == SVR_ACCESS_ALLOW    ? allow_rule
+			: verdict == SVR_ACCESS_DENIED ? deny_rule
+						       : UINT32_MAX;
+	return verdict;
 }

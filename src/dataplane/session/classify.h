@@ -48,7 +48,10 @@ enum svr_access {
 	SVR_ACCESS_NO_RULE, /* no allow rule matched: deny by default */
 	SVR_ACCESS_DENIED,  /* a deny rule at least as specific matched */
 };
+/* rule (may be NULL): the image index of the access rule that decided (the allow rule that
+ * admitted, the deny rule that refused; UINT32_MAX when no rule matched). */
 enum svr_access svr_classify_access(const struct svr_classifier *c, uint32_t service,
-				    uint32_t tenant, const struct svr_ip *src, int64_t now_s);
+				    uint32_t tenant, const struct svr_ip *src, int64_t now_s,
+				    uint32_t *rule);
 
 #endif

@@ -26,13 +26,16 @@
 #include "paths/paths.h"
 #include "session/ext.h"
 #include "session/limits.h"
+#include "session/records.h"
 #include "common/image.h"
 
 /* What admission decided, shared by both families. */
 struct admitted {
 	const struct dp_svc_policy *svc;
 	uint16_t tenant_id;
-	bool counted; /* the service's live count goes up (its policy's max-sessions) */
+	uint16_t rule_id; /* the access rule that admitted it (dp_sess.rules), for telemetry */
+	uint8_t in_iface; /* the interface slot the first packet came in by */
+	bool counted;     /* the service's live count goes up (its policy's max-sessions) */
 };
 
 static enum svr_drop_reason not_startable(uint8_t proto)
@@ -109,6 +112,12 @@ static enum svr_drop_reason limits(const struct dp_session_policy *p, uint8_t pr
 	return SVR_DROP_MAX;
 }
 
+/* The id of an access rule's label (policy.c rule_labels), SVR_NO_NAME for none. */
+static uint16_t rule_id_of(const struct dp_session_policy *p, uint32_t rule)
+{
+	return rule < p->n_rules ? p->rule_id[rule] : SVR_NO_NAME;
+}
+
 /* Whether the peer a service's route goes to is in degraded mode now. */
 static bool peer_degraded(const struct dp_svc_policy *svc)
 {
@@ -130,8 +139,11 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 		return SVR_DROP_NO_SERVICE;
 	uint32_t tenant = svr_classify_tenant(g->classifier, g->ifaces[iface_in].img_index, src);
 	int64_t unix_now = atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed);
-	switch (svr_classify_access(g->classifier, svc, tenant, src, unix_now)) {
+	uint32_t rule;
+	switch (svr_classify_access(g->classifier, svc, tenant, src, unix_now, &rule)) {
 	case SVR_ACCESS_ALLOW:
+		a->rule_id = rule_id_of(p, rule);
+		a->in_iface = (uint8_t)iface_in;
 		break;
 	case SVR_ACCESS_DENIED:
 		return SVR_DROP_ACCESS_DENIED;
@@ -175,6 +187,8 @@ static void fill_common(struct svr_session *s, struct svr_session_info *info,
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	info->tenant = a->tenant_id;
 	info->service = a->svc->id;
+	*svr_session_note(dp_sess.table, info) =
+	    (struct svr_session_note){.rule = a->rule_id, .in_iface = a->in_iface};
 	s->dir[SVR_DIR_FWD].proto = proto;
 	info->created_s = now;
 	for (int d = 0; d < 2; d++)
@@ -432,6 +446,9 @@ static enum dp_first create4(struct dp_worker *w, const struct svr_skey4 *k, str
 		return found(svr_session_find4(dp_sess.table, k), data, why);
 	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
+	/* the generation the worker runs under (published, so not freed under it) */
+	dp_session_record_start(w, atomic_load_explicit(w->gen, memory_order_acquire),
+				(uint32_t)rc);
 	arg->made = true;
 	return DP_FIRST_SESSION;
 }
@@ -609,7 +626,8 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 		return DP_FIRST_DROP;
 	}
 	int64_t unix_now = atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed);
-	switch (svr_classify_access(g->classifier, svc, tenant, &src, unix_now)) {
+	uint32_t rule;
+	switch (svr_classify_access(g->classifier, svc, tenant, &src, unix_now, &rule)) {
 	case SVR_ACCESS_ALLOW:
 		break;
 	case SVR_ACCESS_DENIED:
@@ -619,7 +637,9 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 		*why = SVR_DROP_ACCESS_NO_RULE;
 		return DP_FIRST_DROP;
 	}
-	struct admitted a = {.svc = &g->spol->svc[svc]};
+	struct admitted a = {.svc = &g->spol->svc[svc],
+			     .rule_id = rule_id_of(g->spol, rule),
+			     .in_iface = (uint8_t)iface_in};
 	if (a.svc->route == DP_SROUTE_PEER) { /* a further SVR hop: later */
 		*why = SVR_DROP_ROUTE_PEER;
 		return DP_FIRST_DROP;
@@ -804,5 +824,8 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 		return found(svr_session_find6(dp_sess.table, k), data, why);
 	w->stats.sessions_created++; /* half-open: counted by the table as it publishes it */
 	*data = (uint64_t)rc << 1 | SVR_DIR_FWD;
+	/* the generation the worker runs under (published, so not freed under it) */
+	dp_session_record_start(w, atomic_load_explicit(w->gen, memory_order_acquire),
+				(uint32_t)rc);
 	return DP_FIRST_SESSION;
 }

@@ -394,6 +394,32 @@ static uint16_t hold_name(struct svr_names *reg, const char *name)
 	return id;
 }
 
+/*
+ * Each access rule's label, "SERVICE/access[J]" (its place in the model), held by this
+ * generation: a session names the rule that admitted it by the label's id (telemetry, "why").
+ * A label the full registry cannot take is none: it names, it decides nothing.
+ */
+static int rule_labels(struct dp_session_policy *p, const void *img)
+{
+	uint32_t n_svc, n_rules;
+	const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, &n_svc);
+	svr_img_table(img, SVR_SEC_ACCESS_RULES, &n_rules);
+	p->rule_id = malloc((n_rules ? n_rules : 1) * sizeof(*p->rule_id));
+	if (!p->rule_id)
+		return -1;
+	for (uint32_t r = 0; r < n_rules; r++)
+		p->rule_id[r] = SVR_NO_NAME;
+	p->n_rules = n_rules;
+	for (uint32_t i = 0; i < n_svc; i++)
+		for (uint32_t j = 0; j < svc[i].access.count; j++) {
+			char label[96];
+			snprintf(label, sizeof(label), "%s/access[%u]",
+				 svr_img_str(img, svc[i].name), j);
+			p->rule_id[svc[i].access.first + j] = hold_name(dp_sess.rules, label);
+		}
+	return 0;
+}
+
 void dp_session_policy_free(struct dp_session_policy *p)
 {
 	if (!p)
@@ -402,6 +428,9 @@ void dp_session_policy_free(struct dp_session_policy *p)
 		svr_names_release(dp_sess.services, p->svc[i].id);
 	for (uint32_t i = 0; p->tenant && i < p->n_tenants; i++)
 		svr_names_release(dp_sess.tenants, p->tenant[i].id);
+	for (uint32_t i = 0; p->rule_id && i < p->n_rules; i++)
+		svr_names_release(dp_sess.rules, p->rule_id[i]);
+	free(p->rule_id);
 	free(p->svc_by_name);
 	free(p->tenant_by_name);
 	free(p->svc);
@@ -465,7 +494,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 					"classes with a degraded rate-bps since start",
 					DP_MAX_LIMIT_SLOTS);
 	}
-	if (policy_limits(p, img) < 0)
+	if (policy_limits(p, img) < 0 || rule_labels(p, img) < 0)
 		return svr_errf(err, errlen, "out of memory");
 	/* The first route of a service is the one its sessions take (path choice comes later). */
 	for (uint32_t i = 0; i < n_sr; i++) {

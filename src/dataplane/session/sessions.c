@@ -10,10 +10,12 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "common/ipfix.h"
 #include "common/log.h"
 #include "core/dp.h"
 #include "session/ext.h"
 #include "session/limits.h"
+#include "session/records.h"
 #include "session/frag.h"
 #include "flow/names.h"
 #include "svrpath/path.h"
@@ -66,8 +68,9 @@ int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 	    rte_zmalloc("svr_src_rate", sizeof(*dp_sess.src_rate) * DP_SRC_RATE_SLOTS, 64);
 	dp_sess.tenants = svr_names_create();
 	dp_sess.services = svr_names_create();
+	dp_sess.rules = svr_names_create();
 	if (!dp_sess.table || !dp_sess.tenant_live || !dp_sess.svc_live || !dp_sess.src_rate ||
-	    !dp_sess.tenants || !dp_sess.services ||
+	    !dp_sess.tenants || !dp_sess.services || !dp_sess.rules ||
 	    dp_ext_init(dp.conf ? dp.conf->ext_slots : DP_EXT_SLOTS_MIN,
 			dp.conf ? dp.conf->dup_windows : DP_DUP_WINDOWS_MIN) < 0 ||
 	    dp_session_limits_init(dp.n_workers) < 0) {
@@ -98,6 +101,7 @@ void dp_sessions_free(void)
 	rte_free((void *)dp_sess.src_rate);
 	svr_names_free(dp_sess.tenants);
 	svr_names_free(dp_sess.services);
+	svr_names_free(dp_sess.rules);
 	memset(&dp_sess, 0, sizeof(dp_sess));
 }
 
@@ -116,9 +120,11 @@ static void service_uncount(uint16_t service)
  * Deletes a live session and gives back what it held in the limits. An entry a moved session
  * left (svr_session_move4) held nothing of its own: its successor holds the session.
  */
-static bool end_session(uint32_t idx)
+static bool end_session(uint32_t idx, uint8_t reason)
 {
 	struct svr_session *s = &dp_sess.table->entries[idx];
+	struct dp_session_record rec; /* taken while the session is whole */
+	bool recorded = dp_session_record_end(dp_gen_main(), idx, reason, &rec);
 	uint16_t tenant = svr_session_info(dp_sess.table, s)->tenant;
 	uint16_t service = svr_session_info(dp_sess.table, s)->service;
 	uint16_t x = dp_ext_of(svr_session_rw(s, SVR_DIR_FWD));
@@ -130,6 +136,8 @@ static bool end_session(uint32_t idx)
 		return false;
 	if (live & (SVR_LIVE_MOVED | SVR_LIVE_ALIAS))
 		return true;
+	if (recorded)
+		dp_session_record_ended(&rec);
 	/* an SVR egress session: its first packet must not open it again (replays) */
 	dp_svr_session_ending(s);
 	if (x != DP_EXT_NONE) {
@@ -166,6 +174,16 @@ static uint32_t idle_limit(const struct svr_session *s)
 	}
 }
 
+/* Why an idle session's time is up, in IPFIX's words: a TCP session that saw its FIN or RST
+ * ended; any other ran out of its idle timeout. */
+static uint8_t end_reason(const struct svr_session *s)
+{
+	if (svr_session_proto(s) == SVR_IPPROTO_TCP &&
+	    atomic_load_explicit(svr_session_tcp_state(s), memory_order_relaxed) >= SVR_TCP_CLOSING)
+		return SVR_IPFIX_END_OF_FLOW;
+	return SVR_IPFIX_END_IDLE;
+}
+
 void dp_sessions_housekeeping(uint64_t now_ms)
 {
 	static uint64_t last_ms;
@@ -193,8 +211,12 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 		if (leg != UINT32_MAX &&
 		    (int32_t)(svr_session_last_seen(&t->entries[leg]) - seen) > 0)
 			seen = svr_session_last_seen(&t->entries[leg]);
-		if (now - seen >= idle_limit(s) && end_session(i))
-			dp.main_stats.events[SVR_EV_SESSIONS_AGED]++;
+		if (now - seen >= idle_limit(s)) {
+			if (end_session(i, end_reason(s)))
+				dp.main_stats.events[SVR_EV_SESSIONS_AGED]++;
+		} else if (!(live & SVR_LIVE_MOVED)) {
+			dp_session_record_interim(dp_gen_main(), i);
+		}
 	}
 	if (dp_sess.age_cursor >= used)
 		dp_sess.age_cursor = 0;
@@ -206,18 +228,24 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 
 void dp_session_names_sweep(void)
 {
-	static uint64_t tenants[65536 / 64], services[65536 / 64];
+	static uint64_t tenants[65536 / 64], services[65536 / 64], rules[65536 / 64];
 	memset(tenants, 0, sizeof(tenants));
 	memset(services, 0, sizeof(services));
+	memset(rules, 0, sizeof(rules));
+	if (dp_sess.names_quiesce && !dp_sess.names_quiesce())
+		return; /* the exporter's records name them too: not under it */
 	const struct svr_session_table *t = dp_sess.table;
 	/* every entry ever used: a reclaimed one names nothing (SVR_NO_NAME) */
 	for (uint32_t i = 0; i < t->high_water; i++) {
 		uint16_t ten = t->info[i].tenant, svc = t->info[i].service;
+		uint16_t rule = t->notes[i].rule;
 		tenants[ten / 64] |= 1ull << (ten % 64);
 		services[svc / 64] |= 1ull << (svc % 64);
+		rules[rule / 64] |= 1ull << (rule % 64);
 	}
 	svr_names_sweep(dp_sess.tenants, tenants);
 	svr_names_sweep(dp_sess.services, services);
+	svr_names_sweep(dp_sess.rules, rules);
 }
 
 bool dp_session_clear(uint32_t idx)
@@ -226,7 +254,7 @@ bool dp_session_clear(uint32_t idx)
 	if (idx >= dp_sess.table->capacity ||
 	    (atomic_load_explicit(&dp_sess.table->info[idx].in_use, memory_order_acquire) &
 	     SVR_LIVE_ALIAS) ||
-	    !end_session(idx))
+	    !end_session(idx, SVR_IPFIX_END_FORCED))
 		return false;
 	dp.main_stats.events[SVR_EV_SESSIONS_CLEARED]++;
 	return true;

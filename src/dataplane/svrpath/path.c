@@ -66,6 +66,7 @@ void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img,
 	uint32_t security = ipp->security;
 	*pp = (struct dp_svr_path_policy){
 	    .in_model = true,
+	    .vector = svr_img_str(img, ipp->vector),
 	    .iface = iface,
 	    .peer_port_lo = ipp->remote_port_lo ? ipp->remote_port_lo : SVR_PEER_WAYPORT_LO,
 	    .peer_port_hi = ipp->remote_port_lo ? ipp->remote_port_hi : SVR_PEER_WAYPORT_HI,

@@ -52,6 +52,7 @@ struct dp_svr_path {
  */
 struct dp_svr_path_policy {
 	bool in_model;      /* false: not in this model: no new session, live ones dropped */
+	const char *vector; /* the neighborhood's vector ("" none), in the generation's image */
 	uint8_t hmac;       /* enum svr_img_hmac */
 	bool time_based;    /* hmac-mode time-based */
 	uint8_t encryption; /* enum svr_img_cipher */
