@@ -121,6 +121,10 @@ struct dp_session_policy {
 	uint32_t *svc_by_name, *tenant_by_name;
 	uint32_t n_rules;
 	uint16_t *rule_id; /* by image access rule index: its label's id in dp_sess.rules */
+	/* IPFIX (telemetry/ipfix.c): sessions made or ended under this generation are recorded
+	 * (its model names a collector), with an interim record every interim_s (0: none) */
+	bool records;
+	uint32_t interim_s;
 	/* by peer-path slot, DP_MAX_SVR_PATHS of them: what this generation says about each path
 	 * (slots not in its model: zero, in_model false) */
 	struct dp_svr_path_policy *svr_paths;

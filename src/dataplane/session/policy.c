@@ -542,6 +542,10 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 					SVR_NAMES_MAX);
 		p->tenant[i].max_sessions = ten[i].max_sessions;
 	}
+	uint32_t n_collectors;
+	svr_img_table(img, SVR_SEC_COLLECTORS, &n_collectors);
+	p->records = n_collectors > 0;
+	p->interim_s = svr_img_hdr(img)->ipfix.interim_s;
 	const struct svr_img_limits *lim = &svr_img_hdr(img)->limits;
 	p->capacity = dp_sess.table->capacity;
 	if (lim->session_capacity && lim->session_capacity < p->capacity)

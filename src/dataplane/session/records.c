@@ -19,8 +19,6 @@
 
 static struct rte_ring *rings[DP_MAX_WORKERS + 1];
 static unsigned n_rings;
-static _Atomic bool export_on;
-static _Atomic uint32_t interim_every_s;
 /* by producer, each written by its own thread only */
 static _Atomic uint64_t lost[DP_MAX_WORKERS + 1];
 
@@ -64,15 +62,11 @@ void dp_session_records_free(void)
 	n_rings = 0;
 }
 
-void dp_session_records_enable(bool on, uint32_t interim_s)
+/* Whether sessions made or ended under generation g are recorded: its model names a
+ * collector (its policy's setting, so a record never misses the generation that wants it). */
+static bool recorded_under(const struct dp_gen *g)
 {
-	atomic_store_explicit(&interim_every_s, interim_s, memory_order_relaxed);
-	atomic_store_explicit(&export_on, on && n_rings, memory_order_release);
-}
-
-bool dp_session_records_on(void)
-{
-	return atomic_load_explicit(&export_on, memory_order_relaxed);
+	return n_rings && g && g->spol && g->spol->records;
 }
 
 unsigned dp_session_records_rings(void)
@@ -196,8 +190,7 @@ static void put(unsigned ring, const struct dp_session_record *r)
 void dp_session_record_start(struct dp_worker *w, const struct dp_gen *g, uint32_t idx)
 {
 	struct dp_session_record r;
-	if (!dp_session_records_on() || w->index >= n_rings - 1 ||
-	    !snapshot(g, idx, SVR_IPFIX_START, &r))
+	if (!recorded_under(g) || w->index >= n_rings - 1 || !snapshot(g, idx, SVR_IPFIX_START, &r))
 		return;
 	put(w->index, &r);
 }
@@ -205,7 +198,7 @@ void dp_session_record_start(struct dp_worker *w, const struct dp_gen *g, uint32
 bool dp_session_record_end(const struct dp_gen *g, uint32_t idx, uint8_t reason,
 			   struct dp_session_record *r)
 {
-	if (!dp_session_records_on() || !snapshot(g, idx, SVR_IPFIX_END, r))
+	if (!recorded_under(g) || !snapshot(g, idx, SVR_IPFIX_END, r))
 		return false;
 	r->end_reason = reason;
 	return true;
@@ -218,9 +211,9 @@ void dp_session_record_ended(const struct dp_session_record *r)
 
 void dp_session_record_interim(const struct dp_gen *g, uint32_t idx)
 {
-	uint32_t every = atomic_load_explicit(&interim_every_s, memory_order_relaxed);
-	if (!every || !dp_session_records_on())
+	if (!recorded_under(g) || !g->spol->interim_s)
 		return;
+	uint32_t every = g->spol->interim_s;
 	struct svr_session_note *note = &dp_sess.table->notes[idx];
 	uint32_t now = atomic_load_explicit(&dp_sess.now_s, memory_order_relaxed);
 	uint32_t due = (now - dp_sess.table->info[idx].created_s) / every;

@@ -4,8 +4,8 @@
  * starts (the worker that created it), now and then while it lives (the main lcore's ageing:
  * interim) and when it ends (the main lcore, which ends every session). Each producer has a
  * single-producer ring of its own, which the exporter (telemetry/ipfix.c) drains from its own
- * thread. Nothing is made while export is off; a full ring loses the record (counted), never
- * waits: a slow collector never slows forwarding.
+ * thread. Nothing is made under a generation whose model names no collector; a full ring loses the
+ * record (counted), never waits: a slow collector never slows forwarding.
  */
 #ifndef SVR_SESSION_RECORDS_H
 #define SVR_SESSION_RECORDS_H
@@ -17,8 +17,8 @@
 #include "core/worker.h"
 
 /* Records one ring holds: a worker's (start records) and the main lcore's (interim, end). */
-#define DP_RECORDS_WORKER_RING (8u * 1024u)
-#define DP_RECORDS_MAIN_RING   (64u * 1024u)
+#define DP_RECORDS_WORKER_RING (64u * 1024u)
+#define DP_RECORDS_MAIN_RING   (128u * 1024u)
 #define DP_RECORDS_NO_IFACE    0xff
 
 /* One session as a record gives it; names by id (dp_sess registries), times in Unix seconds. */
@@ -41,9 +41,6 @@ struct dp_session_record {
 /* Rings for n_workers workers and the main lcore; -1 when memory is short (logged). */
 int dp_session_records_init(unsigned n_workers);
 void dp_session_records_free(void);
-/* Export on or off, and the interim interval (0: none); the exporter calls it. */
-void dp_session_records_enable(bool on, uint32_t interim_s);
-bool dp_session_records_on(void);
 
 /* A worker created session idx (the creation path). */
 void dp_session_record_start(struct dp_worker *w, const struct dp_gen *g, uint32_t idx);

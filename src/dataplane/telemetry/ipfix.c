@@ -22,6 +22,7 @@
 #include "common/image.h"
 #include "common/ipfix.h"
 #include "common/log.h"
+#include "core/dp.h"
 #include "flow/names.h"
 #include "flow/state.h"
 #include "session/records.h"
@@ -164,7 +165,6 @@ void dp_ipfix_follow(const struct dp_gen *g)
 	}
 	followed_generation = g->generation;
 	log_conf(c);
-	dp_session_records_enable(c->n > 0, c->interim_s);
 	pthread_mutex_lock(&conf_lock);
 	free(pending);
 	pending = c;
@@ -235,6 +235,9 @@ static void collector_open(struct collector *c, uint64_t now)
 		collector_retry_later(c, now);
 		return;
 	}
+	/* room for bursts of records: the exporter never waits for the socket */
+	int sndbuf = 4 << 20;
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	/* UDP too: connect() makes a dead collector's ICMP errors visible (ECONNREFUSED) */
 	if (connect(c->fd, (struct sockaddr *)&c->sa, c->salen) == 0) {
 		collector_session_starts(c, now);
@@ -611,7 +614,6 @@ void dp_ipfix_stop(void)
 {
 	if (!running)
 		return;
-	dp_session_records_enable(false, 0);
 	atomic_store(&stop, true);
 	pthread_join(thread, NULL);
 	running = false;
@@ -626,6 +628,13 @@ void dp_ipfix_stop(void)
 	free(pending);
 	cur = pending = NULL;
 	dp_session_records_free();
+}
+
+/* Main lcore: whether the running generation's sessions are recorded. */
+static bool exporting(void)
+{
+	const struct dp_gen *g = dp_gen_main();
+	return g && g->spol && g->spol->records && running;
 }
 
 json_t *dp_ipfix_json(void)
@@ -646,8 +655,8 @@ json_t *dp_ipfix_json(void)
 			      (json_int_t)atomic_load(&c->connects)));
 	}
 	json_t *o =
-	    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "exporting", dp_session_records_on(),
-		      "generation", (json_int_t)(cur ? cur->generation : 0), "records-taken",
+	    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "exporting", exporting(), "generation",
+		      (json_int_t)(cur ? cur->generation : 0), "records-taken",
 		      (json_int_t)atomic_load(&records_taken), "records-oversize",
 		      (json_int_t)atomic_load(&records_oversize), "messages-built",
 		      (json_int_t)atomic_load(&messages_built), "records-lost-backlog",
