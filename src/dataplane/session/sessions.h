@@ -147,8 +147,8 @@ json_t *dp_session_json(uint32_t idx);
 json_t *dp_sessions_summary(void);
 /* Live sessions by tenant and service: {"sessions": n, "by-name": [{"tenant": NAME|null,
  * "service": NAME|null, "sessions": n}], "summary": dp_sessions_summary()}. A walk of the table's
- * entries in use, as dp_session_by_uuid's (about 10 ms at a million sessions), plus a small hash
- * update per live session; NULL when out of memory. */
+ * entries in use, as dp_session_by_uuid's, plus a small hash update per live session (0.2 ms
+ * at 65,535 sessions); NULL when out of memory. */
 json_t *dp_sessions_counts(void);
 
 #endif
