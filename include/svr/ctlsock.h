@@ -74,6 +74,10 @@
  *  "session"     request {"cmd": "session", "uuid": "…"}: <session>
  *  "session-clear" request {"cmd": "session-clear", "uuid": "…"}: {"cleared": "…"};
  *                the session ends now (its next packet is a first packet again).
+ *  "session-counts" {"sessions": n (live sessions), "by-name": [{"tenant": NAME|null,
+ *                "service": NAME|null, "sessions": n}], "summary": {as "sessions"'}}
+ *                one entry per pair with live sessions (a moving session counts once); a
+ *                walk of the table (svr-control's GET /metrics asks for it).
  *
  *  Packet capture (docs/dataplane.md, "Packet capture"); one capture at a time, ended by
  *  capture-stop or when no capture-read came for 5 s:

@@ -24,6 +24,16 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+const double svr_apply_bucket_s[SVR_APPLY_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+						      0.5,   1,    2.5,   5,    10,  30};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void add_error(struct svr_model_errors *e, const char *path, const char *msg)
 {
 	if (e->count == e->cap) {
@@ -111,7 +121,7 @@ static int store(struct svr_ctl *c, const char *text, size_t len, char *err, siz
 enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
 					 struct svr_model_errors *errors, uint64_t *gen)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0_ns = now_ns(), t0 = t0_ns / 1000000;
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	uint64_t t_parse = now_ms();
@@ -159,6 +169,8 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	c->previous = c->model;
 	c->model = doc; /* our reference moves to c->model */
 	c->pending = c->generation;
+	c->timed_generation = c->generation;
+	c->timed_start_ns = t0_ns;
 	pthread_mutex_unlock(&c->lock);
 	uint64_t t_publish = now_ms();
 	free(img);
@@ -188,10 +200,43 @@ int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uin
 	return rc;
 }
 
+/* Observes the timed apply once the dataplane acknowledged its generation (under c->lock). */
+static void note_acked(struct svr_ctl *c)
+{
+	uint64_t gen = c->timed_generation;
+	uint64_t acked = atomic_load(&c->shm.ctl->acked_generation);
+	if (!gen || acked < gen)
+		return;
+	c->timed_generation = 0;
+	if (acked != gen)
+		return; /* a newer one (another svr-control's?) came first: not ours to time */
+	/* acked_at_ns is stored before acked_generation (release), so it is this one's */
+	uint64_t at = atomic_load(&c->shm.ctl->acked_at_ns);
+	double s = at > c->timed_start_ns ? (double)(at - c->timed_start_ns) / 1e9 : 0;
+	struct svr_apply_hist *h = &c->apply_hist;
+	for (unsigned i = 0; i < SVR_APPLY_BUCKETS; i++)
+		if (s <= svr_apply_bucket_s[i]) {
+			h->bucket[i]++;
+			break;
+		}
+	h->count++;
+	h->sum_s += s;
+}
+
+void svr_ctl_apply_hist(struct svr_ctl *c, struct svr_apply_hist *out)
+{
+	pthread_mutex_lock(&c->lock);
+	note_acked(c);
+	*out = c->apply_hist;
+	pthread_mutex_unlock(&c->lock);
+}
+
 int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *reason, size_t len)
 {
 	int w = svr_shm_wait(&c->shm, gen, timeout_ms, reason, len);
 	pthread_mutex_lock(&c->lock);
+	if (w > 0)
+		note_acked(c);
 	json_t *drop = NULL;
 	if (w != 0 && c->pending == gen) {
 		c->pending = 0;

@@ -16,6 +16,19 @@
 #include "common/shm.h"
 #include "model/validate.h"
 
+/*
+ * How long applies took: from the start of svr_ctl_apply_text (parse) to the dataplane's
+ * acknowledgement of the generation it published (GET /metrics). Buckets in seconds; bucket[i]
+ * counts the observations of at most svr_apply_bucket_s[i] and above the bucket before.
+ */
+#define SVR_APPLY_BUCKETS 12
+extern const double svr_apply_bucket_s[SVR_APPLY_BUCKETS];
+struct svr_apply_hist {
+	uint64_t bucket[SVR_APPLY_BUCKETS];
+	uint64_t count; /* every observation, those above the last bucket too */
+	double sum_s;
+};
+
 struct svr_ctl {
 	const char *instance;
 	const char *router;
@@ -27,6 +40,10 @@ struct svr_ctl {
 	uint64_t pending;     /* generation whose fate svr_ctl_wait has not seen yet */
 	uint64_t generation;  /* last published */
 	uint64_t started_ms;
+	/* the apply being timed (0: none) and when it started (CLOCK_MONOTONIC ns); the
+	 * histogram of those acknowledged. Under lock. */
+	uint64_t timed_generation, timed_start_ns;
+	struct svr_apply_hist apply_hist;
 };
 
 enum svr_apply_result {
@@ -56,5 +73,12 @@ int svr_ctl_wait(struct svr_ctl *c, uint64_t gen, unsigned timeout_ms, char *rea
 uint64_t svr_ctl_acked(const struct svr_ctl *c);
 /* CLOCK_MONOTONIC (ns) at which the dataplane acknowledged its latest generation. */
 uint64_t svr_ctl_acked_at_ns(const struct svr_ctl *c);
+/*
+ * The apply-duration histogram, with the latest apply in it once the dataplane has acknowledged
+ * its generation (observed here, or by svr_ctl_wait, whichever comes first: an apply nobody
+ * waits for, as at startup or SIGHUP, is observed at the next call). An apply whose generation
+ * the dataplane skipped (a newer one came first) or rejected is not observed.
+ */
+void svr_ctl_apply_hist(struct svr_ctl *c, struct svr_apply_hist *out);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared between the REST server (server.c) and its resources (model.c,
- * status.c, dataplane.c with the sessions, openapi.c). Handlers run on
+ * status.c, dataplane.c with the sessions, metrics.c, openapi.c). Handlers run on
  * libmicrohttpd's per-connection threads: anything they touch in svr_ctl goes
  * through ctl->lock or the shared-memory atomics.
  */
@@ -119,6 +119,8 @@ void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const str
 void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 			 struct rest_reply *out);
 void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		      struct rest_reply *out);
+void rest_metrics_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
 void rest_openapi_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);

@@ -44,6 +44,9 @@ static const struct rest_route routes[] = {
     {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},
 };
 
+/* Served outside REST_PREFIX, where Prometheus scrapes by default (docs/telemetry.md). */
+static const struct rest_route metrics_route = {"/metrics", rest_metrics_get, NULL, NULL, NULL};
+
 /* Per-request state, from the first handler call to the completion callback. */
 struct rest_req {
 	uint64_t start_us;
@@ -142,6 +145,8 @@ static bool authorized(const struct svr_rest *r, struct MHD_Connection *conn)
 static const struct rest_route *find_route(const char *url, char *tail, size_t tail_size)
 {
 	size_t plen = strlen(REST_PREFIX);
+	if (strcmp(url, metrics_route.path) == 0)
+		return &metrics_route;
 	if (strncmp(url, REST_PREFIX, plen) != 0)
 		return NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)

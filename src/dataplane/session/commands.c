@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The session commands of the control socket (include/svr/ctlsock.h):
- * "sessions", "session", "session-clear", and "test-clock" (the dataplane's
+ * "sessions", "session", "session-clear", "session-counts" (live sessions by
+ * tenant and service: svr-control's GET /metrics), and "test-clock" (the dataplane's
  * wall clock, test builds only). Their arguments: command_args.c.
  */
 #include <stdatomic.h>
@@ -61,6 +62,15 @@ static json_t *cmd_session_clear(const struct dp_ctl_request *r, const char **er
 	return json_pack("{s:s}", "cleared", a->uuid_text);
 }
 
+static json_t *cmd_session_counts(const struct dp_ctl_request *r, const char **error)
+{
+	(void)r;
+	json_t *o = dp_sessions_counts();
+	if (!o)
+		*error = "out of memory";
+	return o;
+}
+
 /* {"cmd": "test-clock", "offset-s": N, "at-unix-s": T, "hold": B} moves this router's wall clock
  * N seconds from the system's, from real time T on (absent or past: now); hold true stops the
  * dataplane's clocks where they are (so a test's packets all fall in one second), false lets
@@ -92,9 +102,12 @@ static struct dp_ctl_command session_cmd = {
     .name = "session", DP_SESSION_UUID_ARGS, .serve = cmd_session};
 static struct dp_ctl_command session_clear_cmd = {
     .name = "session-clear", DP_SESSION_UUID_ARGS, .serve = cmd_session_clear};
+static struct dp_ctl_command session_counts_cmd = {.name = "session-counts",
+						   .serve = cmd_session_counts};
 static struct dp_ctl_command test_clock_cmd = {
     .name = "test-clock", DP_TEST_CLOCK_ARGS, .serve = cmd_test_clock};
 DP_CTL_REGISTER(sessions_cmd)
 DP_CTL_REGISTER(session_cmd)
 DP_CTL_REGISTER(session_clear_cmd)
+DP_CTL_REGISTER(session_counts_cmd)
 DP_CTL_REGISTER(test_clock_cmd)

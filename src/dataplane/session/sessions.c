@@ -3,6 +3,7 @@
 #include "session/sessions.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -448,6 +449,78 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
 		}
 	}
 	return i < t->high_water ? i : 0;
+}
+
+/* Live sessions of one (tenant, service) pair, in an open-addressing table keyed by both ids. */
+struct pair_count {
+	uint32_t key; /* tenant << 16 | service */
+	uint32_t n;   /* 0: the slot is free */
+};
+
+/* Adds n sessions of key to t (cap a power of two, never full: grown at half); 1 when key took a
+ * free slot. */
+static uint32_t pair_add(struct pair_count *t, uint32_t cap, uint32_t key, uint32_t n)
+{
+	for (uint32_t h = (key * 2654435761u) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+		bool fresh = t[h].n == 0;
+		if (fresh)
+			t[h].key = key;
+		if (t[h].key == key) {
+			t[h].n += n;
+			return fresh;
+		}
+	}
+}
+
+/* t doubled, its counts moved over; NULL when out of memory (t then kept). */
+static struct pair_count *pairs_grow(struct pair_count *t, uint32_t *cap)
+{
+	struct pair_count *g = calloc((size_t)*cap * 2, sizeof(*g));
+	if (!g)
+		return NULL;
+	for (uint32_t i = 0; i < *cap; i++)
+		if (t[i].n)
+			pair_add(g, *cap * 2, t[i].key, t[i].n);
+	free(t);
+	*cap *= 2;
+	return g;
+}
+
+json_t *dp_sessions_counts(void)
+{
+	const struct svr_session_table *t = dp_sess.table;
+	uint32_t cap = 256, used = 0, live = 0;
+	struct pair_count *pairs = calloc(cap, sizeof(*pairs));
+	json_t *arr = json_array();
+	if (!pairs || !arr) {
+		free(pairs);
+		json_decref(arr);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < t->high_water; i++) {
+		const struct svr_session_info *info = &t->info[i];
+		if (!svr_session_current(info)) /* a moved session counts once, as it is now */
+			continue;
+		if (used * 2 >= cap) {
+			struct pair_count *g = pairs_grow(pairs, &cap);
+			if (!g)
+				break; /* the counts so far; "sessions" below says how many */
+			pairs = g;
+		}
+		used += pair_add(pairs, cap, (uint32_t)info->tenant << 16 | info->service, 1);
+		live++;
+	}
+	for (uint32_t h = 0; h < cap; h++)
+		if (pairs[h].n)
+			json_array_append_new(
+			    arr, json_pack(
+				     "{s:o, s:o, s:I}", "tenant",
+				     name_json(dp_sess.tenants, (uint16_t)(pairs[h].key >> 16)),
+				     "service", name_json(dp_sess.services, (uint16_t)pairs[h].key),
+				     "sessions", (json_int_t)pairs[h].n));
+	free(pairs);
+	return json_pack("{s:I, s:o, s:o}", "sessions", (json_int_t)live, "by-name", arr, "summary",
+			 dp_sessions_summary());
 }
 
 int64_t dp_session_by_uuid(const uint8_t u[16])
