@@ -92,7 +92,7 @@
  *
  *  Events (docs/telemetry.md, "Events"); svr-control reads them every 200 ms:
  *  "events"      request {"cmd": "events", "after": n (the "last" of the previous answer;
- *                default 0), "max": 1-1000 (default 256)}:
+ *                without it: the newest max events), "max": 1-1000 (default 256)}:
  *                {"events": [<event>] (oldest first, those numbered after "after"),
  *                 "last": n (pass as "after" next time), "lost": n (events after "after"
  *                 overwritten before this read), "overwritten": n, "suppressed": n (worker

@@ -78,6 +78,11 @@ json_t *dp_event_read(uint64_t after, unsigned max, uint64_t *lost, uint64_t *la
 	return svr_evlog_read(&queue, after, max, lost, last);
 }
 
+uint64_t dp_event_last_seq(void)
+{
+	return queue.ev ? queue.next_seq - 1 : 0;
+}
+
 uint64_t dp_event_overwritten(void)
 {
 	return queue.overwritten;

@@ -72,6 +72,8 @@ uint64_t dp_event_suppressed(void);
 /* Main lcore: the queue as telemetry/events.c serves it (common/evlog.h, svr_evlog_read). */
 json_t *dp_event_read(uint64_t after, unsigned max, uint64_t *lost, uint64_t *last);
 uint64_t dp_event_overwritten(void);
+/* The newest sequence number given (0: none yet). */
+uint64_t dp_event_last_seq(void);
 
 /* Wall-clock milliseconds now (CLOCK_REALTIME), main lcore. */
 int64_t dp_event_unix_ms(void);

@@ -6,6 +6,7 @@
  */
 #include "telemetry/events.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,9 +149,10 @@ void dp_events_poll(void)
 struct events_args {
 	uint64_t after;
 	unsigned max;
+	bool newest; /* no "after": the newest max events */
 };
 
-/* "events": after (the last seq read, default 0) and max (1-1000, default 256). */
+/* "events": after (the last seq read; absent: the newest max) and max (1-1000, default 256). */
 static int events_args_parse(const json_t *req, void *args, char *err, size_t errlen)
 {
 	struct events_args *a = args;
@@ -165,6 +167,7 @@ static int events_args_parse(const json_t *req, void *args, char *err, size_t er
 		snprintf(err, errlen, "max: an integer 1-%d", EVENTS_READ_MAX);
 		return -1;
 	}
+	a->newest = !after;
 	if (after)
 		a->after = (uint64_t)json_integer_value(after);
 	if (max)
@@ -176,8 +179,9 @@ static json_t *events_serve(const struct dp_ctl_request *r, const char **error)
 {
 	const struct events_args *a = r->args;
 	dp_events_poll(); /* what the workers recorded since the last turn, too */
-	uint64_t lost, last;
-	json_t *list = dp_event_read(a->after, a->max, &lost, &last);
+	uint64_t lost, last, newest = dp_event_last_seq();
+	uint64_t after = !a->newest ? a->after : newest > a->max ? newest - a->max : 0;
+	json_t *list = dp_event_read(after, a->max, &lost, &last);
 	if (!list) {
 		*error = "no memory for the event queue";
 		return NULL;
