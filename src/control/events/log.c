@@ -116,6 +116,21 @@ void svr_events_wake_all(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* One sink's counters. A sink waiting out a backoff has not yet counted what it already lost:
+ * counted here, from its cursor. */
+static json_t *sink_json(const struct svr_evsink *s)
+{
+	uint64_t first = log_.ev ? svr_evlog_first(&log_) : 1,
+		 newest = log_.ev ? log_.next_seq - 1 : 0;
+	uint64_t gone = s->cursor + 1 < first ? first - s->cursor - 1 : 0;
+	uint64_t pending = newest > s->cursor + gone ? newest - s->cursor - gone : 0;
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "name", s->name, "sent",
+			 (json_int_t)atomic_load(&s->sent), "dropped",
+			 (json_int_t)(atomic_load(&s->dropped) + gone), "pending",
+			 (json_int_t)pending, "failures", (json_int_t)atomic_load(&s->failures),
+			 "state", atomic_load(&s->failing) ? "failing" : "ok");
+}
+
 json_t *svr_events_recent(uint64_t after, unsigned max)
 {
 	pthread_mutex_lock(&lock);
@@ -123,12 +138,7 @@ json_t *svr_events_recent(uint64_t after, unsigned max)
 	json_t *list = log_.ev ? svr_evlog_read(&log_, after, max, &lost, &last) : json_array();
 	json_t *sk = json_array();
 	for (struct svr_evsink *s = sinks; s; s = s->next)
-		json_array_append_new(sk, json_pack("{s:s, s:I, s:I, s:I, s:s}", "name", s->name,
-						    "sent", (json_int_t)atomic_load(&s->sent),
-						    "dropped", (json_int_t)atomic_load(&s->dropped),
-						    "failures",
-						    (json_int_t)atomic_load(&s->failures), "state",
-						    atomic_load(&s->failing) ? "failing" : "ok"));
+		json_array_append_new(sk, sink_json(s));
 	json_t *o =
 	    json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:{s:b, s:I, s:I, s:I, s:I}}", "events", list,
 		      "last", (json_int_t)last, "lost", (json_int_t)lost, "capacity",
