@@ -204,6 +204,32 @@ static enum move_reason why_move(const struct dp_svc_policy *sp, uint16_t cur, u
 	return MOVE_NONE;
 }
 
+/* The event stream (docs/telemetry.md): sessions of a service moving, once a pass. */
+static void moved_event(const char *service, uint16_t from, uint16_t to, enum move_reason why)
+{
+	json_t *e = dp_event_new("session-migrated");
+	if (!e)
+		return;
+	json_object_set_new(e, "service", service ? json_string(service) : json_null());
+	json_object_set_new(e, "peer", json_string(dp_svr_path(to)->peer));
+	json_object_set_new(e, "from-path", json_string(dp_svr_path(from)->name));
+	json_object_set_new(e, "to-path", json_string(dp_svr_path(to)->name));
+	static const char *const reason_key[MOVE_REASONS] = {"", "path-down", "sla", "revert"};
+	json_object_set_new(e, "reason", json_string(reason_key[why]));
+	dp_event_post(e);
+}
+
+/* Sessions that could not move in a pass (said at most once a minute, as the log says it). */
+static void failed_event(uint32_t failed)
+{
+	json_t *e = dp_event_new("migrate-failed");
+	if (!e)
+		return;
+	json_object_set_new(e, "sessions", json_integer(failed));
+	json_object_set_new(e, "retry-ms", json_integer(RETRY_MS));
+	dp_event_post(e);
+}
+
 static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 {
 	const struct svr_session_info *info = &dp_sess.table->info[idx];
@@ -243,32 +269,6 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 	sweep.moved[why]++;
 	sp->moved_ms = now_ms;
 	dp.main_stats.events[SVR_EV_SESSIONS_MIGRATED]++;
-}
-
-/* The event stream (docs/telemetry.md): sessions of a service moving, once a pass. */
-static void moved_event(const char *service, uint16_t from, uint16_t to, enum move_reason why)
-{
-	json_t *e = dp_event_new("session-migrated");
-	if (!e)
-		return;
-	json_object_set_new(e, "service", service ? json_string(service) : json_null());
-	json_object_set_new(e, "peer", json_string(dp_svr_path(to)->peer));
-	json_object_set_new(e, "from-path", json_string(dp_svr_path(from)->name));
-	json_object_set_new(e, "to-path", json_string(dp_svr_path(to)->name));
-	static const char *const reason_key[MOVE_REASONS] = {"", "path-down", "sla", "revert"};
-	json_object_set_new(e, "reason", json_string(reason_key[why]));
-	dp_event_post(e);
-}
-
-/* Sessions that could not move in a pass (said at most once a minute, as the log says it). */
-static void failed_event(uint32_t failed)
-{
-	json_t *e = dp_event_new("migrate-failed");
-	if (!e)
-		return;
-	json_object_set_new(e, "sessions", json_integer(failed));
-	json_object_set_new(e, "retry-ms", json_integer(RETRY_MS));
-	dp_event_post(e);
 }
 
 bool dp_sessions_migrate(uint64_t now_ms)
