@@ -26,6 +26,9 @@ static bool running;
 static atomic_bool stop;
 static struct svr_ctl *ctl;
 static char sock[108], cursor_path[512];
+/* The generations last told; read before the thread starts, so that an apply right after
+ * svr_events_start is told however late the thread runs. */
+static uint64_t acked_seen, rejected_seen;
 
 /* The cursor: "BOOT LAST", the dataplane's start and the last seq read of it. */
 static void cursor_load(uint64_t *boot, uint64_t *last)
@@ -61,19 +64,19 @@ static void lost_event(const char *source, uint64_t n, const char *why)
 }
 
 /* config-applied and config-rejected as the dataplane answers through shared memory. */
-static void watch_generations(uint64_t *acked_seen, uint64_t *rejected_seen)
+static void watch_generations(void)
 {
 	uint64_t acked = svr_ctl_acked(ctl);
 	uint64_t rejected = atomic_load(&ctl->shm.ctl->rejected_generation);
-	if (acked != *acked_seen) {
-		*acked_seen = acked;
+	if (acked != acked_seen) {
+		acked_seen = acked;
 		json_t *e = svr_events_new("config-applied");
 		if (e)
 			json_object_set_new(e, "generation", json_integer((json_int_t)acked));
 		svr_events_emit(e);
 	}
-	if (rejected != *rejected_seen) {
-		*rejected_seen = rejected;
+	if (rejected != rejected_seen) {
+		rejected_seen = rejected;
 		char reason[sizeof(ctl->shm.ctl->reject_reason)];
 		memcpy(reason, ctl->shm.ctl->reject_reason, sizeof(reason)); /* racy: only said */
 		reason[sizeof(reason) - 1] = '\0';
@@ -146,12 +149,10 @@ static void *poll_main(void *arg)
 	bool known = false;
 	cursor_load(&boot, &after);
 	stored_after = after;
-	uint64_t acked_seen = svr_ctl_acked(ctl);
-	uint64_t rejected_seen = atomic_load(&ctl->shm.ctl->rejected_generation);
 	int64_t stored_at = 0;
 	while (!atomic_load(&stop)) {
 		bool more = read_once(&boot, &after, &suppressed_seen, &known);
-		watch_generations(&acked_seen, &rejected_seen);
+		watch_generations();
 		int64_t now = (int64_t)rest_now_ms();
 		if (after != stored_after && now - stored_at >= 1000) {
 			cursor_store(boot, after);
@@ -174,6 +175,8 @@ int svr_events_poll_start(struct svr_ctl *c, const char *dp_sock, const char *st
 	snprintf(sock, sizeof(sock), "%s", dp_sock);
 	snprintf(cursor_path, sizeof(cursor_path), "%s/%s", state_dir, CURSOR_NAME);
 	atomic_store(&stop, false);
+	acked_seen = svr_ctl_acked(ctl);
+	rejected_seen = atomic_load(&ctl->shm.ctl->rejected_generation);
 	if (pthread_create(&thread, NULL, poll_main, NULL) != 0)
 		return -1;
 	running = true;
