@@ -180,6 +180,8 @@ static int http_deliver(struct sink *k, const json_t *events)
 	if (!body)
 		return -1;
 	k->reply_len = 0;
+	if (k->reply)
+		k->reply[0] = '\0'; /* not the previous answer's */
 	curl_easy_setopt(k->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(k->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	CURLcode rc = curl_easy_perform(k->curl);
@@ -288,6 +290,8 @@ static int http_setup(struct sink *k, const struct svr_events_opts *o, char *err
 	k->headers = curl_slist_append(NULL, o->format == SVR_EVENTS_HEC
 						 ? "Content-Type: application/json"
 						 : "Content-Type: application/x-ndjson");
+	/* the whole batch at once: no second round trip for "100 Continue" */
+	k->headers = curl_slist_append(k->headers, "Expect:");
 	if (auth[0])
 		k->headers = curl_slist_append(k->headers, auth);
 	explicit_bzero(auth, sizeof(auth));
