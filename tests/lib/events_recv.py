@@ -45,10 +45,11 @@ def serve_syslog(path, out):
         os.unlink(path)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(path)
-    while True:
-        d = s.recv(65536).decode("utf-8", "replace")
-        with open(out, "a") as f:
+    with open(out, "a") as f:
+        while True:
+            d = s.recv(65536).decode("utf-8", "replace")
             f.write(d.replace("\n", " ") + "\n")
+            f.flush()
 
 
 def fail(msg):

@@ -28,6 +28,7 @@
 #define BACKOFF_MAX_MS 30000 /* ... doubling up to this */
 #define SYSLOG_MAX     8192  /* bytes of one datagram */
 #define REPLY_MAX      65536 /* bytes of an HTTP answer kept (the bulk API's item errors) */
+#define SYSLOG_TRIES   20    /* 5 ms apart: how long one datagram waits for a full queue */
 
 struct sink {
 	struct svr_evsink s;
@@ -125,6 +126,22 @@ static int file_deliver(struct sink *k, const json_t *events)
 
 /* --- syslog: datagrams to /dev/log (or the given socket), never waited for --- */
 
+/* One datagram. A full receive queue (EAGAIN) is waited out for at most SYSLOG_TRIES * 5 ms,
+ * on this sink's thread only; anything else fails at once. */
+static bool syslog_send(struct sink *k, const char *line, size_t n)
+{
+	for (int tries = 0; tries < SYSLOG_TRIES; tries++) {
+		if (sendto(k->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&k->addr,
+			   sizeof(k->addr)) == (ssize_t)n)
+			return true;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return false;
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 static int syslog_deliver(struct sink *k, const json_t *events)
 {
 	static char line[SYSLOG_MAX];
@@ -133,8 +150,7 @@ static int syslog_deliver(struct sink *k, const json_t *events)
 	json_array_foreach (events, i, e) {
 		size_t n =
 		    svr_events_syslog_line(e, "svr-control", (int)getpid(), line, sizeof(line));
-		if (n && sendto(k->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-				(struct sockaddr *)&k->addr, sizeof(k->addr)) == (ssize_t)n)
+		if (n && syslog_send(k, line, n))
 			ok++;
 		else if (may_warn(k))
 			LOG_WARN("events to syslog %s: %s", k->addr.sun_path,
