@@ -192,10 +192,9 @@ static void elastic_format(void **state)
 		assert_non_null(nl);
 		json_t *o = line_json(p, (size_t)(nl - p));
 		if (i % 2 == 0) {
-			assert_string_equal(
-			    json_string_value(
-				json_object_get(json_object_get(o, "index"), "_index")),
-			    "svr-ev");
+			assert_string_equal(json_string_value(json_object_get(
+						json_object_get(o, "index"), "_index")),
+					    "svr-ev");
 		} else {
 			assert_string_equal(json_string_value(json_object_get(o, "@timestamp")),
 					    "2025-12-06T05:43:17.123Z");
