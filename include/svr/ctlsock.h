@@ -104,6 +104,17 @@
  *                                 "errors": n, "transport-sessions": n}]}
  *                (docs/telemetry.md)
  *
+ *  Events (docs/telemetry.md, "Events"); svr-control reads them every 200 ms:
+ *  "events"      request {"cmd": "events", "after": n (the "last" of the previous answer;
+ *                without it: the newest max events), "max": 1-1000 (default 256)}:
+ *                {"events": [<event>] (oldest first, those numbered after "after"),
+ *                 "last": n (pass as "after" next time), "lost": n (events after "after"
+ *                 overwritten before this read), "overwritten": n, "suppressed": n (worker
+ *                 records over their budget or ring, since start), "capacity": 4096,
+ *                 "boot": n (changes when the dataplane restarts: its numbers start again)}
+ *                <event>: {"seq": n, "time": "2026-12-06T07:03:17.123Z", "router": NAME,
+ *                          "type": "path-down"|..., <the type's fields>}
+ *
  * Counters are unsigned 64-bit integers, cumulative since the dataplane started.
  */
 #ifndef SVR_CTLSOCK_H

@@ -13,6 +13,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "events/events.h"
 #include "model/compile.h"
 
 #define STORED_NAME "model.json"
@@ -118,8 +119,8 @@ static int store(struct svr_ctl *c, const char *text, size_t len, char *err, siz
 	return 0;
 }
 
-enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
-					 struct svr_model_errors *errors, uint64_t *gen)
+static enum svr_apply_result apply_text(struct svr_ctl *c, const char *text, size_t len,
+					struct svr_model_errors *errors, uint64_t *gen)
 {
 	uint64_t t0_ns = now_ns(), t0 = t0_ns / 1000000;
 	json_error_t jerr;
@@ -187,6 +188,38 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	    (unsigned long long)(t_publish - t_compile),
 	    (unsigned long long)(now_ms() - t_publish));
 	return SVR_APPLY_OK;
+}
+
+#define REJECTED_EVENT_ERRORS 20 /* errors a config-rejected event lists (and counts all) */
+
+/* config-rejected for the event stream (docs/telemetry.md): each error with its JSON path. */
+static void rejected_event(enum svr_apply_result r, const struct svr_model_errors *errors)
+{
+	json_t *e = svr_events_new("config-rejected"), *list = json_array();
+	for (unsigned i = 0; e && list && i < errors->count && i < REJECTED_EVENT_ERRORS; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "path", errors->list[i].path,
+						      "message", errors->list[i].message));
+	if (e && list) {
+		json_object_set_new(e, "generation", json_null());
+		json_object_set_new(e, "stage",
+				    json_string(r == SVR_APPLY_BAD_JSON  ? "json"
+						: r == SVR_APPLY_INVALID ? "validation"
+									 : "compile"));
+		json_object_set_new(e, "error-count", json_integer(errors->count));
+		json_object_set(e, "errors", list);
+	}
+	json_decref(list);
+	svr_events_emit(e);
+}
+
+/* Every model applied, from any source (file, SIGHUP, REST, conductor), comes through here. */
+enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
+					 struct svr_model_errors *errors, uint64_t *gen)
+{
+	enum svr_apply_result r = apply_text(c, text, len, errors, gen);
+	if (r != SVR_APPLY_OK)
+		rejected_event(r, errors);
+	return r;
 }
 
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen)

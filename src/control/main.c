@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "conductor/conductor.h"
 #include "ctl.h"
+#include "events/sinks.h"
 #include "model/compile.h"
 #include "model/index.h"
 #include "rest/rest.h"
@@ -47,7 +48,7 @@ static void usage(FILE *f)
 	    "                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
 	    "                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
 	    "                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
-	    "                   [--conductor FILE]\n"
+	    "                   [--conductor FILE] [event options]\n"
 	    "       svr-control --check --model FILE [--router NAME]\n"
 	    "\n"
 	    "The svrouter control daemon for one router: validates the intent model, compiles\n"
@@ -100,6 +101,40 @@ static void usage(FILE *f)
 	    "                         until the conductor commits a newer version. Without\n"
 	    "                         this option svr-control is not managed (no default\n"
 	    "                         file is read). Excludes --model, --once, --check.\n"
+	    "Events (docs/telemetry.md, \"Events\"; not with --once): the dataplane's events\n"
+	    "(read every 200 ms) and svr-control's own (config applied/rejected, conductor\n"
+	    "connected/lost), one JSON object each, go into one queue that every sink reads\n"
+	    "on a thread of its own. A slow or dead sink never delays anything else: the queue\n"
+	    "keeps the newest events, a sink that falls behind it loses the oldest (counted\n"
+	    "in GET /api/v1/events and told in an \"events-lost\" event when it delivers\n"
+	    "again). Without a sink the events are still kept for GET /api/v1/events.\n"
+	    "      --events-file FILE\n"
+	    "                         append each event to FILE as one line of JSON (opened\n"
+	    "                         for each batch: a rotated file is followed)\n"
+	    "      --events-syslog    send each event to syslog (/dev/log), facility local0,\n"
+	    "                         the JSON as the message; a daemon that does not read\n"
+	    "                         loses events (counted), it never holds up others\n"
+	    "      --events-syslog-socket PATH\n"
+	    "                         the same to another unix datagram socket\n"
+	    "      --events-http URL  POST events in batches to URL (http or https): a Splunk\n"
+	    "                         HTTP Event Collector (.../services/collector/event) or\n"
+	    "                         an Elasticsearch bulk endpoint (.../_bulk)\n"
+	    "      --events-format hec|elastic\n"
+	    "                         the batches' format (default hec): HEC objects one a\n"
+	    "                         line, or bulk action/document line pairs sent as\n"
+	    "                         application/x-ndjson\n"
+	    "      --events-token-file FILE\n"
+	    "                         the HEC token (sent as \"Authorization: Splunk TOKEN\")\n"
+	    "                         or Elasticsearch API key (\"Authorization: ApiKey KEY\");\n"
+	    "                         keep it mode 0600\n"
+	    "      --events-index NAME\n"
+	    "                         the Elasticsearch index (default svrouter-events)\n"
+	    "      --events-queue N   events the queue keeps (default 10000, 100-1000000)\n"
+	    "      --events-batch N   events in one POST at most (default 500, 1-10000)\n"
+	    "      --events-timeout-ms MS\n"
+	    "                         one POST's time limit (default 5000, 100-60000); a\n"
+	    "                         failed POST is tried again after 0.5 s, 1 s, 2 s ...\n"
+	    "                         up to 30 s\n"
 	    "  -h, --help, -V, --version\n"
 	    "\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
@@ -118,6 +153,20 @@ static void print_errors(const struct svr_model_errors *e)
 {
 	for (unsigned i = 0; i < e->count; i++)
 		fprintf(stderr, "%s: %s\n", e->list[i].path, e->list[i].message);
+}
+
+/* An option's whole number within [min, max], or -1 with a message. */
+static long long count_arg(const char *opt, const char *text, long long min, long long max)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(text, &end, 10);
+	if (errno || end == text || *end || n < min || n > max) {
+		fprintf(stderr, "svr-control: --%s: \"%s\" is not a whole number %lld-%lld\n", opt,
+			text, min, max);
+		return -1;
+	}
+	return n;
 }
 
 /* Applies the model file, or the stored one. Returns 0 and the generation, or -1. */
@@ -277,7 +326,17 @@ int main(int argc, char **argv)
 		OPT_MAX_BODY,
 		OPT_DP_SOCKET,
 		OPT_CHECK,
-		OPT_CONDUCTOR
+		OPT_CONDUCTOR,
+		OPT_EV_FILE,
+		OPT_EV_SYSLOG,
+		OPT_EV_SYSLOG_SOCKET,
+		OPT_EV_HTTP,
+		OPT_EV_FORMAT,
+		OPT_EV_TOKEN,
+		OPT_EV_INDEX,
+		OPT_EV_QUEUE,
+		OPT_EV_BATCH,
+		OPT_EV_TIMEOUT,
 	};
 	static const struct option opts[] = {
 	    {"router", required_argument, NULL, 'r'},
@@ -295,6 +354,16 @@ int main(int argc, char **argv)
 	    {"dataplane-socket", required_argument, NULL, OPT_DP_SOCKET},
 	    {"check", no_argument, NULL, OPT_CHECK},
 	    {"conductor", required_argument, NULL, OPT_CONDUCTOR},
+	    {"events-file", required_argument, NULL, OPT_EV_FILE},
+	    {"events-syslog", no_argument, NULL, OPT_EV_SYSLOG},
+	    {"events-syslog-socket", required_argument, NULL, OPT_EV_SYSLOG_SOCKET},
+	    {"events-http", required_argument, NULL, OPT_EV_HTTP},
+	    {"events-format", required_argument, NULL, OPT_EV_FORMAT},
+	    {"events-token-file", required_argument, NULL, OPT_EV_TOKEN},
+	    {"events-index", required_argument, NULL, OPT_EV_INDEX},
+	    {"events-queue", required_argument, NULL, OPT_EV_QUEUE},
+	    {"events-batch", required_argument, NULL, OPT_EV_BATCH},
+	    {"events-timeout-ms", required_argument, NULL, OPT_EV_TIMEOUT},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
@@ -303,6 +372,8 @@ int main(int argc, char **argv)
 	struct svr_rest_opts rest_opts = {.listen = SVR_REST_LISTEN_DEFAULT,
 					  .max_body = SVR_REST_MAX_BODY_DEFAULT};
 	unsigned wait_ms = 5000;
+	struct svr_events_opts ev_opts = {.format = SVR_EVENTS_HEC};
+	long long n_arg;
 	int opt;
 	svr_log_init("svr-control", NULL);
 	while ((opt = getopt_long(argc, argv, "r:i:m:s:l:hV", opts, NULL)) != -1) {
@@ -362,6 +433,57 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CONDUCTOR:
 			conductor_file = optarg;
+			break;
+		case OPT_EV_FILE:
+			ev_opts.file = optarg;
+			break;
+		case OPT_EV_SYSLOG:
+			ev_opts.syslog = true;
+			break;
+		case OPT_EV_SYSLOG_SOCKET:
+			ev_opts.syslog_socket = optarg;
+			break;
+		case OPT_EV_HTTP:
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0) {
+				fprintf(stderr,
+					"svr-control: --events-http: \"%s\" is not an http:// "
+					"or https:// URL\n",
+					optarg);
+				return 2;
+			}
+			ev_opts.http_url = optarg;
+			break;
+		case OPT_EV_FORMAT:
+			if (strcmp(optarg, "hec") != 0 && strcmp(optarg, "elastic") != 0) {
+				fprintf(
+				    stderr,
+				    "svr-control: --events-format: \"%s\" is not hec or elastic\n",
+				    optarg);
+				return 2;
+			}
+			ev_opts.format = optarg[0] == 'h' ? SVR_EVENTS_HEC : SVR_EVENTS_ELASTIC;
+			break;
+		case OPT_EV_TOKEN:
+			ev_opts.token_file = optarg;
+			break;
+		case OPT_EV_INDEX:
+			ev_opts.index = optarg;
+			break;
+		case OPT_EV_QUEUE:
+			if ((n_arg = count_arg("events-queue", optarg, 100, 1000000)) < 0)
+				return 2;
+			ev_opts.queue = (unsigned)n_arg;
+			break;
+		case OPT_EV_BATCH:
+			if ((n_arg = count_arg("events-batch", optarg, 1, 10000)) < 0)
+				return 2;
+			ev_opts.batch = (unsigned)n_arg;
+			break;
+		case OPT_EV_TIMEOUT:
+			if ((n_arg = count_arg("events-timeout-ms", optarg, 100, 60000)) < 0)
+				return 2;
+			ev_opts.http_timeout_ms = (unsigned)n_arg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -432,7 +554,8 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 	/* Once, before any thread (libmicrohttpd's, the conductor client's) exists. */
-	if (conductor_file && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	bool curl_used = conductor_file || ev_opts.http_url;
+	if (curl_used && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		LOG_ERR("cannot initialise libcurl");
 		svr_ctl_fini(&ctl);
 		return 1;
@@ -442,12 +565,21 @@ int main(int argc, char **argv)
 		 SVR_CTLSOCK_NAME);
 	if (!rest_opts.dataplane_sock)
 		rest_opts.dataplane_sock = dp_sock;
+	/* Before the first apply, whose outcome is an event. */
+	ev_opts.dataplane_sock = rest_opts.dataplane_sock;
+	ev_opts.state_dir = ctl.state_dir;
+	if (svr_events_start(&ctl, &ev_opts, err, sizeof(err)) < 0) {
+		LOG_ERR("events: %s", err);
+		svr_ctl_fini(&ctl);
+		return 1;
+	}
 	struct svr_conductor *cd = NULL;
 	if (conductor_file) {
 		cd = svr_conductor_new(&ctl, &cd_cfg, conductor_file, rest_opts.dataplane_sock, err,
 				       sizeof(err));
 		if (!cd) {
 			LOG_ERR("%s", err);
+			svr_events_stop();
 			svr_ctl_fini(&ctl);
 			return 1;
 		}
@@ -468,6 +600,7 @@ int main(int argc, char **argv)
 		if (!rest) {
 			LOG_ERR("%s; nothing published", err);
 			svr_conductor_stop(cd);
+			svr_events_stop();
 			svr_ctl_fini(&ctl);
 			return 1;
 		}
@@ -480,6 +613,7 @@ int main(int argc, char **argv)
 		LOG_ERR("%s", err);
 		svr_rest_stop(rest);
 		svr_conductor_stop(cd);
+		svr_events_stop();
 		svr_ctl_fini(&ctl);
 		return 1;
 	}
@@ -493,7 +627,8 @@ int main(int argc, char **argv)
 	}
 	svr_rest_stop(rest);    /* first: its handlers use the conductor client */
 	svr_conductor_stop(cd); /* ends a held long poll within about a second */
-	if (conductor_file)
+	svr_events_stop();      /* an HTTP POST in flight ends within its timeout */
+	if (curl_used)
 		curl_global_cleanup();
 	LOG_NOTICE("stopping; the dataplane keeps generation %llu",
 		   (unsigned long long)svr_ctl_acked(&ctl));

@@ -38,7 +38,7 @@ static const struct {
     {"peers", false},          {"policy", false},       {"sessions", true},
     {"session", true},         {"session-clear", true}, {"test-clock", true},
     {"capture-start", false},  {"capture-read", false}, {"capture-stop", false},
-    {"session-counts", false}, {"ipfix", false},
+    {"session-counts", false}, {"ipfix", false},        {"events", true},
 };
 
 static void every_command_registered(void **state)

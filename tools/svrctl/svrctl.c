@@ -170,6 +170,8 @@ static const char help_main[] =
     "    show sessions       a summary of the session table, then one line per session:\n"
     "                        tenant, service, tuple, NAT, TCP state, age, idle, counters\n"
     "    show session UUID   one session in full, both directions as received and sent\n"
+    "    show events         the dataplane's newest events (up to 256), one JSON object a\n"
+    "                        line, oldest first (docs/telemetry.md)\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
     "    clear session UUID  end a session now (its next packet is a first packet again)\n"
     "    capture INTERFACE   packets received and sent on a router interface while it\n"
@@ -408,6 +410,11 @@ static const char help_show[] =
     "                Then the keys from the key file: SECURITY-ID, NOT-BEFORE, ENCRYPTION\n"
     "                (has an encryption key), SENDING (the key this router signs with\n"
     "                now), and how often the file was reloaded. Key bytes are never shown.\n"
+    "    events      The newest events the dataplane holds (path up/down, sessions\n"
+    "                denied, limits hit, migrations, degraded mode, key rotation), one\n"
+    "                JSON object a line, oldest first; then a line with the events\n"
+    "                overwritten and the worker records suppressed since start.\n"
+    "                svr-control's own (config, conductor) are in GET /api/v1/events.\n"
     "    ipfix       The IPFIX exporter (docs/telemetry.md): whether it exports, the\n"
     "                generation its settings come from, observation domain, enterprise\n"
     "                number, interim and template-refresh intervals, records taken from\n"
@@ -976,6 +983,27 @@ static void print_routes(const json_t *data)
 		return;
 	}
 	tab_print_rows(data, cols, keys, NCOLS(cols));
+}
+
+/* show events: each event as the compact JSON it is, then the queue's losses. */
+static void print_events(const json_t *data)
+{
+	const json_t *list = json_object_get(data, "events");
+	if (!json_is_array(list))
+		bad_shape("events", "\"data\" lacks \"events\"");
+	size_t i;
+	const json_t *e;
+	json_array_foreach (list, i, e) {
+		char *line = json_dumps(e, JSON_COMPACT);
+		if (!line)
+			die(EXIT_DP_ERROR, "out of memory");
+		printf("%s\n", line);
+		free(line);
+	}
+	printf("(%zu event(s); overwritten since start %lld, worker records suppressed %lld)\n",
+	       json_array_size(list),
+	       (long long)json_integer_value(json_object_get(data, "overwritten")),
+	       (long long)json_integer_value(json_object_get(data, "suppressed")));
 }
 
 static void print_version(const json_t *data)
@@ -2008,6 +2036,7 @@ static const struct {
     {"ports", "ports"},         {"interfaces", "interfaces"}, {"stats", "stats"},
     {"neighbors", "neighbors"}, {"routes", "routes"},         {"version", "version"},
     {"policy", "policy"},       {"peers", "peers"},           {"ipfix", "ipfix"},
+    {"events", "events"},
 };
 
 static void put_help(const char *text)
@@ -2363,9 +2392,10 @@ int main(int argc, char **argv)
 			    "commands",
 			    args[0]);
 	if (nargs < 2)
-		usage_error(clear ? "clear: missing OBJECT (session UUID)"
-				  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
-				    "routes, policy, sessions, session UUID, version)");
+		usage_error(
+		    clear ? "clear: missing OBJECT (session UUID)"
+			  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
+			    "routes, policy, peers, events, sessions, session UUID, version)");
 	if (clear && strcmp(args[1], "session") != 0)
 		usage_error("clear: unknown object '%s' (session UUID)", args[1]);
 	if (clear || strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0) {
@@ -2382,7 +2412,8 @@ int main(int argc, char **argv)
 			cmd = objects[k].cmd;
 	if (!cmd)
 		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-			    "routes, policy, peers, ipfix, sessions, session UUID, version)",
+			    "routes, policy, peers, events, ipfix, sessions, session UUID, "
+			    "version)",
 			    args[1]);
 
 	socket_path(&o, sockpath, sizeof(sockpath));
@@ -2406,6 +2437,8 @@ int main(int argc, char **argv)
 		print_peers(data);
 	} else if (strcmp(cmd, "ipfix") == 0) {
 		print_ipfix(data);
+	} else if (strcmp(cmd, "events") == 0) {
+		print_events(data);
 	} else {
 		print_version(data);
 	}

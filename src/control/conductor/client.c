@@ -12,6 +12,7 @@
 
 #include "cd_int.h"
 #include "common/log.h"
+#include "events/events.h"
 
 void cd_buf_free(struct cd_buf *b)
 {
@@ -157,6 +158,20 @@ int cd_request_one(struct cd_client *c, const char *url, const char *method, con
 	return 0;
 }
 
+/* conductor-connected / conductor-lost for the event stream (docs/telemetry.md). */
+static void reach_event(bool up, const char *url, int64_t down_ms, const char *why)
+{
+	json_t *e = svr_events_new(up ? "conductor-connected" : "conductor-lost");
+	if (!e)
+		return;
+	json_object_set_new(e, "url", json_string(url));
+	if (up && down_ms > 0)
+		json_object_set_new(e, "down-ms", json_integer(down_ms));
+	if (!up)
+		json_object_set_new(e, "reason", json_string(why ? why : ""));
+	svr_events_emit(e);
+}
+
 void cd_note_reachable(struct svr_conductor *cd, bool up, unsigned url_index, const char *why)
 {
 	pthread_mutex_lock(&cd->lock);
@@ -176,6 +191,8 @@ void cd_note_reachable(struct svr_conductor *cd, bool up, unsigned url_index, co
 	pthread_mutex_unlock(&cd->lock);
 
 	const char *url = cd->cfg.urls[url_index];
+	if ((up && was != CD_REACH_UP) || (!up && was != CD_REACH_DOWN))
+		reach_event(up, url, was == CD_REACH_DOWN ? down_ms : 0, why);
 	if (up && was == CD_REACH_DOWN) {
 		LOG_NOTICE("conductor reachable again at %s (after %lld s)", url,
 			   (long long)(down_ms / 1000));

@@ -116,6 +116,8 @@ void rest_sessions_get(struct svr_rest *r, const struct rest_route *rt, const st
 		       struct rest_reply *out);
 void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
+void rest_events_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		     struct rest_reply *out);
 void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 			 struct rest_reply *out);
 void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,

@@ -41,6 +41,7 @@ static const struct rest_route routes[] = {
     {"/sessions", rest_sessions_get, NULL, NULL, NULL},
     {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},
     {"/interfaces/{}/capture", rest_capture_get, NULL, NULL, NULL, .get_acts = true},
+    {"/events", rest_events_get, NULL, NULL, NULL},
     {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},
 };
 

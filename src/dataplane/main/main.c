@@ -37,6 +37,7 @@
 #include "policy/channel.h"
 #include "svr/shm.h"
 #include "svr/version.h"
+#include "telemetry/events.h"
 #include "telemetry/ipfix.h"
 #include "worker/worker.h"
 
@@ -153,6 +154,7 @@ static void main_loop(void)
 			dp_svr_keys_poll();
 			dp_svr_keys_differ_report(now);
 			dp_capture_poll(now);
+			dp_events_poll(); /* the workers' event records, named */
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it,

@@ -19,6 +19,7 @@
 #include "common/security.h"
 #include "common/tbucket.h"
 #include "core/dp.h"
+#include "core/event.h"
 #include "core/worker.h"
 #include "flow/state.h"
 #include "l2l3/cksum.h"
@@ -235,6 +236,30 @@ static void damp(struct dp_path_bfd *pb, uint64_t now)
 	pb->hold_us = h < pb->hold_max_us ? h : pb->hold_max_us;
 }
 
+/* path-up / path-down for the event stream (docs/telemetry.md): the peer, the path, the
+ * diagnostic and how long detection took (up: the time in the state before Up; down: since the
+ * last packet received, 0 when the peer said so), and down, how long the path had been up. */
+static void path_event(uint16_t slot, const char *type, const struct svr_bfd_event *ev,
+		       uint64_t detect_ms, uint64_t was_ms)
+{
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	json_t *e = dp_event_new(type);
+	if (!e)
+		return;
+	char local[16], remote[16];
+	inet_ntop(AF_INET, &p->local, local, sizeof(local));
+	inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
+	json_object_set_new(e, "peer", json_string(p->peer));
+	json_object_set_new(e, "path", json_string(p->name));
+	json_object_set_new(e, "local", json_string(local));
+	json_object_set_new(e, "remote", json_string(remote));
+	json_object_set_new(e, "diagnostic", json_string(svr_bfd_diag_name(ev->diag)));
+	json_object_set_new(e, "detection-ms", json_integer((json_int_t)detect_ms));
+	if (ev->to != SVR_BFD_UP)
+		json_object_set_new(e, "up-ms", json_integer((json_int_t)was_ms));
+	dp_event_post(e);
+}
+
 /* Logs a state change with the time it took; the path stops being usable when BFD leaves Up
  * and becomes usable only after its hold-down (hold_tick). */
 static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
@@ -255,11 +280,16 @@ static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
 			   (unsigned long long)(svr_bfd_tx_interval_us(&pb->s) / 1000),
 			   (unsigned long long)(svr_bfd_detect_time_us(&pb->s) / 1000),
 			   (unsigned long long)(pb->hold_us / SEC_US));
+		path_event(slot, "path-up", ev, in_ms, in_ms);
 	} else if (ev->from == SVR_BFD_UP) {
 		pb->downs++;
 		set_usable(slot, false);
 		damp(pb, now);
 		dp.main_stats.events[SVR_EV_PATH_DOWN]++;
+		path_event(slot, "path-down", ev,
+			   ev->diag == SVR_BFD_DIAG_DETECT_EXPIRED ? (now - pb->s.last_rx_us) / 1000
+								   : 0,
+			   in_ms);
 		if (ev->diag == SVR_BFD_DIAG_DETECT_EXPIRED)
 			LOG_WARN("path %s down: %s, %llu ms after the last BFD packet received "
 				 "(detection %llu ms), up for %llu ms; next hold-down %llu s",

@@ -14,6 +14,7 @@
 #include <rte_random.h>
 
 #include "l2l3/fib.h"
+#include "core/event.h"
 #include "core/worker.h"
 #include "session/classify.h"
 #include "flow/rewrite.h"
@@ -161,6 +162,43 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 	/* a policy's max-sessions is the operator's refusal: answered like one */
 	*refuse = why == SVR_DROP_POLICY_MAX_SESSIONS;
 	return why;
+}
+
+/*
+ * A refused first packet for the event stream (docs/telemetry.md): session-denied, or limit-hit
+ * for a protection limit. Within the worker's event budget only (core/event.h); the tenant is
+ * looked up again here, on this already refused packet, so admission itself pays nothing.
+ */
+static void refused_event(struct dp_worker *w, const struct dp_gen *g, uint16_t iface_in,
+			  uint8_t proto, const struct svr_ip *src, const struct svr_ip *dst,
+			  uint16_t sport_be, uint16_t dport_be, uint32_t svc,
+			  enum svr_drop_reason why)
+{
+	bool limit = why == SVR_DROP_SOURCE_RATE || why == SVR_DROP_HALF_OPEN ||
+		     why == SVR_DROP_TENANT_MAX || why == SVR_DROP_POLICY_MAX_SESSIONS;
+	if (!limit && why != SVR_DROP_NO_SERVICE && why != SVR_DROP_ACCESS_DENIED &&
+	    why != SVR_DROP_ACCESS_NO_RULE && why != SVR_DROP_DEGRADED_BLOCKED &&
+	    why != SVR_DROP_ROUTE_PEER)
+		return;
+	if (!dp_event_worker_admit(w))
+		return;
+	const struct dp_session_policy *p = g->spol;
+	uint32_t tenant = svr_classify_tenant(g->classifier, g->ifaces[iface_in].img_index, src);
+	struct dp_event_raw r = {
+	    .tsc = w->poll_tsc,
+	    .reason = (uint16_t)why,
+	    .kind = limit ? DP_EVENT_LIMIT : DP_EVENT_DENIED,
+	    .family = src->family,
+	    .proto = proto,
+	    .iface_in = iface_in,
+	    .sport = rte_be_to_cpu_16(sport_be),
+	    .dport = rte_be_to_cpu_16(dport_be),
+	    .service_id = svc < p->n_services ? p->svc[svc].id : SVR_NO_NAME,
+	    .tenant_id = tenant < p->n_tenants ? p->tenant[tenant].id : SVR_NO_NAME,
+	};
+	memcpy(r.src, src->addr, sizeof(r.src));
+	memcpy(r.dst, dst->addr, sizeof(r.dst));
+	dp_event_worker_push(w, &r);
 }
 
 /* A session's idle timeout (TCP: once established). */
@@ -741,8 +779,11 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	struct admitted a;
 	bool refuse;
 	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
-	if (*why != SVR_DROP_MAX)
+	if (*why != SVR_DROP_MAX) {
+		refused_event(w, g, dp_meta(m)->iface_in, k->proto, &src, &dst, k->sport, k->dport,
+			      svc, *why);
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
+	}
 	if (a.svc->route == DP_SROUTE_PEER)
 		return svr_ingress4(w, g, k, &a, data, why);
 
@@ -796,8 +837,11 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 	struct admitted a;
 	bool refuse;
 	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
-	if (*why != SVR_DROP_MAX)
+	if (*why != SVR_DROP_MAX) {
+		refused_event(w, g, dp_meta(m)->iface_in, k->proto, &src, &dst, k->sport, k->dport,
+			      svc, *why);
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
+	}
 	if (dnat) {
 		*why = SVR_DROP_NAT_FAMILY;
 		return DP_FIRST_DROP;

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/pathrank.h"
 #include "core/dp.h"
+#include "core/event.h"
 #include "core/gen.h"
 #include "paths/paths.h"
 #include "session/limits.h"
@@ -51,6 +52,20 @@ static const char *sla_unmet(const struct dp_gen *g, uint32_t k)
 	return NULL;
 }
 
+/* degraded-enter / degraded-leave for the event stream (docs/telemetry.md). */
+static void degraded_event(const struct degraded *d, uint64_t now_ms)
+{
+	json_t *e = dp_event_new(d->on ? "degraded-enter" : "degraded-leave");
+	if (!e)
+		return;
+	json_object_set_new(e, "peer", json_string(d->peer));
+	json_object_set_new(e, "reason", json_string(d->reason));
+	if (!d->on)
+		json_object_set_new(e, "duration-ms",
+				    json_integer((json_int_t)(now_ms - d->since_ms)));
+	dp_event_post(e);
+}
+
 /* Peer k is degraded for reason why ("" when it is not): logged and counted on each change. */
 static void degraded_set(uint32_t k, const char *peer, const char *why, uint64_t now_ms)
 {
@@ -63,12 +78,14 @@ static void degraded_set(uint32_t k, const char *peer, const char *why, uint64_t
 		atomic_store_explicit(&dp_session_degraded[k], 1, memory_order_relaxed);
 		dp.main_stats.events[SVR_EV_DEGRADED_ENTER]++;
 		LOG_WARN("degraded towards peer %s: %s", d->peer, why);
+		degraded_event(d, now_ms);
 	} else if (!why[0] && d->on) {
 		d->on = false;
 		atomic_store_explicit(&dp_session_degraded[k], 0, memory_order_relaxed);
 		dp.main_stats.events[SVR_EV_DEGRADED_LEAVE]++;
 		LOG_NOTICE("no longer degraded towards peer %s, after %.1f s (%s)", d->peer,
 			   (double)(now_ms - d->since_ms) / 1000.0, d->reason);
+		degraded_event(d, now_ms);
 	} else if (why[0]) {
 		snprintf(d->reason, sizeof(d->reason), "%s", why); /* still degraded: why now */
 	}

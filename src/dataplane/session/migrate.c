@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/pathrank.h"
 #include "core/dp.h"
+#include "core/event.h"
 #include "core/worker.h"
 #include "flow/names.h"
 #include "flow/rewrite.h"
@@ -203,6 +204,32 @@ static enum move_reason why_move(const struct dp_svc_policy *sp, uint16_t cur, u
 	return MOVE_NONE;
 }
 
+/* The event stream (docs/telemetry.md): sessions of a service moving, once a pass. */
+static void moved_event(const char *service, uint16_t from, uint16_t to, enum move_reason why)
+{
+	json_t *e = dp_event_new("session-migrated");
+	if (!e)
+		return;
+	json_object_set_new(e, "service", service ? json_string(service) : json_null());
+	json_object_set_new(e, "peer", json_string(dp_svr_path(to)->peer));
+	json_object_set_new(e, "from-path", json_string(dp_svr_path(from)->name));
+	json_object_set_new(e, "to-path", json_string(dp_svr_path(to)->name));
+	static const char *const reason_key[MOVE_REASONS] = {"", "path-down", "sla", "revert"};
+	json_object_set_new(e, "reason", json_string(reason_key[why]));
+	dp_event_post(e);
+}
+
+/* Sessions that could not move in a pass (said at most once a minute, as the log says it). */
+static void failed_event(uint32_t failed)
+{
+	json_t *e = dp_event_new("migrate-failed");
+	if (!e)
+		return;
+	json_object_set_new(e, "sessions", json_integer(failed));
+	json_object_set_new(e, "retry-ms", json_integer(RETRY_MS));
+	dp_event_post(e);
+}
+
 static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 {
 	const struct svr_session_info *info = &dp_sess.table->info[idx];
@@ -233,10 +260,12 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 		sweep.retry_ms = now_ms + RETRY_MS;
 		return;
 	}
-	if (sp->moved_ms < sweep.pass_ms) /* the service's first move of this pass */
+	if (sp->moved_ms < sweep.pass_ms) { /* the service's first move of this pass */
 		LOG_NOTICE("service %s: live sessions move from path %s to %s: %s",
 			   svr_names_get(dp_sess.services, info->service), dp_svr_path(cur)->name,
 			   dp_svr_path(target)->name, reason_text[why]);
+		moved_event(svr_names_get(dp_sess.services, info->service), cur, target, why);
+	}
 	sweep.moved[why]++;
 	sp->moved_ms = now_ms;
 	dp.main_stats.events[SVR_EV_SESSIONS_MIGRATED]++;
@@ -271,8 +300,10 @@ bool dp_sessions_migrate(uint64_t now_ms)
 	uint32_t moved = sweep.moved[MOVE_DOWN] + sweep.moved[MOVE_SLA] + sweep.moved[MOVE_REVERT];
 	/* a move that keeps failing is tried every RETRY_MS, and said once a minute */
 	if (moved || (sweep.failed && now_ms - sweep.failed_logged_ms >= 60000)) {
-		if (sweep.failed)
+		if (sweep.failed) {
 			sweep.failed_logged_ms = now_ms;
+			failed_event(sweep.failed);
+		}
 		LOG_NOTICE("live sessions moved to another path: %u (path down %u, SLA %u, revert "
 			   "%u), %u could not move (tried again in %u ms), in %llu ms",
 			   moved, sweep.moved[MOVE_DOWN], sweep.moved[MOVE_SLA],

@@ -17,6 +17,7 @@
 #include "common/image.h"
 #include "common/log.h"
 #include "core/dp.h"
+#include "core/event.h"
 #include "common/security.h"
 #include "common/sha256x2.h"
 #include "flow/state.h"
@@ -55,6 +56,23 @@ static void log_ids(const char *what, const struct svr_keyring *kr)
 			o += (size_t)snprintf(ids + o, sizeof(ids) - o, "%s%u", o ? " " : "",
 					      kr->keys[i].security_id);
 	LOG_INFO("SVR keys %s from %s: security-ids %s", what, key_path, ids[0] ? ids : "(none)");
+}
+
+/* key-rotated for the event stream (docs/telemetry.md): the file and the keys now in force. */
+static void rotated_event(const struct svr_keyring *kr)
+{
+	json_t *e = dp_event_new("key-rotated"), *ids = json_array();
+	for (unsigned i = 0; e && ids && i < kr->n; i++)
+		if (kr->keys[i].hmac_len)
+			json_array_append_new(ids, json_integer(kr->keys[i].security_id));
+	if (!e || !ids) {
+		json_decref(e);
+		json_decref(ids);
+		return;
+	}
+	json_object_set_new(e, "file", json_string(key_path));
+	json_object_set_new(e, "security-ids", ids);
+	dp_event_post(e);
 }
 
 int dp_svr_init(const char *key_file, unsigned n_workers)
@@ -160,6 +178,7 @@ void dp_svr_keys_poll(void)
 	atomic_fetch_add_explicit(&dp_svr_ring_epoch, 1, memory_order_release);
 	dp.main_stats.events[SVR_EV_SVR_KEYS_RELOADED]++;
 	log_ids("reloaded", next);
+	rotated_event(next);
 }
 
 /*
