@@ -46,6 +46,7 @@ struct dp_event_raw {
 	uint16_t dport;      /* host order */
 	uint16_t service_id; /* stable name id (flow/names.h), SVR_NO_NAME: none */
 	uint16_t tenant_id;  /* likewise */
+	uint16_t rule_id;    /* the deny rule's label (dp_sess.rules), SVR_NO_NAME: none */
 	uint8_t src[16], dst[16];
 };
 

@@ -136,6 +136,7 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 {
 	const struct dp_session_policy *p = g->spol;
 	*refuse = true;
+	a->rule_id = SVR_NO_NAME;
 	if (svc == UINT32_MAX)
 		return SVR_DROP_NO_SERVICE;
 	uint32_t tenant = svr_classify_tenant(g->classifier, g->ifaces[iface_in].img_index, src);
@@ -147,6 +148,7 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 		a->in_iface = (uint8_t)iface_in;
 		break;
 	case SVR_ACCESS_DENIED:
+		a->rule_id = rule_id_of(p, rule); /* the deny rule, for the event */
 		return SVR_DROP_ACCESS_DENIED;
 	default:
 		return SVR_DROP_ACCESS_NO_RULE;
@@ -171,7 +173,7 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
  */
 static void refused_event(struct dp_worker *w, const struct dp_gen *g, uint16_t iface_in,
 			  uint8_t proto, const struct svr_ip *src, const struct svr_ip *dst,
-			  uint16_t sport_be, uint16_t dport_be, uint32_t svc,
+			  uint16_t sport_be, uint16_t dport_be, uint32_t svc, uint16_t rule_id,
 			  enum svr_drop_reason why)
 {
 	bool limit = why == SVR_DROP_SOURCE_RATE || why == SVR_DROP_HALF_OPEN ||
@@ -195,6 +197,7 @@ static void refused_event(struct dp_worker *w, const struct dp_gen *g, uint16_t 
 	    .dport = rte_be_to_cpu_16(dport_be),
 	    .service_id = svc < p->n_services ? p->svc[svc].id : SVR_NO_NAME,
 	    .tenant_id = tenant < p->n_tenants ? p->tenant[tenant].id : SVR_NO_NAME,
+	    .rule_id = rule_id,
 	};
 	memcpy(r.src, src->addr, sizeof(r.src));
 	memcpy(r.dst, dst->addr, sizeof(r.dst));
@@ -781,7 +784,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
 	if (*why != SVR_DROP_MAX) {
 		refused_event(w, g, dp_meta(m)->iface_in, k->proto, &src, &dst, k->sport, k->dport,
-			      svc, *why);
+			      svc, a.rule_id, *why);
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
 	}
 	if (a.svc->route == DP_SROUTE_PEER)
@@ -839,7 +842,7 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 	*why = admit(g, dp_meta(m)->iface_in, k->proto, &src, svc, &a, &refuse);
 	if (*why != SVR_DROP_MAX) {
 		refused_event(w, g, dp_meta(m)->iface_in, k->proto, &src, &dst, k->sport, k->dport,
-			      svc, *why);
+			      svc, a.rule_id, *why);
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
 	}
 	if (dnat) {

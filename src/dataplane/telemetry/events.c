@@ -112,6 +112,8 @@ static json_t *raw_json(const struct dp_event_raw *r, int64_t unix_ms)
 	json_object_set_new(e, "service", name_or_null(dp_sess.services, r->service_id));
 	if (r->kind == DP_EVENT_DENIED)
 		json_object_set_new(e, "access", json_string(access_name(r->reason)));
+	if (r->kind == DP_EVENT_DENIED && r->reason == SVR_DROP_ACCESS_DENIED)
+		json_object_set_new(e, "rule", name_or_null(dp_sess.rules, r->rule_id));
 	json_object_set_new(e, "reason",
 			    json_string(r->reason < SVR_DROP_MAX ? drop_names[r->reason] : "?"));
 	json_object_set_new(e, "protocol", json_string(proto_name(r->proto, pbuf, sizeof(pbuf))));
