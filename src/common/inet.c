@@ -129,3 +129,19 @@ int svr_port_range_parse(const char *s, unsigned *lo, unsigned *hi)
 		return -1;
 	return *c ? -1 : 0;
 }
+
+const char *svr_ip_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	}
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}

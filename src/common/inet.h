@@ -45,4 +45,8 @@ int svr_port_range_parse(const char *s, unsigned *lo, unsigned *hi);
 int svr_mac_parse(const char *s, uint8_t mac[6]);
 const char *svr_mac_fmt(const uint8_t mac[6], char *buf, size_t len);
 
+/* An IP protocol's name as svrouter prints it ("tcp", "udp", "icmp", "icmpv6"), else its
+ * number written into buf. */
+const char *svr_ip_proto_name(uint8_t proto, char *buf, size_t len);
+
 #endif

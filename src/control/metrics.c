@@ -13,41 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The text being written; after a failed allocation every write is skipped (oom). */
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
+#include "common/textbuf.h"
 
 /* s with backslash and newline escaped, and the double quote too for a label value. */
-static void put_escaped(struct buf *b, const char *s, bool quote)
+static void put_escaped(struct svr_textbuf *b, const char *s, bool quote)
 {
 	for (const char *run = s;; s++) {
 		const char *esc = *s == '\\'           ? "\\\\"
@@ -56,49 +25,49 @@ static void put_escaped(struct buf *b, const char *s, bool quote)
 						       : NULL;
 		if (!esc && *s)
 			continue;
-		put(b, run, (size_t)(s - run));
+		svr_textbuf_put(b, run, (size_t)(s - run));
 		if (!*s)
 			return;
-		puts_(b, esc);
+		svr_textbuf_puts(b, esc);
 		run = s + 1;
 	}
 }
 
-static void family(struct buf *b, const char *name, const char *type, const char *help)
+static void family(struct svr_textbuf *b, const char *name, const char *type, const char *help)
 {
-	puts_(b, "# HELP ");
-	puts_(b, name);
-	puts_(b, " ");
+	svr_textbuf_puts(b, "# HELP ");
+	svr_textbuf_puts(b, name);
+	svr_textbuf_puts(b, " ");
 	put_escaped(b, help, false);
-	puts_(b, "\n# TYPE ");
-	puts_(b, name);
-	puts_(b, " ");
-	puts_(b, type);
-	puts_(b, "\n");
+	svr_textbuf_puts(b, "\n# TYPE ");
+	svr_textbuf_puts(b, name);
+	svr_textbuf_puts(b, " ");
+	svr_textbuf_puts(b, type);
+	svr_textbuf_puts(b, "\n");
 }
 
 /* One sample: name{k1="v1",...} value, the labels as (key, value) pairs ending in NULL. */
-static void sample(struct buf *b, const char *name, const char *value, ...)
+static void sample(struct svr_textbuf *b, const char *name, const char *value, ...)
 {
 	va_list ap;
 	va_start(ap, value);
-	puts_(b, name);
+	svr_textbuf_puts(b, name);
 	const char *sep = "{";
 	for (const char *k; (k = va_arg(ap, const char *));) {
 		const char *v = va_arg(ap, const char *);
-		puts_(b, sep);
-		puts_(b, k);
-		puts_(b, "=\"");
+		svr_textbuf_puts(b, sep);
+		svr_textbuf_puts(b, k);
+		svr_textbuf_puts(b, "=\"");
 		put_escaped(b, v ? v : "", true);
-		puts_(b, "\"");
+		svr_textbuf_puts(b, "\"");
 		sep = ",";
 	}
 	va_end(ap);
 	if (*sep == ',')
-		puts_(b, "}");
-	puts_(b, " ");
-	puts_(b, value);
-	puts_(b, "\n");
+		svr_textbuf_puts(b, "}");
+	svr_textbuf_puts(b, " ");
+	svr_textbuf_puts(b, value);
+	svr_textbuf_puts(b, "\n");
 }
 
 /* Values as text: integers exactly, reals with 15 significant digits, NaN and infinities. */
@@ -135,11 +104,11 @@ static struct num num_json(const json_t *v, double mul)
 
 /* ------------------------------------------------------------ svr-control -- */
 
-static void control_families(struct buf *b, const struct svr_metrics_src *m)
+static void control_families(struct svr_textbuf *b, const struct svr_metrics_src *m)
 {
 	family(b, "svr_control_info", "gauge",
 	       "svr-control's version, the router it configures and its instance (always 1)");
-	sample(b, "svr_control_info", "1", "version", m->version, "router", m->router, "instance",
+	sample(b, "svr_control_info", "1", "version", m->version, "router", m->router, "dataplane_instance",
 	       m->instance, NULL);
 	family(b, "svr_control_uptime_seconds", "gauge", "Seconds since svr-control started");
 	sample(b, "svr_control_uptime_seconds", num_f(m->uptime_s).s, NULL);
@@ -211,12 +180,12 @@ static const struct {
      "Receive buffer allocation failures of the device"},
 };
 
-static void port_families(struct buf *b, const json_t *ports, const json_t *interfaces)
+static void port_families(struct svr_textbuf *b, const json_t *ports, const json_t *interfaces)
 {
 	size_t n = json_array_size(ports);
 	char(*ifnames)[512] = calloc(n ? n : 1, sizeof(*ifnames));
 	if (!ifnames) {
-		b->oom = true;
+		svr_textbuf_fail(b);
 		return;
 	}
 	size_t i;
@@ -245,8 +214,8 @@ static void port_families(struct buf *b, const json_t *ports, const json_t *inte
 /* ----------------------------------------------------------------- stats -- */
 
 /* One family from an object of counters by name ("drops", "events"). */
-static void named_counters(struct buf *b, const json_t *obj, const char *name, const char *label,
-			   const char *help)
+static void named_counters(struct svr_textbuf *b, const json_t *obj, const char *name,
+			   const char *label, const char *help)
 {
 	const char *key;
 	const json_t *v;
@@ -255,7 +224,7 @@ static void named_counters(struct buf *b, const json_t *obj, const char *name, c
 		sample(b, name, num_json(v, 1).s, label, key, NULL);
 }
 
-static void stats_families(struct buf *b, const json_t *stats)
+static void stats_families(struct svr_textbuf *b, const json_t *stats)
 {
 	static const struct {
 		const char *key, *name, *help;
@@ -288,7 +257,7 @@ static void stats_families(struct buf *b, const json_t *stats)
 
 /* -------------------------------------------------------------- sessions -- */
 
-static void session_families(struct buf *b, const json_t *counts)
+static void session_families(struct svr_textbuf *b, const json_t *counts)
 {
 	size_t i;
 	const json_t *e;
@@ -357,7 +326,7 @@ static const json_t *path_value(const json_t *bfd, const struct path_field *f)
 		      : json_object_get(bfd, f->key);
 }
 
-static void path_sample(struct buf *b, const char *name, const char *value, const json_t *p)
+static void path_sample(struct svr_textbuf *b, const char *name, const char *value, const json_t *p)
 {
 	sample(b, name, value, "peer", json_string_value(json_object_get(p, "peer")), "path",
 	       json_string_value(json_object_get(p, "path")), NULL);
@@ -389,7 +358,7 @@ static bool peer_seen(const json_t *paths, size_t i)
 	return false;
 }
 
-static void peer_families(struct buf *b, const json_t *peers)
+static void peer_families(struct svr_textbuf *b, const json_t *peers)
 {
 	const json_t *paths = json_object_get(peers, "paths"), *p;
 	size_t i;
@@ -441,7 +410,7 @@ static void peer_families(struct buf *b, const json_t *peers)
 
 char *svr_metrics_render(const struct svr_metrics_src *m, size_t *len)
 {
-	struct buf b = {0};
+	struct svr_textbuf b = {0};
 	control_families(&b, m);
 	if (m->dataplane_up && json_is_array(m->ports))
 		port_families(&b, m->ports, m->interfaces);
@@ -451,10 +420,5 @@ char *svr_metrics_render(const struct svr_metrics_src *m, size_t *len)
 		session_families(&b, m->counts);
 	if (m->dataplane_up && json_is_object(m->peers))
 		peer_families(&b, m->peers);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
+	return svr_textbuf_take(&b, len);
 }

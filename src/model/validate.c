@@ -1480,6 +1480,27 @@ static void check_rekey(struct v *v, const json_t *cond, const struct vpath *cp)
 		    lead, has_l ? "" : ", the default", interval, has_i ? "" : ", the default");
 }
 
+/* Why a collector cannot be at this address (NULL: it can): nothing answers there, or a socket
+ * cannot be connected to it. */
+static const char *collector_address_problem(const struct svr_ip *a)
+{
+	static const uint8_t zero[16];
+	if (a->family == SVR_AF_INET) {
+		if (memcmp(a->addr, zero, 4) == 0)
+			return "is unspecified";
+		if (a->addr[0] >= 224)
+			return a->addr[0] < 240 ? "is multicast" : "is reserved or broadcast";
+		return NULL;
+	}
+	if (memcmp(a->addr, zero, 16) == 0)
+		return "is unspecified";
+	if (a->addr[0] == 0xff)
+		return "is multicast";
+	if (a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80)
+		return "is link-local (no interface to reach it by)";
+	return NULL;
+}
+
 /* authority.telemetry (docs/telemetry.md): where every router sends its IPFIX records. */
 static void check_telemetry(struct v *v, const json_t *tel, const struct vpath *tp)
 {
@@ -1496,7 +1517,12 @@ static void check_telemetry(struct v *v, const json_t *tel, const struct vpath *
 	check_keys(v, ipfix, ip, ikeys);
 	get_int(v, ipfix, "interim-s", ip, 0, SVR_MODEL_IPFIX_MAX_S, false, NULL);
 	get_int(v, ipfix, "template-refresh-s", ip, 1, SVR_MODEL_IPFIX_MAX_S, false, NULL);
-	get_int(v, ipfix, "enterprise-number", ip, 1, UINT32_MAX, false, NULL);
+	long long pen;
+	if (get_int(v, ipfix, "enterprise-number", ip, 1, UINT32_MAX, false, &pen) > 0 &&
+	    pen == 29305)
+		err(v, PKEY(ip, "enterprise-number"),
+		    "29305 is RFC 5103's number for reverse-direction elements: our elements would "
+		    "read as those");
 	const json_t *list = get_arr(v, ipfix, "collectors", ip, true);
 	if (list &&
 	    (json_array_size(list) == 0 || json_array_size(list) > SVR_MODEL_IPFIX_MAX_COLLECTORS))
@@ -1513,9 +1539,29 @@ static void check_telemetry(struct v *v, const json_t *tel, const struct vpath *
 		}
 		check_keys(v, c, cp, ckeys);
 		struct svr_ip addr;
-		get_ip(v, c, "address", cp, true, &addr);
-		get_int(v, c, "port", cp, 1, 65535, false, NULL);
-		get_enum(v, c, "transport", cp, transports, false);
+		long long port = SVR_MODEL_IPFIX_PORT_DEFAULT;
+		bool addr_ok = get_ip(v, c, "address", cp, true, &addr);
+		const char *problem = addr_ok ? collector_address_problem(&addr) : NULL;
+		if (problem)
+			err(v, PKEY(cp, "address"), "%s %s: not a collector's address",
+			    json_string_value(json_object_get(c, "address")), problem);
+		get_int(v, c, "port", cp, 1, 65535, false, &port);
+		int tr = get_enum(v, c, "transport", cp, transports, false);
+		/* the same collector twice would get every record twice */
+		for (size_t k = 0; addr_ok && k < i; k++) {
+			const json_t *o = json_array_get(list, k);
+			struct svr_ip oa;
+			const json_t *op = json_object_get(o, "port"),
+				     *ot = json_object_get(o, "transport");
+			const char *oas = json_string_value(json_object_get(o, "address"));
+			if (oas && svr_ip_parse(oas, &oa) == 0 && svr_ip_equal(&oa, &addr) &&
+			    (op ? json_integer_value(op) : SVR_MODEL_IPFIX_PORT_DEFAULT) == port &&
+			    strcmp(ot && json_is_string(ot) ? json_string_value(ot) : "udp",
+				   tr >= 0 ? transports[tr] : "udp") == 0) {
+				err(v, cp, "the same collector as collectors[%zu]", k);
+				break;
+			}
+		}
 	}
 }
 

@@ -161,7 +161,7 @@ static void labels_escaped(void **state)
 	char *t = render(&f->m);
 	/* a"b\c<newline>d as a"b\\c\nd with the quote escaped; a null name as "" */
 	has_line(t, "svr_sessions_live{tenant=\"a\\\"b\\\\c\\nd\",service=\"\"} 2");
-	has_line(t, "svr_control_info{version=\"0.1.0\",router=\"r1\",instance=\"in\\\"st\"} 1");
+	has_line(t, "svr_control_info{version=\"0.1.0\",router=\"r1\",dataplane_instance=\"in\\\"st\"} 1");
 	free(t);
 }
 

@@ -590,12 +590,12 @@ static void names_kept_while_sessions_carry_them(void **state)
 	svr_session_reclaim(dp_sess.table);
 	dp_sess.names_quiesce = quiesce_stub;
 	exporter_caught_up = false;
-	dp_session_names_sweep();
+	assert_false(dp_session_names_sweep());
 	assert_string_equal(svr_names_get(dp_sess.rules, rule), "web/access[0]");
 	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
 	/* it has: forgotten, the ids free again */
 	exporter_caught_up = true;
-	dp_session_names_sweep();
+	assert_true(dp_session_names_sweep());
 	dp_sess.names_quiesce = NULL;
 	assert_null(svr_names_get(dp_sess.rules, rule));
 	assert_null(svr_names_get(dp_sess.tenants, ten));

@@ -161,7 +161,7 @@ static const char help_main[] =
     "\n"
     "COMMANDS\n"
     "    show ports          DPDK ports: device, MAC, link, queues, packet and error counters\n"
-    "    show interfaces     router interfaces: port, VLAN, MAC, MTU and addresses\n"
+    "    show interfaces     router interfaces: index, port, VLAN, MAC, MTU, addresses\n"
     "    show stats          totals, per-worker counters, non-zero drop reasons and events\n"
     "    show neighbors      ARP and IPv6 neighbour entries with their state\n"
     "    show routes         forwarding table: local, connected and gateway routes\n"
@@ -172,6 +172,7 @@ static const char help_main[] =
     "    show session UUID   one session in full, both directions as received and sent\n"
     "    show events         the dataplane's newest events (up to 256), one JSON object a\n"
     "                        line, oldest first (docs/telemetry.md)\n"
+    "    show ipfix          the IPFIX exporter: settings, records, each collector's state\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
     "    clear session UUID  end a session now (its next packet is a first packet again)\n"
     "    capture INTERFACE   packets received and sent on a router interface while it\n"
@@ -380,7 +381,9 @@ static const char help_show[] =
     "                RX-PACKETS, RX-BYTES, TX-PACKETS, TX-BYTES, RX-MISSED (dropped by\n"
     "                the NIC: no free descriptor), RX-ERRORS, TX-ERRORS, RX-NOMBUF\n"
     "                (no free mbuf: raise \"mbufs\").\n"
-    "    interfaces  NAME, PORT, VLAN (\"-\" when untagged), MAC, MTU, ADDRESSES (one\n"
+    "    interfaces  NAME, INDEX (the number IPFIX records give the interface: its\n"
+    "                slot + 1, kept while the model names the interface), PORT, VLAN\n"
+    "                (\"-\" when untagged), MAC, MTU, ADDRESSES (one\n"
     "                per line).\n"
     "    stats       Totals (RX-PACKETS, TX-PACKETS, FORWARDED, PUNTED to the main\n"
     "                lcore, DROPPED); one row per worker lcore with the same counters\n"
@@ -802,8 +805,8 @@ static void print_ports(const json_t *data)
 static void print_interfaces(const json_t *data)
 {
 	static const struct col cols[] = {
-	    {"NAME", false}, {"PORT", true}, {"VLAN", true},
-	    {"MAC", false},  {"MTU", true},  {"ADDRESSES", false},
+	    {"NAME", false}, {"INDEX", true}, {"PORT", true},       {"VLAN", true},
+	    {"MAC", false},  {"MTU", true},   {"ADDRESSES", false},
 	};
 	struct table t;
 	size_t i;
@@ -820,6 +823,7 @@ static void print_interfaces(const json_t *data)
 		size_t n = json_array_size(addrs); /* 0 when not an array */
 
 		tab_add_key(&t, ifc, "name");
+		tab_add_key(&t, ifc, "index");
 		tab_add_key(&t, ifc, "port");
 		tab_add_vlan(&t, json_object_get(ifc, "vlan"));
 		tab_add_key(&t, ifc, "mac");
@@ -827,7 +831,7 @@ static void print_interfaces(const json_t *data)
 		tab_add_json(&t, n ? json_array_get(addrs, 0) : NULL);
 		/* Further addresses go on continuation rows, one per line. */
 		for (size_t a = 1; a < n; a++) {
-			for (int c = 0; c < 5; c++)
+			for (int c = 0; c < 6; c++)
 				tab_add(&t, " ");
 			tab_add_json(&t, json_array_get(addrs, a));
 		}
@@ -2392,10 +2396,10 @@ int main(int argc, char **argv)
 			    "commands",
 			    args[0]);
 	if (nargs < 2)
-		usage_error(
-		    clear ? "clear: missing OBJECT (session UUID)"
-			  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
-			    "routes, policy, peers, events, sessions, session UUID, version)");
+		usage_error(clear ? "clear: missing OBJECT (session UUID)"
+				  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
+				    "routes, policy, peers, events, ipfix, sessions, session UUID, "
+				    "version)");
 	if (clear && strcmp(args[1], "session") != 0)
 		usage_error("clear: unknown object '%s' (session UUID)", args[1]);
 	if (clear || strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0) {

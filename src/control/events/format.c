@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/textbuf.h"
 #include "common/timeutil.h"
 
 int64_t svr_events_time_ms(const json_t *e)
@@ -22,54 +23,17 @@ int64_t svr_events_time_ms(const json_t *e)
 	return s * 1000 + ms;
 }
 
-/* A growing text buffer; on no memory it is freed and stays NULL. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (!b->p && b->cap)
-		return; /* failed already */
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			free(b->p);
-			b->p = NULL;
-			b->cap = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* json (compact) and a newline. */
-static void put_json(struct buf *b, const json_t *j)
+static void put_json(struct svr_textbuf *b, const json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 	if (!s) {
-		free(b->p);
-		b->p = NULL;
-		b->cap = 1;
+		svr_textbuf_fail(b);
 		return;
 	}
-	put(b, s, strlen(s));
-	put(b, "\n", 1);
+	svr_textbuf_puts(b, s);
+	svr_textbuf_put(b, "\n", 1);
 	free(s);
-}
-
-static char *done(struct buf *b, size_t *len)
-{
-	*len = b->p ? b->len : 0;
-	if (!b->p && !b->cap) /* no events: an empty body */
-		return calloc(1, 1);
-	return b->p;
 }
 
 static const char *str_or_empty(const json_t *s)
@@ -79,7 +43,7 @@ static const char *str_or_empty(const json_t *s)
 
 char *svr_events_hec(const json_t *events, size_t *len)
 {
-	struct buf b = {0};
+	struct svr_textbuf b = {0};
 	size_t i;
 	const json_t *e;
 	json_array_foreach (events, i, e) {
@@ -96,12 +60,12 @@ char *svr_events_hec(const json_t *events, size_t *len)
 		put_json(&b, w);
 		json_decref(w);
 	}
-	return done(&b, len);
+	return svr_textbuf_take(&b, len); /* no events: an empty body */
 }
 
 char *svr_events_elastic(const json_t *events, const char *index, size_t *len)
 {
-	struct buf b = {0};
+	struct svr_textbuf b = {0};
 	json_t *action = json_pack("{s:{s:s}}", "index", "_index", index);
 	size_t i;
 	const json_t *e;
@@ -119,7 +83,7 @@ char *svr_events_elastic(const json_t *events, const char *index, size_t *len)
 		json_decref(doc);
 	}
 	json_decref(action);
-	return done(&b, len);
+	return svr_textbuf_take(&b, len); /* no events: an empty body */
 }
 
 int svr_events_severity(const char *type)

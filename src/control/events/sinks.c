@@ -209,6 +209,14 @@ static int http_deliver(struct sink *k, const json_t *events)
 			bulk_item_errors(k);
 		return (int)json_array_size(events);
 	}
+	/* refused for good (a 4xx other than timeout and too-many-requests): sending the same
+	 * batch again would refuse it again and hold every later event back; dropped, counted */
+	if (rc == CURLE_OK && status >= 400 && status < 500 && status != 408 && status != 429) {
+		if (may_warn(k))
+			LOG_WARN("events to %s: HTTP %ld: the batch is refused, its events dropped",
+				 k->url, status);
+		return 0;
+	}
 	if (may_warn(k))
 		LOG_WARN("events to %s: %s; retrying with backoff (events beyond the queue are "
 			 "dropped and counted)",

@@ -384,11 +384,14 @@ uint32_t dp_session_policy_find(const struct dp_gen *g, enum svr_img_section sec
  * When the registry is full, names nothing uses any more are forgotten first;
  * SVR_NO_NAME only when 65,535 names are in use at once.
  */
+/* A sweep the exporter refused is not tried again in the same build (each try waits). */
+static bool sweep_refused;
+
 static uint16_t hold_name(struct svr_names *reg, const char *name)
 {
 	uint16_t id = svr_names_hold(reg, name);
-	if (id == SVR_NO_NAME && name && svr_names_free_ids(reg) == 0) {
-		dp_session_names_sweep();
+	if (id == SVR_NO_NAME && name && svr_names_free_ids(reg) == 0 && !sweep_refused) {
+		sweep_refused = !dp_session_names_sweep();
 		id = svr_names_hold(reg, name);
 	}
 	return id;
@@ -453,6 +456,7 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 	if (!p)
 		return svr_errf(err, errlen, "out of memory");
 	g->spol = p;
+	sweep_refused = false;
 	uint32_t n_svc, n_ten, n_sr;
 	const struct svr_img_service *svc = svr_img_table(img, SVR_SEC_SERVICES, &n_svc);
 	const struct svr_img_tenant *ten = svr_img_table(img, SVR_SEC_TENANTS, &n_ten);

@@ -100,7 +100,7 @@ static void tuple4(const struct svr_skey4 *k, uint8_t *src, uint8_t *dst, uint16
 	*dport = k->dport;
 }
 
-/* Where the session's forward packets leave: its service route's interface, its peer path's,
+/* Where the session's forward packets leave: its peer path's interface, its service route's,
  * else the FIB's for the forward destination as rewritten. */
 static uint8_t out_iface(const struct dp_gen *g, const struct dp_session_record *r,
 			 const struct svr_rewrite *fw)

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 
 #include "common/ipfix.h"
+#include "common/inet.h"
 #include "common/log.h"
 #include "core/dp.h"
 #include "session/ext.h"
@@ -227,14 +228,14 @@ void dp_sessions_housekeeping(uint64_t now_ms)
 	dp_svr_replay_sweep(elapsed); /* ended SVR sessions' UUIDs whose time passed */
 }
 
-void dp_session_names_sweep(void)
+bool dp_session_names_sweep(void)
 {
 	static uint64_t tenants[65536 / 64], services[65536 / 64], rules[65536 / 64];
 	memset(tenants, 0, sizeof(tenants));
 	memset(services, 0, sizeof(services));
 	memset(rules, 0, sizeof(rules));
 	if (dp_sess.names_quiesce && !dp_sess.names_quiesce())
-		return; /* the exporter's records name them too: not under it */
+		return false; /* the exporter's records name them too: not under it */
 	const struct svr_session_table *t = dp_sess.table;
 	/* every entry ever used: a reclaimed one names nothing (SVR_NO_NAME) */
 	for (uint32_t i = 0; i < t->high_water; i++) {
@@ -247,6 +248,7 @@ void dp_session_names_sweep(void)
 	svr_names_sweep(dp_sess.tenants, tenants);
 	svr_names_sweep(dp_sess.services, services);
 	svr_names_sweep(dp_sess.rules, rules);
+	return true;
 }
 
 bool dp_session_clear(uint32_t idx)
@@ -268,22 +270,6 @@ static void uuid_fmt(const uint8_t u[16], char out[37])
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
 		 u[13], u[14], u[15]);
-}
-
-static const char *proto_name(uint8_t p, char *buf, size_t len)
-{
-	switch (p) {
-	case SVR_IPPROTO_TCP:
-		return "tcp";
-	case SVR_IPPROTO_UDP:
-		return "udp";
-	case SVR_IPPROTO_ICMP:
-		return "icmp";
-	case SVR_IPPROTO_ICMPV6:
-		return "icmpv6";
-	}
-	snprintf(buf, len, "%u", p);
-	return buf;
 }
 
 static const char *state_name(const struct svr_session *s)
@@ -345,7 +331,7 @@ static json_t *direction_json(const struct svr_session *s, const void *key, enum
 				: ((const struct svr_skey6 *)key)->proto;
 	if (key_proto != svr_session_proto(s))
 		json_object_set_new(rx, "protocol",
-				    json_string(proto_name(key_proto, pbuf, sizeof(pbuf))));
+				    json_string(svr_ip_proto_name(key_proto, pbuf, sizeof(pbuf))));
 	json_t *o = json_pack("{s:o, s:I, s:I}", "received", rx, "packets",
 			      (json_int_t)s->dir[d].pkts, "bytes", (json_int_t)s->dir[d].bytes);
 	const struct svr_rewrite *rw = svr_session_rw(s, d);
@@ -358,7 +344,7 @@ static json_t *direction_json(const struct svr_session *s, const void *key, enum
 		else if (rw->flags & SVR_RW_UDP_UNWRAP)
 			json_object_set_new(
 			    tx, "protocol",
-			    json_string(proto_name(rw->wrapped_proto, pbuf, sizeof(pbuf))));
+			    json_string(svr_ip_proto_name(rw->wrapped_proto, pbuf, sizeof(pbuf))));
 		json_object_set_new(o, "sent", tx);
 	}
 	return o;
@@ -378,7 +364,7 @@ json_t *dp_session_json(uint32_t idx)
 	uint32_t seen = svr_session_last_seen(s);
 	json_t *o = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:b, s:I, s:I, s:I, s:o, s:o}",
 			      "uuid", uuid, "family", svr_session_family(info), "protocol",
-			      proto_name(svr_session_proto(s), pbuf, sizeof(pbuf)), "tenant",
+			      svr_ip_proto_name(svr_session_proto(s), pbuf, sizeof(pbuf)), "tenant",
 			      name_json(dp_sess.tenants, info->tenant), "service",
 			      name_json(dp_sess.services, info->service), "tcp-state",
 			      state_name(s), "nat", (svr_session_rw(s, 0)->flags & SVR_RW_NAT) != 0,

@@ -126,7 +126,7 @@ void dp_sessions_test_clock_hold(bool hold);
  * session entry carries (live, or deleted but not yet reclaimed: a worker may
  * still read its names), so that their ids can be handed out again.
  */
-void dp_session_names_sweep(void);
+bool dp_session_names_sweep(void); /* false: not now (the IPFIX exporter is behind) */
 
 /* Main lcore: ends a session now (DELETE /sessions/{uuid}). */
 bool dp_session_clear(uint32_t idx);

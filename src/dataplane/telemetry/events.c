@@ -31,22 +31,6 @@ static const char *const drop_names[] = {
 #undef NAME
 };
 
-static const char *proto_name(uint8_t p, char *buf, size_t len)
-{
-	switch (p) {
-	case SVR_IPPROTO_TCP:
-		return "tcp";
-	case SVR_IPPROTO_UDP:
-		return "udp";
-	case SVR_IPPROTO_ICMP:
-		return "icmp";
-	case SVR_IPPROTO_ICMPV6:
-		return "icmpv6";
-	}
-	snprintf(buf, len, "%u", p);
-	return buf;
-}
-
 /* Which limit a limit-hit names (docs/telemetry.md). */
 static const char *limit_name(uint16_t reason)
 {
@@ -116,7 +100,8 @@ static json_t *raw_json(const struct dp_event_raw *r, int64_t unix_ms)
 		json_object_set_new(e, "rule", name_or_null(dp_sess.rules, r->rule_id));
 	json_object_set_new(e, "reason",
 			    json_string(r->reason < SVR_DROP_MAX ? drop_names[r->reason] : "?"));
-	json_object_set_new(e, "protocol", json_string(proto_name(r->proto, pbuf, sizeof(pbuf))));
+	json_object_set_new(e, "protocol",
+			    json_string(svr_ip_proto_name(r->proto, pbuf, sizeof(pbuf))));
 	json_object_set_new(e, "source", ip_json(r->family, r->src));
 	json_object_set_new(e, "source-port", json_integer(r->sport));
 	json_object_set_new(e, "destination", ip_json(r->family, r->dst));

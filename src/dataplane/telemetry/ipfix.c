@@ -35,7 +35,7 @@
 #define TCP_BACKLOG    (1u << 20) /* bytes a TCP collector may have waiting */
 #define RETRY_MIN_MS   1000
 #define RETRY_MAX_MS   30000
-#define IDLE_MAX_US    20000
+#define IDLE_MAX_US    20000 /* the longest a record waits for an idle exporter to wake */
 
 /* What the main lcore hands over from a generation. */
 struct ipfix_conf {
@@ -57,14 +57,15 @@ struct collector {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int fd;
-	bool up;         /* UDP: the socket is made; TCP: connected */
-	bool connecting; /* TCP: connect() under way */
+	_Atomic bool up;         /* UDP: the socket is made; TCP: connected */
+	_Atomic bool connecting; /* TCP: connect() under way */
 	uint64_t retry_at_ms;
 	unsigned backoff_ms;
 	uint64_t templates_due_ms; /* UDP: the next template refresh */
 	uint32_t seq;              /* data records sent in this transport session */
 	uint8_t *pend;             /* TCP: bytes not yet written */
 	size_t pend_len, pend_off;
+	uint64_t pend_records; /* TCP: records queued since the backlog was last empty */
 	_Atomic uint64_t messages, records, dropped, templates, errors, connects;
 };
 
@@ -199,7 +200,10 @@ static void collector_close(struct collector *c)
 		close(c->fd);
 	c->fd = -1;
 	c->up = c->connecting = false;
+	/* what waited in the backlog never reached the collector */
+	atomic_fetch_add_explicit(&c->dropped, c->pend_records, memory_order_relaxed);
 	c->pend_len = c->pend_off = 0;
+	c->pend_records = 0;
 }
 
 static void collector_retry_later(struct collector *c, uint64_t now)
@@ -235,9 +239,11 @@ static void collector_open(struct collector *c, uint64_t now)
 		collector_retry_later(c, now);
 		return;
 	}
-	/* room for bursts of records: the exporter never waits for the socket */
+	/* room for bursts of records: the exporter never waits for the socket (FORCE: past
+	 * net.core.wmem_max, which the process may do with CAP_NET_ADMIN) */
 	int sndbuf = 4 << 20;
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	/* UDP too: connect() makes a dead collector's ICMP errors visible (ECONNREFUSED) */
 	if (connect(c->fd, (struct sockaddr *)&c->sa, c->salen) == 0) {
 		collector_session_starts(c, now);
@@ -298,8 +304,11 @@ static void collector_service(struct collector *c, uint64_t now)
 		}
 		c->pend_off += (size_t)w;
 	}
-	if (c->pend_off == c->pend_len)
+	if (c->pend_off == c->pend_len) { /* all written: its records reached the socket */
+		atomic_fetch_add_explicit(&c->records, c->pend_records, memory_order_relaxed);
 		c->pend_off = c->pend_len = 0;
+		c->pend_records = 0;
+	}
 }
 
 /* A TCP collector's message in its backlog; false when the backlog cannot take it. */
@@ -336,6 +345,25 @@ static uint8_t msgs[BATCH][MSG_MAX];
 static size_t msg_len[BATCH];
 static unsigned msg_records[BATCH];
 
+/*
+ * Message i went to collector c (its records move the sequence on), or was dropped. Over TCP
+ * its records count as sent once the backlog holding them is written out (collector_service);
+ * a connection lost before that counts them dropped.
+ */
+static void account(struct collector *c, unsigned i, bool sent)
+{
+	if (!sent) {
+		atomic_fetch_add_explicit(&c->dropped, msg_records[i], memory_order_relaxed);
+		return;
+	}
+	c->seq += msg_records[i];
+	atomic_fetch_add_explicit(&c->messages, 1, memory_order_relaxed);
+	if (c->conf.tcp)
+		c->pend_records += msg_records[i];
+	else
+		atomic_fetch_add_explicit(&c->records, msg_records[i], memory_order_relaxed);
+}
+
 static void send_udp(struct collector *c, unsigned n, uint64_t now)
 {
 	if (now >= c->templates_due_ms) {
@@ -361,17 +389,8 @@ static void send_udp(struct collector *c, unsigned n, uint64_t now)
 		sent = 0;
 		atomic_fetch_add_explicit(&c->errors, 1, memory_order_relaxed);
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (i < (unsigned)sent) {
-			c->seq += msg_records[i];
-			atomic_fetch_add_explicit(&c->messages, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&c->records, msg_records[i],
-						  memory_order_relaxed);
-		} else {
-			atomic_fetch_add_explicit(&c->dropped, msg_records[i],
-						  memory_order_relaxed);
-		}
-	}
+	for (unsigned i = 0; i < n; i++)
+		account(c, i, i < (unsigned)sent);
 }
 
 static void send_tcp(struct collector *c, unsigned n, uint64_t now)
@@ -379,15 +398,7 @@ static void send_tcp(struct collector *c, unsigned n, uint64_t now)
 	uint32_t export_s = (uint32_t)time(NULL);
 	for (unsigned i = 0; i < n; i++) {
 		svr_ipfix_msg_stamp(msgs[i], msg_len[i], export_s, c->seq, cur->domain);
-		if (tcp_queue(c, msgs[i], msg_len[i])) {
-			c->seq += msg_records[i];
-			atomic_fetch_add_explicit(&c->messages, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&c->records, msg_records[i],
-						  memory_order_relaxed);
-		} else {
-			atomic_fetch_add_explicit(&c->dropped, msg_records[i],
-						  memory_order_relaxed);
-		}
+		account(c, i, tcp_queue(c, msgs[i], msg_len[i]));
 	}
 	collector_service(c, now);
 }
@@ -466,13 +477,14 @@ static unsigned build(unsigned *n_msgs)
 	struct svr_ipfix_msg m;
 	unsigned n = 0, taken = 0, rings = dp_session_records_rings();
 	svr_ipfix_msg_begin(&m, msgs[0], MSG_MAX);
+	/* rounds over the rings while one of them filled its whole take and messages are left */
 	for (bool more = true; more;) {
 		more = false;
 		for (unsigned ring = 0; ring < rings; ring++) {
 			unsigned room = BATCH - 1 - n; /* messages after the open one */
-			unsigned got =
-			    dp_session_records_take(ring, recs, room < TAKE ? room : TAKE);
-			more |= got && got == (room < TAKE ? room : TAKE) && room > 1;
+			unsigned want = room < TAKE ? room : TAKE;
+			unsigned got = dp_session_records_take(ring, recs, want);
+			more |= got && got == want && room > 1;
 			taken += got;
 			for (unsigned i = 0; i < got; i++) {
 				struct svr_ipfix_session s;
@@ -508,6 +520,11 @@ static void take_conf(uint64_t now)
 	if (!c)
 		return;
 	pthread_mutex_lock(&state_lock);
+	/* the templates name the enterprise number and the domain: a kept collector gets them
+	 * again at once when they change (UDP: before its next records) */
+	struct ipfix_conf *was = cur;
+	bool new_templates = !was || was->pen != c->pen || was->domain != c->domain;
+	cur = c; /* before any collector opens: its templates are this configuration's */
 	struct collector old[MAX_COLLECTORS];
 	unsigned n_old = n_cols;
 	memcpy(old, cols, sizeof(old));
@@ -518,9 +535,16 @@ static void take_conf(uint64_t now)
 		while (j < n_old &&
 		       (kept[j] || memcmp(&old[j].conf, &c->col[i], sizeof(c->col[i]))))
 			j++;
-		if (j < n_old) { /* the same collector: its session goes on */
+		if (j < n_old) { /* the same collector: its transport session goes on */
 			kept[j] = true;
 			memcpy(nc, &old[j], sizeof(*nc));
+			/* a new domain is a new sequence (RFC 7011: per domain and session) */
+			if (new_templates && was && was->domain != c->domain)
+				nc->seq = 0;
+			if (new_templates && nc->up && nc->conf.tcp)
+				templates_message(nc);
+			else if (new_templates && nc->up)
+				nc->templates_due_ms = now;
 			continue;
 		}
 		memset(nc, 0, sizeof(*nc));
@@ -531,8 +555,8 @@ static void take_conf(uint64_t now)
 		if (nc->conf.tcp && !(nc->pend = malloc(TCP_BACKLOG))) {
 			LOG_ERR("IPFIX: no memory for the %s backlog: not exporting there",
 				nc->text);
-			nc->conf.tcp = false;
-			nc->retry_at_ms = UINT64_MAX;
+			nc->retry_at_ms =
+			    UINT64_MAX; /* never opened: its records count as dropped */
 			continue;
 		}
 		collector_open(nc, now);
@@ -544,8 +568,7 @@ static void take_conf(uint64_t now)
 			free(old[j].pend);
 		}
 	n_cols = c->n;
-	free(cur);
-	cur = c;
+	free(was);
 	pthread_mutex_unlock(&state_lock);
 }
 
@@ -580,17 +603,18 @@ static void *exporter(void *arg)
 /*
  * Names are read by id: a sweep waits until every record handed over before it is written
  * (two turns of the exporter that found the rings empty, the second begun after this call).
- * False after 5 s (an exporter that busy): the sweep waits for another time.
+ * The main lcore waits here: false after 100 ms (an exporter that busy), and the sweep waits
+ * for another time.
  */
 static bool quiesce(void)
 {
 	uint64_t e = atomic_load_explicit(&idle_epoch, memory_order_acquire);
-	for (int i = 0; i < 10000; i++) {
+	for (int i = 0; i < 200; i++) {
 		if (atomic_load_explicit(&idle_epoch, memory_order_acquire) >= e + 2)
 			return true;
 		usleep(500);
 	}
-	LOG_WARN("IPFIX: the exporter did not catch up within 5 s: names are not swept now");
+	LOG_WARN("IPFIX: the exporter did not catch up within 100 ms: names are not swept now");
 	return false;
 }
 
