@@ -152,6 +152,46 @@ static enum svr_access access(const char *service, const char *tenant, const cha
 	return v;
 }
 
+/* The lookups explained ("why"): which member prefix or interface gave the tenant, which
+ * prefix and transport entry gave the service, and whether a port decided. */
+static void explained(void **state)
+{
+	(void)state;
+	struct svr_tenant_why tw;
+	struct svr_ip a = ip("198.18.12.5");
+	assert_int_equal(svr_classify_tenant_why(cls, 0, &a, &tw), tenant_idx("logistics"));
+	assert_int_equal(tw.by, SVR_TENANT_BY_MEMBER);
+	assert_string_equal(svr_img_str(img, tw.hood), "lan-east");
+	assert_int_equal(tw.prefix_len, 24);
+	a = ip("198.18.13.5");
+	assert_int_equal(svr_classify_tenant_why(cls, 0, &a, &tw), tenant_idx("c2.east"));
+	assert_int_equal(tw.by, SVR_TENANT_BY_INTERFACE);
+	assert_int_equal(svr_classify_tenant_why(cls, 1, &a, &tw), UINT32_MAX);
+	assert_int_equal(tw.by, SVR_TENANT_BY_NONE);
+
+	struct svr_service_why sw;
+	const struct svr_img_transport *tr = svr_img_table(img, SVR_SEC_TRANSPORTS, NULL);
+	a = ip("198.19.20.10");
+	uint32_t s = svr_classify_service_why(cls, 6, &a, 8050, &sw);
+	assert_string_equal(svr_img_str(img, svc[s].name), "portal");
+	assert_true(sw.by_port);
+	assert_int_equal(sw.prefix_len, 32);
+	assert_true(sw.transport != UINT32_MAX);
+	assert_int_equal(tr[sw.transport].port_lo, 8000); /* the range "8000-8099" named it */
+	assert_int_equal(tr[sw.transport].port_hi, 8099);
+	/* the /24 without transport: no port decided, no transport entry */
+	a = ip("198.19.20.77");
+	s = svr_classify_service_why(cls, 1, &a, 0, &sw);
+	assert_string_equal(svr_img_str(img, svc[s].name), "web-any");
+	assert_false(sw.by_port);
+	assert_int_equal(sw.prefix_len, 24);
+	assert_int_equal(sw.transport, UINT32_MAX);
+	/* nothing: none */
+	a = ip("198.20.0.1");
+	assert_int_equal(svr_classify_service_why(cls, 17, &a, 53, &sw), UINT32_MAX);
+	assert_int_equal(sw.prefix_len, -1);
+}
+
 static void access_rules(void **state)
 {
 	(void)state;
@@ -321,6 +361,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(tenants),
+	    cmocka_unit_test(explained),
 	    cmocka_unit_test(service_precedence),
 	    cmocka_unit_test(access_rules),
 	};

@@ -244,26 +244,37 @@ void svr_classifier_free(struct svr_classifier *c)
 	free(c);
 }
 
-uint32_t svr_classify_tenant(const struct svr_classifier *c, uint32_t iface,
-			     const struct svr_ip *src)
+uint32_t svr_classify_tenant_why(const struct svr_classifier *c, uint32_t iface,
+				 const struct svr_ip *src, struct svr_tenant_why *why)
 {
+	struct svr_tenant_why w = {.tenant = NONE, .hood = NONE, .prefix_len = -1};
 	uint32_t n_if;
 	const struct svr_img_iface *fs = svr_img_table(c->img, SVR_SEC_INTERFACES, &n_if);
 	const struct svr_img_hood *hoods = svr_img_table(c->img, SVR_SEC_IFACE_HOODS, NULL);
-	if (iface >= n_if)
-		return NONE;
-	uint32_t best = NONE;
-	int best_len = -1;
-	for (uint32_t h = 0; h < fs[iface].hoods.count; h++) {
+	for (uint32_t h = 0; iface < n_if && h < fs[iface].hoods.count; h++) {
 		int len;
-		uint32_t t = ptable_longest(&c->members, hoods[fs[iface].hoods.first + h].name, src,
-					    NULL, NULL, &len);
-		if (t != NONE && len > best_len) {
-			best = t;
-			best_len = len;
+		uint32_t hood = hoods[fs[iface].hoods.first + h].name;
+		uint32_t t = ptable_longest(&c->members, hood, src, NULL, NULL, &len);
+		if (t != NONE && len > w.prefix_len) {
+			w.tenant = t;
+			w.hood = hood;
+			w.prefix_len = len;
+			w.by = SVR_TENANT_BY_MEMBER;
 		}
 	}
-	return best != NONE ? best : fs[iface].tenant;
+	if (w.tenant == NONE && iface < n_if && fs[iface].tenant != NONE) {
+		w.tenant = fs[iface].tenant;
+		w.by = SVR_TENANT_BY_INTERFACE;
+	}
+	if (why)
+		*why = w;
+	return w.tenant;
+}
+
+uint32_t svr_classify_tenant(const struct svr_classifier *c, uint32_t iface,
+			     const struct svr_ip *src)
+{
+	return svr_classify_tenant_why(c, iface, src, NULL);
 }
 
 struct port_query {
@@ -283,19 +294,34 @@ static bool transport_ok(const void *ctx, uint32_t v)
 	       (!t->has_ports || (q->port >= t->port_lo && q->port <= t->port_hi));
 }
 
-uint32_t svr_classify_service(const struct svr_classifier *c, uint8_t proto,
-			      const struct svr_ip *dst, uint16_t dport)
+uint32_t svr_classify_service_why(const struct svr_classifier *c, uint8_t proto,
+				  const struct svr_ip *dst, uint16_t dport,
+				  struct svr_service_why *why)
 {
 	struct port_query q = {.proto = proto, .port = dport};
 	q.tr = svr_img_table(c->img, SVR_SEC_TRANSPORTS, &q.n_tr);
+	struct svr_service_why w = {.service = NONE, .transport = NONE, .prefix_len = -1};
 	/* Port-qualified entries first, whatever their prefix length; port-less ones after. */
-	for (uint32_t scope = 1;; scope--) {
-		uint32_t v = ptable_longest(&c->services, scope, dst, transport_ok, &q, NULL);
-		if (v != NONE)
-			return c->transport_service[v];
-		if (scope == 0)
-			return NONE;
+	for (int scope = 1; scope >= 0 && w.service == NONE; scope--) {
+		int len;
+		uint32_t v =
+		    ptable_longest(&c->services, (uint32_t)scope, dst, transport_ok, &q, &len);
+		if (v == NONE)
+			continue;
+		w.service = c->transport_service[v];
+		w.transport = v < q.n_tr ? v : NONE; /* beyond: a service that names no transport */
+		w.prefix_len = len;
+		w.by_port = scope == 1;
 	}
+	if (why)
+		*why = w;
+	return w.service;
+}
+
+uint32_t svr_classify_service(const struct svr_classifier *c, uint8_t proto,
+			      const struct svr_ip *dst, uint16_t dport)
+{
+	return svr_classify_service_why(c, proto, dst, dport, NULL);
 }
 
 static bool tenant_within(const void *img, uint32_t tenant, uint32_t ancestor)

@@ -19,6 +19,7 @@
 #ifndef SVR_CLASSIFY_H
 #define SVR_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,29 @@ uint32_t svr_classify_tenant(const struct svr_classifier *c, uint32_t iface,
 /* Image service index, or UINT32_MAX. */
 uint32_t svr_classify_service(const struct svr_classifier *c, uint8_t proto,
 			      const struct svr_ip *dst, uint16_t dport);
+
+/* How a source got its tenant ("why", docs/telemetry.md): the same lookups, explained. */
+enum svr_tenant_by { SVR_TENANT_BY_NONE, SVR_TENANT_BY_MEMBER, SVR_TENANT_BY_INTERFACE };
+struct svr_tenant_why {
+	uint32_t tenant; /* image index, or UINT32_MAX */
+	uint8_t by;      /* enum svr_tenant_by */
+	uint32_t hood;   /* BY_MEMBER: the neighborhood's name (string offset) */
+	int prefix_len;  /* BY_MEMBER: the member prefix's length */
+};
+uint32_t svr_classify_tenant_why(const struct svr_classifier *c, uint32_t iface,
+				 const struct svr_ip *src, struct svr_tenant_why *why);
+
+/* How a destination got its service: the service, the transport entry that named the port
+ * (UINT32_MAX: the service names none), the prefix's length, whether a port decided. */
+struct svr_service_why {
+	uint32_t service; /* image index, or UINT32_MAX */
+	uint32_t transport;
+	int prefix_len;
+	bool by_port;
+};
+uint32_t svr_classify_service_why(const struct svr_classifier *c, uint8_t proto,
+				  const struct svr_ip *dst, uint16_t dport,
+				  struct svr_service_why *why);
 
 enum svr_access {
 	SVR_ACCESS_ALLOW,
