@@ -39,11 +39,13 @@ static struct dp_ctl_command session_clear_cmd = {
     .name = "session-clear", DP_SESSION_UUID_ARGS, .serve = not_run};
 static struct dp_ctl_command test_clock_cmd = {
     .name = "test-clock", DP_TEST_CLOCK_ARGS, .serve = not_run};
+static struct dp_ctl_command why_cmd = {.name = "why", DP_WHY_ARGS, .serve = not_run};
 static struct dp_ctl_command version_cmd = {.name = "version", .serve = not_run}; /* no arguments */
 DP_CTL_REGISTER(sessions_cmd)
 DP_CTL_REGISTER(session_cmd)
 DP_CTL_REGISTER(session_clear_cmd)
 DP_CTL_REGISTER(test_clock_cmd)
+DP_CTL_REGISTER(why_cmd)
 DP_CTL_REGISTER(version_cmd)
 
 /* The UUID's digits as given (dashes left out, lower case) are its bytes in hex. */

@@ -328,8 +328,9 @@ class Router:
                 cursor = page["next"]
                 if not cursor or not details:
                     break
-            for cmd in ctl_at_end:
-                res.ctl[cmd] = ctl(sock, cmd)
+            for cmd in ctl_at_end:  # a command's name, or (a name for it, a request object)
+                key, req = cmd if isinstance(cmd, tuple) else (cmd, cmd)
+                res.ctl[key] = ctl(sock, req)
             proc.send_signal(signal.SIGTERM)
             try:
                 res.rc = proc.wait(timeout=20)

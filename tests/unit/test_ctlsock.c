@@ -33,12 +33,25 @@ static const struct {
 	const char *name;
 	bool parsed;
 } served[] = {
-    {"version", false},        {"ports", false},        {"interfaces", false},
-    {"stats", false},          {"neighbors", false},    {"routes", false},
-    {"peers", false},          {"policy", false},       {"sessions", true},
-    {"session", true},         {"session-clear", true}, {"test-clock", true},
-    {"capture-start", false},  {"capture-read", false}, {"capture-stop", false},
-    {"session-counts", false}, {"ipfix", false},        {"events", true},
+    {"version", false},
+    {"ports", false},
+    {"interfaces", false},
+    {"stats", false},
+    {"neighbors", false},
+    {"routes", false},
+    {"peers", false},
+    {"policy", false},
+    {"sessions", true},
+    {"session", true},
+    {"session-clear", true},
+    {"test-clock", true},
+    {"capture-start", false},
+    {"capture-read", false},
+    {"capture-stop", false},
+    {"session-counts", false},
+    {"ipfix", false},
+    {"events", true},
+    {"why", true},
 };
 
 static void every_command_registered(void **state)

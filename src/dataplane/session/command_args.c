@@ -3,6 +3,8 @@
 #include "session/command_args.h"
 
 #include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
 
 #include "ctlsock/request.h"
 #include "svr/ctlsock.h"
@@ -77,5 +79,68 @@ int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t er
 	r->clock_offset_s = (int64_t)o;
 	r->clock_at_s = (int64_t)a;
 	r->hold = hold ? json_is_true(hold) : -1;
+	return 0;
+}
+
+/* A sentence for the client into err; -1 (no logging library: the fuzzer links this file). */
+static int arg_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int arg_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A port argument: absent 0, else an integer 0-65535. */
+static int port_arg(const json_t *req, const char *key, uint16_t *out, char *err, size_t errlen)
+{
+	const json_t *p = json_object_get(req, key);
+	if (!p)
+		return 0;
+	if (!json_is_integer(p) || json_integer_value(p) < 0 || json_integer_value(p) > 65535)
+		return arg_error(err, errlen, "%s: must be an integer 0-65535", key);
+	*out = (uint16_t)json_integer_value(p);
+	return 0;
+}
+
+/* "why": protocol (a name or 0-255), source and destination (one family), ports, interface. */
+int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		uint8_t proto;
+	} names[] = {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}};
+	struct dp_why_args *r = args;
+	const json_t *p = json_object_get(req, "protocol");
+	bool known = false;
+	for (size_t i = 0; json_is_string(p) && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(json_string_value(p), names[i].name) == 0) {
+			r->proto = names[i].proto;
+			known = true;
+		}
+	if (json_is_integer(p) && json_integer_value(p) >= 0 && json_integer_value(p) <= 255) {
+		r->proto = (uint8_t)json_integer_value(p);
+		known = true;
+	}
+	if (!known)
+		return arg_error(err, errlen, "protocol: tcp, udp, icmp, icmpv6 or a number 0-255");
+	const char *src = json_string_value(json_object_get(req, "source"));
+	const char *dst = json_string_value(json_object_get(req, "destination"));
+	if (!src || svr_ip_parse(src, &r->src) < 0)
+		return arg_error(err, errlen, "source: an IPv4 or IPv6 address is required");
+	if (!dst || svr_ip_parse(dst, &r->dst) < 0)
+		return arg_error(err, errlen, "destination: an IPv4 or IPv6 address is required");
+	if (r->src.family != r->dst.family)
+		return arg_error(err, errlen, "source and destination: of one family");
+	r->iface = json_string_value(json_object_get(req, "interface"));
+	if (!r->iface)
+		return arg_error(err, errlen,
+				 "interface: the name of the interface it comes in by");
+	if (port_arg(req, "source-port", &r->sport, err, errlen) < 0 ||
+	    port_arg(req, "destination-port", &r->dport, err, errlen) < 0)
+		return -1;
 	return 0;
 }

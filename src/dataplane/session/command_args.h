@@ -42,6 +42,16 @@ struct dp_test_clock_args {
 };
 int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 
+/* "why": a first packet as it would arrive (protocol, source, destination and ports) and the
+ * interface it would come in by, its name */
+struct dp_why_args {
+	uint8_t proto;
+	struct svr_ip src, dst;
+	uint16_t sport, dport; /* host order; ICMP: sport is the echo identifier */
+	const char *iface;
+};
+int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen);
+
 /* Each command's arguments, as session/commands.c registers them and the fuzzer reads them
  * (one definition: a change to a parser or its size reaches both). */
 #define DP_SESSIONS_ARGS                                                                           \
@@ -50,5 +60,6 @@ int dp_test_clock_args_parse(const json_t *req, void *args, char *err, size_t er
 	.parse = dp_session_uuid_args_parse, .args_size = sizeof(struct dp_session_uuid_args)
 #define DP_TEST_CLOCK_ARGS                                                                         \
 	.parse = dp_test_clock_args_parse, .args_size = sizeof(struct dp_test_clock_args)
+#define DP_WHY_ARGS .parse = dp_why_args_parse, .args_size = sizeof(struct dp_why_args)
 
 #endif

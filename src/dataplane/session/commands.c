@@ -13,6 +13,8 @@
 #include "ctlsock/request.h"
 #include "session/command_args.h"
 #include "session/sessions.h"
+#include "session/why.h"
+#include "core/dp.h"
 
 /* "sessions": filters and paging (see include/svr/ctlsock.h). */
 static json_t *cmd_sessions(const struct dp_ctl_request *r, const char **error)
@@ -111,3 +113,11 @@ DP_CTL_REGISTER(session_cmd)
 DP_CTL_REGISTER(session_clear_cmd)
 DP_CTL_REGISTER(session_counts_cmd)
 DP_CTL_REGISTER(test_clock_cmd)
+
+static json_t *cmd_why(const struct dp_ctl_request *r, const char **error)
+{
+	return dp_session_why(dp_gen_main(), r->args, error);
+}
+
+static struct dp_ctl_command why_cmd = {.name = "why", DP_WHY_ARGS, .serve = cmd_why};
+DP_CTL_REGISTER(why_cmd)
