@@ -328,9 +328,11 @@ class Router:
                 cursor = page["next"]
                 if not cursor or not details:
                     break
-            for cmd in ctl_at_end:  # a command's name, or (a name for it, a request object)
+            # a command's name, or (a name for it, a request object or a function of the result
+            # so far that gives one: e.g. a request naming a session's UUID)
+            for cmd in ctl_at_end:
                 key, req = cmd if isinstance(cmd, tuple) else (cmd, cmd)
-                res.ctl[key] = ctl(sock, req)
+                res.ctl[key] = ctl(sock, req(res) if callable(req) else req)
             proc.send_signal(signal.SIGTERM)
             try:
                 res.rc = proc.wait(timeout=20)

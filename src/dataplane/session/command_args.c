@@ -114,6 +114,12 @@ int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen)
 		uint8_t proto;
 	} names[] = {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}};
 	struct dp_why_args *r = args;
+	const char *uuid = json_string_value(json_object_get(req, "uuid"));
+	if (uuid) { /* a live session's why: nothing else is read */
+		r->has_uuid = true;
+		r->uuid_valid = dp_ctl_uuid_parse(uuid, r->uuid) == 0;
+		return 0;
+	}
 	const json_t *p = json_object_get(req, "protocol");
 	bool known = false;
 	for (size_t i = 0; json_is_string(p) && i < sizeof(names) / sizeof(names[0]); i++)

@@ -49,6 +49,9 @@ struct dp_why_args {
 	struct svr_ip src, dst;
 	uint16_t sport, dport; /* host order; ICMP: sport is the echo identifier */
 	const char *iface;
+	/* or a live session's: its first packet as it arrived, by the interface it came in by */
+	bool has_uuid, uuid_valid;
+	uint8_t uuid[16];
 };
 int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 

@@ -12,9 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+
 #include "common/image.h"
 #include "common/pathrank.h"
 #include "core/dp.h"
+#include "flow/names.h"
+#include "flow/table.h"
+#include "session/sessions.h"
 #include "flow/state.h"
 #include "paths/paths.h"
 #include "session/classify.h"
@@ -129,12 +134,81 @@ static json_t *route_json(const struct dp_gen *g, const struct dp_svc_policy *sp
 	}
 }
 
+/*
+ * A live session's first packet as it arrived (its forward key) and the interface it came in
+ * by (its note); false when idx is not a session's or the interface is gone.
+ */
+static bool session_packet(const struct dp_gen *g, uint32_t idx, struct dp_why_args *a)
+{
+	const struct svr_session_table *t = dp_sess.table;
+	const void *fwd, *rev;
+	if (svr_session_keys(t, idx, &fwd, &rev) < 0)
+		return false;
+	memset(a, 0, sizeof(*a));
+	if (svr_session_family(&t->info[idx]) == 4) {
+		const struct svr_skey4 *k = fwd;
+		a->src.family = a->dst.family = SVR_AF_INET;
+		memcpy(a->src.addr, &k->src, 4);
+		memcpy(a->dst.addr, &k->dst, 4);
+		a->proto = k->proto;
+		a->sport = rte_be_to_cpu_16(k->sport);
+		a->dport = rte_be_to_cpu_16(k->dport);
+	} else {
+		const struct svr_skey6 *k = fwd;
+		a->src.family = a->dst.family = SVR_AF_INET6;
+		memcpy(a->src.addr, k->src, 16);
+		memcpy(a->dst.addr, k->dst, 16);
+		a->proto = k->proto;
+		a->sport = rte_be_to_cpu_16(k->sport);
+		a->dport = rte_be_to_cpu_16(k->dport);
+	}
+	uint8_t in = t->notes[idx].in_iface;
+	if (in >= g->n_ifaces || !g->ifaces[in].in_use)
+		return false;
+	a->iface = g->ifaces[in].name;
+	return true;
+}
+
+static json_t *why_packet(const struct dp_gen *g, const struct dp_why_args *a, const char **error);
+
 json_t *dp_session_why(const struct dp_gen *g, const struct dp_why_args *a, const char **error)
 {
 	if (!g || !g->classifier || !g->spol) {
 		*error = "no policy in force yet";
 		return NULL;
 	}
+	if (!a->has_uuid)
+		return why_packet(g, a, error);
+	int64_t idx = a->uuid_valid ? dp_session_by_uuid(a->uuid) : -1;
+	struct dp_why_args packet;
+	if (idx < 0 || !session_packet(g, (uint32_t)idx, &packet)) {
+		*error = "no live session has this UUID (or the interface it came in by is gone)";
+		return NULL;
+	}
+	json_t *o = why_packet(g, &packet, error);
+	if (!o)
+		return NULL;
+	/* what the session was given when it began, against what the policy says now */
+	const struct svr_session_info *info = &dp_sess.table->info[idx];
+	const char *ten = svr_names_get(dp_sess.tenants, info->tenant);
+	const char *svc = svr_names_get(dp_sess.services, info->service);
+	const char *rule = svr_names_get(dp_sess.rules, dp_sess.table->notes[idx].rule);
+	json_object_set_new(o, "session",
+			    json_pack("{s:o, s:o, s:o, s:s}", "tenant", name_or_null(ten),
+				      "service", name_or_null(svc), "rule", name_or_null(rule),
+				      "interface", packet.iface));
+	const char *now_svc =
+	    json_string_value(json_object_get(json_object_get(o, "service"), "name"));
+	const char *now_rule =
+	    json_string_value(json_object_get(json_object_get(o, "access"), "rule"));
+	bool same = (svc && now_svc && strcmp(svc, now_svc) == 0) &&
+		    ((!rule && !now_rule) || (rule && now_rule && strcmp(rule, now_rule) == 0));
+	json_object_set_new(o, "policy-changed-since", json_boolean(!same));
+	return o;
+}
+
+static json_t *why_packet(const struct dp_gen *g, const struct dp_why_args *a, const char **error)
+{
 	unsigned slot = 0;
 	while (slot < g->n_ifaces &&
 	       !(g->ifaces[slot].in_use && strcmp(g->ifaces[slot].name, a->iface) == 0))
