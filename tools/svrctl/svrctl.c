@@ -64,6 +64,7 @@ struct opts {
 	double timeout_s;
 	struct sess_filter sess;
 	bool sess_given; /* any of --tenant, --service, --address, --limit */
+	bool why;        /* show session UUID --why */
 };
 
 static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -1783,6 +1784,77 @@ static char *uuid_by_prefix(const struct ctl *c, const char *prefix)
 	return uuid;
 }
 
+/* A string value, or dflt when v is not a string. */
+static const char *str_or(const json_t *v, const char *dflt)
+{
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+/* The "why" answer: each decision on a line of its own, then the peer paths. */
+static void print_why(const json_t *d)
+{
+	const json_t *t = json_object_get(d, "tenant"), *s = json_object_get(d, "service");
+	const json_t *a = json_object_get(d, "access"), *r = json_object_get(d, "route");
+	const json_t *sess = json_object_get(d, "session");
+	const char *reason = json_string_value(json_object_get(d, "reason"));
+	printf("verdict:  %s%s%s%s\n", str_or(json_object_get(d, "verdict"), "?"),
+	       reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
+	const char *by = str_or(json_object_get(t, "by"), "none");
+	if (strcmp(by, "member") == 0)
+		printf("tenant:   %s (a member prefix /%lld of neighborhood %s)\n",
+		       str_or(json_object_get(t, "name"), "-"),
+		       (long long)json_integer_value(json_object_get(t, "prefix-length")),
+		       str_or(json_object_get(t, "neighborhood"), "?"));
+	else
+		printf("tenant:   %s (%s)\n", str_or(json_object_get(t, "name"), "none"),
+		       strcmp(by, "interface") == 0 ? "the interface's" : "no tenant");
+	if (json_is_string(json_object_get(s, "name")))
+		printf("service:  %s (its prefix /%lld, %s)\n",
+		       str_or(json_object_get(s, "name"), "-"),
+		       (long long)json_integer_value(json_object_get(s, "prefix-length")),
+		       json_is_true(json_object_get(s, "by-port")) ? "a transport names the port"
+								   : "any port");
+	else
+		printf("service:  none\n");
+	if (a)
+		printf("access:   %s%s%s\n", str_or(json_object_get(a, "decision"), "?"),
+		       json_is_string(json_object_get(a, "rule")) ? " by " : "",
+		       str_or(json_object_get(a, "rule"), ""));
+	if (json_object_get(d, "policy"))
+		printf("policy:   %s\n", str_or(json_object_get(d, "policy"), "-"));
+	if (r)
+		printf("route:    %s\n", str_or(json_object_get(r, "kind"), "?"));
+	const json_t *paths = json_object_get(r, "paths");
+	if (json_array_size(paths)) {
+		static const struct col cols[] = {{"PEER", false},       {"PATH", false},
+						  {"COST", true},        {"USABLE", false},
+						  {"WITHIN-SLA", false}, {"WHY", false}};
+		struct table tab;
+		size_t i;
+		const json_t *p;
+		tab_init(&tab, cols, NCOLS(cols));
+		json_array_foreach (paths, i, p) {
+			tab_add_key(&tab, p, "peer");
+			tab_add_key(&tab, p, "path");
+			tab_add_key(&tab, p, "cost");
+			tab_add_key(&tab, p, "usable");
+			tab_add_key(&tab, p, "within-sla");
+			tab_add_key(&tab, p, "why");
+		}
+		tab_print(&tab);
+		tab_free(&tab);
+	}
+	if (sess)
+		printf(
+		    "session:  began as tenant %s, service %s, rule %s, in by %s; policy changed "
+		    "since: %s\n",
+		    str_or(json_object_get(sess, "tenant"), "none"),
+		    str_or(json_object_get(sess, "service"), "none"),
+		    str_or(json_object_get(sess, "rule"), "none"),
+		    str_or(json_object_get(sess, "interface"), "?"),
+		    json_is_true(json_object_get(d, "policy-changed-since")) ? "yes" : "no");
+}
+
 /* show session UUID, clear session UUID: cmd is "session" or "session-clear". */
 static void session_command(const struct ctl *c, const char *cmd, const char *arg, bool json)
 {
@@ -1803,6 +1875,8 @@ static void session_command(const struct ctl *c, const char *cmd, const char *ar
 		print_json(data);
 	else if (strcmp(cmd, "session") == 0)
 		print_session(data);
+	else if (strcmp(cmd, "why") == 0)
+		print_why(data);
 	else
 		printf("session %s cleared\n", uuid);
 	json_decref(data);
@@ -1829,9 +1903,14 @@ static void sessions_command(const struct opts *o, const char *path, bool by_ins
 			    "first %d or more of them as 'show sessions' prints them)",
 			    args[2], UUID_PREFIX_MIN);
 
+	if (o->why && (list || strcmp(args[0], "show") != 0))
+		usage_error("--why is for show session UUID");
 	ctl_open(&c, path, by_instance, o->timeout_s);
 	if (!list) {
-		session_command(&c, strcmp(args[0], "clear") == 0 ? "session-clear" : "session",
+		session_command(&c,
+				strcmp(args[0], "clear") == 0 ? "session-clear"
+				: o->why                      ? "why"
+							      : "session",
 				args[2], o->json);
 	} else {
 		json_t *data = sessions_fetch(&c, &o->sess);
@@ -2229,6 +2308,7 @@ int main(int argc, char **argv)
 		OPT_SERVICE,
 		OPT_ADDRESS,
 		OPT_LIMIT,
+		OPT_WHY,
 		OPT_SNAPLEN,
 		OPT_BUFFER
 	};
@@ -2247,6 +2327,7 @@ int main(int argc, char **argv)
 	    {"service", required_argument, NULL, OPT_SERVICE},
 	    {"address", required_argument, NULL, OPT_ADDRESS},
 	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    {"why", no_argument, NULL, OPT_WHY},
 	    {"count", required_argument, NULL, 'c'},
 	    {"write", required_argument, NULL, 'w'},
 	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
@@ -2307,6 +2388,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TOKEN:
 			ao.token = optarg;
+			break;
+		case OPT_WHY:
+			o.why = true;
 			break;
 		case OPT_TENANT:
 			o.sess.tenant = session_name("--tenant", optarg);
