@@ -94,6 +94,20 @@
  *                 "read": n (packets handed out so far), "dropped": n (not captured so far:
  *                 ring full)}
  *  "capture-stop" request {"cmd": "capture-stop", "capture": ID}: {"read": n, "dropped": n}
+ *  "why"         request {"cmd": "why", "protocol": "tcp"|"udp"|"icmp"|"icmpv6"|0-255,
+ *                "source": IP, "destination": IP, "source-port": n, "destination-port": n,
+ *                "interface": NAME} (a first packet as it would arrive), or {"cmd": "why",
+ *                "uuid": UUID} (a live session's first packet, by the interface it came in by):
+ *                {"verdict": "allowed"|"refused", "reason": DROP (refused),
+ *                 "tenant": {"name": NAME|null, "by": "member"|"interface"|"none",
+ *                            "neighborhood": NAME, "prefix-length": n (member)},
+ *                 "service": {"name": NAME|null, "prefix-length": n, "by-port": bool,
+ *                             "transport": {"protocol": n, "ports": [lo, hi]}},
+ *                 "access": {"decision": "allow"|"no-rule"|"deny-rule", "rule": LABEL|null},
+ *                 "policy": NAME|null, "route": {"kind": "routing"|"next-hop"|"nat-target"|
+ *                 "peer", "paths": [{"peer", "path", "cost", "usable", "within-sla", "why"}]},
+ *                 "session": {"tenant", "service", "rule", "interface"} and
+ *                 "policy-changed-since": bool (by uuid)} (docs/telemetry.md "Why")
  *  "ipfix"       {"exporting": bool, "generation": n, "records-taken": n,
  *                 "records-oversize": n, "messages-built": n, "records-lost-backlog": n,
  *                 "settings": {"observation-domain": n, "enterprise-number": n,
