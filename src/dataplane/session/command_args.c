@@ -107,7 +107,7 @@ static int port_arg(const json_t *req, const char *key, uint16_t *out, char *err
 }
 
 /* "why": protocol (a name or 0-255), source and destination (one family), ports, interface. */
-int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen)
+int dp_session_why_args_parse(const json_t *req, void *args, char *err, size_t errlen)
 {
 	static const struct {
 		const char *name;

@@ -53,7 +53,7 @@ struct dp_why_args {
 	bool has_uuid, uuid_valid;
 	uint8_t uuid[16];
 };
-int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen);
+int dp_session_why_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 
 /* Each command's arguments, as session/commands.c registers them and the fuzzer reads them
  * (one definition: a change to a parser or its size reaches both). */
@@ -63,6 +63,6 @@ int dp_why_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 	.parse = dp_session_uuid_args_parse, .args_size = sizeof(struct dp_session_uuid_args)
 #define DP_TEST_CLOCK_ARGS                                                                         \
 	.parse = dp_test_clock_args_parse, .args_size = sizeof(struct dp_test_clock_args)
-#define DP_WHY_ARGS .parse = dp_why_args_parse, .args_size = sizeof(struct dp_why_args)
+#define DP_WHY_ARGS .parse = dp_session_why_args_parse, .args_size = sizeof(struct dp_why_args)
 
 #endif
