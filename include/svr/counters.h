@@ -128,9 +128,9 @@
 	X(SVR_MODIFY_STALE, "svr-modify-stale",                                                    \
 	  "first packet moving a live session to a new tuple, older than its last move (TLV 28)")  \
 	X(DUPLICATE, "duplicate-dropped",                                                          \
-	  "second copy of a duplicated session's packet (the first went on)")                       \
+	  "second copy of a duplicated session's packet (the first went on)")                      \
 	X(SVR_LEG_REFUSED, "svr-leg-refused",                                                      \
-	  "second leg of a duplicated session not taken (no slot of ours, one already, ended)")     \
+	  "second leg of a duplicated session not taken (no slot of ours, one already, ended)")    \
 	X(SVR_MOVE_FAILED, "svr-move-failed",                                                      \
 	  "first packet moving a live session to a new tuple: the table could not (full, in use)")
 
@@ -140,6 +140,17 @@ enum svr_drop_reason {
 #undef SVR_DROP_ENUM
 	    SVR_DROP_MAX
 };
+
+/* A drop reason's reported name; "?" for none. */
+static inline const char *svr_drop_name(unsigned reason)
+{
+	static const char *const names[] = {
+#define SVR_DROP_NAME(e, name, help) name,
+	    SVR_DROP_REASONS(SVR_DROP_NAME)
+#undef SVR_DROP_NAME
+	};
+	return reason < SVR_DROP_MAX ? names[reason] : "?";
+}
 
 /* Events that are not drops, counted on the main lcore's slow path. */
 #define SVR_EVENTS(X)                                                                              \

@@ -97,15 +97,21 @@
  *  "why"         request {"cmd": "why", "protocol": "tcp"|"udp"|"icmp"|"icmpv6"|0-255,
  *                "source": IP, "destination": IP, "source-port": n, "destination-port": n,
  *                "interface": NAME} (a first packet as it would arrive), or {"cmd": "why",
- *                "uuid": UUID} (a live session's first packet, by the interface it came in by):
- *                {"verdict": "allowed"|"refused", "reason": DROP (refused),
- *                 "tenant": {"name": NAME|null, "by": "member"|"interface"|"none",
+ *                "uuid": UUID} (a live session's first packet, by the interface it came in by,
+ *                or as a peer's metadata carried it):
+ *                {"verdict": "allowed"|"refused"|"local", "reason": DROP (refused),
+ *                 "arrived": {"over": "svr", "peer", "path", "source", "destination",
+ *                             "source-port", "destination-port"} (from a peer, by uuid),
+ *                 "tenant": {"name": NAME|null, "by": "member"|"interface"|"metadata"|"none",
  *                            "neighborhood": NAME, "prefix-length": n (member)},
  *                 "service": {"name": NAME|null, "prefix-length": n, "by-port": bool,
  *                             "transport": {"protocol": n, "ports": [lo, hi]}},
  *                 "access": {"decision": "allow"|"no-rule"|"deny-rule", "rule": LABEL|null},
  *                 "policy": NAME|null, "route": {"kind": "routing"|"next-hop"|"nat-target"|
- *                 "peer", "paths": [{"peer", "path", "cost", "usable", "within-sla", "why"}]},
+ *                 "peer", "paths": [{"peer", "path", "cost", "usable", "within-sla", "why"}]
+ *                 (peer), "next-hop-interface": NAME|null (next-hop), "leaves-by": NAME|null,
+ *                 "nat": {"source": IP|null, "destination": IP|null, "as": "the path's
+ *                 waypoints" (peer)}} (when admitted),
  *                 "session": {"tenant", "service", "rule", "interface"} and
  *                 "policy-changed-since": bool (by uuid)} (docs/telemetry.md "Why")
  *  "ipfix"       {"exporting": bool, "generation": n, "records-taken": n,

@@ -479,6 +479,12 @@ class Check:
         sys.exit(0)
 
 
+def why_request(proto, src, dst, dport, sport=40000, iface="in"):
+    """The control socket's "why" for a first packet (docs/telemetry.md "Why"), for ctl_at_end."""
+    return {"cmd": "why", "protocol": proto, "source": src, "destination": dst,
+            "destination-port": dport, "source-port": sport, "interface": iface}
+
+
 def run_or_fail(router, check, **kw):
     """router.run(), turning a RouterError into a failed check and exit 1."""
     try:

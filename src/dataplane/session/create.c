@@ -126,6 +126,17 @@ static bool peer_degraded(const struct dp_svc_policy *svc)
 	       atomic_load_explicit(&dp_session_degraded[svc->peer], memory_order_relaxed);
 }
 
+enum svr_drop_reason dp_session_route_check(const struct dp_svc_policy *svc, uint8_t family)
+{
+	if (svc->route != DP_SROUTE_PEER)
+		return SVR_DROP_MAX;
+	if (svc->svr_path == DP_NO_SVR_PATH || family != SVR_AF_INET)
+		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later (IPv6) */
+	if (svc->degraded_action == SVR_DEGRADED_BLOCK && peer_degraded(svc))
+		return SVR_DROP_DEGRADED_BLOCKED; /* answered: administratively prohibited */
+	return SVR_DROP_MAX;
+}
+
 /*
  * Service, tenant, access and limits for a first packet that may start a
  * session and is not for the router itself. Returns SVR_DROP_MAX when admitted.
@@ -154,13 +165,10 @@ static enum svr_drop_reason admit(const struct dp_gen *g, uint16_t iface_in, uin
 		return SVR_DROP_ACCESS_NO_RULE;
 	}
 	a->svc = &p->svc[svc];
-	if (a->svc->route == DP_SROUTE_PEER &&
-	    (a->svc->svr_path == DP_NO_SVR_PATH || src->family != SVR_AF_INET))
-		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later (IPv6) */
-	if (a->svc->route == DP_SROUTE_PEER && a->svc->degraded_action == SVR_DEGRADED_BLOCK &&
-	    peer_degraded(a->svc))
-		return SVR_DROP_DEGRADED_BLOCKED; /* answered: administratively prohibited */
-	enum svr_drop_reason why = limits(p, proto, src, tenant, a);
+	enum svr_drop_reason why = dp_session_route_check(a->svc, src->family);
+	if (why != SVR_DROP_MAX)
+		return why;
+	why = limits(p, proto, src, tenant, a);
 	/* a policy's max-sessions is the operator's refusal: answered like one */
 	*refuse = why == SVR_DROP_POLICY_MAX_SESSIONS;
 	return why;
@@ -413,12 +421,29 @@ static uint32_t iface_ip4(const struct dp_iface *ifc)
 	return 0;
 }
 
+enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_svc_policy *svc,
+				       const struct svr_ip *dst, struct dp_session_egress *e)
+{
+	e->dst = *dst;
+	e->iface = -1;
+	e->source_nat = 0;
+	if (svc->route == DP_SROUTE_NAT) {
+		if (svc->nat_target.family != SVR_AF_INET || dst->family != SVR_AF_INET)
+			return SVR_DROP_NAT_FAMILY;
+		e->dst = svc->nat_target;
+	}
+	e->iface = egress_of(g, svc, &e->dst);
+	if (e->iface >= 0 && dst->family == SVR_AF_INET && g->ifaces[e->iface].source_nat)
+		e->source_nat = iface_ip4(&g->ifaces[e->iface]);
+	return SVR_DROP_MAX;
+}
+
 /*
- * The service's own route for a forward tuple: destination NAT, the interface
- * it leaves by, source NAT there. out: the tuple as it arrives here (for the
- * SVR egress, as the metadata restores it), rewritten as it will leave;
- * place: where the table puts the session (NAT ports to pick). Returns
- * DP_FIRST_SESSION to go on creating, or the packet's outcome.
+ * The service's own route for a forward tuple (dp_session_egress): destination NAT, the
+ * interface it leaves by, source NAT there. out: the tuple as it arrives here (for the SVR
+ * egress, as the metadata restores it), rewritten as it will leave; place: where the table puts
+ * the session (NAT ports to pick). Returns DP_FIRST_SESSION to go on creating, or the packet's
+ * outcome.
  */
 static enum dp_first route_out4(const struct dp_gen *g, const struct dp_svc_policy *svc,
 				struct svr_skey4 *out, struct svr_session_place *place,
@@ -426,22 +451,16 @@ static enum dp_first route_out4(const struct dp_gen *g, const struct dp_svc_poli
 {
 	struct svr_ip to;
 	ip4_of(out->dst, &to);
-	if (svc->route == DP_SROUTE_NAT) {
-		if (svc->nat_target.family != SVR_AF_INET) {
-			*why = SVR_DROP_NAT_FAMILY;
-			return DP_FIRST_DROP;
-		}
-		to = svc->nat_target;
-		memcpy(&out->dst, to.addr, 4);
-	}
-	int eg = egress_of(g, svc, &to);
-	if (eg < 0)
-		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+	struct dp_session_egress e;
+	if ((*why = dp_session_egress(g, svc, &to, &e)) != SVR_DROP_MAX)
+		return DP_FIRST_DROP;
+	if (e.iface < 0)
+		return e.iface == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+	memcpy(&out->dst, e.dst.addr, 4);
 	*place = (struct svr_session_place){.limit = g->spol->capacity};
-	uint32_t snat = g->ifaces[eg].source_nat ? iface_ip4(&g->ifaces[eg]) : 0;
-	if (!snat)
+	if (!e.source_nat)
 		return DP_FIRST_SESSION;
-	out->src = snat;
+	out->src = e.source_nat;
 	/* Without ports to translate: one session per (source NAT address, peer, protocol). */
 	if (out->proto == SVR_IPPROTO_TCP || out->proto == SVR_IPPROTO_UDP ||
 	    out->proto == SVR_IPPROTO_ICMP) {
@@ -512,15 +531,8 @@ static enum dp_first create4_ext(struct dp_worker *w, const struct svr_skey4 *k,
  * port of ours and an odd one of the peer's, and its first packets
  * carry forward metadata until the peer's reverse metadata arrives.
  */
-/*
- * The path a new session of the service takes: the main lcore's choice (paths/choice.c), the
- * best-ranked usable path that meets the SLA, or the best usable one when none does and the
- * policy allows best effort; DP_NO_SVR_PATH when none meets it and best effort is off. When no
- * path is usable, one whose BFD is up (in its hold-down), else the best one all the same: nothing
- * is known to work, and a path whose BFD has not come up yet (a router just started, a peer
- * without BFD) must not refuse sessions.
- */
-static uint16_t path_for_new_session(const struct dp_svc_policy *s)
+/* sessions.h; paths/choice.c makes the choice. */
+uint16_t dp_session_path_for_new(const struct dp_svc_policy *s)
 {
 	uint32_t c = atomic_load_explicit(&s->choice, memory_order_acquire);
 	switch (c >> 16) {
@@ -538,7 +550,7 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				  const struct svr_skey4 *k, const struct admitted *a,
 				  uint64_t *data, enum svr_drop_reason *why)
 {
-	uint16_t slot = path_for_new_session(a->svc);
+	uint16_t slot = dp_session_path_for_new(a->svc);
 	if (slot == DP_NO_SVR_PATH) {
 		*why = SVR_DROP_SLA_NO_PATH; /* answered: administratively prohibited */
 		return DP_FIRST_REFUSE;
@@ -845,15 +857,11 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 			      svc, a.rule_id, *why);
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
 	}
-	if (dnat) {
-		*why = SVR_DROP_NAT_FAMILY;
+	struct dp_session_egress e; /* IPv6: no NAT (a destination NAT is refused) */
+	if ((*why = dp_session_egress(g, a.svc, &dst, &e)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
-	}
-	int eg = egress_of(g, a.svc, &dst);
-	if (eg == -2)
-		return DP_FIRST_LOCAL;
-	if (eg < 0)
-		return DP_FIRST_NO_ROUTE;
+	if (e.iface < 0)
+		return e.iface == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	struct svr_skey6 rev;
 	svr_skey6_reverse(k, &rev);
 	struct svr_session_place place = {.limit = g->spol->capacity};

@@ -109,6 +109,34 @@ enum dp_first dp_dup_add_leg4(struct dp_worker *w, const struct dp_gen *g, uint1
 			      uint32_t idx, const struct svr_skey4 *k, const uint8_t uuid[16],
 			      uint64_t *data, enum svr_drop_reason *why);
 
+/*
+ * Where a session of service svc to dst leaves, and how its addresses change: destination NAT
+ * (the service's nat-target, IPv4 only: svr-nat-family otherwise), the interface it leaves by
+ * (iface: -1 nothing routes it, -2 it is for the router itself) and that interface's source NAT
+ * (its first IPv4 address, network order; 0 none). The creation path's decision, and why's
+ * (session/why.c). SVR_DROP_MAX, or the reason to drop.
+ */
+struct dp_session_egress {
+	struct svr_ip dst; /* after destination NAT */
+	int iface;
+	uint32_t source_nat;
+};
+enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_svc_policy *svc,
+				       const struct svr_ip *dst, struct dp_session_egress *e);
+/* The refusals of an admitted first packet's route, before any limit: a peer route without a
+ * path or for IPv6 (SVR carries IPv4), a degraded peer that blocks the service. SVR_DROP_MAX
+ * when it may go on. */
+enum svr_drop_reason dp_session_route_check(const struct dp_svc_policy *svc, uint8_t family);
+/*
+ * The peer path a new session of the service takes: the main lcore's choice (paths/choice.c),
+ * the best-ranked usable path that meets the SLA, or the best usable one when none does and the
+ * policy allows best effort; DP_NO_SVR_PATH when none meets it and best effort is off. When no
+ * path is usable, one whose BFD is up (in its hold-down), else the best one all the same:
+ * nothing is known to work, and a path whose BFD has not come up yet (a router just started, a
+ * peer without BFD) must not refuse sessions.
+ */
+uint16_t dp_session_path_for_new(const struct dp_svc_policy *s);
+
 /* Main lcore, every housekeeping tick: clock, ageing slice, reclaim. */
 void dp_sessions_housekeeping(uint64_t now_ms);
 #ifdef SVR_TEST_HOOKS

@@ -199,37 +199,44 @@ void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_
 	atomic_store_explicit(&e->tag, ctx_tag(uuid), memory_order_release);
 }
 
+bool dp_svr_fwd_ctx_of(uint32_t idx, const uint8_t uuid[16], struct svr_md_ctx *c)
+{
+	const struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
+	uint64_t tag = ctx_tag(uuid);
+	if (atomic_load_explicit(&e->tag, memory_order_acquire) != tag)
+		return false; /* none kept (no NAT here), or its slot moved on */
+	memset(c, 0, sizeof(*c));
+	c->family = 4;
+	memcpy(c->src, e->src, 4);
+	memcpy(c->dst, e->dst, 4);
+	c->sport = e->sport;
+	c->dport = e->dport;
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&e->tag, memory_order_relaxed) ==
+	       tag; /* not rewritten meanwhile */
+}
+
 void dp_svr_copy_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16])
 {
-	const struct fwd_ctx_slot *e = &fwd_ctx[from & (FWD_CTX_SLOTS - 1)];
-	if (atomic_load_explicit(&e->tag, memory_order_acquire) != ctx_tag(uuid))
-		return; /* none kept (no NAT here), or its slot moved on */
-	struct svr_md_ctx c = {.family = 4, .sport = e->sport, .dport = e->dport};
-	memcpy(c.src, e->src, 4);
-	memcpy(c.dst, e->dst, 4);
-	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&e->tag, memory_order_relaxed) == ctx_tag(uuid))
+	struct svr_md_ctx c;
+	if (dp_svr_fwd_ctx_of(from, uuid, &c))
 		dp_svr_keep_fwd_ctx(to, uuid, &c);
 }
 
 /* The mirror of the session's kept forward context into c; false if its slot moved on. */
 static bool mirror_fwd_ctx(const struct svr_session *s, struct svr_md_ctx *c)
 {
+	struct svr_md_ctx f;
 	uint32_t idx = (uint32_t)(s - dp_sess.table->entries);
-	const struct fwd_ctx_slot *e = &fwd_ctx[idx & (FWD_CTX_SLOTS - 1)];
-	uint64_t tag = ctx_tag(svr_session_info(dp_sess.table, s)->uuid);
-	if (atomic_load_explicit(&e->tag, memory_order_acquire) != tag)
+	if (!dp_svr_fwd_ctx_of(idx, svr_session_info(dp_sess.table, s)->uuid, &f))
 		return false;
-	memset(c, 0, sizeof(*c));
-	c->family = 4;
-	memcpy(c->src, e->dst, 4);
-	memcpy(c->dst, e->src, 4);
-	c->sport = e->dport;
-	c->dport = e->sport;
+	*c = f;
+	memcpy(c->src, f.dst, 4);
+	memcpy(c->dst, f.src, 4);
+	c->sport = f.dport;
+	c->dport = f.sport;
 	c->proto = svr_session_proto(s);
-	atomic_thread_fence(memory_order_acquire);
-	return atomic_load_explicit(&e->tag, memory_order_relaxed) ==
-	       tag; /* not rewritten meanwhile */
+	return true;
 }
 
 static enum svr_drop_reason read_first(struct dp_worker *w, const struct dp_svr_path_policy *pp,

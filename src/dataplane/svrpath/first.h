@@ -40,6 +40,9 @@ void dp_svr_keep_fwd_ctx(uint32_t idx, const uint8_t uuid[16], const struct svr_
 /* Egress, a session of uuid moved from entry from to entry to, or took entry to as its second
  * leg: the context kept for entry from goes to entry to as well. */
 void dp_svr_copy_fwd_ctx(uint32_t from, uint32_t to, const uint8_t uuid[16]);
+/* The forward context kept for entry idx (session uuid), as it arrived: false when none is
+ * (no NAT at this egress) or its slot moved on. Any lcore. */
+bool dp_svr_fwd_ctx_of(uint32_t idx, const uint8_t uuid[16], struct svr_md_ctx *c);
 
 /*
  * The UUIDs of egress sessions, against replayed first packets (replay.h):

@@ -25,12 +25,6 @@
 
 #define EVENTS_READ_MAX 1000 /* events in one answer */
 
-static const char *const drop_names[] = {
-#define NAME(e, name, help) name,
-    SVR_DROP_REASONS(NAME)
-#undef NAME
-};
-
 /* Which limit a limit-hit names (docs/telemetry.md). */
 static const char *limit_name(uint16_t reason)
 {
@@ -98,8 +92,7 @@ static json_t *raw_json(const struct dp_event_raw *r, int64_t unix_ms)
 		json_object_set_new(e, "access", json_string(access_name(r->reason)));
 	if (r->kind == DP_EVENT_DENIED && r->reason == SVR_DROP_ACCESS_DENIED)
 		json_object_set_new(e, "rule", name_or_null(dp_sess.rules, r->rule_id));
-	json_object_set_new(e, "reason",
-			    json_string(r->reason < SVR_DROP_MAX ? drop_names[r->reason] : "?"));
+	json_object_set_new(e, "reason", json_string(svr_drop_name(r->reason)));
 	json_object_set_new(e, "protocol",
 			    json_string(svr_ip_proto_name(r->proto, pbuf, sizeof(pbuf))));
 	json_object_set_new(e, "source", ip_json(r->family, r->src));

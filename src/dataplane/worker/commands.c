@@ -48,13 +48,9 @@ static json_t *cmd_stats(void)
 			drops[r] += s->drops[r];
 	}
 	json_t *jd = json_object();
-	static const char *const drop_names[] = {
-#define NAME(e, name, help) name,
-	    SVR_DROP_REASONS(NAME)
-#undef NAME
-	};
 	for (int r = 0; r < SVR_DROP_MAX; r++) {
-		json_object_set_new(jd, drop_names[r], json_integer((json_int_t)drops[r]));
+		json_object_set_new(jd, svr_drop_name((unsigned)r),
+				    json_integer((json_int_t)drops[r]));
 		dropped += drops[r];
 	}
 	json_t *je = json_object();
