@@ -544,11 +544,21 @@ static bool quiesce_stub(void)
 	return exporter_caught_up;
 }
 
+/* The events' answer (flow/state.h names_flush): what it would format, read before the sweep. */
+static char flushed_tenant[32];
+static uint16_t flush_tenant_id;
+static void flush_stub(void)
+{
+	const char *name = svr_names_get(dp_sess.tenants, flush_tenant_id);
+	snprintf(flushed_tenant, sizeof(flushed_tenant), "%s", name ? name : "(forgotten)");
+}
+
 /*
  * The dataplane's sweep (dp_session_names_sweep): a name a session entry carries
  * (tenant, service, the access rule in its note) is kept while the entry is live
  * and while it awaits reclaim (a worker may still read it), and forgotten once
- * the entry is reclaimed; not while the IPFIX exporter has records that name it.
+ * the entry is reclaimed; not while the IPFIX exporter has records that name it, and only once
+ * the workers' event records (which name them by id) are formatted.
  */
 static void names_kept_while_sessions_carry_them(void **state)
 {
@@ -593,10 +603,14 @@ static void names_kept_while_sessions_carry_them(void **state)
 	assert_false(dp_session_names_sweep());
 	assert_string_equal(svr_names_get(dp_sess.rules, rule), "web/access[0]");
 	assert_string_equal(svr_names_get(dp_sess.tenants, ten), "blue");
-	/* it has: forgotten, the ids free again */
+	/* it has: the events formatted first, then forgotten, the ids free again */
 	exporter_caught_up = true;
+	dp_sess.names_flush = flush_stub;
+	flush_tenant_id = ten;
 	assert_true(dp_session_names_sweep());
+	assert_string_equal(flushed_tenant, "blue");
 	dp_sess.names_quiesce = NULL;
+	dp_sess.names_flush = NULL;
 	assert_null(svr_names_get(dp_sess.rules, rule));
 	assert_null(svr_names_get(dp_sess.tenants, ten));
 	assert_null(svr_names_get(dp_sess.services, svc));

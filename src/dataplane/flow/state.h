@@ -165,6 +165,9 @@ struct dp_sessions {
 	/* telemetry's exporter, when one runs: returns once every record handed to it before the
 	 * call was written (it reads names by id: a sweep must not forget them under it) */
 	bool (*names_quiesce)(void); /* false: not now */
+	/* telemetry's events: formats the workers' event records now, before a sweep (they name
+	 * tenants, services and rules by id too, ids of a generation that may be gone) */
+	void (*names_flush)(void);
 	uint32_t age_cursor;
 	/* The test-clock command (test builds only): from real time clock_at_s on the wall
 	 * clock is offset by clock_offset_s, before it by clock_prev_offset_s. Main lcore. */

@@ -269,6 +269,7 @@ int main(int argc, char **argv)
 	if (dp_sessions_init(conf.session_capacity, conf.session_capacity6) < 0 ||
 	    dp_ipfix_init(dp.n_workers) < 0 || dp_svr_init(conf.svr_key_file, dp.n_workers) < 0)
 		goto out;
+	dp_sess.names_flush = dp_events_poll; /* before a sweep forgets the names they carry */
 	dp_slowpath_init();
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
 		goto out;

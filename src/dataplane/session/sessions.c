@@ -236,6 +236,8 @@ bool dp_session_names_sweep(void)
 	memset(rules, 0, sizeof(rules));
 	if (dp_sess.names_quiesce && !dp_sess.names_quiesce())
 		return false; /* the exporter's records name them too: not under it */
+	if (dp_sess.names_flush)
+		dp_sess.names_flush();
 	const struct svr_session_table *t = dp_sess.table;
 	/* every entry ever used: a reclaimed one names nothing (SVR_NO_NAME) */
 	for (uint32_t i = 0; i < t->high_water; i++) {
