@@ -529,7 +529,8 @@ static const char help_sessions[] =
     "\n"
     "    --why: instead of the session, what the policy in force decides for its first\n"
     "    packet and why (tenant, service, access rule, policy, route and peer paths), and\n"
-    "    whether that differs from what the session got (docs/telemetry.md \"Why\").\n"
+    "    whether that differs from what the session got (docs/telemetry.md \"Why\"; each\n"
+    "    line is in svrctl help why).\n"
     "\n"
     "DESCRIPTION\n"
     "    A session is a flow the dataplane admitted: its first packet was classified\n"
@@ -637,7 +638,7 @@ static const char help_why[] =
     "      nat:       destination -> 203.0.113.2, source -> 203.0.113.1 (the chosen\n"
     "                 path's waypoints: the peer's, ours)\n"
     "      PEER  PATH      COST  USABLE  WITHIN-SLA  WHY\n"
-    "      r2    dc/wan1     10  true    true        chosen\n"
+    "      r2    dc/wan1     10  yes     yes         chosen\n"
     "\n"
     "      verdict    allowed; local (addressed to this router itself); or refused with\n"
     "                 its reason and what it means: no-service, access-denied,\n"
@@ -2054,7 +2055,7 @@ static void print_why(const json_t *d)
 		       json_is_string(json_object_get(a, "rule")) ? " by " : "",
 		       str_or(json_object_get(a, "rule"), ""));
 	if (json_object_get(d, "policy"))
-		printf("policy:    %s\n", str_or(json_object_get(d, "policy"), "-"));
+		printf("policy:    %s\n", str_or(json_object_get(d, "policy"), "none"));
 	if (json_is_object(r))
 		print_why_route(r);
 	if (sess)
