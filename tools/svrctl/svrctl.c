@@ -63,8 +63,9 @@ struct opts {
 	bool all;
 	double timeout_s;
 	struct sess_filter sess;
-	bool sess_given; /* any of --tenant, --service, --address, --limit */
-	bool why;        /* show session UUID --why */
+	bool sess_given;       /* any of --tenant, --service, --address, --limit */
+	bool why;              /* show session UUID --why */
+	const char *interface; /* why: --interface */
 };
 
 static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -97,6 +98,8 @@ static void usage_error(const char *fmt, ...)
 			"session UUID\n"
 			"       svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] "
 			"[-w FILE]\n"
+			"       svrctl [--instance NAME | --socket PATH] [--json] why PROTOCOL "
+			"SOURCE[:PORT] DESTINATION[:PORT] --interface NAME\n"
 			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
 			"TOKEN] config apply FILE|show\n"
 			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
@@ -137,6 +140,8 @@ static const char help_main[] =
     "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID [--why]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
     "    svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] [-w FILE]\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] why PROTOCOL SOURCE[:PORT]\n"
+    "           DESTINATION[:PORT] --interface NAME\n"
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           config apply FILE\n"
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN]\n"
@@ -144,7 +149,7 @@ static const char help_main[] =
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           status\n"
     "    svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] COMMAND ...\n"
-    "    svrctl help [show | sessions | capture | config | status | conductor]\n"
+    "    svrctl help [show | sessions | capture | why | config | status | conductor]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -180,6 +185,11 @@ static const char help_main[] =
     "    capture INTERFACE   packets received and sent on a router interface while it\n"
     "                        forwards: one line each, or -w FILE (pcap); -c N to stop\n"
     "                        after N (see svrctl help capture)\n"
+    "    why PROTOCOL SOURCE[:PORT] DESTINATION[:PORT] --interface NAME\n"
+    "                        what the policy in force would do with such a first packet\n"
+    "                        coming in by interface NAME, and why: verdict, tenant,\n"
+    "                        service, access rule, policy, route, NAT, peer paths;\n"
+    "                        nothing is created (see svrctl help why)\n"
     "    config apply FILE   apply the model in FILE (\"-\": standard input); prints\n"
     "                        \"generation N applied\", or every error as PATH: MESSAGE\n"
     "    config show         the model in force, as indented JSON\n"
@@ -188,8 +198,8 @@ static const char help_main[] =
     "    conductor COMMAND   the operator's commands for svr-conductor: commit, diff,\n"
     "                        history, rollback, routers, enrol-token, keys, alarms, ca\n"
     "                        (see svrctl help conductor)\n"
-    "    help [TOPIC]        this page, or details of show, sessions, capture, config,\n"
-    "                        status or conductor\n"
+    "    help [TOPIC]        this page, or details of show, sessions, capture, why,\n"
+    "                        config, status or conductor\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -203,6 +213,8 @@ static const char help_main[] =
     "        \"runtime-dir\". Cannot be combined with --instance.\n"
     "    -a, --all\n"
     "        show stats: list every drop reason and event, including those at zero.\n"
+    "    --interface NAME\n"
+    "        why: the router interface the packet would come in by (required).\n"
     "\n"
     "  Sessions (show sessions; the filters combine):\n"
     "    --tenant NAME\n"
@@ -262,11 +274,13 @@ static const char help_main[] =
     "\n"
     "EXIT STATUS\n"
     "    0   success (config apply: the model was applied, or published and not yet\n"
-    "        acknowledged by the dataplane within 2 s)\n"
+    "        acknowledged by the dataplane within 2 s; why: an answer, whatever its\n"
+    "        verdict)\n"
     "    1   the dataplane or the API answered with an error (config apply: malformed\n"
     "        or invalid model, rejected by the dataplane; wrong token; show or clear\n"
-    "        session: no live session has the UUID), or the answer was unusable (timed\n"
-    "        out, closed early, not valid JSON, unexpected shape)\n"
+    "        session: no live session has the UUID; why: no interface of that name),\n"
+    "        or the answer was unusable (timed out, closed early, not valid JSON,\n"
+    "        unexpected shape)\n"
     "    2   usage error\n"
     "    3   cannot connect to the control socket or the API (missing, refused,\n"
     "        permission denied, timed out), or no token to send\n"
@@ -282,6 +296,7 @@ static const char help_main[] =
     "    svrctl show session 3f2a9c1e\n"
     "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
     "    svrctl capture lan -c 20 -w lan.pcap\n"
+    "    svrctl why tcp 198.18.1.2 198.18.2.2:443 --interface lan\n"
     "    svrctl --instance r1 config apply model.json\n"
     "    svrctl config show > model-in-force.json\n"
     "    svrctl --api http://[::1]:8740 --token-file ~/r1.token status\n";
@@ -514,7 +529,8 @@ static const char help_sessions[] =
     "\n"
     "    --why: instead of the session, what the policy in force decides for its first\n"
     "    packet and why (tenant, service, access rule, policy, route and peer paths), and\n"
-    "    whether that differs from what the session got (docs/telemetry.md \"Why\").\n"
+    "    whether that differs from what the session got (docs/telemetry.md \"Why\"; each\n"
+    "    line is in svrctl help why).\n"
     "\n"
     "DESCRIPTION\n"
     "    A session is a flow the dataplane admitted: its first packet was classified\n"
@@ -580,6 +596,95 @@ static const char help_sessions[] =
     "    svrctl show session 3f2a9c1e\n"
     "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
     "    svrctl --json show sessions --service web | jq -r '.sessions[].uuid'\n";
+
+static const char help_why[] =
+    "NAME\n"
+    "    svrctl why - what the policy in force would do with a first packet, and why\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] [--timeout SECONDS]\n"
+    "           why PROTOCOL SOURCE[:PORT] DESTINATION[:PORT] --interface NAME\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID --why\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    why asks the dataplane (its control socket's \"why\") what it would decide for the\n"
+    "    first packet of a flow from SOURCE to DESTINATION coming in by router interface\n"
+    "    NAME, decision by decision, with the policy it runs now. It is a question, not\n"
+    "    a test packet: nothing is created or counted (no session, no counter, no rate\n"
+    "    spent), so it is safe before and after a change. Limits that depend on the\n"
+    "    counts of the moment (per source, half-open, max-sessions, rate) are not\n"
+    "    evaluated. show session UUID --why asks the same for a live session's first\n"
+    "    packet (see svrctl help sessions).\n"
+    "\n"
+    "    PROTOCOL     tcp, udp, icmp, icmpv6, or an IP protocol number 0-255\n"
+    "    SOURCE, DESTINATION\n"
+    "                 an IPv4 or IPv6 address (one version for both), with an optional\n"
+    "                 port: 198.18.1.2:40312, [2001:db8::2]:443; an IPv6 address with a\n"
+    "                 port needs brackets. An omitted port is 0. ICMP echo: the\n"
+    "                 identifier goes in the source port.\n"
+    "    --interface NAME\n"
+    "                 the router interface the packet would come in by, as show\n"
+    "                 interfaces lists it (required)\n"
+    "\n"
+    "    The answer, one decision a line:\n"
+    "\n"
+    "      verdict:   allowed\n"
+    "      tenant:    lab (a member prefix /24 of neighborhood lan-net)\n"
+    "      service:   web (its prefix /32, a transport names the port)\n"
+    "      access:    allow by web/access[0]\n"
+    "      policy:    gold\n"
+    "      route:     peer\n"
+    "      leaves by: wan\n"
+    "      nat:       destination -> 203.0.113.2, source -> 203.0.113.1 (the chosen\n"
+    "                 path's waypoints: the peer's, ours)\n"
+    "      PEER  PATH      COST  USABLE  WITHIN-SLA  WHY\n"
+    "      r2    dc/wan1     10  yes     yes         chosen\n"
+    "\n"
+    "      verdict    allowed; local (addressed to this router itself); or refused with\n"
+    "                 its reason and what it means: no-service, access-denied,\n"
+    "                 access-no-rule, route-peer (no usable peer path), sla-no-path,\n"
+    "                 degraded-blocked, nat-family, no-route (the drop reasons of show\n"
+    "                 stats)\n"
+    "      arrived    a session that came over SVR from a peer (by UUID only): the peer,\n"
+    "                 the path, and the tuple its metadata carried\n"
+    "      tenant     the source's: by a member prefix of one of the interface's\n"
+    "                 neighborhoods, the interface's own, named by the peer's metadata,\n"
+    "                 or none\n"
+    "      service    the destination's, by its prefix and, when a transport names the\n"
+    "                 port, that transport; none refuses\n"
+    "      access     allow with the rule that admitted it, deny-rule with the rule that\n"
+    "                 refused it, or no-rule (denied by default); rules are named\n"
+    "                 SERVICE/access[N], N counting from 0 in the model\n"
+    "      policy     the service policy\n"
+    "      route      routing (the forwarding table), next-hop by an interface, a NAT\n"
+    "                 target, or peer\n"
+    "      leaves by  the interface the packet would leave by; none when it would not\n"
+    "                 leave (local, or no route)\n"
+    "      nat        what the router would write instead of the destination and the\n"
+    "                 source: a source NAT takes a free port of 1024-65535; over SVR both\n"
+    "                 are the chosen peer path's waypoints; none\n"
+    "      paths      over SVR, each peer path in the policy's order: COST (or never),\n"
+    "                 USABLE (BFD up, past its hold-down), WITHIN-SLA, and WHY it was\n"
+    "                 chosen or lost\n"
+    "\n"
+    "    Lines the dataplane does not answer for are left out (a refused packet stops at\n"
+    "    its reason). --json prints the answer's \"data\" as it is (include/svr/ctlsock.h,\n"
+    "    docs/telemetry.md \"Why\"); the REST API has it as GET /api/v1/why.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 an answer, whatever its verdict (refused is an answer, not a failure: test\n"
+    "    the verdict with --json and jq); 1 the dataplane refused the question (no\n"
+    "    interface of that name in the policy in force, no policy yet) or the answer was\n"
+    "    unusable; 2 usage error (a missing --interface, a bad protocol, address or\n"
+    "    port, addresses of two IP versions); 3 cannot connect.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl why tcp 198.18.1.2 198.18.2.2:443 --interface lan\n"
+    "    svrctl why udp 198.18.1.2:5353 198.18.2.53:53 --interface lan\n"
+    "    svrctl why icmpv6 2001:db8:1::2 2001:db8:2::2 --interface lan\n"
+    "    svrctl why tcp [2001:db8:1::2]:40000 [2001:db8:2::2]:443 --interface lan\n"
+    "    svrctl --instance r1 why 47 198.18.1.2 198.18.9.1 --interface wan\n"
+    "    svrctl --json why tcp 198.18.1.2 198.18.2.2:80 --interface lan | jq -r .verdict\n";
 
 /* ------------------------------------------------------------- tables -- */
 
@@ -1795,63 +1900,167 @@ static const char *str_or(const json_t *v, const char *dflt)
 	return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
-/* The "why" answer: each decision on a line of its own, then the peer paths. */
-static void print_why(const json_t *d)
+/* What a refusal's reason means: the drop reason of that name (show stats has the same). */
+static const char *why_reason_help(const char *reason)
 {
-	const json_t *t = json_object_get(d, "tenant"), *s = json_object_get(d, "service");
-	const json_t *a = json_object_get(d, "access"), *r = json_object_get(d, "route");
-	const json_t *sess = json_object_get(d, "session");
+#define WHY_DROP(e, name, help) {name, help},
+	static const struct named drops[] = {SVR_DROP_REASONS(WHY_DROP)};
+#undef WHY_DROP
+	char prefixed[64];
+	snprintf(prefixed, sizeof(prefixed), "service-%s", reason); /* route-peer */
+	for (size_t i = 0; i < NCOLS(drops); i++)
+		if (strcmp(drops[i].name, reason) == 0 || strcmp(drops[i].name, prefixed) == 0)
+			return drops[i].help;
+	return NULL;
+}
+
+static void print_why_verdict(const json_t *d)
+{
+	const char *verdict = str_or(json_object_get(d, "verdict"), "?");
 	const char *reason = json_string_value(json_object_get(d, "reason"));
-	printf("verdict:  %s%s%s%s\n", str_or(json_object_get(d, "verdict"), "?"),
-	       reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
-	const char *by = str_or(json_object_get(t, "by"), "none");
-	if (strcmp(by, "member") == 0)
-		printf("tenant:   %s (a member prefix /%lld of neighborhood %s)\n",
-		       str_or(json_object_get(t, "name"), "-"),
-		       (long long)json_integer_value(json_object_get(t, "prefix-length")),
-		       str_or(json_object_get(t, "neighborhood"), "?"));
+	const char *help = reason ? why_reason_help(reason) : NULL;
+	if (reason)
+		printf("verdict:   %s (%s)%s%s\n", verdict, reason, help ? ": " : "",
+		       help ? help : "");
+	else if (strcmp(verdict, "local") == 0)
+		printf("verdict:   local (addressed to this router itself)\n");
 	else
-		printf("tenant:   %s (%s)\n", str_or(json_object_get(t, "name"), "none"),
-		       strcmp(by, "interface") == 0 ? "the interface's" : "no tenant");
+		printf("verdict:   %s\n", verdict);
+}
+
+/* An SVR-arrived session: the peer and path it came over, the tuple its metadata carried. */
+static void print_why_arrived(const json_t *a)
+{
+	char tuple[192];
+	bool ports = int_of(a, "source-port") || int_of(a, "destination-port");
+	tuple_text(tuple, sizeof(tuple), a, ports ? TUPLE_PORTS : TUPLE_ADDRS);
+	const char *over = str_or(json_object_get(a, "over"), "?");
+	printf("arrived:   over %s from peer %s, path %s; its metadata carried %s\n",
+	       strcmp(over, "svr") == 0 ? "SVR" : over, str_or(json_object_get(a, "peer"), "?"),
+	       str_or(json_object_get(a, "path"), "?"), tuple);
+}
+
+static void print_why_tenant(const json_t *t)
+{
+	const char *by = str_or(json_object_get(t, "by"), "none");
+	const char *name = str_or(json_object_get(t, "name"), "none");
+	if (strcmp(by, "member") == 0)
+		printf("tenant:    %s (a member prefix /%lld of neighborhood %s)\n", name,
+		       (long long)int_of(t, "prefix-length"),
+		       str_or(json_object_get(t, "neighborhood"), "?"));
+	else if (strcmp(by, "metadata") == 0)
+		printf("tenant:    %s (named by the peer's metadata)\n", name);
+	else if (strcmp(by, "interface") == 0)
+		printf("tenant:    %s (the interface's)\n", name);
+	else
+		printf("tenant:    %s (no tenant)\n", name);
+}
+
+static void print_why_service(const json_t *s)
+{
 	if (json_is_string(json_object_get(s, "name")))
-		printf("service:  %s (its prefix /%lld, %s)\n",
+		printf("service:   %s (its prefix /%lld, %s)\n",
 		       str_or(json_object_get(s, "name"), "-"),
-		       (long long)json_integer_value(json_object_get(s, "prefix-length")),
+		       (long long)int_of(s, "prefix-length"),
 		       json_is_true(json_object_get(s, "by-port")) ? "a transport names the port"
 								   : "any port");
 	else
-		printf("service:  none\n");
+		printf("service:   none\n");
+}
+
+/* The route's kind, with the address or interface it names. */
+static void print_why_route_kind(const json_t *r)
+{
+	const char *kind = str_or(json_object_get(r, "kind"), "?");
+	const json_t *target = json_object_get(r, "target"), *via = json_object_get(r, "interface");
+	if (json_is_string(target))
+		printf("route:     %s %s\n", kind, json_string_value(target));
+	else if (json_is_string(via))
+		printf("route:     %s by interface %s\n", kind, json_string_value(via));
+	else
+		printf("route:     %s\n", kind);
+}
+
+/* NAT as the packet would be sent: new destination, new source, or none. Over SVR both are
+ * the chosen path's waypoints. */
+static void print_why_nat(const json_t *nat, bool peer)
+{
+	const char *dst = json_string_value(json_object_get(nat, "destination"));
+	const char *src = json_string_value(json_object_get(nat, "source"));
+	char buf[192];
+	int n = 0;
+	buf[0] = '\0';
+	if (dst)
+		n = snprintf(buf, sizeof(buf), "destination -> %s", dst);
+	if (src && n >= 0 && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - (size_t)n, "%ssource -> %s", n ? ", " : "", src);
+	if (!dst && !src)
+		printf("nat:       none\n");
+	else if (peer)
+		printf("nat:       %s (the chosen path's waypoints: the peer's, ours)\n", buf);
+	else if (src)
+		printf("nat:       %s (a free port of 1024-65535)\n", buf);
+	else
+		printf("nat:       %s\n", buf);
+}
+
+static void print_why_paths(const json_t *paths)
+{
+	static const struct col cols[] = {{"PEER", false},   {"PATH", false},       {"COST", true},
+					  {"USABLE", false}, {"WITHIN-SLA", false}, {"WHY", false}};
+	struct table tab;
+	size_t i;
+	const json_t *p;
+	tab_init(&tab, cols, NCOLS(cols));
+	json_array_foreach (paths, i, p) {
+		tab_add_key(&tab, p, "peer");
+		tab_add_key(&tab, p, "path");
+		tab_add_key(&tab, p, "cost");
+		tab_add_key(&tab, p, "usable");
+		tab_add_key(&tab, p, "within-sla");
+		tab_add_key(&tab, p, "why");
+	}
+	tab_print(&tab);
+	tab_free(&tab);
+}
+
+static void print_why_route(const json_t *r)
+{
+	bool peer = strcmp(str_or(json_object_get(r, "kind"), ""), "peer") == 0;
+	const json_t *leaves = json_object_get(r, "leaves-by"), *nat = json_object_get(r, "nat");
+	print_why_route_kind(r);
+	if (leaves)
+		printf("leaves by: %s\n", str_or(leaves, "none"));
+	if (json_is_object(nat))
+		print_why_nat(nat, peer);
+	if (json_array_size(json_object_get(r, "paths")))
+		print_why_paths(json_object_get(r, "paths"));
+}
+
+/*
+ * The "why" answer (svrctl why, show session UUID --why): each decision on a line of its own,
+ * then the peer paths. Fields an older dataplane does not send are left out.
+ */
+static void print_why(const json_t *d)
+{
+	const json_t *a = json_object_get(d, "access"), *r = json_object_get(d, "route");
+	const json_t *sess = json_object_get(d, "session");
+	print_why_verdict(d);
+	if (json_is_object(json_object_get(d, "arrived")))
+		print_why_arrived(json_object_get(d, "arrived"));
+	print_why_tenant(json_object_get(d, "tenant"));
+	print_why_service(json_object_get(d, "service"));
 	if (a)
-		printf("access:   %s%s%s\n", str_or(json_object_get(a, "decision"), "?"),
+		printf("access:    %s%s%s\n", str_or(json_object_get(a, "decision"), "?"),
 		       json_is_string(json_object_get(a, "rule")) ? " by " : "",
 		       str_or(json_object_get(a, "rule"), ""));
 	if (json_object_get(d, "policy"))
-		printf("policy:   %s\n", str_or(json_object_get(d, "policy"), "-"));
-	if (r)
-		printf("route:    %s\n", str_or(json_object_get(r, "kind"), "?"));
-	const json_t *paths = json_object_get(r, "paths");
-	if (json_array_size(paths)) {
-		static const struct col cols[] = {{"PEER", false},       {"PATH", false},
-						  {"COST", true},        {"USABLE", false},
-						  {"WITHIN-SLA", false}, {"WHY", false}};
-		struct table tab;
-		size_t i;
-		const json_t *p;
-		tab_init(&tab, cols, NCOLS(cols));
-		json_array_foreach (paths, i, p) {
-			tab_add_key(&tab, p, "peer");
-			tab_add_key(&tab, p, "path");
-			tab_add_key(&tab, p, "cost");
-			tab_add_key(&tab, p, "usable");
-			tab_add_key(&tab, p, "within-sla");
-			tab_add_key(&tab, p, "why");
-		}
-		tab_print(&tab);
-		tab_free(&tab);
-	}
+		printf("policy:    %s\n", str_or(json_object_get(d, "policy"), "none"));
+	if (json_is_object(r))
+		print_why_route(r);
 	if (sess)
 		printf(
-		    "session:  began as tenant %s, service %s, rule %s, in by %s; policy changed "
+		    "session:   began as tenant %s, service %s, rule %s, in by %s; policy changed "
 		    "since: %s\n",
 		    str_or(json_object_get(sess, "tenant"), "none"),
 		    str_or(json_object_get(sess, "service"), "none"),
@@ -1927,6 +2136,129 @@ static void sessions_command(const struct opts *o, const char *path, bool by_ins
 		json_decref(data);
 	}
 	close(c.fd);
+}
+
+/* ---------------------------------------------------------------- why -- */
+
+/* One end of the packet svrctl why asks about: its address and port (-1: none given). */
+struct why_end {
+	char addr[INET6_ADDRSTRLEN];
+	int family;
+	long port;
+};
+
+static long why_port(const char *what, const char *arg, const char *port)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(port, &end, 10);
+	if (!isdigit((unsigned char)*port) || *end || errno || n > 65535)
+		usage_error("why: %s '%s': '%s' is not a port (0-65535)", what, arg, port);
+	return n;
+}
+
+/* "198.18.1.2", "198.18.1.2:80", "2001:db8::2", "[2001:db8::2]" or "[2001:db8::2]:443". */
+static void why_endpoint(const char *what, const char *arg, struct why_end *e)
+{
+	const char *host = arg, *colon = strchr(arg, ':'), *port = NULL;
+	size_t n = strlen(arg);
+	bool bracket = arg[0] == '[';
+	if (bracket) {
+		const char *close = strchr(arg, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			usage_error("why: %s '%s': an IPv6 address in brackets, then :PORT or "
+				    "nothing",
+				    what, arg);
+		host = arg + 1;
+		n = (size_t)(close - host);
+		port = close[1] ? close + 2 : NULL;
+	} else if (colon && colon == strrchr(arg, ':')) { /* one colon: IPv4:PORT */
+		n = (size_t)(colon - arg);
+		port = colon + 1;
+	}
+	unsigned char bin[16];
+	e->family = 0;
+	e->addr[0] = '\0';
+	if (n < sizeof(e->addr)) {
+		snprintf(e->addr, sizeof(e->addr), "%.*s", (int)n, host);
+		e->family = inet_pton(AF_INET6, e->addr, bin) == 1              ? 6
+			    : !bracket && inet_pton(AF_INET, e->addr, bin) == 1 ? 4
+										: 0;
+	}
+	if (bracket && !e->family && inet_pton(AF_INET, e->addr, bin) == 1)
+		usage_error("why: %s '%s': brackets are for IPv6 addresses (IPv4: %s:PORT)", what,
+			    arg, e->addr);
+	if (!e->family)
+		usage_error("why: %s '%s' is not an IPv4 or IPv6 address, with an optional port "
+			    "(198.18.1.2:80, [2001:db8::2]:443, or an address alone)",
+			    what, arg);
+	e->port = port ? why_port(what, arg, port) : -1;
+}
+
+/* PROTO: a name the dataplane knows, or an IP protocol number; the request's "protocol". */
+static json_t *why_protocol(const char *arg)
+{
+	static const char *const names[] = {"tcp", "udp", "icmp", "icmpv6"};
+	for (size_t i = 0; i < NCOLS(names); i++)
+		if (strcasecmp(arg, names[i]) == 0)
+			return json_string(names[i]);
+	char *end;
+	errno = 0;
+	long n = strtol(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno || n > 255)
+		usage_error("why: '%s' is not a protocol (tcp, udp, icmp, icmpv6, or an IP "
+			    "protocol number 0-255)",
+			    arg);
+	return json_integer(n);
+}
+
+/* The "why" request for PROTO SRC[:PORT] DST[:PORT] coming in by iface. */
+static json_t *why_request(char **args, const char *iface)
+{
+	struct why_end src, dst;
+	json_t *proto = why_protocol(args[1]);
+	why_endpoint("source", args[2], &src);
+	why_endpoint("destination", args[3], &dst);
+	if (src.family != dst.family)
+		usage_error("why: the source %s and the destination %s are not of one IP version",
+			    src.addr, dst.addr);
+	json_t *req = json_pack("{s:s, s:o, s:s, s:s, s:s}", "cmd", "why", "protocol", proto,
+				"source", src.addr, "destination", dst.addr, "interface", iface);
+	if (!req)
+		die(EXIT_DP_ERROR, "out of memory");
+	if (src.port >= 0)
+		json_object_set_new(req, "source-port", json_integer(src.port));
+	if (dst.port >= 0)
+		json_object_set_new(req, "destination-port", json_integer(dst.port));
+	return req;
+}
+
+/* why PROTO SRC[:PORT] DST[:PORT] --interface NAME: exit 0 whatever the verdict. */
+static void why_command(const struct opts *o, const char *path, bool by_instance, int nargs,
+			char **args)
+{
+	if (nargs != 4)
+		usage_error("why: expected PROTOCOL SOURCE[:PORT] DESTINATION[:PORT] --interface "
+			    "NAME, e.g. why tcp 198.18.1.2 198.18.2.2:80 --interface lan");
+	if (!o->interface)
+		usage_error("why: --interface NAME is required: the router interface the packet "
+			    "would come in by ('svrctl show interfaces' lists them)");
+	json_t *req = why_request(args, o->interface);
+	struct ctl c;
+	char *refusal = NULL;
+	ctl_open(&c, path, by_instance, o->timeout_s);
+	json_t *data = ctl_ask(&c, req, &refusal);
+	close(c.fd);
+	if (!data && strncmp(refusal, "no interface", 12) == 0)
+		die(EXIT_DP_ERROR, "dataplane: %s: '%s' ('svrctl show interfaces' lists them)",
+		    refusal, o->interface);
+	if (!data)
+		die(EXIT_DP_ERROR, "dataplane: %s", refusal);
+	if (o->json)
+		print_json(data);
+	else
+		print_why(data);
+	json_decref(data);
 }
 
 /* ------------------------------------------------------------ capture -- */
@@ -2302,6 +2634,17 @@ static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_g
 	return rc;
 }
 
+/* why takes the socket options, --json and --timeout; the others belong to other commands. */
+static void why_check_options(const struct opts *o, const struct api_opts *ao)
+{
+	if (ao->url || ao->token || ao->token_file)
+		usage_error("why: --api, --token and --token-file are for the config and status "
+			    "commands (why asks the dataplane's control socket)");
+	if (o->sess_given || o->all || o->why)
+		usage_error("why: takes --interface, --json, --instance, --socket and --timeout "
+			    "only");
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -2315,7 +2658,8 @@ int main(int argc, char **argv)
 		OPT_LIMIT,
 		OPT_WHY,
 		OPT_SNAPLEN,
-		OPT_BUFFER
+		OPT_BUFFER,
+		OPT_INTERFACE
 	};
 	static const struct option longopts[] = {
 	    {"instance", required_argument, NULL, 'i'},
@@ -2337,6 +2681,7 @@ int main(int argc, char **argv)
 	    {"write", required_argument, NULL, 'w'},
 	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
 	    {"buffer", required_argument, NULL, OPT_BUFFER},
+	    {"interface", required_argument, NULL, OPT_INTERFACE},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_s = 5, .sess.limit = SESSIONS_LIMIT_DEFAULT};
@@ -2396,6 +2741,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WHY:
 			o.why = true;
+			break;
+		case OPT_INTERFACE:
+			o.interface = session_name("--interface", optarg);
 			break;
 		case OPT_TENANT:
 			o.sess.tenant = session_name("--tenant", optarg);
@@ -2459,14 +2807,17 @@ int main(int argc, char **argv)
 			put_help(help_config);
 		if (nargs == 2 && strcmp(args[1], "status") == 0)
 			put_help(help_status);
+		if (nargs == 2 && strcmp(args[1], "why") == 0)
+			put_help(help_why);
 		if (nargs == 2 && strcmp(args[1], "conductor") == 0)
 			put_help(conductor_help);
-		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, config, "
-			    "status, conductor)",
+		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, why, "
+			    "config, status, conductor)",
 			    args[1]);
 	}
 	if (strcmp(args[0], "capture") == 0) {
-		if (ao.url || ao.token || ao.token_file || o.sess_given || o.all || o.json)
+		if (ao.url || ao.token || ao.token_file || o.sess_given || o.all || o.json ||
+		    o.interface)
 			usage_error("capture: takes -c, -w, --snaplen, --buffer, --instance, "
 				    "--socket and --timeout only");
 		socket_path(&o, sockpath, sizeof(sockpath));
@@ -2475,6 +2826,14 @@ int main(int argc, char **argv)
 	}
 	if (capture_given)
 		usage_error("-c, -w, --snaplen and --buffer are for capture");
+	if (strcmp(args[0], "why") == 0) {
+		why_check_options(&o, &ao);
+		socket_path(&o, sockpath, sizeof(sockpath));
+		why_command(&o, sockpath, !o.socket, nargs, args);
+		return finish_output();
+	}
+	if (o.interface)
+		usage_error("--interface is for why (the interface a packet would come in by)");
 	if (strcmp(args[0], "config") == 0 || strcmp(args[0], "status") == 0)
 		return api_command(&o, &ao, timeout_given, nargs, args);
 	bool clear = strcmp(args[0], "clear") == 0;

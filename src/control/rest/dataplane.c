@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * GET /api/v1/{interfaces,ports,routes,neighbors,stats,policy,peers,sessions} and
- * GET/DELETE /api/v1/sessions/{uuid}: one request on the dataplane's control
- * socket (include/svr/ctlsock.h) per API request; the answer's "data" is
- * returned as it is. The sessions' arguments are checked here so that a bad
- * request gets a 400 that names the HTTP parameter.
+ * GET /api/v1/{interfaces,ports,routes,neighbors,stats,policy,peers,sessions},
+ * GET/DELETE /api/v1/sessions/{uuid}, GET /api/v1/why and GET /api/v1/sessions/{uuid}/why:
+ * one request on the dataplane's control socket (include/svr/ctlsock.h) per API request;
+ * the answer's "data" is returned as it is. The sessions' and why's arguments are checked
+ * here so that a bad request gets a 400 that names the HTTP parameter.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -465,4 +465,150 @@ void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const 
 {
 	(void)rt;
 	session_by_uuid(r, in, "session-clear", out);
+}
+
+/* ------------------------------------------------------------------ why -- */
+
+#define WHY_INTERFACE_MAX 64
+
+static const char *const why_params[] = {
+    "protocol", "source", "destination", "source-port", "destination-port", "interface", NULL};
+
+/* protocol: a name the dataplane knows, or a number 0-255 (sent as a number). */
+static int why_protocol(const struct rest_in *in, json_t *req, char *err, size_t errlen)
+{
+	static const char *const names[] = {"tcp", "udp", "icmp", "icmpv6", NULL};
+	const char *v = rest_query(in, "protocol");
+	for (size_t i = 0; v && names[i]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			json_object_set_new(req, "protocol", json_string(v));
+			return 0;
+		}
+	int64_t n = v ? parse_count(v, 255) : -1;
+	if (n < 0) {
+		snprintf(err, errlen,
+			 v ? "protocol: \"%.32s\" is not tcp, udp, icmp, icmpv6 or a number 0-255"
+			   : "protocol: required (tcp, udp, icmp, icmpv6 or a number 0-255)%.0s",
+			 v ? v : "");
+		return -1;
+	}
+	json_object_set_new(req, "protocol", json_integer(n));
+	return 0;
+}
+
+/* source, destination: an address (required); returns its family (4, 6) or -1. */
+static int why_address(const struct rest_in *in, const char *key, json_t *req, char *err,
+		       size_t errlen)
+{
+	const char *v = rest_query(in, key);
+	unsigned char a[16];
+	int family = !v                               ? 0
+		     : inet_pton(AF_INET, v, a) == 1  ? 4
+		     : inet_pton(AF_INET6, v, a) == 1 ? 6
+						      : 0;
+	if (!family) {
+		snprintf(err, errlen,
+			 v ? "%s: \"%.64s\" is not an IPv4 or IPv6 address (no prefix length, no "
+			     "brackets)"
+			   : "%s: required (an IPv4 or IPv6 address)%.0s",
+			 key, v ? v : "");
+		return -1;
+	}
+	json_object_set_new(req, key, json_string(v));
+	return family;
+}
+
+/* source-port, destination-port: optional, 0-65535 (absent: 0). */
+static int why_port(const struct rest_in *in, const char *key, json_t *req, char *err,
+		    size_t errlen)
+{
+	const char *v = rest_query(in, key);
+	int64_t n = v ? parse_count(v, 65535) : 0;
+	if (n < 0) {
+		snprintf(err, errlen, "%s: \"%.32s\" is not a port (a whole number 0-65535)", key,
+			 v);
+		return -1;
+	}
+	if (v)
+		json_object_set_new(req, key, json_integer(n));
+	return 0;
+}
+
+static int why_interface(const struct rest_in *in, json_t *req, char *err, size_t errlen)
+{
+	const char *v = rest_query(in, "interface");
+	json_t *s = v && *v && strlen(v) <= WHY_INTERFACE_MAX ? json_string(v) : NULL;
+	if (!s) {
+		snprintf(err, errlen,
+			 "interface: the name of the interface the packet would come in by is "
+			 "required (1-%d characters, as in GET " REST_PREFIX "/interfaces)",
+			 WHY_INTERFACE_MAX);
+		return -1;
+	}
+	json_object_set_new(req, "interface", s);
+	return 0;
+}
+
+/* The "why" request for GET /why's query; NULL with a sentence in err for a 400. */
+static json_t *why_request(const struct rest_in *in, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s}", "cmd", "why");
+	if (!req) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	int src = 0, dst = 0;
+	if (rest_query_check(in, why_params, err, errlen) < 0 ||
+	    why_protocol(in, req, err, errlen) < 0 ||
+	    (src = why_address(in, "source", req, err, errlen)) < 0 ||
+	    (dst = why_address(in, "destination", req, err, errlen)) < 0 ||
+	    why_port(in, "source-port", req, err, errlen) < 0 ||
+	    why_port(in, "destination-port", req, err, errlen) < 0 ||
+	    why_interface(in, req, err, errlen) < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	if (src != dst) {
+		snprintf(err, errlen, "destination: not of the source's IP version (IPv%d)", src);
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+/*
+ * GET /why: what the policy in force would do with a first packet (no session is created).
+ * An interface the policy does not have is a bad parameter (400), not a missing resource.
+ */
+void rest_why_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		  struct rest_reply *out)
+{
+	(void)rt;
+	char err[512], dp_err[512];
+	json_t *req = why_request(in, err, sizeof(err)), *data;
+	if (!req) {
+		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
+		return;
+	}
+	enum rest_dp_result rc =
+	    rest_dp_request(r->dp_sock, req, REST_DP_TIMEOUT, &data, dp_err, sizeof(dp_err));
+	if (rc == REST_DP_REFUSED && strncmp(dp_err, "no interface", 12) == 0)
+		rest_error(out, MHD_HTTP_BAD_REQUEST,
+			   "interface: \"%.64s\": %s (GET " REST_PREFIX "/interfaces lists them)",
+			   json_string_value(json_object_get(req, "interface")), dp_err);
+	else if (rc == REST_DP_REFUSED && refusal_names(dp_err, why_params))
+		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", dp_err);
+	else if (rc == REST_DP_OK)
+		rest_json(out, MHD_HTTP_OK, data);
+	else
+		dp_failed(out, rc, "why", dp_err);
+	json_decref(req);
+}
+
+/* GET /sessions/{uuid}/why: the same for a live session's first packet. */
+void rest_session_why_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			  struct rest_reply *out)
+{
+	(void)rt;
+	session_by_uuid(r, in, "why", out);
 }

@@ -118,6 +118,10 @@ void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const str
 		      struct rest_reply *out);
 void rest_events_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		     struct rest_reply *out);
+void rest_why_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+		  struct rest_reply *out);
+void rest_session_why_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			  struct rest_reply *out);
 void rest_session_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 			 struct rest_reply *out);
 void rest_capture_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,

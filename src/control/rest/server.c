@@ -39,7 +39,10 @@ static const struct rest_route routes[] = {
     {"/policy", rest_dataplane_get, NULL, NULL, "policy"},
     {"/peers", rest_dataplane_get, NULL, NULL, "peers"},
     {"/sessions", rest_sessions_get, NULL, NULL, NULL},
+    /* before the prefix route, though that one takes a single segment anyway */
+    {"/sessions/{}/why", rest_session_why_get, NULL, NULL, NULL},
     {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},
+    {"/why", rest_why_get, NULL, NULL, NULL},
     {"/interfaces/{}/capture", rest_capture_get, NULL, NULL, NULL, .get_acts = true},
     {"/events", rest_events_get, NULL, NULL, NULL},
     {"/openapi.json", rest_openapi_get, NULL, NULL, NULL},
