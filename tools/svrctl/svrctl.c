@@ -642,7 +642,7 @@ static const char help_why[] =
     "\n"
     "      verdict    allowed; local (addressed to this router itself); or refused with\n"
     "                 its reason and what it means: no-service, access-denied,\n"
-    "                 access-no-rule, route-peer (no usable peer path), sla-no-path,\n"
+    "                 access-no-rule, service-route-peer (no usable peer path), sla-no-path,\n"
     "                 degraded-blocked, nat-family, no-route (the drop reasons of show\n"
     "                 stats)\n"
     "      arrived    a session that came over SVR from a peer (by UUID only): the peer,\n"
@@ -663,9 +663,9 @@ static const char help_why[] =
     "      nat        what the router would write instead of the destination and the\n"
     "                 source: a source NAT takes a free port of 1024-65535; over SVR both\n"
     "                 are the chosen peer path's waypoints; none\n"
-    "      paths      over SVR, each peer path in the policy's order: COST (or never),\n"
-    "                 USABLE (BFD up, past its hold-down), WITHIN-SLA, and WHY it was\n"
-    "                 chosen or lost\n"
+    "      paths      over SVR, each peer path in the policy's order (those it never\n"
+    "                 takes last): COST (or never), USABLE (BFD up, past its hold-down),\n"
+    "                 WITHIN-SLA, and WHY it was chosen or lost\n"
     "\n"
     "    Lines the dataplane does not answer for are left out (a refused packet stops at\n"
     "    its reason). --json prints the answer's \"data\" as it is (include/svr/ctlsock.h,\n"
@@ -1906,10 +1906,8 @@ static const char *why_reason_help(const char *reason)
 #define WHY_DROP(e, name, help) {name, help},
 	static const struct named drops[] = {SVR_DROP_REASONS(WHY_DROP)};
 #undef WHY_DROP
-	char prefixed[64];
-	snprintf(prefixed, sizeof(prefixed), "service-%s", reason); /* route-peer */
 	for (size_t i = 0; i < NCOLS(drops); i++)
-		if (strcmp(drops[i].name, reason) == 0 || strcmp(drops[i].name, prefixed) == 0)
+		if (strcmp(drops[i].name, reason) == 0)
 			return drops[i].help;
 	return NULL;
 }
@@ -1968,14 +1966,13 @@ static void print_why_service(const json_t *s)
 		printf("service:   none\n");
 }
 
-/* The route's kind, with the address or interface it names. */
+/* The route's kind, with the interface a next-hop route names (a NAT target's address is on
+ * the nat line). */
 static void print_why_route_kind(const json_t *r)
 {
 	const char *kind = str_or(json_object_get(r, "kind"), "?");
-	const json_t *target = json_object_get(r, "target"), *via = json_object_get(r, "interface");
-	if (json_is_string(target))
-		printf("route:     %s %s\n", kind, json_string_value(target));
-	else if (json_is_string(via))
+	const json_t *via = json_object_get(r, "next-hop-interface");
+	if (json_is_string(via))
 		printf("route:     %s by interface %s\n", kind, json_string_value(via));
 	else
 		printf("route:     %s\n", kind);

@@ -51,6 +51,9 @@ struct dp_svc_policy {
 	uint16_t svr_paths[DP_SVC_PATHS];
 	uint64_t svr_path_cost[DP_SVC_PATHS]; /* their vector costs (pathrank.h units) */
 	uint8_t n_svr_paths;
+	/* the paths to that peer its policy's vectors say never to take (for "why" only) */
+	uint16_t never_paths[DP_SVC_PATHS];
+	uint8_t n_never_paths;
 	/* the service policy's SLA (UINT32_MAX: no limit) and what to do when no path meets it */
 	uint32_t sla_loss_mpct, sla_latency_us, sla_jitter_us;
 	bool best_effort;

@@ -169,13 +169,17 @@ static uint64_t path_cost(const void *img, const struct svr_img_service *svc,
 
 /*
  * The peer paths a service's sessions may take to a peer, best first: IPv4 waypoints, "never"
- * excluded, by vector cost (ties in model order). Which one a session takes depends on which are
- * up when it starts (create.c). Returns how many (at most DP_SVC_PATHS).
+ * excluded (kept apart in s->never_paths), by vector cost (ties in model order). Which one a
+ * session takes depends on which are up when it starts (create.c). Returns how many (at most
+ * DP_SVC_PATHS).
  */
 static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, uint32_t peer,
 			    const uint16_t *slot_of, const struct dp_gen *g,
-			    uint16_t out[DP_SVC_PATHS], uint64_t cost[DP_SVC_PATHS])
+			    struct dp_svc_policy *s)
 {
+	uint16_t *out = s->svr_paths;
+	uint64_t *cost = s->svr_path_cost;
+	s->n_never_paths = 0;
 	uint32_t n_peers;
 	const struct svr_img_peer *peers = svr_img_table(img, SVR_SEC_PEERS, &n_peers);
 	const struct svr_img_peer_path *pps = svr_img_table(img, SVR_SEC_PEER_PATHS, NULL);
@@ -185,11 +189,16 @@ static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, 
 	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
 		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
 		uint64_t c = path_cost(img, svc, pp);
-		if (pp->local.family != 4 || pp->remote.family != 4 || c == UINT64_MAX)
+		if (pp->local.family != 4 || pp->remote.family != 4)
 			continue;
 		uint16_t slot = path_slot(img, &peers[peer], pp, slot_of, g);
 		if (slot == DP_NO_SVR_PATH)
 			continue;
+		if (c == UINT64_MAX) {
+			if (s->n_never_paths < DP_SVC_PATHS)
+				s->never_paths[s->n_never_paths++] = slot;
+			continue;
+		}
 		/* insertion after every path of lower or equal cost; the worst falls off a full
 		 * list */
 		uint8_t at = n;
@@ -510,8 +519,8 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 		switch (sr[i].kind) {
 		case SVR_SROUTE_PEER:
 			s->route = DP_SROUTE_PEER;
-			s->n_svr_paths = ranked_paths(img, &svc[sr[i].service], sr[i].peer, slot_of,
-						      g, s->svr_paths, s->svr_path_cost);
+			s->n_svr_paths =
+			    ranked_paths(img, &svc[sr[i].service], sr[i].peer, slot_of, g, s);
 			s->svr_path = s->n_svr_paths ? s->svr_paths[0] : DP_NO_SVR_PATH;
 			if (sr[i].peer < DP_MAX_DEGRADED_PEERS)
 				s->peer = (uint16_t)sr[i].peer;

@@ -98,20 +98,24 @@ static json_t *paths_json(const struct dp_svc_policy *sp, uint16_t chosen)
 	for (uint8_t i = 0; i < sp->n_svr_paths; i++) {
 		uint16_t slot = sp->svr_paths[i];
 		const struct dp_svr_path *p = dp_svr_path(slot);
-		bool usable = dp_paths_usable(slot),
-		     never = sp->svr_path_cost[i] == SVR_RANK_COST_NEVER;
+		bool usable = dp_paths_usable(slot);
 		const char *why = slot == chosen ? "chosen"
-				  : never        ? "never (its vector's cost)"
 				  : !usable      ? "down or in its hold-down"
 				  : !sp->compliant[i] && sp->sla_loss_mpct != UINT32_MAX
 				      ? "outside the SLA"
 				      : "ranked after the chosen one (cost, then latency)";
 		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s}", "peer", p->peer, "path", p->name,
 				      "usable", usable, "within-sla", sp->compliant[i], "why", why);
-		json_object_set_new(o, "cost",
-				    never ? json_string("never")
-					  : json_integer((json_int_t)sp->svr_path_cost[i]));
+		json_object_set_new(o, "cost", json_integer((json_int_t)sp->svr_path_cost[i]));
 		json_array_append_new(list, o);
+	}
+	for (uint8_t i = 0; i < sp->n_never_paths; i++) {
+		const struct dp_svr_path *p = dp_svr_path(sp->never_paths[i]);
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "peer", p->peer,
+						"path", p->name, "cost", "never", "usable",
+						dp_paths_usable(sp->never_paths[i]), "within-sla",
+						false, "why", "never (its vector's cost)"));
 	}
 	return list;
 }
