@@ -105,15 +105,22 @@
  *                 "tenant": {"name": NAME|null, "by": "member"|"interface"|"metadata"|"none",
  *                            "neighborhood": NAME, "prefix-length": n (member)},
  *                 "service": {"name": NAME|null, "prefix-length": n, "by-port": bool,
- *                             "transport": {"protocol": n, "ports": [lo, hi]}},
+ *                             "transport": {"protocol": n, "ports": [lo, hi]},
+ *                             "by": "metadata", "classified-here": NAME|null (from a peer,
+ *                             when the tuple is another service here)},
  *                 "access": {"decision": "allow"|"no-rule"|"deny-rule", "rule": LABEL|null},
  *                 "policy": NAME|null, "route": {"kind": "routing"|"next-hop"|"nat-target"|
- *                 "peer", "paths": [{"peer", "path", "cost", "usable", "within-sla", "why"}]
- *                 (peer), "next-hop-interface": NAME|null (next-hop), "leaves-by": NAME|null,
+ *                 "peer", "paths": [{"peer", "path", "cost": n|"unlisted"|"never", "usable",
+ *                 "within-sla", "why"}] (peer: best first, those never taken last),
+ *                 "next-hop-interface": NAME|null (next-hop), "leaves-by": NAME|null,
  *                 "nat": {"source": IP|null, "destination": IP|null, "as": "the path's
  *                 waypoints" (peer)}} (when admitted),
- *                 "session": {"tenant", "service", "rule", "interface"} and
- *                 "policy-changed-since": bool (by uuid)} (docs/telemetry.md "Why")
+ *                 "session": {"tenant", "service", "rule", "interface", "path" (over SVR)} and
+ *                 "policy-changed-since": bool (by uuid)} (docs/telemetry.md "Why").
+ *                Refusals a client may tell apart by their start: "no interface" (of that
+ *                name), "no live session" (of that UUID), "cannot tell" (a live session whose
+ *                first packet can no longer be told: its interface is gone, or it came from a
+ *                peer through this router's NAT and its original tuple is no longer kept).
  *  "ipfix"       {"exporting": bool, "generation": n, "records-taken": n,
  *                 "records-oversize": n, "messages-built": n, "records-lost-backlog": n,
  *                 "settings": {"observation-domain": n, "enterprise-number": n,

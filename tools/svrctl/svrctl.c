@@ -611,10 +611,11 @@ static const char help_why[] =
     "    first packet of a flow from SOURCE to DESTINATION coming in by router interface\n"
     "    NAME, decision by decision, with the policy it runs now. It is a question, not\n"
     "    a test packet: nothing is created or counted (no session, no counter, no rate\n"
-    "    spent), so it is safe before and after a change. Limits that depend on the\n"
-    "    counts of the moment (per source, half-open, max-sessions, rate) are not\n"
-    "    evaluated. show session UUID --why asks the same for a live session's first\n"
-    "    packet (see svrctl help sessions).\n"
+    "    spent), so it is safe before and after a change. It takes the packet for one\n"
+    "    that may start a session (a TCP SYN), and does not evaluate limits that depend\n"
+    "    on the counts of the moment (per source, half-open, max-sessions, rate). show\n"
+    "    session UUID --why asks the same for a live session's first packet (see svrctl\n"
+    "    help sessions).\n"
     "\n"
     "    PROTOCOL     tcp, udp, icmp, icmpv6, or an IP protocol number 0-255\n"
     "    SOURCE, DESTINATION\n"
@@ -642,16 +643,19 @@ static const char help_why[] =
     "\n"
     "      verdict    allowed; local (addressed to this router itself); or refused with\n"
     "                 its reason and what it means: no-service, access-denied,\n"
-    "                 access-no-rule, service-route-peer (no usable peer path), sla-no-path,\n"
-    "                 degraded-blocked, nat-family, no-route (the drop reasons of show\n"
-    "                 stats)\n"
+    "                 access-no-rule, service-route-peer (a peer route with no path its\n"
+    "                 policy may take, an IPv6 packet, or a session from a peer),\n"
+    "                 sla-no-path, degraded-blocked, svr-no-key, nat-family, no-route,\n"
+    "                 ip4-directed-broadcast, svr-service-mismatch (the drop reasons of\n"
+    "                 show stats)\n"
     "      arrived    a session that came over SVR from a peer (by UUID only): the peer,\n"
     "                 the path, and the tuple its metadata carried\n"
     "      tenant     the source's: by a member prefix of one of the interface's\n"
     "                 neighborhoods, the interface's own, named by the peer's metadata,\n"
     "                 or none\n"
     "      service    the destination's, by its prefix and, when a transport names the\n"
-    "                 port, that transport; none refuses\n"
+    "                 port, that transport; none refuses. From a peer: the one its\n"
+    "                 metadata named, which the tuple must also be here\n"
     "      access     allow with the rule that admitted it, deny-rule with the rule that\n"
     "                 refused it, or no-rule (denied by default); rules are named\n"
     "                 SERVICE/access[N], N counting from 0 in the model\n"
@@ -661,11 +665,18 @@ static const char help_why[] =
     "      leaves by  the interface the packet would leave by; none when it would not\n"
     "                 leave (local, or no route)\n"
     "      nat        what the router would write instead of the destination and the\n"
-    "                 source: a source NAT takes a free port of 1024-65535; over SVR both\n"
-    "                 are the chosen peer path's waypoints; none\n"
-    "      paths      over SVR, each peer path in the policy's order (those it never\n"
-    "                 takes last): COST (or never), USABLE (BFD up, past its hold-down),\n"
-    "                 WITHIN-SLA, and WHY it was chosen or lost\n"
+    "                 source: a source NAT also takes a free port of 1024-65535 (TCP,\n"
+    "                 UDP; ICMP: the echo identifier); over SVR both are the chosen peer\n"
+    "                 path's waypoints; none\n"
+    "      paths      over SVR, each peer path, best first (those its policy never takes\n"
+    "                 last): COST (a number, unlisted, or never), USABLE (BFD up, past\n"
+    "                 its hold-down), WITHIN-SLA, and WHY it was chosen for new sessions\n"
+    "                 or lost: down or in its hold-down, outside the SLA, ranked after\n"
+    "                 the chosen one, second leg (resiliency duplicate), never\n"
+    "      session    show session UUID --why: the tenant, service, access rule and\n"
+    "                 interface it was given when it began, the path it is on now (over\n"
+    "                 SVR; it keeps it while the path serves), and whether the policy in\n"
+    "                 force would now refuse it or admit it otherwise\n"
     "\n"
     "    Lines the dataplane does not answer for are left out (a refused packet stops at\n"
     "    its reason). --json prints the answer's \"data\" as it is (include/svr/ctlsock.h,\n"
@@ -675,7 +686,10 @@ static const char help_why[] =
     "    0 an answer, whatever its verdict (refused is an answer, not a failure: test\n"
     "    the verdict with --json and jq); 1 the dataplane refused the question (no\n"
     "    interface of that name in the policy in force, no policy yet) or the answer was\n"
-    "    unusable; 2 usage error (a missing --interface, a bad protocol, address or\n"
+    "    unusable; for show session UUID --why also: no live session of that UUID, or\n"
+    "    one the router cannot tell about (the interface it came in by is gone; from a\n"
+    "    peer, through this router's NAT, its original tuple no longer kept); 2 usage\n"
+    "    error (a missing --interface, a bad protocol, address or\n"
     "    port, addresses of two IP versions); 3 cannot connect.\n"
     "\n"
     "EXAMPLES\n"
@@ -1956,7 +1970,12 @@ static void print_why_tenant(const json_t *t)
 
 static void print_why_service(const json_t *s)
 {
-	if (json_is_string(json_object_get(s, "name")))
+	const json_t *here = json_object_get(s, "classified-here"); /* from a peer, misnamed */
+	if (strcmp(str_or(json_object_get(s, "by"), ""), "metadata") == 0)
+		printf("service:   %s (named by the peer's metadata%s%s)\n",
+		       str_or(json_object_get(s, "name"), "none"),
+		       here ? "; but its tuple is service " : "", here ? str_or(here, "none") : "");
+	else if (json_is_string(json_object_get(s, "name")))
 		printf("service:   %s (its prefix /%lld, %s)\n",
 		       str_or(json_object_get(s, "name"), "-"),
 		       (long long)int_of(s, "prefix-length"),
@@ -2056,14 +2075,15 @@ static void print_why(const json_t *d)
 	if (json_is_object(r))
 		print_why_route(r);
 	if (sess)
-		printf(
-		    "session:   began as tenant %s, service %s, rule %s, in by %s; policy changed "
-		    "since: %s\n",
-		    str_or(json_object_get(sess, "tenant"), "none"),
-		    str_or(json_object_get(sess, "service"), "none"),
-		    str_or(json_object_get(sess, "rule"), "none"),
-		    str_or(json_object_get(sess, "interface"), "?"),
-		    json_is_true(json_object_get(d, "policy-changed-since")) ? "yes" : "no");
+		printf("session:   began as tenant %s, service %s, rule %s, in by %s%s%s; policy "
+		       "changed since: %s\n",
+		       str_or(json_object_get(sess, "tenant"), "none"),
+		       str_or(json_object_get(sess, "service"), "none"),
+		       str_or(json_object_get(sess, "rule"), "none"),
+		       str_or(json_object_get(sess, "interface"), "?"),
+		       json_is_string(json_object_get(sess, "path")) ? "; on path " : "",
+		       str_or(json_object_get(sess, "path"), ""),
+		       json_is_true(json_object_get(d, "policy-changed-since")) ? "yes" : "no");
 }
 
 /* show session UUID, clear session UUID: cmd is "session" or "session-clear". */

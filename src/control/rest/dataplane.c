@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -316,6 +317,8 @@ static void dp_proxy(struct svr_rest *r, json_t *req, const char *const *args, c
 		rest_json(out, MHD_HTTP_OK, data);
 	else if (rc == REST_DP_REFUSED && uuid && strncmp(err, "no live session", 15) == 0)
 		rest_error(out, MHD_HTTP_NOT_FOUND, "no live session has the uuid %s", uuid);
+	else if (rc == REST_DP_REFUSED && uuid && strncmp(err, "cannot tell", 11) == 0)
+		rest_error(out, MHD_HTTP_CONFLICT, "session %s: %s", uuid, err); /* why: it lives */
 	else if (rc == REST_DP_REFUSED && refusal_names(err, args))
 		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
 	else
@@ -480,8 +483,8 @@ static int why_protocol(const struct rest_in *in, json_t *req, char *err, size_t
 	static const char *const names[] = {"tcp", "udp", "icmp", "icmpv6", NULL};
 	const char *v = rest_query(in, "protocol");
 	for (size_t i = 0; v && names[i]; i++)
-		if (strcmp(v, names[i]) == 0) {
-			json_object_set_new(req, "protocol", json_string(v));
+		if (strcasecmp(v, names[i]) == 0) { /* as svrctl takes them */
+			json_object_set_new(req, "protocol", json_string(names[i]));
 			return 0;
 		}
 	int64_t n = v ? parse_count(v, 255) : -1;

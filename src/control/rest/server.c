@@ -82,6 +82,11 @@ void rest_error(struct rest_reply *out, unsigned status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a message may quote what the client sent: only printable ASCII goes back (and JSON
+	 * strings must be UTF-8) */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	rest_json(out, status, json_pack("{s:s}", "error", msg));
 }
 

@@ -309,9 +309,9 @@ static int egress_of(const struct dp_gen *g, const struct dp_svc_policy *svc,
 		return g->spol->via_iface[svc->via];
 	const struct svr_nexthop *h = &g->fib->nh[svr_fib_lookup(g->fib, dst)];
 	if (h->type == SVR_NH_LOCAL)
-		return -2;
+		return DP_EGRESS_LOCAL;
 	if (h->type == SVR_NH_NONE || h->type == SVR_NH_BROADCAST)
-		return -1;
+		return DP_EGRESS_NO_ROUTE;
 	return h->iface;
 }
 
@@ -425,7 +425,7 @@ enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_s
 				       const struct svr_ip *dst, struct dp_session_egress *e)
 {
 	e->dst = *dst;
-	e->iface = -1;
+	e->iface = DP_EGRESS_NO_ROUTE;
 	e->source_nat = 0;
 	if (svc->route == DP_SROUTE_NAT) {
 		if (svc->nat_target.family != SVR_AF_INET || dst->family != SVR_AF_INET)
@@ -455,7 +455,7 @@ static enum dp_first route_out4(const struct dp_gen *g, const struct dp_svc_poli
 	if ((*why = dp_session_egress(g, svc, &to, &e)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
 	if (e.iface < 0)
-		return e.iface == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+		return e.iface == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	memcpy(&out->dst, e.dst.addr, 4);
 	*place = (struct svr_session_place){.limit = g->spol->capacity};
 	if (!e.source_nat)
@@ -526,11 +526,6 @@ static enum dp_first create4_ext(struct dp_worker *w, const struct svr_skey4 *k,
 	return r;
 }
 
-/*
- * Ingress: the session leaves between our waypoint and the peer's, on an even
- * port of ours and an odd one of the peer's, and its first packets
- * carry forward metadata until the peer's reverse metadata arrives.
- */
 /* sessions.h; paths/choice.c makes the choice. */
 uint16_t dp_session_path_for_new(const struct dp_svc_policy *s)
 {
@@ -546,6 +541,11 @@ uint16_t dp_session_path_for_new(const struct dp_svc_policy *s)
 	}
 }
 
+/*
+ * Ingress: the session leaves between our waypoint and the peer's, on an even
+ * port of ours and an odd one of the peer's, and its first packets
+ * carry forward metadata until the peer's reverse metadata arrives.
+ */
 static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				  const struct svr_skey4 *k, const struct admitted *a,
 				  uint64_t *data, enum svr_drop_reason *why)
@@ -560,7 +560,7 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	ip4_of(p->remote, &to);
 	int eg = egress_of(g, a->svc, &to);
 	if (eg < 0)
-		return eg == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+		return eg == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	bool wrap = carried_as_udp(k->proto);
 	struct svr_skey4 rev;
 	struct svr_session_place place;
@@ -861,7 +861,7 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 	if ((*why = dp_session_egress(g, a.svc, &dst, &e)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
 	if (e.iface < 0)
-		return e.iface == -2 ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
+		return e.iface == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	struct svr_skey6 rev;
 	svr_skey6_reverse(k, &rev);
 	struct svr_session_place place = {.limit = g->spol->capacity};

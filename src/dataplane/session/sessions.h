@@ -112,13 +112,15 @@ enum dp_first dp_dup_add_leg4(struct dp_worker *w, const struct dp_gen *g, uint1
 /*
  * Where a session of service svc to dst leaves, and how its addresses change: destination NAT
  * (the service's nat-target, IPv4 only: svr-nat-family otherwise), the interface it leaves by
- * (iface: -1 nothing routes it, -2 it is for the router itself) and that interface's source NAT
+ * (or DP_EGRESS_NO_ROUTE, DP_EGRESS_LOCAL) and that interface's source NAT
  * (its first IPv4 address, network order; 0 none). The creation path's decision, and why's
  * (session/why.c). SVR_DROP_MAX, or the reason to drop.
  */
+#define DP_EGRESS_NO_ROUTE (-1) /* dp_session_egress's iface: nothing routes it */
+#define DP_EGRESS_LOCAL    (-2) /* for the router itself */
 struct dp_session_egress {
 	struct svr_ip dst; /* after destination NAT */
-	int iface;
+	int iface;         /* an interface slot, or DP_EGRESS_* */
 	uint32_t source_nat;
 };
 enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_svc_policy *svc,

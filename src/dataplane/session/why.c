@@ -4,9 +4,10 @@
  * it and why, decision by decision — the tenant of its source, the service of its destination,
  * the access rule, the service policy, the route with its NAT and, over SVR, each peer path with
  * why it won or lost. Main lcore; reads the generation in force and creates nothing (no session,
- * no counter moves, no rate is spent): the what-if an operator runs before a change. It asks the
- * creation path's own functions (classify.c, dp_session_route_check, dp_session_path_for_new,
- * dp_session_egress) so that the answer is the decision, not a copy of it.
+ * no counter moves, no rate is spent): the question an operator asks before and after a change.
+ * It asks the creation path's own functions (classify.c, dp_session_route_check,
+ * dp_session_path_for_new, dp_session_egress) so that the answer is the decision, not a copy of
+ * it.
  */
 #include "session/why.h"
 
@@ -19,18 +20,26 @@
 #include "common/image.h"
 #include "common/pathrank.h"
 #include "core/dp.h"
-#include "l2l3/fib.h"
 #include "flow/names.h"
-#include "flow/table.h"
-#include "session/sessions.h"
 #include "flow/state.h"
+#include "flow/table.h"
+#include "l2l3/fib.h"
 #include "paths/paths.h"
 #include "session/classify.h"
-#include "svrpath/first.h"
-#include "svrpath/path.h"
+#include "session/sessions.h"
 #include "svr/counters.h"
+#include "svrpath/first.h"
+#include "svrpath/keys.h"
+#include "svrpath/path.h"
 
-#define NONE UINT32_MAX
+#define NO_ENTRY UINT32_MAX /* no tenant, service or rule (the classifier's "none") */
+
+/* A first packet to explain: its tuple and the interface it came in by, or, for a session that
+ * came from a peer over SVR, what the peer's metadata named. */
+struct first_packet {
+	struct dp_why_args a;                            /* a.iface: NULL when it came over SVR */
+	const char *tenant, *service, *peer, *peer_path; /* over SVR */
+};
 
 static const char *img_name(const void *img, enum svr_img_section sec, uint32_t i)
 {
@@ -45,12 +54,23 @@ static json_t *name_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+static const char *tenant_by_name(uint8_t by)
+{
+	switch (by) {
+	case SVR_TENANT_BY_MEMBER:
+		return "member";
+	case SVR_TENANT_BY_INTERFACE:
+		return "interface";
+	default:
+		return "none";
+	}
+}
+
 static json_t *tenant_json(const struct dp_gen *g, const struct svr_tenant_why *w)
 {
-	static const char *const by[] = {"none", "member", "interface"};
 	json_t *o = json_pack("{s:o, s:s}", "name",
 			      name_or_null(img_name(g->image, SVR_SEC_TENANTS, w->tenant)), "by",
-			      by[w->by < 3 ? w->by : 0]);
+			      tenant_by_name(w->by));
 	if (w->by == SVR_TENANT_BY_MEMBER) {
 		json_object_set_new(o, "neighborhood", json_string(svr_img_str(g->image, w->hood)));
 		json_object_set_new(o, "prefix-length", json_integer(w->prefix_len));
@@ -62,7 +82,7 @@ static json_t *service_json(const struct dp_gen *g, const struct svr_service_why
 {
 	json_t *o = json_pack("{s:o}", "name",
 			      name_or_null(img_name(g->image, SVR_SEC_SERVICES, w->service)));
-	if (w->service == NONE)
+	if (w->service == NO_ENTRY)
 		return o;
 	json_object_set_new(o, "prefix-length", json_integer(w->prefix_len));
 	json_object_set_new(o, "by-port", json_boolean(w->by_port));
@@ -83,41 +103,12 @@ static json_t *service_json(const struct dp_gen *g, const struct svr_service_why
 static json_t *rule_json(const struct dp_gen *g, uint32_t svc, uint32_t rule)
 {
 	const struct svr_img_service *s = svr_img_table(g->image, SVR_SEC_SERVICES, NULL);
-	if (rule == NONE || rule < s[svc].access.first)
+	if (rule == NO_ENTRY || rule < s[svc].access.first)
 		return json_null();
 	char label[96];
 	snprintf(label, sizeof(label), "%s/access[%u]", svr_img_str(g->image, s[svc].name),
 		 rule - s[svc].access.first);
 	return json_string(label);
-}
-
-/* Each of the service's peer paths, in its policy's order, with why it was or was not chosen. */
-static json_t *paths_json(const struct dp_svc_policy *sp, uint16_t chosen)
-{
-	json_t *list = json_array();
-	for (uint8_t i = 0; i < sp->n_svr_paths; i++) {
-		uint16_t slot = sp->svr_paths[i];
-		const struct dp_svr_path *p = dp_svr_path(slot);
-		bool usable = dp_paths_usable(slot);
-		const char *why = slot == chosen ? "chosen"
-				  : !usable      ? "down or in its hold-down"
-				  : !sp->compliant[i] && sp->sla_loss_mpct != UINT32_MAX
-				      ? "outside the SLA"
-				      : "ranked after the chosen one (cost, then latency)";
-		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s}", "peer", p->peer, "path", p->name,
-				      "usable", usable, "within-sla", sp->compliant[i], "why", why);
-		json_object_set_new(o, "cost", json_integer((json_int_t)sp->svr_path_cost[i]));
-		json_array_append_new(list, o);
-	}
-	for (uint8_t i = 0; i < sp->n_never_paths; i++) {
-		const struct dp_svr_path *p = dp_svr_path(sp->never_paths[i]);
-		json_array_append_new(list,
-				      json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "peer", p->peer,
-						"path", p->name, "cost", "never", "usable",
-						dp_paths_usable(sp->never_paths[i]), "within-sla",
-						false, "why", "never (its vector's cost)"));
-	}
-	return list;
 }
 
 static json_t *ip4_json(uint32_t be)
@@ -134,20 +125,57 @@ static void refused(json_t *o, enum svr_drop_reason r)
 	json_object_set_new(o, "reason", json_string(svr_drop_name(r)));
 }
 
-/* The interface a session leaves by, or why nothing routes it (verdict set); false then. */
-static bool leaves_by(const struct dp_gen *g, int iface, json_t *route, json_t *o)
+/* ------------------------------------------------------------ peer paths -- */
+
+/* Why path i of the service (best first) was not the one chosen for new sessions. */
+static const char *path_lost(const struct dp_svc_policy *sp, uint8_t i, uint16_t chosen,
+			     bool usable)
 {
-	if (iface >= 0) {
-		json_object_set_new(route, "leaves-by", json_string(g->ifaces[iface].name));
-		return true;
-	}
-	json_object_set_new(route, "leaves-by", json_null());
-	if (iface == -2)
-		json_object_set_new(o, "verdict", json_string("local"));
-	else
-		refused(o, SVR_DROP_NO_ROUTE);
-	return false;
+	uint16_t slot = sp->svr_paths[i];
+	if (chosen == DP_NO_SVR_PATH)
+		return "none chosen: new sessions are refused";
+	if (sp->resiliency == SVR_RESILIENCY_DUPLICATE &&
+	    slot == atomic_load_explicit(&sp->dup_choice, memory_order_relaxed))
+		return "second leg (resiliency duplicate)";
+	if (!usable)
+		return "down or in its hold-down";
+	if (!sp->compliant[i]) /* always compliant without an SLA */
+		return "outside the SLA";
+	return "ranked after the chosen one (within the SLA first, then cost, then latency)";
 }
+
+/*
+ * Each of the service's peer paths, best first, then those its policy's vectors never take,
+ * with why it was or was not chosen (chosen: the path a new session takes now, or
+ * DP_NO_SVR_PATH when new sessions are refused).
+ */
+static json_t *paths_json(const struct dp_svc_policy *sp, uint16_t chosen)
+{
+	json_t *list = json_array();
+	for (uint8_t i = 0; i < sp->n_svr_paths; i++) {
+		uint16_t slot = sp->svr_paths[i];
+		const struct dp_svr_path *p = dp_svr_path(slot);
+		bool usable = dp_paths_usable(slot);
+		const char *why = slot == chosen ? "chosen" : path_lost(sp, i, chosen, usable);
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s}", "peer", p->peer, "path", p->name,
+				      "usable", usable, "within-sla", sp->compliant[i], "why", why);
+		json_object_set_new(o, "cost",
+				    sp->svr_path_cost[i] == SVR_RANK_COST_UNLISTED
+					? json_string("unlisted")
+					: json_integer((json_int_t)sp->svr_path_cost[i]));
+		json_array_append_new(list, o);
+	}
+	for (uint8_t i = 0; i < sp->n_never_paths; i++) {
+		const struct dp_svr_path *p = dp_svr_path(sp->never_paths[i]);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:s}", "peer", p->peer,
+						      "path", p->name, "cost", "never", "usable",
+						      dp_paths_usable(sp->never_paths[i]), "why",
+						      "never (its vector's cost)"));
+	}
+	return list;
+}
+
+/* ----------------------------------------------------------------- route -- */
 
 static const char *route_kind(uint8_t route)
 {
@@ -163,60 +191,71 @@ static const char *route_kind(uint8_t route)
 	}
 }
 
-/*
- * The route an admitted first packet of service svc takes, and its NAT, into o ("route",
- * "verdict"): over SVR the chosen peer path (its waypoints are the addresses it leaves with) and
- * every alternative; else the interface it leaves by with destination and source NAT.
- */
-static void route_why(const struct dp_gen *g, const struct dp_svc_policy *sp,
-		      const struct dp_why_args *a, bool from_peer, json_t *o)
+/* route's "leaves-by"; when nothing routes the packet out, the verdict too (false then). */
+static bool leaves_by_or_verdict(const struct dp_gen *g, int iface, json_t *route, json_t *o)
 {
-	char buf[INET6_ADDRSTRLEN];
-	json_t *route = json_object();
-	json_object_set_new(o, "route", route);
-	json_object_set_new(route, "kind", json_string(route_kind(sp->route)));
-	/* an SVR session from a peer goes on by this router's own route: a further hop is not
-	 * taken (svr-protocol.md: one hop between two routers) */
-	enum svr_drop_reason r = from_peer && sp->route == DP_SROUTE_PEER
-				     ? SVR_DROP_ROUTE_PEER
-				     : dp_session_route_check(sp, a->src.family);
-	if (sp->route == DP_SROUTE_PEER) {
-		uint16_t slot = r == SVR_DROP_MAX ? dp_session_path_for_new(sp) : DP_NO_SVR_PATH;
-		json_object_set_new(route, "paths", paths_json(sp, slot));
-		if (r == SVR_DROP_MAX && slot == DP_NO_SVR_PATH)
-			r = SVR_DROP_SLA_NO_PATH;
-		if (r != SVR_DROP_MAX) {
-			refused(o, r);
-			return;
-		}
-		const struct dp_svr_path *p = dp_svr_path(slot);
-		struct svr_ip to = {.family = SVR_AF_INET};
-		memcpy(to.addr, &p->remote, 4);
-		struct dp_session_egress e;
-		dp_session_egress(g, sp, &to, &e);
-		if (!leaves_by(g, e.iface, route, o))
-			return;
-		json_object_set_new(route, "nat",
-				    json_pack("{s:o, s:o, s:s}", "source", ip4_json(p->local),
-					      "destination", ip4_json(p->remote), "as",
-					      "the path's waypoints"));
-		json_object_set_new(o, "verdict", json_string("allowed"));
-		return;
+	if (iface >= 0) {
+		json_object_set_new(route, "leaves-by", json_string(g->ifaces[iface].name));
+		return true;
 	}
-	struct dp_session_egress e;
-	if (r == SVR_DROP_MAX)
-		r = dp_session_egress(g, sp, &a->dst, &e);
+	json_object_set_new(route, "leaves-by", json_null());
+	if (iface == DP_EGRESS_LOCAL)
+		json_object_set_new(o, "verdict", json_string("local"));
+	else
+		refused(o, SVR_DROP_NO_ROUTE);
+	return false;
+}
+
+/* Over SVR: the path a new session takes, every alternative, the waypoints it leaves with. */
+static void route_why_peer(const struct dp_gen *g, const struct dp_svc_policy *sp,
+			   enum svr_drop_reason r, json_t *route, json_t *o)
+{
+	uint16_t slot = r == SVR_DROP_MAX ? dp_session_path_for_new(sp) : DP_NO_SVR_PATH;
+	if (r == SVR_DROP_MAX && slot == DP_NO_SVR_PATH)
+		r = SVR_DROP_SLA_NO_PATH;
+	if (r == SVR_DROP_MAX && sp->encrypt_payload && dp_svr_payload_key_current() == 0)
+		r = SVR_DROP_SVR_NO_KEY; /* the service asks for encryption: never in clear */
+	json_object_set_new(route, "paths",
+			    paths_json(sp, r == SVR_DROP_MAX ? slot : DP_NO_SVR_PATH));
 	if (r != SVR_DROP_MAX) {
 		refused(o, r);
 		return;
 	}
-	if (sp->route == DP_SROUTE_VIA)
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	struct svr_ip to = {.family = SVR_AF_INET};
+	memcpy(to.addr, &p->remote, 4);
+	struct dp_session_egress e;
+	dp_session_egress(g, sp, &to, &e);
+	if (!leaves_by_or_verdict(g, e.iface, route, o))
+		return;
+	json_object_set_new(route, "nat",
+			    json_pack("{s:o, s:o, s:s}", "source", ip4_json(p->local),
+				      "destination", ip4_json(p->remote), "as",
+				      "the path's waypoints"));
+	json_object_set_new(o, "verdict", json_string("allowed"));
+}
+
+/* Not over SVR: destination NAT, the interface it leaves by, that interface's source NAT. */
+static void route_why_direct(const struct dp_gen *g, const struct dp_svc_policy *sp,
+			     const struct svr_ip *dst, enum svr_drop_reason r, json_t *route,
+			     json_t *o)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct dp_session_egress e;
+	if (r == SVR_DROP_MAX)
+		r = dp_session_egress(g, sp, dst, &e);
+	if (r != SVR_DROP_MAX) {
+		refused(o, r);
+		return;
+	}
+	if (sp->route == DP_SROUTE_VIA) {
+		uint16_t via =
+		    sp->via < g->spol->n_vias ? g->spol->via_iface[sp->via] : DP_NO_IFACE;
 		json_object_set_new(route, "next-hop-interface",
-				    sp->via < g->spol->n_vias &&
-					    g->spol->via_iface[sp->via] < g->n_ifaces
-					? json_string(g->ifaces[g->spol->via_iface[sp->via]].name)
-					: json_null());
-	if (!leaves_by(g, e.iface, route, o))
+				    via < g->n_ifaces ? json_string(g->ifaces[via].name)
+						      : json_null());
+	}
+	if (!leaves_by_or_verdict(g, e.iface, route, o))
 		return;
 	json_object_set_new(
 	    route, "nat",
@@ -227,13 +266,27 @@ static void route_why(const struct dp_gen *g, const struct dp_svc_policy *sp,
 	json_object_set_new(o, "verdict", json_string("allowed"));
 }
 
-/* A first packet: the tuple, and the interface it came in by or the peer it came from. */
-struct why_packet {
-	struct dp_why_args a;  /* a.iface: NULL when it came over SVR */
-	const char *tenant;    /* over SVR: the tenant the peer's metadata named, or NULL */
-	const char *peer_path; /* over SVR: the path ("neighborhood/interface") */
-	const char *peer;
-};
+/*
+ * The route an admitted first packet of service svc takes, its NAT and the verdict, into o. A
+ * session that came over SVR goes on by this router's own route, never to a further peer (one
+ * hop between two routers).
+ */
+static void route_why(const struct dp_gen *g, const struct dp_svc_policy *sp,
+		      const struct dp_why_args *a, bool came_over_svr, json_t *o)
+{
+	json_t *route = json_object();
+	json_object_set_new(o, "route", route);
+	json_object_set_new(route, "kind", json_string(route_kind(sp->route)));
+	enum svr_drop_reason r = came_over_svr && sp->route == DP_SROUTE_PEER
+				     ? SVR_DROP_ROUTE_PEER
+				     : dp_session_route_check(sp, a->src.family);
+	if (sp->route == DP_SROUTE_PEER)
+		route_why_peer(g, sp, r, route, o);
+	else
+		route_why_direct(g, sp, &a->dst, r, route, o);
+}
+
+/* ------------------------------------------------------- a live session -- */
 
 static void tuple_of(const void *key, uint8_t family, struct dp_why_args *a)
 {
@@ -257,16 +310,35 @@ static void tuple_of(const void *key, uint8_t family, struct dp_why_args *a)
 }
 
 /*
- * A session that came from a peer over SVR: its key is the waypoints'; the tuple it stands for
- * is the one the metadata carried: kept apart when this router's NAT changed it, else the
- * forward rewrite's (the packet as it leaves here).
+ * Whether this router's own NAT changes the tuple of a session of service svc to dst (its
+ * forward rewrite then holds the translated tuple, not the one the peer's metadata carried).
  */
-static void from_peer(uint32_t idx, const struct svr_session *s, struct why_packet *p)
+static bool nat_here(const struct dp_gen *g, const char *svc, const struct svr_ip *dst)
+{
+	uint32_t s = svc ? dp_session_policy_find(g, SVR_SEC_SERVICES, svc) : NO_ENTRY;
+	if (s >= g->spol->n_services)
+		return false;
+	const struct dp_svc_policy *sp = &g->spol->svc[s];
+	struct dp_session_egress e;
+	return sp->route == DP_SROUTE_NAT ||
+	       (dp_session_egress(g, sp, dst, &e) == SVR_DROP_MAX && e.source_nat);
+}
+
+/*
+ * A session that came from a peer over SVR: its key is the waypoints'; the tuple it stands for
+ * is the one the metadata carried: kept apart when this router's NAT changed it (while its slot
+ * holds it), else the forward rewrite's (the packet as it leaves here). False with *error when
+ * this router's NAT changed it and it is no longer kept.
+ */
+static bool from_peer(const struct dp_gen *g, uint32_t idx, const struct svr_session *s,
+		      struct first_packet *p, const char **error)
 {
 	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
 	const struct svr_session_info *info = &dp_sess.table->info[idx];
-	struct svr_md_ctx c;
 	struct dp_why_args *a = &p->a;
+	struct svr_md_ctx c;
+	p->tenant = svr_names_get(dp_sess.tenants, info->tenant);
+	p->service = svr_names_get(dp_sess.services, info->service);
 	a->src.family = a->dst.family = SVR_AF_INET;
 	if (dp_svr_fwd_ctx_of(idx, info->uuid, &c)) {
 		memcpy(a->src.addr, c.src, 4);
@@ -278,42 +350,85 @@ static void from_peer(uint32_t idx, const struct svr_session *s, struct why_pack
 		memcpy(a->dst.addr, &fw->dst, 4);
 		a->sport = rte_be_to_cpu_16(fw->sport);
 		a->dport = rte_be_to_cpu_16(fw->dport);
+		if (nat_here(g, p->service, &a->dst)) {
+			*error =
+			    "cannot tell: this session came from a peer and this router's NAT "
+			    "changed its tuple; the one the peer's metadata carried is no longer "
+			    "kept here (ask the router it came from, by the same UUID)";
+			return false;
+		}
 	}
 	if (__atomic_load_n(&fw->flags, __ATOMIC_RELAXED) & SVR_RW_UDP_UNWRAP)
-		a->proto = fw->wrapped_proto;
+		a->proto = fw->wrapped_proto; /* it crossed as UDP (O-9) */
 	const struct dp_svr_path *path = dp_svr_path(svr_session_rw(s, SVR_DIR_REV)->svr_path);
 	p->peer = path->peer;
 	p->peer_path = path->name;
-	p->tenant = svr_names_get(dp_sess.tenants, info->tenant);
 	a->iface = NULL;
+	return true;
 }
 
 /*
  * A live session's first packet as it arrived (its forward key) and the interface it came in
- * by (its note), or as the peer sent it; false when idx is not a session's or its interface is
- * gone.
+ * by (its note), or as the peer's metadata carried it; false with *error when it cannot be told.
  */
-static bool session_packet(const struct dp_gen *g, uint32_t idx, struct why_packet *p)
+static bool session_packet(const struct dp_gen *g, uint32_t idx, struct first_packet *p,
+			   const char **error)
 {
 	const struct svr_session_table *t = dp_sess.table;
 	const void *fwd, *rev;
-	if (svr_session_keys(t, idx, &fwd, &rev) < 0)
-		return false;
 	memset(p, 0, sizeof(*p));
+	if (svr_session_keys(t, idx, &fwd, &rev) < 0) {
+		*error = "no live session has this UUID";
+		return false;
+	}
 	tuple_of(fwd, svr_session_family(&t->info[idx]), &p->a);
 	const struct svr_session *s = &t->entries[idx];
-	if (svr_session_rw(s, SVR_DIR_REV)->svr & SVR_RW2_TO_PEER) { /* answers go to the peer */
-		from_peer(idx, s, p);
-		return true;
-	}
+	if (svr_session_rw(s, SVR_DIR_REV)->svr & SVR_RW2_TO_PEER) /* answers go to the peer */
+		return from_peer(g, idx, s, p, error);
 	uint8_t in = t->notes[idx].in_iface;
-	if (in >= g->n_ifaces || !g->ifaces[in].in_use)
+	if (in >= g->n_ifaces || !g->ifaces[in].in_use) {
+		*error = "cannot tell: the interface this session came in by is not in the policy "
+			 "in force";
 		return false;
+	}
 	p->a.iface = g->ifaces[in].name;
 	return true;
 }
 
-static json_t *why_packet(const struct dp_gen *g, const struct why_packet *p, const char **error);
+static json_t *packet_why(const struct dp_gen *g, const struct first_packet *p, const char **error);
+
+/* What the session was given when it began, and the path it is on (over SVR). */
+static json_t *session_json(const struct dp_gen *g, uint32_t idx)
+{
+	const struct svr_session_info *info = &dp_sess.table->info[idx];
+	const struct svr_session *s = &dp_sess.table->entries[idx];
+	uint8_t in = dp_sess.table->notes[idx].in_iface;
+	json_t *o = json_pack(
+	    "{s:o, s:o, s:o, s:o}", "tenant",
+	    name_or_null(svr_names_get(dp_sess.tenants, info->tenant)), "service",
+	    name_or_null(svr_names_get(dp_sess.services, info->service)), "rule",
+	    name_or_null(svr_names_get(dp_sess.rules, dp_sess.table->notes[idx].rule)), "interface",
+	    name_or_null(in < g->n_ifaces && g->ifaces[in].in_use ? g->ifaces[in].name : NULL));
+	const struct svr_rewrite *fw = svr_session_rw(s, SVR_DIR_FWD);
+	if (((fw->svr | svr_session_rw(s, SVR_DIR_REV)->svr) & SVR_RW2_TO_PEER) &&
+	    fw->svr_path < DP_MAX_SVR_PATHS)
+		json_object_set_new(o, "path", json_string(dp_svr_path(fw->svr_path)->name));
+	return o;
+}
+
+/* Whether the policy in force would now refuse the session, or admit it otherwise. */
+static bool decided_otherwise(const json_t *now, const json_t *began)
+{
+	const json_t *access = json_object_get(now, "access");
+	const char *verdict = json_string_value(json_object_get(now, "verdict"));
+	if (!verdict || strcmp(verdict, "allowed") != 0 ||
+	    !json_equal(json_object_get(access, "rule"), json_object_get(began, "rule")))
+		return true;
+	return !json_equal(json_object_get(json_object_get(now, "tenant"), "name"),
+			   json_object_get(began, "tenant")) ||
+	       !json_equal(json_object_get(json_object_get(now, "service"), "name"),
+			   json_object_get(began, "service"));
+}
 
 json_t *dp_session_why(const struct dp_gen *g, const struct dp_why_args *a, const char **error)
 {
@@ -322,59 +437,49 @@ json_t *dp_session_why(const struct dp_gen *g, const struct dp_why_args *a, cons
 		return NULL;
 	}
 	if (!a->has_uuid)
-		return why_packet(g, &(struct why_packet){.a = *a}, error);
+		return packet_why(g, &(struct first_packet){.a = *a}, error);
 	int64_t idx = a->uuid_valid ? dp_session_by_uuid(a->uuid) : -1;
-	struct why_packet packet;
-	if (idx < 0 || !session_packet(g, (uint32_t)idx, &packet)) {
-		*error = "no live session has this UUID (or the interface it came in by is gone)";
+	struct first_packet packet;
+	if (idx < 0) {
+		*error = "no live session has this UUID";
 		return NULL;
 	}
-	json_t *o = why_packet(g, &packet, error);
+	if (!session_packet(g, (uint32_t)idx, &packet, error))
+		return NULL;
+	json_t *o = packet_why(g, &packet, error);
 	if (!o)
 		return NULL;
-	/* what the session was given when it began, against what the policy says now */
-	const struct svr_session_info *info = &dp_sess.table->info[idx];
-	const char *ten = svr_names_get(dp_sess.tenants, info->tenant);
-	const char *svc = svr_names_get(dp_sess.services, info->service);
-	const char *rule = svr_names_get(dp_sess.rules, dp_sess.table->notes[idx].rule);
-	uint8_t in = dp_sess.table->notes[idx].in_iface;
-	json_object_set_new(
-	    o, "session",
-	    json_pack("{s:o, s:o, s:o, s:o}", "tenant", name_or_null(ten), "service",
-		      name_or_null(svc), "rule", name_or_null(rule), "interface",
-		      name_or_null(in < g->n_ifaces && g->ifaces[in].in_use ? g->ifaces[in].name
-									    : NULL)));
-	const char *now_svc =
-	    json_string_value(json_object_get(json_object_get(o, "service"), "name"));
-	const char *now_rule =
-	    json_string_value(json_object_get(json_object_get(o, "access"), "rule"));
-	bool same = (svc && now_svc && strcmp(svc, now_svc) == 0) &&
-		    ((!rule && !now_rule) || (rule && now_rule && strcmp(rule, now_rule) == 0));
-	json_object_set_new(o, "policy-changed-since", json_boolean(!same));
+	json_t *began = session_json(g, (uint32_t)idx);
+	json_object_set_new(o, "policy-changed-since", json_boolean(decided_otherwise(o, began)));
+	json_object_set_new(o, "session", began);
 	return o;
 }
 
-/* The tenant of a first packet ("tenant", and "arrived" over SVR), or UINT32_MAX; false with
- * *error when its interface is not in the policy in force. */
-static bool tenant_why(const struct dp_gen *g, const struct why_packet *p, json_t *o,
-		       uint32_t *tenant, const char **error)
+/* ------------------------------------------------------- a first packet -- */
+
+/* Came over SVR: the peer, the path and the tuple the metadata carried ("arrived"), and the
+ * tenant it named. */
+static uint32_t tenant_from_peer(const struct dp_gen *g, const struct first_packet *p, json_t *o)
 {
 	const struct dp_why_args *a = &p->a;
-	if (!a->iface) { /* from a peer: the tenant its metadata named */
-		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-		*tenant =
-		    p->tenant ? dp_session_policy_find(g, SVR_SEC_TENANTS, p->tenant) : UINT32_MAX;
-		json_object_set_new(o, "arrived",
-				    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "over", "svr",
-					      "peer", p->peer, "path", p->peer_path, "source",
-					      svr_ip_fmt(&a->src, src, sizeof(src)), "destination",
-					      svr_ip_fmt(&a->dst, dst, sizeof(dst)), "source-port",
-					      a->sport, "destination-port", a->dport));
-		json_object_set_new(
-		    o, "tenant",
-		    json_pack("{s:o, s:s}", "name", name_or_null(p->tenant), "by", "metadata"));
-		return true;
-	}
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	json_object_set_new(o, "arrived",
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "over", "svr", "peer",
+				      p->peer, "path", p->peer_path, "source",
+				      svr_ip_fmt(&a->src, src, sizeof(src)), "destination",
+				      svr_ip_fmt(&a->dst, dst, sizeof(dst)), "source-port",
+				      a->sport, "destination-port", a->dport));
+	json_object_set_new(
+	    o, "tenant",
+	    json_pack("{s:o, s:s}", "name", name_or_null(p->tenant), "by", "metadata"));
+	return p->tenant ? dp_session_policy_find(g, SVR_SEC_TENANTS, p->tenant) : NO_ENTRY;
+}
+
+/* The source's tenant by the interface it comes in by; false with *error for an interface the
+ * policy in force does not have. */
+static bool tenant_here(const struct dp_gen *g, const struct dp_why_args *a, json_t *o,
+			uint32_t *tenant, const char **error)
+{
 	unsigned slot = 0;
 	while (slot < g->n_ifaces &&
 	       !(g->ifaces[slot].in_use && strcmp(g->ifaces[slot].name, a->iface) == 0))
@@ -389,36 +494,65 @@ static bool tenant_why(const struct dp_gen *g, const struct why_packet *p, json_
 	return true;
 }
 
-/* Whether the FIB says dst is the router's own address. */
-static bool for_the_router(const struct dp_gen *g, const struct svr_ip *dst)
-{
-	return g->fib->nh[svr_fib_lookup(g->fib, dst)].type == SVR_NH_LOCAL;
-}
-
-/* Each decision the creation path (session/create.c) takes for the packet, in its order. */
-static json_t *why_packet(const struct dp_gen *g, const struct why_packet *p, const char **error)
+/*
+ * Before access: what the FIB and the service say of the destination. Returns the service, or
+ * NO_ENTRY with the verdict set (for the router itself, a directed broadcast, no service).
+ * Over SVR the service is the one the metadata named, and the tuple must classify into it here.
+ */
+static uint32_t service_why(const struct dp_gen *g, const struct first_packet *p, json_t *o)
 {
 	const struct dp_why_args *a = &p->a;
-	json_t *o = json_object();
-	uint32_t tenant;
-	if (!tenant_why(g, p, o, &tenant, error)) {
-		json_decref(o);
-		return NULL;
-	}
 	struct svr_service_why sw;
 	uint16_t dport = a->proto == SVR_IPPROTO_TCP || a->proto == SVR_IPPROTO_UDP ? a->dport : 0;
 	uint32_t svc = svr_classify_service_why(g->classifier, a->proto, &a->dst, dport, &sw);
-	json_object_set_new(o, "service", service_json(g, &sw));
-	bool dnat = svc != NONE && g->spol->svc[svc].route == DP_SROUTE_NAT;
-	if (a->iface && for_the_router(g, &a->dst) && !dnat) {
+	json_t *so = service_json(g, &sw);
+	json_object_set_new(o, "service", so);
+	if (!a->iface) { /* over SVR */
+		uint32_t named =
+		    p->service ? dp_session_policy_find(g, SVR_SEC_SERVICES, p->service) : NO_ENTRY;
+		json_object_set_new(so, "name", name_or_null(p->service));
+		json_object_set_new(so, "by", json_string("metadata"));
+		if (named == NO_ENTRY)
+			refused(o, SVR_DROP_NO_SERVICE);
+		else if (named != svc) { /* the creation path refuses what a peer misnames */
+			json_object_set_new(
+			    so, "classified-here",
+			    name_or_null(img_name(g->image, SVR_SEC_SERVICES, svc)));
+			refused(o, SVR_DROP_SVR_SERVICE_MISMATCH);
+		}
+		return named == svc ? svc : NO_ENTRY;
+	}
+	bool dnat = svc != NO_ENTRY && g->spol->svc[svc].route == DP_SROUTE_NAT;
+	uint8_t type = g->fib->nh[svr_fib_lookup(g->fib, &a->dst)].type;
+	if (type == SVR_NH_LOCAL && !dnat) {
 		/* the router's own protocols answer it (ARP, ICMP echo, BFD, SVR), not a session */
 		json_object_set_new(o, "verdict", json_string("local"));
-		return o;
+		return NO_ENTRY;
 	}
-	if (svc == NONE) {
+	if (type == SVR_NH_BROADCAST) {
+		refused(o, SVR_DROP_IP4_BCAST);
+		return NO_ENTRY;
+	}
+	if (svc == NO_ENTRY)
 		refused(o, SVR_DROP_NO_SERVICE);
-		return o;
+	return svc;
+}
+
+/* Each decision the creation path (session/create.c) takes for the packet, in its order. */
+static json_t *packet_why(const struct dp_gen *g, const struct first_packet *p, const char **error)
+{
+	const struct dp_why_args *a = &p->a;
+	json_t *o = json_object();
+	uint32_t tenant = NO_ENTRY;
+	if (!a->iface)
+		tenant = tenant_from_peer(g, p, o);
+	else if (!tenant_here(g, a, o, &tenant, error)) {
+		json_decref(o);
+		return NULL;
 	}
+	uint32_t svc = service_why(g, p, o);
+	if (svc == NO_ENTRY)
+		return o;
 	uint32_t rule;
 	int64_t now = atomic_load_explicit(&dp_sess.unix_s, memory_order_relaxed);
 	enum svr_access acc = svr_classify_access(g->classifier, svc, tenant, &a->src, now, &rule);
