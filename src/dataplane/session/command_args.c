@@ -9,21 +9,30 @@
 #include "ctlsock/request.h"
 #include "svr/ctlsock.h"
 
+/* "sessions"' and "sessions-clear"'s filters: tenant, service, address (each optional). */
+static int filter_args(const json_t *req, const char **tenant, const char **service, bool *has_addr,
+		       struct svr_ip *ip, char *err, size_t errlen)
+{
+	*tenant = json_string_value(json_object_get(req, "tenant"));
+	*service = json_string_value(json_object_get(req, "service"));
+	const char *addr = json_string_value(json_object_get(req, "address"));
+	if (addr) {
+		if (svr_ip_parse(addr, ip) < 0) {
+			snprintf(err, errlen, "address: not an IPv4 or IPv6 address");
+			return -1;
+		}
+		*has_addr = true;
+	}
+	return 0;
+}
+
 /* "sessions": its filters and paging. */
 int dp_sessions_args_parse(const json_t *req, void *args, char *err, size_t errlen)
 {
 	struct dp_sessions_args *r = args;
 	r->limit = 100;
-	r->tenant = json_string_value(json_object_get(req, "tenant"));
-	r->service = json_string_value(json_object_get(req, "service"));
-	const char *addr = json_string_value(json_object_get(req, "address"));
-	if (addr) {
-		if (svr_ip_parse(addr, &r->addr) < 0) {
-			snprintf(err, errlen, "address: not an IPv4 or IPv6 address");
-			return -1;
-		}
-		r->has_addr = true;
-	}
+	if (filter_args(req, &r->tenant, &r->service, &r->has_addr, &r->addr, err, errlen) < 0)
+		return -1;
 	const json_t *c = json_object_get(req, "cursor"), *l = json_object_get(req, "limit");
 	if (c && (!json_is_integer(c) || json_integer_value(c) < 0 ||
 		  json_integer_value(c) > UINT32_MAX)) {
@@ -39,6 +48,33 @@ int dp_sessions_args_parse(const json_t *req, void *args, char *err, size_t errl
 		r->cursor = (uint32_t)json_integer_value(c);
 	if (l)
 		r->limit = (uint32_t)json_integer_value(l);
+	return 0;
+}
+
+/* "sessions-clear": the filters of "sessions", names no longer than a model's; no paging (a
+ * limit would not bound the clear: refused rather than ignored). */
+int dp_sessions_clear_args_parse(const json_t *req, void *args, char *err, size_t errlen)
+{
+	struct dp_sessions_clear_args *r = args;
+	if (filter_args(req, &r->tenant, &r->service, &r->has_addr, &r->addr, err, errlen) < 0)
+		return -1;
+	if (r->tenant && strlen(r->tenant) > DP_SESSION_NAME_MAX) {
+		snprintf(err, errlen, "tenant: a name of at most %d bytes", DP_SESSION_NAME_MAX);
+		return -1;
+	}
+	if (r->service && strlen(r->service) > DP_SESSION_NAME_MAX) {
+		snprintf(err, errlen, "service: a name of at most %d bytes", DP_SESSION_NAME_MAX);
+		return -1;
+	}
+	const char *paging = json_object_get(req, "cursor")  ? "cursor"
+			     : json_object_get(req, "limit") ? "limit"
+							     : NULL;
+	if (paging) {
+		snprintf(err, errlen,
+			 "%s: sessions-clear takes no %s: it ends every session the filters select",
+			 paging, paging);
+		return -1;
+	}
 	return 0;
 }
 
