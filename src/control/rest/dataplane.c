@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * GET /api/v1/{interfaces,ports,routes,neighbors,stats,policy,peers,sessions},
- * GET/DELETE /api/v1/sessions/{uuid}, GET /api/v1/why and GET /api/v1/sessions/{uuid}/why:
- * one request on the dataplane's control socket (include/svr/ctlsock.h) per API request;
- * the answer's "data" is returned as it is. The sessions' and why's arguments are checked
- * here so that a bad request gets a 400 that names the HTTP parameter.
+ * DELETE /api/v1/sessions (filtered: the sessions-clear job), GET /api/v1/sessions-clear (its
+ * progress), GET/DELETE /api/v1/sessions/{uuid}, GET /api/v1/why and GET
+ * /api/v1/sessions/{uuid}/why: one request on the dataplane's control socket
+ * (include/svr/ctlsock.h) per API request; the answer's "data" is returned as it is. The sessions'
+ * and why's arguments are checked here so that a bad request gets a 400 that names the HTTP
+ * parameter.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -318,6 +320,8 @@ static void dp_proxy(struct svr_rest *r, json_t *req, const char *const *args, c
 		rest_error(out, MHD_HTTP_NOT_FOUND, "no live session has the uuid %s", uuid);
 	else if (rc == REST_DP_REFUSED && refusal_names(err, args))
 		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
+	else if (rc == REST_DP_REFUSED && strncmp(err, "busy: ", 6) == 0)
+		rest_error(out, MHD_HTTP_CONFLICT, "%s", err + 6); /* a job already runs */
 	else
 		dp_failed(out, rc, cmd, err);
 }
@@ -420,6 +424,33 @@ void rest_sessions_get(struct svr_rest *r, const struct rest_route *rt, const st
 		return;
 	}
 	dp_proxy(r, req, sessions_params, NULL, out);
+}
+
+static const char *const clear_params[] = {"tenant", "service", "address", NULL};
+
+/* DELETE /sessions?tenant=&service=&address=: starts the dataplane's sessions-clear job
+ * (202 with its progress; 409 while another runs); GET /sessions-clear follows it. */
+void rest_sessions_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			  struct rest_reply *out)
+{
+	(void)rt;
+	char err[512];
+	json_t *req = json_pack("{s:s}", "cmd", "sessions-clear");
+	if (!req) {
+		rest_error(out, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return;
+	}
+	if (rest_query_check(in, clear_params, err, sizeof(err)) < 0 ||
+	    name_arg(in, "tenant", req, err, sizeof(err)) < 0 ||
+	    name_arg(in, "service", req, err, sizeof(err)) < 0 ||
+	    address_arg(in, req, err, sizeof(err)) < 0) {
+		json_decref(req);
+		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
+		return;
+	}
+	dp_proxy(r, req, clear_params, NULL, out);
+	if (out->status == MHD_HTTP_OK) /* started, not finished */
+		out->status = MHD_HTTP_ACCEPTED;
 }
 
 /* s as a lowercase UUID in out; false when it is not 8-4-4-4-12 hexadecimal digits. */
