@@ -66,6 +66,9 @@ void dp_sessions_test_clock_hold(bool hold)
 #define CLEAR_SLICE 16384
 /* The part of the main lcore's record ring a job leaves to ageing's records. */
 #define CLEAR_RECORDS_RESERVE (DP_RECORDS_MAIN_RING / 4)
+/* A job waiting for room in that ring goes on once it can end this many: batches, not a trickle
+ * of a few sessions per turn. */
+#define CLEAR_RECORDS_BATCH 4096
 /* How long a job waits for the IPFIX exporter to make room in that ring before it ends
  * sessions all the same (their end records then lost, counted): a stuck exporter never holds
  * a clear. */
@@ -626,7 +629,7 @@ int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_
 static uint32_t clear_budget(struct clear_job *j, uint64_t now_ms)
 {
 	uint32_t room = dp_session_records_main_room();
-	if (room > CLEAR_RECORDS_RESERVE) {
+	if (room >= CLEAR_RECORDS_RESERVE + CLEAR_RECORDS_BATCH) {
 		j->waiting_since_ms = 0;
 		return room - CLEAR_RECORDS_RESERVE;
 	}
@@ -644,6 +647,8 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 	/* names to ids each turn: a sweep may give a name's id to another meanwhile */
 	bool any = filter_ids(&j->filter, &tenant, &service);
 	uint32_t budget = clear_budget(j, now_ms);
+	if (!budget) /* the main loop may sleep: the exporter (on this CPU) drains the ring */
+		return false;
 	uint32_t stop = j->end - j->cursor > CLEAR_SLICE ? j->cursor + CLEAR_SLICE : j->end;
 	for (; j->cursor < stop && budget; j->cursor++, j->visited++) {
 		if (any && filter_selects(&j->filter, tenant, service, j->cursor) &&

@@ -175,9 +175,9 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr);
  * slice of the table per dp_sessions_clear_step; the job's number, or -1 while one runs (one at
  * a time). It visits the entries in use when it starts: a session made later in an entry it has
  * yet to visit is ended too, one made in an entry it passed or beyond them is not.
- * dp_sessions_clear_step: every turn of the main loop; true while the job runs (the loop should
- * not sleep). dp_sessions_clear_json: the last job's progress, {"job": 0, "done": true, ...}
- * when none ran.
+ * dp_sessions_clear_step: every turn of the main loop; true when it did some of the job (the
+ * loop should not sleep), false when there is none or it waits for the IPFIX exporter.
+ * dp_sessions_clear_json: the last job's progress, {"job": 0, "done": true, ...} when none ran.
  */
 int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_ms);
 bool dp_sessions_clear_step(uint64_t now_ms);
