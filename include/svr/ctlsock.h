@@ -90,7 +90,8 @@
  *                  "filter": {"tenant": NAME|null, "service": NAME|null, "address": IP|null},
  *                  "entries": n (table entries to visit), "visited": n,
  *                  "cleared": n (sessions it ended), "elapsed-ms": n,
- *                  "waiting-for-exporter": bool (the record ring is full: it waits)}
+ *                  "waiting-for-exporter": bool (the record ring is full: it waits),
+ *                  "exporter-wait-ms": n (how long it waited so, all told)}
  *  "session-counts" {"sessions": n (live sessions), "by-name": [{"tenant": NAME|null,
  *                "service": NAME|null, "sessions": n}], "summary": {as "sessions"'}}
  *                one entry per pair with live sessions (a moving session counts once); a

@@ -83,6 +83,7 @@ static struct clear_job {
 	uint64_t visited, cleared;
 	uint64_t started_ms, ended_ms;
 	uint64_t waiting_since_ms; /* for room in the record ring; 0: not waiting */
+	uint64_t waits, waited_ms; /* how often and how long it waited (the log's end line) */
 } clear_job;
 
 int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
@@ -630,11 +631,15 @@ static uint32_t clear_budget(struct clear_job *j, uint64_t now_ms)
 {
 	uint32_t room = dp_session_records_main_room();
 	if (room >= CLEAR_RECORDS_RESERVE + CLEAR_RECORDS_BATCH) {
+		if (j->waiting_since_ms)
+			j->waited_ms += now_ms - j->waiting_since_ms;
 		j->waiting_since_ms = 0;
 		return room - CLEAR_RECORDS_RESERVE;
 	}
-	if (!j->waiting_since_ms)
+	if (!j->waiting_since_ms) {
 		j->waiting_since_ms = now_ms;
+		j->waits++;
+	}
 	return now_ms - j->waiting_since_ms >= CLEAR_RECORDS_WAIT_MS ? CLEAR_SLICE : 0;
 }
 
@@ -661,8 +666,11 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 		return true;
 	j->running = false;
 	j->ended_ms = now_ms;
-	LOG_INFO("sessions-clear job %u: done, %llu sessions ended in %llu ms", j->id,
-		 (unsigned long long)j->cleared, (unsigned long long)(now_ms - j->started_ms));
+	LOG_INFO("sessions-clear job %u: done, %llu sessions ended in %llu ms (waited %llu times, "
+		 "%llu ms, for the IPFIX exporter)",
+		 j->id, (unsigned long long)j->cleared,
+		 (unsigned long long)(now_ms - j->started_ms), (unsigned long long)j->waits,
+		 (unsigned long long)j->waited_ms);
 	return false;
 }
 
@@ -675,10 +683,12 @@ json_t *dp_sessions_clear_json(uint64_t now_ms)
 	    "{s:o, s:o, s:o}", "tenant", f->tenant ? json_string(f->tenant) : json_null(),
 	    "service", f->service ? json_string(f->service) : json_null(), "address",
 	    f->has_addr ? json_string(svr_ip_fmt(&f->addr, addr, sizeof(addr))) : json_null());
-	return json_pack(
-	    "{s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:b}", "job", (json_int_t)j->id, "done",
-	    !j->running, "filter", filter, "entries", (json_int_t)j->end, "visited",
-	    (json_int_t)j->visited, "cleared", (json_int_t)j->cleared, "elapsed-ms",
-	    (json_int_t)(j->id ? (j->running ? now_ms : j->ended_ms) - j->started_ms : 0),
-	    "waiting-for-exporter", j->running && j->waiting_since_ms != 0);
+	bool waiting = j->running && j->waiting_since_ms != 0;
+	uint64_t waited = j->waited_ms + (waiting ? now_ms - j->waiting_since_ms : 0);
+	uint64_t elapsed = j->id ? (j->running ? now_ms : j->ended_ms) - j->started_ms : 0;
+	return json_pack("{s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I}", "job", (json_int_t)j->id,
+			 "done", !j->running, "filter", filter, "entries", (json_int_t)j->end,
+			 "visited", (json_int_t)j->visited, "cleared", (json_int_t)j->cleared,
+			 "elapsed-ms", (json_int_t)elapsed, "waiting-for-exporter", waiting,
+			 "exporter-wait-ms", (json_int_t)waited);
 }
