@@ -25,6 +25,7 @@
 #include "eal_fixture.h"
 #include "core/dp.h"
 #include "flow/names.h"
+#include "session/records.h"
 #include "session/sessions.h"
 #include "flow/table.h"
 
@@ -653,11 +654,11 @@ static json_int_t clear_status(const char *key)
 	return n;
 }
 
-/* Runs the job to its end; the turns it took. */
-static unsigned clear_until_done(void)
+/* Runs the job to its end, its turns at now_ms; the turns it took. */
+static unsigned clear_until_done(uint64_t now_ms)
 {
 	unsigned turns = 0;
-	while (dp_sessions_clear_step(0))
+	while (dp_sessions_clear_step(now_ms))
 		assert_true(++turns < 1000);
 	return turns + 1;
 }
@@ -703,7 +704,7 @@ static void sessions_clear_by_filters(void **state)
 	assert_int_equal(clear_status("visited"), 16384);
 	assert_int_equal(clear_status("cleared"), 16384 / 2);
 	assert_int_equal(live_of_service(dns), CLEAR_N / 2);
-	assert_int_equal(clear_until_done(), 2); /* 16384 + 16384 + 7232 entries */
+	assert_int_equal(clear_until_done(0), 2); /* 16384 + 16384 + 7232 entries */
 	assert_int_equal(clear_status("done"), 1);
 	assert_int_equal(clear_status("visited"), CLEAR_N);
 	assert_int_equal(clear_status("cleared"), CLEAR_N / 2);
@@ -717,29 +718,93 @@ static void sessions_clear_by_filters(void **state)
 	struct svr_skey4 k2 = key(2, false);
 	memcpy(by_addr.addr.addr, &k2.src, 4);
 	assert_int_equal(dp_sessions_clear_start(&by_addr, 0), job + 1);
-	clear_until_done();
+	clear_until_done(0);
 	assert_int_equal(clear_status("cleared"), 1);
 	assert_int_equal(live_of_service(dns), CLEAR_N / 2 - 1);
 
 	/* a tenant no session has: nothing; tenant blue: every fourth session (all of them dns) */
 	struct dp_session_filter nobody = {.tenant = "nobody"};
 	assert_int_equal(dp_sessions_clear_start(&nobody, 0), job + 2);
-	clear_until_done();
+	clear_until_done(0);
 	assert_int_equal(clear_status("cleared"), 0);
 	assert_int_equal(live_of_service(SVR_NO_NAME), CLEAR_N / 2 - 1);
 	struct dp_session_filter of_blue = {.tenant = "blue"};
 	assert_int_equal(dp_sessions_clear_start(&of_blue, 0), job + 3);
-	clear_until_done();
+	clear_until_done(0);
 	assert_int_equal(clear_status("cleared"), CLEAR_N / 4);
 	assert_int_equal(live_of_service(dns), CLEAR_N / 2 - 1 - CLEAR_N / 4);
 
 	/* no filter: every session left */
 	assert_int_equal(dp_sessions_clear_start(&everything, 0), job + 4);
-	clear_until_done();
+	clear_until_done(0);
 	assert_int_equal(clear_status("cleared"), CLEAR_N / 4 - 1);
 	assert_int_equal(live_of_service(SVR_NO_NAME), 0);
 	assert_int_equal(dp.main_stats.events[SVR_EV_SESSIONS_CLEARED] - cleared_before, CLEAR_N);
 
+	svr_names_free(dp_sess.tenants);
+	svr_names_free(dp_sess.services);
+	free((void *)dp_sess.tenant_live);
+	free((void *)dp_sess.svc_live);
+	svr_session_table_free(dp_sess.table);
+	dp_sess.table = NULL;
+	dp_sess.tenants = dp_sess.services = NULL;
+	dp_sess.tenant_live = dp_sess.svc_live = NULL;
+	rte_free(qs);
+}
+
+/*
+ * sessions-clear at the exporter's pace: while the main lcore's record ring has less room than a
+ * quarter of it plus a batch, the job ends nothing and lets the main loop sleep (it says it waits
+ * for the exporter); once the exporter took records, it goes on; an exporter that takes none for
+ * a second does not hold it: it goes on all the same. (No generation here: the ring is filled by
+ * hand, the ended sessions make no records of their own.)
+ */
+static void sessions_clear_waits_for_the_exporter(void **state)
+{
+	(void)state;
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	dp_sess.table = svr_session_table_create("s_clearx", 65536, 64, qs);
+	dp_sess.tenants = svr_names_create();
+	dp_sess.services = svr_names_create();
+	dp_sess.tenant_live = calloc(65536, sizeof(*dp_sess.tenant_live));
+	dp_sess.svc_live = calloc(65536, sizeof(*dp_sess.svc_live));
+	assert_int_equal(dp_session_records_init(0), 0); /* the main lcore's ring alone */
+	bool existing;
+	for (uint32_t i = 0; i < CLEAR_N; i++)
+		assert_true(create(dp_sess.table, i, &existing) >= 0);
+	struct dp_session_record rec = {0}, out[4096];
+	const uint32_t reserve = DP_RECORDS_MAIN_RING / 4, batch = 4096;
+	while (dp_session_records_main_room() >= reserve + batch) /* the exporter is behind */
+		dp_session_record_ended(&rec);
+
+	struct dp_session_filter everything = {0};
+	assert_true(dp_sessions_clear_start(&everything, 1000) > 0);
+	assert_false(dp_sessions_clear_step(1000)); /* waits: the main loop may sleep */
+	assert_false(dp_sessions_clear_step(1500));
+	assert_int_equal(clear_status("visited"), 0);
+	assert_int_equal(clear_status("waiting-for-exporter"), 1);
+	/* the exporter takes a batch: the job ends as many sessions as the ring has room beyond
+	 * its reserve */
+	assert_int_equal(dp_session_records_take(0, out, batch), batch);
+	uint32_t room = dp_session_records_main_room();
+	assert_true(dp_sessions_clear_step(1600));
+	assert_int_equal(clear_status("cleared"), room - reserve);
+	assert_int_equal(clear_status("visited"), room - reserve);
+	assert_int_equal(clear_status("waiting-for-exporter"), 0);
+	assert_int_equal(clear_status("exporter-wait-ms"), 600);
+	/* the ring fills again and the exporter takes nothing: a second later, a slice all the
+	 * same (its records would be lost, counted), and so on to the end */
+	while (dp_session_records_main_room() >= reserve + batch)
+		dp_session_record_ended(&rec);
+	assert_false(dp_sessions_clear_step(2000));
+	assert_false(dp_sessions_clear_step(2999));
+	assert_int_equal(clear_status("visited"), room - reserve);
+	assert_true(dp_sessions_clear_step(3000));
+	assert_int_equal(clear_status("visited"), room - reserve + 16384);
+	clear_until_done(3001);
+	assert_int_equal(clear_status("cleared"), CLEAR_N);
+
+	dp_session_records_free();
 	svr_names_free(dp_sess.tenants);
 	svr_names_free(dp_sess.services);
 	free((void *)dp_sess.tenant_live);
@@ -1198,6 +1263,7 @@ int main(void)
 	    cmocka_unit_test(names_forgotten_and_ids_reused),
 	    cmocka_unit_test(names_kept_while_sessions_carry_them),
 	    cmocka_unit_test(sessions_clear_by_filters),
+	    cmocka_unit_test(sessions_clear_waits_for_the_exporter),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(hash_seeds_are_secret_per_table),
 	    cmocka_unit_test(two_workers_concurrently),

@@ -616,9 +616,13 @@ int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_
 	j->filter.addr = f->addr;
 	j->end = atomic_load_explicit(&dp_sess.table->high_water, memory_order_acquire);
 	j->started_ms = now_ms;
-	LOG_INFO("sessions-clear job %u: ending the sessions%s%s%s%s of %u table entries", id,
+	char addr[48];
+	LOG_INFO("sessions-clear job %u: ending %s%s%s%s%s%s%s among %u table entries", id,
+		 f->tenant || f->service || f->has_addr ? "the sessions" : "every session",
 		 f->tenant ? " of tenant " : "", f->tenant ? f->tenant : "",
-		 f->service ? " to service " : "", f->service ? f->service : "", j->end);
+		 f->service ? " to service " : "", f->service ? f->service : "",
+		 f->has_addr ? " with address " : "",
+		 f->has_addr ? svr_ip_fmt(&f->addr, addr, sizeof(addr)) : "", j->end);
 	return id;
 }
 
@@ -666,11 +670,12 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 		return true;
 	j->running = false;
 	j->ended_ms = now_ms;
-	LOG_INFO("sessions-clear job %u: done, %llu sessions ended in %llu ms (waited %llu times, "
-		 "%llu ms, for the IPFIX exporter)",
-		 j->id, (unsigned long long)j->cleared,
-		 (unsigned long long)(now_ms - j->started_ms), (unsigned long long)j->waits,
-		 (unsigned long long)j->waited_ms);
+	LOG_INFO("sessions-clear job %u: done, %llu session(s) ended in %llu ms", j->id,
+		 (unsigned long long)j->cleared, (unsigned long long)(now_ms - j->started_ms));
+	if (j->waits)
+		LOG_INFO("sessions-clear job %u: waited %llu times, %llu ms in all, for the IPFIX "
+			 "exporter to take end records",
+			 j->id, (unsigned long long)j->waits, (unsigned long long)j->waited_ms);
 	return false;
 }
 
