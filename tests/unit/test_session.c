@@ -5,8 +5,9 @@
  * placement (the sender's port kept when free, never a live mapping twice),
  * RCU-deferred reuse, two workers creating and looking up concurrently, and
  * doing so while the main lcore deletes and reclaims (the writer model of
- * flow/table.h), IPv6 sessions within their share; and the stable name
- * registry.
+ * flow/table.h), IPv6 sessions within their share; the stable name
+ * registry; and the sessions-clear job (filters, slices, one at a time, the
+ * exporter's pace).
  */
 #include <setjmp.h>
 #include <stdarg.h>
