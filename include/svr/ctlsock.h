@@ -75,8 +75,10 @@
  *  "session-clear" request {"cmd": "session-clear", "uuid": "…"}: {"cleared": "…"};
  *                the session ends now (its next packet is a first packet again).
  *  "sessions-clear" request {"cmd": "sessions-clear", "tenant": NAME, "service": NAME,
- *                "address": IP}, each optional and as for "sessions" (none: every session;
- *                "cursor" or "limit": refused). Starts a job that ends every session they
+ *                "address": IP}, each optional and as for "sessions", or {"cmd":
+ *                "sessions-clear", "all": true} (every session: without a filter, "all" is
+ *                needed; any other key is refused, so a misspelt filter never widens a clear).
+ *                Starts a job that ends every session they
  *                select, as "session-clear" does (each counted in "cleared"), a slice of the
  *                table (16384 entries) per turn of the main loop, never faster than the IPFIX
  *                exporter takes end records (none lost to a clear; a stuck exporter holds it at

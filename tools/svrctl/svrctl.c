@@ -225,6 +225,7 @@ static const char help_main[] =
     "        \"runtime-dir\". Cannot be combined with --instance.\n"
     "    -a, --all\n"
     "        show stats: list every drop reason and event, including those at zero.\n"
+    "        clear sessions: every session (see below).\n"
     "    --interface NAME\n"
     "        why: the router interface the packet would come in by (required).\n"
     "\n"
@@ -2268,6 +2269,8 @@ static void clear_sessions_command(const struct opts *o, const char *path, bool 
 		json_object_set_new(req, "service", json_string(f->service));
 	if (f->address)
 		json_object_set_new(req, "address", json_string(f->address));
+	if (o->all)
+		json_object_set_new(req, "all", json_true());
 	struct ctl c;
 	char *refusal = NULL;
 	ctl_open(&c, path, by_instance, o->timeout_s);
@@ -2750,7 +2753,7 @@ static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_g
 		usage_error("%s: --socket is for the show commands (the REST API is at --api URL)",
 			    args[0]);
 	if (o->all)
-		usage_error("%s: --all is for show stats", args[0]);
+		usage_error("%s: --all is for show stats and clear sessions", args[0]);
 	if (o->sess_given)
 		usage_error("%s: --tenant, --service, --address and --limit are for show sessions",
 			    args[0]);

@@ -426,7 +426,32 @@ void rest_sessions_get(struct svr_rest *r, const struct rest_route *rt, const st
 	dp_proxy(r, req, sessions_params, NULL, out);
 }
 
-static const char *const clear_params[] = {"tenant", "service", "address", NULL};
+static const char *const clear_params[] = {"tenant", "service", "address", "all", NULL};
+
+/* all=true, the one way to clear every session (a DELETE that lost its query string must not). */
+static int all_arg(const struct rest_in *in, json_t *req, char *err, size_t errlen)
+{
+	const char *v = rest_query(in, "all");
+	bool filtered = json_object_get(req, "tenant") || json_object_get(req, "service") ||
+			json_object_get(req, "address");
+	if (v && strcmp(v, "true") != 0) {
+		snprintf(err, errlen, "all: \"%.16s\" is not true", v);
+		return -1;
+	}
+	if (v && filtered) {
+		snprintf(err, errlen, "all: not with tenant, service or address");
+		return -1;
+	}
+	if (!v && !filtered) {
+		snprintf(err, errlen,
+			 "all: which sessions? give tenant, service or address, or all=true to "
+			 "clear every session");
+		return -1;
+	}
+	if (v)
+		json_object_set_new(req, "all", json_true());
+	return 0;
+}
 
 /* DELETE /sessions?tenant=&service=&address=: starts the dataplane's sessions-clear job
  * (202 with its progress; 409 while another runs); GET /sessions-clear follows it. */
@@ -443,7 +468,7 @@ void rest_sessions_delete(struct svr_rest *r, const struct rest_route *rt, const
 	if (rest_query_check(in, clear_params, err, sizeof(err)) < 0 ||
 	    name_arg(in, "tenant", req, err, sizeof(err)) < 0 ||
 	    name_arg(in, "service", req, err, sizeof(err)) < 0 ||
-	    address_arg(in, req, err, sizeof(err)) < 0) {
+	    address_arg(in, req, err, sizeof(err)) < 0 || all_arg(in, req, err, sizeof(err)) < 0) {
 		json_decref(req);
 		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
 		return;

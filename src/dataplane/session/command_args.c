@@ -9,13 +9,28 @@
 #include "ctlsock/request.h"
 #include "svr/ctlsock.h"
 
+/* A filter given as anything but a string would select nothing, or, ignored, everything. */
+static int string_arg(const json_t *req, const char *key, const char **out, char *err,
+		      size_t errlen)
+{
+	const json_t *v = json_object_get(req, key);
+	*out = json_string_value(v);
+	if (v && !*out) {
+		snprintf(err, errlen, "%s: a string", key);
+		return -1;
+	}
+	return 0;
+}
+
 /* "sessions"' and "sessions-clear"'s filters: tenant, service, address (each optional). */
 static int filter_args(const json_t *req, const char **tenant, const char **service, bool *has_addr,
 		       struct svr_ip *ip, char *err, size_t errlen)
 {
-	*tenant = json_string_value(json_object_get(req, "tenant"));
-	*service = json_string_value(json_object_get(req, "service"));
-	const char *addr = json_string_value(json_object_get(req, "address"));
+	const char *addr;
+	if (string_arg(req, "tenant", tenant, err, errlen) < 0 ||
+	    string_arg(req, "service", service, err, errlen) < 0 ||
+	    string_arg(req, "address", &addr, err, errlen) < 0)
+		return -1;
 	if (addr) {
 		if (svr_ip_parse(addr, ip) < 0) {
 			snprintf(err, errlen, "address: not an IPv4 or IPv6 address");
@@ -66,13 +81,35 @@ int dp_sessions_clear_args_parse(const json_t *req, void *args, char *err, size_
 		snprintf(err, errlen, "service: a name of at most %d bytes", DP_SESSION_NAME_MAX);
 		return -1;
 	}
-	const char *paging = json_object_get(req, "cursor")  ? "cursor"
-			     : json_object_get(req, "limit") ? "limit"
-							     : NULL;
-	if (paging) {
+	/* a misspelt filter must not widen a clear to every session: no key it does not know,
+	 * and "all": true where no filter is given */
+	const char *key;
+	const json_t *v;
+	json_object_foreach ((json_t *)req, key, v) {
+		static const char *const known[] = {"cmd", "tenant", "service", "address", "all"};
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= strcmp(key, known[i]) == 0;
+		if (!ok) {
+			snprintf(
+			    err, errlen,
+			    "%.32s: not an argument of sessions-clear (tenant, service, address, "
+			    "all)",
+			    key);
+			return -1;
+		}
+	}
+	const json_t *all = json_object_get(req, "all");
+	if (all && !json_is_true(all)) {
+		snprintf(err, errlen, "all: true, or left out");
+		return -1;
+	}
+	bool filtered = r->tenant || r->service || r->has_addr;
+	if (filtered == (all != NULL)) {
 		snprintf(err, errlen,
-			 "%s: sessions-clear takes no %s: it ends every session the filters select",
-			 paging, paging);
+			 filtered ? "all: not with a filter (tenant, service, address)"
+				  : "all: true is needed to clear every session (or name a tenant, "
+				    "service or address)");
 		return -1;
 	}
 	return 0;

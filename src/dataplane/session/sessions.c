@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_byteorder.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -61,9 +62,12 @@ void dp_sessions_test_clock_hold(bool hold)
 
 /* --- the sessions-clear job's state (its functions: the end of this file) --- */
 
-/* Entries a job visits per turn of the main loop: a few hundred microseconds, so BFD's timers
- * (50 ms) and the control socket keep their turns. */
-#define CLEAR_SLICE 16384
+/* Entries a job visits per turn of the main loop, and the time it may take at most (ending a
+ * session costs about a microsecond): BFD's timers (10 ms at the least) and the control socket
+ * keep their turns. */
+#define CLEAR_SLICE   16384
+#define CLEAR_TURN_US 1000
+static uint32_t clear_turn_us = CLEAR_TURN_US; /* 0: no bound (tests counting slices) */
 /* The part of the main lcore's record ring a job leaves to ageing's records. */
 #define CLEAR_RECORDS_RESERVE (DP_RECORDS_MAIN_RING / 4)
 /* A job waiting for room in that ring goes on once it can end this many: batches, not a trickle
@@ -601,6 +605,16 @@ static const char *clear_name(char *buf, const char *name)
 	return buf;
 }
 
+/* name for a log line: a request's name may hold a line break, which would forge a line */
+static const char *log_safe(char *buf, const char *name)
+{
+	clear_name(buf, name);
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return buf;
+}
+
 int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_ms)
 {
 	struct clear_job *j = &clear_job;
@@ -616,11 +630,11 @@ int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_
 	j->filter.addr = f->addr;
 	j->end = atomic_load_explicit(&dp_sess.table->high_water, memory_order_acquire);
 	j->started_ms = now_ms;
-	char addr[48];
+	char addr[48], tenant[DP_SESSION_NAME_MAX + 1], service[DP_SESSION_NAME_MAX + 1];
 	LOG_INFO("sessions-clear job %u: ending %s%s%s%s%s%s%s among %u table entries", id,
 		 f->tenant || f->service || f->has_addr ? "the sessions" : "every session",
-		 f->tenant ? " of tenant " : "", f->tenant ? f->tenant : "",
-		 f->service ? " to service " : "", f->service ? f->service : "",
+		 f->tenant ? " of tenant " : "", f->tenant ? log_safe(tenant, f->tenant) : "",
+		 f->service ? " to service " : "", f->service ? log_safe(service, f->service) : "",
 		 f->has_addr ? " with address " : "",
 		 f->has_addr ? svr_ip_fmt(&f->addr, addr, sizeof(addr)) : "", j->end);
 	return id;
@@ -659,17 +673,23 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 	if (!budget) /* the main loop may sleep: the exporter (on this CPU) drains the ring */
 		return false;
 	uint32_t stop = j->end - j->cursor > CLEAR_SLICE ? j->cursor + CLEAR_SLICE : j->end;
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() * clear_turn_us / 1000000;
 	for (; j->cursor < stop && budget; j->cursor++, j->visited++) {
 		if (any && filter_selects(&j->filter, tenant, service, j->cursor) &&
 		    dp_session_clear(j->cursor)) {
 			j->cleared++;
 			budget--;
+			if (clear_turn_us && (j->cleared & 63) == 0 && rte_rdtsc() > deadline)
+				break; /* the rest next turn */
 		}
 	}
 	if (j->cursor < j->end)
 		return true;
 	j->running = false;
 	j->ended_ms = now_ms;
+	if (j->waiting_since_ms) /* a wait still open when it ended */
+		j->waited_ms += now_ms - j->waiting_since_ms;
+	j->waiting_since_ms = 0;
 	LOG_INFO("sessions-clear job %u: done, %llu session(s) ended in %llu ms", j->id,
 		 (unsigned long long)j->cleared, (unsigned long long)(now_ms - j->started_ms));
 	if (j->waits)
@@ -678,6 +698,13 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 			 j->id, (unsigned long long)j->waits, (unsigned long long)j->waited_ms);
 	return false;
 }
+
+#ifdef SVR_TEST_HOOKS
+void dp_sessions_clear_test_turn_us(uint32_t us)
+{
+	clear_turn_us = us;
+}
+#endif
 
 json_t *dp_sessions_clear_json(uint64_t now_ms)
 {
@@ -688,7 +715,9 @@ json_t *dp_sessions_clear_json(uint64_t now_ms)
 	    "{s:o, s:o, s:o}", "tenant", f->tenant ? json_string(f->tenant) : json_null(),
 	    "service", f->service ? json_string(f->service) : json_null(), "address",
 	    f->has_addr ? json_string(svr_ip_fmt(&f->addr, addr, sizeof(addr))) : json_null());
-	bool waiting = j->running && j->waiting_since_ms != 0;
+	/* past the longest wait it goes on all the same: no longer waiting */
+	bool waiting = j->running && j->waiting_since_ms != 0 &&
+		       now_ms - j->waiting_since_ms < CLEAR_RECORDS_WAIT_MS;
 	uint64_t waited = j->waited_ms + (waiting ? now_ms - j->waiting_since_ms : 0);
 	uint64_t elapsed = j->id ? (j->running ? now_ms : j->ended_ms) - j->started_ms : 0;
 	return json_pack("{s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I}", "job", (json_int_t)j->id,
