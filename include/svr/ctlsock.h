@@ -74,6 +74,26 @@
  *  "session"     request {"cmd": "session", "uuid": "…"}: <session>
  *  "session-clear" request {"cmd": "session-clear", "uuid": "…"}: {"cleared": "…"};
  *                the session ends now (its next packet is a first packet again).
+ *  "sessions-clear" request {"cmd": "sessions-clear", "tenant": NAME, "service": NAME,
+ *                "address": IP}, each optional and as for "sessions", or {"cmd":
+ *                "sessions-clear", "all": true} (every session: without a filter, "all" is
+ *                needed; any other key is refused, so a misspelt filter never widens a clear).
+ *                Starts a job that ends every session they
+ *                select, as "session-clear" does (each counted in "cleared"), a slice of the
+ *                table (16384 entries) per turn of the main loop, never faster than the IPFIX
+ *                exporter takes end records (none lost to a clear; a stuck exporter holds it at
+ *                most 1 s). It visits the entries in use when it starts: a session made after
+ *                may be ended or not. One job at a time: while one runs, another is refused
+ *                with "busy: sessions-clear job n is still running; ...". Answers at once,
+ *                <clear-job> as the job starts (visited and cleared 0).
+ *  "sessions-clear-status" <clear-job> of the last job (job 0 and done: none since the
+ *                dataplane started):
+ *                <clear-job>: {"job": n (1, 2, ...), "done": bool,
+ *                  "filter": {"tenant": NAME|null, "service": NAME|null, "address": IP|null},
+ *                  "entries": n (table entries to visit), "visited": n,
+ *                  "cleared": n (sessions it ended), "elapsed-ms": n,
+ *                  "waiting-for-exporter": bool (the record ring is full: it waits),
+ *                  "exporter-wait-ms": n (how long it waited so, all told)}
  *  "session-counts" {"sessions": n (live sessions), "by-name": [{"tenant": NAME|null,
  *                "service": NAME|null, "sessions": n}], "summary": {as "sessions"'}}
  *                one entry per pair with live sessions (a moving session counts once); a

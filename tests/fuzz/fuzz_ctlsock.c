@@ -37,6 +37,8 @@ static struct dp_ctl_command session_cmd = {
     .name = "session", DP_SESSION_UUID_ARGS, .serve = not_run};
 static struct dp_ctl_command session_clear_cmd = {
     .name = "session-clear", DP_SESSION_UUID_ARGS, .serve = not_run};
+static struct dp_ctl_command sessions_clear_cmd = {
+    .name = "sessions-clear", DP_SESSIONS_CLEAR_ARGS, .serve = not_run};
 static struct dp_ctl_command test_clock_cmd = {
     .name = "test-clock", DP_TEST_CLOCK_ARGS, .serve = not_run};
 static struct dp_ctl_command why_cmd = {.name = "why", DP_WHY_ARGS, .serve = not_run};
@@ -44,6 +46,7 @@ static struct dp_ctl_command version_cmd = {.name = "version", .serve = not_run}
 DP_CTL_REGISTER(sessions_cmd)
 DP_CTL_REGISTER(session_cmd)
 DP_CTL_REGISTER(session_clear_cmd)
+DP_CTL_REGISTER(sessions_clear_cmd)
 DP_CTL_REGISTER(test_clock_cmd)
 DP_CTL_REGISTER(why_cmd)
 DP_CTL_REGISTER(version_cmd)
@@ -88,6 +91,11 @@ static void parse_line(const char *line)
 		abort();
 	if (r.cmd == &session_cmd || r.cmd == &session_clear_cmd)
 		check_uuid(r.args);
+	const struct dp_sessions_clear_args *clear = r.args;
+	if (r.cmd == &sessions_clear_cmd &&
+	    ((clear->tenant && strlen(clear->tenant) > DP_SESSION_NAME_MAX) ||
+	     (clear->service && strlen(clear->service) > DP_SESSION_NAME_MAX)))
+		abort();
 	const struct dp_test_clock_args *clock = r.args;
 	if (r.cmd == &test_clock_cmd &&
 	    (clock->clock_offset_s < -(1LL << 40) || clock->clock_offset_s > (1LL << 40) ||

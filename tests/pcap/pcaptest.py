@@ -237,7 +237,9 @@ class Router:
         or a sanitizer reports an error. With details=False (tens of thousands of frames or
         sessions) the Result has the session summary but no session list, and each port's
         number of frames sent (res.out_frames) instead of the frames. ctl_at_end: control
-        socket commands whose answers, before the stop, go to res.ctl[command].
+        socket commands whose answers, before the stop, go to res.ctl[command], in order; an
+        entry (name, request, until) asks again every 50 ms until until(answer) is true (a job
+        that runs in the background: sessions-clear), within the run's timeout.
         """
         build = build_dir()
         exe = os.path.join(build, "src", "dataplane", "svr-dataplane")
@@ -329,10 +331,11 @@ class Router:
                 if not cursor or not details:
                     break
             # a command's name, or (a name for it, a request object or a function of the result
-            # so far that gives one: e.g. a request naming a session's UUID)
+            # so far that gives one: e.g. a request naming a session's UUID[, until])
             for cmd in ctl_at_end:
-                key, req = cmd if isinstance(cmd, tuple) else (cmd, cmd)
-                res.ctl[key] = ctl(sock, req(res) if callable(req) else req)
+                key, req, until_ok = _ctl_entry(cmd)
+                res.ctl[key] = _ctl_until(sock, req(res) if callable(req) else req, until_ok,
+                                          deadline, key)
             proc.send_signal(signal.SIGTERM)
             try:
                 res.rc = proc.wait(timeout=20)
@@ -477,6 +480,24 @@ class Check:
                 print(f"  failed: {f}")
             sys.exit(1)
         sys.exit(0)
+
+
+def _ctl_entry(cmd):
+    """A ctl_at_end entry as (name, request, until)."""
+    if not isinstance(cmd, tuple):
+        return cmd, cmd, None
+    return cmd if len(cmd) == 3 else (cmd[0], cmd[1], None)
+
+
+def _ctl_until(sock, req, until_ok, deadline, key):
+    """The answer to req, asked again every 50 ms until until_ok(answer) (None: at once)."""
+    while True:
+        ans = ctl(sock, req)
+        if until_ok is None or until_ok(ans):
+            return ans
+        if time.monotonic() > deadline:
+            raise RouterError(f"ctl_at_end {key}: timed out waiting, last answer {ans}")
+        time.sleep(0.05)
 
 
 def why_request(proto, src, dst, dport, sport=40000, iface="in"):

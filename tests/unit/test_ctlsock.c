@@ -44,6 +44,8 @@ static const struct {
     {"sessions", true},
     {"session", true},
     {"session-clear", true},
+    {"sessions-clear", true},
+    {"sessions-clear-status", false},
     {"test-clock", true},
     {"capture-start", false},
     {"capture-read", false},
@@ -95,6 +97,21 @@ static void errors_as_before(void **state)
 		"cursor: must be the \"next\" value of a previous answer");
 	refused("{\"cmd\": \"sessions\", \"limit\": 0}", "limit: must be an integer 1-1000");
 	refused("{\"cmd\": \"sessions\", \"limit\": 1001}", "limit: must be an integer 1-1000");
+	refused("{\"cmd\": \"sessions-clear\", \"address\": \"10.0.0.0/8\"}",
+		"address: not an IPv4 or IPv6 address");
+	refused("{\"cmd\": \"sessions-clear\", \"limit\": 10}",
+		"limit: not an argument of sessions-clear (tenant, service, address, all)");
+	/* a misspelt or mistyped filter never widens a clear to every session */
+	refused("{\"cmd\": \"sessions-clear\", \"serivce\": \"web\"}",
+		"serivce: not an argument of sessions-clear (tenant, service, address, all)");
+	refused("{\"cmd\": \"sessions-clear\", \"service\": [\"web\"]}", "service: a string");
+	refused("{\"cmd\": \"sessions-clear\", \"tenant\": null}", "tenant: a string");
+	refused(
+	    "{\"cmd\": \"sessions-clear\"}",
+	    "all: true is needed to clear every session (or name a tenant, service or address)");
+	refused("{\"cmd\": \"sessions-clear\", \"all\": 1}", "all: true, or left out");
+	refused("{\"cmd\": \"sessions-clear\", \"all\": true, \"service\": \"web\"}",
+		"all: not with a filter (tenant, service, address)");
 	refused("{\"cmd\": \"test-clock\"}",
 		"offset-s: an integer of seconds, at most 2^40 either way");
 	refused("{\"cmd\": \"test-clock\", \"offset-s\": 1, \"at-unix-s\": -1}",

@@ -5,13 +5,15 @@
  * placement (the sender's port kept when free, never a live mapping twice),
  * RCU-deferred reuse, two workers creating and looking up concurrently, and
  * doing so while the main lcore deletes and reclaims (the writer model of
- * flow/table.h), IPv6 sessions within their share; and the stable name
- * registry.
+ * flow/table.h), IPv6 sessions within their share; the stable name
+ * registry; and the sessions-clear job (filters, slices, one at a time, the
+ * exporter's pace).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include "eal_fixture.h"
 #include "core/dp.h"
 #include "flow/names.h"
+#include "session/records.h"
 #include "session/sessions.h"
 #include "flow/table.h"
 
@@ -625,6 +628,203 @@ static void names_kept_while_sessions_carry_them(void **state)
 	rte_free(qs);
 }
 
+/*
+ * sessions-clear: a job for service "web" ends web's sessions and no other, a slice of the table
+ * per turn of the main loop (never the whole table at once); a second job is refused while one
+ * runs; each ended session counts once as cleared. Then the address and tenant filters, a name
+ * no session has, and a job with no filter, which ends the rest, a turn of it bounded in time.
+ */
+#define CLEAR_N 40000 /* more than two slices of the job (CLEAR_SLICE, 16384) */
+
+static uint32_t live_of_service(uint16_t svc)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < dp_sess.table->high_water; i++)
+		n += svr_session_current(&dp_sess.table->info[i]) &&
+		     (svc == SVR_NO_NAME || dp_sess.table->info[i].service == svc);
+	return n;
+}
+
+static json_int_t clear_status(const char *key)
+{
+	json_t *st = dp_sessions_clear_json(0);
+	assert_non_null(st);
+	json_t *v = json_object_get(st, key);
+	json_int_t n = json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
+	json_decref(st);
+	return n;
+}
+
+/* Runs the job to its end, its turns at now_ms; the turns it took. */
+static unsigned clear_until_done(uint64_t now_ms)
+{
+	unsigned turns = 0;
+	while (dp_sessions_clear_step(now_ms))
+		assert_true(++turns < 1000);
+	return turns + 1;
+}
+
+static void sessions_clear_by_filters(void **state)
+{
+	(void)state;
+	dp_sessions_clear_test_turn_us(0); /* slices counted in entries, not time (ASan is slow) */
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	dp_sess.table = svr_session_table_create("s_clear", 65536, 64, qs);
+	dp_sess.tenants = svr_names_create();
+	dp_sess.services = svr_names_create();
+	/* the live counts an ended session gives back */
+	dp_sess.tenant_live = calloc(65536, sizeof(*dp_sess.tenant_live));
+	dp_sess.svc_live = calloc(65536, sizeof(*dp_sess.svc_live));
+	assert_non_null(dp_sess.table);
+	uint16_t web = svr_names_hold(dp_sess.services, "web");
+	uint16_t dns = svr_names_hold(dp_sess.services, "dns");
+	uint16_t blue = svr_names_hold(dp_sess.tenants, "blue");
+	static const struct svr_session_place anywhere = {.limit = UINT32_MAX};
+	for (uint32_t i = 0; i < CLEAR_N; i++) {
+		struct svr_skey4 f = key(i, false), r = key(i, true);
+		bool existing;
+		int64_t idx =
+		    svr_session_create4(dp_sess.table, &f, &r, &anywhere, fill_service,
+					(void *)(uintptr_t)(i % 2 ? web : dns), &existing);
+		assert_true(idx >= 0);
+		dp_sess.table->info[idx].tenant = i % 4 == 0 ? blue : SVR_NO_NAME;
+	}
+	uint64_t cleared_before = dp.main_stats.events[SVR_EV_SESSIONS_CLEARED];
+
+	struct dp_session_filter by_service = {.service = "web"};
+	int64_t job = dp_sessions_clear_start(&by_service, 0);
+	assert_true(job > 0);
+	assert_int_equal(dp_sessions_clear_start(&by_service, 0), -1); /* one at a time */
+	struct dp_session_filter everything = {0};
+	assert_int_equal(dp_sessions_clear_start(&everything, 0), -1);
+	assert_int_equal(clear_status("job"), job);
+	assert_int_equal(clear_status("done"), 0);
+	assert_int_equal(clear_status("entries"), CLEAR_N);
+	assert_int_equal(clear_status("visited"), 0); /* nothing before the main loop's turn */
+
+	assert_true(dp_sessions_clear_step(0)); /* one slice, not the table */
+	assert_int_equal(clear_status("visited"), 16384);
+	assert_int_equal(clear_status("cleared"), 16384 / 2);
+	assert_int_equal(live_of_service(dns), CLEAR_N / 2);
+	assert_int_equal(clear_until_done(0), 2); /* 16384 + 16384 + 7232 entries */
+	assert_int_equal(clear_status("done"), 1);
+	assert_int_equal(clear_status("visited"), CLEAR_N);
+	assert_int_equal(clear_status("cleared"), CLEAR_N / 2);
+	assert_int_equal(live_of_service(web), 0);
+	assert_int_equal(live_of_service(dns), CLEAR_N / 2); /* the other service's stay */
+	assert_int_equal(dp.main_stats.events[SVR_EV_SESSIONS_CLEARED] - cleared_before,
+			 CLEAR_N / 2);
+
+	/* an address (either end, either direction): session 2's source */
+	struct dp_session_filter by_addr = {.has_addr = true, .addr = {.family = SVR_AF_INET}};
+	struct svr_skey4 k2 = key(2, false);
+	memcpy(by_addr.addr.addr, &k2.src, 4);
+	assert_int_equal(dp_sessions_clear_start(&by_addr, 0), job + 1);
+	clear_until_done(0);
+	assert_int_equal(clear_status("cleared"), 1);
+	assert_int_equal(live_of_service(dns), CLEAR_N / 2 - 1);
+
+	/* a tenant no session has: nothing; tenant blue: every fourth session (all of them dns) */
+	struct dp_session_filter nobody = {.tenant = "nobody"};
+	assert_int_equal(dp_sessions_clear_start(&nobody, 0), job + 2);
+	clear_until_done(0);
+	assert_int_equal(clear_status("cleared"), 0);
+	assert_int_equal(live_of_service(SVR_NO_NAME), CLEAR_N / 2 - 1);
+	struct dp_session_filter of_blue = {.tenant = "blue"};
+	assert_int_equal(dp_sessions_clear_start(&of_blue, 0), job + 3);
+	clear_until_done(0);
+	assert_int_equal(clear_status("cleared"), CLEAR_N / 4);
+	assert_int_equal(live_of_service(dns), CLEAR_N / 2 - 1 - CLEAR_N / 4);
+
+	/* no filter: every session left, with a turn that may take 1 us: a turn stops once it
+	 * ended 64 sessions past its time (the next 64-session check), and the job goes on */
+	dp_sessions_clear_test_turn_us(1);
+	assert_int_equal(dp_sessions_clear_start(&everything, 0), job + 4);
+	assert_true(dp_sessions_clear_step(0));
+	assert_int_equal(clear_status("cleared"), 64);
+	assert_true(clear_status("visited") < 16384);
+	clear_until_done(0);
+	dp_sessions_clear_test_turn_us(0);
+	assert_int_equal(clear_status("cleared"), CLEAR_N / 4 - 1);
+	assert_int_equal(live_of_service(SVR_NO_NAME), 0);
+	assert_int_equal(dp.main_stats.events[SVR_EV_SESSIONS_CLEARED] - cleared_before, CLEAR_N);
+
+	svr_names_free(dp_sess.tenants);
+	svr_names_free(dp_sess.services);
+	free((void *)dp_sess.tenant_live);
+	free((void *)dp_sess.svc_live);
+	svr_session_table_free(dp_sess.table);
+	dp_sess.table = NULL;
+	dp_sess.tenants = dp_sess.services = NULL;
+	dp_sess.tenant_live = dp_sess.svc_live = NULL;
+	rte_free(qs);
+}
+
+/*
+ * sessions-clear at the exporter's pace: while the main lcore's record ring has less room than a
+ * quarter of it plus a batch, the job ends nothing and lets the main loop sleep (it says it waits
+ * for the exporter); once the exporter took records, it goes on; an exporter that takes none for
+ * a second does not hold it: it goes on all the same. (No generation here: the ring is filled by
+ * hand, the ended sessions make no records of their own.)
+ */
+static void sessions_clear_waits_for_the_exporter(void **state)
+{
+	(void)state;
+	dp_sessions_clear_test_turn_us(0);
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	dp_sess.table = svr_session_table_create("s_clearx", 65536, 64, qs);
+	dp_sess.tenants = svr_names_create();
+	dp_sess.services = svr_names_create();
+	dp_sess.tenant_live = calloc(65536, sizeof(*dp_sess.tenant_live));
+	dp_sess.svc_live = calloc(65536, sizeof(*dp_sess.svc_live));
+	assert_int_equal(dp_session_records_init(0), 0); /* the main lcore's ring alone */
+	bool existing;
+	for (uint32_t i = 0; i < CLEAR_N; i++)
+		assert_true(create(dp_sess.table, i, &existing) >= 0);
+	struct dp_session_record rec = {0}, out[4096];
+	const uint32_t reserve = DP_RECORDS_MAIN_RING / 4, batch = 4096;
+	while (dp_session_records_main_room() >= reserve + batch) /* the exporter is behind */
+		dp_session_record_ended(&rec);
+
+	struct dp_session_filter everything = {0};
+	assert_true(dp_sessions_clear_start(&everything, 1000) > 0);
+	assert_false(dp_sessions_clear_step(1000)); /* waits: the main loop may sleep */
+	assert_false(dp_sessions_clear_step(1500));
+	assert_int_equal(clear_status("visited"), 0);
+	assert_int_equal(clear_status("waiting-for-exporter"), 1);
+	/* the exporter takes a batch: the job ends as many sessions as the ring has room beyond
+	 * its reserve */
+	assert_int_equal(dp_session_records_take(0, out, batch), batch);
+	uint32_t room = dp_session_records_main_room();
+	assert_true(dp_sessions_clear_step(1600));
+	assert_int_equal(clear_status("cleared"), room - reserve);
+	assert_int_equal(clear_status("visited"), room - reserve);
+	assert_int_equal(clear_status("waiting-for-exporter"), 0);
+	assert_int_equal(clear_status("exporter-wait-ms"), 600);
+	/* the ring fills again and the exporter takes nothing: a second later, a slice all the
+	 * same (its records would be lost, counted), and so on to the end */
+	while (dp_session_records_main_room() >= reserve + batch)
+		dp_session_record_ended(&rec);
+	assert_false(dp_sessions_clear_step(2000));
+	assert_false(dp_sessions_clear_step(2999));
+	assert_int_equal(clear_status("visited"), room - reserve);
+	assert_true(dp_sessions_clear_step(3000));
+	assert_int_equal(clear_status("visited"), room - reserve + 16384);
+	clear_until_done(3001);
+	assert_int_equal(clear_status("cleared"), CLEAR_N);
+
+	dp_session_records_free();
+	svr_names_free(dp_sess.tenants);
+	svr_names_free(dp_sess.services);
+	free((void *)dp_sess.tenant_live);
+	free((void *)dp_sess.svc_live);
+	svr_session_table_free(dp_sess.table);
+	dp_sess.table = NULL;
+	dp_sess.tenants = dp_sess.services = NULL;
+	dp_sess.tenant_live = dp_sess.svc_live = NULL;
+	rte_free(qs);
+}
+
 /* A deleted session's entry is reused only after the readers' grace period. */
 static void deleted_entries_wait_for_readers(void **state)
 {
@@ -1071,6 +1271,8 @@ int main(void)
 	    cmocka_unit_test(names_keep_their_ids),
 	    cmocka_unit_test(names_forgotten_and_ids_reused),
 	    cmocka_unit_test(names_kept_while_sessions_carry_them),
+	    cmocka_unit_test(sessions_clear_by_filters),
+	    cmocka_unit_test(sessions_clear_waits_for_the_exporter),
 	    cmocka_unit_test(deleted_entries_wait_for_readers),
 	    cmocka_unit_test(hash_seeds_are_secret_per_table),
 	    cmocka_unit_test(two_workers_concurrently),

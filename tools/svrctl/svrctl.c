@@ -64,6 +64,8 @@ struct opts {
 	double timeout_s;
 	struct sess_filter sess;
 	bool sess_given;       /* any of --tenant, --service, --address, --limit */
+	bool limit_given;      /* --limit */
+	bool wait;             /* clear sessions --wait */
 	bool why;              /* show session UUID --why */
 	const char *interface; /* why: --interface */
 };
@@ -96,6 +98,8 @@ static void usage_error(const char *fmt, ...)
 			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
 			"session UUID\n"
+			"       svrctl [--instance NAME | --socket PATH] [--json] clear sessions "
+			"--all | [--tenant NAME] [--service NAME] [--address IP] [--wait]\n"
 			"       svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] "
 			"[-w FILE]\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] why PROTOCOL "
@@ -139,6 +143,8 @@ static const char help_main[] =
     "           [--service NAME] [--address IP] [--limit N]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID [--why]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] clear sessions --all |\n"
+    "           [--tenant NAME] [--service NAME] [--address IP] [--wait]\n"
     "    svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] [-w FILE]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] why PROTOCOL SOURCE[:PORT]\n"
     "           DESTINATION[:PORT] --interface NAME\n"
@@ -157,7 +163,8 @@ static const char help_main[] =
     "    the control socket of a running svr-dataplane, send one request and print the\n"
     "    answer: as aligned tables for people or, with --json, as the raw \"data\"\n"
     "    value for scripts. They only read state. Counters are cumulative since the\n"
-    "    dataplane started. clear session, on the same socket, ends one session.\n"
+    "    dataplane started. clear session, on the same socket, ends one session;\n"
+    "    clear sessions ends every session of a tenant, service or address (or all).\n"
     "\n"
     "    The config and status commands use the REST API of svr-control (docs/api.md)\n"
     "    with a bearer token: config apply replaces the intent model (validated whole;\n"
@@ -181,7 +188,12 @@ static const char help_main[] =
     "                        line, oldest first (docs/telemetry.md)\n"
     "    show ipfix          the IPFIX exporter: settings, records, each collector's state\n"
     "    show version        dataplane version, instance, uptime, workers and pid\n"
+    "    show sessions-clear the last clear sessions job: running or done, sessions\n"
+    "                        cleared, table entries visited\n"
     "    clear session UUID  end a session now (its next packet is a first packet again)\n"
+    "    clear sessions      end every session the filters select, or --all of them, in\n"
+    "                        the background; --wait: until done, then how many\n"
+    "                        (see svrctl help sessions)\n"
     "    capture INTERFACE   packets received and sent on a router interface while it\n"
     "                        forwards: one line each, or -w FILE (pcap); -c N to stop\n"
     "                        after N (see svrctl help capture)\n"
@@ -213,10 +225,11 @@ static const char help_main[] =
     "        \"runtime-dir\". Cannot be combined with --instance.\n"
     "    -a, --all\n"
     "        show stats: list every drop reason and event, including those at zero.\n"
+    "        clear sessions: every session (see below).\n"
     "    --interface NAME\n"
     "        why: the router interface the packet would come in by (required).\n"
     "\n"
-    "  Sessions (show sessions; the filters combine):\n"
+    "  Sessions (show sessions, clear sessions; the filters combine):\n"
     "    --tenant NAME\n"
     "        Only sessions whose source belongs to tenant NAME.\n"
     "    --service NAME\n"
@@ -226,7 +239,13 @@ static const char help_main[] =
     "        or after NAT.\n"
     "    --limit N\n"
     "        Print at most N sessions (default 1000); svrctl fetches them in pages of\n"
-    "        up to 1000.\n"
+    "        up to 1000. show sessions only.\n"
+    "    -a, --all\n"
+    "        clear sessions: every session (required when no filter is given, so that\n"
+    "        a forgotten filter never ends them all).\n"
+    "    --wait\n"
+    "        clear sessions: wait until the job is done and print how many sessions\n"
+    "        it ended.\n"
     "\n"
     "  REST API (config, status):\n"
     "    --api URL\n"
@@ -295,6 +314,8 @@ static const char help_main[] =
     "    svrctl show sessions --tenant lab --service web\n"
     "    svrctl show session 3f2a9c1e\n"
     "    svrctl clear session 3f2a9c1e-7b4d-4c2a-9e1f-0a1b2c3d4e5f\n"
+    "    svrctl clear sessions --service web --wait\n"
+    "    svrctl clear sessions --all\n"
     "    svrctl capture lan -c 20 -w lan.pcap\n"
     "    svrctl why tcp 198.18.1.2 198.18.2.2:443 --interface lan\n"
     "    svrctl --instance r1 config apply model.json\n"
@@ -420,6 +441,9 @@ static const char help_show[] =
     "                AGE, IDLE, FWD-PACKETS, FWD-BYTES, REV-PACKETS, REV-BYTES; filters\n"
     "                --tenant, --service, --address, --limit. See 'svrctl help\n"
     "                sessions', also for show session UUID and clear session UUID.\n"
+    "    sessions-clear\n"
+    "                The last clear sessions job: its number, what it ends, running or\n"
+    "                done, sessions cleared, table entries visited of those to visit, ms.\n"
     "    peers       SVR peer paths: PEER (router), PATH (the peer path id sent in\n"
     "                metadata), INTERFACE, LOCAL and REMOTE (waypoints), HMAC, MODE and\n"
     "                ENCRYPTION (the path's inter-router security policy), PEER-PORTS (the\n"
@@ -526,6 +550,9 @@ static const char help_sessions[] =
     "           [--service NAME] [--address IP] [--limit N]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] show session UUID [--why]\n"
     "    svrctl [--instance NAME | --socket PATH] [--json] clear session UUID\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] clear sessions --all |\n"
+    "           [--tenant NAME] [--service NAME] [--address IP] [--wait]\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show sessions-clear\n"
     "\n"
     "    --why: instead of the session, what the policy in force decides for its first\n"
     "    packet and why (tenant, service, access rule, policy, route and peer paths), and\n"
@@ -574,6 +601,20 @@ static const char help_sessions[] =
     "    clear session UUID ends the session now; its next packet is a first packet\n"
     "    again, classified under the policy in force.\n"
     "\n"
+    "    clear sessions ends, the same way, every session the filters select (as for\n"
+    "    show sessions: --tenant, --service, --address, combined), or every session\n"
+    "    with --all, which is required when no filter is given. Use it after a policy\n"
+    "    change, so that long-lived flows face the new policy now. The dataplane runs\n"
+    "    it as a job, a slice of the table per turn of its main loop (forwarding and\n"
+    "    BFD go on), at most as fast as the IPFIX exporter takes the end records;\n"
+    "    svrctl prints the job's number and returns. --wait polls until the job is\n"
+    "    done and prints how many sessions it ended; interrupting svrctl leaves the\n"
+    "    job running.\n"
+    "    show sessions-clear prints the last job: running or done, sessions cleared,\n"
+    "    table entries visited of those in use when it started. One job at a time:\n"
+    "    while one runs, another is refused (exit 1). A session that begins while a\n"
+    "    job runs may be ended by it or not.\n"
+    "\n"
     "    UUID is the whole UUID (8-4-4-4-12 hexadecimal digits) or its first\n"
     "    characters, at least 4, as the UUID column shows them, provided only one\n"
     "    live session's UUID starts with them.\n"
@@ -581,13 +622,17 @@ static const char help_sessions[] =
     "    --json prints, for show sessions, {\"summary\": ..., \"sessions\": [...],\n"
     "    \"next\": N} with the sessions of every page (next is 0 unless --limit cut the\n"
     "    list short); for show session the session; for clear session\n"
-    "    {\"cleared\": UUID}. The shapes are in include/svr/ctlsock.h; the REST API\n"
-    "    has the same under /api/v1/sessions.\n"
+    "    {\"cleared\": UUID}; for clear sessions and show sessions-clear the job\n"
+    "    {\"job\": N, \"done\": BOOL, \"filter\": {...}, \"entries\": N, \"visited\": N,\n"
+    "    \"cleared\": N, ...} (with --wait, once done). The shapes are in\n"
+    "    include/svr/ctlsock.h; the REST API has the same under /api/v1/sessions\n"
+    "    (DELETE /api/v1/sessions and GET /api/v1/sessions-clear for clear sessions).\n"
     "\n"
     "EXIT STATUS\n"
     "    0 success; 1 no live session has the UUID (or several start with the given\n"
-    "    characters), or the dataplane answered an error; 2 usage error (e.g. not a\n"
-    "    UUID, a bad --address or --limit); 3 cannot connect.\n"
+    "    characters), a clear sessions job is already running, or the dataplane\n"
+    "    answered an error; 2 usage error (e.g. not a UUID, a bad --address or\n"
+    "    --limit, clear sessions with neither a filter nor --all); 3 cannot connect.\n"
     "\n"
     "EXAMPLES\n"
     "    svrctl show sessions\n"
@@ -2155,6 +2200,124 @@ static void sessions_command(const struct opts *o, const char *path, bool by_ins
 	close(c.fd);
 }
 
+/* ------------------------------------------------------ sessions-clear -- */
+
+#define CLEAR_POLL_MS 100
+
+/* Which sessions a job ends, from its answer's filter: "the sessions of tenant lab to service
+ * web" or "every session". */
+static void clear_filter_text(const json_t *job, char *buf, size_t len)
+{
+	const json_t *f = json_object_get(job, "filter");
+	const char *t = json_string_value(json_object_get(f, "tenant"));
+	const char *s = json_string_value(json_object_get(f, "service"));
+	const char *a = json_string_value(json_object_get(f, "address"));
+	if (!t && !s && !a)
+		snprintf(buf, len, "every session");
+	else
+		snprintf(buf, len, "the sessions%s%s%s%s%s%s", t ? " of tenant " : "", t ? t : "",
+			 s ? " to service " : "", s ? s : "", a ? " with address " : "",
+			 a ? a : "");
+}
+
+/* show sessions-clear, clear sessions --wait: one line on the last job. */
+static void print_clear_job(const json_t *d)
+{
+	char what[512];
+	if (int_of(d, "job") == 0) {
+		printf("no sessions-clear job since the dataplane started\n");
+		return;
+	}
+	clear_filter_text(d, what, sizeof(what));
+	bool done = json_is_true(json_object_get(d, "done"));
+	printf("sessions-clear job %" JSON_INTEGER_FORMAT " (%s): %s, %" JSON_INTEGER_FORMAT
+	       " sessions cleared; %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+	       " table entries visited in %" JSON_INTEGER_FORMAT " ms%s\n",
+	       int_of(d, "job"), what, done ? "done" : "running", int_of(d, "cleared"),
+	       int_of(d, "visited"), int_of(d, "entries"), int_of(d, "elapsed-ms"),
+	       json_is_true(json_object_get(d, "waiting-for-exporter"))
+		   ? " (waiting for the IPFIX exporter to take end records)"
+		   : "");
+}
+
+/* Job's status once done, asked every CLEAR_POLL_MS (no deadline: a large table at the
+ * exporter's pace takes a while; interrupting svrctl leaves the job running). */
+static json_t *clear_wait(const struct ctl *c, json_int_t job)
+{
+	for (;;) {
+		json_t *d = ctl_ask(c, json_pack("{s:s}", "cmd", "sessions-clear-status"), NULL);
+		if (int_of(d, "job") != job)
+			die(EXIT_DP_ERROR,
+			    "sessions-clear job %" JSON_INTEGER_FORMAT
+			    " ended, but job %" JSON_INTEGER_FORMAT
+			    " started before svrctl saw its count ('svrctl show stats' counts "
+			    "sessions-cleared)",
+			    job, int_of(d, "job"));
+		if (json_is_true(json_object_get(d, "done")))
+			return d;
+		json_decref(d);
+		struct timespec ts = {.tv_nsec = CLEAR_POLL_MS * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* clear sessions (--all | [--tenant NAME] [--service NAME] [--address IP]) [--wait] */
+static void clear_sessions_command(const struct opts *o, const char *path, bool by_instance,
+				   int nargs, char **args)
+{
+	const struct sess_filter *f = &o->sess;
+	bool filtered = f->tenant || f->service || f->address;
+	if (nargs > 2)
+		usage_error("clear sessions: unexpected argument '%s' (filters are options: "
+			    "--tenant, --service, --address; or --all)",
+			    args[2]);
+	if (o->limit_given || o->why)
+		usage_error("clear sessions: --limit and --why are for show sessions (a clear ends "
+			    "every session its filters select)");
+	if (o->all && filtered)
+		usage_error("clear sessions: --all ends every session; leave it out to end only "
+			    "those --tenant, --service and --address select");
+	if (!o->all && !filtered)
+		usage_error("clear sessions: which sessions? give --tenant, --service or "
+			    "--address, or --all to end every session");
+	json_t *req = json_pack("{s:s}", "cmd", "sessions-clear");
+	if (!req)
+		die(EXIT_DP_ERROR, "out of memory");
+	if (f->tenant)
+		json_object_set_new(req, "tenant", json_string(f->tenant));
+	if (f->service)
+		json_object_set_new(req, "service", json_string(f->service));
+	if (f->address)
+		json_object_set_new(req, "address", json_string(f->address));
+	if (o->all)
+		json_object_set_new(req, "all", json_true());
+	struct ctl c;
+	char *refusal = NULL;
+	ctl_open(&c, path, by_instance, o->timeout_s);
+	json_t *data = ctl_ask(&c, req, &refusal);
+	if (!data) /* "busy: ..." while another job runs */
+		die(EXIT_DP_ERROR, "dataplane: %s",
+		    strncmp(refusal, "busy: ", 6) == 0 ? refusal + 6 : refusal);
+	if (o->wait) {
+		json_t *done = clear_wait(&c, int_of(data, "job"));
+		json_decref(data);
+		data = done;
+	}
+	if (o->json) {
+		print_json(data);
+	} else if (o->wait) {
+		print_clear_job(data);
+	} else {
+		char what[512];
+		clear_filter_text(data, what, sizeof(what));
+		printf("sessions-clear job %" JSON_INTEGER_FORMAT " started: ending %s ('svrctl "
+		       "show sessions-clear' follows it)\n",
+		       int_of(data, "job"), what);
+	}
+	json_decref(data);
+	close(c.fd);
+}
+
 /* ---------------------------------------------------------------- why -- */
 
 /* One end of the packet svrctl why asks about: its address and port (-1: none given). */
@@ -2470,10 +2633,17 @@ static const struct {
 	const char *name; /* show OBJECT */
 	const char *cmd;  /* ctlsock command */
 } objects[] = {
-    {"ports", "ports"},         {"interfaces", "interfaces"}, {"stats", "stats"},
-    {"neighbors", "neighbors"}, {"routes", "routes"},         {"version", "version"},
-    {"policy", "policy"},       {"peers", "peers"},           {"ipfix", "ipfix"},
+    {"ports", "ports"},
+    {"interfaces", "interfaces"},
+    {"stats", "stats"},
+    {"neighbors", "neighbors"},
+    {"routes", "routes"},
+    {"version", "version"},
+    {"policy", "policy"},
+    {"peers", "peers"},
+    {"ipfix", "ipfix"},
     {"events", "events"},
+    {"sessions-clear", "sessions-clear-status"},
 };
 
 static void put_help(const char *text)
@@ -2603,7 +2773,7 @@ static int api_command(const struct opts *o, struct api_opts *ao, bool timeout_g
 		usage_error("%s: --socket is for the show commands (the REST API is at --api URL)",
 			    args[0]);
 	if (o->all)
-		usage_error("%s: --all is for show stats", args[0]);
+		usage_error("%s: --all is for show stats and clear sessions", args[0]);
 	if (o->sess_given)
 		usage_error("%s: --tenant, --service, --address and --limit are for show sessions",
 			    args[0]);
@@ -2676,7 +2846,8 @@ int main(int argc, char **argv)
 		OPT_WHY,
 		OPT_SNAPLEN,
 		OPT_BUFFER,
-		OPT_INTERFACE
+		OPT_INTERFACE,
+		OPT_WAIT
 	};
 	static const struct option longopts[] = {
 	    {"instance", required_argument, NULL, 'i'},
@@ -2699,6 +2870,7 @@ int main(int argc, char **argv)
 	    {"snaplen", required_argument, NULL, OPT_SNAPLEN},
 	    {"buffer", required_argument, NULL, OPT_BUFFER},
 	    {"interface", required_argument, NULL, OPT_INTERFACE},
+	    {"wait", no_argument, NULL, OPT_WAIT},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_s = 5, .sess.limit = SESSIONS_LIMIT_DEFAULT};
@@ -2776,7 +2948,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LIMIT:
 			o.sess.limit = session_limit(optarg);
-			o.sess_given = true;
+			o.sess_given = o.limit_given = true;
+			break;
+		case OPT_WAIT:
+			o.wait = true;
 			break;
 		case 'c':
 			co.count = capture_number("--count", optarg, 1, 1000000000);
@@ -2861,12 +3036,20 @@ int main(int argc, char **argv)
 			    "commands",
 			    args[0]);
 	if (nargs < 2)
-		usage_error(clear ? "clear: missing OBJECT (session UUID)"
+		usage_error(clear ? "clear: missing OBJECT (session UUID, sessions)"
 				  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
-				    "routes, policy, peers, events, ipfix, sessions, session UUID, "
+				    "routes, policy, peers, events, ipfix, sessions, "
+				    "sessions-clear, session UUID, "
 				    "version)");
-	if (clear && strcmp(args[1], "session") != 0)
-		usage_error("clear: unknown object '%s' (session UUID)", args[1]);
+	if (clear && strcmp(args[1], "session") != 0 && strcmp(args[1], "sessions") != 0)
+		usage_error("clear: unknown object '%s' (session UUID, sessions)", args[1]);
+	if (o.wait && !(clear && strcmp(args[1], "sessions") == 0))
+		usage_error("--wait is for clear sessions");
+	if (clear && strcmp(args[1], "sessions") == 0) {
+		socket_path(&o, sockpath, sizeof(sockpath));
+		clear_sessions_command(&o, sockpath, !o.socket, nargs, args);
+		return finish_output();
+	}
 	if (clear || strcmp(args[1], "sessions") == 0 || strcmp(args[1], "session") == 0) {
 		socket_path(&o, sockpath, sizeof(sockpath));
 		sessions_command(&o, sockpath, !o.socket, nargs, args);
@@ -2880,10 +3063,11 @@ int main(int argc, char **argv)
 		if (strcmp(args[1], objects[k].name) == 0)
 			cmd = objects[k].cmd;
 	if (!cmd)
-		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-			    "routes, policy, peers, events, ipfix, sessions, session UUID, "
-			    "version)",
-			    args[1]);
+		usage_error(
+		    "show: unknown object '%s' (ports, interfaces, stats, neighbors, "
+		    "routes, policy, peers, events, ipfix, sessions, sessions-clear, session UUID, "
+		    "version)",
+		    args[1]);
 
 	socket_path(&o, sockpath, sizeof(sockpath));
 
@@ -2908,6 +3092,8 @@ int main(int argc, char **argv)
 		print_ipfix(data);
 	} else if (strcmp(cmd, "events") == 0) {
 		print_events(data);
+	} else if (strcmp(cmd, "sessions-clear-status") == 0) {
+		print_clear_job(data);
 	} else {
 		print_version(data);
 	}

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * GET /api/v1/{interfaces,ports,routes,neighbors,stats,policy,peers,sessions},
- * GET/DELETE /api/v1/sessions/{uuid}, GET /api/v1/why and GET /api/v1/sessions/{uuid}/why:
- * one request on the dataplane's control socket (include/svr/ctlsock.h) per API request;
- * the answer's "data" is returned as it is. The sessions' and why's arguments are checked
- * here so that a bad request gets a 400 that names the HTTP parameter.
+ * DELETE /api/v1/sessions (filtered: the sessions-clear job), GET /api/v1/sessions-clear (its
+ * progress), GET/DELETE /api/v1/sessions/{uuid}, GET /api/v1/why and GET
+ * /api/v1/sessions/{uuid}/why: one request on the dataplane's control socket
+ * (include/svr/ctlsock.h) per API request; the answer's "data" is returned as it is. The sessions'
+ * and why's arguments are checked here so that a bad request gets a 400 that names the HTTP
+ * parameter.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -321,6 +323,8 @@ static void dp_proxy(struct svr_rest *r, json_t *req, const char *const *args, c
 		rest_error(out, MHD_HTTP_CONFLICT, "session %s: %s", uuid, err); /* why: it lives */
 	else if (rc == REST_DP_REFUSED && refusal_names(err, args))
 		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
+	else if (rc == REST_DP_REFUSED && strncmp(err, "busy: ", 6) == 0)
+		rest_error(out, MHD_HTTP_CONFLICT, "%s", err + 6); /* a job already runs */
 	else
 		dp_failed(out, rc, cmd, err);
 }
@@ -423,6 +427,58 @@ void rest_sessions_get(struct svr_rest *r, const struct rest_route *rt, const st
 		return;
 	}
 	dp_proxy(r, req, sessions_params, NULL, out);
+}
+
+static const char *const clear_params[] = {"tenant", "service", "address", "all", NULL};
+
+/* all=true, the one way to clear every session (a DELETE that lost its query string must not). */
+static int all_arg(const struct rest_in *in, json_t *req, char *err, size_t errlen)
+{
+	const char *v = rest_query(in, "all");
+	bool filtered = json_object_get(req, "tenant") || json_object_get(req, "service") ||
+			json_object_get(req, "address");
+	if (v && strcmp(v, "true") != 0) {
+		snprintf(err, errlen, "all: \"%.16s\" is not true", v);
+		return -1;
+	}
+	if (v && filtered) {
+		snprintf(err, errlen, "all: not with tenant, service or address");
+		return -1;
+	}
+	if (!v && !filtered) {
+		snprintf(err, errlen,
+			 "all: which sessions? give tenant, service or address, or all=true to "
+			 "clear every session");
+		return -1;
+	}
+	if (v)
+		json_object_set_new(req, "all", json_true());
+	return 0;
+}
+
+/* DELETE /sessions?tenant=&service=&address=: starts the dataplane's sessions-clear job
+ * (202 with its progress; 409 while another runs); GET /sessions-clear follows it. */
+void rest_sessions_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			  struct rest_reply *out)
+{
+	(void)rt;
+	char err[512];
+	json_t *req = json_pack("{s:s}", "cmd", "sessions-clear");
+	if (!req) {
+		rest_error(out, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return;
+	}
+	if (rest_query_check(in, clear_params, err, sizeof(err)) < 0 ||
+	    name_arg(in, "tenant", req, err, sizeof(err)) < 0 ||
+	    name_arg(in, "service", req, err, sizeof(err)) < 0 ||
+	    address_arg(in, req, err, sizeof(err)) < 0 || all_arg(in, req, err, sizeof(err)) < 0) {
+		json_decref(req);
+		rest_error(out, MHD_HTTP_BAD_REQUEST, "%s", err);
+		return;
+	}
+	dp_proxy(r, req, clear_params, NULL, out);
+	if (out->status == MHD_HTTP_OK) /* started, not finished */
+		out->status = MHD_HTTP_ACCEPTED;
 }
 
 /* s as a lowercase UUID in out; false when it is not 8-4-4-4-12 hexadecimal digits. */

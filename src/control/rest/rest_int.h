@@ -114,6 +114,8 @@ void rest_dataplane_get(struct svr_rest *r, const struct rest_route *rt, const s
 			struct rest_reply *out);
 void rest_sessions_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		       struct rest_reply *out);
+void rest_sessions_delete(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
+			  struct rest_reply *out);
 void rest_session_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,
 		      struct rest_reply *out);
 void rest_events_get(struct svr_rest *r, const struct rest_route *rt, const struct rest_in *in,

@@ -38,7 +38,9 @@ static const struct rest_route routes[] = {
     {"/stats", rest_dataplane_get, NULL, NULL, "stats"},
     {"/policy", rest_dataplane_get, NULL, NULL, "policy"},
     {"/peers", rest_dataplane_get, NULL, NULL, "peers"},
-    {"/sessions", rest_sessions_get, NULL, NULL, NULL},
+    {"/sessions", rest_sessions_get, NULL, rest_sessions_delete, NULL},
+    /* the sessions-clear job DELETE /sessions starts (not under "/sessions/": a uuid there) */
+    {"/sessions-clear", rest_dataplane_get, NULL, NULL, "sessions-clear-status"},
     /* before the prefix route, though that one takes a single segment anyway */
     {"/sessions/{}/why", rest_session_why_get, NULL, NULL, NULL},
     {"/sessions/", rest_session_get, NULL, rest_session_delete, NULL},

@@ -167,6 +167,9 @@ static void main_loop(void)
 		/* live sessions off a path that died, right after BFD said so */
 		if (dp_sessions_migrate(dp_now_ms()))
 			n++;
+		/* an operator's sessions-clear, a slice per turn */
+		if (dp_sessions_clear_step(dp_now_ms()))
+			n++;
 		idle_ms = n ? 0 : (idle_ms < MAIN_IDLE_MAX_MS ? idle_ms + 1 : MAIN_IDLE_MAX_MS);
 		if ((uint64_t)idle_ms * 1000 > bfd_in_us)
 			idle_ms = (int)(bfd_in_us / 1000);

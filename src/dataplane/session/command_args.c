@@ -9,21 +9,45 @@
 #include "ctlsock/request.h"
 #include "svr/ctlsock.h"
 
+/* A filter given as anything but a string would select nothing, or, ignored, everything. */
+static int string_arg(const json_t *req, const char *key, const char **out, char *err,
+		      size_t errlen)
+{
+	const json_t *v = json_object_get(req, key);
+	*out = json_string_value(v);
+	if (v && !*out) {
+		snprintf(err, errlen, "%s: a string", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* "sessions"' and "sessions-clear"'s filters: tenant, service, address (each optional). */
+static int filter_args(const json_t *req, const char **tenant, const char **service, bool *has_addr,
+		       struct svr_ip *ip, char *err, size_t errlen)
+{
+	const char *addr;
+	if (string_arg(req, "tenant", tenant, err, errlen) < 0 ||
+	    string_arg(req, "service", service, err, errlen) < 0 ||
+	    string_arg(req, "address", &addr, err, errlen) < 0)
+		return -1;
+	if (addr) {
+		if (svr_ip_parse(addr, ip) < 0) {
+			snprintf(err, errlen, "address: not an IPv4 or IPv6 address");
+			return -1;
+		}
+		*has_addr = true;
+	}
+	return 0;
+}
+
 /* "sessions": its filters and paging. */
 int dp_sessions_args_parse(const json_t *req, void *args, char *err, size_t errlen)
 {
 	struct dp_sessions_args *r = args;
 	r->limit = 100;
-	r->tenant = json_string_value(json_object_get(req, "tenant"));
-	r->service = json_string_value(json_object_get(req, "service"));
-	const char *addr = json_string_value(json_object_get(req, "address"));
-	if (addr) {
-		if (svr_ip_parse(addr, &r->addr) < 0) {
-			snprintf(err, errlen, "address: not an IPv4 or IPv6 address");
-			return -1;
-		}
-		r->has_addr = true;
-	}
+	if (filter_args(req, &r->tenant, &r->service, &r->has_addr, &r->addr, err, errlen) < 0)
+		return -1;
 	const json_t *c = json_object_get(req, "cursor"), *l = json_object_get(req, "limit");
 	if (c && (!json_is_integer(c) || json_integer_value(c) < 0 ||
 		  json_integer_value(c) > UINT32_MAX)) {
@@ -39,6 +63,55 @@ int dp_sessions_args_parse(const json_t *req, void *args, char *err, size_t errl
 		r->cursor = (uint32_t)json_integer_value(c);
 	if (l)
 		r->limit = (uint32_t)json_integer_value(l);
+	return 0;
+}
+
+/* "sessions-clear": the filters of "sessions", names no longer than a model's; no paging (a
+ * limit would not bound the clear: refused rather than ignored). */
+int dp_sessions_clear_args_parse(const json_t *req, void *args, char *err, size_t errlen)
+{
+	struct dp_sessions_clear_args *r = args;
+	if (filter_args(req, &r->tenant, &r->service, &r->has_addr, &r->addr, err, errlen) < 0)
+		return -1;
+	if (r->tenant && strlen(r->tenant) > DP_SESSION_NAME_MAX) {
+		snprintf(err, errlen, "tenant: a name of at most %d bytes", DP_SESSION_NAME_MAX);
+		return -1;
+	}
+	if (r->service && strlen(r->service) > DP_SESSION_NAME_MAX) {
+		snprintf(err, errlen, "service: a name of at most %d bytes", DP_SESSION_NAME_MAX);
+		return -1;
+	}
+	/* a misspelt filter must not widen a clear to every session: no key it does not know,
+	 * and "all": true where no filter is given */
+	const char *key;
+	const json_t *v;
+	json_object_foreach ((json_t *)req, key, v) {
+		static const char *const known[] = {"cmd", "tenant", "service", "address", "all"};
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= strcmp(key, known[i]) == 0;
+		if (!ok) {
+			snprintf(
+			    err, errlen,
+			    "%.32s: not an argument of sessions-clear (tenant, service, address, "
+			    "all)",
+			    key);
+			return -1;
+		}
+	}
+	const json_t *all = json_object_get(req, "all");
+	if (all && !json_is_true(all)) {
+		snprintf(err, errlen, "all: true, or left out");
+		return -1;
+	}
+	bool filtered = r->tenant || r->service || r->has_addr;
+	if (filtered == (all != NULL)) {
+		snprintf(err, errlen,
+			 filtered ? "all: not with a filter (tenant, service, address)"
+				  : "all: true is needed to clear every session (or name a tenant, "
+				    "service or address)");
+		return -1;
+	}
 	return 0;
 }
 

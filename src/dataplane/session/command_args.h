@@ -16,6 +16,9 @@
 
 #include "common/inet.h"
 
+/* The longest tenant or service name a model may have (bytes). */
+#define DP_SESSION_NAME_MAX 128
+
 /* "sessions": NULL / has_addr false when not given */
 struct dp_sessions_args {
 	const char *tenant, *service;
@@ -24,6 +27,14 @@ struct dp_sessions_args {
 	uint32_t cursor, limit;
 };
 int dp_sessions_args_parse(const json_t *req, void *args, char *err, size_t errlen);
+
+/* "sessions-clear": the filters of "sessions" (NULL / has_addr false when not given) */
+struct dp_sessions_clear_args {
+	const char *tenant, *service;
+	bool has_addr;
+	struct svr_ip addr;
+};
+int dp_sessions_clear_args_parse(const json_t *req, void *args, char *err, size_t errlen);
 
 /* "session", "session-clear": the text as given, and its bytes */
 struct dp_session_uuid_args {
@@ -59,6 +70,8 @@ int dp_session_why_args_parse(const json_t *req, void *args, char *err, size_t e
  * (one definition: a change to a parser or its size reaches both). */
 #define DP_SESSIONS_ARGS                                                                           \
 	.parse = dp_sessions_args_parse, .args_size = sizeof(struct dp_sessions_args)
+#define DP_SESSIONS_CLEAR_ARGS                                                                     \
+	.parse = dp_sessions_clear_args_parse, .args_size = sizeof(struct dp_sessions_clear_args)
 #define DP_SESSION_UUID_ARGS                                                                       \
 	.parse = dp_session_uuid_args_parse, .args_size = sizeof(struct dp_session_uuid_args)
 #define DP_TEST_CLOCK_ARGS                                                                         \

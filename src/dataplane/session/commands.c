@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The session commands of the control socket (include/svr/ctlsock.h):
- * "sessions", "session", "session-clear", "session-counts" (live sessions by
+ * "sessions", "session", "session-clear", "sessions-clear" and "sessions-clear-status"
+ * (many sessions ended by a job: sessions.h), "session-counts" (live sessions by
  * tenant and service: svr-control's GET /metrics), and "test-clock" (the dataplane's
  * wall clock, test builds only). Their arguments: command_args.c.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -64,6 +66,34 @@ static json_t *cmd_session_clear(const struct dp_ctl_request *r, const char **er
 	return json_pack("{s:s}", "cleared", a->uuid_text);
 }
 
+/* "sessions-clear": starts the job (one at a time), answers its progress at once. */
+static json_t *cmd_sessions_clear(const struct dp_ctl_request *r, const char **error)
+{
+	static char busy[160];
+	const struct dp_sessions_clear_args *a = r->args;
+	struct dp_session_filter f = {
+	    .tenant = a->tenant, .service = a->service, .has_addr = a->has_addr, .addr = a->addr};
+	uint64_t now = dp_now_ms();
+	if (dp_sessions_clear_start(&f, now) < 0) {
+		json_t *st = dp_sessions_clear_json(now);
+		snprintf(busy, sizeof(busy),
+			 "busy: sessions-clear job %lld is still running; one job at a time (ask "
+			 "sessions-clear-status, then again once it is done)",
+			 (long long)json_integer_value(json_object_get(st, "job")));
+		json_decref(st);
+		*error = busy;
+		return NULL;
+	}
+	return dp_sessions_clear_json(now);
+}
+
+static json_t *cmd_sessions_clear_status(const struct dp_ctl_request *r, const char **error)
+{
+	(void)r;
+	(void)error;
+	return dp_sessions_clear_json(dp_now_ms());
+}
+
 static json_t *cmd_session_counts(const struct dp_ctl_request *r, const char **error)
 {
 	(void)r;
@@ -104,6 +134,10 @@ static struct dp_ctl_command session_cmd = {
     .name = "session", DP_SESSION_UUID_ARGS, .serve = cmd_session};
 static struct dp_ctl_command session_clear_cmd = {
     .name = "session-clear", DP_SESSION_UUID_ARGS, .serve = cmd_session_clear};
+static struct dp_ctl_command sessions_clear_cmd = {
+    .name = "sessions-clear", DP_SESSIONS_CLEAR_ARGS, .serve = cmd_sessions_clear};
+static struct dp_ctl_command sessions_clear_status_cmd = {.name = "sessions-clear-status",
+							  .serve = cmd_sessions_clear_status};
 static struct dp_ctl_command session_counts_cmd = {.name = "session-counts",
 						   .serve = cmd_session_counts};
 static struct dp_ctl_command test_clock_cmd = {
@@ -111,6 +145,8 @@ static struct dp_ctl_command test_clock_cmd = {
 DP_CTL_REGISTER(sessions_cmd)
 DP_CTL_REGISTER(session_cmd)
 DP_CTL_REGISTER(session_clear_cmd)
+DP_CTL_REGISTER(sessions_clear_cmd)
+DP_CTL_REGISTER(sessions_clear_status_cmd)
 DP_CTL_REGISTER(session_counts_cmd)
 DP_CTL_REGISTER(test_clock_cmd)
 

@@ -89,6 +89,11 @@ uint64_t dp_session_records_lost(void)
 	return sum;
 }
 
+uint32_t dp_session_records_main_room(void)
+{
+	return n_rings ? rte_ring_free_count(rings[n_rings - 1]) : UINT32_MAX;
+}
+
 /* --- snapshots --- */
 
 static void tuple4(const struct svr_skey4 *k, uint8_t *src, uint8_t *dst, uint16_t *sport,

@@ -61,5 +61,7 @@ unsigned dp_session_records_rings(void);
 unsigned dp_session_records_take(unsigned ring, struct dp_session_record *out, unsigned max);
 /* Records lost to a full ring, all producers. */
 uint64_t dp_session_records_lost(void);
+/* Records the main lcore's ring has room for now (UINT32_MAX when there are no rings). */
+uint32_t dp_session_records_main_room(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_byteorder.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -15,6 +16,7 @@
 #include "common/inet.h"
 #include "common/log.h"
 #include "core/dp.h"
+#include "session/command_args.h"
 #include "session/ext.h"
 #include "session/limits.h"
 #include "session/records.h"
@@ -57,6 +59,36 @@ void dp_sessions_test_clock_hold(bool hold)
 
 /* The whole used part of the table is scanned for idle sessions about once per this. */
 #define AGE_PASS_MS 1000
+
+/* --- the sessions-clear job's state (its functions: the end of this file) --- */
+
+/* Entries a job visits per turn of the main loop, and the time it may take at most (ending a
+ * session costs about a microsecond): BFD's timers (10 ms at the least) and the control socket
+ * keep their turns. */
+#define CLEAR_SLICE   16384
+#define CLEAR_TURN_US 1000
+static uint32_t clear_turn_us = CLEAR_TURN_US; /* 0: no bound (tests counting slices) */
+/* The part of the main lcore's record ring a job leaves to ageing's records. */
+#define CLEAR_RECORDS_RESERVE (DP_RECORDS_MAIN_RING / 4)
+/* A job waiting for room in that ring goes on once it can end this many: batches, not a trickle
+ * of a few sessions per turn. */
+#define CLEAR_RECORDS_BATCH 4096
+/* How long a job waits for the IPFIX exporter to make room in that ring before it ends
+ * sessions all the same (their end records then lost, counted): a stuck exporter never holds
+ * a clear. */
+#define CLEAR_RECORDS_WAIT_MS 1000
+
+static struct clear_job {
+	uint32_t id; /* 0: none since the start */
+	bool running;
+	struct dp_session_filter filter; /* its names point into tenant and service below */
+	char tenant[DP_SESSION_NAME_MAX + 1], service[DP_SESSION_NAME_MAX + 1];
+	uint32_t cursor, end; /* entries [0, end): the used part of the table at its start */
+	uint64_t visited, cleared;
+	uint64_t started_ms, ended_ms;
+	uint64_t waiting_since_ms; /* for room in the record ring; 0: not waiting */
+	uint64_t waits, waited_ms; /* how often and how long it waited (the log's end line) */
+} clear_job;
 
 int dp_sessions_init(uint32_t capacity, uint32_t capacity6)
 {
@@ -105,6 +137,7 @@ void dp_sessions_free(void)
 	svr_names_free(dp_sess.services);
 	svr_names_free(dp_sess.rules);
 	memset(&dp_sess, 0, sizeof(dp_sess));
+	memset(&clear_job, 0, sizeof(clear_job));
 }
 
 /* A service's live count down by an ended session (never below zero: a session made before
@@ -408,27 +441,42 @@ static bool key_has_addr(const struct svr_session *s, const void *key, const str
 	return svr_ip_equal(&src, a) || svr_ip_equal(&dst, a);
 }
 
+/* The filter's names as the registries' ids now (SVR_NO_NAME when not filtered on); false
+ * when a name no session has (nothing matches). */
+static bool filter_ids(const struct dp_session_filter *f, uint16_t *tenant, uint16_t *service)
+{
+	*tenant = f->tenant ? svr_names_find(dp_sess.tenants, f->tenant) : SVR_NO_NAME;
+	*service = f->service ? svr_names_find(dp_sess.services, f->service) : SVR_NO_NAME;
+	return !(f->tenant && *tenant == SVR_NO_NAME) && !(f->service && *service == SVR_NO_NAME);
+}
+
+/* Whether entry i holds a session as it is now (a moved one once, its second legs not) that
+ * f selects; tenant and service: filter_ids'. */
+static bool filter_selects(const struct dp_session_filter *f, uint16_t tenant, uint16_t service,
+			   uint32_t i)
+{
+	const struct svr_session_table *t = dp_sess.table;
+	const struct svr_session_info *info = &t->info[i];
+	if (!svr_session_current(info))
+		return false;
+	if ((f->tenant && info->tenant != tenant) || (f->service && info->service != service))
+		return false;
+	const void *fwd, *rev;
+	if (svr_session_keys(t, i, &fwd, &rev) < 0)
+		return false;
+	const struct svr_session *s = &t->entries[i];
+	return !f->has_addr || key_has_addr(s, fwd, &f->addr) || key_has_addr(s, rev, &f->addr);
+}
+
 uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr)
 {
 	const struct svr_session_table *t = dp_sess.table;
-	uint16_t tenant = f->tenant ? svr_names_find(dp_sess.tenants, f->tenant) : SVR_NO_NAME;
-	uint16_t service = f->service ? svr_names_find(dp_sess.services, f->service) : SVR_NO_NAME;
-	if ((f->tenant && tenant == SVR_NO_NAME) || (f->service && service == SVR_NO_NAME))
+	uint16_t tenant, service;
+	if (!filter_ids(f, &tenant, &service))
 		return 0; /* a name no session ever had */
 	uint32_t n = 0, i;
 	for (i = f->cursor; i < t->high_water && n < f->limit; i++) {
-		const struct svr_session *s = &t->entries[i];
-		const struct svr_session_info *info = &t->info[i];
-		if (!svr_session_current(info)) /* a moved session is listed once, as it is now */
-			continue;
-		if ((f->tenant && info->tenant != tenant) ||
-		    (f->service && info->service != service))
-			continue;
-		const void *fwd, *rev;
-		if (svr_session_keys(t, i, &fwd, &rev) < 0)
-			continue;
-		if (f->has_addr && !key_has_addr(s, fwd, &f->addr) &&
-		    !key_has_addr(s, rev, &f->addr))
+		if (!filter_selects(f, tenant, service, i))
 			continue;
 		json_t *o = dp_session_json(i);
 		if (o) {
@@ -544,4 +592,137 @@ json_t *dp_sessions_summary(void)
 			 "aged", (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_AGED], "cleared",
 			 (json_int_t)dp.main_stats.events[SVR_EV_SESSIONS_CLEARED], "leaked",
 			 (json_int_t)atomic_load_explicit(&t->leaked, memory_order_relaxed));
+}
+
+/* --- sessions-clear: many sessions ended by a job, a slice per turn of the main loop --- */
+
+/* Copies name (at most DP_SESSION_NAME_MAX bytes: the request's parser checked) into buf. */
+static const char *clear_name(char *buf, const char *name)
+{
+	if (!name)
+		return NULL;
+	snprintf(buf, DP_SESSION_NAME_MAX + 1, "%s", name);
+	return buf;
+}
+
+/* name for a log line: a request's name may hold a line break, which would forge a line */
+static const char *log_safe(char *buf, const char *name)
+{
+	clear_name(buf, name);
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return buf;
+}
+
+int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_ms)
+{
+	struct clear_job *j = &clear_job;
+	if (j->running)
+		return -1;
+	uint32_t id = j->id + 1;
+	memset(j, 0, sizeof(*j));
+	j->id = id;
+	j->running = true;
+	j->filter.tenant = clear_name(j->tenant, f->tenant);
+	j->filter.service = clear_name(j->service, f->service);
+	j->filter.has_addr = f->has_addr;
+	j->filter.addr = f->addr;
+	j->end = atomic_load_explicit(&dp_sess.table->high_water, memory_order_acquire);
+	j->started_ms = now_ms;
+	char addr[48], tenant[DP_SESSION_NAME_MAX + 1], service[DP_SESSION_NAME_MAX + 1];
+	LOG_INFO("sessions-clear job %u: ending %s%s%s%s%s%s%s among %u table entries", id,
+		 f->tenant || f->service || f->has_addr ? "the sessions" : "every session",
+		 f->tenant ? " of tenant " : "", f->tenant ? log_safe(tenant, f->tenant) : "",
+		 f->service ? " to service " : "", f->service ? log_safe(service, f->service) : "",
+		 f->has_addr ? " with address " : "",
+		 f->has_addr ? svr_ip_fmt(&f->addr, addr, sizeof(addr)) : "", j->end);
+	return id;
+}
+
+/*
+ * Sessions the job may end this turn: as many as the main lcore's record ring has room for
+ * beyond the reserve, so that a clear goes at the pace the IPFIX exporter takes end records
+ * and loses none; after CLEAR_RECORDS_WAIT_MS without room, a slice's worth all the same.
+ */
+static uint32_t clear_budget(struct clear_job *j, uint64_t now_ms)
+{
+	uint32_t room = dp_session_records_main_room();
+	if (room >= CLEAR_RECORDS_RESERVE + CLEAR_RECORDS_BATCH) {
+		if (j->waiting_since_ms)
+			j->waited_ms += now_ms - j->waiting_since_ms;
+		j->waiting_since_ms = 0;
+		return room - CLEAR_RECORDS_RESERVE;
+	}
+	if (!j->waiting_since_ms) {
+		j->waiting_since_ms = now_ms;
+		j->waits++;
+	}
+	return now_ms - j->waiting_since_ms >= CLEAR_RECORDS_WAIT_MS ? CLEAR_SLICE : 0;
+}
+
+bool dp_sessions_clear_step(uint64_t now_ms)
+{
+	struct clear_job *j = &clear_job;
+	if (!j->running)
+		return false;
+	uint16_t tenant, service;
+	/* names to ids each turn: a sweep may give a name's id to another meanwhile */
+	bool any = filter_ids(&j->filter, &tenant, &service);
+	uint32_t budget = clear_budget(j, now_ms);
+	if (!budget) /* the main loop may sleep: the exporter (on this CPU) drains the ring */
+		return false;
+	uint32_t stop = j->end - j->cursor > CLEAR_SLICE ? j->cursor + CLEAR_SLICE : j->end;
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() * clear_turn_us / 1000000;
+	for (; j->cursor < stop && budget; j->cursor++, j->visited++) {
+		if (any && filter_selects(&j->filter, tenant, service, j->cursor) &&
+		    dp_session_clear(j->cursor)) {
+			j->cleared++;
+			budget--;
+			if (clear_turn_us && (j->cleared & 63) == 0 && rte_rdtsc() > deadline)
+				break; /* the rest next turn */
+		}
+	}
+	if (j->cursor < j->end)
+		return true;
+	j->running = false;
+	j->ended_ms = now_ms;
+	if (j->waiting_since_ms) /* a wait still open when it ended */
+		j->waited_ms += now_ms - j->waiting_since_ms;
+	j->waiting_since_ms = 0;
+	LOG_INFO("sessions-clear job %u: done, %llu session(s) ended in %llu ms", j->id,
+		 (unsigned long long)j->cleared, (unsigned long long)(now_ms - j->started_ms));
+	if (j->waits)
+		LOG_INFO("sessions-clear job %u: waited %llu times, %llu ms in all, for the IPFIX "
+			 "exporter to take end records",
+			 j->id, (unsigned long long)j->waits, (unsigned long long)j->waited_ms);
+	return false;
+}
+
+#ifdef SVR_TEST_HOOKS
+void dp_sessions_clear_test_turn_us(uint32_t us)
+{
+	clear_turn_us = us;
+}
+#endif
+
+json_t *dp_sessions_clear_json(uint64_t now_ms)
+{
+	const struct clear_job *j = &clear_job;
+	const struct dp_session_filter *f = &j->filter;
+	char addr[48];
+	json_t *filter = json_pack(
+	    "{s:o, s:o, s:o}", "tenant", f->tenant ? json_string(f->tenant) : json_null(),
+	    "service", f->service ? json_string(f->service) : json_null(), "address",
+	    f->has_addr ? json_string(svr_ip_fmt(&f->addr, addr, sizeof(addr))) : json_null());
+	/* past the longest wait it goes on all the same: no longer waiting */
+	bool waiting = j->running && j->waiting_since_ms != 0 &&
+		       now_ms - j->waiting_since_ms < CLEAR_RECORDS_WAIT_MS;
+	uint64_t waited = j->waited_ms + (waiting ? now_ms - j->waiting_since_ms : 0);
+	uint64_t elapsed = j->id ? (j->running ? now_ms : j->ended_ms) - j->started_ms : 0;
+	return json_pack("{s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I}", "job", (json_int_t)j->id,
+			 "done", !j->running, "filter", filter, "entries", (json_int_t)j->end,
+			 "visited", (json_int_t)j->visited, "cleared", (json_int_t)j->cleared,
+			 "elapsed-ms", (json_int_t)elapsed, "waiting-for-exporter", waiting,
+			 "exporter-wait-ms", (json_int_t)waited);
 }

@@ -171,6 +171,23 @@ struct dp_session_filter {
 };
 /* Appends matching sessions to arr; returns the cursor to continue from (0: done). */
 uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr);
+/*
+ * The sessions-clear job (include/svr/ctlsock.h), main lcore. dp_sessions_clear_start: ends
+ * every session f selects (tenant, service, address; cursor and limit unread) from now on, a
+ * slice of the table per dp_sessions_clear_step; the job's number, or -1 while one runs (one at
+ * a time). It visits the entries in use when it starts: a session made later in an entry it has
+ * yet to visit is ended too, one made in an entry it passed or beyond them is not.
+ * dp_sessions_clear_step: every turn of the main loop; true when it did some of the job (the
+ * loop should not sleep), false when there is none or it waits for the IPFIX exporter.
+ * dp_sessions_clear_json: the last job's progress, {"job": 0, "done": true, ...} when none ran.
+ */
+int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_ms);
+bool dp_sessions_clear_step(uint64_t now_ms);
+json_t *dp_sessions_clear_json(uint64_t now_ms);
+#ifdef SVR_TEST_HOOKS
+/* Test builds: the time a turn of a job may take at most, in microseconds (0: no bound). */
+void dp_sessions_clear_test_turn_us(uint32_t us);
+#endif
 /* The entry of the live session of this UUID, or -1. */
 int64_t dp_session_by_uuid(const uint8_t uuid[16]);
 json_t *dp_session_json(uint32_t idx);
