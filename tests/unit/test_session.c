@@ -667,7 +667,7 @@ static unsigned clear_until_done(uint64_t now_ms)
 static void sessions_clear_by_filters(void **state)
 {
 	(void)state;
-	dp_sessions_clear_test_turn_us(0); /* slices counted in entries, not time (ASan is slow) */
+	dp_sessions_clear_turn_us(0); /* slices counted in entries, not time (ASan is slow) */
 	struct rte_rcu_qsbr *qs = qsbr(1);
 	dp_sess.table = svr_session_table_create("s_clear", 65536, 64, qs);
 	dp_sess.tenants = svr_names_create();
@@ -738,13 +738,13 @@ static void sessions_clear_by_filters(void **state)
 
 	/* no filter: every session left, with a turn that may take 1 us: a turn stops once it
 	 * ended 64 sessions past its time (the next 64-session check), and the job goes on */
-	dp_sessions_clear_test_turn_us(1);
+	dp_sessions_clear_turn_us(1);
 	assert_int_equal(dp_sessions_clear_start(&everything, 0), job + 4);
 	assert_true(dp_sessions_clear_step(0));
 	assert_int_equal(clear_status("cleared"), 64);
 	assert_true(clear_status("visited") < 16384);
 	clear_until_done(0);
-	dp_sessions_clear_test_turn_us(0);
+	dp_sessions_clear_turn_us(0);
 	assert_int_equal(clear_status("cleared"), CLEAR_N / 4 - 1);
 	assert_int_equal(live_of_service(SVR_NO_NAME), 0);
 	assert_int_equal(dp.main_stats.events[SVR_EV_SESSIONS_CLEARED] - cleared_before, CLEAR_N);
@@ -770,7 +770,7 @@ static void sessions_clear_by_filters(void **state)
 static void sessions_clear_waits_for_the_exporter(void **state)
 {
 	(void)state;
-	dp_sessions_clear_test_turn_us(0);
+	dp_sessions_clear_turn_us(0);
 	struct rte_rcu_qsbr *qs = qsbr(1);
 	dp_sess.table = svr_session_table_create("s_clearx", 65536, 64, qs);
 	dp_sess.tenants = svr_names_create();

@@ -699,12 +699,10 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 	return false;
 }
 
-#ifdef SVR_TEST_HOOKS
-void dp_sessions_clear_test_turn_us(uint32_t us)
+void dp_sessions_clear_turn_us(uint32_t us)
 {
 	clear_turn_us = us;
 }
-#endif
 
 json_t *dp_sessions_clear_json(uint64_t now_ms)
 {
@@ -715,10 +713,11 @@ json_t *dp_sessions_clear_json(uint64_t now_ms)
 	    "{s:o, s:o, s:o}", "tenant", f->tenant ? json_string(f->tenant) : json_null(),
 	    "service", f->service ? json_string(f->service) : json_null(), "address",
 	    f->has_addr ? json_string(svr_ip_fmt(&f->addr, addr, sizeof(addr))) : json_null());
-	/* past the longest wait it goes on all the same: no longer waiting */
-	bool waiting = j->running && j->waiting_since_ms != 0 &&
-		       now_ms - j->waiting_since_ms < CLEAR_RECORDS_WAIT_MS;
-	uint64_t waited = j->waited_ms + (waiting ? now_ms - j->waiting_since_ms : 0);
+	/* a wait still open counts; past the longest wait the job goes on: no longer waiting */
+	bool open = j->running && j->waiting_since_ms != 0;
+	uint64_t open_ms = open && now_ms > j->waiting_since_ms ? now_ms - j->waiting_since_ms : 0;
+	bool waiting = open && open_ms < CLEAR_RECORDS_WAIT_MS;
+	uint64_t waited = j->waited_ms + open_ms;
 	uint64_t elapsed = j->id ? (j->running ? now_ms : j->ended_ms) - j->started_ms : 0;
 	return json_pack("{s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I}", "job", (json_int_t)j->id,
 			 "done", !j->running, "filter", filter, "entries", (json_int_t)j->end,

@@ -184,10 +184,9 @@ uint32_t dp_sessions_list(const struct dp_session_filter *f, json_t *arr);
 int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_ms);
 bool dp_sessions_clear_step(uint64_t now_ms);
 json_t *dp_sessions_clear_json(uint64_t now_ms);
-#ifdef SVR_TEST_HOOKS
-/* Test builds: the time a turn of a job may take at most, in microseconds (0: no bound). */
-void dp_sessions_clear_test_turn_us(uint32_t us);
-#endif
+/* The time a turn of a job may take at most, in microseconds (default 1000; 0: no bound, for
+ * tests that count a job's turns in entries). */
+void dp_sessions_clear_turn_us(uint32_t us);
 /* The entry of the live session of this UUID, or -1. */
 int64_t dp_session_by_uuid(const uint8_t uuid[16]);
 json_t *dp_session_json(uint32_t idx);
