@@ -664,6 +664,20 @@ static unsigned clear_until_done(uint64_t now_ms)
 	return turns + 1;
 }
 
+/* What the sessions-clear tests set up in dp_sess, freed. */
+static void clear_fixture_free(struct rte_rcu_qsbr *qs)
+{
+	svr_names_free(dp_sess.tenants);
+	svr_names_free(dp_sess.services);
+	free((void *)dp_sess.tenant_live);
+	free((void *)dp_sess.svc_live);
+	svr_session_table_free(dp_sess.table);
+	dp_sess.table = NULL;
+	dp_sess.tenants = dp_sess.services = NULL;
+	dp_sess.tenant_live = dp_sess.svc_live = NULL;
+	rte_free(qs);
+}
+
 static void sessions_clear_by_filters(void **state)
 {
 	(void)state;
@@ -749,15 +763,7 @@ static void sessions_clear_by_filters(void **state)
 	assert_int_equal(live_of_service(SVR_NO_NAME), 0);
 	assert_int_equal(dp.main_stats.events[SVR_EV_SESSIONS_CLEARED] - cleared_before, CLEAR_N);
 
-	svr_names_free(dp_sess.tenants);
-	svr_names_free(dp_sess.services);
-	free((void *)dp_sess.tenant_live);
-	free((void *)dp_sess.svc_live);
-	svr_session_table_free(dp_sess.table);
-	dp_sess.table = NULL;
-	dp_sess.tenants = dp_sess.services = NULL;
-	dp_sess.tenant_live = dp_sess.svc_live = NULL;
-	rte_free(qs);
+	clear_fixture_free(qs);
 }
 
 /*
@@ -814,15 +820,7 @@ static void sessions_clear_waits_for_the_exporter(void **state)
 	assert_int_equal(clear_status("cleared"), CLEAR_N);
 
 	dp_session_records_free();
-	svr_names_free(dp_sess.tenants);
-	svr_names_free(dp_sess.services);
-	free((void *)dp_sess.tenant_live);
-	free((void *)dp_sess.svc_live);
-	svr_session_table_free(dp_sess.table);
-	dp_sess.table = NULL;
-	dp_sess.tenants = dp_sess.services = NULL;
-	dp_sess.tenant_live = dp_sess.svc_live = NULL;
-	rte_free(qs);
+	clear_fixture_free(qs);
 }
 
 /* A deleted session's entry is reused only after the readers' grace period. */

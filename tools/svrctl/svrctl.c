@@ -1857,6 +1857,17 @@ static void print_session(const json_t *s)
 	tab_free(&t);
 }
 
+/* The sessions filters of f into a control-socket request. */
+static void add_filters(json_t *req, const struct sess_filter *f)
+{
+	if (f->tenant)
+		json_object_set_new(req, "tenant", json_string(f->tenant));
+	if (f->service)
+		json_object_set_new(req, "service", json_string(f->service));
+	if (f->address)
+		json_object_set_new(req, "address", json_string(f->address));
+}
+
 /* One "sessions" answer from cursor on: {"summary", "sessions", "next"} (owned). */
 static json_t *sessions_page(const struct ctl *c, const struct sess_filter *f, json_int_t cursor,
 			     json_int_t limit)
@@ -1865,12 +1876,7 @@ static json_t *sessions_page(const struct ctl *c, const struct sess_filter *f, j
 	    json_pack("{s:s, s:I, s:I}", "cmd", "sessions", "cursor", cursor, "limit", limit);
 	if (!req)
 		die(EXIT_DP_ERROR, "out of memory");
-	if (f->tenant)
-		json_object_set_new(req, "tenant", json_string(f->tenant));
-	if (f->service)
-		json_object_set_new(req, "service", json_string(f->service));
-	if (f->address)
-		json_object_set_new(req, "address", json_string(f->address));
+	add_filters(req, f);
 	json_t *d = ctl_ask(c, req, NULL);
 	json_t *next = json_object_get(d, "next");
 	if (!json_is_object(json_object_get(d, "summary")) ||
@@ -2283,12 +2289,7 @@ static void clear_sessions_command(const struct opts *o, const char *path, bool 
 	json_t *req = json_pack("{s:s}", "cmd", "sessions-clear");
 	if (!req)
 		die(EXIT_DP_ERROR, "out of memory");
-	if (f->tenant)
-		json_object_set_new(req, "tenant", json_string(f->tenant));
-	if (f->service)
-		json_object_set_new(req, "service", json_string(f->service));
-	if (f->address)
-		json_object_set_new(req, "address", json_string(f->address));
+	add_filters(req, f);
 	if (o->all)
 		json_object_set_new(req, "all", json_true());
 	struct ctl c;
