@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include <rte_byteorder.h>
+
 #include "eal_fixture.h"
 #include "l2l3/fib.h"
 
@@ -162,6 +164,105 @@ static void capacity_is_enforced(void **state)
 	svr_fib_free(fib);
 }
 
+/* A route removed: lookups fall back to the next longest prefix; the last route took its slot
+ * and is still found, replaced and removed by its prefix; a removed prefix comes back. */
+static void routes_removed(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_del", 8);
+	struct svr_prefix wide = pfx("198.18.0.0/16"), narrow = pfx("198.18.1.0/24"),
+			  v6 = pfx("2001:db8::/32");
+	assert_int_equal(svr_fib_add(fib, &wide, SVR_NH_CONNECTED, 1, NULL), 0);
+	assert_int_equal(svr_fib_add(fib, &narrow, SVR_NH_CONNECTED, 2, NULL), 0);
+	assert_int_equal(svr_fib_add(fib, &v6, SVR_NH_CONNECTED, 3, NULL), 0);
+	assert_int_equal(route_of(fib, "198.18.1.9")->iface, 2);
+
+	struct svr_prefix narrow_host_bits = pfx("198.18.1.77/24");
+	assert_int_equal(svr_fib_del(fib, &narrow_host_bits), 0);
+	assert_int_equal(fib->n_routes, 2);
+	assert_int_equal(route_of(fib, "198.18.1.9")->iface, 1); /* the /16 again */
+	assert_int_equal(svr_fib_del(fib, &narrow), -ENOENT);
+
+	/* the IPv6 route moved into the freed slot: still its own */
+	assert_int_equal(route_of(fib, "2001:db8::5")->iface, 3);
+	assert_int_equal(svr_fib_add(fib, &v6, SVR_NH_CONNECTED, 4, NULL), 0);
+	assert_int_equal(fib->n_routes, 2);
+	assert_int_equal(route_of(fib, "2001:db8::5")->iface, 4);
+	assert_int_equal(svr_fib_del(fib, &v6), 0);
+	assert_int_equal(svr_fib_lookup(fib, &(struct svr_ip){.family = SVR_AF_INET6}), 0);
+	assert_int_equal(route_of(fib, "2001:db8::5") - fib->nh, 0);
+
+	assert_int_equal(svr_fib_add(fib, &narrow, SVR_NH_CONNECTED, 5, NULL), 0);
+	assert_int_equal(route_of(fib, "198.18.1.9")->iface, 5);
+	assert_int_equal(fib->n_routes, 2);
+	svr_fib_free(fib);
+}
+
+/*
+ * Many adds, replacements and removals in a random order against a reference: every /24 of a
+ * /16, some /20s and /16s over them, checked for each address's longest prefix after each round,
+ * and the dense route list holding exactly the live routes.
+ */
+#define REF_PREFIXES (256 + 16 + 4 + 1)
+static void random_changes_match_a_reference(void **state)
+{
+	(void)state;
+	struct svr_fib *fib = svr_fib_create("t_ref", REF_PREFIXES);
+	struct svr_prefix p[REF_PREFIXES];
+	int iface[REF_PREFIXES];    /* -1: not in the table */
+	uint32_t net[REF_PREFIXES]; /* host order */
+	for (int i = 0; i < REF_PREFIXES; i++) {
+		/* 198.18.X.0: every /24, sixteen /20s, four /18s, the /16 */
+		int len = i < 256 ? 24 : i < 272 ? 20 : i < 276 ? 18 : 16;
+		uint32_t third = i < 256   ? (uint32_t)i
+				 : i < 272 ? (uint32_t)(i - 256) * 16
+				 : i < 276 ? (uint32_t)(i - 272) * 64
+					   : 0;
+		net[i] = 0xc6120000u | third << 8;
+		uint32_t be = rte_cpu_to_be_32(net[i]);
+		p[i].ip = (struct svr_ip){.family = SVR_AF_INET};
+		memcpy(p[i].ip.addr, &be, 4);
+		p[i].len = (uint8_t)len;
+		iface[i] = -1;
+	}
+	srand(7);
+	for (int round = 0; round < 40; round++) {
+		for (int n = 0; n < 200; n++) {
+			int i = rand() % REF_PREFIXES;
+			if (rand() % 3 == 0) {
+				assert_int_equal(svr_fib_del(fib, &p[i]),
+						 iface[i] < 0 ? -ENOENT : 0);
+				iface[i] = -1;
+			} else {
+				int ifc = 1 + rand() % 30;
+				assert_int_equal(
+				    svr_fib_add(fib, &p[i], SVR_NH_CONNECTED, (uint16_t)ifc, NULL),
+				    0);
+				iface[i] = ifc;
+			}
+		}
+		uint32_t live = 0;
+		for (int i = 0; i < REF_PREFIXES; i++)
+			live += iface[i] >= 0;
+		assert_int_equal(fib->n_routes, live);
+		for (uint32_t host = 0; host < 256 * 256; host += 97) {
+			uint32_t a = 0xc6120000u | host;
+			int want = -1, best = -1;
+			for (int i = 0; i < REF_PREFIXES; i++) {
+				uint32_t mask = ~0u << (32 - p[i].len);
+				if (iface[i] >= 0 && (a & mask) == net[i] && p[i].len > best) {
+					best = p[i].len;
+					want = iface[i];
+				}
+			}
+			uint64_t nh;
+			svr_fib_lookup4(fib, &a, &nh, 1);
+			assert_int_equal(nh ? fib->nh[nh].iface : -1, want);
+		}
+	}
+	svr_fib_free(fib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +272,8 @@ int main(void)
 	    cmocka_unit_test(nexthops_shared_and_routes_replaced),
 	    cmocka_unit_test(neighbour_links_gateway_nexthops),
 	    cmocka_unit_test(capacity_is_enforced),
+	    cmocka_unit_test(routes_removed),
+	    cmocka_unit_test(random_changes_match_a_reference),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

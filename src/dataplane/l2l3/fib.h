@@ -39,13 +39,16 @@ struct svr_route {
 	uint32_t nh;
 };
 
+struct rte_hash;
 struct svr_fib {
 	struct rte_fib *v4;
 	struct rte_fib6 *v6;
 	uint32_t n_nh, max_nh;
 	struct svr_nexthop *nh;
 	uint32_t n_routes, max_routes;
-	struct svr_route *routes;
+	struct svr_route *routes;   /* dense, in no order */
+	struct rte_hash *route_idx; /* prefix -> its slot in routes (main lcore) */
+	struct rte_hash *nh_idx;    /* (type, iface, gateway) -> its next hop */
 };
 
 /* name must be unique in the process (it names DPDK objects). NULL on failure. */
@@ -58,6 +61,11 @@ void svr_fib_free(struct svr_fib *fib);
  */
 int svr_fib_add(struct svr_fib *fib, const struct svr_prefix *prefix, enum svr_nh_type type,
 		uint16_t iface, const struct svr_ip *gateway);
+
+/* Removes the route of exactly this prefix (host bits ignored): 0, or -ENOENT when there is
+ * none. Its next hop stays (a worker may hold its index). Like svr_fib_add, on a FIB no worker
+ * reads yet. */
+int svr_fib_del(struct svr_fib *fib, const struct svr_prefix *prefix);
 
 /* Bulk lookups for the worker. v4 addresses in host byte order. */
 void svr_fib_lookup4(const struct svr_fib *fib, const uint32_t *dst, uint64_t *nh, unsigned n);
