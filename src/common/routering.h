@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Route changes from svr-control to the dataplane: a single-producer, single-consumer ring in
+ * memory both processes map (shared memory in use; any memory in tests). svr-control follows the
+ * kernel's routing tables and writes each change as it comes; the dataplane's main lcore takes
+ * them in batches and applies them to its FIB, without a new policy image. No lock, no system
+ * call: a full ring refuses what does not fit, and the producer tries again later (or, far
+ * behind, starts a resync: SYNC_BEGIN, every route, SYNC_END, and the consumer drops what the
+ * resync did not name). No DPDK.
+ *
+ * The consumer trusts nothing it reads here: svr_route_change_valid() before using a change.
+ */
+#ifndef SVR_COMMON_ROUTERING_H
+#define SVR_COMMON_ROUTERING_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SVR_ROUTE_RING_MAGIC   0x53565252u /* "SVRR" */
+#define SVR_ROUTE_RING_VERSION 1
+
+enum svr_route_op {
+	SVR_ROUTE_ADD = 1,    /* add, or replace the route of the same prefix and table */
+	SVR_ROUTE_DEL,        /* remove the route of that prefix and table */
+	SVR_ROUTE_SYNC_BEGIN, /* a full listing follows: routes it does not name go at its end */
+	SVR_ROUTE_SYNC_END,
+};
+
+/* One change, 48 bytes. Addresses in network order; a zero gateway: the prefix is on the link. */
+struct svr_route_change {
+	uint8_t op;       /* enum svr_route_op */
+	uint8_t family;   /* 4 or 6 (ADD, DEL) */
+	uint8_t len;      /* prefix length */
+	uint8_t proto;    /* the kernel's routing protocol number (RTPROT_*: 186 bgp, 188 ospf) */
+	uint32_t table;   /* the kernel's routing table */
+	uint32_t ifindex; /* the kernel's index of the interface it leaves by (0: none) */
+	uint32_t metric;
+	uint8_t prefix[16];
+	uint8_t gateway[16];
+};
+_Static_assert(sizeof(struct svr_route_change) == 48, "a route change is 48 bytes");
+
+struct svr_route_ring {
+	uint32_t magic, version;
+	uint32_t capacity; /* changes, a power of two */
+	uint32_t reserved;
+	_Alignas(64) _Atomic uint64_t head; /* changes written (producer) */
+	_Alignas(64) _Atomic uint64_t tail; /* changes taken (consumer) */
+	_Alignas(64) struct svr_route_change slots[];
+};
+
+/* The bytes a ring of capacity changes takes; 0 when capacity is not a power of two >= 2. */
+size_t svr_route_ring_bytes(uint32_t capacity);
+/* Makes mem (svr_route_ring_bytes(capacity), zeroed or not) an empty ring. */
+struct svr_route_ring *svr_route_ring_init(void *mem, uint32_t capacity);
+/* Whether mem of len bytes holds a ring this code reads (magic, version, a capacity that fits). */
+bool svr_route_ring_usable(const struct svr_route_ring *r, size_t len);
+
+/* Producer: appends up to n changes in order; returns how many fit. */
+unsigned svr_route_ring_put(struct svr_route_ring *r, const struct svr_route_change *c, unsigned n);
+/* Consumer: takes up to max changes in order; returns how many. */
+unsigned svr_route_ring_take(struct svr_route_ring *r, struct svr_route_change *out, unsigned max);
+
+/* Whether a change read from the ring means something: a known op; for ADD and DEL a family of
+ * 4 or 6 and a prefix length that fits it. */
+bool svr_route_change_valid(const struct svr_route_change *c);
+
+#endif
