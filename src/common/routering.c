@@ -16,54 +16,80 @@ struct svr_route_ring *svr_route_ring_init(void *mem, uint32_t capacity)
 	struct svr_route_ring *r = mem;
 	if (!svr_route_ring_bytes(capacity))
 		return NULL;
+	atomic_store_explicit(&r->magic, 0, memory_order_relaxed);
 	r->capacity = capacity;
 	r->reserved = 0;
 	atomic_store_explicit(&r->head, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->tail, 0, memory_order_relaxed);
 	r->version = SVR_ROUTE_RING_VERSION;
-	/* last: a consumer that sees the magic sees the rest */
-	atomic_thread_fence(memory_order_release);
-	r->magic = SVR_ROUTE_RING_MAGIC;
+	atomic_store_explicit(&r->magic, SVR_ROUTE_RING_MAGIC, memory_order_release);
 	return r;
 }
 
-bool svr_route_ring_usable(const struct svr_route_ring *r, size_t len)
+int svr_route_ring_attach(struct svr_route_end *e, void *mem, size_t len, bool producer)
 {
-	if (len < sizeof(*r) || r->magic != SVR_ROUTE_RING_MAGIC ||
+	struct svr_route_ring *r = mem;
+	if (len < sizeof(*r) ||
+	    atomic_load_explicit(&r->magic, memory_order_acquire) != SVR_ROUTE_RING_MAGIC ||
 	    r->version != SVR_ROUTE_RING_VERSION)
-		return false;
-	size_t need = svr_route_ring_bytes(r->capacity);
-	return need && need <= len;
+		return -1;
+	uint32_t capacity = r->capacity; /* read once: the mask is ours from here on */
+	size_t need = svr_route_ring_bytes(capacity);
+	if (!need || need > len)
+		return -1;
+	e->ring = r;
+	e->mask = capacity - 1;
+	e->count = atomic_load_explicit(producer ? &r->head : &r->tail, memory_order_acquire);
+	return 0;
 }
 
-unsigned svr_route_ring_put(struct svr_route_ring *r, const struct svr_route_change *c, unsigned n)
+int svr_route_ring_put(struct svr_route_end *e, const struct svr_route_change *c, unsigned n)
 {
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	struct svr_route_ring *r = e->ring;
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	uint64_t room = r->capacity - (head - tail);
+	uint64_t used = e->count - tail;
+	if (used > (uint64_t)e->mask + 1)
+		return -1; /* a consumer ahead of us, or far behind: not our ring any more */
+	uint64_t room = (uint64_t)e->mask + 1 - used;
 	if (n > room)
 		n = (unsigned)room;
 	for (unsigned i = 0; i < n; i++)
-		r->slots[(head + i) & (r->capacity - 1)] = c[i];
+		r->slots[(e->count + i) & e->mask] = c[i];
+	e->count += n;
 	/* the changes before the count that says they are there */
-	atomic_store_explicit(&r->head, head + n, memory_order_release);
-	return n;
+	atomic_store_explicit(&r->head, e->count, memory_order_release);
+	return (int)n;
 }
 
-unsigned svr_route_ring_take(struct svr_route_ring *r, struct svr_route_change *out, unsigned max)
+int svr_route_ring_take(struct svr_route_end *e, struct svr_route_change *out, unsigned max)
 {
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	struct svr_route_ring *r = e->ring;
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-	uint64_t have = head - tail;
-	/* a head beyond what the ring holds is a broken producer: nothing is taken */
-	if (have > r->capacity)
-		return 0;
+	uint64_t have = head - e->count;
+	if (have > (uint64_t)e->mask + 1)
+		return -1;
 	unsigned n = have < max ? (unsigned)have : max;
 	for (unsigned i = 0; i < n; i++)
-		out[i] = r->slots[(tail + i) & (r->capacity - 1)];
+		out[i] = r->slots[(e->count + i) & e->mask];
+	e->count += n;
 	/* the slots are read before the producer may write them again */
-	atomic_store_explicit(&r->tail, tail + n, memory_order_release);
-	return n;
+	atomic_store_explicit(&r->tail, e->count, memory_order_release);
+	return (int)n;
+}
+
+void svr_route_ring_skip(struct svr_route_end *e)
+{
+	e->count = atomic_load_explicit(&e->ring->head, memory_order_acquire);
+	atomic_store_explicit(&e->ring->tail, e->count, memory_order_release);
+}
+
+/* Whether the bytes of a after the first `from` are all zero. */
+static bool zero_after(const uint8_t a[16], unsigned from)
+{
+	for (unsigned i = from; i < 16; i++)
+		if (a[i])
+			return false;
+	return true;
 }
 
 bool svr_route_change_valid(const struct svr_route_change *c)
@@ -71,7 +97,10 @@ bool svr_route_change_valid(const struct svr_route_change *c)
 	switch (c->op) {
 	case SVR_ROUTE_ADD:
 	case SVR_ROUTE_DEL:
-		return (c->family == 4 && c->len <= 32) || (c->family == 6 && c->len <= 128);
+		if (c->family == 4)
+			return c->len <= 32 && zero_after(c->prefix, 4) &&
+			       zero_after(c->gateway, 4);
+		return c->family == 6 && c->len <= 128;
 	case SVR_ROUTE_SYNC_BEGIN:
 	case SVR_ROUTE_SYNC_END:
 		return true;

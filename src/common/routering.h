@@ -43,7 +43,8 @@ struct svr_route_change {
 _Static_assert(sizeof(struct svr_route_change) == 48, "a route change is 48 bytes");
 
 struct svr_route_ring {
-	uint32_t magic, version;
+	_Atomic uint32_t magic; /* written last by init: the rest is there once it is */
+	uint32_t version;
 	uint32_t capacity; /* changes, a power of two */
 	uint32_t reserved;
 	_Alignas(64) _Atomic uint64_t head; /* changes written (producer) */
@@ -51,20 +52,40 @@ struct svr_route_ring {
 	_Alignas(64) struct svr_route_change slots[];
 };
 
+/* Atomics shared between two processes must not hide a lock. */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics are lock-free");
+
 /* The bytes a ring of capacity changes takes; 0 when capacity is not a power of two >= 2. */
 size_t svr_route_ring_bytes(uint32_t capacity);
-/* Makes mem (svr_route_ring_bytes(capacity), zeroed or not) an empty ring. */
+/* Makes mem (svr_route_ring_bytes(capacity), zeroed or not) an empty ring: once, by the process
+ * that creates it; a producer that starts again attaches to the ring as it is (and resyncs). */
 struct svr_route_ring *svr_route_ring_init(void *mem, uint32_t capacity);
-/* Whether mem of len bytes holds a ring this code reads (magic, version, a capacity that fits). */
-bool svr_route_ring_usable(const struct svr_route_ring *r, size_t len);
 
-/* Producer: appends up to n changes in order; returns how many fit. */
-unsigned svr_route_ring_put(struct svr_route_ring *r, const struct svr_route_change *c, unsigned n);
-/* Consumer: takes up to max changes in order; returns how many. */
-unsigned svr_route_ring_take(struct svr_route_ring *r, struct svr_route_change *out, unsigned max);
+/*
+ * Each end keeps what it must not take from the shared memory again (the size, its own count):
+ * a producer that writes nonsense there can make the consumer refuse the ring, never read
+ * outside it.
+ */
+struct svr_route_end {
+	struct svr_route_ring *ring;
+	uint32_t mask;  /* capacity - 1, as it was when attached */
+	uint64_t count; /* the producer's head, the consumer's tail */
+};
+/* Attaches to the ring in mem of len bytes: 0, or -1 when it is not a ring this code reads
+ * (magic, version, a capacity that fits len). */
+int svr_route_ring_attach(struct svr_route_end *e, void *mem, size_t len, bool producer);
+
+/* Producer: appends up to n changes in order; returns how many fit (-1: the ring is broken). */
+int svr_route_ring_put(struct svr_route_end *e, const struct svr_route_change *c, unsigned n);
+/* Consumer: takes up to max changes in order; returns how many, or -1 when the producer's count
+ * makes no sense (behind the consumer, or more than the ring holds): the consumer then skips to
+ * it (svr_route_ring_skip) and waits for a resync. */
+int svr_route_ring_take(struct svr_route_end *e, struct svr_route_change *out, unsigned max);
+/* Consumer: drops everything written so far. */
+void svr_route_ring_skip(struct svr_route_end *e);
 
 /* Whether a change read from the ring means something: a known op; for ADD and DEL a family of
- * 4 or 6 and a prefix length that fits it. */
+ * 4 or 6, a prefix length that fits it, and (IPv4) nothing beyond the 4 bytes of an address. */
 bool svr_route_change_valid(const struct svr_route_change *c);
 
 #endif

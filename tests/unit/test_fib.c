@@ -245,6 +245,18 @@ static void random_changes_match_a_reference(void **state)
 		for (int i = 0; i < REF_PREFIXES; i++)
 			live += iface[i] >= 0;
 		assert_int_equal(fib->n_routes, live);
+		/* the dense list holds each live route once, with its next hop */
+		for (int i = 0; i < REF_PREFIXES; i++) {
+			int found = 0;
+			for (uint32_t k = 0; k < fib->n_routes; k++)
+				if (fib->routes[k].prefix.len == p[i].len &&
+				    svr_ip_equal(&fib->routes[k].prefix.ip, &p[i].ip)) {
+					found++;
+					assert_int_equal(fib->nh[fib->routes[k].nh].iface,
+							 iface[i]);
+				}
+			assert_int_equal(found, iface[i] >= 0);
+		}
 		for (uint32_t host = 0; host < 256 * 256; host += 97) {
 			uint32_t a = 0xc6120000u | host;
 			int want = -1, best = -1;

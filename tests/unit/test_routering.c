@@ -20,7 +20,9 @@ static struct svr_route_change change(uint32_t n)
 	return c;
 }
 
-static struct svr_route_ring *ring_new(uint32_t capacity)
+/* A new ring, and both its ends attached. */
+static struct svr_route_ring *ring_new(uint32_t capacity, struct svr_route_end *prod,
+				       struct svr_route_end *cons)
 {
 	size_t bytes = svr_route_ring_bytes(capacity);
 	assert_true(bytes > 0);
@@ -29,7 +31,8 @@ static struct svr_route_ring *ring_new(uint32_t capacity)
 	memset(mem, 0xa5, bytes); /* init must not rely on zeroed memory */
 	struct svr_route_ring *r = svr_route_ring_init(mem, capacity);
 	assert_ptr_equal(r, mem);
-	assert_true(svr_route_ring_usable(r, bytes));
+	assert_int_equal(svr_route_ring_attach(prod, mem, bytes, true), 0);
+	assert_int_equal(svr_route_ring_attach(cons, mem, bytes, false), 0);
 	return r;
 }
 
@@ -40,7 +43,7 @@ static void capacities(void **state)
 	assert_int_equal(svr_route_ring_bytes(1), 0);
 	assert_int_equal(svr_route_ring_bytes(96), 0);
 	assert_int_equal(svr_route_ring_bytes(64), sizeof(struct svr_route_ring) + 64 * 48);
-	char mem[256];
+	_Alignas(64) char mem[256];
 	assert_null(svr_route_ring_init(mem, 3));
 }
 
@@ -48,58 +51,79 @@ static void capacities(void **state)
 static void order_full_and_wrap(void **state)
 {
 	(void)state;
-	struct svr_route_ring *r = ring_new(8);
+	struct svr_route_end p, c;
+	struct svr_route_ring *r = ring_new(8, &p, &c);
 	struct svr_route_change in[12], out[12];
 	for (uint32_t i = 0; i < 12; i++)
 		in[i] = change(i);
-	assert_int_equal(svr_route_ring_put(r, in, 12), 8); /* full: 4 refused */
-	assert_int_equal(svr_route_ring_put(r, in + 8, 4), 0);
-	assert_int_equal(svr_route_ring_take(r, out, 5), 5);
+	assert_int_equal(svr_route_ring_put(&p, in, 12), 8); /* full: 4 refused */
+	assert_int_equal(svr_route_ring_put(&p, in + 8, 4), 0);
+	assert_int_equal(svr_route_ring_take(&c, out, 5), 5);
 	for (uint32_t i = 0; i < 5; i++)
 		assert_int_equal(out[i].metric, i);
-	assert_int_equal(svr_route_ring_put(r, in + 8, 4), 4); /* across the end of the slots */
-	assert_int_equal(svr_route_ring_take(r, out, 12), 7);
+	assert_int_equal(svr_route_ring_put(&p, in + 8, 4), 4); /* across the end of the slots */
+	assert_int_equal(svr_route_ring_take(&c, out, 12), 7);
 	for (uint32_t i = 0; i < 7; i++)
 		assert_int_equal(out[i].metric, 5 + i);
-	assert_int_equal(svr_route_ring_take(r, out, 12), 0);
+	assert_int_equal(svr_route_ring_take(&c, out, 12), 0);
+	/* a producer that starts again attaches where the ring is, and goes on */
+	struct svr_route_end p2;
+	assert_int_equal(svr_route_ring_attach(&p2, r, svr_route_ring_bytes(8), true), 0);
+	assert_int_equal(svr_route_ring_put(&p2, in, 1), 1);
+	assert_int_equal(svr_route_ring_take(&c, out, 12), 1);
 	free(r);
 }
 
-/* What a consumer must not trust: a ring it does not know, a head beyond the slots, and changes
- * that mean nothing. */
+/* What a consumer must not trust: a ring it does not know, a size changed once attached, a
+ * producer's count that makes no sense, and changes that mean nothing. */
 static void untrusted(void **state)
 {
 	(void)state;
-	struct svr_route_ring *r = ring_new(8);
+	struct svr_route_end p, c, x;
+	struct svr_route_ring *r = ring_new(8, &p, &c);
 	size_t bytes = svr_route_ring_bytes(8);
-	assert_false(svr_route_ring_usable(r, bytes - 1)); /* shorter than its slots */
+	assert_int_equal(svr_route_ring_attach(&x, r, bytes - 1, false), -1); /* short */
 	r->version = 2;
-	assert_false(svr_route_ring_usable(r, bytes));
+	assert_int_equal(svr_route_ring_attach(&x, r, bytes, false), -1);
 	r->version = SVR_ROUTE_RING_VERSION;
 	r->capacity = 12;
-	assert_false(svr_route_ring_usable(r, bytes));
-	r->capacity = 8;
-	atomic_store(&r->head, 9); /* more than the ring holds */
-	struct svr_route_change out[16];
-	assert_int_equal(svr_route_ring_take(r, out, 16), 0);
+	assert_int_equal(svr_route_ring_attach(&x, r, bytes, false), -1);
+	r->capacity = 1u << 31; /* after attaching: the ends keep their own mask */
+	struct svr_route_change in = change(3), out[16];
+	assert_int_equal(svr_route_ring_put(&p, &in, 1), 1);
+	assert_int_equal(svr_route_ring_take(&c, out, 16), 1);
+	atomic_store(&r->head, c.count + 9); /* more than the ring holds */
+	assert_int_equal(svr_route_ring_take(&c, out, 16), -1);
+	atomic_store(&r->head, c.count - 1); /* behind the consumer */
+	assert_int_equal(svr_route_ring_take(&c, out, 16), -1);
+	svr_route_ring_skip(&c); /* the consumer gives up what was there, and waits for a resync */
+	assert_int_equal(svr_route_ring_take(&c, out, 16), 0);
+	atomic_store(&r->tail, p.count + 1); /* a consumer ahead of the producer */
+	assert_int_equal(svr_route_ring_put(&p, &in, 1), -1);
 
-	struct svr_route_change c = change(1);
-	assert_true(svr_route_change_valid(&c));
-	c.len = 33;
-	assert_false(svr_route_change_valid(&c));
-	c.family = 6;
-	assert_true(svr_route_change_valid(&c));
-	c.len = 129;
-	assert_false(svr_route_change_valid(&c));
-	c.family = 5;
-	c.len = 0;
-	assert_false(svr_route_change_valid(&c));
-	c.op = SVR_ROUTE_SYNC_END;
-	assert_true(svr_route_change_valid(&c));
-	c.op = 0;
-	assert_false(svr_route_change_valid(&c));
-	c.op = 9;
-	assert_false(svr_route_change_valid(&c));
+	struct svr_route_change ch = change(1);
+	assert_true(svr_route_change_valid(&ch));
+	ch.prefix[7] = 1; /* IPv4: nothing beyond 4 bytes */
+	assert_false(svr_route_change_valid(&ch));
+	ch.prefix[7] = 0;
+	ch.gateway[15] = 1;
+	assert_false(svr_route_change_valid(&ch));
+	ch.gateway[15] = 0;
+	ch.len = 33;
+	assert_false(svr_route_change_valid(&ch));
+	ch.family = 6;
+	assert_true(svr_route_change_valid(&ch));
+	ch.len = 129;
+	assert_false(svr_route_change_valid(&ch));
+	ch.family = 5;
+	ch.len = 0;
+	assert_false(svr_route_change_valid(&ch));
+	ch.op = SVR_ROUTE_SYNC_END;
+	assert_true(svr_route_change_valid(&ch));
+	ch.op = 0;
+	assert_false(svr_route_change_valid(&ch));
+	ch.op = 9;
+	assert_false(svr_route_change_valid(&ch));
 	free(r);
 }
 
@@ -107,14 +131,16 @@ static void untrusted(void **state)
 #define THREADED_N 1000000u
 static void *produce(void *arg)
 {
-	struct svr_route_ring *r = arg;
+	struct svr_route_end *p = arg;
 	struct svr_route_change batch[37];
 	for (uint32_t next = 0; next < THREADED_N;) {
 		unsigned n = THREADED_N - next < 37 ? THREADED_N - next : 37;
 		for (unsigned i = 0; i < n; i++)
 			batch[i] = change(next + i);
-		unsigned put = svr_route_ring_put(r, batch, n);
-		next += put;
+		int put = svr_route_ring_put(p, batch, n);
+		if (put < 0)
+			abort();
+		next += (uint32_t)put;
 		if (!put)
 			sched_yield();
 	}
@@ -124,14 +150,16 @@ static void *produce(void *arg)
 static void two_threads(void **state)
 {
 	(void)state;
-	struct svr_route_ring *r = ring_new(256);
+	struct svr_route_end p, c;
+	struct svr_route_ring *r = ring_new(256, &p, &c);
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, produce, r), 0);
+	assert_int_equal(pthread_create(&t, NULL, produce, &p), 0);
 	struct svr_route_change out[64];
 	uint32_t want = 0;
 	while (want < THREADED_N) {
-		unsigned n = svr_route_ring_take(r, out, 64);
-		for (unsigned i = 0; i < n; i++) {
+		int n = svr_route_ring_take(&c, out, 64);
+		assert_true(n >= 0);
+		for (int i = 0; i < n; i++) {
 			uint32_t got;
 			memcpy(&got, out[i].prefix, sizeof(got));
 			assert_int_equal(out[i].metric, want); /* the slot's data, whole */
@@ -142,7 +170,8 @@ static void two_threads(void **state)
 			sched_yield();
 	}
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(svr_route_ring_take(r, out, 64), 0);
+	assert_int_equal(svr_route_ring_take(&c, out, 64), 0);
+	assert_int_equal(atomic_load(&r->head), THREADED_N);
 	free(r);
 }
 

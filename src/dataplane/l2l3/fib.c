@@ -99,7 +99,9 @@ void svr_fib_free(struct svr_fib *fib)
 }
 
 /* A next hop's index, shared by every route through it; 0 when the table of them is full.
- * Next hops are never removed: a worker may hold an index it looked up (few distinct ones). */
+ * Next hops are never removed: a worker may hold an index it looked up, and a FIB holds few
+ * distinct ones (a gateway and an interface each); a FIB whose routes change for long would
+ * count them and free them after a grace period. */
 static uint32_t nh_find_or_add(struct svr_fib *fib, enum svr_nh_type type, uint16_t iface,
 			       const struct svr_ip *gw)
 {
@@ -107,9 +109,9 @@ static uint32_t nh_find_or_add(struct svr_fib *fib, enum svr_nh_type type, uint1
 	memset(&k, 0, sizeof(k));
 	k.type = (uint8_t)type;
 	k.iface = iface;
-	if (type == SVR_NH_GATEWAY) {
+	if (type == SVR_NH_GATEWAY) { /* an IPv4 address is its first 4 bytes, whatever follows */
 		k.family = gw->family;
-		memcpy(k.gw, gw->addr, sizeof(k.gw));
+		memcpy(k.gw, gw->addr, gw->family == SVR_AF_INET ? 4 : sizeof(k.gw));
 	}
 	void *data;
 	if (rte_hash_lookup_data(fib->nh_idx, &k, &data) >= 0)
@@ -131,7 +133,7 @@ static void route_key_of(const struct svr_prefix *p, struct route_key *k)
 	memset(k, 0, sizeof(*k));
 	k->family = p->ip.family;
 	k->len = p->len;
-	memcpy(k->addr, p->ip.addr, sizeof(k->addr));
+	memcpy(k->addr, p->ip.addr, p->ip.family == SVR_AF_INET ? 4 : sizeof(k->addr));
 }
 
 int svr_fib_add(struct svr_fib *fib, const struct svr_prefix *prefix, enum svr_nh_type type,

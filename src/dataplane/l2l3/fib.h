@@ -51,7 +51,8 @@ struct svr_fib {
 	struct rte_hash *nh_idx;    /* (type, iface, gateway) -> its next hop */
 };
 
-/* name must be unique in the process (it names DPDK objects). NULL on failure. */
+/* name must be unique in the process and at most 20 characters (it names DPDK objects, with
+ * a prefix and a suffix of theirs). NULL on failure. */
 struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes);
 void svr_fib_free(struct svr_fib *fib);
 
