@@ -664,7 +664,23 @@ static unsigned clear_until_done(uint64_t now_ms)
 	return turns + 1;
 }
 
-/* What the sessions-clear tests set up in dp_sess, freed. */
+/* What the sessions-clear tests set up in dp_sess: a table, the name registries and the live
+ * counts an ended session gives back; a job's turns counted in entries, not time (ASan is
+ * slow). Returns the table's RCU state, for clear_fixture_free. */
+static struct rte_rcu_qsbr *clear_fixture_new(const char *table_name)
+{
+	dp_sessions_clear_turn_us(0);
+	struct rte_rcu_qsbr *qs = qsbr(1);
+	dp_sess.table = svr_session_table_create(table_name, 65536, 64, qs);
+	dp_sess.tenants = svr_names_create();
+	dp_sess.services = svr_names_create();
+	dp_sess.tenant_live = calloc(65536, sizeof(*dp_sess.tenant_live));
+	dp_sess.svc_live = calloc(65536, sizeof(*dp_sess.svc_live));
+	assert_non_null(dp_sess.table);
+	return qs;
+}
+
+/* What clear_fixture_new set up, freed. */
 static void clear_fixture_free(struct rte_rcu_qsbr *qs)
 {
 	svr_names_free(dp_sess.tenants);
@@ -681,15 +697,7 @@ static void clear_fixture_free(struct rte_rcu_qsbr *qs)
 static void sessions_clear_by_filters(void **state)
 {
 	(void)state;
-	dp_sessions_clear_turn_us(0); /* slices counted in entries, not time (ASan is slow) */
-	struct rte_rcu_qsbr *qs = qsbr(1);
-	dp_sess.table = svr_session_table_create("s_clear", 65536, 64, qs);
-	dp_sess.tenants = svr_names_create();
-	dp_sess.services = svr_names_create();
-	/* the live counts an ended session gives back */
-	dp_sess.tenant_live = calloc(65536, sizeof(*dp_sess.tenant_live));
-	dp_sess.svc_live = calloc(65536, sizeof(*dp_sess.svc_live));
-	assert_non_null(dp_sess.table);
+	struct rte_rcu_qsbr *qs = clear_fixture_new("s_clear");
 	uint16_t web = svr_names_hold(dp_sess.services, "web");
 	uint16_t dns = svr_names_hold(dp_sess.services, "dns");
 	uint16_t blue = svr_names_hold(dp_sess.tenants, "blue");
@@ -776,13 +784,7 @@ static void sessions_clear_by_filters(void **state)
 static void sessions_clear_waits_for_the_exporter(void **state)
 {
 	(void)state;
-	dp_sessions_clear_turn_us(0);
-	struct rte_rcu_qsbr *qs = qsbr(1);
-	dp_sess.table = svr_session_table_create("s_clearx", 65536, 64, qs);
-	dp_sess.tenants = svr_names_create();
-	dp_sess.services = svr_names_create();
-	dp_sess.tenant_live = calloc(65536, sizeof(*dp_sess.tenant_live));
-	dp_sess.svc_live = calloc(65536, sizeof(*dp_sess.svc_live));
+	struct rte_rcu_qsbr *qs = clear_fixture_new("s_clearx");
 	assert_int_equal(dp_session_records_init(0), 0); /* the main lcore's ring alone */
 	bool existing;
 	for (uint32_t i = 0; i < CLEAR_N; i++)

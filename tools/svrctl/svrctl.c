@@ -1026,6 +1026,11 @@ struct named {
 	const char *help;
 };
 
+/* Every drop reason with its meaning (include/svr/counters.h): show stats, and why's reasons. */
+#define DROP_NAMED(e, name, help) {name, help},
+static const struct named drop_reasons[] = {SVR_DROP_REASONS(DROP_NAMED)};
+#undef DROP_NAMED
+
 static void print_named_counters(const json_t *obj, const struct named *known, size_t nknown,
 				 const char *title, const char *head, bool with_help, bool all,
 				 bool *first)
@@ -1086,9 +1091,6 @@ static void print_stats(const json_t *data, bool all)
 	static const char *const w_keys[] = {"lcore",  "rx-packets", "tx-packets",  "forwarded",
 					     "punted", "dropped",    "busy-polls",  "idle-polls",
 					     "sleeps", "slept-us",   "hmac-paired", "hmac-single"};
-#define DROP_NAMED(e, name, help) {name, help},
-	static const struct named drops[] = {SVR_DROP_REASONS(DROP_NAMED)};
-#undef DROP_NAMED
 #define EVENT_NAMED(e, name) {name, NULL},
 	static const struct named events[] = {SVR_EVENTS(EVENT_NAMED)};
 #undef EVENT_NAMED
@@ -1120,7 +1122,8 @@ static void print_stats(const json_t *data, bool all)
 		tab_print_rows(workers, w_cols, w_keys, NCOLS(w_cols));
 	}
 
-	print_named_counters(dr, drops, NCOLS(drops), "Drops", "REASON", true, all, &first);
+	print_named_counters(dr, drop_reasons, NCOLS(drop_reasons), "Drops", "REASON", true, all,
+			     &first);
 	print_named_counters(ev, events, NCOLS(events), "Events", "EVENT", false, all, &first);
 }
 
@@ -1968,12 +1971,9 @@ static const char *str_or(const json_t *v, const char *dflt)
 /* What a refusal's reason means: the drop reason of that name (show stats has the same). */
 static const char *why_reason_help(const char *reason)
 {
-#define WHY_DROP(e, name, help) {name, help},
-	static const struct named drops[] = {SVR_DROP_REASONS(WHY_DROP)};
-#undef WHY_DROP
-	for (size_t i = 0; i < NCOLS(drops); i++)
-		if (strcmp(drops[i].name, reason) == 0)
-			return drops[i].help;
+	for (size_t i = 0; i < NCOLS(drop_reasons); i++)
+		if (strcmp(drop_reasons[i].name, reason) == 0)
+			return drop_reasons[i].help;
 	return NULL;
 }
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/log.h"
 #include "rest_int.h"
 
@@ -79,17 +80,14 @@ void rest_json(struct rest_reply *out, unsigned status, json_t *body)
 
 void rest_error(struct rest_reply *out, unsigned status, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* a message may quote what the client sent: only printable ASCII goes back (and JSON
-	 * strings must be UTF-8) */
-	for (char *c = msg; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-			*c = '?';
-	rest_json(out, status, json_pack("{s:s}", "error", msg));
+	/* a message may quote what the client sent: no control characters go back, and JSON
+	 * strings must be UTF-8 */
+	rest_json(out, status, json_pack("{s:s}", "error", svr_log_safe(msg, sizeof(msg), raw)));
 }
 
 /* ------------------------------------------------------------------ answers -- */

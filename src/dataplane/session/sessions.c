@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 
 #include "common/ipfix.h"
+#include "common/hex.h"
 #include "common/inet.h"
 #include "common/log.h"
 #include "core/dp.h"
@@ -83,8 +84,9 @@ static struct clear_job {
 	bool running;
 	struct dp_session_filter filter; /* its names point into tenant and service below */
 	char tenant[DP_SESSION_NAME_MAX + 1], service[DP_SESSION_NAME_MAX + 1];
-	uint32_t cursor, end; /* entries [0, end): the used part of the table at its start */
-	uint64_t visited, cleared;
+	uint32_t cursor, end; /* entries [0, end): the used part of the table at its start; the
+				 cursor is also how many it visited */
+	uint64_t cleared;
 	uint64_t started_ms, ended_ms;
 	uint64_t waiting_since_ms; /* for room in the record ring; 0: not waiting */
 	uint64_t waits, waited_ms; /* how often and how long it waited (the log's end line) */
@@ -605,16 +607,6 @@ static const char *clear_name(char *buf, const char *name)
 	return buf;
 }
 
-/* name for a log line: a request's name may hold a line break, which would forge a line */
-static const char *log_safe(char *buf, const char *name)
-{
-	clear_name(buf, name);
-	for (char *c = buf; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return buf;
-}
-
 int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_ms)
 {
 	struct clear_job *j = &clear_job;
@@ -633,8 +625,11 @@ int64_t dp_sessions_clear_start(const struct dp_session_filter *f, uint64_t now_
 	char addr[48], tenant[DP_SESSION_NAME_MAX + 1], service[DP_SESSION_NAME_MAX + 1];
 	LOG_INFO("sessions-clear job %u: ending %s%s%s%s%s%s%s among %u table entries", id,
 		 f->tenant || f->service || f->has_addr ? "the sessions" : "every session",
-		 f->tenant ? " of tenant " : "", f->tenant ? log_safe(tenant, f->tenant) : "",
-		 f->service ? " to service " : "", f->service ? log_safe(service, f->service) : "",
+		 /* a request's name may hold a line break, which would forge a log line */
+		 f->tenant ? " of tenant " : "",
+		 f->tenant ? svr_log_safe(tenant, sizeof(tenant), f->tenant) : "",
+		 f->service ? " to service " : "",
+		 f->service ? svr_log_safe(service, sizeof(service), f->service) : "",
 		 f->has_addr ? " with address " : "",
 		 f->has_addr ? svr_ip_fmt(&f->addr, addr, sizeof(addr)) : "", j->end);
 	return id;
@@ -674,7 +669,7 @@ bool dp_sessions_clear_step(uint64_t now_ms)
 		return false;
 	uint32_t stop = j->end - j->cursor > CLEAR_SLICE ? j->cursor + CLEAR_SLICE : j->end;
 	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() * clear_turn_us / 1000000;
-	for (; j->cursor < stop && budget; j->cursor++, j->visited++) {
+	for (; j->cursor < stop && budget; j->cursor++) {
 		if (any && filter_selects(&j->filter, tenant, service, j->cursor) &&
 		    dp_session_clear(j->cursor)) {
 			j->cleared++;
@@ -721,7 +716,7 @@ json_t *dp_sessions_clear_json(uint64_t now_ms)
 	uint64_t elapsed = j->id ? (j->running ? now_ms : j->ended_ms) - j->started_ms : 0;
 	return json_pack("{s:I, s:b, s:o, s:I, s:I, s:I, s:I, s:b, s:I}", "job", (json_int_t)j->id,
 			 "done", !j->running, "filter", filter, "entries", (json_int_t)j->end,
-			 "visited", (json_int_t)j->visited, "cleared", (json_int_t)j->cleared,
+			 "visited", (json_int_t)j->cursor, "cleared", (json_int_t)j->cleared,
 			 "elapsed-ms", (json_int_t)elapsed, "waiting-for-exporter", waiting,
 			 "exporter-wait-ms", (json_int_t)waited);
 }

@@ -18,6 +18,7 @@
 #include <rte_fib.h>
 #include <rte_memory.h>
 
+#include "bench_eal.h"
 #include "l2l3/fib.h"
 
 static double now_s(void)
@@ -44,18 +45,7 @@ static void prefix_of(uint32_t i, struct svr_prefix *p)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {"bench",
-		       "-l",
-		       "0",
-		       "--no-huge",
-		       "-m",
-		       "2048",
-		       "--no-pci",
-		       "--no-shconf",
-		       "--file-prefix=svr-bench-fib",
-		       "--log-level=error",
-		       NULL};
-	if (rte_eal_init(10, eal) < 0)
+	if (bench_eal_init("svr-bench-fib") < 0)
 		return 1;
 	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
 	if (n == 0 || n > (1u << 24) - (1u << 16)) {

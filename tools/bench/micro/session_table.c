@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "bench_eal.h"
 #include "flow/table.h"
 
 static void fill(struct svr_session *s, struct svr_session_info *info, void *arg)
@@ -42,18 +43,7 @@ static struct svr_skey4 key(uint32_t i, int rev)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {"bench",
-		       "-l",
-		       "0",
-		       "--no-huge",
-		       "-m",
-		       "2048",
-		       "--no-pci",
-		       "--no-shconf",
-		       "--file-prefix=svr-bench-st",
-		       "--log-level=error",
-		       NULL};
-	if (rte_eal_init(10, eal) < 0)
+	if (bench_eal_init("svr-bench-st") < 0)
 		return 1;
 	uint32_t cap = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
 	struct rte_rcu_qsbr *qs = rte_zmalloc("qs", rte_rcu_qsbr_get_memsize(1), 64);
