@@ -2,7 +2,11 @@
 /* The route-change ring (routering.h). */
 #include "common/routering.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "common/shm.h"
 
 size_t svr_route_ring_bytes(uint32_t capacity)
 {
@@ -21,6 +25,7 @@ struct svr_route_ring *svr_route_ring_init(void *mem, uint32_t capacity)
 	r->reserved = 0;
 	atomic_store_explicit(&r->head, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->tail, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->resyncs_asked, 0, memory_order_relaxed);
 	r->version = SVR_ROUTE_RING_VERSION;
 	atomic_store_explicit(&r->magic, SVR_ROUTE_RING_MAGIC, memory_order_release);
 	return r;
@@ -107,4 +112,58 @@ bool svr_route_change_valid(const struct svr_route_change *c)
 	default:
 		return false;
 	}
+}
+
+void svr_route_ring_ask_resync(struct svr_route_end *e)
+{
+	atomic_fetch_add_explicit(&e->ring->resyncs_asked, 1, memory_order_release);
+}
+
+bool svr_route_ring_resync_asked(struct svr_route_end *e, uint64_t *seen)
+{
+	uint64_t now = atomic_load_explicit(&e->ring->resyncs_asked, memory_order_acquire);
+	if (now == *seen)
+		return false;
+	*seen = now;
+	return true;
+}
+
+int svr_route_shm_open(struct svr_route_end *e, const char *instance, bool producer, char *err,
+		       size_t errlen)
+{
+	char name[64];
+	snprintf(name, sizeof(name), SVR_ROUTE_SHM_NAME_FMT, instance);
+	size_t len = svr_route_ring_bytes(SVR_ROUTE_SHM_CAPACITY);
+	bool created;
+	void *mem;
+	int rc = svr_shm_map(name, len, true, &mem, &created, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (created)
+		svr_route_ring_init(mem, SVR_ROUTE_SHM_CAPACITY);
+	if (svr_route_ring_attach(e, mem, len, producer) < 0) {
+		bool ours = atomic_load_explicit(&((struct svr_route_ring *)mem)->magic,
+						 memory_order_acquire) == 0;
+		svr_shm_unmap(mem, len);
+		if (ours)
+			return -EAGAIN; /* its creator has not initialised it yet */
+		snprintf(err, errlen, "%s is not a route ring of version %u", name,
+			 SVR_ROUTE_RING_VERSION);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void svr_route_shm_close(struct svr_route_end *e)
+{
+	if (e->ring)
+		svr_shm_unmap(e->ring, svr_route_ring_bytes(e->mask + 1));
+	e->ring = NULL;
+}
+
+int svr_route_shm_unlink(const char *instance)
+{
+	char name[64];
+	snprintf(name, sizeof(name), SVR_ROUTE_SHM_NAME_FMT, instance);
+	return svr_shm_unlink_name(name);
 }

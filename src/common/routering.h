@@ -19,7 +19,9 @@
 #include <stdint.h>
 
 #define SVR_ROUTE_RING_MAGIC   0x53565252u /* "SVRR" */
-#define SVR_ROUTE_RING_VERSION 1
+#define SVR_ROUTE_RING_VERSION 2
+#define SVR_ROUTE_SHM_NAME_FMT "/svr-%s-routes" /* %s: instance */
+#define SVR_ROUTE_SHM_CAPACITY (1u << 18)       /* changes: 16 MiB */
 
 enum svr_route_op {
 	SVR_ROUTE_ADD = 1,    /* add, or replace the route of the same prefix and table */
@@ -28,19 +30,25 @@ enum svr_route_op {
 	SVR_ROUTE_SYNC_END,
 };
 
-/* One change, 48 bytes. Addresses in network order; a zero gateway: the prefix is on the link. */
+/*
+ * One change, 64 bytes. Addresses in network order; a zero gateway: the prefix is on the link.
+ * The interface is named as the kernel names it: a kernel twin has its dataplane interface's
+ * name, so the dataplane maps it without knowing the kernel's indexes (and ignores routes by
+ * interfaces that are not its own). ifname need not be terminated: 16 bytes at most.
+ */
 struct svr_route_change {
 	uint8_t op;       /* enum svr_route_op */
 	uint8_t family;   /* 4 or 6 (ADD, DEL) */
 	uint8_t len;      /* prefix length */
 	uint8_t proto;    /* the kernel's routing protocol number (RTPROT_*: 186 bgp, 188 ospf) */
 	uint32_t table;   /* the kernel's routing table */
-	uint32_t ifindex; /* the kernel's index of the interface it leaves by (0: none) */
+	uint32_t ifindex; /* the kernel's index of the interface it leaves by (0: none); for logs */
 	uint32_t metric;
 	uint8_t prefix[16];
 	uint8_t gateway[16];
+	char ifname[16];
 };
-_Static_assert(sizeof(struct svr_route_change) == 48, "a route change is 48 bytes");
+_Static_assert(sizeof(struct svr_route_change) == 64, "a route change is 64 bytes");
 
 struct svr_route_ring {
 	_Atomic uint32_t magic; /* written last by init: the rest is there once it is */
@@ -49,6 +57,7 @@ struct svr_route_ring {
 	uint32_t reserved;
 	_Alignas(64) _Atomic uint64_t head; /* changes written (producer) */
 	_Alignas(64) _Atomic uint64_t tail; /* changes taken (consumer) */
+	_Atomic uint64_t resyncs_asked;     /* consumer: "send me everything again" */
 	_Alignas(64) struct svr_route_change slots[];
 };
 
@@ -83,6 +92,22 @@ int svr_route_ring_put(struct svr_route_end *e, const struct svr_route_change *c
 int svr_route_ring_take(struct svr_route_end *e, struct svr_route_change *out, unsigned max);
 /* Consumer: drops everything written so far. */
 void svr_route_ring_skip(struct svr_route_end *e);
+
+/* Consumer: asks the producer for a full listing (it started with an empty table, or lost
+ * its place). */
+void svr_route_ring_ask_resync(struct svr_route_end *e);
+/* Producer: whether the consumer asked for a resync since *seen (updated). */
+bool svr_route_ring_resync_asked(struct svr_route_end *e, uint64_t *seen);
+
+/*
+ * The instance's ring in shared memory (SVR_ROUTE_SHM_NAME_FMT, SVR_ROUTE_SHM_CAPACITY),
+ * created and initialised by whichever side comes first. 0 with e attached; -EAGAIN while the
+ * other side is still creating it; another negative errno with err set.
+ */
+int svr_route_shm_open(struct svr_route_end *e, const char *instance, bool producer, char *err,
+		       size_t errlen);
+void svr_route_shm_close(struct svr_route_end *e);
+int svr_route_shm_unlink(const char *instance);
 
 /* Whether a change read from the ring means something: a known op; for ADD and DEL a family of
  * 4 or 6, a prefix length that fits it, and (IPv4) nothing beyond the 4 bytes of an address. */

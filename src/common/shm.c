@@ -16,49 +16,71 @@
 #define ACQ memory_order_acquire
 #define REL memory_order_release
 
+int svr_shm_map(const char *name, size_t size, bool create, void **base, bool *created, char *err,
+		size_t errlen)
+{
+	*base = NULL;
+	*created = false;
+	int fd = create ? shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600) : -1;
+	if (fd >= 0) {
+		/* Sized once, here, and never again: shrinking would SIGBUS a reader. */
+		if (ftruncate(fd, (off_t)size) < 0) {
+			int e = errno;
+			snprintf(err, errlen, "cannot size %s: %s", name, strerror(e));
+			close(fd);
+			shm_unlink(name);
+			return -e;
+		}
+		*created = true;
+	} else if (!create || errno == EEXIST) {
+		fd = shm_open(name, O_RDWR, 0600);
+		if (fd < 0 && errno == ENOENT && !create)
+			return -EAGAIN; /* the other side has not created it yet */
+	}
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open shared memory %s: %s", name, strerror(e));
+		return -e;
+	}
+	struct stat st = {0};
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size) {
+		close(fd);
+		if (st.st_size == 0)
+			return -EAGAIN; /* its creator has not sized it yet */
+		snprintf(err, errlen, "%s has %lld bytes, expected %llu (another version?)", name,
+			 (long long)st.st_size, (unsigned long long)size);
+		return -EINVAL;
+	}
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		int e = errno;
+		snprintf(err, errlen, "cannot map %s: %s", name, strerror(e));
+		return -e;
+	}
+	*base = m;
+	return 0;
+}
+
+void svr_shm_unmap(void *base, size_t size)
+{
+	if (base)
+		munmap(base, size);
+}
+
+int svr_shm_unlink_name(const char *name)
+{
+	return shm_unlink(name) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
 int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), SVR_SHM_NAME_FMT, instance);
-	bool created = false;
-	int fd = create ? shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600) : -1;
-	if (fd >= 0) {
-		/* Sized once, here, and never again: shrinking would SIGBUS a reader. */
-		if (ftruncate(fd, (off_t)SVR_SHM_TOTAL_SIZE) < 0) {
-			int e = errno;
-			snprintf(err, errlen, "cannot size %s: %s", s->name, strerror(e));
-			close(fd);
-			shm_unlink(s->name);
-			return -e;
-		}
-		created = true;
-	} else if (!create || errno == EEXIST) {
-		fd = shm_open(s->name, O_RDWR, 0600);
-		if (fd < 0 && errno == ENOENT && !create)
-			return -EAGAIN; /* svr-control has not created it yet */
-	}
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot open shared memory %s: %s", s->name, strerror(e));
-		return -e;
-	}
-	struct stat st = {0};
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != SVR_SHM_TOTAL_SIZE) {
-		close(fd);
-		if (st.st_size == 0)
-			return -EAGAIN; /* its creator has not sized it yet */
-		snprintf(err, errlen, "%s has %lld bytes, expected %llu (another version?)",
-			 s->name, (long long)st.st_size, (unsigned long long)SVR_SHM_TOTAL_SIZE);
-		return -EINVAL;
-	}
-	s->base = mmap(NULL, SVR_SHM_TOTAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (s->base == MAP_FAILED) {
-		int e = errno;
-		s->base = NULL;
-		snprintf(err, errlen, "cannot map %s: %s", s->name, strerror(e));
-		return -e;
-	}
+	bool created;
+	int rc = svr_shm_map(s->name, SVR_SHM_TOTAL_SIZE, create, &s->base, &created, err, errlen);
+	if (rc < 0)
+		return rc;
 	s->ctl = s->base;
 	if (created) {
 		s->ctl->version = SVR_SHM_VERSION;
@@ -83,8 +105,7 @@ int svr_shm_open(struct svr_shm *s, const char *instance, bool create, char *err
 
 void svr_shm_close(struct svr_shm *s)
 {
-	if (s->base)
-		munmap(s->base, SVR_SHM_TOTAL_SIZE);
+	svr_shm_unmap(s->base, SVR_SHM_TOTAL_SIZE);
 	s->base = NULL;
 	s->ctl = NULL;
 }
@@ -93,7 +114,7 @@ int svr_shm_unlink(const char *instance)
 {
 	char name[64];
 	snprintf(name, sizeof(name), SVR_SHM_NAME_FMT, instance);
-	return shm_unlink(name) == 0 || errno == ENOENT ? 0 : -errno;
+	return svr_shm_unlink_name(name);
 }
 
 uint64_t svr_shm_publish(struct svr_shm *s, void *image, size_t len)

@@ -12,6 +12,18 @@
 
 #include "svr/shm.h"
 
+/*
+ * A named shared-memory object of exactly size bytes, mapped read-write at *base: with create,
+ * made (and sized, once) if it does not exist, *created then true (the caller initialises it).
+ * 0; -EAGAIN while it does not exist yet (without create) or is not sized yet; another negative
+ * errno with err set (a size not ours: -EINVAL).
+ */
+int svr_shm_map(const char *name, size_t size, bool create, void **base, bool *created, char *err,
+		size_t errlen);
+void svr_shm_unmap(void *base, size_t size);
+/* 0 once the name is gone (or was not there). */
+int svr_shm_unlink_name(const char *name);
+
 struct svr_shm {
 	void *base;
 	struct svr_shm_ctl *ctl;

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <pthread.h>
@@ -42,7 +44,7 @@ static void capacities(void **state)
 	assert_int_equal(svr_route_ring_bytes(0), 0);
 	assert_int_equal(svr_route_ring_bytes(1), 0);
 	assert_int_equal(svr_route_ring_bytes(96), 0);
-	assert_int_equal(svr_route_ring_bytes(64), sizeof(struct svr_route_ring) + 64 * 48);
+	assert_int_equal(svr_route_ring_bytes(64), sizeof(struct svr_route_ring) + 64 * 64);
 	_Alignas(64) char mem[256];
 	assert_null(svr_route_ring_init(mem, 3));
 }
@@ -83,7 +85,7 @@ static void untrusted(void **state)
 	struct svr_route_ring *r = ring_new(8, &p, &c);
 	size_t bytes = svr_route_ring_bytes(8);
 	assert_int_equal(svr_route_ring_attach(&x, r, bytes - 1, false), -1); /* short */
-	r->version = 2;
+	r->version = SVR_ROUTE_RING_VERSION + 1;
 	assert_int_equal(svr_route_ring_attach(&x, r, bytes, false), -1);
 	r->version = SVR_ROUTE_RING_VERSION;
 	r->capacity = 12;
@@ -125,6 +127,39 @@ static void untrusted(void **state)
 	ch.op = 9;
 	assert_false(svr_route_change_valid(&ch));
 	free(r);
+}
+
+/* The instance's ring in shared memory: the first side creates it, the second attaches to the
+ * same ring, a resync asked by the consumer is seen once by the producer. */
+static void shared_memory(void **state)
+{
+	(void)state;
+	char inst[32], err[128];
+	snprintf(inst, sizeof(inst), "ut-routes-%d", (int)getpid());
+	svr_route_shm_unlink(inst);
+	struct svr_route_end cons, prod;
+	assert_int_equal(svr_route_shm_open(&cons, inst, false, err, sizeof(err)), 0);
+	assert_int_equal(svr_route_shm_open(&prod, inst, true, err, sizeof(err)), 0);
+	assert_int_equal(cons.mask + 1, SVR_ROUTE_SHM_CAPACITY);
+	struct svr_route_change c = change(7), out;
+	snprintf(c.ifname, sizeof(c.ifname), "wan");
+	assert_int_equal(svr_route_ring_put(&prod, &c, 1), 1);
+	assert_int_equal(svr_route_ring_take(&cons, &out, 1), 1);
+	assert_memory_equal(&c, &out, sizeof(c));
+
+	uint64_t seen = 0;
+	assert_false(svr_route_ring_resync_asked(&prod, &seen));
+	svr_route_ring_ask_resync(&cons);
+	assert_true(svr_route_ring_resync_asked(&prod, &seen));
+	assert_false(svr_route_ring_resync_asked(&prod, &seen));
+
+	/* a restarted consumer attaches where the first one stopped */
+	svr_route_shm_close(&cons);
+	assert_int_equal(svr_route_shm_open(&cons, inst, false, err, sizeof(err)), 0);
+	assert_int_equal(svr_route_ring_take(&cons, &out, 1), 0);
+	svr_route_shm_close(&cons);
+	svr_route_shm_close(&prod);
+	assert_int_equal(svr_route_shm_unlink(inst), 0);
 }
 
 /* A producer and a consumer on two threads: every change arrives once, in order. */
@@ -178,10 +213,9 @@ static void two_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(capacities),
-	    cmocka_unit_test(order_full_and_wrap),
-	    cmocka_unit_test(untrusted),
-	    cmocka_unit_test(two_threads),
+	    cmocka_unit_test(capacities),    cmocka_unit_test(order_full_and_wrap),
+	    cmocka_unit_test(untrusted),     cmocka_unit_test(two_threads),
+	    cmocka_unit_test(shared_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
