@@ -197,8 +197,8 @@ static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {
-	    "instance", "runtime-dir", "eal", "workers",  "mbufs", "burst", "idle",
-	    "neighbor", "icmp",        "pci", "sessions", "svr",   NULL};
+	    "instance", "runtime-dir", "eal", "workers",  "mbufs", "burst",   "idle",
+	    "neighbor", "icmp",        "pci", "sessions", "svr",   "routing", NULL};
 	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
 		if (json_object_get(doc, moved[i]))
@@ -324,6 +324,16 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 		if (svr_json_only_keys(o, "icmp", k, e) < 0 ||
 		    opt_uint(o, "rate-per-s", "icmp", 0, 1000000, &c->icmp_rate, e) < 0 ||
 		    opt_uint(o, "burst", "icmp", 1, 1000000, &c->icmp_burst, e) < 0)
+			return -1;
+	}
+
+	if (svr_json_get_object(doc, "routing", "", &o, e) < 0)
+		return -1;
+	if (o) {
+		static const char *const k[] = {"kernel-routes", NULL};
+		if (svr_json_only_keys(o, "routing", k, e) < 0 ||
+		    opt_uint(o, "kernel-routes", "routing", 0, DP_KERNEL_ROUTES_MAX,
+			     &c->kernel_routes, e) < 0)
 			return -1;
 	}
 

@@ -61,11 +61,15 @@ struct dp_config {
 	unsigned icmp_rate;
 	unsigned icmp_burst;
 
+	unsigned kernel_routes; /* routes mirrored from the kernel at most; 0: none (routing.*) */
+
 	unsigned n_pci;
 	char pci[DP_MAX_PCI][32]; /* EAL allowlist (-a) */
 };
 
 #define DP_NEIGH_QUEUE_MAX 16
+
+#define DP_KERNEL_ROUTES_MAX (1u << 22) /* 4M: rte_fib's tables hold far more than a DFZ */
 
 #define DP_SESSIONS_DEFAULT 1000000u /* sessions; memory: docs/sessions.md */
 #define DP_SESSIONS_MIN     1024u

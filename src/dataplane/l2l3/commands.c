@@ -43,10 +43,11 @@ static json_t *cmd_routes(void)
 		char p[64], gw[64] = "";
 		if (h->type == SVR_NH_GATEWAY)
 			svr_ip_fmt(&h->gateway, gw, sizeof(gw));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "prefix",
-						     svr_prefix_fmt(&r->prefix, p, sizeof(p)),
-						     "type", types[h->type], "gateway", gw,
-						     "interface", g->ifaces[h->iface].name));
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "prefix",
+				   svr_prefix_fmt(&r->prefix, p, sizeof(p)), "type", types[h->type],
+				   "gateway", gw, "interface", g->ifaces[h->iface].name, "origin",
+				   r->origin == SVR_ORIGIN_KERNEL ? "kernel" : "policy"));
 	}
 	return arr;
 }

@@ -44,7 +44,30 @@ static struct rte_hash *index_create(const char *fib, const char *what, uint32_t
 	return rte_hash_create(&hp);
 }
 
-struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes)
+/* One pair of lookup tables (IPv4, IPv6); suffix tells a live FIB's two apart. */
+static int tables_create(struct svr_fib *fib, const char *name, unsigned t)
+{
+	char n[64];
+	struct rte_fib_conf c4 = {
+	    .type = RTE_FIB_DIR24_8,
+	    .default_nh = 0,
+	    .max_routes = (int)fib->max_routes,
+	    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = FIB_TBL8},
+	};
+	snprintf(n, sizeof(n), "%s4%c", name, t ? 'b' : 'a');
+	fib->v4[t] = rte_fib_create(n, SOCKET_ID_ANY, &c4);
+	struct rte_fib6_conf c6 = {
+	    .type = RTE_FIB6_TRIE,
+	    .default_nh = 0,
+	    .max_routes = (int)fib->max_routes,
+	    .trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = FIB6_TBL8},
+	};
+	snprintf(n, sizeof(n), "%s6%c", name, t ? 'b' : 'a');
+	fib->v6[t] = rte_fib6_create(n, SOCKET_ID_ANY, &c6);
+	return fib->v4[t] && fib->v6[t] ? 0 : -1;
+}
+
+struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes, uint32_t max_batch)
 {
 	struct svr_fib *fib = rte_zmalloc("svr_fib", sizeof(*fib), 0);
 	if (!fib)
@@ -59,26 +82,14 @@ struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes)
 		goto fail;
 	fib->n_nh = 1; /* index 0 is SVR_NH_NONE, the default of both tables */
 	atomic_store(&fib->nh[0].neigh, SVR_NEIGH_NONE);
-
-	char n[64];
-	struct rte_fib_conf c4 = {
-	    .type = RTE_FIB_DIR24_8,
-	    .default_nh = 0,
-	    .max_routes = (int)max_routes,
-	    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = FIB_TBL8},
-	};
-	snprintf(n, sizeof(n), "%s4", name);
-	fib->v4 = rte_fib_create(n, SOCKET_ID_ANY, &c4);
-	struct rte_fib6_conf c6 = {
-	    .type = RTE_FIB6_TRIE,
-	    .default_nh = 0,
-	    .max_routes = (int)max_routes,
-	    .trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = FIB6_TBL8},
-	};
-	snprintf(n, sizeof(n), "%s6", name);
-	fib->v6 = rte_fib6_create(n, SOCKET_ID_ANY, &c6);
-	if (!fib->v4 || !fib->v6)
+	if (tables_create(fib, name, 0) < 0)
 		goto fail;
+	if (max_batch) {
+		fib->max_pending = max_batch;
+		fib->pending = rte_malloc("svr_fib_pending", sizeof(*fib->pending) * max_batch, 0);
+		if (!fib->pending || tables_create(fib, name, 1) < 0)
+			goto fail;
+	}
 	return fib;
 fail:
 	svr_fib_free(fib);
@@ -89,10 +100,13 @@ void svr_fib_free(struct svr_fib *fib)
 {
 	if (!fib)
 		return;
-	rte_fib_free(fib->v4);
-	rte_fib6_free(fib->v6);
+	for (unsigned t = 0; t < 2; t++) {
+		rte_fib_free(fib->v4[t]);
+		rte_fib6_free(fib->v6[t]);
+	}
 	rte_hash_free(fib->route_idx);
 	rte_hash_free(fib->nh_idx);
+	rte_free(fib->pending);
 	rte_free(fib->nh);
 	rte_free(fib->routes);
 	rte_free(fib);
@@ -136,15 +150,46 @@ static void route_key_of(const struct svr_prefix *p, struct route_key *k)
 	memcpy(k->addr, p->ip.addr, p->ip.family == SVR_AF_INET ? 4 : sizeof(k->addr));
 }
 
-int svr_fib_add(struct svr_fib *fib, const struct svr_prefix *prefix, enum svr_nh_type type,
-		uint16_t iface, const struct svr_ip *gateway)
+/* Which tables a change goes into: the staged one only, or (a FIB no worker reads) all. */
+static unsigned tables_of(const struct svr_fib *fib, bool staged)
 {
-	if (type == SVR_NH_NONE || (type == SVR_NH_GATEWAY && !gateway))
-		return -EINVAL;
-	uint32_t nh = nh_find_or_add(fib, type, iface, gateway);
-	if (nh == 0)
-		return -ENOSPC;
+	unsigned active = atomic_load_explicit(&fib->active, memory_order_relaxed);
+	if (staged)
+		return 1u << (active ^ 1);
+	return fib->max_pending ? 3u : 1u;
+}
 
+static int table_set(struct svr_fib *fib, unsigned t, const struct svr_prefix *p, uint32_t nh)
+{
+	if (p->ip.family == SVR_AF_INET)
+		return nh ? rte_fib_add(fib->v4[t], svr_ip4_host(&p->ip), p->len, nh)
+			  : rte_fib_delete(fib->v4[t], svr_ip4_host(&p->ip), p->len);
+	return nh ? rte_fib6_add(fib->v6[t], p->ip.addr, p->len, nh)
+		  : rte_fib6_delete(fib->v6[t], p->ip.addr, p->len);
+}
+
+/* nh into the tables of mask (0: delete); a table that refuses undoes nothing before it, which
+ * only a full tbl8 pool can cause and the caller reports. */
+static int tables_set(struct svr_fib *fib, unsigned mask, const struct svr_prefix *p, uint32_t nh)
+{
+	for (unsigned t = 0; t < 2; t++) {
+		int rc = mask & (1u << t) ? table_set(fib, t, p, nh) : 0;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void stage(struct svr_fib *fib, const struct svr_prefix *p, uint32_t nh)
+{
+	fib->pending[fib->n_pending++] = (struct svr_fib_change){.prefix = *p, .nh = nh};
+}
+
+/* prefix -> next hop nh of origin, into the tables of mask; a kernel route never replaces a
+ * policy one. */
+static int route_put(struct svr_fib *fib, unsigned mask, const struct svr_prefix *prefix,
+		     uint32_t nh, enum svr_route_origin origin)
+{
 	struct svr_prefix p = *prefix;
 	svr_prefix_mask(&p);
 	struct route_key k;
@@ -152,32 +197,28 @@ int svr_fib_add(struct svr_fib *fib, const struct svr_prefix *prefix, enum svr_n
 	void *data;
 	bool replace = rte_hash_lookup_data(fib->route_idx, &k, &data) >= 0;
 	uint32_t slot = replace ? (uint32_t)(uintptr_t)data : fib->n_routes;
+	if (replace && origin == SVR_ORIGIN_KERNEL && fib->routes[slot].origin == SVR_ORIGIN_POLICY)
+		return -EEXIST;
 	if (slot == fib->max_routes)
 		return -ENOSPC;
-
-	int rc;
-	if (p.ip.family == SVR_AF_INET)
-		rc = rte_fib_add(fib->v4, svr_ip4_host(&p.ip), p.len, nh);
-	else
-		rc = rte_fib6_add(fib->v6, p.ip.addr, p.len, nh);
+	int rc = tables_set(fib, mask, &p, nh);
 	if (rc < 0)
 		return rc;
 	if (!replace) {
 		rc = rte_hash_add_key_data(fib->route_idx, &k, (void *)(uintptr_t)slot);
 		if (rc < 0) { /* keep the two in step: the route goes again */
-			if (p.ip.family == SVR_AF_INET)
-				rte_fib_delete(fib->v4, svr_ip4_host(&p.ip), p.len);
-			else
-				rte_fib6_delete(fib->v6, p.ip.addr, p.len);
+			tables_set(fib, mask, &p, 0);
 			return rc;
 		}
 		fib->n_routes++;
 	}
-	fib->routes[slot] = (struct svr_route){.prefix = p, .nh = nh};
+	fib->routes[slot] = (struct svr_route){.prefix = p, .nh = nh, .origin = (uint8_t)origin};
 	return 0;
 }
 
-int svr_fib_del(struct svr_fib *fib, const struct svr_prefix *prefix)
+/* Removes prefix's route if it is of origin (any origin: SVR_ORIGIN_POLICY from svr_fib_del). */
+static int route_remove(struct svr_fib *fib, unsigned mask, const struct svr_prefix *prefix,
+			bool kernel_only)
 {
 	struct svr_prefix p = *prefix;
 	svr_prefix_mask(&p);
@@ -186,13 +227,15 @@ int svr_fib_del(struct svr_fib *fib, const struct svr_prefix *prefix)
 	void *data;
 	if (rte_hash_lookup_data(fib->route_idx, &k, &data) < 0)
 		return -ENOENT;
-	int rc = p.ip.family == SVR_AF_INET ? rte_fib_delete(fib->v4, svr_ip4_host(&p.ip), p.len)
-					    : rte_fib6_delete(fib->v6, p.ip.addr, p.len);
+	uint32_t slot = (uint32_t)(uintptr_t)data;
+	if (kernel_only && fib->routes[slot].origin != SVR_ORIGIN_KERNEL)
+		return -ENOENT;
+	int rc = tables_set(fib, mask, &p, 0);
 	if (rc < 0)
 		return rc;
 	rte_hash_del_key(fib->route_idx, &k);
 	/* the list stays dense: the last route takes the freed slot */
-	uint32_t slot = (uint32_t)(uintptr_t)data, last = --fib->n_routes;
+	uint32_t last = --fib->n_routes;
 	if (slot != last) {
 		fib->routes[slot] = fib->routes[last];
 		route_key_of(&fib->routes[slot].prefix, &k);
@@ -201,14 +244,88 @@ int svr_fib_del(struct svr_fib *fib, const struct svr_prefix *prefix)
 	return 0;
 }
 
+int svr_fib_add(struct svr_fib *fib, const struct svr_prefix *prefix, enum svr_nh_type type,
+		uint16_t iface, const struct svr_ip *gateway)
+{
+	if (type == SVR_NH_NONE || (type == SVR_NH_GATEWAY && !gateway))
+		return -EINVAL;
+	uint32_t nh = nh_find_or_add(fib, type, iface, gateway);
+	if (nh == 0)
+		return -ENOSPC;
+	return route_put(fib, tables_of(fib, false), prefix, nh, SVR_ORIGIN_POLICY);
+}
+
+int svr_fib_del(struct svr_fib *fib, const struct svr_prefix *prefix)
+{
+	return route_remove(fib, tables_of(fib, false), prefix, false);
+}
+
+int svr_fib_kernel_add(struct svr_fib *fib, bool staged, const struct svr_prefix *prefix,
+		       enum svr_nh_type type, uint16_t iface, const struct svr_ip *gateway)
+{
+	if (type == SVR_NH_NONE || (type == SVR_NH_GATEWAY && !gateway) ||
+	    (staged && !fib->max_pending))
+		return -EINVAL;
+	if (staged && fib->n_pending == fib->max_pending)
+		return -ENOBUFS;
+	uint32_t nh = nh_find_or_add(fib, type, iface, gateway);
+	if (nh == 0)
+		return -ENOSPC;
+	int rc = route_put(fib, tables_of(fib, staged), prefix, nh, SVR_ORIGIN_KERNEL);
+	if (rc == 0 && staged) {
+		struct svr_prefix p = *prefix;
+		svr_prefix_mask(&p);
+		stage(fib, &p, nh);
+	}
+	return rc;
+}
+
+int svr_fib_kernel_del(struct svr_fib *fib, bool staged, const struct svr_prefix *prefix)
+{
+	if (staged && !fib->max_pending)
+		return -EINVAL;
+	if (staged && fib->n_pending == fib->max_pending)
+		return -ENOBUFS;
+	int rc = route_remove(fib, tables_of(fib, staged), prefix, true);
+	if (rc == 0 && staged) {
+		struct svr_prefix p = *prefix;
+		svr_prefix_mask(&p);
+		stage(fib, &p, 0);
+	}
+	return rc;
+}
+
+void svr_fib_publish(struct svr_fib *fib)
+{
+	unsigned active = atomic_load_explicit(&fib->active, memory_order_relaxed);
+	if (fib->max_pending)
+		atomic_store_explicit(&fib->active, active ^ 1, memory_order_release);
+}
+
+void svr_fib_catch_up(struct svr_fib *fib)
+{
+	unsigned standby = atomic_load_explicit(&fib->active, memory_order_relaxed) ^ 1;
+	/* The same changes in the same order: the tables end equal (a refusal, a full tbl8 pool,
+	 * refused the staged table first and was never staged). */
+	for (uint32_t i = 0; i < fib->n_pending; i++)
+		table_set(fib, standby, &fib->pending[i].prefix, fib->pending[i].nh);
+	fib->n_pending = 0;
+}
+
+/* The tables workers read; acquire: what the main lcore staged before publishing them. */
+static inline unsigned active_of(const struct svr_fib *fib)
+{
+	return atomic_load_explicit(&((struct svr_fib *)fib)->active, memory_order_acquire);
+}
+
 void svr_fib_lookup4(const struct svr_fib *fib, const uint32_t *dst, uint64_t *nh, unsigned n)
 {
-	rte_fib_lookup_bulk(fib->v4, (uint32_t *)dst, nh, n);
+	rte_fib_lookup_bulk(fib->v4[active_of(fib)], (uint32_t *)dst, nh, n);
 }
 
 void svr_fib_lookup6(const struct svr_fib *fib, uint8_t (*dst)[16], uint64_t *nh, unsigned n)
 {
-	rte_fib6_lookup_bulk(fib->v6, dst, nh, n);
+	rte_fib6_lookup_bulk(fib->v6[active_of(fib)], dst, nh, n);
 }
 
 uint32_t svr_fib_lookup(const struct svr_fib *fib, const struct svr_ip *dst)

@@ -29,6 +29,7 @@
 #include "svrpath/path.h"
 #include "io/port.h"
 #include "l2l3/fib.h"
+#include "l2l3/kroutes.h"
 #include "l2l3/neigh.h"
 #include "l2l3/slowpath.h"
 #include "core/config.h"
@@ -167,6 +168,8 @@ static void main_loop(void)
 		/* live sessions off a path that died, right after BFD said so */
 		if (dp_sessions_migrate(dp_now_ms()))
 			n++;
+		/* routes from the kernel, a batch per turn */
+		n += dp_kroutes_poll(dp_now_ms());
 		/* an operator's sessions-clear, a slice per turn */
 		if (dp_sessions_clear_step(dp_now_ms()))
 			n++;
@@ -262,7 +265,7 @@ int main(int argc, char **argv)
 	char name[64];
 	snprintf(name, sizeof(name), "neigh-%s", conf.instance);
 	if (dp_pool_create() < 0 || dp_workers_init() < 0 || dp_policy_init() < 0 ||
-	    dp_paths_init(dp.n_workers) < 0)
+	    dp_kroutes_init(conf.kernel_routes) < 0 || dp_paths_init(dp.n_workers) < 0)
 		goto out;
 	dp.neigh = svr_neigh_create(name, conf.neigh_max, dp.qsbr);
 	if (!dp.neigh) {
@@ -289,6 +292,7 @@ out:
 	dp_ctlsock_close();
 	dp_channel_close();
 	dp_policy_shutdown();
+	dp_kroutes_free();
 	for (uint16_t pid = 0; pid < DP_MAX_PORTS; pid++)
 		dp_port_remove(pid);
 	svr_neigh_free(dp.neigh);

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "io/port.h"
 #include "l2l3/fib.h"
+#include "l2l3/kroutes.h"
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
 #include "core/dp.h"
@@ -267,7 +268,9 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 	const struct svr_img_route *rs = svr_img_table(img, SVR_SEC_ROUTES, &n_routes);
 	char name[64];
 	snprintf(name, sizeof(name), "fib-%u", fib_seq++);
-	g->fib = svr_fib_create(name, n_routes + 3 * DP_MAX_IFACES * DP_MAX_IFACE_ADDRS + 16);
+	g->fib = svr_fib_create(
+	    name, n_routes + 3 * DP_MAX_IFACES * DP_MAX_IFACE_ADDRS + 16 + dp_kroutes_fib_room(),
+	    dp_kroutes_fib_batch());
 	g->owns_fib = true;
 	if (!g->fib)
 		return svr_errf(err, errlen, "cannot create a FIB: %s (raise eal.memory-mb)",
@@ -308,6 +311,7 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 					svr_prefix_fmt(&p, b, sizeof(b)), strerror(-rc));
 		}
 	}
+	dp_kroutes_fill(g->fib, g); /* after the policy's routes, which win */
 	return 0;
 }
 

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	double bare_del = now_s() - t0;
 	rte_fib_free(bare);
 
-	struct svr_fib *fib = svr_fib_create("benchfib", n + 16);
+	struct svr_fib *fib = svr_fib_create("benchfib", n + 16, 0);
 	if (!fib) {
 		fprintf(stderr, "svr-bench-fib: svr_fib_create failed (memory)\n");
 		return 1;
