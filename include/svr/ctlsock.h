@@ -40,8 +40,16 @@
  *  "neighbors"   [{"address": "198.18.1.2", "interface": "lan", "mac": "02:.."|"",
  *                  "state": "incomplete"|"reachable"|"probe"|"static",
  *                  "age-s": 3, "queued": 0}]
- *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local",
- *                  "gateway": "198.18.100.254"|"", "interface": "lan"}]
+ *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local"|
+ *                  "broadcast", "gateway": "198.18.100.254"|"", "interface": "lan",
+ *                  "origin": "policy"|"kernel"}]
+ *  "kernel-routes" {"enabled": B, "attached": B, "capacity": N, "routes": N, "installed": N,
+ *                  "changes": N, "adds": N, "deletes": N, "listings": N,
+ *                  "listings-asked": N, "refused": N, "ring-broken": N,
+ *                  "shadowed-by-policy": N, "batches": N, "last-batch-changes": N,
+ *                  "list": [{"prefix": P, "gateway": IP|"", "interface": NAME,
+ *                            "table": N, "metric": N, "proto": N, "installed": B}]
+ *                  (the first 1,000), "list-truncated": B}
  *  "peers"       {"paths": [{"peer": NAME, "path": "neighborhood/interface",
  *                            "interface": NAME|null, "local": IP, "remote": IP,
  *                            "hmac": "sha256-128"|"sha256"|"none",

@@ -93,7 +93,7 @@ static void usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nUsage: svrctl [--instance NAME | --socket PATH] [--json] show "
-			"ports|interfaces|stats|neighbors|routes|policy|version\n"
+			"ports|interfaces|stats|neighbors|routes|kernel-routes|policy|version\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] show sessions "
 			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
 			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
@@ -177,7 +177,10 @@ static const char help_main[] =
     "    show interfaces     router interfaces: index, port, VLAN, MAC, MTU, addresses\n"
     "    show stats          totals, per-worker counters, non-zero drop reasons and events\n"
     "    show neighbors      ARP and IPv6 neighbour entries with their state\n"
-    "    show routes         forwarding table: local, connected and gateway routes\n"
+    "    show routes         forwarding table: local, connected and gateway routes, the\n"
+    "                        policy's and those mirrored from the kernel\n"
+    "    show kernel-routes  the route mirror: routes svr-control took from the kernel's\n"
+    "                        tables (docs/routing.md), which are installed, and counters\n"
     "    show policy         policy generation in force, its size, images applied/rejected\n"
     "    show peers          SVR peer paths (waypoints, security) and the keys in use\n"
     "    show sessions       a summary of the session table, then one line per session:\n"
@@ -432,7 +435,15 @@ static const char help_show[] =
     "                (incomplete, reachable, probe, static), AGE-S (age of the entry in\n"
     "                seconds), QUEUED (packets waiting for resolution).\n"
     "    routes      PREFIX, TYPE (local, connected, gateway, broadcast), GATEWAY,\n"
-    "                INTERFACE.\n"
+    "                INTERFACE, ORIGIN (policy: the interfaces' and the model's static\n"
+    "                routes; kernel: mirrored from the kernel, which a policy route of\n"
+    "                the same prefix overrides).\n"
+    "    kernel-routes\n"
+    "                The mirror's counters (routes held, installed in the FIB, shadowed\n"
+    "                by a policy route, changes, full listings), then up to 1,000 routes:\n"
+    "                PREFIX, GATEWAY, INTERFACE (the kernel's; a twin has its dataplane\n"
+    "                interface's name), TABLE, METRIC, PROTO (bgp, ospf, static...),\n"
+    "                INSTALLED (no: another table, or an interface the dataplane lacks).\n"
     "    policy      The policy image generation in force (0: none yet), its router,\n"
     "                interface, service and tenant counts and size; the shared-memory\n"
     "                channel; images applied and rejected, and the last rejection.\n"
@@ -1147,12 +1158,10 @@ static void print_neighbors(const json_t *data)
 static void print_routes(const json_t *data)
 {
 	static const struct col cols[] = {
-	    {"PREFIX", false},
-	    {"TYPE", false},
-	    {"GATEWAY", false},
-	    {"INTERFACE", false},
+	    {"PREFIX", false},    {"TYPE", false},   {"GATEWAY", false},
+	    {"INTERFACE", false}, {"ORIGIN", false},
 	};
-	static const char *const keys[] = {"prefix", "type", "gateway", "interface"};
+	static const char *const keys[] = {"prefix", "type", "gateway", "interface", "origin"};
 
 	want_array(data, "routes");
 	if (json_array_size(data) == 0) {
@@ -1160,6 +1169,84 @@ static void print_routes(const json_t *data)
 		return;
 	}
 	tab_print_rows(data, cols, keys, NCOLS(cols));
+}
+
+/* The kernel's name of a routing protocol number (rtnetlink.h, and iproute2's rt_protos). */
+static const char *route_proto_name(json_int_t p)
+{
+	switch (p) {
+	case 2:
+		return "kernel";
+	case 3:
+		return "boot";
+	case 4:
+		return "static";
+	case 16:
+		return "dhcp";
+	case 186:
+		return "bgp";
+	case 187:
+		return "isis";
+	case 188:
+		return "ospf";
+	case 189:
+		return "rip";
+	case 192:
+		return "eigrp";
+	default:
+		return NULL;
+	}
+}
+
+/* show kernel-routes: the mirror's counters, then the routes it holds. */
+static void print_kernel_routes(const json_t *data)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	static const char *const keys[] = {"enabled",     "attached",       "capacity",
+					   "routes",      "installed",      "shadowed-by-policy",
+					   "changes",     "adds",           "deletes",
+					   "listings",    "listings-asked", "refused",
+					   "ring-broken", "batches",        "last-batch-changes"};
+	static const struct col rcols[] = {
+	    {"PREFIX", false}, {"GATEWAY", false}, {"INTERFACE", false}, {"TABLE", true},
+	    {"METRIC", true},  {"PROTO", false},   {"INSTALLED", false}};
+	const json_t *list = json_object_get(data, "list");
+	if (!json_is_object(data) || !json_is_array(list))
+		bad_shape("kernel-routes", "\"data\" is not an object with \"list\"");
+	struct table t;
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	for (size_t i = 0; i < NCOLS(keys); i++) {
+		tab_addf(&t, "%s:", keys[i]);
+		tab_add_key(&t, data, keys[i]);
+	}
+	tab_print(&t);
+	tab_free(&t);
+	if (json_array_size(list) == 0)
+		return;
+	printf("\n");
+	tab_init(&t, rcols, NCOLS(rcols));
+	size_t i;
+	const json_t *r;
+	json_array_foreach (list, i, r) {
+		json_int_t proto = json_integer_value(json_object_get(r, "proto"));
+		const char *pn = route_proto_name(proto);
+		tab_add_key(&t, r, "prefix");
+		tab_add_key(&t, r, "gateway");
+		tab_add_key(&t, r, "interface");
+		tab_add_key(&t, r, "table");
+		tab_add_key(&t, r, "metric");
+		if (pn)
+			tab_addf(&t, "%s", pn);
+		else
+			tab_addf(&t, "%lld", (long long)proto);
+		tab_addf(&t, "%s", json_is_true(json_object_get(r, "installed")) ? "yes" : "no");
+	}
+	tab_print(&t);
+	tab_free(&t);
+	if (json_is_true(json_object_get(data, "list-truncated")))
+		printf("(the first %zu routes of %lld)\n", json_array_size(list),
+		       (long long)json_integer_value(json_object_get(data, "routes")));
 }
 
 /* show events: each event as the compact JSON it is, then the queue's losses. */
@@ -2634,17 +2721,12 @@ static const struct {
 	const char *name; /* show OBJECT */
 	const char *cmd;  /* ctlsock command */
 } objects[] = {
-    {"ports", "ports"},
-    {"interfaces", "interfaces"},
-    {"stats", "stats"},
-    {"neighbors", "neighbors"},
-    {"routes", "routes"},
-    {"version", "version"},
-    {"policy", "policy"},
-    {"peers", "peers"},
-    {"ipfix", "ipfix"},
-    {"events", "events"},
-    {"sessions-clear", "sessions-clear-status"},
+    {"ports", "ports"},     {"interfaces", "interfaces"},
+    {"stats", "stats"},     {"neighbors", "neighbors"},
+    {"routes", "routes"},   {"kernel-routes", "kernel-routes"},
+    {"version", "version"}, {"policy", "policy"},
+    {"peers", "peers"},     {"ipfix", "ipfix"},
+    {"events", "events"},   {"sessions-clear", "sessions-clear-status"},
 };
 
 static void put_help(const char *text)
@@ -3037,11 +3119,12 @@ int main(int argc, char **argv)
 			    "commands",
 			    args[0]);
 	if (nargs < 2)
-		usage_error(clear ? "clear: missing OBJECT (session UUID, sessions)"
-				  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
-				    "routes, policy, peers, events, ipfix, sessions, "
-				    "sessions-clear, session UUID, "
-				    "version)");
+		usage_error(clear
+				? "clear: missing OBJECT (session UUID, sessions)"
+				: "show: missing OBJECT (ports, interfaces, stats, neighbors, "
+				  "routes, kernel-routes, policy, peers, events, ipfix, sessions, "
+				  "sessions-clear, session UUID, "
+				  "version)");
 	if (clear && strcmp(args[1], "session") != 0 && strcmp(args[1], "sessions") != 0)
 		usage_error("clear: unknown object '%s' (session UUID, sessions)", args[1]);
 	if (o.wait && !(clear && strcmp(args[1], "sessions") == 0))
@@ -3064,11 +3147,11 @@ int main(int argc, char **argv)
 		if (strcmp(args[1], objects[k].name) == 0)
 			cmd = objects[k].cmd;
 	if (!cmd)
-		usage_error(
-		    "show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-		    "routes, policy, peers, events, ipfix, sessions, sessions-clear, session UUID, "
-		    "version)",
-		    args[1]);
+		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
+			    "routes, kernel-routes, policy, peers, events, ipfix, sessions, "
+			    "sessions-clear, session UUID, "
+			    "version)",
+			    args[1]);
 
 	socket_path(&o, sockpath, sizeof(sockpath));
 
@@ -3085,6 +3168,8 @@ int main(int argc, char **argv)
 		print_neighbors(data);
 	} else if (strcmp(cmd, "routes") == 0) {
 		print_routes(data);
+	} else if (strcmp(cmd, "kernel-routes") == 0) {
+		print_kernel_routes(data);
 	} else if (strcmp(cmd, "policy") == 0) {
 		print_policy(data);
 	} else if (strcmp(cmd, "peers") == 0) {
