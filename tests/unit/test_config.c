@@ -103,7 +103,28 @@ static const struct {
     {"{\"runtime-dir\": \"\"}", "runtime-dir: must be a path of 1-200 characters"},
     {"{\"neighbor\": {\"queue-len\": 99}}", "neighbor.queue-len: must be between 0 and 16"},
     {"{\"icmp\": {\"burst\": 0}}", "icmp.burst: must be between 1 and"},
+    {"{\"routing\": {\"kernel-routes\": 5000000}}",
+     "routing.kernel-routes: must be between 0 and 4194304"},
+    {"{\"routing\": {\"tables\": []}}", "routing.tables: unknown key"},
+    {"{\"routing\": {\"kernel-routes\": 1000000}, \"eal\": {\"memory-mb\": 600}}",
+     "eal.memory-mb: 600 MB is below the about"},
 };
+
+/* Kernel routes add their memory to the automatic eal.memory-mb. */
+static void kernel_routes_budget_memory(void **state)
+{
+	(void)state;
+	struct svr_jerr e = {{0}};
+	assert_int_equal(dp_config_parse("{}", &conf, &e), 0);
+	unsigned without = conf.memory_mb;
+	assert_int_equal(conf.kernel_routes, 0);
+	assert_int_equal(dp_config_parse("{\"routing\": {\"kernel-routes\": 1000000}}", &conf, &e),
+			 0);
+	assert_int_equal(conf.kernel_routes, 1000000);
+	assert_int_equal(conf.memory_mb,
+			 without + DP_KERNEL_ROUTES_TABLES_MB +
+			     (unsigned)(1000000ull * DP_KERNEL_ROUTE_BYTES_BUDGET >> 20));
+}
 
 static void bad_configs_name_the_field(void **state)
 {
@@ -138,6 +159,7 @@ int main(void)
 	    cmocka_unit_test(full_config),
 	    cmocka_unit_test(lcores_mapped_to_cpus),
 	    cmocka_unit_test(bad_configs_name_the_field),
+	    cmocka_unit_test(kernel_routes_budget_memory),
 	    cmocka_unit_test(lcore_lists_and_pci),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -390,8 +390,14 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 		if (kf)
 			snprintf(c->svr_key_file, sizeof(c->svr_key_file), "%s", kf);
 	}
-	/* Unless given: 256 MiB for buffers, FIBs and tables, plus the sessions' share. */
+	/* Unless given: 256 MiB for buffers, FIBs and tables, plus the sessions' share, plus the
+	 * kernel routes' (docs/startup-config.md). */
 	uint64_t sessions_mb = (uint64_t)c->session_capacity * DP_SESSION_BYTES_BUDGET >> 20;
+	uint64_t kernel_mb =
+	    c->kernel_routes ? DP_KERNEL_ROUTES_TABLES_MB +
+				   ((uint64_t)c->kernel_routes * DP_KERNEL_ROUTE_BYTES_BUDGET >> 20)
+			     : 0;
+	sessions_mb += kernel_mb;
 	if (c->memory_mb == 0) {
 		c->memory_mb = 256 + (unsigned)sessions_mb;
 	} else {
@@ -402,11 +408,13 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 			return svr_jerr_set(
 			    e, "eal.memory-mb",
 			    "%u MB is below the about %llu MB that sessions.capacity "
-			    "%u and mbufs %u need (~%u bytes a session, 4 KiB an "
-			    "mbuf without huge pages, 64 MB for routes and tables): "
+			    "%u, mbufs %u and routing.kernel-routes %u need (~%u bytes a "
+			    "session, 4 KiB an mbuf without huge pages, 64 MB for routes "
+			    "and tables, %u MB + %u bytes a route for kernel routes): "
 			    "raise it, leave it out, or lower sessions.capacity",
 			    c->memory_mb, (unsigned long long)need, c->session_capacity, c->mbufs,
-			    DP_SESSION_BYTES_BUDGET);
+			    c->kernel_routes, DP_SESSION_BYTES_BUDGET, DP_KERNEL_ROUTES_TABLES_MB,
+			    DP_KERNEL_ROUTE_BYTES_BUDGET);
 	}
 
 	return parse_pci(doc, c, e);

@@ -70,6 +70,10 @@ struct dp_config {
 #define DP_NEIGH_QUEUE_MAX 16
 
 #define DP_KERNEL_ROUTES_MAX (1u << 22) /* 4M: rte_fib's tables hold far more than a DFZ */
+/* Kernel routes make every FIB live (a second IPv4 and IPv6 table, 64 MiB), and while a new
+ * generation replaces the FIB both exist; each route is held by the RIB and by both FIBs. */
+#define DP_KERNEL_ROUTES_TABLES_MB   192u
+#define DP_KERNEL_ROUTE_BYTES_BUDGET 640u
 
 #define DP_SESSIONS_DEFAULT 1000000u /* sessions; memory: docs/sessions.md */
 #define DP_SESSIONS_MIN     1024u
