@@ -283,7 +283,13 @@ struct svr_img_peer_path {
 	uint64_t remote_capacity_bps; /* the peer interface's capacity-bps; 0: unknown */
 };
 
-enum svr_img_route_kind { SVR_SROUTE_PEER, SVR_SROUTE_NEXT_HOP, SVR_SROUTE_NAT_TARGET };
+/* SVR_SROUTE_ROUTING: "next-hop": "routing", the FIB. */
+enum svr_img_route_kind {
+	SVR_SROUTE_PEER,
+	SVR_SROUTE_NEXT_HOP,
+	SVR_SROUTE_NAT_TARGET,
+	SVR_SROUTE_ROUTING
+};
 
 struct svr_img_service_route {
 	uint32_t service;

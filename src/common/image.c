@@ -567,9 +567,9 @@ static int check_entries(struct checker *c)
 			CHECK(check_index(c, e->peer, SVR_SEC_PEERS, false, S, i, "peer"));
 		else if (e->kind == SVR_SROUTE_NEXT_HOP)
 			CHECK(check_index(c, e->iface, SVR_SEC_INTERFACES, false, S, i, "iface"));
-		else if (e->kind != SVR_SROUTE_NAT_TARGET)
+		else if (e->kind != SVR_SROUTE_NAT_TARGET && e->kind != SVR_SROUTE_ROUTING)
 			return fail(c, "service-routes[%u].kind: unknown value %u", i, e->kind);
-		if (e->kind != SVR_SROUTE_PEER)
+		if (e->kind == SVR_SROUTE_NEXT_HOP || e->kind == SVR_SROUTE_NAT_TARGET)
 			CHECK(check_prefix(c, &e->address, false, S, i, "address"));
 	}
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_COLLECTORS); i++) {

@@ -588,6 +588,8 @@ static int compile_service_routes(struct compiler *c)
 		if (json_object_get(sr, "peer")) {
 			is.kind = SVR_SROUTE_PEER;
 			is.peer = lookup(c->n.peers, str(sr, "peer", NULL));
+		} else if (json_is_string(nh)) { /* "routing" (validated) */
+			is.kind = SVR_SROUTE_ROUTING;
 		} else if (nh) {
 			is.kind = SVR_SROUTE_NEXT_HOP;
 			is.iface = lookup(c->n.ifaces, str(nh, "interface", NULL));
@@ -599,7 +601,8 @@ static int compile_service_routes(struct compiler *c)
 		if (is.service == SVR_IMG_NONE ||
 		    (is.kind == SVR_SROUTE_PEER && is.peer == SVR_IMG_NONE) ||
 		    (is.kind == SVR_SROUTE_NEXT_HOP && is.iface == SVR_IMG_NONE) ||
-		    (is.kind != SVR_SROUTE_PEER && is.address.family == 0))
+		    ((is.kind == SVR_SROUTE_NEXT_HOP || is.kind == SVR_SROUTE_NAT_TARGET) &&
+		     is.address.family == 0))
 			return fail(c, "service-routes[%zu]: does not resolve on router %s", i,
 				    c->router_name);
 		svr_img_add(&c->b, SVR_SEC_SERVICE_ROUTES, &is);

@@ -1262,7 +1262,12 @@ static void check_service_route(struct v *v, struct rctx *r, const json_t *o, co
 	const char *peer = get_str(v, o, "peer", p, false);
 	if (peer)
 		check_peer(v, r, peer, PKEY(p, "peer"));
-	const json_t *nh = get_obj(v, o, "next-hop", p, false);
+	const json_t *nhv = json_object_get(o, "next-hop");
+	if (json_is_string(nhv) && strcmp(json_string_value(nhv), "routing") != 0)
+		err(v, PKEY(p, "next-hop"),
+		    "must be {\"interface\": ..., \"gateway\": ...} or \"routing\" (follow the "
+		    "forwarding table)");
+	const json_t *nh = json_is_string(nhv) ? NULL : get_obj(v, o, "next-hop", p, false);
 	if (nh) {
 		const struct vpath *np = PKEY(p, "next-hop");
 		check_keys(v, nh, np, nkeys);

@@ -815,6 +815,12 @@ static const struct bad_case bad_cases[] = {
      R0 ".service-routes[0].next-hop.gateway",
      "198.18.2.20 is on none of interface \"lan\"'s subnets",
      1},
+    {"service_route_next_hop_word",
+     {{R0 ".service-routes[0]", "{\"service\": \"s1\", \"next-hop\": \"fib\"}"}},
+     R0 ".service-routes[0].next-hop",
+     "must be {\"interface\": ..., \"gateway\": ...} or \"routing\" (follow the forwarding "
+     "table)",
+     1},
     {"service_route_nat_target_not_ip",
      {{R0 ".service-routes[0]", "{\"service\": \"s1\", \"nat-target\": \"host.example\"}"}},
      R0 ".service-routes[0].nat-target",

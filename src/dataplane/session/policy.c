@@ -509,11 +509,16 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 	}
 	if (policy_limits(p, img) < 0 || rule_labels(p, img) < 0)
 		return svr_errf(err, errlen, "out of memory");
-	/* The first route of a service is the one its sessions take (path choice comes later). */
+	/* The first route of a service is the one its sessions take; "routing" is one too (the FIB,
+	 * and nothing after it). */
+	bool *routed = calloc(n_svc ? n_svc : 1, sizeof(*routed));
+	if (!routed)
+		return svr_errf(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < n_sr; i++) {
 		struct dp_svc_policy *s = &p->svc[sr[i].service];
-		if (s->route != DP_SROUTE_FIB)
+		if (routed[sr[i].service])
 			continue;
+		routed[sr[i].service] = true;
 		struct svr_prefix a;
 		svr_img_prefix_to(&sr[i].address, &a);
 		switch (sr[i].kind) {
@@ -531,17 +536,22 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 			break;
 		case SVR_SROUTE_NEXT_HOP: {
 			int v = via_slot(g->ifaces[slot_of[sr[i].iface]].name, &a.ip);
-			if (v < 0)
+			if (v < 0) {
+				free(routed);
 				return svr_errf(err, errlen,
 						"more than %d distinct next-hop service routes "
 						"since start",
 						DP_MAX_VIAS);
+			}
 			s->route = DP_SROUTE_VIA;
 			s->via = (uint16_t)v;
 			break;
 		}
+		case SVR_SROUTE_ROUTING: /* the FIB, as without a route */
+			break;
 		}
 	}
+	free(routed);
 	if (register_paths(p, img, slot_of, g) < 0)
 		return svr_errf(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < n_ten; i++) {
