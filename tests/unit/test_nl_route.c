@@ -133,9 +133,14 @@ static void test_ipv4_gateway(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.family = AF_INET, .dst = "198.19.5.0", .len = 24,
-			       .gw = "198.18.0.2", .oif = 7, .table = RT_TABLE_MAIN,
-			       .proto = 186, .metric = 20};
+	struct route_spec s = {.family = AF_INET,
+			       .dst = "198.19.5.0",
+			       .len = 24,
+			       .gw = "198.18.0.2",
+			       .oif = 7,
+			       .table = RT_TABLE_MAIN,
+			       .proto = 186,
+			       .metric = 20};
 	assert_int_equal(translate(route_msg(&s), &c, NULL), CTL_NL_ROUTE_CHANGE);
 	assert_int_equal(c.op, SVR_ROUTE_ADD);
 	assert_int_equal(c.family, 4);
@@ -154,8 +159,13 @@ static void test_ipv6_onlink_delete(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.type = RTM_DELROUTE, .family = AF_INET6, .dst = "2001:db8:7::",
-			       .len = 48, .oif = 3, .table = RT_TABLE_MAIN, .metric = 1024};
+	struct route_spec s = {.type = RTM_DELROUTE,
+			       .family = AF_INET6,
+			       .dst = "2001:db8:7::",
+			       .len = 48,
+			       .oif = 3,
+			       .table = RT_TABLE_MAIN,
+			       .metric = 1024};
 	assert_int_equal(translate(route_msg(&s), &c, NULL), CTL_NL_ROUTE_CHANGE);
 	assert_int_equal(c.op, SVR_ROUTE_DEL);
 	assert_int_equal(c.family, 6);
@@ -170,8 +180,8 @@ static void test_default_route(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.family = AF_INET, .gw = "198.18.0.1", .oif = 7,
-			       .table = RT_TABLE_MAIN};
+	struct route_spec s = {
+	    .family = AF_INET, .gw = "198.18.0.1", .oif = 7, .table = RT_TABLE_MAIN};
 	assert_int_equal(translate(route_msg(&s), &c, NULL), CTL_NL_ROUTE_CHANGE);
 	assert_int_equal(c.len, 0);
 	assert_addr(c.prefix, AF_INET, "0.0.0.0");
@@ -181,8 +191,8 @@ static void test_multipath_first_hop(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.family = AF_INET, .dst = "198.19.8.0", .len = 24,
-			       .table = RT_TABLE_MAIN};
+	struct route_spec s = {
+	    .family = AF_INET, .dst = "198.19.8.0", .len = 24, .table = RT_TABLE_MAIN};
 	struct nl_msg *m = route_msg(&s);
 	put_multipath(m, 3, "198.18.3.3", 7, "198.18.4.4");
 	assert_int_equal(translate(m, &c, NULL), CTL_NL_ROUTE_CHANGE);
@@ -195,8 +205,8 @@ static void test_table_beyond_255(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.family = AF_INET, .dst = "198.19.6.0", .len = 24, .oif = 7,
-			       .table = 100};
+	struct route_spec s = {
+	    .family = AF_INET, .dst = "198.19.6.0", .len = 24, .oif = 7, .table = 100};
 	assert_int_equal(translate(route_msg(&s), &c, NULL), CTL_NL_ROUTE_CHANGE);
 	assert_int_equal(c.table, 100);
 	s.table = 70000; /* rtm_table says RT_TABLE_UNSPEC, RTA_TABLE the table */
@@ -208,8 +218,8 @@ static void test_unknown_ifindex(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.family = AF_INET, .dst = "198.19.9.0", .len = 24, .oif = 42,
-			       .table = RT_TABLE_MAIN};
+	struct route_spec s = {
+	    .family = AF_INET, .dst = "198.19.9.0", .len = 24, .oif = 42, .table = RT_TABLE_MAIN};
 	assert_int_equal(translate(route_msg(&s), &c, NULL), CTL_NL_ROUTE_CHANGE);
 	assert_int_equal(c.ifindex, 42);
 	assert_string_equal(c.ifname, ""); /* the dataplane ignores it */
@@ -226,19 +236,30 @@ static void expect_skip(const struct route_spec *s, enum ctl_nl_route_skip reaso
 static void test_skipped(void **state)
 {
 	(void)state;
-	struct route_spec local = {.family = AF_INET, .dst = "198.18.0.1", .len = 32, .oif = 7,
-				   .table = RT_TABLE_LOCAL, .rtype = RTN_UNICAST};
+	struct route_spec local = {.family = AF_INET,
+				   .dst = "198.18.0.1",
+				   .len = 32,
+				   .oif = 7,
+				   .table = RT_TABLE_LOCAL,
+				   .rtype = RTN_UNICAST};
 	expect_skip(&local, CTL_NL_SKIP_LOCAL);
-	struct route_spec cloned = {.family = AF_INET6, .dst = "2001:db8::9", .len = 128,
-				    .oif = 7, .table = RT_TABLE_MAIN, .flags = RTM_F_CLONED};
+	struct route_spec cloned = {.family = AF_INET6,
+				    .dst = "2001:db8::9",
+				    .len = 128,
+				    .oif = 7,
+				    .table = RT_TABLE_MAIN,
+				    .flags = RTM_F_CLONED};
 	expect_skip(&cloned, CTL_NL_SKIP_CLONED);
-	struct route_spec blackhole = {.family = AF_INET, .dst = "198.19.0.0", .len = 16,
-				       .table = RT_TABLE_MAIN, .rtype = RTN_BLACKHOLE};
+	struct route_spec blackhole = {.family = AF_INET,
+				       .dst = "198.19.0.0",
+				       .len = 16,
+				       .table = RT_TABLE_MAIN,
+				       .rtype = RTN_BLACKHOLE};
 	expect_skip(&blackhole, CTL_NL_SKIP_TYPE);
 	struct route_spec mpls = {.family = AF_MPLS, .table = RT_TABLE_MAIN};
 	expect_skip(&mpls, CTL_NL_SKIP_FAMILY);
-	struct route_spec ll = {.family = AF_INET6, .dst = "fe80::", .len = 64, .oif = 7,
-				.table = RT_TABLE_MAIN};
+	struct route_spec ll = {
+	    .family = AF_INET6, .dst = "fe80::", .len = 64, .oif = 7, .table = RT_TABLE_MAIN};
 	expect_skip(&ll, CTL_NL_SKIP_LINKLOCAL);
 }
 
@@ -246,8 +267,8 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	struct svr_route_change c;
-	struct route_spec s = {.family = AF_INET, .dst = "198.19.5.0", .len = 33, .oif = 7,
-			       .table = RT_TABLE_MAIN};
+	struct route_spec s = {
+	    .family = AF_INET, .dst = "198.19.5.0", .len = 33, .oif = 7, .table = RT_TABLE_MAIN};
 	assert_int_equal(translate(route_msg(&s), &c, NULL), CTL_NL_ROUTE_BAD);
 	/* an IPv6 destination in an IPv4 route */
 	s.len = 24;
@@ -338,7 +359,7 @@ static void test_pending(void **state)
 		assert_true(ctl_nl_pending_push(&q, &c));
 	}
 	struct svr_route_change extra = {.op = SVR_ROUTE_DEL};
-	assert_false(ctl_nl_pending_push(&q, &extra)); /* bounded */
+	assert_false(ctl_nl_pending_push(&q, &extra));        /* bounded */
 	assert_int_equal(ctl_nl_pending_flush(&q, &prod), 4); /* what the ring takes */
 	assert_int_equal(ctl_nl_pending_count(&q), 4);
 	assert_int_equal(ctl_nl_pending_flush(&q, &prod), 0);
@@ -369,13 +390,13 @@ static void test_twins_from_router(void **state)
 {
 	(void)state;
 	json_error_t e;
-	json_t *r = json_loads(
-	    "{\"name\": \"r1\", \"interfaces\": ["
-	    "{\"name\": \"wan\", \"device\": \"x\", \"addresses\": [\"198.18.1.1/24\", "
-	    "\"2001:db8:1::1/64\"]},"
-	    "{\"name\": \"lan\", \"device\": \"y\"},"
-	    "{\"name\": \"a-name-too-long-for-a-kernel\", \"device\": \"z\"}]}",
-	    0, &e);
+	json_t *r =
+	    json_loads("{\"name\": \"r1\", \"interfaces\": ["
+		       "{\"name\": \"wan\", \"device\": \"x\", \"addresses\": [\"198.18.1.1/24\", "
+		       "\"2001:db8:1::1/64\"]},"
+		       "{\"name\": \"lan\", \"device\": \"y\"},"
+		       "{\"name\": \"a-name-too-long-for-a-kernel\", \"device\": \"z\"}]}",
+		       0, &e);
 	assert_non_null(r);
 	struct ctl_nl_twins t;
 	assert_int_equal(ctl_nl_twins_from_router(r, &t), 0);

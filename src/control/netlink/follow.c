@@ -17,6 +17,7 @@
 #include <netlink/socket.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,7 +619,13 @@ struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns
 		destroy(f);
 		return NULL;
 	}
+	/* The thread inherits this mask: signals stay with the main thread, whose pause() must
+	 * wake for SIGTERM and SIGHUP. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	int e = pthread_create(&f->thread, NULL, run, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
 		snprintf(err, errlen, "cannot start the route mirror's thread: %s", strerror(e));
 		destroy(f);
