@@ -54,6 +54,16 @@ const char *const ctl_nl_resync_names[CTL_NL_RESYNC_REASONS] = {
     [CTL_NL_RESYNC_RING] = "ring reopened",
 };
 
+/* The same in GET /status */
+static const char *const resync_keys[CTL_NL_RESYNC_REASONS] = {
+    [CTL_NL_RESYNC_START] = "start",
+    [CTL_NL_RESYNC_ASKED] = "asked",
+    [CTL_NL_RESYNC_ENOBUFS] = "kernel-dropped",
+    [CTL_NL_RESYNC_OVERFLOW] = "ring-full",
+    [CTL_NL_RESYNC_FLUSHED] = "link-or-address-gone",
+    [CTL_NL_RESYNC_RING] = "ring-reopened",
+};
+
 struct ctl_nl_follow {
 	struct svr_ctl *ctl;
 	char netns[256];
@@ -658,8 +668,7 @@ json_t *ctl_nl_follow_json(const struct ctl_nl_follow *f)
 	ctl_nl_follow_stats(f, &s);
 	json_t *why = json_object();
 	for (int i = 0; i < CTL_NL_RESYNC_REASONS; i++)
-		json_object_set_new(why, ctl_nl_resync_names[i],
-				    json_integer((json_int_t)s.resyncs[i]));
+		json_object_set_new(why, resync_keys[i], json_integer((json_int_t)s.resyncs[i]));
 	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "namespace", f->netns, "running", (int)s.running, "routes-seen",
 			 (json_int_t)s.routes_seen, "changes-written",
