@@ -585,9 +585,9 @@ static void *run(void *arg)
 		sync_twins(f);
 		publish_stats(f);
 		log_stats(f, false);
-		/* ring-full retries and due listings every ms, else the notifications wake us */
-		bool busy = ctl_nl_pending_count(&f->pending) || f->need_resync;
-		poll(&p, 1, busy ? 1 : 100);
+		/* ring-full retries every ms, a due listing's room every 10 ms; else notifications
+		 * wake us, and the dataplane's request for a listing is seen within 100 ms */
+		poll(&p, 1, ctl_nl_pending_count(&f->pending) ? 1 : f->need_resync ? 10 : 100);
 	}
 	log_stats(f, true);
 	return NULL;
