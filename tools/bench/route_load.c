@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * svr-bench-route-load: loads N IPv4 routes into the kernel's routing table of the current
+ * svr-bench-route-load: loads N IPv4 or IPv6 routes into the kernel's routing table of the current
  * network namespace as fast as netlink takes them, or deletes them again, and prints how long
  * the kernel took (the baseline of the route-mirror benchmark, docs/routing.md). Run it in a
  * test namespace: ip netns exec NS svr-bench-route-load --count 1000000 --dev wan --via GW.
@@ -13,7 +13,8 @@
  * The prefixes: consecutive prefixes of --len bits from --first (default 10.0.0.0/24 onwards: a
  * million /24s reach 25.255.255.0, public addresses too). The routes live in an isolated
  * namespace whose interfaces lead nowhere, so no packet is ever sent to them; the documentation
- * ranges (198.18.0.0/15) hold only 512 /24s.
+ * ranges (198.18.0.0/15) hold only 512 /24s. IPv6 (--first 2001:db8:100:: --len 64): the
+ * documentation prefix 2001:db8::/32 holds 2^32 /64s, which tests use.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,25 +38,26 @@ struct opts {
 	unsigned long count;
 	unsigned batch;
 	const char *dev;
-	struct in_addr via, first;
+	int family;
+	uint8_t via[16], first[16];
 	unsigned len, table, proto;
 	bool has_via, del;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "Usage: svr-bench-route-load --count N --dev DEV [--via GATEWAY] [--first ADDR]\n"
-	    "                            [--len BITS] [--table T] [--proto P] [--batch B]\n"
-	    "                            [--delete]\n"
-	    "Adds (or with --delete removes) N IPv4 routes ADDR/BITS, ADDR+1*2^(32-BITS)/BITS,\n"
-	    "... (default 10.0.0.0/24 onwards) via GATEWAY (or on the link) by DEV, in table T\n"
-	    "(default main), protocol P (default 186, bgp), B routes per netlink message\n"
-	    "(default 256, at most %d), in the current network namespace. Prints\n"
-	    "loaded=N seconds=S errors=E (deleted=... with --delete); exit 1 when the kernel\n"
-	    "refused any route.\n",
-	    BATCH_MAX);
+	fprintf(f,
+		"Usage: svr-bench-route-load --count N --dev DEV [--via GATEWAY] [--first ADDR]\n"
+		"                            [--len BITS] [--table T] [--proto P] [--batch B]\n"
+		"                            [--delete]\n"
+		"Adds (or with --delete removes) N routes ADDR/BITS, ADDR+2^(32-BITS)/BITS, ...\n"
+		"(default 10.0.0.0/24 onwards; an IPv6 ADDR: IPv6 routes, 2^(128-BITS) apart)\n"
+		"via GATEWAY (or on the link) by DEV, in table T\n"
+		"(default main), protocol P (default 186, bgp), B routes per netlink message\n"
+		"(default 256, at most %d), in the current network namespace. Prints\n"
+		"loaded=N seconds=S errors=E (deleted=... with --delete); exit 1 when the kernel\n"
+		"refused any route.\n",
+		BATCH_MAX);
 }
 
 static double now_s(void)
@@ -74,6 +76,24 @@ static void put_attr(struct nlmsghdr *h, unsigned short type, const void *data, 
 	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
+/* Prefix i: first + i * 2^(bits - len), in network order. */
+static void prefix(const struct opts *o, unsigned long i, uint8_t dst[16])
+{
+	if (o->family == AF_INET) {
+		uint32_t v;
+		memcpy(&v, o->first, 4);
+		v = htonl(ntohl(v) + (uint32_t)(i << (32 - o->len)));
+		memcpy(dst, &v, 4);
+		return;
+	}
+	unsigned __int128 x = 0;
+	for (int k = 0; k < 16; k++)
+		x = x << 8 | o->first[k];
+	x += (unsigned __int128)i << (128 - o->len);
+	for (int k = 15; k >= 0; k--, x >>= 8)
+		dst[k] = (uint8_t)x;
+}
+
 /* Route i's message at h. */
 static void route_msg(struct nlmsghdr *h, const struct opts *o, unsigned oif, unsigned long i,
 		      uint32_t seq)
@@ -84,19 +104,21 @@ static void route_msg(struct nlmsghdr *h, const struct opts *o, unsigned oif, un
 	h->nlmsg_flags = NLM_F_REQUEST | (o->del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
 	h->nlmsg_seq = seq;
 	struct rtmsg *r = NLMSG_DATA(h);
-	r->rtm_family = AF_INET;
+	r->rtm_family = (unsigned char)o->family;
 	r->rtm_dst_len = (unsigned char)o->len;
 	r->rtm_table = o->table < 256 ? (unsigned char)o->table : RT_TABLE_UNSPEC;
 	r->rtm_protocol = (unsigned char)o->proto;
 	r->rtm_scope = o->has_via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	r->rtm_type = RTN_UNICAST;
-	uint32_t dst = htonl(ntohl(o->first.s_addr) + (uint32_t)(i << (32 - o->len)));
+	unsigned alen = o->family == AF_INET ? 4 : 16;
+	uint8_t dst[16];
+	prefix(o, i, dst);
 	uint32_t table = o->table;
-	put_attr(h, RTA_DST, &dst, 4);
+	put_attr(h, RTA_DST, dst, (unsigned short)alen);
 	put_attr(h, RTA_TABLE, &table, 4);
 	put_attr(h, RTA_OIF, &oif, 4);
 	if (o->has_via)
-		put_attr(h, RTA_GATEWAY, &o->via, 4);
+		put_attr(h, RTA_GATEWAY, o->via, (unsigned short)alen);
 }
 
 /* Reads the refusals queued so far (none blocks); the count, -1 when the socket failed. */
@@ -138,7 +160,7 @@ static int parse(int argc, char **argv, struct opts *o)
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	*o = (struct opts){.batch = 256, .len = 24, .table = RT_TABLE_MAIN, .proto = 186};
-	inet_pton(AF_INET, "10.0.0.0", &o->first);
+	const char *first = "10.0.0.0", *via = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -149,13 +171,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->dev = optarg;
 			break;
 		case 'g':
-			o->has_via = inet_pton(AF_INET, optarg, &o->via) == 1;
-			if (!o->has_via)
-				return -1;
+			via = optarg;
 			break;
 		case 'f':
-			if (inet_pton(AF_INET, optarg, &o->first) != 1)
-				return -1;
+			first = optarg;
 			break;
 		case 'l':
 			o->len = (unsigned)atoi(optarg);
@@ -179,8 +198,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc || !o->count || !o->dev || o->len < 8 || o->len > 32 || !o->batch ||
-	    o->batch > BATCH_MAX || o->proto > 255 || (o->len < 32 && o->count > (1ul << o->len)))
+	o->family = strchr(first, ':') ? AF_INET6 : AF_INET;
+	unsigned bits = o->family == AF_INET ? 32 : 128;
+	if (inet_pton(o->family, first, o->first) != 1 ||
+	    (via && inet_pton(o->family, via, o->via) != 1))
+		return -1; /* not an address, or one of the other family */
+	o->has_via = via != NULL;
+	if (optind != argc || !o->count || !o->dev || o->len < 8 || o->len > bits || !o->batch ||
+	    o->batch > BATCH_MAX || o->proto > 255 || (o->len < 64 && o->count > (1ul << o->len)))
 		return -1;
 	return 0;
 }
