@@ -3,6 +3,7 @@
  * addresses per twin, on a model change or a twin appearing, so no need for speed here. */
 #include "netlink/twins.h"
 
+#include <linux/if_addr.h>
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -149,6 +150,10 @@ static void add_missing(struct nl_sock *sk, const struct ctl_nl_twin *t, int ifi
 		int e = ra ? 0 : -NLE_NOMEM;
 		if (!e) {
 			rtnl_addr_set_ifindex(ra, ifindex);
+			/* No duplicate detection by the kernel: the dataplane owns the address on
+			 * the wire, and a twin without carrier would keep an IPv6 address tentative
+			 * (unusable as a source, for FRR's sessions too) for ever. */
+			rtnl_addr_set_flags(ra, IFA_F_NODAD);
 			e = rtnl_addr_set_local(ra, w->a[i]);
 		}
 		if (!e)
