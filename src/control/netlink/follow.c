@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -85,8 +86,24 @@ static void log_stats(struct ctl_nl_follow *f, bool force)
 		 (unsigned long long)s->ring_full_waits, (unsigned long long)s->dropped);
 }
 
-/* Enters the namespace (waiting for it) and opens the sockets. 0, or -1 when stopping. */
-static int setup(struct ctl_nl_follow *f)
+/* The identity of a namespace file (/run/netns/NAME, /proc/thread-self/ns/net); 0: none. */
+static uint64_t ns_id(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? ((uint64_t)st.st_dev << 32) ^ (uint64_t)st.st_ino : 0;
+}
+
+static void close_sockets(struct ctl_nl_follow *f)
+{
+	nl_socket_free(f->notify);
+	nl_socket_free(f->dump);
+	nl_socket_free(f->cmd);
+	f->notify = f->dump = f->cmd = NULL;
+}
+
+/* Enters the namespace (waiting for it: tried every second) and opens the sockets there. 0, or
+ * -1 when stopping or the sockets cannot be had. */
+static int open_sockets(struct ctl_nl_follow *f)
 {
 	char err[256];
 	bool told = false;
@@ -100,6 +117,7 @@ static int setup(struct ctl_nl_follow *f)
 			else
 				ctl_nl_sleep_ms(100);
 	}
+	f->netns_id = ns_id("/proc/thread-self/ns/net");
 	int got = 0;
 	f->notify = ctl_nl_open_notify(NOTIFY_RCVBUF, &got, err, sizeof(err));
 	if (f->notify)
@@ -108,20 +126,55 @@ static int setup(struct ctl_nl_follow *f)
 		f->cmd = ctl_nl_open_plain(err, sizeof(err));
 	if (!f->cmd) {
 		LOG_ERR("route mirror: %s; no route mirror", err);
+		close_sockets(f);
 		return -1;
 	}
 	if (got < NOTIFY_RCVBUF)
 		LOG_WARN("route mirror: notification buffer %d bytes, not %d (no CAP_NET_ADMIN?): "
 			 "bursts may cost full listings",
 			 got, NOTIFY_RCVBUF);
-	if (ctl_nl_open_ring(f) < 0)
-		return -1;
-	f->resync_seen = atomic_load_explicit(&f->ring.ring->resyncs_asked, memory_order_acquire);
 	LOG_NOTICE("route mirror: following network namespace %s into the route ring of "
 		   "instance %s",
 		   f->netns, f->ctl->instance);
+	return 0;
+}
+
+static int setup(struct ctl_nl_follow *f)
+{
+	if (open_sockets(f) < 0 || ctl_nl_open_ring(f) < 0)
+		return -1;
+	f->resync_seen = atomic_load_explicit(&f->ring.ring->resyncs_asked, memory_order_acquire);
 	f->st.running = 1;
-	f->stats_logged_ms = ctl_nl_now_ms();
+	f->stats_logged_ms = f->netns_checked_ms = ctl_nl_now_ms();
+	return 0;
+}
+
+/*
+ * Our sockets stay in the namespace they were opened in, even once its name is gone: a
+ * namespace deleted and made again (by an operator, or a dataplane that starts over) would
+ * leave the mirror following a namespace nobody uses. Checked every second; 0, or -1 when the
+ * new one cannot be followed.
+ */
+static int check_netns(struct ctl_nl_follow *f)
+{
+	uint64_t now = ctl_nl_now_ms();
+	if (now - f->netns_checked_ms < 1000)
+		return 0;
+	f->netns_checked_ms = now;
+	char path[300];
+	snprintf(path, sizeof(path), "/run/netns/%s", f->netns);
+	if (ns_id(path) == f->netns_id)
+		return 0;
+	LOG_WARN("route mirror: network namespace %s is gone or was made again; following it "
+		 "anew",
+		 f->netns);
+	close_sockets(f);
+	f->st.running = 0;
+	ctl_nl_publish_stats(f);
+	if (open_sockets(f) < 0)
+		return -1;
+	f->st.running = 1;
+	ctl_nl_want_resync(f, CTL_NL_RESYNC_START, 0);
 	return 0;
 }
 
@@ -132,8 +185,7 @@ static void *run(void *arg)
 		return NULL;
 	ctl_nl_check_model(f);
 	ctl_nl_want_resync(f, CTL_NL_RESYNC_START, 0);
-	struct pollfd p = {.fd = nl_socket_get_fd(f->notify), .events = POLLIN};
-	while (!ctl_nl_stopping(f)) {
+	while (!ctl_nl_stopping(f) && check_netns(f) == 0) {
 		if (svr_route_ring_resync_asked(&f->ring, &f->resync_seen))
 			ctl_nl_want_resync(f, CTL_NL_RESYNC_ASKED, 0);
 		if (ctl_nl_resync_ready(f))
@@ -146,17 +198,18 @@ static void *run(void *arg)
 		log_stats(f, false);
 		/* ring-full retries every ms, a due listing's room every 10 ms; else notifications
 		 * wake us, and the dataplane's request for a listing is seen within 100 ms */
+		struct pollfd p = {.fd = nl_socket_get_fd(f->notify), .events = POLLIN};
 		poll(&p, 1, ctl_nl_pending_count(&f->pending) ? 1 : f->need_resync ? 10 : 100);
 	}
+	f->st.running = 0;
+	ctl_nl_publish_stats(f);
 	log_stats(f, true);
 	return NULL;
 }
 
 static void destroy(struct ctl_nl_follow *f)
 {
-	nl_socket_free(f->notify);
-	nl_socket_free(f->dump);
-	nl_socket_free(f->cmd);
+	close_sockets(f);
 	svr_route_shm_close(&f->ring);
 	ctl_nl_links_free(&f->links);
 	ctl_nl_pending_free(&f->pending);

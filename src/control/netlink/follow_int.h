@@ -54,6 +54,7 @@ struct ctl_nl_follow {
 	uint64_t resync_at_ms;
 	bool listing, listing_failed, dropping;
 	uint64_t last_progress_ms, stats_logged_ms;
+	uint64_t netns_id, netns_checked_ms; /* the namespace followed, when last checked */
 	struct ctl_nl_twins twins;
 	uint64_t model_gen;
 	const json_t *model_seen;
