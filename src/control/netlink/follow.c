@@ -186,7 +186,7 @@ static void *run(void *arg)
 	ctl_nl_check_model(f);
 	ctl_nl_want_resync(f, CTL_NL_RESYNC_START, 0);
 	while (!ctl_nl_stopping(f) && check_netns(f) == 0) {
-		if (svr_route_ring_resync_asked(&f->ring, &f->resync_seen))
+		if (f->ring.ring && svr_route_ring_resync_asked(&f->ring, &f->resync_seen))
 			ctl_nl_want_resync(f, CTL_NL_RESYNC_ASKED, 0);
 		if (ctl_nl_resync_ready(f))
 			ctl_nl_full_listing(f, (enum ctl_nl_resync_reason)(f->need_resync - 1));

@@ -21,7 +21,7 @@ enum ctl_nl_resync_reason {
 	CTL_NL_RESYNC_ENOBUFS,  /* the kernel dropped notifications: the socket overran */
 	CTL_NL_RESYNC_OVERFLOW, /* the ring and the queue before it were full: changes dropped */
 	CTL_NL_RESYNC_FLUSHED,  /* a link went down or away, or lost an IPv4 address: the kernel
-				   removes routes then without telling */
+				   removes routes then without telling; or a link was renamed */
 	CTL_NL_RESYNC_RING,     /* the ring was broken and opened again */
 	CTL_NL_RESYNC_REASONS,
 };

@@ -46,11 +46,13 @@ static void on_link(struct ctl_nl_follow *f, struct nlmsghdr *h)
 		return;
 	const struct ifinfomsg *ifi = nlmsg_data(h);
 	const struct ctl_nl_link *old = ctl_nl_links_get(&f->links, (uint32_t)ifi->ifi_index);
-	bool was_up = old && (old->flags & IFF_UP);
+	bool was_up = old && (old->flags & IFF_UP), known = old != NULL;
 	struct ctl_nl_link l;
 	switch (ctl_nl_links_apply(&f->links, h, &l)) {
 	case CTL_NL_LINK_NEW:
 		ctl_nl_twin_dirty(f, l.name); /* a twin appeared (or was renamed into one) */
+		if (known) /* renamed: the routes through it, named by the old name, again */
+			ctl_nl_want_resync(f, CTL_NL_RESYNC_FLUSHED, FLUSH_DELAY_MS);
 		break;
 	case CTL_NL_LINK_CHANGED:
 		if (!(l.flags & IFF_UP))

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "common/log.h"
 #include "ctl.h"
@@ -22,6 +23,8 @@ void ctl_nl_want_resync(struct ctl_nl_follow *f, enum ctl_nl_resync_reason reaso
 
 uint64_t ctl_nl_ring_used(const struct ctl_nl_follow *f)
 {
+	if (!f->ring.ring)
+		return UINT64_MAX; /* could not be opened again: the thread is stopping */
 	return f->ring.count - atomic_load_explicit(&f->ring.ring->tail, memory_order_acquire);
 }
 
@@ -41,6 +44,8 @@ int ctl_nl_open_ring(struct ctl_nl_follow *f)
 /* Moves what the ring takes; a broken ring is opened again and a listing made due. */
 void ctl_nl_flush(struct ctl_nl_follow *f)
 {
+	if (!f->ring.ring)
+		return;
 	int64_t n = ctl_nl_pending_flush(&f->pending, &f->ring);
 	if (n > 0) {
 		f->st.changes_written += (uint64_t)n;
