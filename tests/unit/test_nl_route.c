@@ -11,8 +11,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
@@ -20,6 +22,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "netlink/follow_int.h"
 #include "netlink/links.h"
 #include "netlink/pending.h"
 #include "netlink/routemsg.h"
@@ -412,6 +415,139 @@ static void test_twins_from_router(void **state)
 	json_decref(r);
 }
 
+/* ---- the way out: ringout.c ---- */
+
+/* A mirror with a ring of ring_cap changes and a queue of 8, in memory. */
+static struct ctl_nl_follow *out_new(uint32_t ring_cap, struct svr_route_end *cons)
+{
+	struct ctl_nl_follow *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	size_t bytes = svr_route_ring_bytes(ring_cap);
+	void *mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	assert_non_null(mem);
+	svr_route_ring_init(mem, ring_cap);
+	assert_int_equal(svr_route_ring_attach(&f->ring, mem, bytes, true), 0);
+	assert_int_equal(svr_route_ring_attach(cons, mem, bytes, false), 0);
+	assert_int_equal(ctl_nl_pending_init(&f->pending, 8), 0);
+	return f;
+}
+
+static void out_free(struct ctl_nl_follow *f)
+{
+	free(f->ring.ring);
+	ctl_nl_pending_free(&f->pending);
+	free(f);
+}
+
+static struct svr_route_change numbered(uint32_t n)
+{
+	struct svr_route_change c = {.op = SVR_ROUTE_ADD, .family = 4, .len = 32, .metric = n};
+	return c;
+}
+
+static void test_out_overflow_drops(void **state)
+{
+	(void)state;
+	struct svr_route_end cons;
+	struct ctl_nl_follow *f = out_new(4, &cons);
+	for (uint32_t i = 0; i < 8; i++) {
+		struct svr_route_change c = numbered(i);
+		ctl_nl_emit(f, &c);
+	}
+	ctl_nl_flush(f); /* 4 into the ring, 4 wait */
+	assert_int_equal(f->st.changes_written, 4);
+	assert_int_equal(ctl_nl_ring_used(f), 4);
+	for (uint32_t i = 8; i < 12; i++) {
+		struct svr_route_change c = numbered(i);
+		ctl_nl_emit(f, &c);
+	}
+	assert_false(f->dropping);
+	struct svr_route_change c = numbered(12);
+	ctl_nl_emit(f, &c); /* the queue is full too: everything waiting goes */
+	assert_true(f->dropping);
+	assert_int_equal(f->st.dropped, 9);
+	assert_int_equal(f->need_resync, CTL_NL_RESYNC_OVERFLOW + 1);
+	assert_int_equal(ctl_nl_pending_count(&f->pending), 0);
+	ctl_nl_emit(f, &c); /* not kept: the listing will say it */
+	assert_int_equal(ctl_nl_pending_count(&f->pending), 0);
+	/* a due listing waits for room: not before the consumer took half the ring */
+	f->resync_at_ms = 0;
+	assert_false(ctl_nl_resync_ready(f));
+	/* what reached the ring did, in order */
+	struct svr_route_change out[4];
+	assert_int_equal(svr_route_ring_take(&cons, out, 4), 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(out[i].metric, i);
+	assert_true(ctl_nl_resync_ready(f));
+	out_free(f);
+}
+
+struct slow_consumer {
+	struct svr_route_end *cons;
+	uint32_t want, got;
+	bool in_order;
+};
+
+static void *consume_slowly(void *arg)
+{
+	struct slow_consumer *s = arg;
+	struct svr_route_change c;
+	s->in_order = true;
+	while (s->got < s->want) {
+		if (svr_route_ring_take(s->cons, &c, 1) == 1) {
+			s->in_order = s->in_order && c.metric == s->got;
+			s->got++;
+		}
+		usleep(200);
+	}
+	return NULL;
+}
+
+static void test_out_listing_waits(void **state)
+{
+	(void)state;
+	struct svr_route_end cons;
+	struct ctl_nl_follow *f = out_new(4, &cons);
+	struct slow_consumer s = {.cons = &cons, .want = 100};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, consume_slowly, &s), 0);
+	f->listing = true;
+	f->last_progress_ms = ctl_nl_now_ms();
+	for (uint32_t i = 0; i < 100; i++) {
+		struct svr_route_change c = numbered(i);
+		ctl_nl_emit(f, &c);
+	}
+	while (ctl_nl_pending_count(&f->pending))
+		ctl_nl_flush(f);
+	pthread_join(t, NULL);
+	assert_int_equal(s.got, 100);
+	assert_true(s.in_order);
+	assert_false(f->dropping);
+	assert_int_equal(f->st.dropped, 0);
+	assert_true(f->st.ring_full_waits > 0);
+	out_free(f);
+}
+
+static void test_out_listing_gives_up(void **state)
+{
+	(void)state;
+	struct svr_route_end cons;
+	struct ctl_nl_follow *f = out_new(4, &cons);
+	f->listing = true;
+	f->last_progress_ms = ctl_nl_now_ms();
+	uint64_t t0 = ctl_nl_now_ms();
+	for (uint32_t i = 0; i < 13; i++) { /* 4 in the ring, 8 in the queue, one too many */
+		struct svr_route_change c = numbered(i);
+		ctl_nl_emit(f, &c);
+	}
+	uint64_t waited = ctl_nl_now_ms() - t0;
+	assert_true(waited >= LISTING_STALL_MS && waited < LISTING_STALL_MS + 1000);
+	assert_true(f->listing_failed);
+	assert_true(f->dropping);
+	assert_int_equal(f->need_resync, CTL_NL_RESYNC_OVERFLOW + 1);
+	out_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +562,9 @@ int main(void)
 	    cmocka_unit_test(test_links),
 	    cmocka_unit_test(test_pending),
 	    cmocka_unit_test(test_twins_from_router),
+	    cmocka_unit_test(test_out_overflow_drops),
+	    cmocka_unit_test(test_out_listing_waits),
+	    cmocka_unit_test(test_out_listing_gives_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
