@@ -22,6 +22,7 @@
 #include "events/sinks.h"
 #include "model/compile.h"
 #include "model/index.h"
+#include "netlink/follow.h"
 #include "rest/rest.h"
 #include "svr/ctlsock.h"
 #include "svr/version.h"
@@ -48,7 +49,7 @@ static void usage(FILE *f)
 	    "                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
 	    "                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
 	    "                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
-	    "                   [--conductor FILE] [event options]\n"
+	    "                   [--conductor FILE] [--kernel-netns NAME] [event options]\n"
 	    "       svr-control --check --model FILE [--router NAME]\n"
 	    "\n"
 	    "The svrouter control daemon for one router: validates the intent model, compiles\n"
@@ -88,6 +89,21 @@ static void usage(FILE *f)
 	    "                         /ports, /routes, /neighbors, /stats, /policy\n"
 	    "                         (default " SVR_RUNTIME_DIR_DEFAULT
 	    "/<instance>/" SVR_CTLSOCK_NAME ")\n"
+	    "Route mirror (docs/routing.md, \"The route mirror\"; not started with --once):\n"
+	    "      --kernel-netns NAME\n"
+	    "                         the network namespace where svr-dataplane keeps its\n"
+	    "                         kernel twins (its startup kernel.namespace; a named\n"
+	    "                         namespace, /run/netns/NAME, waited for if missing);\n"
+	    "                         routes of its main table and of the tables tenants are\n"
+	    "                         bound to are mirrored into the dataplane, and the twins\n"
+	    "                         get their interfaces' addresses. Every unicast route\n"
+	    "                         of every table but local goes into the route ring\n"
+	    "                         (/dev/shm/svr-<instance>-routes) as it changes, a full\n"
+	    "                         listing at start and whenever the dataplane asks or a\n"
+	    "                         change was lost; each twin (the device named like a\n"
+	    "                         model interface) is kept up with exactly the model's\n"
+	    "                         addresses (IPv6 link-local ones stay). Without this\n"
+	    "                         option nothing is mirrored.\n"
 	    "Conductor (docs/conductor.md, \"On the router\"):\n"
 	    "      --conductor FILE   be managed by svr-conductor: FILE (conventionally\n"
 	    "                         /etc/svrouter/conductor.json) gives its URLs and, for\n"
@@ -337,6 +353,7 @@ int main(int argc, char **argv)
 		OPT_EV_QUEUE,
 		OPT_EV_BATCH,
 		OPT_EV_TIMEOUT,
+		OPT_KERNEL_NETNS,
 	};
 	static const struct option opts[] = {
 	    {"router", required_argument, NULL, 'r'},
@@ -364,10 +381,11 @@ int main(int argc, char **argv)
 	    {"events-queue", required_argument, NULL, OPT_EV_QUEUE},
 	    {"events-batch", required_argument, NULL, OPT_EV_BATCH},
 	    {"events-timeout-ms", required_argument, NULL, OPT_EV_TIMEOUT},
+	    {"kernel-netns", required_argument, NULL, OPT_KERNEL_NETNS},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
-	const char *conductor_file = NULL;
+	const char *conductor_file = NULL, *kernel_netns = NULL;
 	bool once = false, check = false;
 	struct svr_rest_opts rest_opts = {.listen = SVR_REST_LISTEN_DEFAULT,
 					  .max_body = SVR_REST_MAX_BODY_DEFAULT};
@@ -485,6 +503,16 @@ int main(int argc, char **argv)
 				return 2;
 			ev_opts.http_timeout_ms = (unsigned)n_arg;
 			break;
+		case OPT_KERNEL_NETNS:
+			if (!*optarg || strchr(optarg, '/') || strlen(optarg) > 200) {
+				fprintf(stderr,
+					"svr-control: --kernel-netns: \"%s\" is not a network "
+					"namespace name (/run/netns/NAME)\n",
+					optarg);
+				return 2;
+			}
+			kernel_netns = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -585,6 +613,14 @@ int main(int argc, char **argv)
 		}
 		rest_opts.conductor = cd;
 	}
+	/* The mirror's thread takes each model applied from here on (the first one below). */
+	struct ctl_nl_follow *mirror = NULL;
+	if (kernel_netns) {
+		mirror = ctl_nl_follow_start(&ctl, kernel_netns, err, sizeof(err));
+		if (!mirror)
+			LOG_ERR("route mirror: %s; running without it", err);
+	}
+	rest_opts.route_mirror = mirror;
 	/* The API first: a router that cannot serve it (its port taken by another router's
 	 * svr-control) exits before publishing anything. */
 	struct svr_rest *rest = NULL;
@@ -599,6 +635,7 @@ int main(int argc, char **argv)
 		rest = svr_rest_start(&ctl, &rest_opts, err, sizeof(err));
 		if (!rest) {
 			LOG_ERR("%s; nothing published", err);
+			ctl_nl_follow_stop(mirror);
 			svr_conductor_stop(cd);
 			svr_events_stop();
 			svr_ctl_fini(&ctl);
@@ -612,6 +649,7 @@ int main(int argc, char **argv)
 	if (cd && svr_conductor_start(cd, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		svr_rest_stop(rest);
+		ctl_nl_follow_stop(mirror);
 		svr_conductor_stop(cd);
 		svr_events_stop();
 		svr_ctl_fini(&ctl);
@@ -625,7 +663,8 @@ int main(int argc, char **argv)
 			apply(&ctl, model, &gen);
 		}
 	}
-	svr_rest_stop(rest);    /* first: its handlers use the conductor client */
+	svr_rest_stop(rest); /* first: its handlers use the conductor client and the mirror */
+	ctl_nl_follow_stop(mirror);
 	svr_conductor_stop(cd); /* ends a held long poll within about a second */
 	svr_events_stop();      /* an HTTP POST in flight ends within its timeout */
 	if (curl_used)

@@ -24,12 +24,14 @@ struct svr_rest_opts {
 	const char *dataplane_sock; /* the dataplane's control socket */
 	const char *url_file;       /* written with the URL once serving (svrctl --instance reads
 				       it), removed at stop; NULL: none */
-	struct svr_conductor *conductor; /* managed by a conductor (PUT /model is a local
-					    override); NULL: not managed */
+	struct svr_conductor *conductor;    /* managed by a conductor (PUT /model is a local
+					       override); NULL: not managed */
+	struct ctl_nl_follow *route_mirror; /* --kernel-netns (GET /status); NULL: none */
 };
 
 struct svr_rest;
 struct svr_conductor;
+struct ctl_nl_follow;
 
 /* Starts serving; NULL with err set if the address, token or socket is unusable. */
 struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts *o, char *err,

@@ -29,8 +29,9 @@ struct svr_rest {
 	size_t token_len;
 	char token[SVR_HTTPD_TOKEN_MAX + 1];
 	char dp_sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char url_file[4096];             /* removed when the server stops; "": none */
-	struct svr_conductor *conductor; /* NULL: not managed by a conductor */
+	char url_file[4096];                /* removed when the server stops; "": none */
+	struct svr_conductor *conductor;    /* NULL: not managed by a conductor */
+	struct ctl_nl_follow *route_mirror; /* NULL: no --kernel-netns */
 };
 
 /* What a handler answers: a JSON value, or ready text (JSON already). */

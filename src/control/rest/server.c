@@ -343,6 +343,7 @@ struct svr_rest *svr_rest_start(struct svr_ctl *ctl, const struct svr_rest_opts 
 	r->ctl = ctl;
 	r->max_body = o->max_body;
 	r->conductor = o->conductor;
+	r->route_mirror = o->route_mirror;
 	if (strlen(o->dataplane_sock) >= sizeof(r->dp_sock)) {
 		snprintf(err, errlen, "--dataplane-socket: path longer than %zu bytes",
 			 sizeof(r->dp_sock) - 1);

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include "conductor/conductor.h"
+#include "netlink/follow.h"
 #include "rest_int.h"
 #include "svr/version.h"
 
@@ -39,5 +40,7 @@ void rest_status_get(struct svr_rest *r, const struct rest_route *rt, const stru
 		json_object_set_new(o, "dataplane-error", json_string(err));
 	if (o && r->conductor)
 		json_object_set_new(o, "conductor", svr_conductor_status_json(r->conductor));
+	if (o && r->route_mirror)
+		json_object_set_new(o, "route-mirror", ctl_nl_follow_json(r->route_mirror));
 	rest_json(out, MHD_HTTP_OK, o);
 }

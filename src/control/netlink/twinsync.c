@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The route mirror's side of the twins (follow_int.h): which twins the model in force asks for,
+ * which of them need bringing in line, and doing it (twins.h) over the command socket.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "ctl.h"
+#include "netlink/follow_int.h"
+
+void ctl_nl_twin_dirty(struct ctl_nl_follow *f, const char *name)
+{
+	struct ctl_nl_twin *t = ctl_nl_twins_find(&f->twins, name);
+	if (t && t->managed)
+		t->dirty = true;
+}
+
+void ctl_nl_mark_twins_dirty(struct ctl_nl_follow *f)
+{
+	for (unsigned i = 0; i < f->twins.n; i++)
+		f->twins.v[i].dirty = f->twins.v[i].managed;
+}
+
+/* Takes the model's interfaces when svr-control applied another model (or went back). */
+void ctl_nl_check_model(struct ctl_nl_follow *f)
+{
+	struct svr_ctl *c = f->ctl;
+	pthread_mutex_lock(&c->lock);
+	if (c->generation == f->model_gen && c->model == f->model_seen) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	struct ctl_nl_twins t = {0};
+	const json_t *r = c->model ? svr_model_router(c->model, c->router) : NULL;
+	int rc = r ? ctl_nl_twins_from_router(r, &t) : 0;
+	f->model_gen = c->generation;
+	f->model_seen = c->model;
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0)
+		return; /* out of memory: the twins stay as they were */
+	ctl_nl_twins_free(&f->twins);
+	f->twins = t;
+	ctl_nl_mark_twins_dirty(f);
+	LOG_INFO("route mirror: generation %llu: %u interface twins to keep",
+		 (unsigned long long)f->model_gen, t.n);
+}
+
+static const struct ctl_nl_link *link_by_name(const struct ctl_nl_links *l, const char *name)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+void ctl_nl_sync_twins(struct ctl_nl_follow *f)
+{
+	for (unsigned i = 0; i < f->twins.n; i++) {
+		struct ctl_nl_twin *t = &f->twins.v[i];
+		if (!t->dirty)
+			continue;
+		t->dirty = false;
+		const struct ctl_nl_link *l = link_by_name(&f->links, t->name);
+		if (!l)
+			continue; /* not there yet: its RTM_NEWLINK makes it dirty again */
+		struct ctl_nl_twin_result r;
+		ctl_nl_twin_sync(f->cmd, t, (int)l->ifindex, &r);
+		f->st.twin_syncs++;
+		f->st.twin_errors += r.errors;
+		if (r.errors)
+			LOG_WARN("route mirror: twin %s: %u error(s), first: %s", t->name, r.errors,
+				 r.error);
+		if (r.added || r.removed || r.set_up)
+			LOG_INFO("route mirror: twin %s: %u address(es) added, %u removed%s",
+				 t->name, r.added, r.removed, r.set_up ? ", set up" : "");
+	}
+}
