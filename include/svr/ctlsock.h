@@ -49,7 +49,8 @@
  *                  "shadowed-by-policy": N, "batches": N, "last-batch-changes": N,
  *                  "list": [{"prefix": P, "gateway": IP|"", "interface": NAME,
  *                            "table": N, "metric": N, "proto": N, "installed": B}]
- *                  (the first 1,000), "list-truncated": B}
+ *                  (the first 1,000), "list-truncated": B}; with "list": false in the
+ *                  request, the counters only
  *  "peers"       {"paths": [{"peer": NAME, "path": "neighborhood/interface",
  *                            "interface": NAME|null, "local": IP, "remote": IP,
  *                            "hmac": "sha256-128"|"sha256"|"none",

@@ -331,9 +331,13 @@ static void kernel_routes_give_way_to_policy(void **state)
 	svr_fib_publish(fib);
 	assert_int_equal(route_of(fib, "198.18.2.9")->type, SVR_NH_GATEWAY);
 	svr_fib_catch_up(fib);
+	assert_int_equal(fib->n_kernel, 2);
 	/* a policy route replaces a kernel one (a new policy generation builds its FIB so) */
 	assert_int_equal(svr_fib_add(fib, &other, SVR_NH_CONNECTED, 2, NULL), 0);
 	assert_int_equal(route_of(fib, "198.18.2.9")->iface, 2);
+	assert_int_equal(fib->n_kernel, 1);
+	assert_int_equal(svr_fib_kernel_del(fib, true, &third), 0);
+	assert_int_equal(fib->n_kernel, 0);
 	svr_fib_free(fib);
 
 	struct svr_fib *plain = svr_fib_create("t_plain", 4, 0);

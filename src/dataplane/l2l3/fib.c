@@ -211,7 +211,10 @@ static int route_put(struct svr_fib *fib, unsigned mask, const struct svr_prefix
 			return rc;
 		}
 		fib->n_routes++;
+	} else if (fib->routes[slot].origin == SVR_ORIGIN_KERNEL) {
+		fib->n_kernel--; /* counted again below if it stays one */
 	}
+	fib->n_kernel += origin == SVR_ORIGIN_KERNEL;
 	fib->routes[slot] = (struct svr_route){.prefix = p, .nh = nh, .origin = (uint8_t)origin};
 	return 0;
 }
@@ -234,6 +237,7 @@ static int route_remove(struct svr_fib *fib, unsigned mask, const struct svr_pre
 	if (rc < 0)
 		return rc;
 	rte_hash_del_key(fib->route_idx, &k);
+	fib->n_kernel -= fib->routes[slot].origin == SVR_ORIGIN_KERNEL;
 	/* the list stays dense: the last route takes the freed slot */
 	uint32_t last = --fib->n_routes;
 	if (slot != last) {

@@ -68,6 +68,7 @@ struct svr_fib {
 	uint32_t n_nh, max_nh;
 	struct svr_nexthop *nh;
 	uint32_t n_routes, max_routes;
+	uint32_t n_kernel;          /* of them, SVR_ORIGIN_KERNEL */
 	struct svr_route *routes;   /* dense, in no order */
 	struct rte_hash *route_idx; /* prefix -> its slot in routes (main lcore) */
 	struct rte_hash *nh_idx;    /* (type, iface, gateway) -> its next hop */

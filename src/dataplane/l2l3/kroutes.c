@@ -17,6 +17,7 @@
 #include "common/routering.h"
 #include "core/dp.h"
 #include "ctlsock/command.h"
+#include "ctlsock/request.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
 
@@ -178,7 +179,9 @@ static void rib_remove(uint32_t slot)
 {
 	struct kroute *r = &kr.routes[slot];
 	struct svr_fib *fib = live_fib();
-	if (r->installed && fib)
+	/* whether the FIB in force has it, not r->installed: that says what the last FIB built
+	 * took, and a FIB may be built for an image that is then refused */
+	if (r->table == DP_KROUTES_MAIN_TABLE && fib)
 		svr_fib_kernel_del(fib, true, &r->prefix);
 	struct rib_key k;
 	key_of(r->table, &r->prefix, &k);
@@ -244,13 +247,12 @@ static void apply_add(const struct svr_route_change *c)
 	} else {
 		kr.n++;
 	}
-	bool was = known && r->installed;
 	*r = in;
 	struct svr_fib *fib = live_fib();
 	if (fib && install(fib, dp_gen_main(), r, true) < 0)
 		kr.refused++;
-	if (was && !r->installed && fib) /* now by an interface we do not have */
-		svr_fib_kernel_del(fib, true, &r->prefix);
+	if (known && !r->installed && fib && r->table == DP_KROUTES_MAIN_TABLE)
+		svr_fib_kernel_del(fib, true, &r->prefix); /* now by an interface we lack */
 	kr.adds++;
 }
 
@@ -413,9 +415,8 @@ static json_t *route_json(const struct kroute *r)
 
 json_t *dp_kroutes_json(bool with_routes)
 {
-	uint32_t installed = 0;
-	for (uint32_t i = 0; i < kr.n; i++)
-		installed += kr.routes[i].installed;
+	const struct svr_fib *fib = live_fib();
+	uint32_t installed = fib ? fib->n_kernel : 0;
 	json_t *o = json_pack(
 	    "{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "enabled", kr.max > 0, "attached", kr.attached, "capacity", (json_int_t)kr.max,
@@ -435,11 +436,32 @@ json_t *dp_kroutes_json(bool with_routes)
 	return o;
 }
 
-static json_t *cmd_kernel_routes(void)
+struct kernel_routes_args {
+	bool counters_only;
+};
+
+/* {"cmd": "kernel-routes", "list": false}: the counters without the routes (a poller's). */
+static int kernel_routes_parse(const json_t *req, void *args, char *err, size_t errlen)
 {
-	return dp_kroutes_json(true);
+	struct kernel_routes_args *a = args;
+	const json_t *list = json_object_get(req, "list");
+	if (list && !json_is_boolean(list)) {
+		snprintf(err, errlen, "list: true or false");
+		return -1;
+	}
+	a->counters_only = list && !json_is_true(list);
+	return 0;
+}
+
+static json_t *kernel_routes_serve(const struct dp_ctl_request *r, const char **error)
+{
+	(void)error;
+	const struct kernel_routes_args *a = r->args;
+	return dp_kroutes_json(!a->counters_only);
 }
 
 static struct dp_ctl_command kernel_routes_cmd = {.name = "kernel-routes",
-						  .answer = cmd_kernel_routes};
+						  .parse = kernel_routes_parse,
+						  .args_size = sizeof(struct kernel_routes_args),
+						  .serve = kernel_routes_serve};
 DP_CTL_REGISTER(kernel_routes_cmd)

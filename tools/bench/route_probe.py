@@ -1,16 +1,21 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""How long one kernel route change takes to reach the dataplane's FIB (route_change_to_fib_ms).
+"""Probes of the route mirror for tools/bench/routes (standard library only).
 
-Run inside the router's kernel namespace (ip netns exec NS route_change.py ...): it adds a /24
-route over netlink, as a routing daemon would, and polls the dataplane's control socket until
-the route mirror reports it applied (the change is published to the workers in the same main-lcore
-turn that counts it); then deletes it the same way. Each add and each delete is one sample.
+  route_probe.py change --socket CTLSOCK --dev IFNAME --via GATEWAY [--count 20]
+                        [--first 100.64.0.0]
+      How long one kernel route change takes to reach the dataplane's FIB. Run inside the
+      router's kernel namespace (ip netns exec NS ...): adds a /24 route over netlink, as a
+      routing daemon would, and polls the dataplane's control socket until the route mirror
+      counts it (it is published to the workers in the same main-lcore turn); then deletes it
+      the same way. Each add and each delete is a sample. Its requests (every ms) wake the
+      dataplane's main loop, which otherwise sleeps up to 2 ms between turns when idle: a
+      change that arrives then waits that much longer. Prints route_change_to_fib_ms_p50=,
+      route_change_to_fib_ms_max= and samples=; exit 1 when a change is not seen within 5 s.
 
-  route_change.py --socket CTLSOCK --dev IFNAME --via GATEWAY [--count 20] [--first 100.64.0.0]
-
-Prints route_change_to_fib_ms_p50=, route_change_to_fib_ms_max= and samples= lines. Exit 1 when
-a change is not seen within 5 s.
+  route_probe.py wait --socket CTLSOCK --installed N --since-ns T [--timeout 300]
+      Polls every 10 ms until the FIB holds N kernel routes; prints the seconds since T (a
+      CLOCK_REALTIME time in ns, as date +%s%N gives it); exit 1 on timeout.
 """
 
 import argparse
@@ -56,7 +61,7 @@ def send(nl, msg):
 
 
 def counter(sock, key):
-    ans = ctlsock.request(sock, {"cmd": "kernel-routes"})
+    ans = ctlsock.request(sock, {"cmd": "kernel-routes", "list": False})
     return ans["data"][key]
 
 
@@ -64,18 +69,25 @@ def wait_count(sock, key, above, deadline):
     while time.perf_counter() < deadline:
         if counter(sock, key) > above:
             return True
-        time.sleep(0.0002)
+        time.sleep(0.001)
     return False
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--socket", required=True, help="the dataplane's control socket")
-    p.add_argument("--dev", required=True, help="the twin (or stand-in) the routes leave by")
-    p.add_argument("--via", required=True, help="their gateway")
-    p.add_argument("--count", type=int, default=20, help="adds (and as many deletes)")
-    p.add_argument("--first", default="100.64.0.0", help="the first /24 (isolated namespace)")
-    a = p.parse_args()
+def wait(a):
+    deadline = time.time() + a.timeout
+    have = None
+    while time.time() < deadline:
+        have = counter(a.socket, "installed")
+        if have == a.installed:
+            print(f"{(time.time_ns() - a.since_ns) / 1e9:.2f}")
+            return 0
+        time.sleep(0.01)
+    print(f"route_probe: the FIB holds {have} kernel routes after {a.timeout} s, not "
+          f"{a.installed}", file=sys.stderr)
+    return 1
+
+
+def change(a):
     nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
     nl.bind((0, 0))
     oif = socket.if_nametoindex(a.dev)
@@ -89,7 +101,7 @@ def main():
             t0 = time.perf_counter()
             send(nl, route_msg(kind, 2 * i + (kind == RTM_DELROUTE), prefix, gw, oif))
             if not wait_count(a.socket, key, before, t0 + 5):
-                print(f"route_change: {prefix} never reached the dataplane ({key})",
+                print(f"route_probe: {prefix} never reached the dataplane ({key})",
                       file=sys.stderr)
                 return 1
             samples.append((time.perf_counter() - t0) * 1000)
@@ -100,6 +112,24 @@ def main():
     print(f"route_change_to_fib_ms_max={samples[-1]:.2f}")
     print(f"samples={n}")
     return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="what", required=True)
+    c = sub.add_parser("change")
+    c.add_argument("--socket", required=True, help="the dataplane's control socket")
+    c.add_argument("--dev", required=True, help="the twin (or stand-in) the routes leave by")
+    c.add_argument("--via", required=True, help="their gateway")
+    c.add_argument("--count", type=int, default=20, help="adds (and as many deletes)")
+    c.add_argument("--first", default="100.64.0.0", help="the first /24 (isolated namespace)")
+    w = sub.add_parser("wait")
+    w.add_argument("--socket", required=True)
+    w.add_argument("--installed", type=int, required=True)
+    w.add_argument("--since-ns", type=int, required=True)
+    w.add_argument("--timeout", type=float, default=300)
+    a = p.parse_args()
+    return change(a) if a.what == "change" else wait(a)
 
 
 if __name__ == "__main__":
