@@ -29,6 +29,26 @@ static void minimal_config_gets_defaults(void **state)
 	assert_int_equal(conf.max_sleep_us, 1000);
 	assert_int_equal(conf.n_pci, 0);
 	assert_false(conf.huge_pages);
+	assert_false(conf.kernel); /* no twins unless asked for */
+}
+
+static void kernel_section(void **state)
+{
+	(void)state;
+	struct svr_jerr e;
+	assert_int_equal(dp_config_parse("{\"kernel\": {}}", &conf, &e), 0);
+	assert_true(conf.kernel);
+	assert_string_equal(conf.kernel_ns, ""); /* the dataplane's own namespace */
+	assert_int_equal(conf.kernel_rate, DP_KERNEL_RATE_DEFAULT);
+	assert_int_equal(conf.kernel_burst, DP_KERNEL_BURST_DEFAULT);
+	assert_int_equal(dp_config_parse("{\"kernel\": {\"namespace\": \"rtr-1.k\", "
+					 "\"rate-per-s\": 50, \"burst\": 7}}",
+					 &conf, &e),
+			 0);
+	assert_true(conf.kernel);
+	assert_string_equal(conf.kernel_ns, "rtr-1.k");
+	assert_int_equal(conf.kernel_rate, 50);
+	assert_int_equal(conf.kernel_burst, 7);
 }
 
 static void full_config(void **state)
@@ -103,6 +123,13 @@ static const struct {
     {"{\"runtime-dir\": \"\"}", "runtime-dir: must be a path of 1-200 characters"},
     {"{\"neighbor\": {\"queue-len\": 99}}", "neighbor.queue-len: must be between 0 and 16"},
     {"{\"icmp\": {\"burst\": 0}}", "icmp.burst: must be between 1 and"},
+    {"{\"kernel\": {\"namespace\": \"a/b\"}}", "kernel.namespace: must be a network namespace"},
+    {"{\"kernel\": {\"namespace\": \"..\"}}", "kernel.namespace: must be a network namespace"},
+    {"{\"kernel\": {\"namespace\": 3}}", "kernel.namespace: "},
+    {"{\"kernel\": {\"rate-per-s\": 0}}", "kernel.rate-per-s: must be between 1 and"},
+    {"{\"kernel\": {\"burst\": 0}}", "kernel.burst: must be between 1 and"},
+    {"{\"kernel\": {\"netns\": \"x\"}}", "kernel.netns: unknown key"},
+    {"{\"kernel\": true}", "kernel: "},
 };
 
 static void bad_configs_name_the_field(void **state)
@@ -136,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(minimal_config_gets_defaults),
 	    cmocka_unit_test(full_config),
+	    cmocka_unit_test(kernel_section),
 	    cmocka_unit_test(lcores_mapped_to_cpus),
 	    cmocka_unit_test(bad_configs_name_the_field),
 	    cmocka_unit_test(lcore_lists_and_pci),

@@ -24,6 +24,7 @@
 #define DP_MAX_PCI           32
 #define DP_IFNAME_LEN        16
 #define DP_DEVARGS_LEN       512
+#define DP_NETNS_LEN         64 /* a namespace name, NUL included */
 
 struct dp_config {
 	char instance[33];
@@ -61,11 +62,21 @@ struct dp_config {
 	unsigned icmp_rate;
 	unsigned icmp_burst;
 
+	/* The kernel twins (docs/routing.md, "The exception path"): off unless "kernel" is given.
+	 */
+	bool kernel;
+	char kernel_ns[DP_NETNS_LEN]; /* a named network namespace; "": the dataplane's own */
+	unsigned kernel_rate;         /* frames per second per twin and direction */
+	unsigned kernel_burst;
+
 	unsigned n_pci;
 	char pci[DP_MAX_PCI][32]; /* EAL allowlist (-a) */
 };
 
 #define DP_NEIGH_QUEUE_MAX 16
+
+#define DP_KERNEL_RATE_DEFAULT  1000 /* frames/s per twin and direction */
+#define DP_KERNEL_BURST_DEFAULT 200
 
 #define DP_SESSIONS_DEFAULT 1000000u /* sessions; memory: docs/sessions.md */
 #define DP_SESSIONS_MIN     1024u
