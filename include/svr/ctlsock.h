@@ -42,6 +42,10 @@
  *                  "age-s": 3, "queued": 0}]
  *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local",
  *                  "gateway": "198.18.100.254"|"", "interface": "lan"}]
+ *  "kernel"      {"enabled": bool (a "kernel" section in the startup file),
+ *                 "namespace": NAME|null (null: the dataplane's own), "rate-per-s": n,
+ *                 "burst": n, "twins": [{"name": "lan", "ifindex": n (in the namespace),
+ *                 "up": n, "down": n, "rate-limited-up": n, "rate-limited-down": n}]}
  *  "peers"       {"paths": [{"peer": NAME, "path": "neighborhood/interface",
  *                            "interface": NAME|null, "local": IP, "remote": IP,
  *                            "hmac": "sha256-128"|"sha256"|"none",
