@@ -231,11 +231,10 @@ void dp_kernel_housekeeping(void)
 		int on = link.link_status == RTE_ETH_LINK_UP;
 		if (on == t->carrier)
 			continue;
-		if (ioctl(t->fd, TUNSETCARRIER, &on) < 0) {
+		/* a failure is said once per change of the link, not every 100 ms */
+		if (ioctl(t->fd, TUNSETCARRIER, &on) < 0)
 			LOG_WARN("kernel twin %s: cannot set its carrier: %s", t->name,
 				 strerror(errno));
-			on = -2; /* not again every 100 ms: only after the link changes */
-		}
 		t->carrier = on;
 	}
 }
