@@ -5,7 +5,8 @@
   serve ADDR PORT...        accept TCP on each PORT of ADDR ("::" for both families), greet
                             each connection with "ktw-hello PORT\\n" and close it; runs until
                             killed (its pid is the caller's to stop)
-  hello ADDR PORT TIMEOUT   connect, print the greeting; exit 1 when nothing came in TIMEOUT s
+  hello ADDR PORT TIMEOUT   connect (ADDR may be fe80::X%IF), print the greeting; exit 1 when
+                            nothing came in TIMEOUT s
   synflood ADDR PORT SECS   TCP SYNs from random ports to ADDR:PORT for SECS seconds (a raw
                             socket); prints how many were sent
   ospf GROUP                one OSPF (protocol 89) hello-sized packet to GROUP (224.0.0.5)
@@ -43,11 +44,12 @@ def serve(addr, ports):
 
 
 def hello(addr, port, timeout):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    # getaddrinfo keeps the scope of a link-local "fe80::1%IF" (a plain tuple would not)
+    fam, _, _, _, sa = socket.getaddrinfo(addr, int(port), type=socket.SOCK_STREAM)[0]
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(float(timeout))
     try:
-        s.connect((addr, int(port)))
+        s.connect(sa)
         data = s.recv(100)
     except OSError as e:
         print(f"no answer: {e}")

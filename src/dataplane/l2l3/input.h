@@ -112,8 +112,10 @@ static inline enum dp_l3_in dp_l3_input(struct dp_worker *w, const struct dp_gen
 		}
 		/* RFC 4291: link-local addresses never cross a router. */
 		if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
-			/* ours to answer (ND, echo), else not routed */
-			if (dp_l3_dst_is_local(g, ip, false)) {
+			/* ours to answer (ND, echo), or the kernel's (its twin's own link-local
+			 * address, in a frame to our MAC), else not routed */
+			if (dp_l3_dst_is_local(g, ip, false) ||
+			    (w->kernel_punt && svr_ip6_is_link_local(ip + 24))) {
 				dp_punt_later(later, m, DP_PUNT_LOCAL);
 			} else {
 				dp_drop(w, m, SVR_DROP_IP6_SCOPE);
