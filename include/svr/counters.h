@@ -132,7 +132,15 @@
 	X(SVR_LEG_REFUSED, "svr-leg-refused",                                                      \
 	  "second leg of a duplicated session not taken (no slot of ours, one already, ended)")    \
 	X(SVR_MOVE_FAILED, "svr-move-failed",                                                      \
-	  "first packet moving a live session to a new tuple: the table could not (full, in use)")
+	  "first packet moving a live session to a new tuple: the table could not (full, in use)") \
+	X(HOST_ACCESS_DENIED, "host-access-denied",                                                \
+	  "packet for the router that its exception policy (host-access) keeps from the kernel")   \
+	X(KERNEL_RATE, "kernel-rate-limited",                                                      \
+	  "frame to or from a kernel twin over the twin's rate (kernel.rate-per-s)")               \
+	X(KERNEL_UNREACHABLE, "kernel-unreachable",                                                \
+	  "frame for the kernel whose interface has no twin, or the twin refused it")              \
+	X(KERNEL_FRAME, "kernel-frame-invalid",                                                    \
+	  "frame from a kernel twin shorter than Ethernet or longer than the interface's MTU")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,
@@ -176,7 +184,9 @@ static inline const char *svr_drop_name(unsigned reason)
 	X(SESSIONS_MIGRATE_FAILED, "sessions-migrate-failed")                                      \
 	X(DEGRADED_ENTER, "degraded-enter")                                                        \
 	X(DEGRADED_LEAVE, "degraded-leave")                                                        \
-	X(CAPTURE_DROPPED, "capture-dropped")
+	X(CAPTURE_DROPPED, "capture-dropped")                                                      \
+	X(KERNEL_UP, "kernel-up")                                                                  \
+	X(KERNEL_DOWN, "kernel-down")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

@@ -51,6 +51,10 @@
  *                            "table": N, "metric": N, "proto": N, "installed": B}]
  *                  (the first 1,000), "list-truncated": B}; with "list": false in the
  *                  request, the counters only
+ *  "kernel"      {"enabled": bool (a "kernel" section in the startup file),
+ *                 "namespace": NAME|null (null: the dataplane's own), "rate-per-s": n,
+ *                 "burst": n, "twins": [{"name": "lan", "ifindex": n (in the namespace),
+ *                 "up": n, "down": n, "rate-limited-up": n, "rate-limited-down": n}]}
  *  "peers"       {"paths": [{"peer": NAME, "path": "neighborhood/interface",
  *                            "interface": NAME|null, "local": IP, "remote": IP,
  *                            "hmac": "sha256-128"|"sha256"|"none",

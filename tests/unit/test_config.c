@@ -29,6 +29,26 @@ static void minimal_config_gets_defaults(void **state)
 	assert_int_equal(conf.max_sleep_us, 1000);
 	assert_int_equal(conf.n_pci, 0);
 	assert_false(conf.huge_pages);
+	assert_false(conf.kernel); /* no twins unless asked for */
+}
+
+static void kernel_section(void **state)
+{
+	(void)state;
+	struct svr_jerr e;
+	assert_int_equal(dp_config_parse("{\"kernel\": {}}", &conf, &e), 0);
+	assert_true(conf.kernel);
+	assert_string_equal(conf.kernel_ns, ""); /* the dataplane's own namespace */
+	assert_int_equal(conf.kernel_rate, DP_KERNEL_RATE_DEFAULT);
+	assert_int_equal(conf.kernel_burst, DP_KERNEL_BURST_DEFAULT);
+	assert_int_equal(dp_config_parse("{\"kernel\": {\"namespace\": \"rtr-1.k\", "
+					 "\"rate-per-s\": 50, \"burst\": 7}}",
+					 &conf, &e),
+			 0);
+	assert_true(conf.kernel);
+	assert_string_equal(conf.kernel_ns, "rtr-1.k");
+	assert_int_equal(conf.kernel_rate, 50);
+	assert_int_equal(conf.kernel_burst, 7);
 }
 
 static void full_config(void **state)
@@ -108,6 +128,13 @@ static const struct {
     {"{\"routing\": {\"tables\": []}}", "routing.tables: unknown key"},
     {"{\"routing\": {\"kernel-routes\": 1000000}, \"eal\": {\"memory-mb\": 600}}",
      "eal.memory-mb: 600 MB is below the about"},
+    {"{\"kernel\": {\"namespace\": \"a/b\"}}", "kernel.namespace: must be a network namespace"},
+    {"{\"kernel\": {\"namespace\": \"..\"}}", "kernel.namespace: must be a network namespace"},
+    {"{\"kernel\": {\"namespace\": 3}}", "kernel.namespace: "},
+    {"{\"kernel\": {\"rate-per-s\": 0}}", "kernel.rate-per-s: must be between 1 and"},
+    {"{\"kernel\": {\"burst\": 0}}", "kernel.burst: must be between 1 and"},
+    {"{\"kernel\": {\"netns\": \"x\"}}", "kernel.netns: unknown key"},
+    {"{\"kernel\": true}", "kernel: "},
 };
 
 /* Kernel routes add their memory to the automatic eal.memory-mb. */
@@ -124,6 +151,12 @@ static void kernel_routes_budget_memory(void **state)
 	assert_int_equal(conf.memory_mb,
 			 without + DP_KERNEL_ROUTES_TABLES_MB +
 			     (unsigned)(1000000ull * DP_KERNEL_ROUTE_BYTES_BUDGET >> 20));
+	/* twins bring a default, which routing.kernel-routes 0 turns off */
+	assert_int_equal(dp_config_parse("{\"kernel\": {}}", &conf, &e), 0);
+	assert_int_equal(conf.kernel_routes, DP_KERNEL_ROUTES_DEFAULT);
+	assert_int_equal(
+	    dp_config_parse("{\"kernel\": {}, \"routing\": {\"kernel-routes\": 0}}", &conf, &e), 0);
+	assert_int_equal(conf.kernel_routes, 0);
 }
 
 static void bad_configs_name_the_field(void **state)
@@ -157,6 +190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(minimal_config_gets_defaults),
 	    cmocka_unit_test(full_config),
+	    cmocka_unit_test(kernel_section),
 	    cmocka_unit_test(lcores_mapped_to_cpus),
 	    cmocka_unit_test(bad_configs_name_the_field),
 	    cmocka_unit_test(kernel_routes_budget_memory),

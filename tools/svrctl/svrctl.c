@@ -92,25 +92,26 @@ static void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nUsage: svrctl [--instance NAME | --socket PATH] [--json] show "
-			"ports|interfaces|stats|neighbors|routes|kernel-routes|policy|version\n"
-			"       svrctl [--instance NAME | --socket PATH] [--json] show sessions "
-			"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
-			"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
-			"session UUID\n"
-			"       svrctl [--instance NAME | --socket PATH] [--json] clear sessions "
-			"--all | [--tenant NAME] [--service NAME] [--address IP] [--wait]\n"
-			"       svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] "
-			"[-w FILE]\n"
-			"       svrctl [--instance NAME | --socket PATH] [--json] why PROTOCOL "
-			"SOURCE[:PORT] DESTINATION[:PORT] --interface NAME\n"
-			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
-			"TOKEN] config apply FILE|show\n"
-			"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
-			"TOKEN] [--json] status\n"
-			"       svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] "
-			"COMMAND ...\n"
-			"Try 'svrctl --help' for more information.\n");
+	fprintf(stderr,
+		"\nUsage: svrctl [--instance NAME | --socket PATH] [--json] show "
+		"ports|interfaces|stats|neighbors|routes|kernel-routes|policy|kernel|version\n"
+		"       svrctl [--instance NAME | --socket PATH] [--json] show sessions "
+		"[--tenant NAME] [--service NAME] [--address IP] [--limit N]\n"
+		"       svrctl [--instance NAME | --socket PATH] [--json] show|clear "
+		"session UUID\n"
+		"       svrctl [--instance NAME | --socket PATH] [--json] clear sessions "
+		"--all | [--tenant NAME] [--service NAME] [--address IP] [--wait]\n"
+		"       svrctl [--instance NAME | --socket PATH] capture INTERFACE [-c N] "
+		"[-w FILE]\n"
+		"       svrctl [--instance NAME | --socket PATH] [--json] why PROTOCOL "
+		"SOURCE[:PORT] DESTINATION[:PORT] --interface NAME\n"
+		"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
+		"TOKEN] config apply FILE|show\n"
+		"       svrctl [--instance NAME] [--api URL] [--token-file FILE | --token "
+		"TOKEN] [--json] status\n"
+		"       svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] "
+		"COMMAND ...\n"
+		"Try 'svrctl --help' for more information.\n");
 	exit(EXIT_USAGE);
 }
 
@@ -155,7 +156,8 @@ static const char help_main[] =
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           status\n"
     "    svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] COMMAND ...\n"
-    "    svrctl help [show | sessions | capture | why | config | status | conductor]\n"
+    "    svrctl help [show | sessions | capture | why | kernel | config | status |\n"
+    "                conductor]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -181,6 +183,9 @@ static const char help_main[] =
     "                        policy's and those mirrored from the kernel\n"
     "    show kernel-routes  the route mirror: routes svr-control took from the kernel's\n"
     "                        tables (docs/routing.md), which are installed, and counters\n"
+    "    show kernel         the kernel twins: their namespace, and per twin its kernel\n"
+    "                        ifindex and the frames up, down and over the rate\n"
+    "                        (see svrctl help kernel)\n"
     "    show policy         policy generation in force, its size, images applied/rejected\n"
     "    show peers          SVR peer paths (waypoints, security) and the keys in use\n"
     "    show sessions       a summary of the session table, then one line per session:\n"
@@ -214,7 +219,7 @@ static const char help_main[] =
     "                        history, rollback, routers, enrol-token, keys, alarms, ca\n"
     "                        (see svrctl help conductor)\n"
     "    help [TOPIC]        this page, or details of show, sessions, capture, why,\n"
-    "                        config, status or conductor\n"
+    "                        kernel, config, status or conductor\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -478,6 +483,9 @@ static const char help_show[] =
     "                MESSAGES, RECORDS sent, DROPPED (records it could not take or that\n"
     "                were made while it was down), TEMPLATES sent, ERRORS, SESSIONS\n"
     "                (transport sessions: TCP connections, UDP sockets).\n"
+    "    kernel      The kernel twins: NAMESPACE, RATE-PER-S, BURST, then NAME,\n"
+    "                IFINDEX, UP, DOWN, RATE-LIMITED-UP, RATE-LIMITED-DOWN per twin\n"
+    "                (see svrctl help kernel).\n"
     "    version     Dataplane version, instance, uptime, worker count, pid, and\n"
     "                svrctl's own version.\n"
     "\n"
@@ -486,6 +494,48 @@ static const char help_show[] =
     "    svrctl --all show stats\n"
     "    svrctl --json show stats | jq '.drops[\"no-route\"]'\n"
     "    svrctl show sessions --address 198.18.1.2\n";
+
+static const char help_kernel[] =
+    "NAME\n"
+    "    svrctl show kernel - the dataplane's kernel twins\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl [--instance NAME | --socket PATH] [--json] show kernel\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    With a \"kernel\" section in its startup file, the dataplane gives each of\n"
+    "    its interfaces a twin: a persistent TAP device of the same name, MAC and\n"
+    "    MTU in the router's kernel namespace. Packets for the router that the\n"
+    "    dataplane does not answer itself (anything but ICMP echo, ARP and neighbour\n"
+    "    discovery) go up to the kernel through the twin of the interface they came\n"
+    "    in by, when the router's exception policy admits them; ARP and neighbour\n"
+    "    discovery for the router are copied up as well. What the kernel sends on a\n"
+    "    twin goes out of its interface. Each twin is rate-limited in each direction\n"
+    "    (kernel.rate-per-s frames a second, kernel.burst at once).\n"
+    "\n"
+    "    First the settings: NAMESPACE (\"-\": the dataplane's own), RATE-PER-S and\n"
+    "    BURST; then one row per twin:\n"
+    "\n"
+    "      NAME               the twin's name, the interface's\n"
+    "      IFINDEX            its interface index in the namespace\n"
+    "      UP                 frames written to it (packets for the kernel and\n"
+    "                         ARP/ND copies)\n"
+    "      DOWN               frames the kernel sent on it, sent out of the interface\n"
+    "      RATE-LIMITED-UP    frames for the kernel over the twin's rate, dropped\n"
+    "      RATE-LIMITED-DOWN  frames from the kernel over the twin's rate, dropped\n"
+    "\n"
+    "    Packets the exception policy keeps from the kernel are counted under the\n"
+    "    drop reason host-access-denied of show stats; those over a rate under\n"
+    "    kernel-rate-limited, and the events kernel-up and kernel-down count the\n"
+    "    frames of all twins. Without twins, \"kernel twins off\" is printed.\n"
+    "\n"
+    "    --json prints the control socket's answer: {\"enabled\": BOOL, \"namespace\":\n"
+    "    NAME or null, \"rate-per-s\": N, \"burst\": N, \"twins\": [{\"name\",\n"
+    "    \"ifindex\", \"up\", \"down\", \"rate-limited-up\", \"rate-limited-down\"}]}.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl show kernel\n"
+    "    ip netns exec $(svrctl --json show kernel | jq -r .namespace) ip addr\n";
 
 static const char help_capture[] =
     "NAME\n"
@@ -1321,6 +1371,40 @@ static void print_policy(const json_t *data)
 	}
 	tab_print(&t);
 	tab_free(&t);
+}
+
+/* The kernel twins: the settings, then one line per twin. */
+static void print_kernel(const json_t *data)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	static const struct col tcols[] = {
+	    {"NAME", false}, {"IFINDEX", true},         {"UP", true},
+	    {"DOWN", true},  {"RATE-LIMITED-UP", true}, {"RATE-LIMITED-DOWN", true}};
+	static const char *const tkeys[] = {"name", "ifindex",         "up",
+					    "down", "rate-limited-up", "rate-limited-down"};
+	const json_t *twins = json_object_get(data, "twins");
+	if (!json_is_object(data) || !json_is_array(twins))
+		bad_shape("kernel", "\"data\" is not an object with \"twins\"");
+	if (!json_is_true(json_object_get(data, "enabled"))) {
+		printf("kernel twins off (no \"kernel\" section in the startup file)\n");
+		return;
+	}
+	struct table t;
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	tab_add(&t, "namespace:");
+	tab_add_key(&t, data, "namespace");
+	tab_add(&t, "rate-per-s:");
+	tab_add_key(&t, data, "rate-per-s");
+	tab_add(&t, "burst:");
+	tab_add_key(&t, data, "burst");
+	tab_print(&t);
+	tab_free(&t);
+	putchar('\n');
+	if (json_array_size(twins) == 0)
+		show_empty("twins");
+	else
+		tab_print_rows(twins, tcols, tkeys, NCOLS(tcols));
 }
 
 /* The IPFIX exporter: its settings and counters, then one line per collector. */
@@ -2727,6 +2811,7 @@ static const struct {
     {"version", "version"}, {"policy", "policy"},
     {"peers", "peers"},     {"ipfix", "ipfix"},
     {"events", "events"},   {"sessions-clear", "sessions-clear-status"},
+    {"kernel", "kernel"},
 };
 
 static void put_help(const char *text)
@@ -3078,6 +3163,8 @@ int main(int argc, char **argv)
 			put_help(help_sessions);
 		if (nargs == 2 && strcmp(args[1], "capture") == 0)
 			put_help(help_capture);
+		if (nargs == 2 && strcmp(args[1], "kernel") == 0)
+			put_help(help_kernel);
 		if (nargs == 2 && strcmp(args[1], "config") == 0)
 			put_help(help_config);
 		if (nargs == 2 && strcmp(args[1], "status") == 0)
@@ -3087,7 +3174,7 @@ int main(int argc, char **argv)
 		if (nargs == 2 && strcmp(args[1], "conductor") == 0)
 			put_help(conductor_help);
 		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, why, "
-			    "config, status, conductor)",
+			    "kernel, config, status, conductor)",
 			    args[1]);
 	}
 	if (strcmp(args[0], "capture") == 0) {
@@ -3119,12 +3206,10 @@ int main(int argc, char **argv)
 			    "commands",
 			    args[0]);
 	if (nargs < 2)
-		usage_error(clear
-				? "clear: missing OBJECT (session UUID, sessions)"
-				: "show: missing OBJECT (ports, interfaces, stats, neighbors, "
-				  "routes, kernel-routes, policy, peers, events, ipfix, sessions, "
-				  "sessions-clear, session UUID, "
-				  "version)");
+		usage_error(clear ? "clear: missing OBJECT (session UUID, sessions)"
+				  : "show: missing OBJECT (ports, interfaces, stats, neighbors, "
+				    "routes, kernel-routes, policy, peers, events, ipfix, kernel, "
+				    "sessions, sessions-clear, session UUID, version)");
 	if (clear && strcmp(args[1], "session") != 0 && strcmp(args[1], "sessions") != 0)
 		usage_error("clear: unknown object '%s' (session UUID, sessions)", args[1]);
 	if (o.wait && !(clear && strcmp(args[1], "sessions") == 0))
@@ -3147,11 +3232,11 @@ int main(int argc, char **argv)
 		if (strcmp(args[1], objects[k].name) == 0)
 			cmd = objects[k].cmd;
 	if (!cmd)
-		usage_error("show: unknown object '%s' (ports, interfaces, stats, neighbors, "
-			    "routes, kernel-routes, policy, peers, events, ipfix, sessions, "
-			    "sessions-clear, session UUID, "
-			    "version)",
-			    args[1]);
+		usage_error(
+		    "show: unknown object '%s' (ports, interfaces, stats, neighbors, "
+		    "routes, kernel-routes, policy, peers, events, ipfix, kernel, sessions, "
+		    "sessions-clear, session UUID, version)",
+		    args[1]);
 
 	socket_path(&o, sockpath, sizeof(sockpath));
 
@@ -3180,6 +3265,8 @@ int main(int argc, char **argv)
 		print_events(data);
 	} else if (strcmp(cmd, "sessions-clear-status") == 0) {
 		print_clear_job(data);
+	} else if (strcmp(cmd, "kernel") == 0) {
+		print_kernel(data);
 	} else {
 		print_version(data);
 	}

@@ -32,6 +32,8 @@ static void config_defaults(struct dp_config *c)
 	c->neigh_queue_len = 4;
 	c->icmp_rate = 100;
 	c->icmp_burst = 50;
+	c->kernel_rate = DP_KERNEL_RATE_DEFAULT;
+	c->kernel_burst = DP_KERNEL_BURST_DEFAULT;
 }
 
 int dp_parse_lcore_list(const char *s, unsigned *ids, unsigned max)
@@ -194,11 +196,40 @@ static int parse_pci(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	return 0;
 }
 
+/* "kernel": its presence turns the twins on; the namespace is one `ip netns add` makes
+ * (/run/netns/NAME), so a name of letters, digits, '-', '_' and '.' that is no path. */
+static int parse_kernel(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
+{
+	json_t *o;
+	if (svr_json_get_object(doc, "kernel", "", &o, e) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	static const char *const k[] = {"namespace", "rate-per-s", "burst", NULL};
+	const char *ns = NULL;
+	if (svr_json_only_keys(o, "kernel", k, e) < 0 ||
+	    svr_json_get_string(o, "namespace", "kernel", &ns, e) < 0 ||
+	    opt_uint(o, "rate-per-s", "kernel", 1, 1000000, &c->kernel_rate, e) < 0 ||
+	    opt_uint(o, "burst", "kernel", 1, 1000000, &c->kernel_burst, e) < 0)
+		return -1;
+	if (ns && (!valid_name(ns, DP_NETNS_LEN - 1, ".") || strcmp(ns, ".") == 0 ||
+		   strcmp(ns, "..") == 0))
+		return svr_jerr_set(e, "kernel.namespace",
+				    "must be a network namespace name of 1-%d letters, digits, "
+				    "'-', '_' or '.' (as in /run/netns/NAME)",
+				    DP_NETNS_LEN - 1);
+	if (ns)
+		snprintf(c->kernel_ns, sizeof(c->kernel_ns), "%s", ns);
+	c->kernel = true;
+	return 0;
+}
+
 static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {
-	    "instance", "runtime-dir", "eal", "workers",  "mbufs", "burst",   "idle",
-	    "neighbor", "icmp",        "pci", "sessions", "svr",   "routing", NULL};
+	static const char *const keys[] = {"instance", "runtime-dir", "eal",      "workers",
+					   "mbufs",    "burst",       "idle",     "neighbor",
+					   "icmp",     "pci",         "sessions", "svr",
+					   "routing",  "kernel",      NULL};
 	static const char *const moved[] = {"interfaces", "static-routes", "static-neighbors"};
 	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++)
 		if (json_object_get(doc, moved[i]))
@@ -336,6 +367,11 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 			     &c->kernel_routes, e) < 0)
 			return -1;
 	}
+	if (parse_kernel(doc, c, e) < 0)
+		return -1;
+	/* Twins without a word on routes: the routes through them are wanted too. */
+	if (c->kernel && !json_object_get(json_object_get(doc, "routing"), "kernel-routes"))
+		c->kernel_routes = DP_KERNEL_ROUTES_DEFAULT;
 
 	if (svr_json_get_object(doc, "sessions", "", &o, e) < 0)
 		return -1;

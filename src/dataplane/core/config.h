@@ -24,6 +24,7 @@
 #define DP_MAX_PCI           32
 #define DP_IFNAME_LEN        16
 #define DP_DEVARGS_LEN       512
+#define DP_NETNS_LEN         64 /* a namespace name, NUL included */
 
 struct dp_config {
 	char instance[33];
@@ -62,6 +63,12 @@ struct dp_config {
 	unsigned icmp_burst;
 
 	unsigned kernel_routes; /* routes mirrored from the kernel at most; 0: none (routing.*) */
+	/* The kernel twins (docs/routing.md, "The exception path"): off unless "kernel" is given.
+	 */
+	bool kernel;
+	char kernel_ns[DP_NETNS_LEN]; /* a named network namespace; "": the dataplane's own */
+	unsigned kernel_rate;         /* frames per second per twin and direction */
+	unsigned kernel_burst;
 
 	unsigned n_pci;
 	char pci[DP_MAX_PCI][32]; /* EAL allowlist (-a) */
@@ -69,11 +76,14 @@ struct dp_config {
 
 #define DP_NEIGH_QUEUE_MAX 16
 
-#define DP_KERNEL_ROUTES_MAX (1u << 22) /* 4M: rte_fib's tables hold far more than a DFZ */
+#define DP_KERNEL_ROUTES_MAX     (1u << 22) /* 4M: rte_fib's tables hold far more than a DFZ */
+#define DP_KERNEL_ROUTES_DEFAULT 65536u     /* with a "kernel" section */
 /* Kernel routes make every FIB live (a second IPv4 and IPv6 table, 64 MiB), and while a new
  * generation replaces the FIB both exist; each route is held by the RIB and by both FIBs. */
-#define DP_KERNEL_ROUTES_TABLES_MB   192u
+#define DP_KERNEL_ROUTES_TABLES_MB   128u
 #define DP_KERNEL_ROUTE_BYTES_BUDGET 640u
+#define DP_KERNEL_RATE_DEFAULT       1000 /* frames/s per twin and direction */
+#define DP_KERNEL_BURST_DEFAULT      200
 
 #define DP_SESSIONS_DEFAULT 1000000u /* sessions; memory: docs/sessions.md */
 #define DP_SESSIONS_MIN     1024u

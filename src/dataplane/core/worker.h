@@ -10,6 +10,7 @@
 #define SVR_CORE_WORKER_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ethdev.h>
@@ -79,6 +80,7 @@ struct dp_worker {
 	struct rte_mempool *pool;      /* mbufs for packets the worker builds */
 	struct svr_neigh_table *neigh; /* read lock-free; the main lcore writes it */
 	struct dp_gen *_Atomic *gen;   /* where the current generation is published */
+	bool kernel_punt;  /* kernel twins on: link-local multicast and DHCP go to the slow path */
 	uint64_t poll_tsc; /* the TSC when this poll began: the time rate limits police by */
 	struct dp_worker_stats stats;
 } __rte_cache_aligned;

@@ -26,6 +26,19 @@ enum dp_l3_in {
 	DP_L3_IPV6,
 };
 
+/*
+ * Group destinations the kernel twins want (docs/routing.md, "The exception path"): the
+ * link-local block 224.0.0.0/24 (OSPF's 224.0.0.5 and .6, VRRP, ...) and UDP to the limited
+ * broadcast address (DHCP answers a client that has no address yet).
+ */
+static inline bool dp_l3_kernel_group4(const uint8_t *ip)
+{
+	static const uint8_t limited_bcast[4] = {255, 255, 255, 255};
+	if (ip[16] == 224 && ip[17] == 0 && ip[18] == 0)
+		return true;
+	return ip[9] == 17 && memcmp(ip + 16, limited_bcast, 4) == 0;
+}
+
 /* Is an IPv4/IPv6 destination one of ours (the FIB says local)? */
 static inline bool dp_l3_dst_is_local(const struct dp_gen *g, const uint8_t *ip, bool v4)
 {
@@ -73,7 +86,11 @@ static inline enum dp_l3_in dp_l3_input(struct dp_worker *w, const struct dp_gen
 			dp_drop(w, m, r);
 			return DP_L3_CONSUMED;
 		} else if (svr_ip4_dst_is_group(ip)) {
-			dp_drop(w, m, SVR_DROP_LOCAL_UNSUPPORTED);
+			/* in a group frame too (checked next): it is addressed to a group */
+			if (w->kernel_punt && dp_l3_kernel_group4(ip))
+				dp_punt_later(later, m, DP_PUNT_LOCAL);
+			else
+				dp_drop(w, m, SVR_DROP_LOCAL_UNSUPPORTED);
 			return DP_L3_CONSUMED;
 		} else if (eth.dst_group) { /* RFC 1812 5.3.4 */
 			dp_drop(w, m, SVR_DROP_GROUP_FRAME);
@@ -95,8 +112,10 @@ static inline enum dp_l3_in dp_l3_input(struct dp_worker *w, const struct dp_gen
 		}
 		/* RFC 4291: link-local addresses never cross a router. */
 		if (svr_ip6_is_link_local(ip + 8) || svr_ip6_is_link_local(ip + 24)) {
-			/* ours to answer (ND, echo), else not routed */
-			if (dp_l3_dst_is_local(g, ip, false)) {
+			/* ours to answer (ND, echo), or the kernel's (its twin's own link-local
+			 * address, in a frame to our MAC), else not routed */
+			if (dp_l3_dst_is_local(g, ip, false) ||
+			    (w->kernel_punt && svr_ip6_is_link_local(ip + 24))) {
 				dp_punt_later(later, m, DP_PUNT_LOCAL);
 			} else {
 				dp_drop(w, m, SVR_DROP_IP6_SCOPE);

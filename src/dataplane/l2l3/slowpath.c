@@ -13,6 +13,7 @@
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
 #include "core/dp.h"
+#include "kernel/kernel.h"
 
 #define ICMP4_ECHO_REPLY    0
 #define ICMP4_UNREACH       3
@@ -55,6 +56,17 @@ static void count_drop(struct rte_mbuf *m, enum svr_drop_reason why)
 static void count_event(enum svr_event ev)
 {
 	dp.main_stats.events[ev]++;
+}
+
+/* A packet for the router that the dataplane does not answer: the kernel's, through the
+ * interface's twin, when there are twins (the exception policy and rate decide); else
+ * dropped as before the twins existed. */
+static void not_answered(struct rte_mbuf *m)
+{
+	if (dp_kernel_on())
+		dp_kernel_up(m);
+	else
+		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
 }
 
 /* Queues a finished frame for transmission by worker 0. */
@@ -494,6 +506,9 @@ static void handle_arp(struct rte_mbuf *m)
 	/* RFC 826: update an existing entry from any ARP; create one when the request is for us. */
 	if (svr_ip4_host(&spa) != 0)
 		neigh_learn(meta->iface_in, &spa, &sha, ours && op == 1);
+	/* the kernel learns its neighbours too; copied before the request becomes our reply */
+	if (ours && dp_kernel_on())
+		dp_kernel_copy(m);
 
 	if (op == 2 || !ours) {
 		if (!ours)
@@ -520,9 +535,10 @@ static void handle_local4(struct rte_mbuf *m)
 	uint8_t *ip = d + meta->l3_off;
 	unsigned hlen = (ip[0] & 0x0f) * 4u, total = svr_rd16(ip + 2);
 	uint8_t *icmp = ip + hlen;
+	/* group destinations (kernel twins on: OSPF, DHCP) are never answered here */
 	if (ip[9] != IPPROTO_ICMP4 || (svr_rd16(ip + 6) & 0x3fff) || total < hlen + 8 ||
-	    icmp[0] != ICMP4_ECHO_REQUEST) {
-		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+	    icmp[0] != ICMP4_ECHO_REQUEST || svr_ip4_dst_is_group(ip)) {
+		not_answered(m);
 		return;
 	}
 	if (svr_cksum_fold(svr_cksum_add(0, icmp, total - hlen)) != 0xffff) {
@@ -559,6 +575,14 @@ static void send_na(struct rte_mbuf *ns, const uint8_t *target, bool solicited)
 		count_event(SVR_EV_ND_ADVERTS_SENT);
 }
 
+/* Handled neighbour discovery: the kernel learns from it as well (twins on), then m goes. */
+static void nd_copy_free(struct rte_mbuf *m)
+{
+	if (dp_kernel_on())
+		dp_kernel_copy(m);
+	rte_pktmbuf_free(m);
+}
+
 static void handle_nd(struct rte_mbuf *m, uint8_t *ip, uint8_t *icmp, unsigned icmp_len)
 {
 	const struct dp_pkt_meta *meta = dp_meta(m);
@@ -585,18 +609,22 @@ static void handle_nd(struct rte_mbuf *m, uint8_t *ip, uint8_t *icmp, unsigned i
 
 	if (icmp[0] == ND_NS) {
 		if (!iface_has_addr(meta->iface_in, &target)) {
-			count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+			/* perhaps for the kernel's own (link-local) address: its twin has it */
+			if (dp_kernel_on())
+				nd_copy_free(m);
+			else
+				count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
 			return;
 		}
 		if (!from_unspec && lla)
 			neigh_learn(meta->iface_in, &src, &mac, true);
 		send_na(m, target.addr, !from_unspec);
-		rte_pktmbuf_free(m);
+		nd_copy_free(m);
 		return;
 	}
 	/* NA: refresh an entry we have (we never create one from an unsolicited advert). */
 	neigh_learn(meta->iface_in, &target, &mac, false);
-	rte_pktmbuf_free(m);
+	nd_copy_free(m);
 }
 
 static void handle_local6(struct rte_mbuf *m)
@@ -607,7 +635,7 @@ static void handle_local6(struct rte_mbuf *m)
 	unsigned plen = svr_rd16(ip + 4);
 	uint8_t *icmp = ip + 40;
 	if (ip[6] != IPPROTO_ICMP6 || plen < 8) {
-		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		not_answered(m);
 		return;
 	}
 	if (svr_cksum_ip6(ip + 8, ip + 24, IPPROTO_ICMP6, icmp, plen) != 0) {
@@ -621,7 +649,7 @@ static void handle_local6(struct rte_mbuf *m)
 	struct svr_ip dst = {.family = SVR_AF_INET6};
 	memcpy(dst.addr, ip + 24, 16);
 	if (icmp[0] != ICMP6_ECHO_REQUEST || !is_our_addr(&dst)) {
-		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		not_answered(m);
 		return;
 	}
 	swap_bytes(ip + 8, ip + 24, 16);
@@ -726,9 +754,22 @@ static void handle(struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		break;
 	default:
-		count_drop(m, SVR_DROP_LOCAL_UNSUPPORTED);
+		not_answered(m);
 		break;
 	}
+}
+
+/* What the kernel sent on its twins, out of their interfaces as it addressed them. */
+static unsigned kernel_down(void)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned n = dp_kernel_down(pkts, RTE_DIM(pkts));
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_ether_addr dst;
+		memcpy(dst.addr_bytes, rte_pktmbuf_mtod(pkts[i], uint8_t *), 6);
+		send_l3(pkts[i], SVR_ETH_HLEN, dp_meta(pkts[i])->iface_out, &dst);
+	}
+	return n;
 }
 
 unsigned dp_slowpath_poll(void)
@@ -742,7 +783,7 @@ unsigned dp_slowpath_poll(void)
 			handle(pkts[k]);
 		total += n;
 	}
-	return total;
+	return total + kernel_down();
 }
 
 void dp_slowpath_housekeeping(uint64_t now_ms)

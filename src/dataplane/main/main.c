@@ -28,6 +28,7 @@
 #include "paths/paths.h"
 #include "svrpath/path.h"
 #include "io/port.h"
+#include "kernel/kernel.h"
 #include "l2l3/fib.h"
 #include "l2l3/kroutes.h"
 #include "l2l3/neigh.h"
@@ -81,7 +82,7 @@ static void usage(FILE *f)
 	    "file named by svr.key-file, re-read when it changes (docs/svr.md).\n"
 	    "Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
 	    "Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes|\n"
-	    "         policy|peers|sessions; svrctl --instance NAME clear session UUID;\n"
+	    "         policy|peers|sessions|kernel; svrctl --instance NAME clear session UUID;\n"
 	    "         svrctl --instance NAME capture INTERFACE [-c N] [-w FILE]\n"
 	    "Exit status: 0 clean stop, 1 bad configuration or start-up failure, 2 usage.\n");
 }
@@ -155,7 +156,8 @@ static void main_loop(void)
 			dp_svr_keys_poll();
 			dp_svr_keys_differ_report(now);
 			dp_capture_poll(now);
-			dp_events_poll(); /* the workers' event records, named */
+			dp_kernel_housekeeping(); /* twins' carrier follows their ports' link */
+			dp_events_poll();         /* the workers' event records, named */
 			next_hk = now + HOUSEKEEPING_MS;
 		}
 		/* The control socket's poll() doubles as the idle sleep; slow-path work resets it,
@@ -277,6 +279,8 @@ int main(int argc, char **argv)
 		goto out;
 	dp_sess.names_flush = dp_events_poll; /* before a sweep forgets the names they carry */
 	dp_slowpath_init();
+	if (dp_kernel_init() < 0) /* the twins' namespace: before the first generation */
+		goto out;
 	if (dp_ctlsock_open(conf.socket_path) < 0 || dp_workers_launch() < 0)
 		goto out;
 
@@ -292,6 +296,7 @@ out:
 	dp_ctlsock_close();
 	dp_channel_close();
 	dp_policy_shutdown();
+	dp_kernel_shutdown(); /* the twins stay, without carrier, for the next start */
 	dp_kroutes_free();
 	for (uint16_t pid = 0; pid < DP_MAX_PORTS; pid++)
 		dp_port_remove(pid);

@@ -12,6 +12,7 @@
 #include "common/image.h"
 #include "common/log.h"
 #include "io/port.h"
+#include "kernel/kernel.h"
 #include "l2l3/fib.h"
 #include "l2l3/kroutes.h"
 #include "l2l3/neigh.h"
@@ -532,6 +533,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 	atomic_store_explicit(&dp.gen, g, memory_order_release);
 	retire(r);
 	dp_paths_generation(g);
+	dp_kernel_generation(g); /* twins of the interfaces g has, and only those */
 	LOG_INFO("policy generation %llu applied in %llu ms: %u interface(s), %u port(s), "
 		 "%u route(s)",
 		 (unsigned long long)g->generation, (unsigned long long)(dp_now_ms() - t0), n_if,

@@ -145,6 +145,7 @@ int dp_workers_launch(void)
 		w->pool = dp.pool;
 		w->neigh = dp.neigh;
 		w->gen = &dp.gen;
+		w->kernel_punt = dp.conf->kernel; /* a startup setting: fixed while it runs */
 		int rc = rte_eal_remote_launch(worker_main, w, w->lcore);
 		if (rc != 0) {
 			LOG_ERR("cannot launch worker on lcore %u: %s", w->lcore,
