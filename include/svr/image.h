@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define SVR_IMAGE_MAGIC   0x49525653u /* "SVRI" */
-#define SVR_IMAGE_VERSION 4
+#define SVR_IMAGE_VERSION 5
 #define SVR_IMG_NONE      UINT32_MAX
 #define SVR_IMG_ALIGN     8
 
@@ -45,6 +45,7 @@ enum svr_img_section {
 	SVR_SEC_SERVICE_ROUTES,    /* struct svr_img_service_route */
 	SVR_SEC_IFACE_HOODS,       /* struct svr_img_hood: an interface's neighborhoods */
 	SVR_SEC_COLLECTORS,        /* struct svr_img_collector: IPFIX collectors */
+	SVR_SEC_HOST_ACCESS,       /* struct svr_img_host_access: what may reach the kernel */
 	SVR_SEC_COUNT
 };
 
@@ -308,6 +309,27 @@ struct svr_img_collector {
 	uint16_t port;                 /* > 0 */
 	uint8_t transport;             /* SVR_IMG_COLLECTOR_UDP or _TCP */
 	uint8_t reserved[5];
+};
+
+/*
+ * One rule of the router's exception policy (model: router "host-access"; docs/routing.md
+ * "The exception policy"): which packets for the router that the dataplane does not answer
+ * itself may go up to the kernel. The compiler writes the model's default when the model has
+ * none, and nothing for "[]": the dataplane itself knows no default.
+ */
+/* sources: the arriving interface's subnets (and fe80::/10) */
+#define SVR_IMG_HA_FROM_CONNECTED 0x1
+/* every interface; else those of ifaces */
+#define SVR_IMG_HA_ALL_IFACES 0x2
+
+struct svr_img_host_access {
+	uint8_t protocol;  /* IP protocol number (the upper layer, after IPv6 extension headers) */
+	uint8_t has_ports; /* 1: tcp/udp, port_lo-port_hi is either the source or the destination */
+	uint8_t flags;     /* SVR_IMG_HA_* */
+	uint8_t reserved;
+	uint16_t port_lo, port_hi;
+	struct svr_img_range from; /* PREFIXES: the sources; empty with FROM_CONNECTED only */
+	uint64_t ifaces;           /* bit i: interface i of the image; 0 with ALL_IFACES only */
 };
 
 #endif

@@ -15,6 +15,7 @@ _Static_assert(sizeof(struct svr_img_policy) == 72, "policy: 64 bytes + revert/d
 _Static_assert(sizeof(struct svr_img_limits) == 24, "limits: 16 bytes + degraded_pct");
 _Static_assert(sizeof(struct svr_img_collector) == 28, "collector: address, port, transport");
 _Static_assert(sizeof(struct svr_img_ipfix) == 16, "ipfix: four numbers");
+_Static_assert(sizeof(struct svr_img_host_access) == 24, "host access: 8 bytes, range, mask");
 
 static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
     [SVR_SEC_STRINGS] = 1,
@@ -36,6 +37,7 @@ static const uint32_t entry_sizes[SVR_SEC_COUNT] = {
     [SVR_SEC_SERVICE_ROUTES] = sizeof(struct svr_img_service_route),
     [SVR_SEC_IFACE_HOODS] = sizeof(struct svr_img_hood),
     [SVR_SEC_COLLECTORS] = sizeof(struct svr_img_collector),
+    [SVR_SEC_HOST_ACCESS] = sizeof(struct svr_img_host_access),
 };
 
 static const char *const section_names[SVR_SEC_COUNT] = {
@@ -45,7 +47,7 @@ static const char *const section_names[SVR_SEC_COUNT] = {
     "access-rules",   "service-classes",   "service-policies",
     "policy-vectors", "security-policies", "peers",
     "peer-paths",     "service-routes",    "interface-neighborhoods",
-    "collectors",
+    "collectors",     "host-access",
 };
 
 uint32_t svr_img_entry_size(enum svr_img_section s)
@@ -271,7 +273,10 @@ int svr_img_finish(struct svr_img_builder *b, const struct svr_img_header *hdr, 
  *   collector address a host (IPv4 /32 or IPv6 /128), port > 0, transport UDP/TCP;
  *   with collectors, header ipfix.template_refresh_s >= 1;
  *   service route kind PEER (peer index) / NEXT_HOP (iface index) / NAT_TARGET,
- *   and its address for the latter two.
+ *   and its address for the latter two;
+ *   host-access flags FROM_CONNECTED and ALL_IFACES only, has_ports 0/1 and only on tcp/udp,
+ *   port_lo <= port_hi, sources a prefix range that is empty exactly when FROM_CONNECTED,
+ *   ifaces bits only of existing interfaces, none exactly when ALL_IFACES.
  * Not checked: reserved fields (never read), and numbers the format leaves
  * open (timeouts, rates, capacities, costs, SLA limits, session limits,
  * revert hold-down and minimum dwell, generation).
@@ -587,6 +592,37 @@ static int check_entries(struct checker *c)
 	return 0;
 }
 
+/* The exception policy's rules (include/svr/image.h): each says one thing one way. */
+static int check_host_access(struct checker *c)
+{
+	const enum svr_img_section S = SVR_SEC_HOST_ACCESS;
+	uint32_t n_if = count_of(c, SVR_SEC_INTERFACES);
+	uint64_t known = n_if >= 64 ? UINT64_MAX : (UINT64_C(1) << n_if) - 1;
+	for (uint32_t i = 0; i < count_of(c, S); i++) {
+		const struct svr_img_host_access *e = entry(c, S, i);
+		bool connected = e->flags & SVR_IMG_HA_FROM_CONNECTED;
+		bool all = e->flags & SVR_IMG_HA_ALL_IFACES;
+		if (e->flags & ~(SVR_IMG_HA_FROM_CONNECTED | SVR_IMG_HA_ALL_IFACES))
+			return fail(c, "host-access[%u].flags: unknown flags 0x%x", i,
+				    e->flags &
+					~(SVR_IMG_HA_FROM_CONNECTED | SVR_IMG_HA_ALL_IFACES));
+		CHECK(check_enum(c, e->has_ports, 1, S, i, "has-ports"));
+		if (e->has_ports && e->protocol != SVR_PROTO_TCP && e->protocol != SVR_PROTO_UDP)
+			return fail(c, "host-access[%u]: ports on protocol %u", i, e->protocol);
+		if (e->port_lo > e->port_hi)
+			return fail(c, "host-access[%u]: port range %u-%u", i, e->port_lo,
+				    e->port_hi);
+		CHECK(check_range(c, &e->from, SVR_SEC_PREFIXES, S, i, "from"));
+		if (connected != (e->from.count == 0))
+			return fail(c, "host-access[%u].from: %u prefixes with flags 0x%x", i,
+				    e->from.count, e->flags);
+		if ((e->ifaces & ~known) || all != (e->ifaces == 0))
+			return fail(c, "host-access[%u].ifaces: 0x%llx with %u interfaces", i,
+				    (unsigned long long)e->ifaces, n_if);
+	}
+	return 0;
+}
+
 static uint64_t section_end(const struct checker *c, int s)
 {
 	const struct svr_img_section_desc *d = &c->h->sections[s];
@@ -649,5 +685,6 @@ int svr_img_check(const void *img, size_t len, char *err, size_t errlen)
 		return fail(&c, "header: degraded-pct %u is above 100", h->limits.degraded_pct);
 	if (count_of(&c, SVR_SEC_COLLECTORS) && h->ipfix.template_refresh_s == 0)
 		return fail(&c, "header: ipfix template refresh of 0 s (at least 1)");
-	return check_entries(&c);
+	CHECK(check_entries(&c));
+	return check_host_access(&c);
 }

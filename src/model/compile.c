@@ -610,6 +610,63 @@ static int compile_service_routes(struct compiler *c)
 	return 0;
 }
 
+/* A host-access rule's "port": a number, "N" or "A-B" (validated). */
+static void host_port(const json_t *port, struct svr_img_host_access *h)
+{
+	unsigned lo = 0, hi = 0;
+	if (json_is_integer(port))
+		lo = hi = (unsigned)json_integer_value(port);
+	else if (svr_port_range_parse(json_string_value(port), &lo, &hi) < 0)
+		return;
+	h->has_ports = 1;
+	h->port_lo = (uint16_t)lo;
+	h->port_hi = (uint16_t)hi;
+}
+
+static int host_rule(struct compiler *c, const json_t *o, size_t i)
+{
+	int proto = svr_model_host_access_protocol(json_object_get(o, "protocol"));
+	if (proto < 0)
+		return fail(c, "host-access[%zu]: unknown protocol (was the model validated?)", i);
+	struct svr_img_host_access h = {.protocol = (uint8_t)proto, .port_hi = 65535};
+	const json_t *port = json_object_get(o, "port");
+	if (port)
+		host_port(port, &h);
+	const json_t *from = arr(o, "from");
+	if (from)
+		h.from = prefixes(c, from, true);
+	else
+		h.flags |= SVR_IMG_HA_FROM_CONNECTED;
+	size_t k;
+	json_t *f;
+	json_array_foreach (arr(o, "interfaces"), k, f) {
+		uint32_t idx = lookup(c->n.ifaces, json_string_value(f));
+		if (idx >= 64)
+			return fail(c, "host-access[%zu].interfaces[%zu]: no such interface", i, k);
+		h.ifaces |= UINT64_C(1) << idx;
+	}
+	if (!h.ifaces)
+		h.flags |= SVR_IMG_HA_ALL_IFACES;
+	svr_img_add(&c->b, SVR_SEC_HOST_ACCESS, &h);
+	return 0;
+}
+
+/* The router's exception policy: its "host-access", or the model's default when absent. */
+static int compile_host_access(struct compiler *c)
+{
+	json_t *dflt = NULL;
+	const json_t *list = json_object_get(c->router, "host-access");
+	if (!list)
+		list = dflt = json_loads(SVR_MODEL_HOST_ACCESS_DEFAULT, 0, NULL);
+	if (!json_is_array(list))
+		return fail(c, "host-access: not an array (or out of memory)");
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_array_size(list); i++)
+		rc = host_rule(c, json_array_get(list, i), i);
+	json_decref(dflt);
+	return rc;
+}
+
 /* authority.telemetry.ipfix: every router sends to the same collectors; each is its own
  * observation domain, numbered from its name so that no two routers need configuring apart. */
 static void compile_telemetry(struct compiler *c, struct svr_img_ipfix *out)
@@ -661,6 +718,8 @@ int svr_model_compile_indexed(const json_t *doc, const struct svr_model_index *i
 		rc = derive_peers(&c);
 	if (rc == 0)
 		rc = compile_service_routes(&c);
+	if (rc == 0)
+		rc = compile_host_access(&c);
 	if (rc == 0) {
 		json_t *lim = json_object_get(c.router, "limits");
 		struct svr_img_header h = {

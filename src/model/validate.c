@@ -1367,6 +1367,86 @@ static void check_static_neighbor(struct v *v, struct rctx *r, const json_t *o,
 	}
 }
 
+/* ---- host access (the exception policy) ---- */
+
+static const char *const host_protocols[] = {"tcp", "udp", "ospf", "icmp", "icmpv6", NULL};
+static const int host_protocol_numbers[] = {6, 17, 89, 1, 58};
+
+int svr_model_host_access_protocol(const json_t *v)
+{
+	if (json_is_integer(v))
+		return json_integer_value(v) >= 0 && json_integer_value(v) <= 255
+			   ? (int)json_integer_value(v)
+			   : -1;
+	for (int i = 0; host_protocols[i] && json_is_string(v); i++)
+		if (strcmp(json_string_value(v), host_protocols[i]) == 0)
+			return host_protocol_numbers[i];
+	return -1;
+}
+
+/* "port": a number or a string "N" / "A-B"; proto -1 when the protocol is itself invalid. */
+static void check_host_port(struct v *v, const json_t *x, const struct vpath *p, int proto)
+{
+	if (proto >= 0 && proto != 6 && proto != 17) {
+		err(v, p, "only tcp and udp have ports");
+		return;
+	}
+	if (json_is_integer(x)) {
+		if (json_integer_value(x) < 0 || json_integer_value(x) > 65535)
+			err(v, p, "%lld is not a port 0-65535", (long long)json_integer_value(x));
+		return;
+	}
+	const char *s = json_string_value(x);
+	unsigned lo, hi;
+	if (!s || svr_port_range_parse(s, &lo, &hi) < 0)
+		err(v, p, "must be a port number like 22 or a range like \"67-68\"");
+	else
+		ports_within(v, p, s, lo, hi, 0, "ports");
+}
+
+/* "interfaces": names of this router's interfaces, at least one. */
+static void check_host_ifaces(struct v *v, struct rctx *r, const json_t *o, const struct vpath *p)
+{
+	const json_t *list = get_arr(v, o, "interfaces", p, false);
+	const struct vpath *lp = PKEY(p, "interfaces");
+	if (list && json_array_size(list) == 0)
+		err(v, lp, "must not be empty (leave it out for every interface)");
+	size_t i;
+	const json_t *x;
+	json_array_foreach (list, i, x) {
+		if (!json_is_string(x))
+			err(v, PIDX(lp, i), "must be an interface name");
+		else if (!iface_named(r, json_string_value(x)))
+			err(v, PIDX(lp, i), "no interface named \"%s\" on this router",
+			    json_string_value(x));
+	}
+}
+
+static void check_host_access(struct v *v, struct rctx *r, const json_t *o, const struct vpath *p)
+{
+	static const char *const keys[] = {"protocol", "port", "from", "interfaces", NULL};
+	if (!is_object(v, o, p))
+		return;
+	check_keys(v, o, p, keys);
+	const json_t *proto = get(v, o, "protocol", p, true);
+	int number = svr_model_host_access_protocol(proto);
+	if (proto && number < 0)
+		err(v, PKEY(p, "protocol"),
+		    "must be tcp, udp, ospf, icmp, icmpv6 or a protocol number 0-255");
+	const json_t *port = json_object_get(o, "port");
+	if (port)
+		check_host_port(v, port, PKEY(p, "port"), number);
+	const json_t *from = get_arr(v, o, "from", p, false);
+	const struct vpath *fp = PKEY(p, "from");
+	if (from && json_array_size(from) == 0)
+		err(v, fp, "must not be empty (leave it out for the arriving interface's subnets)");
+	size_t i;
+	const json_t *x;
+	json_array_foreach (from, i, x)
+		check_prefix(v, x, PIDX(fp, i), true, NULL);
+	check_host_ifaces(v, r, o, p);
+}
+
 /* Checks the elements of an optional list of one router with fn, at most max of them. */
 static const json_t *router_list(struct v *v, const json_t *o, const char *key,
 				 const struct vpath *p, size_t max, const char *what)
@@ -1380,8 +1460,8 @@ static const json_t *router_list(struct v *v, const json_t *o, const char *key,
 static void check_router(struct v *v, const json_t *o, const struct vpath *p)
 {
 	static const char *const keys[] = {
-	    "name",           "asset-id",      "limits",           "interfaces",
-	    "service-routes", "static-routes", "static-neighbors", NULL};
+	    "name",          "asset-id",         "limits",      "interfaces", "service-routes",
+	    "static-routes", "static-neighbors", "host-access", NULL};
 	static const char *const lkeys[] = {"session-capacity", "new-sessions-per-source-per-s",
 					    "half-open-tcp", "degraded-capacity-pct", NULL};
 	if (!is_object(v, o, p))
@@ -1440,6 +1520,11 @@ static void check_router(struct v *v, const json_t *o, const struct vpath *p)
 	json_array_foreach (list, i, x)
 		check_static_neighbor(v, &r, x, PIDX(lp, i), seen, i);
 	json_decref(seen);
+
+	list = router_list(v, o, "host-access", p, SVR_MODEL_MAX_HOST_ACCESS, "host-access rules");
+	lp = PKEY(p, "host-access");
+	json_array_foreach (list, i, x)
+		check_host_access(v, &r, x, PIDX(lp, i));
 
 	json_decref(r.ifaces);
 	json_decref(r.peers);

@@ -23,6 +23,20 @@
 #define SVR_MODEL_MAX_STATIC_NEIGHS 256
 #define SVR_MODEL_MAX_MTU           2026 /* RTE_MBUF_DEFAULT_DATAROOM - Ethernet, VLAN, FCS */
 
+/*
+ * A router's "host-access" (its exception policy, docs/routing.md): at most this many rules,
+ * and the rules it has when the key is absent, as the model would write them (the compiler
+ * compiles this text; docs/model.md shows it). The protocol's number, or -1 when v is none of
+ * the model's protocol names or a number 0-255.
+ */
+#define SVR_MODEL_MAX_HOST_ACCESS 64
+#define SVR_MODEL_HOST_ACCESS_DEFAULT                                                              \
+	"[{\"protocol\": \"tcp\", \"port\": 22},"                                                  \
+	" {\"protocol\": \"tcp\", \"port\": 179},"                                                 \
+	" {\"protocol\": \"ospf\"},"                                                               \
+	" {\"protocol\": \"udp\", \"port\": \"67-68\", \"from\": [\"0.0.0.0/0\", \"::/0\"]}]"
+int svr_model_host_access_protocol(const json_t *v);
+
 /* authority.conductor's key rotation (seconds): defaults and the largest value accepted. */
 #define SVR_MODEL_REKEY_INTERVAL_DEFAULT 604800    /* 7 days */
 #define SVR_MODEL_REKEY_LEAD_DEFAULT     86400     /* 1 day */

@@ -205,6 +205,25 @@ static void routing(struct svr_img_builder *b)
 		svr_img_add(b, SVR_SEC_SERVICE_ROUTES, &sr[i]);
 }
 
+/* The exception policy: ssh from the connected subnets, dhcp from anywhere on the WAN. */
+static void host_access(struct svr_img_builder *b)
+{
+	struct svr_img_host_access ssh = {.protocol = 6,
+					  .has_ports = 1,
+					  .flags =
+					      SVR_IMG_HA_FROM_CONNECTED | SVR_IMG_HA_ALL_IFACES,
+					  .port_lo = 22,
+					  .port_hi = 22};
+	struct svr_img_host_access dhcp = {.protocol = 17,
+					   .has_ports = 1,
+					   .port_lo = 67,
+					   .port_hi = 68,
+					   .from = {.first = prefix(b, "0.0.0.0/0"), .count = 1},
+					   .ifaces = 0x2};
+	svr_img_add(b, SVR_SEC_HOST_ACCESS, &ssh);
+	svr_img_add(b, SVR_SEC_HOST_ACCESS, &dhcp);
+}
+
 static void write_image(const char *dir, const char *name, struct svr_img_builder *b)
 {
 	struct svr_img_header h = {
@@ -253,6 +272,7 @@ int main(int argc, char **argv)
 	policies(&b);
 	services(&b, true);
 	routing(&b);
+	host_access(&b);
 	write_image(argv[1], "image_all", &b);
 	return 0;
 }

@@ -159,6 +159,7 @@ class Router:
         self.tenants = []
         self.service_routes = []
         self.limits = None
+        self.host_access = None  # the router's "host-access" (None: absent, the default)
         self.extra_authority = {}  # further authority keys (service-classes, ...)
         self.peers = []  # further routers of the authority (SVR peers; not run here)
         self.sessions_capacity = 16384
@@ -221,6 +222,8 @@ class Router:
             router["service-routes"] = self.service_routes
         if self.limits:
             router["limits"] = self.limits
+        if self.host_access is not None:
+            router["host-access"] = self.host_access
         authority = {"name": "pcap-test", "routers": [router] + self.peers,
                      "services": self.services}
         if self.tenants:

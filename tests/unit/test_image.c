@@ -152,6 +152,21 @@ static void *build_all(size_t *len)
 	svr_img_add(&b, SVR_SEC_PEERS, &peer);
 	struct svr_img_service_route sr = {.service = 0, .kind = SVR_SROUTE_PEER, .peer = 0};
 	svr_img_add(&b, SVR_SEC_SERVICE_ROUTES, &sr);
+	/* host access: ssh from the connected subnets anywhere, dhcp from lan's prefix on lan */
+	struct svr_img_host_access ha[2] = {
+	    {.protocol = 6,
+	     .has_ports = 1,
+	     .flags = SVR_IMG_HA_FROM_CONNECTED | SVR_IMG_HA_ALL_IFACES,
+	     .port_lo = 22,
+	     .port_hi = 22},
+	    {.protocol = 17,
+	     .has_ports = 1,
+	     .port_lo = 67,
+	     .port_hi = 68,
+	     .from = {.first = lan, .count = 1},
+	     .ifaces = 1}};
+	svr_img_add(&b, SVR_SEC_HOST_ACCESS, &ha[0]);
+	svr_img_add(&b, SVR_SEC_HOST_ACCESS, &ha[1]);
 	struct svr_img_header h = {.router_name = svr_img_str_add(&b, "r1"),
 				   .authority_name = svr_img_str_add(&b, "t"),
 				   .inter_router_security = 0,
@@ -249,6 +264,36 @@ static void unknown_enum_values_refused(void **state)
 	     "peer-paths[0].nexthop: not an IPv4 or IPv6 prefix"},
 	    {SVR_SEC_COUNT, 0, FIELD(struct svr_img_header, limits.degraded_pct), 101,
 	     "header: degraded-pct 101 is above 100"},
+	};
+	refused_each(cs, sizeof(cs) / sizeof(cs[0]));
+}
+
+/* A host-access rule says one thing one way: no flag, port or interface left to guess. */
+static void host_access_refused(void **state)
+{
+	(void)state;
+	const enum svr_img_section S = SVR_SEC_HOST_ACCESS;
+	static const struct corruption cs[] = {
+	    {S, 0, FIELD(struct svr_img_host_access, flags), 0x7,
+	     "host-access[0].flags: unknown flags 0x4"},
+	    {S, 0, FIELD(struct svr_img_host_access, has_ports), 2,
+	     "host-access[0].has-ports: unknown value 2"},
+	    {S, 0, FIELD(struct svr_img_host_access, protocol), 89,
+	     "host-access[0]: ports on protocol 89"},
+	    {S, 1, FIELD(struct svr_img_host_access, port_lo), 69,
+	     "host-access[1]: port range 69-68"},
+	    {S, 0, FIELD(struct svr_img_host_access, flags), SVR_IMG_HA_ALL_IFACES,
+	     "host-access[0].from: 0 prefixes with flags 0x2"},
+	    {S, 1, FIELD(struct svr_img_host_access, flags), SVR_IMG_HA_FROM_CONNECTED,
+	     "host-access[1].from: 1 prefixes with flags 0x1"},
+	    {S, 1, FIELD(struct svr_img_host_access, from.first), 99,
+	     "host-access[1].from: entries 99+1 beyond"},
+	    {S, 1, offsetof(struct svr_img_host_access, ifaces), 4, 2,
+	     "host-access[1].ifaces: 0x2 with 1 interfaces"},
+	    {S, 1, offsetof(struct svr_img_host_access, ifaces), 4, 0,
+	     "host-access[1].ifaces: 0x0 with 1 interfaces"},
+	    {S, 0, offsetof(struct svr_img_host_access, ifaces), 4, 1,
+	     "host-access[0].ifaces: 0x1 with 1 interfaces"},
 	};
 	refused_each(cs, sizeof(cs) / sizeof(cs[0]));
 }
@@ -514,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(bad_indices_and_bounds_with_valid_checksum),
 	    cmocka_unit_test(unknown_enum_values_refused),
 	    cmocka_unit_test(path_timers_out_of_range_refused),
+	    cmocka_unit_test(host_access_refused),
 	    cmocka_unit_test(special_values_accepted),
 	    cmocka_unit_test(overlapping_and_overflowing_ranges_refused),
 	    cmocka_unit_test(overlapping_sections_refused),

@@ -2,7 +2,8 @@
 /*
  * The exception path's frames (kernel/exception.c) against a fake twin: the twin's descriptor is
  * one end of a datagram socket pair, so what goes "up" is read at the other end and what the
- * "kernel" sends is written there. Policy (the temporary stub), the per-twin buckets, the
+ * "kernel" sends is written there. Policy (host-access rules as the model's default has them:
+ * SSH and BGP from the connected subnet; kernel/access.c), the per-twin buckets, the
  * untagging of 802.1Q frames, the counters, and the checks on frames coming down.
  */
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "core/dp.h"
+#include "kernel/access_build.h"
 #include "kernel/kernel.h"
 #include "kernel/twin.h"
 
@@ -28,6 +30,22 @@ struct dp dp;
 static struct dp_config conf;
 static struct dp_gen *gen;
 static int peer = -1; /* the "kernel's" end of twin 0 */
+/* TCP 22 and 179 from the arriving interface's subnet: the client's frames to 8080 are refused. */
+static struct dp_host_rule rules[] = {
+    {.protocol = 6,
+     .has_ports = true,
+     .from_connected = true,
+     .port_lo = 22,
+     .port_hi = 22,
+     .slots = UINT64_MAX},
+    {.protocol = 6,
+     .has_ports = true,
+     .from_connected = true,
+     .port_lo = 179,
+     .port_hi = 179,
+     .slots = UINT64_MAX},
+};
+static struct dp_host_access host_access = {.n_rules = 2, .rules = rules};
 
 uint64_t dp_now_ms(void)
 {
@@ -105,6 +123,9 @@ static int setup(void **state)
 	gen->ifaces[0].mtu = 1500;
 	snprintf(gen->ifaces[0].name, sizeof(gen->ifaces[0].name), "a");
 	memcpy(gen->ifaces[0].mac.addr_bytes, mac_a, 6);
+	gen->ifaces[0].n_addrs = 1;
+	svr_prefix_parse("198.18.1.1/24", &gen->ifaces[0].addrs[0], false);
+	gen->host_access = &host_access;
 	atomic_store(&dp.gen, gen);
 	if (dp_kernel_init() < 0)
 		return -1;

@@ -874,6 +874,83 @@ static const struct bad_case bad_cases[] = {
      R0 ".static-neighbors[1].address",
      "198.18.1.9 on interface \"lan\" is already in static-neighbors[0]",
      1},
+    {"host_access_protocol_unknown",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\", \"port\": 22}, {\"protocol\": \"gre\"}]"}},
+     R0 ".host-access[1].protocol",
+     "must be tcp, udp, ospf, icmp, icmpv6 or a protocol number 0-255",
+     1},
+    {"host_access_protocol_number_too_big",
+     {{R0 ".host-access", "[{\"protocol\": 256}]"}},
+     R0 ".host-access[0].protocol",
+     "must be tcp, udp, ospf, icmp, icmpv6 or a protocol number 0-255",
+     1},
+    {"host_access_protocol_missing",
+     {{R0 ".host-access", "[{\"port\": 22}]"}},
+     R0 ".host-access[0].protocol",
+     "is required",
+     1},
+    {"host_access_port_on_ospf",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\"}, {\"protocol\": \"udp\"},"
+			  " {\"protocol\": \"ospf\", \"port\": \"1-2\"}]"}},
+     R0 ".host-access[2].port",
+     "only tcp and udp have ports",
+     1},
+    {"host_access_port_out_of_range",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\", \"port\": 65536}]"}},
+     R0 ".host-access[0].port",
+     "65536 is not a port 0-65535",
+     1},
+    {"host_access_port_range_reversed",
+     {{R0 ".host-access", "[{\"protocol\": \"udp\", \"port\": \"68-67\"}]"}},
+     R0 ".host-access[0].port",
+     "\"68-67\": start is greater than end",
+     1},
+    {"host_access_port_not_a_port",
+     {{R0 ".host-access", "[{\"protocol\": \"udp\", \"port\": \"bootp\"}]"}},
+     R0 ".host-access[0].port",
+     "must be a port number like 22 or a range like \"67-68\"",
+     1},
+    {"host_access_bad_prefix",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\", \"port\": 22,"
+			  " \"from\": [\"198.18.9.0/24\", \"198.18.300.0/24\"]}]"}},
+     R0 ".host-access[0].from[1]",
+     "\"198.18.300.0/24\" is not a prefix like",
+     1},
+    {"host_access_prefix_host_bits",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\", \"from\": [\"198.18.9.1/24\"]}]"}},
+     R0 ".host-access[0].from[0]",
+     "\"198.18.9.1/24\" has host bits set (the prefix is 198.18.9.0/24)",
+     1},
+    {"host_access_from_empty",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\", \"from\": []}]"}},
+     R0 ".host-access[0].from",
+     "must not be empty (leave it out for the arriving interface's subnets)",
+     1},
+    {"host_access_interface_unknown",
+     {{R0 ".host-access", "[{\"protocol\": \"ospf\", \"interfaces\": [\"lan\", \"wan9\"]}]"}},
+     R0 ".host-access[0].interfaces[1]",
+     "no interface named \"wan9\" on this router",
+     1},
+    {"host_access_interfaces_empty",
+     {{R0 ".host-access", "[{\"protocol\": \"ospf\", \"interfaces\": []}]"}},
+     R0 ".host-access[0].interfaces",
+     "must not be empty (leave it out for every interface)",
+     1},
+    {"host_access_unknown_key",
+     {{R0 ".host-access", "[{\"protocol\": \"tcp\", \"ports\": [\"22\"]}]"}},
+     R0 ".host-access[0].ports",
+     "unknown key (did you mean \"port\"?)",
+     1},
+    {"host_access_not_an_array",
+     {{R0 ".host-access", "{\"protocol\": \"tcp\"}"}},
+     R0 ".host-access",
+     "must be an array",
+     1},
+    {"host_access_rule_not_an_object",
+     {{R0 ".host-access", "[\"ssh\"]"}},
+     R0 ".host-access[0]",
+     "must be an object",
+     1},
     {"list_not_array",
      {{"authority.services", "{}"}},
      "authority.services",
@@ -947,6 +1024,46 @@ static void path_fields_at_bounds_valid(void **state)
 		assert_valid(doc);
 		json_decref(doc);
 	}
+}
+
+/* A router's host-access: the default's own text, [], and rules with every key are valid;
+ * more than 64 rules are not. */
+static void host_access_valid_and_too_many(void **state)
+{
+	(void)state;
+	static const char *const lists[] = {
+	    SVR_MODEL_HOST_ACCESS_DEFAULT,
+	    "[]",
+	    "[{\"protocol\": \"tcp\", \"port\": \"0-65535\", \"from\": [\"198.18.9.0/24\","
+	    " \"2001:db8::/32\", \"198.18.1.7\"], \"interfaces\": [\"lan\", \"wan\"]},"
+	    " {\"protocol\": 89, \"interfaces\": [\"wan\"]}, {\"protocol\": \"icmpv6\"},"
+	    " {\"protocol\": \"icmp\"}, {\"protocol\": 6, \"port\": 0}, {\"protocol\": 17}]",
+	};
+	for (int i = 0; i < 3; i++) {
+		json_t *doc = base();
+		edit(doc, R0 ".host-access", lists[i]);
+		assert_valid(doc);
+		json_decref(doc);
+	}
+	json_t *doc = base();
+	edit(doc, R0 ".host-access", "[]");
+	json_t *list = json_object_get(
+	    json_array_get(json_object_get(json_object_get(doc, "authority"), "routers"), 0),
+	    "host-access");
+	for (int i = 0; i < SVR_MODEL_MAX_HOST_ACCESS + 1; i++)
+		json_array_append_new(list, json_pack("{s:s}", "protocol", "ospf"));
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	int rc = svr_model_validate(doc, &e);
+	bool found = has_error(&e, R0 ".host-access", "at most 64 host-access rules per router");
+	unsigned count = e.count;
+	if (!found)
+		print_errors(&e);
+	svr_model_errors_free(&e);
+	json_decref(doc);
+	assert_int_equal(rc, -1);
+	assert_true(found);
+	assert_int_equal(count, 1);
 }
 
 static void not_an_object(void **state)
@@ -1190,7 +1307,7 @@ int main(void)
 	    cmocka_unit_test(documented_example), cmocka_unit_test(several_errors_all_reported),
 	    cmocka_unit_test(errors_are_capped),  cmocka_unit_test(ten_thousand_services),
 	    cmocka_unit_test(router_lookup),      cmocka_unit_test(path_fields_at_bounds_valid),
-	    cmocka_unit_test(example_two_path),
+	    cmocka_unit_test(example_two_path),   cmocka_unit_test(host_access_valid_and_too_many),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);

@@ -186,7 +186,8 @@ static const char help_main[] =
     "    show kernel         the kernel twins: their namespace, and per twin its kernel\n"
     "                        ifindex and the frames up, down and over the rate\n"
     "                        (see svrctl help kernel)\n"
-    "    show policy         policy generation in force, its size, images applied/rejected\n"
+    "    show policy         policy generation in force, its size, images applied/rejected,\n"
+    "                        the exception policy (host-access)\n"
     "    show peers          SVR peer paths (waypoints, security) and the keys in use\n"
     "    show sessions       a summary of the session table, then one line per session:\n"
     "                        tenant, service, tuple, NAT, TCP state, age, idle, counters\n"
@@ -452,6 +453,9 @@ static const char help_show[] =
     "    policy      The policy image generation in force (0: none yet), its router,\n"
     "                interface, service and tenant counts and size; the shared-memory\n"
     "                channel; images applied and rejected, and the last rejection.\n"
+    "                Then the exception policy (host-access): PROTOCOL, PORT (either\n"
+    "                end; any), FROM (connected: the arriving interface's subnets),\n"
+    "                INTERFACES (all).\n"
     "    sessions    A summary line, then UUID (first 8 characters), PROTO, TENANT,\n"
     "                SERVICE, FORWARD (the first packet's tuple), NAT, STATE (TCP),\n"
     "                AGE, IDLE, FWD-PACKETS, FWD-BYTES, REV-PACKETS, REV-BYTES; filters\n"
@@ -1353,6 +1357,53 @@ static void print_version(const json_t *data)
 	tab_free(&t);
 }
 
+/* The strings of a JSON array joined by ",", or what null means. */
+static void tab_add_list(struct table *t, const json_t *list, const char *if_null)
+{
+	char buf[512] = "";
+	size_t n = 0, i;
+	const json_t *x;
+	if (!json_is_array(list)) {
+		tab_add(t, if_null);
+		return;
+	}
+	json_array_foreach (list, i, x) {
+		int w = snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : "",
+				 json_is_string(x) ? json_string_value(x) : "?");
+		if (w < 0 || n + (size_t)w >= sizeof(buf))
+			break;
+		n += (size_t)w;
+	}
+	tab_add(t, buf);
+}
+
+/* The exception policy in force: what may reach the kernel (docs/routing.md). */
+static void print_host_access(const json_t *rules)
+{
+	static const struct col cols[] = {
+	    {"PROTOCOL", false}, {"PORT", false}, {"FROM", false}, {"INTERFACES", false}};
+	if (!json_is_array(rules))
+		return; /* an older dataplane */
+	if (json_array_size(rules) == 0) {
+		printf("host-access: none (nothing reaches the kernel)\n");
+		return;
+	}
+	printf("host-access (what may reach the kernel; a port matches either end):\n");
+	struct table t;
+	tab_init(&t, cols, NCOLS(cols));
+	size_t i;
+	const json_t *r;
+	json_array_foreach (rules, i, r) {
+		tab_add_key(&t, r, "protocol");
+		const json_t *port = json_object_get(r, "port");
+		tab_add(&t, json_is_string(port) ? json_string_value(port) : "any");
+		tab_add_list(&t, json_object_get(r, "from"), "connected");
+		tab_add_list(&t, json_object_get(r, "interfaces"), "all");
+	}
+	tab_print(&t);
+	tab_free(&t);
+}
+
 /* The policy generation in force and what the dataplane made of the images it received. */
 static void print_policy(const json_t *data)
 {
@@ -1371,6 +1422,7 @@ static void print_policy(const json_t *data)
 	}
 	tab_print(&t);
 	tab_free(&t);
+	print_host_access(json_object_get(data, "host-access"));
 }
 
 /* The kernel twins: the settings, then one line per twin. */

@@ -23,6 +23,7 @@
 struct svr_fib;
 struct svr_classifier;
 struct dp_session_policy;
+struct dp_host_access;
 
 /* An L3 interface: a port, or one VLAN of a port. */
 struct dp_iface {
@@ -64,6 +65,8 @@ struct dp_gen {
 	struct svr_classifier *classifier; /* first-packet lookups built from image, owned */
 	struct dp_session_policy *spol;    /* what new sessions get, built from image, owned */
 	size_t image_len;
+	/* what may reach the kernel (kernel/access.h), built from image, owned */
+	struct dp_host_access *host_access;
 	unsigned n_static;
 	struct dp_static_neigh {
 		uint16_t iface;

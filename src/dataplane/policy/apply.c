@@ -12,6 +12,7 @@
 #include "common/image.h"
 #include "common/log.h"
 #include "io/port.h"
+#include "kernel/access_build.h"
 #include "kernel/kernel.h"
 #include "l2l3/fib.h"
 #include "l2l3/kroutes.h"
@@ -49,6 +50,7 @@ static void gen_free(struct dp_gen *g)
 		rte_free(g->port_map[p]);
 	svr_classifier_free(g->classifier);
 	dp_session_policy_free(g->spol);
+	dp_host_access_free(g->host_access);
 	free(g->image);
 	free(g->statics);
 	rte_free(g);
@@ -495,6 +497,8 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		rc = -1;
 	if (rc == 0)
 		rc = dp_session_policy_build(g, img, slot_of, err, errlen);
+	if (rc == 0)
+		rc = dp_host_access_build(g, img, slot_of, err, errlen);
 	if (rc != 0) {
 		if (old && g->fib == old->fib) { /* give the FIB back to the generation in force */
 			old->owns_fib = true;
