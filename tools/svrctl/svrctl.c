@@ -988,6 +988,21 @@ static void show_empty(const char *what)
 	printf("no %s\n", what);
 }
 
+/* "key: value" lines, one per key of o, aligned (a missing key shows as "-"). */
+static void print_key_values(const json_t *o, const char *const *keys, size_t n)
+{
+	static const struct col cols[] = {{"", false}, {"", false}};
+	struct table t;
+	tab_init(&t, cols, NCOLS(cols));
+	t.headless = true;
+	for (size_t i = 0; i < n; i++) {
+		tab_addf(&t, "%s:", keys[i]);
+		tab_add_key(&t, o, keys[i]);
+	}
+	tab_print(&t);
+	tab_free(&t);
+}
+
 /* ------------------------------------------------------------ objects -- */
 
 static void print_ports(const json_t *data)
@@ -1255,7 +1270,6 @@ static const char *route_proto_name(json_int_t p)
 /* show kernel-routes: the mirror's counters, then the routes it holds. */
 static void print_kernel_routes(const json_t *data)
 {
-	static const struct col cols[] = {{"", false}, {"", false}};
 	static const char *const keys[] = {"enabled",     "attached",       "capacity",
 					   "routes",      "installed",      "shadowed-by-policy",
 					   "changes",     "adds",           "deletes",
@@ -1267,18 +1281,11 @@ static void print_kernel_routes(const json_t *data)
 	const json_t *list = json_object_get(data, "list");
 	if (!json_is_object(data) || !json_is_array(list))
 		bad_shape("kernel-routes", "\"data\" is not an object with \"list\"");
-	struct table t;
-	tab_init(&t, cols, NCOLS(cols));
-	t.headless = true;
-	for (size_t i = 0; i < NCOLS(keys); i++) {
-		tab_addf(&t, "%s:", keys[i]);
-		tab_add_key(&t, data, keys[i]);
-	}
-	tab_print(&t);
-	tab_free(&t);
+	print_key_values(data, keys, NCOLS(keys));
 	if (json_array_size(list) == 0)
 		return;
 	printf("\n");
+	struct table t;
 	tab_init(&t, rcols, NCOLS(rcols));
 	size_t i;
 	const json_t *r;
@@ -1407,28 +1414,18 @@ static void print_host_access(const json_t *rules)
 /* The policy generation in force and what the dataplane made of the images it received. */
 static void print_policy(const json_t *data)
 {
-	static const struct col cols[] = {{"", false}, {"", false}};
 	static const char *const keys[] = {
 	    "generation",  "router",  "interfaces",     "services",        "tenants",
 	    "image-bytes", "channel", "images-applied", "images-rejected", "last-error"};
-	struct table t;
 	if (!json_is_object(data))
 		bad_shape("policy", "\"data\" is not an object");
-	tab_init(&t, cols, NCOLS(cols));
-	t.headless = true;
-	for (size_t i = 0; i < NCOLS(keys); i++) {
-		tab_addf(&t, "%s:", keys[i]);
-		tab_add_key(&t, data, keys[i]);
-	}
-	tab_print(&t);
-	tab_free(&t);
+	print_key_values(data, keys, NCOLS(keys));
 	print_host_access(json_object_get(data, "host-access"));
 }
 
 /* The kernel twins: the settings, then one line per twin. */
 static void print_kernel(const json_t *data)
 {
-	static const struct col cols[] = {{"", false}, {"", false}};
 	static const struct col tcols[] = {
 	    {"NAME", false}, {"IFINDEX", true},         {"UP", true},
 	    {"DOWN", true},  {"RATE-LIMITED-UP", true}, {"RATE-LIMITED-DOWN", true}};
@@ -1441,17 +1438,8 @@ static void print_kernel(const json_t *data)
 		printf("kernel twins off (no \"kernel\" section in the startup file)\n");
 		return;
 	}
-	struct table t;
-	tab_init(&t, cols, NCOLS(cols));
-	t.headless = true;
-	tab_add(&t, "namespace:");
-	tab_add_key(&t, data, "namespace");
-	tab_add(&t, "rate-per-s:");
-	tab_add_key(&t, data, "rate-per-s");
-	tab_add(&t, "burst:");
-	tab_add_key(&t, data, "burst");
-	tab_print(&t);
-	tab_free(&t);
+	static const char *const keys[] = {"namespace", "rate-per-s", "burst"};
+	print_key_values(data, keys, NCOLS(keys));
 	putchar('\n');
 	if (json_array_size(twins) == 0)
 		show_empty("twins");
