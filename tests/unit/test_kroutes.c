@@ -216,6 +216,62 @@ static void mirror(void **state)
 	svr_fib_free(next);
 	gen.ifaces[1].in_use = true;
 
+	/* two listings back to back, the second begun before the first's sweep: nothing of the
+	 * second is swept, and what neither names goes */
+	put(add("198.19.10.0", 24, "198.18.2.2", "wan", 254, 20));
+	settle();
+	put(marker(SVR_ROUTE_SYNC_BEGIN));
+	put(bgp);
+	put(add("198.19.6.0", 24, NULL, "lan", 254, 0));
+	put(marker(SVR_ROUTE_SYNC_END));
+	put(marker(SVR_ROUTE_SYNC_BEGIN));
+	put(bgp);
+	put(add("198.19.6.0", 24, NULL, "lan", 254, 0));
+	put(marker(SVR_ROUTE_SYNC_END));
+	settle();
+	assert_int_equal(leaves_by("198.19.5.1", NULL), 0);
+	assert_int_equal(leaves_by("198.19.6.1", NULL), 1);
+	assert_int_equal(leaves_by("198.19.10.1", NULL), -1);
+
+	/* the same route again stages nothing; a sibling's withdrawal (another next hop of the
+	 * same metric) leaves the route kept */
+	uint32_t pending_before = gen.fib->n_pending;
+	put(bgp);
+	rte_rcu_qsbr_quiescent(dp.qsbr, 0);
+	dp_kroutes_poll(clock_ms);
+	assert_int_equal(gen.fib->n_pending, pending_before);
+	put(del(add("198.19.5.0", 24, "198.18.2.9", "wan", 254, 20)));
+	settle();
+	assert_int_equal(leaves_by("198.19.5.1", &gw), 0);
+	assert_int_equal(gw, 2);
+
+	/* a new generation's FIB replaces the one a batch waits in: the wait ends, the loop rests
+	 */
+	put(add("198.19.11.0", 24, "198.18.2.2", "wan", 254, 20));
+	dp_kroutes_poll(clock_ms); /* staged and published; waits for the worker */
+	assert_true(gen.fib->n_pending > 0);
+	struct svr_fib *waiting = gen.fib;
+	gen.fib = svr_fib_create("ut-kr3", 64 + dp_kroutes_fib_room(), 0); /* 256 MiB of EAL */
+	assert_non_null(gen.fib);
+	dp_kroutes_fill(gen.fib, &gen);
+	assert_int_equal(leaves_by("198.19.11.1", NULL), 0);
+	assert_int_equal(dp_kroutes_poll(clock_ms), 0);
+	svr_fib_free(waiting);
+
+	/* a listing that finds the RIB full of stale routes: refused, swept, asked again */
+	put(marker(SVR_ROUTE_SYNC_BEGIN));
+	for (int i = 0; i < 16; i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "198.19.%d.0", 100 + i);
+		put(add(p, 24, "198.18.2.2", "wan", 254, 20));
+	}
+	put(marker(SVR_ROUTE_SYNC_END));
+	settle();
+	assert_true(svr_route_ring_resync_asked(&prod, &seen));
+	j = dp_kroutes_json(false);
+	assert_true(json_integer_value(json_object_get(j, "refused")) > 0);
+	json_decref(j);
+
 	/* a producer whose count makes no sense: refused, and a listing asked for */
 	atomic_store(&prod.ring->head, prod.count + SVR_ROUTE_SHM_CAPACITY + 1);
 	rte_rcu_qsbr_quiescent(dp.qsbr, 0);

@@ -54,11 +54,14 @@ static struct {
 	bool attached;
 	uint64_t next_attach_ms;
 	uint32_t epoch;
-	bool syncing;       /* between SYNC_BEGIN and SYNC_END */
-	bool sweeping;      /* after SYNC_END: removing what the listing did not name */
-	uint32_t sweep_pos; /* next slot to look at, downwards */
+	bool syncing;         /* between SYNC_BEGIN and SYNC_END */
+	bool sweeping;        /* after SYNC_END: removing what the listing did not name */
+	uint32_t sweep_pos;   /* next slot to look at, downwards */
+	uint32_t sweep_epoch; /* the listing that ended: routes of older epochs go */
+	bool refused_in_listing, swept_any; /* a full RIB refused part of the listing */
 	uint64_t grace_token;
 	bool waiting; /* a published batch waits for the workers' grace period */
+	const struct svr_fib *waiting_fib; /* the FIB it was published in */
 
 	uint64_t changes, adds, dels, syncs, resyncs_asked, refused, ring_broken;
 	uint64_t shadowed, batches, last_batch_changes;
@@ -232,6 +235,16 @@ static void apply_add(const struct svr_route_change *c)
 	bool known = rte_hash_lookup_data(kr.idx, &k, &data) >= 0;
 	uint32_t slot = known ? (uint32_t)(uintptr_t)data : kr.n;
 	struct kroute *r = &kr.routes[slot];
+	if (known && r->metric == in.metric && r->table == in.table &&
+	    memcmp(&r->gateway, &in.gateway, sizeof(in.gateway)) == 0 &&
+	    strcmp(r->ifname, in.ifname) == 0) {
+		/* the same route again (a listing names every route): nothing to change */
+		if (r->epoch != kr.epoch)
+			r->others = 0;
+		r->epoch = kr.epoch;
+		r->proto = in.proto;
+		return;
+	}
 	if (known) {
 		/* the first time a listing names it, it starts over: the listing names them all */
 		uint16_t others = r->epoch == kr.epoch ? r->others : 0;
@@ -243,6 +256,7 @@ static void apply_add(const struct svr_route_change *c)
 	} else if (kr.n == kr.max ||
 		   rte_hash_add_key_data(kr.idx, &k, (void *)(uintptr_t)slot) < 0) {
 		kr.refused++;
+		kr.refused_in_listing |= kr.syncing;
 		return;
 	} else {
 		kr.n++;
@@ -271,6 +285,11 @@ static void apply_del(const struct svr_route_change *c)
 			r->others--;
 		return;
 	}
+	/* another next hop of the same metric (a sibling of an IPv6 multipath route, which the
+	 * kernel reports one by one): the route kept is not the one that went */
+	if (memcmp(&r->gateway, &in.gateway, sizeof(in.gateway)) ||
+	    strcmp(r->ifname, in.ifname) != 0)
+		return;
 	bool others = r->others > 0;
 	rib_remove((uint32_t)(uintptr_t)data);
 	kr.dels++;
@@ -289,15 +308,18 @@ static void apply(const struct svr_route_change *c)
 	case SVR_ROUTE_DEL:
 		apply_del(c);
 		break;
-	case SVR_ROUTE_SYNC_BEGIN:
+	case SVR_ROUTE_SYNC_BEGIN: /* a second one abandons the first: its routes are named again */
 		kr.epoch++;
 		kr.syncing = true;
 		break;
 	case SVR_ROUTE_SYNC_END:
+		/* The sweep removes what is older than this listing, even once the next one has
+		 * begun (the producer may send them back to back, and the sweep takes turns). */
 		if (kr.syncing) {
 			kr.syncs++;
 			kr.sweeping = true;
 			kr.sweep_pos = kr.n;
+			kr.sweep_epoch = kr.epoch;
 		}
 		kr.syncing = false;
 		break;
@@ -312,12 +334,21 @@ static bool sweep(const struct svr_fib *fib)
 		if (fib && fib->n_pending == fib->max_pending)
 			return false;
 		uint32_t i = --kr.sweep_pos;
-		if (kr.routes[i].epoch != kr.epoch) {
+		if ((int32_t)(kr.routes[i].epoch - kr.sweep_epoch) < 0) {
 			rib_remove(i);
 			kr.dels++;
+			kr.swept_any = true;
 		}
 	}
 	kr.sweeping = false;
+	/* the listing found the RIB full of routes it then dropped: once more, with the room */
+	if (kr.refused_in_listing && kr.swept_any)
+		ask_resync();
+	else if (kr.refused_in_listing)
+		LOG_WARN(
+		    "kernel routes: the RIB is full (routing.kernel-routes %u): routes refused",
+		    kr.max);
+	kr.refused_in_listing = kr.swept_any = false;
 	return true;
 }
 
@@ -380,12 +411,10 @@ unsigned dp_kroutes_poll(uint64_t now_ms)
 	if (!kr.max || !attach(now_ms))
 		return 0;
 	struct svr_fib *fib = live_fib();
-	if (fib && fib->n_pending) {
-		if (!kr.waiting) { /* staged by a turn whose FIB we had not published */
-			svr_fib_publish(fib);
-			kr.grace_token = rte_rcu_qsbr_start(dp.qsbr);
-			kr.waiting = true;
-		}
+	/* A new generation built a FIB of its own from the RIB meanwhile: the batch is in it. */
+	if (kr.waiting && fib != kr.waiting_fib)
+		kr.waiting = false;
+	if (kr.waiting) {
 		if (rte_rcu_qsbr_check(dp.qsbr, kr.grace_token, false) != 1)
 			return 0;
 		svr_fib_catch_up(fib);
@@ -396,6 +425,7 @@ unsigned dp_kroutes_poll(uint64_t now_ms)
 		svr_fib_publish(fib);
 		kr.grace_token = rte_rcu_qsbr_start(dp.qsbr);
 		kr.waiting = true;
+		kr.waiting_fib = fib;
 		kr.batches++;
 		kr.last_batch_changes = fib->n_pending;
 	}
