@@ -42,7 +42,8 @@
  *                  "age-s": 3, "queued": 0}]
  *  "routes"      [{"prefix": "198.18.1.0/24", "type": "connected"|"gateway"|"local"|
  *                  "broadcast", "gateway": "198.18.100.254"|"", "interface": "lan",
- *                  "origin": "policy"|"kernel"}]
+ *                  "origin": "policy"|"kernel"}] (the policy's first; at most 10,000:
+ *                  "kernel-routes" counts them all)
  *  "kernel-routes" {"enabled": B, "attached": B, "capacity": N, "routes": N, "installed": N,
  *                  "changes": N, "adds": N, "deletes": N, "listings": N,
  *                  "listings-asked": N, "refused": N, "ring-broken": N,

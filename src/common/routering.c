@@ -156,8 +156,8 @@ int svr_route_shm_open(struct svr_route_end *e, const char *instance, bool produ
 
 void svr_route_shm_close(struct svr_route_end *e)
 {
-	if (e->ring)
-		svr_shm_unmap(e->ring, svr_route_ring_bytes(e->mask + 1));
+	if (e->ring) /* the whole object was mapped, whatever capacity it says */
+		svr_shm_unmap(e->ring, svr_route_ring_bytes(SVR_ROUTE_SHM_CAPACITY));
 	e->ring = NULL;
 }
 

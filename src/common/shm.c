@@ -43,6 +43,16 @@ int svr_shm_map(const char *name, size_t size, bool create, void **base, bool *c
 		return -e;
 	}
 	struct stat st = {0};
+	if (fstat(fd, &st) == 0 && !*created &&
+	    ((st.st_uid != geteuid() && st.st_uid != 0) || (st.st_mode & 077))) {
+		/* someone else's object: whoever made it could feed us images or routes */
+		close(fd);
+		snprintf(err, errlen,
+			 "%s belongs to uid %u with mode %03o: refused (it must be root's or ours, "
+			 "mode 0600; remove it)",
+			 name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+		return -EPERM;
+	}
 	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size) {
 		close(fd);
 		if (st.st_size == 0)

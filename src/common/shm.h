@@ -16,7 +16,8 @@
  * A named shared-memory object of exactly size bytes, mapped read-write at *base: with create,
  * made (and sized, once) if it does not exist, *created then true (the caller initialises it).
  * 0; -EAGAIN while it does not exist yet (without create) or is not sized yet; another negative
- * errno with err set (a size not ours: -EINVAL).
+ * errno with err set (a size not ours: -EINVAL; an object neither root's nor ours, or one others
+ * may read or write: -EPERM, since whoever made it could feed this process).
  */
 int svr_shm_map(const char *name, size_t size, bool create, void **base, bool *created, char *err,
 		size_t errlen);

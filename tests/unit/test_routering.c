@@ -6,8 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -159,6 +163,18 @@ static void shared_memory(void **state)
 	assert_int_equal(svr_route_ring_take(&cons, &out, 1), 0);
 	svr_route_shm_close(&cons);
 	svr_route_shm_close(&prod);
+	assert_int_equal(svr_route_shm_unlink(inst), 0);
+
+	/* an object others may write (made by someone else first) is refused */
+	char name[64];
+	snprintf(name, sizeof(name), SVR_ROUTE_SHM_NAME_FMT, inst);
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)svr_route_ring_bytes(SVR_ROUTE_SHM_CAPACITY)), 0);
+	assert_int_equal(fchmod(fd, 0666), 0);
+	close(fd);
+	assert_int_equal(svr_route_shm_open(&cons, inst, false, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "mode 666: refused"));
 	assert_int_equal(svr_route_shm_unlink(inst), 0);
 }
 

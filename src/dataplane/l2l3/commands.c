@@ -32,12 +32,16 @@ static json_t *cmd_neighbors(void)
 	return arr;
 }
 
+#define ROUTES_LIST_MAX 10000
+
 static json_t *cmd_routes(void)
 {
 	static const char *const types[] = {"none", "local", "connected", "gateway", "broadcast"};
 	json_t *arr = json_array();
 	const struct dp_gen *g = dp_gen_main();
-	for (uint32_t i = 0; g && i < g->fib->n_routes; i++) {
+	/* The policy's routes come first in the list (kernel routes are added and removed after
+	 * them); a million kernel routes would be 100 MB of JSON: the first ROUTES_LIST_MAX. */
+	for (uint32_t i = 0; g && i < g->fib->n_routes && i < ROUTES_LIST_MAX; i++) {
 		const struct svr_route *r = &g->fib->routes[i];
 		const struct svr_nexthop *h = &g->fib->nh[r->nh];
 		char p[64], gw[64] = "";
