@@ -76,7 +76,7 @@ struct dp_config {
 
 #define DP_NEIGH_QUEUE_MAX 16
 
-#define DP_KERNEL_ROUTES_MAX     (1u << 22) /* 4M: rte_fib's tables hold far more than a DFZ */
+#define DP_KERNEL_ROUTES_MAX     (1u << 22) /* 4M /24s or shorter; longer: see docs/routing.md */
 #define DP_KERNEL_ROUTES_DEFAULT 65536u     /* with a "kernel" section */
 /* Kernel routes make every FIB live: a second IPv4 and IPv6 table, about 80 MiB with their
  * tbl8 pools. Up to three FIBs exist at once (the one in force, one a new generation builds, one
