@@ -2,7 +2,8 @@
 /*
  * The router's exception policy: a router's host-access compiled into the image (the default
  * when absent, explicit rules, []), built into a generation, and dp_host_access_admits on
- * crafted IPv4 and IPv6 packets, well-formed and not.
+ * crafted IPv4 and IPv6 packets, well-formed and not. A rule's port is the destination port;
+ * the source port matches only tcp segments with ACK (answers to the kernel's connections).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -171,6 +172,28 @@ static uint32_t ip6(uint8_t *b, const char *src, const char *dst, const uint8_t 
 	return 40 + plen;
 }
 
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* An IPv4 tcp packet with a 20-byte header and these flags (no options). */
+static uint32_t tcp4(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		     uint8_t flags)
+{
+	uint32_t n = ip4(b, src, dst, 6, sport, dport, 0, 20, 0);
+	b[20 + 13] = flags;
+	return n;
+}
+
+/* The same for IPv6, no extension headers. */
+static uint32_t tcp6(uint8_t *b, const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		     uint8_t flags)
+{
+	uint32_t n = ip6(b, src, dst, NULL, 0, 0, 6, sport, dport, 20);
+	b[40 + 13] = flags;
+	return n;
+}
+
 static bool admits(const struct fixture *f, uint16_t slot, const uint8_t *b, uint32_t len)
 {
 	return dp_host_access_admits(f->g, slot, b, len);
@@ -188,7 +211,7 @@ static void compile_default(void **state)
 	const struct svr_img_prefix *px = svr_img_table(img, SVR_SEC_PREFIXES, NULL);
 	assert_int_equal(n, 4);
 	const uint8_t protos[4] = {6, 6, 89, 17};
-	const uint16_t lo[4] = {22, 179, 0, 67}, hi[4] = {22, 179, 65535, 68};
+	const uint16_t lo[4] = {22, 179, 0, 68}, hi[4] = {22, 179, 65535, 68};
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(h[i].protocol, protos[i]);
 		assert_int_equal(h[i].has_ports, i != 2);
@@ -271,15 +294,65 @@ static void default_bgp_both_directions(void **state)
 	(void)state;
 	struct fixture *f = fixture_new(NULL);
 	uint8_t b[256];
-	/* the neighbour connects to us, and answers the connection our kernel opened */
-	uint32_t n = ip4(b, "198.18.100.2", "198.18.100.1", 6, 50123, 179, 0, 20, 0);
+	/* the neighbour connects to us (a SYN to 179, then ACKs)... */
+	uint32_t n = tcp4(b, "198.18.100.2", "198.18.100.1", 50123, 179, TCP_SYN);
 	assert_true(admits(f, WAN, b, n));
-	n = ip4(b, "198.18.100.2", "198.18.100.1", 6, 179, 50123, 0, 20, 0);
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 50123, 179, TCP_ACK);
 	assert_true(admits(f, WAN, b, n));
-	n = ip4(b, "198.18.100.2", "198.18.100.1", 6, 180, 50123, 0, 20, 0);
+	/* ...and answers the connection our kernel opened: from 179 with ACK, to our port */
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 179, 50123, TCP_SYN | TCP_ACK);
+	assert_true(admits(f, WAN, b, n));
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 179, 50123, TCP_ACK);
+	assert_true(admits(f, WAN, b, n));
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 179, 50123, TCP_RST | TCP_ACK);
+	assert_true(admits(f, WAN, b, n));
+	n = tcp6(b, "fe80::2", "fe80::1", 179, 50123, TCP_ACK);
+	assert_true(admits(f, WAN, b, n));
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 180, 50123, TCP_ACK);
 	assert_false(admits(f, WAN, b, n));
-	n = ip4(b, "203.0.113.9", "198.18.100.1", 6, 179, 50123, 0, 20, 0);
+	n = tcp4(b, "203.0.113.9", "198.18.100.1", 179, 50123, TCP_ACK);
+	assert_false(admits(f, WAN, b, n)); /* not a connected source */
+	fixture_free(f);
+}
+
+/* The rule's port is the destination's: sending from 179, 22, 67 or 68 opens no other port. */
+static void source_port_opens_nothing(void **state)
+{
+	(void)state;
+	struct fixture *f = fixture_new(NULL);
+	uint8_t b[256];
+	/* a SYN from 179 (or 22) to FRR's vty ports, from a connected source: refused */
+	uint32_t n = tcp4(b, "198.18.100.2", "198.18.100.1", 179, 2605, TCP_SYN);
 	assert_false(admits(f, WAN, b, n));
+	n = tcp4(b, "198.18.1.50", "198.18.1.1", 22, 2601, TCP_SYN);
+	assert_false(admits(f, LAN, b, n));
+	n = tcp6(b, "2001:db8:1::9", "2001:db8:1::1", 179, 2605, TCP_SYN);
+	assert_false(admits(f, LAN, b, n));
+	/* no flags, or RST alone: no ACK, no reply */
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 179, 2605, 0);
+	assert_false(admits(f, WAN, b, n));
+	n = tcp4(b, "198.18.100.2", "198.18.100.1", 179, 2605, TCP_RST);
+	assert_false(admits(f, WAN, b, n));
+	/* an ACK from 22 to 2601 is admitted by the reply rule: harmless, an ACK segment cannot
+	 * open a connection (the kernel resets one that matches none of its own) */
+	n = tcp4(b, "198.18.1.50", "198.18.1.1", 22, 2601, TCP_ACK);
+	assert_true(admits(f, LAN, b, n));
+	/* a tcp header cut before its flags: the ports are read, the flags are not (no ACK) */
+	n = ip4(b, "198.18.100.2", "198.18.100.1", 6, 179, 50123, 0, 13, 0);
+	assert_false(admits(f, WAN, b, n));
+	n = ip4(b, "198.18.100.2", "198.18.100.1", 6, 50123, 179, 0, 13, 0);
+	assert_true(admits(f, WAN, b, n));
+	/* udp: the destination port only, from anywhere included */
+	n = ip4(b, "203.0.113.1", "198.18.100.1", 17, 67, 5000, 0, 8, 0);
+	assert_false(admits(f, WAN, b, n));
+	n = ip4(b, "203.0.113.1", "198.18.100.1", 17, 68, 5000, 0, 8, 0);
+	assert_false(admits(f, WAN, b, n));
+	n = ip6(b, "2001:db8:77::1", "2001:db8:1::1", NULL, 0, 0, 17, 67, 5000, 8);
+	assert_false(admits(f, LAN, b, n));
+	/* udp from 22 with what would be tcp's ACK bit: udp has no reply rule */
+	n = ip4(b, "198.18.1.50", "198.18.1.1", 17, 22, 2601, 0, 20, 0);
+	b[20 + 13] = TCP_ACK;
+	assert_false(admits(f, LAN, b, n));
 	fixture_free(f);
 }
 
@@ -297,13 +370,22 @@ static void default_ospf_multicast_and_dhcp(void **state)
 	/* OSPFv3 from a link-local address: on every link */
 	n = ip6(b, "fe80::2", "ff02::5", NULL, 0, 0, 89, 0, 0, 40);
 	assert_true(admits(f, WAN, b, n));
-	/* DHCP from a server we have no subnet with yet, and from 0.0.0.0, on any interface */
+	/* DHCP to the router as a client (port 68), from a server we have no subnet with yet,
+	 * on any interface */
 	n = ip4(b, "203.0.113.1", "255.255.255.255", 17, 67, 68, 0, 300 - 20, 0);
 	assert_true(admits(f, MGMT, b, n));
-	n = ip4(b, "0.0.0.0", "255.255.255.255", 17, 68, 67, 0, 300 - 20, 0);
+	n = ip4(b, "203.0.113.1", "198.18.100.1", 17, 67, 68, 0, 300 - 20, 0);
 	assert_true(admits(f, WAN, b, n));
+	n = ip4(b, "203.0.113.1", "255.255.255.255", 17, 5000, 68, 0, 8, 0);
+	assert_true(admits(f, WAN, b, n)); /* the destination port is what counts */
+	/* to port 67 (a server's): the router is no DHCP server, refused whatever the source */
+	n = ip4(b, "0.0.0.0", "255.255.255.255", 17, 68, 67, 0, 300 - 20, 0);
+	assert_false(admits(f, WAN, b, n));
+	n = ip4(b, "198.18.100.2", "198.18.100.1", 17, 68, 67, 0, 8, 0);
+	assert_false(admits(f, WAN, b, n));
+	/* from DHCP's ports to another port: refused */
 	n = ip4(b, "203.0.113.1", "255.255.255.255", 17, 67, 69, 0, 8, 0);
-	assert_true(admits(f, WAN, b, n)); /* the source port is DHCP's */
+	assert_false(admits(f, WAN, b, n));
 	n = ip4(b, "203.0.113.1", "255.255.255.255", 17, 53, 69, 0, 8, 0);
 	assert_false(admits(f, WAN, b, n));
 	fixture_free(f);
@@ -444,6 +526,7 @@ int main(void)
 	    cmocka_unit_test(compile_explicit_and_empty),
 	    cmocka_unit_test(default_ssh_from_connected_only),
 	    cmocka_unit_test(default_bgp_both_directions),
+	    cmocka_unit_test(source_port_opens_nothing),
 	    cmocka_unit_test(default_ospf_multicast_and_dhcp),
 	    cmocka_unit_test(default_ipv6),
 	    cmocka_unit_test(ipv4_fragments),

@@ -18,6 +18,7 @@
 
 #define PROTO_TCP 6
 #define PROTO_UDP 17
+#define TCP_ACK   0x10u
 /* IPv6 extension headers walked; a chain longer than this is refused (no honest sender). */
 #define IP6_EXT_MAX 8
 
@@ -83,15 +84,18 @@ int dp_host_access_build(struct dp_gen *g, const void *img, const uint16_t *slot
 	return 0;
 }
 
-/* What the check needs of a packet: its source, upper-layer protocol and ports. */
+/* What the check needs of a packet: its source, upper-layer protocol, ports and whether it is
+ * a tcp segment with ACK set. */
 struct dp_host_pkt {
 	struct svr_ip src;
 	uint8_t protocol;
 	bool has_ports; /* false for a fragment after the first, and for non-tcp/udp */
+	bool tcp_ack;   /* tcp with its flags in the bytes received and ACK among them */
 	uint16_t sport, dport;
 };
 
-/* The ports of a tcp/udp packet at l4 (len bytes left): -1 when they are cut off. */
+/* The ports of a tcp/udp packet at l4 (len bytes left): -1 when they are cut off. A tcp
+ * header cut before its flags has its ports read but counts as without ACK. */
 static int dp_host_ports(struct dp_host_pkt *p, const uint8_t *l4, uint32_t len)
 {
 	if (p->protocol != PROTO_TCP && p->protocol != PROTO_UDP)
@@ -101,6 +105,7 @@ static int dp_host_ports(struct dp_host_pkt *p, const uint8_t *l4, uint32_t len)
 	p->has_ports = true;
 	p->sport = svr_rd16(l4);
 	p->dport = svr_rd16(l4 + 2);
+	p->tcp_ack = p->protocol == PROTO_TCP && len >= 14 && (l4[13] & TCP_ACK);
 	return 0;
 }
 
@@ -171,10 +176,17 @@ static bool dp_host_rule_matches(const struct dp_host_access *h, const struct dp
 {
 	if (r->protocol != p->protocol || !(r->slots & (UINT64_C(1) << iface)))
 		return false;
-	/* Either port: a reply to a connection the kernel opened has the rule's port as source. */
-	if (r->has_ports && (!p->has_ports || ((p->dport < r->port_lo || p->dport > r->port_hi) &&
-					       (p->sport < r->port_lo || p->sport > r->port_hi))))
-		return false;
+	/* The destination port; or, for tcp with ACK set only, the source port: the answers to a
+	 * connection the kernel opened (bgpd to a neighbour's 179). A segment with ACK cannot open
+	 * a connection to the kernel, so a source port of the rule's opens none of its ports. */
+	if (r->has_ports) {
+		if (!p->has_ports)
+			return false;
+		bool dst = p->dport >= r->port_lo && p->dport <= r->port_hi;
+		bool reply = p->tcp_ack && p->sport >= r->port_lo && p->sport <= r->port_hi;
+		if (!dst && !reply)
+			return false;
+	}
 	if (r->from_connected)
 		return dp_host_connected(ifc, &p->src);
 	for (unsigned k = 0; k < r->count; k++)
