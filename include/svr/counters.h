@@ -140,7 +140,8 @@
 	X(KERNEL_UNREACHABLE, "kernel-unreachable",                                                \
 	  "frame for the kernel whose interface has no twin, or the twin refused it")              \
 	X(KERNEL_FRAME, "kernel-frame-invalid",                                                    \
-	  "frame from a kernel twin shorter than Ethernet or longer than the interface's MTU")
+	  "frame from a kernel twin shorter than Ethernet, longer than the interface's MTU, not "  \
+	  "IPv4/IPv6/ARP, or to a reserved 01:80:c2:00:00:0x address")
 
 enum svr_drop_reason {
 #define SVR_DROP_ENUM(e, name, help) SVR_DROP_##e,

@@ -4,7 +4,8 @@
  * one end of a datagram socket pair, so what goes "up" is read at the other end and what the
  * "kernel" sends is written there. Policy (host-access rules as the model's default has them:
  * SSH and BGP from the connected subnet; kernel/access.c), the per-twin buckets, the
- * untagging of 802.1Q frames, the counters, and the checks on frames coming down.
+ * untagging of 802.1Q frames, the counters, and the checks on frames coming down (length,
+ * EtherType, reserved destinations).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -250,6 +251,111 @@ static void down_frames_checked_and_policed(void **state)
 	assert_int_equal(rte_mempool_in_use_count(dp.pool), 0);
 }
 
+/* A frame down from the "kernel" with the given destination and EtherType: 1 if it is let out. */
+static unsigned down_one(const uint8_t dst[6], uint16_t type)
+{
+	uint8_t frame[60] = {0};
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, mac_a, 6);
+	frame[12] = (uint8_t)(type >> 8);
+	frame[13] = (uint8_t)type;
+	frame[14] = type == 0x86dd ? 0x60 : 0x45;
+	assert_int_equal(send(peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
+	struct rte_mbuf *out[8];
+	unsigned n = dp_kernel_down(out, 8);
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i]);
+	return n;
+}
+
+/* Only IPv4, IPv6 and ARP go out, and never to 01:80:c2:00:00:00-0f: a process with
+ * CAP_NET_RAW in the router's namespace could otherwise send a frame with a tag of its own
+ * (VLAN hopping, QinQ), PAUSE, or STP/LACP/LLDP on the port. */
+static void down_only_ip_and_arp(void **state)
+{
+	(void)state;
+	twin_reset(1000, 100);
+	static const uint8_t stp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00},
+			     lldp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e},
+			     pause[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x01},
+			     past[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x10};
+	assert_int_equal(down_one(mac_c, 0x0800), 1);
+	assert_int_equal(down_one(mac_c, 0x86dd), 1);
+	assert_int_equal(down_one(mac_c, 0x0806), 1);
+	assert_int_equal(down_one(past, 0x0800), 1); /* beyond the reserved block */
+	unsigned refused = 0;
+	refused += 1 - down_one(mac_c, 0x8100); /* 802.1Q */
+	refused += 1 - down_one(mac_c, 0x88a8); /* 802.1ad */
+	refused += 1 - down_one(mac_c, 0x9100);
+	refused += 1 - down_one(pause, 0x8808); /* PAUSE */
+	refused += 1 - down_one(mac_c, 0x8808);
+	refused += 1 - down_one(lldp, 0x88cc);  /* LLDP */
+	refused += 1 - down_one(stp, 0x0026);   /* STP: an 802.3 length, LLC */
+	refused += 1 - down_one(mac_c, 0x8809); /* LACP */
+	refused += 1 - down_one(stp, 0x0800);   /* the right type, a reserved address */
+	refused += 1 - down_one(lldp, 0x86dd);
+	refused += 1 - down_one(pause, 0x0806);
+	refused += 1 - down_one(mac_c, 0x88e5); /* MACsec */
+	assert_int_equal(refused, 12);
+	assert_int_equal(dp.main_stats.drops[SVR_DROP_KERNEL_FRAME], 12);
+	assert_int_equal(dp_kernel.twins[0].down, 4);
+	assert_int_equal(dp.main_stats.events[SVR_EV_KERNEL_DOWN], 4);
+	assert_int_equal(dp_kernel.twins[0].rate_limited_down, 0);
+	assert_int_equal(rte_mempool_in_use_count(dp.pool), 0);
+}
+
+static void ext_free(void *addr, void *opaque)
+{
+	(void)opaque;
+	free(addr);
+}
+
+/* A frame for the router whose L3 part is l3_bytes long (0 to 5) of an IP packet of the given
+ * version, in a buffer of exactly the frame's size so that a read past it is caught (ASan). */
+static struct rte_mbuf *short_frame(unsigned version, unsigned l3_bytes)
+{
+	static struct rte_mbuf_ext_shared_info shinfo;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	unsigned len = 14 + l3_bytes;
+	uint8_t *d = malloc(len);
+	if (!m || !d)
+		abort();
+	memset(d, 0xff, len);
+	memcpy(d, mac_a, 6);
+	memcpy(d + 6, mac_c, 6);
+	d[12] = version == 4 ? 0x08 : 0x86;
+	d[13] = version == 4 ? 0x00 : 0xdd;
+	if (l3_bytes)
+		d[14] = (uint8_t)(version << 4 | 5);
+	shinfo.free_cb = ext_free;
+	shinfo.fcb_opaque = NULL;
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, d, RTE_BAD_IOVA, (uint16_t)len, &shinfo);
+	if (!rte_pktmbuf_append(m, (uint16_t)len))
+		abort();
+	dp_meta(m)->iface_in = 0;
+	dp_meta(m)->l3_off = 14;
+	return m;
+}
+
+/* An L3 part too short to hold its length (IPv4: 4 bytes, IPv6: 6) is refused, its length
+ * field never read. */
+static void too_short_for_its_length(void **state)
+{
+	(void)state;
+	twin_reset(1000, 100);
+	uint8_t buf[4096];
+	unsigned n = 0;
+	for (unsigned b = 0; b < 4; b++, n++)
+		dp_kernel_up(short_frame(4, b));
+	for (unsigned b = 0; b < 6; b++, n++)
+		dp_kernel_up(short_frame(6, b));
+	assert_int_equal(kernel_read(buf, sizeof(buf)), -1);
+	assert_int_equal(dp.main_stats.drops[SVR_DROP_HOST_ACCESS_DENIED], n);
+	assert_int_equal(dp_kernel.twins[0].up, 0);
+	assert_int_equal(rte_mempool_in_use_count(dp.pool), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +364,8 @@ int main(void)
 	    cmocka_unit_test(over_the_rate_is_dropped),
 	    cmocka_unit_test(copy_needs_no_policy),
 	    cmocka_unit_test(down_frames_checked_and_policed),
+	    cmocka_unit_test(down_only_ip_and_arp),
+	    cmocka_unit_test(too_short_for_its_length),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -300,6 +300,17 @@ static struct nl_msg *link_msg(int type, int ifindex, const char *name, unsigned
 	return m;
 }
 
+/* A link message with IFLA_LINKINFO's kind (a link's kind comes in its IFLA_LINKINFO). */
+static struct nl_msg *link_msg_kind(int ifindex, const char *name, const char *kind)
+{
+	struct nl_msg *m = link_msg(RTM_NEWLINK, ifindex, name, IFF_UP);
+	struct nlattr *li = nla_nest_start(m, IFLA_LINKINFO);
+	assert_non_null(li);
+	assert_int_equal(nla_put_string(m, IFLA_INFO_KIND, kind), 0);
+	nla_nest_end(m, li);
+	return m;
+}
+
 static enum ctl_nl_link_event link_event(struct ctl_nl_links *l, struct nl_msg *m,
 					 struct ctl_nl_link *out)
 {
@@ -340,6 +351,29 @@ static void test_links(void **state)
 	assert_int_equal(l.n, 39);
 	for (unsigned i = 1; i < l.n; i++)
 		assert_true(l.v[i - 1].ifindex < l.v[i].ifindex);
+	ctl_nl_links_free(&l);
+}
+
+/* A link's kind: TUN and TAP devices (kind "tun") are what twins are; a veth, or a link of no
+ * kind (a NIC), is not. A message without IFLA_LINKINFO keeps what the link was. */
+static void test_links_kind(void **state)
+{
+	(void)state;
+	struct ctl_nl_links l;
+	struct ctl_nl_link got;
+	ctl_nl_links_init(&l);
+	assert_int_equal(link_event(&l, link_msg_kind(5, "lan", "tun"), &got), CTL_NL_LINK_NEW);
+	assert_true(got.tun);
+	assert_int_equal(link_event(&l, link_msg_kind(6, "wan", "veth"), &got), CTL_NL_LINK_NEW);
+	assert_false(got.tun);
+	assert_int_equal(link_event(&l, link_msg(RTM_NEWLINK, 7, "eth0", 0), &got),
+			 CTL_NL_LINK_NEW);
+	assert_false(got.tun);
+	assert_int_equal(link_event(&l, link_msg(RTM_NEWLINK, 5, NULL, 0), &got),
+			 CTL_NL_LINK_CHANGED);
+	assert_true(got.tun);
+	assert_true(ctl_nl_links_get(&l, 5)->tun);
+	assert_false(ctl_nl_links_get(&l, 6)->tun);
 	ctl_nl_links_free(&l);
 }
 
@@ -412,6 +446,42 @@ static void test_twins_from_router(void **state)
 	assert_int_equal(ctl_nl_twins_find(&t, "lan")->naddr, 0);
 	assert_null(ctl_nl_twins_find(&t, "eth0"));
 	ctl_nl_twins_free(&t);
+	json_decref(r);
+}
+
+/* A link with a model interface's name that is no TUN/TAP device (a veth "lan" in the
+ * dataplane's own namespace, say) is not a twin: no address of it is touched, nor its state.
+ * The mirror has no command socket here: any netlink request would fail the test. */
+static void test_twin_sync_leaves_non_tun(void **state)
+{
+	(void)state;
+	json_error_t e;
+	json_t *r = json_loads("{\"name\": \"r1\", \"interfaces\": ["
+			       "{\"name\": \"lan\", \"device\": \"y\", \"addresses\": "
+			       "[\"198.18.2.1/24\"]},"
+			       "{\"name\": \"wan\", \"device\": \"x\"}]}",
+			       0, &e);
+	assert_non_null(r);
+	struct ctl_nl_follow *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	ctl_nl_links_init(&f->links);
+	assert_int_equal(ctl_nl_twins_from_router(r, &f->twins), 0);
+	assert_int_equal(link_event(&f->links, link_msg_kind(4, "lan", "veth"), NULL),
+			 CTL_NL_LINK_NEW);
+	assert_int_equal(link_event(&f->links, link_msg(RTM_NEWLINK, 9, "wan", IFF_UP), NULL),
+			 CTL_NL_LINK_NEW);
+	for (int round = 0; round < 2; round++) {
+		ctl_nl_mark_twins_dirty(f);
+		ctl_nl_sync_twins(f);
+		assert_int_equal(f->st.twin_syncs, 0);
+		assert_int_equal(f->st.twin_errors, 0);
+		assert_false(ctl_nl_twins_find(&f->twins, "lan")->dirty);
+		assert_true(ctl_nl_twins_find(&f->twins, "lan")->not_tun_said); /* said once */
+		assert_true(ctl_nl_twins_find(&f->twins, "wan")->not_tun_said);
+	}
+	ctl_nl_twins_free(&f->twins);
+	ctl_nl_links_free(&f->links);
+	free(f);
 	json_decref(r);
 }
 
@@ -560,8 +630,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_skipped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test(test_links),
+	    cmocka_unit_test(test_links_kind),
 	    cmocka_unit_test(test_pending),
 	    cmocka_unit_test(test_twins_from_router),
+	    cmocka_unit_test(test_twin_sync_leaves_non_tun),
 	    cmocka_unit_test(test_out_overflow_drops),
 	    cmocka_unit_test(test_out_listing_waits),
 	    cmocka_unit_test(test_out_listing_gives_up),

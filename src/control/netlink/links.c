@@ -60,6 +60,7 @@ int ctl_nl_links_set(struct ctl_nl_links *l, uint32_t ifindex, const char *name,
 		memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof(*l->v));
 		l->n++;
 		l->v[i].ifindex = ifindex;
+		l->v[i].tun = false;
 	}
 	snprintf(l->v[i].name, sizeof(l->v[i].name), "%s", name);
 	l->v[i].flags = flags;
@@ -73,6 +74,17 @@ void ctl_nl_links_del(struct ctl_nl_links *l, uint32_t ifindex)
 		return;
 	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
 	l->n--;
+}
+
+/* Whether IFLA_LINKINFO says kind "tun" (TUN and TAP devices alike). */
+static bool link_is_tun(struct nlattr *linkinfo)
+{
+	struct nlattr *li[IFLA_INFO_MAX + 1];
+	char kind[16] = "";
+	if (nla_parse_nested(li, IFLA_INFO_MAX, linkinfo, NULL) < 0 || !li[IFLA_INFO_KIND])
+		return false;
+	nla_strlcpy(kind, li[IFLA_INFO_KIND], sizeof(kind));
+	return strcmp(kind, "tun") == 0;
 }
 
 enum ctl_nl_link_event ctl_nl_links_apply(struct ctl_nl_links *l, struct nlmsghdr *h,
@@ -103,8 +115,12 @@ enum ctl_nl_link_event ctl_nl_links_apply(struct ctl_nl_links *l, struct nlmsghd
 	enum ctl_nl_link_event ev = !old || strcmp(old->name, name) != 0 ? CTL_NL_LINK_NEW
 				    : old->flags != ifi->ifi_flags       ? CTL_NL_LINK_CHANGED
 									 : CTL_NL_LINK_NONE;
+	bool tun = old && old->tun; /* a link's kind is its own for its life */
+	if (tb[IFLA_LINKINFO])
+		tun = link_is_tun(tb[IFLA_LINKINFO]);
 	if (ctl_nl_links_set(l, ifindex, name, ifi->ifi_flags) < 0)
 		return CTL_NL_LINK_NONE;
+	l->v[find(l, ifindex)].tun = tun;
 	if (link)
 		*link = *ctl_nl_links_get(l, ifindex);
 	return ev;

@@ -17,6 +17,7 @@ struct nlmsghdr;
 struct ctl_nl_link {
 	uint32_t ifindex;
 	unsigned flags; /* IFF_* */
+	bool tun;       /* a TUN/TAP device (IFLA_LINKINFO kind "tun"), as a twin is */
 	char name[IF_NAMESIZE];
 };
 

@@ -82,14 +82,27 @@ static bool ipv6_link_local(const struct nl_addr *a)
 	       (b[1] & 0xc0) == 0x80;
 }
 
-static void set_up(struct nl_sock *sk, const struct ctl_nl_twin *t, int ifindex,
+/* Whether the link is a TUN/TAP device, as twins are: kind "tun" (TAP devices too). */
+static bool is_tun(struct rtnl_link *link)
+{
+	const char *kind = rtnl_link_get_type(link);
+	return kind && strcmp(kind, "tun") == 0;
+}
+
+/* The link up; false when it is no TUN/TAP device (r->not_tun) or cannot be read. */
+static bool set_up(struct nl_sock *sk, const struct ctl_nl_twin *t, int ifindex,
 		   struct ctl_nl_twin_result *r)
 {
 	struct rtnl_link *link = NULL, *change = NULL;
 	int e = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
 	if (e < 0) {
 		fail(r, t->name, "cannot read the link", e);
-		return;
+		return false;
+	}
+	if (!is_tun(link)) {
+		r->not_tun = true;
+		rtnl_link_put(link);
+		return false;
 	}
 	if (!(rtnl_link_get_flags(link) & IFF_UP)) {
 		change = rtnl_link_alloc();
@@ -106,6 +119,7 @@ static void set_up(struct nl_sock *sk, const struct ctl_nl_twin *t, int ifindex,
 	}
 	rtnl_link_put(change);
 	rtnl_link_put(link);
+	return true;
 }
 
 /* The model's addresses, parsed; found[i] once the twin is seen to carry want[i]. */
@@ -170,7 +184,8 @@ void ctl_nl_twin_sync(struct nl_sock *sk, const struct ctl_nl_twin *t, int ifind
 		      struct ctl_nl_twin_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	set_up(sk, t, ifindex, r);
+	if (!set_up(sk, t, ifindex, r))
+		return; /* not a twin, or gone: nothing to bring in line */
 	struct want w = {.n = 0};
 	for (unsigned i = 0; i < t->naddr; i++) {
 		int e = nl_addr_parse(t->addr[i], AF_UNSPEC, &w.a[w.n]);

@@ -3,8 +3,11 @@
  * The kernel twins' addresses: each twin (the TAP device the dataplane keeps in the router's
  * kernel namespace for one of its interfaces, by the interface's name) carries exactly the
  * addresses the model gives its interface, and is up. Other addresses on it go, except IPv6
- * link-local ones (the kernel's own). An interface may be left out of address management
- * (managed false): one whose address will come by DHCP, from a client on its twin.
+ * link-local ones (the kernel's own). Only a TUN/TAP device is a twin: a link of another kind
+ * that has an interface's name (a veth, a bridge, a NIC: in the dataplane's own namespace, or
+ * one holding other devices) is not ours, and is left alone. An interface may be left out of
+ * address management (managed false): one whose address will come by DHCP, from a client on its
+ * twin.
  */
 #ifndef SVR_CONTROL_NETLINK_TWINS_H
 #define SVR_CONTROL_NETLINK_TWINS_H
@@ -20,7 +23,8 @@ struct nl_sock;
 struct ctl_nl_twin {
 	char name[IF_NAMESIZE];
 	bool managed;
-	bool dirty; /* to be brought in line with the model */
+	bool dirty;        /* to be brought in line with the model */
+	bool not_tun_said; /* logged that the link of this name is no TUN/TAP device */
 	unsigned naddr;
 	char addr[SVR_MODEL_MAX_IFACE_ADDRS][64]; /* "198.18.12.1/24", as in the model */
 };
@@ -39,11 +43,13 @@ struct ctl_nl_twin *ctl_nl_twins_find(const struct ctl_nl_twins *t, const char *
 /* What one sync did. */
 struct ctl_nl_twin_result {
 	unsigned added, removed, set_up, errors;
+	bool not_tun;    /* the link is no TUN/TAP device: left as it is */
 	char error[160]; /* the first error */
 };
 
 /* Brings the twin of index ifindex in line: up, the model's addresses and no others. Over sk, a
- * connected NETLINK_ROUTE socket of the twin's namespace. */
+ * connected NETLINK_ROUTE socket of the twin's namespace. A link that is no TUN/TAP device
+ * (read again here, not taken from a table) is not touched: r->not_tun. */
 void ctl_nl_twin_sync(struct nl_sock *sk, const struct ctl_nl_twin *t, int ifindex,
 		      struct ctl_nl_twin_result *r);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The route mirror's side of the twins (follow_int.h): which twins the model in force asks for,
- * which of them need bringing in line, and doing it (twins.h) over the command socket.
+ * which of them need bringing in line, and doing it (twins.h) over the command socket. A link
+ * with a twin's name that is no TUN/TAP device is someone else's: left alone, said once.
  */
 #include <pthread.h>
 #include <string.h>
@@ -39,7 +40,11 @@ void ctl_nl_check_model(struct ctl_nl_follow *f)
 	f->model_seen = c->model;
 	pthread_mutex_unlock(&c->lock);
 	if (rc < 0)
-		return; /* out of memory: the twins stay as they were */
+		return;                      /* out of memory: the twins stay as they were */
+	for (unsigned i = 0; i < t.n; i++) { /* said once per name, not once per model */
+		const struct ctl_nl_twin *old = ctl_nl_twins_find(&f->twins, t.v[i].name);
+		t.v[i].not_tun_said = old && old->not_tun_said;
+	}
 	ctl_nl_twins_free(&f->twins);
 	f->twins = t;
 	ctl_nl_mark_twins_dirty(f);
@@ -65,8 +70,19 @@ void ctl_nl_sync_twins(struct ctl_nl_follow *f)
 		const struct ctl_nl_link *l = link_by_name(&f->links, t->name);
 		if (!l)
 			continue; /* not there yet: its RTM_NEWLINK makes it dirty again */
-		struct ctl_nl_twin_result r;
-		ctl_nl_twin_sync(f->cmd, t, (int)l->ifindex, &r);
+		struct ctl_nl_twin_result r = {.not_tun = !l->tun};
+		if (l->tun)
+			ctl_nl_twin_sync(f->cmd, t, (int)l->ifindex, &r);
+		if (r.not_tun) {
+			if (!t->not_tun_said)
+				LOG_WARN(
+				    "route mirror: %s is not a TUN/TAP device, so not the twin of "
+				    "interface %s: left alone (its addresses, its state)",
+				    t->name, t->name);
+			t->not_tun_said = true;
+			continue;
+		}
+		t->not_tun_said = false;
 		f->st.twin_syncs++;
 		f->st.twin_errors += r.errors;
 		if (r.errors)

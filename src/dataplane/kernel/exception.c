@@ -7,6 +7,8 @@
  * reaches the kernel beyond the rate nor takes the rate of the others.
  */
 #include <poll.h>
+#include <stdbool.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -51,11 +53,19 @@ static int write_frame(const struct dp_kernel_twin *t, struct rte_mbuf *m)
 	return writev(t->fd, iov, (int)n) < 0 ? -1 : 0;
 }
 
-/* The IP packet's own length (without Ethernet padding), at most what the frame holds. */
+/* The IP packet's own length (without Ethernet padding), at most what the frame holds; 0 when
+ * the frame ends before the length field (IPv4: bytes 2-3, IPv6: 4-5), read only once known
+ * to be there. */
 static uint32_t l3_length(struct rte_mbuf *m, const uint8_t *ip)
 {
-	uint32_t have = rte_pktmbuf_data_len(m) - dp_meta(m)->l3_off;
-	uint32_t len = (ip[0] >> 4) == 4 ? svr_rd16(ip + 2) : 40u + svr_rd16(ip + 4);
+	uint32_t data = rte_pktmbuf_data_len(m), l3 = dp_meta(m)->l3_off;
+	uint32_t have = data > l3 ? data - l3 : 0;
+	if (have == 0)
+		return 0;
+	bool v4 = (ip[0] >> 4) == 4;
+	if (have < (v4 ? 4u : 6u))
+		return 0;
+	uint32_t len = v4 ? svr_rd16(ip + 2) : 40u + svr_rd16(ip + 4);
 	return len < have ? len : have;
 }
 
@@ -103,8 +113,23 @@ void dp_kernel_copy(struct rte_mbuf *m)
 	}
 }
 
+/* Whether a frame the kernel wrote on a twin may leave the port: only IPv4, IPv6 and ARP, and
+ * never to the IEEE 802.1D reserved group addresses 01:80:c2:00:00:00-0f (STP, PAUSE, LACP,
+ * LLDP, 802.1X...). Anything else (an 802.1Q/802.1ad tag of its own, which would hop VLANs,
+ * PAUSE, slow protocols) is not the kernel's to send on the router's ports: any process with
+ * CAP_NET_RAW in its namespace could write it. d holds at least ETH_HLEN bytes. */
+static bool down_allowed(const uint8_t *d)
+{
+	static const uint8_t reserved[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
+	if (memcmp(d, reserved, sizeof(reserved)) == 0 && (d[5] & 0xf0) == 0)
+		return false;
+	uint16_t type = svr_rd16(d + ETH_ADDRS_LEN);
+	return type == 0x0800 || type == 0x86dd || type == 0x0806;
+}
+
 /* One frame from twin t of interface slot s into *out: 1, or 0 when the twin has no more
- * (or no buffer could be had). A frame over the rate or malformed is dropped and counted. */
+ * (or no buffer could be had). A frame over the rate, malformed or not one to send
+ * (down_allowed) is dropped and counted. */
 static int read_one(struct dp_kernel_twin *t, uint16_t s, struct rte_mbuf **out)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
@@ -120,7 +145,8 @@ static int read_one(struct dp_kernel_twin *t, uint16_t s, struct rte_mbuf **out)
 	}
 	const struct dp_gen *g = dp_gen_main();
 	if (n < ETH_HLEN || n > ETH_HLEN + (ssize_t)g->ifaces[s].mtu ||
-	    n >= (ssize_t)rte_pktmbuf_tailroom(m)) {
+	    n >= (ssize_t)rte_pktmbuf_tailroom(m) ||
+	    !down_allowed(rte_pktmbuf_mtod(m, uint8_t *))) {
 		drop(m, SVR_DROP_KERNEL_FRAME);
 		return -1;
 	}
