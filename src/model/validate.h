@@ -34,7 +34,7 @@
 	"[{\"protocol\": \"tcp\", \"port\": 22},"                                                  \
 	" {\"protocol\": \"tcp\", \"port\": 179},"                                                 \
 	" {\"protocol\": \"ospf\"},"                                                               \
-	" {\"protocol\": \"udp\", \"port\": 68, \"from\": [\"0.0.0.0/0\", \"::/0\"]}]"
+	" {\"protocol\": \"udp\", \"port\": 68, \"from\": [\"0.0.0.0/0\"]}]"
 int svr_model_host_access_protocol(const json_t *v);
 
 /* authority.conductor's key rotation (seconds): defaults and the largest value accepted. */
