@@ -81,8 +81,8 @@ struct dp_config {
 /* Kernel routes make every FIB live: a second IPv4 and IPv6 table, about 80 MiB with their
  * tbl8 pools. Up to three FIBs exist at once (the one in force, one a new generation builds, one
  * retiring); each route is held by the RIB and by two FIBs. */
-#define DP_KERNEL_ROUTES_TABLES_MB   320u
-#define DP_KERNEL_ROUTE_BYTES_BUDGET 640u
+#define DP_KERNEL_ROUTES_TABLES_MB   384u
+#define DP_KERNEL_ROUTE_BYTES_BUDGET 1024u
 #define DP_KERNEL_RATE_DEFAULT       1000 /* frames/s per twin and direction */
 #define DP_KERNEL_BURST_DEFAULT      200
 

@@ -15,6 +15,9 @@
 #define FIB_NH_MAX 32767
 #define FIB_TBL8   (1 << 12)
 #define FIB6_TBL8  (1 << 13)
+/* The IPv6 trie's RIB is preallocated per route and its tbl8 pool holds far fewer long
+ * prefixes anyway: IPv6 routes beyond this many are refused. */
+#define FIB6_ROUTES (1 << 17)
 
 /* Keys of the main lcore's indexes: a route by its (masked) prefix, a next hop by what it is.
  * Whole structs, zeroed before filling, so that padding never tells two equal keys apart. */
@@ -59,7 +62,7 @@ static int tables_create(struct svr_fib *fib, const char *name, unsigned t)
 	struct rte_fib6_conf c6 = {
 	    .type = RTE_FIB6_TRIE,
 	    .default_nh = 0,
-	    .max_routes = (int)fib->max_routes,
+	    .max_routes = (int)(fib->max_routes < FIB6_ROUTES ? fib->max_routes : FIB6_ROUTES),
 	    .trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = FIB6_TBL8},
 	};
 	snprintf(n, sizeof(n), "%s6%c", name, t ? 'b' : 'a');
