@@ -453,9 +453,10 @@ static const char help_show[] =
     "    policy      The policy image generation in force (0: none yet), its router,\n"
     "                interface, service and tenant counts and size; the shared-memory\n"
     "                channel; images applied and rejected, and the last rejection.\n"
-    "                Then the exception policy (host-access): PROTOCOL, PORT (either\n"
-    "                end; any), FROM (connected: the arriving interface's subnets),\n"
-    "                INTERFACES (all).\n"
+    "                Then the exception policy (host-access): PROTOCOL, PORT (the\n"
+    "                destination's; a tcp segment with ACK also by its source: answers\n"
+    "                to the kernel's own connections; any), FROM (connected: the\n"
+    "                arriving interface's subnets), INTERFACES (all).\n"
     "    sessions    A summary line, then UUID (first 8 characters), PROTO, TENANT,\n"
     "                SERVICE, FORWARD (the first packet's tuple), NAT, STATE (TCP),\n"
     "                AGE, IDLE, FWD-PACKETS, FWD-BYTES, REV-PACKETS, REV-BYTES; filters\n"
@@ -1395,7 +1396,8 @@ static void print_host_access(const json_t *rules)
 		printf("host-access: none (nothing reaches the kernel)\n");
 		return;
 	}
-	printf("host-access (what may reach the kernel; a port matches either end):\n");
+	printf("host-access (what may reach the kernel; a port is the destination's, or a tcp "
+	       "answer's source):\n");
 	struct table t;
 	tab_init(&t, cols, NCOLS(cols));
 	size_t i;

@@ -67,11 +67,6 @@ static struct {
 	uint64_t shadowed, batches, last_batch_changes;
 } kr;
 
-bool dp_kroutes_enabled(void)
-{
-	return kr.max > 0;
-}
-
 uint32_t dp_kroutes_fib_room(void)
 {
 	return kr.max;

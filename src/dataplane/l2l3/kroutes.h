@@ -28,7 +28,6 @@ struct svr_fib;
 /* max: routes the RIB holds at most (0: the mirror is off). 0, or -1 logged. */
 int dp_kroutes_init(uint32_t max);
 void dp_kroutes_free(void);
-bool dp_kroutes_enabled(void);
 
 /* Routes a FIB must have room for beyond the policy's, and its batch size (0: not live). */
 uint32_t dp_kroutes_fib_room(void);
