@@ -143,12 +143,17 @@ struct svr_img_neigh {
 };
 
 #define SVR_IMG_TENANT_DEPTH_MAX 64 /* ancestors a tenant may have (no cycles) */
+/* Distinct kernel routing tables the tenants of one image are bound to at most: the dataplane
+ * keeps a FIB for each (docs/routing.md, "Tenants and routing tables"). */
+#define SVR_IMG_TENANT_TABLES_MAX 16
 
 struct svr_img_tenant {
 	uint32_t name;
 	uint32_t parent; /* tenant index or SVR_IMG_NONE */
 	uint32_t max_sessions;
-	uint32_t reserved;
+	/* The kernel routing table its sessions' routes come from first (the main table after
+	 * it), its parent's when the model names none; 0: the main table only. Never 253-255. */
+	uint32_t routing_table;
 	struct svr_img_range members; /* TENANT_MEMBERS */
 };
 

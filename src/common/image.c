@@ -421,6 +421,32 @@ static int check_tenant_ancestry(struct checker *c)
 	return 0;
 }
 
+/* Tenants' kernel routing tables: none of the kernel's reserved three (253 default, 254 main:
+ * 0 says main, 255 local), and at most SVR_IMG_TENANT_TABLES_MAX distinct ones, each of which
+ * the dataplane gives a FIB. */
+static int check_tenant_tables(struct checker *c)
+{
+	uint32_t seen[SVR_IMG_TENANT_TABLES_MAX];
+	unsigned n = 0;
+	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANTS); i++) {
+		uint32_t t =
+		    ((const struct svr_img_tenant *)entry(c, SVR_SEC_TENANTS, i))->routing_table;
+		if (t >= 253 && t <= 255)
+			return fail(c, "tenants[%u].routing-table: %u is reserved by the kernel", i,
+				    t);
+		bool known = t == 0;
+		for (unsigned k = 0; k < n && !known; k++)
+			known = seen[k] == t;
+		if (known)
+			continue;
+		if (n == SVR_IMG_TENANT_TABLES_MAX)
+			return fail(c, "tenants[%u].routing-table: more than %d distinct tables", i,
+				    SVR_IMG_TENANT_TABLES_MAX);
+		seen[n++] = t;
+	}
+	return 0;
+}
+
 static int check_entries(struct checker *c)
 {
 	const enum svr_img_section P = SVR_SEC_PREFIXES;
@@ -475,6 +501,7 @@ static int check_entries(struct checker *c)
 					"members", &next_member));
 	}
 	CHECK(check_tenant_ancestry(c));
+	CHECK(check_tenant_tables(c));
 	for (uint32_t i = 0; i < count_of(c, SVR_SEC_TENANT_MEMBERS); i++) {
 		const struct svr_img_member *e = entry(c, SVR_SEC_TENANT_MEMBERS, i);
 		CHECK(check_string(c, e->neighborhood, SVR_SEC_TENANT_MEMBERS, i, "neighborhood"));

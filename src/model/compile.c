@@ -127,6 +127,24 @@ static void compile_security(struct compiler *c)
 	}
 }
 
+/* A tenant's kernel routing table: its own, else its nearest ancestor's, else 0 (main). The
+ * model is valid, so the chain of names ends. */
+static uint32_t routing_table_of(struct compiler *c, json_t *list, const char *name)
+{
+	char n[256];
+	snprintf(n, sizeof(n), "%s", name);
+	for (;;) {
+		uint32_t i = lookup(c->n.tenants, n);
+		json_t *t = i == SVR_IMG_NONE ? NULL : json_array_get(list, i);
+		if (t && json_object_get(t, "routing-table"))
+			return (uint32_t)uint_or(t, "routing-table", 0);
+		char *dot = strrchr(n, '.');
+		if (!dot)
+			return 0;
+		*dot = '\0';
+	}
+}
+
 /* Tenants are added in document order; parents resolve by name after all are known. */
 static void compile_tenants(struct compiler *c)
 {
@@ -145,6 +163,7 @@ static void compile_tenants(struct compiler *c)
 		    .name = svr_img_str_add(&c->b, name),
 		    .parent = dot ? lookup(c->n.tenants, parent) : SVR_IMG_NONE,
 		    .max_sessions = (uint32_t)uint_or(t, "max-sessions", 0),
+		    .routing_table = routing_table_of(c, list, name),
 		    .members = {.first = svr_img_next(&c->b, SVR_SEC_TENANT_MEMBERS)},
 		};
 		size_t k;

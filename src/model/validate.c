@@ -20,6 +20,7 @@
 
 #include "common/inet.h"
 #include "common/timeutil.h"
+#include "svr/image.h"
 
 /* Integers above this lose precision in many JSON implementations (I-JSON, RFC 7493). */
 #define JSON_SAFE_MAX 9007199254740991LL
@@ -45,6 +46,10 @@ struct v {
 	json_t *security, *tenants, *classes, *policies, *services, *router_names;
 	/* neighborhood used by some router interface -> its first declaration */
 	json_t *hoods;
+	/* distinct kernel tables tenants are bound to (routing-table), at most
+	 * SVR_IMG_TENANT_TABLES_MAX */
+	uint32_t tables[SVR_IMG_TENANT_TABLES_MAX];
+	unsigned n_tables;
 };
 
 static size_t render(const struct vpath *p, char *buf, size_t len)
@@ -562,13 +567,50 @@ static void check_security(struct v *v, const json_t *o, const struct vpath *p)
 		    "needs an encryption cipher, but encryption-cipher is \"none\"");
 }
 
+/* A tenant's kernel routing table (docs/routing.md, "Tenants and routing tables"): any table
+ * but the three the kernel reserves, and at most SVR_IMG_TENANT_TABLES_MAX distinct ones (each
+ * costs the dataplane a FIB). */
+static void check_routing_table(struct v *v, const json_t *o, const struct vpath *p)
+{
+	const json_t *x = json_object_get(o, "routing-table");
+	if (!x)
+		return;
+	const struct vpath *tp = PKEY(p, "routing-table");
+	long long n = json_is_integer(x) ? json_integer_value(x) : -1;
+	if (n == 253 || n == 254 || n == 255) {
+		static const char *const what[] = {
+		    "the kernel's default table (253): bind the tenant to a table of its own",
+		    "the kernel's main table (the default): omit the key",
+		    "the kernel's local table (addresses of the router itself): not a table to "
+		    "route "
+		    "by"};
+		err(v, tp, "%lld is %s", n, what[n - 253]);
+		return;
+	}
+	if (!json_is_integer(x) || n < 1 || n > U32_MAX) {
+		err(v, tp, "must be a kernel table number 1-252 or 256-4294967295");
+		return;
+	}
+	for (unsigned i = 0; i < v->n_tables; i++)
+		if (v->tables[i] == (uint32_t)n)
+			return;
+	if (v->n_tables == SVR_IMG_TENANT_TABLES_MAX) {
+		err(v, tp, "table %lld: tenants are bound to at most %d distinct tables", n,
+		    SVR_IMG_TENANT_TABLES_MAX);
+		return;
+	}
+	v->tables[v->n_tables++] = (uint32_t)n;
+}
+
 static void check_tenant(struct v *v, const json_t *o, const struct vpath *p)
 {
-	static const char *const keys[] = {"name", "max-sessions", "members", NULL};
+	static const char *const keys[] = {"name", "max-sessions", "routing-table", "members",
+					   NULL};
 	static const char *const mkeys[] = {"neighborhood", "prefixes", NULL};
 	if (!is_object(v, o, p))
 		return;
 	check_keys(v, o, p, keys);
+	check_routing_table(v, o, p);
 	const char *name = get_name(v, o, "name", p, NAME_TENANT, true);
 	const char *dot = name ? strrchr(name, '.') : NULL;
 	if (dot) {

@@ -155,6 +155,44 @@ static void one_router_tables(void **state)
 	json_decref(doc);
 }
 
+/* A tenant's routing-table goes into the image; a child without one inherits its parent's, a
+ * child with one keeps its own, a tenant without one (nor an ancestor with one) has 0. */
+static void tenant_routing_tables(void **state)
+{
+	(void)state;
+	json_t *doc = load("config/model-one-router.json");
+	json_t *list = json_object_get(json_object_get(doc, "authority"), "tenants");
+	size_t first = json_array_size(list);
+	json_array_append_new(list, json_pack("{s:s}", "name", "tt.own"));
+	json_array_append_new(list, json_pack("{s:s}", "name", "tt.inherits"));
+	json_array_append_new(list, json_pack("{s:s, s:i}", "name", "tt", "routing-table", 100));
+	json_array_append_new(list, json_pack("{s:s, s:I}", "name", "tt.own", "routing-table",
+					      (json_int_t)4294967295LL));
+	json_array_remove(list, first); /* tt.own without a table: replaced by the one above */
+	json_array_append_new(list, json_pack("{s:s}", "name", "plain"));
+	size_t len;
+	void *img = compile(doc, "r1", &len);
+	uint32_t n;
+	const struct svr_img_tenant *t = svr_img_table(img, SVR_SEC_TENANTS, &n);
+	assert_int_equal(n, first + 4);
+	for (uint32_t i = 0; i < first; i++)
+		assert_int_equal(t[i].routing_table, 0);
+	assert_string_equal(svr_img_str(img, t[first].name), "tt.inherits");
+	assert_int_equal(t[first].routing_table, 100);
+	assert_int_equal(t[first + 1].routing_table, 100);
+	assert_string_equal(svr_img_str(img, t[first + 2].name), "tt.own");
+	assert_int_equal(t[first + 2].routing_table, 4294967295u);
+	assert_int_equal(t[first + 3].routing_table, 0);
+	/* the image checker refuses a reserved table */
+	((struct svr_img_tenant *)t)[first].routing_table = 254;
+	svr_img_seal(img);
+	char err[256];
+	assert_int_equal(svr_img_check(img, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "routing-table: 254 is reserved"));
+	free(img);
+	json_decref(doc);
+}
+
 /* The policy, class and limits entries of the image by name (the model has few). */
 static const struct svr_img_policy *policy_named(const void *img, const char *name)
 {
@@ -304,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(two_site_peers_and_routes),
 	    cmocka_unit_test(one_router_tables),
+	    cmocka_unit_test(tenant_routing_tables),
 	    cmocka_unit_test(two_path_timers_and_brakes),
 	    cmocka_unit_test(explicit_values_compiled),
 	};

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "model/validate.h"
+#include "svr/image.h"
 
 /* Small but complete: every list, every kind of reference, two routers that are peers. */
 static const char *const base_text =
@@ -401,6 +402,36 @@ static const struct bad_case bad_cases[] = {
      {{"authority.tenants[0].max-sessions", "0"}},
      "authority.tenants[0].max-sessions",
      "0 is not between 1 and 4294967295",
+     1},
+    {"tenant_table_main",
+     {{"authority.tenants[1].routing-table", "254"}},
+     "authority.tenants[1].routing-table",
+     "254 is the kernel's main table (the default): omit the key",
+     1},
+    {"tenant_table_local",
+     {{"authority.tenants[0].routing-table", "255"}},
+     "authority.tenants[0].routing-table",
+     "255 is the kernel's local table",
+     1},
+    {"tenant_table_default",
+     {{"authority.tenants[0].routing-table", "253"}},
+     "authority.tenants[0].routing-table",
+     "253 is the kernel's default table (253): bind the tenant to a table of its own",
+     1},
+    {"tenant_table_zero",
+     {{"authority.tenants[0].routing-table", "0"}},
+     "authority.tenants[0].routing-table",
+     "must be a kernel table number 1-252 or 256-4294967295",
+     1},
+    {"tenant_table_too_large",
+     {{"authority.tenants[1].routing-table", "4294967296"}},
+     "authority.tenants[1].routing-table",
+     "must be a kernel table number 1-252 or 256-4294967295",
+     1},
+    {"tenant_table_not_integer",
+     {{"authority.tenants[0].routing-table", "\"100\""}},
+     "authority.tenants[0].routing-table",
+     "must be a kernel table number 1-252 or 256-4294967295",
      1},
     {"tenant_member_neighborhood",
      {{"authority.tenants[0].members",
@@ -1066,6 +1097,48 @@ static void host_access_valid_and_too_many(void **state)
 	assert_int_equal(count, 1);
 }
 
+/* Tenants bound to kernel tables: 1, 252, 256 and 2^32-1 are valid, as are 16 distinct tables
+ * (several tenants may share one); a 17th distinct table is refused at its path. */
+static void tenant_tables_valid_and_too_many(void **state)
+{
+	(void)state;
+	static const char *const ok[][2] = {{"1", "252"}, {"256", "4294967295"}, {"100", "100"}};
+	for (int i = 0; i < 3; i++) {
+		json_t *doc = base();
+		edit(doc, "authority.tenants[0].routing-table", ok[i][0]);
+		edit(doc, "authority.tenants[1].routing-table", ok[i][1]);
+		assert_valid(doc);
+		json_decref(doc);
+	}
+	json_t *doc = base();
+	json_t *list = json_object_get(json_object_get(doc, "authority"), "tenants");
+	for (int i = 0; i < SVR_IMG_TENANT_TABLES_MAX + 1; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "x%d", i);
+		/* every table twice: a table shared by two tenants counts once */
+		for (int k = 0; k < 2; k++) {
+			char n2[20];
+			snprintf(n2, sizeof(n2), "%s%s", name, k ? ".c" : "");
+			json_array_append_new(
+			    list, json_pack("{s:s, s:i}", "name", n2, "routing-table", 1000 + i));
+		}
+	}
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	int rc = svr_model_validate(doc, &e);
+	/* t1, t1.child, then x0, x0.c, ...: x16 is tenants[2 + 2 * 16] */
+	bool found = has_error(&e, "authority.tenants[34].routing-table",
+			       "table 1016: tenants are bound to at most 16 distinct tables");
+	unsigned count = e.count;
+	if (!found || count != 2)
+		print_errors(&e);
+	svr_model_errors_free(&e);
+	json_decref(doc);
+	assert_int_equal(rc, -1);
+	assert_true(found);
+	assert_int_equal(count, 2); /* x16 and x16.c: each tenant bound beyond the 16 */
+}
+
 static void not_an_object(void **state)
 {
 	(void)state;
@@ -1302,12 +1375,19 @@ static void router_lookup(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-	    cmocka_unit_test(base_is_valid),      cmocka_unit_test(not_an_object),
-	    cmocka_unit_test(example_one_router), cmocka_unit_test(example_two_site),
-	    cmocka_unit_test(documented_example), cmocka_unit_test(several_errors_all_reported),
-	    cmocka_unit_test(errors_are_capped),  cmocka_unit_test(ten_thousand_services),
-	    cmocka_unit_test(router_lookup),      cmocka_unit_test(path_fields_at_bounds_valid),
-	    cmocka_unit_test(example_two_path),   cmocka_unit_test(host_access_valid_and_too_many),
+	    cmocka_unit_test(base_is_valid),
+	    cmocka_unit_test(not_an_object),
+	    cmocka_unit_test(example_one_router),
+	    cmocka_unit_test(example_two_site),
+	    cmocka_unit_test(documented_example),
+	    cmocka_unit_test(several_errors_all_reported),
+	    cmocka_unit_test(errors_are_capped),
+	    cmocka_unit_test(ten_thousand_services),
+	    cmocka_unit_test(router_lookup),
+	    cmocka_unit_test(path_fields_at_bounds_valid),
+	    cmocka_unit_test(example_two_path),
+	    cmocka_unit_test(host_access_valid_and_too_many),
+	    cmocka_unit_test(tenant_tables_valid_and_too_many),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
