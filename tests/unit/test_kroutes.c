@@ -5,7 +5,8 @@
  * other table caught up only after the workers' quiescent state, routes by interfaces the
  * dataplane lacks or in other tables kept but not installed, a policy route that wins, a
  * listing that drops what it does not name, the next-best metric, a broken producer, and a new
- * FIB filled from the RIB.
+ * FIB filled from the RIB. A table a tenant is bound to: its routes go into its own (compact)
+ * FIB by the same staged deltas, the main table's into the main FIB.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "l2l3/fib.h"
 #include "l2l3/kroutes.h"
 #include "l2l3/neigh.h"
+#include "l2l3/tfib.h"
 
 struct dp dp; /* the process state kroutes.c reads */
 static uint64_t clock_ms;
@@ -72,16 +74,30 @@ static void put(struct svr_route_change c)
 
 /* The interface a destination leaves by in the tables workers read, -1 for none; *gw its
  * gateway's last byte (0: on the link). */
-static int leaves_by(const char *dst, int *gw)
+static int leaves_by_in(const struct svr_fib *fib, const char *dst, int *gw)
 {
 	struct svr_ip a = {.family = SVR_AF_INET};
 	inet_pton(AF_INET, dst, a.addr);
-	uint32_t nh = svr_fib_lookup(gen.fib, &a);
+	uint32_t nh = svr_fib_lookup(fib, &a);
 	if (!nh)
 		return -1;
 	if (gw)
-		*gw = gen.fib->nh[nh].type == SVR_NH_GATEWAY ? gen.fib->nh[nh].gateway.addr[3] : 0;
-	return gen.fib->nh[nh].iface;
+		*gw = fib->nh[nh].type == SVR_NH_GATEWAY ? fib->nh[nh].gateway.addr[3] : 0;
+	return fib->nh[nh].iface;
+}
+
+static int leaves_by(const char *dst, int *gw)
+{
+	return leaves_by_in(gen.fib, dst, gw);
+}
+
+/* Staged changes some FIB of gen lacks in its other table. */
+static uint32_t pending(void)
+{
+	uint32_t n = gen.fib->n_pending;
+	for (unsigned s = 0; s < DP_TFIB_SLOTS; s++)
+		n += gen.tfib[s] ? gen.tfib[s]->n_pending : 0;
+	return n;
 }
 
 /* Polls until the ring is drained and the batch caught up (the worker passes quiescent
@@ -91,7 +107,7 @@ static void settle(void)
 	for (int i = 0; i < 100; i++) {
 		rte_rcu_qsbr_quiescent(dp.qsbr, 0);
 		dp_kroutes_poll(clock_ms);
-		if (!gen.fib->n_pending && atomic_load(&prod.ring->tail) == prod.count)
+		if (!pending() && atomic_load(&prod.ring->tail) == prod.count)
 			return;
 	}
 	fail_msg("the route ring never settled");
@@ -211,7 +227,7 @@ static void mirror(void **state)
 	gen.ifaces[1].in_use = false;
 	struct svr_fib *next = svr_fib_create("ut-kr2", 64 + dp_kroutes_fib_room(), 0);
 	assert_non_null(next); /* one table: the EAL of unit tests has 256 MiB */
-	dp_kroutes_fill(next, &gen);
+	dp_kroutes_fill(next, &gen, DP_KROUTES_MAIN_TABLE);
 	assert_int_equal(next->n_routes, 1);
 	svr_fib_free(next);
 	gen.ifaces[1].in_use = true;
@@ -253,7 +269,7 @@ static void mirror(void **state)
 	struct svr_fib *waiting = gen.fib;
 	gen.fib = svr_fib_create("ut-kr3", 64 + dp_kroutes_fib_room(), 0); /* 256 MiB of EAL */
 	assert_non_null(gen.fib);
-	dp_kroutes_fill(gen.fib, &gen);
+	dp_kroutes_fill(gen.fib, &gen, DP_KROUTES_MAIN_TABLE);
 	assert_int_equal(leaves_by("198.19.11.1", NULL), 0);
 	assert_int_equal(dp_kroutes_poll(clock_ms), 0);
 	svr_fib_free(waiting);
@@ -286,10 +302,144 @@ static void mirror(void **state)
 	svr_fib_free(gen.fib);
 }
 
+/* rte_malloc's bytes in use on every socket. */
+static size_t heap_used(void)
+{
+	size_t used = 0;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		struct rte_malloc_socket_stats st;
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			used += st.heap_allocsz_bytes;
+	}
+	return used;
+}
+
+/* A table a tenant is bound to (l2l3/tfib.h): its routes into its own compact FIB, staged,
+ * published together with the main FIB's and caught up after the grace period; the main
+ * table's into the main FIB; an unbound table's nowhere. */
+static void bound_table(void **state)
+{
+	(void)state;
+	char err[128];
+	svr_route_shm_unlink(conf.instance); /* the first test's ring */
+	memset(&prod, 0, sizeof(prod));
+	assert_int_equal(dp_kroutes_init(16), 0);
+	gen.fib = svr_fib_create("ut-kb", 64 + dp_kroutes_fib_room(), dp_kroutes_fib_batch());
+	const unsigned S = 3; /* any slot */
+	gen.tfib[S] =
+	    svr_fib_create_compact("ut-kbt", dp_kroutes_fib_room(), dp_kroutes_fib_batch());
+	gen.tfib_table[S] = 100;
+	assert_non_null(gen.fib);
+	assert_non_null(gen.tfib[S]);
+	assert_ptr_equal(dp_tfib_of_table(&gen, 100), gen.tfib[S]);
+	assert_ptr_equal(dp_tfib_of_table(&gen, DP_KROUTES_MAIN_TABLE), gen.fib);
+	assert_null(dp_tfib_of_table(&gen, 200));
+	assert_int_equal(dp_tfib_slot(&gen, 100), S);
+	assert_int_equal(dp_tfib_slot(&gen, 200), DP_TFIB_NONE);
+
+	dp_kroutes_poll(clock_ms);
+	assert_int_equal(svr_route_shm_open(&prod, conf.instance, true, err, sizeof(err)), 0);
+	uint64_t seen = 0;
+	assert_true(svr_route_ring_resync_asked(&prod, &seen));
+	struct svr_route_change t100 = add("198.19.20.0", 24, "198.18.2.7", "lan", 100, 20);
+	put(marker(SVR_ROUTE_SYNC_BEGIN));
+	put(add("198.19.20.0", 24, "198.18.2.2", "wan", 254, 20)); /* the same prefix in main */
+	put(t100);
+	put(add("198.19.21.0", 24, "198.18.2.7", "lan", 100, 20));
+	put(add("198.19.22.0", 24, "198.18.2.8", "lan", 200, 20)); /* no tenant's */
+	put(marker(SVR_ROUTE_SYNC_END));
+	dp_kroutes_poll(clock_ms);
+	/* published in both FIBs at once; their other tables wait for the worker */
+	int gw = -1;
+	assert_int_equal(leaves_by_in(gen.tfib[S], "198.19.20.1", &gw), 1);
+	assert_int_equal(gw, 7);
+	assert_int_equal(leaves_by("198.19.20.1", &gw), 0);
+	assert_int_equal(gw, 2);
+	assert_true(gen.fib->n_pending > 0 && gen.tfib[S]->n_pending > 0);
+	dp_kroutes_poll(clock_ms); /* no quiescent state yet: nothing caught up */
+	assert_true(gen.tfib[S]->n_pending > 0);
+	settle();
+	for (int flip = 0; flip < 2; flip++) { /* both tables of each FIB agree */
+		assert_int_equal(leaves_by_in(gen.tfib[S], "198.19.20.1", &gw), 1);
+		assert_int_equal(gw, 7);
+		assert_int_equal(leaves_by_in(gen.tfib[S], "198.19.21.1", NULL), 1);
+		assert_int_equal(leaves_by_in(gen.tfib[S], "198.19.22.1", NULL), -1);
+		assert_int_equal(leaves_by("198.19.20.1", &gw), 0);
+		assert_int_equal(gw, 2);
+		assert_int_equal(leaves_by("198.19.21.1", NULL), -1);
+		assert_int_equal(leaves_by("198.19.22.1", NULL), -1);
+		svr_fib_publish(gen.fib);
+		svr_fib_publish(gen.tfib[S]);
+	}
+	json_t *j = dp_kroutes_json(true);
+	assert_int_equal(json_integer_value(json_object_get(j, "routes")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "installed")), 1);
+	json_t *tables = json_object_get(j, "tables");
+	assert_int_equal(json_array_size(tables), 2);
+	json_t *m = json_array_get(tables, 0), *t = json_array_get(tables, 1);
+	assert_int_equal(json_integer_value(json_object_get(m, "table")), 254);
+	assert_int_equal(json_integer_value(json_object_get(m, "routes")), 1);
+	assert_int_equal(json_integer_value(json_object_get(m, "installed")), 1);
+	assert_int_equal(json_integer_value(json_object_get(t, "table")), 100);
+	assert_int_equal(json_integer_value(json_object_get(t, "routes")), 2);
+	assert_int_equal(json_integer_value(json_object_get(t, "installed")), 2);
+	json_decref(j);
+
+	/* the table's route withdrawn: gone from its FIB, main's untouched */
+	put(del(t100));
+	settle();
+	for (int flip = 0; flip < 2; flip++) {
+		assert_int_equal(leaves_by_in(gen.tfib[S], "198.19.20.1", NULL), -1);
+		assert_int_equal(leaves_by("198.19.20.1", &gw), 0);
+		assert_int_equal(gw, 2);
+		svr_fib_publish(gen.tfib[S]);
+	}
+	/* a new generation's table FIB is filled with that table's routes only */
+	struct svr_fib *next = svr_fib_create_compact("ut-kbn", dp_kroutes_fib_room(), 0);
+	assert_non_null(next);
+	dp_kroutes_fill(next, &gen, 100);
+	assert_int_equal(next->n_routes, 1);
+	assert_int_equal(leaves_by_in(next, "198.19.21.1", NULL), 1);
+	svr_fib_free(next);
+
+	dp_kroutes_free();
+	svr_route_shm_close(&prod);
+	svr_route_shm_unlink(conf.instance);
+	svr_fib_free(gen.tfib[S]);
+	gen.tfib[S] = NULL;
+	gen.tfib_table[S] = 0;
+	svr_fib_free(gen.fib);
+	gen.fib = NULL;
+}
+
+/* What a table FIB costs (docs/routing.md, tfib.h): a compact live FIB (two tables) of
+ * DP_TFIB_ROUTES routes, against a DIR-24-8 FIB of one table and as many routes (its 32 MiB
+ * tbl24 and the IPv6 trie's alone are 64 MiB; a live main FIB has two of each). */
+static void compact_fib_memory(void **state)
+{
+	(void)state;
+	size_t before = heap_used();
+	struct svr_fib *f = svr_fib_create_compact("ut-kmem", DP_TFIB_ROUTES, DP_KROUTES_BATCH);
+	assert_non_null(f);
+	size_t compact = heap_used() - before;
+	svr_fib_free(f);
+	before = heap_used();
+	f = svr_fib_create("ut-kmem2", DP_TFIB_ROUTES, 0);
+	assert_non_null(f);
+	size_t dir24 = heap_used() - before;
+	svr_fib_free(f);
+	print_message("compact live FIB of %d routes: %zu KiB; one-table DIR-24-8 FIB: %zu KiB\n",
+		      DP_TFIB_ROUTES, compact / 1024, dir24 / 1024);
+	assert_true(compact < 8u << 20);
+	assert_true(compact < dir24 / 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(mirror),
+	    cmocka_unit_test(bound_table),
+	    cmocka_unit_test(compact_fib_memory),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,6 +19,10 @@
 #define DP_NO_IFACE   0xffff
 #define DP_MAX_PORTS  32
 #define DP_VLAN_COUNT 4096
+/* Table slots (l2l3/tfib.h): twice the tables one image may bind, so that a new generation
+ * always finds slots its predecessor does not use, and a slot is reused only once no
+ * generation in force has it. */
+#define DP_TFIB_SLOTS 32
 
 struct svr_fib;
 struct svr_classifier;
@@ -61,7 +65,12 @@ struct dp_gen {
 	struct dp_iface ifaces[DP_MAX_IFACES];
 	struct svr_fib *fib;
 	bool owns_fib; /* false once a newer generation has taken the FIB over unchanged */
-	void *image;   /* private copy of the policy image, owned */
+	/* FIBs of the kernel tables this generation's tenants are bound to, by table slot
+	 * (l2l3/tfib.h): NULL where the slot's table is not bound now. Owned like fib. */
+	struct svr_fib *tfib[DP_TFIB_SLOTS];
+	uint32_t tfib_table[DP_TFIB_SLOTS]; /* the kernel table of each slot in use */
+	bool owns_tfib[DP_TFIB_SLOTS];
+	void *image;                       /* private copy of the policy image, owned */
 	struct svr_classifier *classifier; /* first-packet lookups built from image, owned */
 	struct dp_session_policy *spol;    /* what new sessions get, built from image, owned */
 	size_t image_len;

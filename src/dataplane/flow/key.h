@@ -95,6 +95,10 @@ static inline bool svr_rw_svr_work(const struct svr_rewrite *rw)
 	       (rw->svr & (SVR_RW2_PAYLOAD | SVR_RW2_TO_PEER));
 }
 #define SVR_VIA_FIB 0xffff /* route the rewritten destination through the FIB */
+/* Through the FIB of kernel table slot via - SVR_VIA_TABLE0 (l2l3/tfib.h, DP_TFIB_SLOTS of them)
+ * first, the main FIB when it has no route: the session's tenant is bound to that table. Above
+ * every service-route slot (DP_MAX_VIAS) and ext slot. */
+#define SVR_VIA_TABLE0 0xffc0
 
 /*
  * The other end has the metadata: this direction stops adding it. Every later

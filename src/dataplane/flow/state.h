@@ -106,6 +106,7 @@ struct dp_policy_limit {
 
 struct dp_tenant_policy {
 	uint16_t id;
+	uint8_t table_slot;    /* its kernel table's slot (l2l3/tfib.h), or DP_TFIB_NONE: main */
 	uint32_t max_sessions; /* 0: unlimited */
 };
 

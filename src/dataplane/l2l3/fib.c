@@ -51,8 +51,9 @@ static struct rte_hash *index_create(const char *fib, const char *what, uint32_t
 static int tables_create(struct svr_fib *fib, const char *name, unsigned t)
 {
 	char n[64];
+	/* A compact FIB looks its RIB's tree up: no 32 MiB tbl24 (svr_fib_create_compact). */
 	struct rte_fib_conf c4 = {
-	    .type = RTE_FIB_DIR24_8,
+	    .type = fib->compact ? RTE_FIB_DUMMY : RTE_FIB_DIR24_8,
 	    .default_nh = 0,
 	    .max_routes = (int)fib->max_routes,
 	    .dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = FIB_TBL8},
@@ -60,7 +61,7 @@ static int tables_create(struct svr_fib *fib, const char *name, unsigned t)
 	snprintf(n, sizeof(n), "%s4%c", name, t ? 'b' : 'a');
 	fib->v4[t] = rte_fib_create(n, SOCKET_ID_ANY, &c4);
 	struct rte_fib6_conf c6 = {
-	    .type = RTE_FIB6_TRIE,
+	    .type = fib->compact ? RTE_FIB6_DUMMY : RTE_FIB6_TRIE,
 	    .default_nh = 0,
 	    .max_routes = (int)(fib->max_routes < FIB6_ROUTES ? fib->max_routes : FIB6_ROUTES),
 	    .trie = {.nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = FIB6_TBL8},
@@ -70,11 +71,13 @@ static int tables_create(struct svr_fib *fib, const char *name, unsigned t)
 	return fib->v4[t] && fib->v6[t] ? 0 : -1;
 }
 
-struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes, uint32_t max_batch)
+static struct svr_fib *fib_create(const char *name, uint32_t max_routes, uint32_t max_batch,
+				  bool compact)
 {
 	struct svr_fib *fib = rte_zmalloc("svr_fib", sizeof(*fib), 0);
 	if (!fib)
 		return NULL;
+	fib->compact = compact;
 	fib->max_routes = max_routes;
 	fib->max_nh = max_routes + 1 < FIB_NH_MAX ? max_routes + 1 : FIB_NH_MAX;
 	fib->nh = rte_zmalloc("svr_fib_nh", sizeof(*fib->nh) * fib->max_nh, RTE_CACHE_LINE_SIZE);
@@ -97,6 +100,16 @@ struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes, uint32_t m
 fail:
 	svr_fib_free(fib);
 	return NULL;
+}
+
+struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes, uint32_t max_batch)
+{
+	return fib_create(name, max_routes, max_batch, false);
+}
+
+struct svr_fib *svr_fib_create_compact(const char *name, uint32_t max_routes, uint32_t max_batch)
+{
+	return fib_create(name, max_routes, max_batch, true);
 }
 
 void svr_fib_free(struct svr_fib *fib)

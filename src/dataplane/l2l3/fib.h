@@ -62,6 +62,7 @@ struct rte_hash;
 struct svr_fib {
 	struct rte_fib *v4[2]; /* [1] only when live */
 	struct rte_fib6 *v6[2];
+	bool compact;                    /* svr_fib_create_compact */
 	_Atomic unsigned active;         /* the tables workers read */
 	uint32_t n_pending, max_pending; /* staged changes the other table lacks; 0: not live */
 	struct svr_fib_change *pending;
@@ -78,6 +79,11 @@ struct svr_fib {
  * a prefix and a suffix of theirs). max_batch > 0 makes it live: two tables, and at most
  * max_batch changes staged between two catch-ups. NULL on failure. */
 struct svr_fib *svr_fib_create(const char *name, uint32_t max_routes, uint32_t max_batch);
+/* The same with lookup tables that are their RIB's trees (rte_fib's DUMMY type): memory in
+ * proportion to max_routes instead of a 32 MiB IPv4 tbl24 per table, a lookup of a few dozen
+ * nanoseconds more. For the kernel tables tenants are bound to (l2l3/tfib.h), which a session
+ * looks up once per packet only when its tenant is bound. */
+struct svr_fib *svr_fib_create_compact(const char *name, uint32_t max_routes, uint32_t max_batch);
 void svr_fib_free(struct svr_fib *fib);
 
 /*

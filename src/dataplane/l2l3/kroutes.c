@@ -20,6 +20,7 @@
 #include "ctlsock/request.h"
 #include "l2l3/fib.h"
 #include "l2l3/neigh.h"
+#include "l2l3/tfib.h"
 
 #define ATTACH_RETRY_MS     100
 #define TURN_US             1000 /* the most one turn spends applying changes */
@@ -61,7 +62,6 @@ static struct {
 	bool refused_in_listing, swept_any; /* a full RIB refused part of the listing */
 	uint64_t grace_token;
 	bool waiting; /* a published batch waits for the workers' grace period */
-	const struct svr_fib *waiting_fib; /* the FIB it was published in */
 
 	uint64_t changes, adds, dels, syncs, resyncs_asked, refused, ring_broken;
 	uint64_t shadowed, batches, last_batch_changes;
@@ -130,12 +130,12 @@ static uint16_t slot_named(const struct dp_gen *g, const char *name)
 	return DP_NO_IFACE;
 }
 
-/* r into fib (staged or straight); sets r->installed. A new gateway next hop points at its
- * neighbour entry at once, if there is one. */
+/* r into fib, its table's FIB (staged or straight); sets r->installed. A new gateway next hop
+ * points at its neighbour entry at once, if there is one. */
 static int install(struct svr_fib *fib, const struct dp_gen *g, struct kroute *r, bool staged)
 {
 	r->installed = false;
-	uint16_t slot = r->table == DP_KROUTES_MAIN_TABLE ? slot_named(g, r->ifname) : DP_NO_IFACE;
+	uint16_t slot = slot_named(g, r->ifname);
 	if (slot == DP_NO_IFACE)
 		return 0;
 	bool gw = r->gateway.family != 0;
@@ -158,28 +158,53 @@ static int install(struct svr_fib *fib, const struct dp_gen *g, struct kroute *r
 	return 0;
 }
 
-void dp_kroutes_fill(struct svr_fib *fib, const struct dp_gen *g)
+void dp_kroutes_fill(struct svr_fib *fib, const struct dp_gen *g, uint32_t table)
 {
 	for (uint32_t i = 0; i < kr.n; i++)
-		if (install(fib, g, &kr.routes[i], false) < 0)
+		if (kr.routes[i].table == table && install(fib, g, &kr.routes[i], false) < 0)
 			kr.refused++;
 }
 
-/* The FIB in force, when there is one that takes staged changes. */
-static struct svr_fib *live_fib(void)
+/* The FIB in force of a kernel table (main, or one a tenant is bound to), when there is one
+ * that takes staged changes. */
+static struct svr_fib *live_fib(uint32_t table)
+{
+	struct svr_fib *fib = dp_tfib_of_table(dp_gen_main(), table);
+	return fib && fib->max_pending ? fib : NULL;
+}
+
+/* Calls fn on every live FIB of the generation in force. */
+#define EACH_LIVE_FIB(g, fib, body)                                                                \
+	do {                                                                                       \
+		for (int s_ = -1; g && s_ < DP_TFIB_SLOTS; s_++) {                                 \
+			struct svr_fib *fib = s_ < 0 ? g->fib : g->tfib[s_];                       \
+			if (fib && fib->max_pending) {                                             \
+				body;                                                              \
+			}                                                                          \
+		}                                                                                  \
+	} while (0)
+
+/* Changes every live FIB can still stage before the next publish: each change from the ring
+ * stages at most one, in one FIB. */
+static uint32_t stage_room(void)
 {
 	const struct dp_gen *g = dp_gen_main();
-	return g && g->fib && g->fib->max_pending ? g->fib : NULL;
+	uint32_t room = UINT32_MAX;
+	EACH_LIVE_FIB(g, fib, {
+		if (fib->max_pending - fib->n_pending < room)
+			room = fib->max_pending - fib->n_pending;
+	});
+	return room;
 }
 
 /* Takes r out of the FIB in force (staged) and out of the RIB. */
 static void rib_remove(uint32_t slot)
 {
 	struct kroute *r = &kr.routes[slot];
-	struct svr_fib *fib = live_fib();
+	struct svr_fib *fib = live_fib(r->table);
 	/* whether the FIB in force has it, not r->installed: that says what the last FIB built
 	 * took, and a FIB may be built for an image that is then refused */
-	if (r->table == DP_KROUTES_MAIN_TABLE && fib)
+	if (fib)
 		svr_fib_kernel_del(fib, true, &r->prefix);
 	struct rib_key k;
 	key_of(r->table, &r->prefix, &k);
@@ -257,10 +282,10 @@ static void apply_add(const struct svr_route_change *c)
 		kr.n++;
 	}
 	*r = in;
-	struct svr_fib *fib = live_fib();
+	struct svr_fib *fib = live_fib(r->table);
 	if (fib && install(fib, dp_gen_main(), r, true) < 0)
 		kr.refused++;
-	if (known && !r->installed && fib && r->table == DP_KROUTES_MAIN_TABLE)
+	if (known && !r->installed && fib)
 		svr_fib_kernel_del(fib, true, &r->prefix); /* now by an interface we lack */
 	kr.adds++;
 }
@@ -323,10 +348,10 @@ static void apply(const struct svr_route_change *c)
 
 /* Removes, downwards, the routes the last listing did not name; true when done. A removal
  * moves the last route into the freed slot: one already looked at. */
-static bool sweep(const struct svr_fib *fib)
+static bool sweep(void)
 {
 	while (kr.sweep_pos > 0) {
-		if (fib && fib->n_pending == fib->max_pending)
+		if (stage_room() == 0)
 			return false;
 		uint32_t i = --kr.sweep_pos;
 		if ((int32_t)(kr.routes[i].epoch - kr.sweep_epoch) < 0) {
@@ -372,15 +397,15 @@ static bool attach(uint64_t now_ms)
 }
 
 /* Takes and applies changes until the batch is full, the ring empty, or the turn over. */
-static unsigned take(struct svr_fib *fib)
+static unsigned take(void)
 {
 	unsigned total = 0;
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() / (1000000 / TURN_US);
 	do {
-		if (kr.sweeping && !sweep(fib))
+		if (kr.sweeping && !sweep())
 			break;
-		/* each change stages at most one FIB change */
-		unsigned room = fib ? fib->max_pending - fib->n_pending : 64;
+		/* each change stages at most one FIB change, in one FIB */
+		uint32_t room = stage_room();
 		struct svr_route_change c[64];
 		int n = svr_route_ring_take(&kr.ring, c, room < 64 ? room : 64);
 		if (n < 0) { /* the producer's count makes no sense: start over */
@@ -405,24 +430,32 @@ unsigned dp_kroutes_poll(uint64_t now_ms)
 {
 	if (!kr.max || !attach(now_ms))
 		return 0;
-	struct svr_fib *fib = live_fib();
-	/* A new generation built a FIB of its own from the RIB meanwhile: the batch is in it. */
-	if (kr.waiting && fib != kr.waiting_fib)
-		kr.waiting = false;
-	if (kr.waiting) {
+	const struct dp_gen *g = dp_gen_main();
+	/* The FIBs of the generation in force that staged the batch published last. A FIB built
+	 * meanwhile for a new generation took the batch from the RIB and stages nothing; one a
+	 * new generation took over still has it staged. */
+	uint32_t pending = 0;
+	EACH_LIVE_FIB(g, fib, pending += fib->n_pending);
+	if (kr.waiting && pending) {
 		if (rte_rcu_qsbr_check(dp.qsbr, kr.grace_token, false) != 1)
 			return 0;
-		svr_fib_catch_up(fib);
-		kr.waiting = false;
+		EACH_LIVE_FIB(g, fib, svr_fib_catch_up(fib));
 	}
-	unsigned n = take(fib);
-	if (fib && fib->n_pending) {
-		svr_fib_publish(fib);
+	kr.waiting = false;
+	unsigned n = take();
+	/* every FIB's staged changes become the workers' together: one grace period for all */
+	pending = 0;
+	EACH_LIVE_FIB(g, fib, {
+		if (fib->n_pending) {
+			svr_fib_publish(fib);
+			pending += fib->n_pending;
+		}
+	});
+	if (pending) {
 		kr.grace_token = rte_rcu_qsbr_start(dp.qsbr);
 		kr.waiting = true;
-		kr.waiting_fib = fib;
 		kr.batches++;
-		kr.last_batch_changes = fib->n_pending;
+		kr.last_batch_changes = pending;
 	}
 	return n + (kr.waiting || kr.sweeping);
 }
@@ -438,9 +471,39 @@ static json_t *route_json(const struct kroute *r)
 			 "proto", r->proto, "installed", r->installed);
 }
 
+/* Per table the FIB in force has: its number, the RIB's routes of it, those installed. */
+static json_t *tables_json(void)
+{
+	const struct dp_gen *g = dp_gen_main();
+	uint32_t table[1 + DP_TFIB_SLOTS], routes[1 + DP_TFIB_SLOTS] = {0};
+	const struct svr_fib *fibs[1 + DP_TFIB_SLOTS];
+	unsigned n = 0;
+	table[n] = DP_KROUTES_MAIN_TABLE;
+	fibs[n++] = g ? g->fib : NULL;
+	for (unsigned s = 0; g && s < DP_TFIB_SLOTS; s++)
+		if (g->tfib_table[s]) {
+			table[n] = g->tfib_table[s];
+			fibs[n++] = g->tfib[s];
+		}
+	for (uint32_t i = 0; i < kr.n; i++)
+		for (unsigned t = 0; t < n; t++)
+			if (kr.routes[i].table == table[t]) {
+				routes[t]++;
+				break;
+			}
+	json_t *arr = json_array();
+	for (unsigned t = 0; t < n; t++)
+		json_array_append_new(
+		    arr, json_pack("{s:I, s:I, s:I}", "table", (json_int_t)table[t], "routes",
+				   (json_int_t)routes[t], "installed",
+				   (json_int_t)(fibs[t] && fibs[t]->max_pending ? fibs[t]->n_kernel
+										: 0)));
+	return arr;
+}
+
 json_t *dp_kroutes_json(bool with_routes)
 {
-	const struct svr_fib *fib = live_fib();
+	const struct svr_fib *fib = live_fib(DP_KROUTES_MAIN_TABLE);
 	uint32_t installed = fib ? fib->n_kernel : 0;
 	json_t *o = json_pack(
 	    "{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -451,6 +514,8 @@ json_t *dp_kroutes_json(bool with_routes)
 	    "refused", (json_int_t)kr.refused, "ring-broken", (json_int_t)kr.ring_broken,
 	    "shadowed-by-policy", (json_int_t)kr.shadowed, "batches", (json_int_t)kr.batches,
 	    "last-batch-changes", (json_int_t)kr.last_batch_changes);
+	/* the main table, then those tenants are bound to */
+	json_object_set_new(o, "tables", tables_json());
 	if (with_routes) { /* a full table would be tens of megabytes of JSON: the first ones */
 		json_t *arr = json_array();
 		for (uint32_t i = 0; i < kr.n && i < DP_KROUTES_LIST_MAX; i++)

@@ -3,8 +3,10 @@
  * Routes from the kernel (docs/routing.md, "The route mirror"). svr-control follows the routing
  * tables of the router's kernel namespace and writes each change into the instance's route ring
  * (common/routering.h); the main lcore takes them, keeps them in the kernel RIB (which outlives
- * policy generations), and applies those of the main table to the FIB in force as deltas: a
- * batch is staged, published, and caught up after the workers' grace period (l2l3/fib.h). A
+ * policy generations), and applies those of the main table to the FIB in force, and those of
+ * a table a tenant is bound to to that table's FIB (l2l3/tfib.h), as deltas: a batch is staged
+ * in every FIB it touches, published, and caught up after the workers' grace period
+ * (l2l3/fib.h). A
  * route leaves by the dataplane interface of the kernel interface's name (its twin); a policy
  * route of the same prefix wins over it.
  *
@@ -33,9 +35,10 @@ void dp_kroutes_free(void);
 uint32_t dp_kroutes_fib_room(void);
 uint32_t dp_kroutes_fib_batch(void);
 
-/* A new FIB, not yet published, for generation g: every RIB route of the main table that
- * leaves by one of g's interfaces (policy routes already in it win). */
-void dp_kroutes_fill(struct svr_fib *fib, const struct dp_gen *g);
+/* A new FIB, not yet published, for generation g: every RIB route of kernel table `table`
+ * (the main table for the main FIB, a tenant's for its table FIB, l2l3/tfib.h) that leaves by
+ * one of g's interfaces (policy routes already in it win). */
+void dp_kroutes_fill(struct svr_fib *fib, const struct dp_gen *g, uint32_t table);
 
 /* The main loop's turn: attach to the ring, take changes, stage, publish, catch up. Returns
  * the changes taken (work done). */

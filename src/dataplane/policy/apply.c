@@ -18,6 +18,7 @@
 #include "l2l3/kroutes.h"
 #include "l2l3/neigh.h"
 #include "l2l3/parse.h"
+#include "l2l3/tfib.h"
 #include "core/dp.h"
 #include "session/classify.h"
 #include "session/sessions.h"
@@ -46,6 +47,7 @@ static void gen_free(struct dp_gen *g)
 		return;
 	if (g->owns_fib)
 		svr_fib_free(g->fib);
+	dp_tfib_free(g);
 	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
 		rte_free(g->port_map[p]);
 	svr_classifier_free(g->classifier);
@@ -56,16 +58,16 @@ static void gen_free(struct dp_gen *g)
 	rte_free(g);
 }
 
-/* Forgets every neighbour learned on an interface slot, unlinking it from fib's next hops. */
-static void neigh_flush_slot(uint16_t slot, struct svr_fib *fib)
+/* Forgets every neighbour learned on an interface slot, unlinking it from the next hops of
+ * gen's FIBs. */
+static void neigh_flush_slot(uint16_t slot, const struct dp_gen *gen)
 {
 	uint32_t it = 0, pos;
 	while ((pos = svr_neigh_next(dp.neigh, &it)) != SVR_NEIGH_NONE) {
 		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 		if (n->iface != slot)
 			continue;
-		if (fib)
-			svr_fib_link_neigh(fib, n->iface, &n->ip, SVR_NEIGH_NONE);
+		dp_fibs_link_neigh(gen, n->iface, &n->ip, SVR_NEIGH_NONE);
 		dp.main_stats.drops[SVR_DROP_IFACE_GONE] += n->n_queued;
 		for (unsigned i = 0; i < n->n_queued; i++)
 			rte_pktmbuf_free(n->queue[i]);
@@ -86,7 +88,7 @@ static void retired_release(struct retired *r)
 	for (unsigned i = 0; i < r->n_slots; i++) {
 		uint16_t s = r->slots[i];
 		if (!now || !now->ifaces[s].in_use) {
-			neigh_flush_slot(s, now ? now->fib : NULL);
+			neigh_flush_slot(s, now);
 			iface_slot_names[s][0] = '\0';
 		}
 	}
@@ -256,17 +258,9 @@ static bool fib_unchanged(const struct dp_gen *old, const struct dp_gen *g, cons
 }
 
 /* Connected, local and broadcast routes for every address, then the static routes. */
-static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of, char *err,
-		     size_t errlen)
+static int build_main_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of, char *err,
+			  size_t errlen)
 {
-	struct dp_gen *old = dp_gen_main();
-	if (fib_unchanged(old, g, img)) {
-		g->fib =
-		    old->fib; /* ownership moves forward: old is retired after g is published */
-		g->owns_fib = true;
-		old->owns_fib = false;
-		return 0;
-	}
 	uint32_t n_routes;
 	const struct svr_img_route *rs = svr_img_table(img, SVR_SEC_ROUTES, &n_routes);
 	char name[64];
@@ -314,8 +308,25 @@ static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of,
 					svr_prefix_fmt(&p, b, sizeof(b)), strerror(-rc));
 		}
 	}
-	dp_kroutes_fill(g->fib, g); /* after the policy's routes, which win */
+	dp_kroutes_fill(g->fib, g, DP_KROUTES_MAIN_TABLE); /* after the policy's, which win */
 	return 0;
+}
+
+/* The main FIB (old's when unchanged), then those of the tables tenants are bound to. */
+static int build_fib(struct dp_gen *g, const void *img, const uint16_t *slot_of, char *err,
+		     size_t errlen)
+{
+	struct dp_gen *old = dp_gen_main();
+	bool kept = fib_unchanged(old, g, img);
+	if (kept) {
+		g->fib =
+		    old->fib; /* ownership moves forward: old is retired after g is published */
+		g->owns_fib = true;
+		old->owns_fib = false;
+	} else if (build_main_fib(g, img, slot_of, err, errlen) < 0) {
+		return -1;
+	}
+	return dp_tfib_build(g, old, img, kept, err, errlen);
 }
 
 /* Static neighbours of the image; returns them as (slot, address) for the next apply. */
@@ -357,11 +368,11 @@ static int apply_statics(struct dp_gen *g, const struct dp_gen *old, const void 
 	return 0;
 }
 
-/* Every gateway next hop of the new FIB points at its neighbour entry, if there is one. */
-static void link_gateways(struct dp_gen *g)
+/* Every gateway next hop of fib points at its neighbour entry, if there is one. */
+static void link_gateways(struct svr_fib *fib)
 {
-	for (uint32_t i = 1; i < g->fib->n_nh; i++) {
-		struct svr_nexthop *h = &g->fib->nh[i];
+	for (uint32_t i = 1; fib && i < fib->n_nh; i++) {
+		struct svr_nexthop *h = &fib->nh[i];
 		if (h->type == SVR_NH_GATEWAY)
 			atomic_store(&h->neigh, svr_neigh_lookup(dp.neigh, h->iface, &h->gateway));
 	}
@@ -504,6 +515,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 			old->owns_fib = true;
 			g->owns_fib = false;
 		}
+		dp_tfib_give_back(g, old);
 		for (unsigned k = 0; k < n_added; k++)
 			dp_port_remove(added[k]);
 		for (int s = 0; s < DP_MAX_IFACES; s++) /* names only the failed image used */
@@ -520,9 +532,11 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		if (prev->ifaces[s].in_use && g->ifaces[s].in_use &&
 		    (prev->ifaces[s].port != g->ifaces[s].port ||
 		     prev->ifaces[s].vlan != g->ifaces[s].vlan))
-			neigh_flush_slot((uint16_t)s, g->fib);
+			neigh_flush_slot((uint16_t)s, g);
 	set_port_mtus(g);
-	link_gateways(g);
+	link_gateways(g->fib);
+	for (unsigned s = 0; s < DP_TFIB_SLOTS; s++)
+		link_gateways(g->tfib[s]);
 	g->generation = svr_img_hdr(img)->generation;
 	g->image = img;
 	g->image_len = len;
@@ -535,6 +549,7 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		if (prev->ifaces[s].in_use && !g->ifaces[s].in_use)
 			r->slots[r->n_slots++] = (uint16_t)s;
 	atomic_store_explicit(&dp.gen, g, memory_order_release);
+	dp_tfib_published(g, prev);
 	retire(r);
 	dp_paths_generation(g);
 	dp_kernel_generation(g); /* twins of the interfaces g has, and only those */

@@ -14,6 +14,8 @@
 #include <rte_random.h>
 
 #include "l2l3/fib.h"
+#include "l2l3/kroutes.h"
+#include "l2l3/tfib.h"
 #include "core/event.h"
 #include "core/worker.h"
 #include "session/classify.h"
@@ -34,9 +36,10 @@
 struct admitted {
 	const struct dp_svc_policy *svc;
 	uint16_t tenant_id;
-	uint16_t rule_id; /* the access rule that admitted it (dp_sess.rules), for telemetry */
-	uint8_t in_iface; /* the interface slot the first packet came in by */
-	bool counted;     /* the service's live count goes up (its policy's max-sessions) */
+	uint16_t rule_id;   /* the access rule that admitted it (dp_sess.rules), for telemetry */
+	uint8_t in_iface;   /* the interface slot the first packet came in by */
+	uint8_t table_slot; /* its tenant's kernel table (l2l3/tfib.h), or DP_TFIB_NONE; limits() */
+	bool counted;       /* the service's live count goes up (its policy's max-sessions) */
 };
 
 static enum svr_drop_reason not_startable(uint8_t proto)
@@ -98,9 +101,11 @@ static enum svr_drop_reason limits(const struct dp_session_policy *p, uint8_t pr
 	    atomic_load_explicit(&dp_sess.table->half_open, memory_order_relaxed) >= p->half_open)
 		return SVR_DROP_HALF_OPEN;
 	a->tenant_id = SVR_NO_NAME;
+	a->table_slot = DP_TFIB_NONE;
 	if (tenant != UINT32_MAX) {
 		const struct dp_tenant_policy *t = &p->tenant[tenant];
 		a->tenant_id = t->id;
+		a->table_slot = t->table_slot;
 		if (t->max_sessions && t->id != SVR_NO_NAME &&
 		    atomic_load_explicit(&dp_sess.tenant_live[t->id], memory_order_relaxed) >=
 			t->max_sessions)
@@ -228,6 +233,22 @@ static uint16_t idle_timeout(const struct dp_timeouts *t, uint8_t proto)
 	}
 }
 
+/*
+ * Where the forward direction's packets look their next hop up: a next-hop service route's
+ * gateway; else, for a tenant bound to a kernel table and a destination that is not an SVR
+ * peer's (docs/routing.md, "Tenants and routing tables"), that table's FIB and then the main
+ * one; else the main FIB. The reverse direction goes back by the main FIB.
+ */
+static uint16_t fwd_via(const struct dp_svc_policy *svc, uint8_t table_slot)
+{
+	if (svc->route == DP_SROUTE_VIA)
+		return svc->via;
+	if (table_slot != DP_TFIB_NONE &&
+	    (svc->route == DP_SROUTE_FIB || svc->route == DP_SROUTE_NAT))
+		return (uint16_t)(SVR_VIA_TABLE0 + table_slot);
+	return SVR_VIA_FIB;
+}
+
 /* The fields both families fill the same way. */
 static void fill_common(struct svr_session *s, struct svr_session_info *info,
 			const struct admitted *a, uint8_t proto)
@@ -256,8 +277,7 @@ static void fill_common(struct svr_session *s, struct svr_session_info *info,
 	info->uuid[8] = (uint8_t)((info->uuid[8] & 0x3f) | 0x80);
 	for (int d = 0; d < 2; d++)
 		svr_session_rw(s, d)->via = SVR_VIA_FIB;
-	svr_session_rw(s, SVR_DIR_FWD)->via =
-	    a->svc->route == DP_SROUTE_VIA ? a->svc->via : SVR_VIA_FIB;
+	svr_session_rw(s, SVR_DIR_FWD)->via = fwd_via(a->svc, a->table_slot);
 }
 
 /*
@@ -301,13 +321,28 @@ static enum dp_first found(uint64_t data_found, uint64_t *data, enum svr_drop_re
 	return DP_FIRST_SESSION;
 }
 
-/* The egress interface slot of a forward destination, or -1 (local: -2). */
-static int egress_of(const struct dp_gen *g, const struct dp_svc_policy *svc,
-		     const struct svr_ip *dst)
+/* The egress interface slot of a forward destination, or -1 (local: -2); *table: the kernel
+ * table whose route decided (the main one when nothing else did, 0 for a next-hop service
+ * route). As fwd_via and the hit path's next_hop_of decide, with the same lookups. */
+static int egress_of(const struct dp_gen *g, const struct dp_svc_policy *svc, uint8_t table_slot,
+		     const struct svr_ip *dst, uint32_t *table)
 {
+	*table = 0;
 	if (svc->route == DP_SROUTE_VIA && g->spol->via_iface[svc->via] != DP_NO_IFACE)
 		return g->spol->via_iface[svc->via];
-	const struct svr_nexthop *h = &g->fib->nh[svr_fib_lookup(g->fib, dst)];
+	*table = DP_KROUTES_MAIN_TABLE;
+	const struct svr_nexthop *h = NULL;
+	uint16_t via = fwd_via(svc, table_slot);
+	if (via >= SVR_VIA_TABLE0 && via != SVR_VIA_FIB && g->tfib[via - SVR_VIA_TABLE0]) {
+		const struct svr_fib *t = g->tfib[via - SVR_VIA_TABLE0];
+		uint32_t i = svr_fib_lookup(t, dst);
+		if (i) {
+			h = &t->nh[i];
+			*table = g->tfib_table[via - SVR_VIA_TABLE0];
+		}
+	}
+	if (!h)
+		h = &g->fib->nh[svr_fib_lookup(g->fib, dst)];
 	if (h->type == SVR_NH_LOCAL)
 		return DP_EGRESS_LOCAL;
 	if (h->type == SVR_NH_NONE || h->type == SVR_NH_BROADCAST)
@@ -422,17 +457,19 @@ static uint32_t iface_ip4(const struct dp_iface *ifc)
 }
 
 enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_svc_policy *svc,
-				       const struct svr_ip *dst, struct dp_session_egress *e)
+				       uint8_t table_slot, const struct svr_ip *dst,
+				       struct dp_session_egress *e)
 {
 	e->dst = *dst;
 	e->iface = DP_EGRESS_NO_ROUTE;
 	e->source_nat = 0;
+	e->table = 0;
 	if (svc->route == DP_SROUTE_NAT) {
 		if (svc->nat_target.family != SVR_AF_INET || dst->family != SVR_AF_INET)
 			return SVR_DROP_NAT_FAMILY;
 		e->dst = svc->nat_target;
 	}
-	e->iface = egress_of(g, svc, &e->dst);
+	e->iface = egress_of(g, svc, table_slot, &e->dst, &e->table);
 	if (e->iface >= 0 && dst->family == SVR_AF_INET && g->ifaces[e->iface].source_nat)
 		e->source_nat = iface_ip4(&g->ifaces[e->iface]);
 	return SVR_DROP_MAX;
@@ -445,14 +482,14 @@ enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_s
  * the session (NAT ports to pick). Returns DP_FIRST_SESSION to go on creating, or the packet's
  * outcome.
  */
-static enum dp_first route_out4(const struct dp_gen *g, const struct dp_svc_policy *svc,
+static enum dp_first route_out4(const struct dp_gen *g, const struct admitted *a,
 				struct svr_skey4 *out, struct svr_session_place *place,
 				enum svr_drop_reason *why)
 {
 	struct svr_ip to;
 	ip4_of(out->dst, &to);
 	struct dp_session_egress e;
-	if ((*why = dp_session_egress(g, svc, &to, &e)) != SVR_DROP_MAX)
+	if ((*why = dp_session_egress(g, a->svc, a->table_slot, &to, &e)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
 	if (e.iface < 0)
 		return e.iface == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
@@ -558,7 +595,8 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_ip to;
 	ip4_of(p->remote, &to);
-	int eg = egress_of(g, a->svc, &to);
+	uint32_t table; /* to the peer: the main table's routes */
+	int eg = egress_of(g, a->svc, DP_TFIB_NONE, &to, &table);
 	if (eg < 0)
 		return eg == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;
 	bool wrap = carried_as_udp(k->proto);
@@ -707,7 +745,7 @@ static enum dp_first svr_egress4(struct dp_worker *w, const struct dp_gen *g, ui
 	out.sport = !wrap || md.fwd.proto == SVR_IPPROTO_ICMP ? rte_cpu_to_be_16(md.fwd.sport) : 0;
 	out.dport = wrap ? 0 : rte_cpu_to_be_16(md.fwd.dport);
 	struct svr_session_place place;
-	enum dp_first r = route_out4(g, a.svc, &out, &place, why);
+	enum dp_first r = route_out4(g, &a, &out, &place, why);
 	if (r != DP_FIRST_SESSION)
 		return r;
 	struct svr_skey4 rev;
@@ -805,7 +843,7 @@ enum dp_first dp_session_first4(struct dp_worker *w, const struct dp_gen *g, str
 	/* Destination NAT, then where the forward direction leaves: source NAT there? */
 	struct svr_skey4 out = *k, rev;
 	struct svr_session_place place;
-	enum dp_first r = route_out4(g, a.svc, &out, &place, why);
+	enum dp_first r = route_out4(g, &a, &out, &place, why);
 	if (r != DP_FIRST_SESSION)
 		return r;
 	svr_skey4_reverse(&out, &rev); /* as the answer arrives, after both translations */
@@ -858,7 +896,7 @@ enum dp_first dp_session_first6(struct dp_worker *w, const struct dp_gen *g, str
 		return refuse ? DP_FIRST_REFUSE : DP_FIRST_DROP;
 	}
 	struct dp_session_egress e; /* IPv6: no NAT (a destination NAT is refused) */
-	if ((*why = dp_session_egress(g, a.svc, &dst, &e)) != SVR_DROP_MAX)
+	if ((*why = dp_session_egress(g, a.svc, a.table_slot, &dst, &e)) != SVR_DROP_MAX)
 		return DP_FIRST_DROP;
 	if (e.iface < 0)
 		return e.iface == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;

@@ -20,17 +20,42 @@
 #include "svrpath/path.h"
 
 /*
+ * The route of a session whose tenant is bound to a kernel table (docs/routing.md, "Tenants
+ * and routing tables"): that table's FIB first (its slot as this generation has it: none once
+ * unbound), the main FIB's answer (nh_id) when it has no route. One more lookup per packet,
+ * for such sessions only; dst6 NULL: IPv4, the rewritten destination.
+ */
+static inline const struct svr_nexthop *table_hop(const struct dp_gen *g, uint32_t nh_id,
+						  const struct svr_rewrite *rw, const uint8_t *dst6)
+{
+	const struct svr_fib *t = g->tfib[rw->via - SVR_VIA_TABLE0];
+	uint64_t nh = 0;
+	if (t && !dst6) {
+		uint32_t d = rte_be_to_cpu_32(rw->dst);
+		svr_fib_lookup4(t, &d, &nh, 1);
+	} else if (t) {
+		uint8_t d[1][16];
+		memcpy(d[0], dst6, 16);
+		svr_fib_lookup6(t, d, &nh, 1);
+	}
+	return nh ? &t->nh[nh] : &g->fib->nh[nh_id];
+}
+
+/*
  * The next hop of a session's direction: a service route's gateway (its
  * interface as this generation has it, its neighbour looked up per packet),
- * else — no such route, or its interface is gone — the FIB's answer.
+ * else — no such route, or its interface is gone — the FIB's answer (its
+ * tenant's table first, when bound to one).
  */
 static inline const struct svr_nexthop *next_hop_of(const struct dp_worker *w,
 						    const struct dp_gen *g, uint32_t nh_id,
 						    const struct svr_rewrite *rw,
-						    struct svr_nexthop *via)
+						    struct svr_nexthop *via, const uint8_t *dst6)
 {
 	if (likely(rw->via == SVR_VIA_FIB))
 		return &g->fib->nh[nh_id];
+	if (rw->via >= SVR_VIA_TABLE0 && rw->via < SVR_VIA_TABLE0 + DP_TFIB_SLOTS)
+		return table_hop(g, nh_id, rw, dst6);
 	const struct dp_session_policy *p = g->spol;
 	uint16_t iface = rw->via < p->n_vias ? p->via_iface[rw->via] : DP_NO_IFACE;
 	if (iface == DP_NO_IFACE)
@@ -54,7 +79,7 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 			    uint8_t l4_proto /* 0: no transport header (later fragment) */)
 {
 	struct svr_nexthop via;
-	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via);
+	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via, NULL);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
 
@@ -93,10 +118,10 @@ static inline void forward4(struct dp_worker *w, const struct dp_gen *g, struct 
 static inline void forward6(struct dp_worker *w, const struct dp_gen *g, struct rte_mbuf *m,
 			    uint32_t nh_id, const struct svr_rewrite *rw)
 {
-	struct svr_nexthop via;
-	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via);
 	struct dp_pkt_meta *meta = dp_meta(m);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
+	struct svr_nexthop via;
+	const struct svr_nexthop *h = next_hop_of(w, g, nh_id, rw, &via, ip + 24);
 
 	if (h->type == SVR_NH_LOCAL) {
 		dp_punt(w, m, DP_PUNT_LOCAL);

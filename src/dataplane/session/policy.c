@@ -10,6 +10,7 @@
 #include "common/pathrank.h"
 #include "core/dp.h"
 #include "flow/names.h"
+#include "l2l3/tfib.h"
 #include "session/limits.h"
 #include "session/sessions.h"
 #include "svrpath/path.h"
@@ -564,6 +565,8 @@ int dp_session_policy_build(struct dp_gen *g, const void *img, const uint16_t *s
 					"live sessions)",
 					SVR_NAMES_MAX);
 		p->tenant[i].max_sessions = ten[i].max_sessions;
+		/* the table's FIB was built before (policy/apply.c): its slot, NONE for main */
+		p->tenant[i].table_slot = dp_tfib_slot(g, ten[i].routing_table);
 	}
 	uint32_t n_collectors;
 	svr_img_table(img, SVR_SEC_COLLECTORS, &n_collectors);

@@ -106,7 +106,7 @@ static void tuple4(const struct svr_skey4 *k, uint8_t *src, uint8_t *dst, uint16
 }
 
 /* Where the session's forward packets leave: its peer path's interface, its service route's,
- * else the FIB's for the forward destination as rewritten. */
+ * else the FIB's (its tenant's table's first) for the forward destination as rewritten. */
 static uint8_t out_iface(const struct dp_gen *g, const struct dp_session_record *r,
 			 const struct svr_rewrite *fw)
 {
@@ -121,6 +121,14 @@ static uint8_t out_iface(const struct dp_gen *g, const struct dp_session_record 
 		struct svr_ip dst = {.family = r->family == 4 ? SVR_AF_INET : SVR_AF_INET6};
 		memcpy(dst.addr, r->post_dst, r->family == 4 ? 4 : 16);
 		const struct svr_nexthop *h = &g->fib->nh[svr_fib_lookup(g->fib, &dst)];
+		/* a tenant bound to a kernel table: that table's route first */
+		const struct svr_fib *t =
+		    fw->via >= SVR_VIA_TABLE0 && fw->via < SVR_VIA_TABLE0 + DP_TFIB_SLOTS
+			? g->tfib[fw->via - SVR_VIA_TABLE0]
+			: NULL;
+		uint32_t ti = t ? svr_fib_lookup(t, &dst) : 0;
+		if (ti)
+			h = &t->nh[ti];
 		if (h->type != SVR_NH_NONE && h->type != SVR_NH_LOCAL &&
 		    h->type != SVR_NH_BROADCAST)
 			iface = h->iface;

@@ -122,9 +122,14 @@ struct dp_session_egress {
 	struct svr_ip dst; /* after destination NAT */
 	int iface;         /* an interface slot, or DP_EGRESS_* */
 	uint32_t source_nat;
+	/* the kernel table whose route it takes: the tenant's (table_slot) when it has one, else
+	 * the main table (254; the policy's routes too); 0 for a next-hop service route */
+	uint32_t table;
 };
+/* table_slot: the session's tenant's kernel table (l2l3/tfib.h), or DP_TFIB_NONE. */
 enum svr_drop_reason dp_session_egress(const struct dp_gen *g, const struct dp_svc_policy *svc,
-				       const struct svr_ip *dst, struct dp_session_egress *e);
+				       uint8_t table_slot, const struct svr_ip *dst,
+				       struct dp_session_egress *e);
 /* The refusals of an admitted first packet's route, before any limit: a peer route without a
  * path or for IPv6 (SVR carries IPv4), a degraded peer that blocks the service. SVR_DROP_MAX
  * when it may go on. */

@@ -24,6 +24,7 @@
 #include "flow/state.h"
 #include "flow/table.h"
 #include "l2l3/fib.h"
+#include "l2l3/tfib.h"
 #include "paths/paths.h"
 #include "session/classify.h"
 #include "session/sessions.h"
@@ -191,6 +192,12 @@ static const char *route_kind(uint8_t route)
 	}
 }
 
+/* The kernel table slot of a tenant (an image index, NO_ENTRY: none). */
+static uint8_t table_slot_of(const struct dp_gen *g, uint32_t tenant)
+{
+	return tenant < g->spol->n_tenants ? g->spol->tenant[tenant].table_slot : DP_TFIB_NONE;
+}
+
 /* route's "leaves-by"; when nothing routes the packet out, the verdict too (false then). */
 static bool leaves_by_or_verdict(const struct dp_gen *g, int iface, json_t *route, json_t *o)
 {
@@ -225,7 +232,7 @@ static void route_why_peer(const struct dp_gen *g, const struct dp_svc_policy *s
 	struct svr_ip to = {.family = SVR_AF_INET};
 	memcpy(to.addr, &p->remote, 4);
 	struct dp_session_egress e;
-	dp_session_egress(g, sp, &to, &e);
+	dp_session_egress(g, sp, DP_TFIB_NONE, &to, &e); /* peers: by the main table */
 	if (!leaves_by_or_verdict(g, e.iface, route, o))
 		return;
 	json_object_set_new(route, "nat",
@@ -237,13 +244,14 @@ static void route_why_peer(const struct dp_gen *g, const struct dp_svc_policy *s
 
 /* Not over SVR: destination NAT, the interface it leaves by, that interface's source NAT. */
 static void route_why_direct(const struct dp_gen *g, const struct dp_svc_policy *sp,
-			     const struct svr_ip *dst, enum svr_drop_reason r, json_t *route,
-			     json_t *o)
+			     uint32_t tenant, const struct svr_ip *dst, enum svr_drop_reason r,
+			     json_t *route, json_t *o)
 {
 	char buf[INET6_ADDRSTRLEN];
 	struct dp_session_egress e;
+	uint8_t slot = table_slot_of(g, tenant);
 	if (r == SVR_DROP_MAX)
-		r = dp_session_egress(g, sp, dst, &e);
+		r = dp_session_egress(g, sp, slot, dst, &e);
 	if (r != SVR_DROP_MAX) {
 		refused(o, r);
 		return;
@@ -255,6 +263,13 @@ static void route_why_direct(const struct dp_gen *g, const struct dp_svc_policy 
 				    via < g->n_ifaces ? json_string(g->ifaces[via].name)
 						      : json_null());
 	}
+	/* the kernel table whose route it takes; "bound-table": the tenant's, which it looks up
+	 * first, the main table after it when it has no route */
+	if (slot != DP_TFIB_NONE)
+		json_object_set_new(route, "bound-table",
+				    json_integer((json_int_t)g->tfib_table[slot]));
+	if (e.table)
+		json_object_set_new(route, "routing-table", json_integer((json_int_t)e.table));
 	if (!leaves_by_or_verdict(g, e.iface, route, o))
 		return;
 	json_object_set_new(
@@ -271,7 +286,7 @@ static void route_why_direct(const struct dp_gen *g, const struct dp_svc_policy 
  * session that came over SVR goes on by this router's own route, never to a further peer (one
  * hop between two routers).
  */
-static void route_why(const struct dp_gen *g, const struct dp_svc_policy *sp,
+static void route_why(const struct dp_gen *g, const struct dp_svc_policy *sp, uint32_t tenant,
 		      const struct dp_why_args *a, bool came_over_svr, json_t *o)
 {
 	json_t *route = json_object();
@@ -283,7 +298,7 @@ static void route_why(const struct dp_gen *g, const struct dp_svc_policy *sp,
 	if (sp->route == DP_SROUTE_PEER)
 		route_why_peer(g, sp, r, route, o);
 	else
-		route_why_direct(g, sp, &a->dst, r, route, o);
+		route_why_direct(g, sp, tenant, &a->dst, r, route, o);
 }
 
 /* ------------------------------------------------------- a live session -- */
@@ -313,15 +328,18 @@ static void tuple_of(const void *key, uint8_t family, struct dp_why_args *a)
  * Whether this router's own NAT changes the tuple of a session of service svc to dst (its
  * forward rewrite then holds the translated tuple, not the one the peer's metadata carried).
  */
-static bool nat_here(const struct dp_gen *g, const char *svc, const struct svr_ip *dst)
+static bool nat_here(const struct dp_gen *g, const char *svc, const char *tenant,
+		     const struct svr_ip *dst)
 {
+	uint32_t t = tenant ? dp_session_policy_find(g, SVR_SEC_TENANTS, tenant) : NO_ENTRY;
 	uint32_t s = svc ? dp_session_policy_find(g, SVR_SEC_SERVICES, svc) : NO_ENTRY;
 	if (s >= g->spol->n_services)
 		return false;
 	const struct dp_svc_policy *sp = &g->spol->svc[s];
 	struct dp_session_egress e;
 	return sp->route == DP_SROUTE_NAT ||
-	       (dp_session_egress(g, sp, dst, &e) == SVR_DROP_MAX && e.source_nat);
+	       (dp_session_egress(g, sp, table_slot_of(g, t), dst, &e) == SVR_DROP_MAX &&
+		e.source_nat);
 }
 
 /*
@@ -350,7 +368,7 @@ static bool from_peer(const struct dp_gen *g, uint32_t idx, const struct svr_ses
 		memcpy(a->dst.addr, &fw->dst, 4);
 		a->sport = rte_be_to_cpu_16(fw->sport);
 		a->dport = rte_be_to_cpu_16(fw->dport);
-		if (nat_here(g, p->service, &a->dst)) {
+		if (nat_here(g, p->service, p->tenant, &a->dst)) {
 			*error =
 			    "cannot tell: this session came from a peer and this router's NAT "
 			    "changed its tuple; the one the peer's metadata carried is no longer "
@@ -570,6 +588,6 @@ static json_t *packet_why(const struct dp_gen *g, const struct first_packet *p, 
 		return o;
 	}
 	/* limits depend on the live counts of the moment: the packet itself would meet them */
-	route_why(g, &g->spol->svc[svc], a, !a->iface, o);
+	route_why(g, &g->spol->svc[svc], tenant, a, !a->iface, o);
 	return o;
 }
