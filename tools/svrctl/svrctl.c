@@ -446,10 +446,13 @@ static const char help_show[] =
     "                the same prefix overrides).\n"
     "    kernel-routes\n"
     "                The mirror's counters (routes held, installed in the FIB, shadowed\n"
-    "                by a policy route, changes, full listings), then up to 1,000 routes:\n"
+    "                by a policy route, changes, full listings); per kernel table the\n"
+    "                dataplane uses (main, 254, and those tenants are bound to): TABLE,\n"
+    "                ROUTES (held), INSTALLED (in its FIB); then up to 1,000 routes:\n"
     "                PREFIX, GATEWAY, INTERFACE (the kernel's; a twin has its dataplane\n"
     "                interface's name), TABLE, METRIC, PROTO (bgp, ospf, static...),\n"
-    "                INSTALLED (no: another table, or an interface the dataplane lacks).\n"
+    "                INSTALLED (no: a table no tenant is bound to, or an interface the\n"
+    "                dataplane lacks).\n"
     "    policy      The policy image generation in force (0: none yet), its router,\n"
     "                interface, service and tenant counts and size; the shared-memory\n"
     "                channel; images applied and rejected, and the last rejection.\n"
@@ -1283,6 +1286,14 @@ static void print_kernel_routes(const json_t *data)
 	if (!json_is_object(data) || !json_is_array(list))
 		bad_shape("kernel-routes", "\"data\" is not an object with \"list\"");
 	print_key_values(data, keys, NCOLS(keys));
+	/* per kernel table the dataplane uses: the main one, those tenants are bound to */
+	static const struct col tcols[] = {{"TABLE", true}, {"ROUTES", true}, {"INSTALLED", true}};
+	const json_t *tables = json_object_get(data, "tables");
+	static const char *const tkeys[] = {"table", "routes", "installed"};
+	if (json_array_size(tables)) {
+		printf("\n");
+		tab_print_rows(tables, tcols, tkeys, NCOLS(tcols));
+	}
 	if (json_array_size(list) == 0)
 		return;
 	printf("\n");
