@@ -2320,6 +2320,18 @@ static void print_why_route(const json_t *r)
 	bool peer = strcmp(str_or(json_object_get(r, "kind"), ""), "peer") == 0;
 	const json_t *leaves = json_object_get(r, "leaves-by"), *nat = json_object_get(r, "nat");
 	print_why_route_kind(r);
+	/* the kernel table whose route it takes; a tenant's bound table comes first, the main
+	 * table (254) after it when that one has no route (docs/routing.md) */
+	const json_t *table = json_object_get(r, "routing-table"),
+		     *bound = json_object_get(r, "bound-table");
+	if (json_is_integer(bound) && json_is_integer(table) &&
+	    json_integer_value(bound) != json_integer_value(table))
+		printf("table:     %lld (the tenant's table %lld has no route: the main table)\n",
+		       (long long)json_integer_value(table), (long long)json_integer_value(bound));
+	else if (json_is_integer(bound))
+		printf("table:     %lld (the tenant's)\n", (long long)json_integer_value(table));
+	else if (json_is_integer(table))
+		printf("table:     %lld\n", (long long)json_integer_value(table));
 	if (leaves)
 		printf("leaves by: %s\n", str_or(leaves, "none"));
 	if (json_is_object(nat))

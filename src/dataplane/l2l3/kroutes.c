@@ -462,13 +462,16 @@ unsigned dp_kroutes_poll(uint64_t now_ms)
 
 static json_t *route_json(const struct kroute *r)
 {
+	/* installed by the last FIB built for its table, which the generation in force still
+	 * has: a table no tenant is bound to any more has none */
+	bool installed = r->installed && dp_tfib_of_table(dp_gen_main(), r->table);
 	char p[64], gw[64] = "";
 	if (r->gateway.family)
 		svr_ip_fmt(&r->gateway, gw, sizeof(gw));
 	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:b}", "prefix",
 			 svr_prefix_fmt(&r->prefix, p, sizeof(p)), "gateway", gw, "interface",
 			 r->ifname, "table", (json_int_t)r->table, "metric", (json_int_t)r->metric,
-			 "proto", r->proto, "installed", r->installed);
+			 "proto", r->proto, "installed", installed);
 }
 
 /* Per table the FIB in force has: its number, the RIB's routes of it, those installed. */

@@ -388,7 +388,7 @@ static void neigh_learn(uint16_t iface, const struct svr_ip *ip, const struct rt
 			dp.main_stats.drops[SVR_DROP_NEIGH_TABLE_FULL]++;
 			return;
 		}
-		dp_fibs_link_neigh(dp_gen_main(), iface, ip, pos);
+		dp_tfib_link_neigh(dp_gen_main(), iface, ip, pos);
 	}
 	svr_neigh_confirm(dp.neigh, pos, mac, dp_now_ms());
 	count_event(SVR_EV_NEIGH_LEARNED);
@@ -404,7 +404,7 @@ static void neigh_expire(void *ctx, uint32_t pos)
 		count_drop(n->queue[i], SVR_DROP_NEIGH_FAILED);
 	}
 	n->n_queued = 0;
-	dp_fibs_link_neigh(dp_gen_main(), n->iface, &n->ip, SVR_NEIGH_NONE);
+	dp_tfib_link_neigh(dp_gen_main(), n->iface, &n->ip, SVR_NEIGH_NONE);
 	count_event(SVR_EV_NEIGH_EXPIRED);
 	svr_neigh_delete(dp.neigh, pos);
 }
@@ -429,7 +429,7 @@ static void resolve(struct rte_mbuf *m)
 			count_drop(m, SVR_DROP_NEIGH_TABLE_FULL);
 			return;
 		}
-		dp_fibs_link_neigh(dp_gen_main(), meta->iface_out, &meta->next_hop, pos);
+		dp_tfib_link_neigh(dp_gen_main(), meta->iface_out, &meta->next_hop, pos);
 		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 		n->probes = 1;
 		n->next_probe_ms = now + dp.conf->neigh_probe_interval_ms;

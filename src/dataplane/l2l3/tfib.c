@@ -40,7 +40,7 @@ struct svr_fib *dp_tfib_of_table(const struct dp_gen *g, uint32_t table)
 	return s == DP_TFIB_NONE ? NULL : g->tfib[s];
 }
 
-void dp_fibs_link_neigh(const struct dp_gen *g, uint16_t iface, const struct svr_ip *ip,
+void dp_tfib_link_neigh(const struct dp_gen *g, uint16_t iface, const struct svr_ip *ip,
 			uint32_t pos)
 {
 	if (!g)

@@ -50,7 +50,7 @@ uint8_t dp_tfib_slot(const struct dp_gen *g, uint32_t table);
 struct svr_fib *dp_tfib_of_table(const struct dp_gen *g, uint32_t table);
 
 /* svr_fib_link_neigh on every FIB of g (main lcore). */
-void dp_fibs_link_neigh(const struct dp_gen *g, uint16_t iface, const struct svr_ip *ip,
+void dp_tfib_link_neigh(const struct dp_gen *g, uint16_t iface, const struct svr_ip *ip,
 			uint32_t pos);
 
 #endif

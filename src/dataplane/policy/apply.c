@@ -67,7 +67,7 @@ static void neigh_flush_slot(uint16_t slot, const struct dp_gen *gen)
 		struct svr_neigh *n = svr_neigh_entry(dp.neigh, pos);
 		if (n->iface != slot)
 			continue;
-		dp_fibs_link_neigh(gen, n->iface, &n->ip, SVR_NEIGH_NONE);
+		dp_tfib_link_neigh(gen, n->iface, &n->ip, SVR_NEIGH_NONE);
 		dp.main_stats.drops[SVR_DROP_IFACE_GONE] += n->n_queued;
 		for (unsigned i = 0; i < n->n_queued; i++)
 			rte_pktmbuf_free(n->queue[i]);
