@@ -56,6 +56,21 @@ static struct svr_route_change add(const char *prefix, int len, const char *gw, 
 	return c;
 }
 
+static struct svr_route_change add6(const char *prefix, int len, const char *gw, const char *ifname,
+				    uint32_t table)
+{
+	struct svr_route_change c = {.op = SVR_ROUTE_ADD,
+				     .family = 6,
+				     .len = (uint8_t)len,
+				     .proto = 186,
+				     .table = table,
+				     .metric = 20};
+	inet_pton(AF_INET6, prefix, c.prefix);
+	inet_pton(AF_INET6, gw, c.gateway);
+	snprintf(c.ifname, sizeof(c.ifname), "%s", ifname);
+	return c;
+}
+
 static struct svr_route_change del(struct svr_route_change c)
 {
 	c.op = SVR_ROUTE_DEL;
@@ -347,6 +362,7 @@ static void bound_table(void **state)
 	put(t100);
 	put(add("198.19.21.0", 24, "198.18.2.7", "lan", 100, 20));
 	put(add("198.19.22.0", 24, "198.18.2.8", "lan", 200, 20)); /* no tenant's */
+	put(add6("2001:db8:77::", 48, "2001:db8:2::7", "lan", 100));
 	put(marker(SVR_ROUTE_SYNC_END));
 	dp_kroutes_poll(clock_ms);
 	/* published in both FIBs at once; their other tables wait for the worker */
@@ -368,11 +384,19 @@ static void bound_table(void **state)
 		assert_int_equal(gw, 2);
 		assert_int_equal(leaves_by("198.19.21.1", NULL), -1);
 		assert_int_equal(leaves_by("198.19.22.1", NULL), -1);
+		/* IPv6 alike: in the table's FIB, not in main */
+		struct svr_ip d6 = {.family = SVR_AF_INET6};
+		inet_pton(AF_INET6, "2001:db8:77::1", d6.addr);
+		uint32_t nh6 = svr_fib_lookup(gen.tfib[S], &d6);
+		assert_int_not_equal(nh6, 0);
+		assert_int_equal(gen.tfib[S]->nh[nh6].iface, 1);
+		assert_int_equal(gen.tfib[S]->nh[nh6].gateway.addr[15], 7);
+		assert_int_equal(svr_fib_lookup(gen.fib, &d6), 0);
 		svr_fib_publish(gen.fib);
 		svr_fib_publish(gen.tfib[S]);
 	}
 	json_t *j = dp_kroutes_json(true);
-	assert_int_equal(json_integer_value(json_object_get(j, "routes")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "routes")), 5);
 	assert_int_equal(json_integer_value(json_object_get(j, "installed")), 1);
 	json_t *tables = json_object_get(j, "tables");
 	assert_int_equal(json_array_size(tables), 2);
@@ -381,8 +405,8 @@ static void bound_table(void **state)
 	assert_int_equal(json_integer_value(json_object_get(m, "routes")), 1);
 	assert_int_equal(json_integer_value(json_object_get(m, "installed")), 1);
 	assert_int_equal(json_integer_value(json_object_get(t, "table")), 100);
-	assert_int_equal(json_integer_value(json_object_get(t, "routes")), 2);
-	assert_int_equal(json_integer_value(json_object_get(t, "installed")), 2);
+	assert_int_equal(json_integer_value(json_object_get(t, "routes")), 3);
+	assert_int_equal(json_integer_value(json_object_get(t, "installed")), 3);
 	json_decref(j);
 
 	/* the table's route withdrawn: gone from its FIB, main's untouched */
@@ -398,7 +422,7 @@ static void bound_table(void **state)
 	struct svr_fib *next = svr_fib_create_compact("ut-kbn", dp_kroutes_fib_room(), 0);
 	assert_non_null(next);
 	dp_kroutes_fill(next, &gen, 100);
-	assert_int_equal(next->n_routes, 1);
+	assert_int_equal(next->n_routes, 2); /* 198.19.21.0/24 and 2001:db8:77::/48 */
 	assert_int_equal(leaves_by_in(next, "198.19.21.1", NULL), 1);
 	svr_fib_free(next);
 
