@@ -23,6 +23,7 @@
 
 #include "eal_fixture.h"
 #include "common/routering.h"
+#include "common/image.h"
 #include "core/dp.h"
 #include "l2l3/fib.h"
 #include "l2l3/kroutes.h"
@@ -317,6 +318,82 @@ static void mirror(void **state)
 	svr_fib_free(gen.fib);
 }
 
+/* An image whose tenants are bound to tables (0: none). */
+static void *tables_image(const uint32_t *tables, unsigned n)
+{
+	struct svr_img_builder b;
+	svr_img_builder_init(&b);
+	for (unsigned i = 0; i < n; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "t%u", i);
+		struct svr_img_tenant t = {.name = svr_img_str_add(&b, name),
+					   .parent = SVR_IMG_NONE,
+					   .routing_table = tables[i]};
+		svr_img_add(&b, SVR_SEC_TENANTS, &t);
+	}
+	struct svr_img_header h = {.inter_router_security = SVR_IMG_NONE, .generation = 1};
+	void *out;
+	size_t len;
+	assert_int_equal(svr_img_finish(&b, &h, 1u << 20, &out, &len), 0);
+	svr_img_builder_free(&b);
+	return out;
+}
+
+/* Table slots across generations (l2l3/tfib.c): one FIB per distinct table, filled from the RIB;
+ * a generation that keeps the main FIB takes the table FIBs over (ownership moves); a table keeps
+ * its slot while bound and gets it back once bound again; a new table takes a slot neither the
+ * generation in force nor the new one uses. */
+static void table_slots(void **state)
+{
+	(void)state;
+	char err[128];
+	assert_int_equal(dp_kroutes_init(16), 0);
+	static struct dp_gen g1, g2, g3, g4;
+	const uint32_t t1[] = {100, 100, 0, 200}, t3[] = {300}, t4[] = {100};
+	void *i1 = tables_image(t1, 4), *i3 = tables_image(t3, 1), *i4 = tables_image(t4, 1);
+	assert_int_equal(dp_tfib_build(&g1, NULL, i1, false, err, sizeof(err)), 0);
+	uint8_t s100 = dp_tfib_slot(&g1, 100), s200 = dp_tfib_slot(&g1, 200);
+	assert_int_not_equal(s100, DP_TFIB_NONE);
+	assert_int_not_equal(s200, DP_TFIB_NONE);
+	assert_int_not_equal(s100, s200);
+	unsigned bound = 0;
+	for (unsigned s = 0; s < DP_TFIB_SLOTS; s++)
+		bound += g1.tfib_table[s] != 0;
+	assert_int_equal(bound, 2);
+	assert_non_null(g1.tfib[s100]);
+	assert_true(g1.tfib[s100]->compact && g1.tfib[s100]->max_pending > 0);
+	assert_true(g1.owns_tfib[s100] && g1.owns_tfib[s200]);
+
+	/* the same tables, the main FIB kept: taken over */
+	assert_int_equal(dp_tfib_build(&g2, &g1, i1, true, err, sizeof(err)), 0);
+	assert_ptr_equal(g2.tfib[s100], g1.tfib[s100]);
+	assert_true(g2.owns_tfib[s100] && !g1.owns_tfib[s100]);
+	dp_tfib_published(&g2, &g1);
+	dp_tfib_free(&g1); /* owns nothing any more */
+
+	/* another table only: a slot of its own, none for 100 and 200 */
+	assert_int_equal(dp_tfib_build(&g3, &g2, i3, true, err, sizeof(err)), 0);
+	uint8_t s300 = dp_tfib_slot(&g3, 300);
+	assert_true(s300 != DP_TFIB_NONE && s300 != s100 && s300 != s200);
+	assert_int_equal(dp_tfib_slot(&g3, 100), DP_TFIB_NONE);
+	assert_null(dp_tfib_of_table(&g3, 100));
+	dp_tfib_published(&g3, &g2);
+	dp_tfib_free(&g2);
+
+	/* 100 again: its slot back, a new FIB (the main FIB rebuilt) */
+	assert_int_equal(dp_tfib_build(&g4, &g3, i4, false, err, sizeof(err)), 0);
+	assert_int_equal(dp_tfib_slot(&g4, 100), s100);
+	assert_non_null(g4.tfib[s100]);
+	assert_true(g4.owns_tfib[s100]);
+	dp_tfib_published(&g4, &g3);
+	dp_tfib_free(&g3);
+	dp_tfib_free(&g4);
+	free(i1);
+	free(i3);
+	free(i4);
+	dp_kroutes_free();
+}
+
 /* rte_malloc's bytes in use on every socket. */
 static size_t heap_used(void)
 {
@@ -463,6 +540,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(mirror),
 	    cmocka_unit_test(bound_table),
+	    cmocka_unit_test(table_slots),
 	    cmocka_unit_test(compact_fib_memory),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
