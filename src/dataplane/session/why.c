@@ -263,13 +263,16 @@ static void route_why_direct(const struct dp_gen *g, const struct dp_svc_policy 
 				    via < g->n_ifaces ? json_string(g->ifaces[via].name)
 						      : json_null());
 	}
-	/* the kernel table whose route it takes; "bound-table": the tenant's, which it looks up
-	 * first, the main table after it when it has no route */
-	if (slot != DP_TFIB_NONE)
+	/* a tenant bound to a kernel table: that table ("bound-table"), which it looks up first,
+	 * and the table whose route it takes ("routing-table": the bound one, or the main table
+	 * when that one has no route; absent for a next-hop route). Others: the main FIB only. */
+	if (slot != DP_TFIB_NONE) {
 		json_object_set_new(route, "bound-table",
 				    json_integer((json_int_t)g->tfib_table[slot]));
-	if (e.table)
-		json_object_set_new(route, "routing-table", json_integer((json_int_t)e.table));
+		if (e.table)
+			json_object_set_new(route, "routing-table",
+					    json_integer((json_int_t)e.table));
+	}
 	if (!leaves_by_or_verdict(g, e.iface, route, o))
 		return;
 	json_object_set_new(
