@@ -350,12 +350,16 @@ static void apply(const struct svr_route_change *c)
  * moves the last route into the freed slot: one already looked at. */
 static bool sweep(void)
 {
+	/* counted down here rather than asked per route: each removal stages at most one change,
+	 * and the FIBs are many with tenants' tables */
+	uint32_t room = stage_room();
 	while (kr.sweep_pos > 0) {
-		if (stage_room() == 0)
+		if (room == 0)
 			return false;
 		uint32_t i = --kr.sweep_pos;
 		if ((int32_t)(kr.routes[i].epoch - kr.sweep_epoch) < 0) {
 			rib_remove(i);
+			room--;
 			kr.dels++;
 			kr.swept_any = true;
 		}
