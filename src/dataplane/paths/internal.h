@@ -43,6 +43,9 @@ struct dp_path_bfd {
 	uint64_t pm_next_us;           /* when the next BFD packet carries a TLV 26 sample */
 	uint64_t pm_sent, pm_received; /* TLV 26 samples */
 	uint16_t link_test_interval_s, link_test_length, echo_interval_ms;
+	/* a learned path (the peer behind a NAT or on DHCP): since when its binding is the one it
+	 * is, how often it moved, and packets refused for want of BFD keys to learn with */
+	uint64_t learned_at_us, rebinds, unauthenticated;
 };
 
 extern struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];

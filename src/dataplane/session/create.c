@@ -551,13 +551,17 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				  uint64_t *data, enum svr_drop_reason *why)
 {
 	uint16_t slot = dp_session_path_for_new(a->svc);
-	if (slot == DP_NO_SVR_PATH) {
-		*why = SVR_DROP_SLA_NO_PATH; /* answered: administratively prohibited */
+	/* a learned path before its peer's BFD said where it is: nowhere to send */
+	uint32_t remote = slot == DP_NO_SVR_PATH ? 0 : dp_svr_path_remote(dp_svr_path(slot));
+	if (remote == 0) {
+		/* answered: administratively prohibited */
+		*why = a->svc->n_svr_paths == 0 && a->svc->n_outbound_only_paths
+			   ? SVR_DROP_SVR_PEER_OUTBOUND_ONLY
+			   : SVR_DROP_SLA_NO_PATH;
 		return DP_FIRST_REFUSE;
 	}
-	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_ip to;
-	ip4_of(p->remote, &to);
+	ip4_of(remote, &to);
 	int eg = egress_of(g, a->svc, &to);
 	if (eg < 0)
 		return eg == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;

@@ -186,11 +186,17 @@ static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, 
 	if (peer >= n_peers)
 		return 0;
 	uint8_t n = 0;
+	s->n_outbound_only_paths = 0;
 	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
 		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
 		uint64_t c = path_cost(img, svc, pp);
 		if (pp->local.family != 4 || pp->remote.family != 4)
 			continue;
+		if (pp->flags & SVR_IMG_PATH_NO_INITIATE) { /* the peer's NAT lets nothing in */
+			if (s->n_outbound_only_paths < UINT8_MAX)
+				s->n_outbound_only_paths++;
+			continue;
+		}
 		uint16_t slot = path_slot(img, &peers[peer], pp, slot_of, g);
 		if (slot == DP_NO_SVR_PATH)
 			continue;
