@@ -54,6 +54,7 @@ static struct svr_bfd_keyring keys;
 static uint32_t key_sid[SVR_BFD_KEYS_MAX]; /* the Security ID each of keys was derived from */
 static uint64_t keys_loaded;
 static uint64_t choose_at_us; /* when the services' paths are ranked next */
+static uint32_t nat_epoch;    /* dp_paths_nat_epoch */
 
 uint64_t dp_paths_now_us(void)
 {
@@ -228,6 +229,24 @@ uint32_t dp_paths_key_security_id(void)
 {
 	const struct svr_bfd_keyring *kr = dp_paths_keys();
 	return kr ? key_sid[kr->tx] : 0;
+}
+
+/* ------------------------------------------------------- moved addresses -- */
+
+void dp_paths_nat_moved(uint16_t slot)
+{
+	dp_path_bfd[slot].nat_moved_at = ++nat_epoch;
+}
+
+uint32_t dp_paths_nat_epoch(void)
+{
+	return nat_epoch;
+}
+
+bool dp_paths_nat_moved_since(uint16_t slot, uint32_t epoch)
+{
+	return slot < DP_MAX_SVR_PATHS &&
+	       dp_path_bfd[slot].nat_moved_at - epoch - 1 < UINT32_MAX / 2;
 }
 
 /* ---------------------------------------------------------------- events -- */
@@ -438,8 +457,10 @@ static void learn(uint16_t slot, uint32_t src, uint16_t sport, uint64_t now)
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
 	dp_svr_path_bind(slot, is);
 	pb->learned_at_us = now;
-	if (was)
+	if (was) { /* our sessions toward it, keyed on its old address, follow */
 		pb->rebinds++;
+		dp_paths_nat_moved(slot);
+	}
 	dp.main_stats.events[SVR_EV_PATH_REMOTE_LEARNED]++;
 	char old[16] = "-", new[16];
 	uint32_t old_ip = (uint32_t)was;

@@ -130,6 +130,8 @@ enum svr_drop_reason dp_session_route_check(const struct dp_svc_policy *svc, uin
 {
 	if (svc->route != DP_SROUTE_PEER)
 		return SVR_DROP_MAX;
+	if (svc->svr_path == DP_NO_SVR_PATH && svc->n_outbound_only_paths)
+		return SVR_DROP_SVR_PEER_OUTBOUND_ONLY; /* the peer behind a NAT opens, never we */
 	if (svc->svr_path == DP_NO_SVR_PATH || family != SVR_AF_INET)
 		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later (IPv6) */
 	if (svc->degraded_action == SVR_DEGRADED_BLOCK && peer_degraded(svc))
