@@ -316,6 +316,7 @@ static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
 	if (ev->to == SVR_BFD_UP) {
 		pb->ups++;
 		pb->up_at_us = now;
+		nat_epoch++; /* the sweep again: sessions of a path this one took over may move */
 		dp.main_stats.events[SVR_EV_PATH_UP]++;
 		LOG_NOTICE("path %s up: BFD up after %llu ms in %s (tx every %llu ms, detection "
 			   "%llu ms); usable after a hold-down of %llu s",

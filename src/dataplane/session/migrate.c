@@ -239,6 +239,24 @@ static void failed_event(uint32_t failed)
 static void moved(const struct dp_gen *g, uint32_t idx, struct dp_svc_policy *sp, uint16_t cur,
 		  uint16_t target, enum move_reason why, uint64_t now_ms);
 
+/* The path of g that took over from slot, no longer in g's model, when only our waypoint
+ * address changed (a DHCP interface's new lease: the same peer, the same neighborhood and
+ * interface) and it works; DP_NO_SVR_PATH if none. */
+static uint16_t successor(const struct dp_gen *g, uint16_t slot)
+{
+	const struct dp_svr_path *old = dp_svr_path(slot);
+	unsigned n = dp_svr_path_count();
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_svr_path *p = dp_svr_path((uint16_t)i);
+		if (i != slot && dp_svr_path_policy(g, (uint16_t)i)->in_model &&
+		    p->remote == old->remote && p->local != old->local &&
+		    strcmp(p->peer, old->peer) == 0 && strcmp(p->name, old->name) == 0 &&
+		    dp_paths_alive((uint16_t)i))
+			return (uint16_t)i;
+	}
+	return DP_NO_SVR_PATH;
+}
+
 static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 {
 	const struct svr_session_info *info = &dp_sess.table->info[idx];
@@ -255,11 +273,23 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 	struct dp_svc_policy *sp = &g->spol->svc[si - 1];
 	/* The path stays, an address on it moved: the peer keys the session on a tuple that is no
 	 * more. New waypoint ports on the same path, metadata with a Modify Request: the peer
-	 * re-binds it by its UUID (svr-protocol.md 3.8), whatever the service's resiliency. */
-	if (dp_paths_nat_moved_since(fw->svr_path, sweep.nat_done) &&
+	 * re-binds it by its UUID (svr-protocol.md 3.8), whatever the service's resiliency. One
+	 * whose metadata the peer has not answered yet (made or moved a moment ago: the move's
+	 * successor, later in this same pass) stays as it is. */
+	const struct svr_rewrite *rv = svr_session_rw(&dp_sess.table->entries[idx], SVR_DIR_REV);
+	if (rv->md_acked && dp_paths_nat_moved_since(fw->svr_path, sweep.nat_done) &&
 	    dp_svr_path_policy(g, fw->svr_path)->in_model && dp_paths_alive(fw->svr_path)) {
 		moved(g, idx, sp, fw->svr_path, fw->svr_path, MOVE_NAT, now_ms);
 		return;
+	}
+	/* Our own waypoint moved (a new lease): its path is another slot now; so do its sessions,
+	 * as soon as the new one works. */
+	if (!dp_svr_path_policy(g, fw->svr_path)->in_model) {
+		uint16_t to = successor(g, fw->svr_path);
+		if (to != DP_NO_SVR_PATH) {
+			moved(g, idx, sp, fw->svr_path, to, MOVE_NAT, now_ms);
+			return;
+		}
 	}
 	if ((sp->resiliency != SVR_RESILIENCY_FAILOVER &&
 	     sp->resiliency != SVR_RESILIENCY_REVERTIBLE) ||
