@@ -410,8 +410,11 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 		return DP_FIRST_DROP;
 	}
 	/* over the path it names (signed): a captured first packet sent again over another path
-	 * of the peer, or from another port of its own, moves nothing */
-	if (!dp_session_md_names_path(md, slot) || slot == fw->svr_path) {
+	 * of the peer, or from another port of its own, moves nothing; but on a path whose remote
+	 * is learned, a NAT's new address or ports re-tuple sessions on the same path (the
+	 * Modify Request's order below still refuses a replay) */
+	if (!dp_session_md_names_path(md, slot) ||
+	    (slot == fw->svr_path && dp_svr_path(slot)->remote != 0)) {
 		*why = SVR_DROP_SVR_REPLAYED;
 		return DP_FIRST_DROP;
 	}
