@@ -484,26 +484,32 @@ static bool hidden(const json_t *iface, const json_t *hood)
  * The waypoints of the path between our interface ours (entry hood) and the peer's theirs (entry
  * th), and its flags; -1 when it has none. A peer that cannot be reached first gives an IPv4 path
  * whose remote is learned (0.0.0.0 here); both ends hidden: nobody could start BFD, no path.
- * Otherwise the two interfaces' first addresses of one family, IPv4 preferred.
+ * Otherwise the two interfaces' first addresses of one family, IPv4 preferred. Our own "dhcp"
+ * interface before its lease has the IPv4 waypoint 0.0.0.0: its paths (and the service routes
+ * over them) compile, and the dataplane leaves them out until a generation has the lease.
  */
 static int path_waypoints(const json_t *ours, const json_t *hood, const json_t *theirs,
 			  const json_t *th, struct svr_img_peer_path *pp)
 {
+	const struct svr_ip any = {.family = SVR_AF_INET};
+	bool ours4 = first_address(ours, SVR_AF_INET, &pp->local) == 0;
+	if (!ours4 && bool_or(ours, "dhcp", false)) {
+		img_prefix(&pp->local, &any, 32);
+		ours4 = true;
+	}
 	if (hidden(theirs, th)) {
-		if (hidden(ours, hood) || first_address(ours, SVR_AF_INET, &pp->local) < 0)
-			return -1;
-		struct svr_ip any = {.family = SVR_AF_INET};
-		img_prefix(&pp->remote, &any, 32);
-		pp->flags = SVR_IMG_PATH_REMOTE_LEARNED;
-		if (outbound_only(th))
-			pp->flags |= SVR_IMG_PATH_NO_INITIATE;
+		if (ours4 && !hidden(ours, hood)) {
+			img_prefix(&pp->remote, &any, 32);
+			pp->flags = SVR_IMG_PATH_REMOTE_LEARNED;
+			if (outbound_only(th))
+				pp->flags |= SVR_IMG_PATH_NO_INITIATE;
+			return 0;
+		}
+	} else if (ours4 && first_address(theirs, SVR_AF_INET, &pp->remote) == 0) {
 		return 0;
 	}
-	if (first_address(ours, SVR_AF_INET, &pp->local) == 0 &&
-	    first_address(theirs, SVR_AF_INET, &pp->remote) == 0)
-		return 0;
 	/* no IPv6 through a NAT: IPv6 addresses are never learned */
-	if (outbound_only(hood))
+	if (outbound_only(hood) || outbound_only(th))
 		return -1;
 	if (first_address(ours, SVR_AF_INET6, &pp->local) == 0 &&
 	    first_address(theirs, SVR_AF_INET6, &pp->remote) == 0)
