@@ -1534,9 +1534,24 @@ static void print_peers(const json_t *data)
 		const json_t *o;
 		tab_init(&t, pcols, NCOLS(pcols));
 		json_array_foreach (paths, i, o) {
-			for (size_t k = 0; k < NCOLS(pkeys); k++)
-				tab_add_key(&t, o, pkeys[k]);
 			const json_t *bfd = json_object_get(o, "bfd");
+			const json_t *learned = json_object_get(bfd, "learned");
+			for (size_t k = 0; k < NCOLS(pkeys); k++) {
+				if (strcmp(pkeys[k], "remote") != 0 ||
+				    !json_is_true(json_object_get(o, "remote-learned"))) {
+					tab_add_key(&t, o, pkeys[k]);
+					continue;
+				}
+				/* a peer behind NAT or on DHCP: where its BFD comes from */
+				const char *a =
+				    json_string_value(json_object_get(learned, "address"));
+				if (a)
+					tab_addf(
+					    &t, "%s:%" JSON_INTEGER_FORMAT " (learned)", a,
+					    json_integer_value(json_object_get(learned, "port")));
+				else
+					tab_add(&t, "(learning)");
+			}
 			if (!json_is_object(bfd)) {
 				tab_add(&t, "off");
 				tab_add(&t, "-");

@@ -26,7 +26,9 @@ void dp_paths_free(void);
 /* Worker, for a packet to UDP 1280 at one of our addresses (local), from remote, received on
  * iface: SVR_DROP_MAX (none) when it comes from a peer path of g and within that path's budget on
  * this worker (a flood costs the main lcore nothing, and only that path's packets are lost to it),
- * else the reason to drop it. */
+ * else the reason to drop it. A path whose remote is learned (docs/paths.md "Peers behind NAT
+ * and learned addresses") takes packets from any source, within its budget: the main lcore
+ * authenticates them before it binds the path to where they come from. */
 enum svr_drop_reason dp_paths_admit(struct dp_worker *w, const struct dp_gen *g, uint32_t local,
 				    uint32_t remote, uint16_t iface);
 
@@ -55,5 +57,13 @@ bool dp_paths_alive(uint16_t slot);
 /* Main lcore: changes whenever a service's paths' liveness, SLA state, choice, revert readiness
  * or dwell changes: the migration sweep runs again (session/migrate.c). */
 uint32_t dp_paths_choice_epoch(void);
+
+/* Main lcore: counts the times a path's live sessions had to re-send metadata because an
+ * address between the routers moved (a NAT's outside address, a learned peer's): the migration
+ * sweep runs again when it changes, and moves the sessions of each path with
+ * dp_paths_nat_moved_since(slot, the count its last pass acted on) to new waypoint ports on that
+ * same path (session/migrate.c). */
+uint32_t dp_paths_nat_epoch(void);
+bool dp_paths_nat_moved_since(uint16_t slot, uint32_t epoch);
 
 #endif

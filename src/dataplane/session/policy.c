@@ -109,6 +109,15 @@ static uint16_t path_slot(const void *img, const struct svr_img_peer *peer,
 	return slot < 0 ? DP_NO_SVR_PATH : (uint16_t)slot;
 }
 
+/* Whether the dataplane carries SVR over an image path: IPv4, and our waypoint known (0.0.0.0:
+ * a DHCP interface before its lease; its remote may be 0.0.0.0, learned). */
+static bool svr_path_carried(const struct svr_img_peer_path *pp)
+{
+	uint32_t local;
+	memcpy(&local, pp->local.addr, 4);
+	return pp->local.family == 4 && pp->remote.family == 4 && local != 0;
+}
+
 /* Every IPv4 peer path gets its slot (the egress finds a packet's path by its waypoints) and
  * this generation's settings for it; slots of paths no longer in the model stay zero. */
 static int register_paths(struct dp_session_policy *p, const void *img, const uint16_t *slot_of,
@@ -130,7 +139,7 @@ static int register_paths(struct dp_session_policy *p, const void *img, const ui
 		pk->name = svr_img_str(img, peers[i].name);
 		for (uint32_t j = 0; j < peers[i].paths.count; j++) {
 			const struct svr_img_peer_path *pp = &pps[peers[i].paths.first + j];
-			if (pp->local.family != 4 || pp->remote.family != 4)
+			if (!svr_path_carried(pp))
 				continue;
 			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
 			if (slot == DP_NO_SVR_PATH)
@@ -187,11 +196,17 @@ static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, 
 	if (peer >= n_peers)
 		return 0;
 	uint8_t n = 0;
+	s->n_outbound_only_paths = 0;
 	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
 		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
 		uint64_t c = path_cost(img, svc, pp);
-		if (pp->local.family != 4 || pp->remote.family != 4)
+		if (!svr_path_carried(pp))
 			continue;
+		if (pp->flags & SVR_IMG_PATH_NO_INITIATE) { /* the peer's NAT lets nothing in */
+			if (s->n_outbound_only_paths < UINT8_MAX)
+				s->n_outbound_only_paths++;
+			continue;
+		}
 		uint16_t slot = path_slot(img, &peers[peer], pp, slot_of, g);
 		if (slot == DP_NO_SVR_PATH)
 			continue;
