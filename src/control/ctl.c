@@ -149,7 +149,13 @@ static enum svr_apply_result apply_text(struct svr_ctl *c, const char *text, siz
 	void *img;
 	size_t img_len;
 	char err[256];
-	if (svr_model_compile(doc, c->router, &img, &img_len, err, sizeof(err)) < 0) {
+	pthread_mutex_lock(&c->lock);
+	json_t *compiled = svr_leases_apply(doc, c->router, &c->leases);
+	pthread_mutex_unlock(&c->lock);
+	int rc = compiled ? svr_model_compile(compiled, c->router, &img, &img_len, err, sizeof(err))
+			  : (snprintf(err, sizeof(err), "out of memory"), -1);
+	json_decref(compiled);
+	if (rc < 0) {
 		add_error(errors, "(top)", err);
 		json_decref(doc);
 		return SVR_APPLY_FAILED;
@@ -220,6 +226,29 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
 	if (r != SVR_APPLY_OK)
 		rejected_event(r, errors);
 	return r;
+}
+
+int svr_ctl_set_lease(struct svr_ctl *c, const char *iface, const char *prefix,
+		      struct svr_model_errors *errors, uint64_t *gen)
+{
+	pthread_mutex_lock(&c->lock);
+	bool changed = svr_leases_set(&c->leases, iface, prefix);
+	char *text = changed && c->model ? json_dumps(c->model, JSON_COMPACT) : NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (!text)
+		return 0;
+	/* the model in force again, through the whole apply: a REST apply racing this one
+	 * compiles with the same leases, so whichever publishes last is right */
+	enum svr_apply_result r = svr_ctl_apply_text(c, text, strlen(text), errors, gen);
+	free(text);
+	return r == SVR_APPLY_OK ? 1 : -1;
+}
+
+void svr_ctl_leases(struct svr_ctl *c, struct svr_leases *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->leases;
+	pthread_mutex_unlock(&c->lock);
 }
 
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen)

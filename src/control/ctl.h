@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/shm.h"
+#include "leases.h"
 #include "model/validate.h"
 
 /*
@@ -44,6 +45,8 @@ struct svr_ctl {
 	 * histogram of those acknowledged. Under lock. */
 	uint64_t timed_generation, timed_start_ns;
 	struct svr_apply_hist apply_hist;
+	/* the DHCP leases compiled into each image (leases.h); under lock */
+	struct svr_leases leases;
 };
 
 enum svr_apply_result {
@@ -60,6 +63,16 @@ void svr_ctl_fini(struct svr_ctl *c);
 /* Applies a model given as JSON text; on success *gen is the published generation. */
 enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
 					 struct svr_model_errors *errors, uint64_t *gen);
+/*
+ * Sets or clears (prefix NULL or "") the DHCP lease of an interface and, when that changed the
+ * image, compiles the model in force again with it and publishes the result (the model stored
+ * is not changed). 1: a generation published (*gen), 0: nothing to do (no change, or no model
+ * yet: the lease goes into the first one), -1: the model did not compile with it (errors).
+ */
+int svr_ctl_set_lease(struct svr_ctl *c, const char *iface, const char *prefix,
+		      struct svr_model_errors *errors, uint64_t *gen);
+/* The leases in force, copied. */
+void svr_ctl_leases(struct svr_ctl *c, struct svr_leases *out);
 /* Applies the last good model stored in the state directory (0, or -1 if there is none). */
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen);
 /* The model file in the state directory. */

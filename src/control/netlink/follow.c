@@ -183,6 +183,7 @@ static void *run(void *arg)
 	struct ctl_nl_follow *f = arg;
 	if (setup(f) < 0)
 		return NULL;
+	ctl_nl_dhcp_init(f);
 	ctl_nl_check_model(f);
 	ctl_nl_want_resync(f, CTL_NL_RESYNC_START, 0);
 	while (!ctl_nl_stopping(f) && check_netns(f) == 0) {
@@ -194,6 +195,7 @@ static void *run(void *arg)
 		ctl_nl_flush(f);
 		ctl_nl_check_model(f);
 		ctl_nl_sync_twins(f);
+		ctl_nl_dhcp_step(f);
 		ctl_nl_publish_stats(f);
 		log_stats(f, false);
 		/* ring-full retries every ms, a due listing's room every 10 ms; else notifications
@@ -201,7 +203,9 @@ static void *run(void *arg)
 		struct pollfd p = {.fd = nl_socket_get_fd(f->notify), .events = POLLIN};
 		poll(&p, 1, ctl_nl_pending_count(&f->pending) ? 1 : f->need_resync ? 10 : 100);
 	}
+	ctl_nl_dhcp_stop_all(f);
 	f->st.running = 0;
+	f->st.dhcp_clients = 0;
 	ctl_nl_publish_stats(f);
 	log_stats(f, true);
 	return NULL;
@@ -220,8 +224,8 @@ static void destroy(struct ctl_nl_follow *f)
 	free(f);
 }
 
-struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns, char *err,
-					  size_t errlen)
+struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns,
+					  const char *dhcp_client, char *err, size_t errlen)
 {
 	struct ctl_nl_follow *f = calloc(1, sizeof(*f));
 	if (!f || strlen(netns) >= sizeof(f->netns) || strchr(netns, '/')) {
@@ -231,6 +235,7 @@ struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns
 		return NULL;
 	}
 	f->ctl = ctl;
+	f->dhcp.client = dhcp_client;
 	snprintf(f->netns, sizeof(f->netns), "%s", netns);
 	pthread_mutex_init(&f->stats_lock, NULL);
 	ctl_nl_links_init(&f->links);
@@ -281,7 +286,17 @@ json_t *ctl_nl_follow_json(const struct ctl_nl_follow *f)
 	json_t *why = json_object();
 	for (int i = 0; i < CTL_NL_RESYNC_REASONS; i++)
 		json_object_set_new(why, resync_keys[i], json_integer((json_int_t)s.resyncs[i]));
-	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	struct svr_leases leases;
+	svr_ctl_leases(f->ctl, &leases);
+	json_t *lease_map = json_object();
+	for (unsigned i = 0; i < leases.n; i++)
+		json_object_set_new(lease_map, leases.v[i].iface, json_string(leases.v[i].prefix));
+	json_t *dhcp = json_pack("{s:I, s:I, s:I, s:o}", "clients-running",
+				 (json_int_t)s.dhcp_clients, "client-starts",
+				 (json_int_t)s.dhcp_starts, "lease-changes",
+				 (json_int_t)s.dhcp_lease_changes, "leases", lease_map);
+	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:o}",
 			 "namespace", f->netns, "running", (int)s.running, "routes-seen",
 			 (json_int_t)s.routes_seen, "changes-written",
 			 (json_int_t)s.changes_written, "skipped", (json_int_t)s.skipped,
@@ -290,5 +305,5 @@ json_t *ctl_nl_follow_json(const struct ctl_nl_follow *f)
 			 (json_int_t)s.ring_full_waits, "dropped", (json_int_t)s.dropped,
 			 "twin-syncs", (json_int_t)s.twin_syncs, "twin-errors",
 			 (json_int_t)s.twin_errors, "last-listing-routes",
-			 (json_int_t)s.listing_routes, "last-listing-ms", (json_int_t)s.listing_ms);
+			 (json_int_t)s.listing_routes, "last-listing-ms", (json_int_t)s.listing_ms, "dhcp", dhcp);
 }

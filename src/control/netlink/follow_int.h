@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "common/routering.h"
+#include "netlink/dhcp.h"
 #include "netlink/follow.h"
 #include "netlink/links.h"
 #include "netlink/pending.h"
@@ -58,6 +59,7 @@ struct ctl_nl_follow {
 	struct ctl_nl_twins twins;
 	uint64_t model_gen;
 	const json_t *model_seen;
+	struct ctl_dhcp dhcp;
 	uint8_t *buf;  /* DUMP_BUF */
 	uint8_t *rbuf; /* RECV_VLEN * RECV_MSG */
 };

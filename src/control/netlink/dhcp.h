@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DHCP on WAN interfaces (docs/routing.md, "DHCP on a WAN interface"), the route mirror
+ * thread's part: for each interface the model marks "dhcp": true, a DHCP client (Debian's
+ * udhcpc) on the interface's kernel twin, started in the twin's namespace, restarted when it
+ * dies, stopped when the model no longer asks for it. The client's script (written by
+ * svr-control) puts the lease on the twin and a default route through its router; the
+ * address seen on the twin, once steady, becomes the interface's lease in the images
+ * svr-control compiles (ctl.h svr_ctl_set_lease).
+ */
+#ifndef SVR_CONTROL_NETLINK_DHCP_H
+#define SVR_CONTROL_NETLINK_DHCP_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CTL_DHCP_STEADY_MS 300 /* an address on the twin this long is the lease */
+
+struct ctl_dhcp_client {
+	char iface[IF_NAMESIZE];
+	bool wanted;          /* the model in force asks for it */
+	pid_t pid;            /* 0: not running */
+	unsigned backoff_ms;  /* before the next start after an exit */
+	uint64_t start_at_ms; /* not before */
+	char seen[32];        /* the IPv4 address/length on the twin now, "" none */
+	uint64_t seen_at_ms;  /* when seen last changed */
+	char lease[32];       /* what svr-control compiles in, "" none */
+};
+
+struct ctl_dhcp {
+	struct ctl_dhcp_client v[64];
+	unsigned n;
+	bool addr_dirty;           /* an address notification: read the twins' addresses */
+	uint64_t addr_read_ms;     /* read at least once a second anyway */
+	char script[300], dir[280]; /* the client's script, and the state directory */
+	const char *client;        /* the DHCP client's program (PATH searched) */
+	uint64_t starts;           /* clients started, for GET /status */
+};
+
+struct ctl_nl_follow;
+
+/* Writes the client's script into the state directory (once, at the thread's start). */
+int ctl_nl_dhcp_init(struct ctl_nl_follow *f);
+/* After the model changed: which interfaces want a client. */
+void ctl_nl_dhcp_model(struct ctl_nl_follow *f);
+/* Each turn of the thread's loop: start, reap, stop clients; leases. */
+void ctl_nl_dhcp_step(struct ctl_nl_follow *f);
+/* Stops every client (SIGTERM, waited for): the addresses stay on the twins. */
+void ctl_nl_dhcp_stop_all(struct ctl_nl_follow *f);
+
+#endif
