@@ -857,8 +857,11 @@ struct rctx {
 
 enum peer_status { PEER_OK, PEER_NO_HOOD, PEER_ONLY_SPOKES, PEER_NO_FAMILY };
 
+/* An interface with "dhcp": true has IPv4, by the lease it will have. */
 static bool has_family(const json_t *iface, uint8_t family)
 {
+	if (family == SVR_AF_INET && json_is_true(json_object_get(iface, "dhcp")))
+		return true;
 	size_t i;
 	const json_t *a;
 	json_array_foreach (json_object_get(iface, "addresses"), i, a) {
@@ -1109,10 +1112,13 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 {
 	static const char *const keys[] = {"name",       "device",       "vlan",          "mac",
 					   "mtu",        "addresses",    "gateway",       "tenant",
-					   "source-nat", "capacity-bps", "neighborhoods", NULL};
+					   "source-nat", "capacity-bps", "neighborhoods", "dhcp",
+					   NULL};
 	if (!is_object(v, o, p))
 		return;
 	check_keys(v, o, p, keys);
+	bool dhcp = false;
+	get_bool(v, o, "dhcp", p, &dhcp);
 	get_name(v, o, "name", p, NAME_IFACE, true);
 	/* For messages about later interfaces, even when this name is malformed. */
 	const char *name = json_string_value(json_object_get(o, "name"));
@@ -1172,10 +1178,21 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 		err(v, ap, "at most %d addresses per interface", SVR_MODEL_MAX_IFACE_ADDRS);
 	size_t i;
 	const json_t *x;
+	/* the lease goes into the list svr-control compiles: room for it */
+	if (dhcp && json_array_size(list) > SVR_MODEL_MAX_IFACE_ADDRS - 1 &&
+	    json_array_size(list) <= SVR_MODEL_MAX_IFACE_ADDRS)
+		err(v, ap, "at most %d addresses on an interface with \"dhcp\": true (its lease is "
+			"one more)", SVR_MODEL_MAX_IFACE_ADDRS - 1);
 	json_array_foreach (list, i, x) {
 		struct svr_prefix pf;
 		if (!check_iface_address(v, x, PIDX(ap, i), &pf))
 			continue;
+		if (dhcp && pf.ip.family == SVR_AF_INET) {
+			err(v, PIDX(ap, i),
+			    "an interface with \"dhcp\": true gets its IPv4 address by DHCP: list "
+			    "no IPv4 address");
+			continue;
+		}
 		char ip[64];
 		svr_ip_fmt(&pf.ip, ip, sizeof(ip));
 		const json_t *owner = json_object_get(addrs, ip);
@@ -1197,7 +1214,11 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 			own = own || (s && svr_prefix_parse(s, &pf, false) == 0 &&
 				      svr_ip_equal(&pf.ip, &gw));
 		}
-		if (own)
+		if (dhcp && gw.family == SVR_AF_INET)
+			err(v, PKEY(p, "gateway"),
+			    "an interface with \"dhcp\": true takes its IPv4 gateway from the "
+			    "lease");
+		else if (own)
 			err(v, PKEY(p, "gateway"), "%s is this interface's own address", buf);
 		else if (!on_subnet(o, &gw))
 			err(v, PKEY(p, "gateway"), "%s is on none of this interface's subnets",

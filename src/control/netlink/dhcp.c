@@ -175,6 +175,9 @@ static void start(struct ctl_nl_follow *f, struct ctl_dhcp_client *c, uint64_t n
 		return;
 	}
 	c->pid = pid;
+	const struct ctl_nl_link *l = link_by_name(f, c->iface);
+	if (l)
+		memcpy(c->mac, l->mac, sizeof(c->mac));
 	d->starts++;
 	f->st.dhcp_starts++;
 	LOG_NOTICE("DHCP: interface %s: client %s started (pid %d)%s%s", c->iface, d->client,
@@ -300,6 +303,15 @@ void ctl_nl_dhcp_step(struct ctl_nl_follow *f)
 			continue;
 		}
 		const struct ctl_nl_link *l = link_by_name(f, c->iface);
+		/* the client reads the MAC once: the dataplane gives a new twin the interface's
+		 * MAC just after making it (and a model may change it), so a client that started
+		 * with another one starts again */
+		if (c->pid && l && memcmp(l->mac, c->mac, sizeof(c->mac)) != 0) {
+			LOG_INFO("DHCP: interface %s: the twin's MAC changed; restarting its client",
+				 c->iface);
+			stop(c);
+			c->start_at_ms = now;
+		}
 		if (!c->pid && l && l->tun && d->script[0] && now >= c->start_at_ms)
 			start(f, c, now);
 		update_lease(f, c, now);

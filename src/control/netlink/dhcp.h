@@ -17,11 +17,13 @@
 #include <sys/types.h>
 
 #define CTL_DHCP_STEADY_MS 300 /* an address on the twin this long is the lease */
+#define CTL_DHCP_MAX       64  /* a router has at most 64 interfaces */
 
 struct ctl_dhcp_client {
 	char iface[IF_NAMESIZE];
 	bool wanted;          /* the model in force asks for it */
 	pid_t pid;            /* 0: not running */
+	uint8_t mac[6];       /* the twin's MAC when the client started (its client id) */
 	unsigned backoff_ms;  /* before the next start after an exit */
 	uint64_t start_at_ms; /* not before */
 	char seen[32];        /* the IPv4 address/length on the twin now, "" none */
@@ -30,7 +32,7 @@ struct ctl_dhcp_client {
 };
 
 struct ctl_dhcp {
-	struct ctl_dhcp_client v[64];
+	struct ctl_dhcp_client v[CTL_DHCP_MAX];
 	unsigned n;
 	bool addr_dirty;           /* an address notification: read the twins' addresses */
 	uint64_t addr_read_ms;     /* read at least once a second anyway */

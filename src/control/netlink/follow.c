@@ -64,6 +64,8 @@ void ctl_nl_publish_stats(struct ctl_nl_follow *f)
 {
 	pthread_mutex_lock(&f->stats_lock);
 	f->published = f->st;
+	memcpy(f->dhcp_published, f->dhcp.v, f->dhcp.n * sizeof(f->dhcp.v[0]));
+	f->n_dhcp_published = f->dhcp.n;
 	pthread_mutex_unlock(&f->stats_lock);
 }
 
@@ -286,15 +288,21 @@ json_t *ctl_nl_follow_json(const struct ctl_nl_follow *f)
 	json_t *why = json_object();
 	for (int i = 0; i < CTL_NL_RESYNC_REASONS; i++)
 		json_object_set_new(why, resync_keys[i], json_integer((json_int_t)s.resyncs[i]));
-	struct svr_leases leases;
-	svr_ctl_leases(f->ctl, &leases);
-	json_t *lease_map = json_object();
-	for (unsigned i = 0; i < leases.n; i++)
-		json_object_set_new(lease_map, leases.v[i].iface, json_string(leases.v[i].prefix));
+	json_t *clients = json_array();
+	pthread_mutex_lock((pthread_mutex_t *)&f->stats_lock);
+	for (unsigned i = 0; i < f->n_dhcp_published; i++) {
+		const struct ctl_dhcp_client *c = &f->dhcp_published[i];
+		json_array_append_new(
+		    clients, json_pack("{s:s, s:o, s:o, s:o}", "interface", c->iface, "pid",
+				       c->pid ? json_integer(c->pid) : json_null(), "on-twin",
+				       c->seen[0] ? json_string(c->seen) : json_null(), "lease",
+				       c->lease[0] ? json_string(c->lease) : json_null()));
+	}
+	pthread_mutex_unlock((pthread_mutex_t *)&f->stats_lock);
 	json_t *dhcp = json_pack("{s:I, s:I, s:I, s:o}", "clients-running",
 				 (json_int_t)s.dhcp_clients, "client-starts",
 				 (json_int_t)s.dhcp_starts, "lease-changes",
-				 (json_int_t)s.dhcp_lease_changes, "leases", lease_map);
+				 (json_int_t)s.dhcp_lease_changes, "clients", clients);
 	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
 			 "s:o}",
 			 "namespace", f->netns, "running", (int)s.running, "routes-seen",

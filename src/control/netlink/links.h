@@ -18,6 +18,7 @@ struct ctl_nl_link {
 	uint32_t ifindex;
 	unsigned flags; /* IFF_* */
 	bool tun;       /* a TUN/TAP device (IFLA_LINKINFO kind "tun"), as a twin is */
+	uint8_t mac[6]; /* IFLA_ADDRESS (an Ethernet link's); zeros when it has none */
 	char name[IF_NAMESIZE];
 };
 

@@ -131,6 +131,13 @@ static int register_paths(struct dp_session_policy *p, const void *img, const ui
 			const struct svr_img_peer_path *pp = &pps[peers[i].paths.first + j];
 			if (pp->local.family != 4 || pp->remote.family != 4)
 				continue;
+			uint32_t local4, remote4;
+			memcpy(&local4, pp->local.addr, 4);
+			memcpy(&remote4, pp->remote.addr, 4);
+			/* 0.0.0.0: a DHCP interface's waypoint before its lease (docs/routing.md,
+			 * "DHCP on a WAN interface"): no path until a generation has one */
+			if (local4 == 0 || remote4 == 0)
+				continue;
 			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
 			if (slot == DP_NO_SVR_PATH)
 				continue;
