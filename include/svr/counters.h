@@ -115,6 +115,9 @@
 	  "UDP 1280 packets from a peer path beyond what BFD and link tests send (a flood)")       \
 	X(SLA_NO_PATH, "sla-no-path",                                                              \
 	  "new session refused: no usable path meets its policy's SLA, and best-effort is off")    \
+	X(SVR_PEER_OUTBOUND_ONLY, "svr-peer-outbound-only",                                        \
+	  "new session refused: its peer is behind a NAT (outbound-only), it opens sessions to "   \
+	  "us")                                                                                    \
 	X(POLICY_MAX_SESSIONS, "policy-max-sessions",                                              \
 	  "new session refused: its service policy's max-sessions live sessions on this router")   \
 	X(DEGRADED_BLOCKED, "degraded-blocked",                                                    \
@@ -187,7 +190,8 @@ static inline const char *svr_drop_name(unsigned reason)
 	X(DEGRADED_LEAVE, "degraded-leave")                                                        \
 	X(CAPTURE_DROPPED, "capture-dropped")                                                      \
 	X(KERNEL_UP, "kernel-up")                                                                  \
-	X(KERNEL_DOWN, "kernel-down")
+	X(KERNEL_DOWN, "kernel-down")                                                              \
+	X(PATH_REMOTE_LEARNED, "path-remote-learned")
 
 enum svr_event {
 #define SVR_EVENT_ENUM(e, name) SVR_EV_##e,

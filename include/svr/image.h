@@ -256,6 +256,14 @@ struct svr_img_peer {
 	struct svr_img_range paths; /* PEER_PATHS */
 };
 
+/* svr_img_peer_path.flags. A peer interface that cannot be reached first (behind a NAT: its
+ * neighborhood entry says "peer-connectivity": "outbound-only"; or its IPv4 address comes from
+ * DHCP) gives a path whose remote waypoint is learned from the peer's authenticated BFD
+ * (docs/paths.md "Peers behind NAT and learned addresses"): remote is 0.0.0.0 (IPv4) until
+ * then. NO_INITIATE: we never open sessions over the path, we only answer (outbound-only). */
+#define SVR_IMG_PATH_REMOTE_LEARNED 0x1u
+#define SVR_IMG_PATH_NO_INITIATE    0x2u
+
 struct svr_img_peer_path {
 	uint32_t local_iface;  /* our interface index */
 	uint32_t neighborhood; /* string */
@@ -280,8 +288,8 @@ struct svr_img_peer_path {
 	uint16_t link_test_interval_s; /* between echo link tests, s (1-3600) */
 	uint16_t link_test_length;     /* echo packets per link test (1-100) */
 	uint16_t echo_interval_ms;     /* between the echo packets of one test, ms (10-10000) */
-	uint32_t reserved;
-	uint64_t remote_capacity_bps; /* the peer interface's capacity-bps; 0: unknown */
+	uint32_t flags;                /* SVR_IMG_PATH_*; unknown bits are ignored */
+	uint64_t remote_capacity_bps;  /* the peer interface's capacity-bps; 0: unknown */
 };
 
 /* SVR_SROUTE_ROUTING: "next-hop": "routing", the FIB. */

@@ -571,6 +571,10 @@ size_t svr_bfd_md_build(const struct svr_bfd_md *in, uint8_t *out, size_t cap)
 		md.present |= SVR_MDF_PATH_METRICS;
 		md.pm = *in->pm;
 	}
+	if (in->seen4) {
+		md.present |= SVR_MDF_SRC_NAT4;
+		md.src_nat4 = in->seen4;
+	}
 	return svr_md_encode(&md, out, cap, NULL);
 }
 

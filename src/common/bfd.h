@@ -241,6 +241,9 @@ struct svr_bfd_md {
 	const char *router;                   /* TLV 14 */
 	const char *path;                     /* TLV 19 */
 	const struct svr_md_path_metrics *pm; /* TLV 26, or NULL: no sample in this packet */
+	/* TLV 25: where the peer's BFD comes from, as we see it (network order; 0: not sent): on a
+	 * path whose remote we learn, tells a peer behind a NAT its outside address */
+	uint32_t seen4;
 };
 /* Writes the block; returns its length, or 0 (cap too small, a name empty or not UTF-8). */
 size_t svr_bfd_md_build(const struct svr_bfd_md *in, uint8_t *out, size_t cap);

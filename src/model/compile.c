@@ -475,9 +475,55 @@ static bool on_subnet(const json_t *iface, const struct svr_img_prefix *ip)
 	return false;
 }
 
-/* The path's first hop: the remote on our subnet, else our gateway of its family, else none. */
+/* Whether an interface in a neighborhood (its entry hood) cannot be reached first by its peers:
+ * behind a NAT ("outbound-only"), or its IPv4 address leased ("dhcp"). */
+static bool outbound_only(const json_t *hood)
+{
+	return strcmp(str(hood, "peer-connectivity", "bidirectional"), "outbound-only") == 0;
+}
+
+static bool hidden(const json_t *iface, const json_t *hood)
+{
+	return bool_or(iface, "dhcp", false) || outbound_only(hood);
+}
+
+/*
+ * The waypoints of the path between our interface ours (entry hood) and the peer's theirs (entry
+ * th), and its flags; -1 when it has none. A peer that cannot be reached first gives an IPv4 path
+ * whose remote is learned (0.0.0.0 here); both ends hidden: nobody could start BFD, no path.
+ * Otherwise the two interfaces' first addresses of one family, IPv4 preferred.
+ */
+static int path_waypoints(const json_t *ours, const json_t *hood, const json_t *theirs,
+			  const json_t *th, struct svr_img_peer_path *pp)
+{
+	if (hidden(theirs, th)) {
+		if (hidden(ours, hood) || first_address(ours, SVR_AF_INET, &pp->local) < 0)
+			return -1;
+		struct svr_ip any = {.family = SVR_AF_INET};
+		img_prefix(&pp->remote, &any, 32);
+		pp->flags = SVR_IMG_PATH_REMOTE_LEARNED;
+		if (outbound_only(th))
+			pp->flags |= SVR_IMG_PATH_NO_INITIATE;
+		return 0;
+	}
+	if (first_address(ours, SVR_AF_INET, &pp->local) == 0 &&
+	    first_address(theirs, SVR_AF_INET, &pp->remote) == 0)
+		return 0;
+	/* no IPv6 through a NAT: IPv6 addresses are never learned */
+	if (outbound_only(hood))
+		return -1;
+	if (first_address(ours, SVR_AF_INET6, &pp->local) == 0 &&
+	    first_address(theirs, SVR_AF_INET6, &pp->remote) == 0)
+		return 0;
+	return -1;
+}
+
+/* The path's first hop: the remote on our subnet, else our gateway of its family, else none.
+ * A learned remote has none: wherever it turns out to be, the FIB decides. */
 static void path_nexthop(const json_t *ours, struct svr_img_peer_path *pp)
 {
+	if (pp->flags & SVR_IMG_PATH_REMOTE_LEARNED)
+		return;
 	struct svr_img_prefix gw;
 	if (on_subnet(ours, &pp->remote))
 		pp->nexthop = pp->remote;
@@ -560,11 +606,8 @@ static int derive_peers(struct compiler *c)
 						   str(hood, "inter-router-security", NULL));
 					if (sec != SVR_IMG_NONE)
 						pp.security = sec;
-					if ((first_address(ours, SVR_AF_INET, &pp.local) < 0 ||
-					     first_address(theirs, SVR_AF_INET, &pp.remote) < 0) &&
-					    (first_address(ours, SVR_AF_INET6, &pp.local) < 0 ||
-					     first_address(theirs, SVR_AF_INET6, &pp.remote) < 0))
-						continue; /* no common family: no usable path */
+					if (path_waypoints(ours, hood, theirs, th, &pp) < 0)
+						continue; /* no usable path */
 					path_nexthop(ours, &pp);
 					svr_img_add(&c->b, SVR_SEC_PEER_PATHS, &pp);
 					peer.paths.count++;

@@ -855,15 +855,27 @@ struct rctx {
 	json_t *peers;  /* peer name -> enum peer_status */
 };
 
-enum peer_status { PEER_OK, PEER_NO_HOOD, PEER_ONLY_SPOKES, PEER_NO_FAMILY };
+enum peer_status { PEER_OK, PEER_NO_HOOD, PEER_ONLY_SPOKES, PEER_NO_FAMILY, PEER_BOTH_HIDDEN };
 
-/* An interface with "dhcp": true has IPv4, by the lease it will have. */
+/* Whether the interface's IPv4 address comes from DHCP ("dhcp": true). */
+static bool is_dhcp(const json_t *iface)
+{
+	return json_is_true(json_object_get(iface, "dhcp"));
+}
+
+/* Whether the interface's entry hood says it sits behind a NAT ("outbound-only"). */
+static bool is_outbound_only(const json_t *hood)
+{
+	const char *c = json_string_value(json_object_get(hood, "peer-connectivity"));
+	return c && strcmp(c, "outbound-only") == 0;
+}
+
 static bool has_family(const json_t *iface, uint8_t family)
 {
-	if (family == SVR_AF_INET && json_is_true(json_object_get(iface, "dhcp")))
-		return true;
 	size_t i;
 	const json_t *a;
+	if (family == SVR_AF_INET && is_dhcp(iface))
+		return true; /* its address, leased, is learned by its peers (docs/paths.md) */
 	json_array_foreach (json_object_get(iface, "addresses"), i, a) {
 		struct svr_prefix p;
 		const char *s = json_string_value(a);
@@ -901,12 +913,21 @@ static enum peer_status peer_status(const json_t *a, const json_t *b)
 							st = PEER_ONLY_SPOKES;
 						continue;
 					}
-					if ((has_family(fa, SVR_AF_INET) &&
-					     has_family(fb, SVR_AF_INET)) ||
-					    (has_family(fa, SVR_AF_INET6) &&
-					     has_family(fb, SVR_AF_INET6)))
+					/* neither end reachable first (behind NAT or on DHCP):
+					 * nobody can start BFD, no path (as the compiler) */
+					bool hidden = (is_dhcp(fa) || is_outbound_only(ha)) &&
+						      (is_dhcp(fb) || is_outbound_only(hb));
+					if (has_family(fa, SVR_AF_INET) &&
+					    has_family(fb, SVR_AF_INET) && !hidden)
 						return PEER_OK;
-					st = PEER_NO_FAMILY;
+					if (has_family(fa, SVR_AF_INET6) &&
+					    has_family(fb, SVR_AF_INET6) && !is_outbound_only(ha) &&
+					    !is_outbound_only(hb))
+						return PEER_OK;
+					if (hidden && st != PEER_NO_FAMILY)
+						st = PEER_BOTH_HIDDEN;
+					else
+						st = PEER_NO_FAMILY;
 				}
 			}
 		}
@@ -1082,8 +1103,10 @@ static void check_neighborhood(struct v *v, const json_t *o, const struct vpath 
 			       size_t idx)
 {
 	static const char *const keys[] = {
-	    "name", "vector", "topology", "inter-router-security", "port-range", "bfd", NULL};
+	    "name",       "vector", "topology",          "inter-router-security",
+	    "port-range", "bfd",    "peer-connectivity", NULL};
 	static const char *const topo[] = {"mesh", "hub", "spoke", NULL};
+	static const char *const conn[] = {"bidirectional", "outbound-only", NULL};
 	if (!is_object(v, o, p))
 		return;
 	check_keys(v, o, p, keys);
@@ -1105,20 +1128,23 @@ static void check_neighborhood(struct v *v, const json_t *o, const struct vpath 
 				    PKEY(p, "inter-router-security"));
 	check_waypoint_ports(v, json_object_get(o, "port-range"), PKEY(p, "port-range"));
 	check_bfd(v, o, p);
+	/* behind a NAT, the peers learn where we are from our BFD: it cannot be off */
+	if (get_enum(v, o, "peer-connectivity", p, conn, false) == 1 &&
+	    json_is_false(json_object_get(json_object_get(o, "bfd"), "enabled")))
+		err(v, PKEY(PKEY(p, "bfd"), "enabled"),
+		    "must be true with \"peer-connectivity\": \"outbound-only\": the peers learn "
+		    "this interface's address from its BFD");
 }
 
 static void check_interface(struct v *v, const json_t *o, const struct vpath *p, json_t *devices,
 			    json_t *addrs)
 {
-	static const char *const keys[] = {"name",       "device",       "vlan",          "mac",
-					   "mtu",        "addresses",    "gateway",       "tenant",
-					   "source-nat", "capacity-bps", "neighborhoods", "dhcp",
-					   NULL};
+	static const char *const keys[] = {
+	    "name",   "device",     "vlan",         "mac",           "mtu",  "addresses", "gateway",
+	    "tenant", "source-nat", "capacity-bps", "neighborhoods", "dhcp", NULL};
 	if (!is_object(v, o, p))
 		return;
 	check_keys(v, o, p, keys);
-	bool dhcp = false;
-	get_bool(v, o, "dhcp", p, &dhcp);
 	get_name(v, o, "name", p, NAME_IFACE, true);
 	/* For messages about later interfaces, even when this name is malformed. */
 	const char *name = json_string_value(json_object_get(o, "name"));
@@ -1172,25 +1198,27 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 	/* A frame must fit one 2 KiB packet buffer of the dataplane (no jumbo frames yet). */
 	get_int(v, o, "mtu", p, 68, SVR_MODEL_MAX_MTU, false, NULL);
 
+	bool dhcp = false;
+	get_bool(v, o, "dhcp", p, &dhcp);
 	const json_t *list = get_arr(v, o, "addresses", p, false);
 	const struct vpath *ap = PKEY(p, "addresses");
 	if (json_array_size(list) > SVR_MODEL_MAX_IFACE_ADDRS)
 		err(v, ap, "at most %d addresses per interface", SVR_MODEL_MAX_IFACE_ADDRS);
+	else if (dhcp && json_array_size(list) == SVR_MODEL_MAX_IFACE_ADDRS)
+		/* svr-control compiles the lease in as one more (docs/routing.md) */
+		err(v, ap, "at most %d addresses with \"dhcp\": true (the lease is one more)",
+		    SVR_MODEL_MAX_IFACE_ADDRS - 1);
 	size_t i;
 	const json_t *x;
-	/* the lease goes into the list svr-control compiles: room for it */
-	if (dhcp && json_array_size(list) > SVR_MODEL_MAX_IFACE_ADDRS - 1 &&
-	    json_array_size(list) <= SVR_MODEL_MAX_IFACE_ADDRS)
-		err(v, ap, "at most %d addresses on an interface with \"dhcp\": true (its lease is "
-			"one more)", SVR_MODEL_MAX_IFACE_ADDRS - 1);
 	json_array_foreach (list, i, x) {
 		struct svr_prefix pf;
 		if (!check_iface_address(v, x, PIDX(ap, i), &pf))
 			continue;
 		if (dhcp && pf.ip.family == SVR_AF_INET) {
 			err(v, PIDX(ap, i),
-			    "an interface with \"dhcp\": true gets its IPv4 address by DHCP: list "
-			    "no IPv4 address");
+			    "\"%s\": with \"dhcp\": true the IPv4 address comes from DHCP; list "
+			    "none here",
+			    json_string_value(x));
 			continue;
 		}
 		char ip[64];
@@ -1216,8 +1244,8 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 		}
 		if (dhcp && gw.family == SVR_AF_INET)
 			err(v, PKEY(p, "gateway"),
-			    "an interface with \"dhcp\": true takes its IPv4 gateway from the "
-			    "lease");
+			    "%s: with \"dhcp\": true the IPv4 gateway is the DHCP server's router",
+			    buf);
 		else if (own)
 			err(v, PKEY(p, "gateway"), "%s is this interface's own address", buf);
 		else if (!on_subnet(o, &gw))
@@ -1263,6 +1291,12 @@ static void check_peer(struct v *v, struct rctx *r, const char *peer, const stru
 		err(v, p,
 		    "router \"%s\" is not a peer: no interface pair in a shared neighborhood has "
 		    "addresses of one family",
+		    peer);
+	else if (st == PEER_BOTH_HIDDEN)
+		err(v, p,
+		    "router \"%s\" is not a peer: in every neighborhood they share, both ends are "
+		    "behind NAT (\"peer-connectivity\": \"outbound-only\") or on DHCP: one end "
+		    "must be reachable",
 		    peer);
 }
 

@@ -906,6 +906,15 @@ static void metadata_block(void **state)
 	assert_int_equal(off, 12 + 8 + 6 + 13);
 	assert_int_equal(svr_bfd_md_parse(buf, off, &md), (int)off);
 	assert_false(md.present & SVR_MDF_PATH_METRICS);
+	assert_false(md.present & SVR_MDF_SRC_NAT4);
+	/* on a learned path: where the peer's BFD comes from (TLV 25), for a peer behind a NAT */
+	in.seen4 = 0x01fe13c6; /* 198.19.254.1, network order */
+	off = svr_bfd_md_build(&in, buf, 256);
+	assert_int_equal(off, 12 + 8 + 6 + 13 + 8);
+	assert_int_equal(svr_bfd_md_parse(buf, off, &md), (int)off);
+	assert_true(md.present & SVR_MDF_SRC_NAT4);
+	assert_int_equal(md.src_nat4, 0x01fe13c6);
+	in.seen4 = 0;
 	/* a peer that sends the control packet alone (an older svrouter) */
 	n = svr_bfd_build(&a, buf, sizeof(buf), 0, &kr, 2 * SEC);
 	assert_int_equal(svr_bfd_md_parse(buf, n, &md), 0);

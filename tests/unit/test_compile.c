@@ -299,6 +299,103 @@ static void explicit_values_compiled(void **state)
 	json_decref(doc);
 }
 
+/* Two routers in one neighborhood "core"; ra's interface entry there gets RA_HOOD appended,
+ * rb's interface RB_IFACE (its addresses included). */
+static json_t *nat_model(const char *ra_hood, const char *rb_iface)
+{
+	char text[2048];
+	snprintf(
+	    text, sizeof(text),
+	    "{\"model-version\": 1, \"authority\": {\"name\": \"a\","
+	    " \"routers\": ["
+	    "  {\"name\": \"ra\", \"interfaces\": [{\"name\": \"wan\", \"device\": \"net_tap0\","
+	    "   \"addresses\": [\"198.18.100.1/24\"], \"gateway\": \"198.18.100.254\","
+	    "   \"neighborhoods\": [{\"name\": \"core\" %s}]}]},"
+	    "  {\"name\": \"rb\", \"interfaces\": [{\"name\": \"wan\", \"device\": \"net_tap0\","
+	    "   \"neighborhoods\": [{\"name\": \"core\"}] %s}]}]}}",
+	    ra_hood, rb_iface);
+	json_error_t e;
+	json_t *doc = json_loads(text, 0, &e);
+	if (!doc)
+		fail_msg("%s: %s", text, e.text);
+	return doc;
+}
+
+/* The one path of router's image (NULL when it has no peer). */
+static const struct svr_img_peer_path *only_path(const void *img)
+{
+	uint32_t n_peers, n_paths;
+	svr_img_table(img, SVR_SEC_PEERS, &n_peers);
+	const struct svr_img_peer_path *pp = svr_img_table(img, SVR_SEC_PEER_PATHS, &n_paths);
+	if (n_peers == 0)
+		return NULL;
+	assert_int_equal(n_peers, 1);
+	assert_int_equal(n_paths, 1);
+	return pp;
+}
+
+/* A peer behind a NAT or on DHCP: its path's remote is learned (0.0.0.0 until its BFD says),
+ * no next hop; behind a NAT, never initiated; the hidden side's own view is as usual. */
+static void learned_remote_flags(void **state)
+{
+	(void)state;
+	char a[64];
+	size_t len;
+	/* ra behind a NAT */
+	json_t *doc = nat_model(", \"peer-connectivity\": \"outbound-only\"",
+				", \"addresses\": [\"198.18.100.2/24\"]");
+	void *img = compile(doc, "rb", &len);
+	const struct svr_img_peer_path *pp = only_path(img);
+	assert_non_null(pp);
+	assert_int_equal(pp->flags, SVR_IMG_PATH_REMOTE_LEARNED | SVR_IMG_PATH_NO_INITIATE);
+	assert_string_equal(prefix_str(img, &pp->remote, a, sizeof(a)), "0.0.0.0");
+	assert_string_equal(prefix_str(img, &pp->local, a, sizeof(a)), "198.18.100.2");
+	assert_int_equal(pp->nexthop.family, 0);
+	free(img);
+	img = compile(doc, "ra", &len);
+	pp = only_path(img);
+	assert_non_null(pp);
+	assert_int_equal(pp->flags, 0);
+	assert_string_equal(prefix_str(img, &pp->remote, a, sizeof(a)), "198.18.100.2");
+	free(img);
+	json_decref(doc);
+
+	/* rb on DHCP, no lease yet: ra learns it; rb has no IPv4 waypoint, so no path */
+	doc = nat_model("", ", \"dhcp\": true");
+	img = compile(doc, "ra", &len);
+	pp = only_path(img);
+	assert_non_null(pp);
+	assert_int_equal(pp->flags, SVR_IMG_PATH_REMOTE_LEARNED);
+	assert_string_equal(prefix_str(img, &pp->remote, a, sizeof(a)), "0.0.0.0");
+	free(img);
+	img = compile(doc, "rb", &len);
+	assert_null(only_path(img));
+	free(img);
+	json_decref(doc);
+
+	/* rb's own copy with its lease in "addresses" (svr-control's): its side as usual */
+	doc = nat_model("", ", \"dhcp\": true, \"addresses\": [\"198.18.100.7/24\"]");
+	img = compile(doc, "rb", &len);
+	pp = only_path(img);
+	assert_non_null(pp);
+	assert_int_equal(pp->flags, 0);
+	assert_string_equal(prefix_str(img, &pp->local, a, sizeof(a)), "198.18.100.7");
+	assert_string_equal(prefix_str(img, &pp->remote, a, sizeof(a)), "198.18.100.1");
+	free(img);
+	json_decref(doc);
+
+	/* both hidden (ra behind a NAT, rb on DHCP): nobody can start BFD, no path either side */
+	doc = nat_model(", \"peer-connectivity\": \"outbound-only\"",
+			", \"dhcp\": true, \"addresses\": [\"198.18.100.7/24\"]");
+	img = compile(doc, "ra", &len);
+	assert_null(only_path(img));
+	free(img);
+	img = compile(doc, "rb", &len);
+	assert_null(only_path(img));
+	free(img);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(one_router_tables),
 	    cmocka_unit_test(two_path_timers_and_brakes),
 	    cmocka_unit_test(explicit_values_compiled),
+	    cmocka_unit_test(learned_remote_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

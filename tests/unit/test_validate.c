@@ -966,6 +966,48 @@ static const struct bad_case bad_cases[] = {
      "authority.tenants[2]",
      "must be an object",
      1},
+    /* peers behind NAT and on DHCP (docs/paths.md "Peers behind NAT and learned addresses") */
+    {"dhcp_with_ipv4_address",
+     {{R0 ".interfaces[1].dhcp", "true"}, {R0 ".interfaces[1].gateway", NULL}},
+     R0 ".interfaces[1].addresses[0]",
+     "\"198.18.100.1/24\": with \"dhcp\": true the IPv4 address comes from DHCP",
+     1},
+    {"dhcp_with_ipv4_gateway",
+     {{R0 ".interfaces[1].dhcp", "true"},
+      {R0 ".interfaces[1].addresses", "[\"2001:db8::1/64\"]"},
+      {R0 ".static-routes", "[]"}},
+     R0 ".interfaces[1].gateway",
+     "198.18.100.254: with \"dhcp\": true the IPv4 gateway is the DHCP server's router",
+     1},
+    {"dhcp_not_boolean",
+     {{R0 ".interfaces[1].dhcp", "\"yes\""}},
+     R0 ".interfaces[1].dhcp",
+     "must be true or false",
+     1},
+    {"peer_connectivity_unknown",
+     {{HOOD ".peer-connectivity", "\"inbound\""}},
+     HOOD ".peer-connectivity",
+     "\"inbound\" is not one of: bidirectional, outbound-only",
+     1},
+    {"outbound_only_without_bfd",
+     {{HOOD ".peer-connectivity", "\"outbound-only\""}, {HOOD ".bfd", "{\"enabled\": false}"}},
+     HOOD ".bfd.enabled",
+     "must be true with \"peer-connectivity\": \"outbound-only\"",
+     1},
+    {"both_ends_behind_nat",
+     {{HOOD ".peer-connectivity", "\"outbound-only\""},
+      {"authority.routers[1].interfaces[0].neighborhoods[0].peer-connectivity",
+       "\"outbound-only\""}},
+     R0 ".service-routes[0].peer",
+     "router \"rb\" is not a peer: in every neighborhood they share, both ends are behind NAT",
+     1},
+    {"behind_nat_and_peer_on_dhcp",
+     {{HOOD ".peer-connectivity", "\"outbound-only\""},
+      {"authority.routers[1].interfaces[0].dhcp", "true"},
+      {"authority.routers[1].interfaces[0].addresses", "[]"}},
+     R0 ".service-routes[0].peer",
+     "router \"rb\" is not a peer: in every neighborhood they share, both ends are behind NAT",
+     1},
 };
 
 static void bad_model(void **state)
@@ -1299,6 +1341,21 @@ static void router_lookup(void **state)
 	json_decref(doc);
 }
 
+static void nat_and_dhcp_valid(void **state)
+{
+	(void)state;
+	json_t *doc = base();
+	/* ra behind a NAT, rb on DHCP (no IPv4 address, no gateway): rb learns ra's address, ra
+	 * learns rb's (each through the other's BFD) */
+	edit(doc, HOOD ".peer-connectivity", "\"outbound-only\"");
+	assert_valid(doc);
+	edit(doc, HOOD ".peer-connectivity", "\"bidirectional\"");
+	edit(doc, "authority.routers[1].interfaces[0].dhcp", "true");
+	edit(doc, "authority.routers[1].interfaces[0].addresses", "[]");
+	assert_valid(doc);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
@@ -1308,6 +1365,7 @@ int main(void)
 	    cmocka_unit_test(errors_are_capped),  cmocka_unit_test(ten_thousand_services),
 	    cmocka_unit_test(router_lookup),      cmocka_unit_test(path_fields_at_bounds_valid),
 	    cmocka_unit_test(example_two_path),   cmocka_unit_test(host_access_valid_and_too_many),
+	    cmocka_unit_test(nat_and_dhcp_valid),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);

@@ -54,6 +54,9 @@ struct dp_svc_policy {
 	/* the paths to that peer its policy's vectors say never to take (for "why" only) */
 	uint16_t never_paths[DP_SVC_PATHS];
 	uint8_t n_never_paths;
+	/* paths to that peer left out because it sits behind a NAT: it opens sessions toward us,
+	 * never we toward it (docs/paths.md "Peers behind NAT and learned addresses") */
+	uint8_t n_outbound_only_paths;
 	/* the service policy's SLA (UINT32_MAX: no limit) and what to do when no path meets it */
 	uint32_t sla_loss_mpct, sla_latency_us, sla_jitter_us;
 	bool best_effort;

@@ -54,6 +54,7 @@ static struct svr_bfd_keyring keys;
 static uint32_t key_sid[SVR_BFD_KEYS_MAX]; /* the Security ID each of keys was derived from */
 static uint64_t keys_loaded;
 static uint64_t choose_at_us; /* when the services' paths are ranked next */
+static uint32_t nat_epoch;    /* dp_paths_nat_epoch */
 
 uint64_t dp_paths_now_us(void)
 {
@@ -119,7 +120,26 @@ static int path_find(const struct dp_gen *g, uint32_t local, uint32_t remote, ui
 	for (unsigned i = 0; i < n; i++) {
 		const struct dp_svr_path *p = dp_svr_path((uint16_t)i);
 		const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, (uint16_t)i);
-		if (p->local == local && p->remote == remote && pp->in_model && pp->iface == iface)
+		if (p->local == local && dp_svr_path_remote(p) == remote && pp->in_model &&
+		    pp->iface == iface)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A learned path of g from our waypoint local on iface whose peer the packet's metadata block md
+ * names (NULL: the first such path, to admit it); -1 when none. Its source is not known, or
+ * moved: only the main lcore, authenticating the packet, binds the path to it. */
+static int learned_find(const struct dp_gen *g, uint32_t local, uint16_t iface,
+			const struct svr_md *md)
+{
+	unsigned n = dp_svr_path_count();
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_svr_path *p = dp_svr_path((uint16_t)i);
+		const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, (uint16_t)i);
+		if (p->remote == 0 && p->local == local && pp->in_model && pp->iface == iface &&
+		    (!md || ((md->present & SVR_MDF_SRC_ROUTER) && dp_path_bfd[i].active &&
+			     dp_paths_md_check((uint16_t)i, md) == SVR_BFD_OK)))
 			return (int)i;
 	}
 	return -1;
@@ -129,6 +149,8 @@ enum svr_drop_reason dp_paths_admit(struct dp_worker *w, const struct dp_gen *g,
 				    uint32_t remote, uint16_t iface)
 {
 	int slot = path_find(g, local, remote, iface);
+	if (slot < 0) /* a peer behind a NAT or on DHCP, new or moved: the main lcore decides */
+		slot = learned_find(g, local, iface, NULL);
 	if (slot < 0)
 		return SVR_DROP_BFD_UNKNOWN_PATH;
 	if (w->index < n_rings && !svr_tbucket_take(&budget[w->index][slot], rte_rdtsc(), 1))
@@ -209,15 +231,35 @@ uint32_t dp_paths_key_security_id(void)
 	return kr ? key_sid[kr->tx] : 0;
 }
 
+/* ------------------------------------------------------- moved addresses -- */
+
+void dp_paths_nat_moved(uint16_t slot)
+{
+	dp_path_bfd[slot].nat_moved_at = ++nat_epoch;
+}
+
+uint32_t dp_paths_nat_epoch(void)
+{
+	return nat_epoch;
+}
+
+bool dp_paths_nat_moved_since(uint16_t slot, uint32_t epoch)
+{
+	return slot < DP_MAX_SVR_PATHS &&
+	       dp_path_bfd[slot].nat_moved_at - epoch - 1 < UINT32_MAX / 2;
+}
+
 /* ---------------------------------------------------------------- events -- */
 
 static void path_text(uint16_t slot, char *out, size_t len)
 {
 	const struct dp_svr_path *p = dp_svr_path(slot);
 	char local[16], remote[16];
+	uint32_t to = dp_svr_path_remote(p);
 	inet_ntop(AF_INET, &p->local, local, sizeof(local));
-	inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
-	snprintf(out, len, "to %s (%s, %s -> %s)", p->peer, p->name, local, remote);
+	inet_ntop(AF_INET, &to, remote, sizeof(remote));
+	snprintf(out, len, "to %s (%s, %s -> %s%s)", p->peer, p->name, local,
+		 to || p->remote ? remote : "?", p->remote ? "" : ", learned");
 }
 
 static void set_usable(uint16_t slot, bool usable)
@@ -247,8 +289,9 @@ static void path_event(uint16_t slot, const char *type, const struct svr_bfd_eve
 	if (!e)
 		return;
 	char local[16], remote[16];
+	uint32_t to = dp_svr_path_remote(p);
 	inet_ntop(AF_INET, &p->local, local, sizeof(local));
-	inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
+	inet_ntop(AF_INET, &to, remote, sizeof(remote));
 	json_object_set_new(e, "peer", json_string(p->peer));
 	json_object_set_new(e, "path", json_string(p->name));
 	json_object_set_new(e, "local", json_string(local));
@@ -273,6 +316,7 @@ static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
 	if (ev->to == SVR_BFD_UP) {
 		pb->ups++;
 		pb->up_at_us = now;
+		nat_epoch++; /* the sweep again: sessions of a path this one took over may move */
 		dp.main_stats.events[SVR_EV_PATH_UP]++;
 		LOG_NOTICE("path %s up: BFD up after %llu ms in %s (tx every %llu ms, detection "
 			   "%llu ms); usable after a hold-down of %llu s",
@@ -342,7 +386,8 @@ static uint64_t hold_tick(uint16_t slot, uint64_t now)
 /* --------------------------------------------------------------- receive -- */
 
 /* The IPv4/UDP header checks of a packet for us to UDP 1280; its BFD bytes, or NULL. */
-static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src, uint32_t *dst)
+static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src, uint32_t *dst,
+				  uint16_t *sport)
 {
 	const struct dp_pkt_meta *meta = dp_meta(m);
 	if (rte_pktmbuf_data_len(m) != rte_pktmbuf_pkt_len(m) ||
@@ -365,31 +410,83 @@ static const uint8_t *udp_payload(struct rte_mbuf *m, size_t *len, uint32_t *src
 		return NULL;
 	memcpy(src, ip + 12, 4);
 	memcpy(dst, ip + 16, 4);
+	memcpy(sport, udp, 2); /* network order, as a binding keeps it */
 	*len = ulen - UDP_HLEN;
 	return udp + UDP_HLEN;
 }
 
 /* The path a packet belongs to: a control packet by the Your Discriminator we gave the peer
  * (discr: our slot in its low 16 bits), an echo or a control packet without it (discr 0) by its
- * addresses; it must match the path's waypoints and interface. */
-static int path_of(uint32_t discr, uint32_t src, uint32_t dst, uint16_t iface)
+ * addresses, or on a learned path by the peer its metadata block md names (NULL: none); it must
+ * match the path's waypoints and interface. A learned path takes a control packet from any
+ * source: receive() authenticates it before it moves the binding. */
+static int path_of(uint32_t discr, uint32_t src, uint32_t dst, uint16_t iface,
+		   const struct svr_md *md)
 {
 	int slot = -1;
+	const struct dp_gen *g = dp_gen_main();
 	if (discr != 0) {
 		uint32_t s = (discr & 0xffff) - 1;
 		if (s < DP_MAX_SVR_PATHS && dp_path_bfd[s].active &&
 		    dp_path_bfd[s].s.local_discr == discr)
 			slot = (int)s;
-	} else {
-		const struct dp_gen *g = dp_gen_main();
-		slot = g ? path_find(g, dst, src, iface) : -1;
+	} else if (g) {
+		slot = path_find(g, dst, src, iface);
+		if (slot < 0 && md)
+			slot = learned_find(g, dst, iface, md);
 	}
 	if (slot < 0 || !dp_path_bfd[slot].active)
 		return -1;
 	const struct dp_svr_path *p = dp_svr_path((uint16_t)slot);
-	if (p->local != dst || p->remote != src || dp_path_bfd[slot].iface != iface)
+	bool from_remote =
+	    p->remote == 0 ? md != NULL || dp_svr_path_remote(p) == src : p->remote == src;
+	if (p->local != dst || !from_remote || dp_path_bfd[slot].iface != iface)
 		return -1;
 	return slot;
+}
+
+/* An authenticated control packet of the learned path at slot came from src:sport (network
+ * order): the peer is there now (its NAT's binding, or its new lease). Logged, an event, counted
+ * when it moved; sessions keyed on the old binding recover as docs/paths.md says. */
+static void learn(uint16_t slot, uint32_t src, uint16_t sport, uint64_t now)
+{
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	uint64_t was = atomic_load_explicit(&p->binding, memory_order_relaxed);
+	uint64_t is = (uint64_t)src | (uint64_t)sport << 32;
+	if (was == is)
+		return;
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	dp_svr_path_bind(slot, is);
+	pb->learned_at_us = now;
+	if (was) { /* our sessions toward it, keyed on its old address, follow */
+		pb->rebinds++;
+		dp_paths_nat_moved(slot);
+	}
+	dp.main_stats.events[SVR_EV_PATH_REMOTE_LEARNED]++;
+	char old[16] = "-", new[16];
+	uint32_t old_ip = (uint32_t)was;
+	if (was)
+		inet_ntop(AF_INET, &old_ip, old, sizeof(old));
+	inet_ntop(AF_INET, &src, new, sizeof(new));
+	LOG_NOTICE("path to %s (%s): the peer's waypoint is %s:%u now (was %s:%u): learned from "
+		   "its authenticated BFD",
+		   p->peer, p->name, new, rte_be_to_cpu_16(sport), old,
+		   rte_be_to_cpu_16((uint16_t)(was >> 32)));
+	json_t *e = dp_event_new("path-remote-learned");
+	if (!e)
+		return;
+	char local[16];
+	inet_ntop(AF_INET, &p->local, local, sizeof(local));
+	json_object_set_new(e, "peer", json_string(p->peer));
+	json_object_set_new(e, "path", json_string(p->name));
+	json_object_set_new(e, "local", json_string(local));
+	json_object_set_new(e, "remote", json_string(new));
+	json_object_set_new(e, "remote-port", json_integer(rte_be_to_cpu_16(sport)));
+	json_object_set_new(e, "previous", was ? json_string(old) : json_null());
+	json_object_set_new(e, "previous-port",
+			    was ? json_integer(rte_be_to_cpu_16((uint16_t)(was >> 32)))
+				: json_null());
+	dp_event_post(e);
 }
 
 static bool auth_error(enum svr_bfd_err e)
@@ -410,7 +507,8 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 {
 	size_t len;
 	uint32_t src, dst;
-	const uint8_t *msg = udp_payload(m, &len, &src, &dst);
+	uint16_t sport;
+	const uint8_t *msg = udp_payload(m, &len, &src, &dst, &sport);
 	if (!msg) {
 		drop(m, SVR_DROP_BFD_MALFORMED);
 		return;
@@ -421,7 +519,7 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 	struct svr_md md;
 	int off = echo ? 0 : svr_bfd_md_parse(msg, len, &md);
 	uint32_t discr = echo || off < 0 ? 0 : svr_bfd_your_discr(msg, len, (size_t)off);
-	int slot = path_of(discr, src, dst, dp_meta(m)->iface_in);
+	int slot = path_of(discr, src, dst, dp_meta(m)->iface_in, echo || off < 0 ? NULL : &md);
 	if (slot < 0) {
 		drop(m, SVR_DROP_BFD_UNKNOWN_PATH);
 		return;
@@ -446,6 +544,19 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	const struct svr_bfd_keyring *keys = dp_paths_keys();
+	const struct dp_svr_path *p = dp_svr_path((uint16_t)slot);
+	/* A learned path follows its peer wherever authenticated BFD comes from: without keys
+	 * anyone could send it elsewhere, so without keys it learns nothing. */
+	if (p->remote == 0 && !keys) {
+		if (pb->unauthenticated++ == 0)
+			LOG_WARN(
+			    "path to %s (%s): its peer's address is learned only from "
+			    "authenticated BFD, and there is no BFD key (the key file has none "
+			    "with an hmac-key): the path stays down",
+			    p->peer, p->name);
+		refuse(pb, m, SVR_BFD_ERR_AUTH_MISSING, SVR_DROP_BFD_AUTH_REFUSED);
+		return;
+	}
 	/* Unauthenticated, a packet that does not name our discriminator could come from anyone
 	 * who knows the waypoints: it may start a session that is down, never end one. */
 	if (!keys && pb->s.state != SVR_BFD_DOWN && discr == 0) {
@@ -461,6 +572,8 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	rte_pktmbuf_free(m);
+	if (p->remote == 0) /* authenticated, its sequence newer: the peer's own, from there */
+		learn((uint16_t)slot, src, sport, now);
 	if (pb->s.auth_seq_known) /* gaps in the sequence are lost control packets */
 		svr_pathq_bfd_seq(&pb->q, now / 1000, pb->s.rcv_auth_seq);
 	dp_paths_md_accepted((uint16_t)slot, &md, now);
@@ -472,7 +585,12 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 void dp_paths_send(uint16_t slot, const uint8_t *payload, size_t len)
 {
 	const struct dp_svr_path *p = dp_svr_path(slot);
-	uint32_t local = p->local, remote = p->remote;
+	uint32_t local = p->local, remote = dp_svr_path_remote(p);
+	/* a learned path answers where the peer's BFD came from: its NAT's binding of 1280 */
+	uint16_t dport =
+	    p->remote ? rte_cpu_to_be_16(SVR_BFD_PORT) : dp_svr_path_remote_bfd_port(p);
+	if (remote == 0 || dport == 0) /* not learned yet: the peer speaks first */
+		return;
 	struct rte_mbuf *m;
 	uint16_t ulen = (uint16_t)(UDP_HLEN + len);
 	uint8_t *ip = dp_slowpath_frame4(&m, IP4_HLEN + ulen);
@@ -489,7 +607,7 @@ void dp_paths_send(uint16_t slot, const uint8_t *payload, size_t len)
 	memcpy(ip + 12, &local, 4);
 	memcpy(ip + 16, &remote, 4);
 	svr_wr16(udp, SVR_BFD_PORT);
-	svr_wr16(udp + 2, SVR_BFD_PORT);
+	memcpy(udp + 2, &dport, 2);
 	memcpy(udp + UDP_HLEN, payload, len);
 	svr_wire_checksums(ip); /* the IPv4 header's, and UDP's with its length */
 	/* out of the path's own interface, to its next hop: two paths to one peer must not share
@@ -601,6 +719,8 @@ static void start(uint16_t slot, const struct dp_svr_path_policy *pp, uint64_t n
 	uint32_t discr = ((uint32_t)rte_rand() & 0xffff0000u) | (uint32_t)(slot + 1);
 	memset(pb, 0, sizeof(*pb));
 	set_usable(slot, false); /* a path that ran without BFD is not usable until BFD says so */
+	/* a learned path starts knowing nothing: an old binding may be long gone */
+	dp_svr_path_bind(slot, 0);
 	if (svr_bfd_init(&pb->s, &cfg, discr, now) < 0) {
 		LOG_ERR("path slot %u: BFD timers refused (tx %" PRIu32 " us, rx %" PRIu32
 			" us, multiplier %u)",

@@ -60,7 +60,7 @@ static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now
 					       .cost = s->svr_path_cost[i],
 					       .usable = dp_paths_usable(slot),
 					       .local_iface = dp_svr_path_policy(g, slot)->iface,
-					       .remote = p->remote};
+					       .remote = dp_svr_path_remote(p)};
 		svr_pathq_get(&dp_path_bfd[slot].q, now_ms, &in[i].q);
 	}
 	const struct svr_rank_sla sla = {.max_loss_mpct = s->sla_loss_mpct,

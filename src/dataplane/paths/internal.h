@@ -43,6 +43,12 @@ struct dp_path_bfd {
 	uint64_t pm_next_us;           /* when the next BFD packet carries a TLV 26 sample */
 	uint64_t pm_sent, pm_received; /* TLV 26 samples */
 	uint16_t link_test_interval_s, link_test_length, echo_interval_ms;
+	/* a learned path (the peer behind a NAT or on DHCP): since when its binding is the one it
+	 * is, how often it moved, and packets refused for want of BFD keys to learn with */
+	uint64_t learned_at_us, rebinds, unauthenticated;
+	/* where the peer sees our BFD come from (its TLV 25; network order, 0: it does not say) */
+	uint32_t seen_as;
+	uint32_t nat_moved_at; /* dp_paths_nat_epoch() when the path's sessions last had to move */
 };
 
 extern struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
@@ -76,6 +82,10 @@ enum svr_bfd_err dp_paths_md_check(uint16_t slot, const struct svr_md *md);
 void dp_paths_md_accepted(uint16_t slot, const struct svr_md *md, uint64_t now);
 /* metrics.c: "data" under a path's "quality" in "peers". */
 struct json_t *dp_paths_data_json(uint16_t slot, uint64_t now);
+
+/* bfd.c: the path at slot's sessions must send metadata again (a NAT between us moved, or a
+ * learned peer did): the migration sweep moves them onto new waypoint ports of the same path. */
+void dp_paths_nat_moved(uint16_t slot);
 
 /* The Security ID of the key BFD signs with now (TLV 16), 0 without keys. */
 uint32_t dp_paths_key_security_id(void);

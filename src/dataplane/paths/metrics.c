@@ -6,10 +6,13 @@
  * packet carries a sample of them (TLV 26), and the peer's samples give the path's data loss and
  * a round-trip time (common/pathq.h).
  */
+#include <arpa/inet.h>
+
 #include <jansson.h>
 
 #include "common/bfd.h"
 #include "common/image.h"
+#include "common/log.h"
 #include "common/pathq.h"
 #include "core/dp.h"
 #include "paths/internal.h"
@@ -28,9 +31,12 @@ size_t dp_paths_md_build(uint16_t slot, uint64_t now, uint8_t *out, size_t cap)
 {
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];
 	struct svr_md_path_metrics pm;
+	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_bfd_md md = {.security_id = dp_paths_key_security_id(),
 				.router = router_name(),
-				.path = dp_svr_path(slot)->name};
+				.path = p->name,
+				/* learned: the peer's outside address, for it to see a change */
+				.seen4 = p->remote ? 0 : dp_svr_path_remote(p)};
 	if (!md.router)
 		return 0;
 	if (now >= pb->pm_next_us) {
@@ -55,8 +61,30 @@ enum svr_bfd_err dp_paths_md_check(uint16_t slot, const struct svr_md *md)
 	return svr_bfd_md_check(md, p->peer, p->name);
 }
 
+/* The peer sees our BFD come from md's TLV 25 (we are behind a NAT, or on DHCP): when that
+ * moves, our NAT gave us another outside address, and the sessions on the path, keyed at the
+ * peer on the old one, move to new waypoint ports with a Modify Request (session/migrate.c). */
+static void seen_as(uint16_t slot, const struct svr_md *md)
+{
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	if (!(md->present & SVR_MDF_SRC_NAT4) || md->src_nat4 == pb->seen_as)
+		return;
+	uint32_t was = pb->seen_as;
+	pb->seen_as = md->src_nat4;
+	if (!was)
+		return;
+	char a[16], b[16];
+	inet_ntop(AF_INET, &was, a, sizeof(a));
+	inet_ntop(AF_INET, &md->src_nat4, b, sizeof(b));
+	LOG_NOTICE("path to %s (%s): the peer sees us at %s now (was %s): our NAT moved; the "
+		   "path's sessions send their metadata again",
+		   dp_svr_path(slot)->peer, dp_svr_path(slot)->name, b, a);
+	dp_paths_nat_moved(slot);
+}
+
 void dp_paths_md_accepted(uint16_t slot, const struct svr_md *md, uint64_t now)
 {
+	seen_as(slot, md);
 	if (!(md->present & SVR_MDF_PATH_METRICS))
 		return;
 	struct dp_path_bfd *pb = &dp_path_bfd[slot];

@@ -56,4 +56,12 @@ bool dp_paths_alive(uint16_t slot);
  * or dwell changes: the migration sweep runs again (session/migrate.c). */
 uint32_t dp_paths_choice_epoch(void);
 
+/* Main lcore: counts the times a path's live sessions had to re-send metadata because an
+ * address between the routers moved (a NAT's outside address, a learned peer's): the migration
+ * sweep runs again when it changes, and moves the sessions of each path with
+ * dp_paths_nat_moved_since(slot, the count its last pass acted on) to new waypoint ports on that
+ * same path (session/migrate.c). */
+uint32_t dp_paths_nat_epoch(void);
+bool dp_paths_nat_moved_since(uint16_t slot, uint32_t epoch);
+
 #endif

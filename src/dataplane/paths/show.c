@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The operator's view of peer-path liveness: "bfd" in each path of "svrctl show peers"
  * (internal.h). */
+#include <arpa/inet.h>
+
 #include <jansson.h>
+#include <rte_byteorder.h>
 
 #include "common/bfd.h"
 #include "paths/internal.h"
@@ -36,6 +39,20 @@ json_t *dp_paths_bfd_json(uint16_t slot)
 				      ms(s->remote_min_rx_us), "remote-multiplier", s->remote_mult,
 				      "tx-interval-ms", ms(svr_bfd_tx_interval_us(s)),
 				      "detection-ms", ms(svr_bfd_detect_time_us(s))));
+	const struct dp_svr_path *p = dp_svr_path(slot);
+	if (p->remote == 0) { /* learned: where the peer's BFD comes from, since when */
+		uint32_t to = dp_svr_path_remote(p);
+		char addr[16];
+		inet_ntop(AF_INET, &to, addr, sizeof(addr));
+		json_object_set_new(
+		    o, "learned",
+		    json_pack("{s:s?, s:o, s:o, s:I, s:I}", "address", to ? addr : NULL, "port",
+			      to ? json_integer(rte_be_to_cpu_16(dp_svr_path_remote_bfd_port(p)))
+				 : json_null(),
+			      "since-ms", to ? ms(now - pb->learned_at_us) : json_null(), "rebinds",
+			      (json_int_t)pb->rebinds, "unauthenticated",
+			      (json_int_t)pb->unauthenticated));
+	}
 	json_object_set_new(o, "packets",
 			    json_pack("{s:I, s:I, s:I, s:I, s:s?}", "sent", (json_int_t)pb->sent,
 				      "received", (json_int_t)s->rx_accepted, "lost",

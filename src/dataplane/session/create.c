@@ -130,6 +130,8 @@ enum svr_drop_reason dp_session_route_check(const struct dp_svc_policy *svc, uin
 {
 	if (svc->route != DP_SROUTE_PEER)
 		return SVR_DROP_MAX;
+	if (svc->svr_path == DP_NO_SVR_PATH && svc->n_outbound_only_paths)
+		return SVR_DROP_SVR_PEER_OUTBOUND_ONLY; /* the peer behind a NAT opens, never we */
 	if (svc->svr_path == DP_NO_SVR_PATH || family != SVR_AF_INET)
 		return SVR_DROP_ROUTE_PEER; /* no usable path, or SVR for it comes later (IPv6) */
 	if (svc->degraded_action == SVR_DEGRADED_BLOCK && peer_degraded(svc))
@@ -551,13 +553,17 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 				  uint64_t *data, enum svr_drop_reason *why)
 {
 	uint16_t slot = dp_session_path_for_new(a->svc);
-	if (slot == DP_NO_SVR_PATH) {
-		*why = SVR_DROP_SLA_NO_PATH; /* answered: administratively prohibited */
+	/* a learned path before its peer's BFD said where it is: nowhere to send */
+	uint32_t remote = slot == DP_NO_SVR_PATH ? 0 : dp_svr_path_remote(dp_svr_path(slot));
+	if (remote == 0) {
+		/* answered: administratively prohibited */
+		*why = a->svc->n_svr_paths == 0 && a->svc->n_outbound_only_paths
+			   ? SVR_DROP_SVR_PEER_OUTBOUND_ONLY
+			   : SVR_DROP_SLA_NO_PATH;
 		return DP_FIRST_REFUSE;
 	}
-	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_ip to;
-	ip4_of(p->remote, &to);
+	ip4_of(remote, &to);
 	int eg = egress_of(g, a->svc, &to);
 	if (eg < 0)
 		return eg == DP_EGRESS_LOCAL ? DP_FIRST_LOCAL : DP_FIRST_NO_ROUTE;

@@ -143,12 +143,17 @@ static int64_t move_ingress(const struct dp_gen *g, uint32_t idx, uint16_t slot)
 
 /* --- the ingress sweep --- */
 
-enum move_reason { MOVE_NONE, MOVE_DOWN, MOVE_SLA, MOVE_REVERT, MOVE_REASONS };
+enum move_reason { MOVE_NONE, MOVE_DOWN, MOVE_SLA, MOVE_REVERT, MOVE_NAT, MOVE_REASONS };
 static const char *const reason_text[MOVE_REASONS] = {
-    "", "its path is down", "its path breaks the SLA", "a better path is back"};
+    "", "its path is down", "its path breaks the SLA", "a better path is back",
+    "an address between the routers moved (a NAT's, or the peer's)"};
 
 static struct {
-	uint32_t epoch;      /* of paths/choice.c, as last acted on */
+	uint32_t epoch; /* of paths/choice.c, as last acted on */
+	/* dp_paths_nat_epoch: as last seen (nat_seen), as the running pass started (nat_start),
+	 * as acted on by the last pass that ended (nat_done): the running pass moves the sessions
+	 * of the paths whose addresses moved after nat_done */
+	uint32_t nat_seen, nat_start, nat_done;
 	bool running, again; /* a pass is under way; another is due after it */
 	uint32_t cursor;
 	uint64_t pass_ms;  /* when the running pass started */
@@ -214,7 +219,8 @@ static void moved_event(const char *service, uint16_t from, uint16_t to, enum mo
 	json_object_set_new(e, "peer", json_string(dp_svr_path(to)->peer));
 	json_object_set_new(e, "from-path", json_string(dp_svr_path(from)->name));
 	json_object_set_new(e, "to-path", json_string(dp_svr_path(to)->name));
-	static const char *const reason_key[MOVE_REASONS] = {"", "path-down", "sla", "revert"};
+	static const char *const reason_key[MOVE_REASONS] = {"", "path-down", "sla", "revert",
+							     "address-moved"};
 	json_object_set_new(e, "reason", json_string(reason_key[why]));
 	dp_event_post(e);
 }
@@ -228,6 +234,27 @@ static void failed_event(uint32_t failed)
 	json_object_set_new(e, "sessions", json_integer(failed));
 	json_object_set_new(e, "retry-ms", json_integer(RETRY_MS));
 	dp_event_post(e);
+}
+
+static void moved(const struct dp_gen *g, uint32_t idx, struct dp_svc_policy *sp, uint16_t cur,
+		  uint16_t target, enum move_reason why, uint64_t now_ms);
+
+/* The path of g that took over from slot, no longer in g's model, when only our waypoint
+ * address changed (a DHCP interface's new lease: the same peer, the same neighborhood and
+ * interface) and it works; DP_NO_SVR_PATH if none. */
+static uint16_t successor(const struct dp_gen *g, uint16_t slot)
+{
+	const struct dp_svr_path *old = dp_svr_path(slot);
+	unsigned n = dp_svr_path_count();
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_svr_path *p = dp_svr_path((uint16_t)i);
+		if (i != slot && dp_svr_path_policy(g, (uint16_t)i)->in_model &&
+		    p->remote == old->remote && p->local != old->local &&
+		    strcmp(p->peer, old->peer) == 0 && strcmp(p->name, old->name) == 0 &&
+		    dp_paths_alive((uint16_t)i))
+			return (uint16_t)i;
+	}
+	return DP_NO_SVR_PATH;
 }
 
 static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
@@ -244,6 +271,26 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 	if (!si)
 		return;
 	struct dp_svc_policy *sp = &g->spol->svc[si - 1];
+	/* The path stays, an address on it moved: the peer keys the session on a tuple that is no
+	 * more. New waypoint ports on the same path, metadata with a Modify Request: the peer
+	 * re-binds it by its UUID (svr-protocol.md 3.8), whatever the service's resiliency. One
+	 * whose metadata the peer has not answered yet (made or moved a moment ago: the move's
+	 * successor, later in this same pass) stays as it is. */
+	const struct svr_rewrite *rv = svr_session_rw(&dp_sess.table->entries[idx], SVR_DIR_REV);
+	if (rv->md_acked && dp_paths_nat_moved_since(fw->svr_path, sweep.nat_done) &&
+	    dp_svr_path_policy(g, fw->svr_path)->in_model && dp_paths_alive(fw->svr_path)) {
+		moved(g, idx, sp, fw->svr_path, fw->svr_path, MOVE_NAT, now_ms);
+		return;
+	}
+	/* Our own waypoint moved (a new lease): its path is another slot now; so do its sessions,
+	 * as soon as the new one works. */
+	if (!dp_svr_path_policy(g, fw->svr_path)->in_model) {
+		uint16_t to = successor(g, fw->svr_path);
+		if (to != DP_NO_SVR_PATH) {
+			moved(g, idx, sp, fw->svr_path, to, MOVE_NAT, now_ms);
+			return;
+		}
+	}
 	if ((sp->resiliency != SVR_RESILIENCY_FAILOVER &&
 	     sp->resiliency != SVR_RESILIENCY_REVERTIBLE) ||
 	    sp->route != DP_SROUTE_PEER)
@@ -251,8 +298,15 @@ static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)
 	uint32_t c = atomic_load_explicit(&sp->choice, memory_order_acquire);
 	uint16_t cur = fw->svr_path, target = (uint16_t)c;
 	enum move_reason why = why_move(sp, cur, target, c >> 16, now_ms);
-	if (why == MOVE_NONE)
-		return;
+	if (why != MOVE_NONE)
+		moved(g, idx, sp, cur, target, why, now_ms);
+}
+
+/* Moves session idx of service sp from path cur to target (may be cur), for why. */
+static void moved(const struct dp_gen *g, uint32_t idx, struct dp_svc_policy *sp, uint16_t cur,
+		  uint16_t target, enum move_reason why, uint64_t now_ms)
+{
+	const struct svr_session_info *info = &dp_sess.table->info[idx];
 	int64_t rc = move_ingress(g, idx, target);
 	if (rc < 0) {
 		sweep.failed++;
@@ -276,9 +330,11 @@ bool dp_sessions_migrate(uint64_t now_ms)
 	const struct dp_gen *g = dp_gen_main();
 	if (!g)
 		return false;
-	uint32_t e = dp_paths_choice_epoch();
-	if (e != sweep.epoch || (sweep.retry_ms && now_ms >= sweep.retry_ms)) {
+	uint32_t e = dp_paths_choice_epoch(), nat = dp_paths_nat_epoch();
+	if (e != sweep.epoch || nat != sweep.nat_seen ||
+	    (sweep.retry_ms && now_ms >= sweep.retry_ms)) {
 		sweep.epoch = e;
+		sweep.nat_seen = nat;
 		sweep.retry_ms = 0;
 		if (sweep.running) {
 			sweep.again = true;
@@ -286,6 +342,7 @@ bool dp_sessions_migrate(uint64_t now_ms)
 			sweep.running = true;
 			sweep.cursor = 0;
 			sweep.pass_ms = now_ms;
+			sweep.nat_start = nat;
 		}
 	}
 	if (!sweep.running)
@@ -297,7 +354,8 @@ bool dp_sessions_migrate(uint64_t now_ms)
 		consider(g, sweep.cursor++, now_ms);
 	if (sweep.cursor < used)
 		return true;
-	uint32_t moved = sweep.moved[MOVE_DOWN] + sweep.moved[MOVE_SLA] + sweep.moved[MOVE_REVERT];
+	uint32_t moved = sweep.moved[MOVE_DOWN] + sweep.moved[MOVE_SLA] + sweep.moved[MOVE_REVERT] +
+			 sweep.moved[MOVE_NAT];
 	/* a move that keeps failing is tried every RETRY_MS, and said once a minute */
 	if (moved || (sweep.failed && now_ms - sweep.failed_logged_ms >= 60000)) {
 		if (sweep.failed) {
@@ -305,13 +363,16 @@ bool dp_sessions_migrate(uint64_t now_ms)
 			failed_event(sweep.failed);
 		}
 		LOG_NOTICE("live sessions moved to another path: %u (path down %u, SLA %u, revert "
-			   "%u), %u could not move (tried again in %u ms), in %llu ms",
-			   moved, sweep.moved[MOVE_DOWN], sweep.moved[MOVE_SLA],
-			   sweep.moved[MOVE_REVERT], sweep.failed, RETRY_MS,
-			   (unsigned long long)(now_ms - sweep.pass_ms));
+			   "%u), to new ports on theirs: %u (address moved), %u could not move "
+			   "(tried again in %u ms), in %llu ms",
+			   moved - sweep.moved[MOVE_NAT], sweep.moved[MOVE_DOWN],
+			   sweep.moved[MOVE_SLA], sweep.moved[MOVE_REVERT], sweep.moved[MOVE_NAT],
+			   sweep.failed, RETRY_MS, (unsigned long long)(now_ms - sweep.pass_ms));
 	}
 	memset(sweep.moved, 0, sizeof(sweep.moved));
 	sweep.failed = 0;
+	sweep.nat_done = sweep.nat_start;
+	sweep.nat_start = sweep.nat_seen;
 	sweep.running = sweep.again;
 	sweep.again = false;
 	sweep.cursor = 0;
@@ -349,8 +410,11 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 		return DP_FIRST_DROP;
 	}
 	/* over the path it names (signed): a captured first packet sent again over another path
-	 * of the peer, or from another port of its own, moves nothing */
-	if (!dp_session_md_names_path(md, slot) || slot == fw->svr_path) {
+	 * of the peer, or from another port of its own, moves nothing; but on a path whose remote
+	 * is learned, a NAT's new address or ports re-tuple sessions on the same path (the
+	 * Modify Request's order below still refuses a replay) */
+	if (!dp_session_md_names_path(md, slot) ||
+	    (slot == fw->svr_path && dp_svr_path(slot)->remote != 0)) {
 		*why = SVR_DROP_SVR_REPLAYED;
 		return DP_FIRST_DROP;
 	}

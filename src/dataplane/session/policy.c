@@ -93,6 +93,14 @@ static int map_vias(struct dp_session_policy *p, const struct dp_gen *g)
 	return 0;
 }
 
+/* A path from our DHCP interface before its lease: our waypoint 0.0.0.0 (docs/routing.md, "DHCP
+ * on a WAN interface"), no path until a generation has the lease. */
+static bool lease_pending(const struct svr_img_peer_path *pp)
+{
+	static const uint8_t any[4];
+	return pp->local.family == 4 && memcmp(pp->local.addr, any, 4) == 0;
+}
+
 /* The stable slot of a peer path (appended when new), or DP_NO_SVR_PATH when all are taken. */
 static uint16_t path_slot(const void *img, const struct svr_img_peer *peer,
 			  const struct svr_img_peer_path *pp, const uint16_t *slot_of,
@@ -131,12 +139,7 @@ static int register_paths(struct dp_session_policy *p, const void *img, const ui
 			const struct svr_img_peer_path *pp = &pps[peers[i].paths.first + j];
 			if (pp->local.family != 4 || pp->remote.family != 4)
 				continue;
-			uint32_t local4, remote4;
-			memcpy(&local4, pp->local.addr, 4);
-			memcpy(&remote4, pp->remote.addr, 4);
-			/* 0.0.0.0: a DHCP interface's waypoint before its lease (docs/routing.md,
-			 * "DHCP on a WAN interface"): no path until a generation has one */
-			if (local4 == 0 || remote4 == 0)
+			if (lease_pending(pp))
 				continue;
 			uint16_t slot = path_slot(img, &peers[i], pp, slot_of, g);
 			if (slot == DP_NO_SVR_PATH)
@@ -193,11 +196,17 @@ static uint8_t ranked_paths(const void *img, const struct svr_img_service *svc, 
 	if (peer >= n_peers)
 		return 0;
 	uint8_t n = 0;
+	s->n_outbound_only_paths = 0;
 	for (uint32_t i = 0; i < peers[peer].paths.count; i++) {
 		const struct svr_img_peer_path *pp = &pps[peers[peer].paths.first + i];
 		uint64_t c = path_cost(img, svc, pp);
-		if (pp->local.family != 4 || pp->remote.family != 4)
+		if (pp->local.family != 4 || pp->remote.family != 4 || lease_pending(pp))
 			continue;
+		if (pp->flags & SVR_IMG_PATH_NO_INITIATE) { /* the peer's NAT lets nothing in */
+			if (s->n_outbound_only_paths < UINT8_MAX)
+				s->n_outbound_only_paths++;
+			continue;
+		}
 		uint16_t slot = path_slot(img, &peers[peer], pp, slot_of, g);
 		if (slot == DP_NO_SVR_PATH)
 			continue;

@@ -211,8 +211,11 @@ static void route_why_peer(const struct dp_gen *g, const struct dp_svc_policy *s
 			   enum svr_drop_reason r, json_t *route, json_t *o)
 {
 	uint16_t slot = r == SVR_DROP_MAX ? dp_session_path_for_new(sp) : DP_NO_SVR_PATH;
-	if (r == SVR_DROP_MAX && slot == DP_NO_SVR_PATH)
-		r = SVR_DROP_SLA_NO_PATH;
+	uint32_t remote = slot == DP_NO_SVR_PATH ? 0 : dp_svr_path_remote(dp_svr_path(slot));
+	if (r == SVR_DROP_MAX && remote == 0)
+		r = sp->n_svr_paths == 0 && sp->n_outbound_only_paths
+			? SVR_DROP_SVR_PEER_OUTBOUND_ONLY
+			: SVR_DROP_SLA_NO_PATH;
 	if (r == SVR_DROP_MAX && sp->encrypt_payload && dp_svr_payload_key_current() == 0)
 		r = SVR_DROP_SVR_NO_KEY; /* the service asks for encryption: never in clear */
 	json_object_set_new(route, "paths",
@@ -223,14 +226,14 @@ static void route_why_peer(const struct dp_gen *g, const struct dp_svc_policy *s
 	}
 	const struct dp_svr_path *p = dp_svr_path(slot);
 	struct svr_ip to = {.family = SVR_AF_INET};
-	memcpy(to.addr, &p->remote, 4);
+	memcpy(to.addr, &remote, 4);
 	struct dp_session_egress e;
 	dp_session_egress(g, sp, &to, &e);
 	if (!leaves_by_or_verdict(g, e.iface, route, o))
 		return;
 	json_object_set_new(route, "nat",
 			    json_pack("{s:o, s:o, s:s}", "source", ip4_json(p->local),
-				      "destination", ip4_json(p->remote), "as",
+				      "destination", ip4_json(remote), "as",
 				      "the path's waypoints"));
 	json_object_set_new(o, "verdict", json_string("allowed"));
 }

@@ -26,6 +26,7 @@ int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_
 	struct dp_svr_path *p = &paths[n];
 	p->local = local;
 	p->remote = remote;
+	atomic_store_explicit(&p->binding, 0, memory_order_relaxed); /* not learned yet */
 	snprintf(p->peer, sizeof(p->peer), "%s", peer);
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	atomic_store_explicit(&n_paths, n + 1, memory_order_release); /* after its fields */
@@ -51,6 +52,11 @@ struct json_t *(*dp_svr_peers_show_degraded)(void);
 const struct dp_svr_path *dp_svr_path(uint16_t slot)
 {
 	return &paths[slot];
+}
+
+void dp_svr_path_bind(uint16_t slot, uint64_t binding)
+{
+	atomic_store_explicit(&paths[slot].binding, binding, memory_order_release);
 }
 
 unsigned dp_svr_path_count(void)
@@ -81,7 +87,9 @@ void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img,
 	    .max_hold_down_s = ipp->max_hold_down_s,
 	    .link_test_interval_s = ipp->link_test_interval_s,
 	    .link_test_length = ipp->link_test_length,
-	    .echo_interval_ms = ipp->echo_interval_ms};
+	    .echo_interval_ms = ipp->echo_interval_ms,
+	    .learned = (ipp->flags & SVR_IMG_PATH_REMOTE_LEARNED) != 0,
+	    .no_initiate = (ipp->flags & SVR_IMG_PATH_NO_INITIATE) != 0};
 	struct svr_prefix nh;
 	svr_img_prefix_to(&ipp->nexthop, &nh);
 	if (nh.ip.family == SVR_AF_INET)
@@ -97,7 +105,7 @@ int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote)
 {
 	unsigned n = atomic_load_explicit(&n_paths, memory_order_acquire);
 	for (unsigned i = 0; i < n; i++)
-		if (paths[i].local == local && paths[i].remote == remote &&
+		if (paths[i].local == local && dp_svr_path_remote(&paths[i]) == remote &&
 		    g->spol->svr_paths[i].in_model)
 			return (int)i;
 	return -1;

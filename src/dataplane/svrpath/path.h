@@ -16,6 +16,7 @@
 #ifndef SVR_PATH_H
 #define SVR_PATH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,12 +40,35 @@
 #define SVR_PEER_WAYPORT_HI 65533
 
 /* A peer path's identity, in a slot stable across generations (sessions keep its index);
- * written once, when the slot is appended. */
+ * written once, when the slot is appended, except a learned path's binding. */
 struct dp_svr_path {
-	uint32_t local, remote; /* waypoint addresses, network order */
+	uint32_t local, remote; /* waypoint addresses, network order; remote 0: learned */
 	char peer[33];          /* the peer router's name */
 	char name[80];          /* "neighborhood/interface": the peer path id we send */
+	/* A learned path (the peer behind a NAT or on DHCP, docs/paths.md "Peers behind NAT and
+	 * learned addresses"): where the peer's authenticated BFD last came from, the address in
+	 * bits 0-31 and the UDP port in 32-47 (both network order); 0: not learned yet. Written by
+	 * the main lcore (release), read by workers finding a packet's path (acquire). */
+	_Atomic uint64_t binding;
 };
+
+/* The peer's waypoint address on path p: the configured one, or the learned one (0: none yet).
+ * Per packet: inline, one load. */
+static inline uint32_t dp_svr_path_remote(const struct dp_svr_path *p)
+{
+	if (p->remote != 0)
+		return p->remote;
+	return (uint32_t)atomic_load_explicit(&p->binding, memory_order_acquire);
+}
+
+/* The UDP port the peer's BFD comes from on a learned path (network order; 0: none), else
+ * 1280's. */
+static inline uint16_t dp_svr_path_remote_bfd_port(const struct dp_svr_path *p)
+{
+	if (p->remote != 0)
+		return 0;
+	return (uint16_t)(atomic_load_explicit(&p->binding, memory_order_acquire) >> 32);
+}
 
 /*
  * What one generation says about a path slot (struct dp_session_policy.svr_paths, by slot):
@@ -70,6 +94,9 @@ struct dp_svr_path_policy {
 	/* where the path's own packets (BFD, echo) go first: the remote when on our interface's
 	 * subnet, else its gateway; family 0: the FIB decides */
 	struct svr_ip nexthop;
+	/* the peer cannot be reached first: its address is learned from its BFD (learned), and
+	 * behind a NAT we never open sessions toward it (no_initiate) */
+	bool learned, no_initiate;
 };
 
 /*
@@ -111,7 +138,8 @@ static inline void dp_svr_path_packet(unsigned w, uint16_t slot, bool to_peer)
  * next read). */
 uint32_t dp_svr_path_packets(uint16_t slot, bool to_peer);
 
-/* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full. */
+/* Main lcore, when a generation is built: the slot of a path, appended when new; -1 if full.
+ * remote 0: a learned path (its binding follows the peer's BFD). */
 int dp_svr_path_slot(const char *peer, const char *name, uint32_t local, uint32_t remote);
 /* Main lcore: what a new generation says about a path: the image's path ipp (its security
  * policy or none, the peer's receive ports (0, 0: the default range), its BFD timers) and our
@@ -120,6 +148,9 @@ struct svr_img_peer_path;
 void dp_svr_path_policy_fill(struct dp_svr_path_policy *pp, const void *img,
 			     const struct svr_img_peer_path *ipp, uint16_t iface);
 const struct dp_svr_path *dp_svr_path(uint16_t slot);
+/* Main lcore: a learned path's binding (the peer's address | its UDP port << 32, network order;
+ * 0: forgotten), published to the workers. */
+void dp_svr_path_bind(uint16_t slot, uint64_t binding);
 
 /* How many slots were appended (the main lcore appends; read with acquire). */
 unsigned dp_svr_path_count(void);
@@ -139,7 +170,8 @@ extern struct json_t *(*dp_svr_path_show_liveness)(uint16_t slot);
 /* Set by session/degraded.c: the peers this router is degraded towards ("degraded" in "peers"). */
 extern struct json_t *(*dp_svr_peers_show_degraded)(void);
 
-/* The slot of g's path between our waypoint local and the peer's remote, or -1. */
+/* The slot of g's path between our waypoint local and the peer's remote (a learned path: where
+ * its peer was learned to be), or -1. */
 int dp_svr_path_find(const struct dp_gen *g, uint32_t local, uint32_t remote);
 
 /* The SVR_RW_* flags a path's security adds: signing toward the peer, checking from it. */
@@ -156,7 +188,8 @@ static inline void dp_svr_waypoint_place(const struct dp_gen *g, uint16_t slot, 
 {
 	const struct dp_svr_path *p = dp_svr_path(slot);
 	const struct dp_svr_path_policy *pp = dp_svr_path_policy(g, slot);
-	*rev = (struct svr_skey4){.src = p->remote, .dst = p->local, .proto = proto, .ctx = ctx};
+	*rev = (struct svr_skey4){
+	    .src = dp_svr_path_remote(p), .dst = p->local, .proto = proto, .ctx = ctx};
 	*place = (struct svr_session_place){.limit = limit,
 					    .nat_lo = SVR_WAYPORT_LO,
 					    .nat_hi = SVR_WAYPORT_HI,

@@ -67,19 +67,21 @@ static json_t *peers_json(void)
 		if (!pp->in_model) /* a slot of an earlier model */
 			continue;
 		char local[16], remote[16];
+		uint32_t to = dp_svr_path_remote(p); /* a learned path's: 0 until learned */
 		inet_ntop(AF_INET, &p->local, local, sizeof(local));
-		inet_ntop(AF_INET, &p->remote, remote, sizeof(remote));
+		inet_ntop(AF_INET, &to, remote, sizeof(remote));
 		const char *ifname = pp->iface < g->n_ifaces && g->ifaces[pp->iface].in_use
 					 ? g->ifaces[pp->iface].name
 					 : NULL;
 		char range[16];
 		snprintf(range, sizeof(range), "%u-%u", pp->peer_port_lo, pp->peer_port_hi);
-		json_t *o =
-		    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}", "peer", p->peer,
-			      "peer-ports", range, "path", p->name, "interface", ifname, "local",
-			      local, "remote", remote, "hmac", hmac_name(pp->hmac), "hmac-mode",
-			      pp->time_based ? "time-based" : "regular", "encryption",
-			      cipher_name(pp->encryption));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s, s:s, s:b, s:b}",
+				      "peer", p->peer, "peer-ports", range, "path", p->name,
+				      "interface", ifname, "local", local, "remote",
+				      to ? remote : NULL, "hmac", hmac_name(pp->hmac), "hmac-mode",
+				      pp->time_based ? "time-based" : "regular", "encryption",
+				      cipher_name(pp->encryption), "remote-learned", pp->learned,
+				      "initiates", !pp->no_initiate);
 		if (o && dp_svr_path_show_liveness)
 			json_object_set_new(o, "bfd", dp_svr_path_show_liveness((uint16_t)i));
 		json_array_append_new(arr, o);
