@@ -235,7 +235,15 @@ uint32_t dp_paths_key_security_id(void)
 
 void dp_paths_nat_moved(uint16_t slot)
 {
-	dp_path_bfd[slot].nat_moved_at = ++nat_epoch;
+	struct dp_path_bfd *pb = &dp_path_bfd[slot];
+	/* the sweep moves sessions only onto a path that works: a path down now (the peer's new
+	 * BFD session starting over) has its sessions moved when it is up again */
+	if (pb->active && pb->s.state != SVR_BFD_UP) {
+		pb->nat_pending = true;
+		return;
+	}
+	pb->nat_pending = false;
+	pb->nat_moved_at = ++nat_epoch;
 }
 
 uint32_t dp_paths_nat_epoch(void)
@@ -317,6 +325,8 @@ static void changed(uint16_t slot, const struct svr_bfd_event *ev, uint64_t now)
 		pb->ups++;
 		pb->up_at_us = now;
 		nat_epoch++; /* the sweep again: sessions of a path this one took over may move */
+		if (pb->nat_pending)
+			dp_paths_nat_moved(slot);
 		dp.main_stats.events[SVR_EV_PATH_UP]++;
 		LOG_NOTICE("path %s up: BFD up after %llu ms in %s (tx every %llu ms, detection "
 			   "%llu ms); usable after a hold-down of %llu s",

@@ -49,6 +49,7 @@ struct dp_path_bfd {
 	/* where the peer sees our BFD come from (its TLV 25; network order, 0: it does not say) */
 	uint32_t seen_as;
 	uint32_t nat_moved_at; /* dp_paths_nat_epoch() when the path's sessions last had to move */
+	bool nat_pending;      /* they must, once BFD is up again */
 };
 
 extern struct dp_path_bfd dp_path_bfd[DP_MAX_SVR_PATHS];
