@@ -34,7 +34,8 @@ static const json_t *iface(const json_t *doc, size_t router, size_t i)
 
 static const char *addr(const json_t *doc, size_t router, size_t i, size_t a)
 {
-	return json_string_value(json_array_get(json_object_get(iface(doc, router, i), "addresses"), a));
+	return json_string_value(
+	    json_array_get(json_object_get(iface(doc, router, i), "addresses"), a));
 }
 
 static void test_set_get_clear(void **state)

@@ -108,14 +108,6 @@ void ctl_nl_dhcp_model(struct ctl_nl_follow *f)
 	d->addr_dirty = true;
 }
 
-static const struct ctl_nl_link *link_by_name(const struct ctl_nl_follow *f, const char *name)
-{
-	for (unsigned i = 0; i < f->links.n; i++)
-		if (strcmp(f->links.v[i].name, name) == 0)
-			return &f->links.v[i];
-	return NULL;
-}
-
 /* Starts the client in this thread's namespace (the twin's): posix_spawn's child inherits the
  * calling thread's namespaces, and gets the default signal dispositions and an empty mask (this
  * thread blocks every signal, which the client would inherit). */
@@ -139,8 +131,19 @@ static void start(struct ctl_nl_follow *f, struct ctl_dhcp_client *c, uint64_t n
 	}
 	/* -f foreground (ours to reap), -B ask for broadcast answers (we own no address yet),
 	 * -T 2 -t 3 -A 5: three discovers 2 s apart, then a 5 s pause, for ever */
-	char *argv[16] = {(char *)d->client, "-f", "-B", "-i", c->iface, "-s", d->script,
-			  "-T",              "2",  "-t", "3", "-A",     "5"};
+	char *argv[16] = {(char *)d->client,
+			  "-f",
+			  "-B",
+			  "-i",
+			  c->iface,
+			  "-s",
+			  d->script,
+			  "-T",
+			  "2",
+			  "-t",
+			  "3",
+			  "-A",
+			  "5"};
 	int argc = 13;
 	if (ip[0]) {
 		argv[argc++] = "-r";
@@ -171,11 +174,12 @@ static void start(struct ctl_nl_follow *f, struct ctl_dhcp_client *c, uint64_t n
 		LOG_ERR("DHCP: interface %s: cannot start %s: %s; trying again in %u s", c->iface,
 			d->client, strerror(e), c->backoff_ms / 1000);
 		c->start_at_ms = now + c->backoff_ms;
-		c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+		c->backoff_ms =
+		    c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
 		return;
 	}
 	c->pid = pid;
-	const struct ctl_nl_link *l = link_by_name(f, c->iface);
+	const struct ctl_nl_link *l = ctl_nl_links_by_name(&f->links, c->iface);
 	if (l)
 		memcpy(c->mac, l->mac, sizeof(c->mac));
 	d->starts++;
@@ -233,7 +237,7 @@ static void read_addresses(struct ctl_nl_follow *f, uint64_t now)
 	d->addr_read_ms = now;
 	for (unsigned i = 0; i < d->n; i++) {
 		struct ctl_dhcp_client *c = &d->v[i];
-		const struct ctl_nl_link *l = link_by_name(f, c->iface);
+		const struct ctl_nl_link *l = ctl_nl_links_by_name(&f->links, c->iface);
 		char now_seen[32] = "";
 		for (struct nl_object *o = l ? nl_cache_get_first(cache) : NULL; o && !now_seen[0];
 		     o = nl_cache_get_next(o)) {
@@ -302,13 +306,14 @@ void ctl_nl_dhcp_step(struct ctl_nl_follow *f)
 			d->v[i] = d->v[--d->n];
 			continue;
 		}
-		const struct ctl_nl_link *l = link_by_name(f, c->iface);
+		const struct ctl_nl_link *l = ctl_nl_links_by_name(&f->links, c->iface);
 		/* the client reads the MAC once: the dataplane gives a new twin the interface's
 		 * MAC just after making it (and a model may change it), so a client that started
 		 * with another one starts again */
 		if (c->pid && l && memcmp(l->mac, c->mac, sizeof(c->mac)) != 0) {
-			LOG_INFO("DHCP: interface %s: the twin's MAC changed; restarting its client",
-				 c->iface);
+			LOG_INFO(
+			    "DHCP: interface %s: the twin's MAC changed; restarting its client",
+			    c->iface);
 			stop(c);
 			c->start_at_ms = now;
 		}

@@ -34,11 +34,11 @@ struct ctl_dhcp_client {
 struct ctl_dhcp {
 	struct ctl_dhcp_client v[CTL_DHCP_MAX];
 	unsigned n;
-	bool addr_dirty;           /* an address notification: read the twins' addresses */
-	uint64_t addr_read_ms;     /* read at least once a second anyway */
+	bool addr_dirty;            /* an address notification: read the twins' addresses */
+	uint64_t addr_read_ms;      /* read at least once a second anyway */
 	char script[300], dir[280]; /* the client's script, and the state directory */
-	const char *client;        /* the DHCP client's program (PATH searched) */
-	uint64_t starts;           /* clients started, for GET /status */
+	const char *client;         /* the DHCP client's program (PATH searched) */
+	uint64_t starts;            /* clients started, for GET /status */
 };
 
 struct ctl_nl_follow;

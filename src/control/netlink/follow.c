@@ -299,19 +299,19 @@ json_t *ctl_nl_follow_json(const struct ctl_nl_follow *f)
 				       c->lease[0] ? json_string(c->lease) : json_null()));
 	}
 	pthread_mutex_unlock((pthread_mutex_t *)&f->stats_lock);
-	json_t *dhcp = json_pack("{s:I, s:I, s:I, s:o}", "clients-running",
-				 (json_int_t)s.dhcp_clients, "client-starts",
-				 (json_int_t)s.dhcp_starts, "lease-changes",
-				 (json_int_t)s.dhcp_lease_changes, "clients", clients);
-	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:o}",
-			 "namespace", f->netns, "running", (int)s.running, "routes-seen",
-			 (json_int_t)s.routes_seen, "changes-written",
-			 (json_int_t)s.changes_written, "skipped", (json_int_t)s.skipped,
-			 "malformed", (json_int_t)s.malformed, "without-interface",
-			 (json_int_t)s.unknown_ifindex, "resyncs", why, "ring-full-waits",
-			 (json_int_t)s.ring_full_waits, "dropped", (json_int_t)s.dropped,
-			 "twin-syncs", (json_int_t)s.twin_syncs, "twin-errors",
-			 (json_int_t)s.twin_errors, "last-listing-routes",
-			 (json_int_t)s.listing_routes, "last-listing-ms", (json_int_t)s.listing_ms, "dhcp", dhcp);
+	json_t *dhcp =
+	    json_pack("{s:I, s:I, s:I, s:o}", "clients-running", (json_int_t)s.dhcp_clients,
+		      "client-starts", (json_int_t)s.dhcp_starts, "lease-changes",
+		      (json_int_t)s.dhcp_lease_changes, "clients", clients);
+	return json_pack(
+	    "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:o}",
+	    "namespace", f->netns, "running", (int)s.running, "routes-seen",
+	    (json_int_t)s.routes_seen, "changes-written", (json_int_t)s.changes_written, "skipped",
+	    (json_int_t)s.skipped, "malformed", (json_int_t)s.malformed, "without-interface",
+	    (json_int_t)s.unknown_ifindex, "resyncs", why, "ring-full-waits",
+	    (json_int_t)s.ring_full_waits, "dropped", (json_int_t)s.dropped, "twin-syncs",
+	    (json_int_t)s.twin_syncs, "twin-errors", (json_int_t)s.twin_errors,
+	    "last-listing-routes", (json_int_t)s.listing_routes, "last-listing-ms",
+	    (json_int_t)s.listing_ms, "dhcp", dhcp);
 }

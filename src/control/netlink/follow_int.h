@@ -42,7 +42,7 @@ struct ctl_nl_follow {
 	pthread_t thread;
 	atomic_bool stop;
 	pthread_mutex_t stats_lock;
-	struct ctl_nl_stats published; /* under stats_lock */
+	struct ctl_nl_stats published;                       /* under stats_lock */
 	struct ctl_dhcp_client dhcp_published[CTL_DHCP_MAX]; /* under stats_lock */
 	unsigned n_dhcp_published;
 

@@ -68,6 +68,14 @@ int ctl_nl_links_set(struct ctl_nl_links *l, uint32_t ifindex, const char *name,
 	return 0;
 }
 
+const struct ctl_nl_link *ctl_nl_links_by_name(const struct ctl_nl_links *l, const char *name)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
 void ctl_nl_links_del(struct ctl_nl_links *l, uint32_t ifindex)
 {
 	unsigned i = find(l, ifindex);

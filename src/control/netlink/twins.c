@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-
 int ctl_nl_twins_from_router(const json_t *router, struct ctl_nl_twins *out)
 {
 	const json_t *ifaces = json_object_get(router, "interfaces");
@@ -133,7 +132,8 @@ static void sweep(struct nl_sock *sk, struct nl_cache *cache, const struct ctl_n
 		if (rtnl_addr_get_ifindex(ra) != ifindex || !local)
 			continue;
 		/* the DHCP client's lease (dhcp.h) is its to give and take */
-		bool keep = ipv6_link_local(local) || (t->dhcp && nl_addr_get_family(local) == AF_INET);
+		bool keep =
+		    ipv6_link_local(local) || (t->dhcp && nl_addr_get_family(local) == AF_INET);
 		for (unsigned i = 0; i < w->n && !keep; i++)
 			if (same(local, rtnl_addr_get_prefixlen(ra), w->a[i],
 				 nl_addr_get_prefixlen(w->a[i])))

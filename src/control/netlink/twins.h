@@ -21,8 +21,8 @@ struct nl_sock;
 
 struct ctl_nl_twin {
 	char name[IF_NAMESIZE];
-	bool dhcp; /* its IPv4 address comes by DHCP (dhcp.h): IPv4 addresses on the twin stay */
-	bool dirty;        /* to be brought in line with the model */
+	bool dhcp;  /* its IPv4 address comes by DHCP (dhcp.h): IPv4 addresses on the twin stay */
+	bool dirty; /* to be brought in line with the model */
 	bool not_tun_said; /* logged that the link of this name is no TUN/TAP device */
 	unsigned naddr;
 	char addr[SVR_MODEL_MAX_IFACE_ADDRS][64]; /* "198.18.12.1/24", as in the model */

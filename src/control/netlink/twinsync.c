@@ -53,14 +53,6 @@ void ctl_nl_check_model(struct ctl_nl_follow *f)
 		 (unsigned long long)f->model_gen, t.n);
 }
 
-static const struct ctl_nl_link *link_by_name(const struct ctl_nl_links *l, const char *name)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
 void ctl_nl_sync_twins(struct ctl_nl_follow *f)
 {
 	for (unsigned i = 0; i < f->twins.n; i++) {
@@ -68,7 +60,7 @@ void ctl_nl_sync_twins(struct ctl_nl_follow *f)
 		if (!t->dirty)
 			continue;
 		t->dirty = false;
-		const struct ctl_nl_link *l = link_by_name(&f->links, t->name);
+		const struct ctl_nl_link *l = ctl_nl_links_by_name(&f->links, t->name);
 		if (!l)
 			continue; /* not there yet: its RTM_NEWLINK makes it dirty again */
 		struct ctl_nl_twin_result r = {.not_tun = !l->tun};
