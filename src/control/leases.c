@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/inet.h"
 #include "model/validate.h"
 
 bool svr_leases_set(struct svr_leases *l, const char *iface, const char *prefix)
@@ -36,6 +37,51 @@ const char *svr_leases_get(const struct svr_leases *l, const char *iface)
 		if (strcmp(l->v[i].iface, iface) == 0)
 			return l->v[i].prefix;
 	return NULL;
+}
+
+/* Whether two IPv4 prefixes share an address. */
+static bool overlap4(const struct svr_prefix *a, const struct svr_prefix *b)
+{
+	return svr_prefix_contains(a, &b->ip) || svr_prefix_contains(b, &a->ip);
+}
+
+int svr_leases_check(const json_t *router, const char *iface, const char *prefix, char *why,
+		     size_t len)
+{
+	struct svr_prefix p;
+	if (svr_prefix_parse(prefix, &p, false) < 0 || p.ip.family != SVR_AF_INET || p.len == 0) {
+		snprintf(why, len, "\"%s\" is no IPv4 address/length of 1-32", prefix);
+		return -1;
+	}
+	uint32_t a = svr_ip4_host(&p.ip);
+	uint32_t mask = p.len == 32 ? ~0u : ~(~0u >> p.len);
+	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) >= 14) {
+		snprintf(why, len, "%s is no unicast host address (0/8, 127/8, multicast, class E)",
+			 prefix);
+		return -1;
+	}
+	if (p.len <= 30 && ((a & ~mask) == 0 || (a & ~mask) == ~mask)) {
+		snprintf(why, len, "%s is its subnet's network or broadcast address", prefix);
+		return -1;
+	}
+	size_t i, j;
+	const json_t *o, *s;
+	json_array_foreach (json_object_get(router, "interfaces"), i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		if (!name || strcmp(name, iface) == 0)
+			continue;
+		json_array_foreach (json_object_get(o, "addresses"), j, s) {
+			struct svr_prefix q;
+			const char *t = json_string_value(s);
+			if (t && svr_prefix_parse(t, &q, true) == 0 && q.ip.family == SVR_AF_INET &&
+			    overlap4(&p, &q)) {
+				snprintf(why, len, "%s overlaps %s of interface \"%s\"", prefix, t,
+					 name);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 static bool is_dhcp(const json_t *iface)

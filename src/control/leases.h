@@ -30,6 +30,16 @@ struct svr_leases {
 bool svr_leases_set(struct svr_leases *l, const char *iface, const char *prefix);
 const char *svr_leases_get(const struct svr_leases *l, const char *iface);
 
+/*
+ * Whether prefix ("a.b.c.d/len", from the DHCP client) may be the lease of the router's dhcp
+ * interface iface: what validation demands of a model's address (a unicast host of a subnet of
+ * length 1-32, not its network or broadcast address when it has them) and more, since a DHCP
+ * server is not trusted: not 0/8 or 127/8, and no address or subnet of another interface of the
+ * router. 0, or -1 with why.
+ */
+int svr_leases_check(const json_t *router, const char *iface, const char *prefix, char *why,
+		     size_t len);
+
 /* Whether router (an object of authority.routers) has an interface with "dhcp": true. */
 bool svr_leases_wanted(const json_t *router);
 

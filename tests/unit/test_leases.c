@@ -93,12 +93,45 @@ static void test_apply_nothing(void **state)
 	json_decref(doc);
 }
 
+/* What a DHCP server may not make the router own. */
+static void test_check(void **state)
+{
+	(void)state;
+	json_t *doc = model();
+	const json_t *r1 =
+	    json_array_get(json_object_get(json_object_get(doc, "authority"), "routers"), 1);
+	char why[200];
+	assert_int_equal(svr_leases_check(r1, "wan", "198.18.7.20/24", why, sizeof(why)), 0);
+	assert_int_equal(svr_leases_check(r1, "wan", "198.18.7.20/32", why, sizeof(why)), 0);
+	assert_int_equal(svr_leases_check(r1, "wan", "198.18.7.21/31", why, sizeof(why)), 0);
+	static const char *const bad[] = {
+	    "198.18.7.20/0",   /* a connected default route */
+	    "198.18.7.20",     /* no length */
+	    "198.18.7.0/24",   /* the subnet's network address */
+	    "198.18.7.255/24", /* its broadcast */
+	    "127.0.0.2/8",     "0.1.2.3/8",      "224.0.0.9/24",
+	    "240.1.2.3/24",    "198.18.1.77/24", /* on the LAN's subnet */
+	    "198.18.0.5/16",                     /* a subnet that holds the LAN's */
+	    "2001:db8::5/64",  "nonsense",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(svr_leases_check(r1, "wan", bad[i], why, sizeof(why)), -1);
+		assert_true(why[0] != '\0');
+	}
+	assert_non_null(
+	    strstr((svr_leases_check(r1, "wan", "198.18.1.77/24", why, sizeof(why)), why),
+		   "interface \"lan\""));
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_set_get_clear),
 	    cmocka_unit_test(test_apply),
 	    cmocka_unit_test(test_apply_nothing),
+	    cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

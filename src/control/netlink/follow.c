@@ -173,6 +173,7 @@ static int check_netns(struct ctl_nl_follow *f)
 	close_sockets(f);
 	f->st.running = 0;
 	ctl_nl_publish_stats(f);
+	ctl_nl_dhcp_stop_all(f); /* clients in the old namespace: started again in the new one */
 	if (open_sockets(f) < 0)
 		return -1;
 	f->st.running = 1;
