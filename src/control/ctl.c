@@ -65,6 +65,11 @@ int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router, co
 			 strerror(errno));
 		return -1;
 	}
+	unsigned leases = svr_leases_load(&c->leases, c->state_dir);
+	if (leases)
+		LOG_INFO("DHCP: %u lease(s) recorded by the clients of an earlier run, compiled in "
+			 "until they say otherwise",
+			 leases);
 	int rc;
 	/* The dataplane may be creating nothing (it only opens): retry briefly on EAGAIN. */
 	for (int i = 0;

@@ -2,9 +2,12 @@
 /* DHCP leases in the model compiled (leases.h). */
 #include "leases.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/fsutil.h"
 #include "common/inet.h"
 #include "model/validate.h"
 
@@ -82,6 +85,35 @@ int svr_leases_check(const json_t *router, const char *iface, const char *prefix
 		}
 	}
 	return 0;
+}
+
+unsigned svr_leases_load(struct svr_leases *l, const char *dir)
+{
+	DIR *d = opendir(dir);
+	unsigned n = 0;
+	const struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len <= 11 || len - 11 >= IF_NAMESIZE || strncmp(e->d_name, "dhcp-", 5) != 0 ||
+		    strcmp(e->d_name + len - 6, ".lease") != 0)
+			continue;
+		char iface[IF_NAMESIZE], path[600];
+		snprintf(iface, sizeof(iface), "%.*s", (int)(len - 11), e->d_name + 5);
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		size_t got;
+		char *text = svr_read_file(path, 64, &got);
+		struct svr_prefix p;
+		if (text) {
+			text[strcspn(text, "\n")] = '\0';
+			if (svr_prefix_parse(text, &p, false) == 0 && p.ip.family == SVR_AF_INET &&
+			    svr_leases_set(l, iface, text))
+				n++;
+		}
+		free(text);
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 static bool is_dhcp(const json_t *iface)

@@ -40,6 +40,13 @@ const char *svr_leases_get(const struct svr_leases *l, const char *iface);
 int svr_leases_check(const json_t *router, const char *iface, const char *prefix, char *why,
 		     size_t len);
 
+/*
+ * The leases the DHCP clients' script recorded in the state directory (dir/dhcp-IF.lease, one
+ * "a.b.c.d/len" each, netlink/dhcp.h), so that the first image svr-control publishes after a
+ * restart has them, as the twins still do. The number taken.
+ */
+unsigned svr_leases_load(struct svr_leases *l, const char *dir);
+
 /* Whether router (an object of authority.routers) has an interface with "dhcp": true. */
 bool svr_leases_wanted(const json_t *router);
 

@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leases.h"
 
@@ -125,13 +128,43 @@ static void test_check(void **state)
 	json_decref(doc);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The leases the script recorded come back at a restart; nothing else does. */
+static void test_load(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_leases.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	put(dir, "dhcp-wan.lease", "198.18.7.20/24\n");
+	put(dir, "dhcp-lte.lease", "not an address\n");
+	put(dir, "dhcp-x.keep", "");
+	put(dir, "dhcp-a-name-far-too-long.lease", "198.18.9.1/24\n");
+	put(dir, "model.json", "{}");
+	struct svr_leases l = {.n = 0};
+	assert_int_equal(svr_leases_load(&l, dir), 1);
+	assert_string_equal(svr_leases_get(&l, "wan"), "198.18.7.20/24");
+	assert_null(svr_leases_get(&l, "lte"));
+	assert_int_equal(svr_leases_load(&l, "/nonexistent/dir"), 0);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_set_get_clear),
-	    cmocka_unit_test(test_apply),
-	    cmocka_unit_test(test_apply_nothing),
-	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_set_get_clear), cmocka_unit_test(test_apply),
+	    cmocka_unit_test(test_apply_nothing), cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
