@@ -59,11 +59,17 @@ int svr_ctl_init(struct svr_ctl *c, const char *instance, const char *router, co
 	c->started_ms = now_ms();
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", state_dir);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->apply_lock, NULL);
 	if (svr_mkdir_p(c->state_dir, 0700) < 0) {
 		snprintf(err, errlen, "cannot create state directory %s: %s", c->state_dir,
 			 strerror(errno));
 		return -1;
 	}
+	unsigned leases = svr_leases_load(&c->leases, c->state_dir);
+	if (leases)
+		LOG_INFO("DHCP: %u lease(s) recorded by the clients of an earlier run, compiled in "
+			 "until they say otherwise",
+			 leases);
 	int rc;
 	/* The dataplane may be creating nothing (it only opens): retry briefly on EAGAIN. */
 	for (int i = 0;
@@ -82,6 +88,7 @@ void svr_ctl_fini(struct svr_ctl *c)
 	json_decref(c->previous);
 	c->model = c->previous = NULL;
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->apply_lock);
 }
 
 void svr_ctl_stored_path(const struct svr_ctl *c, char *path, size_t len)
@@ -119,6 +126,21 @@ static int store(struct svr_ctl *c, const char *text, size_t len, char *err, siz
 	return 0;
 }
 
+/* The image of doc for this router, with the leases in force compiled in (leases.h); 0, or -1
+ * with errors[0] saying why. Under apply_lock: the leases cannot change meanwhile. */
+static int compile_with_leases(struct svr_ctl *c, json_t *doc, void **img, size_t *img_len,
+			       struct svr_model_errors *errors)
+{
+	char err[256];
+	json_t *compiled = svr_leases_apply(doc, c->router, &c->leases);
+	int rc = compiled ? svr_model_compile(compiled, c->router, img, img_len, err, sizeof(err))
+			  : (snprintf(err, sizeof(err), "out of memory"), -1);
+	json_decref(compiled);
+	if (rc < 0)
+		add_error(errors, "(top)", err);
+	return rc;
+}
+
 static enum svr_apply_result apply_text(struct svr_ctl *c, const char *text, size_t len,
 					struct svr_model_errors *errors, uint64_t *gen)
 {
@@ -149,8 +171,7 @@ static enum svr_apply_result apply_text(struct svr_ctl *c, const char *text, siz
 	void *img;
 	size_t img_len;
 	char err[256];
-	if (svr_model_compile(doc, c->router, &img, &img_len, err, sizeof(err)) < 0) {
-		add_error(errors, "(top)", err);
+	if (compile_with_leases(c, doc, &img, &img_len, errors) < 0) {
 		json_decref(doc);
 		return SVR_APPLY_FAILED;
 	}
@@ -216,10 +237,77 @@ static void rejected_event(enum svr_apply_result r, const struct svr_model_error
 enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
 					 struct svr_model_errors *errors, uint64_t *gen)
 {
+	pthread_mutex_lock(&c->apply_lock);
 	enum svr_apply_result r = apply_text(c, text, len, errors, gen);
+	pthread_mutex_unlock(&c->apply_lock);
 	if (r != SVR_APPLY_OK)
 		rejected_event(r, errors);
 	return r;
+}
+
+/*
+ * The model in force compiled again with the leases and published: the model, the one stored
+ * and the rollback state (previous, pending) stay as they are, since the operator's model did
+ * not change. Under apply_lock, so an apply of another model cannot publish in between with
+ * other leases, nor this one publish an older model over it.
+ */
+int svr_ctl_set_lease(struct svr_ctl *c, const char *iface, const char *prefix,
+		      struct svr_model_errors *errors, uint64_t *gen)
+{
+	pthread_mutex_lock(&c->apply_lock);
+	struct svr_leases before = c->leases;
+	pthread_mutex_lock(&c->lock);
+	json_t *model = json_incref(c->model);
+	pthread_mutex_unlock(&c->lock);
+	/* a DHCP server is not trusted: what it gives must make sense beside the model */
+	char why[200];
+	const json_t *router = model ? svr_model_router(model, c->router) : NULL;
+	if (router && prefix && *prefix &&
+	    svr_leases_check(router, iface, prefix, why, sizeof(why)) < 0) {
+		pthread_mutex_unlock(&c->apply_lock);
+		json_decref(model);
+		add_error(errors, "(lease)", why);
+		return -1;
+	}
+	pthread_mutex_lock(&c->lock);
+	bool changed = svr_leases_set(&c->leases, iface, prefix);
+	pthread_mutex_unlock(&c->lock);
+	if (!changed) {
+		json_decref(model);
+		model = NULL;
+	}
+	int rc = 0;
+	void *img = NULL;
+	size_t img_len;
+	if (model && compile_with_leases(c, model, &img, &img_len, errors) < 0) {
+		rc = -1;
+	} else if (model) {
+		pthread_mutex_lock(&c->lock);
+		uint64_t published = svr_shm_publish(&c->shm, img, img_len);
+		if (published)
+			*gen = c->generation = published;
+		pthread_mutex_unlock(&c->lock);
+		if (!published)
+			add_error(errors, "(top)",
+				  "the compiled image does not fit a shared-memory slot");
+		rc = published ? 1 : -1;
+	}
+	if (rc < 0) { /* the image in force keeps the lease it has */
+		pthread_mutex_lock(&c->lock);
+		c->leases = before;
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->apply_lock);
+	free(img);
+	json_decref(model);
+	return rc;
+}
+
+void svr_ctl_leases(struct svr_ctl *c, struct svr_leases *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->leases;
+	pthread_mutex_unlock(&c->lock);
 }
 
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/shm.h"
+#include "leases.h"
 #include "model/validate.h"
 
 /*
@@ -34,16 +35,21 @@ struct svr_ctl {
 	const char *router;
 	char state_dir[256];
 	struct svr_shm shm;
-	pthread_mutex_t lock; /* one apply at a time; guards model and generation */
-	json_t *model;        /* the model in force (last applied) */
-	json_t *previous;     /* the model before it, until the dataplane accepts it */
-	uint64_t pending;     /* generation whose fate svr_ctl_wait has not seen yet */
-	uint64_t generation;  /* last published */
+	pthread_mutex_t lock; /* guards model, generation, leases and what follows */
+	/* held through a whole apply (validate, compile, publish) and a lease's recompile: one
+	 * at a time, so that none publishes an older model or other leases over another */
+	pthread_mutex_t apply_lock;
+	json_t *model;       /* the model in force (last applied) */
+	json_t *previous;    /* the model before it, until the dataplane accepts it */
+	uint64_t pending;    /* generation whose fate svr_ctl_wait has not seen yet */
+	uint64_t generation; /* last published */
 	uint64_t started_ms;
 	/* the apply being timed (0: none) and when it started (CLOCK_MONOTONIC ns); the
 	 * histogram of those acknowledged. Under lock. */
 	uint64_t timed_generation, timed_start_ns;
 	struct svr_apply_hist apply_hist;
+	/* the DHCP leases compiled into each image (leases.h); under lock */
+	struct svr_leases leases;
 };
 
 enum svr_apply_result {
@@ -60,6 +66,17 @@ void svr_ctl_fini(struct svr_ctl *c);
 /* Applies a model given as JSON text; on success *gen is the published generation. */
 enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, size_t len,
 					 struct svr_model_errors *errors, uint64_t *gen);
+/*
+ * Sets or clears (prefix NULL or "") the DHCP lease of an interface and, when that changed the
+ * image, compiles the model in force again with it and publishes the result (the model stored
+ * is not changed). 1: a generation published (*gen), 0: nothing to do (no change, or no model
+ * yet: the lease goes into the first one), -1: the model did not compile with it (errors; the
+ * lease is not taken: the one before stays in force).
+ */
+int svr_ctl_set_lease(struct svr_ctl *c, const char *iface, const char *prefix,
+		      struct svr_model_errors *errors, uint64_t *gen);
+/* The leases in force, copied. */
+void svr_ctl_leases(struct svr_ctl *c, struct svr_leases *out);
 /* Applies the last good model stored in the state directory (0, or -1 if there is none). */
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen);
 /* The model file in the state directory. */

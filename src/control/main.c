@@ -106,6 +106,15 @@ static void usage(FILE *f)
 	    "                         like a model interface) is kept up with exactly the\n"
 	    "                         model's addresses (IPv6 link-local ones stay). Without\n"
 	    "                         this option nothing is mirrored.\n"
+	    "      --dhcp-client PROG the DHCP client run on the twin of each interface whose\n"
+	    "                         model says \"dhcp\": true (default udhcpc, searched in\n"
+	    "                         PATH; busybox udhcpc's options). It is started in the\n"
+	    "                         kernel namespace, restarted when it exits, stopped with\n"
+	    "                         svr-control (the lease stays on the twin). The address\n"
+	    "                         it puts on the twin, steady for 300 ms, is compiled\n"
+	    "                         into the dataplane's image as the interface's address;\n"
+	    "                         its router becomes a kernel default route (metric\n"
+	    "                         1024). Needs --kernel-netns.\n"
 	    "Conductor (docs/conductor.md, \"On the router\"):\n"
 	    "      --conductor FILE   be managed by svr-conductor: FILE (conventionally\n"
 	    "                         /etc/svrouter/conductor.json) gives its URLs and, for\n"
@@ -356,6 +365,7 @@ int main(int argc, char **argv)
 		OPT_EV_BATCH,
 		OPT_EV_TIMEOUT,
 		OPT_KERNEL_NETNS,
+		OPT_DHCP_CLIENT,
 	};
 	static const struct option opts[] = {
 	    {"router", required_argument, NULL, 'r'},
@@ -384,10 +394,11 @@ int main(int argc, char **argv)
 	    {"events-batch", required_argument, NULL, OPT_EV_BATCH},
 	    {"events-timeout-ms", required_argument, NULL, OPT_EV_TIMEOUT},
 	    {"kernel-netns", required_argument, NULL, OPT_KERNEL_NETNS},
+	    {"dhcp-client", required_argument, NULL, OPT_DHCP_CLIENT},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *router = NULL, *instance = "default", *model = NULL, *state_dir = NULL;
-	const char *conductor_file = NULL, *kernel_netns = NULL;
+	const char *conductor_file = NULL, *kernel_netns = NULL, *dhcp_client = "udhcpc";
 	bool once = false, check = false;
 	struct svr_rest_opts rest_opts = {.listen = SVR_REST_LISTEN_DEFAULT,
 					  .max_body = SVR_REST_MAX_BODY_DEFAULT};
@@ -515,6 +526,13 @@ int main(int argc, char **argv)
 			}
 			kernel_netns = optarg;
 			break;
+		case OPT_DHCP_CLIENT:
+			if (!*optarg) {
+				fprintf(stderr, "svr-control: --dhcp-client: empty program name\n");
+				return 2;
+			}
+			dhcp_client = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -618,7 +636,7 @@ int main(int argc, char **argv)
 	/* The mirror's thread takes each model applied from here on (the first one below). */
 	struct ctl_nl_follow *mirror = NULL;
 	if (kernel_netns) {
-		mirror = ctl_nl_follow_start(&ctl, kernel_netns, err, sizeof(err));
+		mirror = ctl_nl_follow_start(&ctl, kernel_netns, dhcp_client, err, sizeof(err));
 		if (!mirror)
 			LOG_ERR("route mirror: %s; running without it", err);
 	}

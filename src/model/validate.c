@@ -1246,6 +1246,10 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 	const struct vpath *ap = PKEY(p, "addresses");
 	if (json_array_size(list) > SVR_MODEL_MAX_IFACE_ADDRS)
 		err(v, ap, "at most %d addresses per interface", SVR_MODEL_MAX_IFACE_ADDRS);
+	else if (dhcp && json_array_size(list) == SVR_MODEL_MAX_IFACE_ADDRS)
+		/* svr-control compiles the lease in as one more (docs/routing.md) */
+		err(v, ap, "at most %d addresses with \"dhcp\": true (the lease is one more)",
+		    SVR_MODEL_MAX_IFACE_ADDRS - 1);
 	size_t i;
 	const json_t *x;
 	json_array_foreach (list, i, x) {

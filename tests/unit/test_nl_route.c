@@ -431,7 +431,7 @@ static void test_twins_from_router(void **state)
 	    json_loads("{\"name\": \"r1\", \"interfaces\": ["
 		       "{\"name\": \"wan\", \"device\": \"x\", \"addresses\": [\"198.18.1.1/24\", "
 		       "\"2001:db8:1::1/64\"]},"
-		       "{\"name\": \"lan\", \"device\": \"y\"},"
+		       "{\"name\": \"lan\", \"device\": \"y\", \"dhcp\": true},"
 		       "{\"name\": \"a-name-too-long-for-a-kernel\", \"device\": \"z\"}]}",
 		       0, &e);
 	assert_non_null(r);
@@ -440,7 +440,8 @@ static void test_twins_from_router(void **state)
 	assert_int_equal(t.n, 2);
 	struct ctl_nl_twin *wan = ctl_nl_twins_find(&t, "wan");
 	assert_non_null(wan);
-	assert_true(wan->managed);
+	assert_false(wan->dhcp); /* every IPv4 address on it but the model's goes */
+	assert_true(ctl_nl_twins_find(&t, "lan")->dhcp); /* its client's lease stays */
 	assert_int_equal(wan->naddr, 2);
 	assert_string_equal(wan->addr[1], "2001:db8:1::1/64");
 	assert_int_equal(ctl_nl_twins_find(&t, "lan")->naddr, 0);

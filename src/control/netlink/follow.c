@@ -64,6 +64,8 @@ void ctl_nl_publish_stats(struct ctl_nl_follow *f)
 {
 	pthread_mutex_lock(&f->stats_lock);
 	f->published = f->st;
+	memcpy(f->dhcp_published, f->dhcp.v, f->dhcp.n * sizeof(f->dhcp.v[0]));
+	f->n_dhcp_published = f->dhcp.n;
 	pthread_mutex_unlock(&f->stats_lock);
 }
 
@@ -171,6 +173,7 @@ static int check_netns(struct ctl_nl_follow *f)
 	close_sockets(f);
 	f->st.running = 0;
 	ctl_nl_publish_stats(f);
+	ctl_nl_dhcp_stop_all(f); /* clients in the old namespace: started again in the new one */
 	if (open_sockets(f) < 0)
 		return -1;
 	f->st.running = 1;
@@ -183,6 +186,7 @@ static void *run(void *arg)
 	struct ctl_nl_follow *f = arg;
 	if (setup(f) < 0)
 		return NULL;
+	ctl_nl_dhcp_init(f);
 	ctl_nl_check_model(f);
 	ctl_nl_want_resync(f, CTL_NL_RESYNC_START, 0);
 	while (!ctl_nl_stopping(f) && check_netns(f) == 0) {
@@ -194,6 +198,7 @@ static void *run(void *arg)
 		ctl_nl_flush(f);
 		ctl_nl_check_model(f);
 		ctl_nl_sync_twins(f);
+		ctl_nl_dhcp_step(f);
 		ctl_nl_publish_stats(f);
 		log_stats(f, false);
 		/* ring-full retries every ms, a due listing's room every 10 ms; else notifications
@@ -201,7 +206,9 @@ static void *run(void *arg)
 		struct pollfd p = {.fd = nl_socket_get_fd(f->notify), .events = POLLIN};
 		poll(&p, 1, ctl_nl_pending_count(&f->pending) ? 1 : f->need_resync ? 10 : 100);
 	}
+	ctl_nl_dhcp_stop_all(f);
 	f->st.running = 0;
+	f->st.dhcp_clients = 0;
 	ctl_nl_publish_stats(f);
 	log_stats(f, true);
 	return NULL;
@@ -220,8 +227,8 @@ static void destroy(struct ctl_nl_follow *f)
 	free(f);
 }
 
-struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns, char *err,
-					  size_t errlen)
+struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns,
+					  const char *dhcp_client, char *err, size_t errlen)
 {
 	struct ctl_nl_follow *f = calloc(1, sizeof(*f));
 	if (!f || strlen(netns) >= sizeof(f->netns) || strchr(netns, '/')) {
@@ -231,6 +238,7 @@ struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns
 		return NULL;
 	}
 	f->ctl = ctl;
+	f->dhcp.client = dhcp_client;
 	snprintf(f->netns, sizeof(f->netns), "%s", netns);
 	pthread_mutex_init(&f->stats_lock, NULL);
 	ctl_nl_links_init(&f->links);
@@ -281,14 +289,30 @@ json_t *ctl_nl_follow_json(const struct ctl_nl_follow *f)
 	json_t *why = json_object();
 	for (int i = 0; i < CTL_NL_RESYNC_REASONS; i++)
 		json_object_set_new(why, resync_keys[i], json_integer((json_int_t)s.resyncs[i]));
-	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "namespace", f->netns, "running", (int)s.running, "routes-seen",
-			 (json_int_t)s.routes_seen, "changes-written",
-			 (json_int_t)s.changes_written, "skipped", (json_int_t)s.skipped,
-			 "malformed", (json_int_t)s.malformed, "without-interface",
-			 (json_int_t)s.unknown_ifindex, "resyncs", why, "ring-full-waits",
-			 (json_int_t)s.ring_full_waits, "dropped", (json_int_t)s.dropped,
-			 "twin-syncs", (json_int_t)s.twin_syncs, "twin-errors",
-			 (json_int_t)s.twin_errors, "last-listing-routes",
-			 (json_int_t)s.listing_routes, "last-listing-ms", (json_int_t)s.listing_ms);
+	json_t *clients = json_array();
+	pthread_mutex_lock((pthread_mutex_t *)&f->stats_lock);
+	for (unsigned i = 0; i < f->n_dhcp_published; i++) {
+		const struct ctl_dhcp_client *c = &f->dhcp_published[i];
+		json_array_append_new(
+		    clients, json_pack("{s:s, s:o, s:o, s:o}", "interface", c->iface, "pid",
+				       c->pid ? json_integer(c->pid) : json_null(), "on-twin",
+				       c->seen[0] ? json_string(c->seen) : json_null(), "lease",
+				       c->lease[0] ? json_string(c->lease) : json_null()));
+	}
+	pthread_mutex_unlock((pthread_mutex_t *)&f->stats_lock);
+	json_t *dhcp =
+	    json_pack("{s:I, s:I, s:I, s:o}", "clients-running", (json_int_t)s.dhcp_clients,
+		      "client-starts", (json_int_t)s.dhcp_starts, "lease-changes",
+		      (json_int_t)s.dhcp_lease_changes, "clients", clients);
+	return json_pack(
+	    "{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:o}",
+	    "namespace", f->netns, "running", (int)s.running, "routes-seen",
+	    (json_int_t)s.routes_seen, "changes-written", (json_int_t)s.changes_written, "skipped",
+	    (json_int_t)s.skipped, "malformed", (json_int_t)s.malformed, "without-interface",
+	    (json_int_t)s.unknown_ifindex, "resyncs", why, "ring-full-waits",
+	    (json_int_t)s.ring_full_waits, "dropped", (json_int_t)s.dropped, "twin-syncs",
+	    (json_int_t)s.twin_syncs, "twin-errors", (json_int_t)s.twin_errors,
+	    "last-listing-routes", (json_int_t)s.listing_routes, "last-listing-ms",
+	    (json_int_t)s.listing_ms, "dhcp", dhcp);
 }

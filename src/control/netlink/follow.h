@@ -39,14 +39,17 @@ struct ctl_nl_stats {
 	uint64_t twin_syncs, twin_errors;
 	uint64_t listing_routes, listing_ms; /* the last full listing */
 	uint64_t running;                    /* 1 once in the namespace with its sockets open */
+	uint64_t dhcp_clients;               /* DHCP clients running now (dhcp.h) */
+	uint64_t dhcp_starts, dhcp_lease_changes;
 };
 
 struct ctl_nl_follow;
 
 /* Starts the mirror for ctl's instance and router in namespace netns (waits for it to exist,
- * trying every second). NULL with err. */
-struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns, char *err,
-					  size_t errlen);
+ * trying every second), with dhcp_client (a program name or path) as the DHCP client of
+ * interfaces whose address comes by DHCP. NULL with err. */
+struct ctl_nl_follow *ctl_nl_follow_start(struct svr_ctl *ctl, const char *netns,
+					  const char *dhcp_client, char *err, size_t errlen);
 /* Stops it (within about 100 ms) and frees it; NULL: nothing. */
 void ctl_nl_follow_stop(struct ctl_nl_follow *f);
 void ctl_nl_follow_stats(const struct ctl_nl_follow *f, struct ctl_nl_stats *out);

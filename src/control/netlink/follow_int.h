@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "common/routering.h"
+#include "netlink/dhcp.h"
 #include "netlink/follow.h"
 #include "netlink/links.h"
 #include "netlink/pending.h"
@@ -41,7 +42,9 @@ struct ctl_nl_follow {
 	pthread_t thread;
 	atomic_bool stop;
 	pthread_mutex_t stats_lock;
-	struct ctl_nl_stats published; /* under stats_lock */
+	struct ctl_nl_stats published;                       /* under stats_lock */
+	struct ctl_dhcp_client dhcp_published[CTL_DHCP_MAX]; /* under stats_lock */
+	unsigned n_dhcp_published;
 
 	/* the thread's own */
 	struct ctl_nl_stats st;
@@ -58,6 +61,7 @@ struct ctl_nl_follow {
 	struct ctl_nl_twins twins;
 	uint64_t model_gen;
 	const json_t *model_seen;
+	struct ctl_dhcp dhcp;
 	uint8_t *buf;  /* DUMP_BUF */
 	uint8_t *rbuf; /* RECV_VLEN * RECV_MSG */
 };

@@ -61,10 +61,19 @@ int ctl_nl_links_set(struct ctl_nl_links *l, uint32_t ifindex, const char *name,
 		l->n++;
 		l->v[i].ifindex = ifindex;
 		l->v[i].tun = false;
+		memset(l->v[i].mac, 0, sizeof(l->v[i].mac));
 	}
 	snprintf(l->v[i].name, sizeof(l->v[i].name), "%s", name);
 	l->v[i].flags = flags;
 	return 0;
+}
+
+const struct ctl_nl_link *ctl_nl_links_by_name(const struct ctl_nl_links *l, const char *name)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
 }
 
 void ctl_nl_links_del(struct ctl_nl_links *l, uint32_t ifindex)
@@ -120,7 +129,10 @@ enum ctl_nl_link_event ctl_nl_links_apply(struct ctl_nl_links *l, struct nlmsghd
 		tun = link_is_tun(tb[IFLA_LINKINFO]);
 	if (ctl_nl_links_set(l, ifindex, name, ifi->ifi_flags) < 0)
 		return CTL_NL_LINK_NONE;
-	l->v[find(l, ifindex)].tun = tun;
+	struct ctl_nl_link *e = &l->v[find(l, ifindex)];
+	e->tun = tun;
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == (int)sizeof(e->mac))
+		memcpy(e->mac, nla_data(tb[IFLA_ADDRESS]), sizeof(e->mac));
 	if (link)
 		*link = *ctl_nl_links_get(l, ifindex);
 	return ev;

@@ -18,6 +18,7 @@ struct ctl_nl_link {
 	uint32_t ifindex;
 	unsigned flags; /* IFF_* */
 	bool tun;       /* a TUN/TAP device (IFLA_LINKINFO kind "tun"), as a twin is */
+	uint8_t mac[6]; /* IFLA_ADDRESS (an Ethernet link's); zeros when it has none */
 	char name[IF_NAMESIZE];
 };
 
@@ -33,6 +34,8 @@ void ctl_nl_links_clear(struct ctl_nl_links *l);
 int ctl_nl_links_set(struct ctl_nl_links *l, uint32_t ifindex, const char *name, unsigned flags);
 void ctl_nl_links_del(struct ctl_nl_links *l, uint32_t ifindex);
 const struct ctl_nl_link *ctl_nl_links_get(const struct ctl_nl_links *l, uint32_t ifindex);
+/* By name (a scan: for the few twins, not per route); NULL when none. */
+const struct ctl_nl_link *ctl_nl_links_by_name(const struct ctl_nl_links *l, const char *name);
 
 /* What an RTM_NEWLINK or RTM_DELLINK did to the table. */
 enum ctl_nl_link_event {

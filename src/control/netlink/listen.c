@@ -77,6 +77,8 @@ static void on_addr(struct ctl_nl_follow *f, struct nlmsghdr *h)
 	if (l)
 		ctl_nl_twin_dirty(
 		    f, l->name); /* someone else changed a twin's addresses: ours again */
+	if (ifa->ifa_family == AF_INET)
+		f->dhcp.addr_dirty = true; /* maybe a lease (dhcp.h) */
 	if (h->nlmsg_type == RTM_DELADDR && ifa->ifa_family == AF_INET)
 		ctl_nl_want_resync(f, CTL_NL_RESYNC_FLUSHED, FLUSH_DELAY_MS);
 }

@@ -13,14 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Whether the model leaves this interface's addresses to someone else. Nothing does yet: an
- * interface whose address comes by DHCP (issue 17, later) will say so here. */
-static bool managed(const json_t *iface)
-{
-	(void)iface;
-	return true;
-}
-
 int ctl_nl_twins_from_router(const json_t *router, struct ctl_nl_twins *out)
 {
 	const json_t *ifaces = json_object_get(router, "interfaces");
@@ -36,7 +28,7 @@ int ctl_nl_twins_from_router(const json_t *router, struct ctl_nl_twins *out)
 			continue; /* no twin can carry that name */
 		struct ctl_nl_twin *t = &out->v[out->n++];
 		snprintf(t->name, sizeof(t->name), "%s", name);
-		t->managed = managed(iface);
+		t->dhcp = json_is_true(json_object_get(iface, "dhcp"));
 		json_array_foreach (json_object_get(iface, "addresses"), j, a)
 			if (json_is_string(a) && t->naddr < SVR_MODEL_MAX_IFACE_ADDRS)
 				snprintf(t->addr[t->naddr++], sizeof(t->addr[0]), "%s",
@@ -139,7 +131,9 @@ static void sweep(struct nl_sock *sk, struct nl_cache *cache, const struct ctl_n
 		struct nl_addr *local = rtnl_addr_get_local(ra);
 		if (rtnl_addr_get_ifindex(ra) != ifindex || !local)
 			continue;
-		bool keep = ipv6_link_local(local);
+		/* the DHCP client's lease (dhcp.h) is its to give and take */
+		bool keep =
+		    ipv6_link_local(local) || (t->dhcp && nl_addr_get_family(local) == AF_INET);
 		for (unsigned i = 0; i < w->n && !keep; i++)
 			if (same(local, rtnl_addr_get_prefixlen(ra), w->a[i],
 				 nl_addr_get_prefixlen(w->a[i])))

@@ -5,9 +5,8 @@
  * addresses the model gives its interface, and is up. Other addresses on it go, except IPv6
  * link-local ones (the kernel's own). Only a TUN/TAP device is a twin: a link of another kind
  * that has an interface's name (a veth, a bridge, a NIC: in the dataplane's own namespace, or
- * one holding other devices) is not ours, and is left alone. An interface may be left out of
- * address management (managed false): one whose address will come by DHCP, from a client on its
- * twin.
+ * one holding other devices) is not ours, and is left alone. The twin of an interface whose
+ * IPv4 address comes by DHCP keeps the IPv4 addresses its DHCP client gives it (dhcp.h).
  */
 #ifndef SVR_CONTROL_NETLINK_TWINS_H
 #define SVR_CONTROL_NETLINK_TWINS_H
@@ -22,8 +21,8 @@ struct nl_sock;
 
 struct ctl_nl_twin {
 	char name[IF_NAMESIZE];
-	bool managed;
-	bool dirty;        /* to be brought in line with the model */
+	bool dhcp;  /* its IPv4 address comes by DHCP (dhcp.h): IPv4 addresses on the twin stay */
+	bool dirty; /* to be brought in line with the model */
 	bool not_tun_said; /* logged that the link of this name is no TUN/TAP device */
 	unsigned naddr;
 	char addr[SVR_MODEL_MAX_IFACE_ADDRS][64]; /* "198.18.12.1/24", as in the model */

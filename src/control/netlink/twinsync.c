@@ -14,14 +14,14 @@
 void ctl_nl_twin_dirty(struct ctl_nl_follow *f, const char *name)
 {
 	struct ctl_nl_twin *t = ctl_nl_twins_find(&f->twins, name);
-	if (t && t->managed)
+	if (t)
 		t->dirty = true;
 }
 
 void ctl_nl_mark_twins_dirty(struct ctl_nl_follow *f)
 {
 	for (unsigned i = 0; i < f->twins.n; i++)
-		f->twins.v[i].dirty = f->twins.v[i].managed;
+		f->twins.v[i].dirty = true;
 }
 
 /* Takes the model's interfaces when svr-control applied another model (or went back). */
@@ -48,16 +48,9 @@ void ctl_nl_check_model(struct ctl_nl_follow *f)
 	ctl_nl_twins_free(&f->twins);
 	f->twins = t;
 	ctl_nl_mark_twins_dirty(f);
+	ctl_nl_dhcp_model(f);
 	LOG_INFO("route mirror: generation %llu: %u interface twins to keep",
 		 (unsigned long long)f->model_gen, t.n);
-}
-
-static const struct ctl_nl_link *link_by_name(const struct ctl_nl_links *l, const char *name)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
-	return NULL;
 }
 
 void ctl_nl_sync_twins(struct ctl_nl_follow *f)
@@ -67,7 +60,7 @@ void ctl_nl_sync_twins(struct ctl_nl_follow *f)
 		if (!t->dirty)
 			continue;
 		t->dirty = false;
-		const struct ctl_nl_link *l = link_by_name(&f->links, t->name);
+		const struct ctl_nl_link *l = ctl_nl_links_by_name(&f->links, t->name);
 		if (!l)
 			continue; /* not there yet: its RTM_NEWLINK makes it dirty again */
 		struct ctl_nl_twin_result r = {.not_tun = !l->tun};

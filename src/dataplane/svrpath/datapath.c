@@ -599,8 +599,11 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 	const bool time_based = p->time_based;
 	if (!p->in_model) { /* the model no longer has the path (or a newer one made it) */
 		/* gone for good: ends at the next ageing pass, not after its idle timeout. (A
-		 * worker still on the generation before the path's: one packet, then rebuilt.) */
-		if (dp_worker_gen(w) == g)
+		 * worker still on the generation before the path's: one packet, then rebuilt.)
+		 * Not when only our waypoint moved (a new lease): the session waits for the
+		 * path's new slot to work and moves there (session/migrate.c); until then its
+		 * packets are dropped. (A scan of the slots, on this drop only.) */
+		if (dp_worker_gen(w) == g && !dp_svr_path_readdressed(g, rw->svr_path))
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
 		return DP_SVR_DROPPED;
@@ -689,14 +692,15 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 			if (why == SVR_DROP_MAX && (md.present & SVR_MDF_MODIFY) &&
 			    !(md.modify & SVR_MD_MODIFY_D) &&
 			    !svr_session_current(svr_session_info(dp_sess.table, s))) {
-				/* a session moved away, moving back onto the tuple this entry (draining)
-				 * still holds: it ends now, so that the next such packet re-binds the
-				 * session (docs/paths.md "Migration") */
+				/* a session moved away, moving back onto the tuple this entry
+				 * (draining) still holds: it ends now, so that the next such packet
+				 * re-binds the session (docs/paths.md "Migration") */
 				make_stale(s);
 				why = SVR_DROP_SVR_STALE;
 			} else if (why == SVR_DROP_MAX &&
 				   (!(md.present & SVR_MDF_UUID) ||
-				    memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) != 0)) {
+				    memcmp(md.uuid, svr_session_info(dp_sess.table, s)->uuid, 16) !=
+					0)) {
 				if ((md.present & SVR_MDF_UUID) && dp_svr_replayed(md.uuid)) {
 					why = SVR_DROP_SVR_REPLAYED;
 				} else if (stale_ok(s)) {
