@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define SVR_IMAGE_MAGIC   0x49525653u /* "SVRI" */
-#define SVR_IMAGE_VERSION 5
+#define SVR_IMAGE_VERSION 6
 #define SVR_IMG_NONE      UINT32_MAX
 #define SVR_IMG_ALIGN     8
 

@@ -444,14 +444,12 @@ static int compile_routes(struct compiler *c)
 	return 0;
 }
 
-/* The interface's first address of the family, as a host prefix. An interface with "dhcp": true
- * has IPv4: its lease when svr-control compiled one in (listed first), else 0.0.0.0, not known
- * yet (a waypoint the dataplane cannot use until it is). */
+/* The interface's first address of the family, as a host prefix (of a "dhcp" interface, its lease
+ * when svr-control compiled one in: listed first). */
 static int first_address(const json_t *iface, uint8_t family, struct svr_img_prefix *out)
 {
 	size_t i;
 	json_t *a;
-	bool dhcp = family == SVR_AF_INET && json_is_true(json_object_get(iface, "dhcp"));
 	json_array_foreach (arr(iface, "addresses"), i, a) {
 		struct svr_prefix p;
 		if (svr_prefix_parse(json_string_value(a), &p, false) == 0 &&
@@ -459,10 +457,6 @@ static int first_address(const json_t *iface, uint8_t family, struct svr_img_pre
 			img_prefix(out, &p.ip, family == SVR_AF_INET ? 32 : 128);
 			return 0;
 		}
-	}
-	if (dhcp) {
-		*out = (struct svr_img_prefix){.family = SVR_AF_INET, .len = 32};
-		return 0;
 	}
 	return -1;
 }

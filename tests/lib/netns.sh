@@ -564,6 +564,19 @@ svr_until() {
 	return 1
 }
 
+# svr_within SECONDS CMD...: CMD succeeds before SECONDS of wall time have passed (tried every
+# 0.2 s). For commands that take seconds themselves, where svr_until's count of tries is no
+# deadline.
+svr_within() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # svr_drop_count SOCKET REASON: the router's drop counter REASON.
 svr_drop_count() {
 	"$SVR_PYTHON" "$SVR_LIB_DIR/ctlsock.py" --data "$1" stats | jq -r ".drops[\"$2\"]"

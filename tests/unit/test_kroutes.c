@@ -341,8 +341,9 @@ static void *tables_image(const uint32_t *tables, unsigned n)
 
 /* Table slots across generations (l2l3/tfib.c): one FIB per distinct table, filled from the RIB;
  * a generation that keeps the main FIB takes the table FIBs over (ownership moves); a table keeps
- * its slot while bound and gets it back once bound again; a new table takes a slot neither the
- * generation in force nor the new one uses. */
+ * its slot while bound and gets it back once bound again; a new table takes a slot no table ever
+ * had, and once every slot had one, a new table is refused (a slot never changes table: a
+ * session of the first would follow the second). */
 static void table_slots(void **state)
 {
 	(void)state;
@@ -368,7 +369,6 @@ static void table_slots(void **state)
 	assert_int_equal(dp_tfib_build(&g2, &g1, i1, true, err, sizeof(err)), 0);
 	assert_ptr_equal(g2.tfib[s100], g1.tfib[s100]);
 	assert_true(g2.owns_tfib[s100] && !g1.owns_tfib[s100]);
-	dp_tfib_published(&g2, &g1);
 	dp_tfib_free(&g1); /* owns nothing any more */
 
 	/* another table only: a slot of its own, none for 100 and 200 */
@@ -377,7 +377,6 @@ static void table_slots(void **state)
 	assert_true(s300 != DP_TFIB_NONE && s300 != s100 && s300 != s200);
 	assert_int_equal(dp_tfib_slot(&g3, 100), DP_TFIB_NONE);
 	assert_null(dp_tfib_of_table(&g3, 100));
-	dp_tfib_published(&g3, &g2);
 	dp_tfib_free(&g2);
 
 	/* 100 again: its slot back, a new FIB (the main FIB rebuilt) */
@@ -385,8 +384,25 @@ static void table_slots(void **state)
 	assert_int_equal(dp_tfib_slot(&g4, 100), s100);
 	assert_non_null(g4.tfib[s100]);
 	assert_true(g4.owns_tfib[s100]);
-	dp_tfib_published(&g4, &g3);
 	dp_tfib_free(&g3);
+
+	/* new tables, one generation each, until the slots are all given: then refused */
+	unsigned taken = 3;
+	for (uint32_t t = 1000;; t++) {
+		static struct dp_gen gx;
+		memset(&gx, 0, sizeof(gx));
+		void *ix = tables_image(&t, 1);
+		int rc = dp_tfib_build(&gx, &g4, ix, false, err, sizeof(err));
+		dp_tfib_free(&gx);
+		free(ix);
+		if (rc < 0) {
+			assert_non_null(strstr(err, "restart it"));
+			break;
+		}
+		taken++;
+		assert_true(taken <= DP_TFIB_SLOTS);
+	}
+	assert_int_equal(taken, DP_TFIB_SLOTS);
 	dp_tfib_free(&g4);
 	free(i1);
 	free(i3);

@@ -2343,7 +2343,7 @@ static void print_why_route(const json_t *r)
 	    json_integer_value(bound) != json_integer_value(table))
 		printf("table:     %lld (the tenant's table %lld has no route: the main table)\n",
 		       (long long)json_integer_value(table), (long long)json_integer_value(bound));
-	else if (json_is_integer(bound))
+	else if (json_is_integer(bound) && json_is_integer(table))
 		printf("table:     %lld (the tenant's)\n", (long long)json_integer_value(table));
 	else if (json_is_integer(table))
 		printf("table:     %lld\n", (long long)json_integer_value(table));

@@ -80,8 +80,9 @@ struct dp_config {
 #define DP_KERNEL_ROUTES_DEFAULT 65536u     /* with a "kernel" section */
 /* Kernel routes make every FIB live: a second IPv4 and IPv6 table, about 80 MiB with their
  * tbl8 pools. Up to three FIBs exist at once (the one in force, one a new generation builds, one
- * retiring); each route is held by the RIB and by two FIBs. */
-#define DP_KERNEL_ROUTES_TABLES_MB   384u
+ * retiring); each route is held by the RIB and by two FIBs. Plus the FIBs of the tables tenants
+ * are bound to (l2l3/tfib.h): 16 of about 7.5 MiB, twice while a generation replaces another. */
+#define DP_KERNEL_ROUTES_TABLES_MB   640u
 #define DP_KERNEL_ROUTE_BYTES_BUDGET 1024u
 #define DP_KERNEL_RATE_DEFAULT       1000 /* frames/s per twin and direction */
 #define DP_KERNEL_BURST_DEFAULT      200
@@ -92,7 +93,7 @@ struct dp_config {
 /* Session extension slots (a 16-bit number) and duplicate windows: the defaults one per 512 and
  * one per 2,048 sessions of capacity */
 #define DP_EXT_SLOTS_MIN       256
-#define DP_EXT_SLOTS_MAX       65534
+#define DP_EXT_SLOTS_MAX       65000 /* below SVR_VIA_TABLE0: a slot number stands in a via */
 #define DP_EXT_PER_SESSIONS    512
 #define DP_DUP_WINDOWS_MIN     64
 #define DP_DUP_PER_SESSIONS    2048

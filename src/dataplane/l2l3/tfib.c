@@ -13,13 +13,10 @@
 #include "l2l3/fib.h"
 #include "l2l3/kroutes.h"
 
-/* Which table each slot was last given, and when it was released (0: in use or never used):
- * across generations, so that a table keeps its slot while it stays bound. */
+/* Which table each slot is (0: none yet): for the life of the process (slot_for). */
 static struct {
-	uint32_t table; /* 0: never used */
-	uint64_t released;
+	uint32_t table;
 } slots[DP_TFIB_SLOTS];
-static uint64_t release_seq;
 static unsigned tfib_seq;
 
 uint8_t dp_tfib_slot(const struct dp_gen *g, uint32_t table)
@@ -51,19 +48,19 @@ void dp_tfib_link_neigh(const struct dp_gen *g, uint16_t iface, const struct svr
 			svr_fib_link_neigh(g->tfib[s], iface, ip, pos);
 }
 
-/* A slot for table: its own if it has one; else the free slot released longest ago that
- * neither the generation in force (old) nor g uses. */
-static int slot_for(const struct dp_gen *g, const struct dp_gen *old, uint32_t table)
+/* A slot for table: its own if it had one; else one no table ever had. A slot is one table's for
+ * the life of the process: a session carries its slot for its own life, so a slot given to
+ * another table would route a session of the first by the second (another tenant's routes). */
+static int slot_for(uint32_t table)
 {
-	int best = -1;
+	int fresh = -1;
 	for (unsigned s = 0; s < DP_TFIB_SLOTS; s++) {
 		if (slots[s].table == table)
 			return (int)s;
-		bool busy = g->tfib_table[s] || (old && old->tfib_table[s]);
-		if (!busy && (best < 0 || slots[s].released < slots[best].released))
-			best = (int)s;
+		if (!slots[s].table && fresh < 0)
+			fresh = (int)s;
 	}
-	return best;
+	return fresh;
 }
 
 int dp_tfib_build(struct dp_gen *g, const struct dp_gen *old, const void *img, bool main_kept,
@@ -75,13 +72,15 @@ int dp_tfib_build(struct dp_gen *g, const struct dp_gen *old, const void *img, b
 		uint32_t table = t[i].routing_table;
 		if (!table || dp_tfib_slot(g, table) != DP_TFIB_NONE)
 			continue;
-		int s = slot_for(g, old, table);
-		if (s < 0) /* the image checker allows at most half the slots */
-			return svr_errf(err, errlen, "tenants[%u]: no slot for routing table %u", i,
-					table);
+		int s = slot_for(table);
+		if (s < 0)
+			return svr_errf(err, errlen,
+					"tenants[%u]: routing table %u: %d other tables were bound "
+					"since the dataplane started, the most it keeps apart "
+					"(restart it to bind others)",
+					i, table, DP_TFIB_SLOTS);
 		g->tfib_table[s] = table;
 		slots[s].table = table;
-		slots[s].released = 0;
 		if (main_kept && old && old->tfib_table[s] == table && old->tfib[s]) {
 			g->tfib[s] = old->tfib[s]; /* ownership moves, as for the main FIB */
 			g->owns_tfib[s] = old->owns_tfib[s];
@@ -106,13 +105,6 @@ int dp_tfib_build(struct dp_gen *g, const struct dp_gen *old, const void *img, b
 		dp_kroutes_fill(g->tfib[s], g, table);
 	}
 	return 0;
-}
-
-void dp_tfib_published(const struct dp_gen *g, const struct dp_gen *prev)
-{
-	for (unsigned s = 0; prev && s < DP_TFIB_SLOTS; s++)
-		if (prev->tfib_table[s] && g->tfib_table[s] != prev->tfib_table[s])
-			slots[s].released = ++release_seq;
 }
 
 void dp_tfib_give_back(struct dp_gen *g, struct dp_gen *old)

@@ -8,8 +8,9 @@
  * A table has a slot, stable across generations while it stays bound: a session carries its
  * slot (SVR_VIA_TABLE0 + slot in its rewrite's via), so that its later packets look up the
  * same table under a newer generation. A slot whose table a generation no longer binds is NULL
- * in that generation (its sessions then follow the main FIB); slots are reused least recently
- * released first, and there are twice as many as one image may bind.
+ * in that generation (its sessions then follow the main FIB). A slot is one table's for the life
+ * of the process (never another's: a session of the first would follow it), twice as many as
+ * one image may bind.
  *
  * Main lcore only, except the FIBs themselves (read by workers, fib.h).
  */
@@ -37,8 +38,6 @@ struct svr_fib;
  * slot; others built and filled from the RIB. 0, or -1 with err. */
 int dp_tfib_build(struct dp_gen *g, const struct dp_gen *old, const void *img, bool main_kept,
 		  char *err, size_t errlen);
-/* After g is published in place of prev: the slots g no longer uses are released. */
-void dp_tfib_published(const struct dp_gen *g, const struct dp_gen *prev);
 /* Gives old back what g took over from it (an apply that failed). */
 void dp_tfib_give_back(struct dp_gen *g, struct dp_gen *old);
 void dp_tfib_free(struct dp_gen *g);

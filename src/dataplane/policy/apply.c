@@ -549,7 +549,6 @@ int dp_policy_apply(void *img, size_t len, char *err, size_t errlen)
 		if (prev->ifaces[s].in_use && !g->ifaces[s].in_use)
 			r->slots[r->n_slots++] = (uint16_t)s;
 	atomic_store_explicit(&dp.gen, g, memory_order_release);
-	dp_tfib_published(g, prev);
 	retire(r);
 	dp_paths_generation(g);
 	dp_kernel_generation(g); /* twins of the interfaces g has, and only those */

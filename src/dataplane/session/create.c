@@ -335,7 +335,8 @@ static int egress_of(const struct dp_gen *g, const struct dp_svc_policy *svc, ui
 	*table = DP_KROUTES_MAIN_TABLE;
 	const struct svr_nexthop *h = NULL;
 	uint16_t via = fwd_via(svc, table_slot);
-	if (via >= SVR_VIA_TABLE0 && via != SVR_VIA_FIB && g->tfib[via - SVR_VIA_TABLE0]) {
+	if (via >= SVR_VIA_TABLE0 && via < SVR_VIA_TABLE0 + DP_TFIB_SLOTS &&
+	    g->tfib[via - SVR_VIA_TABLE0]) {
 		const struct svr_fib *t = g->tfib[via - SVR_VIA_TABLE0];
 		uint32_t i = svr_fib_lookup(t, dst);
 		if (i) {

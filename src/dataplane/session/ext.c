@@ -12,6 +12,9 @@
 #include "core/dp.h"
 #include "flow/state.h"
 
+/* an ext slot's number stands in a rewrite's via: it must not read as a kernel table's */
+_Static_assert(DP_EXT_SLOTS_MAX < SVR_VIA_TABLE0, "ext slots overlap the table vias");
+
 /* Sizes: the startup file's sessions.extension-slots and sessions.duplicate-windows (their
  * defaults: core/config.c). A session that finds its pool empty is made without what needed it
  * (counted: duplicate-pool-full, limits-pool-full). */
@@ -161,7 +164,6 @@ void dp_ext_give_back(uint16_t x)
 {
 	give_back(x);
 }
-
 
 static void retire_slot(uint16_t x)
 {

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "core/dp.h"
 #include "flow/state.h"
+#include "session/ext.h"
 #include "flow/table.h"
 #include "l2l3/fib.h"
 #include "svrpath/path.h"
@@ -113,18 +114,19 @@ static uint8_t out_iface(const struct dp_gen *g, const struct dp_session_record 
 	if (!g)
 		return DP_RECORDS_NO_IFACE;
 	uint16_t iface = DP_NO_IFACE;
+	uint16_t via = dp_ext_via(fw, SVR_DIR_FWD); /* an ext slot's number is no via */
 	if (r->path != DP_NO_SVR_PATH && dp_svr_path_policy(g, r->path)->in_model)
 		iface = dp_svr_path_policy(g, r->path)->iface;
-	else if (fw->via != SVR_VIA_FIB && fw->via < g->spol->n_vias)
-		iface = g->spol->via_iface[fw->via];
+	else if (via != SVR_VIA_FIB && via < g->spol->n_vias)
+		iface = g->spol->via_iface[via];
 	else {
 		struct svr_ip dst = {.family = r->family == 4 ? SVR_AF_INET : SVR_AF_INET6};
 		memcpy(dst.addr, r->post_dst, r->family == 4 ? 4 : 16);
 		const struct svr_nexthop *h = &g->fib->nh[svr_fib_lookup(g->fib, &dst)];
 		/* a tenant bound to a kernel table: that table's route first */
 		const struct svr_fib *t =
-		    fw->via >= SVR_VIA_TABLE0 && fw->via < SVR_VIA_TABLE0 + DP_TFIB_SLOTS
-			? g->tfib[fw->via - SVR_VIA_TABLE0]
+		    via >= SVR_VIA_TABLE0 && via < SVR_VIA_TABLE0 + DP_TFIB_SLOTS
+			? g->tfib[via - SVR_VIA_TABLE0]
 			: NULL;
 		uint32_t ti = t ? svr_fib_lookup(t, &dst) : 0;
 		if (ti)
