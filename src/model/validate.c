@@ -1301,8 +1301,14 @@ static void check_interface(struct v *v, const json_t *o, const struct vpath *p,
 	const json_t *hoods = get_arr(v, o, "neighborhoods", p, false);
 	const struct vpath *hp = PKEY(p, "neighborhoods");
 	json_t *seen = hoods ? map_new(v) : NULL;
-	json_array_foreach (hoods, i, x)
+	json_array_foreach (hoods, i, x) {
 		check_neighborhood(v, x, PIDX(hp, i), seen, i);
+		/* on DHCP too, the peers learn where we are from our BFD */
+		if (dhcp && json_is_false(json_object_get(json_object_get(x, "bfd"), "enabled")))
+			err(v, PKEY(PKEY(PIDX(hp, i), "bfd"), "enabled"),
+			    "must be true on an interface with \"dhcp\": true: the peers learn "
+			    "this interface's address from its BFD");
+	}
 	json_decref(seen);
 }
 

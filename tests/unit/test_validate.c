@@ -1025,6 +1025,13 @@ static const struct bad_case bad_cases[] = {
      HOOD ".bfd.enabled",
      "must be true with \"peer-connectivity\": \"outbound-only\"",
      1},
+    {"dhcp_without_bfd",
+     {{"authority.routers[1].interfaces[0].dhcp", "true"},
+      {"authority.routers[1].interfaces[0].addresses", "[]"},
+      {"authority.routers[1].interfaces[0].neighborhoods[0].bfd", "{\"enabled\": false}"}},
+     "authority.routers[1].interfaces[0].neighborhoods[0].bfd.enabled",
+     "must be true on an interface with \"dhcp\": true",
+     1},
     {"both_ends_behind_nat",
      {{HOOD ".peer-connectivity", "\"outbound-only\""},
       {"authority.routers[1].interfaces[0].neighborhoods[0].peer-connectivity",
@@ -1418,8 +1425,9 @@ static void nat_and_dhcp_valid(void **state)
 {
 	(void)state;
 	json_t *doc = base();
-	/* ra behind a NAT, rb on DHCP (no IPv4 address, no gateway): rb learns ra's address, ra
-	 * learns rb's (each through the other's BFD) */
+	/* two models: ra behind a NAT (rb learns ra's address from its BFD); then rb on DHCP (no
+	 * IPv4 address, no gateway: ra learns rb's). Both at once are refused
+	 * (both_ends_behind_nat) */
 	edit(doc, HOOD ".peer-connectivity", "\"outbound-only\"");
 	assert_valid(doc);
 	edit(doc, HOOD ".peer-connectivity", "\"bidirectional\"");

@@ -573,6 +573,20 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		refuse(pb, m, SVR_BFD_ERR_YOUR_DISC_ZERO, SVR_DROP_BFD_INVALID);
 		return;
 	}
+	/* A learned path moves only once its binding has been silent for a detection time: a copy
+	 * of the peer's fresh packet sent from elsewhere (raced ahead of the real one) moves
+	 * nothing while the peer is heard where it is, so neither its traffic nor its sessions
+	 * flap to where an attacker wants. Refused before the state machine sees it: its sequence
+	 * stays the real packet's to take. */
+	uint64_t bound =
+	    p->remote == 0 ? atomic_load_explicit(&p->binding, memory_order_relaxed) : 0;
+	uint64_t from = (uint64_t)src | (uint64_t)sport << 32;
+	if (bound && bound != from && pb->bound_heard_us &&
+	    now - pb->bound_heard_us < svr_bfd_detect_time_us(&pb->s)) {
+		pb->binding_held++;
+		refuse(pb, m, SVR_BFD_ERR_WRONG_PEER, SVR_DROP_BFD_WRONG_PEER);
+		return;
+	}
 	struct svr_bfd_event ev;
 	/* the digest covers the block too: its names and sample are the peer's */
 	enum svr_bfd_err err = svr_bfd_rx(&pb->s, msg, len, (size_t)off, keys, now, &ev);
@@ -582,8 +596,10 @@ static void receive(struct rte_mbuf *m, uint64_t now)
 		return;
 	}
 	rte_pktmbuf_free(m);
-	if (p->remote == 0) /* authenticated, its sequence newer: the peer's own, from there */
+	if (p->remote == 0) { /* authenticated, its sequence newer: the peer's own, from there */
 		learn((uint16_t)slot, src, sport, now);
+		pb->bound_heard_us = now;
+	}
 	if (pb->s.auth_seq_known) /* gaps in the sequence are lost control packets */
 		svr_pathq_bfd_seq(&pb->q, now / 1000, pb->s.rcv_auth_seq);
 	dp_paths_md_accepted((uint16_t)slot, &md, now);

@@ -58,7 +58,9 @@ static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now
 		const struct dp_svr_path *p = dp_svr_path(slot);
 		in[i] = (struct svr_rank_path){.slot = slot,
 					       .cost = s->svr_path_cost[i],
-					       .usable = dp_paths_usable(slot),
+					       /* a learned path is nowhere until learned */
+					       .usable = dp_paths_usable(slot) &&
+							 dp_svr_path_remote(p) != 0,
 					       .local_iface = dp_svr_path_policy(g, slot)->iface,
 					       .remote = dp_svr_path_remote(p)};
 		svr_pathq_get(&dp_path_bfd[slot].q, now_ms, &in[i].q);

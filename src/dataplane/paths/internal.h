@@ -46,6 +46,8 @@ struct dp_path_bfd {
 	/* a learned path (the peer behind a NAT or on DHCP): since when its binding is the one it
 	 * is, how often it moved, and packets refused for want of BFD keys to learn with */
 	uint64_t learned_at_us, rebinds, unauthenticated;
+	uint64_t bound_heard_us; /* a learned path: the last packet accepted from its binding */
+	uint64_t binding_held;   /* packets from elsewhere refused while the binding was alive */
 	/* where the peer sees our BFD come from (its TLV 25; network order, 0: it does not say) */
 	uint32_t seen_as;
 	uint32_t nat_moved_at; /* dp_paths_nat_epoch() when the path's sessions last had to move */

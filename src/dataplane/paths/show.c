@@ -46,12 +46,13 @@ json_t *dp_paths_bfd_json(uint16_t slot)
 		inet_ntop(AF_INET, &to, addr, sizeof(addr));
 		json_object_set_new(
 		    o, "learned",
-		    json_pack("{s:s?, s:o, s:o, s:I, s:I}", "address", to ? addr : NULL, "port",
-			      to ? json_integer(rte_be_to_cpu_16(dp_svr_path_remote_bfd_port(p)))
-				 : json_null(),
-			      "since-ms", to ? ms(now - pb->learned_at_us) : json_null(), "rebinds",
-			      (json_int_t)pb->rebinds, "unauthenticated",
-			      (json_int_t)pb->unauthenticated));
+		    json_pack(
+			"{s:s?, s:o, s:o, s:I, s:I, s:I}", "address", to ? addr : NULL, "port",
+			to ? json_integer(rte_be_to_cpu_16(dp_svr_path_remote_bfd_port(p)))
+			   : json_null(),
+			"since-ms", to ? ms(now - pb->learned_at_us) : json_null(), "rebinds",
+			(json_int_t)pb->rebinds, "unauthenticated", (json_int_t)pb->unauthenticated,
+			"held", (json_int_t)pb->binding_held));
 	}
 	json_object_set_new(o, "packets",
 			    json_pack("{s:I, s:I, s:I, s:I, s:s?}", "sent", (json_int_t)pb->sent,

@@ -611,6 +611,7 @@ static enum dp_first svr_ingress4(struct dp_worker *w, const struct dp_gen *g,
 	struct svr_session_place place;
 	dp_svr_waypoint_place(g, slot, wrap ? SVR_IPPROTO_UDP : k->proto, 0, g->spol->capacity,
 			      &rev, &place);
+	rev.src = remote; /* the learned binding read once: routed and placed toward one address */
 	uint16_t payload_key = 0;
 	if (a->svc->encrypt_payload && (payload_key = dp_svr_payload_key_current()) == 0) {
 		*why = SVR_DROP_SVR_NO_KEY; /* the service asks for encryption: never in clear */

@@ -79,6 +79,8 @@ void dp_dup_second_leg(struct dp_worker *w, const struct dp_gen *g, uint32_t idx
 	struct svr_session_place place;
 	dp_svr_waypoint_place(g, slot, s->dir[SVR_DIR_REV].key.proto, s->dir[SVR_DIR_REV].key.ctx,
 			      dp_sess.table->capacity, &rev, &place);
+	if (rev.src == 0)
+		return; /* a learned path not learned (again) yet: one leg for now */
 	struct leg a = {.g = g, .slot = slot, .ingress = true};
 	if (svr_session_alias4(dp_sess.table, idx, SVR_DIR_REV, &rev, &place, leg_fill, &a,
 			       &dp_ext_line(x, SVR_DIR_FWD)->alias) < 0)

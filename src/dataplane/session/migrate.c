@@ -134,6 +134,8 @@ static int64_t move_ingress(const struct dp_gen *g, uint32_t idx, uint16_t slot)
 	struct svr_session_place place;
 	dp_svr_waypoint_place(g, slot, old_rev->proto, old_rev->ctx, dp_sess.table->capacity, &rev,
 			      &place);
+	if (rev.src == 0)
+		return -EAGAIN; /* a learned path not learned (again) yet: tried again later */
 	struct move_to a = {
 	    .g = g, .slot = slot, .moves = next_move(dp_sess.table->info[idx].moves)};
 	place.pair_salt = a.moves;
@@ -413,8 +415,11 @@ enum dp_first dp_session_rebind4(struct dp_worker *w, const struct dp_gen *g, ui
 	 * of the peer, or from another port of its own, moves nothing; but on a path whose remote
 	 * is learned, a NAT's new address or ports re-tuple sessions on the same path (the
 	 * Modify Request's order below still refuses a replay) */
+	/* (a re-tuple on a learned path comes from where the path is bound: a fresh Modify
+	 * Request copied and sent from elsewhere first does not take the session there) */
 	if (!dp_session_md_names_path(md, slot) ||
-	    (slot == fw->svr_path && dp_svr_path(slot)->remote != 0)) {
+	    (slot == fw->svr_path &&
+	     (dp_svr_path(slot)->remote != 0 || k->src != dp_svr_path_remote(dp_svr_path(slot))))) {
 		*why = SVR_DROP_SVR_REPLAYED;
 		return DP_FIRST_DROP;
 	}
