@@ -303,13 +303,6 @@ int svr_ctl_set_lease(struct svr_ctl *c, const char *iface, const char *prefix,
 	return rc;
 }
 
-void svr_ctl_leases(struct svr_ctl *c, struct svr_leases *out)
-{
-	pthread_mutex_lock(&c->lock);
-	*out = c->leases;
-	pthread_mutex_unlock(&c->lock);
-}
-
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen)
 {
 	char path[300];

@@ -75,8 +75,6 @@ enum svr_apply_result svr_ctl_apply_text(struct svr_ctl *c, const char *text, si
  */
 int svr_ctl_set_lease(struct svr_ctl *c, const char *iface, const char *prefix,
 		      struct svr_model_errors *errors, uint64_t *gen);
-/* The leases in force, copied. */
-void svr_ctl_leases(struct svr_ctl *c, struct svr_leases *out);
 /* Applies the last good model stored in the state directory (0, or -1 if there is none). */
 int svr_ctl_apply_stored(struct svr_ctl *c, struct svr_model_errors *errors, uint64_t *gen);
 /* The model file in the state directory. */

@@ -14,9 +14,7 @@
 #include "l2l3/kroutes.h"
 
 /* Which table each slot is (0: none yet): for the life of the process (slot_for). */
-static struct {
-	uint32_t table;
-} slots[DP_TFIB_SLOTS];
+static uint32_t slot_table[DP_TFIB_SLOTS];
 static unsigned tfib_seq;
 
 uint8_t dp_tfib_slot(const struct dp_gen *g, uint32_t table)
@@ -55,9 +53,9 @@ static int slot_for(uint32_t table)
 {
 	int fresh = -1;
 	for (unsigned s = 0; s < DP_TFIB_SLOTS; s++) {
-		if (slots[s].table == table)
+		if (slot_table[s] == table)
 			return (int)s;
-		if (!slots[s].table && fresh < 0)
+		if (!slot_table[s] && fresh < 0)
 			fresh = (int)s;
 	}
 	return fresh;
@@ -80,7 +78,7 @@ int dp_tfib_build(struct dp_gen *g, const struct dp_gen *old, const void *img, b
 					"(restart it to bind others)",
 					i, table, DP_TFIB_SLOTS);
 		g->tfib_table[s] = table;
-		slots[s].table = table;
+		slot_table[s] = table;
 		if (main_kept && old && old->tfib_table[s] == table && old->tfib[s]) {
 			g->tfib[s] = old->tfib[s]; /* ownership moves, as for the main FIB */
 			g->owns_tfib[s] = old->owns_tfib[s];

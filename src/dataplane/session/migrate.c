@@ -241,22 +241,12 @@ static void failed_event(uint32_t failed)
 static void moved(const struct dp_gen *g, uint32_t idx, struct dp_svc_policy *sp, uint16_t cur,
 		  uint16_t target, enum move_reason why, uint64_t now_ms);
 
-/* The path of g that took over from slot, no longer in g's model, when only our waypoint
- * address changed (a DHCP interface's new lease: the same peer, the same neighborhood and
- * interface) and it works; DP_NO_SVR_PATH if none. */
+/* The path of g that took over from slot (svrpath/path.h) once it works; DP_NO_SVR_PATH if
+ * none yet. */
 static uint16_t successor(const struct dp_gen *g, uint16_t slot)
 {
-	const struct dp_svr_path *old = dp_svr_path(slot);
-	unsigned n = dp_svr_path_count();
-	for (unsigned i = 0; i < n; i++) {
-		const struct dp_svr_path *p = dp_svr_path((uint16_t)i);
-		if (i != slot && dp_svr_path_policy(g, (uint16_t)i)->in_model &&
-		    p->remote == old->remote && p->local != old->local &&
-		    strcmp(p->peer, old->peer) == 0 && strcmp(p->name, old->name) == 0 &&
-		    dp_paths_alive((uint16_t)i))
-			return (uint16_t)i;
-	}
-	return DP_NO_SVR_PATH;
+	int to = dp_svr_path_successor(g, slot);
+	return to >= 0 && dp_paths_alive((uint16_t)to) ? (uint16_t)to : DP_NO_SVR_PATH;
 }
 
 static void consider(const struct dp_gen *g, uint32_t idx, uint64_t now_ms)

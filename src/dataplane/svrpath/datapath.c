@@ -603,7 +603,7 @@ enum dp_svr_verdict dp_svr_packet(struct dp_worker *w, const struct dp_gen *g, s
 		 * Not when only our waypoint moved (a new lease): the session waits for the
 		 * path's new slot to work and moves there (session/migrate.c); until then its
 		 * packets are dropped. (A scan of the slots, on this drop only.) */
-		if (dp_worker_gen(w) == g && !dp_svr_path_readdressed(g, rw->svr_path))
+		if (dp_worker_gen(w) == g && dp_svr_path_successor(g, rw->svr_path) < 0)
 			make_stale(s);
 		dp_drop(w, m, SVR_DROP_SVR_PATH_GONE);
 		return DP_SVR_DROPPED;

@@ -118,7 +118,7 @@ uint8_t dp_svr_hmac_flags(const struct dp_gen *g, uint16_t slot, bool to_peer)
 	return to_peer ? SVR_RW_HMAC_ADD : SVR_RW_HMAC_CHECK;
 }
 
-bool dp_svr_path_readdressed(const struct dp_gen *g, uint16_t slot)
+int dp_svr_path_successor(const struct dp_gen *g, uint16_t slot)
 {
 	const struct dp_svr_path *old = &paths[slot];
 	unsigned n = atomic_load_explicit(&n_paths, memory_order_acquire);
@@ -126,8 +126,8 @@ bool dp_svr_path_readdressed(const struct dp_gen *g, uint16_t slot)
 		if (i != slot && g->spol->svr_paths[i].in_model && paths[i].remote == old->remote &&
 		    paths[i].local != old->local && strcmp(paths[i].peer, old->peer) == 0 &&
 		    strcmp(paths[i].name, old->name) == 0)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 bool dp_svr_iface_has_path(const struct dp_gen *g, uint16_t iface)

@@ -226,9 +226,9 @@ bool dp_svr_icmp_unsigned(struct dp_worker *w, const struct dp_gen *g, struct rt
 /* Whether interface slot iface carries a peer path of generation g (a WAN side). ICMP errors
  * only, not per packet: a walk of the paths. */
 bool dp_svr_iface_has_path(const struct dp_gen *g, uint16_t iface);
-/* Whether g has the path of slot (out of g's model) under another waypoint of ours: the same
- * peer, neighborhood and interface, and remote (our DHCP interface's new lease). Its sessions
- * wait to move there (session/migrate.c) rather than end. */
-bool dp_svr_path_readdressed(const struct dp_gen *g, uint16_t slot);
+/* The slot that has, in g's model, the path of slot (out of it) under another waypoint of ours:
+ * the same peer, neighborhood and interface, and remote (our DHCP interface's new lease); -1
+ * when none. Its sessions wait to move there (session/migrate.c) rather than end. */
+int dp_svr_path_successor(const struct dp_gen *g, uint16_t slot);
 
 #endif
