@@ -17,8 +17,28 @@
  * (so a bearer token of another form cannot be one). */
 #define CD_SECRET_BYTES 32
 
+/* What an operator token may do (docs/conductor.md "Roles"): one role per operator; a route
+ * lists the roles it admits (admin is admitted everywhere). */
+enum cd_role {
+	CD_ROLE_ADMIN = 1u << 0, /* everything */
+	CD_ROLE_PLANNER =
+	    1u << 1, /* edits the candidate, proposes (commits without change control) */
+	CD_ROLE_APPROVER = 1u << 2, /* approves or rejects others' proposals */
+	CD_ROLE_OPERATOR = 1u << 3, /* reads everything, clears sessions */
+	CD_ROLE_AUDITOR = 1u << 4,  /* reads everything, the audit log included */
+};
+/* Every role: what a read of the network's state admits. */
+#define CD_ROLES_ALL                                                                               \
+	(CD_ROLE_ADMIN | CD_ROLE_PLANNER | CD_ROLE_APPROVER | CD_ROLE_OPERATOR | CD_ROLE_AUDITOR)
+
+/* "admin", "planner"...; NULL for a value that is not one role. */
+const char *cd_role_name(unsigned role);
+/* The role named s; 0 when none. */
+unsigned cd_role_parse(const char *s);
+
 struct cd_operator {
 	char name[CD_NAME_MAX];
+	unsigned role;         /* one enum cd_role */
 	char token_sha256[65]; /* hex of SHA-256 of the token */
 	char token_file[4096]; /* where the token is kept (created 0600 when missing) */
 };
@@ -50,6 +70,11 @@ int cd_api_router_start(struct conductor *c, char *err, size_t errlen);
 void cd_api_router_stop(void);
 /* api/operator.c: registers the operator routes. */
 void cd_api_operator_register(struct conductor *c);
+
+/* api/ui.c: answers a GET or HEAD outside /api/v1 (the web UI's files); 404 when url names
+ * none. */
+struct cd_reply;
+void cd_ui_serve(struct conductor *c, const char *url, struct cd_reply *out);
 
 /* alarms.c: raises and clears alarms from the store's router data, logging each transition;
  * called about once a second by main.c. */

@@ -28,6 +28,30 @@ void cd_sha256_hex(const void *data, size_t len, char out[65])
 	svr_hex_encode(md, sizeof(md), out);
 }
 
+static const struct {
+	unsigned role;
+	const char *name;
+} role_names[] = {
+    {CD_ROLE_ADMIN, "admin"},       {CD_ROLE_PLANNER, "planner"}, {CD_ROLE_APPROVER, "approver"},
+    {CD_ROLE_OPERATOR, "operator"}, {CD_ROLE_AUDITOR, "auditor"},
+};
+
+const char *cd_role_name(unsigned role)
+{
+	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (role_names[i].role == role)
+			return role_names[i].name;
+	return NULL;
+}
+
+unsigned cd_role_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
+		if (strcmp(role_names[i].name, s) == 0)
+			return role_names[i].role;
+	return 0;
+}
+
 void cd_config_defaults(struct cd_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -117,13 +141,19 @@ static int parse_names(const json_t *doc, struct cd_config *c, struct svr_jerr *
 static int parse_operator(const json_t *o, const char *p, struct cd_operator *op,
 			  struct svr_jerr *e)
 {
-	static const char *const keys[] = {"name", "token-file", NULL};
-	const char *name = NULL, *file = NULL;
+	static const char *const keys[] = {"name", "token-file", "role", NULL};
+	const char *name = NULL, *file = NULL, *role = NULL;
 	char kp[64];
 	if (svr_json_only_keys(o, p, keys, e) < 0 ||
 	    svr_json_get_string(o, "name", p, &name, e) < 0 ||
-	    svr_json_get_string(o, "token-file", p, &file, e) < 0)
+	    svr_json_get_string(o, "token-file", p, &file, e) < 0 ||
+	    svr_json_get_string(o, "role", p, &role, e) < 0)
 		return -1;
+	op->role = role ? cd_role_parse(role) : CD_ROLE_ADMIN;
+	if (!op->role) {
+		snprintf(kp, sizeof(kp), "%s.role", p);
+		return svr_jerr_set(e, kp, "must be admin, planner, approver, operator or auditor");
+	}
 	snprintf(kp, sizeof(kp), "%s.name", p);
 	if (!name)
 		return svr_jerr_set(e, kp, "required");
@@ -298,6 +328,7 @@ int cd_config_finish(struct cd_config *c, char *err, size_t errlen)
 		default_names(c);
 	if (c->n_operators == 0) {
 		snprintf(c->operators[0].name, sizeof(c->operators[0].name), "admin");
+		c->operators[0].role = CD_ROLE_ADMIN;
 		c->n_operators = 1;
 	}
 	for (unsigned i = 0; i < c->n_operators; i++) {

@@ -31,6 +31,7 @@ struct cd_request {
 	const char *body;            /* "" when none */
 	size_t len;
 	const char *who;     /* the credential's operator or router name, "" for CD_CRED_NONE */
+	unsigned role;       /* CD_CRED_OPERATOR: the operator's enum cd_role; else 0 */
 	const char *peer;    /* the client's address, for logs and rate limits */
 	void *resume;        /* long poll: what cd_http_suspend stored (NULL on the first call) */
 	int64_t received_ms; /* cd_mono_ms() when the request arrived (long poll deadlines) */
@@ -56,6 +57,9 @@ struct cd_route {
 	 * one whose body is kept and re-read, sets a small one: a body's memory is taken per
 	 * request, before the handler sees it. */
 	uint64_t max_body;
+	/* CD_CRED_OPERATOR: the roles (enum cd_role) admitted besides admin; 0: admin only. Any
+	 * other operator gets 403. */
+	unsigned roles;
 };
 
 /* Adds routes (a static array) before the server starts. */

@@ -51,6 +51,7 @@ struct req {
 	char path[256];
 	char arg[128];
 	char who[CD_NAME_MAX];
+	unsigned role; /* the operator's, for CD_CRED_OPERATOR */
 	char peer[INET6_ADDRSTRLEN];
 	struct svr_httpd_body body;
 	unsigned status;
@@ -399,15 +400,17 @@ static void cred_remember(const char *sha256, const char *name, uint64_t forgott
 }
 
 /* The operator whose token hashes to sha256: every operator is compared, in constant time. */
-static bool operator_of(const char *sha256, char *name, size_t namelen)
+static bool operator_of(const char *sha256, char *name, size_t namelen, unsigned *role)
 {
 	const struct cd_config *cfg = &srv.c->cfg;
 	int found = -1;
 	for (unsigned i = 0; i < cfg->n_operators; i++)
 		if (CRYPTO_memcmp(cfg->operators[i].token_sha256, sha256, 64) == 0)
 			found = (int)i;
-	if (found >= 0)
+	if (found >= 0) {
 		snprintf(name, namelen, "%s", cfg->operators[found].name);
+		*role = cfg->operators[found].role;
+	}
 	return found >= 0;
 }
 
@@ -428,10 +431,13 @@ static bool router_of(const char *sha256, char *name, size_t namelen)
 	return false;
 }
 
-/* Whether the request carries the credential the route asks for; who gets its name. */
-static bool authorized(struct MHD_Connection *conn, enum cd_cred cred, char *who, size_t wholen)
+/* Whether the request carries the credential the route asks for; who gets its name (and role,
+ * an operator's). */
+static bool authorized(struct MHD_Connection *conn, enum cd_cred cred, char *who, size_t wholen,
+		       unsigned *role)
 {
 	who[0] = '\0';
+	*role = 0;
 	if (cred == CD_CRED_NONE)
 		return true;
 	const char *token;
@@ -445,7 +451,7 @@ static bool authorized(struct MHD_Connection *conn, enum cd_cred cred, char *who
 		return false;
 	char sha256[65];
 	cd_sha256_hex(token, len, sha256);
-	return cred == CD_CRED_OPERATOR ? operator_of(sha256, who, wholen)
+	return cred == CD_CRED_OPERATOR ? operator_of(sha256, who, wholen, role)
 					: router_of(sha256, who, wholen);
 }
 
@@ -513,13 +519,22 @@ static enum MHD_Result answer_too_large(struct MHD_Connection *conn, struct req 
 	    body_limit(q), q->route->max_body ? "this resource's limit" : "max-body-bytes");
 }
 
+/* Every GET outside /api/v1: the web UI's files (the whole path is the handler's arg). */
+static void ui_get(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	cd_ui_serve(c, in->arg, out);
+}
+static const struct cd_route ui_route = {"GET", "/", CD_CRED_NONE, ui_get, 0, 0};
+
 static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, const char *url,
 				  const char *method)
 {
 	size_t plen = strlen(API_PREFIX);
 	bool is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	char allow[128] = "";
-	if (strncmp(url, API_PREFIX, plen) == 0)
+	if (strncmp(url, API_PREFIX, plen) != 0 && (is_head || strcmp(method, "GET") == 0))
+		q->route = &ui_route; /* the web UI's files: anyone may fetch them */
+	else if (strncmp(url, API_PREFIX, plen) == 0)
 		q->route = find_route(url + plen, method, is_head, q->arg, sizeof(q->arg), allow,
 				      sizeof(allow));
 	if (!q->route && !allow[0])
@@ -528,15 +543,20 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 		return answer_error(conn, q, MHD_HTTP_METHOD_NOT_ALLOWED, allow,
 				    "method %s is not allowed on %s (allowed: %s)", method, url,
 				    allow);
-	if (!authorized(conn, q->route->cred, q->who, sizeof(q->who)))
+	if (!authorized(conn, q->route->cred, q->who, sizeof(q->who), &q->role))
 		return answer_error(conn, q, MHD_HTTP_UNAUTHORIZED, NULL,
 				    "missing or wrong bearer token (Authorization: Bearer <%s>)",
 				    q->route->cred == CD_CRED_OPERATOR ? "an operator token"
 								       : "the router's credential");
+	if (q->route->cred == CD_CRED_OPERATOR && !(q->role & (q->route->roles | CD_ROLE_ADMIN)))
+		return answer_error(conn, q, MHD_HTTP_FORBIDDEN, NULL,
+				    "operator %s (role %s) may not %s %s", q->who,
+				    cd_role_name(q->role), method, url);
 	q->in = (struct cd_request){.conn = conn,
-				    .arg = q->arg,
+				    .arg = q->route == &ui_route ? q->path : q->arg,
 				    .body = "",
 				    .who = q->who,
+				    .role = q->role,
 				    .peer = q->peer,
 				    .received_ms = q->start_ms};
 	/* GET and HEAD have no body: the handler runs on the next call, once MHD has the whole
