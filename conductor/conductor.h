@@ -54,6 +54,11 @@ struct cd_config {
 	unsigned hold_s, router_timeout_s, enrolment_token_ttl_s, connection_limit;
 	unsigned per_ip_connection_limit; /* 0: none */
 	uint64_t max_body_bytes;
+	/* Whether commits go through proposals and approvals (docs/conductor.md, "Change
+	 * control"), and whether a proposal needs a ticket. */
+	struct {
+		bool enabled, require_ticket;
+	} change_control;
 };
 
 struct conductor {

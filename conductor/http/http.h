@@ -60,7 +60,16 @@ struct cd_route {
 	/* CD_CRED_OPERATOR: the roles (enum cd_role) admitted besides admin; 0: admin only. Any
 	 * other operator gets 403. */
 	unsigned roles;
+	/* The audit log's "action": a short verb ("commit", "router-add"...). NULL: "read" for
+	 * GET, else the method in lower case. */
+	const char *action;
 };
+
+/* The audit log's "detail" of this request (docs/conductor.md, "Audit log"): what it did, in a
+ * few words ("committed version 7 (serial 12)"); the last call wins. Never a secret. The entry
+ * is written when the request ends, if it is one the log keeps. */
+void cd_http_audit(const struct cd_request *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Adds routes (a static array) before the server starts. */
 void cd_http_routes(const struct cd_route *routes, size_t n);
