@@ -23,9 +23,9 @@
 #include "conductor.h"
 #include "http/http.h"
 
-#define ADDRS         256
+#define ADDRS          256
 #define PRUNE_EVERY_MS 60000
-#define DETAIL_MAX    512
+#define DETAIL_MAX     512
 
 /* What a summary says of the attempts it counts: the last one's method, path and status. */
 struct counted {
@@ -45,7 +45,7 @@ struct addr_window {
 static struct {
 	pthread_mutex_t lock;
 	struct addr_window addrs[ADDRS];
-	int64_t all_start;   /* the all-addresses minute */
+	int64_t all_start;    /* the all-addresses minute */
 	unsigned all_written; /* refused entries and summaries written in it */
 	struct counted all_over;
 	int64_t pruned_at;

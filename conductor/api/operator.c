@@ -411,8 +411,7 @@ static json_t *change_body(const struct cd_request *in, struct cd_reply *out,
 /* What the store said of a commit or a rollback: 201, 422 with the model's errors, or the
  * store's failure. */
 static void change_answer(struct conductor *c, const struct cd_request *in, struct cd_reply *out,
-			  int rc,
-			  const struct svr_store_commit *info,
+			  int rc, const struct svr_store_commit *info,
 			  const struct svr_model_errors *errors, const char *err)
 {
 	if (rc == SVR_STORE_INVALID)
@@ -784,8 +783,8 @@ static void get_audit(struct conductor *c, const struct cd_request *in, struct c
 			      SVR_STORE_NAME_MAX - 1);
 		return;
 	}
-	int rc = svr_store_audit_list(c->store, before, (unsigned)limit, who, &list, err,
-				      sizeof(err));
+	int rc =
+	    svr_store_audit_list(c->store, before, (unsigned)limit, who, &list, err, sizeof(err));
 	if (rc < 0) {
 		store_error(out, rc, err);
 		return;

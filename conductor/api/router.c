@@ -398,7 +398,8 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 			 rc == SVR_STORE_EXPIRED ? "a used or expired token" : "an unknown token",
 			 router, in->peer, n);
 		cd_http_audit(in, "for router %s: %s", router,
-			      rc == SVR_STORE_EXPIRED ? "a used or expired token" : "an unknown token");
+			      rc == SVR_STORE_EXPIRED ? "a used or expired token"
+						      : "an unknown token");
 		cd_http_error(out, 403, ENROL_REFUSED_MSG);
 	} else {
 		LOG_ERR("enrol: router %s: %s", router, err);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The conductor's HTTPS server (libmicrohttpd, TLS, epoll threads, suspend/resume for long polls).
- * Parts register routes; the server checks the credential a route asks for before calling it,
- * reads bodies up to the route's limit (413 above), and answers errors as {"error": "..."}.
+ * Parts register routes; the server checks the credential a route asks for (and an operator's
+ * role) before calling it, reads bodies up to the route's limit (413 above), answers errors as
+ * {"error": "..."}, and hands every request that ends to the audit log (audit.h).
  * Handlers run on the server's epoll threads: they must not block for long (a short store call
  * is fine, but note that GET /export holds the store's mutex for the whole dump, and every other
  * store call waits for it; waiting for a change is not fine — a long poll suspends, see

@@ -52,7 +52,7 @@ struct req {
 	char path[256];
 	char arg[128];
 	char who[CD_NAME_MAX];
-	unsigned role; /* the operator's, for CD_CRED_OPERATOR */
+	unsigned role;    /* the operator's, for CD_CRED_OPERATOR */
 	bool operator_ok; /* an operator credential was accepted */
 	char peer[INET6_ADDRSTRLEN];
 	char detail[512]; /* cd_http_audit's */

@@ -1364,12 +1364,13 @@ int svr_store_audit_add(struct svr_store *s, const struct svr_store_audit *e, in
 	/* One statement, no transaction: the id is the newest + 1, and an insert that lost the
 	 * race for it to another conductor's (a unique-key conflict) takes the next one. */
 	for (int i = 0; rc == SVR_STORE_EXISTS && i < AUDIT_ADD_TRIES; i++)
-		rc = run_value(s,
-			       "INSERT INTO audit (id, at_ms, who, role, peer, method, path, status, "
-			       "action, detail) SELECT COALESCE(MAX(id), 0) + 1, "
-			       "CAST($1 AS BIGINT), $2, $3, $4, $5, $6, CAST($7 AS BIGINT), $8, $9 "
-			       "FROM audit RETURNING id",
-			       9, p, &v, err, errlen);
+		rc = run_value(
+		    s,
+		    "INSERT INTO audit (id, at_ms, who, role, peer, method, path, status, "
+		    "action, detail) SELECT COALESCE(MAX(id), 0) + 1, "
+		    "CAST($1 AS BIGINT), $2, $3, $4, $5, $6, CAST($7 AS BIGINT), $8, $9 "
+		    "FROM audit RETURNING id",
+		    9, p, &v, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	if (rc == 0 && id)
 		*id = v;
@@ -1383,8 +1384,8 @@ static json_t *audit_json(const struct svr_rows *r, unsigned i)
 			 (json_int_t)to_i64(svr_rows_get(r, i, 1)), "who", svr_rows_get(r, i, 2),
 			 "role", svr_rows_get(r, i, 3), "from", svr_rows_get(r, i, 4), "method",
 			 svr_rows_get(r, i, 5), "path", svr_rows_get(r, i, 6), "status",
-			 (json_int_t)to_i64(svr_rows_get(r, i, 7)), "action",
-			 svr_rows_get(r, i, 8), "detail", svr_rows_get(r, i, 9));
+			 (json_int_t)to_i64(svr_rows_get(r, i, 7)), "action", svr_rows_get(r, i, 8),
+			 "detail", svr_rows_get(r, i, 9));
 }
 
 int svr_store_audit_list(struct svr_store *s, int64_t before, unsigned limit, const char *who,
@@ -1398,14 +1399,15 @@ int svr_store_audit_list(struct svr_store *s, int64_t before, unsigned limit, co
 	const char *p[] = {b.s, l.s, who ? who : ""};
 	struct svr_rows r = {0};
 	pthread_mutex_lock(&s->mu);
-	int rc = run(s,
-		     who ? "SELECT id, at_ms, who, role, peer, method, path, status, action, detail "
-			   "FROM audit WHERE id < CAST($1 AS BIGINT) AND who = $3 "
-			   "ORDER BY id DESC LIMIT CAST($2 AS BIGINT)"
-			 : "SELECT id, at_ms, who, role, peer, method, path, status, action, detail "
-			   "FROM audit WHERE id < CAST($1 AS BIGINT) "
-			   "ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
-		     who ? 3 : 2, p, &r, err, errlen);
+	int rc =
+	    run(s,
+		who ? "SELECT id, at_ms, who, role, peer, method, path, status, action, detail "
+		      "FROM audit WHERE id < CAST($1 AS BIGINT) AND who = $3 "
+		      "ORDER BY id DESC LIMIT CAST($2 AS BIGINT)"
+		    : "SELECT id, at_ms, who, role, peer, method, path, status, action, detail "
+		      "FROM audit WHERE id < CAST($1 AS BIGINT) "
+		      "ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
+		who ? 3 : 2, p, &r, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
 		if (json_array_append_new(a, audit_json(&r, i)) < 0)

@@ -961,7 +961,7 @@ static int cmd_enrol_token(const struct cargs *o)
 
 static void print_audit(const json_t *j)
 {
-	static const char *const head[] = {"ID",     "TIME",   "WHO",    "ROLE",  "FROM",
+	static const char *const head[] = {"ID",      "TIME",   "WHO",    "ROLE",  "FROM",
 					   "REQUEST", "STATUS", "ACTION", "DETAIL"};
 	const json_t *list = json_object_get(j, "entries");
 	size_t n = json_array_size(list), i;
@@ -1013,13 +1013,11 @@ static int cmd_audit(const struct cargs *o)
 static void print_whoami(const json_t *j)
 {
 	const json_t *cc = json_object_get(j, "change-control");
-	printf("%s (role %s); change control %s\n",
-	       json_string_value(json_object_get(j, "name")),
+	printf("%s (role %s); change control %s\n", json_string_value(json_object_get(j, "name")),
 	       json_string_value(json_object_get(j, "role")),
-	       !json_is_true(json_object_get(cc, "enabled"))
-		   ? "off"
-		   : json_is_true(json_object_get(cc, "require-ticket")) ? "on, ticket required"
-									  : "on");
+	       !json_is_true(json_object_get(cc, "enabled"))         ? "off"
+	       : json_is_true(json_object_get(cc, "require-ticket")) ? "on, ticket required"
+								     : "on");
 }
 
 static int cmd_whoami(const struct cargs *o)
