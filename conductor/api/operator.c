@@ -244,31 +244,43 @@ static int64_t number_arg(const struct cd_request *in, struct cd_reply *out, con
 	return v;
 }
 
+/* A page's query (?before=N&limit=L, and the request's other known keys): false after a 400. */
+static bool page_args(const struct cd_request *in, struct cd_reply *out, const char *const *known,
+		      int64_t limit_max, int64_t limit_default, int64_t *before, int64_t *limit)
+{
+	if (!query_ok(in, out, known))
+		return false;
+	*before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
+	*limit = *before < 0 ? -1 : number_arg(in, out, "limit", 1, limit_max, limit_default);
+	return *limit >= 0;
+}
+
+/* {KEY: list, "next"}: a full page may have more behind it, and "next" is the before= that
+ * fetches it (the last item's id_key), else null. Takes list. */
+static void page_reply(struct cd_reply *out, const char *key, json_t *list, int64_t limit,
+		       const char *id_key)
+{
+	size_t n = json_array_size(list);
+	json_t *last = n ? json_object_get(json_array_get(list, n - 1), id_key) : NULL;
+	json_t *next = n == (size_t)limit && json_integer_value(last) > 1
+			   ? json_integer(json_integer_value(last))
+			   : json_null();
+	cd_http_json(out, 200, json_pack("{s:o, s:o}", key, list, "next", next));
+}
+
 static void get_history(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	static const char *const known[] = {"before", "limit", NULL};
 	char err[256];
 	json_t *list = NULL;
-	if (!query_ok(in, out, known))
-		return;
-	int64_t before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
-	int64_t limit =
-	    before < 0 ? -1
-		       : number_arg(in, out, "limit", 1, HISTORY_LIMIT_MAX, HISTORY_LIMIT_DEFAULT);
-	if (limit < 0)
+	int64_t before, limit;
+	if (!page_args(in, out, known, HISTORY_LIMIT_MAX, HISTORY_LIMIT_DEFAULT, &before, &limit))
 		return;
 	int rc = svr_store_history(c->store, before, (unsigned)limit, &list, err, sizeof(err));
-	if (rc < 0) {
+	if (rc < 0)
 		store_error(out, rc, err);
-		return;
-	}
-	/* A full page may have more behind it: "next" is the before= that fetches it. */
-	size_t n = json_array_size(list);
-	json_t *last = n ? json_object_get(json_array_get(list, n - 1), "version") : NULL;
-	json_t *next = n == (size_t)limit && json_integer_value(last) > 1
-			   ? json_integer(json_integer_value(last))
-			   : json_null();
-	cd_http_json(out, 200, json_pack("{s:o, s:o}", "commits", list, "next", next));
+	else
+		page_reply(out, "commits", list, limit, "version");
 }
 
 /* The candidate: the stored one, else the running model (NULL when neither exists). */
@@ -770,12 +782,8 @@ static void get_audit(struct conductor *c, const struct cd_request *in, struct c
 	static const char *const known[] = {"before", "limit", "who", NULL};
 	char err[256];
 	json_t *list = NULL;
-	if (!query_ok(in, out, known))
-		return;
-	int64_t before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
-	int64_t limit =
-	    before < 0 ? -1 : number_arg(in, out, "limit", 1, AUDIT_LIMIT_MAX, AUDIT_LIMIT_DEFAULT);
-	if (limit < 0)
+	int64_t before, limit;
+	if (!page_args(in, out, known, AUDIT_LIMIT_MAX, AUDIT_LIMIT_DEFAULT, &before, &limit))
 		return;
 	const char *who = cd_http_query(in, "who");
 	if (who && strlen(who) >= SVR_STORE_NAME_MAX) {
@@ -785,17 +793,10 @@ static void get_audit(struct conductor *c, const struct cd_request *in, struct c
 	}
 	int rc =
 	    svr_store_audit_list(c->store, before, (unsigned)limit, who, &list, err, sizeof(err));
-	if (rc < 0) {
+	if (rc < 0)
 		store_error(out, rc, err);
-		return;
-	}
-	/* As GET /history: a full page may have more behind it, fetched with before=next. */
-	size_t n = json_array_size(list);
-	json_t *last = n ? json_object_get(json_array_get(list, n - 1), "id") : NULL;
-	json_t *next = n == (size_t)limit && json_integer_value(last) > 1
-			   ? json_integer(json_integer_value(last))
-			   : json_null();
-	cd_http_json(out, 200, json_pack("{s:o, s:o}", "entries", list, "next", next));
+	else
+		page_reply(out, "entries", list, limit, "id");
 }
 
 static void get_openapi(struct conductor *c, const struct cd_request *in, struct cd_reply *out)

@@ -709,6 +709,24 @@ static int cmd_diff(const struct cargs *o)
 	return get_and_print(o, "diff", path, print_diff);
 }
 
+/* A paged answer's last line: the --before that lists what is older, when more is left. */
+static void print_older(const json_t *j)
+{
+	if (json_is_integer(json_object_get(j, "next")))
+		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(j, "next")));
+}
+
+/* BASE?limit=N[&before=M]: a page of history or of the audit log; the length written. */
+static int page_path(char *path, size_t len, const char *base, long def_limit,
+		     const struct cargs *o)
+{
+	int n = snprintf(path, len, "%s?limit=%ld", base, o->limit ? o->limit : def_limit);
+	if (o->before)
+		n += snprintf(path + n, len - (size_t)n, "&before=%ld", o->before);
+	return n;
+}
+
 static void print_history(const json_t *j)
 {
 	static const char *const head[] = {"VERSION", "TIME",   "AUTHOR",
@@ -734,17 +752,13 @@ static void print_history(const json_t *j)
 	}
 	table(head, 6, cells, n);
 	cells_free(cells, n * 6);
-	if (json_is_integer(json_object_get(j, "next")))
-		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
-		       json_integer_value(json_object_get(j, "next")));
+	print_older(j);
 }
 
 static int cmd_history(const struct cargs *o)
 {
 	char path[128];
-	int n = snprintf(path, sizeof(path), "/history?limit=%ld", o->limit ? o->limit : 50);
-	if (o->before)
-		snprintf(path + n, sizeof(path) - (size_t)n, "&before=%ld", o->before);
+	page_path(path, sizeof(path), "/history", 50, o);
 	if (o->nargs > 1)
 		usage("history: unexpected argument '%s'", o->args[1]);
 	return get_and_print(o, "history", path, print_history);
@@ -992,17 +1006,13 @@ static void print_audit(const json_t *j)
 	}
 	table(head, 9, cells, n);
 	cells_free(cells, n * 9);
-	if (json_is_integer(json_object_get(j, "next")))
-		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
-		       json_integer_value(json_object_get(j, "next")));
+	print_older(j);
 }
 
 static int cmd_audit(const struct cargs *o)
 {
 	char path[512];
-	int n = snprintf(path, sizeof(path), "/audit?limit=%ld", o->limit ? o->limit : 100);
-	if (o->before)
-		n += snprintf(path + n, sizeof(path) - (size_t)n, "&before=%ld", o->before);
+	int n = page_path(path, sizeof(path), "/audit", 100, o);
 	if (o->who)
 		snprintf(path + n, sizeof(path) - (size_t)n, "&who=%s", o->who);
 	if (o->nargs > 1)
