@@ -21,7 +21,6 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
-#include "http/http.h"
 
 #define ADDRS          256
 #define PRUNE_EVERY_MS 60000
@@ -135,7 +134,7 @@ static void write_entry(struct conductor *c, const struct svr_store_audit *e)
 			e->status, e->peer, err);
 }
 
-static void write_summaries(struct conductor *c, const struct summary *s, unsigned n)
+static void write_summaries(struct conductor *c, const struct summary *s, unsigned n, int64_t wall)
 {
 	for (unsigned i = 0; i < n; i++) {
 		char detail[DETAIL_MAX];
@@ -144,10 +143,9 @@ static void write_summaries(struct conductor *c, const struct summary *s, unsign
 				 s[i].from);
 		else
 			snprintf(detail, sizeof(detail),
-				 "and %u more refused attempts (over %d a minute from all "
-				 "addresses)",
-				 s[i].c.n, CD_AUDIT_REFUSED_ALL);
-		struct svr_store_audit e = {.at_ms = cd_now_ms(),
+				 "and %u more refused from several addresses (over the log's caps)",
+				 s[i].c.n);
+		struct svr_store_audit e = {.at_ms = wall,
 					    .peer = s[i].from,
 					    .method = s[i].c.method,
 					    .path = s[i].c.path,
@@ -185,15 +183,16 @@ static bool admit_refusal(const struct cd_audit_request *r, int64_t now, struct 
 	return write;
 }
 
-void cd_audit_request(struct conductor *c, const struct cd_audit_request *r)
+void cd_audit_request(struct conductor *c, const struct cd_audit_request *r, int64_t mono,
+		      int64_t wall)
 {
 	if (!cd_audit_wanted(r))
 		return;
 	bool refused = r->status == 401 || r->status == 403 || r->status == 429;
 	struct summary sums[2] = {0}; /* a minute ending for all, and for this address */
 	unsigned nsums = 0;
-	bool write = !refused || admit_refusal(r, cd_mono_ms(), sums, &nsums);
-	write_summaries(c, sums, nsums);
+	bool write = !refused || admit_refusal(r, mono, sums, &nsums);
+	write_summaries(c, sums, nsums, wall);
 	if (!write)
 		return;
 	/* The action when the route names none: "read" for GET, else the method in lower case. */
@@ -205,10 +204,9 @@ void cd_audit_request(struct conductor *c, const struct cd_audit_request *r)
 			*p = (char)tolower((unsigned char)*p);
 	}
 	char path[256];
-	const char *role = r->role ? cd_role_name(r->role) : "";
-	struct svr_store_audit e = {.at_ms = cd_now_ms(),
+	struct svr_store_audit e = {.at_ms = wall,
 				    .who = r->who,
-				    .role = role ? role : "",
+				    .role = r->role,
 				    .peer = r->peer,
 				    .method = r->method,
 				    .path = svr_log_safe(path, sizeof(path), r->path),
@@ -218,8 +216,9 @@ void cd_audit_request(struct conductor *c, const struct cd_audit_request *r)
 	write_entry(c, &e);
 }
 
-void cd_audit_tick(struct conductor *c, int64_t now)
+void cd_audit_tick(struct conductor *c, int64_t mono, int64_t wall)
 {
+	int64_t now = mono;
 	struct summary sums[ADDRS + 1];
 	unsigned nsums = 0;
 	pthread_mutex_lock(&audit.lock);
@@ -235,7 +234,7 @@ void cd_audit_tick(struct conductor *c, int64_t now)
 	if (prune)
 		audit.pruned_at = now;
 	pthread_mutex_unlock(&audit.lock);
-	write_summaries(c, sums, nsums);
+	write_summaries(c, sums, nsums, wall);
 	if (!prune)
 		return;
 	char err[256];

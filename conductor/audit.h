@@ -24,7 +24,7 @@ struct conductor;
 struct cd_audit_request {
 	const char *method, *path; /* the path without its query */
 	const char *who;           /* the credential's name; "" when none was accepted */
-	unsigned role;             /* enum cd_role of an accepted operator; else 0 */
+	const char *role;          /* an accepted operator's role ("planner"); else "" */
 	const char *peer, *action, *detail;
 	unsigned status;
 	bool operator_request; /* an operator credential was accepted */
@@ -36,11 +36,13 @@ struct cd_audit_request {
 bool cd_audit_wanted(const struct cd_audit_request *r);
 
 /* Writes the entry of a request the log keeps (a refused attempt within the caps, or counted
- * for a summary). Any thread; a short store call, none for a refusal over the cap. */
-void cd_audit_request(struct conductor *c, const struct cd_audit_request *r);
+ * for a summary). Any thread; a short store call, none for a refusal over the cap. mono is
+ * cd_mono_ms() (the minutes counted), wall cd_now_ms() (what entries record). */
+void cd_audit_request(struct conductor *c, const struct cd_audit_request *r, int64_t mono,
+		      int64_t wall);
 
 /* Main thread, about once a second: writes the summaries of the minutes that ended, and prunes
- * the log to CD_AUDIT_KEEP entries once a minute. now is cd_mono_ms(). */
-void cd_audit_tick(struct conductor *c, int64_t now);
+ * the log to CD_AUDIT_KEEP entries once a minute. */
+void cd_audit_tick(struct conductor *c, int64_t mono, int64_t wall);
 
 #endif

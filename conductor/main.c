@@ -291,7 +291,7 @@ static void run(struct conductor *c, const sigset_t *stop_set)
 		int64_t now = cd_now_ms();
 		cd_keys_tick(c, now);
 		cd_alarms_tick(c, now);
-		cd_audit_tick(c, cd_mono_ms());
+		cd_audit_tick(c, cd_mono_ms(), now);
 		struct timespec second = {.tv_sec = 1};
 		int sig = sigtimedwait(stop_set, NULL, &second);
 		if (sig == SIGINT || sig == SIGTERM) {

@@ -625,17 +625,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void audit(const struct req *q)
 {
 	bool api = strncmp(q->path, API_PREFIX "/", strlen(API_PREFIX) + 1) == 0;
+	const char *role = q->role ? cd_role_name(q->role) : NULL;
 	struct cd_audit_request r = {.method = q->method,
 				     .path = q->path,
 				     .who = q->who,
-				     .role = q->role,
+				     .role = role ? role : "",
 				     .peer = q->peer,
 				     .action = q->route ? q->route->action : NULL,
 				     .detail = q->detail,
 				     .status = q->status,
 				     .operator_request = q->operator_ok,
 				     .api = api};
-	cd_audit_request(srv.c, &r);
+	cd_audit_request(srv.c, &r, cd_mono_ms(), cd_now_ms());
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
