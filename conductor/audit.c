@@ -65,9 +65,9 @@ bool cd_audit_wanted(const struct cd_audit_request *r)
 
 static void count(struct counted *c, const struct cd_audit_request *r)
 {
-	c->n++;
-	snprintf(c->method, sizeof(c->method), "%s", r->method);
-	snprintf(c->path, sizeof(c->path), "%s", r->path);
+	c->n++; /* the client's method and path: made valid UTF-8 without controls, as entries */
+	svr_log_safe(c->method, sizeof(c->method), r->method);
+	svr_log_safe(c->path, sizeof(c->path), r->path);
 	c->status = r->status;
 }
 
@@ -203,12 +203,13 @@ void cd_audit_request(struct conductor *c, const struct cd_audit_request *r, int
 		for (char *p = action; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	}
-	char path[256];
+	/* The client's method and path (MHD decodes "%0a", "%ff"): entries are JSON text. */
+	char method[16], path[256];
 	struct svr_store_audit e = {.at_ms = wall,
 				    .who = r->who,
 				    .role = r->role,
 				    .peer = r->peer,
-				    .method = r->method,
+				    .method = svr_log_safe(method, sizeof(method), r->method),
 				    .path = svr_log_safe(path, sizeof(path), r->path),
 				    .status = r->status,
 				    .action = r->action ? r->action : action,

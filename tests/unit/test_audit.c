@@ -248,6 +248,28 @@ static void address_pushed_out(void **state)
 	json_decref(l);
 }
 
+/* The client's path as MHD decoded it (a newline, a byte that is not UTF-8): kept readable,
+ * and the log still reads as JSON. */
+static void client_text_made_safe(void **state)
+{
+	struct fx *f = *state;
+	struct cd_audit_request r = {.method = "POST",
+				     .path = "/api/v1/x\ny\xff",
+				     .who = "",
+				     .role = "",
+				     .peer = "198.18.0.5",
+				     .status = 401,
+				     .api = true};
+	for (int i = 0; i < CD_AUDIT_REFUSED_PER_ADDR + 1; i++)
+		cd_audit_request(&f->c, &r, f->t0, WALL);
+	cd_audit_tick(&f->c, f->t0 + CD_AUDIT_WINDOW_MS, WALL);
+	json_t *l = entries(f);
+	assert_int_equal(json_array_size(l), CD_AUDIT_REFUSED_PER_ADDR + 1);
+	assert_string_equal(field(l, 0, "path"), "/api/v1/x?y?"); /* the summary's */
+	assert_string_equal(field(l, 1, "path"), "/api/v1/x?y?");
+	json_decref(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +278,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(refusals_capped_per_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refusals_capped_for_all, setup, teardown),
 	    cmocka_unit_test_setup_teardown(address_pushed_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(client_text_made_safe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
