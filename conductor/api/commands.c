@@ -23,6 +23,7 @@
 
 #include "api/commands.h"
 #include "common/inet.h"
+#include "common/jsonutil.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "http/http.h"
@@ -141,18 +142,28 @@ static void store_failed(struct cd_reply *out, int rc, const char *err)
 		      "%s", err);
 }
 
+/* Whether v is an object with no key but keys; else 400: "WHERE: must be an object: SHAPE", or
+ * the unknown key's path (where "": the body). */
+static bool object_of(const json_t *v, const char *where, const char *shape,
+		      const char *const *keys, struct cd_reply *out)
+{
+	struct svr_jerr e;
+	if (!json_is_object(v))
+		cd_http_error(out, 400, "%s: must be an object: %s", where[0] ? where : "(top)",
+			      shape);
+	else if (svr_json_only_keys(v, where, keys, &e) < 0)
+		cd_http_error(out, 400, "%s", e.msg);
+	else
+		return true;
+	return false;
+}
+
 /* The filter of a clear-sessions request: {"tenant"?, "service"?, "address"?}, as the router's
  * own DELETE /sessions takes them; none given: every session. 400 with the member's path. */
 static bool filter_valid(const json_t *filter, struct cd_reply *out)
 {
 	static const char *const keys[] = {"tenant", "service", "address", NULL};
-	if (!json_is_object(filter)) {
-		cd_http_error(out, 400,
-			      "filter: must be an object: {\"tenant\"?, \"service\"?, "
-			      "\"address\"?}");
-		return false;
-	}
-	if (!cd_http_only_keys(filter, keys, out))
+	if (!object_of(filter, "filter", "{\"tenant\"?, \"service\"?, \"address\"?}", keys, out))
 		return false;
 	for (size_t i = 0; i < 2; i++) {
 		const json_t *v = json_object_get(filter, keys[i]);
@@ -184,10 +195,8 @@ static json_t *clear_args(const struct cd_request *in, struct cd_reply *out)
 	if (!body)
 		return NULL;
 	const json_t *filter = json_object_get(body, "filter");
-	if (!json_is_object(body)) {
-		cd_http_error(out, 400, "(top): must be an object: {\"filter\"?: {...}}");
-	} else if (cd_http_only_keys(body, keys, out) &&
-		   (!filter || json_is_null(filter) || filter_valid(filter, out))) {
+	if (object_of(body, "", "{\"filter\"?: {...}}", keys, out) &&
+	    (!filter || json_is_null(filter) || filter_valid(filter, out))) {
 		if (json_is_null(filter))
 			json_object_del(body, "filter");
 		return body;
@@ -267,13 +276,7 @@ static void get_command(struct conductor *c, const struct cd_request *in, struct
 static json_t *result_of(const json_t *body, struct cd_reply *out)
 {
 	static const char *const keys[] = {"state", "cleared", "error", NULL};
-	if (!json_is_object(body)) {
-		cd_http_error(out, 400,
-			      "(top): must be an object: {\"state\", \"cleared\"?, "
-			      "\"error\"?}");
-		return NULL;
-	}
-	if (!cd_http_only_keys(body, keys, out))
+	if (!object_of(body, "", "{\"state\", \"cleared\"?, \"error\"?}", keys, out))
 		return NULL;
 	const char *state = json_string_value(json_object_get(body, "state"));
 	const json_t *cleared = json_object_get(body, "cleared");

@@ -167,6 +167,24 @@ static void backoff_is_bounded_full_jitter(void **state)
 	assert_true(lowest < 50 && highest > 750);
 }
 
+/* A sync answer refused, with the path its error starts with. */
+struct refusal {
+	const char *text, *path;
+};
+
+static void assert_refused(const struct refusal *bad, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cd_sync_msg m;
+		char err[600] = "";
+		int rc = cd_sync_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err));
+		if (rc != -1 || strncmp(err, bad[i].path, strlen(bad[i].path)) != 0)
+			fail_msg("%s: rc %d, \"%s\"; expected %s", bad[i].text, rc, err,
+				 bad[i].path);
+		assert_null(m.doc);
+	}
+}
+
 static void sync_answers_are_read_strictly(void **state)
 {
 	(void)state;
@@ -191,9 +209,7 @@ static void sync_answers_are_read_strictly(void **state)
 	assert_null(m.keys);
 	cd_sync_msg_free(&m);
 
-	static const struct {
-		const char *text, *path;
-	} bad[] = {
+	static const struct refusal bad[] = {
 	    {"{\"serial\": 0, \"version\": 1, \"model\": {}}", "serial:"},
 	    {"{\"serial\": -1, \"version\": 1, \"model\": {}}", "serial:"},
 	    {"{\"version\": 1, \"model\": {}}", "serial:"},
@@ -206,14 +222,7 @@ static void sync_answers_are_read_strictly(void **state)
 	    {"{\"serial\": 2, \"serial\": 3, \"version\": 1, \"model\": {}}", "(top)"},
 	    {"{\"serial\": 2", "(top)"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		int rc = cd_sync_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err));
-		if (rc != -1 || strncmp(err, bad[i].path, strlen(bad[i].path)) != 0)
-			fail_msg("%s: rc %d, \"%s\"; expected %s", bad[i].text, rc, err,
-				 bad[i].path);
-		assert_null(m.doc);
-	}
+	assert_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* An answer with commands only has no configuration: nothing to apply, no serial to remember. */
@@ -239,9 +248,7 @@ static void commands_alone_are_no_configuration(void **state)
 	assert_int_equal(json_array_size(m.commands), 1);
 	cd_sync_msg_free(&m);
 
-	static const struct {
-		const char *text, *path;
-	} bad[] = {
+	static const struct refusal bad[] = {
 	    {"{\"commands\": []}", "commands:"},
 	    {"{\"commands\": {}}", "commands:"},
 	    {"{\"commands\": [{\"id\": 1, \"command\": \"x\"}], \"model\": {}}", "model:"},
@@ -256,14 +263,7 @@ static void commands_alone_are_no_configuration(void **state)
 	     "commands[0].extra:"},
 	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"commands\": 3}", "commands:"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		int rc = cd_sync_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err));
-		if (rc != -1 || strncmp(err, bad[i].path, strlen(bad[i].path)) != 0)
-			fail_msg("%s: rc %d, \"%s\"; expected %s", bad[i].text, rc, err,
-				 bad[i].path);
-		assert_null(m.doc);
-	}
+	assert_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static json_t *load(const char *text)
