@@ -7,7 +7,6 @@
  * "version" (is it up), "peers", "interfaces" and "ports" (report.c), "sessions" (the summary)
  * and "stats" (drops).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -161,8 +160,7 @@ void *cd_status_main(void *arg)
 	while (wait_due(cd, last_ms)) {
 		last_ms = cd_now_ms();
 		json_t *report = cd_report(cd);
-		/* 15 digits: a figure rounded to 0.001 is written as such, not 0.10000000000000001
-		 */
+		/* 15 digits: 0.1 is written 0.1, not 0.10000000000000001 */
 		char *body =
 		    report ? json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 		json_decref(report);
