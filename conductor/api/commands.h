@@ -16,7 +16,7 @@ void cd_commands_register(struct conductor *c);
 /* A sync of router: true with out answered (200 {"commands": [...]}) when it has commands not
  * handed out yet; false (out untouched) otherwise. */
 bool cd_commands_answer(struct conductor *c, const char *router, struct cd_reply *out);
-/* The watcher, about once a second on its own store handle: fails the commands not answered in
+/* The watcher, every half second on its own store handle: fails the commands not answered in
  * time and learns of those other conductors took, waking the held syncs for them. */
 void cd_commands_refresh(struct svr_store *st);
 

@@ -7,7 +7,7 @@
  *    snapshot and router), and never wait for a change (a sync with nothing new is suspended);
  *  - the watcher thread (watch_main) waits on its own store handle for the change serial to
  *    move, loads the running model and the keys once into a new snapshot, swaps it in and
- *    resumes every suspended sync; about once a second it also lets the commands relay
+ *    resumes every suspended sync; every half second it also lets the commands relay
  *    (api/commands.c) expire commands and learn of other conductors' ones.
  * A sync answers a router's pending commands first (an answer of their own, api/commands.c).
  */
@@ -44,7 +44,7 @@
 #define ACK_MAX_BODY     65536      /* POST /sync/ack: a result and its errors */
 #define STATUS_MAX_BODY  (4u << 20) /* POST /status: a hub lists thousands of peer paths */
 #define CREDENTIAL_BYTES CD_SECRET_BYTES
-#define WATCH_TIMEOUT_MS 1000 /* the watcher checks its stop flag this often */
+#define WATCH_TIMEOUT_MS 500 /* the watcher checks its stop flag and the commands this often */
 #define ENROL_REFUSED_MSG                                                                          \
 	"enrolment refused: the token is unknown, used, expired or for another router"
 
@@ -237,7 +237,7 @@ static void *watch_main(void *arg)
 			nanosleep(&second, NULL); /* the store is down: try again in a second */
 			continue;
 		}
-		cd_commands_refresh(watch.store); /* about once a second, and on each change */
+		cd_commands_refresh(watch.store); /* every half second, and on each change */
 		if (serial == known)
 			continue;
 		struct snapshot *s = snapshot_load(watch.store, serial, err, sizeof(err));
