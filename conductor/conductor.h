@@ -43,6 +43,14 @@ struct cd_operator {
 	char token_file[4096]; /* where the token is kept (created 0600 when missing) */
 };
 
+/* The ITSM webhook (docs/conductor.md, "Change control"): url "" when none. */
+struct cd_webhook_config {
+	char url[2048];
+	char token_file[4096]; /* "": no Authorization header */
+	char cacert[4096];     /* "": the system's CAs */
+	unsigned timeout_ms, max_attempts, retry_base_ms;
+};
+
 struct cd_config {
 	char listen[128];
 	char state_dir[4096];
@@ -54,6 +62,10 @@ struct cd_config {
 	unsigned hold_s, router_timeout_s, enrolment_token_ttl_s, connection_limit;
 	unsigned per_ip_connection_limit; /* 0: none */
 	uint64_t max_body_bytes;
+	struct {
+		bool enabled, require_ticket;
+	} change_control;
+	struct cd_webhook_config itsm_webhook;
 };
 
 struct conductor {
@@ -70,6 +82,8 @@ int cd_api_router_start(struct conductor *c, char *err, size_t errlen);
 void cd_api_router_stop(void);
 /* api/operator.c: registers the operator routes. */
 void cd_api_operator_register(struct conductor *c);
+/* api/proposals.c: registers change control's routes (proposals). */
+void cd_api_proposals_register(struct conductor *c);
 
 /* api/ui.c: answers a GET or HEAD outside /api/v1 (the web UI's files); 404 when url names
  * none. */
