@@ -23,18 +23,21 @@ svr_conductor_net() {
 
 # svr_conductor_start N [STORE [MEMBERS]]: conductor N (state in $SVR_TMP/cdN, STORE default
 # sqlite, MEMBERS more startup-file members as JSON text) on https://198.18.250.N:8443; waits
-# until it serves its CA. Sets SVR_CONDUCTORn_PID,
+# until it serves its CA. MEMBERS with an "operators" member replace the default one (operator
+# admin, token file $SVR_TMP/operator-token: keep an operator of that file, which
+# SVR_COND_TOKEN is read from). Sets SVR_CONDUCTORn_PID,
 # SVR_COND_URL (the first conductor's URL, once), SVR_COND_TOKEN (the operator token: one file,
 # $SVR_TMP/operator-token, for every conductor, as an operator holds one token for all),
 # SVR_COND_CA (the CA's PEM file) and SVR_COND_CA_SHA256.
 svr_conductor_start() {
 	local n=$1 store=${2:-sqlite} extra=${3:+, $3} dir=$SVR_TMP/cd$1 addr=198.18.250.$1 pid
+	local ops=", \"operators\": [ { \"name\": \"admin\", \"token-file\": \"$SVR_TMP/operator-token\" } ]"
+	case "$extra" in *'"operators"'*) ops= ;; esac
 	mkdir -p "$dir"
 	ip -n "$SVR_COND_NS" addr add "$addr/24" dev "$SVR_PREFIX-k1" 2>/dev/null
 	cat >"$dir/conductor.json" <<EOF
 { "listen": "$addr:$SVR_COND_PORT", "state-dir": "$dir", "store": "$store",
-  "names": ["$addr"], "hold-s": 25, "router-timeout-s": 10,
-  "operators": [ { "name": "admin", "token-file": "$SVR_TMP/operator-token" } ]$extra }
+  "names": ["$addr"], "hold-s": 25, "router-timeout-s": 10$ops$extra }
 EOF
 	setsid ip netns exec "$SVR_COND_NS" "$(svr_conductor_bin)" --config "$dir/conductor.json" \
 		</dev/null >>"$dir/conductor.log" 2>&1 &
