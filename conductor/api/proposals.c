@@ -43,8 +43,7 @@ static json_t *proposal_json(const struct svr_store_proposal *p)
 	/* The approver: who approved or rejected it; who withdrew one is "decided-by" only. */
 	bool withdrawn = strcmp(p->state, "withdrawn") == 0;
 	json_t *o = json_pack(
-	    "{s:I, s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o}",
+	    "{s:I, s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)p->id, "state", p->state, "kind", p->kind, "source-version",
 	    number_or_null(p->source_version), "proposer", p->proposer, "message", p->message,
 	    "ticket", text_or_null(p->ticket), "created-ms", (json_int_t)p->created_ms,
