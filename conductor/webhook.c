@@ -19,6 +19,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "webhook.h"
 
 struct item {
@@ -157,14 +158,7 @@ static int post(const char *body, char *why, size_t len)
 /* Waits ms unless a stop comes first; true when stopping. Called with wh.mu held. */
 static bool wait_or_stop(unsigned ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	struct timespec until = svr_timespec_after_ms(CLOCK_REALTIME, ms);
 	while (!atomic_load(&wh.stopping))
 		if (pthread_cond_timedwait(&wh.cv, &wh.mu, &until) == ETIMEDOUT)
 			break;

@@ -8,14 +8,13 @@
  *
  * Threads: the HTTP server's; the store serialises itself.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api.h"
 #include "commit.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "conductor.h"
 #include "model/validate.h"
 #include "webhook.h"
@@ -96,60 +95,23 @@ static bool proposal_id(const struct cd_request *in, struct cd_reply *out, int64
 	return false;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (RFC 3339 in UTC) as Unix milliseconds; -1 when not. */
-static int64_t parse_rfc3339_utc(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-	size_t n = strlen(s), i;
-	if (n < sizeof(shape) || s[n - 1] != 'Z')
-		return -1;
-	for (i = 0; shape[i]; i++)
-		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
-			return -1;
-	int64_t ms = 0, scale = 100;
-	if (s[i] == '.') {
-		if (i + 2 > n - 1)
-			return -1;
-		for (i++; i < n - 1; i++, scale /= 10) {
-			if (!isdigit((unsigned char)s[i]))
-				return -1;
-			ms += (s[i] - '0') * scale;
-		}
-	}
-	if (i != n - 1)
-		return -1;
-	struct tm tm = {0};
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec) != 6)
-		return -1;
-	int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 59)
-		return -1;
-	time_t t = timegm(&tm);
-	/* timegm normalises 31 April to 1 May: a date that moved did not exist. */
-	if (t == (time_t)-1 || tm.tm_year != year - 1900 || tm.tm_mon != mon - 1 ||
-	    tm.tm_mday != mday)
-		return -1;
-	return (int64_t)t * 1000 + ms;
-}
-
 /* "apply-at": 0 when absent or null; -1 and a 400 when wrong. */
 static int64_t apply_at_field(const json_t *body, struct cd_reply *out)
 {
 	const json_t *v = json_object_get(body, "apply-at");
 	if (!v || json_is_null(v))
 		return 0;
-	int64_t at = json_is_string(v) ? parse_rfc3339_utc(json_string_value(v)) : -1;
-	if (at < 0) {
+	/* UTC only ("Z"): a time an ITSM and an operator read alike, whatever their zones. */
+	const char *text = json_string_value(v);
+	int64_t at_s = 0;
+	if (!text || !*text || text[strlen(text) - 1] != 'Z' ||
+	    svr_rfc3339_parse(text, &at_s) < 0) {
 		cd_http_error(out, 400,
 			      "\"apply-at\" must be a time in UTC as RFC 3339 "
 			      "(e.g. 2026-12-24T22:00:00Z)");
 		return -1;
 	}
-	int64_t now = cd_now_ms();
+	int64_t now = cd_now_ms(), at = at_s * 1000;
 	if (at <= now || at > now + APPLY_AT_MAX_MS) {
 		cd_http_error(out, 400,
 			      "\"apply-at\" must be in the future and at most a year ahead");

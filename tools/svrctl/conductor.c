@@ -610,6 +610,18 @@ static json_t *message_body(const struct cargs *o, const char *cmd)
 	return b;
 }
 
+/* body's "model": the model file read and parsed here; -1 (body freed) when it cannot be. */
+static int add_model_file(json_t *body, const char *file)
+{
+	json_t *model = load_json_file(file);
+	if (!model) {
+		json_decref(body);
+		return -1;
+	}
+	json_object_set_new(body, "model", model);
+	return 0;
+}
+
 /* ---------------------------------------------------------- commands -- */
 
 static int cmd_commit(const struct cargs *o)
@@ -617,14 +629,8 @@ static int cmd_commit(const struct cargs *o)
 	if (o->nargs > 2)
 		usage("commit: unexpected argument '%s'", o->args[2]);
 	json_t *body = message_body(o, "commit");
-	if (o->nargs == 2) {
-		json_t *model = load_json_file(o->args[1]);
-		if (!model) {
-			json_decref(body);
-			return EXIT_ERROR;
-		}
-		json_object_set_new(body, "model", model);
-	}
+	if (o->nargs == 2 && add_model_file(body, o->args[1]) < 0)
+		return EXIT_ERROR;
 	struct api_answer a;
 	int rc = send_json(o, "commit", "POST", "/commit", body, &a);
 	return rc ? rc : print_committed(o, "commit", &a);
@@ -660,14 +666,8 @@ static int cmd_propose(const struct cargs *o)
 		json_object_set_new(body, "apply-at", json_string(o->at));
 	if (o->rollback_to)
 		json_object_set_new(body, "rollback-to", json_integer(o->rollback_to));
-	if (o->nargs == 2) {
-		json_t *model = load_json_file(o->args[1]);
-		if (!model) {
-			json_decref(body);
-			return EXIT_ERROR;
-		}
-		json_object_set_new(body, "model", model);
-	}
+	if (o->nargs == 2 && add_model_file(body, o->args[1]) < 0)
+		return EXIT_ERROR;
 	struct api_answer a;
 	int rc = send_json(o, "propose", "POST", "/proposals", body, &a);
 	if (rc)
