@@ -2,7 +2,8 @@
 /*
  * The conductor process as its parts see it: the startup settings, the store, and the hooks
  * between the parts. main.c fills it; the HTTP server (http/), the router API (api/router.c),
- * the operator API (api/operator.c), key rotation (keys.c) and alarms (alarms.c) read it.
+ * the operator API (api/operator.c, api/proposals.c), commits (commit.c), the ITSM webhook
+ * (webhook.c), key rotation (keys.c) and alarms (alarms.c) read it.
  */
 #ifndef SVR_CONDUCTOR_H
 #define SVR_CONDUCTOR_H
