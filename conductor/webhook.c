@@ -24,8 +24,7 @@
 
 struct item {
 	char *body;
-	char event[16];
-	long long proposal; /* 0: a direct commit */
+	char what[64]; /* for the log: "commit of proposal 12", "commit of version 7" */
 };
 
 static struct {
@@ -109,17 +108,20 @@ void cd_webhook_event(const char *event, const struct svr_store_proposal *p,
 	pthread_mutex_lock(&wh.mu);
 	if (wh.n == CD_WEBHOOK_QUEUE) {
 		struct item *old = &wh.q[wh.head];
-		LOG_ERR("ITSM webhook: %d events waiting; the oldest (%s of proposal %lld) is "
-			"dropped",
-			CD_WEBHOOK_QUEUE, old->event, old->proposal);
+		LOG_ERR("ITSM webhook: %d events waiting; the oldest (%s) is dropped",
+			CD_WEBHOOK_QUEUE, old->what);
 		free(old->body);
 		wh.head = (wh.head + 1) % CD_WEBHOOK_QUEUE;
 		wh.n--;
 	}
 	struct item *it = &wh.q[(wh.head + wh.n) % CD_WEBHOOK_QUEUE];
 	it->body = body;
-	snprintf(it->event, sizeof(it->event), "%s", event);
-	it->proposal = p ? (long long)p->id : 0;
+	if (p)
+		snprintf(it->what, sizeof(it->what), "%s of proposal %lld", event,
+			 (long long)p->id);
+	else
+		snprintf(it->what, sizeof(it->what), "%s of version %lld", event,
+			 v ? (long long)v->version : 0LL);
 	wh.n++;
 	pthread_cond_signal(&wh.cv);
 	pthread_mutex_unlock(&wh.mu);
@@ -171,21 +173,19 @@ static bool deliver(const struct item *it)
 	char why[256];
 	for (unsigned attempt = 1;; attempt++) {
 		if (post(it->body, why, sizeof(why)) == 0) {
-			LOG_INFO("ITSM webhook: %s of proposal %lld delivered (attempt %u)",
-				 it->event, it->proposal, attempt);
+			LOG_INFO("ITSM webhook: %s delivered (attempt %u)", it->what, attempt);
 			return true;
 		}
 		if (atomic_load(&wh.stopping))
 			return false;
 		if (attempt >= wh.cfg.max_attempts) {
-			LOG_ERR("ITSM webhook: %s of proposal %lld dropped after %u attempts to %s "
-				"(the last: %s)",
-				it->event, it->proposal, attempt, wh.cfg.url, why);
+			LOG_ERR("ITSM webhook: %s dropped after %u attempts to %s (the last: %s)",
+				it->what, attempt, wh.cfg.url, why);
 			return true;
 		}
 		unsigned delay = cd_webhook_delay_ms(wh.cfg.retry_base_ms, attempt);
-		LOG_WARN("ITSM webhook: %s of proposal %lld, attempt %u: %s; retrying in %u ms",
-			 it->event, it->proposal, attempt, why, delay);
+		LOG_WARN("ITSM webhook: %s, attempt %u: %s; retrying in %u ms", it->what, attempt,
+			 why, delay);
 		pthread_mutex_lock(&wh.mu);
 		bool stop = wait_or_stop(delay);
 		pthread_mutex_unlock(&wh.mu);
