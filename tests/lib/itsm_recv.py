@@ -16,6 +16,8 @@ import signal
 import sys
 import time
 
+from events_recv import json_reply
+
 
 def main():
     if len(sys.argv) not in (4, 5):
@@ -38,12 +40,8 @@ def main():
                    "content_type": self.headers.get("Content-Type"), "body": body}
             with open(out, "a") as f:
                 f.write(json.dumps(rec) + "\n")
-            answer = b'{"ok": true}' if status == 200 else b'{"error": "try later"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            json_reply(self, status,
+                       b'{"ok": true}' if status == 200 else b'{"error": "try later"}')
 
         def log_message(self, *args):
             pass
