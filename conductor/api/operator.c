@@ -493,10 +493,14 @@ static void get_export(struct conductor *c, const struct cd_request *in, struct 
 	if (!query_ok(in, out, no_args))
 		return;
 	int rc = svr_store_export(c->store, &doc, err, sizeof(err));
-	if (rc < 0)
+	if (rc < 0) {
 		store_error(out, rc, err);
-	else
-		cd_http_json(out, 200, doc);
+		return;
+	}
+	cd_http_audit(in, "exported %zu versions, %zu routers",
+		      json_array_size(json_object_get(doc, "versions")),
+		      json_array_size(json_object_get(doc, "routers")));
+	cd_http_json(out, 200, doc);
 }
 
 static void post_import(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
@@ -828,7 +832,7 @@ static const struct cd_route operator_routes[] = {
     {"PUT", "/candidate", CD_CRED_OPERATOR, put_candidate, 0, CD_ROLE_PLANNER, "candidate"},
     {"POST", "/commit", CD_CRED_OPERATOR, post_commit, 0, CD_ROLE_PLANNER, "commit"},
     {"POST", "/rollback", CD_CRED_OPERATOR, post_rollback, 0, CD_ROLE_PLANNER, "rollback"},
-    {"GET", "/export", CD_CRED_OPERATOR, get_export, 0, CD_ROLE_AUDITOR},
+    {"GET", "/export", CD_CRED_OPERATOR, get_export, 0, CD_ROLE_AUDITOR, "export", true},
     {"POST", "/import", CD_CRED_OPERATOR, post_import, 0, 0, "import"},
     {"GET", "/routers", CD_CRED_OPERATOR, get_routers, 0, CD_ROLES_ALL},
     {"POST", "/routers", CD_CRED_OPERATOR, post_router, 0, 0, "router-add"},
