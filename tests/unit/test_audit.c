@@ -351,7 +351,8 @@ static void operator_refusals_apart(void **state)
 	bool pat = false, all = false;
 	for (size_t i = 0; i < 2; i++) {
 		const char *d = field(l, i, "detail");
-		if (strcmp(d, "and 5 more refused from operator pat (over its cap of 60 a minute)") ==
+		if (strcmp(d,
+			   "and 5 more refused from operator pat (over its cap of 60 a minute)") ==
 		    0) {
 			pat = true;
 			assert_string_equal(field(l, i, "who"), "pat");
@@ -359,7 +360,8 @@ static void operator_refusals_apart(void **state)
 			assert_string_equal(field(l, i, "from"), "198.18.5.0");
 			assert_string_equal(field(l, i, "action"), "refused-more");
 			assert_int_equal(
-			    json_integer_value(json_object_get(json_array_get(l, i), "status")), 403);
+			    json_integer_value(json_object_get(json_array_get(l, i), "status")),
+			    403);
 		} else {
 			all = strcmp(d, "and 41 more refused from several addresses (over the "
 					"log's caps)") == 0;
@@ -407,8 +409,9 @@ static void full_queue_says_so(void **state)
 	json_t *l = entries(f);
 	assert_int_equal(json_array_size(l), CD_AUDIT_QUEUE + 1);
 	assert_string_equal(field(l, 0, "action"), "lost");
-	assert_string_equal(field(l, 0, "detail"),
-			    "and 5 more entries lost: the log's queue was full (the store too slow)");
+	assert_string_equal(
+	    field(l, 0, "detail"),
+	    "and 5 more entries lost: the log's queue was full (the store too slow)");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "at-ms")),
 			 WALL + CD_AUDIT_QUEUE);
 	snprintf(detail, sizeof(detail), "change %d", CD_AUDIT_QUEUE - 1);
