@@ -3,7 +3,8 @@
  * svr-conductor: the authority's model store and its routers' configuration server
  * (docs/conductor.md). The main thread parses the command line and the startup file, opens the
  * store, sets up TLS, starts the HTTPS server and the router API's watcher, then ticks once a
- * second (key rotation, alarms, the audit log's summaries) until SIGINT or SIGTERM.
+ * second (key rotation, alarms, the audit log's summaries) until SIGINT or SIGTERM, then stops
+ * the server and writes what the audit log has left.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -330,8 +331,15 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 		cd_api_router_stop();
 		goto out;
 	}
+	if (cd_audit_start(c, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		cd_webhook_stop();
+		cd_api_router_stop();
+		goto out;
+	}
 	if (cd_http_start(c, cd_pki_cert_pem(), cd_pki_key_pem(), err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
+		cd_audit_stop(c, cd_mono_ms(), cd_now_ms());
 		cd_webhook_stop();
 		cd_api_router_stop();
 		goto out;
@@ -350,6 +358,9 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 		   c->cfg.connection_limit);
 	run(c, stop_set);
 	cd_http_stop();
+	/* No request comes now: the summaries of what was counted are written, and the entries
+	 * still queued. */
+	cd_audit_stop(c, cd_mono_ms(), cd_now_ms());
 	cd_webhook_stop();
 	cd_api_router_stop();
 	LOG_NOTICE("stopped");

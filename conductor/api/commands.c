@@ -323,7 +323,8 @@ static const struct cd_route routes[] = {
     {"POST", "/routers/{}/clear-sessions", CD_CRED_OPERATOR, post_clear_sessions, CLEAR_MAX_BODY,
      CD_ROLE_OPERATOR, "clear-sessions"},
     {"GET", "/routers/{}/commands/{}", CD_CRED_OPERATOR, get_command, 0, CD_ROLES_ALL},
-    {"POST", "/commands/{}/result", CD_CRED_ROUTER, post_result, RESULT_MAX_BODY},
+    {"POST", "/commands/{}/result", CD_CRED_ROUTER, post_result, RESULT_MAX_BODY, 0,
+     "command-result"},
 };
 
 void cd_commands_register(struct conductor *c)

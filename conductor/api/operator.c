@@ -145,7 +145,8 @@ static bool page_args(const struct cd_request *in, struct cd_reply *out, const c
 	if (!cd_api_query_ok(in, out, known))
 		return false;
 	*before = cd_api_number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
-	*limit = *before < 0 ? -1 : cd_api_number_arg(in, out, "limit", 1, limit_max, limit_default);
+	*limit =
+	    *before < 0 ? -1 : cd_api_number_arg(in, out, "limit", 1, limit_max, limit_default);
 	return *limit >= 0;
 }
 
@@ -391,10 +392,14 @@ static void get_export(struct conductor *c, const struct cd_request *in, struct 
 	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	int rc = svr_store_export(c->store, &doc, err, sizeof(err));
-	if (rc < 0)
+	if (rc < 0) {
 		cd_api_store_error(out, rc, err);
-	else
-		cd_http_json(out, 200, doc);
+		return;
+	}
+	cd_http_audit(in, "exported %zu versions, %zu routers",
+		      json_array_size(json_object_get(doc, "versions")),
+		      json_array_size(json_object_get(doc, "routers")));
+	cd_http_json(out, 200, doc);
 }
 
 static void post_import(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
@@ -727,7 +732,7 @@ static const struct cd_route operator_routes[] = {
     {"PUT", "/candidate", CD_CRED_OPERATOR, put_candidate, 0, CD_ROLE_PLANNER, "candidate"},
     {"POST", "/commit", CD_CRED_OPERATOR, post_commit, 0, CD_ROLE_PLANNER, "commit"},
     {"POST", "/rollback", CD_CRED_OPERATOR, post_rollback, 0, CD_ROLE_PLANNER, "rollback"},
-    {"GET", "/export", CD_CRED_OPERATOR, get_export, 0, CD_ROLE_AUDITOR},
+    {"GET", "/export", CD_CRED_OPERATOR, get_export, 0, CD_ROLE_AUDITOR, "export", true},
     {"POST", "/import", CD_CRED_OPERATOR, post_import, 0, 0, "import"},
     {"GET", "/routers", CD_CRED_OPERATOR, get_routers, 0, CD_ROLES_ALL},
     {"POST", "/routers", CD_CRED_OPERATOR, post_router, 0, 0, "router-add"},

@@ -394,6 +394,7 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 	if (rc == 0) {
 		cd_http_forget_credentials(); /* a router enrolled again: its old one is void */
 		LOG_NOTICE("enrol: router %s enrolled from %s", router, in->peer);
+		cd_http_audit(in, "router %s enrolled", router); /* never the credential */
 		cd_http_json(out, 200,
 			     json_pack("{s:s, s:s}", "router", router, "credential", cred));
 	} else if (rc == SVR_STORE_NOT_FOUND || rc == SVR_STORE_EXPIRED) {
@@ -620,7 +621,7 @@ static const struct cd_route routes[] = {
     {"GET", "/enrol/ca", CD_CRED_NONE, get_ca},
     /* Anyone may enrol: a router name and a token fit in 4 KiB. The audit log keeps the
      * refusals (as every route's 401). */
-    {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY, 0, "enrol"},
+    {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY, 0, "enrol", true},
     {"GET", "/sync", CD_CRED_ROUTER, get_sync, 0, 0, "sync"},
     {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ACK_MAX_BODY, 0, "sync-ack"},
     /* A status is stored and re-read every second by the alarms: kept small. */

@@ -64,11 +64,16 @@ struct cd_route {
 	/* The audit log's "action": a short verb ("commit", "router-add"...). NULL: "read" for
 	 * GET, else the method in lower case. */
 	const char *action;
+	/* The audit log also keeps this route's requests that succeed (2xx), which it would not
+	 * otherwise: a read worth a trace (GET /export), a request without an operator (POST
+	 * /enrol). Refusals and an operator's changes are kept anyway. */
+	bool audit_success;
 };
 
 /* The audit log's "detail" of this request (docs/conductor.md, "Audit log"): what it did, in a
  * few words ("committed version 7 (serial 12)"); the last call wins. Never a secret. The entry
- * is written when the request ends, if it is one the log keeps. */
+ * is queued when the request ends (after its answer), if it is one the log keeps, and written
+ * soon after by the log's writer. */
 void cd_http_audit(const struct cd_request *in, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -25,9 +25,9 @@
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "common/hex.h"
 #include "common/jsonutil.h"
-#include "audit.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -49,7 +49,8 @@ struct req {
 	struct cd_request in; /* what handlers see (cd_http_suspend finds req from it) */
 	const struct cd_route *route;
 	char method[8];
-	char path[256];
+	char path[256]; /* the whole path: a longer one is refused (414) or, under /api/v1, cut
+			   here only for the log */
 	char arg[128];
 	char who[CD_NAME_MAX];
 	unsigned role;    /* the operator's, for CD_CRED_OPERATOR */
@@ -538,6 +539,8 @@ static void ui_get(struct conductor *c, const struct cd_request *in, struct cd_r
 {
 	cd_ui_serve(c, in->arg, out);
 }
+/* Its path is never matched: first_call takes this route for every GET and HEAD outside
+ * /api/v1. */
 static const struct cd_route ui_route = {"GET", "/", CD_CRED_NONE, ui_get, 0, 0};
 
 static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, const char *url,
@@ -546,9 +549,14 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 	size_t plen = strlen(API_PREFIX);
 	bool is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	char allow[128] = "";
-	if (strncmp(url, API_PREFIX, plen) != 0 && (is_head || strcmp(method, "GET") == 0))
+	bool api = strncmp(url, API_PREFIX, plen) == 0;
+	/* The web UI's handler gets q->path: a longer path would be served cut. */
+	if (!api && strlen(url) >= sizeof(q->path))
+		return answer_error(conn, q, MHD_HTTP_URI_TOO_LONG, NULL,
+				    "the path is longer than %zu bytes", sizeof(q->path) - 1);
+	if (!api && (is_head || strcmp(method, "GET") == 0))
 		q->route = &ui_route; /* the web UI's files: anyone may fetch them */
-	else if (strncmp(url, API_PREFIX, plen) == 0)
+	else if (api)
 		q->route = find_route(url + plen, method, is_head, q->arg, sizeof(q->arg), allow,
 				      sizeof(allow));
 	if (!q->route && !allow[0])
@@ -634,8 +642,9 @@ static void audit(const struct req *q)
 				     .action = q->route ? q->route->action : NULL,
 				     .detail = q->detail,
 				     .status = q->status,
-				     .operator_request = q->operator_ok,
-				     .api = api};
+				     .operator_ok = q->operator_ok,
+				     .api = api,
+				     .audit_success = q->route && q->route->audit_success};
 	cd_audit_request(srv.c, &r, cd_mono_ms(), cd_now_ms());
 }
 

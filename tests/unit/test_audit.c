@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The audit log's writer (conductor/audit.c) on a real SQLite store in a temp dir, with the
- * clock given: which requests it keeps, the cap on refused attempts per address and from all
- * addresses, the summaries when a minute ends, an address pushed out of the table.
+ * clock given: which requests it keeps, the cap on refused attempts per address (an IPv6
+ * client's /64) and from all addresses, a known operator's refusals apart, the summaries when a
+ * minute ends or the log stops, the least recently seen address pushed out of the table, the
+ * client's text percent-encoded, the queue (nothing written on the request's thread, what a
+ * full queue loses said, the writer thread).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,7 +55,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	char cmd[128];
-	cd_audit_tick(&f->c, f->t0 + 30 * 60 * 1000, WALL); /* whatever is left, on this store */
+	cd_audit_stop(&f->c, f->t0 + 30 * 60 * 1000, WALL); /* whatever is left, on this store */
 	svr_store_close(f->c.store);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
@@ -61,13 +64,21 @@ static int teardown(void **state)
 	return 0;
 }
 
-static json_t *entries(struct fx *f)
+/* What the store holds now (nothing queued written). */
+static json_t *stored(struct fx *f)
 {
 	json_t *list = NULL;
 	char err[256];
-	if (svr_store_audit_list(f->c.store, 0, 1000, NULL, &list, err, sizeof(err)) < 0)
+	if (svr_store_audit_list(f->c.store, 0, 5000, NULL, &list, err, sizeof(err)) < 0)
 		fail_msg("audit list: %s", err);
 	return list;
+}
+
+/* The log once what is queued is written. */
+static json_t *entries(struct fx *f)
+{
+	cd_audit_flush(&f->c);
+	return stored(f);
 }
 
 static size_t count(struct fx *f)
@@ -107,7 +118,7 @@ static void kept_and_not(void **state)
 				     .role = "planner",
 				     .peer = "198.18.0.1",
 				     .status = 200,
-				     .operator_request = true,
+				     .operator_ok = true,
 				     .api = true};
 	assert_false(cd_audit_wanted(&r)); /* a read that succeeded */
 	r.method = "HEAD";
@@ -134,6 +145,16 @@ static void kept_and_not(void **state)
 	anon.status = 401;
 	anon.api = false;
 	assert_false(cd_audit_wanted(&anon)); /* outside /api/v1: the web UI's files */
+	anon.api = true;
+	anon.status = 200;
+	anon.audit_success = true; /* an enrolment that succeeded */
+	assert_true(cd_audit_wanted(&anon));
+	anon.status = 400; /* a bad body: nothing done, not a refusal */
+	assert_false(cd_audit_wanted(&anon));
+	r.method = "GET";
+	r.status = 200;
+	r.audit_success = true; /* GET /export */
+	assert_true(cd_audit_wanted(&r));
 }
 
 /* A change is written with every field; changes are never capped. */
@@ -148,11 +169,14 @@ static void changes_written(void **state)
 				     .action = "commit",
 				     .detail = "committed version 7 (serial 12)",
 				     .status = 201,
-				     .operator_request = true,
+				     .operator_ok = true,
 				     .api = true};
 	for (int i = 0; i < 3 * CD_AUDIT_REFUSED_PER_ADDR; i++)
 		cd_audit_request(&f->c, &r, f->t0 + i, WALL + i);
-	json_t *l = entries(f);
+	json_t *l = stored(f); /* queued: the request's thread never waits for the store */
+	assert_int_equal(json_array_size(l), 0);
+	json_decref(l);
+	l = entries(f);
 	assert_int_equal(json_array_size(l), 3 * CD_AUDIT_REFUSED_PER_ADDR);
 	assert_string_equal(field(l, 0, "who"), "pat");
 	assert_string_equal(field(l, 0, "role"), "planner");
@@ -169,7 +193,7 @@ static void changes_written(void **state)
 				     .role = "admin",
 				     .peer = "198.18.0.1",
 				     .status = 204,
-				     .operator_request = true,
+				     .operator_ok = true,
 				     .api = true};
 	cd_audit_request(&f->c, &d, f->t0, WALL);
 	refuse(f, "198.18.0.9", 1, f->t0);
@@ -227,24 +251,171 @@ static void refusals_capped_for_all(void **state)
 	json_decref(l);
 }
 
-/* The table of addresses is full: the stalest one goes, its count into the all-addresses
- * summary. */
+/* The table of addresses is full: the least recently seen address goes (not the persistent
+ * one that came first), with its own summary; the persistent one keeps its count and cap. */
 static void address_pushed_out(void **state)
 {
 	struct fx *f = *state;
 	char addr[32];
-	for (unsigned i = 0; i < 12; i++)
+	for (unsigned i = 0; i < 12; i++) /* the persistent one: 10 written, 2 counted */
 		refuse(f, "198.18.2.1", i, f->t0);
-	for (unsigned a = 0; a < 256; a++) {
+	for (unsigned i = 0; i < 11; i++) /* the least recently seen: 10 written, 1 counted */
+		refuse(f, "198.18.3.0", i, f->t0 + 1);
+	for (unsigned a = 1; a < 255; a++) { /* the table is full */
 		snprintf(addr, sizeof(addr), "198.18.3.%u", a);
 		refuse(f, addr, 0, f->t0 + 1 + a);
 	}
-	assert_int_equal(count(f), 10 + 256);
-	cd_audit_tick(&f->c, f->t0 + CD_AUDIT_WINDOW_MS + 300, WALL);
+	refuse(f, "198.18.2.1", 12, f->t0 + 300);
+	assert_int_equal(count(f), 10 + 10 + 254);
+	refuse(f, "198.18.4.1", 0, f->t0 + 301); /* pushes 198.18.3.0 out */
+	refuse(f, "198.18.2.1", 13, f->t0 + 302);
 	json_t *l = entries(f);
-	assert_int_equal(json_array_size(l), 10 + 256 + 1);
-	assert_string_equal(field(l, 0, "detail"),
-			    "and 2 more refused from several addresses (over the log's caps)");
+	assert_int_equal(json_array_size(l), 10 + 10 + 254 + 1 + 1);
+	assert_string_equal(field(l, 0, "from"), "198.18.4.1");
+	assert_string_equal(field(l, 1, "detail"), "and 1 more refused from 198.18.3.0");
+	assert_string_equal(field(l, 1, "path"), "/api/v1/model/10");
+	json_decref(l);
+	cd_audit_tick(&f->c, f->t0 + CD_AUDIT_WINDOW_MS, WALL);
+	l = entries(f);
+	assert_int_equal(json_array_size(l), 10 + 10 + 254 + 1 + 1 + 1);
+	assert_string_equal(field(l, 0, "detail"), "and 4 more refused from 198.18.2.1");
+	assert_string_equal(field(l, 0, "path"), "/api/v1/model/13");
+	json_decref(l);
+}
+
+/* IPv6 clients are counted by their /64 (each may pick any address in it); an IPv4 address
+ * mapped into IPv6 is counted alone. */
+static void ipv6_counted_by_64(void **state)
+{
+	struct fx *f = *state;
+	char addr[64];
+	for (unsigned i = 0; i < 15; i++) {
+		snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i + 1);
+		refuse(f, addr, i, f->t0);
+	}
+	refuse(f, "2001:db8:1:3::1", 0, f->t0);
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(addr, sizeof(addr), "::ffff:198.18.0.%u", i + 1);
+		refuse(f, addr, i, f->t0);
+	}
+	assert_int_equal(count(f), 10 + 1 + 2);
+	cd_audit_tick(&f->c, f->t0 + CD_AUDIT_WINDOW_MS, WALL);
+	json_t *l = entries(f);
+	assert_int_equal(json_array_size(l), 10 + 1 + 2 + 1);
+	assert_string_equal(field(l, 0, "detail"), "and 5 more refused from 2001:db8:1:2::/64");
+	assert_string_equal(field(l, 0, "from"), "2001:db8:1:2::/64");
+	assert_string_equal(field(l, 1, "from"), "::ffff:198.18.0.2");
+	json_decref(l);
+}
+
+/* An operator's refused requests (403: its token was valid) neither use up nor are hidden by
+ * its address's cap or the all-addresses one: they have a cap of their own, per operator, and a
+ * summary under its name and role. */
+static void operator_refusals_apart(void **state)
+{
+	struct fx *f = *state;
+	char addr[32];
+	for (unsigned a = 0; a < CD_AUDIT_REFUSED_ALL / CD_AUDIT_REFUSED_PER_ADDR + 1; a++) {
+		snprintf(addr, sizeof(addr), "198.18.5.%u", a); /* the caps filled, one over */
+		for (unsigned i = 0; i < CD_AUDIT_REFUSED_PER_ADDR + 1; i++)
+			refuse(f, addr, i, f->t0 + a);
+	}
+	assert_int_equal(count(f), CD_AUDIT_REFUSED_ALL);
+	struct cd_audit_request r = {.method = "POST",
+				     .path = "/api/v1/import",
+				     .who = "pat",
+				     .role = "planner",
+				     .peer = "198.18.5.0",
+				     .action = "import",
+				     .status = 403,
+				     .operator_ok = true,
+				     .api = true};
+	for (int i = 0; i < CD_AUDIT_REFUSED_PER_OPERATOR + 5; i++)
+		cd_audit_request(&f->c, &r, f->t0 + 100 + i, WALL);
+	r.who = "ola";
+	r.role = "operator";
+	cd_audit_request(&f->c, &r, f->t0 + 200, WALL); /* another operator: its own cap */
+	json_t *l = entries(f);
+	assert_int_equal(json_array_size(l),
+			 CD_AUDIT_REFUSED_ALL + CD_AUDIT_REFUSED_PER_OPERATOR + 1);
+	assert_string_equal(field(l, 0, "who"), "ola");
+	assert_string_equal(field(l, 1, "who"), "pat");
+	assert_string_equal(field(l, 1, "role"), "planner");
+	assert_string_equal(field(l, 1, "action"), "import");
+	json_decref(l);
+	cd_audit_tick(&f->c, f->t0 + CD_AUDIT_WINDOW_MS + 100, WALL);
+	l = entries(f);
+	size_t n = json_array_size(l);
+	assert_int_equal(n, CD_AUDIT_REFUSED_ALL + CD_AUDIT_REFUSED_PER_OPERATOR + 1 + 2);
+	/* pat's summary; and the addresses' one (31 entries' worth, 1 address left over) */
+	bool pat = false, all = false;
+	for (size_t i = 0; i < 2; i++) {
+		const char *d = field(l, i, "detail");
+		if (strcmp(d,
+			   "and 5 more refused from operator pat (over its cap of 60 a minute)") ==
+		    0) {
+			pat = true;
+			assert_string_equal(field(l, i, "who"), "pat");
+			assert_string_equal(field(l, i, "role"), "planner");
+			assert_string_equal(field(l, i, "from"), "198.18.5.0");
+			assert_string_equal(field(l, i, "action"), "refused-more");
+			assert_int_equal(
+			    json_integer_value(json_object_get(json_array_get(l, i), "status")),
+			    403);
+		} else {
+			all = strcmp(d, "and 41 more refused from several addresses (over the "
+					"log's caps)") == 0;
+		}
+	}
+	assert_true(pat && all);
+	json_decref(l);
+}
+
+/* The log stops (SIGTERM): what was counted in minutes that had not ended is summarised, and
+ * everything queued written, by the writer thread. */
+static void stop_writes_everything(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	assert_int_equal(cd_audit_start(&f->c, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < 15; i++)
+		refuse(f, "198.18.6.1", i, f->t0 + i);
+	cd_audit_stop(&f->c, f->t0 + 1000, WALL);
+	json_t *l = stored(f);
+	assert_int_equal(json_array_size(l), 11);
+	assert_string_equal(field(l, 0, "detail"), "and 5 more refused from 198.18.6.1");
+	json_decref(l);
+}
+
+/* A full queue (a store too slow for the requests) loses entries, and one entry, in their
+ * place, says how many. */
+static void full_queue_says_so(void **state)
+{
+	struct fx *f = *state;
+	char detail[32];
+	struct cd_audit_request r = {.method = "DELETE",
+				     .path = "/api/v1/routers/r1",
+				     .who = "ann",
+				     .role = "admin",
+				     .peer = "198.18.0.1",
+				     .detail = detail,
+				     .status = 204,
+				     .operator_ok = true,
+				     .api = true};
+	for (int i = 0; i < CD_AUDIT_QUEUE + 5; i++) {
+		snprintf(detail, sizeof(detail), "change %d", i);
+		cd_audit_request(&f->c, &r, f->t0, WALL + i);
+	}
+	json_t *l = entries(f);
+	assert_int_equal(json_array_size(l), CD_AUDIT_QUEUE + 1);
+	assert_string_equal(field(l, 0, "action"), "lost");
+	assert_string_equal(
+	    field(l, 0, "detail"),
+	    "and 5 more entries lost: the log's queue was full (the store too slow)");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "at-ms")),
+			 WALL + CD_AUDIT_QUEUE);
+	snprintf(detail, sizeof(detail), "change %d", CD_AUDIT_QUEUE - 1);
+	assert_string_equal(field(l, 1, "detail"), detail); /* in order */
 	json_decref(l);
 }
 
@@ -265,8 +436,38 @@ static void client_text_made_safe(void **state)
 	cd_audit_tick(&f->c, f->t0 + CD_AUDIT_WINDOW_MS, WALL);
 	json_t *l = entries(f);
 	assert_int_equal(json_array_size(l), CD_AUDIT_REFUSED_PER_ADDR + 1);
-	assert_string_equal(field(l, 0, "path"), "/api/v1/x?y?"); /* the summary's */
-	assert_string_equal(field(l, 1, "path"), "/api/v1/x?y?");
+	assert_string_equal(field(l, 0, "path"), "/api/v1/x%0Ay%FF"); /* the summary's */
+	assert_string_equal(field(l, 1, "path"), "/api/v1/x%0Ay%FF");
+	json_decref(l);
+}
+
+/* Spaces and a right-to-left override in a path (GET /api/v1/routers/x%20%20201%20%20commit
+ * %E2%80%AE): kept percent-encoded, so that an entry cannot read as another; the method too;
+ * a path cut only at a whole character. */
+static void client_text_percent_encoded(void **state)
+{
+	struct fx *f = *state;
+	struct cd_audit_request r = {.method = "GE T",
+				     .path = "/api/v1/routers/x  201  commit\xe2\x80\xae~a.b_c-d",
+				     .who = "",
+				     .role = "",
+				     .peer = "198.18.0.5",
+				     .status = 401,
+				     .api = true};
+	cd_audit_request(&f->c, &r, f->t0, WALL);
+	char path[300];
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	memcpy(path + 253, "  ", 3); /* 253 bytes, then two spaces: %20 does not fit */
+	r.path = path;
+	cd_audit_request(&f->c, &r, f->t0, WALL);
+	json_t *l = entries(f);
+	assert_string_equal(field(l, 1, "path"),
+			    "/api/v1/routers/x%20%20201%20%20commit%E2%80%AE~a.b_c-d");
+	assert_string_equal(field(l, 1, "method"), "GE%20T");
+	assert_string_equal(field(l, 1, "action"), "ge%20t");
+	assert_int_equal(strlen(field(l, 0, "path")), 253);
+	assert_null(strchr(field(l, 0, "path"), '%'));
 	json_decref(l);
 }
 
@@ -278,7 +479,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(refusals_capped_per_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refusals_capped_for_all, setup, teardown),
 	    cmocka_unit_test_setup_teardown(address_pushed_out, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ipv6_counted_by_64, setup, teardown),
+	    cmocka_unit_test_setup_teardown(operator_refusals_apart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(stop_writes_everything, setup, teardown),
+	    cmocka_unit_test_setup_teardown(full_queue_says_so, setup, teardown),
 	    cmocka_unit_test_setup_teardown(client_text_made_safe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(client_text_percent_encoded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1653,8 +1653,24 @@ static void audit_add_list_prune(void **state)
 	assert_int_equal(audit_add(f->s, "bob", 204), 7);
 }
 
+/* One entry of the example, without cmocka (a writer thread must not call fail_msg): the
+ * store's answer, its id in *id. */
+static int audit_try(struct svr_store *s, int64_t *id)
+{
+	struct svr_store_audit e = {.at_ms = 1796464800000,
+				    .who = "bot",
+				    .peer = "198.18.0.7",
+				    .method = "POST",
+				    .path = "/api/v1/commit",
+				    .status = 201,
+				    .action = "commit"};
+	*id = 0;
+	return svr_store_audit_add(s, &e, id, NULL, 0);
+}
+
 struct auditor {
 	struct svr_store *s;
+	int rc[20];
 	int64_t ids[20];
 	pthread_t t;
 };
@@ -1663,11 +1679,12 @@ static void *audit_thread(void *arg)
 {
 	struct auditor *a = arg;
 	for (size_t i = 0; i < 20; i++)
-		a->ids[i] = audit_add(a->s, "bot", 201);
+		a->rc[i] = audit_try(a->s, &a->ids[i]);
 	return NULL;
 }
 
-/* Two conductors writing at once: every entry gets its own id, each writer's growing. */
+/* Two conductors writing at once: every entry gets its own id, each writer's growing. (The
+ * threads only collect; the main thread asserts.) */
 static void audit_concurrent_adds_get_distinct_ids(void **state)
 {
 	struct fx *f = *state;
@@ -1681,6 +1698,7 @@ static void audit_concurrent_adds_get_distinct_ids(void **state)
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 20; k++) {
 			int64_t id = a[i].ids[k];
+			assert_int_equal(a[i].rc[k], 0);
 			assert_true(id >= 1 && id <= 40);
 			assert_false(seen[id]);
 			seen[id] = true;
@@ -1688,6 +1706,56 @@ static void audit_concurrent_adds_get_distinct_ids(void **state)
 				assert_true(id > a[i].ids[k - 1]);
 		}
 	svr_store_close(b);
+}
+
+static void pg_ok(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	PQclear(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+}
+
+static void *audit_one(void *arg)
+{
+	struct auditor *a = arg;
+	a->rc[0] = audit_try(a->s, &a->ids[0]);
+	return NULL;
+}
+
+/* PostgreSQL: the id conflict made certain. Another conductor's transaction holds id 1,
+ * uncommitted; this store's insert also takes id 1 (it cannot see the other's), waits for it on
+ * the unique key, gets the conflict once it commits, and retries with id 2. */
+static void audit_id_conflict_retried(void **state)
+{
+	struct fx *f = *state;
+	if (!is_pg())
+		skip(); /* SQLite: one writer at a time, no conflict possible */
+	PGconn *other = PQconnectdb(f->spec[0] + 11), *watch = PQconnectdb(f->spec[0] + 11);
+	assert_int_equal(PQstatus(other), CONNECTION_OK);
+	assert_int_equal(PQstatus(watch), CONNECTION_OK);
+	pg_ok(other, "BEGIN");
+	pg_ok(other, "INSERT INTO audit (id, at_ms, who, role, peer, method, path, status, action, "
+		     "detail) VALUES (1, 0, 'other', '', '', 'POST', '/', 201, 'x', '')");
+	struct auditor a = {.s = f->s};
+	assert_int_equal(pthread_create(&a.t, NULL, audit_one, &a), 0);
+	/* Until the insert waits for the other transaction's lock. */
+	int64_t deadline = mono_ms() + 30000;
+	bool waiting = false;
+	while (!waiting && mono_ms() < deadline) {
+		PGresult *r = PQexec(watch, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = "
+					    "current_database() AND wait_event_type = 'Lock'");
+		waiting = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) > 0;
+		PQclear(r);
+	}
+	pg_ok(other, "COMMIT");
+	pthread_join(a.t, NULL);
+	PQfinish(other);
+	PQfinish(watch);
+	assert_true(waiting);
+	assert_int_equal(a.rc[0], 0);
+	assert_int_equal(a.ids[0], 2);
 }
 
 /* A store made before the audit log (schema version 1 without the table) gets it at the next
@@ -1767,6 +1835,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(audit_add_list_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(audit_concurrent_adds_get_distinct_ids, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(audit_id_conflict_retried, setup, teardown),
 	    cmocka_unit_test_setup_teardown(audit_table_added_to_an_older_store, setup, teardown),
 	    cmocka_unit_test(bad_spec_refused),
 	};

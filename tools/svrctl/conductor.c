@@ -133,8 +133,9 @@ const char conductor_help[] =
     "        The token's operator, its role and whether change control is on.\n"
     "    audit [--limit N] [--before ID] [--who NAME]\n"
     "        The audit log, newest first (roles auditor and admin): every change an\n"
-    "        operator asked for and every refused attempt, with who, when, from where,\n"
-    "        the request, its status, action and detail.\n"
+    "        operator asked for, exports, enrolments and refused attempts (up to caps,\n"
+    "        the rest summarised), with who, when, from where, the request, its\n"
+    "        status, action and detail.\n"
     "\n"
     "OPTIONS\n"
     "    --url URL\n"
@@ -361,11 +362,13 @@ static const struct command_page pages[] = {
     {"audit", "the audit log", "audit [--limit N] [--before ID] [--who NAME]",
      "GET /api/v1/audit (roles auditor and admin; others get 403): ID, TIME (UTC),\n"
      "WHO (\"-\" for an unknown token), ROLE, FROM (the client's address), REQUEST,\n"
-     "STATUS, ACTION, DETAIL, newest first. The log keeps every request that is not\n"
-     "a read, whatever its answer, and every refused attempt (401, 403, 429); past 10\n"
-     "refusals a minute from one address it keeps one summary, \"and K more refused\n"
-     "from ADDR\". --limit: at most N (1-1000, default 100); --before: only entries\n"
-     "below ID (the last line gives the one for the next page); --who: only NAME's.",
+     "STATUS, ACTION, DETAIL, newest first. The log keeps every operator request\n"
+     "that is not a read, whatever its answer, every export and enrolment, and\n"
+     "refused attempts (401, 403, 429) up to caps: past 10 a minute from one address\n"
+     "(300 from all) without a valid token, or 60 of one operator's, it keeps one\n"
+     "summary, \"and K more refused from ADDR\" (or \"from operator NAME\"); the caps\n"
+     "are each conductor's. --limit: at most N (1-1000, default 100); --before: only\n"
+     "entries below ID (the last line gives the one for the next page); --who: only NAME's.",
      "svrctl conductor audit --limit 20\n"
      "svrctl conductor audit --who \"\"     # refused attempts with unknown tokens\n"
      "svrctl conductor --json audit | jq '.entries[] | select(.status == 403)'"},
@@ -965,9 +968,10 @@ static int page_path(char *path, size_t len, const char *base, long def_limit,
 		     const struct cargs *o)
 {
 	int n = snprintf(path, len, "%s?limit=%ld", base, o->limit ? o->limit : def_limit);
-	if (o->before)
+	if (n >= 0 && (size_t)n < len && o->before)
 		n += snprintf(path + n, len - (size_t)n, "&before=%ld", o->before);
-	return n;
+	/* What was written, not what would have been: the caller appends at path + n. */
+	return n < 0 ? 0 : (size_t)n >= len ? (int)len - 1 : n;
 }
 
 static void print_history(const json_t *j)
