@@ -68,7 +68,7 @@ static void usage(FILE *f)
 	    "                         state-dir, store, names, operators, hold-s,\n"
 	    "                         router-timeout-s, enrolment-token-ttl-s,\n"
 	    "                         max-body-bytes, connection-limit,\n"
-	    "                         per-ip-connection-limit (docs/conductor.md)\n"
+	    "                         per-ip-connection-limit, ui-vue-js (docs/conductor.md)\n"
 	    "  -s, --state-dir DIR    overrides the file's state-dir: the SQLite store, the\n"
 	    "                         operator tokens, this conductor's TLS key\n"
 	    "                         (default " CD_STATE_DIR_DEFAULT ")\n"
@@ -318,6 +318,7 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 		goto out;
 	}
 	cd_api_operator_register(c);
+	cd_ui_start(c);
 	if (cd_http_start(c, cd_pki_cert_pem(), cd_pki_key_pem(), err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		cd_api_router_stop();
