@@ -97,7 +97,7 @@
 	/* --------------------------------------------------------------- utils -- */
 
 	function fmtTime(ms) {
-		if (ms === null || ms === undefined) return '—';
+		if (!ms) return '—'; /* null, or 0: never */
 		return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 	}
 	function fmtNum(v, unit) {
@@ -838,14 +838,14 @@
 			},
 			height: function () { return 60 + 24 * (this.windows.length + this.scheduled.length); },
 			ticks: function () {
-				var out = [], r = this.range, step = (r.hi - r.lo) / 6;
-				for (var i = 0; i <= 6; i++) out.push(r.lo + i * step);
+				var out = [], r = this.range, step = (r.hi - r.lo) / 4;
+				for (var i = 0; i <= 4; i++) out.push(r.lo + i * step);
 				return out;
 			}
 		},
 		methods: {
 			x: function (t) { return 180 + (t - this.range.lo) / (this.range.hi - this.range.lo) * 600; },
-			day: function (t) { return new Date(t).toISOString().slice(0, 16).replace('T', ' '); }
+			day: function (t) { return new Date(t).toISOString().slice(5, 16).replace('T', ' ') + 'Z'; }
 		},
 		template: '\
 <div>\
