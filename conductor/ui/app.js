@@ -276,8 +276,9 @@
 		computed: {
 			nodes: function () {
 				var n = this.routers.length, cx = 400, cy = 230, rad = n > 1 ? 170 : 0;
+				var a0 = n === 2 ? Math.PI : -Math.PI / 2; /* two: side by side */
 				return this.routers.map(function (r, i) {
-					var a = -Math.PI / 2 + 2 * Math.PI * i / Math.max(n, 1);
+					var a = a0 + 2 * Math.PI * i / Math.max(n, 1);
 					return {
 						name: r.name, x: cx + rad * Math.cos(a), y: cy + rad * Math.sin(a),
 						state: routerState(r), inSync: r['in-sync'], version: r['applied-version']
@@ -313,8 +314,9 @@
 					var bend = (l.k % 2 ? 1 : -1) * Math.floor(l.k / 2) * 40;
 					var qx = mx - dy / len * bend, qy = my + dx / len * bend;
 					l.d = 'M' + A.x + ',' + A.y + ' Q' + qx + ',' + qy + ' ' + B.x + ',' + B.y;
-					l.lx = (mx + qx) / 2;
-					l.ly = (my + qy) / 2 - 6;
+					/* the label beside the line's middle, not on it */
+					l.lx = (mx + qx) / 2 - dy / len * 14;
+					l.ly = (my + qy) / 2 + dx / len * 14 + 4;
 					return l;
 				});
 			}
@@ -458,7 +460,7 @@
 		},
 		template: '\
 <div class="card change-review">\
-  <h2 v-if="!rollbackTo">Changes against the running version</h2>\
+  <h2>Changes against the running version</h2>\
   <diff-list v-if="changes" :changes="changes"></diff-list>\
   <div v-if="!serial && !proposal">\
     <div class="row"><label for="message">message</label><input id="message" class="wide" v-model="message" maxlength="1023"></div>\
@@ -667,7 +669,7 @@
 	/* -------------------------------------------------------------- history -- */
 
 	Vue.component('page-history', {
-		data: function () { return { commits: [], running: null, sel: null, changes: null, next: null, rollback: null }; },
+		data: function () { return { commits: [], running: null, sel: null, changes: null, next: null, rollback: null, rollbackChanges: null }; },
 		created: function () { this.load(); },
 		computed: {
 			canRollback: function () { return can('propose'); }
@@ -690,8 +692,12 @@
 				if (c.version === 1) { this.changes = []; return; }
 				api('GET', '/diff?from=' + (c.version - 1) + '&to=' + c.version).then(function (d) { self.changes = d.changes; }, showError);
 			},
+			/* A rollback shows what it changes: the running version against the target. */
 			startRollback: function (c) {
+				var self = this;
 				this.rollback = c.version;
+				this.rollbackChanges = null;
+				api('GET', '/diff?from=running&to=' + c.version).then(function (d) { self.rollbackChanges = d.changes; }, showError);
 			}
 		},
 		template: '\
@@ -712,7 +718,7 @@
   </div>\
   <div class="card" v-if="sel && changes && !rollback"><h2>Version {{ sel.version }} against version {{ sel.version - 1 }}</h2><diff-list :changes="changes"></diff-list></div>\
   <div v-if="rollback"><h2>Roll back to version {{ rollback }}</h2>\
-    <change-review :key="\'rb\' + rollback" :rollback-to="rollback" :changes="null" :default-message="\'roll back to version \' + rollback" @done="load()"></change-review></div>\
+    <change-review v-if="rollbackChanges" :key="\'rb\' + rollback" :rollback-to="rollback" :changes="rollbackChanges" :default-message="\'roll back to version \' + rollback" @done="load()"></change-review></div>\
 </div>'
 	});
 
