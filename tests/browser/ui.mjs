@@ -73,6 +73,7 @@ async function until(ms, cond, what) {
 
 async function login(page, token, who) {
 	current = page;
+	await page.bringToFront();
 	page.on('pageerror', (e) => console.log(`  [${who}] page error: ${e.message}`));
 	page.on('console', (m) => m.type() === 'error' && console.log(`  [${who}] console: ${m.text()}`));
 	await page.goto(URL);
@@ -83,8 +84,11 @@ async function login(page, token, who) {
 	if (!me.includes(`(${who})`)) throw new Error(`logged in as "${me.trim()}", not as a ${who}`);
 }
 
+// Each operator's tab comes to the front before it is used: Chromium throttles the animation
+// frames of a tab in the background, and playwright waits for two of them before a click.
 async function go(page, hash) {
 	current = page;
+	await page.bringToFront();
 	await page.goto(URL + hash);
 	await page.reload(); // a fresh component, whatever the hash was before
 }
@@ -133,8 +137,11 @@ async function approve(page, id, name) {
 	await page.waitForSelector(btn, { timeout: 10000 });
 	const t0 = Date.now();
 	await page.click(btn);
-	await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
-	const ms = Date.now() - t0;
+	const t1 = Date.now();
+	const done = await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
+	const t2 = Date.now();
+	console.log(`  the click took ${t1 - t0} ms, the acknowledgements ${t2 - t1} ms more (the page measured ${await done.getAttribute('data-ms')} ms)`);
+	const ms = t2 - t0;
 	await shot(page, `approver-${name}-acknowledged`);
 	const state = await page.getAttribute(`tr[data-proposal="${id}"]`, 'data-state');
 	if (state !== 'committed') throw new Error(`proposal ${id} is ${state}, not committed`);
