@@ -55,6 +55,11 @@ struct cd_config {
 	unsigned per_ip_connection_limit; /* 0: none */
 	uint64_t max_body_bytes;
 	char ui_vue_js[4096]; /* Vue 2 (Debian's libjs-vue) for the web UI; "" turns the UI off */
+	/* Whether commits go through proposals and approvals (docs/conductor.md, "Change
+	 * control"), and whether a proposal needs a ticket. */
+	struct {
+		bool enabled, require_ticket;
+	} change_control;
 };
 
 struct conductor {

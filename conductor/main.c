@@ -3,7 +3,7 @@
  * svr-conductor: the authority's model store and its routers' configuration server
  * (docs/conductor.md). The main thread parses the command line and the startup file, opens the
  * store, sets up TLS, starts the HTTPS server and the router API's watcher, then ticks once a
- * second (key rotation, alarms) until SIGINT or SIGTERM.
+ * second (key rotation, alarms, the audit log's summaries) until SIGINT or SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "audit.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "conductor.h"
@@ -290,6 +291,7 @@ static void run(struct conductor *c, const sigset_t *stop_set)
 		int64_t now = cd_now_ms();
 		cd_keys_tick(c, now);
 		cd_alarms_tick(c, now);
+		cd_audit_tick(c, cd_mono_ms(), now);
 		struct timespec second = {.tv_sec = 1};
 		int sig = sigtimedwait(stop_set, NULL, &second);
 		if (sig == SIGINT || sig == SIGTERM) {

@@ -2,9 +2,11 @@
 /*
  * The operator API under /api/v1 (docs/conductor.md, "Operator API"): versions, the candidate,
  * commits and rollbacks, diff, export and import, the router inventory and enrolment tokens,
- * alarms, keys, the CA, and the OpenAPI document. Every route but /openapi.json needs an
- * operator token; the server checks it before a handler runs, and in->who is the operator's
- * name, the author of what the request commits.
+ * alarms, keys, the CA, who the caller is, the audit log, and the OpenAPI document. Every route
+ * but /openapi.json needs an operator token, and lists the roles it admits (docs/conductor.md,
+ * "Roles"); the server checks both before a handler runs, and in->who is the operator's name,
+ * the author of what the request commits. Handlers that change something say what in the audit
+ * log (cd_http_audit).
  *
  * Threads: the handlers run on the HTTP server's threads. They call the store (serialised by
  * the store, short) and never wait for anything else.
@@ -30,6 +32,8 @@
 
 #define HISTORY_LIMIT_DEFAULT 50
 #define HISTORY_LIMIT_MAX     1000
+#define AUDIT_LIMIT_DEFAULT   100
+#define AUDIT_LIMIT_MAX       1000
 #define ASSET_ID_MAX          (SVR_STORE_NAME_MAX - 1) /* the store keeps a NUL too */
 
 extern const char svr_conductor_openapi_json[];
@@ -240,31 +244,43 @@ static int64_t number_arg(const struct cd_request *in, struct cd_reply *out, con
 	return v;
 }
 
+/* A page's query (?before=N&limit=L, and the request's other known keys): false after a 400. */
+static bool page_args(const struct cd_request *in, struct cd_reply *out, const char *const *known,
+		      int64_t limit_max, int64_t limit_default, int64_t *before, int64_t *limit)
+{
+	if (!query_ok(in, out, known))
+		return false;
+	*before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
+	*limit = *before < 0 ? -1 : number_arg(in, out, "limit", 1, limit_max, limit_default);
+	return *limit >= 0;
+}
+
+/* {KEY: list, "next"}: a full page may have more behind it, and "next" is the before= that
+ * fetches it (the last item's id_key), else null. Takes list. */
+static void page_reply(struct cd_reply *out, const char *key, json_t *list, int64_t limit,
+		       const char *id_key)
+{
+	size_t n = json_array_size(list);
+	json_t *last = n ? json_object_get(json_array_get(list, n - 1), id_key) : NULL;
+	json_t *next = n == (size_t)limit && json_integer_value(last) > 1
+			   ? json_integer(json_integer_value(last))
+			   : json_null();
+	cd_http_json(out, 200, json_pack("{s:o, s:o}", key, list, "next", next));
+}
+
 static void get_history(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	static const char *const known[] = {"before", "limit", NULL};
 	char err[256];
 	json_t *list = NULL;
-	if (!query_ok(in, out, known))
-		return;
-	int64_t before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
-	int64_t limit =
-	    before < 0 ? -1
-		       : number_arg(in, out, "limit", 1, HISTORY_LIMIT_MAX, HISTORY_LIMIT_DEFAULT);
-	if (limit < 0)
+	int64_t before, limit;
+	if (!page_args(in, out, known, HISTORY_LIMIT_MAX, HISTORY_LIMIT_DEFAULT, &before, &limit))
 		return;
 	int rc = svr_store_history(c->store, before, (unsigned)limit, &list, err, sizeof(err));
-	if (rc < 0) {
+	if (rc < 0)
 		store_error(out, rc, err);
-		return;
-	}
-	/* A full page may have more behind it: "next" is the before= that fetches it. */
-	size_t n = json_array_size(list);
-	json_t *last = n ? json_object_get(json_array_get(list, n - 1), "version") : NULL;
-	json_t *next = n == (size_t)limit && json_integer_value(last) > 1
-			   ? json_integer(json_integer_value(last))
-			   : json_null();
-	cd_http_json(out, 200, json_pack("{s:o, s:o}", "commits", list, "next", next));
+	else
+		page_reply(out, "commits", list, limit, "version");
 }
 
 /* The candidate: the stored one, else the running model (NULL when neither exists). */
@@ -369,11 +385,19 @@ static void put_candidate(struct conductor *c, const struct cd_request *in, stru
 
 /* ------------------------------------------------------ commit, rollback -- */
 
-static void committed(struct conductor *c, struct cd_reply *out,
+static void committed(struct conductor *c, const struct cd_request *in, struct cd_reply *out,
 		      const struct svr_store_commit *info)
 {
+	int64_t serial = current_serial(c);
+	if (info->source_version)
+		cd_http_audit(in, "rolled back to version %lld as version %lld (serial %lld)",
+			      (long long)info->source_version, (long long)info->version,
+			      (long long)serial);
+	else
+		cd_http_audit(in, "committed version %lld (serial %lld)", (long long)info->version,
+			      (long long)serial);
 	json_t *o = json_pack("{s:I, s:I}", "version", (json_int_t)info->version, "serial",
-			      (json_int_t)current_serial(c));
+			      (json_int_t)serial);
 	if (o && info->source_version)
 		json_object_set_new(o, "source-version", json_integer(info->source_version));
 	cd_http_json(out, 201, o);
@@ -398,8 +422,8 @@ static json_t *change_body(const struct cd_request *in, struct cd_reply *out,
 
 /* What the store said of a commit or a rollback: 201, 422 with the model's errors, or the
  * store's failure. */
-static void change_answer(struct conductor *c, struct cd_reply *out, int rc,
-			  const struct svr_store_commit *info,
+static void change_answer(struct conductor *c, const struct cd_request *in, struct cd_reply *out,
+			  int rc, const struct svr_store_commit *info,
 			  const struct svr_model_errors *errors, const char *err)
 {
 	if (rc == SVR_STORE_INVALID)
@@ -407,7 +431,7 @@ static void change_answer(struct conductor *c, struct cd_reply *out, int rc,
 	else if (rc < 0)
 		store_error(out, rc, err);
 	else
-		committed(c, out, info);
+		committed(c, in, out, info);
 }
 
 static void post_commit(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
@@ -431,7 +455,7 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 			      "nothing to commit: no \"model\" in the body and no candidate "
 			      "put (PUT /api/v1/candidate)");
 	else
-		change_answer(c, out, rc, &info, &errors, err);
+		change_answer(c, in, out, rc, &info, &errors, err);
 	svr_model_errors_free(&errors);
 	json_decref(body);
 }
@@ -455,7 +479,7 @@ static void post_rollback(struct conductor *c, const struct cd_request *in, stru
 	svr_model_errors_init(&errors);
 	int rc = svr_store_rollback(c->store, json_integer_value(v), in->who, message, ticket,
 				    &info, &errors, err, sizeof(err));
-	change_answer(c, out, rc, &info, &errors, err);
+	change_answer(c, in, out, rc, &info, &errors, err);
 	svr_model_errors_free(&errors);
 	json_decref(body);
 }
@@ -496,8 +520,13 @@ static void post_import(struct conductor *c, const struct cd_request *in, struct
 			      err);
 	else if (rc < 0)
 		store_error(out, rc, err);
-	else
-		cd_http_json(out, 201, json_pack("{s:I}", "serial", (json_int_t)current_serial(c)));
+	else {
+		int64_t serial = current_serial(c);
+		cd_http_audit(in, "imported %zu versions, %zu routers (serial %lld)",
+			      json_array_size(json_object_get(doc, "versions")),
+			      json_array_size(json_object_get(doc, "routers")), (long long)serial);
+		cd_http_json(out, 201, json_pack("{s:I}", "serial", (json_int_t)serial));
+	}
 	json_decref(doc);
 }
 
@@ -582,6 +611,8 @@ static void post_router(struct conductor *c, const struct cd_request *in, struct
 		if (rc < 0) {
 			store_error(out, rc, err);
 		} else {
+			cd_http_audit(in, "router %s added%s%s", name, *asset ? ", asset-id " : "",
+				      asset);
 			router_decorate(r, current_serial(c));
 			cd_http_json(out, 201, r);
 		}
@@ -602,6 +633,7 @@ static void delete_router(struct conductor *c, const struct cd_request *in, stru
 	/* Its credential must stop working now, not when the server's cache is next emptied. */
 	cd_http_forget_credentials();
 	LOG_NOTICE("router %s deleted by %s", in->arg, in->who);
+	cd_http_audit(in, "router %s deleted", in->arg);
 	out->status = 204;
 }
 
@@ -627,6 +659,7 @@ static void post_enrolment_token(struct conductor *c, const struct cd_request *i
 		store_error(out, rc, err);
 	} else {
 		format_rfc3339(expires_ms, expires, sizeof(expires));
+		cd_http_audit(in, "for router %s, valid until %s", in->arg, expires);
 		cd_http_json(out, 201,
 			     json_pack("{s:s, s:s, s:s, s:I}", "router", in->arg, "token", token,
 				       "expires", expires, "expires-ms", (json_int_t)expires_ms));
@@ -714,6 +747,7 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 	format_rfc3339(k.not_before_ms, nb, sizeof(nb));
 	LOG_NOTICE("keys: added security-id %u, in force from %s (rotated by %s)", k.security_id,
 		   nb, in->who);
+	cd_http_audit(in, "added security-id %u, in force from %s", k.security_id, nb);
 	cd_http_json(out, 201,
 		     json_pack("{s:I, s:s, s:I}", "security-id", (json_int_t)k.security_id,
 			       "not-before", nb, "serial", (json_int_t)current_serial(c)));
@@ -727,6 +761,42 @@ static void get_ca(struct conductor *c, const struct cd_request *in, struct cd_r
 		return;
 	cd_http_json(out, 200,
 		     json_pack("{s:s, s:s}", "pem", cd_pki_ca_pem(), "sha256", cd_pki_ca_sha256()));
+}
+
+/* ------------------------------------------------------- whoami, audit -- */
+
+static void get_whoami(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	if (!query_ok(in, out, no_args))
+		return;
+	const char *role = cd_role_name(in->role);
+	cd_http_json(out, 200,
+		     json_pack("{s:s, s:s, s:{s:b, s:b}}", "name", in->who, "role",
+			       role ? role : "", "change-control", "enabled",
+			       c->cfg.change_control.enabled, "require-ticket",
+			       c->cfg.change_control.require_ticket));
+}
+
+static void get_audit(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
+{
+	static const char *const known[] = {"before", "limit", "who", NULL};
+	char err[256];
+	json_t *list = NULL;
+	int64_t before, limit;
+	if (!page_args(in, out, known, AUDIT_LIMIT_MAX, AUDIT_LIMIT_DEFAULT, &before, &limit))
+		return;
+	const char *who = cd_http_query(in, "who");
+	if (who && strlen(who) >= SVR_STORE_NAME_MAX) {
+		cd_http_error(out, 400, "query parameter \"who\": longer than %d bytes",
+			      SVR_STORE_NAME_MAX - 1);
+		return;
+	}
+	int rc =
+	    svr_store_audit_list(c->store, before, (unsigned)limit, who, &list, err, sizeof(err));
+	if (rc < 0)
+		store_error(out, rc, err);
+	else
+		page_reply(out, "entries", list, limit, "id");
 }
 
 static void get_openapi(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
@@ -747,26 +817,31 @@ static void get_openapi(struct conductor *c, const struct cd_request *in, struct
 
 /* --------------------------------------------------------------- routes -- */
 
+/* Reads admit every role; each change names the roles that may make it (docs/conductor.md,
+ * "Roles") and its verb in the audit log. */
 static const struct cd_route operator_routes[] = {
     {"GET", "/model", CD_CRED_OPERATOR, get_model, 0, CD_ROLES_ALL},
     {"GET", "/versions/{}", CD_CRED_OPERATOR, get_version, 0, CD_ROLES_ALL},
     {"GET", "/history", CD_CRED_OPERATOR, get_history, 0, CD_ROLES_ALL},
     {"GET", "/diff", CD_CRED_OPERATOR, get_diff, 0, CD_ROLES_ALL},
     {"GET", "/candidate", CD_CRED_OPERATOR, get_candidate, 0, CD_ROLES_ALL},
-    {"PUT", "/candidate", CD_CRED_OPERATOR, put_candidate, 0, CD_ROLE_PLANNER},
-    {"POST", "/commit", CD_CRED_OPERATOR, post_commit, 0, CD_ROLE_PLANNER},
-    {"POST", "/rollback", CD_CRED_OPERATOR, post_rollback, 0, CD_ROLE_PLANNER},
+    {"PUT", "/candidate", CD_CRED_OPERATOR, put_candidate, 0, CD_ROLE_PLANNER, "candidate"},
+    {"POST", "/commit", CD_CRED_OPERATOR, post_commit, 0, CD_ROLE_PLANNER, "commit"},
+    {"POST", "/rollback", CD_CRED_OPERATOR, post_rollback, 0, CD_ROLE_PLANNER, "rollback"},
     {"GET", "/export", CD_CRED_OPERATOR, get_export, 0, CD_ROLE_AUDITOR},
-    {"POST", "/import", CD_CRED_OPERATOR, post_import, 0, 0},
+    {"POST", "/import", CD_CRED_OPERATOR, post_import, 0, 0, "import"},
     {"GET", "/routers", CD_CRED_OPERATOR, get_routers, 0, CD_ROLES_ALL},
-    {"POST", "/routers", CD_CRED_OPERATOR, post_router, 0, 0},
+    {"POST", "/routers", CD_CRED_OPERATOR, post_router, 0, 0, "router-add"},
     {"GET", "/routers/{}", CD_CRED_OPERATOR, get_router, 0, CD_ROLES_ALL},
-    {"DELETE", "/routers/{}", CD_CRED_OPERATOR, delete_router, 0, 0},
-    {"POST", "/routers/{}/enrolment-token", CD_CRED_OPERATOR, post_enrolment_token, 0, 0},
+    {"DELETE", "/routers/{}", CD_CRED_OPERATOR, delete_router, 0, 0, "router-delete"},
+    {"POST", "/routers/{}/enrolment-token", CD_CRED_OPERATOR, post_enrolment_token, 0, 0,
+     "enrolment-token"},
     {"GET", "/alarms", CD_CRED_OPERATOR, get_alarms, 0, CD_ROLES_ALL},
     {"GET", "/keys", CD_CRED_OPERATOR, get_keys, 0, CD_ROLES_ALL},
-    {"POST", "/keys/rotate", CD_CRED_OPERATOR, post_keys_rotate, 0, 0},
+    {"POST", "/keys/rotate", CD_CRED_OPERATOR, post_keys_rotate, 0, 0, "keys-rotate"},
     {"GET", "/ca", CD_CRED_OPERATOR, get_ca, 0, CD_ROLES_ALL},
+    {"GET", "/whoami", CD_CRED_OPERATOR, get_whoami, 0, CD_ROLES_ALL},
+    {"GET", "/audit", CD_CRED_OPERATOR, get_audit, 0, CD_ROLE_AUDITOR},
     {"GET", "/openapi.json", CD_CRED_NONE, get_openapi},
 };
 

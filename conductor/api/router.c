@@ -345,6 +345,8 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 	if (enrol_blocked(in->peer)) {
 		LOG_WARN("enrol: %s refused: more than %d failed attempts in a minute", in->peer,
 			 ENROL_FAILS_MAX);
+		cd_http_audit(in, "more than %d failed enrolments from this address in a minute",
+			      ENROL_FAILS_MAX);
 		cd_http_error(out, 429,
 			      "too many failed enrolments from this address: try again in a "
 			      "minute");
@@ -395,6 +397,9 @@ static void post_enrol(struct conductor *c, const struct cd_request *in, struct 
 		LOG_WARN("enrol: %s failed for router %s from %s (403; %u in this minute)",
 			 rc == SVR_STORE_EXPIRED ? "a used or expired token" : "an unknown token",
 			 router, in->peer, n);
+		cd_http_audit(in, "for router %s: %s", router,
+			      rc == SVR_STORE_EXPIRED ? "a used or expired token"
+						      : "an unknown token");
 		cd_http_error(out, 403, ENROL_REFUSED_MSG);
 	} else {
 		LOG_ERR("enrol: router %s: %s", router, err);
@@ -605,12 +610,13 @@ static void post_status(struct conductor *c, const struct cd_request *in, struct
 
 static const struct cd_route routes[] = {
     {"GET", "/enrol/ca", CD_CRED_NONE, get_ca},
-    /* Anyone may enrol: a router name and a token fit in 4 KiB. */
-    {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY},
-    {"GET", "/sync", CD_CRED_ROUTER, get_sync},
-    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ACK_MAX_BODY},
+    /* Anyone may enrol: a router name and a token fit in 4 KiB. The audit log keeps the
+     * refusals (as every route's 401). */
+    {"POST", "/enrol", CD_CRED_NONE, post_enrol, ENROL_MAX_BODY, 0, "enrol"},
+    {"GET", "/sync", CD_CRED_ROUTER, get_sync, 0, 0, "sync"},
+    {"POST", "/sync/ack", CD_CRED_ROUTER, post_ack, ACK_MAX_BODY, 0, "sync-ack"},
     /* A status is stored and re-read every second by the alarms: kept small. */
-    {"POST", "/status", CD_CRED_ROUTER, post_status, STATUS_MAX_BODY},
+    {"POST", "/status", CD_CRED_ROUTER, post_status, STATUS_MAX_BODY, 0, "status"},
 };
 
 int cd_api_router_start(struct conductor *c, char *err, size_t errlen)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The conductor's HTTPS server (libmicrohttpd, TLS, epoll threads, suspend/resume for long polls).
- * Parts register routes; the server checks the credential a route asks for before calling it,
- * reads bodies up to the route's limit (413 above), and answers errors as {"error": "..."}.
+ * Parts register routes; the server checks the credential a route asks for (and an operator's
+ * role) before calling it, reads bodies up to the route's limit (413 above), answers errors as
+ * {"error": "..."}, and hands every request that ends to the audit log (audit.h).
  * Handlers run on the server's epoll threads: they must not block for long (a short store call
  * is fine, but note that GET /export holds the store's mutex for the whole dump, and every other
  * store call waits for it; waiting for a change is not fine — a long poll suspends, see
@@ -63,7 +64,16 @@ struct cd_route {
 	/* CD_CRED_OPERATOR: the roles (enum cd_role) admitted besides admin; 0: admin only. Any
 	 * other operator gets 403. */
 	unsigned roles;
+	/* The audit log's "action": a short verb ("commit", "router-add"...). NULL: "read" for
+	 * GET, else the method in lower case. */
+	const char *action;
 };
+
+/* The audit log's "detail" of this request (docs/conductor.md, "Audit log"): what it did, in a
+ * few words ("committed version 7 (serial 12)"); the last call wins. Never a secret. The entry
+ * is written when the request ends, if it is one the log keeps. */
+void cd_http_audit(const struct cd_request *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Adds routes (a static array) before the server starts. */
 void cd_http_routes(const struct cd_route *routes, size_t n);

@@ -27,6 +27,7 @@
 
 #include "common/hex.h"
 #include "common/jsonutil.h"
+#include "audit.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -51,8 +52,10 @@ struct req {
 	char path[256];
 	char arg[128];
 	char who[CD_NAME_MAX];
-	unsigned role; /* the operator's, for CD_CRED_OPERATOR */
+	unsigned role;    /* the operator's, for CD_CRED_OPERATOR */
+	bool operator_ok; /* an operator credential was accepted */
 	char peer[INET6_ADDRSTRLEN];
+	char detail[512]; /* cd_http_audit's */
 	struct svr_httpd_body body;
 	unsigned status;
 	int64_t start_ms;
@@ -195,6 +198,17 @@ static enum MHD_Result answer_error(struct MHD_Connection *conn, struct req *q, 
 static struct req *req_of(const struct cd_request *in)
 {
 	return (struct req *)(void *)((char *)(uintptr_t)in - offsetof(struct req, in));
+}
+
+void cd_http_audit(const struct cd_request *in, const char *fmt, ...)
+{
+	struct req *q = req_of(in);
+	char text[sizeof(q->detail)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	svr_log_safe(q->detail, sizeof(q->detail), text);
 }
 
 void cd_http_suspend(const struct cd_request *in, struct cd_reply *out, void *resume)
@@ -550,6 +564,7 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    "missing or wrong bearer token (Authorization: Bearer <%s>)",
 				    q->route->cred == CD_CRED_OPERATOR ? "an operator token"
 								       : "the router's credential");
+	q->operator_ok = q->route->cred == CD_CRED_OPERATOR;
 	if (q->route->cred == CD_CRED_OPERATOR && !(q->role & (q->route->roles | CD_ROLE_ADMIN)))
 		return answer_error(conn, q, MHD_HTTP_FORBIDDEN, NULL,
 				    "operator %s (role %s) may not %s %s", q->who,
@@ -608,6 +623,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return run_handler(conn, q);
 }
 
+/* Hands the request that ended to the audit log, which keeps what it must. */
+static void audit(const struct req *q)
+{
+	bool api = strncmp(q->path, API_PREFIX "/", strlen(API_PREFIX) + 1) == 0;
+	const char *role = q->role ? cd_role_name(q->role) : NULL;
+	struct cd_audit_request r = {.method = q->method,
+				     .path = q->path,
+				     .who = q->who,
+				     .role = role ? role : "",
+				     .peer = q->peer,
+				     .action = q->route ? q->route->action : NULL,
+				     .detail = q->detail,
+				     .status = q->status,
+				     .operator_request = q->operator_ok,
+				     .api = api};
+	cd_audit_request(srv.c, &r, cd_mono_ms(), cd_now_ms());
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
@@ -634,6 +667,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	else
 		LOG_INFO("%s %s %s %" PRId64 " ms %s %s (connection ended early: %s)", method, path,
 			 status, ms, q->peer, q->who, svr_httpd_ended(toe));
+	audit(q);
 	svr_httpd_body_free(&q->body);
 	free(q);
 	*con_cls = NULL;

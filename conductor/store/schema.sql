@@ -65,5 +65,24 @@ CREATE TABLE IF NOT EXISTS keys (
 	created_ms BIGINT NOT NULL
 );
 
+-- The audit log (docs/conductor.md, "Audit log"): operators' changes and refused attempts.
+-- id grows by one per entry (MAX(id) + 1, retried on a conflict); at_ms is when the request
+-- ended; who and role are "" when the credential was unknown; status the HTTP status.
+CREATE TABLE IF NOT EXISTS audit (
+	id BIGINT PRIMARY KEY,
+	at_ms BIGINT NOT NULL,
+	who TEXT NOT NULL,
+	role TEXT NOT NULL,
+	peer TEXT NOT NULL,
+	method TEXT NOT NULL,
+	path TEXT NOT NULL,
+	status BIGINT NOT NULL,
+	action TEXT NOT NULL,
+	detail TEXT NOT NULL
+);
+
+-- GET /api/v1/audit?who=NAME reads one operator's entries newest first.
+CREATE INDEX IF NOT EXISTS audit_who ON audit (who, id);
+
 INSERT INTO head (id, seq, running) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
 INSERT INTO meta (k, v) VALUES ('schema-version', '1') ON CONFLICT (k) DO NOTHING;

@@ -1324,6 +1324,130 @@ int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *val
 	return rc;
 }
 
+/* ---- audit log ---- */
+
+#define AUDIT_ADD_TRIES 8 /* two conductors on one database may take the same next id */
+
+/* src cut to at most max bytes, never inside a UTF-8 character, into dst (max + 1 bytes). */
+static const char *cut_text(char *dst, size_t max, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return dst;
+}
+
+int svr_store_audit_add(struct svr_store *s, const struct svr_store_audit *e, int64_t *id,
+			char *err, size_t errlen)
+{
+	ERRBUF();
+	char who[SVR_STORE_NAME_MAX], role[32], peer[64], method[16], path[256], action[64],
+	    detail[SVR_STORE_MESSAGE_MAX];
+	struct num at = num(e->at_ms), status = num(e->status);
+	const char *p[] = {at.s,
+			   cut_text(who, sizeof(who) - 1, e->who),
+			   cut_text(role, sizeof(role) - 1, e->role),
+			   cut_text(peer, sizeof(peer) - 1, e->peer),
+			   cut_text(method, sizeof(method) - 1, e->method),
+			   cut_text(path, sizeof(path) - 1, e->path),
+			   status.s,
+			   cut_text(action, sizeof(action) - 1, e->action),
+			   cut_text(detail, sizeof(detail) - 1, e->detail)};
+	int64_t v = 0;
+	int rc = SVR_STORE_EXISTS;
+	pthread_mutex_lock(&s->mu);
+	/* One statement, no transaction: the id is the newest + 1, and an insert that lost the
+	 * race for it to another conductor's (a unique-key conflict) takes the next one. */
+	for (int i = 0; rc == SVR_STORE_EXISTS && i < AUDIT_ADD_TRIES; i++)
+		rc = run_value(
+		    s,
+		    "INSERT INTO audit (id, at_ms, who, role, peer, method, path, status, "
+		    "action, detail) SELECT COALESCE(MAX(id), 0) + 1, "
+		    "CAST($1 AS BIGINT), $2, $3, $4, $5, $6, CAST($7 AS BIGINT), $8, $9 "
+		    "FROM audit RETURNING id",
+		    9, p, &v, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0 && id)
+		*id = v;
+	return rc;
+}
+
+static json_t *audit_json(const struct svr_rows *r, unsigned i)
+{
+	return json_pack("{sI sI ss ss ss ss ss sI ss ss}", "id",
+			 (json_int_t)to_i64(svr_rows_get(r, i, 0)), "at-ms",
+			 (json_int_t)to_i64(svr_rows_get(r, i, 1)), "who", svr_rows_get(r, i, 2),
+			 "role", svr_rows_get(r, i, 3), "from", svr_rows_get(r, i, 4), "method",
+			 svr_rows_get(r, i, 5), "path", svr_rows_get(r, i, 6), "status",
+			 (json_int_t)to_i64(svr_rows_get(r, i, 7)), "action", svr_rows_get(r, i, 8),
+			 "detail", svr_rows_get(r, i, 9));
+}
+
+int svr_store_audit_list(struct svr_store *s, int64_t before, unsigned limit, const char *who,
+			 json_t **list, char *err, size_t errlen)
+{
+	ERRBUF();
+	json_t *a = json_array();
+	if (!a)
+		return oom(err, errlen);
+	struct num b = num(before > 0 ? before : INT64_MAX), l = num(limit);
+	const char *p[] = {b.s, l.s, who ? who : ""};
+	struct svr_rows r = {0};
+	pthread_mutex_lock(&s->mu);
+	int rc =
+	    run(s,
+		who ? "SELECT id, at_ms, who, role, peer, method, path, status, action, detail "
+		      "FROM audit WHERE id < CAST($1 AS BIGINT) AND who = $3 "
+		      "ORDER BY id DESC LIMIT CAST($2 AS BIGINT)"
+		    : "SELECT id, at_ms, who, role, peer, method, path, status, action, detail "
+		      "FROM audit WHERE id < CAST($1 AS BIGINT) "
+		      "ORDER BY id DESC LIMIT CAST($2 AS BIGINT)",
+		who ? 3 : 2, p, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
+		if (json_array_append_new(a, audit_json(&r, i)) < 0)
+			rc = oom(err, errlen);
+	svr_rows_free(&r);
+	if (rc < 0) {
+		json_decref(a);
+		return rc;
+	}
+	*list = a;
+	return 0;
+}
+
+int svr_store_audit_prune(struct svr_store *s, int64_t keep, int64_t *deleted, char *err,
+			  size_t errlen)
+{
+	ERRBUF();
+	struct num k = num(keep);
+	const char *p[] = {k.s};
+	int64_t n = 0;
+	pthread_mutex_lock(&s->mu);
+	int rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = run_value(s,
+			       "SELECT COUNT(*) FROM audit WHERE id <= "
+			       "(SELECT MAX(id) FROM audit) - CAST($1 AS BIGINT)",
+			       1, p, &n, err, errlen);
+		if (rc == 0 && n > 0)
+			rc = run(s,
+				 "DELETE FROM audit WHERE id <= "
+				 "(SELECT MAX(id) FROM audit) - CAST($1 AS BIGINT)",
+				 1, p, NULL, err, errlen);
+		rc = tx_end(s, rc, false, err, errlen);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0 && deleted)
+		*deleted = n;
+	return rc;
+}
+
 /* ---- changes ---- */
 
 int svr_store_serial(struct svr_store *s, int64_t *serial, char *err, size_t errlen)

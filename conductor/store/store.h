@@ -150,6 +150,27 @@ int svr_store_meta_get(struct svr_store *s, const char *key, char **value, char 
 int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value, char **stored,
 			   char *err, size_t errlen);
 
+/* ---- audit log ---- */
+
+/* One entry (docs/conductor.md, "Audit log"). Texts longer than the store keeps are cut:
+ * method 15, role 31, peer 63, action 63, who 127, path 255, detail 1023 bytes. */
+struct svr_store_audit {
+	int64_t at_ms;
+	const char *who, *role, *peer, *method, *path, *action, *detail; /* NULL: "" */
+	unsigned status;
+};
+/* Appends e with the next id (the newest + 1), into *id when id is not NULL. */
+int svr_store_audit_add(struct svr_store *s, const struct svr_store_audit *e, int64_t *id,
+			char *err, size_t errlen);
+/* Entries newest first: at most limit, ids below before (0: from the newest), only who's when
+ * who is not NULL. *list is a JSON array of {id, at-ms, who, role, from, method, path, status,
+ * action, detail}. */
+int svr_store_audit_list(struct svr_store *s, int64_t before, unsigned limit, const char *who,
+			 json_t **list, char *err, size_t errlen);
+/* Deletes all but the newest keep entries; *deleted (may be NULL) says how many went. */
+int svr_store_audit_prune(struct svr_store *s, int64_t keep, int64_t *deleted, char *err,
+			  size_t errlen);
+
 /* ---- changes ---- */
 
 /* The change serial: moves on every commit, rollback, import and key change (anything a router

@@ -160,7 +160,8 @@ int svr_httpd_query_check(struct MHD_Connection *conn, const char *const *known,
 			len = strlen(err);
 		}
 		if (len < errlen)
-			snprintf(err + len, errlen - len, ")");
+			snprintf(err + len, errlen - len, "%s",
+				 n ? ")" : " (this request takes none)");
 	}
 	return s.bad ? -1 : 0;
 }

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <openssl/evp.h>
 
 #include "model/validate.h"
@@ -1124,6 +1125,185 @@ static void sqlite_file_is_private(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* ---- audit log ---- */
+
+static json_t *audit_page(struct svr_store *s, int64_t before, unsigned limit, const char *who)
+{
+	json_t *list = NULL;
+	char err[256];
+	if (svr_store_audit_list(s, before, limit, who, &list, err, sizeof(err)) < 0)
+		fail_msg("audit list: %s", err);
+	return list;
+}
+
+static int64_t audit_id(const json_t *list, size_t i)
+{
+	return json_integer_value(json_object_get(json_array_get(list, i), "id"));
+}
+
+static int64_t audit_add(struct svr_store *s, const char *who, unsigned status)
+{
+	struct svr_store_audit e = {.at_ms = 1796464800000,
+				    .who = who,
+				    .role = *who ? "planner" : "",
+				    .peer = "198.18.0.7",
+				    .method = "POST",
+				    .path = "/api/v1/commit",
+				    .status = status,
+				    .action = "commit",
+				    .detail = "committed version 7 (serial 12)"};
+	int64_t id = 0;
+	char err[256];
+	if (svr_store_audit_add(s, &e, &id, err, sizeof(err)) < 0)
+		fail_msg("audit add: %s", err);
+	return id;
+}
+
+/* Ids 1, 2, ... in order; newest first, by pages and by operator; every field kept; a text
+ * too long cut, never inside a UTF-8 character; pruned to the newest N, ids going on. */
+static void audit_add_list_prune(void **state)
+{
+	struct fx *f = *state;
+	json_t *list = audit_page(f->s, 0, 10, NULL);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	const char *who[] = {"alice", "", "bob", "alice", "alice"};
+	for (int64_t i = 0; i < 5; i++)
+		assert_int_equal(audit_add(f->s, who[i], i == 1 ? 401 : 201), i + 1);
+
+	list = audit_page(f->s, 0, 10, NULL);
+	assert_int_equal(json_array_size(list), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(audit_id(list, i), 5 - (int64_t)i);
+	json_t *e = json_array_get(list, 3); /* id 2: the unknown token's */
+	assert_string_equal(json_string_value(json_object_get(e, "who")), "");
+	assert_string_equal(json_string_value(json_object_get(e, "role")), "");
+	assert_int_equal(json_integer_value(json_object_get(e, "status")), 401);
+	e = json_array_get(list, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "at-ms")), 1796464800000);
+	assert_string_equal(json_string_value(json_object_get(e, "who")), "alice");
+	assert_string_equal(json_string_value(json_object_get(e, "role")), "planner");
+	assert_string_equal(json_string_value(json_object_get(e, "from")), "198.18.0.7");
+	assert_string_equal(json_string_value(json_object_get(e, "method")), "POST");
+	assert_string_equal(json_string_value(json_object_get(e, "path")), "/api/v1/commit");
+	assert_string_equal(json_string_value(json_object_get(e, "action")), "commit");
+	assert_string_equal(json_string_value(json_object_get(e, "detail")),
+			    "committed version 7 (serial 12)");
+	json_decref(list);
+
+	list = audit_page(f->s, 4, 2, NULL); /* below 4, two */
+	assert_int_equal(json_array_size(list), 2);
+	assert_int_equal(audit_id(list, 0), 3);
+	assert_int_equal(audit_id(list, 1), 2);
+	json_decref(list);
+	list = audit_page(f->s, 0, 10, "alice");
+	assert_int_equal(json_array_size(list), 3);
+	assert_int_equal(audit_id(list, 0), 5);
+	assert_int_equal(audit_id(list, 2), 1);
+	json_decref(list);
+	list = audit_page(f->s, 5, 1, "alice");
+	assert_int_equal(json_array_size(list), 1);
+	assert_int_equal(audit_id(list, 0), 4);
+	json_decref(list);
+	list = audit_page(f->s, 0, 10, ""); /* the refused attempts of unknown tokens */
+	assert_int_equal(json_array_size(list), 1);
+	assert_int_equal(audit_id(list, 0), 2);
+	json_decref(list);
+
+	/* A detail of 2000 bytes whose 1023rd byte starts a two-byte character: cut before it. */
+	char detail[2001];
+	memset(detail, 'x', sizeof(detail) - 1);
+	detail[2000] = '\0';
+	memcpy(detail + 1022, "\xc3\xa9", 2);
+	struct svr_store_audit big = {.at_ms = 1, .detail = detail, .method = "DELETE"};
+	int64_t id = 0;
+	assert_int_equal(svr_store_audit_add(f->s, &big, &id, NULL, 0), 0);
+	assert_int_equal(id, 6);
+	list = audit_page(f->s, 0, 1, NULL);
+	e = json_array_get(list, 0);
+	assert_int_equal(json_string_length(json_object_get(e, "detail")), 1022);
+	assert_string_equal(json_string_value(json_object_get(e, "who")), "");
+	json_decref(list);
+
+	int64_t deleted = -1;
+	assert_int_equal(svr_store_audit_prune(f->s, 2, &deleted, NULL, 0), 0);
+	assert_int_equal(deleted, 4);
+	assert_int_equal(svr_store_audit_prune(f->s, 2, &deleted, NULL, 0), 0);
+	assert_int_equal(deleted, 0);
+	list = audit_page(f->s, 0, 10, NULL);
+	assert_int_equal(json_array_size(list), 2);
+	assert_int_equal(audit_id(list, 0), 6);
+	assert_int_equal(audit_id(list, 1), 5);
+	json_decref(list);
+	assert_int_equal(audit_add(f->s, "bob", 204), 7);
+}
+
+struct auditor {
+	struct svr_store *s;
+	int64_t ids[20];
+	pthread_t t;
+};
+
+static void *audit_thread(void *arg)
+{
+	struct auditor *a = arg;
+	for (size_t i = 0; i < 20; i++)
+		a->ids[i] = audit_add(a->s, "bot", 201);
+	return NULL;
+}
+
+/* Two conductors writing at once: every entry gets its own id, each writer's growing. */
+static void audit_concurrent_adds_get_distinct_ids(void **state)
+{
+	struct fx *f = *state;
+	struct svr_store *b = open_store(f->spec[0]);
+	struct auditor a[2] = {{.s = f->s}, {.s = b}};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&a[i].t, NULL, audit_thread, &a[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(a[i].t, NULL);
+	bool seen[41] = {false};
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 20; k++) {
+			int64_t id = a[i].ids[k];
+			assert_true(id >= 1 && id <= 40);
+			assert_false(seen[id]);
+			seen[id] = true;
+			if (k)
+				assert_true(id > a[i].ids[k - 1]);
+		}
+	svr_store_close(b);
+}
+
+/* A store made before the audit log (schema version 1 without the table) gets it at the next
+ * open, its schema version unchanged. */
+static void audit_table_added_to_an_older_store(void **state)
+{
+	struct fx *f = *state;
+	audit_add(f->s, "alice", 201);
+	svr_store_close(f->s);
+	f->s = NULL;
+	if (is_pg()) {
+		PGconn *c = PQconnectdb(f->spec[0] + 11);
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		PGresult *r = PQexec(c, "DROP TABLE audit");
+		assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(f->spec[0] + 7, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "DROP TABLE audit", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	f->s = open_store(f->spec[0]);
+	char *v = NULL;
+	assert_int_equal(svr_store_meta_get(f->s, "schema-version", &v, NULL, 0), 0);
+	assert_string_equal(v, "1");
+	free(v);
+	assert_int_equal(audit_add(f->s, "alice", 201), 1);
+}
+
 static void bad_spec_refused(void **state)
 {
 	(void)state;
@@ -1163,6 +1343,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),
 	    cmocka_unit_test_setup_teardown(lost_connection_is_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sqlite_file_is_private, setup, teardown),
+	    cmocka_unit_test_setup_teardown(audit_add_list_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(audit_concurrent_adds_get_distinct_ids, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(audit_table_added_to_an_older_store, setup, teardown),
 	    cmocka_unit_test(bad_spec_refused),
 	};
 	setvbuf(stdout, NULL, _IONBF, 0); /* in order with stderr in the log */

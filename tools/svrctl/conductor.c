@@ -33,7 +33,7 @@ enum {
 
 const char conductor_help[] =
     "NAME\n"
-    "    svrctl conductor - operate svr-conductor: commits, history, routers, keys\n"
+    "    svrctl conductor - operate svr-conductor: commits, history, routers, keys, audit\n"
     "\n"
     "SYNOPSIS\n"
     "    svrctl conductor [OPTIONS] COMMAND [ARGUMENTS]\n"
@@ -44,8 +44,10 @@ const char conductor_help[] =
     "DESCRIPTION\n"
     "    Each command is one request to svr-conductor's operator API (docs/conductor.md)\n"
     "    over HTTPS, with an operator token. The token's operator name is recorded as\n"
-    "    the author of what it commits. \"conductor\" must be svrctl's first word; the\n"
-    "    options may come anywhere after it.\n"
+    "    the author of what it commits; its role (admin, planner, approver, operator,\n"
+    "    auditor) says what it may do (a refused request exits 1 with the conductor's\n"
+    "    403). \"conductor\" must be svrctl's first word; the options may come anywhere\n"
+    "    after it.\n"
     "\n"
     "COMMANDS\n"
     "  Versions:\n"
@@ -108,6 +110,14 @@ const char conductor_help[] =
     "        certificate the conductor sends: what an operator gives each router at\n"
     "        enrolment. --json adds the PEM.\n"
     "\n"
+    "  Operators:\n"
+    "    whoami\n"
+    "        The token's operator, its role and whether change control is on.\n"
+    "    audit [--limit N] [--before ID] [--who NAME]\n"
+    "        The audit log, newest first (roles auditor and admin): every change an\n"
+    "        operator asked for and every refused attempt, with who, when, from where,\n"
+    "        the request, its status, action and detail.\n"
+    "\n"
     "OPTIONS\n"
     "    --url URL\n"
     "        The conductor, without /api/v1; https:// only (the token is never sent\n"
@@ -134,8 +144,10 @@ const char conductor_help[] =
     "        commit, rollback: a change-ticket id (one line, at most 127 bytes).\n"
     "    --asset-id ID\n"
     "        router add: which box it is (serial number, asset tag).\n"
-    "    --limit N, --before VERSION\n"
-    "        history: page size and start.\n"
+    "    --limit N, --before VERSION|ID\n"
+    "        history, audit: page size and start.\n"
+    "    --who NAME\n"
+    "        audit: only NAME's entries (\"\": the refused attempts of unknown tokens).\n"
     "    -j, --json\n"
     "        Print the conductor's JSON answer instead of text.\n"
     "    -t, --timeout SECONDS\n"
@@ -163,7 +175,8 @@ const char conductor_help[] =
     "    svrctl conductor router add r3 --asset-id SN-0042\n"
     "    svrctl conductor enrol-token r3\n"
     "    svrctl conductor ca\n"
-    "    svrctl conductor export backup.json\n";
+    "    svrctl conductor export backup.json\n"
+    "    svrctl conductor audit --who alice --limit 20\n";
 
 /* One page per command (svrctl conductor COMMAND --help, svrctl conductor help COMMAND). */
 struct command_page {
@@ -277,6 +290,22 @@ static const struct command_page pages[] = {
      "and compared with the one it states (exit 1 if they differ). --json adds the\n"
      "PEM.",
      "svrctl conductor ca"},
+    {"whoami", "the token's operator and role", "whoami",
+     "GET /api/v1/whoami: prints \"NAME (role ROLE)\" and whether change control is on\n"
+     "(commits then go through proposals; \"ticket required\" when a proposal needs\n"
+     "one). Every role may ask.",
+     "svrctl conductor whoami"},
+    {"audit", "the audit log", "audit [--limit N] [--before ID] [--who NAME]",
+     "GET /api/v1/audit (roles auditor and admin; others get 403): ID, TIME (UTC),\n"
+     "WHO (\"-\" for an unknown token), ROLE, FROM (the client's address), REQUEST,\n"
+     "STATUS, ACTION, DETAIL, newest first. The log keeps every request that is not\n"
+     "a read, whatever its answer, and every refused attempt (401, 403, 429); past 10\n"
+     "refusals a minute from one address it keeps one summary, \"and K more refused\n"
+     "from ADDR\". --limit: at most N (1-1000, default 100); --before: only entries\n"
+     "below ID (the last line gives the one for the next page); --who: only NAME's.",
+     "svrctl conductor audit --limit 20\n"
+     "svrctl conductor audit --who \"\"     # refused attempts with unknown tokens\n"
+     "svrctl conductor --json audit | jq '.entries[] | select(.status == 403)'"},
 };
 
 /* The page of one command, man-style. */
@@ -310,7 +339,7 @@ static const struct command_page *find_page(const char *name)
 
 struct cargs {
 	struct api_opts api;
-	const char *message, *ticket, *asset_id;
+	const char *message, *ticket, *asset_id, *who;
 	long limit, before;
 	bool help;
 	int nargs;
@@ -680,6 +709,24 @@ static int cmd_diff(const struct cargs *o)
 	return get_and_print(o, "diff", path, print_diff);
 }
 
+/* A paged answer's last line: the --before that lists what is older, when more is left. */
+static void print_older(const json_t *j)
+{
+	if (json_is_integer(json_object_get(j, "next")))
+		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(j, "next")));
+}
+
+/* BASE?limit=N[&before=M]: a page of history or of the audit log; the length written. */
+static int page_path(char *path, size_t len, const char *base, long def_limit,
+		     const struct cargs *o)
+{
+	int n = snprintf(path, len, "%s?limit=%ld", base, o->limit ? o->limit : def_limit);
+	if (o->before)
+		n += snprintf(path + n, len - (size_t)n, "&before=%ld", o->before);
+	return n;
+}
+
 static void print_history(const json_t *j)
 {
 	static const char *const head[] = {"VERSION", "TIME",   "AUTHOR",
@@ -705,17 +752,13 @@ static void print_history(const json_t *j)
 	}
 	table(head, 6, cells, n);
 	cells_free(cells, n * 6);
-	if (json_is_integer(json_object_get(j, "next")))
-		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
-		       json_integer_value(json_object_get(j, "next")));
+	print_older(j);
 }
 
 static int cmd_history(const struct cargs *o)
 {
 	char path[128];
-	int n = snprintf(path, sizeof(path), "/history?limit=%ld", o->limit ? o->limit : 50);
-	if (o->before)
-		snprintf(path + n, sizeof(path) - (size_t)n, "&before=%ld", o->before);
+	page_path(path, sizeof(path), "/history", 50, o);
 	if (o->nargs > 1)
 		usage("history: unexpected argument '%s'", o->args[1]);
 	return get_and_print(o, "history", path, print_history);
@@ -930,6 +973,70 @@ static int cmd_enrol_token(const struct cargs *o)
 	return 0;
 }
 
+static void print_audit(const json_t *j)
+{
+	static const char *const head[] = {"ID",      "TIME",   "WHO",    "ROLE",  "FROM",
+					   "REQUEST", "STATUS", "ACTION", "DETAIL"};
+	const json_t *list = json_object_get(j, "entries");
+	size_t n = json_array_size(list), i;
+	json_t *e;
+	if (n == 0) {
+		printf("no entries\n");
+		return;
+	}
+	char **cells = cells_new(n * 9);
+	json_array_foreach (list, i, e) {
+		char **row = cells + i * 9;
+		row[0] = dup_text(json_object_get(e, "id"));
+		row[1] = dup_when(json_object_get(e, "at-ms"));
+		row[2] = dup_text(json_object_get(e, "who"));
+		row[3] = dup_text(json_object_get(e, "role"));
+		row[4] = dup_text(json_object_get(e, "from"));
+		const char *m = json_string_value(json_object_get(e, "method"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+		if (asprintf(&row[5], "%s %s", m ? m : "-", p ? p : "-") < 0)
+			row[5] = NULL;
+		row[6] = dup_text(json_object_get(e, "status"));
+		row[7] = dup_text(json_object_get(e, "action"));
+		row[8] = dup_text(json_object_get(e, "detail"));
+		if (!row[1] || !row[5]) {
+			cerr("out of memory");
+			exit(EXIT_ERROR);
+		}
+	}
+	table(head, 9, cells, n);
+	cells_free(cells, n * 9);
+	print_older(j);
+}
+
+static int cmd_audit(const struct cargs *o)
+{
+	char path[512];
+	int n = page_path(path, sizeof(path), "/audit", 100, o);
+	if (o->who)
+		snprintf(path + n, sizeof(path) - (size_t)n, "&who=%s", o->who);
+	if (o->nargs > 1)
+		usage("audit: unexpected argument '%s'", o->args[1]);
+	return get_and_print(o, "audit", path, print_audit);
+}
+
+static void print_whoami(const json_t *j)
+{
+	const json_t *cc = json_object_get(j, "change-control");
+	printf("%s (role %s); change control %s\n", json_string_value(json_object_get(j, "name")),
+	       json_string_value(json_object_get(j, "role")),
+	       !json_is_true(json_object_get(cc, "enabled"))         ? "off"
+	       : json_is_true(json_object_get(cc, "require-ticket")) ? "on, ticket required"
+								     : "on");
+}
+
+static int cmd_whoami(const struct cargs *o)
+{
+	if (o->nargs > 1)
+		usage("whoami: unexpected argument '%s'", o->args[1]);
+	return get_and_print(o, "whoami", "/whoami", print_whoami);
+}
+
 static void print_alarms(const json_t *j)
 {
 	const json_t *list = json_object_get(j, "alarms");
@@ -1038,7 +1145,8 @@ static void parse(int argc, char **argv, struct cargs *o)
 		OPT_TICKET,
 		OPT_ASSET,
 		OPT_LIMIT,
-		OPT_BEFORE
+		OPT_BEFORE,
+		OPT_WHO
 	};
 	static const struct option longopts[] = {
 	    {"url", required_argument, NULL, OPT_URL},
@@ -1050,6 +1158,7 @@ static void parse(int argc, char **argv, struct cargs *o)
 	    {"asset-id", required_argument, NULL, OPT_ASSET},
 	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {"before", required_argument, NULL, OPT_BEFORE},
+	    {"who", required_argument, NULL, OPT_WHO},
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
@@ -1088,6 +1197,16 @@ static void parse(int argc, char **argv, struct cargs *o)
 			break;
 		case OPT_BEFORE:
 			o->before = number_opt("--before", optarg, 1, 1L << 53);
+			break;
+		case OPT_WHO:
+			/* An operator's name (docs/conductor.md): nothing to escape in a URL. */
+			if (strlen(optarg) > 127 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789-_.") != strlen(optarg))
+				usage("--who: '%s' is not an operator name (letters, digits, '-', "
+				      "'_', '.')",
+				      optarg);
+			o->who = optarg;
 			break;
 		case 'j':
 			o->api.json = true;
@@ -1166,6 +1285,8 @@ int conductor_main(int argc, char **argv)
 	    {"alarms", cmd_alarms},
 	    {"keys", cmd_keys},
 	    {"ca", cmd_ca},
+	    {"whoami", cmd_whoami},
+	    {"audit", cmd_audit},
 	};
 	struct cargs o = {0};
 	parse(argc, argv, &o);
@@ -1185,14 +1306,16 @@ int conductor_main(int argc, char **argv)
 	}
 	if (o.nargs == 0)
 		usage("missing command (commit, candidate, diff, history, show, rollback, export, "
-		      "import, routers, router, enrol-token, alarms, keys, ca)");
+		      "import, routers, router, enrol-token, alarms, keys, ca, whoami, audit)");
 	const char *cmd = o.args[0];
 	if ((o.message || o.ticket) && strcmp(cmd, "commit") != 0 && strcmp(cmd, "rollback") != 0)
 		usage("%s: -m and --ticket are for commit and rollback", cmd);
 	if (o.asset_id && strcmp(cmd, "router") != 0)
 		usage("%s: --asset-id is for router add", cmd);
-	if ((o.limit || o.before) && strcmp(cmd, "history") != 0)
-		usage("%s: --limit and --before are for history", cmd);
+	if ((o.limit || o.before) && strcmp(cmd, "history") != 0 && strcmp(cmd, "audit") != 0)
+		usage("%s: --limit and --before are for history and audit", cmd);
+	if (o.who && strcmp(cmd, "audit") != 0)
+		usage("%s: --who is for audit", cmd);
 	int rc = -1;
 	for (size_t i = 0; rc < 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmd, cmds[i].name) == 0)
