@@ -297,6 +297,22 @@ async function proposePhase(tabs) {
 		await admin.waitForSelector('tr[data-path-row]');
 		await shot(admin, 'router-r1');
 	});
+	await step('the timeline shows the access rules\' windows and scheduled proposals', async () => {
+		await go(admin, '#/timeline');
+		await admin.waitForSelector('svg.timeline');
+		await shot(admin, 'timeline');
+	});
+	await step('the admin enrols a new router: its token is shown once', async () => {
+		await go(admin, '#/enrol');
+		await admin.fill('#rname', 'r3');
+		await admin.fill('#asset', 'CPE-0003');
+		await admin.click('#enrol');
+		const token = await (await admin.waitForSelector('#enrol-token')).inputValue();
+		if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`the token shown is "${token}"`);
+		await shot(admin, 'enrol-r3');
+		await go(admin, '#/enrol');
+		if (await admin.$('#enrol-token')) throw new Error('the token is shown again');
+	});
 	await step('the map, for the record', async () => {
 		await go(admin, '#/map');
 		await until(30000, async () => (await admin.$$('g.node[data-state="ok"]')).length === 2, 'both routers green');
