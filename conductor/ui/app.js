@@ -10,7 +10,9 @@
 
 	var TOKEN_KEY = 'svr-conductor-token';
 	var POLL_MS = 1000; /* the map and router pages */
-	var ACK_POLL_MS = 500; /* routers catching up after a commit */
+	var ACK_POLL_MS = 500; /* routers catching up after a commit, */
+	var ACK_FAST_POLL_MS = 100; /* and more often at first, */
+	var ACK_FAST_FOR_MS = 3000; /* for this long after the click */
 
 	/* --------------------------------------------------------------- state -- */
 
@@ -176,18 +178,27 @@
 </div>'
 	});
 
-	/* After a commit (serial known): each router's applied serial catching up, polled every
-	 * 500 ms, with the time since startMs (the click that committed). */
+	/* After a commit (serial known): each router's applied serial catching up, with the time
+	 * since startMs (the click that committed). Polled every 100 ms for the first seconds, when
+	 * routers acknowledge (so the time shown is close to the real one), then every 500 ms. */
 	Vue.component('ack-watch', {
-		mixins: [polling],
 		props: ['serial', 'startMs'],
 		data: function () { return { routers: [], done: false, doneMs: null }; },
-		created: function () {
-			this.poll(this.refresh, ACK_POLL_MS);
+		created: function () { this.tick(); },
+		beforeDestroy: function () {
+			clearTimeout(this.timer);
+			this.done = true;
 		},
 		methods: {
+			tick: function () {
+				var self = this;
+				Promise.resolve(this.refresh()).catch(showError).then(function () {
+					if (self.done) return;
+					var fast = Date.now() - self.startMs < ACK_FAST_FOR_MS;
+					self.timer = setTimeout(self.tick, fast ? ACK_FAST_POLL_MS : ACK_POLL_MS);
+				});
+			},
 			refresh: function () {
-				if (this.done) return;
 				var self = this;
 				return api('GET', '/routers').then(function (d) {
 					var now = Date.now();

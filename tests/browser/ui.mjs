@@ -140,7 +140,9 @@ async function approve(page, id, name) {
 	const t1 = Date.now();
 	const done = await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
 	const t2 = Date.now();
-	console.log(`  the click took ${t1 - t0} ms, the acknowledgements ${t2 - t1} ms more (the page measured ${await done.getAttribute('data-ms')} ms)`);
+	const pageMs = await done.getAttribute('data-ms');
+	console.log(`  the click took ${t1 - t0} ms, the acknowledgements ${t2 - t1} ms more (the page measured ${pageMs} ms)`);
+	console.log(`ui_change_to_applied_page_ms=${pageMs}`);
 	const ms = t2 - t0;
 	await shot(page, `approver-${name}-acknowledged`);
 	const state = await page.getAttribute(`tr[data-proposal="${id}"]`, 'data-state');
