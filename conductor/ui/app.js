@@ -285,8 +285,10 @@
 			open: function (name) { location.hash = '#/router/' + encodeURIComponent(name); }
 		},
 		computed: {
+			/* two routers side by side need less room than a circle of them */
+			height: function () { return this.routers.length > 2 ? 460 : 240; },
 			nodes: function () {
-				var n = this.routers.length, cx = 400, cy = 230, rad = n > 1 ? 170 : 0;
+				var n = this.routers.length, cx = 400, cy = this.height / 2 - 15, rad = n > 1 ? 170 : 0;
 				var a0 = n === 2 ? Math.PI : -Math.PI / 2; /* two: side by side */
 				return this.routers.map(function (r, i) {
 					var a = a0 + 2 * Math.PI * i / Math.max(n, 1);
@@ -336,7 +338,7 @@
 <div>\
   <h1>Network map</h1>\
   <p class="muted">Serial {{ serial }}; refreshed every second ({{ updated | time }}). Click a router for its page.</p>\
-  <svg class="map" viewBox="0 0 800 460" role="img" aria-label="routers and peer paths">\
+  <svg class="map" :viewBox="\'0 0 800 \' + height" role="img" aria-label="routers and peer paths">\
     <g v-for="l in links" :key="l.id">\
       <path class="path" :class="l.state" :d="l.d" :data-path="l.id" :data-state="l.state"><title>{{ l.a }} ↔ {{ l.b }} ({{ l.near.path }}): {{ l.near.state }}</title></path>\
       <text class="small" :x="l.lx" :y="l.ly" text-anchor="middle">{{ l.near.path }}<tspan v-if="l.near[\'latency-ms\'] != null"> {{ l.near[\'latency-ms\'] | num(\' ms\') }}</tspan></text>\
