@@ -70,8 +70,9 @@ struct conductor {
 /* Unix time in milliseconds (CLOCK_REALTIME): what the store records. */
 int64_t cd_now_ms(void);
 
-/* api/router.c: registers the router routes (enrolment, sync, status) and starts the thread that
- * watches the store for changes; stop ends that thread (after cd_http_stop). */
+/* api/router.c: registers the router routes (enrolment, sync, status) and the commands relay's
+ * (api/commands.c), and starts the thread that watches the store for changes; stop ends that
+ * thread (after cd_http_stop). */
 int cd_api_router_start(struct conductor *c, char *err, size_t errlen);
 void cd_api_router_stop(void);
 /* api/operator.c: registers the operator routes. */

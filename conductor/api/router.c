@@ -7,7 +7,9 @@
  *    snapshot and router), and never wait for a change (a sync with nothing new is suspended);
  *  - the watcher thread (watch_main) waits on its own store handle for the change serial to
  *    move, loads the running model and the keys once into a new snapshot, swaps it in and
- *    resumes every suspended sync.
+ *    resumes every suspended sync; every half second it also lets the commands relay
+ *    (api/commands.c) expire commands and learn of other conductors' ones.
+ * A sync answers a router's pending commands first (an answer of their own, api/commands.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "api/commands.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
@@ -41,7 +44,7 @@
 #define ACK_MAX_BODY     65536      /* POST /sync/ack: a result and its errors */
 #define STATUS_MAX_BODY  (4u << 20) /* POST /status: a hub lists thousands of peer paths */
 #define CREDENTIAL_BYTES CD_SECRET_BYTES
-#define WATCH_TIMEOUT_MS 1000 /* the watcher checks its stop flag this often */
+#define WATCH_TIMEOUT_MS 500 /* the watcher checks its stop flag and the commands this often */
 #define ENROL_REFUSED_MSG                                                                          \
 	"enrolment refused: the token is unknown, used, expired or for another router"
 
@@ -234,6 +237,7 @@ static void *watch_main(void *arg)
 			nanosleep(&second, NULL); /* the store is down: try again in a second */
 			continue;
 		}
+		cd_commands_refresh(watch.store); /* every half second, and on each change */
 		if (serial == known)
 			continue;
 		struct snapshot *s = snapshot_load(watch.store, serial, err, sizeof(err));
@@ -449,6 +453,10 @@ static void get_sync(struct conductor *c, const struct cd_request *in, struct cd
 	if (wait > c->cfg.hold_s)
 		wait = c->cfg.hold_s; /* a router never holds a connection longer than hold-s */
 
+	/* Commands first, in an answer of their own: the configuration follows at the next
+	 * poll, at once (api/commands.c). */
+	if (cd_commands_answer(c, in->who, out))
+		return;
 	pthread_mutex_lock(&cache.lock);
 	struct snapshot *s = cache.cur;
 	if (s)
@@ -631,6 +639,7 @@ int cd_api_router_start(struct conductor *c, char *err, size_t errlen)
 		goto fail;
 	snapshot_swap(s);
 	cd_http_routes(routes, sizeof(routes) / sizeof(routes[0]));
+	cd_commands_register(c);
 	atomic_store(&watch.stop, false);
 	int rc = pthread_create(&watch.thread, NULL, watch_main, c);
 	if (rc != 0) {

@@ -84,5 +84,23 @@ CREATE TABLE IF NOT EXISTS audit (
 -- GET /api/v1/audit?who=NAME reads one operator's entries newest first.
 CREATE INDEX IF NOT EXISTS audit_who ON audit (who, id);
 
+-- Commands relayed to a router (docs/conductor.md, "Router commands"): state 'pending' until the
+-- router posts its result ('done' or 'failed') or 60 s pass ('failed'); sent_ms 0 until a sync
+-- answer hands it out (once); args and result are JSON texts; done_ms 0 while pending. Ids come
+-- from meta 'command-seq'. An ended command is deleted a day later, all of a router's with it.
+CREATE TABLE IF NOT EXISTS router_commands (
+	id BIGINT PRIMARY KEY,
+	router TEXT NOT NULL REFERENCES routers (name) ON DELETE CASCADE,
+	command TEXT NOT NULL,
+	args TEXT NOT NULL,
+	state TEXT NOT NULL,
+	result TEXT,
+	created_ms BIGINT NOT NULL,
+	sent_ms BIGINT NOT NULL,
+	done_ms BIGINT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS router_commands_state ON router_commands (state, router);
+
 INSERT INTO head (id, seq, running) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
 INSERT INTO meta (k, v) VALUES ('schema-version', '1') ON CONFLICT (k) DO NOTHING;

@@ -879,11 +879,12 @@ static int import_check_running(const json_t *v, json_int_t running, char *err, 
 	svr_model_errors_init(&e);
 	int rc = 0;
 	if (check_model(model, &e, err, errlen) < 0) {
-		snprintf(err, errlen,
-			 "versions[%lld].model: the running version does not pass a commit's checks "
-			 "(%u error%s, the first: %s: %s)",
-			 (long long)running - 1, e.count, e.count == 1 ? "" : "s", e.list[0].path,
-			 e.list[0].message);
+		snprintf(
+		    err, errlen,
+		    "versions[%lld].model: the running version does not pass a commit's checks "
+		    "(%u error%s, the first: %s: %s)",
+		    (long long)running - 1, e.count, e.count == 1 ? "" : "s", e.list[0].path,
+		    e.list[0].message);
 		rc = SVR_STORE_INVALID;
 	}
 	svr_model_errors_free(&e);
@@ -1176,6 +1177,255 @@ int svr_store_router_report(struct svr_store *s, const char *name, const json_t 
 	svr_rows_free(&r);
 	free(text);
 	return rc;
+}
+
+/* ---- router commands ---- */
+
+static const char command_columns[] =
+    "SELECT id, router, command, args, state, result, created_ms, sent_ms, done_ms "
+    "FROM router_commands";
+
+/* A time column: null while 0 (not reached). */
+static json_t *time_or_null(const char *v)
+{
+	int64_t ms = to_i64(v);
+	return ms ? json_integer(ms) : json_null();
+}
+
+static json_t *command_json(const struct svr_rows *r, unsigned i)
+{
+	json_t *args = parse_stored(svr_rows_get(r, i, 3));
+	json_t *result = parse_stored(svr_rows_get(r, i, 5));
+	return json_pack("{sI ss ss so ss so sI so so}", "id",
+			 (json_int_t)to_i64(svr_rows_get(r, i, 0)), "router", svr_rows_get(r, i, 1),
+			 "command", svr_rows_get(r, i, 2), "args", args ? args : json_object(),
+			 "state", svr_rows_get(r, i, 4), "result", result ? result : json_null(),
+			 "created-ms", (json_int_t)to_i64(svr_rows_get(r, i, 6)), "sent-ms",
+			 time_or_null(svr_rows_get(r, i, 7)), "done-ms",
+			 time_or_null(svr_rows_get(r, i, 8)));
+}
+
+/* Caller holds s->mu. */
+static int command_read(struct svr_store *s, int64_t id, json_t **out, char *err, size_t errlen)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql), "%s WHERE id = $1", command_columns);
+	struct num n = num(id);
+	const char *p[] = {n.s};
+	struct svr_rows r = {0};
+	int rc = run(s, sql, 1, p, &r, err, errlen);
+	if (rc == 0 && r.nrows == 0)
+		rc = fail(err, errlen, SVR_STORE_NOT_FOUND, "no command %s", n.s);
+	if (rc == 0 && !(*out = command_json(&r, 0)))
+		rc = oom(err, errlen);
+	svr_rows_free(&r);
+	return rc;
+}
+
+/* Inside a transaction: the next command id (meta 'command-seq', its row lock serialising two
+ * conductors), then the row. */
+static int command_insert(struct svr_store *s, const char *router, const char *command,
+			  const char *args, int64_t now_ms, int64_t *id, char *err, size_t errlen)
+{
+	int rc = run(s,
+		     "INSERT INTO meta (k, v) VALUES ('command-seq', '0') ON CONFLICT (k) DO "
+		     "NOTHING",
+		     0, NULL, NULL, err, errlen);
+	if (rc == 0)
+		rc = run_value(s,
+			       "UPDATE meta SET v = CAST(CAST(v AS BIGINT) + 1 AS TEXT) "
+			       "WHERE k = 'command-seq' RETURNING v",
+			       0, NULL, id, err, errlen);
+	if (rc < 0)
+		return rc;
+	struct num n = num(*id), at = num(now_ms);
+	const char *p[] = {n.s, router, command, args, at.s};
+	rc = run(s,
+		 "INSERT INTO router_commands (id, router, command, args, state, result, "
+		 "created_ms, sent_ms, done_ms) VALUES ($1, $2, $3, $4, 'pending', NULL, $5, 0, 0)",
+		 5, p, NULL, err, errlen);
+	if (rc == SVR_STORE_NOT_FOUND)
+		snprintf(err, errlen, "no router \"%s\"", router);
+	return rc;
+}
+
+int svr_store_command_add(struct svr_store *s, const char *router, const char *command,
+			  const json_t *args, int64_t now_ms, json_t **out, char *err,
+			  size_t errlen)
+{
+	ERRBUF();
+	if (!name_ok(router) || !command || !command[0] ||
+	    strlen(command) >= SVR_STORE_COMMAND_MAX || !json_is_object(args))
+		return fail(
+		    err, errlen, SVR_STORE_INVALID, "%s",
+		    "a command needs a router, a name of at most 31 bytes and arguments (an "
+		    "object)");
+	char *text = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return oom(err, errlen);
+	int64_t id = 0;
+	pthread_mutex_lock(&s->mu);
+	int rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = command_insert(s, router, command, text, now_ms, &id, err, errlen);
+		rc = tx_end(s, rc, false, err, errlen);
+	}
+	if (rc == 0 && out)
+		rc = command_read(s, id, out, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	free(text);
+	return rc;
+}
+
+int svr_store_command_get(struct svr_store *s, int64_t id, json_t **out, char *err, size_t errlen)
+{
+	ERRBUF();
+	pthread_mutex_lock(&s->mu);
+	int rc = command_read(s, id, out, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+struct taken {
+	int64_t id;
+	unsigned row;
+};
+
+static int taken_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct taken *)a)->id, y = ((const struct taken *)b)->id;
+	return (x > y) - (x < y);
+}
+
+int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now_ms, json_t **list,
+			    char *err, size_t errlen)
+{
+	ERRBUF();
+	json_t *a = json_array();
+	if (!a)
+		return oom(err, errlen);
+	struct num at = num(now_ms);
+	const char *p[] = {router, at.s};
+	struct svr_rows r = {0};
+	pthread_mutex_lock(&s->mu);
+	int rc = run(s,
+		     "UPDATE router_commands SET sent_ms = $2 WHERE router = $1 AND "
+		     "state = 'pending' AND sent_ms = 0 RETURNING id, command, args",
+		     2, p, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	/* RETURNING gives no order: the oldest first, as they were asked for */
+	struct taken *order = r.nrows ? calloc(r.nrows, sizeof(*order)) : NULL;
+	if (r.nrows && !order)
+		rc = oom(err, errlen);
+	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
+		order[i] = (struct taken){to_i64(svr_rows_get(&r, i, 0)), i};
+	if (order)
+		qsort(order, r.nrows, sizeof(*order), taken_cmp);
+	for (unsigned k = 0; rc == 0 && k < r.nrows; k++) {
+		unsigned i = order[k].row;
+		json_t *args = parse_stored(svr_rows_get(&r, i, 2));
+		if (json_array_append_new(a, json_pack("{sI ss so}", "id", (json_int_t)order[k].id,
+						       "command", svr_rows_get(&r, i, 1), "args",
+						       args ? args : json_object())) < 0)
+			rc = oom(err, errlen);
+	}
+	free(order);
+	svr_rows_free(&r);
+	if (rc < 0) {
+		json_decref(a);
+		return rc;
+	}
+	*list = a;
+	return 0;
+}
+
+int svr_store_command_finish(struct svr_store *s, int64_t id, const char *router, const char *state,
+			     const json_t *result, int64_t now_ms, char *err, size_t errlen)
+{
+	ERRBUF();
+	if (!state || (strcmp(state, "done") != 0 && strcmp(state, "failed") != 0) ||
+	    !json_is_object(result))
+		return fail(err, errlen, SVR_STORE_INVALID, "%s",
+			    "a command ends \"done\" or \"failed\", with a result (an object)");
+	char *text = json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return oom(err, errlen);
+	struct num n = num(id), at = num(now_ms);
+	const char *p[] = {n.s, router, state, text, at.s};
+	const char *which[] = {n.s, router};
+	struct svr_rows r = {0};
+	int64_t found = 0;
+	pthread_mutex_lock(&s->mu);
+	/* Conditional: a command failed for want of an answer stays failed. */
+	int rc = run(s,
+		     "UPDATE router_commands SET state = $3, result = $4, done_ms = $5 "
+		     "WHERE id = $1 AND router = $2 AND state = 'pending' RETURNING id",
+		     5, p, &r, err, errlen);
+	if (rc == 0 && r.nrows == 0)
+		rc = run_value(s,
+			       "SELECT COUNT(*) FROM router_commands WHERE id = $1 AND router = $2",
+			       2, which, &found, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0 && r.nrows == 0) {
+		rc = found ? SVR_STORE_EXPIRED : SVR_STORE_NOT_FOUND;
+		if (found)
+			snprintf(err, errlen, "command %s has ended already", n.s);
+		else
+			snprintf(err, errlen, "router \"%s\" has no command %s", router, n.s);
+	}
+	svr_rows_free(&r);
+	free(text);
+	return rc;
+}
+
+int svr_store_commands_expire(struct svr_store *s, int64_t stale_ms, int64_t forget_ms,
+			      int64_t now_ms, unsigned *failed, char *err, size_t errlen)
+{
+	ERRBUF();
+	struct num stale = num(stale_ms), forget = num(forget_ms), at = num(now_ms);
+	const char *p[] = {stale.s, at.s};
+	const char *q[] = {forget.s};
+	struct svr_rows r = {0};
+	pthread_mutex_lock(&s->mu);
+	int rc = run(s,
+		     "UPDATE router_commands SET state = 'failed', done_ms = $2, result = CASE "
+		     "WHEN sent_ms = 0 THEN '{\"error\":\"router did not answer (it did not fetch "
+		     "the command)\"}' ELSE '{\"error\":\"router did not answer (no result came "
+		     "back)\"}' END WHERE state = 'pending' AND created_ms < $1 RETURNING id",
+		     2, p, &r, err, errlen);
+	if (rc == 0)
+		rc = run(s, "DELETE FROM router_commands WHERE state <> 'pending' AND done_ms < $1",
+			 1, q, NULL, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0 && failed)
+		*failed = r.nrows;
+	svr_rows_free(&r);
+	return rc;
+}
+
+int svr_store_commands_waiting(struct svr_store *s, json_t **routers, char *err, size_t errlen)
+{
+	ERRBUF();
+	json_t *a = json_array();
+	if (!a)
+		return oom(err, errlen);
+	struct svr_rows r = {0};
+	pthread_mutex_lock(&s->mu);
+	int rc = run(s,
+		     "SELECT DISTINCT router FROM router_commands WHERE state = 'pending' AND "
+		     "sent_ms = 0",
+		     0, NULL, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
+		if (json_array_append_new(a, json_string(svr_rows_get(&r, i, 0))) < 0)
+			rc = oom(err, errlen);
+	svr_rows_free(&r);
+	if (rc < 0) {
+		json_decref(a);
+		return rc;
+	}
+	*routers = a;
+	return 0;
 }
 
 /* ---- keys ---- */

@@ -61,18 +61,31 @@ int svr_httpd_bearer(struct MHD_Connection *conn, const char **token, size_t *le
 
 /* ---------------------------------------------------------------- routes -- */
 
-/* "/interfaces/{}/capture": one segment (copied to arg) between the parts around {}. */
+/* "/interfaces/{}/capture": one segment (copied to arg) between the parts around {}. A second
+ * {} further on ("/routers/{}/commands/{}") takes one more, arg then holding "first/second"
+ * (a segment holds no '/'). */
 static bool pattern_matches(const char *pattern, const char *hole, const char *path, char *arg,
 			    size_t arg_size)
 {
 	size_t n = (size_t)(hole - pattern);
-	const char *rest = hole + 2;
+	const char *rest = hole + 2, *next = strstr(rest, "{}");
 	if (strncmp(path, pattern, n) != 0)
 		return false;
 	const char *seg = path + n, *end = strchr(seg, '/');
 	if (!end)
 		end = seg + strlen(seg);
-	if (end == seg || (size_t)(end - seg) >= arg_size || strcmp(end, rest) != 0)
+	if (end == seg || (size_t)(end - seg) >= arg_size)
+		return false;
+	if (next) {
+		size_t used = (size_t)(end - seg) + 1; /* the segment and its '/' */
+		if (used >= arg_size ||
+		    !pattern_matches(rest, next, end, arg + used, arg_size - used))
+			return false;
+		memcpy(arg, seg, used - 1);
+		arg[used - 1] = '/';
+		return true;
+	}
+	if (strcmp(end, rest) != 0)
 		return false;
 	snprintf(arg, arg_size, "%.*s", (int)(end - seg), seg);
 	return true;

@@ -35,7 +35,8 @@ bool svr_httpd_token_equal(const char *expected, size_t expected_len, const char
 /* ---- routes and query arguments ---- */
 
 /* Whether path matches pattern: "/a/{}/b" takes any one segment in place of {}, "/a/" any one
- * segment after it, anything else the exact path. The segment goes to arg ("" otherwise). */
+ * segment after it, anything else the exact path. The segment goes to arg ("" otherwise); a
+ * pattern with two {} puts both in arg as "first/second". */
 bool svr_httpd_path_matches(const char *pattern, const char *path, char *arg, size_t arg_size);
 /* The value of query argument key: NULL when absent, "" when given without a value. */
 const char *svr_httpd_query(struct MHD_Connection *conn, const char *key);

@@ -23,8 +23,9 @@ svr_conductor_net() {
 
 # svr_conductor_start N [STORE [MEMBERS]]: conductor N (state in $SVR_TMP/cdN, STORE default
 # sqlite, MEMBERS more startup-file members as JSON text, e.g. '"hold-s": 5'; its "operators"
-# are added to the default one, "admin") on https://198.18.250.N:8443; waits
-# until it serves its CA. Sets SVR_CONDUCTORn_PID,
+# are added to the default one, "admin", as are the entries of $SVR_COND_MORE_OPERATORS (JSON
+# text, e.g. '{"name": "ops", "role": "operator", "token-file": "..."}')) on
+# https://198.18.250.N:8443; waits until it serves its CA. Sets SVR_CONDUCTORn_PID,
 # SVR_COND_URL (the first conductor's URL, once), SVR_COND_TOKEN (the operator token: one file,
 # $SVR_TMP/operator-token, for every conductor, as an operator holds one token for all),
 # SVR_COND_CA (the CA's PEM file) and SVR_COND_CA_SHA256.
@@ -34,9 +35,10 @@ svr_conductor_start() {
 	ip -n "$SVR_COND_NS" addr add "$addr/24" dev "$SVR_PREFIX-k1" 2>/dev/null
 	jq -n --arg addr "$addr" --argjson port "$SVR_COND_PORT" --arg dir "$dir" \
 		--arg store "$store" --arg token "$SVR_TMP/operator-token" --argjson extra "$extra" \
+		--argjson more "[${SVR_COND_MORE_OPERATORS:-}]" \
 		'{listen: "\($addr):\($port)", "state-dir": $dir, store: $store, names: [$addr],
 		  "hold-s": 25, "router-timeout-s": 10,
-		  operators: ([{name: "admin", "token-file": $token}] + ($extra.operators // []))}
+		  operators: ([{name: "admin", "token-file": $token}] + $more + ($extra.operators // []))}
 		 + ($extra | del(.operators))' >"$dir/conductor.json" || return 1
 	setsid ip netns exec "$SVR_COND_NS" "$(svr_conductor_bin)" --config "$dir/conductor.json" \
 		</dev/null >>"$dir/conductor.log" 2>&1 &

@@ -3,7 +3,9 @@
  * svr-control's conductor client (src/control/conductor/): the conductor file is read strictly
  * and every refusal names the JSON path; the reconnection delay is full jitter, bounded by
  * min(cap, base * 2^attempt) and spread over the whole range (a scripted random source makes it
- * deterministic); a sync answer is read strictly too.
+ * deterministic); a sync answer is read strictly too, a configuration or commands alone; a
+ * status report's paths and interfaces come out of the dataplane's answers as documented
+ * (docs/conductor.md, "Status").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,6 +167,24 @@ static void backoff_is_bounded_full_jitter(void **state)
 	assert_true(lowest < 50 && highest > 750);
 }
 
+/* A sync answer refused, with the path its error starts with. */
+struct refusal {
+	const char *text, *path;
+};
+
+static void assert_refused(const struct refusal *bad, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cd_sync_msg m;
+		char err[600] = "";
+		int rc = cd_sync_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err));
+		if (rc != -1 || strncmp(err, bad[i].path, strlen(bad[i].path)) != 0)
+			fail_msg("%s: rc %d, \"%s\"; expected %s", bad[i].text, rc, err,
+				 bad[i].path);
+		assert_null(m.doc);
+	}
+}
+
 static void sync_answers_are_read_strictly(void **state)
 {
 	(void)state;
@@ -189,9 +209,7 @@ static void sync_answers_are_read_strictly(void **state)
 	assert_null(m.keys);
 	cd_sync_msg_free(&m);
 
-	static const struct {
-		const char *text, *path;
-	} bad[] = {
+	static const struct refusal bad[] = {
 	    {"{\"serial\": 0, \"version\": 1, \"model\": {}}", "serial:"},
 	    {"{\"serial\": -1, \"version\": 1, \"model\": {}}", "serial:"},
 	    {"{\"version\": 1, \"model\": {}}", "serial:"},
@@ -204,14 +222,179 @@ static void sync_answers_are_read_strictly(void **state)
 	    {"{\"serial\": 2, \"serial\": 3, \"version\": 1, \"model\": {}}", "(top)"},
 	    {"{\"serial\": 2", "(top)"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		int rc = cd_sync_parse(bad[i].text, strlen(bad[i].text), &m, err, sizeof(err));
-		if (rc != -1 || strncmp(err, bad[i].path, strlen(bad[i].path)) != 0)
-			fail_msg("%s: rc %d, \"%s\"; expected %s", bad[i].text, rc, err,
-				 bad[i].path);
-		assert_null(m.doc);
-	}
+	assert_refused(bad, sizeof(bad) / sizeof(bad[0]));
+}
+
+/* An answer with commands only has no configuration: nothing to apply, no serial to remember. */
+static void commands_alone_are_no_configuration(void **state)
+{
+	(void)state;
+	struct cd_sync_msg m;
+	char err[600];
+	const char *ok = "{\"commands\": [{\"id\": 4, \"command\": \"clear-sessions\", \"args\": "
+			 "{\"filter\": {\"service\": \"web\"}}}, {\"id\": 5, \"command\": "
+			 "\"clear-sessions\", \"args\": {}}]}";
+	assert_int_equal(cd_sync_parse(ok, strlen(ok), &m, err, sizeof(err)), 0);
+	assert_false(m.has_config);
+	assert_int_equal(m.serial, 0);
+	assert_null(m.model);
+	assert_int_equal(json_array_size(m.commands), 2);
+	cd_sync_msg_free(&m);
+	/* a configuration may carry commands too */
+	const char *both = "{\"serial\": 2, \"version\": 1, \"model\": {}, \"commands\": [{\"id\": "
+			   "1, \"command\": \"clear-sessions\", \"args\": null}]}";
+	assert_int_equal(cd_sync_parse(both, strlen(both), &m, err, sizeof(err)), 0);
+	assert_true(m.has_config);
+	assert_int_equal(json_array_size(m.commands), 1);
+	cd_sync_msg_free(&m);
+
+	static const struct refusal bad[] = {
+	    {"{\"commands\": []}", "commands:"},
+	    {"{\"commands\": {}}", "commands:"},
+	    {"{\"commands\": [{\"id\": 1, \"command\": \"x\"}], \"model\": {}}", "model:"},
+	    {"{\"commands\": [5]}", "commands[0]:"},
+	    {"{\"commands\": [{\"command\": \"x\"}]}", "commands[0].id:"},
+	    {"{\"commands\": [{\"id\": 0, \"command\": \"x\"}]}", "commands[0].id:"},
+	    {"{\"commands\": [{\"id\": 1}]}", "commands[0].command:"},
+	    {"{\"commands\": [{\"id\": 1, \"command\": 2}]}", "commands[0].command:"},
+	    {"{\"commands\": [{\"id\": 1, \"command\": \"x\", \"args\": []}]}",
+	     "commands[0].args:"},
+	    {"{\"commands\": [{\"id\": 1, \"command\": \"x\", \"extra\": 1}]}",
+	     "commands[0].extra:"},
+	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"commands\": 3}", "commands:"},
+	};
+	assert_refused(bad, sizeof(bad) / sizeof(bad[0]));
+}
+
+static json_t *load(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, 0, &e);
+	if (!v)
+		fail_msg("test JSON: %s: %s", text, e.text);
+	return v;
+}
+
+/* The dataplane's answers for two interfaces on ports 0 (link up) and 1 (link down). */
+#define IFACES                                                                                     \
+	"[{\"name\": \"wan\", \"port\": 0, \"addresses\": [\"198.19.1.1/24\"]}, {\"name\": "       \
+	"\"lte\", \"port\": 1, \"addresses\": []}, {\"name\": \"lan\", \"port\": 9}]"
+#define PORTS                                                                                      \
+	"[{\"id\": 0, \"device\": \"net_af_packet0\", \"link\": \"up\", \"rx-packets\": 10, "      \
+	"\"tx-packets\": 20}, {\"id\": 1, \"device\": \"net_af_packet1\", \"link\": \"down\", "    \
+	"\"rx-packets\": 0, \"tx-packets\": 3}]"
+
+static json_t *path_of(json_t *paths, const char *name)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach (paths, i, p)
+		if (strcmp(json_string_value(json_object_get(p, "path")), name) == 0)
+			return p;
+	fail_msg("no path %s in the report", name);
+	return NULL;
+}
+
+static void assert_number(const json_t *o, const char *key, double want)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!json_is_number(v) || json_number_value(v) < want - 1e-9 ||
+	    json_number_value(v) > want + 1e-9)
+		fail_msg("%s: %s, expected %g", key, v ? json_dumps(v, JSON_ENCODE_ANY) : "absent",
+			 want);
+}
+
+/* BFD's state and figures with BFD (rounded; null before delay samples), the port's link
+ * without; the SLA verdict only with figures. */
+static void report_paths_from_the_dataplane(void **state)
+{
+	(void)state;
+	json_t *peers = load(
+	    "{\"paths\": ["
+	    "{\"peer\": \"r2\", \"path\": \"wan/wan\", \"interface\": \"wan\", \"bfd\": {"
+	    "\"state\": \"up\", \"usable\": true, \"sla\": \"violated\", \"quality\": {"
+	    "\"loss-pct\": 1.23456, \"latency-ms\": 20.0004, \"jitter-ms\": 0.1, \"mos\": 4.3333, "
+	    "\"samples\": 12}}},"
+	    "{\"peer\": \"r2\", \"path\": \"wan/fresh\", \"interface\": \"wan\", \"bfd\": {"
+	    "\"state\": \"init\", \"usable\": false, \"sla\": \"ok\", \"quality\": {"
+	    "\"loss-pct\": 0, \"latency-ms\": 0, \"jitter-ms\": 0, \"mos\": 4.4, "
+	    "\"samples\": 0}}},"
+	    "{\"peer\": \"r3\", \"path\": \"wan/nobfd\", \"interface\": \"wan\", \"bfd\": null},"
+	    "{\"peer\": \"r3\", \"path\": \"lte/nobfd\", \"interface\": \"lte\"},"
+	    "{\"peer\": \"r3\", \"path\": \"gone\", \"interface\": \"nowhere\"}]}");
+	json_t *ifaces = load(IFACES), *ports = load(PORTS);
+	json_t *paths = cd_report_paths(peers, ifaces, ports);
+	assert_int_equal(json_array_size(paths), 5);
+
+	json_t *p = path_of(paths, "wan/wan");
+	assert_string_equal(json_string_value(json_object_get(p, "peer")), "r2");
+	assert_string_equal(json_string_value(json_object_get(p, "interface")), "wan");
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "up");
+	assert_true(json_is_true(json_object_get(p, "bfd")));
+	assert_true(json_is_true(json_object_get(p, "usable")));
+	assert_number(p, "loss-pct", 1.235);
+	assert_number(p, "latency-ms", 20.0);
+	assert_number(p, "jitter-ms", 0.1);
+	assert_number(p, "mos", 4.33);
+	assert_string_equal(json_string_value(json_object_get(p, "sla")), "violated");
+
+	p = path_of(paths, "wan/fresh"); /* BFD not up yet, nothing measured */
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "down");
+	assert_true(json_is_false(json_object_get(p, "usable")));
+	assert_number(p, "loss-pct", 0);
+	assert_true(json_is_null(json_object_get(p, "latency-ms")));
+	assert_true(json_is_null(json_object_get(p, "jitter-ms")));
+	assert_true(json_is_null(json_object_get(p, "mos")));
+	assert_true(json_is_null(json_object_get(p, "sla")));
+
+	p = path_of(paths, "wan/nobfd"); /* no BFD: the port's link, nothing measured */
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "up");
+	assert_true(json_is_false(json_object_get(p, "bfd")));
+	assert_true(json_is_true(json_object_get(p, "usable")));
+	const char *nulls[] = {"loss-pct", "latency-ms", "jitter-ms", "mos", "sla"};
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		assert_true(json_is_null(json_object_get(p, nulls[i])));
+	p = path_of(paths, "lte/nobfd");
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "down");
+	assert_true(json_is_false(json_object_get(p, "usable")));
+	p = path_of(paths, "gone"); /* an interface the dataplane does not list: down */
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "down");
+
+	/* a dataplane that did not answer: no paths, no crash */
+	json_t *none = cd_report_paths(NULL, NULL, NULL);
+	assert_int_equal(json_array_size(none), 0);
+	json_decref(none);
+	json_decref(paths);
+	json_decref(peers);
+	json_decref(ifaces);
+	json_decref(ports);
+}
+
+static void report_interfaces_from_the_dataplane(void **state)
+{
+	(void)state;
+	json_t *ifaces = load(IFACES), *ports = load(PORTS);
+	json_t *list = cd_report_interfaces(ifaces, ports);
+	assert_int_equal(json_array_size(list), 3);
+	json_t *wan = json_array_get(list, 0), *lte = json_array_get(list, 1),
+	       *lan = json_array_get(list, 2);
+	assert_string_equal(json_string_value(json_object_get(wan, "name")), "wan");
+	assert_string_equal(json_string_value(json_object_get(wan, "device")), "net_af_packet0");
+	assert_string_equal(json_string_value(json_object_get(wan, "link")), "up");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(wan, "addresses"), 0)),
+			    "198.19.1.1/24");
+	assert_int_equal(json_integer_value(json_object_get(wan, "rx-packets")), 10);
+	assert_int_equal(json_integer_value(json_object_get(wan, "tx-packets")), 20);
+	assert_string_equal(json_string_value(json_object_get(lte, "link")), "down");
+	assert_int_equal(json_array_size(json_object_get(lte, "addresses")), 0);
+	/* a port the dataplane does not list: down, no device or counters */
+	assert_string_equal(json_string_value(json_object_get(lan, "link")), "down");
+	assert_null(json_object_get(lan, "device"));
+	assert_null(json_object_get(lan, "rx-packets"));
+	assert_true(json_is_array(json_object_get(lan, "addresses")));
+	json_decref(list);
+	json_decref(ifaces);
+	json_decref(ports);
 }
 
 int main(void)
@@ -222,6 +405,9 @@ int main(void)
 	    cmocka_unit_test(a_missing_file_is_named),
 	    cmocka_unit_test(backoff_is_bounded_full_jitter),
 	    cmocka_unit_test(sync_answers_are_read_strictly),
+	    cmocka_unit_test(commands_alone_are_no_configuration),
+	    cmocka_unit_test(report_paths_from_the_dataplane),
+	    cmocka_unit_test(report_interfaces_from_the_dataplane),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

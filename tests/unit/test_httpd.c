@@ -43,6 +43,19 @@ static void paths(void **state)
 	assert_false(match("/routers/{}/enrolment-token", "/routers//enrolment-token", arg));
 	assert_false(match("/routers/{}/enrolment-token", "/routers/r2/enrolment", arg));
 	assert_false(match("/routers/{}/enrolment-token", "/routers/a/b/enrolment-token", arg));
+	/* two {}: both segments, "first/second" */
+	assert_true(match("/routers/{}/commands/{}", "/routers/r1/commands/42", arg));
+	assert_string_equal(arg, "r1/42");
+	assert_false(match("/routers/{}/commands/{}", "/routers/r1/commands/", arg));
+	assert_false(match("/routers/{}/commands/{}", "/routers//commands/42", arg));
+	assert_false(match("/routers/{}/commands/{}", "/routers/r1/command/42", arg));
+	assert_false(match("/routers/{}/commands/{}", "/routers/r1/commands/42/x", arg));
+	assert_true(match("/a/{}/b/{}/c", "/a/x/b/y/c", arg));
+	assert_string_equal(arg, "x/y");
+	/* both must fit arg's room, with the '/' and the NUL */
+	assert_false(match("/a/{}/b/{}", "/a/0123456/b/01234567", arg));
+	assert_true(match("/a/{}/b/{}", "/a/0123456/b/0123456", arg));
+	assert_string_equal(arg, "0123456/0123456");
 	/* a prefix route: exactly one more segment */
 	assert_true(match("/sessions/", "/sessions/abc", arg));
 	assert_string_equal(arg, "abc");

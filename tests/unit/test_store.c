@@ -966,6 +966,188 @@ static void idle_wait_does_not_spin(void **state)
 }
 
 /* Two handles on one store, as two conductors on one database. */
+/* ---- router commands ---- */
+
+static int64_t id_of(const json_t *cmd)
+{
+	return json_integer_value(json_object_get(cmd, "id"));
+}
+
+/* A command is pending until its router's result, handed out once, and only its router ends
+ * it; the serial does not move (routers do not fetch their configuration for a command). */
+static void commands_relay(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(svr_store_router_add(f->s, "r1", "", NULL, 0), 0);
+	assert_int_equal(svr_store_router_add(f->s, "r2", "", NULL, 0), 0);
+	int64_t serial0 = 0, serial1 = 0;
+	assert_int_equal(svr_store_serial(f->s, &serial0, NULL, 0), 0);
+	char err[256];
+	json_t *args = json_pack("{s{ss}}", "filter", "service", "web"), *empty = json_object();
+	json_t *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	assert_int_equal(
+	    svr_store_command_add(f->s, "r1", "clear-sessions", args, 1000, &c1, err, sizeof(err)),
+	    0);
+	assert_int_equal(
+	    svr_store_command_add(f->s, "r1", "clear-sessions", empty, 1001, &c2, NULL, 0), 0);
+	assert_int_equal(
+	    svr_store_command_add(f->s, "r2", "clear-sessions", empty, 1002, &c3, NULL, 0), 0);
+	assert_int_equal(
+	    svr_store_command_add(f->s, "r9", "clear-sessions", empty, 1, NULL, err, sizeof(err)),
+	    SVR_STORE_NOT_FOUND);
+	assert_non_null(strstr(err, "r9"));
+	assert_int_equal(svr_store_command_add(f->s, "r1", "", empty, 1, NULL, NULL, 0),
+			 SVR_STORE_INVALID);
+	assert_true(id_of(c1) >= 1);
+	assert_int_equal(id_of(c2), id_of(c1) + 1);
+	assert_int_equal(id_of(c3), id_of(c2) + 1);
+	assert_string_equal(json_string_value(json_object_get(c1, "state")), "pending");
+	assert_string_equal(json_string_value(json_object_get(c1, "router")), "r1");
+	assert_true(json_equal(json_object_get(c1, "args"), args));
+	assert_int_equal(json_integer_value(json_object_get(c1, "created-ms")), 1000);
+	assert_true(json_is_null(json_object_get(c1, "sent-ms")));
+	assert_true(json_is_null(json_object_get(c1, "done-ms")));
+	assert_true(json_is_null(json_object_get(c1, "result")));
+	assert_int_equal(svr_store_serial(f->s, &serial1, NULL, 0), 0);
+	assert_int_equal(serial1, serial0);
+
+	json_t *waiting = NULL;
+	assert_int_equal(svr_store_commands_waiting(f->s, &waiting, NULL, 0), 0);
+	assert_int_equal(json_array_size(waiting), 2);
+	json_decref(waiting);
+
+	/* r1's two, oldest first, once */
+	json_t *list = NULL;
+	assert_int_equal(svr_store_commands_take(f->s, "r1", 2000, &list, NULL, 0), 0);
+	assert_int_equal(json_array_size(list), 2);
+	assert_int_equal(id_of(json_array_get(list, 0)), id_of(c1));
+	assert_int_equal(id_of(json_array_get(list, 1)), id_of(c2));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "command")),
+			    "clear-sessions");
+	assert_true(json_equal(json_object_get(json_array_get(list, 0), "args"), args));
+	json_decref(list);
+	assert_int_equal(svr_store_commands_take(f->s, "r1", 2001, &list, NULL, 0), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	assert_int_equal(svr_store_commands_waiting(f->s, &waiting, NULL, 0), 0);
+	assert_int_equal(json_array_size(waiting), 1);
+	assert_string_equal(json_string_value(json_array_get(waiting, 0)), "r2");
+	json_decref(waiting);
+
+	/* the result: only from its router, once */
+	json_t *done = json_pack("{sI}", "cleared", (json_int_t)3);
+	assert_int_equal(
+	    svr_store_command_finish(f->s, id_of(c1), "r2", "done", done, 3000, err, sizeof(err)),
+	    SVR_STORE_NOT_FOUND);
+	assert_int_equal(
+	    svr_store_command_finish(f->s, id_of(c1), "r1", "maybe", done, 3000, NULL, 0),
+	    SVR_STORE_INVALID);
+	assert_int_equal(
+	    svr_store_command_finish(f->s, id_of(c1), "r1", "done", done, 3000, NULL, 0), 0);
+	assert_int_equal(
+	    svr_store_command_finish(f->s, id_of(c1), "r1", "done", done, 3001, err, sizeof(err)),
+	    SVR_STORE_EXPIRED);
+	assert_int_equal(svr_store_command_finish(f->s, 999999, "r1", "done", done, 3001, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	json_t *got = NULL;
+	assert_int_equal(svr_store_command_get(f->s, id_of(c1), &got, NULL, 0), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "state")), "done");
+	assert_true(json_equal(json_object_get(got, "result"), done));
+	assert_int_equal(json_integer_value(json_object_get(got, "sent-ms")), 2000);
+	assert_int_equal(json_integer_value(json_object_get(got, "done-ms")), 3000);
+	json_decref(got);
+	assert_int_equal(svr_store_command_get(f->s, 999999, &got, NULL, 0), SVR_STORE_NOT_FOUND);
+
+	/* 60 s on: c2 (handed out, no result) and c3 (never fetched) fail; c1 stays done */
+	unsigned failed = 0;
+	assert_int_equal(svr_store_commands_expire(f->s, 61002, 0, 61100, &failed, NULL, 0), 0);
+	assert_int_equal(failed, 2);
+	assert_int_equal(svr_store_command_get(f->s, id_of(c3), &got, NULL, 0), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "state")), "failed");
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_object_get(got, "result"), "error")),
+		   "router did not answer"));
+	assert_int_equal(json_integer_value(json_object_get(got, "done-ms")), 61100);
+	json_decref(got);
+	assert_int_equal(
+	    svr_store_command_finish(f->s, id_of(c2), "r1", "done", done, 61200, NULL, 0),
+	    SVR_STORE_EXPIRED);
+	assert_int_equal(svr_store_commands_waiting(f->s, &waiting, NULL, 0), 0);
+	assert_int_equal(json_array_size(waiting), 0);
+	json_decref(waiting);
+	/* a day on, ended commands are forgotten; ids are not given again */
+	assert_int_equal(svr_store_commands_expire(f->s, 0, 70000, 70000, &failed, NULL, 0), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(svr_store_command_get(f->s, id_of(c1), &got, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	json_t *c4 = NULL;
+	assert_int_equal(
+	    svr_store_command_add(f->s, "r2", "clear-sessions", empty, 80000, &c4, NULL, 0), 0);
+	assert_int_equal(id_of(c4), id_of(c3) + 1);
+	/* a router's commands go with it */
+	assert_int_equal(svr_store_router_delete(f->s, "r2", NULL, 0), 0);
+	assert_int_equal(svr_store_command_get(f->s, id_of(c4), &got, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+
+	json_decref(c1);
+	json_decref(c2);
+	json_decref(c3);
+	json_decref(c4);
+	json_decref(done);
+	json_decref(args);
+	json_decref(empty);
+}
+
+struct adder {
+	struct svr_store *s;
+	int64_t ids[10];
+	pthread_t t;
+};
+
+static void *add_thread(void *arg)
+{
+	struct adder *a = arg;
+	json_t *empty = json_object();
+	for (size_t i = 0; i < 10; i++) {
+		json_t *c = NULL;
+		char err[256];
+		if (svr_store_command_add(a->s, "r1", "clear-sessions", empty, 1, &c, err,
+					  sizeof(err)) < 0)
+			fprintf(stderr, "concurrent command: %s\n", err);
+		a->ids[i] = id_of(c);
+		json_decref(c);
+	}
+	json_decref(empty);
+	return NULL;
+}
+
+/* Two conductors on one store add commands at once: every id distinct, and one of them takes
+ * each command once. */
+static void two_conductors_share_commands(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(svr_store_router_add(f->s, "r1", "", NULL, 0), 0);
+	struct adder a[2] = {{.s = f->s}, {.s = open_store(f->spec[0])}};
+	for (int i = 0; i < 2; i++)
+		pthread_create(&a[i].t, NULL, add_thread, &a[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(a[i].t, NULL);
+	int64_t seen[20];
+	for (int i = 0; i < 20; i++) {
+		seen[i] = a[i / 10].ids[i % 10];
+		assert_true(seen[i] > 0);
+		for (int j = 0; j < i; j++)
+			assert_true(seen[j] != seen[i]);
+	}
+	json_t *l1 = NULL, *l2 = NULL;
+	assert_int_equal(svr_store_commands_take(a[1].s, "r1", 5, &l1, NULL, 0), 0);
+	assert_int_equal(svr_store_commands_take(f->s, "r1", 6, &l2, NULL, 0), 0);
+	assert_int_equal(json_array_size(l1) + json_array_size(l2), 20);
+	json_decref(l1);
+	json_decref(l2);
+	svr_store_close(a[1].s);
+}
+
 static void two_conductors_see_each_other(void **state)
 {
 	struct fx *f = *state;
@@ -1337,6 +1519,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(wait_change_wakes_and_times_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_waiters_on_one_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(two_conductors_see_each_other, setup, teardown),
+	    cmocka_unit_test_setup_teardown(commands_relay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_conductors_share_commands, setup, teardown),
 	    cmocka_unit_test_setup_teardown(idle_wait_does_not_spin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_commits_get_distinct_versions, setup,
 					    teardown),

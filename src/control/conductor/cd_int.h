@@ -3,7 +3,8 @@
  * Shared by the conductor client's files. Threads:
  *   - the sync thread (sync.c): enrols when needed (enrol.c), then holds the long poll open,
  *     writes keys and applies configurations, acknowledges them;
- *   - the status thread (status.c): reports every 5 s and at once when told;
+ *   - the status thread (status.c): reports every 5 s and at once when told; the watch thread
+ *     (status.c) tells it when a peer path goes up or down;
  *   - the REST API's connection threads: local_begin/local_end and status_json only.
  * Each of the two threads has its own libcurl handle (client.c). Fields marked (lock) are read
  * and written under cd->lock; apply_lock serialises applying a model (ours or the local API's).
@@ -26,6 +27,8 @@
 #define CD_REQUEST_MS      5000 /* everything but the long poll */
 #define CD_APPLY_WAIT_MS   5000 /* for the dataplane's acknowledgement */
 #define CD_STATUS_EVERY_MS 5000
+#define CD_STATUS_GAP_MS   1000  /* kicked reports: at most one a second beyond the 5 s ones */
+#define CD_COMMAND_WAIT_MS 10000 /* a command's dataplane job, before it is reported failed */
 #define CD_CREDENTIAL_MAX  256
 
 #define CD_CREDENTIAL_NAME "conductor-credential"
@@ -69,8 +72,8 @@ struct svr_conductor {
 	int64_t down_since_ms;
 	atomic_uint outages; /* moves when the conductor is found unreachable (by either thread) */
 
-	pthread_t sync_thread, status_thread;
-	bool sync_started, status_started;
+	pthread_t sync_thread, status_thread, watch_thread;
+	bool sync_started, status_started, watch_started;
 };
 
 /* A growing reply buffer; cd_buf_free cleanses it (replies carry keys and credentials). */
@@ -126,20 +129,38 @@ void cd_rfc3339(int64_t unix_s, char *buf, size_t len);
 /* {"since", "base-version"}, or null without an override. */
 json_t *cd_override_json(const struct cd_state *st);
 
-/* ---- syncmsg.c: the configuration a sync answer carries ---- */
+/* ---- syncmsg.c: the configuration (or the commands) a sync answer carries ---- */
 struct cd_sync_msg {
+	bool has_config; /* false: an answer with commands only (nothing to apply) */
 	int64_t serial, version;
-	json_t *model; /* owned by doc; NULL: the running version has nothing for this router */
-	json_t *keys;  /* likewise; NULL when the answer has none */
+	json_t *model;    /* owned by doc; NULL: the running version has nothing for this router */
+	json_t *keys;     /* likewise; NULL when the answer has none */
+	json_t *commands; /* likewise: [{"id", "command", "args"}]; NULL when none */
 	json_t *doc;
 };
-/* Parses a 200 answer strictly; 0, or -1 with "JSON-PATH: sentence" in err. */
+/* Parses a 200 answer strictly: a configuration {serial, version, model, keys}, or commands
+ * alone {commands}; 0, or -1 with "JSON-PATH: sentence" in err. */
 int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err, size_t errlen);
 void cd_sync_msg_free(struct cd_sync_msg *m);
+
+/* ---- report.c: a status report's paths and interfaces from the dataplane's answers ---- */
+/* peers: "peers"' answer; ifaces, ports: "interfaces"' and "ports"' (each may be NULL). */
+json_t *cd_report_paths(const json_t *peers, const json_t *ifaces, const json_t *ports);
+json_t *cd_report_interfaces(const json_t *ifaces, const json_t *ports);
+
+/* ---- commands.c: what the conductor relays (docs/conductor.md, "Router commands") ---- */
+/* Runs each command of a sync answer against the dataplane and posts its result (the sync
+ * thread; each takes up to CD_COMMAND_WAIT_MS). */
+void cd_commands_run(struct svr_conductor *cd, struct cd_client *c, const json_t *commands);
+/* Runs one command ({"id", "command", "args"}, as the conductor sent it): its result, the body
+ * of POST /commands/{id}/result: {"state": "done", "cleared": N} or {"state": "failed",
+ * "error": "..."}. */
+json_t *cd_command_result(struct svr_conductor *cd, const json_t *cmd);
 
 /* ---- sync.c / status.c: the threads ---- */
 void *cd_sync_main(void *arg);
 void *cd_status_main(void *arg);
+void *cd_watch_main(void *arg);
 /* Whether the conductor's last configuration is what runs (caller holds cd->lock). */
 bool cd_in_sync(const struct svr_conductor *cd, uint64_t published, uint64_t acked);
 /* Asks the status thread for a report now. */

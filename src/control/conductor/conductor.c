@@ -57,6 +57,10 @@ int svr_conductor_start(struct svr_conductor *cd, char *err, size_t errlen)
 		e = pthread_create(&cd->status_thread, NULL, cd_status_main, cd);
 		cd->status_started = e == 0;
 	}
+	if (e == 0) {
+		e = pthread_create(&cd->watch_thread, NULL, cd_watch_main, cd);
+		cd->watch_started = e == 0;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0)
 		return svr_errf(err, errlen, "cannot start the conductor threads: %s", strerror(e));
@@ -81,6 +85,8 @@ void svr_conductor_stop(struct svr_conductor *cd)
 		pthread_join(cd->sync_thread, NULL);
 	if (cd->status_started)
 		pthread_join(cd->status_thread, NULL);
+	if (cd->watch_started)
+		pthread_join(cd->watch_thread, NULL);
 	pthread_cond_destroy(&cd->wake);
 	pthread_mutex_destroy(&cd->lock);
 	pthread_mutex_destroy(&cd->apply_lock);

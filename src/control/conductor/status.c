@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The status thread: POST /api/v1/status every 5 s, and at once after an apply or a local
- * override (cd_status_kick). The report (docs/conductor.md, "On the router") is built from
- * svr-control's own state and the dataplane's control socket: "version" (is it up),
- * "interfaces" + "ports" (link state, for each peer path's interface), "peers", "sessions"
- * (the summary) and "stats" (drops).
+ * The status thread: POST /api/v1/status every 5 s, and at once (at most once a second more)
+ * after an apply, a local override or a peer path going up or down (cd_status_kick; the watch
+ * thread below hears the paths' path-up and path-down events). The report (docs/conductor.md,
+ * "Status") is built from svr-control's own state and the dataplane's control socket:
+ * "version" (is it up), "peers", "interfaces" and "ports" (report.c), "sessions" (the summary)
+ * and "stats" (drops).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "cd_int.h"
 #include "common/log.h"
+#include "events/events.h"
 #include "rest/rest_int.h"
 #include "svr/version.h"
 
@@ -35,43 +36,16 @@ static json_t *dp_get(struct svr_conductor *cd, const char *cmd)
 	return data;
 }
 
-/* "up"/"down" of the port under the interface named ifname, or NULL when not known. */
-static const char *link_of(const json_t *ifaces, const json_t *ports, const char *ifname)
-{
-	size_t i, j;
-	json_t *ifc, *port;
-	json_array_foreach (ifaces, i, ifc) {
-		const char *name = json_string_value(json_object_get(ifc, "name"));
-		if (!ifname || !name || strcmp(name, ifname) != 0)
-			continue;
-		json_int_t id = json_integer_value(json_object_get(ifc, "port"));
-		json_array_foreach (ports, j, port)
-			if (json_integer_value(json_object_get(port, "id")) == id)
-				return json_string_value(json_object_get(port, "link"));
-	}
-	return NULL;
-}
-
-/* Each peer path with its interface's link state: what the dataplane exposes of a path. */
-static json_t *peers_report(struct svr_conductor *cd)
+/* The peer paths ("peers") and the interfaces, each from the same answers of the dataplane. */
+static void paths_and_interfaces(struct svr_conductor *cd, json_t *r)
 {
 	json_t *peers = dp_get(cd, "peers"), *ifaces = dp_get(cd, "interfaces"),
 	       *ports = dp_get(cd, "ports");
-	json_t *out = json_array();
-	size_t i;
-	json_t *p;
-	json_array_foreach (json_object_get(peers, "paths"), i, p) {
-		const char *ifname = json_string_value(json_object_get(p, "interface"));
-		const char *link = link_of(ifaces, ports, ifname);
-		json_array_append_new(
-		    out, json_pack("{s:O?, s:O?, s:s?, s:s}", "peer", json_object_get(p, "peer"),
-				   "path", json_object_get(p, "path"), "interface", ifname, "state",
-				   link && strcmp(link, "up") == 0 ? "up" : "down"));
-	}
+	json_object_set_new(r, "peers", cd_report_paths(peers, ifaces, ports));
+	json_object_set_new(r, "interfaces", cd_report_interfaces(ifaces, ports));
 	json_decref(peers);
 	json_decref(ifaces);
 	json_decref(ports);
-	return out;
 }
 
 /* The session summary ("sessions" with one entry asked for). */
@@ -133,25 +107,41 @@ static json_t *cd_report(struct svr_conductor *cd)
 	if (!r)
 		return NULL;
 	json_object_set_new(r, "dataplane", json_string(up ? "up" : "down"));
-	json_object_set_new(r, "peers", up ? peers_report(cd) : json_array());
+	if (up) {
+		paths_and_interfaces(cd, r);
+	} else {
+		json_object_set_new(r, "peers", json_array());
+		json_object_set_new(r, "interfaces", json_array());
+	}
 	json_object_set_new(r, "sessions", up ? sessions_report(cd) : json_null());
 	json_object_set_new(r, "drops", up ? drops_report(cd) : json_null());
 	return r;
 }
 
-/* Waits until a report is due (every 5 s once enrolled, or kicked); false when stopping. */
-static bool wait_due(struct svr_conductor *cd)
+/* deadline_ms (cd_now_ms's clock) as a timespec for the condition variable (CLOCK_MONOTONIC). */
+static struct timespec at_ms(int64_t deadline_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += CD_STATUS_EVERY_MS / 1000;
+	return (struct timespec){.tv_sec = deadline_ms / 1000,
+				 .tv_nsec = (long)(deadline_ms % 1000) * 1000000};
+}
+
+/*
+ * Waits until a report is due: CD_STATUS_EVERY_MS after the last one, or sooner when kicked
+ * (an apply, a local override, a path's state), but never within CD_STATUS_GAP_MS of the last
+ * one: a flapping path costs the conductor at most one extra report a second. Nothing is due
+ * before enrolment. False when stopping.
+ */
+static bool wait_due(struct svr_conductor *cd, int64_t last_ms)
+{
 	pthread_mutex_lock(&cd->lock);
-	while (!atomic_load(&cd->stopping) && !(cd->enrolled && cd->status_due)) {
-		if (pthread_cond_timedwait(&cd->wake, &cd->lock, &until) != ETIMEDOUT)
-			continue;
-		if (cd->enrolled)
+	while (!atomic_load(&cd->stopping)) {
+		int64_t now = cd_now_ms(), due = last_ms + CD_STATUS_EVERY_MS;
+		if (cd->status_due && last_ms + CD_STATUS_GAP_MS < due)
+			due = last_ms + CD_STATUS_GAP_MS;
+		if (cd->enrolled && now >= due)
 			break;
-		until.tv_sec += CD_STATUS_EVERY_MS / 1000; /* nobody to report to yet */
+		struct timespec until = at_ms(cd->enrolled ? due : now + CD_STATUS_EVERY_MS);
+		pthread_cond_timedwait(&cd->wake, &cd->lock, &until);
 	}
 	cd->status_due = false;
 	pthread_mutex_unlock(&cd->lock);
@@ -166,9 +156,13 @@ void *cd_status_main(void *arg)
 		LOG_ERR("conductor status: cannot create a libcurl handle");
 		return NULL;
 	}
-	while (wait_due(cd)) {
+	int64_t last_ms = cd_now_ms() - CD_STATUS_EVERY_MS; /* the first one once enrolled */
+	while (wait_due(cd, last_ms)) {
+		last_ms = cd_now_ms();
 		json_t *report = cd_report(cd);
-		char *body = report ? json_dumps(report, JSON_COMPACT) : NULL;
+		/* 15 digits: 0.1 is written 0.1, not 0.10000000000000001 */
+		char *body =
+		    report ? json_dumps(report, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 		json_decref(report);
 		struct cd_buf reply = {0};
 		long status = 0;
@@ -186,5 +180,37 @@ void *cd_status_main(void *arg)
 		free(body);
 	}
 	cd_client_fini(&c);
+	return NULL;
+}
+
+/* The watch thread: a reader of svr-control's event log (events/events.h) that kicks a report
+ * when a path goes up or down, so that a map sees it within about a second (the dataplane's
+ * events are read every 200 ms) rather than at the next 5 s report. One reader for the process
+ * (the log keeps its readers for good), registered on the first start. */
+static struct svr_evsink path_events = {.name = "conductor-status"};
+
+void *cd_watch_main(void *arg)
+{
+	struct svr_conductor *cd = arg;
+	static atomic_bool registered;
+	if (!atomic_exchange(&registered, true))
+		svr_events_sink_add(&path_events);
+	while (!atomic_load(&cd->stopping)) {
+		uint64_t last = 0, dropped = atomic_load(&path_events.dropped);
+		json_t *list = svr_events_take(&path_events, 256, 500, &last);
+		/* events lost to a full log may have been path changes: report anyway */
+		bool moved = atomic_load(&path_events.dropped) != dropped;
+		size_t i;
+		json_t *e;
+		json_array_foreach (list, i, e) {
+			const char *type = json_string_value(json_object_get(e, "type"));
+			moved |= type &&
+				 (strcmp(type, "path-up") == 0 || strcmp(type, "path-down") == 0);
+		}
+		svr_events_done(&path_events, last, json_array_size(list));
+		json_decref(list);
+		if (moved)
+			cd_status_kick(cd);
+	}
 	return NULL;
 }

@@ -2,9 +2,10 @@
 /*
  * The sync thread: enrol if needed, then GET /api/v1/sync?after=SERIAL&wait=25 in a loop. A
  * configuration (200) is applied like a model file, its keys written to the key file first, and
- * acknowledged either way; 204 means nothing new. Failures move to the next conductor URL and
- * back off with full jitter. Applying and the local REST API's PUT /model take apply_lock in
- * turn, so the local-override rule sees one order of events.
+ * acknowledged either way; 204 means nothing new. An answer with commands only (docs/conductor.md,
+ * "Router commands") is run by commands.c and leaves the configuration alone. Failures move to the
+ * next conductor URL and back off with full jitter. Applying and the local REST API's PUT /model
+ * take apply_lock in turn, so the local-override rule sees one order of events.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -292,10 +293,15 @@ static int poll_once(struct svr_conductor *cd, struct cd_client *c, char **pendi
 			LOG_ERR("the conductor's configuration is malformed, ignored: %s", err);
 			rc = -1;
 		} else {
-			if (m.model)
+			if (m.has_config && m.model)
 				*pending = handle_config(cd, &m);
-			else
+			else if (m.has_config)
 				nothing_to_run(cd, &m);
+			/* commands alone change nothing that runs: no apply, no acknowledgement */
+			if (m.commands) {
+				cd_commands_run(cd, c, m.commands);
+				cd_status_kick(cd); /* the session counts moved */
+			}
 			cd_sync_msg_free(&m);
 		}
 	} else if (status != 204) {

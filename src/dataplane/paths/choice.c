@@ -6,6 +6,7 @@
  * of the running generation (dp_svc_policy.choice), which workers read when a session starts.
  */
 #include <stdatomic.h>
+#include <string.h>
 
 #include "common/pathrank.h"
 #include "svr/image.h"
@@ -19,6 +20,9 @@
 /* Bumped whenever what could move a live session changes (dp_paths_choice_epoch). */
 static uint32_t epoch;
 static uint64_t last_signature;
+/* Each path slot's SLA verdict at the last ranking (enum dp_path_sla): the worst of the
+ * services' with an SLA that rank it; what "peers" shows (dp_paths_sla). */
+static uint8_t sla_verdict[DP_MAX_SVR_PATHS];
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -90,13 +94,34 @@ static void choose(struct dp_svc_policy *s, const struct dp_gen *g, uint64_t now
 	}
 }
 
+enum dp_path_sla dp_paths_sla(uint16_t slot)
+{
+	return slot < DP_MAX_SVR_PATHS ? (enum dp_path_sla)sla_verdict[slot] : DP_PATH_SLA_NONE;
+}
+
+/* A service's compliance per path into each slot's verdict: violated for one service is
+ * violated for the path (a map shows the worst). A policy without any limit judges nothing. */
+static void note_sla(const struct dp_svc_policy *s)
+{
+	if (s->sla_loss_mpct == UINT32_MAX && s->sla_latency_us == UINT32_MAX &&
+	    s->sla_jitter_us == UINT32_MAX)
+		return;
+	for (uint8_t i = 0; i < s->n_svr_paths; i++) {
+		uint8_t v = s->compliant[i] ? DP_PATH_SLA_OK : DP_PATH_SLA_VIOLATED;
+		if (s->svr_paths[i] < DP_MAX_SVR_PATHS && v > sla_verdict[s->svr_paths[i]])
+			sla_verdict[s->svr_paths[i]] = v;
+	}
+}
+
 void dp_paths_choose(const struct dp_gen *g, uint64_t now_ms)
 {
 	uint64_t sig = g ? (uint64_t)(uintptr_t)g : 0;
+	memset(sla_verdict, 0, sizeof(sla_verdict));
 	for (uint32_t i = 0; g && i < g->spol->n_services; i++) {
 		struct dp_svc_policy *s = &g->spol->svc[i];
 		if (s->route == DP_SROUTE_PEER && s->n_svr_paths) {
 			choose(s, g, now_ms);
+			note_sla(s);
 			sig = mix(sig, signature(s, now_ms));
 		}
 	}

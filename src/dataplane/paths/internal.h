@@ -97,6 +97,12 @@ uint32_t dp_paths_key_security_id(void);
 struct dp_gen;
 void dp_paths_choose(const struct dp_gen *g, uint64_t now_ms);
 
+/* choice.c: a path's SLA verdict at the last ranking, over the services whose policy has an SLA
+ * and ranks the path: violated when the path is outside any one's (docs/paths.md "Path choice",
+ * with its hysteresis), ok when within every one's, none when no such service ranks it. */
+enum dp_path_sla { DP_PATH_SLA_NONE, DP_PATH_SLA_OK, DP_PATH_SLA_VIOLATED };
+enum dp_path_sla dp_paths_sla(uint16_t slot);
+
 /* The monotonic clock BFD runs on, in microseconds. */
 uint64_t dp_paths_now_us(void);
 

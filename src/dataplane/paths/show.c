@@ -73,6 +73,9 @@ json_t *dp_paths_bfd_json(uint16_t slot)
 		      (json_int_t)pb->echo.replies, "reflected", (json_int_t)pb->echo.reflected,
 		      "refused", (json_int_t)pb->echo.refused));
 	json_object_set_new(json_object_get(o, "quality"), "data", dp_paths_data_json(slot, now));
+	static const char *const sla[] = {NULL, "ok", "violated"};
+	enum dp_path_sla v = dp_paths_sla(slot);
+	json_object_set_new(o, "sla", v == DP_PATH_SLA_NONE ? json_null() : json_string(sla[v]));
 	json_object_set_new(
 	    o, "transitions",
 	    json_pack("{s:I, s:I}", "up", (json_int_t)pb->ups, "down", (json_int_t)pb->downs));
