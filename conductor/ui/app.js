@@ -388,11 +388,17 @@
 				});
 			},
 			pathState: pathState,
+			/* Relayed to the router, which answers at its next sync: followed until done. */
 			clearSessions: function () {
-				var self = this;
-				api('POST', '/routers/' + encodeURIComponent(this.name) + '/clear-sessions', {}).then(function (c) {
+				var self = this, base = '/routers/' + encodeURIComponent(this.name);
+				function follow(c, left) {
 					self.cleared = c;
-				}, showError);
+					if (c.state !== 'pending' || !left) return;
+					setTimeout(function () {
+						api('GET', base + '/commands/' + c.id).then(function (d) { follow(d, left - 1); }, showError);
+					}, 500);
+				}
+				api('POST', base + '/clear-sessions', {}).then(function (c) { follow(c, 40); }, showError);
 			}
 		},
 		template: '\
@@ -428,7 +434,7 @@
   <div class="card"><p v-if="!sessions.length" class="muted">Not reported.</p>\
     <table v-else><tr v-for="s in sessions"><th>{{ s.k }}</th><td class="num">{{ s.v }}</td></tr></table>\
     <div class="row" v-if="can(\'clear-sessions\')"><button class="danger" id="clear-sessions" @click="clearSessions">Clear sessions</button>\
-      <span v-if="cleared" class="muted">command {{ cleared.id }}: {{ cleared.state }}</span></div></div>\
+      <span v-if="cleared" class="muted" id="cleared" :data-state="cleared.state">command {{ cleared.id }}: {{ cleared.state }}<template v-if="cleared.cleared != null">, {{ cleared.cleared }} sessions cleared</template></span></div></div>\
 </div>\
 <p v-else class="muted">Loading router {{ name }}…</p>'
 	});

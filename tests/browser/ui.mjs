@@ -294,9 +294,11 @@ async function proposePhase(tabs) {
 		await until(5000, async () => (await auditor.textContent('main')).includes('/approve'), 'an approval');
 		await shot(auditor, 'auditor-audit');
 	});
-	await step('the router page shows r1\'s paths and version', async () => {
+	await step('the router page shows r1\'s paths and version; its sessions cleared from there', async () => {
 		await go(admin, '#/router/r1');
 		await admin.waitForSelector('tr[data-path-row]');
+		await admin.click('#clear-sessions');
+		await admin.waitForSelector('#cleared[data-state="done"]', { timeout: 10000 });
 		await shot(admin, 'router-r1');
 	});
 	await step('the timeline shows the access rules\' windows and scheduled proposals', async () => {
