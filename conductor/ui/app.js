@@ -443,7 +443,7 @@
 
 	/* The candidate's diff against the running version, then a commit or a proposal of it. */
 	Vue.component('change-review', {
-		props: ['changes', 'defaultMessage', 'rollbackTo'],
+		props: ['changes', 'defaultMessage'],
 		data: function () {
 			return { message: this.defaultMessage, ticket: '', applyAt: '', busy: false, serial: null, startMs: 0, proposal: null };
 		},
@@ -455,9 +455,7 @@
 		methods: {
 			commit: function () {
 				var self = this, t0 = Date.now();
-				var req = this.rollbackTo
-					? api('POST', '/rollback', { version: this.rollbackTo, message: this.message, ticket: this.ticket || undefined })
-					: api('POST', '/commit', { message: this.message, ticket: this.ticket || undefined });
+				var req = api('POST', '/commit', { message: this.message, ticket: this.ticket || undefined });
 				this.busy = true;
 				req.then(function (d) {
 					self.startMs = t0;
@@ -469,7 +467,6 @@
 				var self = this, body = { message: this.message };
 				if (this.ticket) body.ticket = this.ticket;
 				if (this.applyAt) body['apply-at'] = new Date(this.applyAt).toISOString().replace(/\.\d+Z$/, 'Z');
-				if (this.rollbackTo) body['rollback-to'] = this.rollbackTo;
 				this.busy = true;
 				api('POST', '/proposals', body).then(function (p) {
 					self.proposal = p;
@@ -486,7 +483,7 @@
     <div class="row"><label for="ticket">ticket</label><input id="ticket" v-model="ticket" maxlength="127" :placeholder="me.changeControl.requireTicket ? \'required\' : \'optional\'">\
       <template v-if="me.changeControl.enabled"><label for="apply-at">apply at (optional)</label><input id="apply-at" type="datetime-local" v-model="applyAt"></template></div>\
     <div class="row">\
-      <button v-if="canCommit" id="commit" class="primary" :disabled="busy || !message" @click="commit">{{ rollbackTo ? \'Roll back now\' : \'Commit\' }}</button>\
+      <button v-if="canCommit" id="commit" class="primary" :disabled="busy || !message" @click="commit">Commit</button>\
       <button v-if="canPropose" id="propose" :class="{ primary: !canCommit }" :disabled="busy || !message" @click="propose">Propose{{ canCommit ? \' instead\' : \'\' }}</button>\
       <span v-if="me.changeControl.enabled" class="muted">Change control is on: an approver (not you) approves the proposal.</span>\
     </div>\
@@ -687,11 +684,16 @@
 
 	/* -------------------------------------------------------------- history -- */
 
+	/* The versions, a version's diff against the one before, and one-click rollback: at once
+	 * with change control off, else a proposal (an approver then approves it). */
 	Vue.component('page-history', {
-		data: function () { return { commits: [], running: null, sel: null, changes: null, next: null, rollback: null, rollbackChanges: null }; },
+		data: function () {
+			return { commits: [], running: null, sel: null, changes: null, next: null, ticket: '', busy: false, done: null };
+		},
 		created: function () { this.load(); },
 		computed: {
-			canRollback: function () { return can('propose'); }
+			canRollback: function () { return can('propose'); },
+			me: function () { return store.me; }
 		},
 		methods: {
 			load: function (before) {
@@ -707,21 +709,27 @@
 				var self = this;
 				this.sel = c;
 				this.changes = null;
-				this.rollback = null;
 				if (c.version === 1) { this.changes = []; return; }
 				api('GET', '/diff?from=' + (c.version - 1) + '&to=' + c.version).then(function (d) { self.changes = d.changes; }, showError);
 			},
-			/* A rollback shows what it changes: the running version against the target. */
-			startRollback: function (c) {
-				var self = this;
-				this.rollback = c.version;
-				this.rollbackChanges = null;
-				api('GET', '/diff?from=running&to=' + c.version).then(function (d) { self.rollbackChanges = d.changes; }, showError);
+			rollback: function (c) {
+				var self = this, t0 = Date.now(), v = c.version, message = 'roll back to version ' + v;
+				var body = this.me.changeControl.enabled ? { message: message, 'rollback-to': v } : { version: v, message: message };
+				if (this.ticket) body.ticket = this.ticket;
+				this.busy = true;
+				this.done = null;
+				api('POST', this.me.changeControl.enabled ? '/proposals' : '/rollback', body).then(function (d) {
+					self.done = self.me.changeControl.enabled ? { to: v, proposal: d } : { to: v, version: d.version, serial: d.serial, t0: t0 };
+					return self.load();
+				}, showError).then(function () { self.busy = false; });
 			}
 		},
 		template: '\
 <div>\
   <h1>History</h1>\
+  <div class="row" v-if="canRollback"><label for="ticket">ticket for a rollback</label>\
+    <input id="ticket" v-model="ticket" maxlength="127" :placeholder="me.changeControl.requireTicket ? \'required\' : \'optional\'">\
+    <span class="muted">{{ me.changeControl.enabled ? \'A rollback is proposed, for an approver to approve.\' : \'A rollback is committed at once.\' }}</span></div>\
   <div class="card">\
     <table>\
       <tr><th>version</th><th>at</th><th>author</th><th>approver</th><th>kind</th><th>message</th><th>ticket</th><th></th></tr>\
@@ -730,14 +738,15 @@
         <td>{{ c.author }}</td><td>{{ c.approver || \'—\' }}</td><td>{{ c.kind }}{{ c[\'source-version\'] ? \' of \' + c[\'source-version\'] : \'\' }}</td>\
         <td>{{ c.message }}</td><td>{{ c.ticket || \'—\' }}</td>\
         <td><button class="diff" @click="pick(c)">Diff</button>\
-          <button v-if="canRollback && c.version !== running" class="rollback" @click="pick(c); startRollback(c)">Roll back to this version</button></td>\
+          <button v-if="canRollback && c.version !== running" class="rollback" :disabled="busy" @click="rollback(c)">Roll back to this version</button></td>\
       </tr>\
     </table>\
     <div class="row" v-if="next"><button @click="load(next)">Older</button></div>\
   </div>\
-  <div class="card" v-if="sel && changes && !rollback"><h2>Version {{ sel.version }} against version {{ sel.version - 1 }}</h2><diff-list :changes="changes"></diff-list></div>\
-  <div v-if="rollback"><h2>Roll back to version {{ rollback }}</h2>\
-    <change-review v-if="rollbackChanges" :key="\'rb\' + rollback" :rollback-to="rollback" :changes="rollbackChanges" :default-message="\'roll back to version \' + rollback" @done="load()"></change-review></div>\
+  <p v-if="done && done.proposal" class="notice proposed" :data-proposal="done.proposal.id">Rollback to version {{ done.to }} proposed: proposal {{ done.proposal.id }}, for an approver on the <a href="#/proposals">Proposals</a> page.</p>\
+  <div v-if="done && done.serial"><p class="notice">Rolled back to version {{ done.to }}: version {{ done.version }}.</p>\
+    <ack-watch :key="done.serial" :serial="done.serial" :start-ms="done.t0"></ack-watch></div>\
+  <div class="card" v-if="sel && changes"><h2>Version {{ sel.version }} against version {{ sel.version - 1 }}</h2><diff-list :changes="changes"></diff-list></div>\
 </div>'
 	});
 

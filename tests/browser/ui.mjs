@@ -150,9 +150,9 @@ async function approve(page, id, name) {
 	return ms;
 }
 
-// From the history page: a rollback to the newest version whose message says `says` (the
-// services page's messages name the change), committed at once or proposed; returns the
-// version and, when proposed, the proposal's id.
+// From the history page: one click rolls back to the newest version whose message says `says`
+// (the services page's messages name the change): committed at once or proposed (the ticket
+// typed first); returns the version and, when proposed, the proposal's id.
 async function rollback(page, says, how) {
 	await go(page, '#/history');
 	await page.waitForSelector('tr[data-version]');
@@ -160,18 +160,16 @@ async function rollback(page, says, how) {
 		rows.map((r) => ({ v: Number(r.dataset.version), text: r.textContent })));
 	const target = versions.find((r) => r.text.includes(says));
 	if (!target) throw new Error(`no version in the history says "${says}"`);
-	await page.click(`tr[data-version="${target.v}"] button.rollback`);
 	if (how === 'commit') {
-		await shot(page, `history-rollback-to-${target.v}`);
-		await page.click('#commit');
+		await page.click(`tr[data-version="${target.v}"] button.rollback`);
 		await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
 		await shot(page, `history-rolled-back-to-${target.v}`);
 		return { v: target.v };
 	}
 	await page.fill('#ticket', TICKET);
-	await shot(page, `history-rollback-to-${target.v}`);
-	await page.click('#propose');
+	await page.click(`tr[data-version="${target.v}"] button.rollback`);
 	const id = await (await page.waitForSelector('.proposed[data-proposal]')).getAttribute('data-proposal');
+	await shot(page, `history-rollback-proposed-${id}`);
 	return { v: target.v, id };
 }
 
