@@ -2,7 +2,8 @@
 /*
  * The conductor process as its parts see it: the startup settings, the store, and the hooks
  * between the parts. main.c fills it; the HTTP server (http/), the router API (api/router.c),
- * the operator API (api/operator.c), key rotation (keys.c) and alarms (alarms.c) read it.
+ * the operator API (api/operator.c, api/proposals.c), commits (commit.c), the ITSM webhook
+ * (webhook.c), key rotation (keys.c) and alarms (alarms.c) read it.
  */
 #ifndef SVR_CONDUCTOR_H
 #define SVR_CONDUCTOR_H
@@ -43,6 +44,14 @@ struct cd_operator {
 	char token_file[4096]; /* where the token is kept (created 0600 when missing) */
 };
 
+/* The ITSM webhook (docs/conductor.md, "Change control"): url "" when none. */
+struct cd_webhook_config {
+	char url[2048];
+	char token_file[4096]; /* "": no Authorization header */
+	char cacert[4096];     /* "": the system's CAs */
+	unsigned timeout_ms, max_attempts, retry_base_ms;
+};
+
 struct cd_config {
 	char listen[128];
 	char state_dir[4096];
@@ -60,6 +69,7 @@ struct cd_config {
 	struct {
 		bool enabled, require_ticket;
 	} change_control;
+	struct cd_webhook_config itsm_webhook;
 };
 
 struct conductor {
@@ -77,6 +87,8 @@ int cd_api_router_start(struct conductor *c, char *err, size_t errlen);
 void cd_api_router_stop(void);
 /* api/operator.c: registers the operator routes. */
 void cd_api_operator_register(struct conductor *c);
+/* api/proposals.c: registers change control's routes (proposals). */
+void cd_api_proposals_register(struct conductor *c);
 
 /* api/ui.c: cd_ui_start reads the UI's library (cfg.ui_vue_js) once, at start (main thread);
  * when it cannot, the UI is off (logged; the API is not concerned). cd_ui_serve answers a GET

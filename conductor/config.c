@@ -65,6 +65,10 @@ void cd_config_defaults(struct cd_config *c)
 	c->connection_limit = 4096;
 	c->per_ip_connection_limit = 64;
 	snprintf(c->ui_vue_js, sizeof(c->ui_vue_js), "%s", CD_UI_VUE_JS_DEFAULT);
+	c->change_control.require_ticket = true;
+	c->itsm_webhook.timeout_ms = 5000;
+	c->itsm_webhook.max_attempts = 10;
+	c->itsm_webhook.retry_base_ms = 1000;
 }
 
 static int opt_uint(const json_t *o, const char *key, uint64_t min, uint64_t max, unsigned *field,
@@ -217,6 +221,96 @@ static int parse_store(const json_t *doc, struct cd_config *c, struct svr_jerr *
 			    "text or a postgresql:// URI, under 4096 characters)");
 }
 
+static int parse_change_control(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"enabled", "require-ticket", NULL};
+	json_t *o;
+	if (svr_json_get_object(doc, "change-control", "", &o, e) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	if (svr_json_only_keys(o, "change-control", keys, e) < 0 ||
+	    svr_json_get_bool(o, "enabled", "change-control", &c->change_control.enabled, e) < 0 ||
+	    svr_json_get_bool(o, "require-ticket", "change-control",
+			      &c->change_control.require_ticket, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* A path key of the webhook: a non-empty path that fits. */
+static int webhook_path(const json_t *o, const char *key, char *field, size_t len,
+			struct svr_jerr *e)
+{
+	const char *s = NULL;
+	char p[64];
+	snprintf(p, sizeof(p), "itsm-webhook.%s", key);
+	if (svr_json_get_string(o, key, "itsm-webhook", &s, e) < 0)
+		return -1;
+	if (!s)
+		return 0;
+	if (!*s || strlen(s) >= len - 16)
+		return svr_jerr_set(e, p, "must be a path of 1-%zu characters", len - 17);
+	snprintf(field, len, "%s", s);
+	return 0;
+}
+
+/* http:// or https://, a host, no blanks or control characters (it goes into libcurl as is). */
+static bool valid_webhook_url(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	size_t scheme = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;
+	if (!scheme || n <= scheme || n >= max || s[scheme] == '/')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_webhook(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
+{
+	static const char *const keys[] = {"url",          "token-file",    "cacert", "timeout-ms",
+					   "max-attempts", "retry-base-ms", NULL};
+	struct cd_webhook_config *w = &c->itsm_webhook;
+	const char *url = NULL;
+	json_t *o;
+	if (svr_json_get_object(doc, "itsm-webhook", "", &o, e) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	if (svr_json_only_keys(o, "itsm-webhook", keys, e) < 0 ||
+	    svr_json_get_string(o, "url", "itsm-webhook", &url, e) < 0)
+		return -1;
+	if (!url)
+		return svr_jerr_set(e, "itsm-webhook.url", "required");
+	if (!valid_webhook_url(url, sizeof(w->url)))
+		return svr_jerr_set(e, "itsm-webhook.url",
+				    "must be an http:// or https:// URL with a host, without "
+				    "blanks, under %zu characters",
+				    sizeof(w->url));
+	snprintf(w->url, sizeof(w->url), "%s", url);
+	if (webhook_path(o, "token-file", w->token_file, sizeof(w->token_file), e) < 0 ||
+	    webhook_path(o, "cacert", w->cacert, sizeof(w->cacert), e) < 0)
+		return -1;
+	if (w->cacert[0] && strncmp(url, "https://", 8) != 0)
+		return svr_jerr_set(e, "itsm-webhook.cacert", "only for an https:// url");
+	uint64_t v;
+	int r;
+	if ((r = svr_json_get_uint(o, "timeout-ms", "itsm-webhook", 100, 600000, &v, e)) < 0)
+		return -1;
+	if (r)
+		w->timeout_ms = (unsigned)v;
+	if ((r = svr_json_get_uint(o, "max-attempts", "itsm-webhook", 1, 1000, &v, e)) < 0)
+		return -1;
+	if (r)
+		w->max_attempts = (unsigned)v;
+	if ((r = svr_json_get_uint(o, "retry-base-ms", "itsm-webhook", 10, 60000, &v, e)) < 0)
+		return -1;
+	if (r)
+		w->retry_base_ms = (unsigned)v;
+	return 0;
+}
+
 static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"listen",
@@ -231,6 +325,8 @@ static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 					   "connection-limit",
 					   "per-ip-connection-limit",
 					   "ui-vue-js",
+					   "change-control",
+					   "itsm-webhook",
 					   NULL};
 	if (!json_is_object(doc))
 		return svr_jerr_set(e, "", "the startup file must be a JSON object");
@@ -280,7 +376,8 @@ static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 		0 ||
 	    opt_uint(doc, "connection-limit", 16, 1000000, &c->connection_limit, e) < 0 ||
 	    opt_uint(doc, "per-ip-connection-limit", 0, 1000000, &c->per_ip_connection_limit, e) <
-		0)
+		0 ||
+	    parse_change_control(doc, c, e) < 0 || parse_webhook(doc, c, e) < 0)
 		return -1;
 	return 0;
 }

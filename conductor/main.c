@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "common/fsutil.h"
+#include "commit.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "config.h"
@@ -31,6 +32,7 @@
 #include "model/validate.h"
 #include "pki.h"
 #include "svr/version.h"
+#include "webhook.h"
 
 #define FDS_SPARE 256 /* descriptors beyond connection-limit: store, files, the listener */
 
@@ -69,7 +71,8 @@ static void usage(FILE *f)
 	    "                         state-dir, store, names, operators, hold-s,\n"
 	    "                         router-timeout-s, enrolment-token-ttl-s,\n"
 	    "                         max-body-bytes, connection-limit,\n"
-	    "                         per-ip-connection-limit, ui-vue-js (docs/conductor.md)\n"
+	    "                         per-ip-connection-limit, change-control,\n"
+	    "                         itsm-webhook, ui-vue-js (docs/conductor.md)\n"
 	    "  -s, --state-dir DIR    overrides the file's state-dir: the SQLite store, the\n"
 	    "                         operator tokens, this conductor's TLS key\n"
 	    "                         (default " CD_STATE_DIR_DEFAULT ")\n"
@@ -292,6 +295,7 @@ static void run(struct conductor *c, const sigset_t *stop_set)
 		cd_keys_tick(c, now);
 		cd_alarms_tick(c, now);
 		cd_audit_tick(c, cd_mono_ms(), now);
+		cd_commit_due(c, now);
 		struct timespec second = {.tv_sec = 1};
 		int sig = sigtimedwait(stop_set, NULL, &second);
 		if (sig == SIGINT || sig == SIGTERM) {
@@ -320,12 +324,23 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 		goto out;
 	}
 	cd_api_operator_register(c);
+	cd_api_proposals_register(c);
 	cd_ui_start(c);
-	if (cd_http_start(c, cd_pki_cert_pem(), cd_pki_key_pem(), err, sizeof(err)) < 0) {
+	if (cd_webhook_start(&c->cfg.itsm_webhook, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		cd_api_router_stop();
 		goto out;
 	}
+	if (cd_http_start(c, cd_pki_cert_pem(), cd_pki_key_pem(), err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		cd_webhook_stop();
+		cd_api_router_stop();
+		goto out;
+	}
+	if (c->cfg.change_control.enabled)
+		LOG_NOTICE("change control on: changes are proposed and approved (POST "
+			   "/api/v1/proposals)%s",
+			   c->cfg.change_control.require_ticket ? ", each with a ticket" : "");
 	char names[2048] = "";
 	for (unsigned i = 0; i < c->cfg.n_names; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
@@ -336,6 +351,7 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 		   c->cfg.connection_limit);
 	run(c, stop_set);
 	cd_http_stop();
+	cd_webhook_stop();
 	cd_api_router_stop();
 	LOG_NOTICE("stopped");
 	rc = 0;

@@ -20,6 +20,8 @@
 #include <time.h>
 
 #include "alarms.h"
+#include "api/api.h"
+#include "commit.h"
 #include "common/hex.h"
 #include "common/log.h"
 #include "conductor.h"
@@ -40,115 +42,6 @@ extern const char svr_conductor_openapi_json[];
 extern const size_t svr_conductor_openapi_json_len;
 
 /* ------------------------------------------------------------ helpers -- */
-
-/* The store's failure as an HTTP answer. */
-static void store_error(struct cd_reply *out, int rc, const char *err)
-{
-	switch (rc) {
-	case SVR_STORE_NOT_FOUND:
-		cd_http_error(out, 404, "%s", err);
-		break;
-	case SVR_STORE_EXISTS:
-		cd_http_error(out, 409, "%s", err);
-		break;
-	case SVR_STORE_EXPIRED:
-		cd_http_error(out, 410, "%s", err);
-		break;
-	default: /* the backend failed (I/O, connection lost): as the router API says it */
-		cd_http_error(out, 503, "the store failed: %s", err);
-		break;
-	}
-}
-
-/* 400 for a query argument the route does not take (a typo should not be ignored). */
-static bool query_ok(const struct cd_request *in, struct cd_reply *out, const char *const *known)
-{
-	char err[256];
-	if (svr_httpd_query_check(in->conn, known, err, sizeof(err)) == 0)
-		return true;
-	cd_http_error(out, 400, "%s", err);
-	return false;
-}
-
-static const char *const no_args[] = {NULL};
-
-/* A positive version number from text (decimal, no sign, no blanks). */
-static bool parse_version(const char *s, int64_t *v)
-{
-	if (!s || !*s || strlen(s) > 18)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	*v = strtoll(s, NULL, 10);
-	return *v > 0;
-}
-
-/* Body fields ("message", "ticket"...): strict objects, so a misspelt key is an error. */
-/* A string field of at most max bytes: required, or optional ("" when absent). NULL and a 400
- * when wrong. Control characters are refused: these end up in logs and terminals. */
-static const char *text_field(const json_t *body, const char *key, size_t max, bool required,
-			      struct cd_reply *out)
-{
-	const json_t *v = json_object_get(body, key);
-	if (!v || json_is_null(v)) {
-		if (required) {
-			cd_http_error(out, 400, "\"%s\" is required", key);
-			return NULL;
-		}
-		return "";
-	}
-	const char *s = json_string_value(v);
-	if (!s) {
-		cd_http_error(out, 400, "\"%s\" must be a string", key);
-		return NULL;
-	}
-	size_t n = json_string_length(v);
-	if (required && n == 0) {
-		cd_http_error(out, 400, "\"%s\" must not be empty", key);
-		return NULL;
-	}
-	if (n > max) {
-		cd_http_error(out, 400, "\"%s\" is %zu bytes long; at most %zu are allowed", key, n,
-			      max);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t') {
-			cd_http_error(out, 400, "\"%s\" contains a control character", key);
-			return NULL;
-		}
-	return s;
-}
-
-static const char *message_field(const json_t *body, struct cd_reply *out)
-{
-	return text_field(body, "message", SVR_STORE_MESSAGE_MAX - 1, true, out);
-}
-
-static const char *ticket_field(const json_t *body, struct cd_reply *out)
-{
-	const char *t = text_field(body, "ticket", SVR_STORE_NAME_MAX - 1, false, out);
-	if (t && strpbrk(t, "\n\t")) {
-		cd_http_error(out, 400, "\"ticket\" must be one line");
-		return NULL;
-	}
-	return t;
-}
-
-/* The model's errors in svr-control's shape (src/control/rest/model.c): the same sentence with
- * "committed" for "applied", and the same keys. */
-static void invalid_model(struct cd_reply *out, const struct svr_model_errors *e)
-{
-	char msg[128];
-	json_t *arr = json_array();
-	for (unsigned i = 0; arr && i < e->count; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "path", e->list[i].path,
-						     "message", e->list[i].message));
-	snprintf(msg, sizeof(msg), "the model is invalid (%u error%s); nothing was committed",
-		 e->count, e->count == 1 ? "" : "s");
-	cd_http_json(out, 422, json_pack("{s:s, s:o}", "error", msg, "errors", arr));
-}
 
 /* A commit's metadata as the API shows it (the names of docs/conductor.md). */
 static json_t *commit_json(const struct svr_store_commit *c)
@@ -180,15 +73,6 @@ static void format_rfc3339(int64_t ms, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int64_t current_serial(struct conductor *c)
-{
-	char err[256];
-	int64_t serial = 0;
-	if (svr_store_serial(c->store, &serial, err, sizeof(err)) < 0)
-		return -1;
-	return serial;
-}
-
 /* ------------------------------------------------------------- versions -- */
 
 static void get_model(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
@@ -196,11 +80,11 @@ static void get_model(struct conductor *c, const struct cd_request *in, struct c
 	struct svr_store_commit info;
 	json_t *model = NULL;
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	int rc = svr_store_running(c->store, &info, &model, err, sizeof(err));
 	if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else if (!model)
 		cd_http_error(out, 404, "nothing has been committed yet (POST /api/v1/commit)");
 	else
@@ -213,45 +97,55 @@ static void get_version(struct conductor *c, const struct cd_request *in, struct
 	json_t *model = NULL;
 	int64_t v;
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
-	if (!parse_version(in->arg, &v)) {
+	if (!cd_api_parse_version(in->arg, &v)) {
 		cd_http_error(out, 400, "\"%.64s\" is not a version number (1, 2, ...)", in->arg);
 		return;
 	}
 	int rc = svr_store_version(c->store, v, &info, &model, err, sizeof(err));
 	if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else
 		version_reply(out, &info, model);
 }
 
-/* A decimal query argument in [min, max]; def when absent. -1 and a 400 when wrong. */
-static int64_t number_arg(const struct cd_request *in, struct cd_reply *out, const char *key,
-			  int64_t min, int64_t max, int64_t def)
+/* Each commit's "approver": who approved the proposal that made it (null when none). */
+static int add_approvers(struct conductor *c, json_t *list, struct cd_reply *out)
 {
-	const char *s = cd_http_query(in, key);
-	int64_t v;
-	if (!s)
-		return def;
-	if (!parse_version(s, &v) || v < min || v > max) {
-		cd_http_error(out, 400,
-			      "query parameter \"%s\": \"%.32s\" is not a number from %lld "
-			      "to %lld",
-			      key, s, (long long)min, (long long)max);
+	char err[256];
+	json_t *map = NULL;
+	size_t n = json_array_size(list);
+	int64_t newest = json_integer_value(json_object_get(json_array_get(list, 0), "version"));
+	int64_t oldest =
+	    json_integer_value(json_object_get(json_array_get(list, n - 1), "version"));
+	int rc = svr_store_approvers(c->store, oldest, newest, &map, err, sizeof(err));
+	if (rc < 0) {
+		json_decref(list);
+		cd_api_store_error(out, rc, err);
 		return -1;
 	}
-	return v;
+	size_t i;
+	json_t *commit;
+	json_array_foreach (list, i, commit) {
+		char v[24];
+		snprintf(v, sizeof(v), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(commit, "version")));
+		json_t *who = json_object_get(map, v);
+		json_object_set_new(commit, "approver", who ? json_incref(who) : json_null());
+	}
+	json_decref(map);
+	return 0;
 }
 
 /* A page's query (?before=N&limit=L, and the request's other known keys): false after a 400. */
 static bool page_args(const struct cd_request *in, struct cd_reply *out, const char *const *known,
 		      int64_t limit_max, int64_t limit_default, int64_t *before, int64_t *limit)
 {
-	if (!query_ok(in, out, known))
+	if (!cd_api_query_ok(in, out, known))
 		return false;
-	*before = number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
-	*limit = *before < 0 ? -1 : number_arg(in, out, "limit", 1, limit_max, limit_default);
+	*before = cd_api_number_arg(in, out, "before", 1, INT64_MAX / 2, 0);
+	*limit = *before < 0 ? -1 : cd_api_number_arg(in, out, "limit", 1, limit_max, limit_default);
 	return *limit >= 0;
 }
 
@@ -277,20 +171,13 @@ static void get_history(struct conductor *c, const struct cd_request *in, struct
 	if (!page_args(in, out, known, HISTORY_LIMIT_MAX, HISTORY_LIMIT_DEFAULT, &before, &limit))
 		return;
 	int rc = svr_store_history(c->store, before, (unsigned)limit, &list, err, sizeof(err));
-	if (rc < 0)
-		store_error(out, rc, err);
-	else
-		page_reply(out, "commits", list, limit, "version");
-}
-
-/* The candidate: the stored one, else the running model (NULL when neither exists). */
-static int candidate_model(struct conductor *c, json_t **model, char *err, size_t errlen)
-{
-	int rc = svr_store_candidate_get(c->store, model, err, errlen);
-	if (rc < 0 || *model)
-		return rc;
-	struct svr_store_commit info;
-	return svr_store_running(c->store, &info, model, err, errlen);
+	if (rc < 0) {
+		cd_api_store_error(out, rc, err);
+		return;
+	}
+	if (json_array_size(list) && add_approvers(c, list, out) < 0)
+		return;
+	page_reply(out, "commits", list, limit, "version");
 }
 
 /* A side of a diff: "running", "candidate" or a version number. */
@@ -302,10 +189,10 @@ static int diff_side(struct conductor *c, const char *name, json_t **model, stru
 	int rc;
 	*model = NULL;
 	if (strcmp(name, "candidate") == 0)
-		rc = candidate_model(c, model, err, sizeof(err));
+		rc = cd_api_candidate_model(c, model, err, sizeof(err));
 	else if (strcmp(name, "running") == 0)
 		rc = svr_store_running(c->store, &info, model, err, sizeof(err));
-	else if (parse_version(name, &v))
+	else if (cd_api_parse_version(name, &v))
 		rc = svr_store_version(c->store, v, &info, model, err, sizeof(err));
 	else {
 		cd_http_error(out, 400,
@@ -314,7 +201,7 @@ static int diff_side(struct conductor *c, const char *name, json_t **model, stru
 		return -1;
 	}
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return -1;
 	}
 	if (!*model) {
@@ -327,7 +214,7 @@ static int diff_side(struct conductor *c, const char *name, json_t **model, stru
 static void get_diff(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	static const char *const known[] = {"from", "to", NULL};
-	if (!query_ok(in, out, known))
+	if (!cd_api_query_ok(in, out, known))
 		return;
 	const char *from = cd_http_query(in, "from"), *to = cd_http_query(in, "to");
 	from = from ? from : "running";
@@ -352,11 +239,11 @@ static void get_candidate(struct conductor *c, const struct cd_request *in, stru
 {
 	json_t *model = NULL;
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
-	int rc = candidate_model(c, &model, err, sizeof(err));
+	int rc = cd_api_candidate_model(c, &model, err, sizeof(err));
 	if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else if (!model)
 		cd_http_error(out, 404, "no candidate: none was put and nothing is committed");
 	else
@@ -366,7 +253,7 @@ static void get_candidate(struct conductor *c, const struct cd_request *in, stru
 static void put_candidate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	json_t *model = cd_http_body_json(in, out);
 	if (!model)
@@ -376,7 +263,7 @@ static void put_candidate(struct conductor *c, const struct cd_request *in, stru
 	} else {
 		int rc = svr_store_candidate_put(c->store, model, in->who, err, sizeof(err));
 		if (rc < 0)
-			store_error(out, rc, err);
+			cd_api_store_error(out, rc, err);
 		else
 			out->status = 204;
 	}
@@ -388,7 +275,7 @@ static void put_candidate(struct conductor *c, const struct cd_request *in, stru
 static void committed(struct conductor *c, const struct cd_request *in, struct cd_reply *out,
 		      const struct svr_store_commit *info)
 {
-	int64_t serial = current_serial(c);
+	int64_t serial = cd_api_serial(c);
 	if (info->source_version)
 		cd_http_audit(in, "rolled back to version %lld as version %lld (serial %lld)",
 			      (long long)info->source_version, (long long)info->version,
@@ -404,16 +291,23 @@ static void committed(struct conductor *c, const struct cd_request *in, struct c
 }
 
 /* The body of a commit or a rollback, its keys checked and its message and ticket read; NULL
- * when it was answered already (a bad query, body, key, message or ticket). */
-static json_t *change_body(const struct cd_request *in, struct cd_reply *out,
+ * when it was answered already (change control on, a bad query, body, key, message or
+ * ticket). */
+static json_t *change_body(struct conductor *c, const struct cd_request *in, struct cd_reply *out,
 			   const char *const *keys, const char **message, const char **ticket)
 {
-	if (!query_ok(in, out, no_args))
+	if (c->cfg.change_control.enabled) {
+		cd_http_error(out, 403,
+			      "change control is on: propose the change (POST /api/v1/proposals) "
+			      "and have an approver approve it");
+		return NULL;
+	}
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return NULL;
 	json_t *body = cd_http_body_json(in, out);
 	if (body &&
-	    (!cd_http_only_keys(body, keys, out) || !(*message = message_field(body, out)) ||
-	     !(*ticket = ticket_field(body, out)))) {
+	    (!cd_http_only_keys(body, keys, out) || !(*message = cd_api_message_field(body, out)) ||
+	     !(*ticket = cd_api_ticket_field(body, out)))) {
 		json_decref(body);
 		return NULL;
 	}
@@ -427,9 +321,9 @@ static void change_answer(struct conductor *c, const struct cd_request *in, stru
 			  const struct svr_model_errors *errors, const char *err)
 {
 	if (rc == SVR_STORE_INVALID)
-		invalid_model(out, errors);
+		cd_api_invalid_model(out, "committed", errors);
 	else if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else
 		committed(c, in, out, info);
 }
@@ -438,7 +332,7 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 {
 	static const char *const keys[] = {"message", "ticket", "model", NULL};
 	const char *message = NULL, *ticket = NULL;
-	json_t *body = change_body(in, out, keys, &message, &ticket);
+	json_t *body = change_body(c, in, out, keys, &message, &ticket);
 	if (!body)
 		return;
 	const json_t *model = json_object_get(body, "model");
@@ -448,8 +342,9 @@ static void post_commit(struct conductor *c, const struct cd_request *in, struct
 	struct svr_model_errors errors;
 	char err[256];
 	svr_model_errors_init(&errors);
-	int rc = svr_store_commit(c->store, model, in->who, message, ticket, &info, &errors, err,
-				  sizeof(err));
+	struct cd_change ch = {
+	    .model = model, .author = in->who, .message = message, .ticket = ticket};
+	int rc = cd_commit(c, &ch, &info, NULL, &errors, err, sizeof(err));
 	if (rc == SVR_STORE_NOT_FOUND && !model)
 		cd_http_error(out, 409,
 			      "nothing to commit: no \"model\" in the body and no candidate "
@@ -464,7 +359,7 @@ static void post_rollback(struct conductor *c, const struct cd_request *in, stru
 {
 	static const char *const keys[] = {"version", "message", "ticket", NULL};
 	const char *message = NULL, *ticket = NULL;
-	json_t *body = change_body(in, out, keys, &message, &ticket);
+	json_t *body = change_body(c, in, out, keys, &message, &ticket);
 	if (!body)
 		return;
 	const json_t *v = json_object_get(body, "version");
@@ -477,8 +372,11 @@ static void post_rollback(struct conductor *c, const struct cd_request *in, stru
 	struct svr_model_errors errors;
 	char err[256];
 	svr_model_errors_init(&errors);
-	int rc = svr_store_rollback(c->store, json_integer_value(v), in->who, message, ticket,
-				    &info, &errors, err, sizeof(err));
+	struct cd_change ch = {.rollback_to = json_integer_value(v),
+			       .author = in->who,
+			       .message = message,
+			       .ticket = ticket};
+	int rc = cd_commit(c, &ch, &info, NULL, &errors, err, sizeof(err));
 	change_answer(c, in, out, rc, &info, &errors, err);
 	svr_model_errors_free(&errors);
 	json_decref(body);
@@ -490,11 +388,11 @@ static void get_export(struct conductor *c, const struct cd_request *in, struct 
 {
 	json_t *doc = NULL;
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	int rc = svr_store_export(c->store, &doc, err, sizeof(err));
 	if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else
 		cd_http_json(out, 200, doc);
 }
@@ -502,7 +400,7 @@ static void get_export(struct conductor *c, const struct cd_request *in, struct 
 static void post_import(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	json_t *doc = cd_http_body_json(in, out);
 	if (!doc)
@@ -519,9 +417,9 @@ static void post_import(struct conductor *c, const struct cd_request *in, struct
 			      "conductor only (%s)",
 			      err);
 	else if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else {
-		int64_t serial = current_serial(c);
+		int64_t serial = cd_api_serial(c);
 		cd_http_audit(in, "imported %zu versions, %zu routers (serial %lld)",
 			      json_array_size(json_object_get(doc, "versions")),
 			      json_array_size(json_object_get(doc, "routers")), (long long)serial);
@@ -558,12 +456,12 @@ static void get_routers(struct conductor *c, const struct cd_request *in, struct
 {
 	json_t *list = NULL;
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
-	int64_t serial = current_serial(c);
+	int64_t serial = cd_api_serial(c);
 	int rc = svr_store_routers(c->store, &list, err, sizeof(err));
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return;
 	}
 	size_t i;
@@ -578,12 +476,12 @@ static void get_router(struct conductor *c, const struct cd_request *in, struct 
 {
 	json_t *r = NULL;
 	char err[256];
-	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
+	if (!cd_api_query_ok(in, out, cd_api_no_args) || !check_router_name(in->arg, out))
 		return;
-	int64_t serial = current_serial(c);
+	int64_t serial = cd_api_serial(c);
 	int rc = svr_store_router_get(c->store, in->arg, &r, err, sizeof(err));
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return;
 	}
 	router_decorate(r, serial);
@@ -595,25 +493,26 @@ static void post_router(struct conductor *c, const struct cd_request *in, struct
 {
 	static const char *const keys[] = {"name", "asset-id", NULL};
 	char err[256];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	json_t *body = cd_http_body_json(in, out);
 	if (!body)
 		return;
 	const char *name = NULL, *asset = NULL;
 	if (cd_http_only_keys(body, keys, out) &&
-	    (name = text_field(body, "name", 64, true, out)) && check_router_name(name, out) &&
-	    (asset = text_field(body, "asset-id", ASSET_ID_MAX, false, out))) {
+	    (name = cd_api_text_field(body, "name", 64, true, out)) &&
+	    check_router_name(name, out) &&
+	    (asset = cd_api_text_field(body, "asset-id", ASSET_ID_MAX, false, out))) {
 		int rc = svr_store_router_add(c->store, name, asset, err, sizeof(err));
 		json_t *r = NULL;
 		if (rc == 0)
 			rc = svr_store_router_get(c->store, name, &r, err, sizeof(err));
 		if (rc < 0) {
-			store_error(out, rc, err);
+			cd_api_store_error(out, rc, err);
 		} else {
 			cd_http_audit(in, "router %s added%s%s", name, *asset ? ", asset-id " : "",
 				      asset);
-			router_decorate(r, current_serial(c));
+			router_decorate(r, cd_api_serial(c));
 			cd_http_json(out, 201, r);
 		}
 	}
@@ -623,11 +522,11 @@ static void post_router(struct conductor *c, const struct cd_request *in, struct
 static void delete_router(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	char err[256];
-	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
+	if (!cd_api_query_ok(in, out, cd_api_no_args) || !check_router_name(in->arg, out))
 		return;
 	int rc = svr_store_router_delete(c->store, in->arg, err, sizeof(err));
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return;
 	}
 	/* Its credential must stop working now, not when the server's cache is next emptied. */
@@ -644,7 +543,7 @@ static void post_enrolment_token(struct conductor *c, const struct cd_request *i
 {
 	char token[2 * CD_SECRET_BYTES + 1], expires[32], err[256];
 	int64_t expires_ms;
-	if (!query_ok(in, out, no_args) || !check_router_name(in->arg, out))
+	if (!cd_api_query_ok(in, out, cd_api_no_args) || !check_router_name(in->arg, out))
 		return;
 	if (in->len && (in->len != 2 || memcmp(in->body, "{}", 2) != 0)) {
 		cd_http_error(out, 400, "this request takes no body");
@@ -656,7 +555,7 @@ static void post_enrolment_token(struct conductor *c, const struct cd_request *i
 		return;
 	}
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	} else {
 		format_rfc3339(expires_ms, expires, sizeof(expires));
 		cd_http_audit(in, "for router %s, valid until %s", in->arg, expires);
@@ -672,7 +571,7 @@ static void post_enrolment_token(struct conductor *c, const struct cd_request *i
 static void get_alarms(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	(void)c;
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	json_t *list = cd_alarms_list(NULL);
 	if (!list)
@@ -687,11 +586,11 @@ static void get_keys(struct conductor *c, const struct cd_request *in, struct cd
 	struct svr_store_key *keys = NULL;
 	size_t n = 0;
 	char err[256], nb[32], created[32];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	int rc = svr_store_keys(c->store, &keys, &n, err, sizeof(err));
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return;
 	}
 	json_t *arr = json_array();
@@ -712,7 +611,7 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 {
 	struct svr_store_key k = {0};
 	char err[256], nb[32];
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	if (in->len && (in->len != 2 || memcmp(in->body, "{}", 2) != 0)) {
 		cd_http_error(out, 400, "this request takes no body");
@@ -726,7 +625,7 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 	int64_t interval_s, lead_s, now_ms = cd_now_ms();
 	int rc = svr_store_running(c->store, &info, &model, err, sizeof(err));
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return;
 	}
 	cd_keys_schedule(model, &interval_s, &lead_s);
@@ -741,7 +640,7 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 		return;
 	}
 	if (rc < 0) {
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 		return;
 	}
 	format_rfc3339(k.not_before_ms, nb, sizeof(nb));
@@ -750,14 +649,14 @@ static void post_keys_rotate(struct conductor *c, const struct cd_request *in, s
 	cd_http_audit(in, "added security-id %u, in force from %s", k.security_id, nb);
 	cd_http_json(out, 201,
 		     json_pack("{s:I, s:s, s:I}", "security-id", (json_int_t)k.security_id,
-			       "not-before", nb, "serial", (json_int_t)current_serial(c)));
+			       "not-before", nb, "serial", (json_int_t)cd_api_serial(c)));
 	OPENSSL_cleanse(&k, sizeof(k));
 }
 
 static void get_ca(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	(void)c;
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	cd_http_json(out, 200,
 		     json_pack("{s:s, s:s}", "pem", cd_pki_ca_pem(), "sha256", cd_pki_ca_sha256()));
@@ -767,7 +666,7 @@ static void get_ca(struct conductor *c, const struct cd_request *in, struct cd_r
 
 static void get_whoami(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	const char *role = cd_role_name(in->role);
 	cd_http_json(out, 200,
@@ -794,7 +693,7 @@ static void get_audit(struct conductor *c, const struct cd_request *in, struct c
 	int rc =
 	    svr_store_audit_list(c->store, before, (unsigned)limit, who, &list, err, sizeof(err));
 	if (rc < 0)
-		store_error(out, rc, err);
+		cd_api_store_error(out, rc, err);
 	else
 		page_reply(out, "entries", list, limit, "id");
 }
@@ -802,7 +701,7 @@ static void get_audit(struct conductor *c, const struct cd_request *in, struct c
 static void get_openapi(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	(void)c;
-	if (!query_ok(in, out, no_args))
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
 	out->text = malloc(svr_conductor_openapi_json_len);
 	if (!out->text) {

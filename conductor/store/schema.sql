@@ -102,5 +102,33 @@ CREATE TABLE IF NOT EXISTS router_commands (
 
 CREATE INDEX IF NOT EXISTS router_commands_state ON router_commands (state, router);
 
+-- Change control (docs/conductor.md, "Change control"): each proposed change, its model fixed
+-- when proposed (canonical text; a rollback's is the restored version's). state: proposed,
+-- approved (waiting for apply_at_ms), committing (claimed by one conductor, inside the
+-- transaction that commits it), committed, rejected, withdrawn, failed. base_version is the
+-- running version when it was proposed; 0 / '' stand for none in apply_at_ms, approver,
+-- decided_ms, version, serial and error.
+CREATE TABLE IF NOT EXISTS proposals (
+	id BIGINT PRIMARY KEY,
+	state TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	source_version BIGINT NOT NULL,
+	proposer TEXT NOT NULL,
+	message TEXT NOT NULL,
+	ticket TEXT NOT NULL,
+	created_ms BIGINT NOT NULL,
+	base_version BIGINT NOT NULL,
+	apply_at_ms BIGINT NOT NULL,
+	approver TEXT NOT NULL,
+	decided_ms BIGINT NOT NULL,
+	comment TEXT NOT NULL,
+	version BIGINT NOT NULL,
+	serial BIGINT NOT NULL,
+	error TEXT NOT NULL,
+	model TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS proposals_state ON proposals (state, apply_at_ms);
+
 INSERT INTO head (id, seq, running) VALUES (1, 0, 0) ON CONFLICT (id) DO NOTHING;
 INSERT INTO meta (k, v) VALUES ('schema-version', '1') ON CONFLICT (k) DO NOTHING;

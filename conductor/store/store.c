@@ -118,6 +118,11 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, const char *a
 	return rc;
 }
 
+static bool name_ok(const char *name)
+{
+	return name && name[0] && strlen(name) < SVR_STORE_NAME_MAX;
+}
+
 static int oom(char *err, size_t errlen)
 {
 	return fail(err, errlen, SVR_STORE_ERR, "%s", "out of memory");
@@ -446,6 +451,9 @@ static int insert_version(struct svr_store *s, const struct new_version *nv, con
 		 "source_version, sha256, model) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 		 9, p, NULL, err, errlen);
 	if (rc == 0)
+		rc = run_value(s, "SELECT running FROM head WHERE id = 1", 0, NULL,
+			       &c.previous_version, err, errlen);
+	if (rc == 0)
 		rc = run(s, "UPDATE head SET running = $1 WHERE id = 1", 1, p, NULL, err, errlen);
 	/* Only the candidate that was committed: one put since it was read stays. */
 	const char *committed[] = {text};
@@ -612,6 +620,409 @@ int svr_store_diff(struct svr_store *s, int64_t from, int64_t to, json_t **list,
 	json_decref(a);
 	json_decref(b);
 	return rc;
+}
+
+/* ---- proposals (change control) ---- */
+
+static const char proposal_columns[] =
+    "id, state, kind, source_version, proposer, message, ticket, created_ms, base_version, "
+    "apply_at_ms, approver, decided_ms, comment, version, serial, error";
+
+static void row_to_proposal(const struct svr_rows *r, unsigned row, struct svr_store_proposal *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = to_i64(svr_rows_get(r, row, 0));
+	copy_text(p->state, sizeof(p->state), svr_rows_get(r, row, 1));
+	copy_text(p->kind, sizeof(p->kind), svr_rows_get(r, row, 2));
+	p->source_version = to_i64(svr_rows_get(r, row, 3));
+	copy_text(p->proposer, sizeof(p->proposer), svr_rows_get(r, row, 4));
+	copy_text(p->message, sizeof(p->message), svr_rows_get(r, row, 5));
+	copy_text(p->ticket, sizeof(p->ticket), svr_rows_get(r, row, 6));
+	p->created_ms = to_i64(svr_rows_get(r, row, 7));
+	p->base_version = to_i64(svr_rows_get(r, row, 8));
+	p->apply_at_ms = to_i64(svr_rows_get(r, row, 9));
+	copy_text(p->approver, sizeof(p->approver), svr_rows_get(r, row, 10));
+	p->decided_ms = to_i64(svr_rows_get(r, row, 11));
+	copy_text(p->comment, sizeof(p->comment), svr_rows_get(r, row, 12));
+	p->version = to_i64(svr_rows_get(r, row, 13));
+	p->serial = to_i64(svr_rows_get(r, row, 14));
+	copy_text(p->error, sizeof(p->error), svr_rows_get(r, row, 15));
+}
+
+/* A proposal and (model may be NULL) its model. Caller holds s->mu. */
+static int load_proposal(struct svr_store *s, int64_t id, struct svr_store_proposal *p,
+			 json_t **model, char *err, size_t errlen)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql), "SELECT %s, model FROM proposals WHERE id = $1",
+		 proposal_columns);
+	struct num n = num(id);
+	const char *params[] = {n.s};
+	struct svr_rows r = {0};
+	int rc = run(s, sql, 1, params, &r, err, errlen);
+	if (rc == 0 && r.nrows == 0)
+		rc = fail(err, errlen, SVR_STORE_NOT_FOUND, "no proposal %s", n.s);
+	if (rc == 0 && p)
+		row_to_proposal(&r, 0, p);
+	if (rc == 0 && model && !(*model = parse_stored(svr_rows_get(&r, 0, 16))))
+		rc = fail(err, errlen, SVR_STORE_ERR, "proposal %s: the stored model is not JSON",
+			  n.s);
+	svr_rows_free(&r);
+	return rc;
+}
+
+/* Inside a transaction: takes the head row (serialising with every commit and with other
+ * conductors' proposals) and returns the running version. */
+static int lock_head(struct svr_store *s, int64_t *running, char *err, size_t errlen)
+{
+	return run_value(s, "UPDATE head SET running = running WHERE id = 1 RETURNING running", 0,
+			 NULL, running, err, errlen);
+}
+
+static int proposal_insert(struct svr_store *s, struct svr_store_proposal *p, const char *text,
+			   char *err, size_t errlen)
+{
+	int rc = lock_head(s, &p->base_version, err, errlen);
+	if (rc == 0)
+		rc = run_value(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM proposals", 0, NULL, &p->id,
+			       err, errlen);
+	if (rc < 0)
+		return rc;
+	struct num id = num(p->id), src = num(p->source_version), at = num(now_ms()),
+		   base = num(p->base_version), apply = num(p->apply_at_ms);
+	const char *params[] = {id.s,      p->kind, src.s,  p->proposer, p->message,
+				p->ticket, at.s,    base.s, apply.s,     text};
+	rc = run(s,
+		 "INSERT INTO proposals (id, state, kind, source_version, proposer, message, "
+		 "ticket, created_ms, base_version, apply_at_ms, approver, decided_ms, comment, "
+		 "version, serial, error, model) VALUES ($1, 'proposed', $2, $3, $4, $5, $6, $7, "
+		 "$8, $9, '', 0, '', 0, 0, '', $10)",
+		 10, params, NULL, err, errlen);
+	return rc ? rc : load_proposal(s, p->id, p, NULL, err, errlen);
+}
+
+int svr_store_proposal_add(struct svr_store *s, const json_t *model, struct svr_store_proposal *p,
+			   struct svr_model_errors *errors, char *err, size_t errlen)
+{
+	ERRBUF();
+	json_t *restored = NULL;
+	int rc = 0;
+	if (strcmp(p->kind, "rollback") == 0)
+		rc = svr_store_version(s, p->source_version, NULL, &restored, err, errlen);
+	else if (strcmp(p->kind, "commit") != 0 || !model)
+		rc = fail(err, errlen, SVR_STORE_INVALID, "%s",
+			  "a proposal is a commit with a model or a rollback");
+	const json_t *m = restored ? restored : model;
+	if (rc == 0)
+		rc = check_commit_texts(p->proposer, p->message, p->ticket, errors, err, errlen);
+	if (rc == 0)
+		rc = check_model(m, errors, err, errlen);
+	char *text = rc == 0 ? canonical_text(m) : NULL;
+	if (rc == 0 && !text)
+		rc = oom(err, errlen);
+	json_decref(restored);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&s->mu);
+	rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = proposal_insert(s, p, text, err, errlen);
+		rc = tx_end(s, rc, false, err, errlen);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(text);
+	return rc;
+}
+
+int svr_store_proposal_get(struct svr_store *s, int64_t id, struct svr_store_proposal *p,
+			   json_t **model, char *err, size_t errlen)
+{
+	ERRBUF();
+	if (model)
+		*model = NULL;
+	pthread_mutex_lock(&s->mu);
+	int rc = load_proposal(s, id, p, model, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int svr_store_proposals(struct svr_store *s, const char *state, int64_t before, unsigned limit,
+			struct svr_store_proposal **list, size_t *n, char *err, size_t errlen)
+{
+	ERRBUF();
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM proposals WHERE ($1 = '' OR state = $1) AND id < $2 "
+		 "ORDER BY id DESC LIMIT CAST($3 AS BIGINT)",
+		 proposal_columns);
+	struct num b = num(before > 0 ? before : INT64_MAX), l = num(limit);
+	const char *params[] = {state ? state : "", b.s, l.s};
+	struct svr_rows r = {0};
+	pthread_mutex_lock(&s->mu);
+	int rc = run(s, sql, 3, params, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	struct svr_store_proposal *a = NULL;
+	if (rc == 0 && r.nrows && !(a = calloc(r.nrows, sizeof(*a))))
+		rc = oom(err, errlen);
+	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
+		row_to_proposal(&r, i, &a[i]);
+	*list = rc == 0 ? a : NULL;
+	*n = rc == 0 ? r.nrows : 0;
+	if (rc < 0)
+		free(a);
+	svr_rows_free(&r);
+	return rc;
+}
+
+/* Why a proposal was not in state from: NOT_FOUND, or CONFLICT naming its state (*p filled). */
+static int not_in_state(struct svr_store *s, int64_t id, const char *from,
+			struct svr_store_proposal *p, char *err, size_t errlen)
+{
+	int rc = load_proposal(s, id, p, NULL, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(err, errlen, "proposal %lld is %s, not %s", (long long)id, p->state, from);
+	return SVR_STORE_CONFLICT;
+}
+
+static int decide_locked(struct svr_store *s, int64_t id, const char *from, const char *to,
+			 const char *who, const char *comment, int64_t now,
+			 struct svr_store_proposal *p, char *err, size_t errlen)
+{
+	struct num n = num(id), at = num(now);
+	const char *params[] = {n.s, from, to, who, comment ? comment : "", at.s};
+	struct svr_rows r = {0};
+	int rc = run(s,
+		     "UPDATE proposals SET state = $3, approver = $4, comment = $5, "
+		     "decided_ms = $6 WHERE id = $1 AND state = $2 RETURNING id",
+		     6, params, &r, err, errlen);
+	unsigned changed = r.nrows;
+	svr_rows_free(&r);
+	if (rc == 0 && changed == 0)
+		return not_in_state(s, id, from, p, err, errlen);
+	return rc ? rc : load_proposal(s, id, p, NULL, err, errlen);
+}
+
+int svr_store_proposal_decide(struct svr_store *s, int64_t id, const char *from, const char *to,
+			      const char *who, const char *comment, int64_t now_ms,
+			      struct svr_store_proposal *p, char *err, size_t errlen)
+{
+	ERRBUF();
+	if ((comment && strlen(comment) >= SVR_STORE_MESSAGE_MAX) || !name_ok(who))
+		return fail(err, errlen, SVR_STORE_INVALID, "%s",
+			    "a decision needs a name and a comment of at most 1023 bytes");
+	pthread_mutex_lock(&s->mu);
+	int rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = decide_locked(s, id, from, to, who, comment, now_ms, p, err, errlen);
+		/* A CONFLICT changed nothing: rolled back like any failure. */
+		rc = tx_end(s, rc, false, err, errlen);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* Marks a proposal in state from failed, with why. Caller holds s->mu, in a transaction or not. */
+static int mark_failed(struct svr_store *s, int64_t id, const char *from, const char *why,
+		       char *err, size_t errlen)
+{
+	struct num n = num(id);
+	char text[SVR_STORE_MESSAGE_MAX];
+	copy_text(text, sizeof(text), why);
+	const char *params[] = {n.s, from, text};
+	return run(s,
+		   "UPDATE proposals SET state = 'failed', error = $3 WHERE id = $1 AND state = $2",
+		   3, params, NULL, err, errlen);
+}
+
+struct proposal_commit {
+	int64_t id;
+	const char *from, *approver, *comment;
+	int64_t now;
+	const char *text, *sha;
+	struct svr_store_proposal *p;
+	struct svr_store_commit *out;
+	bool moved_serial;
+};
+
+/* Inside a transaction: the claim, the base check, the new version, the proposal committed. A
+ * moved base fails a scheduled proposal (kept: rc 0 and *conflict) and refuses an approval
+ * (rolled back). */
+static int proposal_commit_locked(struct svr_store *s, struct proposal_commit *pc, bool *conflict,
+				  char *err, size_t errlen)
+{
+	int64_t running = 0, serial = 0;
+	struct svr_store_proposal *p = pc->p;
+	/* The head first: every commit is serialised on it, so running cannot move under us. */
+	int rc = lock_head(s, &running, err, errlen);
+	struct num n = num(pc->id);
+	const char *claim[] = {n.s, pc->from};
+	struct svr_rows r = {0};
+	if (rc == 0)
+		rc = run(s,
+			 "UPDATE proposals SET state = 'committing' WHERE id = $1 AND state = $2 "
+			 "RETURNING id",
+			 2, claim, &r, err, errlen);
+	unsigned claimed = r.nrows;
+	svr_rows_free(&r);
+	if (rc == 0 && claimed == 0)
+		return not_in_state(s, pc->id, pc->from, p, err, errlen);
+	if (rc == 0)
+		rc = load_proposal(s, pc->id, p, NULL, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (running != p->base_version) {
+		char why[256];
+		snprintf(why, sizeof(why),
+			 "the running version is %lld, not %lld (its base): propose it again",
+			 (long long)running, (long long)p->base_version);
+		*conflict = true;
+		snprintf(err, errlen, "%s", why);
+		if (strcmp(pc->from, "approved") != 0)
+			return SVR_STORE_CONFLICT;
+		rc = mark_failed(s, pc->id, "committing", why, err, errlen);
+		if (rc == 0)
+			snprintf(err, errlen, "%s", why);
+		return rc ? rc : load_proposal(s, pc->id, p, NULL, err, errlen);
+	}
+	struct new_version nv = {.kind = p->kind,
+				 .source_version = p->source_version,
+				 .author = p->proposer,
+				 .message = p->message,
+				 .ticket = p->ticket,
+				 .clear_candidate = strcmp(p->kind, "commit") == 0};
+	rc = insert_version(s, &nv, pc->text, pc->sha, pc->out, err, errlen);
+	if (rc == 0)
+		rc = run_value(s, "SELECT seq FROM head WHERE id = 1", 0, NULL, &serial, err,
+			       errlen);
+	if (rc < 0)
+		return rc;
+	bool now = strcmp(pc->from, "proposed") == 0; /* approved and committed at once */
+	struct num v = num(pc->out->version), sr = num(serial),
+		   at = num(now ? pc->now : p->decided_ms);
+	const char *done[] = {n.s,
+			      v.s,
+			      sr.s,
+			      now ? pc->approver : p->approver,
+			      now ? (pc->comment ? pc->comment : "") : p->comment,
+			      at.s};
+	rc = run(s,
+		 "UPDATE proposals SET state = 'committed', version = $2, serial = $3, "
+		 "approver = $4, comment = $5, decided_ms = $6 WHERE id = $1",
+		 6, done, NULL, err, errlen);
+	pc->moved_serial = rc == 0;
+	return rc ? rc : load_proposal(s, pc->id, p, NULL, err, errlen);
+}
+
+/* The proposal's model, checked as a commit's and as its canonical text; a scheduled one that
+ * no longer passes is failed. */
+static int proposal_text(struct svr_store *s, struct proposal_commit *pc,
+			 struct svr_model_errors *errors, char **text, char *err, size_t errlen)
+{
+	json_t *model = NULL;
+	int rc = svr_store_proposal_get(s, pc->id, pc->p, &model, err, errlen);
+	if (rc == 0 && strcmp(pc->p->state, pc->from) != 0)
+		rc = fail(err, errlen, SVR_STORE_CONFLICT, "the proposal is %s", pc->p->state);
+	if (rc == 0)
+		rc = check_model(model, errors, err, errlen);
+	if (rc == SVR_STORE_INVALID && strcmp(pc->from, "approved") == 0) {
+		char why[SVR_STORE_MESSAGE_MAX];
+		snprintf(why, sizeof(why), "its model no longer passes a commit's checks: %s", err);
+		pthread_mutex_lock(&s->mu);
+		char ignored[256];
+		if (mark_failed(s, pc->id, "approved", why, ignored, sizeof(ignored)) == 0)
+			load_proposal(s, pc->id, pc->p, NULL, ignored, sizeof(ignored));
+		pthread_mutex_unlock(&s->mu);
+	}
+	if (rc == 0 && !(*text = canonical_text(model)))
+		rc = oom(err, errlen);
+	json_decref(model);
+	return rc;
+}
+
+int svr_store_proposal_commit(struct svr_store *s, int64_t id, const char *from,
+			      const char *approver, const char *comment, int64_t now_ms,
+			      struct svr_store_proposal *p, struct svr_store_commit *out,
+			      struct svr_model_errors *errors, char *err, size_t errlen)
+{
+	ERRBUF();
+	struct svr_store_commit local;
+	char sha[65], *text = NULL;
+	struct proposal_commit pc = {.id = id,
+				     .from = from,
+				     .approver = approver ? approver : "",
+				     .comment = comment,
+				     .now = now_ms,
+				     .sha = sha,
+				     .p = p,
+				     .out = out ? out : &local};
+	if (comment && strlen(comment) >= SVR_STORE_MESSAGE_MAX)
+		return fail(err, errlen, SVR_STORE_INVALID, "%s",
+			    "the comment is longer than 1023 bytes");
+	int rc = proposal_text(s, &pc, errors, &text, err, errlen);
+	if (rc < 0)
+		return rc;
+	sha256_hex(text, sha);
+	pc.text = text;
+	bool conflict = false;
+	pthread_mutex_lock(&s->mu);
+	rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = proposal_commit_locked(s, &pc, &conflict, err, errlen);
+		rc = tx_end(s, rc, pc.moved_serial, err, errlen);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(text);
+	return rc == 0 && conflict ? SVR_STORE_CONFLICT : rc;
+}
+
+int svr_store_proposals_due(struct svr_store *s, int64_t now_ms, int64_t *ids, size_t max,
+			    size_t *n, char *err, size_t errlen)
+{
+	ERRBUF();
+	struct num at = num(now_ms), l = num((int64_t)max);
+	const char *params[] = {at.s, l.s};
+	struct svr_rows r = {0};
+	pthread_mutex_lock(&s->mu);
+	int rc = run(s,
+		     "SELECT id FROM proposals WHERE state = 'approved' AND apply_at_ms <= $1 "
+		     "ORDER BY apply_at_ms, id LIMIT CAST($2 AS BIGINT)",
+		     2, params, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	*n = 0;
+	for (unsigned i = 0; rc == 0 && i < r.nrows && i < max; i++)
+		ids[(*n)++] = to_i64(svr_rows_get(&r, i, 0));
+	svr_rows_free(&r);
+	return rc;
+}
+
+int svr_store_approvers(struct svr_store *s, int64_t from, int64_t to, json_t **map, char *err,
+			size_t errlen)
+{
+	ERRBUF();
+	struct num a = num(from), b = num(to);
+	const char *params[] = {a.s, b.s};
+	struct svr_rows r = {0};
+	json_t *o = json_object();
+	if (!o)
+		return oom(err, errlen);
+	pthread_mutex_lock(&s->mu);
+	int rc = run(s,
+		     "SELECT version, approver FROM proposals WHERE state = 'committed' AND "
+		     "version >= $1 AND version <= $2",
+		     2, params, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
+		if (json_object_set_new(o, svr_rows_get(&r, i, 0),
+					json_string(svr_rows_get(&r, i, 1))) < 0)
+			rc = oom(err, errlen);
+	svr_rows_free(&r);
+	if (rc < 0) {
+		json_decref(o);
+		return rc;
+	}
+	*map = o;
+	return 0;
 }
 
 /* ---- candidate ---- */
@@ -946,11 +1357,6 @@ int svr_store_import(struct svr_store *s, const json_t *doc, char *err, size_t e
 }
 
 /* ---- routers ---- */
-
-static bool name_ok(const char *name)
-{
-	return name && name[0] && strlen(name) < SVR_STORE_NAME_MAX;
-}
 
 int svr_store_router_add(struct svr_store *s, const char *name, const char *asset_id, char *err,
 			 size_t errlen)

@@ -29,6 +29,7 @@ enum {
 	SVR_STORE_NOT_FOUND = -3, /* no such version, router or token */
 	SVR_STORE_EXISTS = -4,    /* the name is taken */
 	SVR_STORE_EXPIRED = -5,   /* an enrolment token that was used or has expired */
+	SVR_STORE_CONFLICT = -6,  /* a proposal not in the state asked for, or its base moved */
 };
 
 struct svr_store;
@@ -53,6 +54,8 @@ struct svr_store_commit {
 	char kind[16];                   /* "commit" or "rollback" */
 	int64_t source_version;          /* rollback: the version restored; else 0 */
 	char sha256[65];                 /* of the model's canonical text (sorted keys, compact) */
+	int64_t previous_version;        /* what a commit just made replaced (0: none, or a
+					    version loaded rather than made) */
 };
 
 /* Validates model (the whole document: svr_model_validate, then svr_model_compile_all) and stores
@@ -93,6 +96,67 @@ int svr_store_candidate_put(struct svr_store *s, const json_t *model, const char
  * an empty store's content only (SVR_STORE_EXISTS when it has versions). */
 int svr_store_export(struct svr_store *s, json_t **doc, char *err, size_t errlen);
 int svr_store_import(struct svr_store *s, const json_t *doc, char *err, size_t errlen);
+
+/* ---- proposals (change control) ---- */
+
+/* A proposed change (docs/conductor.md, "Change control"). Texts "" and numbers 0 stand for
+ * none. */
+struct svr_store_proposal {
+	int64_t id;
+	char state[16];         /* proposed, approved, committed, rejected, withdrawn, failed */
+	char kind[16];          /* commit or rollback */
+	int64_t source_version; /* rollback: the version restored */
+	char proposer[SVR_STORE_NAME_MAX];
+	char message[SVR_STORE_MESSAGE_MAX];
+	char ticket[SVR_STORE_NAME_MAX];
+	int64_t created_ms;
+	int64_t base_version;              /* the running version when proposed */
+	int64_t apply_at_ms;               /* a scheduled commit's time */
+	char approver[SVR_STORE_NAME_MAX]; /* or the rejecter, or who withdrew it */
+	int64_t decided_ms;
+	char comment[SVR_STORE_MESSAGE_MAX];
+	int64_t version, serial; /* committed: the version and the change serial it made */
+	char error[SVR_STORE_MESSAGE_MAX]; /* failed: why */
+};
+
+/* Stores a proposal in state "proposed", based on the running version. In: kind, source_version
+ * (rollback: model NULL, the version's model is taken), proposer, message, ticket, apply_at_ms.
+ * model is validated and compiled as a commit's (SVR_STORE_INVALID with errors). Out: the whole
+ * proposal. */
+int svr_store_proposal_add(struct svr_store *s, const json_t *model, struct svr_store_proposal *p,
+			   struct svr_model_errors *errors, char *err, size_t errlen);
+/* One proposal and (model may be NULL) its model, a new reference. */
+int svr_store_proposal_get(struct svr_store *s, int64_t id, struct svr_store_proposal *p,
+			   json_t **model, char *err, size_t errlen);
+/* Newest first, at most limit, in state (NULL: any), ids below before (0: from the newest);
+ * *list is malloc'd (NULL when none). */
+int svr_store_proposals(struct svr_store *s, const char *state, int64_t before, unsigned limit,
+			struct svr_store_proposal **list, size_t *n, char *err, size_t errlen);
+/* Moves a proposal from state from to state to (approved, rejected, withdrawn), recording who
+ * and comment: one conditional UPDATE. SVR_STORE_CONFLICT when it is not in state from. *p: the
+ * proposal after (or as it is, on CONFLICT). */
+int svr_store_proposal_decide(struct svr_store *s, int64_t id, const char *from, const char *to,
+			      const char *who, const char *comment, int64_t now_ms,
+			      struct svr_store_proposal *p, char *err, size_t errlen);
+/* Commits a proposal in state from ("proposed": approved now by approver with comment;
+ * "approved": its scheduled time came) in one transaction: claims it (a conditional UPDATE to
+ * "committing", so of two conductors one commits it), checks that its base version still runs,
+ * stores its model as the next version (author the proposer, its message and ticket; a rollback
+ * stays a rollback) and marks it committed with that version and serial. SVR_STORE_CONFLICT when
+ * it is not in state from or its base moved, SVR_STORE_INVALID when its model no longer passes a
+ * commit's checks: from "approved" the proposal is then marked failed with the reason (from
+ * "proposed" nothing changes). *p: the proposal after; *out the commit. */
+int svr_store_proposal_commit(struct svr_store *s, int64_t id, const char *from,
+			      const char *approver, const char *comment, int64_t now_ms,
+			      struct svr_store_proposal *p, struct svr_store_commit *out,
+			      struct svr_model_errors *errors, char *err, size_t errlen);
+/* Ids of approved proposals whose apply_at_ms is at or before now_ms, oldest time first, at
+ * most max. */
+int svr_store_proposals_due(struct svr_store *s, int64_t now_ms, int64_t *ids, size_t max,
+			    size_t *n, char *err, size_t errlen);
+/* Who approved the versions in [from, to] that proposals committed: {"VERSION": "NAME"}. */
+int svr_store_approvers(struct svr_store *s, int64_t from, int64_t to, json_t **map, char *err,
+			size_t errlen);
 
 /* ---- routers ---- */
 

@@ -64,3 +64,16 @@ int svr_rfc3339_parse(const char *s, int64_t *unix_s)
 	*unix_s = (int64_t)t - offset;
 	return 0;
 }
+
+struct timespec svr_timespec_after_ms(clockid_t clock, unsigned ms)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}

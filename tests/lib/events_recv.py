@@ -17,6 +17,15 @@ import socket
 import sys
 
 
+def json_reply(handler, status, answer):
+    """Answers an http.server request with status and the JSON bytes answer."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(answer)))
+    handler.end_headers()
+    handler.wfile.write(answer)
+
+
 def serve_http(port, out):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
@@ -26,13 +35,8 @@ def serve_http(port, out):
                    "authorization": self.headers.get("Authorization"), "body": body}
             with open(out, "a") as f:
                 f.write(json.dumps(rec) + "\n")
-            answer = b'{"text":"Success","code":0}' if "collector" in self.path else \
-                b'{"took":1,"errors":false,"items":[]}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            json_reply(self, 200, b'{"text":"Success","code":0}' if "collector" in self.path
+                       else b'{"took":1,"errors":false,"items":[]}')
 
         def log_message(self, *args):
             pass

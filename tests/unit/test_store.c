@@ -1203,6 +1203,239 @@ static void concurrent_commits_get_distinct_versions(void **state)
 	svr_store_close(b);
 }
 
+/* ---- proposals (change control) ---- */
+
+/* A proposal of model (NULL: a rollback to source) by planner "pat". */
+static struct svr_store_proposal propose_ok(struct svr_store *s, const json_t *m, int64_t source,
+					    int64_t apply_at_ms)
+{
+	struct svr_store_proposal p = {.source_version = source, .apply_at_ms = apply_at_ms};
+	snprintf(p.kind, sizeof(p.kind), "%s", m ? "commit" : "rollback");
+	snprintf(p.proposer, sizeof(p.proposer), "pat");
+	snprintf(p.message, sizeof(p.message), "change %lld", (long long)source);
+	snprintf(p.ticket, sizeof(p.ticket), "CHG-7");
+	char err[256];
+	int rc = svr_store_proposal_add(s, m, &p, NULL, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("propose: %d %s", rc, err);
+	return p;
+}
+
+static void proposals_add_get_list(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site(), *m2 = two_site_v2(), *got = NULL;
+	struct svr_store_proposal p1 = propose_ok(f->s, m1, 0, 0), q;
+	assert_int_equal(p1.id, 1);
+	assert_string_equal(p1.state, "proposed");
+	assert_string_equal(p1.kind, "commit");
+	assert_string_equal(p1.proposer, "pat");
+	assert_string_equal(p1.ticket, "CHG-7");
+	assert_int_equal(p1.base_version, 0);
+	assert_true(p1.created_ms > 0);
+	assert_int_equal(p1.version, 0);
+	assert_string_equal(p1.approver, "");
+	assert_int_equal(serial_of(f->s), 0); /* routers need not hear of a proposal */
+	assert_int_equal(svr_store_proposal_get(f->s, 1, &q, &got, NULL, 0), 0);
+	assert_true(json_equal(got, m1));
+	json_decref(got);
+	commit_ok(f->s, m1, "v1");
+	struct svr_store_proposal p2 = propose_ok(f->s, m2, 0, 1000);
+	assert_int_equal(p2.id, 2);
+	assert_int_equal(p2.base_version, 1);
+	assert_int_equal(p2.apply_at_ms, 1000);
+	struct svr_store_proposal p3 = propose_ok(f->s, NULL, 1, 0);
+	assert_string_equal(p3.kind, "rollback");
+	assert_int_equal(p3.source_version, 1);
+	assert_int_equal(svr_store_proposal_get(f->s, 3, &q, &got, NULL, 0), 0);
+	assert_true(json_equal(got, m1)); /* a rollback's model is fixed when proposed */
+	json_decref(got);
+
+	/* Refused: an invalid model (the errors say where), a rollback to nothing. */
+	struct svr_store_proposal bad = {.kind = "commit", .proposer = "pat", .message = "x"};
+	json_t *invalid = json_pack("{si s{}}", "model-version", 1, "authority");
+	struct svr_model_errors e;
+	svr_model_errors_init(&e);
+	assert_int_equal(svr_store_proposal_add(f->s, invalid, &bad, &e, NULL, 0),
+			 SVR_STORE_INVALID);
+	assert_true(e.count > 0);
+	svr_model_errors_free(&e);
+	json_decref(invalid);
+	struct svr_store_proposal none = {
+	    .kind = "rollback", .source_version = 9, .proposer = "pat", .message = "x"};
+	assert_int_equal(svr_store_proposal_add(f->s, NULL, &none, NULL, NULL, 0),
+			 SVR_STORE_NOT_FOUND);
+	assert_int_equal(svr_store_proposal_get(f->s, 4, &q, NULL, NULL, 0), SVR_STORE_NOT_FOUND);
+
+	/* Newest first; by state; a page below an id. */
+	struct svr_store_proposal *list = NULL;
+	size_t n = 0;
+	assert_int_equal(svr_store_proposals(f->s, NULL, 0, 10, &list, &n, NULL, 0), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].id, 3);
+	assert_int_equal(list[2].id, 1);
+	free(list);
+	assert_int_equal(svr_store_proposals(f->s, NULL, 3, 1, &list, &n, NULL, 0), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, 2);
+	free(list);
+	assert_int_equal(svr_store_proposals(f->s, "rejected", 0, 10, &list, &n, NULL, 0), 0);
+	assert_int_equal(n, 0);
+	assert_null(list);
+	json_decref(m1);
+	json_decref(m2);
+}
+
+static void proposals_decide(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site();
+	propose_ok(f->s, m1, 0, 0);
+	struct svr_store_proposal p;
+	assert_int_equal(svr_store_proposal_decide(f->s, 1, "proposed", "rejected", "ann", "no", 42,
+						   &p, NULL, 0),
+			 0);
+	assert_string_equal(p.state, "rejected");
+	assert_string_equal(p.approver, "ann");
+	assert_string_equal(p.comment, "no");
+	assert_int_equal(p.decided_ms, 42);
+	char err[256];
+	assert_int_equal(svr_store_proposal_decide(f->s, 1, "proposed", "approved", "bob", "", 43,
+						   &p, err, sizeof(err)),
+			 SVR_STORE_CONFLICT);
+	assert_string_equal(p.state, "rejected"); /* as it is: nothing changed */
+	assert_non_null(strstr(err, "rejected"));
+	assert_int_equal(
+	    svr_store_proposal_decide(f->s, 7, "proposed", "approved", "bob", "", 43, &p, NULL, 0),
+	    SVR_STORE_NOT_FOUND);
+	json_decref(m1);
+}
+
+static void proposals_commit(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site(), *m2 = two_site_v2(), *running = NULL;
+	struct svr_store_proposal p;
+	struct svr_store_commit c;
+	propose_ok(f->s, m1, 0, 0);
+	assert_int_equal(
+	    svr_store_proposal_commit(f->s, 1, "proposed", "ann", "ok", 50, &p, &c, NULL, NULL, 0),
+	    0);
+	assert_int_equal(c.version, 1);
+	assert_string_equal(c.author, "pat"); /* the proposer */
+	assert_string_equal(c.ticket, "CHG-7");
+	assert_string_equal(c.kind, "commit");
+	assert_int_equal(c.previous_version, 0);
+	assert_string_equal(p.state, "committed");
+	assert_int_equal(p.version, 1);
+	assert_int_equal(p.serial, serial_of(f->s));
+	assert_string_equal(p.approver, "ann");
+	assert_string_equal(p.comment, "ok");
+	assert_int_equal(p.decided_ms, 50);
+	assert_int_equal(svr_store_running(f->s, &c, &running, NULL, 0), 0);
+	assert_true(json_equal(running, m1));
+	json_decref(running);
+	/* Not in the state asked for: a conflict, nothing committed. */
+	assert_int_equal(
+	    svr_store_proposal_commit(f->s, 1, "proposed", "ann", "", 50, &p, &c, NULL, NULL, 0),
+	    SVR_STORE_CONFLICT);
+	assert_int_equal(history_len(f->s), 1);
+
+	/* Two proposals on version 1: the second to be approved finds its base moved. */
+	propose_ok(f->s, m2, 0, 0);
+	propose_ok(f->s, NULL, 1, 10);
+	assert_int_equal(
+	    svr_store_proposal_commit(f->s, 2, "proposed", "bob", "", 60, &p, &c, NULL, NULL, 0),
+	    0);
+	assert_int_equal(c.previous_version, 1);
+	char err[256];
+	assert_int_equal(svr_store_proposal_commit(f->s, 3, "proposed", "ann", "", 70, &p, &c, NULL,
+						   err, sizeof(err)),
+			 SVR_STORE_CONFLICT);
+	assert_non_null(strstr(err, "propose it again"));
+	assert_int_equal(svr_store_proposal_get(f->s, 3, &p, NULL, NULL, 0), 0);
+	assert_string_equal(p.state, "proposed"); /* an approval refused changes nothing */
+	/* Scheduled (approved), its base moved: failed, with the reason. */
+	assert_int_equal(
+	    svr_store_proposal_decide(f->s, 3, "proposed", "approved", "ann", "", 70, &p, NULL, 0),
+	    0);
+	int64_t due[4];
+	size_t n = 0;
+	assert_int_equal(svr_store_proposals_due(f->s, 9, due, 4, &n, NULL, 0), 0);
+	assert_int_equal(n, 0); /* apply_at_ms 10 */
+	assert_int_equal(svr_store_proposals_due(f->s, 10, due, 4, &n, NULL, 0), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(due[0], 3);
+	assert_int_equal(
+	    svr_store_proposal_commit(f->s, 3, "approved", NULL, NULL, 80, &p, &c, NULL, NULL, 0),
+	    SVR_STORE_CONFLICT);
+	assert_string_equal(p.state, "failed");
+	assert_non_null(strstr(p.error, "propose it again"));
+	assert_int_equal(svr_store_proposals_due(f->s, 100, due, 4, &n, NULL, 0), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(history_len(f->s), 2);
+
+	/* A rollback proposal commits as a rollback; history's approvers. */
+	propose_ok(f->s, NULL, 1, 0);
+	assert_int_equal(
+	    svr_store_proposal_commit(f->s, 4, "proposed", "cy", "", 90, &p, &c, NULL, NULL, 0), 0);
+	assert_string_equal(c.kind, "rollback");
+	assert_int_equal(c.source_version, 1);
+	assert_int_equal(c.version, 3);
+	commit_ok(f->s, m2, "direct");
+	json_t *map = NULL;
+	assert_int_equal(svr_store_approvers(f->s, 1, 4, &map, NULL, 0), 0);
+	assert_string_equal(json_string_value(json_object_get(map, "1")), "ann");
+	assert_string_equal(json_string_value(json_object_get(map, "2")), "bob");
+	assert_string_equal(json_string_value(json_object_get(map, "3")), "cy");
+	assert_null(json_object_get(map, "4")); /* a direct commit */
+	json_decref(map);
+	json_decref(m1);
+	json_decref(m2);
+}
+
+struct claimer {
+	struct svr_store *s;
+	pthread_t t;
+	int rc;
+};
+
+static void *claim_thread(void *arg)
+{
+	struct claimer *c = arg;
+	struct svr_store_proposal p;
+	struct svr_store_commit info;
+	c->rc =
+	    svr_store_proposal_commit(c->s, 1, "approved", NULL, NULL, 0, &p, &info, NULL, NULL, 0);
+	return NULL;
+}
+
+/* Two conductors on one store tick at once: the scheduled proposal is committed once. */
+static void scheduled_proposal_committed_once(void **state)
+{
+	struct fx *f = *state;
+	json_t *m1 = two_site();
+	struct svr_store *b = open_store(f->spec[0]);
+	propose_ok(f->s, m1, 0, 1);
+	struct svr_store_proposal p;
+	assert_int_equal(
+	    svr_store_proposal_decide(f->s, 1, "proposed", "approved", "ann", "", 1, &p, NULL, 0),
+	    0);
+	struct claimer c[2] = {{.s = f->s}, {.s = b}};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&c[i].t, NULL, claim_thread, &c[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(c[i].t, NULL);
+	assert_true((c[0].rc == 0 && c[1].rc == SVR_STORE_CONFLICT) ||
+		    (c[1].rc == 0 && c[0].rc == SVR_STORE_CONFLICT));
+	assert_int_equal(history_len(b), 1);
+	assert_int_equal(svr_store_proposal_get(b, 1, &p, NULL, NULL, 0), 0);
+	assert_string_equal(p.state, "committed");
+	assert_int_equal(p.version, 1);
+	svr_store_close(b);
+	json_decref(m1);
+}
+
 /* PostgreSQL: one of two conductors leads until it closes; SQLite: the one conductor leads. */
 static void one_leader(void **state)
 {
@@ -1524,6 +1757,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(idle_wait_does_not_spin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(concurrent_commits_get_distinct_versions, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(proposals_add_get_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(proposals_decide, setup, teardown),
+	    cmocka_unit_test_setup_teardown(proposals_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(scheduled_proposal_committed_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(one_leader, setup, teardown),
 	    cmocka_unit_test_setup_teardown(lost_connection_is_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sqlite_file_is_private, setup, teardown),

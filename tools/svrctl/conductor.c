@@ -81,6 +81,24 @@ const char conductor_help[] =
     "    import FILE\n"
     "        Load an export into a conductor whose store is empty.\n"
     "\n"
+    "  Change control (a planner proposes, another approver approves):\n"
+    "    propose [FILE] -m MESSAGE [--ticket ID] [--at TIME] [--rollback-to VERSION]\n"
+    "        Propose the model in FILE (without FILE: the candidate), or a rollback\n"
+    "        to VERSION; --at: commit it at TIME (RFC 3339 UTC) once approved.\n"
+    "        Validated at once; prints \"proposal N proposed\".\n"
+    "    proposals [--state STATE] [--limit N] [--before ID]\n"
+    "        The proposals, newest first: id, state, kind, proposer, ticket,\n"
+    "        created, apply-at, approver, version, message.\n"
+    "    proposal ID\n"
+    "        One proposal and what it would change in the running model.\n"
+    "    approve ID [-m COMMENT]\n"
+    "        Approve another operator's proposal: committed now (prints the\n"
+    "        version), or at its time.\n"
+    "    reject ID [-m COMMENT]\n"
+    "        Reject another operator's proposal.\n"
+    "    withdraw ID [-m COMMENT]\n"
+    "        Withdraw a proposal of yours (an admin: anyone's).\n"
+    "\n"
     "  Routers:\n"
     "    routers\n"
     "        Every router: asset id, enrolled, applied version and serial, in sync,\n"
@@ -139,13 +157,22 @@ const char conductor_help[] =
     "        included, is sent before the check passes. Default:\n"
     "        $SVR_CONDUCTOR_CA_SHA256.\n"
     "    -m, --message MESSAGE\n"
-    "        commit, rollback: why (required; at most 1023 bytes).\n"
+    "        commit, rollback, propose: why (required; at most 1023 bytes).\n"
+    "        approve, reject, withdraw: a comment (optional).\n"
     "    --ticket ID\n"
-    "        commit, rollback: a change-ticket id (one line, at most 127 bytes).\n"
+    "        commit, rollback, propose: a change-ticket id (one line, at most 127\n"
+    "        bytes; required by a conductor whose change control asks for one).\n"
+    "    --at TIME, --rollback-to VERSION\n"
+    "        propose: when to commit (RFC 3339 UTC, e.g. 2026-12-24T22:00:00Z; within\n"
+    "        a year); propose a rollback to VERSION instead of a model.\n"
+    "    --state STATE\n"
+    "        proposals: only those in STATE (proposed, approved, committed,\n"
+    "        rejected, withdrawn, failed).\n"
     "    --asset-id ID\n"
     "        router add: which box it is (serial number, asset tag).\n"
     "    --limit N, --before VERSION|ID\n"
-    "        history, audit: page size and start.\n"
+    "        history, proposals, audit: page size and start (a proposal id for proposals, an\n"
+    "        entry id for audit).\n"
     "    --who NAME\n"
     "        audit: only NAME's entries (\"\": the refused attempts of unknown tokens).\n"
     "    -j, --json\n"
@@ -176,7 +203,10 @@ const char conductor_help[] =
     "    svrctl conductor enrol-token r3\n"
     "    svrctl conductor ca\n"
     "    svrctl conductor export backup.json\n"
-    "    svrctl conductor audit --who alice --limit 20\n";
+    "    svrctl conductor audit --who alice --limit 20\n"
+    "    svrctl conductor propose model.json -m \"web service\" --ticket CHG-7 \\\n"
+    "        --at 2026-12-24T22:00:00Z\n"
+    "    svrctl conductor approve 12 -m \"CAB 2026-12-20\"\n";
 
 /* One page per command (svrctl conductor COMMAND --help, svrctl conductor help COMMAND). */
 struct command_page {
@@ -250,6 +280,39 @@ static const struct command_page pages[] = {
      "POST /api/v1/import: loads an export into a conductor whose store has no\n"
      "versions (HTTP 409 otherwise). Routers enrol again with the new conductor.",
      "svrctl conductor --url https://198.18.250.2:8443 import backup.json"},
+    {"propose", "propose a change for approval",
+     "propose [FILE] -m MESSAGE [--ticket ID] [--at TIME] [--rollback-to VERSION]",
+     "POST /api/v1/proposals. The model in FILE (\"-\": standard input), else the\n"
+     "candidate, or with --rollback-to the model of VERSION, is validated and\n"
+     "compiled now (an invalid one prints each error as PATH: MESSAGE, exit 1) and\n"
+     "waits for an approver other than you. --at TIME (RFC 3339 in UTC, in the\n"
+     "future, within a year): once approved, it is committed at TIME. A conductor\n"
+     "with change control on takes changes only this way, each with a --ticket.",
+     "svrctl conductor propose model.json -m \"web service\" --ticket CHG-7\n"
+     "svrctl conductor propose --rollback-to 4 -m \"undo\" --ticket INC-3 \\\n"
+     "    --at 2026-12-24T22:00:00Z"},
+    {"proposals", "the proposals, newest first", "proposals [--state STATE] [--limit N]",
+     "GET /api/v1/proposals: ID, STATE (proposed, approved: waiting for its time,\n"
+     "committed, rejected, withdrawn, failed), KIND, PROPOSER, TICKET, CREATED,\n"
+     "APPLY-AT, APPROVER, VERSION (committed) and the message's first line.",
+     "svrctl conductor proposals --state proposed"},
+    {"proposal", "one proposal and its changes", "proposal ID",
+     "GET /api/v1/proposals/ID: its fields, then what it would change in the\n"
+     "running model, one line per JSON path as diff prints them.",
+     "svrctl conductor proposal 12"},
+    {"approve", "approve another operator's proposal", "approve ID [-m COMMENT]",
+     "POST /api/v1/proposals/ID/approve (an approver, never the proposer). Without\n"
+     "an apply-at it is committed now (author: the proposer): prints the version.\n"
+     "With one it waits, approved, and is committed then. Refused (exit 1) when\n"
+     "the running version is no longer the one it was proposed on: propose again.",
+     "svrctl conductor approve 12 -m \"CAB 2026-12-20\""},
+    {"reject", "reject another operator's proposal", "reject ID [-m COMMENT]",
+     "POST /api/v1/proposals/ID/reject (an approver, never the proposer): a proposal\n"
+     "waiting for approval or for its time.",
+     "svrctl conductor reject 12 -m \"not before the freeze ends\""},
+    {"withdraw", "withdraw a proposal", "withdraw ID [-m COMMENT]",
+     "POST /api/v1/proposals/ID/withdraw: its proposer, or an admin.",
+     "svrctl conductor withdraw 12"},
     {"routers", "every router in the inventory", "routers",
      "GET /api/v1/routers: NAME, ASSET-ID, ENROLLED, VERSION and SERIAL applied,\n"
      "IN-SYNC (its applied serial is the current one), LAST-SEEN, ALARMS; then the\n"
@@ -339,8 +402,8 @@ static const struct command_page *find_page(const char *name)
 
 struct cargs {
 	struct api_opts api;
-	const char *message, *ticket, *asset_id, *who;
-	long limit, before;
+	const char *message, *ticket, *asset_id, *who, *at, *state;
+	long limit, before, rollback_to;
 	bool help;
 	int nargs;
 	char **args;
@@ -577,6 +640,18 @@ static json_t *message_body(const struct cargs *o, const char *cmd)
 	return b;
 }
 
+/* body's "model": the model file read and parsed here; -1 (body freed) when it cannot be. */
+static int add_model_file(json_t *body, const char *file)
+{
+	json_t *model = load_json_file(file);
+	if (!model) {
+		json_decref(body);
+		return -1;
+	}
+	json_object_set_new(body, "model", model);
+	return 0;
+}
+
 /* ---------------------------------------------------------- commands -- */
 
 static int cmd_commit(const struct cargs *o)
@@ -584,14 +659,8 @@ static int cmd_commit(const struct cargs *o)
 	if (o->nargs > 2)
 		usage("commit: unexpected argument '%s'", o->args[2]);
 	json_t *body = message_body(o, "commit");
-	if (o->nargs == 2) {
-		json_t *model = load_json_file(o->args[1]);
-		if (!model) {
-			json_decref(body);
-			return EXIT_ERROR;
-		}
-		json_object_set_new(body, "model", model);
-	}
+	if (o->nargs == 2 && add_model_file(body, o->args[1]) < 0)
+		return EXIT_ERROR;
 	struct api_answer a;
 	int rc = send_json(o, "commit", "POST", "/commit", body, &a);
 	return rc ? rc : print_committed(o, "commit", &a);
@@ -610,6 +679,176 @@ static int cmd_rollback(const struct cargs *o)
 	struct api_answer a;
 	int rc = send_json(o, "rollback", "POST", "/rollback", body, &a);
 	return rc ? rc : print_committed(o, "rollback", &a);
+}
+
+/* ---------------------------------------------------- change control -- */
+
+static void print_changes(const json_t *changes, const char *from_name, const char *to_name);
+
+static int cmd_propose(const struct cargs *o)
+{
+	if (o->nargs > 2)
+		usage("propose: unexpected argument '%s'", o->args[2]);
+	if (o->nargs == 2 && o->rollback_to)
+		usage("propose: a FILE or --rollback-to, not both");
+	json_t *body = message_body(o, "propose");
+	if (o->at)
+		json_object_set_new(body, "apply-at", json_string(o->at));
+	if (o->rollback_to)
+		json_object_set_new(body, "rollback-to", json_integer(o->rollback_to));
+	if (o->nargs == 2 && add_model_file(body, o->args[1]) < 0)
+		return EXIT_ERROR;
+	struct api_answer a;
+	int rc = send_json(o, "propose", "POST", "/proposals", body, &a);
+	if (rc)
+		return rc;
+	char buf[64];
+	if (a.code != 201)
+		rc = report_invalid(o, "propose", &a);
+	else if (o->api.json)
+		print_json(a.json);
+	else
+		printf("proposal %" JSON_INTEGER_FORMAT
+		       " proposed (on version %" JSON_INTEGER_FORMAT
+		       "%s%s); an approver other than you approves it\n",
+		       json_integer_value(json_object_get(a.json, "id")),
+		       json_integer_value(json_object_get(a.json, "base-version")),
+		       o->at ? ", to be committed at " : "",
+		       o->at ? when(json_object_get(a.json, "apply-at-ms"), buf, sizeof(buf)) : "");
+	api_answer_free(&a);
+	return rc;
+}
+
+static void print_proposals(const json_t *j)
+{
+	static const char *const head[] = {"ID",      "STATE",   "KIND",     "PROPOSER",
+					   "TICKET",  "CREATED", "APPLY-AT", "APPROVER",
+					   "VERSION", "MESSAGE"};
+	const size_t nc = sizeof(head) / sizeof(head[0]);
+	static const char *const keys[] = {"id",      "state",      "kind",        "proposer",
+					   "ticket",  "created-ms", "apply-at-ms", "approver",
+					   "version", "message"};
+	const json_t *list = json_object_get(j, "proposals");
+	size_t n = json_array_size(list), i;
+	json_t *p;
+	if (n == 0) {
+		printf("no proposals\n");
+		return;
+	}
+	char **cells = cells_new(n * nc);
+	json_array_foreach (list, i, p) {
+		for (size_t k = 0; k < nc; k++) {
+			const json_t *v = json_object_get(p, keys[k]);
+			cells[i * nc + k] = strstr(keys[k], "-ms") ? dup_when(v) : dup_text(v);
+		}
+		char *msg = cells[i * nc + nc - 1];
+		msg[strcspn(msg, "\n")] = '\0'; /* the first line */
+	}
+	table(head, nc, cells, n);
+	cells_free(cells, n * nc);
+	if (json_is_integer(json_object_get(j, "next")))
+		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(j, "next")));
+}
+
+static int cmd_proposals(const struct cargs *o)
+{
+	char path[160];
+	if (o->nargs > 1)
+		usage("proposals: unexpected argument '%s'", o->args[1]);
+	int n = snprintf(path, sizeof(path), "/proposals?limit=%ld", o->limit ? o->limit : 50);
+	if (o->before)
+		n += snprintf(path + n, sizeof(path) - (size_t)n, "&before=%ld", o->before);
+	if (o->state) {
+		if (strlen(o->state) > 16 ||
+		    strspn(o->state, "abcdefghijklmnopqrstuvwxyz") != strlen(o->state))
+			usage("proposals: --state '%s' is not a state", o->state);
+		snprintf(path + n, sizeof(path) - (size_t)n, "&state=%s", o->state);
+	}
+	return get_and_print(o, "proposals", path, print_proposals);
+}
+
+static void print_proposal(const json_t *j)
+{
+	static const char *const keys[] = {
+	    "id",         "state",      "kind",         "source-version", "proposer", "ticket",
+	    "message",    "created-ms", "base-version", "apply-at-ms",    "approver", "decided-by",
+	    "decided-ms", "comment",    "version",      "serial",         "error"};
+	char buf[1100];
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const json_t *v = json_object_get(j, keys[k]);
+		printf("%-15s %s\n", keys[k],
+		       strstr(keys[k], "-ms") ? when(v, buf, sizeof(buf))
+					      : text(v, buf, sizeof(buf)));
+	}
+	printf("\nchanges to the running model:\n");
+	print_changes(json_object_get(j, "changes"), "running", "this proposal");
+}
+
+/* A proposal id argument. */
+static long long proposal_arg(const struct cargs *o, const char *cmd)
+{
+	if (o->nargs != 2)
+		usage("%s: %s", cmd, o->nargs < 2 ? "missing ID" : "too many arguments");
+	char *end;
+	long long id = strtoll(o->args[1], &end, 10);
+	if (*end || end == o->args[1] || id < 1)
+		usage("%s: '%s' is not a proposal id", cmd, o->args[1]);
+	return id;
+}
+
+static int cmd_proposal(const struct cargs *o)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proposals/%lld", proposal_arg(o, "proposal"));
+	return get_and_print(o, "proposal", path, print_proposal);
+}
+
+/* approve, reject, withdraw: POST /proposals/ID/VERB with the comment. */
+static int decide(const struct cargs *o, const char *verb)
+{
+	char path[96];
+	long long id = proposal_arg(o, verb);
+	snprintf(path, sizeof(path), "/proposals/%lld/%s", id, verb);
+	json_t *body = o->message ? json_pack("{s:s}", "comment", o->message) : json_object();
+	struct api_answer a;
+	int rc = send_json(o, verb, "POST", path, body, &a);
+	if (rc)
+		return rc;
+	const json_t *j = a.json;
+	const char *state = json_string_value(json_object_get(j, "state"));
+	char buf[64];
+	if (a.code != 200)
+		rc = report_invalid(o, verb, &a);
+	else if (o->api.json)
+		print_json(j);
+	else if (state && strcmp(state, "committed") == 0)
+		printf("proposal %lld approved: version %" JSON_INTEGER_FORMAT
+		       " committed (serial %" JSON_INTEGER_FORMAT ")\n",
+		       id, json_integer_value(json_object_get(j, "version")),
+		       json_integer_value(json_object_get(j, "serial")));
+	else if (state && strcmp(state, "approved") == 0)
+		printf("proposal %lld approved: to be committed at %s\n", id,
+		       when(json_object_get(j, "apply-at-ms"), buf, sizeof(buf)));
+	else
+		printf("proposal %lld %s\n", id, state ? state : "?");
+	api_answer_free(&a);
+	return rc;
+}
+
+static int cmd_approve(const struct cargs *o)
+{
+	return decide(o, "approve");
+}
+
+static int cmd_reject(const struct cargs *o)
+{
+	return decide(o, "reject");
+}
+
+static int cmd_withdraw(const struct cargs *o)
+{
+	return decide(o, "withdraw");
 }
 
 /* Writes j (indented) to file, "-" or NULL: standard output. */
@@ -660,16 +899,14 @@ static int cmd_candidate(const struct cargs *o)
 	return rc;
 }
 
-static void print_diff(const json_t *j)
+/* Changes (docs/conductor.md's diff shape), one line each. */
+static void print_changes(const json_t *changes, const char *from_name, const char *to_name)
 {
-	const json_t *changes = json_object_get(j, "changes");
 	char b1[4096], b2[4096];
 	size_t i;
 	json_t *c;
 	if (json_array_size(changes) == 0)
-		printf("no changes between %s and %s\n",
-		       json_string_value(json_object_get(j, "from")),
-		       json_string_value(json_object_get(j, "to")));
+		printf("no changes between %s and %s\n", from_name, to_name);
 	json_array_foreach (changes, i, c) {
 		const char *op = json_string_value(json_object_get(c, "op"));
 		const char *path = json_string_value(json_object_get(c, "path"));
@@ -683,6 +920,12 @@ static void print_diff(const json_t *j)
 		else
 			printf("~ %s: %s -> %s\n", path, from, to);
 	}
+}
+
+static void print_diff(const json_t *j)
+{
+	print_changes(json_object_get(j, "changes"), json_string_value(json_object_get(j, "from")),
+		      json_string_value(json_object_get(j, "to")));
 }
 
 /* A version name as the API takes it: a number or "running", and "candidate" where allowed. */
@@ -1146,7 +1389,10 @@ static void parse(int argc, char **argv, struct cargs *o)
 		OPT_ASSET,
 		OPT_LIMIT,
 		OPT_BEFORE,
-		OPT_WHO
+		OPT_WHO,
+		OPT_AT,
+		OPT_ROLLBACK_TO,
+		OPT_STATE
 	};
 	static const struct option longopts[] = {
 	    {"url", required_argument, NULL, OPT_URL},
@@ -1159,6 +1405,9 @@ static void parse(int argc, char **argv, struct cargs *o)
 	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {"before", required_argument, NULL, OPT_BEFORE},
 	    {"who", required_argument, NULL, OPT_WHO},
+	    {"at", required_argument, NULL, OPT_AT},
+	    {"rollback-to", required_argument, NULL, OPT_ROLLBACK_TO},
+	    {"state", required_argument, NULL, OPT_STATE},
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
@@ -1207,6 +1456,15 @@ static void parse(int argc, char **argv, struct cargs *o)
 				      "'_', '.')",
 				      optarg);
 			o->who = optarg;
+			break;
+		case OPT_AT:
+			o->at = optarg;
+			break;
+		case OPT_ROLLBACK_TO:
+			o->rollback_to = number_opt("--rollback-to", optarg, 1, 1L << 53);
+			break;
+		case OPT_STATE:
+			o->state = optarg;
 			break;
 		case 'j':
 			o->api.json = true;
@@ -1265,6 +1523,16 @@ static int cmd_alarms(const struct cargs *o)
 	return get_and_print(o, "alarms", "/alarms", print_alarms);
 }
 
+/* Whether cmd is one of the blank-separated words of list. */
+static bool is_one_of(const char *cmd, const char *list)
+{
+	size_t n = strlen(cmd);
+	for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strncmp(p, cmd, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 int conductor_main(int argc, char **argv)
 {
 	static const struct {
@@ -1287,6 +1555,12 @@ int conductor_main(int argc, char **argv)
 	    {"ca", cmd_ca},
 	    {"whoami", cmd_whoami},
 	    {"audit", cmd_audit},
+	    {"propose", cmd_propose},
+	    {"proposals", cmd_proposals},
+	    {"proposal", cmd_proposal},
+	    {"approve", cmd_approve},
+	    {"reject", cmd_reject},
+	    {"withdraw", cmd_withdraw},
 	};
 	struct cargs o = {0};
 	parse(argc, argv, &o);
@@ -1306,14 +1580,21 @@ int conductor_main(int argc, char **argv)
 	}
 	if (o.nargs == 0)
 		usage("missing command (commit, candidate, diff, history, show, rollback, export, "
-		      "import, routers, router, enrol-token, alarms, keys, ca, whoami, audit)");
+		      "import, propose, proposals, proposal, approve, reject, withdraw, routers, "
+		      "router, enrol-token, alarms, keys, ca, whoami, audit)");
 	const char *cmd = o.args[0];
-	if ((o.message || o.ticket) && strcmp(cmd, "commit") != 0 && strcmp(cmd, "rollback") != 0)
-		usage("%s: -m and --ticket are for commit and rollback", cmd);
+	if (o.message && !is_one_of(cmd, "commit rollback propose approve reject withdraw"))
+		usage("%s: -m is for commit, rollback, propose, approve, reject and withdraw", cmd);
+	if (o.ticket && !is_one_of(cmd, "commit rollback propose"))
+		usage("%s: --ticket is for commit, rollback and propose", cmd);
+	if ((o.at || o.rollback_to) && strcmp(cmd, "propose") != 0)
+		usage("%s: --at and --rollback-to are for propose", cmd);
+	if (o.state && strcmp(cmd, "proposals") != 0)
+		usage("%s: --state is for proposals", cmd);
 	if (o.asset_id && strcmp(cmd, "router") != 0)
 		usage("%s: --asset-id is for router add", cmd);
-	if ((o.limit || o.before) && strcmp(cmd, "history") != 0 && strcmp(cmd, "audit") != 0)
-		usage("%s: --limit and --before are for history and audit", cmd);
+	if ((o.limit || o.before) && !is_one_of(cmd, "history proposals audit"))
+		usage("%s: --limit and --before are for history, proposals and audit", cmd);
 	if (o.who && strcmp(cmd, "audit") != 0)
 		usage("%s: --who is for audit", cmd);
 	int rc = -1;

@@ -21,6 +21,7 @@
 #include "cd_int.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 uint32_t cd_random(void *ctx)
 {
@@ -33,14 +34,7 @@ uint32_t cd_random(void *ctx)
 
 bool cd_sleep(struct svr_conductor *cd, unsigned ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	struct timespec until = svr_timespec_after_ms(CLOCK_MONOTONIC, ms);
 	pthread_mutex_lock(&cd->lock);
 	while (!atomic_load(&cd->stopping) &&
 	       pthread_cond_timedwait(&cd->wake, &cd->lock, &until) != ETIMEDOUT)

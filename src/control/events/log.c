@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/timeutil.h"
+
 struct svr_events_dp_stats svr_events_dp;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -77,14 +79,7 @@ void svr_events_sink_add(struct svr_evsink *s)
 json_t *svr_events_take(struct svr_evsink *s, unsigned max, unsigned wait_ms, uint64_t *last)
 {
 	pthread_mutex_lock(&lock);
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	struct timespec until = svr_timespec_after_ms(CLOCK_MONOTONIC, wait_ms);
 	uint64_t w = wakes;
 	while (log_.ev && log_.next_seq - 1 <= s->cursor && wakes == w)
 		if (pthread_cond_timedwait(&grew, &lock, &until) == ETIMEDOUT)

@@ -22,6 +22,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 #define WAIT_MS        1000  /* a sink's longest wait for an event (then it checks for stop) */
 #define BACKOFF_MIN_MS 500   /* HTTP: the first wait after a failure ... */
@@ -81,14 +82,7 @@ static bool may_warn(struct sink *k)
 /* Waits ms, or less if stopping. */
 static void pause_ms(unsigned ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	struct timespec until = svr_timespec_after_ms(CLOCK_REALTIME, ms);
 	pthread_mutex_lock(&stop_lock);
 	while (!atomic_load(&stopping))
 		if (pthread_cond_timedwait(&stop_cond, &stop_lock, &until) == ETIMEDOUT)
