@@ -75,17 +75,11 @@
 		store.error = e && e.message ? e.message : String(e);
 	}
 
-	/* Who the token belongs to. A conductor without GET /whoami (older) is taken as admin with
-	 * change control off: the API still decides. */
+	/* Who the token belongs to: its role decides which controls are shown. */
 	function whoami() {
 		return api('GET', '/whoami').then(function (w) {
 			var cc = w['change-control'] || {};
 			return { name: w.name, role: w.role, changeControl: { enabled: !!cc.enabled, requireTicket: !!cc['require-ticket'] } };
-		}, function (e) {
-			if (e.status !== 404) throw e;
-			return api('GET', '/ca').then(function () {
-				return { name: '?', role: 'admin', changeControl: { enabled: false, requireTicket: false } };
-			});
 		});
 	}
 
