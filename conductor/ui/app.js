@@ -79,7 +79,8 @@
 	function whoami() {
 		return api('GET', '/whoami').then(function (w) {
 			var cc = w['change-control'] || {};
-			return { name: w.name, role: w.role, changeControl: { enabled: !!cc.enabled, requireTicket: !!cc['require-ticket'] } };
+			/* require-ticket applies only with change control on */
+			return { name: w.name, role: w.role, changeControl: { enabled: !!cc.enabled, requireTicket: !!cc.enabled && !!cc['require-ticket'] } };
 		});
 	}
 
@@ -603,8 +604,8 @@
     <div class="card policy" v-for="pol in auth[\'service-policies\'] || []" :key="pol.name" :data-policy="pol.name">\
       <b>{{ pol.name }}</b>\
       <table><tr><th>#</th><th>vector</th><th>cost</th><th></th></tr>\
-        <tr v-for="(v, i) in pol.vectors || []" :key="v.vector"><td>{{ i + 1 }}</td><td>{{ v.vector }}</td><td class="num">{{ v.cost }}</td>\
-          <td><template v-if="canEdit"><button @click="move(pol, i, -1)" :disabled="i === 0">↑</button> <button @click="move(pol, i, 1)" :disabled="i === pol.vectors.length - 1">↓</button></template></td></tr>\
+        <tr v-for="(v, i) in pol.vectors || []" :key="v.vector" :data-vector="v.vector"><td>{{ i + 1 }}</td><td>{{ v.vector }}</td><td class="num">{{ v.cost }}</td>\
+          <td><template v-if="canEdit"><button class="up" @click="move(pol, i, -1)" :disabled="i === 0">↑</button> <button class="down" @click="move(pol, i, 1)" :disabled="i === pol.vectors.length - 1">↓</button></template></td></tr>\
       </table>\
     </div>\
     <div class="row" v-if="canEdit">\

@@ -226,6 +226,20 @@ async function commitPhase(tabs) {
 		return `${r.clicks} clicks; acknowledged after ${r.ms} ms`;
 	});
 	await step('the client passes again', async () => `${await until(5000, webPasses, 'web reachable')} ms`);
+	await step('the planner moves a vector up in a policy and commits it', async () => {
+		await go(planner, '#/services');
+		const pol = '[data-policy="standard"]';
+		await planner.click(`${pol} tr[data-vector="backup"] button.up`);
+		const order = await planner.$$eval(`${pol} tr[data-vector]`, (rows) => rows.map((r) => r.dataset.vector).join(','));
+		if (order !== 'backup,wan') throw new Error(`the order shown is ${order}`);
+		await planner.click('#review');
+		await planner.waitForSelector('.change-review tr.op-changed');
+		const diff = await planner.textContent('.change-review table');
+		if (!diff.includes('service-policies[0].vectors')) throw new Error(`the diff: ${diff}`);
+		await shot(planner, 'planner-vector-order');
+		await planner.click('#commit');
+		await planner.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
+	});
 	await step('a rollback from the history page to the version that denied', async () => {
 		const r = await rollback(planner, 'allow → deny', 'commit');
 		await until(5000, () => !webPasses(), 'web refused after the rollback');
