@@ -63,6 +63,7 @@ struct cd_config {
 	unsigned hold_s, router_timeout_s, enrolment_token_ttl_s, connection_limit;
 	unsigned per_ip_connection_limit; /* 0: none */
 	uint64_t max_body_bytes;
+	char ui_vue_js[4096]; /* Vue 2 (Debian's libjs-vue) for the web UI; "" turns the UI off */
 	/* Whether commits go through proposals and approvals (docs/conductor.md, "Change
 	 * control"), and whether a proposal needs a ticket. */
 	struct {
@@ -89,9 +90,11 @@ void cd_api_operator_register(struct conductor *c);
 /* api/proposals.c: registers change control's routes (proposals). */
 void cd_api_proposals_register(struct conductor *c);
 
-/* api/ui.c: answers a GET or HEAD outside /api/v1 (the web UI's files); 404 when url names
- * none. */
+/* api/ui.c: cd_ui_start reads the UI's library (cfg.ui_vue_js) once, at start (main thread);
+ * when it cannot, the UI is off (logged; the API is not concerned). cd_ui_serve answers a GET
+ * or HEAD outside /api/v1 (the web UI's files); 404 when url names none. */
 struct cd_reply;
+void cd_ui_start(struct conductor *c);
 void cd_ui_serve(struct conductor *c, const char *url, struct cd_reply *out);
 
 /* alarms.c: raises and clears alarms from the store's router data, logging each transition;

@@ -64,6 +64,7 @@ void cd_config_defaults(struct cd_config *c)
 	c->max_body_bytes = (uint64_t)64 << 20;
 	c->connection_limit = 4096;
 	c->per_ip_connection_limit = 64;
+	snprintf(c->ui_vue_js, sizeof(c->ui_vue_js), "%s", CD_UI_VUE_JS_DEFAULT);
 	c->change_control.require_ticket = true;
 	c->itsm_webhook.timeout_ms = 5000;
 	c->itsm_webhook.max_attempts = 10;
@@ -323,6 +324,7 @@ static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 					   "max-body-bytes",
 					   "connection-limit",
 					   "per-ip-connection-limit",
+					   "ui-vue-js",
 					   "change-control",
 					   "itsm-webhook",
 					   NULL};
@@ -350,6 +352,16 @@ static int parse_doc(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 		if (!*s || strlen(s) > 3000)
 			return svr_jerr_set(e, "state-dir", "must be a path of 1-3000 characters");
 		snprintf(c->state_dir, sizeof(c->state_dir), "%s", s);
+	}
+	s = NULL;
+	if (svr_json_get_string(doc, "ui-vue-js", "", &s, e) < 0)
+		return -1;
+	if (s) {
+		if (strlen(s) > 3000)
+			return svr_jerr_set(
+			    e, "ui-vue-js",
+			    "must be a path of at most 3000 characters (\"\": no UI)");
+		snprintf(c->ui_vue_js, sizeof(c->ui_vue_js), "%s", s);
 	}
 	uint64_t body;
 	int r = svr_json_get_uint(doc, "max-body-bytes", "", 1024, (uint64_t)1 << 32, &body, e);

@@ -73,7 +73,7 @@ static void usage(FILE *f)
 	    "                         router-timeout-s, enrolment-token-ttl-s,\n"
 	    "                         max-body-bytes, connection-limit,\n"
 	    "                         per-ip-connection-limit, change-control,\n"
-	    "                         itsm-webhook (docs/conductor.md)\n"
+	    "                         itsm-webhook, ui-vue-js (docs/conductor.md)\n"
 	    "  -s, --state-dir DIR    overrides the file's state-dir: the SQLite store, the\n"
 	    "                         operator tokens, this conductor's TLS key\n"
 	    "                         (default " CD_STATE_DIR_DEFAULT ")\n"
@@ -326,6 +326,7 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 	}
 	cd_api_operator_register(c);
 	cd_api_proposals_register(c);
+	cd_ui_start(c);
 	if (cd_webhook_start(&c->cfg.itsm_webhook, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		cd_api_router_stop();

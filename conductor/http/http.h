@@ -41,12 +41,15 @@ struct cd_request {
 struct cd_reply {
 	unsigned status;
 	json_t *json; /* owned; the body unless text is set */
-	char *text;   /* malloc'd */
+	char *text;   /* malloc'd, unless text_static */
 	size_t text_len;
+	bool text_static;         /* text outlives the server (compiled in): not freed */
 	const char *content_type; /* of text; NULL: application/json */
-	bool suspend;             /* set by cd_http_suspend: no answer yet */
-	int64_t resume_at_ms;     /* suspend: call again by then at the latest (cd_mono_ms());
-				     0: only when cd_http_resume_all is called */
+	/* More headers: name, value, ..., NULL (static); a Cache-Control replaces no-store. */
+	const char *const *headers;
+	bool suspend;         /* set by cd_http_suspend: no answer yet */
+	int64_t resume_at_ms; /* suspend: call again by then at the latest (cd_mono_ms());
+				 0: only when cd_http_resume_all is called */
 };
 
 struct cd_route {

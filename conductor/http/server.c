@@ -167,9 +167,11 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct req *q, struct
 				     .json = rep->json,
 				     .text = rep->text,
 				     .text_len = rep->text_len,
+				     .text_static = rep->text_static,
 				     .content_type = rep->content_type,
 				     .allow = allow,
-				     .realm = "svr-conductor"};
+				     .realm = "svr-conductor",
+				     .headers = rep->headers};
 	rep->json = NULL;
 	rep->text = NULL;
 	q->status = a.status;

@@ -300,7 +300,13 @@ enum MHD_Result svr_httpd_queue(struct MHD_Connection *conn, struct svr_httpd_an
 	if (len)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					a->content_type ? a->content_type : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	bool cache_given = false;
+	for (const char *const *h = a->headers; h && h[0] && h[1]; h += 2) {
+		MHD_add_response_header(resp, h[0], h[1]);
+		cache_given |= strcasecmp(h[0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+	}
+	if (!cache_given)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (a->status == MHD_HTTP_UNAUTHORIZED) {
 		char h[128];
 		snprintf(h, sizeof(h), "Bearer realm=\"%s\"", a->realm ? a->realm : "svrouter");

@@ -73,11 +73,14 @@ struct svr_httpd_answer {
 	const char *content_type; /* of text; NULL: application/json */
 	const char *allow;        /* 405: the Allow header */
 	const char *realm;        /* 401: the WWW-Authenticate realm */
+	/* More headers: name, value, name, value..., NULL. A Cache-Control among them replaces
+	 * the default no-store. */
+	const char *const *headers;
 };
 
 /* Queues the answer (JSON compact with a final newline, or the text) with Content-Type,
- * Cache-Control: no-store, and on 401 / 405 the WWW-Authenticate / Allow headers. Consumes json
- * and text whatever happens. */
+ * Cache-Control: no-store (unless headers give one), the headers, and on 401 / 405 the
+ * WWW-Authenticate / Allow headers. Consumes json and text whatever happens. */
 enum MHD_Result svr_httpd_queue(struct MHD_Connection *conn, struct svr_httpd_answer *a);
 /* {"error": sentence} as an answer. */
 void svr_httpd_error(struct svr_httpd_answer *a, unsigned status, const char *fmt, ...)

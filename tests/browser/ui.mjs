@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: BSD-3-Clause
+//
+// svr-conductor's web UI in Debian's Chromium, driven by playwright-core (tests/e2e/
+// test_conductor_ui runs it in a lab of two routers and says what it proves), in two phases
+// (node ui.mjs commit: change control off; node ui.mjs propose: on). Every step prints
+// "PASS: ..." or "FAIL: ..." (the first failure ends the run, exit 1), and measurements as
+// "name=value" lines; a screenshot of each step goes to UI_SHOTS.
+//
+// Environment (all required):
+//   UI_URL                  the conductor, https://ADDR:PORT/
+//   UI_SPKI                 base64 SHA-256 of the conductor certificate's public key: the only
+//                           certificate this browser trusts without a CA (Chromium's
+//                           --ignore-certificate-errors-spki-list, with a fresh profile)
+//   UI_TOKEN_ADMIN, UI_TOKEN_PLANNER, UI_TOKEN_APPROVER, UI_TOKEN_AUDITOR
+//   UI_CUT, UI_RESTORE      shell commands that cut and restore the path between the routers
+//   UI_WEB                  a shell command that succeeds when the client reaches the service
+//   UI_CUT_BUDGET_MS        how long the map may take to show the cut
+//   UI_SHOTS                the screenshots' directory
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (k) => {
+	if (!process.env[k]) {
+		console.log(`FAIL: ${k} is not set`);
+		process.exit(1);
+	}
+	return process.env[k];
+};
+const URL = env('UI_URL');
+const SHOTS = env('UI_SHOTS');
+const TICKET = 'CHG-4711';
+
+let shotN = 0;
+async function shot(page, name) {
+	shotN++;
+	const file = path.join(SHOTS, `${String(shotN).padStart(2, '0')}-${name}.png`);
+	await page.screenshot({ path: file, fullPage: true });
+	console.log(`  screenshot ${file}`);
+}
+
+let current = null; // the page a failure is shown from
+async function step(what, fn) {
+	try {
+		const detail = await fn();
+		console.log(`PASS: ${what}${detail ? ` (${detail})` : ''}`);
+	} catch (e) {
+		console.log(`FAIL: ${what}: ${e.message.split('\n')[0]}`);
+		if (current) await shot(current, 'failed').catch(() => {});
+		throw e;
+	}
+}
+
+const sh = (cmd) => {
+	try {
+		execSync(cmd, { stdio: 'ignore', shell: '/bin/bash', timeout: 20000 });
+		return true;
+	} catch {
+		return false;
+	}
+};
+// Polls cond (sync or async) every 100 ms until it is true or ms pass; returns the time taken.
+async function until(ms, cond, what) {
+	const t0 = Date.now();
+	for (;;) {
+		if (await cond()) return Date.now() - t0;
+		if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+async function login(page, token, who) {
+	current = page;
+	await page.bringToFront();
+	page.on('pageerror', (e) => console.log(`  [${who}] page error: ${e.message}`));
+	page.on('console', (m) => m.type() === 'error' && console.log(`  [${who}] console: ${m.text()}`));
+	await page.goto(URL);
+	await page.fill('#token', token);
+	await page.click('#login');
+	await page.waitForSelector('#nav-map');
+	const me = await page.textContent('header .me');
+	if (!me.includes(`(${who})`)) throw new Error(`logged in as "${me.trim()}", not as a ${who}`);
+}
+
+// Each operator's tab comes to the front before it is used: Chromium throttles the animation
+// frames of a tab in the background, and playwright waits for two of them before a click.
+async function go(page, hash) {
+	current = page;
+	await page.bringToFront();
+	await page.goto(URL + hash);
+	await page.reload(); // a fresh component, whatever the hash was before
+}
+
+// The planner changes web's first access rule through the services page from `from` to `to`,
+// reviews the diff, and commits (change control off: returns {ms, clicks}, the ms from the
+// commit click until the page shows every router's acknowledgement) or proposes (returns {id}).
+async function changeRule(page, from, to, how) {
+	await go(page, '#/services');
+	const rule = '[data-service="web"] [data-rule="0"]';
+	await page.waitForSelector(`${rule} button.perm.${from}`);
+	let clicks = 0;
+	const click = async (sel) => {
+		clicks++;
+		await page.click(sel);
+	};
+	await click(`${rule} button.perm`);
+	await page.waitForSelector(`${rule} button.perm.${to}`);
+	await click('#review');
+	await page.waitForSelector('.change-review tr.op-changed');
+	const diff = await page.textContent('.change-review table');
+	if (!diff.includes('access[0].permission') || !diff.includes(`"${to}"`))
+		throw new Error(`the diff does not show access[0].permission -> ${to}: ${diff}`);
+	if (how === 'commit') {
+		await shot(page, `planner-diff-${from}-to-${to}`);
+		const t0 = Date.now();
+		await click('#commit');
+		await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
+		const ms = Date.now() - t0;
+		await shot(page, `planner-committed-${to}`);
+		return { ms, clicks };
+	}
+	await page.fill('#ticket', TICKET);
+	await shot(page, `planner-diff-${from}-to-${to}`);
+	await click('#propose');
+	const id = await (await page.waitForSelector('.proposed[data-proposal]')).getAttribute('data-proposal');
+	await shot(page, `planner-proposed-${id}`);
+	return { id };
+}
+
+// The approver approves proposal id; returns the ms from the click until the page shows every
+// router's acknowledgement of the commit.
+async function approve(page, id, name) {
+	await go(page, '#/proposals');
+	const btn = `tr[data-proposal="${id}"] button.approve`;
+	await page.waitForSelector(btn, { timeout: 10000 });
+	const t0 = Date.now();
+	await page.click(btn);
+	const t1 = Date.now();
+	const done = await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
+	const t2 = Date.now();
+	const pageMs = await done.getAttribute('data-ms');
+	console.log(`  the click took ${t1 - t0} ms, the acknowledgements ${t2 - t1} ms more (the page measured ${pageMs} ms)`);
+	console.log(`ui_change_to_applied_page_ms=${pageMs}`);
+	const ms = t2 - t0;
+	await shot(page, `approver-${name}-acknowledged`);
+	const state = await page.getAttribute(`tr[data-proposal="${id}"]`, 'data-state');
+	if (state !== 'committed') throw new Error(`proposal ${id} is ${state}, not committed`);
+	return ms;
+}
+
+// From the history page: one click rolls back to the newest version whose message says `says`
+// (the services page's messages name the change): committed at once or proposed (the ticket
+// typed first); returns the version and, when proposed, the proposal's id.
+async function rollback(page, says, how) {
+	await go(page, '#/history');
+	await page.waitForSelector('tr[data-version]');
+	const versions = await page.$$eval('tr[data-version]', (rows) =>
+		rows.map((r) => ({ v: Number(r.dataset.version), text: r.textContent })));
+	const target = versions.find((r) => r.text.includes(says));
+	if (!target) throw new Error(`no version in the history says "${says}"`);
+	if (how === 'commit') {
+		await page.click(`tr[data-version="${target.v}"] button.rollback`);
+		await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
+		await shot(page, `history-rolled-back-to-${target.v}`);
+		return { v: target.v };
+	}
+	await page.fill('#ticket', TICKET);
+	await page.click(`tr[data-version="${target.v}"] button.rollback`);
+	const id = await (await page.waitForSelector('.proposed[data-proposal]')).getAttribute('data-proposal');
+	await shot(page, `history-rollback-proposed-${id}`);
+	return { v: target.v, id };
+}
+
+const webPasses = () => sh(env('UI_WEB'));
+
+// Phase "commit" (change control off): the map, a cut path, the planner's commits and a
+// rollback. Phase "propose" (change control on): proposals approved by the approver, a rollback
+// proposed and approved, the auditor.
+async function commitPhase(tabs) {
+	const { admin, planner } = tabs;
+	await step('log in with the admin token', async () => {
+		current = admin;
+		await admin.goto(URL);
+		await admin.waitForSelector('#token');
+		await shot(admin, 'login');
+		await login(admin, env('UI_TOKEN_ADMIN'), 'admin');
+	});
+	const allGreen = async () =>
+		(await admin.$$('g.node[data-state="ok"]')).length === 2 &&
+		(await admin.$$('path.path[data-state="ok"]')).length >= 1 &&
+		(await admin.$$('path.path:not([data-state="ok"])')).length === 0;
+	await step('the map shows both routers and their path green', async () => {
+		await go(admin, '#/map');
+		await until(30000, allGreen, 'r1, r2 and their path green');
+		await shot(admin, 'map-green');
+	});
+	await step('a cut path turns red on the map', async () => {
+		if (!sh(env('UI_CUT'))) throw new Error('the cut command failed');
+		const ms = await until(Number(env('UI_CUT_BUDGET_MS')), async () =>
+			(await admin.$$('path.path[data-state="bad"]')).length > 0, 'a red path');
+		console.log(`ui_path_cut_to_red_ms=${ms}`);
+		await shot(admin, 'map-path-cut');
+		return `${ms} ms`;
+	});
+	await step('the path is green again once restored', async () => {
+		if (!sh(env('UI_RESTORE'))) throw new Error('the restore command failed');
+		const ms = await until(30000, allGreen, 'everything green again');
+		await shot(admin, 'map-restored');
+		return `${ms} ms`;
+	});
+	await step('the planner logs in (a tab of its own)', () => login(planner, env('UI_TOKEN_PLANNER'), 'planner'));
+	await step('the client reaches the service before the change', async () => {
+		await until(10000, webPasses, 'web reachable');
+	});
+	await step('the planner commits allow -> deny on the services page', async () => {
+		const r = await changeRule(planner, 'allow', 'deny', 'commit');
+		console.log(`ui_clicks_to_commit=${r.clicks}`);
+		console.log(`ui_commit_to_applied_ms=${r.ms}`);
+		return `${r.clicks} clicks; both routers acknowledged ${r.ms} ms after the click`;
+	});
+	await step('the client is refused now', async () => `${await until(5000, () => !webPasses(), 'web refused')} ms`);
+	await step('the planner commits deny -> allow', async () => {
+		const r = await changeRule(planner, 'deny', 'allow', 'commit');
+		return `${r.clicks} clicks; acknowledged after ${r.ms} ms`;
+	});
+	await step('the client passes again', async () => `${await until(5000, webPasses, 'web reachable')} ms`);
+	await step('the planner moves a vector up in a policy and commits it', async () => {
+		await go(planner, '#/services');
+		const pol = '[data-policy="standard"]';
+		await planner.click(`${pol} tr[data-vector="backup"] button.up`);
+		const order = await planner.$$eval(`${pol} tr[data-vector]`, (rows) => rows.map((r) => r.dataset.vector).join(','));
+		if (order !== 'backup,wan') throw new Error(`the order shown is ${order}`);
+		await planner.click('#review');
+		await planner.waitForSelector('.change-review tr.op-changed');
+		const diff = await planner.textContent('.change-review table');
+		if (!diff.includes('service-policies[0].vectors')) throw new Error(`the diff: ${diff}`);
+		await shot(planner, 'planner-vector-order');
+		await planner.click('#commit');
+		await planner.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
+	});
+	await step('a rollback from the history page to the version that denied', async () => {
+		const r = await rollback(planner, 'allow → deny', 'commit');
+		await until(5000, () => !webPasses(), 'web refused after the rollback');
+		return `version ${r.v} again; the client is refused`;
+	});
+}
+
+async function proposePhase(tabs) {
+	const { admin, planner, approver, auditor } = tabs;
+	await step('admin, planner, approver and auditor log in, each in a tab', async () => {
+		await login(admin, env('UI_TOKEN_ADMIN'), 'admin');
+		await login(planner, env('UI_TOKEN_PLANNER'), 'planner');
+		await login(approver, env('UI_TOKEN_APPROVER'), 'approver');
+		await login(auditor, env('UI_TOKEN_AUDITOR'), 'auditor');
+	});
+	const toggle = async (from, to, passes) => {
+		let id;
+		await step(`the planner proposes ${from} -> ${to}`, async () => {
+			id = (await changeRule(planner, from, to, 'propose')).id;
+			if (webPasses() === passes) throw new Error('the proposal alone changed the network');
+			return `proposal ${id}; the network unchanged`;
+		});
+		await step(`the approver approves proposal ${id}; the page shows both routers acknowledging`, async () => {
+			const ms = await approve(approver, id, to);
+			console.log(`ui_change_to_applied_ms=${ms}`);
+			return `${ms} ms from the click`;
+		});
+		await step(passes ? 'the client passes' : 'the client is refused', async () =>
+			`${await until(5000, () => webPasses() === passes, 'the new rule in force')} ms`);
+	};
+	await toggle('deny', 'allow', true);
+	await toggle('allow', 'deny', false);
+	await step('a rollback from the history page, proposed and approved', async () => {
+		const r = await rollback(planner, 'deny → allow', 'propose');
+		const ms = await approve(approver, r.id, 'rollback');
+		await until(5000, webPasses, 'web reachable after the rollback');
+		return `version ${r.v} again through proposal ${r.id}, acknowledged ${ms} ms after the approval; the client passes`;
+	});
+	await step('the auditor sees no edit control and the API refuses its PUT /candidate (403)', async () => {
+		await go(auditor, '#/services');
+		await auditor.waitForSelector('[data-service="web"] [data-rule="0"]');
+		const controls = (await auditor.$$('button.perm, #review, button.remove, button.add')).length;
+		if (controls) throw new Error(`${controls} edit controls shown to the auditor`);
+		await go(auditor, '#/history');
+		await auditor.waitForSelector('tr[data-version]');
+		if ((await auditor.$$('button.rollback')).length) throw new Error('a rollback button shown to the auditor');
+		await go(auditor, '#/services');
+		await auditor.waitForSelector('[data-service="web"]');
+		await shot(auditor, 'auditor-services');
+		const status = await auditor.evaluate(async (token) => {
+			const auth = { Authorization: `Bearer ${token}` };
+			const m = await (await fetch('/api/v1/candidate', { headers: auth })).json();
+			const r = await fetch('/api/v1/candidate', {
+				method: 'PUT',
+				headers: { ...auth, 'Content-Type': 'application/json' },
+				body: JSON.stringify(m),
+			});
+			return r.status;
+		}, env('UI_TOKEN_AUDITOR'));
+		if (status !== 403) throw new Error(`PUT /candidate answered ${status}`);
+	});
+	await step('the auditor reads the audit log, which lists the approvals', async () => {
+		await auditor.click('#nav-audit');
+		await until(5000, async () => (await auditor.textContent('main')).includes('/approve'), 'an approval');
+		await shot(auditor, 'auditor-audit');
+	});
+	await step('the router page shows r1\'s paths and version; its sessions cleared from there', async () => {
+		await go(admin, '#/router/r1');
+		await admin.waitForSelector('tr[data-path-row]');
+		await admin.click('#clear-sessions');
+		await admin.waitForSelector('#cleared[data-state="done"]', { timeout: 10000 });
+		await shot(admin, 'router-r1');
+	});
+	await step('the timeline shows the access rules\' windows and scheduled proposals', async () => {
+		await go(admin, '#/timeline');
+		await admin.waitForSelector('svg.timeline');
+		await shot(admin, 'timeline');
+	});
+	await step('the admin enrols a new router: its token is shown once', async () => {
+		await go(admin, '#/enrol');
+		await admin.fill('#rname', 'r3');
+		await admin.fill('#asset', 'CPE-0003');
+		await admin.click('#enrol');
+		const token = await (await admin.waitForSelector('#enrol-token')).inputValue();
+		if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`the token shown is "${token}"`);
+		await shot(admin, 'enrol-r3');
+		await go(admin, '#/enrol');
+		if (await admin.$('#enrol-token')) throw new Error('the token is shown again');
+	});
+	await step('the map, for the record', async () => {
+		await go(admin, '#/map');
+		await until(30000, async () => (await admin.$$('g.node[data-state="ok"]')).length === 2, 'both routers green');
+		await shot(admin, 'map-final');
+	});
+}
+
+async function main(phase) {
+	fs.mkdirSync(SHOTS, { recursive: true });
+	shotN = phase === 'commit' ? 0 : 50;
+	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'svr-ui-chromium-'));
+	const browser = await chromium.launchPersistentContext(profile, {
+		executablePath: '/usr/bin/chromium',
+		headless: true,
+		viewport: { width: 1280, height: 860 },
+		args: [
+			'--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync',
+			`--ignore-certificate-errors-spki-list=${env('UI_SPKI')}`,
+		],
+	});
+	browser.setDefaultTimeout(20000);
+	try {
+		// Each tab has its own sessionStorage: one operator per tab.
+		const tabs = { admin: browser.pages()[0] || (await browser.newPage()) };
+		for (const who of ['planner', 'approver', 'auditor']) tabs[who] = await browser.newPage();
+		if (phase === 'commit') await commitPhase(tabs);
+		else await proposePhase(tabs);
+	} finally {
+		await browser.close();
+		fs.rmSync(profile, { recursive: true, force: true });
+	}
+}
+
+const phase = process.argv[2];
+if (phase !== 'commit' && phase !== 'propose') {
+	console.log('FAIL: usage: node ui.mjs commit|propose');
+	process.exit(1);
+}
+main(phase).then(() => process.exit(0), () => process.exit(1));
