@@ -329,6 +329,35 @@ async function proposePhase(tabs) {
 		await go(admin, '#/enrol');
 		if (await admin.$('#enrol-token')) throw new Error('the token is shown again');
 	});
+	await step('the baseline: a change approved through the API alone, both routers acknowledging', async () => {
+		// The same change as the page's (a version of the rule restored), without the pages: what
+		// the conductor and the routers take, against which ui_change_to_applied_ms is read.
+		const ms = await approver.evaluate(async ({ plan, appr, ticket }) => {
+			const call = async (token, method, p, body) => {
+				const r = await fetch(`/api/v1${p}`, {
+					method,
+					headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+					body: body && JSON.stringify(body),
+				});
+				const j = await r.json();
+				if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(j)}`);
+				return j;
+			};
+			const h = await call(plan, 'GET', '/history?limit=2');
+			const p = await call(plan, 'POST', '/proposals',
+				{ 'rollback-to': h.commits[1].version, message: 'the API baseline', ticket });
+			const t0 = performance.now();
+			const a = await call(appr, 'POST', `/proposals/${p.id}/approve`);
+			for (;;) {
+				const rs = (await call(appr, 'GET', '/routers')).routers.filter((r) => r.name !== 'r3');
+				if (rs.length === 2 && rs.every((r) => (r['applied-serial'] || 0) >= a.serial))
+					return Math.round(performance.now() - t0);
+				await new Promise((res) => setTimeout(res, 100));
+			}
+		}, { plan: env('UI_TOKEN_PLANNER'), appr: env('UI_TOKEN_APPROVER'), ticket: TICKET });
+		console.log(`api_change_to_applied_ms=${ms}`);
+		return `${ms} ms`;
+	});
 	await step('the map, for the record', async () => {
 		await go(admin, '#/map');
 		await until(30000, async () => (await admin.$$('g.node[data-state="ok"]')).length === 2, 'both routers green');
