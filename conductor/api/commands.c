@@ -34,15 +34,15 @@
  * (svr-control's CD_COMMAND_WAIT_MS, 10 s, plus a 1 s request) and the result's POST (5 s),
  * rounded up. A command older than COMMAND_TTL_MS minus this is not handed out any more: it
  * could be run and still be failed for want of an answer. */
-#define COMMAND_RUN_MS  20000
-#define COMMAND_TAKE_MAX 16  /* handed out per sync answer */
+#define COMMAND_RUN_MS   20000
+#define COMMAND_TAKE_MAX 16 /* handed out per sync answer */
 /* Failing unanswered commands and purging old ones: a write, so not at every half-second
  * refresh (a command fails between 60 and 65 s after it was asked for). */
 #define COMMAND_EXPIRE_EVERY_MS 5000
-#define RESULT_MAX_BODY  4096 /* POST /commands/{id}/result */
-#define RESULT_MAX_ERROR 1024 /* its "error" text, in bytes */
-#define FILTER_NAME_MAX  128  /* a tenant or service name, as the dataplane takes it */
-#define CLEAR_MAX_BODY   4096 /* POST /routers/{name}/clear-sessions */
+#define RESULT_MAX_BODY         4096 /* POST /commands/{id}/result */
+#define RESULT_MAX_ERROR        1024 /* its "error" text, in bytes */
+#define FILTER_NAME_MAX         128  /* a tenant or service name, as the dataplane takes it */
+#define CLEAR_MAX_BODY          4096 /* POST /routers/{name}/clear-sessions */
 
 /* The routers with commands not handed out yet: an object used as a set (keys only). */
 static struct {
@@ -159,10 +159,10 @@ static json_t *command_view(const json_t *cmd)
 static void store_failed(struct cd_reply *out, int rc, const char *err)
 {
 	cd_http_error(out,
-		      rc == SVR_STORE_NOT_FOUND ? 404
+		      rc == SVR_STORE_NOT_FOUND                             ? 404
 		      : rc == SVR_STORE_EXPIRED || rc == SVR_STORE_CONFLICT ? 409
-		      : rc == SVR_STORE_INVALID ? 400
-						: 503,
+		      : rc == SVR_STORE_INVALID                             ? 400
+									    : 503,
 		      "%s", err);
 }
 
@@ -173,9 +173,10 @@ static bool filter_valid(const json_t *filter, struct cd_reply *out)
 	static const char *const keys[] = {"tenant", "service", "address", NULL};
 	struct svr_jerr e;
 	if (!json_is_object(filter)) {
-		cd_http_error(out, 400,
-			      "filter: must be an object: {\"tenant\"?, \"service\"?, \"address\"?}, "
-			      "or null");
+		cd_http_error(
+		    out, 400,
+		    "filter: must be an object: {\"tenant\"?, \"service\"?, \"address\"?}, "
+		    "or null");
 		return false;
 	}
 	if (svr_json_only_keys(filter, "filter", keys, &e) < 0) {

@@ -1647,13 +1647,15 @@ static int command_insert(struct svr_store *s, const char *router, const char *c
 	/* after the meta row lock: two conductors adding at once see each other's row */
 	int64_t pending = 0;
 	const char *which[] = {router, command};
-	rc = run_value(s,
-		       "SELECT COUNT(*) FROM router_commands WHERE router = $1 AND command = $2 AND "
-		       "state = 'pending'",
-		       2, which, &pending, err, errlen);
+	rc =
+	    run_value(s,
+		      "SELECT COUNT(*) FROM router_commands WHERE router = $1 AND command = $2 AND "
+		      "state = 'pending'",
+		      2, which, &pending, err, errlen);
 	if (rc == 0 && pending) {
-		snprintf(err, errlen, "router \"%s\" has a %s command pending already (one at a time)",
-			 router, command);
+		snprintf(err, errlen,
+			 "router \"%s\" has a %s command pending already (one at a time)", router,
+			 command);
 		rc = SVR_STORE_CONFLICT;
 	}
 	if (rc < 0)
@@ -1731,11 +1733,12 @@ int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now
 	pthread_mutex_lock(&s->mu);
 	/* sent_ms = 0 in the outer WHERE too: PostgreSQL re-checks it on a row another
 	 * conductor's take updated meanwhile, so each command is still handed out once */
-	int rc = run(s,
-		     "UPDATE router_commands SET sent_ms = $2 WHERE sent_ms = 0 AND id IN (SELECT "
-		     "id FROM router_commands WHERE router = $1 AND state = 'pending' AND sent_ms = "
-		     "0 AND created_ms > $3 ORDER BY id LIMIT $4) RETURNING id, command, args",
-		     4, p, &r, err, errlen);
+	int rc =
+	    run(s,
+		"UPDATE router_commands SET sent_ms = $2 WHERE sent_ms = 0 AND id IN (SELECT "
+		"id FROM router_commands WHERE router = $1 AND state = 'pending' AND sent_ms = "
+		"0 AND created_ms > $3 ORDER BY id LIMIT $4) RETURNING id, command, args",
+		4, p, &r, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	/* RETURNING gives no order: the oldest first, as they were asked for */
 	struct taken *order = r.nrows ? calloc(r.nrows, sizeof(*order)) : NULL;

@@ -50,7 +50,8 @@ static json_t *clear_sessions(struct svr_conductor *cd, const json_t *args)
 	json_int_t id = json_integer_value(json_object_get(job, "job"));
 	int64_t until = cd_now_ms() + CD_COMMAND_WAIT_MS;
 	while (!json_is_true(json_object_get(job, "done")) && cd_now_ms() < until) {
-		if (!cd_sleep(cd, CLEAR_POLL_MS)) { /* stopping: no result (see cd_command_result) */
+		if (!cd_sleep(cd,
+			      CLEAR_POLL_MS)) { /* stopping: no result (see cd_command_result) */
 			json_decref(job);
 			return NULL;
 		}
