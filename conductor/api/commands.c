@@ -7,12 +7,13 @@
  * GET /routers/{name}/commands/{id} shows where it is. One not answered within 60 s is failed.
  *
  * Which held syncs to answer: a set of the routers that have commands not handed out yet, in
- * memory. A request adds its router at once and wakes the held syncs (cd_http_resume_all); the
- * watcher thread (api/router.c) adds, every half second, what the store says (commands another
- * conductor on the same PostgreSQL took: it learns of them within that half second). A sync asks
- * the store only when its router is in the set, and takes the router out when the store has
- * nothing for it, so a wake-up costs the other held syncs no store call. The change serial is not
- * moved: a command never makes a router fetch its configuration again.
+ * memory. A request adds its router at once and wakes that router's held sync only
+ * (cd_http_resume_who); the watcher thread (api/router.c) adds, every half second, what the
+ * store says (commands another conductor on the same PostgreSQL took: it learns of them within
+ * that half second), and every 5 s fails the unanswered commands and purges old ones. A sync
+ * asks the store only when its router is in the set, taking it out first (a command added
+ * meanwhile puts it back). The change serial is not moved: a command never makes a router fetch
+ * its configuration again.
  */
 #include <inttypes.h>
 #include <pthread.h>
