@@ -1124,6 +1124,7 @@ struct adder {
 	int clear_rc; /* its clear-sessions: 0, or refused as one is pending */
 	pthread_barrier_t *start;
 	json_t *taken; /* the ids its takes got, in order */
+	size_t most;   /* the most one take got */
 	int take_rc;
 	pthread_t t;
 };
@@ -1171,6 +1172,8 @@ static void *take_thread(void *arg)
 		}
 		size_t i;
 		json_t *c;
+		if (json_array_size(l) > a->most)
+			a->most = json_array_size(l);
 		json_array_foreach (l, i, c)
 			json_array_append_new(a->taken, json_integer(id_of(c)));
 		json_decref(l);
@@ -1211,6 +1214,8 @@ static void two_conductors_share_commands(void **state)
 	size_t n0 = json_array_size(a[0].taken), n1 = json_array_size(a[1].taken);
 	print_message("takes: %zu and %zu commands\n", n0, n1);
 	assert_int_equal(n0 + n1, 2 * ADDS + 1);
+	assert_true(a[0].most <= 16 && a[1].most <= 16);
+	assert_int_equal(a[0].most > a[1].most ? a[0].most : a[1].most, 16);
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < json_array_size(a[k].taken); i++) {
 			json_int_t id = json_integer_value(json_array_get(a[k].taken, i));
