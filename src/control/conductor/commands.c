@@ -4,8 +4,9 @@
  * commands"), run by the sync thread when a sync answer carries them: each against the
  * dataplane's control socket, its result posted to POST /api/v1/commands/{id}/result. Only
  * "clear-sessions" exists: the dataplane's sessions-clear job (what svrctl clear sessions and
- * the local DELETE /api/v1/sessions start), followed until it is done. A command is run once:
- * the conductor hands each out once, and one whose result never arrives is failed there.
+ * the local DELETE /api/v1/sessions start, its arguments read strictly by cmdargs.c), followed
+ * until it is done. A command is run once: the conductor hands each out once, and one whose
+ * result never arrives is failed there (svr-control stopping mid-job posts nothing).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,8 +51,8 @@ static json_t *clear_sessions(struct svr_conductor *cd, const json_t *args)
 	json_int_t id = json_integer_value(json_object_get(job, "job"));
 	int64_t until = cd_now_ms() + CD_COMMAND_WAIT_MS;
 	while (!json_is_true(json_object_get(job, "done")) && cd_now_ms() < until) {
-		if (!cd_sleep(cd,
-			      CLEAR_POLL_MS)) { /* stopping: no result (see cd_command_result) */
+		/* stopping: no result (see cd_command_result) */
+		if (!cd_sleep(cd, CLEAR_POLL_MS)) {
 			json_decref(job);
 			return NULL;
 		}
