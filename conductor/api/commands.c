@@ -7,20 +7,21 @@
  * GET /routers/{name}/commands/{id} shows where it is. One not answered within 60 s is failed.
  *
  * Which held syncs to answer: a set of the routers that have commands not handed out yet, in
- * memory. A request adds its router at once and wakes the held syncs (cd_http_resume_all); the
- * watcher thread (api/router.c) adds, every half second, what the store says (commands another
- * conductor on the same PostgreSQL took: it learns of them within that half second). A sync asks
- * the store only when its router is in the set, and takes the router out when the store has
- * nothing for it, so a wake-up costs the other held syncs no store call. The change serial is not
- * moved: a command never makes a router fetch its configuration again.
+ * memory. A request adds its router at once and wakes that router's held sync only
+ * (cd_http_resume_who); the watcher thread (api/router.c) adds, every half second, what the
+ * store says (commands another conductor on the same PostgreSQL took: it learns of them within
+ * that half second), and every 5 s fails the unanswered commands and purges old ones. A sync
+ * asks the store only when its router is in the set, taking it out first (a command added
+ * meanwhile puts it back). The change serial is not moved: a command never makes a router fetch
+ * its configuration again.
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "api/commands.h"
 #include "common/inet.h"
 #include "common/jsonutil.h"
@@ -30,9 +31,19 @@
 
 #define COMMAND_TTL_MS  60000    /* not answered by then: failed */
 #define COMMAND_KEEP_MS 86400000 /* an ended command is kept a day */
-#define RESULT_MAX_BODY 4096     /* POST /commands/{id}/result */
-#define FILTER_NAME_MAX 128      /* a tenant or service name, as the dataplane takes it */
-#define CLEAR_MAX_BODY  4096     /* POST /routers/{name}/clear-sessions */
+/* What a router may take from receiving a command to its result arriving: its dataplane job
+ * (svr-control's CD_COMMAND_WAIT_MS, 10 s, plus a 1 s request) and the result's POST (5 s),
+ * rounded up. A command older than COMMAND_TTL_MS minus this is not handed out any more: it
+ * could be run and still be failed for want of an answer. */
+#define COMMAND_RUN_MS   20000
+#define COMMAND_TAKE_MAX 16 /* handed out per sync answer */
+/* Failing unanswered commands and purging old ones: a write, so not at every half-second
+ * refresh (a command fails between 60 and 65 s after it was asked for). */
+#define COMMAND_EXPIRE_EVERY_MS 5000
+#define RESULT_MAX_BODY         4096 /* POST /commands/{id}/result */
+#define RESULT_MAX_ERROR        1024 /* its "error" text, in bytes */
+#define FILTER_NAME_MAX         128  /* a tenant or service name, as the dataplane takes it */
+#define CLEAR_MAX_BODY          4096 /* POST /routers/{name}/clear-sessions */
 
 /* The routers with commands not handed out yet: an object used as a set (keys only). */
 static struct {
@@ -69,22 +80,33 @@ static void waiting_del(const char *router)
 	pthread_mutex_unlock(&waiting.lock);
 }
 
+void cd_commands_forget(const char *router)
+{
+	waiting_del(router);
+}
+
 bool cd_commands_answer(struct conductor *c, const char *router, struct cd_reply *out)
 {
 	if (!waiting_has(router))
 		return false;
+	/* out of the set before the take: a command added meanwhile puts it back (and wakes
+	 * this sync again), rather than being lost to a delete after the take */
+	waiting_del(router);
 	json_t *list = NULL;
 	char err[256];
-	if (svr_store_commands_take(c->store, router, cd_now_ms(), &list, err, sizeof(err)) < 0) {
+	int64_t now = cd_now_ms();
+	if (svr_store_commands_take(c->store, router, now, now - (COMMAND_TTL_MS - COMMAND_RUN_MS),
+				    COMMAND_TAKE_MAX, &list, err, sizeof(err)) < 0) {
+		waiting_add(router);
 		LOG_ERR("commands: router %s: %s (tried again at its next sync)", router, err);
 		return false;
 	}
 	if (json_array_size(list) == 0) { /* taken by another conductor, or failed meanwhile */
-		waiting_del(router);
 		json_decref(list);
 		return false;
 	}
-	waiting_del(router);
+	if (json_array_size(list) == COMMAND_TAKE_MAX)
+		waiting_add(router); /* maybe more: the next sync asks again */
 	LOG_INFO("commands: %zu handed out to router %s", json_array_size(list), router);
 	cd_http_json(out, 200, json_pack("{s:o}", "commands", list));
 	return true;
@@ -95,25 +117,28 @@ void cd_commands_refresh(struct svr_store *st)
 	char err[256];
 	unsigned failed = 0;
 	int64_t now = cd_now_ms();
-	if (svr_store_commands_expire(st, now - COMMAND_TTL_MS, now - COMMAND_KEEP_MS, now, &failed,
-				      err, sizeof(err)) < 0)
-		LOG_ERR("commands: expiring: %s", err);
-	else if (failed)
-		LOG_WARN("commands: %u failed: the router did not answer within %d s", failed,
-			 COMMAND_TTL_MS / 1000);
+	static int64_t expired_at; /* the watcher thread's own */
+	if (now - expired_at >= COMMAND_EXPIRE_EVERY_MS) {
+		expired_at = now;
+		if (svr_store_commands_expire(st, now - COMMAND_TTL_MS, now - COMMAND_KEEP_MS, now,
+					      &failed, err, sizeof(err)) < 0)
+			LOG_ERR("commands: expiring: %s", err);
+		else if (failed)
+			LOG_WARN("commands: %u failed: the router did not answer within %d s",
+				 failed, COMMAND_TTL_MS / 1000);
+	}
 	json_t *routers = NULL;
-	if (svr_store_commands_waiting(st, &routers, err, sizeof(err)) < 0) {
+	if (svr_store_commands_waiting(st, now - (COMMAND_TTL_MS - COMMAND_RUN_MS), &routers, err,
+				       sizeof(err)) < 0) {
 		LOG_ERR("commands: %s", err);
 		return;
 	}
-	bool added = false;
 	size_t i;
 	json_t *r;
 	json_array_foreach (routers, i, r)
-		added |= waiting_add(json_string_value(r));
+		if (waiting_add(json_string_value(r)))
+			cd_http_resume_who(json_string_value(r)); /* its held sync answers */
 	json_decref(routers);
-	if (added)
-		cd_http_resume_all();
 }
 
 /* ------------------------------------------------------------ operator -- */
@@ -135,42 +160,36 @@ static json_t *command_view(const json_t *cmd)
 static void store_failed(struct cd_reply *out, int rc, const char *err)
 {
 	cd_http_error(out,
-		      rc == SVR_STORE_NOT_FOUND ? 404
-		      : rc == SVR_STORE_EXPIRED ? 409
-		      : rc == SVR_STORE_INVALID ? 400
-						: 503,
+		      rc == SVR_STORE_NOT_FOUND                             ? 404
+		      : rc == SVR_STORE_EXPIRED || rc == SVR_STORE_CONFLICT ? 409
+		      : rc == SVR_STORE_INVALID                             ? 400
+									    : 503,
 		      "%s", err);
 }
 
-/* Whether v is an object with no key but keys; else 400: "WHERE: must be an object: SHAPE", or
- * the unknown key's path (where "": the body). */
-static bool object_of(const json_t *v, const char *where, const char *shape,
-		      const char *const *keys, struct cd_reply *out)
-{
-	struct svr_jerr e;
-	if (!json_is_object(v))
-		cd_http_error(out, 400, "%s: must be an object: %s", where[0] ? where : "(top)",
-			      shape);
-	else if (svr_json_only_keys(v, where, keys, &e) < 0)
-		cd_http_error(out, 400, "%s", e.msg);
-	else
-		return true;
-	return false;
-}
-
 /* The filter of a clear-sessions request: {"tenant"?, "service"?, "address"?}, as the router's
- * own DELETE /sessions takes them; none given: every session. 400 with the member's path. */
+ * own DELETE /sessions takes them. 400 with the member's path. */
 static bool filter_valid(const json_t *filter, struct cd_reply *out)
 {
 	static const char *const keys[] = {"tenant", "service", "address", NULL};
-	if (!object_of(filter, "filter", "{\"tenant\"?, \"service\"?, \"address\"?}", keys, out))
+	struct svr_jerr e;
+	if (!json_is_object(filter)) {
+		cd_http_error(
+		    out, 400,
+		    "filter: must be an object: {\"tenant\"?, \"service\"?, \"address\"?}, "
+		    "or null");
 		return false;
+	}
+	if (svr_json_only_keys(filter, "filter", keys, &e) < 0) {
+		cd_http_error(out, 400, "%s", e.msg);
+		return false;
+	}
 	for (size_t i = 0; i < 2; i++) {
 		const json_t *v = json_object_get(filter, keys[i]);
 		size_t n = json_string_length(v);
 		if (v && (!json_is_string(v) || n == 0 || n > FILTER_NAME_MAX)) {
-			cd_http_error(out, 400, "filter.%s: must be a name of 1-%d characters",
-				      keys[i], FILTER_NAME_MAX);
+			cd_http_error(out, 400, "filter.%s: must be a name of 1-%d bytes", keys[i],
+				      FILTER_NAME_MAX);
 			return false;
 		}
 	}
@@ -185,20 +204,24 @@ static bool filter_valid(const json_t *filter, struct cd_reply *out)
 	return true;
 }
 
-/* The request's arguments: {} or {"filter": {...}}; NULL when refused (400 answered). */
+/* The command's arguments: {"filter": {...}} naming at least one of its members, or, when the
+ * request names none (no body, no filter, null or {}), an explicit {"all": true}: the router
+ * clears every session only when told so. NULL when refused (400 answered). */
 static json_t *clear_args(const struct cd_request *in, struct cd_reply *out)
 {
-	if (in->len == 0)
-		return json_object();
-	json_t *body = cd_http_body_json(in, out);
+	json_t *body = in->len ? cd_http_body_json(in, out) : json_object();
 	static const char *const keys[] = {"filter", NULL};
 	if (!body)
 		return NULL;
 	const json_t *filter = json_object_get(body, "filter");
-	if (object_of(body, "", "{\"filter\"?: {...}}", keys, out) &&
-	    (!filter || json_is_null(filter) || filter_valid(filter, out))) {
-		if (json_is_null(filter))
-			json_object_del(body, "filter");
+	if (!json_is_object(body))
+		cd_http_error(out, 400, "(top): must be an object: {\"filter\"?: {...}}");
+	else if (cd_http_only_keys(body, keys, out) &&
+		 (!filter || json_is_null(filter) || filter_valid(filter, out))) {
+		if (json_object_size(filter) == 0) {
+			json_object_clear(body);
+			json_object_set_new(body, "all", json_true());
+		}
 		return body;
 	}
 	json_decref(body);
@@ -208,6 +231,8 @@ static json_t *clear_args(const struct cd_request *in, struct cd_reply *out)
 static void post_clear_sessions(struct conductor *c, const struct cd_request *in,
 				struct cd_reply *out)
 {
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
+		return;
 	json_t *args = clear_args(in, out), *router = NULL, *cmd = NULL;
 	if (!args)
 		return;
@@ -225,7 +250,7 @@ static void post_clear_sessions(struct conductor *c, const struct cd_request *in
 			   in->who, in->arg,
 			   (int64_t)json_integer_value(json_object_get(cmd, "id")));
 		waiting_add(in->arg);
-		cd_http_resume_all(); /* its held sync answers now */
+		cd_http_resume_who(in->arg); /* its held sync answers now */
 		cd_http_json(out, 202, command_view(cmd));
 	}
 	if (rc < 0)
@@ -238,16 +263,14 @@ static void post_clear_sessions(struct conductor *c, const struct cd_request *in
 /* A positive decimal id; 0 when s is not one. */
 static int64_t parse_id(const char *s)
 {
-	if (!s || !*s || strlen(s) > 18)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return 0;
-	return strtoll(s, NULL, 10);
+	int64_t id = 0;
+	return cd_api_parse_version(s, &id) ? id : 0;
 }
 
 static void get_command(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
+		return;
 	char name[128];
 	snprintf(name, sizeof(name), "%s", in->arg); /* "ROUTER/ID" (two {} in the route) */
 	char *slash = strchr(name, '/');
@@ -272,24 +295,32 @@ static void get_command(struct conductor *c, const struct cd_request *in, struct
 
 /* -------------------------------------------------------------- router -- */
 
-/* {"state": "done", "cleared": N} or {"state": "failed", "error": "..."}; the stored result
- * ({"cleared"} or {"error"}), or NULL with 400 answered. */
+/* {"state": "done", "cleared": N} or {"state": "failed", "error": "..."} (at most 1 KiB, no
+ * control characters but newline and tab: it is logged and shown), nothing else with either;
+ * the stored result ({"cleared"} or {"error"}), or NULL with 400 answered. */
 static json_t *result_of(const json_t *body, struct cd_reply *out)
 {
 	static const char *const keys[] = {"state", "cleared", "error", NULL};
-	if (!object_of(body, "", "{\"state\", \"cleared\"?, \"error\"?}", keys, out))
+	if (!json_is_object(body)) {
+		cd_http_error(out, 400,
+			      "(top): must be an object: {\"state\", \"cleared\"?, \"error\"?}");
+		return NULL;
+	}
+	if (!cd_http_only_keys(body, keys, out))
 		return NULL;
 	const char *state = json_string_value(json_object_get(body, "state"));
 	const json_t *cleared = json_object_get(body, "cleared");
-	const char *error = json_string_value(json_object_get(body, "error"));
-	if (state && strcmp(state, "done") == 0 && json_is_integer(cleared) &&
+	const json_t *error = json_object_get(body, "error");
+	if (state && strcmp(state, "done") == 0 && !error && json_is_integer(cleared) &&
 	    json_integer_value(cleared) >= 0)
 		return json_pack("{s:O}", "cleared", cleared);
-	if (state && strcmp(state, "failed") == 0 && error)
-		return json_pack("{s:s}", "error", error);
+	if (state && strcmp(state, "failed") == 0 && error && !cleared) {
+		const char *text = cd_api_text_field(body, "error", RESULT_MAX_ERROR, true, out);
+		return text ? json_pack("{s:s}", "error", text) : NULL;
+	}
 	cd_http_error(out, 400,
-		      "state: expected \"done\" with cleared (an integer >= 0), or \"failed\" with "
-		      "error (a sentence)");
+		      "state: expected \"done\" with cleared (an integer >= 0) and no error, or "
+		      "\"failed\" with error (a sentence) and no cleared");
 	return NULL;
 }
 

@@ -16,8 +16,11 @@ void cd_commands_register(struct conductor *c);
 /* A sync of router: true with out answered (200 {"commands": [...]}) when it has commands not
  * handed out yet; false (out untouched) otherwise. */
 bool cd_commands_answer(struct conductor *c, const char *router, struct cd_reply *out);
-/* The watcher, every half second on its own store handle: fails the commands not answered in
- * time and learns of those other conductors took, waking the held syncs for them. */
+/* The watcher, every half second on its own store handle: learns of the commands other
+ * conductors took, waking the held syncs of their routers; every 5 s, fails the commands not
+ * answered in time and purges those ended a day ago. */
 void cd_commands_refresh(struct svr_store *st);
+/* Drops a deleted router from the set of routers with commands waiting. */
+void cd_commands_forget(const char *router);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "alarms.h"
 #include "api/api.h"
+#include "api/commands.h"
 #include "commit.h"
 #include "common/hex.h"
 #include "common/log.h"
@@ -536,6 +537,7 @@ static void delete_router(struct conductor *c, const struct cd_request *in, stru
 	}
 	/* Its credential must stop working now, not when the server's cache is next emptied. */
 	cd_http_forget_credentials();
+	cd_commands_forget(in->arg); /* its commands went with it (ON DELETE CASCADE) */
 	LOG_NOTICE("router %s deleted by %s", in->arg, in->who);
 	cd_http_audit(in, "router %s deleted", in->arg);
 	out->status = 204;

@@ -107,6 +107,9 @@ json_t *cd_http_body_json(const struct cd_request *in, struct cd_reply *out);
  */
 void cd_http_suspend(const struct cd_request *in, struct cd_reply *out, void *resume);
 void cd_http_resume_all(void);
+/* Like cd_http_resume_all, for the suspended requests of credential who (a router's name) only;
+ * a request of anyone's that is about to suspend is called again at once (never a missed one). */
+void cd_http_resume_who(const char *who);
 /* Whether the server is stopping (a resumed long poll should answer now). */
 bool cd_http_stopping(void);
 

@@ -4,7 +4,8 @@
  * suspend/resume for long polls. Who runs what:
  *  - MHD's two epoll threads run on_request / on_completed and every route handler;
  *  - the hold thread (hold_main) resumes suspended long polls whose resume_at_ms passed;
- *  - any thread may call cd_http_resume_all (the router API's store watcher does);
+ *  - any thread may call cd_http_resume_all (the router API's store watcher does) or
+ *    cd_http_resume_who (the commands relay does);
  *  - the main thread starts and stops the server.
  * The parts shared with svr-control's REST API (bearer parsing, routes, bodies, answers) are
  * src/httpd/.
@@ -253,6 +254,18 @@ void cd_http_resume_all(void)
 	hold.gen++;
 	while (hold.list)
 		resume_held(hold.list);
+	pthread_mutex_unlock(&hold.lock);
+}
+
+void cd_http_resume_who(const char *who)
+{
+	pthread_mutex_lock(&hold.lock);
+	hold.gen++; /* a request about to park calls its handler again instead: not missed */
+	for (struct req *q = hold.list, *n; q; q = n) {
+		n = q->next;
+		if (q->in.who && strcmp(q->in.who, who) == 0)
+			resume_held(q);
+	}
 	pthread_mutex_unlock(&hold.lock);
 }
 

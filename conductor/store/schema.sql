@@ -101,6 +101,8 @@ CREATE TABLE IF NOT EXISTS router_commands (
 );
 
 CREATE INDEX IF NOT EXISTS router_commands_state ON router_commands (state, router);
+-- The daily purge of ended commands (state IN ('done', 'failed') AND done_ms < ...).
+CREATE INDEX IF NOT EXISTS router_commands_ended ON router_commands (state, done_ms);
 
 -- Change control (docs/conductor.md, "Change control"): each proposed change, its model fixed
 -- when proposed (canonical text; a rollback's is the restored version's). state: proposed,

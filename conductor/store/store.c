@@ -1644,6 +1644,22 @@ static int command_insert(struct svr_store *s, const char *router, const char *c
 			       0, NULL, id, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* after the meta row lock: two conductors adding at once see each other's row */
+	int64_t pending = 0;
+	const char *which[] = {router, command};
+	rc =
+	    run_value(s,
+		      "SELECT COUNT(*) FROM router_commands WHERE router = $1 AND command = $2 AND "
+		      "state = 'pending'",
+		      2, which, &pending, err, errlen);
+	if (rc == 0 && pending) {
+		snprintf(err, errlen,
+			 "router \"%s\" has a %s command pending already (one at a time)", router,
+			 command);
+		rc = SVR_STORE_CONFLICT;
+	}
+	if (rc < 0)
+		return rc;
 	struct num n = num(*id), at = num(now_ms);
 	const char *p[] = {n.s, router, command, args, at.s};
 	rc = run(s,
@@ -1703,21 +1719,26 @@ static int taken_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now_ms, json_t **list,
-			    char *err, size_t errlen)
+int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now_ms,
+			    int64_t created_after_ms, unsigned max, json_t **list, char *err,
+			    size_t errlen)
 {
 	ERRBUF();
 	json_t *a = json_array();
 	if (!a)
 		return oom(err, errlen);
-	struct num at = num(now_ms);
-	const char *p[] = {router, at.s};
+	struct num at = num(now_ms), after = num(created_after_ms), lim = num(max);
+	const char *p[] = {router, at.s, after.s, lim.s};
 	struct svr_rows r = {0};
 	pthread_mutex_lock(&s->mu);
-	int rc = run(s,
-		     "UPDATE router_commands SET sent_ms = $2 WHERE router = $1 AND "
-		     "state = 'pending' AND sent_ms = 0 RETURNING id, command, args",
-		     2, p, &r, err, errlen);
+	/* sent_ms = 0 in the outer WHERE too: PostgreSQL re-checks it on a row another
+	 * conductor's take updated meanwhile, so each command is still handed out once */
+	int rc =
+	    run(s,
+		"UPDATE router_commands SET sent_ms = $2 WHERE sent_ms = 0 AND id IN (SELECT "
+		"id FROM router_commands WHERE router = $1 AND state = 'pending' AND sent_ms = "
+		"0 AND created_ms > $3 ORDER BY id LIMIT $4) RETURNING id, command, args",
+		4, p, &r, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	/* RETURNING gives no order: the oldest first, as they were asked for */
 	struct taken *order = r.nrows ? calloc(r.nrows, sizeof(*order)) : NULL;
@@ -1760,22 +1781,31 @@ int svr_store_command_finish(struct svr_store *s, int64_t id, const char *router
 	const char *p[] = {n.s, router, state, text, at.s};
 	const char *which[] = {n.s, router};
 	struct svr_rows r = {0};
-	int64_t found = 0;
+	int64_t found = 0; /* 0: no such command of router's; 1: ended; 2: not handed out */
 	pthread_mutex_lock(&s->mu);
-	/* Conditional: a command failed for want of an answer stays failed. */
+	/* Conditional: a command failed for want of an answer stays failed, and only one handed
+	 * out can have a result (a router cannot finish what it was never sent). */
 	int rc = run(s,
 		     "UPDATE router_commands SET state = $3, result = $4, done_ms = $5 "
-		     "WHERE id = $1 AND router = $2 AND state = 'pending' RETURNING id",
+		     "WHERE id = $1 AND router = $2 AND state = 'pending' AND sent_ms > 0 "
+		     "RETURNING id",
 		     5, p, &r, err, errlen);
-	if (rc == 0 && r.nrows == 0)
+	if (rc == 0 && r.nrows == 0) {
 		rc = run_value(s,
-			       "SELECT COUNT(*) FROM router_commands WHERE id = $1 AND router = $2",
+			       "SELECT CASE WHEN state <> 'pending' THEN 1 ELSE 2 END FROM "
+			       "router_commands WHERE id = $1 AND router = $2",
 			       2, which, &found, err, errlen);
+		if (rc == SVR_STORE_NOT_FOUND)
+			rc = 0;
+	}
 	pthread_mutex_unlock(&s->mu);
 	if (rc == 0 && r.nrows == 0) {
 		rc = found ? SVR_STORE_EXPIRED : SVR_STORE_NOT_FOUND;
-		if (found)
+		if (found == 1)
 			snprintf(err, errlen, "command %s has ended already", n.s);
+		else if (found == 2)
+			snprintf(err, errlen, "command %s has not been handed out to router \"%s\"",
+				 n.s, router);
 		else
 			snprintf(err, errlen, "router \"%s\" has no command %s", router, n.s);
 	}
@@ -1800,7 +1830,9 @@ int svr_store_commands_expire(struct svr_store *s, int64_t stale_ms, int64_t for
 		     "back)\"}' END WHERE state = 'pending' AND created_ms < $1 RETURNING id",
 		     2, p, &r, err, errlen);
 	if (rc == 0)
-		rc = run(s, "DELETE FROM router_commands WHERE state <> 'pending' AND done_ms < $1",
+		rc = run(s,
+			 "DELETE FROM router_commands WHERE state IN ('done', 'failed') AND "
+			 "done_ms < $1",
 			 1, q, NULL, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	if (rc == 0 && failed)
@@ -1809,18 +1841,21 @@ int svr_store_commands_expire(struct svr_store *s, int64_t stale_ms, int64_t for
 	return rc;
 }
 
-int svr_store_commands_waiting(struct svr_store *s, json_t **routers, char *err, size_t errlen)
+int svr_store_commands_waiting(struct svr_store *s, int64_t created_after_ms, json_t **routers,
+			       char *err, size_t errlen)
 {
 	ERRBUF();
 	json_t *a = json_array();
 	if (!a)
 		return oom(err, errlen);
+	struct num after = num(created_after_ms);
+	const char *p[] = {after.s};
 	struct svr_rows r = {0};
 	pthread_mutex_lock(&s->mu);
 	int rc = run(s,
 		     "SELECT DISTINCT router FROM router_commands WHERE state = 'pending' AND "
-		     "sent_ms = 0",
-		     0, NULL, &r, err, errlen);
+		     "sent_ms = 0 AND created_ms > $1",
+		     1, p, &r, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	for (unsigned i = 0; rc == 0 && i < r.nrows; i++)
 		if (json_array_append_new(a, json_string(svr_rows_get(&r, i, 0))) < 0)

@@ -199,24 +199,28 @@ int svr_store_command_add(struct svr_store *s, const char *router, const char *c
 /* {"id", "router", "command", "args", "state" ("pending", "done", "failed"), "result" (an object
  * or null), "created-ms", "sent-ms" (null until handed out), "done-ms" (null while pending)}. */
 int svr_store_command_get(struct svr_store *s, int64_t id, json_t **out, char *err, size_t errlen);
-/* Hands out router's pending commands not handed out yet, oldest first, marking them sent at
- * now_ms: *list [{"id", "command", "args"}], empty when none. One conditional UPDATE: whichever
- * conductors ask, each command is handed out once. */
-int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now_ms, json_t **list,
-			    char *err, size_t errlen);
+/* Hands out router's pending commands not handed out yet and created after created_after_ms
+ * (an older one could not be answered before it expires), at most max, oldest first, marking
+ * them sent at now_ms: *list [{"id", "command", "args"}], empty when none. One conditional
+ * UPDATE: whichever conductors ask, each command is handed out once. */
+int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now_ms,
+			    int64_t created_after_ms, unsigned max, json_t **list, char *err,
+			    size_t errlen);
 /* The result router posted for command id: state "done" or "failed", result an object. Only a
- * pending command of that router ends so: SVR_STORE_NOT_FOUND when it has no such command,
- * SVR_STORE_EXPIRED when the command has ended already (done, or failed for want of an
- * answer). */
+ * pending command of that router that was handed out ends so: SVR_STORE_NOT_FOUND when it has
+ * no such command, SVR_STORE_EXPIRED when the command has ended already (done, or failed for
+ * want of an answer) or was not handed out yet. */
 int svr_store_command_finish(struct svr_store *s, int64_t id, const char *router, const char *state,
 			     const json_t *result, int64_t now_ms, char *err, size_t errlen);
 /* Fails the commands still pending that were created before stale_ms ("router did not
- * answer"), and deletes those that ended before forget_ms. *failed (may be NULL): how many it
+ * answer"), and deletes those that ended (done or failed) before forget_ms. *failed (may be NULL): how many it
  * failed. Safe to run from every conductor at once. */
 int svr_store_commands_expire(struct svr_store *s, int64_t stale_ms, int64_t forget_ms,
 			      int64_t now_ms, unsigned *failed, char *err, size_t errlen);
-/* The routers that have commands not handed out yet: a JSON array of names. */
-int svr_store_commands_waiting(struct svr_store *s, json_t **routers, char *err, size_t errlen);
+/* The routers that have commands not handed out yet, created after created_after_ms: a JSON
+ * array of names. */
+int svr_store_commands_waiting(struct svr_store *s, int64_t created_after_ms, json_t **routers,
+			       char *err, size_t errlen);
 
 /* ---- keys ---- */
 

@@ -240,13 +240,6 @@ static void commands_alone_are_no_configuration(void **state)
 	assert_null(m.model);
 	assert_int_equal(json_array_size(m.commands), 2);
 	cd_sync_msg_free(&m);
-	/* a configuration may carry commands too */
-	const char *both = "{\"serial\": 2, \"version\": 1, \"model\": {}, \"commands\": [{\"id\": "
-			   "1, \"command\": \"clear-sessions\", \"args\": null}]}";
-	assert_int_equal(cd_sync_parse(both, strlen(both), &m, err, sizeof(err)), 0);
-	assert_true(m.has_config);
-	assert_int_equal(json_array_size(m.commands), 1);
-	cd_sync_msg_free(&m);
 
 	static const struct refusal bad[] = {
 	    {"{\"commands\": []}", "commands:"},
@@ -261,9 +254,72 @@ static void commands_alone_are_no_configuration(void **state)
 	     "commands[0].args:"},
 	    {"{\"commands\": [{\"id\": 1, \"command\": \"x\", \"extra\": 1}]}",
 	     "commands[0].extra:"},
-	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"commands\": 3}", "commands:"},
+	    /* a configuration and commands in one answer: which first would be a guess */
+	    {"{\"serial\": 2, \"version\": 1, \"model\": {}, \"commands\": [{\"id\": 1, "
+	     "\"command\": \"clear-sessions\", \"args\": null}]}",
+	     "serial:"},
+	    {"{\"commands\": [{\"id\": 1, \"command\": \"x\"}], \"version\": 3}", "version:"},
+	    /* an id twice: a command runs once */
+	    {"{\"commands\": [{\"id\": 7, \"command\": \"x\"}, {\"id\": 8, \"command\": \"x\"}, "
+	     "{\"id\": 7, \"command\": \"y\"}]}",
+	     "commands[2].id:"},
 	};
 	assert_refused(bad, sizeof(bad) / sizeof(bad[0]));
+}
+
+/* A clear-sessions command's arguments are read strictly: everything is cleared only on an
+ * explicit "all": true, never because a filter went unread. */
+static void clear_arguments_are_read_strictly(void **state)
+{
+	(void)state;
+	char err[600];
+	static const struct {
+		const char *args, *want; /* want: the request, compact, keys sorted */
+	} ok[] = {
+	    {"{\"all\": true}", "{\"all\":true,\"cmd\":\"sessions-clear\"}"},
+	    {"{\"filter\": {\"service\": \"web\"}}",
+	     "{\"cmd\":\"sessions-clear\",\"service\":\"web\"}"},
+	    {"{\"filter\": {\"tenant\": \"a\", \"address\": \"198.18.0.9\"}, \"all\": false}",
+	     "{\"address\":\"198.18.0.9\",\"cmd\":\"sessions-clear\",\"tenant\":\"a\"}"},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		json_t *args = json_loads(ok[i].args, 0, NULL);
+		json_t *req = cd_clear_request(args, err, sizeof(err));
+		if (!req)
+			fail_msg("%s: refused: %s", ok[i].args, err);
+		char *text = json_dumps(req, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_string_equal(text, ok[i].want);
+		free(text);
+		json_decref(req);
+		json_decref(args);
+	}
+	static const struct {
+		const char *args, *path;
+	} bad[] = {
+	    {"{\"filter\": {\"adress\": \"198.18.0.9\"}}", "args.filter.adress:"},
+	    {"{\"filter\": {\"tenant\": 5}}", "args.filter.tenant:"},
+	    {"{\"filter\": {\"tenant\": \"\"}}", "args.filter.tenant:"},
+	    {"{\"filters\": {\"tenant\": \"a\"}}", "args.filters:"},
+	    {"{\"filter\": []}", "args.filter:"},
+	    {"{\"filter\": {}}", "args:"},
+	    {"{\"filter\": null}", "args:"},
+	    {"{}", "args:"},
+	    {"null", "args:"},
+	    {"[]", "args:"},
+	    {"{\"all\": 1}", "args.all:"},
+	    {"{\"all\": false}", "args:"},
+	    {"{\"all\": true, \"filter\": {\"service\": \"web\"}}", "args:"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *args = json_loads(bad[i].args, JSON_DECODE_ANY, NULL);
+		err[0] = '\0';
+		json_t *req = cd_clear_request(args, err, sizeof(err));
+		if (req)
+			fail_msg("%s: accepted", bad[i].args);
+		if (!strstr(err, bad[i].path))
+			fail_msg("%s: \"%s\" does not name %s", bad[i].args, err, bad[i].path);
+		json_decref(args);
+	}
 }
 
 static json_t *load(const char *text)
@@ -305,7 +361,7 @@ static void assert_number(const json_t *o, const char *key, double want)
 }
 
 /* BFD's state and figures with BFD (rounded; null before delay samples), the port's link
- * without; the SLA verdict only with figures. */
+ * without; the SLA verdict as the dataplane judged it, with BFD only. */
 static void report_paths_from_the_dataplane(void **state)
 {
 	(void)state;
@@ -316,7 +372,7 @@ static void report_paths_from_the_dataplane(void **state)
 	    "\"loss-pct\": 1.23456, \"latency-ms\": 20.0004, \"jitter-ms\": 0.1, \"mos\": 4.3333, "
 	    "\"samples\": 12}}},"
 	    "{\"peer\": \"r2\", \"path\": \"wan/fresh\", \"interface\": \"wan\", \"bfd\": {"
-	    "\"state\": \"init\", \"usable\": false, \"sla\": \"ok\", \"quality\": {"
+	    "\"state\": \"init\", \"usable\": false, \"sla\": \"violated\", \"quality\": {"
 	    "\"loss-pct\": 0, \"latency-ms\": 0, \"jitter-ms\": 0, \"mos\": 4.4, "
 	    "\"samples\": 0}}},"
 	    "{\"peer\": \"r3\", \"path\": \"wan/nobfd\", \"interface\": \"wan\", \"bfd\": null},"
@@ -345,7 +401,8 @@ static void report_paths_from_the_dataplane(void **state)
 	assert_true(json_is_null(json_object_get(p, "latency-ms")));
 	assert_true(json_is_null(json_object_get(p, "jitter-ms")));
 	assert_true(json_is_null(json_object_get(p, "mos")));
-	assert_true(json_is_null(json_object_get(p, "sla")));
+	/* the dataplane's verdict with BFD even before delay samples (loss alone may violate) */
+	assert_string_equal(json_string_value(json_object_get(p, "sla")), "violated");
 
 	p = path_of(paths, "wan/nobfd"); /* no BFD: the port's link, nothing measured */
 	assert_string_equal(json_string_value(json_object_get(p, "state")), "up");
@@ -406,6 +463,7 @@ int main(void)
 	    cmocka_unit_test(backoff_is_bounded_full_jitter),
 	    cmocka_unit_test(sync_answers_are_read_strictly),
 	    cmocka_unit_test(commands_alone_are_no_configuration),
+	    cmocka_unit_test(clear_arguments_are_read_strictly),
 	    cmocka_unit_test(report_paths_from_the_dataplane),
 	    cmocka_unit_test(report_interfaces_from_the_dataplane),
 	};

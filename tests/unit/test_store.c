@@ -965,7 +965,6 @@ static void idle_wait_does_not_spin(void **state)
 	svr_store_close(b);
 }
 
-/* Two handles on one store, as two conductors on one database. */
 /* ---- router commands ---- */
 
 static int64_t id_of(const json_t *cmd)
@@ -973,8 +972,9 @@ static int64_t id_of(const json_t *cmd)
 	return json_integer_value(json_object_get(cmd, "id"));
 }
 
-/* A command is pending until its router's result, handed out once, and only its router ends
- * it; the serial does not move (routers do not fetch their configuration for a command). */
+/* A command is pending until its router's result, handed out once (while young enough), and
+ * only its router ends it, once handed out; one of a kind pending per router; the serial does
+ * not move (routers do not fetch their configuration for a command). */
 static void commands_relay(void **state)
 {
 	struct fx *f = *state;
@@ -988,8 +988,12 @@ static void commands_relay(void **state)
 	assert_int_equal(
 	    svr_store_command_add(f->s, "r1", "clear-sessions", args, 1000, &c1, err, sizeof(err)),
 	    0);
-	assert_int_equal(
-	    svr_store_command_add(f->s, "r1", "clear-sessions", empty, 1001, &c2, NULL, 0), 0);
+	/* a second clear-sessions while the first is pending: refused */
+	assert_int_equal(svr_store_command_add(f->s, "r1", "clear-sessions", empty, 1001, NULL, err,
+					       sizeof(err)),
+			 SVR_STORE_CONFLICT);
+	assert_non_null(strstr(err, "pending already"));
+	assert_int_equal(svr_store_command_add(f->s, "r1", "other", empty, 1001, &c2, NULL, 0), 0);
 	assert_int_equal(
 	    svr_store_command_add(f->s, "r2", "clear-sessions", empty, 1002, &c3, NULL, 0), 0);
 	assert_int_equal(
@@ -1012,30 +1016,43 @@ static void commands_relay(void **state)
 	assert_int_equal(serial1, serial0);
 
 	json_t *waiting = NULL;
-	assert_int_equal(svr_store_commands_waiting(f->s, &waiting, NULL, 0), 0);
+	assert_int_equal(svr_store_commands_waiting(f->s, 0, &waiting, NULL, 0), 0);
 	assert_int_equal(json_array_size(waiting), 2);
 	json_decref(waiting);
+	assert_int_equal(svr_store_commands_waiting(f->s, 1001, &waiting, NULL, 0), 0);
+	assert_int_equal(json_array_size(waiting), 1); /* r1's are too old for that */
+	assert_string_equal(json_string_value(json_array_get(waiting, 0)), "r2");
+	json_decref(waiting);
 
-	/* r1's two, oldest first, once */
+	/* not handed out yet: the router cannot have a result for it */
+	json_t *done = json_pack("{sI}", "cleared", (json_int_t)3);
+	assert_int_equal(
+	    svr_store_command_finish(f->s, id_of(c1), "r1", "done", done, 1500, err, sizeof(err)),
+	    SVR_STORE_EXPIRED);
+	assert_non_null(strstr(err, "not been handed out"));
+
+	/* only those created after the bound; at most max, oldest first, once */
 	json_t *list = NULL;
-	assert_int_equal(svr_store_commands_take(f->s, "r1", 2000, &list, NULL, 0), 0);
-	assert_int_equal(json_array_size(list), 2);
+	assert_int_equal(svr_store_commands_take(f->s, "r1", 2000, 1000, 16, &list, NULL, 0), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_int_equal(id_of(json_array_get(list, 0)), id_of(c2));
+	json_decref(list);
+	assert_int_equal(svr_store_commands_take(f->s, "r1", 2000, 0, 1, &list, NULL, 0), 0);
+	assert_int_equal(json_array_size(list), 1);
 	assert_int_equal(id_of(json_array_get(list, 0)), id_of(c1));
-	assert_int_equal(id_of(json_array_get(list, 1)), id_of(c2));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "command")),
 			    "clear-sessions");
 	assert_true(json_equal(json_object_get(json_array_get(list, 0), "args"), args));
 	json_decref(list);
-	assert_int_equal(svr_store_commands_take(f->s, "r1", 2001, &list, NULL, 0), 0);
+	assert_int_equal(svr_store_commands_take(f->s, "r1", 2001, 0, 16, &list, NULL, 0), 0);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
-	assert_int_equal(svr_store_commands_waiting(f->s, &waiting, NULL, 0), 0);
+	assert_int_equal(svr_store_commands_waiting(f->s, 0, &waiting, NULL, 0), 0);
 	assert_int_equal(json_array_size(waiting), 1);
 	assert_string_equal(json_string_value(json_array_get(waiting, 0)), "r2");
 	json_decref(waiting);
 
 	/* the result: only from its router, once */
-	json_t *done = json_pack("{sI}", "cleared", (json_int_t)3);
 	assert_int_equal(
 	    svr_store_command_finish(f->s, id_of(c1), "r2", "done", done, 3000, err, sizeof(err)),
 	    SVR_STORE_NOT_FOUND);
@@ -1072,7 +1089,7 @@ static void commands_relay(void **state)
 	assert_int_equal(
 	    svr_store_command_finish(f->s, id_of(c2), "r1", "done", done, 61200, NULL, 0),
 	    SVR_STORE_EXPIRED);
-	assert_int_equal(svr_store_commands_waiting(f->s, &waiting, NULL, 0), 0);
+	assert_int_equal(svr_store_commands_waiting(f->s, 0, &waiting, NULL, 0), 0);
 	assert_int_equal(json_array_size(waiting), 0);
 	json_decref(waiting);
 	/* a day on, ended commands are forgotten; ids are not given again */
@@ -1098,56 +1115,120 @@ static void commands_relay(void **state)
 	json_decref(empty);
 }
 
+#define ADDS 20 /* commands each conductor adds */
+
 struct adder {
 	struct svr_store *s;
-	int64_t ids[10];
+	int which;
+	int64_t ids[ADDS];
+	int clear_rc; /* its clear-sessions: 0, or refused as one is pending */
+	pthread_barrier_t *start;
+	json_t *taken; /* the ids its takes got, in order */
+	size_t most;   /* the most one take got */
+	int take_rc;
 	pthread_t t;
 };
 
+/* Distinct commands (one of a kind pending per router), and a clear-sessions each: only one of
+ * the two may be pending. No cmocka asserts in threads: results go to the struct. */
 static void *add_thread(void *arg)
 {
 	struct adder *a = arg;
 	json_t *empty = json_object();
-	for (size_t i = 0; i < 10; i++) {
+	pthread_barrier_wait(a->start);
+	char err[256];
+	for (size_t i = 0; i < ADDS; i++) {
 		json_t *c = NULL;
-		char err[256];
-		if (svr_store_command_add(a->s, "r1", "clear-sessions", empty, 1, &c, err,
-					  sizeof(err)) < 0)
+		char name[32];
+		snprintf(name, sizeof(name), "test-%d-%zu", a->which, i);
+		if (svr_store_command_add(a->s, "r1", name, empty, 1, &c, err, sizeof(err)) < 0)
 			fprintf(stderr, "concurrent command: %s\n", err);
 		a->ids[i] = id_of(c);
 		json_decref(c);
 	}
+	a->clear_rc =
+	    svr_store_command_add(a->s, "r1", "clear-sessions", empty, 1, NULL, err, sizeof(err));
 	json_decref(empty);
 	return NULL;
 }
 
-/* Two conductors on one store add commands at once: every id distinct, and one of them takes
- * each command once. */
+/* Takes (at most 16 at a time) until nothing is left: an empty take may only mean the other
+ * took those it looked at (PostgreSQL), so the end is when none is waiting. */
+static void *take_thread(void *arg)
+{
+	struct adder *a = arg;
+	a->taken = json_array();
+	pthread_barrier_wait(a->start);
+	for (;;) {
+		json_t *l = NULL, *w = NULL;
+		a->take_rc = svr_store_commands_take(a->s, "r1", 5, 0, 16, &l, NULL, 0);
+		if (a->take_rc == 0 && json_array_size(l) == 0)
+			a->take_rc = svr_store_commands_waiting(a->s, 0, &w, NULL, 0);
+		bool over = a->take_rc < 0 || (w && json_array_size(w) == 0);
+		json_decref(w);
+		if (over) {
+			json_decref(l);
+			return NULL;
+		}
+		size_t i;
+		json_t *c;
+		if (json_array_size(l) > a->most)
+			a->most = json_array_size(l);
+		json_array_foreach (l, i, c)
+			json_array_append_new(a->taken, json_integer(id_of(c)));
+		json_decref(l);
+	}
+}
+
+/* Two conductors on one store add commands at once: every id distinct, one clear-sessions
+ * pending; then both take at once: each command handed out once, none lost. */
 static void two_conductors_share_commands(void **state)
 {
 	struct fx *f = *state;
 	assert_int_equal(svr_store_router_add(f->s, "r1", "", NULL, 0), 0);
-	struct adder a[2] = {{.s = f->s}, {.s = open_store(f->spec[0])}};
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, 2);
+	struct adder a[2] = {{.s = f->s, .which = 0, .start = &start},
+			     {.s = open_store(f->spec[0]), .which = 1, .start = &start}};
 	for (int i = 0; i < 2; i++)
 		pthread_create(&a[i].t, NULL, add_thread, &a[i]);
 	for (int i = 0; i < 2; i++)
 		pthread_join(a[i].t, NULL);
-	int64_t seen[20];
-	for (int i = 0; i < 20; i++) {
-		seen[i] = a[i / 10].ids[i % 10];
+	int64_t seen[2 * ADDS];
+	for (int i = 0; i < 2 * ADDS; i++) {
+		seen[i] = a[i / ADDS].ids[i % ADDS];
 		assert_true(seen[i] > 0);
 		for (int j = 0; j < i; j++)
 			assert_true(seen[j] != seen[i]);
 	}
-	json_t *l1 = NULL, *l2 = NULL;
-	assert_int_equal(svr_store_commands_take(a[1].s, "r1", 5, &l1, NULL, 0), 0);
-	assert_int_equal(svr_store_commands_take(f->s, "r1", 6, &l2, NULL, 0), 0);
-	assert_int_equal(json_array_size(l1) + json_array_size(l2), 20);
-	json_decref(l1);
-	json_decref(l2);
+	assert_true((a[0].clear_rc == 0 && a[1].clear_rc == SVR_STORE_CONFLICT) ||
+		    (a[1].clear_rc == 0 && a[0].clear_rc == SVR_STORE_CONFLICT));
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&a[i].t, NULL, take_thread, &a[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(a[i].t, NULL);
+	pthread_barrier_destroy(&start);
+	assert_int_equal(a[0].take_rc, 0);
+	assert_int_equal(a[1].take_rc, 0);
+	size_t n0 = json_array_size(a[0].taken), n1 = json_array_size(a[1].taken);
+	print_message("takes: %zu and %zu commands\n", n0, n1);
+	assert_int_equal(n0 + n1, 2 * ADDS + 1);
+	assert_true(a[0].most <= 16 && a[1].most <= 16);
+	assert_int_equal(a[0].most > a[1].most ? a[0].most : a[1].most, 16);
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < json_array_size(a[k].taken); i++) {
+			json_int_t id = json_integer_value(json_array_get(a[k].taken, i));
+			for (size_t j = 0; j < json_array_size(a[1 - k].taken); j++)
+				assert_true(id !=
+					    json_integer_value(json_array_get(a[1 - k].taken, j)));
+		}
+	json_decref(a[0].taken);
+	json_decref(a[1].taken);
 	svr_store_close(a[1].s);
 }
 
+/* Two handles on one store, as two conductors on one database. */
 static void two_conductors_see_each_other(void **state)
 {
 	struct fx *f = *state;

@@ -148,13 +148,19 @@ void cd_sync_msg_free(struct cd_sync_msg *m);
 json_t *cd_report_paths(const json_t *peers, const json_t *ifaces, const json_t *ports);
 json_t *cd_report_interfaces(const json_t *ifaces, const json_t *ports);
 
+/* ---- cmdargs.c: a clear-sessions command's arguments, read strictly ---- */
+/* args ({"filter": {"tenant"?, "service"?, "address"?}} or {"all": true}) as the dataplane's
+ * sessions-clear request; NULL with "svr-control refuses the arguments: PATH: sentence" in err
+ * for anything else (an unknown key, a non-string filter value, neither or both). */
+json_t *cd_clear_request(const json_t *args, char *err, size_t errlen);
+
 /* ---- commands.c: what the conductor relays (docs/conductor.md, "Router commands") ---- */
 /* Runs each command of a sync answer against the dataplane and posts its result (the sync
  * thread; each takes up to CD_COMMAND_WAIT_MS). */
 void cd_commands_run(struct svr_conductor *cd, struct cd_client *c, const json_t *commands);
 /* Runs one command ({"id", "command", "args"}, as the conductor sent it): its result, the body
  * of POST /commands/{id}/result: {"state": "done", "cleared": N} or {"state": "failed",
- * "error": "..."}. */
+ * "error": "..."}; NULL when svr-control stops before the job is done (nothing is posted). */
 json_t *cd_command_result(struct svr_conductor *cd, const json_t *cmd);
 
 /* ---- sync.c / status.c: the threads ---- */

@@ -4,8 +4,9 @@
  * commands"), run by the sync thread when a sync answer carries them: each against the
  * dataplane's control socket, its result posted to POST /api/v1/commands/{id}/result. Only
  * "clear-sessions" exists: the dataplane's sessions-clear job (what svrctl clear sessions and
- * the local DELETE /api/v1/sessions start), followed until it is done. A command is run once:
- * the conductor hands each out once, and one whose result never arrives is failed there.
+ * the local DELETE /api/v1/sessions start, its arguments read strictly by cmdargs.c), followed
+ * until it is done. A command is run once: the conductor hands each out once, and one whose
+ * result never arrives is failed there (svr-control stopping mid-job posts nothing).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,33 +34,13 @@ static json_t *failed(const char *fmt, ...)
 	return json_pack("{s:s, s:s}", "state", "failed", "error", msg);
 }
 
-/* The sessions-clear request for the command's filter: tenant, service, address as given, or
- * every session ("all": true) when it names none. */
-static json_t *clear_request(const json_t *args)
-{
-	const json_t *filter = json_object_get(args, "filter");
-	json_t *req = json_pack("{s:s}", "cmd", "sessions-clear");
-	static const char *const keys[] = {"tenant", "service", "address"};
-	bool any = false;
-	for (size_t i = 0; req && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(filter, keys[i]);
-		if (json_is_string(v)) {
-			json_object_set(req, keys[i], v);
-			any = true;
-		}
-	}
-	if (req && !any)
-		json_object_set_new(req, "all", json_true());
-	return req;
-}
-
 /* Starts the job and follows it until it is done (CD_COMMAND_WAIT_MS at most). */
 static json_t *clear_sessions(struct svr_conductor *cd, const json_t *args)
 {
-	json_t *req = clear_request(args), *job = NULL;
 	char err[512];
+	json_t *req = cd_clear_request(args, err, sizeof(err)), *job = NULL;
 	if (!req)
-		return failed("out of memory");
+		return failed("%s", err);
 	enum rest_dp_result rc =
 	    rest_dp_request(cd->dp_sock, req, DP_TIMEOUT_MS, &job, err, sizeof(err));
 	json_decref(req);
@@ -69,8 +50,12 @@ static json_t *clear_sessions(struct svr_conductor *cd, const json_t *args)
 			      err);
 	json_int_t id = json_integer_value(json_object_get(job, "job"));
 	int64_t until = cd_now_ms() + CD_COMMAND_WAIT_MS;
-	while (!json_is_true(json_object_get(job, "done")) && cd_now_ms() < until &&
-	       cd_sleep(cd, CLEAR_POLL_MS)) {
+	while (!json_is_true(json_object_get(job, "done")) && cd_now_ms() < until) {
+		/* stopping: no result (see cd_command_result) */
+		if (!cd_sleep(cd, CLEAR_POLL_MS)) {
+			json_decref(job);
+			return NULL;
+		}
 		json_t *st = NULL;
 		if (rest_dp_call(cd->dp_sock, "sessions-clear-status", DP_TIMEOUT_MS, &st, err,
 				 sizeof(err)) != REST_DP_OK)
@@ -112,6 +97,13 @@ void cd_commands_run(struct svr_conductor *cd, struct cd_client *c, const json_t
 		json_int_t id = json_integer_value(json_object_get(cmd, "id"));
 		const char *name = json_string_value(json_object_get(cmd, "command"));
 		json_t *result = cd_command_result(cd, cmd);
+		if (!result && atomic_load(&cd->stopping)) {
+			/* not "failed": the job may well finish; the conductor's 60 s decide */
+			LOG_NOTICE("conductor command %lld (%s): stopping before it finished: no "
+				   "result posted",
+				   (long long)id, name);
+			return;
+		}
 		const char *state = json_string_value(json_object_get(result, "state"));
 		if (state && strcmp(state, "done") == 0)
 			LOG_NOTICE(

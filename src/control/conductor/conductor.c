@@ -12,6 +12,7 @@
 
 #include "cd_int.h"
 #include "common/log.h"
+#include "events/events.h"
 
 struct svr_conductor *svr_conductor_new(struct svr_ctl *ctl, const struct svr_cd_config *cfg,
 					const char *file, const char *dp_sock, char *err,
@@ -81,6 +82,7 @@ void svr_conductor_stop(struct svr_conductor *cd)
 	atomic_store(&cd->stopping, true);
 	pthread_cond_broadcast(&cd->wake);
 	pthread_mutex_unlock(&cd->lock);
+	svr_events_wake_all(); /* the watch thread waits on the event log, not on cd->wake */
 	if (cd->sync_started)
 		pthread_join(cd->sync_thread, NULL);
 	if (cd->status_started)

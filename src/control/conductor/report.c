@@ -48,8 +48,9 @@ static json_t *figure(const json_t *v, double scale)
 	return json_real((double)(int64_t)(x + (x >= 0 ? 0.5 : -0.5)) / scale);
 }
 
-/* One path of "peers" as reported. With BFD, its state and quality are BFD's; latency, jitter,
- * MOS and the SLA verdict need delay samples (bfd.quality.samples), before which they are null.
+/* One path of "peers" as reported. With BFD, its state, quality and SLA verdict are BFD's and
+ * the dataplane's; latency, jitter and MOS need delay samples (bfd.quality.samples), before
+ * which they are null.
  * Without BFD (the neighborhood's bfd.enabled false) the path counts as up while its port's
  * link is, and nothing is measured. */
 static json_t *path_report(const json_t *p, const json_t *ifaces, const json_t *ports)
@@ -61,7 +62,8 @@ static json_t *path_report(const json_t *p, const json_t *ifaces, const json_t *
 			  : is_up(json_object_get(port_of(ifaces, ports, ifname), "link"));
 	const json_t *q = has_bfd ? json_object_get(bfd, "quality") : NULL;
 	bool delays = json_integer_value(json_object_get(q, "samples")) > 0;
-	const char *sla = delays ? json_string_value(json_object_get(bfd, "sla")) : NULL;
+	/* the dataplane's verdict as it stands: loss alone may violate before any delay sample */
+	const char *sla = has_bfd ? json_string_value(json_object_get(bfd, "sla")) : NULL;
 	return json_pack(
 	    "{s:O?, s:O?, s:s?, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:s?}", "peer",
 	    json_object_get(p, "peer"), "path", json_object_get(p, "path"), "interface", ifname,

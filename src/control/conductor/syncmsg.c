@@ -2,7 +2,8 @@
 /*
  * The configuration in a 200 answer to GET /api/v1/sync (docs/conductor.md, "Router sync
  * protocol"): {"serial", "version", "model", "keys"}, or commands alone: {"commands": [...]}
- * ("Router commands"; no serial: nothing to apply, what runs stays). Read strictly, as anything
+ * ("Router commands"; no serial: nothing to apply, what runs stays), never both; a command id
+ * appears once. Read strictly, as anything
  * from the network: duplicate keys, unknown keys and wrong types are refused with their path.
  * The model and the key file are checked later by what reads them (svr-control's validator, the
  * dataplane's key reader); here only their shape. model and keys are null when the running
@@ -15,7 +16,7 @@
 #include "common/jsonutil.h"
 #include "common/log.h"
 
-static const char *const msg_keys[] = {"serial", "version", "model", "keys", "commands", NULL};
+static const char *const msg_keys[] = {"serial", "version", "model", "keys", NULL};
 static const char *const commands_only_keys[] = {"commands", NULL};
 static const char *const command_keys[] = {"id", "command", "args", NULL};
 
@@ -60,14 +61,28 @@ static int parse_commands(const json_t *list, struct svr_jerr *e)
 			snprintf(at + strlen(at), sizeof(at) - strlen(at), ".args");
 			return svr_jerr_set(e, at, "must be an object, or null");
 		}
+		/* a command runs once: an id twice is a conductor's mistake, not run twice */
+		for (size_t k = 0; k < i; k++)
+			if (json_integer_value(json_object_get(json_array_get(list, k), "id")) ==
+			    (json_int_t)id) {
+				snprintf(at + strlen(at), sizeof(at) - strlen(at), ".id");
+				return svr_jerr_set(e, at, "%llu again (commands[%zu] has it)",
+						    (unsigned long long)id, k);
+			}
 	}
 	return 0;
 }
 
-/* An answer with commands and no configuration. */
+/* An answer with commands and no configuration: one that carries both is refused (the
+ * conductor never sends it; which to act on first would be a guess). */
 static int parse_commands_only(json_t *doc, struct cd_sync_msg *m, struct svr_jerr *e)
 {
 	json_t *commands = json_object_get(doc, "commands");
+	for (size_t i = 0; msg_keys[i]; i++)
+		if (json_object_get(doc, msg_keys[i]))
+			return svr_jerr_set(e, msg_keys[i],
+					    "not with \"commands\": an answer carries a "
+					    "configuration or commands, not both");
 	if (svr_json_only_keys(doc, "", commands_only_keys, e) < 0 ||
 	    parse_commands(commands, e) < 0)
 		return -1;
@@ -84,8 +99,7 @@ int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err
 		return svr_errf(err, errlen, "(top): line %d column %d: %s", jerr.line, jerr.column,
 				jerr.text);
 	struct svr_jerr e = {.msg = ""};
-	if (json_is_object(doc) && !json_object_get(doc, "serial") &&
-	    json_object_get(doc, "commands")) {
+	if (json_is_object(doc) && json_object_get(doc, "commands")) {
 		if (parse_commands_only(doc, m, &e) < 0) {
 			json_decref(doc);
 			memset(m, 0, sizeof(*m));
@@ -95,7 +109,6 @@ int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err
 		return 0;
 	}
 	json_t *model = json_object_get(doc, "model"), *keys = json_object_get(doc, "keys");
-	json_t *commands = json_object_get(doc, "commands");
 	int rc = svr_json_only_keys(doc, "", msg_keys, &e) < 0 ||
 			 parse_counter(doc, "serial", 1, &m->serial, &e) < 0 ||
 			 parse_counter(doc, "version", 0, &m->version, &e) < 0
@@ -106,8 +119,6 @@ int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err
 	if (rc == 0 && keys && !json_is_null(keys) &&
 	    (!json_is_object(keys) || !json_is_array(json_object_get(keys, "keys"))))
 		rc = svr_jerr_set(&e, "keys", "must be a key file: {\"keys\": [...]}, or null");
-	if (rc == 0 && commands)
-		rc = parse_commands(commands, &e);
 	if (rc < 0) {
 		json_decref(doc);
 		memset(m, 0, sizeof(*m));
@@ -115,7 +126,6 @@ int cd_sync_parse(const char *text, size_t len, struct cd_sync_msg *m, char *err
 	}
 	m->doc = doc;
 	m->has_config = true;
-	m->commands = commands;
 	m->model = json_is_object(model) ? model : NULL;
 	m->keys = keys && !json_is_null(keys) ? keys : NULL;
 	return 0;

@@ -103,8 +103,8 @@ enum dp_path_sla dp_paths_sla(uint16_t slot)
  * violated for the path (a map shows the worst). A policy without any limit judges nothing. */
 static void note_sla(const struct dp_svc_policy *s)
 {
-	if (s->sla_loss_mpct == UINT32_MAX && s->sla_latency_us == UINT32_MAX &&
-	    s->sla_jitter_us == UINT32_MAX)
+	if (s->sla_loss_mpct == SVR_RANK_NO_LIMIT && s->sla_latency_us == SVR_RANK_NO_LIMIT &&
+	    s->sla_jitter_us == SVR_RANK_NO_LIMIT)
 		return;
 	for (uint8_t i = 0; i < s->n_svr_paths; i++) {
 		uint8_t v = s->compliant[i] ? DP_PATH_SLA_OK : DP_PATH_SLA_VIOLATED;
