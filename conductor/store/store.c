@@ -2055,6 +2055,33 @@ int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *val
 	return rc;
 }
 
+int svr_store_meta_swap(struct svr_store *s, const char *key, const char *value, char **old,
+			char *err, size_t errlen)
+{
+	ERRBUF();
+	*old = NULL;
+	const char *p[] = {key, value};
+	pthread_mutex_lock(&s->mu);
+	int rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = meta_read(s, key, old, err, errlen);
+		if (rc == SVR_STORE_NOT_FOUND)
+			rc = 0;
+		if (rc == 0)
+			rc = run(s,
+				 "INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE "
+				 "SET v = $2",
+				 2, p, NULL, err, errlen);
+		rc = tx_end(s, rc, false, err, errlen);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc < 0) {
+		free(*old);
+		*old = NULL;
+	}
+	return rc;
+}
+
 /* ---- audit log ---- */
 
 #define AUDIT_ADD_TRIES 8 /* two conductors on one database may take the same next id */

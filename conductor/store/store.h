@@ -256,6 +256,10 @@ int svr_store_meta_get(struct svr_store *s, const char *key, char **value, char 
 		       size_t errlen);
 int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value, char **stored,
 			   char *err, size_t errlen);
+/* Stores value under key (replacing it) and returns what was there in *old (malloc'd; NULL when
+ * absent): a setting each conductor records at start, to learn another's differs. */
+int svr_store_meta_swap(struct svr_store *s, const char *key, const char *value, char **old,
+			char *err, size_t errlen);
 
 /* ---- audit log ---- */
 
