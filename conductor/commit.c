@@ -133,8 +133,8 @@ static bool missed_window(struct conductor *c, int64_t id, int64_t now_ms)
 	snprintf(why, sizeof(why),
 		 "missed its window: not committed within %u s of its apply-at (propose it again)",
 		 c->cfg.change_control.apply_grace_s);
-	if (svr_store_proposal_fail(c->store, id, "approved", why, &marked, &p, err,
-				    sizeof(err)) < 0)
+	if (svr_store_proposal_fail(c->store, id, "approved", why, &marked, &p, err, sizeof(err)) <
+	    0)
 		return false; /* tried again at the next tick */
 	if (marked)
 		report_failed(&p);

@@ -236,8 +236,8 @@ static int parse_change_control(const json_t *doc, struct cd_config *c, struct s
 	    svr_json_get_bool(o, "enabled", "change-control", &c->change_control.enabled, e) < 0 ||
 	    svr_json_get_bool(o, "require-ticket", "change-control",
 			      &c->change_control.require_ticket, e) < 0 ||
-	    (r = svr_json_get_uint(o, "apply-grace-s", "change-control", 1, 7 * 86400, &grace,
-				   e)) < 0)
+	    (r = svr_json_get_uint(o, "apply-grace-s", "change-control", 1, 7 * 86400, &grace, e)) <
+		0)
 		return -1;
 	if (r)
 		c->change_control.apply_grace_s = (unsigned)grace;

@@ -281,13 +281,12 @@ static void audit_local_commit(struct conductor *c, const struct svr_store_commi
 				    .detail = detail,
 				    .status = 200};
 	if (svr_store_audit_add(c->store, &e, NULL, err, sizeof(err)) < 0)
-		fprintf(stderr, "svr-conductor: the audit log's entry \"%s\" is lost: %s\n",
-			detail, err);
+		fprintf(stderr, "svr-conductor: the audit log's entry \"%s\" is lost: %s\n", detail,
+			err);
 }
 
 /* --commit MODEL: the file as the next version. */
-static int commit_file(struct conductor *c, const char *path, const char *message,
-		       bool emergency)
+static int commit_file(struct conductor *c, const char *path, const char *message, bool emergency)
 {
 	if (c->cfg.change_control.enabled && !emergency) {
 		fprintf(stderr,

@@ -94,33 +94,31 @@ static json_t *event_json(const char *event, const struct svr_store_proposal *p,
 	bool approved = strcmp(event, "propose") != 0 && strcmp(event, "withdraw") != 0 &&
 			strcmp(event, "reject") != 0;
 	bool decided = strcmp(event, "propose") != 0;
-	json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "event", event,
-			      "at-ms", (json_int_t)cd_now_ms(), "proposal",
-			      p ? json_integer(p->id) : json_null(), "kind",
-			      json_string(p   ? p->kind
-					  : v ? v->kind
-					      : "commit"),
-			      "ticket",
-			      cd_text_or_null(p   ? p->ticket
-					   : v ? v->ticket
-					       : ""),
-			      "proposer",
-			      cd_text_or_null(p   ? p->proposer
-					   : v ? v->author
-					       : ""),
-			      "approver", cd_text_or_null(p && approved ? p->approver : ""),
-			      "message",
-			      cd_text_or_null(p   ? p->message
-					   : v ? v->message
-					       : ""),
-			      "version", v ? json_integer(v->version) : json_null());
+	json_t *o = json_pack(
+	    "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "event", event, "at-ms",
+	    (json_int_t)cd_now_ms(), "proposal", p ? json_integer(p->id) : json_null(), "kind",
+	    json_string(p   ? p->kind
+			: v ? v->kind
+			    : "commit"),
+	    "ticket",
+	    cd_text_or_null(p   ? p->ticket
+			    : v ? v->ticket
+				: ""),
+	    "proposer",
+	    cd_text_or_null(p   ? p->proposer
+			    : v ? v->author
+				: ""),
+	    "approver", cd_text_or_null(p && approved ? p->approver : ""), "message",
+	    cd_text_or_null(p   ? p->message
+			    : v ? v->message
+				: ""),
+	    "version", v ? json_integer(v->version) : json_null());
 	if (o)
 		set_changes(o, changes);
 	if (o && (p || v))
 		json_object_set_new(o, "sha256", json_string(p ? p->sha256 : v->sha256));
 	if (o && p) {
-		json_object_set_new(o, "decided-by",
-				    cd_text_or_null(decided ? p->approver : ""));
+		json_object_set_new(o, "decided-by", cd_text_or_null(decided ? p->approver : ""));
 		json_object_set_new(o, "comment", cd_text_or_null(p->comment));
 		json_object_set_new(o, "apply-at-ms",
 				    p->apply_at_ms ? json_integer(p->apply_at_ms) : json_null());

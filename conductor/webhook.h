@@ -17,7 +17,7 @@
 
 #define CD_WEBHOOK_QUEUE       1000
 #define CD_WEBHOOK_QUEUE_BYTES ((size_t)64 << 20) /* the queued events' bodies together */
-#define CD_WEBHOOK_DELAY_MAX   60000 /* ms: the longest wait between two attempts */
+#define CD_WEBHOOK_DELAY_MAX   60000              /* ms: the longest wait between two attempts */
 /* An event's "changes" beyond either bound is sent as null, with "changes-truncated" and
  * "changes-count" (the whole diff stays at GET /proposals/{id}). */
 #define CD_WEBHOOK_CHANGES_MAX   1000

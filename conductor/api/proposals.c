@@ -407,9 +407,10 @@ static void post_approve(struct conductor *c, const struct cd_request *in, struc
 	/* The approver approves what it read (an ITSM's ticket could map to another model). The
 	 * model is fixed when proposed, so a check here holds until the commit. */
 	if (expect[0] && strcmp(expect, p.sha256) != 0) {
-		cd_http_error(out, 409,
-			      "proposal %lld's model has sha256 %s, not the \"expect-sha256\" given",
-			      (long long)p.id, p.sha256);
+		cd_http_error(
+		    out, 409,
+		    "proposal %lld's model has sha256 %s, not the \"expect-sha256\" given",
+		    (long long)p.id, p.sha256);
 		return;
 	}
 	/* A change planned for a window is not made at once when approved after it. */

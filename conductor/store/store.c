@@ -2068,10 +2068,11 @@ int svr_store_meta_swap(struct svr_store *s, const char *key, const char *value,
 		if (rc == SVR_STORE_NOT_FOUND)
 			rc = 0;
 		if (rc == 0)
-			rc = run(s,
-				 "INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE "
-				 "SET v = $2",
-				 2, p, NULL, err, errlen);
+			rc =
+			    run(s,
+				"INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE "
+				"SET v = $2",
+				2, p, NULL, err, errlen);
 		rc = tx_end(s, rc, false, err, errlen);
 	}
 	pthread_mutex_unlock(&s->mu);

@@ -1272,10 +1272,8 @@ static void proposals_add_get_list(void **state)
 			 SVR_STORE_NOT_FOUND);
 	assert_int_equal(svr_store_proposal_get(f->s, 4, &q, NULL, NULL, 0), SVR_STORE_NOT_FOUND);
 	/* A ticket with an open proposal: refused, so an ITSM's ticket names one proposal. */
-	struct svr_store_proposal same = {.kind = "commit",
-					  .proposer = "pat",
-					  .message = "again",
-					  .ticket = "CHG-7"};
+	struct svr_store_proposal same = {
+	    .kind = "commit", .proposer = "pat", .message = "again", .ticket = "CHG-7"};
 	char err[256];
 	assert_int_equal(svr_store_proposal_add(f->s, m2, &same, NULL, err, sizeof(err)),
 			 SVR_STORE_EXISTS);
@@ -1354,9 +1352,9 @@ static void proposals_commit(void **state)
 	struct svr_store_proposal p;
 	struct svr_store_commit c;
 	propose_ok(f->s, m1, 0, 0);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 1, "proposed", "ann", "ok", 50, &p, &c, NULL, NULL, NULL, 0),
-	    0);
+	assert_int_equal(svr_store_proposal_commit(f->s, 1, "proposed", "ann", "ok", 50, &p, &c,
+						   NULL, NULL, NULL, 0),
+			 0);
 	assert_int_equal(c.version, 1);
 	assert_string_equal(c.author, "pat"); /* the proposer */
 	assert_string_equal(c.ticket, "CHG-7");
@@ -1372,17 +1370,17 @@ static void proposals_commit(void **state)
 	assert_true(json_equal(running, m1));
 	json_decref(running);
 	/* Not in the state asked for: a conflict, nothing committed. */
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 1, "proposed", "ann", "", 50, &p, &c, NULL, NULL, NULL, 0),
-	    SVR_STORE_CONFLICT);
+	assert_int_equal(svr_store_proposal_commit(f->s, 1, "proposed", "ann", "", 50, &p, &c, NULL,
+						   NULL, NULL, 0),
+			 SVR_STORE_CONFLICT);
 	assert_int_equal(history_len(f->s), 1);
 
 	/* Two proposals on version 1: the second to be approved finds its base moved. */
 	propose_ok(f->s, m2, 0, 0);
 	propose_ok(f->s, NULL, 1, 10);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 2, "proposed", "bob", "", 60, &p, &c, NULL, NULL, NULL, 0),
-	    0);
+	assert_int_equal(svr_store_proposal_commit(f->s, 2, "proposed", "bob", "", 60, &p, &c, NULL,
+						   NULL, NULL, 0),
+			 0);
 	assert_int_equal(c.previous_version, 1);
 	char err[256];
 	assert_int_equal(svr_store_proposal_commit(f->s, 3, "proposed", "ann", "", 70, &p, &c, NULL,
@@ -1415,8 +1413,9 @@ static void proposals_commit(void **state)
 
 	/* A rollback proposal commits as a rollback; history's approvers. */
 	propose_ok(f->s, NULL, 1, 0);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 4, "proposed", "cy", "", 90, &p, &c, NULL, NULL, NULL, 0), 0);
+	assert_int_equal(svr_store_proposal_commit(f->s, 4, "proposed", "cy", "", 90, &p, &c, NULL,
+						   NULL, NULL, 0),
+			 0);
 	assert_string_equal(c.kind, "rollback");
 	assert_int_equal(c.source_version, 1);
 	assert_int_equal(c.version, 3);
@@ -1446,8 +1445,8 @@ static void *claim_thread(void *arg)
 	struct svr_store_commit info;
 	/* Both threads start their commit together, so the claims really race. */
 	pthread_barrier_wait(c->start);
-	c->rc = svr_store_proposal_commit(c->s, 1, "approved", NULL, NULL, 0, &p, &info, NULL,
-					  NULL, NULL, 0);
+	c->rc = svr_store_proposal_commit(c->s, 1, "approved", NULL, NULL, 0, &p, &info, NULL, NULL,
+					  NULL, 0);
 	return NULL;
 }
 
@@ -1463,7 +1462,8 @@ static void scheduled_proposal_committed_once(void **state)
 	    svr_store_proposal_decide(f->s, 1, "proposed", "approved", "ann", "", 1, &p, NULL, 0),
 	    0);
 	/* SQLite: the loser waits for the write lock (BEGIN IMMEDIATE, busy_timeout 5 s), then
-	 * finds the proposal claimed; PostgreSQL: it waits on the head row's lock. Neither fails. */
+	 * finds the proposal claimed; PostgreSQL: it waits on the head row's lock. Neither fails.
+	 */
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, 2);
 	struct claimer c[2] = {{.s = f->s, .start = &start}, {.s = b, .start = &start}};
