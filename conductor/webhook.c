@@ -260,24 +260,14 @@ static void *sender(void *arg)
 /* "Authorization: Bearer TOKEN" from the token file (its trailing blanks removed). */
 static int bearer_header(const char *file, char *out, size_t len, char *err, size_t errlen)
 {
-	size_t n;
-	char *tok = svr_read_file(file, 4096, &n);
-	if (!tok) {
-		snprintf(err, errlen, "itsm-webhook.token-file %s: %s", file, strerror(errno));
+	char tok[4096], why[128];
+	if (svr_read_token_line(file, tok, sizeof(tok), why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "itsm-webhook.token-file %s: %s", file, why);
 		return -1;
 	}
-	while (n && strchr(" \t\r\n", tok[n - 1]))
-		tok[--n] = '\0';
-	int r = 0;
-	if (n == 0 || strpbrk(tok, "\r\n")) {
-		snprintf(err, errlen, "itsm-webhook.token-file %s: not one line of text", file);
-		r = -1;
-	} else {
-		snprintf(out, len, "Authorization: Bearer %s", tok);
-	}
-	explicit_bzero(tok, n);
-	free(tok);
-	return r;
+	snprintf(out, len, "Authorization: Bearer %s", tok);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
 }
 
 static int setup_curl(char *err, size_t errlen)
