@@ -824,6 +824,15 @@ static void meta_keeps_the_first_value(void **state)
 	assert_int_equal(svr_store_meta_get(f->s, "ca-cert", &v, NULL, 0), 0);
 	assert_string_equal(v, "first");
 	free(v);
+	/* A setting each conductor records at start: the one before is returned. */
+	assert_int_equal(svr_store_meta_swap(f->s, "change-control", "on", &v, NULL, 0), 0);
+	assert_null(v);
+	assert_int_equal(svr_store_meta_swap(f->s, "change-control", "off", &v, NULL, 0), 0);
+	assert_string_equal(v, "on");
+	free(v);
+	assert_int_equal(svr_store_meta_get(f->s, "change-control", &v, NULL, 0), 0);
+	assert_string_equal(v, "off");
+	free(v);
 }
 
 /* ---- changes, two handles ---- */
