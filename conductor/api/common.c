@@ -57,9 +57,9 @@ bool cd_api_parse_positive(const char *s, int64_t *v)
 	return *v > 0;
 }
 
-/* Body fields ("message", "ticket"...): strict objects, so a misspelt key is an error. */
-/* A string field of at most max bytes: required, or optional ("" when absent). NULL and a 400
- * when wrong. Control characters are refused: these end up in logs and terminals. */
+/* A body's string field ("message", "ticket"...) of at most max bytes: required, or optional
+ * ("" when absent). NULL and a 400 when wrong. Control characters are refused: these end up in
+ * logs and terminals. */
 const char *cd_api_text_field(const json_t *body, const char *key, size_t max, bool required,
 			      struct cd_reply *out)
 {
