@@ -65,9 +65,11 @@ struct cd_config {
 	uint64_t max_body_bytes;
 	char ui_vue_js[4096]; /* Vue 2 (Debian's libjs-vue) for the web UI; "" turns the UI off */
 	/* Whether commits go through proposals and approvals (docs/conductor.md, "Change
-	 * control"), and whether a proposal needs a ticket. */
+	 * control"), whether a proposal needs a ticket, and how late past its apply-at a
+	 * scheduled proposal may still be committed (a conductor down at the time). */
 	struct {
 		bool enabled, require_ticket;
+		unsigned apply_grace_s;
 	} change_control;
 	struct cd_webhook_config itsm_webhook;
 };

@@ -66,6 +66,7 @@ void cd_config_defaults(struct cd_config *c)
 	c->per_ip_connection_limit = 64;
 	snprintf(c->ui_vue_js, sizeof(c->ui_vue_js), "%s", CD_UI_VUE_JS_DEFAULT);
 	c->change_control.require_ticket = true;
+	c->change_control.apply_grace_s = 300;
 	c->itsm_webhook.timeout_ms = 5000;
 	c->itsm_webhook.max_attempts = 10;
 	c->itsm_webhook.retry_base_ms = 1000;
@@ -223,8 +224,10 @@ static int parse_store(const json_t *doc, struct cd_config *c, struct svr_jerr *
 
 static int parse_change_control(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 {
-	static const char *const keys[] = {"enabled", "require-ticket", NULL};
+	static const char *const keys[] = {"enabled", "require-ticket", "apply-grace-s", NULL};
 	json_t *o;
+	uint64_t grace;
+	int r;
 	if (svr_json_get_object(doc, "change-control", "", &o, e) < 0)
 		return -1;
 	if (!o)
@@ -232,8 +235,12 @@ static int parse_change_control(const json_t *doc, struct cd_config *c, struct s
 	if (svr_json_only_keys(o, "change-control", keys, e) < 0 ||
 	    svr_json_get_bool(o, "enabled", "change-control", &c->change_control.enabled, e) < 0 ||
 	    svr_json_get_bool(o, "require-ticket", "change-control",
-			      &c->change_control.require_ticket, e) < 0)
+			      &c->change_control.require_ticket, e) < 0 ||
+	    (r = svr_json_get_uint(o, "apply-grace-s", "change-control", 1, 7 * 86400, &grace, e)) <
+		0)
 		return -1;
+	if (r)
+		c->change_control.apply_grace_s = (unsigned)grace;
 	return 0;
 }
 
@@ -267,6 +274,14 @@ static bool valid_webhook_url(const char *s, size_t max)
 	return true;
 }
 
+/* user:pass@ in the authority: a password the log (and every "delivered" line) would show. */
+static bool webhook_url_has_userinfo(const char *s)
+{
+	const char *host = strstr(s, "://") + 3;
+	size_t end = strcspn(host, "/?#");
+	return memchr(host, '@', end) != NULL;
+}
+
 static int parse_webhook(const json_t *doc, struct cd_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"url",          "token-file",    "cacert", "timeout-ms",
@@ -288,12 +303,19 @@ static int parse_webhook(const json_t *doc, struct cd_config *c, struct svr_jerr
 				    "must be an http:// or https:// URL with a host, without "
 				    "blanks, under %zu characters",
 				    sizeof(w->url));
+	if (webhook_url_has_userinfo(url))
+		return svr_jerr_set(e, "itsm-webhook.url",
+				    "must not hold a user or password (user:pass@): give a bearer "
+				    "token in token-file");
 	snprintf(w->url, sizeof(w->url), "%s", url);
 	if (webhook_path(o, "token-file", w->token_file, sizeof(w->token_file), e) < 0 ||
 	    webhook_path(o, "cacert", w->cacert, sizeof(w->cacert), e) < 0)
 		return -1;
 	if (w->cacert[0] && strncmp(url, "https://", 8) != 0)
 		return svr_jerr_set(e, "itsm-webhook.cacert", "only for an https:// url");
+	/* The bearer token is a credential: never sent in clear. */
+	if (w->token_file[0] && strncmp(url, "https://", 8) != 0)
+		return svr_jerr_set(e, "itsm-webhook.token-file", "needs an https url");
 	uint64_t v;
 	int r;
 	if ((r = svr_json_get_uint(o, "timeout-ms", "itsm-webhook", 100, 600000, &v, e)) < 0)

@@ -53,7 +53,7 @@ static void usage(FILE *f)
 	    "       svr-conductor [--config FILE] [--state-dir DIR] --enrolment-token ROUTER\n"
 	    "                     [--asset-id ID]\n"
 	    "       svr-conductor [--config FILE] [--state-dir DIR] --commit MODEL\n"
-	    "                     [--message TEXT]\n"
+	    "                     [--message TEXT] [--emergency]\n"
 	    "\n"
 	    "The svrouter conductor: keeps the authority's intent model as numbered versions\n"
 	    "and serves every router its part of the running version, and the inter-router\n"
@@ -93,6 +93,9 @@ static void usage(FILE *f)
 	    "                         version (author \"local\"); prints the version, or each\n"
 	    "                         error as JSON-PATH: sentence\n"
 	    "      --message TEXT     with --commit: the commit message\n"
+	    "      --emergency        with --commit: required when change control is on (the\n"
+	    "                         commit bypasses proposals and approvals); the audit log\n"
+	    "                         records it as an emergency commit\n"
 	    "\n"
 	    "Signals: SIGINT/SIGTERM stop (held syncs are answered, then the server stops).\n"
 	    "Exit status: 0 stopped by a signal, or the administration verb succeeded; 1 start-up\n"
@@ -108,11 +111,12 @@ static void usage(FILE *f)
 struct options {
 	const char *config, *state_dir, *listen, *log_level;
 	const char *enrol_router, *asset_id, *commit, *message;
+	bool emergency;
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_LOG = 256, OPT_TOKEN, OPT_ASSET, OPT_COMMIT, OPT_MESSAGE };
+	enum { OPT_LOG = 256, OPT_TOKEN, OPT_ASSET, OPT_COMMIT, OPT_MESSAGE, OPT_EMERGENCY };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"state-dir", required_argument, NULL, 's'},
@@ -122,6 +126,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	    {"asset-id", required_argument, NULL, OPT_ASSET},
 	    {"commit", required_argument, NULL, OPT_COMMIT},
 	    {"message", required_argument, NULL, OPT_MESSAGE},
+	    {"emergency", no_argument, NULL, OPT_EMERGENCY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
@@ -152,6 +157,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_MESSAGE:
 			o->message = optarg;
 			break;
+		case OPT_EMERGENCY:
+			o->emergency = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -167,6 +175,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			  : o->enrol_router && o->commit ? "--enrolment-token and --commit together"
 			  : o->asset_id && !o->enrol_router ? "--asset-id without --enrolment-token"
 			  : o->message && !o->commit        ? "--message without --commit"
+			  : o->emergency && !o->commit      ? "--emergency without --commit"
 							    : NULL;
 	if (bad) {
 		fprintf(stderr, "svr-conductor: %s%s%s (see --help)\n", bad,
@@ -256,9 +265,36 @@ static int make_enrolment_token(struct conductor *c, const char *router, const c
 	return 0;
 }
 
-/* --commit MODEL: the file as the next version. */
-static int commit_file(struct conductor *c, const char *path, const char *message)
+/* The audit log's entry of a local commit: the one way past change control leaves a trace. */
+static void audit_local_commit(struct conductor *c, const struct svr_store_commit *info,
+			       bool emergency)
 {
+	char detail[128], err[256];
+	snprintf(detail, sizeof(detail), "%s commit of version %" PRId64,
+		 emergency ? "emergency" : "local", info->version);
+	struct svr_store_audit e = {.at_ms = cd_now_ms(),
+				    .who = "local",
+				    .peer = "local",
+				    .method = "CLI",
+				    .path = "--commit",
+				    .action = "commit",
+				    .detail = detail,
+				    .status = 200};
+	if (svr_store_audit_add(c->store, &e, NULL, err, sizeof(err)) < 0)
+		fprintf(stderr, "svr-conductor: the audit log's entry \"%s\" is lost: %s\n", detail,
+			err);
+}
+
+/* --commit MODEL: the file as the next version. */
+static int commit_file(struct conductor *c, const char *path, const char *message, bool emergency)
+{
+	if (c->cfg.change_control.enabled && !emergency) {
+		fprintf(stderr,
+			"svr-conductor: --commit: change control is on, so changes go through "
+			"proposals and approvals; add --emergency to commit anyway (the audit log "
+			"records it as an emergency commit)\n");
+		return 1;
+	}
 	json_error_t jerr;
 	json_t *model = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!model) {
@@ -284,6 +320,7 @@ static int commit_file(struct conductor *c, const char *path, const char *messag
 		fprintf(stderr, "svr-conductor: commit: %s\n", err);
 		return 1;
 	}
+	audit_local_commit(c, &info, emergency);
 	printf("committed %s as version %" PRId64 "\n", path, info.version);
 	return 0;
 }
@@ -306,9 +343,29 @@ static void run(struct conductor *c, const sigset_t *stop_set)
 	}
 }
 
+/* Change control is each conductor's own setting, but conductors on one store must agree (a
+ * planner could otherwise commit through the one that has it off): the store's meta keeps the
+ * setting of the last one started, and a different one is warned of. */
+static void check_change_control(struct conductor *c)
+{
+	const char *mine = c->cfg.change_control.enabled ? "on" : "off";
+	char *old = NULL, err[256];
+	if (svr_store_meta_swap(c->store, "change-control", mine, &old, err, sizeof(err)) < 0) {
+		LOG_WARN("change control: cannot record this conductor's setting: %s", err);
+		return;
+	}
+	if (old && strcmp(old, mine) != 0)
+		LOG_WARN("change control is %s here, but the conductor last started on this store "
+			 "had it %s: conductors sharing a store must have the same change-control "
+			 "setting",
+			 mine, old);
+	free(old);
+}
+
 static int serve(struct conductor *c, const sigset_t *stop_set)
 {
 	char err[512];
+	check_change_control(c);
 	if (cd_config_load_tokens(&c->cfg, err, sizeof(err)) < 0) {
 		LOG_ERR("%s", err);
 		return 1;
@@ -412,7 +469,7 @@ int main(int argc, char **argv)
 	if (o.enrol_router) {
 		rc = make_enrolment_token(&c, o.enrol_router, o.asset_id);
 	} else if (o.commit) {
-		rc = commit_file(&c, o.commit, o.message);
+		rc = commit_file(&c, o.commit, o.message, o.emergency);
 	} else {
 		LOG_NOTICE("svr-conductor %s: store %s (%s), state directory %s", SVR_VERSION,
 			   svr_store_backend(c.store),

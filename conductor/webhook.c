@@ -24,6 +24,7 @@
 
 struct item {
 	char *body;
+	size_t len;
 	char what[64]; /* for the log: "commit of proposal 12", "commit of version 7" */
 };
 
@@ -32,6 +33,7 @@ static struct {
 	pthread_cond_t cv; /* an event queued, or stopping */
 	struct item q[CD_WEBHOOK_QUEUE];
 	size_t head, n;
+	size_t bytes; /* of the queued bodies: bounded too (CD_WEBHOOK_QUEUE_BYTES) */
 	bool running, in_flight;
 	atomic_bool stopping;
 	pthread_t thread;
@@ -53,38 +55,71 @@ bool cd_webhook_on(void)
 	return wh.running;
 }
 
-static json_t *text_or_null(const char *s)
+json_t *cd_text_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
+}
+
+/* Whether changes fit an event (CD_WEBHOOK_CHANGES_MAX, CD_WEBHOOK_CHANGES_BYTES): a planner's
+ * large model must not make every queued event a copy of it. */
+static bool changes_fit(const json_t *changes)
+{
+	if (json_array_size(changes) > CD_WEBHOOK_CHANGES_MAX)
+		return false;
+	size_t n = json_dumpb(changes, NULL, 0, JSON_COMPACT);
+	return n <= CD_WEBHOOK_CHANGES_BYTES;
+}
+
+/* "changes": the diff, or (too large) null with "changes-truncated" and "changes-count". */
+static void set_changes(json_t *o, const json_t *changes)
+{
+	if (!changes) {
+		json_object_set_new(o, "changes", json_array());
+		return;
+	}
+	if (changes_fit(changes)) {
+		json_object_set(o, "changes", (json_t *)changes);
+		return;
+	}
+	json_object_set_new(o, "changes", json_null());
+	json_object_set_new(o, "changes-truncated", json_true());
+	json_object_set_new(o, "changes-count", json_integer((json_int_t)json_array_size(changes)));
 }
 
 static json_t *event_json(const char *event, const struct svr_store_proposal *p,
 			  const struct svr_store_commit *v, const json_t *changes)
 {
-	/* Who approved: not yet known when proposed; who withdrew is not an approver. */
-	bool decided = strcmp(event, "propose") != 0 && strcmp(event, "withdraw") != 0;
-	json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "event", event,
-			      "at-ms", (json_int_t)cd_now_ms(), "proposal",
-			      p ? json_integer(p->id) : json_null(), "kind",
-			      json_string(p   ? p->kind
-					  : v ? v->kind
-					      : "commit"),
-			      "ticket",
-			      text_or_null(p   ? p->ticket
-					   : v ? v->ticket
-					       : ""),
-			      "proposer",
-			      text_or_null(p   ? p->proposer
-					   : v ? v->author
-					       : ""),
-			      "approver", text_or_null(p && decided ? p->approver : ""), "message",
-			      text_or_null(p   ? p->message
-					   : v ? v->message
-					       : ""),
-			      "version", v ? json_integer(v->version) : json_null(), "changes",
-			      changes ? json_incref((json_t *)changes) : json_array());
+	/* "approver": who approved (not yet known when proposed; who rejected or withdrew is
+	 * "decided-by" only), as GET /proposals/{id} says it. */
+	bool approved = strcmp(event, "propose") != 0 && strcmp(event, "withdraw") != 0 &&
+			strcmp(event, "reject") != 0;
+	bool decided = strcmp(event, "propose") != 0;
+	json_t *o = json_pack(
+	    "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "event", event, "at-ms",
+	    (json_int_t)cd_now_ms(), "proposal", p ? json_integer(p->id) : json_null(), "kind",
+	    json_string(p   ? p->kind
+			: v ? v->kind
+			    : "commit"),
+	    "ticket",
+	    cd_text_or_null(p   ? p->ticket
+			    : v ? v->ticket
+				: ""),
+	    "proposer",
+	    cd_text_or_null(p   ? p->proposer
+			    : v ? v->author
+				: ""),
+	    "approver", cd_text_or_null(p && approved ? p->approver : ""), "message",
+	    cd_text_or_null(p   ? p->message
+			    : v ? v->message
+				: ""),
+	    "version", v ? json_integer(v->version) : json_null());
+	if (o)
+		set_changes(o, changes);
+	if (o && (p || v))
+		json_object_set_new(o, "sha256", json_string(p ? p->sha256 : v->sha256));
 	if (o && p) {
-		json_object_set_new(o, "comment", text_or_null(p->comment));
+		json_object_set_new(o, "decided-by", cd_text_or_null(decided ? p->approver : ""));
+		json_object_set_new(o, "comment", cd_text_or_null(p->comment));
 		json_object_set_new(o, "apply-at-ms",
 				    p->apply_at_ms ? json_integer(p->apply_at_ms) : json_null());
 		if (p->error[0])
@@ -105,17 +140,21 @@ void cd_webhook_event(const char *event, const struct svr_store_proposal *p,
 		LOG_ERR("ITSM webhook: out of memory: the %s event is lost", event);
 		return;
 	}
+	size_t len = strlen(body);
 	pthread_mutex_lock(&wh.mu);
-	if (wh.n == CD_WEBHOOK_QUEUE) {
+	while (wh.n && (wh.n == CD_WEBHOOK_QUEUE || wh.bytes + len > CD_WEBHOOK_QUEUE_BYTES)) {
 		struct item *old = &wh.q[wh.head];
-		LOG_ERR("ITSM webhook: %d events waiting; the oldest (%s) is dropped",
-			CD_WEBHOOK_QUEUE, old->what);
+		LOG_ERR("ITSM webhook: %zu events (%zu bytes) waiting; the oldest (%s) is dropped",
+			wh.n, wh.bytes, old->what);
 		free(old->body);
+		wh.bytes -= old->len;
 		wh.head = (wh.head + 1) % CD_WEBHOOK_QUEUE;
 		wh.n--;
 	}
 	struct item *it = &wh.q[(wh.head + wh.n) % CD_WEBHOOK_QUEUE];
 	it->body = body;
+	it->len = len;
+	wh.bytes += len;
 	if (p)
 		snprintf(it->what, sizeof(it->what), "%s of proposal %lld", event,
 			 (long long)p->id);
@@ -206,6 +245,7 @@ static void *sender(void *arg)
 		struct item it = wh.q[wh.head];
 		wh.head = (wh.head + 1) % CD_WEBHOOK_QUEUE;
 		wh.n--;
+		wh.bytes -= it.len;
 		wh.in_flight = true;
 		pthread_mutex_unlock(&wh.mu);
 		bool done = deliver(&it);
@@ -220,24 +260,14 @@ static void *sender(void *arg)
 /* "Authorization: Bearer TOKEN" from the token file (its trailing blanks removed). */
 static int bearer_header(const char *file, char *out, size_t len, char *err, size_t errlen)
 {
-	size_t n;
-	char *tok = svr_read_file(file, 4096, &n);
-	if (!tok) {
-		snprintf(err, errlen, "itsm-webhook.token-file %s: %s", file, strerror(errno));
+	char tok[4096], why[128];
+	if (svr_read_token_line(file, tok, sizeof(tok), why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "itsm-webhook.token-file %s: %s", file, why);
 		return -1;
 	}
-	while (n && strchr(" \t\r\n", tok[n - 1]))
-		tok[--n] = '\0';
-	int r = 0;
-	if (n == 0 || strpbrk(tok, "\r\n")) {
-		snprintf(err, errlen, "itsm-webhook.token-file %s: not one line of text", file);
-		r = -1;
-	} else {
-		snprintf(out, len, "Authorization: Bearer %s", tok);
-	}
-	explicit_bzero(tok, n);
-	free(tok);
-	return r;
+	snprintf(out, len, "Authorization: Bearer %s", tok);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
 }
 
 static int setup_curl(char *err, size_t errlen)
@@ -258,7 +288,12 @@ static int setup_curl(char *err, size_t errlen)
 		wh.headers = curl_slist_append(wh.headers, auth);
 	explicit_bzero(auth, sizeof(auth));
 	CURL *h = wh.curl;
-	curl_easy_setopt(h, CURLOPT_URL, wh.cfg.url);
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, wh.cfg.url);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "itsm-webhook.url: libcurl refuses it: %s",
+			 curl_easy_strerror(rc));
+		return -1;
+	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, wh.headers);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)wh.cfg.timeout_ms);
@@ -266,9 +301,19 @@ static int setup_curl(char *err, size_t errlen)
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (wh.cfg.cacert[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, wh.cfg.cacert);
+	/* Only http and https, also after a redirect (none are followed anyway). */
+	rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "libcurl cannot be limited to http and https: %s",
+			 curl_easy_strerror(rc));
+		return -1;
+	}
+	if (wh.cfg.cacert[0] &&
+	    (rc = curl_easy_setopt(h, CURLOPT_CAINFO, wh.cfg.cacert)) != CURLE_OK) {
+		snprintf(err, errlen, "itsm-webhook.cacert %s: libcurl refuses it: %s",
+			 wh.cfg.cacert, curl_easy_strerror(rc));
+		return -1;
+	}
 	return 0;
 }
 
@@ -318,6 +363,7 @@ void cd_webhook_stop(void)
 	size_t lost = wh.n + (wh.in_flight ? 1 : 0);
 	for (; wh.n; wh.n--, wh.head = (wh.head + 1) % CD_WEBHOOK_QUEUE)
 		free(wh.q[wh.head].body);
+	wh.bytes = 0;
 	if (lost)
 		LOG_WARN("ITSM webhook: %zu event(s) not delivered are lost at this stop (the "
 			 "queue is in memory)",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ITSM webhook (docs/conductor.md, "Change control"): each change-control event is queued
- * in memory (at most CD_WEBHOOK_QUEUE; beyond, the oldest is dropped and logged) and POSTed as
+ * in memory (at most CD_WEBHOOK_QUEUE events and CD_WEBHOOK_QUEUE_BYTES; beyond, the oldest
+ * is dropped and logged) and POSTed as
  * JSON by one thread, in order, retried with exponential backoff (retry-base-ms doubling,
  * capped at 60 s) up to max-attempts. Events pending at a stop are lost (logged with their
  * count).
@@ -14,8 +15,13 @@
 
 #include "conductor.h"
 
-#define CD_WEBHOOK_QUEUE     1000
-#define CD_WEBHOOK_DELAY_MAX 60000 /* ms: the longest wait between two attempts */
+#define CD_WEBHOOK_QUEUE       1000
+#define CD_WEBHOOK_QUEUE_BYTES ((size_t)64 << 20) /* the queued events' bodies together */
+#define CD_WEBHOOK_DELAY_MAX   60000              /* ms: the longest wait between two attempts */
+/* An event's "changes" beyond either bound is sent as null, with "changes-truncated" and
+ * "changes-count" (the whole diff stays at GET /proposals/{id}). */
+#define CD_WEBHOOK_CHANGES_MAX   1000
+#define CD_WEBHOOK_CHANGES_BYTES ((size_t)1 << 20)
 
 /* Starts the thread when cfg->url is set (reads the token file); main thread, before the HTTP
  * server. */
@@ -32,5 +38,7 @@ unsigned cd_webhook_delay_ms(unsigned base_ms, unsigned failures);
  * none). Any thread; never blocks on the network. */
 void cd_webhook_event(const char *event, const struct svr_store_proposal *p,
 		      const struct svr_store_commit *v, const json_t *changes);
+/* A text as JSON, "" as null: the events' and the proposals API's one spelling of "none". */
+json_t *cd_text_or_null(const char *s);
 
 #endif

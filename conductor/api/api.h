@@ -21,8 +21,8 @@ void cd_api_store_error(struct cd_reply *out, int rc, const char *err);
 /* 400 for a query argument the route does not take (known: NULL-terminated). */
 bool cd_api_query_ok(const struct cd_request *in, struct cd_reply *out, const char *const *known);
 extern const char *const cd_api_no_args[];
-/* A positive decimal number (no sign, no blanks). */
-bool cd_api_parse_version(const char *s, int64_t *v);
+/* A positive decimal number (no sign, no blanks): a version or a proposal id. */
+bool cd_api_parse_positive(const char *s, int64_t *v);
 /* A decimal query argument in [min, max]; def when absent. -1 and a 400 when wrong. */
 int64_t cd_api_number_arg(const struct cd_request *in, struct cd_reply *out, const char *key,
 			  int64_t min, int64_t max, int64_t def);

@@ -264,7 +264,7 @@ static void post_clear_sessions(struct conductor *c, const struct cd_request *in
 static int64_t parse_id(const char *s)
 {
 	int64_t id = 0;
-	return cd_api_parse_version(s, &id) ? id : 0;
+	return cd_api_parse_positive(s, &id) ? id : 0;
 }
 
 static void get_command(struct conductor *c, const struct cd_request *in, struct cd_reply *out)

@@ -45,8 +45,8 @@ bool cd_api_query_ok(const struct cd_request *in, struct cd_reply *out, const ch
 
 const char *const cd_api_no_args[] = {NULL};
 
-/* A positive version number from text (decimal, no sign, no blanks). */
-bool cd_api_parse_version(const char *s, int64_t *v)
+/* A positive number from text (decimal, no sign, no blanks): a version, a proposal id. */
+bool cd_api_parse_positive(const char *s, int64_t *v)
 {
 	if (!s || !*s || strlen(s) > 18)
 		return false;
@@ -57,9 +57,9 @@ bool cd_api_parse_version(const char *s, int64_t *v)
 	return *v > 0;
 }
 
-/* Body fields ("message", "ticket"...): strict objects, so a misspelt key is an error. */
-/* A string field of at most max bytes: required, or optional ("" when absent). NULL and a 400
- * when wrong. Control characters are refused: these end up in logs and terminals. */
+/* A body's string field ("message", "ticket"...) of at most max bytes: required, or optional
+ * ("" when absent). NULL and a 400 when wrong. Control characters are refused: these end up in
+ * logs and terminals. */
 const char *cd_api_text_field(const json_t *body, const char *key, size_t max, bool required,
 			      struct cd_reply *out)
 {
@@ -140,7 +140,7 @@ int64_t cd_api_number_arg(const struct cd_request *in, struct cd_reply *out, con
 	int64_t v;
 	if (!s)
 		return def;
-	if (!cd_api_parse_version(s, &v) || v < min || v > max) {
+	if (!cd_api_parse_positive(s, &v) || v < min || v > max) {
 		cd_http_error(out, 400,
 			      "query parameter \"%s\": \"%.32s\" is not a number from %lld "
 			      "to %lld",

@@ -100,7 +100,7 @@ static void get_version(struct conductor *c, const struct cd_request *in, struct
 	char err[256];
 	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return;
-	if (!cd_api_parse_version(in->arg, &v)) {
+	if (!cd_api_parse_positive(in->arg, &v)) {
 		cd_http_error(out, 400, "\"%.64s\" is not a version number (1, 2, ...)", in->arg);
 		return;
 	}
@@ -194,7 +194,7 @@ static int diff_side(struct conductor *c, const char *name, json_t **model, stru
 		rc = cd_api_candidate_model(c, model, err, sizeof(err));
 	else if (strcmp(name, "running") == 0)
 		rc = svr_store_running(c->store, &info, model, err, sizeof(err));
-	else if (cd_api_parse_version(name, &v))
+	else if (cd_api_parse_positive(name, &v))
 		rc = svr_store_version(c->store, v, &info, model, err, sizeof(err));
 	else {
 		cd_http_error(out, 400,

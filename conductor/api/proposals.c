@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "conductor.h"
+#include "model/diff.h"
 #include "model/validate.h"
 #include "webhook.h"
 
@@ -31,26 +32,29 @@ static json_t *number_or_null(int64_t v)
 	return v ? json_integer(v) : json_null();
 }
 
-static json_t *text_or_null(const char *s)
+/* Whether the proposal's decider approved it: approved (waiting), committed, or failed after
+ * an approval (only scheduled ones fail). Who rejected or withdrew one is "decided-by" only. */
+static bool was_approved(const struct svr_store_proposal *p)
 {
-	return *s ? json_string(s) : json_null();
+	return strcmp(p->state, "approved") == 0 || strcmp(p->state, "committed") == 0 ||
+	       (strcmp(p->state, "failed") == 0 && p->approver[0]);
 }
 
 /* A proposal as the API shows it (the names of docs/conductor.md). */
 static json_t *proposal_json(const struct svr_store_proposal *p)
 {
-	/* The approver: who approved or rejected it; who withdrew one is "decided-by" only. */
-	bool withdrawn = strcmp(p->state, "withdrawn") == 0;
 	json_t *o = json_pack(
-	    "{s:I, s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "{s:I, s:s, s:s, s:o, s:s, s:s, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:s}",
 	    "id", (json_int_t)p->id, "state", p->state, "kind", p->kind, "source-version",
 	    number_or_null(p->source_version), "proposer", p->proposer, "message", p->message,
-	    "ticket", text_or_null(p->ticket), "created-ms", (json_int_t)p->created_ms,
+	    "ticket", cd_text_or_null(p->ticket), "created-ms", (json_int_t)p->created_ms,
 	    "base-version", (json_int_t)p->base_version, "apply-at-ms",
-	    number_or_null(p->apply_at_ms), "approver", text_or_null(withdrawn ? "" : p->approver),
-	    "decided-by", text_or_null(p->approver), "decided-ms", number_or_null(p->decided_ms),
-	    "comment", json_string(p->comment), "version", number_or_null(p->version), "serial",
-	    number_or_null(p->serial), "error", text_or_null(p->error));
+	    number_or_null(p->apply_at_ms), "approver",
+	    cd_text_or_null(was_approved(p) ? p->approver : ""), "decided-by",
+	    cd_text_or_null(p->approver), "decided-ms", number_or_null(p->decided_ms), "comment",
+	    json_string(p->comment), "version", number_or_null(p->version), "serial",
+	    number_or_null(p->serial), "error", cd_text_or_null(p->error), "sha256", p->sha256);
 	return o;
 }
 
@@ -64,14 +68,32 @@ static void proposal_reply(struct cd_reply *out, unsigned status,
 		cd_http_json(out, status, o);
 }
 
-/* The proposal's changes from the running model; NULL when that cannot be had. */
+/* The changes of proposal p with model: while it is open, from the running model (what an
+ * approval would change now); once decided, from its base version (what it was to change,
+ * whatever ran since). NULL when the store fails. */
+static json_t *changes_of(struct conductor *c, const struct svr_store_proposal *p,
+			  const json_t *model)
+{
+	if (strcmp(p->state, "proposed") == 0 || strcmp(p->state, "approved") == 0)
+		return cd_commit_changes(c, model);
+	json_t *base = NULL, *empty = json_object(), *changes = NULL;
+	char err[256];
+	if (empty && (!p->base_version || svr_store_version(c->store, p->base_version, NULL, &base,
+							    err, sizeof(err)) == 0))
+		changes = svr_model_diff(base ? base : empty, model ? model : empty);
+	json_decref(base);
+	json_decref(empty);
+	return changes;
+}
+
+/* The proposal's changes (changes_of); NULL when that cannot be had. */
 static json_t *proposal_changes(struct conductor *c, int64_t id)
 {
 	struct svr_store_proposal p;
 	json_t *model = NULL, *changes = NULL;
 	char err[256];
 	if (svr_store_proposal_get(c->store, id, &p, &model, err, sizeof(err)) == 0)
-		changes = cd_commit_changes(c, model);
+		changes = changes_of(c, &p, model);
 	json_decref(model);
 	return changes;
 }
@@ -89,7 +111,7 @@ static void notify(struct conductor *c, const char *event, const struct svr_stor
 /* {id} of the path. */
 static bool proposal_id(const struct cd_request *in, struct cd_reply *out, int64_t *id)
 {
-	if (cd_api_parse_version(in->arg, id))
+	if (cd_api_parse_positive(in->arg, id))
 		return true;
 	cd_http_error(out, 400, "\"%.64s\" is not a proposal id (1, 2, ...)", in->arg);
 	return false;
@@ -120,8 +142,8 @@ static int64_t apply_at_field(const json_t *body, struct cd_reply *out)
 	return at;
 }
 
-/* The model proposed: "model", else (with no "rollback-to") the candidate. NULL and answered
- * when wrong; *model NULL for a rollback. */
+/* The model proposed: "model", else (with no "rollback-to") the candidate. false when answered
+ * (wrong); true with *model, or with *model NULL and p a rollback (the store takes its model). */
 static bool proposed_model(struct conductor *c, const json_t *body, struct svr_store_proposal *p,
 			   json_t **model, struct cd_reply *out)
 {
@@ -272,33 +294,47 @@ static void get_proposal(struct conductor *c, const struct cd_request *in, struc
 		cd_api_store_error(out, rc, err);
 		return;
 	}
-	json_t *o = proposal_json(&p), *changes = cd_commit_changes(c, model);
+	json_t *o = proposal_json(&p), *changes = changes_of(c, &p, model);
 	json_decref(model);
 	if (!o || !changes) {
 		json_decref(o);
 		json_decref(changes);
-		cd_http_error(out, 503, "the store failed: the running model cannot be read");
+		cd_http_error(out, 503, "the store failed: the models to compare cannot be read");
 		return;
 	}
 	json_object_set_new(o, "changes", changes);
 	cd_http_json(out, 200, o);
 }
 
-/* The body of approve, reject and withdraw: none, or {"comment"}. */
+/* The body of approve, reject and withdraw: none, or {"comment"} (approve: and
+ * "expect-sha256", into expect when not NULL). */
 static bool decision_body(const struct cd_request *in, struct cd_reply *out, char *comment,
-			  size_t len)
+			  size_t len, char expect[65])
 {
 	static const char *const keys[] = {"comment", NULL};
+	static const char *const approve_keys[] = {"comment", "expect-sha256", NULL};
 	*comment = '\0';
+	if (expect)
+		*expect = '\0';
 	if (!cd_api_query_ok(in, out, cd_api_no_args))
 		return false;
 	if (in->len == 0)
 		return true;
 	json_t *body = cd_http_body_json(in, out);
-	const char *text = NULL;
-	if (body && cd_http_only_keys(body, keys, out) &&
-	    (text = cd_api_text_field(body, "comment", SVR_STORE_MESSAGE_MAX - 1, false, out)))
+	const char *text = NULL, *sha = "";
+	if (body && cd_http_only_keys(body, expect ? approve_keys : keys, out) &&
+	    (text = cd_api_text_field(body, "comment", SVR_STORE_MESSAGE_MAX - 1, false, out)) &&
+	    expect && !(sha = cd_api_text_field(body, "expect-sha256", 64, false, out)))
+		text = NULL;
+	if (text && sha && *sha && strspn(sha, "0123456789abcdef") != 64) {
+		cd_http_error(out, 400, "\"expect-sha256\" must be 64 lowercase hex digits");
+		text = NULL;
+	}
+	if (text) {
 		snprintf(comment, len, "%s", text);
+		if (expect)
+			snprintf(expect, 65, "%s", sha ? sha : "");
+	}
 	json_decref(body);
 	return text != NULL;
 }
@@ -359,8 +395,8 @@ static void approve_scheduled(struct conductor *c, const struct cd_request *in,
 static void post_approve(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	struct svr_store_proposal p;
-	char comment[SVR_STORE_MESSAGE_MAX], err[256];
-	if (!decision_body(in, out, comment, sizeof(comment)) ||
+	char comment[SVR_STORE_MESSAGE_MAX], err[256], expect[65];
+	if (!decision_body(in, out, comment, sizeof(comment), expect) ||
 	    !load_for_decision(c, in, out, "approve", &p))
 		return;
 	if (strcmp(p.state, "proposed") != 0) {
@@ -368,7 +404,22 @@ static void post_approve(struct conductor *c, const struct cd_request *in, struc
 			      (long long)p.id, p.state);
 		return;
 	}
-	if (p.apply_at_ms > cd_now_ms()) {
+	/* The approver approves what it read (an ITSM's ticket could map to another model). The
+	 * model is fixed when proposed, so a check here holds until the commit. */
+	if (expect[0] && strcmp(expect, p.sha256) != 0) {
+		cd_http_error(
+		    out, 409,
+		    "proposal %lld's model has sha256 %s, not the \"expect-sha256\" given",
+		    (long long)p.id, p.sha256);
+		return;
+	}
+	/* A change planned for a window is not made at once when approved after it. */
+	if (p.apply_at_ms && p.apply_at_ms <= cd_now_ms()) {
+		cd_http_error(out, 409, "proposal %lld: apply-at has passed; propose again",
+			      (long long)p.id);
+		return;
+	}
+	if (p.apply_at_ms) {
 		approve_scheduled(c, in, out, &p, comment);
 		return;
 	}
@@ -424,7 +475,7 @@ static void post_reject(struct conductor *c, const struct cd_request *in, struct
 {
 	struct svr_store_proposal p;
 	char comment[SVR_STORE_MESSAGE_MAX];
-	if (decision_body(in, out, comment, sizeof(comment)) &&
+	if (decision_body(in, out, comment, sizeof(comment), NULL) &&
 	    load_for_decision(c, in, out, "reject", &p))
 		decide(c, in, out, &p, comment, "rejected", "reject");
 }
@@ -434,7 +485,7 @@ static void post_withdraw(struct conductor *c, const struct cd_request *in, stru
 	struct svr_store_proposal p;
 	char comment[SVR_STORE_MESSAGE_MAX], err[256];
 	int64_t id;
-	if (!decision_body(in, out, comment, sizeof(comment)) || !proposal_id(in, out, &id))
+	if (!decision_body(in, out, comment, sizeof(comment), NULL) || !proposal_id(in, out, &id))
 		return;
 	int rc = svr_store_proposal_get(c->store, id, &p, NULL, err, sizeof(err));
 	if (rc < 0) {

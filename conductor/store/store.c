@@ -624,9 +624,10 @@ int svr_store_diff(struct svr_store *s, int64_t from, int64_t to, json_t **list,
 
 /* ---- proposals (change control) ---- */
 
+/* The model comes last: its hash is the proposal's "sha256" (a commit's, of the same text). */
 static const char proposal_columns[] =
     "id, state, kind, source_version, proposer, message, ticket, created_ms, base_version, "
-    "apply_at_ms, approver, decided_ms, comment, version, serial, error";
+    "apply_at_ms, approver, decided_ms, comment, version, serial, error, model";
 
 static void row_to_proposal(const struct svr_rows *r, unsigned row, struct svr_store_proposal *p)
 {
@@ -647,6 +648,9 @@ static void row_to_proposal(const struct svr_rows *r, unsigned row, struct svr_s
 	p->version = to_i64(svr_rows_get(r, row, 13));
 	p->serial = to_i64(svr_rows_get(r, row, 14));
 	copy_text(p->error, sizeof(p->error), svr_rows_get(r, row, 15));
+	const char *model = svr_rows_get(r, row, 16);
+	if (model)
+		sha256_hex(model, p->sha256);
 }
 
 /* A proposal and (model may be NULL) its model. Caller holds s->mu. */
@@ -654,8 +658,7 @@ static int load_proposal(struct svr_store *s, int64_t id, struct svr_store_propo
 			 json_t **model, char *err, size_t errlen)
 {
 	char sql[512];
-	snprintf(sql, sizeof(sql), "SELECT %s, model FROM proposals WHERE id = $1",
-		 proposal_columns);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM proposals WHERE id = $1", proposal_columns);
 	struct num n = num(id);
 	const char *params[] = {n.s};
 	struct svr_rows r = {0};
@@ -679,10 +682,34 @@ static int lock_head(struct svr_store *s, int64_t *running, char *err, size_t er
 			 NULL, running, err, errlen);
 }
 
+/* Inside a transaction (after lock_head): a ticket names one open proposal at most, so an ITSM
+ * that maps its ticket to a proposal cannot approve the wrong one. */
+static int ticket_free(struct svr_store *s, const char *ticket, char *err, size_t errlen)
+{
+	int64_t open = 0;
+	const char *params[] = {ticket};
+	if (!*ticket)
+		return 0;
+	int rc = run_value(s,
+			   "SELECT COALESCE(MIN(id), 0) FROM proposals WHERE ticket = $1 AND "
+			   "state IN ('proposed', 'approved', 'committing')",
+			   1, params, &open, err, errlen);
+	if (rc == 0 && open) {
+		snprintf(err, errlen,
+			 "ticket %s already has an open proposal (%lld): withdraw or decide it "
+			 "first",
+			 ticket, (long long)open);
+		return SVR_STORE_EXISTS;
+	}
+	return rc;
+}
+
 static int proposal_insert(struct svr_store *s, struct svr_store_proposal *p, const char *text,
 			   char *err, size_t errlen)
 {
 	int rc = lock_head(s, &p->base_version, err, errlen);
+	if (rc == 0)
+		rc = ticket_free(s, p->ticket, err, errlen);
 	if (rc == 0)
 		rc = run_value(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM proposals", 0, NULL, &p->id,
 			       err, errlen);
@@ -822,17 +849,39 @@ int svr_store_proposal_decide(struct svr_store *s, int64_t id, const char *from,
 	return rc;
 }
 
-/* Marks a proposal in state from failed, with why. Caller holds s->mu, in a transaction or not. */
+/* Marks a proposal in state from failed, with why; *marked (may be NULL) whether this call did
+ * (of two conductors, one does). Caller holds s->mu, in a transaction or not. */
 static int mark_failed(struct svr_store *s, int64_t id, const char *from, const char *why,
-		       char *err, size_t errlen)
+		       bool *marked, char *err, size_t errlen)
 {
 	struct num n = num(id);
 	char text[SVR_STORE_MESSAGE_MAX];
 	copy_text(text, sizeof(text), why);
 	const char *params[] = {n.s, from, text};
-	return run(s,
-		   "UPDATE proposals SET state = 'failed', error = $3 WHERE id = $1 AND state = $2",
-		   3, params, NULL, err, errlen);
+	struct svr_rows r = {0};
+	int rc = run(s,
+		     "UPDATE proposals SET state = 'failed', error = $3 WHERE id = $1 AND "
+		     "state = $2 RETURNING id",
+		     3, params, &r, err, errlen);
+	if (rc == 0 && marked)
+		*marked = r.nrows > 0;
+	svr_rows_free(&r);
+	return rc;
+}
+
+int svr_store_proposal_fail(struct svr_store *s, int64_t id, const char *from, const char *why,
+			    bool *marked, struct svr_store_proposal *p, char *err, size_t errlen)
+{
+	ERRBUF();
+	bool local = false;
+	marked = marked ? marked : &local;
+	*marked = false;
+	pthread_mutex_lock(&s->mu);
+	int rc = mark_failed(s, id, from, why, marked, err, errlen);
+	if (rc == 0 && p)
+		rc = load_proposal(s, id, p, NULL, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
 }
 
 struct proposal_commit {
@@ -843,6 +892,7 @@ struct proposal_commit {
 	struct svr_store_proposal *p;
 	struct svr_store_commit *out;
 	bool moved_serial;
+	bool *failed; /* this call marked the proposal failed */
 };
 
 /* Inside a transaction: the claim, the base check, the new version, the proposal committed. A
@@ -880,7 +930,7 @@ static int proposal_commit_locked(struct svr_store *s, struct proposal_commit *p
 		snprintf(err, errlen, "%s", why);
 		if (strcmp(pc->from, "approved") != 0)
 			return SVR_STORE_CONFLICT;
-		rc = mark_failed(s, pc->id, "committing", why, err, errlen);
+		rc = mark_failed(s, pc->id, "committing", why, pc->failed, err, errlen);
 		if (rc == 0)
 			snprintf(err, errlen, "%s", why);
 		return rc ? rc : load_proposal(s, pc->id, p, NULL, err, errlen);
@@ -914,6 +964,21 @@ static int proposal_commit_locked(struct svr_store *s, struct proposal_commit *p
 	return rc ? rc : load_proposal(s, pc->id, p, NULL, err, errlen);
 }
 
+/* Why a scheduled proposal's model failed: its first errors with their paths (the operator
+ * reading the failed proposal learns where, not just how many). */
+static void invalid_reason(const struct svr_model_errors *errors, const char *summary, char *why,
+			   size_t len)
+{
+	size_t n = (size_t)snprintf(why, len, "its model no longer passes a commit's checks");
+	for (unsigned i = 0; errors && i < errors->count && i < 3 && n < len; i++)
+		n += (size_t)snprintf(why + n, len - n, "%s %s: %s", i ? ";" : ":",
+				      errors->list[i].path, errors->list[i].message);
+	if (errors && errors->count > 3 && n < len)
+		snprintf(why + n, len - n, " (and %u more)", errors->count - 3);
+	else if ((!errors || !errors->count) && n < len)
+		snprintf(why + n, len - n, " (%s)", summary);
+}
+
 /* The proposal's model, checked as a commit's and as its canonical text; a scheduled one that
  * no longer passes is failed. */
 static int proposal_text(struct svr_store *s, struct proposal_commit *pc,
@@ -927,10 +992,11 @@ static int proposal_text(struct svr_store *s, struct proposal_commit *pc,
 		rc = check_model(model, errors, err, errlen);
 	if (rc == SVR_STORE_INVALID && strcmp(pc->from, "approved") == 0) {
 		char why[SVR_STORE_MESSAGE_MAX];
-		snprintf(why, sizeof(why), "its model no longer passes a commit's checks: %s", err);
+		invalid_reason(errors, err, why, sizeof(why));
 		pthread_mutex_lock(&s->mu);
 		char ignored[256];
-		if (mark_failed(s, pc->id, "approved", why, ignored, sizeof(ignored)) == 0)
+		if (mark_failed(s, pc->id, "approved", why, pc->failed, ignored, sizeof(ignored)) ==
+		    0)
 			load_proposal(s, pc->id, pc->p, NULL, ignored, sizeof(ignored));
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -943,11 +1009,16 @@ static int proposal_text(struct svr_store *s, struct proposal_commit *pc,
 int svr_store_proposal_commit(struct svr_store *s, int64_t id, const char *from,
 			      const char *approver, const char *comment, int64_t now_ms,
 			      struct svr_store_proposal *p, struct svr_store_commit *out,
-			      struct svr_model_errors *errors, char *err, size_t errlen)
+			      struct svr_model_errors *errors, bool *failed, char *err,
+			      size_t errlen)
 {
 	ERRBUF();
 	struct svr_store_commit local;
+	struct svr_model_errors own;
 	char sha[65], *text = NULL;
+	bool not_failed = false;
+	failed = failed ? failed : &not_failed;
+	*failed = false;
 	struct proposal_commit pc = {.id = id,
 				     .from = from,
 				     .approver = approver ? approver : "",
@@ -955,11 +1026,15 @@ int svr_store_proposal_commit(struct svr_store *s, int64_t id, const char *from,
 				     .now = now_ms,
 				     .sha = sha,
 				     .p = p,
-				     .out = out ? out : &local};
+				     .out = out ? out : &local,
+				     .failed = failed};
 	if (comment && strlen(comment) >= SVR_STORE_MESSAGE_MAX)
 		return fail(err, errlen, SVR_STORE_INVALID, "%s",
 			    "the comment is longer than 1023 bytes");
-	int rc = proposal_text(s, &pc, errors, &text, err, errlen);
+	/* The errors are wanted for the failed proposal's reason even when the caller's are not. */
+	svr_model_errors_init(&own);
+	int rc = proposal_text(s, &pc, errors ? errors : &own, &text, err, errlen);
+	svr_model_errors_free(&own);
 	if (rc < 0)
 		return rc;
 	sha256_hex(text, sha);
@@ -2011,6 +2086,34 @@ int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *val
 	if (rc < 0 && stored) {
 		free(*stored);
 		*stored = NULL;
+	}
+	return rc;
+}
+
+int svr_store_meta_swap(struct svr_store *s, const char *key, const char *value, char **old,
+			char *err, size_t errlen)
+{
+	ERRBUF();
+	*old = NULL;
+	const char *p[] = {key, value};
+	pthread_mutex_lock(&s->mu);
+	int rc = tx_begin(s, err, errlen);
+	if (rc == 0) {
+		rc = meta_read(s, key, old, err, errlen);
+		if (rc == SVR_STORE_NOT_FOUND)
+			rc = 0;
+		if (rc == 0)
+			rc =
+			    run(s,
+				"INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE "
+				"SET v = $2",
+				2, p, NULL, err, errlen);
+		rc = tx_end(s, rc, false, err, errlen);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc < 0) {
+		free(*old);
+		*old = NULL;
 	}
 	return rc;
 }

@@ -17,6 +17,7 @@
 #define SVR_CONDUCTOR_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,11 +118,13 @@ struct svr_store_proposal {
 	char comment[SVR_STORE_MESSAGE_MAX];
 	int64_t version, serial; /* committed: the version and the change serial it made */
 	char error[SVR_STORE_MESSAGE_MAX]; /* failed: why */
+	char sha256[65];                   /* of its model's canonical text, as a version's */
 };
 
 /* Stores a proposal in state "proposed", based on the running version. In: kind, source_version
  * (rollback: model NULL, the version's model is taken), proposer, message, ticket, apply_at_ms.
- * model is validated and compiled as a commit's (SVR_STORE_INVALID with errors). Out: the whole
+ * model is validated and compiled as a commit's (SVR_STORE_INVALID with errors). A ticket that
+ * another open (proposed or approved) proposal has: SVR_STORE_EXISTS. Out: the whole
  * proposal. */
 int svr_store_proposal_add(struct svr_store *s, const json_t *model, struct svr_store_proposal *p,
 			   struct svr_model_errors *errors, char *err, size_t errlen);
@@ -144,12 +147,20 @@ int svr_store_proposal_decide(struct svr_store *s, int64_t id, const char *from,
  * stores its model as the next version (author the proposer, its message and ticket; a rollback
  * stays a rollback) and marks it committed with that version and serial. SVR_STORE_CONFLICT when
  * it is not in state from or its base moved, SVR_STORE_INVALID when its model no longer passes a
- * commit's checks: from "approved" the proposal is then marked failed with the reason (from
- * "proposed" nothing changes). *p: the proposal after; *out the commit. */
+ * commit's checks: from "approved" the proposal is then marked failed with the reason (its
+ * first errors and their paths; from "proposed" nothing changes), and *failed (may be NULL) is
+ * set when this call marked it (of two conductors trying, one does: the one that reports it).
+ * *p: the proposal after; *out the commit. */
 int svr_store_proposal_commit(struct svr_store *s, int64_t id, const char *from,
 			      const char *approver, const char *comment, int64_t now_ms,
 			      struct svr_store_proposal *p, struct svr_store_commit *out,
-			      struct svr_model_errors *errors, char *err, size_t errlen);
+			      struct svr_model_errors *errors, bool *failed, char *err,
+			      size_t errlen);
+/* Marks a proposal in state from failed with why (a scheduled one that missed its window);
+ * *marked whether this call did (a proposal no longer in state from is left, rc 0). *p (may be
+ * NULL): the proposal after. */
+int svr_store_proposal_fail(struct svr_store *s, int64_t id, const char *from, const char *why,
+			    bool *marked, struct svr_store_proposal *p, char *err, size_t errlen);
 /* Ids of approved proposals whose apply_at_ms is at or before now_ms, oldest time first, at
  * most max. */
 int svr_store_proposals_due(struct svr_store *s, int64_t now_ms, int64_t *ids, size_t max,
@@ -249,6 +260,10 @@ int svr_store_meta_get(struct svr_store *s, const char *key, char **value, char 
 		       size_t errlen);
 int svr_store_meta_put_new(struct svr_store *s, const char *key, const char *value, char **stored,
 			   char *err, size_t errlen);
+/* Stores value under key (replacing it) and returns what was there in *old (malloc'd; NULL when
+ * absent): a setting each conductor records at start, to learn another's differs. */
+int svr_store_meta_swap(struct svr_store *s, const char *key, const char *value, char **old,
+			char *err, size_t errlen);
 
 /* ---- audit log ---- */
 

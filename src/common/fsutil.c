@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int svr_mkdir_p(const char *path, mode_t mode)
@@ -41,4 +42,28 @@ char *svr_read_file(const char *path, size_t max, size_t *len)
 	}
 	fclose(f);
 	return text;
+}
+
+int svr_read_token_line(const char *path, char *out, size_t size, char *err, size_t errlen)
+{
+	size_t n;
+	char *tok = svr_read_file(path, 4096, &n);
+	if (!tok) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	while (n && strchr(" \t\r\n", tok[n - 1]))
+		tok[--n] = '\0';
+	int rc = -1;
+	if (n == 0 || strpbrk(tok, "\r\n"))
+		snprintf(err, errlen, "not one line of text");
+	else if (n >= size)
+		snprintf(err, errlen, "longer than %zu bytes", size - 1);
+	else
+		rc = 0;
+	if (rc == 0)
+		memcpy(out, tok, n + 1);
+	explicit_bzero(tok, n);
+	free(tok);
+	return rc;
 }

@@ -12,4 +12,10 @@ int svr_mkdir_p(const char *path, mode_t mode);
  * cannot be read, or EFBIG when it is larger than max bytes. */
 char *svr_read_file(const char *path, size_t max, size_t *len);
 
+/* A secret kept in a file as one line (a bearer token, an API key) into out: trailing blanks
+ * and line ends removed. Empty, a CR or LF inside (it goes into an HTTP header: another line
+ * would be another header), or longer than size - 1: -1 with err naming what (the caller adds
+ * the file's name and its option). The copy read is wiped. */
+int svr_read_token_line(const char *path, char *out, size_t size, char *err, size_t errlen);
+
 #endif

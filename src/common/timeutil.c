@@ -2,6 +2,7 @@
 #include "common/timeutil.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,6 +18,14 @@ static int digits(const char *s, int n)
 	return v;
 }
 
+/* Days in month (1-12) of year (Gregorian). */
+static int days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return days[month - 1] + (month == 2 && leap);
+}
+
 int svr_rfc3339_parse(const char *s, int64_t *unix_s)
 {
 	/* YYYY-MM-DDTHH:MM:SS: fixed positions, parsed by hand (sscanf is slow for 10k rules). */
@@ -30,9 +39,11 @@ int svr_rfc3339_parse(const char *s, int64_t *unix_s)
 	tm.tm_hour = digits(s + 11, 2);
 	tm.tm_min = digits(s + 14, 2);
 	tm.tm_sec = digits(s + 17, 2);
+	/* timegm() would roll an impossible date over (02-31 as 03-03): refused instead. A leap
+	 * second (:60) is refused too: Unix time has none, and a rule's bound is never one. */
 	if (tm.tm_year < 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+	    tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour < 0 ||
+	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 59)
 		return -1;
 	const char *p = s + 19;
 	if (*p == '.') {

@@ -824,6 +824,15 @@ static void meta_keeps_the_first_value(void **state)
 	assert_int_equal(svr_store_meta_get(f->s, "ca-cert", &v, NULL, 0), 0);
 	assert_string_equal(v, "first");
 	free(v);
+	/* A setting each conductor records at start: the one before is returned. */
+	assert_int_equal(svr_store_meta_swap(f->s, "change-control", "on", &v, NULL, 0), 0);
+	assert_null(v);
+	assert_int_equal(svr_store_meta_swap(f->s, "change-control", "off", &v, NULL, 0), 0);
+	assert_string_equal(v, "on");
+	free(v);
+	assert_int_equal(svr_store_meta_get(f->s, "change-control", &v, NULL, 0), 0);
+	assert_string_equal(v, "off");
+	free(v);
 }
 
 /* ---- changes, two handles ---- */
@@ -1294,7 +1303,12 @@ static struct svr_store_proposal propose_ok(struct svr_store *s, const json_t *m
 	snprintf(p.kind, sizeof(p.kind), "%s", m ? "commit" : "rollback");
 	snprintf(p.proposer, sizeof(p.proposer), "pat");
 	snprintf(p.message, sizeof(p.message), "change %lld", (long long)source);
-	snprintf(p.ticket, sizeof(p.ticket), "CHG-7");
+	/* One open proposal per ticket: the others' tickets say what they are. */
+	if (source || apply_at_ms)
+		snprintf(p.ticket, sizeof(p.ticket), "CHG-7-%lld-%lld", (long long)source,
+			 (long long)apply_at_ms);
+	else
+		snprintf(p.ticket, sizeof(p.ticket), "CHG-7");
 	char err[256];
 	int rc = svr_store_proposal_add(s, m, &p, NULL, err, sizeof(err));
 	if (rc != 0)
@@ -1347,6 +1361,18 @@ static void proposals_add_get_list(void **state)
 	assert_int_equal(svr_store_proposal_add(f->s, NULL, &none, NULL, NULL, 0),
 			 SVR_STORE_NOT_FOUND);
 	assert_int_equal(svr_store_proposal_get(f->s, 4, &q, NULL, NULL, 0), SVR_STORE_NOT_FOUND);
+	/* A ticket with an open proposal: refused, so an ITSM's ticket names one proposal. */
+	struct svr_store_proposal same = {
+	    .kind = "commit", .proposer = "pat", .message = "again", .ticket = "CHG-7"};
+	char err[256];
+	assert_int_equal(svr_store_proposal_add(f->s, m2, &same, NULL, err, sizeof(err)),
+			 SVR_STORE_EXISTS);
+	assert_non_null(strstr(err, "open proposal (1)"));
+	/* The model's hash, as a version's: proposal 3 restores version 1. */
+	struct svr_store_commit v1;
+	assert_int_equal(svr_store_version(f->s, 1, &v1, NULL, NULL, 0), 0);
+	assert_int_equal(svr_store_proposal_get(f->s, 3, &q, NULL, NULL, 0), 0);
+	assert_string_equal(q.sha256, v1.sha256);
 
 	/* Newest first; by state; a page below an id. */
 	struct svr_store_proposal *list = NULL;
@@ -1354,6 +1380,7 @@ static void proposals_add_get_list(void **state)
 	assert_int_equal(svr_store_proposals(f->s, NULL, 0, 10, &list, &n, NULL, 0), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(list[0].id, 3);
+	assert_string_equal(list[0].sha256, v1.sha256);
 	assert_int_equal(list[2].id, 1);
 	free(list);
 	assert_int_equal(svr_store_proposals(f->s, NULL, 3, 1, &list, &n, NULL, 0), 0);
@@ -1389,6 +1416,22 @@ static void proposals_decide(void **state)
 	assert_int_equal(
 	    svr_store_proposal_decide(f->s, 7, "proposed", "approved", "bob", "", 43, &p, NULL, 0),
 	    SVR_STORE_NOT_FOUND);
+	/* A scheduled proposal that missed its window: failed once, by whoever marks it. */
+	propose_ok(f->s, m1, 0, 5);
+	assert_int_equal(
+	    svr_store_proposal_decide(f->s, 2, "proposed", "approved", "bob", "", 3, &p, NULL, 0),
+	    0);
+	bool marked = false;
+	assert_int_equal(
+	    svr_store_proposal_fail(f->s, 2, "approved", "missed its window", &marked, &p, NULL, 0),
+	    0);
+	assert_true(marked);
+	assert_string_equal(p.state, "failed");
+	assert_string_equal(p.error, "missed its window");
+	assert_int_equal(
+	    svr_store_proposal_fail(f->s, 2, "approved", "missed its window", &marked, &p, NULL, 0),
+	    0);
+	assert_false(marked); /* the second conductor does not report it again */
 	json_decref(m1);
 }
 
@@ -1399,9 +1442,9 @@ static void proposals_commit(void **state)
 	struct svr_store_proposal p;
 	struct svr_store_commit c;
 	propose_ok(f->s, m1, 0, 0);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 1, "proposed", "ann", "ok", 50, &p, &c, NULL, NULL, 0),
-	    0);
+	assert_int_equal(svr_store_proposal_commit(f->s, 1, "proposed", "ann", "ok", 50, &p, &c,
+						   NULL, NULL, NULL, 0),
+			 0);
 	assert_int_equal(c.version, 1);
 	assert_string_equal(c.author, "pat"); /* the proposer */
 	assert_string_equal(c.ticket, "CHG-7");
@@ -1417,21 +1460,21 @@ static void proposals_commit(void **state)
 	assert_true(json_equal(running, m1));
 	json_decref(running);
 	/* Not in the state asked for: a conflict, nothing committed. */
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 1, "proposed", "ann", "", 50, &p, &c, NULL, NULL, 0),
-	    SVR_STORE_CONFLICT);
+	assert_int_equal(svr_store_proposal_commit(f->s, 1, "proposed", "ann", "", 50, &p, &c, NULL,
+						   NULL, NULL, 0),
+			 SVR_STORE_CONFLICT);
 	assert_int_equal(history_len(f->s), 1);
 
 	/* Two proposals on version 1: the second to be approved finds its base moved. */
 	propose_ok(f->s, m2, 0, 0);
 	propose_ok(f->s, NULL, 1, 10);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 2, "proposed", "bob", "", 60, &p, &c, NULL, NULL, 0),
-	    0);
+	assert_int_equal(svr_store_proposal_commit(f->s, 2, "proposed", "bob", "", 60, &p, &c, NULL,
+						   NULL, NULL, 0),
+			 0);
 	assert_int_equal(c.previous_version, 1);
 	char err[256];
 	assert_int_equal(svr_store_proposal_commit(f->s, 3, "proposed", "ann", "", 70, &p, &c, NULL,
-						   err, sizeof(err)),
+						   NULL, err, sizeof(err)),
 			 SVR_STORE_CONFLICT);
 	assert_non_null(strstr(err, "propose it again"));
 	assert_int_equal(svr_store_proposal_get(f->s, 3, &p, NULL, NULL, 0), 0);
@@ -1447,9 +1490,11 @@ static void proposals_commit(void **state)
 	assert_int_equal(svr_store_proposals_due(f->s, 10, due, 4, &n, NULL, 0), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(due[0], 3);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 3, "approved", NULL, NULL, 80, &p, &c, NULL, NULL, 0),
-	    SVR_STORE_CONFLICT);
+	bool failed = false;
+	assert_int_equal(svr_store_proposal_commit(f->s, 3, "approved", NULL, NULL, 80, &p, &c,
+						   NULL, &failed, NULL, 0),
+			 SVR_STORE_CONFLICT);
+	assert_true(failed); /* this call marked it: the one to report it */
 	assert_string_equal(p.state, "failed");
 	assert_non_null(strstr(p.error, "propose it again"));
 	assert_int_equal(svr_store_proposals_due(f->s, 100, due, 4, &n, NULL, 0), 0);
@@ -1458,8 +1503,9 @@ static void proposals_commit(void **state)
 
 	/* A rollback proposal commits as a rollback; history's approvers. */
 	propose_ok(f->s, NULL, 1, 0);
-	assert_int_equal(
-	    svr_store_proposal_commit(f->s, 4, "proposed", "cy", "", 90, &p, &c, NULL, NULL, 0), 0);
+	assert_int_equal(svr_store_proposal_commit(f->s, 4, "proposed", "cy", "", 90, &p, &c, NULL,
+						   NULL, NULL, 0),
+			 0);
 	assert_string_equal(c.kind, "rollback");
 	assert_int_equal(c.source_version, 1);
 	assert_int_equal(c.version, 3);
@@ -1477,6 +1523,7 @@ static void proposals_commit(void **state)
 
 struct claimer {
 	struct svr_store *s;
+	pthread_barrier_t *start;
 	pthread_t t;
 	int rc;
 };
@@ -1486,8 +1533,10 @@ static void *claim_thread(void *arg)
 	struct claimer *c = arg;
 	struct svr_store_proposal p;
 	struct svr_store_commit info;
-	c->rc =
-	    svr_store_proposal_commit(c->s, 1, "approved", NULL, NULL, 0, &p, &info, NULL, NULL, 0);
+	/* Both threads start their commit together, so the claims really race. */
+	pthread_barrier_wait(c->start);
+	c->rc = svr_store_proposal_commit(c->s, 1, "approved", NULL, NULL, 0, &p, &info, NULL, NULL,
+					  NULL, 0);
 	return NULL;
 }
 
@@ -1502,11 +1551,17 @@ static void scheduled_proposal_committed_once(void **state)
 	assert_int_equal(
 	    svr_store_proposal_decide(f->s, 1, "proposed", "approved", "ann", "", 1, &p, NULL, 0),
 	    0);
-	struct claimer c[2] = {{.s = f->s}, {.s = b}};
+	/* SQLite: the loser waits for the write lock (BEGIN IMMEDIATE, busy_timeout 5 s), then
+	 * finds the proposal claimed; PostgreSQL: it waits on the head row's lock. Neither fails.
+	 */
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, 2);
+	struct claimer c[2] = {{.s = f->s, .start = &start}, {.s = b, .start = &start}};
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&c[i].t, NULL, claim_thread, &c[i]), 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(c[i].t, NULL);
+	pthread_barrier_destroy(&start);
 	assert_true((c[0].rc == 0 && c[1].rc == SVR_STORE_CONFLICT) ||
 		    (c[1].rc == 0 && c[0].rc == SVR_STORE_CONFLICT));
 	assert_int_equal(history_len(b), 1);

@@ -91,7 +91,7 @@ const char conductor_help[] =
     "        created, apply-at, approver, version, message.\n"
     "    proposal ID\n"
     "        One proposal and what it would change in the running model.\n"
-    "    approve ID [-m COMMENT]\n"
+    "    approve ID [-m COMMENT] [--expect-sha256 HASH]\n"
     "        Approve another operator's proposal: committed now (prints the\n"
     "        version), or at its time.\n"
     "    reject ID [-m COMMENT]\n"
@@ -162,7 +162,11 @@ const char conductor_help[] =
     "        approve, reject, withdraw: a comment (optional).\n"
     "    --ticket ID\n"
     "        commit, rollback, propose: a change-ticket id (one line, at most 127\n"
-    "        bytes; required by a conductor whose change control asks for one).\n"
+    "        bytes; required by a conductor whose change control asks for one; one\n"
+    "        open proposal per ticket).\n"
+    "    --expect-sha256 HASH\n"
+    "        approve: only if the proposal's model has this sha256 (the model\n"
+    "        reviewed; `proposal ID` shows it).\n"
     "    --at TIME, --rollback-to VERSION\n"
     "        propose: when to commit (RFC 3339 UTC, e.g. 2026-12-24T22:00:00Z; within\n"
     "        a year); propose a rollback to VERSION instead of a model.\n"
@@ -301,11 +305,14 @@ static const struct command_page pages[] = {
      "GET /api/v1/proposals/ID: its fields, then what it would change in the\n"
      "running model, one line per JSON path as diff prints them.",
      "svrctl conductor proposal 12"},
-    {"approve", "approve another operator's proposal", "approve ID [-m COMMENT]",
+    {"approve", "approve another operator's proposal",
+     "approve ID [-m COMMENT] [--expect-sha256 HASH]",
      "POST /api/v1/proposals/ID/approve (an approver, never the proposer). Without\n"
      "an apply-at it is committed now (author: the proposer): prints the version.\n"
      "With one it waits, approved, and is committed then. Refused (exit 1) when\n"
-     "the running version is no longer the one it was proposed on: propose again.",
+     "the running version is no longer the one it was proposed on, or its apply-at\n"
+     "has passed: propose again; with --expect-sha256, when the proposal's model\n"
+     "(its sha256, as `proposal ID` shows it) is another.",
      "svrctl conductor approve 12 -m \"CAB 2026-12-20\""},
     {"reject", "reject another operator's proposal", "reject ID [-m COMMENT]",
      "POST /api/v1/proposals/ID/reject (an approver, never the proposer): a proposal\n"
@@ -405,7 +412,7 @@ static const struct command_page *find_page(const char *name)
 
 struct cargs {
 	struct api_opts api;
-	const char *message, *ticket, *asset_id, *who, *at, *state;
+	const char *message, *ticket, *asset_id, *who, *at, *state, *expect_sha256;
 	long limit, before, rollback_to;
 	bool help;
 	int nargs;
@@ -776,7 +783,7 @@ static void print_proposal(const json_t *j)
 	static const char *const keys[] = {
 	    "id",         "state",      "kind",         "source-version", "proposer", "ticket",
 	    "message",    "created-ms", "base-version", "apply-at-ms",    "approver", "decided-by",
-	    "decided-ms", "comment",    "version",      "serial",         "error"};
+	    "decided-ms", "comment",    "version",      "serial",         "error",    "sha256"};
 	char buf[1100];
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		const json_t *v = json_object_get(j, keys[k]);
@@ -784,8 +791,10 @@ static void print_proposal(const json_t *j)
 		       strstr(keys[k], "-ms") ? when(v, buf, sizeof(buf))
 					      : text(v, buf, sizeof(buf)));
 	}
-	printf("\nchanges to the running model:\n");
-	print_changes(json_object_get(j, "changes"), "running", "this proposal");
+	const char *state = json_string_value(json_object_get(j, "state"));
+	bool open = state && (strcmp(state, "proposed") == 0 || strcmp(state, "approved") == 0);
+	printf("\nchanges %s:\n", open ? "to the running model" : "from its base version");
+	print_changes(json_object_get(j, "changes"), open ? "running" : "base", "this proposal");
 }
 
 /* A proposal id argument. */
@@ -814,6 +823,8 @@ static int decide(const struct cargs *o, const char *verb)
 	long long id = proposal_arg(o, verb);
 	snprintf(path, sizeof(path), "/proposals/%lld/%s", id, verb);
 	json_t *body = o->message ? json_pack("{s:s}", "comment", o->message) : json_object();
+	if (body && o->expect_sha256)
+		json_object_set_new(body, "expect-sha256", json_string(o->expect_sha256));
 	struct api_answer a;
 	int rc = send_json(o, verb, "POST", path, body, &a);
 	if (rc)
@@ -1396,7 +1407,8 @@ static void parse(int argc, char **argv, struct cargs *o)
 		OPT_WHO,
 		OPT_AT,
 		OPT_ROLLBACK_TO,
-		OPT_STATE
+		OPT_STATE,
+		OPT_EXPECT_SHA256
 	};
 	static const struct option longopts[] = {
 	    {"url", required_argument, NULL, OPT_URL},
@@ -1405,6 +1417,7 @@ static void parse(int argc, char **argv, struct cargs *o)
 	    {"ca-sha256", required_argument, NULL, OPT_CA_SHA256},
 	    {"message", required_argument, NULL, 'm'},
 	    {"ticket", required_argument, NULL, OPT_TICKET},
+	    {"expect-sha256", required_argument, NULL, OPT_EXPECT_SHA256},
 	    {"asset-id", required_argument, NULL, OPT_ASSET},
 	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {"before", required_argument, NULL, OPT_BEFORE},
@@ -1441,6 +1454,9 @@ static void parse(int argc, char **argv, struct cargs *o)
 			break;
 		case OPT_TICKET:
 			o->ticket = optarg;
+			break;
+		case OPT_EXPECT_SHA256:
+			o->expect_sha256 = optarg;
 			break;
 		case OPT_ASSET:
 			o->asset_id = optarg;
@@ -1591,6 +1607,8 @@ int conductor_main(int argc, char **argv)
 		usage("%s: -m is for commit, rollback, propose, approve, reject and withdraw", cmd);
 	if (o.ticket && !is_one_of(cmd, "commit rollback propose"))
 		usage("%s: --ticket is for commit, rollback and propose", cmd);
+	if (o.expect_sha256 && strcmp(cmd, "approve") != 0)
+		usage("%s: --expect-sha256 is for approve", cmd);
 	if ((o.at || o.rollback_to) && strcmp(cmd, "propose") != 0)
 		usage("%s: --at and --rollback-to are for propose", cmd);
 	if (o.state && strcmp(cmd, "proposals") != 0)

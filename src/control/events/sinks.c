@@ -286,19 +286,15 @@ static int http_setup(struct sink *k, const struct svr_events_opts *o, char *err
 	k->timeout_ms = o->http_timeout_ms ? o->http_timeout_ms : 5000;
 	char auth[1024] = "";
 	if (o->token_file) {
-		size_t len;
-		char *tok = svr_read_file(o->token_file, 4096, &len);
-		if (!tok) {
-			snprintf(err, errlen, "--events-token-file %s: %s", o->token_file,
-				 strerror(errno));
+		/* One line: a CR or LF inside would add a header of the file's choosing. */
+		char tok[1000], why[128];
+		if (svr_read_token_line(o->token_file, tok, sizeof(tok), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "--events-token-file %s: %s", o->token_file, why);
 			return -1;
 		}
-		while (len && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
-			tok[--len] = '\0';
 		snprintf(auth, sizeof(auth), "Authorization: %s %s",
 			 o->format == SVR_EVENTS_HEC ? "Splunk" : "ApiKey", tok);
-		explicit_bzero(tok, len);
-		free(tok);
+		explicit_bzero(tok, sizeof(tok));
 	}
 	k->curl = curl_easy_init();
 	if (!k->curl) {
