@@ -201,17 +201,17 @@
 	/* A diff from the API: [{path, op, from, to}]. */
 	Vue.component('diff-list', {
 		props: ['changes'],
-		template: '\
-<div class="diff">\
-  <p v-if="!changes.length" class="muted">No changes.</p>\
-  <table v-else>\
-    <tr><th>path</th><th>change</th><th>from</th><th>to</th></tr>\
-    <tr v-for="c in changes" :class="\'op-\' + c.op">\
-      <td class="mono">{{ c.path }}</td><td>{{ c.op }}</td>\
-      <td class="mono">{{ c.from | json }}</td><td class="mono">{{ c.to | json }}</td>\
-    </tr>\
-  </table>\
-</div>'
+		template: `
+<div class="diff">
+  <p v-if="!changes.length" class="muted">No changes.</p>
+  <table v-else>
+    <tr><th>path</th><th>change</th><th>from</th><th>to</th></tr>
+    <tr v-for="c in changes" :class="'op-' + c.op">
+      <td class="mono">{{ c.path }}</td><td>{{ c.op }}</td>
+      <td class="mono">{{ c.from | json }}</td><td class="mono">{{ c.to | json }}</td>
+    </tr>
+  </table>
+</div>`
 	});
 
 	/* After a commit (serial known): each router's applied serial catching up, with the time
@@ -255,18 +255,18 @@
 				});
 			}
 		},
-		template: '\
-<div class="card ack-watch" :data-serial="serial" :data-done="done ? 1 : 0" :data-ms="doneMs">\
-  <h2>Routers applying serial {{ serial }}</h2>\
-  <table>\
-    <tr><th>router</th><th>applied serial</th><th>acknowledged</th></tr>\
-    <tr v-for="r in routers" :data-router="r.name" :data-acked="r.acked ? 1 : 0">\
-      <td>{{ r.name }}</td><td class="num">{{ r.applied }}</td>\
-      <td><state-badge :state="r.acked ? \'ok\' : \'warn\'" :text="r.acked ? (\'after \' + r.ms + \' ms\') : \'waiting\'"></state-badge></td>\
-    </tr>\
-  </table>\
-  <p v-if="done" class="ack-done">Every router applied serial {{ serial }}, {{ doneMs }} ms after the click.</p>\
-</div>'
+		template: `
+<div class="card ack-watch" :data-serial="serial" :data-done="done ? 1 : 0" :data-ms="doneMs">
+  <h2>Routers applying serial {{ serial }}</h2>
+  <table>
+    <tr><th>router</th><th>applied serial</th><th>acknowledged</th></tr>
+    <tr v-for="r in routers" :data-router="r.name" :data-acked="r.acked ? 1 : 0">
+      <td>{{ r.name }}</td><td class="num">{{ r.applied }}</td>
+      <td><state-badge :state="r.acked ? 'ok' : 'warn'" :text="r.acked ? ('after ' + r.ms + ' ms') : 'waiting'"></state-badge></td>
+    </tr>
+  </table>
+  <p v-if="done" class="ack-done">Every router applied serial {{ serial }}, {{ doneMs }} ms after the click.</p>
+</div>`
 	});
 
 	/* ---------------------------------------------------------------- login -- */
@@ -289,16 +289,16 @@
 				}).then(function () { self.busy = false; });
 			}
 		},
-		template: '\
-<div class="login card">\
-  <h1>svr-conductor</h1>\
-  <p class="muted">Log in with your operator token (the content of your token file).</p>\
-  <form @submit.prevent="login">\
-    <input id="token" class="wide mono secret" type="text" v-model="token" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" placeholder="operator token" autofocus>\
-    <div class="row"><button id="login" class="primary" type="submit" :disabled="busy || !token">Log in</button></div>\
-  </form>\
-  <p class="muted">The token stays in this tab only (sessionStorage, gone when the tab is closed; the browser is not offered it to save) and is sent to this conductor alone.</p>\
-</div>'
+		template: `
+<div class="login card">
+  <h1>svr-conductor</h1>
+  <p class="muted">Log in with your operator token (the content of your token file).</p>
+  <form @submit.prevent="login">
+    <input id="token" class="wide mono secret" type="text" v-model="token" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" placeholder="operator token" autofocus>
+    <div class="row"><button id="login" class="primary" type="submit" :disabled="busy || !token">Log in</button></div>
+  </form>
+  <p class="muted">The token stays in this tab only (sessionStorage, gone when the tab is closed; the browser is not offered it to save) and is sent to this conductor alone.</p>
+</div>`
 	});
 
 	/* ------------------------------------------------------------------ map -- */
@@ -370,34 +370,34 @@
 				});
 			}
 		},
-		template: '\
-<div>\
-  <h1>Network map</h1>\
-  <p class="muted">Serial {{ serial }}; refreshed every second ({{ updated | time }}). Click a router for its page.</p>\
-  <svg class="map" :viewBox="\'0 0 800 \' + height" role="img" aria-label="routers and peer paths">\
-    <g v-for="l in links" :key="l.id">\
-      <path class="path" :class="l.state" :d="l.d" :data-path="l.id" :data-state="l.state"><title>{{ l.a }} ↔ {{ l.b }} ({{ l.near.path }}): {{ l.near.state }}</title></path>\
-      <text class="small" :x="l.lx" :y="l.ly" text-anchor="middle">{{ l.near.path }}<tspan v-if="l.near[\'latency-ms\'] != null"> {{ l.near[\'latency-ms\'] | num(\' ms\') }}</tspan></text>\
-    </g>\
-    <g v-for="n in nodes" :key="n.name" class="node" :class="n.state" :data-router="n.name" :data-state="n.state" @click="open(n.name)">\
-      <circle :cx="n.x" :cy="n.y" r="26"></circle>\
-      <text :x="n.x" :y="n.y + 44" text-anchor="middle">{{ n.name }}</text>\
-      <text class="small" :x="n.x" :y="n.y + 58" text-anchor="middle">v{{ n.version }} {{ n.inSync ? \'in sync\' : \'out of sync\' }}</text>\
-    </g>\
-  </svg>\
-  <p class="legend muted"><span><i class="ok"></i>up, SLA met or not measured</span><span><i class="warn"></i>up, SLA violated or not usable</span><span><i class="bad"></i>down</span></p>\
-  <div class="card">\
-    <table>\
-      <tr><th>router</th><th>peer</th><th>path</th><th>state</th><th>loss</th><th>latency</th><th>jitter</th><th>SLA</th></tr>\
-      <tr v-for="l in links" :key="l.id + \'-row\'" :data-path-row="l.id">\
-        <td>{{ l.a }}</td><td>{{ l.b }}</td><td>{{ l.near.path }}</td>\
-        <td><state-badge :state="l.state" :text="l.near.state + (l.far ? \' / \' + l.far.state : \'\')"></state-badge></td>\
-        <td class="num">{{ l.near[\'loss-pct\'] | num(\' %\') }}</td><td class="num">{{ l.near[\'latency-ms\'] | num(\' ms\') }}</td>\
-        <td class="num">{{ l.near[\'jitter-ms\'] | num(\' ms\') }}</td><td>{{ l.near.sla || \'—\' }}</td>\
-      </tr>\
-    </table>\
-  </div>\
-</div>'
+		template: `
+<div>
+  <h1>Network map</h1>
+  <p class="muted">Serial {{ serial }}; refreshed every second ({{ updated | time }}). Click a router for its page.</p>
+  <svg class="map" :viewBox="'0 0 800 ' + height" role="img" aria-label="routers and peer paths">
+    <g v-for="l in links" :key="l.id">
+      <path class="path" :class="l.state" :d="l.d" :data-path="l.id" :data-state="l.state"><title>{{ l.a }} ↔ {{ l.b }} ({{ l.near.path }}): {{ l.near.state }}</title></path>
+      <text class="small" :x="l.lx" :y="l.ly" text-anchor="middle">{{ l.near.path }}<tspan v-if="l.near['latency-ms'] != null"> {{ l.near['latency-ms'] | num(' ms') }}</tspan></text>
+    </g>
+    <g v-for="n in nodes" :key="n.name" class="node" :class="n.state" :data-router="n.name" :data-state="n.state" @click="open(n.name)">
+      <circle :cx="n.x" :cy="n.y" r="26"></circle>
+      <text :x="n.x" :y="n.y + 44" text-anchor="middle">{{ n.name }}</text>
+      <text class="small" :x="n.x" :y="n.y + 58" text-anchor="middle">v{{ n.version }} {{ n.inSync ? 'in sync' : 'out of sync' }}</text>
+    </g>
+  </svg>
+  <p class="legend muted"><span><i class="ok"></i>up, SLA met or not measured</span><span><i class="warn"></i>up, SLA violated or not usable</span><span><i class="bad"></i>down</span></p>
+  <div class="card">
+    <table>
+      <tr><th>router</th><th>peer</th><th>path</th><th>state</th><th>loss</th><th>latency</th><th>jitter</th><th>SLA</th></tr>
+      <tr v-for="l in links" :key="l.id + '-row'" :data-path-row="l.id">
+        <td>{{ l.a }}</td><td>{{ l.b }}</td><td>{{ l.near.path }}</td>
+        <td><state-badge :state="l.state" :text="l.near.state + (l.far ? ' / ' + l.far.state : '')"></state-badge></td>
+        <td class="num">{{ l.near['loss-pct'] | num(' %') }}</td><td class="num">{{ l.near['latency-ms'] | num(' ms') }}</td>
+        <td class="num">{{ l.near['jitter-ms'] | num(' ms') }}</td><td>{{ l.near.sla || '—' }}</td>
+      </tr>
+    </table>
+  </div>
+</div>`
 	});
 
 	/* --------------------------------------------------------------- router -- */
@@ -439,44 +439,44 @@
 				api('POST', base + '/clear-sessions', {}).then(function (c) { follow(c, 40); }, this.fail);
 			}
 		},
-		template: '\
-<div v-if="r">\
-  <h1>Router {{ r.name }} <state-badge :state="state" :text="r[\'in-sync\'] ? \'in sync\' : \'out of sync\'"></state-badge></h1>\
-  <div class="card">\
-    <table>\
-      <tr><th>asset id</th><td>{{ r[\'asset-id\'] || \'—\' }}</td><th>enrolled</th><td>{{ r[\'enrolled-ms\'] | time }}</td></tr>\
-      <tr><th>applied version</th><td>{{ r[\'applied-version\'] }} (serial {{ r[\'applied-serial\'] }}; current {{ serial }})</td><th>last seen</th><td>{{ r[\'last-seen-ms\'] | time }}</td></tr>\
-      <tr><th>software</th><td>{{ st.software || \'—\' }}</td><th>dataplane</th><td>{{ st.dataplane || \'—\' }}</td></tr>\
-      <tr><th>local override</th><td>{{ st[\'local-override\'] ? JSON.stringify(st[\'local-override\']) : \'none\' }}</td><th>last error</th><td>{{ st[\'last-error\'] || \'none\' }}</td></tr>\
-    </table>\
-  </div>\
-  <h2>Alarms</h2>\
-  <div class="card"><p v-if="!r.alarms.length" class="muted">None.</p>\
-    <table v-else><tr><th>alarm</th><th>reason</th><th>raised</th></tr>\
-      <tr v-for="a in r.alarms"><td><state-badge state="bad" :text="a.alarm"></state-badge></td><td>{{ a.reason }}</td><td>{{ a[\'raised-ms\'] | time }}</td></tr></table></div>\
-  <h2>Interfaces</h2>\
-  <div class="card"><p v-if="!st.interfaces" class="muted">Not reported by this router.</p>\
-    <table v-else><tr><th>name</th><th>device</th><th>link</th><th>addresses</th><th>rx packets</th><th>tx packets</th></tr>\
-      <tr v-for="i in st.interfaces"><td>{{ i.name }}</td><td class="mono">{{ i.device || \'—\' }}</td>\
-        <td><state-badge :state="i.link === \'up\' ? \'ok\' : \'bad\'" :text="i.link"></state-badge></td>\
-        <td class="mono">{{ (i.addresses || []).join(\', \') }}</td><td class="num">{{ i[\'rx-packets\'] }}</td><td class="num">{{ i[\'tx-packets\'] }}</td></tr></table></div>\
-  <h2>Peer paths</h2>\
-  <div class="card"><p v-if="!(st.peers || []).length" class="muted">None.</p>\
-    <table v-else><tr><th>peer</th><th>path</th><th>interface</th><th>state</th><th>BFD</th><th>usable</th><th>loss</th><th>latency</th><th>jitter</th><th>MOS</th><th>SLA</th></tr>\
-      <tr v-for="p in st.peers" :data-path-row="r.name + \':\' + p.path"><td>{{ p.peer }}</td><td>{{ p.path }}</td><td>{{ p.interface }}</td>\
-        <td><state-badge :state="pathState(p)" :text="p.state"></state-badge></td><td>{{ p.bfd === undefined ? \'—\' : (p.bfd ? \'yes\' : \'no\') }}</td>\
-        <td>{{ p.usable === undefined ? \'—\' : (p.usable ? \'yes\' : \'no\') }}</td>\
-        <td class="num">{{ p[\'loss-pct\'] | num(\' %\') }}</td><td class="num">{{ p[\'latency-ms\'] | num(\' ms\') }}</td>\
-        <td class="num">{{ p[\'jitter-ms\'] | num(\' ms\') }}</td><td class="num">{{ p.mos | num }}</td><td>{{ p.sla || \'—\' }}</td></tr></table></div>\
-  <h2>Sessions</h2>\
-  <div class="card"><p v-if="!sessions.length" class="muted">Not reported.</p>\
-    <table v-else><tr v-for="s in sessions"><th>{{ s.k }}</th><td class="num">{{ s.v }}</td></tr></table>\
-    <div class="row" v-if="can(\'clear-sessions\')"><button class="danger" id="clear-sessions" v-if="!confirming" @click="confirming = true">Clear sessions</button>\
-      <template v-else><span>Clear every session on {{ r.name }}? Flows in progress start again.</span><button class="danger" id="clear-sessions-confirm" @click="clearSessions">Confirm: clear sessions</button><button id="clear-sessions-cancel" @click="confirming = false">Cancel</button></template>\
-      <span v-if="err" class="error action-error" ref="err">{{ err }}</span>\
-      <span v-if="cleared" class="muted" id="cleared" :data-state="cleared.state">command {{ cleared.id }}: {{ cleared.state }}<template v-if="cleared.cleared != null">, {{ cleared.cleared }} sessions cleared</template></span></div></div>\
-</div>\
-<p v-else class="muted">Loading router {{ name }}…</p>'
+		template: `
+<div v-if="r">
+  <h1>Router {{ r.name }} <state-badge :state="state" :text="r['in-sync'] ? 'in sync' : 'out of sync'"></state-badge></h1>
+  <div class="card">
+    <table>
+      <tr><th>asset id</th><td>{{ r['asset-id'] || '—' }}</td><th>enrolled</th><td>{{ r['enrolled-ms'] | time }}</td></tr>
+      <tr><th>applied version</th><td>{{ r['applied-version'] }} (serial {{ r['applied-serial'] }}; current {{ serial }})</td><th>last seen</th><td>{{ r['last-seen-ms'] | time }}</td></tr>
+      <tr><th>software</th><td>{{ st.software || '—' }}</td><th>dataplane</th><td>{{ st.dataplane || '—' }}</td></tr>
+      <tr><th>local override</th><td>{{ st['local-override'] ? JSON.stringify(st['local-override']) : 'none' }}</td><th>last error</th><td>{{ st['last-error'] || 'none' }}</td></tr>
+    </table>
+  </div>
+  <h2>Alarms</h2>
+  <div class="card"><p v-if="!r.alarms.length" class="muted">None.</p>
+    <table v-else><tr><th>alarm</th><th>reason</th><th>raised</th></tr>
+      <tr v-for="a in r.alarms"><td><state-badge state="bad" :text="a.alarm"></state-badge></td><td>{{ a.reason }}</td><td>{{ a['raised-ms'] | time }}</td></tr></table></div>
+  <h2>Interfaces</h2>
+  <div class="card"><p v-if="!st.interfaces" class="muted">Not reported by this router.</p>
+    <table v-else><tr><th>name</th><th>device</th><th>link</th><th>addresses</th><th>rx packets</th><th>tx packets</th></tr>
+      <tr v-for="i in st.interfaces"><td>{{ i.name }}</td><td class="mono">{{ i.device || '—' }}</td>
+        <td><state-badge :state="i.link === 'up' ? 'ok' : 'bad'" :text="i.link"></state-badge></td>
+        <td class="mono">{{ (i.addresses || []).join(', ') }}</td><td class="num">{{ i['rx-packets'] }}</td><td class="num">{{ i['tx-packets'] }}</td></tr></table></div>
+  <h2>Peer paths</h2>
+  <div class="card"><p v-if="!(st.peers || []).length" class="muted">None.</p>
+    <table v-else><tr><th>peer</th><th>path</th><th>interface</th><th>state</th><th>BFD</th><th>usable</th><th>loss</th><th>latency</th><th>jitter</th><th>MOS</th><th>SLA</th></tr>
+      <tr v-for="p in st.peers" :data-path-row="r.name + ':' + p.path"><td>{{ p.peer }}</td><td>{{ p.path }}</td><td>{{ p.interface }}</td>
+        <td><state-badge :state="pathState(p)" :text="p.state"></state-badge></td><td>{{ p.bfd === undefined ? '—' : (p.bfd ? 'yes' : 'no') }}</td>
+        <td>{{ p.usable === undefined ? '—' : (p.usable ? 'yes' : 'no') }}</td>
+        <td class="num">{{ p['loss-pct'] | num(' %') }}</td><td class="num">{{ p['latency-ms'] | num(' ms') }}</td>
+        <td class="num">{{ p['jitter-ms'] | num(' ms') }}</td><td class="num">{{ p.mos | num }}</td><td>{{ p.sla || '—' }}</td></tr></table></div>
+  <h2>Sessions</h2>
+  <div class="card"><p v-if="!sessions.length" class="muted">Not reported.</p>
+    <table v-else><tr v-for="s in sessions"><th>{{ s.k }}</th><td class="num">{{ s.v }}</td></tr></table>
+    <div class="row" v-if="can('clear-sessions')"><button class="danger" id="clear-sessions" v-if="!confirming" @click="confirming = true">Clear sessions</button>
+      <template v-else><span>Clear every session on {{ r.name }}? Flows in progress start again.</span><button class="danger" id="clear-sessions-confirm" @click="clearSessions">Confirm: clear sessions</button><button id="clear-sessions-cancel" @click="confirming = false">Cancel</button></template>
+      <span v-if="err" class="error action-error" ref="err">{{ err }}</span>
+      <span v-if="cleared" class="muted" id="cleared" :data-state="cleared.state">command {{ cleared.id }}: {{ cleared.state }}<template v-if="cleared.cleared != null">, {{ cleared.cleared }} sessions cleared</template></span></div></div>
+</div>
+<p v-else class="muted">Loading router {{ name }}…</p>`
 	});
 
 	/* ----------------------------------------------------- commit or propose -- */
@@ -520,24 +520,24 @@
 				}, this.fail).then(function () { self.busy = false; });
 			}
 		},
-		template: '\
-<div class="card change-review">\
-  <h2>Changes against the running version</h2>\
-  <diff-list v-if="changes" :changes="changes"></diff-list>\
-  <div v-if="!serial && !proposal">\
-    <div class="row"><label for="message">message</label><input id="message" class="wide" v-model="message" maxlength="1023"></div>\
-    <div class="row"><label for="ticket">ticket</label><input id="ticket" v-model="ticket" maxlength="127" :placeholder="me.changeControl.requireTicket ? \'required\' : \'optional\'">\
-      <template v-if="me.changeControl.enabled"><label for="apply-at">apply at, UTC (optional)</label><input id="apply-at" type="datetime-local" v-model="applyAt"> <span class="muted">UTC</span></template></div>\
-    <div class="row">\
-      <button v-if="canCommit" id="commit" class="primary" :disabled="busy || !message" @click="commit">Commit</button>\
-      <button v-if="canPropose" id="propose" :class="{ primary: !canCommit }" :disabled="busy || !message" @click="propose">Propose{{ canCommit ? \' instead\' : \'\' }}</button>\
-      <span v-if="me.changeControl.enabled" class="muted">Change control is on: an approver (not you) approves the proposal.</span>\
-    </div>\
-    <p v-if="err" class="error action-error" ref="err">{{ err }}</p>\
-  </div>\
-  <p v-if="proposal" class="notice proposed" :data-proposal="proposal.id">Proposal {{ proposal.id }} is {{ proposal.state }}; an approver decides on the <a href="#/proposals">Proposals</a> page.</p>\
-  <ack-watch v-if="serial" :serial="serial" :start-ms="startMs"></ack-watch>\
-</div>'
+		template: `
+<div class="card change-review">
+  <h2>Changes against the running version</h2>
+  <diff-list v-if="changes" :changes="changes"></diff-list>
+  <div v-if="!serial && !proposal">
+    <div class="row"><label for="message">message</label><input id="message" class="wide" v-model="message" maxlength="1023"></div>
+    <div class="row"><label for="ticket">ticket</label><input id="ticket" v-model="ticket" maxlength="127" :placeholder="me.changeControl.requireTicket ? 'required' : 'optional'">
+      <template v-if="me.changeControl.enabled"><label for="apply-at">apply at, UTC (optional)</label><input id="apply-at" type="datetime-local" v-model="applyAt"> <span class="muted">UTC</span></template></div>
+    <div class="row">
+      <button v-if="canCommit" id="commit" class="primary" :disabled="busy || !message" @click="commit">Commit</button>
+      <button v-if="canPropose" id="propose" :class="{ primary: !canCommit }" :disabled="busy || !message" @click="propose">Propose{{ canCommit ? ' instead' : '' }}</button>
+      <span v-if="me.changeControl.enabled" class="muted">Change control is on: an approver (not you) approves the proposal.</span>
+    </div>
+    <p v-if="err" class="error action-error" ref="err">{{ err }}</p>
+  </div>
+  <p v-if="proposal" class="notice proposed" :data-proposal="proposal.id">Proposal {{ proposal.id }} is {{ proposal.state }}; an approver decides on the <a href="#/proposals">Proposals</a> page.</p>
+  <ack-watch v-if="serial" :serial="serial" :start-ms="startMs"></ack-watch>
+</div>`
 	});
 
 	/* ------------------------------------------------------------- services -- */
@@ -674,54 +674,54 @@
 				this.put = false;
 			}
 		},
-		template: '\
-<div>\
-  <h1>Services and tenants</h1>\
-  <p class="muted" v-if="!canEdit">Read only: your role cannot edit the model.</p>\
-  <p class="muted">The running model{{ canEdit ? \', to edit\' : \'\' }}.</p>\
-  <div class="notice pending" id="pending" v-if="pending">The candidate holds changes not committed<template v-if="pending.put"> (by {{ pending.author }} at {{ pending[\'at-ms\'] | time }})</template>; this page shows the running model, and Review replaces them.\
-    <button v-if="canEdit" id="discard-candidate" :disabled="busy" @click="discardCandidate">Discard them</button></div>\
-  <p v-if="err && !changes" class="error action-error" ref="err">{{ err }}</p>\
-  <div v-if="cand">\
-    <div class="card"><b>Tenants:</b> <span v-for="t in tenants" class="mono">{{ t }} </span></div>\
-    <div class="card service" v-for="svc in auth.services || []" :key="svc.name" :data-service="svc.name">\
-      <h2>{{ svc.name }} <span class="muted mono">{{ (svc.addresses || []).join(\', \') }}</span></h2>\
-      <table>\
-        <tr><th>source</th><th>permission</th><th>valid from</th><th>valid until</th><th></th></tr>\
-        <tr v-for="(rule, i) in svc.access || []" :data-rule="i">\
-          <td class="mono">{{ rule.source.tenant ? \'tenant \' + rule.source.tenant : \'\' }} {{ rule.source.prefix ? \'prefix \' + rule.source.prefix : \'\' }}</td>\
-          <td><button v-if="canEdit" class="perm" :class="rule.permission" @click="toggle(svc, rule)" :title="\'click for \' + (rule.permission === \'allow\' ? \'deny\' : \'allow\')">{{ rule.permission }}</button>\
-            <state-badge v-else :state="rule.permission === \'allow\' ? \'ok\' : \'bad\'" :text="rule.permission"></state-badge></td>\
-          <td><input v-if="canEdit" class="mono" :value="rule[\'valid-from\']" placeholder="always" @change="setWindow(svc, rule, \'valid-from\', $event)"><span v-else>{{ rule[\'valid-from\'] || \'always\' }}</span></td>\
-          <td><input v-if="canEdit" class="mono" :value="rule[\'valid-until\']" placeholder="forever" @change="setWindow(svc, rule, \'valid-until\', $event)"><span v-else>{{ rule[\'valid-until\'] || \'forever\' }}</span></td>\
-          <td><button v-if="canEdit" class="remove" @click="remove(svc, i)">Remove</button></td>\
-        </tr>\
-      </table>\
-      <div class="row" v-if="canEdit">\
-        <label>new rule: tenant</label><select v-model="draft(svc).tenant"><option value="">—</option><option v-for="t in tenants" :value="t">{{ t }}</option></select>\
-        <select v-model="draft(svc).permission"><option>allow</option><option>deny</option></select>\
-        <button class="add" @click="add(svc)" :disabled="!draft(svc).tenant">Add rule</button>\
-      </div>\
-      <p class="muted" v-if="svc.policy">policy {{ svc.policy }}</p>\
-    </div>\
-    <h2 v-if="(auth[\'service-policies\'] || []).length">Service policies: vector order</h2>\
-    <div class="card policy" v-for="pol in auth[\'service-policies\'] || []" :key="pol.name" :data-policy="pol.name">\
-      <b>{{ pol.name }}</b>\
-      <span class="muted">ranked by cost, lowest first</span>\
-      <table><tr><th>#</th><th>vector</th><th>cost</th><th></th></tr>\
-        <tr v-for="(v, i) in ranked(pol)" :key="v.vector" :data-vector="v.vector"><td>{{ i + 1 }}</td><td>{{ v.vector }}<span v-if="tie(pol, v).length" class="muted tie"> (same cost as {{ tie(pol, v).join(\', \') }}: a tie)</span></td><td class="num">{{ v.cost }}</td>\
-          <td><template v-if="canEdit"><button class="up" @click="move(pol, i, -1)" :disabled="i === 0">↑</button> <button class="down" @click="move(pol, i, 1)" :disabled="i === pol.vectors.length - 1">↓</button></template></td></tr>\
-      </table>\
-    </div>\
-    <div class="row" v-if="canEdit">\
-      <button id="review" class="primary" :disabled="busy || !edits.length" @click="review">Review changes</button>\
-      <button id="discard" :disabled="busy || !edits.length" @click="discard">Discard</button>\
-      <span class="muted">{{ edits.length }} edit(s)</span>\
-    </div>\
-    <p v-if="err && changes" class="error action-error" ref="err">{{ err }}</p>\
-    <change-review v-if="changes" :key="reviewKey" :changes="changes" :model="reviewed" :default-message="message" @done="done"></change-review>\
-  </div>\
-</div>'
+		template: `
+<div>
+  <h1>Services and tenants</h1>
+  <p class="muted" v-if="!canEdit">Read only: your role cannot edit the model.</p>
+  <p class="muted">The running model{{ canEdit ? ', to edit' : '' }}.</p>
+  <div class="notice pending" id="pending" v-if="pending">The candidate holds changes not committed<template v-if="pending.put"> (by {{ pending.author }} at {{ pending['at-ms'] | time }})</template>; this page shows the running model, and Review replaces them.
+    <button v-if="canEdit" id="discard-candidate" :disabled="busy" @click="discardCandidate">Discard them</button></div>
+  <p v-if="err && !changes" class="error action-error" ref="err">{{ err }}</p>
+  <div v-if="cand">
+    <div class="card"><b>Tenants:</b> <span v-for="t in tenants" class="mono">{{ t }} </span></div>
+    <div class="card service" v-for="svc in auth.services || []" :key="svc.name" :data-service="svc.name">
+      <h2>{{ svc.name }} <span class="muted mono">{{ (svc.addresses || []).join(', ') }}</span></h2>
+      <table>
+        <tr><th>source</th><th>permission</th><th>valid from</th><th>valid until</th><th></th></tr>
+        <tr v-for="(rule, i) in svc.access || []" :data-rule="i">
+          <td class="mono">{{ rule.source.tenant ? 'tenant ' + rule.source.tenant : '' }} {{ rule.source.prefix ? 'prefix ' + rule.source.prefix : '' }}</td>
+          <td><button v-if="canEdit" class="perm" :class="rule.permission" @click="toggle(svc, rule)" :title="'click for ' + (rule.permission === 'allow' ? 'deny' : 'allow')">{{ rule.permission }}</button>
+            <state-badge v-else :state="rule.permission === 'allow' ? 'ok' : 'bad'" :text="rule.permission"></state-badge></td>
+          <td><input v-if="canEdit" class="mono" :value="rule['valid-from']" placeholder="always" @change="setWindow(svc, rule, 'valid-from', $event)"><span v-else>{{ rule['valid-from'] || 'always' }}</span></td>
+          <td><input v-if="canEdit" class="mono" :value="rule['valid-until']" placeholder="forever" @change="setWindow(svc, rule, 'valid-until', $event)"><span v-else>{{ rule['valid-until'] || 'forever' }}</span></td>
+          <td><button v-if="canEdit" class="remove" @click="remove(svc, i)">Remove</button></td>
+        </tr>
+      </table>
+      <div class="row" v-if="canEdit">
+        <label>new rule: tenant</label><select v-model="draft(svc).tenant"><option value="">—</option><option v-for="t in tenants" :value="t">{{ t }}</option></select>
+        <select v-model="draft(svc).permission"><option>allow</option><option>deny</option></select>
+        <button class="add" @click="add(svc)" :disabled="!draft(svc).tenant">Add rule</button>
+      </div>
+      <p class="muted" v-if="svc.policy">policy {{ svc.policy }}</p>
+    </div>
+    <h2 v-if="(auth['service-policies'] || []).length">Service policies: vector order</h2>
+    <div class="card policy" v-for="pol in auth['service-policies'] || []" :key="pol.name" :data-policy="pol.name">
+      <b>{{ pol.name }}</b>
+      <span class="muted">ranked by cost, lowest first</span>
+      <table><tr><th>#</th><th>vector</th><th>cost</th><th></th></tr>
+        <tr v-for="(v, i) in ranked(pol)" :key="v.vector" :data-vector="v.vector"><td>{{ i + 1 }}</td><td>{{ v.vector }}<span v-if="tie(pol, v).length" class="muted tie"> (same cost as {{ tie(pol, v).join(', ') }}: a tie)</span></td><td class="num">{{ v.cost }}</td>
+          <td><template v-if="canEdit"><button class="up" @click="move(pol, i, -1)" :disabled="i === 0">↑</button> <button class="down" @click="move(pol, i, 1)" :disabled="i === pol.vectors.length - 1">↓</button></template></td></tr>
+      </table>
+    </div>
+    <div class="row" v-if="canEdit">
+      <button id="review" class="primary" :disabled="busy || !edits.length" @click="review">Review changes</button>
+      <button id="discard" :disabled="busy || !edits.length" @click="discard">Discard</button>
+      <span class="muted">{{ edits.length }} edit(s)</span>
+    </div>
+    <p v-if="err && changes" class="error action-error" ref="err">{{ err }}</p>
+    <change-review v-if="changes" :key="reviewKey" :changes="changes" :model="reviewed" :default-message="message" @done="done"></change-review>
+  </div>
+</div>`
 	});
 
 	/* ------------------------------------------------------------ proposals -- */
@@ -761,30 +761,30 @@
 				}).then(function () { self.busy = false; });
 			}
 		},
-		template: '\
-<div>\
-  <h1>Proposals</h1>\
-  <p class="muted" v-if="!me.changeControl.enabled">Change control is off: planners may also commit directly.</p>\
-  <div class="card">\
-    <p v-if="!list.length" class="muted">No proposals.</p>\
-    <table v-else>\
-      <tr><th>#</th><th>state</th><th>kind</th><th>proposer</th><th>message</th><th>ticket</th><th>apply at</th><th>approver</th><th>version</th><th></th></tr>\
-      <tr v-for="p in list" :key="p.id" :data-proposal="p.id" :data-state="p.state" :class="{ selected: open === p.id }">\
-        <td>{{ p.id }}</td><td>{{ p.state }}</td><td>{{ p.kind }}{{ p.kind === \'rollback\' ? \' to \' + p[\'source-version\'] : \'\' }}</td>\
-        <td>{{ p.proposer }}</td><td>{{ p.message }}</td><td>{{ p.ticket || \'—\' }}</td><td>{{ p[\'apply-at-ms\'] | time }}</td>\
-        <td>{{ p.approver || \'—\' }}</td><td>{{ p.version || \'—\' }}<span v-if="p.error" class="muted"> {{ p.error }}</span></td>\
-        <td><button class="show" @click="show(p)">Changes</button>\
-          <template v-if="mayDecide(p)"><button class="approve primary" :disabled="busy" @click="act(p, \'approve\')">Approve</button>\
-            <button class="reject danger" :disabled="busy" @click="act(p, \'reject\')">Reject</button></template>\
-          <button v-if="mayWithdraw(p)" class="withdraw" :disabled="busy" @click="act(p, \'withdraw\')">Withdraw</button></td>\
-      </tr>\
-    </table>\
-    <p v-if="err" class="error action-error" ref="err">{{ err }}</p>\
-    <div class="row" v-if="canApprove"><label for="comment">comment for an approval or rejection</label><input id="comment" v-model="comment"></div>\
-  </div>\
-  <ack-watch v-for="(a, id) in acks" :key="id" :serial="a.serial" :start-ms="a.t0"></ack-watch>\
-  <div class="card" v-if="detail"><h2>Proposal {{ detail.id }}: changes against the running version</h2><diff-list :changes="detail.changes || []"></diff-list></div>\
-</div>'
+		template: `
+<div>
+  <h1>Proposals</h1>
+  <p class="muted" v-if="!me.changeControl.enabled">Change control is off: planners may also commit directly.</p>
+  <div class="card">
+    <p v-if="!list.length" class="muted">No proposals.</p>
+    <table v-else>
+      <tr><th>#</th><th>state</th><th>kind</th><th>proposer</th><th>message</th><th>ticket</th><th>apply at</th><th>approver</th><th>version</th><th></th></tr>
+      <tr v-for="p in list" :key="p.id" :data-proposal="p.id" :data-state="p.state" :class="{ selected: open === p.id }">
+        <td>{{ p.id }}</td><td>{{ p.state }}</td><td>{{ p.kind }}{{ p.kind === 'rollback' ? ' to ' + p['source-version'] : '' }}</td>
+        <td>{{ p.proposer }}</td><td>{{ p.message }}</td><td>{{ p.ticket || '—' }}</td><td>{{ p['apply-at-ms'] | time }}</td>
+        <td>{{ p.approver || '—' }}</td><td>{{ p.version || '—' }}<span v-if="p.error" class="muted"> {{ p.error }}</span></td>
+        <td><button class="show" @click="show(p)">Changes</button>
+          <template v-if="mayDecide(p)"><button class="approve primary" :disabled="busy" @click="act(p, 'approve')">Approve</button>
+            <button class="reject danger" :disabled="busy" @click="act(p, 'reject')">Reject</button></template>
+          <button v-if="mayWithdraw(p)" class="withdraw" :disabled="busy" @click="act(p, 'withdraw')">Withdraw</button></td>
+      </tr>
+    </table>
+    <p v-if="err" class="error action-error" ref="err">{{ err }}</p>
+    <div class="row" v-if="canApprove"><label for="comment">comment for an approval or rejection</label><input id="comment" v-model="comment"></div>
+  </div>
+  <ack-watch v-for="(a, id) in acks" :key="id" :serial="a.serial" :start-ms="a.t0"></ack-watch>
+  <div class="card" v-if="detail"><h2>Proposal {{ detail.id }}: changes against the running version</h2><diff-list :changes="detail.changes || []"></diff-list></div>
+</div>`
 	});
 
 	/* -------------------------------------------------------------- history -- */
@@ -842,37 +842,37 @@
 				}, this.fail).then(function () { self.busy = false; });
 			}
 		},
-		template: '\
-<div>\
-  <h1>History</h1>\
-  <div class="row" v-if="canRollback"><label for="ticket">ticket for a rollback</label>\
-    <input id="ticket" v-model="ticket" maxlength="127" :placeholder="me.changeControl.requireTicket ? \'required\' : \'optional\'">\
-    <span class="muted">{{ me.changeControl.enabled ? \'A rollback is proposed, for an approver to approve.\' : \'A rollback is committed at once.\' }}</span></div>\
-  <div class="card">\
-    <table>\
-      <tr><th>version</th><th>at</th><th>author</th><th>approver</th><th>kind</th><th>message</th><th>ticket</th><th></th></tr>\
-      <tr v-for="c in commits" :key="c.version" :data-version="c.version" :class="{ selected: sel && sel.version === c.version }">\
-        <td>{{ c.version }}<span v-if="c.version === running" class="badge ok">running</span></td><td>{{ c[\'at-ms\'] | time }}</td>\
-        <td>{{ c.author }}</td><td>{{ c.approver || \'—\' }}</td><td>{{ c.kind }}{{ c[\'source-version\'] ? \' of \' + c[\'source-version\'] : \'\' }}</td>\
-        <td>{{ c.message }}</td><td>{{ c.ticket || \'—\' }}</td>\
-        <td><button class="diff" @click="pick(c)">Diff</button>\
-          <button v-if="canRollback && c.version !== running" class="rollback" :disabled="busy" @click="ask(c)">Roll back to this version</button></td>\
-      </tr>\
-    </table>\
-    <div class="row" v-if="next"><button @click="load(next)">Older</button></div>\
-  </div>\
-  <div class="card rollback-confirm" v-if="confirm" :data-version="confirm.c.version">\
-    <h2>Roll back to version {{ confirm.c.version }}: the changes from the running version {{ running }}</h2>\
-    <diff-list :changes="confirm.changes"></diff-list>\
-    <div class="row"><button id="rollback-confirm" class="danger" :disabled="busy" @click="rollback(confirm.c)">Confirm: {{ me.changeControl.enabled ? \'propose\' : \'commit\' }} the rollback</button>\
-      <button id="rollback-cancel" :disabled="busy" @click="confirm = null">Cancel</button></div>\
-  </div>\
-  <p v-if="err" class="error action-error" ref="err">{{ err }}</p>\
-  <p v-if="done && done.proposal" class="notice proposed" :data-proposal="done.proposal.id">Rollback to version {{ done.to }} proposed: proposal {{ done.proposal.id }}, for an approver on the <a href="#/proposals">Proposals</a> page.</p>\
-  <div v-if="done && done.serial"><p class="notice">Rolled back to version {{ done.to }}: version {{ done.version }}.</p>\
-    <ack-watch :key="done.serial" :serial="done.serial" :start-ms="done.t0"></ack-watch></div>\
-  <div class="card" v-if="sel && changes"><h2>Version {{ sel.version }} against version {{ sel.version - 1 }}</h2><diff-list :changes="changes"></diff-list></div>\
-</div>'
+		template: `
+<div>
+  <h1>History</h1>
+  <div class="row" v-if="canRollback"><label for="ticket">ticket for a rollback</label>
+    <input id="ticket" v-model="ticket" maxlength="127" :placeholder="me.changeControl.requireTicket ? 'required' : 'optional'">
+    <span class="muted">{{ me.changeControl.enabled ? 'A rollback is proposed, for an approver to approve.' : 'A rollback is committed at once.' }}</span></div>
+  <div class="card">
+    <table>
+      <tr><th>version</th><th>at</th><th>author</th><th>approver</th><th>kind</th><th>message</th><th>ticket</th><th></th></tr>
+      <tr v-for="c in commits" :key="c.version" :data-version="c.version" :class="{ selected: sel && sel.version === c.version }">
+        <td>{{ c.version }}<span v-if="c.version === running" class="badge ok">running</span></td><td>{{ c['at-ms'] | time }}</td>
+        <td>{{ c.author }}</td><td>{{ c.approver || '—' }}</td><td>{{ c.kind }}{{ c['source-version'] ? ' of ' + c['source-version'] : '' }}</td>
+        <td>{{ c.message }}</td><td>{{ c.ticket || '—' }}</td>
+        <td><button class="diff" @click="pick(c)">Diff</button>
+          <button v-if="canRollback && c.version !== running" class="rollback" :disabled="busy" @click="ask(c)">Roll back to this version</button></td>
+      </tr>
+    </table>
+    <div class="row" v-if="next"><button @click="load(next)">Older</button></div>
+  </div>
+  <div class="card rollback-confirm" v-if="confirm" :data-version="confirm.c.version">
+    <h2>Roll back to version {{ confirm.c.version }}: the changes from the running version {{ running }}</h2>
+    <diff-list :changes="confirm.changes"></diff-list>
+    <div class="row"><button id="rollback-confirm" class="danger" :disabled="busy" @click="rollback(confirm.c)">Confirm: {{ me.changeControl.enabled ? 'propose' : 'commit' }} the rollback</button>
+      <button id="rollback-cancel" :disabled="busy" @click="confirm = null">Cancel</button></div>
+  </div>
+  <p v-if="err" class="error action-error" ref="err">{{ err }}</p>
+  <p v-if="done && done.proposal" class="notice proposed" :data-proposal="done.proposal.id">Rollback to version {{ done.to }} proposed: proposal {{ done.proposal.id }}, for an approver on the <a href="#/proposals">Proposals</a> page.</p>
+  <div v-if="done && done.serial"><p class="notice">Rolled back to version {{ done.to }}: version {{ done.version }}.</p>
+    <ack-watch :key="done.serial" :serial="done.serial" :start-ms="done.t0"></ack-watch></div>
+  <div class="card" v-if="sel && changes"><h2>Version {{ sel.version }} against version {{ sel.version - 1 }}</h2><diff-list :changes="changes"></diff-list></div>
+</div>`
 	});
 
 	/* ---------------------------------------------------------------- audit -- */
@@ -895,22 +895,22 @@
 				}, this.fail);
 			}
 		},
-		template: '\
-<div>\
-  <h1>Audit log</h1>\
-  <div class="row"><label for="who">operator</label><input id="who" v-model="who" placeholder="everyone" :disabled="unknown" @change="load()">\
-    <label><input type="checkbox" id="who-unknown" v-model="unknown" @change="load()"> only refused attempts of unknown tokens</label><button @click="load()">Refresh</button></div>\
-  <p v-if="err" class="error action-error" ref="err">{{ err }}</p>\
-  <div class="card">\
-    <table>\
-      <tr><th>#</th><th>at</th><th>who</th><th>role</th><th>from</th><th>request</th><th>status</th><th>action</th><th>detail</th></tr>\
-      <tr v-for="e in entries" :key="e.id"><td>{{ e.id }}</td><td>{{ e[\'at-ms\'] | time }}</td><td>{{ e.who || \'(unknown token)\' }}</td><td>{{ e.role }}</td>\
-        <td class="mono">{{ e.from }}</td><td class="mono">{{ e.method }} {{ e.path }}</td>\
-        <td><state-badge :state="e.status < 300 ? \'ok\' : e.status < 500 ? \'warn\' : \'bad\'" :text="e.status"></state-badge></td><td>{{ e.action }}</td><td>{{ e.detail }}</td></tr>\
-    </table>\
-    <div class="row" v-if="next"><button @click="load(next)">Older</button></div>\
-  </div>\
-</div>'
+		template: `
+<div>
+  <h1>Audit log</h1>
+  <div class="row"><label for="who">operator</label><input id="who" v-model="who" placeholder="everyone" :disabled="unknown" @change="load()">
+    <label><input type="checkbox" id="who-unknown" v-model="unknown" @change="load()"> only refused attempts of unknown tokens</label><button @click="load()">Refresh</button></div>
+  <p v-if="err" class="error action-error" ref="err">{{ err }}</p>
+  <div class="card">
+    <table>
+      <tr><th>#</th><th>at</th><th>who</th><th>role</th><th>from</th><th>request</th><th>status</th><th>action</th><th>detail</th></tr>
+      <tr v-for="e in entries" :key="e.id"><td>{{ e.id }}</td><td>{{ e['at-ms'] | time }}</td><td>{{ e.who || '(unknown token)' }}</td><td>{{ e.role }}</td>
+        <td class="mono">{{ e.from }}</td><td class="mono">{{ e.method }} {{ e.path }}</td>
+        <td><state-badge :state="e.status < 300 ? 'ok' : e.status < 500 ? 'warn' : 'bad'" :text="e.status"></state-badge></td><td>{{ e.action }}</td><td>{{ e.detail }}</td></tr>
+    </table>
+    <div class="row" v-if="next"><button @click="load(next)">Older</button></div>
+  </div>
+</div>`
 	});
 
 	/* ------------------------------------------------------------ enrolment -- */
@@ -968,30 +968,30 @@
 			},
 			select: function (ev) { ev.target.select(); }
 		},
-		template: '\
-<div>\
-  <h1>Enrol a router</h1>\
-  <div class="card">\
-    <div class="row"><label for="rname">router name (as in the model)</label><input id="rname" v-model="name" maxlength="32">\
-      <label for="asset">asset id</label><input id="asset" v-model="asset" maxlength="127"></div>\
-    <div class="row"><button id="enrol" class="primary" :disabled="busy || !name" @click="enrol">Add and create an enrolment token</button></div>\
-    <p v-if="err" class="error action-error" ref="err">{{ err }}</p>\
-  </div>\
-  <div class="card existing" v-if="existing" :data-router="existing.name">\
-    <p class="notice"><b>{{ existing.name }}</b> is in the inventory already: {{ existing.r[\'enrolled-ms\'] ? \'enrolled \' + $options.filters.time(existing.r[\'enrolled-ms\']) : \'not enrolled yet\' }}, last seen {{ existing.r[\'last-seen-ms\'] | time }}, asset id {{ existing.r[\'asset-id\'] || \'—\' }}.\
-      <template v-if="existing.asset && existing.asset !== existing.r[\'asset-id\']"> The asset id typed ({{ existing.asset }}) was not applied: it is not changed here.</template>\
-      A new token replaces any earlier one; once enrolled again the router uses a new key.</p>\
-    <div class="row"><button id="enrol-reissue" class="danger" :disabled="busy" @click="reissue">Issue a new token for existing router {{ existing.name }}</button>\
-      <button id="enrol-cancel" :disabled="busy" @click="existing = null">Cancel</button></div>\
-  </div>\
-  <div class="card" v-if="result">\
-    <p class="notice">The enrolment token for <b>{{ result.router }}</b>, valid until {{ result[\'expires-ms\'] | time }}. <b>It is shown only now:</b> copy it (select, then Ctrl+C) before leaving this page.</p>\
-    <input class="token" readonly :value="result.token" @focus="select" id="enrol-token">\
-    <h2>The router\'s /etc/svrouter/conductor.json</h2>\
-    <textarea class="token" rows="8" readonly :value="file" @focus="select"></textarea>\
-    <p class="muted">Then start svr-control --router {{ result.router }} --conductor /etc/svrouter/conductor.json on the router.</p>\
-  </div>\
-</div>'
+		template: `
+<div>
+  <h1>Enrol a router</h1>
+  <div class="card">
+    <div class="row"><label for="rname">router name (as in the model)</label><input id="rname" v-model="name" maxlength="32">
+      <label for="asset">asset id</label><input id="asset" v-model="asset" maxlength="127"></div>
+    <div class="row"><button id="enrol" class="primary" :disabled="busy || !name" @click="enrol">Add and create an enrolment token</button></div>
+    <p v-if="err" class="error action-error" ref="err">{{ err }}</p>
+  </div>
+  <div class="card existing" v-if="existing" :data-router="existing.name">
+    <p class="notice"><b>{{ existing.name }}</b> is in the inventory already: {{ existing.r['enrolled-ms'] ? 'enrolled ' + $options.filters.time(existing.r['enrolled-ms']) : 'not enrolled yet' }}, last seen {{ existing.r['last-seen-ms'] | time }}, asset id {{ existing.r['asset-id'] || '—' }}.
+      <template v-if="existing.asset && existing.asset !== existing.r['asset-id']"> The asset id typed ({{ existing.asset }}) was not applied: it is not changed here.</template>
+      A new token replaces any earlier one; once enrolled again the router uses a new key.</p>
+    <div class="row"><button id="enrol-reissue" class="danger" :disabled="busy" @click="reissue">Issue a new token for existing router {{ existing.name }}</button>
+      <button id="enrol-cancel" :disabled="busy" @click="existing = null">Cancel</button></div>
+  </div>
+  <div class="card" v-if="result">
+    <p class="notice">The enrolment token for <b>{{ result.router }}</b>, valid until {{ result['expires-ms'] | time }}. <b>It is shown only now:</b> copy it (select, then Ctrl+C) before leaving this page.</p>
+    <input class="token" readonly :value="result.token" @focus="select" id="enrol-token">
+    <h2>The router's /etc/svrouter/conductor.json</h2>
+    <textarea class="token" rows="8" readonly :value="file" @focus="select"></textarea>
+    <p class="muted">Then start svr-control --router {{ result.router }} --conductor /etc/svrouter/conductor.json on the router.</p>
+  </div>
+</div>`
 	});
 
 	/* ------------------------------------------------------------- timeline -- */
@@ -1047,21 +1047,21 @@
 			x: function (t) { return 180 + (t - this.range.lo) / (this.range.hi - this.range.lo) * 600; },
 			day: function (t) { return new Date(t).toISOString().slice(5, 16).replace('T', ' ') + 'Z'; }
 		},
-		template: '\
-<div>\
-  <h1>Timeline</h1>\
-  <p class="muted">Scheduled proposals (apply at) and the access rules\' validity windows of the running version; the orange line is now. Times in UTC.</p>\
-  <svg class="timeline" :viewBox="\'0 0 800 \' + height">\
-    <line class="axis" x1="180" :y1="height - 30" x2="780" :y2="height - 30"></line>\
-    <text v-for="t in ticks" :x="x(t)" :y="height - 14" text-anchor="middle">{{ day(t) }}</text>\
-    <line class="now" :x1="x(now)" y1="10" :x2="x(now)" :y2="height - 30"></line>\
-    <g v-for="(w, i) in windows"><text x="4" :y="30 + 24 * i">{{ w.label }}</text>\
-      <rect class="bar" :class="w.permission" :x="x(w.from || range.lo)" :y="18 + 24 * i" :width="Math.max(2, x(w.until || range.hi) - x(w.from || range.lo))" height="14"></rect></g>\
-    <g v-for="(p, i) in scheduled"><text x="4" :y="30 + 24 * (windows.length + i)">proposal {{ p.id }} ({{ p.state }})</text>\
-      <circle class="mark" :cx="x(p[\'apply-at-ms\'])" :cy="25 + 24 * (windows.length + i)" r="6"></circle></g>\
-  </svg>\
-  <p v-if="!windows.length && !scheduled.length" class="muted">Nothing scheduled, and no access rule has a validity window.</p>\
-</div>'
+		template: `
+<div>
+  <h1>Timeline</h1>
+  <p class="muted">Scheduled proposals (apply at) and the access rules' validity windows of the running version; the orange line is now. Times in UTC.</p>
+  <svg class="timeline" :viewBox="'0 0 800 ' + height">
+    <line class="axis" x1="180" :y1="height - 30" x2="780" :y2="height - 30"></line>
+    <text v-for="t in ticks" :x="x(t)" :y="height - 14" text-anchor="middle">{{ day(t) }}</text>
+    <line class="now" :x1="x(now)" y1="10" :x2="x(now)" :y2="height - 30"></line>
+    <g v-for="(w, i) in windows"><text x="4" :y="30 + 24 * i">{{ w.label }}</text>
+      <rect class="bar" :class="w.permission" :x="x(w.from || range.lo)" :y="18 + 24 * i" :width="Math.max(2, x(w.until || range.hi) - x(w.from || range.lo))" height="14"></rect></g>
+    <g v-for="(p, i) in scheduled"><text x="4" :y="30 + 24 * (windows.length + i)">proposal {{ p.id }} ({{ p.state }})</text>
+      <circle class="mark" :cx="x(p['apply-at-ms'])" :cy="25 + 24 * (windows.length + i)" r="6"></circle></g>
+  </svg>
+  <p v-if="!windows.length && !scheduled.length" class="muted">Nothing scheduled, and no access rule has a validity window.</p>
+</div>`
 	});
 
 	/* ------------------------------------------------------------------ app -- */
@@ -1114,19 +1114,19 @@
 		methods: {
 			logout: function () { logout(''); }
 		},
-		template: '\
-<div>\
-  <header class="top">\
-    <span class="brand">svr-conductor</span>\
-    <nav v-if="s.me"><a v-for="p in pages" :key="p.page" :href="\'#/\' + p.page" :class="{ here: s.route.page === p.page }" :id="\'nav-\' + p.page">{{ p.title }}</a></nav>\
-    <span class="me" v-if="s.me">{{ s.me.name }} ({{ s.me.role }}){{ s.me.changeControl.enabled ? \' · change control on\' : \'\' }}<button id="logout" @click="logout">Log out</button></span>\
-  </header>\
-  <main>\
-    <div class="error" v-if="s.error" id="error">{{ s.error }}</div>\
-    <page-login v-if="!s.me && !s.token"></page-login>\
-    <p v-else-if="!s.me" class="muted">Checking the token…</p>\
-    <component v-else :is="view" :key="s.route.page + \'/\' + s.route.arg" v-bind="view === \'page-router\' ? { name: s.route.arg } : {}"></component>\
-  </main>\
-</div>'
+		template: `
+<div>
+  <header class="top">
+    <span class="brand">svr-conductor</span>
+    <nav v-if="s.me"><a v-for="p in pages" :key="p.page" :href="'#/' + p.page" :class="{ here: s.route.page === p.page }" :id="'nav-' + p.page">{{ p.title }}</a></nav>
+    <span class="me" v-if="s.me">{{ s.me.name }} ({{ s.me.role }}){{ s.me.changeControl.enabled ? ' · change control on' : '' }}<button id="logout" @click="logout">Log out</button></span>
+  </header>
+  <main>
+    <div class="error" v-if="s.error" id="error">{{ s.error }}</div>
+    <page-login v-if="!s.me && !s.token"></page-login>
+    <p v-else-if="!s.me" class="muted">Checking the token…</p>
+    <component v-else :is="view" :key="s.route.page + '/' + s.route.arg" v-bind="view === 'page-router' ? { name: s.route.arg } : {}"></component>
+  </main>
+</div>`
 	});
 })();
