@@ -252,6 +252,26 @@ static void get_candidate(struct conductor *c, const struct cd_request *in, stru
 		cd_http_json(out, 200, model);
 }
 
+/* Who put the candidate and when: for a page that finds it different from the running model. */
+static void get_candidate_info(struct conductor *c, const struct cd_request *in,
+			       struct cd_reply *out)
+{
+	char err[256], author[SVR_STORE_NAME_MAX];
+	int64_t at_ms;
+	if (!cd_api_query_ok(in, out, cd_api_no_args))
+		return;
+	int rc =
+	    svr_store_candidate_info(c->store, author, sizeof(author), &at_ms, err, sizeof(err));
+	if (rc < 0)
+		cd_api_store_error(out, rc, err);
+	else if (rc == 0)
+		cd_http_json(out, 200, json_pack("{s:b, s:n, s:n}", "put", 0, "author", "at-ms"));
+	else
+		cd_http_json(out, 200,
+			     json_pack("{s:b, s:s, s:I}", "put", 1, "author", author, "at-ms",
+				       (json_int_t)at_ms));
+}
+
 static void put_candidate(struct conductor *c, const struct cd_request *in, struct cd_reply *out)
 {
 	char err[256];
@@ -731,6 +751,7 @@ static const struct cd_route operator_routes[] = {
     {"GET", "/history", CD_CRED_OPERATOR, get_history, 0, CD_ROLES_ALL},
     {"GET", "/diff", CD_CRED_OPERATOR, get_diff, 0, CD_ROLES_ALL},
     {"GET", "/candidate", CD_CRED_OPERATOR, get_candidate, 0, CD_ROLES_ALL},
+    {"GET", "/candidate/info", CD_CRED_OPERATOR, get_candidate_info, 0, CD_ROLES_ALL},
     {"PUT", "/candidate", CD_CRED_OPERATOR, put_candidate, 0, CD_ROLE_PLANNER, "candidate"},
     {"POST", "/commit", CD_CRED_OPERATOR, post_commit, 0, CD_ROLE_PLANNER, "commit"},
     {"POST", "/rollback", CD_CRED_OPERATOR, post_rollback, 0, CD_ROLE_PLANNER, "rollback"},

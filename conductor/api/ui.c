@@ -10,16 +10,21 @@
  * server's threads reads what it set, never changed afterwards.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "conductor.h"
 #include "http/http.h"
 
-#define VUE_MAX_BYTES (4u << 20) /* vue.min.js is ~100 KiB; a larger file is not it */
+/* vue.min.js is ~100 KiB: a file much smaller or larger is not it. */
+#define VUE_MIN_BYTES (10u << 10)
+#define VUE_MAX_BYTES (4u << 20)
 
 extern const char svr_ui_index_html[], svr_ui_app_js[], svr_ui_app_css[];
 extern const size_t svr_ui_index_html_len, svr_ui_app_js_len, svr_ui_app_css_len;
@@ -50,24 +55,67 @@ static struct {
 	char why_off[4608]; /* ui-vue-js is at most 3000 characters */
 } ui;
 
+/* Vue with its template compiler, read from path; NULL with why set when the file is not it. */
+static char *read_vue(const char *path, size_t *len, char *why, size_t whylen)
+{
+	/* O_NONBLOCK: a FIFO put there must not hang the start; fstat then refuses it. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot read %s (ui-vue-js): %s", path, strerror(errno));
+		return NULL;
+	}
+	int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	if (!ok) {
+		snprintf(why, whylen, "%s (ui-vue-js) is not a regular file", path);
+		return NULL;
+	}
+	if (st.st_size < (off_t)VUE_MIN_BYTES || st.st_size > (off_t)VUE_MAX_BYTES) {
+		snprintf(why, whylen,
+			 "%s (ui-vue-js) has %lld bytes, not the 10 KiB to 4 MiB of Vue 2 "
+			 "(vue.min.js)",
+			 path, (long long)st.st_size);
+		return NULL;
+	}
+	char *text = svr_read_file(path, VUE_MAX_BYTES, len);
+	if (!text) {
+		snprintf(why, whylen, "cannot read %s (ui-vue-js): %s", path, strerror(errno));
+		return NULL;
+	}
+	/* The UI's templates are compiled in the browser: the runtime-only build cannot. */
+	if (!memmem(text, *len, "compileToFunctions", strlen("compileToFunctions"))) {
+		snprintf(why, whylen,
+			 "%s (ui-vue-js) is not Vue 2 with its template compiler (no "
+			 "compileToFunctions in it)",
+			 path);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 void cd_ui_start(struct conductor *c)
 {
 	const char *path = c->cfg.ui_vue_js;
-	if (!*path) {
+	if (!*path)
 		snprintf(ui.why_off, sizeof(ui.why_off), "the startup file's ui-vue-js is \"\"");
-	} else {
-		ui.vue = svr_read_file(path, VUE_MAX_BYTES, &ui.vue_len);
-		if (!ui.vue)
-			snprintf(
-			    ui.why_off, sizeof(ui.why_off),
-			    "cannot read %s (ui-vue-js): %s; install Debian's libjs-vue or set "
-			    "ui-vue-js",
-			    path, errno == EFBIG ? "larger than 4 MiB" : strerror(errno));
-	}
-	if (ui.vue)
-		LOG_NOTICE("web UI at https://%s/ (Vue from %s)", c->cfg.listen, path);
 	else
-		LOG_WARN("web UI off: %s; the API is served as usual", ui.why_off);
+		ui.vue = read_vue(path, &ui.vue_len, ui.why_off, sizeof(ui.why_off));
+	if (!ui.vue) {
+		LOG_WARN("web UI off: %s; install Debian's libjs-vue or set ui-vue-js; the API is "
+			 "served as usual",
+			 ui.why_off);
+		return;
+	}
+	/* The addresses operators use (the certificate's names), not a wildcard listen address. */
+	const char *port = strrchr(c->cfg.listen, ':');
+	for (unsigned i = 0; i < c->cfg.n_names; i++)
+		LOG_NOTICE("web UI at https://%s%s%s%s/ (Vue from %s)",
+			   strchr(c->cfg.names[i], ':') ? "[" : "", c->cfg.names[i],
+			   strchr(c->cfg.names[i], ':') ? "]" : "", port ? port : "", path);
+	if (!c->cfg.n_names)
+		LOG_NOTICE("web UI at https://%s/ (Vue from %s)", c->cfg.listen, path);
 }
 
 struct ui_file {
@@ -96,7 +144,10 @@ void cd_ui_serve(struct conductor *c, const char *url, struct cd_reply *out)
 		return;
 	}
 	if (!ui.vue) {
-		cd_http_error(out, 503, "the web UI is off: %s", ui.why_off);
+		/* The reason names files of this server: it is in the log, not told to anyone. */
+		cd_http_error(out, 503,
+			      "the web UI is off (the conductor's log says why); the API at "
+			      "/api/v1 is served as usual");
 		return;
 	}
 	out->status = 200;

@@ -161,6 +161,11 @@ json_t *cd_http_body_json(const struct cd_request *in, struct cd_reply *out)
 	return v;
 }
 
+/* Every answer that is not one of the web UI's files (they carry their own policy): JSON, never
+ * a page, so a browser led to one runs nothing and frames nothing. */
+static const char *const api_headers[] = {"Content-Security-Policy",
+					  "default-src 'none'; frame-ancestors 'none'", NULL};
+
 static enum MHD_Result answer(struct MHD_Connection *conn, struct req *q, struct cd_reply *rep,
 			      const char *allow)
 {
@@ -172,7 +177,7 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct req *q, struct
 				     .content_type = rep->content_type,
 				     .allow = allow,
 				     .realm = "svr-conductor",
-				     .headers = rep->headers};
+				     .headers = rep->headers ? rep->headers : api_headers};
 	rep->json = NULL;
 	rep->text = NULL;
 	q->status = a.status;
@@ -186,7 +191,8 @@ static enum MHD_Result answer_error(struct MHD_Connection *conn, struct req *q, 
 static enum MHD_Result answer_error(struct MHD_Connection *conn, struct req *q, unsigned status,
 				    const char *allow, const char *fmt, ...)
 {
-	struct svr_httpd_answer a = {.allow = allow, .realm = "svr-conductor"};
+	struct svr_httpd_answer a = {
+	    .allow = allow, .realm = "svr-conductor", .headers = api_headers};
 	va_list ap;
 	va_start(ap, fmt);
 	svr_httpd_verror(&a, status, fmt, ap);
@@ -571,7 +577,9 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    "the path is longer than %zu bytes", sizeof(q->path) - 1);
 	if (!api && (is_head || strcmp(method, "GET") == 0))
 		q->route = &ui_route; /* the web UI's files: anyone may fetch them */
-	else if (api)
+	else if (!api)
+		snprintf(allow, sizeof(allow), "GET, HEAD"); /* the UI's files are only read */
+	else
 		q->route = find_route(url + plen, method, is_head, q->arg, sizeof(q->arg), allow,
 				      sizeof(allow));
 	if (!q->route && !allow[0])

@@ -1120,6 +1120,26 @@ int svr_store_candidate_get(struct svr_store *s, json_t **model, char *err, size
 	return rc;
 }
 
+int svr_store_candidate_info(struct svr_store *s, char *author, size_t author_len, int64_t *at_ms,
+			     char *err, size_t errlen)
+{
+	ERRBUF();
+	struct svr_rows r = {0};
+	*author = '\0';
+	*at_ms = 0;
+	pthread_mutex_lock(&s->mu);
+	int rc =
+	    run(s, "SELECT author, at_ms FROM candidate WHERE id = 1", 0, NULL, &r, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0 && r.nrows == 1) {
+		snprintf(author, author_len, "%s", svr_rows_get(&r, 0, 0));
+		*at_ms = to_i64(svr_rows_get(&r, 0, 1));
+		rc = 1;
+	}
+	svr_rows_free(&r);
+	return rc;
+}
+
 int svr_store_candidate_put(struct svr_store *s, const json_t *model, const char *author, char *err,
 			    size_t errlen)
 {

@@ -92,6 +92,9 @@ int svr_store_diff(struct svr_store *s, int64_t from, int64_t to, json_t **list,
 int svr_store_candidate_get(struct svr_store *s, json_t **model, char *err, size_t errlen);
 int svr_store_candidate_put(struct svr_store *s, const json_t *model, const char *author, char *err,
 			    size_t errlen);
+/* Who put the candidate and when: 1, 0 when none was put (author "", at_ms 0), or an error. */
+int svr_store_candidate_info(struct svr_store *s, char *author, size_t author_len, int64_t *at_ms,
+			     char *err, size_t errlen);
 
 /* The whole store as one JSON document (docs/conductor.md, "Export"), and back: import replaces
  * an empty store's content only (SVR_STORE_EXISTS when it has versions). */

@@ -300,13 +300,17 @@ enum MHD_Result svr_httpd_queue(struct MHD_Connection *conn, struct svr_httpd_an
 	if (len)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					a->content_type ? a->content_type : "application/json");
-	bool cache_given = false;
+	bool cache_given = false, nosniff_given = false;
 	for (const char *const *h = a->headers; h && h[0] && h[1]; h += 2) {
 		MHD_add_response_header(resp, h[0], h[1]);
 		cache_given |= strcasecmp(h[0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+		nosniff_given |= strcasecmp(h[0], "X-Content-Type-Options") == 0;
 	}
 	if (!cache_given)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* Whatever the answer, a browser takes it as the type it says (never sniffs a page). */
+	if (!nosniff_given)
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (a->status == MHD_HTTP_UNAUTHORIZED) {
 		char h[128];
 		snprintf(h, sizeof(h), "Bearer realm=\"%s\"", a->realm ? a->realm : "svrouter");

@@ -79,8 +79,9 @@ struct svr_httpd_answer {
 };
 
 /* Queues the answer (JSON compact with a final newline, or the text) with Content-Type,
- * Cache-Control: no-store (unless headers give one), the headers, and on 401 / 405 the
- * WWW-Authenticate / Allow headers. Consumes json and text whatever happens. */
+ * Cache-Control: no-store (unless headers give one), X-Content-Type-Options: nosniff, the headers,
+ * and on 401 / 405 the WWW-Authenticate / Allow headers. Consumes json and text whatever happens.
+ */
 enum MHD_Result svr_httpd_queue(struct MHD_Connection *conn, struct svr_httpd_answer *a);
 /* {"error": sentence} as an answer. */
 void svr_httpd_error(struct svr_httpd_answer *a, unsigned status, const char *fmt, ...)

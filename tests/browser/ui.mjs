@@ -42,9 +42,12 @@ async function shot(page, name) {
 }
 
 let current = null; // the page a failure is shown from
+const pageErrors = []; // uncaught errors in any tab: the step during which one happens fails
 async function step(what, fn) {
 	try {
+		const before = pageErrors.length;
 		const detail = await fn();
+		if (pageErrors.length > before) throw new Error(`a page error: ${pageErrors[before]}`);
 		console.log(`PASS: ${what}${detail ? ` (${detail})` : ''}`);
 	} catch (e) {
 		console.log(`FAIL: ${what}: ${e.message.split('\n')[0]}`);
@@ -74,8 +77,6 @@ async function until(ms, cond, what) {
 async function login(page, token, who) {
 	current = page;
 	await page.bringToFront();
-	page.on('pageerror', (e) => console.log(`  [${who}] page error: ${e.message}`));
-	page.on('console', (m) => m.type() === 'error' && console.log(`  [${who}] console: ${m.text()}`));
 	await page.goto(URL);
 	await page.fill('#token', token);
 	await page.click('#login');
@@ -93,18 +94,43 @@ async function go(page, hash) {
 	await page.reload(); // a fresh component, whatever the hash was before
 }
 
+// Counts the click events the page itself sees (a listener in the capture phase), from now on.
+const countClicks = (page) =>
+	page.evaluate(() => {
+		window.svrClicks = 0;
+		document.addEventListener('click', () => window.svrClicks++, true);
+	});
+const clicksSeen = (page) => page.evaluate(() => window.svrClicks);
+
+// The API from a tab, with a token: the parsed body, or an error naming the status.
+const call = (page, token, method, p, body) =>
+	page.evaluate(async ({ token, method, p, body }) => {
+		const r = await fetch(`/api/v1${p}`, {
+			method,
+			headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await r.text();
+		if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
+		return text ? JSON.parse(text) : null;
+	}, { token, method, p, body });
+// JSON with sorted keys, to compare two models.
+const canon = (v) => Array.isArray(v) ? `[${v.map(canon).join(',')}]`
+	: v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canon(v[k])}`).join(',')}}`
+	: JSON.stringify(v);
+const MAX_CLICKS = 5; // from the services page to a committed access-rule change
+const MAX_CHANGE_TO_APPLIED_MS = 2000; // the approver's click until both routers acknowledge
+
 // The planner changes web's first access rule through the services page from `from` to `to`,
 // reviews the diff, and commits (change control off: returns {ms, clicks}, the ms from the
 // commit click until the page shows every router's acknowledgement) or proposes (returns {id}).
-async function changeRule(page, from, to, how) {
+// intrude(), when given, runs between the review and the commit (another operator's doing).
+async function changeRule(page, from, to, how, intrude) {
 	await go(page, '#/services');
 	const rule = '[data-service="web"] [data-rule="0"]';
 	await page.waitForSelector(`${rule} button.perm.${from}`);
-	let clicks = 0;
-	const click = async (sel) => {
-		clicks++;
-		await page.click(sel);
-	};
+	await countClicks(page);
+	const click = (sel) => page.click(sel);
 	await click(`${rule} button.perm`);
 	await page.waitForSelector(`${rule} button.perm.${to}`);
 	await click('#review');
@@ -112,15 +138,21 @@ async function changeRule(page, from, to, how) {
 	const diff = await page.textContent('.change-review table');
 	if (!diff.includes('access[0].permission') || !diff.includes(`"${to}"`))
 		throw new Error(`the diff does not show access[0].permission -> ${to}: ${diff}`);
+	if (intrude) await intrude();
 	if (how === 'commit') {
 		await shot(page, `planner-diff-${from}-to-${to}`);
 		const t0 = Date.now();
 		await click('#commit');
 		await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
 		const ms = Date.now() - t0;
+		const clicks = await clicksSeen(page);
 		await shot(page, `planner-committed-${to}`);
 		return { ms, clicks };
 	}
+	// Without the ticket change control requires: the refusal is shown in the review box.
+	await click('#propose');
+	const refusal = await (await page.waitForSelector('.change-review .action-error')).textContent();
+	if (!refusal.includes('ticket')) throw new Error(`the review box says "${refusal}", not that a ticket is required`);
 	await page.fill('#ticket', TICKET);
 	await shot(page, `planner-diff-${from}-to-${to}`);
 	await click('#propose');
@@ -140,19 +172,19 @@ async function approve(page, id, name) {
 	const t1 = Date.now();
 	const done = await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
 	const t2 = Date.now();
+	await page.waitForSelector(`tr[data-proposal="${id}"][data-state="committed"]`, { timeout: 5000 });
 	const pageMs = await done.getAttribute('data-ms');
 	console.log(`  the click took ${t1 - t0} ms, the acknowledgements ${t2 - t1} ms more (the page measured ${pageMs} ms)`);
 	console.log(`ui_change_to_applied_page_ms=${pageMs}`);
 	const ms = t2 - t0;
 	await shot(page, `approver-${name}-acknowledged`);
-	const state = await page.getAttribute(`tr[data-proposal="${id}"]`, 'data-state');
-	if (state !== 'committed') throw new Error(`proposal ${id} is ${state}, not committed`);
 	return ms;
 }
 
-// From the history page: one click rolls back to the newest version whose message says `says`
-// (the services page's messages name the change): committed at once or proposed (the ticket
-// typed first); returns the version and, when proposed, the proposal's id.
+// From the history page: rolls back to the newest version whose message says `says` (the
+// services page's messages name the change): the changes shown, then confirmed, committed at
+// once or proposed (the ticket typed first); returns the version and, when proposed, the
+// proposal's id.
 async function rollback(page, says, how) {
 	await go(page, '#/history');
 	await page.waitForSelector('tr[data-version]');
@@ -160,14 +192,21 @@ async function rollback(page, says, how) {
 		rows.map((r) => ({ v: Number(r.dataset.version), text: r.textContent })));
 	const target = versions.find((r) => r.text.includes(says));
 	if (!target) throw new Error(`no version in the history says "${says}"`);
-	if (how === 'commit') {
+	const confirm = async () => {
 		await page.click(`tr[data-version="${target.v}"] button.rollback`);
+		await page.waitForSelector(`.rollback-confirm[data-version="${target.v}"] .diff`);
+		if (await page.$('.ack-watch, .proposed')) throw new Error('rolled back before the confirmation');
+		await shot(page, `history-confirm-${target.v}`);
+		await page.click('#rollback-confirm');
+	};
+	if (how === 'commit') {
+		await confirm();
 		await page.waitForSelector('.ack-watch[data-done="1"]', { timeout: 15000 });
 		await shot(page, `history-rolled-back-to-${target.v}`);
 		return { v: target.v };
 	}
 	await page.fill('#ticket', TICKET);
-	await page.click(`tr[data-version="${target.v}"] button.rollback`);
+	await confirm();
 	const id = await (await page.waitForSelector('.proposed[data-proposal]')).getAttribute('data-proposal');
 	await shot(page, `history-rollback-proposed-${id}`);
 	return { v: target.v, id };
@@ -186,6 +225,12 @@ async function commitPhase(tabs) {
 		await admin.waitForSelector('#token');
 		await shot(admin, 'login');
 		await login(admin, env('UI_TOKEN_ADMIN'), 'admin');
+	});
+	await step('a malformed escape in the address (#/router/%E0%A4%A) shows the map, not a blank page', async () => {
+		await go(admin, '#/router/%E0%A4%A');
+		await admin.waitForSelector('svg.map');
+		const hash = await admin.evaluate(() => location.hash);
+		if (hash !== '#/map') throw new Error(`the address is ${hash}`);
 	});
 	const allGreen = async () =>
 		(await admin.$$('g.node[data-state="ok"]')).length === 2 &&
@@ -214,11 +259,47 @@ async function commitPhase(tabs) {
 	await step('the client reaches the service before the change', async () => {
 		await until(10000, webPasses, 'web reachable');
 	});
-	await step('the planner commits allow -> deny on the services page', async () => {
-		const r = await changeRule(planner, 'allow', 'deny', 'commit');
+	const plan = env('UI_TOKEN_PLANNER'), adm = env('UI_TOKEN_ADMIN');
+	await step('Discard after Review resets the page and the candidate to the running model', async () => {
+		await go(planner, '#/services');
+		const rule = '[data-service="web"] [data-rule="0"]';
+		await planner.click(`${rule} button.perm.allow`);
+		await planner.click('#review');
+		await planner.waitForSelector('.change-review tr.op-changed');
+		await planner.click('#discard');
+		await planner.waitForSelector(`${rule} button.perm.allow`);
+		if (await planner.$('.change-review')) throw new Error('the review is still shown');
+		const cand = await call(planner, plan, 'GET', '/candidate');
+		const running = (await call(planner, plan, 'GET', '/model')).model;
+		if (canon(cand) !== canon(running)) throw new Error('the candidate still differs from the running model');
+	});
+	await step('the planner commits allow -> deny on the services page: what was reviewed, though another tab put a candidate meanwhile', async () => {
+		// The admin's tab puts another candidate (an extra tenant) after the planner's review.
+		const intrude = async () => {
+			const m = await call(admin, adm, 'GET', '/model');
+			m.model.authority.tenants.push({ name: 'intruder' });
+			await call(admin, adm, 'PUT', '/candidate', m.model);
+			current = planner;
+			await planner.bringToFront();
+		};
+		const r = await changeRule(planner, 'allow', 'deny', 'commit', intrude);
 		console.log(`ui_clicks_to_commit=${r.clicks}`);
 		console.log(`ui_commit_to_applied_ms=${r.ms}`);
-		return `${r.clicks} clicks; both routers acknowledged ${r.ms} ms after the click`;
+		if (r.clicks > MAX_CLICKS) throw new Error(`${r.clicks} clicks, more than ${MAX_CLICKS}`);
+		const m = (await call(planner, plan, 'GET', '/model')).model;
+		if (m.authority.tenants.some((t) => t.name === 'intruder')) throw new Error('the commit holds the other tab\'s candidate');
+		if (m.authority.services[0].access[0].permission !== 'deny') throw new Error('the commit lacks the reviewed change');
+		return `${r.clicks} clicks (at most ${MAX_CLICKS}); both routers acknowledged ${r.ms} ms after the click; the version committed is the one reviewed`;
+	});
+	await step('the services page announces the candidate left by the other tab, and discards it', async () => {
+		await go(planner, '#/services');
+		const text = await (await planner.waitForSelector('#pending')).textContent();
+		if (!text.includes('by admin')) throw new Error(`the banner says "${text.trim()}"`);
+		await shot(planner, 'planner-pending-candidate');
+		await planner.click('#discard-candidate');
+		await until(5000, async () => !(await planner.$('#pending')), 'the banner gone');
+		const cand = await call(planner, plan, 'GET', '/candidate');
+		if (cand.authority.tenants.some((t) => t.name === 'intruder')) throw new Error('the candidate still holds the other tab\'s change');
 	});
 	await step('the client is refused now', async () => `${await until(5000, () => !webPasses(), 'web refused')} ms`);
 	await step('the planner commits deny -> allow', async () => {
@@ -259,13 +340,19 @@ async function proposePhase(tabs) {
 		let id;
 		await step(`the planner proposes ${from} -> ${to}`, async () => {
 			id = (await changeRule(planner, from, to, 'propose')).id;
-			if (webPasses() === passes) throw new Error('the proposal alone changed the network');
-			return `proposal ${id}; the network unchanged`;
+			// For 2 s (longer than a router takes to apply a commit): still as it was.
+			const t0 = Date.now();
+			while (Date.now() - t0 < 2000) {
+				if (webPasses() === passes) throw new Error('the proposal alone changed the network');
+				await new Promise((r) => setTimeout(r, 200));
+			}
+			return `proposal ${id}; the network unchanged for 2 s`;
 		});
 		await step(`the approver approves proposal ${id}; the page shows both routers acknowledging`, async () => {
 			const ms = await approve(approver, id, to);
 			console.log(`ui_change_to_applied_ms=${ms}`);
-			return `${ms} ms from the click`;
+			if (ms > MAX_CHANGE_TO_APPLIED_MS) throw new Error(`${ms} ms, more than ${MAX_CHANGE_TO_APPLIED_MS}`);
+			return `${ms} ms from the click (at most ${MAX_CHANGE_TO_APPLIED_MS})`;
 		});
 		await step(passes ? 'the client passes' : 'the client is refused', async () =>
 			`${await until(5000, () => webPasses() === passes, 'the new rule in force')} ms`);
@@ -306,10 +393,24 @@ async function proposePhase(tabs) {
 		await until(5000, async () => (await auditor.textContent('main')).includes('/approve'), 'an approval');
 		await shot(auditor, 'auditor-audit');
 	});
+	await step('the audit page lists the refused attempts of unknown tokens alone', async () => {
+		const status = await auditor.evaluate(async () =>
+			(await fetch('/api/v1/model', { headers: { Authorization: 'Bearer not-a-token-of-anyone' } })).status);
+		if (status !== 401) throw new Error(`a wrong token got ${status}`);
+		await auditor.click('#who-unknown');
+		await until(5000, async () => {
+			const whos = await auditor.$$eval('main table tr td:nth-child(3)', (tds) => tds.map((t) => t.textContent));
+			return whos.length > 0 && whos.every((w) => w === '(unknown token)');
+		}, 'only unknown tokens listed');
+		await shot(auditor, 'auditor-audit-unknown');
+	});
 	await step('the router page shows r1\'s paths and version; its sessions cleared from there', async () => {
 		await go(admin, '#/router/r1');
 		await admin.waitForSelector('tr[data-path-row]');
 		await admin.click('#clear-sessions');
+		await admin.waitForSelector('#clear-sessions-confirm');
+		if (await admin.$('#cleared')) throw new Error('cleared before the confirmation');
+		await admin.click('#clear-sessions-confirm');
 		await admin.waitForSelector('#cleared[data-state="done"]', { timeout: 10000 });
 		await shot(admin, 'router-r1');
 	});
@@ -328,6 +429,21 @@ async function proposePhase(tabs) {
 		await shot(admin, 'enrol-r3');
 		await go(admin, '#/enrol');
 		if (await admin.$('#enrol-token')) throw new Error('the token is shown again');
+	});
+	await step('enrolling r3 again shows r3 as it is and asks before a new token', async () => {
+		await admin.fill('#rname', 'r3');
+		await admin.fill('#asset', 'CPE-9999');
+		await admin.click('#enrol');
+		const text = await (await admin.waitForSelector('.existing[data-router="r3"]')).textContent();
+		if (!text.includes('not enrolled yet') || !text.includes('CPE-0003') || !text.includes('CPE-9999) was not applied'))
+			throw new Error(`it says "${text.trim()}"`);
+		if (await admin.$('#enrol-token')) throw new Error('a token issued without the confirmation');
+		await shot(admin, 'enrol-r3-again');
+		await admin.click('#enrol-reissue');
+		const token = await (await admin.waitForSelector('#enrol-token')).inputValue();
+		if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`the token shown is "${token}"`);
+		const file = JSON.parse(await admin.inputValue('textarea.token'));
+		if (file.urls[0] !== URL.replace(/\/$/, '')) throw new Error(`the file's URL is ${file.urls[0]}`);
 	});
 	await step('the baseline: a change approved through the API alone, both routers acknowledging', async () => {
 		// The same change as the page's (a version of the rule restored), without the pages: what
@@ -384,6 +500,13 @@ async function main(phase) {
 		// Each tab has its own sessionStorage: one operator per tab.
 		const tabs = { admin: browser.pages()[0] || (await browser.newPage()) };
 		for (const who of ['planner', 'approver', 'auditor']) tabs[who] = await browser.newPage();
+		for (const [who, page] of Object.entries(tabs)) {
+			page.on('pageerror', (e) => {
+				pageErrors.push(`[${who}] ${e.message}`);
+				console.log(`  [${who}] page error: ${e.message}`);
+			});
+			page.on('console', (m) => m.type() === 'error' && console.log(`  [${who}] console: ${m.text()}`));
+		}
 		if (phase === 'commit') await commitPhase(tabs);
 		else await proposePhase(tabs);
 	} finally {

@@ -376,8 +376,13 @@ static void candidate_get_put(void **state)
 {
 	struct fx *f = *state;
 	json_t *c = json_true();
+	char who[SVR_STORE_NAME_MAX];
+	int64_t at_ms = -1;
 	assert_int_equal(svr_store_candidate_get(f->s, &c, NULL, 0), 0);
 	assert_null(c);
+	assert_int_equal(svr_store_candidate_info(f->s, who, sizeof(who), &at_ms, NULL, 0), 0);
+	assert_string_equal(who, "");
+	assert_int_equal(at_ms, 0);
 	/* No candidate: committing "the candidate" finds none. */
 	assert_int_equal(svr_store_commit(f->s, NULL, "alice", "", "", NULL, NULL, NULL, 0),
 			 SVR_STORE_NOT_FOUND);
@@ -388,6 +393,10 @@ static void candidate_get_put(void **state)
 	assert_int_equal(svr_store_candidate_get(f->s, &c, NULL, 0), 0);
 	assert_true(json_equal(c, draft));
 	json_decref(c);
+	/* Who put it, and when (for a page that finds the candidate differing from running). */
+	assert_int_equal(svr_store_candidate_info(f->s, who, sizeof(who), &at_ms, NULL, 0), 1);
+	assert_string_equal(who, "bob");
+	assert_true(at_ms > 0);
 	struct svr_model_errors e;
 	svr_model_errors_init(&e);
 	assert_int_equal(svr_store_commit(f->s, NULL, "bob", "", "", NULL, &e, NULL, 0),
