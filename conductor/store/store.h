@@ -227,8 +227,8 @@ int svr_store_commands_take(struct svr_store *s, const char *router, int64_t now
 int svr_store_command_finish(struct svr_store *s, int64_t id, const char *router, const char *state,
 			     const json_t *result, int64_t now_ms, char *err, size_t errlen);
 /* Fails the commands still pending that were created before stale_ms ("router did not
- * answer"), and deletes those that ended (done or failed) before forget_ms. *failed (may be NULL): how many it
- * failed. Safe to run from every conductor at once. */
+ * answer"), and deletes those that ended (done or failed) before forget_ms. *failed (may be NULL):
+ * how many it failed. Safe to run from every conductor at once. */
 int svr_store_commands_expire(struct svr_store *s, int64_t stale_ms, int64_t forget_ms,
 			      int64_t now_ms, unsigned *failed, char *err, size_t errlen);
 /* The routers that have commands not handed out yet, created after created_after_ms: a JSON
