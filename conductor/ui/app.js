@@ -768,11 +768,11 @@
   <div class="card">
     <p v-if="!list.length" class="muted">No proposals.</p>
     <table v-else>
-      <tr><th>#</th><th>state</th><th>kind</th><th>proposer</th><th>message</th><th>ticket</th><th>apply at</th><th>approver</th><th>version</th><th></th></tr>
+      <tr><th>#</th><th>state</th><th>kind</th><th>proposer</th><th>message</th><th>ticket</th><th>apply at</th><th>decided by</th><th>version</th><th></th></tr>
       <tr v-for="p in list" :key="p.id" :data-proposal="p.id" :data-state="p.state" :class="{ selected: open === p.id }">
         <td>{{ p.id }}</td><td>{{ p.state }}</td><td>{{ p.kind }}{{ p.kind === 'rollback' ? ' to ' + p['source-version'] : '' }}</td>
         <td>{{ p.proposer }}</td><td>{{ p.message }}</td><td>{{ p.ticket || '—' }}</td><td>{{ p['apply-at-ms'] | time }}</td>
-        <td>{{ p.approver || '—' }}</td><td>{{ p.version || '—' }}<span v-if="p.error" class="muted"> {{ p.error }}</span></td>
+        <td>{{ p['decided-by'] || p.approver || '—' }}<span v-if="p['decided-by'] && p.state !== 'approved' && p.state !== 'committed'" class="muted"> ({{ p.state }})</span></td><td>{{ p.version || '—' }}<span v-if="p.error" class="muted"> {{ p.error }}</span></td>
         <td><button class="show" @click="show(p)">Changes</button>
           <template v-if="mayDecide(p)"><button class="approve primary" :disabled="busy" @click="act(p, 'approve')">Approve</button>
             <button class="reject danger" :disabled="busy" @click="act(p, 'reject')">Reject</button></template>
@@ -980,7 +980,7 @@
   <div class="card existing" v-if="existing" :data-router="existing.name">
     <p class="notice"><b>{{ existing.name }}</b> is in the inventory already: {{ existing.r['enrolled-ms'] ? 'enrolled ' + $options.filters.time(existing.r['enrolled-ms']) : 'not enrolled yet' }}, last seen {{ existing.r['last-seen-ms'] | time }}, asset id {{ existing.r['asset-id'] || '—' }}.
       <template v-if="existing.asset && existing.asset !== existing.r['asset-id']"> The asset id typed ({{ existing.asset }}) was not applied: it is not changed here.</template>
-      A new token replaces any earlier one; once enrolled again the router uses a new key.</p>
+      Its other unused tokens stop working once it enrols with one; enrolling again gives it a new credential and voids the old one.</p>
     <div class="row"><button id="enrol-reissue" class="danger" :disabled="busy" @click="reissue">Issue a new token for existing router {{ existing.name }}</button>
       <button id="enrol-cancel" :disabled="busy" @click="existing = null">Cancel</button></div>
   </div>
