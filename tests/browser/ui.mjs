@@ -414,10 +414,29 @@ async function proposePhase(tabs) {
 		await admin.waitForSelector('#cleared[data-state="done"]', { timeout: 10000 });
 		await shot(admin, 'router-r1');
 	});
-	await step('the timeline shows the access rules\' windows and scheduled proposals', async () => {
+	await step('the timeline shows a proposal scheduled an hour ahead', async () => {
+		// Proposed through the API with a ticket of its own (one open proposal per ticket), never
+		// approved, withdrawn once seen: the network does not change.
+		const id = await planner.evaluate(async ({ token }) => {
+			const r = await fetch('/api/v1/proposals', {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ message: 'the mission window', ticket: 'CHG-4712',
+					'apply-at': new Date(Date.now() + 3600000).toISOString().replace(/\.\d+Z$/, 'Z') }),
+			});
+			const j = await r.json();
+			if (r.status !== 201) throw new Error(`POST /proposals: ${r.status} ${JSON.stringify(j)}`);
+			return j.id;
+		}, { token: env('UI_TOKEN_PLANNER') });
 		await go(admin, '#/timeline');
-		await admin.waitForSelector('svg.timeline');
+		await admin.waitForSelector('svg.timeline circle.mark');
+		const text = await admin.textContent('svg.timeline');
+		if (!text.includes(`proposal ${id} (proposed)`)) throw new Error(`the timeline reads: ${text}`);
 		await shot(admin, 'timeline');
+		const status = await planner.evaluate(async ({ token, id }) => (await fetch(`/api/v1/proposals/${id}/withdraw`, {
+			method: 'POST', headers: { Authorization: `Bearer ${token}` } })).status, { token: env('UI_TOKEN_PLANNER'), id });
+		if (status !== 200) throw new Error(`withdraw answered ${status}`);
+		return `proposal ${id} on the axis, then withdrawn`;
 	});
 	await step('the admin enrols a new router: its token is shown once', async () => {
 		await go(admin, '#/enrol');
