@@ -3,8 +3,8 @@
  * svr-conductor: the authority's model store and its routers' configuration server
  * (docs/conductor.md). The main thread parses the command line and the startup file, opens the
  * store, sets up TLS, starts the HTTPS server and the router API's watcher, then ticks once a
- * second (key rotation, alarms, the audit log's summaries) until SIGINT or SIGTERM, then stops
- * the server and writes what the audit log has left.
+ * second (key rotation, alarms, the audit log's summaries, scheduled proposals) until SIGINT or
+ * SIGTERM, then stops the server and writes what the audit log has left.
  */
 #include <errno.h>
 #include <getopt.h>

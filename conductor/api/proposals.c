@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "commit.h"
+#include "common/hex.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "conductor.h"
@@ -326,7 +327,7 @@ static bool decision_body(const struct cd_request *in, struct cd_reply *out, cha
 	    (text = cd_api_text_field(body, "comment", SVR_STORE_MESSAGE_MAX - 1, false, out)) &&
 	    expect && !(sha = cd_api_text_field(body, "expect-sha256", 64, false, out)))
 		text = NULL;
-	if (text && sha && *sha && strspn(sha, "0123456789abcdef") != 64) {
+	if (text && sha && *sha && !svr_hex_is_lower(sha, strlen(sha), 64)) {
 		cd_http_error(out, 400, "\"expect-sha256\" must be 64 lowercase hex digits");
 		text = NULL;
 	}

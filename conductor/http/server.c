@@ -54,8 +54,7 @@ struct req {
 			   here only for the log */
 	char arg[128];
 	char who[CD_NAME_MAX];
-	unsigned role;    /* the operator's, for CD_CRED_OPERATOR */
-	bool operator_ok; /* an operator credential was accepted */
+	unsigned role; /* the operator's, for CD_CRED_OPERATOR */
 	char peer[INET6_ADDRSTRLEN];
 	char detail[512]; /* cd_http_audit's */
 	struct svr_httpd_body body;
@@ -593,7 +592,6 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, struct req *q, co
 				    "missing or wrong bearer token (Authorization: Bearer <%s>)",
 				    q->route->cred == CD_CRED_OPERATOR ? "an operator token"
 								       : "the router's credential");
-	q->operator_ok = q->route->cred == CD_CRED_OPERATOR;
 	if (q->route->cred == CD_CRED_OPERATOR && !(q->role & (q->route->roles | CD_ROLE_ADMIN)))
 		return answer_error(conn, q, MHD_HTTP_FORBIDDEN, NULL,
 				    "operator %s (role %s) may not %s %s", q->who,
@@ -665,7 +663,8 @@ static void audit(const struct req *q)
 				     .action = q->route ? q->route->action : NULL,
 				     .detail = q->detail,
 				     .status = q->status,
-				     .operator_ok = q->operator_ok,
+				     .operator_ok =
+					 q->role != 0, /* only an accepted operator has a role */
 				     .api = api,
 				     .audit_success = q->route && q->route->audit_success};
 	cd_audit_request(srv.c, &r, cd_mono_ms(), cd_now_ms());

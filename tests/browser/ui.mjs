@@ -487,6 +487,7 @@ async function proposePhase(tabs) {
 				const rs = (await call(appr, 'GET', '/routers')).routers.filter((r) => r.name !== 'r3');
 				if (rs.length === 2 && rs.every((r) => (r['applied-serial'] || 0) >= a.serial))
 					return Math.round(performance.now() - t0);
+				if (performance.now() - t0 > 15000) throw new Error('both routers not at the serial within 15 s');
 				await new Promise((res) => setTimeout(res, 100));
 			}
 		}, { plan: env('UI_TOKEN_PLANNER'), appr: env('UI_TOKEN_APPROVER'), ticket: TICKET });

@@ -296,7 +296,8 @@ static const struct command_page pages[] = {
      "svrctl conductor propose model.json -m \"web service\" --ticket CHG-7\n"
      "svrctl conductor propose --rollback-to 4 -m \"undo\" --ticket INC-3 \\\n"
      "    --at 2026-12-24T22:00:00Z"},
-    {"proposals", "the proposals, newest first", "proposals [--state STATE] [--limit N]",
+    {"proposals", "the proposals, newest first",
+     "proposals [--state STATE] [--limit N] [--before ID]",
      "GET /api/v1/proposals: ID, STATE (proposed, approved: waiting for its time,\n"
      "committed, rejected, withdrawn, failed), KIND, PROPOSER, TICKET, CREATED,\n"
      "APPLY-AT, APPROVER, VERSION (committed) and the message's first line.",
@@ -729,6 +730,25 @@ static int cmd_propose(const struct cargs *o)
 	return rc;
 }
 
+/* A paged answer's last line: the --before that lists what is older, when more is left. */
+static void print_older(const json_t *j)
+{
+	if (json_is_integer(json_object_get(j, "next")))
+		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
+		       json_integer_value(json_object_get(j, "next")));
+}
+
+/* BASE?limit=N[&before=M]: a page of history, proposals or the audit log; the length written. */
+static int page_path(char *path, size_t len, const char *base, long def_limit,
+		     const struct cargs *o)
+{
+	int n = snprintf(path, len, "%s?limit=%ld", base, o->limit ? o->limit : def_limit);
+	if (n >= 0 && (size_t)n < len && o->before)
+		n += snprintf(path + n, len - (size_t)n, "&before=%ld", o->before);
+	/* What was written, not what would have been: the caller appends at path + n. */
+	return n < 0 ? 0 : (size_t)n >= len ? (int)len - 1 : n;
+}
+
 static void print_proposals(const json_t *j)
 {
 	static const char *const head[] = {"ID",      "STATE",   "KIND",     "PROPOSER",
@@ -756,9 +776,7 @@ static void print_proposals(const json_t *j)
 	}
 	table(head, nc, cells, n);
 	cells_free(cells, n * nc);
-	if (json_is_integer(json_object_get(j, "next")))
-		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
-		       json_integer_value(json_object_get(j, "next")));
+	print_older(j);
 }
 
 static int cmd_proposals(const struct cargs *o)
@@ -766,9 +784,7 @@ static int cmd_proposals(const struct cargs *o)
 	char path[160];
 	if (o->nargs > 1)
 		usage("proposals: unexpected argument '%s'", o->args[1]);
-	int n = snprintf(path, sizeof(path), "/proposals?limit=%ld", o->limit ? o->limit : 50);
-	if (o->before)
-		n += snprintf(path + n, sizeof(path) - (size_t)n, "&before=%ld", o->before);
+	int n = page_path(path, sizeof(path), "/proposals", 50, o);
 	if (o->state) {
 		if (strlen(o->state) > 16 ||
 		    strspn(o->state, "abcdefghijklmnopqrstuvwxyz") != strlen(o->state))
@@ -964,25 +980,6 @@ static int cmd_diff(const struct cargs *o)
 	const char *to = o->nargs > 2 ? version_name(o->args[2], true) : "candidate";
 	snprintf(path, sizeof(path), "/diff?from=%s&to=%s", from, to);
 	return get_and_print(o, "diff", path, print_diff);
-}
-
-/* A paged answer's last line: the --before that lists what is older, when more is left. */
-static void print_older(const json_t *j)
-{
-	if (json_is_integer(json_object_get(j, "next")))
-		printf("(older: --before %" JSON_INTEGER_FORMAT ")\n",
-		       json_integer_value(json_object_get(j, "next")));
-}
-
-/* BASE?limit=N[&before=M]: a page of history or of the audit log; the length written. */
-static int page_path(char *path, size_t len, const char *base, long def_limit,
-		     const struct cargs *o)
-{
-	int n = snprintf(path, len, "%s?limit=%ld", base, o->limit ? o->limit : def_limit);
-	if (n >= 0 && (size_t)n < len && o->before)
-		n += snprintf(path + n, len - (size_t)n, "&before=%ld", o->before);
-	/* What was written, not what would have been: the caller appends at path + n. */
-	return n < 0 ? 0 : (size_t)n >= len ? (int)len - 1 : n;
 }
 
 static void print_history(const json_t *j)

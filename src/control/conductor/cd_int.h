@@ -6,7 +6,8 @@
  *   - the status thread (status.c): reports every 5 s and at once when told; the watch thread
  *     (status.c) tells it when a peer path goes up or down;
  *   - the REST API's connection threads: local_begin/local_end and status_json only.
- * Each of the two threads has its own libcurl handle (client.c). Fields marked (lock) are read
+ * The sync and status threads each have their own libcurl handle (client.c); the watch thread
+ * makes no requests. Fields marked (lock) are read
  * and written under cd->lock; apply_lock serialises applying a model (ours or the local API's).
  */
 #ifndef SVR_CD_INT_H
