@@ -3,12 +3,14 @@
 #   make demo      install, build, bring up a router between two namespaces, send traffic
 #   make test      install, build (release + ASan/UBSan), run unit, packet and end-to-end tests
 #   make bench     install, build, print the benchmark figures (name=value)
+#   make deb       install, build the Debian packages into build-deb/ and check them with lintian
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 KEEP       ?= 0
+DEB_BUILD  ?= build-deb
 
-.PHONY: all deps build build-asan test test-unit test-pcap test-e2e demo bench format clean
+.PHONY: all deps build build-asan test test-unit test-pcap test-e2e demo bench deb format clean
 
 all: build
 
@@ -49,8 +51,12 @@ demo: build
 bench: build
 	tools/bench/run $(BUILD)
 
+# dpkg-buildpackage on a copy of the source (tools/deb): the packages and lintian's verdict.
+deb: deps
+	tools/deb $(DEB_BUILD)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(DEB_BUILD)
