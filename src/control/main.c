@@ -652,6 +652,13 @@ int main(int argc, char **argv)
 		char cerr[1024];
 		if (svr_cd_config_load(conductor_file, &cd_cfg, cerr, sizeof(cerr)) < 0) {
 			fprintf(stderr, "svr-control: %s\n", cerr);
+			/* A box installed but not told its conductor yet (systemd retries). */
+			if (access(conductor_file, F_OK) != 0)
+				fprintf(stderr,
+					"svr-control: write %s (the conductor's URLs, this "
+					"router's name, its enrolment token and the CA's SHA-256; "
+					"docs/conductor.md) to enrol this router\n",
+					conductor_file);
 			return 1;
 		}
 		if (router && cd_cfg.router[0] && strcmp(router, cd_cfg.router) != 0) {

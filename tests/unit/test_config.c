@@ -42,13 +42,14 @@ static void instance_from_the_command_line(void **state)
 	assert_string_equal(conf.instance, "edge-1");
 	assert_string_equal(conf.runtime_dir, "/run/svrouter/edge-1");
 	assert_string_equal(conf.socket_path, "/run/svrouter/edge-1/dataplane.sock");
-	assert_int_equal(dp_config_parse_instance("{\"instance\": \"edge-1\"}", "edge-1", &conf, &e),
-			 0);
+	assert_int_equal(
+	    dp_config_parse_instance("{\"instance\": \"edge-1\"}", "edge-1", &conf, &e), 0);
 	assert_string_equal(conf.instance, "edge-1");
 	assert_int_equal(dp_config_parse_instance("{\"instance\": \"r2\"}", "edge-1", &conf, &e),
 			 -1);
-	assert_non_null(strstr(e.msg, "instance: the file is for instance \"r2\", but --instance is "
-				      "\"edge-1\""));
+	assert_non_null(strstr(e.msg,
+			       "instance: the file is for instance \"r2\", but --instance is "
+			       "\"edge-1\""));
 	assert_int_equal(dp_config_parse_instance("{}", "no/slash", &conf, &e), -1);
 	assert_non_null(strstr(e.msg, "instance: --instance \"no/slash\""));
 }

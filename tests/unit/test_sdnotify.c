@@ -29,9 +29,9 @@ static int bind_socket(const char *name)
 	memcpy(sa.sun_path, name, len);
 	if (name[0] == '@')
 		sa.sun_path[0] = '\0';
-	assert_int_equal(
-	    bind(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)),
-	    0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)),
+			 0);
 	return fd;
 }
 

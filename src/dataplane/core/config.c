@@ -226,8 +226,7 @@ static int parse_kernel(const json_t *doc, struct dp_config *c, struct svr_jerr 
 
 /* want: the instance the command line names (--instance; NULL: none), which a file that names
  * another refuses. */
-static int parse_doc(const json_t *doc, const char *want, struct dp_config *c,
-		     struct svr_jerr *e)
+static int parse_doc(const json_t *doc, const char *want, struct dp_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"instance", "runtime-dir", "eal",      "workers",
 					   "mbufs",    "burst",       "idle",     "neighbor",
@@ -475,7 +474,7 @@ static int parse_doc(const json_t *doc, const char *want, struct dp_config *c,
 }
 
 int dp_config_parse_instance(const char *text, const char *instance, struct dp_config *c,
-			      struct svr_jerr *e)
+			     struct svr_jerr *e)
 {
 	config_defaults(c);
 	json_error_t jerr;
@@ -493,8 +492,7 @@ int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e)
 	return dp_config_parse_instance(text, NULL, c, e);
 }
 
-int dp_config_load(const char *path, const char *instance, struct dp_config *c,
-		   struct svr_jerr *e)
+int dp_config_load(const char *path, const char *instance, struct dp_config *c, struct svr_jerr *e)
 {
 	size_t len;
 	char *text = svr_read_file(path, 16 << 20, &len);

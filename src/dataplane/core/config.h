@@ -105,8 +105,7 @@ struct dp_config {
  * Fills c with defaults, then the file. instance (--instance; NULL: none) is the instance when
  * the file names none; a file naming another one is refused. Returns 0, or -1 with e->msg set.
  */
-int dp_config_load(const char *path, const char *instance, struct dp_config *c,
-		   struct svr_jerr *e);
+int dp_config_load(const char *path, const char *instance, struct dp_config *c, struct svr_jerr *e);
 /* Same, from a JSON text (unit tests). */
 int dp_config_parse_instance(const char *text, const char *instance, struct dp_config *c,
 			     struct svr_jerr *e);

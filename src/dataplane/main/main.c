@@ -194,9 +194,12 @@ static void main_loop(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"instance", required_argument, NULL, 'i'},
-	    {"log-level", required_argument, NULL, 'l'}, {"check", no_argument, NULL, 'k'},
-	    {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"instance", required_argument, NULL, 'i'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *instance = NULL;
