@@ -25,6 +25,7 @@
 #include "common/fsutil.h"
 #include "commit.h"
 #include "common/log.h"
+#include "common/sdnotify.h"
 #include "conductor.h"
 #include "config.h"
 #include "http/http.h"
@@ -97,6 +98,8 @@ static void usage(FILE *f)
 	    "                         commit bypasses proposals and approvals); the audit log\n"
 	    "                         records it as an emergency commit\n"
 	    "\n"
+	    "Readiness: under systemd (Type=notify, NOTIFY_SOCKET set) READY=1 is sent once\n"
+	    "the store is open and the HTTPS server listens; STOPPING=1 on SIGINT/SIGTERM.\n"
 	    "Signals: SIGINT/SIGTERM stop (held syncs are answered, then the server stops).\n"
 	    "Exit status: 0 stopped by a signal, or the administration verb succeeded; 1 start-up\n"
 	    "failure (bad startup file, store, TLS, address in use) or the verb failed;\n"
@@ -414,7 +417,12 @@ static int serve(struct conductor *c, const sigset_t *stop_set)
 		   "s; body limit %" PRIu64 " bytes; up to %u connections)",
 		   c->cfg.listen, names, c->cfg.n_operators, c->cfg.hold_s, c->cfg.max_body_bytes,
 		   c->cfg.connection_limit);
+	/* systemd (Type=notify): the store is open and the HTTPS server accepts. */
+	if (svr_sd_notifyf("READY=1\nSTATUS=serving https://%s/api/v1 (store %s)", c->cfg.listen,
+			   svr_store_backend(c->store)) < 0)
+		LOG_WARN("cannot notify systemd (NOTIFY_SOCKET): %s", strerror(errno));
 	run(c, stop_set);
+	svr_sd_notify("STOPPING=1");
 	cd_http_stop();
 	/* No request comes now: the summaries of what was counted are written, and the entries
 	 * still queued. */

@@ -32,7 +32,7 @@
 #define SVR_KEY_MAX_BYTES 64
 #define SVR_IV_LEN        16
 #define SVR_HMAC_WINDOW_S 2 /* seconds per time step of a time-based HMAC */
-#define SVR_KEYS_PATH     "/etc/svr/keys.json"
+#define SVR_KEYS_PATH     "/etc/svrouter/keys/keys.json"
 
 struct svr_key {
 	uint32_t security_id;

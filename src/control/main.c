@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/sdnotify.h"
 #include "conductor/conductor.h"
 #include "ctl.h"
 #include "events/sinks.h"
@@ -164,6 +166,13 @@ static void usage(FILE *f)
 	    "                         up to 30 s\n"
 	    "  -h, --help, -V, --version\n"
 	    "\n"
+	    "Readiness (docs/systemd.md): under systemd (Type=notify, NOTIFY_SOCKET set)\n"
+	    "READY=1 is sent once the REST API serves and the model applied at start was\n"
+	    "acknowledged by the dataplane (or rejected by it: then STATUS= says why). With\n"
+	    "nothing to apply (--conductor and no stored model: first boot; or no --model\n"
+	    "and none stored) READY=1 comes once the API serves and the conductor client is\n"
+	    "started, with STATUS=waiting for enrolment with URL / for a model. STATUS=\n"
+	    "follows every generation the dataplane takes; STOPPING=1 on SIGINT/SIGTERM.\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
 	    "Validation errors are printed one per line as JSON-PATH: sentence.\n"
 	    "Exit status: 0 running until stopped, applied (--once) or valid (--check);\n"
@@ -323,6 +332,91 @@ static int check_model(const char *file, const char *router)
 	printf("%s: valid; compiled for %u router(s): %s\n", file, n_ok,
 	       n_ok ? summary : "(the model has none)");
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/*
+ * Readiness for systemd (Type=notify): "started" means the model applied at start is what the
+ * dataplane runs, or, with nothing to apply yet (a conductor's first boot), that the API serves
+ * and the conductor client runs. STATUS= then follows what the dataplane takes. Polled from the
+ * main loop: nothing else waits for it.
+ */
+struct readiness {
+	bool ready;
+	uint64_t start_gen; /* the channel's generation before this run published anything */
+	char status[512];
+};
+
+/* The conductor client's state as a sentence: enrolment, or the version applied. */
+static void conductor_status(struct svr_conductor *cd, bool published, char *out, size_t len)
+{
+	json_t *o = svr_conductor_status_json(cd);
+	const char *url = json_string_value(json_object_get(o, "url"));
+	const char *fatal = json_string_value(json_object_get(o, "error"));
+	const char *last = json_string_value(json_object_get(o, "last-error"));
+	const char *reach = json_string_value(json_object_get(o, "conductor"));
+	json_int_t version = json_integer_value(json_object_get(o, "applied-version"));
+	if (fatal)
+		snprintf(out, len, "conductor %s: %s", url, fatal);
+	else if (!json_is_true(json_object_get(o, "enrolled")))
+		snprintf(out, len, "waiting for enrolment with %s%s%s", url, last ? ": " : "",
+			 last ? last : "");
+	else if (!published)
+		snprintf(out, len, "enrolled with %s; waiting for its first configuration%s%s", url,
+			 last ? ": " : "", last ? last : "");
+	else
+		snprintf(out, len, "conductor %s %s, version %lld", url, reach ? reach : "",
+			 (long long)version);
+	json_decref(o);
+}
+
+static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_conductor *cd)
+{
+	pthread_mutex_lock(&ctl->lock);
+	uint64_t published = ctl->generation > r->start_gen ? ctl->generation : 0;
+	pthread_mutex_unlock(&ctl->lock);
+	uint64_t acked = svr_ctl_acked(ctl);
+	char st[sizeof(r->status)], cds[256] = "", reason[256];
+	bool ready = false;
+	if (cd)
+		conductor_status(cd, published, cds, sizeof(cds));
+	if (!published) {
+		/* Nothing to wait for: ready to take a model (from the conductor, the API). */
+		ready = true;
+		if (cd)
+			snprintf(st, sizeof(st), "%s", cds);
+		else
+			snprintf(st, sizeof(st),
+				 "no model: waiting for one (PUT /api/v1/model, or SIGHUP)");
+	} else {
+		int w = svr_shm_wait(&ctl->shm, published, 0, reason, sizeof(reason));
+		ready = w != 0;
+		if (w > 0)
+			snprintf(st, sizeof(st), "running generation %llu for router %s%s%s",
+				 (unsigned long long)published, ctl->router, cd ? "; " : "", cds);
+		else if (w < 0 && acked)
+			snprintf(st, sizeof(st),
+				 "generation %llu rejected by the dataplane: %s; it runs "
+				 "generation %llu",
+				 (unsigned long long)published, reason, (unsigned long long)acked);
+		else if (w < 0)
+			snprintf(st, sizeof(st),
+				 "generation %llu rejected by the dataplane: %s; it forwards "
+				 "nothing",
+				 (unsigned long long)published, reason);
+		else
+			snprintf(st, sizeof(st),
+				 "waiting for svr-dataplane instance %s to take generation %llu",
+				 ctl->instance, (unsigned long long)published);
+	}
+	if (ready && !r->ready) {
+		r->ready = true;
+		svr_sd_notifyf("READY=1\nSTATUS=%s", st);
+		snprintf(r->status, sizeof(r->status), "%s", st);
+		LOG_INFO("ready: %s", st);
+	} else if (strcmp(st, r->status) != 0) {
+		svr_sd_notifyf("STATUS=%s", st);
+		snprintf(r->status, sizeof(r->status), "%s", st);
+	}
 }
 
 /* --once: apply, wait for the dataplane; the exit status. */
@@ -558,6 +652,13 @@ int main(int argc, char **argv)
 		char cerr[1024];
 		if (svr_cd_config_load(conductor_file, &cd_cfg, cerr, sizeof(cerr)) < 0) {
 			fprintf(stderr, "svr-control: %s\n", cerr);
+			/* A box installed but not told its conductor yet (systemd retries). */
+			if (access(conductor_file, F_OK) != 0)
+				fprintf(stderr,
+					"svr-control: write %s (the conductor's URLs, this "
+					"router's name, its enrolment token and the CA's SHA-256; "
+					"docs/conductor.md) to enrol this router\n",
+					conductor_file);
 			return 1;
 		}
 		if (router && cd_cfg.router[0] && strcmp(router, cd_cfg.router) != 0) {
@@ -664,6 +765,7 @@ int main(int argc, char **argv)
 	} else {
 		unlink(url_path); /* an earlier run's: no API here now */
 	}
+	struct readiness ready = {.start_gen = ctl.generation};
 	uint64_t gen = 0;
 	apply(&ctl, model, &gen);
 	if (cd && svr_conductor_start(cd, err, sizeof(err)) < 0) {
@@ -677,12 +779,16 @@ int main(int argc, char **argv)
 	}
 	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
 	while (!stop_requested) {
-		pause();
+		readiness_tick(&ready, &ctl, cd);
+		/* A signal ends the sleep early; 100 ms is how soon READY follows the ack. */
+		struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+		nanosleep(&tick, NULL);
 		if (reload_requested) {
 			reload_requested = 0;
 			apply(&ctl, model, &gen);
 		}
 	}
+	svr_sd_notify("STOPPING=1");
 	svr_rest_stop(rest); /* first: its handlers use the conductor client and the mirror */
 	ctl_nl_follow_stop(mirror);
 	svr_conductor_stop(cd); /* ends a held long poll within about a second */

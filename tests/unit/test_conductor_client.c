@@ -37,7 +37,7 @@ static void a_full_file_is_read(void **state)
 	assert_int_equal(
 	    parse("{\"urls\": [\"https://198.18.250.1:8443\", \"https://[2001:db8::1]:8443\"], "
 		  "\"router\": \"r1\", \"enrolment-token\": \"0123456789abcdef0123\", "
-		  "\"ca-sha256\": \"" FP "\", \"key-file\": \"/etc/svr/keys.json\"}",
+		  "\"ca-sha256\": \"" FP "\", \"key-file\": \"/etc/svrouter/keys/keys.json\"}",
 		  &cfg, err, sizeof(err)),
 	    0);
 	assert_int_equal(cfg.n_urls, 2);
@@ -47,7 +47,7 @@ static void a_full_file_is_read(void **state)
 	assert_true(cfg.has_ca_sha256);
 	assert_int_equal(cfg.ca_sha256[0], 0x9f);
 	assert_int_equal(cfg.ca_sha256[31], 0x08);
-	assert_string_equal(cfg.key_file, "/etc/svr/keys.json");
+	assert_string_equal(cfg.key_file, "/etc/svrouter/keys/keys.json");
 
 	/* Only urls is required; the key file has the dataplane's default; colon pairs work. */
 	assert_int_equal(parse("{\"urls\": [\"https://c1:8443\"], \"ca-sha256\": "
@@ -88,7 +88,7 @@ static void refusals_name_the_path(void **state)
 	    {"{\"urls\": [\"https://a:1\"], \"ca-sha256\": \"zz" FP "\"}",
 	     "ca-sha256:", "fingerprint"},
 	    {"{\"urls\": [\"https://a:1\"], \"key-file\": \"keys.json\"}", "key-file:", "absolute"},
-	    {"{\"urls\": [\"https://a:1\"], \"key-file\": \"/etc/svr/\"}",
+	    {"{\"urls\": [\"https://a:1\"], \"key-file\": \"/etc/svrouter/keys/\"}",
 	     "key-file:", "directory"},
 	    {"{\"urls\": [\"https://a:1\"], \"router\": \"r1\", \"router\": \"r2\"}", "(top)",
 	     "duplicate"},

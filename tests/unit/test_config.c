@@ -32,6 +32,28 @@ static void minimal_config_gets_defaults(void **state)
 	assert_false(conf.kernel); /* no twins unless asked for */
 }
 
+/* --instance (the unit's %i): the instance of a file naming none, and a file naming another is
+ * refused, so svr-dataplane@a never runs b's file. */
+static void instance_from_the_command_line(void **state)
+{
+	(void)state;
+	struct svr_jerr e;
+	assert_int_equal(dp_config_parse_instance("{}", "edge-1", &conf, &e), 0);
+	assert_string_equal(conf.instance, "edge-1");
+	assert_string_equal(conf.runtime_dir, "/run/svrouter/edge-1");
+	assert_string_equal(conf.socket_path, "/run/svrouter/edge-1/dataplane.sock");
+	assert_int_equal(
+	    dp_config_parse_instance("{\"instance\": \"edge-1\"}", "edge-1", &conf, &e), 0);
+	assert_string_equal(conf.instance, "edge-1");
+	assert_int_equal(dp_config_parse_instance("{\"instance\": \"r2\"}", "edge-1", &conf, &e),
+			 -1);
+	assert_non_null(strstr(e.msg,
+			       "instance: the file is for instance \"r2\", but --instance is "
+			       "\"edge-1\""));
+	assert_int_equal(dp_config_parse_instance("{}", "no/slash", &conf, &e), -1);
+	assert_non_null(strstr(e.msg, "instance: --instance \"no/slash\""));
+}
+
 static void kernel_section(void **state)
 {
 	(void)state;
@@ -191,6 +213,7 @@ int main(void)
 	    cmocka_unit_test(minimal_config_gets_defaults),
 	    cmocka_unit_test(full_config),
 	    cmocka_unit_test(kernel_section),
+	    cmocka_unit_test(instance_from_the_command_line),
 	    cmocka_unit_test(lcores_mapped_to_cpus),
 	    cmocka_unit_test(bad_configs_name_the_field),
 	    cmocka_unit_test(kernel_routes_budget_memory),

@@ -19,7 +19,7 @@
 #define SVR_CD_URL_MAX          512
 #define SVR_CD_NAME_MAX         128
 #define SVR_CD_TOKEN_MAX        256
-#define SVR_CD_KEY_FILE_DEFAULT "/etc/svr/keys.json"
+#define SVR_CD_KEY_FILE_DEFAULT "/etc/svrouter/keys/keys.json"
 #define SVR_CD_FILE_MAX         (64u << 10) /* a conductor file is a few hundred bytes */
 
 /* The conductor file (docs/conductor.md): where the conductors are and how to enrol. */

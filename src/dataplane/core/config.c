@@ -224,7 +224,9 @@ static int parse_kernel(const json_t *doc, struct dp_config *c, struct svr_jerr 
 	return 0;
 }
 
-static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
+/* want: the instance the command line names (--instance; NULL: none), which a file that names
+ * another refuses. */
+static int parse_doc(const json_t *doc, const char *want, struct dp_config *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"instance", "runtime-dir", "eal",      "workers",
 					   "mbufs",    "burst",       "idle",     "neighbor",
@@ -248,7 +250,22 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 		if (!valid_name(s, sizeof(c->instance) - 1, ""))
 			return svr_jerr_set(e, "instance",
 					    "\"%s\" must be 1-32 letters, digits, '-' or '_'", s);
+		/* A unit started as svr-dataplane@A must never run B's file: B's shared memory,
+		 * socket and ports belong to another process. */
+		if (want && strcmp(s, want) != 0)
+			return svr_jerr_set(e, "instance",
+					    "the file is for instance \"%s\", but --instance is "
+					    "\"%s\" (give the file instance \"%s\", or no instance "
+					    "at all)",
+					    s, want, want);
 		strcpy(c->instance, s);
+	} else if (want) {
+		if (!valid_name(want, sizeof(c->instance) - 1, ""))
+			return svr_jerr_set(e, "instance",
+					    "--instance \"%s\" must be 1-32 letters, digits, '-' "
+					    "or '_'",
+					    want);
+		strcpy(c->instance, want);
 	}
 	s = NULL;
 	if (svr_json_get_string(doc, "runtime-dir", "", &s, e) < 0)
@@ -456,7 +473,8 @@ static int parse_doc(const json_t *doc, struct dp_config *c, struct svr_jerr *e)
 	return parse_pci(doc, c, e);
 }
 
-int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e)
+int dp_config_parse_instance(const char *text, const char *instance, struct dp_config *c,
+			     struct svr_jerr *e)
 {
 	config_defaults(c);
 	json_error_t jerr;
@@ -464,12 +482,17 @@ int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e)
 	if (!doc)
 		return svr_jerr_set(e, "", "line %d column %d: %s", jerr.line, jerr.column,
 				    jerr.text);
-	int r = parse_doc(doc, c, e);
+	int r = parse_doc(doc, instance, c, e);
 	json_decref(doc);
 	return r;
 }
 
-int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e)
+int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e)
+{
+	return dp_config_parse_instance(text, NULL, c, e);
+}
+
+int dp_config_load(const char *path, const char *instance, struct dp_config *c, struct svr_jerr *e)
 {
 	size_t len;
 	char *text = svr_read_file(path, 16 << 20, &len);
@@ -477,7 +500,7 @@ int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e)
 		return errno == EFBIG
 			   ? svr_jerr_set(e, "", "%s: larger than 16 MiB", path)
 			   : svr_jerr_set(e, "", "cannot read %s: %s", path, strerror(errno));
-	int r = dp_config_parse(text, c, e);
+	int r = dp_config_parse_instance(text, instance, c, e);
 	free(text);
 	return r;
 }

@@ -101,9 +101,15 @@ struct dp_config {
 /* Memory reserved per session of capacity when eal.memory-mb is not given (measured ~260). */
 #define DP_SESSION_BYTES_BUDGET 320u
 
-/* Fills c with defaults, then the file. Returns 0, or -1 with e->msg set. */
-int dp_config_load(const char *path, struct dp_config *c, struct svr_jerr *e);
+/*
+ * Fills c with defaults, then the file. instance (--instance; NULL: none) is the instance when
+ * the file names none; a file naming another one is refused. Returns 0, or -1 with e->msg set.
+ */
+int dp_config_load(const char *path, const char *instance, struct dp_config *c, struct svr_jerr *e);
 /* Same, from a JSON text (unit tests). */
+int dp_config_parse_instance(const char *text, const char *instance, struct dp_config *c,
+			     struct svr_jerr *e);
+/* dp_config_parse_instance without an instance given. */
 int dp_config_parse(const char *text, struct dp_config *c, struct svr_jerr *e);
 /*
  * Expands an lcore list ("0-2,4", or with the CPU each runs on: "0@0,1-2@1") into ids;

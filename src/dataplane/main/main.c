@@ -22,6 +22,7 @@
 #include "capture/capture.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/sdnotify.h"
 #include "ctlsock/ctlsock.h"
 #include "session/limits.h"
 #include "session/sessions.h"
@@ -59,7 +60,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "Usage: svr-dataplane --config FILE [--log-level LEVEL] [--check]\n"
+	    "Usage: svr-dataplane --config FILE [--instance NAME] [--log-level LEVEL]\n"
+	    "                     [--check]\n"
 	    "\n"
 	    "The svrouter forwarding plane: a poll-mode DPDK process that routes sessions\n"
 	    "(IPv4 and IPv6) between its interfaces and carries IPv4 sessions to peer\n"
@@ -73,6 +75,9 @@ static void usage(FILE *f)
 	    "\n"
 	    "Options:\n"
 	    "  -c, --config FILE      startup configuration (JSON; see docs/startup-config.md)\n"
+	    "  -i, --instance NAME    the instance, when the file names none; a file naming\n"
+	    "                         another instance is refused (the systemd unit\n"
+	    "                         svr-dataplane@NAME passes its NAME)\n"
 	    "  -l, --log-level LEVEL  error, warning, notice, info (default) or debug\n"
 	    "      --check            validate the configuration, print the EAL arguments, exit\n"
 	    "  -h, --help             this text\n"
@@ -81,6 +86,10 @@ static void usage(FILE *f)
 	    "Files: the control socket /run/svrouter/INSTANCE/dataplane.sock; the SVR key\n"
 	    "file named by svr.key-file, re-read when it changes (docs/svr.md).\n"
 	    "Signals: SIGINT and SIGTERM stop the workers, close the ports and exit 0.\n"
+	    "Readiness: under systemd (Type=notify, NOTIFY_SOCKET set) READY=1 is sent once\n"
+	    "the EAL is up, the workers run and the control socket listens: ready to forward\n"
+	    "what svr-control gives it. STATUS= tells each image applied or rejected;\n"
+	    "STOPPING=1 comes with SIGINT/SIGTERM (docs/systemd.md).\n"
 	    "Control: svrctl --instance NAME show ports|interfaces|stats|neighbors|routes|\n"
 	    "         policy|peers|sessions|kernel; svrctl --instance NAME clear session UUID;\n"
 	    "         svrctl --instance NAME capture INTERFACE [-c N] [-w FILE]\n"
@@ -185,18 +194,25 @@ static void main_loop(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"log-level", required_argument, NULL, 'l'},
-	    {"check", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"instance", required_argument, NULL, 'i'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL;
+	const char *config_path = NULL, *instance = NULL;
 	bool check_only = false;
 	int opt;
 	svr_log_init("svr-dataplane", NULL);
-	while ((opt = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:l:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
+			break;
+		case 'i':
+			instance = optarg;
 			break;
 		case 'l': {
 			int lvl = svr_log_level_parse(optarg);
@@ -229,7 +245,7 @@ int main(int argc, char **argv)
 
 	static struct dp_config conf;
 	struct svr_jerr err;
-	if (dp_config_load(config_path, &conf, &err) < 0) {
+	if (dp_config_load(config_path, instance, &conf, &err) < 0) {
 		LOG_ERR("%s: %s", config_path, err.msg);
 		return 1;
 	}
@@ -286,10 +302,16 @@ int main(int argc, char **argv)
 
 	LOG_NOTICE("svr-dataplane %s running: %u worker(s); policy images on " SVR_SHM_NAME_FMT,
 		   SVR_VERSION, dp.n_workers, conf.instance);
+	/* Ready: the workers run and the control socket answers. Ports come with the first
+	 * image (svr-control's), so "started" means ready to forward what it is given. */
+	if (svr_sd_notifyf("READY=1\nSTATUS=running: %u worker(s); no policy image yet",
+			   dp.n_workers) < 0)
+		LOG_WARN("cannot notify systemd (NOTIFY_SOCKET): %s", strerror(errno));
 	main_loop();
 	LOG_NOTICE("stopping");
 	rc = 0;
 out:
+	svr_sd_notify("STOPPING=1");
 	atomic_store(&dp.stop, true);
 	dp_capture_shutdown(); /* before ports go; workers stopping go RCU-offline */
 	rte_eal_mp_wait_lcore();

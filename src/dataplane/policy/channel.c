@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
+#include "common/sdnotify.h"
 #include "common/shm.h"
 #include "core/dp.h"
 #include "policy/apply.h"
@@ -18,6 +19,23 @@ static bool is_open;
 static uint64_t next_open_ms;
 static uint64_t handled; /* last generation applied or rejected */
 static char last_error[320];
+
+/* systemctl status shows what the dataplane forwards with (systemd's STATUS=): told here, on the
+ * main lcore after an image was applied or rejected, never from the workers. */
+static void notify_status(const struct dp_gen *g, const char *rejected)
+{
+	unsigned n_if = 0;
+	for (unsigned s = 0; g && s < g->n_ifaces; s++)
+		n_if += g->ifaces[s].in_use;
+	char fwd[128] = "no policy image yet";
+	if (g)
+		snprintf(fwd, sizeof(fwd), "forwarding: %u port(s), %u interface(s), image %llu",
+			 g->n_ports, n_if, (unsigned long long)g->generation);
+	if (rejected)
+		svr_sd_notifyf("STATUS=%s; rejected %s", fwd, rejected);
+	else
+		svr_sd_notifyf("STATUS=%s", fwd);
+}
 
 void dp_channel_poll(uint64_t now_ms)
 {
@@ -46,6 +64,7 @@ void dp_channel_poll(uint64_t now_ms)
 	if (dp_policy_apply(img, len, err, sizeof(err)) == 0) {
 		dp.main_stats.events[SVR_EV_POLICY_APPLIED]++;
 		svr_shm_ack(&shm, gen);
+		notify_status(dp_gen_main(), NULL);
 		return;
 	}
 	free(img);
@@ -55,6 +74,7 @@ void dp_channel_poll(uint64_t now_ms)
 	LOG_ERR("policy %s; keeping generation %llu", last_error,
 		(unsigned long long)(dp_gen_main() ? dp_gen_main()->generation : 0));
 	svr_shm_reject(&shm, gen, err);
+	notify_status(dp_gen_main(), last_error);
 }
 
 void dp_channel_close(void)
