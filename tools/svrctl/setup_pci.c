@@ -94,7 +94,7 @@ static void find_ifaces(struct pci_dev *d)
 		while (net && (n = readdir(net)))
 			if (n->d_name[0] != '.' && d->n_ifs < MAX_IFACES &&
 			    strlen(n->d_name) < IF_NAMESIZE)
-				snprintf(d->ifs[d->n_ifs++].name, IF_NAMESIZE, "%s", n->d_name);
+				memcpy(d->ifs[d->n_ifs++].name, n->d_name, strlen(n->d_name) + 1);
 		if (net)
 			closedir(net);
 	}

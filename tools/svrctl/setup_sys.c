@@ -76,8 +76,9 @@ int sys_read_line(const char *path, char *buf, size_t len)
 int sys_write(const char *path, const char *text)
 {
 	/* No O_CREAT: every file written is one the kernel (or a fabricated tree) provides; a
-	 * missing one is an error, not a new file. */
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	 * missing one is an error, not a new file. O_TRUNC as a shell's > does: sysfs ignores
+	 * it, a fabricated tree's regular file then holds the last write alone. */
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	size_t n = strlen(text);
