@@ -106,7 +106,7 @@ const char setup_help[] =
     "        Each page size needs a mount of its own.\n"
     "    --driver DRIVER\n"
     "        bind: vfio-pci (default; IOMMU isolation, the dataplane can run as svrouter)\n"
-    "        or uio_pci_generic (no isolation; the dataplane must run as root).\n"
+    "        or uio_pci_generic (no isolation; the dataplane needs CAP_SYS_ADMIN).\n"
     "        unbind: the kernel driver to give the device to (e.g. ixgbe, igb, virtio-pci).\n"
     "    --force\n"
     "        bind, unbind: take a device even though its interface is in use or it is not\n"

@@ -462,7 +462,7 @@ static int vfio_check(const struct setup_opts *o, const struct pci_dev *d)
 	if (sys_read_line(path, line, sizeof(line)) == 0 && (line[0] == 'Y' || line[0] == '1')) {
 		setup_say("warning: no IOMMU (%s/sys/kernel/iommu_groups is empty): vfio's no-IOMMU "
 			  "mode is on, the device's DMA is not isolated, and the dataplane needs "
-			  "CAP_SYS_RAWIO (docs/setup.md)",
+			  "CAP_SYS_RAWIO and CAP_SYS_ADMIN (the drop-in in docs/setup.md)",
 			  sys_root());
 		return SETUP_OK;
 	}
@@ -480,25 +480,53 @@ static int vfio_check(const struct setup_opts *o, const struct pci_dev *d)
 		  "  - use vfio's unsafe no-IOMMU mode (no DMA isolation; VMs whose hypervisor\n"
 		  "    offers no vIOMMU): echo 'options vfio enable_unsafe_noiommu_mode=1' >\n"
 		  "    /etc/modprobe.d/svrouter-vfio.conf, reload vfio, and give the dataplane\n"
-		  "    CAP_SYS_RAWIO (the systemd drop-in in docs/setup.md), or\n"
-		  "  - --driver uio_pci_generic (no isolation either; the dataplane runs as root)",
+		  "    CAP_SYS_RAWIO and CAP_SYS_ADMIN (the systemd drop-in in docs/setup.md), or\n"
+		  "  - --driver uio_pci_generic (no isolation either; CAP_SYS_ADMIN as well)",
 		  sys_root());
 	return SETUP_FAILED;
 }
 
-/* /dev/vfio/GROUP for the svrouter user. */
-static int vfio_access(const struct setup_opts *o, const char *addr)
+/* The uio device (uioN) the kernel made for addr, into buf. 0, or -1. */
+static int uio_name(const char *addr, char *buf, size_t len)
 {
-	char path[PATH_MAX], group[32], dev[PATH_MAX];
+	char path[PATH_MAX];
+	dev_path(path, addr, "uio");
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	int rc = -1;
+	while (dir && rc < 0 && (e = readdir(dir)))
+		if (strncmp(e->d_name, "uio", 3) == 0 && strlen(e->d_name) < len) {
+			memcpy(buf, e->d_name, strlen(e->d_name) + 1);
+			rc = 0;
+		}
+	if (dir)
+		closedir(dir);
+	return rc;
+}
+
+/* The device file the dataplane opens, for the svrouter user: /dev/vfio/GROUP (vfio-pci) or
+ * /dev/uioN (uio_pci_generic). */
+static int dev_access(const struct setup_opts *o, const char *addr, const char *driver)
+{
+	char path[PATH_MAX], name[32], dev[PATH_MAX];
 	gid_t gid;
-	dev_path(path, addr, "iommu_group");
-	if (sys_link_name(path, group, sizeof(group)) < 0) {
-		setup_err("%s: bound to vfio-pci but has no iommu_group link", addr);
-		return SETUP_FAILED;
+	if (strcmp(driver, "vfio-pci") == 0) {
+		dev_path(path, addr, "iommu_group");
+		if (sys_link_name(path, name, sizeof(name)) < 0) {
+			setup_err("%s: bound to vfio-pci but has no iommu_group link", addr);
+			return SETUP_FAILED;
+		}
+		sys_path(dev, "/dev/vfio/%s", name);
+		if (!sys_exists(dev))
+			sys_path(dev, "/dev/vfio/noiommu-%s", name); /* no-IOMMU mode's name */
+	} else {
+		if (uio_name(addr, name, sizeof(name)) < 0) {
+			setup_err("%s: bound to %s but has no uio device (no uio/ under it)", addr,
+				  driver);
+			return SETUP_FAILED;
+		}
+		sys_path(dev, "/dev/%s", name);
 	}
-	sys_path(dev, "/dev/vfio/%s", group);
-	if (!sys_exists(dev))
-		sys_path(dev, "/dev/vfio/noiommu-%s", group); /* no-IOMMU mode's name */
 	if (!svrouter_gid(&gid)) {
 		setup_say("%s: no group svrouter on this machine: left root's (a dataplane running "
 			  "as root can use it)",
@@ -513,8 +541,9 @@ static int vfio_access(const struct setup_opts *o, const char *addr)
 		setup_err("%s: cannot give it to group svrouter: %s", dev, strerror(errno));
 		return SETUP_FAILED;
 	}
-	setup_say("%s: group svrouter, mode 0660 (until reboot; --persist installs a udev rule)",
-		  dev);
+	setup_say("%s: group svrouter, mode 0660 (until reboot%s)", dev,
+		  strcmp(driver, "vfio-pci") == 0 ? "; --persist installs a udev rule"
+						  : ": setup apply at boot does it again");
 	return SETUP_OK;
 }
 
@@ -574,7 +603,7 @@ int setup_bind(const struct setup_opts *o, const char *addr, const char *driver)
 		return no_device(addr);
 	if (strcmp(d.driver, driver) == 0) {
 		setup_say("%s: already bound to %s", addr, driver);
-		return strcmp(driver, "vfio-pci") == 0 ? vfio_access(o, addr) : SETUP_OK;
+		return dev_access(o, addr, driver);
 	}
 	int rc = safety(o, &d, "bind");
 	if (rc != SETUP_OK)
@@ -585,8 +614,8 @@ int setup_bind(const struct setup_opts *o, const char *addr, const char *driver)
 		return rc;
 	if (strcmp(driver, "uio_pci_generic") == 0)
 		setup_say("note: uio_pci_generic gives the device DMA to all memory (no IOMMU "
-			  "isolation) and DPDK needs physical addresses: the dataplane must run as "
-			  "root");
+			  "isolation), and DPDK needs physical addresses: the dataplane needs "
+			  "CAP_SYS_ADMIN (the drop-in in docs/setup.md)");
 	setup_say("%s (%s:%s): %s -> %s", addr, d.vendor, d.device, d.driver[0] ? d.driver : "none",
 		  driver);
 	/* The override first: once unbound, only the named driver may take the device. */
@@ -616,7 +645,7 @@ int setup_bind(const struct setup_opts *o, const char *addr, const char *driver)
 		return SETUP_FAILED;
 	}
 	setup_say("%s: bound to %s", addr, driver);
-	return strcmp(driver, "vfio-pci") == 0 ? vfio_access(o, addr) : SETUP_OK;
+	return dev_access(o, addr, driver);
 }
 
 int setup_unbind(const struct setup_opts *o, const char *addr)
