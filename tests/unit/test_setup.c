@@ -33,9 +33,21 @@ static void pci_addresses_normalised(void **state)
 	/* Device above 0x1f, function above 7, short fields, separators, extra text, a path:
 	 * each one refused, nothing guessed. */
 	static const char *const bad[] = {
-	    "",          "0000:03:20.0",  "0000:03:00.8", "3:00.0",        "0000:3:00.0",
-	    "03:00",     "0000-03:00.0",  "0000:03:00:0", "0000:03:00.0 ", "00000:03:00.0",
-	    "0000:g3:00.0", "../../x.0",  "0000:03:00.0/", "000:03:00.0",  "03.00.0",
+	    "",
+	    "0000:03:20.0",
+	    "0000:03:00.8",
+	    "3:00.0",
+	    "0000:3:00.0",
+	    "03:00",
+	    "0000-03:00.0",
+	    "0000:03:00:0",
+	    "0000:03:00.0 ",
+	    "00000:03:00.0",
+	    "0000:g3:00.0",
+	    "../../x.0",
+	    "0000:03:00.0/",
+	    "000:03:00.0",
+	    "03.00.0",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(setup_pci_parse(bad[i], out), -1);
@@ -48,14 +60,14 @@ static void page_sizes(void **state)
 	static const struct {
 		const char *in;
 		unsigned long kb;
-	} ok[] = {{"2M", 2048},     {"2m", 2048},          {"2MB", 2048},
-		  {"2048k", 2048},  {"2048kB", 2048},      {"1G", 1048576},
+	} ok[] = {{"2M", 2048},     {"2m", 2048},           {"2MB", 2048},
+		  {"2048k", 2048},  {"2048kB", 2048},       {"1G", 1048576},
 		  {"1gb", 1048576}, {"1048576kB", 1048576}, {"16G", 16u << 20}};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		assert_int_equal(setup_size_parse(ok[i].in, &kb), 0);
 		assert_int_equal(kb, ok[i].kb);
 	}
-	static const char *const bad[] = {"",   "2",   "M",  "3M",   "0M",  "2 M", "-2M",
+	static const char *const bad[] = {"",   "2",    "M",  "3M",   "0M",  "2 M",         "-2M",
 					  "2T", "2MiB", "1k", "1.5G", "2M ", "99999999999G"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(setup_size_parse(bad[i], &kb), -1);
@@ -156,7 +168,8 @@ static void conf_merged(void **state)
 {
 	(void)state;
 	struct setup_conf c = {0};
-	struct setup_huge h2 = {.size_kb = 2048, .node = -1, .pages = 64, .mount = "/dev/hugepages"};
+	struct setup_huge h2 = {
+	    .size_kb = 2048, .node = -1, .pages = 64, .mount = "/dev/hugepages"};
 	struct setup_huge h2n0 = h2, h1g = h2;
 	h2n0.node = 0;
 	h1g.size_kb = 1048576;

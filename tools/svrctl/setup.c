@@ -460,7 +460,8 @@ int setup_main(int argc, char **argv)
 	if (!huge && !bind && !unbind && !show && !apply)
 		usage("unknown command '%s' (hugepages, bind, unbind, show, apply)", cmd);
 	if (!huge && (pages_given || o.memory_mb || size_given || node_given || o.mount))
-		usage("%s: --pages, --memory-mb, --size, --node and --mount are for hugepages", cmd);
+		usage("%s: --pages, --memory-mb, --size, --node and --mount are for hugepages",
+		      cmd);
 	if (!bind && !unbind && (o.driver || o.force))
 		usage("%s: --driver and --force are for bind and unbind", cmd);
 	if ((show || apply) && o.persist)

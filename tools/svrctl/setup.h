@@ -28,13 +28,13 @@ enum {
 
 struct setup_opts {
 	const char *cmd;
-	unsigned long pages;    /* --pages; 0: from --memory-mb */
+	unsigned long pages;     /* --pages; 0: from --memory-mb */
 	unsigned long memory_mb; /* --memory-mb */
-	unsigned long size_kb;  /* --size */
-	long node;              /* --node, -1 none */
-	const char *mount;      /* --mount */
-	const char *driver;     /* --driver */
-	const char *file;       /* --file (setup.json) */
+	unsigned long size_kb;   /* --size */
+	long node;               /* --node, -1 none */
+	const char *mount;       /* --mount */
+	const char *driver;      /* --driver */
+	const char *file;        /* --file (setup.json) */
 	bool pages_given, persist, dry_run, force, json;
 };
 

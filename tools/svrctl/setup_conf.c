@@ -118,8 +118,7 @@ static int only_keys(const json_t *o, const char *path, const char *const *keys,
 {
 	const char *k;
 	const json_t *v;
-	json_object_foreach((json_t *)o, k, v)
-	{
+	json_object_foreach ((json_t *)o, k, v) {
 		size_t i = 0;
 		while (keys[i] && strcmp(keys[i], k) != 0)
 			i++;
@@ -141,8 +140,8 @@ static int huge_from_json(const json_t *o, const char *path, struct setup_huge *
 	const json_t *node = json_object_get(o, "node"), *mount = json_object_get(o, "mount");
 	*h = (struct setup_huge){.node = -1};
 	if (!json_is_string(size) || setup_size_parse(json_string_value(size), &h->size_kb) < 0)
-		return conf_err(err, errlen, "%s.size: must be a page size such as \"2M\" or \"1G\"",
-				path);
+		return conf_err(err, errlen,
+				"%s.size: must be a page size such as \"2M\" or \"1G\"", path);
 	if (!json_is_integer(pages) || json_integer_value(pages) < 0 ||
 	    (unsigned long long)json_integer_value(pages) > SETUP_PAGES_MAX)
 		return conf_err(err, errlen, "%s.pages: must be an integer from 0 to %lu", path,
@@ -173,11 +172,11 @@ static int bind_from_json(const json_t *o, const char *path, struct setup_bind *
 	const char *pci = json_string_value(json_object_get(o, "pci"));
 	const char *drv = json_string_value(json_object_get(o, "driver"));
 	if (!pci || setup_pci_parse(pci, b->pci) < 0)
-		return conf_err(err, errlen, "%s.pci: must be a PCI address such as \"0000:03:00.0\"",
-				path);
+		return conf_err(err, errlen,
+				"%s.pci: must be a PCI address such as \"0000:03:00.0\"", path);
 	if (!drv || !setup_driver_known(drv))
-		return conf_err(err, errlen, "%s.driver: must be \"vfio-pci\" or \"uio_pci_generic\"",
-				path);
+		return conf_err(err, errlen,
+				"%s.driver: must be \"vfio-pci\" or \"uio_pci_generic\"", path);
 	snprintf(b->driver, sizeof(b->driver), "%s", drv);
 	return 0;
 }
@@ -203,8 +202,7 @@ int setup_conf_from_json(const json_t *doc, struct setup_conf *c, char *err, siz
 		return conf_err(err, errlen, "bind: at most %d entries", SETUP_MAX_BIND);
 	size_t i;
 	const json_t *v;
-	json_array_foreach(huge, i, v)
-	{
+	json_array_foreach (huge, i, v) {
 		struct setup_huge h;
 		snprintf(path, sizeof(path), "hugepages[%zu]", i);
 		if (huge_from_json(v, path, &h, err, errlen) < 0)
@@ -212,11 +210,11 @@ int setup_conf_from_json(const json_t *doc, struct setup_conf *c, char *err, siz
 		for (unsigned k = 0; k < c->n_huge; k++)
 			if (c->huge[k].size_kb == h.size_kb && c->huge[k].node == h.node)
 				return conf_err(err, errlen,
-						"%s: a second entry for the same size and node", path);
+						"%s: a second entry for the same size and node",
+						path);
 		c->huge[c->n_huge++] = h;
 	}
-	json_array_foreach(bind, i, v)
-	{
+	json_array_foreach (bind, i, v) {
 		struct setup_bind b;
 		snprintf(path, sizeof(path), "bind[%zu]", i);
 		if (bind_from_json(v, path, &b, err, errlen) < 0)
@@ -238,7 +236,8 @@ json_t *setup_conf_to_json(const struct setup_conf *c)
 		const struct setup_huge *h = &c->huge[i];
 		setup_size_name(h->size_kb, size, sizeof(size));
 		json_t *o = json_pack("{s:s, s:I}", "size", size, "pages", (json_int_t)h->pages);
-		ok = o && (h->node < 0 || json_object_set_new(o, "node", json_integer(h->node)) == 0) &&
+		ok = o &&
+		     (h->node < 0 || json_object_set_new(o, "node", json_integer(h->node)) == 0) &&
 		     json_object_set_new(o, "mount", json_string(h->mount)) == 0 &&
 		     json_array_append_new(huge, o) == 0;
 	}
@@ -257,8 +256,7 @@ json_t *setup_conf_to_json(const struct setup_conf *c)
 	return NULL;
 }
 
-int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *err,
-		    size_t errlen)
+int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *err, size_t errlen)
 {
 	json_error_t je;
 	memset(c, 0, sizeof(*c));
@@ -365,7 +363,8 @@ bool setup_conf_del_bind(struct setup_conf *c, const char *pci)
 {
 	for (unsigned i = 0; i < c->n_bind; i++)
 		if (strcmp(c->bind[i].pci, pci) == 0) {
-			memmove(&c->bind[i], &c->bind[i + 1], (c->n_bind - i - 1) * sizeof(c->bind[0]));
+			memmove(&c->bind[i], &c->bind[i + 1],
+				(c->n_bind - i - 1) * sizeof(c->bind[0]));
 			c->n_bind--;
 			return true;
 		}

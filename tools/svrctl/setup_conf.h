@@ -12,13 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SETUP_CONF_DEFAULT "/etc/svrouter/setup.json"
+#define SETUP_CONF_DEFAULT  "/etc/svrouter/setup.json"
 #define SETUP_MOUNT_DEFAULT "/dev/hugepages"
 /* "0000:03:00.0" and its NUL. */
-#define SETUP_PCI_LEN 13
+#define SETUP_PCI_LEN    13
 #define SETUP_DRIVER_LEN 32
-#define SETUP_MAX_HUGE 8  /* (size, node) pairs: 2 sizes x 4 nodes is the most a CPE has */
-#define SETUP_MAX_BIND 64 /* PCI functions */
+#define SETUP_MAX_HUGE   8  /* (size, node) pairs: 2 sizes x 4 nodes is the most a CPE has */
+#define SETUP_MAX_BIND   64 /* PCI functions */
 /* Pages asked for at most: 2^24 2 MiB pages are 32 TiB, more than any box has. */
 #define SETUP_PAGES_MAX (1ul << 24)
 
@@ -72,8 +72,7 @@ json_t *setup_conf_to_json(const struct setup_conf *c);
 
 /* Reads path into c; a missing file is an empty c with *exists false. 0, or -1 with err (it
  * names the file). */
-int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *err,
-		    size_t errlen);
+int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *err, size_t errlen);
 /* Writes c to path atomically (a temporary file in its directory, renamed over it), mode 0644;
  * the directory is created (0750) if missing. 0, or -1 with err. */
 int setup_conf_save(const char *path, const struct setup_conf *c, char *err, size_t errlen);

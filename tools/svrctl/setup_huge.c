@@ -102,7 +102,8 @@ static int find_mount(const char *dir, struct mount_found *m)
 		m->page_kb = 0;
 		for (char *o = super ? strtok_r(super, ",", &save) : NULL; o;
 		     o = strtok_r(NULL, ",", &save))
-			if (strncmp(o, "pagesize=", 9) == 0 && setup_size_parse(o + 9, &m->page_kb) < 0)
+			if (strncmp(o, "pagesize=", 9) == 0 &&
+			    setup_size_parse(o + 9, &m->page_kb) < 0)
 				m->page_kb = 0;
 	}
 	free(line);
@@ -196,18 +197,20 @@ static void explain_fewer(const struct setup_huge *h, unsigned long granted)
 	setup_size_name(h->size_kb, size, sizeof(size));
 	setup_err("the kernel granted %lu of the %lu %s pages asked for", granted, h->pages, size);
 	if (h->size_kb >= 1024 * 1024)
-		fprintf(stderr,
-			"  %s pages need contiguous memory that a running system rarely has: reserve "
-			"them at boot\n  on the kernel command line (/etc/default/grub, "
-			"GRUB_CMDLINE_LINUX, then update-grub):\n"
-			"    hugepagesz=%s hugepages=%lu default_hugepagesz=%s\n",
-			size, size, h->pages, size);
+		fprintf(
+		    stderr,
+		    "  %s pages need contiguous memory that a running system rarely has: reserve "
+		    "them at boot\n  on the kernel command line (/etc/default/grub, "
+		    "GRUB_CMDLINE_LINUX, then update-grub):\n"
+		    "    hugepagesz=%s hugepages=%lu default_hugepagesz=%s\n",
+		    size, size, h->pages, size);
 	else
-		fprintf(stderr,
-			"  free memory is short or fragmented: svrouter-setup.service reserves them "
-			"early at boot\n  (--persist), or reserve them on the kernel command line: "
-			"hugepages=%lu\n",
-			h->pages);
+		fprintf(
+		    stderr,
+		    "  free memory is short or fragmented: svrouter-setup.service reserves them "
+		    "early at boot\n  (--persist), or reserve them on the kernel command line: "
+		    "hugepages=%lu\n",
+		    h->pages);
 }
 
 int setup_hugepages(const struct setup_opts *o, const struct setup_huge *h)

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_IFACES 8
+#define MAX_IFACES  8
 #define RTF_UP_     0x0001u
 #define RTF_REJECT_ 0x0200u
 
@@ -39,9 +39,9 @@ struct pci_dev {
 	char addr[SETUP_PCI_LEN];
 	unsigned long cls;
 	char vendor[8], device[8];
-	char driver[64];  /* "" none */
-	char group[32];   /* IOMMU group, "" none */
-	long numa;        /* -1 unknown */
+	char driver[64]; /* "" none */
+	char group[32];  /* IOMMU group, "" none */
+	long numa;       /* -1 unknown */
 	struct iface ifs[MAX_IFACES];
 	unsigned n_ifs;
 };
@@ -167,7 +167,8 @@ static void iface_state(struct pci_dev *d)
 				inet_ntop(AF_INET, &s->sin_addr, text, sizeof(text));
 				if (a->ifa_netmask)
 					plen = (unsigned)__builtin_popcount(
-					    ((const struct sockaddr_in *)(const void *)a->ifa_netmask)
+					    ((const struct sockaddr_in *)(const void *)
+						 a->ifa_netmask)
 						->sin_addr.s_addr);
 			} else if (a->ifa_addr->sa_family == AF_INET6) {
 				const struct sockaddr_in6 *s = (const void *)a->ifa_addr;
@@ -292,10 +293,10 @@ static json_t *dev_json(const struct pci_dev *d)
 		snprintf(copy, sizeof(copy), "%s", i->addrs);
 		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
 			json_array_append_new(addrs, json_string(t));
-		json_array_append_new(ifs, json_pack("{s:s, s:b, s:o, s:b, s:b}", "name", i->name,
-						     "up", i->up, "addresses", addrs,
-						     "default-route", i->default_route, "active",
-						     iface_active(i)));
+		json_array_append_new(ifs,
+				      json_pack("{s:s, s:b, s:o, s:b, s:b}", "name", i->name, "up",
+						i->up, "addresses", addrs, "default-route",
+						i->default_route, "active", iface_active(i)));
 	}
 	active_text(d, act, sizeof(act));
 	char cls[16];
@@ -326,12 +327,13 @@ int setup_show(const struct setup_opts *o)
 		return s ? SETUP_OK : SETUP_FAILED;
 	}
 	if (n == 0) {
-		setup_say("no network PCI devices (the machine's NICs may be virtual devices only)");
+		setup_say(
+		    "no network PCI devices (the machine's NICs may be virtual devices only)");
 		free(devs);
 		return SETUP_OK;
 	}
-	printf("%-13s %-10s %-16s %-12s %-5s %-5s %s\n", "PCI", "VENDOR:DEV", "DRIVER",
-	       "INTERFACE", "IOMMU", "NUMA", "ACTIVE");
+	printf("%-13s %-10s %-16s %-12s %-5s %-5s %s\n", "PCI", "VENDOR:DEV", "DRIVER", "INTERFACE",
+	       "IOMMU", "NUMA", "ACTIVE");
 	for (size_t i = 0; i < n; i++) {
 		const struct pci_dev *d = &devs[i];
 		char id[20], ifs[128], act[512], numa[16];
@@ -376,8 +378,9 @@ static int step(const struct setup_opts *o, const char *path, const char *text, 
 	}
 	int rc = sys_write(path, text);
 	if (rc < 0)
-		setup_err("%s: writing '%s' to %s: %s%s", what, text[0] == '\n' ? "\\n" : text, path,
-			  strerror(-rc), rc == -EACCES || rc == -EPERM ? " (run as root)" : "");
+		setup_err("%s: writing '%s' to %s: %s%s", what, text[0] == '\n' ? "\\n" : text,
+			  path, strerror(-rc),
+			  rc == -EACCES || rc == -EPERM ? " (run as root)" : "");
 	return rc;
 }
 
@@ -387,19 +390,21 @@ static int safety(const struct setup_opts *o, const struct pci_dev *d, const cha
 	char act[512];
 	active_text(d, act, sizeof(act));
 	if (act[0] && !o->force) {
-		setup_err("refusing to %s %s: its kernel interface is in use (%s). Taking it from the "
-			  "kernel would cut every connection through it, this session's too if it "
-			  "came that way. Move the addresses and routes to another NIC first; "
-			  "--force does it anyway.",
-			  verb, d->addr, act);
+		setup_err(
+		    "refusing to %s %s: its kernel interface is in use (%s). Taking it from the "
+		    "kernel would cut every connection through it, this session's too if it "
+		    "came that way. Move the addresses and routes to another NIC first; "
+		    "--force does it anyway.",
+		    verb, d->addr, act);
 		return SETUP_REFUSED;
 	}
 	if (act[0])
 		setup_say("warning: %s is in use (%s): --force given, going on", d->addr, act);
 	if (!is_network(d) && !o->force) {
-		setup_err("refusing to %s %s: class 0x%06lx is not a network controller (0x02xxxx); "
-			  "--force does it anyway",
-			  verb, d->addr, d->cls);
+		setup_err(
+		    "refusing to %s %s: class 0x%06lx is not a network controller (0x02xxxx); "
+		    "--force does it anyway",
+		    verb, d->addr, d->cls);
 		return SETUP_REFUSED;
 	}
 	return SETUP_OK;
@@ -460,16 +465,18 @@ static int vfio_check(const struct setup_opts *o, const struct pci_dev *d)
 	}
 	sys_path(path, "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
 	if (sys_read_line(path, line, sizeof(line)) == 0 && (line[0] == 'Y' || line[0] == '1')) {
-		setup_say("warning: no IOMMU (%s/sys/kernel/iommu_groups is empty): vfio's no-IOMMU "
-			  "mode is on, the device's DMA is not isolated, and the dataplane needs "
-			  "CAP_SYS_RAWIO and CAP_SYS_ADMIN (the drop-in in docs/setup.md)",
-			  sys_root());
+		setup_say(
+		    "warning: no IOMMU (%s/sys/kernel/iommu_groups is empty): vfio's no-IOMMU "
+		    "mode is on, the device's DMA is not isolated, and the dataplane needs "
+		    "CAP_SYS_RAWIO and CAP_SYS_ADMIN (the drop-in in docs/setup.md)",
+		    sys_root());
 		return SETUP_OK;
 	}
 	if (o->dry_run && !sys_exists(path)) {
-		setup_say("note: no IOMMU (%s/sys/kernel/iommu_groups is empty): vfio-pci would need "
-			  "vfio's no-IOMMU mode (see below)",
-			  sys_root());
+		setup_say(
+		    "note: no IOMMU (%s/sys/kernel/iommu_groups is empty): vfio-pci would need "
+		    "vfio's no-IOMMU mode (see below)",
+		    sys_root());
 		return SETUP_OK;
 	}
 	setup_err("vfio-pci needs an IOMMU, and this machine has none enabled (%s/sys/kernel/"
@@ -696,8 +703,10 @@ int setup_unbind(const struct setup_opts *o, const char *addr)
 	dev_path(path, addr, "driver_override");
 	if (o->driver && step(o, path, "\n", "clearing the driver override") < 0)
 		return SETUP_FAILED;
-	setup_say("%s: %s%s", addr, now[0] ? "bound to " : "without a driver (no kernel driver "
-							    "claimed it)",
+	setup_say("%s: %s%s", addr,
+		  now[0] ? "bound to "
+			 : "without a driver (no kernel driver "
+			   "claimed it)",
 		  now);
 	return SETUP_OK;
 }

@@ -141,8 +141,7 @@ int sys_modprobe(const char *module, char *err, size_t errlen)
 		snprintf(err, errlen, "%s %s exited with status %d (its message is above)", prog,
 			 module, WEXITSTATUS(st));
 	else
-		snprintf(err, errlen, "%s %s was killed by signal %d", prog, module,
-			 WTERMSIG(st));
+		snprintf(err, errlen, "%s %s was killed by signal %d", prog, module, WTERMSIG(st));
 	return -1;
 }
 
