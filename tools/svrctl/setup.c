@@ -167,7 +167,7 @@ static void usage(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nUsage: svrctl setup hugepages (--pages N | --memory-mb M) [--size 2M|1G] "
 	      "[--node N] [--mount DIR]\n"
-	      "                              [--persist] [--dry-run]\n"
+	      "                              [--persist [--file F]] [--dry-run]\n"
 	      "       svrctl setup bind PCI... [--driver vfio-pci|uio_pci_generic] [--force] "
 	      "[--persist] [--dry-run]\n"
 	      "       svrctl setup unbind PCI [--driver DRIVER] [--force] [--persist] "
@@ -385,7 +385,7 @@ int setup_main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct setup_opts o = {.size_kb = 2048, .node = -1, .file = SETUP_CONF_DEFAULT};
-	bool pages_given = false, size_given = false, node_given = false;
+	bool pages_given = false, size_given = false, node_given = false, file_given = false;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -430,6 +430,7 @@ int setup_main(int argc, char **argv)
 			if (!*optarg)
 				usage("--file: empty path");
 			o.file = optarg;
+			file_given = true;
 			break;
 		case 'j':
 			o.json = true;
@@ -466,11 +467,11 @@ int setup_main(int argc, char **argv)
 		usage("%s: --driver and --force are for bind and unbind", cmd);
 	if ((show || apply) && o.persist)
 		usage("%s: --persist is for hugepages, bind and unbind", cmd);
-	if (show && (o.dry_run || o.file != (const char *)SETUP_CONF_DEFAULT))
+	if (show && (o.dry_run || file_given))
 		usage("show: takes --json only");
 	if (!show && o.json)
 		usage("%s: --json is for show", cmd);
-	if (!huge && !bind && !unbind && !apply && o.file != (const char *)SETUP_CONF_DEFAULT)
+	if (file_given && !o.persist && !apply)
 		usage("%s: --file is for --persist and apply", cmd);
 
 	int rc;
