@@ -8,6 +8,7 @@
  */
 #include "api.h"
 #include "conductor.h"
+#include "setup.h"
 #include "common/pcap.h"
 #include "svr/counters.h"
 #include "svr/ctlsock.h"
@@ -111,6 +112,7 @@ static void usage_error(const char *fmt, ...)
 		"TOKEN] [--json] status\n"
 		"       svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] "
 		"COMMAND ...\n"
+		"       svrctl setup hugepages|bind|unbind|show|apply ...\n"
 		"Try 'svrctl --help' for more information.\n");
 	exit(EXIT_USAGE);
 }
@@ -156,8 +158,9 @@ static const char help_main[] =
     "    svrctl [--instance NAME] [--api URL] [--token-file FILE | --token TOKEN] [--json]\n"
     "           status\n"
     "    svrctl conductor [--url URL] [--token-file FILE] [--cacert FILE] COMMAND ...\n"
+    "    svrctl setup hugepages|bind|unbind|show|apply [OPTIONS]\n"
     "    svrctl help [show | sessions | capture | why | kernel | config | status |\n"
-    "                conductor]\n"
+    "                conductor | setup]\n"
     "    svrctl --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -220,8 +223,11 @@ static const char help_main[] =
     "                        history, rollback, routers, enrol-token, keys, alarms, ca,\n"
     "                        whoami, audit\n"
     "                        (see svrctl help conductor)\n"
+    "    setup COMMAND       prepare the machine for the dataplane (as root): reserve and\n"
+    "                        mount huge pages, give NICs to vfio-pci, list them, re-apply\n"
+    "                        /etc/svrouter/setup.json at boot (see svrctl help setup)\n"
     "    help [TOPIC]        this page, or details of show, sessions, capture, why,\n"
-    "                        kernel, config, status or conductor\n"
+    "                        kernel, config, status, conductor or setup\n"
     "\n"
     "OPTIONS\n"
     "  Control socket (show):\n"
@@ -3135,6 +3141,9 @@ int main(int argc, char **argv)
 	/* svrctl conductor has options of its own (-m, --url...): it parses the rest. */
 	if (argc > 1 && strcmp(argv[1], "conductor") == 0)
 		return conductor_main(argc - 1, argv + 1);
+	/* So has svrctl setup (--pages, --driver...). */
+	if (argc > 1 && strcmp(argv[1], "setup") == 0)
+		return setup_main(argc - 1, argv + 1);
 	opterr = 0; /* our own messages, with the usage hint */
 	while ((c = getopt_long(argc, argv, ":i:s:jat:hc:w:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -3254,8 +3263,10 @@ int main(int argc, char **argv)
 			put_help(help_why);
 		if (nargs == 2 && strcmp(args[1], "conductor") == 0)
 			put_help(conductor_help);
+		if (nargs == 2 && strcmp(args[1], "setup") == 0)
+			put_help(setup_help);
 		usage_error("help: unknown topic '%s' (topics: show, sessions, capture, why, "
-			    "kernel, config, status, conductor)",
+			    "kernel, config, status, conductor, setup)",
 			    args[1]);
 	}
 	if (strcmp(args[0], "capture") == 0) {

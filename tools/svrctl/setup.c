@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svrctl setup: the machine preparation a DPDK dataplane needs on real hardware (huge pages,
+ * NICs on vfio-pci), its record in /etc/svrouter/setup.json, and `setup apply`, which
+ * svrouter-setup.service runs at boot. Options, help and dispatch; the work is in
+ * setup_huge.c and setup_pci.c.
+ */
+#include "setup.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char setup_help[] =
+    "NAME\n"
+    "    svrctl setup - prepare a machine for svr-dataplane: huge pages, NIC binding\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    svrctl setup hugepages (--pages N | --memory-mb M) [--size 2M|1G] [--node N]\n"
+    "                           [--mount DIR] [--persist] [--dry-run] [--file F]\n"
+    "    svrctl setup bind PCI... [--driver vfio-pci|uio_pci_generic] [--force] [--persist]\n"
+    "                           [--dry-run] [--file F]\n"
+    "    svrctl setup unbind PCI [--driver DRIVER] [--force] [--persist] [--dry-run]\n"
+    "                           [--file F]\n"
+    "    svrctl setup show [--json]\n"
+    "    svrctl setup apply [--file F] [--dry-run]\n"
+    "    svrctl help setup\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    On real hardware svr-dataplane (\"eal\": {\"huge-pages\": true}) needs huge pages\n"
+    "    reserved and mounted, and its NICs taken from their kernel drivers and given to\n"
+    "    a driver DPDK can use from user space. These commands do both through the\n"
+    "    kernel's files, check what the kernel did, print the lines the dataplane's\n"
+    "    startup.json needs, and with --persist record the setting in\n"
+    "    /etc/svrouter/setup.json, which svrouter-setup.service re-applies at every\n"
+    "    boot (setup apply), before the network comes up and before the dataplanes start.\n"
+    "    They change the machine: run them as root. docs/setup.md walks through a\n"
+    "    white-box with two or more NICs, and a VM.\n"
+    "\n"
+    "COMMANDS\n"
+    "    hugepages\n"
+    "        Writes the number of pages to\n"
+    "        /sys/kernel/mm/hugepages/hugepages-SIZEkB/nr_hugepages (with --node, the\n"
+    "        node's own under /sys/devices/system/node/nodeN/hugepages/), reads back what\n"
+    "        the kernel granted and prints both. The kernel grants fewer when free memory\n"
+    "        is short or fragmented (1G pages nearly always, once the system has run a\n"
+    "        while): the command then says how to reserve them on the kernel command line\n"
+    "        and exits 1. Then mounts a hugetlbfs of that page size at DIR unless one is\n"
+    "        there (/proc/self/mountinfo), and gives DIR to group svrouter, mode 1770, so\n"
+    "        that a dataplane running as user svrouter can create its page files (without\n"
+    "        that group, DIR is left root's). Prints the \"eal\" settings for startup.json.\n"
+    "        A number of pages below what is reserved gives the free ones back.\n"
+    "    bind PCI...\n"
+    "        Gives each network device to DRIVER (default vfio-pci): loads the driver\n"
+    "        (modprobe) unless loaded, writes it to the device's driver_override, unbinds\n"
+    "        the device from its kernel driver, asks the kernel to probe it\n"
+    "        (/sys/bus/pci/drivers_probe) and reads the device's driver link back: only\n"
+    "        that proves the bind. If the kernel did not bind it, the override is cleared,\n"
+    "        the device goes back to a kernel driver, and the command fails.\n"
+    "        Refused (exit 3, nothing changed): a device whose kernel interface is in use\n"
+    "        -- up with an address, or carrying the default route -- since taking it away\n"
+    "        cuts every connection through it, an SSH session included; and a device that\n"
+    "        is not a network controller. --force overrides both.\n"
+    "        vfio-pci needs an IOMMU (VT-d/AMD-Vi on, intel_iommu=on iommu=pt) or vfio's\n"
+    "        no-IOMMU mode; without either the command explains and fails before any\n"
+    "        change. After the bind, /dev/vfio/GROUP goes to group svrouter, mode 0660.\n"
+    "        Prints the startup.json \"pci\" list: every device now on a DPDK driver.\n"
+    "        A model interface names such a port by its address (\"device\":\n"
+    "        \"0000:03:00.0\"); it must be in \"pci\" too.\n"
+    "    unbind PCI\n"
+    "        Gives a device on vfio-pci or uio_pci_generic back to the kernel: clears the\n"
+    "        driver override, unbinds, probes; the kernel picks the driver that matches\n"
+    "        the device, or DRIVER with --driver. Prints the driver it has now.\n"
+    "    show\n"
+    "        Lists the PCI network devices (and any on a DPDK driver): address,\n"
+    "        vendor:device, driver, kernel interface, IOMMU group, NUMA node, and whether\n"
+    "        the interface is active and why (up with addresses, default route).\n"
+    "    apply\n"
+    "        Re-applies setup.json: every hugepages entry, then every bind, without\n"
+    "        --force (a NIC whose interface is in use is refused, never taken). Goes on\n"
+    "        after a failed entry; the exit status is the worst.\n"
+    "\n"
+    "PCI ADDRESSES\n"
+    "    DDDD:BB:DD.F as sysfs writes them (0000:03:00.0), hexadecimal in any case;\n"
+    "    BB:DD.F (03:00.0) means domain 0000. 'svrctl setup show' lists them.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --pages N\n"
+    "        hugepages: reserve N pages (0 to 16777216).\n"
+    "    --memory-mb M\n"
+    "        hugepages: reserve the pages that hold M MiB (rounded up): the sum of the\n"
+    "        \"eal\".\"memory-mb\" of the dataplanes that will run (docs/setup.md, Sizing).\n"
+    "    --size 2M|1G\n"
+    "        hugepages: page size (default 2M). Also 2048kB, 1048576kB, 1GB.\n"
+    "    --node N\n"
+    "        hugepages: reserve on NUMA node N (the node of the NICs: setup show). Default:\n"
+    "        the machine's pool, spread over the nodes by the kernel.\n"
+    "    --mount DIR\n"
+    "        hugepages: where the hugetlbfs is (default /dev/hugepages, where DPDK looks\n"
+    "        first). Another DIR needs \"extra-args\": [\"--huge-dir=DIR\"] (printed).\n"
+    "        Each page size needs a mount of its own.\n"
+    "    --driver DRIVER\n"
+    "        bind: vfio-pci (default; IOMMU isolation, the dataplane can run as svrouter)\n"
+    "        or uio_pci_generic (no isolation; the dataplane needs CAP_SYS_ADMIN).\n"
+    "        unbind: the kernel driver to give the device to (e.g. ixgbe, igb, virtio-pci).\n"
+    "    --force\n"
+    "        bind, unbind: take a device even though its interface is in use or it is not\n"
+    "        a network controller. Only with another way into the machine.\n"
+    "    --persist\n"
+    "        Record the setting in setup.json (create or update; an entry of the same page\n"
+    "        size and node, or of the same device, is replaced; unbind removes the\n"
+    "        device's). bind --driver vfio-pci also installs\n"
+    "        /etc/udev/rules.d/90-svrouter-vfio.rules (VFIO groups to group svrouter).\n"
+    "    --dry-run\n"
+    "        Check and print each write and mount that would be made; change nothing\n"
+    "        (the safety checks still refuse).\n"
+    "    --file F\n"
+    "        setup.json to read (apply) or update (--persist). Default\n"
+    "        /etc/svrouter/setup.json.\n"
+    "    -j, --json\n"
+    "        show: a JSON array, one object per device.\n"
+    "    -h, --help\n"
+    "        Print this page and exit.\n"
+    "\n"
+    "FILES\n"
+    "    /etc/svrouter/setup.json\n"
+    "        { \"hugepages\": [ { \"size\": \"2M\", \"pages\": 512, \"node\": 0,\n"
+    "                           \"mount\": \"/dev/hugepages\" } ],\n"
+    "          \"bind\": [ { \"pci\": \"0000:03:00.0\", \"driver\": \"vfio-pci\" } ] }\n"
+    "        \"node\" and \"mount\" may be left out; unknown keys are refused. Written\n"
+    "        atomically, mode 0644. svrouter-setup.service applies it at boot when it\n"
+    "        exists.\n"
+    "    /etc/udev/rules.d/90-svrouter-vfio.rules\n"
+    "        Installed by bind --persist (vfio-pci).\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0   done (--dry-run: nothing refused)\n"
+    "    1   a step failed: no such device, the kernel granted fewer pages or did not\n"
+    "        bind, a file could not be written (not root?), setup.json is invalid, no\n"
+    "        IOMMU for vfio-pci\n"
+    "    2   usage error\n"
+    "    3   refused by a safety check (interface in use, not a network device);\n"
+    "        nothing was changed\n"
+    "\n"
+    "EXAMPLES\n"
+    "    svrctl setup show\n"
+    "    svrctl setup hugepages --memory-mb 1024 --persist\n"
+    "    svrctl setup hugepages --size 1G --pages 4 --node 0 --mount /dev/hugepages-1G\n"
+    "    svrctl setup bind 0000:03:00.0 0000:03:00.1 --dry-run\n"
+    "    svrctl setup bind 03:00.0 03:00.1 --persist\n"
+    "    svrctl setup unbind 0000:03:00.1 --driver ixgbe --persist\n"
+    "    svrctl setup apply\n";
+
+static void usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("svrctl setup: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nUsage: svrctl setup hugepages (--pages N | --memory-mb M) [--size 2M|1G] "
+	      "[--node N] [--mount DIR]\n"
+	      "                              [--persist [--file F]] [--dry-run]\n"
+	      "       svrctl setup bind PCI... [--driver vfio-pci|uio_pci_generic] [--force] "
+	      "[--persist] [--dry-run]\n"
+	      "       svrctl setup unbind PCI [--driver DRIVER] [--force] [--persist] "
+	      "[--dry-run]\n"
+	      "       svrctl setup show [--json]\n"
+	      "       svrctl setup apply [--file F] [--dry-run]\n"
+	      "Try 'svrctl help setup' for more information.\n",
+	      stderr);
+	exit(SETUP_USAGE);
+}
+
+static unsigned long number(const char *opt, const char *arg, unsigned long max)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || v > max)
+		usage("%s: '%s' is not a number from 0 to %lu", opt, arg, max);
+	return (unsigned long)v;
+}
+
+/* The worse of two exit statuses: a failure outweighs a refusal. */
+static int worse(int a, int b)
+{
+	if (a == SETUP_FAILED || b == SETUP_FAILED)
+		return SETUP_FAILED;
+	return a > b ? a : b;
+}
+
+static int load_conf(const struct setup_opts *o, struct setup_conf *c, bool *exists)
+{
+	char err[PATH_MAX + 256];
+	if (setup_conf_load(o->file, c, exists, err, sizeof(err)) < 0) {
+		setup_err("%s", err);
+		return SETUP_FAILED;
+	}
+	return SETUP_OK;
+}
+
+static int save_conf(const struct setup_opts *o, const struct setup_conf *c)
+{
+	char err[PATH_MAX + 256];
+	if (o->dry_run) {
+		setup_say("would update %s", o->file);
+		return SETUP_OK;
+	}
+	if (setup_conf_save(o->file, c, err, sizeof(err)) < 0) {
+		setup_err("%s", err);
+		return SETUP_FAILED;
+	}
+	setup_say("%s: updated (svrouter-setup.service applies it at boot)", o->file);
+	return SETUP_OK;
+}
+
+static int cmd_hugepages(const struct setup_opts *o, int nargs, char **args)
+{
+	if (nargs > 1)
+		usage("hugepages: unexpected argument '%s'", args[1]);
+	/* --pages 0 is a real request: give every free page back. */
+	if (o->pages_given == (o->memory_mb != 0))
+		usage("hugepages: give one of --pages N and --memory-mb M");
+	struct setup_huge h = {.size_kb = o->size_kb, .node = o->node};
+	h.pages = o->memory_mb ? setup_pages_for_mb(o->memory_mb, o->size_kb) : o->pages;
+	if (h.pages > SETUP_PAGES_MAX)
+		usage("--memory-mb: %lu MiB are more than %lu pages", o->memory_mb,
+		      SETUP_PAGES_MAX);
+	snprintf(h.mount, sizeof(h.mount), "%s", o->mount ? o->mount : SETUP_MOUNT_DEFAULT);
+	/* Recorded even if the kernel grants fewer now: at boot memory is not fragmented yet. */
+	struct setup_conf c;
+	bool exists;
+	if (o->persist && load_conf(o, &c, &exists) != SETUP_OK)
+		return SETUP_FAILED;
+	int rc = setup_hugepages(o, &h);
+	if (o->persist) {
+		if (setup_conf_put_huge(&c, &h) < 0) {
+			setup_err("%s: already %d hugepages entries", o->file, SETUP_MAX_HUGE);
+			return SETUP_FAILED;
+		}
+		rc = worse(rc, save_conf(o, &c));
+	}
+	return rc;
+}
+
+static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
+{
+	char pci[SETUP_MAX_BIND][SETUP_PCI_LEN];
+	if (nargs < 2)
+		usage("bind: missing PCI address (svrctl setup show lists them)");
+	if (nargs - 1 > SETUP_MAX_BIND)
+		usage("bind: at most %d devices at once", SETUP_MAX_BIND);
+	const char *driver = o->driver ? o->driver : "vfio-pci";
+	if (!setup_driver_known(driver))
+		usage("--driver: '%s' is not vfio-pci or uio_pci_generic", driver);
+	/* Every address checked before anything changes. */
+	for (int i = 1; i < nargs; i++)
+		if (setup_pci_parse(args[i], pci[i - 1]) < 0)
+			usage("bind: '%s' is not a PCI address (DDDD:BB:DD.F or BB:DD.F, e.g. "
+			      "0000:03:00.0)",
+			      args[i]);
+	struct setup_conf c;
+	bool exists;
+	if (o->persist && load_conf(o, &c, &exists) != SETUP_OK)
+		return SETUP_FAILED;
+	int rc = SETUP_OK, bound = 0;
+	for (int i = 0; i < nargs - 1; i++) {
+		int r = setup_bind(o, pci[i], driver);
+		rc = worse(rc, r);
+		if (r != SETUP_OK || !o->persist)
+			continue;
+		struct setup_bind b;
+		memcpy(b.pci, pci[i], sizeof(b.pci));
+		snprintf(b.driver, sizeof(b.driver), "%s", driver);
+		if (setup_conf_put_bind(&c, &b) < 0) {
+			setup_err("%s: already %d bind entries", o->file, SETUP_MAX_BIND);
+			rc = SETUP_FAILED;
+			continue;
+		}
+		bound++;
+	}
+	/* Only what was bound is recorded: a refused device must not be taken at boot. */
+	if (bound) {
+		rc = worse(rc, save_conf(o, &c));
+		if (strcmp(driver, "vfio-pci") == 0)
+			rc = worse(rc, setup_vfio_udev_rule(o));
+	}
+	if (rc == SETUP_OK && !o->dry_run) {
+		setup_print_pci_line();
+		setup_say("model: an interface names its port by the address: \"device\": \"%s\"",
+			  pci[0]);
+	}
+	return rc;
+}
+
+static int cmd_unbind(const struct setup_opts *o, int nargs, char **args)
+{
+	char pci[SETUP_PCI_LEN];
+	if (nargs < 2)
+		usage("unbind: missing PCI address");
+	if (nargs > 2)
+		usage("unbind: one device at a time ('%s' is one too many)", args[2]);
+	if (setup_pci_parse(args[1], pci) < 0)
+		usage("unbind: '%s' is not a PCI address (DDDD:BB:DD.F or BB:DD.F)", args[1]);
+	if (o->driver && (!*o->driver || strchr(o->driver, '/') || strlen(o->driver) > 63))
+		usage("--driver: '%s' is not a driver name", o->driver);
+	struct setup_conf c;
+	bool exists;
+	if (o->persist && load_conf(o, &c, &exists) != SETUP_OK)
+		return SETUP_FAILED;
+	int rc = setup_unbind(o, pci);
+	if (rc == SETUP_OK && o->persist) {
+		if (setup_conf_del_bind(&c, pci))
+			rc = save_conf(o, &c);
+		else
+			setup_say("%s: had no entry for %s", o->file, pci);
+	}
+	return rc;
+}
+
+static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
+{
+	if (nargs > 1)
+		usage("apply: unexpected argument '%s'", args[1]);
+	struct setup_conf c;
+	bool exists;
+	if (load_conf(o, &c, &exists) != SETUP_OK)
+		return SETUP_FAILED;
+	if (!exists) {
+		setup_err("%s: no such file (svrctl setup hugepages|bind --persist writes it)",
+			  o->file);
+		return SETUP_FAILED;
+	}
+	int rc = SETUP_OK;
+	struct setup_opts each = *o;
+	each.force = false; /* at boot, never take an interface that is in use */
+	each.persist = false;
+	each.memory_mb = 0;
+	for (unsigned i = 0; i < c.n_huge; i++)
+		rc = worse(rc, setup_hugepages(&each, &c.huge[i]));
+	for (unsigned i = 0; i < c.n_bind; i++)
+		rc = worse(rc, setup_bind(&each, c.bind[i].pci, c.bind[i].driver));
+	if (c.n_bind && !o->dry_run)
+		setup_print_pci_line();
+	setup_say("%s: %u hugepages and %u bind entries applied%s", o->file, c.n_huge, c.n_bind,
+		  rc == SETUP_OK ? "" : ", not all of them successfully (above)");
+	return rc;
+}
+
+int setup_main(int argc, char **argv)
+{
+	enum {
+		OPT_PAGES = 256,
+		OPT_MEMORY_MB,
+		OPT_SIZE,
+		OPT_NODE,
+		OPT_MOUNT,
+		OPT_PERSIST,
+		OPT_DRY_RUN,
+		OPT_DRIVER,
+		OPT_FORCE,
+		OPT_FILE,
+	};
+	static const struct option longopts[] = {
+	    {"pages", required_argument, NULL, OPT_PAGES},
+	    {"memory-mb", required_argument, NULL, OPT_MEMORY_MB},
+	    {"size", required_argument, NULL, OPT_SIZE},
+	    {"node", required_argument, NULL, OPT_NODE},
+	    {"mount", required_argument, NULL, OPT_MOUNT},
+	    {"persist", no_argument, NULL, OPT_PERSIST},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"driver", required_argument, NULL, OPT_DRIVER},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"file", required_argument, NULL, OPT_FILE},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct setup_opts o = {.size_kb = 2048, .node = -1, .file = SETUP_CONF_DEFAULT};
+	bool pages_given = false, size_given = false, node_given = false, file_given = false;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PAGES:
+			o.pages = number("--pages", optarg, SETUP_PAGES_MAX);
+			pages_given = o.pages_given = true;
+			break;
+		case OPT_MEMORY_MB:
+			o.memory_mb = number("--memory-mb", optarg, 1ul << 30);
+			if (!o.memory_mb)
+				usage("--memory-mb: must be at least 1");
+			break;
+		case OPT_SIZE:
+			if (setup_size_parse(optarg, &o.size_kb) < 0)
+				usage("--size: '%s' is not a page size (2M, 1G)", optarg);
+			size_given = true;
+			break;
+		case OPT_NODE:
+			o.node = (long)number("--node", optarg, 1023);
+			node_given = true;
+			break;
+		case OPT_MOUNT:
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX)
+				usage("--mount: '%s' is not an absolute path", optarg);
+			o.mount = optarg;
+			break;
+		case OPT_PERSIST:
+			o.persist = true;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_DRIVER:
+			o.driver = optarg;
+			break;
+		case OPT_FORCE:
+			o.force = true;
+			break;
+		case OPT_FILE:
+			if (!*optarg)
+				usage("--file: empty path");
+			o.file = optarg;
+			file_given = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			fputs(setup_help, stdout);
+			return fflush(stdout) == 0 ? SETUP_OK : SETUP_FAILED;
+		case ':':
+			usage("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				usage("unknown option '-%c'", optopt);
+			usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	int nargs = argc - optind;
+	char **args = argv + optind;
+	if (nargs == 0)
+		usage("missing command (hugepages, bind, unbind, show, apply)");
+	const char *cmd = o.cmd = args[0];
+	bool huge = strcmp(cmd, "hugepages") == 0, bind = strcmp(cmd, "bind") == 0,
+	     unbind = strcmp(cmd, "unbind") == 0, show = strcmp(cmd, "show") == 0,
+	     apply = strcmp(cmd, "apply") == 0;
+	if (strcmp(cmd, "help") == 0) {
+		fputs(setup_help, stdout);
+		return fflush(stdout) == 0 ? SETUP_OK : SETUP_FAILED;
+	}
+	if (!huge && !bind && !unbind && !show && !apply)
+		usage("unknown command '%s' (hugepages, bind, unbind, show, apply)", cmd);
+	if (!huge && (pages_given || o.memory_mb || size_given || node_given || o.mount))
+		usage("%s: --pages, --memory-mb, --size, --node and --mount are for hugepages",
+		      cmd);
+	if (!bind && !unbind && (o.driver || o.force))
+		usage("%s: --driver and --force are for bind and unbind", cmd);
+	if ((show || apply) && o.persist)
+		usage("%s: --persist is for hugepages, bind and unbind", cmd);
+	if (show && (o.dry_run || file_given))
+		usage("show: takes --json only");
+	if (!show && o.json)
+		usage("%s: --json is for show", cmd);
+	if (file_given && !o.persist && !apply)
+		usage("%s: --file is for --persist and apply", cmd);
+
+	int rc;
+	if (huge) {
+		rc = cmd_hugepages(&o, nargs, args);
+	} else if (bind) {
+		rc = cmd_bind(&o, nargs, args);
+	} else if (unbind) {
+		rc = cmd_unbind(&o, nargs, args);
+	} else if (show) {
+		if (nargs > 1)
+			usage("show: unexpected argument '%s'", args[1]);
+		rc = setup_show(&o);
+	} else {
+		rc = cmd_apply(&o, nargs, args);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		setup_err("writing output: %s", strerror(errno));
+		return SETUP_FAILED;
+	}
+	return rc;
+}

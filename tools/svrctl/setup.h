@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * svrctl setup: prepares a machine for the dataplane (docs/setup.md): huge pages
+ * (setup_huge.c), NIC binding (setup_pci.c), setup.json and its re-application at boot
+ * (setup.c), over the kernel's files (setup_sys.c).
+ */
+#ifndef SVRCTL_SETUP_H
+#define SVRCTL_SETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "setup_conf.h"
+
+extern const char setup_help[];
+
+/* argv[0] is "setup"; returns the exit status. */
+int setup_main(int argc, char **argv);
+
+/* Exit statuses (setup_help's EXIT STATUS). */
+enum {
+	SETUP_OK = 0,
+	SETUP_FAILED = 1,  /* a step failed, or the kernel did less than asked */
+	SETUP_USAGE = 2,   /* usage error */
+	SETUP_REFUSED = 3, /* a safety check refused; nothing was changed */
+};
+
+struct setup_opts {
+	const char *cmd;
+	unsigned long pages;     /* --pages; 0: from --memory-mb */
+	unsigned long memory_mb; /* --memory-mb */
+	unsigned long size_kb;   /* --size */
+	long node;               /* --node, -1 none */
+	const char *mount;       /* --mount */
+	const char *driver;      /* --driver */
+	const char *file;        /* --file (setup.json) */
+	bool pages_given, persist, dry_run, force, json;
+};
+
+/* ------------------------------------------------------------ setup_sys.c -- */
+
+/*
+ * Test hook: SVR_SETUP_SYSROOT, when set, is put before every path under /sys, /proc, /dev,
+ * /etc/udev and before /sbin/modprobe, so that the commands can be run against a fabricated
+ * tree (tests/e2e/test_setup). Nothing else sets it; unset (the normal case) it is "". It does
+ * not fake the mount(2) call of hugepages (the test points --mount at a directory its fabricated
+ * mountinfo already lists) nor the interfaces' addresses (getifaddrs).
+ */
+const char *sys_root(void);
+
+/* root + the formatted path into buf (PATH_MAX); exits 1 if it does not fit. */
+void sys_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first line of path (no line end) into buf. 0, or -errno. */
+int sys_read_line(const char *path, char *buf, size_t len);
+
+/* Writes text to path in one write(2), as sysfs wants it. 0, or -errno. */
+int sys_write(const char *path, const char *text);
+
+/* The last component of the symlink at path into buf. 0, or -errno (-ENOENT: no link). */
+int sys_link_name(const char *path, char *buf, size_t len);
+
+bool sys_exists(const char *path);
+
+/* modprobe MODULE (root/sbin/modprobe, fork and exec, no shell). 0, or -1 with err. */
+int sys_modprobe(const char *module, char *err, size_t errlen);
+
+/* The group svrouter's gid, if the machine has that group. */
+bool svrouter_gid(gid_t *gid);
+
+/* Writes text to path by a temporary file and rename, mode 0644. 0, or -1 with err. */
+int sys_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+/* Messages: errors to stderr as "svrctl setup: ...", notes to stdout. */
+void setup_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void setup_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------ setup_huge.c -- */
+
+/* One hugepages step (the command, or one entry of setup.json). */
+int setup_hugepages(const struct setup_opts *o, const struct setup_huge *h);
+
+/* ------------------------------------------------------------- setup_pci.c -- */
+
+int setup_bind(const struct setup_opts *o, const char *pci, const char *driver);
+int setup_unbind(const struct setup_opts *o, const char *pci);
+int setup_show(const struct setup_opts *o);
+/* After binds: the startup.json "pci" line for the devices now on DPDK's drivers. */
+void setup_print_pci_line(void);
+/* --persist of a vfio-pci bind: the udev rule that gives VFIO groups to group svrouter. */
+int setup_vfio_udev_rule(const struct setup_opts *o);
+
+#endif

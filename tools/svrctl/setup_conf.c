@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* svrctl setup: PCI addresses, page sizes and setup.json (no side effects on the machine). */
+#include "setup_conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+
+/* n hex digits at s into *v; the count read must be exactly n. */
+static bool hex_field(const char *s, size_t n, unsigned *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		*v = *v * 16 + (unsigned)(isdigit((unsigned char)s[i])
+					      ? s[i] - '0'
+					      : tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	return true;
+}
+
+int setup_pci_parse(const char *s, char out[SETUP_PCI_LEN])
+{
+	unsigned dom = 0, bus, dev, fn;
+	size_t n = strlen(s);
+	/* BB:DD.F (7) or DDDD:BB:DD.F (12); nothing else, so "3:0.0" is not guessed at. */
+	if (n == 12) {
+		if (s[4] != ':' || !hex_field(s, 4, &dom))
+			return -1;
+		s += 5;
+	} else if (n != 7) {
+		return -1;
+	}
+	if (s[2] != ':' || s[5] != '.' || !hex_field(s, 2, &bus) || !hex_field(s + 3, 2, &dev) ||
+	    !hex_field(s + 6, 1, &fn) || dev > 0x1f || fn > 7)
+		return -1;
+	snprintf(out, SETUP_PCI_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
+int setup_size_parse(const char *s, unsigned long *kb)
+{
+	char *end;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || v == 0)
+		return -1;
+	unsigned long long mult;
+	if (strcasecmp(end, "k") == 0 || strcasecmp(end, "kb") == 0)
+		mult = 1;
+	else if (strcasecmp(end, "m") == 0 || strcasecmp(end, "mb") == 0)
+		mult = 1024;
+	else if (strcasecmp(end, "g") == 0 || strcasecmp(end, "gb") == 0)
+		mult = 1024 * 1024;
+	else
+		return -1;
+	if (v > (1ull << 32) / mult)
+		return -1;
+	v *= mult;
+	/* Every huge page size the kernel has is a power of two above the base page. */
+	if (v < 4 || (v & (v - 1)))
+		return -1;
+	*kb = (unsigned long)v;
+	return 0;
+}
+
+void setup_size_name(unsigned long kb, char *buf, size_t len)
+{
+	if (kb % (1024 * 1024) == 0)
+		snprintf(buf, len, "%luG", kb / (1024 * 1024));
+	else if (kb % 1024 == 0)
+		snprintf(buf, len, "%luM", kb / 1024);
+	else
+		snprintf(buf, len, "%luK", kb);
+}
+
+unsigned long setup_pages_for_mb(unsigned long mb, unsigned long page_kb)
+{
+	unsigned long long kb = (unsigned long long)mb * 1024;
+	return (unsigned long)((kb + page_kb - 1) / page_kb);
+}
+
+bool setup_driver_known(const char *driver)
+{
+	return strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "uio_pci_generic") == 0;
+}
+
+/* ------------------------------------------------------------------ setup.json -- */
+
+static int conf_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int conf_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Every key of o is one of keys (NULL-terminated); else err names the first other at path. */
+static int only_keys(const json_t *o, const char *path, const char *const *keys, char *err,
+		     size_t errlen)
+{
+	const char *k;
+	const json_t *v;
+	json_object_foreach ((json_t *)o, k, v) {
+		size_t i = 0;
+		while (keys[i] && strcmp(keys[i], k) != 0)
+			i++;
+		if (!keys[i])
+			return conf_err(err, errlen, "%s: unknown key \"%s\"", path, k);
+	}
+	return 0;
+}
+
+static int huge_from_json(const json_t *o, const char *path, struct setup_huge *h, char *err,
+			  size_t errlen)
+{
+	static const char *const keys[] = {"size", "pages", "node", "mount", NULL};
+	if (!json_is_object(o))
+		return conf_err(err, errlen, "%s: must be an object", path);
+	if (only_keys(o, path, keys, err, errlen) < 0)
+		return -1;
+	const json_t *size = json_object_get(o, "size"), *pages = json_object_get(o, "pages");
+	const json_t *node = json_object_get(o, "node"), *mount = json_object_get(o, "mount");
+	*h = (struct setup_huge){.node = -1};
+	if (!json_is_string(size) || setup_size_parse(json_string_value(size), &h->size_kb) < 0)
+		return conf_err(err, errlen,
+				"%s.size: must be a page size such as \"2M\" or \"1G\"", path);
+	if (!json_is_integer(pages) || json_integer_value(pages) < 0 ||
+	    (unsigned long long)json_integer_value(pages) > SETUP_PAGES_MAX)
+		return conf_err(err, errlen, "%s.pages: must be an integer from 0 to %lu", path,
+				SETUP_PAGES_MAX);
+	h->pages = (unsigned long)json_integer_value(pages);
+	if (node) {
+		if (!json_is_integer(node) || json_integer_value(node) < 0 ||
+		    json_integer_value(node) > 1023)
+			return conf_err(err, errlen, "%s.node: must be a NUMA node from 0 to 1023",
+					path);
+		h->node = (long)json_integer_value(node);
+	}
+	const char *m = mount ? json_string_value(mount) : SETUP_MOUNT_DEFAULT;
+	if (!m || m[0] != '/' || strlen(m) >= sizeof(h->mount))
+		return conf_err(err, errlen, "%s.mount: must be an absolute path", path);
+	snprintf(h->mount, sizeof(h->mount), "%s", m);
+	return 0;
+}
+
+static int bind_from_json(const json_t *o, const char *path, struct setup_bind *b, char *err,
+			  size_t errlen)
+{
+	static const char *const keys[] = {"pci", "driver", NULL};
+	if (!json_is_object(o))
+		return conf_err(err, errlen, "%s: must be an object", path);
+	if (only_keys(o, path, keys, err, errlen) < 0)
+		return -1;
+	const char *pci = json_string_value(json_object_get(o, "pci"));
+	const char *drv = json_string_value(json_object_get(o, "driver"));
+	if (!pci || setup_pci_parse(pci, b->pci) < 0)
+		return conf_err(err, errlen,
+				"%s.pci: must be a PCI address such as \"0000:03:00.0\"", path);
+	if (!drv || !setup_driver_known(drv))
+		return conf_err(err, errlen,
+				"%s.driver: must be \"vfio-pci\" or \"uio_pci_generic\"", path);
+	snprintf(b->driver, sizeof(b->driver), "%s", drv);
+	return 0;
+}
+
+int setup_conf_from_json(const json_t *doc, struct setup_conf *c, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"hugepages", "bind", NULL};
+	char path[64];
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(doc))
+		return conf_err(err, errlen, "the document must be a JSON object");
+	if (only_keys(doc, "(top)", keys, err, errlen) < 0)
+		return -1;
+	const json_t *huge = json_object_get(doc, "hugepages");
+	const json_t *bind = json_object_get(doc, "bind");
+	if (huge && !json_is_array(huge))
+		return conf_err(err, errlen, "hugepages: must be an array");
+	if (bind && !json_is_array(bind))
+		return conf_err(err, errlen, "bind: must be an array");
+	if (json_array_size(huge) > SETUP_MAX_HUGE)
+		return conf_err(err, errlen, "hugepages: at most %d entries", SETUP_MAX_HUGE);
+	if (json_array_size(bind) > SETUP_MAX_BIND)
+		return conf_err(err, errlen, "bind: at most %d entries", SETUP_MAX_BIND);
+	size_t i;
+	const json_t *v;
+	json_array_foreach (huge, i, v) {
+		struct setup_huge h;
+		snprintf(path, sizeof(path), "hugepages[%zu]", i);
+		if (huge_from_json(v, path, &h, err, errlen) < 0)
+			return -1;
+		for (unsigned k = 0; k < c->n_huge; k++)
+			if (c->huge[k].size_kb == h.size_kb && c->huge[k].node == h.node)
+				return conf_err(err, errlen,
+						"%s: a second entry for the same size and node",
+						path);
+		c->huge[c->n_huge++] = h;
+	}
+	json_array_foreach (bind, i, v) {
+		struct setup_bind b;
+		snprintf(path, sizeof(path), "bind[%zu]", i);
+		if (bind_from_json(v, path, &b, err, errlen) < 0)
+			return -1;
+		for (unsigned k = 0; k < c->n_bind; k++)
+			if (strcmp(c->bind[k].pci, b.pci) == 0)
+				return conf_err(err, errlen, "%s: %s is listed twice", path, b.pci);
+		c->bind[c->n_bind++] = b;
+	}
+	return 0;
+}
+
+json_t *setup_conf_to_json(const struct setup_conf *c)
+{
+	json_t *doc = json_object(), *huge = json_array(), *bind = json_array();
+	bool ok = doc && huge && bind;
+	char size[32];
+	for (unsigned i = 0; ok && i < c->n_huge; i++) {
+		const struct setup_huge *h = &c->huge[i];
+		setup_size_name(h->size_kb, size, sizeof(size));
+		json_t *o = json_pack("{s:s, s:I}", "size", size, "pages", (json_int_t)h->pages);
+		ok = o &&
+		     (h->node < 0 || json_object_set_new(o, "node", json_integer(h->node)) == 0) &&
+		     json_object_set_new(o, "mount", json_string(h->mount)) == 0 &&
+		     json_array_append_new(huge, o) == 0;
+	}
+	for (unsigned i = 0; ok && i < c->n_bind; i++)
+		ok = json_array_append_new(bind, json_pack("{s:s, s:s}", "pci", c->bind[i].pci,
+							   "driver", c->bind[i].driver)) == 0;
+	if (ok && json_object_set_new(doc, "hugepages", huge) == 0) {
+		huge = NULL;
+		if (json_object_set_new(doc, "bind", bind) == 0)
+			return doc;
+		bind = NULL;
+	}
+	json_decref(huge);
+	json_decref(bind);
+	json_decref(doc);
+	return NULL;
+}
+
+int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *err, size_t errlen)
+{
+	json_error_t je;
+	memset(c, 0, sizeof(*c));
+	*exists = false;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		struct stat st;
+		if (stat(path, &st) < 0 && errno == ENOENT)
+			return 0;
+		return conf_err(err, errlen, "%s: %s (line %d)", path, je.text, je.line);
+	}
+	*exists = true;
+	char why[256];
+	int rc = setup_conf_from_json(doc, c, why, sizeof(why));
+	json_decref(doc);
+	if (rc < 0)
+		return conf_err(err, errlen, "%s: %s", path, why);
+	return 0;
+}
+
+int setup_conf_save(const char *path, const struct setup_conf *c, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 16];
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return conf_err(err, errlen, "%s: path too long", path);
+	char *d = dirname(dir);
+	/* /etc/svrouter is the package's (root:svrouter 0750); a missing one gets the same mode. */
+	if (svr_mkdir_p(d, 0750) < 0)
+		return conf_err(err, errlen, "cannot create %s: %s", d, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	json_t *doc = setup_conf_to_json(c);
+	if (!doc)
+		return conf_err(err, errlen, "out of memory");
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		json_decref(doc);
+		return conf_err(err, errlen, "cannot create a file in %s: %s", d, strerror(errno));
+	}
+	/* Readable by all: it holds no secret, and the dataplane's operator may want to read it. */
+	int rc = fchmod(fd, 0644);
+	FILE *f = rc == 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		json_decref(doc);
+		return conf_err(err, errlen, "%s: %s", tmp, strerror(e));
+	}
+	rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (rc == 0 && fputc('\n', f) == EOF)
+		rc = -1;
+	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+		rc = -1;
+	int e = errno;
+	if (fclose(f) != 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc == 0 && rename(tmp, path) < 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc < 0) {
+		unlink(tmp);
+		return conf_err(err, errlen, "writing %s: %s", path, strerror(e));
+	}
+	/* The rename is durable once the directory is. */
+	int dfd = open(d, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int setup_conf_put_huge(struct setup_conf *c, const struct setup_huge *h)
+{
+	for (unsigned i = 0; i < c->n_huge; i++)
+		if (c->huge[i].size_kb == h->size_kb && c->huge[i].node == h->node) {
+			c->huge[i] = *h;
+			return 0;
+		}
+	if (c->n_huge >= SETUP_MAX_HUGE)
+		return -1;
+	c->huge[c->n_huge++] = *h;
+	return 0;
+}
+
+int setup_conf_put_bind(struct setup_conf *c, const struct setup_bind *b)
+{
+	for (unsigned i = 0; i < c->n_bind; i++)
+		if (strcmp(c->bind[i].pci, b->pci) == 0) {
+			c->bind[i] = *b;
+			return 0;
+		}
+	if (c->n_bind >= SETUP_MAX_BIND)
+		return -1;
+	c->bind[c->n_bind++] = *b;
+	return 0;
+}
+
+bool setup_conf_del_bind(struct setup_conf *c, const char *pci)
+{
+	for (unsigned i = 0; i < c->n_bind; i++)
+		if (strcmp(c->bind[i].pci, pci) == 0) {
+			memmove(&c->bind[i], &c->bind[i + 1],
+				(c->n_bind - i - 1) * sizeof(c->bind[0]));
+			c->n_bind--;
+			return true;
+		}
+	return false;
+}

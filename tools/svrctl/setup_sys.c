@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* svrctl setup: the kernel's files (sysfs, procfs, /dev), modprobe, the svrouter group. */
+#include "setup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+
+void setup_err(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout); /* notes and errors in the order they happened */
+	fputs("svrctl setup: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void setup_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+const char *sys_root(void)
+{
+	/* The test hook (setup.h): only ever the environment, never an option an operator
+	 * could pass by mistake. */
+	const char *r = getenv("SVR_SETUP_SYSROOT");
+	return r ? r : "";
+}
+
+void sys_path(char *buf, const char *fmt, ...)
+{
+	char rel[PATH_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(rel) ||
+	    (size_t)snprintf(buf, PATH_MAX, "%s%s", sys_root(), rel) >= PATH_MAX) {
+		setup_err("path too long: %s%s", sys_root(), rel);
+		exit(SETUP_FAILED);
+	}
+}
+
+int sys_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	bool ok = fgets(buf, (int)len, f) != NULL;
+	int e = ok ? 0 : (ferror(f) ? EIO : ENODATA);
+	fclose(f);
+	if (!ok)
+		return -e;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int sys_write(const char *path, const char *text)
+{
+	/* No O_CREAT: every file written is one the kernel (or a fabricated tree) provides; a
+	 * missing one is an error, not a new file. O_TRUNC as a shell's > does: sysfs ignores
+	 * it, a fabricated tree's regular file then holds the last write alone. */
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	int e = w < 0 ? errno : (size_t)w != n ? EIO : 0;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	return -e;
+}
+
+int sys_link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	const char *slash = strrchr(target, '/');
+	snprintf(buf, len, "%s", slash ? slash + 1 : target);
+	return 0;
+}
+
+bool sys_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+int sys_modprobe(const char *module, char *err, size_t errlen)
+{
+	char prog[PATH_MAX];
+	sys_path(prog, "/sbin/modprobe");
+	if (access(prog, X_OK) < 0) {
+		snprintf(err, errlen, "cannot run %s: %s (Debian: apt install kmod)", prog,
+			 strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		/* No shell: the module name goes to modprobe as one argument, as it is. */
+		execl(prog, "modprobe", "--", module, (char *)NULL);
+		fprintf(stderr, "svrctl setup: cannot run %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st))
+		snprintf(err, errlen, "%s %s exited with status %d (its message is above)", prog,
+			 module, WEXITSTATUS(st));
+	else
+		snprintf(err, errlen, "%s %s was killed by signal %d", prog, module, WTERMSIG(st));
+	return -1;
+}
+
+bool svrouter_gid(gid_t *gid)
+{
+	struct group *g = getgrnam("svrouter");
+	if (g)
+		*gid = g->gr_gid;
+	return g != NULL;
+}
+
+int sys_write_file_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 16];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *d = dirname(dir);
+	if (svr_mkdir_p(d, 0755) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", d, strerror(errno));
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a file in %s: %s", d, strerror(errno));
+		return -1;
+	}
+	size_t n = strlen(text);
+	int e = 0;
+	if (fchmod(fd, 0644) < 0 || write(fd, text, n) != (ssize_t)n || fsync(fd) < 0)
+		e = errno ? errno : EIO;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	if (!e && rename(tmp, path) < 0)
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		snprintf(err, errlen, "writing %s: %s", path, strerror(e));
+		return -1;
+	}
+	return 0;
+}
