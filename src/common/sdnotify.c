@@ -11,6 +11,21 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/*
+ * STATUS= is always the last assignment we send, and its text may come from outside (a model's
+ * JSON path in an error, a conductor's URL): a newline there would start an assignment of the
+ * sender's choosing ("STOPPING=1", "MAINPID=…"). So everything after "STATUS=" is made one line.
+ */
+static void one_line_status(char *msg)
+{
+	char *status = strstr(msg, "STATUS=");
+	if (!status)
+		return;
+	for (char *c = status; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+}
+
 int svr_sd_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -37,8 +52,11 @@ int svr_sd_notify(const char *state)
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	size_t n = strlen(state);
-	ssize_t sent = sendto(fd, state, n, MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", state);
+	one_line_status(msg);
+	size_t n = strlen(msg);
+	ssize_t sent = sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);
 	int saved = errno;
 	close(fd);
 	if (sent < 0) {

@@ -13,10 +13,12 @@
  * abstract socket when it starts with '@'. Never blocks (a full receive queue drops the message,
  * as systemd's own client does). 1 sent, 0 NOTIFY_SOCKET unset, -1 with errno on failure (the
  * callers only log it: readiness is a courtesy to the service manager, never a reason to stop).
+ * STATUS= must be the last assignment: its text is sent as one line (control characters become
+ * spaces), so text from outside cannot add an assignment. At most 1023 bytes are sent.
  */
 int svr_sd_notify(const char *state);
 
-/* The same with printf formatting; a message longer than 1023 bytes is cut. */
+/* The same with printf formatting. */
 int svr_sd_notifyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

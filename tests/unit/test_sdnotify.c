@@ -67,6 +67,10 @@ static void sends_to_a_path(void **state)
 	assert_int_equal(svr_sd_notify("STOPPING=1\nSTATUS=stopping"), 1);
 	receive(fd, buf, sizeof(buf), 0);
 	assert_string_equal(buf, "STOPPING=1\nSTATUS=stopping");
+	/* text from outside (a model key, say) cannot add an assignment after STATUS= */
+	assert_int_equal(svr_sd_notifyf("READY=1\nSTATUS=rejected: %s", "x\nSTOPPING=1\r\t"), 1);
+	receive(fd, buf, sizeof(buf), 0);
+	assert_string_equal(buf, "READY=1\nSTATUS=rejected: x STOPPING=1  ");
 	unsetenv("NOTIFY_SOCKET");
 	close(fd);
 	unlink(path);
