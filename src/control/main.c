@@ -355,8 +355,8 @@ struct readiness {
 	unsigned wait_ms;
 	/* What status was worked out from: it is worked out again only when one changes. */
 	uint64_t seen_published, seen_acked, seen_rejected;
-	uint64_t
-	    next_conductor_ns; /* the enrolment state's next look, while nothing is published */
+	/* The enrolment state's next look, while nothing is published. */
+	uint64_t next_conductor_ns;
 	char status[512];
 };
 
@@ -444,10 +444,9 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 		else if (r->ready || timed_out)
 			snprintf(st, sizeof(st),
 				 "dataplane instance %s has not taken the model: generation %llu "
-				 "not acknowledged within %u ms (is svr-dataplane@%s running?); "
-				 "the REST API serves",
-				 ctl->instance, (unsigned long long)published, r->wait_ms,
-				 ctl->instance);
+				 "not acknowledged (is svr-dataplane@%s running?); the REST API "
+				 "serves",
+				 ctl->instance, (unsigned long long)published, ctl->instance);
 		else
 			snprintf(st, sizeof(st),
 				 "waiting for svr-dataplane instance %s to take generation %llu",
@@ -458,7 +457,8 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 		svr_sd_notifyf("READY=1\nSTATUS=%s", st);
 		snprintf(r->status, sizeof(r->status), "%s", st);
 		if (timed_out && strncmp(st, "dataplane instance", 18) == 0)
-			LOG_WARN("ready without the dataplane: %s", st);
+			LOG_WARN("ready after --wait-ms %u ms without the dataplane: %s",
+				 r->wait_ms, st);
 		else
 			LOG_INFO("ready: %s", st);
 	} else if (strcmp(st, r->status) != 0) {
