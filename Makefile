@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Thin wrapper over meson. Every target first makes sure the Debian packages are present.
+# Thin wrapper over meson. Every target first makes sure the Debian packages it needs are present.
 #   make demo      install, build, bring up a router between two namespaces, send traffic
 #   make test      install, build (release + ASan/UBSan), run unit, packet and end-to-end tests
 #   make bench     install, build, print the benchmark figures (name=value)
@@ -52,7 +52,10 @@ bench: build
 	tools/bench/run $(BUILD)
 
 # dpkg-buildpackage on a copy of the source (tools/deb): the packages and lintian's verdict.
-deb: deps
+# Only what that needs is installed (debian/control's Build-Depends, dpkg-dev, debhelper,
+# lintian, git, jq), not the test stack of deps.
+deb:
+	@tools/install-deps --deb
 	tools/deb $(DEB_BUILD)
 
 format:

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,8 @@ static void usage(FILE *f)
 	    "                         (default: /var/lib/svrouter/<instance>)\n"
 	    "      --once             apply, wait for the dataplane, exit (0 applied, 1 invalid\n"
 	    "                         or rejected, 3 not acknowledged within --wait-ms)\n"
-	    "      --wait-ms MS       how long --once waits for the dataplane (default 5000)\n"
+	    "      --wait-ms MS       how long --once, or readiness (READY=1), waits for the\n"
+	    "                         dataplane to take the model (default 5000)\n"
 	    "      --check            validate --model FILE and compile it for --router NAME\n"
 	    "                         (without --router: for every router in the model), with\n"
 	    "                         no dataplane, shared memory, state or API; prints one\n"
@@ -168,11 +170,13 @@ static void usage(FILE *f)
 	    "\n"
 	    "Readiness (docs/systemd.md): under systemd (Type=notify, NOTIFY_SOCKET set)\n"
 	    "READY=1 is sent once the REST API serves and the model applied at start was\n"
-	    "acknowledged by the dataplane (or rejected by it: then STATUS= says why). With\n"
-	    "nothing to apply (--conductor and no stored model: first boot; or no --model\n"
-	    "and none stored) READY=1 comes once the API serves and the conductor client is\n"
-	    "started, with STATUS=waiting for enrolment with URL / for a model. STATUS=\n"
-	    "follows every generation the dataplane takes; STOPPING=1 on SIGINT/SIGTERM.\n"
+	    "acknowledged by the dataplane (or rejected by it: then STATUS= says why), or\n"
+	    "--wait-ms after the start without either: then STATUS=dataplane instance NAME\n"
+	    "has not taken the model: ..., updated when it does. With nothing to apply\n"
+	    "(--conductor and no stored model: first boot; or no --model and none stored)\n"
+	    "READY=1 comes once the API serves and the conductor client is started, with\n"
+	    "STATUS=waiting for enrolment with URL / for a model. STATUS= follows every\n"
+	    "generation the dataplane takes; STOPPING=1 on SIGINT/SIGTERM.\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
 	    "Validation errors are printed one per line as JSON-PATH: sentence.\n"
 	    "Exit status: 0 running until stopped, applied (--once) or valid (--check);\n"
@@ -337,14 +341,31 @@ static int check_model(const char *file, const char *router)
 /*
  * Readiness for systemd (Type=notify): "started" means the model applied at start is what the
  * dataplane runs, or, with nothing to apply yet (a conductor's first boot), that the API serves
- * and the conductor client runs. STATUS= then follows what the dataplane takes. Polled from the
- * main loop: nothing else waits for it.
+ * and the conductor client runs. The wait for the dataplane is bounded (--wait-ms): a
+ * svr-control that waited for ever would be killed by systemd after TimeoutStartSec= and
+ * restarted, again and again, taking the REST API and the conductor's sync down with it while
+ * the dataplane is down. STATUS= then follows what the dataplane takes. Polled from the main
+ * loop: nothing else waits for it.
  */
 struct readiness {
 	bool ready;
-	uint64_t start_gen; /* the channel's generation before this run published anything */
+	bool computed;        /* status was worked out at least once */
+	uint64_t start_gen;   /* the channel's generation before this run published anything */
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC: READY=1 by then, whatever the dataplane does */
+	unsigned wait_ms;
+	/* What status was worked out from: it is worked out again only when one changes. */
+	uint64_t seen_published, seen_acked, seen_rejected;
+	/* The enrolment state's next look, while nothing is published. */
+	uint64_t next_conductor_ns;
 	char status[512];
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* The conductor client's state as a sentence: enrolment, or the version applied. */
 static void conductor_status(struct svr_conductor *cd, bool published, char *out, size_t len)
@@ -375,6 +396,23 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 	uint64_t published = ctl->generation > r->start_gen ? ctl->generation : 0;
 	pthread_mutex_unlock(&ctl->lock);
 	uint64_t acked = svr_ctl_acked(ctl);
+	uint64_t rejected = atomic_load(&ctl->shm.ctl->rejected_generation);
+	uint64_t now = mono_ns();
+	bool changed = !r->computed || published != r->seen_published || acked != r->seen_acked ||
+		       rejected != r->seen_rejected;
+	bool timed_out = !r->ready && now >= r->deadline_ns;
+	/* Enrolment has no generation to watch: looked at once a second until a model comes. */
+	bool cd_look = cd && !published && now >= r->next_conductor_ns;
+	/* The usual tick, ready or still waiting: three loads, nothing built. */
+	if (!changed && !cd_look && !timed_out)
+		return;
+	r->computed = true;
+	r->seen_published = published;
+	r->seen_acked = acked;
+	r->seen_rejected = rejected;
+	if (cd_look)
+		r->next_conductor_ns = now + 1000000000u;
+
 	char st[sizeof(r->status)], cds[256] = "", reason[256];
 	bool ready = false;
 	if (cd)
@@ -389,7 +427,7 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 				 "no model: waiting for one (PUT /api/v1/model, or SIGHUP)");
 	} else {
 		int w = svr_shm_wait(&ctl->shm, published, 0, reason, sizeof(reason));
-		ready = w != 0;
+		ready = w != 0 || timed_out;
 		if (w > 0)
 			snprintf(st, sizeof(st), "running generation %llu for router %s%s%s",
 				 (unsigned long long)published, ctl->router, cd ? "; " : "", cds);
@@ -403,6 +441,12 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 				 "generation %llu rejected by the dataplane: %s; it forwards "
 				 "nothing",
 				 (unsigned long long)published, reason);
+		else if (r->ready || timed_out)
+			snprintf(st, sizeof(st),
+				 "dataplane instance %s has not taken the model: generation %llu "
+				 "not acknowledged (is svr-dataplane@%s running?); the REST API "
+				 "serves",
+				 ctl->instance, (unsigned long long)published, ctl->instance);
 		else
 			snprintf(st, sizeof(st),
 				 "waiting for svr-dataplane instance %s to take generation %llu",
@@ -412,7 +456,11 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 		r->ready = true;
 		svr_sd_notifyf("READY=1\nSTATUS=%s", st);
 		snprintf(r->status, sizeof(r->status), "%s", st);
-		LOG_INFO("ready: %s", st);
+		if (timed_out && strncmp(st, "dataplane instance", 18) == 0)
+			LOG_WARN("ready after --wait-ms %u ms without the dataplane: %s",
+				 r->wait_ms, st);
+		else
+			LOG_INFO("ready: %s", st);
 	} else if (strcmp(st, r->status) != 0) {
 		svr_sd_notifyf("STATUS=%s", st);
 		snprintf(r->status, sizeof(r->status), "%s", st);
@@ -765,7 +813,9 @@ int main(int argc, char **argv)
 	} else {
 		unlink(url_path); /* an earlier run's: no API here now */
 	}
-	struct readiness ready = {.start_gen = ctl.generation};
+	struct readiness ready = {.start_gen = ctl.generation,
+				  .wait_ms = wait_ms,
+				  .deadline_ns = mono_ns() + (uint64_t)wait_ms * 1000000u};
 	uint64_t gen = 0;
 	apply(&ctl, model, &gen);
 	if (cd && svr_conductor_start(cd, err, sizeof(err)) < 0) {
@@ -780,8 +830,10 @@ int main(int argc, char **argv)
 	LOG_NOTICE("svr-control %s running for router %s", SVR_VERSION, router);
 	while (!stop_requested) {
 		readiness_tick(&ready, &ctl, cd);
-		/* A signal ends the sleep early; 100 ms is how soon READY follows the ack. */
-		struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+		/* A signal ends the sleep early. Until READY=1, 100 ms is how soon it follows the
+		 * ack; after it, STATUS= may lag a generation by a second. */
+		struct timespec tick = {.tv_sec = ready.ready ? 1 : 0,
+					.tv_nsec = ready.ready ? 0 : 100 * 1000 * 1000};
 		nanosleep(&tick, NULL);
 		if (reload_requested) {
 			reload_requested = 0;
