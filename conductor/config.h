@@ -9,7 +9,7 @@
 #include "conductor.h"
 
 #define CD_LISTEN_DEFAULT    "0.0.0.0:8443"
-#define CD_STATE_DIR_DEFAULT "/var/lib/svrouter/conductor"
+#define CD_STATE_DIR_DEFAULT "/var/lib/svr-conductor"
 /* Debian's libjs-vue (Vue 2): the web UI's one library, read at start. */
 #define CD_UI_VUE_JS_DEFAULT "/usr/share/javascript/vue/vue.min.js"
 

@@ -26,10 +26,10 @@ enum {
 };
 
 #define CONDUCTOR_URL_DEFAULT   "https://127.0.0.1:8443"
-#define CONDUCTOR_TOKEN_DEFAULT "/var/lib/svrouter/conductor/operator-token-admin"
+#define CONDUCTOR_TOKEN_DEFAULT "/var/lib/svr-conductor/operator-token-admin"
 #define CONDUCTOR_TIMEOUT_S     30.0
 /* On the conductor's host: its certificate file ends with the CA's certificate. */
-#define CONDUCTOR_CACERT_DEFAULT "/var/lib/svrouter/conductor/conductor-cert.pem"
+#define CONDUCTOR_CACERT_DEFAULT "/var/lib/svr-conductor/conductor-cert.pem"
 
 const char conductor_help[] =
     "NAME\n"
