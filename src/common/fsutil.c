@@ -2,10 +2,16 @@
 #include "common/fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int svr_mkdir_p(const char *path, mode_t mode)
 {
@@ -66,4 +72,84 @@ int svr_read_token_line(const char *path, char *out, size_t size, char *err, siz
 	explicit_bzero(tok, n);
 	free(tok);
 	return rc;
+}
+
+/* A new file next to path, "path.tmp-XXXXXXXX", opened for writing; its name into tmp. */
+static int open_temp(const char *path, mode_t mode, char *tmp, size_t tmplen)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		uint32_t r;
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			r = (uint32_t)getpid() * 2654435761u + (uint32_t)tries;
+		if ((size_t)snprintf(tmp, tmplen, "%s.tmp-%08x", path, r) >= tmplen) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int svr_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
+			  size_t errlen)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *step = "creating a temporary file";
+	int fd = open_temp(path, mode, tmp, sizeof(tmp));
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s: %s", path, step, strerror(errno));
+		return -1;
+	}
+	int e = 0;
+	/* open's mode went through the umask; the file must have mode exactly. */
+	if (fchmod(fd, mode) < 0) {
+		e = errno;
+		step = "chmod";
+	}
+	for (const char *p = data; !e && len > 0;) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			step = "writing";
+			break;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (!e && fsync(fd) < 0) {
+		e = errno;
+		step = "fsync";
+	}
+	if (close(fd) < 0 && !e) {
+		e = errno;
+		step = "closing";
+	}
+	if (!e && rename(tmp, path) < 0) {
+		e = errno;
+		step = "renaming the temporary file over it";
+	}
+	if (e) {
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s: %s", path, step, strerror(e));
+		return -1;
+	}
+	/* The rename is durable once the directory is. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL)) {
+		/* EINVAL: a file system without fsync on directories; nothing more to do there. */
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		snprintf(err, errlen, "%s: written, but its directory cannot be synced: %s", path,
+			 strerror(e));
+		return -1;
+	}
+	close(dfd);
+	return 0;
 }

@@ -12,6 +12,17 @@ int svr_mkdir_p(const char *path, mode_t mode);
  * cannot be read, or EFBIG when it is larger than max bytes. */
 char *svr_read_file(const char *path, size_t max, size_t *len);
 
+/*
+ * Replaces path with len bytes of data, atomically: a reader sees the old file or the new one,
+ * never a part. The bytes go to a new temporary file in path's directory (created with
+ * O_EXCL|O_NOFOLLOW, so a planted file or symlink there is never written through), given mode
+ * (whatever the umask), written in full, fsync'ed, renamed over path, and the directory is
+ * fsync'ed so that the rename survives a crash. The directory must exist. 0, or -1 with err
+ * naming the file and the step (the temporary file is removed, path is untouched).
+ */
+int svr_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
+			  size_t errlen);
+
 /* A secret kept in a file as one line (a bearer token, an API key) into out: trailing blanks
  * and line ends removed. Empty, a CR or LF inside (it goes into an HTTP header: another line
  * would be another header), or longer than size - 1: -1 with err naming what (the caller adds

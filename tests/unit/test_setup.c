@@ -134,14 +134,14 @@ static void conf_refused(void **state)
 	static const struct {
 		const char *text, *err;
 	} bad[] = {
-	    {"[]", "the document must be a JSON object"},
-	    {"{\"hugepage\": []}", "(top): unknown key \"hugepage\""},
+	    {"[]", "(top): must be an object"},
+	    {"{\"hugepage\": []}", "hugepage: unknown key"},
 	    {"{\"hugepages\": {}}", "hugepages: must be an array"},
 	    {"{\"hugepages\": [{\"size\": \"3M\", \"pages\": 1}]}", "hugepages[0].size: must be"},
 	    {"{\"hugepages\": [{\"size\": \"2M\", \"pages\": -1}]}", "hugepages[0].pages: must be"},
 	    {"{\"hugepages\": [{\"size\": \"2M\"}]}", "hugepages[0].pages: must be"},
 	    {"{\"hugepages\": [{\"size\": \"2M\", \"pages\": 1, \"nodes\": 0}]}",
-	     "hugepages[0]: unknown key \"nodes\""},
+	     "hugepages[0].nodes: unknown key"},
 	    {"{\"hugepages\": [{\"size\": \"2M\", \"pages\": 1, \"mount\": \"huge\"}]}",
 	     "hugepages[0].mount: must be an absolute path"},
 	    {"{\"hugepages\": [{\"size\": \"2M\", \"pages\": 1}, {\"size\": \"2048kB\", "

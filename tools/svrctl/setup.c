@@ -62,28 +62,41 @@ const char setup_help[] =
     "        (/sys/bus/pci/drivers_probe) and reads the device's driver link back: only\n"
     "        that proves the bind. If the kernel did not bind it, the override is cleared,\n"
     "        the device goes back to a kernel driver, and the command fails.\n"
-    "        Refused (exit 3, nothing changed): a device whose kernel interface is in use\n"
-    "        -- up with an address, or carrying the default route -- since taking it away\n"
-    "        cuts every connection through it, an SSH session included; and a device that\n"
-    "        is not a network controller. --force overrides both.\n"
+    "        All devices are checked before any is changed: if one is refused, or does\n"
+    "        not exist, or its driver cannot be loaded, or (vfio-pci) there is no IOMMU,\n"
+    "        no device is touched. Past the checks, one the kernel does not take does not\n"
+    "        stop the others (exit 1; the ones bound stay bound and are recorded by\n"
+    "        --persist).\n"
+    "        Refused (exit 4, nothing changed): a device with a kernel interface that is\n"
+    "        up with an address (IPv4, or IPv6 other than link-local), or that a default\n"
+    "        route (IPv4 or IPv6, /proc/net/route and /proc/net/ipv6_route) leaves by,\n"
+    "        since taking it away cuts every connection through it, an SSH session\n"
+    "        included; and a device that is not a network controller. Nothing else is\n"
+    "        checked: an interface that is down, or has no address but is a bridge or\n"
+    "        bond member, or carries only other routes, is taken. --force overrides both.\n"
     "        vfio-pci needs an IOMMU (VT-d/AMD-Vi on, intel_iommu=on iommu=pt) or vfio's\n"
     "        no-IOMMU mode; without either the command explains and fails before any\n"
-    "        change. After the bind, /dev/vfio/GROUP goes to group svrouter, mode 0660.\n"
+    "        device changes. After the bind, /dev/vfio/GROUP goes to group svrouter, mode\n"
+    "        0660. uio_pci_generic: /dev/uioN and the device's config and resourceN files\n"
+    "        in sysfs (DPDK opens them read-write) go to group svrouter, mode 0660.\n"
     "        Prints the startup.json \"pci\" list: every device now on a DPDK driver.\n"
     "        A model interface names such a port by its address (\"device\":\n"
     "        \"0000:03:00.0\"); it must be in \"pci\" too.\n"
     "    unbind PCI\n"
     "        Gives a device on vfio-pci or uio_pci_generic back to the kernel: clears the\n"
     "        driver override, unbinds, probes; the kernel picks the driver that matches\n"
-    "        the device, or DRIVER with --driver. Prints the driver it has now.\n"
+    "        the device, or DRIVER with --driver. Prints the driver it has now. The same\n"
+    "        safety check as bind (exit 4, nothing changed). From uio_pci_generic, the\n"
+    "        device's config and resourceN files are made root's again.\n"
     "    show\n"
     "        Lists the PCI network devices (and any on a DPDK driver): address,\n"
     "        vendor:device, driver, kernel interface, IOMMU group, NUMA node, and whether\n"
     "        the interface is active and why (up with addresses, default route).\n"
     "    apply\n"
-    "        Re-applies setup.json: every hugepages entry, then every bind, without\n"
-    "        --force (a NIC whose interface is in use is refused, never taken). Goes on\n"
-    "        after a failed entry; the exit status is the worst.\n"
+    "        Re-applies setup.json: every hugepages entry, then every bind, each on its\n"
+    "        own, without --force (a NIC whose interface is in use is refused, never\n"
+    "        taken). Goes on after an entry that fails or is refused, so its exit status\n"
+    "        is 0 (all applied) or 1 (some not; the others were), never 4.\n"
     "\n"
     "PCI ADDRESSES\n"
     "    DDDD:BB:DD.F as sysfs writes them (0000:03:00.0), hexadecimal in any case;\n"
@@ -106,7 +119,8 @@ const char setup_help[] =
     "        Each page size needs a mount of its own.\n"
     "    --driver DRIVER\n"
     "        bind: vfio-pci (default; IOMMU isolation, the dataplane can run as svrouter)\n"
-    "        or uio_pci_generic (no isolation; the dataplane needs CAP_SYS_ADMIN).\n"
+    "        or uio_pci_generic (no isolation; the dataplane needs CAP_SYS_ADMIN, and\n"
+    "        for a virtio NIC in legacy mode, I/O ports, CAP_SYS_RAWIO: docs/setup.md).\n"
     "        unbind: the kernel driver to give the device to (e.g. ixgbe, igb, virtio-pci).\n"
     "    --force\n"
     "        bind, unbind: take a device even though its interface is in use or it is not\n"
@@ -142,10 +156,11 @@ const char setup_help[] =
     "    0   done (--dry-run: nothing refused)\n"
     "    1   a step failed: no such device, the kernel granted fewer pages or did not\n"
     "        bind, a file could not be written (not root?), setup.json is invalid, no\n"
-    "        IOMMU for vfio-pci\n"
+    "        IOMMU for vfio-pci; apply: an entry failed or was refused\n"
     "    2   usage error\n"
-    "    3   refused by a safety check (interface in use, not a network device);\n"
-    "        nothing was changed\n"
+    "    4   bind, unbind: refused by a safety check (interface in use, not a network\n"
+    "        device); nothing was changed. (3 is svrctl's \"cannot connect\", which\n"
+    "        setup never returns.)\n"
     "\n"
     "EXAMPLES\n"
     "    svrctl setup show\n"
@@ -187,14 +202,6 @@ static unsigned long number(const char *opt, const char *arg, unsigned long max)
 	if (errno || end == arg || *end || !isdigit((unsigned char)*arg) || v > max)
 		usage("%s: '%s' is not a number from 0 to %lu", opt, arg, max);
 	return (unsigned long)v;
-}
-
-/* The worse of two exit statuses: a failure outweighs a refusal. */
-static int worse(int a, int b)
-{
-	if (a == SETUP_FAILED || b == SETUP_FAILED)
-		return SETUP_FAILED;
-	return a > b ? a : b;
 }
 
 static int load_conf(const struct setup_opts *o, struct setup_conf *c, bool *exists)
@@ -246,14 +253,14 @@ static int cmd_hugepages(const struct setup_opts *o, int nargs, char **args)
 			setup_err("%s: already %d hugepages entries", o->file, SETUP_MAX_HUGE);
 			return SETUP_FAILED;
 		}
-		rc = worse(rc, save_conf(o, &c));
+		rc = setup_worse(rc, save_conf(o, &c));
 	}
 	return rc;
 }
 
 static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
 {
-	char pci[SETUP_MAX_BIND][SETUP_PCI_LEN];
+	static struct setup_pci_op ops[SETUP_MAX_BIND];
 	if (nargs < 2)
 		usage("bind: missing PCI address (svrctl setup show lists them)");
 	if (nargs - 1 > SETUP_MAX_BIND)
@@ -261,76 +268,93 @@ static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
 	const char *driver = o->driver ? o->driver : "vfio-pci";
 	if (!setup_driver_known(driver))
 		usage("--driver: '%s' is not vfio-pci or uio_pci_generic", driver);
-	/* Every address checked before anything changes. */
-	for (int i = 1; i < nargs; i++)
-		if (setup_pci_parse(args[i], pci[i - 1]) < 0)
+	unsigned n = 0;
+	for (int i = 1; i < nargs; i++, n++) {
+		ops[n] = (struct setup_pci_op){0};
+		if (setup_pci_parse(args[i], ops[n].pci) < 0)
 			usage("bind: '%s' is not a PCI address (DDDD:BB:DD.F or BB:DD.F, e.g. "
 			      "0000:03:00.0)",
 			      args[i]);
-	struct setup_conf c;
+		for (unsigned k = 0; k < n; k++)
+			if (strcmp(ops[k].pci, ops[n].pci) == 0)
+				usage("bind: %s is named twice", ops[n].pci);
+		snprintf(ops[n].to, sizeof(ops[n].to), "%s", driver);
+	}
+	/* setup.json read, and its room checked, before any device changes. */
+	static struct setup_conf c, room;
 	bool exists;
-	if (o->persist && load_conf(o, &c, &exists) != SETUP_OK)
-		return SETUP_FAILED;
-	int rc = SETUP_OK, bound = 0;
-	for (int i = 0; i < nargs - 1; i++) {
-		int r = setup_bind(o, pci[i], driver);
-		rc = worse(rc, r);
-		if (r != SETUP_OK || !o->persist)
+	if (o->persist) {
+		if (load_conf(o, &c, &exists) != SETUP_OK)
+			return SETUP_FAILED;
+		room = c;
+		for (unsigned i = 0; i < n; i++) {
+			struct setup_bind b = {{0}};
+			memcpy(b.pci, ops[i].pci, sizeof(b.pci));
+			if (setup_conf_put_bind(&room, &b) < 0) {
+				setup_err("%s: already %d bind entries", o->file, SETUP_MAX_BIND);
+				return SETUP_FAILED;
+			}
+		}
+	}
+	int rc = setup_pci_run(o, ops, n);
+	/* Only what was bound is recorded: a device that was not must not be taken at boot. */
+	unsigned bound = 0;
+	for (unsigned i = 0; o->persist && i < n; i++) {
+		if (ops[i].rc != SETUP_OK)
 			continue;
 		struct setup_bind b;
-		memcpy(b.pci, pci[i], sizeof(b.pci));
+		memcpy(b.pci, ops[i].pci, sizeof(b.pci));
 		snprintf(b.driver, sizeof(b.driver), "%s", driver);
-		if (setup_conf_put_bind(&c, &b) < 0) {
-			setup_err("%s: already %d bind entries", o->file, SETUP_MAX_BIND);
-			rc = SETUP_FAILED;
-			continue;
-		}
+		setup_conf_put_bind(&c, &b); /* room checked above */
 		bound++;
 	}
-	/* Only what was bound is recorded: a refused device must not be taken at boot. */
 	if (bound) {
-		rc = worse(rc, save_conf(o, &c));
+		rc = setup_worse(rc, save_conf(o, &c));
 		if (strcmp(driver, "vfio-pci") == 0)
-			rc = worse(rc, setup_vfio_udev_rule(o));
+			rc = setup_worse(rc, setup_vfio_udev_rule(o));
 	}
 	if (rc == SETUP_OK && !o->dry_run) {
 		setup_print_pci_line();
 		setup_say("model: an interface names its port by the address: \"device\": \"%s\"",
-			  pci[0]);
+			  ops[0].pci);
 	}
 	return rc;
 }
 
 static int cmd_unbind(const struct setup_opts *o, int nargs, char **args)
 {
-	char pci[SETUP_PCI_LEN];
+	struct setup_pci_op op = {.unbind = true};
 	if (nargs < 2)
 		usage("unbind: missing PCI address");
 	if (nargs > 2)
 		usage("unbind: one device at a time ('%s' is one too many)", args[2]);
-	if (setup_pci_parse(args[1], pci) < 0)
+	if (setup_pci_parse(args[1], op.pci) < 0)
 		usage("unbind: '%s' is not a PCI address (DDDD:BB:DD.F or BB:DD.F)", args[1]);
-	if (o->driver && (!*o->driver || strchr(o->driver, '/') || strlen(o->driver) > 63))
+	if (o->driver &&
+	    (!*o->driver || strchr(o->driver, '/') || strlen(o->driver) >= sizeof(op.to)))
 		usage("--driver: '%s' is not a driver name", o->driver);
-	struct setup_conf c;
+	snprintf(op.to, sizeof(op.to), "%s", o->driver ? o->driver : "");
+	static struct setup_conf c;
 	bool exists;
 	if (o->persist && load_conf(o, &c, &exists) != SETUP_OK)
 		return SETUP_FAILED;
-	int rc = setup_unbind(o, pci);
+	int rc = setup_pci_run(o, &op, 1);
 	if (rc == SETUP_OK && o->persist) {
-		if (setup_conf_del_bind(&c, pci))
+		if (setup_conf_del_bind(&c, op.pci))
 			rc = save_conf(o, &c);
 		else
-			setup_say("%s: had no entry for %s", o->file, pci);
+			setup_say("%s: had no entry for %s", o->file, op.pci);
 	}
 	return rc;
 }
 
+/* Every entry on its own, and on after one that fails or is refused: at boot, what can be
+ * applied is. So the status is 0 or 1: a refusal here does not mean that nothing changed. */
 static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
 {
 	if (nargs > 1)
 		usage("apply: unexpected argument '%s'", args[1]);
-	struct setup_conf c;
+	static struct setup_conf c;
 	bool exists;
 	if (load_conf(o, &c, &exists) != SETUP_OK)
 		return SETUP_FAILED;
@@ -339,20 +363,28 @@ static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
 			  o->file);
 		return SETUP_FAILED;
 	}
-	int rc = SETUP_OK;
 	struct setup_opts each = *o;
 	each.force = false; /* at boot, never take an interface that is in use */
 	each.persist = false;
 	each.memory_mb = 0;
+	unsigned failed = 0;
 	for (unsigned i = 0; i < c.n_huge; i++)
-		rc = worse(rc, setup_hugepages(&each, &c.huge[i]));
-	for (unsigned i = 0; i < c.n_bind; i++)
-		rc = worse(rc, setup_bind(&each, c.bind[i].pci, c.bind[i].driver));
+		failed += setup_hugepages(&each, &c.huge[i]) != SETUP_OK;
+	for (unsigned i = 0; i < c.n_bind; i++) {
+		struct setup_pci_op op = {0};
+		memcpy(op.pci, c.bind[i].pci, sizeof(op.pci));
+		snprintf(op.to, sizeof(op.to), "%s", c.bind[i].driver);
+		failed += setup_pci_run(&each, &op, 1) != SETUP_OK;
+	}
 	if (c.n_bind && !o->dry_run)
 		setup_print_pci_line();
-	setup_say("%s: %u hugepages and %u bind entries applied%s", o->file, c.n_huge, c.n_bind,
-		  rc == SETUP_OK ? "" : ", not all of them successfully (above)");
-	return rc;
+	if (failed)
+		setup_err("%s: %u of the %u entries not applied (above); the others were", o->file,
+			  failed, c.n_huge + c.n_bind);
+	else
+		setup_say("%s: %u hugepages and %u bind entries applied", o->file, c.n_huge,
+			  c.n_bind);
+	return failed ? SETUP_FAILED : SETUP_OK;
 }
 
 int setup_main(int argc, char **argv)
@@ -385,7 +417,7 @@ int setup_main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct setup_opts o = {.size_kb = 2048, .node = -1, .file = SETUP_CONF_DEFAULT};
-	bool pages_given = false, size_given = false, node_given = false, file_given = false;
+	bool size_given = false, node_given = false, file_given = false;
 	int c;
 	opterr = 0;
 	optind = 1;
@@ -393,7 +425,7 @@ int setup_main(int argc, char **argv)
 		switch (c) {
 		case OPT_PAGES:
 			o.pages = number("--pages", optarg, SETUP_PAGES_MAX);
-			pages_given = o.pages_given = true;
+			o.pages_given = true;
 			break;
 		case OPT_MEMORY_MB:
 			o.memory_mb = number("--memory-mb", optarg, 1ul << 30);
@@ -460,7 +492,7 @@ int setup_main(int argc, char **argv)
 	}
 	if (!huge && !bind && !unbind && !show && !apply)
 		usage("unknown command '%s' (hugepages, bind, unbind, show, apply)", cmd);
-	if (!huge && (pages_given || o.memory_mb || size_given || node_given || o.mount))
+	if (!huge && (o.pages_given || o.memory_mb || size_given || node_given || o.mount))
 		usage("%s: --pages, --memory-mb, --size, --node and --mount are for hugepages",
 		      cmd);
 	if (!bind && !unbind && (o.driver || o.force))

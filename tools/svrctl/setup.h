@@ -23,8 +23,17 @@ enum {
 	SETUP_OK = 0,
 	SETUP_FAILED = 1,  /* a step failed, or the kernel did less than asked */
 	SETUP_USAGE = 2,   /* usage error */
-	SETUP_REFUSED = 3, /* a safety check refused; nothing was changed */
+	SETUP_REFUSED = 4, /* a safety check refused; nothing was changed (3 is svrctl's
+			    * "cannot connect") */
 };
+
+/* The worse of two exit statuses: a failure outweighs a refusal. */
+static inline int setup_worse(int a, int b)
+{
+	if (a == SETUP_FAILED || b == SETUP_FAILED)
+		return SETUP_FAILED;
+	return a > b ? a : b;
+}
 
 struct setup_opts {
 	const char *cmd;
@@ -42,10 +51,10 @@ struct setup_opts {
 
 /*
  * Test hook: SVR_SETUP_SYSROOT, when set, is put before every path under /sys, /proc, /dev,
- * /etc/udev and before /sbin/modprobe, so that the commands can be run against a fabricated
- * tree (tests/e2e/test_setup). Nothing else sets it; unset (the normal case) it is "". It does
- * not fake the mount(2) call of hugepages (the test points --mount at a directory its fabricated
- * mountinfo already lists) nor the interfaces' addresses (getifaddrs).
+ * /etc/udev, /etc/group (svrouter_gid) and before /sbin/modprobe, so that the commands can be run
+ * against a fabricated tree (tests/e2e/test_setup). Nothing else sets it; unset (the normal case)
+ * it is "". It does not fake the mount(2) call of hugepages (the test points --mount at a directory
+ * its fabricated mountinfo already lists) nor the interfaces' addresses (getifaddrs).
  */
 const char *sys_root(void);
 
@@ -66,11 +75,9 @@ bool sys_exists(const char *path);
 /* modprobe MODULE (root/sbin/modprobe, fork and exec, no shell). 0, or -1 with err. */
 int sys_modprobe(const char *module, char *err, size_t errlen);
 
-/* The group svrouter's gid, if the machine has that group. */
+/* The group svrouter's gid, if the machine has that group (with the test hook set: if
+ * SVR_SETUP_SYSROOT/etc/group has it, so that a test can check the owners it gives). */
 bool svrouter_gid(gid_t *gid);
-
-/* Writes text to path by a temporary file and rename, mode 0644. 0, or -1 with err. */
-int sys_write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 
 /* Messages: errors to stderr as "svrctl setup: ...", notes to stdout. */
 void setup_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -83,8 +90,29 @@ int setup_hugepages(const struct setup_opts *o, const struct setup_huge *h);
 
 /* ------------------------------------------------------------- setup_pci.c -- */
 
-int setup_bind(const struct setup_opts *o, const char *pci, const char *driver);
-int setup_unbind(const struct setup_opts *o, const char *pci);
+/* One device's bind or unbind. The caller fills pci, to and unbind; setup_pci_run the rest. */
+struct setup_pci_op {
+	char pci[SETUP_PCI_LEN];
+	/* bind: vfio-pci or uio_pci_generic; unbind: --driver, "" for the kernel's choice */
+	char to[64];
+	bool unbind;
+	/* Found by the checks: */
+	char from[64];  /* the driver it has, "" none */
+	char group[32]; /* IOMMU group, "" none */
+	char id[20];    /* vendor:device */
+	bool noop;      /* already there: no write (a bind still sets its device file's owner) */
+	int rc;         /* this device's exit status */
+};
+
+/*
+ * Binds or unbinds the n devices, all or nothing up to the first write: every device is checked
+ * first (it exists; the safety check: its interface is not in use and it is a network
+ * controller, unless --force), then the drivers are loaded and, for vfio-pci, the IOMMU checked;
+ * only if all of that passed is any device written to. Returns the worst status: SETUP_REFUSED
+ * or a SETUP_FAILED from the checks means no device was changed. A device the kernel does not
+ * take (SETUP_FAILED in its rc) does not stop the others; ops[i].rc says which were done.
+ */
+int setup_pci_run(const struct setup_opts *o, struct setup_pci_op *ops, unsigned n);
 int setup_show(const struct setup_opts *o);
 /* After binds: the startup.json "pci" line for the devices now on DPDK's drivers. */
 void setup_print_pci_line(void);

@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/jsonutil.h"
 
 /* n hex digits at s into *v; the count read must be exactly n. */
 static bool hex_field(const char *s, size_t n, unsigned *v)
@@ -100,129 +99,117 @@ bool setup_driver_known(const char *driver)
 
 /* ------------------------------------------------------------------ setup.json -- */
 
-static int conf_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Errors go through jsonutil (the JSON path, then what is wrong), as the startup file's do. */
 
-static int conf_err(char *err, size_t errlen, const char *fmt, ...)
+static int field_err(struct svr_jerr *e, const char *path, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "path.key: ..." */
+static int field_err(struct svr_jerr *e, const char *path, const char *key, const char *fmt, ...)
 {
+	char p[128], what[256];
 	va_list ap;
+	snprintf(p, sizeof(p), "%s.%s", path, key);
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return -1;
+	return svr_jerr_set(e, p, "%s", what);
 }
 
-/* Every key of o is one of keys (NULL-terminated); else err names the first other at path. */
-static int only_keys(const json_t *o, const char *path, const char *const *keys, char *err,
-		     size_t errlen)
-{
-	const char *k;
-	const json_t *v;
-	json_object_foreach ((json_t *)o, k, v) {
-		size_t i = 0;
-		while (keys[i] && strcmp(keys[i], k) != 0)
-			i++;
-		if (!keys[i])
-			return conf_err(err, errlen, "%s: unknown key \"%s\"", path, k);
-	}
-	return 0;
-}
-
-static int huge_from_json(const json_t *o, const char *path, struct setup_huge *h, char *err,
-			  size_t errlen)
+static int huge_from_json(const json_t *o, const char *path, struct setup_huge *h,
+			  struct svr_jerr *e)
 {
 	static const char *const keys[] = {"size", "pages", "node", "mount", NULL};
-	if (!json_is_object(o))
-		return conf_err(err, errlen, "%s: must be an object", path);
-	if (only_keys(o, path, keys, err, errlen) < 0)
+	if (svr_json_only_keys(o, path, keys, e) < 0)
 		return -1;
 	const json_t *size = json_object_get(o, "size"), *pages = json_object_get(o, "pages");
 	const json_t *node = json_object_get(o, "node"), *mount = json_object_get(o, "mount");
 	*h = (struct setup_huge){.node = -1};
 	if (!json_is_string(size) || setup_size_parse(json_string_value(size), &h->size_kb) < 0)
-		return conf_err(err, errlen,
-				"%s.size: must be a page size such as \"2M\" or \"1G\"", path);
+		return field_err(e, path, "size", "must be a page size such as \"2M\" or \"1G\"");
 	if (!json_is_integer(pages) || json_integer_value(pages) < 0 ||
 	    (unsigned long long)json_integer_value(pages) > SETUP_PAGES_MAX)
-		return conf_err(err, errlen, "%s.pages: must be an integer from 0 to %lu", path,
-				SETUP_PAGES_MAX);
+		return field_err(e, path, "pages", "must be an integer from 0 to %lu",
+				 SETUP_PAGES_MAX);
 	h->pages = (unsigned long)json_integer_value(pages);
 	if (node) {
 		if (!json_is_integer(node) || json_integer_value(node) < 0 ||
 		    json_integer_value(node) > 1023)
-			return conf_err(err, errlen, "%s.node: must be a NUMA node from 0 to 1023",
-					path);
+			return field_err(e, path, "node", "must be a NUMA node from 0 to 1023");
 		h->node = (long)json_integer_value(node);
 	}
 	const char *m = mount ? json_string_value(mount) : SETUP_MOUNT_DEFAULT;
 	if (!m || m[0] != '/' || strlen(m) >= sizeof(h->mount))
-		return conf_err(err, errlen, "%s.mount: must be an absolute path", path);
+		return field_err(e, path, "mount", "must be an absolute path");
 	snprintf(h->mount, sizeof(h->mount), "%s", m);
 	return 0;
 }
 
-static int bind_from_json(const json_t *o, const char *path, struct setup_bind *b, char *err,
-			  size_t errlen)
+static int bind_from_json(const json_t *o, const char *path, struct setup_bind *b,
+			  struct svr_jerr *e)
 {
 	static const char *const keys[] = {"pci", "driver", NULL};
-	if (!json_is_object(o))
-		return conf_err(err, errlen, "%s: must be an object", path);
-	if (only_keys(o, path, keys, err, errlen) < 0)
+	if (svr_json_only_keys(o, path, keys, e) < 0)
 		return -1;
 	const char *pci = json_string_value(json_object_get(o, "pci"));
 	const char *drv = json_string_value(json_object_get(o, "driver"));
 	if (!pci || setup_pci_parse(pci, b->pci) < 0)
-		return conf_err(err, errlen,
-				"%s.pci: must be a PCI address such as \"0000:03:00.0\"", path);
+		return field_err(e, path, "pci", "must be a PCI address such as \"0000:03:00.0\"");
 	if (!drv || !setup_driver_known(drv))
-		return conf_err(err, errlen,
-				"%s.driver: must be \"vfio-pci\" or \"uio_pci_generic\"", path);
+		return field_err(e, path, "driver", "must be \"vfio-pci\" or \"uio_pci_generic\"");
 	snprintf(b->driver, sizeof(b->driver), "%s", drv);
 	return 0;
 }
 
-int setup_conf_from_json(const json_t *doc, struct setup_conf *c, char *err, size_t errlen)
+static int conf_from_json(const json_t *doc, struct setup_conf *c, struct svr_jerr *e)
 {
 	static const char *const keys[] = {"hugepages", "bind", NULL};
 	char path[64];
 	memset(c, 0, sizeof(*c));
-	if (!json_is_object(doc))
-		return conf_err(err, errlen, "the document must be a JSON object");
-	if (only_keys(doc, "(top)", keys, err, errlen) < 0)
+	if (svr_json_only_keys(doc, "", keys, e) < 0)
 		return -1;
 	const json_t *huge = json_object_get(doc, "hugepages");
 	const json_t *bind = json_object_get(doc, "bind");
 	if (huge && !json_is_array(huge))
-		return conf_err(err, errlen, "hugepages: must be an array");
+		return svr_jerr_set(e, "hugepages", "must be an array");
 	if (bind && !json_is_array(bind))
-		return conf_err(err, errlen, "bind: must be an array");
+		return svr_jerr_set(e, "bind", "must be an array");
 	if (json_array_size(huge) > SETUP_MAX_HUGE)
-		return conf_err(err, errlen, "hugepages: at most %d entries", SETUP_MAX_HUGE);
+		return svr_jerr_set(e, "hugepages", "at most %d entries", SETUP_MAX_HUGE);
 	if (json_array_size(bind) > SETUP_MAX_BIND)
-		return conf_err(err, errlen, "bind: at most %d entries", SETUP_MAX_BIND);
+		return svr_jerr_set(e, "bind", "at most %d entries", SETUP_MAX_BIND);
 	size_t i;
 	const json_t *v;
 	json_array_foreach (huge, i, v) {
 		struct setup_huge h;
 		snprintf(path, sizeof(path), "hugepages[%zu]", i);
-		if (huge_from_json(v, path, &h, err, errlen) < 0)
+		if (huge_from_json(v, path, &h, e) < 0)
 			return -1;
 		for (unsigned k = 0; k < c->n_huge; k++)
 			if (c->huge[k].size_kb == h.size_kb && c->huge[k].node == h.node)
-				return conf_err(err, errlen,
-						"%s: a second entry for the same size and node",
-						path);
+				return svr_jerr_set(e, path,
+						    "a second entry for the same size and node");
 		c->huge[c->n_huge++] = h;
 	}
 	json_array_foreach (bind, i, v) {
 		struct setup_bind b;
 		snprintf(path, sizeof(path), "bind[%zu]", i);
-		if (bind_from_json(v, path, &b, err, errlen) < 0)
+		if (bind_from_json(v, path, &b, e) < 0)
 			return -1;
 		for (unsigned k = 0; k < c->n_bind; k++)
 			if (strcmp(c->bind[k].pci, b.pci) == 0)
-				return conf_err(err, errlen, "%s: %s is listed twice", path, b.pci);
+				return svr_jerr_set(e, path, "%s is listed twice", b.pci);
 		c->bind[c->n_bind++] = b;
+	}
+	return 0;
+}
+
+int setup_conf_from_json(const json_t *doc, struct setup_conf *c, char *err, size_t errlen)
+{
+	struct svr_jerr e;
+	if (conf_from_json(doc, c, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
 	}
 	return 0;
 }
@@ -266,71 +253,51 @@ int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *
 		struct stat st;
 		if (stat(path, &st) < 0 && errno == ENOENT)
 			return 0;
-		return conf_err(err, errlen, "%s: %s (line %d)", path, je.text, je.line);
+		snprintf(err, errlen, "%s: %s (line %d)", path, je.text, je.line);
+		return -1;
 	}
 	*exists = true;
-	char why[256];
-	int rc = setup_conf_from_json(doc, c, why, sizeof(why));
+	struct svr_jerr e;
+	int rc = conf_from_json(doc, c, &e);
 	json_decref(doc);
 	if (rc < 0)
-		return conf_err(err, errlen, "%s: %s", path, why);
-	return 0;
+		snprintf(err, errlen, "%s: %s", path, e.msg);
+	return rc;
 }
 
 int setup_conf_save(const char *path, const struct setup_conf *c, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 16];
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return conf_err(err, errlen, "%s: path too long", path);
+	char dir[PATH_MAX];
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
 	char *d = dirname(dir);
 	/* /etc/svrouter is the package's (root:svrouter 0750); a missing one gets the same mode. */
-	if (svr_mkdir_p(d, 0750) < 0)
-		return conf_err(err, errlen, "cannot create %s: %s", d, strerror(errno));
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if (svr_mkdir_p(d, 0750) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", d, strerror(errno));
+		return -1;
+	}
 	json_t *doc = setup_conf_to_json(c);
-	if (!doc)
-		return conf_err(err, errlen, "out of memory");
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		json_decref(doc);
-		return conf_err(err, errlen, "cannot create a file in %s: %s", d, strerror(errno));
-	}
-	/* Readable by all: it holds no secret, and the dataplane's operator may want to read it. */
-	int rc = fchmod(fd, 0644);
-	FILE *f = rc == 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		json_decref(doc);
-		return conf_err(err, errlen, "%s: %s", tmp, strerror(e));
-	}
-	rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
-	if (rc == 0 && fputc('\n', f) == EOF)
-		rc = -1;
-	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-		rc = -1;
-	int e = errno;
-	if (fclose(f) != 0 && rc == 0) {
-		rc = -1;
-		e = errno;
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	if (rc == 0 && rename(tmp, path) < 0) {
-		rc = -1;
-		e = errno;
+	size_t n = strlen(text);
+	char *line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	if (rc < 0) {
-		unlink(tmp);
-		return conf_err(err, errlen, "writing %s: %s", path, strerror(e));
-	}
-	/* The rename is durable once the directory is. */
-	int dfd = open(d, O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	/* Readable by all: it holds no secret, and the dataplane's operator may want to read it. */
+	int rc = svr_write_file_atomic(path, line, n + 1, 0644, err, errlen);
+	free(line);
+	return rc;
 }
 
 int setup_conf_put_huge(struct setup_conf *c, const struct setup_huge *h)

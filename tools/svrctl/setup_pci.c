@@ -12,6 +12,8 @@
 #include <ifaddrs.h>
 #include <jansson.h>
 #include <net/if.h>
+/* After <net/if.h>: linux/route.h pulls in linux/if.h, which then defers to glibc's. */
+#include <linux/route.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_IFACES  8
-#define RTF_UP_     0x0001u
-#define RTF_REJECT_ 0x0200u
+#include "common/fsutil.h"
+
+#define MAX_IFACES 8
 
 #define UDEV_RULE_PATH "/etc/udev/rules.d/90-svrouter-vfio.rules"
 static const char udev_rule[] =
@@ -45,11 +47,6 @@ struct pci_dev {
 	struct iface ifs[MAX_IFACES];
 	unsigned n_ifs;
 };
-
-static bool dpdk_driver(const char *d)
-{
-	return setup_driver_known(d);
-}
 
 static bool iface_active(const struct iface *i)
 {
@@ -122,7 +119,7 @@ static bool carries_default_route(const char *iface)
 		unsigned dst, gw, flags, mask;
 		if (sscanf(line, "%63s %x %x %x %*s %*s %*s %x", name, &dst, &gw, &flags, &mask) ==
 			5 &&
-		    strcmp(name, iface) == 0 && dst == 0 && mask == 0 && (flags & RTF_UP_))
+		    strcmp(name, iface) == 0 && dst == 0 && mask == 0 && (flags & RTF_UP))
 			found = true;
 	}
 	if (f)
@@ -135,7 +132,7 @@ static bool carries_default_route(const char *iface)
 		if (sscanf(line, "%39s %x %*s %*s %*s %*s %*s %*s %x %63s", dst, &plen, &flags,
 			   name) == 4 &&
 		    strcmp(name, iface) == 0 && plen == 0 && all_zero_hex(dst, 32) &&
-		    (flags & RTF_UP_) && !(flags & RTF_REJECT_))
+		    (flags & RTF_UP) && !(flags & RTF_REJECT))
 			found = true;
 	}
 	if (f)
@@ -259,7 +256,7 @@ static int dev_list(struct pci_dev **out, size_t *n)
 		char addr[SETUP_PCI_LEN];
 		if (*out && setup_pci_parse(names[i]->d_name, addr) == 0 &&
 		    strcmp(addr, names[i]->d_name) == 0 && dev_load(addr, &(*out)[*n]) == 0 &&
-		    (is_network(&(*out)[*n]) || dpdk_driver((*out)[*n].driver)))
+		    (is_network(&(*out)[*n]) || setup_driver_known((*out)[*n].driver)))
 			(*n)++;
 		free(names[i]);
 	}
@@ -359,7 +356,7 @@ void setup_print_pci_line(void)
 	printf("startup.json: \"pci\": [");
 	bool first = true;
 	for (size_t i = 0; i < n; i++)
-		if (dpdk_driver(devs[i].driver)) {
+		if (setup_driver_known(devs[i].driver)) {
 			printf("%s\"%s\"", first ? "" : ", ", devs[i].addr);
 			first = false;
 		}
@@ -443,7 +440,7 @@ static int load_driver(const struct setup_opts *o, const char *driver)
 
 /* vfio-pci isolates the device's DMA with the IOMMU; without one only the unsafe no-IOMMU
  * mode works. */
-static int vfio_check(const struct setup_opts *o, const struct pci_dev *d)
+static int vfio_check(const struct setup_opts *o, const char *addr, const char *group)
 {
 	char path[PATH_MAX], line[16];
 	sys_path(path, "/sys/kernel/iommu_groups");
@@ -455,10 +452,10 @@ static int vfio_check(const struct setup_opts *o, const struct pci_dev *d)
 	if (g)
 		closedir(g);
 	if (groups) {
-		if (!d->group[0]) {
+		if (!group[0]) {
 			setup_err("%s has no IOMMU group (no iommu_group link), though the machine "
 				  "has an IOMMU: vfio-pci cannot take it",
-				  d->addr);
+				  addr);
 			return SETUP_FAILED;
 		}
 		return SETUP_OK;
@@ -511,13 +508,77 @@ static int uio_name(const char *addr, char *buf, size_t len)
 	return rc;
 }
 
-/* The device file the dataplane opens, for the svrouter user: /dev/vfio/GROUP (vfio-pci) or
- * /dev/uioN (uio_pci_generic). */
+/* Whether name is one of the device's files DPDK's uio path opens read-write besides /dev/uioN:
+ * "config" (bus mastering, interrupts) and the BARs it maps, "resourceN" and "resourceN_wc". */
+static bool uio_sysfs_file(const char *name)
+{
+	if (strcmp(name, "config") == 0)
+		return true;
+	if (strncmp(name, "resource", 8) != 0 || name[8] < '0' || name[8] > '5')
+		return false;
+	return name[9] == '\0' || strcmp(name + 9, "_wc") == 0;
+}
+
+/* chown (group only) and chmod of one file; with --dry-run said. */
+static int give(const struct setup_opts *o, const char *path, gid_t gid, mode_t mode)
+{
+	const char *group = gid == 0 ? "root" : "svrouter"; /* the only two given */
+	if (o->dry_run) {
+		setup_say("would give %s to group %s, mode %04o", path, group, (unsigned)mode);
+		return SETUP_OK;
+	}
+	if (chown(path, (uid_t)-1, gid) < 0 || chmod(path, mode) < 0) {
+		setup_err("%s: cannot give it to group %s, mode %04o: %s", path, group,
+			  (unsigned)mode, strerror(errno));
+		return SETUP_FAILED;
+	}
+	return SETUP_OK;
+}
+
+/*
+ * uio_pci_generic: DPDK opens /dev/uioN and, under /sys/bus/pci/devices/ADDR, config and the
+ * resourceN files read-write; the kernel makes them root's, 0600 (config 0644). Root may chown
+ * and chmod sysfs attributes like any file: they go to group svrouter, mode 0660, and keep
+ * that until the device is removed (or the machine restarts: setup apply does it again). With
+ * to_svrouter false (the device given back to the kernel), the kernel's owners and modes again.
+ */
+static int uio_sysfs_access(const struct setup_opts *o, const char *addr, gid_t gid,
+			    bool to_svrouter)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	dev_path(dir, addr, NULL);
+	DIR *d = opendir(dir);
+	if (!d) {
+		setup_err("reading %s: %s", dir, strerror(errno));
+		return SETUP_FAILED;
+	}
+	struct dirent *e;
+	int rc = SETUP_OK, n = 0;
+	while ((e = readdir(d)))
+		if (uio_sysfs_file(e->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			mode_t kernel_mode = strcmp(e->d_name, "config") == 0 ? 0644 : 0600;
+			if (give(o, path, to_svrouter ? gid : 0,
+				 to_svrouter ? 0660 : kernel_mode) != SETUP_OK)
+				rc = SETUP_FAILED;
+			n++;
+		}
+	closedir(d);
+	if (rc == SETUP_OK && !o->dry_run)
+		setup_say("%s: config and resourceN (%d files) %s", dir, n,
+			  to_svrouter ? "to group svrouter, mode 0660 (DPDK's uio path opens them)"
+				      : "root's again");
+	return rc;
+}
+
+/* The files the dataplane opens, for the svrouter user: /dev/vfio/GROUP (vfio-pci), or /dev/uioN
+ * and the device's config and resourceN files (uio_pci_generic). */
 static int dev_access(const struct setup_opts *o, const char *addr, const char *driver)
 {
 	char path[PATH_MAX], name[32], dev[PATH_MAX];
 	gid_t gid;
-	if (strcmp(driver, "vfio-pci") == 0) {
+	bool vfio = strcmp(driver, "vfio-pci") == 0;
+	if (vfio) {
 		dev_path(path, addr, "iommu_group");
 		if (sys_link_name(path, name, sizeof(name)) < 0) {
 			setup_err("%s: bound to vfio-pci but has no iommu_group link", addr);
@@ -540,18 +601,13 @@ static int dev_access(const struct setup_opts *o, const char *addr, const char *
 			  dev);
 		return SETUP_OK;
 	}
-	if (o->dry_run) {
-		setup_say("would give %s to group svrouter, mode 0660", dev);
-		return SETUP_OK;
-	}
-	if (chown(dev, (uid_t)-1, gid) < 0 || chmod(dev, 0660) < 0) {
-		setup_err("%s: cannot give it to group svrouter: %s", dev, strerror(errno));
+	if (give(o, dev, gid, 0660) != SETUP_OK)
 		return SETUP_FAILED;
-	}
-	setup_say("%s: group svrouter, mode 0660 (until reboot%s)", dev,
-		  strcmp(driver, "vfio-pci") == 0 ? "; --persist installs a udev rule"
-						  : ": setup apply at boot does it again");
-	return SETUP_OK;
+	if (!o->dry_run)
+		setup_say("%s: group svrouter, mode 0660 (until reboot%s)", dev,
+			  vfio ? "; --persist installs a udev rule"
+			       : ": setup apply at boot does it again");
+	return vfio ? SETUP_OK : uio_sysfs_access(o, addr, gid, true);
 }
 
 int setup_vfio_udev_rule(const struct setup_opts *o)
@@ -569,7 +625,13 @@ int setup_vfio_udev_rule(const struct setup_opts *o)
 		setup_say("would write the udev rule %s", path);
 		return SETUP_OK;
 	}
-	if (sys_write_file_atomic(path, udev_rule, err, sizeof(err)) < 0) {
+	char dir[PATH_MAX];
+	sys_path(dir, "/etc/udev/rules.d");
+	if (svr_mkdir_p(dir, 0755) < 0) {
+		setup_err("cannot create %s: %s", dir, strerror(errno));
+		return SETUP_FAILED;
+	}
+	if (svr_write_file_atomic(path, udev_rule, strlen(udev_rule), 0644, err, sizeof(err)) < 0) {
 		setup_err("%s", err);
 		return SETUP_FAILED;
 	}
@@ -602,35 +664,51 @@ static void restore(const struct setup_opts *o, const char *addr)
 	setup_err("%s: override cleared; its driver now: %s", addr, now[0] ? now : "none");
 }
 
-int setup_bind(const struct setup_opts *o, const char *addr, const char *driver)
+/* Checks of one device, before anything is written to any: it exists, and (unless it is
+ * already where it is asked to go) the safety check passes. */
+static int op_check(const struct setup_opts *o, struct setup_pci_op *op)
 {
 	struct pci_dev d;
-	char path[PATH_MAX], now[64];
-	if (dev_load(addr, &d) < 0)
-		return no_device(addr);
-	if (strcmp(d.driver, driver) == 0) {
-		setup_say("%s: already bound to %s", addr, driver);
-		return dev_access(o, addr, driver);
+	if (dev_load(op->pci, &d) < 0)
+		return no_device(op->pci);
+	snprintf(op->from, sizeof(op->from), "%s", d.driver);
+	snprintf(op->group, sizeof(op->group), "%s", d.group);
+	snprintf(op->id, sizeof(op->id), "%s:%s", d.vendor, d.device);
+	if (!op->unbind && strcmp(d.driver, op->to) == 0) {
+		op->noop = true; /* only its device file's owner is (re)set */
+		return SETUP_OK;
 	}
-	int rc = safety(o, &d, "bind");
-	if (rc != SETUP_OK)
-		return rc;
-	if ((rc = load_driver(o, driver)) != SETUP_OK)
-		return rc;
-	if (strcmp(driver, "vfio-pci") == 0 && (rc = vfio_check(o, &d)) != SETUP_OK)
-		return rc;
-	if (strcmp(driver, "uio_pci_generic") == 0)
-		setup_say("note: uio_pci_generic gives the device DMA to all memory (no IOMMU "
-			  "isolation), and DPDK needs physical addresses: the dataplane needs "
-			  "CAP_SYS_ADMIN (the drop-in in docs/setup.md)");
-	setup_say("%s (%s:%s): %s -> %s", addr, d.vendor, d.device, d.driver[0] ? d.driver : "none",
-		  driver);
+	if (op->unbind && !op->to[0] && !setup_driver_known(d.driver)) {
+		op->noop = true;
+		return SETUP_OK;
+	}
+	return safety(o, &d, op->unbind ? "unbind" : "bind");
+}
+
+/* The kernel did not take the device the bind asked for. */
+static int not_bound(const char *addr, const char *driver, const char *now)
+{
+	setup_err("the kernel did not bind %s to %s (its driver link: %s); the kernel log (dmesg) "
+		  "says why",
+		  addr, driver, now[0] ? now : "none");
+	return SETUP_FAILED;
+}
+
+static int op_bind(const struct setup_opts *o, const struct setup_pci_op *op)
+{
+	char path[PATH_MAX], now[64];
+	const char *addr = op->pci;
+	if (op->noop) {
+		setup_say("%s: already bound to %s", addr, op->to);
+		return dev_access(o, addr, op->to);
+	}
+	setup_say("%s (%s): %s -> %s", addr, op->id, op->from[0] ? op->from : "none", op->to);
 	/* The override first: once unbound, only the named driver may take the device. */
 	dev_path(path, addr, "driver_override");
-	if (step(o, path, driver, "setting the driver override") < 0)
+	if (step(o, path, op->to, "setting the driver override") < 0)
 		return SETUP_FAILED;
-	if (d.driver[0]) {
-		sys_path(path, "/sys/bus/pci/drivers/%s/unbind", d.driver);
+	if (op->from[0]) {
+		sys_path(path, "/sys/bus/pci/drivers/%s/unbind", op->from);
 		if (step(o, path, addr, "unbinding") < 0) {
 			restore(o, addr);
 			return SETUP_FAILED;
@@ -642,44 +720,35 @@ int setup_bind(const struct setup_opts *o, const char *addr, const char *driver)
 		return SETUP_FAILED;
 	}
 	if (o->dry_run)
-		return SETUP_OK;
+		return SETUP_OK; /* not bound: its device files do not exist yet */
 	driver_now(addr, now, sizeof(now));
-	if (strcmp(now, driver) != 0) {
-		setup_err("the kernel did not bind %s to %s (its driver link: %s); the kernel log "
-			  "(dmesg) says why",
-			  addr, driver, now[0] ? now : "none");
+	if (strcmp(now, op->to) != 0) {
+		not_bound(addr, op->to, now);
 		restore(o, addr);
 		return SETUP_FAILED;
 	}
-	setup_say("%s: bound to %s", addr, driver);
-	return dev_access(o, addr, driver);
+	setup_say("%s: bound to %s", addr, op->to);
+	return dev_access(o, addr, op->to);
 }
 
-int setup_unbind(const struct setup_opts *o, const char *addr)
+static int op_unbind(const struct setup_opts *o, const struct setup_pci_op *op)
 {
-	struct pci_dev d;
 	char path[PATH_MAX], now[64];
-	if (dev_load(addr, &d) < 0)
-		return no_device(addr);
-	if (!o->driver && !dpdk_driver(d.driver)) {
+	const char *addr = op->pci, *to = op->to[0] ? op->to : NULL;
+	if (op->noop) {
 		setup_say("%s: %s, not one of DPDK's drivers: nothing to give back (--driver DRV "
 			  "moves it to another)",
-			  addr, d.driver[0] ? d.driver : "without a driver");
+			  addr, op->from[0] ? op->from : "without a driver");
 		return SETUP_OK;
 	}
-	int rc = safety(o, &d, "unbind");
-	if (rc != SETUP_OK)
-		return rc;
-	if (o->driver && (rc = load_driver(o, o->driver)) != SETUP_OK)
-		return rc;
-	setup_say("%s (%s:%s): %s -> %s", addr, d.vendor, d.device, d.driver[0] ? d.driver : "none",
-		  o->driver ? o->driver : "the kernel's choice");
+	setup_say("%s (%s): %s -> %s", addr, op->id, op->from[0] ? op->from : "none",
+		  to ? to : "the kernel's choice");
 	/* An empty override lets the kernel match the device by its IDs again. */
 	dev_path(path, addr, "driver_override");
-	if (step(o, path, o->driver ? o->driver : "\n", "setting the driver override") < 0)
+	if (step(o, path, to ? to : "\n", "setting the driver override") < 0)
 		return SETUP_FAILED;
-	if (d.driver[0]) {
-		sys_path(path, "/sys/bus/pci/drivers/%s/unbind", d.driver);
+	if (op->from[0]) {
+		sys_path(path, "/sys/bus/pci/drivers/%s/unbind", op->from);
 		if (step(o, path, addr, "unbinding") < 0)
 			return SETUP_FAILED;
 	}
@@ -689,24 +758,65 @@ int setup_unbind(const struct setup_opts *o, const char *addr)
 	if (o->dry_run)
 		return SETUP_OK;
 	driver_now(addr, now, sizeof(now));
-	if (o->driver && strcmp(now, o->driver) != 0) {
-		setup_err("the kernel did not bind %s to %s (its driver link: %s); the kernel log "
-			  "(dmesg) says why",
-			  addr, o->driver, now[0] ? now : "none");
-		return SETUP_FAILED;
-	}
-	if (!o->driver && strcmp(now, d.driver) == 0) {
+	if (to && strcmp(now, to) != 0)
+		return not_bound(addr, to, now);
+	if (!to && strcmp(now, op->from) == 0) {
 		setup_err("%s is still bound to %s", addr, now);
 		return SETUP_FAILED;
 	}
 	/* The named driver has it: the override is no longer needed to keep others off. */
 	dev_path(path, addr, "driver_override");
-	if (o->driver && step(o, path, "\n", "clearing the driver override") < 0)
+	if (to && step(o, path, "\n", "clearing the driver override") < 0)
 		return SETUP_FAILED;
 	setup_say("%s: %s%s", addr,
-		  now[0] ? "bound to "
-			 : "without a driver (no kernel driver "
-			   "claimed it)",
-		  now);
+		  now[0] ? "bound to " : "without a driver (no kernel driver claimed it)", now);
+	/* What bind gave the svrouter group for uio goes back to the kernel's owners. */
+	gid_t gid;
+	if (strcmp(op->from, "uio_pci_generic") == 0 && svrouter_gid(&gid))
+		return uio_sysfs_access(o, addr, gid, false);
 	return SETUP_OK;
+}
+
+/* Before any write: no device is done, each one's status is the run's. */
+static int none_done(struct setup_pci_op *ops, unsigned n, int rc)
+{
+	for (unsigned i = 0; i < n; i++)
+		ops[i].rc = setup_worse(ops[i].rc, rc);
+	return rc;
+}
+
+int setup_pci_run(const struct setup_opts *o, struct setup_pci_op *ops, unsigned n)
+{
+	int rc = SETUP_OK;
+	/* 1. Every device checked before any is touched: a refusal changes nothing at all. */
+	for (unsigned i = 0; i < n; i++) {
+		ops[i].noop = false;
+		ops[i].rc = op_check(o, &ops[i]);
+		rc = setup_worse(rc, ops[i].rc);
+	}
+	if (rc != SETUP_OK)
+		return none_done(ops, n, rc);
+	/* 2. The drivers loaded (modprobe: no device changes yet), then the IOMMU check, which
+	 * reads vfio's own parameters once it is loaded. */
+	for (unsigned i = 0; i < n; i++) {
+		const char *to = ops[i].to;
+		if (ops[i].noop || !to[0])
+			continue;
+		if (load_driver(o, to) != SETUP_OK ||
+		    (strcmp(to, "vfio-pci") == 0 &&
+		     vfio_check(o, ops[i].pci, ops[i].group) != SETUP_OK))
+			return none_done(ops, n, SETUP_FAILED);
+		if (!ops[i].unbind && strcmp(to, "uio_pci_generic") == 0)
+			setup_say(
+			    "note: uio_pci_generic gives %s DMA to all memory (no IOMMU "
+			    "isolation), and DPDK needs physical addresses: the dataplane needs "
+			    "CAP_SYS_ADMIN (the drop-in in docs/setup.md)",
+			    ops[i].pci);
+	}
+	/* 3. The writes. One device the kernel does not take does not stop the others. */
+	for (unsigned i = 0; i < n; i++) {
+		ops[i].rc = ops[i].unbind ? op_unbind(o, &ops[i]) : op_bind(o, &ops[i]);
+		rc = setup_worse(rc, ops[i].rc);
+	}
+	return rc;
 }

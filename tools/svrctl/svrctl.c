@@ -319,6 +319,8 @@ static const char help_main[] =
     "    2   usage error\n"
     "    3   cannot connect to the control socket or the API (missing, refused,\n"
     "        permission denied, timed out), or no token to send\n"
+    "    4   setup bind, unbind: refused by a safety check, nothing changed (svrctl\n"
+    "        help setup)\n"
     "\n"
     "EXAMPLES\n"
     "    svrctl show stats\n"
