@@ -63,9 +63,13 @@ const char setup_help[] =
     "        that proves the bind. If the kernel did not bind it, the override is cleared,\n"
     "        the device goes back to a kernel driver, and the command fails.\n"
     "        Refused (exit 3, nothing changed): a device whose kernel interface is in use\n"
-    "        -- up with an address, or carrying the default route -- since taking it away\n"
-    "        cuts every connection through it, an SSH session included; and a device that\n"
-    "        is not a network controller. --force overrides both.\n"
+    "        -- up with an address, or carrying a default route (IPv4: the main table,\n"
+    "        IPv6: all) -- since taking it away cuts every connection through it, an SSH\n"
+    "        session included; one whose interface is under a bridge, bond, VLAN or\n"
+    "        macvlan (which may carry the address); a network device on a kernel driver\n"
+    "        without an interface in this network namespace; any device when the\n"
+    "        interfaces' state cannot be read; and a device that is not a network\n"
+    "        controller. --force overrides them.\n"
     "        vfio-pci needs an IOMMU (VT-d/AMD-Vi on, intel_iommu=on iommu=pt) or vfio's\n"
     "        no-IOMMU mode; without either the command explains and fails before any\n"
     "        change. After the bind, /dev/vfio/GROUP goes to group svrouter, mode 0660.\n"
@@ -82,8 +86,9 @@ const char setup_help[] =
     "        the interface is active and why (up with addresses, default route).\n"
     "    apply\n"
     "        Re-applies setup.json: every hugepages entry, then every bind, without\n"
-    "        --force (a NIC whose interface is in use is refused, never taken). Goes on\n"
-    "        after a failed entry; the exit status is the worst.\n"
+    "        --force (a NIC whose interface is in use is refused, never taken), and only\n"
+    "        to the device --persist recorded (its vendor:device and MAC, when recorded,\n"
+    "        must match). Goes on after a failed entry; the exit status is the worst.\n"
     "\n"
     "PCI ADDRESSES\n"
     "    DDDD:BB:DD.F as sysfs writes them (0000:03:00.0), hexadecimal in any case;\n"
@@ -114,8 +119,8 @@ const char setup_help[] =
     "    --persist\n"
     "        Record the setting in setup.json (create or update; an entry of the same page\n"
     "        size and node, or of the same device, is replaced; unbind removes the\n"
-    "        device's). bind --driver vfio-pci also installs\n"
-    "        /etc/udev/rules.d/90-svrouter-vfio.rules (VFIO groups to group svrouter).\n"
+    "        device's). bind records the device's vendor:device and its interface's\n"
+    "        MAC, which apply checks.\n"
     "    --dry-run\n"
     "        Check and print each write and mount that would be made; change nothing\n"
     "        (the safety checks still refuse).\n"
@@ -136,7 +141,8 @@ const char setup_help[] =
     "        atomically, mode 0644. svrouter-setup.service applies it at boot when it\n"
     "        exists.\n"
     "    /etc/udev/rules.d/90-svrouter-vfio.rules\n"
-    "        Installed by bind --persist (vfio-pci).\n"
+    "        Installed by earlier versions (every VFIO group to group svrouter); bind\n"
+    "        --persist removes it. apply gives only the bound devices' groups.\n"
     "\n"
     "EXIT STATUS\n"
     "    0   done (--dry-run: nothing refused)\n"
@@ -273,11 +279,14 @@ static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
 		return SETUP_FAILED;
 	int rc = SETUP_OK, bound = 0;
 	for (int i = 0; i < nargs - 1; i++) {
+		struct setup_bind b;
+		/* Before the bind: once on vfio-pci the device has no interface (no MAC). */
+		if (o->persist)
+			setup_identity(pci[i], &b);
 		int r = setup_bind(o, pci[i], driver);
 		rc = worse(rc, r);
 		if (r != SETUP_OK || !o->persist)
 			continue;
-		struct setup_bind b;
 		memcpy(b.pci, pci[i], sizeof(b.pci));
 		snprintf(b.driver, sizeof(b.driver), "%s", driver);
 		if (setup_conf_put_bind(&c, &b) < 0) {
@@ -346,8 +355,12 @@ static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
 	each.memory_mb = 0;
 	for (unsigned i = 0; i < c.n_huge; i++)
 		rc = worse(rc, setup_hugepages(&each, &c.huge[i]));
-	for (unsigned i = 0; i < c.n_bind; i++)
-		rc = worse(rc, setup_bind(&each, c.bind[i].pci, c.bind[i].driver));
+	for (unsigned i = 0; i < c.n_bind; i++) {
+		int r = setup_identity_check(&c.bind[i]);
+		if (r == SETUP_OK)
+			r = setup_bind(&each, c.bind[i].pci, c.bind[i].driver);
+		rc = worse(rc, r);
+	}
 	if (c.n_bind && !o->dry_run)
 		setup_print_pci_line();
 	setup_say("%s: %u hugepages and %u bind entries applied%s", o->file, c.n_huge, c.n_bind,

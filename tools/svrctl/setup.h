@@ -45,7 +45,9 @@ struct setup_opts {
  * /etc/udev and before /sbin/modprobe, so that the commands can be run against a fabricated
  * tree (tests/e2e/test_setup). Nothing else sets it; unset (the normal case) it is "". It does
  * not fake the mount(2) call of hugepages (the test points --mount at a directory its fabricated
- * mountinfo already lists) nor the interfaces' addresses (getifaddrs).
+ * mountinfo already lists) nor the interfaces' addresses (getifaddrs). Honoured only for a
+ * directory root alone can change (it and every directory above it root's, not writable by
+ * others; sticky ones allowed above its parent); any other value exits 1 before anything runs.
  */
 const char *sys_root(void);
 
@@ -88,7 +90,14 @@ int setup_unbind(const struct setup_opts *o, const char *pci);
 int setup_show(const struct setup_opts *o);
 /* After binds: the startup.json "pci" line for the devices now on DPDK's drivers. */
 void setup_print_pci_line(void);
-/* --persist of a vfio-pci bind: the udev rule that gives VFIO groups to group svrouter. */
+/* --persist of a vfio-pci bind: removes the udev rule earlier versions installed (every VFIO
+ * group to group svrouter); setup apply at boot gives the bound devices' groups instead. */
 int setup_vfio_udev_rule(const struct setup_opts *o);
+/* --persist: the identity of the device at pci into b (vendor, device, and the permanent MAC
+ * of its interface if it has one), read before the bind takes the interface away. */
+void setup_identity(const char *pci, struct setup_bind *b);
+/* apply: SETUP_OK if the device at b->pci is still the one recorded (an entry without an
+ * identity passes with a warning), else SETUP_REFUSED, said. */
+int setup_identity_check(const struct setup_bind *b);
 
 #endif
