@@ -9,11 +9,11 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <jansson.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -891,7 +891,9 @@ int setup_unbind(const struct setup_opts *o, const char *addr)
 	return SETUP_OK;
 }
 
-/* ------------------------------------------------------- identity (H2) -- */
+/* --------------------------------------------------------------- identity -- */
+/* setup.json names a device by its address; at boot, before the network, a renumbered bus
+ * could put the management NIC there. What was there at --persist is checked. */
 
 void setup_identity(const char *pci, struct setup_bind *b)
 {
