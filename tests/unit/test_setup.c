@@ -154,6 +154,17 @@ static void conf_refused(void **state)
 	    {"{\"bind\": [{\"pci\": \"0000:03:00.0\", \"driver\": \"vfio-pci\"}, {\"pci\": "
 	     "\"03:00.0\", \"driver\": \"uio_pci_generic\"}]}",
 	     "bind[1]: 0000:03:00.0 is listed twice"},
+	    {"{\"bind\": [{\"pci\": \"03:00.0\", \"driver\": \"vfio-pci\", \"vendor\": \"8086\"}]}",
+	     "bind[0]: \"vendor\" and \"device\" go together"},
+	    {"{\"bind\": [{\"pci\": \"03:00.0\", \"driver\": \"vfio-pci\", \"vendor\": \"0x8086\", "
+	     "\"device\": \"1533\"}]}",
+	     "bind[0]: \"vendor\" and \"device\" must be 4 hex digits"},
+	    {"{\"bind\": [{\"pci\": \"03:00.0\", \"driver\": \"vfio-pci\", \"mac\": "
+	     "\"00-1b-21-0a-0b-0c\"}]}",
+	     "bind[0].mac: must be a MAC address"},
+	    {"{\"bind\": [{\"pci\": \"03:00.0\", \"driver\": \"vfio-pci\", \"mac\": "
+	     "\"00:1b:21:0a:0b:0\"}]}",
+	     "bind[0].mac: must be a MAC address"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -250,6 +261,35 @@ static void conf_file_round_trip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The identity --persist records (vendor, device, MAC) is read back as written, in lower case,
+ * and an entry without it (an older file) still loads, with none. */
+static void conf_identity(void **state)
+{
+	(void)state;
+	struct setup_conf c;
+	char err[256];
+	assert_int_equal(from_text("{\"bind\": [{\"pci\": \"03:00.0\", \"driver\": \"vfio-pci\", "
+				   "\"vendor\": \"8086\", \"device\": \"15AB\", \"mac\": "
+				   "\"00:1B:21:0a:0b:0c\"}, {\"pci\": \"03:00.1\", \"driver\": "
+				   "\"vfio-pci\"}]}",
+				   &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.bind[0].vendor, "8086");
+	assert_string_equal(c.bind[0].device, "15ab");
+	assert_string_equal(c.bind[0].mac, "00:1b:21:0a:0b:0c");
+	assert_string_equal(c.bind[1].vendor, "");
+	assert_string_equal(c.bind[1].mac, "");
+	json_t *doc = setup_conf_to_json(&c);
+	assert_non_null(doc);
+	json_t *b0 = json_array_get(json_object_get(doc, "bind"), 0);
+	json_t *b1 = json_array_get(json_object_get(doc, "bind"), 1);
+	assert_string_equal(json_string_value(json_object_get(b0, "device")), "15ab");
+	assert_string_equal(json_string_value(json_object_get(b0, "mac")), "00:1b:21:0a:0b:0c");
+	assert_null(json_object_get(b1, "vendor"));
+	assert_null(json_object_get(b1, "mac"));
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +300,7 @@ int main(void)
 	    cmocka_unit_test(conf_refused),
 	    cmocka_unit_test(conf_merged),
 	    cmocka_unit_test(conf_file_round_trip),
+	    cmocka_unit_test(conf_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

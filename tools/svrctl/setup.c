@@ -67,13 +67,15 @@ const char setup_help[] =
     "        no device is touched. Past the checks, one the kernel does not take does not\n"
     "        stop the others (exit 1; the ones bound stay bound and are recorded by\n"
     "        --persist).\n"
-    "        Refused (exit 4, nothing changed): a device with a kernel interface that is\n"
-    "        up with an address (IPv4, or IPv6 other than link-local), or that a default\n"
-    "        route (IPv4 or IPv6, /proc/net/route and /proc/net/ipv6_route) leaves by,\n"
-    "        since taking it away cuts every connection through it, an SSH session\n"
-    "        included; and a device that is not a network controller. Nothing else is\n"
-    "        checked: an interface that is down, or has no address but is a bridge or\n"
-    "        bond member, or carries only other routes, is taken. --force overrides both.\n"
+    "        Refused (exit 4, nothing changed): a device whose kernel interface is in use\n"
+    "        -- up with an address (IPv4, or IPv6 other than link-local), or carrying a\n"
+    "        default route (IPv4: the main table, IPv6: all) -- since taking it away cuts\n"
+    "        every connection through it, an SSH session included; one whose interface is\n"
+    "        under a bridge, bond, VLAN or macvlan (which may carry the address); a\n"
+    "        network device on a kernel driver without an interface in this network\n"
+    "        namespace; any device when the interfaces' state cannot be read\n"
+    "        (getifaddrs, /proc/net/route, /proc/net/ipv6_route); and a device that is\n"
+    "        not a network controller. --force overrides them.\n"
     "        vfio-pci needs an IOMMU (VT-d/AMD-Vi on, intel_iommu=on iommu=pt) or vfio's\n"
     "        no-IOMMU mode; without either the command explains and fails before any\n"
     "        device changes. After the bind, /dev/vfio/GROUP goes to group svrouter, mode\n"
@@ -95,8 +97,10 @@ const char setup_help[] =
     "    apply\n"
     "        Re-applies setup.json: every hugepages entry, then every bind, each on its\n"
     "        own, without --force (a NIC whose interface is in use is refused, never\n"
-    "        taken). Goes on after an entry that fails or is refused, so its exit status\n"
-    "        is 0 (all applied) or 1 (some not; the others were), never 4.\n"
+    "        taken), and only to the device --persist recorded (its vendor:device and\n"
+    "        MAC, when recorded, must match). Goes on after an entry that fails or is\n"
+    "        refused, so its exit status is 0 (all applied) or 1 (some not; the others\n"
+    "        were), never 4.\n"
     "\n"
     "PCI ADDRESSES\n"
     "    DDDD:BB:DD.F as sysfs writes them (0000:03:00.0), hexadecimal in any case;\n"
@@ -128,8 +132,8 @@ const char setup_help[] =
     "    --persist\n"
     "        Record the setting in setup.json (create or update; an entry of the same page\n"
     "        size and node, or of the same device, is replaced; unbind removes the\n"
-    "        device's). bind --driver vfio-pci also installs\n"
-    "        /etc/udev/rules.d/90-svrouter-vfio.rules (VFIO groups to group svrouter).\n"
+    "        device's). bind records the device's vendor:device and its interface's\n"
+    "        MAC, which apply checks.\n"
     "    --dry-run\n"
     "        Check and print each write and mount that would be made; change nothing\n"
     "        (the safety checks still refuse).\n"
@@ -150,7 +154,8 @@ const char setup_help[] =
     "        atomically, mode 0644. svrouter-setup.service applies it at boot when it\n"
     "        exists.\n"
     "    /etc/udev/rules.d/90-svrouter-vfio.rules\n"
-    "        Installed by bind --persist (vfio-pci).\n"
+    "        Installed by earlier versions (every VFIO group to group svrouter); bind\n"
+    "        --persist removes it. apply gives only the bound devices' groups.\n"
     "\n"
     "EXIT STATUS\n"
     "    0   done (--dry-run: nothing refused)\n"
@@ -296,14 +301,19 @@ static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
 			}
 		}
 	}
+	/* The checks read each device's identity (vendor, device, MAC) before any write: once on
+	 * vfio-pci the device has no interface, so no MAC. */
 	int rc = setup_pci_run(o, ops, n);
 	/* Only what was bound is recorded: a device that was not must not be taken at boot. */
 	unsigned bound = 0;
 	for (unsigned i = 0; o->persist && i < n; i++) {
 		if (ops[i].rc != SETUP_OK)
 			continue;
-		struct setup_bind b;
+		struct setup_bind b = {{0}};
 		memcpy(b.pci, ops[i].pci, sizeof(b.pci));
+		memcpy(b.vendor, ops[i].vendor, sizeof(b.vendor));
+		memcpy(b.device, ops[i].device, sizeof(b.device));
+		memcpy(b.mac, ops[i].mac, sizeof(b.mac));
 		snprintf(b.driver, sizeof(b.driver), "%s", driver);
 		setup_conf_put_bind(&c, &b); /* room checked above */
 		bound++;
@@ -371,6 +381,12 @@ static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
 	for (unsigned i = 0; i < c.n_huge; i++)
 		failed += setup_hugepages(&each, &c.huge[i]) != SETUP_OK;
 	for (unsigned i = 0; i < c.n_bind; i++) {
+		/* Only to the device --persist recorded there: checked before anything is written.
+		 */
+		if (setup_identity_check(&c.bind[i]) != SETUP_OK) {
+			failed++;
+			continue;
+		}
 		struct setup_pci_op op = {0};
 		memcpy(op.pci, c.bind[i].pci, sizeof(op.pci));
 		snprintf(op.to, sizeof(op.to), "%s", c.bind[i].driver);

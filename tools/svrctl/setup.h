@@ -54,7 +54,10 @@ struct setup_opts {
  * /etc/udev, /etc/group (svrouter_gid) and before /sbin/modprobe, so that the commands can be run
  * against a fabricated tree (tests/e2e/test_setup). Nothing else sets it; unset (the normal case)
  * it is "". It does not fake the mount(2) call of hugepages (the test points --mount at a directory
- * its fabricated mountinfo already lists) nor the interfaces' addresses (getifaddrs).
+ * its fabricated mountinfo already lists) nor the interfaces' addresses (getifaddrs). Honoured
+ * only for a directory root alone can change (it and every directory above it root's, not
+ * writable by others; sticky ones allowed above its parent); any other value exits 1 before
+ * anything runs.
  */
 const char *sys_root(void);
 
@@ -100,8 +103,11 @@ struct setup_pci_op {
 	char from[64];  /* the driver it has, "" none */
 	char group[32]; /* IOMMU group, "" none */
 	char id[20];    /* vendor:device */
-	bool noop;      /* already there: no write (a bind still sets its device file's owner) */
-	int rc;         /* this device's exit status */
+	/* Its identity, for --persist (setup_bind's vendor, device, mac): read here, before the
+	 * bind takes the interface (and with it the MAC) away; "" unknown. */
+	char vendor[5], device[5], mac[18];
+	bool noop; /* already there: no write (a bind still sets its device file's owner) */
+	int rc;    /* this device's exit status */
 };
 
 /*
@@ -116,7 +122,11 @@ int setup_pci_run(const struct setup_opts *o, struct setup_pci_op *ops, unsigned
 int setup_show(const struct setup_opts *o);
 /* After binds: the startup.json "pci" line for the devices now on DPDK's drivers. */
 void setup_print_pci_line(void);
-/* --persist of a vfio-pci bind: the udev rule that gives VFIO groups to group svrouter. */
+/* --persist of a vfio-pci bind: removes the udev rule earlier versions installed (every VFIO
+ * group to group svrouter); setup apply at boot gives the bound devices' groups instead. */
 int setup_vfio_udev_rule(const struct setup_opts *o);
+/* apply, before the bind: SETUP_OK if the device at b->pci is still the one recorded (an entry
+ * without an identity passes with a warning), else SETUP_REFUSED, said. */
+int setup_identity_check(const struct setup_bind *b);
 
 #endif

@@ -145,10 +145,26 @@ static int huge_from_json(const json_t *o, const char *path, struct setup_huge *
 	return 0;
 }
 
+/* s is n hex digits with a separator sep after every two (sep 0: none); into out in lower case. */
+static bool hex_text(const char *s, size_t digits, char sep, char *out, size_t outlen)
+{
+	size_t len = sep ? digits + digits / 2 - 1 : digits;
+	if (!s || strlen(s) != len || len >= outlen)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool at_sep = sep && i % 3 == 2;
+		if (at_sep ? s[i] != sep : !isxdigit((unsigned char)s[i]))
+			return false;
+		out[i] = (char)tolower((unsigned char)s[i]);
+	}
+	out[len] = '\0';
+	return true;
+}
+
 static int bind_from_json(const json_t *o, const char *path, struct setup_bind *b,
 			  struct svr_jerr *e)
 {
-	static const char *const keys[] = {"pci", "driver", NULL};
+	static const char *const keys[] = {"pci", "driver", "vendor", "device", "mac", NULL};
 	if (svr_json_only_keys(o, path, keys, e) < 0)
 		return -1;
 	const char *pci = json_string_value(json_object_get(o, "pci"));
@@ -158,6 +174,18 @@ static int bind_from_json(const json_t *o, const char *path, struct setup_bind *
 	if (!drv || !setup_driver_known(drv))
 		return field_err(e, path, "driver", "must be \"vfio-pci\" or \"uio_pci_generic\"");
 	snprintf(b->driver, sizeof(b->driver), "%s", drv);
+	const json_t *ven = json_object_get(o, "vendor"), *dev = json_object_get(o, "device");
+	const json_t *mac = json_object_get(o, "mac");
+	b->vendor[0] = b->device[0] = b->mac[0] = '\0';
+	if (!ven != !dev)
+		return svr_jerr_set(e, path, "\"vendor\" and \"device\" go together");
+	if (ven && (!hex_text(json_string_value(ven), 4, 0, b->vendor, sizeof(b->vendor)) ||
+		    !hex_text(json_string_value(dev), 4, 0, b->device, sizeof(b->device))))
+		return svr_jerr_set(e, path,
+				    "\"vendor\" and \"device\" must be 4 hex digits (\"8086\")");
+	if (mac && !hex_text(json_string_value(mac), 12, ':', b->mac, sizeof(b->mac)))
+		return field_err(e, path, "mac",
+				 "must be a MAC address such as \"00:1b:21:0a:0b:0c\"");
 	return 0;
 }
 
@@ -228,9 +256,16 @@ json_t *setup_conf_to_json(const struct setup_conf *c)
 		     json_object_set_new(o, "mount", json_string(h->mount)) == 0 &&
 		     json_array_append_new(huge, o) == 0;
 	}
-	for (unsigned i = 0; ok && i < c->n_bind; i++)
-		ok = json_array_append_new(bind, json_pack("{s:s, s:s}", "pci", c->bind[i].pci,
-							   "driver", c->bind[i].driver)) == 0;
+	for (unsigned i = 0; ok && i < c->n_bind; i++) {
+		const struct setup_bind *b = &c->bind[i];
+		json_t *o = json_pack("{s:s, s:s}", "pci", b->pci, "driver", b->driver);
+		ok = o &&
+		     (!b->vendor[0] ||
+		      (json_object_set_new(o, "vendor", json_string(b->vendor)) == 0 &&
+		       json_object_set_new(o, "device", json_string(b->device)) == 0)) &&
+		     (!b->mac[0] || json_object_set_new(o, "mac", json_string(b->mac)) == 0) &&
+		     json_array_append_new(bind, o) == 0;
+	}
 	if (ok && json_object_set_new(doc, "hugepages", huge) == 0) {
 		huge = NULL;
 		if (json_object_set_new(doc, "bind", bind) == 0)

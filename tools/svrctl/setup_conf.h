@@ -49,6 +49,11 @@ struct setup_huge {
 struct setup_bind {
 	char pci[SETUP_PCI_LEN];
 	char driver[SETUP_DRIVER_LEN];
+	/* What was at pci at --persist, checked by apply (a renumbered bus must not hand another
+	 * NIC to DPDK): "8086", "1533", "aa:bb:cc:dd:ee:ff" (the interface's permanent address);
+	 * "" not recorded (an older entry; a device without an interface has no MAC). */
+	char vendor[5], device[5];
+	char mac[18];
 };
 
 struct setup_conf {
@@ -61,7 +66,9 @@ struct setup_conf {
 /*
  * setup.json:
  *   { "hugepages": [ { "size": "2M", "pages": 512, "node": 0, "mount": "/dev/hugepages" } ],
- *     "bind": [ { "pci": "0000:03:00.0", "driver": "vfio-pci" } ] }
+ *     "bind": [ { "pci": "0000:03:00.0", "driver": "vfio-pci", "vendor": "8086",
+ *                 "device": "1533", "mac": "00:1b:21:0a:0b:0c" } ] }
+ * "vendor", "device" (4 hex digits) and "mac" optional in bind entries.
  * Both arrays optional; "node" optional (none: the machine's pool), "mount" optional
  * (/dev/hugepages). Unknown keys are refused: a misspelt key would otherwise be a setting
  * silently not applied at boot. 0, or -1 with err saying where.

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <jansson.h>
 #include <net/if.h>
@@ -25,6 +26,11 @@
 
 #define MAX_IFACES 8
 
+/* How far up a stack of devices (VLAN on bond on port) the upper devices are named. */
+#define UPPER_DEPTH 4
+
+/* What earlier versions installed with bind --persist: every VFIO group on the host to group
+ * svrouter. Removed now (setup_vfio_udev_rule) when found with exactly this text. */
 #define UDEV_RULE_PATH "/etc/udev/rules.d/90-svrouter-vfio.rules"
 static const char udev_rule[] =
     "# Written by svrctl setup bind --persist (svrouter): the dataplane, running as user\n"
@@ -35,6 +41,8 @@ struct iface {
 	char name[IF_NAMESIZE];
 	bool up, default_route;
 	char addrs[256]; /* "192.0.2.2/24 fd00::2/64": IPv4 and non-link-local IPv6 */
+	char uppers[96]; /* "bond0 bond0.100": its master and upper devices, up the stack */
+	char mac[18];    /* its permanent address (addr_assign_type 0); "" other or unknown */
 };
 
 struct pci_dev {
@@ -46,11 +54,15 @@ struct pci_dev {
 	long numa;       /* -1 unknown */
 	struct iface ifs[MAX_IFACES];
 	unsigned n_ifs;
+	/* A network device on a kernel driver, yet no interface here: it is in another network
+	 * namespace, where whether it is in use cannot be seen. */
+	bool hidden;
+	char unsure[192]; /* why the interfaces' state could not be read; "" read */
 };
 
 static bool iface_active(const struct iface *i)
 {
-	return (i->up && i->addrs[0]) || i->default_route;
+	return (i->up && i->addrs[0]) || i->default_route || i->uppers[0];
 }
 
 static void dev_path(char *buf, const char *addr, const char *file)
@@ -66,6 +78,57 @@ static void read_hex_id(const char *addr, const char *file, char *buf, size_t le
 	if (sys_read_line(path, line, sizeof(line)) < 0)
 		snprintf(line, sizeof(line), "?");
 	snprintf(buf, len, "%.6s", strncmp(line, "0x", 2) == 0 ? line + 2 : line);
+}
+
+/* The devices stacked on the interface whose sysfs directory is dir: its master (bridge, bond)
+ * and its upper_* links (VLAN, macvlan, bond, bridge), then theirs, UPPER_DEPTH deep, added to
+ * buf (space-separated, each once). The port's own interface is then idle while the address
+ * and the default route sit on br0 or bond0.100 above it. */
+static void find_uppers(const char *dir, char *buf, size_t len, int depth)
+{
+	char path[PATH_MAX + 300], name[IF_NAMESIZE + 8];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, "master") == 0) {
+			if (snprintf(path, sizeof(path), "%s/master", dir) >= (int)sizeof(path) ||
+			    sys_link_name(path, name, sizeof(name)) < 0)
+				continue;
+		} else if (strncmp(e->d_name, "upper_", 6) == 0 && e->d_name[6] &&
+			   strlen(e->d_name + 6) < IF_NAMESIZE) {
+			snprintf(name, sizeof(name), "%s", e->d_name + 6);
+		} else {
+			continue;
+		}
+		/* Each once: a bond's slave has both master and upper_bond0. */
+		size_t nl = strlen(name), n = strlen(buf);
+		bool seen = false;
+		for (const char *p = buf; !seen && (p = strstr(p, name)); p += nl)
+			seen = (p == buf || p[-1] == ' ') && (p[nl] == ' ' || p[nl] == '\0');
+		if (seen)
+			continue;
+		snprintf(buf + n, len - n, "%s%s", n ? " " : "", name);
+		if (depth + 1 < UPPER_DEPTH) {
+			char up[PATH_MAX];
+			sys_path(up, "/sys/class/net/%s", name);
+			find_uppers(up, buf, len, depth + 1);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The interface's MAC if it is the hardware's own (addr_assign_type 0, NET_ADDR_PERM: not one
+ * set by an operator, a bond or randomly), from its sysfs directory dir, into buf. */
+static void perm_mac(const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX + 300], line[32];
+	if (snprintf(path, sizeof(path), "%s/addr_assign_type", dir) >= (int)sizeof(path) ||
+	    sys_read_line(path, line, sizeof(line)) < 0 || strcmp(line, "0") != 0)
+		return;
+	if (snprintf(path, sizeof(path), "%s/address", dir) < (int)sizeof(path) &&
+	    sys_read_line(path, line, sizeof(line)) == 0 && strlen(line) == 17)
+		snprintf(buf, len, "%s", line);
 }
 
 /* The kernel interfaces of the device: its net/ directory, or that of a child device (virtio
@@ -90,8 +153,17 @@ static void find_ifaces(struct pci_dev *d)
 		struct dirent *n;
 		while (net && (n = readdir(net)))
 			if (n->d_name[0] != '.' && d->n_ifs < MAX_IFACES &&
-			    strlen(n->d_name) < IF_NAMESIZE)
-				memcpy(d->ifs[d->n_ifs++].name, n->d_name, strlen(n->d_name) + 1);
+			    strlen(n->d_name) < IF_NAMESIZE) {
+				struct iface *i = &d->ifs[d->n_ifs++];
+				char dir[sizeof(sub) + IF_NAMESIZE + 1];
+				memcpy(i->name, n->d_name, strlen(n->d_name) + 1);
+				i->uppers[0] = i->mac[0] = '\0';
+				if (snprintf(dir, sizeof(dir), "%s/%s", sub, n->d_name) >=
+				    (int)sizeof(dir))
+					continue;
+				find_uppers(dir, i->uppers, sizeof(i->uppers), 0);
+				perm_mac(dir, i->mac, sizeof(i->mac));
+			}
 		if (net)
 			closedir(net);
 	}
@@ -107,13 +179,18 @@ static bool all_zero_hex(const char *s, size_t n)
 	return true;
 }
 
-/* Whether a default route (IPv4 or IPv6, main table as procfs shows it) leaves by iface. */
-static bool carries_default_route(const char *iface)
+/* Whether a default route leaves by iface: IPv4 from /proc/net/route (the main table only:
+ * procfs shows no other), IPv6 from /proc/net/ipv6_route (every table). A file that cannot be
+ * read puts why into unsure (len bytes), and the caller refuses: unknown is not idle. */
+static bool carries_default_route(const char *iface, char *unsure, size_t len)
 {
 	char path[PATH_MAX], line[512];
 	bool found = false;
 	sys_path(path, "/proc/net/route");
 	FILE *f = fopen(path, "r");
+	const char *fake = sys_root()[0] ? " (under SVR_SETUP_SYSROOT)" : "";
+	if (!f)
+		snprintf(unsure, len, "cannot read /proc/net/route%s: %s", fake, strerror(errno));
 	while (f && !found && fgets(line, sizeof(line), f)) {
 		char name[64];
 		unsigned dst, gw, flags, mask;
@@ -126,6 +203,12 @@ static bool carries_default_route(const char *iface)
 		fclose(f);
 	sys_path(path, "/proc/net/ipv6_route");
 	f = fopen(path, "r");
+	int e6 = errno;
+	char v6[PATH_MAX];
+	sys_path(v6, "/proc/net/if_inet6");
+	/* Both missing: IPv6 is off in this kernel (ipv6.disable=1), so no IPv6 route. */
+	if (!f && !unsure[0] && (e6 != ENOENT || sys_exists(v6)))
+		snprintf(unsure, len, "cannot read /proc/net/ipv6_route%s: %s", fake, strerror(e6));
 	while (f && !found && fgets(line, sizeof(line), f)) {
 		char dst[40], name[64];
 		unsigned plen, flags;
@@ -144,8 +227,11 @@ static bool carries_default_route(const char *iface)
 static void iface_state(struct pci_dev *d)
 {
 	struct ifaddrs *ifa = NULL;
-	if (getifaddrs(&ifa) < 0)
+	d->unsure[0] = '\0';
+	if (d->n_ifs && getifaddrs(&ifa) < 0) {
+		snprintf(d->unsure, sizeof(d->unsure), "getifaddrs: %s", strerror(errno));
 		ifa = NULL;
+	}
 	for (unsigned k = 0; k < d->n_ifs; k++) {
 		struct iface *i = &d->ifs[k];
 		i->up = false;
@@ -187,7 +273,9 @@ static void iface_state(struct pci_dev *d)
 			snprintf(i->addrs + n, sizeof(i->addrs) - n, "%s%s/%u", n ? " " : "", text,
 				 plen);
 		}
-		i->default_route = carries_default_route(i->name);
+		if (!d->unsure[0])
+			i->default_route =
+			    carries_default_route(i->name, d->unsure, sizeof(d->unsure));
 	}
 	if (ifa)
 		freeifaddrs(ifa);
@@ -216,6 +304,8 @@ static int dev_load(const char *addr, struct pci_dev *d)
 	d->numa = sys_read_line(path, line, sizeof(line)) == 0 ? strtol(line, NULL, 10) : -1;
 	find_ifaces(d);
 	iface_state(d);
+	d->hidden = (d->cls >> 16) == 0x02 && d->n_ifs == 0 && d->driver[0] &&
+		    !setup_driver_known(d->driver);
 	return 0;
 }
 
@@ -237,7 +327,18 @@ static void active_text(const struct pci_dev *d, char *buf, size_t len)
 			 i->up && i->addrs[0] ? " up with " : "", i->up ? i->addrs : "",
 			 i->default_route && i->up && i->addrs[0] ? "," : "",
 			 i->default_route ? " carries the default route" : "");
+		n = strlen(buf);
+		if (i->uppers[0])
+			snprintf(buf + n, len - n, "%s stacked under %s",
+				 i->default_route || (i->up && i->addrs[0]) ? "," : "", i->uppers);
 	}
+	size_t n = strlen(buf);
+	if (d->hidden)
+		snprintf(buf + n, len - n, "%son %s but no interface in this network namespace",
+			 n ? "; " : "", d->driver);
+	n = strlen(buf);
+	if (d->unsure[0] && d->n_ifs)
+		snprintf(buf + n, len - n, "%sunknown (%s)", n ? "; " : "", d->unsure);
 }
 
 static int dev_list(struct pci_dev **out, size_t *n)
@@ -290,10 +391,11 @@ static json_t *dev_json(const struct pci_dev *d)
 		snprintf(copy, sizeof(copy), "%s", i->addrs);
 		for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
 			json_array_append_new(addrs, json_string(t));
-		json_array_append_new(ifs,
-				      json_pack("{s:s, s:b, s:o, s:b, s:b}", "name", i->name, "up",
-						i->up, "addresses", addrs, "default-route",
-						i->default_route, "active", iface_active(i)));
+		json_array_append_new(
+		    ifs, json_pack("{s:s, s:b, s:o, s:b, s:s?, s:b}", "name", i->name, "up", i->up,
+				   "addresses", addrs, "default-route", i->default_route,
+				   "stacked-under", i->uppers[0] ? i->uppers : NULL, "active",
+				   iface_active(i)));
 	}
 	active_text(d, act, sizeof(act));
 	char cls[16];
@@ -381,10 +483,52 @@ static int step(const struct setup_opts *o, const char *path, const char *text, 
 	return rc;
 }
 
+/* What the address and route check cannot see through: an interface under a bridge, bond, VLAN
+ * or macvlan (the upper device may carry the management address), a NIC whose interface is in
+ * another network namespace, state that could not be read. Unknown is treated as in use. */
+static int doubt(const struct setup_opts *o, const struct pci_dev *d, const char *verb)
+{
+	char why[1024] = "";
+	for (unsigned k = 0; k < d->n_ifs; k++) {
+		size_t n = strlen(why);
+		if (d->ifs[k].uppers[0])
+			snprintf(why + n, sizeof(why) - n,
+				 "%s%s is stacked under %s (a bridge, bond, VLAN or macvlan above "
+				 "it may carry the addresses and the default route)",
+				 n ? "; " : "", d->ifs[k].name, d->ifs[k].uppers);
+	}
+	size_t n = strlen(why);
+	if (d->hidden)
+		snprintf(why + n, sizeof(why) - n,
+			 "%sit is on kernel driver %s but has no interface in this network "
+			 "namespace: the interface may be in another namespace, where this check "
+			 "cannot see whether it is in use",
+			 n ? "; " : "", d->driver);
+	n = strlen(why);
+	if (d->unsure[0] && d->n_ifs)
+		snprintf(why + n, sizeof(why) - n,
+			 "%swhether its interface is in use cannot be told (%s)", n ? "; " : "",
+			 d->unsure);
+	if (!why[0])
+		return SETUP_OK;
+	if (!o->force) {
+		setup_err("refusing to %s %s: %s. --force does it anyway.", verb, d->addr, why);
+		return SETUP_REFUSED;
+	}
+	setup_say("warning: %s: %s: --force given, going on", d->addr, why);
+	return SETUP_OK;
+}
+
 /* Refuses what would cut the operator off (an active interface) or is no NIC, unless --force. */
 static int safety(const struct setup_opts *o, const struct pci_dev *d, const char *verb)
 {
 	char act[512];
+	bool plain = false; /* up with an address, or the default route: said as it was */
+	for (unsigned k = 0; k < d->n_ifs; k++)
+		plain |= (d->ifs[k].up && d->ifs[k].addrs[0]) || d->ifs[k].default_route;
+	int rc = plain ? SETUP_OK : doubt(o, d, verb);
+	if (rc != SETUP_OK)
+		return rc;
 	active_text(d, act, sizeof(act));
 	if (act[0] && !o->force) {
 		setup_err(
@@ -519,17 +663,56 @@ static bool uio_sysfs_file(const char *name)
 	return name[9] == '\0' || strcmp(name + 9, "_wc") == 0;
 }
 
-/* chown (group only) and chmod of one file; with --dry-run said. */
-static int give(const struct setup_opts *o, const char *path, gid_t gid, mode_t mode)
+/*
+ * path to group gid and mode, without following a symlink: the file is opened O_PATH (which
+ * opens no device: a VFIO group allows one opener) and changed through that descriptor, so what
+ * was checked is what changes. kind S_IFCHR: a device file (/dev/vfio/GROUP, /dev/uioN; a
+ * fabricated tree, SVR_SETUP_SYSROOT, has regular files there); S_IFREG: a sysfs attribute
+ * (config, resourceN), which is a regular file. 0, or -errno (-ELOOP: a symlink; -ENODEV: not a
+ * file of that kind).
+ */
+static int give_nofollow(const char *path, gid_t gid, mode_t mode, mode_t kind)
+{
+	char self[64];
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int e = 0;
+	bool fake = sys_root()[0] != '\0';
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISLNK(st.st_mode))
+		e = ELOOP; /* O_PATH | O_NOFOLLOW opens the link itself */
+	else if (kind == S_IFCHR ? !S_ISCHR(st.st_mode) && !(fake && S_ISREG(st.st_mode))
+				 : !S_ISREG(st.st_mode))
+		e = ENODEV;
+	else if (fchownat(fd, "", (uid_t)-1, gid, AT_EMPTY_PATH) < 0)
+		e = errno;
+	/* fchmod does not take an O_PATH descriptor; its /proc/self/fd link does. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (!e && chmod(self, mode) < 0)
+		e = errno;
+	close(fd);
+	return -e;
+}
+
+/* give_nofollow, said; with --dry-run only said. */
+static int give(const struct setup_opts *o, const char *path, gid_t gid, mode_t mode, mode_t kind)
 {
 	const char *group = gid == 0 ? "root" : "svrouter"; /* the only two given */
 	if (o->dry_run) {
 		setup_say("would give %s to group %s, mode %04o", path, group, (unsigned)mode);
 		return SETUP_OK;
 	}
-	if (chown(path, (uid_t)-1, gid) < 0 || chmod(path, mode) < 0) {
+	int e = give_nofollow(path, gid, mode, kind);
+	if (e < 0) {
 		setup_err("%s: cannot give it to group %s, mode %04o: %s", path, group,
-			  (unsigned)mode, strerror(errno));
+			  (unsigned)mode,
+			  e == -ELOOP || e == -ENODEV
+			      ? (kind == S_IFCHR ? "a symlink or not a device file"
+						 : "a symlink or not a regular file")
+			      : strerror(-e));
 		return SETUP_FAILED;
 	}
 	return SETUP_OK;
@@ -541,6 +724,8 @@ static int give(const struct setup_opts *o, const char *path, gid_t gid, mode_t 
  * and chmod sysfs attributes like any file: they go to group svrouter, mode 0660, and keep
  * that until the device is removed (or the machine restarts: setup apply does it again). With
  * to_svrouter false (the device given back to the kernel), the kernel's owners and modes again.
+ * Each file is changed without following a symlink (give_nofollow): sysfs attributes are
+ * regular files, and a symlink there is not the kernel's.
  */
 static int uio_sysfs_access(const struct setup_opts *o, const char *addr, gid_t gid,
 			    bool to_svrouter)
@@ -558,8 +743,8 @@ static int uio_sysfs_access(const struct setup_opts *o, const char *addr, gid_t 
 		if (uio_sysfs_file(e->d_name)) {
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 			mode_t kernel_mode = strcmp(e->d_name, "config") == 0 ? 0644 : 0600;
-			if (give(o, path, to_svrouter ? gid : 0,
-				 to_svrouter ? 0660 : kernel_mode) != SETUP_OK)
+			if (give(o, path, to_svrouter ? gid : 0, to_svrouter ? 0660 : kernel_mode,
+				 S_IFREG) != SETUP_OK)
 				rc = SETUP_FAILED;
 			n++;
 		}
@@ -601,41 +786,43 @@ static int dev_access(const struct setup_opts *o, const char *addr, const char *
 			  dev);
 		return SETUP_OK;
 	}
-	if (give(o, dev, gid, 0660) != SETUP_OK)
+	if (give(o, dev, gid, 0660, S_IFCHR) != SETUP_OK)
 		return SETUP_FAILED;
 	if (!o->dry_run)
-		setup_say("%s: group svrouter, mode 0660 (until reboot%s)", dev,
-			  vfio ? "; --persist installs a udev rule"
-			       : ": setup apply at boot does it again");
+		setup_say(
+		    "%s: group svrouter, mode 0660 (until reboot: setup apply at boot does it "
+		    "again)",
+		    dev);
 	return vfio ? SETUP_OK : uio_sysfs_access(o, addr, gid, true);
 }
 
 int setup_vfio_udev_rule(const struct setup_opts *o)
 {
-	char path[PATH_MAX], err[PATH_MAX + 64], have[sizeof(udev_rule) + 1];
+	/* No rule any more: a VFIO group's device node has no parent a udev rule could match a
+	 * PCI address on, and group numbers are not stable, so a rule could only hand every
+	 * group on the host to svrouter (whose svr-control faces the network). setup apply at
+	 * boot gives the groups of the devices in setup.json, and only those. The rule earlier
+	 * versions wrote is removed when found unchanged. */
+	char path[PATH_MAX], have[sizeof(udev_rule) + 1];
 	sys_path(path, UDEV_RULE_PATH);
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(have, 1, sizeof(have) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	have[n] = '\0';
-	if (strcmp(have, udev_rule) == 0)
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, have, sizeof(have) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	have[n > 0 ? n : 0] = '\0';
+	if (strcmp(have, udev_rule) != 0)
 		return SETUP_OK;
 	if (o->dry_run) {
-		setup_say("would write the udev rule %s", path);
+		setup_say("would remove %s (it gave every VFIO group to group svrouter)", path);
 		return SETUP_OK;
 	}
-	char dir[PATH_MAX];
-	sys_path(dir, "/etc/udev/rules.d");
-	if (svr_mkdir_p(dir, 0755) < 0) {
-		setup_err("cannot create %s: %s", dir, strerror(errno));
+	if (unlink(path) < 0 && errno != ENOENT) {
+		setup_err("removing %s: %s", path, strerror(errno));
 		return SETUP_FAILED;
 	}
-	if (svr_write_file_atomic(path, udev_rule, strlen(udev_rule), 0644, err, sizeof(err)) < 0) {
-		setup_err("%s", err);
-		return SETUP_FAILED;
-	}
-	setup_say("%s: written (VFIO groups to group svrouter at every boot)", path);
+	setup_say("%s: removed (it gave every VFIO group to group svrouter; setup apply at boot "
+		  "gives only the bound devices' groups)",
+		  path);
 	return SETUP_OK;
 }
 
@@ -664,6 +851,19 @@ static void restore(const struct setup_opts *o, const char *addr)
 	setup_err("%s: override cleared; its driver now: %s", addr, now[0] ? now : "none");
 }
 
+/* The identity --persist records (vendor, device, the permanent MAC of its interface if it has
+ * one), read in the checks: once on vfio-pci the device has no interface, so no MAC. */
+static void identity_of(const struct pci_dev *d, struct setup_pci_op *op)
+{
+	op->vendor[0] = op->device[0] = op->mac[0] = '\0';
+	if (strlen(d->vendor) != 4 || strlen(d->device) != 4)
+		return;
+	memcpy(op->vendor, d->vendor, 5);
+	memcpy(op->device, d->device, 5);
+	for (unsigned k = 0; k < d->n_ifs && !op->mac[0]; k++)
+		memcpy(op->mac, d->ifs[k].mac, sizeof(op->mac));
+}
+
 /* Checks of one device, before anything is written to any: it exists, and (unless it is
  * already where it is asked to go) the safety check passes. */
 static int op_check(const struct setup_opts *o, struct setup_pci_op *op)
@@ -674,6 +874,7 @@ static int op_check(const struct setup_opts *o, struct setup_pci_op *op)
 	snprintf(op->from, sizeof(op->from), "%s", d.driver);
 	snprintf(op->group, sizeof(op->group), "%s", d.group);
 	snprintf(op->id, sizeof(op->id), "%s:%s", d.vendor, d.device);
+	identity_of(&d, op);
 	if (!op->unbind && strcmp(d.driver, op->to) == 0) {
 		op->noop = true; /* only its device file's owner is (re)set */
 		return SETUP_OK;
@@ -819,4 +1020,41 @@ int setup_pci_run(const struct setup_opts *o, struct setup_pci_op *ops, unsigned
 		rc = setup_worse(rc, ops[i].rc);
 	}
 	return rc;
+}
+
+/* --------------------------------------------------------------- identity -- */
+/* setup.json names a device by its address; at boot, before the network, a renumbered bus
+ * could put the management NIC there. What was there at --persist is checked. */
+
+int setup_identity_check(const struct setup_bind *b)
+{
+	struct pci_dev d;
+	if (dev_load(b->pci, &d) < 0)
+		return SETUP_OK; /* setup_bind says there is no such device */
+	if (!b->vendor[0]) {
+		setup_say(
+		    "warning: the entry for %s records no vendor:device (an older svrctl wrote "
+		    "it): applied by its address alone; 'svrctl setup bind %s --persist' "
+		    "records them",
+		    b->pci, b->pci);
+		return SETUP_OK;
+	}
+	if (strcmp(d.vendor, b->vendor) != 0 || strcmp(d.device, b->device) != 0) {
+		setup_err(
+		    "refusing to bind %s: setup.json recorded vendor:device %s:%s there, the "
+		    "device now at that address is %s:%s (a renumbered bus, or another card). "
+		    "Check with 'svrctl setup show' and bind again with --persist.",
+		    b->pci, b->vendor, b->device, d.vendor, d.device);
+		return SETUP_REFUSED;
+	}
+	/* Once on vfio-pci the interface is gone: the MAC is checked while the kernel has it. */
+	for (unsigned k = 0; b->mac[0] && k < d.n_ifs; k++)
+		if (d.ifs[k].mac[0] && strcmp(d.ifs[k].mac, b->mac) != 0) {
+			setup_err("refusing to bind %s: setup.json recorded MAC %s there, its "
+				  "interface %s now has %s (another card of the same model). Check "
+				  "with 'svrctl setup show' and bind again with --persist.",
+				  b->pci, b->mac, d.ifs[k].name, d.ifs[k].mac);
+			return SETUP_REFUSED;
+		}
+	return SETUP_OK;
 }

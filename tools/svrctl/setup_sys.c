@@ -34,12 +34,79 @@ void setup_say(const char *fmt, ...)
 	putchar('\n');
 }
 
+/* Whether every directory of path (absolute, no "." or ".." component) is a real directory (no
+ * symlink) owned by root that no one else can change: not writable by group or others, except
+ * with the sticky bit (/tmp) above the last two. Else why into err. */
+static bool root_only_dir(const char *path, char *err, size_t errlen)
+{
+	char prefix[PATH_MAX];
+	size_t len = strlen(path);
+	if (path[0] != '/' || len >= sizeof(prefix)) {
+		snprintf(err, errlen, "not an absolute path");
+		return false;
+	}
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	/* Each prefix ending at a component's end, "/" first; the last two strictly. */
+	size_t ends[PATH_MAX / 2], n = 0;
+	ends[n++] = 1;
+	for (size_t i = 1; i <= len; i++)
+		if (i == len || path[i] == '/') {
+			size_t start = i;
+			while (start > 0 && path[start - 1] != '/')
+				start--;
+			size_t clen = i - start;
+			if (clen == 0)
+				continue;
+			if ((clen == 1 && path[start] == '.') ||
+			    (clen == 2 && path[start] == '.' && path[start + 1] == '.')) {
+				snprintf(err, errlen, "a \".\" or \"..\" component");
+				return false;
+			}
+			ends[n++] = i;
+		}
+	for (size_t k = 0; k < n; k++) {
+		struct stat st;
+		memcpy(prefix, path, ends[k]);
+		prefix[ends[k]] = '\0';
+		bool strict = k + 2 >= n;
+		if (lstat(prefix, &st) < 0) {
+			snprintf(err, errlen, "%s: %s", prefix, strerror(errno));
+			return false;
+		}
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    ((st.st_mode & 022) && (strict || !(st.st_mode & S_ISVTX)))) {
+			snprintf(err, errlen, "%s is %s", prefix,
+				 S_ISLNK(st.st_mode)    ? "a symlink"
+				 : !S_ISDIR(st.st_mode) ? "not a directory"
+				 : st.st_uid != 0       ? "not owned by root"
+							: "writable by others");
+			return false;
+		}
+	}
+	return true;
+}
+
 const char *sys_root(void)
 {
 	/* The test hook (setup.h): only ever the environment, never an option an operator
-	 * could pass by mistake. */
+	 * could pass by mistake. The binary runs as root, and sudo may keep the environment
+	 * (env_keep, -E): a tree someone else can change would let them choose what root
+	 * writes, chowns and runs (ROOT/sbin/modprobe). So the tree must be root's alone;
+	 * otherwise nothing runs. Checked once: every path is built through here. */
+	static const char *root;
+	if (root)
+		return root;
 	const char *r = getenv("SVR_SETUP_SYSROOT");
-	return r ? r : "";
+	char why[PATH_MAX + 64];
+	if (r && *r && !root_only_dir(r, why, sizeof(why))) {
+		setup_err("SVR_SETUP_SYSROOT is a test hook: %s must be a root-owned directory not "
+			  "writable by others (%s); unset it",
+			  r, why);
+		exit(SETUP_FAILED);
+	}
+	root = r ? r : "";
+	return root;
 }
 
 void sys_path(char *buf, const char *fmt, ...)
@@ -73,9 +140,10 @@ int sys_read_line(const char *path, char *buf, size_t len)
 int sys_write(const char *path, const char *text)
 {
 	/* No O_CREAT: every file written is one the kernel (or a fabricated tree) provides; a
-	 * missing one is an error, not a new file. O_TRUNC as a shell's > does: sysfs ignores
+	 * missing one is an error, not a new file. O_NOFOLLOW: the kernel's attribute files are
+	 * no symlinks; one there is not the kernel's. O_TRUNC as a shell's > does: sysfs ignores
 	 * it, a fabricated tree's regular file then holds the last write alone. */
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	size_t n = strlen(text);
