@@ -298,7 +298,7 @@ static const char help_main[] =
     "\n"
     "FILES\n"
     "    " SVR_RUNTIME_DIR_DEFAULT "/INSTANCE/" SVR_CTLSOCK_NAME "\n"
-    "        The dataplane's control socket, mode 0600: run svrctl as root or as the\n"
+    "        The dataplane's control socket, its owner's only: run svrctl as root or as the\n"
     "        user that runs svr-dataplane.\n"
     "    /var/lib/svrouter/INSTANCE/api-token\n"
     "        svr-control's API token (its --state-dir and --token-file options move it).\n"
