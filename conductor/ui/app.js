@@ -989,7 +989,7 @@
     <input class="token" readonly :value="result.token" @focus="select" id="enrol-token">
     <h2>The router's /etc/svrouter/conductor.json</h2>
     <textarea class="token" rows="8" readonly :value="file" @focus="select"></textarea>
-    <p class="muted">Then start svr-control --router {{ result.router }} --conductor /etc/svrouter/conductor.json on the router.</p>
+    <p class="muted">Write it on the router as root:svrouter, mode 0640 (it holds the token): <code>install -m 0640 -g svrouter /dev/stdin /etc/svrouter/conductor.json</code>, paste, Ctrl+D. A router installed from the packages enrols within 5 s; otherwise start svr-control --conductor /etc/svrouter/conductor.json.</p>
   </div>
 </div>`
 	});

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/jsonutil.h"
+#include "common/log.h"
 #include "model/validate.h"
 #include "conductor.h"
 
@@ -193,6 +195,8 @@ int svr_cd_config_load(const char *path, struct svr_cd_config *cfg, char *err, s
 			 strerror(errno));
 		return -1;
 	}
+	struct stat sb;
+	bool open_to_all = fstat(fileno(f), &sb) == 0 && (sb.st_mode & 007);
 	char *text = malloc(SVR_CD_FILE_MAX + 1);
 	size_t n = text ? fread(text, 1, SVR_CD_FILE_MAX + 1, f) : 0;
 	bool read_error = ferror(f);
@@ -211,5 +215,11 @@ int svr_cd_config_load(const char *path, struct svr_cd_config *cfg, char *err, s
 	free(text);
 	if (rc < 0)
 		snprintf(err, errlen, "the conductor file %s: %s", path, msg);
+	/* Its directory is readable by all (/etc/svrouter): the file's own mode is what keeps a
+	 * one-time token from other local users. Said, not refused: a first boot still enrols. */
+	if (rc == 0 && cfg->token[0] && open_to_all)
+		LOG_WARN("the conductor file %s holds the enrolment token and is readable by every "
+			 "user: chgrp svrouter %s && chmod 0640 %s",
+			 path, path, path);
 	return rc;
 }
