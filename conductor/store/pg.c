@@ -135,8 +135,9 @@ static int pg_exec(struct svr_backend *b, const char *sql, unsigned nparams,
 /* A plain BEGIN (READ COMMITTED): no lock serialises every writer. The changes that move the
  * serial all update the head row, so they queue on its row lock (commit, rollback, import and a
  * key's addition take it first). Any other write is made safe by its own statement: one statement
- * on the rows it names, a unique key, INSERT ... ON CONFLICT, or a conditional UPDATE whose WHERE
- * is checked again once the row lock is granted (a token's use, store.c). */
+ * on the rows it names, a unique key, INSERT ... ON CONFLICT, a conditional UPDATE whose WHERE
+ * is checked again once the row lock is granted (a token's use, store.c), or a meta row locked
+ * before reading what the write depends on (command and audit ids, store.c). */
 static int pg_begin(struct svr_backend *b, char *err, size_t errlen)
 {
 	return run_on(pg(b)->conn, "BEGIN", 0, NULL, NULL, err, errlen);

@@ -66,8 +66,10 @@ CREATE TABLE IF NOT EXISTS keys (
 );
 
 -- The audit log (docs/conductor.md, "Audit log"): operators' changes and refused attempts.
--- id grows by one per entry (MAX(id) + 1, retried on a conflict); at_ms is when the request
--- ended; who and role are "" when the credential was unknown; status the HTTP status.
+-- id grows by one per entry: MAX(id) + 1, read after locking meta 'audit-lock' so that two
+-- conductors never read the same MAX (a conflict with an older conductor's is retried); at_ms is
+-- when the request ended; who and role are "" when the credential was unknown; status the HTTP
+-- status.
 CREATE TABLE IF NOT EXISTS audit (
 	id BIGINT PRIMARY KEY,
 	at_ms BIGINT NOT NULL,

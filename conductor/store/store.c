@@ -2140,7 +2140,9 @@ int svr_store_meta_swap(struct svr_store *s, const char *key, const char *value,
 
 /* ---- audit log ---- */
 
-#define AUDIT_ADD_TRIES 8 /* two conductors on one database may take the same next id */
+/* Tries of an entry whose id another writer took first: only a writer that does not take the
+ * 'audit-lock' row (a conductor of an older version, during an upgrade) can do that. */
+#define AUDIT_ADD_TRIES 8
 
 /* src cut to at most max bytes, never inside a UTF-8 character, into dst (max + 1 bytes). */
 static const char *cut_text(char *dst, size_t max, const char *src)
@@ -2175,16 +2177,32 @@ int svr_store_audit_add(struct svr_store *s, const struct svr_store_audit *e, in
 	int64_t v = 0;
 	int rc = SVR_STORE_EXISTS;
 	pthread_mutex_lock(&s->mu);
-	/* One statement, no transaction: the id is the newest + 1, and an insert that lost the
-	 * race for it to another conductor's (a unique-key conflict) takes the next one. */
-	for (int i = 0; rc == SVR_STORE_EXISTS && i < AUDIT_ADD_TRIES; i++)
-		rc = run_value(
-		    s,
-		    "INSERT INTO audit (id, at_ms, who, role, peer, method, path, status, "
-		    "action, detail) SELECT COALESCE(MAX(id), 0) + 1, "
-		    "CAST($1 AS BIGINT), $2, $3, $4, $5, $6, CAST($7 AS BIGINT), $8, $9 "
-		    "FROM audit RETURNING id",
-		    9, p, &v, err, errlen);
+	/* The id is the newest + 1. Two writers that read the newest at once (PostgreSQL, READ
+	 * COMMITTED: each insert's snapshot misses the other's uncommitted row) would both take the
+	 * same id, the later one waiting on the unique key and then refused; under load one writer
+	 * can lose that race every time. So the meta row 'audit-lock' is locked first: a second
+	 * writer waits there until the first commits, and its insert, a statement later with a
+	 * snapshot of its own, sees the first's row. (SQLite: BEGIN IMMEDIATE serialises already.)
+	 * A unique-key conflict can then only come from a writer that does not take the lock (an
+	 * older conductor during an upgrade): the transaction is rolled back and tried again. */
+	for (int i = 0; rc == SVR_STORE_EXISTS && i < AUDIT_ADD_TRIES; i++) {
+		rc = tx_begin(s, err, errlen);
+		if (rc < 0)
+			break;
+		rc = run(s,
+			 "INSERT INTO meta (k, v) VALUES ('audit-lock', '') ON CONFLICT (k) DO "
+			 "UPDATE SET v = ''",
+			 0, NULL, NULL, err, errlen);
+		if (rc == 0)
+			rc = run_value(
+			    s,
+			    "INSERT INTO audit (id, at_ms, who, role, peer, method, path, status, "
+			    "action, detail) SELECT COALESCE(MAX(id), 0) + 1, "
+			    "CAST($1 AS BIGINT), $2, $3, $4, $5, $6, CAST($7 AS BIGINT), $8, $9 "
+			    "FROM audit RETURNING id",
+			    9, p, &v, err, errlen);
+		rc = tx_end(s, rc, false, err, errlen);
+	}
 	pthread_mutex_unlock(&s->mu);
 	if (rc == 0 && id)
 		*id = v;

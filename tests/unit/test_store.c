@@ -1839,6 +1839,8 @@ static void audit_concurrent_adds_get_distinct_ids(void **state)
 		assert_int_equal(pthread_create(&a[i].t, NULL, audit_thread, &a[i]), 0);
 	for (int i = 0; i < 2; i++)
 		pthread_join(a[i].t, NULL);
+	/* Before any assertion: a failed one leaves the test at once, and b would leak. */
+	svr_store_close(b);
 	bool seen[41] = {false};
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 20; k++) {
@@ -1850,7 +1852,6 @@ static void audit_concurrent_adds_get_distinct_ids(void **state)
 			if (k)
 				assert_true(id > a[i].ids[k - 1]);
 		}
-	svr_store_close(b);
 }
 
 static void pg_ok(PGconn *c, const char *sql)
