@@ -233,6 +233,14 @@ static void conf_file_round_trip(void **state)
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
+	/* The directory as the package makes /etc/svrouter (root:root 0755, tmpfiles), less the
+	 * umask mkdir applies. */
+	char etc[128];
+	mode_t mask = umask(0);
+	umask(mask);
+	snprintf(etc, sizeof(etc), "%s/etc/svrouter", dir);
+	assert_int_equal(stat(etc, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755 & ~mask);
 	assert_int_equal(setup_conf_load(path, &r, &exists, err, sizeof(err)), 0);
 	assert_true(exists);
 	assert_int_equal(r.n_huge, 1);

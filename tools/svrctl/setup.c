@@ -51,9 +51,10 @@ const char setup_help[] =
     "        is short or fragmented (1G pages nearly always, once the system has run a\n"
     "        while): the command then says how to reserve them on the kernel command line\n"
     "        and exits 1. Then mounts a hugetlbfs of that page size at DIR unless one is\n"
-    "        there (/proc/self/mountinfo), and gives DIR to group svrouter, mode 1770, so\n"
-    "        that a dataplane running as user svrouter can create its page files (without\n"
-    "        that group, DIR is left root's). Prints the \"eal\" settings for startup.json.\n"
+    "        there (/proc/self/mountinfo), and gives DIR to group svrouter-dev, mode 1770,\n"
+    "        so that the dataplane (svr-dataplane@ has that group; svr-control does not)\n"
+    "        can create its page files (without that group, DIR is left root's). Prints\n"
+    "        the \"eal\" settings for startup.json.\n"
     "        A number of pages below what is reserved gives the free ones back.\n"
     "    bind PCI...\n"
     "        Gives each network device to DRIVER (default vfio-pci): loads the driver\n"
@@ -78,9 +79,12 @@ const char setup_help[] =
     "        not a network controller. --force overrides them.\n"
     "        vfio-pci needs an IOMMU (VT-d/AMD-Vi on, intel_iommu=on iommu=pt) or vfio's\n"
     "        no-IOMMU mode; without either the command explains and fails before any\n"
-    "        device changes. After the bind, /dev/vfio/GROUP goes to group svrouter, mode\n"
-    "        0660. uio_pci_generic: /dev/uioN and the device's config and resourceN files\n"
-    "        in sysfs (DPDK opens them read-write) go to group svrouter, mode 0660.\n"
+    "        device changes. After the bind, /dev/vfio/GROUP goes to group svrouter-dev,\n"
+    "        mode 0660. uio_pci_generic: /dev/uioN and the device's config and resourceN\n"
+    "        files in sysfs (DPDK opens them read-write) go to group svrouter-dev, mode\n"
+    "        0660. svrouter-dev is the dataplane's group alone (SupplementaryGroups= of\n"
+    "        svr-dataplane@): these files give DMA to memory, so not group svrouter,\n"
+    "        which the network-facing svr-control has too.\n"
     "        Prints the startup.json \"pci\" list: every device now on a DPDK driver.\n"
     "        A model interface names such a port by its address (\"device\":\n"
     "        \"0000:03:00.0\"); it must be in \"pci\" too.\n"
@@ -155,7 +159,8 @@ const char setup_help[] =
     "        exists.\n"
     "    /etc/udev/rules.d/90-svrouter-vfio.rules\n"
     "        Installed by earlier versions (every VFIO group to group svrouter); bind\n"
-    "        --persist removes it. apply gives only the bound devices' groups.\n"
+    "        --persist and apply remove it when it is unchanged. apply gives only the\n"
+    "        bound devices' groups (to svrouter-dev).\n"
     "\n"
     "EXIT STATUS\n"
     "    0   done (--dry-run: nothing refused)\n"
@@ -263,6 +268,27 @@ static int cmd_hugepages(const struct setup_opts *o, int nargs, char **args)
 	return rc;
 }
 
+/* A device bound already (vfio-pci: no interface, so no MAC now) keeps the MAC its entry
+ * recorded while the kernel still had it, if the entry is of the same vendor:device; a new entry
+ * without a MAC is said, since apply then checks vendor:device alone. */
+static void keep_mac(const struct setup_conf *c, struct setup_bind *b)
+{
+	for (unsigned k = 0; !b->mac[0] && k < c->n_bind; k++) {
+		const struct setup_bind *old = &c->bind[k];
+		if (strcmp(old->pci, b->pci) == 0 && old->mac[0] && b->vendor[0] &&
+		    strcmp(old->vendor, b->vendor) == 0 && strcmp(old->device, b->device) == 0) {
+			memcpy(b->mac, old->mac, sizeof(b->mac));
+			setup_say("%s: no interface to read the MAC from now; keeping the recorded "
+				  "%s",
+				  b->pci, b->mac);
+		}
+	}
+	if (!b->mac[0])
+		setup_say("%s: no MAC recorded (no interface with the hardware's own address to "
+			  "read it from): apply checks vendor:device %s:%s alone",
+			  b->pci, b->vendor, b->device);
+}
+
 static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
 {
 	static struct setup_pci_op ops[SETUP_MAX_BIND];
@@ -314,6 +340,7 @@ static int cmd_bind(const struct setup_opts *o, int nargs, char **args)
 		memcpy(b.vendor, ops[i].vendor, sizeof(b.vendor));
 		memcpy(b.device, ops[i].device, sizeof(b.device));
 		memcpy(b.mac, ops[i].mac, sizeof(b.mac));
+		keep_mac(&c, &b);
 		snprintf(b.driver, sizeof(b.driver), "%s", driver);
 		setup_conf_put_bind(&c, &b); /* room checked above */
 		bound++;
@@ -380,6 +407,9 @@ static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
 	unsigned failed = 0;
 	for (unsigned i = 0; i < c.n_huge; i++)
 		failed += setup_hugepages(&each, &c.huge[i]) != SETUP_OK;
+	/* A host upgraded from a version that wrote the blanket rule may never run bind --persist
+	 * again: every boot removes it (when unchanged), not only a bind. */
+	int rule = setup_vfio_udev_rule(&each);
 	for (unsigned i = 0; i < c.n_bind; i++) {
 		/* Only to the device --persist recorded there: checked before anything is written.
 		 */
@@ -400,7 +430,7 @@ static int cmd_apply(const struct setup_opts *o, int nargs, char **args)
 	else
 		setup_say("%s: %u hugepages and %u bind entries applied", o->file, c.n_huge,
 			  c.n_bind);
-	return failed ? SETUP_FAILED : SETUP_OK;
+	return failed || rule != SETUP_OK ? SETUP_FAILED : SETUP_OK;
 }
 
 int setup_main(int argc, char **argv)

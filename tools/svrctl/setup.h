@@ -51,7 +51,7 @@ struct setup_opts {
 
 /*
  * Test hook: SVR_SETUP_SYSROOT, when set, is put before every path under /sys, /proc, /dev,
- * /etc/udev, /etc/group (svrouter_gid) and before /sbin/modprobe, so that the commands can be run
+ * /etc/udev, /etc/group (setup_dev_gid) and before /sbin/modprobe, so that the commands can be run
  * against a fabricated tree (tests/e2e/test_setup). Nothing else sets it; unset (the normal case)
  * it is "". It does not fake the mount(2) call of hugepages (the test points --mount at a directory
  * its fabricated mountinfo already lists) nor the interfaces' addresses (getifaddrs). Honoured
@@ -78,9 +78,15 @@ bool sys_exists(const char *path);
 /* modprobe MODULE (root/sbin/modprobe, fork and exec, no shell). 0, or -1 with err. */
 int sys_modprobe(const char *module, char *err, size_t errlen);
 
-/* The group svrouter's gid, if the machine has that group (with the test hook set: if
+/* The group the device files and the hugetlbfs go to: svr-dataplane@ alone has it
+ * (SupplementaryGroups=), not svr-control, which runs as the same user svrouter but faces the
+ * network: a writable VFIO group, uio node or resourceN file is DMA to memory (with uio, to all
+ * of it), root's power. Created by sysusers (svrouter-common). */
+#define SETUP_DEV_GROUP "svrouter-dev"
+
+/* SETUP_DEV_GROUP's gid, if the machine has that group (with the test hook set: if
  * SVR_SETUP_SYSROOT/etc/group has it, so that a test can check the owners it gives). */
-bool svrouter_gid(gid_t *gid);
+bool setup_dev_gid(gid_t *gid);
 
 /* Messages: errors to stderr as "svrctl setup: ...", notes to stdout. */
 void setup_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -123,7 +129,8 @@ int setup_show(const struct setup_opts *o);
 /* After binds: the startup.json "pci" line for the devices now on DPDK's drivers. */
 void setup_print_pci_line(void);
 /* --persist of a vfio-pci bind: removes the udev rule earlier versions installed (every VFIO
- * group to group svrouter); setup apply at boot gives the bound devices' groups instead. */
+ * group to group svrouter); setup apply at boot gives the bound devices' groups instead (to
+ * SETUP_DEV_GROUP). Also called by apply, so a host upgraded without a new --persist loses it. */
 int setup_vfio_udev_rule(const struct setup_opts *o);
 /* apply, before the bind: SETUP_OK if the device at b->pci is still the one recorded (an entry
  * without an identity passes with a warning), else SETUP_REFUSED, said. */

@@ -308,8 +308,9 @@ int setup_conf_save(const char *path, const struct setup_conf *c, char *err, siz
 		return -1;
 	}
 	char *d = dirname(dir);
-	/* /etc/svrouter is the package's (root:svrouter 0750); a missing one gets the same mode. */
-	if (svr_mkdir_p(d, 0750) < 0) {
+	/* /etc/svrouter is the package's (root:root 0755, tmpfiles.d); a missing one gets the same
+	 * mode. setup.json holds no secret: PCI addresses, IDs and MACs. */
+	if (svr_mkdir_p(d, 0755) < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", d, strerror(errno));
 		return -1;
 	}

@@ -81,7 +81,7 @@ json_t *setup_conf_to_json(const struct setup_conf *c);
  * names the file). */
 int setup_conf_load(const char *path, struct setup_conf *c, bool *exists, char *err, size_t errlen);
 /* Writes c to path atomically (a temporary file in its directory, renamed over it), mode 0644;
- * the directory is created (0750) if missing. 0, or -1 with err. */
+ * the directory is created (0755, as the package's /etc/svrouter) if missing. 0, or -1 with err. */
 int setup_conf_save(const char *path, const struct setup_conf *c, char *err, size_t errlen);
 
 /* Records h, replacing the entry of the same size and node. 0, or -1 when full. */

@@ -111,31 +111,33 @@ static int find_mount(const char *dir, struct mount_found *m)
 	return 0;
 }
 
-/* The svrouter user's dataplane creates its page files in the mount: give its group the
- * directory (sticky, like /tmp: a process removes only its own files). */
+/* The dataplane creates its page files in the mount: give the group only it has
+ * (SETUP_DEV_GROUP) the directory (sticky, like /tmp: a process removes only its own files).
+ * Not group svrouter: svr-control needs no huge pages, and page files hold the dataplane's
+ * packet buffers and tables. */
 static int mount_access(const struct setup_opts *o, const char *dir)
 {
 	gid_t gid;
 	struct stat st;
-	if (!svrouter_gid(&gid)) {
-		setup_say("%s: no group svrouter on this machine (the svrouter-common package "
+	if (!setup_dev_gid(&gid)) {
+		setup_say("%s: no group " SETUP_DEV_GROUP
+			  " on this machine (the svrouter-common package "
 			  "creates it): left as it is; only a dataplane running as root can use it",
 			  dir);
 		return SETUP_OK;
 	}
 	if (o->dry_run) {
-		setup_say("would give %s to group svrouter, mode 1770", dir);
+		setup_say("would give %s to group " SETUP_DEV_GROUP ", mode 1770", dir);
 		return SETUP_OK;
 	}
 	if (stat(dir, &st) == 0 && st.st_gid == gid && (st.st_mode & 07777) == 01770)
 		return SETUP_OK;
 	if (chown(dir, (uid_t)-1, gid) < 0 || chmod(dir, 01770) < 0) {
-		setup_err("%s: cannot give it to group svrouter, mode 1770: %s", dir,
+		setup_err("%s: cannot give it to group " SETUP_DEV_GROUP ", mode 1770: %s", dir,
 			  strerror(errno));
 		return SETUP_FAILED;
 	}
-	setup_say("%s: group svrouter, mode 1770 (the svrouter user's dataplane keeps its pages "
-		  "here)",
+	setup_say("%s: group " SETUP_DEV_GROUP ", mode 1770 (the dataplane keeps its pages here)",
 		  dir);
 	return SETUP_OK;
 }
@@ -168,7 +170,7 @@ static int ensure_mount(const struct setup_opts *o, const char *dir_in, unsigned
 		return mount_access(o, dir);
 	}
 	gid_t gid;
-	bool group = svrouter_gid(&gid);
+	bool group = setup_dev_gid(&gid);
 	if (group)
 		snprintf(opts, sizeof(opts), "pagesize=%s,gid=%u,mode=1770", size, (unsigned)gid);
 	else

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
@@ -43,6 +44,7 @@ struct iface {
 	char addrs[256]; /* "192.0.2.2/24 fd00::2/64": IPv4 and non-link-local IPv6 */
 	char uppers[96]; /* "bond0 bond0.100": its master and upper devices, up the stack */
 	char mac[18];    /* its permanent address (addr_assign_type 0); "" other or unknown */
+	int assign; /* its addr_assign_type: 0 the hardware's, else set by software; -1 unknown */
 };
 
 struct pci_dev {
@@ -119,12 +121,19 @@ static void find_uppers(const char *dir, char *buf, size_t len, int depth)
 }
 
 /* The interface's MAC if it is the hardware's own (addr_assign_type 0, NET_ADDR_PERM: not one
- * set by an operator, a bond or randomly), from its sysfs directory dir, into buf. */
-static void perm_mac(const char *dir, char *buf, size_t len)
+ * set by an operator, a bond or randomly), from its sysfs directory dir, into buf; the assign
+ * type into *assign (-1 unreadable). */
+static void perm_mac(const char *dir, char *buf, size_t len, int *assign)
 {
 	char path[PATH_MAX + 300], line[32];
+	*assign = -1;
 	if (snprintf(path, sizeof(path), "%s/addr_assign_type", dir) >= (int)sizeof(path) ||
-	    sys_read_line(path, line, sizeof(line)) < 0 || strcmp(line, "0") != 0)
+	    sys_read_line(path, line, sizeof(line)) < 0)
+		return;
+	*assign = (int)strtol(line, NULL, 10);
+	if (*assign == 0 && strcmp(line, "0") != 0)
+		*assign = -1; /* not a number: unknown, never taken for the hardware's */
+	if (*assign != 0)
 		return;
 	if (snprintf(path, sizeof(path), "%s/address", dir) < (int)sizeof(path) &&
 	    sys_read_line(path, line, sizeof(line)) == 0 && strlen(line) == 17)
@@ -158,11 +167,12 @@ static void find_ifaces(struct pci_dev *d)
 				char dir[sizeof(sub) + IF_NAMESIZE + 1];
 				memcpy(i->name, n->d_name, strlen(n->d_name) + 1);
 				i->uppers[0] = i->mac[0] = '\0';
+				i->assign = -1;
 				if (snprintf(dir, sizeof(dir), "%s/%s", sub, n->d_name) >=
 				    (int)sizeof(dir))
 					continue;
 				find_uppers(dir, i->uppers, sizeof(i->uppers), 0);
-				perm_mac(dir, i->mac, sizeof(i->mac));
+				perm_mac(dir, i->mac, sizeof(i->mac), &i->assign);
 			}
 		if (net)
 			closedir(net);
@@ -700,7 +710,7 @@ static int give_nofollow(const char *path, gid_t gid, mode_t mode, mode_t kind)
 /* give_nofollow, said; with --dry-run only said. */
 static int give(const struct setup_opts *o, const char *path, gid_t gid, mode_t mode, mode_t kind)
 {
-	const char *group = gid == 0 ? "root" : "svrouter"; /* the only two given */
+	const char *group = gid == 0 ? "root" : SETUP_DEV_GROUP; /* the only two given */
 	if (o->dry_run) {
 		setup_say("would give %s to group %s, mode %04o", path, group, (unsigned)mode);
 		return SETUP_OK;
@@ -721,7 +731,7 @@ static int give(const struct setup_opts *o, const char *path, gid_t gid, mode_t 
 /*
  * uio_pci_generic: DPDK opens /dev/uioN and, under /sys/bus/pci/devices/ADDR, config and the
  * resourceN files read-write; the kernel makes them root's, 0600 (config 0644). Root may chown
- * and chmod sysfs attributes like any file: they go to group svrouter, mode 0660, and keep
+ * and chmod sysfs attributes like any file: they go to group SETUP_DEV_GROUP, mode 0660, and keep
  * that until the device is removed (or the machine restarts: setup apply does it again). With
  * to_svrouter false (the device given back to the kernel), the kernel's owners and modes again.
  * Each file is changed without following a symlink (give_nofollow): sysfs attributes are
@@ -751,13 +761,14 @@ static int uio_sysfs_access(const struct setup_opts *o, const char *addr, gid_t 
 	closedir(d);
 	if (rc == SETUP_OK && !o->dry_run)
 		setup_say("%s: config and resourceN (%d files) %s", dir, n,
-			  to_svrouter ? "to group svrouter, mode 0660 (DPDK's uio path opens them)"
+			  to_svrouter ? "to group " SETUP_DEV_GROUP
+					", mode 0660 (DPDK's uio path opens them)"
 				      : "root's again");
 	return rc;
 }
 
-/* The files the dataplane opens, for the svrouter user: /dev/vfio/GROUP (vfio-pci), or /dev/uioN
- * and the device's config and resourceN files (uio_pci_generic). */
+/* The files the dataplane opens, for its group SETUP_DEV_GROUP: /dev/vfio/GROUP (vfio-pci), or
+ * /dev/uioN and the device's config and resourceN files (uio_pci_generic). */
 static int dev_access(const struct setup_opts *o, const char *addr, const char *driver)
 {
 	char path[PATH_MAX], name[32], dev[PATH_MAX];
@@ -780,8 +791,9 @@ static int dev_access(const struct setup_opts *o, const char *addr, const char *
 		}
 		sys_path(dev, "/dev/%s", name);
 	}
-	if (!svrouter_gid(&gid)) {
-		setup_say("%s: no group svrouter on this machine: left root's (a dataplane running "
+	if (!setup_dev_gid(&gid)) {
+		setup_say("%s: no group " SETUP_DEV_GROUP
+			  " on this machine: left root's (a dataplane running "
 			  "as root can use it)",
 			  dev);
 		return SETUP_OK;
@@ -789,10 +801,10 @@ static int dev_access(const struct setup_opts *o, const char *addr, const char *
 	if (give(o, dev, gid, 0660, S_IFCHR) != SETUP_OK)
 		return SETUP_FAILED;
 	if (!o->dry_run)
-		setup_say(
-		    "%s: group svrouter, mode 0660 (until reboot: setup apply at boot does it "
-		    "again)",
-		    dev);
+		setup_say("%s: group " SETUP_DEV_GROUP
+			  ", mode 0660 (until reboot: setup apply at boot does it "
+			  "again)",
+			  dev);
 	return vfio ? SETUP_OK : uio_sysfs_access(o, addr, gid, true);
 }
 
@@ -971,9 +983,9 @@ static int op_unbind(const struct setup_opts *o, const struct setup_pci_op *op)
 		return SETUP_FAILED;
 	setup_say("%s: %s%s", addr,
 		  now[0] ? "bound to " : "without a driver (no kernel driver claimed it)", now);
-	/* What bind gave the svrouter group for uio goes back to the kernel's owners. */
+	/* What bind gave the dataplane's group for uio goes back to the kernel's owners. */
 	gid_t gid;
-	if (strcmp(op->from, "uio_pci_generic") == 0 && svrouter_gid(&gid))
+	if (strcmp(op->from, "uio_pci_generic") == 0 && setup_dev_gid(&gid))
 		return uio_sysfs_access(o, addr, gid, false);
 	return SETUP_OK;
 }
@@ -1026,6 +1038,26 @@ int setup_pci_run(const struct setup_opts *o, struct setup_pci_op *ops, unsigned
 /* setup.json names a device by its address; at boot, before the network, a renumbered bus
  * could put the management NIC there. What was there at --persist is checked. */
 
+/* How long apply waits for a network device's kernel driver to bind and register its interface
+ * (udev may not have probed it yet this early at boot), and how often it looks. */
+#define IDENTITY_WAIT_MS 5000
+#define IDENTITY_POLL_MS 100
+
+/* Reloads d until it has an interface, or is on one of DPDK's drivers (no interface to wait
+ * for), or IDENTITY_WAIT_MS passed. Through the sysfs root, so a test's fabricated tree can
+ * grow the interface while this waits. */
+static void wait_for_iface(const char *addr, struct pci_dev *d)
+{
+	struct timespec tick = {0, IDENTITY_POLL_MS * 1000000L};
+	for (int waited = 0;
+	     waited < IDENTITY_WAIT_MS && d->n_ifs == 0 && !setup_driver_known(d->driver);
+	     waited += IDENTITY_POLL_MS) {
+		nanosleep(&tick, NULL);
+		if (dev_load(addr, d) < 0)
+			return;
+	}
+}
+
 int setup_identity_check(const struct setup_bind *b)
 {
 	struct pci_dev d;
@@ -1047,14 +1079,58 @@ int setup_identity_check(const struct setup_bind *b)
 		    b->pci, b->vendor, b->device, d.vendor, d.device);
 		return SETUP_REFUSED;
 	}
-	/* Once on vfio-pci the interface is gone: the MAC is checked while the kernel has it. */
-	for (unsigned k = 0; b->mac[0] && k < d.n_ifs; k++)
-		if (d.ifs[k].mac[0] && strcmp(d.ifs[k].mac, b->mac) != 0) {
+	if (!b->mac[0])
+		return SETUP_OK; /* a device without an interface at --persist: vendor:device only
+				  */
+	/* Once on vfio-pci the interface is gone: the MAC is checked while the kernel has it. At
+	 * boot the kernel driver may not have bound yet (udev still probing): wait for it, since
+	 * an absent interface must not pass for a matching one. */
+	if (is_network(&d))
+		wait_for_iface(b->pci, &d);
+	if (setup_driver_known(d.driver)) {
+		/* Already DPDK's (apply run again, or bound before this boot's apply): no kernel
+		 * interface is there to lose, and the bind is a no-op. */
+		setup_say("warning: %s is already on %s: its MAC %s was not checked (no interface)",
+			  b->pci, d.driver, b->mac);
+		return SETUP_OK;
+	}
+	if (d.n_ifs == 0) {
+		setup_err("refusing to bind %s: setup.json recorded MAC %s there, but no interface "
+			  "appeared within %d s (driver: %s), so its MAC could not be read to "
+			  "confirm the identity; run 'svrctl setup bind %s --persist' again or "
+			  "remove the \"mac\" from its entry",
+			  b->pci, b->mac, IDENTITY_WAIT_MS / 1000, d.driver[0] ? d.driver : "none",
+			  b->pci);
+		return SETUP_REFUSED;
+	}
+	bool checked = false;
+	for (unsigned k = 0; k < d.n_ifs; k++) {
+		const struct iface *i = &d.ifs[k];
+		if (i->assign != 0 || !i->mac[0]) {
+			if (i->assign > 0)
+				setup_say(
+				    "warning: %s: interface %s's MAC was set by software "
+				    "(addr_assign_type %d), so comparing it is unreliable: MAC "
+				    "not checked there",
+				    b->pci, i->name, i->assign);
+			else
+				setup_say("warning: %s: interface %s's hardware MAC cannot be read "
+					  "(addr_assign_type or address): MAC not checked there",
+					  b->pci, i->name);
+			continue;
+		}
+		if (strcmp(i->mac, b->mac) != 0) {
 			setup_err("refusing to bind %s: setup.json recorded MAC %s there, its "
 				  "interface %s now has %s (another card of the same model). Check "
 				  "with 'svrctl setup show' and bind again with --persist.",
-				  b->pci, b->mac, d.ifs[k].name, d.ifs[k].mac);
+				  b->pci, b->mac, i->name, i->mac);
 			return SETUP_REFUSED;
 		}
+		checked = true;
+	}
+	if (!checked)
+		setup_say("warning: %s: MAC not checked (no interface has its hardware address); "
+			  "applied by vendor:device %s:%s",
+			  b->pci, b->vendor, b->device);
 	return SETUP_OK;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* svrctl setup: the kernel's files (sysfs, procfs, /dev), modprobe, the svrouter group. */
+/* svrctl setup: the kernel's files (sysfs, procfs, /dev), modprobe, the svrouter-dev group. */
 #include "setup.h"
 
 #include <errno.h>
@@ -210,10 +210,10 @@ int sys_modprobe(const char *module, char *err, size_t errlen)
 	return -1;
 }
 
-bool svrouter_gid(gid_t *gid)
+bool setup_dev_gid(gid_t *gid)
 {
 	if (!sys_root()[0]) {
-		struct group *g = getgrnam("svrouter");
+		struct group *g = getgrnam(SETUP_DEV_GROUP);
 		if (g)
 			*gid = g->gr_gid;
 		return g != NULL;
@@ -225,7 +225,7 @@ bool svrouter_gid(gid_t *gid)
 	FILE *f = fopen(path, "r");
 	struct group *g;
 	while (f && !found && (g = fgetgrent(f)))
-		if (strcmp(g->gr_name, "svrouter") == 0) {
+		if (strcmp(g->gr_name, SETUP_DEV_GROUP) == 0) {
 			*gid = g->gr_gid;
 			found = true;
 		}
