@@ -48,8 +48,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "Usage: svr-control --router NAME [--instance NAME] [--model FILE] [--state-dir DIR]\n"
-	    "                   [--once] [--wait-ms MS] [--log-level LEVEL]\n"
+	    "Usage: svr-control [--router NAME] [--instance NAME] [--model FILE]\n"
+	    "                   [--state-dir DIR] [--once] [--wait-ms MS] [--log-level LEVEL]\n"
 	    "                   [--listen ADDR:PORT|none] [--token-file FILE]\n"
 	    "                   [--max-body-bytes N] [--dataplane-socket PATH]\n"
 	    "                   [--conductor FILE] [--kernel-netns NAME] [event options]\n"
@@ -62,7 +62,7 @@ static void usage(FILE *f)
 	    "\n"
 	    "Options:\n"
 	    "  -r, --router NAME      this router's name in the model (required, except with\n"
-	    "                         --check)\n"
+	    "                         --check, or when the --conductor file names the router)\n"
 	    "  -i, --instance NAME    the dataplane instance to feed (default: default)\n"
 	    "  -m, --model FILE       the model to apply; without it, the last good model\n"
 	    "                         stored in the state directory\n"
