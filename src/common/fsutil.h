@@ -18,7 +18,8 @@ char *svr_read_file(const char *path, size_t max, size_t *len);
  * O_EXCL|O_NOFOLLOW, so a planted file or symlink there is never written through), given mode
  * (whatever the umask), written in full, fsync'ed, renamed over path, and the directory is
  * fsync'ed so that the rename survives a crash. The directory must exist. 0, or -1 with err
- * naming the file and the step (the temporary file is removed, path is untouched).
+ * naming the file and the step: before the rename the temporary file is removed and path is
+ * untouched; a directory that cannot be synced after it gives -1 with path already replaced.
  */
 int svr_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
 			  size_t errlen);

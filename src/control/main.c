@@ -175,8 +175,10 @@ static void usage(FILE *f)
 	    "has not taken the model: ..., updated when it does. With nothing to apply\n"
 	    "(--conductor and no stored model: first boot; or no --model and none stored)\n"
 	    "READY=1 comes once the API serves and the conductor client is started, with\n"
-	    "STATUS=waiting for enrolment with URL / for a model. STATUS= follows every\n"
-	    "generation the dataplane takes; STOPPING=1 on SIGINT/SIGTERM.\n"
+	    "STATUS=waiting for enrolment with URL, then enrolled with URL; waiting for its\n"
+	    "first configuration (without a conductor: no model: waiting for one).\n"
+	    "STATUS= follows every generation the dataplane takes; STOPPING=1 on\n"
+	    "SIGINT/SIGTERM.\n"
 	    "Signals: SIGHUP re-reads --model (or the stored model); SIGINT/SIGTERM stop.\n"
 	    "Validation errors are printed one per line as JSON-PATH: sentence.\n"
 	    "Exit status: 0 running until stopped, applied (--once) or valid (--check);\n"
@@ -403,7 +405,7 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 	bool timed_out = !r->ready && now >= r->deadline_ns;
 	/* Enrolment has no generation to watch: looked at once a second until a model comes. */
 	bool cd_look = cd && !published && now >= r->next_conductor_ns;
-	/* The usual tick, ready or still waiting: three loads, nothing built. */
+	/* The usual tick, ready or still waiting: a few loads and a clock read, nothing built. */
 	if (!changed && !cd_look && !timed_out)
 		return;
 	r->computed = true;
@@ -414,7 +416,7 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 		r->next_conductor_ns = now + 1000000000u;
 
 	char st[sizeof(r->status)], cds[256] = "", reason[256];
-	bool ready = false;
+	bool ready = false, dataplane_missing = false;
 	if (cd)
 		conductor_status(cd, published, cds, sizeof(cds));
 	if (!published) {
@@ -441,13 +443,14 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 				 "generation %llu rejected by the dataplane: %s; it forwards "
 				 "nothing",
 				 (unsigned long long)published, reason);
-		else if (r->ready || timed_out)
+		else if (r->ready || timed_out) {
+			dataplane_missing = true;
 			snprintf(st, sizeof(st),
 				 "dataplane instance %s has not taken the model: generation %llu "
 				 "not acknowledged (is svr-dataplane@%s running?); the REST API "
 				 "serves",
 				 ctl->instance, (unsigned long long)published, ctl->instance);
-		else
+		} else
 			snprintf(st, sizeof(st),
 				 "waiting for svr-dataplane instance %s to take generation %llu",
 				 ctl->instance, (unsigned long long)published);
@@ -456,7 +459,7 @@ static void readiness_tick(struct readiness *r, struct svr_ctl *ctl, struct svr_
 		r->ready = true;
 		svr_sd_notifyf("READY=1\nSTATUS=%s", st);
 		snprintf(r->status, sizeof(r->status), "%s", st);
-		if (timed_out && strncmp(st, "dataplane instance", 18) == 0)
+		if (dataplane_missing)
 			LOG_WARN("ready after --wait-ms %u ms without the dataplane: %s",
 				 r->wait_ms, st);
 		else

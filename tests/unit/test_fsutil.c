@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* src/common/fsutil.c: svr_read_token_line, the one-line secrets that go into HTTP headers
  * (the conductor's ITSM webhook token, svr-control's --events-token-file); svr_write_file_atomic
- * (svrctl setup's setup.json and udev rule). */
+ * (svrctl setup's setup.json). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>

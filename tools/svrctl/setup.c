@@ -153,8 +153,11 @@ const char setup_help[] =
     "    /etc/svrouter/setup.json\n"
     "        { \"hugepages\": [ { \"size\": \"2M\", \"pages\": 512, \"node\": 0,\n"
     "                           \"mount\": \"/dev/hugepages\" } ],\n"
-    "          \"bind\": [ { \"pci\": \"0000:03:00.0\", \"driver\": \"vfio-pci\" } ] }\n"
-    "        \"node\" and \"mount\" may be left out; unknown keys are refused. Written\n"
+    "          \"bind\": [ { \"pci\": \"0000:03:00.0\", \"driver\": \"vfio-pci\",\n"
+    "                      \"vendor\": \"8086\", \"device\": \"1533\",\n"
+    "                      \"mac\": \"00:1b:21:aa:bb:cc\" } ] }\n"
+    "        \"node\", \"mount\", \"vendor\", \"device\" and \"mac\" may be left out\n"
+    "        (bind --persist records the last three); unknown keys are refused. Written\n"
     "        atomically, mode 0644. svrouter-setup.service applies it at boot when it\n"
     "        exists.\n"
     "    /etc/udev/rules.d/90-svrouter-vfio.rules\n"
@@ -192,11 +195,11 @@ static void usage(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nUsage: svrctl setup hugepages (--pages N | --memory-mb M) [--size 2M|1G] "
 	      "[--node N] [--mount DIR]\n"
-	      "                              [--persist [--file F]] [--dry-run]\n"
+	      "                              [--persist] [--dry-run] [--file F]\n"
 	      "       svrctl setup bind PCI... [--driver vfio-pci|uio_pci_generic] [--force] "
-	      "[--persist] [--dry-run]\n"
+	      "[--persist] [--dry-run] [--file F]\n"
 	      "       svrctl setup unbind PCI [--driver DRIVER] [--force] [--persist] "
-	      "[--dry-run]\n"
+	      "[--dry-run] [--file F]\n"
 	      "       svrctl setup show [--json]\n"
 	      "       svrctl setup apply [--file F] [--dry-run]\n"
 	      "Try 'svrctl help setup' for more information.\n",
@@ -528,7 +531,7 @@ int setup_main(int argc, char **argv)
 	char **args = argv + optind;
 	if (nargs == 0)
 		usage("missing command (hugepages, bind, unbind, show, apply)");
-	const char *cmd = o.cmd = args[0];
+	const char *cmd = args[0];
 	bool huge = strcmp(cmd, "hugepages") == 0, bind = strcmp(cmd, "bind") == 0,
 	     unbind = strcmp(cmd, "unbind") == 0, show = strcmp(cmd, "show") == 0,
 	     apply = strcmp(cmd, "apply") == 0;

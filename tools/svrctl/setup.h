@@ -36,7 +36,6 @@ static inline int setup_worse(int a, int b)
 }
 
 struct setup_opts {
-	const char *cmd;
 	unsigned long pages;     /* --pages; 0: from --memory-mb */
 	unsigned long memory_mb; /* --memory-mb */
 	unsigned long size_kb;   /* --size */

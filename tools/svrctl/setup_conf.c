@@ -145,7 +145,8 @@ static int huge_from_json(const json_t *o, const char *path, struct setup_huge *
 	return 0;
 }
 
-/* s is n hex digits with a separator sep after every two (sep 0: none); into out in lower case. */
+/* s is `digits` hex digits with a separator sep after every two (sep 0: none); into out in lower
+ * case. */
 static bool hex_text(const char *s, size_t digits, char sep, char *out, size_t outlen)
 {
 	size_t len = sep ? digits + digits / 2 - 1 : digits;

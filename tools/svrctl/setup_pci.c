@@ -291,6 +291,11 @@ static void iface_state(struct pci_dev *d)
 		freeifaddrs(ifa);
 }
 
+static bool is_network(const struct pci_dev *d)
+{
+	return (d->cls >> 16) == 0x02;
+}
+
 /* d from sysfs; -1 if the device does not exist. */
 static int dev_load(const char *addr, struct pci_dev *d)
 {
@@ -314,14 +319,9 @@ static int dev_load(const char *addr, struct pci_dev *d)
 	d->numa = sys_read_line(path, line, sizeof(line)) == 0 ? strtol(line, NULL, 10) : -1;
 	find_ifaces(d);
 	iface_state(d);
-	d->hidden = (d->cls >> 16) == 0x02 && d->n_ifs == 0 && d->driver[0] &&
-		    !setup_driver_known(d->driver);
+	d->hidden =
+	    is_network(d) && d->n_ifs == 0 && d->driver[0] && !setup_driver_known(d->driver);
 	return 0;
-}
-
-static bool is_network(const struct pci_dev *d)
-{
-	return (d->cls >> 16) == 0x02;
 }
 
 /* Why d's interfaces are active, into buf ("" none). */
@@ -1062,7 +1062,7 @@ int setup_identity_check(const struct setup_bind *b)
 {
 	struct pci_dev d;
 	if (dev_load(b->pci, &d) < 0)
-		return SETUP_OK; /* setup_bind says there is no such device */
+		return SETUP_OK; /* setup_pci_run says there is no such device */
 	if (!b->vendor[0]) {
 		setup_say(
 		    "warning: the entry for %s records no vendor:device (an older svrctl wrote "
